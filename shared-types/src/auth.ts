@@ -1,0 +1,130 @@
+/** Accounts, keys and sessions (DESIGN 4.1, 4.2, 8). */
+import type { Base64Url, IsoDateTime, Role, SelfRegisteringRole, Uuid } from './common.js';
+import type { KDF_ALGORITHM } from './protocol.js';
+
+/** Parameters of the password KDF. `salt` is 16 bytes, base64url. */
+export interface KdfParams {
+  algorithm: typeof KDF_ALGORITHM;
+  iterations: number;
+  salt: Base64Url;
+}
+
+/** GET /auth/prelogin?email= */
+export interface PreloginQuery {
+  email: string;
+}
+export interface PreloginResponse {
+  kdf: KdfParams;
+}
+
+/**
+ * What the browser makes at registration (DESIGN 4.2). Every wrapped value is a
+ * sealed blob: version byte, 12-byte IV, AES-GCM ciphertext and tag, base64url.
+ */
+export interface AccountKeyMaterial {
+  /** AES-GCM(kek, accountKey), with the KDF parameters as authenticated data. */
+  wrappedAccountKey: Base64Url;
+  /** RSA-OAEP public key, SPKI DER. */
+  publicKey: Base64Url;
+  /** AES-GCM(accountKey, privateKey PKCS#8). */
+  wrappedPrivateKey: Base64Url;
+}
+
+/** The second wrap of the account key, under a key derived from the recovery code. */
+export interface RecoveryMaterial {
+  /** HKDF(recoveryCode, "recovery-auth"); the server stores only argon2id of it. */
+  recoveryAuthKey: Base64Url;
+  /** AES-GCM(recoveryKek, accountKey). */
+  recoveryWrappedAccountKey: Base64Url;
+}
+
+/** POST /auth/register */
+export interface RegisterRequest {
+  email: string;
+  displayName: string;
+  role: SelfRegisteringRole;
+  /** HKDF(masterKey, "auth"), 32 bytes. The password itself never leaves the browser. */
+  authKey: Base64Url;
+  kdf: KdfParams;
+  keys: AccountKeyMaterial;
+  recovery: RecoveryMaterial;
+}
+
+/** POST /auth/login */
+export interface LoginRequest {
+  email: string;
+  authKey: Base64Url;
+}
+
+/** The signed-in user as the API describes them. */
+export interface Me {
+  id: Uuid;
+  email: string;
+  displayName: string;
+  role: Role;
+  /** SHA-256 of the public key (SPKI), lowercase hex. */
+  fingerprint: string;
+  createdAt: IsoDateTime;
+}
+
+/** The caller's own key blobs, to be unwrapped in the browser. */
+export interface MyKeys {
+  kdf: KdfParams;
+  wrappedAccountKey: Base64Url;
+  publicKey: Base64Url;
+  wrappedPrivateKey: Base64Url;
+  fingerprint: string;
+}
+
+/** Answer of register, login and recovery: the refresh token travels only in the httpOnly cookie. */
+export interface SessionResponse {
+  accessToken: string;
+  /** Seconds until the access token expires (at most 900). */
+  expiresIn: number;
+  user: Me;
+  keys: MyKeys;
+}
+
+/** POST /auth/refresh (refresh token in the cookie, rotated on every use). */
+export interface RefreshResponse {
+  accessToken: string;
+  expiresIn: number;
+}
+
+/** POST /auth/password: the account key is re-wrapped under the new KEK and nothing else changes (DESIGN 4.2). */
+export interface ChangePasswordRequest {
+  currentAuthKey: Base64Url;
+  newAuthKey: Base64Url;
+  newKdf: KdfParams;
+  newWrappedAccountKey: Base64Url;
+}
+
+/** POST /auth/recovery/keys: prove the recovery code, receive the recovery wrap of the account key. */
+export interface RecoveryKeysRequest {
+  email: string;
+  recoveryAuthKey: Base64Url;
+}
+export interface RecoveryKeysResponse {
+  recoveryWrappedAccountKey: Base64Url;
+}
+
+/**
+ * POST /auth/recovery/reset: set a new password with the recovery code. The code is
+ * single use: the request carries a fresh recovery wrap made with a new code.
+ */
+export interface RecoveryResetRequest {
+  email: string;
+  recoveryAuthKey: Base64Url;
+  newAuthKey: Base64Url;
+  newKdf: KdfParams;
+  newWrappedAccountKey: Base64Url;
+  newRecovery: RecoveryMaterial;
+}
+
+/** GET /users/:id/public-key */
+export interface PublicKeyResponse {
+  userId: Uuid;
+  algorithm: 'RSA-OAEP-SHA256';
+  publicKey: Base64Url;
+  fingerprint: string;
+}

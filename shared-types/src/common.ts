@@ -1,0 +1,47 @@
+/** Shapes shared by every area of the API. */
+
+/** Base64url without padding (RFC 4648 section 5). Binary values travel in JSON this way. */
+export type Base64Url = string;
+
+/** ISO-8601 timestamp in UTC, e.g. 2026-11-24T10:00:00.000Z. */
+export type IsoDateTime = string;
+
+export type Uuid = string;
+
+export const ROLES = ['patient', 'doctor', 'auditor'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Roles that may register themselves; auditors are created by an operator (DESIGN 1). */
+export const SELF_REGISTERING_ROLES = ['patient', 'doctor'] as const;
+export type SelfRegisteringRole = (typeof SELF_REGISTERING_ROLES)[number];
+
+/** One bad field in a 400 answer. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** The body of every error answer. `code` is stable; `message` is for people. */
+export interface ErrorResponse {
+  statusCode: number;
+  code: string;
+  message: string;
+  requestId: string;
+  fields?: FieldError[];
+}
+
+/** Stable error codes. */
+export const ERROR_CODES = {
+  validation: 'VALIDATION_FAILED',
+  unauthenticated: 'UNAUTHENTICATED',
+  invalidCredentials: 'INVALID_CREDENTIALS',
+  forbidden: 'FORBIDDEN',
+  notFound: 'NOT_FOUND',
+  conflict: 'CONFLICT',
+  emailTaken: 'EMAIL_TAKEN',
+  payloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  tooManyRequests: 'TOO_MANY_REQUESTS',
+  refreshReused: 'REFRESH_TOKEN_REUSED',
+  internal: 'INTERNAL_ERROR',
+} as const;
+export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

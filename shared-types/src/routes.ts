@@ -1,0 +1,62 @@
+/**
+ * The route table of the API: one entry per route, with its request and
+ * response types carried as phantom types. The portal's client calls routes
+ * from here; an API test checks this table against the OpenAPI document.
+ */
+import type {
+  ChangePasswordRequest,
+  LoginRequest,
+  Me,
+  PreloginQuery,
+  PreloginResponse,
+  PublicKeyResponse,
+  RecoveryKeysRequest,
+  RecoveryKeysResponse,
+  RecoveryResetRequest,
+  RefreshResponse,
+  RegisterRequest,
+  SessionResponse,
+} from './auth.js';
+import type { HealthResponse } from './health.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** A route of the contract. `Params` are path parameters, `Query` the query string. */
+export interface RouteDef<Body, Response, Params = Record<string, never>, Query = Record<string, never>> {
+  readonly method: HttpMethod;
+  /** Path relative to API_PREFIX, with `:name` parameters. */
+  readonly path: string;
+  /** Phantom fields: never present at run time, they carry the types. */
+  readonly _types?: { body: Body; response: Response; params: Params; query: Query };
+}
+
+function route<Body, Response, Params = Record<string, never>, Query = Record<string, never>>(
+  method: HttpMethod,
+  path: string,
+): RouteDef<Body, Response, Params, Query> {
+  return { method, path };
+}
+
+type NoBody = undefined;
+
+export const ROUTES = {
+  health: route<NoBody, HealthResponse>('GET', '/health'),
+
+  prelogin: route<NoBody, PreloginResponse, Record<string, never>, PreloginQuery>('GET', '/auth/prelogin'),
+  register: route<RegisterRequest, SessionResponse>('POST', '/auth/register'),
+  login: route<LoginRequest, SessionResponse>('POST', '/auth/login'),
+  refresh: route<NoBody, RefreshResponse>('POST', '/auth/refresh'),
+  logout: route<NoBody, void>('POST', '/auth/logout'),
+  changePassword: route<ChangePasswordRequest, void>('POST', '/auth/password'),
+  recoveryKeys: route<RecoveryKeysRequest, RecoveryKeysResponse>('POST', '/auth/recovery/keys'),
+  recoveryReset: route<RecoveryResetRequest, SessionResponse>('POST', '/auth/recovery/reset'),
+
+  me: route<NoBody, Me>('GET', '/me'),
+  publicKey: route<NoBody, PublicKeyResponse, { id: string }>('GET', '/users/:id/public-key'),
+} as const;
+
+export type RouteName = keyof typeof ROUTES;
+export type BodyOf<R> = R extends RouteDef<infer B, unknown, unknown, unknown> ? B : never;
+export type ResponseOf<R> = R extends RouteDef<unknown, infer T, unknown, unknown> ? T : never;
+export type ParamsOf<R> = R extends RouteDef<unknown, unknown, infer P, unknown> ? P : never;
+export type QueryOf<R> = R extends RouteDef<unknown, unknown, unknown, infer Q> ? Q : never;
