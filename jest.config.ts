@@ -20,8 +20,19 @@ const swcTransform: Config['transform'] = {
   ],
 };
 
+/**
+ * CommonJS packages that require an ESM-only dependency work in Node 20.19
+ * (require(esm)) but not inside Jest's module system before Node 24.9; those
+ * few dependencies are compiled to CommonJS for the tests.
+ */
+const ESM_ONLY_DEPENDENCIES = ['content-disposition'];
+
 const common: Partial<Config> = {
-  transform: swcTransform,
+  transform: {
+    [`node_modules/(${ESM_ONLY_DEPENDENCIES.join('|')})/.+\\.js$`]: ['@swc/jest', { module: { type: 'commonjs' } }],
+    ...swcTransform,
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY_DEPENDENCIES.join('|')})/)`],
   extensionsToTreatAsEsm: ['.ts', '.tsx'],
   moduleNameMapper: {
     '^@phr/shared-types$': '<rootDir>/shared-types/src/index.ts',
@@ -41,8 +52,8 @@ const config: Config = {
       ...common,
       displayName: 'api',
       testMatch: ['<rootDir>/backend/test/**/*.spec.ts'],
-      globalSetup: '<rootDir>/backend/test/support/global-setup.ts',
-      globalTeardown: '<rootDir>/backend/test/support/global-teardown.ts',
+      globalSetup: '<rootDir>/backend/test/support/global-setup.mjs',
+      globalTeardown: '<rootDir>/backend/test/support/global-teardown.mjs',
     },
     {
       ...common,

@@ -2,4 +2,5 @@ export * from './common.js';
 export * from './protocol.js';
 export * from './auth.js';
 export * from './health.js';
+export * from './audit.js';
 export * from './routes.js';

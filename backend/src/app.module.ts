@@ -1,0 +1,29 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { AuditModule } from './audit/audit.module.js';
+import { AuthModule } from './auth/auth.module.js';
+import { ErrorFilter } from './common/error.filter.js';
+import { APP_CONFIG, type AppConfig } from './config/app-config.js';
+import { DbModule } from './db/db.module.js';
+import { TransactionInterceptor } from './db/transaction.interceptor.js';
+import { HealthController } from './health/health.controller.js';
+import { StorageModule } from './storage/storage.module.js';
+import { UsersModule } from './users/users.module.js';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [DbModule, AuditModule, StorageModule, AuthModule, UsersModule],
+      controllers: [HealthController],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: APP_FILTER, useClass: ErrorFilter },
+        { provide: APP_INTERCEPTOR, useClass: TransactionInterceptor },
+      ],
+      exports: [APP_CONFIG],
+    };
+  }
+}

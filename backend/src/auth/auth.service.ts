@@ -1,0 +1,272 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  AUDIT_SYSTEM_SUBJECT,
+  ERROR_CODES,
+  KDF_ALGORITHM,
+  KDF_SALT_BYTES,
+  type AuditAction,
+  type ChangePasswordRequest,
+  type KdfParams,
+  type LoginRequest,
+  type PreloginResponse,
+  type RecoveryKeysRequest,
+  type RecoveryKeysResponse,
+  type RecoveryResetRequest,
+  type RegisterRequest,
+  type SessionResponse,
+  type FieldError,
+} from '@phr/shared-types';
+import { AuditService } from '../audit/audit.service.js';
+import { ApiError } from '../common/api-error.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { ANONYMOUS, Db } from '../db/db.service.js';
+import { PublicKeyEntity } from '../users/public-key.entity.js';
+import { UserEntity } from '../users/user.entity.js';
+import { toMe } from '../users/users.service.js';
+import { findAccountByEmail, normalizeEmail } from './accounts.js';
+import type { AuthUser } from './auth-user.js';
+import { CredentialEntity } from './entities/credential.entity.js';
+import { checkRsaPublicKey, checkSealedBlob, fingerprintOf } from './key-material.js';
+import { LoginThrottle } from './login-throttle.service.js';
+import { PasswordHasher } from './password-hasher.js';
+import { SessionService, type IssuedSession } from './session.service.js';
+
+/** What the controller needs: the body, and the refresh token for the cookie. */
+export interface SessionResult {
+  body: SessionResponse;
+  session: IssuedSession;
+}
+
+type SecretField = 'authHash' | 'recoveryAuthHash';
+
+/** Accounts and sign-in (DESIGN 4.1, 4.2, 8). */
+@Injectable()
+export class AuthService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly db: Db,
+    private readonly hasher: PasswordHasher,
+    private readonly throttle: LoginThrottle,
+    private readonly sessions: SessionService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /**
+   * KDF parameters for an email. For an unknown email the answer is derived
+   * from a server secret, stable and shaped like a real one, so the call does
+   * not tell who has an account (DESIGN 4.1).
+   */
+  async prelogin(rawEmail: string): Promise<PreloginResponse> {
+    const email = normalizeEmail(rawEmail);
+    const account = await findAccountByEmail(this.db, email);
+    if (account) {
+      await this.db.becomeActor(account);
+      const credential = await this.credentials().findOneBy({ userId: account.userId });
+      if (credential) return { kdf: kdfOf(credential) };
+    }
+    const salt = createHmac('sha256', this.config.preloginSecret).update(`kdf-salt:${email}`).digest().subarray(0, KDF_SALT_BYTES);
+    return { kdf: { algorithm: KDF_ALGORITHM, iterations: this.config.kdfIterations, salt: salt.toString('base64url') } };
+  }
+
+  async register(request: RegisterRequest): Promise<SessionResult> {
+    assertKeyMaterial([
+      checkSealedBlob('keys.wrappedAccountKey', request.keys.wrappedAccountKey),
+      checkSealedBlob('keys.wrappedPrivateKey', request.keys.wrappedPrivateKey),
+      checkSealedBlob('recovery.recoveryWrappedAccountKey', request.recovery.recoveryWrappedAccountKey),
+      checkRsaPublicKey('keys.publicKey', request.keys.publicKey),
+    ]);
+    const email = normalizeEmail(request.email);
+    if (await findAccountByEmail(this.db, email)) {
+      throw new ApiError(409, ERROR_CODES.emailTaken, 'An account with this email already exists');
+    }
+    const user: AuthUser = { userId: randomUUID(), role: request.role };
+    await this.db.becomeActor(user);
+    const [authHash, recoveryAuthHash] = await Promise.all([
+      this.hasher.hash(Buffer.from(request.authKey, 'base64url')),
+      this.hasher.hash(Buffer.from(request.recovery.recoveryAuthKey, 'base64url')),
+    ]);
+    const manager = this.db.manager();
+    await manager
+      .getRepository(UserEntity)
+      .insert({ id: user.userId, email, displayName: request.displayName.trim(), role: user.role })
+      .catch((error: unknown) => {
+        // Two registrations of one email at once: the unique index decides.
+        if ((error as { driverError?: { code?: string } }).driverError?.code === '23505') {
+          throw new ApiError(409, ERROR_CODES.emailTaken, 'An account with this email already exists');
+        }
+        throw error;
+      });
+    await this.credentials().insert({
+      userId: user.userId,
+      authHash,
+      kdfIterations: request.kdf.iterations,
+      kdfSalt: request.kdf.salt,
+      wrappedAccountKey: request.keys.wrappedAccountKey,
+      wrappedPrivateKey: request.keys.wrappedPrivateKey,
+      recoveryAuthHash,
+      recoveryWrappedAccountKey: request.recovery.recoveryWrappedAccountKey,
+    });
+    await manager.getRepository(PublicKeyEntity).insert({
+      userId: user.userId,
+      publicKey: request.keys.publicKey,
+      fingerprint: fingerprintOf(request.keys.publicKey),
+    });
+    await this.audit.allow({ subjectId: user.userId, action: 'account.register' });
+    return this.startSession(user, 'account.register');
+  }
+
+  /** Ends the session of this refresh token; audited when it named a session. */
+  async logout(refreshToken: string | undefined): Promise<void> {
+    const user = await this.sessions.end(refreshToken);
+    if (user) await this.audit.allow({ subjectId: user.userId, action: 'session.logout' });
+  }
+
+  async login(request: LoginRequest): Promise<SessionResult> {
+    const user = await this.verifySecret('login', 'session.login', request.email, 'authHash', request.authKey);
+    return this.startSession(user, 'session.login');
+  }
+
+  /** DESIGN 4.2: the account key is re-wrapped under the new KEK; nothing else changes. */
+  async changePassword(user: AuthUser, request: ChangePasswordRequest, currentRefreshToken?: string): Promise<void> {
+    const credential = await this.credentials().findOneByOrFail({ userId: user.userId });
+    const keys = this.throttle.keysFor('login', await this.emailOf(user.userId), this.db.meta().ip);
+    await this.refuseWhileLocked(keys, user.userId, 'account.password-change');
+    if (!(await this.hasher.verify(credential.authHash, Buffer.from(request.currentAuthKey, 'base64url')))) {
+      this.recordFailure(keys, user.userId, 'account.password-change', 'current password is wrong');
+      throw new ApiError(403, ERROR_CODES.invalidCredentials, 'The current password is not correct');
+    }
+    assertKeyMaterial([checkSealedBlob('newWrappedAccountKey', request.newWrappedAccountKey)]);
+    await this.credentials().update(
+      { userId: user.userId },
+      {
+        authHash: await this.hasher.hash(Buffer.from(request.newAuthKey, 'base64url')),
+        kdfIterations: request.newKdf.iterations,
+        kdfSalt: request.newKdf.salt,
+        wrappedAccountKey: request.newWrappedAccountKey,
+        updatedAt: new Date(),
+      },
+    );
+    await this.sessions.endAllSessions(user.userId, currentRefreshToken);
+    await this.audit.allow({ subjectId: user.userId, action: 'account.password-change' });
+  }
+
+  async recoveryKeys(request: RecoveryKeysRequest): Promise<RecoveryKeysResponse> {
+    const user = await this.verifySecret('recovery', 'account.recovery-keys', request.email, 'recoveryAuthHash', request.recoveryAuthKey);
+    const credential = await this.credentials().findOneByOrFail({ userId: user.userId });
+    await this.audit.allow({ subjectId: user.userId, action: 'account.recovery-keys' });
+    return { recoveryWrappedAccountKey: credential.recoveryWrappedAccountKey };
+  }
+
+  /** A new password from the recovery code; the code is replaced, every session ends. */
+  async recoveryReset(request: RecoveryResetRequest): Promise<SessionResult> {
+    const user = await this.verifySecret('recovery', 'account.recovery', request.email, 'recoveryAuthHash', request.recoveryAuthKey);
+    assertKeyMaterial([
+      checkSealedBlob('newWrappedAccountKey', request.newWrappedAccountKey),
+      checkSealedBlob('newRecovery.recoveryWrappedAccountKey', request.newRecovery.recoveryWrappedAccountKey),
+    ]);
+    const [authHash, recoveryAuthHash] = await Promise.all([
+      this.hasher.hash(Buffer.from(request.newAuthKey, 'base64url')),
+      this.hasher.hash(Buffer.from(request.newRecovery.recoveryAuthKey, 'base64url')),
+    ]);
+    await this.credentials().update(
+      { userId: user.userId },
+      {
+        authHash,
+        kdfIterations: request.newKdf.iterations,
+        kdfSalt: request.newKdf.salt,
+        wrappedAccountKey: request.newWrappedAccountKey,
+        recoveryAuthHash,
+        recoveryWrappedAccountKey: request.newRecovery.recoveryWrappedAccountKey,
+        updatedAt: new Date(),
+      },
+    );
+    await this.sessions.endAllSessions(user.userId);
+    await this.audit.allow({ subjectId: user.userId, action: 'account.recovery' });
+    return this.startSession(user, 'account.recovery');
+  }
+
+  /**
+   * Checks a presented secret (auth key or recovery auth key) under the
+   * throttle. Failures are counted and audited even though the request fails;
+   * unknown emails take as long as known ones.
+   */
+  private async verifySecret(purpose: string, action: AuditAction, rawEmail: string, field: SecretField, presented: string): Promise<AuthUser> {
+    const email = normalizeEmail(rawEmail);
+    const keys = this.throttle.keysFor(purpose, email, this.db.meta().ip);
+    const account = await findAccountByEmail(this.db, email);
+    const subjectId = account?.userId ?? AUDIT_SYSTEM_SUBJECT;
+    await this.refuseWhileLocked(keys, subjectId, action);
+    let storedHash: string | null = null;
+    if (account) {
+      await this.db.becomeActor(account);
+      storedHash = (await this.credentials().findOneBy({ userId: account.userId }))?.[field] ?? null;
+    }
+    const isValid = await this.hasher.verify(storedHash, Buffer.from(presented, 'base64url'));
+    if (!account || !isValid) {
+      await this.db.becomeActor(ANONYMOUS);
+      this.recordFailure(keys, subjectId, action, account ? 'wrong credentials' : 'unknown account');
+      throw new ApiError(401, ERROR_CODES.invalidCredentials, 'Email or password is incorrect');
+    }
+    await this.throttle.recordSuccess(keys);
+    return account;
+  }
+
+  private async refuseWhileLocked(keys: ReturnType<LoginThrottle['keysFor']>, subjectId: string, action: AuditAction): Promise<void> {
+    const wait = await this.throttle.retryAfterSeconds(keys);
+    if (wait <= 0) return;
+    this.audit.deny({ subjectId, action, reason: 'locked out after repeated failures' });
+    throw ApiError.tooManyRequests(wait);
+  }
+
+  private recordFailure(keys: ReturnType<LoginThrottle['keysFor']>, subjectId: string, action: AuditAction, reason: string): void {
+    this.audit.deny({ subjectId, action, reason });
+    this.db.deferWrite(async () => {
+      const { lockedForSeconds } = await this.throttle.recordFailure(keys);
+      if (lockedForSeconds !== null) {
+        await this.audit.record({ subjectId, action: 'session.lockout', outcome: 'deny', reason: `locked for ${lockedForSeconds} s` });
+      }
+    });
+  }
+
+  private async startSession(user: AuthUser, reason: AuditAction): Promise<SessionResult> {
+    const session = await this.sessions.issue(user);
+    if (reason === 'session.login') await this.audit.allow({ subjectId: user.userId, action: 'session.login' });
+    const manager = this.db.manager();
+    const account = await manager.getRepository(UserEntity).findOneByOrFail({ id: user.userId });
+    const credential = await this.credentials().findOneByOrFail({ userId: user.userId });
+    const publicKey = await manager.getRepository(PublicKeyEntity).findOneByOrFail({ userId: user.userId });
+    return {
+      session,
+      body: {
+        accessToken: session.accessToken,
+        expiresIn: session.expiresIn,
+        user: toMe(account, publicKey.fingerprint),
+        keys: {
+          kdf: kdfOf(credential),
+          wrappedAccountKey: credential.wrappedAccountKey,
+          wrappedPrivateKey: credential.wrappedPrivateKey,
+          publicKey: publicKey.publicKey,
+          fingerprint: publicKey.fingerprint,
+        },
+      },
+    };
+  }
+
+  private async emailOf(userId: string): Promise<string> {
+    return (await this.db.manager().getRepository(UserEntity).findOneByOrFail({ id: userId })).email;
+  }
+
+  private credentials() {
+    return this.db.manager().getRepository(CredentialEntity);
+  }
+}
+
+function kdfOf(credential: CredentialEntity): KdfParams {
+  return { algorithm: KDF_ALGORITHM, iterations: credential.kdfIterations, salt: credential.kdfSalt };
+}
+
+function assertKeyMaterial(checks: Array<FieldError | null>): void {
+  const problems = checks.filter((problem): problem is FieldError => problem !== null);
+  if (problems.length) throw ApiError.validation(problems);
+}

@@ -1,0 +1,12 @@
+import type { LoginRequest } from '@phr/shared-types';
+import type { Exact } from '../../common/exact.js';
+import { IsAccountEmail, IsAuthKey } from './validators.js';
+
+export class LoginDto implements LoginRequest {
+  @IsAccountEmail()
+  email: string;
+
+  @IsAuthKey('HKDF(masterKey, "auth"), 32 bytes')
+  authKey: string;
+}
+true satisfies Exact<LoginDto, LoginRequest>;

@@ -1,0 +1,70 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ValidateNested } from 'class-validator';
+import type {
+  ChangePasswordRequest,
+  RecoveryKeysRequest,
+  RecoveryKeysResponse,
+  RecoveryResetRequest,
+} from '@phr/shared-types';
+import type { Exact } from '../../common/exact.js';
+import { KdfParamsDto } from './kdf-params.dto.js';
+import { RecoveryMaterialDto } from './register.dto.js';
+import { IsAccountEmail, IsAuthKey, IsSealedKey } from './validators.js';
+
+export class ChangePasswordDto implements ChangePasswordRequest {
+  @IsAuthKey('auth key derived from the current password')
+  currentAuthKey: string;
+
+  @IsAuthKey('auth key derived from the new password')
+  newAuthKey: string;
+
+  @ApiProperty({ type: KdfParamsDto })
+  @ValidateNested()
+  @Type(() => KdfParamsDto)
+  newKdf: KdfParamsDto;
+
+  @IsSealedKey('the same account key, wrapped under the new KEK')
+  newWrappedAccountKey: string;
+}
+true satisfies Exact<ChangePasswordDto, ChangePasswordRequest>;
+
+export class RecoveryKeysDto implements RecoveryKeysRequest {
+  @IsAccountEmail()
+  email: string;
+
+  @IsAuthKey('HKDF(recovery code, "recovery-auth")')
+  recoveryAuthKey: string;
+}
+true satisfies Exact<RecoveryKeysDto, RecoveryKeysRequest>;
+
+export class RecoveryKeysResponseDto implements RecoveryKeysResponse {
+  @IsSealedKey('AES-GCM(recoveryKek, accountKey)')
+  recoveryWrappedAccountKey: string;
+}
+true satisfies Exact<RecoveryKeysResponseDto, RecoveryKeysResponse>;
+
+export class RecoveryResetDto implements RecoveryResetRequest {
+  @IsAccountEmail()
+  email: string;
+
+  @IsAuthKey('HKDF(recovery code, "recovery-auth")')
+  recoveryAuthKey: string;
+
+  @IsAuthKey('auth key derived from the new password')
+  newAuthKey: string;
+
+  @ApiProperty({ type: KdfParamsDto })
+  @ValidateNested()
+  @Type(() => KdfParamsDto)
+  newKdf: KdfParamsDto;
+
+  @IsSealedKey('the same account key, wrapped under the new KEK')
+  newWrappedAccountKey: string;
+
+  @ApiProperty({ type: RecoveryMaterialDto, description: 'a fresh recovery code replaces the used one' })
+  @ValidateNested()
+  @Type(() => RecoveryMaterialDto)
+  newRecovery: RecoveryMaterialDto;
+}
+true satisfies Exact<RecoveryResetDto, RecoveryResetRequest>;

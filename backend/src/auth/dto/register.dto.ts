@@ -1,0 +1,67 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsString, Length, ValidateNested } from 'class-validator';
+import {
+  SELF_REGISTERING_ROLES,
+  type AccountKeyMaterial,
+  type RecoveryMaterial,
+  type RegisterRequest,
+  type SelfRegisteringRole,
+} from '@phr/shared-types';
+import type { Exact } from '../../common/exact.js';
+import { KdfParamsDto } from './kdf-params.dto.js';
+import { IsAccountEmail, IsAuthKey, IsPublicKey, IsSealedKey } from './validators.js';
+
+export class AccountKeyMaterialDto implements AccountKeyMaterial {
+  @IsSealedKey('AES-GCM(kek, accountKey), KDF parameters as authenticated data')
+  wrappedAccountKey: string;
+
+  @IsPublicKey('RSA-OAEP public key (SPKI DER), at least 3072 bits')
+  publicKey: string;
+
+  @IsSealedKey('AES-GCM(accountKey, private key PKCS#8)')
+  wrappedPrivateKey: string;
+}
+true satisfies Exact<AccountKeyMaterialDto, AccountKeyMaterial>;
+
+export class RecoveryMaterialDto implements RecoveryMaterial {
+  @IsAuthKey('HKDF(recovery code, "recovery-auth"); stored only as argon2id')
+  recoveryAuthKey: string;
+
+  @IsSealedKey('AES-GCM(recoveryKek, accountKey)')
+  recoveryWrappedAccountKey: string;
+}
+true satisfies Exact<RecoveryMaterialDto, RecoveryMaterial>;
+
+export class RegisterDto implements RegisterRequest {
+  @IsAccountEmail()
+  email: string;
+
+  @ApiProperty({ type: String, minLength: 1, maxLength: 100, example: 'Ada Lovelace' })
+  @IsString()
+  @Length(1, 100)
+  displayName: string;
+
+  @ApiProperty({ enum: SELF_REGISTERING_ROLES })
+  @IsIn(SELF_REGISTERING_ROLES)
+  role: SelfRegisteringRole;
+
+  @IsAuthKey('HKDF(masterKey, "auth"), 32 bytes; the password never leaves the browser')
+  authKey: string;
+
+  @ApiProperty({ type: KdfParamsDto })
+  @ValidateNested()
+  @Type(() => KdfParamsDto)
+  kdf: KdfParamsDto;
+
+  @ApiProperty({ type: AccountKeyMaterialDto })
+  @ValidateNested()
+  @Type(() => AccountKeyMaterialDto)
+  keys: AccountKeyMaterialDto;
+
+  @ApiProperty({ type: RecoveryMaterialDto })
+  @ValidateNested()
+  @Type(() => RecoveryMaterialDto)
+  recovery: RecoveryMaterialDto;
+}
+true satisfies Exact<RegisterDto, RegisterRequest>;

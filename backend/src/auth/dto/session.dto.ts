@@ -1,0 +1,37 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { ROLES, type Me, type MyKeys, type RefreshResponse, type Role, type SessionResponse } from '@phr/shared-types';
+import type { Exact } from '../../common/exact.js';
+import { KdfParamsDto } from './kdf-params.dto.js';
+
+export class MeDto implements Me {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() email: string;
+  @ApiProperty() displayName: string;
+  @ApiProperty({ enum: ROLES }) role: Role;
+  @ApiProperty({ description: 'SHA-256 of the public key (SPKI), lowercase hex' }) fingerprint: string;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+}
+true satisfies Exact<MeDto, Me>;
+
+export class MyKeysDto implements MyKeys {
+  @ApiProperty({ type: KdfParamsDto }) kdf: KdfParamsDto;
+  @ApiProperty() wrappedAccountKey: string;
+  @ApiProperty() publicKey: string;
+  @ApiProperty() wrappedPrivateKey: string;
+  @ApiProperty() fingerprint: string;
+}
+true satisfies Exact<MyKeysDto, MyKeys>;
+
+export class SessionResponseDto implements SessionResponse {
+  @ApiProperty({ description: 'JWT, at most 15 minutes' }) accessToken: string;
+  @ApiProperty() expiresIn: number;
+  @ApiProperty({ type: MeDto }) user: MeDto;
+  @ApiProperty({ type: MyKeysDto }) keys: MyKeysDto;
+}
+true satisfies Exact<SessionResponseDto, SessionResponse>;
+
+export class RefreshResponseDto implements RefreshResponse {
+  @ApiProperty() accessToken: string;
+  @ApiProperty() expiresIn: number;
+}
+true satisfies Exact<RefreshResponseDto, RefreshResponse>;

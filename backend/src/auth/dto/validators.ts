@@ -1,0 +1,34 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsEmail, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { AUTH_KEY_BYTES, MAX_PUBLIC_KEY_CHARS, MAX_WRAPPED_KEY_CHARS } from '@phr/shared-types';
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+/** Characters of an unpadded base64url value of `bytes` bytes. */
+export const base64UrlLength = (bytes: number): number => Math.ceil((bytes * 4) / 3);
+
+export function IsBase64Url(minChars: number, maxChars: number, description: string): PropertyDecorator {
+  return applyDecorators(
+    ApiProperty({ type: String, description, minLength: minChars, maxLength: maxChars, pattern: BASE64URL.source }),
+    IsString(),
+    Length(minChars, maxChars),
+    Matches(BASE64URL, { message: '$property must be base64url without padding' }),
+  );
+}
+
+export const IsAuthKey = (description: string): PropertyDecorator =>
+  IsBase64Url(base64UrlLength(AUTH_KEY_BYTES), base64UrlLength(AUTH_KEY_BYTES), description);
+
+export const IsSealedKey = (description: string): PropertyDecorator => IsBase64Url(40, MAX_WRAPPED_KEY_CHARS, description);
+
+export const IsPublicKey = (description: string): PropertyDecorator => IsBase64Url(200, MAX_PUBLIC_KEY_CHARS, description);
+
+export function IsAccountEmail(): PropertyDecorator {
+  return applyDecorators(
+    ApiProperty({ type: String, format: 'email', maxLength: 254, example: 'ada@example.org' }),
+    IsString(),
+    MaxLength(254),
+    IsEmail({}, { message: '$property must be an email address' }),
+  );
+}

@@ -1,0 +1,35 @@
+import { HttpException } from '@nestjs/common';
+import { ERROR_CODES, type ErrorCode, type FieldError } from '@phr/shared-types';
+
+/** An HTTP error with a stable code; the one filter turns it into an ErrorResponse. */
+export class ApiError extends HttpException {
+  constructor(
+    status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly fields?: FieldError[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message, status);
+  }
+
+  static validation(fields: FieldError[]): ApiError {
+    const message = `Invalid request: ${fields.map((f) => f.field).join(', ')}`;
+    return new ApiError(400, ERROR_CODES.validation, message, fields);
+  }
+
+  static notFound(what = 'Not found'): ApiError {
+    return new ApiError(404, ERROR_CODES.notFound, what);
+  }
+
+  static unauthenticated(message = 'Sign-in required'): ApiError {
+    return new ApiError(401, ERROR_CODES.unauthenticated, message);
+  }
+
+  static tooManyRequests(retryAfterSeconds: number): ApiError {
+    const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+    return new ApiError(429, ERROR_CODES.tooManyRequests, `Too many attempts; try again in ${seconds} s`, undefined, {
+      'Retry-After': String(seconds),
+    });
+  }
+}

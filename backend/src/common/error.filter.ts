@@ -1,0 +1,81 @@
+import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ERROR_CODES, type ErrorCode, type ErrorResponse } from '@phr/shared-types';
+import { ApiError } from './api-error.js';
+
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
+  400: ERROR_CODES.validation,
+  401: ERROR_CODES.unauthenticated,
+  403: ERROR_CODES.forbidden,
+  404: ERROR_CODES.notFound,
+  409: ERROR_CODES.conflict,
+  413: ERROR_CODES.payloadTooLarge,
+  429: ERROR_CODES.tooManyRequests,
+};
+
+/** Fastify's own errors (body parsing, size limits) carry a status code and a code. */
+interface FastifyError {
+  statusCode?: number;
+  code?: string;
+}
+
+/**
+ * The one place that shapes error responses. Known errors keep their status
+ * and stable code; anything else becomes a bare 500. No stack trace, SQL or
+ * internal message ever leaves the server.
+ */
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const { body, headers } = this.describe(exception, String(request.id));
+    if (body.statusCode >= 500) {
+      // The method and route only: request bodies can hold key material.
+      this.logger.error(`${request.method} ${request.routeOptions?.url ?? 'unknown route'} failed: ${describeError(exception)}`);
+    }
+    for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
+    void reply.status(body.statusCode).send(body);
+  }
+
+  describe(exception: unknown, requestId: string): { body: ErrorResponse; headers: Record<string, string> } {
+    if (exception instanceof ApiError) {
+      const body: ErrorResponse = { statusCode: exception.getStatus(), code: exception.code, message: exception.message, requestId };
+      if (exception.fields) body.fields = exception.fields;
+      return { body, headers: exception.headers ?? {} };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const code = CODE_BY_STATUS[status] ?? (status >= 500 ? ERROR_CODES.internal : ERROR_CODES.validation);
+      const message = status >= 500 ? 'Internal error' : publicMessage(exception);
+      return { body: { statusCode: status, code, message, requestId }, headers: {} };
+    }
+    const fastifyStatus = (exception as FastifyError | null)?.statusCode;
+    if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
+      return { body: fastifyErrorBody(exception as FastifyError, fastifyStatus, requestId), headers: {} };
+    }
+    return { body: { statusCode: 500, code: ERROR_CODES.internal, message: 'Internal error', requestId }, headers: {} };
+  }
+}
+
+function fastifyErrorBody(error: FastifyError, status: number, requestId: string): ErrorResponse {
+  if (status === 413) return { statusCode: 413, code: ERROR_CODES.payloadTooLarge, message: 'Request body is too large', requestId };
+  if (status === 415) return { statusCode: 415, code: ERROR_CODES.validation, message: 'Content-Type must be application/json', requestId };
+  const message = error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'Request body is empty' : 'Request body is not valid JSON';
+  return { statusCode: 400, code: CODE_BY_STATUS[400], message, requestId, fields: [{ field: 'body', message }] };
+}
+
+function publicMessage(exception: HttpException): string {
+  const response = exception.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  return typeof message === 'string' ? message : exception.message;
+}
+
+function describeError(exception: unknown): string {
+  if (exception instanceof Error) return `${exception.name}: ${exception.message}`;
+  return typeof exception;
+}

@@ -1,0 +1,35 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional, ApiResponse } from '@nestjs/swagger';
+import type { ErrorResponse, FieldError } from '@phr/shared-types';
+import type { Exact } from './exact.js';
+
+class FieldErrorDto implements FieldError {
+  @ApiProperty({ example: 'email' }) field: string;
+  @ApiProperty({ example: 'email must be an email address' }) message: string;
+}
+
+export class ErrorResponseDto implements ErrorResponse {
+  @ApiProperty({ example: 400 }) statusCode: number;
+  @ApiProperty({ example: 'VALIDATION_FAILED' }) code: string;
+  @ApiProperty() message: string;
+  @ApiProperty({ description: 'Quote it when reporting a problem' }) requestId: string;
+  @ApiPropertyOptional({ type: [FieldErrorDto] }) fields?: FieldErrorDto[];
+}
+true satisfies Exact<ErrorResponseDto, ErrorResponse>;
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid input; every bad field is named',
+  401: 'Missing, expired or invalid credentials',
+  403: 'The role may not do this',
+  404: 'Not found (also for things the caller may not know exist)',
+  409: 'Conflicts with existing data',
+  413: 'Request body too large',
+  429: 'Too many attempts; see Retry-After',
+};
+
+/** Documents the error answers of a route, all in the one ErrorResponse shape. */
+export function ApiErrors(...statuses: number[]): MethodDecorator {
+  return applyDecorators(
+    ...statuses.map((status) => ApiResponse({ status, description: DESCRIPTIONS[status], type: ErrorResponseDto })),
+  );
+}

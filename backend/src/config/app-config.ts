@@ -1,0 +1,151 @@
+/**
+ * The API's configuration: read once from the environment at start, validated,
+ * and handed to every module as one typed object. A bad or missing value stops
+ * start-up with a message that names the variable.
+ */
+import { ACCESS_TOKEN_MAX_SECONDS, KDF_MAX_ITERATIONS, KDF_MIN_ITERATIONS } from '@phr/shared-types';
+
+export interface AppConfig {
+  host: string;
+  port: number;
+  /** Behind a TLS proxy: take the client IP from X-Forwarded-For. */
+  trustProxy: boolean;
+  /** Origin of the portal; the only origin CORS admits. */
+  portalOrigin: string;
+  database: {
+    /** Connection of the application role (owns nothing, cannot bypass RLS). */
+    url: string;
+    poolSize: number;
+  };
+  s3: {
+    endpoint: URL;
+    /** The endpoint browsers use; pre-signed URLs are signed for this host. */
+    publicEndpoint: URL;
+    accessKey: string;
+    secretKey: string;
+    bucket: string;
+    region: string;
+  };
+  jwt: {
+    secret: Buffer;
+    keyId: string;
+    accessTokenSeconds: number;
+  };
+  refreshTokenSeconds: number;
+  cookieSecure: boolean;
+  /** Secret behind the plausible KDF parameters returned for unknown emails (DESIGN 4.1). */
+  preloginSecret: Buffer;
+  kdfIterations: number;
+  loginThrottle: {
+    /** Failures allowed per account (and per IP, times ipFactor) before a lockout starts. */
+    maxFailures: number;
+    ipFactor: number;
+    /** First lockout; each further failure doubles it, up to maxLockoutSeconds. */
+    baseLockoutSeconds: number;
+    maxLockoutSeconds: number;
+  };
+  bodyLimitBytes: number;
+  version: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, problem: string) {
+    super(`Configuration error: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function required(env: Env, name: string): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') throw new ConfigError(name, 'is required but not set');
+  return value.trim();
+}
+
+function optional(env: Env, name: string, fallback: string): string {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? fallback : value.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optional(env, name, String(fallback));
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = optional(env, name, String(fallback)).toLowerCase();
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function url(env: Env, name: string, value: string, protocols: string[]): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError(name, 'must be a URL');
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(' or ')}, got ${parsed.protocol}`);
+  }
+  return parsed;
+}
+
+/** A secret of at least 32 bytes, given as base64 or hex. */
+function secret(env: Env, name: string): Buffer {
+  const raw = required(env, name);
+  const bytes = /^[0-9a-fA-F]+$/.test(raw) && raw.length % 2 === 0 ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+  if (bytes.length < 32) throw new ConfigError(name, 'must hold at least 32 random bytes (base64 or hex)');
+  return bytes;
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const databaseUrl = required(env, 'DATABASE_URL');
+  url(env, 'DATABASE_URL', databaseUrl, ['postgres:', 'postgresql:']);
+  const s3Endpoint = url(env, 'S3_ENDPOINT', required(env, 'S3_ENDPOINT'), ['http:', 'https:']);
+  const accessTokenSeconds = integer(env, 'ACCESS_TOKEN_SECONDS', ACCESS_TOKEN_MAX_SECONDS, 30, ACCESS_TOKEN_MAX_SECONDS);
+  const keyId = optional(env, 'JWT_KEY_ID', 'k1');
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(keyId)) throw new ConfigError('JWT_KEY_ID', 'must be 1-64 characters of A-Z a-z 0-9 . _ -');
+  const bucket = optional(env, 'S3_BUCKET', 'phr-records');
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new ConfigError('S3_BUCKET', 'is not a valid bucket name');
+
+  return {
+    host: optional(env, 'HOST', '127.0.0.1'),
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    trustProxy: boolean(env, 'TRUST_PROXY', false),
+    portalOrigin: url(env, 'PORTAL_ORIGIN', optional(env, 'PORTAL_ORIGIN', 'http://localhost:5173'), ['http:', 'https:']).origin,
+    database: {
+      url: databaseUrl,
+      poolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 200),
+    },
+    s3: {
+      endpoint: s3Endpoint,
+      publicEndpoint: url(env, 'S3_PUBLIC_ENDPOINT', optional(env, 'S3_PUBLIC_ENDPOINT', s3Endpoint.href), ['http:', 'https:']),
+      accessKey: required(env, 'S3_ACCESS_KEY'),
+      secretKey: required(env, 'S3_SECRET_KEY'),
+      bucket,
+      region: optional(env, 'S3_REGION', 'us-east-1'),
+    },
+    jwt: { secret: secret(env, 'JWT_SECRET'), keyId, accessTokenSeconds },
+    refreshTokenSeconds: integer(env, 'REFRESH_TOKEN_SECONDS', 7 * 24 * 3600, 60, 90 * 24 * 3600),
+    cookieSecure: boolean(env, 'COOKIE_SECURE', true),
+    preloginSecret: secret(env, 'PRELOGIN_SECRET'),
+    kdfIterations: integer(env, 'KDF_ITERATIONS', KDF_MIN_ITERATIONS, KDF_MIN_ITERATIONS, KDF_MAX_ITERATIONS),
+    loginThrottle: {
+      maxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),
+      ipFactor: integer(env, 'LOGIN_IP_FACTOR', 4, 1, 1000),
+      baseLockoutSeconds: integer(env, 'LOGIN_LOCKOUT_SECONDS', 30, 1, 86_400),
+      maxLockoutSeconds: integer(env, 'LOGIN_MAX_LOCKOUT_SECONDS', 3600, 1, 7 * 86_400),
+    },
+    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+    version: optional(env, 'APP_VERSION', '0.1.0'),
+  };
+}
+
+/** Injection token of the AppConfig object. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

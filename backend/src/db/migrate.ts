@@ -1,0 +1,41 @@
+/**
+ * Runs pending migrations as the owner role. The API itself never migrates:
+ * it connects as the application role, which owns nothing.
+ *
+ *   DATABASE_MIGRATION_URL=postgres://phr_owner:...@host/phr node backend/dist/db/migrate.js
+ */
+import { DataSource } from 'typeorm';
+import { MIGRATIONS } from './migrations/index.js';
+
+export async function runMigrations(ownerUrl: string): Promise<string[]> {
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url: ownerUrl,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    migrationsTransactionMode: 'each',
+  });
+  await dataSource.initialize();
+  try {
+    const applied = await dataSource.runMigrations();
+    return applied.map((migration) => migration.name);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+const isEntryPoint = import.meta.url === `file://${process.argv[1]}`;
+if (isEntryPoint) {
+  const url = process.env.DATABASE_MIGRATION_URL;
+  if (!url) {
+    console.error('Configuration error: DATABASE_MIGRATION_URL is required but not set');
+    process.exit(1);
+  }
+  runMigrations(url).then(
+    (names) => console.log(names.length ? `Applied: ${names.join(', ')}` : 'Schema is up to date'),
+    (error: unknown) => {
+      console.error('Migration failed:', error instanceof Error ? error.message : error);
+      process.exit(1);
+    },
+  );
+}

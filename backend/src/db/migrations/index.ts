@@ -1,0 +1,4 @@
+import { AccountsAndAudit1764000000000 } from './1764000000000-accounts-and-audit.js';
+
+/** Every migration, in order. Listed explicitly: no file globbing in an ESM build. */
+export const MIGRATIONS = [AccountsAndAudit1764000000000];

@@ -1,0 +1,21 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { Role } from '@phr/shared-types';
+
+@Entity({ name: 'users' })
+export class UserEntity {
+  @PrimaryColumn({ type: 'uuid' })
+  id: string;
+
+  /** Stored lower-cased and trimmed. */
+  @Column({ type: 'text' })
+  email: string;
+
+  @Column({ type: 'text', name: 'display_name' })
+  displayName: string;
+
+  @Column({ type: 'text' })
+  role: Role;
+
+  @Column({ type: 'timestamptz', name: 'created_at', default: () => 'now()' })
+  createdAt: Date;
+}

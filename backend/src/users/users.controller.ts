@@ -1,0 +1,37 @@
+import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Me, PublicKeyResponse } from '@phr/shared-types';
+import type { AuthUser } from '../auth/auth-user.js';
+import { CurrentUser, Roles } from '../auth/decorators.js';
+import { ApiErrors } from '../common/swagger.js';
+import { ApiError } from '../common/api-error.js';
+import { MeDto } from '../auth/dto/session.dto.js';
+import { PublicKeyResponseDto } from './public-key.dto.js';
+import { UsersService } from './users.service.js';
+
+const uuidPipe = new ParseUUIDPipe({ exceptionFactory: () => ApiError.validation([{ field: 'id', message: 'id must be a UUID' }]) });
+
+@ApiTags('users')
+@ApiBearerAuth()
+@Controller()
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Get('me')
+  @Roles('patient', 'doctor', 'auditor')
+  @ApiOperation({ summary: 'The signed-in account' })
+  @ApiOkResponse({ type: MeDto })
+  @ApiErrors(401, 403)
+  me(@CurrentUser() user: AuthUser): Promise<Me> {
+    return this.users.me(user.userId);
+  }
+
+  @Get('users/:id/public-key')
+  @Roles('patient', 'doctor', 'auditor')
+  @ApiOperation({ summary: "A user's RSA-OAEP public key and its fingerprint (DESIGN 4.5)" })
+  @ApiOkResponse({ type: PublicKeyResponseDto })
+  @ApiErrors(400, 401, 403, 404)
+  publicKey(@Param('id', uuidPipe) userId: string): Promise<PublicKeyResponse> {
+    return this.users.publicKey(userId);
+  }
+}

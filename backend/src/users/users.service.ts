@@ -1,0 +1,36 @@
+import { Injectable } from '@nestjs/common';
+import type { Me, PublicKeyResponse } from '@phr/shared-types';
+import { ApiError } from '../common/api-error.js';
+import { Db } from '../db/db.service.js';
+import { PublicKeyEntity } from './public-key.entity.js';
+import { UserEntity } from './user.entity.js';
+
+@Injectable()
+export class UsersService {
+  constructor(private readonly db: Db) {}
+
+  /** The signed-in user; RLS shows a user only their own row. */
+  async me(userId: string): Promise<Me> {
+    const user = await this.db.manager().getRepository(UserEntity).findOneBy({ id: userId });
+    const key = await this.db.manager().getRepository(PublicKeyEntity).findOneBy({ userId });
+    if (!user || !key) throw ApiError.unauthenticated('This account no longer exists');
+    return toMe(user, key.fingerprint);
+  }
+
+  async publicKey(userId: string): Promise<PublicKeyResponse> {
+    const key = await this.db.manager().getRepository(PublicKeyEntity).findOneBy({ userId });
+    if (!key) throw ApiError.notFound('No such user');
+    return { userId: key.userId, algorithm: 'RSA-OAEP-SHA256', publicKey: key.publicKey, fingerprint: key.fingerprint };
+  }
+}
+
+export function toMe(user: UserEntity, fingerprint: string): Me {
+  return {
+    id: user.id,
+    email: user.email,
+    displayName: user.displayName,
+    role: user.role,
+    fingerprint,
+    createdAt: user.createdAt.toISOString(),
+  };
+}

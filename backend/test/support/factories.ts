@@ -1,0 +1,68 @@
+/**
+ * Builds valid API inputs. The API cannot open key blobs, so API tests use
+ * blobs of the right shape and a real RSA-3072 public key; the real protocol
+ * is exercised by the crypto suite and the browser tests.
+ */
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import {
+  AES_GCM_IV_BYTES,
+  KDF_ALGORITHM,
+  KDF_MIN_ITERATIONS,
+  PROTOCOL_VERSION,
+  ROUTES,
+  type RegisterRequest,
+  type SelfRegisteringRole,
+  type SessionResponse,
+} from '@phr/shared-types';
+import { HttpClient } from './http.js';
+
+let cachedPublicKey: string | undefined;
+
+/** One RSA-3072 key per test file: generating one takes a few hundred milliseconds. */
+export function rsaPublicKey(): string {
+  cachedPublicKey ??= generateKeyPairSync('rsa', { modulusLength: 3072 }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64url');
+  return cachedPublicKey;
+}
+
+export function randomKey(bytes = 32): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+/** Shaped like a sealed blob: version byte, IV, ciphertext and tag. */
+export function sealedBlob(plaintextBytes = 32): string {
+  return Buffer.concat([Buffer.from([PROTOCOL_VERSION]), randomBytes(AES_GCM_IV_BYTES), randomBytes(plaintextBytes + 16)]).toString('base64url');
+}
+
+export function uniqueEmail(prefix = 'user'): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}@example.org`;
+}
+
+export function registration(overrides: Partial<RegisterRequest> = {}, role: SelfRegisteringRole = 'patient'): RegisterRequest {
+  return {
+    email: uniqueEmail(role),
+    displayName: role === 'doctor' ? 'Dr. Test' : 'Test Patient',
+    role,
+    authKey: randomKey(),
+    kdf: { algorithm: KDF_ALGORITHM, iterations: KDF_MIN_ITERATIONS, salt: randomKey(16) },
+    keys: { wrappedAccountKey: sealedBlob(), publicKey: rsaPublicKey(), wrappedPrivateKey: sealedBlob(1800) },
+    recovery: { recoveryAuthKey: randomKey(), recoveryWrappedAccountKey: sealedBlob() },
+    ...overrides,
+  };
+}
+
+export interface RegisteredUser {
+  request: RegisterRequest;
+  session: SessionResponse;
+  /** The browser-like client that registered: it holds the refresh cookie. */
+  client: HttpClient;
+  token: string;
+  userId: string;
+}
+
+export async function registerUser(baseUrl: string, role: SelfRegisteringRole = 'patient', overrides: Partial<RegisterRequest> = {}): Promise<RegisteredUser> {
+  const client = new HttpClient(baseUrl);
+  const request = registration(overrides, role);
+  const response = await client.post<SessionResponse>(ROUTES.register.path, { body: request });
+  if (response.status !== 201) throw new Error(`register failed: ${response.status} ${response.text}`);
+  return { request, session: response.body, client, token: response.body.accessToken, userId: response.body.user.id };
+}

@@ -1,0 +1,80 @@
+/**
+ * A real API for a test file: its own database (a copy of the migrated
+ * template), its own signature-checking object store, the app built by the
+ * same factory as production, listening on a free port. Tests speak HTTP to it.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import pg from 'pg';
+import { startObjectStore, type RunningObjectStore } from '../../../infra/local/object-store/index.js';
+import { createTestDatabase, type TestDatabase } from '../../../infra/local/test-database.js';
+import { createApp } from '../../src/app.factory.js';
+import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
+
+export const TEST_JWT_SECRET = randomBytes(32).toString('base64');
+
+export interface TestApp {
+  baseUrl: string;
+  config: AppConfig;
+  database: TestDatabase;
+  app: NestFastifyApplication;
+  store: RunningObjectStore;
+  /** Runs SQL as the superuser on this file's database (an operator's view, bypassing RLS). */
+  adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const adminUrl = requiredEnv('PHR_TEST_ADMIN_URL');
+  const database = await createTestDatabase(adminUrl, requiredEnv('PHR_TEST_TEMPLATE'));
+  const storeDir = await mkdtemp(path.join(os.tmpdir(), 'phr-s3-'));
+  const accessKey = 'test-access-key';
+  const secretKey = randomBytes(20).toString('hex');
+  const store = await startObjectStore({
+    dataDir: storeDir,
+    port: 0,
+    accessKey,
+    secretKey,
+    buckets: [{ name: 'phr-records', corsOrigins: ['http://localhost:5173'] }],
+  });
+  const config = loadConfig({
+    DATABASE_URL: database.appUrl,
+    DATABASE_POOL_SIZE: '5',
+    S3_ENDPOINT: store.endpoint,
+    S3_ACCESS_KEY: accessKey,
+    S3_SECRET_KEY: secretKey,
+    JWT_SECRET: TEST_JWT_SECRET,
+    PRELOGIN_SECRET: randomBytes(32).toString('base64'),
+    COOKIE_SECURE: 'false',
+    ...env,
+  });
+  const app = await createApp(config, { logger: false });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const admin = new pg.Pool({ connectionString: database.adminUrl, max: 2 });
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    config,
+    database,
+    app,
+    store,
+    adminQuery: async (sql, params) => (await admin.query(sql, params)).rows,
+    close: async () => {
+      await app.close();
+      await admin.end();
+      await store.stop();
+      await database.drop();
+      await rm(storeDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the API suites through Jest (its global setup provides it)`);
+  return value;
+}

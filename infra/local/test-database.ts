@@ -1,0 +1,63 @@
+/**
+ * Databases for test suites: one migrated template per test run, and a copy
+ * of it per test file (CREATE DATABASE ... TEMPLATE takes ~30 ms), so files
+ * never see each other's rows. The server is the one in DATABASE_URL, or an
+ * embedded PostgreSQL when none is given.
+ */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { freePort } from './ports.js';
+import { ident, OWNER_ROLE, provisionDatabase, roleUrl, startEmbeddedPostgres, withClient, APP_ROLE, type RunningPostgres } from './postgres.js';
+
+/** Test roles get fixed passwords: they exist only on a test server or behind trust auth. */
+export const TEST_OWNER_PASSWORD = 'phr-owner-test';
+export const TEST_APP_PASSWORD = 'phr-app-test';
+
+export interface TestServer {
+  adminUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(repoRoot: string): Promise<TestServer> {
+  const given = process.env.DATABASE_URL;
+  if (given) return { adminUrl: given, stop: async () => undefined };
+  const running: RunningPostgres = await startEmbeddedPostgres({
+    dataDir: path.join(repoRoot, '.test-data', `postgres-${process.pid}`),
+    port: await freePort(),
+    password: 'postgres-test',
+  });
+  return running;
+}
+
+/** Creates and migrates a template database; returns its name. */
+export async function createTemplate(adminUrl: string, migrate: (ownerUrl: string) => Promise<unknown>): Promise<string> {
+  const name = `phr_tpl_${randomBytes(5).toString('hex')}`;
+  const { ownerUrl } = await provisionDatabase(adminUrl, { database: name, ownerPassword: TEST_OWNER_PASSWORD, appPassword: TEST_APP_PASSWORD });
+  await migrate(ownerUrl);
+  return name;
+}
+
+export interface TestDatabase {
+  name: string;
+  appUrl: string;
+  ownerUrl: string;
+  /** Superuser URL to this database, for tests that inspect or tamper as an operator would. */
+  adminUrl: string;
+  drop(): Promise<void>;
+}
+
+export async function createTestDatabase(adminUrl: string, template: string): Promise<TestDatabase> {
+  const name = `phr_test_${randomBytes(6).toString('hex')}`;
+  await withClient(adminUrl, (admin) => admin.query(`CREATE DATABASE ${ident(name)} TEMPLATE ${ident(template)} OWNER ${OWNER_ROLE}`));
+  return {
+    name,
+    appUrl: roleUrl(adminUrl, name, APP_ROLE, TEST_APP_PASSWORD),
+    ownerUrl: roleUrl(adminUrl, name, OWNER_ROLE, TEST_OWNER_PASSWORD),
+    adminUrl: roleUrl(adminUrl, name, new URL(adminUrl).username, decodeURIComponent(new URL(adminUrl).password)),
+    drop: () => dropDatabase(adminUrl, name),
+  };
+}
+
+export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
+  await withClient(adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`));
+}
