@@ -1,0 +1,144 @@
+/**
+ * The embedded S3-compatible store used when no S3 is configured.
+ *
+ * s3rver stores the objects but checks no signature: anyone who can reach it can read or
+ * write anything. So it listens on a random port on 127.0.0.1, and the public port belongs
+ * to a proxy that verifies AWS Signature Version 4 (header or presigned URL) first.
+ * See docs in sigv4.ts for what is checked, and proxy.ts for how requests are forwarded.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { Agent, createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import S3rver from 's3rver';
+import AWSAccount from 's3rver/lib/models/account.js';
+
+import { corsConfigurationXml } from './cors.js';
+import { createVerifyingProxy } from './proxy.js';
+
+export interface BucketSpec {
+  name: string;
+  /** Origins allowed to use presigned URLs from a browser (exact, `*`, or one `*` wildcard). */
+  corsOrigins: string[];
+}
+
+export interface ObjectStoreOptions {
+  /** s3rver's directory (created if missing); a second start reuses its objects. */
+  dataDir: string;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Public port; 0 picks a free one. */
+  port: number;
+  accessKey: string;
+  secretKey: string;
+  /** Default 'us-east-1'. Clients should be configured with it (minio: `region`), see below. */
+  region?: string;
+  /** Created with their CORS rules at start (methods GET, PUT, HEAD; headers *; expose ETag). */
+  buckets: BucketSpec[];
+}
+
+export interface RunningObjectStore {
+  /** e.g. http://127.0.0.1:9000 */
+  endpoint: string;
+  port: number;
+  /** Closes the proxy and s3rver; resolves once both are closed. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const DEFAULT_HOST = '127.0.0.1';
+/**
+ * minio (and the AWS SDKs) sign their bucket-region lookup with us-east-1 unless a region
+ * is configured, and s3rver reports every bucket in us-east-1: any other region works
+ * only with clients told the region up front.
+ */
+const DEFAULT_REGION = 'us-east-1';
+
+export async function startObjectStore(options: ObjectStoreOptions): Promise<RunningObjectStore> {
+  const host = options.host ?? DEFAULT_HOST;
+  const region = options.region ?? DEFAULT_REGION;
+
+  await mkdir(options.dataDir, { recursive: true });
+  const backend = await startS3rver(options);
+  const upstreamAgent = new Agent({ keepAlive: true });
+  const proxy = createServer(
+    createVerifyingProxy({
+      upstreamPort: backend.port,
+      credentials: { accessKey: options.accessKey, secretKey: options.secretKey, region },
+      buckets: options.buckets,
+      upstreamAgent,
+    }),
+  );
+
+  const stopBackend = async (): Promise<void> => {
+    upstreamAgent.destroy();
+    await backend.server.close();
+  };
+  try {
+    await listen(proxy, options.port, host);
+  } catch (error) {
+    await stopBackend();
+    throw error;
+  }
+
+  const { port } = proxy.address() as AddressInfo;
+  let stopping: Promise<void> | undefined;
+  return {
+    endpoint: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    stop: () => {
+      stopping ??= close(proxy).then(stopBackend);
+      return stopping;
+    },
+  };
+}
+
+async function startS3rver(options: ObjectStoreOptions): Promise<{ server: S3rver; port: number }> {
+  allowAccessKeyInS3rver(options.accessKey);
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    directory: options.dataDir,
+    // s3rver logs every request through winston/koa-logger otherwise.
+    silent: true,
+    // Otherwise a Host such as `files.example.test` would be read as the bucket name;
+    // the proxy and its clients use path-style URLs only.
+    vhostBuckets: false,
+    configureBuckets: options.buckets.map((bucket) => {
+      const cors = corsConfigurationXml(bucket);
+      return { name: bucket.name, configs: cors === undefined ? [] : [cors] };
+    }),
+  });
+  const { port } = await server.run();
+  return { server, port };
+}
+
+/**
+ * s3rver answers InvalidAccessKeyId to any key missing from its process-wide registry,
+ * even though it checks no SigV4 signature. The proxy has already verified the signature,
+ * so s3rver only needs the key id to exist. It gets a random secret rather than ours:
+ * it would use a secret only for the legacy V2 signatures, which the proxy never lets
+ * through. Entries are never removed, because other stores in this process may share a key.
+ */
+function allowAccessKeyInS3rver(accessKey: string): void {
+  if (AWSAccount.registry.has(accessKey)) return;
+  new AWSAccount(123456789012, 'embedded-object-store').createKeyPair(accessKey, randomBytes(32).toString('hex'));
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+    // Keep-alive connections would otherwise hold close() open until they time out.
+    server.closeIdleConnections();
+  });
+}
