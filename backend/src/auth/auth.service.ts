@@ -83,8 +83,8 @@ export class AuthService {
     const user: AuthUser = { userId: randomUUID(), role: request.role };
     await this.db.becomeActor(user);
     const [authHash, recoveryAuthHash] = await Promise.all([
-      this.hasher.hash(Buffer.from(request.authKey, 'base64url')),
-      this.hasher.hash(Buffer.from(request.recovery.recoveryAuthKey, 'base64url')),
+      this.hasher.hash(request.authKey),
+      this.hasher.hash(request.recovery.recoveryAuthKey),
     ]);
     const manager = this.db.manager();
     await manager
@@ -132,7 +132,7 @@ export class AuthService {
     const credential = await this.credentials().findOneByOrFail({ userId: user.userId });
     const keys = this.throttle.keysFor('login', await this.emailOf(user.userId), this.db.meta().ip);
     await this.refuseWhileLocked(keys, user.userId, 'account.password-change');
-    if (!(await this.hasher.verify(credential.authHash, Buffer.from(request.currentAuthKey, 'base64url')))) {
+    if (!(await this.hasher.verify(credential.authHash, request.currentAuthKey))) {
       this.recordFailure(keys, user.userId, 'account.password-change', 'current password is wrong');
       throw new ApiError(403, ERROR_CODES.invalidCredentials, 'The current password is not correct');
     }
@@ -140,7 +140,7 @@ export class AuthService {
     await this.credentials().update(
       { userId: user.userId },
       {
-        authHash: await this.hasher.hash(Buffer.from(request.newAuthKey, 'base64url')),
+        authHash: await this.hasher.hash(request.newAuthKey),
         kdfIterations: request.newKdf.iterations,
         kdfSalt: request.newKdf.salt,
         wrappedAccountKey: request.newWrappedAccountKey,
@@ -166,8 +166,8 @@ export class AuthService {
       checkSealedBlob('newRecovery.recoveryWrappedAccountKey', request.newRecovery.recoveryWrappedAccountKey),
     ]);
     const [authHash, recoveryAuthHash] = await Promise.all([
-      this.hasher.hash(Buffer.from(request.newAuthKey, 'base64url')),
-      this.hasher.hash(Buffer.from(request.newRecovery.recoveryAuthKey, 'base64url')),
+      this.hasher.hash(request.newAuthKey),
+      this.hasher.hash(request.newRecovery.recoveryAuthKey),
     ]);
     await this.credentials().update(
       { userId: user.userId },
@@ -202,7 +202,7 @@ export class AuthService {
       await this.db.becomeActor(account);
       storedHash = (await this.credentials().findOneBy({ userId: account.userId }))?.[field] ?? null;
     }
-    const isValid = await this.hasher.verify(storedHash, Buffer.from(presented, 'base64url'));
+    const isValid = await this.hasher.verify(storedHash, presented);
     if (!account || !isValid) {
       await this.db.becomeActor(ANONYMOUS);
       this.recordFailure(keys, subjectId, action, account ? 'wrong credentials' : 'unknown account');

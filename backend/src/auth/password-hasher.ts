@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { hash, verify, type Algorithm } from '@node-rs/argon2';
 
@@ -15,19 +16,21 @@ const ARGON2_OPTIONS = { algorithm: ARGON2ID, memoryCost: 19_456, timeCost: 2, p
 @Injectable()
 export class PasswordHasher {
   /** A real hash of a random value, so unknown accounts cost as much time as known ones. */
-  private readonly decoy: Promise<string> = hash(crypto.getRandomValues(new Uint8Array(32)), ARGON2_OPTIONS);
+  private readonly decoy: Promise<string> = hash(randomBytes(32).toString('base64url'), ARGON2_OPTIONS);
 
-  hash(secret: Buffer): Promise<string> {
+  /**
+   * `secret` is the base64url text the browser sent (a one-to-one encoding of
+   * the key). It is hashed as text: the native binding reads byte input as
+   * UTF-8 and refuses random bytes.
+   */
+  hash(secret: string): Promise<string> {
     return hash(secret, ARGON2_OPTIONS);
   }
 
-  async verify(storedHash: string | null, secret: Buffer): Promise<boolean> {
-    if (storedHash === null) {
-      await verify(await this.decoy, secret);
-      return false;
-    }
+  async verify(storedHash: string | null, secret: string): Promise<boolean> {
     try {
-      return await verify(storedHash, secret);
+      const isValid = await verify(storedHash ?? (await this.decoy), secret);
+      return storedHash !== null && isValid;
     } catch {
       return false;
     }

@@ -47,18 +47,24 @@ export class ErrorFilter implements ExceptionFilter {
       if (exception.fields) body.fields = exception.fields;
       return { body, headers: exception.headers ?? {} };
     }
+    // Nest wraps Fastify's own errors (body parsing, size limits) and keeps them as the cause.
+    const fastifyError = fastifyErrorOf(exception instanceof HttpException ? exception.cause : exception);
+    if (fastifyError) return { body: fastifyErrorBody(fastifyError, fastifyError.statusCode, requestId), headers: {} };
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const code = CODE_BY_STATUS[status] ?? (status >= 500 ? ERROR_CODES.internal : ERROR_CODES.validation);
       const message = status >= 500 ? 'Internal error' : publicMessage(exception);
       return { body: { statusCode: status, code, message, requestId }, headers: {} };
     }
-    const fastifyStatus = (exception as FastifyError | null)?.statusCode;
-    if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
-      return { body: fastifyErrorBody(exception as FastifyError, fastifyStatus, requestId), headers: {} };
-    }
     return { body: { statusCode: 500, code: ERROR_CODES.internal, message: 'Internal error', requestId }, headers: {} };
   }
+}
+
+function fastifyErrorOf(error: unknown): (FastifyError & { statusCode: number }) | null {
+  const candidate = error as FastifyError | null | undefined;
+  const isFastify = typeof candidate?.code === 'string' && candidate.code.startsWith('FST_');
+  const status = candidate?.statusCode;
+  return isFastify && typeof status === 'number' && status >= 400 && status < 500 ? { ...candidate, statusCode: status } : null;
 }
 
 function fastifyErrorBody(error: FastifyError, status: number, requestId: string): ErrorResponse {

@@ -1,0 +1,396 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  REFRESH_COOKIE_NAME,
+  ROUTES,
+  type ErrorResponse,
+  type PreloginResponse,
+  type RecoveryKeysResponse,
+  type RefreshResponse,
+  type SessionResponse,
+} from '@phr/shared-types';
+import { randomKey, registerUser, registration, sealedBlob, uniqueEmail } from './support/factories.js';
+import { HttpClient } from './support/http.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+describe('accounts and sessions', () => {
+  let api: TestApp;
+  let http: HttpClient;
+
+  beforeAll(async () => {
+    api = await startTestApp();
+    http = new HttpClient(api.baseUrl);
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  describe('registration', () => {
+    it('creates a patient, signs them in and returns their key blobs', async () => {
+      const client = new HttpClient(api.baseUrl);
+      const request = registration();
+      const response = await client.post<SessionResponse>(ROUTES.register.path, { body: request });
+      expect(response.status).toBe(201);
+      expect(response.body.user).toMatchObject({ email: request.email, role: 'patient', displayName: request.displayName });
+      expect(response.body.keys).toEqual({
+        kdf: request.kdf,
+        wrappedAccountKey: request.keys.wrappedAccountKey,
+        wrappedPrivateKey: request.keys.wrappedPrivateKey,
+        publicKey: request.keys.publicKey,
+        fingerprint: response.body.user.fingerprint,
+      });
+      expect(response.body.expiresIn).toBeLessThanOrEqual(900);
+      expect(client.cookies.has(REFRESH_COOKIE_NAME)).toBe(true);
+    });
+
+    it('creates a doctor', async () => {
+      const doctor = await registerUser(api.baseUrl, 'doctor');
+      expect(doctor.session.user.role).toBe('doctor');
+    });
+
+    it('stores only an argon2id hash of the auth key, never the key itself', async () => {
+      const user = await registerUser(api.baseUrl);
+      const [row] = await api.adminQuery<{ auth_hash: string; recovery_auth_hash: string }>(
+        'SELECT auth_hash, recovery_auth_hash FROM credentials WHERE user_id = $1',
+        [user.userId],
+      );
+      expect(row.auth_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+      expect(row.recovery_auth_hash).toMatch(/^\$argon2id\$/);
+      const dump = JSON.stringify(await api.adminQuery('SELECT * FROM credentials WHERE user_id = $1', [user.userId]));
+      expect(dump).not.toContain(user.request.authKey);
+      expect(dump).not.toContain(user.request.recovery.recoveryAuthKey);
+    });
+
+    it('computes the public-key fingerprint as SHA-256 of the SPKI bytes', async () => {
+      const user = await registerUser(api.baseUrl);
+      const { createHash } = await import('node:crypto');
+      const expected = createHash('sha256').update(Buffer.from(user.request.keys.publicKey, 'base64url')).digest('hex');
+      expect(user.session.user.fingerprint).toBe(expected);
+    });
+
+    it('refuses a second account with the same email, whatever its case, with 409', async () => {
+      const first = await registerUser(api.baseUrl);
+      const again = await http.post<ErrorResponse>(ROUTES.register.path, {
+        body: registration({ email: first.request.email.toUpperCase() }),
+      });
+      expect(again.status).toBe(409);
+      expect(again.body.code).toBe('EMAIL_TAKEN');
+    });
+
+    it('refuses to let anyone register as an auditor', async () => {
+      const response = await http.post<ErrorResponse>(ROUTES.register.path, {
+        body: { ...registration(), role: 'auditor' },
+      });
+      expect(response.status).toBe(400);
+      expect(response.body.fields?.map((f) => f.field)).toEqual(['role']);
+    });
+
+    it.each([
+      ['an unknown field', { ...registration(), isAdmin: true }, 'isAdmin'],
+      ['a malformed email', registration({ email: 'not-an-email' }), 'email'],
+      ['an auth key of the wrong length', registration({ authKey: randomKey(16) }), 'authKey'],
+      ['KDF iterations below 600 000', { ...registration(), kdf: { ...registration().kdf, iterations: 100_000 } }, 'kdf.iterations'],
+      ['a salt of the wrong length', { ...registration(), kdf: { ...registration().kdf, salt: randomKey(8) } }, 'kdf.salt'],
+      ['an unknown field inside keys', { ...registration(), keys: { ...registration().keys, privateKey: 'x' } }, 'keys.privateKey'],
+      ['a non-base64url wrapped key', { ...registration(), keys: { ...registration().keys, wrappedAccountKey: 'a+b/c='.repeat(10) } }, 'keys.wrappedAccountKey'],
+      ['an empty display name', registration({ displayName: '' }), 'displayName'],
+    ])('names the field in a 400 for %s', async (_case, body, field) => {
+      const response = await http.post<ErrorResponse>(ROUTES.register.path, { body });
+      expect(response.status).toBe(400);
+      expect(response.body.code).toBe('VALIDATION_FAILED');
+      expect(response.body.fields?.map((f) => f.field)).toContain(field);
+    });
+
+    it('refuses a wrapped key with an unknown protocol version', async () => {
+      const blob = Buffer.from(sealedBlob(), 'base64url');
+      blob[0] = 9;
+      const body = registration();
+      body.keys.wrappedPrivateKey = blob.toString('base64url');
+      const response = await http.post<ErrorResponse>(ROUTES.register.path, { body });
+      expect(response.status).toBe(400);
+      expect(response.body.fields).toEqual([{ field: 'keys.wrappedPrivateKey', message: expect.stringContaining('protocol version') }]);
+    });
+
+    it('refuses an RSA public key shorter than 3072 bits', async () => {
+      const { generateKeyPairSync } = await import('node:crypto');
+      const small = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64url');
+      const body = registration();
+      body.keys.publicKey = small;
+      const response = await http.post<ErrorResponse>(ROUTES.register.path, { body });
+      expect(response.status).toBe(400);
+      expect(response.body.fields?.[0]).toMatchObject({ field: 'keys.publicKey' });
+    });
+
+    it('answers malformed JSON with a 400 that leaks nothing', async () => {
+      const response = await http.post<ErrorResponse>(ROUTES.register.path, { rawBody: '{"email": ' });
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ field: 'body' }] });
+      expect(response.text).not.toMatch(/at \w+ \(|node_modules|SyntaxError/);
+    });
+
+    it('refuses a body over the size limit with 413 and stores nothing', async () => {
+      const body = registration({ displayName: 'x'.repeat(100) });
+      const padded = { ...body, keys: { ...body.keys, wrappedPrivateKey: 'A'.repeat(api.config.bodyLimitBytes) } };
+      const response = await http.post<ErrorResponse>(ROUTES.register.path, { body: padded });
+      expect(response.status).toBe(413);
+      expect(response.body.code).toBe('PAYLOAD_TOO_LARGE');
+      expect(await api.adminQuery('SELECT 1 FROM users WHERE email = $1', [body.email])).toHaveLength(0);
+    });
+  });
+
+  describe('prelogin', () => {
+    it("returns an account's own KDF parameters", async () => {
+      const user = await registerUser(api.baseUrl);
+      const response = await http.get<PreloginResponse>(`${ROUTES.prelogin.path}?email=${encodeURIComponent(user.request.email)}`);
+      expect(response.status).toBe(200);
+      expect(response.body.kdf).toEqual(user.request.kdf);
+    });
+
+    it('answers an unknown email with stable, plausible parameters, so it does not reveal who has an account', async () => {
+      const email = uniqueEmail('nobody');
+      const first = await http.get<PreloginResponse>(`${ROUTES.prelogin.path}?email=${encodeURIComponent(email)}`);
+      const second = await http.get<PreloginResponse>(`${ROUTES.prelogin.path}?email=${encodeURIComponent(email.toUpperCase())}`);
+      const other = await http.get<PreloginResponse>(`${ROUTES.prelogin.path}?email=${encodeURIComponent(uniqueEmail('nobody'))}`);
+      expect(first.status).toBe(200);
+      expect(first.body).toEqual(second.body);
+      expect(first.body.kdf.salt).not.toBe(other.body.kdf.salt);
+      expect(first.body.kdf).toEqual({ algorithm: 'PBKDF2-SHA256', iterations: 600_000, salt: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/) });
+      expect(Object.keys(first.body)).toEqual(['kdf']);
+    });
+
+    it('names the email field when it is missing or malformed', async () => {
+      for (const query of ['', '?email=nope', '?email=a@b.org&extra=1']) {
+        const response = await http.get<ErrorResponse>(`${ROUTES.prelogin.path}${query}`);
+        expect(response.status).toBe(400);
+        expect(response.body.fields?.[0]?.field).toMatch(/email|extra/);
+      }
+    });
+  });
+
+  describe('login', () => {
+    it('signs in with the auth key and sets the refresh token in an httpOnly, Secure-capable, SameSite=Strict cookie', async () => {
+      const user = await registerUser(api.baseUrl);
+      const client = new HttpClient(api.baseUrl);
+      const response = await client.post<SessionResponse>(ROUTES.login.path, {
+        body: { email: user.request.email, authKey: user.request.authKey },
+      });
+      expect(response.status).toBe(200);
+      expect(response.body.user.id).toBe(user.userId);
+      const cookie = response.headers.getSetCookie().find((c) => c.startsWith(`${REFRESH_COOKIE_NAME}=`));
+      expect(cookie).toMatch(/HttpOnly/i);
+      expect(cookie).toMatch(/SameSite=Strict/i);
+      expect(cookie).toMatch(/Path=\/api\/auth/);
+      expect(response.text).not.toContain(client.cookies.get(REFRESH_COOKIE_NAME));
+    });
+
+    it('gives a wrong auth key and an unknown email the same 401', async () => {
+      const user = await registerUser(api.baseUrl);
+      const wrongKey = await http.post<ErrorResponse>(ROUTES.login.path, { body: { email: user.request.email, authKey: randomKey() } });
+      const unknown = await http.post<ErrorResponse>(ROUTES.login.path, { body: { email: uniqueEmail(), authKey: randomKey() } });
+      expect(wrongKey.status).toBe(401);
+      expect(unknown.status).toBe(401);
+      expect({ ...wrongKey.body, requestId: '' }).toEqual({ ...unknown.body, requestId: '' });
+    });
+
+    it('issues an access token that lasts at most 15 minutes and names its key', async () => {
+      const user = await registerUser(api.baseUrl);
+      const [header, payload] = user.token.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()) as Record<string, unknown>);
+      expect(header).toMatchObject({ alg: 'HS256', kid: 'k1' });
+      expect((payload.exp as number) - (payload.iat as number)).toBeLessThanOrEqual(900);
+      expect(payload).toMatchObject({ sub: user.userId, role: 'patient' });
+    });
+  });
+
+  describe('refresh', () => {
+    it('rotates the refresh token on every use', async () => {
+      const user = await registerUser(api.baseUrl);
+      const first = user.client.cookies.get(REFRESH_COOKIE_NAME);
+      const response = await user.client.post<RefreshResponse>(ROUTES.refresh.path);
+      expect(response.status).toBe(200);
+      expect(response.body.accessToken).toEqual(expect.any(String));
+      const second = user.client.cookies.get(REFRESH_COOKIE_NAME);
+      expect(second).toBeDefined();
+      expect(second).not.toBe(first);
+      const me = await http.get(ROUTES.me.path, { token: response.body.accessToken });
+      expect(me.status).toBe(200);
+    });
+
+    it('revokes the whole family when an old refresh token is used again', async () => {
+      const user = await registerUser(api.baseUrl);
+      const stolen = user.client.cookies.get(REFRESH_COOKIE_NAME) as string;
+      expect((await user.client.post(ROUTES.refresh.path)).status).toBe(200);
+
+      const attacker = new HttpClient(api.baseUrl);
+      attacker.cookies.set(REFRESH_COOKIE_NAME, stolen);
+      const reuse = await attacker.post<ErrorResponse>(ROUTES.refresh.path);
+      expect(reuse.status).toBe(401);
+      expect(reuse.body.code).toBe('REFRESH_TOKEN_REUSED');
+
+      // The legitimate holder's newer token is now dead too.
+      const legitimate = await user.client.post<ErrorResponse>(ROUTES.refresh.path);
+      expect(legitimate.status).toBe(401);
+      const live = await api.adminQuery('SELECT 1 FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL', [user.userId]);
+      expect(live).toHaveLength(0);
+    });
+
+    it('refuses a missing or made-up refresh token', async () => {
+      expect((await new HttpClient(api.baseUrl).post(ROUTES.refresh.path)).status).toBe(401);
+      const client = new HttpClient(api.baseUrl);
+      client.cookies.set(REFRESH_COOKIE_NAME, randomKey());
+      expect((await client.post(ROUTES.refresh.path)).status).toBe(401);
+    });
+
+    it('refuses an expired refresh token', async () => {
+      const user = await registerUser(api.baseUrl);
+      await api.adminQuery(`UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE user_id = $1`, [user.userId]);
+      expect((await user.client.post(ROUTES.refresh.path)).status).toBe(401);
+    });
+  });
+
+  describe('logout', () => {
+    it('ends the session: the refresh token no longer works and the cookie is cleared', async () => {
+      const user = await registerUser(api.baseUrl);
+      const token = user.client.cookies.get(REFRESH_COOKIE_NAME) as string;
+      const response = await user.client.post(ROUTES.logout.path);
+      expect(response.status).toBe(204);
+      expect(user.client.cookies.has(REFRESH_COOKIE_NAME)).toBe(false);
+      const replay = new HttpClient(api.baseUrl);
+      replay.cookies.set(REFRESH_COOKIE_NAME, token);
+      expect((await replay.post(ROUTES.refresh.path)).status).toBe(401);
+    });
+
+    it('answers 204 without a session too', async () => {
+      expect((await new HttpClient(api.baseUrl).post(ROUTES.logout.path)).status).toBe(204);
+    });
+  });
+
+  describe('password change', () => {
+    it('re-wraps the account key: the new auth key signs in, the old one does not, the key pair is unchanged', async () => {
+      const user = await registerUser(api.baseUrl);
+      const newAuthKey = randomKey();
+      const newWrappedAccountKey = sealedBlob();
+      const newKdf = { ...user.request.kdf, salt: randomKey(16) };
+      const change = await user.client.post(ROUTES.changePassword.path, {
+        token: user.token,
+        body: { currentAuthKey: user.request.authKey, newAuthKey, newKdf, newWrappedAccountKey },
+      });
+      expect(change.status).toBe(204);
+
+      const old = await http.post(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } });
+      expect(old.status).toBe(401);
+      const fresh = await http.post<SessionResponse>(ROUTES.login.path, { body: { email: user.request.email, authKey: newAuthKey } });
+      expect(fresh.status).toBe(200);
+      expect(fresh.body.keys).toMatchObject({
+        kdf: newKdf,
+        wrappedAccountKey: newWrappedAccountKey,
+        wrappedPrivateKey: user.request.keys.wrappedPrivateKey,
+        publicKey: user.request.keys.publicKey,
+      });
+    });
+
+    it('ends the other sessions but keeps the one that changed the password', async () => {
+      const user = await registerUser(api.baseUrl);
+      const elsewhere = new HttpClient(api.baseUrl);
+      await elsewhere.post(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } });
+      const change = await user.client.post(ROUTES.changePassword.path, {
+        token: user.token,
+        body: { currentAuthKey: user.request.authKey, newAuthKey: randomKey(), newKdf: user.request.kdf, newWrappedAccountKey: sealedBlob() },
+      });
+      expect(change.status).toBe(204);
+      expect((await elsewhere.post(ROUTES.refresh.path)).status).toBe(401);
+      expect((await user.client.post(ROUTES.refresh.path)).status).toBe(200);
+    });
+
+    it('refuses a wrong current password with 403 and changes nothing', async () => {
+      const user = await registerUser(api.baseUrl);
+      const response = await user.client.post<ErrorResponse>(ROUTES.changePassword.path, {
+        token: user.token,
+        body: { currentAuthKey: randomKey(), newAuthKey: randomKey(), newKdf: user.request.kdf, newWrappedAccountKey: sealedBlob() },
+      });
+      expect(response.status).toBe(403);
+      expect(response.body.code).toBe('INVALID_CREDENTIALS');
+      const login = await http.post(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } });
+      expect(login.status).toBe(200);
+    });
+  });
+
+  describe('recovery with the recovery code', () => {
+    it('hands the recovery wrap only to the holder of the recovery code', async () => {
+      const user = await registerUser(api.baseUrl);
+      const good = await http.post<RecoveryKeysResponse>(ROUTES.recoveryKeys.path, {
+        body: { email: user.request.email, recoveryAuthKey: user.request.recovery.recoveryAuthKey },
+      });
+      expect(good.status).toBe(200);
+      expect(good.body).toEqual({ recoveryWrappedAccountKey: user.request.recovery.recoveryWrappedAccountKey });
+      const bad = await http.post(ROUTES.recoveryKeys.path, { body: { email: user.request.email, recoveryAuthKey: randomKey() } });
+      expect(bad.status).toBe(401);
+    });
+
+    it('sets a new password and a new recovery code, keeps the key pair, and retires the old code', async () => {
+      const user = await registerUser(api.baseUrl);
+      const newAuthKey = randomKey();
+      const newRecovery = { recoveryAuthKey: randomKey(), recoveryWrappedAccountKey: sealedBlob() };
+      const client = new HttpClient(api.baseUrl);
+      const reset = await client.post<SessionResponse>(ROUTES.recoveryReset.path, {
+        body: {
+          email: user.request.email,
+          recoveryAuthKey: user.request.recovery.recoveryAuthKey,
+          newAuthKey,
+          newKdf: { ...user.request.kdf, salt: randomKey(16) },
+          newWrappedAccountKey: sealedBlob(),
+          newRecovery,
+        },
+      });
+      expect(reset.status).toBe(200);
+      expect(reset.body.keys.publicKey).toBe(user.request.keys.publicKey);
+      expect(reset.body.keys.wrappedPrivateKey).toBe(user.request.keys.wrappedPrivateKey);
+
+      const oldCode = await http.post(ROUTES.recoveryKeys.path, { body: { email: user.request.email, recoveryAuthKey: user.request.recovery.recoveryAuthKey } });
+      expect(oldCode.status).toBe(401);
+      const newCode = await http.post(ROUTES.recoveryKeys.path, { body: { email: user.request.email, recoveryAuthKey: newRecovery.recoveryAuthKey } });
+      expect(newCode.status).toBe(200);
+      expect((await http.post(ROUTES.login.path, { body: { email: user.request.email, authKey: newAuthKey } })).status).toBe(200);
+      // Sessions from before the recovery are over.
+      expect((await user.client.post(ROUTES.refresh.path)).status).toBe(401);
+    });
+  });
+
+  describe('public keys', () => {
+    it("lets a signed-in user read another user's public key and fingerprint", async () => {
+      const doctor = await registerUser(api.baseUrl, 'doctor');
+      const patient = await registerUser(api.baseUrl);
+      const response = await http.get(ROUTES.publicKey.path.replace(':id', doctor.userId), { token: patient.token });
+      expect(response.status).toBe(200);
+      expect(response.body).toEqual({
+        userId: doctor.userId,
+        algorithm: 'RSA-OAEP-SHA256',
+        publicKey: doctor.request.keys.publicKey,
+        fingerprint: doctor.session.user.fingerprint,
+      });
+    });
+
+    it('answers 404 for an unknown user and 400 for a malformed id', async () => {
+      const patient = await registerUser(api.baseUrl);
+      const unknown = await http.get(ROUTES.publicKey.path.replace(':id', '7d3f1c8e-4a2b-4c1d-9e8f-0a1b2c3d4e5f'), { token: patient.token });
+      expect(unknown.status).toBe(404);
+      const malformed = await http.get<ErrorResponse>(ROUTES.publicKey.path.replace(':id', 'not-a-uuid'), { token: patient.token });
+      expect(malformed.status).toBe(400);
+      expect(malformed.body.fields).toEqual([{ field: 'id', message: 'id must be a UUID' }]);
+    });
+  });
+
+  describe('what responses never contain', () => {
+    it('never returns an auth key, a hash or a refresh token in a body', async () => {
+      const user = await registerUser(api.baseUrl);
+      const bodies = [
+        JSON.stringify(user.session),
+        (await http.get(ROUTES.me.path, { token: user.token })).text,
+        (await user.client.post(ROUTES.refresh.path)).text,
+        (await http.post(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } })).text,
+      ].join('\n');
+      expect(bodies).not.toContain(user.request.authKey);
+      expect(bodies).not.toContain(user.request.recovery.recoveryAuthKey);
+      expect(bodies).not.toContain('$argon2id$');
+      expect(bodies).not.toContain(user.client.cookies.get(REFRESH_COOKIE_NAME));
+    });
+  });
+});
