@@ -5,6 +5,8 @@
  * embedded PostgreSQL when none is given.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './ports.js';
 import { ident, OWNER_ROLE, provisionDatabase, roleUrl, startEmbeddedPostgres, withClient, APP_ROLE, type RunningPostgres } from './postgres.js';
@@ -18,15 +20,19 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(repoRoot: string): Promise<TestServer> {
+/** The server in DATABASE_URL, or a throw-away embedded one (initdb takes well under a second). */
+export async function startTestServer(): Promise<TestServer> {
   const given = process.env.DATABASE_URL;
   if (given) return { adminUrl: given, stop: async () => undefined };
-  const running: RunningPostgres = await startEmbeddedPostgres({
-    dataDir: path.join(repoRoot, '.test-data', `postgres-${process.pid}`),
-    port: await freePort(),
-    password: 'postgres-test',
-  });
-  return running;
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'phr-test-pg-'));
+  const running: RunningPostgres = await startEmbeddedPostgres({ dataDir, port: await freePort(), password: 'postgres-test' });
+  return {
+    adminUrl: running.adminUrl,
+    stop: async () => {
+      await running.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Creates and migrates a template database; returns its name. */

@@ -63,10 +63,10 @@ export class SessionService {
     return this.issue(found.user, found.token.familyId);
   }
 
-  /** Ends the family of this refresh token (sign-out). Unknown tokens end nothing. */
+  /** Ends the family of this refresh token (sign-out). Unknown, used or ended tokens end nothing. */
   async end(refreshToken: string | undefined): Promise<AuthUser | null> {
     const found = await this.findActive(refreshToken).catch(() => null);
-    if (!found) return null;
+    if (!found || found.token.usedAt || found.token.revokedAt) return null;
     await this.revokeFamily(found.token.familyId);
     return found.user;
   }

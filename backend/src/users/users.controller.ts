@@ -27,7 +27,7 @@ export class UsersController {
   }
 
   @Get('users/:id/public-key')
-  @Roles('patient', 'doctor', 'auditor')
+  @Roles('patient', 'doctor')
   @ApiOperation({ summary: "A user's RSA-OAEP public key and its fingerprint (DESIGN 4.5)" })
   @ApiOkResponse({ type: PublicKeyResponseDto })
   @ApiErrors(400, 401, 403, 404)

@@ -66,3 +66,14 @@ export async function registerUser(baseUrl: string, role: SelfRegisteringRole = 
   if (response.status !== 201) throw new Error(`register failed: ${response.status} ${response.text}`);
   return { request, session: response.body, client, token: response.body.accessToken, userId: response.body.user.id };
 }
+
+/**
+ * An auditor account, made the way the operator's command-line step will make
+ * one: auditors never register themselves.
+ */
+export async function insertAuditor(adminQuery: (sql: string, params?: unknown[]) => Promise<unknown[]>): Promise<string> {
+  const userId = randomUUID();
+  await adminQuery(`INSERT INTO users (id, email, display_name, role) VALUES ($1, $2, 'Auditor', 'auditor')`, [userId, uniqueEmail('auditor')]);
+  await adminQuery(`INSERT INTO public_keys (user_id, public_key, fingerprint) VALUES ($1, $2, 'ff')`, [userId, rsaPublicKey()]);
+  return userId;
+}

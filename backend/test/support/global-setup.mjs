@@ -1,16 +1,12 @@
 // Jest loads global setup outside its module pipeline (no `.js` → `.ts` mapping),
 // so this file is plain ESM and loads the TypeScript helpers through tsx.
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** One migrated template database for the API suites; each test file copies it. */
 export default async function globalSetup() {
   const { startTestServer, createTemplate } = await tsImport('../../../infra/local/test-database.ts', import.meta.url);
   const { runMigrations } = await tsImport('../../src/db/migrate.ts', import.meta.url);
-  const server = await startTestServer(repoRoot);
+  const server = await startTestServer();
   globalThis.phrTestServer = server;
   process.env.PHR_TEST_ADMIN_URL = server.adminUrl;
   process.env.PHR_TEST_TEMPLATE = await createTemplate(server.adminUrl, runMigrations);

@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ROLES, ROUTES, type Role, type RouteName } from '@phr/shared-types';
+import { insertAuditor, registerUser } from './support/factories.js';
+import { HttpClient } from './support/http.js';
+import { ROUTE_ACCESS } from './support/route-access.js';
+import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
+import { badTokens, forgeToken } from './support/tokens.js';
+
+const protectedRoutes = (Object.keys(ROUTES) as RouteName[]).filter((name) => ROUTE_ACCESS[name] !== 'public');
+
+describe('route access: every route, every role, every kind of bad token', () => {
+  let api: TestApp;
+  let http: HttpClient;
+  const tokens = {} as Record<Role, string>;
+  const userIds = {} as Record<Role, string>;
+  let someUserId: string;
+
+  beforeAll(async () => {
+    api = await startTestApp();
+    http = new HttpClient(api.baseUrl);
+    const patient = await registerUser(api.baseUrl, 'patient');
+    const doctor = await registerUser(api.baseUrl, 'doctor');
+    userIds.patient = patient.userId;
+    userIds.doctor = doctor.userId;
+    userIds.auditor = await insertAuditor(api.adminQuery);
+    for (const role of ROLES) tokens[role] = forgeToken(TEST_JWT_SECRET, { userId: userIds[role], role });
+    someUserId = doctor.userId;
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  const call = (name: RouteName, token?: string) => {
+    const route = ROUTES[name];
+    return http.request(route.method, route.path.replace(':id', someUserId), { token, body: route.method === 'GET' ? undefined : {} });
+  };
+
+  it('has an access entry for every route of the contract', () => {
+    expect(Object.keys(ROUTE_ACCESS).sort()).toEqual(Object.keys(ROUTES).sort());
+  });
+
+  describe.each(protectedRoutes)('%s', (name) => {
+    it('refuses a request without a token with 401', async () => {
+      const response = await call(name);
+      expect(response.status).toBe(401);
+      expect(response.body).toMatchObject({ code: 'UNAUTHENTICATED' });
+    });
+
+    it('refuses every kind of bad token with 401', async () => {
+      for (const [kind, token] of Object.entries(badTokens(TEST_JWT_SECRET, userIds.patient))) {
+        const response = await call(name, token);
+        expect({ kind, status: response.status }).toEqual({ kind, status: 401 });
+      }
+    });
+
+    it.each(ROLES)('answers the %s role as the access table says', async (role) => {
+      const response = await call(name, tokens[role]);
+      const allowed = (ROUTE_ACCESS[name] as readonly Role[]).includes(role);
+      if (allowed) expect([401, 403]).not.toContain(response.status);
+      else expect(response.status).toBe(403);
+    });
+  });
+});

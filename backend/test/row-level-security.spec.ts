@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import { registerUser, type RegisteredUser } from './support/factories.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+/** Tables that hold one user's data, with the column naming that user. */
+const PER_USER_TABLES = {
+  users: 'id',
+  credentials: 'user_id',
+  refresh_tokens: 'user_id',
+  audit_events: 'subject_id',
+} as const;
+
+describe('row-level security: the application role sees only the caller’s rows (DESIGN 6)', () => {
+  let api: TestApp;
+  let alice: RegisteredUser;
+  let bob: RegisteredUser;
+  let appRole: pg.Client;
+
+  beforeAll(async () => {
+    api = await startTestApp();
+    alice = await registerUser(api.baseUrl);
+    bob = await registerUser(api.baseUrl);
+    appRole = new pg.Client({ connectionString: api.database.appUrl });
+    await appRole.connect();
+  });
+  afterAll(async () => {
+    await appRole?.end();
+    await api?.close();
+  });
+
+  /** Runs a query as the application role inside a transaction under the given context. */
+  async function asContext<T extends pg.QueryResultRow>(userId: string | null, role: string | null, sql: string, params: unknown[] = []): Promise<T[]> {
+    await appRole.query('BEGIN');
+    try {
+      await appRole.query(`SELECT set_config('app.user_id', $1, true), set_config('app.role', $2, true)`, [userId ?? '', role ?? '']);
+      return (await appRole.query<T>(sql, params)).rows;
+    } finally {
+      await appRole.query('ROLLBACK');
+    }
+  }
+
+  it.each(Object.entries(PER_USER_TABLES))("returns none of Alice's rows in %s to a query under Bob's context", async (table, column) => {
+    const asAlice = await asContext(alice.userId, 'patient', `SELECT * FROM ${table} WHERE ${column} = $1`, [alice.userId]);
+    expect(asAlice.length).toBeGreaterThan(0);
+    const asBob = await asContext(bob.userId, 'patient', `SELECT * FROM ${table} WHERE ${column} = $1`, [alice.userId]);
+    expect(asBob).toHaveLength(0);
+    const everythingBobSees = await asContext<Record<string, string>>(bob.userId, 'doctor', `SELECT ${column} AS owner FROM ${table}`);
+    expect(everythingBobSees.every((row) => row.owner === bob.userId)).toBe(true);
+  });
+
+  it.each(Object.keys(PER_USER_TABLES))('returns no rows of %s without a context', async (table) => {
+    expect(await asContext(null, null, `SELECT * FROM ${table}`)).toHaveLength(0);
+  });
+
+  it("cannot change another user's rows or create rows in their name", async () => {
+    await appRole.query('BEGIN');
+    try {
+      await appRole.query(`SELECT set_config('app.user_id', $1, true)`, [bob.userId]);
+      const updated = await appRole.query(`UPDATE credentials SET kdf_salt = 'x' WHERE user_id = $1`, [alice.userId]);
+      expect(updated.rowCount).toBe(0);
+      const revoked = await appRole.query(`UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1`, [alice.userId]);
+      expect(revoked.rowCount).toBe(0);
+      await expect(
+        appRole.query(`INSERT INTO users (id, email, display_name, role) VALUES ($1, 'x@example.org', 'x', 'patient')`, [alice.userId]),
+      ).rejects.toThrow(/row-level security/);
+    } finally {
+      await appRole.query('ROLLBACK');
+    }
+  });
+
+  it('connects as a role that is no superuser, cannot bypass RLS and owns nothing', async () => {
+    const [role] = await api.adminQuery<{ rolsuper: boolean; rolbypassrls: boolean; rolcreaterole: boolean; rolcreatedb: boolean }>(
+      `SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = 'phr_app'`,
+    );
+    expect(role).toEqual({ rolsuper: false, rolbypassrls: false, rolcreaterole: false, rolcreatedb: false });
+    const owned = await api.adminQuery(
+      `SELECT c.relname FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE r.rolname = 'phr_app' AND n.nspname = 'public'`,
+    );
+    expect(owned).toHaveLength(0);
+    const [{ current_user: user }] = (await appRole.query<{ current_user: string }>('SELECT current_user')).rows;
+    expect(user).toBe('phr_app');
+  });
+
+  it('has RLS enabled on every table that holds per-user data', async () => {
+    const rows = await api.adminQuery<{ relname: string; relrowsecurity: boolean }>(
+      `SELECT relname, relrowsecurity FROM pg_class WHERE relname = ANY($1)`,
+      [[...Object.keys(PER_USER_TABLES), 'public_keys']],
+    );
+    expect(rows.every((row) => row.relrowsecurity)).toBe(true);
+    expect(rows).toHaveLength(Object.keys(PER_USER_TABLES).length + 1);
+  });
+});
