@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
+import type { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { API_PREFIX } from '@phr/shared-types';
@@ -9,7 +10,7 @@ import type { AppConfig } from './config/app-config.js';
 import { setupSwagger } from './swagger.js';
 
 /** Builds the API exactly as it runs in production; tests use the same function. */
-export async function createApp(config: AppConfig, options: { logger?: boolean } = {}): Promise<NestFastifyApplication> {
+export async function createApp(config: AppConfig, options: { logger?: LoggerService | false } = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimitBytes,
@@ -17,7 +18,7 @@ export async function createApp(config: AppConfig, options: { logger?: boolean }
     requestIdHeader: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: options.logger === false ? false : ['error', 'warn', 'log'],
+    logger: options.logger ?? ['error', 'warn', 'log'],
     bufferLogs: false,
   });
   app.setGlobalPrefix(API_PREFIX.slice(1));

@@ -1,0 +1,54 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from '@jest/globals';
+import { loadConfig } from '../src/config/app-config.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+const VALID = {
+  DATABASE_URL: 'postgres://phr_app:pw@127.0.0.1:5432/phr',
+  S3_ENDPOINT: 'http://127.0.0.1:9000',
+  S3_ACCESS_KEY: 'access',
+  S3_SECRET_KEY: 'secret',
+  JWT_SECRET: Buffer.alloc(32, 7).toString('base64'),
+  PRELOGIN_SECRET: Buffer.alloc(32, 9).toString('hex'),
+};
+
+describe('configuration is validated once, and a bad value names its variable', () => {
+  it('accepts a complete configuration and fills in safe defaults', () => {
+    const config = loadConfig(VALID);
+    expect(config.jwt.accessTokenSeconds).toBe(900);
+    expect(config.kdfIterations).toBe(600_000);
+    expect(config.cookieSecure).toBe(true);
+    expect(config.s3.publicEndpoint.href).toBe('http://127.0.0.1:9000/');
+  });
+
+  it.each([
+    ['DATABASE_URL', { DATABASE_URL: undefined }, /DATABASE_URL is required/],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://x' }, /DATABASE_URL must use postgres/],
+    ['S3_ENDPOINT', { S3_ENDPOINT: 'not a url' }, /S3_ENDPOINT must be a URL/],
+    ['JWT_SECRET', { JWT_SECRET: 'short' }, /JWT_SECRET must hold at least 32 random bytes/],
+    ['PRELOGIN_SECRET', { PRELOGIN_SECRET: undefined }, /PRELOGIN_SECRET is required/],
+    ['PORT', { PORT: 'eighty' }, /PORT must be a whole number/],
+    ['ACCESS_TOKEN_SECONDS', { ACCESS_TOKEN_SECONDS: '3600' }, /ACCESS_TOKEN_SECONDS must be between 30 and 900/],
+    ['KDF_ITERATIONS', { KDF_ITERATIONS: '1000' }, /KDF_ITERATIONS must be between 600000/],
+    ['COOKIE_SECURE', { COOKIE_SECURE: 'maybe' }, /COOKIE_SECURE must be true or false/],
+    ['S3_BUCKET', { S3_BUCKET: 'Bad_Bucket' }, /S3_BUCKET is not a valid bucket name/],
+    ['JWT_KEY_ID', { JWT_KEY_ID: 'has space' }, /JWT_KEY_ID must be/],
+  ])('refuses a bad %s', (_name, change, message) => {
+    expect(() => loadConfig({ ...VALID, ...change })).toThrow(message);
+  });
+
+  it('stops the API process at start with a message naming the variable', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'backend/src/main.ts'], {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH, TSX_TSCONFIG_PATH: 'backend/tsconfig.json', ...VALID, JWT_SECRET: 'too-short' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('Configuration error: JWT_SECRET must hold at least 32 random bytes');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,77 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { API_PREFIX, ROUTES } from '@phr/shared-types';
+import { buildOpenApiDocument } from '../src/swagger.js';
+import { HttpClient } from './support/http.js';
+import { ROUTE_ACCESS } from './support/route-access.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+const COMMITTED = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../openapi.json');
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+
+/** "GET /auth/prelogin" for each operation of the document, with {id} written as :id. */
+function operationsOf(document: OpenAPIObject): string[] {
+  return Object.entries(document.paths).flatMap(([openApiPath, item]) =>
+    METHODS.filter((method) => item[method]).map(
+      (method) => `${method.toUpperCase()} ${openApiPath.slice(API_PREFIX.length).replace(/\{(\w+)\}/g, ':$1')}`,
+    ),
+  );
+}
+
+describe('the OpenAPI document and the shared contract agree', () => {
+  let api: TestApp;
+  let document: OpenAPIObject;
+
+  beforeAll(async () => {
+    api = await startTestApp();
+    document = buildOpenApiDocument(api.app);
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('documents exactly the routes of the contract, no more and no fewer', () => {
+    const contract = Object.values(ROUTES).map((route) => `${route.method} ${route.path}`);
+    expect(operationsOf(document).sort()).toEqual(contract.sort());
+  });
+
+  it('marks every protected route with bearer auth and documents 401 and 403', () => {
+    for (const [name, route] of Object.entries(ROUTES)) {
+      const operation = document.paths[`${API_PREFIX}${route.path.replace(/:(\w+)/g, '{$1}')}`][route.method.toLowerCase() as 'get'];
+      if (ROUTE_ACCESS[name as keyof typeof ROUTES] === 'public') continue;
+      expect({ name, security: operation?.security }).toEqual({ name, security: [{ bearer: [] }] });
+      expect(Object.keys(operation?.responses ?? {})).toEqual(expect.arrayContaining(['401', '403']));
+    }
+  });
+
+  it('gives every error answer the one ErrorResponse schema', () => {
+    for (const item of Object.values(document.paths)) {
+      for (const method of METHODS) {
+        for (const [status, response] of Object.entries(item[method]?.responses ?? {})) {
+          if (Number(status) < 400) continue;
+          expect((response as { content?: Record<string, { schema: unknown }> }).content?.['application/json'].schema).toEqual({
+            $ref: '#/components/schemas/ErrorResponseDto',
+          });
+        }
+      }
+    }
+  });
+
+  it('matches the committed openapi.json (regenerate with UPDATE_OPENAPI=1 npm test)', async () => {
+    const generated = `${JSON.stringify(document, null, 2)}\n`;
+    if (process.env.UPDATE_OPENAPI === '1') await writeFile(COMMITTED, generated);
+    expect(await readFile(COMMITTED, 'utf8')).toBe(generated);
+  });
+
+  it('serves Swagger UI at /api/docs and the document at /api/docs/json', async () => {
+    const ui = await fetch(`${api.baseUrl}/api/docs`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('swagger-ui');
+    const json = await new HttpClient(api.baseUrl).get<OpenAPIObject>('/docs/json');
+    expect(json.status).toBe(200);
+    expect(operationsOf(json.body).sort()).toEqual(operationsOf(document).sort());
+  });
+});

@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { LoggerService } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { REFRESH_COOKIE_NAME, ROUTES } from '@phr/shared-types';
+import { DATA_SOURCE } from '../src/db/db.service.js';
+import { randomKey, registerUser, sealedBlob } from './support/factories.js';
+import { HttpClient } from './support/http.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+/** Keeps every line the API logs. */
+class CapturingLogger implements LoggerService {
+  readonly lines: string[] = [];
+  log(...parts: unknown[]) { this.lines.push(parts.map(String).join(' ')); }
+  error(...parts: unknown[]) { this.lines.push(parts.map(String).join(' ')); }
+  warn(...parts: unknown[]) { this.lines.push(parts.map(String).join(' ')); }
+  debug(...parts: unknown[]) { this.lines.push(parts.map(String).join(' ')); }
+  verbose(...parts: unknown[]) { this.lines.push(parts.map(String).join(' ')); }
+}
+
+describe('nothing secret reaches the logs', () => {
+  const logger = new CapturingLogger();
+  let api: TestApp;
+
+  beforeAll(async () => {
+    api = await startTestApp({}, logger);
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('logs no auth key, recovery key, token or cookie, even when requests fail inside the server', async () => {
+    const http = new HttpClient(api.baseUrl);
+    const user = await registerUser(api.baseUrl);
+    const newAuthKey = randomKey();
+    await http.post(ROUTES.login.path, { body: { email: user.request.email, authKey: randomKey() } });
+    await user.client.post(ROUTES.refresh.path);
+    await user.client.post(ROUTES.changePassword.path, {
+      token: user.token,
+      body: { currentAuthKey: user.request.authKey, newAuthKey, newKdf: user.request.kdf, newWrappedAccountKey: sealedBlob() },
+    });
+    // Break the database under the running API: these requests fail with 500 and are logged.
+    await api.app.get<DataSource>(DATA_SOURCE).destroy();
+    const failed = await http.post(ROUTES.login.path, { body: { email: user.request.email, authKey: newAuthKey } });
+    expect(failed.status).toBe(500);
+    expect(failed.body).toEqual({ statusCode: 500, code: 'INTERNAL_ERROR', message: 'Internal error', requestId: expect.any(String) });
+
+    const logs = logger.lines.join('\n');
+    expect(logs).toContain('POST /api/auth/login failed');
+    for (const secret of [user.request.authKey, newAuthKey, user.request.recovery.recoveryAuthKey, user.token, user.client.cookies.get(REFRESH_COOKIE_NAME)]) {
+      expect(logs).not.toContain(secret);
+    }
+  });
+});
