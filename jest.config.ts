@@ -44,6 +44,7 @@ const common: Partial<Config> = {
 
 const config: Config = {
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/infra/test/summary-reporter.cjs'],
   testTimeout: 30_000,
   projects: [
     { ...common, displayName: 'crypto', testMatch: ['<rootDir>/frontend/src/**/*.spec.ts'] },
@@ -59,8 +60,8 @@ const config: Config = {
       ...common,
       displayName: 'browser',
       testMatch: ['<rootDir>/frontend/e2e/**/*.spec.ts'],
-      globalSetup: '<rootDir>/frontend/e2e/support/global-setup.ts',
-      globalTeardown: '<rootDir>/frontend/e2e/support/global-teardown.ts',
+      globalSetup: '<rootDir>/frontend/e2e/support/global-setup.mjs',
+      globalTeardown: '<rootDir>/frontend/e2e/support/global-teardown.mjs',
     },
   ],
 };

@@ -1,0 +1,37 @@
+// Plain ESM for the same reason as the API suites' global setup: Jest loads it
+// outside its module pipeline. It starts the whole product the way `npm start`
+// does (same code), on free ports, with a throw-away data folder and database.
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { tsImport } from 'tsx/esm/api';
+
+export default async function globalSetup() {
+  const { startTestServer } = await tsImport('../../../infra/local/test-database.ts', import.meta.url);
+  const { freePort } = await tsImport('../../../infra/local/ports.ts', import.meta.url);
+  const { startStack } = await tsImport('../../../infra/local/stack.ts', import.meta.url);
+  const { withDatabase } = await tsImport('../../../infra/local/postgres.ts', import.meta.url);
+
+  const server = await startTestServer();
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'phr-e2e-'));
+  const database = `phr_e2e_${Math.random().toString(36).slice(2, 10)}`;
+  const logs = [];
+  const stack = await startStack({
+    dataDir,
+    apiPort: await freePort(),
+    portalPort: await freePort(),
+    postgresPort: await freePort(),
+    s3Port: await freePort(),
+    database,
+    env: { PATH: process.env.PATH, DATABASE_URL: server.adminUrl },
+    build: true,
+    log: (line) => logs.push(line),
+  }).catch((error) => {
+    console.error(logs.join('\n'));
+    throw error;
+  });
+  globalThis.phrE2e = { server, stack, dataDir, database };
+  process.env.E2E_PORTAL_URL = stack.portalUrl;
+  process.env.E2E_API_URL = stack.apiUrl;
+  process.env.E2E_DATABASE_URL = withDatabase(server.adminUrl, database);
+}

@@ -1,0 +1,183 @@
+/**
+ * The whole product on one machine: PostgreSQL, a signature-checking S3
+ * store, migrations, the API and the portal. Used by `npm start` and by the
+ * browser tests. Anything given in the environment (DATABASE_URL, S3_*) is
+ * used instead of the embedded part.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runMigrations } from '../../backend/src/db/migrate.js';
+import { loadOrCreateSecrets } from './local-secrets.js';
+import { startObjectStore, type RunningObjectStore } from './object-store/index.js';
+import { isListening } from './ports.js';
+import { provisionDatabase, startEmbeddedPostgres, type RunningPostgres } from './postgres.js';
+import { run, startChild, stopChild, waitForHttp, type Child } from './processes.js';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const DEFAULT_BUCKET = 'phr-records';
+
+export interface StackOptions {
+  /** Everything the stack keeps: database files, objects, generated secrets. */
+  dataDir: string;
+  apiPort: number;
+  portalPort: number;
+  postgresPort: number;
+  s3Port: number;
+  /** Database name on the server (tests use a fresh one each run). */
+  database: string;
+  /** Taken from the environment: an administrative PostgreSQL URL, and an external S3. */
+  env: NodeJS.ProcessEnv;
+  /** Compile shared-types and the API first (skip when dist is known to be fresh). */
+  build: boolean;
+  log: (line: string) => void;
+}
+
+export interface RunningStack {
+  portalUrl: string;
+  apiUrl: string;
+  swaggerUrl: string;
+  s3Endpoint: string;
+  /** Administrative PostgreSQL URL of the server the stack uses. */
+  databaseAdminUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startStack(options: StackOptions): Promise<RunningStack> {
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const stopOne of stops.splice(0).reverse()) await stopOne().catch((error: unknown) => options.log(`stop failed: ${String(error)}`));
+  };
+  try {
+    return await startAll(options, stops, stop);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function startAll(options: StackOptions, stops: Array<() => Promise<void>>, stop: () => Promise<void>): Promise<RunningStack> {
+  const { env, log } = options;
+  const secrets = await loadOrCreateSecrets(options.dataDir);
+  for (const [name, port] of [['API', options.apiPort], ['portal', options.portalPort]] as const) {
+    if (await isListening(port)) throw new Error(`Port ${port} (${name}) is already in use; stop what uses it or choose another port`);
+  }
+
+  let adminUrl = env.DATABASE_URL;
+  if (adminUrl) {
+    log(`PostgreSQL: using DATABASE_URL (${redact(adminUrl)})`);
+  } else {
+    if (await isListening(options.postgresPort)) throw new Error(`Port ${options.postgresPort} (PostgreSQL) is already in use; set PHR_POSTGRES_PORT`);
+    const postgres: RunningPostgres = await startEmbeddedPostgres({
+      dataDir: path.join(options.dataDir, 'postgres'),
+      port: options.postgresPort,
+      password: secrets.postgresPassword,
+    });
+    stops.push(() => postgres.stop());
+    adminUrl = postgres.adminUrl;
+    log(`PostgreSQL: embedded, data in ${path.join(options.dataDir, 'postgres')}`);
+  }
+  const { ownerUrl, appUrl } = await provisionDatabase(adminUrl, {
+    database: options.database,
+    ownerPassword: secrets.ownerPassword,
+    appPassword: secrets.appPassword,
+  });
+  const applied = await runMigrations(ownerUrl);
+  log(applied.length ? `Migrations applied: ${applied.join(', ')}` : 'Database schema is up to date');
+
+  const portalOrigin = `http://localhost:${options.portalPort}`;
+  const s3 = await objectStoreFor(options, secrets, [portalOrigin, `http://127.0.0.1:${options.portalPort}`], stops);
+
+  if (options.build) {
+    log('Compiling shared-types and the API…');
+    await run(process.execPath, [path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'shared-types'], REPO_ROOT);
+    await run(process.execPath, [path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'backend/tsconfig.build.json'], REPO_ROOT);
+  }
+
+  const apiUrl = `http://127.0.0.1:${options.apiPort}`;
+  const api = startChild('api', process.execPath, ['backend/dist/main.js'], {
+    cwd: REPO_ROOT,
+    log,
+    env: {
+      PATH: env.PATH,
+      HOST: '127.0.0.1',
+      PORT: String(options.apiPort),
+      DATABASE_URL: appUrl,
+      S3_ENDPOINT: s3.endpoint,
+      S3_PUBLIC_ENDPOINT: s3.publicEndpoint,
+      S3_ACCESS_KEY: s3.accessKey,
+      S3_SECRET_KEY: s3.secretKey,
+      S3_BUCKET: s3.bucket,
+      S3_REGION: s3.region,
+      JWT_SECRET: secrets.jwtSecret,
+      PRELOGIN_SECRET: secrets.preloginSecret,
+      PORTAL_ORIGIN: portalOrigin,
+      COOKIE_SECURE: 'true',
+    },
+  });
+  stops.push(() => stopChild(api));
+  await waitForHttp(`${apiUrl}/api/health`, 60_000, api);
+
+  const portal = startChild('portal', process.execPath, [path.join(REPO_ROOT, 'node_modules/vite/bin/vite.js'), '--strictPort'], {
+    cwd: path.join(REPO_ROOT, 'frontend'),
+    log,
+    env: { PATH: env.PATH, API_URL: apiUrl, PORTAL_PORT: String(options.portalPort), NODE_ENV: 'development' },
+  });
+  stops.push(() => stopChild(portal));
+  const portalUrl = `http://localhost:${options.portalPort}`;
+  await waitForHttp(`http://127.0.0.1:${options.portalPort}/`, 60_000, portal);
+
+  return {
+    portalUrl,
+    apiUrl,
+    swaggerUrl: `${apiUrl}/api/docs`,
+    s3Endpoint: s3.endpoint,
+    databaseAdminUrl: adminUrl,
+    stop,
+  };
+}
+
+interface ObjectStoreSettings {
+  endpoint: string;
+  publicEndpoint: string;
+  accessKey: string;
+  secretKey: string;
+  bucket: string;
+  region: string;
+}
+
+async function objectStoreFor(
+  options: StackOptions,
+  secrets: { s3AccessKey: string; s3SecretKey: string },
+  corsOrigins: string[],
+  stops: Array<() => Promise<void>>,
+): Promise<ObjectStoreSettings> {
+  const { env, log } = options;
+  if (env.S3_ENDPOINT) {
+    log(`Object store: using S3_ENDPOINT (${env.S3_ENDPOINT})`);
+    return {
+      endpoint: env.S3_ENDPOINT,
+      publicEndpoint: env.S3_PUBLIC_ENDPOINT ?? env.S3_ENDPOINT,
+      accessKey: env.S3_ACCESS_KEY ?? '',
+      secretKey: env.S3_SECRET_KEY ?? '',
+      bucket: env.S3_BUCKET ?? DEFAULT_BUCKET,
+      region: env.S3_REGION ?? 'us-east-1',
+    };
+  }
+  if (await isListening(options.s3Port)) throw new Error(`Port ${options.s3Port} (object store) is already in use; set PHR_S3_PORT`);
+  const store: RunningObjectStore = await startObjectStore({
+    dataDir: path.join(options.dataDir, 'objects'),
+    port: options.s3Port,
+    accessKey: secrets.s3AccessKey,
+    secretKey: secrets.s3SecretKey,
+    buckets: [{ name: DEFAULT_BUCKET, corsOrigins }],
+  });
+  stops.push(() => store.stop());
+  log(`Object store: embedded (signature-checking), data in ${path.join(options.dataDir, 'objects')}`);
+  return { endpoint: store.endpoint, publicEndpoint: store.endpoint, accessKey: secrets.s3AccessKey, secretKey: secrets.s3SecretKey, bucket: DEFAULT_BUCKET, region: 'us-east-1' };
+}
+
+function redact(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
