@@ -1,3 +1,4 @@
+/// <reference path="./s3rver.d.ts" />
 /**
  * The embedded S3-compatible store used when no S3 is configured.
  *
