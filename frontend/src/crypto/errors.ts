@@ -1,0 +1,20 @@
+/** Errors of the crypto module carry a stable code and never any key material. */
+export type CryptoErrorCode =
+  | 'DECRYPT_FAILED'
+  | 'UNSUPPORTED_VERSION'
+  | 'MALFORMED_BLOB'
+  | 'WEAK_KDF_PARAMETERS'
+  | 'BAD_RECOVERY_CODE'
+  | 'LOCKED'
+  | 'NO_PENDING_LOGIN'
+  | 'UNKNOWN_METHOD';
+
+export class CryptoError extends Error {
+  constructor(
+    readonly code: CryptoErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CryptoError';
+  }
+}

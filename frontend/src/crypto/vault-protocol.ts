@@ -1,0 +1,163 @@
+/**
+ * The vault: the state of the crypto worker and the methods the page may call
+ * on it. Unwrapped keys stay in this state (inside the worker); answers carry
+ * only public values, wrapped blobs and auth keys. Kept free of Worker APIs so
+ * the tests drive exactly this dispatcher.
+ */
+import {
+  KDF_MIN_ITERATIONS,
+  type AccountKeyMaterial,
+  type ChangePasswordRequest,
+  type KdfParams,
+  type MyKeys,
+  type RecoveryMaterial,
+} from '@phr/shared-types';
+import {
+  createAccount,
+  recoverAccount,
+  recoveryAuthKeyFromCode,
+  rewrapForNewPassword,
+  unlockKeys,
+  type RecoveryReset,
+  type UnlockedKeys,
+} from './account.js';
+import { CryptoError } from './errors.js';
+import { BROWSER_KDF_POLICY, derivePasswordKeys, type KdfPolicy } from './kdf.js';
+
+interface WrappedAccount {
+  kdf: KdfParams;
+  wrappedAccountKey: string;
+}
+
+export interface VaultState {
+  keys: UnlockedKeys | null;
+  /** What the current password opens; needed to change it. */
+  account: WrappedAccount | null;
+  /** Between deriving the auth key and receiving the key blobs at sign-in. */
+  pendingKek: CryptoKey | null;
+  /** A password change the server has not confirmed yet. */
+  pendingAccount: WrappedAccount | null;
+  policy: KdfPolicy;
+  iterations: number;
+}
+
+export function newVaultState(options: { policy?: KdfPolicy; iterations?: number } = {}): VaultState {
+  return {
+    keys: null,
+    account: null,
+    pendingKek: null,
+    pendingAccount: null,
+    policy: options.policy ?? BROWSER_KDF_POLICY,
+    iterations: options.iterations ?? KDF_MIN_ITERATIONS,
+  };
+}
+
+export interface CreatedAccount {
+  authKey: string;
+  kdf: KdfParams;
+  keys: AccountKeyMaterial;
+  recovery: RecoveryMaterial;
+  recoveryCode: string;
+  fingerprint: string;
+}
+
+export type RecoveredForReset = RecoveryReset & { newRecoveryCode: string };
+
+/** Every method the page may call. The first parameter is the worker's state. */
+export const vaultMethods = {
+  async createAccount(state: VaultState, password: string): Promise<CreatedAccount> {
+    const { unlocked, ...created } = await createAccount(password, { iterations: state.iterations, policy: state.policy });
+    state.keys = unlocked;
+    state.account = { kdf: created.kdf, wrappedAccountKey: created.keys.wrappedAccountKey };
+    return created;
+  },
+
+  /** Sign-in, step 1: the auth key to send; the KEK waits here for the key blobs. */
+  async deriveLogin(state: VaultState, password: string, kdf: KdfParams): Promise<string> {
+    const { authKey, kek } = await derivePasswordKeys(password, kdf, state.policy);
+    state.pendingKek = kek;
+    return authKey;
+  },
+
+  /** Sign-in, step 2: open the blobs the API returned. */
+  async unlock(state: VaultState, keys: MyKeys): Promise<void> {
+    if (!state.pendingKek) throw new CryptoError('NO_PENDING_LOGIN', 'Derive the sign-in keys first');
+    const kek = state.pendingKek;
+    state.pendingKek = null;
+    state.keys = await unlockKeys(kek, keys);
+    state.account = { kdf: keys.kdf, wrappedAccountKey: keys.wrappedAccountKey };
+  },
+
+  async changePassword(state: VaultState, currentPassword: string, newPassword: string): Promise<ChangePasswordRequest> {
+    const account = requireAccount(state);
+    const request = await rewrapForNewPassword({ password: currentPassword, ...account }, newPassword, {
+      iterations: Math.max(account.kdf.iterations, state.iterations),
+      policy: state.policy,
+    });
+    state.pendingAccount = { kdf: request.newKdf, wrappedAccountKey: request.newWrappedAccountKey };
+    return request;
+  },
+
+  /** The server accepted the change: the new wrap is now the one the password opens. */
+  async confirmPasswordChange(state: VaultState): Promise<void> {
+    if (state.pendingAccount) state.account = state.pendingAccount;
+    state.pendingAccount = null;
+  },
+
+  async recoveryAuthKey(_state: VaultState, code: string): Promise<string> {
+    return recoveryAuthKeyFromCode(code);
+  },
+
+  /** Recovery: the reset request, and the new password's KEK kept for the unlock that follows. */
+  async recover(state: VaultState, code: string, recoveryWrappedAccountKey: string, newPassword: string): Promise<RecoveredForReset> {
+    const recovered = await recoverAccount(code, recoveryWrappedAccountKey, newPassword, { iterations: state.iterations, policy: state.policy });
+    state.pendingKek = recovered.kek;
+    return { ...recovered.reset, newRecoveryCode: recovered.newRecoveryCode };
+  },
+
+  async lock(state: VaultState): Promise<void> {
+    state.keys = null;
+    state.account = null;
+    state.pendingKek = null;
+    state.pendingAccount = null;
+  },
+
+  async isUnlocked(state: VaultState): Promise<boolean> {
+    return state.keys !== null;
+  },
+};
+
+function requireAccount(state: VaultState): WrappedAccount {
+  if (!state.keys || !state.account) throw new CryptoError('LOCKED', 'The keys are locked; sign in again');
+  return state.account;
+}
+
+export type VaultMethodName = keyof typeof vaultMethods;
+
+type DropState<F> = F extends (state: VaultState, ...args: infer A) => Promise<infer R> ? (...args: A) => Promise<R> : never;
+
+/** The page's view of the vault: the same methods, without the state. */
+export type Vault = { [K in VaultMethodName]: DropState<(typeof vaultMethods)[K]> };
+
+export interface VaultRequest {
+  id: number;
+  method: string;
+  params: unknown[];
+}
+
+export type VaultResponse =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: { code: string; message: string } };
+
+/** Runs one request against the state. Errors come back as a code and a message only. */
+export async function handleVaultRequest(state: VaultState, request: VaultRequest): Promise<VaultResponse> {
+  const method = Object.hasOwn(vaultMethods, request.method) ? vaultMethods[request.method as VaultMethodName] : undefined;
+  if (!method) return { id: request.id, ok: false, error: { code: 'UNKNOWN_METHOD', message: `No vault method ${request.method}` } };
+  try {
+    const result = await (method as (state: VaultState, ...args: unknown[]) => Promise<unknown>)(state, ...request.params);
+    return { id: request.id, ok: true, result };
+  } catch (error) {
+    if (error instanceof CryptoError) return { id: request.id, ok: false, error: { code: error.code, message: error.message } };
+    return { id: request.id, ok: false, error: { code: 'CRYPTO_FAILED', message: 'The operation failed in the crypto worker' } };
+  }
+}
