@@ -1,0 +1,53 @@
+import type { ReactElement } from 'react';
+import { Navigate, Route, Routes, useNavigate } from 'react-router-dom';
+import { AccountPage } from './features/account/AccountPage.js';
+import { LoginPage } from './features/auth/LoginPage.js';
+import { RecoverPage } from './features/auth/RecoverPage.js';
+import { RecoveryCodePage } from './features/auth/RecoveryCodePage.js';
+import { RegisterPage } from './features/auth/RegisterPage.js';
+import { useSession } from './features/auth/session.js';
+import { Button } from './ui/Button.js';
+import { Layout } from './ui/Layout.js';
+
+export function App() {
+  const { user, pendingRecoveryCode } = useSession();
+  const signedIn = user !== null;
+  return (
+    <Layout nav={signedIn ? <SignedInNav /> : null}>
+      <Routes>
+        <Route path="/login" element={signedIn && !pendingRecoveryCode ? <Navigate to="/account" replace /> : <LoginPage />} />
+        <Route path="/register" element={<RegisterPage />} />
+        <Route path="/recover" element={<RecoverPage />} />
+        <Route path="/recovery-code" element={signedIn ? <RecoveryCodePage /> : <Navigate to="/login" replace />} />
+        <Route path="/account" element={signedIn ? guardRecovery(pendingRecoveryCode, <AccountPage />) : <Navigate to="/login" replace />} />
+        <Route path="*" element={<Navigate to={signedIn ? '/account' : '/login'} replace />} />
+      </Routes>
+    </Layout>
+  );
+}
+
+/** Nothing else opens until a fresh recovery code has been confirmed. */
+function guardRecovery(pendingRecoveryCode: string | null, page: ReactElement): ReactElement {
+  return pendingRecoveryCode ? <Navigate to="/recovery-code" replace /> : page;
+}
+
+function SignedInNav() {
+  const { user, end } = useSession();
+  const navigate = useNavigate();
+  return (
+    <div className="nav-items">
+      <span className="muted">
+        {user?.displayName} ({user?.role})
+      </span>
+      <Button
+        type="button"
+        variant="secondary"
+        onClick={() => {
+          void end().then(() => navigate('/login'));
+        }}
+      >
+        Sign out
+      </Button>
+    </div>
+  );
+}

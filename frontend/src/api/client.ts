@@ -1,0 +1,78 @@
+/**
+ * The typed client over the contract's route table. The access token lives in
+ * memory only; the refresh token is an httpOnly cookie the page cannot read.
+ * A 401 triggers one shared refresh, then the call is tried once more.
+ */
+import { API_PREFIX, ROUTES, type BodyOf, type ErrorResponse, type ParamsOf, type QueryOf, type RefreshResponse, type ResponseOf, type RouteDef } from '@phr/shared-types';
+import { ApiError } from './api-error.js';
+
+type AnyRoute = RouteDef<unknown, unknown, unknown, unknown>;
+
+export interface CallOptions<R extends AnyRoute> {
+  body?: BodyOf<R>;
+  params?: ParamsOf<R>;
+  query?: QueryOf<R>;
+}
+
+export interface ApiClient {
+  call<R extends AnyRoute>(route: R, options?: CallOptions<R>): Promise<ResponseOf<R>>;
+  setAccessToken(token: string | null): void;
+}
+
+export function createApiClient(onSessionLost: () => void): ApiClient {
+  let accessToken: string | null = null;
+  let refreshing: Promise<boolean> | null = null;
+
+  async function send<R extends AnyRoute>(route: R, options: CallOptions<R>): Promise<Response> {
+    let path = route.path;
+    for (const [name, value] of Object.entries((options.params ?? {}) as Record<string, string>)) {
+      path = path.replace(`:${name}`, encodeURIComponent(value));
+    }
+    const query = new URLSearchParams((options.query ?? {}) as Record<string, string>).toString();
+    const headers: Record<string, string> = {};
+    if (accessToken) headers.authorization = `Bearer ${accessToken}`;
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    return fetch(`${API_PREFIX}${path}${query ? `?${query}` : ''}`, {
+      method: route.method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      credentials: 'same-origin',
+    });
+  }
+
+  /** One refresh at a time, shared by every call that saw a 401. */
+  function refresh(): Promise<boolean> {
+    refreshing ??= (async () => {
+      const response = await send(ROUTES.refresh, {});
+      if (!response.ok) return false;
+      accessToken = ((await response.json()) as RefreshResponse).accessToken;
+      return true;
+    })().finally(() => (refreshing = null));
+    return refreshing;
+  }
+
+  async function call<R extends AnyRoute>(route: R, options: CallOptions<R> = {}): Promise<ResponseOf<R>> {
+    let response = await send(route, options);
+    const mayRefresh = accessToken !== null && route !== ROUTES.refresh && route !== ROUTES.login;
+    if (response.status === 401 && mayRefresh) {
+      if (await refresh()) response = await send(route, options);
+      else onSessionLost();
+    }
+    if (!response.ok) throw await toApiError(response);
+    if (response.status === 204) return undefined as ResponseOf<R>;
+    return (await response.json()) as ResponseOf<R>;
+  }
+
+  return { call, setAccessToken: (token) => (accessToken = token) };
+}
+
+async function toApiError(response: Response): Promise<ApiError> {
+  let body: ErrorResponse;
+  try {
+    body = (await response.json()) as ErrorResponse;
+  } catch {
+    body = { statusCode: response.status, code: 'INTERNAL_ERROR', message: response.statusText || 'Request failed', requestId: '' };
+  }
+  const retryAfter = Number(response.headers.get('retry-after'));
+  return new ApiError(response.status, body, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null);
+}

@@ -1,0 +1,52 @@
+import { useMutation } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { ApiError, describeError } from '../../api/api-error.js';
+import { VaultError } from '../../crypto/vault.js';
+import { Alert } from '../../ui/Alert.js';
+import { Button } from '../../ui/Button.js';
+import { Card } from '../../ui/Layout.js';
+import { TextField } from '../../ui/TextField.js';
+import { changePassword } from '../auth/account-flows.js';
+import { NewPasswordFields, useNewPassword, type NewPassword } from '../auth/NewPasswordFields.js';
+import { useSession } from '../auth/session.js';
+
+export function ChangePasswordForm() {
+  const { api, vault, user } = useSession();
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState<NewPassword>({ password: '', confirmation: '' });
+  const { isReady } = useNewPassword(next, [user?.email ?? '', user?.displayName ?? '']);
+
+  const change = useMutation({
+    mutationFn: () => changePassword(api, vault, current, next.password),
+    onSuccess: () => {
+      setCurrent('');
+      setNext({ password: '', confirmation: '' });
+    },
+  });
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (isReady && current) change.mutate();
+  };
+
+  return (
+    <Card title="Change password">
+      <p className="muted">Your records stay as they are: only the wrapping of your account key changes. Other signed-in browsers are signed out.</p>
+      <form onSubmit={submit} noValidate>
+        <TextField label="Current password" type="password" autoComplete="current-password" required value={current} onChange={(e) => setCurrent(e.target.value)} />
+        <NewPasswordFields value={next} onChange={setNext} label="New password" userInputs={[user?.email ?? '', user?.displayName ?? '']} />
+        {change.isError ? <Alert tone="error">{changeError(change.error)}</Alert> : null}
+        {change.isSuccess ? <Alert tone="success">Your password was changed.</Alert> : null}
+        <Button type="submit" isBusy={change.isPending} disabled={!isReady || !current}>
+          Change password
+        </Button>
+      </form>
+    </Card>
+  );
+}
+
+function changeError(error: unknown): string {
+  const isWrongCurrent =
+    (error instanceof VaultError && error.code === 'DECRYPT_FAILED') || (error instanceof ApiError && error.code === 'INVALID_CREDENTIALS');
+  return isWrongCurrent ? 'The current password is not correct.' : describeError(error);
+}

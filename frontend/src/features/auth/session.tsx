@@ -1,0 +1,104 @@
+/**
+ * The signed-in state of the portal: who is signed in, the access token (in
+ * memory), the crypto vault, and the idle lock. A reload starts from nothing:
+ * the keys lived only in the previous page's worker (DESIGN 4.4).
+ */
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import type { Me } from '@phr/shared-types';
+import { authApi, type AuthApi } from '../../api/auth.js';
+import { createApiClient } from '../../api/client.js';
+import { createVault, type VaultHandle } from '../../crypto/vault.js';
+import type { SignedIn } from './account-flows.js';
+
+/** DESIGN 4.4: keys are dropped after this long without input. */
+export const IDLE_LOCK_MS = 15 * 60 * 1000;
+const ACTIVITY_EVENTS = ['pointerdown', 'keydown', 'wheel', 'touchstart'] as const;
+
+interface SessionContextValue {
+  user: Me | null;
+  api: AuthApi;
+  vault: VaultHandle;
+  /** A recovery code to show once before anything else. */
+  pendingRecoveryCode: string | null;
+  /** Why the last session ended, for the sign-in page. */
+  notice: string | null;
+  start(session: SignedIn, recoveryCode?: string): void;
+  recoveryCodeStored(): void;
+  end(notice?: string): Promise<void>;
+}
+
+const SessionContext = createContext<SessionContextValue | null>(null);
+
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const [user, setUser] = useState<Me | null>(null);
+  const [pendingRecoveryCode, setPendingRecoveryCode] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const endRef = useRef<(notice?: string) => Promise<void>>(async () => undefined);
+  const client = useMemo(() => createApiClient(() => void endRef.current('Your session has ended. Please sign in again.')), []);
+  const api = useMemo(() => authApi(client), [client]);
+  const vault = pageVault();
+
+  const end = useCallback(
+    async (reason?: string) => {
+      await api.logout().catch(() => undefined);
+      await vault.lock().catch(() => undefined);
+      client.setAccessToken(null);
+      setUser(null);
+      setPendingRecoveryCode(null);
+      setNotice(reason ?? null);
+    },
+    [api, client, vault],
+  );
+  endRef.current = end;
+
+  const start = useCallback(
+    (session: SignedIn, recoveryCode?: string) => {
+      client.setAccessToken(session.accessToken);
+      setUser(session.user);
+      setPendingRecoveryCode(recoveryCode ?? null);
+      setNotice(null);
+    },
+    [client],
+  );
+
+  useIdleLock(user !== null, () => void end('You were signed out after 15 minutes without activity. Your keys were cleared from this browser.'));
+
+  const value = useMemo<SessionContextValue>(
+    () => ({ user, api, vault, pendingRecoveryCode, notice, start, end, recoveryCodeStored: () => setPendingRecoveryCode(null) }),
+    [user, api, vault, pendingRecoveryCode, notice, start, end],
+  );
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}
+
+let vaultOfThisPage: VaultHandle | null = null;
+
+/** One crypto worker per page load: it dies with the page, and with it every key. */
+function pageVault(): VaultHandle {
+  vaultOfThisPage ??= createVault();
+  return vaultOfThisPage;
+}
+
+export function useSession(): SessionContextValue {
+  const value = useContext(SessionContext);
+  if (!value) throw new Error('useSession outside SessionProvider');
+  return value;
+}
+
+/** Calls `onIdle` after IDLE_LOCK_MS without user input, while `isActive`. */
+function useIdleLock(isActive: boolean, onIdle: () => void): void {
+  const onIdleRef = useRef(onIdle);
+  onIdleRef.current = onIdle;
+  useEffect(() => {
+    if (!isActive) return;
+    let timer = window.setTimeout(() => onIdleRef.current(), IDLE_LOCK_MS);
+    const reset = () => {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(() => onIdleRef.current(), IDLE_LOCK_MS);
+    };
+    for (const event of ACTIVITY_EVENTS) window.addEventListener(event, reset, { passive: true });
+    return () => {
+      window.clearTimeout(timer);
+      for (const event of ACTIVITY_EVENTS) window.removeEventListener(event, reset);
+    };
+  }, [isActive]);
+}
