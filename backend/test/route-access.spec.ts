@@ -39,6 +39,42 @@ describe('route access: every route, every role, every kind of bad token', () =>
     expect(Object.keys(ROUTE_ACCESS).sort()).toEqual(Object.keys(ROUTES).sort());
   });
 
+  const routesWithBody = (Object.keys(ROUTES) as RouteName[]).filter((name) => ROUTES[name].method !== 'GET');
+
+  describe.each(routesWithBody)('%s refuses bad bodies before doing anything', (name) => {
+    const send = (options: { rawBody?: string; body?: unknown }) => {
+      const route = ROUTES[name];
+      const token = ROUTE_ACCESS[name] === 'public' ? undefined : tokens.patient;
+      return http.request(route.method, route.path.replace(':id', someUserId), { token, ...options });
+    };
+
+    it('answers malformed JSON with 400 naming the body', async () => {
+      const response = await send({ rawBody: '{"unterminated": ' });
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ field: 'body' }] });
+    });
+
+    it('answers an oversized body with 413', async () => {
+      const response = await send({ body: { padding: 'x'.repeat(api.config.bodyLimitBytes + 1) } });
+      expect(response.status).toBe(413);
+      expect(response.body).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    });
+
+  });
+
+  /** Routes whose contract has a request body (refresh and logout carry only the cookie). */
+  const routesTakingJson = routesWithBody.filter((name) => !['refresh', 'logout'].includes(name));
+
+  it.each(routesTakingJson)('%s refuses a JSON body that is not an object, and an empty object, naming fields', async (name) => {
+    const route = ROUTES[name];
+    const token = ROUTE_ACCESS[name] === 'public' ? undefined : tokens.patient;
+    const array = await http.request(route.method, route.path, { token, rawBody: '[1, 2, 3]' });
+    expect(array.status).toBe(400);
+    const empty = await http.request<{ fields?: unknown[] }>(route.method, route.path, { token, body: {} });
+    expect(empty.status).toBe(400);
+    expect(empty.body.fields?.length).toBeGreaterThan(0);
+  });
+
   describe.each(protectedRoutes)('%s', (name) => {
     it('refuses a request without a token with 401', async () => {
       const response = await call(name);

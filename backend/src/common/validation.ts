@@ -1,4 +1,4 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
 import type { FieldError } from '@phr/shared-types';
 import { ApiError } from './api-error.js';
 
@@ -7,7 +7,7 @@ import { ApiError } from './api-error.js';
  * refused and every bad field is named in the 400 answer.
  */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new ObjectBodyValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
@@ -16,6 +16,17 @@ export function createValidationPipe(): ValidationPipe {
     validationError: { target: false, value: false },
     exceptionFactory: (errors) => ApiError.validation(flattenErrors(errors)),
   });
+}
+
+/** Every DTO is an object: an array, a string or null as the body is refused before validation. */
+class ObjectBodyValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
+    if (metadata.type === 'body' && metadata.metatype && !isObject) {
+      throw ApiError.validation([{ field: 'body', message: 'body must be a JSON object' }]);
+    }
+    return super.transform(value, metadata);
+  }
 }
 
 export function flattenErrors(errors: ValidationError[], parent = ''): FieldError[] {
