@@ -1,0 +1,17 @@
+# The portal, built once and served by Caddy, which is also the TLS proxy for the API and MinIO.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.base.json ./
+COPY shared-types/package.json shared-types/
+COPY backend/package.json backend/
+COPY frontend/package.json frontend/
+COPY infra/package.json infra/
+RUN npm ci --no-audit --no-fund
+COPY shared-types shared-types
+COPY frontend frontend
+RUN npm run build -w frontend
+
+FROM caddy:2-alpine
+COPY infra/docker/Caddyfile /etc/caddy/Caddyfile
+COPY --from=build /app/frontend/dist /srv
+EXPOSE 8443 9443
