@@ -4,20 +4,14 @@
  * only public values, wrapped blobs and auth keys. Kept free of Worker APIs so
  * the tests drive exactly this dispatcher.
  */
-import {
-  KDF_MIN_ITERATIONS,
-  type AccountKeyMaterial,
-  type ChangePasswordRequest,
-  type KdfParams,
-  type MyKeys,
-  type RecoveryMaterial,
-} from '@phr/shared-types';
+import { KDF_MIN_ITERATIONS, type ChangePasswordRequest, type KdfParams, type MyKeys } from '@phr/shared-types';
 import {
   createAccount,
   recoverAccount,
   recoveryAuthKeyFromCode,
   rewrapForNewPassword,
   unlockKeys,
+  type NewAccount,
   type RecoveryReset,
   type UnlockedKeys,
 } from './account.js';
@@ -52,14 +46,8 @@ export function newVaultState(options: { policy?: KdfPolicy; iterations?: number
   };
 }
 
-export interface CreatedAccount {
-  authKey: string;
-  kdf: KdfParams;
-  keys: AccountKeyMaterial;
-  recovery: RecoveryMaterial;
-  recoveryCode: string;
-  fingerprint: string;
-}
+/** A new account as the page sees it: everything but the unwrapped keys. */
+export type CreatedAccount = Omit<NewAccount, 'unlocked'>;
 
 export type RecoveredForReset = RecoveryReset & { newRecoveryCode: string };
 

@@ -12,10 +12,8 @@ import { KdfParamsDto } from './kdf-params.dto.js';
 import { RecoveryMaterialDto } from './register.dto.js';
 import { IsAccountEmail, IsAuthKey, IsSealedKey } from './validators.js';
 
-export class ChangePasswordDto implements ChangePasswordRequest {
-  @IsAuthKey('auth key derived from the current password')
-  currentAuthKey: string;
-
+/** What a new password brings: its auth key, its KDF parameters, and the account key wrapped under its KEK. */
+class NewPasswordDto {
   @IsAuthKey('auth key derived from the new password')
   newAuthKey: string;
 
@@ -26,6 +24,11 @@ export class ChangePasswordDto implements ChangePasswordRequest {
 
   @IsSealedKey('the same account key, wrapped under the new KEK')
   newWrappedAccountKey: string;
+}
+
+export class ChangePasswordDto extends NewPasswordDto implements ChangePasswordRequest {
+  @IsAuthKey('auth key derived from the current password')
+  currentAuthKey: string;
 }
 true satisfies Exact<ChangePasswordDto, ChangePasswordRequest>;
 
@@ -44,23 +47,12 @@ export class RecoveryKeysResponseDto implements RecoveryKeysResponse {
 }
 true satisfies Exact<RecoveryKeysResponseDto, RecoveryKeysResponse>;
 
-export class RecoveryResetDto implements RecoveryResetRequest {
+export class RecoveryResetDto extends NewPasswordDto implements RecoveryResetRequest {
   @IsAccountEmail()
   email: string;
 
   @IsAuthKey('HKDF(recovery code, "recovery-auth")')
   recoveryAuthKey: string;
-
-  @IsAuthKey('auth key derived from the new password')
-  newAuthKey: string;
-
-  @ApiProperty({ type: KdfParamsDto })
-  @ValidateNested()
-  @Type(() => KdfParamsDto)
-  newKdf: KdfParamsDto;
-
-  @IsSealedKey('the same account key, wrapped under the new KEK')
-  newWrappedAccountKey: string;
 
   @ApiProperty({ type: RecoveryMaterialDto, description: 'a fresh recovery code replaces the used one' })
   @ValidateNested()
