@@ -7,7 +7,9 @@ export type CryptoErrorCode =
   | 'BAD_RECOVERY_CODE'
   | 'LOCKED'
   | 'NO_PENDING_LOGIN'
-  | 'UNKNOWN_METHOD';
+  | 'UNKNOWN_METHOD'
+  | 'RECORD_CORRUPT'
+  | 'NO_SUCH_UPLOAD';
 
 export class CryptoError extends Error {
   constructor(

@@ -1,0 +1,42 @@
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { newFileKey, openFolderName, openMetadata, sealFolderName, sealMetadata, unwrapForOwner, wrapForOwner, type RecordMetadata } from './record-keys.js';
+
+const accountKey = () => crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+const RECORD = '5b4c3f0e-6c1d-4f3e-9a2b-1c0d9e8f7a6b';
+const OWNER = '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a';
+const METADATA: RecordMetadata = { fileName: 'blood-test.pdf', mimeType: 'application/pdf', title: 'Blood test', date: '2026-11-02', category: 'Lab results', notes: 'fasting' };
+
+describe('record keys (DESIGN 4.3)', () => {
+  it('wraps a file key for its owner; the wrap opens only for that record and that owner', async () => {
+    const key = await accountKey();
+    const fileKey = await newFileKey();
+    const wrap = await wrapForOwner(key, fileKey.raw, RECORD, OWNER);
+    const reopened = await unwrapForOwner(key, wrap, RECORD, OWNER);
+    expect(reopened.extractable).toBe(false);
+    const sealed = await sealMetadata(fileKey.key, RECORD, METADATA);
+    expect(await openMetadata(reopened, RECORD, sealed)).toEqual(METADATA);
+    await expect(unwrapForOwner(key, wrap, OWNER, OWNER)).rejects.toMatchObject({ code: 'DECRYPT_FAILED' });
+    await expect(unwrapForOwner(key, wrap, RECORD, RECORD)).rejects.toMatchObject({ code: 'DECRYPT_FAILED' });
+    await expect(unwrapForOwner(await accountKey(), wrap, RECORD, OWNER)).rejects.toMatchObject({ code: 'DECRYPT_FAILED' });
+  });
+
+  it('seals any metadata so that it opens only for its record', async () => {
+    const { key } = await newFileKey();
+    await fc.assert(
+      fc.asyncProperty(fc.record({ fileName: fc.string(), mimeType: fc.string(), title: fc.string(), date: fc.string(), category: fc.string(), notes: fc.string() }), async (metadata) => {
+        const sealed = await sealMetadata(key, RECORD, metadata);
+        expect(await openMetadata(key, RECORD, sealed)).toEqual(metadata);
+        await expect(openMetadata(key, OWNER, sealed)).rejects.toMatchObject({ code: 'DECRYPT_FAILED' });
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('seals folder names under the account key', async () => {
+    const key = await accountKey();
+    const sealed = await sealFolderName(key, OWNER, 'Cardiology 2026');
+    expect(sealed).not.toContain('Cardiology');
+    expect(await openFolderName(key, OWNER, sealed)).toBe('Cardiology 2026');
+  });
+});

@@ -1,0 +1,69 @@
+/**
+ * Record keys (DESIGN 4.3): a random file key per record, the metadata
+ * document sealed under it, and the owner's wrap of it under the account key
+ * with the record id and owner id as authenticated data.
+ */
+import { randomBytes } from './encoding.js';
+import { open, seal } from './sealed.js';
+
+/** Everything about a file the server must not learn (DESIGN 2). */
+export interface RecordMetadata {
+  fileName: string;
+  mimeType: string;
+  title: string;
+  /** ISO date the record is about (e.g. the date of the lab test). */
+  date: string;
+  category: string;
+  notes: string;
+}
+
+const AES_GCM = { name: 'AES-GCM', length: 256 } as const;
+
+export interface NewFileKey {
+  key: CryptoKey;
+  /** Kept only while the owner's wrap is made; the caller zeroes it. */
+  raw: Uint8Array<ArrayBuffer>;
+}
+
+export async function newFileKey(): Promise<NewFileKey> {
+  const raw = randomBytes(32);
+  return { raw, key: await importFileKey(raw) };
+}
+
+export function importFileKey(raw: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
+  return crypto.subtle.importKey('raw', raw, AES_GCM, false, ['encrypt', 'decrypt']);
+}
+
+const ownerWrapAad = (recordId: string, ownerId: string) => `phr/v1/file-key|${recordId}|${ownerId}`;
+const metadataAad = (recordId: string) => `phr/v1/metadata|${recordId}`;
+const folderNameAad = (ownerId: string) => `phr/v1/folder-name|${ownerId}`;
+
+export function wrapForOwner(accountKey: CryptoKey, rawFileKey: Uint8Array<ArrayBuffer>, recordId: string, ownerId: string): Promise<string> {
+  return seal(accountKey, rawFileKey, ownerWrapAad(recordId, ownerId));
+}
+
+/** Opens the owner's wrap into a non-extractable file key. */
+export async function unwrapForOwner(accountKey: CryptoKey, wrap: string, recordId: string, ownerId: string): Promise<CryptoKey> {
+  const raw = await open(accountKey, wrap, ownerWrapAad(recordId, ownerId));
+  try {
+    return await importFileKey(raw);
+  } finally {
+    raw.fill(0);
+  }
+}
+
+export function sealMetadata(fileKey: CryptoKey, recordId: string, metadata: RecordMetadata): Promise<string> {
+  return seal(fileKey, new TextEncoder().encode(JSON.stringify(metadata)), metadataAad(recordId));
+}
+
+export async function openMetadata(fileKey: CryptoKey, recordId: string, sealed: string): Promise<RecordMetadata> {
+  return JSON.parse(new TextDecoder().decode(await open(fileKey, sealed, metadataAad(recordId)))) as RecordMetadata;
+}
+
+export function sealFolderName(accountKey: CryptoKey, ownerId: string, name: string): Promise<string> {
+  return seal(accountKey, new TextEncoder().encode(name), folderNameAad(ownerId));
+}
+
+export async function openFolderName(accountKey: CryptoKey, ownerId: string, sealed: string): Promise<string> {
+  return new TextDecoder().decode(await open(accountKey, sealed, folderNameAad(ownerId)));
+}

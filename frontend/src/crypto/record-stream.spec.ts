@@ -1,0 +1,127 @@
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { RECORD_HEADER_BYTES, RECORD_TAG_BYTES, recordLayout } from '@phr/shared-types';
+import { concatBytes } from './encoding.js';
+import { CryptoError } from './errors.js';
+import { encryptSegment, RecordDecryptor } from './record-stream.js';
+import { newFileKey } from './record-keys.js';
+
+/** Small chunks and segments, so the properties cover many chunks and several segments quickly. */
+const CHUNK = 64;
+const PER_SEGMENT = 3;
+const RECORD_ID = '5b4c3f0e-6c1d-4f3e-9a2b-1c0d9e8f7a6b';
+
+async function encrypt(key: CryptoKey, plaintext: Uint8Array, recordId = RECORD_ID): Promise<Uint8Array<ArrayBuffer>> {
+  const file = new Blob([plaintext.slice()]);
+  const layout = recordLayout(plaintext.length, CHUNK, PER_SEGMENT);
+  const segments: Uint8Array<ArrayBuffer>[] = [];
+  for (const segment of layout.segments) {
+    const blob = await encryptSegment(key, recordId, file, layout, segment, CHUNK);
+    expect(blob.size).toBe(segment.byteLength);
+    segments.push(new Uint8Array(await blob.arrayBuffer()));
+  }
+  return concatBytes(...segments);
+}
+
+/** Feeds the stream in pieces of the given sizes, as a network would. */
+async function decrypt(key: CryptoKey, stream: Uint8Array, pieceSizes: number[] = [1000], recordId = RECORD_ID): Promise<Uint8Array<ArrayBuffer>> {
+  const decryptor = new RecordDecryptor(key, recordId);
+  const out: Uint8Array<ArrayBuffer>[] = [];
+  let offset = 0;
+  for (let i = 0; offset < stream.length; i++) {
+    const size = Math.max(1, pieceSizes[i % pieceSizes.length]);
+    out.push(...(await decryptor.push(stream.subarray(offset, offset + size))));
+    offset += size;
+  }
+  out.push(await decryptor.finish());
+  return concatBytes(...out);
+}
+
+const sealedChunk = CHUNK + RECORD_TAG_BYTES;
+/** The byte range of sealed chunk i inside the whole stream. */
+const chunkRange = (i: number) => [RECORD_HEADER_BYTES + i * sealedChunk, RECORD_HEADER_BYTES + (i + 1) * sealedChunk] as const;
+
+describe('the record stream (STREAM construction, DESIGN 4.3)', () => {
+  it.each([0, 1, CHUNK - 1, CHUNK, CHUNK + 1, CHUNK * PER_SEGMENT, CHUNK * PER_SEGMENT + 1, CHUNK * 10 + 7])(
+    'round-trips %i bytes, with the size the layout promised',
+    async (size) => {
+      const { key } = await newFileKey();
+      const plaintext = crypto.getRandomValues(new Uint8Array(size));
+      const stream = await encrypt(key, plaintext);
+      expect(stream.length).toBe(recordLayout(size, CHUNK, PER_SEGMENT).ciphertextBytes);
+      expect(await decrypt(key, stream)).toEqual(plaintext);
+    },
+  );
+
+  it('round-trips any content fed in pieces of any size', async () => {
+    const { key } = await newFileKey();
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: CHUNK * 9 }), fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 1, maxLength: 5 }), async (plaintext, pieces) => {
+        expect(await decrypt(key, await encrypt(key, plaintext), pieces)).toEqual(plaintext);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('rejects any flipped bit', async () => {
+    const { key } = await newFileKey();
+    const stream = await encrypt(key, crypto.getRandomValues(new Uint8Array(CHUNK * 4 + 5)));
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: stream.length * 8 - 1 }), async (bit) => {
+        const tampered = stream.slice();
+        tampered[bit >> 3] ^= 1 << (bit & 7);
+        await expect(decrypt(key, tampered)).rejects.toBeInstanceOf(CryptoError);
+      }),
+      { numRuns: 120 },
+    );
+  });
+
+  it('rejects two chunks swapped', async () => {
+    const { key } = await newFileKey();
+    const stream = await encrypt(key, crypto.getRandomValues(new Uint8Array(CHUNK * 4)));
+    const [a0, a1] = chunkRange(1);
+    const [b0, b1] = chunkRange(2);
+    const swapped = concatBytes(stream.subarray(0, a0), stream.subarray(b0, b1), stream.subarray(a1, b0), stream.subarray(a0, a1), stream.subarray(b1));
+    await expect(decrypt(key, swapped)).rejects.toMatchObject({ code: 'RECORD_CORRUPT' });
+  });
+
+  it('rejects a missing chunk, in the middle or at the end', async () => {
+    const { key } = await newFileKey();
+    const stream = await encrypt(key, crypto.getRandomValues(new Uint8Array(CHUNK * 4 + 9)));
+    const [m0, m1] = chunkRange(1);
+    await expect(decrypt(key, concatBytes(stream.subarray(0, m0), stream.subarray(m1)))).rejects.toMatchObject({ code: 'RECORD_CORRUPT' });
+    // Cut exactly at a chunk boundary: every remaining chunk is intact, but none says "last".
+    await expect(decrypt(key, stream.subarray(0, chunkRange(3)[1]))).rejects.toMatchObject({ code: 'RECORD_CORRUPT' });
+  });
+
+  it('rejects truncation at any byte and any appended bytes', async () => {
+    const { key } = await newFileKey();
+    const stream = await encrypt(key, crypto.getRandomValues(new Uint8Array(CHUNK * 3 + 1)));
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: stream.length - 1 }), async (length) => {
+        await expect(decrypt(key, stream.subarray(0, length))).rejects.toBeInstanceOf(CryptoError);
+      }),
+      { numRuns: 60 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: CHUNK * 2 }), async (extra) => {
+        await expect(decrypt(key, concatBytes(stream, extra))).rejects.toBeInstanceOf(CryptoError);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('rejects a stream moved to another record id, or opened with another key', async () => {
+    const [{ key }, other] = await Promise.all([newFileKey(), newFileKey()]);
+    const stream = await encrypt(key, crypto.getRandomValues(new Uint8Array(100)));
+    await expect(decrypt(key, stream, [1000], '00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ code: 'RECORD_CORRUPT' });
+    await expect(decrypt(other.key, stream)).rejects.toMatchObject({ code: 'RECORD_CORRUPT' });
+  });
+
+  it('refuses an unknown version in the header', async () => {
+    const { key } = await newFileKey();
+    const stream = await encrypt(key, new Uint8Array(10));
+    stream[4] = 2;
+    await expect(decrypt(key, stream)).rejects.toMatchObject({ code: 'UNSUPPORTED_VERSION' });
+  });
+});

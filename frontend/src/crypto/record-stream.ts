@@ -1,0 +1,124 @@
+/**
+ * The record stream (DESIGN 4.3): content sealed in chunks with AES-256-GCM
+ * in the STREAM construction. Each chunk's nonce holds its index and a
+ * last-chunk flag, and its authenticated data names the record and carries
+ * the stream header, so reordering, dropping, truncating or appending chunks,
+ * or moving them to another record, fails authentication.
+ *
+ *   stream  = header (16 bytes) ‖ chunk 0 ‖ … ‖ chunk n-1
+ *   header  = "PHRS" ‖ version (1) ‖ 0 0 0 ‖ chunk size (u32 BE) ‖ 0 0 0 0
+ *   chunk i = AES-GCM(fileKey, nonce = 0^7 ‖ i (u32 BE) ‖ last (1 byte), plaintext_i,
+ *                     AAD = "phr/v1/record|<recordId>|" ‖ header)
+ * The 7 zero bytes are safe because every record (and every version) has its own file key.
+ */
+import { PROTOCOL_VERSION, RECORD_HEADER_BYTES, RECORD_TAG_BYTES, type RecordLayout, type SegmentLayout } from '@phr/shared-types';
+import { concatBytes, utf8 } from './encoding.js';
+import { CryptoError } from './errors.js';
+
+const MAGIC = utf8('PHRS');
+/** The reader refuses headers announcing chunks larger than this (a corrupt or hostile header). */
+const MAX_CHUNK_BYTES = 8 * 1024 * 1024;
+
+export function streamHeader(chunkBytes: number): Uint8Array<ArrayBuffer> {
+  const header = new Uint8Array(RECORD_HEADER_BYTES);
+  header.set(MAGIC, 0);
+  header[4] = PROTOCOL_VERSION;
+  new DataView(header.buffer).setUint32(8, chunkBytes);
+  return header;
+}
+
+export function parseStreamHeader(header: Uint8Array): { chunkBytes: number } {
+  if (header.length < RECORD_HEADER_BYTES || MAGIC.some((byte, i) => header[i] !== byte)) {
+    throw new CryptoError('RECORD_CORRUPT', 'This is not an encrypted record');
+  }
+  if (header[4] !== PROTOCOL_VERSION) throw new CryptoError('UNSUPPORTED_VERSION', `Unsupported record version ${header[4]}`);
+  const chunkBytes = new DataView(header.buffer, header.byteOffset, header.byteLength).getUint32(8);
+  if (chunkBytes < 1 || chunkBytes > MAX_CHUNK_BYTES) throw new CryptoError('RECORD_CORRUPT', 'The record header is damaged');
+  return { chunkBytes };
+}
+
+function chunkNonce(index: number, isLast: boolean): Uint8Array<ArrayBuffer> {
+  const nonce = new Uint8Array(12);
+  new DataView(nonce.buffer).setUint32(7, index);
+  nonce[11] = isLast ? 1 : 0;
+  return nonce;
+}
+
+function chunkAad(recordId: string, header: Uint8Array): Uint8Array<ArrayBuffer> {
+  return concatBytes(utf8(`phr/v1/record|${recordId}|`), header);
+}
+
+export async function sealChunk(key: CryptoKey, aad: Uint8Array<ArrayBuffer>, index: number, isLast: boolean, plaintext: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+  return new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv: chunkNonce(index, isLast), additionalData: aad }, key, plaintext));
+}
+
+async function openChunk(key: CryptoKey, aad: Uint8Array<ArrayBuffer>, index: number, isLast: boolean, ciphertext: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+  try {
+    return new Uint8Array(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: chunkNonce(index, isLast), additionalData: aad }, key, ciphertext));
+  } catch {
+    throw new CryptoError('RECORD_CORRUPT', 'The record failed its integrity check: it was changed, cut short or reordered');
+  }
+}
+
+/**
+ * Encrypts one segment of a file: reads it slice by slice (one chunk in memory
+ * at a time while sealing) and returns the sealed segment as a Blob.
+ */
+export async function encryptSegment(key: CryptoKey, recordId: string, file: Blob, layout: RecordLayout, segment: SegmentLayout, chunkBytes: number): Promise<Blob> {
+  const header = streamHeader(chunkBytes);
+  const aad = chunkAad(recordId, header);
+  const parts: BlobPart[] = segment.index === 0 ? [header] : [];
+  for (let index = segment.firstChunk; index < segment.firstChunk + segment.chunkCount; index++) {
+    const slice = file.slice(index * chunkBytes, Math.min((index + 1) * chunkBytes, file.size));
+    const plaintext = new Uint8Array(await slice.arrayBuffer());
+    parts.push(await sealChunk(key, aad, index, index === layout.chunkCount - 1, plaintext));
+  }
+  return new Blob(parts);
+}
+
+/**
+ * Decrypts a record stream fed in pieces of any size, holding at most one
+ * sealed chunk beyond what it has returned. A chunk is opened as "last" only
+ * when the stream ends, so a stream cut at a chunk boundary fails too.
+ */
+export class RecordDecryptor {
+  private buffered = new Uint8Array(0);
+  private header: Uint8Array<ArrayBuffer> | null = null;
+  private aad: Uint8Array<ArrayBuffer> | null = null;
+  private sealedChunkBytes = 0;
+  private nextIndex = 0;
+
+  constructor(
+    private readonly key: CryptoKey,
+    private readonly recordId: string,
+  ) {}
+
+  /** Plaintext chunks that are complete and certainly not the last one. */
+  async push(bytes: Uint8Array): Promise<Uint8Array<ArrayBuffer>[]> {
+    this.buffered = concatBytes(this.buffered, bytes);
+    if (!this.header) {
+      if (this.buffered.length < RECORD_HEADER_BYTES) return [];
+      this.header = this.buffered.slice(0, RECORD_HEADER_BYTES);
+      this.sealedChunkBytes = parseStreamHeader(this.header).chunkBytes + RECORD_TAG_BYTES;
+      this.aad = chunkAad(this.recordId, this.header);
+      this.buffered = this.buffered.slice(RECORD_HEADER_BYTES);
+    }
+    const out: Uint8Array<ArrayBuffer>[] = [];
+    let offset = 0;
+    while (this.buffered.length - offset > this.sealedChunkBytes) {
+      const sealed = this.buffered.slice(offset, offset + this.sealedChunkBytes);
+      out.push(await openChunk(this.key, this.aad as Uint8Array<ArrayBuffer>, this.nextIndex++, false, sealed));
+      offset += this.sealedChunkBytes;
+    }
+    this.buffered = this.buffered.slice(offset);
+    return out;
+  }
+
+  /** The last chunk; throws if the stream was cut short or extended. */
+  async finish(): Promise<Uint8Array<ArrayBuffer>> {
+    if (!this.header || this.buffered.length < RECORD_TAG_BYTES) {
+      throw new CryptoError('RECORD_CORRUPT', 'The record is incomplete');
+    }
+    return openChunk(this.key, this.aad as Uint8Array<ArrayBuffer>, this.nextIndex++, true, this.buffered.slice());
+  }
+}

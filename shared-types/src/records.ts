@@ -1,0 +1,118 @@
+/** Encrypted records (DESIGN 4.3, 5). */
+import type { Base64Url, IsoDateTime, Uuid } from './common.js';
+
+/** Plaintext bytes per sealed chunk (measured: Chromium's AES-GCM is fastest at <= 512 KiB, see docs/benchmarks.md). */
+export const RECORD_CHUNK_BYTES = 256 * 1024;
+/** AES-GCM tag appended to every chunk. */
+export const RECORD_TAG_BYTES = 16;
+/** Bytes of the stream header that starts segment 0: magic, version, chunk size. */
+export const RECORD_HEADER_BYTES = 16;
+/** Chunks per stored segment object: 256 x 256 KiB = 64 MiB of plaintext per object. */
+export const RECORD_CHUNKS_PER_SEGMENT = 256;
+/** Bytes of the sealed metadata document the API accepts. */
+export const MAX_METADATA_CHARS = 16_384;
+
+export interface SegmentLayout {
+  index: number;
+  /** Ciphertext bytes of this segment object. */
+  byteLength: number;
+  firstChunk: number;
+  chunkCount: number;
+}
+
+export interface RecordLayout {
+  chunkCount: number;
+  ciphertextBytes: number;
+  segments: SegmentLayout[];
+}
+
+/**
+ * Where every ciphertext byte of a record goes. Both sides compute it: the
+ * portal to cut segments, the API to check each stored object's size.
+ */
+export function recordLayout(plaintextBytes: number, chunkBytes: number = RECORD_CHUNK_BYTES, chunksPerSegment: number = RECORD_CHUNKS_PER_SEGMENT): RecordLayout {
+  const chunkCount = Math.max(1, Math.ceil(plaintextBytes / chunkBytes));
+  const segments: SegmentLayout[] = [];
+  for (let firstChunk = 0, index = 0; firstChunk < chunkCount; firstChunk += chunksPerSegment, index++) {
+    const count = Math.min(chunksPerSegment, chunkCount - firstChunk);
+    const plaintextInSegment = Math.min(plaintextBytes - firstChunk * chunkBytes, count * chunkBytes);
+    const header = index === 0 ? RECORD_HEADER_BYTES : 0;
+    segments.push({ index, byteLength: header + Math.max(0, plaintextInSegment) + count * RECORD_TAG_BYTES, firstChunk, chunkCount: count });
+  }
+  return { chunkCount, ciphertextBytes: segments.reduce((sum, segment) => sum + segment.byteLength, 0), segments };
+}
+
+/** A pre-signed URL for one segment object. */
+export interface SegmentUrl {
+  index: number;
+  url: string;
+  byteLength: number;
+}
+
+/** POST /records/presign: reserve a record id and get upload URLs (minutes long). */
+export interface PresignUploadRequest {
+  /** Plaintext size in bytes; the server learns sizes (DESIGN 2). */
+  size: number;
+  /** Renew the URLs of an upload not yet committed (after they expired). */
+  recordId?: Uuid;
+}
+export interface PresignUploadResponse {
+  recordId: Uuid;
+  chunkBytes: number;
+  segments: SegmentUrl[];
+  expiresAt: IsoDateTime;
+}
+
+/** POST /records: commit an uploaded record. */
+export interface CommitRecordRequest {
+  recordId: Uuid;
+  folderId?: Uuid;
+  /** File name, MIME type, title, date, category, notes: one JSON document sealed under the file key. */
+  metadata: Base64Url;
+  /** AES-GCM(accountKey, fileKey) with record id and owner id as authenticated data. */
+  ownerWrap: Base64Url;
+}
+
+export interface RecordSummary {
+  id: Uuid;
+  ownerId: Uuid;
+  folderId: Uuid | null;
+  size: number;
+  chunkBytes: number;
+  createdAt: IsoDateTime;
+  metadata: Base64Url;
+  /** The caller's wrap of the file key. */
+  wrap: Base64Url;
+}
+
+/** GET /records?folderId=&cursor=&limit= */
+export interface ListRecordsQuery {
+  folderId?: Uuid;
+  cursor?: string;
+  limit?: number;
+}
+export interface RecordPage {
+  items: RecordSummary[];
+  nextCursor: string | null;
+}
+
+/** GET /records/:id: the record, the caller's wrap and short-lived GET URLs (about a minute). */
+export interface RecordDetail extends RecordSummary {
+  segments: SegmentUrl[];
+  expiresAt: IsoDateTime;
+}
+
+export interface Folder {
+  id: Uuid;
+  /** Folder name sealed under the owner's account key. */
+  name: Base64Url;
+  createdAt: IsoDateTime;
+}
+
+/** POST /folders, PATCH /folders/:id */
+export interface FolderRequest {
+  name: Base64Url;
+}
+export interface FolderList {
+  items: Folder[];
+}
