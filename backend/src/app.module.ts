@@ -6,7 +6,9 @@ import { ErrorFilter } from './common/error.filter.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { DbModule } from './db/db.module.js';
 import { TransactionInterceptor } from './db/transaction.interceptor.js';
+import { FoldersModule } from './folders/folders.module.js';
 import { HealthController } from './health/health.controller.js';
+import { RecordsModule } from './records/records.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -16,7 +18,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [DbModule, AuditModule, StorageModule, AuthModule, UsersModule],
+      imports: [DbModule, AuditModule, StorageModule, AuthModule, UsersModule, RecordsModule, FoldersModule],
       controllers: [HealthController],
       providers: [
         { provide: APP_CONFIG, useValue: config },

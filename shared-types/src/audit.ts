@@ -11,6 +11,14 @@ export const AUDIT_ACTIONS = [
   'session.refresh',
   'session.refresh-reuse',
   'session.logout',
+  'record.upload',
+  'record.create',
+  'record.read',
+  'record.delete',
+  'record.upload-expired',
+  'folder.create',
+  'folder.rename',
+  'folder.delete',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

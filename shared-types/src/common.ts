@@ -42,6 +42,10 @@ export const ERROR_CODES = {
   payloadTooLarge: 'PAYLOAD_TOO_LARGE',
   tooManyRequests: 'TOO_MANY_REQUESTS',
   refreshReused: 'REFRESH_TOKEN_REUSED',
+  recordTooLarge: 'RECORD_TOO_LARGE',
+  uploadIncomplete: 'UPLOAD_INCOMPLETE',
+  alreadyCommitted: 'ALREADY_COMMITTED',
+  folderNotEmpty: 'FOLDER_NOT_EMPTY',
   internal: 'INTERNAL_ERROR',
 } as const;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -18,6 +18,18 @@ import type {
   SessionResponse,
 } from './auth.js';
 import type { HealthResponse } from './health.js';
+import type {
+  CommitRecordRequest,
+  Folder,
+  FolderList,
+  FolderRequest,
+  ListRecordsQuery,
+  PresignUploadRequest,
+  PresignUploadResponse,
+  RecordDetail,
+  RecordPage,
+  RecordSummary,
+} from './records.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -53,6 +65,17 @@ export const ROUTES = {
 
   me: route<NoBody, Me>('GET', '/me'),
   publicKey: route<NoBody, PublicKeyResponse, { id: string }>('GET', '/users/:id/public-key'),
+
+  presignUpload: route<PresignUploadRequest, PresignUploadResponse>('POST', '/records/presign'),
+  commitRecord: route<CommitRecordRequest, RecordSummary>('POST', '/records'),
+  listRecords: route<NoBody, RecordPage, Record<string, never>, ListRecordsQuery>('GET', '/records'),
+  getRecord: route<NoBody, RecordDetail, { id: string }>('GET', '/records/:id'),
+  deleteRecord: route<NoBody, void, { id: string }>('DELETE', '/records/:id'),
+
+  createFolder: route<FolderRequest, Folder>('POST', '/folders'),
+  listFolders: route<NoBody, FolderList>('GET', '/folders'),
+  renameFolder: route<FolderRequest, Folder, { id: string }>('PATCH', '/folders/:id'),
+  deleteFolder: route<NoBody, void, { id: string }>('DELETE', '/folders/:id'),
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

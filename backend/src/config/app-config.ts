@@ -45,6 +45,18 @@ export interface AppConfig {
     maxLockoutSeconds: number;
   };
   bodyLimitBytes: number;
+  records: {
+    /** Largest plaintext file accepted, in bytes. */
+    maxBytes: number;
+    /** Lifetime of a pre-signed PUT (minutes long). */
+    uploadUrlSeconds: number;
+    /** Lifetime of a pre-signed GET (about a minute). */
+    downloadUrlSeconds: number;
+    /** How long an upload may stay uncommitted after its URLs expire before the sweep removes it. */
+    uploadGraceSeconds: number;
+    /** How often the sweep runs; 0 turns the timer off. */
+    sweepIntervalSeconds: number;
+  };
   version: string;
 }
 
@@ -143,6 +155,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxLockoutSeconds: integer(env, 'LOGIN_MAX_LOCKOUT_SECONDS', 3600, 1, 7 * 86_400),
     },
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+    records: {
+      maxBytes: integer(env, 'RECORD_MAX_BYTES', 5 * 1024 ** 3, 1, 64 * 1024 ** 3),
+      uploadUrlSeconds: integer(env, 'UPLOAD_URL_SECONDS', 900, 60, 3600),
+      downloadUrlSeconds: integer(env, 'DOWNLOAD_URL_SECONDS', 60, 10, 600),
+      uploadGraceSeconds: integer(env, 'UPLOAD_GRACE_SECONDS', 3600, 0, 7 * 86_400),
+      sweepIntervalSeconds: integer(env, 'SWEEP_INTERVAL_SECONDS', 300, 0, 86_400),
+    },
     version: optional(env, 'APP_VERSION', '0.1.0'),
   };
 }

@@ -3,5 +3,19 @@ import { LoginThrottleEntity } from '../auth/entities/login-throttle.entity.js';
 import { RefreshTokenEntity } from '../auth/entities/refresh-token.entity.js';
 import { PublicKeyEntity } from '../users/public-key.entity.js';
 import { UserEntity } from '../users/user.entity.js';
+import { FolderEntity } from '../folders/folder.entity.js';
+import { RecordWrapEntity } from '../records/entities/record-wrap.entity.js';
+import { RecordEntity } from '../records/entities/record.entity.js';
+import { UploadEntity } from '../records/entities/upload.entity.js';
 
-export const ENTITIES = [UserEntity, PublicKeyEntity, CredentialEntity, RefreshTokenEntity, LoginThrottleEntity];
+export const ENTITIES = [
+  UserEntity,
+  PublicKeyEntity,
+  CredentialEntity,
+  RefreshTokenEntity,
+  LoginThrottleEntity,
+  FolderEntity,
+  UploadEntity,
+  RecordEntity,
+  RecordWrapEntity,
+];

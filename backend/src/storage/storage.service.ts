@@ -11,6 +11,8 @@ export class StorageService implements OnModuleInit {
   private readonly logger = new Logger('Storage');
   /** Talks to the store (bucket checks, stat, delete). */
   private readonly client: Client;
+  /** Signs URLs for the host browsers use; signing needs no network call (the region is fixed). */
+  private readonly presigner: Client;
   private readonly bucket: string;
   private readonly region: string;
 
@@ -18,6 +20,7 @@ export class StorageService implements OnModuleInit {
     this.bucket = config.s3.bucket;
     this.region = config.s3.region;
     this.client = clientFor(config.s3.endpoint, config);
+    this.presigner = clientFor(config.s3.publicEndpoint, config);
   }
 
   /** The bucket must exist before the API serves; CORS is the store's own configuration. */
@@ -27,6 +30,34 @@ export class StorageService implements OnModuleInit {
       this.logger.log(`Created bucket ${this.bucket}`);
     }
   }
+
+  presignPut(objectKey: string, seconds: number): Promise<string> {
+    return this.presigner.presignedPutObject(this.bucket, objectKey, seconds);
+  }
+
+  presignGet(objectKey: string, seconds: number): Promise<string> {
+    return this.presigner.presignedGetObject(this.bucket, objectKey, seconds);
+  }
+
+  /** The stored size of an object, or null when there is none. */
+  async sizeOf(objectKey: string): Promise<number | null> {
+    try {
+      return (await this.client.statObject(this.bucket, objectKey)).size;
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  }
+
+  /** Removes objects; ones already gone are not an error (S3 deletes are idempotent). */
+  async remove(objectKeys: string[]): Promise<void> {
+    for (const objectKey of objectKeys) await this.client.removeObject(this.bucket, objectKey);
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return code === 'NotFound' || code === 'NoSuchKey';
 }
 
 function clientFor(endpoint: URL, config: AppConfig): Client {

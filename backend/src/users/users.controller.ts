@@ -1,15 +1,13 @@
-import { Controller, Get, Param, ParseUUIDPipe } from '@nestjs/common';
+import { Controller, Get, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Me, PublicKeyResponse } from '@phr/shared-types';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser, Roles } from '../auth/decorators.js';
 import { ApiErrors } from '../common/swagger.js';
-import { ApiError } from '../common/api-error.js';
+import { uuidParam } from '../common/params.js';
 import { MeDto } from '../auth/dto/session.dto.js';
 import { PublicKeyResponseDto } from './public-key.dto.js';
 import { UsersService } from './users.service.js';
-
-const uuidPipe = new ParseUUIDPipe({ exceptionFactory: () => ApiError.validation([{ field: 'id', message: 'id must be a UUID' }]) });
 
 @ApiTags('users')
 @ApiBearerAuth()
@@ -31,7 +29,7 @@ export class UsersController {
   @ApiOperation({ summary: "A user's RSA-OAEP public key and its fingerprint (DESIGN 4.5)" })
   @ApiOkResponse({ type: PublicKeyResponseDto })
   @ApiErrors(400, 401, 403, 404)
-  publicKey(@Param('id', uuidPipe) userId: string): Promise<PublicKeyResponse> {
+  publicKey(@Param('id', uuidParam()) userId: string): Promise<PublicKeyResponse> {
     return this.users.publicKey(userId);
   }
 }

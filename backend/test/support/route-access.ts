@@ -19,4 +19,14 @@ export const ROUTE_ACCESS: Record<RouteName, Access> = {
   me: ['patient', 'doctor', 'auditor'],
   // Auditors read metadata only; they have no business with keys (DESIGN 1).
   publicKey: ['patient', 'doctor'],
+  // Records and folders belong to patients; doctors read through consents (a later slice).
+  presignUpload: ['patient'],
+  commitRecord: ['patient'],
+  listRecords: ['patient'],
+  getRecord: ['patient'],
+  deleteRecord: ['patient'],
+  createFolder: ['patient'],
+  listFolders: ['patient'],
+  renameFolder: ['patient'],
+  deleteFolder: ['patient'],
 };

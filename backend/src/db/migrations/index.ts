@@ -1,4 +1,5 @@
 import { AccountsAndAudit1764000000000 } from './1764000000000-accounts-and-audit.js';
+import { Records1764100000000 } from './1764100000000-records.js';
 
 /** Every migration, in order. Listed explicitly: no file globbing in an ESM build. */
-export const MIGRATIONS = [AccountsAndAudit1764000000000];
+export const MIGRATIONS = [AccountsAndAudit1764000000000, Records1764100000000];

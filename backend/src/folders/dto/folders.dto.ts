@@ -1,0 +1,22 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { Folder, FolderList, FolderRequest } from '@phr/shared-types';
+import { IsBase64Url } from '../../auth/dto/validators.js';
+import type { Exact } from '../../common/exact.js';
+
+export class FolderRequestDto implements FolderRequest {
+  @IsBase64Url(40, 2048, 'The folder name sealed under the owner account key')
+  name: string;
+}
+true satisfies Exact<FolderRequestDto, FolderRequest>;
+
+export class FolderDto implements Folder {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ description: 'Sealed folder name' }) name: string;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+}
+true satisfies Exact<FolderDto, Folder>;
+
+export class FolderListDto implements FolderList {
+  @ApiProperty({ type: [FolderDto] }) items: FolderDto[];
+}
+true satisfies Exact<FolderListDto, FolderList>;

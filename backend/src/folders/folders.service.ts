@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { ERROR_CODES, type Folder, type FolderList } from '@phr/shared-types';
+import { AuditService } from '../audit/audit.service.js';
+import type { AuthUser } from '../auth/auth-user.js';
+import { checkSealedBlob } from '../auth/key-material.js';
+import { ApiError } from '../common/api-error.js';
+import { Db } from '../db/db.service.js';
+import { RecordEntity } from '../records/entities/record.entity.js';
+import { FolderEntity } from './folder.entity.js';
+
+/** Folders group a patient's records; their names are sealed under the patient's account key. */
+@Injectable()
+export class FoldersService {
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditService,
+  ) {}
+
+  async create(user: AuthUser, name: string): Promise<Folder> {
+    assertSealedName(name);
+    const folder = this.repository().create({ id: randomUUID(), ownerId: user.userId, name, createdAt: new Date() });
+    await this.repository().insert(folder);
+    await this.audit.allow({ subjectId: user.userId, action: 'folder.create', reason: folder.id });
+    return toFolder(folder);
+  }
+
+  async list(): Promise<FolderList> {
+    const folders = await this.repository().find({ order: { createdAt: 'ASC', id: 'ASC' } });
+    return { items: folders.map(toFolder) };
+  }
+
+  async rename(user: AuthUser, folderId: string, name: string): Promise<Folder> {
+    assertSealedName(name);
+    const folder = await this.findOwn(user, folderId, 'folder.rename');
+    folder.name = name;
+    await this.repository().save(folder);
+    await this.audit.allow({ subjectId: user.userId, action: 'folder.rename', reason: folder.id });
+    return toFolder(folder);
+  }
+
+  /** Only an empty folder can go: records are never deleted as a side effect. */
+  async delete(user: AuthUser, folderId: string): Promise<void> {
+    const folder = await this.findOwn(user, folderId, 'folder.delete');
+    if (await this.db.manager().getRepository(RecordEntity).existsBy({ folderId: folder.id })) {
+      throw new ApiError(409, ERROR_CODES.folderNotEmpty, 'The folder still holds records; move or delete them first');
+    }
+    await this.repository().delete({ id: folder.id });
+    await this.audit.allow({ subjectId: user.userId, action: 'folder.delete', reason: folder.id });
+  }
+
+  private async findOwn(user: AuthUser, folderId: string, action: 'folder.rename' | 'folder.delete'): Promise<FolderEntity> {
+    const folder = await this.repository().findOneBy({ id: folderId });
+    if (folder) return folder;
+    this.audit.deny({ subjectId: user.userId, action, reason: `no such folder ${folderId}` });
+    throw ApiError.notFound('No such folder');
+  }
+
+  private repository() {
+    return this.db.manager().getRepository(FolderEntity);
+  }
+}
+
+function assertSealedName(name: string): void {
+  const problem = checkSealedBlob('name', name);
+  if (problem) throw ApiError.validation([problem]);
+}
+
+function toFolder(folder: FolderEntity): Folder {
+  return { id: folder.id, name: folder.name, createdAt: folder.createdAt.toISOString() };
+}

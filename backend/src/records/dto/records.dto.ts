@@ -1,0 +1,110 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  MAX_METADATA_CHARS,
+  type CommitRecordRequest,
+  type ListRecordsQuery,
+  type PresignUploadRequest,
+  type PresignUploadResponse,
+  type RecordDetail,
+  type RecordPage,
+  type RecordSummary,
+  type SegmentUrl,
+} from '@phr/shared-types';
+import { IsBase64Url, IsSealedKey } from '../../auth/dto/validators.js';
+import type { Exact } from '../../common/exact.js';
+
+export class PresignUploadDto implements PresignUploadRequest {
+  @ApiProperty({ type: Number, minimum: 0, description: 'Plaintext bytes of the file' })
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  size: number;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Renew the URLs of this uncommitted upload' })
+  @IsOptional()
+  @IsUUID('4')
+  recordId?: string;
+}
+true satisfies Exact<PresignUploadDto, PresignUploadRequest>;
+
+export class SegmentUrlDto implements SegmentUrl {
+  @ApiProperty() index: number;
+  @ApiProperty({ description: 'Pre-signed URL' }) url: string;
+  @ApiProperty({ description: 'Ciphertext bytes this segment object must hold' }) byteLength: number;
+}
+true satisfies Exact<SegmentUrlDto, SegmentUrl>;
+
+export class PresignUploadResponseDto implements PresignUploadResponse {
+  @ApiProperty({ format: 'uuid' }) recordId: string;
+  @ApiProperty() chunkBytes: number;
+  @ApiProperty({ type: [SegmentUrlDto] }) segments: SegmentUrlDto[];
+  @ApiProperty({ format: 'date-time' }) expiresAt: string;
+}
+true satisfies Exact<PresignUploadResponseDto, PresignUploadResponse>;
+
+export class CommitRecordDto implements CommitRecordRequest {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('4')
+  recordId: string;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID('4')
+  folderId?: string;
+
+  @IsBase64Url(40, MAX_METADATA_CHARS, 'The metadata document sealed under the file key')
+  metadata: string;
+
+  @IsSealedKey('AES-GCM(accountKey, fileKey), record id and owner id as authenticated data')
+  ownerWrap: string;
+}
+true satisfies Exact<CommitRecordDto, CommitRecordRequest>;
+
+export class RecordSummaryDto implements RecordSummary {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) ownerId: string;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) folderId: string | null;
+  @ApiProperty({ description: 'Plaintext bytes' }) size: number;
+  @ApiProperty() chunkBytes: number;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ description: 'Sealed metadata document' }) metadata: string;
+  @ApiProperty({ description: "The caller's wrap of the file key" }) wrap: string;
+}
+true satisfies Exact<RecordSummaryDto, RecordSummary>;
+
+export class RecordDetailDto extends RecordSummaryDto implements RecordDetail {
+  @ApiProperty({ type: [SegmentUrlDto] }) segments: SegmentUrlDto[];
+  @ApiProperty({ format: 'date-time' }) expiresAt: string;
+}
+true satisfies Exact<RecordDetailDto, RecordDetail>;
+
+export class RecordPageDto implements RecordPage {
+  @ApiProperty({ type: [RecordSummaryDto] }) items: RecordSummaryDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
+}
+true satisfies Exact<RecordPageDto, RecordPage>;
+
+export class ListRecordsQueryDto implements ListRecordsQuery {
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID('4')
+  folderId?: string;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor is not a cursor this API issued' })
+  cursor?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+}
+true satisfies Exact<ListRecordsQueryDto, ListRecordsQuery>;

@@ -1,0 +1,21 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/** One reader's wrap of a record's file key. */
+@Entity({ name: 'record_wraps' })
+export class RecordWrapEntity {
+  @PrimaryColumn({ type: 'uuid', name: 'record_id' })
+  recordId: string;
+
+  @PrimaryColumn({ type: 'uuid', name: 'recipient_id' })
+  recipientId: string;
+
+  /** The patient whose record it is: the key RLS and a future shard key use. */
+  @Column({ type: 'uuid', name: 'owner_id' })
+  ownerId: string;
+
+  @Column({ type: 'text' })
+  wrap: string;
+
+  @Column({ type: 'timestamptz', name: 'created_at', default: () => 'now()' })
+  createdAt: Date;
+}

@@ -1,0 +1,71 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { PresignUploadResponse, RecordDetail, RecordPage, RecordSummary } from '@phr/shared-types';
+import type { AuthUser } from '../auth/auth-user.js';
+import { CurrentUser, Roles } from '../auth/decorators.js';
+import { uuidParam } from '../common/params.js';
+import { ApiErrors } from '../common/swagger.js';
+import {
+  CommitRecordDto,
+  ListRecordsQueryDto,
+  PresignUploadDto,
+  PresignUploadResponseDto,
+  RecordDetailDto,
+  RecordPageDto,
+  RecordSummaryDto,
+} from './dto/records.dto.js';
+import { RecordsService } from './records.service.js';
+
+@ApiTags('records')
+@ApiBearerAuth()
+@Controller('records')
+export class RecordsController {
+  constructor(private readonly records: RecordsService) {}
+
+  @Post('presign')
+  @HttpCode(200)
+  @Roles('patient')
+  @ApiOperation({ summary: 'Reserve a record id and get pre-signed PUT URLs, one per segment (minutes long)' })
+  @ApiOkResponse({ type: PresignUploadResponseDto })
+  @ApiErrors(400, 401, 403, 404, 413)
+  presign(@CurrentUser() user: AuthUser, @Body() body: PresignUploadDto): Promise<PresignUploadResponse> {
+    return this.records.presignUpload(user, body);
+  }
+
+  @Post()
+  @Roles('patient')
+  @ApiOperation({ summary: 'Commit an uploaded record: every segment must be stored with its exact size' })
+  @ApiCreatedResponse({ type: RecordSummaryDto })
+  @ApiErrors(400, 401, 403, 404, 409)
+  commit(@CurrentUser() user: AuthUser, @Body() body: CommitRecordDto): Promise<RecordSummary> {
+    return this.records.commit(user, body);
+  }
+
+  @Get()
+  @Roles('patient')
+  @ApiOperation({ summary: 'Records readable by the caller, newest first, with sealed metadata and the caller’s wrap' })
+  @ApiOkResponse({ type: RecordPageDto })
+  @ApiErrors(400, 401, 403)
+  list(@CurrentUser() user: AuthUser, @Query() query: ListRecordsQueryDto): Promise<RecordPage> {
+    return this.records.list(user, query);
+  }
+
+  @Get(':id')
+  @Roles('patient')
+  @ApiOperation({ summary: 'One record: sealed metadata, the caller’s wrap, pre-signed GET URLs (about a minute)' })
+  @ApiOkResponse({ type: RecordDetailDto })
+  @ApiErrors(400, 401, 403, 404)
+  read(@CurrentUser() user: AuthUser, @Param('id', uuidParam()) recordId: string): Promise<RecordDetail> {
+    return this.records.read(user, recordId);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @Roles('patient')
+  @ApiOperation({ summary: 'Delete a record: objects, wraps and metadata go; the audit trail stays' })
+  @ApiNoContentResponse()
+  @ApiErrors(400, 401, 403, 404)
+  delete(@CurrentUser() user: AuthUser, @Param('id', uuidParam()) recordId: string): Promise<void> {
+    return this.records.delete(user, recordId);
+  }
+}

@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  ERROR_CODES,
+  RECORD_CHUNK_BYTES,
+  recordLayout,
+  type CommitRecordRequest,
+  type ListRecordsQuery,
+  type PresignUploadRequest,
+  type PresignUploadResponse,
+  type RecordDetail,
+  type RecordPage,
+  type RecordSummary,
+  type SegmentUrl,
+} from '@phr/shared-types';
+import { AuditService } from '../audit/audit.service.js';
+import { checkSealedBlob } from '../auth/key-material.js';
+import type { AuthUser } from '../auth/auth-user.js';
+import { ApiError } from '../common/api-error.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { Db } from '../db/db.service.js';
+import { FolderEntity } from '../folders/folder.entity.js';
+import { StorageService } from '../storage/storage.service.js';
+import { RecordWrapEntity } from './entities/record-wrap.entity.js';
+import { RecordEntity } from './entities/record.entity.js';
+import { UploadEntity } from './entities/upload.entity.js';
+import { segmentObjectKey, segmentObjectKeys } from './object-keys.js';
+import { decodeCursor, encodeCursor } from './record-cursor.js';
+import { RecordDenials } from './record-denials.js';
+
+const DEFAULT_PAGE = 50;
+
+/** Records (DESIGN 4.3, 5): the API holds sealed metadata and wraps; objects hold ciphertext. */
+@Injectable()
+export class RecordsService {
+  private readonly limits: AppConfig['records'];
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly db: Db,
+    private readonly storage: StorageService,
+    private readonly audit: AuditService,
+    private readonly denials: RecordDenials,
+  ) {
+    this.limits = config.records;
+  }
+
+  /** Reserves a record id (chosen here, never by the client) and signs one PUT per segment. */
+  async presignUpload(user: AuthUser, request: PresignUploadRequest): Promise<PresignUploadResponse> {
+    if (request.size > this.limits.maxBytes) {
+      throw new ApiError(413, ERROR_CODES.recordTooLarge, `The file is larger than the limit of ${formatBytes(this.limits.maxBytes)}`);
+    }
+    const expiresAt = new Date(Date.now() + this.limits.uploadUrlSeconds * 1000);
+    const uploads = this.db.manager().getRepository(UploadEntity);
+    let upload: UploadEntity;
+    if (request.recordId) {
+      const pending = await uploads.findOneBy({ recordId: request.recordId });
+      if (!pending || pending.size !== request.size) return this.denials.notFound(request.recordId, 'record.upload');
+      pending.expiresAt = expiresAt;
+      upload = await uploads.save(pending);
+    } else {
+      upload = uploads.create({ recordId: randomUUID(), ownerId: user.userId, size: request.size, chunkBytes: RECORD_CHUNK_BYTES, expiresAt });
+      await uploads.insert(upload);
+    }
+    await this.audit.allow({ subjectId: user.userId, action: 'record.upload', recordId: upload.recordId });
+    const segments = await Promise.all(
+      recordLayout(upload.size, upload.chunkBytes).segments.map(async (segment) => ({
+        index: segment.index,
+        byteLength: segment.byteLength,
+        url: await this.storage.presignPut(segmentObjectKey(upload.recordId, segment.index), this.limits.uploadUrlSeconds),
+      })),
+    );
+    return { recordId: upload.recordId, chunkBytes: upload.chunkBytes, segments, expiresAt: expiresAt.toISOString() };
+  }
+
+  /**
+   * Commits an upload once every segment object is in the store with exactly
+   * the size the layout promises (DESIGN 5). Nothing is written otherwise.
+   */
+  async commit(user: AuthUser, request: CommitRecordRequest): Promise<RecordSummary> {
+    const problems = [checkSealedBlob('metadata', request.metadata), checkSealedBlob('ownerWrap', request.ownerWrap)].filter((p) => p !== null);
+    if (problems.length) throw ApiError.validation(problems);
+    const manager = this.db.manager();
+    if (await manager.getRepository(RecordEntity).existsBy({ id: request.recordId })) {
+      throw new ApiError(409, ERROR_CODES.alreadyCommitted, 'This upload is already committed');
+    }
+    const upload = await manager.getRepository(UploadEntity).findOneBy({ recordId: request.recordId });
+    if (!upload) return this.denials.notFound(request.recordId, 'record.create');
+    if (request.folderId && !(await manager.getRepository(FolderEntity).existsBy({ id: request.folderId }))) {
+      throw ApiError.validation([{ field: 'folderId', message: 'folderId names no folder of yours' }]);
+    }
+    await this.assertStored(upload);
+
+    const record = manager.getRepository(RecordEntity).create({
+      id: upload.recordId,
+      ownerId: user.userId,
+      folderId: request.folderId ?? null,
+      size: upload.size,
+      chunkBytes: upload.chunkBytes,
+      metadata: request.metadata,
+      createdAt: new Date(),
+    });
+    await manager
+      .getRepository(RecordEntity)
+      .insert(record)
+      .catch((error: unknown) => {
+        if ((error as { driverError?: { code?: string } }).driverError?.code === '23505') {
+          throw new ApiError(409, ERROR_CODES.alreadyCommitted, 'This upload is already committed');
+        }
+        throw error;
+      });
+    await manager.getRepository(RecordWrapEntity).insert({ recordId: record.id, recipientId: user.userId, ownerId: user.userId, wrap: request.ownerWrap });
+    await manager.getRepository(UploadEntity).delete({ recordId: upload.recordId });
+    await this.audit.allow({ subjectId: user.userId, action: 'record.create', recordId: record.id });
+    return toSummary(record, request.ownerWrap);
+  }
+
+  async list(user: AuthUser, query: ListRecordsQuery): Promise<RecordPage> {
+    const limit = query.limit ?? DEFAULT_PAGE;
+    const builder = this.db
+      .manager()
+      .getRepository(RecordEntity)
+      .createQueryBuilder('r')
+      .innerJoinAndMapOne('r.wrap', RecordWrapEntity, 'w', 'w.record_id = r.id AND w.recipient_id = :me', { me: user.userId })
+      .orderBy('r.created_at', 'DESC')
+      .addOrderBy('r.id', 'DESC')
+      .limit(limit + 1);
+    if (query.folderId) builder.andWhere('r.folder_id = :folderId', { folderId: query.folderId });
+    if (query.cursor) {
+      const cursor = decodeCursor(query.cursor);
+      builder.andWhere('(r.created_at, r.id) < (:createdAt, :id)', cursor);
+    }
+    const rows = (await builder.getMany()) as Array<RecordEntity & { wrap: RecordWrapEntity }>;
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((row) => toSummary(row, row.wrap.wrap)),
+      nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null,
+    };
+  }
+
+  /** The caller's wrap, the sealed metadata and GET URLs of about a minute (DESIGN 5). */
+  async read(user: AuthUser, recordId: string): Promise<RecordDetail> {
+    const manager = this.db.manager();
+    const record = await manager.getRepository(RecordEntity).findOneBy({ id: recordId });
+    const wrap = record ? await manager.getRepository(RecordWrapEntity).findOneBy({ recordId, recipientId: user.userId }) : null;
+    if (!record || !wrap) return this.denials.notFound(recordId, 'record.read');
+    await this.audit.allow({ subjectId: record.ownerId, action: 'record.read', recordId });
+    const expiresAt = new Date(Date.now() + this.limits.downloadUrlSeconds * 1000);
+    const segments: SegmentUrl[] = await Promise.all(
+      recordLayout(record.size, record.chunkBytes).segments.map(async (segment) => ({
+        index: segment.index,
+        byteLength: segment.byteLength,
+        url: await this.storage.presignGet(segmentObjectKey(record.id, segment.index), this.limits.downloadUrlSeconds),
+      })),
+    );
+    return { ...toSummary(record, wrap.wrap), segments, expiresAt: expiresAt.toISOString() };
+  }
+
+  /** Deletes the objects, the wraps and the metadata; the audit trail stays (DESIGN 5). */
+  async delete(user: AuthUser, recordId: string): Promise<void> {
+    const manager = this.db.manager();
+    const record = await manager.getRepository(RecordEntity).findOneBy({ id: recordId });
+    if (!record) return this.denials.notFound(recordId, 'record.delete');
+    await manager.getRepository(RecordEntity).delete({ id: recordId });
+    await this.audit.allow({ subjectId: user.userId, action: 'record.delete', recordId });
+    // Last, still inside the transaction: if the store fails, nothing is deleted.
+    await this.storage.remove(segmentObjectKeys(record.id, record.size, record.chunkBytes));
+  }
+
+  private async assertStored(upload: UploadEntity): Promise<void> {
+    for (const segment of recordLayout(upload.size, upload.chunkBytes).segments) {
+      const stored = await this.storage.sizeOf(segmentObjectKey(upload.recordId, segment.index));
+      if (stored !== segment.byteLength) {
+        const found = stored === null ? 'is missing' : `holds ${stored} bytes, not ${segment.byteLength}`;
+        throw new ApiError(409, ERROR_CODES.uploadIncomplete, `Segment ${segment.index} of the upload ${found}`);
+      }
+    }
+  }
+}
+
+function toSummary(record: RecordEntity, wrap: string): RecordSummary {
+  return {
+    id: record.id,
+    ownerId: record.ownerId,
+    folderId: record.folderId,
+    size: record.size,
+    chunkBytes: record.chunkBytes,
+    createdAt: record.createdAt.toISOString(),
+    metadata: record.metadata,
+    wrap,
+  };
+}
+
+function formatBytes(bytes: number): string {
+  const gib = bytes / 1024 ** 3;
+  return gib >= 1 ? `${Number(gib.toFixed(1))} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`;
+}

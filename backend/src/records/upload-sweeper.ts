@@ -1,0 +1,60 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { Db } from '../db/db.service.js';
+import { StorageService } from '../storage/storage.service.js';
+import { segmentObjectKeys } from './object-keys.js';
+
+const BATCH = 100;
+
+/**
+ * Removes uploads never committed (DESIGN 5): once their URLs expired and a
+ * grace period passed, their objects go first, then their rows, so a crash
+ * between the two leaves a row to retry, never an object without a row.
+ */
+@Injectable()
+export class UploadSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('UploadSweeper');
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly db: Db,
+    private readonly storage: StorageService,
+    private readonly audit: AuditService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const seconds = this.config.records.sweepIntervalSeconds;
+    if (seconds === 0) return;
+    this.timer = setInterval(() => {
+      this.sweep().catch((error: unknown) => this.logger.error(`Sweep failed: ${error instanceof Error ? error.message : String(error)}`));
+    }, seconds * 1000);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Sweeps what expired before `now` minus the grace period; returns the record ids removed. */
+  async sweep(now: Date = new Date()): Promise<string[]> {
+    const before = new Date(now.getTime() - this.config.records.uploadGraceSeconds * 1000);
+    const expired = await this.db.runAs({ userId: null, role: null }, async () => {
+      return (await this.db.manager().query('SELECT record_id, owner_id, size, chunk_bytes FROM expired_uploads($1, $2)', [before, BATCH])) as Array<{
+        record_id: string;
+        owner_id: string;
+        size: string;
+        chunk_bytes: number;
+      }>;
+    });
+    for (const upload of expired) {
+      await this.storage.remove(segmentObjectKeys(upload.record_id, Number(upload.size), upload.chunk_bytes));
+      await this.db.runAs({ userId: null, role: null }, async () => {
+        await this.db.manager().query('SELECT forget_upload($1)', [upload.record_id]);
+        await this.audit.allow({ subjectId: upload.owner_id, action: 'record.upload-expired', recordId: upload.record_id, reason: 'never committed; removed' });
+      });
+    }
+    return expired.map((upload) => upload.record_id);
+  }
+}
