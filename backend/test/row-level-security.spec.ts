@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { registerUser, type RegisteredUser } from './support/factories.js';
+import { ROUTES } from '@phr/shared-types';
+import { registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
+import { presign, uploadRecord } from './support/records.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 /** Tables that hold one user's data, with the column naming that user. */
@@ -9,6 +11,10 @@ const PER_USER_TABLES = {
   credentials: 'user_id',
   refresh_tokens: 'user_id',
   audit_events: 'subject_id',
+  folders: 'owner_id',
+  uploads: 'owner_id',
+  records: 'owner_id',
+  record_wraps: 'owner_id',
 } as const;
 
 describe('row-level security: the application role sees only the caller’s rows (DESIGN 6)', () => {
@@ -21,6 +27,11 @@ describe('row-level security: the application role sees only the caller’s rows
     api = await startTestApp();
     alice = await registerUser(api.baseUrl);
     bob = await registerUser(api.baseUrl);
+    for (const user of [alice, bob]) {
+      const folder = await user.client.post<{ id: string }>(ROUTES.createFolder.path, { token: user.token, body: { name: sealedBlob(20) } });
+      await uploadRecord(user, 10, folder.body.id);
+      await presign(user, 10);
+    }
     appRole = new pg.Client({ connectionString: api.database.appUrl });
     await appRole.connect();
   });

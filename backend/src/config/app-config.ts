@@ -157,8 +157,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
     records: {
       maxBytes: integer(env, 'RECORD_MAX_BYTES', 5 * 1024 ** 3, 1, 64 * 1024 ** 3),
-      uploadUrlSeconds: integer(env, 'UPLOAD_URL_SECONDS', 900, 60, 3600),
-      downloadUrlSeconds: integer(env, 'DOWNLOAD_URL_SECONDS', 60, 10, 600),
+      uploadUrlSeconds: integer(env, 'UPLOAD_URL_SECONDS', 900, 2, 3600),
+      downloadUrlSeconds: integer(env, 'DOWNLOAD_URL_SECONDS', 60, 2, 600),
       uploadGraceSeconds: integer(env, 'UPLOAD_GRACE_SECONDS', 3600, 0, 7 * 86_400),
       sweepIntervalSeconds: integer(env, 'SWEEP_INTERVAL_SECONDS', 300, 0, 86_400),
     },

@@ -55,7 +55,10 @@ export class RecordsService {
     let upload: UploadEntity;
     if (request.recordId) {
       const pending = await uploads.findOneBy({ recordId: request.recordId });
-      if (!pending || pending.size !== request.size) return this.denials.notFound(request.recordId, 'record.upload');
+      if (!pending) return this.denials.notFound(request.recordId, 'record.upload');
+      if (pending.size !== request.size) {
+        throw ApiError.validation([{ field: 'size', message: `size must stay ${pending.size}, the size this upload was started with` }]);
+      }
       pending.expiresAt = expiresAt;
       upload = await uploads.save(pending);
     } else {

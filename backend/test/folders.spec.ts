@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ERROR_CODES, ROUTES, type ErrorResponse, type Folder, type FolderList } from '@phr/shared-types';
+import { auditTrailOf } from './support/audit.js';
+import { registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
+import { recordPath, uploadRecord } from './support/records.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+describe('folders: names sealed under the account key, only empty ones deleted', () => {
+  let api: TestApp;
+  let alice: RegisteredUser;
+  let bob: RegisteredUser;
+
+  beforeAll(async () => {
+    api = await startTestApp();
+    alice = await registerUser(api.baseUrl);
+    bob = await registerUser(api.baseUrl);
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  const folderPath = (id: string) => ROUTES.renameFolder.path.replace(':id', id);
+  async function createFolder(user: RegisteredUser, name = sealedBlob(24)): Promise<Folder> {
+    const response = await user.client.post<Folder>(ROUTES.createFolder.path, { token: user.token, body: { name } });
+    expect(response.status).toBe(201);
+    return response.body;
+  }
+  const rename = (user: RegisteredUser, id: string, name: unknown) =>
+    user.client.request<Folder & ErrorResponse>('PATCH', folderPath(id), { token: user.token, body: { name } });
+  const remove = (user: RegisteredUser, id: string) => user.client.request<ErrorResponse>('DELETE', folderPath(id), { token: user.token });
+  const list = (user: RegisteredUser) => user.client.get<FolderList>(ROUTES.listFolders.path, { token: user.token });
+
+  it('creates, lists, renames and deletes a folder, storing only the sealed name', async () => {
+    const name = sealedBlob(24);
+    const folder = await createFolder(alice, name);
+    expect(folder).toEqual({ id: expect.any(String), name, createdAt: expect.any(String) });
+    expect((await list(alice)).body.items).toContainEqual(folder);
+
+    const newName = sealedBlob(30);
+    const renamed = await rename(alice, folder.id, newName);
+    expect(renamed.status).toBe(200);
+    expect(renamed.body.name).toBe(newName);
+    expect(await api.adminQuery('SELECT name FROM folders WHERE id = $1', [folder.id])).toEqual([{ name: newName }]);
+
+    expect((await remove(alice, folder.id)).status).toBe(204);
+    expect((await list(alice)).body.items.map((item) => item.id)).not.toContain(folder.id);
+    expect((await auditTrailOf(api, alice.userId)).filter((entry) => entry.startsWith('folder.'))).toEqual([
+      'folder.create:allow',
+      'folder.rename:allow',
+      'folder.delete:allow',
+    ]);
+  });
+
+  it('refuses to delete a folder that still holds a record, and deletes it once empty', async () => {
+    const folder = await createFolder(alice);
+    const { summary } = await uploadRecord(alice, 10, folder.id);
+    const refused = await remove(alice, folder.id);
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ code: ERROR_CODES.folderNotEmpty });
+    expect((await list(alice)).body.items.map((item) => item.id)).toContain(folder.id);
+
+    expect((await alice.client.request('DELETE', recordPath(summary.id), { token: alice.token })).status).toBe(204);
+    expect((await remove(alice, folder.id)).status).toBe(204);
+  });
+
+  it('keeps each patient’s folders to themselves: another’s folder is 404 like none, and nothing changes', async () => {
+    const folder = await createFolder(alice);
+    expect((await list(bob)).body.items.map((item) => item.id)).not.toContain(folder.id);
+    for (const id of [folder.id, randomUUID()]) {
+      const renamed = await rename(bob, id, sealedBlob(24));
+      const removed = await remove(bob, id);
+      expect([renamed.status, removed.status]).toEqual([404, 404]);
+      expect(removed.body).toMatchObject({ code: ERROR_CODES.notFound, message: 'No such folder' });
+    }
+    expect((await list(alice)).body.items).toContainEqual(folder);
+    expect((await auditTrailOf(api, bob.userId)).filter((entry) => entry.startsWith('folder.'))).toEqual([
+      'folder.rename:deny',
+      'folder.delete:deny',
+      'folder.rename:deny',
+      'folder.delete:deny',
+    ]);
+  });
+
+  it.each([
+    ['a plaintext name', 'Lab results'],
+    ['an empty name', ''],
+    ['a number', 42],
+    ['no name', undefined],
+  ])('answers %s with 400 naming the field, on create and on rename', async (_case, name) => {
+    const folder = await createFolder(alice);
+    const created = await alice.client.post<ErrorResponse>(ROUTES.createFolder.path, { token: alice.token, body: { name } });
+    const renamed = await rename(alice, folder.id, name);
+    for (const response of [created, renamed]) {
+      expect(response.status).toBe(400);
+      expect(response.body.fields?.map((problem) => problem.field)).toContain('name');
+    }
+  });
+
+  it('answers a folder id that is no UUID with 400', async () => {
+    const response = await remove(alice, 'folder-1');
+    expect(response.status).toBe(400);
+    expect(response.body.fields?.[0].field).toBe('id');
+  });
+});

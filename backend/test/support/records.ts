@@ -1,0 +1,63 @@
+/**
+ * Record uploads as the portal makes them, minus the cryptography: the API
+ * never opens ciphertext, so random bytes of the layout's sizes stand in for
+ * sealed segments (the real stream is tested by the crypto and browser suites).
+ */
+import { randomBytes } from 'node:crypto';
+import { ROUTES, recordLayout, type CommitRecordRequest, type PresignUploadResponse, type RecordSummary } from '@phr/shared-types';
+import { sealedBlob } from './factories.js';
+import type { HttpClient, HttpResponse } from './http.js';
+
+export interface Uploader {
+  client: HttpClient;
+  token: string;
+}
+
+export async function presign(user: Uploader, size: number, recordId?: string): Promise<PresignUploadResponse> {
+  const response = await user.client.post<PresignUploadResponse>(ROUTES.presignUpload.path, { token: user.token, body: { size, recordId } });
+  if (response.status !== 200) throw new Error(`presign failed: ${response.status} ${response.text}`);
+  return response.body;
+}
+
+/** Stand-in ciphertext for every segment of a record of `size` plaintext bytes. */
+export function segmentBodies(size: number): Buffer[] {
+  return recordLayout(size).segments.map((segment) => randomBytes(segment.byteLength));
+}
+
+export async function putObject(url: string, body: Buffer): Promise<Response> {
+  return fetch(url, { method: 'PUT', body });
+}
+
+export async function putSegments(upload: PresignUploadResponse, bodies: Buffer[]): Promise<void> {
+  for (const segment of upload.segments) {
+    const response = await putObject(segment.url, bodies[segment.index]);
+    if (response.status !== 200) throw new Error(`PUT of segment ${segment.index} failed: ${response.status} ${await response.text()}`);
+  }
+}
+
+export function commit(user: Uploader, request: Partial<CommitRecordRequest>): Promise<HttpResponse<RecordSummary>> {
+  return user.client.post<RecordSummary>(ROUTES.commitRecord.path, { token: user.token, body: request });
+}
+
+export function commitRequest(recordId: string, folderId?: string): CommitRecordRequest {
+  return { recordId, folderId, metadata: sealedBlob(200), ownerWrap: sealedBlob() };
+}
+
+export interface UploadedRecord {
+  summary: RecordSummary;
+  bodies: Buffer[];
+}
+
+/** Presign, PUT every segment, commit: one record of `size` plaintext bytes. */
+export async function uploadRecord(user: Uploader, size = 1000, folderId?: string): Promise<UploadedRecord> {
+  const upload = await presign(user, size);
+  const bodies = segmentBodies(size);
+  await putSegments(upload, bodies);
+  const response = await commit(user, commitRequest(upload.recordId, folderId));
+  if (response.status !== 201) throw new Error(`commit failed: ${response.status} ${response.text}`);
+  return { summary: response.body, bodies };
+}
+
+export function recordPath(recordId: string): string {
+  return ROUTES.getRecord.path.replace(':id', recordId);
+}
