@@ -9,7 +9,12 @@ export type CryptoErrorCode =
   | 'NO_PENDING_LOGIN'
   | 'UNKNOWN_METHOD'
   | 'RECORD_CORRUPT'
-  | 'NO_SUCH_UPLOAD';
+  | 'NO_PENDING_RECORD'
+  | 'NO_SUCH_SEGMENT'
+  | 'UNSUPPORTED_CHUNK'
+  | 'WRAP_INVALID'
+  | 'DOWNLOAD_EXPIRED'
+  | 'DOWNLOAD_FAILED';
 
 export class CryptoError extends Error {
   constructor(

@@ -60,6 +60,39 @@ async function openChunk(key: CryptoKey, aad: Uint8Array<ArrayBuffer>, index: nu
   }
 }
 
+/** Sealed bytes gathered before they are handed to a Blob (which the browser keeps outside the page's heap). */
+const FOLD_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Grows a Blob from byte arrays, folding them into it every few megabytes so
+ * the page holds only the latest few chunks, never the whole file.
+ */
+export class BlobBuilder {
+  private blob = new Blob([]);
+  private parts: Uint8Array<ArrayBuffer>[] = [];
+  private partBytes = 0;
+
+  constructor(private readonly type = '') {}
+
+  append(bytes: Uint8Array<ArrayBuffer>): void {
+    this.parts.push(bytes);
+    this.partBytes += bytes.byteLength;
+    if (this.partBytes >= FOLD_BYTES) this.fold();
+  }
+
+  finish(): Blob {
+    this.fold();
+    return this.type ? new Blob([this.blob], { type: this.type }) : this.blob;
+  }
+
+  private fold(): void {
+    if (this.parts.length === 0) return;
+    this.blob = new Blob([this.blob, ...this.parts]);
+    this.parts = [];
+    this.partBytes = 0;
+  }
+}
+
 /**
  * Encrypts one segment of a file: reads it slice by slice (one chunk in memory
  * at a time while sealing) and returns the sealed segment as a Blob.
@@ -67,13 +100,14 @@ async function openChunk(key: CryptoKey, aad: Uint8Array<ArrayBuffer>, index: nu
 export async function encryptSegment(key: CryptoKey, recordId: string, file: Blob, layout: RecordLayout, segment: SegmentLayout, chunkBytes: number): Promise<Blob> {
   const header = streamHeader(chunkBytes);
   const aad = chunkAad(recordId, header);
-  const parts: BlobPart[] = segment.index === 0 ? [header] : [];
+  const sealed = new BlobBuilder();
+  if (segment.index === 0) sealed.append(header);
   for (let index = segment.firstChunk; index < segment.firstChunk + segment.chunkCount; index++) {
     const slice = file.slice(index * chunkBytes, Math.min((index + 1) * chunkBytes, file.size));
     const plaintext = new Uint8Array(await slice.arrayBuffer());
-    parts.push(await sealChunk(key, aad, index, index === layout.chunkCount - 1, plaintext));
+    sealed.append(await sealChunk(key, aad, index, index === layout.chunkCount - 1, plaintext));
   }
-  return new Blob(parts);
+  return sealed.finish();
 }
 
 /**

@@ -17,6 +17,7 @@ import {
 } from './account.js';
 import { CryptoError } from './errors.js';
 import { BROWSER_KDF_POLICY, derivePasswordKeys, type KdfPolicy } from './kdf.js';
+import { recordVaultMethods, type PendingRecord } from './record-vault.js';
 
 interface WrappedAccount {
   kdf: KdfParams;
@@ -31,6 +32,8 @@ export interface VaultState {
   pendingKek: CryptoKey | null;
   /** A password change the server has not confirmed yet. */
   pendingAccount: WrappedAccount | null;
+  /** Files being encrypted for upload, by record id, with their file keys. */
+  pendingRecords: Map<string, PendingRecord>;
   policy: KdfPolicy;
   iterations: number;
 }
@@ -41,6 +44,7 @@ export function newVaultState(options: { policy?: KdfPolicy; iterations?: number
     account: null,
     pendingKek: null,
     pendingAccount: null,
+    pendingRecords: new Map(),
     policy: options.policy ?? BROWSER_KDF_POLICY,
     iterations: options.iterations ?? KDF_MIN_ITERATIONS,
   };
@@ -108,11 +112,15 @@ export const vaultMethods = {
     state.account = null;
     state.pendingKek = null;
     state.pendingAccount = null;
+    for (const record of state.pendingRecords.values()) record.rawKey.fill(0);
+    state.pendingRecords.clear();
   },
 
   async isUnlocked(state: VaultState): Promise<boolean> {
     return state.keys !== null;
   },
+
+  ...recordVaultMethods,
 };
 
 function requireAccount(state: VaultState): WrappedAccount {

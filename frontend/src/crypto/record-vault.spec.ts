@@ -1,0 +1,109 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { beforeEach, describe, expect, it } from '@jest/globals';
+import { RECORD_CHUNK_BYTES, type RecordLayout, type SegmentUrl } from '@phr/shared-types';
+import type { RecordMetadata } from './record-keys.js';
+import type { DecryptedRecord, OpenedMetadata, SealedRecord } from './record-vault.js';
+import { handleVaultRequest, newVaultState, type VaultResponse, type VaultState } from './vault-protocol.js';
+
+const FAST = { iterations: 1000, policy: { minIterations: 1 } };
+const OWNER = randomUUID();
+let nextId = 1;
+
+function call(state: VaultState, method: string, ...params: unknown[]): Promise<VaultResponse> {
+  return handleVaultRequest(state, { id: nextId++, method, params });
+}
+
+async function result<T>(state: VaultState, method: string, ...params: unknown[]): Promise<T> {
+  const response = await call(state, method, ...params);
+  if (!response.ok) throw new Error(`${method} failed: ${response.error.code}: ${response.error.message}`);
+  return response.result as T;
+}
+
+const metadata: RecordMetadata = { fileName: 'lab-2026-03.pdf', mimeType: 'application/pdf', title: 'Lab', date: '2026-03-01', category: 'Lab result', notes: '' };
+
+/** Segments served as data: URLs, so decryption reads them through fetch as the worker does. */
+async function asUrls(segments: Blob[]): Promise<SegmentUrl[]> {
+  return Promise.all(
+    segments.map(async (blob, index) => ({ index, byteLength: blob.size, url: `data:application/octet-stream;base64,${Buffer.from(await blob.arrayBuffer()).toString('base64')}` })),
+  );
+}
+
+describe('the vault’s record methods', () => {
+  let state: VaultState;
+
+  beforeEach(async () => {
+    state = newVaultState(FAST);
+    await result(state, 'createAccount', 'vault passphrase');
+  });
+
+  async function encrypt(file: Blob, recordId: string): Promise<{ segments: Blob[]; sealed: SealedRecord }> {
+    const layout = await result<RecordLayout>(state, 'beginRecord', recordId, file, RECORD_CHUNK_BYTES);
+    const segments: Blob[] = [];
+    for (const segment of layout.segments) segments.push(await result<Blob>(state, 'encryptSegment', recordId, segment.index));
+    expect(segments.map((blob) => blob.size)).toEqual(layout.segments.map((segment) => segment.byteLength));
+    return { segments, sealed: await result<SealedRecord>(state, 'finishRecord', recordId, OWNER, metadata) };
+  }
+
+  it('encrypts a file into its segments and decrypts it back to the same bytes, typed with its MIME type', async () => {
+    const bytes = randomBytes(3 * RECORD_CHUNK_BYTES + 17);
+    const recordId = randomUUID();
+    const { segments, sealed } = await encrypt(new Blob([bytes]), recordId);
+    expect(state.pendingRecords.size).toBe(0);
+
+    const record = { id: recordId, ownerId: OWNER, metadata: sealed.metadata, wrap: sealed.ownerWrap, segments: await asUrls(segments) };
+    const opened = await result<DecryptedRecord>(state, 'decryptRecord', record);
+    expect(opened.metadata).toEqual(metadata);
+    expect(opened.file.type).toBe('application/pdf');
+    const digest = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
+    expect(digest(new Uint8Array(await opened.file.arrayBuffer()))).toBe(digest(bytes));
+  });
+
+  it('refuses a record whose ciphertext changed by one bit, naming the integrity failure', async () => {
+    const recordId = randomUUID();
+    const { segments, sealed } = await encrypt(new Blob([randomBytes(RECORD_CHUNK_BYTES + 5)]), recordId);
+    const damaged = new Uint8Array(await segments[0].arrayBuffer());
+    damaged[100] ^= 1;
+    const record = { id: recordId, ownerId: OWNER, metadata: sealed.metadata, wrap: sealed.ownerWrap, segments: await asUrls([new Blob([damaged])]) };
+    expect(await call(state, 'decryptRecord', record)).toMatchObject({ ok: false, error: { code: 'RECORD_CORRUPT', message: expect.stringContaining('integrity') } });
+  });
+
+  it('refuses a record presented under another id (its stream and wrap are bound to the id)', async () => {
+    const { segments, sealed } = await encrypt(new Blob([randomBytes(10)]), randomUUID());
+    const record = { id: randomUUID(), ownerId: OWNER, metadata: sealed.metadata, wrap: sealed.ownerWrap, segments: await asUrls(segments) };
+    expect(await call(state, 'decryptRecord', record)).toMatchObject({ ok: false, error: { code: 'WRAP_INVALID' } });
+  });
+
+  it('opens listed metadata and reports, without throwing, one it cannot open', async () => {
+    const recordId = randomUUID();
+    const { sealed } = await encrypt(new Blob(['x']), recordId);
+    const opened = await result<OpenedMetadata[]>(state, 'openRecordMetadata', [
+      { id: recordId, ownerId: OWNER, metadata: sealed.metadata, wrap: sealed.ownerWrap },
+      { id: randomUUID(), ownerId: OWNER, metadata: sealed.metadata, wrap: sealed.ownerWrap },
+    ]);
+    expect(opened[0]).toEqual({ id: recordId, metadata });
+    expect(opened[1]).toMatchObject({ error: expect.any(String) });
+  });
+
+  it('forgets a cancelled upload’s key, and locking forgets every pending one', async () => {
+    const cancelled = randomUUID();
+    await result(state, 'beginRecord', cancelled, new Blob(['a']), RECORD_CHUNK_BYTES);
+    await result(state, 'cancelRecord', cancelled);
+    expect(await call(state, 'encryptSegment', cancelled, 0)).toMatchObject({ ok: false, error: { code: 'NO_PENDING_RECORD' } });
+
+    const open = randomUUID();
+    await result(state, 'beginRecord', open, new Blob(['b']), RECORD_CHUNK_BYTES);
+    const rawKey = state.pendingRecords.get(open)?.rawKey as Uint8Array;
+    await result(state, 'lock');
+    expect(state.pendingRecords.size).toBe(0);
+    expect(rawKey.every((byte) => byte === 0)).toBe(true);
+    expect(await call(state, 'beginRecord', randomUUID(), new Blob(['c']), RECORD_CHUNK_BYTES)).toMatchObject({ ok: false, error: { code: 'LOCKED' } });
+  });
+
+  it('seals folder names for their owner only', async () => {
+    const sealed = await result<string>(state, 'sealFolderName', OWNER, 'Cardiology 2026');
+    expect(sealed).not.toContain('Cardiology');
+    const folder = { id: randomUUID(), name: sealed, createdAt: new Date().toISOString() };
+    expect(await result(state, 'openFolderNames', OWNER, [folder])).toEqual([{ id: folder.id, name: 'Cardiology 2026' }]);
+    expect(await result(state, 'openFolderNames', randomUUID(), [folder])).toEqual([{ id: folder.id, name: '(name cannot be opened)' }]);
+  });
+});

@@ -1,0 +1,149 @@
+/**
+ * The vault's record methods (DESIGN 4.3, 5): file keys are made, used and
+ * unwrapped here, inside the worker; the page gets sealed segments, sealed
+ * metadata, wraps and, when it opens a record, the plaintext as a Blob.
+ */
+import { RECORD_CHUNK_BYTES, recordLayout, type Folder, type RecordLayout, type RecordSummary, type SegmentUrl } from '@phr/shared-types';
+import { CryptoError } from './errors.js';
+import { newFileKey, openFolderName, openMetadata, sealFolderName, sealMetadata, unwrapForOwner, wrapForOwner, type RecordMetadata } from './record-keys.js';
+import { BlobBuilder, encryptSegment, RecordDecryptor } from './record-stream.js';
+
+/** A file being encrypted for upload: its key lives only until the record is committed or cancelled. */
+export interface PendingRecord {
+  file: Blob;
+  key: CryptoKey;
+  rawKey: Uint8Array<ArrayBuffer>;
+  layout: RecordLayout;
+  chunkBytes: number;
+}
+
+export interface RecordVaultState {
+  keys: { accountKey: CryptoKey } | null;
+  pendingRecords: Map<string, PendingRecord>;
+}
+
+export interface SealedRecord {
+  metadata: string;
+  ownerWrap: string;
+}
+
+/** Metadata of a listed record, or why it could not be opened. */
+export type OpenedMetadata = { id: string; metadata: RecordMetadata } | { id: string; error: string };
+
+export interface DecryptedRecord {
+  metadata: RecordMetadata;
+  /** The plaintext, typed with the record's MIME type. */
+  file: Blob;
+}
+
+/** The parts of GET /records/:id the decryption needs. */
+export type RecordToOpen = Pick<RecordSummary, 'id' | 'ownerId' | 'metadata' | 'wrap'> & { segments: SegmentUrl[] };
+
+function accountKey(state: RecordVaultState): CryptoKey {
+  if (!state.keys) throw new CryptoError('LOCKED', 'The keys are locked; sign in again');
+  return state.keys.accountKey;
+}
+
+function pending(state: RecordVaultState, recordId: string): PendingRecord {
+  const record = state.pendingRecords.get(recordId);
+  if (!record) throw new CryptoError('NO_PENDING_RECORD', 'This upload was cancelled or already finished');
+  return record;
+}
+
+/** The file key of a record the viewer may read. Doctors' wraps come with the consent slice. */
+async function fileKeyOf(state: RecordVaultState, record: Pick<RecordSummary, 'id' | 'ownerId' | 'wrap'>): Promise<CryptoKey> {
+  try {
+    return await unwrapForOwner(accountKey(state), record.wrap, record.id, record.ownerId);
+  } catch (error) {
+    if (error instanceof CryptoError && error.code === 'LOCKED') throw error;
+    throw new CryptoError('WRAP_INVALID', 'The key of this record cannot be opened with your keys');
+  }
+}
+
+export const recordVaultMethods = {
+  /** Starts encrypting a file for the record id the API reserved; answers the layout of its segments. */
+  async beginRecord(state: RecordVaultState, recordId: string, file: Blob, chunkBytes: number = RECORD_CHUNK_BYTES): Promise<RecordLayout> {
+    accountKey(state);
+    if (chunkBytes !== RECORD_CHUNK_BYTES) throw new CryptoError('UNSUPPORTED_CHUNK', `The API asked for ${chunkBytes}-byte chunks; this portal writes ${RECORD_CHUNK_BYTES}`);
+    const { key, raw } = await newFileKey();
+    const layout = recordLayout(file.size, chunkBytes);
+    state.pendingRecords.set(recordId, { file, key, rawKey: raw, layout, chunkBytes });
+    return layout;
+  },
+
+  /** One sealed segment, ready for its pre-signed PUT. */
+  async encryptSegment(state: RecordVaultState, recordId: string, segmentIndex: number): Promise<Blob> {
+    const record = pending(state, recordId);
+    const segment = record.layout.segments[segmentIndex];
+    if (!segment) throw new CryptoError('NO_SUCH_SEGMENT', `The record has no segment ${segmentIndex}`);
+    return encryptSegment(record.key, recordId, record.file, record.layout, segment, record.chunkBytes);
+  },
+
+  /** Seals the metadata and wraps the file key for the owner; the key leaves the worker's memory. */
+  async finishRecord(state: RecordVaultState, recordId: string, ownerId: string, metadata: RecordMetadata): Promise<SealedRecord> {
+    const record = pending(state, recordId);
+    const sealed = {
+      metadata: await sealMetadata(record.key, recordId, metadata),
+      ownerWrap: await wrapForOwner(accountKey(state), record.rawKey, recordId, ownerId),
+    };
+    record.rawKey.fill(0);
+    state.pendingRecords.delete(recordId);
+    return sealed;
+  },
+
+  async cancelRecord(state: RecordVaultState, recordId: string): Promise<void> {
+    state.pendingRecords.get(recordId)?.rawKey.fill(0);
+    state.pendingRecords.delete(recordId);
+  },
+
+  /** Opens the metadata of listed records; one that cannot be opened is reported, not thrown. */
+  async openRecordMetadata(state: RecordVaultState, records: Array<Pick<RecordSummary, 'id' | 'ownerId' | 'wrap' | 'metadata'>>): Promise<OpenedMetadata[]> {
+    accountKey(state);
+    return Promise.all(
+      records.map(async (record) => {
+        try {
+          return { id: record.id, metadata: await openMetadata(await fileKeyOf(state, record), record.id, record.metadata) };
+        } catch (error) {
+          return { id: record.id, error: error instanceof CryptoError ? error.message : 'The record cannot be opened' };
+        }
+      }),
+    );
+  },
+
+  /**
+   * Downloads a record's segments and decrypts them as a stream, holding one
+   * chunk beyond what is already in the result Blob. Any change, cut or
+   * reordering fails with RECORD_CORRUPT; nothing of a damaged file is returned.
+   */
+  async decryptRecord(state: RecordVaultState, record: RecordToOpen): Promise<DecryptedRecord> {
+    const key = await fileKeyOf(state, record);
+    const metadata = await openMetadata(key, record.id, record.metadata);
+    const decryptor = new RecordDecryptor(key, record.id);
+    const plaintext = new BlobBuilder(metadata.mimeType || 'application/octet-stream');
+    for (const segment of [...record.segments].sort((a, b) => a.index - b.index)) {
+      const response = await fetch(segment.url).catch(() => null);
+      if (response?.status === 403) throw new CryptoError('DOWNLOAD_EXPIRED', 'The download link expired');
+      if (!response?.ok || !response.body) throw new CryptoError('DOWNLOAD_FAILED', `The encrypted file could not be downloaded (${response?.status ?? 'network error'})`);
+      const reader = response.body.getReader();
+      for (let read = await reader.read(); !read.done; read = await reader.read()) {
+        for (const chunk of await decryptor.push(read.value)) plaintext.append(chunk);
+      }
+    }
+    plaintext.append(await decryptor.finish());
+    return { metadata, file: plaintext.finish() };
+  },
+
+  async sealFolderName(state: RecordVaultState, ownerId: string, name: string): Promise<string> {
+    return sealFolderName(accountKey(state), ownerId, name);
+  },
+
+  async openFolderNames(state: RecordVaultState, ownerId: string, folders: Folder[]): Promise<Array<{ id: string; name: string }>> {
+    const key = accountKey(state);
+    return Promise.all(
+      folders.map(async (folder) => ({
+        id: folder.id,
+        name: await openFolderName(key, ownerId, folder.name).catch(() => '(name cannot be opened)'),
+      })),
+    );
+  },
+};
