@@ -1,11 +1,12 @@
 import type { ReactElement } from 'react';
-import { Navigate, Route, Routes, useNavigate } from 'react-router-dom';
+import { Navigate, NavLink, Route, Routes, useNavigate } from 'react-router-dom';
 import { AccountPage } from './features/account/AccountPage.js';
 import { LoginPage } from './features/auth/LoginPage.js';
 import { RecoverPage } from './features/auth/RecoverPage.js';
 import { RecoveryCodePage } from './features/auth/RecoveryCodePage.js';
 import { RegisterPage } from './features/auth/RegisterPage.js';
 import { useSession } from './features/auth/session.js';
+import { RecordsPage } from './features/records/RecordsPage.js';
 import { Button } from './ui/Button.js';
 import { Layout } from './ui/Layout.js';
 
@@ -20,6 +21,10 @@ export function App() {
         <Route path="/recover" element={<RecoverPage />} />
         <Route path="/recovery-code" element={signedIn ? <RecoveryCodePage /> : <Navigate to="/login" replace />} />
         <Route path="/account" element={signedIn ? guardRecovery(pendingRecoveryCode, <AccountPage />) : <Navigate to="/login" replace />} />
+        <Route
+          path="/records"
+          element={signedIn ? guardRecovery(pendingRecoveryCode, user.role === 'patient' ? <RecordsPage /> : <Navigate to="/account" replace />) : <Navigate to="/login" replace />}
+        />
         <Route path="*" element={<Navigate to={signedIn ? '/account' : '/login'} replace />} />
       </Routes>
     </Layout>
@@ -36,6 +41,14 @@ function SignedInNav() {
   const navigate = useNavigate();
   return (
     <div className="nav-items">
+      {user?.role === 'patient' ? (
+        <NavLink to="/records" className="nav-link">
+          Records
+        </NavLink>
+      ) : null}
+      <NavLink to="/account" className="nav-link">
+        Account
+      </NavLink>
       <span className="muted">
         {user?.displayName} ({user?.role})
       </span>

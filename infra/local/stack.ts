@@ -112,6 +112,7 @@ async function startAll(options: StackOptions, stops: Array<() => Promise<void>>
       PRELOGIN_SECRET: secrets.preloginSecret,
       PORTAL_ORIGIN: portalOrigin,
       COOKIE_SECURE: 'true',
+      ...pick(env, API_TUNABLES),
     },
   });
   stops.push(() => stopChild(api));
@@ -174,6 +175,19 @@ async function objectStoreFor(
   stops.push(() => store.stop());
   log(`Object store: embedded (signature-checking), data in ${path.join(options.dataDir, 'objects')}`);
   return { endpoint: store.endpoint, publicEndpoint: store.endpoint, accessKey: secrets.s3AccessKey, secretKey: secrets.s3SecretKey, bucket: DEFAULT_BUCKET, region: 'us-east-1' };
+}
+
+/** Settings of the API a user may give `npm start` in the environment (docs/running.md). */
+const API_TUNABLES = [
+  'RECORD_MAX_BYTES',
+  'UPLOAD_URL_SECONDS',
+  'DOWNLOAD_URL_SECONDS',
+  'UPLOAD_GRACE_SECONDS',
+  'SWEEP_INTERVAL_SECONDS',
+] as const;
+
+function pick(env: NodeJS.ProcessEnv, names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(names.flatMap((name) => (env[name] === undefined ? [] : [[name, env[name] as string]])));
 }
 
 function redact(url: string): string {

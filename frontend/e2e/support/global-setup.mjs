@@ -6,11 +6,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { tsImport } from 'tsx/esm/api';
 
+const E2E_RECORD_MAX_BYTES = 32 * 1024 * 1024;
+
 export default async function globalSetup() {
   const { startTestServer } = await tsImport('../../../infra/local/test-database.ts', import.meta.url);
   const { freePort } = await tsImport('../../../infra/local/ports.ts', import.meta.url);
   const { startStack } = await tsImport('../../../infra/local/stack.ts', import.meta.url);
   const { withDatabase } = await tsImport('../../../infra/local/postgres.ts', import.meta.url);
+  const { loadOrCreateSecrets } = await tsImport('../../../infra/local/local-secrets.ts', import.meta.url);
 
   const server = await startTestServer();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'phr-e2e-'));
@@ -23,7 +26,8 @@ export default async function globalSetup() {
     postgresPort: await freePort(),
     s3Port: await freePort(),
     database,
-    env: { PATH: process.env.PATH, DATABASE_URL: server.adminUrl },
+    // A small file limit, so the browser suite can show the refusal with a file it can make.
+    env: { PATH: process.env.PATH, DATABASE_URL: server.adminUrl, RECORD_MAX_BYTES: String(E2E_RECORD_MAX_BYTES) },
     build: true,
     log: (line) => logs.push(line),
   }).catch((error) => {
@@ -33,5 +37,11 @@ export default async function globalSetup() {
   globalThis.phrE2e = { server, stack, dataDir, database };
   process.env.E2E_PORTAL_URL = stack.portalUrl;
   process.env.E2E_API_URL = stack.apiUrl;
+  process.env.E2E_RECORD_MAX_BYTES = String(E2E_RECORD_MAX_BYTES);
   process.env.E2E_DATABASE_URL = withDatabase(server.adminUrl, database);
+  // The store as an operator (or an attacker with the store's keys) reaches it: for tests that inspect or damage objects.
+  const secrets = await loadOrCreateSecrets(dataDir);
+  process.env.E2E_S3_ENDPOINT = stack.s3Endpoint;
+  process.env.E2E_S3_ACCESS_KEY = secrets.s3AccessKey;
+  process.env.E2E_S3_SECRET_KEY = secrets.s3SecretKey;
 }

@@ -28,7 +28,8 @@ export function createApiClient(onSessionLost: () => void): ApiClient {
     for (const [name, value] of Object.entries((options.params ?? {}) as Record<string, string>)) {
       path = path.replace(`:${name}`, encodeURIComponent(value));
     }
-    const query = new URLSearchParams((options.query ?? {}) as Record<string, string>).toString();
+    const defined = Object.entries((options.query ?? {}) as Record<string, string | number | undefined>).filter(([, value]) => value !== undefined);
+    const query = new URLSearchParams(defined.map(([name, value]) => [name, String(value)])).toString();
     const headers: Record<string, string> = {};
     if (accessToken) headers.authorization = `Bearer ${accessToken}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';

@@ -7,6 +7,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useRef, use
 import type { Me } from '@phr/shared-types';
 import { authApi, type AuthApi } from '../../api/auth.js';
 import { createApiClient } from '../../api/client.js';
+import { recordsApi, type RecordsApi } from '../../api/records.js';
 import { createVault, type VaultHandle } from '../../crypto/vault.js';
 import type { SignedIn } from './account-flows.js';
 
@@ -17,6 +18,7 @@ const ACTIVITY_EVENTS = ['pointerdown', 'keydown', 'wheel', 'touchstart'] as con
 interface SessionContextValue {
   user: Me | null;
   api: AuthApi;
+  records: RecordsApi;
   vault: VaultHandle;
   /** A recovery code to show once before anything else. */
   pendingRecoveryCode: string | null;
@@ -36,6 +38,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const endRef = useRef<(notice?: string) => Promise<void>>(async () => undefined);
   const client = useMemo(() => createApiClient(() => void endRef.current('Your session has ended. Please sign in again.')), []);
   const api = useMemo(() => authApi(client), [client]);
+  const records = useMemo(() => recordsApi(client), [client]);
   const vault = pageVault();
 
   const end = useCallback(
@@ -64,8 +67,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   useIdleLock(user !== null, () => void end('You were signed out after 15 minutes without activity. Your keys were cleared from this browser.'));
 
   const value = useMemo<SessionContextValue>(
-    () => ({ user, api, vault, pendingRecoveryCode, notice, start, end, recoveryCodeStored: () => setPendingRecoveryCode(null) }),
-    [user, api, vault, pendingRecoveryCode, notice, start, end],
+    () => ({ user, api, records, vault, pendingRecoveryCode, notice, start, end, recoveryCodeStored: () => setPendingRecoveryCode(null) }),
+    [user, api, records, vault, pendingRecoveryCode, notice, start, end],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

@@ -1,0 +1,203 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, truncate, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { RECORD_CHUNK_BYTES } from '@phr/shared-types';
+import { openBrowser, type BrowserSession } from './support/browser.js';
+import { dumpDatabase, objectKeys, readObject, withDatabase, writeObject } from './support/operator.js';
+import { confirmRecoveryCode, newPerson, register, signIn, type Person } from './support/portal.js';
+import { downloadRecord, markedFile, openRecordsPage, pngFile, sha256, titleOf, uploadFiles, uploadRow, type TestFile } from './support/records.js';
+
+describe('records in the portal (Chromium)', () => {
+  let browser: BrowserSession;
+  let patient: Person;
+  const tag = randomBytes(4).toString('hex');
+  const marker = `PLAINTEXT-MARKER-${tag}`;
+  const folderName = `Cardiology ${tag}`;
+  /** 13 chunks: several full ones and a short last one. */
+  const labResult = markedFile(`blood-panel-${tag}.dat`, 12 * RECORD_CHUNK_BYTES + 4321, marker);
+  const scan = pngFile(`chest-scan-${tag}.png`, 7, 5);
+
+  beforeAll(async () => {
+    browser = await openBrowser();
+    patient = newPerson('patient');
+    await confirmRecoveryCode(browser.page, await register(browser.page, patient));
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  async function recordIdOf(file: TestFile): Promise<string> {
+    return withDatabase(async (client) => {
+      const { rows } = await client.query<{ id: string }>(
+        'SELECT r.id FROM records r JOIN users u ON u.id = r.owner_id WHERE u.email = $1 AND r.size = $2',
+        [patient.email, file.buffer.length],
+      );
+      expect(rows).toHaveLength(1);
+      return rows[0].id;
+    });
+  }
+
+  it('uploads a multi-chunk file into a folder, and after a reload and a new sign-in downloads the same bytes', async () => {
+    const { page } = browser;
+    await openRecordsPage(page);
+    await page.getByLabel('New folder').fill(folderName);
+    await page.getByRole('button', { name: 'Add folder' }).click();
+    await expect(page.getByRole('button', { name: folderName }).getAttribute('aria-current', { timeout: 10_000 })).resolves.toBe('true');
+
+    await uploadFiles(page, [labResult], { category: 'Lab result' });
+    const row = page.getByTestId('record-row').filter({ hasText: titleOf(labResult) });
+    await expect(row.textContent()).resolves.toMatch(/Lab result/);
+    await expect(row.textContent()).resolves.toMatch(/3\.0 MB/);
+
+    await page.reload();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await signIn(page, patient.email, patient.password);
+    await openRecordsPage(page);
+    await page.getByRole('button', { name: folderName }).click();
+    const downloaded = await downloadRecord(page, labResult);
+    expect(downloaded.name).toBe(labResult.name);
+    expect(downloaded.bytes.length).toBe(labResult.buffer.length);
+    expect(sha256(downloaded.bytes)).toBe(sha256(labResult.buffer));
+  });
+
+  it('shows a decrypted image in the page', async () => {
+    const { page } = browser;
+    await page.getByRole('button', { name: 'All records' }).click();
+    await uploadFiles(page, [scan], { category: 'Imaging' });
+    await page.getByRole('button', { name: `Open ${titleOf(scan)}` }).click();
+    const dialog = page.getByRole('dialog', { name: titleOf(scan) });
+    await dialog.waitFor();
+    const size = await dialog.getByRole('img').evaluate(async (img: HTMLImageElement) => {
+      await img.decode();
+      return [img.naturalWidth, img.naturalHeight, img.src.startsWith('blob:')];
+    });
+    expect(size).toEqual([7, 5, true]);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await dialog.waitFor({ state: 'detached' });
+  });
+
+  it('leaves no plaintext, file name, title or folder name in any stored object or database row', async () => {
+    const keys = await objectKeys();
+    expect(keys.length).toBeGreaterThanOrEqual(2);
+    for (const key of keys) {
+      expect(key).toMatch(/^records\/[0-9a-f-]{36}\/\d+$/);
+      const stored = await readObject(key);
+      for (const secret of [marker, labResult.name, scan.name, titleOf(labResult)]) expect(stored.includes(secret)).toBe(false);
+      expect(stored.includes(scan.buffer.subarray(0, 16))).toBe(false);
+    }
+    const rows = await dumpDatabase();
+    expect(rows).toContain(patient.email);
+    for (const secret of [marker, labResult.name, scan.name, titleOf(labResult), folderName, 'Lab result', 'Imaging']) {
+      expect(rows.includes(secret)).toBe(false);
+    }
+  });
+
+  it('refuses a record whose stored object was changed by one byte, with a clear integrity error and no file', async () => {
+    const { page } = browser;
+    const key = `records/${await recordIdOf(labResult)}/0`;
+    const stored = await readObject(key);
+    const damaged = Buffer.from(stored);
+    damaged[RECORD_CHUNK_BYTES + 100] ^= 0x01;
+    await writeObject(key, damaged);
+    try {
+      let downloads = 0;
+      page.on('download', () => downloads++);
+      await page.getByRole('button', { name: `Open ${titleOf(labResult)}` }).click();
+      await expect(page.getByRole('alert').filter({ hasText: 'integrity' }).textContent()).resolves.toBe(
+        'The record failed its integrity check: it was changed, cut short or reordered',
+      );
+      expect(downloads).toBe(0);
+    } finally {
+      await writeObject(key, stored);
+    }
+  });
+
+  it('renews expired upload URLs and finishes the upload', async () => {
+    const { page } = browser;
+    const file = markedFile(`renewed-${tag}.dat`, RECORD_CHUNK_BYTES + 1, marker);
+    const storeOrigin = new URL(process.env.E2E_S3_ENDPOINT as string).origin;
+    let refused = 0;
+    // The first PUT gets the store's answer to an expired URL.
+    await page.route(`${storeOrigin}/**`, async (route) => {
+      if (route.request().method() !== 'PUT' || refused > 0) return route.continue();
+      refused++;
+      await route.fulfill({
+        status: 403,
+        headers: { 'access-control-allow-origin': new URL(page.url()).origin, 'content-type': 'application/xml' },
+        body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>',
+      });
+    });
+    const presigns: string[] = [];
+    const onRequest = (request: { url(): string; postData(): string | null }) => {
+      if (request.url().endsWith('/api/records/presign')) presigns.push(request.postData() ?? '');
+    };
+    page.on('request', onRequest);
+    try {
+      await uploadFiles(page, [file]);
+    } finally {
+      page.off('request', onRequest);
+      await page.unrouteAll();
+    }
+    expect(refused).toBe(1);
+    expect(presigns).toHaveLength(2);
+    const recordId = await recordIdOf(file);
+    expect(JSON.parse(presigns[1])).toEqual({ size: file.buffer.length, recordId });
+  });
+
+  it('cancels an upload in progress: nothing is committed', async () => {
+    const { page } = browser;
+    const file = markedFile(`cancelled-${tag}.dat`, 2 * RECORD_CHUNK_BYTES, marker);
+    const storeOrigin = new URL(process.env.E2E_S3_ENDPOINT as string).origin;
+    // PUTs hang, so the upload is certainly in progress when Cancel is pressed.
+    await page.route(`${storeOrigin}/**`, (route) => (route.request().method() === 'PUT' ? undefined : route.continue()));
+    try {
+      await page.locator('input[type=file]').setInputFiles([file]);
+      const row = uploadRow(page, file);
+      await row.and(page.locator('[data-phase=uploading]')).waitFor();
+      await row.getByRole('button', { name: `Cancel upload of ${file.name}` }).click();
+      await row.and(page.locator('[data-phase=cancelled]')).waitFor();
+    } finally {
+      await page.unrouteAll({ behavior: 'ignoreErrors' });
+    }
+    const committed = await withDatabase(async (client) => (await client.query('SELECT id FROM records WHERE size = $1', [file.buffer.length])).rows);
+    expect(committed).toHaveLength(0);
+  });
+
+  it('refuses a file over the size limit before uploading anything, saying what the limit is', async () => {
+    const { page } = browser;
+    const limit = Number(process.env.E2E_RECORD_MAX_BYTES);
+    const name = `too-big-${tag}.dat`;
+    // On disk (sparse), so the browser reads it from there instead of receiving it over the wire.
+    const filePath = path.join(await mkdtemp(path.join(os.tmpdir(), 'phr-e2e-file-')), name);
+    await writeFile(filePath, '');
+    await truncate(filePath, limit + 1);
+    let puts = 0;
+    const countPut = (request: { method(): string }) => {
+      if (request.method() === 'PUT') puts++;
+    };
+    page.on('request', countPut);
+    await page.locator('input[type=file]').setInputFiles(filePath);
+    const row = page.getByTestId('upload-row').filter({ hasText: name });
+    await row.and(page.locator('[data-phase=failed]')).waitFor();
+    await expect(row.getByRole('alert').textContent()).resolves.toBe('The file is larger than the limit of 32 MiB');
+    page.off('request', countPut);
+    expect(puts).toBe(0);
+  });
+
+  it('deletes a record only after confirmation, and its objects with it', async () => {
+    const { page } = browser;
+    const recordId = await recordIdOf(scan);
+    await page.getByRole('button', { name: `Delete ${titleOf(scan)}` }).click();
+    await page.getByRole('button', { name: 'Keep' }).click();
+    await expect(objectKeys(`records/${recordId}/`)).resolves.toHaveLength(1);
+
+    await page.getByRole('button', { name: `Delete ${titleOf(scan)}` }).click();
+    await expect(page.getByText(`Delete “${titleOf(scan)}” for good?`).isVisible()).resolves.toBe(true);
+    await page.getByRole('button', { name: 'Yes, delete' }).click();
+    await page.getByTestId('record-row').filter({ hasText: titleOf(scan) }).waitFor({ state: 'detached' });
+    await expect(objectKeys(`records/${recordId}/`)).resolves.toEqual([]);
+    await expect(page.getByRole('button', { name: `Open ${titleOf(labResult)}` }).isVisible()).resolves.toBe(true);
+  });
+});

@@ -1,0 +1,146 @@
+/** The records of a folder (or all), newest first: title, date, size, category; open and delete. */
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { describeError } from '../../api/api-error.js';
+import type { DecryptedRecord } from '../../crypto/record-vault.js';
+import { Alert } from '../../ui/Alert.js';
+import { Button } from '../../ui/Button.js';
+import { useSession } from '../auth/session.js';
+import { formatBytes } from './format.js';
+import { isPreviewable, openRecord, saveFile } from './open-record.js';
+import { RecordViewer } from './RecordViewer.js';
+import { useRecordList, type ListedRecord } from './useRecordQueries.js';
+
+export function RecordList({ folderId }: { folderId: string | undefined }) {
+  const { records, vault } = useSession();
+  const queryClient = useQueryClient();
+  const list = useRecordList(folderId);
+  const [viewing, setViewing] = useState<DecryptedRecord | null>(null);
+  const [confirming, setConfirming] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const open = useMutation({
+    mutationFn: (recordId: string) => openRecord(records, vault, recordId),
+    onSuccess: (record) => {
+      if (isPreviewable(record.metadata.mimeType)) setViewing(record);
+      else {
+        saveFile(record.file, record.metadata.fileName);
+        setNotice(`Decrypted and saved ${record.metadata.fileName}`);
+      }
+    },
+  });
+  const remove = useMutation({
+    mutationFn: (recordId: string) => records.remove(recordId),
+    onSuccess: async () => {
+      setConfirming(null);
+      await queryClient.invalidateQueries({ queryKey: ['records'] });
+    },
+  });
+
+  const rows = list.data?.pages.flatMap((page) => page.items) ?? [];
+  return (
+    <section aria-labelledby="records-title">
+      <h2 id="records-title">Records</h2>
+      {list.isPending ? <p className="muted">Loading and decrypting your records…</p> : null}
+      {list.error ? <Alert tone="error">{describeError(list.error)}</Alert> : null}
+      {open.error ? <Alert tone="error">{describeError(open.error)}</Alert> : null}
+      {remove.error ? <Alert tone="error">{describeError(remove.error)}</Alert> : null}
+      {notice ? <Alert tone="success">{notice}</Alert> : null}
+      {list.isSuccess && rows.length === 0 ? <p className="muted">No records here yet.</p> : null}
+      {rows.length > 0 ? (
+        <table className="record-table">
+          <thead>
+            <tr>
+              <th scope="col">Title</th>
+              <th scope="col">Date</th>
+              <th scope="col">Size</th>
+              <th scope="col">Category</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((row) => (
+              <RecordRow
+                key={row.summary.id}
+                row={row}
+                isOpening={open.isPending && open.variables === row.summary.id}
+                isConfirming={confirming === row.summary.id}
+                isDeleting={remove.isPending && remove.variables === row.summary.id}
+                onOpen={() => {
+                  setNotice(null);
+                  open.mutate(row.summary.id);
+                }}
+                onDelete={() => setConfirming(row.summary.id)}
+                onConfirmDelete={() => remove.mutate(row.summary.id)}
+                onKeep={() => setConfirming(null)}
+              />
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {list.hasNextPage ? (
+        <Button type="button" variant="secondary" isBusy={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
+          Show more
+        </Button>
+      ) : null}
+      {viewing ? <RecordViewer record={viewing} onClose={() => setViewing(null)} /> : null}
+    </section>
+  );
+}
+
+interface RecordRowProps {
+  row: ListedRecord;
+  isOpening: boolean;
+  isConfirming: boolean;
+  isDeleting: boolean;
+  onOpen(): void;
+  onDelete(): void;
+  onConfirmDelete(): void;
+  onKeep(): void;
+}
+
+function RecordRow({ row, isOpening, isConfirming, isDeleting, onOpen, onDelete, onConfirmDelete, onKeep }: RecordRowProps) {
+  const { summary, opened } = row;
+  if ('error' in opened) {
+    return (
+      <tr>
+        <td colSpan={5}>
+          <Alert tone="error">A record could not be opened: {opened.error}</Alert>
+        </td>
+      </tr>
+    );
+  }
+  const { title, date, category } = opened.metadata;
+  return (
+    <tr data-testid="record-row">
+      <td>{title}</td>
+      <td>{date}</td>
+      <td>{formatBytes(summary.size)}</td>
+      <td>{category}</td>
+      <td className="row">
+        {isConfirming ? (
+          <>
+            <span>Delete “{title}” for good?</span>
+            <Button type="button" variant="danger" isBusy={isDeleting} onClick={onConfirmDelete}>
+              Yes, delete
+            </Button>
+            <Button type="button" variant="secondary" onClick={onKeep}>
+              Keep
+            </Button>
+          </>
+        ) : (
+          <>
+            <Button type="button" isBusy={isOpening} onClick={onOpen} aria-label={`Open ${title}`}>
+              Open
+            </Button>
+            <Button type="button" variant="secondary" onClick={onDelete} aria-label={`Delete ${title}`}>
+              Delete
+            </Button>
+          </>
+        )}
+      </td>
+    </tr>
+  );
+}

@@ -1,0 +1,113 @@
+/** The upload list of the records page: files queued, in progress, done, failed or cancelled. */
+import { useQueryClient } from '@tanstack/react-query';
+import { useCallback, useRef, useState } from 'react';
+import type { RecordMetadata } from '../../crypto/record-keys.js';
+import { useSession } from '../auth/session.js';
+import { describeUploadError, uploadRecord, UploadCancelled, type UploadProgress } from './upload-record.js';
+
+/** Files encrypted and uploaded at once; the rest wait their turn. */
+const FILES_AT_ONCE = 2;
+
+export interface UploadItem {
+  key: number;
+  fileName: string;
+  size: number;
+  progress: UploadProgress;
+  error: string | null;
+}
+
+export interface UploadChoices {
+  folderId?: string;
+  category: string;
+  date: string;
+}
+
+export function useUploads() {
+  const { user, records, vault } = useSession();
+  const queryClient = useQueryClient();
+  const [items, setItems] = useState<UploadItem[]>([]);
+  const controllers = useRef(new Map<number, AbortController>());
+  const queue = useRef<Array<() => Promise<void>>>([]);
+  const running = useRef(0);
+  const nextKey = useRef(1);
+
+  const update = useCallback((key: number, change: Partial<UploadItem>) => {
+    setItems((current) => current.map((item) => (item.key === key ? { ...item, ...change } : item)));
+  }, []);
+
+  const pump = useCallback(() => {
+    while (running.current < FILES_AT_ONCE && queue.current.length > 0) {
+      const job = queue.current.shift() as () => Promise<void>;
+      running.current += 1;
+      void job().finally(() => {
+        running.current -= 1;
+        pump();
+      });
+    }
+  }, []);
+
+  const add = useCallback(
+    (files: File[], choices: UploadChoices) => {
+      if (!user) return;
+      for (const file of files) {
+        const key = nextKey.current++;
+        const controller = new AbortController();
+        controllers.current.set(key, controller);
+        const progress: UploadProgress = { phase: 'queued', encryptedBytes: 0, uploadedBytes: 0, totalBytes: file.size };
+        setItems((current) => [...current, { key, fileName: file.name, size: file.size, progress, error: null }]);
+        queue.current.push(async () => {
+          if (controller.signal.aborted) return;
+          try {
+            await uploadRecord({
+              file,
+              ownerId: user.id,
+              folderId: choices.folderId,
+              metadata: metadataFor(file, choices),
+              records,
+              vault,
+              signal: controller.signal,
+              onProgress: (next) => update(key, { progress: next }),
+            });
+            await queryClient.invalidateQueries({ queryKey: ['records'] });
+          } catch (error) {
+            const cancelled = error instanceof UploadCancelled;
+            setItems((current) =>
+              current.map((item) =>
+                item.key === key ? { ...item, error: cancelled ? null : describeUploadError(error), progress: { ...item.progress, phase: cancelled ? 'cancelled' : 'failed' } } : item,
+              ),
+            );
+          } finally {
+            controllers.current.delete(key);
+          }
+        });
+      }
+      pump();
+    },
+    [user, records, vault, queryClient, update, pump],
+  );
+
+  const cancel = useCallback(
+    (key: number) => {
+      controllers.current.get(key)?.abort();
+      setItems((current) => current.map((item) => (item.key === key && item.progress.phase === 'queued' ? { ...item, progress: { ...item.progress, phase: 'cancelled' } } : item)));
+    },
+    [],
+  );
+
+  const clearFinished = useCallback(() => {
+    setItems((current) => current.filter((item) => !['done', 'failed', 'cancelled'].includes(item.progress.phase)));
+  }, []);
+
+  return { items, add, cancel, clearFinished };
+}
+
+function metadataFor(file: File, choices: UploadChoices): RecordMetadata {
+  return {
+    fileName: file.name,
+    mimeType: file.type || 'application/octet-stream',
+    title: file.name.replace(/\.[^.]+$/, '') || file.name,
+    date: choices.date,
+    category: choices.category,
+    notes: '',
+  };
+}
