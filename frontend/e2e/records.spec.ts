@@ -3,7 +3,7 @@ import { mkdtemp, truncate, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { RECORD_CHUNK_BYTES } from '@phr/shared-types';
+import { RECORD_CHUNK_BYTES, RECORD_CHUNKS_PER_SEGMENT } from '@phr/shared-types';
 import { openBrowser, type BrowserSession } from './support/browser.js';
 import { dumpDatabase, objectKeys, readObject, withDatabase, writeObject } from './support/operator.js';
 import { confirmRecoveryCode, newPerson, register, signIn, type Person } from './support/portal.js';
@@ -60,6 +60,20 @@ describe('records in the portal (Chromium)', () => {
     expect(downloaded.name).toBe(labResult.name);
     expect(downloaded.bytes.length).toBe(labResult.buffer.length);
     expect(sha256(downloaded.bytes)).toBe(sha256(labResult.buffer));
+  });
+
+  it('uploads a file of two segments (over 64 MiB) from disk and downloads the same bytes', async () => {
+    const { page } = browser;
+    const bytes = RECORD_CHUNK_BYTES * RECORD_CHUNKS_PER_SEGMENT + 3 * RECORD_CHUNK_BYTES + 99;
+    const file = markedFile(`imaging-study-${tag}.bin`, bytes, marker);
+    const filePath = path.join(await mkdtemp(path.join(os.tmpdir(), 'phr-e2e-file-')), file.name);
+    await writeFile(filePath, file.buffer);
+    await page.getByRole('button', { name: 'All records' }).click();
+    await uploadFiles(page, [filePath]);
+    const recordId = await recordIdOf(file);
+    await expect(objectKeys(`records/${recordId}/`)).resolves.toEqual([`records/${recordId}/0`, `records/${recordId}/1`]);
+    const downloaded = await downloadRecord(page, file);
+    expect(sha256(downloaded.bytes)).toBe(sha256(file.buffer));
   });
 
   it('shows a decrypted image in the page', async () => {
@@ -181,7 +195,7 @@ describe('records in the portal (Chromium)', () => {
     await page.locator('input[type=file]').setInputFiles(filePath);
     const row = page.getByTestId('upload-row').filter({ hasText: name });
     await row.and(page.locator('[data-phase=failed]')).waitFor();
-    await expect(row.getByRole('alert').textContent()).resolves.toBe('The file is larger than the limit of 32 MiB');
+    await expect(row.getByRole('alert').textContent()).resolves.toBe('The file is larger than the limit of 80 MiB');
     page.off('request', countPut);
     expect(puts).toBe(0);
   });

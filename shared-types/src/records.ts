@@ -7,7 +7,7 @@ export const RECORD_CHUNK_BYTES = 256 * 1024;
 export const RECORD_TAG_BYTES = 16;
 /** Bytes of the stream header that starts segment 0: magic, version, chunk size. */
 export const RECORD_HEADER_BYTES = 16;
-/** Chunks per stored segment object: 256 x 256 KiB = 64 MiB of plaintext per object. */
+/** Chunks per stored segment object: 256 x 256 KiB = 64 MiB of plaintext per object (16 MiB measured no faster: docs/benchmarks.md). */
 export const RECORD_CHUNKS_PER_SEGMENT = 256;
 /** Bytes of the sealed metadata document the API accepts. */
 export const MAX_METADATA_CHARS = 16_384;

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { tsImport } from 'tsx/esm/api';
 
-const E2E_RECORD_MAX_BYTES = 32 * 1024 * 1024;
+const E2E_RECORD_MAX_BYTES = 80 * 1024 * 1024;
 
 export default async function globalSetup() {
   const { startTestServer } = await tsImport('../../../infra/local/test-database.ts', import.meta.url);

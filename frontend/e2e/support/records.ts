@@ -2,6 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { crc32, deflateSync } from 'node:zlib';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 
 export interface TestFile {
@@ -42,8 +43,8 @@ export function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-export function titleOf(file: TestFile): string {
-  return file.name.replace(/\.[^.]+$/, '');
+export function titleOf(file: TestFile | string): string {
+  return nameOf(file).replace(/\.[^.]+$/, '');
 }
 
 export async function openRecordsPage(page: Page): Promise<void> {
@@ -52,7 +53,8 @@ export async function openRecordsPage(page: Page): Promise<void> {
 }
 
 /** Chooses files in the upload panel (the same handler as a drop) and waits until each is uploaded. */
-export async function uploadFiles(page: Page, files: TestFile[], options: { category?: string } = {}): Promise<void> {
+/** Chooses files (given as bytes, or as paths on disk for large ones) and waits until each is uploaded. */
+export async function uploadFiles(page: Page, files: TestFile[] | string[], options: { category?: string } = {}): Promise<void> {
   if (options.category) await page.getByLabel('Category').selectOption(options.category);
   await page.locator('input[type=file]').setInputFiles(files);
   for (const file of files) {
@@ -61,8 +63,12 @@ export async function uploadFiles(page: Page, files: TestFile[], options: { cate
   }
 }
 
-export function uploadRow(page: Page, file: TestFile) {
-  return page.getByTestId('upload-row').filter({ hasText: file.name });
+function nameOf(file: TestFile | string): string {
+  return typeof file === 'string' ? path.basename(file) : file.name;
+}
+
+export function uploadRow(page: Page, file: TestFile | string) {
+  return page.getByTestId('upload-row').filter({ hasText: nameOf(file) });
 }
 
 /** Opens a record that is not shown in the page; returns the bytes the browser saved. */

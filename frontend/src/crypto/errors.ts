@@ -14,7 +14,8 @@ export type CryptoErrorCode =
   | 'UNSUPPORTED_CHUNK'
   | 'WRAP_INVALID'
   | 'DOWNLOAD_EXPIRED'
-  | 'DOWNLOAD_FAILED';
+  | 'DOWNLOAD_FAILED'
+  | 'UPLOAD_CANCELLED';
 
 export class CryptoError extends Error {
   constructor(

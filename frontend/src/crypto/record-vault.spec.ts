@@ -58,6 +58,15 @@ describe('the vault’s record methods', () => {
     expect(digest(new Uint8Array(await opened.file.arrayBuffer()))).toBe(digest(bytes));
   });
 
+  it('round-trips a file longer than one 8 MiB read, ending mid-chunk', async () => {
+    const bytes = randomBytes(8 * 1024 * 1024 + 3 * RECORD_CHUNK_BYTES + 1);
+    const recordId = randomUUID();
+    const { segments, sealed } = await encrypt(new Blob([bytes]), recordId);
+    const record = { id: recordId, ownerId: OWNER, metadata: sealed.metadata, wrap: sealed.ownerWrap, segments: await asUrls(segments) };
+    const opened = await result<DecryptedRecord>(state, 'decryptRecord', record);
+    expect(Buffer.from(await opened.file.arrayBuffer()).equals(bytes)).toBe(true);
+  });
+
   it('refuses a record whose ciphertext changed by one bit, naming the integrity failure', async () => {
     const recordId = randomUUID();
     const { segments, sealed } = await encrypt(new Blob([randomBytes(RECORD_CHUNK_BYTES + 5)]), recordId);

@@ -15,11 +15,21 @@ export interface PendingRecord {
   rawKey: Uint8Array<ArrayBuffer>;
   layout: RecordLayout;
   chunkBytes: number;
+  /** Segment PUTs in flight, so a cancel can stop them. */
+  requests: Set<XMLHttpRequest>;
 }
 
 export interface RecordVaultState {
   keys: { accountKey: CryptoKey } | null;
   pendingRecords: Map<string, PendingRecord>;
+}
+
+/** Progress of one segment: its sealed size once encrypted, then bytes the store received. */
+export type SegmentEvent = { kind: 'encrypted'; bytes: number } | { kind: 'sent'; bytes: number };
+
+/** The store's answer to a segment PUT: 2xx stored, 403 URL expired or refused, 0 no connection. */
+export interface SegmentUploadResult {
+  status: number;
 }
 
 export interface SealedRecord {
@@ -67,7 +77,7 @@ export const recordVaultMethods = {
     if (chunkBytes !== RECORD_CHUNK_BYTES) throw new CryptoError('UNSUPPORTED_CHUNK', `The API asked for ${chunkBytes}-byte chunks; this portal writes ${RECORD_CHUNK_BYTES}`);
     const { key, raw } = await newFileKey();
     const layout = recordLayout(file.size, chunkBytes);
-    state.pendingRecords.set(recordId, { file, key, rawKey: raw, layout, chunkBytes });
+    state.pendingRecords.set(recordId, { file, key, rawKey: raw, layout, chunkBytes, requests: new Set() });
     return layout;
   },
 
@@ -77,6 +87,21 @@ export const recordVaultMethods = {
     const segment = record.layout.segments[segmentIndex];
     if (!segment) throw new CryptoError('NO_SUCH_SEGMENT', `The record has no segment ${segmentIndex}`);
     return encryptSegment(record.key, recordId, record.file, record.layout, segment, record.chunkBytes);
+  },
+
+  /**
+   * Encrypts one segment and PUTs it to its pre-signed URL from here, the
+   * worker: the sealed bytes never cross to the page, and the worker's own
+   * garbage collection frees them (DESIGN 5; docs/benchmarks.md).
+   */
+  async uploadSegment(state: RecordVaultState, recordId: string, segmentIndex: number, url: string, onEvent?: (event: SegmentEvent) => void): Promise<SegmentUploadResult> {
+    const record = pending(state, recordId);
+    const segment = record.layout.segments[segmentIndex];
+    if (!segment) throw new CryptoError('NO_SUCH_SEGMENT', `The record has no segment ${segmentIndex}`);
+    const sealed = await encryptSegment(record.key, recordId, record.file, record.layout, segment, record.chunkBytes);
+    pending(state, recordId);
+    onEvent?.({ kind: 'encrypted', bytes: sealed.size });
+    return { status: await put(record.requests, url, sealed, (bytes) => onEvent?.({ kind: 'sent', bytes })) };
   },
 
   /** Seals the metadata and wraps the file key for the owner; the key leaves the worker's memory. */
@@ -91,9 +116,12 @@ export const recordVaultMethods = {
     return sealed;
   },
 
+  /** Forgets the file key and stops the segment PUTs in flight. */
   async cancelRecord(state: RecordVaultState, recordId: string): Promise<void> {
-    state.pendingRecords.get(recordId)?.rawKey.fill(0);
+    const record = state.pendingRecords.get(recordId);
     state.pendingRecords.delete(recordId);
+    record?.rawKey.fill(0);
+    for (const request of record?.requests ?? []) request.abort();
   },
 
   /** Opens the metadata of listed records; one that cannot be opened is reported, not thrown. */
@@ -147,3 +175,18 @@ export const recordVaultMethods = {
     );
   },
 };
+
+/** PUT with upload progress (fetch reports none for request bodies). */
+function put(requests: Set<XMLHttpRequest>, url: string, body: Blob, onSent: (bytes: number) => void): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    requests.add(xhr);
+    xhr.open('PUT', url);
+    xhr.upload.onprogress = (event) => onSent(event.loaded);
+    xhr.onloadend = () => requests.delete(xhr);
+    xhr.onload = () => resolve(xhr.status);
+    xhr.onerror = () => resolve(0);
+    xhr.onabort = () => reject(new CryptoError('UPLOAD_CANCELLED', 'The upload was cancelled'));
+    xhr.send(body);
+  });
+}

@@ -112,7 +112,10 @@ export const vaultMethods = {
     state.account = null;
     state.pendingKek = null;
     state.pendingAccount = null;
-    for (const record of state.pendingRecords.values()) record.rawKey.fill(0);
+    for (const record of state.pendingRecords.values()) {
+      record.rawKey.fill(0);
+      for (const request of record.requests) request.abort();
+    }
     state.pendingRecords.clear();
   },
 
@@ -139,18 +142,33 @@ export interface VaultRequest {
   id: number;
   method: string;
   params: unknown[];
+  /** The caller listens for progress events of this request (its last parameter was a listener). */
+  events?: boolean;
 }
 
 export type VaultResponse =
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: { code: string; message: string } };
 
+/** A progress event of a request still running. */
+export interface VaultEvent {
+  id: number;
+  event: unknown;
+}
+
+/**
+ * Methods that do not wait their turn: they hold no lock-sensitive state
+ * beyond what they captured at the start, and they wait on the network.
+ */
+export const CONCURRENT_METHODS: ReadonlySet<string> = new Set<VaultMethodName>(['uploadSegment', 'cancelRecord', 'decryptRecord']);
+
 /** Runs one request against the state. Errors come back as a code and a message only. */
-export async function handleVaultRequest(state: VaultState, request: VaultRequest): Promise<VaultResponse> {
+export async function handleVaultRequest(state: VaultState, request: VaultRequest, emit?: (event: VaultEvent) => void): Promise<VaultResponse> {
   const method = Object.hasOwn(vaultMethods, request.method) ? vaultMethods[request.method as VaultMethodName] : undefined;
   if (!method) return { id: request.id, ok: false, error: { code: 'UNKNOWN_METHOD', message: `No vault method ${request.method}` } };
   try {
-    const result = await (method as (state: VaultState, ...args: unknown[]) => Promise<unknown>)(state, ...request.params);
+    const params = request.events && emit ? [...request.params, (event: unknown) => emit({ id: request.id, event })] : request.params;
+    const result = await (method as (state: VaultState, ...args: unknown[]) => Promise<unknown>)(state, ...params);
     return { id: request.id, ok: true, result };
   } catch (error) {
     if (error instanceof CryptoError) return { id: request.id, ok: false, error: { code: error.code, message: error.message } };

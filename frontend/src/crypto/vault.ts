@@ -2,7 +2,7 @@
  * The page's handle on the crypto worker: typed calls, answers matched by
  * request id. The page never receives a key, only what it sends to the API.
  */
-import { vaultMethods, type Vault, type VaultMethodName, type VaultRequest, type VaultResponse } from './vault-protocol.js';
+import { vaultMethods, type Vault, type VaultEvent, type VaultMethodName, type VaultRequest, type VaultResponse } from './vault-protocol.js';
 
 export class VaultError extends Error {
   constructor(
@@ -21,13 +21,18 @@ export interface VaultHandle extends Vault {
 
 export function createVault(): VaultHandle {
   const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'phr-crypto' });
-  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void; listener?: (event: unknown) => void }>();
   let nextId = 1;
 
-  worker.onmessage = (event: MessageEvent<VaultResponse>) => {
-    const response = event.data;
-    const waiter = pending.get(response.id);
+  worker.onmessage = (event: MessageEvent<VaultResponse | VaultEvent>) => {
+    const message = event.data;
+    const waiter = pending.get(message.id);
     if (!waiter) return;
+    if ('event' in message) {
+      waiter.listener?.(message.event);
+      return;
+    }
+    const response = message;
     pending.delete(response.id);
     if (response.ok) waiter.resolve(response.result);
     else waiter.reject(new VaultError(response.error.code, response.error.message));
@@ -37,11 +42,14 @@ export function createVault(): VaultHandle {
     pending.clear();
   };
 
+  // A function as the last parameter listens to the request's progress events; functions cannot cross to the worker.
   const call = (method: VaultMethodName, params: unknown[]) =>
     new Promise<unknown>((resolve, reject) => {
       const id = nextId++;
-      pending.set(id, { resolve, reject });
-      const request: VaultRequest = { id, method, params };
+      const listener = typeof params.at(-1) === 'function' ? (params.at(-1) as (event: unknown) => void) : undefined;
+      const sent = listener ? params.slice(0, -1) : params;
+      pending.set(id, { resolve, reject, listener });
+      const request: VaultRequest = { id, method, params: sent, events: listener !== undefined };
       worker.postMessage(request);
     });
 

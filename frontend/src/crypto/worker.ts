@@ -4,13 +4,21 @@
  * CryptoKeys and does all cryptography off the page's thread. The keys die
  * with the worker: on logout, idle lock and reload.
  */
-import { handleVaultRequest, newVaultState, type VaultRequest } from './vault-protocol.js';
+import { CONCURRENT_METHODS, handleVaultRequest, newVaultState, type VaultEvent, type VaultRequest } from './vault-protocol.js';
 
 const state = newVaultState();
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
-// Requests are handled one at a time, in order, so a lock() cannot overtake an unlock().
+const emit = (event: VaultEvent) => scope.postMessage(event);
+
+// Requests are handled one at a time, in order, so a lock() cannot overtake an unlock();
+// uploads and downloads, which wait on the network, run beside the queue.
 let queue: Promise<void> = Promise.resolve();
 scope.onmessage = (event: MessageEvent<VaultRequest>) => {
-  queue = queue.then(async () => scope.postMessage(await handleVaultRequest(state, event.data)));
+  const request = event.data;
+  if (CONCURRENT_METHODS.has(request.method)) {
+    void handleVaultRequest(state, request, emit).then((response) => scope.postMessage(response));
+    return;
+  }
+  queue = queue.then(async () => scope.postMessage(await handleVaultRequest(state, request, emit)));
 };

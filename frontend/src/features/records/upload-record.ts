@@ -1,13 +1,14 @@
 /**
- * One file's way into the store (DESIGN 5): reserve a record id, encrypt
- * segment after segment in the crypto worker, PUT each sealed segment to its
- * pre-signed URL with bounded parallelism and retries (renewing the URLs when
- * they expired), then commit the sealed metadata and the owner's wrap.
+ * One file's way into the store (DESIGN 5): reserve a record id; then, a few
+ * segments at a time, the crypto worker encrypts each and PUTs it to its
+ * pre-signed URL, retried on lost connections and with renewed URLs when they
+ * expired; then commit the sealed metadata and the owner's wrap.
  */
 import type { PresignUploadResponse, RecordSummary } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
 import type { RecordsApi } from '../../api/records.js';
 import type { RecordMetadata } from '../../crypto/record-keys.js';
+import type { SegmentEvent } from '../../crypto/record-vault.js';
 import type { VaultHandle } from '../../crypto/vault.js';
 
 export type UploadPhase = 'queued' | 'encrypting' | 'uploading' | 'saving' | 'done' | 'failed' | 'cancelled';
@@ -57,6 +58,9 @@ export async function uploadRecord(request: UploadRequest): Promise<RecordSummar
   throwIfCancelled(signal);
   let upload: PresignUploadResponse = await records.presign({ size: file.size });
   const recordId = upload.recordId;
+  // Cancelling stops the worker's PUTs at once and forgets the file key.
+  const stop = () => void vault.cancelRecord(recordId).catch(() => undefined);
+  signal.addEventListener('abort', stop, { once: true });
   try {
     const layout = await vault.beginRecord(recordId, file, upload.chunkBytes);
     const progress: UploadProgress = { phase: 'encrypting', encryptedBytes: 0, uploadedBytes: 0, totalBytes: layout.ciphertextBytes };
@@ -74,50 +78,42 @@ export async function uploadRecord(request: UploadRequest): Promise<RecordSummar
       return renewing;
     };
 
-    const putWithRetries = async (index: number, body: Blob): Promise<void> => {
+    const encryptedBySegment = new Map<number, number>();
+    const track = (index: number) => (event: SegmentEvent) => {
+      if (event.kind === 'encrypted') {
+        encryptedBySegment.set(index, event.bytes);
+        progress.encryptedBytes = [...encryptedBySegment.values()].reduce((sum, bytes) => sum + bytes, 0);
+        progress.phase = 'uploading';
+      } else sentBySegment.set(index, event.bytes);
+      report();
+    };
+
+    /** Encrypts and PUTs one segment in the worker; renews expired URLs, retries lost connections. */
+    const sendSegment = async (index: number): Promise<void> => {
       for (let attempt = 1; ; attempt++) {
         throwIfCancelled(signal);
         const url = upload.segments.find((segment) => segment.index === index)?.url;
         if (!url) throw new Error(`The API gave no URL for segment ${index}`);
-        try {
-          await put(url, body, signal, (sent) => {
-            sentBySegment.set(index, sent);
-            report();
-          });
-          sentBySegment.set(index, body.size);
-          report();
-          return;
-        } catch (error) {
-          if (!(error instanceof PutFailed) || attempt >= attempts) throw error;
-          sentBySegment.set(index, 0);
-          if (error.status === 403) upload = await renew();
-          else if (error.status !== 0 && error.status < 500) throw error;
-          else await delay(500 * 2 ** (attempt - 1), signal);
-        }
+        const { status } = await vault.uploadSegment(recordId, index, url, track(index));
+        if (status >= 200 && status < 300) return;
+        sentBySegment.set(index, 0);
+        const failure = new PutFailed(status);
+        if (attempt >= attempts || (status !== 0 && status !== 403 && status < 500)) throw failure;
+        if (status === 403) upload = await renew();
+        else await delay(500 * 2 ** (attempt - 1), signal);
       }
     };
 
-    const inFlight = new Set<Promise<void>>();
-    let failure: unknown = null;
-    for (const segment of layout.segments) {
-      while (inFlight.size >= parallelism) await Promise.race(inFlight);
-      if (failure) break;
-      throwIfCancelled(signal);
-      progress.phase = 'encrypting';
-      report();
-      const sealed = await vault.encryptSegment(recordId, segment.index);
-      progress.encryptedBytes += sealed.size;
-      progress.phase = 'uploading';
-      report();
-      const sending: Promise<void> = putWithRetries(segment.index, sealed)
-        .catch((error: unknown) => {
-          failure ??= error;
-        })
-        .finally(() => inFlight.delete(sending));
-      inFlight.add(sending);
-    }
-    await Promise.all(inFlight);
-    if (failure) throw failure;
+    // Segments go in order, a few at a time; the first failure stops the rest.
+    const queue = layout.segments.map((segment) => segment.index);
+    const sender = async () => {
+      for (let index = queue.shift(); index !== undefined; index = queue.shift()) await sendSegment(index);
+    };
+    const senders = Array.from({ length: Math.min(parallelism, queue.length) }, sender);
+    await Promise.all(senders).catch((error: unknown) => {
+      queue.length = 0;
+      throw error;
+    });
     throwIfCancelled(signal);
 
     progress.phase = 'saving';
@@ -131,29 +127,9 @@ export async function uploadRecord(request: UploadRequest): Promise<RecordSummar
     // The file key goes; the server sweeps the uncommitted upload and its objects.
     await vault.cancelRecord(recordId).catch(() => undefined);
     throw signal.aborted ? new UploadCancelled() : error;
+  } finally {
+    signal.removeEventListener('abort', stop);
   }
-}
-
-/** PUT with upload progress (fetch has none for request bodies). */
-function put(url: string, body: Blob, signal: AbortSignal, onSent: (bytes: number) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    const abort = () => xhr.abort();
-    signal.addEventListener('abort', abort, { once: true });
-    xhr.open('PUT', url);
-    xhr.upload.onprogress = (event) => onSent(event.loaded);
-    xhr.onload = () => {
-      signal.removeEventListener('abort', abort);
-      if (xhr.status >= 200 && xhr.status < 300) resolve();
-      else reject(new PutFailed(xhr.status));
-    };
-    xhr.onerror = () => {
-      signal.removeEventListener('abort', abort);
-      reject(new PutFailed(0));
-    };
-    xhr.onabort = () => reject(new UploadCancelled());
-    xhr.send(body);
-  });
 }
 
 function throwIfCancelled(signal: AbortSignal): void {
