@@ -6,6 +6,7 @@ import { ErrorFilter } from './common/error.filter.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { DbModule } from './db/db.module.js';
 import { TransactionInterceptor } from './db/transaction.interceptor.js';
+import { ConsentsModule } from './consents/consents.module.js';
 import { FoldersModule } from './folders/folders.module.js';
 import { HealthController } from './health/health.controller.js';
 import { RecordsModule } from './records/records.module.js';
@@ -18,7 +19,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [DbModule, AuditModule, StorageModule, AuthModule, UsersModule, RecordsModule, FoldersModule],
+      imports: [DbModule, AuditModule, StorageModule, AuthModule, UsersModule, RecordsModule, FoldersModule, ConsentsModule],
       controllers: [HealthController],
       providers: [
         { provide: APP_CONFIG, useValue: config },

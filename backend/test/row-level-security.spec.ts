@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { ROUTES } from '@phr/shared-types';
+import { DOCTOR_WRAP_BYTES, ROUTES } from '@phr/shared-types';
 import { registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
 import { presign, uploadRecord } from './support/records.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -15,22 +16,29 @@ const PER_USER_TABLES = {
   uploads: 'owner_id',
   records: 'owner_id',
   record_wraps: 'owner_id',
+  consents: 'patient_id',
 } as const;
 
 describe('row-level security: the application role sees only the caller’s rows (DESIGN 6)', () => {
   let api: TestApp;
   let alice: RegisteredUser;
   let bob: RegisteredUser;
+  let doctor: RegisteredUser;
+  let otherDoctor: RegisteredUser;
   let appRole: pg.Client;
 
   beforeAll(async () => {
     api = await startTestApp();
     alice = await registerUser(api.baseUrl);
     bob = await registerUser(api.baseUrl);
+    doctor = await registerUser(api.baseUrl, 'doctor');
+    otherDoctor = await registerUser(api.baseUrl, 'doctor');
     for (const user of [alice, bob]) {
       const folder = await user.client.post<{ id: string }>(ROUTES.createFolder.path, { token: user.token, body: { name: sealedBlob(20) } });
-      await uploadRecord(user, 10, folder.body.id);
+      const { summary } = await uploadRecord(user, 10, folder.body.id);
       await presign(user, 10);
+      const wraps = [{ recordId: summary.id, wrap: randomBytes(DOCTOR_WRAP_BYTES).toString('base64url') }];
+      await user.client.post(ROUTES.createConsent.path, { token: user.token, body: { doctorId: doctor.userId, scope: 'all', wraps } });
     }
     appRole = new pg.Client({ connectionString: api.database.appUrl });
     await appRole.connect();
@@ -62,6 +70,18 @@ describe('row-level security: the application role sees only the caller’s rows
 
   it.each(Object.keys(PER_USER_TABLES))('returns no rows of %s without a context', async (table) => {
     expect(await asContext(null, null, `SELECT * FROM ${table}`)).toHaveLength(0);
+  });
+
+  it('shows a doctor the records and wraps of consents they hold, and another doctor none', async () => {
+    const consented = await asContext<{ owner_id: string }>(doctor.userId, 'doctor', 'SELECT owner_id FROM records');
+    expect(consented.map((row) => row.owner_id).sort()).toEqual([alice.userId, bob.userId].sort());
+    expect(await asContext(doctor.userId, 'doctor', 'SELECT * FROM record_wraps WHERE recipient_id = $1', [doctor.userId])).toHaveLength(2);
+    expect(await asContext(doctor.userId, 'doctor', 'SELECT * FROM folders')).toHaveLength(0);
+    for (const table of ['records', 'record_wraps', 'consents', 'folders', 'uploads']) {
+      expect(await asContext(otherDoctor.userId, 'doctor', `SELECT * FROM ${table}`)).toHaveLength(0);
+    }
+    // The same id with a patient's role is not a doctor: no consent admits it.
+    expect(await asContext(doctor.userId, 'patient', 'SELECT * FROM records')).toHaveLength(0);
   });
 
   it("cannot change another user's rows or create rows in their name", async () => {

@@ -19,6 +19,9 @@ export const AUDIT_ACTIONS = [
   'folder.create',
   'folder.rename',
   'folder.delete',
+  'consent.grant',
+  'consent.revoke',
+  'consent.expire',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

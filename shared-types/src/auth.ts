@@ -43,6 +43,8 @@ export interface RegisterRequest {
   email: string;
   displayName: string;
   role: SelfRegisteringRole;
+  /** A doctor's specialty, shown to patients who search for them. */
+  specialty?: string;
   /** HKDF(masterKey, "auth"), 32 bytes. The password itself never leaves the browser. */
   authKey: Base64Url;
   kdf: KdfParams;

@@ -46,6 +46,9 @@ export const ERROR_CODES = {
   uploadIncomplete: 'UPLOAD_INCOMPLETE',
   alreadyCommitted: 'ALREADY_COMMITTED',
   folderNotEmpty: 'FOLDER_NOT_EMPTY',
+  wrapsMismatch: 'WRAPS_MISMATCH',
+  doctorWrapMissing: 'DOCTOR_WRAP_MISSING',
+  consentNotActive: 'CONSENT_NOT_ACTIVE',
   internal: 'INTERNAL_ERROR',
 } as const;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

@@ -4,4 +4,5 @@ export * from './auth.js';
 export * from './health.js';
 export * from './audit.js';
 export * from './records.js';
+export * from './consents.js';
 export * from './routes.js';

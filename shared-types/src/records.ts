@@ -1,5 +1,6 @@
 /** Encrypted records (DESIGN 4.3, 5). */
 import type { Base64Url, IsoDateTime, Uuid } from './common.js';
+import type { CommitDoctorWrap } from './consents.js';
 
 /** Plaintext bytes per sealed chunk (measured: Chromium's AES-GCM is fastest at <= 512 KiB, see docs/benchmarks.md). */
 export const RECORD_CHUNK_BYTES = 256 * 1024;
@@ -71,6 +72,8 @@ export interface CommitRecordRequest {
   metadata: Base64Url;
   /** AES-GCM(accountKey, fileKey) with record id and owner id as authenticated data. */
   ownerWrap: Base64Url;
+  /** A wrap for each doctor whose active consent covers the folder (or everything). */
+  doctorWraps?: CommitDoctorWrap[];
 }
 
 export interface RecordSummary {
@@ -88,6 +91,8 @@ export interface RecordSummary {
 /** GET /records?folderId=&cursor=&limit= */
 export interface ListRecordsQuery {
   folderId?: Uuid;
+  /** A doctor's view of one patient's shared records. */
+  ownerId?: Uuid;
   cursor?: string;
   limit?: number;
 }

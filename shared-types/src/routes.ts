@@ -17,6 +17,7 @@ import type {
   RegisterRequest,
   SessionResponse,
 } from './auth.js';
+import type { Consent, ConsentList, CreateConsentRequest, DoctorList, DoctorSearchQuery, ListConsentsQuery, UpdateConsentRequest } from './consents.js';
 import type { HealthResponse } from './health.js';
 import type {
   CommitRecordRequest,
@@ -76,6 +77,11 @@ export const ROUTES = {
   listFolders: route<NoBody, FolderList>('GET', '/folders'),
   renameFolder: route<FolderRequest, Folder, { id: string }>('PATCH', '/folders/:id'),
   deleteFolder: route<NoBody, void, { id: string }>('DELETE', '/folders/:id'),
+
+  searchDoctors: route<NoBody, DoctorList, Record<string, never>, DoctorSearchQuery>('GET', '/doctors'),
+  createConsent: route<CreateConsentRequest, Consent>('POST', '/consents'),
+  listConsents: route<NoBody, ConsentList, Record<string, never>, ListConsentsQuery>('GET', '/consents'),
+  updateConsent: route<UpdateConsentRequest, Consent, { id: string }>('PATCH', '/consents/:id'),
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

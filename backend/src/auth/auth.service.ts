@@ -89,7 +89,7 @@ export class AuthService {
     const manager = this.db.manager();
     await manager
       .getRepository(UserEntity)
-      .insert({ id: user.userId, email, displayName: request.displayName.trim(), role: user.role })
+      .insert({ id: user.userId, email, displayName: request.displayName.trim(), role: user.role, specialty: request.role === 'doctor' ? (request.specialty?.trim() ?? null) : null })
       .catch((error: unknown) => {
         // Two registrations of one email at once: the unique index decides.
         if ((error as { driverError?: { code?: string } }).driverError?.code === '23505') {

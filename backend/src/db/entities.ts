@@ -3,6 +3,7 @@ import { LoginThrottleEntity } from '../auth/entities/login-throttle.entity.js';
 import { RefreshTokenEntity } from '../auth/entities/refresh-token.entity.js';
 import { PublicKeyEntity } from '../users/public-key.entity.js';
 import { UserEntity } from '../users/user.entity.js';
+import { ConsentEntity } from '../consents/consent.entity.js';
 import { FolderEntity } from '../folders/folder.entity.js';
 import { RecordWrapEntity } from '../records/entities/record-wrap.entity.js';
 import { RecordEntity } from '../records/entities/record.entity.js';
@@ -18,4 +19,5 @@ export const ENTITIES = [
   UploadEntity,
   RecordEntity,
   RecordWrapEntity,
+  ConsentEntity,
 ];

@@ -18,13 +18,14 @@ export class RecordDenials {
 
   async notFound(recordId: string, action: AuditAction): Promise<never> {
     const [row] = (await this.db.manager().query('SELECT record_owner($1) AS owner', [recordId])) as Array<{ owner: string | null }>;
-    const caller = this.db.actor().userId as string;
+    const { userId, role } = this.db.actor();
+    const caller = userId as string;
     const owner = row?.owner ?? null;
     this.audit.deny({
       subjectId: owner ?? caller,
       action,
       recordId,
-      reason: owner === null ? 'no such record' : owner === caller ? 'not available' : 'not the owner',
+      reason: owner === null ? 'no such record' : owner === caller ? 'not available' : role === 'doctor' ? 'no active consent and wrap' : 'not the owner',
     });
     throw ApiError.notFound('No such record');
   }

@@ -42,7 +42,7 @@ export class RecordsController {
   }
 
   @Get()
-  @Roles('patient')
+  @Roles('patient', 'doctor')
   @ApiOperation({ summary: 'Records readable by the caller, newest first, with sealed metadata and the caller’s wrap' })
   @ApiOkResponse({ type: RecordPageDto })
   @ApiErrors(400, 401, 403)
@@ -51,7 +51,7 @@ export class RecordsController {
   }
 
   @Get(':id')
-  @Roles('patient')
+  @Roles('patient', 'doctor')
   @ApiOperation({ summary: 'One record: sealed metadata, the caller’s wrap, pre-signed GET URLs (about a minute)' })
   @ApiOkResponse({ type: RecordDetailDto })
   @ApiErrors(400, 401, 403, 404)

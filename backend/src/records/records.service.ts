@@ -4,6 +4,7 @@ import {
   ERROR_CODES,
   RECORD_CHUNK_BYTES,
   recordLayout,
+  type CommitDoctorWrap,
   type CommitRecordRequest,
   type ListRecordsQuery,
   type PresignUploadRequest,
@@ -93,6 +94,7 @@ export class RecordsService {
       throw ApiError.validation([{ field: 'folderId', message: 'folderId names no folder of yours' }]);
     }
     await this.assertStored(upload);
+    const doctorWraps = await this.checkDoctorWraps(user, request);
 
     const record = manager.getRepository(RecordEntity).create({
       id: upload.recordId,
@@ -112,7 +114,10 @@ export class RecordsService {
         }
         throw error;
       });
-    await manager.getRepository(RecordWrapEntity).insert({ recordId: record.id, recipientId: user.userId, ownerId: user.userId, wrap: request.ownerWrap });
+    await manager.getRepository(RecordWrapEntity).insert([
+      { recordId: record.id, recipientId: user.userId, ownerId: user.userId, wrap: request.ownerWrap },
+      ...doctorWraps.map((wrap) => ({ recordId: record.id, recipientId: wrap.doctorId, ownerId: user.userId, wrap: wrap.wrap })),
+    ]);
     await manager.getRepository(UploadEntity).delete({ recordId: upload.recordId });
     await this.audit.allow({ subjectId: user.userId, action: 'record.create', recordId: record.id });
     return toSummary(record, request.ownerWrap);
@@ -129,6 +134,7 @@ export class RecordsService {
       .addOrderBy('r.id', 'DESC')
       .limit(limit + 1);
     if (query.folderId) builder.andWhere('r.folder_id = :folderId', { folderId: query.folderId });
+    if (query.ownerId) builder.andWhere('r.owner_id = :ownerId', { ownerId: query.ownerId });
     if (query.cursor) {
       const cursor = decodeCursor(query.cursor);
       builder.andWhere('(r.created_at, r.id) < (:createdAt, :id)', cursor);
@@ -148,7 +154,8 @@ export class RecordsService {
     const record = await manager.getRepository(RecordEntity).findOneBy({ id: recordId });
     const wrap = record ? await manager.getRepository(RecordWrapEntity).findOneBy({ recordId, recipientId: user.userId }) : null;
     if (!record || !wrap) return this.denials.notFound(recordId, 'record.read');
-    await this.audit.allow({ subjectId: record.ownerId, action: 'record.read', recordId });
+    // A doctor gets here only through RLS (an active consent covers the record) and with a wrap of their own.
+    await this.audit.allow({ subjectId: record.ownerId, action: 'record.read', recordId, reason: user.role === 'doctor' ? 'consented doctor' : undefined });
     const expiresAt = new Date(Date.now() + this.limits.downloadUrlSeconds * 1000);
     const segments: SegmentUrl[] = await Promise.all(
       recordLayout(record.size, record.chunkBytes).segments.map(async (segment) => ({
@@ -169,6 +176,35 @@ export class RecordsService {
     await this.audit.allow({ subjectId: user.userId, action: 'record.delete', recordId });
     // Last, still inside the transaction: if the store fails, nothing is deleted.
     await this.storage.remove(segmentObjectKeys(record.id, record.size, record.chunkBytes));
+  }
+
+  /**
+   * DESIGN 5: a record committed into a scope an active consent covers (its
+   * folder, or everything) carries a wrap for each such doctor, so no doctor
+   * silently loses access to new records. Wraps for anyone else are refused.
+   */
+  private async checkDoctorWraps(user: AuthUser, request: CommitRecordRequest): Promise<CommitDoctorWrap[]> {
+    const rows = (await this.db.manager().query(
+      `SELECT DISTINCT doctor_id FROM consents
+       WHERE patient_id = $1 AND status = 'active' AND (expires_at IS NULL OR expires_at > now())
+         AND (scope = 'all' OR (scope = 'folder' AND folder_id = $2))`,
+      [user.userId, request.folderId ?? null],
+    )) as Array<{ doctor_id: string }>;
+    const required = new Set(rows.map((row) => row.doctor_id));
+    const given = request.doctorWraps ?? [];
+    const givenIds = new Set(given.map((wrap) => wrap.doctorId));
+    const unexpected = given.filter((wrap) => !required.has(wrap.doctorId)).map((wrap) => wrap.doctorId);
+    if (givenIds.size !== given.length || unexpected.length) {
+      const message = unexpected.length ? `no active consent covering this record for doctor(s) ${unexpected.join(', ')}` : 'a doctor is wrapped twice';
+      throw ApiError.validation([{ field: 'doctorWraps', message }]);
+    }
+    const missing = [...required].filter((doctorId) => !givenIds.has(doctorId));
+    if (missing.length) {
+      throw new ApiError(409, ERROR_CODES.doctorWrapMissing, `An active consent covers this record: add a wrap for doctor(s) ${missing.join(', ')}`, [
+        { field: 'doctorWraps', message: `missing for ${missing.join(', ')}` },
+      ]);
+    }
+    return given;
   }
 
   private async assertStored(upload: UploadEntity): Promise<void> {

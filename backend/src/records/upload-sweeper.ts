@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { Db } from '../db/db.service.js';
@@ -13,29 +13,13 @@ const BATCH = 100;
  * between the two leaves a row to retry, never an object without a row.
  */
 @Injectable()
-export class UploadSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('UploadSweeper');
-  private timer: NodeJS.Timeout | null = null;
-
+export class UploadSweeper {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly db: Db,
     private readonly storage: StorageService,
     private readonly audit: AuditService,
   ) {}
-
-  onApplicationBootstrap(): void {
-    const seconds = this.config.records.sweepIntervalSeconds;
-    if (seconds === 0) return;
-    this.timer = setInterval(() => {
-      this.sweep().catch((error: unknown) => this.logger.error(`Sweep failed: ${error instanceof Error ? error.message : String(error)}`));
-    }, seconds * 1000);
-    this.timer.unref();
-  }
-
-  onApplicationShutdown(): void {
-    if (this.timer) clearInterval(this.timer);
-  }
 
   /** Sweeps what expired before `now` minus the grace period; returns the record ids removed. */
   async sweep(now: Date = new Date()): Promise<string[]> {

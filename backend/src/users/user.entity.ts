@@ -16,6 +16,10 @@ export class UserEntity {
   @Column({ type: 'text' })
   role: Role;
 
+  /** Doctors only: shown to patients who search for them. */
+  @Column({ type: 'text', nullable: true })
+  specialty: string | null;
+
   @Column({ type: 'timestamptz', name: 'created_at', default: () => 'now()' })
   createdAt: Date;
 }

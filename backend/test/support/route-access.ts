@@ -19,14 +19,18 @@ export const ROUTE_ACCESS: Record<RouteName, Access> = {
   me: ['patient', 'doctor', 'auditor'],
   // Auditors read metadata only; they have no business with keys (DESIGN 1).
   publicKey: ['patient', 'doctor'],
-  // Records and folders belong to patients; doctors read through consents (a later slice).
+  // Records and folders belong to patients; doctors only read, through consents.
   presignUpload: ['patient'],
   commitRecord: ['patient'],
-  listRecords: ['patient'],
-  getRecord: ['patient'],
+  listRecords: ['patient', 'doctor'],
+  getRecord: ['patient', 'doctor'],
   deleteRecord: ['patient'],
   createFolder: ['patient'],
   listFolders: ['patient'],
   renameFolder: ['patient'],
   deleteFolder: ['patient'],
+  searchDoctors: ['patient'],
+  createConsent: ['patient'],
+  listConsents: ['patient', 'doctor'],
+  updateConsent: ['patient'],
 };

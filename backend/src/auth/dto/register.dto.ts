@@ -1,6 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsString, Length, ValidateNested } from 'class-validator';
+import { IsIn, IsOptional, IsString, Length, ValidateNested } from 'class-validator';
 import {
   SELF_REGISTERING_ROLES,
   type AccountKeyMaterial,
@@ -45,6 +45,12 @@ export class RegisterDto implements RegisterRequest {
   @ApiProperty({ enum: SELF_REGISTERING_ROLES })
   @IsIn(SELF_REGISTERING_ROLES)
   role: SelfRegisteringRole;
+
+  @ApiPropertyOptional({ type: String, maxLength: 80, example: 'Cardiology', description: "A doctor's specialty, shown to patients who search for them" })
+  @IsOptional()
+  @IsString()
+  @Length(1, 80)
+  specialty?: string;
 
   @IsAuthKey('HKDF(masterKey, "auth"), 32 bytes; the password never leaves the browser')
   authKey: string;

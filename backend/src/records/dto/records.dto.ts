@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import {
   MAX_METADATA_CHARS,
+  type CommitDoctorWrap,
   type CommitRecordRequest,
   type ListRecordsQuery,
   type PresignUploadRequest,
@@ -14,6 +15,7 @@ import {
 } from '@phr/shared-types';
 import { IsBase64Url, IsSealedKey } from '../../auth/dto/validators.js';
 import type { Exact } from '../../common/exact.js';
+import { IsDoctorWrap } from '../../consents/dto/consents.dto.js';
 
 export class PresignUploadDto implements PresignUploadRequest {
   @ApiProperty({ type: Number, minimum: 0, description: 'Plaintext bytes of the file' })
@@ -44,6 +46,16 @@ export class PresignUploadResponseDto implements PresignUploadResponse {
 }
 true satisfies Exact<PresignUploadResponseDto, PresignUploadResponse>;
 
+export class CommitDoctorWrapDto implements CommitDoctorWrap {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('4')
+  doctorId: string;
+
+  @IsDoctorWrap('RSA-OAEP(doctorPublicKey, fileKey), label "phr/v1/doctor-wrap|<recordId>|<doctorId>|<fingerprint>"')
+  wrap: string;
+}
+true satisfies Exact<CommitDoctorWrapDto, CommitDoctorWrap>;
+
 export class CommitRecordDto implements CommitRecordRequest {
   @ApiProperty({ format: 'uuid' })
   @IsUUID('4')
@@ -59,6 +71,14 @@ export class CommitRecordDto implements CommitRecordRequest {
 
   @IsSealedKey('AES-GCM(accountKey, fileKey), record id and owner id as authenticated data')
   ownerWrap: string;
+
+  @ApiPropertyOptional({ type: [CommitDoctorWrapDto], description: 'A wrap for each doctor whose active consent covers the folder (or everything)' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => CommitDoctorWrapDto)
+  doctorWraps?: CommitDoctorWrapDto[];
 }
 true satisfies Exact<CommitRecordDto, CommitRecordRequest>;
 
@@ -91,6 +111,11 @@ export class ListRecordsQueryDto implements ListRecordsQuery {
   @IsOptional()
   @IsUUID('4')
   folderId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Only the records of this patient (a doctor’s view)' })
+  @IsOptional()
+  @IsUUID('4')
+  ownerId?: string;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
   @IsOptional()

@@ -1,0 +1,40 @@
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service.js';
+import { Db } from '../db/db.service.js';
+import { ConsentEntity } from './consent.entity.js';
+import { ConsentsService } from './consents.service.js';
+
+const BATCH = 100;
+
+/**
+ * Ends consents past their expiry (DESIGN 5): an expired consent already
+ * counts as revoked at every check; this marks it expired and removes the
+ * doctor's wraps that no other active consent covers, as the patient would.
+ */
+@Injectable()
+export class ConsentSweeper {
+  constructor(
+    private readonly db: Db,
+    private readonly consents: ConsentsService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Returns the ids of the consents it ended. */
+  async sweep(): Promise<string[]> {
+    const expired = await this.db.runAs({ userId: null, role: null }, async () => {
+      return (await this.db.manager().query('SELECT id, patient_id FROM expired_consents($1)', [BATCH])) as Array<{ id: string; patient_id: string }>;
+    });
+    for (const { id, patient_id: patientId } of expired) {
+      await this.db.runAs({ userId: patientId, role: 'patient' }, async () => {
+        const repository = this.db.manager().getRepository(ConsentEntity);
+        const consent = await repository.findOneBy({ id, status: 'active' });
+        if (!consent) return;
+        await repository.update({ id }, { status: 'expired' });
+        consent.status = 'expired';
+        await this.consents.removeUncoveredWraps(consent);
+        await this.audit.allow({ subjectId: patientId, action: 'consent.expire', consentId: id, reason: 'expiry passed; wraps removed' });
+      });
+    }
+    return expired.map((consent) => consent.id);
+  }
+}

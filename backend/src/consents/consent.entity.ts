@@ -1,0 +1,44 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { ConsentScope, ConsentStatus } from '@phr/shared-types';
+
+@Entity({ name: 'consents' })
+export class ConsentEntity {
+  @PrimaryColumn({ type: 'uuid' })
+  id: string;
+
+  @Column({ type: 'uuid', name: 'patient_id' })
+  patientId: string;
+
+  @Column({ type: 'uuid', name: 'doctor_id' })
+  doctorId: string;
+
+  @Column({ type: 'text' })
+  scope: ConsentScope;
+
+  @Column({ type: 'uuid', name: 'record_id', nullable: true })
+  recordId: string | null;
+
+  @Column({ type: 'uuid', name: 'folder_id', nullable: true })
+  folderId: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  purpose: string | null;
+
+  @Column({ type: 'timestamptz', name: 'expires_at', nullable: true })
+  expiresAt: Date | null;
+
+  /** As stored; `effectiveStatus` turns an active consent past its expiry into expired. */
+  @Column({ type: 'text' })
+  status: ConsentStatus;
+
+  @Column({ type: 'timestamptz', name: 'created_at', default: () => 'now()' })
+  createdAt: Date;
+
+  @Column({ type: 'timestamptz', name: 'revoked_at', nullable: true })
+  revokedAt: Date | null;
+}
+
+export function effectiveStatus(consent: Pick<ConsentEntity, 'status' | 'expiresAt'>, now = new Date()): ConsentStatus {
+  if (consent.status === 'active' && consent.expiresAt && consent.expiresAt <= now) return 'expired';
+  return consent.status;
+}

@@ -1,0 +1,61 @@
+import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Consent, ConsentList, DoctorList } from '@phr/shared-types';
+import type { AuthUser } from '../auth/auth-user.js';
+import { CurrentUser, Roles } from '../auth/decorators.js';
+import { uuidParam } from '../common/params.js';
+import { ApiErrors } from '../common/swagger.js';
+import { ConsentsService } from './consents.service.js';
+import {
+  ConsentDto,
+  ConsentListDto,
+  CreateConsentDto,
+  DoctorListDto,
+  DoctorSearchQueryDto,
+  ListConsentsQueryDto,
+  UpdateConsentDto,
+} from './dto/consents.dto.js';
+
+@ApiTags('consents')
+@ApiBearerAuth()
+@Controller()
+export class ConsentsController {
+  constructor(private readonly consents: ConsentsService) {}
+
+  @Get('doctors')
+  @Roles('patient')
+  @ApiOperation({ summary: 'Find doctors by a fragment of name or email: id, name, specialty, public key and fingerprint' })
+  @ApiOkResponse({ type: DoctorListDto })
+  @ApiErrors(400, 401, 403)
+  searchDoctors(@Query() query: DoctorSearchQueryDto): Promise<DoctorList> {
+    return this.consents.searchDoctors(query.q);
+  }
+
+  @Post('consents')
+  @Roles('patient')
+  @ApiOperation({ summary: 'Grant a doctor one record, a folder or everything, with the doctor’s wraps of every file key in scope' })
+  @ApiCreatedResponse({ type: ConsentDto })
+  @ApiErrors(400, 401, 403, 404)
+  create(@CurrentUser() user: AuthUser, @Body() body: CreateConsentDto): Promise<Consent> {
+    return this.consents.create(user, body);
+  }
+
+  @Get('consents')
+  @Roles('patient', 'doctor')
+  @ApiOperation({ summary: 'Consents the caller granted (patient) or received (doctor), newest first' })
+  @ApiOkResponse({ type: ConsentListDto })
+  @ApiErrors(400, 401, 403)
+  list(@CurrentUser() user: AuthUser, @Query() query: ListConsentsQueryDto): Promise<ConsentList> {
+    return this.consents.list(user, query.status);
+  }
+
+  @Patch('consents/:id')
+  @Roles('patient')
+  @ApiOperation({ summary: 'Revoke a consent: in one transaction it ends and the doctor’s wraps in its scope go' })
+  @ApiOkResponse({ type: ConsentDto })
+  @ApiErrors(400, 401, 403, 404, 409)
+  // The body names the one change allowed; validation refuses anything else.
+  revoke(@CurrentUser() user: AuthUser, @Param('id', uuidParam()) consentId: string, @Body() _body: UpdateConsentDto): Promise<Consent> {
+    return this.consents.revoke(user, consentId);
+  }
+}

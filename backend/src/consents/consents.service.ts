@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { ERROR_CODES, type Consent, type ConsentList, type ConsentStatus, type CreateConsentRequest, type DoctorList } from '@phr/shared-types';
+import { AuditService } from '../audit/audit.service.js';
+import type { AuthUser } from '../auth/auth-user.js';
+import { ApiError } from '../common/api-error.js';
+import { Db } from '../db/db.service.js';
+import { FolderEntity } from '../folders/folder.entity.js';
+import { RecordDenials } from '../records/record-denials.js';
+import { RecordEntity } from '../records/entities/record.entity.js';
+import { UserEntity } from '../users/user.entity.js';
+import { effectiveStatus, ConsentEntity } from './consent.entity.js';
+import { scopeCondition } from './consent-scope.js';
+
+const SEARCH_LIMIT = 20;
+
+/** Consents (DESIGN 5, 6): a patient grants and revokes; a doctor only reads. */
+@Injectable()
+export class ConsentsService {
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditService,
+    private readonly denials: RecordDenials,
+  ) {}
+
+  async searchDoctors(query: string): Promise<DoctorList> {
+    const pattern = query.trim().replace(/[\\%_]/g, (character) => `\\${character}`);
+    const rows = (await this.db.manager().query('SELECT * FROM search_doctors($1, $2)', [pattern, SEARCH_LIMIT])) as Array<{
+      id: string;
+      display_name: string;
+      specialty: string | null;
+      public_key: string;
+      fingerprint: string;
+    }>;
+    return {
+      items: rows.map((row) => ({ id: row.id, displayName: row.display_name, specialty: row.specialty, publicKey: row.public_key, fingerprint: row.fingerprint })),
+    };
+  }
+
+  /**
+   * Creates a consent with the doctor's wraps of exactly the file keys in its
+   * scope, made in the patient's browser. Anything else is refused and nothing is written.
+   */
+  async create(user: AuthUser, request: CreateConsentRequest): Promise<Consent> {
+    this.assertScopeFields(request);
+    if (request.expiresAt && Date.parse(request.expiresAt) <= Date.now()) {
+      throw ApiError.validation([{ field: 'expiresAt', message: 'expiresAt must be in the future' }]);
+    }
+    const manager = this.db.manager();
+    const [{ doctor }] = (await manager.query('SELECT is_doctor($1) AS doctor', [request.doctorId])) as Array<{ doctor: boolean }>;
+    if (!doctor) throw ApiError.validation([{ field: 'doctorId', message: 'doctorId names no doctor' }]);
+    if (request.scope === 'record' && !(await manager.getRepository(RecordEntity).existsBy({ id: request.recordId }))) {
+      return this.denials.notFound(request.recordId as string, 'consent.grant');
+    }
+    if (request.scope === 'folder' && !(await manager.getRepository(FolderEntity).existsBy({ id: request.folderId }))) {
+      throw ApiError.validation([{ field: 'folderId', message: 'folderId names no folder of yours' }]);
+    }
+
+    const consent = manager.getRepository(ConsentEntity).create({
+      id: randomUUID(),
+      patientId: user.userId,
+      doctorId: request.doctorId,
+      scope: request.scope,
+      recordId: request.recordId ?? null,
+      folderId: request.folderId ?? null,
+      purpose: request.purpose?.trim() ?? null,
+      expiresAt: request.expiresAt ? new Date(request.expiresAt) : null,
+      status: 'active',
+      createdAt: new Date(),
+      revokedAt: null,
+    });
+    const inScope = await this.recordsInScope(user.userId, consent);
+    assertWrapsMatch(inScope, request.wraps.map((wrap) => wrap.recordId));
+
+    await manager.getRepository(ConsentEntity).insert(consent);
+    for (const wrap of request.wraps) {
+      await manager.query(
+        `INSERT INTO record_wraps (record_id, recipient_id, owner_id, wrap) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (record_id, recipient_id) DO UPDATE SET wrap = EXCLUDED.wrap`,
+        [wrap.recordId, consent.doctorId, user.userId, wrap.wrap],
+      );
+    }
+    await this.audit.allow({ subjectId: user.userId, action: 'consent.grant', consentId: consent.id, recordId: consent.recordId ?? undefined });
+    return (await this.present([consent]))[0];
+  }
+
+  async list(user: AuthUser, status: ConsentStatus | undefined): Promise<ConsentList> {
+    const column = user.role === 'doctor' ? 'doctorId' : 'patientId';
+    const consents = await this.db
+      .manager()
+      .getRepository(ConsentEntity)
+      .find({ where: { [column]: user.userId }, order: { createdAt: 'DESC', id: 'DESC' } });
+    const now = new Date();
+    return { items: await this.present(consents.filter((consent) => status === undefined || effectiveStatus(consent, now) === status)) };
+  }
+
+  /** Revokes in one transaction: the consent, and the doctor's wraps no other active consent covers. */
+  async revoke(user: AuthUser, consentId: string): Promise<Consent> {
+    const repository = this.db.manager().getRepository(ConsentEntity);
+    const consent = await repository.findOneBy({ id: consentId, patientId: user.userId });
+    if (!consent) {
+      this.audit.deny({ subjectId: user.userId, action: 'consent.revoke', reason: 'no such consent', consentId });
+      throw ApiError.notFound('No such consent');
+    }
+    if (effectiveStatus(consent) !== 'active') {
+      throw new ApiError(409, ERROR_CODES.consentNotActive, `This consent is already ${effectiveStatus(consent)}`);
+    }
+    consent.status = 'revoked';
+    consent.revokedAt = new Date();
+    await repository.update({ id: consent.id }, { status: consent.status, revokedAt: consent.revokedAt });
+    await this.removeUncoveredWraps(consent);
+    await this.audit.allow({ subjectId: user.userId, action: 'consent.revoke', consentId: consent.id });
+    return (await this.present([consent]))[0];
+  }
+
+  /**
+   * Deletes the doctor's wraps of records in this consent's scope unless
+   * another active consent still covers them. Runs as the patient.
+   */
+  async removeUncoveredWraps(consent: ConsentEntity): Promise<void> {
+    const scope = scopeCondition(consent, 3);
+    await this.db.manager().query(
+      `DELETE FROM record_wraps w USING records r
+       WHERE w.record_id = r.id AND w.recipient_id = $1 AND r.owner_id = $2 AND (${scope.sql})
+         AND NOT consent_covers($1, $2, r.id, r.folder_id)`,
+      [consent.doctorId, consent.patientId, ...scope.params],
+    );
+  }
+
+  private async recordsInScope(patientId: string, consent: ConsentEntity): Promise<string[]> {
+    const scope = scopeCondition(consent, 2);
+    const rows = (await this.db.manager().query(`SELECT r.id FROM records r WHERE r.owner_id = $1 AND (${scope.sql})`, [patientId, ...scope.params])) as Array<{
+      id: string;
+    }>;
+    return rows.map((row) => row.id);
+  }
+
+  private assertScopeFields(request: CreateConsentRequest): void {
+    const problems = [];
+    if ((request.scope === 'record') !== (request.recordId !== undefined)) {
+      problems.push({ field: 'recordId', message: 'recordId is required with scope "record" and only then' });
+    }
+    if ((request.scope === 'folder') !== (request.folderId !== undefined)) {
+      problems.push({ field: 'folderId', message: 'folderId is required with scope "folder" and only then' });
+    }
+    if (problems.length) throw ApiError.validation(problems);
+  }
+
+  /** Consents as the API shows them, with the names of both parties. */
+  private async present(consents: ConsentEntity[]): Promise<Consent[]> {
+    const manager = this.db.manager();
+    const names = new Map<string, string>();
+    const me = await manager.getRepository(UserEntity).findOneBy({ id: this.db.actor().userId as string });
+    if (me) names.set(me.id, me.displayName);
+    for (const row of (await manager.query('SELECT id, display_name FROM consent_party_names()')) as Array<{ id: string; display_name: string }>) {
+      names.set(row.id, row.display_name);
+    }
+    return consents.map((consent) => ({
+      id: consent.id,
+      patientId: consent.patientId,
+      patientName: names.get(consent.patientId) ?? '',
+      doctorId: consent.doctorId,
+      doctorName: names.get(consent.doctorId) ?? '',
+      scope: consent.scope,
+      recordId: consent.recordId,
+      folderId: consent.folderId,
+      purpose: consent.purpose,
+      expiresAt: consent.expiresAt?.toISOString() ?? null,
+      status: effectiveStatus(consent),
+      createdAt: consent.createdAt.toISOString(),
+      revokedAt: consent.revokedAt?.toISOString() ?? null,
+    }));
+  }
+}
+
+/** The wraps must name every record in scope once, and nothing else. */
+function assertWrapsMatch(inScope: string[], wrapped: string[]): void {
+  const scope = new Set(inScope);
+  const given = new Set(wrapped);
+  const problems: string[] = [];
+  if (given.size !== wrapped.length) problems.push('a record is wrapped twice');
+  const missing = inScope.filter((id) => !given.has(id));
+  const extra = wrapped.filter((id) => !scope.has(id));
+  if (missing.length) problems.push(`no wrap for ${missing.length} record(s) in scope: ${missing.join(', ')}`);
+  if (extra.length) problems.push(`${extra.length} wrap(s) for records outside the scope or not yours: ${extra.join(', ')}`);
+  if (problems.length) {
+    throw new ApiError(400, ERROR_CODES.wrapsMismatch, `The wraps do not match the records in scope: ${problems.join('; ')}`, [
+      { field: 'wraps', message: problems.join('; ') },
+    ]);
+  }
+}

@@ -1,0 +1,135 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsDateString, IsIn, IsOptional, IsString, IsUUID, Length, ValidateNested } from 'class-validator';
+import {
+  CONSENT_SCOPES,
+  CONSENT_STATUSES,
+  DOCTOR_WRAP_BYTES,
+  type Consent,
+  type ConsentList,
+  type ConsentScope,
+  type ConsentStatus,
+  type CreateConsentRequest,
+  type DoctorList,
+  type DoctorSearchQuery,
+  type DoctorSummary,
+  type DoctorWrap,
+  type ListConsentsQuery,
+  type UpdateConsentRequest,
+} from '@phr/shared-types';
+import { base64UrlLength, IsBase64Url } from '../../auth/dto/validators.js';
+import type { Exact } from '../../common/exact.js';
+
+/** Records one consent may cover in one request. */
+export const MAX_WRAPS_PER_CONSENT = 10_000;
+
+export const IsDoctorWrap = (description: string): PropertyDecorator =>
+  IsBase64Url(base64UrlLength(DOCTOR_WRAP_BYTES), base64UrlLength(DOCTOR_WRAP_BYTES), description);
+
+export class DoctorWrapDto implements DoctorWrap {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('4')
+  recordId: string;
+
+  @IsDoctorWrap('RSA-OAEP(doctorPublicKey, fileKey), label "phr/v1/doctor-wrap|<recordId>|<doctorId>|<fingerprint>"')
+  wrap: string;
+}
+true satisfies Exact<DoctorWrapDto, DoctorWrap>;
+
+export class CreateConsentDto implements CreateConsentRequest {
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID('4')
+  doctorId: string;
+
+  @ApiProperty({ enum: CONSENT_SCOPES })
+  @IsIn(CONSENT_SCOPES)
+  scope: ConsentScope;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'With scope "record"' })
+  @IsOptional()
+  @IsUUID('4')
+  recordId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'With scope "folder"' })
+  @IsOptional()
+  @IsUUID('4')
+  folderId?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'In the future; none means until revoked' })
+  @IsOptional()
+  @IsDateString({ strict: true })
+  expiresAt?: string;
+
+  @ApiPropertyOptional({ maxLength: 200 })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  purpose?: string;
+
+  @ApiProperty({ type: [DoctorWrapDto], description: 'One wrap for every record in scope, no more' })
+  @IsArray()
+  @ArrayMaxSize(MAX_WRAPS_PER_CONSENT)
+  @ValidateNested({ each: true })
+  @Type(() => DoctorWrapDto)
+  wraps: DoctorWrapDto[];
+}
+true satisfies Exact<CreateConsentDto, CreateConsentRequest>;
+
+export class UpdateConsentDto implements UpdateConsentRequest {
+  @ApiProperty({ enum: ['revoked'] })
+  @IsIn(['revoked'])
+  status: 'revoked';
+}
+true satisfies Exact<UpdateConsentDto, UpdateConsentRequest>;
+
+export class ListConsentsQueryDto implements ListConsentsQuery {
+  @ApiPropertyOptional({ enum: CONSENT_STATUSES })
+  @IsOptional()
+  @IsIn(CONSENT_STATUSES)
+  status?: ConsentStatus;
+}
+true satisfies Exact<ListConsentsQueryDto, ListConsentsQuery>;
+
+export class ConsentDto implements Consent {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) patientId: string;
+  @ApiProperty() patientName: string;
+  @ApiProperty({ format: 'uuid' }) doctorId: string;
+  @ApiProperty() doctorName: string;
+  @ApiProperty({ enum: CONSENT_SCOPES }) scope: ConsentScope;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) recordId: string | null;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) folderId: string | null;
+  @ApiProperty({ nullable: true, type: String }) purpose: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) expiresAt: string | null;
+  @ApiProperty({ enum: CONSENT_STATUSES }) status: ConsentStatus;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) revokedAt: string | null;
+}
+true satisfies Exact<ConsentDto, Consent>;
+
+export class ConsentListDto implements ConsentList {
+  @ApiProperty({ type: [ConsentDto] }) items: ConsentDto[];
+}
+true satisfies Exact<ConsentListDto, ConsentList>;
+
+export class DoctorSearchQueryDto implements DoctorSearchQuery {
+  @ApiProperty({ minLength: 2, maxLength: 100, description: 'A fragment of the name or email' })
+  @IsString()
+  @Length(2, 100)
+  q: string;
+}
+true satisfies Exact<DoctorSearchQueryDto, DoctorSearchQuery>;
+
+export class DoctorSummaryDto implements DoctorSummary {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() displayName: string;
+  @ApiProperty({ nullable: true, type: String }) specialty: string | null;
+  @ApiProperty({ description: 'SPKI, base64url' }) publicKey: string;
+  @ApiProperty({ description: 'SHA-256 of the SPKI, hex' }) fingerprint: string;
+}
+true satisfies Exact<DoctorSummaryDto, DoctorSummary>;
+
+export class DoctorListDto implements DoctorList {
+  @ApiProperty({ type: [DoctorSummaryDto] }) items: DoctorSummaryDto[];
+}
+true satisfies Exact<DoctorListDto, DoctorList>;

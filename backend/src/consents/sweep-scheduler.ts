@@ -1,0 +1,37 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { UploadSweeper } from '../records/upload-sweeper.js';
+import { ConsentSweeper } from './consent-sweeper.js';
+
+/** Runs the sweeps every SWEEP_INTERVAL_SECONDS (0 turns the timer off; tests call the sweeps directly). */
+@Injectable()
+export class SweepScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Sweeps');
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly uploads: UploadSweeper,
+    private readonly consents: ConsentSweeper,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const seconds = this.config.records.sweepIntervalSeconds;
+    if (seconds === 0) return;
+    this.timer = setInterval(() => void this.runAll(), seconds * 1000);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  private async runAll(): Promise<void> {
+    for (const [name, sweep] of [
+      ['uploads', () => this.uploads.sweep()],
+      ['consents', () => this.consents.sweep()],
+    ] as const) {
+      await sweep().catch((error: unknown) => this.logger.error(`Sweep of ${name} failed: ${error instanceof Error ? error.message : String(error)}`));
+    }
+  }
+}

@@ -1,0 +1,329 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  DOCTOR_WRAP_BYTES,
+  ERROR_CODES,
+  ROUTES,
+  type Consent,
+  type ConsentList,
+  type CreateConsentRequest,
+  type DoctorList,
+  type ErrorResponse,
+  type RecordDetail,
+  type RecordPage,
+} from '@phr/shared-types';
+import { ConsentSweeper } from '../src/consents/consent-sweeper.js';
+import { auditRowsOf } from './support/audit.js';
+import { registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
+import { commit, commitRequest, presign, putSegments, recordPath, segmentBodies, uploadRecord } from './support/records.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+/** Shaped like RSA-OAEP-3072 output; the API cannot open wraps, the browser suite makes real ones. */
+const doctorWrap = () => randomBytes(DOCTOR_WRAP_BYTES).toString('base64url');
+
+describe('consents: patients grant and revoke, doctors read (DESIGN 5, 6)', () => {
+  let api: TestApp;
+  let alice: RegisteredUser;
+  let eve: RegisteredUser;
+  let drHouse: RegisteredUser;
+  let drWho: RegisteredUser;
+
+  beforeAll(async () => {
+    api = await startTestApp();
+    alice = await registerUser(api.baseUrl);
+    eve = await registerUser(api.baseUrl);
+    drHouse = await registerUser(api.baseUrl, 'doctor', { displayName: 'Gregory House', specialty: 'Diagnostics' });
+    drWho = await registerUser(api.baseUrl, 'doctor', { displayName: 'John Smith' });
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  const grant = (patient: RegisteredUser, body: Partial<CreateConsentRequest>) =>
+    patient.client.post<Consent & ErrorResponse>(ROUTES.createConsent.path, { token: patient.token, body });
+  const consentPath = (id: string) => ROUTES.updateConsent.path.replace(':id', id);
+  const revoke = (user: RegisteredUser, id: string, body: unknown = { status: 'revoked' }) =>
+    user.client.request<Consent & ErrorResponse>('PATCH', consentPath(id), { token: user.token, body });
+  const read = (user: RegisteredUser, recordId: string) => user.client.get<RecordDetail & ErrorResponse>(recordPath(recordId), { token: user.token });
+  const listRecords = (user: RegisteredUser) => user.client.get<RecordPage>(ROUTES.listRecords.path, { token: user.token });
+  const consents = (user: RegisteredUser, query = '') => user.client.get<ConsentList>(`${ROUTES.listConsents.path}${query}`, { token: user.token });
+  const createFolder = async (user: RegisteredUser) =>
+    (await user.client.post<{ id: string }>(ROUTES.createFolder.path, { token: user.token, body: { name: sealedBlob(20) } })).body.id;
+  const wrapsOf = (doctor: RegisteredUser) => api.adminQuery<{ record_id: string }>('SELECT record_id FROM record_wraps WHERE recipient_id = $1', [doctor.userId]);
+  const denials = async (patient: RegisteredUser, recordId: string) =>
+    (await auditRowsOf(api, patient.userId)).filter((row) => row.record_id === recordId && row.outcome === 'deny').map((row) => [row.action, row.actor_id, row.reason]);
+
+  describe('finding a doctor', () => {
+    it('finds doctors by a fragment of name or email, with specialty, public key and fingerprint, and never a patient', async () => {
+      const byName = await alice.client.get<DoctorList>(`${ROUTES.searchDoctors.path}?q=house`, { token: alice.token });
+      expect(byName.status).toBe(200);
+      expect(byName.body.items).toEqual([
+        { id: drHouse.userId, displayName: 'Gregory House', specialty: 'Diagnostics', publicKey: drHouse.request.keys.publicKey, fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      ]);
+      const byEmail = await alice.client.get<DoctorList>(`${ROUTES.searchDoctors.path}?q=${drWho.request.email.slice(0, 14)}`, { token: alice.token });
+      expect(byEmail.body.items.map((doctor) => doctor.id)).toEqual([drWho.userId]);
+      const patients = await alice.client.get<DoctorList>(`${ROUTES.searchDoctors.path}?q=${eve.request.email.slice(0, 14)}`, { token: alice.token });
+      expect(patients.body.items).toEqual([]);
+    });
+
+    it('treats % and _ as letters, not wildcards', async () => {
+      const response = await alice.client.get<DoctorList>(`${ROUTES.searchDoctors.path}?q=${encodeURIComponent('%%')}`, { token: alice.token });
+      expect(response.body.items).toEqual([]);
+    });
+
+    it.each([['q=a'], [''], [`q=${'x'.repeat(101)}`]])('answers ?%s with 400 naming q', async (query) => {
+      const response = await alice.client.get<ErrorResponse>(`${ROUTES.searchDoctors.path}?${query}`, { token: alice.token });
+      expect(response.status).toBe(400);
+      expect(response.body.fields?.[0].field).toBe('q');
+    });
+  });
+
+  describe('granting', () => {
+    it('shares one record: the doctor lists and reads it with their own wrap, and the read lands in the patient’s trail', async () => {
+      const { summary } = await uploadRecord(alice);
+      const { summary: other } = await uploadRecord(alice);
+      const wrap = doctorWrap();
+      const granted = await grant(alice, { doctorId: drHouse.userId, scope: 'record', recordId: summary.id, purpose: 'Second opinion', wraps: [{ recordId: summary.id, wrap }] });
+      expect(granted.status).toBe(201);
+      expect(granted.body).toMatchObject({ patientId: alice.userId, doctorId: drHouse.userId, doctorName: 'Gregory House', scope: 'record', recordId: summary.id, status: 'active', purpose: 'Second opinion', expiresAt: null });
+
+      const detail = await read(drHouse, summary.id);
+      expect(detail.status).toBe(200);
+      expect(detail.body).toMatchObject({ id: summary.id, ownerId: alice.userId, wrap, metadata: summary.metadata });
+      expect(detail.body.segments).toHaveLength(1);
+      expect((await listRecords(drHouse)).body.items.map((item) => item.id)).toEqual([summary.id]);
+      expect((await read(drHouse, other.id)).status).toBe(404);
+
+      const rows = (await auditRowsOf(api, alice.userId)).filter((row) => row.record_id === summary.id || row.consent_id === granted.body.id);
+      expect(rows.map((row) => `${row.action}:${row.outcome}:${row.actor_id === drHouse.userId ? 'doctor' : 'patient'}`)).toEqual(
+        expect.arrayContaining(['consent.grant:allow:patient', 'record.read:allow:doctor']),
+      );
+      expect(await denials(alice, other.id)).toEqual([['record.read', drHouse.userId, 'no active consent and wrap']]);
+    });
+
+    it('shares a folder: every record in it and nothing outside', async () => {
+      const carol = await registerUser(api.baseUrl);
+      const folderId = await createFolder(carol);
+      const inside = [(await uploadRecord(carol, 10, folderId)).summary.id, (await uploadRecord(carol, 10, folderId)).summary.id];
+      const outside = (await uploadRecord(carol, 10)).summary.id;
+      const granted = await grant(carol, { doctorId: drWho.userId, scope: 'folder', folderId, wraps: inside.map((recordId) => ({ recordId, wrap: doctorWrap() })) });
+      expect(granted.status).toBe(201);
+      for (const id of inside) expect((await read(drWho, id)).status).toBe(200);
+      expect((await read(drWho, outside)).status).toBe(404);
+      const listed = await drWho.client.get<RecordPage>(`${ROUTES.listRecords.path}?ownerId=${carol.userId}`, { token: drWho.token });
+      expect(listed.body.items.map((item) => item.id).sort()).toEqual([...inside].sort());
+    });
+
+    it('shares everything, and a second doctor sees nothing of it', async () => {
+      const dan = await registerUser(api.baseUrl);
+      const ids = [(await uploadRecord(dan)).summary.id, (await uploadRecord(dan, 10, await createFolder(dan))).summary.id];
+      expect((await grant(dan, { doctorId: drHouse.userId, scope: 'all', wraps: ids.map((recordId) => ({ recordId, wrap: doctorWrap() })) })).status).toBe(201);
+      for (const id of ids) {
+        expect((await read(drHouse, id)).status).toBe(200);
+        const other = await read(drWho, id);
+        expect(other.status).toBe(404);
+        expect(other.body).toMatchObject({ code: ERROR_CODES.notFound, message: 'No such record' });
+      }
+      expect((await consents(drWho)).body.items.map((consent) => consent.patientId)).not.toContain(dan.userId);
+      expect(await denials(dan, ids[0])).toEqual([['record.read', drWho.userId, 'no active consent and wrap']]);
+    });
+  });
+
+  describe('grants that do not add up are refused, and nothing is created', () => {
+    let folderId: string;
+    let inFolder: string;
+    let elsewhere: string;
+    let evesRecord: string;
+
+    beforeAll(async () => {
+      folderId = await createFolder(alice);
+      inFolder = (await uploadRecord(alice, 10, folderId)).summary.id;
+      elsewhere = (await uploadRecord(alice, 10)).summary.id;
+      evesRecord = (await uploadRecord(eve)).summary.id;
+    });
+    const consentCount = async () => (await api.adminQuery<{ n: number }>('SELECT count(*)::int AS n FROM consents'))[0].n;
+
+    it.each([
+      ['a wrap missing for a record in scope', () => ({ scope: 'folder', folderId, wraps: [] })],
+      ['a wrap for a record outside the scope', () => ({ scope: 'folder', folderId, wraps: [{ recordId: inFolder, wrap: doctorWrap() }, { recordId: elsewhere, wrap: doctorWrap() }] })],
+      ['a wrap for another patient’s record', () => ({ scope: 'folder', folderId, wraps: [{ recordId: inFolder, wrap: doctorWrap() }, { recordId: evesRecord, wrap: doctorWrap() }] })],
+      ['the same record wrapped twice', () => ({ scope: 'folder', folderId, wraps: [{ recordId: inFolder, wrap: doctorWrap() }, { recordId: inFolder, wrap: doctorWrap() }] })],
+    ] as const)('refuses %s with 400 WRAPS_MISMATCH', async (_case, body) => {
+      const before = await consentCount();
+      const response = await grant(alice, { doctorId: drWho.userId, ...(body() as Partial<CreateConsentRequest>) });
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({ code: ERROR_CODES.wrapsMismatch, fields: [{ field: 'wraps' }] });
+      expect(await consentCount()).toBe(before);
+      expect((await read(drWho, inFolder)).status).toBe(404);
+    });
+
+    it('answers a consent for another patient’s record like a missing one: 404, and a deny row in that patient’s trail', async () => {
+      const response = await grant(alice, { doctorId: drWho.userId, scope: 'record', recordId: evesRecord, wraps: [{ recordId: evesRecord, wrap: doctorWrap() }] });
+      expect(response.status).toBe(404);
+      expect(await denials(eve, evesRecord)).toContainEqual(['consent.grant', alice.userId, 'not the owner']);
+      expect((await read(drWho, evesRecord)).status).toBe(404);
+    });
+
+    it.each([
+      ['a patient as the doctor', () => ({ doctorId: eve.userId, scope: 'all', wraps: [] }), 'doctorId'],
+      ['an unknown doctor', () => ({ doctorId: randomUUID(), scope: 'all', wraps: [] }), 'doctorId'],
+      ['an expiry in the past', () => ({ doctorId: drWho.userId, scope: 'record', recordId: inFolder, expiresAt: '2020-01-01T00:00:00.000Z', wraps: [] }), 'expiresAt'],
+      ['scope record without recordId', () => ({ doctorId: drWho.userId, scope: 'record', wraps: [] }), 'recordId'],
+      ['scope all with a folderId', () => ({ doctorId: drWho.userId, scope: 'all', folderId, wraps: [] }), 'folderId'],
+      ['another patient’s folder', () => ({ doctorId: drWho.userId, scope: 'folder', folderId: randomUUID(), wraps: [] }), 'folderId'],
+      ['an unknown scope', () => ({ doctorId: drWho.userId, scope: 'everything', wraps: [] }), 'scope'],
+      ['a wrap of the wrong size', () => ({ doctorId: drWho.userId, scope: 'record', recordId: inFolder, wraps: [{ recordId: inFolder, wrap: sealedBlob() }] }), 'wraps.0.wrap'],
+      ['no wraps at all', () => ({ doctorId: drWho.userId, scope: 'record', recordId: inFolder }), 'wraps'],
+      ['a purpose too long', () => ({ doctorId: drWho.userId, scope: 'record', recordId: inFolder, purpose: 'x'.repeat(201), wraps: [] }), 'purpose'],
+    ] as const)('answers %s with 400 naming the field', async (_case, body, field) => {
+      const before = await consentCount();
+      const response = await grant(alice, body() as Partial<CreateConsentRequest>);
+      expect(response.status).toBe(400);
+      expect(response.body.fields?.map((problem) => problem.field)).toContain(field);
+      expect(await consentCount()).toBe(before);
+    });
+  });
+
+  describe('revoking and expiry', () => {
+    it('revokes in one step: the doctor’s next read is a 404 with a deny row, the wraps are gone, the list is empty', async () => {
+      const frank = await registerUser(api.baseUrl);
+      const { summary } = await uploadRecord(frank);
+      const granted = await grant(frank, { doctorId: drWho.userId, scope: 'record', recordId: summary.id, wraps: [{ recordId: summary.id, wrap: doctorWrap() }] });
+      expect((await read(drWho, summary.id)).status).toBe(200);
+
+      const revoked = await revoke(frank, granted.body.id);
+      expect(revoked.status).toBe(200);
+      expect(revoked.body).toMatchObject({ status: 'revoked', revokedAt: expect.any(String) });
+      expect((await read(drWho, summary.id)).status).toBe(404);
+      expect((await wrapsOf(drWho)).map((row) => row.record_id)).not.toContain(summary.id);
+      expect((await drWho.client.get<RecordPage>(`${ROUTES.listRecords.path}?ownerId=${frank.userId}`, { token: drWho.token })).body.items).toEqual([]);
+      expect(await denials(frank, summary.id)).toEqual([['record.read', drWho.userId, 'no active consent and wrap']]);
+      expect((await consents(frank, '?status=revoked')).body.items.map((consent) => consent.id)).toEqual([granted.body.id]);
+      expect((await consents(frank, '?status=active')).body.items).toEqual([]);
+
+      const again = await revoke(frank, granted.body.id);
+      expect(again.status).toBe(409);
+      expect(again.body.code).toBe(ERROR_CODES.consentNotActive);
+    });
+
+    it('keeps a wrap another active consent still covers', async () => {
+      const gina = await registerUser(api.baseUrl);
+      const folderId = await createFolder(gina);
+      const { summary } = await uploadRecord(gina, 10, folderId);
+      const byFolder = await grant(gina, { doctorId: drHouse.userId, scope: 'folder', folderId, wraps: [{ recordId: summary.id, wrap: doctorWrap() }] });
+      await grant(gina, { doctorId: drHouse.userId, scope: 'all', wraps: [{ recordId: summary.id, wrap: doctorWrap() }] });
+      await revoke(gina, byFolder.body.id);
+      expect((await read(drHouse, summary.id)).status).toBe(200);
+    });
+
+    it('counts a consent past its expiry as revoked at once; the sweep marks it expired and removes the wraps', async () => {
+      const hal = await registerUser(api.baseUrl);
+      const { summary } = await uploadRecord(hal);
+      const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
+      const granted = await grant(hal, { doctorId: drHouse.userId, scope: 'record', recordId: summary.id, expiresAt, wraps: [{ recordId: summary.id, wrap: doctorWrap() }] });
+      expect(granted.body.expiresAt).toBe(expiresAt);
+      expect((await read(drHouse, summary.id)).status).toBe(200);
+
+      await api.adminQuery(`UPDATE consents SET expires_at = now() - interval '1 second' WHERE id = $1`, [granted.body.id]);
+      expect((await read(drHouse, summary.id)).status).toBe(404);
+      expect((await consents(hal, '?status=expired')).body.items.map((consent) => consent.id)).toEqual([granted.body.id]);
+      expect((await wrapsOf(drHouse)).map((row) => row.record_id)).toContain(summary.id);
+
+      expect(await api.app.get(ConsentSweeper).sweep()).toContain(granted.body.id);
+      expect((await wrapsOf(drHouse)).map((row) => row.record_id)).not.toContain(summary.id);
+      expect(await api.adminQuery('SELECT status FROM consents WHERE id = $1', [granted.body.id])).toEqual([{ status: 'expired' }]);
+      const trail = (await auditRowsOf(api, hal.userId)).filter((row) => row.consent_id === granted.body.id).map((row) => `${row.action}:${row.outcome}`);
+      expect(trail).toEqual(['consent.grant:allow', 'consent.expire:allow']);
+      expect(await api.app.get(ConsentSweeper).sweep()).not.toContain(granted.body.id);
+    });
+
+    it('refuses a doctor with a consent but no wrap', async () => {
+      const ida = await registerUser(api.baseUrl);
+      const { summary } = await uploadRecord(ida);
+      await grant(ida, { doctorId: drWho.userId, scope: 'record', recordId: summary.id, wraps: [{ recordId: summary.id, wrap: doctorWrap() }] });
+      await api.adminQuery('DELETE FROM record_wraps WHERE record_id = $1 AND recipient_id = $2', [summary.id, drWho.userId]);
+      expect((await read(drWho, summary.id)).status).toBe(404);
+      expect(await denials(ida, summary.id)).toEqual([['record.read', drWho.userId, 'no active consent and wrap']]);
+    });
+
+    it('lets neither the doctor nor another patient revoke, and shows each party only their own consents', async () => {
+      const jo = await registerUser(api.baseUrl);
+      const { summary } = await uploadRecord(jo);
+      const granted = await grant(jo, { doctorId: drHouse.userId, scope: 'record', recordId: summary.id, wraps: [{ recordId: summary.id, wrap: doctorWrap() }] });
+      expect((await revoke(drHouse, granted.body.id)).status).toBe(403);
+      expect((await revoke(eve, granted.body.id)).status).toBe(404);
+      expect((await consents(eve)).body.items.map((consent) => consent.id)).not.toContain(granted.body.id);
+      const received = (await consents(drHouse)).body.items.find((consent) => consent.id === granted.body.id);
+      expect(received).toMatchObject({ patientName: 'Test Patient', doctorName: 'Gregory House', status: 'active' });
+      expect((await read(drHouse, summary.id)).status).toBe(200);
+    });
+
+    it.each([
+      ['a status other than revoked', { status: 'active' }, 'status'],
+      ['no status', {}, 'status'],
+    ])('answers a revoke with %s with 400', async (_case, body, field) => {
+      const response = await revoke(alice, randomUUID(), body);
+      expect(response.status).toBe(400);
+      expect(response.body.fields?.[0].field).toBe(field);
+    });
+
+    it('answers a consent id that is no UUID with 400, and ?status=other with 400', async () => {
+      expect((await revoke(alice, 'consent-1')).status).toBe(400);
+      expect((await alice.client.get(`${ROUTES.listConsents.path}?status=paused`, { token: alice.token })).status).toBe(400);
+    });
+  });
+
+  describe('doctors are read-only', () => {
+    it('refuses every write on a shared record, its folder and the patient’s consents with 403, and changes nothing', async () => {
+      const kim = await registerUser(api.baseUrl);
+      const folderId = await createFolder(kim);
+      const { summary } = await uploadRecord(kim, 10, folderId);
+      const granted = await grant(kim, { doctorId: drWho.userId, scope: 'folder', folderId, wraps: [{ recordId: summary.id, wrap: doctorWrap() }] });
+      const token = drWho.token;
+      const attempts = [
+        drWho.client.request('DELETE', recordPath(summary.id), { token }),
+        drWho.client.request('DELETE', ROUTES.deleteFolder.path.replace(':id', folderId), { token }),
+        drWho.client.request('PATCH', ROUTES.renameFolder.path.replace(':id', folderId), { token, body: { name: sealedBlob(20) } }),
+        drWho.client.post(ROUTES.presignUpload.path, { token, body: { size: 10 } }),
+        drWho.client.post(ROUTES.commitRecord.path, { token, body: commitRequest(summary.id, folderId) }),
+        drWho.client.post(ROUTES.createConsent.path, { token, body: { doctorId: drWho.userId, scope: 'all', wraps: [] } }),
+        revoke(drWho, granted.body.id),
+      ];
+      for (const response of await Promise.all(attempts)) expect(response.status).toBe(403);
+      expect((await read(kim, summary.id)).status).toBe(200);
+      expect((await read(drWho, summary.id)).status).toBe(200);
+    });
+  });
+
+  describe('new records in a shared scope', () => {
+    it('refuses a commit into a shared folder without the doctor’s wrap, then accepts it with the wrap, and the doctor reads it', async () => {
+      const lee = await registerUser(api.baseUrl);
+      const folderId = await createFolder(lee);
+      await grant(lee, { doctorId: drHouse.userId, scope: 'folder', folderId, wraps: [] });
+      const upload = await presign(lee, 10);
+      await putSegments(upload, segmentBodies(10));
+
+      const without = await commit(lee, commitRequest(upload.recordId, folderId));
+      expect(without.status).toBe(409);
+      expect(without.body).toMatchObject({ code: ERROR_CODES.doctorWrapMissing, message: expect.stringContaining(drHouse.userId) });
+      expect(await api.adminQuery('SELECT id FROM records WHERE id = $1', [upload.recordId])).toHaveLength(0);
+
+      const stranger = await commit(lee, { ...commitRequest(upload.recordId, folderId), doctorWraps: [{ doctorId: drHouse.userId, wrap: doctorWrap() }, { doctorId: drWho.userId, wrap: doctorWrap() }] });
+      expect(stranger.status).toBe(400);
+      expect((stranger.body as unknown as ErrorResponse).fields?.[0].field).toBe('doctorWraps');
+
+      const withWrap = await commit(lee, { ...commitRequest(upload.recordId, folderId), doctorWraps: [{ doctorId: drHouse.userId, wrap: doctorWrap() }] });
+      expect(withWrap.status).toBe(201);
+      expect((await read(drHouse, upload.recordId)).status).toBe(200);
+      expect((await read(drWho, upload.recordId)).status).toBe(404);
+    });
+
+    it('needs no doctor wrap outside the shared folder', async () => {
+      const mo = await registerUser(api.baseUrl);
+      const folderId = await createFolder(mo);
+      await grant(mo, { doctorId: drHouse.userId, scope: 'folder', folderId, wraps: [] });
+      const { summary } = await uploadRecord(mo, 10);
+      expect((await read(drHouse, summary.id)).status).toBe(404);
+    });
+  });
+});

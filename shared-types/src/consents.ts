@@ -1,0 +1,82 @@
+/** Consent and sharing (DESIGN 4.3, 5, 6). */
+import type { Base64Url, IsoDateTime, Uuid } from './common.js';
+
+export const CONSENT_SCOPES = ['record', 'folder', 'all'] as const;
+export type ConsentScope = (typeof CONSENT_SCOPES)[number];
+
+/** Stored status; an active consent past its expiry counts as expired at every check. */
+export const CONSENT_STATUSES = ['active', 'revoked', 'expired'] as const;
+export type ConsentStatus = (typeof CONSENT_STATUSES)[number];
+
+/** Bytes of an RSA-OAEP (3072-bit) wrap of a file key. */
+export const DOCTOR_WRAP_BYTES = 384;
+
+/** GET /doctors?q= */
+export interface DoctorSearchQuery {
+  q: string;
+}
+export interface DoctorSummary {
+  id: Uuid;
+  displayName: string;
+  specialty: string | null;
+  /** SPKI, base64url: the key the patient's browser wraps file keys for. */
+  publicKey: Base64Url;
+  /** SHA-256 of the SPKI, hex, as stored; the portal recomputes it from publicKey. */
+  fingerprint: string;
+}
+export interface DoctorList {
+  items: DoctorSummary[];
+}
+
+/** RSA-OAEP(doctorPublicKey, fileKey), label "phr/v1/doctor-wrap|<recordId>|<doctorId>|<fingerprint>". */
+export interface DoctorWrap {
+  recordId: Uuid;
+  wrap: Base64Url;
+}
+
+/** POST /consents */
+export interface CreateConsentRequest {
+  doctorId: Uuid;
+  scope: ConsentScope;
+  recordId?: Uuid;
+  folderId?: Uuid;
+  expiresAt?: IsoDateTime;
+  purpose?: string;
+  /** One wrap for every record in scope, no more. */
+  wraps: DoctorWrap[];
+}
+
+export interface Consent {
+  id: Uuid;
+  patientId: Uuid;
+  patientName: string;
+  doctorId: Uuid;
+  doctorName: string;
+  scope: ConsentScope;
+  recordId: Uuid | null;
+  folderId: Uuid | null;
+  purpose: string | null;
+  expiresAt: IsoDateTime | null;
+  status: ConsentStatus;
+  createdAt: IsoDateTime;
+  revokedAt: IsoDateTime | null;
+}
+
+/** GET /consents?status= */
+export interface ListConsentsQuery {
+  status?: ConsentStatus;
+}
+export interface ConsentList {
+  items: Consent[];
+}
+
+/** PATCH /consents/:id */
+export interface UpdateConsentRequest {
+  status: 'revoked';
+}
+
+/** A doctor's wrap sent with a commit into a scope an active consent covers. */
+export interface CommitDoctorWrap {
+  doctorId: Uuid;
+  wrap: Base64Url;
+}
