@@ -68,7 +68,7 @@ describe('records in the portal (Chromium)', () => {
     const file = markedFile(`imaging-study-${tag}.bin`, bytes, marker);
     const filePath = path.join(await mkdtemp(path.join(os.tmpdir(), 'phr-e2e-file-')), file.name);
     await writeFile(filePath, file.buffer);
-    await page.getByRole('button', { name: 'All records' }).click();
+    await page.getByRole('button', { name: 'All records', exact: true }).click();
     await uploadFiles(page, [filePath]);
     const recordId = await recordIdOf(file);
     await expect(objectKeys(`records/${recordId}/`)).resolves.toEqual([`records/${recordId}/0`, `records/${recordId}/1`]);
@@ -78,7 +78,7 @@ describe('records in the portal (Chromium)', () => {
 
   it('shows a decrypted image in the page', async () => {
     const { page } = browser;
-    await page.getByRole('button', { name: 'All records' }).click();
+    await page.getByRole('button', { name: 'All records', exact: true }).click();
     await uploadFiles(page, [scan], { category: 'Imaging' });
     await page.getByRole('button', { name: `Open ${titleOf(scan)}` }).click();
     const dialog = page.getByRole('dialog', { name: titleOf(scan) });

@@ -7,12 +7,19 @@ import { RecoveryCodePage } from './features/auth/RecoveryCodePage.js';
 import { RegisterPage } from './features/auth/RegisterPage.js';
 import { useSession } from './features/auth/session.js';
 import { RecordsPage } from './features/records/RecordsPage.js';
+import { ConsentsPage } from './features/sharing/ConsentsPage.js';
+import { SharedWithMePage } from './features/sharing/SharedWithMePage.js';
 import { Button } from './ui/Button.js';
 import { Layout } from './ui/Layout.js';
 
 export function App() {
   const { user, pendingRecoveryCode } = useSession();
   const signedIn = user !== null;
+  /** A page for one role; others go to their account page. */
+  const forRole = (role: 'patient' | 'doctor', page: ReactElement): ReactElement => {
+    if (!signedIn) return <Navigate to="/login" replace />;
+    return guardRecovery(pendingRecoveryCode, user.role === role ? page : <Navigate to="/account" replace />);
+  };
   return (
     <Layout nav={signedIn ? <SignedInNav /> : null}>
       <Routes>
@@ -21,10 +28,9 @@ export function App() {
         <Route path="/recover" element={<RecoverPage />} />
         <Route path="/recovery-code" element={signedIn ? <RecoveryCodePage /> : <Navigate to="/login" replace />} />
         <Route path="/account" element={signedIn ? guardRecovery(pendingRecoveryCode, <AccountPage />) : <Navigate to="/login" replace />} />
-        <Route
-          path="/records"
-          element={signedIn ? guardRecovery(pendingRecoveryCode, user.role === 'patient' ? <RecordsPage /> : <Navigate to="/account" replace />) : <Navigate to="/login" replace />}
-        />
+        <Route path="/records" element={forRole('patient', <RecordsPage />)} />
+        <Route path="/consents" element={forRole('patient', <ConsentsPage />)} />
+        <Route path="/shared" element={forRole('doctor', <SharedWithMePage />)} />
         <Route path="*" element={<Navigate to={signedIn ? '/account' : '/login'} replace />} />
       </Routes>
     </Layout>
@@ -42,8 +48,18 @@ function SignedInNav() {
   return (
     <div className="nav-items">
       {user?.role === 'patient' ? (
-        <NavLink to="/records" className="nav-link">
-          Records
+        <>
+          <NavLink to="/records" className="nav-link">
+            Records
+          </NavLink>
+          <NavLink to="/consents" className="nav-link">
+            Consents
+          </NavLink>
+        </>
+      ) : null}
+      {user?.role === 'doctor' ? (
+        <NavLink to="/shared" className="nav-link">
+          Shared with me
         </NavLink>
       ) : null}
       <NavLink to="/account" className="nav-link">

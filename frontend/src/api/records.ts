@@ -1,5 +1,5 @@
 /** The records and folders areas of the API, typed by the contract. */
-import { ROUTES, type CommitRecordRequest, type ListRecordsQuery, type PresignUploadRequest } from '@phr/shared-types';
+import { ROUTES, type CommitRecordRequest, type CreateConsentRequest, type ListConsentsQuery, type ListRecordsQuery, type PresignUploadRequest } from '@phr/shared-types';
 import type { ApiClient } from './client.js';
 
 export function recordsApi(client: ApiClient) {
@@ -13,6 +13,11 @@ export function recordsApi(client: ApiClient) {
     createFolder: (name: string) => client.call(ROUTES.createFolder, { body: { name } }),
     renameFolder: (id: string, name: string) => client.call(ROUTES.renameFolder, { params: { id }, body: { name } }),
     removeFolder: (id: string) => client.call(ROUTES.deleteFolder, { params: { id } }),
+    searchDoctors: (q: string) => client.call(ROUTES.searchDoctors, { query: { q } }),
+    publicKey: (id: string) => client.call(ROUTES.publicKey, { params: { id } }),
+    consents: (query: ListConsentsQuery = {}) => client.call(ROUTES.listConsents, { query }),
+    grant: (body: CreateConsentRequest) => client.call(ROUTES.createConsent, { body }),
+    revoke: (id: string) => client.call(ROUTES.updateConsent, { params: { id }, body: { status: 'revoked' } }),
   };
 }
 

@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { RECORD_CHUNK_BYTES, type RecordLayout, type SegmentUrl } from '@phr/shared-types';
 import type { RecordMetadata } from './record-keys.js';
-import type { DecryptedRecord, OpenedMetadata, SealedRecord } from './record-vault.js';
+import type { DecryptedRecord, DoctorWraps, OpenedMetadata, SealedRecord } from './record-vault.js';
 import { handleVaultRequest, newVaultState, type VaultResponse, type VaultState } from './vault-protocol.js';
 
 const FAST = { iterations: 1000, policy: { minIterations: 1 } };
@@ -51,7 +51,7 @@ describe('the vault’s record methods', () => {
     expect(state.pendingRecords.size).toBe(0);
 
     const record = { id: recordId, ownerId: OWNER, metadata: sealed.metadata, wrap: sealed.ownerWrap, segments: await asUrls(segments) };
-    const opened = await result<DecryptedRecord>(state, 'decryptRecord', record);
+    const opened = await result<DecryptedRecord>(state, 'decryptRecord', record, OWNER);
     expect(opened.metadata).toEqual(metadata);
     expect(opened.file.type).toBe('application/pdf');
     const digest = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
@@ -63,7 +63,7 @@ describe('the vault’s record methods', () => {
     const recordId = randomUUID();
     const { segments, sealed } = await encrypt(new Blob([bytes]), recordId);
     const record = { id: recordId, ownerId: OWNER, metadata: sealed.metadata, wrap: sealed.ownerWrap, segments: await asUrls(segments) };
-    const opened = await result<DecryptedRecord>(state, 'decryptRecord', record);
+    const opened = await result<DecryptedRecord>(state, 'decryptRecord', record, OWNER);
     expect(Buffer.from(await opened.file.arrayBuffer()).equals(bytes)).toBe(true);
   });
 
@@ -73,13 +73,13 @@ describe('the vault’s record methods', () => {
     const damaged = new Uint8Array(await segments[0].arrayBuffer());
     damaged[100] ^= 1;
     const record = { id: recordId, ownerId: OWNER, metadata: sealed.metadata, wrap: sealed.ownerWrap, segments: await asUrls([new Blob([damaged])]) };
-    expect(await call(state, 'decryptRecord', record)).toMatchObject({ ok: false, error: { code: 'RECORD_CORRUPT', message: expect.stringContaining('integrity') } });
+    expect(await call(state, 'decryptRecord', record, OWNER)).toMatchObject({ ok: false, error: { code: 'RECORD_CORRUPT', message: expect.stringContaining('integrity') } });
   });
 
   it('refuses a record presented under another id (its stream and wrap are bound to the id)', async () => {
     const { segments, sealed } = await encrypt(new Blob([randomBytes(10)]), randomUUID());
     const record = { id: randomUUID(), ownerId: OWNER, metadata: sealed.metadata, wrap: sealed.ownerWrap, segments: await asUrls(segments) };
-    expect(await call(state, 'decryptRecord', record)).toMatchObject({ ok: false, error: { code: 'WRAP_INVALID' } });
+    expect(await call(state, 'decryptRecord', record, OWNER)).toMatchObject({ ok: false, error: { code: 'WRAP_INVALID' } });
   });
 
   it('opens listed metadata and reports, without throwing, one it cannot open', async () => {
@@ -88,7 +88,7 @@ describe('the vault’s record methods', () => {
     const opened = await result<OpenedMetadata[]>(state, 'openRecordMetadata', [
       { id: recordId, ownerId: OWNER, metadata: sealed.metadata, wrap: sealed.ownerWrap },
       { id: randomUUID(), ownerId: OWNER, metadata: sealed.metadata, wrap: sealed.ownerWrap },
-    ]);
+    ], OWNER);
     expect(opened[0]).toEqual({ id: recordId, metadata });
     expect(opened[1]).toMatchObject({ error: expect.any(String) });
   });
@@ -106,6 +106,39 @@ describe('the vault’s record methods', () => {
     expect(state.pendingRecords.size).toBe(0);
     expect(rawKey.every((byte) => byte === 0)).toBe(true);
     expect(await call(state, 'beginRecord', randomUUID(), new Blob(['c']), RECORD_CHUNK_BYTES)).toMatchObject({ ok: false, error: { code: 'LOCKED' } });
+  });
+
+  it('wraps a file key for a doctor, who opens the record with their own key; a wrap moved to another doctor or record fails', async () => {
+    const doctorState = newVaultState(FAST);
+    const doctor = await result<{ keys: { publicKey: string }; fingerprint: string }>(doctorState, 'createAccount', 'doctor passphrase');
+    const doctorId = randomUUID();
+    const bytes = randomBytes(RECORD_CHUNK_BYTES + 9);
+    const recordId = randomUUID();
+    const { segments, sealed } = await encrypt(new Blob([bytes]), recordId);
+
+    const shared = await result<DoctorWraps>(state, 'wrapForDoctor', OWNER, [{ id: recordId, wrap: sealed.ownerWrap }], { id: doctorId, publicKey: doctor.keys.publicKey });
+    expect(shared.fingerprint).toBe(doctor.fingerprint);
+    const record = { id: recordId, ownerId: OWNER, metadata: sealed.metadata, wrap: shared.wraps[0].wrap, segments: await asUrls(segments) };
+    const opened = await result<DecryptedRecord>(doctorState, 'decryptRecord', record, doctorId);
+    expect(Buffer.from(await opened.file.arrayBuffer()).equals(bytes)).toBe(true);
+
+    expect(await call(doctorState, 'decryptRecord', record, randomUUID())).toMatchObject({ ok: false, error: { code: 'WRAP_INVALID' } });
+    expect(await call(doctorState, 'decryptRecord', { ...record, id: randomUUID() }, doctorId)).toMatchObject({ ok: false, error: { code: 'WRAP_INVALID' } });
+    expect(await call(state, 'decryptRecord', record, randomUUID())).toMatchObject({ ok: false, error: { code: 'WRAP_INVALID' } });
+  });
+
+  it('adds doctor wraps at commit for the doctors it is given', async () => {
+    const doctorState = newVaultState(FAST);
+    const doctor = await result<{ keys: { publicKey: string } }>(doctorState, 'createAccount', 'doctor passphrase');
+    const doctorId = randomUUID();
+    const recordId = randomUUID();
+    const file = new Blob([randomBytes(100)]);
+    const layout = await result<RecordLayout>(state, 'beginRecord', recordId, file, RECORD_CHUNK_BYTES);
+    const segment = await result<Blob>(state, 'encryptSegment', recordId, layout.segments[0].index);
+    const sealed = await result<SealedRecord>(state, 'finishRecord', recordId, OWNER, metadata, [{ id: doctorId, publicKey: doctor.keys.publicKey }]);
+    expect(sealed.doctorWraps.map((wrap) => wrap.doctorId)).toEqual([doctorId]);
+    const record = { id: recordId, ownerId: OWNER, metadata: sealed.metadata, wrap: sealed.doctorWraps[0].wrap, segments: await asUrls([segment]) };
+    expect((await result<DecryptedRecord>(doctorState, 'decryptRecord', record, doctorId)).metadata).toEqual(metadata);
   });
 
   it('seals folder names for their owner only', async () => {

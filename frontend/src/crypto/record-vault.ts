@@ -5,7 +5,22 @@
  */
 import { RECORD_CHUNK_BYTES, recordLayout, type Folder, type RecordLayout, type RecordSummary, type SegmentUrl } from '@phr/shared-types';
 import { CryptoError } from './errors.js';
-import { newFileKey, openFolderName, openMetadata, sealFolderName, sealMetadata, unwrapForOwner, wrapForOwner, type RecordMetadata } from './record-keys.js';
+import { fromBase64Url } from './encoding.js';
+import { fingerprintHex } from './fingerprint.js';
+import {
+  importDoctorKey,
+  newFileKey,
+  openFolderName,
+  openMetadata,
+  openOwnerWrap,
+  sealFolderName,
+  sealMetadata,
+  unwrapForDoctor,
+  unwrapForOwner,
+  wrapForDoctor,
+  wrapForOwner,
+  type RecordMetadata,
+} from './record-keys.js';
 import { BlobBuilder, encryptSegment, RecordDecryptor } from './record-stream.js';
 
 /** A file being encrypted for upload: its key lives only until the record is committed or cancelled. */
@@ -20,7 +35,7 @@ export interface PendingRecord {
 }
 
 export interface RecordVaultState {
-  keys: { accountKey: CryptoKey } | null;
+  keys: { accountKey: CryptoKey; privateKey: CryptoKey; publicKey: CryptoKey } | null;
   pendingRecords: Map<string, PendingRecord>;
 }
 
@@ -35,6 +50,19 @@ export interface SegmentUploadResult {
 export interface SealedRecord {
   metadata: string;
   ownerWrap: string;
+  doctorWraps: Array<{ doctorId: string; wrap: string }>;
+}
+
+/** A doctor to wrap file keys for: the public key as the API returned it. */
+export interface DoctorKey {
+  id: string;
+  publicKey: string;
+}
+
+export interface DoctorWraps {
+  /** Computed here from the key that was used, for the patient to compare aloud with the doctor. */
+  fingerprint: string;
+  wraps: Array<{ recordId: string; wrap: string }>;
 }
 
 /** Metadata of a listed record, or why it could not be opened. */
@@ -60,10 +88,21 @@ function pending(state: RecordVaultState, recordId: string): PendingRecord {
   return record;
 }
 
-/** The file key of a record the viewer may read. Doctors' wraps come with the consent slice. */
-async function fileKeyOf(state: RecordVaultState, record: Pick<RecordSummary, 'id' | 'ownerId' | 'wrap'>): Promise<CryptoKey> {
+function keys(state: RecordVaultState): NonNullable<RecordVaultState['keys']> {
+  if (!state.keys) throw new CryptoError('LOCKED', 'The keys are locked; sign in again');
+  return state.keys;
+}
+
+/**
+ * The file key of a record the viewer may read: the owner's wrap under the
+ * account key, or, for a doctor, the RSA-OAEP wrap made for their key.
+ */
+async function fileKeyOf(state: RecordVaultState, record: Pick<RecordSummary, 'id' | 'ownerId' | 'wrap'>, viewerId: string): Promise<CryptoKey> {
+  const { accountKey: ownerKey, privateKey, publicKey } = keys(state);
   try {
-    return await unwrapForOwner(accountKey(state), record.wrap, record.id, record.ownerId);
+    if (record.ownerId === viewerId) return await unwrapForOwner(ownerKey, record.wrap, record.id, record.ownerId);
+    const fingerprint = await fingerprintHex(new Uint8Array(await crypto.subtle.exportKey('spki', publicKey)));
+    return await unwrapForDoctor(privateKey, record.wrap, record.id, viewerId, fingerprint);
   } catch (error) {
     if (error instanceof CryptoError && error.code === 'LOCKED') throw error;
     throw new CryptoError('WRAP_INVALID', 'The key of this record cannot be opened with your keys');
@@ -105,11 +144,18 @@ export const recordVaultMethods = {
   },
 
   /** Seals the metadata and wraps the file key for the owner; the key leaves the worker's memory. */
-  async finishRecord(state: RecordVaultState, recordId: string, ownerId: string, metadata: RecordMetadata): Promise<SealedRecord> {
+  async finishRecord(state: RecordVaultState, recordId: string, ownerId: string, metadata: RecordMetadata, doctors: DoctorKey[] = []): Promise<SealedRecord> {
     const record = pending(state, recordId);
     const sealed = {
       metadata: await sealMetadata(record.key, recordId, metadata),
       ownerWrap: await wrapForOwner(accountKey(state), record.rawKey, recordId, ownerId),
+      doctorWraps: await Promise.all(
+        doctors.map(async (doctor) => {
+          const spki = fromBase64Url(doctor.publicKey);
+          const wrap = await wrapForDoctor(await importDoctorKey(spki), record.rawKey, recordId, doctor.id, await fingerprintHex(spki));
+          return { doctorId: doctor.id, wrap };
+        }),
+      ),
     };
     record.rawKey.fill(0);
     state.pendingRecords.delete(recordId);
@@ -124,13 +170,40 @@ export const recordVaultMethods = {
     for (const request of record?.requests ?? []) request.abort();
   },
 
+  /**
+   * Wraps the file keys of the patient's own records for a doctor (DESIGN 5,
+   * share): each owner wrap is opened to raw bytes only long enough to seal
+   * them with the doctor's public key.
+   */
+  async wrapForDoctor(state: RecordVaultState, ownerId: string, records: Array<Pick<RecordSummary, 'id' | 'wrap'>>, doctor: DoctorKey): Promise<DoctorWraps> {
+    const ownerKey = accountKey(state);
+    const spki = fromBase64Url(doctor.publicKey);
+    const fingerprint = await fingerprintHex(spki);
+    const doctorKey = await importDoctorKey(spki);
+    const wraps = [];
+    for (const record of records) {
+      const raw = await openOwnerWrap(ownerKey, record.wrap, record.id, ownerId);
+      try {
+        wraps.push({ recordId: record.id, wrap: await wrapForDoctor(doctorKey, raw, record.id, doctor.id, fingerprint) });
+      } finally {
+        raw.fill(0);
+      }
+    }
+    return { fingerprint, wraps };
+  },
+
+  /** The fingerprint of a public key, computed here rather than taken from the server. */
+  async fingerprintOf(_state: RecordVaultState, publicKey: string): Promise<string> {
+    return fingerprintHex(fromBase64Url(publicKey));
+  },
+
   /** Opens the metadata of listed records; one that cannot be opened is reported, not thrown. */
-  async openRecordMetadata(state: RecordVaultState, records: Array<Pick<RecordSummary, 'id' | 'ownerId' | 'wrap' | 'metadata'>>): Promise<OpenedMetadata[]> {
+  async openRecordMetadata(state: RecordVaultState, records: Array<Pick<RecordSummary, 'id' | 'ownerId' | 'wrap' | 'metadata'>>, viewerId: string): Promise<OpenedMetadata[]> {
     accountKey(state);
     return Promise.all(
       records.map(async (record) => {
         try {
-          return { id: record.id, metadata: await openMetadata(await fileKeyOf(state, record), record.id, record.metadata) };
+          return { id: record.id, metadata: await openMetadata(await fileKeyOf(state, record, viewerId), record.id, record.metadata) };
         } catch (error) {
           return { id: record.id, error: error instanceof CryptoError ? error.message : 'The record cannot be opened' };
         }
@@ -143,8 +216,8 @@ export const recordVaultMethods = {
    * chunk beyond what is already in the result Blob. Any change, cut or
    * reordering fails with RECORD_CORRUPT; nothing of a damaged file is returned.
    */
-  async decryptRecord(state: RecordVaultState, record: RecordToOpen): Promise<DecryptedRecord> {
-    const key = await fileKeyOf(state, record);
+  async decryptRecord(state: RecordVaultState, record: RecordToOpen, viewerId: string): Promise<DecryptedRecord> {
+    const key = await fileKeyOf(state, record, viewerId);
     const metadata = await openMetadata(key, record.id, record.metadata);
     const decryptor = new RecordDecryptor(key, record.id);
     const plaintext = new BlobBuilder(metadata.mimeType || 'application/octet-stream');

@@ -17,11 +17,12 @@ export function RegisterPage() {
   const [email, setEmail] = useState('');
   const [displayName, setDisplayName] = useState('');
   const [role, setRole] = useState<SelfRegisteringRole>('patient');
+  const [specialty, setSpecialty] = useState('');
   const [password, setPassword] = useState<NewPassword>({ password: '', confirmation: '' });
   const { isReady } = useNewPassword(password, [email, displayName]);
 
   const register = useMutation({
-    mutationFn: () => registerAccount(api, vault, { email, displayName, role, password: password.password }),
+    mutationFn: () => registerAccount(api, vault, { email, displayName, role, specialty, password: password.password }),
     onSuccess: ({ recoveryCode, ...session }) => {
       start(session, recoveryCode);
       navigate('/recovery-code');
@@ -49,6 +50,9 @@ export function RegisterPage() {
           ))}
         </fieldset>
         <TextField label="Full name" autoComplete="name" required maxLength={100} value={displayName} onChange={(e) => setDisplayName(e.target.value)} />
+        {role === 'doctor' ? (
+          <TextField label="Specialty (optional)" maxLength={80} value={specialty} onChange={(e) => setSpecialty(e.target.value)} />
+        ) : null}
         <TextField label="Email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
         <NewPasswordFields value={password} onChange={setPassword} userInputs={[email, displayName]} />
         {register.isError ? <Alert tone="error">{describeError(register.error)}</Alert> : null}

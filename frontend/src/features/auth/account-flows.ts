@@ -16,6 +16,8 @@ export interface Registration {
   email: string;
   displayName: string;
   role: SelfRegisteringRole;
+  /** Doctors: shown to patients who search for them. */
+  specialty?: string;
   password: string;
 }
 
@@ -29,6 +31,7 @@ export async function registerAccount(api: AuthApi, vault: VaultHandle, form: Re
     email: form.email,
     displayName: form.displayName,
     role: form.role,
+    specialty: form.role === 'doctor' && form.specialty?.trim() ? form.specialty.trim() : undefined,
     authKey: account.authKey,
     kdf: account.kdf,
     keys: account.keys,

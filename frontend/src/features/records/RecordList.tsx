@@ -9,18 +9,25 @@ import { useSession } from '../auth/session.js';
 import { formatBytes } from './format.js';
 import { isPreviewable, openRecord, saveFile } from './open-record.js';
 import { RecordViewer } from './RecordViewer.js';
-import { useRecordList, type ListedRecord } from './useRecordQueries.js';
+import { useRecordList, type ListedRecord, type RecordFilter } from './useRecordQueries.js';
 
-export function RecordList({ folderId }: { folderId: string | undefined }) {
-  const { records, vault } = useSession();
+interface RecordListProps extends RecordFilter {
+  /** The patient's own list: delete and share. A doctor's list only opens. */
+  canChange: boolean;
+  onShare?(record: ListedRecord): void;
+  title?: string;
+}
+
+export function RecordList({ folderId, ownerId, canChange, onShare, title = 'Records' }: RecordListProps) {
+  const { user, records, vault } = useSession();
   const queryClient = useQueryClient();
-  const list = useRecordList(folderId);
+  const list = useRecordList({ folderId, ownerId });
   const [viewing, setViewing] = useState<DecryptedRecord | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
 
   const open = useMutation({
-    mutationFn: (recordId: string) => openRecord(records, vault, recordId),
+    mutationFn: (recordId: string) => openRecord(records, vault, recordId, user?.id ?? ''),
     onSuccess: (record) => {
       if (isPreviewable(record.metadata.mimeType)) setViewing(record);
       else {
@@ -40,7 +47,7 @@ export function RecordList({ folderId }: { folderId: string | undefined }) {
   const rows = list.data?.pages.flatMap((page) => page.items) ?? [];
   return (
     <section aria-labelledby="records-title">
-      <h2 id="records-title">Records</h2>
+      <h2 id="records-title">{title}</h2>
       {list.isPending ? <p className="muted">Loading and decrypting your records…</p> : null}
       {list.error ? <Alert tone="error">{describeError(list.error)}</Alert> : null}
       {open.error ? <Alert tone="error">{describeError(open.error)}</Alert> : null}
@@ -68,6 +75,8 @@ export function RecordList({ folderId }: { folderId: string | undefined }) {
                 isOpening={open.isPending && open.variables === row.summary.id}
                 isConfirming={confirming === row.summary.id}
                 isDeleting={remove.isPending && remove.variables === row.summary.id}
+                canChange={canChange}
+                onShare={onShare ? () => onShare(row) : undefined}
                 onOpen={() => {
                   setNotice(null);
                   open.mutate(row.summary.id);
@@ -95,13 +104,15 @@ interface RecordRowProps {
   isOpening: boolean;
   isConfirming: boolean;
   isDeleting: boolean;
+  canChange: boolean;
+  onShare?(): void;
   onOpen(): void;
   onDelete(): void;
   onConfirmDelete(): void;
   onKeep(): void;
 }
 
-function RecordRow({ row, isOpening, isConfirming, isDeleting, onOpen, onDelete, onConfirmDelete, onKeep }: RecordRowProps) {
+function RecordRow({ row, isOpening, isConfirming, isDeleting, canChange, onShare, onOpen, onDelete, onConfirmDelete, onKeep }: RecordRowProps) {
   const { summary, opened } = row;
   if ('error' in opened) {
     return (
@@ -135,9 +146,16 @@ function RecordRow({ row, isOpening, isConfirming, isDeleting, onOpen, onDelete,
             <Button type="button" isBusy={isOpening} onClick={onOpen} aria-label={`Open ${title}`}>
               Open
             </Button>
-            <Button type="button" variant="secondary" onClick={onDelete} aria-label={`Delete ${title}`}>
-              Delete
-            </Button>
+            {canChange && onShare ? (
+              <Button type="button" variant="secondary" onClick={onShare} aria-label={`Share ${title}`}>
+                Share
+              </Button>
+            ) : null}
+            {canChange ? (
+              <Button type="button" variant="secondary" onClick={onDelete} aria-label={`Delete ${title}`}>
+                Delete
+              </Button>
+            ) : null}
           </>
         )}
       </td>

@@ -1,21 +1,45 @@
 import { useState } from 'react';
+import { Button } from '../../ui/Button.js';
+import { ShareDialog, type ShareTarget } from '../sharing/ShareDialog.js';
 import { FolderPanel } from './FolderPanel.js';
 import { RecordList } from './RecordList.js';
 import { UploadPanel } from './UploadPanel.js';
+import { useFolders } from './useRecordQueries.js';
 
-/** A patient's records: folders, uploads and the list. Everything sealed is opened in the crypto worker. */
+/** A patient's records: folders, uploads, the list and sharing. Everything sealed is opened in the crypto worker. */
 export function RecordsPage() {
   const [folderId, setFolderId] = useState<string | undefined>(undefined);
+  const [sharing, setSharing] = useState<ShareTarget | null>(null);
+  const folders = useFolders();
+  const folderName = folders.data?.find((folder) => folder.id === folderId)?.name;
   return (
     <div className="records-page">
-      <h1>Your records</h1>
+      <div className="row">
+        <h1>Your records</h1>
+        <Button
+          type="button"
+          variant="secondary"
+          onClick={() =>
+            setSharing(folderId ? { scope: 'folder', folderId, label: `the folder “${folderName ?? ''}”` } : { scope: 'all', label: 'all your records' })
+          }
+        >
+          {folderId ? 'Share this folder' : 'Share all records'}
+        </Button>
+      </div>
       <div className="records-layout">
         <FolderPanel selected={folderId} onSelect={setFolderId} />
         <div className="stack">
           <UploadPanel folderId={folderId} />
-          <RecordList folderId={folderId} />
+          <RecordList
+            folderId={folderId}
+            canChange
+            onShare={(row) =>
+              setSharing({ scope: 'record', recordId: row.summary.id, label: `the record “${'metadata' in row.opened ? row.opened.metadata.title : ''}”` })
+            }
+          />
         </div>
       </div>
+      {sharing ? <ShareDialog target={sharing} onClose={() => setSharing(null)} /> : null}
     </div>
   );
 }

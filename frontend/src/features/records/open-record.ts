@@ -8,12 +8,12 @@ export function isPreviewable(mimeType: string): boolean {
   return /^image\/(png|jpeg|gif|webp|avif|bmp)$/.test(mimeType) || mimeType === 'application/pdf';
 }
 
-export async function openRecord(records: RecordsApi, vault: VaultHandle, recordId: string): Promise<DecryptedRecord> {
+export async function openRecord(records: RecordsApi, vault: VaultHandle, recordId: string, viewerId: string): Promise<DecryptedRecord> {
   try {
-    return await vault.decryptRecord(await records.get(recordId));
+    return await vault.decryptRecord(await records.get(recordId), viewerId);
   } catch (error) {
     // The GET URLs live about a minute: a slow start gets fresh ones, once.
-    if (error instanceof VaultError && error.code === 'DOWNLOAD_EXPIRED') return vault.decryptRecord(await records.get(recordId));
+    if (error instanceof VaultError && error.code === 'DOWNLOAD_EXPIRED') return vault.decryptRecord(await records.get(recordId), viewerId);
     throw error;
   }
 }

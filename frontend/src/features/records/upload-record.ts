@@ -8,7 +8,7 @@ import type { PresignUploadResponse, RecordSummary } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
 import type { RecordsApi } from '../../api/records.js';
 import type { RecordMetadata } from '../../crypto/record-keys.js';
-import type { SegmentEvent } from '../../crypto/record-vault.js';
+import type { DoctorKey, SegmentEvent } from '../../crypto/record-vault.js';
 import type { VaultHandle } from '../../crypto/vault.js';
 
 export type UploadPhase = 'queued' | 'encrypting' | 'uploading' | 'saving' | 'done' | 'failed' | 'cancelled';
@@ -118,7 +118,7 @@ export async function uploadRecord(request: UploadRequest): Promise<RecordSummar
 
     progress.phase = 'saving';
     report();
-    const sealed = await vault.finishRecord(recordId, request.ownerId, request.metadata);
+    const sealed = await vault.finishRecord(recordId, request.ownerId, request.metadata, await doctorsCovering(records, request.folderId));
     const summary = await records.commit({ recordId, folderId: request.folderId, ...sealed });
     progress.phase = 'done';
     report();
@@ -130,6 +130,16 @@ export async function uploadRecord(request: UploadRequest): Promise<RecordSummar
   } finally {
     signal.removeEventListener('abort', stop);
   }
+}
+
+/**
+ * DESIGN 5: doctors whose active consent covers where the record goes (its
+ * folder, or everything) get a wrap at commit; the API refuses a commit without.
+ */
+async function doctorsCovering(records: RecordsApi, folderId: string | undefined): Promise<DoctorKey[]> {
+  const { items } = await records.consents({ status: 'active' });
+  const doctorIds = new Set(items.filter((consent) => consent.scope === 'all' || (consent.scope === 'folder' && consent.folderId === folderId)).map((consent) => consent.doctorId));
+  return Promise.all([...doctorIds].map(async (id) => ({ id, publicKey: (await records.publicKey(id)).publicKey })));
 }
 
 function throwIfCancelled(signal: AbortSignal): void {

@@ -1,6 +1,7 @@
 /** Records and folders of the signed-in patient, with their sealed parts opened in the crypto worker. */
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import type { RecordSummary } from '@phr/shared-types';
+import type { RecordsApi } from '../../api/records.js';
 import type { OpenedMetadata } from '../../crypto/record-vault.js';
 import { useSession } from '../auth/session.js';
 
@@ -28,17 +29,35 @@ export function useFolders() {
   });
 }
 
-export function useRecordList(folderId: string | undefined) {
+/** Which records a list shows: a patient's folder (or all of theirs), or one patient's records shared with a doctor. */
+export interface RecordFilter {
+  folderId?: string;
+  ownerId?: string;
+}
+
+export function useRecordList({ folderId, ownerId }: RecordFilter) {
   const { user, records, vault } = useSession();
   return useInfiniteQuery({
-    queryKey: ['records', user?.id, folderId ?? 'all'],
+    queryKey: ['records', user?.id, folderId ?? 'all', ownerId ?? 'any'],
     enabled: user !== null,
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last: { nextCursor: string | null }) => last.nextCursor ?? undefined,
     queryFn: async ({ pageParam }) => {
-      const page = await records.list({ folderId, cursor: pageParam, limit: PAGE_SIZE });
-      const opened = await vault.openRecordMetadata(page.items);
+      const page = await records.list({ folderId, ownerId, cursor: pageParam, limit: PAGE_SIZE });
+      const opened = await vault.openRecordMetadata(page.items, user?.id ?? '');
       return { items: page.items.map((summary, i): ListedRecord => ({ summary, opened: opened[i] })), nextCursor: page.nextCursor };
     },
   });
+}
+
+/** Every record of the patient in a scope, all pages: what a share must wrap. */
+export async function allRecordsIn(records: RecordsApi, folderId: string | undefined): Promise<RecordSummary[]> {
+  const all: RecordSummary[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await records.list({ folderId, cursor, limit: 100 });
+    all.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return all;
 }

@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { RECORD_CHUNK_BYTES } from '@phr/shared-types';
+import type { Page } from 'playwright-core';
+import { openBrowser, type BrowserSession } from './support/browser.js';
+import { confirmRecoveryCode, newPerson, register, type Person } from './support/portal.js';
+import { downloadRecord, markedFile, openRecordsPage, sha256, titleOf, uploadFiles } from './support/records.js';
+
+describe('sharing with a doctor (Chromium, two browsers)', () => {
+  let patientBrowser: BrowserSession;
+  let doctorBrowser: BrowserSession;
+  let patient: Person;
+  let doctor: Person;
+  let doctorFingerprint: string;
+  const tag = randomBytes(4).toString('hex');
+  const marker = `SHARED-MARKER-${tag}`;
+  const labResult = markedFile(`lipids-${tag}.dat`, 2 * RECORD_CHUNK_BYTES + 77, marker);
+  const lateFile = markedFile(`echo-report-${tag}.dat`, RECORD_CHUNK_BYTES + 5, marker);
+  const folderName = `For Dr ${tag}`;
+
+  beforeAll(async () => {
+    [patientBrowser, doctorBrowser] = await Promise.all([openBrowser(), openBrowser()]);
+    patient = newPerson('patient');
+    doctor = newPerson('doctor');
+    await confirmRecoveryCode(doctorBrowser.page, await register(doctorBrowser.page, doctor));
+    doctorFingerprint = (await doctorBrowser.page.getByTestId('fingerprint').textContent()) ?? '';
+    await confirmRecoveryCode(patientBrowser.page, await register(patientBrowser.page, patient));
+  });
+  afterAll(async () => {
+    await Promise.all([patientBrowser?.close(), doctorBrowser?.close()]);
+  });
+
+  /** The share dialog: find the doctor, check the fingerprint against the doctor's own page, share. */
+  async function shareWithDoctor(page: Page, opener: () => Promise<void>, expectedCount: string): Promise<void> {
+    await opener();
+    const dialog = page.getByRole('dialog', { name: 'Share with a doctor' });
+    await dialog.getByLabel('Find a doctor (name or email)').fill(doctor.displayName.slice(4));
+    await dialog.getByRole('radio', { name: doctor.displayName }).check();
+    await expect(dialog.getByTestId('doctor-fingerprint').textContent()).resolves.toBe(doctorFingerprint);
+    await expect(dialog.getByTestId('share-count').textContent()).resolves.toContain(expectedCount);
+    await dialog.getByRole('button', { name: 'Share', exact: true }).click();
+    await dialog.getByText(`with ${doctor.displayName}.`).waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+  }
+
+  async function openSharedWithMe(page: Page): Promise<void> {
+    await page.getByRole('link', { name: 'Account' }).click();
+    await page.getByRole('link', { name: 'Shared with me' }).click();
+    await page.getByRole('heading', { name: 'Shared with me' }).waitFor();
+  }
+
+  it('shares one record; the doctor downloads it and gets the same bytes', async () => {
+    const page = patientBrowser.page;
+    await openRecordsPage(page);
+    await uploadFiles(page, [labResult]);
+    await shareWithDoctor(page, () => page.getByRole('button', { name: `Share ${titleOf(labResult)}` }).click(), 'This shares 1 record');
+
+    const doctorPage = doctorBrowser.page;
+    await openSharedWithMe(doctorPage);
+    await doctorPage.getByRole('heading', { name: patient.displayName, exact: true }).waitFor();
+    await expect(doctorPage.getByRole('button', { name: `Delete ${titleOf(labResult)}` }).count()).resolves.toBe(0);
+    await expect(doctorPage.getByRole('button', { name: /Upload|Choose files|Add folder/ }).count()).resolves.toBe(0);
+    const downloaded = await downloadRecord(doctorPage, labResult);
+    expect(downloaded.name).toBe(labResult.name);
+    expect(sha256(downloaded.bytes)).toBe(sha256(labResult.buffer));
+  });
+
+  it('a folder share covers a file uploaded after the grant', async () => {
+    const page = patientBrowser.page;
+    await page.getByLabel('New folder').fill(folderName);
+    await page.getByRole('button', { name: 'Add folder' }).click();
+    await expect(page.getByRole('button', { name: folderName }).getAttribute('aria-current', { timeout: 10_000 })).resolves.toBe('true');
+    await shareWithDoctor(page, () => page.getByRole('button', { name: 'Share this folder' }).click(), 'This shares 0 records');
+    await uploadFiles(page, [lateFile]);
+
+    const doctorPage = doctorBrowser.page;
+    await openSharedWithMe(doctorPage);
+    const downloaded = await downloadRecord(doctorPage, lateFile);
+    expect(sha256(downloaded.bytes)).toBe(sha256(lateFile.buffer));
+  });
+
+  it('revokes the record share: the doctor’s next attempt fails and the record leaves the doctor’s list', async () => {
+    const page = patientBrowser.page;
+    await page.getByRole('link', { name: 'Consents' }).click();
+    await page.getByRole('heading', { name: 'Who can see your records' }).waitFor();
+    const recordConsent = page.getByTestId('consent-row').filter({ hasText: 'One record' });
+    await recordConsent.getByRole('button', { name: `Revoke ${doctor.displayName}` }).click();
+    await expect(recordConsent.textContent()).resolves.toContain('Copies they already downloaded cannot be recalled');
+    await recordConsent.getByRole('button', { name: 'Yes, revoke' }).click();
+    await expect(recordConsent.getByText('revoked').waitFor()).resolves.toBeUndefined();
+
+    const doctorPage = doctorBrowser.page;
+    // The doctor's page still lists the record from before; opening it now fails.
+    await doctorPage.getByRole('button', { name: `Open ${titleOf(labResult)}` }).click();
+    await expect(doctorPage.getByRole('alert').filter({ hasText: 'No such record' }).textContent()).resolves.toBe('No such record');
+    await openSharedWithMe(doctorPage);
+    // The list is fetched again on the way back; the revoked record drops out of it, the other stays.
+    await doctorPage.getByRole('button', { name: `Open ${titleOf(labResult)}` }).waitFor({ state: 'detached' });
+    await expect(doctorPage.getByRole('button', { name: `Open ${titleOf(lateFile)}` }).isVisible()).resolves.toBe(true);
+  });
+});

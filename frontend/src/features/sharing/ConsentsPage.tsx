@@ -1,0 +1,99 @@
+/** The consents a patient granted: active, expired, revoked; revoke with confirmation. */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import type { Consent, ConsentStatus } from '@phr/shared-types';
+import { describeError } from '../../api/api-error.js';
+import { Alert } from '../../ui/Alert.js';
+import { Button } from '../../ui/Button.js';
+import { useSession } from '../auth/session.js';
+
+export function scopeText(consent: Pick<Consent, 'scope'>): string {
+  return consent.scope === 'all' ? 'All records' : consent.scope === 'folder' ? 'One folder' : 'One record';
+}
+
+export function untilText(consent: Pick<Consent, 'expiresAt'>): string {
+  return consent.expiresAt ? new Date(consent.expiresAt).toLocaleDateString() : 'Until revoked';
+}
+
+export function ConsentsPage() {
+  const { records } = useSession();
+  const queryClient = useQueryClient();
+  const [status, setStatus] = useState<ConsentStatus | ''>('');
+  const [confirming, setConfirming] = useState<string | null>(null);
+  const list = useQuery({ queryKey: ['consents', status], queryFn: () => records.consents(status ? { status } : {}) });
+  const revoke = useMutation({
+    mutationFn: (id: string) => records.revoke(id),
+    onSuccess: async () => {
+      setConfirming(null);
+      await queryClient.invalidateQueries({ queryKey: ['consents'] });
+    },
+  });
+
+  return (
+    <section className="card wide" aria-labelledby="consents-title">
+      <h1 id="consents-title">Who can see your records</h1>
+      <label>
+        Show
+        <select value={status} onChange={(event) => setStatus(event.target.value as ConsentStatus | '')}>
+          <option value="">All consents</option>
+          <option value="active">Active</option>
+          <option value="expired">Expired</option>
+          <option value="revoked">Revoked</option>
+        </select>
+      </label>
+      {list.error ? <Alert tone="error">{describeError(list.error)}</Alert> : null}
+      {revoke.error ? <Alert tone="error">{describeError(revoke.error)}</Alert> : null}
+      {list.data && list.data.items.length === 0 ? <p className="muted">No consents here.</p> : null}
+      {list.data && list.data.items.length > 0 ? (
+        <table className="record-table">
+          <thead>
+            <tr>
+              <th scope="col">Doctor</th>
+              <th scope="col">Shares</th>
+              <th scope="col">Until</th>
+              <th scope="col">Status</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.data.items.map((consent) => (
+              <tr key={consent.id} data-testid="consent-row">
+                <td>{consent.doctorName}</td>
+                <td>
+                  {scopeText(consent)}
+                  {consent.purpose ? <span className="muted"> · {consent.purpose}</span> : null}
+                </td>
+                <td>{untilText(consent)}</td>
+                <td className="capitalize">{consent.status}</td>
+                <td>
+                  {consent.status !== 'active' ? null : confirming === consent.id ? (
+                    <div className="stack">
+                      <span>
+                        Revoke access for {consent.doctorName}? From now on they cannot fetch these records. Copies they already downloaded cannot be
+                        recalled.
+                      </span>
+                      <div className="row">
+                        <Button type="button" variant="danger" isBusy={revoke.isPending} onClick={() => revoke.mutate(consent.id)}>
+                          Yes, revoke
+                        </Button>
+                        <Button type="button" variant="secondary" onClick={() => setConfirming(null)}>
+                          Keep
+                        </Button>
+                      </div>
+                    </div>
+                  ) : (
+                    <Button type="button" variant="secondary" onClick={() => setConfirming(consent.id)} aria-label={`Revoke ${consent.doctorName}`}>
+                      Revoke
+                    </Button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </section>
+  );
+}
