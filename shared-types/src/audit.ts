@@ -82,3 +82,55 @@ export function canonicalAuditRow(row: Omit<AuditEvent, 'hash' | 'prevHash'>): s
 export function auditHashInput(prevHash: string, row: Omit<AuditEvent, 'hash' | 'prevHash'>): string {
   return `${prevHash}\n${canonicalAuditRow(row)}`;
 }
+
+/** GET /audit and GET /audit/export: filters, newest first. */
+export interface AuditQuery {
+  /** Auditors only: one subject's trail. */
+  subjectId?: Uuid;
+  actorId?: Uuid;
+  action?: AuditAction;
+  outcome?: AuditOutcome;
+  recordId?: Uuid;
+  /** Inclusive lower and exclusive upper bound on occurredAt. */
+  from?: IsoDateTime;
+  to?: IsoDateTime;
+  cursor?: string;
+  limit?: number;
+}
+export interface AuditPage {
+  items: AuditEvent[];
+  nextCursor: string | null;
+}
+
+export const AUDIT_EXPORT_FORMATS = ['csv', 'json'] as const;
+export type AuditExportFormat = (typeof AUDIT_EXPORT_FORMATS)[number];
+export interface AuditExportQuery extends Omit<AuditQuery, 'cursor' | 'limit'> {
+  format: AuditExportFormat;
+}
+
+/** GET /audit/head?subjectId=: the chain head to verify a trail against. */
+export interface AuditHeadQuery {
+  subjectId?: Uuid;
+}
+export interface AuditHead {
+  subjectId: Uuid;
+  /** Rows in the chain; 0 and the genesis hash for an empty trail. */
+  seq: number;
+  hash: string;
+}
+
+/**
+ * Verifies a trail given in chain order (seq 1, 2, …): each row must continue
+ * the previous one and hash to what it says. Returns the seq of the first row
+ * that does not, or null when the whole chain holds. `sha256Hex` is injected
+ * so the browser (WebCrypto) and Node can both run it.
+ */
+export async function firstBrokenAuditRow(rows: AuditEvent[], sha256Hex: (text: string) => Promise<string>): Promise<number | null> {
+  let prevHash = AUDIT_GENESIS_HASH;
+  for (let i = 0; i < rows.length; i++) {
+    const { hash, prevHash: statedPrev, ...row } = rows[i];
+    if (row.seq !== i + 1 || statedPrev !== prevHash || (await sha256Hex(auditHashInput(prevHash, row))) !== hash) return row.seq;
+    prevHash = hash;
+  }
+  return null;
+}

@@ -18,6 +18,7 @@ import type {
   SessionResponse,
 } from './auth.js';
 import type { Consent, ConsentList, CreateConsentRequest, DoctorList, DoctorSearchQuery, ListConsentsQuery, UpdateConsentRequest } from './consents.js';
+import type { AuditExportQuery, AuditHead, AuditHeadQuery, AuditPage, AuditQuery } from './audit.js';
 import type { HealthResponse } from './health.js';
 import type {
   CommitRecordRequest,
@@ -82,6 +83,10 @@ export const ROUTES = {
   createConsent: route<CreateConsentRequest, Consent>('POST', '/consents'),
   listConsents: route<NoBody, ConsentList, Record<string, never>, ListConsentsQuery>('GET', '/consents'),
   updateConsent: route<UpdateConsentRequest, Consent, { id: string }>('PATCH', '/consents/:id'),
+
+  listAudit: route<NoBody, AuditPage, Record<string, never>, AuditQuery>('GET', '/audit'),
+  exportAudit: route<NoBody, string, Record<string, never>, AuditExportQuery>('GET', '/audit/export'),
+  auditHead: route<NoBody, AuditHead, Record<string, never>, AuditHeadQuery>('GET', '/audit/head'),
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

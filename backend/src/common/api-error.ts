@@ -22,6 +22,10 @@ export class ApiError extends HttpException {
     return new ApiError(404, ERROR_CODES.notFound, what);
   }
 
+  static forbidden(message = 'Not allowed for your role'): ApiError {
+    return new ApiError(403, ERROR_CODES.forbidden, message);
+  }
+
   static unauthenticated(message = 'Sign-in required'): ApiError {
     return new ApiError(401, ERROR_CODES.unauthenticated, message);
   }

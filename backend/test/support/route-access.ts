@@ -33,4 +33,7 @@ export const ROUTE_ACCESS: Record<RouteName, Access> = {
   createConsent: ['patient'],
   listConsents: ['patient', 'doctor'],
   updateConsent: ['patient'],
+  listAudit: ['patient', 'doctor', 'auditor'],
+  exportAudit: ['patient', 'doctor', 'auditor'],
+  auditHead: ['patient', 'doctor', 'auditor'],
 };

@@ -1,6 +1,7 @@
 import { AccountsAndAudit1764000000000 } from './1764000000000-accounts-and-audit.js';
 import { Records1764100000000 } from './1764100000000-records.js';
 import { Consents1764200000000 } from './1764200000000-consents.js';
+import { AuditReading1764300000000 } from './1764300000000-audit-reading.js';
 
 /** Every migration, in order. Listed explicitly: no file globbing in an ESM build. */
-export const MIGRATIONS = [AccountsAndAudit1764000000000, Records1764100000000, Consents1764200000000];
+export const MIGRATIONS = [AccountsAndAudit1764000000000, Records1764100000000, Consents1764200000000, AuditReading1764300000000];

@@ -5,6 +5,7 @@ import { describeError } from '../../api/api-error.js';
 import type { DecryptedRecord } from '../../crypto/record-vault.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
+import { TableHead } from '../../ui/TableHead.js';
 import { useSession } from '../auth/session.js';
 import { formatBytes } from './format.js';
 import { isPreviewable, openRecord, saveFile } from './open-record.js';
@@ -56,17 +57,7 @@ export function RecordList({ folderId, ownerId, canChange, onShare, title = 'Rec
       {list.isSuccess && rows.length === 0 ? <p className="muted">No records here yet.</p> : null}
       {rows.length > 0 ? (
         <table className="record-table">
-          <thead>
-            <tr>
-              <th scope="col">Title</th>
-              <th scope="col">Date</th>
-              <th scope="col">Size</th>
-              <th scope="col">Category</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Title', 'Date', 'Size', 'Category']} />
           <tbody>
             {rows.map((row) => (
               <RecordRow

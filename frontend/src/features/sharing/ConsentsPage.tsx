@@ -5,6 +5,7 @@ import type { Consent, ConsentStatus } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
+import { TableHead } from '../../ui/TableHead.js';
 import { useSession } from '../auth/session.js';
 
 export function scopeText(consent: Pick<Consent, 'scope'>): string {
@@ -46,17 +47,7 @@ export function ConsentsPage() {
       {list.data && list.data.items.length === 0 ? <p className="muted">No consents here.</p> : null}
       {list.data && list.data.items.length > 0 ? (
         <table className="record-table">
-          <thead>
-            <tr>
-              <th scope="col">Doctor</th>
-              <th scope="col">Shares</th>
-              <th scope="col">Until</th>
-              <th scope="col">Status</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Doctor', 'Shares', 'Until', 'Status']} />
           <tbody>
             {list.data.items.map((consent) => (
               <tr key={consent.id} data-testid="consent-row">

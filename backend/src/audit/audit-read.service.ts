@@ -1,0 +1,132 @@
+import { Injectable } from '@nestjs/common';
+import { AUDIT_GENESIS_HASH, ERROR_CODES, type AuditEvent, type AuditHead, type AuditPage, type AuditQuery, type Role } from '@phr/shared-types';
+import type { AuthUser } from '../auth/auth-user.js';
+import { ApiError } from '../common/api-error.js';
+import { Db } from '../db/db.service.js';
+
+const DEFAULT_PAGE = 50;
+/** Rows one export may hold; a larger trail is exported in date ranges. */
+export const MAX_EXPORT_ROWS = 50_000;
+
+interface AuditDbRow {
+  subject_id: string;
+  seq: string;
+  occurred_at: Date;
+  actor_id: string | null;
+  actor_role: string | null;
+  action: string;
+  outcome: 'allow' | 'deny';
+  reason: string | null;
+  record_id: string | null;
+  consent_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+/**
+ * Reading the trail (DESIGN 7): a patient reads their own trail, a doctor the
+ * rows of their own actions, an auditor everyone's. RLS enforces the same.
+ */
+@Injectable()
+export class AuditReadService {
+  constructor(private readonly db: Db) {}
+
+  async page(user: AuthUser, query: AuditQuery): Promise<AuditPage> {
+    const limit = query.limit ?? DEFAULT_PAGE;
+    const rows = await this.select(user, query, limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(toEvent),
+      nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
+    };
+  }
+
+  /** Every row the filters select, newest first, up to MAX_EXPORT_ROWS (413 beyond). */
+  async all(user: AuthUser, query: AuditQuery): Promise<AuditEvent[]> {
+    const rows = await this.select(user, { ...query, cursor: undefined }, MAX_EXPORT_ROWS + 1);
+    if (rows.length > MAX_EXPORT_ROWS) {
+      throw new ApiError(413, ERROR_CODES.payloadTooLarge, `More than ${MAX_EXPORT_ROWS} rows match; export a shorter date range`);
+    }
+    return rows.map(toEvent);
+  }
+
+  async head(user: AuthUser, subjectId: string | undefined): Promise<AuditHead> {
+    const subject = user.role === 'auditor' ? (subjectId ?? user.userId) : user.userId;
+    if (subjectId && subjectId !== subject) throw ApiError.forbidden('Only an auditor reads another subject’s chain head');
+    const [row] = (await this.db.manager().query('SELECT seq, hash FROM audit_chain_heads WHERE subject_id = $1', [subject])) as Array<{ seq: string; hash: string }>;
+    return { subjectId: subject, seq: row ? Number(row.seq) : 0, hash: row?.hash ?? AUDIT_GENESIS_HASH };
+  }
+
+  private async select(user: AuthUser, query: AuditQuery, limit: number): Promise<AuditDbRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    // Whose rows: the role decides, the filters narrow.
+    if (user.role === 'auditor') {
+      if (query.subjectId) add('subject_id = ?', query.subjectId);
+    } else {
+      if (query.subjectId && query.subjectId !== user.userId) throw ApiError.forbidden('Only an auditor reads another subject’s trail');
+      // A doctor's own access history is filed in the patients' trails, with the doctor as actor.
+      params.push(user.userId);
+      where.push(user.role === 'doctor' ? `(subject_id = $${params.length} OR actor_id = $${params.length})` : `subject_id = $${params.length}`);
+    }
+    if (query.actorId) add('actor_id = ?', query.actorId);
+    if (query.action) add('action = ?', query.action);
+    if (query.outcome) add('outcome = ?', query.outcome);
+    if (query.recordId) add('record_id = ?', query.recordId);
+    if (query.from) add('occurred_at >= ?', query.from);
+    if (query.to) add('occurred_at < ?', query.to);
+    if (query.cursor) {
+      const cursor = decodeCursor(query.cursor);
+      params.push(cursor.occurredAt, cursor.subjectId, cursor.seq);
+      where.push(`(occurred_at, subject_id, seq) < ($${params.length - 2}, $${params.length - 1}, $${params.length})`);
+    }
+    params.push(limit);
+    const sql = `SELECT * FROM audit_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+                 ORDER BY occurred_at DESC, subject_id DESC, seq DESC LIMIT $${params.length}`;
+    return (await this.db.manager().query(sql, params)) as AuditDbRow[];
+  }
+}
+
+function toEvent(row: AuditDbRow): AuditEvent {
+  return {
+    subjectId: row.subject_id,
+    seq: Number(row.seq),
+    occurredAt: row.occurred_at.toISOString(),
+    actorId: row.actor_id,
+    actorRole: row.actor_role as Role | null,
+    action: row.action as AuditEvent['action'],
+    outcome: row.outcome,
+    reason: row.reason,
+    recordId: row.record_id,
+    consentId: row.consent_id,
+    ip: row.ip,
+    userAgent: row.user_agent,
+    requestId: row.request_id,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+function encodeCursor(row: AuditDbRow): string {
+  return Buffer.from(JSON.stringify([row.occurred_at.toISOString(), row.subject_id, Number(row.seq)])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { occurredAt: string; subjectId: string; seq: number } {
+  try {
+    const [occurredAt, subjectId, seq] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown, unknown];
+    if (typeof occurredAt === 'string' && !Number.isNaN(Date.parse(occurredAt)) && typeof subjectId === 'string' && /^[0-9a-f-]{36}$/.test(subjectId) && Number.isInteger(seq)) {
+      return { occurredAt, subjectId, seq: seq as number };
+    }
+  } catch {
+    // fall through
+  }
+  throw ApiError.validation([{ field: 'cursor', message: 'cursor is not a cursor this API issued' }]);
+}

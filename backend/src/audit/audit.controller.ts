@@ -1,0 +1,50 @@
+import { Controller, Get, Header, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import type { AuditHead, AuditPage } from '@phr/shared-types';
+import type { AuthUser } from '../auth/auth-user.js';
+import { CurrentUser, Roles } from '../auth/decorators.js';
+import { ApiErrors } from '../common/swagger.js';
+import { AuditReadService } from './audit-read.service.js';
+import { auditCsv } from './audit-csv.js';
+import { AuditExportQueryDto, AuditHeadDto, AuditHeadQueryDto, AuditPageDto, AuditQueryDto } from './dto/audit-query.dto.js';
+
+@ApiTags('audit')
+@ApiBearerAuth()
+@Controller('audit')
+export class AuditController {
+  constructor(private readonly audit: AuditReadService) {}
+
+  @Get()
+  @Roles('patient', 'doctor', 'auditor')
+  @ApiOperation({ summary: 'The trail, newest first: a patient’s own, a doctor’s own actions, or (auditor) everyone’s' })
+  @ApiOkResponse({ type: AuditPageDto })
+  @ApiErrors(400, 401, 403)
+  page(@CurrentUser() user: AuthUser, @Query() query: AuditQueryDto): Promise<AuditPage> {
+    return this.audit.page(user, query);
+  }
+
+  @Get('export')
+  @Roles('patient', 'doctor', 'auditor')
+  @Header('cache-control', 'no-store')
+  @ApiOperation({ summary: 'The filtered rows as one CSV or JSON file' })
+  @ApiProduces('text/csv', 'application/json')
+  @ApiErrors(400, 401, 403, 413)
+  async export(@CurrentUser() user: AuthUser, @Query() query: AuditExportQueryDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+    const { format, ...filters } = query;
+    const rows = await this.audit.all(user, filters);
+    const stamp = new Date().toISOString().slice(0, 10);
+    reply.header('content-disposition', `attachment; filename="audit-${stamp}.${format}"`);
+    reply.header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
+    return format === 'csv' ? auditCsv(rows) : JSON.stringify(rows, null, 2);
+  }
+
+  @Get('head')
+  @Roles('patient', 'doctor', 'auditor')
+  @ApiOperation({ summary: 'The head of a chain (seq and hash) to verify a trail against; auditors may name any subject' })
+  @ApiOkResponse({ type: AuditHeadDto })
+  @ApiErrors(400, 401, 403)
+  head(@CurrentUser() user: AuthUser, @Query() query: AuditHeadQueryDto): Promise<AuditHead> {
+    return this.audit.head(user, query.subjectId);
+  }
+}

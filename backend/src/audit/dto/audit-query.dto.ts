@@ -1,0 +1,119 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsDateString, IsIn, IsInt, IsOptional, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  AUDIT_ACTIONS,
+  AUDIT_EXPORT_FORMATS,
+  type AuditAction,
+  type AuditEvent,
+  type AuditExportFormat,
+  type AuditExportQuery,
+  type AuditHead,
+  type AuditHeadQuery,
+  type AuditOutcome,
+  type AuditPage,
+  type AuditQuery,
+  type Role,
+} from '@phr/shared-types';
+import type { Exact } from '../../common/exact.js';
+
+class AuditFiltersDto {
+  @ApiPropertyOptional({ format: 'uuid', description: 'Auditors only: one subject’s trail' })
+  @IsOptional()
+  @IsUUID('all')
+  subjectId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID('all')
+  actorId?: string;
+
+  @ApiPropertyOptional({ enum: AUDIT_ACTIONS })
+  @IsOptional()
+  @IsIn(AUDIT_ACTIONS)
+  action?: AuditAction;
+
+  @ApiPropertyOptional({ enum: ['allow', 'deny'] })
+  @IsOptional()
+  @IsIn(['allow', 'deny'])
+  outcome?: AuditOutcome;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID('all')
+  recordId?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'From this time, inclusive' })
+  @IsOptional()
+  @IsDateString({ strict: true })
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Up to this time, exclusive' })
+  @IsOptional()
+  @IsDateString({ strict: true })
+  to?: string;
+}
+
+export class AuditQueryDto extends AuditFiltersDto implements AuditQuery {
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @MaxLength(300)
+  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor is not a cursor this API issued' })
+  cursor?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+}
+true satisfies Exact<AuditQueryDto, AuditQuery>;
+
+export class AuditExportQueryDto extends AuditFiltersDto implements AuditExportQuery {
+  @ApiProperty({ enum: AUDIT_EXPORT_FORMATS })
+  @IsIn(AUDIT_EXPORT_FORMATS)
+  format: AuditExportFormat;
+}
+true satisfies Exact<AuditExportQueryDto, AuditExportQuery>;
+
+export class AuditHeadQueryDto implements AuditHeadQuery {
+  @ApiPropertyOptional({ format: 'uuid', description: 'Auditors: whose chain; others get their own' })
+  @IsOptional()
+  @IsUUID('all')
+  subjectId?: string;
+}
+true satisfies Exact<AuditHeadQueryDto, AuditHeadQuery>;
+
+export class AuditEventDto implements AuditEvent {
+  @ApiProperty({ format: 'uuid' }) subjectId: string;
+  @ApiProperty() seq: number;
+  @ApiProperty({ format: 'date-time' }) occurredAt: string;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) actorId: string | null;
+  @ApiProperty({ nullable: true, type: String }) actorRole: Role | null;
+  @ApiProperty({ enum: AUDIT_ACTIONS }) action: AuditAction;
+  @ApiProperty({ enum: ['allow', 'deny'] }) outcome: AuditOutcome;
+  @ApiProperty({ nullable: true, type: String }) reason: string | null;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) recordId: string | null;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) consentId: string | null;
+  @ApiProperty({ nullable: true, type: String }) ip: string | null;
+  @ApiProperty({ nullable: true, type: String }) userAgent: string | null;
+  @ApiProperty({ nullable: true, type: String }) requestId: string | null;
+  @ApiProperty() prevHash: string;
+  @ApiProperty() hash: string;
+}
+true satisfies Exact<AuditEventDto, AuditEvent>;
+
+export class AuditPageDto implements AuditPage {
+  @ApiProperty({ type: [AuditEventDto] }) items: AuditEventDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
+}
+true satisfies Exact<AuditPageDto, AuditPage>;
+
+export class AuditHeadDto implements AuditHead {
+  @ApiProperty({ format: 'uuid' }) subjectId: string;
+  @ApiProperty() seq: number;
+  @ApiProperty() hash: string;
+}
+true satisfies Exact<AuditHeadDto, AuditHead>;

@@ -1,0 +1,146 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DOCTOR_WRAP_BYTES, firstBrokenAuditRow, ROUTES, type AuditEvent, type AuditHead, type AuditPage, type ErrorResponse } from '@phr/shared-types';
+import { sha256Hex } from './support/audit-chain.js';
+import { insertAuditor, registerUser, type RegisteredUser } from './support/factories.js';
+import { HttpClient } from './support/http.js';
+import { recordPath, uploadRecord } from './support/records.js';
+import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
+import { forgeToken } from './support/tokens.js';
+
+describe('reading the audit trail (DESIGN 7)', () => {
+  let api: TestApp;
+  let alice: RegisteredUser;
+  let bob: RegisteredUser;
+  let doctor: RegisteredUser;
+  let auditor: { client: HttpClient; token: string; userId: string };
+  let sharedRecord: string;
+  let privateRecord: string;
+
+  beforeAll(async () => {
+    api = await startTestApp();
+    alice = await registerUser(api.baseUrl);
+    bob = await registerUser(api.baseUrl);
+    doctor = await registerUser(api.baseUrl, 'doctor');
+    const auditorId = await insertAuditor(api.adminQuery);
+    auditor = { client: new HttpClient(api.baseUrl), token: forgeToken(TEST_JWT_SECRET, { userId: auditorId, role: 'auditor' }), userId: auditorId };
+    sharedRecord = (await uploadRecord(alice)).summary.id;
+    privateRecord = (await uploadRecord(alice)).summary.id;
+    await alice.client.post(ROUTES.createConsent.path, {
+      token: alice.token,
+      body: { doctorId: doctor.userId, scope: 'record', recordId: sharedRecord, wraps: [{ recordId: sharedRecord, wrap: randomBytes(DOCTOR_WRAP_BYTES).toString('base64url') }] },
+    });
+    await doctor.client.get(recordPath(sharedRecord), { token: doctor.token });
+    await doctor.client.get(recordPath(privateRecord), { token: doctor.token });
+    await bob.client.get(recordPath(privateRecord), { token: bob.token, headers: { 'user-agent': '=HYPERLINK("http://evil.example")' } });
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  const audit = (user: { client: HttpClient; token: string }, query = '') => user.client.get<AuditPage & ErrorResponse>(`${ROUTES.listAudit.path}${query}`, { token: user.token });
+  const head = (user: { client: HttpClient; token: string }, query = '') => user.client.get<AuditHead & ErrorResponse>(`${ROUTES.auditHead.path}${query}`, { token: user.token });
+  async function everything(user: { client: HttpClient; token: string }, query = ''): Promise<AuditEvent[]> {
+    const rows: AuditEvent[] = [];
+    let cursor: string | null = null;
+    do {
+      const separator = query ? '&' : '?';
+      const page: Awaited<ReturnType<typeof audit>> = await audit(user, `${query}${cursor ? `${separator}cursor=${cursor}` : ''}`);
+      expect(page.status).toBe(200);
+      rows.push(...page.body.items);
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    return rows;
+  }
+
+  it('gives a patient their whole trail, newest first, which verifies against the chain head', async () => {
+    const rows = await everything(alice, '?limit=3');
+    expect(rows.every((row) => row.subjectId === alice.userId)).toBe(true);
+    const times = rows.map((row) => row.occurredAt);
+    expect([...times].sort().reverse()).toEqual(times);
+    const chain = [...rows].sort((a, b) => a.seq - b.seq);
+    expect(chain[0]).toMatchObject({ seq: 1, action: 'account.register', outcome: 'allow' });
+    expect(await firstBrokenAuditRow(chain, sha256Hex)).toBeNull();
+    const chainHead = await head(alice);
+    expect(chainHead.body).toEqual({ subjectId: alice.userId, seq: chain.length, hash: chain.at(-1)?.hash });
+  });
+
+  it('shows the patient who read their records and who was refused, with role, reason, IP and user agent', async () => {
+    const reads = await everything(alice, `?action=record.read&recordId=${privateRecord}`);
+    expect(reads.map((row) => [row.actorId, row.actorRole, row.outcome, row.reason])).toEqual([
+      [bob.userId, 'patient', 'deny', 'not the owner'],
+      [doctor.userId, 'doctor', 'deny', 'no active consent and wrap'],
+    ]);
+    expect(reads[0]).toMatchObject({ ip: '127.0.0.1', userAgent: '=HYPERLINK("http://evil.example")', requestId: expect.any(String) });
+    const denied = await everything(alice, '?outcome=deny');
+    expect(denied.length).toBeGreaterThanOrEqual(2);
+    expect(denied.every((row) => row.outcome === 'deny')).toBe(true);
+    expect(await everything(alice, `?actorId=${doctor.userId}&action=record.read&outcome=allow`)).toHaveLength(1);
+  });
+
+  it('filters by date range', async () => {
+    const all = await everything(alice);
+    const newest = all[0].occurredAt;
+    expect(await everything(alice, `?from=${encodeURIComponent(newest)}`)).toEqual(all.filter((row) => row.occurredAt >= newest));
+    expect((await everything(alice, `?to=${encodeURIComponent(newest)}`)).every((row) => row.occurredAt < newest)).toBe(true);
+    expect(await everything(alice, `?from=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).toEqual([]);
+  });
+
+  it('gives a doctor their own access history and nothing else of the patient’s trail', async () => {
+    const rows = await everything(doctor);
+    expect(rows.some((row) => row.subjectId === alice.userId && row.recordId === sharedRecord && row.outcome === 'allow')).toBe(true);
+    expect(rows.filter((row) => row.subjectId !== doctor.userId).every((row) => row.actorId === doctor.userId)).toBe(true);
+  });
+
+  it('keeps a patient out of another patient’s trail and chain head (403), and shows them none of its rows', async () => {
+    expect((await audit(bob, `?subjectId=${alice.userId}`)).status).toBe(403);
+    expect((await head(bob, `?subjectId=${alice.userId}`)).status).toBe(403);
+    const bobs = await everything(bob);
+    expect(bobs.every((row) => row.subjectId === bob.userId)).toBe(true);
+  });
+
+  it('gives an auditor every subject’s rows and any chain head', async () => {
+    const aliceRows = await everything(auditor, `?subjectId=${alice.userId}`);
+    expect(aliceRows).toEqual(await everything(alice));
+    const page = await audit(auditor, '?limit=200');
+    expect(new Set(page.body.items.map((row) => row.subjectId)).size).toBeGreaterThanOrEqual(3);
+    expect((await head(auditor, `?subjectId=${alice.userId}`)).body).toEqual((await head(alice)).body);
+    expect((await head(auditor, `?subjectId=${randomUUID()}`)).body).toMatchObject({ seq: 0, hash: '0'.repeat(64) });
+  });
+
+  it('exports the filtered rows as JSON and as CSV, with formulas neutralised', async () => {
+    const json = await alice.client.get<AuditEvent[]>(`${ROUTES.exportAudit.path}?format=json&action=record.read`, { token: alice.token });
+    expect(json.status).toBe(200);
+    expect(json.headers.get('content-disposition')).toMatch(/^attachment; filename="audit-\d{4}-\d{2}-\d{2}\.json"$/);
+    expect(json.body).toEqual(await everything(alice, '?action=record.read'));
+
+    const csv = await alice.client.get<string>(`${ROUTES.exportAudit.path}?format=csv&action=record.read`, { token: alice.token });
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const lines = csv.text.trimEnd().split('\r\n');
+    expect(lines[0]).toBe('occurredAt,subjectId,seq,actorId,actorRole,action,outcome,reason,recordId,consentId,ip,userAgent,requestId,prevHash,hash');
+    expect(lines).toHaveLength(json.body.length + 1);
+    expect(csv.text).toContain(`"'=HYPERLINK(""http://evil.example"")"`);
+    expect(csv.text).not.toMatch(/,=HYPERLINK/);
+  });
+
+  it.each([
+    ['?action=record.steal', 'action'],
+    ['?outcome=maybe', 'outcome'],
+    ['?from=yesterday', 'from'],
+    ['?recordId=1', 'recordId'],
+    ['?limit=500', 'limit'],
+    ['?cursor=bm9wZQ', 'cursor'],
+  ])('answers %s with 400 naming the field', async (query, field) => {
+    const response = await audit(alice, query);
+    expect(response.status).toBe(400);
+    expect(response.body.fields?.map((problem) => problem.field)).toContain(field);
+  });
+
+  it('answers an export without a format, or another one, with 400', async () => {
+    for (const query of ['', '?format=xml']) {
+      const response = await alice.client.get<ErrorResponse>(`${ROUTES.exportAudit.path}${query}`, { token: alice.token });
+      expect(response.status).toBe(400);
+      expect(response.body.fields?.[0].field).toBe('format');
+    }
+  });
+});
