@@ -98,4 +98,23 @@ describe('sharing with a doctor (Chromium, two browsers)', () => {
     await doctorPage.getByRole('button', { name: `Open ${titleOf(labResult)}` }).waitFor({ state: 'detached' });
     await expect(doctorPage.getByRole('button', { name: `Open ${titleOf(lateFile)}` }).isVisible()).resolves.toBe(true);
   });
+
+  it('shows the doctor’s denied attempt in the patient’s audit trail, filtered by outcome, on a chain verified in the browser', async () => {
+    const page = patientBrowser.page;
+    await page.getByRole('link', { name: 'Audit trail' }).click();
+    await page.getByRole('heading', { name: 'Audit trail' }).waitFor();
+    await expect(page.getByTestId('chain-status').textContent()).resolves.toMatch(/^Chain verified in this browser: \d+ entries, unbroken$/);
+    await page.getByLabel('Outcome').selectOption('deny');
+    const denied = page.getByTestId('audit-row').filter({ hasText: 'record.read' });
+    await denied.first().waitFor();
+    await expect(denied.first().textContent()).resolves.toMatch(/\(doctor\).*record\.read.*Denied · no active consent and wrap/);
+    const outcomes = await page.getByTestId('audit-row').evaluateAll((rows) => rows.map((row) => row.className));
+    expect(outcomes.length).toBeGreaterThan(0);
+    expect(outcomes.every((name) => name === 'denied')).toBe(true);
+
+    const doctorPage = doctorBrowser.page;
+    await doctorPage.getByRole('link', { name: 'Access history' }).click();
+    await doctorPage.getByRole('heading', { name: 'Your access history' }).waitFor();
+    await doctorPage.getByTestId('audit-row').filter({ hasText: 'Allowed' }).filter({ hasText: 'record.read' }).first().waitFor();
+  });
 });

@@ -7,6 +7,7 @@ import { RecoveryCodePage } from './features/auth/RecoveryCodePage.js';
 import { RegisterPage } from './features/auth/RegisterPage.js';
 import { useSession } from './features/auth/session.js';
 import { RecordsPage } from './features/records/RecordsPage.js';
+import { AuditPage } from './features/audit/AuditPage.js';
 import { ConsentsPage } from './features/sharing/ConsentsPage.js';
 import { SharedWithMePage } from './features/sharing/SharedWithMePage.js';
 import { Button } from './ui/Button.js';
@@ -31,6 +32,7 @@ export function App() {
         <Route path="/records" element={forRole('patient', <RecordsPage />)} />
         <Route path="/consents" element={forRole('patient', <ConsentsPage />)} />
         <Route path="/shared" element={forRole('doctor', <SharedWithMePage />)} />
+        <Route path="/audit" element={signedIn ? guardRecovery(pendingRecoveryCode, <AuditPage />) : <Navigate to="/login" replace />} />
         <Route path="*" element={<Navigate to={signedIn ? '/account' : '/login'} replace />} />
       </Routes>
     </Layout>
@@ -62,6 +64,9 @@ function SignedInNav() {
           Shared with me
         </NavLink>
       ) : null}
+      <NavLink to="/audit" className="nav-link">
+        {user?.role === 'doctor' ? 'Access history' : 'Audit trail'}
+      </NavLink>
       <NavLink to="/account" className="nav-link">
         Account
       </NavLink>

@@ -61,6 +61,8 @@ export function createApiClient(onSessionLost: () => void): ApiClient {
     }
     if (!response.ok) throw await toApiError(response);
     if (response.status === 204) return undefined as ResponseOf<R>;
+    // JSON answers are parsed; files (a CSV export) come back as text.
+    if (!(response.headers.get('content-type') ?? '').includes('application/json')) return (await response.text()) as ResponseOf<R>;
     return (await response.json()) as ResponseOf<R>;
   }
 

@@ -1,5 +1,5 @@
-/** A table's header row: the named columns, then an unnamed one for row actions (named for screen readers). */
-export function TableHead({ columns }: { columns: string[] }) {
+/** A table's header row: the named columns, then (unless `actions` is false) one for row actions, named for screen readers. */
+export function TableHead({ columns, actions = true }: { columns: string[]; actions?: boolean }) {
   return (
     <thead>
       <tr>
@@ -8,9 +8,11 @@ export function TableHead({ columns }: { columns: string[] }) {
             {column}
           </th>
         ))}
-        <th scope="col">
-          <span className="visually-hidden">Actions</span>
-        </th>
+        {actions ? (
+          <th scope="col">
+            <span className="visually-hidden">Actions</span>
+          </th>
+        ) : null}
       </tr>
     </thead>
   );

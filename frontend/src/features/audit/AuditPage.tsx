@@ -1,0 +1,180 @@
+/**
+ * The audit trail in the portal (DESIGN 7): who did what to which record,
+ * allowed or denied, with filters and export; the patient's own chain is
+ * recomputed here, in the browser, and checked against the chain head.
+ */
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { AUDIT_ACTIONS, firstBrokenAuditRow, type AuditAction, type AuditEvent, type AuditExportFormat, type AuditOutcome, type AuditQuery } from '@phr/shared-types';
+import { describeError } from '../../api/api-error.js';
+import type { RecordsApi } from '../../api/records.js';
+import { toHex } from '../../crypto/encoding.js';
+import { Alert } from '../../ui/Alert.js';
+import { Button } from '../../ui/Button.js';
+import { TableHead } from '../../ui/TableHead.js';
+import { useSession } from '../auth/session.js';
+import { saveFile } from '../records/open-record.js';
+
+const sha256Hex = async (text: string) => toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))));
+
+interface Filters {
+  action: AuditAction | '';
+  outcome: AuditOutcome | '';
+  from: string;
+  to: string;
+  actorId: string;
+}
+
+function toQuery(filters: Filters): AuditQuery {
+  return {
+    action: filters.action || undefined,
+    outcome: filters.outcome || undefined,
+    actorId: filters.actorId.trim() || undefined,
+    from: filters.from ? new Date(`${filters.from}T00:00:00`).toISOString() : undefined,
+    to: filters.to ? new Date(`${filters.to}T23:59:59.999`).toISOString() : undefined,
+  };
+}
+
+/** Every row of the caller's own chain, oldest first. */
+async function ownChain(records: RecordsApi, subjectId: string): Promise<AuditEvent[]> {
+  const rows: AuditEvent[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await records.audit({ cursor, limit: 200 });
+    rows.push(...page.items.filter((row) => row.subjectId === subjectId));
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return rows.sort((a, b) => a.seq - b.seq);
+}
+
+export function AuditPage() {
+  const { user, records } = useSession();
+  const [filters, setFilters] = useState<Filters>({ action: '', outcome: '', from: '', to: '', actorId: '' });
+  const query = toQuery(filters);
+  const [pages, setPages] = useState(1);
+  const trail = useQuery({
+    queryKey: ['audit', query, pages],
+    queryFn: async () => {
+      const rows: AuditEvent[] = [];
+      let cursor: string | undefined;
+      let more = false;
+      for (let page = 0; page < pages; page++) {
+        const result = await records.audit({ ...query, cursor, limit: 50 });
+        rows.push(...result.items);
+        cursor = result.nextCursor ?? undefined;
+        more = cursor !== undefined;
+        if (!cursor) break;
+      }
+      return { rows, more };
+    },
+  });
+  const chain = useQuery({
+    queryKey: ['audit-chain', user?.id],
+    queryFn: async () => {
+      const [rows, head] = await Promise.all([ownChain(records, user?.id ?? ''), records.auditHead()]);
+      const broken = await firstBrokenAuditRow(rows, sha256Hex);
+      const endsAtHead = rows.length === head.seq && (rows.at(-1)?.hash ?? head.hash) === head.hash;
+      return { count: rows.length, broken: broken ?? (endsAtHead ? null : rows.length + 1) };
+    },
+  });
+  const exporting = useMutation({
+    mutationFn: async (format: AuditExportFormat) => {
+      const body = await records.exportAudit({ ...query, format });
+      const text = typeof body === 'string' ? body : JSON.stringify(body, null, 2);
+      saveFile(new Blob([text], { type: format === 'csv' ? 'text/csv' : 'application/json' }), `audit-trail.${format}`);
+    },
+  });
+  const set = (change: Partial<Filters>) => {
+    setPages(1);
+    setFilters({ ...filters, ...change });
+  };
+
+  return (
+    <section className="card wide stack" aria-labelledby="audit-title">
+      <h1 id="audit-title">{user?.role === 'doctor' ? 'Your access history' : 'Audit trail'}</h1>
+      {chain.data ? (
+        chain.data.broken === null ? (
+          <p className="badge badge-ok" data-testid="chain-status">
+            Chain verified in this browser: {chain.data.count} entries, unbroken
+          </p>
+        ) : (
+          <p className="badge badge-bad" data-testid="chain-status" role="alert">
+            Chain broken at entry {chain.data.broken}: the trail was changed
+          </p>
+        )
+      ) : (
+        <p className="muted">Verifying the chain…</p>
+      )}
+      <div className="row filters">
+        <label>
+          Action
+          <select value={filters.action} onChange={(event) => set({ action: event.target.value as AuditAction | '' })}>
+            <option value="">Any</option>
+            {AUDIT_ACTIONS.map((action) => (
+              <option key={action}>{action}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Outcome
+          <select value={filters.outcome} onChange={(event) => set({ outcome: event.target.value as AuditOutcome | '' })}>
+            <option value="">Any</option>
+            <option value="allow">Allowed</option>
+            <option value="deny">Denied</option>
+          </select>
+        </label>
+        <label>
+          From
+          <input type="date" value={filters.from} onChange={(event) => set({ from: event.target.value })} />
+        </label>
+        <label>
+          To
+          <input type="date" value={filters.to} onChange={(event) => set({ to: event.target.value })} />
+        </label>
+        <label>
+          Actor id
+          <input value={filters.actorId} onChange={(event) => set({ actorId: event.target.value })} placeholder="any" />
+        </label>
+      </div>
+      <div className="row">
+        <Button type="button" variant="secondary" isBusy={exporting.isPending && exporting.variables === 'csv'} onClick={() => exporting.mutate('csv')}>
+          Export CSV
+        </Button>
+        <Button type="button" variant="secondary" isBusy={exporting.isPending && exporting.variables === 'json'} onClick={() => exporting.mutate('json')}>
+          Export JSON
+        </Button>
+      </div>
+      {trail.error ? <Alert tone="error">{describeError(trail.error)}</Alert> : null}
+      {exporting.error ? <Alert tone="error">{describeError(exporting.error)}</Alert> : null}
+      {trail.data && trail.data.rows.length === 0 ? <p className="muted">No entries match.</p> : null}
+      {trail.data && trail.data.rows.length > 0 ? (
+        <table className="record-table audit-table">
+          <TableHead columns={['When', 'Who', 'Action', 'Record', 'Outcome', 'IP', 'User agent']} actions={false} />
+          <tbody>
+            {trail.data.rows.map((row) => (
+              <tr key={`${row.subjectId}-${row.seq}`} className={row.outcome === 'deny' ? 'denied' : undefined} data-testid="audit-row">
+                <td>{new Date(row.occurredAt).toLocaleString()}</td>
+                <td>
+                  {row.actorId === user?.id ? 'You' : (row.actorId?.slice(0, 8) ?? 'unknown')} {row.actorRole ? <span className="muted">({row.actorRole})</span> : null}
+                </td>
+                <td>{row.action}</td>
+                <td>{row.recordId?.slice(0, 8) ?? ''}</td>
+                <td>
+                  <strong>{row.outcome === 'deny' ? 'Denied' : 'Allowed'}</strong>
+                  {row.reason ? <span className="muted"> · {row.reason}</span> : null}
+                </td>
+                <td>{row.ip ?? ''}</td>
+                <td className="user-agent">{row.userAgent ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {trail.data?.more ? (
+        <Button type="button" variant="secondary" onClick={() => setPages(pages + 1)}>
+          Show more
+        </Button>
+      ) : null}
+    </section>
+  );
+}
