@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DOCTOR_WRAP_BYTES, firstBrokenAuditRow, ROUTES, type AuditEvent, type AuditHead, type AuditPage, type ErrorResponse } from '@phr/shared-types';
-import { sha256Hex } from './support/audit-chain.js';
+import { auditRowsOf } from './support/audit.js';
+import { firstBrokenRow, sha256Hex } from './support/audit-chain.js';
 import { insertAuditor, registerUser, type RegisteredUser } from './support/factories.js';
 import { HttpClient } from './support/http.js';
 import { recordPath, uploadRecord } from './support/records.js';
@@ -121,6 +122,26 @@ describe('reading the audit trail (DESIGN 7)', () => {
     expect(lines).toHaveLength(json.body.length + 1);
     expect(csv.text).toContain(`"'=HYPERLINK(""http://evil.example"")"`);
     expect(csv.text).not.toMatch(/,=HYPERLINK/);
+  });
+
+  it('keeps one unbroken chain for one patient when two API instances on one database take parallel requests, one row per request', async () => {
+    const second = await startTestApp({}, false, api);
+    try {
+      const before = (await auditRowsOf(api, alice.userId)).length;
+      const requests = Array.from({ length: 40 }, (_, i) => {
+        const client = new HttpClient(i % 2 === 0 ? api.baseUrl : second.baseUrl);
+        // Alternating allowed reads (written in the request's transaction) and denied ones (written after its rollback).
+        return client.get(recordPath(privateRecord), { token: i % 4 < 2 ? alice.token : bob.token });
+      });
+      const statuses = (await Promise.all(requests)).map((response) => response.status);
+      expect(statuses.filter((status) => status === 200)).toHaveLength(20);
+      expect(statuses.filter((status) => status === 404)).toHaveLength(20);
+      const rows = await auditRowsOf(api, alice.userId);
+      expect(rows.length - before).toBe(40);
+      expect(await firstBrokenRow(rows)).toBeNull();
+    } finally {
+      await second.close();
+    }
   });
 
   it.each([
