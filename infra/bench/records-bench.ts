@@ -9,6 +9,7 @@
  *     AES-GCM call on the same 64 MiB buffer, and raw AES-GCM per chunk size
  *     (the measurement behind RECORD_CHUNK_BYTES).
  *  3. The renderer's peak memory while a 1 GiB file is encrypted and uploaded.
+ *  4. A doctor's GET /records/:id against a bare Fastify primary-key SELECT (api-bench.ts).
  *
  * Figures are printed as a Markdown table; docs/benchmarks.md holds a run's.
  */
@@ -20,6 +21,7 @@ import { chromium, type Page } from 'playwright-core';
 import { RECORD_CHUNK_BYTES, RECORD_CHUNKS_PER_SEGMENT, ROUTES, type PresignUploadResponse } from '@phr/shared-types';
 import { registerUser } from '../../backend/test/support/factories.js';
 import { freePort } from '../local/ports.js';
+import { doctorReadBench } from './api-bench.js';
 import { startStack, type RunningStack } from '../local/stack.js';
 import { dropDatabase, startTestServer } from '../local/test-database.js';
 
@@ -37,9 +39,9 @@ interface Row {
   ratio: string;
 }
 
-/** `npm run bench -- crypto upload` runs only those parts; no argument runs all. */
+/** `npm run bench -- crypto upload` runs only those parts (memory, upload, crypto, api); no argument runs all. */
 const parts = process.argv.slice(2);
-const wanted = (part: 'memory' | 'upload' | 'crypto') => parts.length === 0 || parts.includes(part);
+const wanted = (part: 'memory' | 'upload' | 'crypto' | 'api') => parts.length === 0 || parts.includes(part);
 
 async function main(): Promise<void> {
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'phr-bench-'));
@@ -69,6 +71,10 @@ async function main(): Promise<void> {
     if (wanted('memory')) rows.push(...(await memoryOfLargeUpload(page, workDir)));
     if (wanted('upload')) rows.push(...(await uploadRatio(page, stack, workDir)));
     if (wanted('crypto')) rows.push(...(await encryptionThroughput(page)));
+    if (wanted('api')) {
+      log('Doctor reads through the API against a bare Fastify route…');
+      rows.push(...(await doctorReadBench(stack, database)));
+    }
     printTable(rows);
   } finally {
     await browser.close();
