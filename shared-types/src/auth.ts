@@ -52,6 +52,14 @@ export interface RegisterRequest {
   recovery: RecoveryMaterial;
 }
 
+/**
+ * POST /auth/register-auditor: an auditor redeems the one-time invitation an
+ * operator made with `create-auditor`; the name comes from the invitation.
+ */
+export interface RegisterAuditorRequest extends Omit<RegisterRequest, 'role' | 'specialty' | 'displayName'> {
+  invitation: string;
+}
+
 /** POST /auth/login */
 export interface LoginRequest {
   email: string;

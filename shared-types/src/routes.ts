@@ -14,6 +14,7 @@ import type {
   RecoveryKeysResponse,
   RecoveryResetRequest,
   RefreshResponse,
+  RegisterAuditorRequest,
   RegisterRequest,
   SessionResponse,
 } from './auth.js';
@@ -58,6 +59,7 @@ export const ROUTES = {
 
   prelogin: route<NoBody, PreloginResponse, Record<string, never>, PreloginQuery>('GET', '/auth/prelogin'),
   register: route<RegisterRequest, SessionResponse>('POST', '/auth/register'),
+  registerAuditor: route<RegisterAuditorRequest, SessionResponse>('POST', '/auth/register-auditor'),
   login: route<LoginRequest, SessionResponse>('POST', '/auth/login'),
   refresh: route<NoBody, RefreshResponse>('POST', '/auth/refresh'),
   logout: route<NoBody, void>('POST', '/auth/logout'),

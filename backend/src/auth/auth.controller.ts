@@ -15,7 +15,7 @@ import { CurrentUser, Public, Roles } from './decorators.js';
 import { LoginDto } from './dto/login.dto.js';
 import { ChangePasswordDto, RecoveryKeysDto, RecoveryKeysResponseDto, RecoveryResetDto } from './dto/password.dto.js';
 import { PreloginQueryDto, PreloginResponseDto } from './dto/prelogin.dto.js';
-import { RegisterDto } from './dto/register.dto.js';
+import { RegisterAuditorDto, RegisterDto } from './dto/register.dto.js';
 import { RefreshResponseDto, SessionResponseDto } from './dto/session.dto.js';
 import { RefreshCookie } from './refresh-cookie.js';
 import { SessionService } from './session.service.js';
@@ -47,6 +47,17 @@ export class AuthController {
   @ApiErrors(400, 409, 413)
   async register(@Body() body: RegisterDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionResponse> {
     const result = await this.auth.register(body);
+    this.refreshCookie.set(reply, result.session);
+    return result.body;
+  }
+
+  @Public()
+  @Post('register-auditor')
+  @ApiOperation({ summary: 'Create an auditor account by redeeming an invitation from the operator’s create-auditor step' })
+  @ApiOkResponse({ type: SessionResponseDto, description: 'Signed in; the refresh token is set as an httpOnly cookie' })
+  @ApiErrors(400, 409, 413)
+  async registerAuditor(@Body() body: RegisterAuditorDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionResponse> {
+    const result = await this.auth.registerAuditor(body);
     this.refreshCookie.set(reply, result.session);
     return result.body;
   }

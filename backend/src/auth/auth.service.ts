@@ -13,11 +13,14 @@ import {
   type RecoveryKeysRequest,
   type RecoveryKeysResponse,
   type RecoveryResetRequest,
+  type RegisterAuditorRequest,
   type RegisterRequest,
+  type Role,
   type SessionResponse,
   type FieldError,
 } from '@phr/shared-types';
 import { AuditService } from '../audit/audit.service.js';
+import { invitationHash } from '../cli/create-auditor.js';
 import { ApiError } from '../common/api-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ANONYMOUS, Db } from '../db/db.service.js';
@@ -70,6 +73,28 @@ export class AuthService {
   }
 
   async register(request: RegisterRequest): Promise<SessionResult> {
+    return this.createAccount(request, request.role, request.displayName, request.role === 'doctor' ? request.specialty : undefined);
+  }
+
+  /** An auditor redeems the operator's one-time invitation (backend/src/cli/create-auditor.ts). */
+  async registerAuditor(request: RegisterAuditorRequest): Promise<SessionResult> {
+    const [claimed] = (await this.db.manager().query('SELECT claim_auditor_invitation($1, $2) AS name', [
+      invitationHash(request.invitation),
+      normalizeEmail(request.email),
+    ])) as Array<{ name: string | null }>;
+    if (!claimed?.name) {
+      throw ApiError.validation([{ field: 'invitation', message: 'This invitation is unknown, used, expired or for another email' }]);
+    }
+    // If the account cannot be made, the transaction rolls back and the invitation stays unused.
+    return this.createAccount(request, 'auditor', claimed.name, undefined);
+  }
+
+  private async createAccount(
+    request: Omit<RegisterRequest, 'role' | 'displayName' | 'specialty'>,
+    role: Role,
+    displayName: string,
+    specialty: string | undefined,
+  ): Promise<SessionResult> {
     assertKeyMaterial([
       checkSealedBlob('keys.wrappedAccountKey', request.keys.wrappedAccountKey),
       checkSealedBlob('keys.wrappedPrivateKey', request.keys.wrappedPrivateKey),
@@ -80,7 +105,7 @@ export class AuthService {
     if (await findAccountByEmail(this.db, email)) {
       throw new ApiError(409, ERROR_CODES.emailTaken, 'An account with this email already exists');
     }
-    const user: AuthUser = { userId: randomUUID(), role: request.role };
+    const user: AuthUser = { userId: randomUUID(), role };
     await this.db.becomeActor(user);
     const [authHash, recoveryAuthHash] = await Promise.all([
       this.hasher.hash(request.authKey),
@@ -89,7 +114,7 @@ export class AuthService {
     const manager = this.db.manager();
     await manager
       .getRepository(UserEntity)
-      .insert({ id: user.userId, email, displayName: request.displayName.trim(), role: user.role, specialty: request.role === 'doctor' ? (request.specialty?.trim() ?? null) : null })
+      .insert({ id: user.userId, email, displayName: displayName.trim(), role: user.role, specialty: specialty?.trim() || null })
       .catch((error: unknown) => {
         // Two registrations of one email at once: the unique index decides.
         if ((error as { driverError?: { code?: string } }).driverError?.code === '23505') {

@@ -10,6 +10,7 @@ export const ROUTE_ACCESS: Record<RouteName, Access> = {
   health: 'public',
   prelogin: 'public',
   register: 'public',
+  registerAuditor: 'public',
   login: 'public',
   refresh: 'public',
   logout: 'public',

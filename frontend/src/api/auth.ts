@@ -6,6 +6,7 @@ import {
   type Me,
   type RecoveryKeysRequest,
   type RecoveryResetRequest,
+  type RegisterAuditorRequest,
   type RegisterRequest,
 } from '@phr/shared-types';
 import type { ApiClient } from './client.js';
@@ -14,6 +15,7 @@ export function authApi(client: ApiClient) {
   return {
     prelogin: (email: string) => client.call(ROUTES.prelogin, { query: { email } }),
     register: (body: RegisterRequest) => client.call(ROUTES.register, { body }),
+    registerAuditor: (body: RegisterAuditorRequest) => client.call(ROUTES.registerAuditor, { body }),
     login: (body: LoginRequest) => client.call(ROUTES.login, { body }),
     logout: () => client.call(ROUTES.logout),
     changePassword: (body: ChangePasswordRequest) => client.call(ROUTES.changePassword, { body }),

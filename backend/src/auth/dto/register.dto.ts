@@ -1,10 +1,11 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsOptional, IsString, Length, ValidateNested } from 'class-validator';
 import {
   SELF_REGISTERING_ROLES,
   type AccountKeyMaterial,
   type RecoveryMaterial,
+  type RegisterAuditorRequest,
   type RegisterRequest,
   type SelfRegisteringRole,
 } from '@phr/shared-types';
@@ -71,3 +72,11 @@ export class RegisterDto implements RegisterRequest {
   recovery: RecoveryMaterialDto;
 }
 true satisfies Exact<RegisterDto, RegisterRequest>;
+
+export class RegisterAuditorDto extends OmitType(RegisterDto, ['role', 'specialty', 'displayName'] as const) implements RegisterAuditorRequest {
+  @ApiProperty({ type: String, description: 'The one-time code printed by create-auditor' })
+  @IsString()
+  @Length(20, 100)
+  invitation: string;
+}
+true satisfies Exact<RegisterAuditorDto, RegisterAuditorRequest>;

@@ -2,6 +2,7 @@ import { AccountsAndAudit1764000000000 } from './1764000000000-accounts-and-audi
 import { Records1764100000000 } from './1764100000000-records.js';
 import { Consents1764200000000 } from './1764200000000-consents.js';
 import { AuditReading1764300000000 } from './1764300000000-audit-reading.js';
+import { AuditorInvitations1764400000000 } from './1764400000000-auditor-invitations.js';
 
 /** Every migration, in order. Listed explicitly: no file globbing in an ESM build. */
-export const MIGRATIONS = [AccountsAndAudit1764000000000, Records1764100000000, Consents1764200000000, AuditReading1764300000000];
+export const MIGRATIONS = [AccountsAndAudit1764000000000, Records1764100000000, Consents1764200000000, AuditReading1764300000000, AuditorInvitations1764400000000];

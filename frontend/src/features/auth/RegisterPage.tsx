@@ -1,6 +1,6 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { Link, useNavigate } from 'react-router-dom';
+import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import type { SelfRegisteringRole } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
 import { Alert } from '../../ui/Alert.js';
@@ -14,6 +14,8 @@ import { useSession } from './session.js';
 export function RegisterPage() {
   const { api, vault, start } = useSession();
   const navigate = useNavigate();
+  // An auditor arrives with the one-time code the operator's create-auditor step printed.
+  const invitation = useSearchParams()[0].get('invitation') ?? undefined;
   const [email, setEmail] = useState('');
   const [displayName, setDisplayName] = useState('');
   const [role, setRole] = useState<SelfRegisteringRole>('patient');
@@ -22,7 +24,7 @@ export function RegisterPage() {
   const { isReady } = useNewPassword(password, [email, displayName]);
 
   const register = useMutation({
-    mutationFn: () => registerAccount(api, vault, { email, displayName, role, specialty, password: password.password }),
+    mutationFn: () => registerAccount(api, vault, { email, displayName, role, specialty, password: password.password, invitation }),
     onSuccess: ({ recoveryCode, ...session }) => {
       start(session, recoveryCode);
       navigate('/recovery-code');
@@ -35,28 +37,34 @@ export function RegisterPage() {
   };
 
   return (
-    <Card title="Create your account">
+    <Card title={invitation ? 'Create your auditor account' : 'Create your account'}>
       <p className="lead">
         Your password never leaves this browser. It unlocks the keys that encrypt your records, so choose one you will remember.
       </p>
       <form onSubmit={submit} noValidate>
-        <fieldset className="roles">
-          <legend>I am a</legend>
-          {(['patient', 'doctor'] as const).map((option) => (
-            <label key={option} className="radio">
-              <input type="radio" name="role" value={option} checked={role === option} onChange={() => setRole(option)} />
-              {option === 'patient' ? 'Patient' : 'Doctor'}
-            </label>
-          ))}
-        </fieldset>
-        <TextField label="Full name" autoComplete="name" required maxLength={100} value={displayName} onChange={(e) => setDisplayName(e.target.value)} />
+        {invitation ? (
+          <p className="muted">Auditors read every audit trail and nothing else. Use the email your invitation was made for.</p>
+        ) : (
+          <>
+            <fieldset className="roles">
+              <legend>I am a</legend>
+              {(['patient', 'doctor'] as const).map((option) => (
+                <label key={option} className="radio">
+                  <input type="radio" name="role" value={option} checked={role === option} onChange={() => setRole(option)} />
+                  {option === 'patient' ? 'Patient' : 'Doctor'}
+                </label>
+              ))}
+            </fieldset>
+            <TextField label="Full name" autoComplete="name" required maxLength={100} value={displayName} onChange={(e) => setDisplayName(e.target.value)} />
+          </>
+        )}
         {role === 'doctor' ? (
           <TextField label="Specialty (optional)" maxLength={80} value={specialty} onChange={(e) => setSpecialty(e.target.value)} />
         ) : null}
         <TextField label="Email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
         <NewPasswordFields value={password} onChange={setPassword} userInputs={[email, displayName]} />
         {register.isError ? <Alert tone="error">{describeError(register.error)}</Alert> : null}
-        <Button type="submit" isBusy={register.isPending} disabled={!isReady || !email || !displayName}>
+        <Button type="submit" isBusy={register.isPending} disabled={!isReady || !email || (!invitation && !displayName)}>
           {register.isPending ? 'Creating your keys…' : 'Create account'}
         </Button>
       </form>

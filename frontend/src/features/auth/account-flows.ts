@@ -25,18 +25,21 @@ function signedIn(session: SessionResponse): SignedIn {
   return { user: session.user, accessToken: session.accessToken };
 }
 
-export async function registerAccount(api: AuthApi, vault: VaultHandle, form: Registration): Promise<SignedIn & { recoveryCode: string }> {
+/**
+ * Makes the keys in the worker and creates the account: a patient or doctor
+ * registers; an auditor (with `invitation`) redeems the operator's invitation.
+ */
+export async function registerAccount(api: AuthApi, vault: VaultHandle, form: Registration & { invitation?: string }): Promise<SignedIn & { recoveryCode: string }> {
   const account = await vault.createAccount(form.password);
-  const session = await api.register({
-    email: form.email,
-    displayName: form.displayName,
-    role: form.role,
-    specialty: form.role === 'doctor' && form.specialty?.trim() ? form.specialty.trim() : undefined,
-    authKey: account.authKey,
-    kdf: account.kdf,
-    keys: account.keys,
-    recovery: account.recovery,
-  });
+  const material = { email: form.email, authKey: account.authKey, kdf: account.kdf, keys: account.keys, recovery: account.recovery };
+  const session = form.invitation
+    ? await api.registerAuditor({ ...material, invitation: form.invitation })
+    : await api.register({
+        ...material,
+        displayName: form.displayName,
+        role: form.role,
+        specialty: form.role === 'doctor' && form.specialty?.trim() ? form.specialty.trim() : undefined,
+      });
   return { ...signedIn(session), recoveryCode: account.recoveryCode };
 }
 

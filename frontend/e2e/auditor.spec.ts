@@ -1,0 +1,48 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { registerUser } from '../../backend/test/support/factories.js';
+import { openBrowser, portalUrl, type BrowserSession } from './support/browser.js';
+import { confirmRecoveryCode, newPerson, readRecoveryCode } from './support/portal.js';
+
+const run = promisify(execFile);
+
+describe('an auditor account, from the operator’s command to the audit page (Chromium)', () => {
+  let browser: BrowserSession;
+  beforeAll(async () => {
+    browser = await openBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('redeems the invitation printed by create-auditor and reads the audit trail', async () => {
+    const person = newPerson('patient');
+    const email = `auditor-${person.email}`;
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'backend/src/cli/create-auditor.ts', '--email', email, '--name', 'Hospital security'], {
+      cwd: path.resolve(import.meta.dirname, '../..'),
+      env: { PATH: process.env.PATH, DATABASE_MIGRATION_URL: process.env.E2E_DATABASE_URL },
+    });
+    const code = stdout.split('\n')[1].trim();
+
+    const { page } = browser;
+    await page.goto(portalUrl(`/register?invitation=${code}`));
+    await page.getByRole('heading', { name: 'Create your auditor account' }).waitFor();
+    await expect(page.getByRole('radio').count()).resolves.toBe(0);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password', { exact: true }).fill(person.password);
+    await page.getByLabel('Confirm password').fill(person.password);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await confirmRecoveryCode(page, await readRecoveryCode(page));
+    await expect(page.getByText('Hospital security (auditor)').isVisible()).resolves.toBe(true);
+
+    await page.getByRole('link', { name: 'Audit trail' }).click();
+    await expect(page.getByTestId('chain-status').textContent()).resolves.toMatch(/^Chain verified in this browser/);
+    // An auditor sees other accounts' rows: a patient who registers now shows up.
+    const patient = await registerUser(process.env.E2E_API_URL as string);
+    await page.getByLabel('Action').selectOption('account.register');
+    await page.getByTestId('audit-row').filter({ hasText: patient.userId.slice(0, 8) }).waitFor();
+    await expect(page.getByRole('link', { name: 'Records', exact: true }).count()).resolves.toBe(0);
+  });
+});
