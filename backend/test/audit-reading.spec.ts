@@ -4,6 +4,7 @@ import { DOCTOR_WRAP_BYTES, firstBrokenAuditRow, ROUTES, type AuditEvent, type A
 import { auditRowsOf } from './support/audit.js';
 import { firstBrokenRow, sha256Hex } from './support/audit-chain.js';
 import { insertAuditor, registerUser, type RegisteredUser } from './support/factories.js';
+import { startApiProcess } from './support/api-process.js';
 import { HttpClient } from './support/http.js';
 import { recordPath, uploadRecord } from './support/records.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
@@ -124,8 +125,8 @@ describe('reading the audit trail (DESIGN 7)', () => {
     expect(csv.text).not.toMatch(/,=HYPERLINK/);
   });
 
-  it('keeps one unbroken chain for one patient when two API instances on one database take parallel requests, one row per request', async () => {
-    const second = await startTestApp({}, false, api);
+  it('keeps one unbroken chain for one patient when two API processes on one database take parallel requests, one row per request', async () => {
+    const second = await startApiProcess(api);
     try {
       const before = (await auditRowsOf(api, alice.userId)).length;
       const requests = Array.from({ length: 40 }, (_, i) => {
@@ -140,7 +141,7 @@ describe('reading the audit trail (DESIGN 7)', () => {
       expect(rows.length - before).toBe(40);
       expect(await firstBrokenRow(rows)).toBeNull();
     } finally {
-      await second.close();
+      await second.stop();
     }
   });
 

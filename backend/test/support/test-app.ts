@@ -28,13 +28,9 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/**
- * `sharing` starts a second API instance on another's database (as a second
- * process of a deployment would be): it neither creates nor drops it.
- */
-export async function startTestApp(env: Record<string, string> = {}, logger: LoggerService | false = false, sharing?: TestApp): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, logger: LoggerService | false = false): Promise<TestApp> {
   const adminUrl = requiredEnv('PHR_TEST_ADMIN_URL');
-  const database = sharing?.database ?? (await createTestDatabase(adminUrl, requiredEnv('PHR_TEST_TEMPLATE')));
+  const database = await createTestDatabase(adminUrl, requiredEnv('PHR_TEST_TEMPLATE'));
   const storeDir = await mkdtemp(path.join(os.tmpdir(), 'phr-s3-'));
   const accessKey = 'test-access-key';
   const secretKey = randomBytes(20).toString('hex');
@@ -72,7 +68,7 @@ export async function startTestApp(env: Record<string, string> = {}, logger: Log
       await app.close();
       await admin.end();
       await store.stop();
-      if (!sharing) await database.drop();
+      await database.drop();
       await rm(storeDir, { recursive: true, force: true });
     },
   };

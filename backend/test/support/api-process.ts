@@ -1,0 +1,44 @@
+/**
+ * A second API as its own operating-system process (the compiled API, as a
+ * deployment runs it) on a test app's database and object store: for tests
+ * of what several API processes do to shared state.
+ */
+import { randomBytes } from 'node:crypto';
+import { freePort } from '../../../infra/local/ports.js';
+import { startChild, stopChild, waitForHttp } from '../../../infra/local/processes.js';
+import { COMPILED_API_DIR, REPO_ROOT } from './compile-api.js';
+import { TEST_JWT_SECRET, type TestApp } from './test-app.js';
+
+
+export interface ApiProcess {
+  baseUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startApiProcess(api: TestApp): Promise<ApiProcess> {
+  const port = await freePort();
+  const lines: string[] = [];
+  const child = startChild('api-2', process.execPath, [`${COMPILED_API_DIR}/main.js`], {
+    cwd: REPO_ROOT,
+    log: (line) => lines.push(line),
+    env: {
+      PATH: process.env.PATH,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATABASE_URL: api.database.appUrl,
+      DATABASE_POOL_SIZE: '5',
+      S3_ENDPOINT: api.store.endpoint,
+      S3_ACCESS_KEY: api.config.s3.accessKey,
+      S3_SECRET_KEY: api.config.s3.secretKey,
+      JWT_SECRET: TEST_JWT_SECRET,
+      PRELOGIN_SECRET: randomBytes(32).toString('base64'),
+      COOKIE_SECURE: 'false',
+      SWEEP_INTERVAL_SECONDS: '0',
+    },
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${baseUrl}/api/health`, 60_000, child).catch((error: unknown) => {
+    throw new Error(`The second API did not start: ${String(error)}\n${lines.join('\n')}`);
+  });
+  return { baseUrl, stop: () => stopChild(child) };
+}
