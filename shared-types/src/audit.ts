@@ -14,6 +14,7 @@ export const AUDIT_ACTIONS = [
   'record.upload',
   'record.create',
   'record.read',
+  'record.list',
   'record.delete',
   'record.upload-expired',
   'folder.create',

@@ -142,6 +142,19 @@ export class RecordsService {
     const rows = (await builder.getMany()) as Array<RecordEntity & { wrap: RecordWrapEntity }>;
     const page = rows.slice(0, limit);
     const last = page.at(-1);
+    // A listing hands out sealed metadata and wraps: one row in each listed patient's trail.
+    // Asking for another patient's records and getting none is a denied attempt, kept in the
+    // caller's own trail (the id may name nobody).
+    const owners = new Set(page.map((row) => row.ownerId));
+    if (owners.size === 0 && query.ownerId && query.ownerId !== user.userId) {
+      await this.audit.record({ subjectId: user.userId, action: 'record.list', outcome: 'deny', reason: `nothing of ${query.ownerId} is shared with you` });
+    } else if (owners.size === 0) {
+      owners.add(user.userId);
+    }
+    for (const ownerId of owners) {
+      const listed = page.filter((row) => row.ownerId === ownerId).length;
+      await this.audit.allow({ subjectId: ownerId, action: 'record.list', reason: `${listed} record(s)` });
+    }
     return {
       items: page.map((row) => toSummary(row, row.wrap.wrap)),
       nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null,

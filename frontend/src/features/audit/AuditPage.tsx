@@ -71,10 +71,12 @@ export function AuditPage() {
   const chain = useQuery({
     queryKey: ['audit-chain', user?.id],
     queryFn: async () => {
-      const [rows, head] = await Promise.all([ownChain(records, user?.id ?? ''), records.auditHead()]);
+      // The head first: rows written after it (this page's own reads add none, others may) only extend the chain.
+      const head = await records.auditHead();
+      const rows = await ownChain(records, user?.id ?? '');
       const broken = await firstBrokenAuditRow(rows, sha256Hex);
-      const endsAtHead = rows.length === head.seq && (rows.at(-1)?.hash ?? head.hash) === head.hash;
-      return { count: rows.length, broken: broken ?? (endsAtHead ? null : rows.length + 1) };
+      const atHead = head.seq === 0 || rows[head.seq - 1]?.hash === head.hash;
+      return { count: rows.length, broken: broken ?? (atHead ? null : head.seq) };
     },
   });
   const exporting = useMutation({

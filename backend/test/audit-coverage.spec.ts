@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DOCTOR_WRAP_BYTES, ROUTES, type Consent } from '@phr/shared-types';
+import { auditRowsOf } from './support/audit.js';
+import { firstBrokenRow } from './support/audit-chain.js';
+import { registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
+import { commit, commitRequest, presign, putSegments, recordPath, segmentBodies } from './support/records.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+describe('every action on a patient’s data leaves exactly the expected audit rows (DESIGN 7)', () => {
+  let api: TestApp;
+  let patient: RegisteredUser;
+  let doctor: RegisteredUser;
+  let stranger: RegisteredUser;
+
+  beforeAll(async () => {
+    api = await startTestApp();
+    patient = await registerUser(api.baseUrl);
+    doctor = await registerUser(api.baseUrl, 'doctor');
+    stranger = await registerUser(api.baseUrl);
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('records each attempt once, with actor, role, outcome, reason, record or consent, IP, user agent and request id', async () => {
+    const before = (await auditRowsOf(api, patient.userId)).length;
+    const doctorBefore = (await auditRowsOf(api, doctor.userId)).length;
+    const headers = { 'user-agent': 'coverage-test/1.0' };
+    const as = (user: RegisteredUser) => ({ token: user.token, headers });
+
+    const upload = await presign(patient, 10);
+    await putSegments(upload, segmentBodies(10));
+    const recordId = upload.recordId;
+    expect((await commit(patient, commitRequest(recordId))).status).toBe(201);
+    await patient.client.get(ROUTES.listRecords.path, as(patient));
+    await patient.client.get(recordPath(recordId), as(patient));
+    await stranger.client.get(recordPath(recordId), as(stranger));
+    const folder = await patient.client.post<{ id: string }>(ROUTES.createFolder.path, { ...as(patient), body: { name: sealedBlob(20) } });
+    const wraps = [{ recordId, wrap: randomBytes(DOCTOR_WRAP_BYTES).toString('base64url') }];
+    const consent = await patient.client.post<Consent>(ROUTES.createConsent.path, { ...as(patient), body: { doctorId: doctor.userId, scope: 'record', recordId, wraps } });
+    await doctor.client.get(`${ROUTES.listRecords.path}?ownerId=${patient.userId}`, as(doctor));
+    await doctor.client.get(recordPath(recordId), as(doctor));
+    await patient.client.request('PATCH', ROUTES.updateConsent.path.replace(':id', consent.body.id), { ...as(patient), body: { status: 'revoked' } });
+    await doctor.client.get(recordPath(recordId), as(doctor));
+    await doctor.client.get(`${ROUTES.listRecords.path}?ownerId=${patient.userId}`, as(doctor));
+    await patient.client.request('DELETE', recordPath(recordId), as(patient));
+
+    const rows = (await auditRowsOf(api, patient.userId)).slice(before);
+    const P = patient.userId;
+    const D = doctor.userId;
+    const S = stranger.userId;
+    const C = consent.body.id;
+    expect(rows.map((row) => [row.action, row.outcome, row.actor_id, row.actor_role, row.record_id, row.consent_id, row.reason])).toEqual([
+      ['record.upload', 'allow', P, 'patient', recordId, null, null],
+      ['record.create', 'allow', P, 'patient', recordId, null, null],
+      ['record.list', 'allow', P, 'patient', null, null, '1 record(s)'],
+      ['record.read', 'allow', P, 'patient', recordId, null, null],
+      ['record.read', 'deny', S, 'patient', recordId, null, 'not the owner'],
+      ['folder.create', 'allow', P, 'patient', null, null, folder.body.id],
+      ['consent.grant', 'allow', P, 'patient', recordId, C, null],
+      ['record.list', 'allow', D, 'doctor', null, null, '1 record(s)'],
+      ['record.read', 'allow', D, 'doctor', recordId, null, 'consented doctor'],
+      ['consent.revoke', 'allow', P, 'patient', null, C, null],
+      ['record.read', 'deny', D, 'doctor', recordId, null, 'no active consent and wrap'],
+      ['record.delete', 'allow', P, 'patient', recordId, null, null],
+    ]);
+    const fromThisTest = rows.filter((row) => row.action !== 'record.upload' && row.action !== 'record.create');
+    expect(fromThisTest.every((row) => row.ip === '127.0.0.1' && row.user_agent === 'coverage-test/1.0')).toBe(true);
+    expect(rows.every((row) => typeof row.request_id === 'string' && row.request_id.length > 0)).toBe(true);
+    expect(new Set(rows.map((row) => row.request_id)).size).toBe(rows.length);
+    expect(await firstBrokenRow(await auditRowsOf(api, patient.userId))).toBeNull();
+
+    // The doctor's empty listing after the revoke is a denied attempt in the doctor's own trail.
+    const doctorRows = (await auditRowsOf(api, doctor.userId)).slice(doctorBefore);
+    expect(doctorRows.map((row) => [row.action, row.outcome, row.reason])).toEqual([['record.list', 'deny', `nothing of ${P} is shared with you`]]);
+  });
+});
