@@ -41,6 +41,8 @@ describe('every action on a patient’s data leaves exactly the expected audit r
     const consent = await patient.client.post<Consent>(ROUTES.createConsent.path, { ...as(patient), body: { doctorId: doctor.userId, scope: 'record', recordId, wraps } });
     await doctor.client.get(`${ROUTES.listRecords.path}?ownerId=${patient.userId}`, as(doctor));
     await doctor.client.get(recordPath(recordId), as(doctor));
+    await doctor.client.get(ROUTES.listConsents.path, as(doctor));
+    await patient.client.get(`${ROUTES.listConsents.path}?status=active`, as(patient));
     await patient.client.request('PATCH', ROUTES.updateConsent.path.replace(':id', consent.body.id), { ...as(patient), body: { status: 'revoked' } });
     await doctor.client.get(recordPath(recordId), as(doctor));
     await doctor.client.get(`${ROUTES.listRecords.path}?ownerId=${patient.userId}`, as(doctor));
@@ -61,6 +63,8 @@ describe('every action on a patient’s data leaves exactly the expected audit r
       ['consent.grant', 'allow', P, 'patient', recordId, C, null],
       ['record.list', 'allow', D, 'doctor', null, null, '1 record(s)'],
       ['record.read', 'allow', D, 'doctor', recordId, null, 'consented doctor'],
+      ['consent.list', 'allow', D, 'doctor', null, null, '1 consent(s)'],
+      ['consent.list', 'allow', P, 'patient', null, null, '1 consent(s)'],
       ['consent.revoke', 'allow', P, 'patient', null, C, null],
       ['record.read', 'deny', D, 'doctor', recordId, null, 'no active consent and wrap'],
       ['record.delete', 'allow', P, 'patient', recordId, null, null],
@@ -74,5 +78,24 @@ describe('every action on a patient’s data leaves exactly the expected audit r
     // The doctor's empty listing after the revoke is a denied attempt in the doctor's own trail.
     const doctorRows = (await auditRowsOf(api, doctor.userId)).slice(doctorBefore);
     expect(doctorRows.map((row) => [row.action, row.outcome, row.reason])).toEqual([['record.list', 'deny', `nothing of ${P} is shared with you`]]);
+  });
+
+  it('fails the action when its audit row cannot be written, and keeps nothing of it', async () => {
+    const victim = await registerUser(api.baseUrl);
+    const upload = await presign(victim, 10);
+    await putSegments(upload, segmentBodies(10));
+    // An operator-side fault: inserts into this patient's trail fail from now on.
+    await api.adminQuery(`
+      CREATE FUNCTION fail_audit_for_test() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.subject_id = '${victim.userId}' THEN RAISE EXCEPTION 'audit store unavailable'; END IF; RETURN NEW; END $$;
+      CREATE TRIGGER fail_audit_for_test BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION fail_audit_for_test();`);
+    try {
+      const response = await commit(victim, commitRequest(upload.recordId));
+      expect(response.status).toBe(500);
+      expect(await api.adminQuery('SELECT id FROM records WHERE id = $1', [upload.recordId])).toHaveLength(0);
+    } finally {
+      await api.adminQuery('DROP TRIGGER fail_audit_for_test ON audit_events; DROP FUNCTION fail_audit_for_test();');
+    }
+    expect((await commit(victim, commitRequest(upload.recordId))).status).toBe(201);
   });
 });

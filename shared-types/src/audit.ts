@@ -22,6 +22,7 @@ export const AUDIT_ACTIONS = [
   'folder.delete',
   'consent.grant',
   'consent.revoke',
+  'consent.list',
   'consent.expire',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -91,7 +91,14 @@ export class ConsentsService {
       .getRepository(ConsentEntity)
       .find({ where: { [column]: user.userId }, order: { createdAt: 'DESC', id: 'DESC' } });
     const now = new Date();
-    return { items: await this.present(consents.filter((consent) => status === undefined || effectiveStatus(consent, now) === status)) };
+    const shown = consents.filter((consent) => status === undefined || effectiveStatus(consent, now) === status);
+    // Reading consents is audited in the trail of each patient they concern.
+    const patients = new Set(user.role === 'doctor' ? shown.map((consent) => consent.patientId) : [user.userId]);
+    if (patients.size === 0) patients.add(user.userId);
+    for (const patientId of patients) {
+      await this.audit.allow({ subjectId: patientId, action: 'consent.list', reason: `${shown.filter((c) => c.patientId === patientId).length} consent(s)` });
+    }
+    return { items: await this.present(shown) };
   }
 
   /** Revokes in one transaction: the consent, and the doctor's wraps no other active consent covers. */
