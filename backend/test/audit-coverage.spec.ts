@@ -37,6 +37,8 @@ describe('every action on a patient’s data leaves exactly the expected audit r
     await patient.client.get(recordPath(recordId), as(patient));
     await stranger.client.get(recordPath(recordId), as(stranger));
     const folder = await patient.client.post<{ id: string }>(ROUTES.createFolder.path, { ...as(patient), body: { name: sealedBlob(20) } });
+    await patient.client.get(ROUTES.listFolders.path, as(patient));
+    await patient.client.get(ROUTES.publicKey.path.replace(':id', doctor.userId), as(patient));
     const wraps = [{ recordId, wrap: randomBytes(DOCTOR_WRAP_BYTES).toString('base64url') }];
     const consent = await patient.client.post<Consent>(ROUTES.createConsent.path, { ...as(patient), body: { doctorId: doctor.userId, scope: 'record', recordId, wraps } });
     await doctor.client.get(`${ROUTES.listRecords.path}?ownerId=${patient.userId}`, as(doctor));
@@ -60,6 +62,7 @@ describe('every action on a patient’s data leaves exactly the expected audit r
       ['record.read', 'allow', P, 'patient', recordId, null, null],
       ['record.read', 'deny', S, 'patient', recordId, null, 'not the owner'],
       ['folder.create', 'allow', P, 'patient', null, null, folder.body.id],
+      ['folder.list', 'allow', P, 'patient', null, null, '1 folder(s)'],
       ['consent.grant', 'allow', P, 'patient', recordId, C, null],
       ['record.list', 'allow', D, 'doctor', null, null, '1 record(s)'],
       ['record.read', 'allow', D, 'doctor', recordId, null, 'consented doctor'],
@@ -75,9 +78,12 @@ describe('every action on a patient’s data leaves exactly the expected audit r
     expect(new Set(rows.map((row) => row.request_id)).size).toBe(rows.length);
     expect(await firstBrokenRow(await auditRowsOf(api, patient.userId))).toBeNull();
 
-    // The doctor's empty listing after the revoke is a denied attempt in the doctor's own trail.
+    // The doctor's trail: who fetched the doctor's key, and the empty listing after the revoke, a denied attempt.
     const doctorRows = (await auditRowsOf(api, doctor.userId)).slice(doctorBefore);
-    expect(doctorRows.map((row) => [row.action, row.outcome, row.reason])).toEqual([['record.list', 'deny', `nothing of ${P} is shared with you`]]);
+    expect(doctorRows.map((row) => [row.action, row.outcome, row.actor_id, row.reason])).toEqual([
+      ['key.read', 'allow', P, null],
+      ['record.list', 'deny', D, `nothing of ${P} is shared with you`],
+    ]);
   });
 
   it('fails the action when its audit row cannot be written, and keeps nothing of it', async () => {

@@ -47,8 +47,10 @@ describe('folders: names sealed under the account key, only empty ones deleted',
     expect((await list(alice)).body.items.map((item) => item.id)).not.toContain(folder.id);
     expect((await auditTrailOf(api, alice.userId)).filter((entry) => entry.startsWith('folder.'))).toEqual([
       'folder.create:allow',
+      'folder.list:allow',
       'folder.rename:allow',
       'folder.delete:allow',
+      'folder.list:allow',
     ]);
   });
 
@@ -75,6 +77,7 @@ describe('folders: names sealed under the account key, only empty ones deleted',
     }
     expect((await list(alice)).body.items).toContainEqual(folder);
     expect((await auditTrailOf(api, bob.userId)).filter((entry) => entry.startsWith('folder.'))).toEqual([
+      'folder.list:allow',
       'folder.rename:deny',
       'folder.delete:deny',
       'folder.rename:deny',

@@ -20,6 +20,8 @@ export const AUDIT_ACTIONS = [
   'folder.create',
   'folder.rename',
   'folder.delete',
+  'folder.list',
+  'key.read',
   'consent.grant',
   'consent.revoke',
   'consent.list',

@@ -27,8 +27,8 @@ export class FoldersController {
   @ApiOperation({ summary: 'The caller’s folders' })
   @ApiOkResponse({ type: FolderListDto })
   @ApiErrors(401, 403)
-  list(): Promise<FolderList> {
-    return this.folders.list();
+  list(@CurrentUser() user: AuthUser): Promise<FolderList> {
+    return this.folders.list(user);
   }
 
   @Patch(':id')

@@ -25,8 +25,9 @@ export class FoldersService {
     return toFolder(folder);
   }
 
-  async list(): Promise<FolderList> {
+  async list(user: AuthUser): Promise<FolderList> {
     const folders = await this.repository().find({ order: { createdAt: 'ASC', id: 'ASC' } });
+    await this.audit.allow({ subjectId: user.userId, action: 'folder.list', reason: `${folders.length} folder(s)` });
     return { items: folders.map(toFolder) };
   }
 

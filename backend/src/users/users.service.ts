@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Me, PublicKeyResponse } from '@phr/shared-types';
+import { AuditService } from '../audit/audit.service.js';
 import { ApiError } from '../common/api-error.js';
 import { Db } from '../db/db.service.js';
 import { PublicKeyEntity } from './public-key.entity.js';
@@ -7,7 +8,10 @@ import { UserEntity } from './user.entity.js';
 
 @Injectable()
 export class UsersService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditService,
+  ) {}
 
   /** The signed-in user; RLS shows a user only their own row. */
   async me(userId: string): Promise<Me> {
@@ -20,6 +24,8 @@ export class UsersService {
   async publicKey(userId: string): Promise<PublicKeyResponse> {
     const key = await this.db.manager().getRepository(PublicKeyEntity).findOneBy({ userId });
     if (!key) throw ApiError.notFound('No such user');
+    // Who fetched whose key (to wrap file keys for it) stands in the key owner's trail.
+    await this.audit.allow({ subjectId: key.userId, action: 'key.read' });
     return { userId: key.userId, algorithm: 'RSA-OAEP-SHA256', publicKey: key.publicKey, fingerprint: key.fingerprint };
   }
 }
