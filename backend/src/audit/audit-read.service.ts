@@ -1,30 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { AUDIT_GENESIS_HASH, ERROR_CODES, type AuditEvent, type AuditHead, type AuditPage, type AuditQuery, type Role } from '@phr/shared-types';
+import { AUDIT_GENESIS_HASH, ERROR_CODES, type AuditEvent, type AuditHead, type AuditPage, type AuditQuery } from '@phr/shared-types';
 import type { AuthUser } from '../auth/auth-user.js';
 import { ApiError } from '../common/api-error.js';
 import { Db } from '../db/db.service.js';
+import { auditRowToEvent, type AuditDbRow } from './audit-row.js';
 
 const DEFAULT_PAGE = 50;
 /** Rows one export may hold; a larger trail is exported in date ranges. */
 export const MAX_EXPORT_ROWS = 50_000;
-
-interface AuditDbRow {
-  subject_id: string;
-  seq: string;
-  occurred_at: Date;
-  actor_id: string | null;
-  actor_role: string | null;
-  action: string;
-  outcome: 'allow' | 'deny';
-  reason: string | null;
-  record_id: string | null;
-  consent_id: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  request_id: string | null;
-  prev_hash: string;
-  hash: string;
-}
 
 /**
  * Reading the trail (DESIGN 7): a patient reads their own trail, a doctor the
@@ -40,7 +23,7 @@ export class AuditReadService {
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
-      items: page.map(toEvent),
+      items: page.map(auditRowToEvent),
       nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
     };
   }
@@ -51,7 +34,7 @@ export class AuditReadService {
     if (rows.length > MAX_EXPORT_ROWS) {
       throw new ApiError(413, ERROR_CODES.payloadTooLarge, `More than ${MAX_EXPORT_ROWS} rows match; export a shorter date range`);
     }
-    return rows.map(toEvent);
+    return rows.map(auditRowToEvent);
   }
 
   async head(user: AuthUser, subjectId: string | undefined): Promise<AuditHead> {
@@ -93,26 +76,6 @@ export class AuditReadService {
                  ORDER BY occurred_at DESC, subject_id DESC, seq DESC LIMIT $${params.length}`;
     return (await this.db.manager().query(sql, params)) as AuditDbRow[];
   }
-}
-
-function toEvent(row: AuditDbRow): AuditEvent {
-  return {
-    subjectId: row.subject_id,
-    seq: Number(row.seq),
-    occurredAt: row.occurred_at.toISOString(),
-    actorId: row.actor_id,
-    actorRole: row.actor_role as Role | null,
-    action: row.action as AuditEvent['action'],
-    outcome: row.outcome,
-    reason: row.reason,
-    recordId: row.record_id,
-    consentId: row.consent_id,
-    ip: row.ip,
-    userAgent: row.user_agent,
-    requestId: row.request_id,
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  };
 }
 
 function encodeCursor(row: AuditDbRow): string {

@@ -1,23 +1,8 @@
 /** Reads audit rows as an operator would (superuser, bypassing RLS). */
+import type { AuditDbRow as AuditRow } from '../../src/audit/audit-row.js';
 import type { TestApp } from './test-app.js';
 
-export interface AuditRow {
-  subject_id: string;
-  seq: string;
-  actor_id: string | null;
-  actor_role: string | null;
-  action: string;
-  outcome: 'allow' | 'deny';
-  reason: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  request_id: string | null;
-  record_id: string | null;
-  consent_id: string | null;
-  occurred_at: Date;
-  prev_hash: string;
-  hash: string;
-}
+export type { AuditRow };
 
 export function auditRowsOf(api: TestApp, subjectId: string): Promise<AuditRow[]> {
   return api.adminQuery<AuditRow & Record<string, unknown>>('SELECT * FROM audit_events WHERE subject_id = $1 ORDER BY seq', [subjectId]);
