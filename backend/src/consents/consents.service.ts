@@ -73,13 +73,13 @@ export class ConsentsService {
     assertWrapsMatch(inScope, request.wraps.map((wrap) => wrap.recordId));
 
     await manager.getRepository(ConsentEntity).insert(consent);
-    for (const wrap of request.wraps) {
-      await manager.query(
-        `INSERT INTO record_wraps (record_id, recipient_id, owner_id, wrap) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (record_id, recipient_id) DO UPDATE SET wrap = EXCLUDED.wrap`,
-        [wrap.recordId, consent.doctorId, user.userId, wrap.wrap],
-      );
-    }
+    // One statement for every wrap (a consent over "all" may carry thousands).
+    await manager.query(
+      `INSERT INTO record_wraps (record_id, recipient_id, owner_id, wrap)
+       SELECT w.record_id, $3, $4, w.wrap FROM unnest($1::uuid[], $2::text[]) AS w (record_id, wrap)
+       ON CONFLICT (record_id, recipient_id) DO UPDATE SET wrap = EXCLUDED.wrap`,
+      [request.wraps.map((wrap) => wrap.recordId), request.wraps.map((wrap) => wrap.wrap), consent.doctorId, user.userId],
+    );
     await this.audit.allow({ subjectId: user.userId, action: 'consent.grant', consentId: consent.id, recordId: consent.recordId ?? undefined });
     return (await this.present([consent]))[0];
   }
