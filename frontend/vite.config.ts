@@ -2,20 +2,26 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
+import { CSP_NONCE_PLACEHOLDER, portalSecurityHeaders } from './portal-csp.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const apiUrl = process.env.API_URL ?? 'http://127.0.0.1:3000';
 const port = Number(process.env.PORTAL_PORT ?? 5173);
 /** `/api` goes to the API, so the portal and the API share one origin (first-party refresh cookie). */
 const proxy = { '/api': { target: apiUrl, changeOrigin: false } };
+/** Where browsers reach the object store (pre-signed URLs); `npm start` passes it, 9000 is its default. */
+const objectStoreOrigin = new URL(process.env.S3_PUBLIC_ENDPOINT ?? 'http://127.0.0.1:9000').origin;
 
-export default defineConfig({
-  plugins: [react()],
+export default defineConfig(({ command }) => ({
+  plugins: [react(), portalSecurityHeaders(objectStoreOrigin)],
+  // The dev server injects styles at run time; they carry a per-page nonce (portal-csp.ts).
+  html: command === 'serve' ? { cspNonce: CSP_NONCE_PLACEHOLDER } : {},
   resolve: { alias: { '@phr/shared-types': path.resolve(here, '../shared-types/src/index.ts') } },
   // WebCrypto needs a secure context: localhost qualifies, a LAN address over http does not.
   server: { host: '127.0.0.1', port, strictPort: true, proxy },
   preview: { host: '127.0.0.1', port, strictPort: true, proxy },
   worker: { format: 'es' },
   // The zxcvbn dictionaries (~1.2 MB) are one lazy chunk, loaded only by the password forms.
-  build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 1400 },
-});
+  // No source maps in the build: the shipped portal should not hand out its sources' layout (ASVS 14.3.2).
+  build: { target: 'es2022', sourcemap: false, chunkSizeWarningLimit: 1400 },
+}));

@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { API_PREFIX } from '@phr/shared-types';
 import { AppModule } from './app.module.js';
+import { routerErrorHandler } from './common/error.filter.js';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { SWAGGER_PATH, setupSwagger } from './swagger.js';
@@ -15,6 +16,8 @@ import { SWAGGER_PATH, setupSwagger } from './swagger.js';
  * the few style attributes its script sets are refused, which costs only looks.
  * HSTS only where the API is served over TLS (the same switch as Secure cookies).
  */
+export const API_DISPOSITION = 'attachment; filename="api.json"';
+
 export function securityHeaders(url: string, overTls: boolean): Array<[string, string]> {
   const docs = url.startsWith(`/${SWAGGER_PATH}`);
   const headers: Array<[string, string]> = [
@@ -26,8 +29,41 @@ export function securityHeaders(url: string, overTls: boolean): Array<[string, s
     ['Cross-Origin-Opener-Policy', 'same-origin'],
     ['Cross-Origin-Resource-Policy', 'same-origin'],
   ];
+  // A JSON answer opened as a page (a link, a sniffing client) is downloaded, never rendered.
+  if (!docs) headers.push(['Content-Disposition', API_DISPOSITION]);
   if (overTls) headers.push(['Strict-Transport-Security', 'max-age=31536000; includeSubDomains']);
   return headers;
+}
+
+/**
+ * Slow clients cannot hold sockets: a request must arrive whole within `requestMs` (Node
+ * answers 408 and closes), an idle socket closes after `connectionMs`. Node's own headers
+ * limit (60 s) must not exceed the request limit: if it does, Node swaps the two and a
+ * stalled body is allowed the longer one. Node looks for overdue requests every
+ * `connectionsCheckingInterval` (30 s by default); checking four times per limit closes a
+ * stalled request within 1.25 times the limit.
+ */
+function timeoutOptions(timeouts: AppConfig['timeouts']) {
+  return {
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: timeouts.connectionMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    http: {
+      requestTimeout: timeouts.requestMs,
+      headersTimeout: timeouts.requestMs,
+      connectionsCheckingInterval: Math.ceil(timeouts.requestMs / 4),
+    },
+  };
+}
+
+/**
+ * Every body the API takes is JSON. Nest would add a form parser and Fastify keeps one for
+ * plain text; without them any other Content-Type (or none, with a body) gets 415 before a
+ * route runs, instead of reaching validation in a shape the route never expected.
+ */
+function acceptJsonBodiesOnly(app: NestFastifyApplication, bodyLimit: number): void {
+  app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
+  app.useBodyParser('application/json', { bodyLimit });
 }
 
 /** Builds the API exactly as it runs in production; tests use the same function. */
@@ -35,13 +71,17 @@ export async function createApp(config: AppConfig, options: { logger?: LoggerSer
   const adapter = new FastifyAdapter({
     trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimitBytes,
+    ...timeoutOptions(config.timeouts),
     genReqId: () => randomUUID(),
     requestIdHeader: false,
+    frameworkErrors: routerErrorHandler((url) => securityHeaders(url, config.cookieSecure)),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: options.logger ?? ['error', 'warn', 'log'],
     bufferLogs: false,
+    bodyParser: false,
   });
+  acceptJsonBodiesOnly(app, config.bodyLimitBytes);
   app.setGlobalPrefix(API_PREFIX.slice(1));
   app.useGlobalPipes(createValidationPipe());
   app.enableCors({ origin: [config.portalOrigin], credentials: true, methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] });
@@ -52,7 +92,11 @@ export async function createApp(config: AppConfig, options: { logger?: LoggerSer
     .addHook('onSend', async (request, reply) => {
       void reply.header('X-Request-Id', String(request.id));
       void reply.header('Cache-Control', 'no-store');
-      for (const [name, value] of securityHeaders(request.url, config.cookieSecure)) void reply.header(name, value);
+      for (const [name, value] of securityHeaders(request.url, config.cookieSecure)) {
+        // The audit export names its own file.
+        if (name === 'Content-Disposition' && reply.hasHeader(name)) continue;
+        void reply.header(name, value);
+      }
     });
   setupSwagger(app);
   await app.init();

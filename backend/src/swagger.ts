@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { REFRESH_COOKIE_NAME } from '@phr/shared-types';
-import { ErrorResponseDto } from './common/swagger.js';
+import { HOST_REFRESH_COOKIE_NAME, REFRESH_COOKIE_NAME } from '@phr/shared-types';
+import { ErrorResponseDto, REFRESH_COOKIE_SECURITY } from './common/swagger.js';
 
 export const SWAGGER_PATH = 'api/docs';
 
@@ -14,9 +14,27 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     )
     .setVersion('1')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-    .addCookieAuth(REFRESH_COOKIE_NAME)
+    .addCookieAuth(
+      HOST_REFRESH_COOKIE_NAME,
+      { type: 'apiKey', description: `Set by the API itself (httpOnly); \`${REFRESH_COOKIE_NAME}\` at /api/auth only where COOKIE_SECURE=false` },
+      REFRESH_COOKIE_SECURITY,
+    )
     .build();
-  return SwaggerModule.createDocument(app, config, { extraModels: [ErrorResponseDto] });
+  return withRateLimitAnswers(SwaggerModule.createDocument(app, config, { extraModels: [ErrorResponseDto] }));
+}
+
+/** Every route counts against the rate limits (ASVS 8.1.4), so every route may answer 429. */
+function withRateLimitAnswers(document: OpenAPIObject): OpenAPIObject {
+  for (const item of Object.values(document.paths)) {
+    for (const operation of [item.get, item.post, item.put, item.patch, item.delete]) {
+      if (!operation || operation.responses['429']) continue;
+      operation.responses['429'] = {
+        description: 'Too many requests from this client; see Retry-After',
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponseDto' } } },
+      };
+    }
+  }
+  return document;
 }
 
 /** Swagger UI for the security team at /api/docs, the JSON at /api/docs/json. */

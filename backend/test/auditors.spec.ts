@@ -75,6 +75,19 @@ describe('auditor accounts: made by the operator’s create-auditor step, never 
     expect(selfMade.body.fields?.map((problem) => problem.field)).toContain('role');
   });
 
+  it('refuses an expired invitation, makes no account and leaves the invitation unused', async () => {
+    const email = `auditor3-${Date.now()}@hospital.example`;
+    const code = await createAuditor(email, 'Late auditor');
+    const [lifetime] = await api.adminQuery(`SELECT expires_at BETWEEN now() + interval '71 hours' AND now() + interval '72 hours' AS "isAboutThreeDays" FROM auditor_invitations WHERE email = $1`, [email]);
+    expect(lifetime).toEqual({ isAboutThreeDays: true });
+    await api.adminQuery(`UPDATE auditor_invitations SET expires_at = now() - interval '1 second' WHERE email = $1`, [email]);
+    const response = await new HttpClient(api.baseUrl).post<ErrorResponse>(ROUTES.registerAuditor.path, { body: auditorRequest(email, code) });
+    expect(response.status).toBe(400);
+    expect(response.body.fields).toEqual([{ field: 'invitation', message: 'This invitation is unknown, used, expired or for another email' }]);
+    expect(await api.adminQuery('SELECT 1 FROM users WHERE email = $1', [email])).toEqual([]);
+    expect(await api.adminQuery('SELECT used_at FROM auditor_invitations WHERE email = $1', [email])).toEqual([{ used_at: null }]);
+  });
+
   it('keeps the invitation unused when the account cannot be made (email taken)', async () => {
     const code = await createAuditor(patient.request.email, 'Taken');
     const response = await new HttpClient(api.baseUrl).post(ROUTES.registerAuditor.path, { body: auditorRequest(patient.request.email, code) });

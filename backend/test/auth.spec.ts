@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
+  PRIVACY_NOTICE_VERSION,
   REFRESH_COOKIE_NAME,
   ROUTES,
   type ErrorResponse,
@@ -8,6 +9,7 @@ import {
   type RefreshResponse,
   type SessionResponse,
 } from '@phr/shared-types';
+import { auditRowsOf } from './support/audit.js';
 import { randomKey, registerUser, registration, sealedBlob, uniqueEmail } from './support/factories.js';
 import { HttpClient } from './support/http.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -100,6 +102,25 @@ describe('accounts and sessions', () => {
       expect(response.body.fields?.map((f) => f.field)).toContain(field);
     });
 
+    it.each([
+      ['missing', (({ privacyNoticeVersion: _omitted, ...rest }) => rest)(registration())],
+      ['false', { ...registration(), privacyNoticeVersion: false }],
+      ['an older version', registration({ privacyNoticeVersion: '2020-01-01' })],
+    ])('refuses a registration whose privacy notice acceptance is %s with a 400 naming the field, and creates no account', async (_case, body) => {
+      const response = await http.post<ErrorResponse>(ROUTES.register.path, { body });
+      expect(response.status).toBe(400);
+      expect(response.body.fields).toEqual([{ field: 'privacyNoticeVersion', message: expect.stringContaining('privacy notice must be read and accepted') }]);
+      expect(await api.adminQuery('SELECT 1 FROM users WHERE email = $1', [body.email])).toHaveLength(0);
+    });
+
+    it('records which privacy notice was accepted, when and from where, in the account’s first audit row', async () => {
+      const user = await registerUser(api.baseUrl);
+      const [first] = await auditRowsOf(api, user.userId);
+      expect(first).toMatchObject({ seq: '1', action: 'account.register', outcome: 'allow', reason: `privacy notice ${PRIVACY_NOTICE_VERSION} accepted` });
+      expect(first.ip).toBeTruthy();
+      expect(first.occurred_at).toBeInstanceOf(Date);
+    });
+
     it('refuses a wrapped key with an unknown protocol version', async () => {
       const blob = Buffer.from(sealedBlob(), 'base64url');
       blob[0] = 9;
@@ -138,18 +159,20 @@ describe('accounts and sessions', () => {
   });
 
   describe('prelogin', () => {
+    const prelogin = (body: unknown) => http.post<PreloginResponse & ErrorResponse>(ROUTES.prelogin.path, { body });
+
     it("returns an account's own KDF parameters", async () => {
       const user = await registerUser(api.baseUrl);
-      const response = await http.get<PreloginResponse>(`${ROUTES.prelogin.path}?email=${encodeURIComponent(user.request.email)}`);
+      const response = await prelogin({ email: user.request.email });
       expect(response.status).toBe(200);
       expect(response.body.kdf).toEqual(user.request.kdf);
     });
 
     it('answers an unknown email with stable, plausible parameters, so it does not reveal who has an account', async () => {
       const email = uniqueEmail('nobody');
-      const first = await http.get<PreloginResponse>(`${ROUTES.prelogin.path}?email=${encodeURIComponent(email)}`);
-      const second = await http.get<PreloginResponse>(`${ROUTES.prelogin.path}?email=${encodeURIComponent(email.toUpperCase())}`);
-      const other = await http.get<PreloginResponse>(`${ROUTES.prelogin.path}?email=${encodeURIComponent(uniqueEmail('nobody'))}`);
+      const first = await prelogin({ email });
+      const second = await prelogin({ email: email.toUpperCase() });
+      const other = await prelogin({ email: uniqueEmail('nobody') });
       expect(first.status).toBe(200);
       expect(first.body).toEqual(second.body);
       expect(first.body.kdf.salt).not.toBe(other.body.kdf.salt);
@@ -158,11 +181,19 @@ describe('accounts and sessions', () => {
     });
 
     it('names the email field when it is missing or malformed', async () => {
-      for (const query of ['', '?email=nope', '?email=a@b.org&extra=1']) {
-        const response = await http.get<ErrorResponse>(`${ROUTES.prelogin.path}${query}`);
+      for (const body of [{}, { email: 'nope' }, { email: 'a@b.org', extra: 1 }]) {
+        const response = await prelogin(body);
         expect(response.status).toBe(400);
         expect(response.body.fields?.[0]?.field).toMatch(/email|extra/);
       }
+    });
+
+    it('takes the email only in the body: the old GET form with the email in the query string is gone (ASVS 8.3.1)', async () => {
+      const user = await registerUser(api.baseUrl);
+      const asQuery = await http.get<ErrorResponse>(`${ROUTES.prelogin.path}?email=${encodeURIComponent(user.request.email)}`);
+      expect(asQuery.status).toBe(404);
+      expect(asQuery.text).not.toContain('kdf');
+      expect((await prelogin({ email: user.request.email })).body.kdf).toEqual(user.request.kdf);
     });
   });
 

@@ -22,6 +22,26 @@ describe('configuration is validated once, and a bad value names its variable', 
     expect(config.kdfIterations).toBe(600_000);
     expect(config.cookieSecure).toBe(true);
     expect(config.s3.publicEndpoint.href).toBe('http://127.0.0.1:9000/');
+    expect(config.timeouts).toEqual({ requestMs: 30_000, connectionMs: 60_000, keepAliveMs: 72_000 });
+  });
+
+  it('limits sessions to 30 idle minutes and 12 hours by default, and takes other limits from the environment (ASVS 3.3.2)', () => {
+    expect(loadConfig(VALID).session).toEqual({ idleSeconds: 1800, maxSeconds: 43_200 });
+    expect(loadConfig({ ...VALID, SESSION_IDLE_SECONDS: '600', SESSION_MAX_SECONDS: '3600' }).session).toEqual({ idleSeconds: 600, maxSeconds: 3600 });
+  });
+
+  it('rate-limits every client, registrations and doctor searches by default, each limit configurable (ASVS 8.1.4)', () => {
+    expect(loadConfig(VALID).rateLimits).toEqual({
+      general: { limit: 600, windowSeconds: 60 },
+      registration: { limit: 20, windowSeconds: 3600 },
+      doctorSearch: { limit: 60, windowSeconds: 60 },
+    });
+    const tuned = loadConfig({ ...VALID, RATE_LIMIT_REQUESTS: '5', RATE_LIMIT_WINDOW_SECONDS: '10', RATE_LIMIT_REGISTRATIONS: '2', RATE_LIMIT_DOCTOR_SEARCH_WINDOW_SECONDS: '30' });
+    expect(tuned.rateLimits).toEqual({
+      general: { limit: 5, windowSeconds: 10 },
+      registration: { limit: 2, windowSeconds: 3600 },
+      doctorSearch: { limit: 60, windowSeconds: 30 },
+    });
   });
 
   it.each([
@@ -36,6 +56,16 @@ describe('configuration is validated once, and a bad value names its variable', 
     ['COOKIE_SECURE', { COOKIE_SECURE: 'maybe' }, /COOKIE_SECURE must be true or false/],
     ['S3_BUCKET', { S3_BUCKET: 'Bad_Bucket' }, /S3_BUCKET is not a valid bucket name/],
     ['JWT_KEY_ID', { JWT_KEY_ID: 'has space' }, /JWT_KEY_ID must be/],
+    ['REQUEST_TIMEOUT_MS', { REQUEST_TIMEOUT_MS: '0' }, /REQUEST_TIMEOUT_MS must be between 100 and 600000/],
+    ['CONNECTION_TIMEOUT_MS', { CONNECTION_TIMEOUT_MS: 'forever' }, /CONNECTION_TIMEOUT_MS must be a whole number/],
+    ['KEEP_ALIVE_TIMEOUT_MS', { KEEP_ALIVE_TIMEOUT_MS: '-5' }, /KEEP_ALIVE_TIMEOUT_MS must be a whole number/],
+    ['SESSION_IDLE_SECONDS', { SESSION_IDLE_SECONDS: '10' }, /SESSION_IDLE_SECONDS must be between 60 and 604800/],
+    ['SESSION_MAX_SECONDS', { SESSION_MAX_SECONDS: 'a day' }, /SESSION_MAX_SECONDS must be a whole number/],
+    ['SESSION_IDLE_SECONDS', { SESSION_IDLE_SECONDS: '7200', SESSION_MAX_SECONDS: '3600' }, /SESSION_IDLE_SECONDS must not exceed SESSION_MAX_SECONDS/],
+    ['RATE_LIMIT_REQUESTS', { RATE_LIMIT_REQUESTS: '0' }, /RATE_LIMIT_REQUESTS must be between 1 and/],
+    ['RATE_LIMIT_WINDOW_SECONDS', { RATE_LIMIT_WINDOW_SECONDS: '1m' }, /RATE_LIMIT_WINDOW_SECONDS must be a whole number/],
+    ['RATE_LIMIT_REGISTRATIONS', { RATE_LIMIT_REGISTRATIONS: '-1' }, /RATE_LIMIT_REGISTRATIONS must be a whole number/],
+    ['RATE_LIMIT_DOCTOR_SEARCHES', { RATE_LIMIT_DOCTOR_SEARCHES: 'many' }, /RATE_LIMIT_DOCTOR_SEARCHES must be a whole number/],
   ])('refuses a bad %s', (_name, change, message) => {
     expect(() => loadConfig({ ...VALID, ...change })).toThrow(message);
   });

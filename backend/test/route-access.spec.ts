@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ROLES, ROUTES, type Role, type RouteName } from '@phr/shared-types';
-import { insertAuditor, registerUser } from './support/factories.js';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { DOCTOR_WRAP_BYTES, ROLES, ROUTES, type Consent, type Folder, type Role, type RouteName, type SessionList } from '@phr/shared-types';
+import { insertAuditor, registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
 import { HttpClient } from './support/http.js';
-import { ROUTE_ACCESS } from './support/route-access.js';
+import { recordPath, uploadRecord } from './support/records.js';
+import { ROUTE_ACCESS, STRANGER_CALLS, type OwnedIds } from './support/route-access.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
+import { SoftAuthenticator, enrolSecurityKey } from './support/webauthn.js';
 import { badTokens, forgeToken } from './support/tokens.js';
 
 const protectedRoutes = (Object.keys(ROUTES) as RouteName[]).filter((name) => ROUTE_ACCESS[name] !== 'public');
@@ -73,6 +76,59 @@ describe('route access: every route, every role, every kind of bad token', () =>
     const empty = await http.request<{ fields?: unknown[] }>(route.method, route.path, { token, body: {} });
     expect(empty.status).toBe(400);
     expect(empty.body.fields?.length).toBeGreaterThan(0);
+  });
+
+  describe('a stranger patient who sends the owner’s real ids', () => {
+    let owner: RegisteredUser;
+    let stranger: RegisteredUser;
+    const ids = {} as OwnedIds;
+    const routesWithId = (Object.keys(ROUTES) as RouteName[]).filter((name) => ROUTES[name].path.includes(':id'));
+
+    beforeAll(async () => {
+      owner = await registerUser(api.baseUrl);
+      stranger = await registerUser(api.baseUrl);
+      const folder = await owner.client.post<Folder>(ROUTES.createFolder.path, { token: owner.token, body: { name: sealedBlob(20) } });
+      const recordId = (await uploadRecord(owner, 100, folder.body.id)).summary.id;
+      const consent = await owner.client.post<Consent>(ROUTES.createConsent.path, {
+        token: owner.token,
+        body: { doctorId: userIds.doctor, scope: 'record', recordId, wraps: [{ recordId, wrap: randomBytes(DOCTOR_WRAP_BYTES).toString('base64url') }] },
+      });
+      if (consent.status !== 201) throw new Error(`consent failed: ${consent.status} ${consent.text}`);
+      const sessions = await owner.client.get<SessionList>(ROUTES.listSessions.path, { token: owner.token });
+      if (sessions.status !== 200) throw new Error(`session list failed: ${sessions.status} ${sessions.text}`);
+      const securityKey = await enrolSecurityKey(owner, new SoftAuthenticator());
+      Object.assign(ids, { userId: owner.userId, recordId, folderId: folder.body.id, consentId: consent.body.id, sessionId: sessions.body.items[0].id, securityKeyId: securityKey.id });
+    });
+
+    /** What the owner sees of the rows a stranger named: must not change. */
+    const ownerView = async () => ({
+      record: (await owner.client.get(recordPath(ids.recordId), { token: owner.token })).status,
+      folders: (await owner.client.get(ROUTES.listFolders.path, { token: owner.token })).body,
+      consents: (await owner.client.get(ROUTES.listConsents.path, { token: owner.token })).body,
+      sessions: (await owner.client.get(ROUTES.listSessions.path, { token: owner.token })).body,
+      securityKeys: (await owner.client.get(ROUTES.listSecurityKeys.path, { token: owner.token })).body,
+    });
+
+    it('has a stranger case for every route that takes an id in its path', () => {
+      expect(Object.keys(STRANGER_CALLS).sort()).toEqual(routesWithId.sort());
+    });
+
+    it.each(routesWithId)('%s answers a stranger as the table says and changes nothing', async (name) => {
+      const route = ROUTES[name];
+      const expected = STRANGER_CALLS[name];
+      if (!expected) throw new Error(`${name} takes an id in its path but has no entry in STRANGER_CALLS (backend/test/support/route-access.ts)`);
+      const callWith = (id: string) => http.request<Record<string, unknown>>(route.method, route.path.replace(':id', id), { token: stranger.token, body: expected.body?.() });
+      const before = await ownerView();
+      const answer = await callWith(ids[expected.names]);
+      if (expected.answer === 'allowed') {
+        expect(answer.status).toBe(200);
+      } else {
+        const missing = await callWith(randomUUID());
+        expect(answer.status).toBe(404);
+        expect({ ...answer.body, requestId: '' }).toEqual({ ...missing.body, requestId: '' });
+      }
+      expect(await ownerView()).toEqual(before);
+    });
   });
 
   describe.each(protectedRoutes)('%s', (name) => {

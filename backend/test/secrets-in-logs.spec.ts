@@ -1,21 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { LoggerService } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { REFRESH_COOKIE_NAME, ROUTES } from '@phr/shared-types';
 import { DATA_SOURCE } from '../src/db/db.service.js';
 import { randomKey, registerUser, sealedBlob } from './support/factories.js';
 import { HttpClient } from './support/http.js';
+import { CapturingLogger } from './support/logs.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-
-/** Keeps every line the API logs. */
-class CapturingLogger implements LoggerService {
-  readonly lines: string[] = [];
-  log(...parts: unknown[]) { this.lines.push(parts.map(String).join(' ')); }
-  error(...parts: unknown[]) { this.lines.push(parts.map(String).join(' ')); }
-  warn(...parts: unknown[]) { this.lines.push(parts.map(String).join(' ')); }
-  debug(...parts: unknown[]) { this.lines.push(parts.map(String).join(' ')); }
-  verbose(...parts: unknown[]) { this.lines.push(parts.map(String).join(' ')); }
-}
 
 describe('nothing secret reaches the logs', () => {
   const logger = new CapturingLogger();

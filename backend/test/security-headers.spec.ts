@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ROUTES } from '@phr/shared-types';
+import { registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
 import { HttpClient } from './support/http.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -43,6 +44,54 @@ describe('security headers on every answer of the API', () => {
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).not.toContain('unsafe-inline');
     expect(csp).not.toContain('unsafe-eval');
+  });
+
+  describe('what every JSON answer says about itself', () => {
+    let patient: RegisteredUser;
+    beforeAll(async () => {
+      patient = await registerUser(api.baseUrl);
+    });
+
+    /** A success, a created row, an error from a route and one from the router. */
+    const answers = () => [
+      new HttpClient(api.baseUrl).get(ROUTES.health.path),
+      patient.client.get(ROUTES.me.path, { token: patient.token }),
+      patient.client.post(ROUTES.createFolder.path, { token: patient.token, body: { name: sealedBlob(20) } }),
+      patient.client.get(ROUTES.listRecords.path, { token: patient.token }),
+      patient.client.get(ROUTES.me.path),
+      patient.client.post(ROUTES.createFolder.path, { token: patient.token, body: { name: 7 } }),
+      new HttpClient(api.baseUrl).get('/no-such-route'),
+      new HttpClient(api.baseUrl).get('/records/%E0%A4%A'),
+    ];
+
+    it('names no server software or version, in headers or in the health answer', async () => {
+      for (const response of await Promise.all(answers())) {
+        expect({ server: response.headers.get('server'), poweredBy: response.headers.get('x-powered-by') }).toEqual({ server: null, poweredBy: null });
+      }
+      const health = await new HttpClient(api.baseUrl).get(ROUTES.health.path);
+      expect(health.body).toEqual({ status: 'ok' });
+    });
+
+    it('is application/json with a utf-8 charset, as an attachment named api.json', async () => {
+      for (const response of await Promise.all(answers())) {
+        expect({ status: response.status, type: response.headers.get('content-type'), disposition: response.headers.get('content-disposition') }).toEqual({
+          status: response.status,
+          type: 'application/json; charset=utf-8',
+          disposition: 'attachment; filename="api.json"',
+        });
+      }
+    });
+
+    it('keeps the audit export’s own file name, and Swagger UI a page', async () => {
+      const csv = await patient.client.get(`${ROUTES.exportAudit.path}?format=csv`, { token: patient.token });
+      expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+      expect(csv.headers.get('content-disposition')).toMatch(/^attachment; filename="audit-\d{4}-\d{2}-\d{2}\.csv"$/);
+      const json = await patient.client.get(`${ROUTES.exportAudit.path}?format=json`, { token: patient.token });
+      expect(json.headers.get('content-disposition')).toMatch(/^attachment; filename="audit-\d{4}-\d{2}-\d{2}\.json"$/);
+      const docs = await fetch(`${api.baseUrl}/api/docs`);
+      expect(docs.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(docs.headers.get('content-disposition')).toBeNull();
+    });
   });
 
   it('adds HSTS where the API is served over TLS', async () => {

@@ -1,7 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
+import { ROUTES } from '@phr/shared-types';
+import type { Page } from 'playwright-core';
 import { openBrowser, portalUrl, type BrowserSession } from './support/browser.js';
+import { withDatabase } from './support/operator.js';
 import { confirmRecoveryCode, fillSignIn, newPerson, readRecoveryCode, register, signIn, signOut, type Person } from './support/portal.js';
+
+/** A real paste: the text goes to the clipboard, then Ctrl+V in the field, so a paste blocker would show. */
+async function pastePassword(page: Page, label: string, text: string): Promise<void> {
+  await page.evaluate((value) => navigator.clipboard.writeText(value), text);
+  const input = page.getByLabel(label, { exact: true });
+  await input.fill('');
+  await input.focus();
+  await page.keyboard.press('ControlOrMeta+V');
+  await expect(input.inputValue()).resolves.toBe(text);
+}
 
 describe('accounts in the portal (Chromium)', () => {
   let browser: BrowserSession;
@@ -92,6 +105,7 @@ describe('accounts in the portal (Chromium)', () => {
 
     await signOut(page);
     await signIn(page, patient.email, recovered);
+    patient.password = recovered;
     await signOut(page);
 
     await page.goto(portalUrl('/recover'));
@@ -101,6 +115,177 @@ describe('accounts in the portal (Chromium)', () => {
     await page.getByLabel('Confirm new password').fill(`${recovered} again`);
     await page.getByRole('button', { name: 'Set new password' }).click();
     await expect(page.getByRole('alert').textContent()).resolves.toContain('recovery code is incorrect');
+  });
+
+  it('keeps Create account disabled for a too short or common password, with the meter saying why, and for an unticked privacy notice', async () => {
+    const { page } = browser;
+    const person = newPerson('patient');
+    await page.goto(portalUrl('/register'));
+    await page.getByLabel('Full name').fill(person.displayName);
+    await page.getByLabel('Email').fill(person.email);
+    const create = page.getByRole('button', { name: 'Create account' });
+    const meter = page.getByRole('meter', { name: 'Password strength' });
+    const strengthLabel = page.locator('.strength-label');
+    const problems = page.locator('.strength-problems');
+    const setPassword = async (password: string) => {
+      await page.getByLabel('Password', { exact: true }).fill(password);
+      await page.getByLabel('Confirm password').fill(password);
+    };
+
+    await setPassword('q7#Vx!2mZ@k');
+    await problems.getByText('Use at least 12 characters.').waitFor();
+    await expect(create.isDisabled()).resolves.toBe(true);
+
+    await setPassword('password1234');
+    await problems.waitFor();
+    await expect(problems.getByText('Use at least 12 characters.').count()).resolves.toBe(0);
+    await expect(problems.textContent()).resolves.toMatch(/common|guess/i);
+    await expect(strengthLabel.textContent()).resolves.toMatch(/^(Very weak|Weak|Fair)$/);
+    await expect(meter.getAttribute('value').then(Number)).resolves.toBeLessThan(3);
+    await expect(create.isDisabled()).resolves.toBe(true);
+
+    await setPassword(person.password);
+    await problems.waitFor({ state: 'detached' });
+    await expect(strengthLabel.textContent()).resolves.toMatch(/^(Strong|Very strong)$/);
+    await expect(meter.getAttribute('value').then(Number)).resolves.toBeGreaterThanOrEqual(3);
+    // A strong password is not enough: the privacy notice must be read and its box ticked.
+    await expect(page.getByRole('heading', { name: 'Privacy notice' }).isVisible()).resolves.toBe(true);
+    const consent = page.getByLabel('I have read the privacy notice');
+    await expect(consent.isChecked()).resolves.toBe(false);
+    await expect(create.isDisabled()).resolves.toBe(true);
+    await page.getByLabel('Confirm password').press('Enter');
+    await consent.check();
+    await expect(create.isEnabled()).resolves.toBe(true);
+    await consent.uncheck();
+    await expect(create.isDisabled()).resolves.toBe(true);
+    const { rows } = await withDatabase((client) => client.query('SELECT 1 FROM users WHERE email = $1', [person.email]));
+    expect(rows).toHaveLength(0);
+  });
+
+  it('lets a password be pasted, and gives password managers the autocomplete hints they need', async () => {
+    const { page, context } = browser;
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(portalUrl('/')).origin });
+    await page.goto(portalUrl('/login'));
+    await expect(page.getByLabel('Email').getAttribute('autocomplete')).resolves.toBe('username');
+    await expect(page.getByLabel('Password', { exact: true }).getAttribute('autocomplete')).resolves.toBe('current-password');
+    await page.getByLabel('Email').fill(patient.email);
+    await pastePassword(page, 'Password', patient.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    await expect(page.getByLabel('Current password').getAttribute('autocomplete')).resolves.toBe('current-password');
+    await expect(page.getByLabel('New password', { exact: true }).getAttribute('autocomplete')).resolves.toBe('new-password');
+    await expect(page.getByLabel('Confirm new password').getAttribute('autocomplete')).resolves.toBe('new-password');
+    await signOut(page);
+
+    await page.goto(portalUrl('/register'));
+    await expect(page.getByLabel('Password', { exact: true }).getAttribute('autocomplete')).resolves.toBe('new-password');
+    await expect(page.getByLabel('Confirm password').getAttribute('autocomplete')).resolves.toBe('new-password');
+    await pastePassword(page, 'Password', 'pasted violet lantern orbit');
+    await pastePassword(page, 'Confirm password', 'pasted violet lantern orbit');
+    await expect(page.locator('.strength-label').textContent()).resolves.toMatch(/^(Strong|Very strong)$/);
+    await expect(page.getByText('The two passwords are not the same.').count()).resolves.toBe(0);
+  });
+
+  it('shows and hides each password with an accessible toggle on sign-in, registration, password change and recovery', async () => {
+    const { page } = browser;
+    const checkToggle = async (label: string) => {
+      const input = page.getByLabel(label, { exact: true });
+      const toggle = page.getByRole('button', { name: `Show ${label.toLowerCase()}`, exact: true });
+      await input.fill(`secret for ${label}`);
+      await expect(toggle.getAttribute('aria-pressed')).resolves.toBe('false');
+      await expect(input.getAttribute('type')).resolves.toBe('password');
+      await expect(toggle.getAttribute('aria-controls')).resolves.toBe(await input.getAttribute('id'));
+      await toggle.click();
+      await expect(toggle.getAttribute('aria-pressed')).resolves.toBe('true');
+      await expect(input.getAttribute('type')).resolves.toBe('text');
+      await expect(input.inputValue()).resolves.toBe(`secret for ${label}`);
+      await expect(input.getAttribute('spellcheck')).resolves.toBe('false');
+      // The keyboard reaches it too.
+      await toggle.focus();
+      await page.keyboard.press('Space');
+      await expect(toggle.getAttribute('aria-pressed')).resolves.toBe('false');
+      await expect(input.getAttribute('type')).resolves.toBe('password');
+    };
+
+    await page.goto(portalUrl('/login'));
+    await checkToggle('Password');
+    await page.goto(portalUrl('/register'));
+    await checkToggle('Password');
+    await checkToggle('Confirm password');
+    await page.goto(portalUrl('/recover'));
+    await checkToggle('New password');
+    await checkToggle('Confirm new password');
+    await signIn(page, patient.email, patient.password);
+    await checkToggle('Current password');
+    await checkToggle('New password');
+    await checkToggle('Confirm new password');
+    await signOut(page);
+  });
+
+  it('tells the user at sign-in about failed sign-ins since the previous one, once', async () => {
+    const { page } = browser;
+    const person = newPerson('patient');
+    await confirmRecoveryCode(page, await register(page, person));
+    await signOut(page);
+    for (const attempt of ['first wrong guess', 'second wrong guess']) {
+      const refused = page.waitForResponse((response) => response.url().endsWith(ROUTES.login.path) && response.status() === 401);
+      await fillSignIn(page, person.email, `${person.password} ${attempt}`);
+      await refused;
+      await expect(page.getByRole('alert').textContent()).resolves.toContain('Email or password is incorrect');
+    }
+    await signIn(page, person.email, person.password);
+    const notice = page.getByTestId('security-notice');
+    await expect(notice.textContent()).resolves.toContain('2 failed sign-in attempts on your account');
+    await expect(notice.textContent()).resolves.toContain('If this was not you, change your password');
+    await notice.getByRole('button', { name: 'Dismiss' }).click();
+    await notice.waitFor({ state: 'detached' });
+
+    // The next sign-in starts from this one: nothing new to tell.
+    await signOut(page);
+    await signIn(page, person.email, person.password);
+    await page.getByTestId('fingerprint').waitFor();
+    await expect(notice.count()).resolves.toBe(0);
+
+    // A changed password is told at the next sign-in (from any browser: it comes from the trail).
+    const newPassword = `${person.password} changed`;
+    await page.getByLabel('Current password').fill(person.password);
+    await page.getByLabel('New password', { exact: true }).fill(newPassword);
+    await page.getByLabel('Confirm new password').fill(newPassword);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByText('Your password was changed.').waitFor();
+    await signOut(page);
+    await signIn(page, person.email, newPassword);
+    await expect(notice.textContent()).resolves.toContain('your password was changed');
+    await expect(notice.textContent()).resolves.not.toContain('failed sign-in');
+  });
+
+  it('signs out and clears the keys after 15 minutes without input, and not before', async () => {
+    const idleBrowser = await openBrowser();
+    try {
+      const { page } = idleBrowser;
+      await page.clock.install();
+      await signIn(page, patient.email, patient.password);
+      await page.clock.fastForward('14:00');
+      await page.getByRole('link', { name: 'Account' }).click();
+      // Input restarts the count: another 14 minutes later the session is still there.
+      await page.clock.fastForward('14:00');
+      await expect(page.getByRole('heading', { name: 'Your account' }).isVisible()).resolves.toBe(true);
+      await page.clock.fastForward('15:01');
+      await page.getByText('You were signed out after 15 minutes without activity. Your keys were cleared from this browser.').waitFor();
+      await expect(page.getByRole('button', { name: 'Sign out' }).count()).resolves.toBe(0);
+      // The server ended the session too: its last row is the logout, and the page cannot get back in.
+      const { rows } = await withDatabase((client) =>
+        client.query<{ action: string }>(
+          'SELECT a.action FROM audit_events a JOIN users u ON u.id = a.subject_id WHERE u.email = $1 ORDER BY a.seq DESC LIMIT 1',
+          [patient.email],
+        ),
+      );
+      expect(rows[0].action).toBe('session.logout');
+      await page.goto(portalUrl('/account'));
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    } finally {
+      await idleBrowser.close();
+    }
   });
 
   it('registers a doctor too', async () => {

@@ -33,6 +33,7 @@ describe('an auditor account, from the operator’s command to the audit page (C
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password', { exact: true }).fill(person.password);
     await page.getByLabel('Confirm password').fill(person.password);
+    await page.getByLabel('I have read the privacy notice').check();
     await page.getByRole('button', { name: 'Create account' }).click();
     await confirmRecoveryCode(page, await readRecoveryCode(page));
     await expect(page.getByText('Hospital security (auditor)').isVisible()).resolves.toBe(true);

@@ -175,7 +175,7 @@ describe('records in the portal (Chromium)', () => {
     } finally {
       await page.unrouteAll({ behavior: 'ignoreErrors' });
     }
-    const committed = await withDatabase(async (client) => (await client.query('SELECT id FROM records WHERE size = $1', [file.buffer.length])).rows);
+    const committed = await withDatabase(async (client) => (await client.query<{ id: string }>('SELECT id FROM records WHERE size = $1', [file.buffer.length])).rows);
     expect(committed).toHaveLength(0);
   });
 

@@ -108,7 +108,7 @@ describe('sharing with a doctor (Chromium, two browsers)', () => {
     const denied = page.getByTestId('audit-row').filter({ hasText: 'record.read' });
     await denied.first().waitFor();
     await expect(denied.first().textContent()).resolves.toMatch(/\(doctor\).*record\.read.*Denied · no active consent and wrap/);
-    const outcomes = await page.getByTestId('audit-row').evaluateAll((rows) => rows.map((row) => row.className));
+    const outcomes = await page.getByTestId('audit-row').evaluateAll((rows: Element[]) => rows.map((row) => row.className));
     expect(outcomes.length).toBeGreaterThan(0);
     expect(outcomes.every((name) => name === 'denied')).toBe(true);
 

@@ -1,6 +1,7 @@
 import type { ReactElement } from 'react';
 import { Navigate, NavLink, Route, Routes, useNavigate } from 'react-router-dom';
 import { AccountPage } from './features/account/AccountPage.js';
+import { SecurityNotice } from './features/account/SecurityNotice.js';
 import { LoginPage } from './features/auth/LoginPage.js';
 import { RecoverPage } from './features/auth/RecoverPage.js';
 import { RecoveryCodePage } from './features/auth/RecoveryCodePage.js';
@@ -23,6 +24,7 @@ export function App() {
   };
   return (
     <Layout nav={signedIn ? <SignedInNav /> : null}>
+      {signedIn ? <SecurityNotice /> : null}
       <Routes>
         <Route path="/login" element={signedIn && !pendingRecoveryCode ? <Navigate to="/account" replace /> : <LoginPage />} />
         <Route path="/register" element={<RegisterPage />} />

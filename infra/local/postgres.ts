@@ -23,6 +23,8 @@ export interface EmbeddedPostgresOptions {
   dataDir: string;
   port: number;
   password: string;
+  /** Extra server settings, e.g. ['-c', 'ssl=on'] (backend/test/database-tls.spec.ts). */
+  postgresFlags?: string[];
   log?: (line: string) => void;
 }
 
@@ -41,6 +43,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     // initdb and postgres refuse to run as root; the package then runs them as the OS user postgres.
     createPostgresUser: runsAsRoot,
     initdbFlags: ['--encoding=UTF8'],
+    postgresFlags: options.postgresFlags ?? [],
     onLog: (message) => options.log?.(message.trim()),
     onError: (error) => options.log?.(`[error] ${String(error)}`),
   });

@@ -11,7 +11,7 @@ import { loadOrCreateSecrets } from './local-secrets.js';
 import { startObjectStore, type RunningObjectStore } from './object-store/index.js';
 import { isListening } from './ports.js';
 import { provisionDatabase, startEmbeddedPostgres, type RunningPostgres } from './postgres.js';
-import { run, startChild, stopChild, waitForHttp, type Child } from './processes.js';
+import { run, startChild, stopChild, waitForHttp } from './processes.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const DEFAULT_BUCKET = 'phr-records';
@@ -121,7 +121,7 @@ async function startAll(options: StackOptions, stops: Array<() => Promise<void>>
   const portal = startChild('portal', process.execPath, [path.join(REPO_ROOT, 'node_modules/vite/bin/vite.js'), '--strictPort'], {
     cwd: path.join(REPO_ROOT, 'frontend'),
     log,
-    env: { PATH: env.PATH, API_URL: apiUrl, PORTAL_PORT: String(options.portalPort), NODE_ENV: 'development' },
+    env: { PATH: env.PATH, API_URL: apiUrl, PORTAL_PORT: String(options.portalPort), S3_PUBLIC_ENDPOINT: s3.publicEndpoint, NODE_ENV: 'development' },
   });
   stops.push(() => stopChild(portal));
   const portalUrl = `http://localhost:${options.portalPort}`;
@@ -184,10 +184,21 @@ const API_TUNABLES = [
   'DOWNLOAD_URL_SECONDS',
   'UPLOAD_GRACE_SECONDS',
   'SWEEP_INTERVAL_SECONDS',
+  'REQUEST_TIMEOUT_MS',
+  'CONNECTION_TIMEOUT_MS',
+  'KEEP_ALIVE_TIMEOUT_MS',
+  'SESSION_IDLE_SECONDS',
+  'SESSION_MAX_SECONDS',
+  'RATE_LIMIT_REQUESTS',
+  'RATE_LIMIT_WINDOW_SECONDS',
+  'RATE_LIMIT_REGISTRATIONS',
+  'RATE_LIMIT_REGISTRATION_WINDOW_SECONDS',
+  'RATE_LIMIT_DOCTOR_SEARCHES',
+  'RATE_LIMIT_DOCTOR_SEARCH_WINDOW_SECONDS',
 ] as const;
 
 function pick(env: NodeJS.ProcessEnv, names: readonly string[]): Record<string, string> {
-  return Object.fromEntries(names.flatMap((name) => (env[name] === undefined ? [] : [[name, env[name] as string]])));
+  return Object.fromEntries(names.flatMap((name) => (env[name] === undefined ? [] : [[name, env[name]]])));
 }
 
 function redact(url: string): string {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -94,6 +94,8 @@ describe('npm start: the whole product on embedded defaults', () => {
     expect(register.status).toBe(201);
     const unsigned = await fetch(`http://127.0.0.1:${ports.s3}/phr-records/anything`);
     expect(unsigned.status).toBe(403);
+    // The generated service secrets are readable by their owner only (ASVS 2.10.3).
+    expect((await stat(path.join(dataDir, 'secrets.json'))).mode & 0o777).toBe(0o600);
 
     expect(await interrupt(first)).toBe(0);
     for (const port of Object.values(ports)) expect({ port, listening: await isListening(port) }).toEqual({ port, listening: false });

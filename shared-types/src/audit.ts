@@ -6,11 +6,23 @@ export const AUDIT_ACTIONS = [
   'account.password-change',
   'account.recovery-keys',
   'account.recovery',
+  'account.erase',
+  // The account's own details corrected (display name, a doctor's specialty: GDPR Art. 16).
+  'account.update',
+  // A security key (WebAuthn second factor, ASVS 2.3.2) enrolled or removed.
+  'account.security-key-add',
+  'account.security-key-remove',
   'session.login',
   'session.lockout',
+  // The security key step of a sign-in: its assertion accepted or refused.
+  'session.security-key',
   'session.refresh',
   'session.refresh-reuse',
   'session.logout',
+  // A refresh refused because the session was idle too long or reached its maximum age (ASVS 3.3.2).
+  'session.timeout',
+  'session.list',
+  'session.revoke',
   'record.upload',
   'record.create',
   'record.read',
@@ -26,6 +38,14 @@ export const AUDIT_ACTIONS = [
   'consent.revoke',
   'consent.list',
   'consent.expire',
+  // Reading the trail itself: an auditor's reads of trails other than their own (DESIGN 7).
+  'audit.read',
+  'audit.export',
+  'audit.head',
+  // A signed-in caller whose role the route does not admit (the role guard's 403).
+  'route.access',
+  // A client went over a request rate limit (ASVS 8.1.4); recorded once per window, every refusal is logged.
+  'route.rate-limit',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -9,8 +9,8 @@ export interface KdfParams {
   salt: Base64Url;
 }
 
-/** GET /auth/prelogin?email= */
-export interface PreloginQuery {
+/** POST /auth/prelogin: the email travels in the body, never in a URL (ASVS 8.3.1). */
+export interface PreloginRequest {
   email: string;
 }
 export interface PreloginResponse {
@@ -50,6 +50,12 @@ export interface RegisterRequest {
   kdf: KdfParams;
   keys: AccountKeyMaterial;
   recovery: RecoveryMaterial;
+  /**
+   * The privacy notice the person read and accepted by ticking its box (GDPR
+   * Art. 7(1)): must be the current PRIVACY_NOTICE_VERSION. Recorded in the
+   * account's audit row.
+   */
+  privacyNoticeVersion: string;
 }
 
 /**
@@ -72,9 +78,25 @@ export interface Me {
   email: string;
   displayName: string;
   role: Role;
+  /** A doctor's specialty, shown to patients who search for them; null for other roles or when none was given. */
+  specialty: string | null;
   /** SHA-256 of the public key (SPKI), lowercase hex. */
   fingerprint: string;
   createdAt: IsoDateTime;
+}
+
+/** Bounds of a display name and a doctor's specialty, trimmed (registration and PATCH /me). */
+export const DISPLAY_NAME_MAX_LENGTH = 100;
+export const SPECIALTY_MAX_LENGTH = 80;
+
+/**
+ * PATCH /me: correct one's own details (GDPR Art. 5(1)(d), Art. 16). At least one
+ * field; `specialty` only for doctors. The email is the sign-in identifier and
+ * cannot be changed here.
+ */
+export interface UpdateMeRequest {
+  displayName?: string;
+  specialty?: string;
 }
 
 /** The caller's own key blobs, to be unwrapped in the browser. */
@@ -137,4 +159,26 @@ export interface PublicKeyResponse {
   algorithm: 'RSA-OAEP-SHA256';
   publicKey: Base64Url;
   fingerprint: string;
+}
+
+/**
+ * One signed-in browser: a refresh token family (DESIGN 8), from the password
+ * sign-in to its latest refresh. No token value ever leaves the server.
+ */
+export interface ActiveSession {
+  /** The family id; DELETE /sessions/:id ends it. */
+  id: Uuid;
+  /** The password sign-in (or registration, or recovery) that started it. */
+  createdAt: IsoDateTime;
+  /** The latest sign-in or refresh. */
+  lastUsedAt: IsoDateTime;
+  userAgent: string | null;
+  ip: string | null;
+  /** The session of the access token that asked. */
+  isCurrent: boolean;
+}
+
+/** GET /sessions: the caller's active sessions, most recently used first. */
+export interface SessionList {
+  items: ActiveSession[];
 }

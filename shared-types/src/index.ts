@@ -5,4 +5,7 @@ export * from './health.js';
 export * from './audit.js';
 export * from './records.js';
 export * from './consents.js';
+export * from './erasure.js';
+export * from './export.js';
+export * from './security-keys.js';
 export * from './routes.js';

@@ -37,14 +37,26 @@ export const MAX_PUBLIC_KEY_CHARS = 2_048;
 
 /** Password length floor enforced by the portal (the server never sees the password). */
 export const PASSWORD_MIN_LENGTH = 12;
+
+/**
+ * The privacy notice shown at registration (frontend PrivacyNotice.tsx). A
+ * change of its text gets a new version; the API accepts only the current one.
+ */
+export const PRIVACY_NOTICE_VERSION = '2025-12-01';
 /** zxcvbn score floor (0..4) enforced by the portal. */
 export const PASSWORD_MIN_SCORE = 3;
 
 /** DESIGN 8: access tokens live at most 15 minutes. */
 export const ACCESS_TOKEN_MAX_SECONDS = 900;
-/** Name of the httpOnly cookie that carries the refresh token. */
+/**
+ * The httpOnly cookie that carries the refresh token, wherever it is Secure (COOKIE_SECURE,
+ * the default, also on http://localhost): `__Host-` makes the browser refuse it unless it is
+ * Secure, host-only and at Path=/, so no sibling subdomain can plant or shadow it.
+ */
+export const HOST_REFRESH_COOKIE_NAME = '__Host-phr_refresh';
+/** Its name where Secure is off (COOKIE_SECURE=false: the API tests' non-browser client). */
 export const REFRESH_COOKIE_NAME = 'phr_refresh';
-/** Path the refresh cookie is scoped to: only the session routes ever receive it. */
+/** Path of the unprefixed cookie: only the session routes ever receive it. */
 export const REFRESH_COOKIE_PATH = '/api/auth';
 
 /** Prefix of every API route (the contract's paths are relative to it). */

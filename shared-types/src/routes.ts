@@ -7,7 +7,7 @@ import type {
   ChangePasswordRequest,
   LoginRequest,
   Me,
-  PreloginQuery,
+  PreloginRequest,
   PreloginResponse,
   PublicKeyResponse,
   RecoveryKeysRequest,
@@ -16,11 +16,24 @@ import type {
   RefreshResponse,
   RegisterAuditorRequest,
   RegisterRequest,
+  SessionList,
   SessionResponse,
+  UpdateMeRequest,
 } from './auth.js';
 import type { Consent, ConsentList, CreateConsentRequest, DoctorList, DoctorSearchQuery, ListConsentsQuery, UpdateConsentRequest } from './consents.js';
 import type { AuditExportQuery, AuditHead, AuditHeadQuery, AuditPage, AuditQuery } from './audit.js';
+import type { AccountErasureReceipt, EraseAccountRequest } from './erasure.js';
 import type { HealthResponse } from './health.js';
+import type {
+  AddSecurityKeyRequest,
+  LoginResponse,
+  RemoveSecurityKeyRequest,
+  SecurityKeyOptionsRequest,
+  SecurityKey,
+  SecurityKeyEnrolment,
+  SecurityKeyList,
+  WebAuthnLoginRequest,
+} from './security-keys.js';
 import type {
   CommitRecordRequest,
   Folder,
@@ -57,10 +70,11 @@ type NoBody = undefined;
 export const ROUTES = {
   health: route<NoBody, HealthResponse>('GET', '/health'),
 
-  prelogin: route<NoBody, PreloginResponse, Record<string, never>, PreloginQuery>('GET', '/auth/prelogin'),
+  prelogin: route<PreloginRequest, PreloginResponse>('POST', '/auth/prelogin'),
   register: route<RegisterRequest, SessionResponse>('POST', '/auth/register'),
   registerAuditor: route<RegisterAuditorRequest, SessionResponse>('POST', '/auth/register-auditor'),
-  login: route<LoginRequest, SessionResponse>('POST', '/auth/login'),
+  login: route<LoginRequest, LoginResponse>('POST', '/auth/login'),
+  loginWebAuthn: route<WebAuthnLoginRequest, SessionResponse>('POST', '/auth/login/webauthn'),
   refresh: route<NoBody, RefreshResponse>('POST', '/auth/refresh'),
   logout: route<NoBody, void>('POST', '/auth/logout'),
   changePassword: route<ChangePasswordRequest, void>('POST', '/auth/password'),
@@ -68,6 +82,14 @@ export const ROUTES = {
   recoveryReset: route<RecoveryResetRequest, SessionResponse>('POST', '/auth/recovery/reset'),
 
   me: route<NoBody, Me>('GET', '/me'),
+  updateMe: route<UpdateMeRequest, Me>('PATCH', '/me'),
+  listSessions: route<NoBody, SessionList>('GET', '/sessions'),
+  revokeSession: route<NoBody, void, { id: string }>('DELETE', '/sessions/:id'),
+  eraseAccount: route<EraseAccountRequest, AccountErasureReceipt>('POST', '/account/erase'),
+  securityKeyOptions: route<SecurityKeyOptionsRequest, SecurityKeyEnrolment>('POST', '/account/security-keys/options'),
+  addSecurityKey: route<AddSecurityKeyRequest, SecurityKey>('POST', '/account/security-keys'),
+  listSecurityKeys: route<NoBody, SecurityKeyList>('GET', '/account/security-keys'),
+  removeSecurityKey: route<RemoveSecurityKeyRequest, void, { id: string }>('POST', '/account/security-keys/:id/remove'),
   publicKey: route<NoBody, PublicKeyResponse, { id: string }>('GET', '/users/:id/public-key'),
 
   presignUpload: route<PresignUploadRequest, PresignUploadResponse>('POST', '/records/presign'),

@@ -10,8 +10,8 @@ const COLUMNS: Array<keyof AuditEvent> = [
  * with = + - @ or a tab) is prefixed with an apostrophe (CSV injection).
  */
 export function auditCsv(rows: AuditEvent[]): string {
-  const cell = (value: unknown): string => {
-    let text = value === null || value === undefined ? '' : String(value);
+  const cell = (value: AuditEvent[keyof AuditEvent]): string => {
+    let text = value === null ? '' : String(value);
     if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
     return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
   };

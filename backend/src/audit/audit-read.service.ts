@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { AUDIT_GENESIS_HASH, ERROR_CODES, type AuditEvent, type AuditHead, type AuditPage, type AuditQuery } from '@phr/shared-types';
 import type { AuthUser } from '../auth/auth-user.js';
 import { ApiError } from '../common/api-error.js';
+import { isIssuedTime, isSequenceNumber, isUuid } from '../common/cursor-members.js';
 import { Db } from '../db/db.service.js';
+import { AuditReadRecorder } from './audit-read-recorder.js';
 import { auditRowToEvent, type AuditDbRow } from './audit-row.js';
 
 const DEFAULT_PAGE = 50;
@@ -15,9 +17,13 @@ export const MAX_EXPORT_ROWS = 50_000;
  */
 @Injectable()
 export class AuditReadService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly reads: AuditReadRecorder,
+  ) {}
 
   async page(user: AuthUser, query: AuditQuery): Promise<AuditPage> {
+    await this.reads.record(user, 'audit.read', query);
     const limit = query.limit ?? DEFAULT_PAGE;
     const rows = await this.select(user, query, limit + 1);
     const page = rows.slice(0, limit);
@@ -30,6 +36,7 @@ export class AuditReadService {
 
   /** Every row the filters select, newest first, up to MAX_EXPORT_ROWS (413 beyond). */
   async all(user: AuthUser, query: AuditQuery): Promise<AuditEvent[]> {
+    await this.reads.record(user, 'audit.export', query);
     const rows = await this.select(user, { ...query, cursor: undefined }, MAX_EXPORT_ROWS + 1);
     if (rows.length > MAX_EXPORT_ROWS) {
       throw new ApiError(413, ERROR_CODES.payloadTooLarge, `More than ${MAX_EXPORT_ROWS} rows match; export a shorter date range`);
@@ -40,7 +47,8 @@ export class AuditReadService {
   async head(user: AuthUser, subjectId: string | undefined): Promise<AuditHead> {
     const subject = user.role === 'auditor' ? (subjectId ?? user.userId) : user.userId;
     if (subjectId && subjectId !== subject) throw ApiError.forbidden('Only an auditor reads another subject’s chain head');
-    const [row] = (await this.db.manager().query('SELECT seq, hash FROM audit_chain_heads WHERE subject_id = $1', [subject])) as Array<{ seq: string; hash: string }>;
+    await this.reads.record(user, 'audit.head', { subjectId: subject });
+    const [row] = await this.db.manager().query<Array<{ seq: string; hash: string }>>('SELECT seq, hash FROM audit_chain_heads WHERE subject_id = $1', [subject]);
     return { subjectId: subject, seq: row ? Number(row.seq) : 0, hash: row?.hash ?? AUDIT_GENESIS_HASH };
   }
 
@@ -74,7 +82,7 @@ export class AuditReadService {
     params.push(limit);
     const sql = `SELECT * FROM audit_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
                  ORDER BY occurred_at DESC, subject_id DESC, seq DESC LIMIT $${params.length}`;
-    return (await this.db.manager().query(sql, params)) as AuditDbRow[];
+    return await this.db.manager().query<AuditDbRow[]>(sql, params);
   }
 }
 
@@ -85,9 +93,7 @@ function encodeCursor(row: AuditDbRow): string {
 function decodeCursor(cursor: string): { occurredAt: string; subjectId: string; seq: number } {
   try {
     const [occurredAt, subjectId, seq] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown, unknown];
-    if (typeof occurredAt === 'string' && !Number.isNaN(Date.parse(occurredAt)) && typeof subjectId === 'string' && /^[0-9a-f-]{36}$/.test(subjectId) && Number.isInteger(seq)) {
-      return { occurredAt, subjectId, seq: seq as number };
-    }
+    if (isIssuedTime(occurredAt) && isUuid(subjectId) && isSequenceNumber(seq)) return { occurredAt, subjectId, seq };
   } catch {
     // fall through
   }

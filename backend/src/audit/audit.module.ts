@@ -1,8 +1,9 @@
 import { Global, Module } from '@nestjs/common';
+import { AuditReadRecorder } from './audit-read-recorder.js';
 import { AuditReadService } from './audit-read.service.js';
 import { AuditController } from './audit.controller.js';
 import { AuditService } from './audit.service.js';
 
 @Global()
-@Module({ controllers: [AuditController], providers: [AuditService, AuditReadService], exports: [AuditService] })
+@Module({ controllers: [AuditController], providers: [AuditService, AuditReadService, AuditReadRecorder], exports: [AuditService] })
 export class AuditModule {}

@@ -43,10 +43,10 @@ export class AuditService {
     const meta = this.db.meta();
     // Locks this subject's chain until commit: concurrent writers for one patient
     // queue here, other patients do not wait.
-    const [head] = (await manager.query('SELECT seq, hash FROM audit_chain_head($1)', [entry.subjectId])) as Array<{
+    const [head] = await manager.query<Array<{
       seq: string;
       hash: string;
-    }>;
+    }>>('SELECT seq, hash FROM audit_chain_head($1)', [entry.subjectId]);
     const row: Omit<AuditEvent, 'hash' | 'prevHash'> = {
       subjectId: entry.subjectId,
       seq: Number(head.seq) + 1,

@@ -1,21 +1,24 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
-  REFRESH_COOKIE_NAME,
+  type LoginResponse,
   type PreloginResponse,
   type RecoveryKeysResponse,
   type RefreshResponse,
   type SessionResponse,
 } from '@phr/shared-types';
-import { ApiErrors } from '../common/swagger.js';
+import { ApiErrors, REFRESH_COOKIE_SECURITY } from '../common/swagger.js';
+import { RateLimited } from '../rate-limit/rate-limited.decorator.js';
 import type { AuthUser } from './auth-user.js';
 import { AuthService } from './auth.service.js';
 import { CurrentUser, Public, Roles } from './decorators.js';
 import { LoginDto } from './dto/login.dto.js';
 import { ChangePasswordDto, RecoveryKeysDto, RecoveryKeysResponseDto, RecoveryResetDto } from './dto/password.dto.js';
-import { PreloginQueryDto, PreloginResponseDto } from './dto/prelogin.dto.js';
+import { PreloginRequestDto, PreloginResponseDto } from './dto/prelogin.dto.js';
 import { RegisterAuditorDto, RegisterDto } from './dto/register.dto.js';
+import { SameOriginGuard } from './guards/same-origin.guard.js';
+import { SecondFactorChallengeDto, WebAuthnLoginDto } from './dto/security-key.dto.js';
 import { RefreshResponseDto, SessionResponseDto } from './dto/session.dto.js';
 import { RefreshCookie } from './refresh-cookie.js';
 import { SessionService } from './session.service.js';
@@ -32,16 +35,18 @@ export class AuthController {
   ) {}
 
   @Public()
-  @Get('prelogin')
-  @ApiOperation({ summary: 'KDF parameters for an email (plausible ones for unknown emails)' })
+  @Post('prelogin')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'KDF parameters for an email (plausible ones for unknown emails); the email is in the body, never the URL' })
   @ApiOkResponse({ type: PreloginResponseDto })
   @ApiErrors(400)
-  prelogin(@Query() query: PreloginQueryDto): Promise<PreloginResponse> {
-    return this.auth.prelogin(query.email);
+  prelogin(@Body() body: PreloginRequestDto): Promise<PreloginResponse> {
+    return this.auth.prelogin(body.email);
   }
 
   @Public()
   @Post('register')
+  @RateLimited('registration')
   @ApiOperation({ summary: 'Create a patient or doctor account from keys made in the browser' })
   @ApiOkResponse({ type: SessionResponseDto, description: 'Signed in; the refresh token is set as an httpOnly cookie' })
   @ApiErrors(400, 409, 413)
@@ -53,6 +58,7 @@ export class AuthController {
 
   @Public()
   @Post('register-auditor')
+  @RateLimited('registration')
   @ApiOperation({ summary: 'Create an auditor account by redeeming an invitation from the operator’s create-auditor step' })
   @ApiOkResponse({ type: SessionResponseDto, description: 'Signed in; the refresh token is set as an httpOnly cookie' })
   @ApiErrors(400, 409, 413)
@@ -65,11 +71,27 @@ export class AuthController {
   @Public()
   @Post('login')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Sign in with the auth key derived from the password' })
+  @ApiOperation({ summary: 'Sign in with the auth key derived from the password; an account with a security key gets its challenge instead of a session' })
+  @ApiExtraModels(SecondFactorChallengeDto)
+  @ApiOkResponse({
+    description: 'A session (the refresh token is set as an httpOnly cookie), or, for an account with a security key, the challenge for POST /auth/login/webauthn and no session',
+    schema: { oneOf: [{ $ref: getSchemaPath(SessionResponseDto) }, { $ref: getSchemaPath(SecondFactorChallengeDto) }] },
+  })
+  @ApiErrors(400, 401, 429)
+  async login(@Body() body: LoginDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<LoginResponse> {
+    const result = await this.auth.login(body);
+    if (result.session) this.refreshCookie.set(reply, result.session);
+    return result.body;
+  }
+
+  @Public()
+  @Post('login/webauthn')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Second step of a sign-in with a security key: the assertion for the challenge POST /auth/login gave' })
   @ApiOkResponse({ type: SessionResponseDto, description: 'The refresh token is set as an httpOnly cookie' })
   @ApiErrors(400, 401, 429)
-  async login(@Body() body: LoginDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionResponse> {
-    const result = await this.auth.login(body);
+  async loginWithSecurityKey(@Body() body: WebAuthnLoginDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionResponse> {
+    const result = await this.auth.loginWithSecurityKey(body);
     this.refreshCookie.set(reply, result.session);
     return result.body;
   }
@@ -77,10 +99,11 @@ export class AuthController {
   @Public()
   @Post('refresh')
   @HttpCode(200)
-  @ApiCookieAuth(REFRESH_COOKIE_NAME)
-  @ApiOperation({ summary: 'New access token; the refresh token is rotated, and a reused one ends its family' })
+  @UseGuards(SameOriginGuard)
+  @ApiCookieAuth(REFRESH_COOKIE_SECURITY)
+  @ApiOperation({ summary: 'New access token; the refresh token is rotated, and a reused one ends its family. Only from the portal’s Origin' })
   @ApiOkResponse({ type: RefreshResponseDto })
-  @ApiErrors(401)
+  @ApiErrors(401, 403)
   async refresh(@Req() request: CookieRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<RefreshResponse> {
     const session = await this.sessions.rotate(this.refreshCookie.read(request));
     this.refreshCookie.set(reply, session);
@@ -90,9 +113,11 @@ export class AuthController {
   @Public()
   @Post('logout')
   @HttpCode(204)
-  @ApiCookieAuth(REFRESH_COOKIE_NAME)
-  @ApiOperation({ summary: 'End this session (its refresh token family)' })
+  @UseGuards(SameOriginGuard)
+  @ApiCookieAuth(REFRESH_COOKIE_SECURITY)
+  @ApiOperation({ summary: 'End this session (its refresh token family). Only from the portal’s Origin' })
   @ApiNoContentResponse()
+  @ApiErrors(403)
   async logout(@Req() request: CookieRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     await this.auth.logout(this.refreshCookie.read(request));
     this.refreshCookie.clear(reply);
@@ -101,8 +126,9 @@ export class AuthController {
   @Post('password')
   @HttpCode(204)
   @Roles('patient', 'doctor', 'auditor')
+  @UseGuards(SameOriginGuard)
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Change the password: the account key is re-wrapped, other sessions end' })
+  @ApiOperation({ summary: 'Change the password: the account key is re-wrapped, other sessions end. Only from the portal’s Origin' })
   @ApiNoContentResponse()
   @ApiErrors(400, 401, 403, 429)
   changePassword(@CurrentUser() user: AuthUser, @Body() body: ChangePasswordDto, @Req() request: CookieRequest): Promise<void> {

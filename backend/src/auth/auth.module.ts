@@ -7,14 +7,22 @@ import { JwtAuthGuard } from './guards/jwt-auth.guard.js';
 import { RolesGuard } from './guards/roles.guard.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { LoginThrottle } from './login-throttle.service.js';
+import { RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
+import { RateLimiter } from '../rate-limit/rate-limiter.service.js';
+import { ActiveSessionsService } from './active-sessions.service.js';
 import { PasswordHasher } from './password-hasher.js';
 import { RefreshCookie } from './refresh-cookie.js';
 import { SessionService } from './session.service.js';
+import { SessionSweeper } from './session-sweeper.js';
+import { SessionsController } from './sessions.controller.js';
 import { TokenService } from './token.service.js';
+import { SecurityKeysController } from './security-keys.controller.js';
+import { SecurityKeysService } from './security-keys.service.js';
+import { WebAuthn } from './webauthn.service.js';
 
 @Module({
   imports: [PassportModule],
-  controllers: [AuthController],
+  controllers: [AuthController, SessionsController, SecurityKeysController],
   providers: [
     AuthService,
     SessionService,
@@ -23,10 +31,17 @@ import { TokenService } from './token.service.js';
     LoginThrottle,
     PasswordHasher,
     RefreshCookie,
-    // Order matters: authentication first, then the role check. Deny by default.
+    SessionSweeper,
+    ActiveSessionsService,
+    RateLimiter,
+    WebAuthn,
+    SecurityKeysService,
+    // Order matters: the rate limit first (it counts even requests that fail
+    // authentication), then authentication, then the role check. Deny by default.
+    { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
-  exports: [TokenService],
+  exports: [TokenService, AuthService, RefreshCookie, SessionSweeper],
 })
 export class AuthModule {}

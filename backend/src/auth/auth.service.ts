@@ -16,8 +16,10 @@ import {
   type RegisterAuditorRequest,
   type RegisterRequest,
   type Role,
+  type SecondFactorChallenge,
   type SessionResponse,
   type FieldError,
+  type WebAuthnLoginRequest,
 } from '@phr/shared-types';
 import { AuditService } from '../audit/audit.service.js';
 import { invitationHash } from '../cli/create-auditor.js';
@@ -31,15 +33,19 @@ import { findAccountByEmail, normalizeEmail } from './accounts.js';
 import type { AuthUser } from './auth-user.js';
 import { CredentialEntity } from './entities/credential.entity.js';
 import { checkRsaPublicKey, checkSealedBlob, fingerprintOf } from './key-material.js';
-import { LoginThrottle } from './login-throttle.service.js';
+import { LoginThrottle, type ThrottleKeys } from './login-throttle.service.js';
 import { PasswordHasher } from './password-hasher.js';
 import { SessionService, type IssuedSession } from './session.service.js';
+import { SecurityKeyRefusal, WebAuthn } from './webauthn.service.js';
 
 /** What the controller needs: the body, and the refresh token for the cookie. */
 export interface SessionResult {
   body: SessionResponse;
   session: IssuedSession;
 }
+
+/** A sign-in: a session, or (the account has a security key) the key's challenge and no session yet. */
+export type LoginResult = SessionResult | { body: SecondFactorChallenge; session?: undefined };
 
 type SecretField = 'authHash' | 'recoveryAuthHash';
 
@@ -53,6 +59,7 @@ export class AuthService {
     private readonly throttle: LoginThrottle,
     private readonly sessions: SessionService,
     private readonly audit: AuditService,
+    private readonly webauthn: WebAuthn,
   ) {}
 
   /**
@@ -78,10 +85,10 @@ export class AuthService {
 
   /** An auditor redeems the operator's one-time invitation (backend/src/cli/create-auditor.ts). */
   async registerAuditor(request: RegisterAuditorRequest): Promise<SessionResult> {
-    const [claimed] = (await this.db.manager().query('SELECT claim_auditor_invitation($1, $2) AS name', [
+    const [claimed] = await this.db.manager().query<Array<{ name: string | null }>>('SELECT claim_auditor_invitation($1, $2) AS name', [
       invitationHash(request.invitation),
       normalizeEmail(request.email),
-    ])) as Array<{ name: string | null }>;
+    ]);
     if (!claimed?.name) {
       throw ApiError.validation([{ field: 'invitation', message: 'This invitation is unknown, used, expired or for another email' }]);
     }
@@ -137,7 +144,8 @@ export class AuthService {
       publicKey: request.keys.publicKey,
       fingerprint: fingerprintOf(request.keys.publicKey),
     });
-    await this.audit.allow({ subjectId: user.userId, action: 'account.register' });
+    // Demonstrable consent (GDPR Art. 7(1)): which notice was accepted, when, from where, in the hash-chained trail.
+    await this.audit.allow({ subjectId: user.userId, action: 'account.register', reason: `privacy notice ${request.privacyNoticeVersion} accepted` });
     return this.startSession(user, 'account.register');
   }
 
@@ -147,20 +155,48 @@ export class AuthService {
     if (user) await this.audit.allow({ subjectId: user.userId, action: 'session.logout' });
   }
 
-  async login(request: LoginRequest): Promise<SessionResult> {
-    const user = await this.verifySecret('login', 'session.login', request.email, 'authHash', request.authKey);
+  /**
+   * The password step. An account with a security key gets the key's
+   * challenge instead of a session (ASVS 2.3.2), and its failure counter is
+   * cleared only once the key has answered: an attacker who has the password
+   * cannot reset the lockout by signing in again between guesses.
+   */
+  async login(request: LoginRequest): Promise<LoginResult> {
+    const { user, keys } = await this.checkSecret('login', 'session.login', request.email, 'authHash', request.authKey);
+    const secondFactor = await this.webauthn.signInChallenge(user.userId);
+    if (secondFactor) return { body: secondFactor };
+    await this.throttle.recordSuccess(keys);
+    return this.startSession(user, 'session.login');
+  }
+
+  /**
+   * The security key step: the assertion must answer the (single-use,
+   * two-minute) challenge of this sign-in with a key of this account. A refused
+   * one counts as a failed sign-in under the same throttle and is audited.
+   */
+  async loginWithSecurityKey(request: WebAuthnLoginRequest): Promise<SessionResult> {
+    const user = await this.webauthn.ownerOfSignInChallenge(request.challengeToken);
+    if (!user) throw new ApiError(401, ERROR_CODES.invalidCredentials, 'This sign-in has expired or was already used; sign in again');
+    await this.db.becomeActor(user);
+    const keys = this.throttle.keysFor('login', await this.emailOf(user.userId), this.db.meta().ip);
+    await this.refuseWhileLocked(keys, user.userId, 'session.security-key');
+    const challenge = await this.webauthn.consumeChallenge(request.challengeToken, 'sign-in');
+    if (!challenge) throw new ApiError(401, ERROR_CODES.invalidCredentials, 'This sign-in has expired or was already used; sign in again');
+    try {
+      await this.webauthn.verifyAssertion(challenge, request.credential);
+    } catch (error) {
+      if (!(error instanceof SecurityKeyRefusal)) throw error;
+      this.recordFailure(keys, user.userId, 'session.security-key', error.reason);
+      throw new ApiError(401, ERROR_CODES.invalidCredentials, 'The security key did not confirm this sign-in; sign in again');
+    }
+    await this.throttle.recordSuccess(keys);
+    await this.audit.allow({ subjectId: user.userId, action: 'session.security-key' });
     return this.startSession(user, 'session.login');
   }
 
   /** DESIGN 4.2: the account key is re-wrapped under the new KEK; nothing else changes. */
   async changePassword(user: AuthUser, request: ChangePasswordRequest, currentRefreshToken?: string): Promise<void> {
-    const credential = await this.credentials().findOneByOrFail({ userId: user.userId });
-    const keys = this.throttle.keysFor('login', await this.emailOf(user.userId), this.db.meta().ip);
-    await this.refuseWhileLocked(keys, user.userId, 'account.password-change');
-    if (!(await this.hasher.verify(credential.authHash, request.currentAuthKey))) {
-      this.recordFailure(keys, user.userId, 'account.password-change', 'current password is wrong');
-      throw new ApiError(403, ERROR_CODES.invalidCredentials, 'The current password is not correct');
-    }
+    await this.proveCurrentPassword(user, request.currentAuthKey, 'account.password-change');
     assertKeyMaterial([checkSealedBlob('newWrappedAccountKey', request.newWrappedAccountKey)]);
     await this.credentials().update(
       { userId: user.userId },
@@ -174,6 +210,23 @@ export class AuthService {
     );
     await this.sessions.endAllSessions(user.userId, currentRefreshToken);
     await this.audit.allow({ subjectId: user.userId, action: 'account.password-change' });
+  }
+
+  /**
+   * Re-authentication before a grave step (password change, erasure): the
+   * auth key of the current password, under the sign-in throttle. A wrong one
+   * is counted, audited as `action`, and answered with 403.
+   */
+  async proveCurrentPassword(user: AuthUser, currentAuthKey: string, action: AuditAction): Promise<void> {
+    const credential = await this.credentials().findOneBy({ userId: user.userId });
+    // A token outlives an erased account by up to its 15 minutes; it signs nothing in.
+    if (!credential) throw ApiError.unauthenticated('This account no longer exists');
+    const keys = this.throttle.keysFor('login', await this.emailOf(user.userId), this.db.meta().ip);
+    await this.refuseWhileLocked(keys, user.userId, action);
+    if (!(await this.hasher.verify(credential.authHash, currentAuthKey))) {
+      this.recordFailure(keys, user.userId, action, 'current password is wrong');
+      throw new ApiError(403, ERROR_CODES.invalidCredentials, 'The current password is not correct');
+    }
   }
 
   async recoveryKeys(request: RecoveryKeysRequest): Promise<RecoveryKeysResponse> {
@@ -212,11 +265,28 @@ export class AuthService {
   }
 
   /**
-   * Checks a presented secret (auth key or recovery auth key) under the
-   * throttle. Failures are counted and audited even though the request fails;
-   * unknown emails take as long as known ones.
+   * A recovery code is itself a high-entropy second secret (DESIGN 4.2): it
+   * signs in without the security key, so a lost key does not lock the
+   * account holder out, and the key can then be removed from the account page.
    */
   private async verifySecret(purpose: string, action: AuditAction, rawEmail: string, field: SecretField, presented: string): Promise<AuthUser> {
+    const { user, keys } = await this.checkSecret(purpose, action, rawEmail, field, presented);
+    await this.throttle.recordSuccess(keys);
+    return user;
+  }
+
+  /**
+   * Checks a presented secret (auth key or recovery auth key) under the
+   * throttle. Failures are counted and audited even though the request fails;
+   * unknown emails take as long as known ones. The caller clears the counter.
+   */
+  private async checkSecret(
+    purpose: string,
+    action: AuditAction,
+    rawEmail: string,
+    field: SecretField,
+    presented: string,
+  ): Promise<{ user: AuthUser; keys: ThrottleKeys }> {
     const email = normalizeEmail(rawEmail);
     const keys = this.throttle.keysFor(purpose, email, this.db.meta().ip);
     const account = await findAccountByEmail(this.db, email);
@@ -233,8 +303,7 @@ export class AuthService {
       this.recordFailure(keys, subjectId, action, account ? 'wrong credentials' : 'unknown account');
       throw new ApiError(401, ERROR_CODES.invalidCredentials, 'Email or password is incorrect');
     }
-    await this.throttle.recordSuccess(keys);
-    return account;
+    return { user: account, keys };
   }
 
   private async refuseWhileLocked(keys: ReturnType<LoginThrottle['keysFor']>, subjectId: string, action: AuditAction): Promise<void> {

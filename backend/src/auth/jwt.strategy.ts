@@ -8,6 +8,8 @@ import { JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER, TokenService } from './token.s
 interface AccessTokenPayload {
   sub?: unknown;
   role?: unknown;
+  /** The session (refresh token family) the token was issued in. */
+  sid?: unknown;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -35,10 +37,11 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   validate(payload: AccessTokenPayload): AuthUser | false {
-    const { sub, role } = payload;
+    const { sub, role, sid } = payload;
     if (typeof sub !== 'string' || !UUID.test(sub)) return false;
     if (typeof role !== 'string' || !(ALL_ROLES as readonly string[]).includes(role)) return false;
-    return { userId: sub, role: role as Role };
+    if (sid !== undefined && (typeof sid !== 'string' || !UUID.test(sid))) return false;
+    return sid === undefined ? { userId: sub, role: role as Role } : { userId: sub, role: role as Role, sessionId: sid };
   }
 }
 

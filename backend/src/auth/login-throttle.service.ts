@@ -60,16 +60,32 @@ export class LoginThrottle {
     await this.db.manager().getRepository(LoginThrottleEntity).delete({ key: keys.account });
   }
 
+  /**
+   * Deletes counters that no longer count (retention, ASVS 8.3.8): untouched
+   * for a whole failure window, so the next failure would start from zero, and
+   * with no lockout still running. Returns how many went.
+   */
+  async purgeStale(now: Date = new Date()): Promise<number> {
+    const result = await this.db
+      .manager()
+      .createQueryBuilder()
+      .delete()
+      .from(LoginThrottleEntity)
+      .where('updated_at < :windowStart AND (locked_until IS NULL OR locked_until < :now)', { windowStart: new Date(now.getTime() - FAILURE_WINDOW_MS), now })
+      .execute();
+    return result.affected ?? 0;
+  }
+
   /** Adds a failure; returns the lockout it starts, if any. */
   private async bump(key: string, allowed: number): Promise<number | null> {
-    const [row] = (await this.db.manager().query(
+    const [row] = await this.db.manager().query<Array<{ failures: number }>>(
       `INSERT INTO login_throttle AS t (key, failures, updated_at) VALUES ($1, 1, now())
        ON CONFLICT (key) DO UPDATE SET
          failures = CASE WHEN t.updated_at < now() - make_interval(secs => $2) THEN 1 ELSE t.failures + 1 END,
          updated_at = now()
        RETURNING failures`,
       [key, FAILURE_WINDOW_MS / 1000],
-    )) as Array<{ failures: number }>;
+    );
     if (row.failures < allowed) return null;
     const seconds = Math.min(this.limits.baseLockoutSeconds * 2 ** (row.failures - allowed), this.limits.maxLockoutSeconds);
     await this.db.manager().query(`UPDATE login_throttle SET locked_until = now() + make_interval(secs => $2) WHERE key = $1`, [

@@ -31,19 +31,29 @@ export class SessionService {
     private readonly audit: AuditService,
   ) {}
 
-  /** Starts a new family (sign-in) or continues one (rotation). */
-  async issue(user: AuthUser, familyId: string = randomUUID()): Promise<IssuedSession> {
+  /**
+   * Starts a new family (sign-in) or continues one (rotation). The token expires
+   * no later than the family's absolute limit, and the access token names the
+   * family (`sid`), so ending the family ends it too.
+   */
+  async issue(user: AuthUser, family: { id: string; startedAt: Date } = { id: randomUUID(), startedAt: new Date() }): Promise<IssuedSession> {
     const refreshToken = randomBytes(32).toString('base64url');
-    const refreshExpiresAt = new Date(Date.now() + this.config.refreshTokenSeconds * 1000);
+    const refreshExpiresAt = new Date(
+      Math.min(Date.now() + this.config.refreshTokenSeconds * 1000, family.startedAt.getTime() + this.config.session.maxSeconds * 1000),
+    );
+    const { ip, userAgent } = this.db.meta();
     await this.repository().insert({
       id: randomUUID(),
-      familyId,
+      familyId: family.id,
+      familyStartedAt: family.startedAt,
       userId: user.userId,
       tokenHash: hashToken(refreshToken),
       expiresAt: refreshExpiresAt,
+      ip,
+      userAgent,
     });
     return {
-      accessToken: this.tokens.signAccessToken(user),
+      accessToken: this.tokens.signAccessToken({ userId: user.userId, role: user.role, sessionId: family.id }),
       expiresIn: this.tokens.lifetimeSeconds,
       refreshToken,
       refreshExpiresAt,
@@ -57,10 +67,30 @@ export class SessionService {
       if (found.token.usedAt && !found.token.revokedAt) this.revokeFamilyAfterReuse(found.token);
       throw new ApiError(401, ERROR_CODES.refreshReused, 'This session has ended; sign in again');
     }
+    this.refuseBeyondLimits(found.token);
     if (found.token.expiresAt.getTime() <= Date.now()) throw ApiError.unauthenticated('This session has expired; sign in again');
     await this.repository().update({ id: found.token.id }, { usedAt: new Date() });
     await this.audit.allow({ subjectId: found.user.userId, action: 'session.refresh' });
-    return this.issue(found.user, found.token.familyId);
+    return this.issue(found.user, { id: found.token.familyId, startedAt: found.token.familyStartedAt });
+  }
+
+  /**
+   * ASVS 3.3.2: a family that went longer than the idle limit without a
+   * refresh, or began longer ago than the absolute limit, is ended and the
+   * refusal audited; the portal then asks for the password.
+   */
+  private refuseBeyondLimits(token: RefreshTokenEntity): void {
+    const now = Date.now();
+    const { idleSeconds, maxSeconds } = this.config.session;
+    let reason: string | null = null;
+    if (now - token.familyStartedAt.getTime() >= maxSeconds * 1000) reason = `signed in more than ${maxSeconds} s ago`;
+    else if (now - token.createdAt.getTime() >= idleSeconds * 1000) reason = `no refresh for more than ${idleSeconds} s`;
+    if (!reason) return;
+    this.audit.deny({ subjectId: token.userId, action: 'session.timeout', reason });
+    this.db.deferWrite(async (manager) => {
+      await manager.getRepository(RefreshTokenEntity).update({ familyId: token.familyId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    });
+    throw ApiError.unauthenticated('This session has timed out; sign in again');
   }
 
   /** Ends the family of this refresh token (sign-out). Unknown, used or ended tokens end nothing. */
@@ -86,10 +116,10 @@ export class SessionService {
   private async findActive(refreshToken: string | undefined): Promise<{ token: RefreshTokenEntity; user: AuthUser }> {
     if (!refreshToken || !/^[A-Za-z0-9_-]{43}$/.test(refreshToken)) throw ApiError.unauthenticated('No valid session');
     const tokenHash = hashToken(refreshToken);
-    const [owner] = (await this.db.manager().query('SELECT user_id, role FROM auth_account_by_refresh_token($1)', [tokenHash])) as Array<{
+    const [owner] = await this.db.manager().query<Array<{
       user_id: string;
       role: Role;
-    }>;
+    }>>('SELECT user_id, role FROM auth_account_by_refresh_token($1)', [tokenHash]);
     if (!owner) throw ApiError.unauthenticated('No valid session');
     const user: AuthUser = { userId: owner.user_id, role: owner.role };
     await this.db.becomeActor(user);

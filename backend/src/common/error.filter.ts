@@ -2,6 +2,7 @@ import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, type ErrorCode, type ErrorResponse } from '@phr/shared-types';
 import { ApiError } from './api-error.js';
+import { refusalLogEntry } from './refusal-log.js';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: ERROR_CODES.validation,
@@ -37,8 +38,15 @@ export class ErrorFilter implements ExceptionFilter {
       // The method and route only: request bodies can hold key material.
       this.logger.error(`${request.method} ${request.routeOptions?.url ?? 'unknown route'} failed: ${describeError(exception)}`);
     }
+    this.logRefusal(request, body, exception);
     for (const [name, value] of Object.entries(headers)) void reply.header(name, value);
     void reply.status(body.statusCode).send(body);
+  }
+
+  /** One warn line per refused request (ASVS 7.1.3): names and codes only, see refusal-log.ts. */
+  logRefusal(request: FastifyRequest, body: ErrorResponse, exception: unknown): void {
+    const entry = refusalLogEntry(request, body, exception instanceof ApiError ? exception.message : undefined);
+    if (entry) this.logger.warn(JSON.stringify(entry));
   }
 
   describe(exception: unknown, requestId: string): { body: ErrorResponse; headers: Record<string, string> } {
@@ -67,7 +75,14 @@ function fastifyErrorOf(error: unknown): (FastifyError & { statusCode: number })
   return isFastify && typeof status === 'number' && status >= 400 && status < 500 ? { ...candidate, statusCode: status } : null;
 }
 
+/** The router refuses these before any route runs: bad percent-encoding, or a path segment over its length limit. */
+const BAD_URL_CODES = new Set(['FST_ERR_BAD_URL', 'FST_ERR_MAX_PARAM_LENGTH']);
+
 function fastifyErrorBody(error: FastifyError, status: number, requestId: string): ErrorResponse {
+  if (error.code && BAD_URL_CODES.has(error.code)) {
+    const message = 'The URL path is not valid';
+    return { statusCode: 400, code: CODE_BY_STATUS[400], message, requestId, fields: [{ field: 'path', message }] };
+  }
   if (status === 413) return { statusCode: 413, code: ERROR_CODES.payloadTooLarge, message: 'Request body is too large', requestId };
   if (status === 415) return { statusCode: 415, code: ERROR_CODES.validation, message: 'Content-Type must be application/json', requestId };
   const message = error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'Request body is empty' : 'Request body is not valid JSON';
@@ -84,4 +99,21 @@ function publicMessage(exception: HttpException): string {
 function describeError(exception: unknown): string {
   if (exception instanceof Error) return `${exception.name}: ${exception.message}`;
   return typeof exception;
+}
+
+/**
+ * Fastify's router refuses some URLs before Nest sees the request (bad
+ * percent-encoding, an over-long path segment); those answers get the same
+ * shape and headers as every other error.
+ */
+export function routerErrorHandler(headersFor: (url: string) => Array<[string, string]>) {
+  const filter = new ErrorFilter();
+  return (error: Error, request: FastifyRequest, reply: FastifyReply): void => {
+    const { body } = filter.describe(error, String(request.id));
+    filter.logRefusal(request, body, error);
+    void reply.header('X-Request-Id', String(request.id));
+    void reply.header('Cache-Control', 'no-store');
+    for (const [name, value] of headersFor(request.url)) void reply.header(name, value);
+    void reply.status(body.statusCode).send(body);
+  };
 }

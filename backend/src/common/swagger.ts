@@ -8,6 +8,9 @@ class FieldErrorDto implements FieldError {
   @ApiProperty({ example: 'email must be an email address' }) message: string;
 }
 
+/** The OpenAPI security scheme of the refresh cookie (routes that read it name this scheme). */
+export const REFRESH_COOKIE_SECURITY = 'refreshCookie';
+
 export class ErrorResponseDto implements ErrorResponse {
   @ApiProperty({ example: 400 }) statusCode: number;
   @ApiProperty({ example: 'VALIDATION_FAILED' }) code: string;

@@ -18,15 +18,36 @@ export function createValidationPipe(): ValidationPipe {
   });
 }
 
-/** Every DTO is an object: an array, a string or null as the body is refused before validation. */
+/** No request shape nests deeper; class-transformer recurses and would overflow the stack on thousands of levels. */
+export const MAX_BODY_DEPTH = 16;
+
+/**
+ * Every DTO is an object: an array, a string or null as the body is refused
+ * before validation, and so is a body nested deeper than any DTO.
+ */
 class ObjectBodyValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const isObject = typeof value === 'object' && value !== null && !Array.isArray(value);
     if (metadata.type === 'body' && metadata.metatype && !isObject) {
       throw ApiError.validation([{ field: 'body', message: 'body must be a JSON object' }]);
     }
+    if (metadata.type === 'body' && nestsDeeperThan(value, MAX_BODY_DEPTH)) {
+      throw ApiError.validation([{ field: 'body', message: `body must not nest deeper than ${MAX_BODY_DEPTH} levels` }]);
+    }
     return super.transform(value, metadata);
   }
+}
+
+/** Walks the value without recursion, so the check itself cannot overflow the stack. */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 0]];
+  while (pending.length) {
+    const [current, depth] = pending.pop() as [unknown, number];
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(current)) pending.push([child, depth + 1]);
+  }
+  return false;
 }
 
 export function flattenErrors(errors: ValidationError[], parent = ''): FieldError[] {
@@ -40,9 +61,7 @@ export function flattenErrors(errors: ValidationError[], parent = ''): FieldErro
 /** class-validator writes "property x should not exist"; keep messages short and with the full path. */
 function stripPath(message: string, property: string, field: string): string {
   if (message === `property ${property} should not exist`) return `${field} is not an allowed field`;
-  return message.replace(new RegExp(`^${escapeRegExp(property)}\\b`), field);
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  // Replace the leading property name when it is a whole word (class-validator puts it first).
+  const rest = message.slice(property.length);
+  return message.startsWith(property) && !/^\w/.test(rest) ? `${field}${rest}` : message;
 }

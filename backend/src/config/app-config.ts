@@ -3,6 +3,7 @@
  * and handed to every module as one typed object. A bad or missing value stops
  * start-up with a message that names the variable.
  */
+import { accessSync, constants } from 'node:fs';
 import { ACCESS_TOKEN_MAX_SECONDS, KDF_MAX_ITERATIONS, KDF_MIN_ITERATIONS } from '@phr/shared-types';
 
 export interface AppConfig {
@@ -32,6 +33,13 @@ export interface AppConfig {
     accessTokenSeconds: number;
   };
   refreshTokenSeconds: number;
+  /** Server-side session limits (ASVS 3.3.2): a refresh token family dies after this long without a refresh, or this long after its sign-in. */
+  session: {
+    idleSeconds: number;
+    maxSeconds: number;
+  };
+  /** How long expired or revoked refresh tokens and used or expired auditor invitations stay before the sweep deletes them. */
+  endedSessionRetentionSeconds: number;
   cookieSecure: boolean;
   /** Secret behind the plausible KDF parameters returned for unknown emails (DESIGN 4.1). */
   preloginSecret: Buffer;
@@ -44,7 +52,21 @@ export interface AppConfig {
     baseLockoutSeconds: number;
     maxLockoutSeconds: number;
   };
+  /**
+   * Request rates per client (ASVS 8.1.4): per user when the access token is
+   * valid, per IP otherwise. Every route counts towards `general`;
+   * registration and doctor search also count towards their own, stricter limit.
+   */
+  rateLimits: Record<RateLimitName, RateLimit>;
   bodyLimitBytes: number;
+  timeouts: {
+    /** A client must send a whole request (headers and body) within this; else 408 and the socket closes. */
+    requestMs: number;
+    /** A socket with no traffic in either direction for this long is closed. */
+    connectionMs: number;
+    /** An idle keep-alive socket is kept this long for the next request (longer than a proxy's idle timeout). */
+    keepAliveMs: number;
+  };
   records: {
     /** Largest plaintext file accepted, in bytes. */
     maxBytes: number;
@@ -57,8 +79,15 @@ export interface AppConfig {
     /** How often the sweep runs; 0 turns the timer off. */
     sweepIntervalSeconds: number;
   };
-  version: string;
 }
+
+export interface RateLimit {
+  /** Requests allowed per window. */
+  limit: number;
+  windowSeconds: number;
+}
+
+export type RateLimitName = 'general' | 'registration' | 'doctorSearch';
 
 export class ConfigError extends Error {
   constructor(readonly variable: string, problem: string) {
@@ -116,9 +145,52 @@ function secret(env: Env, name: string): Buffer {
   return bytes;
 }
 
+/** Idle limit 30 minutes, absolute limit 12 hours by default (ASVS 3.3.2); the idle limit cannot exceed the absolute one. */
+function sessionLimits(env: Env): AppConfig['session'] {
+  const idleSeconds = integer(env, 'SESSION_IDLE_SECONDS', 30 * 60, 60, 7 * 86_400);
+  const maxSeconds = integer(env, 'SESSION_MAX_SECONDS', 12 * 3600, 60, 30 * 86_400);
+  if (idleSeconds > maxSeconds) throw new ConfigError('SESSION_IDLE_SECONDS', `must not exceed SESSION_MAX_SECONDS (${maxSeconds}), got ${idleSeconds}`);
+  return { idleSeconds, maxSeconds };
+}
+
+function rateLimit(env: Env, limitName: string, limit: number, windowName: string, windowSeconds: number): RateLimit {
+  return { limit: integer(env, limitName, limit, 1, 10_000_000), windowSeconds: integer(env, windowName, windowSeconds, 1, 86_400) };
+}
+
+/**
+ * TLS to PostgreSQL is set in DATABASE_URL the libpq way, and node-postgres
+ * applies it (ASVS 9.2.2): `sslmode=verify-full` (node-postgres treats
+ * `require` and `verify-ca` the same: certificate and host name are checked)
+ * with `sslrootcert=<CA file>` for a private CA. Checked here so that a typo
+ * does not turn into an unverified or a failing connection later: modes that
+ * would skip verification or fall back to plain TCP are refused, and the
+ * certificate files must be readable.
+ */
+const SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'];
+const SSL_FILES = ['sslrootcert', 'sslcert', 'sslkey'];
+
+function databaseTls(databaseUrl: URL): void {
+  const params = databaseUrl.searchParams;
+  const mode = params.get('sslmode');
+  if (mode !== null && !SSL_MODES.includes(mode)) {
+    throw new ConfigError('DATABASE_URL', `sslmode must be one of ${SSL_MODES.join(', ')} (verify-full with sslrootcert for a private CA), got "${mode}"`);
+  }
+  if (params.has('uselibpqcompat')) throw new ConfigError('DATABASE_URL', 'uselibpqcompat is not supported: with it, sslmode=require skips certificate verification');
+  for (const name of SSL_FILES) {
+    const file = params.get(name);
+    if (file === null) continue;
+    if (mode === 'disable') throw new ConfigError('DATABASE_URL', `${name} is given but sslmode=disable`);
+    try {
+      accessSync(file, constants.R_OK);
+    } catch (error) {
+      throw new ConfigError('DATABASE_URL', `${name} ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+  }
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const databaseUrl = required(env, 'DATABASE_URL');
-  url(env, 'DATABASE_URL', databaseUrl, ['postgres:', 'postgresql:']);
+  databaseTls(url(env, 'DATABASE_URL', databaseUrl, ['postgres:', 'postgresql:']));
   const s3Endpoint = url(env, 'S3_ENDPOINT', required(env, 'S3_ENDPOINT'), ['http:', 'https:']);
   const accessTokenSeconds = integer(env, 'ACCESS_TOKEN_SECONDS', ACCESS_TOKEN_MAX_SECONDS, 30, ACCESS_TOKEN_MAX_SECONDS);
   const keyId = optional(env, 'JWT_KEY_ID', 'k1');
@@ -145,6 +217,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     jwt: { secret: secret(env, 'JWT_SECRET'), keyId, accessTokenSeconds },
     refreshTokenSeconds: integer(env, 'REFRESH_TOKEN_SECONDS', 7 * 24 * 3600, 60, 90 * 24 * 3600),
+    session: sessionLimits(env),
+    endedSessionRetentionSeconds: integer(env, 'ENDED_SESSION_RETENTION_SECONDS', 7 * 24 * 3600, 0, 365 * 24 * 3600),
     cookieSecure: boolean(env, 'COOKIE_SECURE', true),
     preloginSecret: secret(env, 'PRELOGIN_SECRET'),
     kdfIterations: integer(env, 'KDF_ITERATIONS', KDF_MIN_ITERATIONS, KDF_MIN_ITERATIONS, KDF_MAX_ITERATIONS),
@@ -154,7 +228,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
       baseLockoutSeconds: integer(env, 'LOGIN_LOCKOUT_SECONDS', 30, 1, 86_400),
       maxLockoutSeconds: integer(env, 'LOGIN_MAX_LOCKOUT_SECONDS', 3600, 1, 7 * 86_400),
     },
+    rateLimits: {
+      general: rateLimit(env, 'RATE_LIMIT_REQUESTS', 600, 'RATE_LIMIT_WINDOW_SECONDS', 60),
+      registration: rateLimit(env, 'RATE_LIMIT_REGISTRATIONS', 20, 'RATE_LIMIT_REGISTRATION_WINDOW_SECONDS', 3600),
+      doctorSearch: rateLimit(env, 'RATE_LIMIT_DOCTOR_SEARCHES', 60, 'RATE_LIMIT_DOCTOR_SEARCH_WINDOW_SECONDS', 60),
+    },
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
+    timeouts: {
+      requestMs: integer(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
+      connectionMs: integer(env, 'CONNECTION_TIMEOUT_MS', 60_000, 100, 3_600_000),
+      keepAliveMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 72_000, 100, 600_000),
+    },
     records: {
       maxBytes: integer(env, 'RECORD_MAX_BYTES', 5 * 1024 ** 3, 1, 64 * 1024 ** 3),
       uploadUrlSeconds: integer(env, 'UPLOAD_URL_SECONDS', 900, 2, 3600),
@@ -162,7 +246,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
       uploadGraceSeconds: integer(env, 'UPLOAD_GRACE_SECONDS', 3600, 0, 7 * 86_400),
       sweepIntervalSeconds: integer(env, 'SWEEP_INTERVAL_SECONDS', 300, 0, 86_400),
     },
-    version: optional(env, 'APP_VERSION', '0.1.0'),
   };
 }
 

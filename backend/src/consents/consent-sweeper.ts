@@ -22,7 +22,7 @@ export class ConsentSweeper {
   /** Returns the ids of the consents it ended. */
   async sweep(): Promise<string[]> {
     const expired = await this.db.runAs({ userId: null, role: null }, async () => {
-      return (await this.db.manager().query('SELECT id, patient_id FROM expired_consents($1)', [BATCH])) as Array<{ id: string; patient_id: string }>;
+      return await this.db.manager().query<Array<{ id: string; patient_id: string }>>('SELECT id, patient_id FROM expired_consents($1)', [BATCH]);
     });
     for (const { id, patient_id: patientId } of expired) {
       await this.db.runAs({ userId: patientId, role: 'patient' }, async () => {

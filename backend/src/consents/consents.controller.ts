@@ -5,6 +5,7 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser, Roles } from '../auth/decorators.js';
 import { uuidParam } from '../common/params.js';
 import { ApiErrors } from '../common/swagger.js';
+import { RateLimited } from '../rate-limit/rate-limited.decorator.js';
 import { ConsentsService } from './consents.service.js';
 import {
   ConsentDto,
@@ -24,6 +25,7 @@ export class ConsentsController {
 
   @Get('doctors')
   @Roles('patient')
+  @RateLimited('doctorSearch')
   @ApiOperation({ summary: 'Find doctors by a fragment of name or email: id, name, specialty, public key and fingerprint' })
   @ApiOkResponse({ type: DoctorListDto })
   @ApiErrors(400, 401, 403)

@@ -25,13 +25,13 @@ export class ConsentsService {
 
   async searchDoctors(query: string): Promise<DoctorList> {
     const pattern = query.trim().replace(/[\\%_]/g, (character) => `\\${character}`);
-    const rows = (await this.db.manager().query('SELECT * FROM search_doctors($1, $2)', [pattern, SEARCH_LIMIT])) as Array<{
+    const rows = await this.db.manager().query<Array<{
       id: string;
       display_name: string;
       specialty: string | null;
       public_key: string;
       fingerprint: string;
-    }>;
+    }>>('SELECT * FROM search_doctors($1, $2)', [pattern, SEARCH_LIMIT]);
     return {
       items: rows.map((row) => ({ id: row.id, displayName: row.display_name, specialty: row.specialty, publicKey: row.public_key, fingerprint: row.fingerprint })),
     };
@@ -47,7 +47,7 @@ export class ConsentsService {
       throw ApiError.validation([{ field: 'expiresAt', message: 'expiresAt must be in the future' }]);
     }
     const manager = this.db.manager();
-    const [{ doctor }] = (await manager.query('SELECT is_doctor($1) AS doctor', [request.doctorId])) as Array<{ doctor: boolean }>;
+    const [{ doctor }] = await manager.query<Array<{ doctor: boolean }>>('SELECT is_doctor($1) AS doctor', [request.doctorId]);
     if (!doctor) throw ApiError.validation([{ field: 'doctorId', message: 'doctorId names no doctor' }]);
     if (request.scope === 'record' && !(await manager.getRepository(RecordEntity).existsBy({ id: request.recordId }))) {
       return this.denials.notFound(request.recordId as string, 'consent.grant');
@@ -136,9 +136,9 @@ export class ConsentsService {
 
   private async recordsInScope(patientId: string, consent: ConsentEntity): Promise<string[]> {
     const scope = scopeCondition(consent, 2);
-    const rows = (await this.db.manager().query(`SELECT r.id FROM records r WHERE r.owner_id = $1 AND (${scope.sql})`, [patientId, ...scope.params])) as Array<{
+    const rows = await this.db.manager().query<Array<{
       id: string;
-    }>;
+    }>>(`SELECT r.id FROM records r WHERE r.owner_id = $1 AND (${scope.sql})`, [patientId, ...scope.params]);
     return rows.map((row) => row.id);
   }
 
@@ -159,7 +159,7 @@ export class ConsentsService {
     const names = new Map<string, string>();
     const me = await manager.getRepository(UserEntity).findOneBy({ id: this.db.actor().userId as string });
     if (me) names.set(me.id, me.displayName);
-    for (const row of (await manager.query('SELECT id, display_name FROM consent_party_names()')) as Array<{ id: string; display_name: string }>) {
+    for (const row of await manager.query<Array<{ id: string; display_name: string }>>('SELECT id, display_name FROM consent_party_names()')) {
       names.set(row.id, row.display_name);
     }
     return consents.map((consent) => ({

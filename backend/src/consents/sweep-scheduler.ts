@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { SessionSweeper } from '../auth/session-sweeper.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { UploadSweeper } from '../records/upload-sweeper.js';
 import { ConsentSweeper } from './consent-sweeper.js';
@@ -13,6 +14,7 @@ export class SweepScheduler implements OnApplicationBootstrap, OnApplicationShut
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly uploads: UploadSweeper,
     private readonly consents: ConsentSweeper,
+    private readonly sessions: SessionSweeper,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -30,6 +32,7 @@ export class SweepScheduler implements OnApplicationBootstrap, OnApplicationShut
     for (const [name, sweep] of [
       ['uploads', () => this.uploads.sweep()],
       ['consents', () => this.consents.sweep()],
+      ['sessions', () => this.sessions.sweep()],
     ] as const) {
       await sweep().catch((error: unknown) => this.logger.error(`Sweep of ${name} failed: ${error instanceof Error ? error.message : String(error)}`));
     }

@@ -53,6 +53,14 @@ export class Db {
     return this.run(actor, SYSTEM_META, work);
   }
 
+  /**
+   * One statement on its own, outside any request transaction: for the shared
+   * counters every request touches before its transaction starts (rate limits).
+   */
+  async queryAlone<T>(sql: string, params: unknown[]): Promise<T> {
+    return this.dataSource.query<T>(sql, params);
+  }
+
   /** The entity manager of the current transaction. */
   manager(): EntityManager {
     return this.context().queryRunner.manager;

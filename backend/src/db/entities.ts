@@ -1,6 +1,7 @@
 import { CredentialEntity } from '../auth/entities/credential.entity.js';
 import { LoginThrottleEntity } from '../auth/entities/login-throttle.entity.js';
 import { RefreshTokenEntity } from '../auth/entities/refresh-token.entity.js';
+import { SecurityKeyEntity } from '../auth/entities/security-key.entity.js';
 import { PublicKeyEntity } from '../users/public-key.entity.js';
 import { UserEntity } from '../users/user.entity.js';
 import { ConsentEntity } from '../consents/consent.entity.js';
@@ -14,6 +15,7 @@ export const ENTITIES = [
   PublicKeyEntity,
   CredentialEntity,
   RefreshTokenEntity,
+  SecurityKeyEntity,
   LoginThrottleEntity,
   FolderEntity,
   UploadEntity,

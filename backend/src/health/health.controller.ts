@@ -1,24 +1,19 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { HealthResponse } from '@phr/shared-types';
 import { Public } from '../auth/decorators.js';
 import type { Exact } from '../common/exact.js';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { Db } from '../db/db.service.js';
 
 class HealthResponseDto implements HealthResponse {
   @ApiProperty({ enum: ['ok'] }) status: 'ok';
-  @ApiProperty() version: string;
 }
 true satisfies Exact<HealthResponseDto, HealthResponse>;
 
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
-  constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly db: Db,
-  ) {}
+  constructor(private readonly db: Db) {}
 
   @Public()
   @Get()
@@ -26,6 +21,6 @@ export class HealthController {
   @ApiOkResponse({ type: HealthResponseDto })
   async health(): Promise<HealthResponse> {
     await this.db.manager().query('SELECT 1');
-    return { status: 'ok', version: this.config.version };
+    return { status: 'ok' };
   }
 }

@@ -17,7 +17,7 @@ export class RecordDenials {
   ) {}
 
   async notFound(recordId: string, action: AuditAction): Promise<never> {
-    const [row] = (await this.db.manager().query('SELECT record_owner($1) AS owner', [recordId])) as Array<{ owner: string | null }>;
+    const [row] = await this.db.manager().query<Array<{ owner: string | null }>>('SELECT record_owner($1) AS owner', [recordId]);
     const { userId, role } = this.db.actor();
     const caller = userId as string;
     const owner = row?.owner ?? null;

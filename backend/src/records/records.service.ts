@@ -197,12 +197,12 @@ export class RecordsService {
    * silently loses access to new records. Wraps for anyone else are refused.
    */
   private async checkDoctorWraps(user: AuthUser, request: CommitRecordRequest): Promise<CommitDoctorWrap[]> {
-    const rows = (await this.db.manager().query(
+    const rows = await this.db.manager().query<Array<{ doctor_id: string }>>(
       `SELECT DISTINCT doctor_id FROM consents
        WHERE patient_id = $1 AND status = 'active' AND (expires_at IS NULL OR expires_at > now())
          AND (scope = 'all' OR (scope = 'folder' AND folder_id = $2))`,
       [user.userId, request.folderId ?? null],
-    )) as Array<{ doctor_id: string }>;
+    );
     const required = new Set(rows.map((row) => row.doctor_id));
     const given = request.doctorWraps ?? [];
     const givenIds = new Set(given.map((wrap) => wrap.doctorId));

@@ -25,12 +25,12 @@ export class UploadSweeper {
   async sweep(now: Date = new Date()): Promise<string[]> {
     const before = new Date(now.getTime() - this.config.records.uploadGraceSeconds * 1000);
     const expired = await this.db.runAs({ userId: null, role: null }, async () => {
-      return (await this.db.manager().query('SELECT record_id, owner_id, size, chunk_bytes FROM expired_uploads($1, $2)', [before, BATCH])) as Array<{
+      return await this.db.manager().query<Array<{
         record_id: string;
         owner_id: string;
         size: string;
         chunk_bytes: number;
-      }>;
+      }>>('SELECT record_id, owner_id, size, chunk_bytes FROM expired_uploads($1, $2)', [before, BATCH]);
     });
     for (const upload of expired) {
       await this.storage.remove(segmentObjectKeys(upload.record_id, Number(upload.size), upload.chunk_bytes));

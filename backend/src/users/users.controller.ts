@@ -1,4 +1,4 @@
-import { Controller, Get, Param } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Me, PublicKeyResponse } from '@phr/shared-types';
 import type { AuthUser } from '../auth/auth-user.js';
@@ -7,6 +7,7 @@ import { ApiErrors } from '../common/swagger.js';
 import { uuidParam } from '../common/params.js';
 import { MeDto } from '../auth/dto/session.dto.js';
 import { PublicKeyResponseDto } from './public-key.dto.js';
+import { UpdateMeDto } from './update-me.dto.js';
 import { UsersService } from './users.service.js';
 
 @ApiTags('users')
@@ -22,6 +23,17 @@ export class UsersController {
   @ApiErrors(401, 403)
   me(@CurrentUser() user: AuthUser): Promise<Me> {
     return this.users.me(user.userId);
+  }
+
+  @Patch('me')
+  @Roles('patient', 'doctor', 'auditor')
+  @ApiOperation({
+    summary: 'Correct the signed-in account’s display name, and a doctor’s specialty (GDPR Art. 16); the email is the sign-in identifier and cannot be changed',
+  })
+  @ApiOkResponse({ type: MeDto, description: 'The account as it now stands' })
+  @ApiErrors(400, 401, 403)
+  updateMe(@CurrentUser() user: AuthUser, @Body() body: UpdateMeDto): Promise<Me> {
+    return this.users.updateMe(user, body);
   }
 
   @Get('users/:id/public-key')

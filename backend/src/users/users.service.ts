@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { Me, PublicKeyResponse } from '@phr/shared-types';
+import type { Me, PublicKeyResponse, UpdateMeRequest } from '@phr/shared-types';
+import type { AuthUser } from '../auth/auth-user.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ApiError } from '../common/api-error.js';
 import { Db } from '../db/db.service.js';
@@ -21,6 +22,27 @@ export class UsersService {
     return toMe(user, key.fingerprint);
   }
 
+  /**
+   * Corrects the caller's own details (GDPR Art. 16). The audit row names the
+   * fields that changed, never their values: the trail outlives an erasure.
+   */
+  async updateMe(caller: AuthUser, request: UpdateMeRequest): Promise<Me> {
+    const changes: Partial<Pick<UserEntity, 'displayName' | 'specialty'>> = {};
+    if (request.displayName !== undefined) changes.displayName = request.displayName.trim();
+    if (request.specialty !== undefined) {
+      if (caller.role !== 'doctor') throw ApiError.validation([{ field: 'specialty', message: 'specialty can be set only on a doctor’s account' }]);
+      changes.specialty = request.specialty.trim();
+    }
+    const fields = Object.keys(changes);
+    if (fields.length === 0) {
+      const allowed = caller.role === 'doctor' ? 'displayName or specialty' : 'displayName';
+      throw ApiError.validation([{ field: 'body', message: `body must contain ${allowed}` }]);
+    }
+    await this.db.manager().getRepository(UserEntity).update({ id: caller.userId }, changes);
+    await this.audit.allow({ subjectId: caller.userId, action: 'account.update', reason: `changed ${fields.join(', ')}` });
+    return this.me(caller.userId);
+  }
+
   async publicKey(userId: string): Promise<PublicKeyResponse> {
     const key = await this.db.manager().getRepository(PublicKeyEntity).findOneBy({ userId });
     if (!key) throw ApiError.notFound('No such user');
@@ -36,6 +58,7 @@ export function toMe(user: UserEntity, fingerprint: string): Me {
     email: user.email,
     displayName: user.displayName,
     role: user.role,
+    specialty: user.specialty,
     fingerprint,
     createdAt: user.createdAt.toISOString(),
   };

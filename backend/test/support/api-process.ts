@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { freePort } from '../../../infra/local/ports.js';
 import { startChild, stopChild, waitForHttp } from '../../../infra/local/processes.js';
 import { COMPILED_API_DIR, REPO_ROOT } from './compile-api.js';
-import { TEST_JWT_SECRET, type TestApp } from './test-app.js';
+import { TEST_JWT_SECRET, UNTHROTTLED_RATE_LIMITS, type TestApp } from './test-app.js';
 
 
 export interface ApiProcess {
@@ -15,7 +15,8 @@ export interface ApiProcess {
   stop(): Promise<void>;
 }
 
-export async function startApiProcess(api: TestApp): Promise<ApiProcess> {
+/** `env` adds to or overrides the settings the second API shares with the first. */
+export async function startApiProcess(api: TestApp, env: Record<string, string> = {}): Promise<ApiProcess> {
   const port = await freePort();
   const lines: string[] = [];
   const child = startChild('api-2', process.execPath, [`${COMPILED_API_DIR}/main.js`], {
@@ -33,7 +34,10 @@ export async function startApiProcess(api: TestApp): Promise<ApiProcess> {
       JWT_SECRET: TEST_JWT_SECRET,
       PRELOGIN_SECRET: randomBytes(32).toString('base64'),
       COOKIE_SECURE: 'false',
+      PORTAL_ORIGIN: api.config.portalOrigin,
       SWEEP_INTERVAL_SECONDS: '0',
+      ...UNTHROTTLED_RATE_LIMITS,
+      ...env,
     },
   });
   const baseUrl = `http://127.0.0.1:${port}`;

@@ -8,6 +8,7 @@ import {
   AES_GCM_IV_BYTES,
   KDF_ALGORITHM,
   KDF_MIN_ITERATIONS,
+  PRIVACY_NOTICE_VERSION,
   PROTOCOL_VERSION,
   ROUTES,
   type RegisterRequest,
@@ -46,6 +47,7 @@ export function registration(overrides: Partial<RegisterRequest> = {}, role: Sel
     kdf: { algorithm: KDF_ALGORITHM, iterations: KDF_MIN_ITERATIONS, salt: randomKey(16) },
     keys: { wrappedAccountKey: sealedBlob(), publicKey: rsaPublicKey(), wrappedPrivateKey: sealedBlob(1800) },
     recovery: { recoveryAuthKey: randomKey(), recoveryWrappedAccountKey: sealedBlob() },
+    privacyNoticeVersion: PRIVACY_NOTICE_VERSION,
     ...overrides,
   };
 }

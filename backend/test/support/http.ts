@@ -16,11 +16,21 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
+/** The portal's origin in the API suites (PORTAL_ORIGIN of every test app). */
+export const TEST_PORTAL_ORIGIN = 'http://localhost:5173';
+
 export class HttpClient {
   /** Cookies this client holds, as a browser would (name → value). */
   readonly cookies = new Map<string, string>();
 
-  constructor(private readonly baseUrl: string) {}
+  /**
+   * `origin`: what a browser on that page sends as `Origin` on every request but
+   * GET and HEAD (the portal by default; null for a client that sends none).
+   */
+  constructor(
+    private readonly baseUrl: string,
+    private readonly origin: string | null = TEST_PORTAL_ORIGIN,
+  ) {}
 
   get<T = unknown>(path: string, options: RequestOptions = {}): Promise<HttpResponse<T>> {
     return this.request<T>('GET', path, options);
@@ -33,6 +43,7 @@ export class HttpClient {
   async request<T = unknown>(method: string, path: string, options: RequestOptions = {}): Promise<HttpResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
+    if (this.origin && method !== 'GET' && method !== 'HEAD' && !('origin' in headers)) headers.origin = this.origin;
     let body: string | undefined;
     if (options.rawBody !== undefined) body = options.rawBody;
     else if (options.body !== undefined) body = JSON.stringify(options.body);

@@ -3,6 +3,7 @@
  * running API against this table, and fails when a route is missing from it.
  */
 import type { Role, RouteName } from '@phr/shared-types';
+import { randomKey, sealedBlob } from './factories.js';
 
 export type Access = 'public' | readonly Role[];
 
@@ -12,12 +13,23 @@ export const ROUTE_ACCESS: Record<RouteName, Access> = {
   register: 'public',
   registerAuditor: 'public',
   login: 'public',
+  loginWebAuthn: 'public',
   refresh: 'public',
   logout: 'public',
   recoveryKeys: 'public',
   recoveryReset: 'public',
   changePassword: ['patient', 'doctor', 'auditor'],
   me: ['patient', 'doctor', 'auditor'],
+  updateMe: ['patient', 'doctor', 'auditor'],
+  listSessions: ['patient', 'doctor', 'auditor'],
+  revokeSession: ['patient', 'doctor', 'auditor'],
+  // Auditors are staff accounts the operator creates and retires (docs/erasure.md).
+  eraseAccount: ['patient', 'doctor'],
+  // Every account signs in, so every account may guard its sign-in with a security key.
+  securityKeyOptions: ['patient', 'doctor', 'auditor'],
+  addSecurityKey: ['patient', 'doctor', 'auditor'],
+  listSecurityKeys: ['patient', 'doctor', 'auditor'],
+  removeSecurityKey: ['patient', 'doctor', 'auditor'],
   // Auditors read metadata only; they have no business with keys (DESIGN 1).
   publicKey: ['patient', 'doctor'],
   // Records and folders belong to patients; doctors only read, through consents.
@@ -37,4 +49,40 @@ export const ROUTE_ACCESS: Record<RouteName, Access> = {
   listAudit: ['patient', 'doctor', 'auditor'],
   exportAudit: ['patient', 'doctor', 'auditor'],
   auditHead: ['patient', 'doctor', 'auditor'],
+};
+
+/** The rows of one patient that a stranger might name by id. */
+export interface OwnedIds {
+  userId: string;
+  recordId: string;
+  folderId: string;
+  consentId: string;
+  /** The family id of the owner's sign-in session. */
+  sessionId: string;
+  /** One of the owner's enrolled security keys. */
+  securityKeyId: string;
+}
+
+/** A call a stranger patient makes with the owner's real id, and the answer it must get. */
+export interface StrangerCall {
+  names: keyof OwnedIds;
+  body?: () => unknown;
+  /** 'not found': the same 404 as an id that names nothing, so the call tells nothing. */
+  answer: 'not found' | 'allowed';
+}
+
+/**
+ * Every route that takes an id in its path, called by a patient who does not own it. The
+ * route-access suite fails when a route with a path parameter is missing here.
+ */
+export const STRANGER_CALLS: Partial<Record<RouteName, StrangerCall>> = {
+  // Public keys are there to be fetched by anyone signed in who wraps a file key for them.
+  publicKey: { names: 'userId', answer: 'allowed' },
+  getRecord: { names: 'recordId', answer: 'not found' },
+  deleteRecord: { names: 'recordId', answer: 'not found' },
+  renameFolder: { names: 'folderId', body: () => ({ name: sealedBlob(20) }), answer: 'not found' },
+  deleteFolder: { names: 'folderId', answer: 'not found' },
+  updateConsent: { names: 'consentId', body: () => ({ status: 'revoked' }), answer: 'not found' },
+  revokeSession: { names: 'sessionId', answer: 'not found' },
+  removeSecurityKey: { names: 'securityKeyId', body: () => ({ currentAuthKey: randomKey() }), answer: 'not found' },
 };

@@ -14,8 +14,19 @@ import { startObjectStore, type RunningObjectStore } from '../../../infra/local/
 import { createTestDatabase, type TestDatabase } from '../../../infra/local/test-database.js';
 import { createApp } from '../../src/app.factory.js';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
+import { TEST_PORTAL_ORIGIN } from './http.js';
 
 export const TEST_JWT_SECRET = randomBytes(32).toString('base64');
+
+/**
+ * Every test file talks from 127.0.0.1, many as a few users: the rate limits
+ * are set out of reach unless a test passes its own (rate-limits.spec.ts).
+ */
+export const UNTHROTTLED_RATE_LIMITS = {
+  RATE_LIMIT_REQUESTS: '10000000',
+  RATE_LIMIT_REGISTRATIONS: '10000000',
+  RATE_LIMIT_DOCTOR_SEARCHES: '10000000',
+} as const;
 
 export interface TestApp {
   baseUrl: string;
@@ -39,7 +50,7 @@ export async function startTestApp(env: Record<string, string> = {}, logger: Log
     port: 0,
     accessKey,
     secretKey,
-    buckets: [{ name: 'phr-records', corsOrigins: ['http://localhost:5173'] }],
+    buckets: [{ name: 'phr-records', corsOrigins: [TEST_PORTAL_ORIGIN] }],
   });
   const config = loadConfig({
     DATABASE_URL: database.appUrl,
@@ -50,6 +61,8 @@ export async function startTestApp(env: Record<string, string> = {}, logger: Log
     JWT_SECRET: TEST_JWT_SECRET,
     PRELOGIN_SECRET: randomBytes(32).toString('base64'),
     COOKIE_SECURE: 'false',
+    PORTAL_ORIGIN: TEST_PORTAL_ORIGIN,
+    ...UNTHROTTLED_RATE_LIMITS,
     ...env,
   });
   const app = await createApp(config, { logger });
@@ -63,7 +76,7 @@ export async function startTestApp(env: Record<string, string> = {}, logger: Log
     database,
     app,
     store,
-    adminQuery: async (sql, params) => (await admin.query(sql, params)).rows,
+    adminQuery: async <T extends pg.QueryResultRow>(sql: string, params?: unknown[]) => (await admin.query<T>(sql, params)).rows,
     close: async () => {
       await app.close();
       await admin.end();

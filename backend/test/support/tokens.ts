@@ -5,7 +5,8 @@ import type { Role } from '@phr/shared-types';
 
 interface ForgeOptions {
   userId?: string;
-  role?: Role | string;
+  /** Any string: tests also forge roles the API does not know. */
+  role?: string;
   secret?: string;
   keyId?: string;
   algorithm?: jwt.Algorithm;

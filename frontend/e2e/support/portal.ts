@@ -25,6 +25,7 @@ export async function register(page: Page, person: Person): Promise<string> {
   await page.getByLabel('Email').fill(person.email);
   await page.getByLabel('Password', { exact: true }).fill(person.password);
   await page.getByLabel('Confirm password').fill(person.password);
+  await page.getByLabel('I have read the privacy notice').check();
   await page.getByRole('button', { name: 'Create account' }).click();
   return readRecoveryCode(page);
 }

@@ -1,27 +1,40 @@
 /** The auth area of the API, typed by the contract. */
 import {
   ROUTES,
+  type AddSecurityKeyRequest,
   type ChangePasswordRequest,
+  type EraseAccountRequest,
   type LoginRequest,
   type Me,
   type RecoveryKeysRequest,
   type RecoveryResetRequest,
   type RegisterAuditorRequest,
   type RegisterRequest,
+  type UpdateMeRequest,
+  type WebAuthnLoginRequest,
 } from '@phr/shared-types';
 import type { ApiClient } from './client.js';
 
 export function authApi(client: ApiClient) {
   return {
-    prelogin: (email: string) => client.call(ROUTES.prelogin, { query: { email } }),
+    prelogin: (email: string) => client.call(ROUTES.prelogin, { body: { email } }),
     register: (body: RegisterRequest) => client.call(ROUTES.register, { body }),
     registerAuditor: (body: RegisterAuditorRequest) => client.call(ROUTES.registerAuditor, { body }),
     login: (body: LoginRequest) => client.call(ROUTES.login, { body }),
+    loginWithSecurityKey: (body: WebAuthnLoginRequest) => client.call(ROUTES.loginWebAuthn, { body }),
     logout: () => client.call(ROUTES.logout),
     changePassword: (body: ChangePasswordRequest) => client.call(ROUTES.changePassword, { body }),
     recoveryKeys: (body: RecoveryKeysRequest) => client.call(ROUTES.recoveryKeys, { body }),
     recoveryReset: (body: RecoveryResetRequest) => client.call(ROUTES.recoveryReset, { body }),
     me: (): Promise<Me> => client.call(ROUTES.me),
+    updateMe: (body: UpdateMeRequest): Promise<Me> => client.call(ROUTES.updateMe, { body }),
+    sessions: () => client.call(ROUTES.listSessions),
+    endSession: (id: string) => client.call(ROUTES.revokeSession, { params: { id } }),
+    eraseAccount: (body: EraseAccountRequest) => client.call(ROUTES.eraseAccount, { body }),
+    securityKeys: () => client.call(ROUTES.listSecurityKeys),
+    securityKeyOptions: (name: string) => client.call(ROUTES.securityKeyOptions, { body: { name } }),
+    addSecurityKey: (body: AddSecurityKeyRequest) => client.call(ROUTES.addSecurityKey, { body }),
+    removeSecurityKey: (id: string, currentAuthKey: string) => client.call(ROUTES.removeSecurityKey, { params: { id }, body: { currentAuthKey } }),
   };
 }
 

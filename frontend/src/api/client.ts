@@ -25,7 +25,7 @@ export function createApiClient(onSessionLost: () => void): ApiClient {
 
   async function send<R extends AnyRoute>(route: R, options: CallOptions<R>): Promise<Response> {
     let path = route.path;
-    for (const [name, value] of Object.entries((options.params ?? {}) as Record<string, string>)) {
+    for (const [name, value] of Object.entries<string>(options.params ?? {})) {
       path = path.replace(`:${name}`, encodeURIComponent(value));
     }
     const defined = Object.entries((options.query ?? {}) as Record<string, string | number | undefined>).filter(([, value]) => value !== undefined);

@@ -45,9 +45,11 @@ export function checkKdfParams(kdf: KdfParams, policy: KdfPolicy): Uint8Array<Ar
 /** PBKDF2-HMAC-SHA256 of the NFKC-normalised password, as a non-extractable HKDF base key. */
 export async function deriveMasterKey(password: string, kdf: KdfParams, policy: KdfPolicy = BROWSER_KDF_POLICY): Promise<CryptoKey> {
   const salt = checkKdfParams(kdf, policy);
-  const passwordKey = await crypto.subtle.importKey('raw', utf8(password.normalize('NFKC')), 'PBKDF2', false, ['deriveBits']);
-  const bits = await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations: kdf.iterations }, passwordKey, 256);
-  return importHkdfKey(new Uint8Array(bits));
+  // The bytes are zeroed once imported (WebCrypto copies them); the password string itself cannot be (ASVS 8.3.6).
+  const passwordBytes = utf8(password.normalize('NFKC'));
+  const passwordKey = await crypto.subtle.importKey('raw', passwordBytes, 'PBKDF2', false, ['deriveBits']).finally(() => passwordBytes.fill(0));
+  const bits = new Uint8Array(await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations: kdf.iterations }, passwordKey, 256));
+  return importHkdfKey(bits).finally(() => bits.fill(0));
 }
 
 export function importHkdfKey(material: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
@@ -78,7 +80,9 @@ export interface PasswordKeys {
 export async function derivePasswordKeys(password: string, kdf: KdfParams, policy: KdfPolicy = BROWSER_KDF_POLICY): Promise<PasswordKeys> {
   const master = await deriveMasterKey(password, kdf, policy);
   const [authKey, kek] = await Promise.all([hkdfBytes(master, HKDF_INFO_AUTH, AUTH_KEY_BYTES), hkdfAesKey(master, HKDF_INFO_KEK)]);
-  return { authKey: toBase64Url(authKey), kek };
+  const encoded = toBase64Url(authKey);
+  authKey.fill(0);
+  return { authKey: encoded, kek };
 }
 
 /** The account-key wrap authenticates the KDF parameters (DESIGN 4.1). */

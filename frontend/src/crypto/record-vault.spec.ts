@@ -58,6 +58,16 @@ describe('the vault’s record methods', () => {
     expect(digest(new Uint8Array(await opened.file.arrayBuffer()))).toBe(digest(bytes));
   });
 
+  it('hashes the plaintext while decrypting when asked (the data export), and only then', async () => {
+    const bytes = randomBytes(2 * RECORD_CHUNK_BYTES + 9);
+    const recordId = randomUUID();
+    const { segments, sealed } = await encrypt(new Blob([bytes]), recordId);
+    const record = { id: recordId, ownerId: OWNER, metadata: sealed.metadata, wrap: sealed.ownerWrap, segments: await asUrls(segments) };
+    const hashed = await result<DecryptedRecord>(state, 'decryptRecord', record, OWNER, { withDigest: true });
+    expect(hashed.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect((await result<DecryptedRecord>(state, 'decryptRecord', record, OWNER)).sha256).toBeUndefined();
+  });
+
   it('round-trips a file longer than one 8 MiB read, ending mid-chunk', async () => {
     const bytes = randomBytes(8 * 1024 * 1024 + 3 * RECORD_CHUNK_BYTES + 1);
     const recordId = randomUUID();

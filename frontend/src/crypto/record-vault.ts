@@ -22,6 +22,7 @@ import {
   type RecordMetadata,
 } from './record-keys.js';
 import { BlobBuilder, encryptSegment, RecordDecryptor } from './record-stream.js';
+import { Sha256 } from './sha256.js';
 
 /** A file being encrypted for upload: its key lives only until the record is committed or cancelled. */
 export interface PendingRecord {
@@ -72,6 +73,13 @@ export interface DecryptedRecord {
   metadata: RecordMetadata;
   /** The plaintext, typed with the record's MIME type. */
   file: Blob;
+  /** SHA-256 of the plaintext, hex, when asked for (the data export lists it). */
+  sha256?: string;
+}
+
+export interface DecryptOptions {
+  /** Hash the plaintext as it is decrypted (one pass, no second read of the Blob). */
+  withDigest?: boolean;
 }
 
 /** The parts of GET /records/:id the decryption needs. */
@@ -216,22 +224,27 @@ export const recordVaultMethods = {
    * chunk beyond what is already in the result Blob. Any change, cut or
    * reordering fails with RECORD_CORRUPT; nothing of a damaged file is returned.
    */
-  async decryptRecord(state: RecordVaultState, record: RecordToOpen, viewerId: string): Promise<DecryptedRecord> {
+  async decryptRecord(state: RecordVaultState, record: RecordToOpen, viewerId: string, options: DecryptOptions = {}): Promise<DecryptedRecord> {
     const key = await fileKeyOf(state, record, viewerId);
     const metadata = await openMetadata(key, record.id, record.metadata);
     const decryptor = new RecordDecryptor(key, record.id);
+    const digest = options.withDigest ? new Sha256() : null;
     const plaintext = new BlobBuilder(metadata.mimeType || 'application/octet-stream');
+    const append = (chunk: Uint8Array<ArrayBuffer>) => {
+      digest?.update(chunk);
+      plaintext.append(chunk);
+    };
     for (const segment of [...record.segments].sort((a, b) => a.index - b.index)) {
       const response = await fetch(segment.url).catch(() => null);
       if (response?.status === 403) throw new CryptoError('DOWNLOAD_EXPIRED', 'The download link expired');
       if (!response?.ok || !response.body) throw new CryptoError('DOWNLOAD_FAILED', `The encrypted file could not be downloaded (${response?.status ?? 'network error'})`);
       const reader = response.body.getReader();
       for (let read = await reader.read(); !read.done; read = await reader.read()) {
-        for (const chunk of await decryptor.push(read.value)) plaintext.append(chunk);
+        for (const chunk of await decryptor.push(read.value)) append(chunk);
       }
     }
-    plaintext.append(await decryptor.finish());
-    return { metadata, file: plaintext.finish() };
+    append(await decryptor.finish());
+    return { metadata, file: plaintext.finish(), ...(digest ? { sha256: digest.digestHex() } : {}) };
   },
 
   async sealFolderName(state: RecordVaultState, ownerId: string, name: string): Promise<string> {

@@ -56,6 +56,13 @@ describe('the vault dispatcher (the crypto worker’s logic)', () => {
     expect((await call(state, 'changePassword', 'second passphrase', 'third passphrase')).ok).toBe(true);
   });
 
+  it('proves the current password for an erasure with the auth key the server stores, and only while unlocked', async () => {
+    expect(await result(state, 'currentAuthKey', 'vault passphrase')).toBe(created.authKey);
+    expect(await result(state, 'currentAuthKey', 'not the passphrase')).not.toBe(created.authKey);
+    await result(state, 'lock');
+    expect(await call(state, 'currentAuthKey', 'vault passphrase')).toMatchObject({ ok: false, error: { code: 'LOCKED' } });
+  });
+
   it('answers errors with a code and a message only, never key material', async () => {
     const wrong = await call(state, 'changePassword', 'not the passphrase', 'x');
     expect(wrong).toEqual({ id: expect.any(Number), ok: false, error: { code: 'DECRYPT_FAILED', message: expect.any(String) } });

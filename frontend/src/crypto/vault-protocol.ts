@@ -90,6 +90,15 @@ export const vaultMethods = {
     return request;
   },
 
+  /**
+   * Re-authentication for a grave step (erasure): the auth key of the current
+   * password, under the account's own KDF parameters, for the server to check.
+   */
+  async currentAuthKey(state: VaultState, password: string): Promise<string> {
+    const account = requireAccount(state);
+    return (await derivePasswordKeys(password, account.kdf, state.policy)).authKey;
+  },
+
   /** The server accepted the change: the new wrap is now the one the password opens. */
   async confirmPasswordChange(state: VaultState): Promise<void> {
     if (state.pendingAccount) state.account = state.pendingAccount;

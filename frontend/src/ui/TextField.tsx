@@ -4,10 +4,12 @@ interface TextFieldProps extends InputHTMLAttributes<HTMLInputElement> {
   label: string;
   error?: string | null;
   hint?: ReactNode;
+  /** A control that belongs to the input, shown beside it (a show-password toggle). */
+  addon?: ReactNode;
 }
 
 /** A labelled input whose hint and error are tied to it for screen readers. */
-export function TextField({ label, error, hint, id, ...rest }: TextFieldProps) {
+export function TextField({ label, error, hint, addon, id, ...rest }: TextFieldProps) {
   const generated = useId();
   const inputId = id ?? generated;
   const hintId = `${inputId}-hint`;
@@ -16,7 +18,14 @@ export function TextField({ label, error, hint, id, ...rest }: TextFieldProps) {
   return (
     <div className="field">
       <label htmlFor={inputId}>{label}</label>
-      <input id={inputId} aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...rest} />
+      {addon ? (
+        <div className="input-with-addon">
+          <input id={inputId} aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...rest} />
+          {addon}
+        </div>
+      ) : (
+        <input id={inputId} aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...rest} />
+      )}
       {hint ? (
         <div id={hintId} className="field-hint">
           {hint}

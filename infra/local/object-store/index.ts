@@ -1,3 +1,6 @@
+// The backend and portal test projects import this file without infra/tsconfig.json, so the
+// s3rver typings travel with it as a reference (an `import` of a .d.ts is not allowed).
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="./s3rver.d.ts" />
 /**
  * The embedded S3-compatible store used when no S3 is configured.
@@ -59,6 +62,7 @@ export async function startObjectStore(options: ObjectStoreOptions): Promise<Run
   const host = options.host ?? DEFAULT_HOST;
   const region = options.region ?? DEFAULT_REGION;
 
+  // eslint-disable-next-line security/detect-non-literal-fs-filename -- the data folder the operator configured, never a request path
   await mkdir(options.dataDir, { recursive: true });
   const backend = await startS3rver(options);
   const upstreamAgent = new Agent({ keepAlive: true });

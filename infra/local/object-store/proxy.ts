@@ -89,7 +89,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: ProxyO
 function refuseDotSegments(url: string): void {
   let path: string;
   try {
-    path = decodeURIComponent(url.split('?')[0]!);
+    path = decodeURIComponent(url.split('?')[0]);
   } catch {
     throw new S3Rejection(400, 'InvalidURI', 'Could not parse the specified URI.');
   }
@@ -214,7 +214,7 @@ function withoutHopByHop(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
 
 /** Path-style requests only (s3rver runs with vhostBuckets off): /bucket/key. */
 function bucketOf(url: string | undefined): string | undefined {
-  const segment = (url ?? '').split('?')[0]!.split('/')[1];
+  const segment = (url ?? '').split('?')[0].split('/')[1];
   if (!segment) return undefined;
   try {
     return decodeURIComponent(segment);

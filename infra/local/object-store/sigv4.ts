@@ -174,7 +174,7 @@ function readQueryAuthentication(parameters: readonly QueryParameter[]): Authent
     if (values.length !== 1) {
       throw malformedQuery(`${name} must be given exactly once`);
     }
-    return values[0]![1];
+    return values[0][1];
   };
   if (parameter('X-Amz-Algorithm') !== ALGORITHM) {
     throw malformedQuery(`X-Amz-Algorithm only supports "${ALGORITHM}"`);
@@ -216,7 +216,7 @@ function parseCredential(text: string): Credential {
 function parseSignedHeaders(text: string): string[] {
   const names = text.split(';');
   const wellFormed = names.every(
-    (name, index) => /^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(name) && (index === 0 || names[index - 1]! < name),
+    (name, index) => /^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(name) && (index === 0 || names[index - 1] < name),
   );
   if (!wellFormed) {
     throw accessDenied('SignedHeaders must be lowercase header names, sorted, separated by ";"');
@@ -295,8 +295,8 @@ function checkTimeWindow(auth: Authentication, now: Date): void {
 function parseAmzDate(amzDate: string): number {
   const [, year, month, day, hour, minute, second] = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/
     .exec(amzDate)!
-    .map(Number) as number[];
-  return Date.UTC(year!, month! - 1, day!, hour!, minute!, second!);
+    .map(Number);
+  return Date.UTC(year, month - 1, day, hour, minute, second);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -428,7 +428,7 @@ function singleHeader(headers: IncomingSignedRequest['headers'], name: string): 
   if (values === undefined || values.length !== 1) {
     throw accessDenied(`Header-signed requests need exactly one ${name} header`);
   }
-  return values[0]!;
+  return values[0];
 }
 
 function isSha256Hex(text: string): boolean {

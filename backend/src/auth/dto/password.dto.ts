@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ValidateNested } from 'class-validator';
+import { IsObject, ValidateNested } from 'class-validator';
 import type {
   ChangePasswordRequest,
   RecoveryKeysRequest,
@@ -18,6 +18,7 @@ class NewPasswordDto {
   newAuthKey: string;
 
   @ApiProperty({ type: KdfParamsDto })
+  @IsObject()
   @ValidateNested()
   @Type(() => KdfParamsDto)
   newKdf: KdfParamsDto;
@@ -55,6 +56,7 @@ export class RecoveryResetDto extends NewPasswordDto implements RecoveryResetReq
   recoveryAuthKey: string;
 
   @ApiProperty({ type: RecoveryMaterialDto, description: 'a fresh recovery code replaces the used one' })
+  @IsObject()
   @ValidateNested()
   @Type(() => RecoveryMaterialDto)
   newRecovery: RecoveryMaterialDto;

@@ -1,14 +1,14 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { PreloginQuery, PreloginResponse } from '@phr/shared-types';
+import type { PreloginRequest, PreloginResponse } from '@phr/shared-types';
 import type { Exact } from '../../common/exact.js';
 import { KdfParamsDto } from './kdf-params.dto.js';
 import { IsAccountEmail } from './validators.js';
 
-export class PreloginQueryDto implements PreloginQuery {
+export class PreloginRequestDto implements PreloginRequest {
   @IsAccountEmail()
   email: string;
 }
-true satisfies Exact<PreloginQueryDto, PreloginQuery>;
+true satisfies Exact<PreloginRequestDto, PreloginRequest>;
 
 export class PreloginResponseDto implements PreloginResponse {
   @ApiProperty({ type: KdfParamsDto })

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsOptional, IsString, Length, ValidateNested } from 'class-validator';
+import { IsIn, IsObject, IsOptional, IsString, Length, ValidateNested } from 'class-validator';
 import {
+  PRIVACY_NOTICE_VERSION,
   SELF_REGISTERING_ROLES,
   type AccountKeyMaterial,
   type RecoveryMaterial,
@@ -56,20 +57,32 @@ export class RegisterDto implements RegisterRequest {
   @IsAuthKey('HKDF(masterKey, "auth"), 32 bytes; the password never leaves the browser')
   authKey: string;
 
+  // IsObject on every nested field: ValidateNested alone lets a missing one through to the service (found by the dynamic scan).
   @ApiProperty({ type: KdfParamsDto })
+  @IsObject()
   @ValidateNested()
   @Type(() => KdfParamsDto)
   kdf: KdfParamsDto;
 
   @ApiProperty({ type: AccountKeyMaterialDto })
+  @IsObject()
   @ValidateNested()
   @Type(() => AccountKeyMaterialDto)
   keys: AccountKeyMaterialDto;
 
   @ApiProperty({ type: RecoveryMaterialDto })
+  @IsObject()
   @ValidateNested()
   @Type(() => RecoveryMaterialDto)
   recovery: RecoveryMaterialDto;
+
+  @ApiProperty({
+    type: String,
+    enum: [PRIVACY_NOTICE_VERSION],
+    description: 'The version of the privacy notice the person accepted (the unticked box they ticked); only the current one is accepted',
+  })
+  @IsIn([PRIVACY_NOTICE_VERSION], { message: `privacyNoticeVersion must be ${PRIVACY_NOTICE_VERSION}: the privacy notice must be read and accepted` })
+  privacyNoticeVersion: string;
 }
 true satisfies Exact<RegisterDto, RegisterRequest>;
 

@@ -8,6 +8,7 @@ export class MeDto implements Me {
   @ApiProperty() email: string;
   @ApiProperty() displayName: string;
   @ApiProperty({ enum: ROLES }) role: Role;
+  @ApiProperty({ type: String, nullable: true, description: "A doctor's specialty; null for other roles or when none was given" }) specialty: string | null;
   @ApiProperty({ description: 'SHA-256 of the public key (SPKI), lowercase hex' }) fingerprint: string;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 }

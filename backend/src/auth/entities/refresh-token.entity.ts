@@ -19,8 +19,20 @@ export class RefreshTokenEntity {
   @Column({ type: 'bytea', name: 'token_hash' })
   tokenHash: Buffer;
 
+  /** When this token was issued: the family's latest sign-in or refresh. */
   @Column({ type: 'timestamptz', name: 'created_at', default: () => 'now()' })
   createdAt: Date;
+
+  /** The password sign-in that began the family; copied to each successor (absolute limit, ASVS 3.3.2). */
+  @Column({ type: 'timestamptz', name: 'family_started_at' })
+  familyStartedAt: Date;
+
+  /** The browser the token was issued to, so a user can tell their sessions apart (ASVS 3.3.4). */
+  @Column({ type: 'text', nullable: true })
+  ip: string | null;
+
+  @Column({ type: 'text', name: 'user_agent', nullable: true })
+  userAgent: string | null;
 
   @Column({ type: 'timestamptz', name: 'expires_at' })
   expiresAt: Date;

@@ -2,7 +2,12 @@ import { Navigate } from 'react-router-dom';
 import { formatFingerprint } from '../../crypto/fingerprint.js';
 import { Card } from '../../ui/Layout.js';
 import { useSession } from '../auth/session.js';
+import { ExportPanel } from '../export/ExportPanel.js';
 import { ChangePasswordForm } from './ChangePasswordForm.js';
+import { DeleteAccountForm } from './DeleteAccountForm.js';
+import { DetailsForm } from './DetailsForm.js';
+import { SecurityKeysCard } from './SecurityKeysCard.js';
+import { SessionsCard } from './SessionsCard.js';
 
 export function AccountPage() {
   const { user } = useSession();
@@ -27,7 +32,12 @@ export function AccountPage() {
           numbers match, the record is encrypted for the right person and nobody in between.
         </p>
       </Card>
+      <DetailsForm key={user.id} />
+      {user.role === 'patient' ? <ExportPanel /> : null}
       <ChangePasswordForm />
+      <SecurityKeysCard />
+      <SessionsCard />
+      {user.role === 'auditor' ? null : <DeleteAccountForm />}
     </>
   );
 }

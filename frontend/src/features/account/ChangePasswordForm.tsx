@@ -5,7 +5,7 @@ import { VaultError } from '../../crypto/vault.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
 import { Card } from '../../ui/Layout.js';
-import { TextField } from '../../ui/TextField.js';
+import { PasswordField } from '../../ui/PasswordField.js';
 import { changePassword } from '../auth/account-flows.js';
 import { NewPasswordFields, useNewPassword, type NewPassword } from '../auth/NewPasswordFields.js';
 import { useSession } from '../auth/session.js';
@@ -33,7 +33,7 @@ export function ChangePasswordForm() {
     <Card title="Change password">
       <p className="muted">Your records stay as they are: only the wrapping of your account key changes. Other signed-in browsers are signed out.</p>
       <form onSubmit={submit} noValidate>
-        <TextField label="Current password" type="password" autoComplete="current-password" required value={current} onChange={(e) => setCurrent(e.target.value)} />
+        <PasswordField label="Current password" autoComplete="current-password" required value={current} onChange={(e) => setCurrent(e.target.value)} />
         <NewPasswordFields value={next} onChange={setNext} label="New password" userInputs={[user?.email ?? '', user?.displayName ?? '']} />
         {change.isError ? <Alert tone="error">{changeError(change.error)}</Alert> : null}
         {change.isSuccess ? <Alert tone="success">Your password was changed.</Alert> : null}

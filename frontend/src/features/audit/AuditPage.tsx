@@ -5,17 +5,14 @@
  */
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { AUDIT_ACTIONS, firstBrokenAuditRow, type AuditAction, type AuditEvent, type AuditExportFormat, type AuditOutcome, type AuditQuery } from '@phr/shared-types';
+import { AUDIT_ACTIONS, type AuditAction, type AuditEvent, type AuditExportFormat, type AuditOutcome, type AuditQuery } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
-import type { RecordsApi } from '../../api/records.js';
-import { toHex } from '../../crypto/encoding.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
 import { TableHead } from '../../ui/TableHead.js';
 import { useSession } from '../auth/session.js';
 import { saveFile } from '../records/open-record.js';
-
-const sha256Hex = async (text: string) => toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))));
+import { fetchVerifiedTrail } from './own-chain.js';
 
 interface Filters {
   action: AuditAction | '';
@@ -33,18 +30,6 @@ function toQuery(filters: Filters): AuditQuery {
     from: filters.from ? new Date(`${filters.from}T00:00:00`).toISOString() : undefined,
     to: filters.to ? new Date(`${filters.to}T23:59:59.999`).toISOString() : undefined,
   };
-}
-
-/** Every row of the caller's own chain, oldest first. */
-async function ownChain(records: RecordsApi, subjectId: string): Promise<AuditEvent[]> {
-  const rows: AuditEvent[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await records.audit({ cursor, limit: 200 });
-    rows.push(...page.items.filter((row) => row.subjectId === subjectId));
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return rows.sort((a, b) => a.seq - b.seq);
 }
 
 export function AuditPage() {
@@ -71,12 +56,8 @@ export function AuditPage() {
   const chain = useQuery({
     queryKey: ['audit-chain', user?.id],
     queryFn: async () => {
-      // The head first: rows written after it (this page's own reads add none, others may) only extend the chain.
-      const head = await records.auditHead();
-      const rows = await ownChain(records, user?.id ?? '');
-      const broken = await firstBrokenAuditRow(rows, sha256Hex);
-      const atHead = head.seq === 0 || rows[head.seq - 1]?.hash === head.hash;
-      return { count: rows.length, broken: broken ?? (atHead ? null : head.seq) };
+      const trail = await fetchVerifiedTrail(records, user?.id ?? '');
+      return { count: trail.events.length, broken: trail.firstBrokenSeq };
     },
   });
   const exporting = useMutation({

@@ -1,25 +1,33 @@
 import { useMutation } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import { ApiError, describeError } from '../../api/api-error.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
 import { Card } from '../../ui/Layout.js';
+import { PasswordField } from '../../ui/PasswordField.js';
 import { TextField } from '../../ui/TextField.js';
-import { signIn } from './account-flows.js';
+import { signIn, type SignInStep } from './account-flows.js';
 import { useSession } from './session.js';
+import { SecurityKeyUnavailable } from './webauthn.js';
 
 export function LoginPage() {
-  const { api, vault, start, notice } = useSession();
+  const { api, vault, start, notice, loadSecurityNotice } = useSession();
   const navigate = useNavigate();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
+  const [step, setStep] = useState<SignInStep>('password');
+  const cancelKey = useRef<AbortController | null>(null);
 
   const login = useMutation({
-    mutationFn: () => signIn(api, vault, email, password),
+    mutationFn: () => {
+      cancelKey.current = new AbortController();
+      return signIn(api, vault, email, password, setStep, cancelKey.current.signal);
+    },
     onSuccess: (session) => {
       start(session);
-      navigate('/account');
+      loadSecurityNotice(session.user);
+      void navigate('/account');
     },
   });
 
@@ -33,10 +41,18 @@ export function LoginPage() {
       {notice ? <Alert tone="info">{notice}</Alert> : null}
       <form onSubmit={submit}>
         <TextField label="Email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
-        <TextField label="Password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
-        {login.isError ? <Alert tone="error">{loginError(login.error)}</Alert> : null}
+        <PasswordField label="Password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+        {login.isError ? <Alert tone="error">{loginError(login.error, step)}</Alert> : null}
+        {login.isPending && step === 'security-key' ? (
+          <Alert tone="info">
+            Use your security key to finish signing in: insert or touch it now.{' '}
+            <Button type="button" variant="secondary" onClick={() => cancelKey.current?.abort()}>
+              Cancel
+            </Button>
+          </Alert>
+        ) : null}
         <Button type="submit" isBusy={login.isPending} disabled={!email || !password}>
-          {login.isPending ? 'Unlocking your keys…' : 'Sign in'}
+          {login.isPending ? (step === 'security-key' ? 'Waiting for your security key…' : 'Unlocking your keys…') : 'Sign in'}
         </Button>
       </form>
       <p>
@@ -46,7 +62,10 @@ export function LoginPage() {
   );
 }
 
-function loginError(error: unknown): string {
-  if (error instanceof ApiError && error.code === 'INVALID_CREDENTIALS') return 'Email or password is incorrect.';
+function loginError(error: unknown, step: SignInStep): string {
+  if (error instanceof SecurityKeyUnavailable) return 'Your security key did not answer, so you are not signed in. Sign in again to retry.';
+  if (error instanceof ApiError && error.code === 'INVALID_CREDENTIALS') {
+    return step === 'security-key' ? 'Your security key did not confirm the sign-in. Sign in again to retry.' : 'Email or password is incorrect.';
+  }
   return describeError(error);
 }

@@ -1,5 +1,5 @@
 import { PasswordStrengthMeter } from '../../ui/PasswordStrengthMeter.js';
-import { TextField } from '../../ui/TextField.js';
+import { PasswordField } from '../../ui/PasswordField.js';
 import { usePasswordAssessment } from './usePasswordAssessment.js';
 
 export interface NewPassword {
@@ -28,18 +28,16 @@ export function NewPasswordFields({
   const { assessment, mismatch } = useNewPassword(value, userInputs);
   return (
     <>
-      <TextField
+      <PasswordField
         label={label}
-        type="password"
         autoComplete="new-password"
         required
         value={value.password}
         onChange={(event) => onChange({ ...value, password: event.target.value })}
         hint={<PasswordStrengthMeter assessment={assessment} />}
       />
-      <TextField
+      <PasswordField
         label={`Confirm ${label.toLowerCase()}`}
-        type="password"
         autoComplete="new-password"
         required
         value={value.confirmation}

@@ -23,7 +23,7 @@ export function RecoverPage() {
     mutationFn: () => recoverAccount(api, vault, { email, recoveryCode, newPassword: password.password }),
     onSuccess: ({ recoveryCode: newCode, ...session }) => {
       start(session, newCode);
-      navigate('/recovery-code');
+      void navigate('/recovery-code');
     },
   });
 

@@ -50,7 +50,7 @@ export function RecoveryCodePage() {
         disabled={!isConfirmed}
         onClick={() => {
           recoveryCodeStored();
-          navigate('/account');
+          void navigate('/account');
         }}
       >
         Continue

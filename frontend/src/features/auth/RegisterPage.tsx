@@ -1,7 +1,7 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
-import type { SelfRegisteringRole } from '@phr/shared-types';
+import { PRIVACY_NOTICE_VERSION, type SelfRegisteringRole } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
@@ -9,6 +9,7 @@ import { Card } from '../../ui/Layout.js';
 import { TextField } from '../../ui/TextField.js';
 import { registerAccount } from './account-flows.js';
 import { NewPasswordFields, useNewPassword, type NewPassword } from './NewPasswordFields.js';
+import { PrivacyNotice } from './PrivacyNotice.js';
 import { useSession } from './session.js';
 
 export function RegisterPage() {
@@ -21,19 +22,22 @@ export function RegisterPage() {
   const [role, setRole] = useState<SelfRegisteringRole>('patient');
   const [specialty, setSpecialty] = useState('');
   const [password, setPassword] = useState<NewPassword>({ password: '', confirmation: '' });
+  const [hasReadNotice, setHasReadNotice] = useState(false);
   const { isReady } = useNewPassword(password, [email, displayName]);
+  const canSubmit = isReady && hasReadNotice && Boolean(email) && (Boolean(invitation) || Boolean(displayName));
 
   const register = useMutation({
-    mutationFn: () => registerAccount(api, vault, { email, displayName, role, specialty, password: password.password, invitation }),
+    mutationFn: () =>
+      registerAccount(api, vault, { email, displayName, role, specialty, password: password.password, invitation, privacyNoticeVersion: PRIVACY_NOTICE_VERSION }),
     onSuccess: ({ recoveryCode, ...session }) => {
       start(session, recoveryCode);
-      navigate('/recovery-code');
+      void navigate('/recovery-code');
     },
   });
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (isReady) register.mutate();
+    if (canSubmit) register.mutate();
   };
 
   return (
@@ -63,8 +67,12 @@ export function RegisterPage() {
         ) : null}
         <TextField label="Email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
         <NewPasswordFields value={password} onChange={setPassword} userInputs={[email, displayName]} />
+        <PrivacyNotice />
+        <label className="checkbox">
+          <input type="checkbox" checked={hasReadNotice} onChange={(event) => setHasReadNotice(event.target.checked)} />I have read the privacy notice
+        </label>
         {register.isError ? <Alert tone="error">{describeError(register.error)}</Alert> : null}
-        <Button type="submit" isBusy={register.isPending} disabled={!isReady || !email || (!invitation && !displayName)}>
+        <Button type="submit" isBusy={register.isPending} disabled={!canSubmit}>
           {register.isPending ? 'Creating your keys…' : 'Create account'}
         </Button>
       </form>

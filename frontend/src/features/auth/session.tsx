@@ -9,6 +9,7 @@ import { authApi, type AuthApi } from '../../api/auth.js';
 import { createApiClient } from '../../api/client.js';
 import { recordsApi, type RecordsApi } from '../../api/records.js';
 import { createVault, type VaultHandle } from '../../crypto/vault.js';
+import { securityEventsSincePreviousSignIn, type SecuritySummary } from '../account/security-events.js';
 import type { SignedIn } from './account-flows.js';
 
 /** DESIGN 4.4: keys are dropped after this long without input. */
@@ -24,7 +25,14 @@ interface SessionContextValue {
   pendingRecoveryCode: string | null;
   /** Why the last session ended, for the sign-in page. */
   notice: string | null;
+  /** Security events since the previous sign-in, shown once after a sign-in (ASVS 2.2.3). */
+  securityNotice: SecuritySummary | null;
   start(session: SignedIn, recoveryCode?: string): void;
+  /** After a sign-in with the password: reads the trail for what happened since the previous one. */
+  loadSecurityNotice(signedInUser: Me): void;
+  /** The account as the API now describes it, after the user corrected their details. */
+  userChanged(updated: Me): void;
+  dismissSecurityNotice(): void;
   recoveryCodeStored(): void;
   end(notice?: string): Promise<void>;
 }
@@ -35,6 +43,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<Me | null>(null);
   const [pendingRecoveryCode, setPendingRecoveryCode] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [securityNotice, setSecurityNotice] = useState<SecuritySummary | null>(null);
   const endRef = useRef<(notice?: string) => Promise<void>>(async () => undefined);
   const client = useMemo(() => createApiClient(() => void endRef.current('Your session has ended. Please sign in again.')), []);
   const api = useMemo(() => authApi(client), [client]);
@@ -48,6 +57,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       client.setAccessToken(null);
       setUser(null);
       setPendingRecoveryCode(null);
+      setSecurityNotice(null);
       setNotice(reason ?? null);
     },
     [api, client, vault],
@@ -60,15 +70,38 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       setUser(session.user);
       setPendingRecoveryCode(recoveryCode ?? null);
       setNotice(null);
+      setSecurityNotice(null);
     },
     [client],
+  );
+
+  const loadSecurityNotice = useCallback(
+    (signedInUser: Me) => {
+      // Without the trail there is nothing to tell; the sign-in itself stands.
+      securityEventsSincePreviousSignIn(records, signedInUser).then(setSecurityNotice, () => setSecurityNotice(null));
+    },
+    [records],
   );
 
   useIdleLock(user !== null, () => void end('You were signed out after 15 minutes without activity. Your keys were cleared from this browser.'));
 
   const value = useMemo<SessionContextValue>(
-    () => ({ user, api, records, vault, pendingRecoveryCode, notice, start, end, recoveryCodeStored: () => setPendingRecoveryCode(null) }),
-    [user, api, records, vault, pendingRecoveryCode, notice, start, end],
+    () => ({
+      user,
+      api,
+      records,
+      vault,
+      pendingRecoveryCode,
+      notice,
+      securityNotice,
+      start,
+      end,
+      loadSecurityNotice,
+      dismissSecurityNotice: () => setSecurityNotice(null),
+      recoveryCodeStored: () => setPendingRecoveryCode(null),
+      userChanged: setUser,
+    }),
+    [user, api, records, vault, pendingRecoveryCode, notice, securityNotice, start, end, loadSecurityNotice],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

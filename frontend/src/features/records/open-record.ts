@@ -1,6 +1,6 @@
 /** Opens a record: its detail from the API, then download and decryption in the crypto worker. */
 import type { RecordsApi } from '../../api/records.js';
-import type { DecryptedRecord } from '../../crypto/record-vault.js';
+import type { DecryptedRecord, DecryptOptions } from '../../crypto/record-vault.js';
 import { VaultError, type VaultHandle } from '../../crypto/vault.js';
 
 /** Types the browser shows itself once decrypted; everything else is downloaded. */
@@ -8,12 +8,12 @@ export function isPreviewable(mimeType: string): boolean {
   return /^image\/(png|jpeg|gif|webp|avif|bmp)$/.test(mimeType) || mimeType === 'application/pdf';
 }
 
-export async function openRecord(records: RecordsApi, vault: VaultHandle, recordId: string, viewerId: string): Promise<DecryptedRecord> {
+export async function openRecord(records: RecordsApi, vault: VaultHandle, recordId: string, viewerId: string, options: DecryptOptions = {}): Promise<DecryptedRecord> {
   try {
-    return await vault.decryptRecord(await records.get(recordId), viewerId);
+    return await vault.decryptRecord(await records.get(recordId), viewerId, options);
   } catch (error) {
     // The GET URLs live about a minute: a slow start gets fresh ones, once.
-    if (error instanceof VaultError && error.code === 'DOWNLOAD_EXPIRED') return vault.decryptRecord(await records.get(recordId), viewerId);
+    if (error instanceof VaultError && error.code === 'DOWNLOAD_EXPIRED') return vault.decryptRecord(await records.get(recordId), viewerId, options);
     throw error;
   }
 }

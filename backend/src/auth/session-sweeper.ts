@@ -1,0 +1,41 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { ANONYMOUS, Db } from '../db/db.service.js';
+import { LoginThrottle } from './login-throttle.service.js';
+
+export interface SessionSweepResult {
+  refreshTokens: number;
+  throttleCounters: number;
+  auditorInvitations: number;
+}
+
+/**
+ * Retention of sign-in data (ASVS 8.3.8): refresh tokens that expired or were
+ * revoked, and auditor invitations used or expired, go once
+ * ENDED_SESSION_RETENTION_SECONDS have passed (kept that long to look into an
+ * incident); failure counters go once they no longer count. The audit trail
+ * keeps what happened in every session.
+ */
+@Injectable()
+export class SessionSweeper {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly db: Db,
+    private readonly throttle: LoginThrottle,
+  ) {}
+
+  async sweep(now: Date = new Date()): Promise<SessionSweepResult> {
+    const before = new Date(now.getTime() - this.config.endedSessionRetentionSeconds * 1000);
+    return await this.db.runAs(ANONYMOUS, async () => {
+      const purge = async (fn: string) => {
+        const [row] = await this.db.manager().query<Array<{ count: string }>>(`SELECT ${fn}($1) AS count`, [before]);
+        return Number(row.count);
+      };
+      return {
+        refreshTokens: await purge('purge_ended_refresh_tokens'),
+        throttleCounters: await this.throttle.purgeStale(now),
+        auditorInvitations: await purge('purge_spent_auditor_invitations'),
+      };
+    });
+  }
+}

@@ -1,0 +1,64 @@
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { AUDIT_SYSTEM_SUBJECT } from '@phr/shared-types';
+import { AuditService } from '../audit/audit.service.js';
+import type { AuthUser } from '../auth/auth-user.js';
+import { TokenService } from '../auth/token.service.js';
+import { ApiError } from '../common/api-error.js';
+import { requestMetaOf } from '../common/request-meta.js';
+import { APP_CONFIG, type AppConfig, type RateLimitName } from '../config/app-config.js';
+import { ANONYMOUS, Db } from '../db/db.service.js';
+import { RATE_LIMITS } from './rate-limited.decorator.js';
+import { RateLimiter } from './rate-limiter.service.js';
+
+/**
+ * Global guard, the first to run (ASVS 8.1.4): every request counts against
+ * the general limit of its client (the user of a valid access token, else the
+ * IP), and some routes against a stricter one too. Over a limit the answer is
+ * 429 with Retry-After; every refusal is logged (refusal-log.ts) and the first
+ * of each window is audited, so a flood leaves one row per client to alert on.
+ */
+@Injectable()
+export class RateLimitGuard implements CanActivate {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly reflector: Reflector,
+    private readonly limiter: RateLimiter,
+    private readonly tokens: TokenService,
+    private readonly db: Db,
+    private readonly audit: AuditService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const user = this.tokens.verifiedUser(bearerTokenOf(request));
+    const client = user ? `user:${user.userId}` : `ip:${request.ip}`;
+    const stricter = this.reflector.getAllAndOverride<RateLimitName[] | undefined>(RATE_LIMITS, [context.getHandler(), context.getClass()]) ?? [];
+    for (const name of ['general' as const, ...stricter]) {
+      const verdict = await this.limiter.hit(name, client);
+      if (verdict.isAllowed) continue;
+      if (verdict.isFirstRefusal) await this.auditRefusal(request, user, name);
+      throw ApiError.tooManyRequests(verdict.retryAfterSeconds);
+    }
+    return true;
+  }
+
+  private async auditRefusal(request: FastifyRequest, user: AuthUser | null, name: RateLimitName): Promise<void> {
+    const { limit, windowSeconds } = this.config.rateLimits[name];
+    const route = `${request.method} ${request.routeOptions?.url ?? 'unknown route'}`;
+    await this.db.run(user ?? ANONYMOUS, requestMetaOf(request), () =>
+      this.audit.record({
+        subjectId: user?.userId ?? AUDIT_SYSTEM_SUBJECT,
+        action: 'route.rate-limit',
+        outcome: 'deny',
+        reason: `${name} limit of ${limit} requests per ${windowSeconds} s reached at ${route}`,
+      }),
+    );
+  }
+}
+
+function bearerTokenOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  return typeof header === 'string' && /^Bearer /i.test(header) ? header.slice(7).trim() : undefined;
+}

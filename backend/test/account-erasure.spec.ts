@@ -1,0 +1,363 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import {
+  ACCOUNT_ERASURE_CONFIRMATION,
+  DOCTOR_WRAP_BYTES,
+  ERASURE_REASON_MAX_LENGTH,
+  ERROR_CODES,
+  RECORD_CHUNK_BYTES,
+  RECORD_CHUNKS_PER_SEGMENT,
+  REFRESH_COOKIE_NAME,
+  ROUTES,
+  type AccountErasureReceipt,
+  type ConsentList,
+  type CreateConsentRequest,
+  type EraseAccountRequest,
+  type ErrorResponse,
+  type RecordPage,
+  type SessionResponse,
+} from '@phr/shared-types';
+import { segmentObjectKeys } from '../src/records/object-keys.js';
+import { StorageService } from '../src/storage/storage.service.js';
+import { auditRowsOf } from './support/audit.js';
+import { firstBrokenRow } from './support/audit-chain.js';
+import { insertAuditor, randomKey, registerUser, registration, sealedBlob, type RegisteredUser } from './support/factories.js';
+import { HttpClient } from './support/http.js';
+import { presign, putSegments, recordPath, segmentBodies, uploadRecord } from './support/records.js';
+import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
+import { forgeToken } from './support/tokens.js';
+
+/** Shaped like RSA-OAEP-3072 output; the API cannot open wraps, the browser suite makes real ones. */
+const doctorWrap = () => randomBytes(DOCTOR_WRAP_BYTES).toString('base64url');
+
+/** Two segments: erasure must remove every one of them. */
+const TWO_SEGMENTS = RECORD_CHUNK_BYTES * RECORD_CHUNKS_PER_SEGMENT + 5;
+
+/** Everything of one patient that erasure must remove, and what must survive it. */
+interface PatientData {
+  user: RegisteredUser;
+  folderId: string;
+  recordIds: string[];
+  uploadId: string;
+  consentId: string;
+  objectKeys: string[];
+}
+
+describe('account erasure (GDPR Art. 17): data, keys and sessions go, the audit trail stays', () => {
+  let api: TestApp;
+  let storage: StorageService;
+  let drHouse: RegisteredUser;
+
+  beforeAll(async () => {
+    api = await startTestApp();
+    storage = api.app.get(StorageService);
+    drHouse = await registerUser(api.baseUrl, 'doctor', { displayName: 'Gregory House' });
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  const erase = (user: { client: HttpClient; token: string }, body: unknown) =>
+    user.client.post<AccountErasureReceipt & ErrorResponse>(ROUTES.eraseAccount.path, { token: user.token, body });
+  const proofOf = (user: RegisteredUser, reason?: string): EraseAccountRequest => ({
+    currentAuthKey: user.request.authKey,
+    confirmation: ACCOUNT_ERASURE_CONFIRMATION,
+    ...(reason === undefined ? {} : { reason }),
+  });
+  const grant = (patient: RegisteredUser, body: CreateConsentRequest) =>
+    patient.client.post<{ id: string }>(ROUTES.createConsent.path, { token: patient.token, body });
+  const listRecords = (user: RegisteredUser) => user.client.get<RecordPage>(ROUTES.listRecords.path, { token: user.token });
+  const storedObjects = async (keys: string[]) => (await Promise.all(keys.map((key) => storage.sizeOf(key)))).filter((size) => size !== null).length;
+
+  /** A patient with a folder, two records (one of two segments), an upload in progress and a consent for Dr House. */
+  async function patientWithData(): Promise<PatientData> {
+    const user = await registerUser(api.baseUrl);
+    const folderId = (await user.client.post<{ id: string }>(ROUTES.createFolder.path, { token: user.token, body: { name: sealedBlob(20) } })).body.id;
+    const small = (await uploadRecord(user, 1000, folderId)).summary;
+    const large = (await uploadRecord(user, TWO_SEGMENTS)).summary;
+    const upload = await presign(user, 2000);
+    await putSegments(upload, segmentBodies(2000));
+    const consent = await grant(user, {
+      doctorId: drHouse.userId,
+      scope: 'all',
+      wraps: [small.id, large.id].map((recordId) => ({ recordId, wrap: doctorWrap() })),
+    });
+    if (consent.status !== 201) throw new Error(`grant failed: ${consent.status}`);
+    const objectKeys = [
+      ...segmentObjectKeys(small.id, small.size, small.chunkBytes),
+      ...segmentObjectKeys(large.id, large.size, large.chunkBytes),
+      ...segmentObjectKeys(upload.recordId, 2000, upload.chunkBytes),
+    ];
+    return { user, folderId, recordIds: [small.id, large.id], uploadId: upload.recordId, consentId: consent.body.id, objectKeys };
+  }
+
+  /**
+   * Rows anywhere in the schema that name this account: every uuid column of
+   * every table, so a table added later is covered too. The audit trail is
+   * the one place that must keep them.
+   */
+  async function rowsNaming(userId: string): Promise<string[]> {
+    const columns = await api.adminQuery<{ table_name: string; column_name: string }>(
+      `SELECT table_name, column_name FROM information_schema.columns
+       WHERE table_schema = 'public' AND data_type = 'uuid' AND table_name NOT IN ('audit_events', 'audit_chain_heads')`,
+    );
+    const found: string[] = [];
+    for (const { table_name: table, column_name: column } of columns) {
+      const rows = await api.adminQuery(`SELECT 1 FROM "${table}" WHERE "${column}" = $1`, [userId]);
+      if (rows.length) found.push(`${table}.${column}`);
+    }
+    return found.sort();
+  }
+
+  async function rowsOfRecords(recordIds: string[]): Promise<string[]> {
+    const found: string[] = [];
+    for (const table of ['records', 'record_wraps', 'consents', 'uploads']) {
+      const column = table === 'records' ? 'id' : 'record_id';
+      const rows = await api.adminQuery(`SELECT 1 FROM ${table} WHERE ${column} = ANY($1::uuid[])`, [recordIds]);
+      if (rows.length) found.push(table);
+    }
+    return found;
+  }
+
+  describe('refusals, which delete nothing', () => {
+    let alice: PatientData;
+    let namedBefore: string[];
+
+    beforeAll(async () => {
+      alice = await patientWithData();
+      namedBefore = await rowsNaming(alice.user.userId);
+    });
+
+    async function expectNothingErased(): Promise<void> {
+      expect(await rowsNaming(alice.user.userId)).toEqual(namedBefore);
+      expect(await storedObjects(alice.objectKeys)).toBe(alice.objectKeys.length);
+      const me = await alice.user.client.get(ROUTES.me.path, { token: alice.user.token });
+      expect(me.status).toBe(200);
+    }
+
+    it('starts from an account whose rows fill every table of its data', () => {
+      expect(namedBefore).toEqual(
+        expect.arrayContaining(['credentials.user_id', 'public_keys.user_id', 'refresh_tokens.user_id', 'folders.owner_id', 'uploads.owner_id', 'records.owner_id', 'record_wraps.owner_id', 'consents.patient_id']),
+      );
+    });
+
+    it('refuses a caller without a token with 401', async () => {
+      const response = await new HttpClient(api.baseUrl).post<ErrorResponse>(ROUTES.eraseAccount.path, { body: proofOf(alice.user) });
+      expect(response.status).toBe(401);
+      await expectNothingErased();
+    });
+
+    it('refuses an auditor with 403: auditors are staff accounts the operator retires', async () => {
+      const auditorId = await insertAuditor(api.adminQuery);
+      const auditor = { client: new HttpClient(api.baseUrl), token: forgeToken(TEST_JWT_SECRET, { userId: auditorId, role: 'auditor' }) };
+      const response = await erase(auditor, { currentAuthKey: randomKey(), confirmation: ACCOUNT_ERASURE_CONFIRMATION });
+      expect(response.status).toBe(403);
+      expect(response.body.code).toBe(ERROR_CODES.forbidden);
+      expect(await api.adminQuery('SELECT 1 FROM users WHERE id = $1', [auditorId])).toHaveLength(1);
+    });
+
+    it.each([
+      ['no confirmation', { confirmation: undefined }, 'confirmation'],
+      ['a confirmation other than the exact words', { confirmation: 'yes' }, 'confirmation'],
+      ['no auth key', { currentAuthKey: undefined }, 'currentAuthKey'],
+      ['an auth key that is not base64url', { currentAuthKey: '!'.repeat(43) }, 'currentAuthKey'],
+      ['a reason longer than the limit', { reason: 'x'.repeat(ERASURE_REASON_MAX_LENGTH + 1) }, 'reason'],
+      ['an empty reason', { reason: '' }, 'reason'],
+      ['a reason of several lines', { reason: 'line one\nline two' }, 'reason'],
+      ['a reason that is not text', { reason: 42 }, 'reason'],
+      ['an unknown field', { keepRecords: true }, 'keepRecords'],
+    ])('answers %s with 400 naming the field', async (_case, change, field) => {
+      const response = await erase(alice.user, { ...proofOf(alice.user), ...change });
+      expect(response.status).toBe(400);
+      expect(response.body.code).toBe(ERROR_CODES.validation);
+      expect(response.body.fields?.map((problem) => problem.field)).toContain(field);
+      await expectNothingErased();
+    });
+
+    it('refuses a wrong password with 403, records the denial in the trail, and erases nothing', async () => {
+      const response = await erase(alice.user, { ...proofOf(alice.user), currentAuthKey: randomKey() });
+      expect(response.status).toBe(403);
+      expect(response.body.code).toBe(ERROR_CODES.invalidCredentials);
+      const last = (await auditRowsOf(api, alice.user.userId)).at(-1);
+      expect(last).toMatchObject({ action: 'account.erase', outcome: 'deny', reason: 'current password is wrong', actor_id: alice.user.userId });
+      await expectNothingErased();
+    });
+
+    it('keeps the whole account when the object store fails midway, and the same request then finishes the job', async () => {
+      const removeObjects = storage.remove.bind(storage);
+      const remove = jest.spyOn(storage, 'remove').mockImplementationOnce(async (keys: string[]) => {
+        // One object goes, then the store stops answering.
+        await removeObjects(keys.slice(0, 1));
+        throw new Error('store unavailable');
+      });
+      const failed = await erase(alice.user, proofOf(alice.user, 'first try'));
+      expect(failed.status).toBe(500);
+      expect(await rowsNaming(alice.user.userId)).toEqual(namedBefore);
+      expect(await storedObjects(alice.objectKeys)).toBe(alice.objectKeys.length - 1);
+      expect((await auditRowsOf(api, alice.user.userId)).filter((row) => row.action === 'account.erase' && row.outcome === 'allow')).toEqual([]);
+
+      remove.mockRestore();
+      const retried = await erase(alice.user, proofOf(alice.user, 'second try'));
+      expect(retried.status).toBe(200);
+      expect(await rowsNaming(alice.user.userId)).toEqual([]);
+      expect(await storedObjects(alice.objectKeys)).toBe(0);
+    });
+  });
+
+  describe('a patient erases their account', () => {
+    let alice: PatientData;
+    let bob: PatientData;
+    let trailBefore: number;
+    let receipt: AccountErasureReceipt;
+    let refreshCookie: string;
+
+    beforeAll(async () => {
+      alice = await patientWithData();
+      bob = await patientWithData();
+      // Dr House has read one of Alice's records: that history belongs to her trail and stays.
+      expect((await drHouse.client.get(recordPath(alice.recordIds[0]), { token: drHouse.token })).status).toBe(200);
+      trailBefore = (await auditRowsOf(api, alice.user.userId)).length;
+      refreshCookie = alice.user.client.cookies.get(REFRESH_COOKIE_NAME) ?? '';
+      expect(refreshCookie).not.toBe('');
+      const response = await erase(alice.user, proofOf(alice.user, '  moving to another provider  '));
+      expect(response.status).toBe(200);
+      receipt = response.body;
+    });
+
+    it('answers with what was erased and ends the refresh cookie', () => {
+      expect(receipt).toEqual({ erasedAt: expect.any(String), records: 2, uploads: 1, folders: 1, consents: 1, objects: 4 });
+      expect(alice.user.client.cookies.size).toBe(0);
+    });
+
+    it('removes every object of every record and of the upload in progress, all segments', async () => {
+      expect(alice.objectKeys).toHaveLength(4);
+      expect(await storedObjects(alice.objectKeys)).toBe(0);
+    });
+
+    it('leaves no row naming the account in any table but the audit trail', async () => {
+      expect(await rowsNaming(alice.user.userId)).toEqual([]);
+      expect(await rowsOfRecords([...alice.recordIds, alice.uploadId])).toEqual([]);
+      expect(await api.adminQuery('SELECT 1 FROM folders WHERE id = $1', [alice.folderId])).toHaveLength(0);
+      expect(await api.adminQuery('SELECT 1 FROM consents WHERE id = $1', [alice.consentId])).toHaveLength(0);
+      // Dr House's wraps of her records went with them.
+      expect(await api.adminQuery('SELECT 1 FROM record_wraps WHERE recipient_id = $1 AND owner_id = $2', [drHouse.userId, alice.user.userId])).toHaveLength(0);
+    });
+
+    it('keeps the audit trail, adds the erasure with its reason, and the chain still verifies against its head', async () => {
+      const rows = await auditRowsOf(api, alice.user.userId);
+      expect(rows).toHaveLength(trailBefore + 1);
+      expect(rows.map((row) => row.action)).toEqual(expect.arrayContaining(['account.register', 'record.create', 'consent.grant', 'record.read']));
+      expect(rows.at(-1)).toMatchObject({
+        action: 'account.erase',
+        outcome: 'allow',
+        actor_id: alice.user.userId,
+        actor_role: 'patient',
+        reason: 'erased 2 record(s), 1 upload(s), 1 folder(s), 1 consent(s), 4 object(s); reason: moving to another provider',
+      });
+      expect(await firstBrokenRow(rows)).toBeNull();
+      const last = rows[rows.length - 1];
+      const [head] = await api.adminQuery<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_chain_heads WHERE subject_id = $1', [alice.user.userId]);
+      expect({ seq: Number(head.seq), hash: head.hash }).toEqual({ seq: Number(last.seq), hash: last.hash });
+    });
+
+    it('lets an auditor still read the erased account’s trail', async () => {
+      const auditorId = await insertAuditor(api.adminQuery);
+      const token = forgeToken(TEST_JWT_SECRET, { userId: auditorId, role: 'auditor' });
+      const trail = await new HttpClient(api.baseUrl).get<{ items: Array<{ action: string }> }>(`${ROUTES.listAudit.path}?subjectId=${alice.user.userId}&action=account.erase`, { token });
+      expect(trail.status).toBe(200);
+      expect(trail.body.items.map((event) => event.action)).toEqual(['account.erase']);
+    });
+
+    it('stops the old access token at once (401), and the refresh token too', async () => {
+      for (const path of [ROUTES.me.path, ROUTES.listRecords.path, ROUTES.listFolders.path, ROUTES.listAudit.path]) {
+        const response = await alice.user.client.get<ErrorResponse>(path, { token: alice.user.token });
+        expect([path, response.status]).toEqual([path, 401]);
+      }
+      const presigned = await alice.user.client.post<ErrorResponse>(ROUTES.presignUpload.path, { token: alice.user.token, body: { size: 10 } });
+      expect(presigned.status).toBe(401);
+      const again = await erase(alice.user, proofOf(alice.user));
+      expect(again.status).toBe(401);
+      const stolenCookie = new HttpClient(api.baseUrl);
+      stolenCookie.cookies.set(REFRESH_COOKIE_NAME, refreshCookie);
+      expect((await stolenCookie.post(ROUTES.refresh.path)).status).toBe(401);
+    });
+
+    it('refuses sign-in with the old password', async () => {
+      const response = await new HttpClient(api.baseUrl).post<ErrorResponse>(ROUTES.login.path, {
+        body: { email: alice.user.request.email, authKey: alice.user.request.authKey },
+      });
+      expect(response.status).toBe(401);
+      expect(response.body.code).toBe(ERROR_CODES.invalidCredentials);
+    });
+
+    it('lets the same email register again, as a new, empty account', async () => {
+      const client = new HttpClient(api.baseUrl);
+      const response = await client.post<SessionResponse>(ROUTES.register.path, { body: registration({ email: alice.user.request.email }) });
+      expect(response.status).toBe(201);
+      expect(response.body.user.id).not.toBe(alice.user.userId);
+      const records = await client.get<RecordPage>(ROUTES.listRecords.path, { token: response.body.accessToken });
+      expect(records.body.items).toEqual([]);
+      // A trail of its own, from the start; the old one stays under the old id.
+      expect((await auditRowsOf(api, response.body.user.id)).map((row) => `${row.seq}:${row.action}`)).toEqual(['1:account.register', '2:record.list']);
+    });
+
+    it('leaves another patient’s records, objects, consent and Dr House’s wraps of them untouched', async () => {
+      expect(await storedObjects(bob.objectKeys)).toBe(bob.objectKeys.length);
+      const records = await listRecords(bob.user);
+      expect(records.body.items.map((item) => item.id).sort()).toEqual([...bob.recordIds].sort());
+      const wraps = await api.adminQuery('SELECT 1 FROM record_wraps WHERE recipient_id = $1 AND owner_id = $2', [drHouse.userId, bob.user.userId]);
+      expect(wraps).toHaveLength(2);
+      expect(await api.adminQuery(`SELECT 1 FROM consents WHERE id = $1 AND status = 'active'`, [bob.consentId])).toHaveLength(1);
+    });
+
+    it('takes the records away from the doctor the patient had consented to', async () => {
+      const read = await drHouse.client.get<ErrorResponse>(recordPath(alice.recordIds[0]), { token: drHouse.token });
+      expect(read.status).toBe(404);
+      const listed = await listRecords(drHouse);
+      expect(listed.body.items.map((item) => item.ownerId)).not.toContain(alice.user.userId);
+      const consents = await drHouse.client.get<ConsentList>(ROUTES.listConsents.path, { token: drHouse.token });
+      expect(consents.body.items.map((consent) => consent.id)).not.toContain(alice.consentId);
+      expect(consents.body.items.map((consent) => consent.id)).toContain(bob.consentId);
+    });
+  });
+
+  describe('a doctor erases their account', () => {
+    let carol: PatientData;
+    let drWho: RegisteredUser;
+    let consentId: string;
+
+    beforeAll(async () => {
+      carol = await patientWithData();
+      drWho = await registerUser(api.baseUrl, 'doctor', { displayName: 'John Smith' });
+      const consent = await grant(carol.user, { doctorId: drWho.userId, scope: 'record', recordId: carol.recordIds[0], wraps: [{ recordId: carol.recordIds[0], wrap: doctorWrap() }] });
+      consentId = consent.body.id;
+      const response = await erase(drWho, proofOf(drWho, 'retiring'));
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({ records: 0, uploads: 0, folders: 0, consents: 1, objects: 0 });
+    });
+
+    it('loses their keys, wraps and sessions, and their token stops working', async () => {
+      expect(await rowsNaming(drWho.userId)).toEqual([]);
+      const response = await drWho.client.get(ROUTES.listRecords.path, { token: drWho.token });
+      expect(response.status).toBe(401);
+    });
+
+    it('ends the consents that named them, and says so in the patient’s own trail', async () => {
+      const consents = await carol.user.client.get<ConsentList>(ROUTES.listConsents.path, { token: carol.user.token });
+      expect(consents.body.items.map((consent) => consent.id)).toEqual([carol.consentId]);
+      const ended = (await auditRowsOf(api, carol.user.userId)).filter((row) => row.consent_id === consentId);
+      expect(ended.map((row) => [row.action, row.outcome, row.actor_id, row.reason])).toEqual([
+        ['consent.grant', 'allow', carol.user.userId, null],
+        ['consent.revoke', 'allow', drWho.userId, 'the doctor erased their account'],
+      ]);
+      expect(await firstBrokenRow(await auditRowsOf(api, carol.user.userId))).toBeNull();
+    });
+
+    it('leaves the patient’s records and objects as they were', async () => {
+      expect(await storedObjects(carol.objectKeys)).toBe(carol.objectKeys.length);
+      expect((await listRecords(carol.user)).body.items).toHaveLength(2);
+      const doctorTrail = await auditRowsOf(api, drWho.userId);
+      expect(doctorTrail.at(-1)).toMatchObject({ action: 'account.erase', outcome: 'allow', actor_role: 'doctor', reason: expect.stringMatching(/reason: retiring$/) });
+    });
+  });
+});

@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { firstBrokenAuditRow, ROUTES, type AuditEvent, type AuditHead, type AuditPage } from '@phr/shared-types';
+import { auditRowsOf, auditTrailOf } from './support/audit.js';
+import { sha256Hex } from './support/audit-chain.js';
+import { insertAuditor, registerUser, type RegisteredUser } from './support/factories.js';
+import { HttpClient } from './support/http.js';
+import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
+import { forgeToken } from './support/tokens.js';
+
+interface Reader {
+  client: HttpClient;
+  token: string;
+  userId: string;
+}
+
+describe('reading the audit trail is itself audited (ASVS 8.3.5)', () => {
+  let api: TestApp;
+  let alice: RegisteredUser;
+  let doctor: RegisteredUser;
+  let auditor: Reader;
+
+  beforeAll(async () => {
+    api = await startTestApp();
+    alice = await registerUser(api.baseUrl);
+    doctor = await registerUser(api.baseUrl, 'doctor');
+    const auditorId = await insertAuditor(api.adminQuery);
+    auditor = { client: new HttpClient(api.baseUrl), token: forgeToken(TEST_JWT_SECRET, { userId: auditorId, role: 'auditor' }), userId: auditorId };
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  const get = <T>(reader: Reader, path: string) => reader.client.get<T>(path, { token: reader.token });
+
+  it('files an auditor’s read of one patient’s trail in that trail, and the read shows itself', async () => {
+    const page = await get<AuditPage>(auditor, `${ROUTES.listAudit.path}?subjectId=${alice.userId}&action=account.register`);
+    expect(page.status).toBe(200);
+    const rows = await auditRowsOf(api, alice.userId);
+    expect(rows.at(-1)).toMatchObject({
+      action: 'audit.read',
+      outcome: 'allow',
+      actor_id: auditor.userId,
+      actor_role: 'auditor',
+      reason: 'one trail; action=account.register',
+      request_id: page.headers.get('x-request-id'),
+    });
+    // The patient sees who read their trail.
+    const own = await get<AuditPage>(alice, `${ROUTES.listAudit.path}?action=audit.read`);
+    expect(own.body.items.map((row) => [row.actorId, row.actorRole, row.reason])).toEqual([[auditor.userId, 'auditor', 'one trail; action=account.register']]);
+  });
+
+  it('files an export and a chain-head read of one trail in that trail', async () => {
+    const exported = await get<AuditEvent[]>(auditor, `${ROUTES.exportAudit.path}?format=json&subjectId=${alice.userId}`);
+    expect(exported.status).toBe(200);
+    expect(exported.body[0]).toMatchObject({ action: 'audit.export', actorId: auditor.userId, reason: 'one trail' });
+    const head = await get<AuditHead>(auditor, `${ROUTES.auditHead.path}?subjectId=${alice.userId}`);
+    const rows = await auditRowsOf(api, alice.userId);
+    expect(rows.at(-1)).toMatchObject({ action: 'audit.head', actor_id: auditor.userId });
+    expect(head.body).toMatchObject({ seq: rows.length, hash: rows.at(-1)?.hash });
+  });
+
+  it('files a read of all trails in the auditor’s own trail, one row per page', async () => {
+    const before = (await auditRowsOf(api, auditor.userId)).length;
+    const first = await get<AuditPage>(auditor, `${ROUTES.listAudit.path}?limit=2&outcome=allow`);
+    await get<AuditPage>(auditor, `${ROUTES.listAudit.path}?limit=2&outcome=allow&cursor=${first.body.nextCursor}`);
+    const rows = (await auditRowsOf(api, auditor.userId)).slice(before);
+    expect(rows.map((row) => [row.action, row.actor_id, row.reason])).toEqual([
+      ['audit.read', auditor.userId, 'all trails; outcome=allow'],
+      ['audit.read', auditor.userId, 'all trails; outcome=allow'],
+    ]);
+  });
+
+  it('starts no chain for an id that has no trail: that read goes to the auditor’s own trail', async () => {
+    const nobody = randomUUID();
+    const head = await get<AuditHead>(auditor, `${ROUTES.auditHead.path}?subjectId=${nobody}`);
+    expect(head.body).toMatchObject({ seq: 0, hash: '0'.repeat(64) });
+    expect(await auditRowsOf(api, nobody)).toEqual([]);
+    expect((await auditRowsOf(api, auditor.userId)).at(-1)).toMatchObject({ action: 'audit.head', reason: `the empty trail of ${nobody}` });
+  });
+
+  it('records nothing when a patient reads their own trail or a doctor their own actions, so the trail holds still while it is verified', async () => {
+    const aliceBefore = await auditTrailOf(api, alice.userId);
+    const doctorBefore = await auditTrailOf(api, doctor.userId);
+    const head = await get<AuditHead>(alice, ROUTES.auditHead.path);
+    const page = await get<AuditPage>(alice, `${ROUTES.listAudit.path}?limit=200`);
+    await get(alice, `${ROUTES.exportAudit.path}?format=csv`);
+    await get(doctor, ROUTES.listAudit.path);
+    await get(doctor, ROUTES.auditHead.path);
+    expect(await auditTrailOf(api, alice.userId)).toEqual(aliceBefore);
+    expect(await auditTrailOf(api, doctor.userId)).toEqual(doctorBefore);
+
+    const chain = [...page.body.items].sort((a, b) => a.seq - b.seq);
+    expect(await firstBrokenAuditRow(chain, sha256Hex)).toBeNull();
+    expect(head.body).toEqual({ subjectId: alice.userId, seq: chain.length, hash: chain.at(-1)?.hash });
+  });
+
+  it('keeps the auditor’s own chain verifiable while reading it grows it', async () => {
+    const head = await get<AuditHead>(auditor, ROUTES.auditHead.path);
+    const rows: AuditEvent[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { body: AuditPage } = await get<AuditPage>(auditor, `${ROUTES.listAudit.path}?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      rows.push(...page.body.items.filter((row) => row.subjectId === auditor.userId));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    const chain = rows.sort((a, b) => a.seq - b.seq);
+    expect(await firstBrokenAuditRow(chain, sha256Hex)).toBeNull();
+    expect(chain[head.body.seq - 1]?.hash).toBe(head.body.hash);
+    expect(chain.length).toBeGreaterThan(head.body.seq);
+  });
+});

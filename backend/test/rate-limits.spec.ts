@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { AUDIT_SYSTEM_SUBJECT, ROUTES, type ErrorResponse } from '@phr/shared-types';
+import { startApiProcess, type ApiProcess } from './support/api-process.js';
+import { auditRowsOf } from './support/audit.js';
+import { registerUser, registration, uniqueEmail, type RegisteredUser } from './support/factories.js';
+import { HttpClient } from './support/http.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { forgeToken, otherSecret } from './support/tokens.js';
+
+const GENERAL = 6;
+const REGISTRATIONS = 2;
+const DOCTOR_SEARCHES = 3;
+const WINDOW_SECONDS = 60;
+
+const LIMITS = {
+  RATE_LIMIT_REQUESTS: String(GENERAL),
+  RATE_LIMIT_WINDOW_SECONDS: String(WINDOW_SECONDS),
+  RATE_LIMIT_REGISTRATIONS: String(REGISTRATIONS),
+  RATE_LIMIT_DOCTOR_SEARCHES: String(DOCTOR_SEARCHES),
+};
+
+describe('request rate limits (ASVS 8.1.4)', () => {
+  let api: TestApp;
+  let patient: RegisteredUser;
+  let other: RegisteredUser;
+
+  beforeAll(async () => {
+    api = await startTestApp(LIMITS);
+    patient = await registerUser(api.baseUrl);
+    other = await registerUser(api.baseUrl);
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  /** Every test starts with fresh counters, as if a window had just begun for everyone. */
+  const resetCounters = () => api.adminQuery('DELETE FROM rate_limits');
+  const me = (user: RegisteredUser) => user.client.get<ErrorResponse>(ROUTES.me.path, { token: user.token });
+  const rateLimitRows = async (subjectId: string) => (await auditRowsOf(api, subjectId)).filter((row) => row.action === 'route.rate-limit');
+
+  it('answers a signed-in user over the general limit with 429 and Retry-After; another user is unaffected; the refusal is audited once', async () => {
+    await resetCounters();
+    for (let i = 0; i < GENERAL; i++) expect((await me(patient)).status).toBe(200);
+    const refused = await me(patient);
+    expect(refused.status).toBe(429);
+    expect(refused.body.code).toBe('TOO_MANY_REQUESTS');
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(WINDOW_SECONDS);
+    expect((await me(patient)).status).toBe(429);
+
+    expect((await me(other)).status).toBe(200);
+    expect((await new HttpClient(api.baseUrl).get(ROUTES.health.path)).status).toBe(200);
+
+    const rows = await rateLimitRows(patient.userId);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ outcome: 'deny', actor_id: patient.userId, reason: `general limit of ${GENERAL} requests per ${WINDOW_SECONDS} s reached at GET /api/me` });
+  });
+
+  it('lets the client in again when its window has passed', async () => {
+    await resetCounters();
+    for (let i = 0; i < GENERAL; i++) await me(patient);
+    expect((await me(patient)).status).toBe(429);
+    await api.adminQuery(`UPDATE rate_limits SET window_started_at = now() - make_interval(secs => $1)`, [WINDOW_SECONDS + 1]);
+    expect((await me(patient)).status).toBe(200);
+  });
+
+  it('counts clients without a valid token per IP, including bad tokens, and audits them in the system trail', async () => {
+    await resetCounters();
+    const before = (await rateLimitRows(AUDIT_SYSTEM_SUBJECT)).length;
+    const anonymous = new HttpClient(api.baseUrl);
+    const forged = forgeToken(otherSecret(), { userId: patient.userId });
+    for (let i = 0; i < GENERAL / 2; i++) expect((await anonymous.post(ROUTES.prelogin.path, { body: { email: uniqueEmail() } })).status).toBe(200);
+    for (let i = 0; i < GENERAL / 2; i++) expect((await anonymous.get(ROUTES.me.path, { token: forged })).status).toBe(401);
+    const refused = await anonymous.post<ErrorResponse>(ROUTES.prelogin.path, { body: { email: uniqueEmail() } });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+    // The signed-in user behind the same IP has a count of their own.
+    expect((await me(patient)).status).toBe(200);
+    const rows = await rateLimitRows(AUDIT_SYSTEM_SUBJECT);
+    expect(rows).toHaveLength(before + 1);
+    expect(rows.at(-1)).toMatchObject({ outcome: 'deny', actor_id: null, ip: '127.0.0.1', reason: expect.stringContaining('POST /api/auth/prelogin') });
+  });
+
+  it('limits registrations more strictly than other requests, and creates no account when it refuses', async () => {
+    await resetCounters();
+    for (let i = 0; i < REGISTRATIONS; i++) await registerUser(api.baseUrl);
+    const request = registration();
+    const refused = await new HttpClient(api.baseUrl).post<ErrorResponse>(ROUTES.register.path, { body: request });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(WINDOW_SECONDS);
+    expect(await api.adminQuery('SELECT 1 FROM users WHERE email = $1', [request.email])).toHaveLength(0);
+    // Below the general limit, other anonymous requests still go through.
+    expect((await new HttpClient(api.baseUrl).post(ROUTES.prelogin.path, { body: { email: uniqueEmail() } })).status).toBe(200);
+  });
+
+  it('limits doctor searches more strictly, per patient', async () => {
+    await resetCounters();
+    const search = (user: RegisteredUser) => user.client.get<ErrorResponse>(`${ROUTES.searchDoctors.path}?q=dr`, { token: user.token });
+    for (let i = 0; i < DOCTOR_SEARCHES; i++) expect((await search(patient)).status).toBe(200);
+    const refused = await search(patient);
+    expect(refused.status).toBe(429);
+    expect((await me(patient)).status).toBe(200);
+    expect((await search(other)).status).toBe(200);
+    expect((await rateLimitRows(patient.userId)).at(-1)?.reason).toMatch(/^doctorSearch limit of 3 requests per 60 s/);
+  });
+
+  describe('with a second API process on the same database', () => {
+    let second: ApiProcess;
+
+    beforeAll(async () => {
+      second = await startApiProcess(api, { ...LIMITS, PRELOGIN_SECRET: api.config.preloginSecret.toString('base64') });
+    });
+    afterAll(async () => {
+      await second?.stop();
+    });
+
+    it('counts a client’s requests to both instances together', async () => {
+      await resetCounters();
+      const viaSecond = new HttpClient(second.baseUrl);
+      for (let i = 0; i < GENERAL; i++) {
+        const target = i % 2 === 0 ? patient.client : viaSecond;
+        expect((await target.get(ROUTES.me.path, { token: patient.token })).status).toBe(200);
+      }
+      expect((await viaSecond.get(ROUTES.me.path, { token: patient.token })).status).toBe(429);
+      expect((await me(patient)).status).toBe(429);
+    });
+  });
+});

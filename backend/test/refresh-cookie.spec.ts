@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { HOST_REFRESH_COOKIE_NAME, REFRESH_COOKIE_NAME, ROUTES } from '@phr/shared-types';
+import { registerUser } from './support/factories.js';
+import { HttpClient } from './support/http.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+/** The attributes of one Set-Cookie header, names lower-cased (`secure: ''` for a flag). */
+function attributesOf(setCookie: string): { name: string; attributes: Record<string, string> } {
+  const [pair, ...rest] = setCookie.split(';').map((part) => part.trim());
+  const attributes = Object.fromEntries(rest.map((part) => [part.split('=')[0].toLowerCase(), part.split('=').slice(1).join('=')]));
+  return { name: pair.slice(0, pair.indexOf('=')), attributes };
+}
+
+function refreshCookieOf(headers: Headers) {
+  const cookies = headers.getSetCookie().map(attributesOf);
+  expect(cookies).toHaveLength(1);
+  return cookies[0];
+}
+
+/** ASVS 3.4.1 and 3.4.4: the refresh token's cookie as a browser receives it. */
+describe('the refresh cookie', () => {
+  let secure: TestApp;
+  let insecure: TestApp;
+  beforeAll(async () => {
+    secure = await startTestApp({ COOKIE_SECURE: 'true' });
+    insecure = await startTestApp({ COOKIE_SECURE: 'false' });
+  });
+  afterAll(async () => {
+    await Promise.all([secure?.close(), insecure?.close()]);
+  });
+
+  it('is __Host-phr_refresh with Secure, HttpOnly, SameSite=Strict, Path=/ and no Domain where COOKIE_SECURE is on', async () => {
+    const user = await registerUser(secure.baseUrl);
+    const login = await new HttpClient(secure.baseUrl).post(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } });
+    expect(login.status).toBe(200);
+    for (const cookie of [refreshCookieOf(login.headers), refreshCookieOf((await user.client.post(ROUTES.refresh.path)).headers)]) {
+      expect(cookie.name).toBe(HOST_REFRESH_COOKIE_NAME);
+      expect(cookie.attributes).toMatchObject({ secure: '', httponly: '', samesite: 'Strict', path: '/' });
+      expect(cookie.attributes).not.toHaveProperty('domain');
+    }
+  });
+
+  it('clears the __Host- cookie at the path it was set, and reads no unprefixed cookie where COOKIE_SECURE is on', async () => {
+    const user = await registerUser(secure.baseUrl);
+    const token = user.client.cookies.get(HOST_REFRESH_COOKIE_NAME) as string;
+    // A cookie planted without the prefix (from a sibling subdomain, say) is not the session.
+    const planted = new HttpClient(secure.baseUrl);
+    planted.cookies.set(REFRESH_COOKIE_NAME, token);
+    expect((await planted.post(ROUTES.refresh.path)).status).toBe(401);
+
+    const logout = await user.client.post(ROUTES.logout.path);
+    expect(logout.status).toBe(204);
+    const cleared = refreshCookieOf(logout.headers);
+    expect(cleared.name).toBe(HOST_REFRESH_COOKIE_NAME);
+    expect(cleared.attributes).toMatchObject({ secure: '', httponly: '', samesite: 'Strict', path: '/' });
+    expect(cleared.attributes.expires).toBe('Thu, 01 Jan 1970 00:00:00 GMT');
+  });
+
+  it('keeps phr_refresh scoped to /api/auth, without Secure, where COOKIE_SECURE=false (plain-http development)', async () => {
+    const user = await registerUser(insecure.baseUrl);
+    const login = await new HttpClient(insecure.baseUrl).post(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } });
+    const cookie = refreshCookieOf(login.headers);
+    expect(cookie.name).toBe(REFRESH_COOKIE_NAME);
+    expect(cookie.attributes).toMatchObject({ httponly: '', samesite: 'Strict', path: '/api/auth' });
+    expect(cookie.attributes).not.toHaveProperty('secure');
+    expect((await user.client.post(ROUTES.refresh.path)).status).toBe(200);
+  });
+});

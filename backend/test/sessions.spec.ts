@@ -1,0 +1,232 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { REFRESH_COOKIE_NAME, ROUTES, type ErrorResponse, type RefreshResponse, type SessionList, type SessionResponse } from '@phr/shared-types';
+import { auditRowsOf, auditTrailOf } from './support/audit.js';
+import { insertAuditor, registerUser, type RegisteredUser } from './support/factories.js';
+import { HttpClient } from './support/http.js';
+import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
+import { forgeToken } from './support/tokens.js';
+
+const IDLE_SECONDS = 600;
+const MAX_SECONDS = 3600;
+
+/** A second browser of the same person: its own cookie jar, signed in with the password. */
+async function signInElsewhere(api: TestApp, user: RegisteredUser, userAgent: string): Promise<{ client: HttpClient; token: string }> {
+  const client = new HttpClient(api.baseUrl);
+  const response = await client.post<SessionResponse>(ROUTES.login.path, {
+    body: { email: user.request.email, authKey: user.request.authKey },
+    headers: { 'user-agent': userAgent },
+  });
+  if (response.status !== 200) throw new Error(`login failed: ${response.status} ${response.text}`);
+  return { client, token: response.body.accessToken };
+}
+
+const sessionPath = (id: string) => ROUTES.revokeSession.path.replace(':id', id);
+
+describe('sessions: listing and ending them (ASVS 3.3.4)', () => {
+  let api: TestApp;
+
+  beforeAll(async () => {
+    api = await startTestApp({ SESSION_IDLE_SECONDS: String(IDLE_SECONDS), SESSION_MAX_SECONDS: String(MAX_SECONDS) });
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('lists the caller’s signed-in browsers with when, where and which is current, and no token values', async () => {
+    const user = await registerUser(api.baseUrl);
+    const laptop = await signInElsewhere(api, user, 'Laptop-Browser/1.0');
+    const response = await user.client.get<SessionList>(ROUTES.listSessions.path, { token: user.token });
+    expect(response.status).toBe(200);
+    expect(response.body.items).toHaveLength(2);
+    const [newest, oldest] = response.body.items;
+    expect(newest).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      createdAt: expect.any(String),
+      lastUsedAt: expect.any(String),
+      userAgent: 'Laptop-Browser/1.0',
+      ip: '127.0.0.1',
+      isCurrent: false,
+    });
+    expect(oldest).toMatchObject({ isCurrent: true, ip: '127.0.0.1', userAgent: expect.any(String) });
+    const families = await api.adminQuery<{ family_id: string }>('SELECT DISTINCT family_id FROM refresh_tokens WHERE user_id = $1', [user.userId]);
+    expect(families.map((row) => row.family_id).sort()).toEqual([newest.id, oldest.id].sort());
+    for (const cookie of [user.client.cookies.get(REFRESH_COOKIE_NAME), laptop.client.cookies.get(REFRESH_COOKIE_NAME)]) {
+      expect(response.text).not.toContain(cookie);
+    }
+    expect(response.text).not.toMatch(/token/i);
+    expect(await auditTrailOf(api, user.userId)).toContain('session.list:allow');
+  });
+
+  it('shows the latest refresh as last used, and the sign-in as created', async () => {
+    const user = await registerUser(api.baseUrl);
+    const [before] = (await user.client.get<SessionList>(ROUTES.listSessions.path, { token: user.token })).body.items;
+    await api.adminQuery(`UPDATE refresh_tokens SET created_at = created_at - interval '5 minutes', family_started_at = family_started_at - interval '5 minutes' WHERE user_id = $1`, [user.userId]);
+    const refreshed = await user.client.post<RefreshResponse>(ROUTES.refresh.path);
+    expect(refreshed.status).toBe(200);
+    const [after] = (await user.client.get<SessionList>(ROUTES.listSessions.path, { token: refreshed.body.accessToken })).body.items;
+    expect(after.id).toBe(before.id);
+    expect(after.isCurrent).toBe(true);
+    expect(Date.parse(before.createdAt) - Date.parse(after.createdAt)).toBeGreaterThanOrEqual(299_000);
+    expect(Date.parse(after.lastUsedAt) - Date.parse(after.createdAt)).toBeGreaterThanOrEqual(299_000);
+  });
+
+  it('ends another browser’s session: its refresh cookie gets 401, its access token too, and the current one goes on', async () => {
+    const user = await registerUser(api.baseUrl);
+    const phone = await signInElsewhere(api, user, 'Phone-Browser/2.0');
+    const listed = await user.client.get<SessionList>(ROUTES.listSessions.path, { token: user.token });
+    const phoneSession = listed.body.items.find((session) => !session.isCurrent);
+    if (!phoneSession) throw new Error('the phone session is not listed');
+
+    const revoke = await user.client.request('DELETE', sessionPath(phoneSession.id), { token: user.token });
+    expect(revoke.status).toBe(204);
+
+    expect((await phone.client.post<ErrorResponse>(ROUTES.refresh.path)).status).toBe(401);
+    const phoneMe = await phone.client.get<ErrorResponse>(ROUTES.me.path, { token: phone.token });
+    expect(phoneMe.status).toBe(401);
+    expect(phoneMe.body.code).toBe('UNAUTHENTICATED');
+    expect((await user.client.get(ROUTES.me.path, { token: user.token })).status).toBe(200);
+    expect((await user.client.post(ROUTES.refresh.path)).status).toBe(200);
+    const remaining = await user.client.get<SessionList>(ROUTES.listSessions.path, { token: user.token });
+    expect(remaining.body.items.map((session) => session.id)).not.toContain(phoneSession.id);
+
+    const rows = await auditRowsOf(api, user.userId);
+    expect(rows.filter((row) => row.action === 'session.revoke').map((row) => [row.outcome, row.reason])).toEqual([['allow', 'another session']]);
+  });
+
+  it('ends the current session too, when asked: the next refresh is refused', async () => {
+    const user = await registerUser(api.baseUrl);
+    const [current] = (await user.client.get<SessionList>(ROUTES.listSessions.path, { token: user.token })).body.items;
+    expect((await user.client.request('DELETE', sessionPath(current.id), { token: user.token })).status).toBe(204);
+    expect((await user.client.post(ROUTES.refresh.path)).status).toBe(401);
+    expect((await user.client.get(ROUTES.me.path, { token: user.token })).status).toBe(401);
+  });
+
+  it('answers another user’s session id with the 404 of an unknown id, and leaves that session alone', async () => {
+    const owner = await registerUser(api.baseUrl);
+    const stranger = await registerUser(api.baseUrl);
+    const [ownerSession] = (await owner.client.get<SessionList>(ROUTES.listSessions.path, { token: owner.token })).body.items;
+    const named = await stranger.client.request<ErrorResponse>('DELETE', sessionPath(ownerSession.id), { token: stranger.token });
+    const unknown = await stranger.client.request<ErrorResponse>('DELETE', sessionPath(randomUUID()), { token: stranger.token });
+    expect(named.status).toBe(404);
+    expect({ ...named.body, requestId: '' }).toEqual({ ...unknown.body, requestId: '' });
+    expect((await owner.client.post(ROUTES.refresh.path)).status).toBe(200);
+    const strangerList = await stranger.client.get<SessionList>(ROUTES.listSessions.path, { token: stranger.token });
+    expect(strangerList.body.items.map((session) => session.id)).not.toContain(ownerSession.id);
+    const denials = (await auditRowsOf(api, stranger.userId)).filter((row) => row.action === 'session.revoke');
+    expect(denials.map((row) => row.outcome)).toEqual(['deny', 'deny']);
+  });
+
+  it('answers an ended session with 404', async () => {
+    const user = await registerUser(api.baseUrl);
+    const [session] = (await user.client.get<SessionList>(ROUTES.listSessions.path, { token: user.token })).body.items;
+    const other = await signInElsewhere(api, user, 'Other/1');
+    expect((await other.client.request('DELETE', sessionPath(session.id), { token: other.token })).status).toBe(204);
+    expect((await other.client.request('DELETE', sessionPath(session.id), { token: other.token })).status).toBe(404);
+  });
+
+  it('refuses a malformed id with 400 naming it', async () => {
+    const user = await registerUser(api.baseUrl);
+    const response = await user.client.request<ErrorResponse>('DELETE', sessionPath('not-a-uuid'), { token: user.token });
+    expect(response.status).toBe(400);
+    expect(response.body.fields).toEqual([{ field: 'id', message: expect.any(String) }]);
+  });
+
+  it('refuses callers without a token', async () => {
+    const anonymous = new HttpClient(api.baseUrl);
+    expect((await anonymous.get(ROUTES.listSessions.path)).status).toBe(401);
+    expect((await anonymous.request('DELETE', sessionPath(randomUUID()))).status).toBe(401);
+  });
+
+  it('serves every role: an auditor sees their own (empty) list', async () => {
+    const auditorId = await insertAuditor(api.adminQuery);
+    const token = forgeToken(TEST_JWT_SECRET, { userId: auditorId, role: 'auditor' });
+    const response = await new HttpClient(api.baseUrl).get<SessionList>(ROUTES.listSessions.path, { token });
+    expect(response.status).toBe(200);
+    expect(response.body.items).toEqual([]);
+  });
+
+  it('ends the other browsers’ access tokens, not only their refresh tokens, when the password changes', async () => {
+    const user = await registerUser(api.baseUrl);
+    const elsewhere = await signInElsewhere(api, user, 'Elsewhere/1');
+    const change = await user.client.post(ROUTES.changePassword.path, {
+      token: user.token,
+      body: { currentAuthKey: user.request.authKey, newAuthKey: user.request.authKey, newKdf: user.request.kdf, newWrappedAccountKey: user.request.keys.wrappedAccountKey },
+    });
+    expect(change.status).toBe(204);
+    expect((await elsewhere.client.get(ROUTES.me.path, { token: elsewhere.token })).status).toBe(401);
+    expect((await user.client.get(ROUTES.me.path, { token: user.token })).status).toBe(200);
+  });
+});
+
+describe('session limits on the server (ASVS 3.3.2)', () => {
+  let api: TestApp;
+
+  beforeAll(async () => {
+    api = await startTestApp({ SESSION_IDLE_SECONDS: String(IDLE_SECONDS), SESSION_MAX_SECONDS: String(MAX_SECONDS) });
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  /** Moves the user's session back in time, as if `idle` seconds passed since the last refresh and `age` since sign-in. */
+  const age = (user: RegisteredUser, sinceRefresh: number, sinceSignIn: number) =>
+    api.adminQuery(
+      `UPDATE refresh_tokens SET created_at = now() - make_interval(secs => $2), family_started_at = now() - make_interval(secs => $3) WHERE user_id = $1`,
+      [user.userId, sinceRefresh, sinceSignIn],
+    );
+
+  it('refreshes a session used within the idle limit, again and again, up to the absolute limit', async () => {
+    const user = await registerUser(api.baseUrl);
+    await age(user, IDLE_SECONDS - 60, MAX_SECONDS - 120);
+    expect((await user.client.post(ROUTES.refresh.path)).status).toBe(200);
+    expect((await user.client.post(ROUTES.refresh.path)).status).toBe(200);
+  });
+
+  it('refuses a refresh after the idle limit, ends the session and audits why', async () => {
+    const user = await registerUser(api.baseUrl);
+    await age(user, IDLE_SECONDS + 1, IDLE_SECONDS + 1);
+    const response = await user.client.post<ErrorResponse>(ROUTES.refresh.path);
+    expect(response.status).toBe(401);
+    expect(response.body).toMatchObject({ code: 'UNAUTHENTICATED', message: expect.stringMatching(/timed out/) });
+    expect(await api.adminQuery('SELECT 1 FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL', [user.userId])).toHaveLength(0);
+    const timeouts = (await auditRowsOf(api, user.userId)).filter((row) => row.action === 'session.timeout');
+    expect(timeouts.map((row) => [row.outcome, row.reason])).toEqual([['deny', `no refresh for more than ${IDLE_SECONDS} s`]]);
+    expect((await user.client.get(ROUTES.me.path, { token: user.token })).status).toBe(401);
+  });
+
+  it('refuses a refresh after the absolute limit even of a session refreshed a moment ago, and audits why', async () => {
+    const user = await registerUser(api.baseUrl);
+    await age(user, 5, MAX_SECONDS + 1);
+    const response = await user.client.post<ErrorResponse>(ROUTES.refresh.path);
+    expect(response.status).toBe(401);
+    const timeouts = (await auditRowsOf(api, user.userId)).filter((row) => row.action === 'session.timeout');
+    expect(timeouts.map((row) => [row.outcome, row.reason])).toEqual([['deny', `signed in more than ${MAX_SECONDS} s ago`]]);
+  });
+
+  it('keeps the sign-in time across rotations, so refreshing does not extend the absolute limit', async () => {
+    const user = await registerUser(api.baseUrl);
+    await age(user, 0, MAX_SECONDS - 30);
+    expect((await user.client.post(ROUTES.refresh.path)).status).toBe(200);
+    const [latest] = await api.adminQuery<{ started: Date; expires: Date }>(
+      'SELECT family_started_at AS started, expires_at AS expires FROM refresh_tokens WHERE user_id = $1 AND used_at IS NULL',
+      [user.userId],
+    );
+    expect(Date.now() - latest.started.getTime()).toBeGreaterThanOrEqual((MAX_SECONDS - 30) * 1000);
+    // The new token (and its cookie) expire with the family, not a full refresh lifetime later.
+    expect(latest.expires.getTime() - latest.started.getTime()).toBeLessThanOrEqual(MAX_SECONDS * 1000 + 1000);
+    await age(user, 0, MAX_SECONDS + 1);
+    expect((await user.client.post(ROUTES.refresh.path)).status).toBe(401);
+  });
+
+  it('does not list a timed-out session as active', async () => {
+    const user = await registerUser(api.baseUrl);
+    const other = await signInElsewhere(api, user, 'Idle/1');
+    await api.adminQuery(
+      `UPDATE refresh_tokens SET created_at = now() - make_interval(secs => $2) WHERE user_id = $1 AND token_hash = sha256(convert_to($3, 'UTF8'))`,
+      [user.userId, IDLE_SECONDS + 1, other.client.cookies.get(REFRESH_COOKIE_NAME)],
+    );
+    const listed = await user.client.get<SessionList>(ROUTES.listSessions.path, { token: user.token });
+    expect(listed.body.items.map((session) => session.isCurrent)).toEqual([true]);
+  });
+});

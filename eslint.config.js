@@ -1,0 +1,102 @@
+// ESLint for every workspace, run by `npm test` as `npm run lint` (zero warnings allowed).
+// Base: @eslint/js recommended, typescript-eslint recommended with type information,
+// eslint-plugin-security and eslint-plugin-no-unsanitized recommended. Every rule
+// switched off or narrowed below says why; anything else a rule flags is fixed in the
+// code or carries an inline `eslint-disable-next-line` with its reason.
+import js from '@eslint/js';
+import noUnsanitized from 'eslint-plugin-no-unsanitized';
+import security from 'eslint-plugin-security';
+import tseslint from 'typescript-eslint';
+
+/** Node's globals for the few plain JavaScript files (Jest setup and reporter). */
+const NODE_GLOBALS = {
+  process: 'readonly',
+  console: 'readonly',
+  Buffer: 'readonly',
+  URL: 'readonly',
+  setTimeout: 'readonly',
+  clearTimeout: 'readonly',
+};
+
+/** Test and tooling code: it runs on this machine against data the test itself made. */
+const TEST_FILES = ['**/*.spec.ts', 'backend/test/**', 'frontend/e2e/**', 'infra/test/**', 'infra/bench/**', 'infra/scan/**'];
+
+export default tseslint.config(
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      'backend/.test-dist/**',
+      '**/coverage/**',
+      '**/test-results/**',
+      '**/.data/**',
+      '**/.test-data/**',
+    ],
+  },
+  { linterOptions: { reportUnusedDisableDirectives: 'error' } },
+  js.configs.recommended,
+  tseslint.configs.recommendedTypeChecked,
+  security.configs.recommended,
+  noUnsanitized.configs.recommended,
+  {
+    languageOptions: {
+      parserOptions: {
+        // Each file is checked with the types of the tsconfig.json nearest to it; the
+        // two root files (this config, jest.config.ts) belong to no workspace.
+        projectService: { allowDefaultProject: ['eslint.config.js', 'jest.config.ts'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      // Flags every `object[key]`, including lookups whose key TypeScript already limits
+      // to a union of literal names, array indices and Map-like records: hundreds of
+      // false positives. Request bodies reach code only through DTO validation (unknown
+      // fields refused); the S3 proxy reads headers from Node's `headersDistinct`, which has
+      // no prototype; the vault's method table is guarded by Object.hasOwn.
+      'security/detect-object-injection': 'off',
+      // Flags destructuring a member declared with method syntax (`end(): void`) from our
+      // own hooks and props; those members are closures, not methods that use `this`.
+      '@typescript-eslint/unbound-method': 'off',
+      // Methods of the vault's worker protocol and Nest hooks are async by contract even
+      // when one implementation has nothing to wait for; a missing `await` is caught by
+      // no-floating-promises, which stays on.
+      '@typescript-eslint/require-await': 'off',
+      // A leading underscore marks a parameter an interface requires but this code does
+      // not use, or a property dropped from a rest copy (`const { hash: _hash, ...row }`).
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
+      // Every random value (keys, IVs, ids, tokens, test data) comes from a CSPRNG:
+      // crypto.getRandomValues / randomUUID / randomBytes, or fast-check's seeded generator
+      // in tests (ASVS 6.3.1).
+      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'Use crypto.getRandomValues, crypto.randomUUID or crypto.randomBytes.' }],
+    },
+  },
+  {
+    // Plain JavaScript: Jest's global setup, teardown and reporter, and this file.
+    files: ['**/*.mjs', '**/*.cjs', '**/*.js'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { globals: NODE_GLOBALS },
+  },
+  {
+    // Jest loads reporters with require(), so the reporter is CommonJS.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { ...NODE_GLOBALS, require: 'readonly', module: 'writable' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    files: TEST_FILES,
+    rules: {
+      // Tests and benchmarks read and write files they created themselves in temporary
+      // folders or the repository; no path comes from a request.
+      'security/detect-non-literal-fs-filename': 'off',
+      // Their regular expressions check values the test produced (fingerprints, recovery
+      // codes, URLs of the local stack), never input from an attacker, so ReDoS is moot.
+      'security/detect-unsafe-regex': 'off',
+    },
+  },
+  {
+    // The `npm start` orchestrator and local PostgreSQL keep their data under the one
+    // data folder the operator chose at start (DATA_DIR / .data); paths are built from it.
+    files: ['infra/local/local-secrets.ts', 'infra/local/postgres.ts'],
+    rules: { 'security/detect-non-literal-fs-filename': 'off' },
+  },
+);

@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { openBrowser, type BrowserSession } from './support/browser.js';
+import { withDatabase } from './support/operator.js';
+import { confirmRecoveryCode, newPerson, register, signIn, type Person } from './support/portal.js';
+
+/** How many of the person's refresh token families are still open, as the database says. */
+async function openFamilies(person: Person): Promise<number> {
+  const { rows } = await withDatabase((client) =>
+    client.query<{ count: string }>(
+      'SELECT count(DISTINCT family_id) AS count FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE u.email = $1 AND t.revoked_at IS NULL',
+      [person.email],
+    ),
+  );
+  return Number(rows[0].count);
+}
+
+async function auditActions(person: Person): Promise<string[]> {
+  const { rows } = await withDatabase((client) =>
+    client.query<{ action: string }>('SELECT a.action FROM audit_events a JOIN users u ON u.id = a.subject_id WHERE u.email = $1 ORDER BY a.seq', [person.email]),
+  );
+  return rows.map((row) => row.action);
+}
+
+describe('sessions in the portal: one browser signs another out (Chromium, ASVS 3.3.4)', () => {
+  let phone: BrowserSession;
+  let laptop: BrowserSession;
+  let patient: Person;
+
+  beforeAll(async () => {
+    [phone, laptop] = await Promise.all([openBrowser(), openBrowser()]);
+    patient = newPerson('patient');
+  });
+  afterAll(async () => {
+    await Promise.all([phone?.close(), laptop?.close()]);
+  });
+
+  it('lists both signed-in browsers on the account page, marking this one', async () => {
+    await confirmRecoveryCode(phone.page, await register(phone.page, patient));
+    await signIn(laptop.page, patient.email, patient.password);
+    const rows = laptop.page.getByTestId('sessions').locator('tbody tr');
+    await rows.nth(1).waitFor();
+    await expect(rows.count()).resolves.toBe(2);
+    await expect(rows.filter({ hasText: '(this browser)' }).count()).resolves.toBe(1);
+    await expect(rows.first().textContent()).resolves.toContain('127.0.0.1');
+  });
+
+  it('refreshes silently when an access token is refused, and carries on', async () => {
+    const { page } = laptop;
+    let corrupted = 0;
+    // The first list request goes out with a bad token, as an expired one would; the portal must refresh and retry.
+    await page.route('**/api/sessions', async (route) => {
+      if (corrupted > 0) return route.continue();
+      corrupted += 1;
+      await route.continue({ headers: { ...route.request().headers(), authorization: 'Bearer expired.or.bad' } });
+    });
+    const refreshesBefore = (await auditActions(patient)).filter((action) => action === 'session.refresh').length;
+    const listed = page.waitForResponse((response) => response.url().endsWith('/api/sessions') && response.status() === 200);
+    await page.getByRole('link', { name: 'Records', exact: true }).click();
+    await page.getByRole('link', { name: 'Account', exact: true }).click();
+    await listed;
+    await expect(page.getByTestId('sessions').locator('tbody tr').count()).resolves.toBe(2);
+    await page.unroute('**/api/sessions');
+    expect(corrupted).toBe(1);
+    expect((await auditActions(patient)).filter((action) => action === 'session.refresh').length).toBe(refreshesBefore + 1);
+    await expect(page.getByRole('heading', { name: 'Your account' }).isVisible()).resolves.toBe(true);
+  });
+
+  it('ends the other browser’s session: its next request fails to refresh and it lands on sign-in', async () => {
+    const other = laptop.page.getByTestId('sessions').locator('tbody tr').filter({ hasNotText: '(this browser)' });
+    await other.getByRole('button', { name: 'End session', exact: true }).click();
+    await laptop.page.getByTestId('sessions').locator('tbody tr').nth(1).waitFor({ state: 'detached' });
+    expect(await openFamilies(patient)).toBe(1);
+
+    // The phone still shows its page; its next call is refused, the silent refresh too.
+    await phone.page.getByRole('link', { name: 'Records', exact: true }).click();
+    await phone.page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await expect(phone.page.getByText('Your session has ended').isVisible()).resolves.toBe(true);
+    expect(await auditActions(patient)).toContain('session.revoke');
+
+    // The laptop, which ended it, is still signed in.
+    await laptop.page.getByRole('link', { name: 'Records', exact: true }).click();
+    await laptop.page.getByRole('heading', { name: 'Your records' }).waitFor();
+    await laptop.page.getByRole('link', { name: 'Account', exact: true }).click();
+    await laptop.page.getByTestId('sessions').locator('tbody tr').first().waitFor();
+    await expect(laptop.page.getByTestId('sessions').locator('tbody tr').count()).resolves.toBe(1);
+    await expect(laptop.page.getByRole('heading', { name: 'Sign in' }).count()).resolves.toBe(0);
+  });
+});

@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { CDPSession } from 'playwright-core';
+import { openBrowser, portalUrl, type BrowserSession } from './support/browser.js';
+import { withDatabase } from './support/operator.js';
+import { confirmRecoveryCode, fillSignIn, newPerson, register, signOut, type Person } from './support/portal.js';
+
+/** The person's security keys and open sessions, as the database says. */
+async function accountState(person: Person): Promise<{ keys: number; openSessions: number }> {
+  const { rows } = await withDatabase((client) =>
+    client.query<{ keys: string; sessions: string }>(
+      `SELECT (SELECT count(*) FROM security_keys k WHERE k.user_id = u.id) AS keys,
+              (SELECT count(*) FROM refresh_tokens t WHERE t.user_id = u.id AND t.revoked_at IS NULL) AS sessions
+         FROM users u WHERE u.email = $1`,
+      [person.email],
+    ),
+  );
+  return { keys: Number(rows[0].keys), openSessions: Number(rows[0].sessions) };
+}
+
+describe('security keys in the portal: Chromium’s virtual authenticator (ASVS 2.3.2)', () => {
+  let browser: BrowserSession;
+  let cdp: CDPSession;
+  let authenticatorId: string;
+  let patient: Person;
+
+  beforeAll(async () => {
+    browser = await openBrowser();
+    cdp = await browser.context.newCDPSession(browser.page);
+    await cdp.send('WebAuthn.enable');
+    ({ authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: { protocol: 'ctap2', transport: 'usb', hasResidentKey: false, hasUserVerification: true, isUserVerified: true },
+    }));
+    patient = newPerson('patient');
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('enrols a security key on the account page', async () => {
+    const { page } = browser;
+    await confirmRecoveryCode(page, await register(page, patient));
+    await page.getByLabel('Name of the new key').fill('Blue key');
+    await page.getByRole('button', { name: 'Add security key' }).click();
+    await page.getByText('The security key “Blue key” was added.').waitFor();
+    await page.getByTestId('security-keys').getByText('Blue key').waitFor();
+    const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+    expect(credentials).toHaveLength(1);
+    await expect(accountState(patient)).resolves.toMatchObject({ keys: 1 });
+  });
+
+  it('asks for the key after the password, and signs in once the key answers', async () => {
+    const { page } = browser;
+    await signOut(page);
+    await fillSignIn(page, patient.email, patient.password);
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+    expect(credentials[0].signCount).toBeGreaterThan(0);
+    const [row] = await withDatabase((client) =>
+      client.query<{ last_used_at: Date | null }>('SELECT k.last_used_at FROM security_keys k JOIN users u ON u.id = k.user_id WHERE u.email = $1', [patient.email]),
+    ).then((result) => result.rows);
+    expect(row.last_used_at).not.toBeNull();
+  });
+
+  it('does not sign in with the password alone when the key is gone', async () => {
+    const { page } = browser;
+    await signOut(page);
+    const before = await accountState(patient);
+    await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
+    await page.goto(portalUrl('/login'));
+    await fillSignIn(page, patient.email, patient.password);
+    await page.getByText('Use your security key to finish signing in').waitFor();
+    // Nobody answers: the portal waits; the person gives up.
+    await page.waitForTimeout(2_000);
+    await expect(page.getByRole('heading', { name: 'Your account' }).isVisible()).resolves.toBe(false);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByText('Your security key did not answer, so you are not signed in.').waitFor();
+    await expect(page.getByRole('heading', { name: 'Sign in' }).isVisible()).resolves.toBe(true);
+    await expect(accountState(patient)).resolves.toEqual(before);
+  });
+});

@@ -1,0 +1,145 @@
+/**
+ * Security keys (ASVS 2.3.2): an optional second factor. With one enrolled,
+ * signing in needs the password and then the key; removing one needs the
+ * password, like the other grave steps on this page.
+ */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { SECURITY_KEY_NAME_MAX_LENGTH, type SecurityKey } from '@phr/shared-types';
+import { ApiError, describeError } from '../../api/api-error.js';
+import { VaultError } from '../../crypto/vault.js';
+import { Alert } from '../../ui/Alert.js';
+import { Button } from '../../ui/Button.js';
+import { Card } from '../../ui/Layout.js';
+import { PasswordField } from '../../ui/PasswordField.js';
+import { TextField } from '../../ui/TextField.js';
+import { enrolSecurityKey, removeSecurityKey } from '../auth/account-flows.js';
+import { useSession } from '../auth/session.js';
+import { SecurityKeyUnavailable, isWebAuthnAvailable } from '../auth/webauthn.js';
+
+const SECURITY_KEYS_KEY = ['security-keys'];
+
+export function SecurityKeysCard() {
+  const { api } = useSession();
+  const queryClient = useQueryClient();
+  const keys = useQuery({ queryKey: SECURITY_KEYS_KEY, queryFn: () => api.securityKeys() });
+  const [name, setName] = useState('');
+  const [removing, setRemoving] = useState<SecurityKey | null>(null);
+
+  const add = useMutation({
+    mutationFn: () => enrolSecurityKey(api, name.trim()),
+    onSuccess: () => setName(''),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: SECURITY_KEYS_KEY }),
+  });
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (name.trim()) add.mutate();
+  };
+
+  return (
+    <Card title="Security keys">
+      <p className="muted">
+        A security key (a FIDO2 key such as a YubiKey, or this device’s fingerprint or face unlock) guards your sign-in: with one added, signing in needs
+        your password and then the key. Your recovery code still opens the account if you lose every key.
+      </p>
+      {keys.isError ? <Alert tone="error">{describeError(keys.error)}</Alert> : null}
+      {keys.data && keys.data.keys.length === 0 ? <p>No security key yet: signing in needs only your password.</p> : null}
+      {keys.data && keys.data.keys.length > 0 ? (
+        <table className="record-table" data-testid="security-keys">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Added</th>
+              <th>Last used</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {keys.data.keys.map((key) => (
+              <tr key={key.id} data-security-key-id={key.id}>
+                <td>{key.name}</td>
+                <td>{new Date(key.createdAt).toLocaleString()}</td>
+                <td>{key.lastUsedAt ? new Date(key.lastUsedAt).toLocaleString() : 'Never'}</td>
+                <td>
+                  <Button type="button" variant="secondary" onClick={() => setRemoving(key)} aria-label={`Remove ${key.name}`}>
+                    Remove
+                  </Button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {removing ? <RemoveSecurityKeyForm key={removing.id} securityKey={removing} onDone={() => setRemoving(null)} /> : null}
+      {isWebAuthnAvailable() ? (
+        <form onSubmit={submit}>
+          <TextField
+            label="Name of the new key"
+            maxLength={SECURITY_KEY_NAME_MAX_LENGTH}
+            required
+            value={name}
+            onChange={(event) => setName(event.target.value)}
+            hint="To tell your keys apart, e.g. “Blue key on my keyring”."
+          />
+          {add.isError ? <Alert tone="error">{enrolError(add.error)}</Alert> : null}
+          {add.isSuccess ? <Alert tone="success">The security key “{add.data.name}” was added. From now on, signing in asks for it.</Alert> : null}
+          <Button type="submit" isBusy={add.isPending} disabled={!name.trim()}>
+            {add.isPending ? 'Touch your security key…' : 'Add security key'}
+          </Button>
+        </form>
+      ) : (
+        <Alert tone="info">This browser cannot use security keys.</Alert>
+      )}
+    </Card>
+  );
+}
+
+function RemoveSecurityKeyForm({ securityKey, onDone }: { securityKey: SecurityKey; onDone(): void }) {
+  const { api, vault } = useSession();
+  const queryClient = useQueryClient();
+  const [password, setPassword] = useState('');
+  const remove = useMutation({
+    mutationFn: () => removeSecurityKey(api, vault, securityKey.id, password),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: SECURITY_KEYS_KEY });
+      onDone();
+    },
+  });
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (password) remove.mutate();
+  };
+
+  return (
+    <form onSubmit={submit} noValidate aria-label={`Remove ${securityKey.name}`}>
+      <PasswordField
+        label={`Current password to remove “${securityKey.name}”`}
+        autoComplete="current-password"
+        required
+        value={password}
+        onChange={(event) => setPassword(event.target.value)}
+      />
+      {remove.isError ? <Alert tone="error">{removeError(remove.error)}</Alert> : null}
+      <Button type="submit" variant="danger" isBusy={remove.isPending} disabled={!password}>
+        Remove key
+      </Button>{' '}
+      <Button type="button" variant="secondary" onClick={onDone}>
+        Keep it
+      </Button>
+    </form>
+  );
+}
+
+function enrolError(error: unknown): string {
+  if (error instanceof SecurityKeyUnavailable) return 'The security key did not answer; nothing was added.';
+  if (error instanceof ApiError && error.status === 409) return 'This security key is already added.';
+  return describeError(error);
+}
+
+function removeError(error: unknown): string {
+  const isWrongPassword =
+    (error instanceof VaultError && error.code === 'DECRYPT_FAILED') || (error instanceof ApiError && error.code === 'INVALID_CREDENTIALS');
+  return isWrongPassword ? 'The current password is not correct.' : describeError(error);
+}

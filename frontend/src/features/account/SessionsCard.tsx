@@ -1,0 +1,67 @@
+/** The account's signed-in browsers, each of which can be signed out from here (ASVS 3.3.4). */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { ActiveSession } from '@phr/shared-types';
+import { describeError } from '../../api/api-error.js';
+import { Alert } from '../../ui/Alert.js';
+import { Button } from '../../ui/Button.js';
+import { Card } from '../../ui/Layout.js';
+import { useSession } from '../auth/session.js';
+
+const SESSIONS_KEY = ['sessions'];
+
+export function SessionsCard() {
+  const { api } = useSession();
+  const queryClient = useQueryClient();
+  const sessions = useQuery({ queryKey: SESSIONS_KEY, queryFn: () => api.sessions() });
+  const end = useMutation({
+    mutationFn: (id: string) => api.endSession(id),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: SESSIONS_KEY }),
+  });
+
+  return (
+    <Card title="Sessions">
+      <p className="muted">
+        Every browser signed in to your account. Ending a session signs that browser out at its next request; it needs the password to come back.
+      </p>
+      {sessions.isError ? <Alert tone="error">{describeError(sessions.error)}</Alert> : null}
+      {end.isError ? <Alert tone="error">{describeError(end.error)}</Alert> : null}
+      {sessions.data ? (
+        <table className="record-table" data-testid="sessions">
+          <thead>
+            <tr>
+              <th>Browser</th>
+              <th>IP address</th>
+              <th>Signed in</th>
+              <th>Last active</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {sessions.data.items.map((session) => (
+              <SessionRow key={session.id} session={session} isEnding={end.isPending && end.variables === session.id} onEnd={() => end.mutate(session.id)} />
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </Card>
+  );
+}
+
+function SessionRow({ session, isEnding, onEnd }: { session: ActiveSession; isEnding: boolean; onEnd(): void }) {
+  return (
+    <tr data-session-id={session.id}>
+      <td className="user-agent">
+        {session.userAgent ?? 'Unknown browser'}
+        {session.isCurrent ? <strong> (this browser)</strong> : null}
+      </td>
+      <td>{session.ip ?? '—'}</td>
+      <td>{new Date(session.createdAt).toLocaleString()}</td>
+      <td>{new Date(session.lastUsedAt).toLocaleString()}</td>
+      <td>
+        <Button type="button" variant="secondary" isBusy={isEnding} onClick={onEnd} aria-label={session.isCurrent ? 'End this session' : 'End session'}>
+          End session
+        </Button>
+      </td>
+    </tr>
+  );
+}

@@ -1,0 +1,34 @@
+/**
+ * The signed-in person's own audit chain, fetched whole and recomputed in
+ * the browser (DESIGN 7): the head first, so rows written while the pages
+ * are read only extend the chain that is checked.
+ */
+import { firstBrokenAuditRow, type AuditEvent, type AuditHead } from '@phr/shared-types';
+import type { RecordsApi } from '../../api/records.js';
+import { sha256HexOfText } from '../../crypto/sha256.js';
+
+export interface VerifiedTrail {
+  head: AuditHead;
+  /** Every row of the subject's chain, oldest first. */
+  events: AuditEvent[];
+  /** The seq of the first row that does not hold (or of the head, when the rows do not reach it); null when all hold. */
+  firstBrokenSeq: number | null;
+}
+
+/** The largest page GET /audit serves. */
+const PAGE_LIMIT = 200;
+
+export async function fetchVerifiedTrail(records: RecordsApi, subjectId: string): Promise<VerifiedTrail> {
+  const head = await records.auditHead();
+  const events: AuditEvent[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await records.audit({ cursor, limit: PAGE_LIMIT });
+    events.push(...page.items.filter((row) => row.subjectId === subjectId));
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  events.sort((a, b) => a.seq - b.seq);
+  const broken = await firstBrokenAuditRow(events, sha256HexOfText);
+  const reachesHead = head.seq === 0 || events[head.seq - 1]?.hash === head.hash;
+  return { head, events, firstBrokenSeq: broken ?? (reachesHead ? null : head.seq) };
+}
