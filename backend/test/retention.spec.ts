@@ -17,7 +17,7 @@ async function eventually(check: () => Promise<boolean>, what: string): Promise<
   }
 }
 
-describe('retention: the sweep deletes ended sessions, stale sign-in counters and spent invitations (ASVS 8.3.8)', () => {
+describe('retention: the sweep deletes ended sessions, stale sign-in and request-rate counters and spent invitations (ASVS 8.3.8)', () => {
   let api: TestApp;
 
   beforeAll(async () => {
@@ -79,6 +79,19 @@ describe('retention: the sweep deletes ended sessions, stale sign-in counters an
     expect(await keys()).toEqual([accountKey, recentIpKey].sort());
     const locked = await new HttpClient(api.baseUrl).post(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } });
     expect(locked.status).toBe(429);
+  });
+
+  it('deletes request-rate counters whose window ended, and keeps the current ones', async () => {
+    await api.adminQuery('DELETE FROM rate_limits');
+    const user = await registerUser(api.baseUrl);
+    await user.client.get(ROUTES.me.path, { token: user.token });
+    const counters = async () => (await api.adminQuery<{ key: string }>('SELECT key FROM rate_limits ORDER BY key')).map((row) => row.key);
+    const [stale, ...current] = await counters();
+    expect(stale).toBeDefined();
+    await api.adminQuery(`UPDATE rate_limits SET window_started_at = now() - interval '2 days' WHERE key = $1`, [stale]);
+
+    await eventually(async () => !(await counters()).includes(stale), 'the ended window is swept');
+    expect(await counters()).toEqual(expect.arrayContaining(current));
   });
 
   it('deletes auditor invitations used or expired longer ago than the grace period, and keeps one still to be redeemed', async () => {

@@ -6,6 +6,7 @@ import { LoginThrottle } from './login-throttle.service.js';
 export interface SessionSweepResult {
   refreshTokens: number;
   throttleCounters: number;
+  rateLimitCounters: number;
   auditorInvitations: number;
 }
 
@@ -13,8 +14,8 @@ export interface SessionSweepResult {
  * Retention of sign-in data (ASVS 8.3.8): refresh tokens that expired or were
  * revoked, and auditor invitations used or expired, go once
  * ENDED_SESSION_RETENTION_SECONDS have passed (kept that long to look into an
- * incident); failure counters go once they no longer count. The audit trail
- * keeps what happened in every session.
+ * incident); sign-in failure counters and request-rate counters go once they
+ * no longer count. The audit trail keeps what happened in every session.
  */
 @Injectable()
 export class SessionSweeper {
@@ -34,8 +35,21 @@ export class SessionSweeper {
       return {
         refreshTokens: await purge('purge_ended_refresh_tokens'),
         throttleCounters: await this.throttle.purgeStale(now),
+        rateLimitCounters: await this.purgeEndedRateWindows(now),
         auditorInvitations: await purge('purge_spent_auditor_invitations'),
       };
     });
+  }
+
+  /** Rate-limit counters whose window ended longer ago than the longest window (rate-limiter.service.ts). */
+  private async purgeEndedRateWindows(now: Date): Promise<number> {
+    const longestWindowSeconds = Math.max(...Object.values(this.config.rateLimits).map((limit) => limit.windowSeconds));
+    const [row] = await this.db
+      .manager()
+      .query<Array<{ count: string }>>(
+        `WITH gone AS (DELETE FROM rate_limits WHERE window_started_at < $1::timestamptz - make_interval(secs => $2) RETURNING 1) SELECT count(*) AS count FROM gone`,
+        [now, longestWindowSeconds],
+      );
+    return Number(row.count);
   }
 }

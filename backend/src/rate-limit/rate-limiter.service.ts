@@ -11,32 +11,26 @@ export interface RateVerdict {
   isFirstRefusal: boolean;
 }
 
-/** Stale counters are deleted at most this often, by whichever request comes along. */
-const PURGE_INTERVAL_MS = 60_000;
-
 /**
  * Fixed-window request counters (ASVS 8.1.4), one per limit and client, in
  * PostgreSQL so every API instance counts against the same ones. The client
  * (a user id or an IP) is stored only as an HMAC. One statement per hit, on
- * its own: the counting must not depend on the request's transaction.
+ * its own: the counting must not depend on the request's transaction. Counters
+ * of ended windows are deleted by the retention sweep (SessionSweeper).
  */
 @Injectable()
 export class RateLimiter {
   private readonly hmacKey: Buffer;
-  private readonly longestWindowSeconds: number;
-  private lastPurge = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly db: Db,
   ) {
     this.hmacKey = config.preloginSecret;
-    this.longestWindowSeconds = Math.max(...Object.values(config.rateLimits).map((limit) => limit.windowSeconds));
   }
 
   /** Counts one request of `client` ("user:<id>" or "ip:<address>") against limit `name`. */
   async hit(name: RateLimitName, client: string): Promise<RateVerdict> {
-    await this.purgeNowAndThen();
     const { limit, windowSeconds } = this.config.rateLimits[name];
     const key = `${name}:${createHmac('sha256', this.hmacKey).update(client).digest('base64url')}`;
     const [row] = await this.db.queryAlone<Array<{ hits: number; seconds_left: number }>>(
@@ -48,11 +42,5 @@ export class RateLimiter {
       [key, windowSeconds],
     );
     return { isAllowed: row.hits <= limit, retryAfterSeconds: Math.max(1, Math.ceil(row.seconds_left)), isFirstRefusal: row.hits === limit + 1 };
-  }
-
-  private async purgeNowAndThen(): Promise<void> {
-    if (Date.now() - this.lastPurge < PURGE_INTERVAL_MS) return;
-    this.lastPurge = Date.now();
-    await this.db.queryAlone(`DELETE FROM rate_limits WHERE window_started_at < now() - make_interval(secs => $1)`, [this.longestWindowSeconds]);
   }
 }
