@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { API_PREFIX } from '@phr/shared-types';
 import { AppModule } from './app.module.js';
+import { applyRouteBodyLimits } from './common/body-limit.js';
 import { routerErrorHandler } from './common/error.filter.js';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
@@ -82,6 +83,7 @@ export async function createApp(config: AppConfig, options: { logger?: LoggerSer
     bodyParser: false,
   });
   acceptJsonBodiesOnly(app, config.bodyLimitBytes);
+  applyRouteBodyLimits(app.getHttpAdapter().getInstance());
   app.setGlobalPrefix(API_PREFIX.slice(1));
   app.useGlobalPipes(createValidationPipe());
   app.enableCors({ origin: [config.portalOrigin], credentials: true, methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] });

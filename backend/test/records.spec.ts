@@ -314,6 +314,7 @@ describe('records: upload, list, read, delete (DESIGN 5)', () => {
       expect(await storage.sizeOf(segmentObjectKey(kept.id, 0))).not.toBeNull();
       const expired = (await auditRowsOf(api, alice.userId)).filter((row) => row.record_id === abandoned.recordId);
       expect(expired.map((row) => `${row.action}:${row.outcome}`)).toEqual(['record.upload:allow', 'record.upload-expired:allow']);
+      expect([expired[1].actor_id, expired[1].actor_role, expired[1].request_id]).toEqual([null, 'system', 'job:upload-sweep']);
 
       const late = await commit(alice, commitRequest(abandoned.recordId));
       expect(late.status).toBe(404);

@@ -69,7 +69,7 @@ describe('security headers on every answer of the API', () => {
         expect({ server: response.headers.get('server'), poweredBy: response.headers.get('x-powered-by') }).toEqual({ server: null, poweredBy: null });
       }
       const health = await new HttpClient(api.baseUrl).get(ROUTES.health.path);
-      expect(health.body).toEqual({ status: 'ok' });
+      expect(health.body).toEqual({ status: 'ok', database: 'up', objectStore: 'up' });
     });
 
     it('is application/json with a utf-8 charset, as an attachment named api.json', async () => {

@@ -57,14 +57,18 @@ export const AUDIT_SYSTEM_SUBJECT: Uuid = '00000000-0000-0000-0000-000000000000'
 /** Hash that precedes the first row of every chain. */
 export const AUDIT_GENESIS_HASH = '0'.repeat(64);
 
+/** Who acted: a user's role, or `system` for a scheduled job (consent expiry, sweeps), which acts for no user. */
+export type AuditActorRole = Role | 'system';
+
 export interface AuditEvent {
   /** Whose trail the row belongs to: the patient (or the account, for session events). */
   subjectId: Uuid;
   /** Position in the subject's chain, from 1. */
   seq: number;
   occurredAt: IsoDateTime;
+  /** Null for a job (`actorRole` `system`) and for an attempt before any sign-in. */
   actorId: Uuid | null;
-  actorRole: Role | null;
+  actorRole: AuditActorRole | null;
   action: AuditAction;
   outcome: AuditOutcome;
   /** Why a deny happened (or a note on an allow). */

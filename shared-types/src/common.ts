@@ -49,6 +49,7 @@ export const ERROR_CODES = {
   wrapsMismatch: 'WRAPS_MISMATCH',
   doctorWrapMissing: 'DOCTOR_WRAP_MISSING',
   consentNotActive: 'CONSENT_NOT_ACTIVE',
+  serviceUnavailable: 'SERVICE_UNAVAILABLE',
   internal: 'INTERNAL_ERROR',
 } as const;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];

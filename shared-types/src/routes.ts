@@ -23,7 +23,7 @@ import type {
 import type { Consent, ConsentList, CreateConsentRequest, DoctorList, DoctorSearchQuery, ListConsentsQuery, UpdateConsentRequest } from './consents.js';
 import type { AuditExportQuery, AuditHead, AuditHeadQuery, AuditPage, AuditQuery } from './audit.js';
 import type { AccountErasureReceipt, EraseAccountRequest } from './erasure.js';
-import type { HealthResponse } from './health.js';
+import type { HealthResponse, LivenessResponse } from './health.js';
 import type {
   AddSecurityKeyRequest,
   LoginResponse,
@@ -69,6 +69,7 @@ type NoBody = undefined;
 
 export const ROUTES = {
   health: route<NoBody, HealthResponse>('GET', '/health'),
+  liveness: route<NoBody, LivenessResponse>('GET', '/health/live'),
 
   prelogin: route<PreloginRequest, PreloginResponse>('POST', '/auth/prelogin'),
   register: route<RegisterRequest, SessionResponse>('POST', '/auth/register'),

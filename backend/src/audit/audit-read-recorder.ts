@@ -32,10 +32,10 @@ export class AuditReadRecorder {
     const filters = NAMED_FILTERS.filter((name) => query[name] !== undefined).map((name) => `${name}=${String(query[name])}`);
     const suffix = filters.length ? `; ${filters.join(', ')}` : '';
     if (query.subjectId && (await this.hasTrail(query.subjectId))) {
-      await this.audit.allow({ subjectId: query.subjectId, action, reason: `one trail${suffix}` });
+      await this.audit.allowNow({ subjectId: query.subjectId, action, reason: `one trail${suffix}` });
     } else {
       const scope = query.subjectId ? `the empty trail of ${query.subjectId}` : 'all trails';
-      await this.audit.allow({ subjectId: user.userId, action, reason: `${scope}${suffix}` });
+      await this.audit.allowNow({ subjectId: user.userId, action, reason: `${scope}${suffix}` });
     }
   }
 

@@ -1,4 +1,4 @@
-import type { AuditAction, AuditEvent, Role } from '@phr/shared-types';
+import type { AuditAction, AuditActorRole, AuditEvent } from '@phr/shared-types';
 
 /** A row of audit_events as PostgreSQL returns it. */
 export interface AuditDbRow {
@@ -25,7 +25,7 @@ export function auditRowToEvent(row: AuditDbRow): AuditEvent {
     seq: Number(row.seq),
     occurredAt: row.occurred_at.toISOString(),
     actorId: row.actor_id,
-    actorRole: row.actor_role as Role | null,
+    actorRole: row.actor_role as AuditActorRole | null,
     action: row.action as AuditAction,
     outcome: row.outcome,
     reason: row.reason,

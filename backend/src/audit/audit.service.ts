@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { HttpException, Injectable } from '@nestjs/common';
 import { auditHashInput, type AuditAction, type AuditEvent, type AuditOutcome } from '@phr/shared-types';
 import { Db } from '../db/db.service.js';
+import type { AuditActor, RequestMeta } from '../db/request-context.js';
 
 export interface AuditEntry {
   subjectId: string;
@@ -13,65 +13,164 @@ export interface AuditEntry {
   consentId?: string;
 }
 
+/** An entry waiting for its transaction's commit, with who acted and from where, taken when it was queued. */
+interface QueuedEntry {
+  entry: AuditEntry;
+  actor: AuditActor;
+  meta: RequestMeta;
+}
+
+const QUEUE = Symbol('audit rows of this transaction');
+
 /**
  * The only writer of audit rows (DESIGN 7). An allowed action is recorded in
  * the action's own transaction, so if the row cannot be written the action
  * fails. A denial is recorded after the request's rollback, in a transaction
  * of its own.
+ *
+ * Rows are queued while the work runs and written together just before COMMIT:
+ * the chain heads of all their subjects are locked in one statement, in the
+ * order of the subject ids, so two transactions that append to the same
+ * patients (two doctors listing overlapping patients) queue behind each other
+ * and never deadlock, and a head stays locked only for the last round trips of
+ * a transaction. A transaction that fails for a reason of the server (not a
+ * refusal the API decided) files its rows as denials "not completed", so no
+ * attempt goes unrecorded.
  */
 @Injectable()
 export class AuditService {
   constructor(private readonly db: Db) {}
 
   /** Records an allowed action in the current transaction. */
-  async allow(entry: Omit<AuditEntry, 'outcome'>): Promise<void> {
-    await this.append(this.db.manager(), { ...entry, outcome: 'allow' });
+  allow(entry: Omit<AuditEntry, 'outcome'>): Promise<void> {
+    this.queue({ ...entry, outcome: 'allow' });
+    return Promise.resolve();
   }
 
   /** Records a denial; it is written even though the request then fails. */
   deny(entry: Omit<AuditEntry, 'outcome'> & { reason: string }): void {
-    this.db.deferWrite((manager) => this.append(manager, { ...entry, outcome: 'deny' }));
+    this.db.deferWrite(() => {
+      this.queue({ ...entry, outcome: 'deny' });
+      return Promise.resolve();
+    });
   }
 
-  /** Records an entry in the current transaction as it is; for use inside deferred writes. */
-  async record(entry: AuditEntry): Promise<void> {
-    await this.append(this.db.manager(), entry);
+  /** Records an entry in the current transaction as it is; for use inside deferred writes and jobs. */
+  record(entry: AuditEntry): Promise<void> {
+    this.queue(entry);
+    return Promise.resolve();
   }
 
-  private async append(manager: EntityManager, entry: AuditEntry): Promise<void> {
-    const actor = this.db.actor();
-    const meta = this.db.meta();
-    // Locks this subject's chain until commit: concurrent writers for one patient
-    // queue here, other patients do not wait.
-    const [head] = await manager.query<Array<{
-      seq: string;
-      hash: string;
-    }>>('SELECT seq, hash FROM audit_chain_head($1)', [entry.subjectId]);
-    const row: Omit<AuditEvent, 'hash' | 'prevHash'> = {
-      subjectId: entry.subjectId,
-      seq: Number(head.seq) + 1,
-      occurredAt: new Date().toISOString(),
-      actorId: actor.userId,
-      actorRole: actor.role,
-      action: entry.action,
-      outcome: entry.outcome,
-      reason: entry.reason ?? null,
-      recordId: entry.recordId ?? null,
-      consentId: entry.consentId ?? null,
-      ip: meta.ip,
-      userAgent: meta.userAgent,
-      requestId: meta.requestId,
-    };
-    const hash = createHash('sha256').update(auditHashInput(head.hash, row), 'utf8').digest('hex');
-    // No RETURNING: the caller's RLS context may not be allowed to read the row it appends.
+  /**
+   * Writes an allowed action at once, before the rest of the transaction runs,
+   * for a read that must show itself (an auditor's read of a trail). Only for
+   * a transaction that writes no other audit row: rows written now take their
+   * subject's lock outside the global order of the commit-time batch.
+   */
+  async allowNow(entry: Omit<AuditEntry, 'outcome'>): Promise<void> {
+    await this.write([this.queued({ ...entry, outcome: 'allow' })]);
+  }
+
+  private queue(entry: AuditEntry): void {
+    const queued = this.db.local(QUEUE, () => {
+      const rows: QueuedEntry[] = [];
+      this.db.beforeCommit(() => this.write(rows.splice(0)));
+      this.db.onFailure((error) => this.fileUnfinished(rows.splice(0), error));
+      return rows;
+    });
+    queued.push(this.queued(entry));
+  }
+
+  private queued(entry: AuditEntry): QueuedEntry {
+    return { entry: canonicalIds(entry), actor: this.db.auditActor(), meta: this.db.meta() };
+  }
+
+  /**
+   * A request that failed for a reason of the server (database down, timeout,
+   * a bug) still leaves its attempts in the trail, as denials that say so.
+   * Refusals the API decided (HttpException) file their own denials.
+   */
+  private fileUnfinished(rows: QueuedEntry[], error: unknown): void {
+    if (error instanceof HttpException || rows.length === 0) return;
+    const why = error instanceof Error && error.name === 'DependencyUnavailable' ? 'a dependency was unavailable' : 'a server error';
+    this.db.deferWrite(() => {
+      for (const { entry } of rows) {
+        this.queue({ ...entry, outcome: 'deny', reason: `not completed: ${why}${entry.reason ? `; ${entry.reason}` : ''}` });
+      }
+      return Promise.resolve();
+    });
+  }
+
+  private async write(rows: QueuedEntry[]): Promise<void> {
+    if (rows.length === 0) return;
+    const manager = this.db.manager();
+    const subjects = [...new Set(rows.map((row) => row.entry.subjectId))].sort();
+    // One statement locks every head this transaction appends to, in subject order (audit_chain_heads_for).
+    const heads = await manager.query<Array<{ subject_id: string; seq: string; hash: string }>>(
+      'SELECT subject_id, seq, hash FROM audit_chain_heads_for($1::uuid[])',
+      [subjects],
+    );
+    const chain = new Map(heads.map((head) => [head.subject_id, { seq: Number(head.seq), hash: head.hash }]));
+    const occurredAt = new Date().toISOString();
+    const events = rows.map(({ entry, actor, meta }) => {
+      const head = chain.get(entry.subjectId);
+      if (!head) throw new Error(`No chain head for ${entry.subjectId}`);
+      const row: Omit<AuditEvent, 'hash' | 'prevHash'> = {
+        subjectId: entry.subjectId,
+        seq: head.seq + 1,
+        occurredAt,
+        actorId: actor.userId?.toLowerCase() ?? null,
+        actorRole: actor.role,
+        action: entry.action,
+        outcome: entry.outcome,
+        reason: entry.reason ?? null,
+        recordId: entry.recordId ?? null,
+        consentId: entry.consentId ?? null,
+        ip: meta.ip,
+        userAgent: meta.userAgent,
+        requestId: meta.requestId,
+      };
+      const hash = createHash('sha256').update(auditHashInput(head.hash, row), 'utf8').digest('hex');
+      const event = { ...row, prevHash: head.hash, hash };
+      chain.set(entry.subjectId, { seq: row.seq, hash });
+      return event;
+    });
+    // No RETURNING: the caller's RLS context may not be allowed to read the rows it appends.
     await manager.query(
       `INSERT INTO audit_events (subject_id, seq, occurred_at, actor_id, actor_role, action, outcome, reason,
          record_id, consent_id, ip, user_agent, request_id, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+       SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::uuid[], $5::text[], $6::text[], $7::text[],
+         $8::text[], $9::uuid[], $10::uuid[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])`,
       [
-        row.subjectId, row.seq, row.occurredAt, row.actorId, row.actorRole, row.action, row.outcome, row.reason,
-        row.recordId, row.consentId, row.ip, row.userAgent, row.requestId, head.hash, hash,
+        events.map((e) => e.subjectId),
+        events.map((e) => e.seq),
+        events.map((e) => e.occurredAt),
+        events.map((e) => e.actorId),
+        events.map((e) => e.actorRole),
+        events.map((e) => e.action),
+        events.map((e) => e.outcome),
+        events.map((e) => e.reason),
+        events.map((e) => e.recordId),
+        events.map((e) => e.consentId),
+        events.map((e) => e.ip),
+        events.map((e) => e.userAgent),
+        events.map((e) => e.requestId),
+        events.map((e) => e.prevHash),
+        events.map((e) => e.hash),
       ],
     );
   }
+}
+
+/**
+ * Ids enter the hash as PostgreSQL stores them (lower case, DESIGN 7): an id
+ * received in upper case must not make the stored row hash differently.
+ */
+function canonicalIds(entry: AuditEntry): AuditEntry {
+  return {
+    ...entry,
+    subjectId: entry.subjectId.toLowerCase(),
+    recordId: entry.recordId?.toLowerCase(),
+    consentId: entry.consentId?.toLowerCase(),
+  };
 }

@@ -27,7 +27,7 @@ export class SessionSweeper {
 
   async sweep(now: Date = new Date()): Promise<SessionSweepResult> {
     const before = new Date(now.getTime() - this.config.endedSessionRetentionSeconds * 1000);
-    return await this.db.runAs(ANONYMOUS, async () => {
+    return await this.db.runAsJob('retention', ANONYMOUS, async () => {
       const purge = async (fn: string) => {
         const [row] = await this.db.manager().query<Array<{ count: string }>>(`SELECT ${fn}($1) AS count`, [before]);
         return Number(row.count);

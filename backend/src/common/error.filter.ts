@@ -2,6 +2,7 @@ import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, type ErrorCode, type ErrorResponse } from '@phr/shared-types';
 import { ApiError } from './api-error.js';
+import { DependencyUnavailable } from './dependency-unavailable.js';
 import { refusalLogEntry } from './refusal-log.js';
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
@@ -34,7 +35,9 @@ export class ErrorFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const { body, headers } = this.describe(exception, String(request.id));
-    if (body.statusCode >= 500) {
+    if (exception instanceof DependencyUnavailable) {
+      this.logger.warn(`${request.method} ${request.routeOptions?.url ?? 'unknown route'} answered 503: ${exception.message}`);
+    } else if (body.statusCode >= 500) {
       // The method and route only: request bodies can hold key material.
       this.logger.error(`${request.method} ${request.routeOptions?.url ?? 'unknown route'} failed: ${describeError(exception)}`);
     }
@@ -50,6 +53,10 @@ export class ErrorFilter implements ExceptionFilter {
   }
 
   describe(exception: unknown, requestId: string): { body: ErrorResponse; headers: Record<string, string> } {
+    if (exception instanceof DependencyUnavailable) {
+      const body: ErrorResponse = { statusCode: 503, code: ERROR_CODES.serviceUnavailable, message: exception.publicMessage(), requestId };
+      return { body, headers: { 'Retry-After': String(exception.retryAfterSeconds) } };
+    }
     if (exception instanceof ApiError) {
       const body: ErrorResponse = { statusCode: exception.getStatus(), code: exception.code, message: exception.message, requestId };
       if (exception.fields) body.fields = exception.fields;

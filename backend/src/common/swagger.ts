@@ -28,11 +28,16 @@ const DESCRIPTIONS: Record<number, string> = {
   409: 'Conflicts with existing data',
   413: 'Request body too large',
   429: 'Too many attempts; see Retry-After',
+  503: 'The database or the object store is unavailable; nothing was changed; see Retry-After',
 };
 
-/** Documents the error answers of a route, all in the one ErrorResponse shape. */
+/**
+ * Documents the error answers of a route, all in the one ErrorResponse shape.
+ * Every route may answer 503 (a dependency is down), so it is always listed.
+ */
 export function ApiErrors(...statuses: number[]): MethodDecorator {
+  const all = statuses.includes(503) ? statuses : [...statuses, 503];
   return applyDecorators(
-    ...statuses.map((status) => ApiResponse({ status, description: DESCRIPTIONS[status], type: ErrorResponseDto })),
+    ...all.map((status) => ApiResponse({ status, description: DESCRIPTIONS[status], type: ErrorResponseDto })),
   );
 }

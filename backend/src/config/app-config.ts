@@ -17,6 +17,14 @@ export interface AppConfig {
     /** Connection of the application role (owns nothing, cannot bypass RLS). */
     url: string;
     poolSize: number;
+    /** Longest wait for a connection (from the pool, or a new one); then 503. */
+    connectTimeoutMs: number;
+    /** PostgreSQL cancels a statement that runs longer (statement_timeout). */
+    statementTimeoutMs: number;
+    /** PostgreSQL gives up waiting for a lock after this long (lock_timeout). */
+    lockTimeoutMs: number;
+    /** The API stops waiting for an answer after this long, even from a frozen server (node-postgres query_timeout). */
+    queryTimeoutMs: number;
   };
   s3: {
     endpoint: URL;
@@ -26,6 +34,8 @@ export interface AppConfig {
     secretKey: string;
     bucket: string;
     region: string;
+    /** Every call to the store ends after this long without an answer (then 503). */
+    timeoutMs: number;
   };
   jwt: {
     secret: Buffer;
@@ -188,6 +198,28 @@ function databaseTls(databaseUrl: URL): void {
   }
 }
 
+/**
+ * Every wait on PostgreSQL ends (ASVS 16.5.x: fail safely): a frozen or
+ * overloaded server costs a request at most about connect + query timeouts,
+ * then it is answered 503 with Retry-After. The client-side query timeout
+ * must outlast the server's statement timeout, so a slow statement is
+ * cancelled by PostgreSQL (the connection stays usable) before the API gives
+ * up on the connection.
+ */
+function databaseTimeouts(env: Env): Pick<AppConfig['database'], 'connectTimeoutMs' | 'statementTimeoutMs' | 'lockTimeoutMs' | 'queryTimeoutMs'> {
+  const statementTimeoutMs = integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 10_000, 100, 600_000);
+  const queryTimeoutMs = integer(env, 'DATABASE_QUERY_TIMEOUT_MS', statementTimeoutMs + 2_000, 200, 660_000);
+  if (queryTimeoutMs <= statementTimeoutMs) {
+    throw new ConfigError('DATABASE_QUERY_TIMEOUT_MS', `must be longer than DATABASE_STATEMENT_TIMEOUT_MS (${statementTimeoutMs}), got ${queryTimeoutMs}`);
+  }
+  return {
+    connectTimeoutMs: integer(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5_000, 100, 120_000),
+    statementTimeoutMs,
+    lockTimeoutMs: integer(env, 'DATABASE_LOCK_TIMEOUT_MS', 5_000, 100, 600_000),
+    queryTimeoutMs,
+  };
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const databaseUrl = required(env, 'DATABASE_URL');
   databaseTls(url(env, 'DATABASE_URL', databaseUrl, ['postgres:', 'postgresql:']));
@@ -206,6 +238,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     database: {
       url: databaseUrl,
       poolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 200),
+      ...databaseTimeouts(env),
     },
     s3: {
       endpoint: s3Endpoint,
@@ -214,6 +247,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       secretKey: required(env, 'S3_SECRET_KEY'),
       bucket,
       region: optional(env, 'S3_REGION', 'us-east-1'),
+      timeoutMs: integer(env, 'S3_TIMEOUT_MS', 5_000, 100, 120_000),
     },
     jwt: { secret: secret(env, 'JWT_SECRET'), keyId, accessTokenSeconds },
     refreshTokenSeconds: integer(env, 'REFRESH_TOKEN_SECONDS', 7 * 24 * 3600, 60, 90 * 24 * 3600),

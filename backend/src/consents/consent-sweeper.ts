@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
-import { Db } from '../db/db.service.js';
+import { ANONYMOUS, Db } from '../db/db.service.js';
 import { ConsentEntity } from './consent.entity.js';
 import { ConsentsService } from './consents.service.js';
 
@@ -9,7 +9,8 @@ const BATCH = 100;
 /**
  * Ends consents past their expiry (DESIGN 5): an expired consent already
  * counts as revoked at every check; this marks it expired and removes the
- * doctor's wraps that no other active consent covers, as the patient would.
+ * doctor's wraps that no other active consent covers. It changes the rows
+ * under the patient's RLS context; its audit rows name it as actor `system`.
  */
 @Injectable()
 export class ConsentSweeper {
@@ -21,11 +22,12 @@ export class ConsentSweeper {
 
   /** Returns the ids of the consents it ended. */
   async sweep(): Promise<string[]> {
-    const expired = await this.db.runAs({ userId: null, role: null }, async () => {
+    const expired = await this.db.runAsJob('consent-expiry', ANONYMOUS, async () => {
       return await this.db.manager().query<Array<{ id: string; patient_id: string }>>('SELECT id, patient_id FROM expired_consents($1)', [BATCH]);
     });
     for (const { id, patient_id: patientId } of expired) {
-      await this.db.runAs({ userId: patientId, role: 'patient' }, async () => {
+      // RLS as the patient (the job changes only that patient's rows); the trail names the job.
+      await this.db.runAsJob('consent-expiry', { userId: patientId, role: 'patient' }, async () => {
         const repository = this.db.manager().getRepository(ConsentEntity);
         const consent = await repository.findOneBy({ id, status: 'active' });
         if (!consent) return;

@@ -3,11 +3,14 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags
 import type { Consent, ConsentList, DoctorList } from '@phr/shared-types';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser, Roles } from '../auth/decorators.js';
+import { BodyLimit } from '../common/body-limit.js';
 import { uuidParam } from '../common/params.js';
 import { ApiErrors } from '../common/swagger.js';
 import { RateLimited } from '../rate-limit/rate-limited.decorator.js';
 import { ConsentsService } from './consents.service.js';
 import {
+  CONSENT_BODY_LIMIT_BYTES,
+  MAX_WRAPS_PER_CONSENT,
   ConsentDto,
   ConsentListDto,
   CreateConsentDto,
@@ -35,9 +38,13 @@ export class ConsentsController {
 
   @Post('consents')
   @Roles('patient')
-  @ApiOperation({ summary: 'Grant a doctor one record, a folder or everything, with the doctor’s wraps of every file key in scope' })
+  @BodyLimit(CONSENT_BODY_LIMIT_BYTES)
+  @ApiOperation({
+    summary: 'Grant a doctor one record, a folder or everything, with the doctor’s wraps of every file key in scope',
+    description: `Up to ${MAX_WRAPS_PER_CONSENT} wraps; this route takes bodies up to ${CONSENT_BODY_LIMIT_BYTES} bytes (others: BODY_LIMIT_BYTES).`,
+  })
   @ApiCreatedResponse({ type: ConsentDto })
-  @ApiErrors(400, 401, 403, 404)
+  @ApiErrors(400, 401, 403, 404, 413)
   create(@CurrentUser() user: AuthUser, @Body() body: CreateConsentDto): Promise<Consent> {
     return this.consents.create(user, body);
   }

@@ -1,14 +1,36 @@
+import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { ENTITIES } from './entities.js';
 
-/** The application role's connection pool. No migrations and no synchronize here. */
+const logger = new Logger('Db');
+
+/**
+ * The application role's connection pool. No migrations and no synchronize
+ * here. Every wait has an end (app-config.ts, databaseTimeouts): the pool
+ * gives up on a connection after `connectTimeoutMs`, PostgreSQL cancels
+ * statements and lock waits, and the client stops waiting on a server that
+ * does not answer at all. TCP keep-alive notices a peer that vanished.
+ */
 export function createDataSource(config: AppConfig): DataSource {
+  const { database } = config;
   return new DataSource({
     type: 'postgres',
-    url: config.database.url,
+    url: database.url,
     entities: ENTITIES,
-    poolSize: config.database.poolSize,
+    poolSize: database.poolSize,
     applicationName: 'phr-api',
+    connectTimeoutMS: database.connectTimeoutMs,
+    extra: {
+      statement_timeout: database.statementTimeoutMs,
+      lock_timeout: database.lockTimeoutMs,
+      query_timeout: database.queryTimeoutMs,
+      // A transaction left open by a request that died is ended by the server.
+      idle_in_transaction_session_timeout: Math.max(database.queryTimeoutMs * 2, 30_000),
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+    },
+    // An idle connection that breaks (server restarted or gone) is dropped by the pool; never a crash.
+    poolErrorHandler: (error: Error) => logger.warn(`An idle database connection failed and was dropped: ${error.message}`),
   });
 }

@@ -1,9 +1,14 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { randomInt } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { DependencyUnavailable } from '../common/dependency-unavailable.js';
+import { databaseUnavailableReason, isConnectionSpoiled, isTransactionConflict } from './database-errors.js';
 import {
   ANONYMOUS,
   requestContextStorage,
+  requestScopeStorage,
   type Actor,
+  type AuditActor,
   type RequestContext,
   type RequestMeta,
 } from './request-context.js';
@@ -12,45 +17,103 @@ export const DATA_SOURCE = Symbol('DATA_SOURCE');
 
 const SYSTEM_META: RequestMeta = { requestId: 'system', ip: null, userAgent: null };
 
+/** The audit trail names scheduled jobs as `system`, never as the patient whose rows they touch. */
+const JOB_ACTOR: AuditActor = { userId: null, role: 'system' };
+
+/**
+ * A transaction that lost a race (deadlock, serialization failure) runs again
+ * from the start, this many times in all; its audit rows are written by the
+ * attempt that commits, so none is lost or written twice.
+ */
+const MAX_ATTEMPTS = 4;
+const RETRY_PAUSE_MS = 15;
+
+/** Seconds a client is asked to wait before it tries again (Retry-After). */
+const RETRY_AFTER_DOWN_SECONDS = 5;
+const RETRY_AFTER_CONFLICT_SECONDS = 1;
+
+interface RunOptions {
+  auditActor?: AuditActor;
+}
+
+/** A conflict the next attempt may not have; carries the original error. */
+class RetryableConflict extends Error {
+  constructor(readonly original: unknown) {
+    super('transaction conflict');
+  }
+}
+
+/** PostgresQueryRunner's way to hand a broken connection back so that the pool closes it. */
+interface DiscardableQueryRunner {
+  releasePostgresConnection?(error?: Error): Promise<void>;
+}
+
 /**
  * Opens the transactions that every data access runs in and sets the RLS
  * context in them. The only way application code reaches the database.
  */
 @Injectable()
 export class Db {
+  private readonly logger = new Logger('Db');
+
   constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
 
   /**
    * Runs `work` in one transaction under `actor`. Commits when it resolves,
    * rolls back when it throws; deferred writes then run in a transaction of
-   * their own, so a denial is recorded even though the action was not.
+   * their own, so a denial is recorded even though the action was not. A
+   * conflict with another transaction runs `work` again; a database that is
+   * down or too slow becomes DependencyUnavailable (503).
    */
-  async run<T>(actor: Actor, meta: RequestMeta, work: () => Promise<T>): Promise<T> {
-    const queryRunner = this.dataSource.createQueryRunner();
-    await queryRunner.connect();
-    const context: RequestContext = { queryRunner, actor: { ...actor }, meta, deferredWrites: [] };
-    try {
-      await queryRunner.startTransaction();
-      await applyActor(queryRunner, actor);
-      let result: T;
+  async run<T>(actor: Actor, meta: RequestMeta, work: () => Promise<T>, options: RunOptions = {}): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
       try {
-        result = await requestContextStorage.run(context, work);
-        await queryRunner.commitTransaction();
+        return await this.attempt(actor, meta, work, options, attempt < MAX_ATTEMPTS);
       } catch (error) {
-        if (queryRunner.isTransactionActive) await queryRunner.rollbackTransaction();
-        throw error;
-      } finally {
-        await this.runDeferredWrites(context);
+        if (!(error instanceof RetryableConflict)) throw error;
+        // A little jitter, so two transactions that met once do not meet again.
+        await pause(RETRY_PAUSE_MS * attempt + randomInt(RETRY_PAUSE_MS));
       }
-      return result;
-    } finally {
-      await queryRunner.release();
     }
   }
 
-  /** A transaction outside any HTTP request (jobs, command-line steps, tests). */
+  /**
+   * One transaction of a request whose handler opens its own (@OwnTransactions),
+   * under the request's caller: between two of them the handler may wait on the
+   * object store without holding a connection.
+   */
+  transaction<T>(work: () => Promise<T>): Promise<T> {
+    const scope = requestScopeStorage.getStore();
+    if (!scope) throw new Error('Db.transaction is for handlers marked @OwnTransactions()');
+    return this.run(scope.actor, scope.meta, work);
+  }
+
+  /** Whether the database answers now (readiness), within `timeoutMs`; never throws. */
+  async isReachable(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const ping = this.dataSource.query('SELECT 1').then(
+      () => true,
+      () => false,
+    );
+    try {
+      return await Promise.race([ping, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** A transaction outside any HTTP request (command-line steps, tests). */
   runAs<T>(actor: Actor, work: () => Promise<T>): Promise<T> {
     return this.run(actor, SYSTEM_META, work);
+  }
+
+  /**
+   * A transaction of a scheduled job: RLS as `actor` (often the patient whose
+   * rows the job changes), audit rows naming the job as actor `system`.
+   */
+  runAsJob<T>(job: string, actor: Actor, work: () => Promise<T>): Promise<T> {
+    return this.run(actor, { requestId: `job:${job}`, ip: null, userAgent: null }, work, { auditActor: JOB_ACTOR });
   }
 
   /**
@@ -58,7 +121,11 @@ export class Db {
    * counters every request touches before its transaction starts (rate limits).
    */
   async queryAlone<T>(sql: string, params: unknown[]): Promise<T> {
-    return this.dataSource.query<T>(sql, params);
+    try {
+      return await this.dataSource.query<T>(sql, params);
+    } catch (error) {
+      throw asUnavailable(error) ?? error;
+    }
   }
 
   /** The entity manager of the current transaction. */
@@ -68,6 +135,12 @@ export class Db {
 
   actor(): Actor {
     return this.context().actor;
+  }
+
+  /** Who audit rows written now name as the actor. */
+  auditActor(): AuditActor {
+    const context = this.context();
+    return context.auditActor ?? context.actor;
   }
 
   meta(): RequestMeta {
@@ -90,28 +163,103 @@ export class Db {
     context.deferredWrites.push({ actor: { ...context.actor }, write });
   }
 
+  /** Runs `hook` inside the current transaction after its work, just before COMMIT. */
+  beforeCommit(hook: () => Promise<void>): void {
+    this.context().beforeCommit.push(hook);
+  }
+
+  /** Runs `hook` when the current transaction fails for good (not when it will run again). */
+  onFailure(hook: (error: unknown) => void): void {
+    this.context().onFailure.push(hook);
+  }
+
+  /** A value kept for the current transaction attempt, made by `create` on first use. */
+  local<T>(key: symbol, create: () => T): T {
+    const { locals } = this.context();
+    if (!locals.has(key)) locals.set(key, create());
+    return locals.get(key) as T;
+  }
+
   private context(): RequestContext {
     const context = requestContextStorage.getStore();
     if (!context) throw new Error('No database transaction: the call is outside Db.run');
     return context;
   }
 
+  private async attempt<T>(actor: Actor, meta: RequestMeta, work: () => Promise<T>, options: RunOptions, mayRetry: boolean): Promise<T> {
+    const queryRunner = this.dataSource.createQueryRunner();
+    try {
+      await queryRunner.connect();
+    } catch (error) {
+      await queryRunner.release().catch(() => undefined);
+      throw asUnavailable(error) ?? error;
+    }
+    const context = newContext(queryRunner, actor, options.auditActor ?? null, meta);
+    let spoiledBy: unknown = null;
+    try {
+      let result: T;
+      try {
+        await queryRunner.startTransaction();
+        await applyActor(queryRunner, actor);
+        result = await requestContextStorage.run(context, async () => {
+          const value = await work();
+          for (const hook of context.beforeCommit.splice(0)) await hook();
+          return value;
+        });
+        await queryRunner.commitTransaction();
+      } catch (error) {
+        if (isConnectionSpoiled(error)) spoiledBy = error;
+        if (queryRunner.isTransactionActive && !spoiledBy) await queryRunner.rollbackTransaction().catch((rollbackError: unknown) => (spoiledBy = rollbackError));
+        if (mayRetry && isTransactionConflict(error)) throw new RetryableConflict(error);
+        for (const hook of context.onFailure) hook(error);
+        if (!spoiledBy) await this.runDeferredWrites(context).catch((writeError: unknown) => this.logDeferredFailure(writeError));
+        throw asUnavailable(error) ?? error;
+      }
+      await this.runDeferredWrites(context);
+      return result;
+    } finally {
+      await release(queryRunner, spoiledBy);
+    }
+  }
+
   private async runDeferredWrites(context: RequestContext): Promise<void> {
     const pending = context.deferredWrites.splice(0);
     if (pending.length === 0) return;
     const { queryRunner } = context;
+    const deferredContext = newContext(queryRunner, context.actor, context.auditActor, context.meta);
     await queryRunner.startTransaction();
     try {
-      for (const { actor, write } of pending) {
-        await applyActor(queryRunner, actor);
-        await requestContextStorage.run({ ...context, actor }, () => write(queryRunner.manager));
-      }
+      await requestContextStorage.run(deferredContext, async () => {
+        for (const { actor, write } of pending) {
+          await applyActor(queryRunner, actor);
+          deferredContext.actor = actor;
+          await write(queryRunner.manager);
+        }
+        for (const hook of deferredContext.beforeCommit.splice(0)) await hook();
+      });
       await queryRunner.commitTransaction();
     } catch (error) {
-      await queryRunner.rollbackTransaction();
-      throw error;
+      if (queryRunner.isTransactionActive) await queryRunner.rollbackTransaction().catch(() => undefined);
+      throw asUnavailable(error) ?? error;
     }
   }
+
+  private logDeferredFailure(error: unknown): void {
+    this.logger.error(`Rows that record a failed request could not be written: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function newContext(queryRunner: QueryRunner, actor: Actor, auditActor: AuditActor | null, meta: RequestMeta): RequestContext {
+  return {
+    queryRunner,
+    actor: { ...actor },
+    auditActor,
+    meta,
+    deferredWrites: [],
+    beforeCommit: [],
+    onFailure: [],
+    locals: new Map(),
+  };
 }
 
 async function applyActor(queryRunner: QueryRunner, actor: Actor): Promise<void> {
@@ -119,6 +267,28 @@ async function applyActor(queryRunner: QueryRunner, actor: Actor): Promise<void>
     actor.userId ?? '',
     actor.role ?? '',
   ]);
+}
+
+/** A connection that timed out or broke is closed by the pool, never handed to the next request. */
+async function release(queryRunner: QueryRunner, spoiledBy: unknown): Promise<void> {
+  const discardable = queryRunner as QueryRunner & DiscardableQueryRunner;
+  if (spoiledBy && discardable.releasePostgresConnection) {
+    await discardable.releasePostgresConnection(spoiledBy instanceof Error ? spoiledBy : new Error('connection spoiled'));
+    return;
+  }
+  await queryRunner.release();
+}
+
+/** The database could not serve (down, frozen, overloaded, or a conflict that kept coming back): 503. */
+function asUnavailable(error: unknown): DependencyUnavailable | null {
+  if (error instanceof DependencyUnavailable) return error;
+  if (isTransactionConflict(error)) return new DependencyUnavailable('database', RETRY_AFTER_CONFLICT_SECONDS, 'conflicting transactions');
+  const reason = databaseUnavailableReason(error);
+  return reason === null ? null : new DependencyUnavailable('database', RETRY_AFTER_DOWN_SECONDS, reason);
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 export { ANONYMOUS };

@@ -16,6 +16,16 @@ export interface Actor {
 
 export const ANONYMOUS: Actor = { userId: null, role: null };
 
+/**
+ * Who the audit trail names as having acted. Usually the RLS actor; a
+ * scheduled job acts under a patient's RLS context (to change only that
+ * patient's rows) but is named as the job itself (`system`).
+ */
+export interface AuditActor {
+  userId: string | null;
+  role: Role | 'system' | null;
+}
+
 /** Facts about the HTTP request that the audit trail records. */
 export interface RequestMeta {
   requestId: string;
@@ -29,11 +39,28 @@ export interface DeferredWrite {
   write: (manager: EntityManager) => Promise<void>;
 }
 
+/** One attempt at a transaction, with what must run just before its commit and after its failure. */
 export interface RequestContext {
   queryRunner: QueryRunner;
   actor: Actor;
+  /** Overrides the actor named in audit rows (jobs); null: the RLS actor. */
+  auditActor: AuditActor | null;
   meta: RequestMeta;
   deferredWrites: DeferredWrite[];
+  /** Run in order inside the transaction, after the work and before COMMIT (audit rows, in one global lock order). */
+  beforeCommit: Array<() => Promise<void>>;
+  /** Run when the attempt fails for good, before the deferred writes (to file what did not happen). */
+  onFailure: Array<(error: unknown) => void>;
+  /** Values kept for the life of this attempt, by key (a service's per-transaction batch). */
+  locals: Map<symbol, unknown>;
 }
 
 export const requestContextStorage = new AsyncLocalStorage<RequestContext>();
+
+/** The caller of a request whose handler opens its own transactions (@OwnTransactions). */
+export interface RequestScope {
+  actor: Actor;
+  meta: RequestMeta;
+}
+
+export const requestScopeStorage = new AsyncLocalStorage<RequestScope>();

@@ -6,6 +6,7 @@ import { AuditService } from '../audit/audit.service.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { TokenService } from '../auth/token.service.js';
 import { ApiError } from '../common/api-error.js';
+import { DependencyUnavailable } from '../common/dependency-unavailable.js';
 import { requestMetaOf } from '../common/request-meta.js';
 import { APP_CONFIG, type AppConfig, type RateLimitName } from '../config/app-config.js';
 import { ANONYMOUS, Db } from '../db/db.service.js';
@@ -36,7 +37,13 @@ export class RateLimitGuard implements CanActivate {
     const client = user ? `user:${user.userId}` : `ip:${request.ip}`;
     const stricter = this.reflector.getAllAndOverride<RateLimitName[] | undefined>(RATE_LIMITS, [context.getHandler(), context.getClass()]) ?? [];
     for (const name of ['general' as const, ...stricter]) {
-      const verdict = await this.limiter.hit(name, client);
+      const verdict = await this.limiter.hit(name, client).catch((error: unknown) => {
+        // Counters live in the database. While it is down every route that needs it answers 503
+        // anyway; the rest (readiness, liveness) must still say so instead of failing here.
+        if (error instanceof DependencyUnavailable) return null;
+        throw error;
+      });
+      if (verdict === null) return true;
       if (verdict.isAllowed) continue;
       if (verdict.isFirstRefusal) await this.auditRefusal(request, user, name);
       throw ApiError.tooManyRequests(verdict.retryAfterSeconds);

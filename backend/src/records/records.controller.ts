@@ -5,6 +5,7 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser, Roles } from '../auth/decorators.js';
 import { uuidParam } from '../common/params.js';
 import { ApiErrors } from '../common/swagger.js';
+import { OwnTransactions } from '../db/transaction.interceptor.js';
 import {
   CommitRecordDto,
   ListRecordsQueryDto,
@@ -34,6 +35,7 @@ export class RecordsController {
 
   @Post()
   @Roles('patient')
+  @OwnTransactions()
   @ApiOperation({ summary: 'Commit an uploaded record: every segment must be stored with its exact size' })
   @ApiCreatedResponse({ type: RecordSummaryDto })
   @ApiErrors(400, 401, 403, 404, 409)

@@ -18,6 +18,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { checkSealedBlob } from '../auth/key-material.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { ApiError } from '../common/api-error.js';
+import { DependencyUnavailable } from '../common/dependency-unavailable.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { Db } from '../db/db.service.js';
 import { FolderEntity } from '../folders/folder.entity.js';
@@ -80,10 +81,57 @@ export class RecordsService {
   /**
    * Commits an upload once every segment object is in the store with exactly
    * the size the layout promises (DESIGN 5). Nothing is written otherwise.
+   * Three steps, so that no database connection is held while the store is
+   * asked (a slow or frozen store must not stall other requests): read the
+   * upload, check the objects, then commit in a transaction that checks the
+   * upload again (another commit or the sweep may have come first).
    */
   async commit(user: AuthUser, request: CommitRecordRequest): Promise<RecordSummary> {
     const problems = [checkSealedBlob('metadata', request.metadata), checkSealedBlob('ownerWrap', request.ownerWrap)].filter((p) => p !== null);
     if (problems.length) throw ApiError.validation(problems);
+    const upload = await this.db.transaction(() => this.committableUpload(request));
+    await this.assertStored(upload).catch(async (error: unknown) => {
+      // The attempt is on the record even though the store could not be asked.
+      if (error instanceof DependencyUnavailable) {
+        const reason = 'not completed: the object store was unavailable';
+        await this.db.transaction(() => this.audit.record({ subjectId: user.userId, action: 'record.create', outcome: 'deny', recordId: upload.recordId, reason }));
+      }
+      throw error;
+    });
+    return this.db.transaction(async () => {
+      const current = await this.committableUpload(request);
+      const doctorWraps = await this.checkDoctorWraps(user, request);
+      const manager = this.db.manager();
+      const record = manager.getRepository(RecordEntity).create({
+        id: current.recordId,
+        ownerId: user.userId,
+        folderId: request.folderId ?? null,
+        size: current.size,
+        chunkBytes: current.chunkBytes,
+        metadata: request.metadata,
+        createdAt: new Date(),
+      });
+      await manager
+        .getRepository(RecordEntity)
+        .insert(record)
+        .catch((error: unknown) => {
+          if ((error as { driverError?: { code?: string } }).driverError?.code === '23505') {
+            throw new ApiError(409, ERROR_CODES.alreadyCommitted, 'This upload is already committed');
+          }
+          throw error;
+        });
+      await manager.getRepository(RecordWrapEntity).insert([
+        { recordId: record.id, recipientId: user.userId, ownerId: user.userId, wrap: request.ownerWrap },
+        ...doctorWraps.map((wrap) => ({ recordId: record.id, recipientId: wrap.doctorId, ownerId: user.userId, wrap: wrap.wrap })),
+      ]);
+      await manager.getRepository(UploadEntity).delete({ recordId: current.recordId });
+      await this.audit.allow({ subjectId: user.userId, action: 'record.create', recordId: record.id });
+      return toSummary(record, request.ownerWrap);
+    });
+  }
+
+  /** The caller's pending upload for this commit, or the refusal: already committed (409), unknown (404), bad folder (400). */
+  private async committableUpload(request: CommitRecordRequest): Promise<UploadEntity> {
     const manager = this.db.manager();
     if (await manager.getRepository(RecordEntity).existsBy({ id: request.recordId })) {
       throw new ApiError(409, ERROR_CODES.alreadyCommitted, 'This upload is already committed');
@@ -93,34 +141,7 @@ export class RecordsService {
     if (request.folderId && !(await manager.getRepository(FolderEntity).existsBy({ id: request.folderId }))) {
       throw ApiError.validation([{ field: 'folderId', message: 'folderId names no folder of yours' }]);
     }
-    await this.assertStored(upload);
-    const doctorWraps = await this.checkDoctorWraps(user, request);
-
-    const record = manager.getRepository(RecordEntity).create({
-      id: upload.recordId,
-      ownerId: user.userId,
-      folderId: request.folderId ?? null,
-      size: upload.size,
-      chunkBytes: upload.chunkBytes,
-      metadata: request.metadata,
-      createdAt: new Date(),
-    });
-    await manager
-      .getRepository(RecordEntity)
-      .insert(record)
-      .catch((error: unknown) => {
-        if ((error as { driverError?: { code?: string } }).driverError?.code === '23505') {
-          throw new ApiError(409, ERROR_CODES.alreadyCommitted, 'This upload is already committed');
-        }
-        throw error;
-      });
-    await manager.getRepository(RecordWrapEntity).insert([
-      { recordId: record.id, recipientId: user.userId, ownerId: user.userId, wrap: request.ownerWrap },
-      ...doctorWraps.map((wrap) => ({ recordId: record.id, recipientId: wrap.doctorId, ownerId: user.userId, wrap: wrap.wrap })),
-    ]);
-    await manager.getRepository(UploadEntity).delete({ recordId: upload.recordId });
-    await this.audit.allow({ subjectId: user.userId, action: 'record.create', recordId: record.id });
-    return toSummary(record, request.ownerWrap);
+    return upload;
   }
 
   async list(user: AuthUser, query: ListRecordsQuery): Promise<RecordPage> {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { Db } from '../db/db.service.js';
+import { ANONYMOUS, Db } from '../db/db.service.js';
 import { StorageService } from '../storage/storage.service.js';
 import { segmentObjectKeys } from './object-keys.js';
 
@@ -24,7 +24,7 @@ export class UploadSweeper {
   /** Sweeps what expired before `now` minus the grace period; returns the record ids removed. */
   async sweep(now: Date = new Date()): Promise<string[]> {
     const before = new Date(now.getTime() - this.config.records.uploadGraceSeconds * 1000);
-    const expired = await this.db.runAs({ userId: null, role: null }, async () => {
+    const expired = await this.db.runAsJob('upload-sweep', ANONYMOUS, async () => {
       return await this.db.manager().query<Array<{
         record_id: string;
         owner_id: string;
@@ -34,7 +34,7 @@ export class UploadSweeper {
     });
     for (const upload of expired) {
       await this.storage.remove(segmentObjectKeys(upload.record_id, Number(upload.size), upload.chunk_bytes));
-      await this.db.runAs({ userId: null, role: null }, async () => {
+      await this.db.runAsJob('upload-sweep', ANONYMOUS, async () => {
         await this.db.manager().query('SELECT forget_upload($1)', [upload.record_id]);
         await this.audit.allow({ subjectId: upload.owner_id, action: 'record.upload-expired', recordId: upload.record_id, reason: 'never committed; removed' });
       });

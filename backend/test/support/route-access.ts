@@ -9,6 +9,7 @@ export type Access = 'public' | readonly Role[];
 
 export const ROUTE_ACCESS: Record<RouteName, Access> = {
   health: 'public',
+  liveness: 'public',
   prelogin: 'public',
   register: 'public',
   registerAuditor: 'public',

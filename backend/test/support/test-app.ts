@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { LoggerService } from '@nestjs/common';
+import { ConsoleLogger, type LoggerService } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pg from 'pg';
 import { startObjectStore, type RunningObjectStore } from '../../../infra/local/object-store/index.js';
@@ -65,7 +65,8 @@ export async function startTestApp(env: Record<string, string> = {}, logger: Log
     ...UNTHROTTLED_RATE_LIMITS,
     ...env,
   });
-  const app = await createApp(config, { logger });
+  // PHR_TEST_LOG=1 shows the API's errors and warnings while a test runs (to find the cause of a 500).
+  const app = await createApp(config, { logger: process.env.PHR_TEST_LOG ? new ConsoleLogger('api', { logLevels: ['error', 'warn'] }) : logger });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;

@@ -5,6 +5,7 @@ import {
   AUDIT_ACTIONS,
   AUDIT_EXPORT_FORMATS,
   type AuditAction,
+  type AuditActorRole,
   type AuditEvent,
   type AuditExportFormat,
   type AuditExportQuery,
@@ -13,7 +14,6 @@ import {
   type AuditOutcome,
   type AuditPage,
   type AuditQuery,
-  type Role,
 } from '@phr/shared-types';
 import type { Exact } from '../../common/exact.js';
 
@@ -91,7 +91,7 @@ export class AuditEventDto implements AuditEvent {
   @ApiProperty() seq: number;
   @ApiProperty({ format: 'date-time' }) occurredAt: string;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) actorId: string | null;
-  @ApiProperty({ nullable: true, type: String }) actorRole: Role | null;
+  @ApiProperty({ nullable: true, enum: ['patient', 'doctor', 'auditor', 'system'], description: '`system` for a scheduled job, which acts for no user' }) actorRole: AuditActorRole | null;
   @ApiProperty({ enum: AUDIT_ACTIONS }) action: AuditAction;
   @ApiProperty({ enum: ['allow', 'deny'] }) outcome: AuditOutcome;
   @ApiProperty({ nullable: true, type: String }) reason: string | null;

@@ -23,6 +23,14 @@ import type { Exact } from '../../common/exact.js';
 /** Records one consent may cover in one request. */
 export const MAX_WRAPS_PER_CONSENT = 10_000;
 
+/**
+ * The body of POST /consents at its largest: one wrap of about 575 bytes of
+ * JSON per record (a 512-character RSA-OAEP wrap and a record id), plus the
+ * other fields. Sharing all of 10,000 records must fit; the API-wide limit
+ * (64 KiB by default) would stop at about 114.
+ */
+export const CONSENT_BODY_LIMIT_BYTES = MAX_WRAPS_PER_CONSENT * 640 + 64 * 1024;
+
 export const IsDoctorWrap = (description: string): PropertyDecorator =>
   IsBase64Url(base64UrlLength(DOCTOR_WRAP_BYTES), base64UrlLength(DOCTOR_WRAP_BYTES), description);
 

@@ -138,7 +138,13 @@ export function AuditPage() {
               <tr key={`${row.subjectId}-${row.seq}`} className={row.outcome === 'deny' ? 'denied' : undefined} data-testid="audit-row">
                 <td>{new Date(row.occurredAt).toLocaleString()}</td>
                 <td>
-                  {row.actorId === user?.id ? 'You' : (row.actorId?.slice(0, 8) ?? 'unknown')} {row.actorRole ? <span className="muted">({row.actorRole})</span> : null}
+                  {row.actorRole === 'system' ? (
+                    'Scheduled job'
+                  ) : (
+                    <>
+                      {row.actorId === user?.id ? 'You' : (row.actorId?.slice(0, 8) ?? 'unknown')} {row.actorRole ? <span className="muted">({row.actorRole})</span> : null}
+                    </>
+                  )}
                 </td>
                 <td>{row.action}</td>
                 <td>{row.recordId?.slice(0, 8) ?? ''}</td>
