@@ -44,6 +44,7 @@ const PER_USER_TABLES: Record<string, string> = {
   consents: 'patient_id',
   audit_events: 'subject_id',
   audit_chain_heads: 'subject_id',
+  object_deletions: 'owner_id',
 };
 
 /** Tables the application role reads that hold nobody's data, and why. */
@@ -99,6 +100,13 @@ describe('database defense: repositories under another user’s context read and
     const pending = await alice.client.post(ROUTES.securityKeyOptions.path, { token: alice.token, body: { name: 'Spare key' } });
     if (pending.status !== 200) throw new Error(`enrolment options failed: ${pending.status} ${pending.text}`);
     recordIds = { shared: shared.summary.id, private: unshared.summary.id };
+    // A deleted record whose objects the store has not confirmed removed yet waits in the deletion queue.
+    const deleted = await uploadRecord(alice, 10);
+    await api.adminQuery(`INSERT INTO object_deletions (object_key, owner_id, record_id) VALUES ($1, $2, $3)`, [
+      `records/${deleted.summary.id}/0`,
+      alice.userId,
+      deleted.summary.id,
+    ]);
   }, 90_000);
   afterAll(async () => {
     await api?.close();

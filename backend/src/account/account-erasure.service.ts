@@ -10,7 +10,7 @@ import { FolderEntity } from '../folders/folder.entity.js';
 import { RecordEntity } from '../records/entities/record.entity.js';
 import { UploadEntity } from '../records/entities/upload.entity.js';
 import { segmentObjectKeys } from '../records/object-keys.js';
-import { StorageService } from '../storage/storage.service.js';
+import { ObjectDeletions } from '../storage/object-deletions.service.js';
 import { UserEntity } from '../users/user.entity.js';
 
 /** What goes with an account: its rows (by cascade) and the objects the rows name. */
@@ -27,20 +27,27 @@ interface ErasureScope {
  * One transaction: the `users` row is deleted and the foreign keys cascade to
  * everything else (migration 1764560000000); the audit trail has no foreign
  * key to `users` and stays, with one more row saying who erased what and why.
- * The objects go last, still inside the transaction, as DELETE /records/:id
- * does: if the store fails, the transaction rolls back and the account is
- * whole again; S3 deletes are idempotent, so the same request finishes the job.
+ * The objects are queued in that transaction and removed after it committed,
+ * as DELETE /records/:id does (ObjectDeletions): by this request while the
+ * store answers, otherwise by the sweep. A crash before the commit leaves the
+ * account whole; one after it leaves queued objects the sweep removes.
  */
 @Injectable()
 export class AccountErasureService {
   constructor(
     private readonly db: Db,
     private readonly auth: AuthService,
-    private readonly storage: StorageService,
+    private readonly deletions: ObjectDeletions,
     private readonly audit: AuditService,
   ) {}
 
   async erase(user: AuthUser, request: EraseAccountRequest): Promise<AccountErasureReceipt> {
+    const { receipt, objectKeys } = await this.db.transaction(() => this.eraseRows(user, request));
+    await this.deletions.removeNow(objectKeys);
+    return receipt;
+  }
+
+  private async eraseRows(user: AuthUser, request: EraseAccountRequest): Promise<{ receipt: AccountErasureReceipt; objectKeys: string[] }> {
     await this.auth.proveCurrentPassword(user, request.currentAuthKey, 'account.erase');
     const scope = await this.scopeOf(user);
     await this.endConsentsNamingDoctor(user, scope.consents);
@@ -49,10 +56,12 @@ export class AccountErasureService {
     // A second erasure racing the first finds nothing left to delete.
     if (deleted.affected !== 1) throw ApiError.unauthenticated('This account no longer exists');
 
-    const objectKeys = [
-      ...scope.records.flatMap((record) => segmentObjectKeys(record.id, record.size, record.chunkBytes)),
-      ...scope.uploads.flatMap((upload) => segmentObjectKeys(upload.recordId, upload.size, upload.chunkBytes)),
+    const objects = [
+      ...scope.records.flatMap((record) => segmentObjectKeys(record.id, record.size, record.chunkBytes).map((objectKey) => ({ recordId: record.id, objectKey }))),
+      ...scope.uploads.flatMap((upload) => segmentObjectKeys(upload.recordId, upload.size, upload.chunkBytes).map((objectKey) => ({ recordId: upload.recordId, objectKey }))),
     ];
+    const objectKeys = objects.map((object) => object.objectKey);
+    await this.deletions.queue(user.userId, objects);
     const receipt: AccountErasureReceipt = {
       erasedAt: new Date().toISOString(),
       records: scope.records.length,
@@ -62,8 +71,7 @@ export class AccountErasureService {
       objects: objectKeys.length,
     };
     await this.audit.allow({ subjectId: user.userId, action: 'account.erase', reason: erasureReason(receipt, request.reason) });
-    await this.storage.remove(objectKeys);
-    return receipt;
+    return { receipt, objectKeys };
   }
 
   /**

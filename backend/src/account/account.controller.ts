@@ -6,6 +6,7 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser, Roles } from '../auth/decorators.js';
 import { RefreshCookie } from '../auth/refresh-cookie.js';
 import { ApiErrors } from '../common/swagger.js';
+import { OwnTransactions } from '../db/transaction.interceptor.js';
 import { AccountErasureService } from './account-erasure.service.js';
 import { AccountErasureReceiptDto, EraseAccountDto } from './dto/erase-account.dto.js';
 
@@ -21,6 +22,7 @@ export class AccountController {
   @Post('erase')
   @HttpCode(200)
   @Roles('patient', 'doctor')
+  @OwnTransactions()
   @ApiOperation({
     summary: 'Erase the signed-in account (GDPR Art. 17): records, objects, wraps, folders, consents, keys and sessions go; the audit trail stays',
   })

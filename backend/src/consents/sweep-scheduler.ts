@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { SessionSweeper } from '../auth/session-sweeper.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { UploadSweeper } from '../records/upload-sweeper.js';
+import { ObjectDeletions } from '../storage/object-deletions.service.js';
 import { ConsentSweeper } from './consent-sweeper.js';
 
 /** Runs the sweeps every SWEEP_INTERVAL_SECONDS (0 turns the timer off; tests call the sweeps directly). */
@@ -15,6 +16,7 @@ export class SweepScheduler implements OnApplicationBootstrap, OnApplicationShut
     private readonly uploads: UploadSweeper,
     private readonly consents: ConsentSweeper,
     private readonly sessions: SessionSweeper,
+    private readonly objectDeletions: ObjectDeletions,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -33,6 +35,8 @@ export class SweepScheduler implements OnApplicationBootstrap, OnApplicationShut
       ['uploads', () => this.uploads.sweep()],
       ['consents', () => this.consents.sweep()],
       ['sessions', () => this.sessions.sweep()],
+      // Objects whose deletion committed but whose removal did not finish (a crash, a store that was down).
+      ['object deletions', () => this.objectDeletions.drain()],
     ] as const) {
       await sweep().catch((error: unknown) => this.logger.error(`Sweep of ${name} failed: ${error instanceof Error ? error.message : String(error)}`));
     }

@@ -64,6 +64,7 @@ export class RecordsController {
   @Delete(':id')
   @HttpCode(204)
   @Roles('patient')
+  @OwnTransactions()
   @ApiOperation({ summary: 'Delete a record: objects, wraps and metadata go; the audit trail stays' })
   @ApiNoContentResponse()
   @ApiErrors(400, 401, 403, 404)

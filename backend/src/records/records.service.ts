@@ -22,6 +22,7 @@ import { DependencyUnavailable } from '../common/dependency-unavailable.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { Db } from '../db/db.service.js';
 import { FolderEntity } from '../folders/folder.entity.js';
+import { ObjectDeletions } from '../storage/object-deletions.service.js';
 import { StorageService } from '../storage/storage.service.js';
 import { RecordWrapEntity } from './entities/record-wrap.entity.js';
 import { RecordEntity } from './entities/record.entity.js';
@@ -41,6 +42,7 @@ export class RecordsService {
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly db: Db,
     private readonly storage: StorageService,
+    private readonly deletions: ObjectDeletions,
     private readonly audit: AuditService,
     private readonly denials: RecordDenials,
   ) {
@@ -201,15 +203,24 @@ export class RecordsService {
     return { ...toSummary(record, wrap.wrap), segments, expiresAt: expiresAt.toISOString() };
   }
 
-  /** Deletes the objects, the wraps and the metadata; the audit trail stays (DESIGN 5). */
+  /**
+   * Deletes the metadata and the wraps, then the objects; the audit trail
+   * stays (DESIGN 5). The objects are queued in the deleting transaction and
+   * removed only after it committed (ObjectDeletions), so a crash at any point
+   * never leaves a listed record without its content.
+   */
   async delete(user: AuthUser, recordId: string): Promise<void> {
-    const manager = this.db.manager();
-    const record = await manager.getRepository(RecordEntity).findOneBy({ id: recordId });
-    if (!record) return this.denials.notFound(recordId, 'record.delete');
-    await manager.getRepository(RecordEntity).delete({ id: recordId });
-    await this.audit.allow({ subjectId: user.userId, action: 'record.delete', recordId });
-    // Last, still inside the transaction: if the store fails, nothing is deleted.
-    await this.storage.remove(segmentObjectKeys(record.id, record.size, record.chunkBytes));
+    const objectKeys = await this.db.transaction(async () => {
+      const manager = this.db.manager();
+      const record = await manager.getRepository(RecordEntity).findOneBy({ id: recordId });
+      if (!record) return this.denials.notFound(recordId, 'record.delete');
+      const keys = segmentObjectKeys(record.id, record.size, record.chunkBytes);
+      await manager.getRepository(RecordEntity).delete({ id: recordId });
+      await this.deletions.queue(user.userId, keys.map((objectKey) => ({ recordId: record.id, objectKey })));
+      await this.audit.allow({ subjectId: user.userId, action: 'record.delete', recordId });
+      return keys;
+    });
+    await this.deletions.removeNow(objectKeys);
   }
 
   /**

@@ -13,6 +13,8 @@ import { TEST_JWT_SECRET, UNTHROTTLED_RATE_LIMITS, type TestApp } from './test-a
 export interface ApiProcess {
   baseUrl: string;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash or an OOM kill ends a process: no shutdown hook runs. */
+  kill(): Promise<void>;
 }
 
 /** `env` adds to or overrides the settings the second API shares with the first. */
@@ -44,5 +46,13 @@ export async function startApiProcess(api: TestApp, env: Record<string, string> 
   await waitForHttp(`${baseUrl}/api/health`, 60_000, child).catch((error: unknown) => {
     throw new Error(`The second API did not start: ${String(error)}\n${lines.join('\n')}`);
   });
-  return { baseUrl, stop: () => stopChild(child) };
+  return {
+    baseUrl,
+    stop: () => stopChild(child),
+    kill: async () => {
+      if (child.process.exitCode !== null || child.process.signalCode !== null) return;
+      child.process.kill('SIGKILL');
+      await child.exited;
+    },
+  };
 }
