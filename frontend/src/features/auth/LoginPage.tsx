@@ -17,12 +17,18 @@ export function LoginPage() {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [step, setStep] = useState<SignInStep>('password');
+  const [checkSeconds, setCheckSeconds] = useState(0);
   const cancelKey = useRef<AbortController | null>(null);
+
+  const onStep = (next: SignInStep, seconds?: number) => {
+    setStep(next);
+    if (seconds !== undefined) setCheckSeconds(seconds);
+  };
 
   const login = useMutation({
     mutationFn: () => {
       cancelKey.current = new AbortController();
-      return signIn(api, vault, email, password, setStep, cancelKey.current.signal);
+      return signIn(api, vault, email, password, onStep, cancelKey.current.signal);
     },
     onSuccess: (session) => {
       start(session);
@@ -43,6 +49,7 @@ export function LoginPage() {
         <TextField label="Email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
         <PasswordField label="Password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
         {login.isError ? <Alert tone="error">{loginError(login.error, step)}</Alert> : null}
+        {login.isPending && step === 'proof-of-work' ? <DeviceCheck seconds={checkSeconds} /> : null}
         {login.isPending && step === 'security-key' ? (
           <Alert tone="info">
             Use your security key to finish signing in: insert or touch it now.{' '}
@@ -52,13 +59,34 @@ export function LoginPage() {
           </Alert>
         ) : null}
         <Button type="submit" isBusy={login.isPending} disabled={!email || !password}>
-          {login.isPending ? (step === 'security-key' ? 'Waiting for your security key…' : 'Unlocking your keys…') : 'Sign in'}
+          {login.isPending ? BUSY_LABELS[step] : 'Sign in'}
         </Button>
       </form>
       <p>
         <Link to="/recover">Forgot your password?</Link> · <Link to="/register">Create an account</Link>
       </p>
     </Card>
+  );
+}
+
+const BUSY_LABELS: Record<SignInStep, string> = {
+  password: 'Unlocking your keys…',
+  'proof-of-work': 'Checking this device…',
+  'security-key': 'Waiting for your security key…',
+};
+
+/**
+ * While the browser does the proof of work the API asked for (docs/protocol.md
+ * "Proof of work"): what is happening, and why only this browser waits.
+ */
+export function DeviceCheck({ seconds }: { seconds: number }) {
+  return (
+    <Alert tone="info">
+      <strong data-testid="device-check">Checking this device… {seconds} s</strong>
+      <br />
+      There were several failed attempts on this account, so a browser it has not seen before does a short check first (a few seconds). A browser you have
+      signed in with before skips it.
+    </Alert>
   );
 }
 
