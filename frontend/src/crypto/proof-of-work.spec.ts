@@ -38,6 +38,12 @@ describe('proof of work (docs/protocol.md "Proof of work")', () => {
     expect(await solveProofOfWork('A'.repeat(74), 12)).toBe(firstNonce('A'.repeat(74), 12));
   });
 
+  it('solves the test vector of docs/protocol.md', async () => {
+    const challenge = 'A'.repeat(74);
+    expect(await solveProofOfWork(challenge, 12)).toBe('6546');
+    expect(createHash('sha256').update(proofOfWorkMessage(challenge, '6546')).digest('hex')).toBe('0008ea6e925d6a87cc19ca614b8ed1d4cbc33db20d62a7ab9044a9fbeb90a7e4');
+  });
+
   it('reports progress while it works and answers the same', async () => {
     let clock = 0;
     const progress: ProofOfWorkProgress[] = [];
