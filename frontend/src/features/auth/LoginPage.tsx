@@ -8,6 +8,7 @@ import { Card } from '../../ui/Layout.js';
 import { PasswordField } from '../../ui/PasswordField.js';
 import { TextField } from '../../ui/TextField.js';
 import { signIn, type SignInStep } from './account-flows.js';
+import { DeviceCheck } from './DeviceCheck.js';
 import { useSession } from './session.js';
 import { SecurityKeyUnavailable } from './webauthn.js';
 
@@ -74,21 +75,6 @@ const BUSY_LABELS: Record<SignInStep, string> = {
   'proof-of-work': 'Checking this device…',
   'security-key': 'Waiting for your security key…',
 };
-
-/**
- * While the browser does the proof of work the API asked for (docs/protocol.md
- * "Proof of work"): what is happening, and why only this browser waits.
- */
-export function DeviceCheck({ seconds }: { seconds: number }) {
-  return (
-    <Alert tone="info">
-      <strong data-testid="device-check">Checking this device… {seconds} s</strong>
-      <br />
-      There were several failed attempts on this account, so a browser it has not seen before does a short check first (a few seconds). A browser you have
-      signed in with before skips it.
-    </Alert>
-  );
-}
 
 function loginError(error: unknown, step: SignInStep): string {
   if (error instanceof SecurityKeyUnavailable) return 'Your security key did not answer, so you are not signed in. Sign in again to retry.';

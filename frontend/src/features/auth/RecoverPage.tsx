@@ -8,7 +8,7 @@ import { Button } from '../../ui/Button.js';
 import { Card } from '../../ui/Layout.js';
 import { TextField } from '../../ui/TextField.js';
 import { recoverAccount } from './account-flows.js';
-import { DeviceCheck } from './LoginPage.js';
+import { DeviceCheck } from './DeviceCheck.js';
 import { NewPasswordFields, useNewPassword, type NewPassword } from './NewPasswordFields.js';
 import { useSession } from './session.js';
 
