@@ -44,6 +44,26 @@ describe('configuration is validated once, and a bad value names its variable', 
     });
   });
 
+  it('demands a proof of work after 5 failures, from 16 bits up to 22, and takes other numbers from the environment (ASVS 5.0 6.1.1)', () => {
+    expect(loadConfig(VALID).loginThrottle).toEqual({
+      freeFailures: 5,
+      minBits: 16,
+      maxBits: 22,
+      challengeSeconds: 300,
+      knownDeviceSeconds: 180 * 86_400,
+      reauthDelaySeconds: 30,
+      reauthMaxDelaySeconds: 3600,
+    });
+    expect(loadConfig({ ...VALID, LOGIN_FREE_FAILURES: '3', LOGIN_POW_MIN_BITS: '8', LOGIN_POW_MAX_BITS: '12' }).loginThrottle).toMatchObject({ freeFailures: 3, minBits: 8, maxBits: 12 });
+  });
+
+  it.each(['LOGIN_MAX_FAILURES', 'LOGIN_IP_FACTOR', 'LOGIN_LOCKOUT_SECONDS', 'LOGIN_MAX_LOCKOUT_SECONDS'])(
+    'refuses the retired lockout setting %s, naming what replaced it',
+    (name) => {
+      expect(() => loadConfig({ ...VALID, [name]: '5' })).toThrow(`Configuration error: ${name} is no longer used: sign-ins are never locked out`);
+    },
+  );
+
   it.each([
     ['DATABASE_URL', { DATABASE_URL: undefined }, /DATABASE_URL is required/],
     ['DATABASE_URL', { DATABASE_URL: 'mysql://x' }, /DATABASE_URL must use postgres/],
@@ -54,6 +74,8 @@ describe('configuration is validated once, and a bad value names its variable', 
     ['ACCESS_TOKEN_SECONDS', { ACCESS_TOKEN_SECONDS: '3600' }, /ACCESS_TOKEN_SECONDS must be between 30 and 900/],
     ['KDF_ITERATIONS', { KDF_ITERATIONS: '1000' }, /KDF_ITERATIONS must be between 600000/],
     ['COOKIE_SECURE', { COOKIE_SECURE: 'maybe' }, /COOKIE_SECURE must be true or false/],
+    ['LOGIN_POW_MAX_BITS', { LOGIN_POW_MAX_BITS: '33' }, /LOGIN_POW_MAX_BITS must be between 1 and 32/],
+    ['LOGIN_POW_MAX_BITS', { LOGIN_POW_MIN_BITS: '20', LOGIN_POW_MAX_BITS: '18' }, /LOGIN_POW_MAX_BITS must not be below LOGIN_POW_MIN_BITS/],
     ['S3_BUCKET', { S3_BUCKET: 'Bad_Bucket' }, /S3_BUCKET is not a valid bucket name/],
     ['JWT_KEY_ID', { JWT_KEY_ID: 'has space' }, /JWT_KEY_ID must be/],
     ['REQUEST_TIMEOUT_MS', { REQUEST_TIMEOUT_MS: '0' }, /REQUEST_TIMEOUT_MS must be between 100 and 600000/],

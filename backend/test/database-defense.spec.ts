@@ -37,6 +37,7 @@ const PER_USER_TABLES: Record<string, string> = {
   refresh_tokens: 'user_id',
   security_keys: 'user_id',
   webauthn_challenges: 'user_id',
+  known_devices: 'user_id',
   folders: 'owner_id',
   uploads: 'owner_id',
   records: 'owner_id',
@@ -49,7 +50,8 @@ const PER_USER_TABLES: Record<string, string> = {
 
 /** Tables the application role reads that hold nobody's data, and why. */
 const NO_PER_USER_DATA: Record<string, string> = {
-  login_throttle: 'failure counters keyed by an HMAC of an email or an IP; no user id',
+  login_throttle: 'failure counters keyed by HMACs of an email with an IP or device, or of a session; no user id',
+  proof_of_work_spent: 'random ids of answered proof-of-work challenges and their expiry; no user id',
   rate_limits: 'request counters keyed by an HMAC of a user id or an IP; no user id',
 };
 

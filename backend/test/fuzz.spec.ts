@@ -26,7 +26,7 @@ const RUNS_PER_ROUTE = Number(process.env.FUZZ_RUNS ?? 50);
 const ROUTE_NAMES = Object.keys(ROUTES) as RouteName[];
 
 /**
- * Rate limits and sign-in lockouts are tested on their own (auth, login-throttle
+ * Rate limits and sign-in proofs of work are tested on their own (auth, login-throttle
  * and rate-limit suites); here they would answer most fuzzed requests with 429
  * before any handler ran, and the fuzzer would prove nothing.
  */
@@ -34,8 +34,7 @@ const LIMITS_OUT_OF_THE_WAY = {
   RATE_LIMIT_REQUESTS: '10000000',
   RATE_LIMIT_REGISTRATIONS: '10000000',
   RATE_LIMIT_DOCTOR_SEARCHES: '10000000',
-  LOGIN_MAX_FAILURES: '1000',
-  LOGIN_IP_FACTOR: '1000',
+  LOGIN_FREE_FAILURES: '1000',
 };
 /** Above this share of 429 answers on a route, its fuzzing is not reaching the code. */
 const MAX_THROTTLED_SHARE = 0.1;

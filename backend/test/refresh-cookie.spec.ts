@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { HOST_REFRESH_COOKIE_NAME, REFRESH_COOKIE_NAME, ROUTES } from '@phr/shared-types';
+import { DEVICE_COOKIE_NAME, HOST_DEVICE_COOKIE_NAME, HOST_REFRESH_COOKIE_NAME, REFRESH_COOKIE_NAME, ROUTES } from '@phr/shared-types';
 import { registerUser } from './support/factories.js';
 import { HttpClient } from './support/http.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -11,10 +11,15 @@ function attributesOf(setCookie: string): { name: string; attributes: Record<str
   return { name: pair.slice(0, pair.indexOf('=')), attributes };
 }
 
+/** The one refresh cookie an answer sets (a sign-in also sets the device cookie). */
 function refreshCookieOf(headers: Headers) {
-  const cookies = headers.getSetCookie().map(attributesOf);
+  const cookies = headers.getSetCookie().map(attributesOf).filter((cookie) => [HOST_REFRESH_COOKIE_NAME, REFRESH_COOKIE_NAME].includes(cookie.name));
   expect(cookies).toHaveLength(1);
   return cookies[0];
+}
+
+function deviceCookieOf(headers: Headers) {
+  return headers.getSetCookie().map(attributesOf).find((cookie) => [HOST_DEVICE_COOKIE_NAME, DEVICE_COOKIE_NAME].includes(cookie.name));
 }
 
 /** ASVS 3.4.1 and 3.4.4: the refresh token's cookie as a browser receives it. */
@@ -56,6 +61,23 @@ describe('the refresh cookie', () => {
     expect(cleared.attributes.expires).toBe('Thu, 01 Jan 1970 00:00:00 GMT');
   });
 
+  it('sets the device cookie of a sign-in as __Host-phr_device, Secure, HttpOnly, SameSite=Strict, Path=/, for months; a sign-out leaves it', async () => {
+    const user = await registerUser(secure.baseUrl);
+    const browser = new HttpClient(secure.baseUrl);
+    const login = await browser.post(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } });
+    const device = deviceCookieOf(login.headers);
+    expect(device?.name).toBe(HOST_DEVICE_COOKIE_NAME);
+    expect(device?.attributes).toMatchObject({ secure: '', httponly: '', samesite: 'Strict', path: '/' });
+    expect(device?.attributes).not.toHaveProperty('domain');
+    expect(new Date(device?.attributes.expires ?? 0).getTime()).toBeGreaterThan(Date.now() + 150 * 24 * 3600 * 1000);
+    // The same browser keeps its token at the next sign-in, and a sign-out does not clear it: the device stays known.
+    const again = await browser.post(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } });
+    expect(deviceCookieOf(again.headers)?.name).toBe(HOST_DEVICE_COOKIE_NAME);
+    expect(browser.cookies.get(HOST_DEVICE_COOKIE_NAME)).toBe(login.headers.getSetCookie().find((c) => c.startsWith(HOST_DEVICE_COOKIE_NAME))?.split(';')[0].split('=')[1]);
+    expect(deviceCookieOf((await browser.post(ROUTES.logout.path)).headers)).toBeUndefined();
+    expect(browser.cookies.has(HOST_DEVICE_COOKIE_NAME)).toBe(true);
+  });
+
   it('keeps phr_refresh scoped to /api/auth, without Secure, where COOKIE_SECURE=false (plain-http development)', async () => {
     const user = await registerUser(insecure.baseUrl);
     const login = await new HttpClient(insecure.baseUrl).post(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } });
@@ -63,6 +85,8 @@ describe('the refresh cookie', () => {
     expect(cookie.name).toBe(REFRESH_COOKIE_NAME);
     expect(cookie.attributes).toMatchObject({ httponly: '', samesite: 'Strict', path: '/api/auth' });
     expect(cookie.attributes).not.toHaveProperty('secure');
+    expect(deviceCookieOf(login.headers)).toMatchObject({ name: DEVICE_COOKIE_NAME, attributes: { httponly: '', samesite: 'Strict', path: '/api/auth' } });
+    expect(deviceCookieOf(login.headers)?.attributes).not.toHaveProperty('secure');
     expect((await user.client.post(ROUTES.refresh.path)).status).toBe(200);
   });
 });

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ROUTES, type ErrorResponse, type RegisterAuditorRequest } from '@phr/shared-types';
 import { createAuditorInvitation } from '../src/cli/create-auditor.js';
-import { randomKey, registration, registerUser, uniqueEmail, type RegisteredUser } from './support/factories.js';
+import { randomKey, registration, registerUser, sealedBlob, uniqueEmail, type RegisteredUser } from './support/factories.js';
 import { HttpClient } from './support/http.js';
+import { challengeFor } from './support/proof-of-work.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const DAY_SECONDS = 24 * 3600;
@@ -17,11 +18,11 @@ async function eventually(check: () => Promise<boolean>, what: string): Promise<
   }
 }
 
-describe('retention: the sweep deletes ended sessions, stale sign-in and request-rate counters and spent invitations (ASVS 8.3.8)', () => {
+describe('retention: the sweep deletes ended sessions, stale sign-in and request-rate counters, forgotten devices, spent challenges and invitations (ASVS 8.3.8)', () => {
   let api: TestApp;
 
   beforeAll(async () => {
-    api = await startTestApp({ SWEEP_INTERVAL_SECONDS: '1', ENDED_SESSION_RETENTION_SECONDS: String(RETENTION_SECONDS), LOGIN_MAX_FAILURES: '3', TRUST_PROXY: 'true' });
+    api = await startTestApp({ SWEEP_INTERVAL_SECONDS: '1', ENDED_SESSION_RETENTION_SECONDS: String(RETENTION_SECONDS), LOGIN_FREE_FAILURES: '3', TRUST_PROXY: 'true' });
   });
   afterAll(async () => {
     await api?.close();
@@ -61,24 +62,67 @@ describe('retention: the sweep deletes ended sessions, stale sign-in and request
     expect((await tokensOf(active)).every((token) => token.revoked)).toBe(true);
   });
 
-  it('deletes sign-in failure counters once they no longer count, and keeps recent ones and running lockouts', async () => {
+  it('deletes sign-in failure counters once they no longer count, and keeps recent ones and running waits', async () => {
     const user = await registerUser(api.baseUrl);
+    const keys = async () => (await api.adminQuery<{ key: string }>('SELECT key FROM login_throttle ORDER BY key')).map((row) => row.key);
+    const before = new Set(await keys());
+    const added = async () => (await keys()).filter((key) => !before.has(key));
     const fail = (ip: string) => new HttpClient(api.baseUrl).post(ROUTES.login.path, { body: { email: user.request.email, authKey: randomKey() }, headers: { 'x-forwarded-for': ip } });
     await fail('198.51.100.1');
-    const keys = async () => (await api.adminQuery<{ key: string }>('SELECT key FROM login_throttle ORDER BY key')).map((row) => row.key);
-    const [accountKey, ipKey] = [...(await keys())].sort((a, b) => (a.includes(':acct:') ? -1 : b.includes(':acct:') ? 1 : 0));
+    const [accountKey, firstClientKey] = [...(await added())].sort((a, b) => (a.includes(':acct:') ? -1 : b.includes(':acct:') ? 1 : 0));
     expect(accountKey).toMatch(/^login:acct:/);
-    expect(ipKey).toMatch(/^login:ip:/);
-    // The IP's counter is a day and an hour old; the account's is locked for another hour, though as old.
-    await api.adminQuery(`UPDATE login_throttle SET updated_at = now() - interval '25 hours' WHERE key = $1`, [ipKey]);
-    await api.adminQuery(`UPDATE login_throttle SET updated_at = now() - interval '25 hours', locked_until = now() + interval '1 hour' WHERE key = $1`, [accountKey]);
+    expect(firstClientKey).toMatch(/^login:client:/);
+    // Three wrong current passwords in this session start a wait for it.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const refused = await user.client.post(ROUTES.changePassword.path, {
+        token: user.token,
+        body: { currentAuthKey: randomKey(), newAuthKey: randomKey(), newKdf: user.request.kdf, newWrappedAccountKey: sealedBlob() },
+      });
+      expect(refused.status).toBe(403);
+    }
+    const waitKey = (await added()).find((key) => key.startsWith('reauth:session:'));
+    expect(waitKey).toBeDefined();
+    // The first client's counter is a day and an hour old; the session's too, but its wait runs for another hour.
+    await api.adminQuery(`UPDATE login_throttle SET updated_at = now() - interval '25 hours' WHERE key = $1`, [firstClientKey]);
+    await api.adminQuery(`UPDATE login_throttle SET updated_at = now() - interval '25 hours', locked_until = now() + interval '1 hour' WHERE key = $1`, [waitKey]);
     await fail('198.51.100.2');
-    const recentIpKey = (await keys()).find((key) => key !== accountKey && key !== ipKey);
+    const recentClientKey = (await added()).find((key) => ![accountKey, firstClientKey, waitKey].includes(key));
 
-    await eventually(async () => !(await keys()).includes(ipKey), 'the stale counter is swept');
-    expect(await keys()).toEqual([accountKey, recentIpKey].sort());
-    const locked = await new HttpClient(api.baseUrl).post(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } });
-    expect(locked.status).toBe(429);
+    await eventually(async () => !(await keys()).includes(firstClientKey), 'the stale counter is swept');
+    expect(await added()).toEqual([accountKey, recentClientKey, waitKey].sort());
+    const held = await user.client.post<ErrorResponse>(ROUTES.changePassword.path, {
+      token: user.token,
+      body: { currentAuthKey: user.request.authKey, newAuthKey: randomKey(), newKdf: user.request.kdf, newWrappedAccountKey: sealedBlob() },
+    });
+    expect(held.status).toBe(429);
+  });
+
+  it('deletes known devices not seen for KNOWN_DEVICE_SECONDS, and spent proof-of-work challenges once they have expired', async () => {
+    const [gone, staying] = [await registerUser(api.baseUrl), await registerUser(api.baseUrl)];
+    const devicesOf = async (user: RegisteredUser) => (await api.adminQuery('SELECT 1 FROM known_devices WHERE user_id = $1', [user.userId])).length;
+    expect([await devicesOf(gone), await devicesOf(staying)]).toEqual([1, 1]);
+    await api.adminQuery(`UPDATE known_devices SET expires_at = now() - interval '1 second' WHERE user_id = $1`, [gone.userId]);
+
+    // A proof that was sent is spent (here with no work due, so any nonce holds).
+    const spend = async (user: RegisteredUser) => {
+      const http = new HttpClient(api.baseUrl);
+      const { challenge } = await challengeFor(http, user.request.email, 'login');
+      expect((await http.post(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey, proofOfWork: { challenge, nonce: '0' } } })).status).toBe(200);
+    };
+    const spent = async () => (await api.adminQuery<{ id: string }>(`SELECT encode(challenge_id, 'hex') AS id FROM proof_of_work_spent`)).map((row) => row.id);
+    const before = new Set(await spent());
+    await spend(staying);
+    const [old] = (await spent()).filter((id) => !before.has(id));
+    await api.adminQuery(`UPDATE proof_of_work_spent SET expires_at = now() - interval '1 second' WHERE challenge_id = decode($1, 'hex')`, [old]);
+    await spend(staying);
+    const [recent] = (await spent()).filter((id) => !before.has(id) && id !== old);
+    // Each of those sign-ins came from a new browser: three known devices now.
+    expect(await devicesOf(staying)).toBe(3);
+
+    await eventually(async () => (await devicesOf(gone)) === 0, 'the expired device is swept');
+    await eventually(async () => !(await spent()).includes(old), 'the expired challenge is swept');
+    expect(await devicesOf(staying)).toBe(3);
+    expect(await spent()).toContain(recent);
   });
 
   it('deletes request-rate counters whose window ended, and keeps the current ones', async () => {

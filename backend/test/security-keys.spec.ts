@@ -13,6 +13,7 @@ import {
 import { auditRowsOf, auditTrailOf } from './support/audit.js';
 import { randomKey, registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
 import { HttpClient } from './support/http.js';
+import { proofFor } from './support/proof-of-work.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { SoftAuthenticator, enrolSecurityKey, passwordStep, signInWithSecurityKey } from './support/webauthn.js';
 
@@ -20,8 +21,8 @@ describe('security keys: an optional WebAuthn second factor (ASVS 2.3.2)', () =>
   let api: TestApp;
 
   beforeAll(async () => {
-    // Three refused attempts lock an account; the IP limit stays out of reach of this file's many users.
-    api = await startTestApp({ LOGIN_MAX_FAILURES: '3', LOGIN_IP_FACTOR: '100', LOGIN_LOCKOUT_SECONDS: '60' });
+    // After three refused attempts a client the account does not know owes a proof of work (small here, solved at once).
+    api = await startTestApp({ LOGIN_FREE_FAILURES: '3', LOGIN_POW_MIN_BITS: '8', LOGIN_POW_MAX_BITS: '10' });
   });
   afterAll(async () => {
     await api?.close();
@@ -174,7 +175,8 @@ describe('security keys: an optional WebAuthn second factor (ASVS 2.3.2)', () =>
       const second = await answer(http, first.body.challengeToken, authenticator.get(first.body.options));
       expect(second.status).toBe(200);
       expect(second.body.user.id).toBe(user.userId);
-      expect(http.cookies.size).toBe(1);
+      // The refresh token, and the device token: this browser is now a known device of the account.
+      expect(http.cookies.size).toBe(2);
       expect((await http.get<Me>(ROUTES.me.path, { token: second.body.accessToken })).status).toBe(200);
       const [listed] = await keysOf(user);
       expect(listed.id).toBe(key.id);
@@ -258,7 +260,7 @@ describe('security keys: an optional WebAuthn second factor (ASVS 2.3.2)', () =>
       expect(row.sign_count).toBe('2');
     });
 
-    it('counts refused assertions as failed sign-ins: the password cannot reset the count, and the account locks', async () => {
+    it('counts refused assertions as failed sign-ins: the password cannot reset the count, so a proof of work becomes due; the key still passes', async () => {
       const { user, authenticator } = await patientWithKey();
       const http = new HttpClient(api.baseUrl);
       const otherKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
@@ -266,12 +268,16 @@ describe('security keys: an optional WebAuthn second factor (ASVS 2.3.2)', () =>
         const challenge = await passwordStep(http, user);
         expect((await answer(http, challenge.challengeToken, authenticator.get(challenge.options, { signWith: otherKey }))).status).toBe(401);
       }
-      const locked = await http.post<ErrorResponse>(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } });
-      expect(locked.status).toBe(429);
-      expect(locked.headers.get('retry-after')).not.toBeNull();
+      const owed = await http.post<ErrorResponse>(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } });
+      expect(owed.status).toBe(429);
+      expect(owed.body.code).toBe('PROOF_OF_WORK_REQUIRED');
       const trail = await auditTrailOf(api, user.userId);
       expect(trail.filter((entry) => entry === 'session.security-key:deny')).toHaveLength(3);
-      expect(trail).toContain('session.lockout:deny');
+
+      const proofOfWork = await proofFor(http, user.request.email, 'login');
+      const challenge = await http.post<LoginResponse>(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey, proofOfWork } });
+      if (!('secondFactor' in challenge.body)) throw new Error(`expected the key's challenge: ${challenge.status} ${challenge.text}`);
+      expect((await answer(http, challenge.body.challengeToken, authenticator.get(challenge.body.options))).status).toBe(200);
     });
 
     it('answers an unknown challenge token with 401 and malformed bodies with 400 naming the field', async () => {

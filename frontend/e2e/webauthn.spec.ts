@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ROUTES } from '@phr/shared-types';
 import type { CDPSession } from 'playwright-core';
+import { attack } from './support/attacker.js';
 import { openBrowser, portalUrl, type BrowserSession } from './support/browser.js';
 import { withDatabase } from './support/operator.js';
 import { confirmRecoveryCode, fillSignIn, newPerson, register, signOut, type Person } from './support/portal.js';
@@ -59,6 +61,20 @@ describe('security keys in the portal: Chromium’s virtual authenticator (ASVS 
       client.query<{ last_used_at: Date | null }>('SELECT k.last_used_at FROM security_keys k JOIN users u ON u.id = k.user_id WHERE u.email = $1', [patient.email]),
     ).then((result) => result.rows);
     expect(row.last_used_at).not.toBeNull();
+  });
+
+  it('signs in with the password and the key while someone keeps failing with the email (no lockout: ASVS 5.0 6.1.1)', async () => {
+    const { page } = browser;
+    await signOut(page);
+    const statuses = await attack(patient.email, 12);
+    expect(new Set(statuses.slice(5))).toEqual(new Set([429]));
+    // This browser signed in before: it owes no proof of work, and the key still finishes the sign-in.
+    const proofSent = page
+      .waitForRequest((request) => request.url().endsWith(ROUTES.login.path) && request.method() === 'POST')
+      .then((request) => (request.postDataJSON() as { proofOfWork?: unknown }).proofOfWork);
+    await fillSignIn(page, patient.email, patient.password);
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    await expect(proofSent).resolves.toBeUndefined();
   });
 
   it('does not sign in with the password alone when the key is gone', async () => {

@@ -13,7 +13,10 @@ export const AUDIT_ACTIONS = [
   'account.security-key-add',
   'account.security-key-remove',
   'session.login',
+  // One session's re-authentication held back after repeated wrong passwords. (Older rows: the account lockout that proof of work replaced.)
   'session.lockout',
+  // A client the account does not know was asked for a proof of work, after repeated failures on the account or from that client.
+  'session.proof-of-work',
   // The security key step of a sign-in: its assertion accepted or refused.
   'session.security-key',
   'session.refresh',

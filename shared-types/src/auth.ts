@@ -1,6 +1,7 @@
 /** Accounts, keys and sessions (DESIGN 4.1, 4.2, 8). */
 import type { Base64Url, IsoDateTime, Role, SelfRegisteringRole, Uuid } from './common.js';
 import type { KDF_ALGORITHM } from './protocol.js';
+import type { ProofOfWorkSolution } from './proof-of-work.js';
 
 /** Parameters of the password KDF. `salt` is 16 bytes, base64url. */
 export interface KdfParams {
@@ -70,6 +71,8 @@ export interface RegisterAuditorRequest extends Omit<RegisterRequest, 'role' | '
 export interface LoginRequest {
   email: string;
   authKey: Base64Url;
+  /** Needed only when POST /auth/proof-of-work states a difficulty above 0 for this email and client. */
+  proofOfWork?: ProofOfWorkSolution;
 }
 
 /** The signed-in user as the API describes them. */
@@ -135,6 +138,8 @@ export interface ChangePasswordRequest {
 export interface RecoveryKeysRequest {
   email: string;
   recoveryAuthKey: Base64Url;
+  /** As for sign-in, with purpose `recovery`. */
+  proofOfWork?: ProofOfWorkSolution;
 }
 export interface RecoveryKeysResponse {
   recoveryWrappedAccountKey: Base64Url;
@@ -151,6 +156,8 @@ export interface RecoveryResetRequest {
   newKdf: KdfParams;
   newWrappedAccountKey: Base64Url;
   newRecovery: RecoveryMaterial;
+  /** As for sign-in, with purpose `recovery`. */
+  proofOfWork?: ProofOfWorkSolution;
 }
 
 /** GET /users/:id/public-key */

@@ -41,6 +41,8 @@ export const ERROR_CODES = {
   emailTaken: 'EMAIL_TAKEN',
   payloadTooLarge: 'PAYLOAD_TOO_LARGE',
   tooManyRequests: 'TOO_MANY_REQUESTS',
+  /** Sign-in or recovery from a client the account does not know, after repeated failures: solve a challenge of POST /auth/proof-of-work and send its answer. */
+  proofOfWorkRequired: 'PROOF_OF_WORK_REQUIRED',
   refreshReused: 'REFRESH_TOKEN_REUSED',
   recordTooLarge: 'RECORD_TOO_LARGE',
   uploadIncomplete: 'UPLOAD_INCOMPLETE',

@@ -8,4 +8,5 @@ export * from './consents.js';
 export * from './erasure.js';
 export * from './export.js';
 export * from './security-keys.js';
+export * from './proof-of-work.js';
 export * from './routes.js';

@@ -59,5 +59,15 @@ export const REFRESH_COOKIE_NAME = 'phr_refresh';
 /** Path of the unprefixed cookie: only the session routes ever receive it. */
 export const REFRESH_COOKIE_PATH = '/api/auth';
 
+/**
+ * The httpOnly cookie that marks a browser as a known device of the accounts
+ * that signed in on it (docs/architecture.md "Sessions"): a known device skips
+ * the proof of work that repeated failures on the account demand of others.
+ * Named and scoped like the refresh cookie: `__Host-` where Secure, else
+ * `phr_device` at REFRESH_COOKIE_PATH.
+ */
+export const HOST_DEVICE_COOKIE_NAME = '__Host-phr_device';
+export const DEVICE_COOKIE_NAME = 'phr_device';
+
 /** Prefix of every API route (the contract's paths are relative to it). */
 export const API_PREFIX = '/api';

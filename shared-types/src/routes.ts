@@ -24,6 +24,7 @@ import type { Consent, ConsentList, CreateConsentRequest, DoctorList, DoctorSear
 import type { AuditExportQuery, AuditHead, AuditHeadQuery, AuditPage, AuditQuery } from './audit.js';
 import type { AccountErasureReceipt, EraseAccountRequest } from './erasure.js';
 import type { HealthResponse, LivenessResponse } from './health.js';
+import type { ProofOfWorkChallenge, ProofOfWorkRequest } from './proof-of-work.js';
 import type {
   AddSecurityKeyRequest,
   LoginResponse,
@@ -74,6 +75,7 @@ export const ROUTES = {
   prelogin: route<PreloginRequest, PreloginResponse>('POST', '/auth/prelogin'),
   register: route<RegisterRequest, SessionResponse>('POST', '/auth/register'),
   registerAuditor: route<RegisterAuditorRequest, SessionResponse>('POST', '/auth/register-auditor'),
+  proofOfWork: route<ProofOfWorkRequest, ProofOfWorkChallenge>('POST', '/auth/proof-of-work'),
   login: route<LoginRequest, LoginResponse>('POST', '/auth/login'),
   loginWebAuthn: route<WebAuthnLoginRequest, SessionResponse>('POST', '/auth/login/webauthn'),
   refresh: route<NoBody, RefreshResponse>('POST', '/auth/refresh'),

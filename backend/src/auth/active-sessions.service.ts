@@ -7,6 +7,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { Db } from '../db/db.service.js';
 import type { AuthUser } from './auth-user.js';
 import { RefreshTokenEntity } from './entities/refresh-token.entity.js';
+import { KnownDevices } from './known-devices.service.js';
 
 interface ActiveFamilyRow {
   family_id: string;
@@ -28,6 +29,7 @@ export class ActiveSessionsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly db: Db,
     private readonly audit: AuditService,
+    private readonly devices: KnownDevices,
   ) {}
 
   async list(user: AuthUser): Promise<SessionList> {
@@ -42,7 +44,12 @@ export class ActiveSessionsService {
     return { items: rows.map((row) => toActiveSession(row, user.sessionId)) };
   }
 
-  /** Another user's session, an ended one and an unknown id all get the same 404. */
+  /**
+   * Another user's session, an ended one and an unknown id all get the same
+   * 404. The browser whose sign-in started the session is no longer a known
+   * device either (docs/architecture.md "Sessions"): "this was not me" should
+   * not leave it a way around the proof of work.
+   */
   async revoke(user: AuthUser, sessionId: string): Promise<void> {
     const result = await this.db
       .manager()
@@ -52,6 +59,7 @@ export class ActiveSessionsService {
       this.audit.deny({ subjectId: user.userId, action: 'session.revoke', reason: 'no such active session' });
       throw ApiError.notFound('No such session');
     }
+    await this.devices.forgetSession(user.userId, sessionId);
     await this.audit.allow({ subjectId: user.userId, action: 'session.revoke', reason: sessionId === user.sessionId ? 'this session' : 'another session' });
   }
 }

@@ -4,18 +4,21 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   type LoginResponse,
   type PreloginResponse,
+  type ProofOfWorkChallenge,
   type RecoveryKeysResponse,
   type RefreshResponse,
   type SessionResponse,
 } from '@phr/shared-types';
-import { ApiErrors, REFRESH_COOKIE_SECURITY } from '../common/swagger.js';
+import { ApiErrors, ApiProofOfWorkRequired, REFRESH_COOKIE_SECURITY } from '../common/swagger.js';
 import { RateLimited } from '../rate-limit/rate-limited.decorator.js';
 import type { AuthUser } from './auth-user.js';
-import { AuthService } from './auth.service.js';
+import { AuthService, type SessionResult } from './auth.service.js';
+import { DeviceCookie } from './device-cookie.js';
 import { CurrentUser, Public, Roles } from './decorators.js';
 import { LoginDto } from './dto/login.dto.js';
 import { ChangePasswordDto, RecoveryKeysDto, RecoveryKeysResponseDto, RecoveryResetDto } from './dto/password.dto.js';
 import { PreloginRequestDto, PreloginResponseDto } from './dto/prelogin.dto.js';
+import { ProofOfWorkChallengeDto, ProofOfWorkRequestDto } from './dto/proof-of-work.dto.js';
 import { RegisterAuditorDto, RegisterDto } from './dto/register.dto.js';
 import { SameOriginGuard } from './guards/same-origin.guard.js';
 import { SecondFactorChallengeDto, WebAuthnLoginDto } from './dto/security-key.dto.js';
@@ -32,7 +35,14 @@ export class AuthController {
     private readonly auth: AuthService,
     private readonly sessions: SessionService,
     private readonly refreshCookie: RefreshCookie,
+    private readonly deviceCookie: DeviceCookie,
   ) {}
+
+  /** Both cookies of a new session: the refresh token, and the device that is now known. */
+  private setSessionCookies(reply: FastifyReply, result: SessionResult): void {
+    this.refreshCookie.set(reply, result.session);
+    this.deviceCookie.set(reply, result.device);
+  }
 
   @Public()
   @Post('prelogin')
@@ -45,14 +55,28 @@ export class AuthController {
   }
 
   @Public()
+  @Post('proof-of-work')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'The proof of work a sign-in (purpose login) or recovery (purpose recovery) from this client needs: a signed, single-use challenge and its difficulty, 0 when none is needed. ' +
+      'A known device (device cookie of an earlier sign-in) needs none for failures elsewhere. Format: docs/protocol.md "Proof of work"',
+  })
+  @ApiOkResponse({ type: ProofOfWorkChallengeDto, description: 'Always a challenge; with difficulty 0 nothing needs to be solved or sent' })
+  @ApiErrors(400)
+  proofOfWork(@Body() body: ProofOfWorkRequestDto, @Req() request: CookieRequest): Promise<ProofOfWorkChallenge> {
+    return this.auth.proofOfWorkChallenge(body, this.deviceCookie.read(request));
+  }
+
+  @Public()
   @Post('register')
   @RateLimited('registration')
   @ApiOperation({ summary: 'Create a patient or doctor account from keys made in the browser' })
-  @ApiOkResponse({ type: SessionResponseDto, description: 'Signed in; the refresh token is set as an httpOnly cookie' })
+  @ApiOkResponse({ type: SessionResponseDto, description: 'Signed in; the refresh token and the device token are set as httpOnly cookies' })
   @ApiErrors(400, 409, 413)
-  async register(@Body() body: RegisterDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionResponse> {
-    const result = await this.auth.register(body);
-    this.refreshCookie.set(reply, result.session);
+  async register(@Body() body: RegisterDto, @Req() request: CookieRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionResponse> {
+    const result = await this.auth.register(body, this.deviceCookie.read(request));
+    this.setSessionCookies(reply, result);
     return result.body;
   }
 
@@ -60,27 +84,33 @@ export class AuthController {
   @Post('register-auditor')
   @RateLimited('registration')
   @ApiOperation({ summary: 'Create an auditor account by redeeming an invitation from the operator’s create-auditor step' })
-  @ApiOkResponse({ type: SessionResponseDto, description: 'Signed in; the refresh token is set as an httpOnly cookie' })
+  @ApiOkResponse({ type: SessionResponseDto, description: 'Signed in; the refresh token and the device token are set as httpOnly cookies' })
   @ApiErrors(400, 409, 413)
-  async registerAuditor(@Body() body: RegisterAuditorDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionResponse> {
-    const result = await this.auth.registerAuditor(body);
-    this.refreshCookie.set(reply, result.session);
+  async registerAuditor(@Body() body: RegisterAuditorDto, @Req() request: CookieRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionResponse> {
+    const result = await this.auth.registerAuditor(body, this.deviceCookie.read(request));
+    this.setSessionCookies(reply, result);
     return result.body;
   }
 
   @Public()
   @Post('login')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Sign in with the auth key derived from the password; an account with a security key gets its challenge instead of a session' })
+  @ApiOperation({
+    summary:
+      'Sign in with the auth key derived from the password; an account with a security key gets its challenge instead of a session. ' +
+      'After repeated failures on the account, a client that is not a known device must send a proofOfWork (else 429 PROOF_OF_WORK_REQUIRED); the right key is never refused otherwise',
+  })
   @ApiExtraModels(SecondFactorChallengeDto)
   @ApiOkResponse({
-    description: 'A session (the refresh token is set as an httpOnly cookie), or, for an account with a security key, the challenge for POST /auth/login/webauthn and no session',
+    description:
+      'A session (the refresh token and the device token are set as httpOnly cookies), or, for an account with a security key, the challenge for POST /auth/login/webauthn and no session',
     schema: { oneOf: [{ $ref: getSchemaPath(SessionResponseDto) }, { $ref: getSchemaPath(SecondFactorChallengeDto) }] },
   })
-  @ApiErrors(400, 401, 429)
-  async login(@Body() body: LoginDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<LoginResponse> {
-    const result = await this.auth.login(body);
-    if (result.session) this.refreshCookie.set(reply, result.session);
+  @ApiErrors(400, 401)
+  @ApiProofOfWorkRequired()
+  async login(@Body() body: LoginDto, @Req() request: CookieRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<LoginResponse> {
+    const result = await this.auth.login(body, this.deviceCookie.read(request));
+    if (result.session) this.setSessionCookies(reply, result);
     return result.body;
   }
 
@@ -88,11 +118,11 @@ export class AuthController {
   @Post('login/webauthn')
   @HttpCode(200)
   @ApiOperation({ summary: 'Second step of a sign-in with a security key: the assertion for the challenge POST /auth/login gave' })
-  @ApiOkResponse({ type: SessionResponseDto, description: 'The refresh token is set as an httpOnly cookie' })
-  @ApiErrors(400, 401, 429)
-  async loginWithSecurityKey(@Body() body: WebAuthnLoginDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionResponse> {
-    const result = await this.auth.loginWithSecurityKey(body);
-    this.refreshCookie.set(reply, result.session);
+  @ApiOkResponse({ type: SessionResponseDto, description: 'The refresh token and the device token are set as httpOnly cookies' })
+  @ApiErrors(400, 401)
+  async loginWithSecurityKey(@Body() body: WebAuthnLoginDto, @Req() request: CookieRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionResponse> {
+    const result = await this.auth.loginWithSecurityKey(body, this.deviceCookie.read(request));
+    this.setSessionCookies(reply, result);
     return result.body;
   }
 
@@ -128,32 +158,48 @@ export class AuthController {
   @Roles('patient', 'doctor', 'auditor')
   @UseGuards(SameOriginGuard)
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Change the password: the account key is re-wrapped, other sessions end. Only from the portal’s Origin' })
+  @ApiOperation({
+    summary:
+      'Change the password: the account key is re-wrapped, other sessions end, other browsers are no longer known devices. ' +
+      'Repeated wrong current passwords hold this session back (429). Only from the portal’s Origin',
+  })
   @ApiNoContentResponse()
   @ApiErrors(400, 401, 403, 429)
   changePassword(@CurrentUser() user: AuthUser, @Body() body: ChangePasswordDto, @Req() request: CookieRequest): Promise<void> {
-    return this.auth.changePassword(user, body, this.refreshCookie.read(request));
+    return this.auth.changePassword(user, body, this.refreshCookie.read(request), this.deviceCookie.read(request));
   }
 
   @Public()
   @Post('recovery/keys')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Prove the recovery code; receive the recovery wrap of the account key' })
-  @ApiOkResponse({ type: RecoveryKeysResponseDto })
-  @ApiErrors(400, 401, 429)
-  recoveryKeys(@Body() body: RecoveryKeysDto): Promise<RecoveryKeysResponse> {
-    return this.auth.recoveryKeys(body);
+  @ApiOperation({
+    summary:
+      'Prove the recovery code; receive the recovery wrap of the account key, and the browser becomes a known device. ' +
+      'After repeated failures, a proofOfWork of purpose recovery is needed as for sign-in',
+  })
+  @ApiOkResponse({ type: RecoveryKeysResponseDto, description: 'The device token is set as an httpOnly cookie' })
+  @ApiErrors(400, 401)
+  @ApiProofOfWorkRequired()
+  async recoveryKeys(@Body() body: RecoveryKeysDto, @Req() request: CookieRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<RecoveryKeysResponse> {
+    const result = await this.auth.recoveryKeys(body, this.deviceCookie.read(request));
+    this.deviceCookie.set(reply, result.device);
+    return result.body;
   }
 
   @Public()
   @Post('recovery/reset')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Set a new password with the recovery code; a new code replaces it' })
-  @ApiOkResponse({ type: SessionResponseDto })
-  @ApiErrors(400, 401, 429)
-  async recoveryReset(@Body() body: RecoveryResetDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionResponse> {
-    const result = await this.auth.recoveryReset(body);
-    this.refreshCookie.set(reply, result.session);
+  @ApiOperation({
+    summary:
+      'Set a new password with the recovery code; a new code replaces it, every session ends and every other browser is forgotten. ' +
+      'After repeated failures, a proofOfWork of purpose recovery is needed from a browser that is not a known device',
+  })
+  @ApiOkResponse({ type: SessionResponseDto, description: 'The refresh token and the device token are set as httpOnly cookies' })
+  @ApiErrors(400, 401)
+  @ApiProofOfWorkRequired()
+  async recoveryReset(@Body() body: RecoveryResetDto, @Req() request: CookieRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionResponse> {
+    const result = await this.auth.recoveryReset(body, this.deviceCookie.read(request));
+    this.setSessionCookies(reply, result);
     return result.body;
   }
 }

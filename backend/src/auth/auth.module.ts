@@ -3,6 +3,9 @@ import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
+import { DeviceCookie } from './device-cookie.js';
+import { KnownDevices } from './known-devices.service.js';
+import { ProofOfWork } from './proof-of-work.service.js';
 import { JwtAuthGuard } from './guards/jwt-auth.guard.js';
 import { RolesGuard } from './guards/roles.guard.js';
 import { JwtStrategy } from './jwt.strategy.js';
@@ -31,6 +34,9 @@ import { WebAuthn } from './webauthn.service.js';
     LoginThrottle,
     PasswordHasher,
     RefreshCookie,
+    DeviceCookie,
+    KnownDevices,
+    ProofOfWork,
     SessionSweeper,
     ActiveSessionsService,
     RateLimiter,

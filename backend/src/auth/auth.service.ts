@@ -10,6 +10,10 @@ import {
   type KdfParams,
   type LoginRequest,
   type PreloginResponse,
+  type ProofOfWorkChallenge,
+  type ProofOfWorkPurpose,
+  type ProofOfWorkRequest,
+  type ProofOfWorkSolution,
   type RecoveryKeysRequest,
   type RecoveryKeysResponse,
   type RecoveryResetRequest,
@@ -33,21 +37,42 @@ import { findAccountByEmail, normalizeEmail } from './accounts.js';
 import type { AuthUser } from './auth-user.js';
 import { CredentialEntity } from './entities/credential.entity.js';
 import { checkRsaPublicKey, checkSealedBlob, fingerprintOf } from './key-material.js';
-import { LoginThrottle, type ThrottleKeys } from './login-throttle.service.js';
+import { KnownDevices, type RememberedDevice } from './known-devices.service.js';
+import { LoginThrottle, type Demand, type ThrottleKeys } from './login-throttle.service.js';
 import { PasswordHasher } from './password-hasher.js';
+import { ProofOfWork } from './proof-of-work.service.js';
 import { SessionService, type IssuedSession } from './session.service.js';
 import { SecurityKeyRefusal, WebAuthn } from './webauthn.service.js';
 
-/** What the controller needs: the body, and the refresh token for the cookie. */
+/** What the controller needs: the body, the refresh token and the device token for the cookies. */
 export interface SessionResult {
   body: SessionResponse;
   session: IssuedSession;
+  device: RememberedDevice;
 }
 
 /** A sign-in: a session, or (the account has a security key) the key's challenge and no session yet. */
-export type LoginResult = SessionResult | { body: SecondFactorChallenge; session?: undefined };
+export type LoginResult = SessionResult | { body: SecondFactorChallenge; session?: undefined; device?: undefined };
+
+/** The recovery wrap, and the browser that proved the code is now a known device. */
+export interface RecoveryKeysResult {
+  body: RecoveryKeysResponse;
+  device: RememberedDevice;
+}
+
+/** The device cookie a request brought, if any (docs/architecture.md "Sessions"). */
+export type DeviceToken = string | undefined;
 
 type SecretField = 'authHash' | 'recoveryAuthHash';
+
+/** Who an attempt is on and where it comes from, before any secret is checked. */
+interface Attempt {
+  email: string;
+  account: AuthUser | null;
+  /** The account's trail, or the system trail for an unknown email. */
+  subjectId: string;
+  keys: ThrottleKeys;
+}
 
 /** Accounts and sign-in (DESIGN 4.1, 4.2, 8). */
 @Injectable()
@@ -60,6 +85,8 @@ export class AuthService {
     private readonly sessions: SessionService,
     private readonly audit: AuditService,
     private readonly webauthn: WebAuthn,
+    private readonly devices: KnownDevices,
+    private readonly proofOfWork: ProofOfWork,
   ) {}
 
   /**
@@ -79,12 +106,26 @@ export class AuthService {
     return { kdf: { algorithm: KDF_ALGORITHM, iterations: this.config.kdfIterations, salt: salt.toString('base64url') } };
   }
 
-  async register(request: RegisterRequest): Promise<SessionResult> {
-    return this.createAccount(request, request.role, request.displayName, request.role === 'doctor' ? request.specialty : undefined);
+  /**
+   * The proof of work this email and client need before a secret is checked
+   * (docs/protocol.md "Proof of work"), as a signed challenge; difficulty 0
+   * when none is needed. A demand is audited; unknown emails are counted and
+   * answered like known ones, so the answer does not tell who has an account.
+   */
+  async proofOfWorkChallenge(request: ProofOfWorkRequest, deviceToken: DeviceToken): Promise<ProofOfWorkChallenge> {
+    const attempt = await this.attemptOn(request.purpose, request.email, deviceToken);
+    const demand = await this.throttle.demand(attempt.keys);
+    await this.db.becomeActor(ANONYMOUS);
+    if (demand.bits > 0) this.audit.deny({ subjectId: attempt.subjectId, action: 'session.proof-of-work', reason: describeDemand(request.purpose, demand) });
+    return this.proofOfWork.issue(attempt.email, request.purpose, demand.bits);
+  }
+
+  async register(request: RegisterRequest, deviceToken: DeviceToken): Promise<SessionResult> {
+    return this.createAccount(request, request.role, request.displayName, request.role === 'doctor' ? request.specialty : undefined, deviceToken);
   }
 
   /** An auditor redeems the operator's one-time invitation (backend/src/cli/create-auditor.ts). */
-  async registerAuditor(request: RegisterAuditorRequest): Promise<SessionResult> {
+  async registerAuditor(request: RegisterAuditorRequest, deviceToken: DeviceToken): Promise<SessionResult> {
     const [claimed] = await this.db.manager().query<Array<{ name: string | null }>>('SELECT claim_auditor_invitation($1, $2) AS name', [
       invitationHash(request.invitation),
       normalizeEmail(request.email),
@@ -93,7 +134,7 @@ export class AuthService {
       throw ApiError.validation([{ field: 'invitation', message: 'This invitation is unknown, used, expired or for another email' }]);
     }
     // If the account cannot be made, the transaction rolls back and the invitation stays unused.
-    return this.createAccount(request, 'auditor', claimed.name, undefined);
+    return this.createAccount(request, 'auditor', claimed.name, undefined, deviceToken);
   }
 
   private async createAccount(
@@ -101,6 +142,7 @@ export class AuthService {
     role: Role,
     displayName: string,
     specialty: string | undefined,
+    deviceToken: DeviceToken,
   ): Promise<SessionResult> {
     assertKeyMaterial([
       checkSealedBlob('keys.wrappedAccountKey', request.keys.wrappedAccountKey),
@@ -146,7 +188,7 @@ export class AuthService {
     });
     // Demonstrable consent (GDPR Art. 7(1)): which notice was accepted, when, from where, in the hash-chained trail.
     await this.audit.allow({ subjectId: user.userId, action: 'account.register', reason: `privacy notice ${request.privacyNoticeVersion} accepted` });
-    return this.startSession(user, 'account.register');
+    return this.startSession(user, 'account.register', deviceToken, false);
   }
 
   /** Ends the session of this refresh token; audited when it named a session. */
@@ -157,29 +199,32 @@ export class AuthService {
 
   /**
    * The password step. An account with a security key gets the key's
-   * challenge instead of a session (ASVS 2.3.2), and its failure counter is
-   * cleared only once the key has answered: an attacker who has the password
-   * cannot reset the lockout by signing in again between guesses.
+   * challenge instead of a session (ASVS 2.3.2), and this client's failure
+   * count is cleared only once the key has answered: an attacker who has the
+   * password cannot reset it by signing in again between guesses.
    */
-  async login(request: LoginRequest): Promise<LoginResult> {
-    const { user, keys } = await this.checkSecret('login', 'session.login', request.email, 'authHash', request.authKey);
+  async login(request: LoginRequest, deviceToken: DeviceToken): Promise<LoginResult> {
+    const { user, keys } = await this.checkSecret('login', 'session.login', request, 'authHash', request.authKey, deviceToken);
     const secondFactor = await this.webauthn.signInChallenge(user.userId);
     if (secondFactor) return { body: secondFactor };
     await this.throttle.recordSuccess(keys);
-    return this.startSession(user, 'session.login');
+    return this.startSession(user, 'session.login', deviceToken, keys.isKnownDevice);
   }
 
   /**
    * The security key step: the assertion must answer the (single-use,
    * two-minute) challenge of this sign-in with a key of this account. A refused
-   * one counts as a failed sign-in under the same throttle and is audited.
+   * one counts as a failed sign-in under the same throttle and is audited; a
+   * valid one always passes, whatever anyone else has been trying (the
+   * challenge token itself came with the right password and any proof of work
+   * that was due).
    */
-  async loginWithSecurityKey(request: WebAuthnLoginRequest): Promise<SessionResult> {
+  async loginWithSecurityKey(request: WebAuthnLoginRequest, deviceToken: DeviceToken): Promise<SessionResult> {
     const user = await this.webauthn.ownerOfSignInChallenge(request.challengeToken);
     if (!user) throw new ApiError(401, ERROR_CODES.invalidCredentials, 'This sign-in has expired or was already used; sign in again');
     await this.db.becomeActor(user);
-    const keys = this.throttle.keysFor('login', await this.emailOf(user.userId), this.db.meta().ip);
-    await this.refuseWhileLocked(keys, user.userId, 'session.security-key');
+    const deviceId = await this.devices.recognise(user.userId, deviceToken);
+    const keys = this.throttle.keysFor('login', await this.emailOf(user.userId), deviceId ? { deviceId } : { ip: this.db.meta().ip });
     const challenge = await this.webauthn.consumeChallenge(request.challengeToken, 'sign-in');
     if (!challenge) throw new ApiError(401, ERROR_CODES.invalidCredentials, 'This sign-in has expired or was already used; sign in again');
     try {
@@ -191,11 +236,14 @@ export class AuthService {
     }
     await this.throttle.recordSuccess(keys);
     await this.audit.allow({ subjectId: user.userId, action: 'session.security-key' });
-    return this.startSession(user, 'session.login');
+    return this.startSession(user, 'session.login', deviceToken, keys.isKnownDevice);
   }
 
-  /** DESIGN 4.2: the account key is re-wrapped under the new KEK; nothing else changes. */
-  async changePassword(user: AuthUser, request: ChangePasswordRequest, currentRefreshToken?: string): Promise<void> {
+  /**
+   * DESIGN 4.2: the account key is re-wrapped under the new KEK. Other
+   * sessions end, and other browsers are no longer known devices.
+   */
+  async changePassword(user: AuthUser, request: ChangePasswordRequest, currentRefreshToken?: string, deviceToken?: DeviceToken): Promise<void> {
     await this.proveCurrentPassword(user, request.currentAuthKey, 'account.password-change');
     assertKeyMaterial([checkSealedBlob('newWrappedAccountKey', request.newWrappedAccountKey)]);
     await this.credentials().update(
@@ -209,36 +257,52 @@ export class AuthService {
       },
     );
     await this.sessions.endAllSessions(user.userId, currentRefreshToken);
+    await this.devices.forgetAllBut(user.userId, deviceToken);
     await this.audit.allow({ subjectId: user.userId, action: 'account.password-change' });
   }
 
   /**
-   * Re-authentication before a grave step (password change, erasure): the
-   * auth key of the current password, under the sign-in throttle. A wrong one
-   * is counted, audited as `action`, and answered with 403.
+   * Re-authentication before a grave step (password change, erasure, removing
+   * a security key): the auth key of the current password. It needs a valid
+   * session already, so it is counted per session: after LOGIN_FREE_FAILURES
+   * wrong ones that session waits REAUTH_DELAY_SECONDS, doubling up to
+   * REAUTH_MAX_DELAY_SECONDS, and no other session or sign-in is touched.
+   * A wrong one is audited as `action` and answered with 403.
    */
   async proveCurrentPassword(user: AuthUser, currentAuthKey: string, action: AuditAction): Promise<void> {
     const credential = await this.credentials().findOneBy({ userId: user.userId });
     // A token outlives an erased account by up to its 15 minutes; it signs nothing in.
     if (!credential) throw ApiError.unauthenticated('This account no longer exists');
-    const keys = this.throttle.keysFor('login', await this.emailOf(user.userId), this.db.meta().ip);
-    await this.refuseWhileLocked(keys, user.userId, action);
+    const key = this.throttle.reauthKey(user.userId, user.sessionId);
+    const wait = await this.throttle.reauthWaitSeconds(key);
+    if (wait > 0) {
+      this.audit.deny({ subjectId: user.userId, action, reason: 'held back after repeated wrong passwords in this session' });
+      throw ApiError.tooManyRequests(wait);
+    }
     if (!(await this.hasher.verify(credential.authHash, currentAuthKey))) {
-      this.recordFailure(keys, user.userId, action, 'current password is wrong');
+      this.audit.deny({ subjectId: user.userId, action, reason: 'current password is wrong' });
+      this.db.deferWrite(async () => {
+        const seconds = await this.throttle.recordReauthFailure(key);
+        if (seconds === null) return;
+        await this.audit.record({ subjectId: user.userId, action: 'session.lockout', outcome: 'deny', reason: `re-authentication in this session held back for ${seconds} s` });
+      });
       throw new ApiError(403, ERROR_CODES.invalidCredentials, 'The current password is not correct');
     }
+    await this.throttle.recordReauthSuccess(key);
   }
 
-  async recoveryKeys(request: RecoveryKeysRequest): Promise<RecoveryKeysResponse> {
-    const user = await this.verifySecret('recovery', 'account.recovery-keys', request.email, 'recoveryAuthHash', request.recoveryAuthKey);
+  async recoveryKeys(request: RecoveryKeysRequest, deviceToken: DeviceToken): Promise<RecoveryKeysResult> {
+    const user = await this.verifySecret('recovery', 'account.recovery-keys', request, 'recoveryAuthHash', request.recoveryAuthKey, deviceToken);
     const credential = await this.credentials().findOneByOrFail({ userId: user.userId });
     await this.audit.allow({ subjectId: user.userId, action: 'account.recovery-keys' });
-    return { recoveryWrappedAccountKey: credential.recoveryWrappedAccountKey };
+    // The recovery code proves the account as fully as password and key: the reset that follows needs no second proof of work.
+    const device = await this.devices.remember(user.userId, deviceToken, null);
+    return { body: { recoveryWrappedAccountKey: credential.recoveryWrappedAccountKey }, device };
   }
 
-  /** A new password from the recovery code; the code is replaced, every session ends. */
-  async recoveryReset(request: RecoveryResetRequest): Promise<SessionResult> {
-    const user = await this.verifySecret('recovery', 'account.recovery', request.email, 'recoveryAuthHash', request.recoveryAuthKey);
+  /** A new password from the recovery code; the code is replaced, every session ends, every other browser is forgotten. */
+  async recoveryReset(request: RecoveryResetRequest, deviceToken: DeviceToken): Promise<SessionResult> {
+    const user = await this.verifySecret('recovery', 'account.recovery', request, 'recoveryAuthHash', request.recoveryAuthKey, deviceToken);
     assertKeyMaterial([
       checkSealedBlob('newWrappedAccountKey', request.newWrappedAccountKey),
       checkSealedBlob('newRecovery.recoveryWrappedAccountKey', request.newRecovery.recoveryWrappedAccountKey),
@@ -260,8 +324,9 @@ export class AuthService {
       },
     );
     await this.sessions.endAllSessions(user.userId);
+    await this.devices.forgetAllBut(user.userId, deviceToken);
     await this.audit.allow({ subjectId: user.userId, action: 'account.recovery' });
-    return this.startSession(user, 'account.recovery');
+    return this.startSession(user, 'account.recovery', deviceToken, false);
   }
 
   /**
@@ -269,34 +334,60 @@ export class AuthService {
    * signs in without the security key, so a lost key does not lock the
    * account holder out, and the key can then be removed from the account page.
    */
-  private async verifySecret(purpose: string, action: AuditAction, rawEmail: string, field: SecretField, presented: string): Promise<AuthUser> {
-    const { user, keys } = await this.checkSecret(purpose, action, rawEmail, field, presented);
+  private async verifySecret(
+    purpose: ProofOfWorkPurpose,
+    action: AuditAction,
+    request: SecretRequest,
+    field: SecretField,
+    presented: string,
+    deviceToken: DeviceToken,
+  ): Promise<AuthUser> {
+    const { user, keys } = await this.checkSecret(purpose, action, request, field, presented, deviceToken);
     await this.throttle.recordSuccess(keys);
     return user;
   }
 
-  /**
-   * Checks a presented secret (auth key or recovery auth key) under the
-   * throttle. Failures are counted and audited even though the request fails;
-   * unknown emails take as long as known ones. The caller clears the counter.
-   */
-  private async checkSecret(
-    purpose: string,
-    action: AuditAction,
-    rawEmail: string,
-    field: SecretField,
-    presented: string,
-  ): Promise<{ user: AuthUser; keys: ThrottleKeys }> {
+  /** The account an email names (if any) and the throttle's keys for this client: a known device of that account, or else the IP. */
+  private async attemptOn(purpose: ProofOfWorkPurpose, rawEmail: string, deviceToken: DeviceToken): Promise<Attempt> {
     const email = normalizeEmail(rawEmail);
-    const keys = this.throttle.keysFor(purpose, email, this.db.meta().ip);
     const account = await findAccountByEmail(this.db, email);
-    const subjectId = account?.userId ?? AUDIT_SYSTEM_SUBJECT;
-    await this.refuseWhileLocked(keys, subjectId, action);
-    let storedHash: string | null = null;
+    let deviceId: string | null = null;
     if (account) {
       await this.db.becomeActor(account);
-      storedHash = (await this.credentials().findOneBy({ userId: account.userId }))?.[field] ?? null;
+      deviceId = await this.devices.recognise(account.userId, deviceToken);
     }
+    const keys = this.throttle.keysFor(purpose, email, deviceId ? { deviceId } : { ip: this.db.meta().ip });
+    return { email, account, subjectId: account?.userId ?? AUDIT_SYSTEM_SUBJECT, keys };
+  }
+
+  /**
+   * Checks a presented secret (auth key or recovery auth key) under the
+   * throttle: first the proof of work it demands of this client, then the
+   * secret. Never refuses the right secret for failures elsewhere: the most
+   * it asks is a proof a browser solves in seconds. Failures (a missing or
+   * bad proof included) are counted and audited even though the request
+   * fails; unknown emails take as long as known ones. The caller clears this
+   * client's count.
+   */
+  private async checkSecret(
+    purpose: ProofOfWorkPurpose,
+    action: AuditAction,
+    request: SecretRequest,
+    field: SecretField,
+    presented: string,
+    deviceToken: DeviceToken,
+  ): Promise<{ user: AuthUser; keys: ThrottleKeys }> {
+    const { email, account, subjectId, keys } = await this.attemptOn(purpose, request.email, deviceToken);
+    const demand = await this.throttle.demand(keys);
+    if (demand.bits > 0 || request.proofOfWork) {
+      const refusal = await this.proofOfWork.refusal(request.proofOfWork, { email, purpose, bits: demand.bits });
+      if (refusal) {
+        await this.db.becomeActor(ANONYMOUS);
+        this.recordFailure(keys, subjectId, action, `proof of work ${refusal}: ${describeDemand(purpose, demand)}`);
+        throw ApiError.proofOfWorkRequired();
+      }
+    }
+    const storedHash = account ? ((await this.credentials().findOneBy({ userId: account.userId }))?.[field] ?? null) : null;
     const isValid = await this.hasher.verify(storedHash, presented);
     if (!account || !isValid) {
       await this.db.becomeActor(ANONYMOUS);
@@ -306,32 +397,27 @@ export class AuthService {
     return { user: account, keys };
   }
 
-  private async refuseWhileLocked(keys: ReturnType<LoginThrottle['keysFor']>, subjectId: string, action: AuditAction): Promise<void> {
-    const wait = await this.throttle.retryAfterSeconds(keys);
-    if (wait <= 0) return;
-    this.audit.deny({ subjectId, action, reason: 'locked out after repeated failures' });
-    throw ApiError.tooManyRequests(wait);
-  }
-
-  private recordFailure(keys: ReturnType<LoginThrottle['keysFor']>, subjectId: string, action: AuditAction, reason: string): void {
+  private recordFailure(keys: ThrottleKeys, subjectId: string, action: AuditAction, reason: string): void {
     this.audit.deny({ subjectId, action, reason });
-    this.db.deferWrite(async () => {
-      const { lockedForSeconds } = await this.throttle.recordFailure(keys);
-      if (lockedForSeconds !== null) {
-        await this.audit.record({ subjectId, action: 'session.lockout', outcome: 'deny', reason: `locked for ${lockedForSeconds} s` });
-      }
-    });
+    this.db.deferWrite(() => this.throttle.recordFailure(keys));
   }
 
-  private async startSession(user: AuthUser, reason: AuditAction): Promise<SessionResult> {
+  /**
+   * A session for an account whose secret was proven from this browser, which
+   * thereby becomes (or stays) one of its known devices. A sign-in's audit row
+   * says whether the device was known.
+   */
+  private async startSession(user: AuthUser, reason: AuditAction, deviceToken: DeviceToken, isKnownDevice: boolean): Promise<SessionResult> {
     const session = await this.sessions.issue(user);
-    if (reason === 'session.login') await this.audit.allow({ subjectId: user.userId, action: 'session.login' });
+    const device = await this.devices.remember(user.userId, deviceToken, session.familyId);
+    if (reason === 'session.login') await this.audit.allow({ subjectId: user.userId, action: 'session.login', reason: isKnownDevice ? 'known device' : 'new device' });
     const manager = this.db.manager();
     const account = await manager.getRepository(UserEntity).findOneByOrFail({ id: user.userId });
     const credential = await this.credentials().findOneByOrFail({ userId: user.userId });
     const publicKey = await manager.getRepository(PublicKeyEntity).findOneByOrFail({ userId: user.userId });
     return {
       session,
+      device,
       body: {
         accessToken: session.accessToken,
         expiresIn: session.expiresIn,
@@ -354,6 +440,17 @@ export class AuthService {
   private credentials() {
     return this.db.manager().getRepository(CredentialEntity);
   }
+}
+
+/** The email and the proof of work that a secret arrives with. */
+interface SecretRequest {
+  email: string;
+  proofOfWork?: ProofOfWorkSolution;
+}
+
+function describeDemand(purpose: ProofOfWorkPurpose, demand: Demand): string {
+  const work = demand.bits > 0 ? `${demand.bits} bits demanded` : 'no work demanded';
+  return `${work} for ${purpose} (${demand.accountFailures} failures on the account, ${demand.clientFailures} from this client)`;
 }
 
 function kdfOf(credential: CredentialEntity): KdfParams {

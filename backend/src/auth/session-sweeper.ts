@@ -1,11 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ANONYMOUS, Db } from '../db/db.service.js';
+import { KnownDevices } from './known-devices.service.js';
 import { LoginThrottle } from './login-throttle.service.js';
+import { ProofOfWork } from './proof-of-work.service.js';
 
 export interface SessionSweepResult {
   refreshTokens: number;
   throttleCounters: number;
+  knownDevices: number;
+  spentChallenges: number;
   rateLimitCounters: number;
   auditorInvitations: number;
 }
@@ -14,8 +18,9 @@ export interface SessionSweepResult {
  * Retention of sign-in data (ASVS 8.3.8): refresh tokens that expired or were
  * revoked, and auditor invitations used or expired, go once
  * ENDED_SESSION_RETENTION_SECONDS have passed (kept that long to look into an
- * incident); sign-in failure counters and request-rate counters go once they
- * no longer count. The audit trail keeps what happened in every session.
+ * incident); sign-in failure counters, known devices past KNOWN_DEVICE_SECONDS,
+ * spent proof-of-work challenges and request-rate counters go once they no
+ * longer count. The audit trail keeps what happened in every session.
  */
 @Injectable()
 export class SessionSweeper {
@@ -23,6 +28,8 @@ export class SessionSweeper {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly db: Db,
     private readonly throttle: LoginThrottle,
+    private readonly devices: KnownDevices,
+    private readonly proofOfWork: ProofOfWork,
   ) {}
 
   async sweep(now: Date = new Date()): Promise<SessionSweepResult> {
@@ -35,6 +42,8 @@ export class SessionSweeper {
       return {
         refreshTokens: await purge('purge_ended_refresh_tokens'),
         throttleCounters: await this.throttle.purgeStale(now),
+        knownDevices: await this.devices.purgeExpired(now),
+        spentChallenges: await this.proofOfWork.purgeExpired(now),
         rateLimitCounters: await this.purgeEndedRateWindows(now),
         auditorInvitations: await purge('purge_spent_auditor_invitations'),
       };

@@ -11,6 +11,8 @@ import { RefreshTokenEntity } from './entities/refresh-token.entity.js';
 import { TokenService } from './token.service.js';
 
 export interface IssuedSession {
+  /** The refresh token family: the session's id in GET /sessions. */
+  familyId: string;
   accessToken: string;
   expiresIn: number;
   /** Goes only into the httpOnly cookie. */
@@ -53,6 +55,7 @@ export class SessionService {
       userAgent,
     });
     return {
+      familyId: family.id,
       accessToken: this.tokens.signAccessToken({ userId: user.userId, role: user.role, sessionId: family.id }),
       expiresIn: this.tokens.lifetimeSeconds,
       refreshToken,

@@ -30,6 +30,21 @@ export class ApiError extends HttpException {
     return new ApiError(401, ERROR_CODES.unauthenticated, message);
   }
 
+  /**
+   * After repeated failures, a client the account does not know must show work
+   * first (docs/protocol.md "Proof of work"). It may retry at once, with a proof:
+   * Retry-After is 0.
+   */
+  static proofOfWorkRequired(): ApiError {
+    return new ApiError(
+      429,
+      ERROR_CODES.proofOfWorkRequired,
+      'Too many failed attempts on this account: solve a challenge of POST /auth/proof-of-work and send the answer as proofOfWork',
+      undefined,
+      { 'Retry-After': '0' },
+    );
+  }
+
   static tooManyRequests(retryAfterSeconds: number): ApiError {
     const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
     return new ApiError(429, ERROR_CODES.tooManyRequests, `Too many attempts; try again in ${seconds} s`, undefined, {

@@ -31,6 +31,17 @@ const DESCRIPTIONS: Record<number, string> = {
   503: 'The database or the object store is unavailable; nothing was changed; see Retry-After',
 };
 
+/** The 429 of a sign-in or recovery route: no lockout, a proof of work is due (docs/protocol.md "Proof of work"). */
+export function ApiProofOfWorkRequired(): MethodDecorator {
+  return ApiResponse({
+    status: 429,
+    description:
+      'PROOF_OF_WORK_REQUIRED (Retry-After: 0): after repeated failures, this client must send a proofOfWork solved from POST /auth/proof-of-work; ' +
+      'or TOO_MANY_REQUESTS from the request-rate limit, with Retry-After',
+    type: ErrorResponseDto,
+  });
+}
+
 /**
  * Documents the error answers of a route, all in the one ErrorResponse shape.
  * Every route may answer 503 (a dependency is down), so it is always listed.

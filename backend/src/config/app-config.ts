@@ -54,13 +54,24 @@ export interface AppConfig {
   /** Secret behind the plausible KDF parameters returned for unknown emails (DESIGN 4.1). */
   preloginSecret: Buffer;
   kdfIterations: number;
+  /**
+   * Failed sign-ins and recovery-code guesses (docs/architecture.md "Sessions"): nobody is
+   * locked out; a client the account does not know must show proof of work instead.
+   */
   loginThrottle: {
-    /** Failures allowed per account (and per IP, times ipFactor) before a lockout starts. */
-    maxFailures: number;
-    ipFactor: number;
-    /** First lockout; each further failure doubles it, up to maxLockoutSeconds. */
-    baseLockoutSeconds: number;
-    maxLockoutSeconds: number;
+    /** Failures on an account, or from one client on it, before a proof of work is demanded. */
+    freeFailures: number;
+    /** Difficulty (leading zero bits) of the first proof demanded; each further failure adds one bit, up to maxBits. */
+    minBits: number;
+    /** The cap, so that a browser solves any proof in a few seconds. */
+    maxBits: number;
+    /** How long a challenge may be answered; each is used once. */
+    challengeSeconds: number;
+    /** A known device is forgotten this long after its latest sign-in on the account. */
+    knownDeviceSeconds: number;
+    /** Re-authentication in one session: after freeFailures wrong passwords a wait, doubling with each further one, up to the maximum. */
+    reauthDelaySeconds: number;
+    reauthMaxDelaySeconds: number;
   };
   /**
    * Request rates per client (ASVS 8.1.4): per user when the access token is
@@ -163,6 +174,32 @@ function sessionLimits(env: Env): AppConfig['session'] {
   return { idleSeconds, maxSeconds };
 }
 
+/** Lockout settings of earlier versions: the lockout is gone, and a setting that no longer acts should not pass unnoticed. */
+const RETIRED_LOGIN_SETTINGS: Record<string, string> = {
+  LOGIN_MAX_FAILURES: 'LOGIN_FREE_FAILURES',
+  LOGIN_IP_FACTOR: 'nothing (no limit per IP blocks a shared address any more)',
+  LOGIN_LOCKOUT_SECONDS: 'LOGIN_POW_MIN_BITS (and REAUTH_DELAY_SECONDS for re-authentication)',
+  LOGIN_MAX_LOCKOUT_SECONDS: 'LOGIN_POW_MAX_BITS (and REAUTH_MAX_DELAY_SECONDS for re-authentication)',
+};
+
+function loginThrottle(env: Env): AppConfig['loginThrottle'] {
+  for (const [name, replacement] of Object.entries(RETIRED_LOGIN_SETTINGS)) {
+    if (env[name] !== undefined) throw new ConfigError(name, `is no longer used: sign-ins are never locked out; see ${replacement} (docs/running.md)`);
+  }
+  const minBits = integer(env, 'LOGIN_POW_MIN_BITS', 16, 1, 32);
+  const maxBits = integer(env, 'LOGIN_POW_MAX_BITS', 22, 1, 32);
+  if (maxBits < minBits) throw new ConfigError('LOGIN_POW_MAX_BITS', `must not be below LOGIN_POW_MIN_BITS (${minBits}), got ${maxBits}`);
+  return {
+    freeFailures: integer(env, 'LOGIN_FREE_FAILURES', 5, 1, 1000),
+    minBits,
+    maxBits,
+    challengeSeconds: integer(env, 'LOGIN_POW_CHALLENGE_SECONDS', 300, 10, 3600),
+    knownDeviceSeconds: integer(env, 'KNOWN_DEVICE_SECONDS', 180 * 86_400, 60, 730 * 86_400),
+    reauthDelaySeconds: integer(env, 'REAUTH_DELAY_SECONDS', 30, 1, 86_400),
+    reauthMaxDelaySeconds: integer(env, 'REAUTH_MAX_DELAY_SECONDS', 3600, 1, 7 * 86_400),
+  };
+}
+
 function rateLimit(env: Env, limitName: string, limit: number, windowName: string, windowSeconds: number): RateLimit {
   return { limit: integer(env, limitName, limit, 1, 10_000_000), windowSeconds: integer(env, windowName, windowSeconds, 1, 86_400) };
 }
@@ -256,12 +293,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     cookieSecure: boolean(env, 'COOKIE_SECURE', true),
     preloginSecret: secret(env, 'PRELOGIN_SECRET'),
     kdfIterations: integer(env, 'KDF_ITERATIONS', KDF_MIN_ITERATIONS, KDF_MIN_ITERATIONS, KDF_MAX_ITERATIONS),
-    loginThrottle: {
-      maxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),
-      ipFactor: integer(env, 'LOGIN_IP_FACTOR', 4, 1, 1000),
-      baseLockoutSeconds: integer(env, 'LOGIN_LOCKOUT_SECONDS', 30, 1, 86_400),
-      maxLockoutSeconds: integer(env, 'LOGIN_MAX_LOCKOUT_SECONDS', 3600, 1, 7 * 86_400),
-    },
+    loginThrottle: loginThrottle(env),
     rateLimits: {
       general: rateLimit(env, 'RATE_LIMIT_REQUESTS', 600, 'RATE_LIMIT_WINDOW_SECONDS', 60),
       registration: rateLimit(env, 'RATE_LIMIT_REGISTRATIONS', 20, 'RATE_LIMIT_REGISTRATION_WINDOW_SECONDS', 3600),

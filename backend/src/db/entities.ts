@@ -1,4 +1,5 @@
 import { CredentialEntity } from '../auth/entities/credential.entity.js';
+import { KnownDeviceEntity } from '../auth/entities/known-device.entity.js';
 import { LoginThrottleEntity } from '../auth/entities/login-throttle.entity.js';
 import { RefreshTokenEntity } from '../auth/entities/refresh-token.entity.js';
 import { SecurityKeyEntity } from '../auth/entities/security-key.entity.js';
@@ -16,6 +17,7 @@ export const ENTITIES = [
   CredentialEntity,
   RefreshTokenEntity,
   SecurityKeyEntity,
+  KnownDeviceEntity,
   LoginThrottleEntity,
   FolderEntity,
   UploadEntity,

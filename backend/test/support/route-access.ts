@@ -13,6 +13,7 @@ export const ROUTE_ACCESS: Record<RouteName, Access> = {
   prelogin: 'public',
   register: 'public',
   registerAuditor: 'public',
+  proofOfWork: 'public',
   login: 'public',
   loginWebAuthn: 'public',
   refresh: 'public',

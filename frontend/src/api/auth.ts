@@ -6,6 +6,7 @@ import {
   type EraseAccountRequest,
   type LoginRequest,
   type Me,
+  type ProofOfWorkRequest,
   type RecoveryKeysRequest,
   type RecoveryResetRequest,
   type RegisterAuditorRequest,
@@ -18,6 +19,7 @@ import type { ApiClient } from './client.js';
 export function authApi(client: ApiClient) {
   return {
     prelogin: (email: string) => client.call(ROUTES.prelogin, { body: { email } }),
+    proofOfWork: (body: ProofOfWorkRequest) => client.call(ROUTES.proofOfWork, { body }),
     register: (body: RegisterRequest) => client.call(ROUTES.register, { body }),
     registerAuditor: (body: RegisterAuditorRequest) => client.call(ROUTES.registerAuditor, { body }),
     login: (body: LoginRequest) => client.call(ROUTES.login, { body }),

@@ -15,7 +15,8 @@ export type CryptoErrorCode =
   | 'WRAP_INVALID'
   | 'DOWNLOAD_EXPIRED'
   | 'DOWNLOAD_FAILED'
-  | 'UPLOAD_CANCELLED';
+  | 'UPLOAD_CANCELLED'
+  | 'BAD_PROOF_OF_WORK';
 
 export class CryptoError extends Error {
   constructor(

@@ -17,6 +17,7 @@ import {
 } from './account.js';
 import { CryptoError } from './errors.js';
 import { BROWSER_KDF_POLICY, derivePasswordKeys, type KdfPolicy } from './kdf.js';
+import { solveProofOfWork, type ProofOfWorkProgress } from './proof-of-work.js';
 import { recordVaultMethods, type PendingRecord } from './record-vault.js';
 
 interface WrappedAccount {
@@ -116,6 +117,16 @@ export const vaultMethods = {
     return { ...recovered.reset, newRecoveryCode: recovered.newRecoveryCode };
   },
 
+  /**
+   * The proof of work a sign-in or recovery owes after repeated failures on the
+   * account (docs/protocol.md "Proof of work"): the nonce for the challenge.
+   * Seconds of hashing, off the page's thread; progress events let the page
+   * say how long it has been working.
+   */
+  async solveProofOfWork(_state: VaultState, challenge: string, difficulty: number, onProgress?: (progress: ProofOfWorkProgress) => void): Promise<string> {
+    return solveProofOfWork(challenge, difficulty, onProgress);
+  },
+
   async lock(state: VaultState): Promise<void> {
     state.keys = null;
     state.account = null;
@@ -167,9 +178,11 @@ export interface VaultEvent {
 
 /**
  * Methods that do not wait their turn: they hold no lock-sensitive state
- * beyond what they captured at the start, and they wait on the network.
+ * beyond what they captured at the start, and they wait on the network (or,
+ * the proof of work, yield to the event loop between slices of hashing, so a
+ * lock() is not held up by it).
  */
-export const CONCURRENT_METHODS: ReadonlySet<string> = new Set<VaultMethodName>(['uploadSegment', 'cancelRecord', 'decryptRecord']);
+export const CONCURRENT_METHODS: ReadonlySet<string> = new Set<VaultMethodName>(['uploadSegment', 'cancelRecord', 'decryptRecord', 'solveProofOfWork']);
 
 /** Runs one request against the state. Errors come back as a code and a message only. */
 export async function handleVaultRequest(state: VaultState, request: VaultRequest, emit?: (event: VaultEvent) => void): Promise<VaultResponse> {

@@ -1,5 +1,6 @@
 import type { LoginRequest } from '@phr/shared-types';
 import type { Exact } from '../../common/exact.js';
+import { IsProofOfWork, ProofOfWorkSolutionDto } from './proof-of-work.dto.js';
 import { IsAccountEmail, IsAuthKey } from './validators.js';
 
 export class LoginDto implements LoginRequest {
@@ -8,5 +9,8 @@ export class LoginDto implements LoginRequest {
 
   @IsAuthKey('HKDF(masterKey, "auth"), 32 bytes')
   authKey: string;
+
+  @IsProofOfWork()
+  proofOfWork?: ProofOfWorkSolutionDto;
 }
 true satisfies Exact<LoginDto, LoginRequest>;

@@ -9,6 +9,7 @@ import type {
 } from '@phr/shared-types';
 import type { Exact } from '../../common/exact.js';
 import { KdfParamsDto } from './kdf-params.dto.js';
+import { IsProofOfWork, ProofOfWorkSolutionDto } from './proof-of-work.dto.js';
 import { RecoveryMaterialDto } from './register.dto.js';
 import { IsAccountEmail, IsAuthKey, IsSealedKey } from './validators.js';
 
@@ -39,6 +40,9 @@ export class RecoveryKeysDto implements RecoveryKeysRequest {
 
   @IsAuthKey('HKDF(recovery code, "recovery-auth")')
   recoveryAuthKey: string;
+
+  @IsProofOfWork()
+  proofOfWork?: ProofOfWorkSolutionDto;
 }
 true satisfies Exact<RecoveryKeysDto, RecoveryKeysRequest>;
 
@@ -60,5 +64,8 @@ export class RecoveryResetDto extends NewPasswordDto implements RecoveryResetReq
   @ValidateNested()
   @Type(() => RecoveryMaterialDto)
   newRecovery: RecoveryMaterialDto;
+
+  @IsProofOfWork()
+  proofOfWork?: ProofOfWorkSolutionDto;
 }
 true satisfies Exact<RecoveryResetDto, RecoveryResetRequest>;

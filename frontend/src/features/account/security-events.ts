@@ -17,7 +17,8 @@ const plural = (count: number, one: string, many: string) => `${count} ${count =
 /** The rows of a trail that a person should hear about, in the order the notice lists them. */
 export const SECURITY_EVENT_KINDS: SecurityEventKind[] = [
   { action: 'session.login', outcome: 'deny', describe: (n) => `${plural(n, 'failed sign-in attempt', 'failed sign-in attempts')} on your account` },
-  { action: 'session.lockout', outcome: 'deny', describe: (n) => `sign-in was locked ${plural(n, 'time', 'times')} after repeated failures` },
+  // Since sign-in has no lockout, these are waits imposed on one session after wrong current passwords (a password change, say).
+  { action: 'session.lockout', outcome: 'deny', describe: (n) => `a session had to wait ${plural(n, 'time', 'times')} after repeated wrong passwords` },
   { action: 'account.password-change', outcome: 'allow', describe: (n) => `your password was changed${n > 1 ? ` ${n} times` : ''}` },
   { action: 'account.password-change', outcome: 'deny', describe: (n) => `${plural(n, 'password change was', 'password changes were')} refused: wrong current password` },
   { action: 'account.recovery', outcome: 'allow', describe: (n) => `your account was recovered with the recovery code${n > 1 ? ` ${n} times` : ''}` },

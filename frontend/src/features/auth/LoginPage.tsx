@@ -8,6 +8,7 @@ import { Card } from '../../ui/Layout.js';
 import { PasswordField } from '../../ui/PasswordField.js';
 import { TextField } from '../../ui/TextField.js';
 import { signIn, type SignInStep } from './account-flows.js';
+import { DeviceCheck } from './DeviceCheck.js';
 import { useSession } from './session.js';
 import { SecurityKeyUnavailable } from './webauthn.js';
 
@@ -17,12 +18,18 @@ export function LoginPage() {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [step, setStep] = useState<SignInStep>('password');
+  const [checkSeconds, setCheckSeconds] = useState(0);
   const cancelKey = useRef<AbortController | null>(null);
+
+  const onStep = (next: SignInStep, seconds?: number) => {
+    setStep(next);
+    if (seconds !== undefined) setCheckSeconds(seconds);
+  };
 
   const login = useMutation({
     mutationFn: () => {
       cancelKey.current = new AbortController();
-      return signIn(api, vault, email, password, setStep, cancelKey.current.signal);
+      return signIn(api, vault, email, password, onStep, cancelKey.current.signal);
     },
     onSuccess: (session) => {
       start(session);
@@ -43,6 +50,7 @@ export function LoginPage() {
         <TextField label="Email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
         <PasswordField label="Password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
         {login.isError ? <Alert tone="error">{loginError(login.error, step)}</Alert> : null}
+        {login.isPending && step === 'proof-of-work' ? <DeviceCheck seconds={checkSeconds} /> : null}
         {login.isPending && step === 'security-key' ? (
           <Alert tone="info">
             Use your security key to finish signing in: insert or touch it now.{' '}
@@ -52,7 +60,7 @@ export function LoginPage() {
           </Alert>
         ) : null}
         <Button type="submit" isBusy={login.isPending} disabled={!email || !password}>
-          {login.isPending ? (step === 'security-key' ? 'Waiting for your security key…' : 'Unlocking your keys…') : 'Sign in'}
+          {login.isPending ? BUSY_LABELS[step] : 'Sign in'}
         </Button>
       </form>
       <p>
@@ -61,6 +69,12 @@ export function LoginPage() {
     </Card>
   );
 }
+
+const BUSY_LABELS: Record<SignInStep, string> = {
+  password: 'Unlocking your keys…',
+  'proof-of-work': 'Checking this device…',
+  'security-key': 'Waiting for your security key…',
+};
 
 function loginError(error: unknown, step: SignInStep): string {
   if (error instanceof SecurityKeyUnavailable) return 'Your security key did not answer, so you are not signed in. Sign in again to retry.';

@@ -8,6 +8,7 @@ import { Button } from '../../ui/Button.js';
 import { Card } from '../../ui/Layout.js';
 import { TextField } from '../../ui/TextField.js';
 import { recoverAccount } from './account-flows.js';
+import { DeviceCheck } from './DeviceCheck.js';
 import { NewPasswordFields, useNewPassword, type NewPassword } from './NewPasswordFields.js';
 import { useSession } from './session.js';
 
@@ -18,9 +19,13 @@ export function RecoverPage() {
   const [recoveryCode, setRecoveryCode] = useState('');
   const [password, setPassword] = useState<NewPassword>({ password: '', confirmation: '' });
   const { isReady } = useNewPassword(password, [email]);
+  const [checkSeconds, setCheckSeconds] = useState<number | null>(null);
 
   const recover = useMutation({
-    mutationFn: () => recoverAccount(api, vault, { email, recoveryCode, newPassword: password.password }),
+    mutationFn: () => {
+      setCheckSeconds(null);
+      return recoverAccount(api, vault, { email, recoveryCode, newPassword: password.password }, setCheckSeconds);
+    },
     onSuccess: ({ recoveryCode: newCode, ...session }) => {
       start(session, newCode);
       void navigate('/recovery-code');
@@ -48,6 +53,7 @@ export function RecoverPage() {
         />
         <NewPasswordFields value={password} onChange={setPassword} label="New password" userInputs={[email]} />
         {recover.isError ? <Alert tone="error">{recoveryError(recover.error)}</Alert> : null}
+        {recover.isPending && checkSeconds !== null ? <DeviceCheck seconds={checkSeconds} /> : null}
         <Button type="submit" isBusy={recover.isPending} disabled={!isReady || !email || !recoveryCode}>
           Set new password
         </Button>

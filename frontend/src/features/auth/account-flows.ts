@@ -5,13 +5,17 @@
  */
 import {
   ACCOUNT_ERASURE_CONFIRMATION,
+  ERROR_CODES,
   isSecondFactorChallenge,
   type AccountErasureReceipt,
   type Me,
+  type ProofOfWorkPurpose,
+  type ProofOfWorkSolution,
   type SecurityKey,
   type SelfRegisteringRole,
   type SessionResponse,
 } from '@phr/shared-types';
+import { ApiError } from '../../api/api-error.js';
 import type { AuthApi } from '../../api/auth.js';
 import type { VaultHandle } from '../../crypto/vault.js';
 import { createSecurityKeyCredential, getSecurityKeyAssertion } from './webauthn.js';
@@ -62,24 +66,69 @@ export async function registerAccount(api: AuthApi, vault: VaultHandle, form: Re
 }
 
 /** How far a sign-in has come, for the page to say what it waits for. */
-export type SignInStep = 'password' | 'security-key';
+export type SignInStep = 'password' | 'proof-of-work' | 'security-key';
+
+/** While a proof of work runs: whole seconds it has taken so far; null once it is done. */
+export type OnProofOfWork = (seconds: number | null) => void;
+
+/** A new challenge is fetched at most this often when more work fell due while the last one was solved (others kept failing). */
+const PROOF_OF_WORK_ROUNDS = 3;
+
+/**
+ * Sends a secret with the proof of work it owes (docs/protocol.md "Proof of
+ * work"). The API says what is due; a known device, or an account without
+ * recent failures, owes nothing and goes straight on. The work runs in the
+ * crypto worker.
+ */
+async function withProofOfWork<T>(
+  api: AuthApi,
+  vault: VaultHandle,
+  request: { email: string; purpose: ProofOfWorkPurpose },
+  onProofOfWork: OnProofOfWork,
+  send: (proofOfWork: ProofOfWorkSolution | undefined) => Promise<T>,
+): Promise<T> {
+  for (let round = 1; ; round++) {
+    const { challenge, difficulty } = await api.proofOfWork(request);
+    let proofOfWork: ProofOfWorkSolution | undefined;
+    if (difficulty > 0) {
+      onProofOfWork(0);
+      const nonce = await vault.solveProofOfWork(challenge, difficulty, ({ elapsedMs }) => onProofOfWork(Math.floor(elapsedMs / 1000)));
+      proofOfWork = { challenge, nonce };
+      onProofOfWork(null);
+    }
+    try {
+      return await send(proofOfWork);
+    } catch (error) {
+      const isMoreWorkDue = error instanceof ApiError && error.code === ERROR_CODES.proofOfWorkRequired;
+      if (!isMoreWorkDue || round >= PROOF_OF_WORK_ROUNDS) throw error;
+    }
+  }
+}
 
 /**
  * The password, then (for an account with a security key) the key's
- * assertion: the API issues no session before both (ASVS 2.3.2).
+ * assertion: the API issues no session before both (ASVS 2.3.2). After
+ * repeated failures on the account, a browser that has not signed in before
+ * first does the proof of work the API asks for.
  */
 export async function signIn(
   api: AuthApi,
   vault: VaultHandle,
   email: string,
   password: string,
-  onStep: (step: SignInStep) => void = () => undefined,
+  onStep: (step: SignInStep, seconds?: number) => void = () => undefined,
   signal?: AbortSignal,
 ): Promise<SignedIn> {
   onStep('password');
   const { kdf } = await api.prelogin(email);
   const authKey = await vault.deriveLogin(password, kdf);
-  const answer = await api.login({ email, authKey });
+  const answer = await withProofOfWork(
+    api,
+    vault,
+    { email, purpose: 'login' },
+    (seconds) => (seconds === null ? onStep('password') : onStep('proof-of-work', seconds)),
+    (proofOfWork) => api.login({ email, authKey, proofOfWork }),
+  );
   let session: SessionResponse;
   if (isSecondFactorChallenge(answer)) {
     onStep('security-key');
@@ -116,15 +165,26 @@ export async function eraseAccount(api: AuthApi, vault: VaultHandle, password: s
   return api.eraseAccount({ currentAuthKey, confirmation: ACCOUNT_ERASURE_CONFIRMATION, reason: reason.trim() || undefined });
 }
 
+/**
+ * Recovery with the recovery code: its proof (with any proof of work due)
+ * fetches the recovery wrap, and makes this browser a known device, so the
+ * reset that follows owes no second proof of work.
+ */
 export async function recoverAccount(
   api: AuthApi,
   vault: VaultHandle,
   form: { email: string; recoveryCode: string; newPassword: string },
+  onProofOfWork: OnProofOfWork = () => undefined,
 ): Promise<SignedIn & { recoveryCode: string }> {
   const recoveryAuthKey = await vault.recoveryAuthKey(form.recoveryCode);
-  const { recoveryWrappedAccountKey } = await api.recoveryKeys({ email: form.email, recoveryAuthKey });
+  const purpose = { email: form.email, purpose: 'recovery' as const };
+  const { recoveryWrappedAccountKey } = await withProofOfWork(api, vault, purpose, onProofOfWork, (proofOfWork) =>
+    api.recoveryKeys({ email: form.email, recoveryAuthKey, proofOfWork }),
+  );
   const { newRecoveryCode, ...reset } = await vault.recover(form.recoveryCode, recoveryWrappedAccountKey, form.newPassword);
-  const session = await api.recoveryReset({ email: form.email, recoveryAuthKey, ...reset });
+  const session = await withProofOfWork(api, vault, purpose, onProofOfWork, (proofOfWork) =>
+    api.recoveryReset({ email: form.email, recoveryAuthKey, ...reset, proofOfWork }),
+  );
   await vault.unlock(session.keys);
   return { ...signedIn(session), recoveryCode: newRecoveryCode };
 }
