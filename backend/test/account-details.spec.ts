@@ -3,8 +3,8 @@ import { DISPLAY_NAME_MAX_LENGTH, ERROR_CODES, ROUTES, type DoctorList, type Err
 import { auditRowsOf, auditTrailOf } from './support/audit.js';
 import { insertAuditor, registerUser, type RegisteredUser } from './support/factories.js';
 import { HttpClient } from './support/http.js';
-import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
-import { forgeToken } from './support/tokens.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { sessionTokenFor } from './support/tokens.js';
 
 /** GDPR Art. 5(1)(d) and Art. 16: a signed-in user corrects their own details with PATCH /me. */
 describe('account details: correcting one’s own name and specialty (GDPR Art. 16)', () => {
@@ -54,7 +54,7 @@ describe('account details: correcting one’s own name and specialty (GDPR Art. 
 
   it('lets an auditor correct their name too', async () => {
     const auditorId = await insertAuditor(api.adminQuery);
-    const auditor = { client: new HttpClient(api.baseUrl), token: forgeToken(TEST_JWT_SECRET, { userId: auditorId, role: 'auditor' }) };
+    const auditor = { client: new HttpClient(api.baseUrl), token: await sessionTokenFor(api, auditorId, 'auditor') };
     const response = await patch(auditor, { displayName: 'Grace Hopper' });
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ id: auditorId, role: 'auditor', displayName: 'Grace Hopper', specialty: null });

@@ -24,8 +24,8 @@ import { firstBrokenRow } from './support/audit-chain.js';
 import { insertAuditor, randomKey, registerUser, registration, sealedBlob, type RegisteredUser } from './support/factories.js';
 import { HttpClient } from './support/http.js';
 import { presign, putSegments, recordPath, segmentBodies, uploadRecord } from './support/records.js';
-import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
-import { forgeToken } from './support/tokens.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { sessionTokenFor } from './support/tokens.js';
 
 /** Shaped like RSA-OAEP-3072 output; the API cannot open wraps, the browser suite makes real ones. */
 const doctorWrap = () => randomBytes(DOCTOR_WRAP_BYTES).toString('base64url');
@@ -149,7 +149,7 @@ describe('account erasure (GDPR Art. 17): data, keys and sessions go, the audit 
 
     it('refuses an auditor with 403: auditors are staff accounts the operator retires', async () => {
       const auditorId = await insertAuditor(api.adminQuery);
-      const auditor = { client: new HttpClient(api.baseUrl), token: forgeToken(TEST_JWT_SECRET, { userId: auditorId, role: 'auditor' }) };
+      const auditor = { client: new HttpClient(api.baseUrl), token: await sessionTokenFor(api, auditorId, 'auditor') };
       const response = await erase(auditor, { currentAuthKey: randomKey(), confirmation: ACCOUNT_ERASURE_CONFIRMATION });
       expect(response.status).toBe(403);
       expect(response.body.code).toBe(ERROR_CODES.forbidden);
@@ -262,7 +262,7 @@ describe('account erasure (GDPR Art. 17): data, keys and sessions go, the audit 
 
     it('lets an auditor still read the erased account’s trail', async () => {
       const auditorId = await insertAuditor(api.adminQuery);
-      const token = forgeToken(TEST_JWT_SECRET, { userId: auditorId, role: 'auditor' });
+      const token = await sessionTokenFor(api, auditorId, 'auditor');
       const trail = await new HttpClient(api.baseUrl).get<{ items: Array<{ action: string }> }>(`${ROUTES.listAudit.path}?subjectId=${alice.user.userId}&action=account.erase`, { token });
       expect(trail.status).toBe(200);
       expect(trail.body.items.map((event) => event.action)).toEqual(['account.erase']);

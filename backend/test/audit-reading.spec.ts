@@ -7,8 +7,8 @@ import { insertAuditor, registerUser, type RegisteredUser } from './support/fact
 import { startApiProcess } from './support/api-process.js';
 import { HttpClient } from './support/http.js';
 import { recordPath, uploadRecord } from './support/records.js';
-import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
-import { forgeToken } from './support/tokens.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { sessionTokenFor } from './support/tokens.js';
 
 /** A user agent that is harmless where "," separates cells and a formula where ";" does. */
 const SEMICOLON_FORMULA = 'x;=1+2;y';
@@ -50,7 +50,7 @@ describe('reading the audit trail (DESIGN 7)', () => {
     bob = await registerUser(api.baseUrl);
     doctor = await registerUser(api.baseUrl, 'doctor');
     const auditorId = await insertAuditor(api.adminQuery);
-    auditor = { client: new HttpClient(api.baseUrl), token: forgeToken(TEST_JWT_SECRET, { userId: auditorId, role: 'auditor' }), userId: auditorId };
+    auditor = { client: new HttpClient(api.baseUrl), token: await sessionTokenFor(api, auditorId, 'auditor'), userId: auditorId };
     sharedRecord = (await uploadRecord(alice)).summary.id;
     privateRecord = (await uploadRecord(alice)).summary.id;
     await alice.client.post(ROUTES.createConsent.path, {

@@ -4,8 +4,8 @@ import { startApiProcess, type ApiProcess } from './support/api-process.js';
 import { auditRowsOf } from './support/audit.js';
 import { registerUser, registration, uniqueEmail, type RegisteredUser } from './support/factories.js';
 import { HttpClient } from './support/http.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
-import { forgeToken, otherSecret } from './support/tokens.js';
+import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
+import { forgeToken, otherSecret, sessionIdOf } from './support/tokens.js';
 
 const GENERAL = 6;
 const REGISTRATIONS = 2;
@@ -69,9 +69,16 @@ describe('request rate limits (ASVS 8.1.4)', () => {
     await resetCounters();
     const before = (await rateLimitRows(AUDIT_SYSTEM_SUBJECT)).length;
     const anonymous = new HttpClient(api.baseUrl);
-    const forged = forgeToken(otherSecret(), { userId: patient.userId });
-    for (let i = 0; i < GENERAL / 2; i++) expect((await anonymous.post(ROUTES.prelogin.path, { body: { email: uniqueEmail() } })).status).toBe(200);
-    for (let i = 0; i < GENERAL / 2; i++) expect((await anonymous.get(ROUTES.me.path, { token: forged })).status).toBe(401);
+    // Each names the patient's live session; the same claims rules as the JWT guard refuse all but the first for its key.
+    const sessionId = sessionIdOf(patient.token);
+    const flawed = [
+      forgeToken(otherSecret(), { userId: patient.userId, sessionId }),
+      forgeToken(TEST_JWT_SECRET, { userId: patient.userId, sessionId: null }),
+      forgeToken(TEST_JWT_SECRET, { userId: patient.userId, sessionId, expiresInSeconds: null }),
+      forgeToken(TEST_JWT_SECRET, { userId: patient.userId, sessionId, issuedInSeconds: 60 }),
+    ];
+    for (let i = 0; i < GENERAL - flawed.length; i++) expect((await anonymous.post(ROUTES.prelogin.path, { body: { email: uniqueEmail() } })).status).toBe(200);
+    for (const token of flawed) expect((await anonymous.get(ROUTES.me.path, { token })).status).toBe(401);
     const refused = await anonymous.post<ErrorResponse>(ROUTES.prelogin.path, { body: { email: uniqueEmail() } });
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);

@@ -7,7 +7,7 @@ import { recordPath, uploadRecord } from './support/records.js';
 import { ROUTE_ACCESS, STRANGER_CALLS, type OwnedIds } from './support/route-access.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
 import { SoftAuthenticator, enrolSecurityKey } from './support/webauthn.js';
-import { badTokens, forgeToken } from './support/tokens.js';
+import { badTokens, sessionIdOf, sessionTokenFor } from './support/tokens.js';
 
 const protectedRoutes = (Object.keys(ROUTES) as RouteName[]).filter((name) => ROUTE_ACCESS[name] !== 'public');
 
@@ -26,7 +26,7 @@ describe('route access: every route, every role, every kind of bad token', () =>
     userIds.patient = patient.userId;
     userIds.doctor = doctor.userId;
     userIds.auditor = await insertAuditor(api.adminQuery);
-    for (const role of ROLES) tokens[role] = forgeToken(TEST_JWT_SECRET, { userId: userIds[role], role });
+    for (const role of ROLES) tokens[role] = await sessionTokenFor(api, userIds[role], role);
     someUserId = doctor.userId;
   });
   afterAll(async () => {
@@ -139,7 +139,7 @@ describe('route access: every route, every role, every kind of bad token', () =>
     });
 
     it('refuses every kind of bad token with 401', async () => {
-      for (const [kind, token] of Object.entries(badTokens(TEST_JWT_SECRET, userIds.patient))) {
+      for (const [kind, token] of Object.entries(badTokens(TEST_JWT_SECRET, userIds.patient, sessionIdOf(tokens.patient)))) {
         const response = await call(name, token);
         expect({ kind, status: response.status }).toEqual({ kind, status: 401 });
       }

@@ -4,8 +4,9 @@ import { REFRESH_COOKIE_NAME, ROUTES, type ErrorResponse, type RefreshResponse, 
 import { auditRowsOf, auditTrailOf } from './support/audit.js';
 import { insertAuditor, registerUser, type RegisteredUser } from './support/factories.js';
 import { HttpClient } from './support/http.js';
+import { TOKEN_CLOCK_SKEW_SECONDS } from '../src/auth/access-token-claims.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
-import { forgeToken } from './support/tokens.js';
+import { forgeToken, sessionIdOf, sessionTokenFor } from './support/tokens.js';
 
 const IDLE_SECONDS = 600;
 const MAX_SECONDS = 3600;
@@ -138,12 +139,12 @@ describe('sessions: listing and ending them (ASVS 3.3.4)', () => {
     expect((await anonymous.request('DELETE', sessionPath(randomUUID()))).status).toBe(401);
   });
 
-  it('serves every role: an auditor sees their own (empty) list', async () => {
+  it('serves every role: an auditor sees their own list', async () => {
     const auditorId = await insertAuditor(api.adminQuery);
-    const token = forgeToken(TEST_JWT_SECRET, { userId: auditorId, role: 'auditor' });
+    const token = await sessionTokenFor(api, auditorId, 'auditor');
     const response = await new HttpClient(api.baseUrl).get<SessionList>(ROUTES.listSessions.path, { token });
     expect(response.status).toBe(200);
-    expect(response.body.items).toEqual([]);
+    expect(response.body.items).toEqual([expect.objectContaining({ isCurrent: true })]);
   });
 
   it('ends the other browsers’ access tokens, not only their refresh tokens, when the password changes', async () => {
@@ -228,5 +229,40 @@ describe('session limits on the server (ASVS 3.3.2)', () => {
     );
     const listed = await user.client.get<SessionList>(ROUTES.listSessions.path, { token: user.token });
     expect(listed.body.items.map((session) => session.isCurrent)).toEqual([true]);
+  });
+});
+
+describe('access token claims: the JWT guard and the rate-limit guard apply the same rules (DESIGN 8)', () => {
+  let api: TestApp;
+  let user: RegisteredUser;
+
+  beforeAll(async () => {
+    api = await startTestApp();
+    user = await registerUser(api.baseUrl);
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  /** Signed with the API's real secret, naming the user's live session: only the flaw named is wrong. */
+  const signed = (options: Parameters<typeof forgeToken>[1] = {}) =>
+    forgeToken(TEST_JWT_SECRET, { userId: user.userId, role: 'patient', sessionId: sessionIdOf(user.token), ...options });
+  const me = (token: string) => user.client.get<ErrorResponse>(ROUTES.me.path, { token });
+
+  it('accepts a token made like the API makes one, and one issued a little ahead of this clock', async () => {
+    expect((await me(signed())).status).toBe(200);
+    expect((await me(signed({ issuedInSeconds: TOKEN_CLOCK_SKEW_SECONDS - 2 }))).status).toBe(200);
+  });
+
+  it.each([
+    ['without exp', { expiresInSeconds: null }],
+    ['without sid', { sessionId: null }],
+    ['without iat', { issuedInSeconds: null }],
+    ['issued in the future, beyond the clock skew', { issuedInSeconds: TOKEN_CLOCK_SKEW_SECONDS + 30 }],
+    ['living longer than 15 minutes', { expiresInSeconds: 3600 }],
+  ] as const)('refuses a validly signed token %s with 401', async (_case, flaw) => {
+    const response = await me(signed(flaw));
+    expect(response.status).toBe(401);
+    expect(response.body.code).toBe('UNAUTHENTICATED');
   });
 });
