@@ -2,7 +2,9 @@ import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsObject, IsOptional, IsString, Length, ValidateNested } from 'class-validator';
 import {
+  DISPLAY_NAME_MAX_LENGTH,
   PRIVACY_NOTICE_VERSION,
+  SPECIALTY_MAX_LENGTH,
   SELF_REGISTERING_ROLES,
   type AccountKeyMaterial,
   type RecoveryMaterial,
@@ -11,6 +13,7 @@ import {
   type SelfRegisteringRole,
 } from '@phr/shared-types';
 import type { Exact } from '../../common/exact.js';
+import { IsPlainText } from '../../common/plain-text.js';
 import { KdfParamsDto } from './kdf-params.dto.js';
 import { IsAccountEmail, IsAuthKey, IsPublicKey, IsSealedKey } from './validators.js';
 
@@ -39,19 +42,17 @@ export class RegisterDto implements RegisterRequest {
   @IsAccountEmail()
   email: string;
 
-  @ApiProperty({ type: String, minLength: 1, maxLength: 100, example: 'Ada Lovelace' })
-  @IsString()
-  @Length(1, 100)
+  @ApiProperty({ type: String, minLength: 1, maxLength: DISPLAY_NAME_MAX_LENGTH, example: 'Ada Lovelace', description: 'One line, not blank, no control or bidirectional-override characters' })
+  @IsPlainText(1, DISPLAY_NAME_MAX_LENGTH)
   displayName: string;
 
   @ApiProperty({ enum: SELF_REGISTERING_ROLES })
   @IsIn(SELF_REGISTERING_ROLES)
   role: SelfRegisteringRole;
 
-  @ApiPropertyOptional({ type: String, maxLength: 80, example: 'Cardiology', description: "A doctor's specialty, shown to patients who search for them" })
+  @ApiPropertyOptional({ type: String, maxLength: SPECIALTY_MAX_LENGTH, example: 'Cardiology', description: "A doctor's specialty, shown to patients who search for them; one line, not blank" })
   @IsOptional()
-  @IsString()
-  @Length(1, 80)
+  @IsPlainText(1, SPECIALTY_MAX_LENGTH)
   specialty?: string;
 
   @IsAuthKey('HKDF(masterKey, "auth"), 32 bytes; the password never leaves the browser')
