@@ -15,7 +15,7 @@ describe('refusals by the token and role guards are recorded (ASVS 7.2.2)', () =
 
   beforeAll(async () => {
     api = await startTestApp({}, logger);
-    doctor = await registerUser(api.baseUrl, 'doctor');
+    doctor = await registerUser(api, 'doctor');
   });
   afterAll(async () => {
     await api?.close();

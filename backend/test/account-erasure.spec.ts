@@ -21,7 +21,7 @@ import { segmentObjectKeys } from '../src/records/object-keys.js';
 import { StorageService } from '../src/storage/storage.service.js';
 import { auditRowsOf } from './support/audit.js';
 import { firstBrokenRow } from './support/audit-chain.js';
-import { insertAuditor, randomKey, registerUser, registration, sealedBlob, type RegisteredUser } from './support/factories.js';
+import { insertAuditor, randomKey, registerUser, sealedBlob, verifiedRegistration, type RegisteredUser } from './support/factories.js';
 import { HttpClient } from './support/http.js';
 import { presign, putSegments, recordPath, segmentBodies, uploadRecord } from './support/records.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -51,7 +51,7 @@ describe('account erasure (GDPR Art. 17): data, keys and sessions go, the audit 
   beforeAll(async () => {
     api = await startTestApp();
     storage = api.app.get(StorageService);
-    drHouse = await registerUser(api.baseUrl, 'doctor', { displayName: 'Gregory House' });
+    drHouse = await registerUser(api, 'doctor', { displayName: 'Gregory House' });
   });
   afterAll(async () => {
     await api?.close();
@@ -71,7 +71,7 @@ describe('account erasure (GDPR Art. 17): data, keys and sessions go, the audit 
 
   /** A patient with a folder, two records (one of two segments), an upload in progress and a consent for Dr House. */
   async function patientWithData(): Promise<PatientData> {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     const folderId = (await user.client.post<{ id: string }>(ROUTES.createFolder.path, { token: user.token, body: { name: sealedBlob(20) } })).body.id;
     const small = (await uploadRecord(user, 1000, folderId)).summary;
     const large = (await uploadRecord(user, TWO_SEGMENTS)).summary;
@@ -292,7 +292,7 @@ describe('account erasure (GDPR Art. 17): data, keys and sessions go, the audit 
 
     it('lets the same email register again, as a new, empty account', async () => {
       const client = new HttpClient(api.baseUrl);
-      const response = await client.post<SessionResponse>(ROUTES.register.path, { body: registration({ email: alice.user.request.email }) });
+      const response = await client.post<SessionResponse>(ROUTES.register.path, { body: await verifiedRegistration(api, { email: alice.user.request.email }) });
       expect(response.status).toBe(201);
       expect(response.body.user.id).not.toBe(alice.user.userId);
       const records = await client.get<RecordPage>(ROUTES.listRecords.path, { token: response.body.accessToken });
@@ -328,7 +328,7 @@ describe('account erasure (GDPR Art. 17): data, keys and sessions go, the audit 
 
     beforeAll(async () => {
       carol = await patientWithData();
-      drWho = await registerUser(api.baseUrl, 'doctor', { displayName: 'John Smith' });
+      drWho = await registerUser(api, 'doctor', { displayName: 'John Smith' });
       const consent = await grant(carol.user, { doctorId: drWho.userId, scope: 'record', recordId: carol.recordIds[0], wraps: [{ recordId: carol.recordIds[0], wrap: doctorWrap() }] });
       consentId = consent.body.id;
       const response = await erase(drWho, proofOf(drWho, 'retiring'));

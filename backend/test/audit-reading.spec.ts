@@ -46,9 +46,9 @@ describe('reading the audit trail (DESIGN 7)', () => {
 
   beforeAll(async () => {
     api = await startTestApp();
-    alice = await registerUser(api.baseUrl);
-    bob = await registerUser(api.baseUrl);
-    doctor = await registerUser(api.baseUrl, 'doctor');
+    alice = await registerUser(api);
+    bob = await registerUser(api);
+    doctor = await registerUser(api, 'doctor');
     const auditorId = await insertAuditor(api.adminQuery);
     auditor = { client: new HttpClient(api.baseUrl), token: await sessionTokenFor(api, auditorId, 'auditor'), userId: auditorId };
     sharedRecord = (await uploadRecord(alice)).summary.id;

@@ -22,8 +22,8 @@ describe('reading the audit trail is itself audited (ASVS 8.3.5)', () => {
 
   beforeAll(async () => {
     api = await startTestApp();
-    alice = await registerUser(api.baseUrl);
-    doctor = await registerUser(api.baseUrl, 'doctor');
+    alice = await registerUser(api);
+    doctor = await registerUser(api, 'doctor');
     const auditorId = await insertAuditor(api.adminQuery);
     auditor = { client: new HttpClient(api.baseUrl), token: await sessionTokenFor(api, auditorId, 'auditor'), userId: auditorId };
   });

@@ -89,9 +89,9 @@ describe('fuzzing every route: never a 5xx, never internals (issue 6)', () => {
   beforeAll(async () => {
     api = await startTestApp(LIMITS_OUT_OF_THE_WAY, logger);
     document = buildOpenApiDocument(api.app);
-    const patient = await registerUser(api.baseUrl, 'patient');
-    const stranger = await registerUser(api.baseUrl, 'patient');
-    const doctor = await registerUser(api.baseUrl, 'doctor');
+    const patient = await registerUser(api, 'patient');
+    const stranger = await registerUser(api, 'patient');
+    const doctor = await registerUser(api, 'doctor');
     const auditorId = await insertAuditor(api.adminQuery);
     tokens.patient = patient.token;
     tokens.doctor = doctor.token;
@@ -198,7 +198,7 @@ describe('fuzzing counterexamples, fixed (issue 6)', () => {
 
   beforeAll(async () => {
     api = await startTestApp();
-    patient = await registerUser(api.baseUrl, 'patient');
+    patient = await registerUser(api, 'patient');
     auditorToken = await sessionTokenFor(api, await insertAuditor(api.adminQuery), 'auditor');
   }, 60_000);
   afterAll(async () => {

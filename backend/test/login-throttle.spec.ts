@@ -28,7 +28,7 @@ describe('failed sign-ins are limited per account and per IP, with a lockout tha
     });
 
   it('locks an account after 3 failures: even the right key then gets 429 with Retry-After, and all of it is audited', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     const ip = freshIp();
     for (let attempt = 0; attempt < 3; attempt++) expect((await login(user, randomKey(), ip)).status).toBe(401);
 
@@ -54,7 +54,7 @@ describe('failed sign-ins are limited per account and per IP, with a lockout tha
   });
 
   it('doubles the lockout with every failure after it ends, and lets the right key in once it is over', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     const ip = freshIp();
     for (let attempt = 0; attempt < 3; attempt++) await login(user, randomKey(), ip);
     const endLockouts = () => api.adminQuery(`UPDATE login_throttle SET locked_until = now() - interval '1 second' WHERE locked_until IS NOT NULL`);
@@ -79,7 +79,7 @@ describe('failed sign-ins are limited per account and per IP, with a lockout tha
 
   it('limits one IP that tries many accounts, without locking those accounts for everyone else', async () => {
     const ip = freshIp();
-    const victims = await Promise.all([registerUser(api.baseUrl), registerUser(api.baseUrl), registerUser(api.baseUrl)]);
+    const victims = await Promise.all([registerUser(api), registerUser(api), registerUser(api)]);
     // 6 failures (3 x factor 2) spread over accounts, never 3 on one account.
     for (const victim of victims) {
       await login(victim, randomKey(), ip);
@@ -107,7 +107,7 @@ describe('failed sign-ins are limited per account and per IP, with a lockout tha
   });
 
   it('limits guesses of the recovery code the same way', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     const ip = freshIp();
     const guess = () =>
       http.post(ROUTES.recoveryKeys.path, { body: { email: user.request.email, recoveryAuthKey: randomKey() }, headers: { 'x-forwarded-for': ip } });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ACCOUNT_ERASURE_CONFIRMATION, ROUTES, type DoctorList, type ErrorResponse, type SessionResponse } from '@phr/shared-types';
-import { randomKey, registerUser, registration, type RegisteredUser } from './support/factories.js';
+import { randomKey, registerUser, registration, verifiedRegistration, type RegisteredUser } from './support/factories.js';
 import { HttpClient, type HttpResponse } from './support/http.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -32,8 +32,8 @@ describe('free text the API stores in clear: one line, no control or bidi charac
 
   beforeAll(async () => {
     api = await startTestApp();
-    patient = await registerUser(api.baseUrl);
-    doctor = await registerUser(api.baseUrl, 'doctor');
+    patient = await registerUser(api);
+    doctor = await registerUser(api, 'doctor');
   });
   afterAll(async () => {
     await api?.close();
@@ -94,7 +94,7 @@ describe('free text the API stores in clear: one line, no control or bidi charac
 
   it.each(ACCEPTED)('accepts the name %s at registration and in PATCH /me, and patients find the doctor by it', async (name) => {
     const client = new HttpClient(api.baseUrl);
-    const created = await client.post<SessionResponse>(ROUTES.register.path, { body: registration({ displayName: name, specialty: name }, 'doctor') });
+    const created = await client.post<SessionResponse>(ROUTES.register.path, { body: await verifiedRegistration(api, { displayName: name, specialty: name }, 'doctor') });
     expect(created.status).toBe(201);
     expect(created.body.user).toMatchObject({ displayName: name, specialty: name });
     const renamed = await client.request<ErrorResponse>(ROUTES.updateMe.method, ROUTES.updateMe.path, { token: created.body.accessToken, body: { displayName: `${name} 2` } });

@@ -21,8 +21,8 @@ describe('route access: every route, every role, every kind of bad token', () =>
   beforeAll(async () => {
     api = await startTestApp();
     http = new HttpClient(api.baseUrl);
-    const patient = await registerUser(api.baseUrl, 'patient');
-    const doctor = await registerUser(api.baseUrl, 'doctor');
+    const patient = await registerUser(api, 'patient');
+    const doctor = await registerUser(api, 'doctor');
     userIds.patient = patient.userId;
     userIds.doctor = doctor.userId;
     userIds.auditor = await insertAuditor(api.adminQuery);
@@ -85,8 +85,8 @@ describe('route access: every route, every role, every kind of bad token', () =>
     const routesWithId = (Object.keys(ROUTES) as RouteName[]).filter((name) => ROUTES[name].path.includes(':id'));
 
     beforeAll(async () => {
-      owner = await registerUser(api.baseUrl);
-      stranger = await registerUser(api.baseUrl);
+      owner = await registerUser(api);
+      stranger = await registerUser(api);
       const folder = await owner.client.post<Folder>(ROUTES.createFolder.path, { token: owner.token, body: { name: sealedBlob(20) } });
       const recordId = (await uploadRecord(owner, 100, folder.body.id)).summary.id;
       const consent = await owner.client.post<Consent>(ROUTES.createConsent.path, {

@@ -35,7 +35,7 @@ describe('sessions: listing and ending them (ASVS 3.3.4)', () => {
   });
 
   it('lists the caller’s signed-in browsers with when, where and which is current, and no token values', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     const laptop = await signInElsewhere(api, user, 'Laptop-Browser/1.0');
     const response = await user.client.get<SessionList>(ROUTES.listSessions.path, { token: user.token });
     expect(response.status).toBe(200);
@@ -60,7 +60,7 @@ describe('sessions: listing and ending them (ASVS 3.3.4)', () => {
   });
 
   it('shows the latest refresh as last used, and the sign-in as created', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     const [before] = (await user.client.get<SessionList>(ROUTES.listSessions.path, { token: user.token })).body.items;
     await api.adminQuery(`UPDATE refresh_tokens SET created_at = created_at - interval '5 minutes', family_started_at = family_started_at - interval '5 minutes' WHERE user_id = $1`, [user.userId]);
     const refreshed = await user.client.post<RefreshResponse>(ROUTES.refresh.path);
@@ -73,7 +73,7 @@ describe('sessions: listing and ending them (ASVS 3.3.4)', () => {
   });
 
   it('ends another browser’s session: its refresh cookie gets 401, its access token too, and the current one goes on', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     const phone = await signInElsewhere(api, user, 'Phone-Browser/2.0');
     const listed = await user.client.get<SessionList>(ROUTES.listSessions.path, { token: user.token });
     const phoneSession = listed.body.items.find((session) => !session.isCurrent);
@@ -96,7 +96,7 @@ describe('sessions: listing and ending them (ASVS 3.3.4)', () => {
   });
 
   it('ends the current session too, when asked: the next refresh is refused', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     const [current] = (await user.client.get<SessionList>(ROUTES.listSessions.path, { token: user.token })).body.items;
     expect((await user.client.request('DELETE', sessionPath(current.id), { token: user.token })).status).toBe(204);
     expect((await user.client.post(ROUTES.refresh.path)).status).toBe(401);
@@ -104,8 +104,8 @@ describe('sessions: listing and ending them (ASVS 3.3.4)', () => {
   });
 
   it('answers another user’s session id with the 404 of an unknown id, and leaves that session alone', async () => {
-    const owner = await registerUser(api.baseUrl);
-    const stranger = await registerUser(api.baseUrl);
+    const owner = await registerUser(api);
+    const stranger = await registerUser(api);
     const [ownerSession] = (await owner.client.get<SessionList>(ROUTES.listSessions.path, { token: owner.token })).body.items;
     const named = await stranger.client.request<ErrorResponse>('DELETE', sessionPath(ownerSession.id), { token: stranger.token });
     const unknown = await stranger.client.request<ErrorResponse>('DELETE', sessionPath(randomUUID()), { token: stranger.token });
@@ -119,7 +119,7 @@ describe('sessions: listing and ending them (ASVS 3.3.4)', () => {
   });
 
   it('answers an ended session with 404', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     const [session] = (await user.client.get<SessionList>(ROUTES.listSessions.path, { token: user.token })).body.items;
     const other = await signInElsewhere(api, user, 'Other/1');
     expect((await other.client.request('DELETE', sessionPath(session.id), { token: other.token })).status).toBe(204);
@@ -127,7 +127,7 @@ describe('sessions: listing and ending them (ASVS 3.3.4)', () => {
   });
 
   it('refuses a malformed id with 400 naming it', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     const response = await user.client.request<ErrorResponse>('DELETE', sessionPath('not-a-uuid'), { token: user.token });
     expect(response.status).toBe(400);
     expect(response.body.fields).toEqual([{ field: 'id', message: expect.any(String) }]);
@@ -148,7 +148,7 @@ describe('sessions: listing and ending them (ASVS 3.3.4)', () => {
   });
 
   it('ends the other browsers’ access tokens, not only their refresh tokens, when the password changes', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     const elsewhere = await signInElsewhere(api, user, 'Elsewhere/1');
     const change = await user.client.post(ROUTES.changePassword.path, {
       token: user.token,
@@ -178,14 +178,14 @@ describe('session limits on the server (ASVS 3.3.2)', () => {
     );
 
   it('refreshes a session used within the idle limit, again and again, up to the absolute limit', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     await age(user, IDLE_SECONDS - 60, MAX_SECONDS - 120);
     expect((await user.client.post(ROUTES.refresh.path)).status).toBe(200);
     expect((await user.client.post(ROUTES.refresh.path)).status).toBe(200);
   });
 
   it('refuses a refresh after the idle limit, ends the session and audits why', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     await age(user, IDLE_SECONDS + 1, IDLE_SECONDS + 1);
     const response = await user.client.post<ErrorResponse>(ROUTES.refresh.path);
     expect(response.status).toBe(401);
@@ -197,7 +197,7 @@ describe('session limits on the server (ASVS 3.3.2)', () => {
   });
 
   it('refuses a refresh after the absolute limit even of a session refreshed a moment ago, and audits why', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     await age(user, 5, MAX_SECONDS + 1);
     const response = await user.client.post<ErrorResponse>(ROUTES.refresh.path);
     expect(response.status).toBe(401);
@@ -206,7 +206,7 @@ describe('session limits on the server (ASVS 3.3.2)', () => {
   });
 
   it('keeps the sign-in time across rotations, so refreshing does not extend the absolute limit', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     await age(user, 0, MAX_SECONDS - 30);
     expect((await user.client.post(ROUTES.refresh.path)).status).toBe(200);
     const [latest] = await api.adminQuery<{ started: Date; expires: Date }>(
@@ -221,7 +221,7 @@ describe('session limits on the server (ASVS 3.3.2)', () => {
   });
 
   it('does not list a timed-out session as active', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     const other = await signInElsewhere(api, user, 'Idle/1');
     await api.adminQuery(
       `UPDATE refresh_tokens SET created_at = now() - make_interval(secs => $2) WHERE user_id = $1 AND token_hash = sha256(convert_to($3, 'UTF8'))`,
@@ -238,7 +238,7 @@ describe('access token claims: the JWT guard and the rate-limit guard apply the 
 
   beforeAll(async () => {
     api = await startTestApp();
-    user = await registerUser(api.baseUrl);
+    user = await registerUser(api);
   });
   afterAll(async () => {
     await api?.close();

@@ -38,7 +38,6 @@ export const ERROR_CODES = {
   forbidden: 'FORBIDDEN',
   notFound: 'NOT_FOUND',
   conflict: 'CONFLICT',
-  emailTaken: 'EMAIL_TAKEN',
   payloadTooLarge: 'PAYLOAD_TOO_LARGE',
   tooManyRequests: 'TOO_MANY_REQUESTS',
   refreshReused: 'REFRESH_TOKEN_REUSED',

@@ -16,7 +16,9 @@ import type {
   RefreshResponse,
   RegisterAuditorRequest,
   RegisterRequest,
+  RegistrationStarted,
   SessionList,
+  StartRegistrationRequest,
   SessionResponse,
   UpdateMeRequest,
 } from './auth.js';
@@ -71,6 +73,7 @@ export const ROUTES = {
   health: route<NoBody, HealthResponse>('GET', '/health'),
 
   prelogin: route<PreloginRequest, PreloginResponse>('POST', '/auth/prelogin'),
+  startRegistration: route<StartRegistrationRequest, RegistrationStarted>('POST', '/auth/register/start'),
   register: route<RegisterRequest, SessionResponse>('POST', '/auth/register'),
   registerAuditor: route<RegisterAuditorRequest, SessionResponse>('POST', '/auth/register-auditor'),
   login: route<LoginRequest, LoginResponse>('POST', '/auth/login'),

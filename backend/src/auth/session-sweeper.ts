@@ -8,11 +8,12 @@ export interface SessionSweepResult {
   throttleCounters: number;
   rateLimitCounters: number;
   auditorInvitations: number;
+  registrationTokens: number;
 }
 
 /**
  * Retention of sign-in data (ASVS 8.3.8): refresh tokens that expired or were
- * revoked, and auditor invitations used or expired, go once
+ * revoked, and auditor invitations and registration tokens used or expired, go once
  * ENDED_SESSION_RETENTION_SECONDS have passed (kept that long to look into an
  * incident); sign-in failure counters and request-rate counters go once they
  * no longer count. The audit trail keeps what happened in every session.
@@ -37,6 +38,7 @@ export class SessionSweeper {
         throttleCounters: await this.throttle.purgeStale(now),
         rateLimitCounters: await this.purgeEndedRateWindows(now),
         auditorInvitations: await purge('purge_spent_auditor_invitations'),
+        registrationTokens: await purge('purge_spent_registration_tokens'),
       };
     });
   }

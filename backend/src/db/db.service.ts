@@ -28,7 +28,7 @@ export class Db {
   async run<T>(actor: Actor, meta: RequestMeta, work: () => Promise<T>): Promise<T> {
     const queryRunner = this.dataSource.createQueryRunner();
     await queryRunner.connect();
-    const context: RequestContext = { queryRunner, actor: { ...actor }, meta, deferredWrites: [] };
+    const context: RequestContext = { queryRunner, actor: { ...actor }, meta, deferredWrites: [], afterCommit: [] };
     try {
       await queryRunner.startTransaction();
       await applyActor(queryRunner, actor);
@@ -36,6 +36,7 @@ export class Db {
       try {
         result = await requestContextStorage.run(context, work);
         await queryRunner.commitTransaction();
+        for (const callback of context.afterCommit.splice(0)) callback();
       } catch (error) {
         if (queryRunner.isTransactionActive) await queryRunner.rollbackTransaction();
         throw error;
@@ -82,6 +83,15 @@ export class Db {
     const context = this.context();
     await applyActor(context.queryRunner, actor);
     context.actor = { ...actor };
+  }
+
+  /**
+   * Runs `callback` once the current transaction has committed, and not at all
+   * if it rolls back: for work that must only see committed rows (waking the
+   * mail sender). It must not throw.
+   */
+  afterCommit(callback: () => void): void {
+    this.context().afterCommit.push(callback);
   }
 
   /** Queues a write that must happen even if the request fails (denials, lockouts). */

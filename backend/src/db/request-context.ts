@@ -34,6 +34,8 @@ export interface RequestContext {
   actor: Actor;
   meta: RequestMeta;
   deferredWrites: DeferredWrite[];
+  /** Callbacks to run once the transaction has committed (never after a rollback). */
+  afterCommit: Array<() => void>;
 }
 
 export const requestContextStorage = new AsyncLocalStorage<RequestContext>();

@@ -10,6 +10,7 @@ export type Access = 'public' | readonly Role[];
 export const ROUTE_ACCESS: Record<RouteName, Access> = {
   health: 'public',
   prelogin: 'public',
+  startRegistration: 'public',
   register: 'public',
   registerAuditor: 'public',
   login: 'public',

@@ -10,6 +10,7 @@ import {
   type RecoveryResetRequest,
   type RegisterAuditorRequest,
   type RegisterRequest,
+  type StartRegistrationRequest,
   type UpdateMeRequest,
   type WebAuthnLoginRequest,
 } from '@phr/shared-types';
@@ -18,6 +19,7 @@ import type { ApiClient } from './client.js';
 export function authApi(client: ApiClient) {
   return {
     prelogin: (email: string) => client.call(ROUTES.prelogin, { body: { email } }),
+    startRegistration: (body: StartRegistrationRequest) => client.call(ROUTES.startRegistration, { body }),
     register: (body: RegisterRequest) => client.call(ROUTES.register, { body }),
     registerAuditor: (body: RegisterAuditorRequest) => client.call(ROUTES.registerAuditor, { body }),
     login: (body: LoginRequest) => client.call(ROUTES.login, { body }),

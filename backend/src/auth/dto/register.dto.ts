@@ -4,18 +4,21 @@ import { IsIn, IsObject, IsOptional, IsString, Length, ValidateNested } from 'cl
 import {
   DISPLAY_NAME_MAX_LENGTH,
   PRIVACY_NOTICE_VERSION,
+  REGISTRATION_TOKEN_BYTES,
   SPECIALTY_MAX_LENGTH,
   SELF_REGISTERING_ROLES,
   type AccountKeyMaterial,
   type RecoveryMaterial,
   type RegisterAuditorRequest,
   type RegisterRequest,
+  type RegistrationStarted,
   type SelfRegisteringRole,
+  type StartRegistrationRequest,
 } from '@phr/shared-types';
 import type { Exact } from '../../common/exact.js';
 import { IsPlainText } from '../../common/plain-text.js';
 import { KdfParamsDto } from './kdf-params.dto.js';
-import { IsAccountEmail, IsAuthKey, IsPublicKey, IsSealedKey } from './validators.js';
+import { base64UrlLength, IsAccountEmail, IsAuthKey, IsBase64Url, IsPublicKey, IsSealedKey } from './validators.js';
 
 export class AccountKeyMaterialDto implements AccountKeyMaterial {
   @IsSealedKey('AES-GCM(kek, accountKey), KDF parameters as authenticated data')
@@ -38,7 +41,30 @@ export class RecoveryMaterialDto implements RecoveryMaterial {
 }
 true satisfies Exact<RecoveryMaterialDto, RecoveryMaterial>;
 
+export class StartRegistrationDto implements StartRegistrationRequest {
+  @IsAccountEmail()
+  email: string;
+
+  @ApiPropertyOptional({ enum: SELF_REGISTERING_ROLES, description: 'Which form the link opens; patient by default' })
+  @IsOptional()
+  @IsIn(SELF_REGISTERING_ROLES)
+  role?: SelfRegisteringRole;
+}
+true satisfies Exact<StartRegistrationDto, StartRegistrationRequest>;
+
+export class RegistrationStartedDto implements RegistrationStarted {
+  @ApiProperty({ description: 'How long a link sent by this request stays valid, in seconds' }) linkExpiresInSeconds: number;
+}
+true satisfies Exact<RegistrationStartedDto, RegistrationStarted>;
+
 export class RegisterDto implements RegisterRequest {
+  @IsBase64Url(
+    base64UrlLength(REGISTRATION_TOKEN_BYTES),
+    base64UrlLength(REGISTRATION_TOKEN_BYTES),
+    'The single-use token of the registration link that POST /auth/register/start mailed to this email',
+  )
+  registrationToken: string;
+
   @IsAccountEmail()
   email: string;
 
@@ -87,7 +113,7 @@ export class RegisterDto implements RegisterRequest {
 }
 true satisfies Exact<RegisterDto, RegisterRequest>;
 
-export class RegisterAuditorDto extends OmitType(RegisterDto, ['role', 'specialty', 'displayName'] as const) implements RegisterAuditorRequest {
+export class RegisterAuditorDto extends OmitType(RegisterDto, ['registrationToken', 'role', 'specialty', 'displayName'] as const) implements RegisterAuditorRequest {
   @ApiProperty({ type: String, description: 'The one-time code printed by create-auditor' })
   @IsString()
   @Length(20, 100)

@@ -7,6 +7,7 @@ import { AccountErasure1764560000000 } from './1764560000000-account-erasure.js'
 import { Retention1764600000000 } from './1764600000000-retention.js';
 import { SessionLimits1764730000000 } from './1764730000000-session-limits.js';
 import { SecurityKeys1764910000000 } from './1764910000000-security-keys.js';
+import { RegistrationByEmail1765200000000 } from './1765200000000-registration-by-email.js';
 
 /** Every migration, in order. Listed explicitly: no file globbing in an ESM build. */
-export const MIGRATIONS = [AccountsAndAudit1764000000000, Records1764100000000, Consents1764200000000, AuditReading1764300000000, AuditorInvitations1764400000000, AccountErasure1764560000000, Retention1764600000000, SessionLimits1764730000000, SecurityKeys1764910000000];
+export const MIGRATIONS = [AccountsAndAudit1764000000000, Records1764100000000, Consents1764200000000, AuditReading1764300000000, AuditorInvitations1764400000000, AccountErasure1764560000000, Retention1764600000000, SessionLimits1764730000000, SecurityKeys1764910000000, RegistrationByEmail1765200000000];
