@@ -25,15 +25,21 @@ export function RegisterPage() {
   const invitation = useSearchParams()[0].get('invitation') ?? undefined;
   const location = useLocation();
   const navigate = useNavigate();
-  const [link, setLink] = useState<RegistrationLink | null>(() => readRegistrationLink(location.hash));
+  const [link, setLink] = useState<RegistrationLink | null>(null);
+  const linkInAddress = readRegistrationLink(location.hash);
 
-  // The token is kept in memory only: off the address bar and out of the history.
+  // The token is kept in memory only: off the address bar and out of the history. A link
+  // opened in a tab that already shows this page arrives as a new fragment, not a new page.
   useEffect(() => {
-    if (location.hash) void navigate({ pathname: location.pathname, search: location.search }, { replace: true });
+    if (!location.hash) return;
+    const opened = readRegistrationLink(location.hash);
+    if (opened) setLink(opened);
+    void navigate({ pathname: location.pathname, search: location.search }, { replace: true });
   }, [location.hash, location.pathname, location.search, navigate]);
 
   if (invitation) return <AccountForm proof={{ invitation }} />;
-  if (link) return <AccountForm proof={{ link }} onStartAgain={() => setLink(null)} />;
+  const current = linkInAddress ?? link;
+  if (current) return <AccountForm key={current.token} proof={{ link: current }} onStartAgain={() => setLink(null)} />;
   return <StartRegistration />;
 }
 
