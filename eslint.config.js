@@ -94,9 +94,10 @@ export default tseslint.config(
     },
   },
   {
-    // The `npm start` orchestrator and local PostgreSQL keep their data under the one
-    // data folder the operator chose at start (DATA_DIR / .data); paths are built from it.
-    files: ['infra/local/local-secrets.ts', 'infra/local/postgres.ts'],
+    // The `npm start` orchestrator, local PostgreSQL and the local mail catcher keep their
+    // data under the one data folder the operator chose at start (DATA_DIR / .data), or a
+    // test's temporary folder; paths are built from it and the server's own file names.
+    files: ['infra/local/local-secrets.ts', 'infra/local/postgres.ts', 'infra/local/mail/*.ts'],
     rules: { 'security/detect-non-literal-fs-filename': 'off' },
   },
 );

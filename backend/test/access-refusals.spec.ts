@@ -6,7 +6,7 @@ import { registerUser, sealedBlob, type RegisteredUser } from './support/factori
 import { HttpClient } from './support/http.js';
 import { CapturingLogger } from './support/logs.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
-import { badTokens, forgeToken } from './support/tokens.js';
+import { badTokens, forgeToken, sessionIdOf } from './support/tokens.js';
 
 describe('refusals by the token and role guards are recorded (ASVS 7.2.2)', () => {
   const logger = new CapturingLogger();
@@ -15,7 +15,7 @@ describe('refusals by the token and role guards are recorded (ASVS 7.2.2)', () =
 
   beforeAll(async () => {
     api = await startTestApp({}, logger);
-    doctor = await registerUser(api.baseUrl, 'doctor');
+    doctor = await registerUser(api, 'doctor');
   });
   afterAll(async () => {
     await api?.close();
@@ -49,7 +49,7 @@ describe('refusals by the token and role guards are recorded (ASVS 7.2.2)', () =
   it('logs a 401 of the token guard (no one to attribute it to) and writes no audit row', async () => {
     const before = await countAuditRows();
     const anonymous = new HttpClient(api.baseUrl);
-    const tokens = Object.values(badTokens(TEST_JWT_SECRET, doctor.userId));
+    const tokens = Object.values(badTokens(TEST_JWT_SECRET, doctor.userId, sessionIdOf(doctor.token)));
     const responses = [await anonymous.get<ErrorResponse>(ROUTES.listRecords.path)];
     for (const token of tokens) responses.push(await anonymous.get<ErrorResponse>(ROUTES.listRecords.path, { token }));
     for (const response of responses) {

@@ -3,8 +3,8 @@ import { DISPLAY_NAME_MAX_LENGTH, ERROR_CODES, ROUTES, type DoctorList, type Err
 import { auditRowsOf, auditTrailOf } from './support/audit.js';
 import { insertAuditor, registerUser, type RegisteredUser } from './support/factories.js';
 import { HttpClient } from './support/http.js';
-import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
-import { forgeToken } from './support/tokens.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { sessionTokenFor } from './support/tokens.js';
 
 /** GDPR Art. 5(1)(d) and Art. 16: a signed-in user corrects their own details with PATCH /me. */
 describe('account details: correcting one’s own name and specialty (GDPR Art. 16)', () => {
@@ -23,7 +23,7 @@ describe('account details: correcting one’s own name and specialty (GDPR Art. 
   const fieldsOf = (body: ErrorResponse) => body.fields?.map((problem) => problem.field).sort();
 
   it('changes a patient’s name (trimmed), answers with the updated account, lists it on GET /me and audits it in their own trail', async () => {
-    const patient = await registerUser(api.baseUrl, 'patient', { displayName: 'Ada Byron' });
+    const patient = await registerUser(api, 'patient', { displayName: 'Ada Byron' });
     const response = await patch(patient, { displayName: '  Ada King  ' });
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ ...patient.session.user, displayName: 'Ada King', specialty: null });
@@ -36,8 +36,8 @@ describe('account details: correcting one’s own name and specialty (GDPR Art. 
   });
 
   it('changes a doctor’s name and specialty, and patients searching for doctors see the new ones', async () => {
-    const doctor = await registerUser(api.baseUrl, 'doctor', { displayName: 'Dr. Quinzel', specialty: 'Psychiatry' });
-    const patient = await registerUser(api.baseUrl, 'patient');
+    const doctor = await registerUser(api, 'doctor', { displayName: 'Dr. Quinzel', specialty: 'Psychiatry' });
+    const patient = await registerUser(api, 'patient');
     const response = await patch(doctor, { displayName: 'Dr. Harleen Quinzel', specialty: ' Forensic psychiatry ' });
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ id: doctor.userId, displayName: 'Dr. Harleen Quinzel', specialty: 'Forensic psychiatry', email: doctor.request.email });
@@ -54,7 +54,7 @@ describe('account details: correcting one’s own name and specialty (GDPR Art. 
 
   it('lets an auditor correct their name too', async () => {
     const auditorId = await insertAuditor(api.adminQuery);
-    const auditor = { client: new HttpClient(api.baseUrl), token: forgeToken(TEST_JWT_SECRET, { userId: auditorId, role: 'auditor' }) };
+    const auditor = { client: new HttpClient(api.baseUrl), token: await sessionTokenFor(api, auditorId, 'auditor') };
     const response = await patch(auditor, { displayName: 'Grace Hopper' });
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ id: auditorId, role: 'auditor', displayName: 'Grace Hopper', specialty: null });
@@ -62,7 +62,7 @@ describe('account details: correcting one’s own name and specialty (GDPR Art. 
   });
 
   it('answers 401 without a token and changes nothing', async () => {
-    const patient = await registerUser(api.baseUrl, 'patient', { displayName: 'Untouched Name' });
+    const patient = await registerUser(api, 'patient', { displayName: 'Untouched Name' });
     const response = await patch({ client: patient.client, token: undefined }, { displayName: 'Someone Else' });
     expect(response.status).toBe(401);
     expect(response.body.code).toBe(ERROR_CODES.unauthenticated);
@@ -78,7 +78,7 @@ describe('account details: correcting one’s own name and specialty (GDPR Art. 
     ['a name over two lines', { displayName: 'Ada\nKing' }, 'displayName'],
     ['no field at all', {}, 'body'],
   ])('refuses %s with a 400 naming the field, and changes nothing', async (_what, body, field) => {
-    const patient = await registerUser(api.baseUrl, 'patient', { displayName: 'Kept Name' });
+    const patient = await registerUser(api, 'patient', { displayName: 'Kept Name' });
     const response = await patch(patient, body);
     expect(response.status).toBe(400);
     expect(response.body.code).toBe(ERROR_CODES.validation);
@@ -88,7 +88,7 @@ describe('account details: correcting one’s own name and specialty (GDPR Art. 
   });
 
   it('refuses a specialty from a patient with a 400 naming specialty, and keeps the name unchanged as well', async () => {
-    const patient = await registerUser(api.baseUrl, 'patient', { displayName: 'Plain Patient' });
+    const patient = await registerUser(api, 'patient', { displayName: 'Plain Patient' });
     const response = await patch(patient, { displayName: 'Dr. Fake', specialty: 'Surgery' });
     expect(response.status).toBe(400);
     expect(fieldsOf(response.body)).toEqual(['specialty']);
@@ -98,7 +98,7 @@ describe('account details: correcting one’s own name and specialty (GDPR Art. 
   });
 
   it('refuses fields the route does not take (email, role, id) with a 400 naming each of them', async () => {
-    const patient = await registerUser(api.baseUrl, 'patient', { displayName: 'Mass Assigned' });
+    const patient = await registerUser(api, 'patient', { displayName: 'Mass Assigned' });
     const response = await patch(patient, { displayName: 'New Name', email: 'other@example.org', role: 'auditor', id: patient.userId });
     expect(response.status).toBe(400);
     expect(fieldsOf(response.body)).toEqual(['email', 'id', 'role']);
@@ -106,8 +106,8 @@ describe('account details: correcting one’s own name and specialty (GDPR Art. 
   });
 
   it('changes only the caller’s own account: another user’s name stays as it was', async () => {
-    const alice = await registerUser(api.baseUrl, 'patient', { displayName: 'Alice Original' });
-    const bob = await registerUser(api.baseUrl, 'patient', { displayName: 'Bob Original' });
+    const alice = await registerUser(api, 'patient', { displayName: 'Alice Original' });
+    const bob = await registerUser(api, 'patient', { displayName: 'Bob Original' });
     expect((await patch(alice, { displayName: 'Alice Corrected' })).status).toBe(200);
     expect((await me(alice)).displayName).toBe('Alice Corrected');
     expect(await me(bob)).toEqual(bob.session.user);

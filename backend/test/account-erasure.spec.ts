@@ -23,11 +23,11 @@ import { ObjectDeletions } from '../src/storage/object-deletions.service.js';
 import { StorageService } from '../src/storage/storage.service.js';
 import { auditRowsOf } from './support/audit.js';
 import { firstBrokenRow } from './support/audit-chain.js';
-import { insertAuditor, randomKey, registerUser, registration, sealedBlob, type RegisteredUser } from './support/factories.js';
+import { insertAuditor, randomKey, registerUser, sealedBlob, verifiedRegistration, type RegisteredUser } from './support/factories.js';
 import { HttpClient } from './support/http.js';
 import { presign, putSegments, recordPath, segmentBodies, uploadRecord } from './support/records.js';
-import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
-import { forgeToken } from './support/tokens.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { sessionTokenFor } from './support/tokens.js';
 
 /** Shaped like RSA-OAEP-3072 output; the API cannot open wraps, the browser suite makes real ones. */
 const doctorWrap = () => randomBytes(DOCTOR_WRAP_BYTES).toString('base64url');
@@ -53,7 +53,7 @@ describe('account erasure (GDPR Art. 17): data, keys and sessions go, the audit 
   beforeAll(async () => {
     api = await startTestApp();
     storage = api.app.get(StorageService);
-    drHouse = await registerUser(api.baseUrl, 'doctor', { displayName: 'Gregory House' });
+    drHouse = await registerUser(api, 'doctor', { displayName: 'Gregory House' });
   });
   afterAll(async () => {
     await api?.close();
@@ -73,7 +73,7 @@ describe('account erasure (GDPR Art. 17): data, keys and sessions go, the audit 
 
   /** A patient with a folder, two records (one of two segments), an upload in progress and a consent for Dr House. */
   async function patientWithData(): Promise<PatientData> {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     const folderId = (await user.client.post<{ id: string }>(ROUTES.createFolder.path, { token: user.token, body: { name: sealedBlob(20) } })).body.id;
     const small = (await uploadRecord(user, 1000, folderId)).summary;
     const large = (await uploadRecord(user, TWO_SEGMENTS)).summary;
@@ -151,7 +151,7 @@ describe('account erasure (GDPR Art. 17): data, keys and sessions go, the audit 
 
     it('refuses an auditor with 403: auditors are staff accounts the operator retires', async () => {
       const auditorId = await insertAuditor(api.adminQuery);
-      const auditor = { client: new HttpClient(api.baseUrl), token: forgeToken(TEST_JWT_SECRET, { userId: auditorId, role: 'auditor' }) };
+      const auditor = { client: new HttpClient(api.baseUrl), token: await sessionTokenFor(api, auditorId, 'auditor') };
       const response = await erase(auditor, { currentAuthKey: randomKey(), confirmation: ACCOUNT_ERASURE_CONFIRMATION });
       expect(response.status).toBe(403);
       expect(response.body.code).toBe(ERROR_CODES.forbidden);
@@ -268,7 +268,7 @@ describe('account erasure (GDPR Art. 17): data, keys and sessions go, the audit 
 
     it('lets an auditor still read the erased account’s trail', async () => {
       const auditorId = await insertAuditor(api.adminQuery);
-      const token = forgeToken(TEST_JWT_SECRET, { userId: auditorId, role: 'auditor' });
+      const token = await sessionTokenFor(api, auditorId, 'auditor');
       const trail = await new HttpClient(api.baseUrl).get<{ items: Array<{ action: string }> }>(`${ROUTES.listAudit.path}?subjectId=${alice.user.userId}&action=account.erase`, { token });
       expect(trail.status).toBe(200);
       expect(trail.body.items.map((event) => event.action)).toEqual(['account.erase']);
@@ -298,7 +298,7 @@ describe('account erasure (GDPR Art. 17): data, keys and sessions go, the audit 
 
     it('lets the same email register again, as a new, empty account', async () => {
       const client = new HttpClient(api.baseUrl);
-      const response = await client.post<SessionResponse>(ROUTES.register.path, { body: registration({ email: alice.user.request.email }) });
+      const response = await client.post<SessionResponse>(ROUTES.register.path, { body: await verifiedRegistration(api, { email: alice.user.request.email }) });
       expect(response.status).toBe(201);
       expect(response.body.user.id).not.toBe(alice.user.userId);
       const records = await client.get<RecordPage>(ROUTES.listRecords.path, { token: response.body.accessToken });
@@ -334,7 +334,7 @@ describe('account erasure (GDPR Art. 17): data, keys and sessions go, the audit 
 
     beforeAll(async () => {
       carol = await patientWithData();
-      drWho = await registerUser(api.baseUrl, 'doctor', { displayName: 'John Smith' });
+      drWho = await registerUser(api, 'doctor', { displayName: 'John Smith' });
       const consent = await grant(carol.user, { doctorId: drWho.userId, scope: 'record', recordId: carol.recordIds[0], wraps: [{ recordId: carol.recordIds[0], wrap: doctorWrap() }] });
       consentId = consent.body.id;
       const response = await erase(drWho, proofOf(drWho, 'retiring'));

@@ -15,9 +15,9 @@ describe('every action on a patient’s data leaves exactly the expected audit r
 
   beforeAll(async () => {
     api = await startTestApp();
-    patient = await registerUser(api.baseUrl);
-    doctor = await registerUser(api.baseUrl, 'doctor');
-    stranger = await registerUser(api.baseUrl);
+    patient = await registerUser(api);
+    doctor = await registerUser(api, 'doctor');
+    stranger = await registerUser(api);
   });
   afterAll(async () => {
     await api?.close();
@@ -87,7 +87,7 @@ describe('every action on a patient’s data leaves exactly the expected audit r
   });
 
   it('fails the action when its audit row cannot be written, and keeps nothing of it', async () => {
-    const victim = await registerUser(api.baseUrl);
+    const victim = await registerUser(api);
     const upload = await presign(victim, 10);
     await putSegments(upload, segmentBodies(10));
     // An operator-side fault: inserts into this patient's trail fail from now on.

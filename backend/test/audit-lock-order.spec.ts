@@ -24,10 +24,10 @@ describe('audit rows of many patients in one transaction never deadlock (DESIGN 
   beforeAll(async () => {
     // Enough connections that every listing runs at once, as under real load.
     api = await startTestApp({ DATABASE_POOL_SIZE: String(2 * LISTINGS_PER_DOCTOR + 2) });
-    drAdams = await registerUser(api.baseUrl, 'doctor');
-    drBaker = await registerUser(api.baseUrl, 'doctor');
+    drAdams = await registerUser(api, 'doctor');
+    drBaker = await registerUser(api, 'doctor');
     patients = [];
-    for (let i = 0; i < PATIENTS; i++) patients.push(await registerUser(api.baseUrl));
+    for (let i = 0; i < PATIENTS; i++) patients.push(await registerUser(api));
     // Listings are newest first: Dr Adams sees the patients in one order, Dr Baker in the opposite one.
     for (const patient of patients) await grantAll(patient, drAdams);
     for (const patient of [...patients].reverse()) await grantAll(patient, drBaker);

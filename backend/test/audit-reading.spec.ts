@@ -7,8 +7,33 @@ import { insertAuditor, registerUser, type RegisteredUser } from './support/fact
 import { startApiProcess } from './support/api-process.js';
 import { HttpClient } from './support/http.js';
 import { recordPath, uploadRecord } from './support/records.js';
-import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
-import { forgeToken } from './support/tokens.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { sessionTokenFor } from './support/tokens.js';
+
+/** A user agent that is harmless where "," separates cells and a formula where ";" does. */
+const SEMICOLON_FORMULA = 'x;=1+2;y';
+
+/** How a spreadsheet splits one CSV line with `separator`: quoted parts are kept whole, unquoted ones split. */
+function spreadsheetCells(line: string, separator: string): string[] {
+  const cells: string[] = [];
+  let cell = '';
+  let isQuoted = false;
+  for (let i = 0; i < line.length; i += 1) {
+    const char = line[i];
+    if (char === '"' && isQuoted && line[i + 1] === '"') {
+      cell += '"';
+      i += 1;
+    } else if (char === '"') {
+      isQuoted = !isQuoted;
+    } else if (char === separator && !isQuoted) {
+      cells.push(cell);
+      cell = '';
+    } else {
+      cell += char;
+    }
+  }
+  return [...cells, cell];
+}
 
 describe('reading the audit trail (DESIGN 7)', () => {
   let api: TestApp;
@@ -21,11 +46,11 @@ describe('reading the audit trail (DESIGN 7)', () => {
 
   beforeAll(async () => {
     api = await startTestApp();
-    alice = await registerUser(api.baseUrl);
-    bob = await registerUser(api.baseUrl);
-    doctor = await registerUser(api.baseUrl, 'doctor');
+    alice = await registerUser(api);
+    bob = await registerUser(api);
+    doctor = await registerUser(api, 'doctor');
     const auditorId = await insertAuditor(api.adminQuery);
-    auditor = { client: new HttpClient(api.baseUrl), token: forgeToken(TEST_JWT_SECRET, { userId: auditorId, role: 'auditor' }), userId: auditorId };
+    auditor = { client: new HttpClient(api.baseUrl), token: await sessionTokenFor(api, auditorId, 'auditor'), userId: auditorId };
     sharedRecord = (await uploadRecord(alice)).summary.id;
     privateRecord = (await uploadRecord(alice)).summary.id;
     await alice.client.post(ROUTES.createConsent.path, {
@@ -33,7 +58,7 @@ describe('reading the audit trail (DESIGN 7)', () => {
       body: { doctorId: doctor.userId, scope: 'record', recordId: sharedRecord, wraps: [{ recordId: sharedRecord, wrap: randomBytes(DOCTOR_WRAP_BYTES).toString('base64url') }] },
     });
     await doctor.client.get(recordPath(sharedRecord), { token: doctor.token });
-    await doctor.client.get(recordPath(privateRecord), { token: doctor.token });
+    await doctor.client.get(recordPath(privateRecord), { token: doctor.token, headers: { 'user-agent': SEMICOLON_FORMULA } });
     await bob.client.get(recordPath(privateRecord), { token: bob.token, headers: { 'user-agent': '=HYPERLINK("http://evil.example")' } });
   });
   afterAll(async () => {
@@ -119,10 +144,21 @@ describe('reading the audit trail (DESIGN 7)', () => {
     const csv = await alice.client.get<string>(`${ROUTES.exportAudit.path}?format=csv&action=record.read`, { token: alice.token });
     expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     const lines = csv.text.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('occurredAt,subjectId,seq,actorId,actorRole,action,outcome,reason,recordId,consentId,ip,userAgent,requestId,prevHash,hash');
+    expect(lines[0]).toBe('"occurredAt","subjectId","seq","actorId","actorRole","action","outcome","reason","recordId","consentId","ip","userAgent","requestId","prevHash","hash"');
     expect(lines).toHaveLength(json.body.length + 1);
     expect(csv.text).toContain(`"'=HYPERLINK(""http://evil.example"")"`);
     expect(csv.text).not.toMatch(/,=HYPERLINK/);
+  });
+
+  it('quotes every CSV cell, so a spreadsheet whose list separator is ";" finds no formula either', async () => {
+    const csv = await alice.client.get<string>(`${ROUTES.exportAudit.path}?format=csv&action=record.read`, { token: alice.token });
+    const lines = csv.text.trimEnd().split('\r\n');
+    for (const separator of [',', ';']) {
+      const cells = lines.flatMap((line) => spreadsheetCells(line, separator));
+      expect({ separator, formulas: cells.filter((cell) => /^[=+\-@]/.test(cell)) }).toEqual({ separator, formulas: [] });
+    }
+    expect(lines.every((line) => /^"(?:[^"]|"")*"(?:,"(?:[^"]|"")*")*$/.test(line))).toBe(true);
+    expect(csv.text).toContain(`"${SEMICOLON_FORMULA}"`);
   });
 
   it('keeps one unbroken chain for one patient when two API processes on one database take parallel requests, one row per request', async () => {

@@ -5,8 +5,8 @@ import { auditRowsOf, auditTrailOf } from './support/audit.js';
 import { sha256Hex } from './support/audit-chain.js';
 import { insertAuditor, registerUser, type RegisteredUser } from './support/factories.js';
 import { HttpClient } from './support/http.js';
-import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
-import { forgeToken } from './support/tokens.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { sessionTokenFor } from './support/tokens.js';
 
 interface Reader {
   client: HttpClient;
@@ -22,10 +22,10 @@ describe('reading the audit trail is itself audited (ASVS 8.3.5)', () => {
 
   beforeAll(async () => {
     api = await startTestApp();
-    alice = await registerUser(api.baseUrl);
-    doctor = await registerUser(api.baseUrl, 'doctor');
+    alice = await registerUser(api);
+    doctor = await registerUser(api, 'doctor');
     const auditorId = await insertAuditor(api.adminQuery);
-    auditor = { client: new HttpClient(api.baseUrl), token: forgeToken(TEST_JWT_SECRET, { userId: auditorId, role: 'auditor' }), userId: auditorId };
+    auditor = { client: new HttpClient(api.baseUrl), token: await sessionTokenFor(api, auditorId, 'auditor'), userId: auditorId };
   });
   afterAll(async () => {
     await api?.close();

@@ -20,7 +20,7 @@ describe('audit trail of accounts and sessions (DESIGN 7)', () => {
   });
 
   it('records each step of an account’s life, with actor, IP, user agent and request id', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     await http.post(ROUTES.login.path, { body: { email: user.request.email, authKey: randomKey() }, headers: { 'user-agent': 'audit-test/1.0' } });
     const login = await http.post(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } });
     await user.client.post(ROUTES.refresh.path);
@@ -59,13 +59,13 @@ describe('audit trail of accounts and sessions (DESIGN 7)', () => {
   });
 
   it('records a sign-out and the reuse of a refresh token', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     const old = user.client.cookies.get(REFRESH_COOKIE_NAME) as string;
     await user.client.post(ROUTES.refresh.path);
     const thief = new HttpClient(api.baseUrl);
     thief.cookies.set(REFRESH_COOKIE_NAME, old);
     await thief.post(ROUTES.refresh.path);
-    const other = await registerUser(api.baseUrl);
+    const other = await registerUser(api);
     await other.client.post(ROUTES.logout.path);
 
     expect(await auditTrailOf(api, user.userId)).toEqual(['account.register:allow', 'session.refresh:allow', 'session.refresh-reuse:deny']);
@@ -73,7 +73,7 @@ describe('audit trail of accounts and sessions (DESIGN 7)', () => {
   });
 
   it('chains each subject’s rows by hash, and the chain verifies', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     for (let i = 0; i < 3; i++) await http.post(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } });
     const rows = await auditRowsOf(api, user.userId);
     expect(rows).toHaveLength(4);
@@ -81,7 +81,7 @@ describe('audit trail of accounts and sessions (DESIGN 7)', () => {
   });
 
   it('keeps one unbroken chain when many requests for one account run at once', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     const attempts = 12;
     await Promise.all(
       Array.from({ length: attempts }, () => http.post(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } })),
@@ -122,7 +122,7 @@ describe('audit trail of accounts and sessions (DESIGN 7)', () => {
     });
 
     it('refuses a row that does not continue its chain', async () => {
-      const user = await registerUser(api.baseUrl);
+      const user = await registerUser(api);
       await expect(
         appRole.query(
           `INSERT INTO audit_events (subject_id, seq, occurred_at, action, outcome, prev_hash, hash)
@@ -133,7 +133,7 @@ describe('audit trail of accounts and sessions (DESIGN 7)', () => {
     });
 
     it('detects a row changed by someone who disabled the trigger, at that row', async () => {
-      const user = await registerUser(api.baseUrl);
+      const user = await registerUser(api);
       for (let i = 0; i < 3; i++) await http.post(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } });
       await api.adminQuery('ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only');
       try {

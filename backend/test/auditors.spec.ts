@@ -18,7 +18,7 @@ describe('auditor accounts: made by the operator’s create-auditor step, never 
 
   beforeAll(async () => {
     api = await startTestApp();
-    patient = await registerUser(api.baseUrl);
+    patient = await registerUser(api);
     recordId = (await uploadRecord(patient)).summary.id;
   });
   afterAll(async () => {
@@ -37,7 +37,7 @@ describe('auditor accounts: made by the operator’s create-auditor step, never 
   }
 
   function auditorRequest(email: string, invitation: string): RegisterAuditorRequest {
-    const { role: _role, displayName: _name, specialty: _specialty, ...keys } = registration({ email });
+    const { registrationToken: _token, role: _role, displayName: _name, specialty: _specialty, ...keys } = registration({ email });
     return { ...keys, invitation };
   }
 
@@ -88,10 +88,11 @@ describe('auditor accounts: made by the operator’s create-auditor step, never 
     expect(await api.adminQuery('SELECT used_at FROM auditor_invitations WHERE email = $1', [email])).toEqual([{ used_at: null }]);
   });
 
-  it('keeps the invitation unused when the account cannot be made (email taken)', async () => {
+  it('keeps the invitation unused when the account cannot be made (email taken), with a 400 naming the invitation', async () => {
     const code = await createAuditor(patient.request.email, 'Taken');
-    const response = await new HttpClient(api.baseUrl).post(ROUTES.registerAuditor.path, { body: auditorRequest(patient.request.email, code) });
-    expect(response.status).toBe(409);
+    const response = await new HttpClient(api.baseUrl).post<ErrorResponse>(ROUTES.registerAuditor.path, { body: auditorRequest(patient.request.email, code) });
+    expect(response.status).toBe(400);
+    expect(response.body.fields).toEqual([{ field: 'invitation', message: expect.stringContaining('its email already has an account') }]);
     expect(await api.adminQuery('SELECT used_at FROM auditor_invitations WHERE email = $1', [patient.request.email])).toEqual([{ used_at: null }]);
   });
 

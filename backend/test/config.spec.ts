@@ -13,6 +13,8 @@ const VALID = {
   S3_SECRET_KEY: 'secret',
   JWT_SECRET: Buffer.alloc(32, 7).toString('base64'),
   PRELOGIN_SECRET: Buffer.alloc(32, 9).toString('hex'),
+  SMTP_URL: 'smtp://mail.example.org:587',
+  MAIL_FROM: 'Health Records <no-reply@example.org>',
 };
 
 describe('configuration is validated once, and a bad value names its variable', () => {
@@ -34,12 +36,22 @@ describe('configuration is validated once, and a bad value names its variable', 
     expect(loadConfig(VALID).rateLimits).toEqual({
       general: { limit: 600, windowSeconds: 60 },
       registration: { limit: 20, windowSeconds: 3600 },
+      registrationMail: { limit: 3, windowSeconds: 3600 },
       doctorSearch: { limit: 60, windowSeconds: 60 },
     });
-    const tuned = loadConfig({ ...VALID, RATE_LIMIT_REQUESTS: '5', RATE_LIMIT_WINDOW_SECONDS: '10', RATE_LIMIT_REGISTRATIONS: '2', RATE_LIMIT_DOCTOR_SEARCH_WINDOW_SECONDS: '30' });
+    const tuned = loadConfig({
+      ...VALID,
+      RATE_LIMIT_REQUESTS: '5',
+      RATE_LIMIT_WINDOW_SECONDS: '10',
+      RATE_LIMIT_REGISTRATIONS: '2',
+      RATE_LIMIT_REGISTRATION_MAILS: '1',
+      RATE_LIMIT_REGISTRATION_MAIL_WINDOW_SECONDS: '86400',
+      RATE_LIMIT_DOCTOR_SEARCH_WINDOW_SECONDS: '30',
+    });
     expect(tuned.rateLimits).toEqual({
       general: { limit: 5, windowSeconds: 10 },
       registration: { limit: 2, windowSeconds: 3600 },
+      registrationMail: { limit: 1, windowSeconds: 86_400 },
       doctorSearch: { limit: 60, windowSeconds: 30 },
     });
   });
@@ -64,8 +76,27 @@ describe('configuration is validated once, and a bad value names its variable', 
     },
   );
 
+  it('sends mail through SMTP_URL, smtp:// or smtps://, with user, password and requireTLS taken from the URL', () => {
+    expect(loadConfig(VALID).mail).toEqual({ smtpUrl: new URL('smtp://mail.example.org:587'), from: 'Health Records <no-reply@example.org>', retrySeconds: 30 });
+    const tls = loadConfig({ ...VALID, SMTP_URL: 'smtps://robot%40example.org:p%40ss@mail.example.org:465', MAIL_FROM: 'no-reply@example.org' }).mail;
+    expect({ protocol: tls.smtpUrl.protocol, user: decodeURIComponent(tls.smtpUrl.username), from: tls.from }).toEqual({ protocol: 'smtps:', user: 'robot@example.org', from: 'no-reply@example.org' });
+    expect(loadConfig({ ...VALID, SMTP_URL: 'smtp://mail.example.org?requireTLS=true' }).mail.smtpUrl.searchParams.get('requireTLS')).toBe('true');
+    expect(loadConfig(VALID).registrationLinkSeconds).toBe(3600);
+  });
+
   it.each([
     ['DATABASE_URL', { DATABASE_URL: undefined }, /DATABASE_URL is required/],
+    ['SMTP_URL', { SMTP_URL: undefined }, /SMTP_URL is required/],
+    ['SMTP_URL', { SMTP_URL: 'mail.example.org:25' }, /SMTP_URL must use smtp: \(STARTTLS when offered\) or smtps: \(TLS\), got mail.example.org:/],
+    ['SMTP_URL', { SMTP_URL: 'http://mail.example.org' }, /SMTP_URL must use smtp: \(STARTTLS when offered\) or smtps: \(TLS\), got http:/],
+    ['SMTP_URL', { SMTP_URL: 'not a url' }, /SMTP_URL must be a URL such as smtp:\/\/mail.example.org:587/],
+    ['SMTP_URL', { SMTP_URL: 'smtp://mail.example.org?secure=false' }, /SMTP_URL takes no option but requireTLS=true/],
+    ['MAIL_FROM', { MAIL_FROM: undefined }, /MAIL_FROM is required/],
+    ['MAIL_FROM', { MAIL_FROM: 'nobody' }, /MAIL_FROM must be an address/],
+    ['MAIL_FROM', { MAIL_FROM: 'a@example.org\nBcc: b@example.org' }, /MAIL_FROM must be an address/],
+    ['MAIL_RETRY_SECONDS', { MAIL_RETRY_SECONDS: '0' }, /MAIL_RETRY_SECONDS must be between 1 and 3600/],
+    ['REGISTRATION_LINK_SECONDS', { REGISTRATION_LINK_SECONDS: '10' }, /REGISTRATION_LINK_SECONDS must be between 60 and 604800/],
+    ['RATE_LIMIT_REGISTRATION_MAILS', { RATE_LIMIT_REGISTRATION_MAILS: 'lots' }, /RATE_LIMIT_REGISTRATION_MAILS must be a whole number/],
     ['DATABASE_URL', { DATABASE_URL: 'mysql://x' }, /DATABASE_URL must use postgres/],
     ['S3_ENDPOINT', { S3_ENDPOINT: 'not a url' }, /S3_ENDPOINT must be a URL/],
     ['JWT_SECRET', { JWT_SECRET: 'short' }, /JWT_SECRET must hold at least 32 random bytes/],

@@ -21,8 +21,8 @@ describe('sharing all of a patient’s records works at the allowed maximum (DES
 
   beforeAll(async () => {
     api = await startTestApp();
-    patient = await registerUser(api.baseUrl);
-    doctor = await registerUser(api.baseUrl, 'doctor');
+    patient = await registerUser(api);
+    doctor = await registerUser(api, 'doctor');
     // Records made as the operator would restore them (the API only ever sees their ciphertext):
     // building 10,000 through presign, PUT and commit would test uploads, not sharing.
     const rows = await api.adminQuery<{ id: string }>(

@@ -30,10 +30,10 @@ describe('consents: patients grant and revoke, doctors read (DESIGN 5, 6)', () =
 
   beforeAll(async () => {
     api = await startTestApp();
-    alice = await registerUser(api.baseUrl);
-    eve = await registerUser(api.baseUrl);
-    drHouse = await registerUser(api.baseUrl, 'doctor', { displayName: 'Gregory House', specialty: 'Diagnostics' });
-    drWho = await registerUser(api.baseUrl, 'doctor', { displayName: 'John Smith' });
+    alice = await registerUser(api);
+    eve = await registerUser(api);
+    drHouse = await registerUser(api, 'doctor', { displayName: 'Gregory House', specialty: 'Diagnostics' });
+    drWho = await registerUser(api, 'doctor', { displayName: 'John Smith' });
   });
   afterAll(async () => {
     await api?.close();
@@ -102,7 +102,7 @@ describe('consents: patients grant and revoke, doctors read (DESIGN 5, 6)', () =
     });
 
     it('shares a folder: every record in it and nothing outside', async () => {
-      const carol = await registerUser(api.baseUrl);
+      const carol = await registerUser(api);
       const folderId = await createFolder(carol);
       const inside = [(await uploadRecord(carol, 10, folderId)).summary.id, (await uploadRecord(carol, 10, folderId)).summary.id];
       const outside = (await uploadRecord(carol, 10)).summary.id;
@@ -115,7 +115,7 @@ describe('consents: patients grant and revoke, doctors read (DESIGN 5, 6)', () =
     });
 
     it('shares everything, and a second doctor sees nothing of it', async () => {
-      const dan = await registerUser(api.baseUrl);
+      const dan = await registerUser(api);
       const ids = [(await uploadRecord(dan)).summary.id, (await uploadRecord(dan, 10, await createFolder(dan))).summary.id];
       expect((await grant(dan, { doctorId: drHouse.userId, scope: 'all', wraps: ids.map((recordId) => ({ recordId, wrap: doctorWrap() })) })).status).toBe(201);
       for (const id of ids) {
@@ -186,7 +186,7 @@ describe('consents: patients grant and revoke, doctors read (DESIGN 5, 6)', () =
 
   describe('revoking and expiry', () => {
     it('revokes in one step: the doctor’s next read is a 404 with a deny row, the wraps are gone, the list is empty', async () => {
-      const frank = await registerUser(api.baseUrl);
+      const frank = await registerUser(api);
       const { summary } = await uploadRecord(frank);
       const granted = await grant(frank, { doctorId: drWho.userId, scope: 'record', recordId: summary.id, wraps: [{ recordId: summary.id, wrap: doctorWrap() }] });
       expect((await read(drWho, summary.id)).status).toBe(200);
@@ -207,7 +207,7 @@ describe('consents: patients grant and revoke, doctors read (DESIGN 5, 6)', () =
     });
 
     it('keeps a wrap another active consent still covers', async () => {
-      const gina = await registerUser(api.baseUrl);
+      const gina = await registerUser(api);
       const folderId = await createFolder(gina);
       const { summary } = await uploadRecord(gina, 10, folderId);
       const byFolder = await grant(gina, { doctorId: drHouse.userId, scope: 'folder', folderId, wraps: [{ recordId: summary.id, wrap: doctorWrap() }] });
@@ -217,7 +217,7 @@ describe('consents: patients grant and revoke, doctors read (DESIGN 5, 6)', () =
     });
 
     it('counts a consent past its expiry as revoked at once; the sweep marks it expired and removes the wraps', async () => {
-      const hal = await registerUser(api.baseUrl);
+      const hal = await registerUser(api);
       const { summary } = await uploadRecord(hal);
       const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
       const granted = await grant(hal, { doctorId: drHouse.userId, scope: 'record', recordId: summary.id, expiresAt, wraps: [{ recordId: summary.id, wrap: doctorWrap() }] });
@@ -241,7 +241,7 @@ describe('consents: patients grant and revoke, doctors read (DESIGN 5, 6)', () =
     });
 
     it('refuses a doctor with a consent but no wrap', async () => {
-      const ida = await registerUser(api.baseUrl);
+      const ida = await registerUser(api);
       const { summary } = await uploadRecord(ida);
       await grant(ida, { doctorId: drWho.userId, scope: 'record', recordId: summary.id, wraps: [{ recordId: summary.id, wrap: doctorWrap() }] });
       await api.adminQuery('DELETE FROM record_wraps WHERE record_id = $1 AND recipient_id = $2', [summary.id, drWho.userId]);
@@ -250,7 +250,7 @@ describe('consents: patients grant and revoke, doctors read (DESIGN 5, 6)', () =
     });
 
     it('lets neither the doctor nor another patient revoke, and shows each party only their own consents', async () => {
-      const jo = await registerUser(api.baseUrl);
+      const jo = await registerUser(api);
       const { summary } = await uploadRecord(jo);
       const granted = await grant(jo, { doctorId: drHouse.userId, scope: 'record', recordId: summary.id, wraps: [{ recordId: summary.id, wrap: doctorWrap() }] });
       expect((await revoke(drHouse, granted.body.id)).status).toBe(403);
@@ -278,7 +278,7 @@ describe('consents: patients grant and revoke, doctors read (DESIGN 5, 6)', () =
 
   describe('doctors are read-only', () => {
     it('refuses every write on a shared record, its folder and the patient’s consents with 403, and changes nothing', async () => {
-      const kim = await registerUser(api.baseUrl);
+      const kim = await registerUser(api);
       const folderId = await createFolder(kim);
       const { summary } = await uploadRecord(kim, 10, folderId);
       const granted = await grant(kim, { doctorId: drWho.userId, scope: 'folder', folderId, wraps: [{ recordId: summary.id, wrap: doctorWrap() }] });
@@ -300,7 +300,7 @@ describe('consents: patients grant and revoke, doctors read (DESIGN 5, 6)', () =
 
   describe('new records in a shared scope', () => {
     it('refuses a commit into a shared folder without the doctor’s wrap, then accepts it with the wrap, and the doctor reads it', async () => {
-      const lee = await registerUser(api.baseUrl);
+      const lee = await registerUser(api);
       const folderId = await createFolder(lee);
       await grant(lee, { doctorId: drHouse.userId, scope: 'folder', folderId, wraps: [] });
       const upload = await presign(lee, 10);
@@ -322,7 +322,7 @@ describe('consents: patients grant and revoke, doctors read (DESIGN 5, 6)', () =
     });
 
     it('needs no doctor wrap outside the shared folder', async () => {
-      const mo = await registerUser(api.baseUrl);
+      const mo = await registerUser(api);
       const folderId = await createFolder(mo);
       await grant(mo, { doctorId: drHouse.userId, scope: 'folder', folderId, wraps: [] });
       const { summary } = await uploadRecord(mo, 10);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { API_PREFIX, ROUTES, type ErrorResponse, type FolderList } from '@phr/shared-types';
-import { registerUser, registration, sealedBlob, type RegisteredUser } from './support/factories.js';
+import { registerUser, sealedBlob, verifiedRegistration, type RegisteredUser } from './support/factories.js';
 import { HttpClient } from './support/http.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -11,7 +11,7 @@ describe('request content types', () => {
 
   beforeAll(async () => {
     api = await startTestApp();
-    patient = await registerUser(api.baseUrl);
+    patient = await registerUser(api);
   });
   afterAll(async () => {
     await api?.close();
@@ -39,7 +39,7 @@ describe('request content types', () => {
   ];
 
   it.each(wrongTypes)('answers a registration sent as %s with 415 and makes no account', async (_case, contentType) => {
-    const request = registration();
+    const request = await verifiedRegistration(api);
     const response = await send(ROUTES.register.path, JSON.stringify(request), contentType);
     expect(response.status).toBe(415);
     expect(response.body).toMatchObject({ statusCode: 415, message: 'Content-Type must be application/json' });

@@ -37,7 +37,7 @@ describe('the cookie routes answer the portal only: an Origin check against CSRF
     ['an opaque origin', 'null'],
     ['a look-alike of the portal’s origin', `${TEST_PORTAL_ORIGIN}.evil.example`],
   ])('refuses refresh, logout and password change from %s with 403, logs it, and changes nothing', async (_, origin) => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     const attacker = sameCookiesFrom(user, api.baseUrl, origin);
     const responses = [
       await attacker.post<ErrorResponse>(ROUTES.refresh.path),
@@ -60,7 +60,7 @@ describe('the cookie routes answer the portal only: an Origin check against CSRF
   });
 
   it('refuses a request without Origin (403), unless the browser itself says it is same-origin', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     const noOrigin = sameCookiesFrom(user, api.baseUrl, null);
     const refused = await noOrigin.post<ErrorResponse>(ROUTES.refresh.path);
     expect(refused.status).toBe(403);
@@ -74,7 +74,7 @@ describe('the cookie routes answer the portal only: an Origin check against CSRF
   });
 
   it('serves refresh, password change and logout from the portal’s origin', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     const refreshed = await user.client.post<RefreshResponse>(ROUTES.refresh.path, { headers: { origin: TEST_PORTAL_ORIGIN } });
     expect(refreshed.status).toBe(200);
     const changed = await user.client.post(ROUTES.changePassword.path, { token: refreshed.body.accessToken, body: changePasswordBody(user), headers: { origin: TEST_PORTAL_ORIGIN } });

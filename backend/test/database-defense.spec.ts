@@ -53,6 +53,7 @@ const NO_PER_USER_DATA: Record<string, string> = {
   login_throttle: 'failure counters keyed by HMACs of an email with an IP or device, or of a session; no user id',
   proof_of_work_spent: 'random ids of answered proof-of-work challenges and their expiry; no user id',
   rate_limits: 'request counters keyed by an HMAC of a user id or an IP; no user id',
+  mail_outbox: 'mails waiting for the SMTP server: an address, a subject and a text (a registration link or a warning); no user id, no health data',
 };
 
 /** Readable by other users on purpose (DESIGN 1, 4.5); still hidden from a caller nobody signed in as. */
@@ -77,10 +78,10 @@ describe('database defense: repositories under another user’s context read and
     api = await startTestApp();
     db = api.app.get(Db);
     dataSource = api.app.get<DataSource>(DATA_SOURCE);
-    alice = await registerUser(api.baseUrl, 'patient');
-    const bob = await registerUser(api.baseUrl, 'patient');
-    const doctorWithoutConsent = await registerUser(api.baseUrl, 'doctor');
-    consentedDoctor = await registerUser(api.baseUrl, 'doctor');
+    alice = await registerUser(api, 'patient');
+    const bob = await registerUser(api, 'patient');
+    const doctorWithoutConsent = await registerUser(api, 'doctor');
+    consentedDoctor = await registerUser(api, 'doctor');
     strangers['a stranger patient'] = { userId: bob.userId, role: 'patient' };
     strangers['a doctor without consent'] = { userId: doctorWithoutConsent.userId, role: 'doctor' };
     strangers['an auditor'] = { userId: await insertAuditor(api.adminQuery), role: 'auditor' };

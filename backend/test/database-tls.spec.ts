@@ -22,7 +22,7 @@ import { createApp } from '../src/app.factory.js';
 import { loadConfig } from '../src/config/app-config.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { COMPILED_API_DIR, REPO_ROOT } from './support/compile-api.js';
-import { TEST_JWT_SECRET } from './support/test-app.js';
+import { TEST_JWT_SECRET, TEST_MAIL_FROM } from './support/test-app.js';
 
 jest.setTimeout(120_000);
 
@@ -82,6 +82,9 @@ describe('the API connects to PostgreSQL over verified TLS (ASVS 9.2.1, 9.2.2)',
     PRELOGIN_SECRET: randomBytes(32).toString('base64'),
     COOKIE_SECURE: 'false',
     SWEEP_INTERVAL_SECONDS: '0',
+    // No mail is sent here; nothing listens on the discard port.
+    SMTP_URL: 'smtp://127.0.0.1:9',
+    MAIL_FROM: TEST_MAIL_FROM,
   });
 
   beforeAll(async () => {

@@ -13,8 +13,8 @@ describe('folders: names sealed under the account key, only empty ones deleted',
 
   beforeAll(async () => {
     api = await startTestApp();
-    alice = await registerUser(api.baseUrl);
-    bob = await registerUser(api.baseUrl);
+    alice = await registerUser(api);
+    bob = await registerUser(api);
   });
   afterAll(async () => {
     await api?.close();

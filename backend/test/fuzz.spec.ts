@@ -19,7 +19,7 @@ import { planFor, planProblems, POLLUTION_MARKER, requestFor, type FuzzRequest, 
 import { uploadRecord } from './support/records.js';
 import { ROUTE_ACCESS } from './support/route-access.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
-import { forgeToken } from './support/tokens.js';
+import { forgeToken, sessionTokenFor } from './support/tokens.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 6_2024);
 const RUNS_PER_ROUTE = Number(process.env.FUZZ_RUNS ?? 50);
@@ -88,13 +88,13 @@ describe('fuzzing every route: never a 5xx, never internals (issue 6)', () => {
   beforeAll(async () => {
     api = await startTestApp(LIMITS_OUT_OF_THE_WAY, logger);
     document = buildOpenApiDocument(api.app);
-    const patient = await registerUser(api.baseUrl, 'patient');
-    const stranger = await registerUser(api.baseUrl, 'patient');
-    const doctor = await registerUser(api.baseUrl, 'doctor');
+    const patient = await registerUser(api, 'patient');
+    const stranger = await registerUser(api, 'patient');
+    const doctor = await registerUser(api, 'doctor');
     const auditorId = await insertAuditor(api.adminQuery);
     tokens.patient = patient.token;
     tokens.doctor = doctor.token;
-    tokens.auditor = forgeToken(TEST_JWT_SECRET, { userId: auditorId, role: 'auditor' });
+    tokens.auditor = await sessionTokenFor(api, auditorId, 'auditor');
     knownIds.push(patient.userId, stranger.userId, doctor.userId, auditorId);
     // Real rows, so that fuzzed ids sometimes name something: a caller's own and a stranger's.
     for (const owner of [patient, stranger]) knownIds.push(...(await someRowsOf(owner, doctor)));
@@ -197,8 +197,8 @@ describe('fuzzing counterexamples, fixed (issue 6)', () => {
 
   beforeAll(async () => {
     api = await startTestApp();
-    patient = await registerUser(api.baseUrl, 'patient');
-    auditorToken = forgeToken(TEST_JWT_SECRET, { userId: await insertAuditor(api.adminQuery), role: 'auditor' });
+    patient = await registerUser(api, 'patient');
+    auditorToken = await sessionTokenFor(api, await insertAuditor(api.adminQuery), 'auditor');
   }, 60_000);
   afterAll(async () => {
     await api?.close();

@@ -75,7 +75,7 @@ describe('failed sign-ins slow guessing down and never lock the owner out (ASVS 
 
   describe('the owner is never kept out', () => {
     it('lets the owner in at once on a device that signed in before, while an attacker with the email fails from many addresses', async () => {
-      const owner = await registerUser(api.baseUrl);
+      const owner = await registerUser(api);
       const email = owner.request.email;
       const statuses = await attack(email, 20);
       expect(statuses.slice(0, FREE_FAILURES)).toEqual([401, 401, 401]);
@@ -94,7 +94,7 @@ describe('failed sign-ins slow guessing down and never lock the owner out (ASVS 
     });
 
     it('lets the owner in on a new device after one proof of work, from another address and from the attacker’s own, and knows that device from then on', async () => {
-      const owner = await registerUser(api.baseUrl);
+      const owner = await registerUser(api);
       const email = owner.request.email;
       const attackerIp = freshIp();
       await attack(email, 12, () => attackerIp);
@@ -117,7 +117,7 @@ describe('failed sign-ins slow guessing down and never lock the owner out (ASVS 
     });
 
     it('passes the right password with a valid security-key assertion while an attack goes on, on a known device and on a new one', async () => {
-      const owner = await registerUser(api.baseUrl);
+      const owner = await registerUser(api);
       const email = owner.request.email;
       const authenticator = new SoftAuthenticator();
       await enrolSecurityKey(owner, authenticator);
@@ -157,7 +157,7 @@ describe('failed sign-ins slow guessing down and never lock the owner out (ASVS 
 
   describe('the attacker cannot guess faster than one guess per proof', () => {
     it('demands no work for the first failures, then one more bit for each further failure, up to the cap, and audits each demand', async () => {
-      const owner = await registerUser(api.baseUrl);
+      const owner = await registerUser(api);
       const email = owner.request.email;
       const stranger = client();
       const demanded: number[] = [];
@@ -180,7 +180,7 @@ describe('failed sign-ins slow guessing down and never lock the owner out (ASVS 
     });
 
     it('refuses, counts and audits an attempt whose proof is missing, forged, expired, for another email or purpose, short of the work, or used before', async () => {
-      const owner = await registerUser(api.baseUrl);
+      const owner = await registerUser(api);
       const email = owner.request.email;
       await attack(email, FREE_FAILURES);
       const stranger = client();
@@ -243,7 +243,7 @@ describe('failed sign-ins slow guessing down and never lock the owner out (ASVS 
     });
 
     it('checks one guess per proof: the same proof sent ten times at once lets exactly one guess through', async () => {
-      const owner = await registerUser(api.baseUrl);
+      const owner = await registerUser(api);
       const email = owner.request.email;
       await attack(email, FREE_FAILURES);
       const proof = await proofFor(client(), email, 'login', from(freshIp()));
@@ -253,7 +253,7 @@ describe('failed sign-ins slow guessing down and never lock the owner out (ASVS 
     });
 
     it('counts and answers an unknown email exactly as a known one, so neither the answers nor the demands tell who has an account', async () => {
-      const owner = await registerUser(api.baseUrl);
+      const owner = await registerUser(api);
       const ghost = uniqueEmail('ghost');
       const before = (await auditRowsOf(api, AUDIT_SYSTEM_SUBJECT)).length;
       const run = async (email: string) => {
@@ -288,7 +288,7 @@ describe('failed sign-ins slow guessing down and never lock the owner out (ASVS 
       http.post<ErrorResponse>(ROUTES.recoveryKeys.path, { body: { email: user.request.email, recoveryAuthKey, proofOfWork }, headers: from(ip) });
 
     it('guards the recovery code the same way: guessing needs work, and the owner recovers from a new device with one proof', async () => {
-      const owner = await registerUser(api.baseUrl);
+      const owner = await registerUser(api);
       const email = owner.request.email;
       const statuses: number[] = [];
       for (let attempt = 0; attempt < 8; attempt++) statuses.push((await recoveryKeys(client(), owner, randomKey(), freshIp())).status);
@@ -327,7 +327,7 @@ describe('failed sign-ins slow guessing down and never lock the owner out (ASVS 
       (await http.get<SessionList>(ROUTES.listSessions.path, { token: session.accessToken })).body.items.find((item) => item.isCurrent)?.id;
 
     it('forgets the device of a session ended from the list, and every other device when the password changes', async () => {
-      const owner = await registerUser(api.baseUrl);
+      const owner = await registerUser(api);
       const email = owner.request.email;
       const [tablet, laptop] = [client(), client()];
       const tabletSession = (await login(tablet, email, owner.request.authKey, freshIp())).body as SessionResponse;
@@ -349,7 +349,7 @@ describe('failed sign-ins slow guessing down and never lock the owner out (ASVS 
     });
 
     it('counts a known device’s own failures against it: past the free ones it owes work too', async () => {
-      const owner = await registerUser(api.baseUrl);
+      const owner = await registerUser(api);
       const email = owner.request.email;
       for (let attempt = 0; attempt < FREE_FAILURES; attempt++) expect((await login(owner.client, email, randomKey(), freshIp())).status).toBe(401);
       expectProofRequired(await login(owner.client, email, owner.request.authKey, freshIp()));
@@ -367,7 +367,7 @@ describe('failed sign-ins slow guessing down and never lock the owner out (ASVS 
       });
 
     it('holds back only the session that got the current password wrong, with a wait that doubles; other sessions and sign-in go on', async () => {
-      const owner = await registerUser(api.baseUrl);
+      const owner = await registerUser(api);
       const otherBrowser = client();
       const other = { client: otherBrowser, token: ((await login(otherBrowser, owner.request.email, owner.request.authKey, freshIp())).body as SessionResponse).accessToken };
       const first = { client: owner.client, token: owner.token };

@@ -21,7 +21,7 @@ describe('mass assignment', () => {
 
   beforeAll(async () => {
     api = await startTestApp();
-    [alice, bob, doctor] = await Promise.all([registerUser(api.baseUrl), registerUser(api.baseUrl), registerUser(api.baseUrl, 'doctor')]);
+    [alice, bob, doctor] = await Promise.all([registerUser(api), registerUser(api), registerUser(api, 'doctor')]);
     folder = (await alice.client.post<Folder>(ROUTES.createFolder.path, { token: alice.token, body: { name: sealedBlob(20) } })).body;
     recordId = (await uploadRecord(alice, 100, folder.id)).summary.id;
     const consent = await alice.client.post<{ id: string }>(ROUTES.createConsent.path, {

@@ -18,7 +18,7 @@ describe('nested request bodies', () => {
   beforeAll(async () => {
     api = await startTestApp();
     http = new HttpClient(api.baseUrl);
-    patient = await registerUser(api.baseUrl);
+    patient = await registerUser(api);
   });
   afterAll(async () => {
     await api?.close();

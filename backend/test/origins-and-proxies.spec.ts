@@ -65,13 +65,13 @@ describe('which origins and which proxies the API believes', () => {
     }
 
     it('is ignored by default: the audit row holds the socket’s address', async () => {
-      const user = await registerUser(api.baseUrl);
+      const user = await registerUser(api);
       expect(api.config.trustProxy).toBe(false);
       expect(await auditedIpOf(api, user)).toBe('127.0.0.1');
     });
 
     it('is honoured with TRUST_PROXY=true, where the API sits behind the proxy it trusts', async () => {
-      const user = await registerUser(behindProxy.baseUrl);
+      const user = await registerUser(behindProxy);
       expect(await auditedIpOf(behindProxy, user)).toBe('203.0.113.7');
     });
   });

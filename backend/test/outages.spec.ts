@@ -24,7 +24,7 @@ import { HttpClient } from './support/http.js';
 import { freezeProcessTree, thawProcessTree } from './support/process-tree.js';
 import { commit, commitRequest, presign, putSegments, segmentBodies } from './support/records.js';
 import { startStoreProcess, type StoreProcess } from './support/store-process.js';
-import { startTestApp, TEST_JWT_SECRET, UNTHROTTLED_RATE_LIMITS, type TestApp } from './support/test-app.js';
+import { startTestApp, TEST_JWT_SECRET, TEST_MAIL_FROM, UNTHROTTLED_RATE_LIMITS, type TestApp } from './support/test-app.js';
 
 jest.setTimeout(120_000);
 
@@ -50,7 +50,7 @@ describe('a frozen, stopped or restarted object store', () => {
     store = await startStoreProcess();
     // Three connections only: if a commit held one while the store hangs, three commits would stall everyone.
     api = await startTestApp({ ...store.env, S3_TIMEOUT_MS: String(STORE_TIMEOUT_MS), DATABASE_POOL_SIZE: '3' });
-    patient = await registerUser(api.baseUrl);
+    patient = await registerUser(api);
   });
   afterAll(async () => {
     await api?.close();
@@ -145,7 +145,7 @@ describe('a frozen, stopped or restarted PostgreSQL', () => {
     await startPostgres();
     const database = await provisionDatabase((postgres as RunningPostgres).adminUrl, { database: 'phr', ownerPassword: 'owner-pw', appPassword: 'app-pw' });
     await runMigrations(database.ownerUrl);
-    // An object store for the app (from a test app on the shared server, which is not disturbed).
+    // An object store and an SMTP server for the app (those of a test app on the shared server, which is not disturbed).
     storeApi = await startTestApp();
     app = await createApp(
       loadConfig({
@@ -157,6 +157,8 @@ describe('a frozen, stopped or restarted PostgreSQL', () => {
         S3_ENDPOINT: storeApi.store.endpoint,
         S3_ACCESS_KEY: storeApi.config.s3.accessKey,
         S3_SECRET_KEY: storeApi.config.s3.secretKey,
+        SMTP_URL: storeApi.smtp.smtpUrl,
+        MAIL_FROM: TEST_MAIL_FROM,
         JWT_SECRET: TEST_JWT_SECRET,
         PRELOGIN_SECRET: randomBytes(32).toString('base64'),
         COOKIE_SECURE: 'false',
@@ -168,7 +170,7 @@ describe('a frozen, stopped or restarted PostgreSQL', () => {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.getHttpServer().address();
     baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    patient = await registerUser(baseUrl);
+    patient = await registerUser({ baseUrl, mail: storeApi.mail });
   });
   afterAll(async () => {
     // A failed assertion must not leave the server frozen for the next step.
@@ -224,7 +226,7 @@ describe('a lock held too long', () => {
 
   beforeAll(async () => {
     api = await startTestApp({ DATABASE_LOCK_TIMEOUT_MS: '500' });
-    patient = await registerUser(api.baseUrl);
+    patient = await registerUser(api);
   });
   afterAll(async () => {
     await api?.close();

@@ -2,13 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AUDIT_SYSTEM_SUBJECT, ROUTES, type ErrorResponse } from '@phr/shared-types';
 import { startApiProcess, type ApiProcess } from './support/api-process.js';
 import { auditRowsOf } from './support/audit.js';
-import { registerUser, registration, uniqueEmail, type RegisteredUser } from './support/factories.js';
+import { registerUser, uniqueEmail, verifiedRegistration, type RegisteredUser } from './support/factories.js';
 import { HttpClient } from './support/http.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
-import { forgeToken, otherSecret } from './support/tokens.js';
+import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
+import { forgeToken, otherSecret, sessionIdOf } from './support/tokens.js';
 
 const GENERAL = 6;
-const REGISTRATIONS = 2;
+const REGISTRATIONS = 4;
+const REGISTRATION_MAILS = 2;
 const DOCTOR_SEARCHES = 3;
 const WINDOW_SECONDS = 60;
 
@@ -16,6 +17,7 @@ const LIMITS = {
   RATE_LIMIT_REQUESTS: String(GENERAL),
   RATE_LIMIT_WINDOW_SECONDS: String(WINDOW_SECONDS),
   RATE_LIMIT_REGISTRATIONS: String(REGISTRATIONS),
+  RATE_LIMIT_REGISTRATION_MAILS: String(REGISTRATION_MAILS),
   RATE_LIMIT_DOCTOR_SEARCHES: String(DOCTOR_SEARCHES),
 };
 
@@ -26,8 +28,8 @@ describe('request rate limits (ASVS 8.1.4)', () => {
 
   beforeAll(async () => {
     api = await startTestApp(LIMITS);
-    patient = await registerUser(api.baseUrl);
-    other = await registerUser(api.baseUrl);
+    patient = await registerUser(api);
+    other = await registerUser(api);
   });
   afterAll(async () => {
     await api?.close();
@@ -69,9 +71,16 @@ describe('request rate limits (ASVS 8.1.4)', () => {
     await resetCounters();
     const before = (await rateLimitRows(AUDIT_SYSTEM_SUBJECT)).length;
     const anonymous = new HttpClient(api.baseUrl);
-    const forged = forgeToken(otherSecret(), { userId: patient.userId });
-    for (let i = 0; i < GENERAL / 2; i++) expect((await anonymous.post(ROUTES.prelogin.path, { body: { email: uniqueEmail() } })).status).toBe(200);
-    for (let i = 0; i < GENERAL / 2; i++) expect((await anonymous.get(ROUTES.me.path, { token: forged })).status).toBe(401);
+    // Each names the patient's live session; the same claims rules as the JWT guard refuse all but the first for its key.
+    const sessionId = sessionIdOf(patient.token);
+    const flawed = [
+      forgeToken(otherSecret(), { userId: patient.userId, sessionId }),
+      forgeToken(TEST_JWT_SECRET, { userId: patient.userId, sessionId: null }),
+      forgeToken(TEST_JWT_SECRET, { userId: patient.userId, sessionId, expiresInSeconds: null }),
+      forgeToken(TEST_JWT_SECRET, { userId: patient.userId, sessionId, issuedInSeconds: 60 }),
+    ];
+    for (let i = 0; i < GENERAL - flawed.length; i++) expect((await anonymous.post(ROUTES.prelogin.path, { body: { email: uniqueEmail() } })).status).toBe(200);
+    for (const token of flawed) expect((await anonymous.get(ROUTES.me.path, { token })).status).toBe(401);
     const refused = await anonymous.post<ErrorResponse>(ROUTES.prelogin.path, { body: { email: uniqueEmail() } });
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
@@ -82,16 +91,36 @@ describe('request rate limits (ASVS 8.1.4)', () => {
     expect(rows.at(-1)).toMatchObject({ outcome: 'deny', actor_id: null, ip: '127.0.0.1', reason: expect.stringContaining('POST /api/auth/prelogin') });
   });
 
-  it('limits registrations more strictly than other requests, and creates no account when it refuses', async () => {
+  it('limits registrations (starts and completions) more strictly than other requests, and creates no account when it refuses', async () => {
     await resetCounters();
-    for (let i = 0; i < REGISTRATIONS; i++) await registerUser(api.baseUrl);
-    const request = registration();
-    const refused = await new HttpClient(api.baseUrl).post<ErrorResponse>(ROUTES.register.path, { body: request });
+    // Three starts and one completion use up the limit of four; the next completion is refused though its link is good.
+    const [first, second] = [await verifiedRegistration(api), await verifiedRegistration(api)];
+    await verifiedRegistration(api);
+    expect((await new HttpClient(api.baseUrl).post(ROUTES.register.path, { body: first })).status).toBe(201);
+    const refused = await new HttpClient(api.baseUrl).post<ErrorResponse>(ROUTES.register.path, { body: second });
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(WINDOW_SECONDS);
-    expect(await api.adminQuery('SELECT 1 FROM users WHERE email = $1', [request.email])).toHaveLength(0);
+    expect(await api.adminQuery('SELECT 1 FROM users WHERE email = $1', [second.email])).toHaveLength(0);
     // Below the general limit, other anonymous requests still go through.
     expect((await new HttpClient(api.baseUrl).post(ROUTES.prelogin.path, { body: { email: uniqueEmail() } })).status).toBe(200);
+  });
+
+  it('limits registration mails per address, the same for an address with an account as for a new one, and audits the first refusal', async () => {
+    const start = (email: string) => new HttpClient(api.baseUrl).post<ErrorResponse>(ROUTES.startRegistration.path, { body: { email } });
+    const answers: Record<string, number[]> = {};
+    for (const [kind, email] of [['new', uniqueEmail('flooded')], ['taken', other.request.email]] as const) {
+      await resetCounters();
+      const before = (await rateLimitRows(AUDIT_SYSTEM_SUBJECT)).length;
+      answers[kind] = [];
+      for (let i = 0; i <= REGISTRATION_MAILS; i++) answers[kind].push((await start(i % 2 ? email.toUpperCase() : email)).status);
+      const rows = await rateLimitRows(AUDIT_SYSTEM_SUBJECT);
+      expect(rows.slice(before).map((row) => row.reason)).toEqual([`registrationMail limit of ${REGISTRATION_MAILS} mails per 3600 s reached for one address`]);
+      // The per-client limit is not what refused it: another address still gets its mail.
+      expect((await start(uniqueEmail('neighbour'))).status).toBe(202);
+    }
+    expect(answers).toEqual({ new: [202, 202, 429], taken: [202, 202, 429] });
+    // The owner gets the two warnings that were sent, no more: the refused start queued nothing.
+    for (let i = 0; i < REGISTRATION_MAILS; i++) expect((await api.mail.next(other.request.email)).subject).toBe('Someone tried to register with your email address');
   });
 
   it('limits doctor searches more strictly, per patient', async () => {

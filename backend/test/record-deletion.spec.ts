@@ -28,7 +28,7 @@ describe('deleting a record never leaves a listed record without its content', (
   beforeAll(async () => {
     store = await startStoreProcess();
     api = await startTestApp({ ...store.env, S3_TIMEOUT_MS: '1500' });
-    patient = await registerUser(api.baseUrl);
+    patient = await registerUser(api);
   });
   afterAll(async () => {
     await api?.close();

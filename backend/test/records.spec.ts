@@ -16,8 +16,8 @@ describe('records: upload, list, read, delete (DESIGN 5)', () => {
 
   beforeAll(async () => {
     api = await startTestApp();
-    alice = await registerUser(api.baseUrl);
-    bob = await registerUser(api.baseUrl);
+    alice = await registerUser(api);
+    bob = await registerUser(api);
   });
   afterAll(async () => {
     await api?.close();
@@ -248,7 +248,7 @@ describe('records: upload, list, read, delete (DESIGN 5)', () => {
 
   describe('listing', () => {
     it('pages newest first with a cursor and filters by folder', async () => {
-      const carol = await registerUser(api.baseUrl);
+      const carol = await registerUser(api);
       const folder = await carol.client.post<{ id: string }>(ROUTES.createFolder.path, { token: carol.token, body: { name: sealedBlob(20) } });
       const summaries = [];
       for (let i = 0; i < 5; i++) summaries.push((await uploadRecord(carol, 10, i % 2 === 0 ? folder.body.id : undefined)).summary);
@@ -328,7 +328,7 @@ describe('records: upload, list, read, delete (DESIGN 5)', () => {
 
     beforeAll(async () => {
       quick = await startTestApp({ UPLOAD_URL_SECONDS: '2', UPLOAD_GRACE_SECONDS: '0', SWEEP_INTERVAL_SECONDS: '0' });
-      dana = await registerUser(quick.baseUrl);
+      dana = await registerUser(quick);
     });
     afterAll(async () => {
       await quick?.close();

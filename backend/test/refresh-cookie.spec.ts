@@ -35,7 +35,7 @@ describe('the refresh cookie', () => {
   });
 
   it('is __Host-phr_refresh with Secure, HttpOnly, SameSite=Strict, Path=/ and no Domain where COOKIE_SECURE is on', async () => {
-    const user = await registerUser(secure.baseUrl);
+    const user = await registerUser(secure);
     const login = await new HttpClient(secure.baseUrl).post(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } });
     expect(login.status).toBe(200);
     for (const cookie of [refreshCookieOf(login.headers), refreshCookieOf((await user.client.post(ROUTES.refresh.path)).headers)]) {
@@ -46,7 +46,7 @@ describe('the refresh cookie', () => {
   });
 
   it('clears the __Host- cookie at the path it was set, and reads no unprefixed cookie where COOKIE_SECURE is on', async () => {
-    const user = await registerUser(secure.baseUrl);
+    const user = await registerUser(secure);
     const token = user.client.cookies.get(HOST_REFRESH_COOKIE_NAME) as string;
     // A cookie planted without the prefix (from a sibling subdomain, say) is not the session.
     const planted = new HttpClient(secure.baseUrl);
@@ -62,7 +62,7 @@ describe('the refresh cookie', () => {
   });
 
   it('sets the device cookie of a sign-in as __Host-phr_device, Secure, HttpOnly, SameSite=Strict, Path=/, for months; a sign-out leaves it', async () => {
-    const user = await registerUser(secure.baseUrl);
+    const user = await registerUser(secure);
     const browser = new HttpClient(secure.baseUrl);
     const login = await browser.post(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } });
     const device = deviceCookieOf(login.headers);
@@ -79,7 +79,7 @@ describe('the refresh cookie', () => {
   });
 
   it('keeps phr_refresh scoped to /api/auth, without Secure, where COOKIE_SECURE=false (plain-http development)', async () => {
-    const user = await registerUser(insecure.baseUrl);
+    const user = await registerUser(insecure);
     const login = await new HttpClient(insecure.baseUrl).post(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } });
     const cookie = refreshCookieOf(login.headers);
     expect(cookie.name).toBe(REFRESH_COOKIE_NAME);

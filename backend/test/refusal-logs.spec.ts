@@ -17,7 +17,7 @@ describe('refused requests are logged: one warn line of names, never values (ASV
   beforeAll(async () => {
     api = await startTestApp({}, logger);
     http = new HttpClient(api.baseUrl);
-    patient = await registerUser(api.baseUrl);
+    patient = await registerUser(api);
   });
   afterAll(async () => {
     await api?.close();

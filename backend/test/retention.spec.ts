@@ -34,19 +34,19 @@ describe('retention: the sweep deletes ended sessions, stale sign-in and request
     api.adminQuery(`UPDATE refresh_tokens SET ${column} = now() - make_interval(secs => $2) WHERE user_id = $1 AND ${column} IS NOT NULL`, [user.userId, seconds]);
 
   it('deletes refresh tokens expired or revoked longer ago than the grace period, and keeps the rest working', async () => {
-    const loggedOutLongAgo = await registerUser(api.baseUrl);
+    const loggedOutLongAgo = await registerUser(api);
     expect((await loggedOutLongAgo.client.post(ROUTES.logout.path)).status).toBe(204);
     await ageTokens(loggedOutLongAgo, 'revoked_at', RETENTION_SECONDS + 3600);
-    const expiredLongAgo = await registerUser(api.baseUrl);
+    const expiredLongAgo = await registerUser(api);
     await ageTokens(expiredLongAgo, 'expires_at', RETENTION_SECONDS + 3600);
 
-    const loggedOutRecently = await registerUser(api.baseUrl);
+    const loggedOutRecently = await registerUser(api);
     await loggedOutRecently.client.post(ROUTES.logout.path);
     await ageTokens(loggedOutRecently, 'revoked_at', RETENTION_SECONDS - 3600);
-    const expiredRecently = await registerUser(api.baseUrl);
+    const expiredRecently = await registerUser(api);
     await ageTokens(expiredRecently, 'expires_at', RETENTION_SECONDS - 3600);
     // A rotated token that has not expired stays: presenting it again is how reuse is caught.
-    const active = await registerUser(api.baseUrl);
+    const active = await registerUser(api);
     const stolen = new HttpClient(api.baseUrl);
     for (const [name, value] of active.client.cookies) stolen.cookies.set(name, value);
     expect((await active.client.post(ROUTES.refresh.path)).status).toBe(200);
@@ -63,7 +63,7 @@ describe('retention: the sweep deletes ended sessions, stale sign-in and request
   });
 
   it('deletes sign-in failure counters once they no longer count, and keeps recent ones and running waits', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     const keys = async () => (await api.adminQuery<{ key: string }>('SELECT key FROM login_throttle ORDER BY key')).map((row) => row.key);
     const before = new Set(await keys());
     const added = async () => (await keys()).filter((key) => !before.has(key));
@@ -98,7 +98,7 @@ describe('retention: the sweep deletes ended sessions, stale sign-in and request
   });
 
   it('deletes known devices not seen for KNOWN_DEVICE_SECONDS, and spent proof-of-work challenges once they have expired', async () => {
-    const [gone, staying] = [await registerUser(api.baseUrl), await registerUser(api.baseUrl)];
+    const [gone, staying] = [await registerUser(api), await registerUser(api)];
     const devicesOf = async (user: RegisteredUser) => (await api.adminQuery('SELECT 1 FROM known_devices WHERE user_id = $1', [user.userId])).length;
     expect([await devicesOf(gone), await devicesOf(staying)]).toEqual([1, 1]);
     await api.adminQuery(`UPDATE known_devices SET expires_at = now() - interval '1 second' WHERE user_id = $1`, [gone.userId]);
@@ -127,7 +127,7 @@ describe('retention: the sweep deletes ended sessions, stale sign-in and request
 
   it('deletes request-rate counters whose window ended, and keeps the current ones', async () => {
     await api.adminQuery('DELETE FROM rate_limits');
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     await user.client.get(ROUTES.me.path, { token: user.token });
     const counters = async () => (await api.adminQuery<{ key: string }>('SELECT key FROM rate_limits ORDER BY key')).map((row) => row.key);
     const [stale, ...current] = await counters();
@@ -144,7 +144,7 @@ describe('retention: the sweep deletes ended sessions, stale sign-in and request
       return { email, code: (await createAuditorInvitation(api.database.ownerUrl, email, 'Security team')).code };
     };
     const redeem = (invitation: { email: string; code: string }) => {
-      const { role: _role, displayName: _name, specialty: _specialty, ...keys } = registration({ email: invitation.email });
+      const { registrationToken: _token, role: _role, displayName: _name, specialty: _specialty, ...keys } = registration({ email: invitation.email });
       const body: RegisterAuditorRequest = { ...keys, invitation: invitation.code };
       return new HttpClient(api.baseUrl).post(ROUTES.registerAuditor.path, { body });
     };

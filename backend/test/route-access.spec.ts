@@ -8,7 +8,7 @@ import { recordPath, uploadRecord } from './support/records.js';
 import { ROUTE_ACCESS, STRANGER_CALLS, type OwnedIds } from './support/route-access.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
 import { SoftAuthenticator, enrolSecurityKey } from './support/webauthn.js';
-import { badTokens, forgeToken } from './support/tokens.js';
+import { badTokens, sessionIdOf, sessionTokenFor } from './support/tokens.js';
 
 const protectedRoutes = (Object.keys(ROUTES) as RouteName[]).filter((name) => ROUTE_ACCESS[name] !== 'public');
 
@@ -22,12 +22,12 @@ describe('route access: every route, every role, every kind of bad token', () =>
   beforeAll(async () => {
     api = await startTestApp();
     http = new HttpClient(api.baseUrl);
-    const patient = await registerUser(api.baseUrl, 'patient');
-    const doctor = await registerUser(api.baseUrl, 'doctor');
+    const patient = await registerUser(api, 'patient');
+    const doctor = await registerUser(api, 'doctor');
     userIds.patient = patient.userId;
     userIds.doctor = doctor.userId;
     userIds.auditor = await insertAuditor(api.adminQuery);
-    for (const role of ROLES) tokens[role] = forgeToken(TEST_JWT_SECRET, { userId: userIds[role], role });
+    for (const role of ROLES) tokens[role] = await sessionTokenFor(api, userIds[role], role);
     someUserId = doctor.userId;
   });
   afterAll(async () => {
@@ -89,8 +89,8 @@ describe('route access: every route, every role, every kind of bad token', () =>
     const routesWithId = (Object.keys(ROUTES) as RouteName[]).filter((name) => ROUTES[name].path.includes(':id'));
 
     beforeAll(async () => {
-      owner = await registerUser(api.baseUrl);
-      stranger = await registerUser(api.baseUrl);
+      owner = await registerUser(api);
+      stranger = await registerUser(api);
       const folder = await owner.client.post<Folder>(ROUTES.createFolder.path, { token: owner.token, body: { name: sealedBlob(20) } });
       const recordId = (await uploadRecord(owner, 100, folder.body.id)).summary.id;
       const consent = await owner.client.post<Consent>(ROUTES.createConsent.path, {
@@ -143,7 +143,7 @@ describe('route access: every route, every role, every kind of bad token', () =>
     });
 
     it('refuses every kind of bad token with 401', async () => {
-      for (const [kind, token] of Object.entries(badTokens(TEST_JWT_SECRET, userIds.patient))) {
+      for (const [kind, token] of Object.entries(badTokens(TEST_JWT_SECRET, userIds.patient, sessionIdOf(tokens.patient)))) {
         const response = await call(name, token);
         expect({ kind, status: response.status }).toEqual({ kind, status: 401 });
       }

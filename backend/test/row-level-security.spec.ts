@@ -29,10 +29,10 @@ describe('row-level security: the application role sees only the caller’s rows
 
   beforeAll(async () => {
     api = await startTestApp();
-    alice = await registerUser(api.baseUrl);
-    bob = await registerUser(api.baseUrl);
-    doctor = await registerUser(api.baseUrl, 'doctor');
-    otherDoctor = await registerUser(api.baseUrl, 'doctor');
+    alice = await registerUser(api);
+    bob = await registerUser(api);
+    doctor = await registerUser(api, 'doctor');
+    otherDoctor = await registerUser(api, 'doctor');
     for (const user of [alice, bob]) {
       const folder = await user.client.post<{ id: string }>(ROUTES.createFolder.path, { token: user.token, body: { name: sealedBlob(20) } });
       const { summary } = await uploadRecord(user, 10, folder.body.id);

@@ -20,7 +20,7 @@ describe('nothing secret reaches the logs', () => {
 
   it('logs no auth key, recovery key, token or cookie, even when requests fail inside the server', async () => {
     const http = new HttpClient(api.baseUrl);
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     const newAuthKey = randomKey();
     await http.post(ROUTES.login.path, { body: { email: user.request.email, authKey: randomKey() } });
     await user.client.post(ROUTES.refresh.path);

@@ -49,7 +49,7 @@ describe('security headers on every answer of the API', () => {
   describe('what every JSON answer says about itself', () => {
     let patient: RegisteredUser;
     beforeAll(async () => {
-      patient = await registerUser(api.baseUrl);
+      patient = await registerUser(api);
     });
 
     /** A success, a created row, an error from a route and one from the router. */

@@ -34,7 +34,7 @@ describe('security keys: an optional WebAuthn second factor (ASVS 2.3.2)', () =>
 
   /** A patient with one enrolled key, and the authenticator that holds it. */
   async function patientWithKey(): Promise<{ user: RegisteredUser; authenticator: SoftAuthenticator; key: SecurityKey }> {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     const authenticator = new SoftAuthenticator();
     const key = await enrolSecurityKey(user, authenticator, 'Blue key');
     return { user, authenticator, key };
@@ -42,7 +42,7 @@ describe('security keys: an optional WebAuthn second factor (ASVS 2.3.2)', () =>
 
   describe('enrolment', () => {
     it('enrols a named key for the portal’s RP ID, lists it, and audits the enrolment', async () => {
-      const user = await registerUser(api.baseUrl, 'doctor');
+      const user = await registerUser(api, 'doctor');
       const options = await user.client.post<SecurityKeyEnrolment>(ROUTES.securityKeyOptions.path, { token: user.token, body: { name: '  Blue key  ' } });
       expect(options.status).toBe(200);
       expect(options.body.options).toMatchObject({
@@ -83,7 +83,7 @@ describe('security keys: an optional WebAuthn second factor (ASVS 2.3.2)', () =>
     });
 
     it('refuses a credential made for another challenge, origin or RP ID with 400 naming the credential, audited, and stores nothing', async () => {
-      const user = await registerUser(api.baseUrl);
+      const user = await registerUser(api);
       const authenticator = new SoftAuthenticator();
       for (const bend of [{ challenge: randomKey() }, { origin: 'https://phish.example' }, { rpId: 'phish.example' }]) {
         const options = await user.client.post<SecurityKeyEnrolment>(ROUTES.securityKeyOptions.path, { token: user.token, body: { name: 'Key' } });
@@ -99,8 +99,8 @@ describe('security keys: an optional WebAuthn second factor (ASVS 2.3.2)', () =>
     });
 
     it('spends an enrolment challenge once, refused or not, and never accepts another account’s', async () => {
-      const user = await registerUser(api.baseUrl);
-      const other = await registerUser(api.baseUrl);
+      const user = await registerUser(api);
+      const other = await registerUser(api);
       const authenticator = new SoftAuthenticator();
       const options = await user.client.post<SecurityKeyEnrolment>(ROUTES.securityKeyOptions.path, { token: user.token, body: { name: 'Key' } });
       const credential = authenticator.create(options.body.options);
@@ -115,7 +115,7 @@ describe('security keys: an optional WebAuthn second factor (ASVS 2.3.2)', () =>
     });
 
     it('refuses an expired enrolment challenge', async () => {
-      const user = await registerUser(api.baseUrl);
+      const user = await registerUser(api);
       const options = await user.client.post<SecurityKeyEnrolment>(ROUTES.securityKeyOptions.path, { token: user.token, body: { name: 'Key' } });
       await api.adminQuery(`UPDATE webauthn_challenges SET expires_at = now() - interval '1 second' WHERE user_id = $1`, [user.userId]);
       const response = await user.client.post(ROUTES.addSecurityKey.path, {
@@ -127,7 +127,7 @@ describe('security keys: an optional WebAuthn second factor (ASVS 2.3.2)', () =>
     });
 
     it('answers a blank or multi-line name, and malformed credentials, with 400 naming the field', async () => {
-      const user = await registerUser(api.baseUrl);
+      const user = await registerUser(api);
       for (const name of ['   ', 'a\nb', 'x'.repeat(65)]) {
         const response = await user.client.post<ErrorResponse>(ROUTES.securityKeyOptions.path, { token: user.token, body: { name } });
         expect(response.status).toBe(400);
@@ -153,7 +153,7 @@ describe('security keys: an optional WebAuthn second factor (ASVS 2.3.2)', () =>
 
   describe('sign-in', () => {
     it('signs in an account without a key with the password alone, exactly as before', async () => {
-      const user = await registerUser(api.baseUrl);
+      const user = await registerUser(api);
       const response = await new HttpClient(api.baseUrl).post<LoginResponse>(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } });
       expect(response.status).toBe(200);
       expect(response.body).toHaveProperty('accessToken');
@@ -348,7 +348,7 @@ describe('security keys: an optional WebAuthn second factor (ASVS 2.3.2)', () =>
 
     it('answers another account’s key id with the same 404 as an unknown id, and leaves it', async () => {
       const alice = await patientWithKey();
-      const bob = await registerUser(api.baseUrl);
+      const bob = await registerUser(api);
       const path = (id: string) => ROUTES.removeSecurityKey.path.replace(':id', id);
       const theirs = await bob.client.post<ErrorResponse>(path(alice.key.id), { token: bob.token, body: { currentAuthKey: bob.request.authKey } });
       const unknown = await bob.client.post<ErrorResponse>(path('00000000-0000-4000-8000-000000000000'), { token: bob.token, body: { currentAuthKey: bob.request.authKey } });

@@ -4,8 +4,9 @@ import { REFRESH_COOKIE_NAME, ROUTES, type ErrorResponse, type RefreshResponse, 
 import { auditRowsOf, auditTrailOf } from './support/audit.js';
 import { insertAuditor, registerUser, type RegisteredUser } from './support/factories.js';
 import { HttpClient } from './support/http.js';
+import { TOKEN_CLOCK_SKEW_SECONDS } from '../src/auth/access-token-claims.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
-import { forgeToken } from './support/tokens.js';
+import { forgeToken, sessionIdOf, sessionTokenFor } from './support/tokens.js';
 
 const IDLE_SECONDS = 600;
 const MAX_SECONDS = 3600;
@@ -34,7 +35,7 @@ describe('sessions: listing and ending them (ASVS 3.3.4)', () => {
   });
 
   it('lists the caller’s signed-in browsers with when, where and which is current, and no token values', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     const laptop = await signInElsewhere(api, user, 'Laptop-Browser/1.0');
     const response = await user.client.get<SessionList>(ROUTES.listSessions.path, { token: user.token });
     expect(response.status).toBe(200);
@@ -59,7 +60,7 @@ describe('sessions: listing and ending them (ASVS 3.3.4)', () => {
   });
 
   it('shows the latest refresh as last used, and the sign-in as created', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     const [before] = (await user.client.get<SessionList>(ROUTES.listSessions.path, { token: user.token })).body.items;
     await api.adminQuery(`UPDATE refresh_tokens SET created_at = created_at - interval '5 minutes', family_started_at = family_started_at - interval '5 minutes' WHERE user_id = $1`, [user.userId]);
     const refreshed = await user.client.post<RefreshResponse>(ROUTES.refresh.path);
@@ -72,7 +73,7 @@ describe('sessions: listing and ending them (ASVS 3.3.4)', () => {
   });
 
   it('ends another browser’s session: its refresh cookie gets 401, its access token too, and the current one goes on', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     const phone = await signInElsewhere(api, user, 'Phone-Browser/2.0');
     const listed = await user.client.get<SessionList>(ROUTES.listSessions.path, { token: user.token });
     const phoneSession = listed.body.items.find((session) => !session.isCurrent);
@@ -95,7 +96,7 @@ describe('sessions: listing and ending them (ASVS 3.3.4)', () => {
   });
 
   it('ends the current session too, when asked: the next refresh is refused', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     const [current] = (await user.client.get<SessionList>(ROUTES.listSessions.path, { token: user.token })).body.items;
     expect((await user.client.request('DELETE', sessionPath(current.id), { token: user.token })).status).toBe(204);
     expect((await user.client.post(ROUTES.refresh.path)).status).toBe(401);
@@ -103,8 +104,8 @@ describe('sessions: listing and ending them (ASVS 3.3.4)', () => {
   });
 
   it('answers another user’s session id with the 404 of an unknown id, and leaves that session alone', async () => {
-    const owner = await registerUser(api.baseUrl);
-    const stranger = await registerUser(api.baseUrl);
+    const owner = await registerUser(api);
+    const stranger = await registerUser(api);
     const [ownerSession] = (await owner.client.get<SessionList>(ROUTES.listSessions.path, { token: owner.token })).body.items;
     const named = await stranger.client.request<ErrorResponse>('DELETE', sessionPath(ownerSession.id), { token: stranger.token });
     const unknown = await stranger.client.request<ErrorResponse>('DELETE', sessionPath(randomUUID()), { token: stranger.token });
@@ -118,7 +119,7 @@ describe('sessions: listing and ending them (ASVS 3.3.4)', () => {
   });
 
   it('answers an ended session with 404', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     const [session] = (await user.client.get<SessionList>(ROUTES.listSessions.path, { token: user.token })).body.items;
     const other = await signInElsewhere(api, user, 'Other/1');
     expect((await other.client.request('DELETE', sessionPath(session.id), { token: other.token })).status).toBe(204);
@@ -126,7 +127,7 @@ describe('sessions: listing and ending them (ASVS 3.3.4)', () => {
   });
 
   it('refuses a malformed id with 400 naming it', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     const response = await user.client.request<ErrorResponse>('DELETE', sessionPath('not-a-uuid'), { token: user.token });
     expect(response.status).toBe(400);
     expect(response.body.fields).toEqual([{ field: 'id', message: expect.any(String) }]);
@@ -138,16 +139,16 @@ describe('sessions: listing and ending them (ASVS 3.3.4)', () => {
     expect((await anonymous.request('DELETE', sessionPath(randomUUID()))).status).toBe(401);
   });
 
-  it('serves every role: an auditor sees their own (empty) list', async () => {
+  it('serves every role: an auditor sees their own list', async () => {
     const auditorId = await insertAuditor(api.adminQuery);
-    const token = forgeToken(TEST_JWT_SECRET, { userId: auditorId, role: 'auditor' });
+    const token = await sessionTokenFor(api, auditorId, 'auditor');
     const response = await new HttpClient(api.baseUrl).get<SessionList>(ROUTES.listSessions.path, { token });
     expect(response.status).toBe(200);
-    expect(response.body.items).toEqual([]);
+    expect(response.body.items).toEqual([expect.objectContaining({ isCurrent: true })]);
   });
 
   it('ends the other browsers’ access tokens, not only their refresh tokens, when the password changes', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     const elsewhere = await signInElsewhere(api, user, 'Elsewhere/1');
     const change = await user.client.post(ROUTES.changePassword.path, {
       token: user.token,
@@ -177,14 +178,14 @@ describe('session limits on the server (ASVS 3.3.2)', () => {
     );
 
   it('refreshes a session used within the idle limit, again and again, up to the absolute limit', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     await age(user, IDLE_SECONDS - 60, MAX_SECONDS - 120);
     expect((await user.client.post(ROUTES.refresh.path)).status).toBe(200);
     expect((await user.client.post(ROUTES.refresh.path)).status).toBe(200);
   });
 
   it('refuses a refresh after the idle limit, ends the session and audits why', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     await age(user, IDLE_SECONDS + 1, IDLE_SECONDS + 1);
     const response = await user.client.post<ErrorResponse>(ROUTES.refresh.path);
     expect(response.status).toBe(401);
@@ -196,7 +197,7 @@ describe('session limits on the server (ASVS 3.3.2)', () => {
   });
 
   it('refuses a refresh after the absolute limit even of a session refreshed a moment ago, and audits why', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     await age(user, 5, MAX_SECONDS + 1);
     const response = await user.client.post<ErrorResponse>(ROUTES.refresh.path);
     expect(response.status).toBe(401);
@@ -205,7 +206,7 @@ describe('session limits on the server (ASVS 3.3.2)', () => {
   });
 
   it('keeps the sign-in time across rotations, so refreshing does not extend the absolute limit', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     await age(user, 0, MAX_SECONDS - 30);
     expect((await user.client.post(ROUTES.refresh.path)).status).toBe(200);
     const [latest] = await api.adminQuery<{ started: Date; expires: Date }>(
@@ -220,7 +221,7 @@ describe('session limits on the server (ASVS 3.3.2)', () => {
   });
 
   it('does not list a timed-out session as active', async () => {
-    const user = await registerUser(api.baseUrl);
+    const user = await registerUser(api);
     const other = await signInElsewhere(api, user, 'Idle/1');
     await api.adminQuery(
       `UPDATE refresh_tokens SET created_at = now() - make_interval(secs => $2) WHERE user_id = $1 AND token_hash = sha256(convert_to($3, 'UTF8'))`,
@@ -228,5 +229,40 @@ describe('session limits on the server (ASVS 3.3.2)', () => {
     );
     const listed = await user.client.get<SessionList>(ROUTES.listSessions.path, { token: user.token });
     expect(listed.body.items.map((session) => session.isCurrent)).toEqual([true]);
+  });
+});
+
+describe('access token claims: the JWT guard and the rate-limit guard apply the same rules (DESIGN 8)', () => {
+  let api: TestApp;
+  let user: RegisteredUser;
+
+  beforeAll(async () => {
+    api = await startTestApp();
+    user = await registerUser(api);
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  /** Signed with the API's real secret, naming the user's live session: only the flaw named is wrong. */
+  const signed = (options: Parameters<typeof forgeToken>[1] = {}) =>
+    forgeToken(TEST_JWT_SECRET, { userId: user.userId, role: 'patient', sessionId: sessionIdOf(user.token), ...options });
+  const me = (token: string) => user.client.get<ErrorResponse>(ROUTES.me.path, { token });
+
+  it('accepts a token made like the API makes one, and one issued a little ahead of this clock', async () => {
+    expect((await me(signed())).status).toBe(200);
+    expect((await me(signed({ issuedInSeconds: TOKEN_CLOCK_SKEW_SECONDS - 2 }))).status).toBe(200);
+  });
+
+  it.each([
+    ['without exp', { expiresInSeconds: null }],
+    ['without sid', { sessionId: null }],
+    ['without iat', { issuedInSeconds: null }],
+    ['issued in the future, beyond the clock skew', { issuedInSeconds: TOKEN_CLOCK_SKEW_SECONDS + 30 }],
+    ['living longer than 15 minutes', { expiresInSeconds: 3600 }],
+  ] as const)('refuses a validly signed token %s with 401', async (_case, flaw) => {
+    const response = await me(signed(flaw));
+    expect(response.status).toBe(401);
+    expect(response.body.code).toBe('UNAUTHENTICATED');
   });
 });

@@ -4,7 +4,20 @@ import { ROUTES } from '@phr/shared-types';
 import type { Page } from 'playwright-core';
 import { openBrowser, portalUrl, type BrowserSession } from './support/browser.js';
 import { withDatabase } from './support/operator.js';
-import { confirmRecoveryCode, fillSignIn, newPerson, readRecoveryCode, register, signIn, signOut, type Person } from './support/portal.js';
+import {
+  confirmRecoveryCode,
+  fillSignIn,
+  newPerson,
+  openRegistrationForm,
+  readRecoveryCode,
+  register,
+  registrationLinkFor,
+  signIn,
+  signOut,
+  stackMailbox,
+  startRegistration,
+  type Person,
+} from './support/portal.js';
 
 /** A real paste: the text goes to the clipboard, then Ctrl+V in the field, so a paste blocker would show. */
 async function pastePassword(page: Page, label: string, text: string): Promise<void> {
@@ -117,12 +130,64 @@ describe('accounts in the portal (Chromium)', () => {
     await expect(page.getByRole('alert').textContent()).resolves.toContain('recovery code is incorrect');
   });
 
+  it('registers in two steps: the email, “check your inbox”, the link from the mail, the password, and the person is signed in', async () => {
+    const { page } = browser;
+    const person = newPerson('doctor');
+    await page.goto(portalUrl('/register'));
+    await page.getByRole('heading', { name: 'Create your account' }).waitFor();
+    await expect(page.getByLabel('Password', { exact: true }).count()).resolves.toBe(0);
+    await page.getByRole('radio', { name: 'Doctor' }).check();
+    await page.getByLabel('Email').fill(person.email);
+    await page.getByRole('button', { name: 'Email me a link' }).click();
+    await page.getByRole('heading', { name: 'Check your inbox' }).waitFor();
+    await expect(page.getByText(`We sent a mail to ${person.email}.`).isVisible()).resolves.toBe(true);
+    await expect(page.getByText('within an hour').isVisible()).resolves.toBe(true);
+
+    const link = await registrationLinkFor(person.email);
+    expect(new URL(link).origin).toBe(new URL(portalUrl('/')).origin);
+    await page.goto(link);
+    await page.getByRole('heading', { name: 'Choose your password' }).waitFor();
+    // The token is dropped from the address bar (and so from the history) once read.
+    expect(new URL(page.url()).hash).toBe('');
+    await expect(page.getByTestId('registration-email').textContent()).resolves.toBe(person.email);
+    await expect(page.getByRole('radio', { name: 'Doctor' }).isChecked()).resolves.toBe(true);
+    await page.getByLabel('Full name').fill(person.displayName);
+    await page.getByLabel('Password', { exact: true }).fill(person.password);
+    await page.getByLabel('Confirm password').fill(person.password);
+    await page.getByLabel('I have read the privacy notice').check();
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await confirmRecoveryCode(page, await readRecoveryCode(page));
+    await expect(page.getByText(person.email).isVisible()).resolves.toBe(true);
+    await expect(page.getByText(`${person.displayName} (doctor)`).isVisible()).resolves.toBe(true);
+    await signOut(page);
+
+    // The same link again: spent, and the page says so and offers to start over.
+    await page.goto(link);
+    await page.getByLabel('Full name').fill(person.displayName);
+    await page.getByLabel('Password', { exact: true }).fill(`${person.password} 2`);
+    await page.getByLabel('Confirm password').fill(`${person.password} 2`);
+    await page.getByLabel('I have read the privacy notice').check();
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('This link has expired or was already used');
+    await page.getByRole('button', { name: 'Start again' }).click();
+    await page.getByRole('heading', { name: 'Create your account' }).waitFor();
+  });
+
+  it('says “check your inbox” for an email that has an account too, and mails its owner a warning instead of a link', async () => {
+    const { page } = browser;
+    await startRegistration(page, patient);
+    await expect(page.getByText(`We sent a mail to ${patient.email}.`).isVisible()).resolves.toBe(true);
+    const warning = await stackMailbox().next(patient.email);
+    expect(warning.subject).toBe('Someone tried to register with your email address');
+    expect(warning.text).toContain(portalUrl('/login'));
+    expect(warning.text).not.toContain('/register');
+  });
+
   it('keeps Create account disabled for a too short or common password, with the meter saying why, and for an unticked privacy notice', async () => {
     const { page } = browser;
     const person = newPerson('patient');
-    await page.goto(portalUrl('/register'));
+    await openRegistrationForm(page, person);
     await page.getByLabel('Full name').fill(person.displayName);
-    await page.getByLabel('Email').fill(person.email);
     const create = page.getByRole('button', { name: 'Create account' });
     const meter = page.getByRole('meter', { name: 'Password strength' });
     const strengthLabel = page.locator('.strength-label');
@@ -177,7 +242,7 @@ describe('accounts in the portal (Chromium)', () => {
     await expect(page.getByLabel('Confirm new password').getAttribute('autocomplete')).resolves.toBe('new-password');
     await signOut(page);
 
-    await page.goto(portalUrl('/register'));
+    await openRegistrationForm(page, newPerson('patient'));
     await expect(page.getByLabel('Password', { exact: true }).getAttribute('autocomplete')).resolves.toBe('new-password');
     await expect(page.getByLabel('Confirm password').getAttribute('autocomplete')).resolves.toBe('new-password');
     await pastePassword(page, 'Password', 'pasted violet lantern orbit');
@@ -209,7 +274,7 @@ describe('accounts in the portal (Chromium)', () => {
 
     await page.goto(portalUrl('/login'));
     await checkToggle('Password');
-    await page.goto(portalUrl('/register'));
+    await openRegistrationForm(page, newPerson('patient'));
     await checkToggle('Password');
     await checkToggle('Confirm password');
     await page.goto(portalUrl('/recover'));

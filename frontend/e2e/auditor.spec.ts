@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { registerUser } from '../../backend/test/support/factories.js';
 import { openBrowser, portalUrl, type BrowserSession } from './support/browser.js';
-import { confirmRecoveryCode, newPerson, readRecoveryCode } from './support/portal.js';
+import { confirmRecoveryCode, newPerson, readRecoveryCode, stackMailbox } from './support/portal.js';
 
 const run = promisify(execFile);
 
@@ -41,7 +41,7 @@ describe('an auditor account, from the operator’s command to the audit page (C
     await page.getByRole('link', { name: 'Audit trail' }).click();
     await expect(page.getByTestId('chain-status').textContent()).resolves.toMatch(/^Chain verified in this browser/);
     // An auditor sees other accounts' rows: a patient who registers now shows up.
-    const patient = await registerUser(process.env.E2E_API_URL as string);
+    const patient = await registerUser({ baseUrl: process.env.E2E_API_URL as string, mail: stackMailbox() });
     await page.getByLabel('Action').selectOption('account.register');
     await page.getByTestId('audit-row').filter({ hasText: patient.userId.slice(0, 8) }).waitFor();
     await expect(page.getByRole('link', { name: 'Records', exact: true }).count()).resolves.toBe(0);

@@ -11,7 +11,7 @@ import { DOCTOR_WRAP_BYTES, ROUTES } from '@phr/shared-types';
 import { registerUser } from '../../backend/test/support/factories.js';
 import { recordPath, uploadRecord } from '../../backend/test/support/records.js';
 import { withDatabase } from '../local/postgres.js';
-import type { RunningStack } from '../local/stack.js';
+import { stackMailbox, type RunningStack } from '../local/stack.js';
 
 export interface ApiBenchRow {
   measure: string;
@@ -41,8 +41,9 @@ async function requestsPerSecond(url: string, headers: Record<string, string>, e
 }
 
 export async function doctorReadBench(stack: RunningStack, database: string): Promise<ApiBenchRow[]> {
-  const patient = await registerUser(stack.apiUrl);
-  const doctor = await registerUser(stack.apiUrl, 'doctor');
+  const api = { baseUrl: stack.apiUrl, mail: stackMailbox(stack) };
+  const patient = await registerUser(api);
+  const doctor = await registerUser(api, 'doctor');
   const { summary } = await uploadRecord(patient);
   const wraps = [{ recordId: summary.id, wrap: randomBytes(DOCTOR_WRAP_BYTES).toString('base64url') }];
   const granted = await patient.client.post(ROUTES.createConsent.path, { token: patient.token, body: { doctorId: doctor.userId, scope: 'record', recordId: summary.id, wraps } });

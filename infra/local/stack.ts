@@ -1,13 +1,16 @@
 /**
  * The whole product on one machine: PostgreSQL, a signature-checking S3
- * store, migrations, the API and the portal. Used by `npm start` and by the
- * browser tests. Anything given in the environment (DATABASE_URL, S3_*) is
- * used instead of the embedded part.
+ * store, an SMTP server that keeps mail in the data folder, migrations, the
+ * API and the portal. Used by `npm start` and by the browser tests. Anything
+ * given in the environment (DATABASE_URL, S3_*, SMTP_URL) is used instead of
+ * the embedded part.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runMigrations } from '../../backend/src/db/migrate.js';
 import { loadOrCreateSecrets } from './local-secrets.js';
+import { startMailCatcher } from './mail/mail-catcher.js';
+import { linkIn, Mailbox } from './mail/mailbox.js';
 import { startObjectStore, type RunningObjectStore } from './object-store/index.js';
 import { isListening } from './ports.js';
 import { provisionDatabase, startEmbeddedPostgres, type RunningPostgres } from './postgres.js';
@@ -23,6 +26,8 @@ export interface StackOptions {
   portalPort: number;
   postgresPort: number;
   s3Port: number;
+  /** The embedded SMTP server's port (when SMTP_URL is not given). */
+  smtpPort: number;
   /** Database name on the server (tests use a fresh one each run). */
   database: string;
   /** Taken from the environment: an administrative PostgreSQL URL, and an external S3. */
@@ -39,6 +44,8 @@ export interface RunningStack {
   s3Endpoint: string;
   /** Administrative PostgreSQL URL of the server the stack uses. */
   databaseAdminUrl: string;
+  /** The folder the embedded SMTP server keeps mail in (read it with mail/mailbox.ts); null with an external SMTP_URL. */
+  mailDir: string | null;
   stop(): Promise<void>;
 }
 
@@ -86,6 +93,7 @@ async function startAll(options: StackOptions, stops: Array<() => Promise<void>>
 
   const portalOrigin = `http://localhost:${options.portalPort}`;
   const s3 = await objectStoreFor(options, secrets, [portalOrigin, `http://127.0.0.1:${options.portalPort}`], stops);
+  const mail = await mailServerFor(options, stops);
 
   if (options.build) {
     log('Compiling shared-types and the API…');
@@ -112,6 +120,8 @@ async function startAll(options: StackOptions, stops: Array<() => Promise<void>>
       PRELOGIN_SECRET: secrets.preloginSecret,
       PORTAL_ORIGIN: portalOrigin,
       COOKIE_SECURE: 'true',
+      SMTP_URL: mail.smtpUrl,
+      MAIL_FROM: mail.from,
       ...pick(env, API_TUNABLES),
     },
   });
@@ -133,8 +143,15 @@ async function startAll(options: StackOptions, stops: Array<() => Promise<void>>
     swaggerUrl: `${apiUrl}/api/docs`,
     s3Endpoint: s3.endpoint,
     databaseAdminUrl: adminUrl,
+    mailDir: mail.dir,
     stop,
   };
+}
+
+/** The mails of a stack with the embedded SMTP server (registration links for scripts that register through the API). */
+export function stackMailbox(stack: RunningStack): Mailbox {
+  if (!stack.mailDir) throw new Error('This stack sends mail through SMTP_URL: its mails are not on this machine');
+  return new Mailbox(stack.mailDir);
 }
 
 interface ObjectStoreSettings {
@@ -177,6 +194,34 @@ async function objectStoreFor(
   return { endpoint: store.endpoint, publicEndpoint: store.endpoint, accessKey: secrets.s3AccessKey, secretKey: secrets.s3SecretKey, bucket: DEFAULT_BUCKET, region: 'us-east-1' };
 }
 
+const LOCAL_MAIL_FROM = 'Health Records <no-reply@phr.localhost>';
+
+/**
+ * SMTP_URL (with MAIL_FROM) sends through a real server. Otherwise an SMTP
+ * server on 127.0.0.1 keeps each mail in <data>/mail and prints its subject
+ * and link here, so whoever registers locally finds the link in the terminal.
+ */
+async function mailServerFor(options: StackOptions, stops: Array<() => Promise<void>>): Promise<{ smtpUrl: string; from: string; dir: string | null }> {
+  const { env, log } = options;
+  if (env.SMTP_URL) {
+    log(`Mail: sending through SMTP_URL (${redact(env.SMTP_URL)})`);
+    return { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM ?? LOCAL_MAIL_FROM, dir: null };
+  }
+  if (await isListening(options.smtpPort)) throw new Error(`Port ${options.smtpPort} (SMTP) is already in use; set PHR_SMTP_PORT`);
+  const dir = path.join(options.dataDir, 'mail');
+  const catcher = await startMailCatcher({
+    dir,
+    port: options.smtpPort,
+    onMail: (mail) => {
+      const link = linkIn(mail);
+      log(`Mail to ${mail.to.join(', ')}: "${mail.subject}"${link ? `\n  Open: ${link}` : ''}`);
+    },
+  });
+  stops.push(() => catcher.stop());
+  log(`Mail: embedded SMTP server on 127.0.0.1:${options.smtpPort}, mails kept in ${dir} and shown here`);
+  return { smtpUrl: catcher.smtpUrl, from: env.MAIL_FROM ?? LOCAL_MAIL_FROM, dir };
+}
+
 /** Settings of the API a user may give `npm start` in the environment (docs/running.md). */
 const API_TUNABLES = [
   'RECORD_MAX_BYTES',
@@ -193,6 +238,9 @@ const API_TUNABLES = [
   'RATE_LIMIT_WINDOW_SECONDS',
   'RATE_LIMIT_REGISTRATIONS',
   'RATE_LIMIT_REGISTRATION_WINDOW_SECONDS',
+  'RATE_LIMIT_REGISTRATION_MAILS',
+  'RATE_LIMIT_REGISTRATION_MAIL_WINDOW_SECONDS',
+  'REGISTRATION_LINK_SECONDS',
   'RATE_LIMIT_DOCTOR_SEARCHES',
   'RATE_LIMIT_DOCTOR_SEARCH_WINDOW_SECONDS',
 ] as const;

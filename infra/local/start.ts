@@ -1,8 +1,9 @@
 /**
  * `npm start`: the whole product on this machine, data in ./.data.
  * Ctrl-C stops every part. Ports: PHR_API_PORT (3000), PHR_PORTAL_PORT (5173),
- * PHR_POSTGRES_PORT (54329), PHR_S3_PORT (9000); PHR_DATA_DIR (./.data).
- * DATABASE_URL (an administrative login) and S3_* replace the embedded parts.
+ * PHR_POSTGRES_PORT (54329), PHR_S3_PORT (9000), PHR_SMTP_PORT (2525);
+ * PHR_DATA_DIR (./.data). DATABASE_URL (an administrative login), S3_* and
+ * SMTP_URL (with MAIL_FROM) replace the embedded parts.
  */
 import path from 'node:path';
 import { REPO_ROOT, startStack } from './stack.js';
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
     portalPort: port('PHR_PORTAL_PORT', 5173),
     postgresPort: port('PHR_POSTGRES_PORT', 54329),
     s3Port: port('PHR_S3_PORT', 9000),
+    smtpPort: port('PHR_SMTP_PORT', 2525),
     database: 'phr',
     env: process.env,
     build: true,
@@ -36,7 +38,7 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`\n${signal}: stopping the portal, the API, the object store and PostgreSQL…`);
+    console.log(`\n${signal}: stopping the portal, the API, the mail server, the object store and PostgreSQL…`);
     await stack.stop();
     console.log('Stopped.');
     process.exit(0);
@@ -54,6 +56,7 @@ Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.
   Swagger UI:  ${stack.swaggerUrl}
   API:         ${stack.apiUrl}/api
   S3 store:    ${stack.s3Endpoint}
+  Mail:        ${stack.mailDir ? `kept in ${stack.mailDir}; registration links are printed here` : 'sent through SMTP_URL'}
 Press Ctrl-C to stop.`);
 }
 

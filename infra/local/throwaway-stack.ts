@@ -37,6 +37,7 @@ export async function startThrowawayStack(label: string, options: { env?: Record
       portalPort: await freePort(),
       postgresPort: await freePort(),
       s3Port: await freePort(),
+      smtpPort: await freePort(),
       database,
       env: { PATH: process.env.PATH ?? '', DATABASE_URL: server.adminUrl, ...options.env },
       build: options.build,

@@ -8,7 +8,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { HOST_REFRESH_COOKIE_NAME } from '@phr/shared-types';
-import { REPO_ROOT, type RunningStack } from '../local/stack.js';
+import { REPO_ROOT, stackMailbox, type RunningStack } from '../local/stack.js';
 import { startThrowawayStack } from '../local/throwaway-stack.js';
 import { blockingFindings, findingsOf, summaryLines, type Finding, type WapitiReport } from './findings.js';
 import { startBuiltPortal } from './portal.js';
@@ -35,7 +35,7 @@ export async function scan(): Promise<number> {
   const product = await startThrowawayStack('scan', { build: true });
   const { stack, workDir } = product;
   try {
-    const seed = await seedScanData(stack.apiUrl);
+    const seed = await seedScanData({ baseUrl: stack.apiUrl, mail: stackMailbox(stack) });
     log(`Signed in as a patient with a folder, a record and a consent for a doctor (${stack.apiUrl}).`);
     const findings = await scanTargets(stack, seed, workDir);
 

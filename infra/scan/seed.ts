@@ -5,7 +5,7 @@
  * (backend/test/support); the real protocol is the crypto and browser suites'.
  */
 import { ROUTES, DOCTOR_WRAP_BYTES, type Folder } from '@phr/shared-types';
-import { randomKey, registerUser, sealedBlob, type RegisteredUser } from '../../backend/test/support/factories.js';
+import { randomKey, registerUser, sealedBlob, type RegisteredUser, type RegistrationApi } from '../../backend/test/support/factories.js';
 import { uploadRecord } from '../../backend/test/support/records.js';
 
 export interface ScanSeed {
@@ -16,9 +16,9 @@ export interface ScanSeed {
   consentId: string;
 }
 
-export async function seedScanData(apiUrl: string): Promise<ScanSeed> {
-  const patient = await registerUser(apiUrl, 'patient');
-  const doctor = await registerUser(apiUrl, 'doctor');
+export async function seedScanData(api: RegistrationApi): Promise<ScanSeed> {
+  const patient = await registerUser(api, 'patient');
+  const doctor = await registerUser(api, 'doctor');
 
   const folder = await patient.client.post<Folder>(ROUTES.createFolder.path, { token: patient.token, body: { name: sealedBlob(24) } });
   if (folder.status !== 201) throw new Error(`folder creation failed: ${folder.status} ${folder.text}`);

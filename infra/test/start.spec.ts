@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ROUTES, type SessionResponse } from '@phr/shared-types';
-import { registration } from '../../backend/test/support/factories.js';
+import { registration, uniqueEmail } from '../../backend/test/support/factories.js';
 import { freePort, isListening } from '../local/ports.js';
 import { REPO_ROOT } from '../local/stack.js';
 
@@ -42,6 +42,23 @@ function npmStart(env: NodeJS.ProcessEnv): Promise<Started> {
   });
 }
 
+/** Waits until the output matches `pattern` (the catcher prints a mail as soon as it has it). */
+function outputMatching(started: Started, pattern: RegExp): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      clearInterval(check);
+      reject(new Error(`no output matched ${pattern}:\n${started.output()}`));
+    }, 30_000);
+    const check = setInterval(() => {
+      const match = pattern.exec(started.output());
+      if (!match) return;
+      clearInterval(check);
+      clearTimeout(timer);
+      resolve(match);
+    }, 100);
+  });
+}
+
 function interrupt(started: Started): Promise<number | null> {
   return new Promise((resolve) => {
     started.child.once('exit', (code) => resolve(code));
@@ -52,13 +69,13 @@ function interrupt(started: Started): Promise<number | null> {
 describe('npm start: the whole product on embedded defaults', () => {
   let dataDir: string;
   let env: NodeJS.ProcessEnv;
-  let ports: { api: number; portal: number; postgres: number; s3: number };
+  let ports: { api: number; portal: number; postgres: number; s3: number; smtp: number };
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'phr-start-'));
     // Like a folder in a clone: readable by others, so PostgreSQL (run as the user postgres under root) can reach its data.
     await chmod(dataDir, 0o755);
-    ports = { api: await freePort(), portal: await freePort(), postgres: await freePort(), s3: await freePort() };
+    ports = { api: await freePort(), portal: await freePort(), postgres: await freePort(), s3: await freePort(), smtp: await freePort() };
     env = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -67,6 +84,7 @@ describe('npm start: the whole product on embedded defaults', () => {
       PHR_PORTAL_PORT: String(ports.portal),
       PHR_POSTGRES_PORT: String(ports.postgres),
       PHR_S3_PORT: String(ports.s3),
+      PHR_SMTP_PORT: String(ports.smtp),
     };
   }, 10_000);
   afterAll(async () => {
@@ -79,19 +97,25 @@ describe('npm start: the whole product on embedded defaults', () => {
     expect(first.output()).toContain(`Swagger UI:  http://127.0.0.1:${ports.api}/api/docs`);
     expect(first.output()).toContain('PostgreSQL: embedded');
     expect(first.output()).toContain('Object store: embedded (signature-checking)');
+    expect(first.output()).toContain(`Mail: embedded SMTP server on 127.0.0.1:${ports.smtp}`);
 
     const portal = await fetch(`http://127.0.0.1:${ports.portal}/`);
     expect(portal.status).toBe(200);
     expect(await portal.text()).toContain('<div id="root">');
     expect((await fetch(`http://127.0.0.1:${ports.api}/api/docs`)).status).toBe(200);
-    // Through the portal's origin, as the browser calls it.
-    const account = registration();
-    const register = await fetch(`http://127.0.0.1:${ports.portal}/api${ROUTES.register.path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(account),
-    });
-    expect(register.status).toBe(201);
+    // Through the portal's origin, as the browser calls it; the registration link shows up in the terminal.
+    const post = (route: string, body: unknown) =>
+      fetch(`http://127.0.0.1:${ports.portal}/api${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const email = uniqueEmail('local');
+    expect((await post(ROUTES.startRegistration.path, { email })).status).toBe(202);
+    const printed = await outputMatching(first, /Mail to (\S+): "Finish creating your health records account"\n\s+Open: (\S+)/);
+    expect(printed[1]).toBe(email);
+    const link = new URL(printed[2]);
+    expect(`${link.origin}${link.pathname}`).toBe(`http://localhost:${ports.portal}/register`);
+    const account = registration({ email, registrationToken: new URLSearchParams(link.hash.slice(1)).get('token') ?? '' });
+    expect((await post(ROUTES.register.path, account)).status).toBe(201);
+    // The mail is kept in the data folder too.
+    expect((await readdir(path.join(dataDir, 'mail'))).filter((name) => name.endsWith('.eml'))).toHaveLength(1);
     const unsigned = await fetch(`http://127.0.0.1:${ports.s3}/phr-records/anything`);
     expect(unsigned.status).toBe(403);
     // The generated service secrets are readable by their owner only (ASVS 2.10.3).

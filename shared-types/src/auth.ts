@@ -39,8 +39,35 @@ export interface RecoveryMaterial {
   recoveryWrappedAccountKey: Base64Url;
 }
 
-/** POST /auth/register */
+/**
+ * POST /auth/register/start, the first step of a registration: proof that the
+ * person owns the email. The answer is the same 202 whether or not the email
+ * has an account; what differs is only the mail that address receives: a link
+ * to finish registering, or, when it has an account, a warning that someone
+ * tried (docs/protocol.md, "Registration").
+ */
+export interface StartRegistrationRequest {
+  email: string;
+  /** Which form the link opens (patient by default); the person may still change it there. */
+  role?: SelfRegisteringRole;
+}
+export interface RegistrationStarted {
+  /** How long a link sent by this request stays valid. */
+  linkExpiresInSeconds: number;
+}
+
+/**
+ * Where the registration link of the mail points: the portal's `/register`
+ * page with the token, the email and the role in the fragment (never sent to
+ * any server, so never in a log or a Referer).
+ */
+export const REGISTRATION_LINK_PATH = '/register';
+export const REGISTRATION_TOKEN_BYTES = 32;
+
+/** POST /auth/register: the second step, from the link of the mail. */
 export interface RegisterRequest {
+  /** The single-use token of the registration link, made for this email. */
+  registrationToken: Base64Url;
   email: string;
   displayName: string;
   role: SelfRegisteringRole;
@@ -63,7 +90,7 @@ export interface RegisterRequest {
  * POST /auth/register-auditor: an auditor redeems the one-time invitation an
  * operator made with `create-auditor`; the name comes from the invitation.
  */
-export interface RegisterAuditorRequest extends Omit<RegisterRequest, 'role' | 'specialty' | 'displayName'> {
+export interface RegisterAuditorRequest extends Omit<RegisterRequest, 'registrationToken' | 'role' | 'specialty' | 'displayName'> {
   invitation: string;
 }
 

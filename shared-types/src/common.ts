@@ -38,7 +38,6 @@ export const ERROR_CODES = {
   forbidden: 'FORBIDDEN',
   notFound: 'NOT_FOUND',
   conflict: 'CONFLICT',
-  emailTaken: 'EMAIL_TAKEN',
   payloadTooLarge: 'PAYLOAD_TOO_LARGE',
   tooManyRequests: 'TOO_MANY_REQUESTS',
   /** Sign-in or recovery from a client the account does not know, after repeated failures: solve a challenge of POST /auth/proof-of-work and send its answer. */

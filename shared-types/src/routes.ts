@@ -16,7 +16,9 @@ import type {
   RefreshResponse,
   RegisterAuditorRequest,
   RegisterRequest,
+  RegistrationStarted,
   SessionList,
+  StartRegistrationRequest,
   SessionResponse,
   UpdateMeRequest,
 } from './auth.js';
@@ -73,6 +75,7 @@ export const ROUTES = {
   liveness: route<NoBody, LivenessResponse>('GET', '/health/live'),
 
   prelogin: route<PreloginRequest, PreloginResponse>('POST', '/auth/prelogin'),
+  startRegistration: route<StartRegistrationRequest, RegistrationStarted>('POST', '/auth/register/start'),
   register: route<RegisterRequest, SessionResponse>('POST', '/auth/register'),
   registerAuditor: route<RegisterAuditorRequest, SessionResponse>('POST', '/auth/register-auditor'),
   proofOfWork: route<ProofOfWorkRequest, ProofOfWorkChallenge>('POST', '/auth/proof-of-work'),

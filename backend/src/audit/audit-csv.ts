@@ -6,14 +6,22 @@ const COLUMNS: Array<keyof AuditEvent> = [
 ];
 
 /**
- * RFC 4180 CSV. A cell that a spreadsheet would run as a formula (starting
- * with = + - @ or a tab) is prefixed with an apostrophe (CSV injection).
+ * RFC 4180 CSV, safe to open in a spreadsheet (CSV injection). Every cell is quoted: a spreadsheet
+ * in a locale whose list separator is `;` splits an unquoted `x;=1+2;y` into
+ * cells and runs the middle one as a formula; inside quotes no separator
+ * splits. A cell that would itself start a formula (= + - @, a tab or a
+ * carriage return) is also prefixed with an apostrophe.
  */
 export function auditCsv(rows: AuditEvent[]): string {
-  const cell = (value: AuditEvent[keyof AuditEvent]): string => {
-    let text = value === null ? '' : String(value);
-    if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-  };
-  return [COLUMNS.join(','), ...rows.map((row) => COLUMNS.map((column) => cell(row[column])).join(','))].join('\r\n') + '\r\n';
+  const line = (cells: string[]): string => cells.map(quoted).join(',');
+  return [line(COLUMNS), ...rows.map((row) => line(COLUMNS.map((column) => text(row[column]))))].join('\r\n') + '\r\n';
+}
+
+function text(value: AuditEvent[keyof AuditEvent]): string {
+  const plain = value === null ? '' : String(value);
+  return /^[=+\-@\t\r]/.test(plain) ? `'${plain}` : plain;
+}
+
+function quoted(cell: string): string {
+  return `"${cell.replace(/"/g, '""')}"`;
 }

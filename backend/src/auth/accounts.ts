@@ -30,7 +30,7 @@ export async function findAccountByEmail(db: Db, email: string): Promise<AuthUse
  */
 export async function assertAccountExists(db: Db, user: AuthUser): Promise<void> {
   const [row] = await db.manager().query<Array<{ role: Role; is_session_live: boolean }>>(
-    `SELECT role, ($1::uuid IS NULL OR EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NULL)) AS is_session_live
+    `SELECT role, EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NULL) AS is_session_live
        FROM users WHERE id = app_user_id()`,
     [user.sessionId ?? null],
   );

@@ -4,6 +4,6 @@ import type { Role } from '@phr/shared-types';
 export interface AuthUser {
   userId: string;
   role: Role;
-  /** The refresh token family (signed-in browser) the access token belongs to; absent only in tokens made outside a session. */
+  /** The refresh token family (signed-in browser) the access token belongs to; every access token names one (access-token-claims.ts). */
   sessionId?: string;
 }

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiCookieAuth, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   type LoginResponse,
@@ -7,6 +7,7 @@ import {
   type ProofOfWorkChallenge,
   type RecoveryKeysResponse,
   type RefreshResponse,
+  type RegistrationStarted,
   type SessionResponse,
 } from '@phr/shared-types';
 import { ApiErrors, ApiProofOfWorkRequired, REFRESH_COOKIE_SECURITY } from '../common/swagger.js';
@@ -19,7 +20,8 @@ import { LoginDto } from './dto/login.dto.js';
 import { ChangePasswordDto, RecoveryKeysDto, RecoveryKeysResponseDto, RecoveryResetDto } from './dto/password.dto.js';
 import { PreloginRequestDto, PreloginResponseDto } from './dto/prelogin.dto.js';
 import { ProofOfWorkChallengeDto, ProofOfWorkRequestDto } from './dto/proof-of-work.dto.js';
-import { RegisterAuditorDto, RegisterDto } from './dto/register.dto.js';
+import { RegisterAuditorDto, RegisterDto, RegistrationStartedDto, StartRegistrationDto } from './dto/register.dto.js';
+import { RegistrationService } from './registration.service.js';
 import { SameOriginGuard } from './guards/same-origin.guard.js';
 import { SecondFactorChallengeDto, WebAuthnLoginDto } from './dto/security-key.dto.js';
 import { RefreshResponseDto, SessionResponseDto } from './dto/session.dto.js';
@@ -36,6 +38,7 @@ export class AuthController {
     private readonly sessions: SessionService,
     private readonly refreshCookie: RefreshCookie,
     private readonly deviceCookie: DeviceCookie,
+    private readonly registration: RegistrationService,
   ) {}
 
   /** Both cookies of a new session: the refresh token, and the device that is now known. */
@@ -69,11 +72,24 @@ export class AuthController {
   }
 
   @Public()
+  @Post('register/start')
+  @HttpCode(202)
+  @RateLimited('registration')
+  @ApiOperation({
+    summary: 'Start a registration: a mail goes to the address with a link to finish (or, when the address has an account, a warning and no link). The answer is the same either way',
+  })
+  @ApiAcceptedResponse({ type: RegistrationStartedDto })
+  @ApiErrors(400, 429)
+  startRegistration(@Body() body: StartRegistrationDto): Promise<RegistrationStarted> {
+    return this.registration.start(body);
+  }
+
+  @Public()
   @Post('register')
   @RateLimited('registration')
-  @ApiOperation({ summary: 'Create a patient or doctor account from keys made in the browser' })
+  @ApiOperation({ summary: 'Create a patient or doctor account from keys made in the browser, with the token of the registration link' })
   @ApiOkResponse({ type: SessionResponseDto, description: 'Signed in; the refresh token and the device token are set as httpOnly cookies' })
-  @ApiErrors(400, 409, 413)
+  @ApiErrors(400, 413)
   async register(@Body() body: RegisterDto, @Req() request: CookieRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionResponse> {
     const result = await this.auth.register(body, this.deviceCookie.read(request));
     this.setSessionCookies(reply, result);
@@ -85,7 +101,7 @@ export class AuthController {
   @RateLimited('registration')
   @ApiOperation({ summary: 'Create an auditor account by redeeming an invitation from the operator’s create-auditor step' })
   @ApiOkResponse({ type: SessionResponseDto, description: 'Signed in; the refresh token and the device token are set as httpOnly cookies' })
-  @ApiErrors(400, 409, 413)
+  @ApiErrors(400, 413)
   async registerAuditor(@Body() body: RegisterAuditorDto, @Req() request: CookieRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionResponse> {
     const result = await this.auth.registerAuditor(body, this.deviceCookie.read(request));
     this.setSessionCookies(reply, result);

@@ -22,12 +22,15 @@ import { TokenService } from './token.service.js';
 import { SecurityKeysController } from './security-keys.controller.js';
 import { SecurityKeysService } from './security-keys.service.js';
 import { WebAuthn } from './webauthn.service.js';
+import { MailModule } from '../mail/mail.module.js';
+import { RegistrationService } from './registration.service.js';
 
 @Module({
-  imports: [PassportModule],
+  imports: [PassportModule, MailModule],
   controllers: [AuthController, SessionsController, SecurityKeysController],
   providers: [
     AuthService,
+    RegistrationService,
     SessionService,
     TokenService,
     JwtStrategy,

@@ -41,6 +41,7 @@ import { KnownDevices, type RememberedDevice } from './known-devices.service.js'
 import { LoginThrottle, type Demand, type ThrottleKeys } from './login-throttle.service.js';
 import { PasswordHasher } from './password-hasher.js';
 import { ProofOfWork } from './proof-of-work.service.js';
+import { RegistrationService } from './registration.service.js';
 import { SessionService, type IssuedSession } from './session.service.js';
 import { SecurityKeyRefusal, WebAuthn } from './webauthn.service.js';
 
@@ -87,6 +88,7 @@ export class AuthService {
     private readonly webauthn: WebAuthn,
     private readonly devices: KnownDevices,
     private readonly proofOfWork: ProofOfWork,
+    private readonly registration: RegistrationService,
   ) {}
 
   /**
@@ -120,40 +122,49 @@ export class AuthService {
     return this.proofOfWork.issue(attempt.email, request.purpose, demand.bits);
   }
 
+  /**
+   * The second step of a registration, from the mail's link: the token proves
+   * the email (RegistrationService). A token that is unknown, used, expired or
+   * made for another email, and an email that has an account by now, get the
+   * same 400: the answer tells nothing the mail did not.
+   */
   async register(request: RegisterRequest, deviceToken: DeviceToken): Promise<SessionResult> {
-    return this.createAccount(request, request.role, request.displayName, request.role === 'doctor' ? request.specialty : undefined, deviceToken);
+    assertAccountKeyMaterial(request);
+    const email = normalizeEmail(request.email);
+    if (!(await this.registration.claim(request.registrationToken, email))) throw ApiError.validation([REGISTRATION_TOKEN_REFUSED]);
+    // If the account cannot be made, the transaction rolls back and the token stays unused.
+    return this.createAccount(request, email, request.role, request.displayName, request.role === 'doctor' ? request.specialty : undefined, REGISTRATION_TOKEN_REFUSED, deviceToken);
   }
 
-  /** An auditor redeems the operator's one-time invitation (backend/src/cli/create-auditor.ts). */
+  /** An auditor redeems the operator's one-time invitation (backend/src/cli/create-auditor.ts): it proves the email too. */
   async registerAuditor(request: RegisterAuditorRequest, deviceToken: DeviceToken): Promise<SessionResult> {
+    assertAccountKeyMaterial(request);
+    const email = normalizeEmail(request.email);
     const [claimed] = await this.db.manager().query<Array<{ name: string | null }>>('SELECT claim_auditor_invitation($1, $2) AS name', [
       invitationHash(request.invitation),
-      normalizeEmail(request.email),
+      email,
     ]);
     if (!claimed?.name) {
       throw ApiError.validation([{ field: 'invitation', message: 'This invitation is unknown, used, expired or for another email' }]);
     }
     // If the account cannot be made, the transaction rolls back and the invitation stays unused.
-    return this.createAccount(request, 'auditor', claimed.name, undefined, deviceToken);
+    return this.createAccount(request, email, 'auditor', claimed.name, undefined, {
+      field: 'invitation',
+      message: 'This invitation cannot be redeemed: its email already has an account; ask the operator for another',
+    }, deviceToken);
   }
 
+  /** `emailTaken`: the answer when the proven email has an account after all (a race, or an account made since). */
   private async createAccount(
-    request: Omit<RegisterRequest, 'role' | 'displayName' | 'specialty'>,
+    request: Omit<RegisterRequest, 'registrationToken' | 'role' | 'displayName' | 'specialty'>,
+    email: string,
     role: Role,
     displayName: string,
     specialty: string | undefined,
+    emailTaken: FieldError,
     deviceToken: DeviceToken,
   ): Promise<SessionResult> {
-    assertKeyMaterial([
-      checkSealedBlob('keys.wrappedAccountKey', request.keys.wrappedAccountKey),
-      checkSealedBlob('keys.wrappedPrivateKey', request.keys.wrappedPrivateKey),
-      checkSealedBlob('recovery.recoveryWrappedAccountKey', request.recovery.recoveryWrappedAccountKey),
-      checkRsaPublicKey('keys.publicKey', request.keys.publicKey),
-    ]);
-    const email = normalizeEmail(request.email);
-    if (await findAccountByEmail(this.db, email)) {
-      throw new ApiError(409, ERROR_CODES.emailTaken, 'An account with this email already exists');
-    }
+    if (await findAccountByEmail(this.db, email)) throw ApiError.validation([emailTaken]);
     const user: AuthUser = { userId: randomUUID(), role };
     await this.db.becomeActor(user);
     const [authHash, recoveryAuthHash] = await Promise.all([
@@ -166,9 +177,7 @@ export class AuthService {
       .insert({ id: user.userId, email, displayName: displayName.trim(), role: user.role, specialty: specialty?.trim() || null })
       .catch((error: unknown) => {
         // Two registrations of one email at once: the unique index decides.
-        if ((error as { driverError?: { code?: string } }).driverError?.code === '23505') {
-          throw new ApiError(409, ERROR_CODES.emailTaken, 'An account with this email already exists');
-        }
+        if ((error as { driverError?: { code?: string } }).driverError?.code === '23505') throw ApiError.validation([emailTaken]);
         throw error;
       });
     await this.credentials().insert({
@@ -455,6 +464,21 @@ function describeDemand(purpose: ProofOfWorkPurpose, demand: Demand): string {
 
 function kdfOf(credential: CredentialEntity): KdfParams {
   return { algorithm: KDF_ALGORITHM, iterations: credential.kdfIterations, salt: credential.kdfSalt };
+}
+
+/** The answer to a registration whose token cannot be used, for whatever reason. */
+const REGISTRATION_TOKEN_REFUSED: FieldError = {
+  field: 'registrationToken',
+  message: 'This registration link is unknown, used or expired, or was made for another email; start the registration again',
+};
+
+function assertAccountKeyMaterial(request: Pick<RegisterRequest, 'keys' | 'recovery'>): void {
+  assertKeyMaterial([
+    checkSealedBlob('keys.wrappedAccountKey', request.keys.wrappedAccountKey),
+    checkSealedBlob('keys.wrappedPrivateKey', request.keys.wrappedPrivateKey),
+    checkSealedBlob('recovery.recoveryWrappedAccountKey', request.recovery.recoveryWrappedAccountKey),
+    checkRsaPublicKey('keys.publicKey', request.keys.publicKey),
+  ]);
 }
 
 function assertKeyMaterial(checks: Array<FieldError | null>): void {

@@ -1,22 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
-import { ROLES as ALL_ROLES, type Role } from '@phr/shared-types';
+import { userOfAccessToken } from './access-token-claims.js';
 import type { AuthUser } from './auth-user.js';
 import { JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER, TokenService } from './token.service.js';
 
-interface AccessTokenPayload {
-  sub?: unknown;
-  role?: unknown;
-  /** The session (refresh token family) the token was issued in. */
-  sid?: unknown;
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 /**
  * Verifies the bearer token: one algorithm, our issuer and audience, a known
- * key id in the header, not expired. Anything else is a 401.
+ * key id in the header, then the claims rules of userOfAccessToken (sub, role,
+ * sid, iat not ahead of the clock, exp). Anything else is a 401.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
@@ -36,12 +28,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     });
   }
 
-  validate(payload: AccessTokenPayload): AuthUser | false {
-    const { sub, role, sid } = payload;
-    if (typeof sub !== 'string' || !UUID.test(sub)) return false;
-    if (typeof role !== 'string' || !(ALL_ROLES as readonly string[]).includes(role)) return false;
-    if (sid !== undefined && (typeof sid !== 'string' || !UUID.test(sid))) return false;
-    return sid === undefined ? { userId: sub, role: role as Role } : { userId: sub, role: role as Role, sessionId: sid };
+  validate(payload: unknown): AuthUser | false {
+    return userOfAccessToken(payload) ?? false;
   }
 }
 

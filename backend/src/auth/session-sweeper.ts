@@ -12,11 +12,12 @@ export interface SessionSweepResult {
   spentChallenges: number;
   rateLimitCounters: number;
   auditorInvitations: number;
+  registrationTokens: number;
 }
 
 /**
  * Retention of sign-in data (ASVS 8.3.8): refresh tokens that expired or were
- * revoked, and auditor invitations used or expired, go once
+ * revoked, and auditor invitations and registration tokens used or expired, go once
  * ENDED_SESSION_RETENTION_SECONDS have passed (kept that long to look into an
  * incident); sign-in failure counters, known devices past KNOWN_DEVICE_SECONDS,
  * spent proof-of-work challenges and request-rate counters go once they no
@@ -46,6 +47,7 @@ export class SessionSweeper {
         spentChallenges: await this.proofOfWork.purgeExpired(now),
         rateLimitCounters: await this.purgeEndedRateWindows(now),
         auditorInvitations: await purge('purge_spent_auditor_invitations'),
+        registrationTokens: await purge('purge_spent_registration_tokens'),
       };
     });
   }

@@ -2,7 +2,7 @@ import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { ROLES, type Role } from '@phr/shared-types';
+import { userOfAccessToken } from './access-token-claims.js';
 import type { AuthUser } from './auth-user.js';
 
 /** The one algorithm access tokens are signed and accepted with (DESIGN 8). */
@@ -23,9 +23,9 @@ export class TokenService {
     this.lifetimeSeconds = config.jwt.accessTokenSeconds;
   }
 
-  signAccessToken(user: AuthUser): string {
-    const claims = user.sessionId ? { role: user.role, sid: user.sessionId } : { role: user.role };
-    return jwt.sign(claims, this.key, {
+  /** Every access token names its session (`sid`): ending the session ends the token (accounts.ts). */
+  signAccessToken(user: AuthUser & { sessionId: string }): string {
+    return jwt.sign({ role: user.role, sid: user.sessionId }, this.key, {
       algorithm: JWT_ALGORITHM,
       keyid: this.keyId,
       subject: user.userId,
@@ -37,17 +37,15 @@ export class TokenService {
   }
 
   /**
-   * The caller of a bearer token that verifies (the same checks as JwtStrategy),
-   * or null. For work that runs before the guards: keying rate limits.
+   * The caller of a bearer token that verifies under the same rules as
+   * JwtStrategy (userOfAccessToken), or null. For work that runs before the
+   * guards: keying rate limits.
    */
   verifiedUser(rawToken: string | undefined): AuthUser | null {
     if (!rawToken) return null;
     try {
       const { header, payload } = jwt.verify(rawToken, this.key, { algorithms: [JWT_ALGORITHM], issuer: JWT_ISSUER, audience: JWT_AUDIENCE, complete: true });
-      if (header.kid !== this.keyId || typeof payload === 'string') return null;
-      const { sub, role } = payload as { sub?: unknown; role?: unknown };
-      if (typeof sub !== 'string' || typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) return null;
-      return { userId: sub, role: role as Role };
+      return header.kid === this.keyId ? userOfAccessToken(payload) : null;
     } catch {
       return null;
     }

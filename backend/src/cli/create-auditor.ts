@@ -12,6 +12,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { DISPLAY_NAME_MAX_LENGTH } from '@phr/shared-types';
+import { plainTextProblem } from '../common/plain-text.js';
 
 export const INVITATION_HOURS = 72;
 
@@ -22,7 +24,8 @@ export function invitationHash(code: string): string {
 export async function createAuditorInvitation(ownerUrl: string, email: string, displayName: string): Promise<{ code: string; expiresAt: Date }> {
   const normalized = email.trim().toLowerCase();
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(normalized)) throw new Error('--email must be an email address');
-  if (!displayName.trim() || displayName.length > 100) throw new Error('--name must be 1 to 100 characters');
+  const nameProblem = plainTextProblem(displayName, 1, DISPLAY_NAME_MAX_LENGTH);
+  if (nameProblem) throw new Error(`--name ${nameProblem}`);
   const code = randomBytes(32).toString('base64url');
   const expiresAt = new Date(Date.now() + INVITATION_HOURS * 3_600_000);
   const client = new pg.Client({ connectionString: ownerUrl });

@@ -48,7 +48,7 @@ export interface AppConfig {
     idleSeconds: number;
     maxSeconds: number;
   };
-  /** How long expired or revoked refresh tokens and used or expired auditor invitations stay before the sweep deletes them. */
+  /** How long expired or revoked refresh tokens, and used or expired auditor invitations and registration tokens, stay before the sweep deletes them. */
   endedSessionRetentionSeconds: number;
   cookieSecure: boolean;
   /** Secret behind the plausible KDF parameters returned for unknown emails (DESIGN 4.1). */
@@ -79,6 +79,17 @@ export interface AppConfig {
    * registration and doctor search also count towards their own, stricter limit.
    */
   rateLimits: Record<RateLimitName, RateLimit>;
+  /** Outgoing mail (backend/src/mail): registration links and warnings. */
+  mail: {
+    /** smtp:// (STARTTLS when the server offers it; `?requireTLS=true` insists) or smtps:// (TLS from the first byte); user and password in the URL. */
+    smtpUrl: URL;
+    /** The From header: `address` or `Name <address>`. */
+    from: string;
+    /** The sender looks for due mail this often, and waits this long before the first retry of a failed mail (doubling up to an hour). */
+    retrySeconds: number;
+  };
+  /** How long the link of a registration mail can be used. */
+  registrationLinkSeconds: number;
   bodyLimitBytes: number;
   timeouts: {
     /** A client must send a whole request (headers and body) within this; else 408 and the socket closes. */
@@ -108,7 +119,8 @@ export interface RateLimit {
   windowSeconds: number;
 }
 
-export type RateLimitName = 'general' | 'registration' | 'doctorSearch';
+/** `registrationMail` counts per email address, not per client: how many registration mails one address may be sent. */
+export type RateLimitName = 'general' | 'registration' | 'registrationMail' | 'doctorSearch';
 
 export class ConfigError extends Error {
   constructor(readonly variable: string, problem: string) {
@@ -198,6 +210,38 @@ function loginThrottle(env: Env): AppConfig['loginThrottle'] {
     reauthDelaySeconds: integer(env, 'REAUTH_DELAY_SECONDS', 30, 1, 86_400),
     reauthMaxDelaySeconds: integer(env, 'REAUTH_MAX_DELAY_SECONDS', 3600, 1, 7 * 86_400),
   };
+}
+
+/**
+ * The SMTP server the API sends through. Only smtp: and smtps: are accepted, with a host;
+ * anything else (a typo like smtp:/host, an http URL) stops start-up here rather than at the
+ * first registration.
+ */
+function smtpUrl(env: Env): URL {
+  const value = required(env, 'SMTP_URL');
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError('SMTP_URL', 'must be a URL such as smtp://mail.example.org:587 or smtps://user:password@mail.example.org:465');
+  }
+  if (parsed.protocol !== 'smtp:' && parsed.protocol !== 'smtps:') {
+    throw new ConfigError('SMTP_URL', `must use smtp: (STARTTLS when offered) or smtps: (TLS), got ${parsed.protocol}`);
+  }
+  if (!parsed.hostname) throw new ConfigError('SMTP_URL', 'must name the SMTP server host, e.g. smtp://mail.example.org:587');
+  for (const [name, value] of parsed.searchParams) {
+    if (name !== 'requireTLS' || value !== 'true') throw new ConfigError('SMTP_URL', `takes no option but requireTLS=true (refuse a server without STARTTLS), got ${name}=${value}`);
+  }
+  return parsed;
+}
+
+/** One address, bare or with a display name; no line breaks (they would add mail headers). */
+const MAIL_FROM = /^(?:[^\r\n<>"]*<[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)$/;
+
+function mailFrom(env: Env): string {
+  const value = required(env, 'MAIL_FROM');
+  if (!MAIL_FROM.test(value)) throw new ConfigError('MAIL_FROM', `must be an address such as "Health Records <no-reply@example.org>", got "${value}"`);
+  return value;
 }
 
 function rateLimit(env: Env, limitName: string, limit: number, windowName: string, windowSeconds: number): RateLimit {
@@ -297,8 +341,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     rateLimits: {
       general: rateLimit(env, 'RATE_LIMIT_REQUESTS', 600, 'RATE_LIMIT_WINDOW_SECONDS', 60),
       registration: rateLimit(env, 'RATE_LIMIT_REGISTRATIONS', 20, 'RATE_LIMIT_REGISTRATION_WINDOW_SECONDS', 3600),
+      registrationMail: rateLimit(env, 'RATE_LIMIT_REGISTRATION_MAILS', 3, 'RATE_LIMIT_REGISTRATION_MAIL_WINDOW_SECONDS', 3600),
       doctorSearch: rateLimit(env, 'RATE_LIMIT_DOCTOR_SEARCHES', 60, 'RATE_LIMIT_DOCTOR_SEARCH_WINDOW_SECONDS', 60),
     },
+    mail: { smtpUrl: smtpUrl(env), from: mailFrom(env), retrySeconds: integer(env, 'MAIL_RETRY_SECONDS', 30, 1, 3600) },
+    registrationLinkSeconds: integer(env, 'REGISTRATION_LINK_SECONDS', 3600, 60, 7 * 86_400),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
     timeouts: {
       requestMs: integer(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),

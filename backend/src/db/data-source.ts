@@ -12,14 +12,14 @@ const logger = new Logger('Db');
  * statements and lock waits, and the client stops waiting on a server that
  * does not answer at all. TCP keep-alive notices a peer that vanished.
  */
-export function createDataSource(config: AppConfig): DataSource {
+export function createDataSource(config: AppConfig, poolSize = config.database.poolSize, applicationName = 'phr-api'): DataSource {
   const { database } = config;
   return new DataSource({
     type: 'postgres',
     url: database.url,
     entities: ENTITIES,
-    poolSize: database.poolSize,
-    applicationName: 'phr-api',
+    poolSize,
+    applicationName,
     connectTimeoutMS: database.connectTimeoutMs,
     extra: {
       statement_timeout: database.statementTimeoutMs,

@@ -2,7 +2,7 @@ import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/comm
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { createDataSource } from './data-source.js';
-import { DATA_SOURCE, Db } from './db.service.js';
+import { DATA_SOURCE, Db, STATEMENT_DATA_SOURCE } from './db.service.js';
 
 @Global()
 @Module({
@@ -12,14 +12,31 @@ import { DATA_SOURCE, Db } from './db.service.js';
       inject: [APP_CONFIG],
       useFactory: async (config: AppConfig) => createDataSource(config).initialize(),
     },
+    {
+      // Single statements outside any transaction (rate-limit counters, spent proofs of work) get
+      // connections of their own: a request that holds a transaction's connection and then runs
+      // one must never wait for the pool its own kind has exhausted.
+      provide: STATEMENT_DATA_SOURCE,
+      inject: [APP_CONFIG],
+      useFactory: async (config: AppConfig) => createDataSource(config, statementPoolSize(config.database.poolSize), 'phr-api-statements').initialize(),
+    },
     Db,
   ],
   exports: [Db, DATA_SOURCE],
 })
 export class DbModule implements OnApplicationShutdown {
-  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
+  constructor(
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(STATEMENT_DATA_SOURCE) private readonly statements: DataSource,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    if (this.statements.isInitialized) await this.statements.destroy();
   }
+}
+
+/** A quarter of the request pool, at least two: each statement is one short round trip. */
+export function statementPoolSize(poolSize: number): number {
+  return Math.max(2, Math.ceil(poolSize / 4));
 }

@@ -14,6 +14,8 @@ import {
 } from './request-context.js';
 
 export const DATA_SOURCE = Symbol('DATA_SOURCE');
+/** The small pool of single statements outside transactions (db.module.ts). */
+export const STATEMENT_DATA_SOURCE = Symbol('STATEMENT_DATA_SOURCE');
 
 const SYSTEM_META: RequestMeta = { requestId: 'system', ip: null, userAgent: null };
 
@@ -56,7 +58,10 @@ interface DiscardableQueryRunner {
 export class Db {
   private readonly logger = new Logger('Db');
 
-  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
+  constructor(
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(STATEMENT_DATA_SOURCE) private readonly statements: DataSource,
+  ) {}
 
   /**
    * Runs `work` in one transaction under `actor`. Commits when it resolves,
@@ -117,12 +122,13 @@ export class Db {
   }
 
   /**
-   * One statement on its own, outside any request transaction: for the shared
-   * counters every request touches before its transaction starts (rate limits).
+   * One statement on its own, outside any request transaction and on a pool
+   * of its own: for shared counters that must count whatever the request's
+   * transaction does (rate limits, spent proofs of work).
    */
   async queryAlone<T>(sql: string, params: unknown[]): Promise<T> {
     try {
-      return await this.dataSource.query<T>(sql, params);
+      return await this.statements.query<T>(sql, params);
     } catch (error) {
       throw asUnavailable(error) ?? error;
     }
@@ -168,6 +174,15 @@ export class Db {
     this.context().beforeCommit.push(hook);
   }
 
+  /**
+   * Runs `callback` once the current transaction has committed, and not at all
+   * if it rolls back: for work that must only see committed rows (waking the
+   * mail sender). It must not throw.
+   */
+  afterCommit(callback: () => void): void {
+    this.context().afterCommit.push(callback);
+  }
+
   /** Runs `hook` when the current transaction fails for good (not when it will run again). */
   onFailure(hook: (error: unknown) => void): void {
     this.context().onFailure.push(hook);
@@ -207,6 +222,7 @@ export class Db {
           return value;
         });
         await queryRunner.commitTransaction();
+        for (const callback of context.afterCommit.splice(0)) callback();
       } catch (error) {
         if (isConnectionSpoiled(error)) spoiledBy = error;
         if (queryRunner.isTransactionActive && !spoiledBy) await queryRunner.rollbackTransaction().catch((rollbackError: unknown) => (spoiledBy = rollbackError));
@@ -238,6 +254,7 @@ export class Db {
         for (const hook of deferredContext.beforeCommit.splice(0)) await hook();
       });
       await queryRunner.commitTransaction();
+      for (const callback of deferredContext.afterCommit.splice(0)) callback();
     } catch (error) {
       if (queryRunner.isTransactionActive) await queryRunner.rollbackTransaction().catch(() => undefined);
       throw asUnavailable(error) ?? error;
@@ -257,6 +274,7 @@ function newContext(queryRunner: QueryRunner, actor: Actor, auditActor: AuditAct
     meta,
     deferredWrites: [],
     beforeCommit: [],
+    afterCommit: [],
     onFailure: [],
     locals: new Map(),
   };

@@ -49,6 +49,8 @@ export interface RequestContext {
   deferredWrites: DeferredWrite[];
   /** Run in order inside the transaction, after the work and before COMMIT (audit rows, in one global lock order). */
   beforeCommit: Array<() => Promise<void>>;
+  /** Callbacks to run once the transaction has committed (never after a rollback). */
+  afterCommit: Array<() => void>;
   /** Run when the attempt fails for good, before the deferred writes (to file what did not happen). */
   onFailure: Array<(error: unknown) => void>;
   /** Values kept for the life of this attempt, by key (a service's per-transaction batch). */

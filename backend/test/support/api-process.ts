@@ -37,6 +37,8 @@ export async function startApiProcess(api: TestApp, env: Record<string, string> 
       PRELOGIN_SECRET: randomBytes(32).toString('base64'),
       COOKIE_SECURE: 'false',
       PORTAL_ORIGIN: api.config.portalOrigin,
+      SMTP_URL: api.config.mail.smtpUrl.href,
+      MAIL_FROM: api.config.mail.from,
       SWEEP_INTERVAL_SECONDS: '0',
       ...UNTHROTTLED_RATE_LIMITS,
       ...env,

@@ -1,7 +1,9 @@
 /**
  * Builds valid API inputs. The API cannot open key blobs, so API tests use
  * blobs of the right shape and a real RSA-3072 public key; the real protocol
- * is exercised by the crypto suite and the browser tests.
+ * is exercised by the crypto suite and the browser tests. Accounts are made
+ * as people make them: start the registration, take the link's token from the
+ * mail the API sent (a real SMTP server keeps it), then register.
  */
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import {
@@ -10,12 +12,20 @@ import {
   KDF_MIN_ITERATIONS,
   PRIVACY_NOTICE_VERSION,
   PROTOCOL_VERSION,
+  REGISTRATION_TOKEN_BYTES,
   ROUTES,
   type RegisterRequest,
   type SelfRegisteringRole,
   type SessionResponse,
 } from '@phr/shared-types';
+import { registrationTokenIn, type Mailbox } from '../../../infra/local/mail/mailbox.js';
 import { HttpClient } from './http.js';
+
+/** What registering needs of an API: its address and the mailbox its mails land in. */
+export interface RegistrationApi {
+  baseUrl: string;
+  mail: Mailbox;
+}
 
 let cachedPublicKey: string | undefined;
 
@@ -38,8 +48,14 @@ export function uniqueEmail(prefix = 'user'): string {
   return `${prefix}-${randomUUID().slice(0, 8)}@example.org`;
 }
 
+/**
+ * A registration body. Its token is only shaped like one (the API knows no
+ * such token): enough for tests of validation; `verifiedRegistration` or
+ * `registerUser` for a registration that goes through.
+ */
 export function registration(overrides: Partial<RegisterRequest> = {}, role: SelfRegisteringRole = 'patient'): RegisterRequest {
   return {
+    registrationToken: randomKey(REGISTRATION_TOKEN_BYTES),
     email: uniqueEmail(role),
     displayName: role === 'doctor' ? 'Dr. Test' : 'Test Patient',
     role,
@@ -61,9 +77,32 @@ export interface RegisteredUser {
   userId: string;
 }
 
-export async function registerUser(baseUrl: string, role: SelfRegisteringRole = 'patient', overrides: Partial<RegisterRequest> = {}): Promise<RegisteredUser> {
-  const client = new HttpClient(baseUrl);
+/**
+ * Starts a registration for `email` and returns the token of the link in the
+ * mail it sends, waiting for that mail to arrive.
+ */
+export async function registrationTokenFor(api: RegistrationApi, email: string, role: SelfRegisteringRole = 'patient'): Promise<string> {
+  const started = await new HttpClient(api.baseUrl).post(ROUTES.startRegistration.path, { body: { email, role } });
+  if (started.status !== 202) throw new Error(`registration start failed: ${started.status} ${started.text}`);
+  const mail = await api.mail.next(email);
+  const token = registrationTokenIn(mail);
+  if (!token) throw new Error(`The mail to ${email} carries no registration link: "${mail.subject}"`);
+  return token;
+}
+
+/** A registration body with the real token of a registration link, ready to be posted. */
+export async function verifiedRegistration(
+  api: RegistrationApi,
+  overrides: Partial<RegisterRequest> = {},
+  role: SelfRegisteringRole = 'patient',
+): Promise<RegisterRequest> {
   const request = registration(overrides, role);
+  return { ...request, registrationToken: overrides.registrationToken ?? (await registrationTokenFor(api, request.email, role)) };
+}
+
+export async function registerUser(api: RegistrationApi, role: SelfRegisteringRole = 'patient', overrides: Partial<RegisterRequest> = {}): Promise<RegisteredUser> {
+  const client = new HttpClient(api.baseUrl);
+  const request = await verifiedRegistration(api, overrides, role);
   const response = await client.post<SessionResponse>(ROUTES.register.path, { body: request });
   if (response.status !== 201) throw new Error(`register failed: ${response.status} ${response.text}`);
   return { request, session: response.body, client, token: response.body.accessToken, userId: response.body.user.id };

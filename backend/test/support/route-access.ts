@@ -11,6 +11,7 @@ export const ROUTE_ACCESS: Record<RouteName, Access> = {
   health: 'public',
   liveness: 'public',
   prelogin: 'public',
+  startRegistration: 'public',
   register: 'public',
   registerAuditor: 'public',
   proofOfWork: 'public',

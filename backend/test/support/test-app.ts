@@ -1,7 +1,8 @@
 /**
  * A real API for a test file: its own database (a copy of the migrated
- * template), its own signature-checking object store, the app built by the
- * same factory as production, listening on a free port. Tests speak HTTP to it.
+ * template), its own signature-checking object store, its own SMTP server
+ * (mails kept in a folder that `mail` reads), the app built by the same
+ * factory as production, listening on a free port. Tests speak HTTP to it.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,6 +11,8 @@ import path from 'node:path';
 import { ConsoleLogger, type LoggerService } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pg from 'pg';
+import { startMailCatcher, type RunningMailCatcher } from '../../../infra/local/mail/mail-catcher.js';
+import { Mailbox } from '../../../infra/local/mail/mailbox.js';
 import { startObjectStore, type RunningObjectStore } from '../../../infra/local/object-store/index.js';
 import { createTestDatabase, type TestDatabase } from '../../../infra/local/test-database.js';
 import { createApp } from '../../src/app.factory.js';
@@ -25,8 +28,11 @@ export const TEST_JWT_SECRET = randomBytes(32).toString('base64');
 export const UNTHROTTLED_RATE_LIMITS = {
   RATE_LIMIT_REQUESTS: '10000000',
   RATE_LIMIT_REGISTRATIONS: '10000000',
+  RATE_LIMIT_REGISTRATION_MAILS: '10000000',
   RATE_LIMIT_DOCTOR_SEARCHES: '10000000',
 } as const;
+
+export const TEST_MAIL_FROM = 'Health Records <no-reply@phr.test>';
 
 export interface TestApp {
   baseUrl: string;
@@ -34,6 +40,10 @@ export interface TestApp {
   database: TestDatabase;
   app: NestFastifyApplication;
   store: RunningObjectStore;
+  /** The SMTP server the API sends to. */
+  smtp: RunningMailCatcher;
+  /** The mails it received: registration links and warnings. */
+  mail: Mailbox;
   /** Runs SQL as the superuser on this file's database (an operator's view, bypassing RLS). */
   adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
@@ -52,6 +62,7 @@ export async function startTestApp(env: Record<string, string> = {}, logger: Log
     secretKey,
     buckets: [{ name: 'phr-records', corsOrigins: [TEST_PORTAL_ORIGIN] }],
   });
+  const smtp = await startMailCatcher({ dir: await mkdtemp(path.join(os.tmpdir(), 'phr-mail-')), port: 0 });
   const config = loadConfig({
     DATABASE_URL: database.appUrl,
     DATABASE_POOL_SIZE: '5',
@@ -62,6 +73,8 @@ export async function startTestApp(env: Record<string, string> = {}, logger: Log
     PRELOGIN_SECRET: randomBytes(32).toString('base64'),
     COOKIE_SECURE: 'false',
     PORTAL_ORIGIN: TEST_PORTAL_ORIGIN,
+    SMTP_URL: smtp.smtpUrl,
+    MAIL_FROM: TEST_MAIL_FROM,
     ...UNTHROTTLED_RATE_LIMITS,
     ...env,
   });
@@ -77,13 +90,17 @@ export async function startTestApp(env: Record<string, string> = {}, logger: Log
     database,
     app,
     store,
+    smtp,
+    mail: new Mailbox(smtp.dir),
     adminQuery: async <T extends pg.QueryResultRow>(sql: string, params?: unknown[]) => (await admin.query<T>(sql, params)).rows,
     close: async () => {
       await app.close();
       await admin.end();
       await store.stop();
+      await smtp.stop();
       await database.drop();
       await rm(storeDir, { recursive: true, force: true });
+      await rm(smtp.dir, { recursive: true, force: true });
     },
   };
 }

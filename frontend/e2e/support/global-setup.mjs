@@ -26,6 +26,7 @@ export default async function globalSetup() {
     portalPort: await freePort(),
     postgresPort: await freePort(),
     s3Port: await freePort(),
+    smtpPort: await freePort(),
     database,
     // A small file limit, so the browser suite can show the refusal with a file it can make.
     // Every browser test registers and calls from 127.0.0.1: rate limits out of reach (ASVS 8.1.4 is shown by the API suite).
@@ -35,6 +36,7 @@ export default async function globalSetup() {
       RECORD_MAX_BYTES: String(E2E_RECORD_MAX_BYTES),
       RATE_LIMIT_REQUESTS: '10000000',
       RATE_LIMIT_REGISTRATIONS: '10000000',
+      RATE_LIMIT_REGISTRATION_MAILS: '10000000',
     },
     build: true,
     log: (line) => logs.push(line),
@@ -47,6 +49,8 @@ export default async function globalSetup() {
   process.env.E2E_API_URL = stack.apiUrl;
   process.env.E2E_RECORD_MAX_BYTES = String(E2E_RECORD_MAX_BYTES);
   process.env.E2E_DATABASE_URL = withDatabase(server.adminUrl, database);
+  // Registration mails, as the stack's SMTP server keeps them: the browser tests follow their links.
+  process.env.E2E_MAIL_DIR = stack.mailDir;
   // The store as an operator (or an attacker with the store's keys) reaches it: for tests that inspect or damage objects.
   const secrets = await loadOrCreateSecrets(dataDir);
   process.env.E2E_S3_ENDPOINT = stack.s3Endpoint;

@@ -1,6 +1,7 @@
 /** Steps a person takes in the portal, written once for every browser test. */
 import { expect } from '@jest/globals';
 import type { Page } from 'playwright-core';
+import { linkIn, Mailbox } from '../../../infra/local/mail/mailbox.js';
 import { portalUrl } from './browser.js';
 
 export interface Person {
@@ -17,12 +18,45 @@ export function newPerson(role: Person['role'] = 'patient'): Person {
   return { email: `${role}-${tag}@example.org`, displayName: `${role === 'doctor' ? 'Dr. ' : ''}Avery ${tag}`, password: `violet Lantern orbit ${tag} marsh`, role };
 }
 
-/** Registers through the form and returns the recovery code shown once. */
-export async function register(page: Page, person: Person): Promise<string> {
+let mailbox: Mailbox | undefined;
+
+/** The mails the stack's SMTP server kept (the browser suite's global setup names the folder). */
+export function stackMailbox(): Mailbox {
+  const dir = process.env.E2E_MAIL_DIR;
+  if (!dir) throw new Error('E2E_MAIL_DIR is not set: run the browser suite through Jest (its global setup starts the stack)');
+  mailbox ??= new Mailbox(dir);
+  return mailbox;
+}
+
+/** Step one of a registration: the email, then the page that says to check the inbox. */
+export async function startRegistration(page: Page, person: Person): Promise<void> {
   await page.goto(portalUrl('/register'));
   await page.getByRole('radio', { name: person.role === 'doctor' ? 'Doctor' : 'Patient' }).check();
-  await page.getByLabel('Full name').fill(person.displayName);
   await page.getByLabel('Email').fill(person.email);
+  await page.getByRole('button', { name: 'Email me a link' }).click();
+  await page.getByRole('heading', { name: 'Check your inbox' }).waitFor();
+}
+
+/** The link of the next registration mail to `email`, as the person would click it. */
+export async function registrationLinkFor(email: string): Promise<string> {
+  const mail = await stackMailbox().next(email);
+  const link = linkIn(mail);
+  if (!link) throw new Error(`The mail to ${email} has no link: "${mail.subject}"`);
+  return link;
+}
+
+/** Step two's form, reached as a person reaches it: the email, then the link in the mail. */
+export async function openRegistrationForm(page: Page, person: Person): Promise<void> {
+  await startRegistration(page, person);
+  await page.goto(await registrationLinkFor(person.email));
+  await page.getByRole('heading', { name: 'Choose your password' }).waitFor();
+}
+
+/** Registers as a person does: email, the link from the mail, then the form; returns the recovery code shown once. */
+export async function register(page: Page, person: Person): Promise<string> {
+  await openRegistrationForm(page, person);
+  await page.getByRole('radio', { name: person.role === 'doctor' ? 'Doctor' : 'Patient' }).check();
+  await page.getByLabel('Full name').fill(person.displayName);
   await page.getByLabel('Password', { exact: true }).fill(person.password);
   await page.getByLabel('Confirm password').fill(person.password);
   await page.getByLabel('I have read the privacy notice').check();

@@ -11,6 +11,7 @@ import {
   type RecoveryResetRequest,
   type RegisterAuditorRequest,
   type RegisterRequest,
+  type StartRegistrationRequest,
   type UpdateMeRequest,
   type WebAuthnLoginRequest,
 } from '@phr/shared-types';
@@ -20,6 +21,7 @@ export function authApi(client: ApiClient) {
   return {
     prelogin: (email: string) => client.call(ROUTES.prelogin, { body: { email } }),
     proofOfWork: (body: ProofOfWorkRequest) => client.call(ROUTES.proofOfWork, { body }),
+    startRegistration: (body: StartRegistrationRequest) => client.call(ROUTES.startRegistration, { body }),
     register: (body: RegisterRequest) => client.call(ROUTES.register, { body }),
     registerAuditor: (body: RegisterAuditorRequest) => client.call(ROUTES.registerAuditor, { body }),
     login: (body: LoginRequest) => client.call(ROUTES.login, { body }),

@@ -1,11 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
 import { ACCOUNT_ERASURE_CONFIRMATION, ERASURE_REASON_MAX_LENGTH, type AccountErasureReceipt, type EraseAccountRequest } from '@phr/shared-types';
 import { IsAuthKey } from '../../auth/dto/validators.js';
 import type { Exact } from '../../common/exact.js';
-
-/** One line of text: the reason lands in the audit trail and its CSV export. */
-const ONE_LINE = /^\P{Cc}*$/u;
+import { IsPlainText } from '../../common/plain-text.js';
 
 export class EraseAccountDto implements EraseAccountRequest {
   @IsAuthKey('auth key derived from the current password (re-authentication)')
@@ -16,10 +14,9 @@ export class EraseAccountDto implements EraseAccountRequest {
   confirmation: typeof ACCOUNT_ERASURE_CONFIRMATION;
 
   @ApiPropertyOptional({ maxLength: ERASURE_REASON_MAX_LENGTH, description: 'Why; kept in the audit row of the erasure' })
+  // One line: the reason lands in the audit trail and its CSV export.
   @IsOptional()
-  @IsString()
-  @Length(1, ERASURE_REASON_MAX_LENGTH)
-  @Matches(ONE_LINE, { message: '$property must be one line of text without control characters' })
+  @IsPlainText(1, ERASURE_REASON_MAX_LENGTH)
   reason?: string;
 }
 true satisfies Exact<EraseAccountDto, EraseAccountRequest>;

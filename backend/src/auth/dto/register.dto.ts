@@ -2,17 +2,23 @@ import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsObject, IsOptional, IsString, Length, ValidateNested } from 'class-validator';
 import {
+  DISPLAY_NAME_MAX_LENGTH,
   PRIVACY_NOTICE_VERSION,
+  REGISTRATION_TOKEN_BYTES,
+  SPECIALTY_MAX_LENGTH,
   SELF_REGISTERING_ROLES,
   type AccountKeyMaterial,
   type RecoveryMaterial,
   type RegisterAuditorRequest,
   type RegisterRequest,
+  type RegistrationStarted,
   type SelfRegisteringRole,
+  type StartRegistrationRequest,
 } from '@phr/shared-types';
 import type { Exact } from '../../common/exact.js';
+import { IsPlainText } from '../../common/plain-text.js';
 import { KdfParamsDto } from './kdf-params.dto.js';
-import { IsAccountEmail, IsAuthKey, IsPublicKey, IsSealedKey } from './validators.js';
+import { base64UrlLength, IsAccountEmail, IsAuthKey, IsBase64Url, IsPublicKey, IsSealedKey } from './validators.js';
 
 export class AccountKeyMaterialDto implements AccountKeyMaterial {
   @IsSealedKey('AES-GCM(kek, accountKey), KDF parameters as authenticated data')
@@ -35,23 +41,44 @@ export class RecoveryMaterialDto implements RecoveryMaterial {
 }
 true satisfies Exact<RecoveryMaterialDto, RecoveryMaterial>;
 
-export class RegisterDto implements RegisterRequest {
+export class StartRegistrationDto implements StartRegistrationRequest {
   @IsAccountEmail()
   email: string;
 
-  @ApiProperty({ type: String, minLength: 1, maxLength: 100, example: 'Ada Lovelace' })
-  @IsString()
-  @Length(1, 100)
+  @ApiPropertyOptional({ enum: SELF_REGISTERING_ROLES, description: 'Which form the link opens; patient by default' })
+  @IsOptional()
+  @IsIn(SELF_REGISTERING_ROLES)
+  role?: SelfRegisteringRole;
+}
+true satisfies Exact<StartRegistrationDto, StartRegistrationRequest>;
+
+export class RegistrationStartedDto implements RegistrationStarted {
+  @ApiProperty({ description: 'How long a link sent by this request stays valid, in seconds' }) linkExpiresInSeconds: number;
+}
+true satisfies Exact<RegistrationStartedDto, RegistrationStarted>;
+
+export class RegisterDto implements RegisterRequest {
+  @IsBase64Url(
+    base64UrlLength(REGISTRATION_TOKEN_BYTES),
+    base64UrlLength(REGISTRATION_TOKEN_BYTES),
+    'The single-use token of the registration link that POST /auth/register/start mailed to this email',
+  )
+  registrationToken: string;
+
+  @IsAccountEmail()
+  email: string;
+
+  @ApiProperty({ type: String, minLength: 1, maxLength: DISPLAY_NAME_MAX_LENGTH, example: 'Ada Lovelace', description: 'One line, not blank, no control or bidirectional-override characters' })
+  @IsPlainText(1, DISPLAY_NAME_MAX_LENGTH)
   displayName: string;
 
   @ApiProperty({ enum: SELF_REGISTERING_ROLES })
   @IsIn(SELF_REGISTERING_ROLES)
   role: SelfRegisteringRole;
 
-  @ApiPropertyOptional({ type: String, maxLength: 80, example: 'Cardiology', description: "A doctor's specialty, shown to patients who search for them" })
+  @ApiPropertyOptional({ type: String, maxLength: SPECIALTY_MAX_LENGTH, example: 'Cardiology', description: "A doctor's specialty, shown to patients who search for them; one line, not blank" })
   @IsOptional()
-  @IsString()
-  @Length(1, 80)
+  @IsPlainText(1, SPECIALTY_MAX_LENGTH)
   specialty?: string;
 
   @IsAuthKey('HKDF(masterKey, "auth"), 32 bytes; the password never leaves the browser')
@@ -86,7 +113,7 @@ export class RegisterDto implements RegisterRequest {
 }
 true satisfies Exact<RegisterDto, RegisterRequest>;
 
-export class RegisterAuditorDto extends OmitType(RegisterDto, ['role', 'specialty', 'displayName'] as const) implements RegisterAuditorRequest {
+export class RegisterAuditorDto extends OmitType(RegisterDto, ['registrationToken', 'role', 'specialty', 'displayName'] as const) implements RegisterAuditorRequest {
   @ApiProperty({ type: String, description: 'The one-time code printed by create-auditor' })
   @IsString()
   @Length(20, 100)

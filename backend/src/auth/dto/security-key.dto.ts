@@ -19,11 +19,10 @@ import {
   type WebAuthnLoginRequest,
 } from '@phr/shared-types';
 import type { Exact } from '../../common/exact.js';
+import { IsPlainText } from '../../common/plain-text.js';
 import { SessionResponseDto } from './session.dto.js';
 import { IsAuthKey, IsBase64Url, base64UrlLength } from './validators.js';
 
-/** One line of text, as a person names a thing. */
-const ONE_LINE = /^\P{Cc}*$/u;
 /** A credential id is at most 1023 bytes (WebAuthn §5.1). */
 const CREDENTIAL_ID_CHARS = base64UrlLength(1023);
 const ATTACHMENTS = ['platform', 'cross-platform'] as const;
@@ -32,10 +31,7 @@ const IsChallengeToken = () => IsBase64Url(base64UrlLength(32), base64UrlLength(
 
 export class SecurityKeyOptionsDto implements SecurityKeyOptionsRequest {
   @ApiProperty({ minLength: 1, maxLength: SECURITY_KEY_NAME_MAX_LENGTH, example: 'Blue key on my keyring' })
-  @IsString()
-  @Length(1, SECURITY_KEY_NAME_MAX_LENGTH)
-  @Matches(ONE_LINE, { message: '$property must be one line of text without control characters' })
-  @Matches(/\S/, { message: '$property must not be blank' })
+  @IsPlainText(1, SECURITY_KEY_NAME_MAX_LENGTH)
   name: string;
 }
 true satisfies Exact<SecurityKeyOptionsDto, SecurityKeyOptionsRequest>;

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsDateString, IsIn, IsOptional, IsString, IsUUID, Length, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsDateString, IsIn, IsOptional, IsUUID, ValidateNested } from 'class-validator';
 import {
   CONSENT_SCOPES,
   CONSENT_STATUSES,
@@ -19,6 +19,7 @@ import {
 } from '@phr/shared-types';
 import { base64UrlLength, IsBase64Url } from '../../auth/dto/validators.js';
 import type { Exact } from '../../common/exact.js';
+import { IsPlainText } from '../../common/plain-text.js';
 
 /** Records one consent may cover in one request. */
 export const MAX_WRAPS_PER_CONSENT = 10_000;
@@ -68,10 +69,9 @@ export class CreateConsentDto implements CreateConsentRequest {
   @IsDateString({ strict: true })
   expiresAt?: string;
 
-  @ApiPropertyOptional({ maxLength: 200 })
+  @ApiPropertyOptional({ maxLength: 200, description: 'Shown to the doctor; one line, not blank' })
   @IsOptional()
-  @IsString()
-  @Length(1, 200)
+  @IsPlainText(1, 200)
   purpose?: string;
 
   @ApiProperty({ type: [DoctorWrapDto], description: 'One wrap for every record in scope, no more' })
@@ -121,9 +121,8 @@ export class ConsentListDto implements ConsentList {
 true satisfies Exact<ConsentListDto, ConsentList>;
 
 export class DoctorSearchQueryDto implements DoctorSearchQuery {
-  @ApiProperty({ minLength: 2, maxLength: 100, description: 'A fragment of the name or email' })
-  @IsString()
-  @Length(2, 100)
+  @ApiProperty({ minLength: 2, maxLength: 100, description: 'A fragment of the name or email; one line, no control characters' })
+  @IsPlainText(2, 100)
   q: string;
 }
 true satisfies Exact<DoctorSearchQueryDto, DoctorSearchQuery>;

@@ -42,9 +42,14 @@ function signedIn(session: SessionResponse): SignedIn {
 
 /**
  * Makes the keys in the worker and creates the account: a patient or doctor
- * registers; an auditor (with `invitation`) redeems the operator's invitation.
+ * registers with the token of the link mailed to them (`registrationToken`);
+ * an auditor (with `invitation`) redeems the operator's invitation.
  */
-export async function registerAccount(api: AuthApi, vault: VaultHandle, form: Registration & { invitation?: string }): Promise<SignedIn & { recoveryCode: string }> {
+export async function registerAccount(
+  api: AuthApi,
+  vault: VaultHandle,
+  form: Registration & { invitation?: string; registrationToken?: string },
+): Promise<SignedIn & { recoveryCode: string }> {
   const account = await vault.createAccount(form.password);
   const material = {
     email: form.email,
@@ -58,6 +63,7 @@ export async function registerAccount(api: AuthApi, vault: VaultHandle, form: Re
     ? await api.registerAuditor({ ...material, invitation: form.invitation })
     : await api.register({
         ...material,
+        registrationToken: form.registrationToken ?? '',
         displayName: form.displayName,
         role: form.role,
         specialty: form.role === 'doctor' && form.specialty?.trim() ? form.specialty.trim() : undefined,

@@ -1,0 +1,38 @@
+import { ACCESS_TOKEN_MAX_SECONDS, ROLES, type Role } from '@phr/shared-types';
+import type { AuthUser } from './auth-user.js';
+
+/**
+ * How far a token's `iat` may lie ahead of this server's clock: API instances'
+ * clocks differ by a little, never by minutes. A token issued further in the
+ * future was not issued by us (or by a server whose clock is wrong).
+ */
+export const TOKEN_CLOCK_SKEW_SECONDS = 5;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The claims rules of an access token (DESIGN 8), in one place for every
+ * reader of a token: the JWT guard (jwt.strategy.ts) and the rate-limit guard
+ * (TokenService.verifiedUser). The signature, algorithm, key id, issuer and
+ * audience are checked before this by jsonwebtoken. Every claim the API issues
+ * is required, so a token signed with the right key but made some other way
+ * does not pass: `sub` a user id, `role` a known role, `sid` the session
+ * (refresh-token family) it belongs to, `iat` not in the future beyond
+ * TOKEN_CLOCK_SKEW_SECONDS, `exp` after now and at most
+ * ACCESS_TOKEN_MAX_SECONDS after `iat`.
+ */
+export function userOfAccessToken(payload: unknown, nowSeconds: number = Math.floor(Date.now() / 1000)): AuthUser | null {
+  if (typeof payload !== 'object' || payload === null) return null;
+  const { sub, role, sid, iat, exp } = payload as Record<string, unknown>;
+  if (!isUuid(sub) || !isUuid(sid)) return null;
+  if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) return null;
+  if (!Number.isInteger(iat) || !Number.isInteger(exp)) return null;
+  const [issuedAt, expiresAt] = [iat as number, exp as number];
+  if (issuedAt > nowSeconds + TOKEN_CLOCK_SKEW_SECONDS) return null;
+  if (expiresAt <= nowSeconds || expiresAt - issuedAt > ACCESS_TOKEN_MAX_SECONDS) return null;
+  return { userId: sub, role: role as Role, sessionId: sid };
+}
+
+function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}

@@ -1,0 +1,244 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ROUTES, type ErrorResponse, type RegisterRequest, type RegistrationStarted, type SessionResponse } from '@phr/shared-types';
+import { startMailCatcher } from '../../infra/local/mail/mail-catcher.js';
+import { linkIn, registrationTokenIn } from '../../infra/local/mail/mailbox.js';
+import { startApiProcess } from './support/api-process.js';
+import { randomKey, registerUser, registration, registrationTokenFor, uniqueEmail, verifiedRegistration, type RegisteredUser } from './support/factories.js';
+import { HttpClient, TEST_PORTAL_ORIGIN, type HttpResponse } from './support/http.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+const TOKEN_REFUSED = {
+  field: 'registrationToken',
+  message: 'This registration link is unknown, used or expired, or was made for another email; start the registration again',
+};
+
+/** Timed starts per kind of address, interleaved; the first few of each warm up and are not counted. */
+const TIMED_STARTS = 60;
+const WARM_UP = 5;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** Polls until `check` holds (the sender's first attempt is a moment after the answer). */
+async function eventually(check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the condition');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** What a client can see of an answer, less what differs on every request. */
+function visible(response: HttpResponse<unknown>): unknown {
+  const headers = [...response.headers.keys()].filter((name) => !['date', 'x-request-id', 'content-length'].includes(name)).sort();
+  return { status: response.status, headers, contentType: response.headers.get('content-type'), body: response.body };
+}
+
+/**
+ * Registration proves the email first (issue 11): POST /auth/register/start
+ * answers the same for every address and mails either a link or, to an
+ * existing account, a warning; POST /auth/register needs the link's token.
+ */
+describe('registration by email: it does not tell who has an account', () => {
+  let api: TestApp;
+  let owner: RegisteredUser;
+
+  beforeAll(async () => {
+    api = await startTestApp();
+    owner = await registerUser(api);
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  const start = (body: unknown) => new HttpClient(api.baseUrl).post<RegistrationStarted & ErrorResponse>(ROUTES.startRegistration.path, { body });
+  const complete = (body: RegisterRequest) => new HttpClient(api.baseUrl).post<SessionResponse & ErrorResponse>(ROUTES.register.path, { body });
+  const accountsWith = async (email: string) => (await api.adminQuery('SELECT id FROM users WHERE email = $1', [email.toLowerCase()])).length;
+
+  it('mails a new address a link to the portal’s registration page, whose token finishes the registration', async () => {
+    const email = uniqueEmail('new');
+    const started = await start({ email, role: 'doctor' });
+    expect(started.status).toBe(202);
+    expect(started.body).toEqual({ linkExpiresInSeconds: 3600 });
+
+    const mail = await api.mail.next(email);
+    expect(mail.subject).toBe('Finish creating your health records account');
+    const link = new URL(linkIn(mail) ?? '');
+    expect(`${link.origin}${link.pathname}${link.search}`).toBe(`${TEST_PORTAL_ORIGIN}/register`);
+    const fragment = new URLSearchParams(link.hash.slice(1));
+    expect({ email: fragment.get('email'), role: fragment.get('role') }).toEqual({ email, role: 'doctor' });
+    expect(fragment.get('token')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(mail.text).toContain('within an hour');
+
+    const created = await complete(registration({ email, registrationToken: fragment.get('token') ?? '' }, 'doctor'));
+    expect(created.status).toBe(201);
+    expect(created.body.user).toMatchObject({ email, role: 'doctor' });
+  });
+
+  it('answers a start for an address with an account exactly as for a new one, and mails its owner a warning with no link', async () => {
+    const fresh = await start({ email: uniqueEmail('fresh') });
+    const taken = await start({ email: owner.request.email.toUpperCase() });
+    expect(visible(taken)).toEqual(visible(fresh));
+
+    const warning = await api.mail.next(owner.request.email);
+    expect(warning.subject).toBe('Someone tried to register with your email address');
+    expect(warning.text).toContain(`sign in at ${TEST_PORTAL_ORIGIN}/login`);
+    expect(warning.text).toContain(`recovery code at ${TEST_PORTAL_ORIGIN}/recover`);
+    expect(registrationTokenIn(warning)).toBeNull();
+    expect(warning.text).not.toMatch(/\/register/);
+    expect(await accountsWith(owner.request.email)).toBe(1);
+  });
+
+  it('takes as long for an address with an account as for a new one (medians of interleaved starts)', async () => {
+    const owners = [owner, await registerUser(api), await registerUser(api)];
+    const timings = { fresh: [] as number[], taken: [] as number[] };
+    const timedStart = async (email: string) => {
+      const began = performance.now();
+      const response = await start({ email });
+      expect(response.status).toBe(202);
+      return performance.now() - began;
+    };
+    for (let i = 0; i < WARM_UP + TIMED_STARTS; i++) {
+      // Each pair back to back, in alternating order, so a change in the machine's load hits both kinds alike.
+      const kinds = i % 2 ? (['taken', 'fresh'] as const) : (['fresh', 'taken'] as const);
+      const took = { fresh: 0, taken: 0 };
+      for (const kind of kinds) took[kind] = await timedStart(kind === 'fresh' ? uniqueEmail('timing') : owners[i % owners.length].request.email);
+      if (i < WARM_UP) continue;
+      timings.fresh.push(took.fresh);
+      timings.taken.push(took.taken);
+    }
+    const [fresh, taken] = [median(timings.fresh), median(timings.taken)];
+    const pairDifference = median(timings.taken.map((took, i) => took - timings.fresh[i]));
+    // Wide enough for the noise of a busy two-core machine; a password hash on one side (tens of ms) is far outside.
+    const tolerance = Math.max(3, 0.15 * Math.min(fresh, taken));
+    expect({ fresh, taken, pairDifference, isClose: Math.abs(pairDifference) <= tolerance && Math.abs(fresh - taken) <= 2 * tolerance }).toEqual({
+      fresh,
+      taken,
+      pairDifference,
+      isClose: true,
+    });
+  }, 120_000);
+
+  it('keeps no 409 for an email that has an account: a second link for it, used later, gets the 400 of a spent link', async () => {
+    const email = uniqueEmail('twice');
+    const [first, second] = [await registrationTokenFor(api, email), await registrationTokenFor(api, email)];
+    expect((await complete(registration({ email, registrationToken: first }))).status).toBe(201);
+    const again = await complete(registration({ email: email.toUpperCase(), registrationToken: second }));
+    expect(again.status).toBe(400);
+    expect(again.body).toMatchObject({ code: 'VALIDATION_FAILED', fields: [TOKEN_REFUSED] });
+    expect(await accountsWith(email)).toBe(1);
+  });
+
+  it('refuses a token used once already with 400 naming registrationToken', async () => {
+    const request = await verifiedRegistration(api);
+    expect((await complete(request)).status).toBe(201);
+    const reused = await complete({ ...request, email: request.email, authKey: randomKey() });
+    expect(reused.status).toBe(400);
+    expect(reused.body.fields).toEqual([TOKEN_REFUSED]);
+  });
+
+  it('lets one of two completions with the same token win; the other gets the same 400', async () => {
+    const request = await verifiedRegistration(api);
+    const answers = await Promise.all([complete(request), complete({ ...request, authKey: randomKey() })]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([201, 400]);
+    expect(answers.find((answer) => answer.status === 400)?.body.fields).toEqual([TOKEN_REFUSED]);
+    expect(await accountsWith(request.email)).toBe(1);
+  });
+
+  it('refuses an expired token, makes no account and leaves the token unused', async () => {
+    const request = await verifiedRegistration(api);
+    const hash = createHash('sha256').update(request.registrationToken).digest();
+    await api.adminQuery(`UPDATE registration_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, [hash]);
+    const response = await complete(request);
+    expect(response.status).toBe(400);
+    expect(response.body.fields).toEqual([TOKEN_REFUSED]);
+    expect(await accountsWith(request.email)).toBe(0);
+    expect(await api.adminQuery('SELECT used_at FROM registration_tokens WHERE token_hash = $1', [hash])).toEqual([{ used_at: null }]);
+  });
+
+  it('refuses a token made for another email, and the rightful address can still use it', async () => {
+    const request = await verifiedRegistration(api);
+    const other = uniqueEmail('other');
+    const misused = await complete({ ...request, email: other });
+    expect(misused.status).toBe(400);
+    expect(misused.body.fields).toEqual([TOKEN_REFUSED]);
+    expect(await accountsWith(other)).toBe(0);
+    expect((await complete(request)).status).toBe(201);
+  });
+
+  it('refuses a made-up token, and one from a start that key material later failed keeps working', async () => {
+    expect((await complete(registration())).body.fields).toEqual([TOKEN_REFUSED]);
+    const request = await verifiedRegistration(api);
+    const broken = await complete({ ...request, keys: { ...request.keys, publicKey: randomKey(300) } });
+    expect(broken.status).toBe(400);
+    expect(broken.body.fields?.[0]?.field).toBe('keys.publicKey');
+    expect((await complete(request)).status).toBe(201);
+  });
+
+  it('stores only a hash of the token, and deletes the mail (the link’s only other copy) once sent', async () => {
+    const email = uniqueEmail('stored');
+    const token = await registrationTokenFor(api, email);
+    const rows = await api.adminQuery<{ token_hash: Buffer; email: string }>('SELECT token_hash, email FROM registration_tokens WHERE email = $1', [email]);
+    expect(rows).toEqual([{ token_hash: createHash('sha256').update(token).digest(), email }]);
+    expect(JSON.stringify(await api.adminQuery('SELECT * FROM registration_tokens'))).not.toContain(token);
+    // The mail is in the mailbox already; its row goes right after.
+    await eventually(async () => (await api.adminQuery('SELECT 1 FROM mail_outbox WHERE recipient = $1', [email])).length === 0);
+  });
+
+  it.each([
+    ['no email', {}, 'email'],
+    ['a malformed email', { email: 'not-an-email' }, 'email'],
+    ['the auditor role', { email: 'a@example.org', role: 'auditor' }, 'role'],
+    ['an unknown field', { email: 'a@example.org', displayName: 'Ada' }, 'displayName'],
+  ])('names the field in a 400 for a start with %s', async (_case, body, field) => {
+    const response = await start(body);
+    expect(response.status).toBe(400);
+    expect(response.body.fields?.map((problem) => problem.field)).toContain(field);
+  });
+
+  it('names registrationToken in a 400 when it is missing or malformed', async () => {
+    for (const registrationToken of [undefined, 'short', 'a+b/'.repeat(11)]) {
+      const response = await complete({ ...registration(), registrationToken } as RegisterRequest);
+      expect(response.status).toBe(400);
+      expect(response.body.fields?.map((problem) => problem.field)).toEqual(['registrationToken']);
+    }
+  });
+});
+
+describe('registration mails: the answer never waits on SMTP, and a restart loses none', () => {
+  let api: TestApp;
+
+  beforeAll(async () => {
+    api = await startTestApp({ MAIL_RETRY_SECONDS: '1' });
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('answers 202 while the SMTP server is down; the mail waits in the database and goes out from another API process once SMTP is back', async () => {
+    const port = Number(new URL(api.smtp.smtpUrl).port);
+    await api.smtp.stop();
+    // A second API process takes the request, fails to send, and is stopped: only the database keeps the mail.
+    const second = await startApiProcess(api, { MAIL_RETRY_SECONDS: '1' });
+    const email = uniqueEmail('later');
+    try {
+      const started = await new HttpClient(second.baseUrl).post(ROUTES.startRegistration.path, { body: { email } });
+      expect(started.status).toBe(202);
+      await eventually(async () => (await api.adminQuery('SELECT 1 FROM mail_outbox WHERE recipient = $1 AND last_error IS NOT NULL', [email])).length > 0);
+    } finally {
+      await second.stop();
+    }
+    const smtp = await startMailCatcher({ dir: api.smtp.dir, port });
+    try {
+      const mail = await api.mail.next(email);
+      expect(registrationTokenIn(mail)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      await eventually(async () => (await api.adminQuery('SELECT 1 FROM mail_outbox WHERE recipient = $1', [email])).length === 0);
+    } finally {
+      await smtp.stop();
+    }
+  }, 60_000);
+});
