@@ -183,6 +183,19 @@ describe('npm start: the whole product on embedded defaults', () => {
     expect(await allPortsFree()).toBe(true);
   }, 300_000);
 
+  it('stops promptly and says so when PostgreSQL has stopped before it (the Ctrl-C that hung for 10 s)', async () => {
+    const started = await npmStart(env);
+    const postgres = (await runRecord(dataDir)).parts.find((part) => part.name === 'PostgreSQL')!;
+
+    // What a terminal's Ctrl-C does to PostgreSQL, which shares npm start's process group.
+    process.kill(postgres.pid, 'SIGINT');
+
+    expect(await started.exited).toBe(1);
+    expect(started.output()).toContain(`PostgreSQL (pid ${postgres.pid}) exited unexpectedly.`);
+    expect(started.output()).toContain('Stopped.');
+    expect(await allPortsFree()).toBe(true);
+  }, 300_000);
+
   it('leaves no part running when npm start itself is killed, and a later start stops what a dead one left behind', async () => {
     const killed = await npmStart(env);
     process.kill(killed.child.pid!, 'SIGKILL');
