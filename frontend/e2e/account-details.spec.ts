@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openBrowser, type BrowserSession } from './support/browser.js';
 import { withDatabase } from './support/operator.js';
 import { confirmRecoveryCode, newPerson, register, signIn, type Person } from './support/portal.js';
+import { countOf, textOf, valueOf } from './support/eventually.js';
 
 describe('your details in the portal: correcting one’s name (Chromium, GDPR Art. 16)', () => {
   let browser: BrowserSession;
@@ -20,10 +21,10 @@ describe('your details in the portal: correcting one’s name (Chromium, GDPR Ar
     await confirmRecoveryCode(page, await register(page, patient));
     const details = page.locator('section', { has: page.getByRole('heading', { name: 'Your details', exact: true }) });
     const facts = page.locator('section', { has: page.getByRole('heading', { name: 'Your account', exact: true }) }).locator('dl.facts');
-    await expect(details.getByLabel('Name', { exact: true }).inputValue()).resolves.toBe(patient.displayName);
+    await valueOf(details.getByLabel('Name', { exact: true }), patient.displayName);
     // The email is the sign-in identifier: the form says so and offers no field for it.
-    await expect(details.textContent()).resolves.toContain('is how you sign in and cannot be changed here');
-    await expect(details.getByLabel('Email').count()).resolves.toBe(0);
+    await textOf(details, 'is how you sign in and cannot be changed here');
+    await countOf(details.getByLabel('Email'), 0);
 
     const corrected = `Avery Corrected ${Date.now().toString(36)}`;
     await details.getByLabel('Name', { exact: true }).fill(`  ${corrected} `);
@@ -31,14 +32,14 @@ describe('your details in the portal: correcting one’s name (Chromium, GDPR Ar
     await details.getByRole('button', { name: 'Save details' }).click();
     expect((await saved).status()).toBe(200);
     await details.getByText('Your details were saved.').waitFor();
-    await expect(facts.textContent()).resolves.toContain(corrected);
+    await textOf(facts, corrected);
 
     // A reload drops the keys and the session (DESIGN 4.4): sign in again and the API's name is the corrected one.
     await page.reload();
     await signIn(page, patient.email, patient.password);
-    await expect(facts.textContent()).resolves.toContain(corrected);
+    await textOf(facts, corrected);
     await expect(facts.textContent()).resolves.not.toContain(patient.displayName);
-    await expect(details.getByLabel('Name', { exact: true }).inputValue()).resolves.toBe(corrected);
+    await valueOf(details.getByLabel('Name', { exact: true }), corrected);
 
     const { rows } = await withDatabase((client) =>
       client.query<{ display_name: string; action: string | null }>(

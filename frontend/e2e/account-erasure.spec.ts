@@ -6,6 +6,7 @@ import { objectKeys, withDatabase } from './support/operator.js';
 import { confirmRecoveryCode, fillSignIn, newPerson, register, signIn, type Person } from './support/portal.js';
 import { markedFile, openRecordsPage, uploadFiles } from './support/records.js';
 import { openSharedWithMe, shareRecordWith } from './support/sharing.js';
+import { disabledState, textOf } from './support/eventually.js';
 
 /** Tables that hold an account's data, and the columns that name it. The audit trail is not among them. */
 const ACCOUNT_COLUMNS = [
@@ -35,7 +36,7 @@ describe('erasing one’s account in the portal (Chromium)', () => {
     patient = newPerson('patient');
     doctor = newPerson('doctor');
     await confirmRecoveryCode(doctorBrowser.page, await register(doctorBrowser.page, doctor));
-    const doctorFingerprint = (await doctorBrowser.page.getByTestId('fingerprint').textContent()) ?? '';
+    const doctorFingerprint = await textOf(doctorBrowser.page.getByTestId('fingerprint'), /^(\d{5} ){7}\d{5}$/);
     await confirmRecoveryCode(patientBrowser.page, await register(patientBrowser.page, patient));
 
     const page = patientBrowser.page;
@@ -73,13 +74,13 @@ describe('erasing one’s account in the portal (Chromium)', () => {
     const page = patientBrowser.page;
     await page.getByRole('link', { name: 'Account' }).click();
     const section = page.getByRole('region', { name: 'Delete account' });
-    await expect(section.textContent()).resolves.toContain('The audit trail of your account stays');
+    await textOf(section, 'The audit trail of your account stays');
     const submit = section.getByRole('button', { name: 'Delete my account' });
     await section.getByLabel('Password', { exact: true }).fill('not my password at all');
-    await expect(submit.isDisabled()).resolves.toBe(true);
+    await disabledState(submit, true);
     await section.getByLabel(`Type “${ACCOUNT_ERASURE_CONFIRMATION}” to confirm`).fill(ACCOUNT_ERASURE_CONFIRMATION);
     await submit.click();
-    await expect(section.getByRole('alert').textContent()).resolves.toContain('The password is not correct. Nothing was deleted.');
+    await textOf(section.getByRole('alert'), 'The password is not correct. Nothing was deleted.');
     expect(await rowsNamingPatient()).toContain('records');
     expect(await storedObjectsOfRecords()).toHaveLength(1);
   });
@@ -91,7 +92,7 @@ describe('erasing one’s account in the portal (Chromium)', () => {
     await section.getByLabel('Reason (optional)').fill('switching providers');
     await section.getByRole('button', { name: 'Delete my account' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor({ timeout: 30_000 });
-    await expect(page.getByRole('status').first().textContent()).resolves.toContain('Your account was erased: 1 record(s)');
+    await textOf(page.getByRole('status').filter({ hasText: 'Your account was erased' }), 'Your account was erased: 1 record(s)');
   });
 
   it('leaves no object in the store and no row of the account in the database, but keeps its audit trail', async () => {
@@ -115,13 +116,13 @@ describe('erasing one’s account in the portal (Chromium)', () => {
   it('refuses to sign in with the erased account', async () => {
     const page = patientBrowser.page;
     await fillSignIn(page, patient.email, patient.password);
-    await expect(page.getByRole('alert').textContent()).resolves.toContain('Email or password is incorrect');
+    await textOf(page.getByRole('alert'), 'Email or password is incorrect');
   });
 
   it('lets the same email register again, as a new account', async () => {
     const page = patientBrowser.page;
     await confirmRecoveryCode(page, await register(page, patient));
-    await expect(page.getByText(patient.email).isVisible()).resolves.toBe(true);
+    await page.getByText(patient.email, { exact: true }).waitFor();
     const ids = await withDatabase(async (db) => (await db.query<{ id: string }>('SELECT id FROM users WHERE email = $1', [patient.email])).rows.map((row) => row.id));
     expect(ids).toHaveLength(1);
     expect(ids[0]).not.toBe(patientId);

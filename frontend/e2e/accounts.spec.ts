@@ -4,12 +4,14 @@ import { ROUTES } from '@phr/shared-types';
 import type { Page } from 'playwright-core';
 import { openBrowser, portalUrl, type BrowserSession } from './support/browser.js';
 import { withDatabase } from './support/operator.js';
+import { SECURITY_EVENT_KINDS } from '../src/features/account/security-events.js';
 import {
   confirmRecoveryCode,
   fillSignIn,
   newPerson,
   openRegistrationForm,
   readRecoveryCode,
+  securityCountsAfterSignIn,
   register,
   registrationLinkFor,
   signIn,
@@ -18,6 +20,7 @@ import {
   startRegistration,
   type Person,
 } from './support/portal.js';
+import { attributeOf, checkedState, countOf, disabledState, textOf, valueOf } from './support/eventually.js';
 
 /** A real paste: the text goes to the clipboard, then Ctrl+V in the field, so a paste blocker would show. */
 async function pastePassword(page: Page, label: string, text: string): Promise<void> {
@@ -26,7 +29,7 @@ async function pastePassword(page: Page, label: string, text: string): Promise<v
   await input.fill('');
   await input.focus();
   await page.keyboard.press('ControlOrMeta+V');
-  await expect(input.inputValue()).resolves.toBe(text);
+  await valueOf(input, text);
 }
 
 describe('accounts in the portal (Chromium)', () => {
@@ -46,8 +49,8 @@ describe('accounts in the portal (Chromium)', () => {
     const { page } = browser;
     recoveryCode = await register(page, patient);
     await confirmRecoveryCode(page, recoveryCode);
-    await expect(page.getByText(patient.email).isVisible()).resolves.toBe(true);
-    await expect(page.getByTestId('fingerprint').textContent()).resolves.toMatch(/^(\d{5} ){7}\d{5}$/);
+    await page.getByText(patient.email, { exact: true }).waitFor();
+    await textOf(page.getByTestId('fingerprint'), /^(\d{5} ){7}\d{5}$/);
   });
 
   it('keeps nothing secret in web storage or script-readable cookies', async () => {
@@ -64,7 +67,7 @@ describe('accounts in the portal (Chromium)', () => {
       [patient.email],
     );
     await client.end();
-    const shown = (await browser.page.getByTestId('fingerprint').textContent()) ?? '';
+    const shown = await textOf(browser.page.getByTestId('fingerprint'), /^(\d{5} ){7}\d{5}$/);
     const expected = Array.from({ length: 8 }, (_, i) => String(Number.parseInt(rows[0].fingerprint.slice(i * 8, i * 8 + 8), 16) % 100_000).padStart(5, '0')).join(' ');
     expect(shown).toBe(expected);
   });
@@ -73,7 +76,7 @@ describe('accounts in the portal (Chromium)', () => {
     const { page } = browser;
     await signOut(page);
     await fillSignIn(page, patient.email, `${patient.password} typo`);
-    await expect(page.getByRole('alert').textContent()).resolves.toContain('Email or password is incorrect');
+    await textOf(page.getByRole('alert'), 'Email or password is incorrect');
     await page.getByLabel('Password').fill(patient.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Your account' }).waitFor();
@@ -127,7 +130,7 @@ describe('accounts in the portal (Chromium)', () => {
     await page.getByLabel('New password', { exact: true }).fill(`${recovered} again`);
     await page.getByLabel('Confirm new password').fill(`${recovered} again`);
     await page.getByRole('button', { name: 'Set new password' }).click();
-    await expect(page.getByRole('alert').textContent()).resolves.toContain('recovery code is incorrect');
+    await textOf(page.getByRole('alert'), 'recovery code is incorrect');
   });
 
   it('registers in two steps: the email, “check your inbox”, the link from the mail, the password, and the person is signed in', async () => {
@@ -199,30 +202,30 @@ describe('accounts in the portal (Chromium)', () => {
 
     await setPassword('q7#Vx!2mZ@k');
     await problems.getByText('Use at least 12 characters.').waitFor();
-    await expect(create.isDisabled()).resolves.toBe(true);
+    await disabledState(create, true);
 
     await setPassword('password1234');
     await problems.waitFor();
-    await expect(problems.getByText('Use at least 12 characters.').count()).resolves.toBe(0);
-    await expect(problems.textContent()).resolves.toMatch(/common|guess/i);
-    await expect(strengthLabel.textContent()).resolves.toMatch(/^(Very weak|Weak|Fair)$/);
+    await countOf(problems.getByText('Use at least 12 characters.'), 0);
+    await textOf(problems, /common|guess/i);
+    await textOf(strengthLabel, /^(Very weak|Weak|Fair)$/);
     await expect(meter.getAttribute('value').then(Number)).resolves.toBeLessThan(3);
-    await expect(create.isDisabled()).resolves.toBe(true);
+    await disabledState(create, true);
 
     await setPassword(person.password);
     await problems.waitFor({ state: 'detached' });
-    await expect(strengthLabel.textContent()).resolves.toMatch(/^(Strong|Very strong)$/);
+    await textOf(strengthLabel, /^(Strong|Very strong)$/);
     await expect(meter.getAttribute('value').then(Number)).resolves.toBeGreaterThanOrEqual(3);
     // A strong password is not enough: the privacy notice must be read and its box ticked.
-    await expect(page.getByRole('heading', { name: 'Privacy notice' }).isVisible()).resolves.toBe(true);
+    await page.getByRole('heading', { name: 'Privacy notice' }).waitFor();
     const consent = page.getByLabel('I have read the privacy notice');
-    await expect(consent.isChecked()).resolves.toBe(false);
-    await expect(create.isDisabled()).resolves.toBe(true);
+    await checkedState(consent, false);
+    await disabledState(create, true);
     await page.getByLabel('Confirm password').press('Enter');
     await consent.check();
-    await expect(create.isEnabled()).resolves.toBe(true);
+    await disabledState(create, false);
     await consent.uncheck();
-    await expect(create.isDisabled()).resolves.toBe(true);
+    await disabledState(create, true);
     const { rows } = await withDatabase((client) => client.query('SELECT 1 FROM users WHERE email = $1', [person.email]));
     expect(rows).toHaveLength(0);
   });
@@ -231,24 +234,24 @@ describe('accounts in the portal (Chromium)', () => {
     const { page, context } = browser;
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(portalUrl('/')).origin });
     await page.goto(portalUrl('/login'));
-    await expect(page.getByLabel('Email').getAttribute('autocomplete')).resolves.toBe('username');
-    await expect(page.getByLabel('Password', { exact: true }).getAttribute('autocomplete')).resolves.toBe('current-password');
+    await attributeOf(page.getByLabel('Email'), 'autocomplete', 'username');
+    await attributeOf(page.getByLabel('Password', { exact: true }), 'autocomplete', 'current-password');
     await page.getByLabel('Email').fill(patient.email);
     await pastePassword(page, 'Password', patient.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Your account' }).waitFor();
-    await expect(page.getByLabel('Current password').getAttribute('autocomplete')).resolves.toBe('current-password');
-    await expect(page.getByLabel('New password', { exact: true }).getAttribute('autocomplete')).resolves.toBe('new-password');
-    await expect(page.getByLabel('Confirm new password').getAttribute('autocomplete')).resolves.toBe('new-password');
+    await attributeOf(page.getByLabel('Current password'), 'autocomplete', 'current-password');
+    await attributeOf(page.getByLabel('New password', { exact: true }), 'autocomplete', 'new-password');
+    await attributeOf(page.getByLabel('Confirm new password'), 'autocomplete', 'new-password');
     await signOut(page);
 
     await openRegistrationForm(page, newPerson('patient'));
-    await expect(page.getByLabel('Password', { exact: true }).getAttribute('autocomplete')).resolves.toBe('new-password');
-    await expect(page.getByLabel('Confirm password').getAttribute('autocomplete')).resolves.toBe('new-password');
+    await attributeOf(page.getByLabel('Password', { exact: true }), 'autocomplete', 'new-password');
+    await attributeOf(page.getByLabel('Confirm password'), 'autocomplete', 'new-password');
     await pastePassword(page, 'Password', 'pasted violet lantern orbit');
     await pastePassword(page, 'Confirm password', 'pasted violet lantern orbit');
-    await expect(page.locator('.strength-label').textContent()).resolves.toMatch(/^(Strong|Very strong)$/);
-    await expect(page.getByText('The two passwords are not the same.').count()).resolves.toBe(0);
+    await textOf(page.locator('.strength-label'), /^(Strong|Very strong)$/);
+    await countOf(page.getByText('The two passwords are not the same.'), 0);
   });
 
   it('shows and hides each password with an accessible toggle on sign-in, registration, password change and recovery', async () => {
@@ -257,19 +260,19 @@ describe('accounts in the portal (Chromium)', () => {
       const input = page.getByLabel(label, { exact: true });
       const toggle = page.getByRole('button', { name: `Show ${label.toLowerCase()}`, exact: true });
       await input.fill(`secret for ${label}`);
-      await expect(toggle.getAttribute('aria-pressed')).resolves.toBe('false');
-      await expect(input.getAttribute('type')).resolves.toBe('password');
-      await expect(toggle.getAttribute('aria-controls')).resolves.toBe(await input.getAttribute('id'));
+      await attributeOf(toggle, 'aria-pressed', 'false');
+      await attributeOf(input, 'type', 'password');
+      await attributeOf(toggle, 'aria-controls', await input.getAttribute('id'));
       await toggle.click();
-      await expect(toggle.getAttribute('aria-pressed')).resolves.toBe('true');
-      await expect(input.getAttribute('type')).resolves.toBe('text');
-      await expect(input.inputValue()).resolves.toBe(`secret for ${label}`);
-      await expect(input.getAttribute('spellcheck')).resolves.toBe('false');
+      await attributeOf(toggle, 'aria-pressed', 'true');
+      await attributeOf(input, 'type', 'text');
+      await valueOf(input, `secret for ${label}`);
+      await attributeOf(input, 'spellcheck', 'false');
       // The keyboard reaches it too.
       await toggle.focus();
       await page.keyboard.press('Space');
-      await expect(toggle.getAttribute('aria-pressed')).resolves.toBe('false');
-      await expect(input.getAttribute('type')).resolves.toBe('password');
+      await attributeOf(toggle, 'aria-pressed', 'false');
+      await attributeOf(input, 'type', 'password');
     };
 
     await page.goto(portalUrl('/login'));
@@ -296,20 +299,21 @@ describe('accounts in the portal (Chromium)', () => {
       const refused = page.waitForResponse((response) => response.url().endsWith(ROUTES.login.path) && response.status() === 401);
       await fillSignIn(page, person.email, `${person.password} ${attempt}`);
       await refused;
-      await expect(page.getByRole('alert').textContent()).resolves.toContain('Email or password is incorrect');
+      await textOf(page.getByRole('alert'), 'Email or password is incorrect');
     }
     await signIn(page, person.email, person.password);
     const notice = page.getByTestId('security-notice');
-    await expect(notice.textContent()).resolves.toContain('2 failed sign-in attempts on your account');
-    await expect(notice.textContent()).resolves.toContain('If this was not you, change your password');
+    await textOf(notice, '2 failed sign-in attempts on your account');
+    await textOf(notice, 'If this was not you, change your password');
     await notice.getByRole('button', { name: 'Dismiss' }).click();
     await notice.waitFor({ state: 'detached' });
 
     // The next sign-in starts from this one: nothing new to tell.
     await signOut(page);
+    const counts = securityCountsAfterSignIn(page);
     await signIn(page, person.email, person.password);
-    await page.getByTestId('fingerprint').waitFor();
-    await expect(notice.count()).resolves.toBe(0);
+    expect(await counts).toEqual(SECURITY_EVENT_KINDS.map(() => 0));
+    await countOf(notice, 0);
 
     // A changed password is told at the next sign-in (from any browser: it comes from the trail).
     const newPassword = `${person.password} changed`;
@@ -320,7 +324,7 @@ describe('accounts in the portal (Chromium)', () => {
     await page.getByText('Your password was changed.').waitFor();
     await signOut(page);
     await signIn(page, person.email, newPassword);
-    await expect(notice.textContent()).resolves.toContain('your password was changed');
+    await textOf(notice, 'your password was changed');
     await expect(notice.textContent()).resolves.not.toContain('failed sign-in');
   });
 
@@ -334,10 +338,10 @@ describe('accounts in the portal (Chromium)', () => {
       await page.getByRole('link', { name: 'Account' }).click();
       // Input restarts the count: another 14 minutes later the session is still there.
       await page.clock.fastForward('14:00');
-      await expect(page.getByRole('heading', { name: 'Your account' }).isVisible()).resolves.toBe(true);
+      await page.getByRole('heading', { name: 'Your account' }).waitFor();
       await page.clock.fastForward('15:01');
       await page.getByText('You were signed out after 15 minutes without activity. Your keys were cleared from this browser.').waitFor();
-      await expect(page.getByRole('button', { name: 'Sign out' }).count()).resolves.toBe(0);
+      await countOf(page.getByRole('button', { name: 'Sign out' }), 0);
       // The server ended the session too: its last row is the logout, and the page cannot get back in.
       const { rows } = await withDatabase((client) =>
         client.query<{ action: string }>(
@@ -359,7 +363,7 @@ describe('accounts in the portal (Chromium)', () => {
       const doctor = newPerson('doctor');
       const code = await register(doctorBrowser.page, doctor);
       await confirmRecoveryCode(doctorBrowser.page, code);
-      await expect(doctorBrowser.page.getByText('(doctor)').isVisible()).resolves.toBe(true);
+      await doctorBrowser.page.getByText(`${doctor.displayName} (doctor)`, { exact: true }).waitFor();
     } finally {
       await doctorBrowser.close();
     }

@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { registerUser } from '../../backend/test/support/factories.js';
 import { openBrowser, portalUrl, type BrowserSession } from './support/browser.js';
 import { confirmRecoveryCode, newPerson, readRecoveryCode, stackMailbox } from './support/portal.js';
+import { countOf, textOf } from './support/eventually.js';
 
 const run = promisify(execFile);
 
@@ -29,21 +30,21 @@ describe('an auditor account, from the operator’s command to the audit page (C
     const { page } = browser;
     await page.goto(portalUrl(`/register?invitation=${code}`));
     await page.getByRole('heading', { name: 'Create your auditor account' }).waitFor();
-    await expect(page.getByRole('radio').count()).resolves.toBe(0);
+    await countOf(page.getByRole('radio'), 0);
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password', { exact: true }).fill(person.password);
     await page.getByLabel('Confirm password').fill(person.password);
     await page.getByLabel('I have read the privacy notice').check();
     await page.getByRole('button', { name: 'Create account' }).click();
     await confirmRecoveryCode(page, await readRecoveryCode(page));
-    await expect(page.getByText('Hospital security (auditor)').isVisible()).resolves.toBe(true);
+    await page.getByText('Hospital security (auditor)', { exact: true }).waitFor();
 
     await page.getByRole('link', { name: 'Audit trail' }).click();
-    await expect(page.getByTestId('chain-status').textContent()).resolves.toMatch(/^Chain verified in this browser/);
+    await textOf(page.getByTestId('chain-status'), /^Chain verified in this browser/);
     // An auditor sees other accounts' rows: a patient who registers now shows up.
     const patient = await registerUser({ baseUrl: process.env.E2E_API_URL as string, mail: stackMailbox() });
     await page.getByLabel('Action').selectOption('account.register');
     await page.getByTestId('audit-row').filter({ hasText: patient.userId.slice(0, 8) }).waitFor();
-    await expect(page.getByRole('link', { name: 'Records', exact: true }).count()).resolves.toBe(0);
+    await countOf(page.getByRole('link', { name: 'Records', exact: true }), 0);
   });
 });

@@ -3,11 +3,12 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { EXPORT_MANIFEST_PATH, firstBrokenAuditRow, RECORD_CHUNK_BYTES, type ExportedRecord, type ExportManifest, type FailedRecord } from '@phr/shared-types';
 import { strFromU8, unzipSync } from 'fflate';
-import type { Page } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { openBrowser, type BrowserSession } from './support/browser.js';
 import { objectKeys, readObject, withDatabase, writeObject } from './support/operator.js';
 import { confirmRecoveryCode, newPerson, register, type Person } from './support/portal.js';
 import { markedFile, openRecordsPage, sha256, titleOf, type TestFile } from './support/records.js';
+import { attributeOf, disabledState, eventually, textOf } from './support/eventually.js';
 
 const sha256Text = async (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -84,7 +85,7 @@ describe('downloading all my data (GDPR export, Chromium)', () => {
     await openRecordsPage(page);
     await page.getByLabel('New folder').fill(folderName);
     await page.getByRole('button', { name: 'Add folder' }).click();
-    await expect(page.getByRole('button', { name: folderName }).getAttribute('aria-current', { timeout: 10_000 })).resolves.toBe('true');
+    await attributeOf(page.getByRole('button', { name: folderName }), 'aria-current', 'true');
     await upload(page, imaging);
     await page.getByRole('button', { name: 'All records', exact: true }).click();
     for (const file of [reportOld, reportNew, hostile]) await upload(page, file);
@@ -100,7 +101,7 @@ describe('downloading all my data (GDPR export, Chromium)', () => {
 
     const storedBefore = await objectKeys();
     const { files, manifest, suggestedName } = await exportData(page);
-    await expect(page.getByRole('status').filter({ hasText: 'Saved health-records-export-' }).textContent()).resolves.toContain('4 records');
+    await textOf(page.getByRole('status').filter({ hasText: 'Saved health-records-export-' }), '4 records');
     expect(suggestedName).toMatch(/^health-records-export-\d{4}-\d{2}-\d{2}\.zip$/);
 
     // The archive: each file under its (safe, unique) original name, byte for byte.
@@ -181,8 +182,8 @@ describe('downloading all my data (GDPR export, Chromium)', () => {
       expect(Object.keys(files).sort()).toEqual([EXPORT_MANIFEST_PATH, `records/${folderName}/imaging-${tag}.dat`, `records/report-${tag}.pdf`, `records/_.._evil_${tag}_.txt`].sort());
       expect(sha256(Buffer.from(files[`records/report-${tag}.pdf`]))).toBe(sha256(reportNew.buffer));
       expect(manifest.audit.isChainVerified).toBe(true);
-      await expect(page.getByTestId('export-failures').textContent()).resolves.toContain(`${titleOf(reportOld)}: The record failed its integrity check`);
-      await expect(page.getByRole('status').filter({ hasText: 'Saved health-records-export-' }).textContent()).resolves.toContain('3 records');
+      await textOf(page.getByTestId('export-failures'), `${titleOf(reportOld)}: The record failed its integrity check`);
+      await textOf(page.getByRole('status').filter({ hasText: 'Saved health-records-export-' }), '3 records');
     } finally {
       await writeObject(key, original);
     }
@@ -195,11 +196,18 @@ describe('downloading all my data (GDPR export, Chromium)', () => {
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));
     let heldRequests = 0;
-    await context.route(/\/phr-records\/records\//, async (route) => {
+    const storeObject = /\/phr-records\/records\//;
+    await context.route(storeObject, async (route) => {
       heldRequests += 1;
       await held;
       await route.continue();
     });
+    let settledRequests = 0;
+    const countSettled = (request: Request) => {
+      if (storeObject.test(request.url())) settledRequests += 1;
+    };
+    context.on('requestfinished', countSettled);
+    context.on('requestfailed', countSettled);
     try {
       let downloads = 0;
       page.on('download', () => downloads++);
@@ -207,14 +215,19 @@ describe('downloading all my data (GDPR export, Chromium)', () => {
       await page.getByRole('button', { name: 'Download my data' }).click();
       await page.getByTestId('export-progress').getByText(/Decrypting record 1 of 4/).waitFor();
       await page.getByRole('button', { name: 'Cancel export' }).click();
-      await expect(page.getByRole('status').filter({ hasText: 'Export cancelled' }).textContent()).resolves.toBe('Export cancelled. Nothing was saved.');
-      expect(heldRequests).toBeGreaterThan(0);
+      await textOf(page.getByRole('status').filter({ hasText: 'Export cancelled' }), 'Export cancelled. Nothing was saved.', { exact: true });
+      const heldAtCancel = heldRequests;
+      expect(heldAtCancel).toBeGreaterThan(0);
       release();
-      await page.waitForTimeout(1000);
+      // The held answers arrive (or were dropped); a cancelled export must not go on from them.
+      await eventually('the held store requests to settle', () => settledRequests >= heldAtCancel);
+      await disabledState(page.getByRole('button', { name: 'Download my data' }), false);
+      expect(heldRequests).toBe(heldAtCancel);
       expect(downloads).toBe(0);
-      await expect(page.getByRole('button', { name: 'Download my data' }).isEnabled()).resolves.toBe(true);
     } finally {
       release();
+      context.off('requestfinished', countSettled);
+      context.off('requestfailed', countSettled);
       await context.unrouteAll({ behavior: 'ignoreErrors' });
     }
   });

@@ -8,6 +8,7 @@ import { openBrowser, type BrowserSession } from './support/browser.js';
 import { dumpDatabase, objectKeys, readObject, withDatabase, writeObject } from './support/operator.js';
 import { confirmRecoveryCode, newPerson, register, signIn, type Person } from './support/portal.js';
 import { downloadRecord, markedFile, openRecordsPage, pngFile, sha256, titleOf, uploadFiles, uploadRow, type TestFile } from './support/records.js';
+import { attributeOf, textOf } from './support/eventually.js';
 
 describe('records in the portal (Chromium)', () => {
   let browser: BrowserSession;
@@ -44,12 +45,12 @@ describe('records in the portal (Chromium)', () => {
     await openRecordsPage(page);
     await page.getByLabel('New folder').fill(folderName);
     await page.getByRole('button', { name: 'Add folder' }).click();
-    await expect(page.getByRole('button', { name: folderName }).getAttribute('aria-current', { timeout: 10_000 })).resolves.toBe('true');
+    await attributeOf(page.getByRole('button', { name: folderName }), 'aria-current', 'true');
 
     await uploadFiles(page, [labResult], { category: 'Lab result' });
     const row = page.getByTestId('record-row').filter({ hasText: titleOf(labResult) });
-    await expect(row.textContent()).resolves.toMatch(/Lab result/);
-    await expect(row.textContent()).resolves.toMatch(/3\.0 MB/);
+    await textOf(row, /Lab result/);
+    await textOf(row, /3\.0 MB/);
 
     await page.reload();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
@@ -195,7 +196,7 @@ describe('records in the portal (Chromium)', () => {
     await page.locator('input[type=file]').setInputFiles(filePath);
     const row = page.getByTestId('upload-row').filter({ hasText: name });
     await row.and(page.locator('[data-phase=failed]')).waitFor();
-    await expect(row.getByRole('alert').textContent()).resolves.toBe('The file is larger than the limit of 80 MiB');
+    await textOf(row.getByRole('alert'), 'The file is larger than the limit of 80 MiB', { exact: true });
     page.off('request', countPut);
     expect(puts).toBe(0);
   });
@@ -208,10 +209,10 @@ describe('records in the portal (Chromium)', () => {
     await expect(objectKeys(`records/${recordId}/`)).resolves.toHaveLength(1);
 
     await page.getByRole('button', { name: `Delete ${titleOf(scan)}` }).click();
-    await expect(page.getByText(`Delete “${titleOf(scan)}” for good?`).isVisible()).resolves.toBe(true);
+    await page.getByText(`Delete “${titleOf(scan)}” for good?`).waitFor();
     await page.getByRole('button', { name: 'Yes, delete' }).click();
     await page.getByTestId('record-row').filter({ hasText: titleOf(scan) }).waitFor({ state: 'detached' });
     await expect(objectKeys(`records/${recordId}/`)).resolves.toEqual([]);
-    await expect(page.getByRole('button', { name: `Open ${titleOf(labResult)}` }).isVisible()).resolves.toBe(true);
+    await page.getByRole('button', { name: `Open ${titleOf(labResult)}` }).waitFor();
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openBrowser, type BrowserSession } from './support/browser.js';
 import { withDatabase } from './support/operator.js';
 import { confirmRecoveryCode, newPerson, register, signIn, type Person } from './support/portal.js';
+import { countOf, textOf } from './support/eventually.js';
 
 /** How many of the person's refresh token families are still open, as the database says. */
 async function openFamilies(person: Person): Promise<number> {
@@ -39,9 +40,9 @@ describe('sessions in the portal: one browser signs another out (Chromium, ASVS 
     await signIn(laptop.page, patient.email, patient.password);
     const rows = laptop.page.getByTestId('sessions').locator('tbody tr');
     await rows.nth(1).waitFor();
-    await expect(rows.count()).resolves.toBe(2);
-    await expect(rows.filter({ hasText: '(this browser)' }).count()).resolves.toBe(1);
-    await expect(rows.first().textContent()).resolves.toContain('127.0.0.1');
+    await countOf(rows, 2);
+    await countOf(rows.filter({ hasText: '(this browser)' }), 1);
+    await textOf(rows.first(), '127.0.0.1');
   });
 
   it('refreshes silently when an access token is refused, and carries on', async () => {
@@ -58,11 +59,11 @@ describe('sessions in the portal: one browser signs another out (Chromium, ASVS 
     await page.getByRole('link', { name: 'Records', exact: true }).click();
     await page.getByRole('link', { name: 'Account', exact: true }).click();
     await listed;
-    await expect(page.getByTestId('sessions').locator('tbody tr').count()).resolves.toBe(2);
+    await countOf(page.getByTestId('sessions').locator('tbody tr'), 2);
     await page.unroute('**/api/sessions');
     expect(corrupted).toBe(1);
     expect((await auditActions(patient)).filter((action) => action === 'session.refresh').length).toBe(refreshesBefore + 1);
-    await expect(page.getByRole('heading', { name: 'Your account' }).isVisible()).resolves.toBe(true);
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
   });
 
   it('ends the other browser’s session: its next request fails to refresh and it lands on sign-in', async () => {
@@ -74,7 +75,7 @@ describe('sessions in the portal: one browser signs another out (Chromium, ASVS 
     // The phone still shows its page; its next call is refused, the silent refresh too.
     await phone.page.getByRole('link', { name: 'Records', exact: true }).click();
     await phone.page.getByRole('heading', { name: 'Sign in' }).waitFor();
-    await expect(phone.page.getByText('Your session has ended').isVisible()).resolves.toBe(true);
+    await phone.page.getByText('Your session has ended').waitFor();
     expect(await auditActions(patient)).toContain('session.revoke');
 
     // The laptop, which ended it, is still signed in.
@@ -82,7 +83,7 @@ describe('sessions in the portal: one browser signs another out (Chromium, ASVS 
     await laptop.page.getByRole('heading', { name: 'Your records' }).waitFor();
     await laptop.page.getByRole('link', { name: 'Account', exact: true }).click();
     await laptop.page.getByTestId('sessions').locator('tbody tr').first().waitFor();
-    await expect(laptop.page.getByTestId('sessions').locator('tbody tr').count()).resolves.toBe(1);
-    await expect(laptop.page.getByRole('heading', { name: 'Sign in' }).count()).resolves.toBe(0);
+    await countOf(laptop.page.getByTestId('sessions').locator('tbody tr'), 1);
+    await countOf(laptop.page.getByRole('heading', { name: 'Sign in' }), 0);
   });
 });

@@ -5,6 +5,7 @@ import type { Page } from 'playwright-core';
 import { openBrowser, type BrowserSession } from './support/browser.js';
 import { confirmRecoveryCode, newPerson, register, type Person } from './support/portal.js';
 import { downloadRecord, markedFile, openRecordsPage, sha256, titleOf, uploadFiles } from './support/records.js';
+import { attributeOf, countOf, textOf } from './support/eventually.js';
 
 describe('sharing with a doctor (Chromium, two browsers)', () => {
   let patientBrowser: BrowserSession;
@@ -23,7 +24,7 @@ describe('sharing with a doctor (Chromium, two browsers)', () => {
     patient = newPerson('patient');
     doctor = newPerson('doctor');
     await confirmRecoveryCode(doctorBrowser.page, await register(doctorBrowser.page, doctor));
-    doctorFingerprint = (await doctorBrowser.page.getByTestId('fingerprint').textContent()) ?? '';
+    doctorFingerprint = await textOf(doctorBrowser.page.getByTestId('fingerprint'), /^(\d{5} ){7}\d{5}$/);
     await confirmRecoveryCode(patientBrowser.page, await register(patientBrowser.page, patient));
   });
   afterAll(async () => {
@@ -36,8 +37,8 @@ describe('sharing with a doctor (Chromium, two browsers)', () => {
     const dialog = page.getByRole('dialog', { name: 'Share with a doctor' });
     await dialog.getByLabel('Find a doctor (name or email)').fill(doctor.displayName.slice(4));
     await dialog.getByRole('radio', { name: doctor.displayName }).check();
-    await expect(dialog.getByTestId('doctor-fingerprint').textContent()).resolves.toBe(doctorFingerprint);
-    await expect(dialog.getByTestId('share-count').textContent()).resolves.toContain(expectedCount);
+    await textOf(dialog.getByTestId('doctor-fingerprint'), doctorFingerprint, { exact: true });
+    await textOf(dialog.getByTestId('share-count'), expectedCount);
     await dialog.getByRole('button', { name: 'Share', exact: true }).click();
     await dialog.getByText(`with ${doctor.displayName}.`).waitFor();
     await dialog.getByRole('button', { name: 'Close' }).click();
@@ -58,8 +59,10 @@ describe('sharing with a doctor (Chromium, two browsers)', () => {
     const doctorPage = doctorBrowser.page;
     await openSharedWithMe(doctorPage);
     await doctorPage.getByRole('heading', { name: patient.displayName, exact: true }).waitFor();
-    await expect(doctorPage.getByRole('button', { name: `Delete ${titleOf(labResult)}` }).count()).resolves.toBe(0);
-    await expect(doctorPage.getByRole('button', { name: /Upload|Choose files|Add folder/ }).count()).resolves.toBe(0);
+    // The list has rendered (a positive sign) before its lack of write controls means anything.
+    await doctorPage.getByRole('button', { name: `Open ${titleOf(labResult)}` }).waitFor();
+    await countOf(doctorPage.getByRole('button', { name: `Delete ${titleOf(labResult)}` }), 0);
+    await countOf(doctorPage.getByRole('button', { name: /Upload|Choose files|Add folder/ }), 0);
     const downloaded = await downloadRecord(doctorPage, labResult);
     expect(downloaded.name).toBe(labResult.name);
     expect(sha256(downloaded.bytes)).toBe(sha256(labResult.buffer));
@@ -69,7 +72,7 @@ describe('sharing with a doctor (Chromium, two browsers)', () => {
     const page = patientBrowser.page;
     await page.getByLabel('New folder').fill(folderName);
     await page.getByRole('button', { name: 'Add folder' }).click();
-    await expect(page.getByRole('button', { name: folderName }).getAttribute('aria-current', { timeout: 10_000 })).resolves.toBe('true');
+    await attributeOf(page.getByRole('button', { name: folderName }), 'aria-current', 'true');
     await shareWithDoctor(page, () => page.getByRole('button', { name: 'Share this folder' }).click(), 'This shares 0 records');
     await uploadFiles(page, [lateFile]);
 
@@ -85,29 +88,32 @@ describe('sharing with a doctor (Chromium, two browsers)', () => {
     await page.getByRole('heading', { name: 'Who can see your records' }).waitFor();
     const recordConsent = page.getByTestId('consent-row').filter({ hasText: 'One record' });
     await recordConsent.getByRole('button', { name: `Revoke ${doctor.displayName}` }).click();
-    await expect(recordConsent.textContent()).resolves.toContain('Copies they already downloaded cannot be recalled');
+    await textOf(recordConsent, 'Copies they already downloaded cannot be recalled');
     await recordConsent.getByRole('button', { name: 'Yes, revoke' }).click();
-    await expect(recordConsent.getByText('revoked').waitFor()).resolves.toBeUndefined();
+    // The Status cell, exactly: a bare getByText('revoked') also matched "Until revoked" in the
+    // same row, so the wait passed at once before the revocation (and failed once the status
+    // said "revoked" too, as two elements then matched).
+    await recordConsent.getByRole('cell', { name: 'revoked', exact: true }).waitFor();
 
     const doctorPage = doctorBrowser.page;
     // The doctor's page still lists the record from before; opening it now fails.
     await doctorPage.getByRole('button', { name: `Open ${titleOf(labResult)}` }).click();
-    await expect(doctorPage.getByRole('alert').filter({ hasText: 'No such record' }).textContent()).resolves.toBe('No such record');
+    await textOf(doctorPage.getByRole('alert').filter({ hasText: 'No such record' }), 'No such record', { exact: true });
     await openSharedWithMe(doctorPage);
     // The list is fetched again on the way back; the revoked record drops out of it, the other stays.
     await doctorPage.getByRole('button', { name: `Open ${titleOf(labResult)}` }).waitFor({ state: 'detached' });
-    await expect(doctorPage.getByRole('button', { name: `Open ${titleOf(lateFile)}` }).isVisible()).resolves.toBe(true);
+    await doctorPage.getByRole('button', { name: `Open ${titleOf(lateFile)}` }).waitFor();
   });
 
   it('shows the doctor’s denied attempt in the patient’s audit trail, filtered by outcome, on a chain verified in the browser', async () => {
     const page = patientBrowser.page;
     await page.getByRole('link', { name: 'Audit trail' }).click();
     await page.getByRole('heading', { name: 'Audit trail' }).waitFor();
-    await expect(page.getByTestId('chain-status').textContent()).resolves.toMatch(/^Chain verified in this browser: \d+ entries, unbroken$/);
+    await textOf(page.getByTestId('chain-status'), /^Chain verified in this browser: \d+ entries, unbroken$/);
     await page.getByLabel('Outcome').selectOption('deny');
     const denied = page.getByTestId('audit-row').filter({ hasText: 'record.read' });
     await denied.first().waitFor();
-    await expect(denied.first().textContent()).resolves.toMatch(/\(doctor\).*record\.read.*Denied · no active consent and wrap/);
+    await textOf(denied.first(), /\(doctor\).*record\.read.*Denied · no active consent and wrap/);
     const outcomes = await page.getByTestId('audit-row').evaluateAll((rows: Element[]) => rows.map((row) => row.className));
     expect(outcomes.length).toBeGreaterThan(0);
     expect(outcomes.every((name) => name === 'denied')).toBe(true);

@@ -8,6 +8,7 @@ import { openBrowser, type BrowserSession } from './support/browser.js';
 import { withDatabase } from './support/operator.js';
 import { confirmRecoveryCode, fillSignIn, newPerson, register, signIn, signOut, type Person } from './support/portal.js';
 import { downloadRecord, openRecordsPage, pngFile, sha256, titleOf, uploadFiles, type TestFile } from './support/records.js';
+import { attributeOf, countOf, textOf } from './support/eventually.js';
 
 /** Over 100 characters: accented and CJK letters, Arabic, spaces, and an emoji as the very last character. */
 const LONG_PASSWORD = 'Ünïcödé façade Øresund 東京の夜 مرحبا بالعالم Ελληνικά ñandú 🌙 🔐 '.repeat(2) + 'çà et là 🩺';
@@ -38,14 +39,14 @@ describe('Unicode names and passwords in the portal (Chromium)', () => {
     const { page } = browser;
     expect([...LONG_PASSWORD].length).toBeGreaterThan(100);
     await confirmRecoveryCode(page, await register(page, patient));
-    await expect(page.getByText(`${DISPLAY_NAME} (patient)`).isVisible()).resolves.toBe(true);
+    await page.getByText(`${DISPLAY_NAME} (patient)`, { exact: true }).waitFor();
     await signOut(page);
 
     // Only the last character differs (another emoji): refused.
     await fillSignIn(page, patient.email, LONG_PASSWORD.slice(0, -2) + '🩹');
-    await expect(page.getByRole('alert').textContent()).resolves.toContain('Email or password is incorrect');
+    await textOf(page.getByRole('alert'), 'Email or password is incorrect');
     await signIn(page, patient.email, LONG_PASSWORD);
-    await expect(page.getByText(`${DISPLAY_NAME} (patient)`).isVisible()).resolves.toBe(true);
+    await page.getByText(`${DISPLAY_NAME} (patient)`, { exact: true }).waitFor();
   });
 
   it('stores the display name exactly as typed', async () => {
@@ -58,7 +59,7 @@ describe('Unicode names and passwords in the portal (Chromium)', () => {
     await openRecordsPage(page);
     await page.getByLabel('New folder').fill(FOLDER_NAME);
     await page.getByRole('button', { name: 'Add folder' }).click();
-    await expect(page.getByRole('button', { name: FOLDER_NAME }).getAttribute('aria-current', { timeout: 10_000 })).resolves.toBe('true');
+    await attributeOf(page.getByRole('button', { name: FOLDER_NAME }), 'aria-current', 'true');
     await uploadFiles(page, [image, drawing]);
 
     await page.reload();
@@ -75,7 +76,7 @@ describe('Unicode names and passwords in the portal (Chromium)', () => {
     const downloaded = await downloadRecord(page, drawing);
     expect(downloaded.name).toBe(drawing.name);
     expect(sha256(downloaded.bytes)).toBe(sha256(drawing.buffer));
-    await expect(page.getByRole('dialog').count()).resolves.toBe(0);
+    await countOf(page.getByRole('dialog'), 0);
     await expect(page.title()).resolves.not.toBe('svg ran');
   });
 });

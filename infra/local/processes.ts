@@ -6,24 +6,49 @@ export interface Child {
   process: ChildProcess;
   /** Resolves when the process has exited. */
   exited: Promise<number | null>;
+  ownProcessGroup: boolean;
 }
 
-export function startChild(name: string, command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; log: (line: string) => void }): Child {
-  const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+export interface ChildOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  log: (line: string) => void;
+  /**
+   * Runs the child in a process group of its own: a terminal's Ctrl-C then reaches only the
+   * parent, which stops its children in order, and stopChild() stops the child's own
+   * children too (vite's esbuild).
+   */
+  ownProcessGroup?: boolean;
+}
+
+export function startChild(name: string, command: string, args: string[], options: ChildOptions): Child {
+  const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: options.ownProcessGroup ?? false });
   const forward = (chunk: Buffer) => {
     for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) options.log(`[${name}] ${line}`);
   };
   child.stdout?.on('data', forward);
   child.stderr?.on('data', forward);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { name, process: child, exited };
+  return { name, process: child, exited, ownProcessGroup: options.ownProcessGroup ?? false };
 }
 
 /** Asks a child to stop (SIGTERM), and kills it if it has not gone after `graceMs`. */
 export async function stopChild(child: Child, graceMs = 5000): Promise<void> {
   if (child.process.exitCode !== null || child.process.signalCode !== null) return;
-  child.process.kill('SIGTERM');
-  const timer = setTimeout(() => child.process.kill('SIGKILL'), graceMs);
+  const signal = (name: NodeJS.Signals) => {
+    const pid = child.process.pid;
+    if (child.ownProcessGroup && pid !== undefined) {
+      try {
+        process.kill(-pid, name);
+      } catch {
+        // the group is already gone
+      }
+    } else {
+      child.process.kill(name);
+    }
+  };
+  signal('SIGTERM');
+  const timer = setTimeout(() => signal('SIGKILL'), graceMs);
   await child.exited;
   clearTimeout(timer);
 }

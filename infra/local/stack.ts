@@ -12,9 +12,9 @@ import { loadOrCreateSecrets } from './local-secrets.js';
 import { startMailCatcher } from './mail/mail-catcher.js';
 import { linkIn, Mailbox } from './mail/mailbox.js';
 import { startObjectStore, type RunningObjectStore } from './object-store/index.js';
-import { isListening } from './ports.js';
+import { isListening, portInUse } from './ports.js';
 import { provisionDatabase, startEmbeddedPostgres, type RunningPostgres } from './postgres.js';
-import { run, startChild, stopChild, waitForHttp } from './processes.js';
+import { run, startChild, stopChild, waitForHttp, type Child } from './processes.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const DEFAULT_BUCKET = 'phr-records';
@@ -35,6 +35,24 @@ export interface StackOptions {
   /** Compile shared-types and the API first (skip when dist is known to be fresh). */
   build: boolean;
   log: (line: string) => void;
+  /**
+   * Runs the API and the portal in process groups of their own, so that a terminal's Ctrl-C
+   * reaches only the caller, which stops them in order (`npm start`, whose watchdog stops
+   * them should it die). Otherwise they share the caller's group and its signals.
+   */
+  ownProcessGroups?: boolean;
+  /** Told of each process the stack starts, once it runs (`npm start` records them). */
+  onProcessStarted?: (part: StackProcess) => Promise<void> | void;
+  /** Told when a part exits while the stack is not being stopped. */
+  onPartExited?: (part: StackProcess, how: string) => void;
+}
+
+export interface StackProcess {
+  name: 'PostgreSQL' | 'API' | 'portal';
+  pid: number;
+  stopSignal: NodeJS.Signals;
+  /** Runs in a process group of its own (signal the group). */
+  isGroup: boolean;
 }
 
 export interface RunningStack {
@@ -51,35 +69,47 @@ export interface RunningStack {
 
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const stops: Array<() => Promise<void>> = [];
+  let isStopping = false;
   const stop = async () => {
+    isStopping = true;
     for (const stopOne of stops.splice(0).reverse()) await stopOne().catch((error: unknown) => options.log(`stop failed: ${String(error)}`));
   };
+  const watch = async (part: StackProcess, exited: Promise<string>) => {
+    await options.onProcessStarted?.(part);
+    void exited.then((how) => {
+      if (!isStopping) options.onPartExited?.(part, how);
+    });
+  };
   try {
-    return await startAll(options, stops, stop);
+    return await startAll(options, stops, stop, watch);
   } catch (error) {
     await stop();
     throw error;
   }
 }
 
-async function startAll(options: StackOptions, stops: Array<() => Promise<void>>, stop: () => Promise<void>): Promise<RunningStack> {
+type Watch = (part: StackProcess, exited: Promise<string>) => Promise<void>;
+
+async function startAll(options: StackOptions, stops: Array<() => Promise<void>>, stop: () => Promise<void>, watch: Watch): Promise<RunningStack> {
   const { env, log } = options;
   const secrets = await loadOrCreateSecrets(options.dataDir);
-  for (const [name, port] of [['API', options.apiPort], ['portal', options.portalPort]] as const) {
-    if (await isListening(port)) throw new Error(`Port ${port} (${name}) is already in use; stop what uses it or choose another port`);
+  for (const [name, port, setting] of [['API', options.apiPort, 'PHR_API_PORT'], ['portal', options.portalPort, 'PHR_PORTAL_PORT']] as const) {
+    if (await isListening(port)) throw portInUse(port, name, setting);
   }
 
   let adminUrl = env.DATABASE_URL;
   if (adminUrl) {
     log(`PostgreSQL: using DATABASE_URL (${redact(adminUrl)})`);
   } else {
-    if (await isListening(options.postgresPort)) throw new Error(`Port ${options.postgresPort} (PostgreSQL) is already in use; set PHR_POSTGRES_PORT`);
+    if (await isListening(options.postgresPort)) throw portInUse(options.postgresPort, 'PostgreSQL', 'PHR_POSTGRES_PORT');
     const postgres: RunningPostgres = await startEmbeddedPostgres({
       dataDir: path.join(options.dataDir, 'postgres'),
       port: options.postgresPort,
       password: secrets.postgresPassword,
+      notice: log,
     });
     stops.push(() => postgres.stop());
+    await watch({ name: 'PostgreSQL', pid: postgres.pid, stopSignal: 'SIGINT', isGroup: false }, postgres.exited.then(() => 'exited'));
     adminUrl = postgres.adminUrl;
     log(`PostgreSQL: embedded, data in ${path.join(options.dataDir, 'postgres')}`);
   }
@@ -105,6 +135,7 @@ async function startAll(options: StackOptions, stops: Array<() => Promise<void>>
   const api = startChild('api', process.execPath, ['backend/dist/main.js'], {
     cwd: REPO_ROOT,
     log,
+    ownProcessGroup: options.ownProcessGroups,
     env: {
       PATH: env.PATH,
       HOST: '127.0.0.1',
@@ -126,14 +157,17 @@ async function startAll(options: StackOptions, stops: Array<() => Promise<void>>
     },
   });
   stops.push(() => stopChild(api));
+  await watchChild(api, 'API', watch);
   await waitForHttp(`${apiUrl}/api/health`, 60_000, api);
 
   const portal = startChild('portal', process.execPath, [path.join(REPO_ROOT, 'node_modules/vite/bin/vite.js'), '--strictPort'], {
     cwd: path.join(REPO_ROOT, 'frontend'),
     log,
+    ownProcessGroup: options.ownProcessGroups,
     env: { PATH: env.PATH, API_URL: apiUrl, PORTAL_PORT: String(options.portalPort), S3_PUBLIC_ENDPOINT: s3.publicEndpoint, NODE_ENV: 'development' },
   });
   stops.push(() => stopChild(portal));
+  await watchChild(portal, 'portal', watch);
   const portalUrl = `http://localhost:${options.portalPort}`;
   await waitForHttp(`http://127.0.0.1:${options.portalPort}/`, 60_000, portal);
 
@@ -152,6 +186,14 @@ async function startAll(options: StackOptions, stops: Array<() => Promise<void>>
 export function stackMailbox(stack: RunningStack): Mailbox {
   if (!stack.mailDir) throw new Error('This stack sends mail through SMTP_URL: its mails are not on this machine');
   return new Mailbox(stack.mailDir);
+}
+
+function watchChild(child: Child, name: 'API' | 'portal', watch: Watch): Promise<void> {
+  const exited = child.exited.then(() => {
+    const { exitCode, signalCode } = child.process;
+    return signalCode ? `was killed (${signalCode})` : `exited with code ${exitCode}`;
+  });
+  return watch({ name, pid: child.process.pid ?? 0, stopSignal: 'SIGTERM', isGroup: child.ownProcessGroup }, exited);
 }
 
 interface ObjectStoreSettings {
@@ -181,13 +223,14 @@ async function objectStoreFor(
       region: env.S3_REGION ?? 'us-east-1',
     };
   }
-  if (await isListening(options.s3Port)) throw new Error(`Port ${options.s3Port} (object store) is already in use; set PHR_S3_PORT`);
+  if (await isListening(options.s3Port)) throw portInUse(options.s3Port, 'object store', 'PHR_S3_PORT');
   const store: RunningObjectStore = await startObjectStore({
     dataDir: path.join(options.dataDir, 'objects'),
     port: options.s3Port,
     accessKey: secrets.s3AccessKey,
     secretKey: secrets.s3SecretKey,
     buckets: [{ name: DEFAULT_BUCKET, corsOrigins }],
+    log,
   });
   stops.push(() => store.stop());
   log(`Object store: embedded (signature-checking), data in ${path.join(options.dataDir, 'objects')}`);

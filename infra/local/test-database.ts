@@ -64,6 +64,33 @@ export async function createTestDatabase(adminUrl: string, template: string): Pr
   };
 }
 
-export async function dropDatabase(adminUrl: string, name: string): Promise<void> {
-  await withClient(adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`));
+/**
+ * Drops a test database once nobody uses it. A pg Pool's end() resolves as soon as it has
+ * *asked* its connections to close, before their server processes have gone; a
+ * `DROP ... WITH (FORCE)` right then terminated them, and the pool re-emitted the FATAL
+ * 57P01 ("terminating connection due to administrator command") as an 'error' event. With
+ * no listener that was an uncaught exception, which Jest blamed on whatever test ran next
+ * in that worker. So the drop waits until the database has no other session; one still
+ * there after `waitMs` is a connection a test forgot to close: it is terminated, and the
+ * drop fails naming it, in the file that left it open.
+ */
+export async function dropDatabase(adminUrl: string, name: string, waitMs = 30_000): Promise<void> {
+  await withClient(adminUrl, async (admin) => {
+    const sessions = () =>
+      admin.query<{ application_name: string; usename: string; state: string }>(
+        'SELECT application_name, usename, state FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+        [name],
+      );
+    const deadline = Date.now() + waitMs;
+    let open = (await sessions()).rows;
+    while (open.length > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      open = (await sessions()).rows;
+    }
+    await admin.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`);
+    if (open.length > 0) {
+      const who = open.map((session) => `${session.usename} "${session.application_name}" (${session.state})`).join(', ');
+      throw new Error(`Database ${name} still had ${open.length} connection(s) ${waitMs / 1000} s after its users closed: ${who}. They were terminated; close them before the drop.`);
+    }
+  });
 }

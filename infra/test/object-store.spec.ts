@@ -1,7 +1,10 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { Agent, get as httpGet, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { Client } from 'minio';
@@ -25,16 +28,30 @@ async function freshDataDir(): Promise<string> {
   return dir;
 }
 
-async function startStore(dataDir: string): Promise<RunningObjectStore> {
+async function startStore(dataDir: string, log?: (line: string) => void): Promise<RunningObjectStore> {
   const store = await startObjectStore({
     dataDir,
     port: 0,
     accessKey: ACCESS_KEY,
     secretKey: SECRET_KEY,
     buckets: [{ name: BUCKET, corsOrigins: [APP_ORIGIN] }],
+    log,
   });
   runningStores.push(store);
+  storeDirs.set(store, dataDir);
   return store;
+}
+
+const storeDirs = new Map<RunningObjectStore, string>();
+const dataDirOf = (store: RunningObjectStore): string => storeDirs.get(store)!;
+
+/** Polls until `condition` holds (a generous ceiling: the machine may be busy). */
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 function clientFor(
@@ -48,6 +65,19 @@ function clientFor(
     ...keys,
     // Without it minio first asks the store for the bucket's region (GET ?location).
     region: REGION,
+  });
+}
+
+const run = promisify(execFile);
+
+function getText(url: string, agent: Agent): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    httpGet(url, { agent }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      response.once('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      response.once('error', reject);
+    }).once('error', reject);
   });
 }
 
@@ -149,6 +179,21 @@ describe('embedded object store', () => {
       expect(response.headers.get('content-disposition')).toBe('attachment; filename="letter (1).pdf"');
     });
 
+    it('keeps the old object when an upload is cut off midway', async () => {
+      await client.putObject(BUCKET, 'record.bin', Buffer.from('the old version'));
+      const url = new URL(await client.presignedPutObject(BUCKET, 'record.bin', 60));
+      const upload = httpRequest(url, { method: 'PUT', headers: { 'content-length': 1024 * 1024 } });
+      upload.on('error', () => undefined);
+      upload.write(Buffer.alloc(256 * 1024, 1));
+      await waitFor(async () => (await readdir(join(dataDirOf(store), BUCKET))).some((name) => name.endsWith('.partial')));
+
+      upload.destroy();
+
+      await waitFor(async () => !(await readdir(join(dataDirOf(store), BUCKET))).some((name) => name.endsWith('.partial')));
+      const get = await fetch(await client.presignedGetObject(BUCKET, 'record.bin', 60));
+      expect(await get.text()).toBe('the old version');
+    });
+
     it('still has its objects after a restart on the same data directory', async () => {
       const dataDir = await freshDataDir();
       const first = await startStore(dataDir);
@@ -161,6 +206,99 @@ describe('embedded object store', () => {
 
       expect(response.status).toBe(200);
       expect(await response.text()).toBe('still here');
+    });
+  });
+
+  describe('listing more than one page', () => {
+    const KEY_COUNT = 1_050;
+    const keys = Array.from({ length: KEY_COUNT }, (_, index) => `backup/${String(index).padStart(5, '0')}`);
+
+    const collect = (stream: NodeJS.ReadableStream): Promise<string[]> =>
+      new Promise((resolve, reject) => {
+        const names: string[] = [];
+        stream.on('data', (item: { name?: string }) => names.push(item.name ?? ''));
+        stream.once('end', () => resolve(names));
+        stream.once('error', reject);
+      });
+
+    it('pages through every key with ListObjectsV2 continuation tokens and with ListObjectsV1 markers', async () => {
+      for (let next = 0; next < keys.length; next += 50) {
+        await Promise.all(keys.slice(next, next + 50).map((key) => client.putObject(BUCKET, key, Buffer.from(key))));
+      }
+
+      expect(await collect(client.listObjectsV2(BUCKET, 'backup/', true))).toEqual(keys);
+      expect(await collect(client.listObjectsV2(BUCKET, 'backup/', true, keys[9]))).toEqual(keys.slice(10));
+      expect(await collect(client.listObjects(BUCKET, 'backup/', true))).toEqual(keys);
+    }, 120_000);
+
+    it('refuses a continuation token it did not issue', async () => {
+      const response = await headerSignedFetch(store, {
+        method: 'GET',
+        signedPath: `/${BUCKET}?continuation-token=${encodeURIComponent('not-a-token')}&list-type=2`,
+      });
+
+      await expectS3Error(response, 400, 'InvalidArgument');
+    });
+  });
+
+  describe('keep-alive connections to s3rver', () => {
+    it('serves a request forwarded on an idle upstream connection just before s3rver would have timed it out', async () => {
+      await client.putObject(BUCKET, 'probe.txt', Buffer.from('still answering'));
+      const url = await client.presignedGetObject(BUCKET, 'probe.txt', 60);
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        // Leaves an idle connection from this client to the proxy, and one from the proxy to s3rver.
+        expect(await getText(url, agent)).toEqual({ status: 200, body: 'still answering' });
+
+        // The next request's bytes reach the proxy before the event loop turns again; the proxy
+        // forwards it in the next turn. Right after that, the process stalls as on a busy machine,
+        // past s3rver's idle timeout (5 s, and Node's 1 s of grace, until it was raised): when it runs again, s3rver's
+        // timer fires before s3rver has read the forwarded request.
+        const second = getText(url, agent);
+        setImmediate(() => setImmediate(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 6_500)));
+
+        expect(await second).toEqual({ status: 200, body: 'still answering' });
+      } finally {
+        agent.destroy();
+      }
+    });
+  });
+
+  describe('on a full disk', () => {
+    let mountPoint: string;
+    let fullStore: RunningObjectStore;
+    let fullClient: Client;
+    const logLines: string[] = [];
+
+    // A real file system that fills up: a 1 MiB tmpfs under the test's own folder (needs root,
+    // as CI and the development machines run).
+    beforeEach(async () => {
+      mountPoint = join(await freshDataDir(), 'objects');
+      await mkdir(mountPoint);
+      await run('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'phr-full-disk-test', mountPoint]);
+      fullStore = await startStore(mountPoint, (line) => logLines.push(line));
+      fullClient = clientFor(fullStore);
+    });
+    afterEach(async () => {
+      await fullStore.stop();
+      await run('umount', [mountPoint]);
+    });
+
+    it('refuses an upload that does not fit with 507 and an S3 error, logs it, keeps the old object and keeps serving', async () => {
+      await fullClient.putObject(BUCKET, 'record.bin', Buffer.from('the old version'));
+      const putUrl = await fullClient.presignedPutObject(BUCKET, 'record.bin', 60);
+
+      const refused = await fetch(putUrl, { method: 'PUT', body: new Uint8Array(2 * 1024 * 1024).fill(7) });
+
+      const body = await expectS3Error(refused, 507, 'InsufficientStorage');
+      expect(body).toContain('no space left');
+      expect(logLines.join('\n')).toContain(`no space left in ${mountPoint}; refused PUT /${BUCKET}/record.bin with 507`);
+      const get = await fetch(await fullClient.presignedGetObject(BUCKET, 'record.bin', 60));
+      expect(await get.text()).toBe('the old version');
+      // The partial file was removed, so what fits is stored again.
+      await fullClient.putObject(BUCKET, 'small.bin', Buffer.alloc(64 * 1024, 1));
+      expect((await fullClient.statObject(BUCKET, 'small.bin')).size).toBe(64 * 1024);
+      expect((await readdir(join(mountPoint, BUCKET))).filter((name) => name.endsWith('.partial'))).toEqual([]);
     });
   });
 

@@ -1,45 +1,62 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ROUTES, type SessionResponse } from '@phr/shared-types';
+import { Client } from 'minio';
 import { registration, uniqueEmail } from '../../backend/test/support/factories.js';
+import type { LocalSecrets } from '../local/local-secrets.js';
 import { freePort, isListening } from '../local/ports.js';
+import { readRunRecord, startTimeOf, type RunRecord } from '../local/run-record.js';
 import { REPO_ROOT } from '../local/stack.js';
+
+const run = promisify(execFile);
 
 interface Started {
   child: ChildProcess;
   output: () => string;
+  /** Resolves with the exit code (or the signal's name). */
+  exited: Promise<number | string | null>;
 }
 
-/** `npm start`, exactly: the same script, no DATABASE_URL or S3_* (embedded defaults). */
-function npmStart(env: NodeJS.ProcessEnv): Promise<Started> {
+/** Polls `condition` until it holds; the ceiling is generous because the machine may be busy. */
+async function waitFor(what: string, condition: () => Promise<boolean> | boolean, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * `npm start`, exactly: the same script, no DATABASE_URL or S3_* (embedded defaults), in a
+ * process group of its own as a terminal would run it, so that Ctrl-C can reach the group.
+ */
+async function npmStart(env: NodeJS.ProcessEnv): Promise<Started> {
   // As package.json's start script: tsx as a loader in the same process (its CLI wrapper
   // would SIGKILL the child when a signal is not acknowledged within 30 ms).
   const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not ready in time:\n${output}`)), 150_000);
-    const check = setInterval(() => {
-      if (output.includes('Press Ctrl-C to stop.')) {
-        clearInterval(check);
-        clearTimeout(timer);
-        resolve({ child, output: () => output });
-      }
-    }, 100);
-    child.once('exit', (code) => {
-      clearInterval(check);
-      clearTimeout(timer);
-      reject(new Error(`start exited with ${code}:\n${output}`));
-    });
+  const exited = new Promise<number | string | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+  let hasExited = false;
+  void exited.then(() => (hasExited = true));
+  await waitFor('npm start is ready', () => {
+    if (hasExited) throw new Error(`start exited:\n${output}`);
+    return output.includes('Press Ctrl-C to stop.');
+  }, 150_000).catch((error: unknown) => {
+    child.kill('SIGKILL');
+    throw new Error(`${String(error)}\n${output}`);
   });
+  return { child, output: () => output, exited };
 }
 
 /** Waits until the output matches `pattern` (the catcher prints a mail as soon as it has it). */
@@ -59,22 +76,32 @@ function outputMatching(started: Started, pattern: RegExp): Promise<RegExpExecAr
   });
 }
 
-function interrupt(started: Started): Promise<number | null> {
-  return new Promise((resolve) => {
-    started.child.once('exit', (code) => resolve(code));
-    started.child.kill('SIGINT');
-  });
+/** Ctrl-C in a terminal: SIGINT to the whole foreground process group. */
+function pressCtrlC(started: Started): void {
+  process.kill(-started.child.pid!, 'SIGINT');
+}
+
+async function runRecord(dataDir: string): Promise<RunRecord> {
+  const record = await readRunRecord(dataDir);
+  if (!record) throw new Error('no npm-start.json in the data folder');
+  return record;
 }
 
 describe('npm start: the whole product on embedded defaults', () => {
   let dataDir: string;
+  let objectsMount: string;
   let env: NodeJS.ProcessEnv;
   let ports: { api: number; portal: number; postgres: number; s3: number; smtp: number };
+  const allPortsFree = async () => (await Promise.all(Object.values(ports).map((port) => isListening(port)))).every((listening) => !listening);
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'phr-start-'));
     // Like a folder in a clone: readable by others, so PostgreSQL (run as the user postgres under root) can reach its data.
     await chmod(dataDir, 0o755);
+    // The object store's folder is a real, small file system (1 MiB of tmpfs; needs root, as CI runs).
+    objectsMount = path.join(dataDir, 'objects');
+    await mkdir(objectsMount);
+    await run('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'phr-start-test-objects', objectsMount]);
     ports = { api: await freePort(), portal: await freePort(), postgres: await freePort(), s3: await freePort(), smtp: await freePort() };
     env = {
       PATH: process.env.PATH,
@@ -88,8 +115,14 @@ describe('npm start: the whole product on embedded defaults', () => {
     };
   }, 10_000);
   afterAll(async () => {
+    // Whatever a failed test left running on this folder: the recorded parts, then the mount.
+    const record = await readRunRecord(dataDir);
+    for (const recorded of [record?.orchestrator, ...(record?.parts ?? [])]) {
+      if (recorded && startTimeOf(recorded.pid) === recorded.startTime) process.kill(recorded.isGroup ? -recorded.pid : recorded.pid, 'SIGKILL');
+    }
+    await run('umount', [objectsMount]).catch(() => undefined);
     await rm(dataDir, { recursive: true, force: true });
-  });
+  }, 30_000);
 
   it('starts PostgreSQL, the object store, the API and the portal, prints their URLs, and stops them all on Ctrl-C; a second start keeps the data', async () => {
     const first = await npmStart(env);
@@ -121,7 +154,10 @@ describe('npm start: the whole product on embedded defaults', () => {
     // The generated service secrets are readable by their owner only (ASVS 2.10.3).
     expect((await stat(path.join(dataDir, 'secrets.json'))).mode & 0o777).toBe(0o600);
 
-    expect(await interrupt(first)).toBe(0);
+    pressCtrlC(first);
+    await waitFor('npm start has exited', () => first.child.exitCode !== null || first.child.signalCode !== null);
+    expect(await first.exited).toBe(0);
+    expect(first.output()).toContain('Stopped.');
     for (const port of Object.values(ports)) expect({ port, listening: await isListening(port) }).toEqual({ port, listening: false });
 
     const second = await npmStart(env);
@@ -133,6 +169,77 @@ describe('npm start: the whole product on embedded defaults', () => {
     });
     expect(login.status).toBe(200);
     expect(((await login.json()) as SessionResponse).user.email).toBe(account.email);
-    expect(await interrupt(second)).toBe(0);
+    pressCtrlC(second);
+    expect(await second.exited).toBe(0);
+    expect(second.output()).toContain('Stopped.');
+  }, 400_000);
+
+  it('refuses an upload that does not fit on the disk with 507 and keeps running', async () => {
+    const started = await npmStart(env);
+    const secrets = JSON.parse(await readFile(path.join(dataDir, 'secrets.json'), 'utf8')) as LocalSecrets;
+    const store = new Client({ endPoint: '127.0.0.1', port: ports.s3, useSSL: false, accessKey: secrets.s3AccessKey, secretKey: secrets.s3SecretKey, region: 'us-east-1' });
+
+    const refused = await fetch(await store.presignedPutObject('phr-records', 'too-large.bin', 60), {
+      method: 'PUT',
+      body: new Uint8Array(2 * 1024 * 1024).fill(1),
+    });
+
+    expect(refused.status).toBe(507);
+    expect(await refused.text()).toContain('<Code>InsufficientStorage</Code>');
+    expect(started.output()).toContain(`no space left in ${objectsMount}; refused PUT /phr-records/too-large.bin with 507`);
+    expect(started.child.exitCode).toBeNull();
+    expect((await fetch(`http://127.0.0.1:${ports.api}/api/health`)).status).toBe(200);
+    const fits = await fetch(await store.presignedPutObject('phr-records', 'small.bin', 60), { method: 'PUT', body: 'fits' });
+    expect(fits.status).toBe(200);
+    pressCtrlC(started);
+    expect(await started.exited).toBe(0);
   }, 300_000);
+
+  it('stops the other parts and says which one exited when a part dies', async () => {
+    const started = await npmStart(env);
+    const api = (await runRecord(dataDir)).parts.find((part) => part.name === 'API')!;
+
+    process.kill(api.pid, 'SIGKILL');
+
+    expect(await started.exited).toBe(1);
+    expect(started.output()).toContain(`API (pid ${api.pid}) was killed (SIGKILL) unexpectedly.`);
+    expect(started.output()).toContain('Stopped.');
+    expect(await allPortsFree()).toBe(true);
+  }, 300_000);
+
+  it('stops promptly and says so when PostgreSQL has stopped before it (the Ctrl-C that hung for 10 s)', async () => {
+    const started = await npmStart(env);
+    const postgres = (await runRecord(dataDir)).parts.find((part) => part.name === 'PostgreSQL')!;
+
+    // What a terminal's Ctrl-C does to PostgreSQL, which shares npm start's process group.
+    process.kill(postgres.pid, 'SIGINT');
+
+    expect(await started.exited).toBe(1);
+    expect(started.output()).toContain(`PostgreSQL (pid ${postgres.pid}) exited unexpectedly.`);
+    expect(started.output()).toContain('Stopped.');
+    expect(await allPortsFree()).toBe(true);
+  }, 300_000);
+
+  it('leaves no part running when npm start itself is killed, and a later start stops what a dead one left behind', async () => {
+    const killed = await npmStart(env);
+    process.kill(killed.child.pid!, 'SIGKILL');
+    // Its watchdog stops the parts.
+    await waitFor('every port is free', allPortsFree);
+    await waitFor('the run record is gone', async () => (await readRunRecord(dataDir)) === undefined);
+
+    // Now with the watchdog killed too, as if the machine's OOM killer took both.
+    const orphaning = await npmStart(env);
+    const record = await runRecord(dataDir);
+    process.kill(record.watchdog!.pid, 'SIGKILL');
+    process.kill(orphaning.child.pid!, 'SIGKILL');
+    await orphaning.exited;
+    expect(await isListening(ports.api)).toBe(true);
+
+    const next = await npmStart(env);
+
+    for (const part of record.parts) expect(next.output()).toContain(`Stopped ${part.name} (pid ${part.pid}), left running by an earlier start.`);
+    expect((await fetch(`http://127.0.0.1:${ports.api}/api/health`)).status).toBe(200);
+    pressCtrlC(next);
+    expect(await next.exited).toBe(0);
+  }, 400_000);
 });

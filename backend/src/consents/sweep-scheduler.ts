@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { SessionSweeper } from '../auth/session-sweeper.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { UploadSweeper } from '../records/upload-sweeper.js';
@@ -7,9 +7,11 @@ import { ConsentSweeper } from './consent-sweeper.js';
 
 /** Runs the sweeps every SWEEP_INTERVAL_SECONDS (0 turns the timer off; tests call the sweeps directly). */
 @Injectable()
-export class SweepScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SweepScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Sweeps');
   private timer: NodeJS.Timeout | null = null;
+  /** The sweep under way, if any: shutdown waits for it before the database pool closes. */
+  private running: Promise<void> | null = null;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -22,12 +24,18 @@ export class SweepScheduler implements OnApplicationBootstrap, OnApplicationShut
   onApplicationBootstrap(): void {
     const seconds = this.config.records.sweepIntervalSeconds;
     if (seconds === 0) return;
-    this.timer = setInterval(() => void this.runAll(), seconds * 1000);
+    this.timer = setInterval(() => {
+      // A sweep slower than the interval is not started twice.
+      this.running ??= this.runAll().finally(() => (this.running = null));
+    }, seconds * 1000);
     this.timer.unref();
   }
 
-  onApplicationShutdown(): void {
+  /** Runs before every module's onApplicationShutdown, so before DbModule closes the pool. */
+  async beforeApplicationShutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
   }
 
   private async runAll(): Promise<void> {

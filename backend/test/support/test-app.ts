@@ -84,6 +84,9 @@ export async function startTestApp(env: Record<string, string> = {}, logger: Log
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const admin = new pg.Pool({ connectionString: database.adminUrl, max: 2 });
+  // An idle connection that fails is dropped from the pool (the next query opens another);
+  // without a listener the pool's 'error' event would be an uncaught exception.
+  admin.on('error', () => undefined);
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     config,
@@ -94,6 +97,7 @@ export async function startTestApp(env: Record<string, string> = {}, logger: Log
     mail: new Mailbox(smtp.dir),
     adminQuery: async <T extends pg.QueryResultRow>(sql: string, params?: unknown[]) => (await admin.query<T>(sql, params)).rows,
     close: async () => {
+      // Waits for requests in flight and running sweeps, then closes the app's pool.
       await app.close();
       await admin.end();
       await store.stop();

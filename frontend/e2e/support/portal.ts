@@ -1,8 +1,10 @@
 /** Steps a person takes in the portal, written once for every browser test. */
-import { expect } from '@jest/globals';
+import { ROUTES, type AuditPage } from '@phr/shared-types';
 import type { Page } from 'playwright-core';
 import { linkIn, Mailbox } from '../../../infra/local/mail/mailbox.js';
+import { SECURITY_EVENT_KINDS } from '../../src/features/account/security-events.js';
 import { portalUrl } from './browser.js';
+import { disabledState, textOf } from './eventually.js';
 
 export interface Person {
   email: string;
@@ -64,18 +66,33 @@ export async function register(page: Page, person: Person): Promise<string> {
   return readRecoveryCode(page);
 }
 
-export async function readRecoveryCode(page: Page): Promise<string> {
-  const code = (await page.getByTestId('recovery-code').textContent({ timeout: 30_000 })) ?? '';
-  expect(code).toMatch(/^([0-9A-Z]{4}-){7}[0-9A-Z]{4}$/);
-  return code;
+export function readRecoveryCode(page: Page): Promise<string> {
+  return textOf(page.getByTestId('recovery-code'), /^([0-9A-Z]{4}-){7}[0-9A-Z]{4}$/, { timeoutMs: 30_000 });
+}
+
+/**
+ * Resolves, once the portal has read them after a sign-in, with the number of audit rows it
+ * found for each kind of its security notice (SECURITY_EVENT_KINDS order). Start it before
+ * signing in; only then does the absence of the notice mean something.
+ */
+export async function securityCountsAfterSignIn(page: Page): Promise<number[]> {
+  const responses = await Promise.all(
+    SECURITY_EVENT_KINDS.map((kind) =>
+      page.waitForResponse((response) => {
+        const url = new URL(response.url());
+        return url.pathname.endsWith(ROUTES.listAudit.path) && url.searchParams.get('action') === kind.action && url.searchParams.get('outcome') === kind.outcome && url.searchParams.has('from');
+      }),
+    ),
+  );
+  return Promise.all(responses.map(async (response) => ((await response.json()) as AuditPage).items.length));
 }
 
 /** Confirms the recovery code screen: the box, then the last group typed back. */
 export async function confirmRecoveryCode(page: Page, code: string): Promise<void> {
   const continueButton = page.getByRole('button', { name: 'Continue' });
-  await expect(continueButton.isDisabled()).resolves.toBe(true);
+  await disabledState(continueButton, true);
   await page.getByLabel('I have stored this code somewhere safe').check();
-  await expect(continueButton.isDisabled()).resolves.toBe(true);
+  await disabledState(continueButton, true);
   await page.getByLabel('Type the last group of the code to confirm').fill(code.split('-').at(-1) ?? '');
   await continueButton.click();
   await page.getByRole('heading', { name: 'Your account' }).waitFor();

@@ -1,8 +1,8 @@
 /** Sharing steps in the portal: the patient's share dialog and the doctor's "Shared with me" page. */
-import { expect } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import type { Person } from './portal.js';
 import { titleOf, type TestFile } from './records.js';
+import { textOf } from './eventually.js';
 
 /** Shares one record from the records page, checking the doctor's fingerprint as a patient would. */
 export async function shareRecordWith(page: Page, file: TestFile, doctor: Person, doctorFingerprint: string): Promise<void> {
@@ -10,7 +10,7 @@ export async function shareRecordWith(page: Page, file: TestFile, doctor: Person
   const dialog = page.getByRole('dialog', { name: 'Share with a doctor' });
   await dialog.getByLabel('Find a doctor (name or email)').fill(doctor.displayName.slice(4));
   await dialog.getByRole('radio', { name: doctor.displayName }).check();
-  await expect(dialog.getByTestId('doctor-fingerprint').textContent()).resolves.toBe(doctorFingerprint);
+  await textOf(dialog.getByTestId('doctor-fingerprint'), doctorFingerprint, { exact: true });
   await dialog.getByRole('button', { name: 'Share', exact: true }).click();
   await dialog.getByText(`with ${doctor.displayName}.`).waitFor();
   await dialog.getByRole('button', { name: 'Close' }).click();

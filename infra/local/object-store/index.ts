@@ -20,6 +20,7 @@ import AWSAccount from 's3rver/lib/models/account.js';
 
 import { corsConfigurationXml } from './cors.js';
 import { createVerifyingProxy } from './proxy.js';
+import { answerDiskFullWith507, repairS3rver } from './s3rver-repairs.js';
 
 export interface BucketSpec {
   name: string;
@@ -40,6 +41,8 @@ export interface ObjectStoreOptions {
   region?: string;
   /** Created with their CORS rules at start (methods GET, PUT, HEAD; headers *; expose ETag). */
   buckets: BucketSpec[];
+  /** Where the store reports what its clients cannot fix (a full disk). Default: stderr. */
+  log?: (line: string) => void;
 }
 
 export interface RunningObjectStore {
@@ -58,6 +61,17 @@ const DEFAULT_HOST = '127.0.0.1';
  */
 const DEFAULT_REGION = 'us-east-1';
 
+/**
+ * Idle keep-alive connections between the proxy and s3rver are closed by the proxy, never
+ * by s3rver: a server closing an idle connection races with a client that is just sending
+ * the next request on it, and that request fails (ECONNRESET on a reused socket, a 502 to
+ * the client). Node's Agent keeps idle sockets forever unless given a `timeout` (it reads
+ * the server's `Keep-Alive: timeout=5` hint only to shorten a timeout it has), while s3rver,
+ * like any Node server, closed them after 5 s (6 with Node's grace). See docs/architecture.md.
+ */
+const UPSTREAM_AGENT_IDLE_MS = 4_000;
+const UPSTREAM_SERVER_IDLE_MS = 30_000;
+
 export async function startObjectStore(options: ObjectStoreOptions): Promise<RunningObjectStore> {
   const host = options.host ?? DEFAULT_HOST;
   const region = options.region ?? DEFAULT_REGION;
@@ -65,7 +79,7 @@ export async function startObjectStore(options: ObjectStoreOptions): Promise<Run
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- the data folder the operator configured, never a request path
   await mkdir(options.dataDir, { recursive: true });
   const backend = await startS3rver(options);
-  const upstreamAgent = new Agent({ keepAlive: true });
+  const upstreamAgent = new Agent({ keepAlive: true, timeout: UPSTREAM_AGENT_IDLE_MS });
   const proxy = createServer(
     createVerifyingProxy({
       upstreamPort: backend.port,
@@ -100,6 +114,7 @@ export async function startObjectStore(options: ObjectStoreOptions): Promise<Run
 
 async function startS3rver(options: ObjectStoreOptions): Promise<{ server: S3rver; port: number }> {
   allowAccessKeyInS3rver(options.accessKey);
+  repairS3rver();
   const server = new S3rver({
     address: '127.0.0.1',
     port: 0,
@@ -114,8 +129,13 @@ async function startS3rver(options: ObjectStoreOptions): Promise<{ server: S3rve
       return { name: bucket.name, configs: cors === undefined ? [] : [cors] };
     }),
   });
-  const { port } = await server.run();
-  return { server, port };
+  const log = options.log ?? ((line: string) => console.error(line));
+  answerDiskFullWith507(server, (method, url) =>
+    log(`Object store: no space left in ${options.dataDir}; refused ${method} ${url.split('?')[0]} with 507. Free space there; the store keeps running.`),
+  );
+  await server.run();
+  server.httpServer.keepAliveTimeout = UPSTREAM_SERVER_IDLE_MS;
+  return { server, port: (server.httpServer.address() as AddressInfo).port };
 }
 
 /**

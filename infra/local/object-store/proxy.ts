@@ -132,8 +132,8 @@ function forward(req: IncomingMessage, res: ServerResponse, options: ProxyOption
     }
     refuse(req, res, options, new S3Rejection(502, 'ServiceUnavailable', 'The storage backend did not answer.'));
   });
-  // If the client goes away mid-request, stop the upstream request too. (s3rver still keeps
-  // the bytes that arrived before an aborted upload as the object; S3 would keep the old one.)
+  // If the client goes away mid-request, stop the upstream request too. (The repaired s3rver
+  // then keeps the old object, as S3 does: see s3rver-repairs.ts.)
   res.on('close', () => {
     if (!res.writableFinished) upstream.destroy();
   });
