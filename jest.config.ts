@@ -44,6 +44,15 @@ const common: Partial<Config> = {
 
 const config: Config = {
   maxWorkers: 2,
+  /**
+   * A worker ends by letting its event loop run dry, and Jest kills it if it is still there
+   * 500 ms later ("A worker process has failed to exit gracefully"). Ours hold no open handle
+   * (measured: 'exit' fires in the same millisecond as Jest's end message), but by the end of a
+   * run each has 1.0–1.5 GB of heap (every test file's ESM module graph), and tearing such a
+   * process down took 240–340 ms on an idle machine and more than 500 ms on a busy one
+   * (docs/testing.md). Wait for it instead.
+   */
+  workerGracefulExitTimeout: 5_000,
   reporters: ['default', '<rootDir>/infra/test/summary-reporter.cjs'],
   testTimeout: 30_000,
   projects: [
