@@ -101,6 +101,10 @@ export async function createApp(config: AppConfig, options: { logger?: LoggerSer
       }
     });
   setupSwagger(app);
-  await app.init();
+  await app.init().catch(async (error: unknown) => {
+    // A refused start (a store that cannot be reached, clocks too far apart) closes the pools it opened.
+    await app.close().catch(() => undefined);
+    throw error;
+  });
   return app;
 }

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as Minio from 'minio';
 import { ERROR_CODES, RECORD_CHUNK_BYTES, RECORD_CHUNKS_PER_SEGMENT, ROUTES, recordLayout, type ErrorResponse, type RecordDetail, type RecordPage } from '@phr/shared-types';
 import { UploadSweeper } from '../src/records/upload-sweeper.js';
+import { OrphanReconciler } from '../src/storage/orphan-reconciler.js';
 import { StorageService } from '../src/storage/storage.service.js';
 import { segmentObjectKey } from '../src/records/object-keys.js';
 import { auditRowsOf, auditTrailOf } from './support/audit.js';
 import { registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
-import { commit, commitRequest, presign, putObject, putSegments, recordPath, segmentBodies, uploadRecord } from './support/records.js';
+import { commit, commitRequest, presign, putObject, putSegment, putSegments, recordPath, segmentBodies, uploadRecord } from './support/records.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 describe('records: upload, list, read, delete (DESIGN 5)', () => {
@@ -38,12 +40,17 @@ describe('records: upload, list, read, delete (DESIGN 5)', () => {
   async function recordRows(recordId: string) {
     return api.adminQuery('SELECT id FROM records WHERE id = $1', [recordId]);
   }
+  /** The store as its operator (or an attacker with its keys) reaches it, past the API. */
+  function storeClient(): Minio.Client {
+    const endpoint = new URL(api.store.endpoint);
+    return new Minio.Client({ endPoint: endpoint.hostname, port: Number(endpoint.port), useSSL: false, accessKey: api.config.s3.accessKey, secretKey: api.config.s3.secretKey, region: api.config.s3.region, pathStyle: true });
+  }
 
   describe('the whole round', () => {
     it('presigns, stores, commits, lists, reads the same bytes back and deletes, leaving the audit rows', async () => {
       const upload = await presign(alice, 5000);
       expect(upload.chunkBytes).toBe(RECORD_CHUNK_BYTES);
-      expect(upload.segments).toEqual([{ index: 0, byteLength: recordLayout(5000).segments[0].byteLength, url: expect.any(String) }]);
+      expect(upload.segments).toEqual([{ index: 0, byteLength: recordLayout(5000).segments[0].byteLength, url: expect.any(String), headers: { 'If-None-Match': '*' } }]);
       expect(new URL(upload.segments[0].url).searchParams.get('X-Amz-Expires')).toBe('900');
       expect(upload.segments[0].url).not.toContain(alice.userId);
 
@@ -88,11 +95,11 @@ describe('records: upload, list, read, delete (DESIGN 5)', () => {
       expect(upload.segments.map((segment) => segment.byteLength)).toEqual(recordLayout(size).segments.map((segment) => segment.byteLength));
       expect(upload.segments).toHaveLength(2);
       const bodies = segmentBodies(size);
-      await putObject(upload.segments[0].url, bodies[0]);
+      await putSegment(upload.segments[0], bodies[0]);
       const halfDone = await commit(alice, commitRequest(upload.recordId));
       expect(halfDone.status).toBe(409);
       expect(halfDone.body).toMatchObject({ code: ERROR_CODES.uploadIncomplete, message: expect.stringContaining('Segment 1') });
-      await putObject(upload.segments[1].url, bodies[1]);
+      await putSegment(upload.segments[1], bodies[1]);
       expect((await commit(alice, commitRequest(upload.recordId))).status).toBe(201);
 
       const read = await getRecord(alice, upload.recordId);
@@ -117,17 +124,40 @@ describe('records: upload, list, read, delete (DESIGN 5)', () => {
       expect(await recordRows(upload.recordId)).toHaveLength(0);
     });
 
-    it('refuses a commit when the stored object has another size, then accepts the right one', async () => {
+    it('refuses a PUT of any other size than the segment’s (its Content-Length is signed), and the right one is stored', async () => {
       const upload = await presign(alice, 100);
       const [body] = segmentBodies(100);
-      await putObject(upload.segments[0].url, body.subarray(1));
+      for (const wrong of [body.subarray(1), Buffer.concat([body, Buffer.from([0])])]) {
+        expect((await putSegment(upload.segments[0], wrong)).status).toBe(403);
+      }
+      expect(await storedSize(upload.recordId)).toBeNull();
+      expect((await putSegment(upload.segments[0], body)).status).toBe(200);
+      expect((await commit(alice, commitRequest(upload.recordId))).status).toBe(201);
+    });
+
+    it('refuses a commit when the stored object has another size (written with the store’s own keys)', async () => {
+      const upload = await presign(alice, 100);
+      const [body] = segmentBodies(100);
+      await storeClient().putObject(api.config.s3.bucket, segmentObjectKey(upload.recordId, 0), body.subarray(1));
       const short = await commit(alice, commitRequest(upload.recordId));
       expect(short.status).toBe(409);
       expect(short.body).toMatchObject({ code: ERROR_CODES.uploadIncomplete, message: `Segment 0 of the upload holds ${body.length - 1} bytes, not ${body.length}` });
       expect(await recordRows(upload.recordId)).toHaveLength(0);
+    });
 
-      await putObject(upload.segments[0].url, body);
+    it('never lets an upload URL replace a stored segment, before or after the commit (If-None-Match is signed)', async () => {
+      const upload = await presign(alice, 100);
+      const [body] = segmentBodies(100);
+      const [other] = segmentBodies(100);
+      expect((await putSegment(upload.segments[0], body)).status).toBe(200);
+      expect((await putSegment(upload.segments[0], other)).status).toBe(412);
+      // Leaving the header out breaks the signature.
+      expect((await putObject(upload.segments[0].url, other)).status).toBe(403);
       expect((await commit(alice, commitRequest(upload.recordId))).status).toBe(201);
+      expect((await putSegment(upload.segments[0], other)).status).toBe(412);
+      const read = await getRecord(alice, upload.recordId);
+      const stored = Buffer.from(await (await fetch(read.body.segments[0].url)).arrayBuffer());
+      expect(stored.equals(body)).toBe(true);
     });
 
     it('answers a second commit of the same upload with 409 and keeps the first', async () => {
@@ -196,7 +226,7 @@ describe('records: upload, list, read, delete (DESIGN 5)', () => {
       const upload = await presign(alice, 10);
       const url = new URL(upload.segments[0].url);
       url.pathname = url.pathname.replace(upload.recordId, randomUUID());
-      const response = await putObject(url.toString(), segmentBodies(10)[0]);
+      const response = await putObject(url.toString(), segmentBodies(10)[0], upload.segments[0].headers);
       expect(response.status).toBe(403);
     });
   });
@@ -322,6 +352,35 @@ describe('records: upload, list, read, delete (DESIGN 5)', () => {
     });
   });
 
+  describe('objects no row owns', () => {
+    it('removes an object an old upload URL wrote after its record was deleted, and keeps every owned one', async () => {
+      const upload = await presign(alice, 100);
+      const [body] = segmentBodies(100);
+      expect((await putSegment(upload.segments[0], body)).status).toBe(200);
+      expect((await commit(alice, commitRequest(upload.recordId))).status).toBe(201);
+      expect((await deleteRecord(alice, upload.recordId)).status).toBe(204);
+      expect(await storedSize(upload.recordId)).toBeNull();
+      // The URL is still within its lifetime: it writes the object again, and no row owns it.
+      expect((await putSegment(upload.segments[0], body)).status).toBe(200);
+      expect(await storedSize(upload.recordId)).not.toBeNull();
+
+      const kept = await uploadRecord(alice, 100);
+      const inProgress = await presign(alice, 100);
+      await putSegments(inProgress, segmentBodies(100));
+      await storeClient().putObject(api.config.s3.bucket, 'records/not-ours.txt', Buffer.from('left alone'));
+      const reconciler = api.app.get(OrphanReconciler);
+
+      // Younger than the longest upload URL: nothing is taken for an orphan yet.
+      expect((await reconciler.reconcile()).removed).toEqual([]);
+      const later = new Date(Date.now() + (api.config.records.uploadUrlSeconds + 60) * 1000);
+      expect((await reconciler.reconcile(later)).removed).toEqual([segmentObjectKey(upload.recordId, 0)]);
+      expect(await storedSize(upload.recordId)).toBeNull();
+      expect(await storedSize(kept.summary.id)).not.toBeNull();
+      expect(await storedSize(inProgress.recordId)).not.toBeNull();
+      expect(await storeClient().statObject(api.config.s3.bucket, 'records/not-ours.txt')).toMatchObject({ size: 10 });
+    });
+  });
+
   describe('expired upload URLs', () => {
     let quick: TestApp;
     let dana: RegisteredUser;
@@ -338,13 +397,13 @@ describe('records: upload, list, read, delete (DESIGN 5)', () => {
       const upload = await presign(dana, 10);
       await new Promise((resolve) => setTimeout(resolve, 3000));
       const [body] = segmentBodies(10);
-      const late = await putObject(upload.segments[0].url, body);
+      const late = await putSegment(upload.segments[0], body);
       expect(late.status).toBe(403);
       expect(await late.text()).toContain('Request has expired');
 
       const renewed = await presign(dana, 10, upload.recordId);
       expect(renewed.recordId).toBe(upload.recordId);
-      expect((await putObject(renewed.segments[0].url, body)).status).toBe(200);
+      expect((await putSegment(renewed.segments[0], body)).status).toBe(200);
       expect((await commit(dana, commitRequest(upload.recordId))).status).toBe(201);
     });
 

@@ -170,21 +170,26 @@ async function plainUpload(page: Page, file: string, presigned: PresignUploadRes
     document.body.append(input);
   });
   await page.locator('#bench-plain').setInputFiles(file);
-  const seconds = await page.evaluate(async ({ urls, segmentBytes }) => {
+  const seconds = await page.evaluate(async ({ segments, segmentBytes }) => {
     const input = document.getElementById('bench-plain') as HTMLInputElement;
     const chosen = (input.files as FileList)[0];
     const started = performance.now();
-    const queue = urls.map((url, index) => ({ url, body: chosen.slice(index * segmentBytes, (index + 1) * segmentBytes) }));
+    // Each URL takes exactly its segment's sealed size (Content-Length is signed): the plain bytes
+    // from the segment's start, the last one padded with zeros (a few bytes per chunk).
+    const queue = segments.map((segment, index) => {
+      const bytes = chosen.slice(index * segmentBytes, index * segmentBytes + segment.byteLength);
+      return { ...segment, body: new Blob([bytes, new Uint8Array(segment.byteLength - bytes.size)]) };
+    });
     const worker = async () => {
       for (let next = queue.shift(); next; next = queue.shift()) {
-        const response = await fetch(next.url, { method: 'PUT', body: next.body });
+        const response = await fetch(next.url, { method: 'PUT', body: next.body, headers: next.headers });
         if (!response.ok) throw new Error(`PUT ${response.status}`);
       }
     };
     await Promise.all([worker(), worker(), worker()]);
     input.remove();
     return (performance.now() - started) / 1000;
-  }, { urls: presigned.segments.map((segment) => segment.url), segmentBytes: RECORD_CHUNK_BYTES * RECORD_CHUNKS_PER_SEGMENT });
+  }, { segments: presigned.segments.map(({ url, headers, byteLength }) => ({ url, headers: headers ?? {}, byteLength })), segmentBytes: RECORD_CHUNK_BYTES * RECORD_CHUNKS_PER_SEGMENT });
   return seconds;
 }
 

@@ -47,7 +47,15 @@ export function recordLayout(plaintextBytes: number, chunkBytes: number = RECORD
 export interface SegmentUrl {
   index: number;
   url: string;
+  /** The segment's sealed size; a PUT must send exactly this many bytes (its Content-Length is signed). */
   byteLength: number;
+  /**
+   * Headers the request must carry exactly as given, because they are signed into
+   * the URL. Upload URLs carry `If-None-Match: *`: the store takes a segment only
+   * if none is stored yet, so a URL can never replace a stored (or committed)
+   * segment; a 412 answer means the segment is already there.
+   */
+  headers?: Record<string, string>;
 }
 
 /** POST /records/presign: reserve a record id and get upload URLs (minutes long). */

@@ -110,6 +110,8 @@ export interface AppConfig {
     uploadGraceSeconds: number;
     /** How often the sweep runs; 0 turns the timer off. */
     sweepIntervalSeconds: number;
+    /** How often the store is listed against the database to remove objects no row owns; 0 turns it off. */
+    reconcileIntervalSeconds: number;
   };
 }
 
@@ -358,6 +360,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       downloadUrlSeconds: integer(env, 'DOWNLOAD_URL_SECONDS', 60, 2, 600),
       uploadGraceSeconds: integer(env, 'UPLOAD_GRACE_SECONDS', 3600, 0, 7 * 86_400),
       sweepIntervalSeconds: integer(env, 'SWEEP_INTERVAL_SECONDS', 300, 0, 86_400),
+      reconcileIntervalSeconds: integer(env, 'RECONCILE_INTERVAL_SECONDS', 6 * 3600, 0, 30 * 86_400),
     },
   };
 }

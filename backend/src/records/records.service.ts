@@ -70,13 +70,11 @@ export class RecordsService {
       await uploads.insert(upload);
     }
     await this.audit.allow({ subjectId: user.userId, action: 'record.upload', recordId: upload.recordId });
-    const segments = await Promise.all(
-      recordLayout(upload.size, upload.chunkBytes).segments.map(async (segment) => ({
-        index: segment.index,
-        byteLength: segment.byteLength,
-        url: await this.storage.presignPut(segmentObjectKey(upload.recordId, segment.index), this.limits.uploadUrlSeconds),
-      })),
-    );
+    const segments: SegmentUrl[] = recordLayout(upload.size, upload.chunkBytes).segments.map((segment) => ({
+      index: segment.index,
+      byteLength: segment.byteLength,
+      ...this.storage.presignPut(segmentObjectKey(upload.recordId, segment.index), this.limits.uploadUrlSeconds, segment.byteLength),
+    }));
     return { recordId: upload.recordId, chunkBytes: upload.chunkBytes, segments, expiresAt: expiresAt.toISOString() };
   }
 
@@ -193,13 +191,11 @@ export class RecordsService {
     // A doctor gets here only through RLS (an active consent covers the record) and with a wrap of their own.
     await this.audit.allow({ subjectId: record.ownerId, action: 'record.read', recordId, reason: user.role === 'doctor' ? 'consented doctor' : undefined });
     const expiresAt = new Date(Date.now() + this.limits.downloadUrlSeconds * 1000);
-    const segments: SegmentUrl[] = await Promise.all(
-      recordLayout(record.size, record.chunkBytes).segments.map(async (segment) => ({
-        index: segment.index,
-        byteLength: segment.byteLength,
-        url: await this.storage.presignGet(segmentObjectKey(record.id, segment.index), this.limits.downloadUrlSeconds),
-      })),
-    );
+    const segments: SegmentUrl[] = recordLayout(record.size, record.chunkBytes).segments.map((segment) => ({
+      index: segment.index,
+      byteLength: segment.byteLength,
+      ...this.storage.presignGet(segmentObjectKey(record.id, segment.index), this.limits.downloadUrlSeconds),
+    }));
     return { ...toSummary(record, wrap.wrap), segments, expiresAt: expiresAt.toISOString() };
   }
 

@@ -1,12 +1,31 @@
 import http, { type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import https from 'node:https';
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Client } from 'minio';
 import { DependencyUnavailable } from '../common/dependency-unavailable.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { SigV4Presigner } from './sigv4-presigner.js';
 
 /** Seconds a client is asked to wait when the store is down (Retry-After). */
 const RETRY_AFTER_SECONDS = 5;
+
+/** S3 refuses requests signed further than this from its own clock (RequestTimeTooSkewed). */
+const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
+/** Below this the difference is noise (the Date header counts whole seconds). */
+const NEGLIGIBLE_SKEW_MS = 2_000;
+/** How often the store's clock is read again. */
+const CLOCK_CHECK_INTERVAL_MS = 10 * 60 * 1000;
+
+export interface StoredObject {
+  key: string;
+  lastModified: Date;
+}
+
+/** A segment URL and the headers the client must send with it (they are signed). */
+export interface PresignedRequest {
+  url: string;
+  headers?: Record<string, string>;
+}
 
 /** S3 error codes that mean the store cannot serve now, not that the request was wrong. */
 const STORE_BUSY_CODES = new Set(['ServiceUnavailable', 'SlowDown', 'InternalError', 'RequestTimeout', 'XMinioStorageFull', 'InsufficientStorage']);
@@ -22,38 +41,95 @@ const STORE_BUSY_CODES = new Set(['ServiceUnavailable', 'SlowDown', 'InternalErr
  * database connection while they wait here (records.service.ts).
  */
 @Injectable()
-export class StorageService implements OnModuleInit {
+export class StorageService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Storage');
   /** Talks to the store (bucket checks, stat, delete). */
   private readonly client: Client;
-  /** Signs URLs for the host browsers use; signing needs no network call (the region is fixed). */
-  private readonly presigner: Client;
+  /** Signs URLs for the host browsers use; signing needs no network call. */
+  private readonly presigner: SigV4Presigner;
+  private readonly endpoint: URL;
   private readonly bucket: string;
   private readonly region: string;
   private readonly timeoutMs: number;
+  /** The store's clock minus ours, when they differ noticeably; pre-signed URLs are dated by the store's clock. */
+  private clockOffsetMs = 0;
+  private clockTimer: NodeJS.Timeout | null = null;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.endpoint = config.s3.endpoint;
     this.bucket = config.s3.bucket;
     this.region = config.s3.region;
     this.timeoutMs = config.s3.timeoutMs;
     this.client = clientFor(config.s3.endpoint, config);
-    this.presigner = clientFor(config.s3.publicEndpoint, config);
+    this.presigner = new SigV4Presigner(config.s3.publicEndpoint, config.s3.bucket, {
+      accessKey: config.s3.accessKey,
+      secretKey: config.s3.secretKey,
+      region: config.s3.region,
+    });
   }
 
-  /** The bucket must exist before the API serves; CORS is the store's own configuration. */
+  /**
+   * Before the API serves: the store's clock must be within S3's 15 minutes of
+   * ours (else every call would be refused, and the API says so and does not
+   * start), and the bucket must exist. CORS is the store's own configuration.
+   */
   async onModuleInit(): Promise<void> {
+    await this.checkClock();
     if (!(await this.call('bucket check', () => this.client.bucketExists(this.bucket)))) {
       await this.call('bucket creation', () => this.client.makeBucket(this.bucket, this.region));
       this.logger.log(`Created bucket ${this.bucket}`);
     }
+    this.clockTimer = setInterval(() => void this.checkClock().catch((error: unknown) => this.logger.warn(String(error))), CLOCK_CHECK_INTERVAL_MS);
+    this.clockTimer.unref();
   }
 
-  presignPut(objectKey: string, seconds: number): Promise<string> {
-    return this.presigner.presignedPutObject(this.bucket, objectKey, seconds);
+  onModuleDestroy(): void {
+    if (this.clockTimer) clearInterval(this.clockTimer);
   }
 
-  presignGet(objectKey: string, seconds: number): Promise<string> {
-    return this.presigner.presignedGetObject(this.bucket, objectKey, seconds);
+  /**
+   * A PUT URL for one segment: the store takes exactly `byteLength` bytes
+   * (Content-Length is signed) and only if no object is there yet
+   * (`If-None-Match: *` is signed): once a segment is stored, and after the
+   * commit, no URL can replace it.
+   */
+  presignPut(objectKey: string, seconds: number, byteLength: number): PresignedRequest {
+    const headers = { 'If-None-Match': '*' };
+    const url = this.presigner.presign({ method: 'PUT', objectKey, expiresSeconds: seconds, headers: { ...headers, 'Content-Length': String(byteLength) }, now: this.storeNow() });
+    return { url, headers };
+  }
+
+  presignGet(objectKey: string, seconds: number): PresignedRequest {
+    return { url: this.presigner.presign({ method: 'GET', objectKey, expiresSeconds: seconds, now: this.storeNow() }) };
+  }
+
+  /** The store's time, as far as its Date header told us. */
+  private storeNow(): Date {
+    return new Date(Date.now() + this.clockOffsetMs);
+  }
+
+  /**
+   * Reads the store's clock from the Date header of an unauthenticated request
+   * (any S3 answers one, even a refusal). A clock behind the store's by more
+   * than a download URL's lifetime would make every download URL expired on
+   * arrival; so URLs are dated by the store's clock.
+   */
+  private async checkClock(): Promise<void> {
+    const sentAt = Date.now();
+    const date = await this.call('clock check', () => dateHeaderOf(this.endpoint, this.timeoutMs));
+    if (date === null) return;
+    const offset = date - (sentAt + Date.now()) / 2;
+    if (Math.abs(offset) > MAX_CLOCK_SKEW_MS) {
+      throw new Error(
+        `The object store's clock is ${Math.round(Math.abs(offset) / 1000)} s ${offset > 0 ? 'ahead of' : 'behind'} this API's. ` +
+          'S3 refuses requests signed more than 15 minutes off its clock: set both machines to the right time (NTP) and start again.',
+      );
+    }
+    const previous = this.clockOffsetMs;
+    this.clockOffsetMs = Math.abs(offset) < NEGLIGIBLE_SKEW_MS ? 0 : Math.round(offset);
+    if (this.clockOffsetMs !== 0 && Math.abs(this.clockOffsetMs - previous) >= NEGLIGIBLE_SKEW_MS) {
+      this.logger.warn(`The object store's clock is ${Math.round(this.clockOffsetMs / 1000)} s off this API's; pre-signed URLs are dated by the store's clock. Fix the time (NTP).`);
+    }
   }
 
   /** Whether the store answers for the bucket within `timeoutMs` (readiness); never throws. */
@@ -75,6 +151,17 @@ export class StorageService implements OnModuleInit {
         throw error;
       }
     });
+  }
+
+  /**
+   * One page (up to 1,000) of the objects under `prefix`, in key order, after
+   * `continuationToken` (ListObjectsV2): for the reconciliation of the store
+   * against the database.
+   */
+  async listPage(prefix: string, continuationToken: string): Promise<{ objects: StoredObject[]; nextToken: string | null }> {
+    const page = await this.call('list', () => this.client.listObjectsV2Query(this.bucket, prefix, continuationToken, '', 1000, ''));
+    const objects = page.objects.flatMap((item) => (item.name === undefined ? [] : [{ key: item.name, lastModified: item.lastModified }]));
+    return { objects, nextToken: page.isTruncated ? page.nextContinuationToken : null };
   }
 
   /** Removes objects; ones already gone are not an error (S3 deletes are idempotent). */
@@ -119,6 +206,20 @@ function storeUnavailableReason(error: unknown): string | null {
   // minio's request layer reports statuses it would have retried this way (its own retries are off).
   if (/Retryable HTTP status|Request failed after|socket hang up/.test(message)) return message;
   return null;
+}
+
+/** The time in the Date header of any answer of the endpoint, or null when it sends none. */
+function dateHeaderOf(endpoint: URL, timeoutMs: number): Promise<number | null> {
+  const transport = timedTransport(endpoint.protocol === 'https:', timeoutMs);
+  return new Promise((resolve, reject) => {
+    const request = transport.request({ method: 'HEAD', hostname: endpoint.hostname, port: endpoint.port, path: '/' }, (response) => {
+      response.resume();
+      const date = Date.parse(response.headers.date ?? '');
+      resolve(Number.isNaN(date) ? null : date);
+    });
+    request.on('error', reject);
+    request.end();
+  });
 }
 
 /** http(s).request with a socket timeout: a store that stops answering mid-call cannot hold the caller. */

@@ -4,7 +4,7 @@
  * sealed segments (the real stream is tested by the crypto and browser suites).
  */
 import { randomBytes } from 'node:crypto';
-import { ROUTES, recordLayout, type CommitRecordRequest, type PresignUploadResponse, type RecordSummary } from '@phr/shared-types';
+import { ROUTES, recordLayout, type CommitRecordRequest, type PresignUploadResponse, type RecordSummary, type SegmentUrl } from '@phr/shared-types';
 import { sealedBlob } from './factories.js';
 import type { HttpClient, HttpResponse } from './http.js';
 
@@ -24,14 +24,20 @@ export function segmentBodies(size: number): Buffer[] {
   return recordLayout(size).segments.map((segment) => randomBytes(segment.byteLength));
 }
 
-export async function putObject(url: string, body: Buffer): Promise<Response> {
+/** PUTs to a pre-signed URL with the headers it was signed with (SegmentUrl.headers), as the portal does. */
+export async function putObject(url: string, body: Buffer, headers: Record<string, string> = {}): Promise<Response> {
   // A copy typed as the DOM's BodyInit too (the benchmark compiles this file with the DOM library).
-  return fetch(url, { method: 'PUT', body: new Uint8Array(body) });
+  return fetch(url, { method: 'PUT', body: new Uint8Array(body), headers });
+}
+
+/** PUTs one segment of an upload the way the portal does. */
+export function putSegment(segment: SegmentUrl, body: Buffer): Promise<Response> {
+  return putObject(segment.url, body, segment.headers);
 }
 
 export async function putSegments(upload: PresignUploadResponse, bodies: Buffer[]): Promise<void> {
   for (const segment of upload.segments) {
-    const response = await putObject(segment.url, bodies[segment.index]);
+    const response = await putSegment(segment, bodies[segment.index]);
     if (response.status !== 200) throw new Error(`PUT of segment ${segment.index} failed: ${response.status} ${await response.text()}`);
   }
 }

@@ -49,7 +49,12 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startTestApp(env: Record<string, string> = {}, logger: LoggerService | false = false): Promise<TestApp> {
+export interface TestAppOptions {
+  /** The embedded store's clock relative to the machine's (tests of an API whose clock is off). */
+  storeClockOffsetMs?: number;
+}
+
+export async function startTestApp(env: Record<string, string> = {}, logger: LoggerService | false = false, options: TestAppOptions = {}): Promise<TestApp> {
   const adminUrl = requiredEnv('PHR_TEST_ADMIN_URL');
   const database = await createTestDatabase(adminUrl, requiredEnv('PHR_TEST_TEMPLATE'));
   const storeDir = await mkdtemp(path.join(os.tmpdir(), 'phr-s3-'));
@@ -61,6 +66,7 @@ export async function startTestApp(env: Record<string, string> = {}, logger: Log
     accessKey,
     secretKey,
     buckets: [{ name: 'phr-records', corsOrigins: [TEST_PORTAL_ORIGIN] }],
+    clockOffsetMs: options.storeClockOffsetMs,
   });
   const smtp = await startMailCatcher({ dir: await mkdtemp(path.join(os.tmpdir(), 'phr-mail-')), port: 0 });
   const config = loadConfig({
@@ -79,7 +85,15 @@ export async function startTestApp(env: Record<string, string> = {}, logger: Log
     ...env,
   });
   // PHR_TEST_LOG=1 shows the API's errors and warnings while a test runs (to find the cause of a 500).
-  const app = await createApp(config, { logger: process.env.PHR_TEST_LOG ? new ConsoleLogger('api', { logLevels: ['error', 'warn'] }) : logger });
+  const app = await createApp(config, { logger: process.env.PHR_TEST_LOG ? new ConsoleLogger('api', { logLevels: ['error', 'warn'] }) : logger }).catch(async (error: unknown) => {
+    // An API that refuses to start (a test of that) leaves nothing behind.
+    await store.stop();
+    await smtp.stop();
+    await database.drop();
+    await rm(storeDir, { recursive: true, force: true });
+    await rm(smtp.dir, { recursive: true, force: true });
+    throw error;
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;

@@ -5,7 +5,7 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly body: ErrorResponse,
-    /** Seconds from Retry-After on a 429. */
+    /** Seconds from Retry-After on a 429 or a 503. */
     readonly retryAfter: number | null,
   ) {
     super(body.message);
@@ -21,6 +21,8 @@ export class ApiError extends Error {
 export function describeError(error: unknown): string {
   if (error instanceof ApiError) {
     if (error.status === 429) return `Too many attempts. Try again in ${error.retryAfter ?? 'a few'} seconds.`;
+    // The API names the part that is down and says nothing was changed.
+    if (error.status === 503) return error.body.message;
     if (error.status >= 500) return `Something went wrong on our side (request ${error.body.requestId}). Please try again.`;
     return error.body.message;
   }

@@ -43,9 +43,15 @@ export interface RecordVaultState {
 /** Progress of one segment: its sealed size once encrypted, then bytes the store received. */
 export type SegmentEvent = { kind: 'encrypted'; bytes: number } | { kind: 'sent'; bytes: number };
 
-/** The store's answer to a segment PUT: 2xx stored, 403 URL expired or refused, 0 no connection. */
+/** The store's answer to a segment PUT: 2xx stored, 412 already stored, 403 URL expired or refused, 0 no connection. */
 export interface SegmentUploadResult {
   status: number;
+}
+
+/** Where a sealed segment goes: its pre-signed URL and the headers signed into it (SegmentUrl). */
+export interface SegmentTarget {
+  url: string;
+  headers?: Record<string, string>;
 }
 
 export interface SealedRecord {
@@ -141,14 +147,14 @@ export const recordVaultMethods = {
    * worker: the sealed bytes never cross to the page, and the worker's own
    * garbage collection frees them (DESIGN 5; docs/benchmarks.md).
    */
-  async uploadSegment(state: RecordVaultState, recordId: string, segmentIndex: number, url: string, onEvent?: (event: SegmentEvent) => void): Promise<SegmentUploadResult> {
+  async uploadSegment(state: RecordVaultState, recordId: string, segmentIndex: number, target: SegmentTarget, onEvent?: (event: SegmentEvent) => void): Promise<SegmentUploadResult> {
     const record = pending(state, recordId);
     const segment = record.layout.segments[segmentIndex];
     if (!segment) throw new CryptoError('NO_SUCH_SEGMENT', `The record has no segment ${segmentIndex}`);
     const sealed = await encryptSegment(record.key, recordId, record.file, record.layout, segment, record.chunkBytes);
     pending(state, recordId);
     onEvent?.({ kind: 'encrypted', bytes: sealed.size });
-    return { status: await put(record.requests, url, sealed, (bytes) => onEvent?.({ kind: 'sent', bytes })) };
+    return { status: await put(record.requests, target, sealed, (bytes) => onEvent?.({ kind: 'sent', bytes })) };
   },
 
   /** Seals the metadata and wraps the file key for the owner; the key leaves the worker's memory. */
@@ -262,12 +268,13 @@ export const recordVaultMethods = {
   },
 };
 
-/** PUT with upload progress (fetch reports none for request bodies). */
-function put(requests: Set<XMLHttpRequest>, url: string, body: Blob, onSent: (bytes: number) => void): Promise<number> {
+/** PUT with upload progress (fetch reports none for request bodies), with the headers the URL was signed with. */
+function put(requests: Set<XMLHttpRequest>, target: SegmentTarget, body: Blob, onSent: (bytes: number) => void): Promise<number> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     requests.add(xhr);
-    xhr.open('PUT', url);
+    xhr.open('PUT', target.url);
+    for (const [name, value] of Object.entries(target.headers ?? {})) xhr.setRequestHeader(name, value);
     xhr.upload.onprogress = (event) => onSent(event.loaded);
     xhr.onloadend = () => requests.delete(xhr);
     xhr.onload = () => resolve(xhr.status);

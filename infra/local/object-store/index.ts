@@ -43,6 +43,8 @@ export interface ObjectStoreOptions {
   buckets: BucketSpec[];
   /** Where the store reports what its clients cannot fix (a full disk). Default: stderr. */
   log?: (line: string) => void;
+  /** This store's clock relative to the machine's, in ms (tests of a skewed API clock); default 0. */
+  clockOffsetMs?: number;
 }
 
 export interface RunningObjectStore {
@@ -85,6 +87,7 @@ export async function startObjectStore(options: ObjectStoreOptions): Promise<Run
       upstreamPort: backend.port,
       credentials: { accessKey: options.accessKey, secretKey: options.secretKey, region },
       buckets: options.buckets,
+      clockOffsetMs: options.clockOffsetMs,
       upstreamAgent,
     }),
   );

@@ -45,6 +45,12 @@ export interface ProxyOptions {
   credentials: SigningCredentials;
   buckets: readonly BucketCors[];
   upstreamAgent: Agent;
+  /**
+   * How far this store's clock is from the machine's, in ms (default 0): for tests of an API
+   * whose clock differs from the store's. Signatures are checked against this clock and every
+   * answer's Date header shows it, as a store on another machine would.
+   */
+  clockOffsetMs?: number;
 }
 
 export function createVerifyingProxy(options: ProxyOptions): RequestListener {
@@ -63,8 +69,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: ProxyO
   const { payloadSha256 } = verifySignedRequest(
     { method: req.method ?? '', url: req.url ?? '', headers: req.headersDistinct },
     options.credentials,
-    new Date(),
+    storeNow(options),
   );
+  await checkPreconditions(req, options);
   if (payloadSha256 === undefined) {
     forward(req, res, options, req);
     return;
@@ -79,6 +86,40 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: ProxyO
     );
   }
   forward(req, res, options, body);
+}
+
+function storeNow(options: ProxyOptions): Date {
+  return new Date(Date.now() + (options.clockOffsetMs ?? 0));
+}
+
+/**
+ * A PUT with `If-None-Match: *` stores the object only if there is none (S3's conditional
+ * write): the API signs this header into upload URLs, so a URL can never replace a stored
+ * segment. s3rver knows no conditions, so the proxy asks it first. Between that question and
+ * the write another PUT could slip in; a real S3 decides atomically, and for the embedded store
+ * the signed Content-Length still bounds what such a race could write.
+ */
+async function checkPreconditions(req: IncomingMessage, options: ProxyOptions): Promise<void> {
+  const condition = req.headers['if-none-match'];
+  if (condition === undefined || req.method !== 'PUT') return;
+  if (condition.trim() !== '*') throw new S3Rejection(501, 'NotImplemented', 'Only If-None-Match: * is supported on PUT.');
+  if (await upstreamHas(req.url ?? '', options)) {
+    throw new S3Rejection(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+  }
+}
+
+function upstreamHas(url: string, options: ProxyOptions): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const probe = httpRequest(
+      { host: '127.0.0.1', port: options.upstreamPort, method: 'HEAD', path: url.split('?')[0], agent: options.upstreamAgent },
+      (answer) => {
+        answer.resume();
+        resolve(answer.statusCode === 200);
+      },
+    );
+    probe.on('error', () => reject(new S3Rejection(502, 'ServiceUnavailable', 'The storage backend did not answer.')));
+    probe.end();
+  });
 }
 
 /**
@@ -123,7 +164,7 @@ function forward(req: IncomingMessage, res: ServerResponse, options: ProxyOption
     headers,
     agent: options.upstreamAgent,
   });
-  upstream.on('response', (upstreamRes) => relayResponse(upstreamRes, res));
+  upstream.on('response', (upstreamRes) => relayResponse(upstreamRes, res, options));
   upstream.on('error', () => {
     if (res.destroyed) return; // the client left first; nobody to tell
     if (res.headersSent) {
@@ -146,8 +187,10 @@ function forward(req: IncomingMessage, res: ServerResponse, options: ProxyOption
   }
 }
 
-function relayResponse(upstreamRes: IncomingMessage, res: ServerResponse): void {
-  res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, withoutHopByHop(upstreamRes.headers));
+function relayResponse(upstreamRes: IncomingMessage, res: ServerResponse, options: ProxyOptions): void {
+  const headers = withoutHopByHop(upstreamRes.headers);
+  if (options.clockOffsetMs) headers.date = storeNow(options).toUTCString();
+  res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, headers);
   pipeline(upstreamRes, res, () => {
     // A client that disconnects mid-download is not an error of the store.
   });
@@ -191,6 +234,7 @@ function refuse(req: IncomingMessage, res: ServerResponse, options: ProxyOptions
     'content-length': Buffer.byteLength(xml),
     // The body of a refused upload is unread; closing beats draining megabytes nobody wants.
     connection: 'close',
+    date: storeNow(options).toUTCString(),
     ...corsHeadersForRefusal(options.buckets, bucketOf(req.url), req.headers.origin),
   });
   res.end(xml);

@@ -10,6 +10,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * the store confirms. A crash before the commit changes nothing; one after it
  * leaves queue rows that the next sweep finishes.
  *
+ * `known_object_owners` serves the reconciliation that removes objects no row
+ * owns (an old upload URL used after a deletion).
+ *
  * `owner_id` has no foreign key: an erased account's objects stay queued after
  * its `users` row is gone.
  */
@@ -52,6 +55,15 @@ export class ObjectDeletions1765110000000 implements MigrationInterface {
             ON CONFLICT (object_key) DO NOTHING;
           DELETE FROM uploads WHERE record_id = p_record;
         $$;
+      -- Reconciliation of the store against the database: which of these record ids own objects.
+      CREATE FUNCTION known_object_owners(p_ids uuid[]) RETURNS SETOF uuid
+        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+          SELECT id FROM records WHERE id = ANY (p_ids)
+          UNION SELECT record_id FROM uploads WHERE record_id = ANY (p_ids)
+          UNION SELECT record_id FROM object_deletions WHERE record_id = ANY (p_ids)
+        $$;
+      REVOKE ALL ON FUNCTION known_object_owners(uuid[]) FROM PUBLIC;
+      GRANT EXECUTE ON FUNCTION known_object_owners(uuid[]) TO phr_app;
       REVOKE ALL ON FUNCTION due_object_deletions(integer), forget_object_deletions(text[]),
         note_object_deletion_failure(text[], text), expire_upload(uuid, text[]) FROM PUBLIC;
       GRANT EXECUTE ON FUNCTION due_object_deletions(integer), forget_object_deletions(text[]),
@@ -61,6 +73,7 @@ export class ObjectDeletions1765110000000 implements MigrationInterface {
 
   async down(db: QueryRunner): Promise<void> {
     await db.query(`
+      DROP FUNCTION IF EXISTS known_object_owners(uuid[]);
       DROP FUNCTION IF EXISTS expire_upload(uuid, text[]), note_object_deletion_failure(text[], text),
         forget_object_deletions(text[]), due_object_deletions(integer);
       DROP TABLE IF EXISTS object_deletions;

@@ -33,8 +33,15 @@ true satisfies Exact<PresignUploadDto, PresignUploadRequest>;
 
 export class SegmentUrlDto implements SegmentUrl {
   @ApiProperty() index: number;
-  @ApiProperty({ description: 'Pre-signed URL' }) url: string;
-  @ApiProperty({ description: 'Ciphertext bytes this segment object must hold' }) byteLength: number;
+  @ApiProperty({ description: 'Pre-signed URL (AWS Signature V4, query-string form)' }) url: string;
+  @ApiProperty({ description: 'Ciphertext bytes this segment object must hold; a PUT sends exactly this many (Content-Length is signed)' }) byteLength: number;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { 'If-None-Match': '*' },
+    description: 'Headers to send exactly as given (they are signed). Upload URLs carry If-None-Match: * (a stored segment is never replaced; 412 means it is already there).',
+  })
+  headers?: Record<string, string>;
 }
 true satisfies Exact<SegmentUrlDto, SegmentUrl>;
 

@@ -5,7 +5,7 @@
  * expired; then commit the sealed metadata and the owner's wrap.
  */
 import type { PresignUploadResponse, RecordSummary } from '@phr/shared-types';
-import { describeError } from '../../api/api-error.js';
+import { ApiError, describeError } from '../../api/api-error.js';
 import type { RecordsApi } from '../../api/records.js';
 import type { RecordMetadata } from '../../crypto/record-keys.js';
 import type { DoctorKey, SegmentEvent } from '../../crypto/record-vault.js';
@@ -92,10 +92,11 @@ export async function uploadRecord(request: UploadRequest): Promise<RecordSummar
     const sendSegment = async (index: number): Promise<void> => {
       for (let attempt = 1; ; attempt++) {
         throwIfCancelled(signal);
-        const url = upload.segments.find((segment) => segment.index === index)?.url;
-        if (!url) throw new Error(`The API gave no URL for segment ${index}`);
-        const { status } = await vault.uploadSegment(recordId, index, url, track(index));
-        if (status >= 200 && status < 300) return;
+        const target = upload.segments.find((segment) => segment.index === index);
+        if (!target) throw new Error(`The API gave no URL for segment ${index}`);
+        const { status } = await vault.uploadSegment(recordId, index, { url: target.url, headers: target.headers }, track(index));
+        // 412: the store already holds this segment (an earlier attempt got through but its answer was lost).
+        if ((status >= 200 && status < 300) || status === 412) return;
         sentBySegment.set(index, 0);
         const failure = new PutFailed(status);
         if (attempt >= attempts || (status !== 0 && status !== 403 && status < 500)) throw failure;
@@ -119,7 +120,7 @@ export async function uploadRecord(request: UploadRequest): Promise<RecordSummar
     progress.phase = 'saving';
     report();
     const sealed = await vault.finishRecord(recordId, request.ownerId, request.metadata, await doctorsCovering(records, request.folderId));
-    const summary = await records.commit({ recordId, folderId: request.folderId, ...sealed });
+    const summary = await commitPatiently(() => records.commit({ recordId, folderId: request.folderId, ...sealed }), signal);
     progress.phase = 'done';
     report();
     return summary;
@@ -140,6 +141,26 @@ async function doctorsCovering(records: RecordsApi, folderId: string | undefined
   const { items } = await records.consents({ status: 'active' });
   const doctorIds = new Set(items.filter((consent) => consent.scope === 'all' || (consent.scope === 'folder' && consent.folderId === folderId)).map((consent) => consent.doctorId));
   return Promise.all([...doctorIds].map(async (id) => ({ id, publicKey: (await records.publicKey(id)).publicKey })));
+}
+
+/** Attempts at a commit the API answers 503 (database or store briefly unavailable); the sealed file is kept meanwhile. */
+const COMMIT_ATTEMPTS = 6;
+const MAX_COMMIT_WAIT_SECONDS = 30;
+
+/**
+ * Commits, and while the API answers 503 (nothing was saved; a dependency is
+ * down for a moment) waits as its Retry-After says and tries again, instead of
+ * throwing away a file that is already encrypted and stored.
+ */
+async function commitPatiently(commit: () => Promise<RecordSummary>, signal: AbortSignal): Promise<RecordSummary> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await commit();
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status !== 503 || attempt >= COMMIT_ATTEMPTS) throw error;
+      await delay(Math.min(error.retryAfter ?? 2, MAX_COMMIT_WAIT_SECONDS) * 1000, signal);
+    }
+  }
 }
 
 function throwIfCancelled(signal: AbortSignal): void {
