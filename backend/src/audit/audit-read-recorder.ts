@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AuditAction, AuditQuery } from '@phr/shared-types';
 import type { AuthUser } from '../auth/auth-user.js';
-import { Db } from '../db/db.service.js';
+import { AttemptOwners } from './attempt-owners.js';
 import { AuditService } from './audit.service.js';
 
 /** The filters a reason names: validated ids, actions, outcomes and times, never free text. */
@@ -23,7 +23,7 @@ const NAMED_FILTERS = ['actorId', 'action', 'outcome', 'recordId', 'from', 'to']
 @Injectable()
 export class AuditReadRecorder {
   constructor(
-    private readonly db: Db,
+    private readonly owners: AttemptOwners,
     private readonly audit: AuditService,
   ) {}
 
@@ -31,16 +31,11 @@ export class AuditReadRecorder {
     if (user.role !== 'auditor' || query.subjectId === user.userId) return;
     const filters = NAMED_FILTERS.filter((name) => query[name] !== undefined).map((name) => `${name}=${String(query[name])}`);
     const suffix = filters.length ? `; ${filters.join(', ')}` : '';
-    if (query.subjectId && (await this.hasTrail(query.subjectId))) {
+    if (query.subjectId && (await this.owners.hasTrail(query.subjectId))) {
       await this.audit.allowNow({ subjectId: query.subjectId, action, reason: `one trail${suffix}` });
     } else {
       const scope = query.subjectId ? `the empty trail of ${query.subjectId}` : 'all trails';
       await this.audit.allowNow({ subjectId: user.userId, action, reason: `${scope}${suffix}` });
     }
-  }
-
-  private async hasTrail(subjectId: string): Promise<boolean> {
-    const [head] = await this.db.manager().query<Array<{ seq: string }>>('SELECT seq FROM audit_chain_heads WHERE subject_id = $1', [subjectId]);
-    return head !== undefined && Number(head.seq) > 0;
   }
 }

@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { AUDIT_GENESIS_HASH, ERROR_CODES, type AuditEvent, type AuditHead, type AuditPage, type AuditQuery } from '@phr/shared-types';
+import { AUDIT_GENESIS_HASH, ERROR_CODES, type AuditAction, type AuditEvent, type AuditHead, type AuditPage, type AuditQuery } from '@phr/shared-types';
 import type { AuthUser } from '../auth/auth-user.js';
 import { ApiError } from '../common/api-error.js';
 import { isIssuedTime, isSequenceNumber, isUuid } from '../common/cursor-members.js';
 import { Db } from '../db/db.service.js';
+import { AttemptOwners } from './attempt-owners.js';
 import { AuditReadRecorder } from './audit-read-recorder.js';
+import { AuditService } from './audit.service.js';
 import { auditRowToEvent, type AuditDbRow } from './audit-row.js';
 
 const DEFAULT_PAGE = 50;
@@ -20,9 +22,12 @@ export class AuditReadService {
   constructor(
     private readonly db: Db,
     private readonly reads: AuditReadRecorder,
+    private readonly owners: AttemptOwners,
+    private readonly audit: AuditService,
   ) {}
 
   async page(user: AuthUser, query: AuditQuery): Promise<AuditPage> {
+    await this.refuseOtherTrail(user, query.subjectId, 'audit.read');
     await this.reads.record(user, 'audit.read', query);
     const limit = query.limit ?? DEFAULT_PAGE;
     const rows = await this.select(user, query, limit + 1);
@@ -36,6 +41,7 @@ export class AuditReadService {
 
   /** Every row the filters select, newest first, up to MAX_EXPORT_ROWS (413 beyond). */
   async all(user: AuthUser, query: AuditQuery): Promise<AuditEvent[]> {
+    await this.refuseOtherTrail(user, query.subjectId, 'audit.export');
     await this.reads.record(user, 'audit.export', query);
     const rows = await this.select(user, { ...query, cursor: undefined }, MAX_EXPORT_ROWS + 1);
     if (rows.length > MAX_EXPORT_ROWS) {
@@ -45,11 +51,23 @@ export class AuditReadService {
   }
 
   async head(user: AuthUser, subjectId: string | undefined): Promise<AuditHead> {
+    await this.refuseOtherTrail(user, subjectId, 'audit.head');
     const subject = user.role === 'auditor' ? (subjectId ?? user.userId) : user.userId;
-    if (subjectId && subjectId !== subject) throw ApiError.forbidden('Only an auditor reads another subject’s chain head');
     await this.reads.record(user, 'audit.head', { subjectId: subject });
     const [row] = await this.db.manager().query<Array<{ seq: string; hash: string }>>('SELECT seq, hash FROM audit_chain_heads WHERE subject_id = $1', [subject]);
     return { subjectId: subject, seq: row ? Number(row.seq) : 0, hash: row?.hash ?? AUDIT_GENESIS_HASH };
+  }
+
+  /**
+   * Only an auditor reads another subject's trail. Anyone else's attempt is
+   * refused (403) and filed in that subject's trail (or the caller's own, when
+   * the id names no trail).
+   */
+  private async refuseOtherTrail(user: AuthUser, subjectId: string | undefined, action: Extract<AuditAction, `audit.${string}`>): Promise<void> {
+    if (user.role === 'auditor' || subjectId === undefined || subjectId.toLowerCase() === user.userId) return;
+    const subject = (await this.owners.hasTrail(subjectId)) ? subjectId : user.userId;
+    this.audit.deny({ subjectId: subject, action, reason: `role ${user.role} may not read the trail of ${subjectId.toLowerCase()}` });
+    throw ApiError.forbidden('Only an auditor reads another subject’s trail');
   }
 
   private async select(user: AuthUser, query: AuditQuery, limit: number): Promise<AuditDbRow[]> {
@@ -63,7 +81,6 @@ export class AuditReadService {
     if (user.role === 'auditor') {
       if (query.subjectId) add('subject_id = ?', query.subjectId);
     } else {
-      if (query.subjectId && query.subjectId !== user.userId) throw ApiError.forbidden('Only an auditor reads another subject’s trail');
       // A doctor's own access history is filed in the patients' trails, with the doctor as actor.
       params.push(user.userId);
       where.push(user.role === 'doctor' ? `(subject_id = $${params.length} OR actor_id = $${params.length})` : `subject_id = $${params.length}`);

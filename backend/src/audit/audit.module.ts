@@ -1,9 +1,10 @@
 import { Global, Module } from '@nestjs/common';
+import { AttemptOwners } from './attempt-owners.js';
 import { AuditReadRecorder } from './audit-read-recorder.js';
 import { AuditReadService } from './audit-read.service.js';
 import { AuditController } from './audit.controller.js';
 import { AuditService } from './audit.service.js';
 
 @Global()
-@Module({ controllers: [AuditController], providers: [AuditService, AuditReadService, AuditReadRecorder], exports: [AuditService] })
+@Module({ controllers: [AuditController], providers: [AuditService, AuditReadService, AuditReadRecorder, AttemptOwners], exports: [AuditService, AttemptOwners] })
 export class AuditModule {}

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ERROR_CODES, type AddSecurityKeyRequest, type SecurityKey, type SecurityKeyEnrolment, type SecurityKeyList } from '@phr/shared-types';
+import { AttemptOwners } from '../audit/attempt-owners.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ApiError } from '../common/api-error.js';
 import { Db } from '../db/db.service.js';
@@ -22,6 +23,7 @@ export class SecurityKeysService {
     private readonly webauthn: WebAuthn,
     private readonly auth: AuthService,
     private readonly audit: AuditService,
+    private readonly owners: AttemptOwners,
   ) {}
 
   async enrolmentOptions(user: AuthUser, name: string): Promise<SecurityKeyEnrolment> {
@@ -61,7 +63,13 @@ export class SecurityKeysService {
   /** Someone else's key is not found (RLS), exactly like a key that does not exist; the password is asked only for one's own. */
   async remove(user: AuthUser, keyId: string, currentAuthKey: string): Promise<void> {
     const key = await this.securityKeys().findOneBy({ id: keyId });
-    if (!key) throw ApiError.notFound('No such security key');
+    if (!key) {
+      // Another account's key: the attempt belongs in that account's trail.
+      const owner = await this.owners.ownerOf('securityKey', keyId);
+      const isForeign = owner !== null && owner !== user.userId;
+      this.audit.deny({ subjectId: isForeign ? owner : user.userId, action: 'account.security-key-remove', reason: `security key ${keyId.toLowerCase()}: ${isForeign ? 'of another account' : 'no such key'}` });
+      throw ApiError.notFound('No such security key');
+    }
     await this.auth.proveCurrentPassword(user, currentAuthKey, 'account.security-key-remove');
     await this.securityKeys().delete({ id: key.id });
     await this.audit.allow({ subjectId: user.userId, action: 'account.security-key-remove', reason: `security key ${key.id}` });

@@ -5,6 +5,7 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser, Roles } from '../auth/decorators.js';
 import { BodyLimit } from '../common/body-limit.js';
 import { uuidParam } from '../common/params.js';
+import { AttemptTargets } from '../audit/attempt-targets.decorator.js';
 import { ApiErrors } from '../common/swagger.js';
 import { RateLimited } from '../rate-limit/rate-limited.decorator.js';
 import { ConsentsService } from './consents.service.js';
@@ -37,6 +38,7 @@ export class ConsentsController {
   }
 
   @Post('consents')
+  @AttemptTargets({ record: 'body:recordId', folder: 'body:folderId' })
   @Roles('patient')
   @BodyLimit(CONSENT_BODY_LIMIT_BYTES)
   @ApiOperation({
@@ -59,6 +61,7 @@ export class ConsentsController {
   }
 
   @Patch('consents/:id')
+  @AttemptTargets({ consent: 'param:id' })
   @Roles('patient')
   @ApiOperation({ summary: 'Revoke a consent: in one transaction it ends and the doctor’s wraps in its scope go' })
   @ApiOkResponse({ type: ConsentDto })

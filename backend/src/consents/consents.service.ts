@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ERROR_CODES, type Consent, type ConsentList, type ConsentStatus, type CreateConsentRequest, type DoctorList } from '@phr/shared-types';
+import { AttemptOwners } from '../audit/attempt-owners.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { ApiError } from '../common/api-error.js';
@@ -21,6 +22,7 @@ export class ConsentsService {
     private readonly db: Db,
     private readonly audit: AuditService,
     private readonly denials: RecordDenials,
+    private readonly owners: AttemptOwners,
   ) {}
 
   async searchDoctors(query: string): Promise<DoctorList> {
@@ -53,6 +55,7 @@ export class ConsentsService {
       return this.denials.notFound(request.recordId as string, 'consent.grant');
     }
     if (request.scope === 'folder' && !(await manager.getRepository(FolderEntity).existsBy({ id: request.folderId }))) {
+      await this.fileForeignFolder(user, request.folderId as string);
       throw ApiError.validation([{ field: 'folderId', message: 'folderId names no folder of yours' }]);
     }
 
@@ -106,7 +109,10 @@ export class ConsentsService {
     const repository = this.db.manager().getRepository(ConsentEntity);
     const consent = await repository.findOneBy({ id: consentId, patientId: user.userId });
     if (!consent) {
-      this.audit.deny({ subjectId: user.userId, action: 'consent.revoke', reason: 'no such consent', consentId });
+      // Another patient's consent: the attempt belongs in that patient's trail.
+      const patient = await this.owners.ownerOf('consent', consentId);
+      const isForeign = patient !== null && patient !== user.userId;
+      this.audit.deny({ subjectId: isForeign ? patient : user.userId, action: 'consent.revoke', reason: isForeign ? 'not the patient of this consent' : 'no such consent', consentId });
       throw ApiError.notFound('No such consent');
     }
     if (effectiveStatus(consent) !== 'active') {
@@ -140,6 +146,13 @@ export class ConsentsService {
       id: string;
     }>>(`SELECT r.id FROM records r WHERE r.owner_id = $1 AND (${scope.sql})`, [patientId, ...scope.params]);
     return rows.map((row) => row.id);
+  }
+
+  /** A grant over another patient's folder is an attempt on that patient's data: filed in their trail. */
+  private async fileForeignFolder(user: AuthUser, folderId: string): Promise<void> {
+    const owner = await this.owners.ownerOf('folder', folderId);
+    if (owner === null || owner === user.userId) return;
+    this.audit.deny({ subjectId: owner, action: 'consent.grant', reason: `folder ${folderId.toLowerCase()} is not the caller's` });
   }
 
   private assertScopeFields(request: CreateConsentRequest): void {

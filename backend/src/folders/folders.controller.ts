@@ -4,6 +4,7 @@ import type { Folder, FolderList } from '@phr/shared-types';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser, Roles } from '../auth/decorators.js';
 import { uuidParam } from '../common/params.js';
+import { AttemptTargets } from '../audit/attempt-targets.decorator.js';
 import { ApiErrors } from '../common/swagger.js';
 import { FolderDto, FolderListDto, FolderRequestDto } from './dto/folders.dto.js';
 import { FoldersService } from './folders.service.js';
@@ -32,6 +33,7 @@ export class FoldersController {
   }
 
   @Patch(':id')
+  @AttemptTargets({ folder: 'param:id' })
   @ApiOperation({ summary: 'Rename a folder' })
   @ApiOkResponse({ type: FolderDto })
   @ApiErrors(400, 401, 403, 404)
@@ -40,6 +42,7 @@ export class FoldersController {
   }
 
   @Delete(':id')
+  @AttemptTargets({ folder: 'param:id' })
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete an empty folder' })
   @ApiNoContentResponse()

@@ -4,6 +4,7 @@ import type { PresignUploadResponse, RecordDetail, RecordPage, RecordSummary } f
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser, Roles } from '../auth/decorators.js';
 import { uuidParam } from '../common/params.js';
+import { AttemptTargets } from '../audit/attempt-targets.decorator.js';
 import { ApiErrors } from '../common/swagger.js';
 import { OwnTransactions } from '../db/transaction.interceptor.js';
 import {
@@ -24,6 +25,7 @@ export class RecordsController {
   constructor(private readonly records: RecordsService) {}
 
   @Post('presign')
+  @AttemptTargets({ record: 'body:recordId' })
   @HttpCode(200)
   @Roles('patient')
   @ApiOperation({ summary: 'Reserve a record id and get pre-signed PUT URLs, one per segment (minutes long)' })
@@ -34,6 +36,7 @@ export class RecordsController {
   }
 
   @Post()
+  @AttemptTargets({ record: 'body:recordId', folder: 'body:folderId' })
   @Roles('patient')
   @OwnTransactions()
   @ApiOperation({ summary: 'Commit an uploaded record: every segment must be stored with its exact size' })
@@ -53,6 +56,7 @@ export class RecordsController {
   }
 
   @Get(':id')
+  @AttemptTargets({ record: 'param:id' })
   @Roles('patient', 'doctor')
   @ApiOperation({ summary: 'One record: sealed metadata, the caller’s wrap, pre-signed GET URLs (about a minute)' })
   @ApiOkResponse({ type: RecordDetailDto })
@@ -62,6 +66,7 @@ export class RecordsController {
   }
 
   @Delete(':id')
+  @AttemptTargets({ record: 'param:id' })
   @HttpCode(204)
   @Roles('patient')
   @OwnTransactions()

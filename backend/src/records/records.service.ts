@@ -14,6 +14,7 @@ import {
   type RecordSummary,
   type SegmentUrl,
 } from '@phr/shared-types';
+import { AttemptOwners } from '../audit/attempt-owners.js';
 import { AuditService } from '../audit/audit.service.js';
 import { checkSealedBlob } from '../auth/key-material.js';
 import type { AuthUser } from '../auth/auth-user.js';
@@ -45,6 +46,7 @@ export class RecordsService {
     private readonly deletions: ObjectDeletions,
     private readonly audit: AuditService,
     private readonly denials: RecordDenials,
+    private readonly owners: AttemptOwners,
   ) {
     this.limits = config.records;
   }
@@ -139,6 +141,10 @@ export class RecordsService {
     const upload = await manager.getRepository(UploadEntity).findOneBy({ recordId: request.recordId });
     if (!upload) return this.denials.notFound(request.recordId, 'record.create');
     if (request.folderId && !(await manager.getRepository(FolderEntity).existsBy({ id: request.folderId }))) {
+      const owner = await this.owners.ownerOf('folder', request.folderId);
+      if (owner !== null && owner !== upload.ownerId) {
+        this.audit.deny({ subjectId: owner, action: 'record.create', recordId: upload.recordId, reason: `folder ${request.folderId.toLowerCase()} is not the caller's` });
+      }
       throw ApiError.validation([{ field: 'folderId', message: 'folderId names no folder of yours' }]);
     }
     return upload;

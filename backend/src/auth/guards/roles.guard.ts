@@ -2,6 +2,8 @@ import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { ERROR_CODES, type Role } from '@phr/shared-types';
+import { AttemptOwners, type TargetKind } from '../../audit/attempt-owners.js';
+import { ATTEMPT_TARGETS, type AttemptTargetMap } from '../../audit/attempt-targets.decorator.js';
 import { AuditService } from '../../audit/audit.service.js';
 import { ApiError } from '../../common/api-error.js';
 import { requestMetaOf } from '../../common/request-meta.js';
@@ -22,6 +24,7 @@ export class RolesGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly db: Db,
     private readonly audit: AuditService,
+    private readonly owners: AttemptOwners,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -31,16 +34,53 @@ export class RolesGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthUser }>();
     const user = request.user;
     if (user && roles.includes(user.role)) return true;
-    if (user) await this.auditRefusal(request, user);
+    if (user) await this.auditRefusal(request, user, this.reflector.get<AttemptTargetMap | undefined>(ATTEMPT_TARGETS, context.getHandler()) ?? {});
     throw new ApiError(403, ERROR_CODES.forbidden, 'Your role may not use this route');
   }
 
-  /** An erased account gets the 401 every later step would give it, and no row. */
-  private async auditRefusal(request: FastifyRequest, user: AuthUser): Promise<void> {
+  /**
+   * An erased account gets the 401 every later step would give it, and no row.
+   * A route that names its target (@AttemptTargets) files the refusal in the
+   * trail of the target's owner, with the record or consent id; otherwise, or
+   * when the id names nobody, in the caller's own.
+   */
+  private async auditRefusal(request: FastifyRequest, user: AuthUser, targets: AttemptTargetMap): Promise<void> {
     const route = `${request.method} ${request.routeOptions?.url ?? 'unknown route'}`;
     await this.db.run({ userId: user.userId, role: user.role }, requestMetaOf(request), async () => {
       await assertAccountExists(this.db, user);
-      await this.audit.record({ subjectId: user.userId, action: 'route.access', outcome: 'deny', reason: `role ${user.role} may not use ${route}` });
+      const named = namedTargets(request, targets);
+      let owner: string | null = null;
+      for (const [kind, id] of named) owner ??= await this.owners.ownerOf(kind, id);
+      const ids = new Map(named);
+      const folder = ids.get('folder');
+      await this.audit.record({
+        subjectId: owner ?? user.userId,
+        action: 'route.access',
+        outcome: 'deny',
+        reason: `role ${user.role} may not use ${route}${folder && isUuid(folder) ? `; folder ${folder.toLowerCase()}` : ''}`,
+        recordId: owner && isUuid(ids.get('record')) ? ids.get('record') : undefined,
+        consentId: owner && isUuid(ids.get('consent')) ? ids.get('consent') : undefined,
+      });
     });
   }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function isUuid(value: string | undefined): value is string {
+  return value !== undefined && UUID.test(value);
+}
+
+/** The ids a refused request names, in the order record, consent, folder, read from its path or body. */
+function namedTargets(request: FastifyRequest, targets: AttemptTargetMap): Array<[TargetKind, string]> {
+  const named: Array<[TargetKind, string]> = [];
+  for (const kind of ['record', 'consent', 'folder'] as const) {
+    const source = targets[kind];
+    if (!source) continue;
+    const [where, name] = source.split(':') as ['param' | 'body', string];
+    const holder = (where === 'param' ? request.params : request.body) as Record<string, unknown> | null | undefined;
+    const value = holder && typeof holder === 'object' ? holder[name] : undefined;
+    if (typeof value === 'string' && isUuid(value)) named.push([kind, value.toLowerCase()]);
+  }
+  return named;
 }

@@ -10,7 +10,8 @@ import { SecurityKeys1764910000000 } from './1764910000000-security-keys.js';
 import { KnownDevices1765000000000 } from './1765000000000-known-devices.js';
 import { AuditLockOrder1765100000000 } from './1765100000000-audit-lock-order.js';
 import { ObjectDeletions1765110000000 } from './1765110000000-object-deletions.js';
+import { AttemptOwners1765120000000 } from './1765120000000-attempt-owners.js';
 import { RegistrationByEmail1765200000000 } from './1765200000000-registration-by-email.js';
 
 /** Every migration, in order. Listed explicitly: no file globbing in an ESM build. */
-export const MIGRATIONS = [AccountsAndAudit1764000000000, Records1764100000000, Consents1764200000000, AuditReading1764300000000, AuditorInvitations1764400000000, AccountErasure1764560000000, Retention1764600000000, SessionLimits1764730000000, SecurityKeys1764910000000, KnownDevices1765000000000, AuditLockOrder1765100000000, ObjectDeletions1765110000000, RegistrationByEmail1765200000000];
+export const MIGRATIONS = [AccountsAndAudit1764000000000, Records1764100000000, Consents1764200000000, AuditReading1764300000000, AuditorInvitations1764400000000, AccountErasure1764560000000, Retention1764600000000, SessionLimits1764730000000, SecurityKeys1764910000000, KnownDevices1765000000000, AuditLockOrder1765100000000, ObjectDeletions1765110000000, AttemptOwners1765120000000, RegistrationByEmail1765200000000];
