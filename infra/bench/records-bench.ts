@@ -10,6 +10,7 @@
  *     (the measurement behind RECORD_CHUNK_BYTES).
  *  3. The renderer's peak memory while a 1 GiB file is encrypted and uploaded.
  *  4. A doctor's GET /records/:id against a bare Fastify primary-key SELECT (api-bench.ts).
+ *  5. Registration starts for an address with an account against a new one (api-bench.ts).
  *
  * Figures are printed as a Markdown table; docs/benchmarks.md holds a run's.
  */
@@ -20,7 +21,7 @@ import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { RECORD_CHUNK_BYTES, RECORD_CHUNKS_PER_SEGMENT, ROUTES, type PresignUploadResponse } from '@phr/shared-types';
 import { registerUser } from '../../backend/test/support/factories.js';
-import { doctorReadBench } from './api-bench.js';
+import { doctorReadBench, registrationStartBench } from './api-bench.js';
 import { linkIn } from '../local/mail/mailbox.js';
 import { stackMailbox, type RunningStack } from '../local/stack.js';
 import { startThrowawayStack } from '../local/throwaway-stack.js';
@@ -45,8 +46,9 @@ const wanted = (part: 'memory' | 'upload' | 'crypto' | 'api') => parts.length ==
 
 async function main(): Promise<void> {
   log('Starting the product (database, object store, API, portal)…');
-  // The API bench sends thousands of requests a second as one doctor: no rate limit in the way.
-  const product = await startThrowawayStack('bench', { env: { RATE_LIMIT_REQUESTS: '10000000' }, build: true });
+  // The API bench sends thousands of requests a second as one doctor, and hundreds of registration starts: no rate limit in the way.
+  const unlimited = { RATE_LIMIT_REQUESTS: '10000000', RATE_LIMIT_REGISTRATIONS: '10000000', RATE_LIMIT_REGISTRATION_MAILS: '10000000' };
+  const product = await startThrowawayStack('bench', { env: unlimited, build: true });
   const { stack, workDir, database } = product;
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
   try {
@@ -63,6 +65,8 @@ async function main(): Promise<void> {
     if (wanted('api')) {
       log('Doctor reads through the API against a bare Fastify route…');
       rows.push(...(await doctorReadBench(stack, database)));
+      log('Registration starts for taken and new addresses…');
+      rows.push(...(await registrationStartBench(stack)));
     }
     printTable(rows);
   } finally {

@@ -1,0 +1,58 @@
+import type { DataSource, QueryRunner } from 'typeorm';
+import { DATA_SOURCE, STATEMENT_DATA_SOURCE } from '../../src/db/db.service.js';
+import { requestContextStorage, requestScopeStorage } from '../../src/db/request-context.js';
+import type { HttpResponse } from './http.js';
+import type { TestApp } from './test-app.js';
+
+interface Seen {
+  sql: string;
+  runner: QueryRunner | undefined;
+  /** The request whose transaction ran it, when it ran inside one. */
+  contextRequestId: string | undefined;
+  /** The request in whose scope it ran (a statement alone, outside a transaction's context). */
+  scopeRequestId: string | undefined;
+}
+
+/**
+ * The SQL statements one request sent to PostgreSQL, in order, as their text
+ * (parameters left out): what "the same work" means for two requests that must
+ * not be told apart (registration start for a taken and a new address). The
+ * API's connection pools report every statement to their logger. Statements
+ * are grouped by the connection's query runner (one per transaction, one per
+ * statement alone); a group belongs to the request whose id its transaction
+ * carries, so the mail sender or a job running meanwhile does not count.
+ */
+export async function statementsOfRequest(api: TestApp, send: () => Promise<HttpResponse<unknown>>): Promise<string[]> {
+  const seen: Seen[] = [];
+  const restore = [DATA_SOURCE, STATEMENT_DATA_SOURCE].map((token) => listenTo(api.app.get<DataSource>(token), seen));
+  let requestId: string | null;
+  try {
+    requestId = (await send()).headers.get('x-request-id');
+  } finally {
+    for (const undo of restore) undo();
+  }
+  if (!requestId) throw new Error('the answer carried no x-request-id');
+  const owner = new Map<QueryRunner | undefined, string | undefined>();
+  for (const entry of seen) {
+    if (entry.contextRequestId) owner.set(entry.runner, entry.contextRequestId);
+  }
+  const belongs = (entry: Seen) => (owner.get(entry.runner) ?? entry.scopeRequestId) === requestId;
+  return seen.filter(belongs).map((entry) => entry.sql.replace(/\s+/g, ' ').trim());
+}
+
+function listenTo(dataSource: DataSource, seen: Seen[]): () => void {
+  const { logger } = dataSource;
+  const original = logger.logQuery.bind(logger);
+  logger.logQuery = (query, parameters, queryRunner) => {
+    seen.push({
+      sql: query,
+      runner: queryRunner,
+      contextRequestId: requestContextStorage.getStore()?.meta.requestId,
+      scopeRequestId: requestScopeStorage.getStore()?.meta.requestId,
+    });
+    original(query, parameters, queryRunner);
+  };
+  return () => {
+    logger.logQuery = original;
+  };
+}
