@@ -1,8 +1,26 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
 
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
+/** Ports this process handed out lately: the kernel may offer a closed one again at once. */
+const handedOut: number[] = [];
+const REMEMBERED_PORTS = 64;
+
+/**
+ * A TCP port that was free a moment ago on 127.0.0.1, and not one this
+ * process handed out lately (five ports asked for in a row, before any is
+ * listened on, are five different ports).
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await anyFreePort();
+    if (handedOut.includes(port)) continue;
+    handedOut.push(port);
+    if (handedOut.length > REMEMBERED_PORTS) handedOut.shift();
+    return port;
+  }
+}
+
+function anyFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();
@@ -20,8 +38,11 @@ export function isListening(port: number, host = '127.0.0.1'): Promise<boolean> 
   return new Promise((resolve) => {
     const socket = net.connect({ port, host });
     socket.once('connect', () => {
+      // A connection to a free port in the ephemeral range can, rarely, be given that very port as its own
+      // and connect to itself (TCP simultaneous open): nobody listens then.
+      const connectedToItself = socket.localPort === port && socket.localAddress === socket.remoteAddress;
       socket.destroy();
-      resolve(true);
+      resolve(!connectedToItself);
     });
     socket.once('error', () => resolve(false));
   });
