@@ -54,7 +54,12 @@ const config: Config = {
    */
   workerGracefulExitTimeout: 5_000,
   reporters: ['default', '<rootDir>/infra/test/summary-reporter.cjs'],
-  testTimeout: 30_000,
+  /**
+   * A test's time limit catches a hang, never a slow machine: every wait inside a test is for a
+   * condition. A browser test registers through the real KDF and RSA key generation, which took
+   * 30+ s per test on two cores with a load average of 17 (a fresh clone's CI next to other work).
+   */
+  testTimeout: 120_000,
   projects: [
     { ...common, displayName: 'crypto', testMatch: ['<rootDir>/frontend/src/**/*.spec.ts'] },
     { ...common, displayName: 'infra', testMatch: ['<rootDir>/infra/test/**/*.spec.ts'] },
