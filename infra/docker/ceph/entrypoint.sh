@@ -9,7 +9,8 @@
 #                          starts the daemons, makes sure the S3 user exists with the given keys,
 #                          prints `ready <endpoint>` once the gateway answers, and runs until a
 #                          daemon ends (exit 1) or SIGTERM/SIGINT stops them all (exit 0).
-#   entrypoint.sh health   exit 0 while the gateway answers HTTP (the Compose healthcheck).
+#   entrypoint.sh health   exit 0 once the S3 user is in place and while the gateway answers HTTP
+#                          (the Compose healthcheck).
 #
 # Settings (environment):
 #   CEPH_DATA            where everything lives: config, keys, monitor store, OSD, logs
@@ -17,6 +18,7 @@
 #   CEPH_OBJECTSTORE     bluestore (default: a file of CEPH_BLUESTORE_SIZE, sparse, in CEPH_DATA)
 #                        or memstore (memory only, lost on stop: the tests)
 #   CEPH_BLUESTORE_SIZE  default 20G (sparse: takes the disk space the objects take)
+#   CEPH_MEMSTORE_BYTES  memstore's capacity, default 1073741824
 #   CEPH_MEMORY_TARGET   the OSD's memory target in bytes, default 1073741824 (Ceph's is 4 GiB)
 #   CEPH_MGR             on (default) or off; the gateway serves S3 without a manager
 #   CEPH_MON_PORT        the monitor's msgr2 port on 127.0.0.1, default 3300 (msgr1: the next one)
@@ -30,6 +32,7 @@ DATA=${CEPH_DATA:-/var/lib/ceph/phr}
 OBJECTSTORE=${CEPH_OBJECTSTORE:-bluestore}
 BLUESTORE_SIZE=${CEPH_BLUESTORE_SIZE:-20G}
 MEMORY_TARGET=${CEPH_MEMORY_TARGET:-1073741824}
+MEMSTORE_BYTES=${CEPH_MEMSTORE_BYTES:-1073741824}
 MGR=${CEPH_MGR:-on}
 MON_PORT=${CEPH_MON_PORT:-3300}
 BIND_MIN=${CEPH_BIND_PORT_MIN:-6800}
@@ -61,7 +64,7 @@ rgw_answers() {
 }
 
 if [[ ${1:-} == health ]]; then
-  rgw_answers
+  [[ -e $DATA/run/phr-ready ]] && rgw_answers
   exit
 fi
 
@@ -118,7 +121,7 @@ keyring = $DATA/osd/ceph-\$id/keyring
 osd memory target = $MEMORY_TARGET
 bluestore block create = true
 bluestore block size = $(numfmt --from=iec "$BLUESTORE_SIZE")
-memstore device bytes = 1073741824
+memstore device bytes = $MEMSTORE_BYTES
 
 [client.rgw.a]
 rgw frontends = beast endpoint=$RGW_ENDPOINT
@@ -204,6 +207,7 @@ ensure_s3_user() {
 
 [[ -e $DATA/phr-bootstrapped ]] || bootstrap
 mkdir -p "$DATA/run"
+rm -f "$DATA/run/phr-ready"
 
 start ceph-mon -f -c "$CONF" -i a
 make_osd
@@ -219,6 +223,7 @@ until rgw_answers; do
   sleep 0.1
 done
 ensure_s3_user
+touch "$DATA/run/phr-ready"
 echo "ready http://$(rgw_probe_host):${RGW_ENDPOINT##*:}"
 
 # Runs until a daemon ends (Compose restarts the container) or a signal stops them all.
