@@ -21,6 +21,20 @@ const START_TIMEOUT_MS = 180_000;
 /** Ports the OSD and the gateway's client side may bind, from a free base: they take a few each. */
 const BIND_PORT_SPAN = 200;
 
+export interface RgwOptions {
+  log?: (line: string) => void;
+  /** memstore (default: memory only) or bluestore (a file, as in Compose). */
+  objectStore?: 'memstore' | 'bluestore';
+  /** Run the manager too, as Compose does (default off: S3 does not need it). */
+  manager?: boolean;
+  /** Keep the cluster's folder on stop (to start it again with `reuse`). */
+  keep?: boolean;
+  /** Start on the cluster a previous start left in this folder (with the same ports); kept on stop. */
+  reuse?: { dataDir: string; port: number; monPort: number; bindBase: number };
+  accessKey?: string;
+  secretKey?: string;
+}
+
 export interface RunningRgw {
   /** e.g. http://127.0.0.1:40123 */
   endpoint: string;
@@ -30,7 +44,11 @@ export interface RunningRgw {
   secretKey: string;
   /** The cluster's folder (configuration, keys, logs). */
   dataDir: string;
-  /** Stops every daemon and removes the folder. Safe to call twice. */
+  monPort: number;
+  bindBase: number;
+  /** How the entrypoint ended (null while it runs). */
+  exitCode(): number | null;
+  /** Stops every daemon (SIGTERM, as Compose stops a container) and removes the folder unless kept or reused. Safe to call twice. */
   stop(): Promise<void>;
 }
 
@@ -38,15 +56,15 @@ export function missingCephCommands(): string[] {
   return REQUIRED_COMMANDS.filter((command) => spawnSync('sh', ['-c', `command -v ${command}`]).status !== 0);
 }
 
-export async function startRgw(options: { log?: (line: string) => void } = {}): Promise<RunningRgw> {
+export async function startRgw(options: RgwOptions = {}): Promise<RunningRgw> {
   const missing = missingCephCommands();
   if (missing.length > 0) throw new Error(`Ceph is not installed (missing ${missing.join(', ')}): run infra/local/ceph/install-packages.sh as root`);
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'phr-ceph-'));
-  const port = await freePort();
-  const monPort = await freePort();
-  const bindBase = await freePortRange(BIND_PORT_SPAN);
-  const accessKey = `phr-test-${randomBytes(4).toString('hex')}`;
-  const secretKey = randomBytes(20).toString('hex');
+  const dataDir = options.reuse?.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'phr-ceph-')));
+  const port = options.reuse?.port ?? (await freePort());
+  const monPort = options.reuse?.monPort ?? (await freePort());
+  const bindBase = options.reuse?.bindBase ?? (await freePortRange(BIND_PORT_SPAN));
+  const accessKey = options.accessKey ?? `phr-test-${randomBytes(4).toString('hex')}`;
+  const secretKey = options.secretKey ?? randomBytes(20).toString('hex');
   const lines: string[] = [];
   let announce: (endpoint: string) => void = () => undefined;
   const ready = new Promise<string>((resolve) => (announce = resolve));
@@ -62,10 +80,13 @@ export async function startRgw(options: { log?: (line: string) => void } = {}): 
     env: {
       PATH: process.env.PATH,
       CEPH_DATA: path.join(dataDir, 'cluster'),
-      CEPH_OBJECTSTORE: 'memstore',
-      CEPH_MGR: 'off',
+      CEPH_OBJECTSTORE: options.objectStore ?? 'memstore',
+      CEPH_MGR: options.manager ? 'on' : 'off',
       // A cap, not an allocation: the suites write a few hundred MiB, and deleted objects wait for the gateway's GC.
       CEPH_MEMSTORE_BYTES: String(4 * 1024 ** 3),
+      // Sparse, and small for tests; Compose's default is 100G (STORE_SIZE).
+      CEPH_BLUESTORE_SIZE: '4G',
+      CEPH_MEMORY_TARGET: String(512 * 1024 ** 2),
       CEPH_MON_PORT: String(monPort),
       CEPH_BIND_PORT_MIN: String(bindBase),
       CEPH_BIND_PORT_MAX: String(bindBase + BIND_PORT_SPAN - 1),
@@ -76,7 +97,7 @@ export async function startRgw(options: { log?: (line: string) => void } = {}): 
   });
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
-    stopping ??= stopChild(child, 30_000).then(() => rm(dataDir, { recursive: true, force: true }));
+    stopping ??= stopChild(child, 30_000).then(() => (options.reuse || options.keep ? undefined : rm(dataDir, { recursive: true, force: true })));
     return stopping;
   };
   let timer: NodeJS.Timeout | undefined;
@@ -90,7 +111,7 @@ export async function startRgw(options: { log?: (line: string) => void } = {}): 
     await stop();
     throw new Error(`${outcome.failure}:\n${lines.join('\n')}`);
   }
-  return { endpoint: outcome.endpoint, port, accessKey, secretKey, dataDir, stop };
+  return { endpoint: outcome.endpoint, port, accessKey, secretKey, dataDir, monPort, bindBase, exitCode: () => child.process.exitCode, stop };
 }
 
 /** A range starting at a port that was free a moment ago: Ceph binds the first free ports of its range. */
