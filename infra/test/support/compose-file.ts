@@ -127,11 +127,9 @@ export function hasHealthcheck(compose: ComposeFile, name: string, readFile: (re
 }
 
 export function readRepoFile(relative: string): string {
-  // eslint-disable-next-line security/detect-non-literal-fs-filename -- a path inside the repository, named by docker-compose.yml
   return readFileSync(path.join(REPO_ROOT, relative), 'utf8');
 }
 
 export function repoFileExists(relative: string): boolean {
-  // eslint-disable-next-line security/detect-non-literal-fs-filename -- a path inside the repository, named by docker-compose.yml
   return existsSync(path.join(REPO_ROOT, relative));
 }
