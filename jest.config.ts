@@ -43,7 +43,7 @@ const common: Partial<Config> = {
 };
 
 /** The API suites whose requests reach the object store (uploads, reads, deletions, listings). */
-const RGW_API_SUITES = ['records.spec.ts', 'folders.spec.ts', 'account-erasure.spec.ts'];
+const RGW_API_SUITES = ['records.spec.ts', 'folders.spec.ts', 'account-erasure.spec.ts', 'store-connections.spec.ts'];
 
 const config: Config = {
   maxWorkers: 2,
