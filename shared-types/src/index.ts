@@ -9,4 +9,6 @@ export * from './erasure.js';
 export * from './export.js';
 export * from './security-keys.js';
 export * from './proof-of-work.js';
+export * from './key-directory.js';
+export * from './client-state.js';
 export * from './routes.js';
