@@ -11,6 +11,7 @@ import { ConsentsModule } from './consents/consents.module.js';
 import { FoldersModule } from './folders/folders.module.js';
 import { HealthController } from './health/health.controller.js';
 import { RecordsModule } from './records/records.module.js';
+import { SecurityEventsModule } from './security-events/security-events.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -20,7 +21,18 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [DbModule, AuditModule, StorageModule, AuthModule, UsersModule, RecordsModule, FoldersModule, ConsentsModule, AccountModule],
+      imports: [
+        DbModule,
+        AuditModule,
+        StorageModule,
+        AuthModule,
+        UsersModule,
+        RecordsModule,
+        FoldersModule,
+        ConsentsModule,
+        AccountModule,
+        SecurityEventsModule,
+      ],
       controllers: [HealthController],
       providers: [
         { provide: APP_CONFIG, useValue: config },

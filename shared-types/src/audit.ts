@@ -47,6 +47,8 @@ export const AUDIT_ACTIONS = [
   'audit.head',
   // A signed-in caller whose role the route does not admit (the role guard's 403).
   'route.access',
+  // A check the browser made failed (POST /security-events): a key, a key-directory head or the trail itself did not hold.
+  'security.client-report',
   // A client went over a request rate limit (ASVS 8.1.4); recorded once per window, every refusal is logged.
   'route.rate-limit',
 ] as const;

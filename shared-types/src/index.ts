@@ -11,4 +11,5 @@ export * from './security-keys.js';
 export * from './proof-of-work.js';
 export * from './key-directory.js';
 export * from './client-state.js';
+export * from './security-events.js';
 export * from './routes.js';

@@ -27,6 +27,7 @@ import type { AuditExportQuery, AuditHead, AuditHeadQuery, AuditPage, AuditQuery
 import type { AccountErasureReceipt, EraseAccountRequest } from './erasure.js';
 import type { HealthResponse, LivenessResponse } from './health.js';
 import type { ProofOfWorkChallenge, ProofOfWorkRequest } from './proof-of-work.js';
+import type { ReportSecurityEventRequest } from './security-events.js';
 import type {
   AddSecurityKeyRequest,
   LoginResponse,
@@ -117,6 +118,7 @@ export const ROUTES = {
   listAudit: route<NoBody, AuditPage, Record<string, never>, AuditQuery>('GET', '/audit'),
   exportAudit: route<NoBody, string, Record<string, never>, AuditExportQuery>('GET', '/audit/export'),
   auditHead: route<NoBody, AuditHead, Record<string, never>, AuditHeadQuery>('GET', '/audit/head'),
+  reportSecurityEvent: route<ReportSecurityEventRequest, void>('POST', '/security-events'),
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

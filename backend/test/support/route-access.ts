@@ -52,6 +52,8 @@ export const ROUTE_ACCESS: Record<RouteName, Access> = {
   listAudit: ['patient', 'doctor', 'auditor'],
   exportAudit: ['patient', 'doctor', 'auditor'],
   auditHead: ['patient', 'doctor', 'auditor'],
+  // Every account's browser checks its own key and trail; a report lands only in the caller's own trail.
+  reportSecurityEvent: ['patient', 'doctor', 'auditor'],
 };
 
 /** The rows of one patient that a stranger might name by id. */
