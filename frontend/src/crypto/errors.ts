@@ -16,7 +16,8 @@ export type CryptoErrorCode =
   | 'DOWNLOAD_EXPIRED'
   | 'DOWNLOAD_FAILED'
   | 'UPLOAD_CANCELLED'
-  | 'BAD_PROOF_OF_WORK';
+  | 'BAD_PROOF_OF_WORK'
+  | 'OWN_KEY_MISMATCH';
 
 export class CryptoError extends Error {
   constructor(

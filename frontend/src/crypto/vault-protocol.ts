@@ -7,6 +7,7 @@
 import { KDF_MIN_ITERATIONS, type ChangePasswordRequest, type KdfParams, type MyKeys } from '@phr/shared-types';
 import {
   createAccount,
+  ownFingerprint,
   recoverAccount,
   recoveryAuthKeyFromCode,
   rewrapForNewPassword,
@@ -137,6 +138,12 @@ export const vaultMethods = {
       for (const request of record.requests) request.abort();
     }
     state.pendingRecords.clear();
+  },
+
+  /** The fingerprint of the account's own key, computed from the key proven against the private key at sign-in. */
+  async ownFingerprint(state: VaultState): Promise<string> {
+    requireAccount(state);
+    return ownFingerprint(state.keys as UnlockedKeys);
   },
 
   async isUnlocked(state: VaultState): Promise<boolean> {
