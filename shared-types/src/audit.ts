@@ -9,6 +9,8 @@ export const AUDIT_ACTIONS = [
   'account.erase',
   // The account's own details corrected (display name, a doctor's specialty: GDPR Art. 16).
   'account.update',
+  // The browser's sealed client state (GET/PUT /me/client-state) replaced; the server cannot read it.
+  'account.client-state',
   // A security key (WebAuthn second factor, ASVS 2.3.2) enrolled or removed.
   'account.security-key-add',
   'account.security-key-remove',

@@ -12,6 +12,7 @@ import { ConsoleLogger, type LoggerService } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pg from 'pg';
 import { startMailCatcher, type RunningMailCatcher } from '../../../infra/local/mail/mail-catcher.js';
+import { newKeyLogSigningKey } from '../../../infra/local/local-secrets.js';
 import { Mailbox } from '../../../infra/local/mail/mailbox.js';
 import { startObjectStore, type RunningObjectStore } from '../../../infra/local/object-store/index.js';
 import { createTestDatabase, type TestDatabase } from '../../../infra/local/test-database.js';
@@ -81,6 +82,8 @@ export async function startTestApp(env: Record<string, string> = {}, logger: Log
     PORTAL_ORIGIN: TEST_PORTAL_ORIGIN,
     SMTP_URL: smtp.smtpUrl,
     MAIL_FROM: TEST_MAIL_FROM,
+    // Each app signs its key directory with a log key of its own (api.config.keyLog.publicKey verifies it).
+    KEY_LOG_SIGNING_KEY: newKeyLogSigningKey(),
     ...UNTHROTTLED_RATE_LIMITS,
     ...env,
   });
