@@ -53,11 +53,13 @@ export interface TestApp {
 export interface TestAppOptions {
   /** The embedded store's clock relative to the machine's (tests of an API whose clock is off). */
   storeClockOffsetMs?: number;
+  /** A database to copy instead of the run's migrated template (a test that prepares data before a migration). */
+  template?: string;
 }
 
 export async function startTestApp(env: Record<string, string> = {}, logger: LoggerService | false = false, options: TestAppOptions = {}): Promise<TestApp> {
   const adminUrl = requiredEnv('PHR_TEST_ADMIN_URL');
-  const database = await createTestDatabase(adminUrl, requiredEnv('PHR_TEST_TEMPLATE'));
+  const database = await createTestDatabase(adminUrl, options.template ?? requiredEnv('PHR_TEST_TEMPLATE'));
   const storeDir = await mkdtemp(path.join(os.tmpdir(), 'phr-s3-'));
   const accessKey = 'test-access-key';
   const secretKey = randomBytes(20).toString('hex');

@@ -17,14 +17,23 @@ import {
 } from '@phr/shared-types';
 import type { Exact } from '../../common/exact.js';
 
-/** Example values (docs/test-vectors/key-directory.json: the tree of 7 leaves). */
+/** Example values: the tree of 7 leaves of docs/test-vectors/key-directory.json (whose public keys are placeholders). */
 const EXAMPLE = {
-  userId: '6f1c2d4e-8a3b-4c5d-9e7f-0a1b2c3d4e5f',
-  rootHash: 'yHxLOI_VCYiV8Lx8ucd4wRfNnjhMqVh3o3F14R-oTNc',
-  signature: 'QeOHk2-qO6Gt0IQs2j-Ml27DwzaCZy1m8Cm1UoArn6YVr6q6rcS6YNDCe9X2bQAUahxD1rSYfmoRLoFlmx6Yhg',
-  keyId: 'c7a5f0e1d2b3a4958677869504132211ffeeddccbbaa99887766554433221100',
-  fingerprint: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
-  proofHash: 'bj3mO8CN0J3vy8BnXUB9rxoO0GwkGsk0WqHkSiAXwnE',
+  userId: 'd4e5f6a7-b8c9-4d0e-9f1a-2b3c4d5e6f7a',
+  publicKey: 'U1BLSSBvZiBkb2N0b3IgQmFyYmFyYQ',
+  fingerprint: '0de3bb37aac7e3412482b2c8fb6b2fbec680f5d0f2903543c3a9dbe8e764c19d',
+  boundAt: '2026-03-04T17:45:30.250Z',
+  rootHash: 'YwV4fAIuvZ5DFAA8ieKoaT214PeNK7h6qXnF4F-ggiU',
+  issuedAt: '2026-03-04T17:45:30.250Z',
+  signature: 'ny6Mkq52C8Yi-iAemzewsVfLRTT3foLpl--eRhsXYgEomMDXTiDZSwFWcWrMdcP-g_4qCGfmWBDsNiYJLvV-cQ',
+  keyId: '295a465b28560ef18e14c29811398e33eb03965face1aec3eb903f0b7e94f609',
+  inclusionProof: ['VaDVMo79FFyqirWeIi2_7KEXLFnvpiFPJgOpZdUCEF8', 'y8RUcM-LUUb7YTc9iB9dLxcKyTf-ohzU73FOI3kE_ds'],
+  consistencyProof: [
+    'k9M3EaDJpuqGlGE7Y86XfpeNSNQO8zAUdDeAnA9LgSQ',
+    'K1NBTqiqvogry9JkRz6yYshOwC9dTTsdixVQabe24iA',
+    'UoMAP3uY-qn0b8PBKDnPrAClivM0AcpZ5zqDPoQALnI',
+    'kz7lZOPlbx5RBEnpSK46AgVFn7AI6xwAXHUwUGuzZs0',
+  ],
 };
 
 /**
@@ -44,7 +53,7 @@ function QueryInteger(min: number, max: number): PropertyDecorator {
 export class SignedTreeHeadDto implements SignedTreeHead {
   @ApiProperty({ example: 7, description: 'Leaves in the tree' }) treeSize: number;
   @ApiProperty({ example: EXAMPLE.rootHash, description: 'RFC 9162 root hash, 32 bytes, base64url' }) rootHash: string;
-  @ApiProperty({ format: 'date-time', example: '2026-01-15T09:30:00.000Z' }) issuedAt: string;
+  @ApiProperty({ format: 'date-time', example: EXAMPLE.issuedAt }) issuedAt: string;
   @ApiProperty({
     example: EXAMPLE.signature,
     description: 'ECDSA P-256 / SHA-256 over the UTF-8 of "phr/v1/key-log-sth\\n<treeSize>\\n<rootHash>\\n<issuedAt>", IEEE P1363 r||s (64 bytes), base64url',
@@ -55,20 +64,21 @@ export class SignedTreeHeadDto implements SignedTreeHead {
 true satisfies Exact<SignedTreeHeadDto, SignedTreeHead>;
 
 export class LoggedKeyBindingDto implements LoggedKeyBinding {
-  @ApiProperty({ example: 3, description: 'Position in the log, from 0' }) leafIndex: number;
+  @ApiProperty({ example: 6, description: 'Position in the log, from 0' }) leafIndex: number;
   @ApiProperty({ format: 'uuid', example: EXAMPLE.userId, description: 'Lower case' }) userId: string;
   @ApiProperty({ enum: ROLES, example: 'doctor' }) role: Role;
-  @ApiProperty({ type: String, nullable: true, description: 'RSA-OAEP public key, SPKI DER, base64url; null once the account is erased' }) publicKey: string | null;
+  @ApiProperty({ type: String, nullable: true, example: EXAMPLE.publicKey, description: 'RSA-OAEP public key, SPKI DER, base64url; null once the account is erased' })
+  publicKey: string | null;
   @ApiProperty({ type: String, nullable: true, example: EXAMPLE.fingerprint, description: 'SHA-256 of the SPKI, lower-case hex; null once the account is erased' })
   fingerprint: string | null;
-  @ApiProperty({ format: 'date-time', example: '2026-01-15T09:29:59.871Z', description: 'When the binding was logged (UTC, milliseconds)' }) boundAt: string;
+  @ApiProperty({ format: 'date-time', example: EXAMPLE.boundAt, description: 'When the binding was logged (UTC, milliseconds)' }) boundAt: string;
 }
 true satisfies Exact<LoggedKeyBindingDto, LoggedKeyBinding>;
 
 export class KeyBindingProofDto implements KeyBindingProof {
   @ApiProperty({ type: LoggedKeyBindingDto }) binding: LoggedKeyBindingDto;
   @ApiProperty({ type: SignedTreeHeadDto, description: 'The stored head of the tree the proof is for' }) treeHead: SignedTreeHeadDto;
-  @ApiProperty({ type: [String], example: [EXAMPLE.proofHash], description: 'RFC 9162 §2.1.3 inclusion proof, leaf to root, base64url hashes' })
+  @ApiProperty({ type: [String], example: EXAMPLE.inclusionProof, description: 'RFC 9162 §2.1.3 inclusion proof, leaf to root, base64url hashes' })
   inclusionProof: string[];
 }
 true satisfies Exact<KeyBindingProofDto, KeyBindingProof>;
@@ -95,7 +105,7 @@ true satisfies Exact<ConsistencyQueryDto, ConsistencyQuery>;
 export class ConsistencyProofDto implements ConsistencyProof {
   @ApiProperty({ example: 3 }) from: number;
   @ApiProperty({ example: 7 }) to: number;
-  @ApiProperty({ type: [String], example: [EXAMPLE.proofHash], description: 'RFC 9162 §2.1.4 consistency proof, base64url hashes' }) proof: string[];
+  @ApiProperty({ type: [String], example: EXAMPLE.consistencyProof, description: 'RFC 9162 §2.1.4 consistency proof, base64url hashes' }) proof: string[];
 }
 true satisfies Exact<ConsistencyProofDto, ConsistencyProof>;
 
