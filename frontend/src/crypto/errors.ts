@@ -17,7 +17,12 @@ export type CryptoErrorCode =
   | 'DOWNLOAD_FAILED'
   | 'UPLOAD_CANCELLED'
   | 'BAD_PROOF_OF_WORK'
-  | 'OWN_KEY_MISMATCH';
+  | 'OWN_KEY_MISMATCH'
+  | 'CLIENT_STATE_INVALID'
+  | 'KEY_NOT_VERIFIED'
+  | 'TREE_HEAD_INVALID'
+  | 'TREE_HEAD_INCONSISTENT'
+  | 'KEY_BINDING_INVALID';
 
 export class CryptoError extends Error {
   constructor(
