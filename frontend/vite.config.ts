@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
@@ -12,7 +13,28 @@ const proxy = { '/api': { target: apiUrl, changeOrigin: false } };
 /** Where browsers reach the object store (pre-signed URLs); `npm start` passes it, 9000 is its default. */
 const objectStoreOrigin = new URL(process.env.S3_PUBLIC_ENDPOINT ?? 'http://127.0.0.1:9000').origin;
 
+/**
+ * The public half of the key directory's log key (SPKI DER, base64url): the portal checks
+ * every tree head against it (docs/protocol.md "Key directory"), so it is part of the build,
+ * never fetched from the server it checks. `npm start` and the test stacks pass the key of
+ * their data folder; a production build is given the operator's published key
+ * (docs/running.md "Log key of the key directory"). No portal is built without one.
+ */
+function keyLogPublicKey(): string {
+  const value = process.env.VITE_KEY_LOG_PUBLIC_KEY?.trim() ?? '';
+  const hint = 'VITE_KEY_LOG_PUBLIC_KEY must be the public half of the API’s KEY_LOG_SIGNING_KEY: an ECDSA P-256 key, SPKI DER in base64url (docs/running.md "Log key of the key directory")';
+  if (!/^[A-Za-z0-9_-]+$/.test(value)) throw new Error(value ? hint : `${hint}; it is not set`);
+  try {
+    const key = createPublicKey({ key: Buffer.from(value, 'base64url'), format: 'der', type: 'spki' });
+    if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return value;
+  } catch {
+    // reported below
+  }
+  throw new Error(hint);
+}
+
 export default defineConfig(({ command }) => ({
+  define: { 'import.meta.env.VITE_KEY_LOG_PUBLIC_KEY': JSON.stringify(keyLogPublicKey()) },
   plugins: [react(), portalSecurityHeaders(objectStoreOrigin)],
   // The dev server injects styles at run time; they carry a per-page nonce (portal-csp.ts).
   html: command === 'serve' ? { cspNonce: CSP_NONCE_PLACEHOLDER } : {},

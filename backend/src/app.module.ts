@@ -7,10 +7,13 @@ import { ErrorFilter } from './common/error.filter.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { DbModule } from './db/db.module.js';
 import { TransactionInterceptor } from './db/transaction.interceptor.js';
+import { ClientStateModule } from './client-state/client-state.module.js';
 import { ConsentsModule } from './consents/consents.module.js';
 import { FoldersModule } from './folders/folders.module.js';
 import { HealthController } from './health/health.controller.js';
+import { KeyDirectoryModule } from './key-directory/key-directory.module.js';
 import { RecordsModule } from './records/records.module.js';
+import { SecurityEventsModule } from './security-events/security-events.module.js';
 import { StorageModule } from './storage/storage.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -20,7 +23,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [DbModule, AuditModule, StorageModule, AuthModule, UsersModule, RecordsModule, FoldersModule, ConsentsModule, AccountModule],
+      imports: [DbModule, AuditModule, StorageModule, AuthModule, UsersModule, RecordsModule, FoldersModule, ConsentsModule, AccountModule, ClientStateModule, KeyDirectoryModule, SecurityEventsModule],
       controllers: [HealthController],
       providers: [
         { provide: APP_CONFIG, useValue: config },

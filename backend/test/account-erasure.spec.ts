@@ -95,13 +95,14 @@ describe('account erasure (GDPR Art. 17): data, keys and sessions go, the audit 
 
   /**
    * Rows anywhere in the schema that name this account: every uuid column of
-   * every table, so a table added later is covered too. The audit trail is
-   * the one place that must keep them.
+   * every table, so a table added later is covered too. The audit trail and
+   * the key directory (an append-only log whose old leaves cannot go without
+   * breaking every proof: docs/erasure.md) are the places that must keep them.
    */
   async function rowsNaming(userId: string): Promise<string[]> {
     const columns = await api.adminQuery<{ table_name: string; column_name: string }>(
       `SELECT table_name, column_name FROM information_schema.columns
-       WHERE table_schema = 'public' AND data_type = 'uuid' AND table_name NOT IN ('audit_events', 'audit_chain_heads')`,
+       WHERE table_schema = 'public' AND data_type = 'uuid' AND table_name NOT IN ('audit_events', 'audit_chain_heads', 'key_log_leaves')`,
     );
     const found: string[] = [];
     for (const { table_name: table, column_name: column } of columns) {
@@ -247,6 +248,17 @@ describe('account erasure (GDPR Art. 17): data, keys and sessions go, the audit 
       expect(await api.adminQuery('SELECT 1 FROM consents WHERE id = $1', [alice.consentId])).toHaveLength(0);
       // Dr House's wraps of her records went with them.
       expect(await api.adminQuery('SELECT 1 FROM record_wraps WHERE recipient_id = $1 AND owner_id = $2', [drHouse.userId, alice.user.userId])).toHaveLength(0);
+    });
+
+    it('logs in the key directory that the account has no key any more, after its registration’s binding', async () => {
+      const bindings = await api.adminQuery<{ public_key: string | null; fingerprint: string | null; role: string }>(
+        'SELECT public_key, fingerprint, role FROM key_log_leaves WHERE user_id = $1 ORDER BY leaf_index',
+        [alice.user.userId],
+      );
+      expect(bindings).toEqual([
+        { public_key: alice.user.request.keys.publicKey, fingerprint: alice.user.session.keys.fingerprint, role: 'patient' },
+        { public_key: null, fingerprint: null, role: 'patient' },
+      ]);
     });
 
     it('keeps the audit trail, adds the erasure with its reason, and the chain still verifies against its head', async () => {

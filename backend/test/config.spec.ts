@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
+import { keyLogPublicKeyOf, newKeyLogSigningKey } from '../../infra/local/local-secrets.js';
 import { loadConfig } from '../src/config/app-config.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -15,7 +17,13 @@ const VALID = {
   PRELOGIN_SECRET: Buffer.alloc(32, 9).toString('hex'),
   SMTP_URL: 'smtp://mail.example.org:587',
   MAIL_FROM: 'Health Records <no-reply@example.org>',
+  KEY_LOG_SIGNING_KEY: newKeyLogSigningKey(),
 };
+
+/** Private keys that are not an ECDSA P-256 log key, PKCS#8 DER, base64url. */
+const pkcs8Of = (key: ReturnType<typeof generateKeyPairSync>['privateKey']) => key.export({ type: 'pkcs8', format: 'der' }).toString('base64url');
+const P384_KEY = pkcs8Of(generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey);
+const ED25519_KEY = pkcs8Of(generateKeyPairSync('ed25519').privateKey);
 
 describe('configuration is validated once, and a bad value names its variable', () => {
   it('accepts a complete configuration and fills in safe defaults', () => {
@@ -84,7 +92,23 @@ describe('configuration is validated once, and a bad value names its variable', 
     expect(loadConfig(VALID).registrationLinkSeconds).toBe(3600);
   });
 
+  it('takes the key directory’s log key, with its public half and key id', () => {
+    const { keyLog } = loadConfig(VALID);
+    const spki = Buffer.from(keyLogPublicKeyOf(VALID.KEY_LOG_SIGNING_KEY), 'base64url');
+    expect(keyLog.publicKey).toBe(spki.toString('base64url'));
+    expect(keyLog.keyId).toBe(createHash('sha256').update(spki).digest('hex'));
+    expect(keyLog.signingKey.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
+    // The published public half (what the portal was built with) may be given too, and must match.
+    expect(loadConfig({ ...VALID, KEY_LOG_PUBLIC_KEY: keyLog.publicKey }).keyLog.keyId).toBe(keyLog.keyId);
+  });
+
   it.each([
+    ['KEY_LOG_SIGNING_KEY', { KEY_LOG_SIGNING_KEY: undefined }, /KEY_LOG_SIGNING_KEY is required/],
+    ['KEY_LOG_SIGNING_KEY', { KEY_LOG_SIGNING_KEY: 'not a key' }, /KEY_LOG_SIGNING_KEY must be an ECDSA P-256 private key, PKCS#8 DER in base64url/],
+    ['KEY_LOG_SIGNING_KEY', { KEY_LOG_SIGNING_KEY: Buffer.alloc(138, 1).toString('base64url') }, /KEY_LOG_SIGNING_KEY must be an ECDSA P-256 private key/],
+    ['KEY_LOG_SIGNING_KEY', { KEY_LOG_SIGNING_KEY: P384_KEY }, /KEY_LOG_SIGNING_KEY must be an ECDSA P-256 private key.*got a ec key on secp384r1/],
+    ['KEY_LOG_SIGNING_KEY', { KEY_LOG_SIGNING_KEY: ED25519_KEY }, /KEY_LOG_SIGNING_KEY must be an ECDSA P-256 private key.*got a ed25519 key/],
+    ['KEY_LOG_PUBLIC_KEY', { KEY_LOG_PUBLIC_KEY: keyLogPublicKeyOf(newKeyLogSigningKey()) }, /KEY_LOG_PUBLIC_KEY is not the public half of KEY_LOG_SIGNING_KEY/],
     ['DATABASE_URL', { DATABASE_URL: undefined }, /DATABASE_URL is required/],
     ['SMTP_URL', { SMTP_URL: undefined }, /SMTP_URL is required/],
     ['SMTP_URL', { SMTP_URL: 'mail.example.org:25' }, /SMTP_URL must use smtp: \(STARTTLS when offered\) or smtps: \(TLS\), got mail.example.org:/],

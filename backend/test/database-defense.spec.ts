@@ -46,6 +46,8 @@ const PER_USER_TABLES: Record<string, string> = {
   audit_events: 'subject_id',
   audit_chain_heads: 'subject_id',
   object_deletions: 'owner_id',
+  client_states: 'user_id',
+  key_log_leaves: 'user_id',
 };
 
 /** Tables the application role reads that hold nobody's data, and why. */
@@ -54,12 +56,17 @@ const NO_PER_USER_DATA: Record<string, string> = {
   proof_of_work_spent: 'random ids of answered proof-of-work challenges and their expiry; no user id',
   rate_limits: 'request counters keyed by an HMAC of a user id or an IP; no user id',
   mail_outbox: 'mails waiting for the SMTP server: an address, a subject and a text (a registration link or a warning); no user id, no health data',
+  key_log_tree: 'the size of the key directory’s tree; no user id',
+  key_log_nodes: 'hashes of complete subtrees of the key directory; no user id',
+  key_log_heads: 'signed tree heads of the key directory (size, root hash, time, signature); no user id',
 };
 
 /** Readable by other users on purpose (DESIGN 1, 4.5); still hidden from a caller nobody signed in as. */
 const SHARED_BY_DESIGN: Record<string, readonly Actor['role'][]> = {
   // Public keys are public: a patient wraps file keys for a doctor with them.
   public_keys: ['patient', 'doctor', 'auditor'],
+  // So is the key directory that logs them, for everyone to check (DESIGN 4.5).
+  key_log_leaves: ['patient', 'doctor', 'auditor'],
   // The auditor reads every trail (metadata only) and verifies chains.
   audit_events: ['auditor'],
   audit_chain_heads: ['auditor'],
@@ -102,6 +109,9 @@ describe('database defense: repositories under another user’s context read and
     await enrolSecurityKey(alice, new SoftAuthenticator());
     const pending = await alice.client.post(ROUTES.securityKeyOptions.path, { token: alice.token, body: { name: 'Spare key' } });
     if (pending.status !== 200) throw new Error(`enrolment options failed: ${pending.status} ${pending.text}`);
+    // Her sealed client state (registration gave her a binding in the key directory).
+    const state = await alice.client.request('PUT', ROUTES.putClientState.path, { token: alice.token, body: { expectedVersion: 0, sealed: sealedBlob(64) } });
+    if (state.status !== 200) throw new Error(`client state failed: ${state.status} ${state.text}`);
     recordIds = { shared: shared.summary.id, private: unshared.summary.id };
     // A deleted record whose objects the store has not confirmed removed yet waits in the deletion queue.
     const deleted = await uploadRecord(alice, 10);

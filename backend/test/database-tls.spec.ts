@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { newKeyLogSigningKey } from '../../infra/local/local-secrets.js';
 import { startObjectStore, type RunningObjectStore } from '../../infra/local/object-store/index.js';
 import { freePort } from '../../infra/local/ports.js';
 import { provisionDatabase, startEmbeddedPostgres, withClient, type RunningPostgres } from '../../infra/local/postgres.js';
@@ -72,6 +73,7 @@ describe('the API connects to PostgreSQL over verified TLS (ASVS 9.2.1, 9.2.2)',
   let adminUrl: string;
   let store: RunningObjectStore | undefined;
   const storeSecret = randomBytes(20).toString('hex');
+  const keyLogSigningKey = newKeyLogSigningKey();
   const apiEnv = (databaseUrl: string) => ({
     DATABASE_URL: databaseUrl,
     DATABASE_POOL_SIZE: '2',
@@ -85,6 +87,7 @@ describe('the API connects to PostgreSQL over verified TLS (ASVS 9.2.1, 9.2.2)',
     // No mail is sent here; nothing listens on the discard port.
     SMTP_URL: 'smtp://127.0.0.1:9',
     MAIL_FROM: TEST_MAIL_FROM,
+    KEY_LOG_SIGNING_KEY: keyLogSigningKey,
   });
 
   beforeAll(async () => {

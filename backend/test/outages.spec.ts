@@ -13,6 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ERROR_CODES, ROUTES, type ErrorResponse, type HealthResponse, type RecordPage } from '@phr/shared-types';
+import { newKeyLogSigningKey } from '../../infra/local/local-secrets.js';
 import { freePort } from '../../infra/local/ports.js';
 import { provisionDatabase, startEmbeddedPostgres, type RunningPostgres } from '../../infra/local/postgres.js';
 import { createApp } from '../src/app.factory.js';
@@ -163,6 +164,7 @@ describe('a frozen, stopped or restarted PostgreSQL', () => {
         PRELOGIN_SECRET: randomBytes(32).toString('base64'),
         COOKIE_SECURE: 'false',
         SWEEP_INTERVAL_SECONDS: '0',
+        KEY_LOG_SIGNING_KEY: newKeyLogSigningKey(),
         ...UNTHROTTLED_RATE_LIMITS,
       }),
       { logger: false },

@@ -11,6 +11,7 @@ import { RecordsPage } from './features/records/RecordsPage.js';
 import { AuditPage } from './features/audit/AuditPage.js';
 import { ConsentsPage } from './features/sharing/ConsentsPage.js';
 import { SharedWithMePage } from './features/sharing/SharedWithMePage.js';
+import { TrustAlerts } from './features/trust/TrustAlerts.js';
 import { Button } from './ui/Button.js';
 import { Layout } from './ui/Layout.js';
 
@@ -24,6 +25,7 @@ export function App() {
   };
   return (
     <Layout nav={signedIn ? <SignedInNav /> : null}>
+      {signedIn ? <TrustAlerts /> : null}
       {signedIn ? <SecurityNotice /> : null}
       <Routes>
         <Route path="/login" element={signedIn && !pendingRecoveryCode ? <Navigate to="/account" replace /> : <LoginPage />} />

@@ -4,6 +4,7 @@ import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router-dom';
 import { App } from './App.js';
 import { SessionProvider } from './features/auth/session.js';
+import { TrustProvider } from './features/trust/TrustProvider.js';
 import './styles.css';
 
 // Mutations that failed are shown to the user, not retried behind their back.
@@ -16,7 +17,9 @@ createRoot(root).render(
     <QueryClientProvider client={queryClient}>
       <BrowserRouter>
         <SessionProvider>
-          <App />
+          <TrustProvider>
+            <App />
+          </TrustProvider>
         </SessionProvider>
       </BrowserRouter>
     </QueryClientProvider>

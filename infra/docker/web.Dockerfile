@@ -9,7 +9,9 @@ COPY infra/package.json infra/
 RUN npm ci --no-audit --no-fund
 COPY shared-types shared-types
 COPY frontend frontend
-RUN npm run build -w frontend
+# The public half of the key directory's log key (docs/running.md); the build refuses to run without it.
+ARG VITE_KEY_LOG_PUBLIC_KEY
+RUN VITE_KEY_LOG_PUBLIC_KEY="$VITE_KEY_LOG_PUBLIC_KEY" npm run build -w frontend
 
 FROM caddy:2.11.4-alpine@sha256:6aeddd44c3078b0f9a35206472a11420648a79c184603ef95957d0a20044cb2b
 COPY infra/docker/Caddyfile /etc/caddy/Caddyfile

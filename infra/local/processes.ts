@@ -53,10 +53,10 @@ export async function stopChild(child: Child, graceMs = 5000): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Runs a command to completion; rejects with its output when it fails. */
-export function run(command: string, args: string[], cwd: string): Promise<void> {
+/** Runs a command to completion (in this process's environment plus `env`); rejects with its output when it fails. */
+export function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runMigrations } from '../../backend/src/db/migrate.js';
-import { loadOrCreateSecrets } from './local-secrets.js';
+import { keyLogPublicKeyOf, loadOrCreateSecrets } from './local-secrets.js';
 import { startMailCatcher } from './mail/mail-catcher.js';
 import { linkIn, Mailbox } from './mail/mailbox.js';
 import { startObjectStore, type RunningObjectStore } from './object-store/index.js';
@@ -64,6 +64,12 @@ export interface RunningStack {
   databaseAdminUrl: string;
   /** The folder the embedded SMTP server keeps mail in (read it with mail/mailbox.ts); null with an external SMTP_URL. */
   mailDir: string | null;
+  /**
+   * The public half of the key directory's log key (SPKI, base64url): the portal is built with it
+   * (VITE_KEY_LOG_PUBLIC_KEY) and checks every tree head against it. A portal built elsewhere for
+   * this stack (`vite build`) must be given it too.
+   */
+  keyLogPublicKey: string;
   stop(): Promise<void>;
 }
 
@@ -131,6 +137,8 @@ async function startAll(options: StackOptions, stops: Array<() => Promise<void>>
     await run(process.execPath, [path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'backend/tsconfig.build.json'], REPO_ROOT);
   }
 
+  // The log key of this data folder, kept like the other secrets: a log is signed by one key for its whole life.
+  const keyLogPublicKey = keyLogPublicKeyOf(secrets.keyLogSigningKey);
   const apiUrl = `http://127.0.0.1:${options.apiPort}`;
   const api = startChild('api', process.execPath, ['backend/dist/main.js'], {
     cwd: REPO_ROOT,
@@ -149,6 +157,8 @@ async function startAll(options: StackOptions, stops: Array<() => Promise<void>>
       S3_REGION: s3.region,
       JWT_SECRET: secrets.jwtSecret,
       PRELOGIN_SECRET: secrets.preloginSecret,
+      KEY_LOG_SIGNING_KEY: secrets.keyLogSigningKey,
+      KEY_LOG_PUBLIC_KEY: keyLogPublicKey,
       PORTAL_ORIGIN: portalOrigin,
       COOKIE_SECURE: 'true',
       SMTP_URL: mail.smtpUrl,
@@ -164,7 +174,14 @@ async function startAll(options: StackOptions, stops: Array<() => Promise<void>>
     cwd: path.join(REPO_ROOT, 'frontend'),
     log,
     ownProcessGroup: options.ownProcessGroups,
-    env: { PATH: env.PATH, API_URL: apiUrl, PORTAL_PORT: String(options.portalPort), S3_PUBLIC_ENDPOINT: s3.publicEndpoint, NODE_ENV: 'development' },
+    env: {
+      PATH: env.PATH,
+      API_URL: apiUrl,
+      PORTAL_PORT: String(options.portalPort),
+      S3_PUBLIC_ENDPOINT: s3.publicEndpoint,
+      VITE_KEY_LOG_PUBLIC_KEY: keyLogPublicKey,
+      NODE_ENV: 'development',
+    },
   });
   stops.push(() => stopChild(portal));
   await watchChild(portal, 'portal', watch);
@@ -178,6 +195,7 @@ async function startAll(options: StackOptions, stops: Array<() => Promise<void>>
     s3Endpoint: s3.endpoint,
     databaseAdminUrl: adminUrl,
     mailDir: mail.dir,
+    keyLogPublicKey,
     stop,
   };
 }

@@ -20,8 +20,9 @@ export interface BuiltPortal {
 const VITE = path.join(REPO_ROOT, 'node_modules/vite/bin/vite.js');
 const FRONTEND = path.join(REPO_ROOT, 'frontend');
 
-export async function startBuiltPortal(apiUrl: string, outDir: string, log: (line: string) => void): Promise<BuiltPortal> {
-  await run(process.execPath, [VITE, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], FRONTEND);
+/** `keyLogPublicKey`: the stack's log key (RunningStack.keyLogPublicKey), built into the portal as production does. */
+export async function startBuiltPortal(apiUrl: string, keyLogPublicKey: string, outDir: string, log: (line: string) => void): Promise<BuiltPortal> {
+  await run(process.execPath, [VITE, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], FRONTEND, { VITE_KEY_LOG_PUBLIC_KEY: keyLogPublicKey });
   const port = await freePort();
   const preview = startChild('portal-preview', process.execPath, [VITE, 'preview', '--outDir', outDir, '--port', String(port), '--strictPort'], {
     cwd: FRONTEND,

@@ -67,7 +67,7 @@ async function scanTargets(stack: RunningStack, seed: ScanSeed, workDir: string)
     const findings = await scanTarget(api, API_LIMITS, workDir);
 
     log('Building the portal as production ships it, served by vite preview…');
-    const builtPortal = await startBuiltPortal(stack.apiUrl, path.join(workDir, 'portal-dist'), () => undefined);
+    const builtPortal = await startBuiltPortal(stack.apiUrl, stack.keyLogPublicKey, path.join(workDir, 'portal-dist'), () => undefined);
     try {
       const portal: WapitiTarget = {
         name: 'portal',

@@ -66,7 +66,9 @@ async function main(): Promise<number> {
   try {
     log('Building the portal as the web image does (vite build)…');
     const portalRoot = path.join(workDir, 'portal-dist');
-    await run(process.execPath, [VITE, 'build', '--outDir', portalRoot, '--emptyOutDir', '--logLevel', 'warn'], path.join(REPO_ROOT, 'frontend'));
+    await run(process.execPath, [VITE, 'build', '--outDir', portalRoot, '--emptyOutDir', '--logLevel', 'warn'], path.join(REPO_ROOT, 'frontend'), {
+      VITE_KEY_LOG_PUBLIC_KEY: stack.keyLogPublicKey,
+    });
     proxy = await startCaddy(stack, portalRoot, workDir);
     log(`Caddy (infra/docker/Caddyfile) serves ${proxy.portalUrl} and ${proxy.s3Url}; plain HTTP on port ${proxy.httpPort}.`);
 

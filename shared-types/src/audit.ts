@@ -9,6 +9,8 @@ export const AUDIT_ACTIONS = [
   'account.erase',
   // The account's own details corrected (display name, a doctor's specialty: GDPR Art. 16).
   'account.update',
+  // The browser's sealed client state (GET/PUT /me/client-state) replaced; the server cannot read it.
+  'account.client-state',
   // A security key (WebAuthn second factor, ASVS 2.3.2) enrolled or removed.
   'account.security-key-add',
   'account.security-key-remove',
@@ -47,6 +49,8 @@ export const AUDIT_ACTIONS = [
   'audit.head',
   // A signed-in caller whose role the route does not admit (the role guard's 403).
   'route.access',
+  // A check the browser made failed (POST /security-events): a key, a key-directory head or the trail itself did not hold.
+  'security.client-report',
   // A client went over a request rate limit (ASVS 8.1.4); recorded once per window, every refusal is logged.
   'route.rate-limit',
 ] as const;

@@ -9,4 +9,7 @@ export * from './erasure.js';
 export * from './export.js';
 export * from './security-keys.js';
 export * from './proof-of-work.js';
+export * from './key-directory.js';
+export * from './client-state.js';
+export * from './security-events.js';
 export * from './routes.js';

@@ -26,7 +26,10 @@ import type { Consent, ConsentList, CreateConsentRequest, DoctorList, DoctorSear
 import type { AuditExportQuery, AuditHead, AuditHeadQuery, AuditPage, AuditQuery } from './audit.js';
 import type { AccountErasureReceipt, EraseAccountRequest } from './erasure.js';
 import type { HealthResponse, LivenessResponse } from './health.js';
+import type { ClientState, ClientStateVersion, PutClientStateRequest } from './client-state.js';
+import type { ConsistencyProof, ConsistencyQuery, KeyBindingProof, KeyBindingQuery, KeyLogLeaves, KeyLogLeavesQuery, SignedTreeHead } from './key-directory.js';
 import type { ProofOfWorkChallenge, ProofOfWorkRequest } from './proof-of-work.js';
+import type { ReportSecurityEventRequest } from './security-events.js';
 import type {
   AddSecurityKeyRequest,
   LoginResponse,
@@ -97,6 +100,13 @@ export const ROUTES = {
   listSecurityKeys: route<NoBody, SecurityKeyList>('GET', '/account/security-keys'),
   removeSecurityKey: route<RemoveSecurityKeyRequest, void, { id: string }>('POST', '/account/security-keys/:id/remove'),
   publicKey: route<NoBody, PublicKeyResponse, { id: string }>('GET', '/users/:id/public-key'),
+  clientState: route<NoBody, ClientState>('GET', '/me/client-state'),
+  putClientState: route<PutClientStateRequest, ClientStateVersion>('PUT', '/me/client-state'),
+
+  keyDirectoryHead: route<NoBody, SignedTreeHead>('GET', '/key-directory/head'),
+  keyBinding: route<NoBody, KeyBindingProof, { id: string }, KeyBindingQuery>('GET', '/key-directory/bindings/:id'),
+  keyLogConsistency: route<NoBody, ConsistencyProof, Record<string, never>, ConsistencyQuery>('GET', '/key-directory/consistency'),
+  keyLogLeaves: route<NoBody, KeyLogLeaves, Record<string, never>, KeyLogLeavesQuery>('GET', '/key-directory/leaves'),
 
   presignUpload: route<PresignUploadRequest, PresignUploadResponse>('POST', '/records/presign'),
   commitRecord: route<CommitRecordRequest, RecordSummary>('POST', '/records'),
@@ -117,6 +127,7 @@ export const ROUTES = {
   listAudit: route<NoBody, AuditPage, Record<string, never>, AuditQuery>('GET', '/audit'),
   exportAudit: route<NoBody, string, Record<string, never>, AuditExportQuery>('GET', '/audit/export'),
   auditHead: route<NoBody, AuditHead, Record<string, never>, AuditHeadQuery>('GET', '/audit/head'),
+  reportSecurityEvent: route<ReportSecurityEventRequest, void>('POST', '/security-events'),
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

@@ -7,6 +7,7 @@ import { ApiError } from '../common/api-error.js';
 import { ConsentEntity, effectiveStatus } from '../consents/consent.entity.js';
 import { Db } from '../db/db.service.js';
 import { FolderEntity } from '../folders/folder.entity.js';
+import { KeyDirectory } from '../key-directory/key-directory.service.js';
 import { RecordEntity } from '../records/entities/record.entity.js';
 import { UploadEntity } from '../records/entities/upload.entity.js';
 import { segmentObjectKeys } from '../records/object-keys.js';
@@ -26,7 +27,8 @@ interface ErasureScope {
  *
  * One transaction: the `users` row is deleted and the foreign keys cascade to
  * everything else (migration 1764560000000); the audit trail has no foreign
- * key to `users` and stays, with one more row saying who erased what and why.
+ * key to `users` and stays, with one more row saying who erased what and why,
+ * and the key directory gets a binding of the account to no key.
  * The objects are queued in that transaction and removed after it committed,
  * as DELETE /records/:id does (ObjectDeletions): by this request while the
  * store answers, otherwise by the sweep. A crash before the commit leaves the
@@ -39,6 +41,7 @@ export class AccountErasureService {
     private readonly auth: AuthService,
     private readonly deletions: ObjectDeletions,
     private readonly audit: AuditService,
+    private readonly keyDirectory: KeyDirectory,
   ) {}
 
   async erase(user: AuthUser, request: EraseAccountRequest): Promise<AccountErasureReceipt> {
@@ -55,6 +58,8 @@ export class AccountErasureService {
     const deleted = await this.db.manager().getRepository(UserEntity).delete({ id: user.userId });
     // A second erasure racing the first finds nothing left to delete.
     if (deleted.affected !== 1) throw ApiError.unauthenticated('This account no longer exists');
+    // The key directory says the account has no key any more, so no one wraps for the old one (DESIGN 4.5).
+    await this.keyDirectory.bind({ userId: user.userId, role: user.role, publicKey: null });
 
     const objects = [
       ...scope.records.flatMap((record) => segmentObjectKeys(record.id, record.size, record.chunkBytes).map((objectKey) => ({ recordId: record.id, objectKey }))),

@@ -30,6 +30,7 @@ import { invitationHash } from '../cli/create-auditor.js';
 import { ApiError } from '../common/api-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ANONYMOUS, Db } from '../db/db.service.js';
+import { KeyDirectory } from '../key-directory/key-directory.service.js';
 import { PublicKeyEntity } from '../users/public-key.entity.js';
 import { UserEntity } from '../users/user.entity.js';
 import { toMe } from '../users/users.service.js';
@@ -89,6 +90,7 @@ export class AuthService {
     private readonly devices: KnownDevices,
     private readonly proofOfWork: ProofOfWork,
     private readonly registration: RegistrationService,
+    private readonly keyDirectory: KeyDirectory,
   ) {}
 
   /**
@@ -195,6 +197,8 @@ export class AuthService {
       publicKey: request.keys.publicKey,
       fingerprint: fingerprintOf(request.keys.publicKey),
     });
+    // DESIGN 4.5: the binding of the new account to its key goes into the key directory, in this transaction.
+    await this.keyDirectory.bind({ userId: user.userId, role: user.role, publicKey: request.keys.publicKey });
     // Demonstrable consent (GDPR Art. 7(1)): which notice was accepted, when, from where, in the hash-chained trail.
     await this.audit.allow({ subjectId: user.userId, action: 'account.register', reason: `privacy notice ${request.privacyNoticeVersion} accepted` });
     return this.startSession(user, 'account.register', deviceToken, false);

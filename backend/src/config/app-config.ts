@@ -3,6 +3,7 @@
  * and handed to every module as one typed object. A bad or missing value stops
  * start-up with a message that names the variable.
  */
+import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { accessSync, constants } from 'node:fs';
 import { ACCESS_TOKEN_MAX_SECONDS, KDF_MAX_ITERATIONS, KDF_MIN_ITERATIONS } from '@phr/shared-types';
 
@@ -41,6 +42,18 @@ export interface AppConfig {
     secret: Buffer;
     keyId: string;
     accessTokenSeconds: number;
+  };
+  /**
+   * The key directory's log key (docs/protocol.md "Key directory"): an ECDSA
+   * P-256 key that signs every tree head. Its public half ships with the portal
+   * build; it must never change for the life of the log (docs/running.md).
+   */
+  keyLog: {
+    signingKey: KeyObject;
+    /** The public half, SPKI DER, base64url: what the portal is built with. */
+    publicKey: string;
+    /** SHA-256 of the SPKI, lower-case hex: the keyId of every head it signs. */
+    keyId: string;
   };
   refreshTokenSeconds: number;
   /** Server-side session limits (ASVS 3.3.2): a refresh token family dies after this long without a refresh, or this long after its sign-in. */
@@ -178,6 +191,32 @@ function secret(env: Env, name: string): Buffer {
   const bytes = /^[0-9a-fA-F]+$/.test(raw) && raw.length % 2 === 0 ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
   if (bytes.length < 32) throw new ConfigError(name, 'must hold at least 32 random bytes (base64 or hex)');
   return bytes;
+}
+
+/**
+ * KEY_LOG_SIGNING_KEY: PKCS#8 DER, base64url, of an ECDSA P-256 key (docs/running.md
+ * shows how to make one). KEY_LOG_PUBLIC_KEY, when given (Compose passes the value
+ * the portal image was built with), must be its public half: a portal built for
+ * another key would refuse every tree head, so the API refuses to start instead.
+ */
+function keyLog(env: Env): AppConfig['keyLog'] {
+  const raw = required(env, 'KEY_LOG_SIGNING_KEY');
+  const hint = 'must be an ECDSA P-256 private key, PKCS#8 DER in base64url (docs/running.md "Log key of the key directory")';
+  if (!/^[A-Za-z0-9_-]+$/.test(raw)) throw new ConfigError('KEY_LOG_SIGNING_KEY', hint);
+  let signingKey: KeyObject;
+  try {
+    signingKey = createPrivateKey({ key: Buffer.from(raw, 'base64url'), format: 'der', type: 'pkcs8' });
+  } catch {
+    throw new ConfigError('KEY_LOG_SIGNING_KEY', hint);
+  }
+  if (signingKey.asymmetricKeyType !== 'ec' || signingKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    throw new ConfigError('KEY_LOG_SIGNING_KEY', `${hint}; got a ${signingKey.asymmetricKeyType ?? 'non-asymmetric'} key${signingKey.asymmetricKeyDetails?.namedCurve ? ` on ${signingKey.asymmetricKeyDetails.namedCurve}` : ''}`);
+  }
+  const spki = createPublicKey(signingKey).export({ type: 'spki', format: 'der' });
+  const publicKey = spki.toString('base64url');
+  const published = optional(env, 'KEY_LOG_PUBLIC_KEY', publicKey);
+  if (published !== publicKey) throw new ConfigError('KEY_LOG_PUBLIC_KEY', `is not the public half of KEY_LOG_SIGNING_KEY (that is ${publicKey})`);
+  return { signingKey, publicKey, keyId: createHash('sha256').update(spki).digest('hex') };
 }
 
 /** Idle limit 30 minutes, absolute limit 12 hours by default (ASVS 3.3.2); the idle limit cannot exceed the absolute one. */
@@ -333,6 +372,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       timeoutMs: integer(env, 'S3_TIMEOUT_MS', 5_000, 100, 120_000),
     },
     jwt: { secret: secret(env, 'JWT_SECRET'), keyId, accessTokenSeconds },
+    keyLog: keyLog(env),
     refreshTokenSeconds: integer(env, 'REFRESH_TOKEN_SECONDS', 7 * 24 * 3600, 60, 90 * 24 * 3600),
     session: sessionLimits(env),
     endedSessionRetentionSeconds: integer(env, 'ENDED_SESSION_RETENTION_SECONDS', 7 * 24 * 3600, 0, 365 * 24 * 3600),

@@ -7,11 +7,12 @@
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from './migrations/index.js';
 
-export async function runMigrations(ownerUrl: string): Promise<string[]> {
+/** `migrations`: all of them; a test may stop earlier, to prepare data a later migration must carry over. */
+export async function runMigrations(ownerUrl: string, migrations: typeof MIGRATIONS = MIGRATIONS): Promise<string[]> {
   const dataSource = new DataSource({
     type: 'postgres',
     url: ownerUrl,
-    migrations: MIGRATIONS,
+    migrations,
     migrationsTableName: 'schema_migrations',
     migrationsTransactionMode: 'each',
   });

@@ -41,6 +41,8 @@ export async function startApiProcess(api: TestApp, env: Record<string, string> 
       SMTP_URL: api.config.mail.smtpUrl.href,
       MAIL_FROM: api.config.mail.from,
       SWEEP_INTERVAL_SECONDS: '0',
+      // The same log key: a log is signed by one key for its whole life.
+      KEY_LOG_SIGNING_KEY: api.config.keyLog.signingKey.export({ type: 'pkcs8', format: 'der' }).toString('base64url'),
       ...UNTHROTTLED_RATE_LIMITS,
       ...env,
     },

@@ -52,6 +52,16 @@ export const ROUTE_ACCESS: Record<RouteName, Access> = {
   listAudit: ['patient', 'doctor', 'auditor'],
   exportAudit: ['patient', 'doctor', 'auditor'],
   auditHead: ['patient', 'doctor', 'auditor'],
+  // Every account has a sealed client state of its own (docs/protocol.md "Client state").
+  clientState: ['patient', 'doctor', 'auditor'],
+  putClientState: ['patient', 'doctor', 'auditor'],
+  // The key directory is public to every signed-in account: anyone may check a key and monitor the log.
+  keyDirectoryHead: ['patient', 'doctor', 'auditor'],
+  keyBinding: ['patient', 'doctor', 'auditor'],
+  keyLogConsistency: ['patient', 'doctor', 'auditor'],
+  keyLogLeaves: ['patient', 'doctor', 'auditor'],
+  // Every account's browser checks its own key and trail; a report lands only in the caller's own trail.
+  reportSecurityEvent: ['patient', 'doctor', 'auditor'],
 };
 
 /** The rows of one patient that a stranger might name by id. */
@@ -81,6 +91,8 @@ export interface StrangerCall {
 export const STRANGER_CALLS: Partial<Record<RouteName, StrangerCall>> = {
   // Public keys are there to be fetched by anyone signed in who wraps a file key for them.
   publicKey: { names: 'userId', answer: 'allowed' },
+  // So is an account's binding in the key directory, with its proof.
+  keyBinding: { names: 'userId', answer: 'allowed' },
   getRecord: { names: 'recordId', answer: 'not found' },
   deleteRecord: { names: 'recordId', answer: 'not found' },
   renameFolder: { names: 'folderId', body: () => ({ name: sealedBlob(20) }), answer: 'not found' },

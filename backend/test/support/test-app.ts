@@ -13,6 +13,7 @@ import { ConsoleLogger, type LoggerService } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pg from 'pg';
 import { startMailCatcher, type RunningMailCatcher } from '../../../infra/local/mail/mail-catcher.js';
+import { newKeyLogSigningKey } from '../../../infra/local/local-secrets.js';
 import { Mailbox } from '../../../infra/local/mail/mailbox.js';
 import type { RunningObjectStore } from '../../../infra/local/object-store/index.js';
 import { createTestDatabase, type TestDatabase } from '../../../infra/local/test-database.js';
@@ -54,11 +55,13 @@ export interface TestApp {
 export interface TestAppOptions {
   /** The embedded store's clock relative to the machine's (tests of an API whose clock is off). */
   storeClockOffsetMs?: number;
+  /** A database to copy instead of the run's migrated template (a test that prepares data before a migration). */
+  template?: string;
 }
 
 export async function startTestApp(env: Record<string, string> = {}, logger: LoggerService | false = false, options: TestAppOptions = {}): Promise<TestApp> {
   const adminUrl = requiredEnv('PHR_TEST_ADMIN_URL');
-  const database = await createTestDatabase(adminUrl, requiredEnv('PHR_TEST_TEMPLATE'));
+  const database = await createTestDatabase(adminUrl, options.template ?? requiredEnv('PHR_TEST_TEMPLATE'));
   const testStore = await startTestStore({ corsOrigin: TEST_PORTAL_ORIGIN, clockOffsetMs: options.storeClockOffsetMs });
   const { store, accessKey, secretKey } = testStore;
   const smtp = await startMailCatcher({ dir: await mkdtemp(path.join(os.tmpdir(), 'phr-mail-')), port: 0 });
@@ -75,6 +78,8 @@ export async function startTestApp(env: Record<string, string> = {}, logger: Log
     PORTAL_ORIGIN: TEST_PORTAL_ORIGIN,
     SMTP_URL: smtp.smtpUrl,
     MAIL_FROM: TEST_MAIL_FROM,
+    // Each app signs its key directory with a log key of its own (api.config.keyLog.publicKey verifies it).
+    KEY_LOG_SIGNING_KEY: newKeyLogSigningKey(),
     ...UNTHROTTLED_RATE_LIMITS,
     ...env,
   });

@@ -51,6 +51,8 @@ export default async function globalSetup() {
   process.env.E2E_DATABASE_URL = withDatabase(server.adminUrl, database);
   // Registration mails, as the stack's SMTP server keeps them: the browser tests follow their links.
   process.env.E2E_MAIL_DIR = stack.mailDir;
+  // The public half of the stack's key-directory log key, as the portal was built with it.
+  process.env.E2E_KEY_LOG_PUBLIC_KEY = stack.keyLogPublicKey;
   // The store as an operator (or an attacker with the store's keys) reaches it: for tests that inspect or damage objects.
   const secrets = await loadOrCreateSecrets(dataDir);
   process.env.E2E_S3_ENDPOINT = stack.s3Endpoint;

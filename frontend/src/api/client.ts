@@ -12,6 +12,8 @@ export interface CallOptions<R extends AnyRoute> {
   body?: BodyOf<R>;
   params?: ParamsOf<R>;
   query?: QueryOf<R>;
+  /** A session's access token for this one call, before the portal has started that session (a sign-in it refuses). */
+  accessToken?: string;
 }
 
 export interface ApiClient {
@@ -31,7 +33,8 @@ export function createApiClient(onSessionLost: () => void): ApiClient {
     const defined = Object.entries((options.query ?? {}) as Record<string, string | number | undefined>).filter(([, value]) => value !== undefined);
     const query = new URLSearchParams(defined.map(([name, value]) => [name, String(value)])).toString();
     const headers: Record<string, string> = {};
-    if (accessToken) headers.authorization = `Bearer ${accessToken}`;
+    const token = options.accessToken ?? accessToken;
+    if (token) headers.authorization = `Bearer ${token}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     return fetch(`${API_PREFIX}${path}${query ? `?${query}` : ''}`, {
       method: route.method,

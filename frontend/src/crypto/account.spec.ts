@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import type { MyKeys } from '@phr/shared-types';
 import {
   createAccount,
+  ownFingerprint,
   recoverAccount,
   recoveryAuthKeyFromCode,
   rewrapForNewPassword,
@@ -93,6 +94,23 @@ describe('accounts (DESIGN 4.2)', () => {
       }),
       { numRuns: 20 },
     );
+  });
+
+  it('refuses the sign-in when the server serves another account’s public key (DESIGN 4.5)', async () => {
+    const other = await createAccount('another passphrase', FAST);
+    const swapped = { ...blobsOf(account), publicKey: other.keys.publicKey, fingerprint: other.fingerprint };
+    await expect(signIn(PASSWORD, swapped)).rejects.toMatchObject({ code: 'OWN_KEY_MISMATCH' });
+  });
+
+  it('refuses the sign-in when the served public key is not an RSA key at all', async () => {
+    for (const publicKey of ['', toBase64Url(utf8('not a key')), '***']) {
+      await expect(signIn(PASSWORD, { ...blobsOf(account), publicKey })).rejects.toMatchObject({ code: 'OWN_KEY_MISMATCH' });
+    }
+  });
+
+  it('computes the account’s own fingerprint from the key proven at sign-in', async () => {
+    const unlocked = await signIn(PASSWORD, { ...blobsOf(account), fingerprint: 'f'.repeat(64) });
+    expect(await ownFingerprint(unlocked)).toBe(account.fingerprint);
   });
 
   it('changes the password by re-wrapping the account key only: new password in, old one out, same keys', async () => {

@@ -13,7 +13,8 @@ import {
   type RecoveryMaterial,
   type RecoveryResetRequest,
 } from '@phr/shared-types';
-import { fromBase64Url, toBase64Url } from './encoding.js';
+import { fromBase64Url, randomBytes, toBase64Url } from './encoding.js';
+import { CryptoError } from './errors.js';
 import { fingerprintHex } from './fingerprint.js';
 import { accountKeyAad, BROWSER_KDF_POLICY, derivePasswordKeys, newKdfParams, type KdfPolicy } from './kdf.js';
 import { deriveRecoveryKeys, newRecoveryCode, parseRecoveryCode, RECOVERY_WRAP_AAD } from './recovery-code.js';
@@ -93,8 +94,37 @@ export async function unlockKeys(kek: CryptoKey, keys: Pick<MyKeys, 'kdf' | 'wra
   const pkcs8 = await open(accountKey, keys.wrappedPrivateKey, PRIVATE_KEY_AAD);
   const privateKey = await crypto.subtle.importKey('pkcs8', pkcs8, RSA_OAEP, false, ['decrypt', 'unwrapKey']);
   pkcs8.fill(0);
-  const publicKey = await crypto.subtle.importKey('spki', fromBase64Url(keys.publicKey), RSA_OAEP, true, ['encrypt', 'wrapKey']);
+  const publicKey = await servedPublicKeyOf(privateKey, keys.publicKey);
   return { accountKey, privateKey, publicKey };
+}
+
+/**
+ * DESIGN 4.5: the public key the server serves for the account must belong to
+ * the private key just unwrapped, or the fingerprint shown for it, and every
+ * wrap others make for it, would be for someone else's key. A random value
+ * sealed with the served key must open with the private key.
+ */
+async function servedPublicKeyOf(privateKey: CryptoKey, served: string): Promise<CryptoKey> {
+  const refuse = () => new CryptoError('OWN_KEY_MISMATCH', 'The public key the server holds for this account is not the key of your private key');
+  let publicKey: CryptoKey;
+  try {
+    publicKey = await crypto.subtle.importKey('spki', fromBase64Url(served), RSA_OAEP, true, ['encrypt', 'wrapKey']);
+  } catch {
+    throw refuse();
+  }
+  const probe = randomBytes(32);
+  const opened = await crypto.subtle
+    .encrypt(RSA_OAEP, publicKey, probe)
+    .then((sealed) => crypto.subtle.decrypt(RSA_OAEP, privateKey, sealed))
+    .then((bytes) => new Uint8Array(bytes))
+    .catch(() => null);
+  if (opened === null || opened.length !== probe.length || opened.some((byte, i) => byte !== probe[i])) throw refuse();
+  return publicKey;
+}
+
+/** The fingerprint of the account's own public key, from the key proven against the private key (never the server's field). */
+export async function ownFingerprint(keys: Pick<UnlockedKeys, 'publicKey'>): Promise<string> {
+  return fingerprintHex(new Uint8Array(await crypto.subtle.exportKey('spki', keys.publicKey)));
 }
 
 /**

@@ -16,7 +16,13 @@ export type CryptoErrorCode =
   | 'DOWNLOAD_EXPIRED'
   | 'DOWNLOAD_FAILED'
   | 'UPLOAD_CANCELLED'
-  | 'BAD_PROOF_OF_WORK';
+  | 'BAD_PROOF_OF_WORK'
+  | 'OWN_KEY_MISMATCH'
+  | 'CLIENT_STATE_INVALID'
+  | 'KEY_NOT_VERIFIED'
+  | 'TREE_HEAD_INVALID'
+  | 'TREE_HEAD_INCONSISTENT'
+  | 'KEY_BINDING_INVALID';
 
 export class CryptoError extends Error {
   constructor(

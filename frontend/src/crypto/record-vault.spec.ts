@@ -1,8 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { beforeEach, describe, expect, it } from '@jest/globals';
+import { beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { RECORD_CHUNK_BYTES, type RecordLayout, type SegmentUrl } from '@phr/shared-types';
 import type { RecordMetadata } from './record-keys.js';
 import type { DecryptedRecord, DoctorWraps, OpenedMetadata, SealedRecord } from './record-vault.js';
+import { TestKeyLog } from './testing/key-log.js';
+import { proveKey } from './testing/proven-keys.js';
 import { handleVaultRequest, newVaultState, type VaultResponse, type VaultState } from './vault-protocol.js';
 
 const FAST = { iterations: 1000, policy: { minIterations: 1 } };
@@ -30,9 +32,14 @@ async function asUrls(segments: Blob[]): Promise<SegmentUrl[]> {
 
 describe('the vault’s record methods', () => {
   let state: VaultState;
+  let log: TestKeyLog;
+
+  beforeAll(async () => {
+    log = await TestKeyLog.create();
+  });
 
   beforeEach(async () => {
-    state = newVaultState(FAST);
+    state = newVaultState({ ...FAST, logPublicKey: log.publicKey });
     await result(state, 'createAccount', 'vault passphrase');
   });
 
@@ -126,6 +133,7 @@ describe('the vault’s record methods', () => {
     const recordId = randomUUID();
     const { segments, sealed } = await encrypt(new Blob([bytes]), recordId);
 
+    await proveKey(state, log, doctorId, doctor.keys.publicKey);
     const shared = await result<DoctorWraps>(state, 'wrapForDoctor', OWNER, [{ id: recordId, wrap: sealed.ownerWrap }], { id: doctorId, publicKey: doctor.keys.publicKey });
     expect(shared.fingerprint).toBe(doctor.fingerprint);
     const record = { id: recordId, ownerId: OWNER, metadata: sealed.metadata, wrap: shared.wraps[0].wrap, segments: await asUrls(segments) };
@@ -145,6 +153,7 @@ describe('the vault’s record methods', () => {
     const file = new Blob([randomBytes(100)]);
     const layout = await result<RecordLayout>(state, 'beginRecord', recordId, file, RECORD_CHUNK_BYTES);
     const segment = await result<Blob>(state, 'encryptSegment', recordId, layout.segments[0].index);
+    await proveKey(state, log, doctorId, doctor.keys.publicKey);
     const sealed = await result<SealedRecord>(state, 'finishRecord', recordId, OWNER, metadata, [{ id: doctorId, publicKey: doctor.keys.publicKey }]);
     expect(sealed.doctorWraps.map((wrap) => wrap.doctorId)).toEqual([doctorId]);
     const record = { id: recordId, ownerId: OWNER, metadata: sealed.metadata, wrap: sealed.doctorWraps[0].wrap, segments: await asUrls([segment]) };

@@ -4,9 +4,10 @@
  * only public values, wrapped blobs and auth keys. Kept free of Worker APIs so
  * the tests drive exactly this dispatcher.
  */
-import { KDF_MIN_ITERATIONS, type ChangePasswordRequest, type KdfParams, type MyKeys } from '@phr/shared-types';
+import { KDF_MIN_ITERATIONS, type ChangePasswordRequest, type KdfParams, type MyKeys, type RecordSummary, type SignedTreeHead } from '@phr/shared-types';
 import {
   createAccount,
+  ownFingerprint,
   recoverAccount,
   recoveryAuthKeyFromCode,
   rewrapForNewPassword,
@@ -18,7 +19,10 @@ import {
 import { CryptoError } from './errors.js';
 import { BROWSER_KDF_POLICY, derivePasswordKeys, type KdfPolicy } from './kdf.js';
 import { solveProofOfWork, type ProofOfWorkProgress } from './proof-of-work.js';
-import { recordVaultMethods, type PendingRecord } from './record-vault.js';
+import { recordVaultMethods, type DoctorKey, type DoctorWraps, type PendingRecord, type SealedRecord } from './record-vault.js';
+import type { RecordMetadata } from './record-keys.js';
+import { requireVerifiedKey, trustVaultMethods, type VerifiedBinding } from './trust-vault.js';
+import type { LogKey } from './key-directory.js';
 
 interface WrappedAccount {
   kdf: KdfParams;
@@ -37,9 +41,16 @@ export interface VaultState {
   pendingRecords: Map<string, PendingRecord>;
   policy: KdfPolicy;
   iterations: number;
+  /** The key directory's log key (SPKI, base64url) this build trusts, and its import. */
+  logPublicKey: string;
+  logKey: LogKey | null;
+  /** The newest key-directory tree head accepted in this session. */
+  verifiedHead: SignedTreeHead | null;
+  /** Other accounts' keys proven in the key directory this session: the only ones file keys are wrapped for. */
+  verifiedKeys: Map<string, VerifiedBinding>;
 }
 
-export function newVaultState(options: { policy?: KdfPolicy; iterations?: number } = {}): VaultState {
+export function newVaultState(options: { policy?: KdfPolicy; iterations?: number; logPublicKey?: string } = {}): VaultState {
   return {
     keys: null,
     account: null,
@@ -48,6 +59,10 @@ export function newVaultState(options: { policy?: KdfPolicy; iterations?: number
     pendingRecords: new Map(),
     policy: options.policy ?? BROWSER_KDF_POLICY,
     iterations: options.iterations ?? KDF_MIN_ITERATIONS,
+    logPublicKey: options.logPublicKey ?? '',
+    logKey: null,
+    verifiedHead: null,
+    verifiedKeys: new Map(),
   };
 }
 
@@ -137,6 +152,14 @@ export const vaultMethods = {
       for (const request of record.requests) request.abort();
     }
     state.pendingRecords.clear();
+    state.verifiedHead = null;
+    state.verifiedKeys.clear();
+  },
+
+  /** The fingerprint of the account's own key, computed from the key proven against the private key at sign-in. */
+  async ownFingerprint(state: VaultState): Promise<string> {
+    requireAccount(state);
+    return ownFingerprint(state.keys as UnlockedKeys);
   },
 
   async isUnlocked(state: VaultState): Promise<boolean> {
@@ -144,6 +167,19 @@ export const vaultMethods = {
   },
 
   ...recordVaultMethods,
+  ...trustVaultMethods,
+
+  /** Wraps file keys for a doctor: only for the key proven in the key directory this session (DESIGN 4.5). */
+  async wrapForDoctor(state: VaultState, ownerId: string, records: Array<Pick<RecordSummary, 'id' | 'wrap'>>, doctor: DoctorKey): Promise<DoctorWraps> {
+    await requireVerifiedKey(state, doctor);
+    return recordVaultMethods.wrapForDoctor(state, ownerId, records, doctor);
+  },
+
+  /** Finishes an upload; the doctors whose consent covers it get a wrap only for keys proven in the key directory. */
+  async finishRecord(state: VaultState, recordId: string, ownerId: string, metadata: RecordMetadata, doctors: DoctorKey[] = []): Promise<SealedRecord> {
+    for (const doctor of doctors) await requireVerifiedKey(state, doctor);
+    return recordVaultMethods.finishRecord(state, recordId, ownerId, metadata, doctors);
+  },
 };
 
 function requireAccount(state: VaultState): WrappedAccount {

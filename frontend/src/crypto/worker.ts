@@ -4,9 +4,11 @@
  * CryptoKeys and does all cryptography off the page's thread. The keys die
  * with the worker: on logout, idle lock and reload.
  */
+import { LOG_PUBLIC_KEY } from './log-key.js';
 import { CONCURRENT_METHODS, handleVaultRequest, newVaultState, type VaultEvent, type VaultRequest } from './vault-protocol.js';
 
-const state = newVaultState();
+// The log key comes with the build, never from the API it judges.
+const state = newVaultState({ logPublicKey: LOG_PUBLIC_KEY });
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
 const emit = (event: VaultEvent) => scope.postMessage(event);

@@ -1,3 +1,4 @@
+import { useQuery } from '@tanstack/react-query';
 import { Navigate } from 'react-router-dom';
 import { formatFingerprint } from '../../crypto/fingerprint.js';
 import { Card } from '../../ui/Layout.js';
@@ -10,7 +11,9 @@ import { SecurityKeysCard } from './SecurityKeysCard.js';
 import { SessionsCard } from './SessionsCard.js';
 
 export function AccountPage() {
-  const { user } = useSession();
+  const { user, vault } = useSession();
+  // DESIGN 4.5: from the key this browser proved against its private key at sign-in, never the server's `fingerprint` field.
+  const fingerprint = useQuery({ queryKey: ['own-fingerprint', user?.id], enabled: user !== null, queryFn: () => vault.ownFingerprint() });
   if (!user) return <Navigate to="/login" replace />;
   return (
     <>
@@ -25,7 +28,7 @@ export function AccountPage() {
         </dl>
         <h2>Your key fingerprint</h2>
         <p className="fingerprint" data-testid="fingerprint">
-          {formatFingerprint(user.fingerprint)}
+          {fingerprint.data ? formatFingerprint(fingerprint.data) : 'Computing…'}
         </p>
         <p className="muted">
           When a patient shares a record with a doctor, both see this number. Read it aloud to each other (in person or on the phone): if the

@@ -12,6 +12,7 @@ import { Button } from '../../ui/Button.js';
 import { TableHead } from '../../ui/TableHead.js';
 import { useSession } from '../auth/session.js';
 import { saveFile } from '../records/open-record.js';
+import { useTrust } from '../trust/TrustProvider.js';
 import { fetchVerifiedTrail } from './own-chain.js';
 
 interface Filters {
@@ -53,11 +54,14 @@ export function AuditPage() {
       return { rows, more };
     },
   });
+  const { judgeTrail } = useTrust();
   const chain = useQuery({
     queryKey: ['audit-chain', user?.id],
     queryFn: async () => {
       const trail = await fetchVerifiedTrail(records, user?.id ?? '');
-      return { count: trail.events.length, broken: trail.firstBrokenSeq };
+      // Also against the head this account's browsers verified before: a rewrite with recomputed hashes holds from genesis, not from there.
+      const verdict = await judgeTrail(trail.events, trail.head);
+      return verdict.isIntact ? { count: trail.events.length, broken: null, problem: null } : { count: trail.events.length, broken: verdict.firstBadSeq, problem: verdict.problem };
     },
   });
   const exporting = useMutation({
@@ -82,7 +86,7 @@ export function AuditPage() {
           </p>
         ) : (
           <p className="badge badge-bad" data-testid="chain-status" role="alert">
-            Chain broken at entry {chain.data.broken}: the trail was changed
+            Chain broken at entry {chain.data.broken}: {chain.data.problem}
           </p>
         )
       ) : (

@@ -1,7 +1,9 @@
 import { useMutation } from '@tanstack/react-query';
 import { useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
+import { KDF_MIN_ITERATIONS } from '@phr/shared-types';
 import { ApiError, describeError } from '../../api/api-error.js';
+import { VaultError } from '../../crypto/vault.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
 import { Card } from '../../ui/Layout.js';
@@ -13,7 +15,7 @@ import { useSession } from './session.js';
 import { SecurityKeyUnavailable } from './webauthn.js';
 
 export function LoginPage() {
-  const { api, vault, start, notice, loadSecurityNotice } = useSession();
+  const { api, trust, vault, start, notice, loadSecurityNotice } = useSession();
   const navigate = useNavigate();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -29,7 +31,7 @@ export function LoginPage() {
   const login = useMutation({
     mutationFn: () => {
       cancelKey.current = new AbortController();
-      return signIn(api, vault, email, password, onStep, cancelKey.current.signal);
+      return signIn(api, trust, vault, email, password, onStep, cancelKey.current.signal);
     },
     onSuccess: (session) => {
       start(session);
@@ -77,9 +79,15 @@ const BUSY_LABELS: Record<SignInStep, string> = {
 };
 
 function loginError(error: unknown, step: SignInStep): string {
+  if (error instanceof VaultError && error.code === 'WEAK_KDF_PARAMETERS') return WEAK_KDF_MESSAGE;
   if (error instanceof SecurityKeyUnavailable) return 'Your security key did not answer, so you are not signed in. Sign in again to retry.';
   if (error instanceof ApiError && error.code === 'INVALID_CREDENTIALS') {
     return step === 'security-key' ? 'Your security key did not confirm the sign-in. Sign in again to retry.' : 'Email or password is incorrect.';
   }
   return describeError(error);
 }
+
+/** DESIGN 4.1: the server offered KDF parameters below this browser's floor; the password was not used. */
+const WEAK_KDF_MESSAGE =
+  `Sign-in stopped: the server asked this browser to protect your password more weakly than it accepts (at least ${KDF_MIN_ITERATIONS.toLocaleString('en')} PBKDF2 iterations). ` +
+  'Your password was not used or sent. Try again later, and tell support if this persists.';

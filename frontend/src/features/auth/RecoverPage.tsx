@@ -13,7 +13,7 @@ import { NewPasswordFields, useNewPassword, type NewPassword } from './NewPasswo
 import { useSession } from './session.js';
 
 export function RecoverPage() {
-  const { api, vault, start } = useSession();
+  const { api, trust, vault, start } = useSession();
   const navigate = useNavigate();
   const [email, setEmail] = useState('');
   const [recoveryCode, setRecoveryCode] = useState('');
@@ -24,7 +24,7 @@ export function RecoverPage() {
   const recover = useMutation({
     mutationFn: () => {
       setCheckSeconds(null);
-      return recoverAccount(api, vault, { email, recoveryCode, newPassword: password.password }, setCheckSeconds);
+      return recoverAccount(api, trust, vault, { email, recoveryCode, newPassword: password.password }, setCheckSeconds);
     },
     onSuccess: ({ recoveryCode: newCode, ...session }) => {
       start(session, newCode);

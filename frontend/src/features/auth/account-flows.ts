@@ -17,7 +17,8 @@ import {
 } from '@phr/shared-types';
 import { ApiError } from '../../api/api-error.js';
 import type { AuthApi } from '../../api/auth.js';
-import type { VaultHandle } from '../../crypto/vault.js';
+import type { TrustApi } from '../../api/trust.js';
+import { VaultError, type VaultHandle } from '../../crypto/vault.js';
 import { createSecurityKeyCredential, getSecurityKeyAssertion } from './webauthn.js';
 
 export interface SignedIn {
@@ -119,6 +120,7 @@ async function withProofOfWork<T>(
  */
 export async function signIn(
   api: AuthApi,
+  trust: TrustApi,
   vault: VaultHandle,
   email: string,
   password: string,
@@ -143,8 +145,38 @@ export async function signIn(
   } else {
     session = answer;
   }
-  await vault.unlock(session.keys);
+  await openKeys(api, trust, vault, session);
   return signedIn(session);
+}
+
+/** A sign-in the browser refused after the server let it in: what the server answered did not hold. */
+export class SignInRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SignInRefused';
+  }
+}
+
+/**
+ * Opens the key blobs of a new session in the vault, which proves the served
+ * public key belongs to the unwrapped private key (DESIGN 4.5). If it does
+ * not, the sign-in is refused: the session is ended, and the browser reports
+ * it in the account's own trail with the session's token (a lying server may
+ * drop the report; the refusal stands without it).
+ */
+async function openKeys(api: AuthApi, trust: TrustApi, vault: VaultHandle, session: SessionResponse): Promise<void> {
+  try {
+    await vault.unlock(session.keys);
+  } catch (error) {
+    if (!(error instanceof VaultError) || error.code !== 'OWN_KEY_MISMATCH') throw error;
+    const served = await vault.fingerprintOf(session.keys.publicKey).catch(() => 'none: not a valid key');
+    const detail = `at sign-in the server served a public key for this account (fingerprint ${served}) that does not belong to its private key`;
+    await trust.reportSecurityEvent({ kind: 'own-key-mismatch', detail }, session.accessToken).catch(() => undefined);
+    await api.logout().catch(() => undefined);
+    throw new SignInRefused(
+      'Sign-in refused: the server sent this browser a public key for your account that is not yours. Anything shared with that key could be read by someone else. Nothing was opened; the event was reported to your audit trail. Contact support and do not share records until this is resolved.',
+    );
+  }
 }
 
 /** Enrols the authenticator the browser offers as a security key named `name`. */
@@ -178,6 +210,7 @@ export async function eraseAccount(api: AuthApi, vault: VaultHandle, password: s
  */
 export async function recoverAccount(
   api: AuthApi,
+  trust: TrustApi,
   vault: VaultHandle,
   form: { email: string; recoveryCode: string; newPassword: string },
   onProofOfWork: OnProofOfWork = () => undefined,
@@ -191,6 +224,6 @@ export async function recoverAccount(
   const session = await withProofOfWork(api, vault, purpose, onProofOfWork, (proofOfWork) =>
     api.recoveryReset({ email: form.email, recoveryAuthKey, ...reset, proofOfWork }),
   );
-  await vault.unlock(session.keys);
+  await openKeys(api, trust, vault, session);
   return { ...signedIn(session), recoveryCode: newRecoveryCode };
 }

@@ -8,6 +8,7 @@ import type { Me } from '@phr/shared-types';
 import { authApi, type AuthApi } from '../../api/auth.js';
 import { createApiClient } from '../../api/client.js';
 import { recordsApi, type RecordsApi } from '../../api/records.js';
+import { trustApi, type TrustApi } from '../../api/trust.js';
 import { createVault, type VaultHandle } from '../../crypto/vault.js';
 import { securityEventsSincePreviousSignIn, type SecuritySummary } from '../account/security-events.js';
 import type { SignedIn } from './account-flows.js';
@@ -20,6 +21,8 @@ interface SessionContextValue {
   user: Me | null;
   api: AuthApi;
   records: RecordsApi;
+  /** Security-event reports (and what the browser keeps to check the server). */
+  trust: TrustApi;
   vault: VaultHandle;
   /** A recovery code to show once before anything else. */
   pendingRecoveryCode: string | null;
@@ -48,6 +51,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const client = useMemo(() => createApiClient(() => void endRef.current('Your session has ended. Please sign in again.')), []);
   const api = useMemo(() => authApi(client), [client]);
   const records = useMemo(() => recordsApi(client), [client]);
+  const trust = useMemo(() => trustApi(client), [client]);
   const vault = pageVault();
 
   const end = useCallback(
@@ -90,6 +94,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       user,
       api,
       records,
+      trust,
       vault,
       pendingRecoveryCode,
       notice,
@@ -101,7 +106,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       recoveryCodeStored: () => setPendingRecoveryCode(null),
       userChanged: setUser,
     }),
-    [user, api, records, vault, pendingRecoveryCode, notice, securityNotice, start, end, loadSecurityNotice],
+    [user, api, records, trust, vault, pendingRecoveryCode, notice, securityNotice, start, end, loadSecurityNotice],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

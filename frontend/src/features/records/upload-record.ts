@@ -29,6 +29,12 @@ export interface UploadRequest {
   metadata: RecordMetadata;
   records: RecordsApi;
   vault: VaultHandle;
+  /**
+   * Proves a doctor's key in the key directory (and against the patient's
+   * contact) before the record's file key is wrapped for it; answers the
+   * proven key. DESIGN 4.5: no wrap for a key that failed.
+   */
+  proveDoctorKey(doctor: { id: string; name: string }, servedPublicKey: string): Promise<string>;
   signal: AbortSignal;
   onProgress(progress: UploadProgress): void;
   /** Segment PUTs in flight at once. */
@@ -119,7 +125,7 @@ export async function uploadRecord(request: UploadRequest): Promise<RecordSummar
 
     progress.phase = 'saving';
     report();
-    const sealed = await vault.finishRecord(recordId, request.ownerId, request.metadata, await doctorsCovering(records, request.folderId));
+    const sealed = await vault.finishRecord(recordId, request.ownerId, request.metadata, await doctorsCovering(request));
     const summary = await commitPatiently(() => records.commit({ recordId, folderId: request.folderId, ...sealed }), signal);
     progress.phase = 'done';
     report();
@@ -135,12 +141,20 @@ export async function uploadRecord(request: UploadRequest): Promise<RecordSummar
 
 /**
  * DESIGN 5: doctors whose active consent covers where the record goes (its
- * folder, or everything) get a wrap at commit; the API refuses a commit without.
+ * folder, or everything) get a wrap at commit; the API refuses a commit
+ * without. Each doctor's key is proven first (DESIGN 4.5).
  */
-async function doctorsCovering(records: RecordsApi, folderId: string | undefined): Promise<DoctorKey[]> {
-  const { items } = await records.consents({ status: 'active' });
-  const doctorIds = new Set(items.filter((consent) => consent.scope === 'all' || (consent.scope === 'folder' && consent.folderId === folderId)).map((consent) => consent.doctorId));
-  return Promise.all([...doctorIds].map(async (id) => ({ id, publicKey: (await records.publicKey(id)).publicKey })));
+async function doctorsCovering(request: UploadRequest): Promise<DoctorKey[]> {
+  const { items } = await request.records.consents({ status: 'active' });
+  const covering = new Map(
+    items.filter((consent) => consent.scope === 'all' || (consent.scope === 'folder' && consent.folderId === request.folderId)).map((consent) => [consent.doctorId, consent.doctorName]),
+  );
+  return Promise.all(
+    [...covering].map(async ([id, name]) => {
+      const served = (await request.records.publicKey(id)).publicKey;
+      return { id, publicKey: await request.proveDoctorKey({ id, name }, served) };
+    }),
+  );
 }
 
 /** Attempts at a commit the API answers 503 (database or store briefly unavailable); the sealed file is kept meanwhile. */

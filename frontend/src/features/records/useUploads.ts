@@ -3,6 +3,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useRef, useState } from 'react';
 import type { RecordMetadata } from '../../crypto/record-keys.js';
 import { useSession } from '../auth/session.js';
+import { useTrust } from '../trust/TrustProvider.js';
 import { describeUploadError, uploadRecord, UploadCancelled, type UploadProgress } from './upload-record.js';
 
 /** Files encrypted and uploaded at once; the rest wait their turn. */
@@ -24,6 +25,7 @@ export interface UploadChoices {
 
 export function useUploads() {
   const { user, records, vault } = useSession();
+  const { proveContactKey } = useTrust();
   const queryClient = useQueryClient();
   const [items, setItems] = useState<UploadItem[]>([]);
   const controllers = useRef(new Map<number, AbortController>());
@@ -65,6 +67,7 @@ export function useUploads() {
               metadata: metadataFor(file, choices),
               records,
               vault,
+              proveDoctorKey: (doctor, served) => proveContactKey(doctor.id, doctor.name, [{ where: 'the key the server serves for new uploads', publicKey: served }]),
               signal: controller.signal,
               onProgress: (next) => update(key, { progress: next }),
             });
@@ -83,7 +86,7 @@ export function useUploads() {
       }
       pump();
     },
-    [user, records, vault, queryClient, update, pump],
+    [user, records, vault, proveContactKey, queryClient, update, pump],
   );
 
   const cancel = useCallback(

@@ -1,18 +1,22 @@
 /**
- * Share with a doctor (DESIGN 5): find the doctor, compare their key
- * fingerprint aloud, choose scope and expiry; the browser wraps every file
- * key in scope for that doctor and one call creates the consent.
+ * Share with a doctor (DESIGN 4.5, 5): find the doctor; the browser proves
+ * the doctor's key in the key directory; the patient compares its numbers
+ * aloud with the doctor before the first share (remembered, sealed, as a
+ * contact); then scope and expiry, and the browser wraps every file key in
+ * scope for that proven key and one call creates the consent.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { ConsentScope, DoctorSummary } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
 import { formatFingerprint } from '../../crypto/fingerprint.js';
+import type { VerifiedBinding } from '../../crypto/trust-vault.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
 import { useSession } from '../auth/session.js';
 import { allRecordsIn } from '../records/useRecordQueries.js';
 import { today } from '../records/format.js';
+import { useTrust } from '../trust/TrustProvider.js';
 
 export interface ShareTarget {
   scope: ConsentScope;
@@ -38,12 +42,20 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
     enabled: query.trim().length >= 2,
     queryFn: () => records.searchDoctors(query.trim()),
   });
-  const fingerprint = useQuery({
-    queryKey: ['fingerprint', doctor?.id],
+  const { proveKey, clientState } = useTrust();
+  // The doctor's key, proven in the key directory; its fingerprint is computed in the vault from that key.
+  const proven = useQuery({
+    queryKey: ['proven-key', doctor?.id, doctor?.publicKey],
     enabled: doctor !== null,
-    // Computed in this browser from the very key the file keys will be wrapped for.
-    queryFn: () => vault.fingerprintOf((doctor as DoctorSummary).publicKey),
+    retry: false,
+    staleTime: Infinity,
+    queryFn: () => {
+      const chosen = doctor as DoctorSummary;
+      return proveKey(chosen.id, chosen.displayName, [{ where: 'the doctor search', publicKey: chosen.publicKey }]);
+    },
   });
+  const contact = doctor ? clientState?.contacts[doctor.id] : undefined;
+  const isContactVerified = proven.data !== undefined && contact?.fingerprint === proven.data.fingerprint;
   const inScope = useQuery({
     queryKey: ['share-scope', target.scope, target.recordId ?? target.folderId ?? 'all'],
     queryFn: async () => {
@@ -54,8 +66,8 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
 
   const share = useMutation({
     mutationFn: async () => {
-      if (!doctor || !inScope.data || !user) throw new Error('Choose a doctor first');
-      const { wraps } = await vault.wrapForDoctor(user.id, inScope.data, { id: doctor.id, publicKey: doctor.publicKey });
+      if (!doctor || !inScope.data || !user || !proven.data || !isContactVerified) throw new Error('Choose a doctor and compare the numbers first');
+      const { wraps } = await vault.wrapForDoctor(user.id, inScope.data, { id: doctor.id, publicKey: proven.data.publicKey });
       return records.grant({
         doctorId: doctor.id,
         scope: target.scope,
@@ -105,21 +117,16 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
                 </li>
               ))}
             </ul>
-            {doctor && fingerprint.data ? (
-              <div>
-                <p>
-                  Key fingerprint of {doctor.displayName}:
-                </p>
-                <p className="fingerprint" data-testid="doctor-fingerprint">
-                  {formatFingerprint(fingerprint.data)}
-                </p>
-                {fingerprint.data !== doctor.fingerprint ? (
-                  <Alert tone="error">This key does not match the fingerprint the server lists for this doctor. Do not share.</Alert>
-                ) : (
-                  <p className="muted">Read these numbers aloud with your doctor (in person or on the phone). If they match the ones on the doctor’s account page, only that doctor can open what you share.</p>
-                )}
+            {doctor && proven.isPending ? <p className="muted">Verifying the key of {doctor.displayName} in the key directory…</p> : null}
+            {doctor && proven.error ? (
+              <div data-testid="key-warning">
+                <Alert tone="error">
+                  The key the server gave for {doctor.displayName} failed verification, so nothing can be shared with it: {describeError(proven.error)}
+                </Alert>
               </div>
             ) : null}
+            {doctor && proven.data && clientState === null ? <p className="muted">Reading the doctors you verified…</p> : null}
+            {doctor && proven.data && clientState !== null ? <ContactCheck doctor={doctor} proven={proven.data} contact={contact} /> : null}
             <label htmlFor="share-until">Until (optional)</label>
             <input id="share-until" type="date" min={today()} value={until} onChange={(event) => setUntil(event.target.value)} />
             <label htmlFor="share-purpose">Purpose (optional)</label>
@@ -127,7 +134,7 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
             <p data-testid="share-count">{count === undefined ? 'Counting records…' : `This shares ${count} record${count === 1 ? '' : 's'}${target.scope === 'record' ? '' : ', and new ones you add here while the consent lasts'}.`}</p>
             {share.error ? <Alert tone="error">{describeError(share.error)}</Alert> : null}
             <div className="row">
-              <Button type="submit" isBusy={share.isPending} disabled={!doctor || !fingerprint.data || fingerprint.data !== doctor.fingerprint || count === undefined}>
+              <Button type="submit" isBusy={share.isPending} disabled={!doctor || !isContactVerified || count === undefined}>
                 Share
               </Button>
               <Button type="button" variant="secondary" onClick={onClose}>
@@ -137,6 +144,49 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
           </form>
         )}
       </div>
+    </div>
+  );
+}
+
+/**
+ * The fingerprint to read aloud, and what the patient's sealed contacts say
+ * of it: verified before, changed since (blocking until compared again), or
+ * never compared (the explicit step before the first share).
+ */
+function ContactCheck({ doctor, proven, contact }: { doctor: DoctorSummary; proven: VerifiedBinding; contact: { fingerprint: string; verifiedAt: string } | undefined }) {
+  const { rememberContact } = useTrust();
+  const compared = useMutation({ mutationFn: () => rememberContact(doctor.id, proven.fingerprint) });
+  const isVerified = contact?.fingerprint === proven.fingerprint;
+  return (
+    <div className="stack">
+      <p>Key fingerprint of {doctor.displayName}:</p>
+      <p className="fingerprint" data-testid="doctor-fingerprint">
+        {formatFingerprint(proven.fingerprint)}
+      </p>
+      {isVerified ? (
+        <p className="badge badge-ok" data-testid="contact-status">
+          Verified on {new Date(contact.verifiedAt).toLocaleDateString()}
+        </p>
+      ) : (
+        <>
+          {contact ? (
+            <div data-testid="key-changed">
+              <Alert tone="error">
+                The key of {doctor.displayName} changed since you verified it on {new Date(contact.verifiedAt).toLocaleDateString()}. Do not share until you
+                have compared the new numbers with them: if they did not get a new key, someone is trying to read what you share.
+              </Alert>
+            </div>
+          ) : null}
+          <p className="muted">
+            Read these numbers aloud with {doctor.displayName} (in person or on the phone). Only if they match the ones on the doctor’s account page can
+            only that doctor open what you share.
+          </p>
+          {compared.error ? <Alert tone="error">{describeError(compared.error)}</Alert> : null}
+          <Button type="button" variant="secondary" isBusy={compared.isPending} onClick={() => compared.mutate()}>
+            I compared the numbers
+          </Button>
+        </>
+      )}
     </div>
   );
 }

@@ -1,0 +1,159 @@
+/**
+ * The browser as the judge of the server (DESIGN 4.5, 7): runs the sign-in
+ * checks once per session, holds the red alerts they raise, the client state
+ * they keep, and proves other accounts' keys before anything is wrapped for
+ * them. Every failure is reported as a security event.
+ */
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import type { AuditEvent, AuditHead } from '@phr/shared-types';
+import type { ClientStateDocument } from '../../crypto/client-state.js';
+import type { VerifiedBinding } from '../../crypto/trust-vault.js';
+import { useSession } from '../auth/session.js';
+import { judgeWholeTrail, type TrailVerdict } from './audit-checkpoint.js';
+import { ClientStateStore, keepAuditHead, keepTreeHead, KeptStateConflict, rememberContact } from './client-state-store.js';
+import { acceptLatestTreeHead, proveBinding, requireSameKey } from './key-directory-checks.js';
+import { auditFailure, runSignInChecks } from './sign-in-checks.js';
+import { TrustFailure } from './trust-failure.js';
+
+export interface TrustAlert {
+  kind: TrustFailure['kind'];
+  message: string;
+}
+
+/** Another place the API served an account's key, to compare with the proven one. */
+export interface ServedKey {
+  where: string;
+  publicKey: string;
+}
+
+interface TrustContextValue {
+  /** What the checks of this session caught, in the order they did. */
+  alerts: TrustAlert[];
+  /** Whether the sign-in checks of this session have run. */
+  isChecked: boolean;
+  /** The client state as last read or written; null before it was read. */
+  clientState: ClientStateDocument | null;
+  /** Proves an account's key in the key directory (and that every other place served the same key); throws a reported TrustFailure. */
+  proveKey(userId: string, name: string, served: ServedKey[]): Promise<VerifiedBinding>;
+  /**
+   * proveKey, and the proven key must be the one the patient compared (their
+   * sealed contact), if they did: used where no one reads numbers aloud (a
+   * new upload into a shared folder). Answers the key to wrap for.
+   */
+  proveContactKey(doctorId: string, name: string, served: ServedKey[]): Promise<string>;
+  /** The patient compared a doctor's numbers and they matched. */
+  rememberContact(doctorId: string, fingerprint: string): Promise<void>;
+  /** Judges a trail fetched whole against the kept head; keeps the new head when it holds, raises when not. */
+  judgeTrail(rows: AuditEvent[], head: AuditHead): Promise<TrailVerdict>;
+}
+
+const TrustContext = createContext<TrustContextValue | null>(null);
+
+export function TrustProvider({ children }: { children: ReactNode }) {
+  const { user, trust, records, vault } = useSession();
+  const [alerts, setAlerts] = useState<TrustAlert[]>([]);
+  const [clientState, setClientState] = useState<ClientStateDocument | null>(null);
+  const [isChecked, setIsChecked] = useState(false);
+  const store = useRef<ClientStateStore | null>(null);
+  const checkedFor = useRef<string | null>(null);
+
+  const raise = useCallback(
+    (failure: TrustFailure) => {
+      setAlerts((current) => (current.some((alert) => alert.message === failure.message) ? current : [...current, { kind: failure.kind, message: failure.message }]));
+      // The refusal stands whether or not the report arrives (a lying server may drop it).
+      void trust.reportSecurityEvent({ kind: failure.kind, detail: failure.detail }).catch(() => undefined);
+    },
+    [trust],
+  );
+
+  const userId = user?.id ?? null;
+  useEffect(() => {
+    if (userId === null) {
+      checkedFor.current = null;
+      store.current = null;
+      setAlerts([]);
+      setClientState(null);
+      setIsChecked(false);
+      return;
+    }
+    // Once per session (React may run an effect twice in development).
+    if (checkedFor.current === userId) return;
+    checkedFor.current = userId;
+    const sessionStore = new ClientStateStore(trust, vault, userId, setClientState);
+    store.current = sessionStore;
+    void runSignInChecks({ trust, records, vault, store: sessionStore, userId, raise })
+      .catch(() => undefined)
+      .finally(() => setIsChecked(true));
+  }, [userId, trust, records, vault, raise]);
+
+  const requireStore = useCallback((): ClientStateStore => {
+    if (!store.current) throw new Error('Not signed in');
+    return store.current;
+  }, []);
+
+  /** Raises and rethrows a failed check; other errors pass through. */
+  const reported = useCallback(
+    <T,>(work: () => Promise<T>): Promise<T> =>
+      work().catch((error: unknown) => {
+        const failure = error instanceof KeptStateConflict ? new TrustFailure(error.kind, error.message) : error;
+        if (failure instanceof TrustFailure) raise(failure);
+        throw failure;
+      }),
+    [raise],
+  );
+
+  const proveKey = useCallback(
+    (accountId: string, name: string, served: ServedKey[]) =>
+      reported(async () => {
+        const sessionStore = requireStore();
+        const { head, keep } = await acceptLatestTreeHead(trust, vault, sessionStore.current.keyLog);
+        await sessionStore.update(keepTreeHead(keep));
+        const verified = await proveBinding(trust, vault, accountId, head, name);
+        requireSameKey(verified, served, name);
+        return verified;
+      }),
+    [reported, requireStore, trust, vault],
+  );
+
+  const proveContactKey = useCallback(
+    async (doctorId: string, name: string, served: ServedKey[]) => {
+      const verified = await proveKey(doctorId, name, served);
+      const contact = requireStore().current.contacts[doctorId];
+      if (contact && contact.fingerprint !== verified.fingerprint) {
+        throw new Error(
+          `The key of ${name} changed since you verified it on ${new Date(contact.verifiedAt).toLocaleDateString()}; nothing was shared with the new key. Open Share with ${name} to compare the new numbers.`,
+        );
+      }
+      return verified.publicKey;
+    },
+    [proveKey, requireStore],
+  );
+
+  const value = useMemo<TrustContextValue>(
+    () => ({
+      alerts,
+      isChecked,
+      clientState,
+      proveKey,
+      proveContactKey,
+      rememberContact: async (doctorId, fingerprint) => {
+        await requireStore().update(rememberContact(doctorId, fingerprint));
+      },
+      judgeTrail: async (rows, head) => {
+        const sessionStore = requireStore();
+        const verdict = await judgeWholeTrail(rows, head, sessionStore.current.audit);
+        if (!verdict.isIntact) raise(auditFailure(verdict.firstBadSeq, verdict.problem));
+        else await reported(() => sessionStore.update(keepAuditHead(verdict.head)));
+        return verdict;
+      },
+    }),
+    [alerts, isChecked, clientState, proveKey, proveContactKey, reported, requireStore],
+  );
+  return <TrustContext.Provider value={value}>{children}</TrustContext.Provider>;
+}
+
+export function useTrust(): TrustContextValue {
+  const value = useContext(TrustContext);
+  if (!value) throw new Error('useTrust outside TrustProvider');
+  return value;
+}

@@ -1,0 +1,121 @@
+/**
+ * The audit checkpoint (DESIGN 7; docs/protocol.md "Client-side checks"): the
+ * browser keeps the last head of the account's chain it verified (sequence
+ * and hash, in the client state) and at each visit checks that the chain the
+ * server now shows extends it. A server that recomputes the hashes after
+ * rewriting, dropping or cutting rows still shows a chain that holds from
+ * genesis; it cannot show one that holds from the kept head.
+ */
+import { AUDIT_GENESIS_HASH, auditHashInput, firstBrokenAuditRow, type AuditEvent, type AuditHead } from '@phr/shared-types';
+import type { RecordsApi } from '../../api/records.js';
+import type { AuditCheckpoint } from '../../crypto/client-state.js';
+import { sha256HexOfText } from '../../crypto/sha256.js';
+
+export type TrailVerdict =
+  | { isIntact: true; head: AuditCheckpoint }
+  | {
+      isIntact: false;
+      /** The first entry that does not hold (a rewrite with recomputed hashes is named by the kept entry it changed, or an earlier one). */
+      firstBadSeq: number;
+      /** In words, for the alert and the security event. */
+      problem: string;
+    };
+
+/**
+ * Judges the account's rows (any order, any subset the server sent) against
+ * the head it states and the checkpoint kept: every row from the checkpoint
+ * (or from the first, with none) to the head must be there, continue the one
+ * before it and hash to what it says, and the checkpoint's row must be the one
+ * kept.
+ */
+export async function judgeTrail(rows: readonly AuditEvent[], head: AuditHead, checkpoint: AuditCheckpoint | null): Promise<TrailVerdict> {
+  const bySeq = new Map(rows.map((row) => [row.seq, row]));
+  let prevHash = AUDIT_GENESIS_HASH;
+  let from = 1;
+  if (checkpoint && checkpoint.sequence > 0) {
+    if (head.seq < checkpoint.sequence) {
+      return {
+        isIntact: false,
+        firstBadSeq: head.seq + 1,
+        problem: `the trail now ends at entry ${head.seq}, but this browser verified it up to entry ${checkpoint.sequence}: entries ${head.seq + 1} to ${checkpoint.sequence} were removed`,
+      };
+    }
+    const kept = bySeq.get(checkpoint.sequence);
+    if (!kept) return { isIntact: false, firstBadSeq: checkpoint.sequence, problem: `entry ${checkpoint.sequence}, which this browser verified before, is missing` };
+    if (kept.hash !== checkpoint.hash) {
+      return {
+        isIntact: false,
+        firstBadSeq: checkpoint.sequence,
+        problem: `entry ${checkpoint.sequence} is not the entry this browser verified before: the trail was rewritten at or before it`,
+      };
+    }
+    prevHash = checkpoint.hash;
+    from = checkpoint.sequence + 1;
+  }
+  for (let seq = from; seq <= head.seq; seq++) {
+    const row = bySeq.get(seq);
+    if (!row) return { isIntact: false, firstBadSeq: seq, problem: `entry ${seq} is missing` };
+    const { hash, prevHash: statedPrev, ...fields } = row;
+    if (statedPrev !== prevHash || (await sha256HexOfText(auditHashInput(prevHash, fields))) !== hash) {
+      return { isIntact: false, firstBadSeq: seq, problem: `entry ${seq} does not continue the chain before it: it was changed` };
+    }
+    prevHash = hash;
+  }
+  if (head.seq > 0 && prevHash !== head.hash) return { isIntact: false, firstBadSeq: head.seq, problem: `the chain does not end at the head the server states (entry ${head.seq})` };
+  return { isIntact: true, head: { sequence: head.seq, hash: head.hash } };
+}
+
+/**
+ * When the kept entry no longer matches: the first entry of the whole trail
+ * that breaks the chain, if the rewrite left one; otherwise the kept entry
+ * stands as the first one known bad.
+ */
+async function sharpen(verdict: TrailVerdict, rows: readonly AuditEvent[]): Promise<TrailVerdict> {
+  if (verdict.isIntact) return verdict;
+  const broken = await firstBrokenAuditRow([...rows].sort((a, b) => a.seq - b.seq), sha256HexOfText);
+  if (broken === null || broken >= verdict.firstBadSeq) return verdict;
+  return { isIntact: false, firstBadSeq: broken, problem: `entry ${broken} does not continue the chain before it: it was changed` };
+}
+
+/** The largest page GET /audit serves. */
+const PAGE_LIMIT = 200;
+
+/** The account's rows newest first, down to `downTo` (or all of them); other subjects' rows (a doctor's reads) are left out. */
+async function ownRows(records: RecordsApi, userId: string, downTo: number): Promise<AuditEvent[]> {
+  const rows: AuditEvent[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await records.audit({ cursor, limit: PAGE_LIMIT });
+    const own = page.items.filter((row) => row.subjectId === userId);
+    rows.push(...own);
+    if (own.some((row) => row.seq <= downTo)) break;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return rows;
+}
+
+/**
+ * At a visit: fetches the head, then only the rows since the checkpoint, and
+ * judges them. When the kept entry does not match, reads the whole trail to
+ * name the first bad entry as closely as it can.
+ */
+export async function checkTrailSinceCheckpoint(records: RecordsApi, userId: string, checkpoint: AuditCheckpoint | null): Promise<TrailVerdict> {
+  const head = await records.auditHead();
+  const downTo = checkpoint ? checkpoint.sequence : 1;
+  const rows = await ownRows(records, userId, downTo);
+  const verdict = await judgeTrail(rows, head, checkpoint);
+  if (verdict.isIntact || !checkpoint || verdict.firstBadSeq !== checkpoint.sequence) return verdict;
+  return sharpen(verdict, await ownRows(records, userId, 0));
+}
+
+/**
+ * For a trail already fetched whole (the audit page): first from genesis, so
+ * an entry changed without recomputing the hashes after it is named even
+ * before the kept head; then against the kept head, which a rewrite that
+ * recomputed them, or a cut, cannot pass.
+ */
+export async function judgeWholeTrail(rows: readonly AuditEvent[], head: AuditHead, checkpoint: AuditCheckpoint | null): Promise<TrailVerdict> {
+  const fromGenesis = await judgeTrail(rows, head, null);
+  if (!fromGenesis.isIntact) return fromGenesis;
+  return judgeTrail(rows, head, checkpoint);
+}

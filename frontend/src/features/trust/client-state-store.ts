@@ -1,0 +1,119 @@
+/**
+ * The client state as the portal reads and writes it (docs/protocol.md
+ * "Client state"): opened and sealed in the vault, written with
+ * compare-and-set on the server's version. A 409 means another device wrote
+ * first: the store reads again and re-applies the change to what is there, so
+ * every change is a function of the current document, and keeps what the
+ * other device added.
+ */
+import { ApiError } from '../../api/api-error.js';
+import type { TrustApi } from '../../api/trust.js';
+import { emptyClientState, type AuditCheckpoint, type ClientStateDocument, type KeptTreeHead } from '../../crypto/client-state.js';
+import type { VaultHandle } from '../../crypto/vault.js';
+
+/** Writes tried before giving up while other devices keep writing. */
+const WRITE_ATTEMPTS = 5;
+
+export type ClientStateChange = (current: ClientStateDocument) => ClientStateDocument;
+
+/** What the browser kept does not agree with itself across devices: two heads of one size with different roots or hashes. */
+export class KeptStateConflict extends Error {
+  constructor(
+    readonly kind: 'tree-head-inconsistent' | 'audit-trail-broken',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'KeptStateConflict';
+  }
+}
+
+export class ClientStateStore {
+  private version = 0;
+  private document: ClientStateDocument = emptyClientState();
+  /** Writes queue behind each other: one compare-and-set at a time from this page. */
+  private writing: Promise<unknown> = Promise.resolve();
+  /** The stored state did not open: nothing is written over it in this session (it stays as evidence). */
+  private isUnusable = false;
+
+  constructor(
+    private readonly api: TrustApi,
+    private readonly vault: VaultHandle,
+    private readonly userId: string,
+    private readonly onChange: (document: ClientStateDocument) => void,
+  ) {}
+
+  get current(): ClientStateDocument {
+    return this.document;
+  }
+
+  /** Reads and opens the stored state; a blob that does not open throws the vault's CLIENT_STATE_INVALID. */
+  async load(): Promise<ClientStateDocument> {
+    const stored = await this.api.clientState();
+    const document = await this.vault.openClientState(this.userId, stored.sealed);
+    this.version = stored.version;
+    this.document = document;
+    this.onChange(document);
+    return document;
+  }
+
+  markUnusable(): void {
+    this.isUnusable = true;
+  }
+
+  /** Applies a change and writes it; without a usable stored state, the change lives in this page only. */
+  update(change: ClientStateChange): Promise<ClientStateDocument> {
+    if (this.isUnusable) {
+      this.document = change(this.document);
+      this.onChange(this.document);
+      return Promise.resolve(this.document);
+    }
+    const next = this.writing.then(() => this.write(change));
+    this.writing = next.catch(() => undefined);
+    return next;
+  }
+
+  private async write(change: ClientStateChange): Promise<ClientStateDocument> {
+    for (let attempt = 1; ; attempt++) {
+      const changed = change(this.document);
+      if (JSON.stringify(changed) === JSON.stringify(this.document)) return this.document;
+      const sealed = await this.vault.sealClientState(this.userId, changed);
+      try {
+        const { version } = await this.api.putClientState({ expectedVersion: this.version, sealed });
+        this.version = version;
+        this.document = changed;
+        this.onChange(changed);
+        return changed;
+      } catch (error) {
+        if (!(error instanceof ApiError && error.status === 409) || attempt >= WRITE_ATTEMPTS) throw error;
+        await this.load();
+      }
+    }
+  }
+}
+
+/** Keeps a tree head unless a larger one is kept already; the same size with another root is a fork. */
+export function keepTreeHead(head: KeptTreeHead): ClientStateChange {
+  return (current) => {
+    const kept = current.keyLog;
+    if (kept && kept.treeSize === head.treeSize && kept.rootHash !== head.rootHash) {
+      throw new KeptStateConflict('tree-head-inconsistent', `Another of your browsers verified a different key-directory log of ${head.treeSize} entries than this one`);
+    }
+    return kept && kept.treeSize >= head.treeSize ? current : { ...current, keyLog: head };
+  };
+}
+
+/** Keeps an audit-chain head unless a later one is kept already; the same entry with another hash is a fork. */
+export function keepAuditHead(head: AuditCheckpoint): ClientStateChange {
+  return (current) => {
+    const kept = current.audit;
+    if (kept && kept.sequence === head.sequence && kept.hash !== head.hash) {
+      throw new KeptStateConflict('audit-trail-broken', `Another of your browsers verified a different entry ${head.sequence} of your audit trail than this one`);
+    }
+    return kept && kept.sequence >= head.sequence ? current : { ...current, audit: head };
+  };
+}
+
+/** Records that the patient compared a doctor's numbers and they matched. */
+export function rememberContact(doctorId: string, fingerprint: string, verifiedAt = new Date().toISOString()): ClientStateChange {
+  return (current) => ({ ...current, contacts: { ...current.contacts, [doctorId.toLowerCase()]: { fingerprint, verifiedAt } } });
+}

@@ -1,0 +1,86 @@
+/**
+ * What the browser checks after every sign-in (docs/protocol.md "Client-side
+ * checks"), in its own session: the client state opens; the key directory's
+ * head is signed and extends the kept one; the latest binding for the account
+ * is its own key (self-monitoring); the audit trail extends the kept head.
+ * Each failure becomes a red alert and a security event; what held is kept.
+ */
+import { ApiError } from '../../api/api-error.js';
+import type { RecordsApi } from '../../api/records.js';
+import type { TrustApi } from '../../api/trust.js';
+import { emptyClientState, type ClientStateDocument } from '../../crypto/client-state.js';
+import { formatFingerprint } from '../../crypto/fingerprint.js';
+import type { VaultHandle } from '../../crypto/vault.js';
+import { checkTrailSinceCheckpoint } from './audit-checkpoint.js';
+import { keepAuditHead, keepTreeHead, KeptStateConflict, type ClientStateStore } from './client-state-store.js';
+import { acceptLatestTreeHead } from './key-directory-checks.js';
+import { asTrustFailure, TrustFailure } from './trust-failure.js';
+
+export interface SignInCheckContext {
+  trust: TrustApi;
+  records: RecordsApi;
+  vault: VaultHandle;
+  store: ClientStateStore;
+  userId: string;
+  raise(failure: TrustFailure): void;
+}
+
+/** A check that failed raises its alert; one that could not run (no connection) is left for the next visit. */
+async function check(context: SignInCheckContext, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    const failure = error instanceof KeptStateConflict ? new TrustFailure(error.kind, error.message) : asTrustFailure(error);
+    if (failure instanceof TrustFailure) context.raise(failure);
+  }
+}
+
+async function loadKept(context: SignInCheckContext): Promise<ClientStateDocument> {
+  try {
+    return await context.store.load();
+  } catch (error) {
+    const failure = asTrustFailure(error);
+    if (!(failure instanceof TrustFailure)) throw error;
+    context.store.markUnusable();
+    context.raise(
+      new TrustFailure(
+        failure.kind,
+        `What this account’s browsers kept to check the server (the sealed client state) does not open: it was replaced or damaged. ${failure.message}. This browser checks the server from scratch in this session and keeps nothing.`,
+      ),
+    );
+    return emptyClientState();
+  }
+}
+
+export async function runSignInChecks(context: SignInCheckContext): Promise<void> {
+  const kept = await loadKept(context);
+  const { trust, vault, store, userId } = context;
+  await check(context, async () => {
+    const { head, keep } = await acceptLatestTreeHead(trust, vault, kept.keyLog);
+    await store.update(keepTreeHead(keep));
+    const answer = await trust.binding(userId, { treeSize: head.treeSize }).catch((error: unknown) => {
+      // Every account is bound at registration: a log without this one hides it from the account's own check.
+      if (error instanceof ApiError && error.status === 404) {
+        throw new TrustFailure('own-binding-mismatch', 'The key directory shows no key for your account, so the server could show others any key for you.');
+      }
+      throw error;
+    });
+    const own = await vault.checkOwnBinding(answer, userId);
+    if (!own.isOwnKey) {
+      const shown = own.shownFingerprint ? `the key with fingerprint ${formatFingerprint(own.shownFingerprint)}` : 'no key at all';
+      throw new TrustFailure(
+        'own-binding-mismatch',
+        `The server shows others a different key for you: the key directory’s latest entry for your account (entry ${own.leafIndex}) holds ${shown}, not your key (${formatFingerprint(own.ownFingerprint)}). Anyone who shares with you now may be sharing with someone else.`,
+      );
+    }
+  });
+  await check(context, async () => {
+    const verdict = await checkTrailSinceCheckpoint(context.records, userId, kept.audit);
+    if (!verdict.isIntact) throw auditFailure(verdict.firstBadSeq, verdict.problem);
+    await store.update(keepAuditHead(verdict.head));
+  });
+}
+
+export function auditFailure(firstBadSeq: number, problem: string): TrustFailure {
+  return new TrustFailure('audit-trail-broken', `Your audit trail was changed after this browser verified it: ${problem}. First bad entry: ${firstBadSeq}.`);
+}
