@@ -94,6 +94,23 @@ export default tseslint.config(
     },
   },
   {
+    // Ids are lower-cased where they enter (backend/src/common/ids.ts: IsId, uuidParam), so
+    // a UUID in upper case is the same id everywhere, audit hashes included (issue 12).
+    files: ['backend/src/**/*.ts'],
+    ignores: ['backend/src/common/ids.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'class-validator', importNames: ['IsUUID'], message: 'Use IsId from common/ids.ts: it also lower-cases the id.' },
+            { name: '@nestjs/common', importNames: ['ParseUUIDPipe'], message: 'Use uuidParam from common/ids.ts: it also lower-cases the id.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The `npm start` orchestrator, local PostgreSQL and the local mail catcher keep their
     // data under the one data folder the operator chose at start (DATA_DIR / .data), or a
     // test's temporary folder; paths are built from it and the server's own file names.

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import {
   MAX_METADATA_CHARS,
   type CommitDoctorWrap,
@@ -15,6 +15,7 @@ import {
 } from '@phr/shared-types';
 import { IsBase64Url, IsSealedKey } from '../../auth/dto/validators.js';
 import type { Exact } from '../../common/exact.js';
+import { IsId } from '../../common/ids.js';
 import { IsDoctorWrap } from '../../consents/dto/consents.dto.js';
 
 export class PresignUploadDto implements PresignUploadRequest {
@@ -26,7 +27,7 @@ export class PresignUploadDto implements PresignUploadRequest {
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Renew the URLs of this uncommitted upload' })
   @IsOptional()
-  @IsUUID('4')
+  @IsId('4')
   recordId?: string;
 }
 true satisfies Exact<PresignUploadDto, PresignUploadRequest>;
@@ -55,7 +56,7 @@ true satisfies Exact<PresignUploadResponseDto, PresignUploadResponse>;
 
 export class CommitDoctorWrapDto implements CommitDoctorWrap {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID('4')
+  @IsId('4')
   doctorId: string;
 
   @IsDoctorWrap('RSA-OAEP(doctorPublicKey, fileKey), label "phr/v1/doctor-wrap|<recordId>|<doctorId>|<fingerprint>"')
@@ -65,12 +66,12 @@ true satisfies Exact<CommitDoctorWrapDto, CommitDoctorWrap>;
 
 export class CommitRecordDto implements CommitRecordRequest {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID('4')
+  @IsId('4')
   recordId: string;
 
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
-  @IsUUID('4')
+  @IsId('4')
   folderId?: string;
 
   @IsBase64Url(40, MAX_METADATA_CHARS, 'The metadata document sealed under the file key')
@@ -116,12 +117,12 @@ true satisfies Exact<RecordPageDto, RecordPage>;
 export class ListRecordsQueryDto implements ListRecordsQuery {
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
-  @IsUUID('4')
+  @IsId('4')
   folderId?: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Only the records of this patient (a doctor’s view)' })
   @IsOptional()
-  @IsUUID('4')
+  @IsId('4')
   ownerId?: string;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
