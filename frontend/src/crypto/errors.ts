@@ -16,7 +16,8 @@ export type CryptoErrorCode =
   | 'DOWNLOAD_EXPIRED'
   | 'DOWNLOAD_FAILED'
   | 'UPLOAD_CANCELLED'
-  | 'BAD_PROOF_OF_WORK';
+  | 'BAD_PROOF_OF_WORK'
+  | 'METADATA_INVALID';
 
 export class CryptoError extends Error {
   constructor(
