@@ -118,9 +118,9 @@ export interface PresignUploadResponse {
 export interface CommitRecordRequest {
   recordId: Uuid;
   folderId?: Uuid;
-  /** File name, MIME type, title, date, category, notes: one JSON document sealed under the file key. */
+  /** The record metadata document (RecordMetadata as UTF-8 JSON) sealed under the file key, AAD "phr/v1/metadata|<recordId>". */
   metadata: Base64Url;
-  /** AES-GCM(accountKey, fileKey) with record id and owner id as authenticated data. */
+  /** Sealed blob: the file key under the account key, AAD "phr/v1/file-key|<recordId>|<ownerId>". */
   ownerWrap: Base64Url;
   /** A wrap for each doctor whose active consent covers the folder (or everything). */
   doctorWraps?: CommitDoctorWrap[];

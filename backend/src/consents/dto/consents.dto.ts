@@ -18,6 +18,7 @@ import {
   type UpdateConsentRequest,
 } from '@phr/shared-types';
 import { base64UrlLength, IsBase64Url } from '../../auth/dto/validators.js';
+import { KEY_FIELDS } from '../../auth/dto/protocol-descriptions.js';
 import type { Exact } from '../../common/exact.js';
 import { IsId } from '../../common/ids.js';
 import { IsPlainText } from '../../common/plain-text.js';
@@ -41,7 +42,7 @@ export class DoctorWrapDto implements DoctorWrap {
   @IsId('4')
   recordId: string;
 
-  @IsDoctorWrap('RSA-OAEP(doctorPublicKey, fileKey), label "phr/v1/doctor-wrap|<recordId>|<doctorId>|<fingerprint>"')
+  @IsDoctorWrap(KEY_FIELDS.doctorWrap)
   wrap: string;
 }
 true satisfies Exact<DoctorWrapDto, DoctorWrap>;
