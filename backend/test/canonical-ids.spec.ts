@@ -32,6 +32,7 @@ const upper: Casing = (id) => id.toUpperCase();
 /** One patient's rows, made afresh for each call so that the two calls of a case start alike. */
 interface World {
   owner: RegisteredUser;
+  /** Another patient (the same one in every world), who knows the owner's ids. */
   stranger: RegisteredUser;
   folderId: string;
   recordId: string;
@@ -71,6 +72,7 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
   let http: HttpClient;
   let document: OpenAPIObject;
   let doctor: RegisteredUser;
+  let stranger: RegisteredUser;
   let auditorId: string;
   let auditorToken: string;
 
@@ -79,6 +81,7 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
     http = new HttpClient(api.baseUrl);
     document = buildOpenApiDocument(api.app);
     doctor = await registerUser(api, 'doctor');
+    stranger = await registerUser(api);
     auditorId = await insertAuditor(api.adminQuery);
     auditorToken = await sessionTokenFor(api, auditorId, 'auditor');
   });
@@ -88,7 +91,6 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
 
   async function newWorld(needs: { securityKey?: boolean } = {}): Promise<World> {
     const owner = await registerUser(api);
-    const stranger = await registerUser(api);
     const folder = await owner.client.post<Folder>(ROUTES.createFolder.path, { token: owner.token, body: { name: sealedBlob(20) } });
     const recordId = (await uploadRecord(owner, 100)).summary.id;
     const unsharedRecordId = (await uploadRecord(owner, 100, folder.body.id)).summary.id;
