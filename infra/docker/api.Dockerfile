@@ -1,5 +1,5 @@
 # The API image (also runs the migrations). Build context: the repository root.
-FROM node:20-bookworm-slim AS build
+FROM node:20.20.2-bookworm-slim@sha256:2cf067cfed83d5ea958367df9f966191a942351a2df77d6f0193e162b5febfc0 AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.base.json ./
 COPY shared-types/package.json shared-types/
@@ -11,7 +11,7 @@ COPY shared-types shared-types
 COPY backend backend
 RUN npx tsc -b shared-types && npx tsc -p backend/tsconfig.build.json
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:20.20.2-bookworm-slim@sha256:2cf067cfed83d5ea958367df9f966191a942351a2df77d6f0193e162b5febfc0 AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./

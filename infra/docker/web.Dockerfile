@@ -1,5 +1,5 @@
-# The portal, built once and served by Caddy, which is also the TLS proxy for the API and MinIO.
-FROM node:20-bookworm-slim AS build
+# The portal, built once and served by Caddy, which is also the TLS proxy for the API and the object store.
+FROM node:20.20.2-bookworm-slim@sha256:2cf067cfed83d5ea958367df9f966191a942351a2df77d6f0193e162b5febfc0 AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.base.json ./
 COPY shared-types/package.json shared-types/
@@ -11,7 +11,7 @@ COPY shared-types shared-types
 COPY frontend frontend
 RUN npm run build -w frontend
 
-FROM caddy:2-alpine
+FROM caddy:2.11.4-alpine@sha256:6aeddd44c3078b0f9a35206472a11420648a79c184603ef95957d0a20044cb2b
 COPY infra/docker/Caddyfile /etc/caddy/Caddyfile
 COPY --from=build /app/frontend/dist /srv
 EXPOSE 8443 9443

@@ -11,6 +11,7 @@
  * what an earlier one left running.
  */
 import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { REPO_ROOT, startStack, type RunningStack, type StackProcess } from './stack.js';
@@ -131,13 +132,16 @@ async function clearLeftovers(dataDir: string): Promise<void> {
   await removeRunRecord(dataDir);
 }
 
-/** The watchdog notices this process's end through the closing of its stdin. */
+/** The watchdog notices this process's end through the closing of its stdin; it says what it did in watchdog.log. */
 function startWatchdog(dataDir: string): RecordedProcess {
+  // eslint-disable-next-line security/detect-non-literal-fs-filename -- a fixed name in the run's own data folder
+  const log = openSync(path.join(dataDir, 'watchdog.log'), 'a');
   const watchdog = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'infra/local/watchdog.ts'), dataDir], {
     cwd: REPO_ROOT,
     detached: true,
-    stdio: ['pipe', 'ignore', 'ignore'],
+    stdio: ['pipe', log, log],
   });
+  closeSync(log);
   watchdog.unref();
   return describeProcess('watchdog', watchdog.pid ?? 0, 'SIGTERM');
 }

@@ -93,6 +93,13 @@ describe('npm start: the whole product on embedded defaults', () => {
   let env: NodeJS.ProcessEnv;
   let ports: { api: number; portal: number; postgres: number; s3: number; smtp: number };
   const allPortsFree = async () => (await Promise.all(Object.values(ports).map((port) => isListening(port)))).every((listening) => !listening);
+  /** Which ports are still taken, and by what (for the message of a failed wait). */
+  const takenPorts = async (): Promise<string> => {
+    const taken = (await Promise.all(Object.entries(ports).map(async ([name, port]) => ((await isListening(port)) ? `${name}:${port}` : null)))).filter(Boolean);
+    const { stdout } = await run('ss', ['-ltnpH']).catch(() => ({ stdout: '' }));
+    const holders = stdout.split('\n').filter((line) => Object.values(ports).some((port) => line.includes(`:${port} `)));
+    return `${taken.join(', ')}\n${holders.join('\n')}`;
+  };
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'phr-start-'));
@@ -224,7 +231,9 @@ describe('npm start: the whole product on embedded defaults', () => {
     const killed = await npmStart(env);
     process.kill(killed.child.pid!, 'SIGKILL');
     // Its watchdog stops the parts.
-    await waitFor('every port is free', allPortsFree);
+    await waitFor('every port is free', allPortsFree).catch(async (error: unknown) => {
+      throw new Error(`${String(error)}; still taken: ${await takenPorts()}\n${await readFile(path.join(dataDir, 'watchdog.log'), 'utf8').catch(() => '(no watchdog log)')}`);
+    });
     await waitFor('the run record is gone', async () => (await readRunRecord(dataDir)) === undefined);
 
     // Now with the watchdog killed too, as if the machine's OOM killer took both.

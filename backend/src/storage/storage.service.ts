@@ -112,9 +112,10 @@ export class StorageService implements OnModuleInit, OnModuleDestroy {
    * Reads the store's clock from the Date header of an unauthenticated request
    * (any S3 answers one, even a refusal). A clock behind the store's by more
    * than a download URL's lifetime would make every download URL expired on
-   * arrival; so URLs are dated by the store's clock.
+   * arrival; so URLs are dated by the store's clock. Runs at start and every
+   * CLOCK_CHECK_INTERVAL_MS.
    */
-  private async checkClock(): Promise<void> {
+  async checkClock(): Promise<void> {
     const sentAt = Date.now();
     const date = await this.call('clock check', () => dateHeaderOf(this.endpoint, this.timeoutMs));
     if (date === null) return;
@@ -208,11 +209,18 @@ function storeUnavailableReason(error: unknown): string | null {
   return null;
 }
 
-/** The time in the Date header of any answer of the endpoint, or null when it sends none. */
+/**
+ * The time in the Date header of any answer of the endpoint, or null when it sends none.
+ * On a connection of its own, closed after the answer: Ceph's RADOS Gateway answers this
+ * anonymous HEAD with a chunked body, which HTTP forbids after HEAD, and on a kept-alive
+ * connection those bytes spoiled the next call to the store ("Parse Error: Expected HTTP/";
+ * backend/test/store-connections.spec.ts).
+ */
 function dateHeaderOf(endpoint: URL, timeoutMs: number): Promise<number | null> {
   const transport = timedTransport(endpoint.protocol === 'https:', timeoutMs);
   return new Promise((resolve, reject) => {
-    const request = transport.request({ method: 'HEAD', hostname: endpoint.hostname, port: endpoint.port, path: '/' }, (response) => {
+    const options = { method: 'HEAD', hostname: endpoint.hostname, port: endpoint.port, path: '/', agent: false, headers: { connection: 'close' } } as const;
+    const request = transport.request(options, (response) => {
       response.resume();
       const date = Date.parse(response.headers.date ?? '');
       resolve(Number.isNaN(date) ? null : date);

@@ -33,6 +33,7 @@ export async function startApiProcess(api: TestApp, env: Record<string, string> 
       S3_ENDPOINT: api.store.endpoint,
       S3_ACCESS_KEY: api.config.s3.accessKey,
       S3_SECRET_KEY: api.config.s3.secretKey,
+      S3_BUCKET: api.config.s3.bucket,
       JWT_SECRET: TEST_JWT_SECRET,
       PRELOGIN_SECRET: randomBytes(32).toString('base64'),
       COOKIE_SECURE: 'false',

@@ -1,6 +1,7 @@
 /**
  * A real API for a test file: its own database (a copy of the migrated
- * template), its own signature-checking object store, its own SMTP server
+ * template), its own object store (the embedded signature-checking one, or a
+ * bucket of its own on Ceph's RADOS Gateway: support/test-store.ts), its own SMTP server
  * (mails kept in a folder that `mail` reads), the app built by the same
  * factory as production, listening on a free port. Tests speak HTTP to it.
  */
@@ -13,11 +14,12 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pg from 'pg';
 import { startMailCatcher, type RunningMailCatcher } from '../../../infra/local/mail/mail-catcher.js';
 import { Mailbox } from '../../../infra/local/mail/mailbox.js';
-import { startObjectStore, type RunningObjectStore } from '../../../infra/local/object-store/index.js';
+import type { RunningObjectStore } from '../../../infra/local/object-store/index.js';
 import { createTestDatabase, type TestDatabase } from '../../../infra/local/test-database.js';
 import { createApp } from '../../src/app.factory.js';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
 import { TEST_PORTAL_ORIGIN } from './http.js';
+import { startTestStore } from './test-store.js';
 
 export const TEST_JWT_SECRET = randomBytes(32).toString('base64');
 
@@ -57,17 +59,8 @@ export interface TestAppOptions {
 export async function startTestApp(env: Record<string, string> = {}, logger: LoggerService | false = false, options: TestAppOptions = {}): Promise<TestApp> {
   const adminUrl = requiredEnv('PHR_TEST_ADMIN_URL');
   const database = await createTestDatabase(adminUrl, requiredEnv('PHR_TEST_TEMPLATE'));
-  const storeDir = await mkdtemp(path.join(os.tmpdir(), 'phr-s3-'));
-  const accessKey = 'test-access-key';
-  const secretKey = randomBytes(20).toString('hex');
-  const store = await startObjectStore({
-    dataDir: storeDir,
-    port: 0,
-    accessKey,
-    secretKey,
-    buckets: [{ name: 'phr-records', corsOrigins: [TEST_PORTAL_ORIGIN] }],
-    clockOffsetMs: options.storeClockOffsetMs,
-  });
+  const testStore = await startTestStore({ corsOrigin: TEST_PORTAL_ORIGIN, clockOffsetMs: options.storeClockOffsetMs });
+  const { store, accessKey, secretKey } = testStore;
   const smtp = await startMailCatcher({ dir: await mkdtemp(path.join(os.tmpdir(), 'phr-mail-')), port: 0 });
   const config = loadConfig({
     DATABASE_URL: database.appUrl,
@@ -75,6 +68,7 @@ export async function startTestApp(env: Record<string, string> = {}, logger: Log
     S3_ENDPOINT: store.endpoint,
     S3_ACCESS_KEY: accessKey,
     S3_SECRET_KEY: secretKey,
+    S3_BUCKET: testStore.bucket,
     JWT_SECRET: TEST_JWT_SECRET,
     PRELOGIN_SECRET: randomBytes(32).toString('base64'),
     COOKIE_SECURE: 'false',
@@ -87,10 +81,9 @@ export async function startTestApp(env: Record<string, string> = {}, logger: Log
   // PHR_TEST_LOG=1 shows the API's errors and warnings while a test runs (to find the cause of a 500).
   const app = await createApp(config, { logger: process.env.PHR_TEST_LOG ? new ConsoleLogger('api', { logLevels: ['error', 'warn'] }) : logger }).catch(async (error: unknown) => {
     // An API that refuses to start (a test of that) leaves nothing behind.
-    await store.stop();
+    await testStore.close();
     await smtp.stop();
     await database.drop();
-    await rm(storeDir, { recursive: true, force: true });
     await rm(smtp.dir, { recursive: true, force: true });
     throw error;
   });
@@ -114,10 +107,9 @@ export async function startTestApp(env: Record<string, string> = {}, logger: Log
       // Waits for requests in flight and running sweeps, then closes the app's pool.
       await app.close();
       await admin.end();
-      await store.stop();
+      await testStore.close();
       await smtp.stop();
       await database.drop();
-      await rm(storeDir, { recursive: true, force: true });
       await rm(smtp.dir, { recursive: true, force: true });
     },
   };
