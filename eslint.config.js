@@ -19,7 +19,7 @@ const NODE_GLOBALS = {
 };
 
 /** Test and tooling code: it runs on this machine against data the test itself made. */
-const TEST_FILES = ['**/*.spec.ts', 'backend/test/**', 'frontend/e2e/**', 'infra/test/**', 'infra/bench/**', 'infra/scan/**'];
+const TEST_FILES = ['**/*.spec.ts', 'frontend/src/crypto/vectors/**', 'backend/test/**', 'frontend/e2e/**', 'infra/test/**', 'infra/bench/**', 'infra/scan/**'];
 
 export default tseslint.config(
   {
@@ -91,6 +91,23 @@ export default tseslint.config(
       // Their regular expressions check values the test produced (fingerprints, recovery
       // codes, URLs of the local stack), never input from an attacker, so ReDoS is moot.
       'security/detect-unsafe-regex': 'off',
+    },
+  },
+  {
+    // Ids are lower-cased where they enter (backend/src/common/ids.ts: IsId, uuidParam), so
+    // a UUID in upper case is the same id everywhere, audit hashes included (issue 12).
+    files: ['backend/src/**/*.ts'],
+    ignores: ['backend/src/common/ids.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'class-validator', importNames: ['IsUUID'], message: 'Use IsId from common/ids.ts: it also lower-cases the id.' },
+            { name: '@nestjs/common', importNames: ['ParseUUIDPipe'], message: 'Use uuidParam from common/ids.ts: it also lower-cases the id.' },
+          ],
+        },
+      ],
     },
   },
   {

@@ -66,6 +66,14 @@ describe('the OpenAPI document and the shared contract agree', () => {
     }
   });
 
+  it('describes every derived key and wrap with the labels the portal uses (docs/protocol.md)', () => {
+    const descriptions = JSON.stringify(document).match(/"description":"(?:[^"\\]|\\.)*"/g) ?? [];
+    const aboutKeys = descriptions.filter((text) => /HKDF|AES-GCM|Sealed blob|RSA-OAEP/.test(text));
+    expect(aboutKeys.length).toBeGreaterThan(10);
+    for (const text of aboutKeys.filter((item) => /HKDF|AES-GCM|Sealed blob/.test(item))) expect(text).toMatch(/phr\/v1\//);
+    expect(descriptions.filter((text) => /info \\?"(auth|kek|recovery-auth|recovery-kek)\\?"|, \\?"(auth|recovery-auth)\\?"\)/.test(text))).toEqual([]);
+  });
+
   it('matches the committed openapi.json (regenerate with UPDATE_OPENAPI=1 npm test)', async () => {
     const generated = `${JSON.stringify(document, null, 2)}\n`;
     if (process.env.UPDATE_OPENAPI === '1') await writeFile(COMMITTED, generated);

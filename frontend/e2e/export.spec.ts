@@ -120,7 +120,7 @@ describe('downloading all my data (GDPR export, Chromium)', () => {
     expect(manifest.records).toHaveLength(4);
     for (const file of [imaging, reportOld, reportNew, hostile]) {
       const [entry] = exportedByHash(manifest, file);
-      expect(entry).toMatchObject({ id: await recordIdOf(file), fileName: file.name, mimeType: file.mimeType, size: file.buffer.length, title: titleOf(file) });
+      expect(entry).toMatchObject({ id: await recordIdOf(file), fileName: file.name, mimeType: file.mimeType, size: file.buffer.length, title: titleOf(file), category: 'other' });
       expect(sha256(Buffer.from(files[entry.path]))).toBe(entry.sha256);
     }
     const [imagingEntry] = exportedByHash(manifest, imaging);

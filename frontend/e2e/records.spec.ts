@@ -47,6 +47,7 @@ describe('records in the portal (Chromium)', () => {
     await page.getByRole('button', { name: 'Add folder' }).click();
     await attributeOf(page.getByRole('button', { name: folderName }), 'aria-current', 'true');
 
+    // The option's label; the sealed metadata holds its code, lab-result (docs/protocol.md "Record metadata").
     await uploadFiles(page, [labResult], { category: 'Lab result' });
     const row = page.getByTestId('record-row').filter({ hasText: titleOf(labResult) });
     await textOf(row, /Lab result/);

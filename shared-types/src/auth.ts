@@ -23,19 +23,19 @@ export interface PreloginResponse {
  * sealed blob: version byte, 12-byte IV, AES-GCM ciphertext and tag, base64url.
  */
 export interface AccountKeyMaterial {
-  /** AES-GCM(kek, accountKey), with the KDF parameters as authenticated data. */
+  /** Sealed blob: the account key under the KEK, AAD "phr/v1/account-key|<algorithm>|<iterations>|<salt>" (docs/protocol.md). */
   wrappedAccountKey: Base64Url;
   /** RSA-OAEP public key, SPKI DER. */
   publicKey: Base64Url;
-  /** AES-GCM(accountKey, privateKey PKCS#8). */
+  /** Sealed blob: the PKCS#8 private key under the account key, AAD "phr/v1/private-key". */
   wrappedPrivateKey: Base64Url;
 }
 
 /** The second wrap of the account key, under a key derived from the recovery code. */
 export interface RecoveryMaterial {
-  /** HKDF(recoveryCode, "recovery-auth"); the server stores only argon2id of it. */
+  /** HKDF-SHA256(recovery code bytes, info "phr/v1/recovery-auth"), 32 bytes; the server stores only argon2id of it. */
   recoveryAuthKey: Base64Url;
-  /** AES-GCM(recoveryKek, accountKey). */
+  /** Sealed blob: the account key under the recovery KEK, AAD "phr/v1/recovery-account-key". */
   recoveryWrappedAccountKey: Base64Url;
 }
 
@@ -73,7 +73,7 @@ export interface RegisterRequest {
   role: SelfRegisteringRole;
   /** A doctor's specialty, shown to patients who search for them. */
   specialty?: string;
-  /** HKDF(masterKey, "auth"), 32 bytes. The password itself never leaves the browser. */
+  /** HKDF-SHA256(masterKey, info "phr/v1/auth"), 32 bytes. The password itself never leaves the browser. */
   authKey: Base64Url;
   kdf: KdfParams;
   keys: AccountKeyMaterial;

@@ -6,6 +6,7 @@
 import type { AuditEvent, AuditHead } from './audit.js';
 import type { IsoDateTime, Role, Uuid } from './common.js';
 import type { Consent } from './consents.js';
+import type { RecordMetadata } from './records.js';
 
 export const EXPORT_MANIFEST_FORMAT = 'phr-export';
 export const EXPORT_MANIFEST_VERSION = 1;
@@ -22,15 +23,8 @@ interface ExportedRecordBase {
   createdAt: IsoDateTime;
 }
 
-/** A record's sealed metadata, opened in the browser. */
-export interface ExportedRecordMetadata {
-  fileName: string;
-  mimeType: string;
-  title: string;
-  date: string;
-  category: string;
-  notes: string;
-}
+/** A record's sealed metadata, opened in the browser (the category as its code). */
+export type ExportedRecordMetadata = RecordMetadata;
 
 export interface ExportedRecord extends ExportedRecordBase, ExportedRecordMetadata {
   status: 'exported';

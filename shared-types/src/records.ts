@@ -10,8 +10,50 @@ export const RECORD_TAG_BYTES = 16;
 export const RECORD_HEADER_BYTES = 16;
 /** Chunks per stored segment object: 256 x 256 KiB = 64 MiB of plaintext per object (16 MiB measured no faster: docs/benchmarks.md). */
 export const RECORD_CHUNKS_PER_SEGMENT = 256;
-/** Bytes of the sealed metadata document the API accepts. */
+/** Characters (base64url) of the sealed metadata document the API accepts. */
 export const MAX_METADATA_CHARS = 16_384;
+
+/**
+ * A record's category in its sealed metadata: a stable code, never a label in
+ * some language (docs/protocol.md "Record metadata"). The portal shows a label
+ * for each; a reader maps a value it does not know to `other`.
+ */
+export const RECORD_CATEGORIES = ['lab-result', 'imaging', 'prescription', 'letter', 'vaccination', 'other'] as const;
+export type RecordCategory = (typeof RECORD_CATEGORIES)[number];
+
+/**
+ * What the portal wrote as the category before codes (English labels), and the
+ * code each one means. Readers keep mapping them: those records exist.
+ */
+export const LEGACY_CATEGORY_LABELS: Readonly<Record<string, RecordCategory>> = {
+  'Lab result': 'lab-result',
+  Imaging: 'imaging',
+  Prescription: 'prescription',
+  Letter: 'letter',
+  Vaccination: 'vaccination',
+  Other: 'other',
+};
+
+/**
+ * The record metadata document (DESIGN 4.3): everything about a file the server
+ * must not learn, sealed under the file key. Limits are in UTF-16 code units
+ * (JavaScript string length); docs/protocol.md "Record metadata" gives the schema.
+ */
+export interface RecordMetadata {
+  /** The file's name as the person's system gave it: 1 to 255. */
+  fileName: string;
+  /** `type/subtype` (RFC 6838), at most 255; `application/octet-stream` when unknown. */
+  mimeType: string;
+  /** 1 to 255. */
+  title: string;
+  /** The calendar date the record is about, `YYYY-MM-DD`, or "" when none was given. */
+  date: string;
+  category: RecordCategory;
+  /** At most 2 000; "" for none. */
+  notes: string;
+}
+
+export const RECORD_METADATA_LIMITS = { fileName: 255, mimeType: 255, title: 255, notes: 2_000 } as const;
 
 export interface SegmentLayout {
   index: number;
@@ -76,9 +118,9 @@ export interface PresignUploadResponse {
 export interface CommitRecordRequest {
   recordId: Uuid;
   folderId?: Uuid;
-  /** File name, MIME type, title, date, category, notes: one JSON document sealed under the file key. */
+  /** The record metadata document (RecordMetadata as UTF-8 JSON) sealed under the file key, AAD "phr/v1/metadata|<recordId>". */
   metadata: Base64Url;
-  /** AES-GCM(accountKey, fileKey) with record id and owner id as authenticated data. */
+  /** Sealed blob: the file key under the account key, AAD "phr/v1/file-key|<recordId>|<ownerId>". */
   ownerWrap: Base64Url;
   /** A wrap for each doctor whose active consent covers the folder (or everything). */
   doctorWraps?: CommitDoctorWrap[];

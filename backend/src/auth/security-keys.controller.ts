@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { SecurityKey, SecurityKeyEnrolment, SecurityKeyList } from '@phr/shared-types';
-import { uuidParam } from '../common/params.js';
+import { uuidParam } from '../common/ids.js';
 import { ApiErrors } from '../common/swagger.js';
 import type { AuthUser } from './auth-user.js';
 import { CurrentUser, Roles } from './decorators.js';

@@ -1,7 +1,7 @@
 import { Controller, Delete, Get, HttpCode, Param } from '@nestjs/common';
 import { ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { SessionList } from '@phr/shared-types';
-import { uuidParam } from '../common/params.js';
+import { uuidParam } from '../common/ids.js';
 import { ApiErrors } from '../common/swagger.js';
 import { ActiveSessionsService } from './active-sessions.service.js';
 import type { AuthUser } from './auth-user.js';

@@ -4,7 +4,7 @@ import type { Consent, ConsentList, DoctorList } from '@phr/shared-types';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser, Roles } from '../auth/decorators.js';
 import { BodyLimit } from '../common/body-limit.js';
-import { uuidParam } from '../common/params.js';
+import { uuidParam } from '../common/ids.js';
 import { AttemptTargets } from '../audit/attempt-targets.decorator.js';
 import { ApiErrors } from '../common/swagger.js';
 import { RateLimited } from '../rate-limit/rate-limited.decorator.js';

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse,
 import type { PresignUploadResponse, RecordDetail, RecordPage, RecordSummary } from '@phr/shared-types';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser, Roles } from '../auth/decorators.js';
-import { uuidParam } from '../common/params.js';
+import { uuidParam } from '../common/ids.js';
 import { AttemptTargets } from '../audit/attempt-targets.decorator.js';
 import { ApiErrors } from '../common/swagger.js';
 import { OwnTransactions } from '../db/transaction.interceptor.js';

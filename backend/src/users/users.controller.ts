@@ -4,7 +4,7 @@ import type { Me, PublicKeyResponse } from '@phr/shared-types';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser, Roles } from '../auth/decorators.js';
 import { ApiErrors } from '../common/swagger.js';
-import { uuidParam } from '../common/params.js';
+import { uuidParam } from '../common/ids.js';
 import { MeDto } from '../auth/dto/session.dto.js';
 import { PublicKeyResponseDto } from './public-key.dto.js';
 import { UpdateMeDto } from './update-me.dto.js';

@@ -22,7 +22,9 @@ export type CryptoErrorCode =
   | 'KEY_NOT_VERIFIED'
   | 'TREE_HEAD_INVALID'
   | 'TREE_HEAD_INCONSISTENT'
-  | 'KEY_BINDING_INVALID';
+  | 'KEY_BINDING_INVALID'
+  | 'METADATA_INVALID';
+
 
 export class CryptoError extends Error {
   constructor(

@@ -127,7 +127,7 @@ describe('raw key bytes are zeroed after use', () => {
   it('zeroes a file key opened from the owner’s wrap or a doctor’s wrap, and the key still opens the record', async () => {
     const recordId = randomUUID();
     const fileKey = await newFileKey();
-    const sealed = await sealMetadata(fileKey.key, recordId, { fileName: 'a.pdf', mimeType: 'application/pdf', title: 'A', date: '2026-01-01', category: 'Other', notes: '' });
+    const sealed = await sealMetadata(fileKey.key, recordId, { fileName: 'a.pdf', mimeType: 'application/pdf', title: 'A', date: '2026-01-01', category: 'other', notes: '' });
     const ownerWrap = await wrapForOwner(account.unlocked.accountKey, fileKey.raw, recordId, 'owner');
     const doctor = await createAccount('doctor passphrase', FAST);
     const doctorWrap = await wrapForDoctor(doctor.unlocked.publicKey, fileKey.raw, recordId, 'doctor', doctor.fingerprint);
@@ -164,7 +164,7 @@ describe('raw key bytes are zeroed after use', () => {
 
     it('zeroes a pending file key when the record is finished', async () => {
       const { recordId, rawKey } = await beginRecord();
-      const metadata = { fileName: 'b.pdf', mimeType: 'application/pdf', title: 'B', date: '2026-01-01', category: 'Other', notes: '' };
+      const metadata = { fileName: 'b.pdf', mimeType: 'application/pdf', title: 'B', date: '2026-01-01', category: 'other' as const, notes: '' };
       expect((await call('finishRecord', recordId, 'owner', metadata)).ok).toBe(true);
       expect(isZeroed(rawKey)).toBe(true);
     });

@@ -1,11 +1,23 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { RECORD_CATEGORIES } from '@phr/shared-types';
 import { newFileKey, openFolderName, openMetadata, sealFolderName, sealMetadata, unwrapForOwner, wrapForOwner, type RecordMetadata } from './record-keys.js';
 
 const accountKey = () => crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
 const RECORD = '5b4c3f0e-6c1d-4f3e-9a2b-1c0d9e8f7a6b';
 const OWNER = '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a';
-const METADATA: RecordMetadata = { fileName: 'blood-test.pdf', mimeType: 'application/pdf', title: 'Blood test', date: '2026-11-02', category: 'Lab results', notes: 'fasting' };
+const METADATA: RecordMetadata = { fileName: 'blood-test.pdf', mimeType: 'application/pdf', title: 'Blood test', date: '2026-11-02', category: 'lab-result', notes: 'fasting' };
+
+/** Any document the schema takes (docs/protocol.md "Record metadata"). */
+const validMetadata = (): fc.Arbitrary<RecordMetadata> =>
+  fc.record({
+    fileName: fc.string({ minLength: 1, maxLength: 255 }),
+    mimeType: fc.constantFrom('application/pdf', 'image/jpeg', 'application/octet-stream', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'),
+    title: fc.string({ minLength: 1, maxLength: 255 }),
+    date: fc.oneof(fc.constant(''), fc.date({ min: new Date('1900-01-01'), max: new Date('2099-12-31'), noInvalidDate: true }).map((date) => date.toISOString().slice(0, 10))),
+    category: fc.constantFrom(...RECORD_CATEGORIES),
+    notes: fc.string({ maxLength: 2000 }),
+  });
 
 describe('record keys (DESIGN 4.3)', () => {
   it('wraps a file key for its owner; the wrap opens only for that record and that owner', async () => {
@@ -24,7 +36,7 @@ describe('record keys (DESIGN 4.3)', () => {
   it('seals any metadata so that it opens only for its record', async () => {
     const { key } = await newFileKey();
     await fc.assert(
-      fc.asyncProperty(fc.record({ fileName: fc.string(), mimeType: fc.string(), title: fc.string(), date: fc.string(), category: fc.string(), notes: fc.string() }), async (metadata) => {
+      fc.asyncProperty(validMetadata(), async (metadata) => {
         const sealed = await sealMetadata(key, RECORD, metadata);
         expect(await openMetadata(key, RECORD, sealed)).toEqual(metadata);
         await expect(openMetadata(key, OWNER, sealed)).rejects.toMatchObject({ code: 'DECRYPT_FAILED' });

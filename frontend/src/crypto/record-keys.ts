@@ -3,19 +3,13 @@
  * document sealed under it, and the owner's wrap of it under the account key
  * with the record id and owner id as authenticated data.
  */
+import type { RecordMetadata } from '@phr/shared-types';
 import { fromBase64Url, randomBytes, toBase64Url } from './encoding.js';
+import { decodeRecordMetadata, encodeRecordMetadata } from './record-metadata.js';
 import { open, seal } from './sealed.js';
 
-/** Everything about a file the server must not learn (DESIGN 2). */
-export interface RecordMetadata {
-  fileName: string;
-  mimeType: string;
-  title: string;
-  /** ISO date the record is about (e.g. the date of the lab test). */
-  date: string;
-  category: string;
-  notes: string;
-}
+/** Everything about a file the server must not learn (DESIGN 2); schema and limits in record-metadata.ts. */
+export type { RecordMetadata };
 
 const AES_GCM = { name: 'AES-GCM', length: 256 } as const;
 
@@ -52,12 +46,12 @@ export async function unwrapForOwner(accountKey: CryptoKey, wrap: string, record
   }
 }
 
-export function sealMetadata(fileKey: CryptoKey, recordId: string, metadata: RecordMetadata): Promise<string> {
-  return seal(fileKey, new TextEncoder().encode(JSON.stringify(metadata)), metadataAad(recordId));
+export async function sealMetadata(fileKey: CryptoKey, recordId: string, metadata: RecordMetadata): Promise<string> {
+  return seal(fileKey, encodeRecordMetadata(metadata), metadataAad(recordId));
 }
 
 export async function openMetadata(fileKey: CryptoKey, recordId: string, sealed: string): Promise<RecordMetadata> {
-  return JSON.parse(new TextDecoder().decode(await open(fileKey, sealed, metadataAad(recordId)))) as RecordMetadata;
+  return decodeRecordMetadata(await open(fileKey, sealed, metadataAad(recordId)));
 }
 
 export function sealFolderName(accountKey: CryptoKey, ownerId: string, name: string): Promise<string> {

@@ -21,7 +21,7 @@ async function result<T>(state: VaultState, method: string, ...params: unknown[]
   return response.result as T;
 }
 
-const metadata: RecordMetadata = { fileName: 'lab-2026-03.pdf', mimeType: 'application/pdf', title: 'Lab', date: '2026-03-01', category: 'Lab result', notes: '' };
+const metadata: RecordMetadata = { fileName: 'lab-2026-03.pdf', mimeType: 'application/pdf', title: 'Lab', date: '2026-03-01', category: 'lab-result', notes: '' };
 
 /** Segments served as data: URLs, so decryption reads them through fetch as the worker does. */
 async function asUrls(segments: Blob[]): Promise<SegmentUrl[]> {

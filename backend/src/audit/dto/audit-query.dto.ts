@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDateString, IsIn, IsInt, IsOptional, IsUUID, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsDateString, IsIn, IsInt, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
 import {
   AUDIT_ACTIONS,
   AUDIT_EXPORT_FORMATS,
@@ -16,16 +16,17 @@ import {
   type AuditQuery,
 } from '@phr/shared-types';
 import type { Exact } from '../../common/exact.js';
+import { IsId } from '../../common/ids.js';
 
 class AuditFiltersDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Auditors only: one subject’s trail' })
   @IsOptional()
-  @IsUUID('all')
+  @IsId('all')
   subjectId?: string;
 
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
-  @IsUUID('all')
+  @IsId('all')
   actorId?: string;
 
   @ApiPropertyOptional({ enum: AUDIT_ACTIONS })
@@ -40,7 +41,7 @@ class AuditFiltersDto {
 
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
-  @IsUUID('all')
+  @IsId('all')
   recordId?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'From this time, inclusive' })
@@ -81,7 +82,7 @@ true satisfies Exact<AuditExportQueryDto, AuditExportQuery>;
 export class AuditHeadQueryDto implements AuditHeadQuery {
   @ApiPropertyOptional({ format: 'uuid', description: 'Auditors: whose chain; others get their own' })
   @IsOptional()
-  @IsUUID('all')
+  @IsId('all')
   subjectId?: string;
 }
 true satisfies Exact<AuditHeadQueryDto, AuditHeadQuery>;

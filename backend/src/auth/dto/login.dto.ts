@@ -1,5 +1,6 @@
 import type { LoginRequest } from '@phr/shared-types';
 import type { Exact } from '../../common/exact.js';
+import { KEY_FIELDS } from './protocol-descriptions.js';
 import { IsProofOfWork, ProofOfWorkSolutionDto } from './proof-of-work.dto.js';
 import { IsAccountEmail, IsAuthKey } from './validators.js';
 
@@ -7,7 +8,7 @@ export class LoginDto implements LoginRequest {
   @IsAccountEmail()
   email: string;
 
-  @IsAuthKey('HKDF(masterKey, "auth"), 32 bytes')
+  @IsAuthKey(KEY_FIELDS.authKey)
   authKey: string;
 
   @IsProofOfWork()

@@ -9,13 +9,14 @@ import type {
 } from '@phr/shared-types';
 import type { Exact } from '../../common/exact.js';
 import { KdfParamsDto } from './kdf-params.dto.js';
+import { KEY_FIELDS } from './protocol-descriptions.js';
 import { IsProofOfWork, ProofOfWorkSolutionDto } from './proof-of-work.dto.js';
 import { RecoveryMaterialDto } from './register.dto.js';
 import { IsAccountEmail, IsAuthKey, IsSealedKey } from './validators.js';
 
 /** What a new password brings: its auth key, its KDF parameters, and the account key wrapped under its KEK. */
 class NewPasswordDto {
-  @IsAuthKey('auth key derived from the new password')
+  @IsAuthKey(`The new password's auth key: ${KEY_FIELDS.authKey}`)
   newAuthKey: string;
 
   @ApiProperty({ type: KdfParamsDto })
@@ -24,12 +25,12 @@ class NewPasswordDto {
   @Type(() => KdfParamsDto)
   newKdf: KdfParamsDto;
 
-  @IsSealedKey('the same account key, wrapped under the new KEK')
+  @IsSealedKey(`The same account key under the new password's KEK: ${KEY_FIELDS.wrappedAccountKey}, with the new KDF parameters`)
   newWrappedAccountKey: string;
 }
 
 export class ChangePasswordDto extends NewPasswordDto implements ChangePasswordRequest {
-  @IsAuthKey('auth key derived from the current password')
+  @IsAuthKey(`The current password's auth key (under the account's current KDF parameters): ${KEY_FIELDS.authKey}`)
   currentAuthKey: string;
 }
 true satisfies Exact<ChangePasswordDto, ChangePasswordRequest>;
@@ -38,7 +39,7 @@ export class RecoveryKeysDto implements RecoveryKeysRequest {
   @IsAccountEmail()
   email: string;
 
-  @IsAuthKey('HKDF(recovery code, "recovery-auth")')
+  @IsAuthKey(KEY_FIELDS.recoveryAuthKey)
   recoveryAuthKey: string;
 
   @IsProofOfWork()
@@ -47,7 +48,7 @@ export class RecoveryKeysDto implements RecoveryKeysRequest {
 true satisfies Exact<RecoveryKeysDto, RecoveryKeysRequest>;
 
 export class RecoveryKeysResponseDto implements RecoveryKeysResponse {
-  @IsSealedKey('AES-GCM(recoveryKek, accountKey)')
+  @IsSealedKey(KEY_FIELDS.recoveryWrappedAccountKey)
   recoveryWrappedAccountKey: string;
 }
 true satisfies Exact<RecoveryKeysResponseDto, RecoveryKeysResponse>;
@@ -56,7 +57,7 @@ export class RecoveryResetDto extends NewPasswordDto implements RecoveryResetReq
   @IsAccountEmail()
   email: string;
 
-  @IsAuthKey('HKDF(recovery code, "recovery-auth")')
+  @IsAuthKey(KEY_FIELDS.recoveryAuthKey)
   recoveryAuthKey: string;
 
   @ApiProperty({ type: RecoveryMaterialDto, description: 'a fresh recovery code replaces the used one' })

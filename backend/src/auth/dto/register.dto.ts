@@ -18,25 +18,26 @@ import {
 import type { Exact } from '../../common/exact.js';
 import { IsPlainText } from '../../common/plain-text.js';
 import { KdfParamsDto } from './kdf-params.dto.js';
+import { KEY_FIELDS } from './protocol-descriptions.js';
 import { base64UrlLength, IsAccountEmail, IsAuthKey, IsBase64Url, IsPublicKey, IsSealedKey } from './validators.js';
 
 export class AccountKeyMaterialDto implements AccountKeyMaterial {
-  @IsSealedKey('AES-GCM(kek, accountKey), KDF parameters as authenticated data')
+  @IsSealedKey(KEY_FIELDS.wrappedAccountKey)
   wrappedAccountKey: string;
 
-  @IsPublicKey('RSA-OAEP public key (SPKI DER), at least 3072 bits')
+  @IsPublicKey(KEY_FIELDS.publicKey)
   publicKey: string;
 
-  @IsSealedKey('AES-GCM(accountKey, private key PKCS#8)')
+  @IsSealedKey(KEY_FIELDS.wrappedPrivateKey)
   wrappedPrivateKey: string;
 }
 true satisfies Exact<AccountKeyMaterialDto, AccountKeyMaterial>;
 
 export class RecoveryMaterialDto implements RecoveryMaterial {
-  @IsAuthKey('HKDF(recovery code, "recovery-auth"); stored only as argon2id')
+  @IsAuthKey(KEY_FIELDS.recoveryAuthKey)
   recoveryAuthKey: string;
 
-  @IsSealedKey('AES-GCM(recoveryKek, accountKey)')
+  @IsSealedKey(KEY_FIELDS.recoveryWrappedAccountKey)
   recoveryWrappedAccountKey: string;
 }
 true satisfies Exact<RecoveryMaterialDto, RecoveryMaterial>;
@@ -81,7 +82,7 @@ export class RegisterDto implements RegisterRequest {
   @IsPlainText(1, SPECIALTY_MAX_LENGTH)
   specialty?: string;
 
-  @IsAuthKey('HKDF(masterKey, "auth"), 32 bytes; the password never leaves the browser')
+  @IsAuthKey(KEY_FIELDS.authKey)
   authKey: string;
 
   // IsObject on every nested field: ValidateNested alone lets a missing one through to the service (found by the dynamic scan).

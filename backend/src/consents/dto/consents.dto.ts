@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsDateString, IsIn, IsOptional, IsUUID, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsDateString, IsIn, IsOptional, ValidateNested } from 'class-validator';
 import {
   CONSENT_SCOPES,
   CONSENT_STATUSES,
@@ -18,7 +18,9 @@ import {
   type UpdateConsentRequest,
 } from '@phr/shared-types';
 import { base64UrlLength, IsBase64Url } from '../../auth/dto/validators.js';
+import { KEY_FIELDS } from '../../auth/dto/protocol-descriptions.js';
 import type { Exact } from '../../common/exact.js';
+import { IsId } from '../../common/ids.js';
 import { IsPlainText } from '../../common/plain-text.js';
 
 /** Records one consent may cover in one request. */
@@ -37,17 +39,17 @@ export const IsDoctorWrap = (description: string): PropertyDecorator =>
 
 export class DoctorWrapDto implements DoctorWrap {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID('4')
+  @IsId('4')
   recordId: string;
 
-  @IsDoctorWrap('RSA-OAEP(doctorPublicKey, fileKey), label "phr/v1/doctor-wrap|<recordId>|<doctorId>|<fingerprint>"')
+  @IsDoctorWrap(KEY_FIELDS.doctorWrap)
   wrap: string;
 }
 true satisfies Exact<DoctorWrapDto, DoctorWrap>;
 
 export class CreateConsentDto implements CreateConsentRequest {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID('4')
+  @IsId('4')
   doctorId: string;
 
   @ApiProperty({ enum: CONSENT_SCOPES })
@@ -56,12 +58,12 @@ export class CreateConsentDto implements CreateConsentRequest {
 
   @ApiPropertyOptional({ format: 'uuid', description: 'With scope "record"' })
   @IsOptional()
-  @IsUUID('4')
+  @IsId('4')
   recordId?: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'With scope "folder"' })
   @IsOptional()
-  @IsUUID('4')
+  @IsId('4')
   folderId?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'In the future; none means until revoked' })

@@ -1,17 +1,18 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { Folder, FolderList, FolderRequest } from '@phr/shared-types';
+import { KEY_FIELDS } from '../../auth/dto/protocol-descriptions.js';
 import { IsBase64Url } from '../../auth/dto/validators.js';
 import type { Exact } from '../../common/exact.js';
 
 export class FolderRequestDto implements FolderRequest {
-  @IsBase64Url(40, 2048, 'The folder name sealed under the owner account key')
+  @IsBase64Url(40, 2048, KEY_FIELDS.folderName)
   name: string;
 }
 true satisfies Exact<FolderRequestDto, FolderRequest>;
 
 export class FolderDto implements Folder {
   @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ description: 'Sealed folder name' }) name: string;
+  @ApiProperty({ description: KEY_FIELDS.folderName }) name: string;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 }
 true satisfies Exact<FolderDto, Folder>;

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import {
   MAX_METADATA_CHARS,
   type CommitDoctorWrap,
@@ -15,6 +15,8 @@ import {
 } from '@phr/shared-types';
 import { IsBase64Url, IsSealedKey } from '../../auth/dto/validators.js';
 import type { Exact } from '../../common/exact.js';
+import { IsId } from '../../common/ids.js';
+import { KEY_FIELDS } from '../../auth/dto/protocol-descriptions.js';
 import { IsDoctorWrap } from '../../consents/dto/consents.dto.js';
 
 export class PresignUploadDto implements PresignUploadRequest {
@@ -26,7 +28,7 @@ export class PresignUploadDto implements PresignUploadRequest {
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Renew the URLs of this uncommitted upload' })
   @IsOptional()
-  @IsUUID('4')
+  @IsId('4')
   recordId?: string;
 }
 true satisfies Exact<PresignUploadDto, PresignUploadRequest>;
@@ -47,7 +49,7 @@ true satisfies Exact<SegmentUrlDto, SegmentUrl>;
 
 export class PresignUploadResponseDto implements PresignUploadResponse {
   @ApiProperty({ format: 'uuid' }) recordId: string;
-  @ApiProperty() chunkBytes: number;
+  @ApiProperty({ description: 'Plaintext bytes per chunk of the record stream (the header repeats it); each sealed chunk is 16 bytes longer' }) chunkBytes: number;
   @ApiProperty({ type: [SegmentUrlDto] }) segments: SegmentUrlDto[];
   @ApiProperty({ format: 'date-time' }) expiresAt: string;
 }
@@ -55,28 +57,28 @@ true satisfies Exact<PresignUploadResponseDto, PresignUploadResponse>;
 
 export class CommitDoctorWrapDto implements CommitDoctorWrap {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID('4')
+  @IsId('4')
   doctorId: string;
 
-  @IsDoctorWrap('RSA-OAEP(doctorPublicKey, fileKey), label "phr/v1/doctor-wrap|<recordId>|<doctorId>|<fingerprint>"')
+  @IsDoctorWrap(KEY_FIELDS.doctorWrap)
   wrap: string;
 }
 true satisfies Exact<CommitDoctorWrapDto, CommitDoctorWrap>;
 
 export class CommitRecordDto implements CommitRecordRequest {
   @ApiProperty({ format: 'uuid' })
-  @IsUUID('4')
+  @IsId('4')
   recordId: string;
 
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
-  @IsUUID('4')
+  @IsId('4')
   folderId?: string;
 
-  @IsBase64Url(40, MAX_METADATA_CHARS, 'The metadata document sealed under the file key')
+  @IsBase64Url(40, MAX_METADATA_CHARS, KEY_FIELDS.metadata)
   metadata: string;
 
-  @IsSealedKey('AES-GCM(accountKey, fileKey), record id and owner id as authenticated data')
+  @IsSealedKey(KEY_FIELDS.ownerWrap)
   ownerWrap: string;
 
   @ApiPropertyOptional({ type: [CommitDoctorWrapDto], description: 'A wrap for each doctor whose active consent covers the folder (or everything)' })
@@ -93,11 +95,11 @@ export class RecordSummaryDto implements RecordSummary {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) ownerId: string;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) folderId: string | null;
-  @ApiProperty({ description: 'Plaintext bytes' }) size: number;
-  @ApiProperty() chunkBytes: number;
+  @ApiProperty({ description: 'Plaintext bytes, as given to POST /records/presign' }) size: number;
+  @ApiProperty({ description: 'Plaintext bytes per chunk of the record stream' }) chunkBytes: number;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
-  @ApiProperty({ description: 'Sealed metadata document' }) metadata: string;
-  @ApiProperty({ description: "The caller's wrap of the file key" }) wrap: string;
+  @ApiProperty({ description: KEY_FIELDS.metadata }) metadata: string;
+  @ApiProperty({ description: `The caller's wrap of the file key: the owner's (${KEY_FIELDS.ownerWrap}) or a doctor's (${KEY_FIELDS.doctorWrap})` }) wrap: string;
 }
 true satisfies Exact<RecordSummaryDto, RecordSummary>;
 
@@ -116,12 +118,12 @@ true satisfies Exact<RecordPageDto, RecordPage>;
 export class ListRecordsQueryDto implements ListRecordsQuery {
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
-  @IsUUID('4')
+  @IsId('4')
   folderId?: string;
 
   @ApiPropertyOptional({ format: 'uuid', description: 'Only the records of this patient (a doctor’s view)' })
   @IsOptional()
-  @IsUUID('4')
+  @IsId('4')
   ownerId?: string;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })

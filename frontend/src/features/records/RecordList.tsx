@@ -7,7 +7,7 @@ import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
 import { TableHead } from '../../ui/TableHead.js';
 import { useSession } from '../auth/session.js';
-import { formatBytes } from './format.js';
+import { CATEGORY_LABELS, formatBytes } from './format.js';
 import { isPreviewable, openRecord, saveFile } from './open-record.js';
 import { RecordViewer } from './RecordViewer.js';
 import { useRecordList, type ListedRecord, type RecordFilter } from './useRecordQueries.js';
@@ -120,7 +120,7 @@ function RecordRow({ row, isOpening, isConfirming, isDeleting, canChange, onShar
       <td>{title}</td>
       <td>{date}</td>
       <td>{formatBytes(summary.size)}</td>
-      <td>{category}</td>
+      <td>{CATEGORY_LABELS[category]}</td>
       <td className="row">
         {isConfirming ? (
           <>

@@ -2,13 +2,14 @@
 import { useState, type DragEvent } from 'react';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
-import { CATEGORIES, formatBytes, today } from './format.js';
+import { RECORD_CATEGORIES, type RecordCategory } from '@phr/shared-types';
+import { CATEGORY_LABELS, formatBytes, today } from './format.js';
 import type { UploadProgress } from './upload-record.js';
 import { useUploads, type UploadItem } from './useUploads.js';
 
 export function UploadPanel({ folderId }: { folderId: string | undefined }) {
   const uploads = useUploads();
-  const [category, setCategory] = useState<string>('Other');
+  const [category, setCategory] = useState<RecordCategory>('other');
   const [date, setDate] = useState(today());
   const [dragging, setDragging] = useState(false);
 
@@ -28,9 +29,11 @@ export function UploadPanel({ folderId }: { folderId: string | undefined }) {
       <div className="row">
         <label>
           Category
-          <select value={category} onChange={(event) => setCategory(event.target.value)}>
-            {CATEGORIES.map((name) => (
-              <option key={name}>{name}</option>
+          <select value={category} onChange={(event) => setCategory(event.target.value as RecordCategory)}>
+            {RECORD_CATEGORIES.map((code) => (
+              <option key={code} value={code}>
+                {CATEGORY_LABELS[code]}
+              </option>
             ))}
           </select>
         </label>

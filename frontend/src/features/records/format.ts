@@ -1,3 +1,5 @@
+import type { RecordCategory } from '@phr/shared-types';
+
 /** Sizes and dates as the records page shows them. */
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
@@ -15,4 +17,12 @@ export function today(): string {
   return new Date().toISOString().slice(0, 10);
 }
 
-export const CATEGORIES = ['Lab result', 'Imaging', 'Prescription', 'Letter', 'Vaccination', 'Other'] as const;
+/** What the portal shows for each category code of the sealed metadata (docs/protocol.md "Record metadata"). */
+export const CATEGORY_LABELS: Readonly<Record<RecordCategory, string>> = {
+  'lab-result': 'Lab result',
+  imaging: 'Imaging',
+  prescription: 'Prescription',
+  letter: 'Letter',
+  vaccination: 'Vaccination',
+  other: 'Other',
+};

@@ -1,7 +1,8 @@
 /** The upload list of the records page: files queued, in progress, done, failed or cancelled. */
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useRef, useState } from 'react';
-import type { RecordMetadata } from '../../crypto/record-keys.js';
+import type { RecordCategory, RecordMetadata } from '@phr/shared-types';
+import { isMediaType } from '../../crypto/record-metadata.js';
 import { useSession } from '../auth/session.js';
 import { useTrust } from '../trust/TrustProvider.js';
 import { describeUploadError, uploadRecord, UploadCancelled, type UploadProgress } from './upload-record.js';
@@ -19,7 +20,7 @@ export interface UploadItem {
 
 export interface UploadChoices {
   folderId?: string;
-  category: string;
+  category: RecordCategory;
   date: string;
 }
 
@@ -107,7 +108,8 @@ export function useUploads() {
 function metadataFor(file: File, choices: UploadChoices): RecordMetadata {
   return {
     fileName: file.name,
-    mimeType: file.type || 'application/octet-stream',
+    // The schema takes `type/subtype` only; anything else is stored as unknown.
+    mimeType: isMediaType(file.type) ? file.type : 'application/octet-stream',
     title: file.name.replace(/\.[^.]+$/, '') || file.name,
     date: choices.date,
     category: choices.category,

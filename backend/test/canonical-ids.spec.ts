@@ -1,0 +1,375 @@
+/**
+ * Ids are case-insensitive on the wire (RFC 9562: a UUID in upper case names
+ * the same thing) but enter audit hashes, comparisons and answers in one form,
+ * lower case, as PostgreSQL stores them (DESIGN 7). An id that was hashed as
+ * received broke the owner's chain for good from that row on (issue 12).
+ *
+ * Every route of the contract and every field of it that holds an id (from
+ * the OpenAPI document the DTOs generate) is called twice on two worlds built
+ * alike: once with the ids in lower case, once in upper case. The answers, and
+ * the audit rows each call adds, must be the same, and every chain in the
+ * database must verify end to end. A new id-taking route or field without a
+ * case here fails the first test.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { API_PREFIX, DOCTOR_WRAP_BYTES, firstBrokenAuditRow, ROUTES, type AuditEvent, type AuditHead, type AuditPage, type Consent, type Folder, type RouteName } from '@phr/shared-types';
+import { buildOpenApiDocument } from '../src/swagger.js';
+import { auditRowsOf, type AuditRow } from './support/audit.js';
+import { firstBrokenRow, sha256Hex } from './support/audit-chain.js';
+import { insertAuditor, registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
+import { HttpClient, type HttpResponse } from './support/http.js';
+import { commitRequest, presign, putSegments, segmentBodies, uploadRecord } from './support/records.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+import { sessionIdOf, sessionTokenFor } from './support/tokens.js';
+import { enrolSecurityKey, SoftAuthenticator } from './support/webauthn.js';
+
+type Casing = (id: string) => string;
+const lower: Casing = (id) => id.toLowerCase();
+const upper: Casing = (id) => id.toUpperCase();
+
+/** One patient's rows, made afresh for each call so that the two calls of a case start alike. */
+interface World {
+  owner: RegisteredUser;
+  /** Another patient (the same one in every world), who knows the owner's ids. */
+  stranger: RegisteredUser;
+  folderId: string;
+  recordId: string;
+  /** Consent of the shared doctor over `recordId`. */
+  consentId: string;
+  /** Consent of the shared doctor over `folderId` (commits into it need the doctor's wrap). */
+  folderConsentId: string;
+  /** An upload reserved and stored, not yet committed. */
+  uploadId: string;
+  /** A record in the folder that no consent covers yet. */
+  unsharedRecordId: string;
+  sessionId: string;
+  securityKeyId: string;
+}
+
+interface Call {
+  method: string;
+  path: string;
+  token: string;
+  body?: unknown;
+}
+
+interface IdCase {
+  route: RouteName;
+  /** `path:id`, `query:subjectId`, `body:recordId`, `body:wraps[].recordId`: where the id goes. */
+  field: string;
+  /** Who calls, when the same field is worth calling as more than one role. */
+  as?: string;
+  call(world: World, cased: Casing): Call;
+}
+
+const wrap = () => randomBytes(DOCTOR_WRAP_BYTES).toString('base64url');
+const pathOf = (name: RouteName, id: string) => ROUTES[name].path.replace(':id', id);
+
+describe('ids in upper case are the same ids: same answers, same audit rows, unbroken chains', () => {
+  let api: TestApp;
+  let http: HttpClient;
+  let document: OpenAPIObject;
+  let doctor: RegisteredUser;
+  let stranger: RegisteredUser;
+  let auditorId: string;
+  let auditorToken: string;
+
+  beforeAll(async () => {
+    api = await startTestApp();
+    http = new HttpClient(api.baseUrl);
+    document = buildOpenApiDocument(api.app);
+    doctor = await registerUser(api, 'doctor');
+    stranger = await registerUser(api);
+    auditorId = await insertAuditor(api.adminQuery);
+    auditorToken = await sessionTokenFor(api, auditorId, 'auditor');
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  async function newWorld(needs: { securityKey?: boolean } = {}): Promise<World> {
+    const owner = await registerUser(api);
+    const folder = await owner.client.post<Folder>(ROUTES.createFolder.path, { token: owner.token, body: { name: sealedBlob(20) } });
+    const recordId = (await uploadRecord(owner, 100)).summary.id;
+    const unsharedRecordId = (await uploadRecord(owner, 100, folder.body.id)).summary.id;
+    const grant = async (body: object) => {
+      const response = await owner.client.post<Consent>(ROUTES.createConsent.path, { token: owner.token, body: { doctorId: doctor.userId, ...body } });
+      if (response.status !== 201) throw new Error(`consent failed: ${response.status} ${response.text}`);
+      return response.body.id;
+    };
+    const consentId = await grant({ scope: 'record', recordId, wraps: [{ recordId, wrap: wrap() }] });
+    const folderConsentId = await grant({ scope: 'folder', folderId: folder.body.id, wraps: [{ recordId: unsharedRecordId, wrap: wrap() }] });
+    const upload = await presign(owner, 100);
+    await putSegments(upload, segmentBodies(100));
+    const securityKeyId = needs.securityKey ? (await enrolSecurityKey(owner, new SoftAuthenticator())).id : randomUUID();
+    return {
+      owner,
+      stranger,
+      folderId: folder.body.id,
+      recordId,
+      consentId,
+      folderConsentId,
+      uploadId: upload.recordId,
+      unsharedRecordId,
+      sessionId: sessionIdOf(owner.token),
+      securityKeyId,
+    };
+  }
+
+  const CASES: IdCase[] = [
+    // Path ids.
+    { route: 'getRecord', field: 'path:id', call: (w, c) => ({ method: 'GET', path: pathOf('getRecord', c(w.recordId)), token: w.owner.token }) },
+    { route: 'getRecord', field: 'path:id', as: 'the consented doctor', call: (w, c) => ({ method: 'GET', path: pathOf('getRecord', c(w.recordId)), token: doctor.token }) },
+    { route: 'getRecord', field: 'path:id', as: 'a stranger', call: (w, c) => ({ method: 'GET', path: pathOf('getRecord', c(w.recordId)), token: w.stranger.token }) },
+    { route: 'getRecord', field: 'path:id', as: 'an auditor', call: (w, c) => ({ method: 'GET', path: pathOf('getRecord', c(w.recordId)), token: auditorToken }) },
+    { route: 'deleteRecord', field: 'path:id', call: (w, c) => ({ method: 'DELETE', path: pathOf('deleteRecord', c(w.recordId)), token: w.owner.token }) },
+    { route: 'deleteRecord', field: 'path:id', as: 'a stranger', call: (w, c) => ({ method: 'DELETE', path: pathOf('deleteRecord', c(w.recordId)), token: w.stranger.token }) },
+    { route: 'renameFolder', field: 'path:id', call: (w, c) => ({ method: 'PATCH', path: pathOf('renameFolder', c(w.folderId)), token: w.owner.token, body: { name: sealedBlob(20) } }) },
+    { route: 'deleteFolder', field: 'path:id', call: (w, c) => ({ method: 'DELETE', path: pathOf('deleteFolder', c(w.folderId)), token: w.owner.token }) },
+    { route: 'updateConsent', field: 'path:id', call: (w, c) => ({ method: 'PATCH', path: pathOf('updateConsent', c(w.consentId)), token: w.owner.token, body: { status: 'revoked' } }) },
+    { route: 'updateConsent', field: 'path:id', as: 'a stranger', call: (w, c) => ({ method: 'PATCH', path: pathOf('updateConsent', c(w.consentId)), token: w.stranger.token, body: { status: 'revoked' } }) },
+    { route: 'revokeSession', field: 'path:id', call: (w, c) => ({ method: 'DELETE', path: pathOf('revokeSession', c(w.sessionId)), token: w.owner.token }) },
+    { route: 'publicKey', field: 'path:id', call: (w, c) => ({ method: 'GET', path: pathOf('publicKey', c(w.owner.userId)), token: doctor.token }) },
+    {
+      route: 'removeSecurityKey',
+      field: 'path:id',
+      call: (w, c) => ({ method: 'POST', path: pathOf('removeSecurityKey', c(w.securityKeyId)), token: w.owner.token, body: { currentAuthKey: w.owner.request.authKey } }),
+    },
+    {
+      route: 'removeSecurityKey',
+      field: 'path:id',
+      as: 'a stranger',
+      call: (w, c) => ({ method: 'POST', path: pathOf('removeSecurityKey', c(w.securityKeyId)), token: w.stranger.token, body: { currentAuthKey: w.stranger.request.authKey } }),
+    },
+    // Query ids.
+    { route: 'listRecords', field: 'query:folderId', call: (w, c) => ({ method: 'GET', path: `${ROUTES.listRecords.path}?folderId=${c(w.folderId)}`, token: w.owner.token }) },
+    { route: 'listRecords', field: 'query:ownerId', call: (w, c) => ({ method: 'GET', path: `${ROUTES.listRecords.path}?ownerId=${c(w.owner.userId)}`, token: w.owner.token }) },
+    { route: 'listRecords', field: 'query:ownerId', as: 'the consented doctor', call: (w, c) => ({ method: 'GET', path: `${ROUTES.listRecords.path}?ownerId=${c(w.owner.userId)}`, token: doctor.token }) },
+    ...(['listAudit', 'exportAudit'] as const).flatMap((route): IdCase[] => {
+      const base = route === 'exportAudit' ? `${ROUTES.exportAudit.path}?format=csv&` : `${ROUTES.listAudit.path}?`;
+      return [
+        { route, field: 'query:subjectId', as: 'an auditor', call: (w, c) => ({ method: 'GET', path: `${base}subjectId=${c(w.owner.userId)}`, token: auditorToken }) },
+        { route, field: 'query:subjectId', call: (w, c) => ({ method: 'GET', path: `${base}subjectId=${c(w.owner.userId)}`, token: w.owner.token }) },
+        { route, field: 'query:subjectId', as: 'a stranger', call: (w, c) => ({ method: 'GET', path: `${base}subjectId=${c(w.owner.userId)}`, token: w.stranger.token }) },
+        { route, field: 'query:actorId', call: (w, c) => ({ method: 'GET', path: `${base}actorId=${c(w.owner.userId)}`, token: w.owner.token }) },
+        { route, field: 'query:recordId', call: (w, c) => ({ method: 'GET', path: `${base}recordId=${c(w.recordId)}`, token: w.owner.token }) },
+      ];
+    }),
+    { route: 'auditHead', field: 'query:subjectId', as: 'an auditor', call: (w, c) => ({ method: 'GET', path: `${ROUTES.auditHead.path}?subjectId=${c(w.owner.userId)}`, token: auditorToken }) },
+    { route: 'auditHead', field: 'query:subjectId', call: (w, c) => ({ method: 'GET', path: `${ROUTES.auditHead.path}?subjectId=${c(w.owner.userId)}`, token: w.owner.token }) },
+    // Body ids.
+    { route: 'presignUpload', field: 'body:recordId', call: (w, c) => ({ method: 'POST', path: ROUTES.presignUpload.path, token: w.owner.token, body: { size: 100, recordId: c(w.uploadId) } }) },
+    { route: 'presignUpload', field: 'body:recordId', as: 'a stranger', call: (w, c) => ({ method: 'POST', path: ROUTES.presignUpload.path, token: w.stranger.token, body: { size: 100, recordId: c(w.uploadId) } }) },
+    { route: 'commitRecord', field: 'body:recordId', call: (w, c) => ({ method: 'POST', path: ROUTES.commitRecord.path, token: w.owner.token, body: commitRequest(c(w.uploadId)) }) },
+    { route: 'commitRecord', field: 'body:recordId', as: 'a stranger', call: (w, c) => ({ method: 'POST', path: ROUTES.commitRecord.path, token: w.stranger.token, body: commitRequest(c(w.uploadId)) }) },
+    {
+      route: 'commitRecord',
+      field: 'body:folderId',
+      call: (w, c) => ({ method: 'POST', path: ROUTES.commitRecord.path, token: w.owner.token, body: { ...commitRequest(w.uploadId, c(w.folderId)), doctorWraps: [{ doctorId: doctor.userId, wrap: wrap() }] } }),
+    },
+    {
+      route: 'commitRecord',
+      field: 'body:folderId',
+      as: 'a stranger',
+      call: (w, c) => ({ method: 'POST', path: ROUTES.commitRecord.path, token: w.stranger.token, body: commitRequest(randomUUID(), c(w.folderId)) }),
+    },
+    {
+      route: 'commitRecord',
+      field: 'body:doctorWraps[].doctorId',
+      call: (w, c) => ({ method: 'POST', path: ROUTES.commitRecord.path, token: w.owner.token, body: { ...commitRequest(w.uploadId, w.folderId), doctorWraps: [{ doctorId: c(doctor.userId), wrap: wrap() }] } }),
+    },
+    {
+      route: 'createConsent',
+      field: 'body:doctorId',
+      call: (w, c) => ({ method: 'POST', path: ROUTES.createConsent.path, token: w.owner.token, body: { doctorId: c(doctor.userId), scope: 'record', recordId: w.recordId, wraps: [{ recordId: w.recordId, wrap: wrap() }] } }),
+    },
+    {
+      route: 'createConsent',
+      field: 'body:recordId',
+      call: (w, c) => ({ method: 'POST', path: ROUTES.createConsent.path, token: w.owner.token, body: { doctorId: doctor.userId, scope: 'record', recordId: c(w.recordId), wraps: [{ recordId: w.recordId, wrap: wrap() }] } }),
+    },
+    {
+      route: 'createConsent',
+      field: 'body:recordId',
+      as: 'a stranger',
+      call: (w, c) => ({ method: 'POST', path: ROUTES.createConsent.path, token: w.stranger.token, body: { doctorId: doctor.userId, scope: 'record', recordId: c(w.recordId), wraps: [{ recordId: c(w.recordId), wrap: wrap() }] } }),
+    },
+    {
+      route: 'createConsent',
+      field: 'body:folderId',
+      call: (w, c) => ({ method: 'POST', path: ROUTES.createConsent.path, token: w.owner.token, body: { doctorId: doctor.userId, scope: 'folder', folderId: c(w.folderId), wraps: [{ recordId: w.unsharedRecordId, wrap: wrap() }] } }),
+    },
+    {
+      route: 'createConsent',
+      field: 'body:folderId',
+      as: 'a stranger',
+      call: (w, c) => ({ method: 'POST', path: ROUTES.createConsent.path, token: w.stranger.token, body: { doctorId: doctor.userId, scope: 'folder', folderId: c(w.folderId), wraps: [] } }),
+    },
+    {
+      route: 'createConsent',
+      field: 'body:wraps[].recordId',
+      call: (w, c) => ({ method: 'POST', path: ROUTES.createConsent.path, token: w.owner.token, body: { doctorId: doctor.userId, scope: 'record', recordId: w.recordId, wraps: [{ recordId: c(w.recordId), wrap: wrap() }] } }),
+    },
+  ];
+
+  it('has a case for every route and every request field of the contract that holds an id', () => {
+    const covered = new Set(CASES.map((idCase) => `${idCase.route} ${idCase.field}`));
+    const needed = (Object.keys(ROUTES) as RouteName[]).flatMap((name) => idFieldsOf(document, name).map((field) => `${name} ${field}`));
+    expect(needed.length).toBeGreaterThan(20);
+    expect(needed.filter((entry) => !covered.has(entry))).toEqual([]);
+    expect([...covered].filter((entry) => !needed.includes(entry))).toEqual([]);
+  });
+
+  it.each(CASES.map((idCase) => [`${idCase.route} ${idCase.field}${idCase.as ? ` (${idCase.as})` : ''}`, idCase] as const))(
+    '%s: upper case answers and audits as lower case does',
+    async (_name, idCase) => {
+      const run = async (cased: Casing) => {
+        const world = await newWorld({ securityKey: idCase.route === 'removeSecurityKey' });
+        const subjects = [world.owner.userId, world.stranger.userId, doctor.userId, auditorId];
+        const before = await Promise.all(subjects.map(async (subject) => (await auditRowsOf(api, subject)).length));
+        const call = idCase.call(world, cased);
+        const response = await http.request(call.method, call.path, { token: call.token, body: call.body });
+        const added = (await Promise.all(subjects.map(async (subject, i) => (await auditRowsOf(api, subject)).slice(before[i])))).flat();
+        const names = namesOf(world, { doctor: doctor.userId, auditor: auditorId });
+        return { world, subjects, answer: normalized(answerOf(response), names), audit: normalized(added.map(auditFacts), names) };
+      };
+      const asLower = await run(lower);
+      const asUpper = await run(upper);
+      expect(asLower.answer.status).toBeLessThan(500);
+      expect(asUpper.answer).toEqual(asLower.answer);
+      expect(asUpper.audit).toEqual(asLower.audit);
+      for (const subject of [...asLower.subjects, ...asUpper.subjects]) {
+        expect({ subject, firstBroken: await firstBrokenRow(await auditRowsOf(api, subject)) }).toEqual({ subject, firstBroken: null });
+      }
+      for (const { owner } of [asLower.world, asUpper.world]) {
+        expect(await firstBrokenSeenBy(owner)).toBeNull();
+      }
+    },
+  );
+
+  /**
+   * The owner's chain as the portal checks it (features/audit/own-chain.ts):
+   * the head first, every page, recomputed, and the rows must reach the head.
+   */
+  async function firstBrokenSeenBy(owner: RegisteredUser): Promise<number | null> {
+    // A session of its own: some cases end the one the owner registered with.
+    const token = await sessionTokenFor(api, owner.userId, 'patient');
+    const head = await owner.client.get<AuditHead>(ROUTES.auditHead.path, { token });
+    expect(head.status).toBe(200);
+    const events: AuditEvent[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: HttpResponse<AuditPage> = await owner.client.get<AuditPage>(`${ROUTES.listAudit.path}?limit=200${cursor ? `&cursor=${cursor}` : ''}`, { token });
+      expect(page.status).toBe(200);
+      events.push(...page.body.items.filter((row) => row.subjectId === owner.userId));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    events.sort((a, b) => a.seq - b.seq);
+    const broken = await firstBrokenAuditRow(events, sha256Hex);
+    return broken ?? (events[head.body.seq - 1]?.hash === head.body.hash ? null : head.body.seq);
+  }
+
+  it('leaves every chain in the database unbroken', async () => {
+    const subjects = await api.adminQuery<{ subject_id: string }>('SELECT DISTINCT subject_id FROM audit_events ORDER BY subject_id');
+    expect(subjects.length).toBeGreaterThan(CASES.length);
+    const broken: Array<{ subject: string; seq: number }> = [];
+    for (const { subject_id: subject } of subjects) {
+      const seq = await firstBrokenRow(await auditRowsOf(api, subject));
+      if (seq !== null) broken.push({ subject, seq });
+    }
+    expect(broken).toEqual([]);
+  });
+});
+
+/** The id-holding request fields of a route, from the OpenAPI document the DTOs generate: path parameters and every uuid. */
+function idFieldsOf(document: OpenAPIObject, name: RouteName): string[] {
+  const route = ROUTES[name];
+  const operation = document.paths[`${API_PREFIX}${route.path.replace(/:(\w+)/g, '{$1}')}`]?.[route.method.toLowerCase() as 'get'];
+  if (!operation) throw new Error(`${name} is not in the OpenAPI document`);
+  const fields: string[] = [];
+  for (const parameter of (operation.parameters ?? []) as Array<{ in: string; name: string; schema?: { format?: string } }>) {
+    if (parameter.in === 'path' || parameter.schema?.format === 'uuid') fields.push(`${parameter.in}:${parameter.name}`);
+  }
+  const body = (operation.requestBody as { content?: Record<string, { schema?: Schema }> } | undefined)?.content?.['application/json']?.schema;
+  if (body) fields.push(...uuidPaths(document, body).map((path) => `body:${path}`));
+  return fields;
+}
+
+interface Schema {
+  $ref?: string;
+  format?: string;
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  allOf?: Schema[];
+}
+
+function uuidPaths(document: OpenAPIObject, schema: Schema, seen = new Set<string>()): string[] {
+  if (schema.$ref) {
+    const name = schema.$ref.split('/').pop() as string;
+    if (seen.has(name)) return [];
+    return uuidPaths(document, document.components?.schemas?.[name] as Schema, new Set([...seen, name]));
+  }
+  const paths: string[] = schema.format === 'uuid' ? [''] : [];
+  for (const [key, value] of Object.entries(schema.properties ?? {})) {
+    paths.push(...uuidPaths(document, value, seen).map((rest) => (rest === '' ? key : rest.startsWith('[]') ? `${key}${rest}` : `${key}.${rest}`)));
+  }
+  if (schema.items) paths.push(...uuidPaths(document, schema.items, seen).map((rest) => `[]${rest === '' ? '' : `.${rest}`}`));
+  for (const part of schema.allOf ?? []) paths.push(...uuidPaths(document, part, seen));
+  return paths;
+}
+
+function answerOf(response: HttpResponse): { status: number; body: unknown } {
+  return { status: response.status, body: response.body };
+}
+
+/** What an audit row says, without what differs between two worlds by nature (times, hashes, request ids). */
+function auditFacts(row: AuditRow): Record<string, unknown> {
+  return {
+    subject: row.subject_id,
+    actor: row.actor_id,
+    role: row.actor_role,
+    action: row.action,
+    outcome: row.outcome,
+    reason: row.reason,
+    record: row.record_id,
+    consent: row.consent_id,
+  };
+}
+
+function namesOf(world: World, shared: Record<string, string>): Array<[string, string]> {
+  const { owner, stranger, ...rows } = world;
+  return [...Object.entries({ ...rows, ownerId: owner.userId, strangerId: stranger.userId, ...shared })];
+}
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+const HEX_HASH = /\b[0-9a-f]{64}\b/g;
+const ISO_TIME = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)/g;
+/** Fields whose values differ between two worlds by nature. */
+const VOLATILE = new Set(['requestId', 'url', 'nextCursor', 'seq', 'lastUsedAt', 'createdAt', 'expiresAt', 'revokedAt', 'occurredAt', 'hash', 'prevHash', 'metadata', 'wrap', 'publicKey', 'fingerprint', 'name']);
+
+/**
+ * The same value with each known id named (`<recordId>`; an id echoed in upper
+ * case is named differently, `<RECORDID>`, so it shows), other ids, times and
+ * hashes blanked, and volatile fields dropped.
+ */
+function normalized<T>(value: T, names: Array<[string, string]>): T {
+  const text = (input: string) => {
+    let out = input;
+    for (const [name, id] of names) {
+      out = out.split(id.toLowerCase()).join(`<${name}>`).split(id.toUpperCase()).join(`<${name.toUpperCase()}>`);
+    }
+    return out.replace(UUID, '<uuid>').replace(HEX_HASH, '<hash>').replace(ISO_TIME, '<time>');
+  };
+  const walk = (input: unknown): unknown => {
+    if (typeof input === 'string') return text(input);
+    if (Array.isArray(input)) return input.map(walk);
+    if (input && typeof input === 'object') {
+      return Object.fromEntries(Object.entries(input).map(([key, inner]) => [key, VOLATILE.has(key) ? '<volatile>' : walk(inner)]));
+    }
+    return input;
+  };
+  return walk(value) as T;
+}
+
