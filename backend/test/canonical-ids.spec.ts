@@ -132,6 +132,7 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
     { route: 'updateConsent', field: 'path:id', as: 'a stranger', call: (w, c) => ({ method: 'PATCH', path: pathOf('updateConsent', c(w.consentId)), token: w.stranger.token, body: { status: 'revoked' } }) },
     { route: 'revokeSession', field: 'path:id', call: (w, c) => ({ method: 'DELETE', path: pathOf('revokeSession', c(w.sessionId)), token: w.owner.token }) },
     { route: 'publicKey', field: 'path:id', call: (w, c) => ({ method: 'GET', path: pathOf('publicKey', c(w.owner.userId)), token: doctor.token }) },
+    { route: 'keyBinding', field: 'path:id', call: (w, c) => ({ method: 'GET', path: pathOf('keyBinding', c(w.owner.userId)), token: doctor.token }) },
     {
       route: 'removeSecurityKey',
       field: 'path:id',
