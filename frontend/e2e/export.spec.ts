@@ -9,6 +9,7 @@ import { objectKeys, readObject, withDatabase, writeObject } from './support/ope
 import { confirmRecoveryCode, newPerson, register, type Person } from './support/portal.js';
 import { markedFile, openRecordsPage, sha256, titleOf, type TestFile } from './support/records.js';
 import { attributeOf, disabledState, eventually, textOf } from './support/eventually.js';
+import { chooseDoctor, confirmDoctorKey } from './support/sharing.js';
 
 const sha256Text = async (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -93,8 +94,8 @@ describe('downloading all my data (GDPR export, Chromium)', () => {
     // Share the folder's record with the doctor.
     await page.getByRole('button', { name: `Share ${titleOf(imaging)}` }).click();
     const dialog = page.getByRole('dialog', { name: 'Share with a doctor' });
-    await dialog.getByLabel('Find a doctor (name or email)').fill(doctor.displayName.slice(4));
-    await dialog.getByRole('radio', { name: doctor.displayName }).check();
+    await chooseDoctor(dialog, doctor);
+    await confirmDoctorKey(dialog, null, { isFirstShare: true });
     await dialog.getByRole('button', { name: 'Share', exact: true }).click();
     await dialog.getByText(`with ${doctor.displayName}.`).waitFor();
     await dialog.getByRole('button', { name: 'Close' }).click();

@@ -6,6 +6,7 @@ import { openBrowser, type BrowserSession } from './support/browser.js';
 import { confirmRecoveryCode, newPerson, register, type Person } from './support/portal.js';
 import { downloadRecord, markedFile, openRecordsPage, sha256, titleOf, uploadFiles } from './support/records.js';
 import { attributeOf, countOf, textOf } from './support/eventually.js';
+import { chooseDoctor, confirmDoctorKey } from './support/sharing.js';
 
 describe('sharing with a doctor (Chromium, two browsers)', () => {
   let patientBrowser: BrowserSession;
@@ -32,12 +33,11 @@ describe('sharing with a doctor (Chromium, two browsers)', () => {
   });
 
   /** The share dialog: find the doctor, check the fingerprint against the doctor's own page, share. */
-  async function shareWithDoctor(page: Page, opener: () => Promise<void>, expectedCount: string): Promise<void> {
+  async function shareWithDoctor(page: Page, opener: () => Promise<void>, expectedCount: string, options: { isFirstShare: boolean }): Promise<void> {
     await opener();
     const dialog = page.getByRole('dialog', { name: 'Share with a doctor' });
-    await dialog.getByLabel('Find a doctor (name or email)').fill(doctor.displayName.slice(4));
-    await dialog.getByRole('radio', { name: doctor.displayName }).check();
-    await textOf(dialog.getByTestId('doctor-fingerprint'), doctorFingerprint, { exact: true });
+    await chooseDoctor(dialog, doctor);
+    await confirmDoctorKey(dialog, doctorFingerprint, options);
     await textOf(dialog.getByTestId('share-count'), expectedCount);
     await dialog.getByRole('button', { name: 'Share', exact: true }).click();
     await dialog.getByText(`with ${doctor.displayName}.`).waitFor();
@@ -54,7 +54,7 @@ describe('sharing with a doctor (Chromium, two browsers)', () => {
     const page = patientBrowser.page;
     await openRecordsPage(page);
     await uploadFiles(page, [labResult]);
-    await shareWithDoctor(page, () => page.getByRole('button', { name: `Share ${titleOf(labResult)}` }).click(), 'This shares 1 record');
+    await shareWithDoctor(page, () => page.getByRole('button', { name: `Share ${titleOf(labResult)}` }).click(), 'This shares 1 record', { isFirstShare: true });
 
     const doctorPage = doctorBrowser.page;
     await openSharedWithMe(doctorPage);
@@ -73,7 +73,7 @@ describe('sharing with a doctor (Chromium, two browsers)', () => {
     await page.getByLabel('New folder').fill(folderName);
     await page.getByRole('button', { name: 'Add folder' }).click();
     await attributeOf(page.getByRole('button', { name: folderName }), 'aria-current', 'true');
-    await shareWithDoctor(page, () => page.getByRole('button', { name: 'Share this folder' }).click(), 'This shares 0 records');
+    await shareWithDoctor(page, () => page.getByRole('button', { name: 'Share this folder' }).click(), 'This shares 0 records', { isFirstShare: false });
     await uploadFiles(page, [lateFile]);
 
     const doctorPage = doctorBrowser.page;

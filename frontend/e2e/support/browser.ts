@@ -25,13 +25,23 @@ export interface BrowserSession {
   close(): Promise<void>;
 }
 
+export interface BrowserOptions {
+  /**
+   * An HTTP proxy every request goes through, the portal's own origin on
+   * localhost included (Chromium leaves loopback out of proxying unless told):
+   * the lying-server harness (support/lying-server.ts).
+   */
+  proxyUrl?: string;
+}
+
 /** A browser with its own empty profile: cookies, storage and workers of its own. */
-export async function openBrowser(): Promise<BrowserSession> {
+export async function openBrowser(options: BrowserOptions = {}): Promise<BrowserSession> {
   const profile = await mkdtemp(path.join(os.tmpdir(), 'phr-chromium-'));
+  const proxyArgs = options.proxyUrl ? [`--proxy-server=${options.proxyUrl}`, '--proxy-bypass-list=<-loopback>'] : [];
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...proxyArgs],
     viewport: { width: 1280, height: 900 },
   });
   context.setDefaultTimeout(20_000);

@@ -58,4 +58,6 @@ export default async function globalSetup() {
   process.env.E2E_S3_ENDPOINT = stack.s3Endpoint;
   process.env.E2E_S3_ACCESS_KEY = secrets.s3AccessKey;
   process.env.E2E_S3_SECRET_KEY = secrets.s3SecretKey;
+  // The log key itself, which a lying server holds: the lying-server harness signs forged tree heads with it.
+  process.env.E2E_KEY_LOG_SIGNING_KEY = secrets.keyLogSigningKey;
 }

@@ -1,16 +1,33 @@
 /** Sharing steps in the portal: the patient's share dialog and the doctor's "Shared with me" page. */
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import type { Person } from './portal.js';
 import { titleOf, type TestFile } from './records.js';
 import { textOf } from './eventually.js';
 
-/** Shares one record from the records page, checking the doctor's fingerprint as a patient would. */
+/**
+ * The doctor's key in the share dialog, as a patient checks it: the numbers
+ * read as the doctor's own page shows them (when the test has them), and
+ * before the first share with that doctor the patient's "I compared the
+ * numbers"; then the contact stands as verified.
+ */
+export async function confirmDoctorKey(dialog: Locator, doctorFingerprint: string | null, options: { isFirstShare: boolean }): Promise<void> {
+  if (doctorFingerprint) await textOf(dialog.getByTestId('doctor-fingerprint'), doctorFingerprint, { exact: true });
+  if (options.isFirstShare) await dialog.getByRole('button', { name: 'I compared the numbers' }).click();
+  await textOf(dialog.getByTestId('contact-status'), /^Verified on \d/);
+}
+
+/** Finds and picks a doctor in the open share dialog. */
+export async function chooseDoctor(dialog: Locator, doctor: Person): Promise<void> {
+  await dialog.getByLabel('Find a doctor (name or email)').fill(doctor.displayName.slice(4));
+  await dialog.getByRole('radio', { name: doctor.displayName }).check();
+}
+
+/** Shares one record from the records page, checking the doctor's fingerprint as a patient would (the first share with this doctor). */
 export async function shareRecordWith(page: Page, file: TestFile, doctor: Person, doctorFingerprint: string): Promise<void> {
   await page.getByRole('button', { name: `Share ${titleOf(file)}` }).click();
   const dialog = page.getByRole('dialog', { name: 'Share with a doctor' });
-  await dialog.getByLabel('Find a doctor (name or email)').fill(doctor.displayName.slice(4));
-  await dialog.getByRole('radio', { name: doctor.displayName }).check();
-  await textOf(dialog.getByTestId('doctor-fingerprint'), doctorFingerprint, { exact: true });
+  await chooseDoctor(dialog, doctor);
+  await confirmDoctorKey(dialog, doctorFingerprint, { isFirstShare: true });
   await dialog.getByRole('button', { name: 'Share', exact: true }).click();
   await dialog.getByText(`with ${doctor.displayName}.`).waitFor();
   await dialog.getByRole('button', { name: 'Close' }).click();
