@@ -348,7 +348,11 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 const HEX_HASH = /\b[0-9a-f]{64}\b/g;
 const ISO_TIME = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)/g;
 /** Fields whose values differ between two worlds by nature. */
-const VOLATILE = new Set(['requestId', 'url', 'nextCursor', 'seq', 'lastUsedAt', 'createdAt', 'expiresAt', 'revokedAt', 'occurredAt', 'hash', 'prevHash', 'metadata', 'wrap', 'publicKey', 'fingerprint', 'name']);
+const VOLATILE = new Set([
+  ...['requestId', 'url', 'nextCursor', 'seq', 'lastUsedAt', 'createdAt', 'expiresAt', 'revokedAt', 'occurredAt', 'hash', 'prevHash', 'metadata', 'wrap', 'publicKey', 'fingerprint', 'name'],
+  // The key directory's log grows with every world's registrations.
+  ...['leafIndex', 'treeHead', 'inclusionProof'],
+]);
 
 /**
  * The same value with each known id named (`<recordId>`; an id echoed in upper
@@ -361,7 +365,8 @@ function normalized<T>(value: T, names: Array<[string, string]>): T {
     for (const [name, id] of names) {
       out = out.split(id.toLowerCase()).join(`<${name}>`).split(id.toUpperCase()).join(`<${name.toUpperCase()}>`);
     }
-    return out.replace(UUID, '<uuid>').replace(HEX_HASH, '<hash>').replace(ISO_TIME, '<time>');
+    // Positions in the key directory's log, which grows with every world.
+    return out.replace(UUID, '<uuid>').replace(HEX_HASH, '<hash>').replace(ISO_TIME, '<time>').replace(/binding \d+ in tree \d+/g, 'binding <n> in tree <n>');
   };
   const walk = (input: unknown): unknown => {
     if (typeof input === 'string') return text(input);
