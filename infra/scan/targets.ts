@@ -65,6 +65,7 @@ export function apiStartUrls(document: OpenApiDocument, apiUrl: string, seed: Sc
 
 function pathValue(template: string, parameter: OpenApiParameter, seed: ScanSeed): string {
   if (template.startsWith('/api/users/')) return seed.doctor.userId;
+  if (template.startsWith('/api/key-directory/bindings/')) return seed.doctor.userId;
   if (template.startsWith('/api/records/')) return seed.recordId;
   if (template.startsWith('/api/folders/')) return seed.folderId;
   if (template.startsWith('/api/consents/')) return seed.consentId;
