@@ -253,4 +253,27 @@ describe('a lock held too long', () => {
     }
     expect((await patient.client.get(ROUTES.listRecords.path, { token: patient.token })).status).toBe(200);
   });
+
+  it('files the attempt of a request that failed after its audit row was queued, as a denial that says why, and answers 503', async () => {
+    const { default: pg } = await import('pg');
+    const operator = new pg.Client({ connectionString: api.database.adminUrl });
+    operator.on('error', () => undefined);
+    await operator.connect();
+    try {
+      // A sign-in queues its session.login row, then reads the account's public key: that read waits on this lock.
+      await operator.query('BEGIN');
+      await operator.query('LOCK TABLE public_keys IN ACCESS EXCLUSIVE MODE');
+      const answer = await patient.client.post<ErrorResponse>(ROUTES.login.path, { body: { email: patient.request.email, authKey: patient.request.authKey } });
+      expect(answer.status).toBe(503);
+      expect(answer.body.code).toBe(ERROR_CODES.serviceUnavailable);
+      await operator.query('ROLLBACK');
+    } finally {
+      await operator.end();
+    }
+    const rows = await api.adminQuery<{ action: string; outcome: string; reason: string }>(
+      `SELECT action, outcome, reason FROM audit_events WHERE subject_id = $1 AND action = 'session.login' ORDER BY seq DESC LIMIT 1`,
+      [patient.userId],
+    );
+    expect(rows).toEqual([{ action: 'session.login', outcome: 'deny', reason: expect.stringMatching(/^not completed: a dependency was unavailable/) }]);
+  });
 });

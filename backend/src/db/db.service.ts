@@ -183,7 +183,11 @@ export class Db {
     this.context().afterCommit.push(callback);
   }
 
-  /** Runs `hook` when the current transaction fails for good (not when it will run again). */
+  /**
+   * Runs `hook` when the current transaction fails for good (not when it will run again), in
+   * its context (so it may defer writes), with the error as the request will answer it (a
+   * database that is down or too slow as DependencyUnavailable).
+   */
   onFailure(hook: (error: unknown) => void): void {
     this.context().onFailure.push(hook);
   }
@@ -227,9 +231,13 @@ export class Db {
         if (isConnectionSpoiled(error)) spoiledBy = error;
         if (queryRunner.isTransactionActive && !spoiledBy) await queryRunner.rollbackTransaction().catch((rollbackError: unknown) => (spoiledBy = rollbackError));
         if (mayRetry && isTransactionConflict(error)) throw new RetryableConflict(error);
-        for (const hook of context.onFailure) hook(error);
+        const failure = asUnavailable(error) ?? error;
+        // Inside the transaction's context: a hook may defer writes of its own (AuditService.fileUnfinished).
+        requestContextStorage.run(context, () => {
+          for (const hook of context.onFailure) hook(failure);
+        });
         if (!spoiledBy) await this.runDeferredWrites(context).catch((writeError: unknown) => this.logDeferredFailure(writeError));
-        throw asUnavailable(error) ?? error;
+        throw failure;
       }
       await this.runDeferredWrites(context);
       return result;
