@@ -18,7 +18,8 @@ const objectStoreOrigin = new URL(process.env.S3_PUBLIC_ENDPOINT ?? 'http://127.
  * every tree head against it (docs/protocol.md "Key directory"), so it is part of the build,
  * never fetched from the server it checks. `npm start` and the test stacks pass the key of
  * their data folder; a production build is given the operator's published key
- * (docs/running.md "Log key of the key directory"). No portal is built without one.
+ * (docs/running.md "Log key of the key directory"). No portal is built or served by the
+ * development server without one; `vite preview` serves a build and needs none.
  */
 function keyLogPublicKey(): string {
   const value = process.env.VITE_KEY_LOG_PUBLIC_KEY?.trim() ?? '';
@@ -33,8 +34,9 @@ function keyLogPublicKey(): string {
   throw new Error(hint);
 }
 
-export default defineConfig(({ command }) => ({
-  define: { 'import.meta.env.VITE_KEY_LOG_PUBLIC_KEY': JSON.stringify(keyLogPublicKey()) },
+export default defineConfig(({ command, isPreview }) => ({
+  // `vite preview` serves a finished build, whose key was built in; it compiles nothing.
+  define: isPreview ? {} : { 'import.meta.env.VITE_KEY_LOG_PUBLIC_KEY': JSON.stringify(keyLogPublicKey()) },
   plugins: [react(), portalSecurityHeaders(objectStoreOrigin)],
   // The dev server injects styles at run time; they carry a per-page nonce (portal-csp.ts).
   html: command === 'serve' ? { cspNonce: CSP_NONCE_PLACEHOLDER } : {},

@@ -23,6 +23,14 @@ const FRONTEND = path.join(REPO_ROOT, 'frontend');
 /** `keyLogPublicKey`: the stack's log key (RunningStack.keyLogPublicKey), built into the portal as production does. */
 export async function startBuiltPortal(apiUrl: string, keyLogPublicKey: string, outDir: string, log: (line: string) => void): Promise<BuiltPortal> {
   await run(process.execPath, [VITE, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], FRONTEND, { VITE_KEY_LOG_PUBLIC_KEY: keyLogPublicKey });
+  return previewPortal(apiUrl, outDir, log);
+}
+
+/**
+ * `vite preview` of a finished build in `outDir`, in an environment that holds nothing of the
+ * build's (the log key is in the files already).
+ */
+export async function previewPortal(apiUrl: string, outDir: string, log: (line: string) => void): Promise<BuiltPortal> {
   const port = await freePort();
   const preview = startChild('portal-preview', process.execPath, [VITE, 'preview', '--outDir', outDir, '--port', String(port), '--strictPort'], {
     cwd: FRONTEND,
