@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { RECORD_CHUNK_BYTES, type SignedTreeHead } from '@phr/shared-types';
+import { RECORD_CHUNK_BYTES, type KeyLogLeaves, type SignedTreeHead } from '@phr/shared-types';
 import type { Locator, Page } from 'playwright-core';
 import { formatFingerprint } from '../src/crypto/fingerprint.js';
 import { openBrowser, portalUrl, type BrowserSession } from './support/browser.js';
@@ -17,6 +17,7 @@ import { attributeOf, countOf, disabledState, textOf } from './support/eventuall
 import {
   attackerKey,
   bindFalseKey,
+  bindFalseKeyForAWhile,
   dropAuditEntry,
   forkLog,
   lowerKdf,
@@ -269,6 +270,34 @@ describe('a lying server is caught in the browser (issue 12)', () => {
     const afterwards = await signInAgain(patient);
     await textOf(alertOf(afterwards, 'tree-head-inconsistent'), 'The key directory was rewritten.');
     expect(await reportsFiled(patient.id, ['tree-head-inconsistent'])).toContainEqual(expect.stringMatching(/^tree-head-inconsistent: /));
+  }, STEPS_TIMEOUT_MS);
+
+  it('a false key bound for a doctor and replaced by the real one before the doctor returns: the doctor’s next sign-in finds it among the entries since', async () => {
+    const doctor = await newAccount('doctor');
+    liar.tell(...bindFalseKeyForAWhile(doctor.id, 'doctor', attacker));
+    // The doctor's latest binding is the real key again: only the entries since the kept head show the false one.
+    const doctorPage = await signInAgain(doctor);
+    await textOf(alertOf(doctorPage, 'own-binding-mismatch'), 'The server shows others a different key for you');
+    await textOf(alertOf(doctorPage, 'own-binding-mismatch'), formatFingerprint(attacker.fingerprint));
+    expect(await reportsFiled(doctor.id, ['own-binding-mismatch'])).toEqual([expect.stringMatching(/^own-binding-mismatch: The server shows others a different key for you/)]);
+  }, STEPS_TIMEOUT_MS);
+
+  it('entries left out of the key directory’s leaves since the kept head are caught, even when the latest binding holds', async () => {
+    const doctor = await newAccount('doctor');
+    // The log grows by one real binding; the server then hides it from the leaves it lists.
+    await newAccount('patient');
+    liar.tell({
+      method: 'GET',
+      path: /^\/key-directory\/leaves$/,
+      tell: ({ body }) => {
+        const page = body as KeyLogLeaves;
+        const items = page.items.slice(0, -1);
+        return { ...page, end: page.start + items.length, items };
+      },
+    });
+    const doctorPage = await signInAgain(doctor);
+    await textOf(alertOf(doctorPage, 'tree-head-inconsistent'), 'entries were left out or changed');
+    expect(await reportsFiled(doctor.id, ['tree-head-inconsistent'])).toContainEqual(expect.stringMatching(/^tree-head-inconsistent: .*entries were left out or changed/));
   }, STEPS_TIMEOUT_MS);
 
   it('an older tree head than the one kept, and a head whose signature does not hold, are refused at sign-in', async () => {

@@ -23,6 +23,7 @@ export type CryptoErrorCode =
   | 'TREE_HEAD_INVALID'
   | 'TREE_HEAD_INCONSISTENT'
   | 'KEY_BINDING_INVALID'
+  | 'KEY_LOG_INCOMPLETE'
   | 'METADATA_INVALID';
 
 
