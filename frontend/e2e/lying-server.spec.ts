@@ -31,7 +31,7 @@ import {
 } from './support/lies.js';
 import { LyingServer } from './support/lying-server.js';
 import { withDatabase } from './support/operator.js';
-import { confirmRecoveryCode, fillSignIn, newPerson, register, signIn, type Person } from './support/portal.js';
+import { confirmRecoveryCode, fillSignIn, newPerson, register, signIn, signOut, type Person } from './support/portal.js';
 import { markedFile, openRecordsPage, titleOf, uploadFiles, uploadRow, type TestFile } from './support/records.js';
 import { chooseDoctor, confirmDoctorKey } from './support/sharing.js';
 
@@ -298,6 +298,27 @@ describe('a lying server is caught in the browser (issue 12)', () => {
     const doctorPage = await signInAgain(doctor);
     await textOf(alertOf(doctorPage, 'tree-head-inconsistent'), 'entries were left out or changed');
     expect(await reportsFiled(doctor.id, ['tree-head-inconsistent'])).toContainEqual(expect.stringMatching(/^tree-head-inconsistent: .*entries were left out or changed/));
+  }, STEPS_TIMEOUT_MS);
+
+  it('an older copy of the sealed client state is caught by the browser that kept newer heads, which checks on from its own', async () => {
+    const patient = await newAccount('patient');
+    const stateOf = () =>
+      withDatabase(async (db) => (await db.query<{ version: string; sealed: string }>('SELECT version, sealed FROM client_states WHERE user_id = $1', [patient.id])).rows[0]);
+    const older = await stateOf();
+    // The log grows; the same browser signs in again and keeps the newer head.
+    await newAccount('doctor');
+    await signOut(patient.page);
+    await signIn(patient.page, patient.person.email, patient.person.password);
+    await checksDone(patient.page);
+    expect(Number((await stateOf()).version)).toBeGreaterThan(Number(older.version));
+
+    // The server hands back the older copy (sealed by the account itself, so it opens), under the current version.
+    liar.tell({ method: 'GET', path: /^\/me\/client-state$/, tell: ({ body }) => ({ ...(body as { version: number }), sealed: older.sealed }) });
+    await signOut(patient.page);
+    await signIn(patient.page, patient.person.email, patient.person.password);
+    await textOf(alertOf(patient.page, 'client-state-invalid'), 'The server returned an older copy of what your browsers kept');
+    await textOf(alertOf(patient.page, 'client-state-invalid'), /the key directory’s head of \d+ entries/);
+    expect(await reportsFiled(patient.id, ['client-state-invalid'])).toContainEqual(expect.stringMatching(/^client-state-invalid: The server returned an older copy/));
   }, STEPS_TIMEOUT_MS);
 
   it('an older tree head than the one kept, and a head whose signature does not hold, are refused at sign-in', async () => {

@@ -14,6 +14,7 @@ import { formatFingerprint } from '../../crypto/fingerprint.js';
 import type { OwnBindingCheck } from '../../crypto/trust-vault.js';
 import type { VaultHandle } from '../../crypto/vault.js';
 import { checkTrailSinceCheckpoint } from './audit-checkpoint.js';
+import { rememberedHeads, rollbackOf, withRememberedHeads } from './device-memory.js';
 import { keepAuditHead, keepTreeHead, KeptStateConflict, type ClientStateStore } from './client-state-store.js';
 import { acceptLatestTreeHead, leavesBetween } from './key-directory-checks.js';
 import { asTrustFailure, TrustFailure } from './trust-failure.js';
@@ -38,8 +39,20 @@ async function check(context: SignInCheckContext, run: () => Promise<void>): Pro
 }
 
 async function loadKept(context: SignInCheckContext): Promise<ClientStateDocument> {
+  // Read before load() adds the stored heads to what this browser remembers.
+  const remembered = rememberedHeads(context.userId);
   try {
-    return await context.store.load();
+    const stored = await context.store.load();
+    const lost = rollbackOf(stored, remembered);
+    if (lost) {
+      context.raise(
+        new TrustFailure(
+          'client-state-invalid',
+          `The server returned an older copy of what your browsers kept to check it: this browser had verified ${lost}. This browser checks the server against what it verified itself.`,
+        ),
+      );
+    }
+    return withRememberedHeads(stored, remembered);
   } catch (error) {
     const failure = asTrustFailure(error);
     if (!(failure instanceof TrustFailure)) throw error;
