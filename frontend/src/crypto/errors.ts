@@ -23,7 +23,10 @@ export type CryptoErrorCode =
   | 'TREE_HEAD_INVALID'
   | 'TREE_HEAD_INCONSISTENT'
   | 'KEY_BINDING_INVALID'
-  | 'METADATA_INVALID';
+  | 'METADATA_INVALID'
+  | 'WRONG_PASSWORD'
+  | 'NO_KEY_ROTATION'
+  | 'ROTATION_KEY_MISMATCH';
 
 
 export class CryptoError extends Error {
