@@ -12,7 +12,7 @@ import { accountKeyAad, derivePasswordKeys } from './kdf.js';
 import type { ResealedBatch } from './key-rotation.js';
 import { deriveRecoveryKeys, parseRecoveryCode, RECOVERY_WRAP_AAD } from './recovery-code.js';
 import { openFolderName, openOwnerWrap, sealFolderName, wrapForOwner } from './record-keys.js';
-import { open } from './sealed.js';
+import { open, seal } from './sealed.js';
 import { handleVaultRequest, newVaultState, type CreatedAccount, type VaultResponse, type VaultState } from './vault-protocol.js';
 
 const FAST = { iterations: 1000, policy: { minIterations: 1 } };
@@ -135,15 +135,14 @@ describe('account-key rotation in the vault', () => {
   });
 
   it('refuses a pending rotation whose private key is not the account’s own', async () => {
-    const other = newVaultState(FAST);
-    await result<CreatedAccount>(other, 'createAccount', PASSWORD);
-    const { pending } = await started(state);
-    const otherStart = await result<StartKeyRotationRequest>(other, 'startKeyRotation', PASSWORD);
-    // Another key pair's private key in place of the account's own: the unlock fails and nothing is unlocked.
+    const { pending, newKey } = await started(state);
+    // The server's own key pair, sealed under the very new key the password opens: only the same-key check stops it.
+    const swapped = await crypto.subtle.generateKey({ name: 'RSA-OAEP', hash: 'SHA-256', modulusLength: 3072, publicExponent: new Uint8Array([1, 0, 1]) }, true, ['encrypt', 'decrypt']);
+    const swappedPkcs8 = new Uint8Array(await crypto.subtle.exportKey('pkcs8', swapped.privateKey));
     const reloaded = newVaultState(FAST);
     await result(reloaded, 'deriveLogin', PASSWORD, keys.kdf);
-    const refused = await call(reloaded, 'unlock', { ...keys, rotation: { ...pending, wrappedPrivateKey: otherStart.wrappedPrivateKey } });
-    expect(refused.ok).toBe(false);
+    const refused = await call(reloaded, 'unlock', { ...keys, rotation: { ...pending, wrappedPrivateKey: await seal(newKey, swappedPkcs8, 'phr/v1/private-key') } });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'ROTATION_KEY_MISMATCH' } });
     expect(await result(reloaded, 'isUnlocked')).toBe(false);
   });
 
