@@ -146,7 +146,7 @@ async function signIn(api: TestApp, user: RegisteredUser): Promise<{ client: Htt
 
 async function rotationTrail(api: TestApp, userId: string): Promise<string[]> {
   return (await auditRowsOf(api, userId))
-    .filter((row) => row.action.startsWith('account.key-rotation') || row.action === 'account.password-change')
+    .filter((row) => row.action.startsWith('account.key-rotation') || row.action === 'account.password-change' || row.action === 'account.recovery')
     .map((row) => `${row.action}:${row.outcome}:${row.reason ?? ''}`);
 }
 
@@ -223,6 +223,18 @@ describe('account-key rotation: re-sealed in batches, resumable, and the old key
     });
     expect(passwordChange.status).toBe(409);
     expect(passwordChange.body).toMatchObject({ code: ERROR_CODES.keyRotation });
+    // The recovery code opens only the old key: a recovery waits for the finish too, and changes nothing.
+    const recoveryReset = await new HttpClient(api.baseUrl).post<ErrorResponse>(ROUTES.recoveryReset.path, {
+      body: {
+        email: alice.request.email,
+        recoveryAuthKey: alice.request.recovery.recoveryAuthKey,
+        newAuthKey: randomKey(),
+        newKdf: alice.request.kdf,
+        newWrappedAccountKey: seal(randomBytes(32), oldKey, 'x'),
+        newRecovery: { recoveryAuthKey: randomKey(), recoveryWrappedAccountKey: seal(randomBytes(32), oldKey, RECOVERY_AAD) },
+      },
+    });
+    expect([recoveryReset.status, recoveryReset.body.code]).toEqual([409, ERROR_CODES.keyRotation]);
 
     // The rest, then the finish: a new recovery code and the client state re-sealed on the version read.
     const rest = (await rotationState(alice)).body.rotation!;
@@ -268,6 +280,12 @@ describe('account-key rotation: re-sealed in batches, resumable, and the old key
     expect(open(newKey, clientRow.sealed, clientStateAad(alice.userId))?.toString()).toBe('{"v":1}');
     expect(open(oldKey, clientRow.sealed, clientStateAad(alice.userId))).toBeNull();
 
+    // The old recovery code stops working; the new one proves itself and gets the wrap of the new key.
+    const recoveryKeys = (recoveryAuthKey: string) => new HttpClient(api.baseUrl).post<{ recoveryWrappedAccountKey: string }>(ROUTES.recoveryKeys.path, { body: { email: alice.request.email, recoveryAuthKey } });
+    expect((await recoveryKeys(alice.request.recovery.recoveryAuthKey)).status).toBe(401);
+    const newRecovery = await recoveryKeys(recovery.recoveryAuthKey);
+    expect(open(recoveryKek, newRecovery.body.recoveryWrappedAccountKey, RECOVERY_AAD)).toEqual(newKey);
+
     // The other sessions ended; a new sign-in gets the new generation and no rotation.
     expect((await other.client.post(ROUTES.refresh.path)).status).toBe(401);
     expect((await during.client.post(ROUTES.refresh.path)).status).toBe(401);
@@ -288,6 +306,7 @@ describe('account-key rotation: re-sealed in batches, resumable, and the old key
       'account.key-rotation-batch:deny:no such owner wrap or folder: record 00000000-0000-4000-8000-000000000000',
       'account.key-rotation-finish:deny:1 owner wrap(s) and 2 folder name(s) are still under the old key: re-seal them first',
       'account.password-change:deny:an account-key rotation is under way',
+      'account.recovery:deny:an account-key rotation is under way',
       'account.key-rotation-batch:allow:generation 2: 1 owner wrap(s), 2 folder name(s) sent, 3 re-sealed, 0 already under the new key; 7 of 7 done',
       'account.key-rotation-finish:deny:the client state (version 1) must be re-sealed under the new key and sent as clientState',
       'account.key-rotation-finish:allow:generation 2 in force: 4 owner wrap(s), 3 folder name(s) in 3 batch(es); new recovery code; other sessions ended',
