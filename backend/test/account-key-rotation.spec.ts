@@ -253,7 +253,8 @@ describe('account-key rotation: re-sealed in batches, resumable, and the old key
     const document = open(oldKey, stored.sealed ?? '', clientStateAad(alice.userId));
     expect(document).not.toBeNull();
     const clientState = { expectedVersion: stored.version, sealed: seal(newKey, document!, clientStateAad(alice.userId)) };
-    const finished = await finishRotation(alice, { generation: 2, recovery, clientState });
+    // As a browser sends it: the refresh cookie (path /api/auth) does not reach this route, only the access token.
+    const finished = await new HttpClient(api.baseUrl).post<KeyRotationFinished>(ROUTES.finishKeyRotation.path, { token: alice.token, body: { generation: 2, recovery, clientState } });
     expect(finished.status).toBe(200);
     expect(finished.body).toEqual({ keyGeneration: 2 });
     expect((await rotationState(alice)).body).toEqual({ keyGeneration: 2, rotation: null });
@@ -286,9 +287,10 @@ describe('account-key rotation: re-sealed in batches, resumable, and the old key
     const newRecovery = await recoveryKeys(recovery.recoveryAuthKey);
     expect(open(recoveryKek, newRecovery.body.recoveryWrappedAccountKey, RECOVERY_AAD)).toEqual(newKey);
 
-    // The other sessions ended; a new sign-in gets the new generation and no rotation.
+    // The other sessions ended, the one that finished goes on; a new sign-in gets the new generation and no rotation.
     expect((await other.client.post(ROUTES.refresh.path)).status).toBe(401);
     expect((await during.client.post(ROUTES.refresh.path)).status).toBe(401);
+    expect((await alice.client.post(ROUTES.refresh.path)).status).toBe(200);
     const after = await signIn(api, alice);
     expect(after.session.keys.keyGeneration).toBe(2);
     expect(after.session.keys.rotation).toBeUndefined();

@@ -6,6 +6,7 @@ import { withDatabase } from './support/operator.js';
 import { confirmRecoveryCode, newPerson, register, signIn, type Person } from './support/portal.js';
 import { downloadRecord, markedFile, openRecordsPage, sha256, uploadFiles, type TestFile } from './support/records.js';
 
+const BATCH_ROUTE = '**/me/account-key/rotation/batch';
 const FINISH_ROUTE = '**/me/account-key/rotation/finish';
 
 describe('account-key rotation in the portal (Chromium, issue 12)', () => {
@@ -39,6 +40,13 @@ describe('account-key rotation in the portal (Chromium, issue 12)', () => {
     });
   }
 
+  async function reloadAndSignIn(): Promise<void> {
+    const { page } = browser;
+    await page.reload();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await signIn(page, patient.email, patient.password);
+  }
+
   async function expectEveryRecordOpens(): Promise<void> {
     const { page } = browser;
     await openRecordsPage(page);
@@ -47,7 +55,7 @@ describe('account-key rotation in the portal (Chromium, issue 12)', () => {
     await page.getByRole('button', { name: folderName }).waitFor();
   }
 
-  it('rotates halfway, is interrupted, opens every record mid-rotation, resumes after a new sign-in and shows the new recovery code', async () => {
+  it('is interrupted at a batch and at the finish, resumes by itself at each new sign-in, opens every record halfway, and shows the new recovery code', async () => {
     const { page } = browser;
     await openRecordsPage(page);
     await page.getByLabel('New folder').fill(folderName);
@@ -57,35 +65,34 @@ describe('account-key rotation in the portal (Chromium, issue 12)', () => {
     await page.getByRole('button', { name: 'All records', exact: true }).click();
     await uploadFiles(page, [files[1]]);
 
-    // The finish is cut off: every row is re-sealed, the keys are not swapped yet.
+    // First the batch is cut off: the rotation has started, nothing is re-sealed yet.
+    await page.route(BATCH_ROUTE, (route) => route.abort());
     await page.route(FINISH_ROUTE, (route) => route.abort());
     await page.getByRole('link', { name: 'Account', exact: true }).click();
     await rotationCard().getByLabel('Password for the key rotation').fill(patient.password);
     await rotationCard().getByRole('button', { name: 'Rotate account key' }).click();
     await textOf(rotationCard(), /The rotation stopped; nothing is lost/);
-    expect(await generations()).toEqual({ account: 1, rotating: 1, ownerWraps: [2, 2], folders: [2] });
+    expect(await generations()).toEqual({ account: 1, rotating: 1, ownerWraps: [1, 1], folders: [1] });
 
-    // A reload halfway: the new sign-in opens both keys; every record opens (its wrap is under the new key now).
-    await page.reload();
-    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-    await signIn(page, patient.email, patient.password);
-    // The card resumed by itself and stopped at the finish again, which is still cut off.
+    // A reload and a new sign-in: the card resumes by itself, the batch goes through, the finish is still cut off.
+    await page.unroute(BATCH_ROUTE);
+    await reloadAndSignIn();
     await textOf(rotationCard(), /The rotation stopped; nothing is lost/);
+    expect(await generations()).toEqual({ account: 1, rotating: 1, ownerWraps: [2, 2], folders: [2] });
+    // Halfway (every wrap under the new key, the old key still in force for the password): every record opens.
     await expectEveryRecordOpens();
 
     // Another reload and sign-in with the finish let through: the rotation finishes by itself and shows the new code once.
     await page.unroute(FINISH_ROUTE);
-    await page.reload();
-    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-    await signIn(page, patient.email, patient.password);
+    await reloadAndSignIn();
     const code = await textOf(rotationCard().getByTestId('key-rotation-recovery-code'), /^[0-9A-Z]{4}(-[0-9A-Z]{4}){7}$/);
     expect(code).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){7}$/);
     expect(await generations()).toEqual({ account: 2, rotating: 0, ownerWraps: [2, 2], folders: [2] });
+    // The session that finished goes on (only the others were ended) and opens every record.
+    await expectEveryRecordOpens();
 
     // With the new key alone (a fresh sign-in), every record and the folder still open.
-    await page.reload();
-    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-    await signIn(page, patient.email, patient.password);
+    await reloadAndSignIn();
     await expectEveryRecordOpens();
 
     // The audit page shows every step.

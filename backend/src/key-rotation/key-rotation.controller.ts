@@ -1,10 +1,8 @@
-import { Body, Controller, Get, Header, HttpCode, Post, Put, Req } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Post, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
 import type { KeyRotationFinished, KeyRotationState } from '@phr/shared-types';
 import type { AuthUser } from '../auth/auth-user.js';
 import { CurrentUser, Roles } from '../auth/decorators.js';
-import { RefreshCookie } from '../auth/refresh-cookie.js';
 import { BodyLimit } from '../common/body-limit.js';
 import { ApiErrors } from '../common/swagger.js';
 import {
@@ -18,17 +16,12 @@ import {
 } from './dto/key-rotation.dto.js';
 import { KeyRotationService } from './key-rotation.service.js';
 
-type CookieRequest = FastifyRequest & { cookies: Record<string, string | undefined> };
-
 /** docs/protocol.md "Account-key rotation": the browser re-seals, the server counts and swaps. */
 @ApiTags('account')
 @ApiBearerAuth()
 @Controller('me/account-key/rotation')
 export class KeyRotationController {
-  constructor(
-    private readonly rotations: KeyRotationService,
-    private readonly refreshCookie: RefreshCookie,
-  ) {}
+  constructor(private readonly rotations: KeyRotationService) {}
 
   @Get()
   @Roles('patient', 'doctor')
@@ -76,7 +69,7 @@ export class KeyRotationController {
   })
   @ApiOkResponse({ type: KeyRotationFinishedDto })
   @ApiErrors(400, 401, 403, 409, 413)
-  finish(@CurrentUser() user: AuthUser, @Body() body: FinishKeyRotationDto, @Req() request: CookieRequest): Promise<KeyRotationFinished> {
-    return this.rotations.finish(user, body, this.refreshCookie.read(request));
+  finish(@CurrentUser() user: AuthUser, @Body() body: FinishKeyRotationDto): Promise<KeyRotationFinished> {
+    return this.rotations.finish(user, body);
   }
 }

@@ -110,9 +110,10 @@ export class KeyRotationService {
    * Swaps the keys in one transaction: the new account key's wrap and the
    * private key under it, a new recovery code and the client state re-sealed,
    * the rotation row gone. Refused while any row is under the old key. The
-   * other sessions end: they hold the old key.
+   * other sessions end (they hold the old key); the caller's, named by its
+   * access token, goes on.
    */
-  async finish(user: AuthUser, request: FinishKeyRotationRequest, currentRefreshToken: string | undefined): Promise<KeyRotationFinished> {
+  async finish(user: AuthUser, request: FinishKeyRotationRequest): Promise<KeyRotationFinished> {
     const action = 'account.key-rotation-finish';
     assertSealed([checkSealedBlob('recovery.recoveryWrappedAccountKey', request.recovery.recoveryWrappedAccountKey)]);
     if (request.clientState && Math.floor((request.clientState.sealed.length * 3) / 4) > CLIENT_STATE_MAX_BYTES) {
@@ -131,7 +132,7 @@ export class KeyRotationService {
       recoveryAuthHash: await this.hasher.hash(request.recovery.recoveryAuthKey),
       recoveryWrappedAccountKey: request.recovery.recoveryWrappedAccountKey,
     });
-    await this.sessions.endAllSessions(user.userId, currentRefreshToken);
+    await this.sessions.endOtherSessions(user.userId, user.sessionId);
     await this.audit.allow({
       subjectId: user.userId,
       action,

@@ -5,10 +5,14 @@
  * or a new sign-in halfway simply runs it again.
  */
 import { KEY_ROTATION_BATCH_MAX, type KeyRotationState } from '@phr/shared-types';
+import { ApiError } from '../../api/api-error.js';
 import type { AuthApi } from '../../api/auth.js';
 import type { TrustApi } from '../../api/trust.js';
 import type { VaultHandle } from '../../crypto/vault.js';
 import { TrustFailure } from '../trust/trust-failure.js';
+
+/** Finishes tried while this page's own checks keep writing the client state. */
+const FINISH_ATTEMPTS = 5;
 
 export interface RotationProgress {
   done: number;
@@ -61,13 +65,22 @@ export async function resumeRotation(deps: RotationDeps): Promise<string> {
     }
     await deps.api.keyRotationBatch({ generation: rotation.generation, ownerWraps: batch.ownerWraps, folders: batch.folders });
   }
-  const stored = await deps.trust.clientState();
-  const clientState =
-    stored.sealed === null
-      ? undefined
-      : { expectedVersion: stored.version, sealed: await deps.vault.resealClientState(deps.userId, await deps.vault.openClientState(deps.userId, stored.sealed)) };
   const { recovery, recoveryCode, generation } = await deps.vault.keyRotationRecovery();
-  await deps.api.finishKeyRotation({ generation, recovery, clientState });
+  // The client state is written by this page's own checks too (compare-and-set): when one wrote between the read and the finish, read again.
+  for (let attempt = 1; ; attempt += 1) {
+    const stored = await deps.trust.clientState();
+    const clientState =
+      stored.sealed === null
+        ? undefined
+        : { expectedVersion: stored.version, sealed: await deps.vault.resealClientState(deps.userId, await deps.vault.openClientState(deps.userId, stored.sealed)) };
+    try {
+      await deps.api.finishKeyRotation({ generation, recovery, clientState });
+      break;
+    } catch (error) {
+      const isStateMoved = error instanceof ApiError && error.status === 409 && /client state/.test(error.message);
+      if (!isStateMoved || attempt >= FINISH_ATTEMPTS) throw error;
+    }
+  }
   await deps.vault.confirmKeyRotation();
   return recoveryCode;
 }
