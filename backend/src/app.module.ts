@@ -11,6 +11,7 @@ import { ClientStateModule } from './client-state/client-state.module.js';
 import { ConsentsModule } from './consents/consents.module.js';
 import { FoldersModule } from './folders/folders.module.js';
 import { HealthController } from './health/health.controller.js';
+import { KeyRotationModule } from './key-rotation/key-rotation.module.js';
 import { KeyDirectoryModule } from './key-directory/key-directory.module.js';
 import { RecordsModule } from './records/records.module.js';
 import { SecurityEventsModule } from './security-events/security-events.module.js';
@@ -23,7 +24,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [DbModule, AuditModule, StorageModule, AuthModule, UsersModule, RecordsModule, FoldersModule, ConsentsModule, AccountModule, ClientStateModule, KeyDirectoryModule, SecurityEventsModule],
+      imports: [DbModule, AuditModule, StorageModule, AuthModule, UsersModule, RecordsModule, FoldersModule, ConsentsModule, AccountModule, ClientStateModule, KeyRotationModule, KeyDirectoryModule, SecurityEventsModule],
       controllers: [HealthController],
       providers: [
         { provide: APP_CONFIG, useValue: config },

@@ -39,6 +39,7 @@ describe('accounts and sessions', () => {
         wrappedPrivateKey: request.keys.wrappedPrivateKey,
         publicKey: request.keys.publicKey,
         fingerprint: response.body.user.fingerprint,
+        keyGeneration: 1,
       });
       expect(response.body.expiresIn).toBeLessThanOrEqual(900);
       expect(client.cookies.has(REFRESH_COOKIE_NAME)).toBe(true);

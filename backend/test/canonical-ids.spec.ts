@@ -89,7 +89,7 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
     await api?.close();
   });
 
-  async function newWorld(needs: { securityKey?: boolean } = {}): Promise<World> {
+  async function newWorld(needs: { securityKey?: boolean; keyRotation?: boolean } = {}): Promise<World> {
     const owner = await registerUser(api);
     const folder = await owner.client.post<Folder>(ROUTES.createFolder.path, { token: owner.token, body: { name: sealedBlob(20) } });
     const recordId = (await uploadRecord(owner, 100)).summary.id;
@@ -104,6 +104,11 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
     const upload = await presign(owner, 100);
     await putSegments(upload, segmentBodies(100));
     const securityKeyId = needs.securityKey ? (await enrolSecurityKey(owner, new SoftAuthenticator())).id : randomUUID();
+    if (needs.keyRotation) {
+      const body = { currentAuthKey: owner.request.authKey, wrappedAccountKey: sealedBlob(), wrappedPrivateKey: sealedBlob(1800) };
+      const started = await owner.client.post(ROUTES.startKeyRotation.path, { token: owner.token, body });
+      if (started.status !== 201) throw new Error(`key rotation failed: ${started.status} ${started.text}`);
+    }
     return {
       owner,
       stranger,
@@ -213,6 +218,17 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
       field: 'body:wraps[].recordId',
       call: (w, c) => ({ method: 'POST', path: ROUTES.createConsent.path, token: w.owner.token, body: { doctorId: doctor.userId, scope: 'record', recordId: w.recordId, wraps: [{ recordId: c(w.recordId), wrap: wrap() }] } }),
     },
+    // A rotation under way (newWorld starts one): the owner re-seals a row named in upper case.
+    {
+      route: 'keyRotationBatch',
+      field: 'body:ownerWraps[].recordId',
+      call: (w, c) => ({ method: 'PUT', path: ROUTES.keyRotationBatch.path, token: w.owner.token, body: { generation: 2, ownerWraps: [{ recordId: c(w.recordId), wrap: sealedBlob() }], folders: [] } }),
+    },
+    {
+      route: 'keyRotationBatch',
+      field: 'body:folders[].folderId',
+      call: (w, c) => ({ method: 'PUT', path: ROUTES.keyRotationBatch.path, token: w.owner.token, body: { generation: 2, ownerWraps: [], folders: [{ folderId: c(w.folderId), name: sealedBlob(20) }] } }),
+    },
   ];
 
   it('has a case for every route and every request field of the contract that holds an id', () => {
@@ -227,7 +243,7 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
     '%s: upper case answers and audits as lower case does',
     async (_name, idCase) => {
       const run = async (cased: Casing) => {
-        const world = await newWorld({ securityKey: idCase.route === 'removeSecurityKey' });
+        const world = await newWorld({ securityKey: idCase.route === 'removeSecurityKey', keyRotation: idCase.route === 'keyRotationBatch' });
         const subjects = [world.owner.userId, world.stranger.userId, doctor.userId, auditorId];
         const before = await Promise.all(subjects.map(async (subject) => (await auditRowsOf(api, subject)).length));
         const call = idCase.call(world, cased);

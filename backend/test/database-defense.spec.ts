@@ -48,6 +48,7 @@ const PER_USER_TABLES: Record<string, string> = {
   object_deletions: 'owner_id',
   client_states: 'user_id',
   key_log_leaves: 'user_id',
+  account_key_rotations: 'user_id',
 };
 
 /** Tables the application role reads that hold nobody's data, and why. */
@@ -120,6 +121,12 @@ describe('database defense: repositories under another user’s context read and
       alice.userId,
       deleted.summary.id,
     ]);
+    // Last (writes under the old key are refused from here on): an account-key rotation under way (its row in account_key_rotations; docs/protocol.md "Account-key rotation").
+    const rotation = await alice.client.post(ROUTES.startKeyRotation.path, {
+      token: alice.token,
+      body: { currentAuthKey: alice.request.authKey, wrappedAccountKey: sealedBlob(), wrappedPrivateKey: sealedBlob(1800) },
+    });
+    if (rotation.status !== 201) throw new Error(`key rotation failed: ${rotation.status} ${rotation.text}`);
   }, 90_000);
   afterAll(async () => {
     await api?.close();

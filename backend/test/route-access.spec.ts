@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DOCTOR_WRAP_BYTES, ROLES, ROUTES, type Consent, type Folder, type Role, type RouteName, type SessionList } from '@phr/shared-types';
 import { CLIENT_STATE_BODY_LIMIT_BYTES } from '../src/client-state/dto/client-state.dto.js';
 import { CONSENT_BODY_LIMIT_BYTES } from '../src/consents/dto/consents.dto.js';
+import { KEY_ROTATION_BATCH_BODY_LIMIT_BYTES, KEY_ROTATION_FINISH_BODY_LIMIT_BYTES } from '../src/key-rotation/dto/key-rotation.dto.js';
 import { insertAuditor, registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
 import { HttpClient } from './support/http.js';
 import { recordPath, uploadRecord } from './support/records.js';
@@ -46,7 +47,12 @@ describe('route access: every route, every role, every kind of bad token', () =>
 
   const routesWithBody = (Object.keys(ROUTES) as RouteName[]).filter((name) => ROUTES[name].method !== 'GET');
   /** Routes that take more than BODY_LIMIT_BYTES by design (@BodyLimit). */
-  const BODY_LIMITS: Partial<Record<RouteName, number>> = { createConsent: CONSENT_BODY_LIMIT_BYTES, putClientState: CLIENT_STATE_BODY_LIMIT_BYTES };
+  const BODY_LIMITS: Partial<Record<RouteName, number>> = {
+    createConsent: CONSENT_BODY_LIMIT_BYTES,
+    putClientState: CLIENT_STATE_BODY_LIMIT_BYTES,
+    keyRotationBatch: KEY_ROTATION_BATCH_BODY_LIMIT_BYTES,
+    finishKeyRotation: KEY_ROTATION_FINISH_BODY_LIMIT_BYTES,
+  };
 
   describe.each(routesWithBody)('%s refuses bad bodies before doing anything', (name) => {
     const send = (options: { rawBody?: string; body?: unknown }) => {

@@ -14,6 +14,10 @@ export const AUDIT_ACTIONS = [
   // A security key (WebAuthn second factor, ASVS 2.3.2) enrolled or removed.
   'account.security-key-add',
   'account.security-key-remove',
+  // Account-key rotation (docs/protocol.md "Account-key rotation"): started, each batch of re-sealed rows, finished; refusals as denials.
+  'account.key-rotation-start',
+  'account.key-rotation-batch',
+  'account.key-rotation-finish',
   'session.login',
   // One session's re-authentication held back after repeated wrong passwords. (Older rows: the account lockout that proof of work replaced.)
   'session.lockout',

@@ -1,4 +1,5 @@
 /** Accounts, keys and sessions (DESIGN 4.1, 4.2, 8). */
+import type { PendingKeyRotation } from './key-rotation.js';
 import type { Base64Url, IsoDateTime, Role, SelfRegisteringRole, Uuid } from './common.js';
 import type { KDF_ALGORITHM } from './protocol.js';
 import type { ProofOfWorkSolution } from './proof-of-work.js';
@@ -136,6 +137,10 @@ export interface MyKeys {
   publicKey: Base64Url;
   wrappedPrivateKey: Base64Url;
   fingerprint: string;
+  /** The generation of the account key in force (1 until the first rotation); new owner wraps and folder names are sealed under it. */
+  keyGeneration: number;
+  /** Only while an account-key rotation is under way: the new key's wraps. New owner wraps and folder names must then be sealed under the NEW key. */
+  rotation?: PendingKeyRotation;
 }
 
 /** Answer of register, login and recovery: the refresh token travels only in the httpOnly cookie. */

@@ -50,6 +50,8 @@ export const ERROR_CODES = {
   wrapsMismatch: 'WRAPS_MISMATCH',
   doctorWrapMissing: 'DOCTOR_WRAP_MISSING',
   consentNotActive: 'CONSENT_NOT_ACTIVE',
+  /** An account-key rotation is under way (or not, or another generation): a write sealed under the wrong key is refused. */
+  keyRotation: 'KEY_ROTATION',
   serviceUnavailable: 'SERVICE_UNAVAILABLE',
   internal: 'INTERNAL_ERROR',
 } as const;

@@ -11,5 +11,6 @@ export * from './security-keys.js';
 export * from './proof-of-work.js';
 export * from './key-directory.js';
 export * from './client-state.js';
+export * from './key-rotation.js';
 export * from './security-events.js';
 export * from './routes.js';

@@ -124,6 +124,8 @@ export interface CommitRecordRequest {
   ownerWrap: Base64Url;
   /** A wrap for each doctor whose active consent covers the folder (or everything). */
   doctorWraps?: CommitDoctorWrap[];
+  /** The generation of the account key that sealed ownerWrap (MyKeys.keyGeneration, or the rotation's while one is under way); absent means the generation in force. */
+  keyGeneration?: number;
 }
 
 export interface RecordSummary {
@@ -167,6 +169,8 @@ export interface Folder {
 /** POST /folders, PATCH /folders/:id */
 export interface FolderRequest {
   name: Base64Url;
+  /** The generation of the account key that sealed the name (as CommitRecordRequest.keyGeneration). */
+  keyGeneration?: number;
 }
 export interface FolderList {
   items: Folder[];

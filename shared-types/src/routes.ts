@@ -27,6 +27,7 @@ import type { AuditExportQuery, AuditHead, AuditHeadQuery, AuditPage, AuditQuery
 import type { AccountErasureReceipt, EraseAccountRequest } from './erasure.js';
 import type { HealthResponse, LivenessResponse } from './health.js';
 import type { ClientState, ClientStateVersion, PutClientStateRequest } from './client-state.js';
+import type { FinishKeyRotationRequest, KeyRotationBatchRequest, KeyRotationFinished, KeyRotationState, StartKeyRotationRequest } from './key-rotation.js';
 import type { ConsistencyProof, ConsistencyQuery, KeyBindingProof, KeyBindingQuery, KeyLogFrontier, KeyLogFrontierQuery, KeyLogLeaves, KeyLogLeavesQuery, SignedTreeHead } from './key-directory.js';
 import type { ProofOfWorkChallenge, ProofOfWorkRequest } from './proof-of-work.js';
 import type { ReportSecurityEventRequest } from './security-events.js';
@@ -102,6 +103,10 @@ export const ROUTES = {
   publicKey: route<NoBody, PublicKeyResponse, { id: string }>('GET', '/users/:id/public-key'),
   clientState: route<NoBody, ClientState>('GET', '/me/client-state'),
   putClientState: route<PutClientStateRequest, ClientStateVersion>('PUT', '/me/client-state'),
+  keyRotation: route<NoBody, KeyRotationState>('GET', '/me/account-key/rotation'),
+  startKeyRotation: route<StartKeyRotationRequest, KeyRotationState>('POST', '/me/account-key/rotation'),
+  keyRotationBatch: route<KeyRotationBatchRequest, KeyRotationState>('PUT', '/me/account-key/rotation/batch'),
+  finishKeyRotation: route<FinishKeyRotationRequest, KeyRotationFinished>('POST', '/me/account-key/rotation/finish'),
 
   keyDirectoryHead: route<NoBody, SignedTreeHead>('GET', '/key-directory/head'),
   keyBinding: route<NoBody, KeyBindingProof, { id: string }, KeyBindingQuery>('GET', '/key-directory/bindings/:id'),

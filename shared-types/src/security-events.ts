@@ -22,6 +22,8 @@ export const CLIENT_SECURITY_EVENT_KINDS = [
   'audit-trail-broken',
   // The sealed client state did not open with the account key, or is not a document this portal understands.
   'client-state-invalid',
+  // During an account-key rotation, an owner wrap or folder name the server listed opened under neither the old nor the new key.
+  'key-rotation-unreadable',
 ] as const;
 export type ClientSecurityEventKind = (typeof CLIENT_SECURITY_EVENT_KINDS)[number];
 

@@ -24,6 +24,8 @@ import { SecurityKeysService } from './security-keys.service.js';
 import { WebAuthn } from './webauthn.service.js';
 import { MailModule } from '../mail/mail.module.js';
 import { RegistrationService } from './registration.service.js';
+import { KeyGenerations } from '../key-rotation/key-generations.js';
+import { KeyRotationRepository } from '../key-rotation/key-rotation.repository.js';
 
 @Module({
   imports: [PassportModule, MailModule],
@@ -45,12 +47,14 @@ import { RegistrationService } from './registration.service.js';
     RateLimiter,
     WebAuthn,
     SecurityKeysService,
+    KeyGenerations,
+    KeyRotationRepository,
     // Order matters: the rate limit first (it counts even requests that fail
     // authentication), then authentication, then the role check. Deny by default.
     { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
-  exports: [TokenService, AuthService, RefreshCookie, SessionSweeper],
+  exports: [TokenService, AuthService, RefreshCookie, SessionSweeper, SessionService, PasswordHasher],
 })
 export class AuthModule {}

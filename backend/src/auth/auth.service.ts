@@ -31,6 +31,7 @@ import { ApiError } from '../common/api-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ANONYMOUS, Db } from '../db/db.service.js';
 import { KeyDirectory } from '../key-directory/key-directory.service.js';
+import { KeyGenerations } from '../key-rotation/key-generations.js';
 import { PublicKeyEntity } from '../users/public-key.entity.js';
 import { UserEntity } from '../users/user.entity.js';
 import { toMe } from '../users/users.service.js';
@@ -91,6 +92,7 @@ export class AuthService {
     private readonly proofOfWork: ProofOfWork,
     private readonly registration: RegistrationService,
     private readonly keyDirectory: KeyDirectory,
+    private readonly keyGenerations: KeyGenerations,
   ) {}
 
   /**
@@ -259,6 +261,7 @@ export class AuthService {
   async changePassword(user: AuthUser, request: ChangePasswordRequest, currentRefreshToken?: string, deviceToken?: DeviceToken): Promise<void> {
     await this.proveCurrentPassword(user, request.currentAuthKey, 'account.password-change');
     assertKeyMaterial([checkSealedBlob('newWrappedAccountKey', request.newWrappedAccountKey)]);
+    await this.refuseDuringRotation(user, 'account.password-change', 'password change');
     await this.credentials().update(
       { userId: user.userId },
       {
@@ -320,6 +323,7 @@ export class AuthService {
       checkSealedBlob('newWrappedAccountKey', request.newWrappedAccountKey),
       checkSealedBlob('newRecovery.recoveryWrappedAccountKey', request.newRecovery.recoveryWrappedAccountKey),
     ]);
+    await this.refuseDuringRotation(user, 'account.recovery', 'recovery');
     const [authHash, recoveryAuthHash] = await Promise.all([
       this.hasher.hash(request.newAuthKey),
       this.hasher.hash(request.newRecovery.recoveryAuthKey),
@@ -441,9 +445,18 @@ export class AuthService {
           wrappedPrivateKey: credential.wrappedPrivateKey,
           publicKey: publicKey.publicKey,
           fingerprint: publicKey.fingerprint,
+          ...(await this.keyGenerations.keysOf(user.userId)),
         },
       },
     };
+  }
+
+  /** docs/protocol.md "Account-key rotation": a password change or recovery waits for a rotation to finish (audited 409). */
+  private async refuseDuringRotation(user: AuthUser, action: AuditAction, step: string): Promise<void> {
+    await this.keyGenerations.refuseDuringRotation(user.userId, step).catch((error: unknown) => {
+      if (error instanceof ApiError) this.audit.deny({ subjectId: user.userId, action, reason: 'an account-key rotation is under way' });
+      throw error;
+    });
   }
 
   private async emailOf(userId: string): Promise<string> {

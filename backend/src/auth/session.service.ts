@@ -116,6 +116,21 @@ export class SessionService {
       .execute();
   }
 
+  /**
+   * Ends every session of the user except the family `keepFamilyId`: the
+   * caller's own, as its access token names it (routes outside /api/auth do
+   * not receive the refresh cookie).
+   */
+  async endOtherSessions(userId: string, keepFamilyId: string | undefined): Promise<void> {
+    await this.repository()
+      .createQueryBuilder()
+      .update()
+      .set({ revokedAt: () => 'now()' })
+      .where('user_id = :userId AND revoked_at IS NULL', { userId })
+      .andWhere(keepFamilyId ? 'family_id <> :familyId' : 'true', { familyId: keepFamilyId })
+      .execute();
+  }
+
   private async findActive(refreshToken: string | undefined): Promise<{ token: RefreshTokenEntity; user: AuthUser }> {
     if (!refreshToken || !/^[A-Za-z0-9_-]{43}$/.test(refreshToken)) throw ApiError.unauthenticated('No valid session');
     const tokenHash = hashToken(refreshToken);

@@ -12,6 +12,10 @@ export class FolderEntity {
   @Column({ type: 'text' })
   name: string;
 
+  /** The account-key generation that sealed the name. */
+  @Column({ type: 'integer', name: 'key_generation', default: 1 })
+  keyGeneration: number;
+
   @Column({ type: 'timestamptz', name: 'created_at', default: () => 'now()' })
   createdAt: Date;
 }

@@ -21,7 +21,7 @@ export class FoldersController {
   @ApiCreatedResponse({ type: FolderDto })
   @ApiErrors(400, 401, 403)
   create(@CurrentUser() user: AuthUser, @Body() body: FolderRequestDto): Promise<Folder> {
-    return this.folders.create(user, body.name);
+    return this.folders.create(user, body.name, body.keyGeneration);
   }
 
   @Get()
@@ -38,7 +38,7 @@ export class FoldersController {
   @ApiOkResponse({ type: FolderDto })
   @ApiErrors(400, 401, 403, 404)
   rename(@CurrentUser() user: AuthUser, @Param('id', uuidParam()) folderId: string, @Body() body: FolderRequestDto): Promise<Folder> {
-    return this.folders.rename(user, folderId, body.name);
+    return this.folders.rename(user, folderId, body.name, body.keyGeneration);
   }
 
   @Delete(':id')

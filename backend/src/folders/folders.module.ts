@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
+import { KeyGenerations } from '../key-rotation/key-generations.js';
+import { KeyRotationRepository } from '../key-rotation/key-rotation.repository.js';
 import { FoldersController } from './folders.controller.js';
 import { FoldersService } from './folders.service.js';
 
-@Module({ controllers: [FoldersController], providers: [FoldersService] })
+@Module({ controllers: [FoldersController], providers: [FoldersService, KeyGenerations, KeyRotationRepository] })
 export class FoldersModule {}

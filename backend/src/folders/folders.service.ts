@@ -6,6 +6,7 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { checkSealedBlob } from '../auth/key-material.js';
 import { ApiError } from '../common/api-error.js';
 import { Db } from '../db/db.service.js';
+import { KeyGenerations } from '../key-rotation/key-generations.js';
 import { RecordEntity } from '../records/entities/record.entity.js';
 import { FolderEntity } from './folder.entity.js';
 
@@ -15,11 +16,13 @@ export class FoldersService {
   constructor(
     private readonly db: Db,
     private readonly audit: AuditService,
+    private readonly keyGenerations: KeyGenerations,
   ) {}
 
-  async create(user: AuthUser, name: string): Promise<Folder> {
+  async create(user: AuthUser, name: string, keyGeneration?: number): Promise<Folder> {
     assertSealedName(name);
-    const folder = this.repository().create({ id: randomUUID(), ownerId: user.userId, name, createdAt: new Date() });
+    const generation = await this.keyGenerations.sealingGeneration(user.userId, keyGeneration);
+    const folder = this.repository().create({ id: randomUUID(), ownerId: user.userId, name, keyGeneration: generation, createdAt: new Date() });
     await this.repository().insert(folder);
     await this.audit.allow({ subjectId: user.userId, action: 'folder.create', reason: folder.id });
     return toFolder(folder);
@@ -31,10 +34,12 @@ export class FoldersService {
     return { items: folders.map(toFolder) };
   }
 
-  async rename(user: AuthUser, folderId: string, name: string): Promise<Folder> {
+  async rename(user: AuthUser, folderId: string, name: string, keyGeneration?: number): Promise<Folder> {
     assertSealedName(name);
+    const generation = await this.keyGenerations.sealingGeneration(user.userId, keyGeneration);
     const folder = await this.findOwn(user, folderId, 'folder.rename');
     folder.name = name;
+    folder.keyGeneration = generation;
     await this.repository().save(folder);
     await this.audit.allow({ subjectId: user.userId, action: 'folder.rename', reason: folder.id });
     return toFolder(folder);

@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
+import { KeyGenerations } from '../key-rotation/key-generations.js';
+import { KeyRotationRepository } from '../key-rotation/key-rotation.repository.js';
 import { RecordDenials } from './record-denials.js';
 import { RecordsController } from './records.controller.js';
 import { RecordsService } from './records.service.js';
 import { UploadSweeper } from './upload-sweeper.js';
 
-@Module({ controllers: [RecordsController], providers: [RecordsService, RecordDenials, UploadSweeper], exports: [UploadSweeper, RecordDenials] })
+@Module({ controllers: [RecordsController], providers: [RecordsService, RecordDenials, UploadSweeper, KeyGenerations, KeyRotationRepository], exports: [UploadSweeper, RecordDenials] })
 export class RecordsModule {}

@@ -23,6 +23,7 @@ import { DependencyUnavailable } from '../common/dependency-unavailable.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { Db } from '../db/db.service.js';
 import { FolderEntity } from '../folders/folder.entity.js';
+import { KeyGenerations } from '../key-rotation/key-generations.js';
 import { ObjectDeletions } from '../storage/object-deletions.service.js';
 import { StorageService } from '../storage/storage.service.js';
 import { RecordWrapEntity } from './entities/record-wrap.entity.js';
@@ -47,6 +48,7 @@ export class RecordsService {
     private readonly audit: AuditService,
     private readonly denials: RecordDenials,
     private readonly owners: AttemptOwners,
+    private readonly keyGenerations: KeyGenerations,
   ) {
     this.limits = config.records;
   }
@@ -102,6 +104,7 @@ export class RecordsService {
     });
     return this.db.transaction(async () => {
       const current = await this.committableUpload(request);
+      const keyGeneration = await this.keyGenerations.sealingGeneration(user.userId, request.keyGeneration);
       const doctorWraps = await this.checkDoctorWraps(user, request);
       const manager = this.db.manager();
       const record = manager.getRepository(RecordEntity).create({
@@ -123,8 +126,8 @@ export class RecordsService {
           throw error;
         });
       await manager.getRepository(RecordWrapEntity).insert([
-        { recordId: record.id, recipientId: user.userId, ownerId: user.userId, wrap: request.ownerWrap },
-        ...doctorWraps.map((wrap) => ({ recordId: record.id, recipientId: wrap.doctorId, ownerId: user.userId, wrap: wrap.wrap })),
+        { recordId: record.id, recipientId: user.userId, ownerId: user.userId, wrap: request.ownerWrap, keyGeneration },
+        ...doctorWraps.map((wrap) => ({ recordId: record.id, recipientId: wrap.doctorId, ownerId: user.userId, wrap: wrap.wrap, keyGeneration: null })),
       ]);
       await manager.getRepository(UploadEntity).delete({ recordId: current.recordId });
       await this.audit.allow({ subjectId: user.userId, action: 'record.create', recordId: record.id });

@@ -55,6 +55,11 @@ export const ROUTE_ACCESS: Record<RouteName, Access> = {
   // Every account has a sealed client state of its own (docs/protocol.md "Client state").
   clientState: ['patient', 'doctor', 'auditor'],
   putClientState: ['patient', 'doctor', 'auditor'],
+  // Account-key rotation (docs/protocol.md): the accounts whose key seals something, as erasure; auditors hold no records.
+  keyRotation: ['patient', 'doctor'],
+  startKeyRotation: ['patient', 'doctor'],
+  keyRotationBatch: ['patient', 'doctor'],
+  finishKeyRotation: ['patient', 'doctor'],
   // The key directory is public to every signed-in account: anyone may check a key and monitor the log.
   keyDirectoryHead: ['patient', 'doctor', 'auditor'],
   keyBinding: ['patient', 'doctor', 'auditor'],

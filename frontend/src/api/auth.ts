@@ -4,6 +4,9 @@ import {
   type AddSecurityKeyRequest,
   type ChangePasswordRequest,
   type EraseAccountRequest,
+  type FinishKeyRotationRequest,
+  type KeyRotationBatchRequest,
+  type StartKeyRotationRequest,
   type LoginRequest,
   type Me,
   type ProofOfWorkRequest,
@@ -39,6 +42,10 @@ export function authApi(client: ApiClient) {
     securityKeyOptions: (name: string) => client.call(ROUTES.securityKeyOptions, { body: { name } }),
     addSecurityKey: (body: AddSecurityKeyRequest) => client.call(ROUTES.addSecurityKey, { body }),
     removeSecurityKey: (id: string, currentAuthKey: string) => client.call(ROUTES.removeSecurityKey, { params: { id }, body: { currentAuthKey } }),
+    keyRotation: () => client.call(ROUTES.keyRotation),
+    startKeyRotation: (body: StartKeyRotationRequest) => client.call(ROUTES.startKeyRotation, { body }),
+    keyRotationBatch: (body: KeyRotationBatchRequest) => client.call(ROUTES.keyRotationBatch, { body }),
+    finishKeyRotation: (body: FinishKeyRotationRequest) => client.call(ROUTES.finishKeyRotation, { body }),
   };
 }
 

@@ -10,8 +10,9 @@ export function recordsApi(client: ApiClient) {
     get: (id: string) => client.call(ROUTES.getRecord, { params: { id } }),
     remove: (id: string) => client.call(ROUTES.deleteRecord, { params: { id } }),
     folders: () => client.call(ROUTES.listFolders),
-    createFolder: (name: string) => client.call(ROUTES.createFolder, { body: { name } }),
-    renameFolder: (id: string, name: string) => client.call(ROUTES.renameFolder, { params: { id }, body: { name } }),
+    /** `keyGeneration`: the account key that sealed the name (the vault's keyGeneration; docs/protocol.md "Account-key rotation"). */
+    createFolder: (name: string, keyGeneration?: number) => client.call(ROUTES.createFolder, { body: { name, keyGeneration } }),
+    renameFolder: (id: string, name: string, keyGeneration?: number) => client.call(ROUTES.renameFolder, { params: { id }, body: { name, keyGeneration } }),
     removeFolder: (id: string) => client.call(ROUTES.deleteFolder, { params: { id } }),
     searchDoctors: (q: string) => client.call(ROUTES.searchDoctors, { query: { q } }),
     publicKey: (id: string) => client.call(ROUTES.publicKey, { params: { id } }),

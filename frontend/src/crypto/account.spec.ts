@@ -21,7 +21,7 @@ const FAST = { iterations: 1000, policy: { minIterations: 1 } };
 const PASSWORD = 'a long and unusual passphrase';
 
 function blobsOf(account: NewAccount): MyKeys {
-  return { kdf: account.kdf, ...account.keys, fingerprint: account.fingerprint };
+  return { kdf: account.kdf, ...account.keys, fingerprint: account.fingerprint, keyGeneration: 1 };
 }
 
 async function signIn(password: string, keys: MyKeys): Promise<UnlockedKeys> {

@@ -24,7 +24,10 @@ export type CryptoErrorCode =
   | 'TREE_HEAD_INCONSISTENT'
   | 'KEY_BINDING_INVALID'
   | 'KEY_LOG_INCOMPLETE'
-  | 'METADATA_INVALID';
+  | 'METADATA_INVALID'
+  | 'WRONG_PASSWORD'
+  | 'NO_KEY_ROTATION'
+  | 'ROTATION_KEY_MISMATCH';
 
 
 export class CryptoError extends Error {

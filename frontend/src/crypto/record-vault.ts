@@ -5,6 +5,7 @@
  */
 import { RECORD_CHUNK_BYTES, recordLayout, type Folder, type RecordLayout, type RecordSummary, type SegmentUrl } from '@phr/shared-types';
 import { CryptoError } from './errors.js';
+import { openUnderAccountKeys } from './key-rotation.js';
 import { fromBase64Url } from './encoding.js';
 import { fingerprintHex } from './fingerprint.js';
 import {
@@ -36,7 +37,8 @@ export interface PendingRecord {
 }
 
 export interface RecordVaultState {
-  keys: { accountKey: CryptoKey; privateKey: CryptoKey; publicKey: CryptoKey } | null;
+  /** `retiringAccountKey`: during an account-key rotation, the old key, which still opens rows not yet re-sealed. */
+  keys: { accountKey: CryptoKey; privateKey: CryptoKey; publicKey: CryptoKey; retiringAccountKey?: CryptoKey } | null;
   pendingRecords: Map<string, PendingRecord>;
 }
 
@@ -112,9 +114,9 @@ function keys(state: RecordVaultState): NonNullable<RecordVaultState['keys']> {
  * account key, or, for a doctor, the RSA-OAEP wrap made for their key.
  */
 async function fileKeyOf(state: RecordVaultState, record: Pick<RecordSummary, 'id' | 'ownerId' | 'wrap'>, viewerId: string): Promise<CryptoKey> {
-  const { accountKey: ownerKey, privateKey, publicKey } = keys(state);
+  const { privateKey, publicKey } = keys(state);
   try {
-    if (record.ownerId === viewerId) return await unwrapForOwner(ownerKey, record.wrap, record.id, record.ownerId);
+    if (record.ownerId === viewerId) return await openUnderAccountKeys(keys(state), (key) => unwrapForOwner(key, record.wrap, record.id, record.ownerId));
     const fingerprint = await fingerprintHex(new Uint8Array(await crypto.subtle.exportKey('spki', publicKey)));
     return await unwrapForDoctor(privateKey, record.wrap, record.id, viewerId, fingerprint);
   } catch (error) {
@@ -190,13 +192,13 @@ export const recordVaultMethods = {
    * them with the doctor's public key.
    */
   async wrapForDoctor(state: RecordVaultState, ownerId: string, records: Array<Pick<RecordSummary, 'id' | 'wrap'>>, doctor: DoctorKey): Promise<DoctorWraps> {
-    const ownerKey = accountKey(state);
+    const ownerKeys = keys(state);
     const spki = fromBase64Url(doctor.publicKey);
     const fingerprint = await fingerprintHex(spki);
     const doctorKey = await importDoctorKey(spki);
     const wraps = [];
     for (const record of records) {
-      const raw = await openOwnerWrap(ownerKey, record.wrap, record.id, ownerId);
+      const raw = await openUnderAccountKeys(ownerKeys, (key) => openOwnerWrap(key, record.wrap, record.id, ownerId));
       try {
         wraps.push({ recordId: record.id, wrap: await wrapForDoctor(doctorKey, raw, record.id, doctor.id, fingerprint) });
       } finally {
@@ -258,11 +260,11 @@ export const recordVaultMethods = {
   },
 
   async openFolderNames(state: RecordVaultState, ownerId: string, folders: Folder[]): Promise<Array<{ id: string; name: string }>> {
-    const key = accountKey(state);
+    const ownerKeys = keys(state);
     return Promise.all(
       folders.map(async (folder) => ({
         id: folder.id,
-        name: await openFolderName(key, ownerId, folder.name).catch(() => '(name cannot be opened)'),
+        name: await openUnderAccountKeys(ownerKeys, (key) => openFolderName(key, ownerId, folder.name)).catch(() => '(name cannot be opened)'),
       })),
     );
   },

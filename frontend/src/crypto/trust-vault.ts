@@ -10,6 +10,7 @@ import type { ConsistencyProof, KeyBindingProof, KeyLogFrontier, LoggedKeyBindin
 import { openClientState, sealClientState, type ClientStateDocument, type KeptTreeHead } from './client-state.js';
 import { fromBase64Url } from './encoding.js';
 import { CryptoError } from './errors.js';
+import { openUnderAccountKeys } from './key-rotation.js';
 import { fingerprintHex } from './fingerprint.js';
 import { importLogKey, verifyBindingProof, verifyConsistency, verifyLeafRange, verifyTreeHead, type LogKey } from './key-directory.js';
 
@@ -27,7 +28,7 @@ export interface VerifiedBinding {
 }
 
 export interface TrustVaultState {
-  keys: { accountKey: CryptoKey; publicKey: CryptoKey } | null;
+  keys: { accountKey: CryptoKey; publicKey: CryptoKey; retiringAccountKey?: CryptoKey } | null;
   /** The log's public key (SPKI, base64url) as this portal build carries it; empty when the build has none. */
   logPublicKey: string;
   logKey: LogKey | null;
@@ -102,7 +103,9 @@ async function provenBinding(state: TrustVaultState, answer: KeyBindingProof, us
 
 export const trustVaultMethods = {
   async openClientState(state: TrustVaultState, userId: string, sealed: string | null): Promise<ClientStateDocument> {
-    return openClientState(accountKey(state), userId, sealed);
+    accountKey(state);
+    // During an account-key rotation the stored state may still be under the retiring key.
+    return openUnderAccountKeys(state.keys as NonNullable<TrustVaultState['keys']>, (key) => openClientState(key, userId, sealed));
   },
 
   async sealClientState(state: TrustVaultState, userId: string, document: ClientStateDocument): Promise<string> {

@@ -23,7 +23,7 @@ describe('the vault dispatcher (the crypto worker’s logic)', () => {
   beforeEach(async () => {
     state = newVaultState(FAST);
     created = await result<CreatedAccount>(state, 'createAccount', 'vault passphrase');
-    keys = { kdf: created.kdf, ...created.keys, fingerprint: created.fingerprint };
+    keys = { kdf: created.kdf, ...created.keys, fingerprint: created.fingerprint, keyGeneration: 1 };
   });
 
   it('is unlocked after creating an account and returns nothing but public values and blobs', async () => {

@@ -4,7 +4,16 @@
  * only public values, wrapped blobs and auth keys. Kept free of Worker APIs so
  * the tests drive exactly this dispatcher.
  */
-import { KDF_MIN_ITERATIONS, type ChangePasswordRequest, type KdfParams, type MyKeys, type RecordSummary, type SignedTreeHead } from '@phr/shared-types';
+import {
+  KDF_MIN_ITERATIONS,
+  type ChangePasswordRequest,
+  type KdfParams,
+  type MyKeys,
+  type RecordSummary,
+  type RecoveryMaterial,
+  type SignedTreeHead,
+  type StartKeyRotationRequest,
+} from '@phr/shared-types';
 import {
   createAccount,
   ownFingerprint,
@@ -16,8 +25,11 @@ import {
   type RecoveryReset,
   type UnlockedKeys,
 } from './account.js';
+import { sealClientState, type ClientStateDocument } from './client-state.js';
 import { CryptoError } from './errors.js';
-import { BROWSER_KDF_POLICY, derivePasswordKeys, type KdfPolicy } from './kdf.js';
+import { newRotationKey, openRotationKey, resealRows, type ResealedBatch, type RotationKey, type RowsToReseal } from './key-rotation.js';
+import { accountKeyAad, BROWSER_KDF_POLICY, derivePasswordKeys, type KdfPolicy } from './kdf.js';
+import { open } from './sealed.js';
 import { solveProofOfWork, type ProofOfWorkProgress } from './proof-of-work.js';
 import { recordVaultMethods, type DoctorKey, type DoctorWraps, type PendingRecord, type SealedRecord } from './record-vault.js';
 import type { RecordMetadata } from './record-keys.js';
@@ -27,10 +39,18 @@ import type { LogKey } from './key-directory.js';
 interface WrappedAccount {
   kdf: KdfParams;
   wrappedAccountKey: string;
+  wrappedPrivateKey: string;
 }
 
 export interface VaultState {
-  keys: UnlockedKeys | null;
+  /** During an account-key rotation `accountKey` is the NEW key (every new seal is under it) and `retiringAccountKey` the old one. */
+  keys: (UnlockedKeys & { retiringAccountKey?: CryptoKey }) | null;
+  /** The generation of the key new owner wraps and folder names are sealed under (docs/protocol.md "Account-key rotation"). */
+  keyGeneration: number;
+  /** An account-key rotation under way: the new key, its wraps and the recovery code made for it. */
+  rotation: (RotationKey & { generation: number }) | null;
+  /** A rotation the server has not accepted yet. */
+  pendingRotation: RotationKey | null;
   /** What the current password opens; needed to change it. */
   account: WrappedAccount | null;
   /** Between deriving the auth key and receiving the key blobs at sign-in. */
@@ -53,6 +73,9 @@ export interface VaultState {
 export function newVaultState(options: { policy?: KdfPolicy; iterations?: number; logPublicKey?: string } = {}): VaultState {
   return {
     keys: null,
+    keyGeneration: 1,
+    rotation: null,
+    pendingRotation: null,
     account: null,
     pendingKek: null,
     pendingAccount: null,
@@ -76,7 +99,8 @@ export const vaultMethods = {
   async createAccount(state: VaultState, password: string): Promise<CreatedAccount> {
     const { unlocked, ...created } = await createAccount(password, { iterations: state.iterations, policy: state.policy });
     state.keys = unlocked;
-    state.account = { kdf: created.kdf, wrappedAccountKey: created.keys.wrappedAccountKey };
+    state.account = { kdf: created.kdf, wrappedAccountKey: created.keys.wrappedAccountKey, wrappedPrivateKey: created.keys.wrappedPrivateKey };
+    state.keyGeneration = 1;
     return created;
   },
 
@@ -92,8 +116,90 @@ export const vaultMethods = {
     if (!state.pendingKek) throw new CryptoError('NO_PENDING_LOGIN', 'Derive the sign-in keys first');
     const kek = state.pendingKek;
     state.pendingKek = null;
-    state.keys = await unlockKeys(kek, keys);
-    state.account = { kdf: keys.kdf, wrappedAccountKey: keys.wrappedAccountKey };
+    const unlocked = await unlockKeys(kek, keys);
+    state.account = { kdf: keys.kdf, wrappedAccountKey: keys.wrappedAccountKey, wrappedPrivateKey: keys.wrappedPrivateKey };
+    state.keyGeneration = keys.keyGeneration;
+    state.rotation = null;
+    if (keys.rotation) {
+      // A rotation under way: the new key opens with the same KEK; new seals go under it, the old key still opens the rest.
+      const rotation = await openRotationKey(kek, keys.kdf, unlocked.accountKey, keys.wrappedPrivateKey, keys.rotation);
+      state.rotation = { ...rotation, generation: keys.rotation.generation };
+      state.keyGeneration = keys.rotation.generation;
+      state.keys = { ...unlocked, accountKey: rotation.accountKey, retiringAccountKey: unlocked.accountKey };
+      return;
+    }
+    state.keys = unlocked;
+  },
+
+  /** The generation new owner wraps and folder names are sealed under now: send it with a commit or a folder name. */
+  async keyGeneration(state: VaultState): Promise<number> {
+    requireAccount(state);
+    return state.keyGeneration;
+  },
+
+  /** Whether a rotation is under way in this session (the page then resumes it). */
+  async isRotatingKey(state: VaultState): Promise<boolean> {
+    return state.rotation !== null;
+  },
+
+  /**
+   * Starts an account-key rotation: the current password's KEK (the password
+   * is asked again, as for a password change) seals a new account key, the
+   * private key is re-sealed under it, and a new recovery code is made. Kept
+   * pending until the server accepted it (beginKeyRotation).
+   */
+  async startKeyRotation(state: VaultState, password: string): Promise<StartKeyRotationRequest> {
+    const account = requireAccount(state);
+    if (state.rotation) throw new CryptoError('NO_KEY_ROTATION', 'A rotation is already under way: resume it');
+    const { authKey, kek } = await derivePasswordKeys(password, account.kdf, state.policy);
+    // The password must open the wrap in force: a wrong one would seal the new key under a KEK nothing can derive.
+    await open(kek, account.wrappedAccountKey, accountKeyAad(account.kdf)).then(
+      (raw) => raw.fill(0),
+      () => {
+        throw new CryptoError('WRONG_PASSWORD', 'The current password is not correct');
+      },
+    );
+    const rotation = await newRotationKey(kek, account.kdf, (state.keys as UnlockedKeys).accountKey, account.wrappedPrivateKey);
+    state.pendingRotation = rotation;
+    return { currentAuthKey: authKey, wrappedAccountKey: rotation.wrappedAccountKey, wrappedPrivateKey: rotation.wrappedPrivateKey };
+  },
+
+  /** The server accepted the start: from now on new seals are under the new key, and the old key opens what is left. */
+  async beginKeyRotation(state: VaultState, generation: number): Promise<void> {
+    const keys = state.keys;
+    const rotation = state.pendingRotation;
+    if (!keys || !rotation) throw new CryptoError('NO_KEY_ROTATION', 'No rotation was started in this session');
+    state.pendingRotation = null;
+    state.rotation = { ...rotation, generation };
+    state.keyGeneration = generation;
+    state.keys = { ...keys, accountKey: rotation.accountKey, retiringAccountKey: keys.accountKey };
+  },
+
+  /** One batch: the listed rows opened with the old key and sealed with the new; rows that open with neither are reported. */
+  async resealForRotation(state: VaultState, ownerId: string, rows: RowsToReseal): Promise<ResealedBatch> {
+    const keys = rotatingKeys(state);
+    return resealRows({ oldKey: keys.retiringAccountKey, newKey: keys.accountKey }, ownerId, rows);
+  },
+
+  /** The client state for the finish: opened with either key (openClientState), sealed with the new one. */
+  async resealClientState(state: VaultState, userId: string, document: ClientStateDocument): Promise<string> {
+    return sealClientState(rotatingKeys(state).accountKey, userId, document);
+  },
+
+  /** The recovery material of the new key for the finish, and the new code to show once the server has finished. */
+  async keyRotationRecovery(state: VaultState): Promise<{ recovery: RecoveryMaterial; recoveryCode: string; generation: number }> {
+    rotatingKeys(state);
+    const rotation = state.rotation as NonNullable<VaultState['rotation']>;
+    return { recovery: rotation.recovery, recoveryCode: rotation.recoveryCode, generation: rotation.generation };
+  },
+
+  /** The server finished: the old key is dropped, the new wrap is the one the password opens. */
+  async confirmKeyRotation(state: VaultState): Promise<void> {
+    const keys = rotatingKeys(state);
+    const rotation = state.rotation as NonNullable<VaultState['rotation']>;
+    state.keys = { accountKey: keys.accountKey, privateKey: keys.privateKey, publicKey: keys.publicKey };
+    if (state.account) state.account = { ...state.account, wrappedAccountKey: rotation.wrappedAccountKey, wrappedPrivateKey: rotation.wrappedPrivateKey };
+    state.rotation = null;
   },
 
   async changePassword(state: VaultState, currentPassword: string, newPassword: string): Promise<ChangePasswordRequest> {
@@ -102,7 +208,7 @@ export const vaultMethods = {
       iterations: Math.max(account.kdf.iterations, state.iterations),
       policy: state.policy,
     });
-    state.pendingAccount = { kdf: request.newKdf, wrappedAccountKey: request.newWrappedAccountKey };
+    state.pendingAccount = { ...account, kdf: request.newKdf, wrappedAccountKey: request.newWrappedAccountKey };
     return request;
   },
 
@@ -144,6 +250,9 @@ export const vaultMethods = {
 
   async lock(state: VaultState): Promise<void> {
     state.keys = null;
+    state.rotation = null;
+    state.pendingRotation = null;
+    state.keyGeneration = 1;
     state.account = null;
     state.pendingKek = null;
     state.pendingAccount = null;
@@ -176,11 +285,19 @@ export const vaultMethods = {
   },
 
   /** Finishes an upload; the doctors whose consent covers it get a wrap only for keys proven in the key directory. */
-  async finishRecord(state: VaultState, recordId: string, ownerId: string, metadata: RecordMetadata, doctors: DoctorKey[] = []): Promise<SealedRecord> {
+  async finishRecord(state: VaultState, recordId: string, ownerId: string, metadata: RecordMetadata, doctors: DoctorKey[] = []): Promise<SealedRecord & { keyGeneration: number }> {
     for (const doctor of doctors) await requireVerifiedKey(state, doctor);
-    return recordVaultMethods.finishRecord(state, recordId, ownerId, metadata, doctors);
+    const keyGeneration = state.keyGeneration;
+    return { ...(await recordVaultMethods.finishRecord(state, recordId, ownerId, metadata, doctors)), keyGeneration };
   },
 };
+
+function rotatingKeys(state: VaultState): UnlockedKeys & { retiringAccountKey: CryptoKey } {
+  requireAccount(state);
+  const keys = state.keys as NonNullable<VaultState['keys']>;
+  if (!state.rotation || !keys.retiringAccountKey) throw new CryptoError('NO_KEY_ROTATION', 'No account-key rotation is under way');
+  return { ...keys, retiringAccountKey: keys.retiringAccountKey };
+}
 
 function requireAccount(state: VaultState): WrappedAccount {
   if (!state.keys || !state.account) throw new CryptoError('LOCKED', 'The keys are locked; sign in again');

@@ -1,4 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PendingKeyRotationDto } from '../../key-rotation/dto/key-rotation.dto.js';
 import { ROLES, type Me, type MyKeys, type RefreshResponse, type Role, type SessionResponse } from '@phr/shared-types';
 import type { Exact } from '../../common/exact.js';
 import { KdfParamsDto } from './kdf-params.dto.js';
@@ -20,6 +21,9 @@ export class MyKeysDto implements MyKeys {
   @ApiProperty() publicKey: string;
   @ApiProperty() wrappedPrivateKey: string;
   @ApiProperty() fingerprint: string;
+  @ApiProperty({ description: 'The generation of the account key in force (1 until the first rotation)' }) keyGeneration: number;
+  @ApiPropertyOptional({ type: PendingKeyRotationDto, description: 'Only while an account-key rotation is under way: the new key’s wraps (docs/protocol.md "Account-key rotation")' })
+  rotation?: PendingKeyRotationDto;
 }
 true satisfies Exact<MyKeysDto, MyKeys>;
 

@@ -28,6 +28,10 @@ export class CredentialEntity {
   @Column({ type: 'text', name: 'recovery_wrapped_account_key' })
   recoveryWrappedAccountKey: string;
 
+  /** The generation of the account key in force (docs/protocol.md "Account-key rotation"). */
+  @Column({ type: 'integer', name: 'key_generation', default: 1 })
+  keyGeneration: number;
+
   @Column({ type: 'timestamptz', name: 'updated_at', default: () => 'now()' })
   updatedAt: Date;
 }

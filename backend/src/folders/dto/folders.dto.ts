@@ -1,4 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { Folder, FolderList, FolderRequest } from '@phr/shared-types';
 import { KEY_FIELDS } from '../../auth/dto/protocol-descriptions.js';
 import { IsBase64Url } from '../../auth/dto/validators.js';
@@ -7,6 +8,13 @@ import type { Exact } from '../../common/exact.js';
 export class FolderRequestDto implements FolderRequest {
   @IsBase64Url(40, 2048, KEY_FIELDS.folderName)
   name: string;
+
+  @ApiPropertyOptional({ type: Number, minimum: 1, description: 'The account-key generation that sealed the name (MyKeys.keyGeneration, or the rotation’s while one is under way); absent: the generation in force. A write under the wrong key is a 409 KEY_ROTATION' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(2 ** 31 - 1)
+  keyGeneration?: number;
 }
 true satisfies Exact<FolderRequestDto, FolderRequest>;
 

@@ -88,6 +88,13 @@ export class CommitRecordDto implements CommitRecordRequest {
   @ValidateNested({ each: true })
   @Type(() => CommitDoctorWrapDto)
   doctorWraps?: CommitDoctorWrapDto[];
+
+  @ApiPropertyOptional({ type: Number, minimum: 1, description: 'The account-key generation that sealed ownerWrap (MyKeys.keyGeneration, or the rotation’s while one is under way); absent: the generation in force. A write under the wrong key is a 409 KEY_ROTATION' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(2 ** 31 - 1)
+  keyGeneration?: number;
 }
 true satisfies Exact<CommitRecordDto, CommitRecordRequest>;
 

@@ -16,6 +16,10 @@ export class RecordWrapEntity {
   @Column({ type: 'text' })
   wrap: string;
 
+  /** The account-key generation that sealed an owner wrap; null for a doctor's wrap (RSA under the doctor's key). */
+  @Column({ type: 'integer', name: 'key_generation', nullable: true })
+  keyGeneration: number | null;
+
   @Column({ type: 'timestamptz', name: 'created_at', default: () => 'now()' })
   createdAt: Date;
 }

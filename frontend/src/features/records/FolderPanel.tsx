@@ -18,7 +18,11 @@ export function FolderPanel({ selected, onSelect }: { selected: string | undefin
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['folders'] });
 
   const create = useMutation({
-    mutationFn: async (name: string) => records.createFolder(await vault.sealFolderName(user?.id ?? '', name)),
+    mutationFn: async (name: string) => {
+      // During an account-key rotation the vault seals under the new key, and the API must hear which.
+      const keyGeneration = await vault.keyGeneration();
+      return records.createFolder(await vault.sealFolderName(user?.id ?? '', name), keyGeneration);
+    },
     onSuccess: async (folder) => {
       setNewName('');
       await refresh();
@@ -26,7 +30,10 @@ export function FolderPanel({ selected, onSelect }: { selected: string | undefin
     },
   });
   const rename = useMutation({
-    mutationFn: async ({ id, name }: NamedFolder) => records.renameFolder(id, await vault.sealFolderName(user?.id ?? '', name)),
+    mutationFn: async ({ id, name }: NamedFolder) => {
+      const keyGeneration = await vault.keyGeneration();
+      return records.renameFolder(id, await vault.sealFolderName(user?.id ?? '', name), keyGeneration);
+    },
     onSuccess: async () => {
       setRenaming(null);
       await refresh();

@@ -9,6 +9,7 @@ const TITLES: Record<string, string> = {
   'tree-head-inconsistent': 'The key directory was rewritten',
   'audit-trail-broken': 'Your audit trail was tampered with',
   'client-state-invalid': 'This browser’s memory of your account was damaged',
+  'key-rotation-unreadable': 'The server holds keys your account key never sealed',
 };
 
 export function TrustAlerts() {

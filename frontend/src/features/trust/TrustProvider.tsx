@@ -45,6 +45,8 @@ interface TrustContextValue {
   rememberContact(doctorId: string, fingerprint: string): Promise<void>;
   /** Judges a trail fetched whole against the kept head; keeps the new head when it holds, raises when not. */
   judgeTrail(rows: AuditEvent[], head: AuditHead): Promise<TrailVerdict>;
+  /** A check made elsewhere (the key rotation) failed: the red alert, and its report to the trail. */
+  raise(failure: TrustFailure): void;
 }
 
 const TrustContext = createContext<TrustContextValue | null>(null);
@@ -139,6 +141,7 @@ export function TrustProvider({ children }: { children: ReactNode }) {
       rememberContact: async (doctorId, fingerprint) => {
         await requireStore().update(rememberContact(doctorId, fingerprint));
       },
+      raise,
       judgeTrail: async (rows, head) => {
         const sessionStore = requireStore();
         const verdict = await judgeWholeTrail(rows, head, sessionStore.current.audit);
@@ -147,7 +150,7 @@ export function TrustProvider({ children }: { children: ReactNode }) {
         return verdict;
       },
     }),
-    [alerts, isChecked, clientState, proveKey, proveContactKey, reported, requireStore],
+    [alerts, isChecked, clientState, proveKey, proveContactKey, reported, requireStore, raise],
   );
   return <TrustContext.Provider value={value}>{children}</TrustContext.Provider>;
 }
