@@ -50,6 +50,10 @@ export const ERROR_CODES = {
   wrapsMismatch: 'WRAPS_MISMATCH',
   doctorWrapMissing: 'DOCTOR_WRAP_MISSING',
   consentNotActive: 'CONSENT_NOT_ACTIVE',
+  /** A doctor's wrap of this record was made for a key the doctor has since replaced: the patient must re-share it. */
+  wrapStale: 'WRAP_STALE',
+  /** A re-wrap names another key than the doctor's current one (docs/protocol.md "Key-pair rotation"). */
+  keyChanged: 'KEY_CHANGED',
   serviceUnavailable: 'SERVICE_UNAVAILABLE',
   internal: 'INTERNAL_ERROR',
 } as const;

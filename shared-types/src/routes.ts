@@ -22,7 +22,8 @@ import type {
   SessionResponse,
   UpdateMeRequest,
 } from './auth.js';
-import type { Consent, ConsentList, CreateConsentRequest, DoctorList, DoctorSearchQuery, ListConsentsQuery, UpdateConsentRequest } from './consents.js';
+import type { Consent, ConsentList, CreateConsentRequest, DoctorList, DoctorSearchQuery, ListConsentsQuery, RewrapConsentRequest, RewrapConsentResult, UpdateConsentRequest } from './consents.js';
+import type { RotateKeyPairRequest, RotateKeyPairResult } from './key-pair.js';
 import type { AuditExportQuery, AuditHead, AuditHeadQuery, AuditPage, AuditQuery } from './audit.js';
 import type { AccountErasureReceipt, EraseAccountRequest } from './erasure.js';
 import type { HealthResponse, LivenessResponse } from './health.js';
@@ -102,6 +103,7 @@ export const ROUTES = {
   publicKey: route<NoBody, PublicKeyResponse, { id: string }>('GET', '/users/:id/public-key'),
   clientState: route<NoBody, ClientState>('GET', '/me/client-state'),
   putClientState: route<PutClientStateRequest, ClientStateVersion>('PUT', '/me/client-state'),
+  rotateKeyPair: route<RotateKeyPairRequest, RotateKeyPairResult>('POST', '/me/key-pair'),
 
   keyDirectoryHead: route<NoBody, SignedTreeHead>('GET', '/key-directory/head'),
   keyBinding: route<NoBody, KeyBindingProof, { id: string }, KeyBindingQuery>('GET', '/key-directory/bindings/:id'),
@@ -123,6 +125,7 @@ export const ROUTES = {
   createConsent: route<CreateConsentRequest, Consent>('POST', '/consents'),
   listConsents: route<NoBody, ConsentList, Record<string, never>, ListConsentsQuery>('GET', '/consents'),
   updateConsent: route<UpdateConsentRequest, Consent, { id: string }>('PATCH', '/consents/:id'),
+  rewrapConsent: route<RewrapConsentRequest, RewrapConsentResult, { id: string }>('PUT', '/consents/:id/wraps'),
 
   listAudit: route<NoBody, AuditPage, Record<string, never>, AuditQuery>('GET', '/audit'),
   exportAudit: route<NoBody, string, Record<string, never>, AuditExportQuery>('GET', '/audit/export'),

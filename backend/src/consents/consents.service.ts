@@ -12,6 +12,7 @@ import { RecordEntity } from '../records/entities/record.entity.js';
 import { UserEntity } from '../users/user.entity.js';
 import { effectiveStatus, ConsentEntity } from './consent.entity.js';
 import { scopeCondition } from './consent-scope.js';
+import { staleWrapCount } from './consent-rewraps.service.js';
 
 const SEARCH_LIMIT = 20;
 
@@ -175,7 +176,8 @@ export class ConsentsService {
     for (const row of await manager.query<Array<{ id: string; display_name: string }>>('SELECT id, display_name FROM consent_party_names()')) {
       names.set(row.id, row.display_name);
     }
-    return consents.map((consent) => ({
+    const staleWraps = await Promise.all(consents.map((consent) => staleWrapCount(this.db, consent)));
+    return consents.map((consent, index) => ({
       id: consent.id,
       patientId: consent.patientId,
       patientName: names.get(consent.patientId) ?? '',
@@ -189,6 +191,7 @@ export class ConsentsService {
       status: effectiveStatus(consent),
       createdAt: consent.createdAt.toISOString(),
       revokedAt: consent.revokedAt?.toISOString() ?? null,
+      staleWraps: staleWraps[index],
     }));
   }
 }
