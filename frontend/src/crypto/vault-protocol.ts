@@ -7,12 +7,14 @@
 import { KDF_MIN_ITERATIONS, type ChangePasswordRequest, type KdfParams, type MyKeys, type RecordSummary, type SignedTreeHead } from '@phr/shared-types';
 import {
   createAccount,
+  newKeyPair,
   ownFingerprint,
   recoverAccount,
   recoveryAuthKeyFromCode,
   rewrapForNewPassword,
   unlockKeys,
   type NewAccount,
+  type NewKeyPair,
   type RecoveryReset,
   type UnlockedKeys,
 } from './account.js';
@@ -48,6 +50,8 @@ export interface VaultState {
   verifiedHead: SignedTreeHead | null;
   /** Other accounts' keys proven in the key directory this session: the only ones file keys are wrapped for. */
   verifiedKeys: Map<string, VerifiedBinding>;
+  /** A key-pair rotation the server has not confirmed yet. */
+  pendingKeyPair: NewKeyPair | null;
 }
 
 export function newVaultState(options: { policy?: KdfPolicy; iterations?: number; logPublicKey?: string } = {}): VaultState {
@@ -63,7 +67,16 @@ export function newVaultState(options: { policy?: KdfPolicy; iterations?: number
     logKey: null,
     verifiedHead: null,
     verifiedKeys: new Map(),
+    pendingKeyPair: null,
   };
+}
+
+/** What the page sends to POST /me/key-pair (RotateKeyPairRequest), and the new key's fingerprint computed here. */
+export interface KeyPairRotation {
+  currentAuthKey: string;
+  publicKey: string;
+  wrappedPrivateKey: string;
+  fingerprint: string;
 }
 
 /** A new account as the page sees it: everything but the unwrapped keys. */
@@ -115,6 +128,29 @@ export const vaultMethods = {
     return (await derivePasswordKeys(password, account.kdf, state.policy)).authKey;
   },
 
+  /**
+   * Key-pair rotation, step 1 (docs/protocol.md "Key-pair rotation"): the
+   * current password's auth key (the server asks for it), and a new key pair
+   * whose private half is sealed under the account key. The session keeps
+   * using the old pair until the server confirmed the new one.
+   */
+  async prepareKeyPairRotation(state: VaultState, password: string): Promise<KeyPairRotation> {
+    const account = requireAccount(state);
+    const { authKey } = await derivePasswordKeys(password, account.kdf, state.policy);
+    const pair = await newKeyPair((state.keys as UnlockedKeys).accountKey);
+    state.pendingKeyPair = pair;
+    return { currentAuthKey: authKey, publicKey: pair.publicKey, wrappedPrivateKey: pair.wrappedPrivateKey, fingerprint: pair.fingerprint };
+  },
+
+  /** Step 2: the server stored `publicKey` (the key it answered); from now on the session decrypts and proves itself with the new pair. */
+  async confirmKeyPairRotation(state: VaultState, publicKey: string): Promise<void> {
+    requireAccount(state);
+    const pending = state.pendingKeyPair;
+    state.pendingKeyPair = null;
+    if (!pending || pending.publicKey !== publicKey) throw new CryptoError('KEY_ROTATION_MISMATCH', 'The server confirmed another key than the one this browser made');
+    state.keys = { ...(state.keys as UnlockedKeys), ...pending.keys };
+  },
+
   /** The server accepted the change: the new wrap is now the one the password opens. */
   async confirmPasswordChange(state: VaultState): Promise<void> {
     if (state.pendingAccount) state.account = state.pendingAccount;
@@ -147,6 +183,7 @@ export const vaultMethods = {
     state.account = null;
     state.pendingKek = null;
     state.pendingAccount = null;
+    state.pendingKeyPair = null;
     for (const record of state.pendingRecords.values()) {
       record.rawKey.fill(0);
       for (const request of record.requests) request.abort();
