@@ -7,6 +7,7 @@ import { ExportPanel } from '../export/ExportPanel.js';
 import { ChangePasswordForm } from './ChangePasswordForm.js';
 import { DeleteAccountForm } from './DeleteAccountForm.js';
 import { DetailsForm } from './DetailsForm.js';
+import { KeyPairCard } from './KeyPairCard.js';
 import { SecurityKeysCard } from './SecurityKeysCard.js';
 import { SessionsCard } from './SessionsCard.js';
 
@@ -38,6 +39,7 @@ export function AccountPage() {
       <DetailsForm key={user.id} />
       {user.role === 'patient' ? <ExportPanel /> : null}
       <ChangePasswordForm />
+      <KeyPairCard />
       <SecurityKeysCard />
       <SessionsCard />
       {user.role === 'auditor' ? null : <DeleteAccountForm />}

@@ -153,7 +153,7 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
  * of it: verified before, changed since (blocking until compared again), or
  * never compared (the explicit step before the first share).
  */
-function ContactCheck({ doctor, proven, contact }: { doctor: DoctorSummary; proven: VerifiedBinding; contact: { fingerprint: string; verifiedAt: string } | undefined }) {
+export function ContactCheck({ doctor, proven, contact }: { doctor: DoctorSummary; proven: VerifiedBinding; contact: { fingerprint: string; verifiedAt: string } | undefined }) {
   const { rememberContact } = useTrust();
   const compared = useMutation({ mutationFn: () => rememberContact(doctor.id, proven.fingerprint) });
   const isVerified = contact?.fingerprint === proven.fingerprint;
