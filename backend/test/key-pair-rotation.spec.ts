@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
 import {
   DOCTOR_WRAP_BYTES,
   ERROR_CODES,
@@ -30,14 +31,46 @@ import { badTokens, sessionIdOf } from './support/tokens.js';
 /** Shaped like RSA-OAEP-3072 output; the API cannot open wraps (the crypto and browser suites make real ones). */
 const doctorWrap = () => randomBytes(DOCTOR_WRAP_BYTES).toString('base64url');
 
+/** How many of the API's connections wait for a lock. */
+async function apiLockWaiters(api: TestApp): Promise<number> {
+  const [row] = await api.adminQuery<{ waiting: string }>(
+    `SELECT count(*) AS waiting FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'phr-api' AND wait_event_type = 'Lock'`,
+  );
+  return Number(row.waiting);
+}
+
+/** Runs `work` while an operator holds the key directory's log lock; releases it once `waiters` API connections wait (a condition, never a time). */
+async function whileLogLocked<T>(api: TestApp, waiters: number, work: () => Promise<T>): Promise<T> {
+  const operator = new pg.Client({ connectionString: api.database.adminUrl });
+  operator.on('error', () => undefined);
+  await operator.connect();
+  try {
+    await operator.query('BEGIN');
+    await operator.query('SELECT size FROM key_log_tree FOR UPDATE');
+    const pending = work();
+    const deadline = Date.now() + 60_000;
+    while ((await apiLockWaiters(api)) < waiters) {
+      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${waiters} request(s) of the API at a lock`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await operator.query('COMMIT');
+    return await pending;
+  } finally {
+    await operator.end();
+  }
+}
+
 describe('key-pair rotation (docs/protocol.md "Key-pair rotation")', () => {
   let api: TestApp;
   /** The key every rotation here moves to: every account starts with the file's one rsaPublicKey(). */
   let nextPublicKey: string;
+  /** A third key, for two rotations of one account. */
+  let laterPublicKey: string;
 
   beforeAll(async () => {
-    api = await startTestApp();
-    nextPublicKey = generateKeyPairSync('rsa', { modulusLength: 3072 }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64url');
+    // Requests held at a lock on purpose wait for the operator, not for a timeout.
+    api = await startTestApp({ DATABASE_LOCK_TIMEOUT_MS: '60000' });
+    [nextPublicKey, laterPublicKey] = [1, 2].map(() => generateKeyPairSync('rsa', { modulusLength: 3072 }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64url'));
   });
   afterAll(async () => {
     await api?.close();
@@ -103,6 +136,21 @@ describe('key-pair rotation (docs/protocol.md "Key-pair rotation")', () => {
       expect(rows.map((row) => [row.outcome, row.actor_id, row.reason])).toEqual([
         ['allow', doctor.userId, `key ${response.body.fingerprint} replaces ${fingerprintOf(doctor.request.keys.publicKey)}; key directory entry ${response.body.binding.leafIndex}`],
       ]);
+    });
+
+    it('lets two rotations of one account sent at once take turns: both land, the second naming the key the first made', async () => {
+      const doctor = await registerUser(api, 'doctor');
+      // Both are in flight before either can append: the log's lock is held until both wait at a lock.
+      const answers = await whileLogLocked(api, 2, () => Promise.all([nextPublicKey, laterPublicKey].map((publicKey) => rotate(doctor, { ...newKeyPair(doctor), publicKey }))));
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
+      const [first, second] = [...answers].sort((a, b) => a.body.binding.leafIndex - b.body.binding.leafIndex).map((answer) => answer.body);
+      const reasons = (await auditRowsOf(api, doctor.userId)).filter((row) => row.action === 'key.rotate').map((row) => row.reason);
+      expect(reasons).toEqual([
+        `key ${first.fingerprint} replaces ${fingerprintOf(doctor.request.keys.publicKey)}; key directory entry ${first.binding.leafIndex}`,
+        `key ${second.fingerprint} replaces ${first.fingerprint}; key directory entry ${second.binding.leafIndex}`,
+      ]);
+      expect((await bindingOf(doctor, doctor.userId)).binding).toEqual(second.binding);
+      expect((await signIn(doctor)).keys.publicKey).toBe(second.binding.publicKey);
     });
 
     it('lets a patient rotate too', async () => {

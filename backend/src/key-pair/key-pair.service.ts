@@ -34,7 +34,8 @@ export class KeyPairService {
     if (invalid.length) throw ApiError.validation(invalid);
 
     const manager = this.db.manager();
-    const current = await manager.getRepository(PublicKeyEntity).findOneBy({ userId: user.userId });
+    // Locked until the end: two rotations of one account take turns, and each names the key it replaced.
+    const current = await manager.getRepository(PublicKeyEntity).findOne({ where: { userId: user.userId }, lock: { mode: 'pessimistic_write' } });
     if (!current) throw ApiError.unauthenticated('This account no longer exists');
     const fingerprint = fingerprintOf(request.publicKey);
     if (fingerprint === current.fingerprint) {
