@@ -344,6 +344,25 @@ describe('key-pair rotation (docs/protocol.md "Key-pair rotation")', () => {
       expect(response.body.code).toBe(ERROR_CODES.consentNotActive);
     });
 
+    it('refuses a grant whose wraps name the doctor’s replaced key (a rotation between look-up and grant) with 409 KEY_CHANGED, and writes nothing; takes the current key', async () => {
+      const { doctor, oldFingerprint, newFingerprint } = await sharedThenRotated();
+      const patient = await registerUser(api);
+      const record = (await uploadRecord(patient)).summary.id;
+      const body = (fingerprint: string) => ({ doctorId: doctor.userId, scope: 'record', recordId: record, wraps: [{ recordId: record, wrap: doctorWrap() }], fingerprint });
+      const refused = await patient.client.post<Consent & ErrorResponse>(ROUTES.createConsent.path, { token: patient.token, body: body(oldFingerprint) });
+      expect(refused.status).toBe(409);
+      expect(refused.body.code).toBe(ERROR_CODES.keyChanged);
+      expect(await consentsOf(patient)).toEqual([]);
+      expect((await keyOfWraps(doctor)).filter((row) => row.record_id === record)).toEqual([]);
+      const denied = (await auditRowsOf(api, patient.userId)).filter((row) => row.action === 'consent.grant');
+      expect(denied.map((row) => [row.outcome, row.reason])).toEqual([['deny', `wraps made for key ${oldFingerprint}, not the doctor's current key`]]);
+
+      const granted = await patient.client.post<Consent>(ROUTES.createConsent.path, { token: patient.token, body: body(newFingerprint) });
+      expect(granted.status).toBe(201);
+      expect((await keyOfWraps(doctor)).filter((row) => row.record_id === record).map((row) => row.key_fingerprint)).toEqual([newFingerprint]);
+      expect((await read(doctor, record)).status).toBe(200);
+    });
+
     it('stamps new wraps (a grant after the rotation) with the doctor’s current key, so they are not stale', async () => {
       const { doctor, newFingerprint } = await sharedThenRotated();
       const patient = await registerUser(api);

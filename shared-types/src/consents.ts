@@ -44,6 +44,13 @@ export interface CreateConsentRequest {
   purpose?: string;
   /** One wrap for every record in scope, no more. */
   wraps: DoctorWrap[];
+  /**
+   * The fingerprint (hex) of the doctor key the wraps were made for. When
+   * given, it must be the doctor's current key (409 KEY_CHANGED otherwise), so
+   * a key-pair rotation between the look-up and the grant cannot leave wraps
+   * recorded for a key they were not made for (docs/protocol.md "Key-pair rotation").
+   */
+  fingerprint?: string;
 }
 
 export interface Consent {

@@ -85,6 +85,12 @@ export class CreateConsentDto implements CreateConsentRequest {
   @ValidateNested({ each: true })
   @Type(() => DoctorWrapDto)
   wraps: DoctorWrapDto[];
+
+  @ApiPropertyOptional({ pattern: '^[0-9a-f]{64}$', description: 'Fingerprint (lower-case hex) of the doctor key the wraps were made for; must be the doctor’s current key' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[0-9a-f]{64}$/, { message: 'fingerprint must be 64 lower-case hex digits' })
+  fingerprint?: string;
 }
 true satisfies Exact<CreateConsentDto, CreateConsentRequest>;
 
