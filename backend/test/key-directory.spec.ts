@@ -17,12 +17,13 @@ import {
   type ConsistencyProof,
   type ErrorResponse,
   type KeyBindingProof,
+  type KeyLogFrontier,
   type KeyLogLeaves,
   type RegisterAuditorRequest,
   type SessionResponse,
   type SignedTreeHead,
 } from '@phr/shared-types';
-import { verifyBindingProof, verifyConsistency, verifyInclusion, verifyTreeHead } from '../../frontend/src/crypto/key-directory.js';
+import { verifyBindingProof, verifyConsistency, verifyInclusion, verifyLeafRange, verifyTreeHead } from '../../frontend/src/crypto/key-directory.js';
 import { newKeyLogSigningKey } from '../../infra/local/local-secrets.js';
 import { provisionDatabase, withClient, withDatabase } from '../../infra/local/postgres.js';
 import { dropDatabase, TEST_APP_PASSWORD, TEST_OWNER_PASSWORD } from '../../infra/local/test-database.js';
@@ -56,6 +57,7 @@ const bindingOf = (caller: Caller, userId: string, treeSize?: number | string) =
 const consistencyOf = (caller: Caller, from: number | string, to: number | string) =>
   call<ConsistencyProof>(caller, `${ROUTES.keyLogConsistency.path}?from=${from}&to=${to}`);
 const leavesOf = (caller: Caller, start: number | string, end: number | string) => call<KeyLogLeaves>(caller, `${ROUTES.keyLogLeaves.path}?start=${start}&end=${end}`);
+const frontierOf = (caller: Caller, treeSize: number | string) => call<KeyLogFrontier>(caller, `${ROUTES.keyLogFrontier.path}?treeSize=${treeSize}`);
 
 function ok<T>(response: HttpResponse<T>): T {
   if (response.status !== 200) throw new Error(`expected 200, got ${response.status} ${response.text}`);
@@ -281,6 +283,26 @@ describe('the key directory (DESIGN 4.5): every key binding in a signed, append-
       expect(ok(await consistencyOf(patient, heads[1].treeSize, heads[1].treeSize)).proof).toEqual([]);
     });
 
+    it('gives the frontier of each kept size: with the leaves since, it rebuilds every later head’s root, so none can be left out', async () => {
+      const heads = [ok(await headOf(patient))];
+      for (let i = 0; i < 3; i++) {
+        await registerUser(api);
+        heads.push(ok(await headOf(patient)));
+      }
+      const latest = heads[heads.length - 1];
+      const leaves = ok(await leavesOf(patient, heads[0].treeSize, latest.treeSize)).items;
+      for (const head of heads) {
+        const frontier = ok(await frontierOf(patient, head.treeSize));
+        expect(frontier.treeSize).toBe(head.treeSize);
+        // One hash per set bit of the size.
+        expect(frontier.hashes).toHaveLength(head.treeSize.toString(2).replaceAll('0', '').length);
+        const since = leaves.slice(head.treeSize - heads[0].treeSize);
+        expect(await verifyLeafRange(head, latest, frontier, since)).toBe(true);
+        if (since.length > 0) expect(await verifyLeafRange(head, latest, frontier, since.slice(1))).toBe(false);
+      }
+      expect(ok(await frontierOf(patient, 0))).toEqual({ treeSize: 0, hashes: [] });
+    });
+
     it('answers for a tree size with that tree’s head and the account’s latest binding within it; none in a tree from before the account', async () => {
       const user = await registerUser(api);
       const latest = ok(await bindingOf(patient, user.userId));
@@ -317,6 +339,7 @@ describe('the key directory (DESIGN 4.5): every key binding in a signed, append-
       bindingPath(patient.userId),
       `${ROUTES.keyLogConsistency.path}?from=1&to=1`,
       `${ROUTES.keyLogLeaves.path}?start=0&end=1`,
+      `${ROUTES.keyLogFrontier.path}?treeSize=1`,
       ROUTES.clientState.path,
     ];
 
@@ -349,6 +372,9 @@ describe('the key directory (DESIGN 4.5): every key binding in a signed, append-
       ['leaves ending where they start', 'end', `${ROUTES.keyLogLeaves.path}?start=3&end=3`],
       ['more leaves than a page', 'end', `${ROUTES.keyLogLeaves.path}?start=0&end=${KEY_LOG_MAX_LEAVES_PER_PAGE + 1}`],
       ['a query parameter the route does not take', 'limit', `${ROUTES.keyLogLeaves.path}?start=0&end=1&limit=3`],
+      ['a frontier without a tree size', 'treeSize', ROUTES.keyLogFrontier.path],
+      ['a frontier of a negative size', 'treeSize', `${ROUTES.keyLogFrontier.path}?treeSize=-1`],
+      ['a frontier of a size that is not a number', 'treeSize', `${ROUTES.keyLogFrontier.path}?treeSize=3x`],
     ])('answers %s with 400 naming %s', async (_what, field, route) => {
       const response = await call<unknown>(patient, route.replace('{self}', patient.userId));
       expect(response.status).toBe(400);
@@ -363,6 +389,7 @@ describe('the key directory (DESIGN 4.5): every key binding in a signed, append-
         bindingPath(patient.userId, head.treeSize + 1000),
         `${ROUTES.keyLogConsistency.path}?from=1&to=${head.treeSize + 1000}`,
         `${ROUTES.keyLogConsistency.path}?from=${head.treeSize + 1}&to=${head.treeSize + 1000}`,
+        `${ROUTES.keyLogFrontier.path}?treeSize=${head.treeSize + 1000}`,
       ]) {
         const response = await call<unknown>(patient, route);
         expect({ route, status: response.status, code: response.body.code }).toEqual({ route, status: 404, code: 'NOT_FOUND' });

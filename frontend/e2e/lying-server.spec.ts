@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { RECORD_CHUNK_BYTES, type SignedTreeHead } from '@phr/shared-types';
+import { RECORD_CHUNK_BYTES, type KeyLogLeaves, type SignedTreeHead } from '@phr/shared-types';
 import type { Locator, Page } from 'playwright-core';
 import { formatFingerprint } from '../src/crypto/fingerprint.js';
 import { openBrowser, portalUrl, type BrowserSession } from './support/browser.js';
@@ -17,6 +17,7 @@ import { attributeOf, countOf, disabledState, textOf } from './support/eventuall
 import {
   attackerKey,
   bindFalseKey,
+  bindFalseKeyForAWhile,
   dropAuditEntry,
   forkLog,
   lowerKdf,
@@ -30,7 +31,7 @@ import {
 } from './support/lies.js';
 import { LyingServer } from './support/lying-server.js';
 import { withDatabase } from './support/operator.js';
-import { confirmRecoveryCode, fillSignIn, newPerson, register, signIn, type Person } from './support/portal.js';
+import { confirmRecoveryCode, fillSignIn, newPerson, register, signIn, signOut, type Person } from './support/portal.js';
 import { markedFile, openRecordsPage, titleOf, uploadFiles, uploadRow, type TestFile } from './support/records.js';
 import { chooseDoctor, confirmDoctorKey } from './support/sharing.js';
 
@@ -269,6 +270,55 @@ describe('a lying server is caught in the browser (issue 12)', () => {
     const afterwards = await signInAgain(patient);
     await textOf(alertOf(afterwards, 'tree-head-inconsistent'), 'The key directory was rewritten.');
     expect(await reportsFiled(patient.id, ['tree-head-inconsistent'])).toContainEqual(expect.stringMatching(/^tree-head-inconsistent: /));
+  }, STEPS_TIMEOUT_MS);
+
+  it('a false key bound for a doctor and replaced by the real one before the doctor returns: the doctor’s next sign-in finds it among the entries since', async () => {
+    const doctor = await newAccount('doctor');
+    liar.tell(...bindFalseKeyForAWhile(doctor.id, 'doctor', attacker));
+    // The doctor's latest binding is the real key again: only the entries since the kept head show the false one.
+    const doctorPage = await signInAgain(doctor);
+    await textOf(alertOf(doctorPage, 'own-binding-mismatch'), 'The server shows others a different key for you');
+    await textOf(alertOf(doctorPage, 'own-binding-mismatch'), formatFingerprint(attacker.fingerprint));
+    expect(await reportsFiled(doctor.id, ['own-binding-mismatch'])).toEqual([expect.stringMatching(/^own-binding-mismatch: The server shows others a different key for you/)]);
+  }, STEPS_TIMEOUT_MS);
+
+  it('entries left out of the key directory’s leaves since the kept head are caught, even when the latest binding holds', async () => {
+    const doctor = await newAccount('doctor');
+    // The log grows by one real binding; the server then hides it from the leaves it lists.
+    await newAccount('patient');
+    liar.tell({
+      method: 'GET',
+      path: /^\/key-directory\/leaves$/,
+      tell: ({ body }) => {
+        const page = body as KeyLogLeaves;
+        const items = page.items.slice(0, -1);
+        return { ...page, end: page.start + items.length, items };
+      },
+    });
+    const doctorPage = await signInAgain(doctor);
+    await textOf(alertOf(doctorPage, 'tree-head-inconsistent'), 'entries were left out or changed');
+    expect(await reportsFiled(doctor.id, ['tree-head-inconsistent'])).toContainEqual(expect.stringMatching(/^tree-head-inconsistent: .*entries were left out or changed/));
+  }, STEPS_TIMEOUT_MS);
+
+  it('an older copy of the sealed client state is caught by the browser that kept newer heads, which checks on from its own', async () => {
+    const patient = await newAccount('patient');
+    const stateOf = () =>
+      withDatabase(async (db) => (await db.query<{ version: string; sealed: string }>('SELECT version, sealed FROM client_states WHERE user_id = $1', [patient.id])).rows[0]);
+    const older = await stateOf();
+    // The log grows; the same browser signs in again and keeps the newer head.
+    await newAccount('doctor');
+    await signOut(patient.page);
+    await signIn(patient.page, patient.person.email, patient.person.password);
+    await checksDone(patient.page);
+    expect(Number((await stateOf()).version)).toBeGreaterThan(Number(older.version));
+
+    // The server hands back the older copy (sealed by the account itself, so it opens), under the current version.
+    liar.tell({ method: 'GET', path: /^\/me\/client-state$/, tell: ({ body }) => ({ ...(body as { version: number }), sealed: older.sealed }) });
+    await signOut(patient.page);
+    await signIn(patient.page, patient.person.email, patient.person.password);
+    await textOf(alertOf(patient.page, 'client-state-invalid'), 'The server returned an older copy of what your browsers kept');
+    await textOf(alertOf(patient.page, 'client-state-invalid'), /the key directory’s head of \d+ entries/);
+    expect(await reportsFiled(patient.id, ['client-state-invalid'])).toContainEqual(expect.stringMatching(/^client-state-invalid: The server returned an older copy/));
   }, STEPS_TIMEOUT_MS);
 
   it('an older tree head than the one kept, and a head whose signature does not hold, are refused at sign-in', async () => {

@@ -93,6 +93,25 @@ export interface KeyLogLeavesQuery {
   end: number;
 }
 
+/** GET /key-directory/frontier */
+export interface KeyLogFrontierQuery {
+  /** A tree size the log has a head for (0: the empty tree, no hashes). */
+  treeSize: number;
+}
+
+/**
+ * The compact range of the first treeSize leaves: the root hashes of the
+ * perfect subtrees that make up the tree, one per set bit of treeSize, the
+ * largest (leftmost) first. Folded from the right with the node hash they give
+ * the tree's root; with the leaves after treeSize appended they give the root
+ * of any later tree. A client that keeps a head checks with them that the
+ * leaves it is shown since are all of them (docs/protocol.md "Key directory").
+ */
+export interface KeyLogFrontier {
+  treeSize: number;
+  hashes: Base64Url[];
+}
+
 export interface KeyLogLeaves {
   start: number;
   /** Exclusive: start plus the number of items, which stops at the log's current size. */

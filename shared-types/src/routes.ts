@@ -28,7 +28,7 @@ import type { AuditExportQuery, AuditHead, AuditHeadQuery, AuditPage, AuditQuery
 import type { AccountErasureReceipt, EraseAccountRequest } from './erasure.js';
 import type { HealthResponse, LivenessResponse } from './health.js';
 import type { ClientState, ClientStateVersion, PutClientStateRequest } from './client-state.js';
-import type { ConsistencyProof, ConsistencyQuery, KeyBindingProof, KeyBindingQuery, KeyLogLeaves, KeyLogLeavesQuery, SignedTreeHead } from './key-directory.js';
+import type { ConsistencyProof, ConsistencyQuery, KeyBindingProof, KeyBindingQuery, KeyLogFrontier, KeyLogFrontierQuery, KeyLogLeaves, KeyLogLeavesQuery, SignedTreeHead } from './key-directory.js';
 import type { ProofOfWorkChallenge, ProofOfWorkRequest } from './proof-of-work.js';
 import type { ReportSecurityEventRequest } from './security-events.js';
 import type {
@@ -109,6 +109,7 @@ export const ROUTES = {
   keyBinding: route<NoBody, KeyBindingProof, { id: string }, KeyBindingQuery>('GET', '/key-directory/bindings/:id'),
   keyLogConsistency: route<NoBody, ConsistencyProof, Record<string, never>, ConsistencyQuery>('GET', '/key-directory/consistency'),
   keyLogLeaves: route<NoBody, KeyLogLeaves, Record<string, never>, KeyLogLeavesQuery>('GET', '/key-directory/leaves'),
+  keyLogFrontier: route<NoBody, KeyLogFrontier, Record<string, never>, KeyLogFrontierQuery>('GET', '/key-directory/frontier'),
 
   presignUpload: route<PresignUploadRequest, PresignUploadResponse>('POST', '/records/presign'),
   commitRecord: route<CommitRecordRequest, RecordSummary>('POST', '/records'),

@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { KEY_LOG_MAX_LEAVES_PER_PAGE, type ConsistencyProof, type KeyBindingProof, type KeyLogLeaves, type SignedTreeHead } from '@phr/shared-types';
+import { KEY_LOG_MAX_LEAVES_PER_PAGE, type ConsistencyProof, type KeyBindingProof, type KeyLogFrontier, type KeyLogLeaves, type SignedTreeHead } from '@phr/shared-types';
 import { Roles } from '../auth/decorators.js';
 import { uuidParam } from '../common/ids.js';
 import { ApiErrors } from '../common/swagger.js';
@@ -9,6 +9,8 @@ import {
   ConsistencyQueryDto,
   KeyBindingProofDto,
   KeyBindingQueryDto,
+  KeyLogFrontierDto,
+  KeyLogFrontierQueryDto,
   KeyLogLeavesDto,
   KeyLogLeavesQueryDto,
   SignedTreeHeadDto,
@@ -67,5 +69,18 @@ export class KeyDirectoryController {
   @ApiErrors(400, 401, 403)
   leaves(@Query() query: KeyLogLeavesQueryDto): Promise<KeyLogLeaves> {
     return this.directory.leaves(query.start, query.end, KEY_LOG_MAX_LEAVES_PER_PAGE);
+  }
+
+  @Get('frontier')
+  @Roles('patient', 'doctor', 'auditor')
+  @ApiOperation({
+    summary: 'The compact range of a tree the directory has a head for: its perfect subtrees’ root hashes',
+    description:
+      'Fold them from the right to the kept head’s root, append the leaves since (GET /key-directory/leaves) and fold again to the new head’s root: then no leaf since the kept head was left out or changed (docs/protocol.md "Key directory").',
+  })
+  @ApiOkResponse({ type: KeyLogFrontierDto })
+  @ApiErrors(400, 401, 403, 404)
+  frontier(@Query() query: KeyLogFrontierQueryDto): Promise<KeyLogFrontier> {
+    return this.directory.frontier(query.treeSize);
   }
 }

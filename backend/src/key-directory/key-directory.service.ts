@@ -4,6 +4,7 @@ import {
   type ConsistencyProof,
   type KeyBinding,
   type KeyBindingProof,
+  type KeyLogFrontier,
   type KeyLogLeaves,
   type LoggedKeyBinding,
   type Role,
@@ -17,6 +18,7 @@ import { ANONYMOUS, Db } from '../db/db.service.js';
 import { KeyLogRepository } from './key-log.repository.js';
 import {
   consistencyProof,
+  frontierHashes,
   inclusionProof,
   leafHash,
   nodesCompletedBy,
@@ -130,6 +132,13 @@ export class KeyDirectory implements OnApplicationBootstrap {
     if (from > 0) await this.headOfSize(from, 'from');
     const proof = await this.withStoredNodes((read) => consistencyProof(from, to, read));
     return { from, to, proof: proof.map((hash) => hash.toString('base64url')) };
+  }
+
+  /** The perfect subtrees of the tree of `treeSize` (one the log has a head for), largest first. */
+  async frontier(treeSize: number): Promise<KeyLogFrontier> {
+    if (treeSize > 0) await this.headOfSize(treeSize, 'treeSize');
+    const hashes = await this.withStoredNodes((read) => frontierHashes(treeSize, read));
+    return { treeSize, hashes: hashes.map((hash) => hash.toString('base64url')) };
   }
 
   /** Leaves [start, end), stopping at the log's size. */

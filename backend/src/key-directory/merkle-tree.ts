@@ -109,6 +109,26 @@ function subproof(m: number, start: number, size: number, isWholeOldTree: boolea
 }
 
 /**
+ * The compact range of the first `treeSize` leaves: the perfect subtree for
+ * each set bit of treeSize, largest (leftmost) first. Folded from the right
+ * with nodeHash they give rootHash(treeSize): RFC 9162 splits at the largest
+ * power of two, which is the first of them.
+ */
+export function frontierHashes(treeSize: number, read: NodeReader): Buffer[] {
+  assertSize(treeSize);
+  const hashes: Buffer[] = [];
+  let start = 0;
+  for (let level = 52; level >= 0; level -= 1) {
+    const size = 2 ** level;
+    if (treeSize - start >= size) {
+      hashes.push(read(level, start / size));
+      start += size;
+    }
+  }
+  return hashes;
+}
+
+/**
  * The nodes that leaf number `treeSize` (the next one) completes: the leaf
  * itself at level 0, then each parent whose right child it makes complete.
  * Reads the left siblings, which are stored already.

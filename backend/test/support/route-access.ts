@@ -63,6 +63,7 @@ export const ROUTE_ACCESS: Record<RouteName, Access> = {
   keyBinding: ['patient', 'doctor', 'auditor'],
   keyLogConsistency: ['patient', 'doctor', 'auditor'],
   keyLogLeaves: ['patient', 'doctor', 'auditor'],
+  keyLogFrontier: ['patient', 'doctor', 'auditor'],
   // Every account's browser checks its own key and trail; a report lands only in the caller's own trail.
   reportSecurityEvent: ['patient', 'doctor', 'auditor'],
 };

@@ -134,6 +134,18 @@ function serveForgedLog(build: (exchange: Exchange, realHead: SignedTreeHead) =>
         return forgedLog.consistency(Number(exchange.query.get('from')), Math.min(Number(exchange.query.get('to')), forgedLog.size));
       },
     },
+    {
+      method: 'GET',
+      path: /^\/key-directory\/leaves$/,
+      status: 200,
+      tell: async (exchange) => (await log(exchange)).leavesBetween(Number(exchange.query.get('start')), Number(exchange.query.get('end'))),
+    },
+    {
+      method: 'GET',
+      path: /^\/key-directory\/frontier$/,
+      status: 200,
+      tell: async (exchange) => (await log(exchange)).frontier(Number(exchange.query.get('treeSize'))),
+    },
   ];
 }
 
@@ -154,6 +166,26 @@ export function bindFalseKey(userId: string, role: 'patient' | 'doctor', key: At
       return forged;
     }),
   ];
+}
+
+/**
+ * The real log, extended by a binding of `userId` to the attacker's key and
+ * then by a binding back to the account's real key, signed with the real log
+ * key: whoever looked in between was shown the attacker's key, and the
+ * account's latest binding is its own again. Only a check of every entry
+ * since the account's last visit finds it.
+ */
+export function bindFalseKeyForAWhile(userId: string, role: 'patient' | 'doctor', key: AttackerKey): Lie[] {
+  return serveForgedLog(async (exchange, realHead) => {
+    const forged = await withLogKey();
+    const leaves = await realLeaves(exchange, realHead.treeSize);
+    for (const leaf of leaves) forged.append(leaf);
+    const real = leaves.findLast((leaf) => leaf.userId === userId.toLowerCase());
+    if (!real) throw new Error(`The real log has no binding for ${userId}`);
+    forged.append({ userId, role, ...key, boundAt: new Date(Date.now() - 1000).toISOString() });
+    forged.append({ userId, role, publicKey: real.publicKey, fingerprint: real.fingerprint, boundAt: new Date().toISOString() });
+    return forged;
+  });
 }
 
 /**

@@ -3,7 +3,15 @@
  * "Client-side checks"): the key directory, the sealed client state, and the
  * route that reports a check that failed.
  */
-import { ROUTES, type ConsistencyQuery, type KeyBindingQuery, type PutClientStateRequest, type ReportSecurityEventRequest } from '@phr/shared-types';
+import {
+  ROUTES,
+  type ConsistencyQuery,
+  type KeyBindingQuery,
+  type KeyLogFrontierQuery,
+  type KeyLogLeavesQuery,
+  type PutClientStateRequest,
+  type ReportSecurityEventRequest,
+} from '@phr/shared-types';
 import type { ApiClient } from './client.js';
 
 export function trustApi(client: ApiClient) {
@@ -15,6 +23,8 @@ export function trustApi(client: ApiClient) {
     treeHead: () => client.call(ROUTES.keyDirectoryHead),
     binding: (userId: string, query: KeyBindingQuery = {}) => client.call(ROUTES.keyBinding, { params: { id: userId }, query }),
     consistency: (query: ConsistencyQuery) => client.call(ROUTES.keyLogConsistency, { query }),
+    frontier: (query: KeyLogFrontierQuery) => client.call(ROUTES.keyLogFrontier, { query }),
+    leaves: (query: KeyLogLeavesQuery) => client.call(ROUTES.keyLogLeaves, { query }),
   };
 }
 

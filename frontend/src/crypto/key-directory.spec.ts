@@ -2,12 +2,12 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import type { KeyBindingProof, SignedTreeHead } from '@phr/shared-types';
-import { consistencyProof, inclusionProof, rootHash } from '../../../backend/src/key-directory/merkle-tree.js';
+import type { KeyBindingProof, KeyLogFrontier, LoggedKeyBinding, SignedTreeHead } from '@phr/shared-types';
+import { consistencyProof, frontierHashes, inclusionProof, rootHash } from '../../../backend/src/key-directory/merkle-tree.js';
 import { signTreeHead } from '../../../backend/src/key-directory/tree-head.js';
 import { MemoryLog, VECTORS_FILE, type KeyDirectoryVectors } from '../../../backend/test/support/key-directory-vectors.js';
 import { fromBase64Url, toBase64Url, toHex } from './encoding.js';
-import { importLogKey, leafBytes, leafHash, verifyBindingProof, verifyConsistency, verifyInclusion, verifyTreeHead, type TreeRoot } from './key-directory.js';
+import { importLogKey, leafBytes, leafHash, verifyBindingProof, verifyConsistency, verifyInclusion, verifyLeafRange, verifyTreeHead, type TreeRoot } from './key-directory.js';
 
 /**
  * The portal's verifier against the API's own implementation (DESIGN 4.5):
@@ -139,6 +139,82 @@ describe('the key directory’s proofs, made by the API, checked by the portal (
     expect(await verifyConsistency(rootOf(log, 0), rootOf(log, 3), [rootOf(log, 3).rootHash])).toBe(false);
     expect(await verifyConsistency(rootOf(log, 3), { ...rootOf(log, 3), rootHash: rootOf(log, 2).rootHash }, [])).toBe(false);
     expect(await verifyConsistency({ treeSize: 0, rootHash: rootOf(log, 1).rootHash }, rootOf(log, 3), [])).toBe(false);
+  });
+});
+
+/** Bindings as the log holds them, distinct by their key bytes. */
+const bindingsArbitrary = (minLength: number) =>
+  fc.uniqueArray(fc.uint8Array({ minLength: 1, maxLength: 12 }), { minLength, maxLength: 140, selector: (bytes) => toHex(bytes) }).map((keys) =>
+    keys.map(
+      (key, leafIndex): LoggedKeyBinding => ({
+        userId: `0000000${leafIndex % 7}-0000-4000-8000-000000000000`,
+        role: leafIndex % 2 === 0 ? 'patient' : 'doctor',
+        publicKey: toBase64Url(key),
+        fingerprint: toHex(key),
+        boundAt: new Date(Date.UTC(2026, 0, 1) + leafIndex).toISOString(),
+        leafIndex,
+      }),
+    ),
+  );
+
+function logOfBindings(bindings: LoggedKeyBinding[]): MemoryLog {
+  return logOf(bindings.map((binding) => leafBytes(binding)));
+}
+
+const frontierOf = (log: MemoryLog, treeSize: number): KeyLogFrontier => ({ treeSize, hashes: b64(frontierHashes(treeSize, log.read)) });
+
+describe('the leaves since a kept head, checked complete against two roots (self-monitoring)', () => {
+  it('takes every range [m, n) of any log, with the frontier of m', async () => {
+    await fc.assert(
+      fc.asyncProperty(bindingsArbitrary(1), fc.nat(), fc.nat(), async (bindings, a, b) => {
+        const log = logOfBindings(bindings);
+        const to = 1 + (a % bindings.length);
+        const from = b % (to + 1);
+        expect(await verifyLeafRange(rootOf(log, from), rootOf(log, to), frontierOf(log, from), bindings.slice(from, to))).toBe(true);
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it('refuses the range with a leaf left out, added, changed, moved or renumbered, or another frontier or root', async () => {
+    await fc.assert(
+      fc.asyncProperty(bindingsArbitrary(3), fc.nat(), fc.nat(), fc.nat(), async (bindings, a, b, c) => {
+        const log = logOfBindings(bindings);
+        // 0 ≤ from < to < size: at least one leaf in the range, and one more in the log.
+        const to = 1 + (a % (bindings.length - 1));
+        const from = b % to;
+        const leaves = bindings.slice(from, to);
+        const at = c % leaves.length;
+        const older = rootOf(log, from);
+        const newer = rootOf(log, to);
+        const frontier = frontierOf(log, from);
+        const changed = leaves.map((leaf, i) => (i === at ? { ...leaf, publicKey: `${leaf.publicKey ?? ''}A` } : leaf));
+        const renumbered = (list: LoggedKeyBinding[]) => list.map((leaf, i) => ({ ...leaf, leafIndex: from + i }));
+        const probes: Array<[string, Promise<boolean>]> = [
+          ['a leaf left out', verifyLeafRange(older, newer, frontier, renumbered(leaves.filter((_, i) => i !== at)))],
+          ['a leaf left out, the size kept', verifyLeafRange(older, newer, frontier, renumbered([...leaves.filter((_, i) => i !== at), bindings[to]]))],
+          ['a leaf added', verifyLeafRange(older, newer, frontier, renumbered([...leaves, bindings[to]]))],
+          ['a leaf changed', verifyLeafRange(older, newer, frontier, changed)],
+          ['a leaf numbered wrong', verifyLeafRange(older, newer, frontier, leaves.map((leaf, i) => (i === at ? { ...leaf, leafIndex: leaf.leafIndex + 1 } : leaf)))],
+          ['the range one later', verifyLeafRange(older, rootOf(log, to + 1), frontier, renumbered(bindings.slice(from + 1, to + 1)))],
+          ['the newer root of the next size', verifyLeafRange(older, { ...newer, rootHash: rootOf(log, to + 1).rootHash }, frontier, leaves)],
+          ['the frontier of the next size', verifyLeafRange(older, newer, { ...frontierOf(log, from + 1), treeSize: from }, leaves)],
+          ['a frontier hash added', verifyLeafRange(older, newer, { ...frontier, hashes: [...frontier.hashes, newer.rootHash] }, leaves)],
+        ];
+        if (leaves.length >= 2) {
+          const swapped = [...leaves];
+          const next = (at + 1) % leaves.length;
+          [swapped[at], swapped[next]] = [swapped[next], swapped[at]];
+          probes.push(['two leaves swapped', verifyLeafRange(older, newer, frontier, renumbered(swapped))]);
+        }
+        if (frontier.hashes.length > 0) {
+          probes.push(['a frontier hash flipped', verifyLeafRange(older, newer, { ...frontier, hashes: flipped(frontier.hashes, c % frontier.hashes.length) }, leaves)]);
+          probes.push(['a frontier hash removed', verifyLeafRange(older, newer, { ...frontier, hashes: frontier.hashes.slice(1) }, leaves)]);
+        }
+        for (const [what, verdict] of probes) expect({ what, verified: await verdict }).toEqual({ what, verified: false });
+      }),
+      { numRuns: 60 },
+    );
   });
 });
 

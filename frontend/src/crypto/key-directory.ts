@@ -5,7 +5,7 @@
  * of inclusion and consistency proofs. WebCrypto only. Every check returns
  * false, never throws, for an answer that is malformed or does not verify.
  */
-import { KEY_LOG_HASH_BYTES, keyLogLeafJson, treeHeadMessage, type KeyBinding, type KeyBindingProof, type SignedTreeHead } from '@phr/shared-types';
+import { KEY_LOG_HASH_BYTES, keyLogLeafJson, treeHeadMessage, type KeyBinding, type KeyBindingProof, type KeyLogFrontier, type LoggedKeyBinding, type SignedTreeHead } from '@phr/shared-types';
 import { concatBytes, fromBase64Url, toHex, utf8 } from './encoding.js';
 
 /** The parts of a tree head the proofs are about. */
@@ -161,6 +161,61 @@ export async function verifyBindingProof(answer: KeyBindingProof, userId: string
   if (answer.binding.userId !== userId.toLowerCase()) return false;
   if (!(await verifyTreeHead(answer.treeHead, logKey))) return false;
   return verifyInclusion(answer.binding, answer.binding.leafIndex, answer.inclusionProof, answer.treeHead);
+}
+
+/** Set bits of a tree size: how many perfect subtrees make up its tree. */
+function bitCount(n: number): number {
+  let count = 0;
+  for (let rest = n; rest > 0; rest = Math.floor(rest / 2)) count += rest % 2;
+  return count;
+}
+
+/** A compact range's root: its subtrees folded from the right (the empty tree's root when there are none). */
+async function foldFromRight(stack: readonly { hash: Uint8Array }[]): Promise<Uint8Array> {
+  if (stack.length === 0) return emptyTreeRoot();
+  let root = stack[stack.length - 1].hash;
+  for (let i = stack.length - 2; i >= 0; i -= 1) root = await nodeHash(stack[i].hash, root);
+  return root;
+}
+
+/**
+ * Are `leaves` all the leaves between two trees, unchanged: leaves
+ * older.treeSize up to newer.treeSize, in order? `frontier` (GET
+ * /key-directory/frontier?treeSize=older.treeSize) must fold to the older
+ * root; each leaf is then appended to it as to a binary counter (two equal
+ * subtrees merge into their parent), and the result must fold to the newer
+ * root. A leaf left out, added, changed or reordered changes that root. Check
+ * both heads first (verifyTreeHead, and verifyConsistency between them).
+ */
+export async function verifyLeafRange(older: TreeRoot, newer: TreeRoot, frontier: KeyLogFrontier, leaves: readonly LoggedKeyBinding[]): Promise<boolean> {
+  try {
+    if (!isTreeSize(older.treeSize) || !isTreeSize(newer.treeSize) || !isHash(older.rootHash) || !isHash(newer.rootHash)) return false;
+    if (frontier.treeSize !== older.treeSize || older.treeSize + leaves.length !== newer.treeSize) return false;
+    const hashes = decodePath(frontier.hashes);
+    if (!hashes || hashes.length !== bitCount(older.treeSize)) return false;
+    // The subtrees of the older tree, largest first: the sizes are its set bits.
+    const stack: { size: number; hash: Uint8Array }[] = [];
+    let rest = older.treeSize;
+    for (const hash of hashes) {
+      let size = 1;
+      while (size * 2 <= rest) size *= 2;
+      stack.push({ size, hash });
+      rest -= size;
+    }
+    if (!equalBytes(await foldFromRight(stack), fromBase64Url(older.rootHash))) return false;
+    for (const [offset, leaf] of leaves.entries()) {
+      if (leaf.leafIndex !== older.treeSize + offset) return false;
+      stack.push({ size: 1, hash: await leafHash(leafBytes(leaf)) });
+      while (stack.length >= 2 && stack[stack.length - 1].size === stack[stack.length - 2].size) {
+        const right = stack.pop() as { size: number; hash: Uint8Array };
+        const left = stack.pop() as { size: number; hash: Uint8Array };
+        stack.push({ size: left.size * 2, hash: await nodeHash(left.hash, right.hash) });
+      }
+    }
+    return equalBytes(await foldFromRight(stack), fromBase64Url(newer.rootHash));
+  } catch {
+    return false;
+  }
 }
 
 function decodePath(proof: readonly string[]): Uint8Array<ArrayBuffer>[] | null {

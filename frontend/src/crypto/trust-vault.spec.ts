@@ -203,5 +203,39 @@ describe('the vault judges the key directory (DESIGN 4.5)', () => {
       expect(check).toMatchObject({ isOwnKey: false, shownFingerprint: attacker.fingerprint, leafIndex: 2 });
       expect(check.ownFingerprint).toBe(log.leaves[0].fingerprint);
     });
+
+    it('finds a false key bound and replaced again since the kept head, which the latest binding no longer shows', async () => {
+      const kept = await result<KeptTreeHead>(state, 'acceptTreeHead', await log.head(), null);
+      const attacker = await result<CreatedAccount>(newVaultState(FAST), 'createAccount', 'attacker');
+      log.append(await bindingFor(randomUUID(), 'doctor', attacker.keys.publicKey));
+      log.append(await bindingFor(patientId, 'patient', attacker.keys.publicKey));
+      log.append(await bindingFor(patientId, 'patient', log.leaves[0].publicKey ?? ''));
+      await result(state, 'acceptTreeHead', await log.head(), kept, [await log.consistency(kept.treeSize)]);
+      expect(await result<OwnBindingCheck>(state, 'checkOwnBinding', await log.bindingProof(patientId), patientId)).toMatchObject({ isOwnKey: true, leafIndex: 4 });
+      const since = log.leavesBetween(kept.treeSize, log.size).items;
+      const found = await result<OwnBindingCheck | null>(state, 'checkOwnLeavesSince', kept, await log.frontier(kept.treeSize), since, patientId);
+      expect(found).toMatchObject({ isOwnKey: false, shownFingerprint: attacker.fingerprint, leafIndex: 3 });
+      // Another account's entries, and the account's own key, are no finding.
+      expect(await result(state, 'checkOwnLeavesSince', kept, await log.frontier(kept.treeSize), since, doctor.id)).toBeNull();
+    });
+
+    it('refuses the entries since the kept head when one is left out, changed, or the frontier is not the kept tree’s', async () => {
+      const kept = await result<KeptTreeHead>(state, 'acceptTreeHead', await log.head(), null);
+      const attacker = await result<CreatedAccount>(newVaultState(FAST), 'createAccount', 'attacker');
+      log.append(await bindingFor(patientId, 'patient', attacker.keys.publicKey));
+      log.append(await bindingFor(randomUUID(), 'doctor', attacker.keys.publicKey));
+      await result(state, 'acceptTreeHead', await log.head(), kept, [await log.consistency(kept.treeSize)]);
+      const frontier = await log.frontier(kept.treeSize);
+      const since = log.leavesBetween(kept.treeSize, log.size).items;
+      const renumbered = (items: typeof since) => items.map((leaf, i) => ({ ...leaf, leafIndex: kept.treeSize + i }));
+      for (const [frontierShown, leavesShown] of [
+        [frontier, renumbered(since.slice(1))],
+        [frontier, since.map((leaf) => (leaf.userId === patientId ? { ...leaf, publicKey: log.leaves[0].publicKey, fingerprint: log.leaves[0].fingerprint } : leaf))],
+        [await log.frontier(1), since],
+        [{ ...frontier, hashes: frontier.hashes.map(flipped) }, since],
+      ] as const) {
+        expect(await call(state, 'checkOwnLeavesSince', kept, frontierShown, leavesShown, patientId)).toMatchObject(refusal('KEY_LOG_INCOMPLETE'));
+      }
+    });
   });
 });

@@ -6,12 +6,12 @@
  * accepted. The record methods wrap file keys only for keys proven here
  * (requireVerifiedKey), so no page code can wrap for a key that failed.
  */
-import type { ConsistencyProof, KeyBindingProof, Role, SignedTreeHead } from '@phr/shared-types';
+import type { ConsistencyProof, KeyBindingProof, KeyLogFrontier, LoggedKeyBinding, Role, SignedTreeHead } from '@phr/shared-types';
 import { openClientState, sealClientState, type ClientStateDocument, type KeptTreeHead } from './client-state.js';
 import { fromBase64Url } from './encoding.js';
 import { CryptoError } from './errors.js';
 import { fingerprintHex } from './fingerprint.js';
-import { importLogKey, verifyBindingProof, verifyConsistency, verifyTreeHead, type LogKey } from './key-directory.js';
+import { importLogKey, verifyBindingProof, verifyConsistency, verifyLeafRange, verifyTreeHead, type LogKey } from './key-directory.js';
 
 /** A key binding proven in a verified head. */
 export interface VerifiedBinding {
@@ -44,6 +44,11 @@ export interface OwnBindingCheck {
   shownFingerprint: string | null;
   ownFingerprint: string;
   leafIndex: number;
+}
+
+async function ownFingerprintOf(state: TrustVaultState): Promise<string> {
+  if (!state.keys) throw new CryptoError('LOCKED', 'The keys are locked; sign in again');
+  return fingerprintHex(new Uint8Array(await crypto.subtle.exportKey('spki', state.keys.publicKey)));
 }
 
 function accountKey(state: TrustVaultState): CryptoKey {
@@ -142,10 +147,36 @@ export const trustVaultMethods = {
 
   /** Self-monitoring (DESIGN 4.5): is the latest binding the directory shows for this account its own key? */
   async checkOwnBinding(state: TrustVaultState, answer: KeyBindingProof, userId: string): Promise<OwnBindingCheck> {
-    if (!state.keys) throw new CryptoError('LOCKED', 'The keys are locked; sign in again');
-    const ownFingerprint = await fingerprintHex(new Uint8Array(await crypto.subtle.exportKey('spki', state.keys.publicKey)));
+    const ownFingerprint = await ownFingerprintOf(state);
     const { fingerprint } = await provenBinding(state, answer, userId);
     return { isOwnKey: fingerprint === ownFingerprint, shownFingerprint: fingerprint, ownFingerprint, leafIndex: answer.binding.leafIndex };
+  },
+
+  /**
+   * Self-monitoring between visits: the latest binding alone misses a false
+   * key bound and then replaced by the real one again before this account
+   * signs in. `leaves` must be every leaf from the kept head to the head
+   * accepted in this session, shown complete and unchanged by the kept head's
+   * `frontier` (verifyLeafRange); each of them that names this account must
+   * hold its own key. Answers the first that does not, or null.
+   */
+  async checkOwnLeavesSince(state: TrustVaultState, kept: KeptTreeHead, frontier: KeyLogFrontier, leaves: LoggedKeyBinding[], userId: string): Promise<OwnBindingCheck | null> {
+    const head = state.verifiedHead;
+    if (!head) throw new CryptoError('KEY_LOG_INCOMPLETE', 'No key-directory tree head was verified yet');
+    if (!(await verifyLeafRange(kept, head, frontier, leaves))) {
+      throw new CryptoError(
+        'KEY_LOG_INCOMPLETE',
+        `The key directory’s entries ${kept.treeSize} to ${head.treeSize - 1} do not make up its log of ${head.treeSize} entries from the ${kept.treeSize} this account’s browsers kept: entries were left out or changed`,
+      );
+    }
+    const ownFingerprint = await ownFingerprintOf(state);
+    const id = userId.toLowerCase();
+    for (const leaf of leaves) {
+      if (leaf.userId !== id) continue;
+      const shown = leaf.publicKey === null ? null : await fingerprintHex(fromBase64Url(leaf.publicKey));
+      if (shown !== ownFingerprint) return { isOwnKey: false, shownFingerprint: shown, ownFingerprint, leafIndex: leaf.leafIndex };
+    }
+    return null;
   },
 };
 

@@ -9,6 +9,8 @@ import {
   type ConsistencyQuery,
   type KeyBindingProof,
   type KeyBindingQuery,
+  type KeyLogFrontier,
+  type KeyLogFrontierQuery,
   type KeyLogLeaves,
   type KeyLogLeavesQuery,
   type LoggedKeyBinding,
@@ -126,3 +128,21 @@ export class KeyLogLeavesDto implements KeyLogLeaves {
   @ApiProperty({ type: [LoggedKeyBindingDto] }) items: LoggedKeyBindingDto[];
 }
 true satisfies Exact<KeyLogLeavesDto, KeyLogLeaves>;
+
+export class KeyLogFrontierQueryDto implements KeyLogFrontierQuery {
+  @ApiProperty({ type: Number, minimum: 0, example: 3, description: 'A tree size the log has a head for (the head you kept)' })
+  @QueryInteger(0, Number.MAX_SAFE_INTEGER)
+  treeSize: number;
+}
+true satisfies Exact<KeyLogFrontierQueryDto, KeyLogFrontierQuery>;
+
+export class KeyLogFrontierDto implements KeyLogFrontier {
+  @ApiProperty({ example: 3 }) treeSize: number;
+  @ApiProperty({
+    type: [String],
+    example: ['TDhtMbnmWU6-ORyI2ouVXIu9fbfkQmu7Bo2k1IfodvU', 'lqKW0iTyhcZ77pPDD4owkVfw2qNdxbh-QZS5n5E0nHw'],
+    description: 'Root hashes (base64url) of the perfect subtrees making up the tree, one per set bit of treeSize, largest first',
+  })
+  hashes: string[];
+}
+true satisfies Exact<KeyLogFrontierDto, KeyLogFrontier>;

@@ -6,7 +6,17 @@
  * lying-server harness makes one with the stack's real log key, to forge a
  * log that the portal must catch by other means than the signature.
  */
-import { keyLogLeafJson, treeHeadMessage, type ConsistencyProof, type KeyBinding, type KeyBindingProof, type LoggedKeyBinding, type SignedTreeHead } from '@phr/shared-types';
+import {
+  keyLogLeafJson,
+  treeHeadMessage,
+  type ConsistencyProof,
+  type KeyBinding,
+  type KeyBindingProof,
+  type KeyLogFrontier,
+  type KeyLogLeaves,
+  type LoggedKeyBinding,
+  type SignedTreeHead,
+} from '@phr/shared-types';
 import { fromBase64Url, toBase64Url, toHex, utf8 } from '../encoding.js';
 import { emptyTreeRoot, leafHash, nodeHash } from '../key-directory.js';
 
@@ -105,5 +115,24 @@ export class TestKeyLog {
   async consistency(from: number, to = this.size): Promise<ConsistencyProof> {
     const proof = from === 0 || from === to ? [] : await this.subproof(from, 0, to, true);
     return { from, to, proof };
+  }
+
+  /** The perfect subtrees of the first `treeSize` leaves, largest first (GET /key-directory/frontier). */
+  async frontier(treeSize: number): Promise<KeyLogFrontier> {
+    const hashes: string[] = [];
+    let start = 0;
+    while (start < treeSize) {
+      let size = 1;
+      while (size * 2 <= treeSize - start) size *= 2;
+      hashes.push(toBase64Url(await this.subtreeHash(start, size)));
+      start += size;
+    }
+    return { treeSize, hashes };
+  }
+
+  /** Leaves [start, end), stopping at the log's size (GET /key-directory/leaves). */
+  leavesBetween(start: number, end: number): KeyLogLeaves {
+    const items = this.leaves.slice(start, Math.min(end, this.size));
+    return { start, end: start + items.length, items };
   }
 }

@@ -10,6 +10,7 @@ import { ApiError } from '../../api/api-error.js';
 import type { TrustApi } from '../../api/trust.js';
 import { emptyClientState, type AuditCheckpoint, type ClientStateDocument, type KeptTreeHead } from '../../crypto/client-state.js';
 import type { VaultHandle } from '../../crypto/vault.js';
+import { rememberHeads } from './device-memory.js';
 
 /** Writes tried before giving up while other devices keep writing. */
 const WRITE_ATTEMPTS = 5;
@@ -52,7 +53,7 @@ export class ClientStateStore {
     const document = await this.vault.openClientState(this.userId, stored.sealed);
     this.version = stored.version;
     this.document = document;
-    this.onChange(document);
+    this.publish(document);
     return document;
   }
 
@@ -64,12 +65,18 @@ export class ClientStateStore {
   update(change: ClientStateChange): Promise<ClientStateDocument> {
     if (this.isUnusable) {
       this.document = change(this.document);
-      this.onChange(this.document);
+      this.publish(this.document);
       return Promise.resolve(this.document);
     }
     const next = this.writing.then(() => this.write(change));
     this.writing = next.catch(() => undefined);
     return next;
+  }
+
+  /** This browser remembers the newest heads it has seen (device-memory.ts), then the page hears of them. */
+  private publish(document: ClientStateDocument): void {
+    rememberHeads(this.userId, document);
+    this.onChange(document);
   }
 
   private async write(change: ClientStateChange): Promise<ClientStateDocument> {
@@ -81,7 +88,7 @@ export class ClientStateStore {
         const { version } = await this.api.putClientState({ expectedVersion: this.version, sealed });
         this.version = version;
         this.document = changed;
-        this.onChange(changed);
+        this.publish(changed);
         return changed;
       } catch (error) {
         if (!(error instanceof ApiError && error.status === 409) || attempt >= WRITE_ATTEMPTS) throw error;

@@ -4,7 +4,7 @@
  * built into the portal and extends the heads seen before; a key is used for
  * another account only once proven in such a head.
  */
-import type { ConsistencyProof, SignedTreeHead } from '@phr/shared-types';
+import { KEY_LOG_MAX_LEAVES_PER_PAGE, type ConsistencyProof, type KeyLogLeaves, type SignedTreeHead } from '@phr/shared-types';
 import { ApiError } from '../../api/api-error.js';
 import type { TrustApi } from '../../api/trust.js';
 import type { KeptTreeHead } from '../../crypto/client-state.js';
@@ -41,6 +41,22 @@ export async function acceptLatestTreeHead(api: TrustApi, vault: VaultHandle, ke
   } catch (error) {
     throw asTrustFailure(error);
   }
+}
+
+/**
+ * Every leaf from the kept head's size to `head`'s, a page at a time. The
+ * vault checks them complete (with the kept head's frontier); this only reads.
+ */
+export async function leavesBetween(api: TrustApi, from: number, to: number): Promise<KeyLogLeaves['items']> {
+  const items: KeyLogLeaves['items'] = [];
+  while (from + items.length < to) {
+    const start = from + items.length;
+    const page = await api.leaves({ start, end: Math.min(to, start + KEY_LOG_MAX_LEAVES_PER_PAGE) });
+    // A page that ends early (or repeats itself) is left to the vault's check; reading stops here.
+    if (page.items.length === 0) break;
+    items.push(...page.items);
+  }
+  return items;
 }
 
 /** Fetches an account's binding in the tree of `head` and has the vault prove it. */

@@ -2,7 +2,8 @@
  * What the browser checks after every sign-in (docs/protocol.md "Client-side
  * checks"), in its own session: the client state opens; the key directory's
  * head is signed and extends the kept one; the latest binding for the account
- * is its own key (self-monitoring); the audit trail extends the kept head.
+ * is its own key, and so is every entry for it logged since the kept head
+ * (self-monitoring); the audit trail extends the kept head.
  * Each failure becomes a red alert and a security event; what held is kept.
  */
 import { ApiError } from '../../api/api-error.js';
@@ -10,10 +11,12 @@ import type { RecordsApi } from '../../api/records.js';
 import type { TrustApi } from '../../api/trust.js';
 import { emptyClientState, type ClientStateDocument } from '../../crypto/client-state.js';
 import { formatFingerprint } from '../../crypto/fingerprint.js';
+import type { OwnBindingCheck } from '../../crypto/trust-vault.js';
 import type { VaultHandle } from '../../crypto/vault.js';
 import { checkTrailSinceCheckpoint } from './audit-checkpoint.js';
+import { rememberedHeads, rollbackOf, withRememberedHeads } from './device-memory.js';
 import { keepAuditHead, keepTreeHead, KeptStateConflict, type ClientStateStore } from './client-state-store.js';
-import { acceptLatestTreeHead } from './key-directory-checks.js';
+import { acceptLatestTreeHead, leavesBetween } from './key-directory-checks.js';
 import { asTrustFailure, TrustFailure } from './trust-failure.js';
 
 export interface SignInCheckContext {
@@ -36,8 +39,20 @@ async function check(context: SignInCheckContext, run: () => Promise<void>): Pro
 }
 
 async function loadKept(context: SignInCheckContext): Promise<ClientStateDocument> {
+  // Read before load() adds the stored heads to what this browser remembers.
+  const remembered = rememberedHeads(context.userId);
   try {
-    return await context.store.load();
+    const stored = await context.store.load();
+    const lost = rollbackOf(stored, remembered);
+    if (lost) {
+      context.raise(
+        new TrustFailure(
+          'client-state-invalid',
+          `The server returned an older copy of what your browsers kept to check it: this browser had verified ${lost}. This browser checks the server against what it verified itself.`,
+        ),
+      );
+    }
+    return withRememberedHeads(stored, remembered);
   } catch (error) {
     const failure = asTrustFailure(error);
     if (!(failure instanceof TrustFailure)) throw error;
@@ -57,6 +72,13 @@ export async function runSignInChecks(context: SignInCheckContext): Promise<void
   const { trust, vault, store, userId } = context;
   await check(context, async () => {
     const { head, keep } = await acceptLatestTreeHead(trust, vault, kept.keyLog);
+    // Each entry logged since the head this account kept: one of them with another key for it is a lie told meanwhile, even if undone since.
+    if (kept.keyLog && kept.keyLog.treeSize < head.treeSize) {
+      const since = kept.keyLog;
+      const [frontier, leaves] = await Promise.all([trust.frontier({ treeSize: since.treeSize }), leavesBetween(trust, since.treeSize, head.treeSize)]);
+      const foreign = await vault.checkOwnLeavesSince(since, frontier, leaves, userId);
+      if (foreign) throw ownBindingMismatch(foreign, 'was shown to others for a while');
+    }
     await store.update(keepTreeHead(keep));
     const answer = await trust.binding(userId, { treeSize: head.treeSize }).catch((error: unknown) => {
       // Every account is bound at registration: a log without this one hides it from the account's own check.
@@ -66,19 +88,21 @@ export async function runSignInChecks(context: SignInCheckContext): Promise<void
       throw error;
     });
     const own = await vault.checkOwnBinding(answer, userId);
-    if (!own.isOwnKey) {
-      const shown = own.shownFingerprint ? `the key with fingerprint ${formatFingerprint(own.shownFingerprint)}` : 'no key at all';
-      throw new TrustFailure(
-        'own-binding-mismatch',
-        `The server shows others a different key for you: the key directory’s latest entry for your account (entry ${own.leafIndex}) holds ${shown}, not your key (${formatFingerprint(own.ownFingerprint)}). Anyone who shares with you now may be sharing with someone else.`,
-      );
-    }
+    if (!own.isOwnKey) throw ownBindingMismatch(own, 'is what it shows now');
   });
   await check(context, async () => {
     const verdict = await checkTrailSinceCheckpoint(context.records, userId, kept.audit);
     if (!verdict.isIntact) throw auditFailure(verdict.firstBadSeq, verdict.problem);
     await store.update(keepAuditHead(verdict.head));
   });
+}
+
+export function ownBindingMismatch(own: OwnBindingCheck, when: string): TrustFailure {
+  const shown = own.shownFingerprint ? `the key with fingerprint ${formatFingerprint(own.shownFingerprint)}` : 'no key at all';
+  return new TrustFailure(
+    'own-binding-mismatch',
+    `The server shows others a different key for you: the key directory’s entry ${own.leafIndex} for your account holds ${shown}, not your key (${formatFingerprint(own.ownFingerprint)}), and ${when}. Anyone who shared with you since may have shared with someone else.`,
+  );
 }
 
 export function auditFailure(firstBadSeq: number, problem: string): TrustFailure {

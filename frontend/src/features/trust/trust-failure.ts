@@ -21,6 +21,7 @@ export class TrustFailure extends Error {
 const KIND_OF_VAULT_CODE: Record<string, ClientSecurityEventKind> = {
   TREE_HEAD_INVALID: 'tree-head-invalid',
   TREE_HEAD_INCONSISTENT: 'tree-head-inconsistent',
+  KEY_LOG_INCOMPLETE: 'tree-head-inconsistent',
   KEY_BINDING_INVALID: 'key-binding-invalid',
   KEY_NOT_VERIFIED: 'key-binding-invalid',
   CLIENT_STATE_INVALID: 'client-state-invalid',
