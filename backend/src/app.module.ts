@@ -13,6 +13,7 @@ import { FoldersModule } from './folders/folders.module.js';
 import { HealthController } from './health/health.controller.js';
 import { KeyRotationModule } from './key-rotation/key-rotation.module.js';
 import { KeyDirectoryModule } from './key-directory/key-directory.module.js';
+import { KeyPairModule } from './key-pair/key-pair.module.js';
 import { RecordsModule } from './records/records.module.js';
 import { SecurityEventsModule } from './security-events/security-events.module.js';
 import { StorageModule } from './storage/storage.module.js';
@@ -24,7 +25,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [DbModule, AuditModule, StorageModule, AuthModule, UsersModule, RecordsModule, FoldersModule, ConsentsModule, AccountModule, ClientStateModule, KeyRotationModule, KeyDirectoryModule, SecurityEventsModule],
+      imports: [DbModule, AuditModule, StorageModule, AuthModule, UsersModule, RecordsModule, FoldersModule, ConsentsModule, AccountModule, ClientStateModule, KeyRotationModule, KeyDirectoryModule, KeyPairModule, SecurityEventsModule],
       controllers: [HealthController],
       providers: [
         { provide: APP_CONFIG, useValue: config },

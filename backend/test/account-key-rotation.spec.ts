@@ -5,7 +5,7 @@
  * with their AAD), so "the old key opens nothing afterwards" is checked by
  * trying to open every blob the server holds for the account.
  */
-import { createCipheriv, createDecipheriv, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   AES_GCM_IV_BYTES,
@@ -119,7 +119,13 @@ function startRequest(user: KeyedPatient, newKey: Buffer) {
     currentAuthKey: user.request.authKey,
     wrappedAccountKey: seal(user.kek, newKey, ACCOUNT_KEY_AAD(user.request.kdf)),
     wrappedPrivateKey: seal(newKey, user.pkcs8, PRIVATE_KEY_AAD),
+    fingerprint: keyFingerprint(user.request.keys.publicKey),
   };
+}
+
+/** The fingerprint of a public key: SHA-256 of the SPKI, lower-case hex. */
+function keyFingerprint(publicKey: string): string {
+  return createHash('sha256').update(Buffer.from(publicKey, 'base64url')).digest('hex');
 }
 
 /** The browser's batch: opens each listed row under the old key and seals it under the new one. */
@@ -363,6 +369,20 @@ describe('account-key rotation: re-sealed in batches, resumable, and the old key
     const wrongVersion = await startRotation(carol, { ...startRequest(carol, newKey), wrappedAccountKey: Buffer.concat([Buffer.from([9]), randomBytes(60)]).toString('base64url') });
     expect(wrongVersion.status).toBe(400);
     expect(wrongVersion.body.fields?.map((field) => field.field)).toEqual(['wrappedAccountKey']);
+    for (const fingerprint of [undefined, 'ABC', 'a'.repeat(63)]) {
+      const badFingerprint = await startRotation(carol, { ...startRequest(carol, newKey), fingerprint });
+      expect(badFingerprint.status).toBe(400);
+      expect(badFingerprint.body.fields?.map((field) => field.field)).toEqual(['fingerprint']);
+    }
+    // A browser that still holds a key pair the account has replaced (another device rotated it) would re-seal the old private key.
+    const before = (await auditRowsOf(api, carol.userId)).length;
+    const stalePair = await startRotation(carol, { ...startRequest(carol, newKey), fingerprint: 'ab'.repeat(32) });
+    expect(stalePair.status).toBe(409);
+    expect(stalePair.body.code).toBe('KEY_CHANGED');
+    expect((await rotationState(carol)).body).toEqual({ keyGeneration: 1, rotation: null });
+    expect((await auditRowsOf(api, carol.userId)).slice(before)).toEqual([
+      expect.objectContaining({ action: 'account.key-rotation-start', outcome: 'deny', reason: expect.stringMatching(/not to the account's current key/) as unknown }),
+    ]);
 
     expect((await startRotation(carol, startRequest(carol, newKey))).status).toBe(201);
     const record = (await uploadSealed(carol, newKey, { keyGeneration: 2 })).body;

@@ -11,7 +11,7 @@
  * database must verify end to end. A new id-taking route or field without a
  * case here fails the first test.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { API_PREFIX, DOCTOR_WRAP_BYTES, firstBrokenAuditRow, ROUTES, type AuditEvent, type AuditHead, type AuditPage, type Consent, type Folder, type RouteName } from '@phr/shared-types';
@@ -105,7 +105,8 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
     await putSegments(upload, segmentBodies(100));
     const securityKeyId = needs.securityKey ? (await enrolSecurityKey(owner, new SoftAuthenticator())).id : randomUUID();
     if (needs.keyRotation) {
-      const body = { currentAuthKey: owner.request.authKey, wrappedAccountKey: sealedBlob(), wrappedPrivateKey: sealedBlob(1800) };
+      const fingerprint = createHash('sha256').update(Buffer.from(owner.request.keys.publicKey, 'base64url')).digest('hex');
+      const body = { currentAuthKey: owner.request.authKey, wrappedAccountKey: sealedBlob(), wrappedPrivateKey: sealedBlob(1800), fingerprint };
       const started = await owner.client.post(ROUTES.startKeyRotation.path, { token: owner.token, body });
       if (started.status !== 201) throw new Error(`key rotation failed: ${started.status} ${started.text}`);
     }
@@ -135,6 +136,9 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
     { route: 'deleteFolder', field: 'path:id', call: (w, c) => ({ method: 'DELETE', path: pathOf('deleteFolder', c(w.folderId)), token: w.owner.token }) },
     { route: 'updateConsent', field: 'path:id', call: (w, c) => ({ method: 'PATCH', path: pathOf('updateConsent', c(w.consentId)), token: w.owner.token, body: { status: 'revoked' } }) },
     { route: 'updateConsent', field: 'path:id', as: 'a stranger', call: (w, c) => ({ method: 'PATCH', path: pathOf('updateConsent', c(w.consentId)), token: w.stranger.token, body: { status: 'revoked' } }) },
+    // A re-wrap for the doctor's current key (the doctor has not rotated here: a current wrap may be re-made too).
+    { route: 'rewrapConsent', field: 'path:id', call: (w, c) => ({ method: 'PUT', path: pathOf('rewrapConsent', c(w.consentId)), token: w.owner.token, body: rewrapBody(w.recordId) }) },
+    { route: 'rewrapConsent', field: 'path:id', as: 'a stranger', call: (w, c) => ({ method: 'PUT', path: pathOf('rewrapConsent', c(w.consentId)), token: w.stranger.token, body: rewrapBody(w.recordId) }) },
     { route: 'revokeSession', field: 'path:id', call: (w, c) => ({ method: 'DELETE', path: pathOf('revokeSession', c(w.sessionId)), token: w.owner.token }) },
     { route: 'publicKey', field: 'path:id', call: (w, c) => ({ method: 'GET', path: pathOf('publicKey', c(w.owner.userId)), token: doctor.token }) },
     { route: 'keyBinding', field: 'path:id', call: (w, c) => ({ method: 'GET', path: pathOf('keyBinding', c(w.owner.userId)), token: doctor.token }) },
@@ -229,7 +233,13 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
       field: 'body:folders[].folderId',
       call: (w, c) => ({ method: 'PUT', path: ROUTES.keyRotationBatch.path, token: w.owner.token, body: { generation: 2, ownerWraps: [], folders: [{ folderId: c(w.folderId), name: sealedBlob(20) }] } }),
     },
+    {
+      route: 'rewrapConsent',
+      field: 'body:wraps[].recordId',
+      call: (w, c) => ({ method: 'PUT', path: pathOf('rewrapConsent', w.consentId), token: w.owner.token, body: rewrapBody(c(w.recordId)) }),
+    },
   ];
+  const rewrapBody = (recordId: string) => ({ fingerprint: createHash('sha256').update(Buffer.from(doctor.request.keys.publicKey, 'base64url')).digest('hex'), wraps: [{ recordId, wrap: wrap() }] });
 
   it('has a case for every route and every request field of the contract that holds an id', () => {
     const covered = new Set(CASES.map((idCase) => `${idCase.route} ${idCase.field}`));

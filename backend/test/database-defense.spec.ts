@@ -12,7 +12,7 @@
  * that no table holding per-user data escapes: the tables are enumerated from
  * the catalog and the entity metadata, not listed by hand.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource, EntityMetadata, ObjectLiteral, Repository } from 'typeorm';
 
@@ -124,7 +124,12 @@ describe('database defense: repositories under another user’s context read and
     // Last (writes under the old key are refused from here on): an account-key rotation under way (its row in account_key_rotations; docs/protocol.md "Account-key rotation").
     const rotation = await alice.client.post(ROUTES.startKeyRotation.path, {
       token: alice.token,
-      body: { currentAuthKey: alice.request.authKey, wrappedAccountKey: sealedBlob(), wrappedPrivateKey: sealedBlob(1800) },
+      body: {
+        currentAuthKey: alice.request.authKey,
+        wrappedAccountKey: sealedBlob(),
+        wrappedPrivateKey: sealedBlob(1800),
+        fingerprint: createHash('sha256').update(Buffer.from(alice.request.keys.publicKey, 'base64url')).digest('hex'),
+      },
     });
     if (rotation.status !== 201) throw new Error(`key rotation failed: ${rotation.status} ${rotation.text}`);
   }, 90_000);

@@ -10,6 +10,7 @@ import { useSession } from './features/auth/session.js';
 import { RecordsPage } from './features/records/RecordsPage.js';
 import { AuditPage } from './features/audit/AuditPage.js';
 import { ConsentsPage } from './features/sharing/ConsentsPage.js';
+import { KeyChanges } from './features/sharing/KeyChanges.js';
 import { SharedWithMePage } from './features/sharing/SharedWithMePage.js';
 import { TrustAlerts } from './features/trust/TrustAlerts.js';
 import { Button } from './ui/Button.js';
@@ -27,6 +28,7 @@ export function App() {
     <Layout nav={signedIn ? <SignedInNav /> : null}>
       {signedIn ? <TrustAlerts /> : null}
       {signedIn ? <SecurityNotice /> : null}
+      {user?.role === 'patient' && !pendingRecoveryCode ? <KeyChanges /> : null}
       <Routes>
         <Route path="/login" element={signedIn && !pendingRecoveryCode ? <Navigate to="/account" replace /> : <LoginPage />} />
         <Route path="/register" element={<RegisterPage />} />

@@ -43,10 +43,14 @@ export const AUDIT_ACTIONS = [
   'folder.delete',
   'folder.list',
   'key.read',
+  // The account replaced its key pair (POST /me/key-pair); the reason names the new fingerprint.
+  'key.rotate',
   'consent.grant',
   'consent.revoke',
   'consent.list',
   'consent.expire',
+  // The patient's browser re-made a doctor's wraps for the doctor's new key (PUT /consents/:id/wraps).
+  'consent.rewrap',
   // Reading the trail itself: an auditor's reads of trails other than their own (DESIGN 7).
   'audit.read',
   'audit.export',

@@ -52,6 +52,10 @@ export const ERROR_CODES = {
   consentNotActive: 'CONSENT_NOT_ACTIVE',
   /** An account-key rotation is under way (or not, or another generation): a write sealed under the wrong key is refused. */
   keyRotation: 'KEY_ROTATION',
+  /** A doctor's wrap of this record was made for a key the doctor has since replaced: the patient must re-share it. */
+  wrapStale: 'WRAP_STALE',
+  /** A re-wrap names another key than the doctor's current one (docs/protocol.md "Key-pair rotation"). */
+  keyChanged: 'KEY_CHANGED',
   serviceUnavailable: 'SERVICE_UNAVAILABLE',
   internal: 'INTERNAL_ERROR',
 } as const;

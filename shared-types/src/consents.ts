@@ -44,6 +44,13 @@ export interface CreateConsentRequest {
   purpose?: string;
   /** One wrap for every record in scope, no more. */
   wraps: DoctorWrap[];
+  /**
+   * The fingerprint (hex) of the doctor key the wraps were made for. When
+   * given, it must be the doctor's current key (409 KEY_CHANGED otherwise), so
+   * a key-pair rotation between the look-up and the grant cannot leave wraps
+   * recorded for a key they were not made for (docs/protocol.md "Key-pair rotation").
+   */
+  fingerprint?: string;
 }
 
 export interface Consent {
@@ -60,6 +67,12 @@ export interface Consent {
   status: ConsentStatus;
   createdAt: IsoDateTime;
   revokedAt: IsoDateTime | null;
+  /**
+   * Wraps of records in this consent's scope made for a key the doctor has
+   * since replaced (docs/protocol.md "Key-pair rotation"): the doctor cannot
+   * open them until the patient's browser re-makes them (PUT /consents/:id/wraps).
+   */
+  staleWraps: number;
 }
 
 /** GET /consents?status= */
@@ -68,6 +81,22 @@ export interface ListConsentsQuery {
 }
 export interface ConsentList {
   items: Consent[];
+}
+
+/** Wraps re-made in one request at most (PUT /consents/:id/wraps). */
+export const MAX_REWRAPS_PER_REQUEST = 100;
+
+/** PUT /consents/:id/wraps: the doctor's wraps re-made for the doctor's current key. */
+export interface RewrapConsentRequest {
+  /** The fingerprint (hex) of the key the wraps were made for, as in their labels: must be the doctor's current key. */
+  fingerprint: string;
+  /** One to MAX_REWRAPS_PER_REQUEST wraps, each of a record in the consent's scope, each record once. */
+  wraps: DoctorWrap[];
+}
+export interface RewrapConsentResult {
+  replaced: number;
+  /** Wraps in the consent's scope still made for another key than the doctor's current one. */
+  staleWraps: number;
 }
 
 /** PATCH /consents/:id */

@@ -10,6 +10,7 @@ export * from './export.js';
 export * from './security-keys.js';
 export * from './proof-of-work.js';
 export * from './key-directory.js';
+export * from './key-pair.js';
 export * from './client-state.js';
 export * from './key-rotation.js';
 export * from './security-events.js';

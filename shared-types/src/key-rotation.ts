@@ -23,6 +23,12 @@ export interface StartKeyRotationRequest {
   wrappedAccountKey: Base64Url;
   /** The same private key (PKCS#8) sealed under the NEW account key, AAD "phr/v1/private-key". */
   wrappedPrivateKey: Base64Url;
+  /**
+   * Fingerprint (SHA-256 of the SPKI, lower-case hex) of the public key that private key belongs
+   * to. Must be the account's current key (else 409 KEY_CHANGED): a browser still holding a
+   * key pair the account has since replaced would otherwise re-seal the old private key.
+   */
+  fingerprint: string;
 }
 
 /** One owner wrap re-sealed under the new key, AAD "phr/v1/file-key|<recordId>|<ownerId>". */

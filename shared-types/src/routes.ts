@@ -22,7 +22,8 @@ import type {
   SessionResponse,
   UpdateMeRequest,
 } from './auth.js';
-import type { Consent, ConsentList, CreateConsentRequest, DoctorList, DoctorSearchQuery, ListConsentsQuery, UpdateConsentRequest } from './consents.js';
+import type { Consent, ConsentList, CreateConsentRequest, DoctorList, DoctorSearchQuery, ListConsentsQuery, RewrapConsentRequest, RewrapConsentResult, UpdateConsentRequest } from './consents.js';
+import type { RotateKeyPairRequest, RotateKeyPairResult } from './key-pair.js';
 import type { AuditExportQuery, AuditHead, AuditHeadQuery, AuditPage, AuditQuery } from './audit.js';
 import type { AccountErasureReceipt, EraseAccountRequest } from './erasure.js';
 import type { HealthResponse, LivenessResponse } from './health.js';
@@ -107,6 +108,7 @@ export const ROUTES = {
   startKeyRotation: route<StartKeyRotationRequest, KeyRotationState>('POST', '/me/account-key/rotation'),
   keyRotationBatch: route<KeyRotationBatchRequest, KeyRotationState>('PUT', '/me/account-key/rotation/batch'),
   finishKeyRotation: route<FinishKeyRotationRequest, KeyRotationFinished>('POST', '/me/account-key/rotation/finish'),
+  rotateKeyPair: route<RotateKeyPairRequest, RotateKeyPairResult>('POST', '/me/key-pair'),
 
   keyDirectoryHead: route<NoBody, SignedTreeHead>('GET', '/key-directory/head'),
   keyBinding: route<NoBody, KeyBindingProof, { id: string }, KeyBindingQuery>('GET', '/key-directory/bindings/:id'),
@@ -129,6 +131,7 @@ export const ROUTES = {
   createConsent: route<CreateConsentRequest, Consent>('POST', '/consents'),
   listConsents: route<NoBody, ConsentList, Record<string, never>, ListConsentsQuery>('GET', '/consents'),
   updateConsent: route<UpdateConsentRequest, Consent, { id: string }>('PATCH', '/consents/:id'),
+  rewrapConsent: route<RewrapConsentRequest, RewrapConsentResult, { id: string }>('PUT', '/consents/:id/wraps'),
 
   listAudit: route<NoBody, AuditPage, Record<string, never>, AuditQuery>('GET', '/audit'),
   exportAudit: route<NoBody, string, Record<string, never>, AuditExportQuery>('GET', '/audit/export'),

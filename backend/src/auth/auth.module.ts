@@ -55,6 +55,6 @@ import { KeyRotationRepository } from '../key-rotation/key-rotation.repository.j
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
-  exports: [TokenService, AuthService, RefreshCookie, SessionSweeper, SessionService, PasswordHasher],
+  exports: [TokenService, AuthService, RefreshCookie, SessionSweeper, SessionService, PasswordHasher, KeyGenerations],
 })
 export class AuthModule {}

@@ -9,9 +9,11 @@ import { Db } from '../db/db.service.js';
 import { FolderEntity } from '../folders/folder.entity.js';
 import { RecordDenials } from '../records/record-denials.js';
 import { RecordEntity } from '../records/entities/record.entity.js';
+import { PublicKeyEntity } from '../users/public-key.entity.js';
 import { UserEntity } from '../users/user.entity.js';
 import { effectiveStatus, ConsentEntity } from './consent.entity.js';
 import { scopeCondition } from './consent-scope.js';
+import { staleWrapCount } from './consent-rewraps.service.js';
 
 const SEARCH_LIMIT = 20;
 
@@ -74,14 +76,16 @@ export class ConsentsService {
     });
     const inScope = await this.recordsInScope(user.userId, consent);
     assertWrapsMatch(inScope, request.wraps.map((wrap) => wrap.recordId));
+    if (request.fingerprint !== undefined) await this.assertCurrentKey(user, request.doctorId, request.fingerprint);
 
     await manager.getRepository(ConsentEntity).insert(consent);
     // One statement for every wrap (a consent over "all" may carry thousands).
     await manager.query(
-      `INSERT INTO record_wraps (record_id, recipient_id, owner_id, wrap)
-       SELECT w.record_id, $3, $4, w.wrap FROM unnest($1::uuid[], $2::text[]) AS w (record_id, wrap)
-       ON CONFLICT (record_id, recipient_id) DO UPDATE SET wrap = EXCLUDED.wrap`,
-      [request.wraps.map((wrap) => wrap.recordId), request.wraps.map((wrap) => wrap.wrap), consent.doctorId, user.userId],
+      // Without a fingerprint the database stamps the doctor's current key (record_wraps_stamp_key).
+      `INSERT INTO record_wraps (record_id, recipient_id, owner_id, wrap, key_fingerprint)
+       SELECT w.record_id, $3, $4, w.wrap, $5 FROM unnest($1::uuid[], $2::text[]) AS w (record_id, wrap)
+       ON CONFLICT (record_id, recipient_id) DO UPDATE SET wrap = EXCLUDED.wrap, key_fingerprint = EXCLUDED.key_fingerprint`,
+      [request.wraps.map((wrap) => wrap.recordId), request.wraps.map((wrap) => wrap.wrap), consent.doctorId, user.userId, request.fingerprint ?? null],
     );
     await this.audit.allow({ subjectId: user.userId, action: 'consent.grant', consentId: consent.id, recordId: consent.recordId ?? undefined });
     return (await this.present([consent]))[0];
@@ -140,6 +144,14 @@ export class ConsentsService {
     );
   }
 
+  /** Wraps made for a key the doctor has replaced since the patient looked it up are refused (docs/protocol.md "Key-pair rotation"). */
+  private async assertCurrentKey(user: AuthUser, doctorId: string, fingerprint: string): Promise<void> {
+    const key = await this.db.manager().getRepository(PublicKeyEntity).findOneBy({ userId: doctorId });
+    if (key?.fingerprint === fingerprint) return;
+    this.audit.deny({ subjectId: user.userId, action: 'consent.grant', reason: `wraps made for key ${fingerprint}, not the doctor's current key` });
+    throw new ApiError(409, ERROR_CODES.keyChanged, 'The wraps were made for another key than the doctor’s current one: prove the doctor’s key in the key directory again');
+  }
+
   private async recordsInScope(patientId: string, consent: ConsentEntity): Promise<string[]> {
     const scope = scopeCondition(consent, 2);
     const rows = await this.db.manager().query<Array<{
@@ -175,7 +187,8 @@ export class ConsentsService {
     for (const row of await manager.query<Array<{ id: string; display_name: string }>>('SELECT id, display_name FROM consent_party_names()')) {
       names.set(row.id, row.display_name);
     }
-    return consents.map((consent) => ({
+    const staleWraps = await Promise.all(consents.map((consent) => staleWrapCount(this.db, consent)));
+    return consents.map((consent, index) => ({
       id: consent.id,
       patientId: consent.patientId,
       patientName: names.get(consent.patientId) ?? '',
@@ -189,6 +202,7 @@ export class ConsentsService {
       status: effectiveStatus(consent),
       createdAt: consent.createdAt.toISOString(),
       revokedAt: consent.revokedAt?.toISOString() ?? null,
+      staleWraps: staleWraps[index],
     }));
   }
 }

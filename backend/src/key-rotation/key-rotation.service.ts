@@ -52,6 +52,13 @@ export class KeyRotationService {
     const row = await this.lock(user, 'update');
     await this.auth.proveCurrentPassword(user, request.currentAuthKey, action);
     if (row.rotation) this.refuse(user, action, `a rotation to generation ${row.rotation.generation} is already under way: resume it`);
+    // A key-pair rotation takes this lock too (shared), so the key read here is the one in force when the rotation starts.
+    const current = await this.rotations.currentKeyFingerprint(user.userId);
+    if (current !== request.fingerprint) {
+      const reason = `the private key sent belongs to key ${request.fingerprint}, not to the account's current key ${current ?? '(none)'}: sign in again to use the current key pair`;
+      this.audit.deny({ subjectId: user.userId, action, reason });
+      throw new ApiError(409, ERROR_CODES.keyChanged, reason.charAt(0).toUpperCase() + reason.slice(1));
+    }
     const generation = row.keyGeneration + 1;
     await this.rotations.start(user.userId, { generation, wrappedAccountKey: request.wrappedAccountKey, wrappedPrivateKey: request.wrappedPrivateKey });
     const counts = await this.rotations.counts(user.userId, generation);

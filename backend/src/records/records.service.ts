@@ -26,6 +26,7 @@ import { FolderEntity } from '../folders/folder.entity.js';
 import { KeyGenerations } from '../key-rotation/key-generations.js';
 import { ObjectDeletions } from '../storage/object-deletions.service.js';
 import { StorageService } from '../storage/storage.service.js';
+import { PublicKeyEntity } from '../users/public-key.entity.js';
 import { RecordWrapEntity } from './entities/record-wrap.entity.js';
 import { RecordEntity } from './entities/record.entity.js';
 import { UploadEntity } from './entities/upload.entity.js';
@@ -34,6 +35,9 @@ import { decodeCursor, encodeCursor } from './record-cursor.js';
 import { RecordDenials } from './record-denials.js';
 
 const DEFAULT_PAGE = 50;
+
+/** A wrap of alias `w` that opens with its recipient's current key: the owner's (no key named), or a doctor's for the doctor's current key. */
+const CURRENT_KEY_WRAP = '(w.key_fingerprint IS NULL OR w.key_fingerprint = (SELECT k.fingerprint FROM public_keys k WHERE k.user_id = w.recipient_id))';
 
 /** Records (DESIGN 4.3, 5): the API holds sealed metadata and wraps; objects hold ciphertext. */
 @Injectable()
@@ -159,7 +163,8 @@ export class RecordsService {
       .manager()
       .getRepository(RecordEntity)
       .createQueryBuilder('r')
-      .innerJoinAndMapOne('r.wrap', RecordWrapEntity, 'w', 'w.record_id = r.id AND w.recipient_id = :me', { me: user.userId })
+      // A doctor's wrap made for a replaced key cannot open: it is not listed (GET /records/:id says why).
+      .innerJoinAndMapOne('r.wrap', RecordWrapEntity, 'w', `w.record_id = r.id AND w.recipient_id = :me AND ${CURRENT_KEY_WRAP}`, { me: user.userId })
       .orderBy('r.created_at', 'DESC')
       .addOrderBy('r.id', 'DESC')
       .limit(limit + 1);
@@ -197,6 +202,10 @@ export class RecordsService {
     const record = await manager.getRepository(RecordEntity).findOneBy({ id: recordId });
     const wrap = record ? await manager.getRepository(RecordWrapEntity).findOneBy({ recordId, recipientId: user.userId }) : null;
     if (!record || !wrap) return this.denials.notFound(recordId, 'record.read');
+    if (wrap.keyFingerprint !== null && !(await this.isCurrentKey(user.userId, wrap.keyFingerprint))) {
+      this.audit.deny({ subjectId: record.ownerId, action: 'record.read', recordId, reason: `wrap made for the replaced key ${wrap.keyFingerprint}` });
+      throw new ApiError(409, ERROR_CODES.wrapStale, 'This record was shared with a key you have since replaced: the patient must share it again for your new key');
+    }
     // A doctor gets here only through RLS (an active consent covers the record) and with a wrap of their own.
     await this.audit.allow({ subjectId: record.ownerId, action: 'record.read', recordId, reason: user.role === 'doctor' ? 'consented doctor' : undefined });
     const expiresAt = new Date(Date.now() + this.limits.downloadUrlSeconds * 1000);
@@ -206,6 +215,12 @@ export class RecordsService {
       ...this.storage.presignGet(segmentObjectKey(record.id, segment.index), this.limits.downloadUrlSeconds),
     }));
     return { ...toSummary(record, wrap.wrap), segments, expiresAt: expiresAt.toISOString() };
+  }
+
+  /** Whether a doctor wrap's key is the recipient's current one (docs/protocol.md "Key-pair rotation"). */
+  private async isCurrentKey(recipientId: string, keyFingerprint: string): Promise<boolean> {
+    const key = await this.db.manager().getRepository(PublicKeyEntity).findOneBy({ userId: recipientId });
+    return key?.fingerprint === keyFingerprint;
   }
 
   /**

@@ -2,6 +2,7 @@
  * Who may call each route of the contract. The route-access suite checks the
  * running API against this table, and fails when a route is missing from it.
  */
+import { randomUUID } from 'node:crypto';
 import type { Role, RouteName } from '@phr/shared-types';
 import { randomKey, sealedBlob } from './factories.js';
 
@@ -49,6 +50,7 @@ export const ROUTE_ACCESS: Record<RouteName, Access> = {
   createConsent: ['patient'],
   listConsents: ['patient', 'doctor'],
   updateConsent: ['patient'],
+  rewrapConsent: ['patient'],
   listAudit: ['patient', 'doctor', 'auditor'],
   exportAudit: ['patient', 'doctor', 'auditor'],
   auditHead: ['patient', 'doctor', 'auditor'],
@@ -60,6 +62,7 @@ export const ROUTE_ACCESS: Record<RouteName, Access> = {
   startKeyRotation: ['patient', 'doctor'],
   keyRotationBatch: ['patient', 'doctor'],
   finishKeyRotation: ['patient', 'doctor'],
+  rotateKeyPair: ['patient', 'doctor', 'auditor'],
   // The key directory is public to every signed-in account: anyone may check a key and monitor the log.
   keyDirectoryHead: ['patient', 'doctor', 'auditor'],
   keyBinding: ['patient', 'doctor', 'auditor'],
@@ -104,6 +107,7 @@ export const STRANGER_CALLS: Partial<Record<RouteName, StrangerCall>> = {
   renameFolder: { names: 'folderId', body: () => ({ name: sealedBlob(20) }), answer: 'not found' },
   deleteFolder: { names: 'folderId', answer: 'not found' },
   updateConsent: { names: 'consentId', body: () => ({ status: 'revoked' }), answer: 'not found' },
+  rewrapConsent: { names: 'consentId', body: () => ({ fingerprint: 'a'.repeat(64), wraps: [{ recordId: randomUUID(), wrap: randomKey(384) }] }), answer: 'not found' },
   revokeSession: { names: 'sessionId', answer: 'not found' },
   removeSecurityKey: { names: 'securityKeyId', body: () => ({ currentAuthKey: randomKey() }), answer: 'not found' },
 };

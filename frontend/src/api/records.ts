@@ -1,5 +1,5 @@
 /** The records and folders areas of the API, typed by the contract. */
-import { ROUTES, type AuditExportQuery, type AuditQuery, type CommitRecordRequest, type CreateConsentRequest, type ListConsentsQuery, type ListRecordsQuery, type PresignUploadRequest } from '@phr/shared-types';
+import { ROUTES, type AuditExportQuery, type AuditQuery, type CommitRecordRequest, type CreateConsentRequest, type ListConsentsQuery, type ListRecordsQuery, type PresignUploadRequest, type RewrapConsentRequest } from '@phr/shared-types';
 import type { ApiClient } from './client.js';
 
 export function recordsApi(client: ApiClient) {
@@ -19,6 +19,7 @@ export function recordsApi(client: ApiClient) {
     consents: (query: ListConsentsQuery = {}) => client.call(ROUTES.listConsents, { query }),
     grant: (body: CreateConsentRequest) => client.call(ROUTES.createConsent, { body }),
     revoke: (id: string) => client.call(ROUTES.updateConsent, { params: { id }, body: { status: 'revoked' } }),
+    rewrap: (id: string, body: RewrapConsentRequest) => client.call(ROUTES.rewrapConsent, { params: { id }, body }),
     audit: (query: AuditQuery) => client.call(ROUTES.listAudit, { query }),
     auditHead: () => client.call(ROUTES.auditHead),
     exportAudit: (query: AuditExportQuery) => client.call(ROUTES.exportAudit, { query }),

@@ -122,6 +122,37 @@ async function servedPublicKeyOf(privateKey: CryptoKey, served: string): Promise
   return publicKey;
 }
 
+/** A key pair made to replace the account's own (docs/protocol.md "Key-pair rotation"): what the API stores, and the keys to use once it did. */
+export interface NewKeyPair {
+  /** SPKI DER, base64url. */
+  publicKey: string;
+  /** The PKCS#8 private key sealed under the unchanged account key, AAD "phr/v1/private-key". */
+  wrappedPrivateKey: string;
+  fingerprint: string;
+  keys: Pick<UnlockedKeys, 'privateKey' | 'publicKey'>;
+}
+
+/** Key-pair rotation: a new RSA-OAEP pair, the private half sealed under the account key and kept only as a non-extractable key. */
+export async function newKeyPair(accountKey: CryptoKey): Promise<NewKeyPair> {
+  const generated = await crypto.subtle.generateKey(
+    { ...RSA_OAEP, modulusLength: RSA_MIN_MODULUS_BITS, publicExponent: new Uint8Array([1, 0, 1]) },
+    true,
+    ['encrypt', 'decrypt', 'wrapKey', 'unwrapKey'],
+  );
+  const spki = new Uint8Array(await crypto.subtle.exportKey('spki', generated.publicKey));
+  const pkcs8 = new Uint8Array(await crypto.subtle.exportKey('pkcs8', generated.privateKey));
+  try {
+    return {
+      publicKey: toBase64Url(spki),
+      wrappedPrivateKey: await seal(accountKey, pkcs8, PRIVATE_KEY_AAD),
+      fingerprint: await fingerprintHex(spki),
+      keys: { privateKey: await importPrivateKeyFrom(generated.privateKey), publicKey: generated.publicKey },
+    };
+  } finally {
+    pkcs8.fill(0);
+  }
+}
+
 /** The fingerprint of the account's own public key, from the key proven against the private key (never the server's field). */
 export async function ownFingerprint(keys: Pick<UnlockedKeys, 'publicKey'>): Promise<string> {
   return fingerprintHex(new Uint8Array(await crypto.subtle.exportKey('spki', keys.publicKey)));

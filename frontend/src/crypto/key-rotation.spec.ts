@@ -77,10 +77,12 @@ describe('account-key rotation in the vault', () => {
     expect(request.wrappedAccountKey).not.toBe(keys.wrappedAccountKey);
     const oldPkcs8 = await open(oldKey, keys.wrappedPrivateKey, 'phr/v1/private-key');
     expect(await open(newKey, request.wrappedPrivateKey, 'phr/v1/private-key')).toEqual(oldPkcs8);
+    // Names the key pair it re-sealed, so the server refuses a pair the account has since replaced.
+    expect(request.fingerprint).toBe(keys.fingerprint);
     await expect(open(oldKey, request.wrappedPrivateKey, 'phr/v1/private-key')).rejects.toMatchObject({ code: 'DECRYPT_FAILED' });
     expect(await result(state, 'keyGeneration')).toBe(2);
-    // The page receives blobs and the auth key only, never a raw key.
-    expect(Object.keys(request).sort()).toEqual(['currentAuthKey', 'wrappedAccountKey', 'wrappedPrivateKey']);
+    // The page receives blobs, the auth key and a fingerprint only, never a raw key.
+    expect(Object.keys(request).sort()).toEqual(['currentAuthKey', 'fingerprint', 'wrappedAccountKey', 'wrappedPrivateKey']);
   });
 
   it('re-seals rows from the old key to the new, and still opens both kinds while the rotation is under way', async () => {

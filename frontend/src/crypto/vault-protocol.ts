@@ -16,17 +16,20 @@ import {
 } from '@phr/shared-types';
 import {
   createAccount,
+  newKeyPair,
   ownFingerprint,
   recoverAccount,
   recoveryAuthKeyFromCode,
   rewrapForNewPassword,
   unlockKeys,
   type NewAccount,
+  type NewKeyPair,
   type RecoveryReset,
   type UnlockedKeys,
 } from './account.js';
 import { sealClientState, type ClientStateDocument } from './client-state.js';
 import { CryptoError } from './errors.js';
+import { fingerprintHex } from './fingerprint.js';
 import { newRotationKey, openRotationKey, resealRows, type ResealedBatch, type RotationKey, type RowsToReseal } from './key-rotation.js';
 import { accountKeyAad, BROWSER_KDF_POLICY, derivePasswordKeys, type KdfPolicy } from './kdf.js';
 import { open } from './sealed.js';
@@ -68,6 +71,8 @@ export interface VaultState {
   verifiedHead: SignedTreeHead | null;
   /** Other accounts' keys proven in the key directory this session: the only ones file keys are wrapped for. */
   verifiedKeys: Map<string, VerifiedBinding>;
+  /** A key-pair rotation the server has not confirmed yet. */
+  pendingKeyPair: NewKeyPair | null;
 }
 
 export function newVaultState(options: { policy?: KdfPolicy; iterations?: number; logPublicKey?: string } = {}): VaultState {
@@ -86,7 +91,16 @@ export function newVaultState(options: { policy?: KdfPolicy; iterations?: number
     logKey: null,
     verifiedHead: null,
     verifiedKeys: new Map(),
+    pendingKeyPair: null,
   };
+}
+
+/** What the page sends to POST /me/key-pair (RotateKeyPairRequest), and the new key's fingerprint computed here. */
+export interface KeyPairRotation {
+  currentAuthKey: string;
+  publicKey: string;
+  wrappedPrivateKey: string;
+  fingerprint: string;
 }
 
 /** A new account as the page sees it: everything but the unwrapped keys. */
@@ -161,7 +175,9 @@ export const vaultMethods = {
     );
     const rotation = await newRotationKey(kek, account.kdf, (state.keys as UnlockedKeys).accountKey, account.wrappedPrivateKey);
     state.pendingRotation = rotation;
-    return { currentAuthKey: authKey, wrappedAccountKey: rotation.wrappedAccountKey, wrappedPrivateKey: rotation.wrappedPrivateKey };
+    const keys = state.keys as UnlockedKeys;
+    const fingerprint = await fingerprintHex(new Uint8Array(await crypto.subtle.exportKey('spki', keys.publicKey)));
+    return { currentAuthKey: authKey, wrappedAccountKey: rotation.wrappedAccountKey, wrappedPrivateKey: rotation.wrappedPrivateKey, fingerprint };
   },
 
   /** The server accepted the start: from now on new seals are under the new key, and the old key opens what is left. */
@@ -221,6 +237,29 @@ export const vaultMethods = {
     return (await derivePasswordKeys(password, account.kdf, state.policy)).authKey;
   },
 
+  /**
+   * Key-pair rotation, step 1 (docs/protocol.md "Key-pair rotation"): the
+   * current password's auth key (the server asks for it), and a new key pair
+   * whose private half is sealed under the account key. The session keeps
+   * using the old pair until the server confirmed the new one.
+   */
+  async prepareKeyPairRotation(state: VaultState, password: string): Promise<KeyPairRotation> {
+    const account = requireAccount(state);
+    const { authKey } = await derivePasswordKeys(password, account.kdf, state.policy);
+    const pair = await newKeyPair((state.keys as UnlockedKeys).accountKey);
+    state.pendingKeyPair = pair;
+    return { currentAuthKey: authKey, publicKey: pair.publicKey, wrappedPrivateKey: pair.wrappedPrivateKey, fingerprint: pair.fingerprint };
+  },
+
+  /** Step 2: the server stored `publicKey` (the key it answered); from now on the session decrypts and proves itself with the new pair. */
+  async confirmKeyPairRotation(state: VaultState, publicKey: string): Promise<void> {
+    requireAccount(state);
+    const pending = state.pendingKeyPair;
+    state.pendingKeyPair = null;
+    if (!pending || pending.publicKey !== publicKey) throw new CryptoError('KEY_ROTATION_MISMATCH', 'The server confirmed another key than the one this browser made');
+    state.keys = { ...(state.keys as UnlockedKeys), ...pending.keys };
+  },
+
   /** The server accepted the change: the new wrap is now the one the password opens. */
   async confirmPasswordChange(state: VaultState): Promise<void> {
     if (state.pendingAccount) state.account = state.pendingAccount;
@@ -256,6 +295,7 @@ export const vaultMethods = {
     state.account = null;
     state.pendingKek = null;
     state.pendingAccount = null;
+    state.pendingKeyPair = null;
     for (const record of state.pendingRecords.values()) {
       record.rawKey.fill(0);
       for (const request of record.requests) request.abort();

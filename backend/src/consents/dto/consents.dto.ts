@@ -1,10 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsDateString, IsIn, IsOptional, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsDateString, IsIn, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
 import {
   CONSENT_SCOPES,
   CONSENT_STATUSES,
   DOCTOR_WRAP_BYTES,
+  MAX_REWRAPS_PER_REQUEST,
   type Consent,
   type ConsentList,
   type ConsentScope,
@@ -15,6 +16,8 @@ import {
   type DoctorSummary,
   type DoctorWrap,
   type ListConsentsQuery,
+  type RewrapConsentRequest,
+  type RewrapConsentResult,
   type UpdateConsentRequest,
 } from '@phr/shared-types';
 import { base64UrlLength, IsBase64Url } from '../../auth/dto/validators.js';
@@ -82,6 +85,12 @@ export class CreateConsentDto implements CreateConsentRequest {
   @ValidateNested({ each: true })
   @Type(() => DoctorWrapDto)
   wraps: DoctorWrapDto[];
+
+  @ApiPropertyOptional({ pattern: '^[0-9a-f]{64}$', description: 'Fingerprint (lower-case hex) of the doctor key the wraps were made for; must be the doctor’s current key' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[0-9a-f]{64}$/, { message: 'fingerprint must be 64 lower-case hex digits' })
+  fingerprint?: string;
 }
 true satisfies Exact<CreateConsentDto, CreateConsentRequest>;
 
@@ -114,8 +123,32 @@ export class ConsentDto implements Consent {
   @ApiProperty({ enum: CONSENT_STATUSES }) status: ConsentStatus;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) revokedAt: string | null;
+  @ApiProperty({ minimum: 0, description: 'Wraps in scope made for a key the doctor has since replaced: the patient re-makes them (PUT /consents/:id/wraps)' })
+  staleWraps: number;
 }
 true satisfies Exact<ConsentDto, Consent>;
+
+export class RewrapConsentDto implements RewrapConsentRequest {
+  @ApiProperty({ pattern: '^[0-9a-f]{64}$', description: 'Fingerprint (SHA-256 of the SPKI, lower-case hex) of the key the wraps were made for: the doctor’s current key' })
+  @IsString()
+  @Matches(/^[0-9a-f]{64}$/, { message: 'fingerprint must be 64 lower-case hex digits' })
+  fingerprint: string;
+
+  @ApiProperty({ type: [DoctorWrapDto], description: `1 to ${MAX_REWRAPS_PER_REQUEST} wraps, each of a record in the consent’s scope, each record once` })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_REWRAPS_PER_REQUEST)
+  @ValidateNested({ each: true })
+  @Type(() => DoctorWrapDto)
+  wraps: DoctorWrapDto[];
+}
+true satisfies Exact<RewrapConsentDto, RewrapConsentRequest>;
+
+export class RewrapConsentResultDto implements RewrapConsentResult {
+  @ApiProperty({ minimum: 1 }) replaced: number;
+  @ApiProperty({ minimum: 0, description: 'Wraps in scope still made for a replaced key' }) staleWraps: number;
+}
+true satisfies Exact<RewrapConsentResultDto, RewrapConsentResult>;
 
 export class ConsentListDto implements ConsentList {
   @ApiProperty({ type: [ConsentDto] }) items: ConsentDto[];

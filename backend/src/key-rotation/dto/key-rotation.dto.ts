@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsArray, IsInt, IsObject, IsOptional, Max, Min, ValidateNested } from 'class-validator';
+import { IsArray, IsInt, IsObject, IsOptional, IsString, Matches, Max, Min, ValidateNested } from 'class-validator';
 import {
   KEY_ROTATION_BATCH_MAX,
   KEY_ROTATION_NEXT_ROWS,
@@ -44,6 +44,11 @@ export class StartKeyRotationDto implements StartKeyRotationRequest {
 
   @IsSealedKey(`The same private key under the NEW account key. ${KEY_FIELDS.wrappedPrivateKey}`)
   wrappedPrivateKey: string;
+
+  @ApiProperty({ pattern: '^[0-9a-f]{64}$', description: 'Fingerprint (SHA-256 of the SPKI, lower-case hex) of the public key of that private key: the account’s current key, else 409 KEY_CHANGED' })
+  @IsString()
+  @Matches(/^[0-9a-f]{64}$/, { message: 'fingerprint must be 64 lower-case hex digits' })
+  fingerprint: string;
 }
 true satisfies Exact<StartKeyRotationDto, StartKeyRotationRequest>;
 

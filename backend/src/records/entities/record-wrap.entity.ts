@@ -20,6 +20,15 @@ export class RecordWrapEntity {
   @Column({ type: 'integer', name: 'key_generation', nullable: true })
   keyGeneration: number | null;
 
+  /**
+   * A doctor's wrap: the fingerprint of the key it was made for (the one in
+   * its label); stale once the doctor's key is another. Null for the owner's
+   * wrap, which is sealed under the account key. Stamped by the database when
+   * a writer names none (docs/protocol.md "Key-pair rotation").
+   */
+  @Column({ type: 'text', name: 'key_fingerprint', nullable: true })
+  keyFingerprint: string | null;
+
   @Column({ type: 'timestamptz', name: 'created_at', default: () => 'now()' })
   createdAt: Date;
 }

@@ -8,6 +8,7 @@ import { ChangePasswordForm } from './ChangePasswordForm.js';
 import { DeleteAccountForm } from './DeleteAccountForm.js';
 import { DetailsForm } from './DetailsForm.js';
 import { KeyRotationCard } from './KeyRotationCard.js';
+import { KeyPairCard } from './KeyPairCard.js';
 import { SecurityKeysCard } from './SecurityKeysCard.js';
 import { SessionsCard } from './SessionsCard.js';
 
@@ -40,6 +41,7 @@ export function AccountPage() {
       {user.role === 'patient' ? <ExportPanel /> : null}
       <ChangePasswordForm />
       {user.role === 'auditor' ? null : <KeyRotationCard />}
+      <KeyPairCard />
       <SecurityKeysCard />
       <SessionsCard />
       {user.role === 'auditor' ? null : <DeleteAccountForm />}

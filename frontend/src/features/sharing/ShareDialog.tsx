@@ -67,7 +67,7 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
   const share = useMutation({
     mutationFn: async () => {
       if (!doctor || !inScope.data || !user || !proven.data || !isContactVerified) throw new Error('Choose a doctor and compare the numbers first');
-      const { wraps } = await vault.wrapForDoctor(user.id, inScope.data, { id: doctor.id, publicKey: proven.data.publicKey });
+      const { fingerprint, wraps } = await vault.wrapForDoctor(user.id, inScope.data, { id: doctor.id, publicKey: proven.data.publicKey });
       return records.grant({
         doctorId: doctor.id,
         scope: target.scope,
@@ -76,6 +76,7 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
         expiresAt: until ? new Date(`${until}T23:59:59`).toISOString() : undefined,
         purpose: purpose.trim() || undefined,
         wraps,
+        fingerprint,
       });
     },
     onSuccess: async (consent) => {
@@ -153,7 +154,7 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
  * of it: verified before, changed since (blocking until compared again), or
  * never compared (the explicit step before the first share).
  */
-function ContactCheck({ doctor, proven, contact }: { doctor: DoctorSummary; proven: VerifiedBinding; contact: { fingerprint: string; verifiedAt: string } | undefined }) {
+export function ContactCheck({ doctor, proven, contact }: { doctor: DoctorSummary; proven: VerifiedBinding; contact: { fingerprint: string; verifiedAt: string } | undefined }) {
   const { rememberContact } = useTrust();
   const compared = useMutation({ mutationFn: () => rememberContact(doctor.id, proven.fingerprint) });
   const isVerified = contact?.fingerprint === proven.fingerprint;

@@ -26,6 +26,12 @@ export function SharedWithMePage() {
               <li key={consent.id}>
                 {scopeText(consent)} · {untilText(consent)}
                 {consent.purpose ? ` · ${consent.purpose}` : ''}
+                {consent.staleWraps > 0 ? (
+                  <p className="alert alert-info" data-testid="stale-wraps">
+                    {consent.staleWraps} record{consent.staleWraps === 1 ? ' was' : 's were'} shared with your previous key and cannot be opened with your new
+                    one. {consents[0].patientName} must compare your new key fingerprint with you and share again; their browser offers it on their next visit.
+                  </p>
+                ) : null}
               </li>
             ))}
           </ul>

@@ -12,6 +12,7 @@ import { useSession } from '../auth/session.js';
 import { judgeWholeTrail, type TrailVerdict } from './audit-checkpoint.js';
 import { ClientStateStore, keepAuditHead, keepTreeHead, KeptStateConflict, rememberContact } from './client-state-store.js';
 import { acceptLatestTreeHead, proveBinding, requireSameKey } from './key-directory-checks.js';
+import { proveOwnKey } from './own-key-check.js';
 import { auditFailure, runSignInChecks } from './sign-in-checks.js';
 import { TrustFailure } from './trust-failure.js';
 
@@ -47,6 +48,8 @@ interface TrustContextValue {
   judgeTrail(rows: AuditEvent[], head: AuditHead): Promise<TrailVerdict>;
   /** A check made elsewhere (the key rotation) failed: the red alert, and its report to the trail. */
   raise(failure: TrustFailure): void;
+  /** Self-monitoring after a key-pair rotation: the directory's latest binding for this account is the vault's new key (raises when not); answers its leaf index. */
+  proveOwnKey(): Promise<number>;
 }
 
 const TrustContext = createContext<TrustContextValue | null>(null);
@@ -149,8 +152,13 @@ export function TrustProvider({ children }: { children: ReactNode }) {
         else await reported(() => sessionStore.update(keepAuditHead(verdict.head)));
         return verdict;
       },
+      proveOwnKey: () =>
+        reported(() => {
+          if (userId === null) throw new Error('Not signed in');
+          return proveOwnKey(trust, vault, requireStore(), userId);
+        }),
     }),
-    [alerts, isChecked, clientState, proveKey, proveContactKey, reported, requireStore, raise],
+    [alerts, isChecked, clientState, proveKey, proveContactKey, reported, requireStore, raise, trust, vault, userId],
   );
   return <TrustContext.Provider value={value}>{children}</TrustContext.Provider>;
 }

@@ -97,7 +97,7 @@ export async function runSignInChecks(context: SignInCheckContext): Promise<void
   });
 }
 
-function ownBindingMismatch(own: OwnBindingCheck, when: string): TrustFailure {
+export function ownBindingMismatch(own: OwnBindingCheck, when: string): TrustFailure {
   const shown = own.shownFingerprint ? `the key with fingerprint ${formatFingerprint(own.shownFingerprint)}` : 'no key at all';
   return new TrustFailure(
     'own-binding-mismatch',

@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import type { FieldError, RotateKeyPairRequest, RotateKeyPairResult } from '@phr/shared-types';
+import { AuditService } from '../audit/audit.service.js';
+import type { AuthUser } from '../auth/auth-user.js';
+import { AuthService } from '../auth/auth.service.js';
+import { CredentialEntity } from '../auth/entities/credential.entity.js';
+import { checkRsaPublicKey, checkSealedBlob, fingerprintOf } from '../auth/key-material.js';
+import { ApiError } from '../common/api-error.js';
+import { Db } from '../db/db.service.js';
+import { KeyDirectory } from '../key-directory/key-directory.service.js';
+import { KeyGenerations } from '../key-rotation/key-generations.js';
+import { PublicKeyEntity } from '../users/public-key.entity.js';
+
+/**
+ * Key-pair rotation (docs/protocol.md "Key-pair rotation"): an account
+ * replaces its RSA-OAEP key pair, made in its browser. In one transaction the
+ * public key and the sealed private key are replaced, the new binding is
+ * logged in the key directory, and the step is audited. Doctor wraps made for
+ * the old key become stale (record_wraps.key_fingerprint no longer matches):
+ * the API stops handing them out and the patients' browsers re-make them.
+ */
+@Injectable()
+export class KeyPairService {
+  constructor(
+    private readonly db: Db,
+    private readonly auth: AuthService,
+    private readonly keyDirectory: KeyDirectory,
+    private readonly audit: AuditService,
+    private readonly keyGenerations: KeyGenerations,
+  ) {}
+
+  async rotate(user: AuthUser, request: RotateKeyPairRequest): Promise<RotateKeyPairResult> {
+    await this.auth.proveCurrentPassword(user, request.currentAuthKey, 'key.rotate');
+    const problems = [checkRsaPublicKey('publicKey', request.publicKey), checkSealedBlob('wrappedPrivateKey', request.wrappedPrivateKey)];
+    const invalid = problems.filter((problem): problem is FieldError => problem !== null);
+    if (invalid.length) throw ApiError.validation(invalid);
+
+    const manager = this.db.manager();
+    // Locked until the end: two rotations of one account take turns, and each names the key it replaced.
+    const current = await manager.getRepository(PublicKeyEntity).findOne({ where: { userId: user.userId }, lock: { mode: 'pessimistic_write' } });
+    if (!current) throw ApiError.unauthenticated('This account no longer exists');
+    // The account key's rotation re-seals the private key in force: a new pair now would be lost at its finish.
+    await this.keyGenerations.refuseDuringRotation(user.userId, 'key-pair rotation').catch((error: unknown) => {
+      if (error instanceof ApiError) this.audit.deny({ subjectId: user.userId, action: 'key.rotate', reason: 'an account-key rotation is under way' });
+      throw error;
+    });
+    const fingerprint = fingerprintOf(request.publicKey);
+    if (fingerprint === current.fingerprint) {
+      throw ApiError.validation([{ field: 'publicKey', message: 'publicKey is the current key: a rotation needs a new key pair' }]);
+    }
+    await manager.getRepository(PublicKeyEntity).update({ userId: user.userId }, { publicKey: request.publicKey, fingerprint, createdAt: new Date() });
+    await manager.getRepository(CredentialEntity).update({ userId: user.userId }, { wrappedPrivateKey: request.wrappedPrivateKey, updatedAt: new Date() });
+    // Before the audit row: the log's lock comes before any chain head (KeyDirectory.bind).
+    const binding = await this.keyDirectory.bind({ userId: user.userId, role: user.role, publicKey: request.publicKey });
+    await this.audit.allow({
+      subjectId: user.userId,
+      action: 'key.rotate',
+      reason: `key ${fingerprint} replaces ${current.fingerprint}; key directory entry ${binding.leafIndex}`,
+    });
+    return { fingerprint, binding };
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * A patient's next visit after a doctor replaced their key pair (docs/protocol.md
+ * "Key-pair rotation"): the server lists consents whose wraps were made for a
+ * key the doctor no longer has; the browser proves the doctor's new key in the
+ * key directory, shows that it differs from the key the patient compared
+ * (blocking until they compare the new numbers), and only then wraps the
+ * records in scope again for the new key.
+ */
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import type { Consent } from '@phr/shared-types';
+import { describeError } from '../../api/api-error.js';
+import { Alert } from '../../ui/Alert.js';
+import { Button } from '../../ui/Button.js';
+import { useSession } from '../auth/session.js';
+import { useTrust } from '../trust/TrustProvider.js';
+import { ContactCheck } from './ShareDialog.js';
+import { rewrapConsent } from './rewrap-consent.js';
+
+export function KeyChanges() {
+  const { records } = useSession();
+  const consents = useQuery({ queryKey: ['consents', 'active'], queryFn: () => records.consents({ status: 'active' }) });
+  const changed = (consents.data?.items ?? []).filter((consent) => consent.staleWraps > 0);
+  if (changed.length === 0) return null;
+  return (
+    <section className="card wide stack" aria-label="Doctors with a new key" data-testid="key-changes">
+      {changed.map((consent) => (
+        <KeyChange key={consent.id} consent={consent} />
+      ))}
+    </section>
+  );
+}
+
+function KeyChange({ consent }: { consent: Consent }) {
+  const { user, records, vault } = useSession();
+  const { proveKey, clientState } = useTrust();
+  const queryClient = useQueryClient();
+  const [isChecking, setIsChecking] = useState(false);
+  const name = consent.doctorName;
+  const proven = useQuery({
+    queryKey: ['proven-key', consent.doctorId, 'rotation'],
+    enabled: isChecking,
+    retry: false,
+    staleTime: Infinity,
+    queryFn: () => proveKey(consent.doctorId, name, []),
+  });
+  const contact = clientState?.contacts[consent.doctorId];
+  const isCompared = proven.data !== undefined && contact?.fingerprint === proven.data.fingerprint;
+  const reshare = useMutation({
+    mutationFn: () => {
+      if (!user || !proven.data || !isCompared) throw new Error('Compare the new numbers first');
+      return rewrapConsent(records, vault, user.id, consent, proven.data);
+    },
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: ['consents'] });
+    },
+  });
+  const count = `${consent.staleWraps} record${consent.staleWraps === 1 ? '' : 's'}`;
+
+  return (
+    <div className="stack" data-testid="key-change">
+      <h2>{name} has a new key</h2>
+      <p>
+        {name} replaced their key pair. The {count} you share with them cannot be opened by them until you share again for the new key. First make sure the
+        new key is really theirs.
+      </p>
+      {!isChecking ? (
+        <Button type="button" onClick={() => setIsChecking(true)}>
+          Check the new key of {name}
+        </Button>
+      ) : null}
+      {isChecking && proven.isPending ? <p className="muted">Verifying the key of {name} in the key directory…</p> : null}
+      {proven.error ? (
+        <div data-testid="key-warning">
+          <Alert tone="error">The key the server gave for {name} failed verification, so nothing is shared with it: {describeError(proven.error)}</Alert>
+        </div>
+      ) : null}
+      {proven.data && clientState !== null ? (
+        <ContactCheck doctor={{ id: consent.doctorId, displayName: name, specialty: null, publicKey: proven.data.publicKey, fingerprint: proven.data.fingerprint }} proven={proven.data} contact={contact} />
+      ) : null}
+      {reshare.error ? <Alert tone="error">{describeError(reshare.error)}</Alert> : null}
+      {isCompared ? (
+        <Button type="button" isBusy={reshare.isPending} onClick={() => reshare.mutate()}>
+          Share the {count} again with {name}
+        </Button>
+      ) : null}
+    </div>
+  );
+}
