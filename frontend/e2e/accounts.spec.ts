@@ -55,8 +55,20 @@ describe('accounts in the portal (Chromium)', () => {
 
   it('keeps nothing secret in web storage or script-readable cookies', async () => {
     const { page } = browser;
-    const stored = await page.evaluate(() => ({ local: localStorage.length, session: sessionStorage.length, cookies: document.cookie }));
-    expect(stored).toEqual({ local: 0, session: 0, cookies: '' });
+    const stored = await page.evaluate(() => ({
+      local: Object.fromEntries(Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i) ?? '').map((key) => [key, localStorage.getItem(key)])),
+      session: sessionStorage.length,
+      cookies: document.cookie,
+    }));
+    expect({ session: stored.session, cookies: stored.cookies }).toEqual({ session: 0, cookies: '' });
+    // At most the heads this browser verified (docs/protocol.md "Client state", rollback): sizes and hashes, no key, no token, no name.
+    for (const [key, value] of Object.entries(stored.local)) {
+      expect(key).toMatch(/^phr\.kept-heads\.[0-9a-f-]{36}$/);
+      const heads = JSON.parse(value ?? 'null') as Record<string, unknown>;
+      expect(Object.keys(heads).sort()).toEqual(['audit', 'keyLog']);
+      expect(heads.keyLog === null || Object.keys(heads.keyLog as object).sort().join() === 'rootHash,treeSize').toBe(true);
+      expect(heads.audit === null || Object.keys(heads.audit as object).sort().join() === 'hash,sequence').toBe(true);
+    }
   });
 
   it('shows the same fingerprint the server stored for the account', async () => {

@@ -74,6 +74,17 @@ const DEFAULT_REGION = 'us-east-1';
 const UPSTREAM_AGENT_IDLE_MS = 4_000;
 const UPSTREAM_SERVER_IDLE_MS = 30_000;
 
+/**
+ * The same race between the proxy and its own clients (browsers, the API's minio client,
+ * the tests' fetch): with Node's default of 5 s, a process that stalls a few seconds (a busy
+ * machine; on a test run the API, the store and the tests share one process) closed an idle
+ * client connection just as a request arrived on it (ECONNRESET). Clients that read the
+ * `Keep-Alive: timeout=` hint close their idle connections a little before it; 65 s leaves
+ * far more room than any stall. headersTimeout must be longer than the idle timeout.
+ */
+const CLIENT_IDLE_MS = 65_000;
+const CLIENT_HEADERS_TIMEOUT_MS = 66_000;
+
 export async function startObjectStore(options: ObjectStoreOptions): Promise<RunningObjectStore> {
   const host = options.host ?? DEFAULT_HOST;
   const region = options.region ?? DEFAULT_REGION;
@@ -91,6 +102,9 @@ export async function startObjectStore(options: ObjectStoreOptions): Promise<Run
       upstreamAgent,
     }),
   );
+
+  proxy.keepAliveTimeout = CLIENT_IDLE_MS;
+  proxy.headersTimeout = CLIENT_HEADERS_TIMEOUT_MS;
 
   const stopBackend = async (): Promise<void> => {
     upstreamAgent.destroy();
