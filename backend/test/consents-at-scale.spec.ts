@@ -31,7 +31,7 @@ describe('sharing all of a patient’s records works at the allowed maximum (DES
        RETURNING id`,
       [patient.userId, sealedBlob(200), MAX_WRAPS_PER_CONSENT],
     );
-    await api.adminQuery(`INSERT INTO record_wraps (record_id, recipient_id, owner_id, wrap) SELECT id, $1, $1, $2 FROM records WHERE owner_id = $1`, [
+    await api.adminQuery(`INSERT INTO record_wraps (record_id, recipient_id, owner_id, wrap, key_generation) SELECT id, $1, $1, $2, 1 FROM records WHERE owner_id = $1`, [
       patient.userId,
       sealedBlob(),
     ]);
