@@ -19,10 +19,10 @@ export class KeyPairController {
   @ApiOperation({
     summary: 'Replace the signed-in account’s RSA-OAEP key pair (lost device, policy): the new key is logged in the key directory',
     description:
-      'Needs the current password’s auth key. Doctor wraps made for the old key stop being handed out (409 WRAP_STALE) until each patient’s browser re-makes them (PUT /consents/:id/wraps).',
+      'Needs the current password’s auth key. Doctor wraps made for the old key stop being handed out (409 WRAP_STALE) until each patient’s browser re-makes them (PUT /consents/:id/wraps). 409 KEY_ROTATION while an account-key rotation is under way (finish it first).',
   })
   @ApiOkResponse({ type: RotateKeyPairResultDto })
-  @ApiErrors(400, 401, 403, 429)
+  @ApiErrors(400, 401, 403, 409, 429)
   rotate(@CurrentUser() user: AuthUser, @Body() body: RotateKeyPairDto): Promise<RotateKeyPairResult> {
     return this.keyPairs.rotate(user, body);
   }
