@@ -51,6 +51,17 @@ export const AUDIT_ACTIONS = [
   'consent.expire',
   // The patient's browser re-made a doctor's wraps for the doctor's new key (PUT /consents/:id/wraps).
   'consent.rewrap',
+  // Who may be a doctor (docs/protocol.md "Clinicians"). In the clinician's trail: invited (at
+  // registration, naming the inviting operator), requested (a doctor's own registration), and each
+  // operator decision. A suspension and a reinstatement stand in each affected patient's trail too.
+  // An invitation sent stands in the operator's trail; a listing of the queue too.
+  'clinician.invite',
+  'clinician.request',
+  'clinician.approve',
+  'clinician.refuse',
+  'clinician.suspend',
+  'clinician.reinstate',
+  'clinician.list',
   // Reading the trail itself: an auditor's reads of trails other than their own (DESIGN 7).
   'audit.read',
   'audit.export',

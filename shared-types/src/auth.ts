@@ -1,5 +1,6 @@
 /** Accounts, keys and sessions (DESIGN 4.1, 4.2, 8). */
 import type { PendingKeyRotation } from './key-rotation.js';
+import type { ClinicianStanding } from './clinicians.js';
 import type { Base64Url, IsoDateTime, Role, SelfRegisteringRole, Uuid } from './common.js';
 import type { KDF_ALGORITHM } from './protocol.js';
 import type { ProofOfWorkSolution } from './proof-of-work.js';
@@ -74,6 +75,13 @@ export interface RegisterRequest {
   role: SelfRegisteringRole;
   /** A doctor's specialty, shown to patients who search for them. */
   specialty?: string;
+  /**
+   * A doctor's licence or registration number and organisation: required when
+   * `role` is doctor, refused otherwise. The account waits for an operator's
+   * approval before it can be found or receive a share (docs/protocol.md "Clinicians").
+   */
+  licence?: string;
+  organisation?: string;
   /** HKDF-SHA256(masterKey, info "phr/v1/auth"), 32 bytes. The password itself never leaves the browser. */
   authKey: Base64Url;
   kdf: KdfParams;
@@ -88,10 +96,13 @@ export interface RegisterRequest {
 }
 
 /**
- * POST /auth/register-auditor: an auditor redeems the one-time invitation an
- * operator made with `create-auditor`; the name comes from the invitation.
+ * POST /auth/register-invited: redeem a one-time invitation. The invitation
+ * says the role and the name: an auditor's or an operator's (made by the
+ * operator's `create-auditor` / `create-operator` step), or a clinician's (made
+ * by an operator in the API, POST /clinicians/invitations: the account is
+ * approved from the start, with the licence and organisation the operator gave).
  */
-export interface RegisterAuditorRequest extends Omit<RegisterRequest, 'registrationToken' | 'role' | 'specialty' | 'displayName'> {
+export interface RegisterInvitedRequest extends Omit<RegisterRequest, 'registrationToken' | 'role' | 'specialty' | 'displayName' | 'licence' | 'organisation'> {
   invitation: string;
 }
 
@@ -114,6 +125,8 @@ export interface Me {
   /** SHA-256 of the public key (SPKI), lowercase hex. */
   fingerprint: string;
   createdAt: IsoDateTime;
+  /** A doctor's standing with the operators (pending, approved, refused, suspended); null for other roles. */
+  clinician: ClinicianStanding | null;
 }
 
 /** Bounds of a display name and a doctor's specialty, trimmed (registration and PATCH /me). */

@@ -8,10 +8,11 @@ export type IsoDateTime = string;
 
 export type Uuid = string;
 
-export const ROLES = ['patient', 'doctor', 'auditor'] as const;
+/** Operators vouch for clinicians (docs/protocol.md "Clinicians"); like auditors they are made by the operator's command-line step. */
+export const ROLES = ['patient', 'doctor', 'auditor', 'operator'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** Roles that may register themselves; auditors are created by an operator (DESIGN 1). */
+/** Roles that may register themselves; auditors and operators are invited (DESIGN 1), and a doctor who registers waits for an operator's approval. */
 export const SELF_REGISTERING_ROLES = ['patient', 'doctor'] as const;
 export type SelfRegisteringRole = (typeof SELF_REGISTERING_ROLES)[number];
 
@@ -56,6 +57,12 @@ export const ERROR_CODES = {
   wrapStale: 'WRAP_STALE',
   /** A re-wrap names another key than the doctor's current one (docs/protocol.md "Key-pair rotation"). */
   keyChanged: 'KEY_CHANGED',
+  /** A doctor whose account no operator has approved, or whose approval is suspended: no share can be received or read. */
+  clinicianNotVerified: 'CLINICIAN_NOT_VERIFIED',
+  /** A clinician's name looks like (same TR39 skeleton as) an approved clinician's name that is not the same. */
+  nameConfusable: 'NAME_CONFUSABLE',
+  /** An operator's decision that does not apply to the clinician's standing (approve an approved one, reinstate one not suspended). */
+  clinicianState: 'CLINICIAN_STATE',
   serviceUnavailable: 'SERVICE_UNAVAILABLE',
   internal: 'INTERNAL_ERROR',
 } as const;

@@ -1,4 +1,5 @@
 /** Consent and sharing (DESIGN 4.3, 5, 6). */
+import type { ClinicianStatus } from './clinicians.js';
 import type { Base64Url, IsoDateTime, Uuid } from './common.js';
 
 export const CONSENT_SCOPES = ['record', 'folder', 'all'] as const;
@@ -23,6 +24,15 @@ export interface DoctorSummary {
   publicKey: Base64Url;
   /** SHA-256 of the SPKI, hex, as stored; the portal recomputes it from publicKey. */
   fingerprint: string;
+  /** The organisation the operator vouched for, and who vouched (docs/protocol.md "Clinicians"). */
+  organisation: string;
+  verifiedBy: string;
+  verifiedAt: IsoDateTime;
+  /**
+   * Another approved clinician's name has the same Unicode TR39 skeleton (it
+   * looks the same, or is the same): tell them apart by organisation and fingerprint.
+   */
+  looksLikeAnother: boolean;
 }
 export interface DoctorList {
   items: DoctorSummary[];
@@ -73,6 +83,11 @@ export interface Consent {
    * open them until the patient's browser re-makes them (PUT /consents/:id/wraps).
    */
   staleWraps: number;
+  /**
+   * The doctor's standing with the operators: while it is not approved
+   * (suspended), the consent stays but lets the doctor read nothing.
+   */
+  doctorStatus: ClinicianStatus;
 }
 
 /** GET /consents?status= */

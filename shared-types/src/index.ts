@@ -5,6 +5,7 @@ export * from './health.js';
 export * from './audit.js';
 export * from './records.js';
 export * from './consents.js';
+export * from './clinicians.js';
 export * from './erasure.js';
 export * from './export.js';
 export * from './security-keys.js';

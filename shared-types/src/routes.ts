@@ -14,7 +14,7 @@ import type {
   RecoveryKeysResponse,
   RecoveryResetRequest,
   RefreshResponse,
-  RegisterAuditorRequest,
+  RegisterInvitedRequest,
   RegisterRequest,
   RegistrationStarted,
   SessionList,
@@ -23,6 +23,7 @@ import type {
   UpdateMeRequest,
 } from './auth.js';
 import type { Consent, ConsentList, CreateConsentRequest, DoctorList, DoctorSearchQuery, ListConsentsQuery, RewrapConsentRequest, RewrapConsentResult, UpdateConsentRequest } from './consents.js';
+import type { ClinicianInvitationSent, ClinicianList, ClinicianReasonRequest, ClinicianSummary, InviteClinicianRequest, ListCliniciansQuery } from './clinicians.js';
 import type { RotateKeyPairRequest, RotateKeyPairResult } from './key-pair.js';
 import type { AuditExportQuery, AuditHead, AuditHeadQuery, AuditPage, AuditQuery } from './audit.js';
 import type { AccountErasureReceipt, EraseAccountRequest } from './erasure.js';
@@ -82,7 +83,7 @@ export const ROUTES = {
   prelogin: route<PreloginRequest, PreloginResponse>('POST', '/auth/prelogin'),
   startRegistration: route<StartRegistrationRequest, RegistrationStarted>('POST', '/auth/register/start'),
   register: route<RegisterRequest, SessionResponse>('POST', '/auth/register'),
-  registerAuditor: route<RegisterAuditorRequest, SessionResponse>('POST', '/auth/register-auditor'),
+  registerInvited: route<RegisterInvitedRequest, SessionResponse>('POST', '/auth/register-invited'),
   proofOfWork: route<ProofOfWorkRequest, ProofOfWorkChallenge>('POST', '/auth/proof-of-work'),
   login: route<LoginRequest, LoginResponse>('POST', '/auth/login'),
   loginWebAuthn: route<WebAuthnLoginRequest, SessionResponse>('POST', '/auth/login/webauthn'),
@@ -132,6 +133,13 @@ export const ROUTES = {
   listConsents: route<NoBody, ConsentList, Record<string, never>, ListConsentsQuery>('GET', '/consents'),
   updateConsent: route<UpdateConsentRequest, Consent, { id: string }>('PATCH', '/consents/:id'),
   rewrapConsent: route<RewrapConsentRequest, RewrapConsentResult, { id: string }>('PUT', '/consents/:id/wraps'),
+
+  listClinicians: route<NoBody, ClinicianList, Record<string, never>, ListCliniciansQuery>('GET', '/clinicians'),
+  inviteClinician: route<InviteClinicianRequest, ClinicianInvitationSent>('POST', '/clinicians/invitations'),
+  approveClinician: route<NoBody, ClinicianSummary, { id: string }>('POST', '/clinicians/:id/approve'),
+  refuseClinician: route<ClinicianReasonRequest, ClinicianSummary, { id: string }>('POST', '/clinicians/:id/refuse'),
+  suspendClinician: route<ClinicianReasonRequest, ClinicianSummary, { id: string }>('POST', '/clinicians/:id/suspend'),
+  reinstateClinician: route<NoBody, ClinicianSummary, { id: string }>('POST', '/clinicians/:id/reinstate'),
 
   listAudit: route<NoBody, AuditPage, Record<string, never>, AuditQuery>('GET', '/audit'),
   exportAudit: route<NoBody, string, Record<string, never>, AuditExportQuery>('GET', '/audit/export'),
