@@ -29,7 +29,7 @@ describe('an auditor account, from the operator’s command to the audit page (C
 
     const { page } = browser;
     await page.goto(portalUrl(`/register?invitation=${code}`));
-    await page.getByRole('heading', { name: 'Create your auditor account' }).waitFor();
+    await page.getByRole('heading', { name: 'Accept your invitation' }).waitFor();
     await countOf(page.getByRole('radio'), 0);
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password', { exact: true }).fill(person.password);
