@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ROUTES, type AuditPage, type ErrorResponse, type RegisterAuditorRequest, type SessionResponse } from '@phr/shared-types';
+import { ROUTES, type AuditPage, type ErrorResponse, type RegisterInvitedRequest, type SessionResponse } from '@phr/shared-types';
 import { registration, registerUser, type RegisteredUser } from './support/factories.js';
 import { HttpClient } from './support/http.js';
 import { recordPath, uploadRecord } from './support/records.js';
@@ -36,7 +36,7 @@ describe('auditor accounts: made by the operator’s create-auditor step, never 
     return code;
   }
 
-  function auditorRequest(email: string, invitation: string): RegisterAuditorRequest {
+  function auditorRequest(email: string, invitation: string): RegisterInvitedRequest {
     const { registrationToken: _token, role: _role, displayName: _name, specialty: _specialty, ...keys } = registration({ email });
     return { ...keys, invitation };
   }
@@ -45,7 +45,7 @@ describe('auditor accounts: made by the operator’s create-auditor step, never 
     const email = `auditor-${Date.now()}@hospital.example`;
     const code = await createAuditor(email, 'Security team');
     const client = new HttpClient(api.baseUrl);
-    const created = await client.post<SessionResponse>(ROUTES.registerAuditor.path, { body: auditorRequest(email, code) });
+    const created = await client.post<SessionResponse>(ROUTES.registerInvited.path, { body: auditorRequest(email, code) });
     expect(created.status).toBe(201);
     expect(created.body.user).toMatchObject({ email, displayName: 'Security team', role: 'auditor' });
     const token = created.body.accessToken;
@@ -63,12 +63,12 @@ describe('auditor accounts: made by the operator’s create-auditor step, never 
     const email = `auditor2-${Date.now()}@hospital.example`;
     const code = await createAuditor(email, 'Second auditor');
     const client = new HttpClient(api.baseUrl);
-    const wrongEmail = await client.post<ErrorResponse>(ROUTES.registerAuditor.path, { body: auditorRequest(`x-${email}`, code) });
+    const wrongEmail = await client.post<ErrorResponse>(ROUTES.registerInvited.path, { body: auditorRequest(`x-${email}`, code) });
     expect(wrongEmail.status).toBe(400);
     expect(wrongEmail.body.fields?.[0].field).toBe('invitation');
-    expect((await client.post(ROUTES.registerAuditor.path, { body: auditorRequest(email, code) })).status).toBe(201);
-    expect((await client.post(ROUTES.registerAuditor.path, { body: auditorRequest(email, code) })).status).toBe(400);
-    expect((await client.post(ROUTES.registerAuditor.path, { body: auditorRequest(email, 'A'.repeat(43)) })).status).toBe(400);
+    expect((await client.post(ROUTES.registerInvited.path, { body: auditorRequest(email, code) })).status).toBe(201);
+    expect((await client.post(ROUTES.registerInvited.path, { body: auditorRequest(email, code) })).status).toBe(400);
+    expect((await client.post(ROUTES.registerInvited.path, { body: auditorRequest(email, 'A'.repeat(43)) })).status).toBe(400);
 
     const selfMade = await client.post<ErrorResponse>(ROUTES.register.path, { body: { ...registration(), role: 'auditor' } });
     expect(selfMade.status).toBe(400);
@@ -81,7 +81,7 @@ describe('auditor accounts: made by the operator’s create-auditor step, never 
     const [lifetime] = await api.adminQuery(`SELECT expires_at BETWEEN now() + interval '71 hours' AND now() + interval '72 hours' AS "isAboutThreeDays" FROM auditor_invitations WHERE email = $1`, [email]);
     expect(lifetime).toEqual({ isAboutThreeDays: true });
     await api.adminQuery(`UPDATE auditor_invitations SET expires_at = now() - interval '1 second' WHERE email = $1`, [email]);
-    const response = await new HttpClient(api.baseUrl).post<ErrorResponse>(ROUTES.registerAuditor.path, { body: auditorRequest(email, code) });
+    const response = await new HttpClient(api.baseUrl).post<ErrorResponse>(ROUTES.registerInvited.path, { body: auditorRequest(email, code) });
     expect(response.status).toBe(400);
     expect(response.body.fields).toEqual([{ field: 'invitation', message: 'This invitation is unknown, used, expired or for another email' }]);
     expect(await api.adminQuery('SELECT 1 FROM users WHERE email = $1', [email])).toEqual([]);
@@ -90,7 +90,7 @@ describe('auditor accounts: made by the operator’s create-auditor step, never 
 
   it('keeps the invitation unused when the account cannot be made (email taken), with a 400 naming the invitation', async () => {
     const code = await createAuditor(patient.request.email, 'Taken');
-    const response = await new HttpClient(api.baseUrl).post<ErrorResponse>(ROUTES.registerAuditor.path, { body: auditorRequest(patient.request.email, code) });
+    const response = await new HttpClient(api.baseUrl).post<ErrorResponse>(ROUTES.registerInvited.path, { body: auditorRequest(patient.request.email, code) });
     expect(response.status).toBe(400);
     expect(response.body.fields).toEqual([{ field: 'invitation', message: expect.stringContaining('its email already has an account') }]);
     expect(await api.adminQuery('SELECT used_at FROM auditor_invitations WHERE email = $1', [patient.request.email])).toEqual([{ used_at: null }]);

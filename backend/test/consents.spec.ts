@@ -58,7 +58,17 @@ describe('consents: patients grant and revoke, doctors read (DESIGN 5, 6)', () =
       const byName = await alice.client.get<DoctorList>(`${ROUTES.searchDoctors.path}?q=house`, { token: alice.token });
       expect(byName.status).toBe(200);
       expect(byName.body.items).toEqual([
-        { id: drHouse.userId, displayName: 'Gregory House', specialty: 'Diagnostics', publicKey: drHouse.request.keys.publicKey, fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/) },
+        {
+          id: drHouse.userId,
+          displayName: 'Gregory House',
+          specialty: 'Diagnostics',
+          publicKey: drHouse.request.keys.publicKey,
+          fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
+          organisation: 'St Mary’s Hospital',
+          verifiedBy: 'Credentialing office',
+          verifiedAt: expect.any(String),
+          looksLikeAnother: false,
+        },
       ]);
       const byEmail = await alice.client.get<DoctorList>(`${ROUTES.searchDoctors.path}?q=${drWho.request.email.slice(0, 14)}`, { token: alice.token });
       expect(byEmail.body.items.map((doctor) => doctor.id)).toEqual([drWho.userId]);

@@ -19,7 +19,7 @@ import {
   type KeyBindingProof,
   type KeyLogFrontier,
   type KeyLogLeaves,
-  type RegisterAuditorRequest,
+  type RegisterInvitedRequest,
   type SessionResponse,
   type SignedTreeHead,
 } from '@phr/shared-types';
@@ -162,8 +162,8 @@ describe('the key directory (DESIGN 4.5): every key binding in a signed, append-
         env: { PATH: process.env.PATH, DATABASE_MIGRATION_URL: api.database.ownerUrl },
       });
       const { registrationToken: _token, role: _role, displayName: _name, specialty: _specialty, ...keys } = registration({ email });
-      const body: RegisterAuditorRequest = { ...keys, invitation: stdout.split('\n')[1]?.trim() ?? '' };
-      const created = await new HttpClient(api.baseUrl).post<SessionResponse>(ROUTES.registerAuditor.path, { body });
+      const body: RegisterInvitedRequest = { ...keys, invitation: stdout.split('\n')[1]?.trim() ?? '' };
+      const created = await new HttpClient(api.baseUrl).post<SessionResponse>(ROUTES.registerInvited.path, { body });
       expect(created.status).toBe(201);
       const answer = ok(await bindingOf(patient, created.body.user.id));
       expect(answer.binding).toMatchObject({ userId: created.body.user.id, role: 'auditor', publicKey: body.keys.publicKey });

@@ -172,7 +172,7 @@ describe('a frozen, stopped or restarted PostgreSQL', () => {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.getHttpServer().address();
     baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    patient = await registerUser({ baseUrl, mail: storeApi.mail });
+    patient = await registerUser({ baseUrl, mail: storeApi.mail, ownerUrl: storeApi.ownerUrl });
   });
   afterAll(async () => {
     // A failed assertion must not leave the server frozen for the next step.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ROUTES, type ErrorResponse, type RegisterAuditorRequest } from '@phr/shared-types';
-import { createAuditorInvitation } from '../src/cli/create-auditor.js';
+import { ROUTES, type ErrorResponse, type RegisterInvitedRequest } from '@phr/shared-types';
+import { createStaffInvitation } from '../src/cli/invitations.js';
 import { randomKey, registration, registerUser, sealedBlob, uniqueEmail, type RegisteredUser } from './support/factories.js';
 import { HttpClient } from './support/http.js';
 import { challengeFor } from './support/proof-of-work.js';
@@ -141,12 +141,12 @@ describe('retention: the sweep deletes ended sessions, stale sign-in and request
   it('deletes auditor invitations used or expired longer ago than the grace period, and keeps one still to be redeemed', async () => {
     const invite = async () => {
       const email = uniqueEmail('auditor');
-      return { email, code: (await createAuditorInvitation(api.database.ownerUrl, email, 'Security team')).code };
+      return { email, code: (await createStaffInvitation(api.database.ownerUrl, 'auditor', email, 'Security team')).code };
     };
     const redeem = (invitation: { email: string; code: string }) => {
       const { registrationToken: _token, role: _role, displayName: _name, specialty: _specialty, ...keys } = registration({ email: invitation.email });
-      const body: RegisterAuditorRequest = { ...keys, invitation: invitation.code };
-      return new HttpClient(api.baseUrl).post(ROUTES.registerAuditor.path, { body });
+      const body: RegisterInvitedRequest = { ...keys, invitation: invitation.code };
+      return new HttpClient(api.baseUrl).post(ROUTES.registerInvited.path, { body });
     };
     const usedLongAgo = await invite();
     expect((await redeem(usedLongAgo)).status).toBe(201);

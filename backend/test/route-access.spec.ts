@@ -29,6 +29,7 @@ describe('route access: every route, every role, every kind of bad token', () =>
     userIds.patient = patient.userId;
     userIds.doctor = doctor.userId;
     userIds.auditor = await insertAuditor(api.adminQuery);
+    userIds.operator = await insertAuditor(api.adminQuery, 'operator');
     for (const role of ROLES) tokens[role] = await sessionTokenFor(api, userIds[role], role);
     someUserId = doctor.userId;
   });

@@ -44,7 +44,7 @@ async function requestsPerSecond(url: string, headers: Record<string, string>, e
 }
 
 export async function doctorReadBench(stack: RunningStack, database: string): Promise<ApiBenchRow[]> {
-  const api = { baseUrl: stack.apiUrl, mail: stackMailbox(stack) };
+  const api = { baseUrl: stack.apiUrl, mail: stackMailbox(stack), ownerUrl: stack.databaseOwnerUrl };
   const patient = await registerUser(api);
   const doctor = await registerUser(api, 'doctor');
   const { summary } = await uploadRecord(patient);
@@ -88,7 +88,7 @@ function median(values: number[]): number {
  * The baseline is the new address; the ratio should stay near 1.
  */
 export async function registrationStartBench(stack: RunningStack): Promise<ApiBenchRow[]> {
-  const api = { baseUrl: stack.apiUrl, mail: stackMailbox(stack) };
+  const api = { baseUrl: stack.apiUrl, mail: stackMailbox(stack), ownerUrl: stack.databaseOwnerUrl };
   const owners = [await registerUser(api), await registerUser(api), await registerUser(api)];
   const timed = async (email: string) => {
     const began = performance.now();

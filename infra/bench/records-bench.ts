@@ -136,7 +136,7 @@ async function uploadRatio(page: Page, stack: RunningStack, workDir: string): Pr
   log('Encrypt-and-upload against plain upload of 256 MiB…');
   const file = await randomFile(workDir, 'bench-256.bin', UPLOAD_BYTES);
   // The plain upload's URLs come from the same API for a user of its own (no keys are needed to PUT bytes).
-  const plainUser = await registerUser({ baseUrl: stack.apiUrl, mail: stackMailbox(stack) });
+  const plainUser = await registerUser({ baseUrl: stack.apiUrl, mail: stackMailbox(stack), ownerUrl: stack.databaseOwnerUrl });
   const encrypted: number[] = [];
   const plain: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {

@@ -62,6 +62,8 @@ export interface RunningStack {
   s3Endpoint: string;
   /** Administrative PostgreSQL URL of the server the stack uses. */
   databaseAdminUrl: string;
+  /** The owner URL of the stack's database, as the operator's command-line steps use it (create-auditor, create-operator). */
+  databaseOwnerUrl: string;
   /** The folder the embedded SMTP server keeps mail in (read it with mail/mailbox.ts); null with an external SMTP_URL. */
   mailDir: string | null;
   /**
@@ -194,6 +196,7 @@ async function startAll(options: StackOptions, stops: Array<() => Promise<void>>
     swaggerUrl: `${apiUrl}/api/docs`,
     s3Endpoint: s3.endpoint,
     databaseAdminUrl: adminUrl,
+    databaseOwnerUrl: ownerUrl,
     mailDir: mail.dir,
     keyLogPublicKey,
     stop,

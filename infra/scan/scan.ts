@@ -35,7 +35,7 @@ export async function scan(): Promise<number> {
   const product = await startThrowawayStack('scan', { build: true });
   const { stack, workDir } = product;
   try {
-    const seed = await seedScanData({ baseUrl: stack.apiUrl, mail: stackMailbox(stack) });
+    const seed = await seedScanData({ baseUrl: stack.apiUrl, mail: stackMailbox(stack), ownerUrl: stack.databaseOwnerUrl });
     log(`Signed in as a patient with a folder, a record and a consent for a doctor (${stack.apiUrl}).`);
     const findings = await scanTargets(stack, seed, workDir);
 

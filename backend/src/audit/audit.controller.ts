@@ -16,7 +16,7 @@ export class AuditController {
   constructor(private readonly audit: AuditReadService) {}
 
   @Get()
-  @Roles('patient', 'doctor', 'auditor')
+  @Roles('patient', 'doctor', 'auditor', 'operator')
   @ApiOperation({ summary: 'The trail, newest first: a patient’s own, a doctor’s own actions, or (auditor) everyone’s' })
   @ApiOkResponse({ type: AuditPageDto })
   @ApiErrors(400, 401, 403)
@@ -25,7 +25,7 @@ export class AuditController {
   }
 
   @Get('export')
-  @Roles('patient', 'doctor', 'auditor')
+  @Roles('patient', 'doctor', 'auditor', 'operator')
   @Header('cache-control', 'no-store')
   @ApiOperation({ summary: 'The filtered rows as one CSV or JSON file' })
   @ApiProduces('text/csv', 'application/json')
@@ -40,7 +40,7 @@ export class AuditController {
   }
 
   @Get('head')
-  @Roles('patient', 'doctor', 'auditor')
+  @Roles('patient', 'doctor', 'auditor', 'operator')
   @ApiOperation({ summary: 'The head of a chain (seq and hash) to verify a trail against; auditors may name any subject' })
   @ApiOkResponse({ type: AuditHeadDto })
   @ApiErrors(400, 401, 403)

@@ -20,7 +20,7 @@ import { LoginDto } from './dto/login.dto.js';
 import { ChangePasswordDto, RecoveryKeysDto, RecoveryKeysResponseDto, RecoveryResetDto } from './dto/password.dto.js';
 import { PreloginRequestDto, PreloginResponseDto } from './dto/prelogin.dto.js';
 import { ProofOfWorkChallengeDto, ProofOfWorkRequestDto } from './dto/proof-of-work.dto.js';
-import { RegisterAuditorDto, RegisterDto, RegistrationStartedDto, StartRegistrationDto } from './dto/register.dto.js';
+import { RegisterInvitedDto, RegisterDto, RegistrationStartedDto, StartRegistrationDto } from './dto/register.dto.js';
 import { RegistrationService } from './registration.service.js';
 import { SameOriginGuard } from './guards/same-origin.guard.js';
 import { SecondFactorChallengeDto, WebAuthnLoginDto } from './dto/security-key.dto.js';
@@ -87,7 +87,11 @@ export class AuthController {
   @Public()
   @Post('register')
   @RateLimited('registration')
-  @ApiOperation({ summary: 'Create a patient or doctor account from keys made in the browser, with the token of the registration link' })
+  @ApiOperation({
+    summary:
+      'Create a patient or doctor account from keys made in the browser, with the token of the registration link. ' +
+      'A doctor names a licence and an organisation and waits for an operator’s approval before patients can find them (docs/protocol.md "Clinicians")',
+  })
   @ApiOkResponse({ type: SessionResponseDto, description: 'Signed in; the refresh token and the device token are set as httpOnly cookies' })
   @ApiErrors(400, 413)
   async register(@Body() body: RegisterDto, @Req() request: CookieRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionResponse> {
@@ -97,13 +101,17 @@ export class AuthController {
   }
 
   @Public()
-  @Post('register-auditor')
+  @Post('register-invited')
   @RateLimited('registration')
-  @ApiOperation({ summary: 'Create an auditor account by redeeming an invitation from the operator’s create-auditor step' })
+  @ApiOperation({
+    summary:
+      'Create an account by redeeming a one-time invitation: an auditor’s or an operator’s (the operator’s create-auditor / create-operator step), ' +
+      'or a clinician’s (POST /clinicians/invitations: approved from the start by the inviting operator). The invitation names the role and the name',
+  })
   @ApiOkResponse({ type: SessionResponseDto, description: 'Signed in; the refresh token and the device token are set as httpOnly cookies' })
   @ApiErrors(400, 413)
-  async registerAuditor(@Body() body: RegisterAuditorDto, @Req() request: CookieRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionResponse> {
-    const result = await this.auth.registerAuditor(body, this.deviceCookie.read(request));
+  async registerInvited(@Body() body: RegisterInvitedDto, @Req() request: CookieRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionResponse> {
+    const result = await this.auth.registerInvited(body, this.deviceCookie.read(request));
     this.setSessionCookies(reply, result);
     return result.body;
   }
@@ -171,7 +179,7 @@ export class AuthController {
 
   @Post('password')
   @HttpCode(204)
-  @Roles('patient', 'doctor', 'auditor')
+  @Roles('patient', 'doctor', 'auditor', 'operator')
   @UseGuards(SameOriginGuard)
   @ApiBearerAuth()
   @ApiOperation({

@@ -17,7 +17,7 @@ import {
   type RecoveryKeysRequest,
   type RecoveryKeysResponse,
   type RecoveryResetRequest,
-  type RegisterAuditorRequest,
+  type RegisterInvitedRequest,
   type RegisterRequest,
   type Role,
   type SecondFactorChallenge,
@@ -26,7 +26,10 @@ import {
   type WebAuthnLoginRequest,
 } from '@phr/shared-types';
 import { AuditService } from '../audit/audit.service.js';
-import { invitationHash } from '../cli/create-auditor.js';
+import { invitationHash } from '../cli/invitations.js';
+import { standingOf } from '../clinicians/clinician-standing.js';
+import { ClinicianEntity } from '../clinicians/clinician.entity.js';
+import { nameSkeleton, normaliseName } from '../clinicians/name-check.js';
 import { ApiError } from '../common/api-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ANONYMOUS, Db } from '../db/db.service.js';
@@ -75,6 +78,28 @@ interface Attempt {
   /** The account's trail, or the system trail for an unknown email. */
   subjectId: string;
   keys: ThrottleKeys;
+}
+
+/** A row of claim_invitation(): what the operator's invitation says of the account it makes. */
+interface ClaimedInvitation {
+  role: Role;
+  display_name: string;
+  specialty: string | null;
+  licence: string | null;
+  organisation: string | null;
+  invited_by: string | null;
+  invited_by_name: string | null;
+}
+
+/** A doctor names a licence and an organisation (an operator checks them); no one else does. */
+function assertClinicianFields(request: RegisterRequest): void {
+  const problems: FieldError[] = [];
+  for (const field of ['licence', 'organisation'] as const) {
+    const given = request[field] !== undefined;
+    if (request.role === 'doctor' && !given) problems.push({ field, message: `${field} is required for a doctor: an operator checks it before patients can find you` });
+    if (request.role !== 'doctor' && given) problems.push({ field, message: `${field} can be given only by a doctor` });
+  }
+  if (problems.length) throw ApiError.validation(problems);
 }
 
 /** Accounts and sign-in (DESIGN 4.1, 4.2, 8). */
@@ -134,28 +159,54 @@ export class AuthService {
    */
   async register(request: RegisterRequest, deviceToken: DeviceToken): Promise<SessionResult> {
     assertAccountKeyMaterial(request);
+    assertClinicianFields(request);
     const email = normalizeEmail(request.email);
     if (!(await this.registration.claim(request.registrationToken, email))) throw ApiError.validation([REGISTRATION_TOKEN_REFUSED]);
+    const isDoctor = request.role === 'doctor';
+    const displayName = isDoctor ? normaliseName(request.displayName) : request.displayName;
     // If the account cannot be made, the transaction rolls back and the token stays unused.
-    return this.createAccount(request, email, request.role, request.displayName, request.role === 'doctor' ? request.specialty : undefined, REGISTRATION_TOKEN_REFUSED, deviceToken);
+    const result = await this.createAccount(request, email, request.role, displayName, isDoctor ? request.specialty : undefined, REGISTRATION_TOKEN_REFUSED, deviceToken);
+    if (isDoctor) {
+      // docs/protocol.md "Clinicians": a doctor's own registration waits for an operator.
+      const clinician = { userId: result.body.user.id, licence: (request.licence as string).trim(), organisation: (request.organisation as string).trim() };
+      await this.db.manager().getRepository(ClinicianEntity).insert({ ...clinician, status: 'pending', origin: 'request', nameSkeleton: nameSkeleton(displayName), requestedAt: new Date() });
+      await this.audit.allow({ subjectId: clinician.userId, action: 'clinician.request', reason: `licence ${clinician.licence}; organisation ${clinician.organisation}` });
+      result.body.user.clinician = await standingOf(this.db, clinician.userId);
+    }
+    return result;
   }
 
-  /** An auditor redeems the operator's one-time invitation (backend/src/cli/create-auditor.ts): it proves the email too. */
-  async registerAuditor(request: RegisterAuditorRequest, deviceToken: DeviceToken): Promise<SessionResult> {
+  /**
+   * Redeems a one-time invitation: an auditor's or operator's from the command
+   * line (backend/src/cli/invitations.ts), or a clinician's from an operator
+   * (POST /clinicians/invitations), approved from the start by that operator.
+   * The invitation proves the email too, and names the role.
+   */
+  async registerInvited(request: RegisterInvitedRequest, deviceToken: DeviceToken): Promise<SessionResult> {
     assertAccountKeyMaterial(request);
     const email = normalizeEmail(request.email);
-    const [claimed] = await this.db.manager().query<Array<{ name: string | null }>>('SELECT claim_auditor_invitation($1, $2) AS name', [
-      invitationHash(request.invitation),
-      email,
-    ]);
-    if (!claimed?.name) {
+    const hash = invitationHash(request.invitation);
+    const [claimed] = await this.db.manager().query<ClaimedInvitation[]>('SELECT * FROM claim_invitation($1, $2)', [hash, email]);
+    if (!claimed) {
       throw ApiError.validation([{ field: 'invitation', message: 'This invitation is unknown, used, expired or for another email' }]);
     }
     // If the account cannot be made, the transaction rolls back and the invitation stays unused.
-    return this.createAccount(request, email, 'auditor', claimed.name, undefined, {
+    const result = await this.createAccount(request, email, claimed.role, claimed.display_name, claimed.specialty ?? undefined, {
       field: 'invitation',
       message: 'This invitation cannot be redeemed: its email already has an account; ask the operator for another',
     }, deviceToken);
+    if (claimed.role === 'doctor') {
+      const userId = result.body.user.id;
+      const [enrolled] = await this.db.manager().query<Array<{ enrolled: boolean | null }>>('SELECT enrol_invited_clinician($1, $2) AS enrolled', [hash, nameSkeleton(claimed.display_name)]);
+      if (enrolled?.enrolled !== true) throw new Error('The claimed clinician invitation did not enrol the new account');
+      await this.audit.allow({
+        subjectId: userId,
+        action: 'clinician.invite',
+        reason: `invited and approved by operator ${claimed.invited_by ?? 'no longer on record'} (${claimed.invited_by_name ?? 'unknown'}); licence ${claimed.licence}; organisation ${claimed.organisation}`,
+      });
+      result.body.user.clinician = await standingOf(this.db, userId);
+    }
+    return result;
   }
 
   /** `emailTaken`: the answer when the proven email has an account after all (a race, or an account made since). */
@@ -438,7 +489,7 @@ export class AuthService {
       body: {
         accessToken: session.accessToken,
         expiresIn: session.expiresIn,
-        user: toMe(account, publicKey.fingerprint),
+        user: toMe(account, publicKey.fingerprint, await standingOf(this.db, user.userId)),
         keys: {
           kdf: kdfOf(credential),
           wrappedAccountKey: credential.wrappedAccountKey,

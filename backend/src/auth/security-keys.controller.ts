@@ -10,7 +10,7 @@ import { SecurityKeysService } from './security-keys.service.js';
 
 @ApiTags('account')
 @ApiBearerAuth()
-@Roles('patient', 'doctor', 'auditor')
+@Roles('patient', 'doctor', 'auditor', 'operator')
 @Controller('account/security-keys')
 export class SecurityKeysController {
   constructor(private readonly securityKeys: SecurityKeysService) {}

@@ -10,7 +10,7 @@ import { SessionListDto } from './dto/active-session.dto.js';
 
 @ApiTags('auth')
 @ApiBearerAuth()
-@Roles('patient', 'doctor', 'auditor')
+@Roles('patient', 'doctor', 'auditor', 'operator')
 @Controller('sessions')
 export class SessionsController {
   constructor(private readonly sessions: ActiveSessionsService) {}

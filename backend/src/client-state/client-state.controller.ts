@@ -15,7 +15,7 @@ export class ClientStateController {
   constructor(private readonly states: ClientStateService) {}
 
   @Get()
-  @Roles('patient', 'doctor', 'auditor')
+  @Roles('patient', 'doctor', 'auditor', 'operator')
   @Header('cache-control', 'no-store')
   @ApiOperation({ summary: 'The signed-in account’s sealed client state and its version (0 and null before the first write)' })
   @ApiOkResponse({ type: ClientStateDto })
@@ -25,7 +25,7 @@ export class ClientStateController {
   }
 
   @Put()
-  @Roles('patient', 'doctor', 'auditor')
+  @Roles('patient', 'doctor', 'auditor', 'operator')
   @BodyLimit(CLIENT_STATE_BODY_LIMIT_BYTES)
   @ApiOperation({
     summary: 'Replace the sealed client state if it is still at expectedVersion (compare-and-set)',

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { In } from 'typeorm';
 import { ERROR_CODES, type Consent, type ConsentList, type ConsentStatus, type CreateConsentRequest, type DoctorList } from '@phr/shared-types';
 import { AttemptOwners } from '../audit/attempt-owners.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { ApiError } from '../common/api-error.js';
+import { ClinicianEntity } from '../clinicians/clinician.entity.js';
+import { nameSkeleton } from '../clinicians/name-check.js';
 import { Db } from '../db/db.service.js';
 import { FolderEntity } from '../folders/folder.entity.js';
 import { RecordDenials } from '../records/record-denials.js';
@@ -27,17 +30,36 @@ export class ConsentsService {
     private readonly owners: AttemptOwners,
   ) {}
 
+  /**
+   * Approved clinicians only (docs/protocol.md "Clinicians"), matched by name,
+   * email or the TR39 skeleton of the name, with who vouched for them and
+   * whether another approved clinician's name looks the same.
+   */
   async searchDoctors(query: string): Promise<DoctorList> {
-    const pattern = query.trim().replace(/[\\%_]/g, (character) => `\\${character}`);
+    const escape = (text: string) => text.replace(/[\\%_]/g, (character) => `\\${character}`);
     const rows = await this.db.manager().query<Array<{
       id: string;
       display_name: string;
       specialty: string | null;
       public_key: string;
       fingerprint: string;
-    }>>('SELECT * FROM search_doctors($1, $2)', [pattern, SEARCH_LIMIT]);
+      organisation: string;
+      verified_by: string;
+      verified_at: Date;
+      looks_like_another: boolean;
+    }>>('SELECT * FROM search_doctors($1, $2, $3)', [escape(query.trim()), escape(nameSkeleton(query)), SEARCH_LIMIT]);
     return {
-      items: rows.map((row) => ({ id: row.id, displayName: row.display_name, specialty: row.specialty, publicKey: row.public_key, fingerprint: row.fingerprint })),
+      items: rows.map((row) => ({
+        id: row.id,
+        displayName: row.display_name,
+        specialty: row.specialty,
+        publicKey: row.public_key,
+        fingerprint: row.fingerprint,
+        organisation: row.organisation,
+        verifiedBy: row.verified_by,
+        verifiedAt: row.verified_at.toISOString(),
+        looksLikeAnother: row.looks_like_another,
+      })),
     };
   }
 
@@ -51,8 +73,9 @@ export class ConsentsService {
       throw ApiError.validation([{ field: 'expiresAt', message: 'expiresAt must be in the future' }]);
     }
     const manager = this.db.manager();
-    const [{ doctor }] = await manager.query<Array<{ doctor: boolean }>>('SELECT is_doctor($1) AS doctor', [request.doctorId]);
-    if (!doctor) throw ApiError.validation([{ field: 'doctorId', message: 'doctorId names no doctor' }]);
+    // Only a clinician an operator approved (and has not suspended) receives a share (docs/protocol.md "Clinicians").
+    const [{ verified }] = await manager.query<Array<{ verified: boolean }>>('SELECT is_verified_clinician($1) AS verified', [request.doctorId]);
+    if (!verified) throw ApiError.validation([{ field: 'doctorId', message: 'doctorId names no verified clinician' }]);
     if (request.scope === 'record' && !(await manager.getRepository(RecordEntity).existsBy({ id: request.recordId }))) {
       return this.denials.notFound(request.recordId as string, 'consent.grant');
     }
@@ -188,6 +211,9 @@ export class ConsentsService {
       names.set(row.id, row.display_name);
     }
     const staleWraps = await Promise.all(consents.map((consent) => staleWrapCount(this.db, consent)));
+    const doctorIds = [...new Set(consents.map((consent) => consent.doctorId))];
+    // RLS shows a doctor their own standing, and a patient that of their consents' doctors.
+    const standings = new Map((await manager.getRepository(ClinicianEntity).findBy({ userId: In(doctorIds) })).map((row) => [row.userId, row.status]));
     return consents.map((consent, index) => ({
       id: consent.id,
       patientId: consent.patientId,
@@ -203,6 +229,7 @@ export class ConsentsService {
       createdAt: consent.createdAt.toISOString(),
       revokedAt: consent.revokedAt?.toISOString() ?? null,
       staleWraps: staleWraps[index],
+      doctorStatus: standings.get(consent.doctorId) ?? 'pending',
     }));
   }
 }

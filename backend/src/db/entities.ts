@@ -5,6 +5,7 @@ import { RefreshTokenEntity } from '../auth/entities/refresh-token.entity.js';
 import { SecurityKeyEntity } from '../auth/entities/security-key.entity.js';
 import { PublicKeyEntity } from '../users/public-key.entity.js';
 import { UserEntity } from '../users/user.entity.js';
+import { ClinicianEntity } from '../clinicians/clinician.entity.js';
 import { ConsentEntity } from '../consents/consent.entity.js';
 import { FolderEntity } from '../folders/folder.entity.js';
 import { RecordWrapEntity } from '../records/entities/record-wrap.entity.js';
@@ -24,4 +25,5 @@ export const ENTITIES = [
   RecordEntity,
   RecordWrapEntity,
   ConsentEntity,
+  ClinicianEntity,
 ];

@@ -25,7 +25,7 @@ export class KeyDirectoryController {
   constructor(private readonly directory: KeyDirectory) {}
 
   @Get('head')
-  @Roles('patient', 'doctor', 'auditor')
+  @Roles('patient', 'doctor', 'auditor', 'operator')
   @ApiOperation({
     summary: 'The latest signed tree head of the key directory',
     description: 'Verify its signature with the log key the portal was built with, then check it extends the last head you kept (GET /key-directory/consistency).',
@@ -37,7 +37,7 @@ export class KeyDirectoryController {
   }
 
   @Get('bindings/:id')
-  @Roles('patient', 'doctor', 'auditor')
+  @Roles('patient', 'doctor', 'auditor', 'operator')
   @ApiOperation({
     summary: 'An account’s latest key binding in a tree, with its inclusion proof and that tree’s signed head',
     description: 'Check the head’s signature, then the proof (RFC 9162 §2.1.3.2) of the leaf built from the binding, before wrapping anything for the key. The id is taken in any case and answered in lower case.',
@@ -49,7 +49,7 @@ export class KeyDirectoryController {
   }
 
   @Get('consistency')
-  @Roles('patient', 'doctor', 'auditor')
+  @Roles('patient', 'doctor', 'auditor', 'operator')
   @ApiOperation({
     summary: 'A consistency proof between two tree sizes the directory has heads for',
     description: 'Proves the tree of size `to` extends the tree of size `from` (RFC 9162 §2.1.4): nothing logged before was changed or removed.',
@@ -61,7 +61,7 @@ export class KeyDirectoryController {
   }
 
   @Get('leaves')
-  @Roles('patient', 'doctor', 'auditor')
+  @Roles('patient', 'doctor', 'auditor', 'operator')
   @ApiOperation({
     summary: `Leaves [start, end) of the directory, at most ${KEY_LOG_MAX_LEAVES_PER_PAGE} per call, for monitors that rebuild the tree`,
   })
@@ -72,7 +72,7 @@ export class KeyDirectoryController {
   }
 
   @Get('frontier')
-  @Roles('patient', 'doctor', 'auditor')
+  @Roles('patient', 'doctor', 'auditor', 'operator')
   @ApiOperation({
     summary: 'The compact range of a tree the directory has a head for: its perfect subtrees’ root hashes',
     description:

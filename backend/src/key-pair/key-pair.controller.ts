@@ -15,7 +15,7 @@ export class KeyPairController {
 
   @Post('key-pair')
   @HttpCode(200)
-  @Roles('patient', 'doctor', 'auditor')
+  @Roles('patient', 'doctor', 'auditor', 'operator')
   @ApiOperation({
     summary: 'Replace the signed-in account’s RSA-OAEP key pair (lost device, policy): the new key is logged in the key directory',
     description:

@@ -14,7 +14,7 @@ export class SecurityEventsController {
 
   @Post()
   @HttpCode(204)
-  @Roles('patient', 'doctor', 'auditor')
+  @Roles('patient', 'doctor', 'auditor', 'operator')
   @ApiOperation({
     summary:
       'Report a check the browser made that failed (a key, a key-directory tree head, the audit trail): filed as a denial in the caller’s own audit trail',

@@ -17,7 +17,7 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get('me')
-  @Roles('patient', 'doctor', 'auditor')
+  @Roles('patient', 'doctor', 'auditor', 'operator')
   @ApiOperation({ summary: 'The signed-in account' })
   @ApiOkResponse({ type: MeDto })
   @ApiErrors(401, 403)
@@ -26,7 +26,7 @@ export class UsersController {
   }
 
   @Patch('me')
-  @Roles('patient', 'doctor', 'auditor')
+  @Roles('patient', 'doctor', 'auditor', 'operator')
   @ApiOperation({
     summary: 'Correct the signed-in account’s display name, and a doctor’s specialty (GDPR Art. 16); the email is the sign-in identifier and cannot be changed',
   })

@@ -1,5 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { Me, PublicKeyResponse, UpdateMeRequest } from '@phr/shared-types';
+import type { ClinicianStanding, Me, PublicKeyResponse, UpdateMeRequest } from '@phr/shared-types';
+import { standingOf } from '../clinicians/clinician-standing.js';
+import { ClinicianEntity } from '../clinicians/clinician.entity.js';
+import { nameSkeleton, normaliseName } from '../clinicians/name-check.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ApiError } from '../common/api-error.js';
@@ -19,7 +22,7 @@ export class UsersService {
     const user = await this.db.manager().getRepository(UserEntity).findOneBy({ id: userId });
     const key = await this.db.manager().getRepository(PublicKeyEntity).findOneBy({ userId });
     if (!user || !key) throw ApiError.unauthenticated('This account no longer exists');
-    return toMe(user, key.fingerprint);
+    return toMe(user, key.fingerprint, await standingOf(this.db, userId));
   }
 
   /**
@@ -28,7 +31,7 @@ export class UsersService {
    */
   async updateMe(caller: AuthUser, request: UpdateMeRequest): Promise<Me> {
     const changes: Partial<Pick<UserEntity, 'displayName' | 'specialty'>> = {};
-    if (request.displayName !== undefined) changes.displayName = request.displayName.trim();
+    if (request.displayName !== undefined) changes.displayName = caller.role === 'doctor' ? await this.renameClinician(caller, request.displayName) : request.displayName.trim();
     if (request.specialty !== undefined) {
       if (caller.role !== 'doctor') throw ApiError.validation([{ field: 'specialty', message: 'specialty can be set only on a doctor’s account' }]);
       changes.specialty = request.specialty.trim();
@@ -43,6 +46,22 @@ export class UsersService {
     return this.me(caller.userId);
   }
 
+  /**
+   * docs/protocol.md "Clinicians": the name an operator vouched for stays as it
+   * was approved (a verified doctor cannot turn into a look-alike of another);
+   * while waiting, a doctor may correct it, and its skeleton follows.
+   */
+  private async renameClinician(caller: AuthUser, displayName: string): Promise<string> {
+    const name = normaliseName(displayName);
+    const clinicians = this.db.manager().getRepository(ClinicianEntity);
+    const clinician = await clinicians.findOneBy({ userId: caller.userId });
+    if (clinician?.status !== 'pending') {
+      throw ApiError.validation([{ field: 'displayName', message: 'an operator vouched for this name: it can be changed only while the account waits for approval' }]);
+    }
+    await clinicians.update({ userId: caller.userId }, { nameSkeleton: nameSkeleton(name) });
+    return name;
+  }
+
   async publicKey(userId: string): Promise<PublicKeyResponse> {
     const key = await this.db.manager().getRepository(PublicKeyEntity).findOneBy({ userId });
     if (!key) throw ApiError.notFound('No such user');
@@ -52,7 +71,7 @@ export class UsersService {
   }
 }
 
-export function toMe(user: UserEntity, fingerprint: string): Me {
+export function toMe(user: UserEntity, fingerprint: string, clinician: ClinicianStanding | null): Me {
   return {
     id: user.id,
     email: user.email,
@@ -61,5 +80,6 @@ export function toMe(user: UserEntity, fingerprint: string): Me {
     specialty: user.specialty,
     fingerprint,
     createdAt: user.createdAt.toISOString(),
+    clinician,
   };
 }

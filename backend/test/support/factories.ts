@@ -19,12 +19,18 @@ import {
   type SessionResponse,
 } from '@phr/shared-types';
 import { registrationTokenIn, type Mailbox } from '../../../infra/local/mail/mailbox.js';
+import { createStaffInvitation, type StaffRole } from '../../src/cli/invitations.js';
 import { HttpClient } from './http.js';
 
-/** What registering needs of an API: its address and the mailbox its mails land in. */
+/**
+ * What registering needs of an API: its address, the mailbox its mails land in, and the owner
+ * URL of its database, with which the operator's command-line step invites the operator who
+ * approves the doctors the tests register (docs/protocol.md "Clinicians").
+ */
 export interface RegistrationApi {
   baseUrl: string;
   mail: Mailbox;
+  ownerUrl: string;
 }
 
 let cachedPublicKey: string | undefined;
@@ -59,6 +65,7 @@ export function registration(overrides: Partial<RegisterRequest> = {}, role: Sel
     email: uniqueEmail(role),
     displayName: role === 'doctor' ? 'Dr. Test' : 'Test Patient',
     role,
+    ...(role === 'doctor' ? { licence: 'GMC 7012345', organisation: 'St Mary’s Hospital' } : {}),
     authKey: randomKey(),
     kdf: { algorithm: KDF_ALGORITHM, iterations: KDF_MIN_ITERATIONS, salt: randomKey(16) },
     keys: { wrappedAccountKey: sealedBlob(), publicKey: rsaPublicKey(), wrappedPrivateKey: sealedBlob(1800) },
@@ -100,7 +107,22 @@ export async function verifiedRegistration(
   return { ...request, registrationToken: overrides.registrationToken ?? (await registrationTokenFor(api, request.email, role)) };
 }
 
+/**
+ * A registered account; a doctor is approved by an operator as well, so that patients can find
+ * and share with them (`registerUnverifiedDoctor` for one that waits).
+ */
 export async function registerUser(api: RegistrationApi, role: SelfRegisteringRole = 'patient', overrides: Partial<RegisterRequest> = {}): Promise<RegisteredUser> {
+  const user = await registerAccount(api, role, overrides);
+  if (role === 'doctor') await decideOnClinician(api, user.userId, 'approve');
+  return user;
+}
+
+/** A doctor's own registration, waiting in the operators' queue. */
+export function registerUnverifiedDoctor(api: RegistrationApi, overrides: Partial<RegisterRequest> = {}): Promise<RegisteredUser> {
+  return registerAccount(api, 'doctor', overrides);
+}
+
+async function registerAccount(api: RegistrationApi, role: SelfRegisteringRole, overrides: Partial<RegisterRequest>): Promise<RegisteredUser> {
   const client = new HttpClient(api.baseUrl);
   const request = await verifiedRegistration(api, overrides, role);
   const response = await client.post<SessionResponse>(ROUTES.register.path, { body: request });
@@ -108,13 +130,55 @@ export async function registerUser(api: RegistrationApi, role: SelfRegisteringRo
   return { request, session: response.body, client, token: response.body.accessToken, userId: response.body.user.id };
 }
 
+/** An account made from an invitation of the operator's command-line step, as the portal's /register?invitation= makes it. */
+export async function registerStaff(api: RegistrationApi, role: StaffRole, displayName = role === 'operator' ? 'Credentialing office' : 'Security team'): Promise<RegisteredUser> {
+  const email = uniqueEmail(role);
+  const { code } = await createStaffInvitation(api.ownerUrl, role, email, displayName);
+  const { registrationToken: _token, role: _role, displayName: _name, ...material } = registration({ email });
+  const request = { ...material, invitation: code };
+  const client = new HttpClient(api.baseUrl);
+  const response = await client.post<SessionResponse>(ROUTES.registerInvited.path, { body: request });
+  if (response.status !== 201) throw new Error(`register-invited failed: ${response.status} ${response.text}`);
+  return { request: registration({ email }), session: response.body, client, token: response.body.accessToken, userId: response.body.user.id };
+}
+
+const operators = new WeakMap<RegistrationApi, Promise<RegisteredUser>>();
+
+/** One operator per API, made on first use. */
+export function operatorOf(api: RegistrationApi): Promise<RegisteredUser> {
+  let operator = operators.get(api);
+  if (!operator) {
+    operator = registerStaff(api, 'operator');
+    operators.set(api, operator);
+  }
+  return operator;
+}
+
+/** An operator's decision on a clinician, through the API; fails unless it is taken. */
+export async function decideOnClinician(api: RegistrationApi, clinicianId: string, decision: 'approve' | 'refuse' | 'suspend' | 'reinstate', reason = 'decided by the test'): Promise<void> {
+  const operator = await operatorOf(api);
+  const route = { approve: ROUTES.approveClinician, refuse: ROUTES.refuseClinician, suspend: ROUTES.suspendClinician, reinstate: ROUTES.reinstateClinician }[decision];
+  const path = route.path.replace(':id', clinicianId);
+  const body = decision === 'refuse' || decision === 'suspend' ? { reason } : undefined;
+  let response = await operator.client.post(path, { token: operator.token, body });
+  if (response.status === 401) {
+    // The operator's access token outlived its minutes in a long test file: refresh it, as the portal does.
+    const refreshed = await operator.client.post<{ accessToken: string }>(ROUTES.refresh.path);
+    if (refreshed.status !== 200) throw new Error(`operator refresh failed: ${refreshed.status} ${refreshed.text}`);
+    operator.token = refreshed.body.accessToken;
+    response = await operator.client.post(path, { token: operator.token, body });
+  }
+  if (response.status !== 200) throw new Error(`${decision} clinician failed: ${response.status} ${response.text}`);
+}
+
 /**
- * An auditor account, made the way the operator's command-line step will make
- * one: auditors never register themselves.
+ * A staff account (auditor or operator) put straight into the database, as the operator's
+ * command-line step leaves it once redeemed, for tests that need only its id and a token:
+ * staff never register themselves (`registerStaff` goes through the invitation).
  */
-export async function insertAuditor(adminQuery: (sql: string, params?: unknown[]) => Promise<unknown[]>): Promise<string> {
+export async function insertAuditor(adminQuery: (sql: string, params?: unknown[]) => Promise<unknown[]>, role: StaffRole = 'auditor'): Promise<string> {
   const userId = randomUUID();
-  await adminQuery(`INSERT INTO users (id, email, display_name, role) VALUES ($1, $2, 'Auditor', 'auditor')`, [userId, uniqueEmail('auditor')]);
+  await adminQuery(`INSERT INTO users (id, email, display_name, role) VALUES ($1, $2, $3, $4)`, [userId, uniqueEmail(role), role === 'auditor' ? 'Auditor' : 'Operator', role]);
   await adminQuery(`INSERT INTO public_keys (user_id, public_key, fingerprint) VALUES ($1, $2, 'ff')`, [userId, rsaPublicKey()]);
   return userId;
 }

@@ -14,7 +14,7 @@ export const ROUTE_ACCESS: Record<RouteName, Access> = {
   prelogin: 'public',
   startRegistration: 'public',
   register: 'public',
-  registerAuditor: 'public',
+  registerInvited: 'public',
   proofOfWork: 'public',
   login: 'public',
   loginWebAuthn: 'public',
@@ -22,19 +22,19 @@ export const ROUTE_ACCESS: Record<RouteName, Access> = {
   logout: 'public',
   recoveryKeys: 'public',
   recoveryReset: 'public',
-  changePassword: ['patient', 'doctor', 'auditor'],
-  me: ['patient', 'doctor', 'auditor'],
-  updateMe: ['patient', 'doctor', 'auditor'],
-  listSessions: ['patient', 'doctor', 'auditor'],
-  revokeSession: ['patient', 'doctor', 'auditor'],
-  // Auditors are staff accounts the operator creates and retires (docs/erasure.md).
+  changePassword: ['patient', 'doctor', 'auditor', 'operator'],
+  me: ['patient', 'doctor', 'auditor', 'operator'],
+  updateMe: ['patient', 'doctor', 'auditor', 'operator'],
+  listSessions: ['patient', 'doctor', 'auditor', 'operator'],
+  revokeSession: ['patient', 'doctor', 'auditor', 'operator'],
+  // Auditors and operators are staff accounts the operator creates and retires (docs/erasure.md).
   eraseAccount: ['patient', 'doctor'],
   // Every account signs in, so every account may guard its sign-in with a security key.
-  securityKeyOptions: ['patient', 'doctor', 'auditor'],
-  addSecurityKey: ['patient', 'doctor', 'auditor'],
-  listSecurityKeys: ['patient', 'doctor', 'auditor'],
-  removeSecurityKey: ['patient', 'doctor', 'auditor'],
-  // Auditors read metadata only; they have no business with keys (DESIGN 1).
+  securityKeyOptions: ['patient', 'doctor', 'auditor', 'operator'],
+  addSecurityKey: ['patient', 'doctor', 'auditor', 'operator'],
+  listSecurityKeys: ['patient', 'doctor', 'auditor', 'operator'],
+  removeSecurityKey: ['patient', 'doctor', 'auditor', 'operator'],
+  // Auditors read metadata only, operators vouch for clinicians: neither has business with keys (DESIGN 1).
   publicKey: ['patient', 'doctor'],
   // Records and folders belong to patients; doctors only read, through consents.
   presignUpload: ['patient'],
@@ -51,26 +51,33 @@ export const ROUTE_ACCESS: Record<RouteName, Access> = {
   listConsents: ['patient', 'doctor'],
   updateConsent: ['patient'],
   rewrapConsent: ['patient'],
-  listAudit: ['patient', 'doctor', 'auditor'],
-  exportAudit: ['patient', 'doctor', 'auditor'],
-  auditHead: ['patient', 'doctor', 'auditor'],
+  listAudit: ['patient', 'doctor', 'auditor', 'operator'],
+  exportAudit: ['patient', 'doctor', 'auditor', 'operator'],
+  auditHead: ['patient', 'doctor', 'auditor', 'operator'],
   // Every account has a sealed client state of its own (docs/protocol.md "Client state").
-  clientState: ['patient', 'doctor', 'auditor'],
-  putClientState: ['patient', 'doctor', 'auditor'],
+  clientState: ['patient', 'doctor', 'auditor', 'operator'],
+  putClientState: ['patient', 'doctor', 'auditor', 'operator'],
   // Account-key rotation (docs/protocol.md): the accounts whose key seals something, as erasure; auditors hold no records.
   keyRotation: ['patient', 'doctor'],
   startKeyRotation: ['patient', 'doctor'],
   keyRotationBatch: ['patient', 'doctor'],
   finishKeyRotation: ['patient', 'doctor'],
-  rotateKeyPair: ['patient', 'doctor', 'auditor'],
+  rotateKeyPair: ['patient', 'doctor', 'auditor', 'operator'],
   // The key directory is public to every signed-in account: anyone may check a key and monitor the log.
-  keyDirectoryHead: ['patient', 'doctor', 'auditor'],
-  keyBinding: ['patient', 'doctor', 'auditor'],
-  keyLogConsistency: ['patient', 'doctor', 'auditor'],
-  keyLogLeaves: ['patient', 'doctor', 'auditor'],
-  keyLogFrontier: ['patient', 'doctor', 'auditor'],
+  keyDirectoryHead: ['patient', 'doctor', 'auditor', 'operator'],
+  keyBinding: ['patient', 'doctor', 'auditor', 'operator'],
+  keyLogConsistency: ['patient', 'doctor', 'auditor', 'operator'],
+  keyLogLeaves: ['patient', 'doctor', 'auditor', 'operator'],
+  keyLogFrontier: ['patient', 'doctor', 'auditor', 'operator'],
   // Every account's browser checks its own key and trail; a report lands only in the caller's own trail.
-  reportSecurityEvent: ['patient', 'doctor', 'auditor'],
+  reportSecurityEvent: ['patient', 'doctor', 'auditor', 'operator'],
+  // Who may be a doctor is the operators' business only (docs/protocol.md "Clinicians").
+  listClinicians: ['operator'],
+  inviteClinician: ['operator'],
+  approveClinician: ['operator'],
+  refuseClinician: ['operator'],
+  suspendClinician: ['operator'],
+  reinstateClinician: ['operator'],
 };
 
 /** The rows of one patient that a stranger might name by id. */

@@ -47,6 +47,8 @@ export interface TestApp {
   smtp: RunningMailCatcher;
   /** The mails it received: registration links and warnings. */
   mail: Mailbox;
+  /** The owner URL of this file's database, as the operator's command-line steps use it (create-auditor, create-operator). */
+  ownerUrl: string;
   /** Runs SQL as the superuser on this file's database (an operator's view, bypassing RLS). */
   adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
@@ -107,6 +109,7 @@ export async function startTestApp(env: Record<string, string> = {}, logger: Log
     store,
     smtp,
     mail: new Mailbox(smtp.dir),
+    ownerUrl: database.ownerUrl,
     adminQuery: async <T extends pg.QueryResultRow>(sql: string, params?: unknown[]) => (await admin.query<T>(sql, params)).rows,
     close: async () => {
       // Waits for requests in flight and running sweeps, then closes the app's pool.

@@ -3,13 +3,15 @@ import { Type } from 'class-transformer';
 import { IsIn, IsObject, IsOptional, IsString, Length, ValidateNested } from 'class-validator';
 import {
   DISPLAY_NAME_MAX_LENGTH,
+  LICENCE_MAX_LENGTH,
+  ORGANISATION_MAX_LENGTH,
   PRIVACY_NOTICE_VERSION,
   REGISTRATION_TOKEN_BYTES,
   SPECIALTY_MAX_LENGTH,
   SELF_REGISTERING_ROLES,
   type AccountKeyMaterial,
   type RecoveryMaterial,
-  type RegisterAuditorRequest,
+  type RegisterInvitedRequest,
   type RegisterRequest,
   type RegistrationStarted,
   type SelfRegisteringRole,
@@ -82,6 +84,16 @@ export class RegisterDto implements RegisterRequest {
   @IsPlainText(1, SPECIALTY_MAX_LENGTH)
   specialty?: string;
 
+  @ApiPropertyOptional({ type: String, maxLength: LICENCE_MAX_LENGTH, example: 'GMC 7012345', description: "A doctor's licence or registration number: required for a doctor, refused otherwise; an operator checks it before approving" })
+  @IsOptional()
+  @IsPlainText(1, LICENCE_MAX_LENGTH)
+  licence?: string;
+
+  @ApiPropertyOptional({ type: String, maxLength: ORGANISATION_MAX_LENGTH, example: 'St Mary’s Hospital', description: "A doctor's organisation: required for a doctor, refused otherwise; shown to patients once approved" })
+  @IsOptional()
+  @IsPlainText(1, ORGANISATION_MAX_LENGTH)
+  organisation?: string;
+
   @IsAuthKey(KEY_FIELDS.authKey)
   authKey: string;
 
@@ -114,10 +126,13 @@ export class RegisterDto implements RegisterRequest {
 }
 true satisfies Exact<RegisterDto, RegisterRequest>;
 
-export class RegisterAuditorDto extends OmitType(RegisterDto, ['registrationToken', 'role', 'specialty', 'displayName'] as const) implements RegisterAuditorRequest {
-  @ApiProperty({ type: String, description: 'The one-time code printed by create-auditor' })
+export class RegisterInvitedDto
+  extends OmitType(RegisterDto, ['registrationToken', 'role', 'specialty', 'displayName', 'licence', 'organisation'] as const)
+  implements RegisterInvitedRequest
+{
+  @ApiProperty({ type: String, description: 'The one-time code of the invitation: printed by create-auditor or create-operator, or mailed to a clinician an operator invited' })
   @IsString()
   @Length(20, 100)
   invitation: string;
 }
-true satisfies Exact<RegisterAuditorDto, RegisterAuditorRequest>;
+true satisfies Exact<RegisterInvitedDto, RegisterInvitedRequest>;

@@ -2,6 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsDateString, IsIn, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
 import {
+  CLINICIAN_STATUSES,
+  type ClinicianStatus,
   CONSENT_SCOPES,
   CONSENT_STATUSES,
   DOCTOR_WRAP_BYTES,
@@ -125,6 +127,8 @@ export class ConsentDto implements Consent {
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) revokedAt: string | null;
   @ApiProperty({ minimum: 0, description: 'Wraps in scope made for a key the doctor has since replaced: the patient re-makes them (PUT /consents/:id/wraps)' })
   staleWraps: number;
+  @ApiProperty({ enum: CLINICIAN_STATUSES, description: 'The doctor’s standing with the operators: while it is not approved (suspended), the consent lets the doctor read nothing' })
+  doctorStatus: ClinicianStatus;
 }
 true satisfies Exact<ConsentDto, Consent>;
 
@@ -168,6 +172,11 @@ export class DoctorSummaryDto implements DoctorSummary {
   @ApiProperty({ nullable: true, type: String }) specialty: string | null;
   @ApiProperty({ description: 'SPKI, base64url' }) publicKey: string;
   @ApiProperty({ description: 'SHA-256 of the SPKI, hex' }) fingerprint: string;
+  @ApiProperty({ description: 'The organisation an operator vouched for' }) organisation: string;
+  @ApiProperty({ description: 'The operator who approved this clinician (display name)' }) verifiedBy: string;
+  @ApiProperty({ format: 'date-time' }) verifiedAt: string;
+  @ApiProperty({ description: 'Another approved clinician’s name has the same Unicode TR39 skeleton (looks the same): tell them apart by organisation and fingerprint' })
+  looksLikeAnother: boolean;
 }
 true satisfies Exact<DoctorSummaryDto, DoctorSummary>;
 

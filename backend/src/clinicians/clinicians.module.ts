@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { MailModule } from '../mail/mail.module.js';
+import { CliniciansController } from './clinicians.controller.js';
+import { CliniciansService } from './clinicians.service.js';
+
+@Module({ imports: [MailModule], controllers: [CliniciansController], providers: [CliniciansService] })
+export class CliniciansModule {}

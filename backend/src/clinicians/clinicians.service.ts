@@ -1,0 +1,282 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  ERROR_CODES,
+  type AuditAction,
+  type ClinicianInvitationSent,
+  type ClinicianList,
+  type ClinicianStatus,
+  type ClinicianSummary,
+  type InviteClinicianRequest,
+  type ListCliniciansQuery,
+  type LookAlike,
+} from '@phr/shared-types';
+import { AuditService } from '../audit/audit.service.js';
+import { findAccountByEmail, normalizeEmail } from '../auth/accounts.js';
+import type { AuthUser } from '../auth/auth-user.js';
+import { INVITATION_HOURS, invitationHash, newInvitationCode } from '../cli/invitations.js';
+import { ApiError } from '../common/api-error.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { Db } from '../db/db.service.js';
+import { MailOutbox } from '../mail/mail-outbox.js';
+import { decodeCursor, encodeCursor } from '../records/record-cursor.js';
+import { UserEntity } from '../users/user.entity.js';
+import { clinicianInvitationMail, doctorStandingMail, invitationLink } from './clinician-mails.js';
+import { ClinicianEntity } from './clinician.entity.js';
+import { isMixedScript, nameSkeleton, normaliseName } from './name-check.js';
+
+const DEFAULT_PAGE = 50;
+
+/** An operator's decision: the standings it applies to, the one it leads to, and its audit action. */
+const DECISIONS = {
+  approve: { from: ['pending', 'refused'], to: 'approved', action: 'clinician.approve' },
+  refuse: { from: ['pending'], to: 'refused', action: 'clinician.refuse' },
+  suspend: { from: ['approved'], to: 'suspended', action: 'clinician.suspend' },
+  reinstate: { from: ['suspended'], to: 'approved', action: 'clinician.reinstate' },
+} as const satisfies Record<string, { from: readonly ClinicianStatus[]; to: ClinicianStatus; action: string }>;
+export type Decision = keyof typeof DECISIONS;
+
+interface ClinicianRow {
+  user_id: string;
+  email: string;
+  display_name: string;
+  specialty: string | null;
+  licence: string;
+  organisation: string;
+  status: ClinicianStatus;
+  origin: ClinicianSummary['origin'];
+  name_skeleton: string;
+  requested_at: Date;
+  decided_at: Date | null;
+  decided_by_name: string | null;
+  reason: string | null;
+}
+
+const CLINICIAN_COLUMNS = `c.user_id, u.email, u.display_name, u.specialty, c.licence, c.organisation, c.status, c.origin, c.name_skeleton,
+  c.requested_at, c.decided_at, c.decided_by_name, c.reason`;
+
+/**
+ * Who may be a doctor (docs/protocol.md "Clinicians"): operators invite
+ * clinicians, and approve, refuse, suspend and reinstate them. Every step is
+ * audited in the clinician's trail; a suspension and a reinstatement also in
+ * the trail of each patient with an active consent for the doctor, who is
+ * mailed a notice. Runs as the operator: RLS shows operators the clinicians
+ * and their accounts, nothing else of anyone's.
+ */
+@Injectable()
+export class CliniciansService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly db: Db,
+    private readonly audit: AuditService,
+    private readonly outbox: MailOutbox,
+  ) {}
+
+  async list(operator: AuthUser, query: ListCliniciansQuery): Promise<ClinicianList> {
+    const limit = query.limit ?? DEFAULT_PAGE;
+    const params: unknown[] = [];
+    const where: string[] = [];
+    if (query.status) {
+      params.push(query.status);
+      where.push(`c.status = $${params.length}`);
+    }
+    if (query.cursor) {
+      const cursor = decodeCursor(query.cursor);
+      params.push(cursor.createdAt, cursor.id);
+      where.push(`(c.requested_at, c.user_id) > ($${params.length - 1}, $${params.length})`);
+    }
+    params.push(limit + 1);
+    const rows = await this.db.manager().query<ClinicianRow[]>(
+      `SELECT ${CLINICIAN_COLUMNS} FROM clinicians c JOIN users u ON u.id = c.user_id
+       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY c.requested_at, c.user_id LIMIT $${params.length}`,
+      params,
+    );
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    await this.audit.allow({ subjectId: operator.userId, action: 'clinician.list', reason: `${page.length} clinician(s)${query.status ? ` ${query.status}` : ''}` });
+    const lookAlikes = await this.approvedLookAlikes(page.map((row) => row.name_skeleton));
+    return {
+      items: page.map((row) => toSummary(row, lookAlikes)),
+      nextCursor: rows.length > limit && last ? encodeCursor(last.requested_at, last.user_id) : null,
+    };
+  }
+
+  /**
+   * Vouches for a clinician before they have an account: the one-time code
+   * goes to their mailbox only (hashed here, valid INVITATION_HOURS), and the
+   * account it makes is approved by this operator from the start.
+   */
+  async invite(operator: AuthUser, request: InviteClinicianRequest): Promise<ClinicianInvitationSent> {
+    const email = normalizeEmail(request.email);
+    const displayName = normaliseName(request.displayName);
+    await this.lockName(displayName);
+    await this.assertNameAcceptable(operator, displayName, null, 'clinician.invite');
+    if (await findAccountByEmail(this.db, email)) {
+      this.audit.deny({ subjectId: operator.userId, action: 'clinician.invite', reason: `${email} already has an account` });
+      throw new ApiError(409, ERROR_CODES.conflict, 'This email already has an account: a clinician who registered waits in the queue for approval', [
+        { field: 'email', message: 'already has an account' },
+      ]);
+    }
+    const code = newInvitationCode();
+    const expiresAt = new Date(Date.now() + INVITATION_HOURS * 3_600_000);
+    const [row] = await this.db.manager().query<Array<{ invited: boolean | null }>>('SELECT invite_clinician($1, $2, $3, $4, $5, $6, $7) AS invited', [
+      invitationHash(code),
+      email,
+      displayName,
+      request.specialty?.trim() ?? null,
+      request.licence.trim(),
+      request.organisation.trim(),
+      expiresAt,
+    ]);
+    if (row?.invited !== true) throw ApiError.forbidden('Only an operator invites clinicians');
+    const operatorName = await this.nameOf(operator);
+    const origin = this.config.portalOrigin;
+    await this.outbox.queue(clinicianInvitationMail(origin, email, invitationLink(origin, code, email), operatorName, expiresAt));
+    await this.audit.allow({
+      subjectId: operator.userId,
+      action: 'clinician.invite',
+      reason: `invited ${email} (${displayName}); licence ${request.licence.trim()}; organisation ${request.organisation.trim()}`,
+    });
+    return { email, expiresAt: expiresAt.toISOString() };
+  }
+
+  async decide(operator: AuthUser, clinicianId: string, decision: Decision, reason?: string): Promise<ClinicianSummary> {
+    const rule = DECISIONS[decision];
+    const current = await this.locked(operator, clinicianId, rule.action);
+    if (!(rule.from as readonly ClinicianStatus[]).includes(current.status)) {
+      this.audit.deny({ subjectId: clinicianId, action: rule.action, reason: `the clinician is ${current.status}` });
+      throw new ApiError(409, ERROR_CODES.clinicianState, `This clinician is ${current.status}: ${decision} applies only to one ${rule.from.join(' or ')}`);
+    }
+    if (decision === 'approve') {
+      await this.lockName(current.display_name);
+      await this.assertNameAcceptable(operator, current.display_name, clinicianId, 'clinician.approve');
+    }
+    const operatorName = await this.nameOf(operator);
+    const now = new Date();
+    const isApproval = rule.to === 'approved' && decision === 'approve';
+    await this.db
+      .manager()
+      .getRepository(ClinicianEntity)
+      .update(
+        { userId: clinicianId },
+        {
+          status: rule.to,
+          decidedAt: now,
+          decidedBy: operator.userId,
+          decidedByName: operatorName,
+          reason: reason?.trim() ?? null,
+          ...(isApproval ? { verifiedAt: now, verifiedByName: operatorName } : {}),
+          ...(rule.to === 'refused' ? { verifiedAt: null, verifiedByName: null } : {}),
+        },
+      );
+    await this.audit.allow({ subjectId: clinicianId, action: rule.action, reason: `by operator ${operator.userId} (${operatorName})${reason ? `: ${reason.trim()}` : ''}` });
+    if (rule.action === 'clinician.suspend' || rule.action === 'clinician.reinstate') await this.notifyPatients(current, rule.action, reason);
+    return (await this.summaries([clinicianId]))[0];
+  }
+
+  /**
+   * The patients of the doctor's active consents: a row in each one's trail,
+   * and a mail that says only that something changed.
+   */
+  private async notifyPatients(clinician: ClinicianRow, action: 'clinician.suspend' | 'clinician.reinstate', reason?: string): Promise<void> {
+    const patients = await this.db.manager().query<Array<{ patient_id: string; email: string }>>('SELECT patient_id, email FROM clinician_patients($1)', [clinician.user_id]);
+    const effect = action === 'clinician.suspend' ? 'suspended: their consents let them read nothing until reinstated' : 'reinstated: their consents work again';
+    for (const patient of patients) {
+      await this.audit.allow({
+        subjectId: patient.patient_id,
+        action,
+        reason: `doctor ${clinician.user_id} (${clinician.display_name}) ${effect}${reason ? `; operator’s reason: ${reason.trim()}` : ''}`,
+      });
+      await this.outbox.queue(doctorStandingMail(this.config.portalOrigin, patient.email));
+    }
+  }
+
+  /** The clinician's row, locked until the decision commits; an id of no clinician is a 404 in the operator's trail. */
+  private async locked(operator: AuthUser, clinicianId: string, action: AuditAction): Promise<ClinicianRow> {
+    const [row] = await this.db.manager().query<ClinicianRow[]>(
+      `SELECT ${CLINICIAN_COLUMNS} FROM clinicians c JOIN users u ON u.id = c.user_id WHERE c.user_id = $1 FOR UPDATE OF c`,
+      [clinicianId],
+    );
+    if (!row) {
+      this.audit.deny({ subjectId: operator.userId, action, reason: `no clinician ${clinicianId}` });
+      throw ApiError.notFound('No such clinician');
+    }
+    return row;
+  }
+
+  /**
+   * A clinician's name must be in one script and must not look like an
+   * approved clinician's name that is not the same (TR39 skeletons): a
+   * look-alike is refused with 409 NAME_CONFUSABLE, audited.
+   */
+  private async assertNameAcceptable(operator: AuthUser, displayName: string, clinicianId: string | null, action: 'clinician.invite' | 'clinician.approve'): Promise<void> {
+    const subjectId = clinicianId ?? operator.userId;
+    if (isMixedScript(displayName)) {
+      this.audit.deny({ subjectId, action, reason: `the name ${displayName} mixes letters of several scripts` });
+      throw new ApiError(409, ERROR_CODES.nameConfusable, 'This name mixes letters of several scripts (such as a Cyrillic “А” among Latin letters): the clinician must write it in one script', [
+        { field: 'displayName', message: 'mixes letters of several scripts' },
+      ]);
+    }
+    const skeleton = nameSkeleton(displayName);
+    const others = ((await this.approvedLookAlikes([skeleton])).get(skeleton) ?? []).filter((other) => other.id !== clinicianId);
+    const confusable = others.filter((other) => normaliseName(other.displayName).toLowerCase() !== displayName.toLowerCase());
+    if (confusable.length) {
+      const names = confusable.map((other) => `${other.displayName} (${other.organisation})`).join(', ');
+      this.audit.deny({ subjectId, action, reason: `the name ${displayName} looks like that of approved clinician(s) ${confusable.map((other) => other.id).join(', ')}` });
+      throw new ApiError(409, ERROR_CODES.nameConfusable, `This name looks like that of an approved clinician: ${names}`, [
+        { field: 'displayName', message: `looks like ${names}` },
+      ]);
+    }
+  }
+
+  /** Two operators approving two look-alikes at once: the second waits for the first and then sees it. */
+  private async lockName(displayName: string): Promise<void> {
+    await this.db.manager().query(`SELECT pg_advisory_xact_lock(hashtextextended('clinician-name:' || $1, 0))`, [nameSkeleton(displayName)]);
+  }
+
+  /** Approved clinicians by skeleton, for the skeletons given. */
+  private async approvedLookAlikes(skeletons: string[]): Promise<Map<string, LookAlike[]>> {
+    const rows = await this.db.manager().query<Array<{ user_id: string; display_name: string; organisation: string; name_skeleton: string }>>(
+      `SELECT c.user_id, u.display_name, c.organisation, c.name_skeleton FROM clinicians c JOIN users u ON u.id = c.user_id
+       WHERE c.status = 'approved' AND c.name_skeleton = ANY($1::text[]) ORDER BY u.display_name, c.user_id`,
+      [[...new Set(skeletons)]],
+    );
+    const bySkeleton = new Map<string, LookAlike[]>();
+    for (const row of rows) {
+      const list = bySkeleton.get(row.name_skeleton) ?? [];
+      list.push({ id: row.user_id, displayName: row.display_name, organisation: row.organisation });
+      bySkeleton.set(row.name_skeleton, list);
+    }
+    return bySkeleton;
+  }
+
+  private async summaries(ids: string[]): Promise<ClinicianSummary[]> {
+    const rows = await this.db.manager().query<ClinicianRow[]>(`SELECT ${CLINICIAN_COLUMNS} FROM clinicians c JOIN users u ON u.id = c.user_id WHERE c.user_id = ANY($1::uuid[])`, [ids]);
+    const lookAlikes = await this.approvedLookAlikes(rows.map((row) => row.name_skeleton));
+    return rows.map((row) => toSummary(row, lookAlikes));
+  }
+
+  private async nameOf(operator: AuthUser): Promise<string> {
+    return (await this.db.manager().getRepository(UserEntity).findOneByOrFail({ id: operator.userId })).displayName;
+  }
+}
+
+function toSummary(row: ClinicianRow, lookAlikes: Map<string, LookAlike[]>): ClinicianSummary {
+  return {
+    id: row.user_id,
+    email: row.email,
+    displayName: row.display_name,
+    specialty: row.specialty,
+    licence: row.licence,
+    organisation: row.organisation,
+    status: row.status,
+    origin: row.origin,
+    requestedAt: row.requested_at.toISOString(),
+    decidedAt: row.decided_at?.toISOString() ?? null,
+    decidedBy: row.decided_by_name,
+    reason: row.reason,
+    nameCheck: {
+      mixedScript: isMixedScript(row.display_name),
+      looksLike: (lookAlikes.get(row.name_skeleton) ?? []).filter((other) => other.id !== row.user_id),
+    },
+  };
+}
