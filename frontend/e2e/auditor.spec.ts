@@ -4,7 +4,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { registerUser } from '../../backend/test/support/factories.js';
 import { openBrowser, portalUrl, type BrowserSession } from './support/browser.js';
-import { confirmRecoveryCode, newPerson, readRecoveryCode, stackMailbox } from './support/portal.js';
+import { stackApi } from './support/clinicians.js';
+import { confirmRecoveryCode, newPerson, readRecoveryCode } from './support/portal.js';
 import { countOf, textOf } from './support/eventually.js';
 
 const run = promisify(execFile);
@@ -42,7 +43,7 @@ describe('an auditor account, from the operator’s command to the audit page (C
     await page.getByRole('link', { name: 'Audit trail' }).click();
     await textOf(page.getByTestId('chain-status'), /^Chain verified in this browser/);
     // An auditor sees other accounts' rows: a patient who registers now shows up.
-    const patient = await registerUser({ baseUrl: process.env.E2E_API_URL as string, mail: stackMailbox() });
+    const patient = await registerUser(stackApi());
     await page.getByLabel('Action').selectOption('account.register');
     await page.getByTestId('audit-row').filter({ hasText: patient.userId.slice(0, 8) }).waitFor();
     await countOf(page.getByRole('link', { name: 'Records', exact: true }), 0);

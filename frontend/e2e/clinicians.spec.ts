@@ -137,7 +137,7 @@ describe('who may be a doctor (Chromium: an operator, a patient, doctors)', () =
       doctorPage.getByRole('button', { name: `Open ${titleOf(labResult)}` }).click(),
     ]);
     expect(((await refused.json()) as ErrorResponse).code).toBe(ERROR_CODES.clinicianNotVerified);
-    await textOf(doctorPage.getByRole('alert').filter({ hasText: 'Your account is not verified' }), 'you cannot read shared records');
+    await textOf(doctorPage.getByRole('alert').filter({ hasText: 'Your clinician account' }), 'Your clinician account is suspended by the operators: you cannot read shared records');
     await textOf(doctorPage.getByTestId('clinician-standing'), `An operator suspended your account: you cannot read shared records, and patients cannot share with you. Reason given: ${reason}`);
 
     const patientPage = patientBrowser.page;

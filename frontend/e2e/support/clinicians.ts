@@ -5,13 +5,13 @@
  * the operator's Clinicians page in the portal.
  */
 import { randomBytes } from 'node:crypto';
-import { ROUTES, type ClinicianList, type ClinicianStatus, type ClinicianSummary, type RegisterInvitedRequest, type SessionResponse } from '@phr/shared-types';
+import { ROUTES, type ClinicianList, type ClinicianStatus, type ClinicianSummary } from '@phr/shared-types';
 import type { Locator, Page } from 'playwright-core';
 import { createStaffInvitation } from '../../../backend/src/cli/invitations.js';
-import { registration } from '../../../backend/test/support/factories.js';
+import { registerStaff, type RegistrationApi } from '../../../backend/test/support/factories.js';
 import { HttpClient, type HttpResponse } from '../../../backend/test/support/http.js';
 import { portalUrl } from './browser.js';
-import { confirmRecoveryCode, readRecoveryCode, type Person } from './portal.js';
+import { confirmRecoveryCode, readRecoveryCode, stackMailbox, type Person } from './portal.js';
 
 export interface Operator {
   email: string;
@@ -41,23 +41,26 @@ export function newOperator(): Operator {
   return { email: `operator-${tag}@example.org`, displayName: `Operator Morgan ${tag}`, password: `amber Harbour kettle ${tag} ridge` };
 }
 
+/** The stack's API as the API suites' factories address one: its address, its mail folder, its database's owner URL. */
+let stack: RegistrationApi | undefined;
+export function stackApi(): RegistrationApi {
+  stack ??= { baseUrl: requiredEnv('E2E_API_URL'), mail: stackMailbox(), ownerUrl: requiredEnv('E2E_DATABASE_URL') };
+  return stack;
+}
+
 /**
  * An operator account that exists only for the API calls of a test's set-up
  * (its key blobs are shaped, not real: it never opens anything). Remade after
- * a few minutes, well within an access token's life.
+ * a few minutes, well within an access token's life: a refresh from Node would
+ * be refused by the stack's same-origin guard.
  */
 const API_OPERATOR_MAX_AGE_MS = 5 * 60_000;
 let apiOperatorToken: Promise<string> | undefined;
 let apiOperatorMadeAt = 0;
 
 async function makeApiOperator(): Promise<string> {
-  const operator = newOperator();
-  const invitation = await staffInvitation('operator', operator.email, operator.displayName);
-  const { authKey, kdf, keys, recovery, privacyNoticeVersion } = registration({ email: operator.email });
-  const body: RegisterInvitedRequest = { invitation, email: operator.email, authKey, kdf, keys, recovery, privacyNoticeVersion };
-  const response = await apiClient().post<SessionResponse>(ROUTES.registerInvited.path, { body });
-  if (response.status !== 201) throw new Error(`register-invited (operator) failed: ${response.status} ${response.text}`);
-  return response.body.accessToken;
+  const operator = await registerStaff(stackApi(), 'operator', newOperator().displayName);
+  return operator.token;
 }
 
 function operatorToken(): Promise<string> {

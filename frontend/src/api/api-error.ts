@@ -1,4 +1,4 @@
-import { ERROR_CODES, type ErrorResponse } from '@phr/shared-types';
+import type { ErrorResponse } from '@phr/shared-types';
 
 /** An error answer of the API, with its stable code. */
 export class ApiError extends Error {
@@ -24,10 +24,6 @@ export function describeError(error: unknown): string {
     // The API names the part that is down and says nothing was changed.
     if (error.status === 503) return error.body.message;
     if (error.status >= 500) return `Something went wrong on our side (request ${error.body.requestId}). Please try again.`;
-    // docs/protocol.md "Clinicians": the portal's notice (ClinicianStandingNotice) says which, and why.
-    if (error.code === ERROR_CODES.clinicianNotVerified) {
-      return 'Your account is not verified by an operator, or an operator suspended it: you cannot read shared records.';
-    }
     return error.body.message;
   }
   if (error instanceof TypeError) return 'The service cannot be reached. Check your connection and try again.';

@@ -89,15 +89,15 @@ export function ClinicianCard({ clinician, onDecided }: { clinician: ClinicianSu
         </form>
       ) : (
         <div className="row">
+          {clinician.status === 'pending' || clinician.status === 'refused' ? (
+            <Button type="button" isBusy={decide.isPending && decide.variables === 'approve'} onClick={() => decide.mutate('approve')} aria-label={`Approve ${name}`}>
+              Approve
+            </Button>
+          ) : null}
           {clinician.status === 'pending' ? (
-            <>
-              <Button type="button" isBusy={decide.isPending && decide.variables === 'approve'} onClick={() => decide.mutate('approve')} aria-label={`Approve ${name}`}>
-                Approve
-              </Button>
-              <Button type="button" variant="secondary" onClick={() => setAsking('refuse')} aria-label={`Refuse ${name}`}>
-                Refuse
-              </Button>
-            </>
+            <Button type="button" variant="secondary" onClick={() => setAsking('refuse')} aria-label={`Refuse ${name}`}>
+              Refuse
+            </Button>
           ) : null}
           {clinician.status === 'approved' ? (
             <Button type="button" variant="danger" onClick={() => setAsking('suspend')} aria-label={`Suspend ${name}`}>
