@@ -255,7 +255,7 @@ describe('who may be a doctor (Chromium: an operator, a patient, doctors)', () =
     // And operators see no records or sharing pages.
     const operatorPage = operatorBrowser.page;
     await openClinicians(operatorPage, 'Approved');
-    await countOf(operatorPage.getByRole('link', { name: /Records|Consents|Shared with me/ }), 0);
+    await countOf(operatorPage.getByRole('link', { name: /^(Records|Consents|Shared with me)$/ }), 0);
     await followInPage(operatorPage, '/records');
     await operatorPage.getByRole('heading', { name: 'Your account' }).waitFor();
     await followInPage(operatorPage, '/');

@@ -11,6 +11,7 @@ import { createStaffInvitation } from '../../../backend/src/cli/invitations.js';
 import { registerStaff, type RegistrationApi } from '../../../backend/test/support/factories.js';
 import { HttpClient, type HttpResponse } from '../../../backend/test/support/http.js';
 import { portalUrl } from './browser.js';
+import { attributeOf } from './eventually.js';
 import { confirmRecoveryCode, readRecoveryCode, stackMailbox, type Person } from './portal.js';
 
 export interface Operator {
@@ -122,8 +123,12 @@ export async function redeemInvitation(page: Page, person: Pick<Operator, 'email
 export async function openClinicians(page: Page, status: 'Waiting' | 'Approved' | 'Suspended' | 'Refused'): Promise<void> {
   await page.getByRole('link', { name: 'Clinicians' }).click();
   await page.getByRole('heading', { name: 'Clinicians', exact: true }).waitFor();
-  await page.getByRole('group', { name: 'Show clinicians' }).getByRole('button', { name: status, exact: true }).click();
-  await page.getByRole('list', { name: `${status} clinicians` }).waitFor();
+  const tab = page.getByRole('group', { name: 'Show clinicians' }).getByRole('button', { name: status, exact: true });
+  await tab.click();
+  await attributeOf(tab, 'aria-pressed', 'true');
+  // An empty list has no box to be visible: attached, and the page done loading it.
+  await page.getByRole('list', { name: `${status} clinicians` }).waitFor({ state: 'attached' });
+  await page.getByText('Loading…').waitFor({ state: 'detached' });
 }
 
 /** The clinician's entry on the operator's page. */
