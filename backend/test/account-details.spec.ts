@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DISPLAY_NAME_MAX_LENGTH, ERROR_CODES, ROUTES, type DoctorList, type ErrorResponse, type Me } from '@phr/shared-types';
 import { auditRowsOf, auditTrailOf } from './support/audit.js';
-import { insertAuditor, registerUser, type RegisteredUser } from './support/factories.js';
+import { decideOnClinician, insertAuditor, registerUnverifiedDoctor, registerUser, type RegisteredUser } from './support/factories.js';
 import { HttpClient } from './support/http.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { sessionTokenFor } from './support/tokens.js';
@@ -35,13 +35,15 @@ describe('account details: correcting one’s own name and specialty (GDPR Art. 
     expect(JSON.stringify(row)).not.toContain('Ada King');
   });
 
-  it('changes a doctor’s name and specialty, and patients searching for doctors see the new ones', async () => {
-    const doctor = await registerUser(api, 'doctor', { displayName: 'Dr. Quinzel', specialty: 'Psychiatry' });
+  it('changes a waiting doctor’s name and specialty, and patients searching for doctors see the new ones once an operator approves', async () => {
+    // Once an operator has vouched for the name it stays (backend/test/clinicians.spec.ts); the specialty may change at any time.
+    const doctor = await registerUnverifiedDoctor(api, { displayName: 'Dr. Quinzel', specialty: 'Psychiatry' });
     const patient = await registerUser(api, 'patient');
     const response = await patch(doctor, { displayName: 'Dr. Harleen Quinzel', specialty: ' Forensic psychiatry ' });
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ id: doctor.userId, displayName: 'Dr. Harleen Quinzel', specialty: 'Forensic psychiatry', email: doctor.request.email });
     expect(await me(doctor)).toEqual(response.body);
+    await decideOnClinician(api, doctor.userId, 'approve');
 
     const search = await patient.client.get<DoctorList>(`${ROUTES.searchDoctors.path}?q=${encodeURIComponent('Harleen')}`, { token: patient.token });
     expect(search.status).toBe(200);

@@ -18,7 +18,7 @@ import { API_PREFIX, DOCTOR_WRAP_BYTES, firstBrokenAuditRow, ROUTES, type AuditE
 import { buildOpenApiDocument } from '../src/swagger.js';
 import { auditRowsOf, type AuditRow } from './support/audit.js';
 import { firstBrokenRow, sha256Hex } from './support/audit-chain.js';
-import { insertAuditor, registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
+import { decideOnClinician, insertAuditor, operatorOf, registerUnverifiedDoctor, registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
 import { HttpClient, type HttpResponse } from './support/http.js';
 import { commitRequest, presign, putSegments, segmentBodies, uploadRecord } from './support/records.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -46,7 +46,14 @@ interface World {
   unsharedRecordId: string;
   sessionId: string;
   securityKeyId: string;
+  /** A doctor of this world in the operators' hands (a random id unless the case needs one). */
+  clinicianId: string;
+  /** Its name, in lower case so that answers name it as they name ids; one per world, or names would look alike. */
+  clinicianName: string;
 }
+
+/** The standing a case needs its world's clinician in. */
+type ClinicianNeed = 'pending' | 'approved' | 'suspended';
 
 interface Call {
   method: string;
@@ -61,6 +68,7 @@ interface IdCase {
   field: string;
   /** Who calls, when the same field is worth calling as more than one role. */
   as?: string;
+  clinician?: ClinicianNeed;
   call(world: World, cased: Casing): Call;
 }
 
@@ -75,6 +83,7 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
   let stranger: RegisteredUser;
   let auditorId: string;
   let auditorToken: string;
+  let operator: RegisteredUser;
 
   beforeAll(async () => {
     api = await startTestApp();
@@ -84,12 +93,13 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
     stranger = await registerUser(api);
     auditorId = await insertAuditor(api.adminQuery);
     auditorToken = await sessionTokenFor(api, auditorId, 'auditor');
+    operator = await operatorOf(api);
   });
   afterAll(async () => {
     await api?.close();
   });
 
-  async function newWorld(needs: { securityKey?: boolean; keyRotation?: boolean } = {}): Promise<World> {
+  async function newWorld(needs: { securityKey?: boolean; keyRotation?: boolean; clinician?: ClinicianNeed } = {}): Promise<World> {
     const owner = await registerUser(api);
     const folder = await owner.client.post<Folder>(ROUTES.createFolder.path, { token: owner.token, body: { name: sealedBlob(20) } });
     const recordId = (await uploadRecord(owner, 100)).summary.id;
@@ -110,7 +120,16 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
       const started = await owner.client.post(ROUTES.startKeyRotation.path, { token: owner.token, body });
       if (started.status !== 201) throw new Error(`key rotation failed: ${started.status} ${started.text}`);
     }
+    let clinicianId: string = randomUUID();
+    const clinicianName = `dr. casey ${randomUUID().slice(0, 8)}`;
+    if (needs.clinician) {
+      clinicianId = (await registerUnverifiedDoctor(api, { displayName: clinicianName })).userId;
+      if (needs.clinician !== 'pending') await decideOnClinician(api, clinicianId, 'approve');
+      if (needs.clinician === 'suspended') await decideOnClinician(api, clinicianId, 'suspend');
+    }
     return {
+      clinicianId,
+      clinicianName,
       owner,
       stranger,
       folderId: folder.body.id,
@@ -153,6 +172,21 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
       as: 'a stranger',
       call: (w, c) => ({ method: 'POST', path: pathOf('removeSecurityKey', c(w.securityKeyId)), token: w.stranger.token, body: { currentAuthKey: w.stranger.request.authKey } }),
     },
+    // Decisions on a clinician, by the operator.
+    { route: 'approveClinician', field: 'path:id', clinician: 'pending', call: (w, c) => ({ method: 'POST', path: pathOf('approveClinician', c(w.clinicianId)), token: operator.token }) },
+    {
+      route: 'refuseClinician',
+      field: 'path:id',
+      clinician: 'pending',
+      call: (w, c) => ({ method: 'POST', path: pathOf('refuseClinician', c(w.clinicianId)), token: operator.token, body: { reason: 'no such licence' } }),
+    },
+    {
+      route: 'suspendClinician',
+      field: 'path:id',
+      clinician: 'approved',
+      call: (w, c) => ({ method: 'POST', path: pathOf('suspendClinician', c(w.clinicianId)), token: operator.token, body: { reason: 'under review' } }),
+    },
+    { route: 'reinstateClinician', field: 'path:id', clinician: 'suspended', call: (w, c) => ({ method: 'POST', path: pathOf('reinstateClinician', c(w.clinicianId)), token: operator.token }) },
     // Query ids.
     { route: 'listRecords', field: 'query:folderId', call: (w, c) => ({ method: 'GET', path: `${ROUTES.listRecords.path}?folderId=${c(w.folderId)}`, token: w.owner.token }) },
     { route: 'listRecords', field: 'query:ownerId', call: (w, c) => ({ method: 'GET', path: `${ROUTES.listRecords.path}?ownerId=${c(w.owner.userId)}`, token: w.owner.token }) },
@@ -253,13 +287,13 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
     '%s: upper case answers and audits as lower case does',
     async (_name, idCase) => {
       const run = async (cased: Casing) => {
-        const world = await newWorld({ securityKey: idCase.route === 'removeSecurityKey', keyRotation: idCase.route === 'keyRotationBatch' });
-        const subjects = [world.owner.userId, world.stranger.userId, doctor.userId, auditorId];
+        const world = await newWorld({ securityKey: idCase.route === 'removeSecurityKey', keyRotation: idCase.route === 'keyRotationBatch', clinician: idCase.clinician });
+        const subjects = [world.owner.userId, world.stranger.userId, doctor.userId, auditorId, operator.userId, ...(idCase.clinician ? [world.clinicianId] : [])];
         const before = await Promise.all(subjects.map(async (subject) => (await auditRowsOf(api, subject)).length));
         const call = idCase.call(world, cased);
         const response = await http.request(call.method, call.path, { token: call.token, body: call.body });
         const added = (await Promise.all(subjects.map(async (subject, i) => (await auditRowsOf(api, subject)).slice(before[i])))).flat();
-        const names = namesOf(world, { doctor: doctor.userId, auditor: auditorId });
+        const names = namesOf(world, { doctor: doctor.userId, auditor: auditorId, operator: operator.userId });
         return { world, subjects, answer: normalized(answerOf(response), names), audit: normalized(added.map(auditFacts), names) };
       };
       const asLower = await run(lower);
@@ -376,6 +410,8 @@ const ISO_TIME = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)/g;
 /** Fields whose values differ between two worlds by nature. */
 const VOLATILE = new Set([
   ...['requestId', 'url', 'nextCursor', 'seq', 'lastUsedAt', 'createdAt', 'expiresAt', 'revokedAt', 'occurredAt', 'hash', 'prevHash', 'metadata', 'wrap', 'publicKey', 'fingerprint', 'name'],
+  // Every world's clinician registers with an address of its own.
+  'email',
   // The key directory's log grows with every world's registrations.
   ...['leafIndex', 'treeHead', 'inclusionProof'],
 ]);

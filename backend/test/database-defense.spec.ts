@@ -20,7 +20,7 @@ import type { DataSource, EntityMetadata, ObjectLiteral, Repository } from 'type
 type Row = Record<string, unknown>;
 import { DOCTOR_WRAP_BYTES, ROUTES } from '@phr/shared-types';
 import { DATA_SOURCE, Db, type Actor } from '../src/db/db.service.js';
-import { insertAuditor, registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
+import { insertAuditor, registerUnverifiedDoctor, registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
 import { presign, uploadRecord } from './support/records.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { SoftAuthenticator, enrolSecurityKey } from './support/webauthn.js';
@@ -49,6 +49,11 @@ const PER_USER_TABLES: Record<string, string> = {
   client_states: 'user_id',
   key_log_leaves: 'user_id',
   account_key_rotations: 'user_id',
+};
+
+/** Per-user tables whose rows belong to doctors, not patients (docs/protocol.md "Clinicians"): tested below with a doctor of their own. */
+const DOCTOR_TABLES: Record<string, string> = {
+  clinicians: 'user_id',
 };
 
 /** Tables the application role reads that hold nobody's data, and why. */
@@ -186,11 +191,11 @@ describe('database defense: repositories under another user’s context read and
 
     it('lists every table the application role can read, as per-user data or as holding nobody’s', async () => {
       const readable = await relationsOfApp(true);
-      expect(readable.map((row) => row.table_name).sort()).toEqual([...Object.keys(PER_USER_TABLES), ...Object.keys(NO_PER_USER_DATA)].sort());
+      expect(readable.map((row) => row.table_name).sort()).toEqual([...Object.keys(PER_USER_TABLES), ...Object.keys(DOCTOR_TABLES), ...Object.keys(NO_PER_USER_DATA)].sort());
     });
 
     it('maps every entity of the application to a table of those lists', () => {
-      const known = new Set([...Object.keys(PER_USER_TABLES), ...Object.keys(NO_PER_USER_DATA)]);
+      const known = new Set([...Object.keys(PER_USER_TABLES), ...Object.keys(DOCTOR_TABLES), ...Object.keys(NO_PER_USER_DATA)]);
       expect(dataSource.entityMetadatas.map((metadata) => metadata.tableName).filter((table) => !known.has(table))).toEqual([]);
     });
 
@@ -203,7 +208,7 @@ describe('database defense: repositories under another user’s context read and
          SELECT DISTINCT cl.relname FROM pg_constraint k JOIN pg_class cl ON cl.oid = k.conrelid
          WHERE k.contype = 'f' AND k.confrelid = 'public.users'::regclass`,
       );
-      const readableByApp = new Set(Object.keys(PER_USER_TABLES));
+      const readableByApp = new Set([...Object.keys(PER_USER_TABLES), ...Object.keys(DOCTOR_TABLES)]);
       const unreadable = await relationsOfApp(false);
       const outOfReach = new Set(unreadable.map((row) => row.table_name));
       expect(rows.map((row) => row.table_name).filter((table) => !readableByApp.has(table) && !outOfReach.has(table))).toEqual([]);
@@ -217,7 +222,7 @@ describe('database defense: repositories under another user’s context read and
       expect(uuidColumns).toEqual([]);
     });
 
-    it.each(Object.keys(PER_USER_TABLES))('binds the application role to RLS on %s (enabled, and phr_app neither owns it nor bypasses RLS)', async (table) => {
+    it.each([...Object.keys(PER_USER_TABLES), ...Object.keys(DOCTOR_TABLES)])('binds the application role to RLS on %s (enabled, and phr_app neither owns it nor bypasses RLS)', async (table) => {
       const [row] = await api.adminQuery<{ rls: boolean; forced: boolean; owner: string; bypass: boolean }>(
         `SELECT c.relrowsecurity AS rls, c.relforcerowsecurity AS forced, pg_get_userbyid(c.relowner) AS owner,
                 (SELECT rolbypassrls OR rolsuper FROM pg_roles WHERE rolname = 'phr_app') AS bypass
@@ -271,6 +276,42 @@ describe('database defense: repositories under another user’s context read and
       for (const table of ['folders', 'uploads', 'credentials', 'refresh_tokens', 'users']) expect(await readAlices(doctor, table)).toEqual([]);
       // The same id under a patient's role is not a doctor: no consent admits it.
       expect(await readAlices({ userId: consentedDoctor.userId, role: 'patient' }, 'records')).toEqual([]);
+    });
+
+    /** A doctor's standing as `actor` sees it (raw: the statement a skipped guard would run). */
+    const standingSeenBy = (actor: Actor, doctorId: string) =>
+      db.runAs(actor, () => db.manager().query<Row[]>('SELECT user_id, status FROM clinicians WHERE user_id = $1', [doctorId]));
+
+    it('shows a doctor their own standing and an operator every one, and a stranger patient, another doctor, an auditor and nobody none', async () => {
+      const doctorId = consentedDoctor.userId;
+      expect(await standingSeenBy({ userId: doctorId, role: 'doctor' }, doctorId)).toEqual([{ user_id: doctorId, status: 'approved' }]);
+      expect(await standingSeenBy({ userId: await insertAuditor(api.adminQuery, 'operator'), role: 'operator' }, doctorId)).toHaveLength(1);
+      // Alice has a consent for this doctor: she sees the standing (a suspension is shown to her).
+      expect(await standingSeenBy(asAlice(), doctorId)).toHaveLength(1);
+      for (const [who, actor] of Object.entries(strangers)) expect({ who, rows: await standingSeenBy(actor, doctorId) }).toEqual({ who, rows: [] });
+    });
+
+    it('lets no one but an operator change a clinician’s standing: a doctor cannot approve themselves, nor enrol as approved', async () => {
+      const waiting = await registerUnverifiedDoctor(api);
+      const self: Actor = { userId: waiting.userId, role: 'doctor' };
+      const tries: Array<[string, Actor]> = [['the doctor', self], ...Object.entries(strangers), ['Alice', asAlice()]];
+      const outcomes: string[] = [];
+      for (const [who, actor] of tries) {
+        const outcome = await db
+          .runAs(actor, () => db.manager().query(`UPDATE clinicians SET status = 'approved', verified_at = now() WHERE user_id = $1`, [waiting.userId]))
+          .then((result: unknown) => `affected ${(result as [unknown, number])[1]}`)
+          .catch((error: unknown) => (/row-level security|permission denied/.test(String(error)) ? 'refused' : `failed: ${String(error)}`));
+        if (outcome !== 'refused' && outcome !== 'affected 0') outcomes.push(`${who}: ${outcome}`);
+      }
+      expect(outcomes).toEqual([]);
+      const forged = await db
+        .runAs({ userId: randomUUID(), role: 'doctor' }, () =>
+          db.manager().query(`INSERT INTO clinicians (user_id, licence, organisation, status, origin, name_skeleton, verified_at) VALUES (app_user_id(), 'L', 'O', 'approved', 'invitation', 'x', now())`),
+        )
+        .then(() => 'inserted')
+        .catch((error: unknown) => (/row-level security/.test(String(error)) ? 'refused' : `failed: ${String(error)}`));
+      expect(forged).toBe('refused');
+      expect((await api.adminQuery('SELECT status FROM clinicians WHERE user_id = $1', [waiting.userId]))[0]).toEqual({ status: 'pending' });
     });
   });
 

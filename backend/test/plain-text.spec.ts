@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ACCOUNT_ERASURE_CONFIRMATION, ROUTES, type DoctorList, type ErrorResponse, type SessionResponse } from '@phr/shared-types';
-import { randomKey, registerUser, registration, verifiedRegistration, type RegisteredUser } from './support/factories.js';
+import { decideOnClinician, randomKey, registerUser, registration, verifiedRegistration, type RegisteredUser } from './support/factories.js';
 import { HttpClient, type HttpResponse } from './support/http.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -99,6 +99,7 @@ describe('free text the API stores in clear: one line, no control or bidi charac
     expect(created.body.user).toMatchObject({ displayName: name, specialty: name });
     const renamed = await client.request<ErrorResponse>(ROUTES.updateMe.method, ROUTES.updateMe.path, { token: created.body.accessToken, body: { displayName: `${name} 2` } });
     expect(renamed.status).toBe(200);
+    await decideOnClinician(api, created.body.user.id, 'approve');
     const found = await patient.client.get<DoctorList>(`${ROUTES.searchDoctors.path}?q=${encodeURIComponent(`${name} 2`)}`, { token: patient.token });
     expect(found.body.items.map((item) => item.id)).toContain(created.body.user.id);
   });

@@ -82,7 +82,8 @@ describe('route access: every route, every role, every kind of bad token', () =>
 
   it.each(routesTakingJson)('%s refuses a JSON body that is not an object, and an empty object, naming fields', async (name) => {
     const route = ROUTES[name];
-    const token = ROUTE_ACCESS[name] === 'public' ? undefined : tokens.patient;
+    const access = ROUTE_ACCESS[name];
+    const token = access === 'public' ? undefined : tokens[access.includes('patient') ? 'patient' : access[0]];
     const array = await http.request(route.method, route.path, { token, rawBody: '[1, 2, 3]' });
     expect(array.status).toBe(400);
     const empty = await http.request<{ fields?: unknown[] }>(route.method, route.path, { token, body: {} });
@@ -134,6 +135,8 @@ describe('route access: every route, every role, every kind of bad token', () =>
       const answer = await callWith(ids[expected.names]);
       if (expected.answer === 'allowed') {
         expect(answer.status).toBe(200);
+      } else if (expected.answer === 'forbidden') {
+        expect(answer.status).toBe(403);
       } else {
         const missing = await callWith(randomUUID());
         expect(answer.status).toBe(404);

@@ -8,7 +8,6 @@
  * more after mapping. A skeleton is for
  * comparison only, never shown.
  */
-/// <reference path="./unicode-confusables.d.ts" />
 import confusables from 'unicode-confusables';
 
 /** How a clinician's name is stored: NFKC (fullwidth and mathematical letters become plain), spaces collapsed. */
@@ -23,8 +22,22 @@ export function nameSkeleton(name: string): string {
 }
 
 /** Scripts whose letters make up people's names; a letter of any other script counts as its own. */
-const SCRIPTS = ['Latin', 'Greek', 'Cyrillic', 'Armenian', 'Georgian', 'Hebrew', 'Arabic', 'Devanagari', 'Thai', 'Hangul', 'Han', 'Hiragana', 'Katakana', 'Cherokee'] as const;
-const SCRIPT_PATTERNS = SCRIPTS.map((script) => [script, new RegExp(`\\p{Script=${script}}`, 'u')] as const);
+const SCRIPT_PATTERNS: ReadonlyArray<readonly [string, RegExp]> = [
+  ['Latin', /\p{Script=Latin}/u],
+  ['Greek', /\p{Script=Greek}/u],
+  ['Cyrillic', /\p{Script=Cyrillic}/u],
+  ['Armenian', /\p{Script=Armenian}/u],
+  ['Georgian', /\p{Script=Georgian}/u],
+  ['Hebrew', /\p{Script=Hebrew}/u],
+  ['Arabic', /\p{Script=Arabic}/u],
+  ['Devanagari', /\p{Script=Devanagari}/u],
+  ['Thai', /\p{Script=Thai}/u],
+  ['Hangul', /\p{Script=Hangul}/u],
+  ['Han', /\p{Script=Han}/u],
+  ['Hiragana', /\p{Script=Hiragana}/u],
+  ['Katakana', /\p{Script=Katakana}/u],
+  ['Cherokee', /\p{Script=Cherokee}/u],
+];
 
 /** Scripts written together in one name (TR39's "highly restrictive" sets for Japanese and Korean). */
 const ALLOWED_TOGETHER: ReadonlyArray<ReadonlySet<string>> = [new Set(['Han', 'Hiragana', 'Katakana']), new Set(['Han', 'Hangul'])];

@@ -96,8 +96,8 @@ export interface OwnedIds {
 export interface StrangerCall {
   names: keyof OwnedIds;
   body?: () => unknown;
-  /** 'not found': the same 404 as an id that names nothing, so the call tells nothing. */
-  answer: 'not found' | 'allowed';
+  /** 'not found': the same 404 as an id that names nothing, so the call tells nothing; 'forbidden': the role may not use the route at all. */
+  answer: 'not found' | 'allowed' | 'forbidden';
 }
 
 /**
@@ -117,4 +117,9 @@ export const STRANGER_CALLS: Partial<Record<RouteName, StrangerCall>> = {
   rewrapConsent: { names: 'consentId', body: () => ({ fingerprint: 'a'.repeat(64), wraps: [{ recordId: randomUUID(), wrap: randomKey(384) }] }), answer: 'not found' },
   revokeSession: { names: 'sessionId', answer: 'not found' },
   removeSecurityKey: { names: 'securityKeyId', body: () => ({ currentAuthKey: randomKey() }), answer: 'not found' },
+  // Decisions on clinicians are the operators' only: a patient naming any account gets the role's 403.
+  approveClinician: { names: 'userId', answer: 'forbidden' },
+  refuseClinician: { names: 'userId', body: () => ({ reason: 'stranger' }), answer: 'forbidden' },
+  suspendClinician: { names: 'userId', body: () => ({ reason: 'stranger' }), answer: 'forbidden' },
+  reinstateClinician: { names: 'userId', answer: 'forbidden' },
 };
