@@ -1,6 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
 import {
   CLINICIAN_ORIGINS,
   CLINICIAN_REASON_MAX_LENGTH,
@@ -23,6 +22,7 @@ import {
 } from '@phr/shared-types';
 import { IsAccountEmail } from '../../auth/dto/validators.js';
 import type { Exact } from '../../common/exact.js';
+import { PageQueryDto } from '../../common/page-query.dto.js';
 import { IsPlainText } from '../../common/plain-text.js';
 
 export class ClinicianStandingDto implements ClinicianStanding {
@@ -72,26 +72,11 @@ export class ClinicianListDto implements ClinicianList {
 }
 true satisfies Exact<ClinicianListDto, ClinicianList>;
 
-export class ListCliniciansQueryDto implements ListCliniciansQuery {
+export class ListCliniciansQueryDto extends PageQueryDto implements ListCliniciansQuery {
   @ApiPropertyOptional({ enum: CLINICIAN_STATUSES, description: 'Only clinicians in this standing (pending: the approval queue)' })
   @IsOptional()
   @IsIn(CLINICIAN_STATUSES)
   status?: ClinicianStatus;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor is not a cursor this API issued' })
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
 }
 true satisfies Exact<ListCliniciansQueryDto, ListCliniciansQuery>;
 

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsOptional, Max, Min, ValidateNested } from 'class-validator';
 import {
   MAX_METADATA_CHARS,
   type CommitDoctorWrap,
@@ -16,6 +16,7 @@ import {
 import { IsBase64Url, IsSealedKey } from '../../auth/dto/validators.js';
 import type { Exact } from '../../common/exact.js';
 import { IsId } from '../../common/ids.js';
+import { PageQueryDto } from '../../common/page-query.dto.js';
 import { KEY_FIELDS } from '../../auth/dto/protocol-descriptions.js';
 import { IsDoctorWrap } from '../../consents/dto/consents.dto.js';
 
@@ -122,7 +123,7 @@ export class RecordPageDto implements RecordPage {
 }
 true satisfies Exact<RecordPageDto, RecordPage>;
 
-export class ListRecordsQueryDto implements ListRecordsQuery {
+export class ListRecordsQueryDto extends PageQueryDto implements ListRecordsQuery {
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @IsId('4')
@@ -132,20 +133,5 @@ export class ListRecordsQueryDto implements ListRecordsQuery {
   @IsOptional()
   @IsId('4')
   ownerId?: string;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'cursor is not a cursor this API issued' })
-  cursor?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
 }
 true satisfies Exact<ListRecordsQueryDto, ListRecordsQuery>;
