@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ACCOUNT_ERASURE_CONFIRMATION, RECORD_CHUNK_BYTES } from '@phr/shared-types';
 import { openBrowser, type BrowserSession } from './support/browser.js';
+import { approveDoctor } from './support/clinicians.js';
 import { objectKeys, withDatabase } from './support/operator.js';
 import { confirmRecoveryCode, fillSignIn, newPerson, register, signIn, type Person } from './support/portal.js';
 import { markedFile, openRecordsPage, uploadFiles } from './support/records.js';
@@ -36,6 +37,7 @@ describe('erasing one’s account in the portal (Chromium)', () => {
     patient = newPerson('patient');
     doctor = newPerson('doctor');
     await confirmRecoveryCode(doctorBrowser.page, await register(doctorBrowser.page, doctor));
+    await approveDoctor(doctor);
     const doctorFingerprint = await textOf(doctorBrowser.page.getByTestId('fingerprint'), /^(\d{5} ){7}\d{5}$/);
     await confirmRecoveryCode(patientBrowser.page, await register(patientBrowser.page, patient));
 

@@ -7,6 +7,7 @@ import { withDatabase } from './support/operator.js';
 import { SECURITY_EVENT_KINDS } from '../src/features/account/security-events.js';
 import {
   confirmRecoveryCode,
+  fillDoctorDetails,
   fillSignIn,
   newPerson,
   openRegistrationForm,
@@ -167,6 +168,9 @@ describe('accounts in the portal (Chromium)', () => {
     await expect(page.getByTestId('registration-email').textContent()).resolves.toBe(person.email);
     await expect(page.getByRole('radio', { name: 'Doctor' }).isChecked()).resolves.toBe(true);
     await page.getByLabel('Full name').fill(person.displayName);
+    // A doctor says where they practise: an operator checks it before patients can find them.
+    await disabledState(page.getByRole('button', { name: 'Create account' }), true);
+    await fillDoctorDetails(page, person);
     await page.getByLabel('Password', { exact: true }).fill(person.password);
     await page.getByLabel('Confirm password').fill(person.password);
     await page.getByLabel('I have read the privacy notice').check();
@@ -174,11 +178,13 @@ describe('accounts in the portal (Chromium)', () => {
     await confirmRecoveryCode(page, await readRecoveryCode(page));
     await expect(page.getByText(person.email).isVisible()).resolves.toBe(true);
     await expect(page.getByText(`${person.displayName} (doctor)`).isVisible()).resolves.toBe(true);
+    await textOf(page.getByTestId('clinician-standing'), 'Your account is awaiting verification by an operator: patients cannot find you or share with you yet.');
     await signOut(page);
 
     // The same link again: spent, and the page says so and offers to start over.
     await page.goto(link);
     await page.getByLabel('Full name').fill(person.displayName);
+    await fillDoctorDetails(page, person);
     await page.getByLabel('Password', { exact: true }).fill(`${person.password} 2`);
     await page.getByLabel('Confirm password').fill(`${person.password} 2`);
     await page.getByLabel('I have read the privacy notice').check();

@@ -4,7 +4,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { registerUser } from '../../backend/test/support/factories.js';
 import { openBrowser, portalUrl, type BrowserSession } from './support/browser.js';
-import { confirmRecoveryCode, newPerson, readRecoveryCode, stackMailbox } from './support/portal.js';
+import { stackApi } from './support/clinicians.js';
+import { confirmRecoveryCode, newPerson, readRecoveryCode } from './support/portal.js';
 import { countOf, textOf } from './support/eventually.js';
 
 const run = promisify(execFile);
@@ -29,7 +30,7 @@ describe('an auditor account, from the operator’s command to the audit page (C
 
     const { page } = browser;
     await page.goto(portalUrl(`/register?invitation=${code}`));
-    await page.getByRole('heading', { name: 'Create your auditor account' }).waitFor();
+    await page.getByRole('heading', { name: 'Accept your invitation' }).waitFor();
     await countOf(page.getByRole('radio'), 0);
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Password', { exact: true }).fill(person.password);
@@ -42,7 +43,7 @@ describe('an auditor account, from the operator’s command to the audit page (C
     await page.getByRole('link', { name: 'Audit trail' }).click();
     await textOf(page.getByTestId('chain-status'), /^Chain verified in this browser/);
     // An auditor sees other accounts' rows: a patient who registers now shows up.
-    const patient = await registerUser({ baseUrl: process.env.E2E_API_URL as string, mail: stackMailbox() });
+    const patient = await registerUser(stackApi());
     await page.getByLabel('Action').selectOption('account.register');
     await page.getByTestId('audit-row').filter({ hasText: patient.userId.slice(0, 8) }).waitFor();
     await countOf(page.getByRole('link', { name: 'Records', exact: true }), 0);

@@ -5,6 +5,7 @@ import { EXPORT_MANIFEST_PATH, firstBrokenAuditRow, RECORD_CHUNK_BYTES, type Exp
 import { strFromU8, unzipSync } from 'fflate';
 import type { Page, Request } from 'playwright-core';
 import { openBrowser, type BrowserSession } from './support/browser.js';
+import { approveDoctor } from './support/clinicians.js';
 import { objectKeys, readObject, withDatabase, writeObject } from './support/operator.js';
 import { confirmRecoveryCode, newPerson, register, type Person } from './support/portal.js';
 import { markedFile, openRecordsPage, sha256, titleOf, type TestFile } from './support/records.js';
@@ -40,6 +41,7 @@ describe('downloading all my data (GDPR export, Chromium)', () => {
     patient = newPerson('patient');
     doctor = newPerson('doctor');
     await confirmRecoveryCode(doctorBrowser.page, await register(doctorBrowser.page, doctor));
+    await approveDoctor(doctor);
     await confirmRecoveryCode(patientBrowser.page, await register(patientBrowser.page, patient));
   }, 120_000);
   afterAll(async () => {

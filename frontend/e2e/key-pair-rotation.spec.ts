@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { RECORD_CHUNK_BYTES } from '@phr/shared-types';
 import type { Locator, Page } from 'playwright-core';
 import { openBrowser, type BrowserSession } from './support/browser.js';
+import { approveDoctor } from './support/clinicians.js';
 import { countOf, textOf } from './support/eventually.js';
 import { attackerKey, swapKey } from './support/lies.js';
 import { LyingServer } from './support/lying-server.js';
@@ -63,6 +64,7 @@ describe('key-pair rotation in the portal (issue 12)', () => {
     const page = await newPage();
     await confirmRecoveryCode(page, await register(page, person));
     await checksDone(page);
+    if (role === 'doctor') await approveDoctor(person);
     return { person, id: await idOf(person.email), page };
   }
 

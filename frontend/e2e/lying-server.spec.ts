@@ -13,6 +13,7 @@ import { RECORD_CHUNK_BYTES, type KeyLogLeaves, type SignedTreeHead } from '@phr
 import type { Locator, Page } from 'playwright-core';
 import { formatFingerprint } from '../src/crypto/fingerprint.js';
 import { openBrowser, portalUrl, type BrowserSession } from './support/browser.js';
+import { approveDoctor } from './support/clinicians.js';
 import { attributeOf, countOf, disabledState, textOf } from './support/eventually.js';
 import {
   attackerKey,
@@ -82,6 +83,7 @@ describe('a lying server is caught in the browser (issue 12)', () => {
     const page = await newPage();
     await confirmRecoveryCode(page, await register(page, person));
     await checksDone(page);
+    if (role === 'doctor') await approveDoctor(person);
     return { person, id: await idOf(person.email), page };
   }
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { RECORD_CHUNK_BYTES } from '@phr/shared-types';
 import type { Page } from 'playwright-core';
 import { openBrowser, type BrowserSession } from './support/browser.js';
+import { approveDoctor } from './support/clinicians.js';
 import { confirmRecoveryCode, newPerson, register, type Person } from './support/portal.js';
 import { downloadRecord, markedFile, openRecordsPage, sha256, titleOf, uploadFiles } from './support/records.js';
 import { attributeOf, countOf, textOf } from './support/eventually.js';
@@ -25,6 +26,7 @@ describe('sharing with a doctor (Chromium, two browsers)', () => {
     patient = newPerson('patient');
     doctor = newPerson('doctor');
     await confirmRecoveryCode(doctorBrowser.page, await register(doctorBrowser.page, doctor));
+    await approveDoctor(doctor);
     doctorFingerprint = await textOf(doctorBrowser.page.getByTestId('fingerprint'), /^(\d{5} ){7}\d{5}$/);
     await confirmRecoveryCode(patientBrowser.page, await register(patientBrowser.page, patient));
   });

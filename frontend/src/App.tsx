@@ -1,7 +1,9 @@
 import type { ReactElement } from 'react';
+import type { Role } from '@phr/shared-types';
 import { Navigate, NavLink, Route, Routes, useNavigate } from 'react-router-dom';
 import { AccountPage } from './features/account/AccountPage.js';
 import { SecurityNotice } from './features/account/SecurityNotice.js';
+import { homeFor } from './features/auth/home.js';
 import { LoginPage } from './features/auth/LoginPage.js';
 import { RecoverPage } from './features/auth/RecoverPage.js';
 import { RecoveryCodePage } from './features/auth/RecoveryCodePage.js';
@@ -9,6 +11,8 @@ import { RegisterPage } from './features/auth/RegisterPage.js';
 import { useSession } from './features/auth/session.js';
 import { RecordsPage } from './features/records/RecordsPage.js';
 import { AuditPage } from './features/audit/AuditPage.js';
+import { ClinicianStandingNotice } from './features/clinicians/ClinicianStandingNotice.js';
+import { CliniciansPage } from './features/clinicians/CliniciansPage.js';
 import { ConsentsPage } from './features/sharing/ConsentsPage.js';
 import { KeyChanges } from './features/sharing/KeyChanges.js';
 import { SharedWithMePage } from './features/sharing/SharedWithMePage.js';
@@ -20,7 +24,7 @@ export function App() {
   const { user, pendingRecoveryCode } = useSession();
   const signedIn = user !== null;
   /** A page for one role; others go to their account page. */
-  const forRole = (role: 'patient' | 'doctor', page: ReactElement): ReactElement => {
+  const forRole = (role: Role, page: ReactElement): ReactElement => {
     if (!signedIn) return <Navigate to="/login" replace />;
     return guardRecovery(pendingRecoveryCode, user.role === role ? page : <Navigate to="/account" replace />);
   };
@@ -28,9 +32,10 @@ export function App() {
     <Layout nav={signedIn ? <SignedInNav /> : null}>
       {signedIn ? <TrustAlerts /> : null}
       {signedIn ? <SecurityNotice /> : null}
+      {user?.role === 'doctor' && !pendingRecoveryCode ? <ClinicianStandingNotice /> : null}
       {user?.role === 'patient' && !pendingRecoveryCode ? <KeyChanges /> : null}
       <Routes>
-        <Route path="/login" element={signedIn && !pendingRecoveryCode ? <Navigate to="/account" replace /> : <LoginPage />} />
+        <Route path="/login" element={signedIn && !pendingRecoveryCode ? <Navigate to={homeFor(user.role)} replace /> : <LoginPage />} />
         <Route path="/register" element={<RegisterPage />} />
         <Route path="/recover" element={<RecoverPage />} />
         <Route path="/recovery-code" element={signedIn ? <RecoveryCodePage /> : <Navigate to="/login" replace />} />
@@ -38,8 +43,9 @@ export function App() {
         <Route path="/records" element={forRole('patient', <RecordsPage />)} />
         <Route path="/consents" element={forRole('patient', <ConsentsPage />)} />
         <Route path="/shared" element={forRole('doctor', <SharedWithMePage />)} />
+        <Route path="/clinicians" element={forRole('operator', <CliniciansPage />)} />
         <Route path="/audit" element={signedIn ? guardRecovery(pendingRecoveryCode, <AuditPage />) : <Navigate to="/login" replace />} />
-        <Route path="*" element={<Navigate to={signedIn ? '/account' : '/login'} replace />} />
+        <Route path="*" element={<Navigate to={signedIn ? homeFor(user.role) : '/login'} replace />} />
       </Routes>
     </Layout>
   );
@@ -68,6 +74,11 @@ function SignedInNav() {
       {user?.role === 'doctor' ? (
         <NavLink to="/shared" className="nav-link">
           Shared with me
+        </NavLink>
+      ) : null}
+      {user?.role === 'operator' ? (
+        <NavLink to="/clinicians" className="nav-link">
+          Clinicians
         </NavLink>
       ) : null}
       <NavLink to="/audit" className="nav-link">

@@ -11,13 +11,17 @@ export interface Person {
   displayName: string;
   password: string;
   role: 'patient' | 'doctor';
+  /** Doctors: what the operator checks before approving them (support/clinicians.ts approveDoctor). */
+  licence?: string;
+  organisation?: string;
 }
 
 let counter = 0;
 export function newPerson(role: Person['role'] = 'patient'): Person {
   counter += 1;
   const tag = `${Date.now().toString(36)}${counter}`;
-  return { email: `${role}-${tag}@example.org`, displayName: `${role === 'doctor' ? 'Dr. ' : ''}Avery ${tag}`, password: `violet Lantern orbit ${tag} marsh`, role };
+  const person: Person = { email: `${role}-${tag}@example.org`, displayName: `${role === 'doctor' ? 'Dr. ' : ''}Avery ${tag}`, password: `violet Lantern orbit ${tag} marsh`, role };
+  return role === 'doctor' ? { ...person, licence: `GMC-${tag}`, organisation: `Riverside Clinic ${tag}` } : person;
 }
 
 let mailbox: Mailbox | undefined;
@@ -54,16 +58,27 @@ export async function openRegistrationForm(page: Page, person: Person): Promise<
   await page.getByRole('heading', { name: 'Choose your password' }).waitFor();
 }
 
-/** Registers as a person does: email, the link from the mail, then the form; returns the recovery code shown once. */
+/**
+ * Registers as a person does: email, the link from the mail, then the form; returns the recovery
+ * code shown once. A doctor gives a licence and an organisation, and then waits for an operator
+ * (support/clinicians.ts approveDoctor) before patients can find them.
+ */
 export async function register(page: Page, person: Person): Promise<string> {
   await openRegistrationForm(page, person);
   await page.getByRole('radio', { name: person.role === 'doctor' ? 'Doctor' : 'Patient' }).check();
   await page.getByLabel('Full name').fill(person.displayName);
+  if (person.role === 'doctor') await fillDoctorDetails(page, person);
   await page.getByLabel('Password', { exact: true }).fill(person.password);
   await page.getByLabel('Confirm password').fill(person.password);
   await page.getByLabel('I have read the privacy notice').check();
   await page.getByRole('button', { name: 'Create account' }).click();
   return readRecoveryCode(page);
+}
+
+export async function fillDoctorDetails(page: Page, doctor: Person): Promise<void> {
+  if (!doctor.licence || !doctor.organisation) throw new Error(`${doctor.email} has no licence or organisation: make doctors with newPerson('doctor')`);
+  await page.getByLabel('Licence or registration number').fill(doctor.licence);
+  await page.getByLabel('Organisation').fill(doctor.organisation);
 }
 
 export function readRecoveryCode(page: Page): Promise<string> {

@@ -12,7 +12,7 @@ import {
   type ProofOfWorkRequest,
   type RecoveryKeysRequest,
   type RecoveryResetRequest,
-  type RegisterAuditorRequest,
+  type RegisterInvitedRequest,
   type RegisterRequest,
   type RotateKeyPairRequest,
   type StartRegistrationRequest,
@@ -27,7 +27,8 @@ export function authApi(client: ApiClient) {
     proofOfWork: (body: ProofOfWorkRequest) => client.call(ROUTES.proofOfWork, { body }),
     startRegistration: (body: StartRegistrationRequest) => client.call(ROUTES.startRegistration, { body }),
     register: (body: RegisterRequest) => client.call(ROUTES.register, { body }),
-    registerAuditor: (body: RegisterAuditorRequest) => client.call(ROUTES.registerAuditor, { body }),
+    /** An auditor's, an operator's or a clinician's one-time invitation: the invitation says the role and the name. */
+    registerInvited: (body: RegisterInvitedRequest) => client.call(ROUTES.registerInvited, { body }),
     login: (body: LoginRequest) => client.call(ROUTES.login, { body }),
     loginWithSecurityKey: (body: WebAuthnLoginRequest) => client.call(ROUTES.loginWebAuthn, { body }),
     logout: () => client.call(ROUTES.logout),

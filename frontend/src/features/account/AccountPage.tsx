@@ -1,8 +1,10 @@
 import { useQuery } from '@tanstack/react-query';
 import { Navigate } from 'react-router-dom';
+import type { ClinicianStanding } from '@phr/shared-types';
 import { formatFingerprint } from '../../crypto/fingerprint.js';
 import { Card } from '../../ui/Layout.js';
 import { useSession } from '../auth/session.js';
+import { verifiedText } from '../clinicians/clinician-standing.js';
 import { ExportPanel } from '../export/ExportPanel.js';
 import { ChangePasswordForm } from './ChangePasswordForm.js';
 import { DeleteAccountForm } from './DeleteAccountForm.js';
@@ -12,11 +14,19 @@ import { KeyPairCard } from './KeyPairCard.js';
 import { SecurityKeysCard } from './SecurityKeysCard.js';
 import { SessionsCard } from './SessionsCard.js';
 
+function standingText(standing: ClinicianStanding): string {
+  if (standing.status === 'approved') return verifiedText(standing.verifiedBy, standing.verifiedAt);
+  if (standing.status === 'pending') return 'Awaiting verification by an operator';
+  return `${standing.status === 'refused' ? 'Refused' : 'Suspended'} by an operator${standing.reason ? `: ${standing.reason}` : ''}`;
+}
+
 export function AccountPage() {
   const { user, vault } = useSession();
   // DESIGN 4.5: from the key this browser proved against its private key at sign-in, never the server's `fingerprint` field.
   const fingerprint = useQuery({ queryKey: ['own-fingerprint', user?.id], enabled: user !== null, queryFn: () => vault.ownFingerprint() });
   if (!user) return <Navigate to="/login" replace />;
+  // Auditors and operators hold no records: nothing for an account-key rotation to re-seal; their accounts end with the operator's step.
+  const isStaff = user.role === 'auditor' || user.role === 'operator';
   return (
     <>
       <Card title="Your account">
@@ -27,6 +37,16 @@ export function AccountPage() {
           <dd>{user.email}</dd>
           <dt>Role</dt>
           <dd className="capitalize">{user.role}</dd>
+          {user.clinician ? (
+            <>
+              <dt>Licence or registration number</dt>
+              <dd>{user.clinician.licence}</dd>
+              <dt>Organisation</dt>
+              <dd>{user.clinician.organisation}</dd>
+              <dt>Verification</dt>
+              <dd data-testid="clinician-verification">{standingText(user.clinician)}</dd>
+            </>
+          ) : null}
         </dl>
         <h2>Your key fingerprint</h2>
         <p className="fingerprint" data-testid="fingerprint">
@@ -40,11 +60,11 @@ export function AccountPage() {
       <DetailsForm key={user.id} />
       {user.role === 'patient' ? <ExportPanel /> : null}
       <ChangePasswordForm />
-      {user.role === 'auditor' ? null : <KeyRotationCard />}
+      {isStaff ? null : <KeyRotationCard />}
       <KeyPairCard />
       <SecurityKeysCard />
       <SessionsCard />
-      {user.role === 'auditor' ? null : <DeleteAccountForm />}
+      {isStaff ? null : <DeleteAccountForm />}
     </>
   );
 }

@@ -11,6 +11,7 @@ import { PasswordField } from '../../ui/PasswordField.js';
 import { TextField } from '../../ui/TextField.js';
 import { signIn, type SignInStep } from './account-flows.js';
 import { DeviceCheck } from './DeviceCheck.js';
+import { homeFor } from './home.js';
 import { useSession } from './session.js';
 import { SecurityKeyUnavailable } from './webauthn.js';
 
@@ -36,7 +37,7 @@ export function LoginPage() {
     onSuccess: (session) => {
       start(session);
       loadSecurityNotice(session.user);
-      void navigate('/account');
+      void navigate(homeFor(session.user.role));
     },
   });
 

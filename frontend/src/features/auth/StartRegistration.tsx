@@ -53,6 +53,12 @@ export function StartRegistration() {
       <p className="lead">First we make sure this email is yours: we send it a link, and you choose your password after opening it.</p>
       <form onSubmit={submit} noValidate>
         <RoleChoice value={role} onChange={setRole} />
+        {role === 'doctor' ? (
+          <p className="muted">
+            You will give your licence or registration number and your organisation. An operator checks them before patients can find you or share
+            records with you.
+          </p>
+        ) : null}
         <TextField label="Email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
         {start.isError ? <Alert tone="error">{describeError(start.error)}</Alert> : null}
         <Button type="submit" isBusy={start.isPending} disabled={!email.trim()}>

@@ -32,6 +32,9 @@ export interface Registration {
   role: SelfRegisteringRole;
   /** Doctors: shown to patients who search for them. */
   specialty?: string;
+  /** Doctors: what an operator checks before approving the account (docs/protocol.md "Clinicians"). */
+  licence?: string;
+  organisation?: string;
   password: string;
   /** The privacy notice the person ticked as read (PrivacyNotice.tsx). */
   privacyNoticeVersion: string;
@@ -43,8 +46,9 @@ function signedIn(session: SessionResponse): SignedIn {
 
 /**
  * Makes the keys in the worker and creates the account: a patient or doctor
- * registers with the token of the link mailed to them (`registrationToken`);
- * an auditor (with `invitation`) redeems the operator's invitation.
+ * registers with the token of the link mailed to them (`registrationToken`),
+ * a doctor with the licence and organisation an operator then checks; an
+ * invited auditor, operator or clinician (with `invitation`) redeems it.
  */
 export async function registerAccount(
   api: AuthApi,
@@ -60,14 +64,17 @@ export async function registerAccount(
     recovery: account.recovery,
     privacyNoticeVersion: form.privacyNoticeVersion,
   };
+  const isDoctor = form.role === 'doctor';
   const session = form.invitation
-    ? await api.registerAuditor({ ...material, invitation: form.invitation })
+    ? await api.registerInvited({ ...material, invitation: form.invitation })
     : await api.register({
         ...material,
         registrationToken: form.registrationToken ?? '',
         displayName: form.displayName,
         role: form.role,
-        specialty: form.role === 'doctor' && form.specialty?.trim() ? form.specialty.trim() : undefined,
+        specialty: isDoctor && form.specialty?.trim() ? form.specialty.trim() : undefined,
+        licence: isDoctor ? form.licence?.trim() : undefined,
+        organisation: isDoctor ? form.organisation?.trim() : undefined,
       });
   return { ...signedIn(session), recoveryCode: account.recoveryCode };
 }

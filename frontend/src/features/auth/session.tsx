@@ -6,6 +6,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { Me } from '@phr/shared-types';
 import { authApi, type AuthApi } from '../../api/auth.js';
+import { cliniciansApi, type CliniciansApi } from '../../api/clinicians.js';
 import { createApiClient } from '../../api/client.js';
 import { recordsApi, type RecordsApi } from '../../api/records.js';
 import { trustApi, type TrustApi } from '../../api/trust.js';
@@ -21,6 +22,8 @@ interface SessionContextValue {
   user: Me | null;
   api: AuthApi;
   records: RecordsApi;
+  /** The operators' clinician queue and decisions. */
+  clinicians: CliniciansApi;
   /** Security-event reports (and what the browser keeps to check the server). */
   trust: TrustApi;
   vault: VaultHandle;
@@ -51,6 +54,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const client = useMemo(() => createApiClient(() => void endRef.current('Your session has ended. Please sign in again.')), []);
   const api = useMemo(() => authApi(client), [client]);
   const records = useMemo(() => recordsApi(client), [client]);
+  const clinicians = useMemo(() => cliniciansApi(client), [client]);
   const trust = useMemo(() => trustApi(client), [client]);
   const vault = pageVault();
 
@@ -94,6 +98,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       user,
       api,
       records,
+      clinicians,
       trust,
       vault,
       pendingRecoveryCode,
@@ -106,7 +111,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       recoveryCodeStored: () => setPendingRecoveryCode(null),
       userChanged: setUser,
     }),
-    [user, api, records, trust, vault, pendingRecoveryCode, notice, securityNotice, start, end, loadSecurityNotice],
+    [user, api, records, clinicians, trust, vault, pendingRecoveryCode, notice, securityNotice, start, end, loadSecurityNotice],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

@@ -57,7 +57,14 @@ export function ConsentsPage() {
                   {consent.purpose ? <span className="muted"> · {consent.purpose}</span> : null}
                 </td>
                 <td>{untilText(consent)}</td>
-                <td className="capitalize">{consent.status}</td>
+                <td>
+                  <span className="capitalize">{consent.status}</span>
+                  {consent.doctorStatus !== 'approved' ? (
+                    <p className="badge badge-bad" data-testid="doctor-standing">
+                      {consent.doctorStatus === 'suspended' ? 'Suspended by the operator: cannot read your records' : 'Not verified by an operator: cannot read your records'}
+                    </p>
+                  ) : null}
+                </td>
                 <td>
                   {consent.status !== 'active' ? null : confirming === consent.id ? (
                     <div className="stack">

@@ -76,7 +76,7 @@ function KeyChange({ consent }: { consent: Consent }) {
         </div>
       ) : null}
       {proven.data && clientState !== null ? (
-        <ContactCheck doctor={{ id: consent.doctorId, displayName: name, specialty: null, publicKey: proven.data.publicKey, fingerprint: proven.data.fingerprint }} proven={proven.data} contact={contact} />
+        <ContactCheck doctor={{ id: consent.doctorId, displayName: name }} proven={proven.data} contact={contact} />
       ) : null}
       {reshare.error ? <Alert tone="error">{describeError(reshare.error)}</Alert> : null}
       {isCompared ? (

@@ -14,6 +14,7 @@ import type { VerifiedBinding } from '../../crypto/trust-vault.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
 import { useSession } from '../auth/session.js';
+import { verifiedText } from '../clinicians/clinician-standing.js';
 import { allRecordsIn } from '../records/useRecordQueries.js';
 import { today } from '../records/format.js';
 import { useTrust } from '../trust/TrustProvider.js';
@@ -109,13 +110,7 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
             {found.data && found.data.items.length === 0 ? <p className="muted">No doctor matches.</p> : null}
             <ul className="doctor-list" aria-label="Doctors found">
               {found.data?.items.map((item) => (
-                <li key={item.id}>
-                  <label className="radio">
-                    <input type="radio" name="doctor" checked={doctor?.id === item.id} onChange={() => setDoctor(item)} />
-                    {item.displayName}
-                    {item.specialty ? <span className="muted"> · {item.specialty}</span> : null}
-                  </label>
-                </li>
+                <DoctorOption key={item.id} doctor={item} isChosen={doctor?.id === item.id} onChoose={() => setDoctor(item)} />
               ))}
             </ul>
             {doctor && proven.isPending ? <p className="muted">Verifying the key of {doctor.displayName} in the key directory…</p> : null}
@@ -127,6 +122,7 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
               </div>
             ) : null}
             {doctor && proven.data && clientState === null ? <p className="muted">Reading the doctors you verified…</p> : null}
+            {doctor?.looksLikeAnother ? <Alert tone="error">{lookAlikeWarning(doctor)}</Alert> : null}
             {doctor && proven.data && clientState !== null ? <ContactCheck doctor={doctor} proven={proven.data} contact={contact} /> : null}
             <label htmlFor="share-until">Until (optional)</label>
             <input id="share-until" type="date" min={today()} value={until} onChange={(event) => setUntil(event.target.value)} />
@@ -150,11 +146,42 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
 }
 
 /**
+ * One doctor in the search results: the name (and specialty) to choose, then
+ * who vouches for them (docs/protocol.md "Clinicians"), and a warning when
+ * another verified clinician's name looks the same.
+ */
+function DoctorOption({ doctor, isChosen, onChoose }: { doctor: DoctorSummary; isChosen: boolean; onChoose(): void }) {
+  const detailsId = `doctor-${doctor.id}-details`;
+  const warningId = `doctor-${doctor.id}-look-alike`;
+  return (
+    <li data-testid="doctor-option">
+      <label className="radio">
+        <input type="radio" name="doctor" checked={isChosen} onChange={onChoose} aria-describedby={doctor.looksLikeAnother ? `${detailsId} ${warningId}` : detailsId} />
+        {doctor.displayName}
+        {doctor.specialty ? <span className="muted"> · {doctor.specialty}</span> : null}
+      </label>
+      <p className="muted" id={detailsId} data-testid="doctor-verification">
+        {doctor.organisation} · {verifiedText(doctor.verifiedBy, doctor.verifiedAt)}
+      </p>
+      {doctor.looksLikeAnother ? (
+        <p className="alert alert-error" id={warningId} data-testid="look-alike-warning">
+          {lookAlikeWarning(doctor)}
+        </p>
+      ) : null}
+    </li>
+  );
+}
+
+function lookAlikeWarning(doctor: Pick<DoctorSummary, 'displayName' | 'organisation'>): string {
+  return `Another verified clinician has a name that looks the same as ${doctor.displayName}: check the organisation (${doctor.organisation}) and compare the fingerprint before you share.`;
+}
+
+/**
  * The fingerprint to read aloud, and what the patient's sealed contacts say
  * of it: verified before, changed since (blocking until compared again), or
  * never compared (the explicit step before the first share).
  */
-export function ContactCheck({ doctor, proven, contact }: { doctor: DoctorSummary; proven: VerifiedBinding; contact: { fingerprint: string; verifiedAt: string } | undefined }) {
+export function ContactCheck({ doctor, proven, contact }: { doctor: Pick<DoctorSummary, 'id' | 'displayName'>; proven: VerifiedBinding; contact: { fingerprint: string; verifiedAt: string } | undefined }) {
   const { rememberContact } = useTrust();
   const compared = useMutation({ mutationFn: () => rememberContact(doctor.id, proven.fingerprint) });
   const isVerified = contact?.fingerprint === proven.fingerprint;

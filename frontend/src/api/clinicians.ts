@@ -1,0 +1,16 @@
+/** The clinicians area of the API (operators only), typed by the contract. */
+import { ROUTES, type InviteClinicianRequest, type ListCliniciansQuery } from '@phr/shared-types';
+import type { ApiClient } from './client.js';
+
+export function cliniciansApi(client: ApiClient) {
+  return {
+    list: (query: ListCliniciansQuery) => client.call(ROUTES.listClinicians, { query }),
+    invite: (body: InviteClinicianRequest) => client.call(ROUTES.inviteClinician, { body }),
+    approve: (id: string) => client.call(ROUTES.approveClinician, { params: { id } }),
+    refuse: (id: string, reason: string) => client.call(ROUTES.refuseClinician, { params: { id }, body: { reason } }),
+    suspend: (id: string, reason: string) => client.call(ROUTES.suspendClinician, { params: { id }, body: { reason } }),
+    reinstate: (id: string) => client.call(ROUTES.reinstateClinician, { params: { id } }),
+  };
+}
+
+export type CliniciansApi = ReturnType<typeof cliniciansApi>;
