@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   DOCTOR_WRAP_BYTES,
@@ -90,7 +90,7 @@ describe('clinicians: who may be a doctor', () => {
       const waiting = await registerUnverifiedDoctor(api, { displayName: 'Dr. Wanda Waiting', licence: 'GMC 2002', organisation: 'Riverside Clinic' });
       expect(waiting.session.user.clinician).toEqual({ status: 'pending', licence: 'GMC 2002', organisation: 'Riverside Clinic', verifiedBy: null, verifiedAt: null, reason: null });
       expect((await me(waiting)).body.clinician?.status).toBe('pending');
-      expect(await rowsOf(waiting.userId, 'clinician.request')).toEqual([{ outcome: 'allow', actor: waiting.userId, reason: 'licence GMC 2002; organisation Riverside Clinic', record: null }]);
+      expect(await rowsOf(waiting.userId, 'clinician.request')).toEqual([{ outcome: 'allow', actor: waiting.userId, reason: 'licence and organisation given; waits for an operator', record: null }]);
 
       expect((await search('Wanda')).body.items).toEqual([]);
       expect((await search(waiting.request.email)).body.items).toEqual([]);
@@ -133,7 +133,7 @@ describe('clinicians: who may be a doctor', () => {
       const found = await search('Quentin');
       expect(found.body.items).toEqual([expect.objectContaining({ id: doctor.userId, organisation: 'Hillside Hospital', verifiedBy: 'Credentialing office', looksLikeAnother: false })]);
       expect((await me(doctor)).body.clinician).toMatchObject({ status: 'approved', verifiedBy: 'Credentialing office', verifiedAt: expect.any(String) });
-      expect(await rowsOf(doctor.userId, 'clinician.approve')).toEqual([{ outcome: 'allow', actor: operator.userId, reason: `by operator ${operator.userId} (Credentialing office)`, record: null }]);
+      expect(await rowsOf(doctor.userId, 'clinician.approve')).toEqual([{ outcome: 'allow', actor: operator.userId, reason: `by operator ${operator.userId}`, record: null }]);
 
       const again = await decide('approveClinician', doctor.userId);
       expect(again.status).toBe(409);
@@ -152,7 +152,7 @@ describe('clinicians: who may be a doctor', () => {
       expect(refused.body).toMatchObject({ status: 'refused', reason: 'No such licence in the register' });
       expect((await me(doctor)).body.clinician).toMatchObject({ status: 'refused', reason: 'No such licence in the register', verifiedBy: null });
       expect(await rowsOf(doctor.userId, 'clinician.refuse')).toEqual([
-        { outcome: 'allow', actor: operator.userId, reason: `by operator ${operator.userId} (Credentialing office): No such licence in the register`, record: null },
+        { outcome: 'allow', actor: operator.userId, reason: `by operator ${operator.userId}; a reason was given to the clinician`, record: null },
       ]);
       expect((await decide('suspendClinician', doctor.userId, { reason: 'x' })).status).toBe(409);
     });
@@ -188,6 +188,7 @@ describe('clinicians: who may be a doctor', () => {
       expect(fragment.get('email')).toBe(email);
       const code = fragment.get('invitation') ?? '';
       expect(code).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      const invitationRef = createHash('sha256').update(code, 'utf8').digest('hex').slice(0, 16);
       expect(JSON.stringify(await api.adminQuery('SELECT * FROM auditor_invitations WHERE email = $1', [email]))).not.toContain(code);
 
       const { registrationToken: _token, role: _role, displayName: _name, licence: _licence, organisation: _organisation, ...material } = registration({ email });
@@ -202,16 +203,20 @@ describe('clinicians: who may be a doctor', () => {
         {
           outcome: 'allow',
           actor: doctorId,
-          reason: `invited and approved by operator ${operator.userId} (Credentialing office); licence GMC 4004; organisation Lakeside Practice`,
+          reason: `invitation ${invitationRef}, approved by operator ${operator.userId}`,
           record: null,
         },
       ]);
       expect(await rowsOf(operator.userId, 'clinician.invite')).toContainEqual({
         outcome: 'allow',
         actor: operator.userId,
-        reason: `invited ${email} (Dr. Ines Invited); licence GMC 4004; organisation Lakeside Practice`,
+        reason: `invitation ${invitationRef} sent`,
         record: null,
       });
+
+      // The trail outlives an erasure (docs/erasure.md): no name, email, licence or organisation in it.
+      const trails = JSON.stringify([...(await auditRowsOf(api, doctorId)), ...(await auditRowsOf(api, operator.userId))]);
+      for (const personal of [email, 'Ines', 'GMC 4004', 'Lakeside', 'Credentialing office']) expect(trails).not.toContain(personal);
 
       const reused = await new HttpClient(api.baseUrl).post<ErrorResponse>(ROUTES.registerInvited.path, { body: { ...material, email: uniqueEmail(), invitation: code } });
       expect(reused.status).toBe(400);
@@ -304,11 +309,12 @@ describe('clinicians: who may be a doctor', () => {
         {
           outcome: 'allow',
           actor: operator.userId,
-          reason: `doctor ${doctor.userId} (Dr. Sid Suspended) suspended: their consents let them read nothing until reinstated; operator’s reason: Licence under review`,
+          reason: `doctor ${doctor.userId} suspended: their consents let them read nothing until reinstated`,
           record: null,
         },
       ]);
       expect(await rowsOf(doctor.userId, 'clinician.suspend')).toHaveLength(1);
+      expect(JSON.stringify(await auditRowsOf(api, owner.userId))).not.toMatch(/Sid Suspended|Licence under review/);
       const notice = await api.mail.next(owner.request.email);
       expect(notice.subject).toBe('A doctor you share records with has changed standing');
       expect(notice.text).not.toContain('Sid');
@@ -322,7 +328,7 @@ describe('clinicians: who may be a doctor', () => {
       expect(reinstated.status).toBe(200);
       expect((await doctor.client.get(recordPath(recordId), { token: doctor.token })).status).toBe(200);
       expect(await recordsSeenBy(doctor.userId, recordId)).toEqual([recordId]);
-      expect((await rowsOf(owner.userId, 'clinician.reinstate')).map((row) => row.reason)).toEqual([`doctor ${doctor.userId} (Dr. Sid Suspended) reinstated: their consents work again`]);
+      expect((await rowsOf(owner.userId, 'clinician.reinstate')).map((row) => row.reason)).toEqual([`doctor ${doctor.userId} reinstated: their consents work again`]);
       expect((await api.mail.next(owner.request.email)).subject).toBe('A doctor you share records with has changed standing');
       expect((await decide('reinstateClinician', doctor.userId)).status).toBe(409);
     });

@@ -26,7 +26,7 @@ import {
   type WebAuthnLoginRequest,
 } from '@phr/shared-types';
 import { AuditService } from '../audit/audit.service.js';
-import { invitationHash } from '../cli/invitations.js';
+import { invitationHash, invitationRef } from '../cli/invitations.js';
 import { standingOf } from '../clinicians/clinician-standing.js';
 import { ClinicianEntity } from '../clinicians/clinician.entity.js';
 import { nameSkeleton, normaliseName } from '../clinicians/name-check.js';
@@ -170,7 +170,8 @@ export class AuthService {
       // docs/protocol.md "Clinicians": a doctor's own registration waits for an operator.
       const clinician = { userId: result.body.user.id, licence: (request.licence as string).trim(), organisation: (request.organisation as string).trim() };
       await this.db.manager().getRepository(ClinicianEntity).insert({ ...clinician, status: 'pending', origin: 'request', nameSkeleton: nameSkeleton(displayName), requestedAt: new Date() });
-      await this.audit.allow({ subjectId: clinician.userId, action: 'clinician.request', reason: `licence ${clinician.licence}; organisation ${clinician.organisation}` });
+      // The trail outlives an erasure and holds no names or numbers of the person (docs/erasure.md).
+      await this.audit.allow({ subjectId: clinician.userId, action: 'clinician.request', reason: 'licence and organisation given; waits for an operator' });
       result.body.user.clinician = await standingOf(this.db, clinician.userId);
     }
     return result;
@@ -202,7 +203,7 @@ export class AuthService {
       await this.audit.allow({
         subjectId: userId,
         action: 'clinician.invite',
-        reason: `invited and approved by operator ${claimed.invited_by ?? 'no longer on record'} (${claimed.invited_by_name ?? 'unknown'}); licence ${claimed.licence}; organisation ${claimed.organisation}`,
+        reason: `invitation ${invitationRef(hash)}, approved by operator ${claimed.invited_by ?? 'no longer on record'}`,
       });
       result.body.user.clinician = await standingOf(this.db, userId);
     }

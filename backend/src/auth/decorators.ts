@@ -5,19 +5,12 @@ import type { AuthUser } from './auth-user.js';
 
 export const IS_PUBLIC = 'phr:isPublic';
 export const ROLES = 'phr:roles';
-export const VERIFIED_CLINICIAN = 'phr:verifiedClinician';
 
 /** The route needs no access token. Every other route is refused unless it names its roles. */
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUBLIC, true);
 
 /** Roles allowed on the route (checked by RolesGuard). */
 export const Roles = (...roles: Role[]): MethodDecorator & ClassDecorator => SetMetadata(ROLES, roles);
-
-/**
- * A doctor may use the route only while an operator's approval stands (docs/protocol.md
- * "Clinicians"): 403 CLINICIAN_NOT_VERIFIED otherwise, audited. Other roles are unaffected.
- */
-export const VerifiedClinician = (): MethodDecorator & ClassDecorator => SetMetadata(VERIFIED_CLINICIAN, true);
 
 export const CurrentUser = createParamDecorator((_data: unknown, context: ExecutionContext): AuthUser => {
   const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthUser }>();

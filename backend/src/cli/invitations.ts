@@ -23,6 +23,11 @@ export function invitationHash(code: string): string {
   return createHash('sha256').update(code, 'utf8').digest('hex');
 }
 
+/** How audit rows name an invitation: the start of its hash (never the code, never the person). */
+export function invitationRef(hash: string): string {
+  return hash.slice(0, 16);
+}
+
 export function newInvitationCode(): string {
   return randomBytes(INVITATION_CODE_BYTES).toString('base64url');
 }

@@ -13,7 +13,7 @@ import {
 import { AuditService } from '../audit/audit.service.js';
 import { findAccountByEmail, normalizeEmail } from '../auth/accounts.js';
 import type { AuthUser } from '../auth/auth-user.js';
-import { INVITATION_HOURS, invitationHash, newInvitationCode } from '../cli/invitations.js';
+import { INVITATION_HOURS, invitationHash, invitationRef, newInvitationCode } from '../cli/invitations.js';
 import { ApiError } from '../common/api-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { Db } from '../db/db.service.js';
@@ -111,7 +111,7 @@ export class CliniciansService {
     await this.lockName(displayName);
     await this.assertNameAcceptable(operator, displayName, null, 'clinician.invite');
     if (await findAccountByEmail(this.db, email)) {
-      this.audit.deny({ subjectId: operator.userId, action: 'clinician.invite', reason: `${email} already has an account` });
+      this.audit.deny({ subjectId: operator.userId, action: 'clinician.invite', reason: 'the email already has an account' });
       throw new ApiError(409, ERROR_CODES.conflict, 'This email already has an account: a clinician who registered waits in the queue for approval', [
         { field: 'email', message: 'already has an account' },
       ]);
@@ -131,11 +131,8 @@ export class CliniciansService {
     const operatorName = await this.nameOf(operator);
     const origin = this.config.portalOrigin;
     await this.outbox.queue(clinicianInvitationMail(origin, email, invitationLink(origin, code, email), operatorName, expiresAt));
-    await this.audit.allow({
-      subjectId: operator.userId,
-      action: 'clinician.invite',
-      reason: `invited ${email} (${displayName}); licence ${request.licence.trim()}; organisation ${request.organisation.trim()}`,
-    });
+    // The trail outlives an erasure and holds no names (docs/erasure.md): the invitation is named by its hash, as the clinician's row names it.
+    await this.audit.allow({ subjectId: operator.userId, action: 'clinician.invite', reason: `invitation ${invitationRef(invitationHash(code))} sent` });
     return { email, expiresAt: expiresAt.toISOString() };
   }
 
@@ -152,7 +149,6 @@ export class CliniciansService {
     }
     const operatorName = await this.nameOf(operator);
     const now = new Date();
-    const isApproval = rule.to === 'approved' && decision === 'approve';
     await this.db
       .manager()
       .getRepository(ClinicianEntity)
@@ -164,12 +160,13 @@ export class CliniciansService {
           decidedBy: operator.userId,
           decidedByName: operatorName,
           reason: reason?.trim() ?? null,
-          ...(isApproval ? { verifiedAt: now, verifiedByName: operatorName } : {}),
+          // Who vouched changes with an approval only; a reinstatement restores the approval that stood.
+          ...(decision === 'approve' ? { verifiedAt: now, verifiedByName: operatorName } : {}),
           ...(rule.to === 'refused' ? { verifiedAt: null, verifiedByName: null } : {}),
         },
       );
-    await this.audit.allow({ subjectId: clinicianId, action: rule.action, reason: `by operator ${operator.userId} (${operatorName})${reason ? `: ${reason.trim()}` : ''}` });
-    if (rule.action === 'clinician.suspend' || rule.action === 'clinician.reinstate') await this.notifyPatients(current, rule.action, reason);
+    await this.audit.allow({ subjectId: clinicianId, action: rule.action, reason: `by operator ${operator.userId}${reason ? '; a reason was given to the clinician' : ''}` });
+    if (rule.action === 'clinician.suspend' || rule.action === 'clinician.reinstate') await this.notifyPatients(current, rule.action);
     return (await this.summaries([clinicianId]))[0];
   }
 
@@ -177,14 +174,14 @@ export class CliniciansService {
    * The patients of the doctor's active consents: a row in each one's trail,
    * and a mail that says only that something changed.
    */
-  private async notifyPatients(clinician: ClinicianRow, action: 'clinician.suspend' | 'clinician.reinstate', reason?: string): Promise<void> {
+  private async notifyPatients(clinician: ClinicianRow, action: 'clinician.suspend' | 'clinician.reinstate'): Promise<void> {
     const patients = await this.db.manager().query<Array<{ patient_id: string; email: string }>>('SELECT patient_id, email FROM clinician_patients($1)', [clinician.user_id]);
     const effect = action === 'clinician.suspend' ? 'suspended: their consents let them read nothing until reinstated' : 'reinstated: their consents work again';
     for (const patient of patients) {
       await this.audit.allow({
         subjectId: patient.patient_id,
         action,
-        reason: `doctor ${clinician.user_id} (${clinician.display_name}) ${effect}${reason ? `; operator’s reason: ${reason.trim()}` : ''}`,
+        reason: `doctor ${clinician.user_id} ${effect}`,
       });
       await this.outbox.queue(doctorStandingMail(this.config.portalOrigin, patient.email));
     }
@@ -211,7 +208,7 @@ export class CliniciansService {
   private async assertNameAcceptable(operator: AuthUser, displayName: string, clinicianId: string | null, action: 'clinician.invite' | 'clinician.approve'): Promise<void> {
     const subjectId = clinicianId ?? operator.userId;
     if (isMixedScript(displayName)) {
-      this.audit.deny({ subjectId, action, reason: `the name ${displayName} mixes letters of several scripts` });
+      this.audit.deny({ subjectId, action, reason: 'the name mixes letters of several scripts' });
       throw new ApiError(409, ERROR_CODES.nameConfusable, 'This name mixes letters of several scripts (such as a Cyrillic “А” among Latin letters): the clinician must write it in one script', [
         { field: 'displayName', message: 'mixes letters of several scripts' },
       ]);
@@ -221,7 +218,7 @@ export class CliniciansService {
     const confusable = others.filter((other) => normaliseName(other.displayName).toLowerCase() !== displayName.toLowerCase());
     if (confusable.length) {
       const names = confusable.map((other) => `${other.displayName} (${other.organisation})`).join(', ');
-      this.audit.deny({ subjectId, action, reason: `the name ${displayName} looks like that of approved clinician(s) ${confusable.map((other) => other.id).join(', ')}` });
+      this.audit.deny({ subjectId, action, reason: `the name looks like that of approved clinician(s) ${confusable.map((other) => other.id).join(', ')}` });
       throw new ApiError(409, ERROR_CODES.nameConfusable, `This name looks like that of an approved clinician: ${names}`, [
         { field: 'displayName', message: `looks like ${names}` },
       ]);

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@ne
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { PresignUploadResponse, RecordDetail, RecordPage, RecordSummary } from '@phr/shared-types';
 import type { AuthUser } from '../auth/auth-user.js';
-import { CurrentUser, Roles, VerifiedClinician } from '../auth/decorators.js';
+import { CurrentUser, Roles } from '../auth/decorators.js';
 import { uuidParam } from '../common/ids.js';
 import { AttemptTargets } from '../audit/attempt-targets.decorator.js';
 import { ApiErrors } from '../common/swagger.js';
@@ -48,7 +48,6 @@ export class RecordsController {
 
   @Get()
   @Roles('patient', 'doctor')
-  @VerifiedClinician()
   @ApiOperation({ summary: 'Records readable by the caller, newest first, with sealed metadata and the caller’s wrap' })
   @ApiOkResponse({ type: RecordPageDto })
   @ApiErrors(400, 401, 403)
@@ -59,7 +58,6 @@ export class RecordsController {
   @Get(':id')
   @AttemptTargets({ record: 'param:id' })
   @Roles('patient', 'doctor')
-  @VerifiedClinician()
   @ApiOperation({ summary: 'One record: sealed metadata, the caller’s wrap, pre-signed GET URLs (about a minute)' })
   @ApiOkResponse({ type: RecordDetailDto })
   @ApiErrors(400, 401, 403, 404)

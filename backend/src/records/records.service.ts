@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   ERROR_CODES,
+  ROUTES,
   RECORD_CHUNK_BYTES,
   recordLayout,
   type CommitDoctorWrap,
@@ -175,6 +176,7 @@ export class RecordsService {
       builder.andWhere('(r.created_at, r.id) < (:createdAt, :id)', cursor);
     }
     const rows = (await builder.getMany()) as Array<RecordEntity & { wrap: RecordWrapEntity }>;
+    if (rows.length === 0 && user.role === 'doctor') await this.denials.assertVerifiedClinician(ROUTES.listRecords);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     // A listing hands out sealed metadata and wraps: one row in each listed patient's trail.

@@ -1,7 +1,7 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { ERROR_CODES, type ClinicianStatus, type Role } from '@phr/shared-types';
+import { ERROR_CODES, type Role } from '@phr/shared-types';
 import { AttemptOwners, type TargetKind } from '../../audit/attempt-owners.js';
 import { ATTEMPT_TARGETS, type AttemptTargetMap } from '../../audit/attempt-targets.decorator.js';
 import { AuditService } from '../../audit/audit.service.js';
@@ -10,12 +10,11 @@ import { requestMetaOf } from '../../common/request-meta.js';
 import { Db } from '../../db/db.service.js';
 import { assertAccountExists } from '../accounts.js';
 import type { AuthUser } from '../auth-user.js';
-import { IS_PUBLIC, ROLES, VERIFIED_CLINICIAN } from '../decorators.js';
+import { IS_PUBLIC, ROLES } from '../decorators.js';
 
 /**
  * Global guard (RBAC): a signed-in caller passes only if the route names the
- * caller's role, and a doctor on a route marked @VerifiedClinician only while
- * an operator's approval stands. A route that names no roles admits nobody: deny by default.
+ * caller's role. A route that names no roles admits nobody: deny by default.
  * A refusal is audited in the caller's own trail (ASVS 7.2.2); guards run
  * before the request's transaction, so the row gets a transaction of its own.
  */
@@ -34,30 +33,9 @@ export class RolesGuard implements CanActivate {
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, targets) ?? [];
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthUser }>();
     const user = request.user;
-    const attemptTargets = this.reflector.get<AttemptTargetMap | undefined>(ATTEMPT_TARGETS, context.getHandler()) ?? {};
-    if (user && roles.includes(user.role)) {
-      if (user.role === 'doctor' && this.reflector.getAllAndOverride<boolean>(VERIFIED_CLINICIAN, targets)) await this.assertVerifiedClinician(request, user, attemptTargets);
-      return true;
-    }
-    if (user) await this.auditRefusal(request, user, attemptTargets, (route) => `role ${user.role} may not use ${route}`);
+    if (user && roles.includes(user.role)) return true;
+    if (user) await this.auditRefusal(request, user, this.reflector.get<AttemptTargetMap | undefined>(ATTEMPT_TARGETS, context.getHandler()) ?? {});
     throw new ApiError(403, ERROR_CODES.forbidden, 'Your role may not use this route');
-  }
-
-  /**
-   * docs/protocol.md "Clinicians": a doctor reads under consents only while an
-   * operator's approval stands. Checked on every request, so a suspension
-   * stops the next read, whatever access token the doctor holds; the refusal
-   * is audited in the trail of the patient whose record was asked for.
-   */
-  private async assertVerifiedClinician(request: FastifyRequest, user: AuthUser, targets: AttemptTargetMap): Promise<void> {
-    const status = await this.db.run({ userId: user.userId, role: user.role }, requestMetaOf(request), async () => {
-      const [row] = await this.db.manager().query<Array<{ status: ClinicianStatus }>>('SELECT status FROM clinicians WHERE user_id = $1', [user.userId]);
-      return row?.status ?? 'pending';
-    });
-    if (status === 'approved') return;
-    await this.auditRefusal(request, user, targets, (route) => `clinician ${status}: no operator's approval stands; ${route}`);
-    const why = status === 'suspended' ? 'is suspended by the operators' : status === 'refused' ? 'was refused by the operators' : 'awaits an operator’s approval';
-    throw new ApiError(403, ERROR_CODES.clinicianNotVerified, `Your clinician account ${why}: you cannot read shared records`);
   }
 
   /**
@@ -66,7 +44,7 @@ export class RolesGuard implements CanActivate {
    * trail of the target's owner, with the record or consent id; otherwise, or
    * when the id names nobody, in the caller's own.
    */
-  private async auditRefusal(request: FastifyRequest, user: AuthUser, targets: AttemptTargetMap, reasonFor: (route: string) => string): Promise<void> {
+  private async auditRefusal(request: FastifyRequest, user: AuthUser, targets: AttemptTargetMap): Promise<void> {
     const route = `${request.method} ${request.routeOptions?.url ?? 'unknown route'}`;
     await this.db.run({ userId: user.userId, role: user.role }, requestMetaOf(request), async () => {
       await assertAccountExists(this.db, user);
@@ -79,7 +57,7 @@ export class RolesGuard implements CanActivate {
         subjectId: owner ?? user.userId,
         action: 'route.access',
         outcome: 'deny',
-        reason: `${reasonFor(route)}${folder && isUuid(folder) ? `; folder ${folder.toLowerCase()}` : ''}`,
+        reason: `role ${user.role} may not use ${route}${folder && isUuid(folder) ? `; folder ${folder.toLowerCase()}` : ''}`,
         recordId: owner && isUuid(ids.get('record')) ? ids.get('record') : undefined,
         consentId: owner && isUuid(ids.get('consent')) ? ids.get('consent') : undefined,
       });
