@@ -15,6 +15,7 @@ import { closeSync, openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { REPO_ROOT, startStack, type RunningStack, type StackProcess } from './stack.js';
+import { localOperatorLine } from './local-operator.js';
 import {
   describeProcess,
   isStillRunning,
@@ -102,6 +103,7 @@ async function main(): Promise<void> {
     throw error;
   }
   if (stopping) return;
+  const operatorLine = await localOperatorLine(stack.databaseOwnerUrl, stack.portalUrl);
 
   console.log(`
 Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.
@@ -110,7 +112,7 @@ Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.
   API:         ${stack.apiUrl}/api
   S3 store:    ${stack.s3Endpoint}
   Mail:        ${stack.mailDir ? `kept in ${stack.mailDir}; registration links are printed here` : 'sent through SMTP_URL'}
-Press Ctrl-C to stop.`);
+${operatorLine ? `${operatorLine}\n` : ''}Press Ctrl-C to stop.`);
 }
 
 /**

@@ -156,6 +156,14 @@ describe('npm start: the whole product on embedded defaults', () => {
     expect((await post(ROUTES.register.path, account)).status).toBe(201);
     // The mail is kept in the data folder too.
     expect((await readdir(path.join(dataDir, 'mail'))).filter((name) => name.endsWith('.eml'))).toHaveLength(1);
+    // Nobody could approve a doctor on a fresh start: the terminal shows an operator invitation until an operator exists.
+    const invited = /Operator: {4}none yet; .*?(http:\/\/localhost:\d+\/register#\S+)/.exec(first.output());
+    expect(invited).not.toBeNull();
+    const invitation = new URLSearchParams(new URL(invited?.[1] ?? 'http://x').hash.slice(1));
+    const { registrationToken: _token, role: _role, displayName: _name, licence: _licence, organisation: _organisation, ...material } = registration({ email: invitation.get('email') ?? '' });
+    const operator = await post(ROUTES.registerInvited.path, { ...material, invitation: invitation.get('invitation') });
+    expect(operator.status).toBe(201);
+    expect(((await operator.json()) as SessionResponse).user.role).toBe('operator');
     const unsigned = await fetch(`http://127.0.0.1:${ports.s3}/phr-records/anything`);
     expect(unsigned.status).toBe(403);
     // The generated service secrets are readable by their owner only (ASVS 2.10.3).
@@ -169,6 +177,7 @@ describe('npm start: the whole product on embedded defaults', () => {
 
     const second = await npmStart(env);
     expect(second.output()).toContain('Database schema is up to date');
+    expect(second.output()).not.toContain('Operator:');
     const login = await fetch(`http://127.0.0.1:${ports.api}/api${ROUTES.login.path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
