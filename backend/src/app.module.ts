@@ -15,6 +15,7 @@ import { HealthController } from './health/health.controller.js';
 import { KeyRotationModule } from './key-rotation/key-rotation.module.js';
 import { KeyDirectoryModule } from './key-directory/key-directory.module.js';
 import { KeyPairModule } from './key-pair/key-pair.module.js';
+import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { RecordsModule } from './records/records.module.js';
 import { SecurityEventsModule } from './security-events/security-events.module.js';
 import { StorageModule } from './storage/storage.module.js';
@@ -26,7 +27,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [DbModule, AuditModule, StorageModule, AuthModule, UsersModule, RecordsModule, FoldersModule, ConsentsModule, CliniciansModule, AccountModule, ClientStateModule, KeyRotationModule, KeyDirectoryModule, KeyPairModule, SecurityEventsModule],
+      imports: [DbModule, AuditModule, StorageModule, RateLimitModule, AuthModule, UsersModule, RecordsModule, FoldersModule, ConsentsModule, CliniciansModule, AccountModule, ClientStateModule, KeyRotationModule, KeyDirectoryModule, KeyPairModule, SecurityEventsModule],
       controllers: [HealthController],
       providers: [
         { provide: APP_CONFIG, useValue: config },

@@ -4,22 +4,20 @@ import { AuditService } from '../audit/audit.service.js';
 import { AuthService } from '../auth/auth.service.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { ApiError } from '../common/api-error.js';
-import { ConsentEntity, effectiveStatus } from '../consents/consent.entity.js';
+import { effectiveStatus } from '../consents/consent.entity.js';
 import { Db } from '../db/db.service.js';
-import { FolderEntity } from '../folders/folder.entity.js';
 import { KeyDirectory } from '../key-directory/key-directory.service.js';
-import { RecordEntity } from '../records/entities/record.entity.js';
-import { UploadEntity } from '../records/entities/upload.entity.js';
 import { segmentObjectKeys } from '../records/object-keys.js';
 import { ObjectDeletions } from '../storage/object-deletions.service.js';
-import { UserEntity } from '../users/user.entity.js';
+import { UsersRepository } from '../users/users.repository.js';
+import { AccountErasureRepository, type ErasedConsent, type StoredRecordLayout } from './account-erasure.repository.js';
 
 /** What goes with an account: its rows (by cascade) and the objects the rows name. */
 interface ErasureScope {
-  records: RecordEntity[];
-  uploads: UploadEntity[];
+  records: StoredRecordLayout[];
+  uploads: StoredRecordLayout[];
   folders: number;
-  consents: ConsentEntity[];
+  consents: ErasedConsent[];
 }
 
 /**
@@ -38,6 +36,8 @@ interface ErasureScope {
 export class AccountErasureService {
   constructor(
     private readonly db: Db,
+    private readonly scope: AccountErasureRepository,
+    private readonly users: UsersRepository,
     private readonly auth: AuthService,
     private readonly deletions: ObjectDeletions,
     private readonly audit: AuditService,
@@ -55,15 +55,15 @@ export class AccountErasureService {
     const scope = await this.scopeOf(user);
     await this.endConsentsNamingDoctor(user, scope.consents);
 
-    const deleted = await this.db.manager().getRepository(UserEntity).delete({ id: user.userId });
     // A second erasure racing the first finds nothing left to delete.
-    if (deleted.affected !== 1) throw ApiError.unauthenticated('This account no longer exists');
+    if (!(await this.users.delete(user.userId))) throw ApiError.unauthenticated('This account no longer exists');
     // The key directory says the account has no key any more, so no one wraps for the old one (DESIGN 4.5).
     await this.keyDirectory.bind({ userId: user.userId, role: user.role, publicKey: null });
 
     const objects = [
-      ...scope.records.flatMap((record) => segmentObjectKeys(record.id, record.size, record.chunkBytes).map((objectKey) => ({ recordId: record.id, objectKey }))),
-      ...scope.uploads.flatMap((upload) => segmentObjectKeys(upload.recordId, upload.size, upload.chunkBytes).map((objectKey) => ({ recordId: upload.recordId, objectKey }))),
+      ...[...scope.records, ...scope.uploads].flatMap((stored) =>
+        segmentObjectKeys(stored.recordId, stored.size, stored.chunkBytes).map((objectKey) => ({ recordId: stored.recordId, objectKey })),
+      ),
     ];
     const objectKeys = objects.map((object) => object.objectKey);
     await this.deletions.queue(user.userId, objects);
@@ -79,17 +79,12 @@ export class AccountErasureService {
     return { receipt, objectKeys };
   }
 
-  /**
-   * Read under the caller's RLS context. Ownership is filtered explicitly: a
-   * doctor also sees the records their consents cover, which are not theirs.
-   */
   private async scopeOf(user: AuthUser): Promise<ErasureScope> {
-    const manager = this.db.manager();
     return {
-      records: await manager.getRepository(RecordEntity).find({ where: { ownerId: user.userId }, select: { id: true, size: true, chunkBytes: true } }),
-      uploads: await manager.getRepository(UploadEntity).find({ where: { ownerId: user.userId }, select: { recordId: true, size: true, chunkBytes: true } }),
-      folders: await manager.getRepository(FolderEntity).countBy({ ownerId: user.userId }),
-      consents: await manager.getRepository(ConsentEntity).find({ where: [{ patientId: user.userId }, { doctorId: user.userId }] }),
+      records: await this.scope.ownedRecords(user.userId),
+      uploads: await this.scope.ownedUploads(user.userId),
+      folders: await this.scope.ownedFolderCount(user.userId),
+      consents: await this.scope.consentsOf(user.userId),
     };
   }
 
@@ -97,7 +92,7 @@ export class AccountErasureService {
    * A doctor's erasure ends the consents that named them (the rows go with the
    * account); each patient's own trail says so, since the patient did not act.
    */
-  private async endConsentsNamingDoctor(user: AuthUser, consents: ConsentEntity[]): Promise<void> {
+  private async endConsentsNamingDoctor(user: AuthUser, consents: ErasedConsent[]): Promise<void> {
     const inEffect = consents.filter((consent) => consent.doctorId === user.userId && effectiveStatus(consent) === 'active');
     for (const consent of inEffect) {
       await this.audit.allow({ subjectId: consent.patientId, action: 'consent.revoke', consentId: consent.id, reason: 'the doctor erased their account' });

@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { AUDIT_GENESIS_HASH, ERROR_CODES, type AuditAction, type AuditEvent, type AuditHead, type AuditPage, type AuditQuery } from '@phr/shared-types';
 import type { AuthUser } from '../auth/auth-user.js';
 import { ApiError } from '../common/api-error.js';
-import { isIssuedTime, isSequenceNumber, isUuid } from '../common/cursor-members.js';
-import { Db } from '../db/db.service.js';
+import { decodeCursorMembers, encodeCursorMembers, isIssuedTime, isSequenceNumber, isUuid } from '../common/page-cursor.js';
 import { AttemptOwners } from './attempt-owners.js';
+import { AuditEventsRepository, type AuditRowFilter } from './audit-events.repository.js';
 import { AuditReadRecorder } from './audit-read-recorder.js';
 import { AuditService } from './audit.service.js';
 import { auditRowToEvent, type AuditDbRow } from './audit-row.js';
@@ -20,7 +20,7 @@ export const MAX_EXPORT_ROWS = 50_000;
 @Injectable()
 export class AuditReadService {
   constructor(
-    private readonly db: Db,
+    private readonly events: AuditEventsRepository,
     private readonly reads: AuditReadRecorder,
     private readonly owners: AttemptOwners,
     private readonly audit: AuditService,
@@ -54,8 +54,8 @@ export class AuditReadService {
     await this.refuseOtherTrail(user, subjectId, 'audit.head');
     const subject = user.role === 'auditor' ? (subjectId ?? user.userId) : user.userId;
     await this.reads.record(user, 'audit.head', { subjectId: subject });
-    const [row] = await this.db.manager().query<Array<{ seq: string; hash: string }>>('SELECT seq, hash FROM audit_chain_heads WHERE subject_id = $1', [subject]);
-    return { subjectId: subject, seq: row ? Number(row.seq) : 0, hash: row?.hash ?? AUDIT_GENESIS_HASH };
+    const head = await this.events.head(subject);
+    return { subjectId: subject, seq: head?.seq ?? 0, hash: head?.hash ?? AUDIT_GENESIS_HASH };
   }
 
   /**
@@ -70,49 +70,36 @@ export class AuditReadService {
     throw ApiError.forbidden('Only an auditor reads another subject’s trail');
   }
 
-  private async select(user: AuthUser, query: AuditQuery, limit: number): Promise<AuditDbRow[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (sql: string, value: unknown) => {
-      params.push(value);
-      where.push(sql.replace('?', `$${params.length}`));
+  private select(user: AuthUser, query: AuditQuery, limit: number): Promise<AuditDbRow[]> {
+    const filter: AuditRowFilter = {
+      actorId: query.actorId,
+      action: query.action,
+      outcome: query.outcome,
+      recordId: query.recordId,
+      from: query.from,
+      to: query.to,
+      before: query.cursor ? decodeCursor(query.cursor) : undefined,
     };
     // Whose rows: the role decides, the filters narrow.
     if (user.role === 'auditor') {
-      if (query.subjectId) add('subject_id = ?', query.subjectId);
-    } else {
+      if (query.subjectId) filter.subjectId = query.subjectId;
+    } else if (user.role === 'doctor') {
       // A doctor's own access history is filed in the patients' trails, with the doctor as actor.
-      params.push(user.userId);
-      where.push(user.role === 'doctor' ? `(subject_id = $${params.length} OR actor_id = $${params.length})` : `subject_id = $${params.length}`);
+      filter.subjectOrActorId = user.userId;
+    } else {
+      filter.subjectId = user.userId;
     }
-    if (query.actorId) add('actor_id = ?', query.actorId);
-    if (query.action) add('action = ?', query.action);
-    if (query.outcome) add('outcome = ?', query.outcome);
-    if (query.recordId) add('record_id = ?', query.recordId);
-    if (query.from) add('occurred_at >= ?', query.from);
-    if (query.to) add('occurred_at < ?', query.to);
-    if (query.cursor) {
-      const cursor = decodeCursor(query.cursor);
-      params.push(cursor.occurredAt, cursor.subjectId, cursor.seq);
-      where.push(`(occurred_at, subject_id, seq) < ($${params.length - 2}, $${params.length - 1}, $${params.length})`);
-    }
-    params.push(limit);
-    const sql = `SELECT * FROM audit_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-                 ORDER BY occurred_at DESC, subject_id DESC, seq DESC LIMIT $${params.length}`;
-    return await this.db.manager().query<AuditDbRow[]>(sql, params);
+    return this.events.select(filter, limit);
   }
 }
 
+/** The page cursor of the trail: (occurred_at, subject_id, seq) of the page's last row. */
 function encodeCursor(row: AuditDbRow): string {
-  return Buffer.from(JSON.stringify([row.occurred_at.toISOString(), row.subject_id, Number(row.seq)])).toString('base64url');
+  return encodeCursorMembers([row.occurred_at.toISOString(), row.subject_id, Number(row.seq)]);
 }
 
-function decodeCursor(cursor: string): { occurredAt: string; subjectId: string; seq: number } {
-  try {
-    const [occurredAt, subjectId, seq] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown, unknown];
-    if (isIssuedTime(occurredAt) && isUuid(subjectId) && isSequenceNumber(seq)) return { occurredAt, subjectId, seq };
-  } catch {
-    // fall through
-  }
-  throw ApiError.validation([{ field: 'cursor', message: 'cursor is not a cursor this API issued' }]);
+function decodeCursor(cursor: string): NonNullable<AuditRowFilter['before']> {
+  return decodeCursorMembers(cursor, ([occurredAt, subjectId, seq]) =>
+    isIssuedTime(occurredAt) && isUuid(subjectId) && isSequenceNumber(seq) ? { occurredAt, subjectId, seq } : null,
+  );
 }

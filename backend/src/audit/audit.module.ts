@@ -1,10 +1,12 @@
 import { Global, Module } from '@nestjs/common';
 import { AttemptOwners } from './attempt-owners.js';
+import { AttemptOwnersRepository } from './attempt-owners.repository.js';
+import { AuditEventsRepository } from './audit-events.repository.js';
 import { AuditReadRecorder } from './audit-read-recorder.js';
 import { AuditReadService } from './audit-read.service.js';
 import { AuditController } from './audit.controller.js';
 import { AuditService } from './audit.service.js';
 
 @Global()
-@Module({ controllers: [AuditController], providers: [AuditService, AuditReadService, AuditReadRecorder, AttemptOwners], exports: [AuditService, AttemptOwners] })
+@Module({ controllers: [AuditController], providers: [AuditService, AuditReadService, AuditReadRecorder, AttemptOwners, AuditEventsRepository, AttemptOwnersRepository], exports: [AuditService, AttemptOwners] })
 export class AuditModule {}

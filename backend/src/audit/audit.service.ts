@@ -3,6 +3,7 @@ import { HttpException, Injectable } from '@nestjs/common';
 import { auditHashInput, type AuditAction, type AuditEvent, type AuditOutcome } from '@phr/shared-types';
 import { Db } from '../db/db.service.js';
 import type { AuditActor, RequestMeta } from '../db/request-context.js';
+import { AuditEventsRepository } from './audit-events.repository.js';
 
 export interface AuditEntry {
   subjectId: string;
@@ -39,7 +40,10 @@ const QUEUE = Symbol('audit rows of this transaction');
  */
 @Injectable()
 export class AuditService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly events: AuditEventsRepository,
+  ) {}
 
   /** Records an allowed action in the current transaction. */
   allow(entry: Omit<AuditEntry, 'outcome'>): Promise<void> {
@@ -103,14 +107,9 @@ export class AuditService {
 
   private async write(rows: QueuedEntry[]): Promise<void> {
     if (rows.length === 0) return;
-    const manager = this.db.manager();
     const subjects = [...new Set(rows.map((row) => row.entry.subjectId))].sort();
-    // One statement locks every head this transaction appends to, in subject order (audit_chain_heads_for).
-    const heads = await manager.query<Array<{ subject_id: string; seq: string; hash: string }>>(
-      'SELECT subject_id, seq, hash FROM audit_chain_heads_for($1::uuid[])',
-      [subjects],
-    );
-    const chain = new Map(heads.map((head) => [head.subject_id, { seq: Number(head.seq), hash: head.hash }]));
+    // One statement locks every head this transaction appends to, in subject order.
+    const chain = await this.events.lockHeads(subjects);
     const occurredAt = new Date().toISOString();
     const events = rows.map(({ entry, actor, meta }) => {
       const head = chain.get(entry.subjectId);
@@ -135,30 +134,7 @@ export class AuditService {
       chain.set(entry.subjectId, { seq: row.seq, hash });
       return event;
     });
-    // No RETURNING: the caller's RLS context may not be allowed to read the rows it appends.
-    await manager.query(
-      `INSERT INTO audit_events (subject_id, seq, occurred_at, actor_id, actor_role, action, outcome, reason,
-         record_id, consent_id, ip, user_agent, request_id, prev_hash, hash)
-       SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::uuid[], $5::text[], $6::text[], $7::text[],
-         $8::text[], $9::uuid[], $10::uuid[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])`,
-      [
-        events.map((e) => e.subjectId),
-        events.map((e) => e.seq),
-        events.map((e) => e.occurredAt),
-        events.map((e) => e.actorId),
-        events.map((e) => e.actorRole),
-        events.map((e) => e.action),
-        events.map((e) => e.outcome),
-        events.map((e) => e.reason),
-        events.map((e) => e.recordId),
-        events.map((e) => e.consentId),
-        events.map((e) => e.ip),
-        events.map((e) => e.userAgent),
-        events.map((e) => e.requestId),
-        events.map((e) => e.prevHash),
-        events.map((e) => e.hash),
-      ],
-    );
+    await this.events.append(events);
   }
 }
 

@@ -1,20 +1,23 @@
 import type { ClinicianStanding } from '@phr/shared-types';
 import type { Db } from '../db/db.service.js';
-import { ClinicianEntity } from './clinician.entity.js';
+import { CliniciansRepository, type StandingRow } from './clinicians.repository.js';
 
-/** A doctor's own standing (RLS shows a doctor only their own row); null for an account that is no doctor. */
+/**
+ * A doctor's own standing (RLS shows a doctor only their own row); null for an account that is no doctor.
+ * For callers outside this module's injection (sign-in and registration); inside it, CliniciansRepository.standing.
+ */
 export async function standingOf(db: Db, userId: string): Promise<ClinicianStanding | null> {
-  const row = await db.manager().getRepository(ClinicianEntity).findOneBy({ userId });
+  const row = await new CliniciansRepository(db).standing(userId);
   return row ? toStanding(row) : null;
 }
 
-export function toStanding(row: ClinicianEntity): ClinicianStanding {
+export function toStanding(row: StandingRow): ClinicianStanding {
   return {
     status: row.status,
     licence: row.licence,
     organisation: row.organisation,
-    verifiedBy: row.verifiedByName,
-    verifiedAt: row.verifiedAt?.toISOString() ?? null,
+    verifiedBy: row.verified_by_name,
+    verifiedAt: row.verified_at?.toISOString() ?? null,
     reason: row.status === 'refused' || row.status === 'suspended' ? row.reason : null,
   };
 }

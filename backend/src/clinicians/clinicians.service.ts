@@ -16,12 +16,11 @@ import type { AuthUser } from '../auth/auth-user.js';
 import { INVITATION_HOURS, invitationHash, invitationRef, newInvitationCode } from '../cli/invitations.js';
 import { ApiError } from '../common/api-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { decodeCursor, encodeCursor } from '../common/page-cursor.js';
 import { Db } from '../db/db.service.js';
 import { MailOutbox } from '../mail/mail-outbox.js';
-import { decodeCursor, encodeCursor } from '../records/record-cursor.js';
-import { UserEntity } from '../users/user.entity.js';
 import { clinicianInvitationMail, doctorStandingMail, invitationLink } from './clinician-mails.js';
-import { ClinicianEntity } from './clinician.entity.js';
+import { CliniciansRepository, type ClinicianRow } from './clinicians.repository.js';
 import { isMixedScript, nameSkeleton, normaliseName } from './name-check.js';
 
 const DEFAULT_PAGE = 50;
@@ -34,25 +33,6 @@ const DECISIONS = {
   reinstate: { from: ['suspended'], to: 'approved', action: 'clinician.reinstate' },
 } as const satisfies Record<string, { from: readonly ClinicianStatus[]; to: ClinicianStatus; action: string }>;
 export type Decision = keyof typeof DECISIONS;
-
-interface ClinicianRow {
-  user_id: string;
-  email: string;
-  display_name: string;
-  specialty: string | null;
-  licence: string;
-  organisation: string;
-  status: ClinicianStatus;
-  origin: ClinicianSummary['origin'];
-  name_skeleton: string;
-  requested_at: Date;
-  decided_at: Date | null;
-  decided_by_name: string | null;
-  reason: string | null;
-}
-
-const CLINICIAN_COLUMNS = `c.user_id, u.email, u.display_name, u.specialty, c.licence, c.organisation, c.status, c.origin, c.name_skeleton,
-  c.requested_at, c.decided_at, c.decided_by_name, c.reason`;
 
 /**
  * Who may be a doctor (docs/protocol.md "Clinicians"): operators invite
@@ -67,29 +47,14 @@ export class CliniciansService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly db: Db,
+    private readonly clinicians: CliniciansRepository,
     private readonly audit: AuditService,
     private readonly outbox: MailOutbox,
   ) {}
 
   async list(operator: AuthUser, query: ListCliniciansQuery): Promise<ClinicianList> {
     const limit = query.limit ?? DEFAULT_PAGE;
-    const params: unknown[] = [];
-    const where: string[] = [];
-    if (query.status) {
-      params.push(query.status);
-      where.push(`c.status = $${params.length}`);
-    }
-    if (query.cursor) {
-      const cursor = decodeCursor(query.cursor);
-      params.push(cursor.createdAt, cursor.id);
-      where.push(`(c.requested_at, c.user_id) > ($${params.length - 1}, $${params.length})`);
-    }
-    params.push(limit + 1);
-    const rows = await this.db.manager().query<ClinicianRow[]>(
-      `SELECT ${CLINICIAN_COLUMNS} FROM clinicians c JOIN users u ON u.id = c.user_id
-       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY c.requested_at, c.user_id LIMIT $${params.length}`,
-      params,
-    );
+    const rows = await this.clinicians.page(query.status, query.cursor ? decodeCursor(query.cursor) : null, limit + 1);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     await this.audit.allow({ subjectId: operator.userId, action: 'clinician.list', reason: `${page.length} clinician(s)${query.status ? ` ${query.status}` : ''}` });
@@ -118,16 +83,16 @@ export class CliniciansService {
     }
     const code = newInvitationCode();
     const expiresAt = new Date(Date.now() + INVITATION_HOURS * 3_600_000);
-    const [row] = await this.db.manager().query<Array<{ invited: boolean | null }>>('SELECT invite_clinician($1, $2, $3, $4, $5, $6, $7) AS invited', [
-      invitationHash(code),
+    const isInvited = await this.clinicians.invite({
+      tokenHash: invitationHash(code),
       email,
       displayName,
-      request.specialty?.trim() ?? null,
-      request.licence.trim(),
-      request.organisation.trim(),
+      specialty: request.specialty?.trim() ?? null,
+      licence: request.licence.trim(),
+      organisation: request.organisation.trim(),
       expiresAt,
-    ]);
-    if (row?.invited !== true) throw ApiError.forbidden('Only an operator invites clinicians');
+    });
+    if (!isInvited) throw ApiError.forbidden('Only an operator invites clinicians');
     const operatorName = await this.nameOf(operator);
     const origin = this.config.portalOrigin;
     await this.outbox.queue(clinicianInvitationMail(origin, email, invitationLink(origin, code, email), operatorName, expiresAt));
@@ -149,22 +114,16 @@ export class CliniciansService {
     }
     const operatorName = await this.nameOf(operator);
     const now = new Date();
-    await this.db
-      .manager()
-      .getRepository(ClinicianEntity)
-      .update(
-        { userId: clinicianId },
-        {
-          status: rule.to,
-          decidedAt: now,
-          decidedBy: operator.userId,
-          decidedByName: operatorName,
-          reason: reason?.trim() ?? null,
-          // Who vouched changes with an approval only; a reinstatement restores the approval that stood.
-          ...(decision === 'approve' ? { verifiedAt: now, verifiedByName: operatorName } : {}),
-          ...(rule.to === 'refused' ? { verifiedAt: null, verifiedByName: null } : {}),
-        },
-      );
+    await this.clinicians.decide(clinicianId, {
+      status: rule.to,
+      decidedAt: now,
+      decidedBy: operator.userId,
+      decidedByName: operatorName,
+      reason: reason?.trim() ?? null,
+      // Who vouched changes with an approval only; a reinstatement restores the approval that stood.
+      ...(decision === 'approve' ? { verified: { at: now, byName: operatorName } } : {}),
+      ...(rule.to === 'refused' ? { verified: { at: null, byName: null } } : {}),
+    });
     await this.audit.allow({ subjectId: clinicianId, action: rule.action, reason: `by operator ${operator.userId}${reason ? '; a reason was given to the clinician' : ''}` });
     if (rule.action === 'clinician.suspend' || rule.action === 'clinician.reinstate') await this.notifyPatients(current, rule.action);
     return (await this.summaries([clinicianId]))[0];
@@ -175,7 +134,7 @@ export class CliniciansService {
    * and a mail that says only that something changed.
    */
   private async notifyPatients(clinician: ClinicianRow, action: 'clinician.suspend' | 'clinician.reinstate'): Promise<void> {
-    const patients = await this.db.manager().query<Array<{ patient_id: string; email: string }>>('SELECT patient_id, email FROM clinician_patients($1)', [clinician.user_id]);
+    const patients = await this.clinicians.patientsOf(clinician.user_id);
     const effect = action === 'clinician.suspend' ? 'suspended: their consents let them read nothing until reinstated' : 'reinstated: their consents work again';
     for (const patient of patients) {
       await this.audit.allow({
@@ -189,10 +148,7 @@ export class CliniciansService {
 
   /** The clinician's row, locked until the decision commits; an id of no clinician is a 404 in the operator's trail. */
   private async locked(operator: AuthUser, clinicianId: string, action: AuditAction): Promise<ClinicianRow> {
-    const [row] = await this.db.manager().query<ClinicianRow[]>(
-      `SELECT ${CLINICIAN_COLUMNS} FROM clinicians c JOIN users u ON u.id = c.user_id WHERE c.user_id = $1 FOR UPDATE OF c`,
-      [clinicianId],
-    );
+    const row = await this.clinicians.lockForDecision(clinicianId);
     if (!row) {
       this.audit.deny({ subjectId: operator.userId, action, reason: `no clinician ${clinicianId}` });
       throw ApiError.notFound('No such clinician');
@@ -227,16 +183,12 @@ export class CliniciansService {
 
   /** Two operators approving two look-alikes at once: the second waits for the first and then sees it. */
   private async lockName(displayName: string): Promise<void> {
-    await this.db.manager().query(`SELECT pg_advisory_xact_lock(hashtextextended('clinician-name:' || $1, 0))`, [nameSkeleton(displayName)]);
+    await this.clinicians.lockSkeleton(nameSkeleton(displayName));
   }
 
   /** Approved clinicians by skeleton, for the skeletons given. */
   private async approvedLookAlikes(skeletons: string[]): Promise<Map<string, LookAlike[]>> {
-    const rows = await this.db.manager().query<Array<{ user_id: string; display_name: string; organisation: string; name_skeleton: string }>>(
-      `SELECT c.user_id, u.display_name, c.organisation, c.name_skeleton FROM clinicians c JOIN users u ON u.id = c.user_id
-       WHERE c.status = 'approved' AND c.name_skeleton = ANY($1::text[]) ORDER BY u.display_name, c.user_id`,
-      [[...new Set(skeletons)]],
-    );
+    const rows = await this.clinicians.approvedWithSkeletons([...new Set(skeletons)]);
     const bySkeleton = new Map<string, LookAlike[]>();
     for (const row of rows) {
       const list = bySkeleton.get(row.name_skeleton) ?? [];
@@ -247,13 +199,16 @@ export class CliniciansService {
   }
 
   private async summaries(ids: string[]): Promise<ClinicianSummary[]> {
-    const rows = await this.db.manager().query<ClinicianRow[]>(`SELECT ${CLINICIAN_COLUMNS} FROM clinicians c JOIN users u ON u.id = c.user_id WHERE c.user_id = ANY($1::uuid[])`, [ids]);
+    const rows = await this.clinicians.rows(ids);
     const lookAlikes = await this.approvedLookAlikes(rows.map((row) => row.name_skeleton));
     return rows.map((row) => toSummary(row, lookAlikes));
   }
 
   private async nameOf(operator: AuthUser): Promise<string> {
-    return (await this.db.manager().getRepository(UserEntity).findOneByOrFail({ id: operator.userId })).displayName;
+    const name = await this.clinicians.displayNameOf(operator.userId);
+    // The transaction began by checking that the caller's account exists (TransactionInterceptor).
+    if (name === null) throw new Error(`No users row for operator ${operator.userId}`);
+    return name;
   }
 }
 

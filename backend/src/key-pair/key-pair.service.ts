@@ -3,13 +3,12 @@ import type { FieldError, RotateKeyPairRequest, RotateKeyPairResult } from '@phr
 import { AuditService } from '../audit/audit.service.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AuthService } from '../auth/auth.service.js';
-import { CredentialEntity } from '../auth/entities/credential.entity.js';
 import { checkRsaPublicKey, checkSealedBlob, fingerprintOf } from '../auth/key-material.js';
 import { ApiError } from '../common/api-error.js';
-import { Db } from '../db/db.service.js';
 import { KeyDirectory } from '../key-directory/key-directory.service.js';
 import { KeyGenerations } from '../key-rotation/key-generations.js';
-import { PublicKeyEntity } from '../users/public-key.entity.js';
+import { PublicKeysRepository } from '../users/public-keys.repository.js';
+import { KeyPairRepository } from './key-pair.repository.js';
 
 /**
  * Key-pair rotation (docs/protocol.md "Key-pair rotation"): an account
@@ -22,7 +21,8 @@ import { PublicKeyEntity } from '../users/public-key.entity.js';
 @Injectable()
 export class KeyPairService {
   constructor(
-    private readonly db: Db,
+    private readonly publicKeys: PublicKeysRepository,
+    private readonly keyPairs: KeyPairRepository,
     private readonly auth: AuthService,
     private readonly keyDirectory: KeyDirectory,
     private readonly audit: AuditService,
@@ -35,9 +35,8 @@ export class KeyPairService {
     const invalid = problems.filter((problem): problem is FieldError => problem !== null);
     if (invalid.length) throw ApiError.validation(invalid);
 
-    const manager = this.db.manager();
     // Locked until the end: two rotations of one account take turns, and each names the key it replaced.
-    const current = await manager.getRepository(PublicKeyEntity).findOne({ where: { userId: user.userId }, lock: { mode: 'pessimistic_write' } });
+    const current = await this.publicKeys.lock(user.userId);
     if (!current) throw ApiError.unauthenticated('This account no longer exists');
     // The account key's rotation re-seals the private key in force: a new pair now would be lost at its finish.
     await this.keyGenerations.refuseDuringRotation(user.userId, 'key-pair rotation').catch((error: unknown) => {
@@ -48,8 +47,8 @@ export class KeyPairService {
     if (fingerprint === current.fingerprint) {
       throw ApiError.validation([{ field: 'publicKey', message: 'publicKey is the current key: a rotation needs a new key pair' }]);
     }
-    await manager.getRepository(PublicKeyEntity).update({ userId: user.userId }, { publicKey: request.publicKey, fingerprint, createdAt: new Date() });
-    await manager.getRepository(CredentialEntity).update({ userId: user.userId }, { wrappedPrivateKey: request.wrappedPrivateKey, updatedAt: new Date() });
+    await this.publicKeys.replace(user.userId, request.publicKey, fingerprint);
+    await this.keyPairs.replaceWrappedPrivateKey(user.userId, request.wrappedPrivateKey);
     // Before the audit row: the log's lock comes before any chain head (KeyDirectory.bind).
     const binding = await this.keyDirectory.bind({ userId: user.userId, role: user.role, publicKey: request.publicKey });
     await this.audit.allow({

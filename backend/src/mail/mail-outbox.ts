@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '../db/db.service.js';
+import { MailOutboxRepository } from './mail-outbox.repository.js';
 import { MailSender } from './mail-sender.js';
 import type { OutgoingMail } from './outgoing-mail.js';
 
@@ -12,11 +13,12 @@ import type { OutgoingMail } from './outgoing-mail.js';
 export class MailOutbox {
   constructor(
     private readonly db: Db,
+    private readonly outbox: MailOutboxRepository,
     private readonly sender: MailSender,
   ) {}
 
   async queue(mail: OutgoingMail): Promise<void> {
-    await this.db.manager().query('INSERT INTO mail_outbox (recipient, subject, body) VALUES ($1, $2, $3)', [mail.to, mail.subject, mail.text]);
+    await this.outbox.insert(mail);
     this.db.afterCommit(() => this.sender.wake());
   }
 }

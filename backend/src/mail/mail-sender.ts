@@ -1,15 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ANONYMOUS, Db } from '../db/db.service.js';
+import { MailOutboxRepository, type DueMail } from './mail-outbox.repository.js';
 import { SmtpTransport } from './smtp-transport.js';
-
-interface DueMail {
-  id: string;
-  recipient: string;
-  subject: string;
-  body: string;
-  attempts: number;
-}
 
 /** Mails claimed per round. */
 const BATCH = 10;
@@ -39,6 +32,7 @@ export class MailSender implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly db: Db,
+    private readonly outbox: MailOutboxRepository,
   ) {
     this.transport = new SmtpTransport(config.mail);
     this.retrySeconds = config.mail.retrySeconds;
@@ -89,16 +83,7 @@ export class MailSender implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private claimDue(): Promise<DueMail[]> {
-    return this.db.runAs(ANONYMOUS, () =>
-      this.db.manager().query<DueMail[]>(
-        `WITH claimed AS (
-           UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $2)
-           WHERE id IN (SELECT id FROM mail_outbox WHERE next_attempt_at <= now() ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-           RETURNING id::text, recipient, subject, body, attempts)
-         SELECT * FROM claimed ORDER BY id::bigint`,
-        [BATCH, LEASE_SECONDS],
-      ),
-    );
+    return this.db.runAs(ANONYMOUS, () => this.outbox.claimDue(BATCH, LEASE_SECONDS));
   }
 
   private async deliver(mail: DueMail): Promise<void> {
@@ -107,17 +92,11 @@ export class MailSender implements OnApplicationBootstrap, OnModuleDestroy {
     } catch (error) {
       const retrySeconds = Math.min(this.retrySeconds * 2 ** (mail.attempts - 1), MAX_RETRY_SECONDS);
       this.logger.warn(`Mail ${mail.id} not sent (attempt ${mail.attempts}, next in ${retrySeconds} s): ${describe(error)}`);
-      await this.db.runAs(ANONYMOUS, () =>
-        this.db.manager().query(`UPDATE mail_outbox SET next_attempt_at = now() + make_interval(secs => $2), last_error = $3 WHERE id = $1`, [
-          mail.id,
-          retrySeconds,
-          describe(error),
-        ]),
-      );
+      await this.db.runAs(ANONYMOUS, () => this.outbox.retryLater(mail.id, retrySeconds, describe(error)));
       return;
     }
     // Sent: the row goes, and with it the only copy of a registration link outside the mail.
-    await this.db.runAs(ANONYMOUS, () => this.db.manager().query('DELETE FROM mail_outbox WHERE id = $1', [mail.id]));
+    await this.db.runAs(ANONYMOUS, () => this.outbox.delete(mail.id));
   }
 }
 

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig, type RateLimitName } from '../config/app-config.js';
-import { Db } from '../db/db.service.js';
+import { RateLimitsRepository } from './rate-limits.repository.js';
 
 export interface RateVerdict {
   isAllowed: boolean;
@@ -24,7 +24,7 @@ export class RateLimiter {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly db: Db,
+    private readonly counters: RateLimitsRepository,
   ) {
     this.hmacKey = config.preloginSecret;
   }
@@ -33,14 +33,7 @@ export class RateLimiter {
   async hit(name: RateLimitName, client: string): Promise<RateVerdict> {
     const { limit, windowSeconds } = this.config.rateLimits[name];
     const key = `${name}:${createHmac('sha256', this.hmacKey).update(client).digest('base64url')}`;
-    const [row] = await this.db.queryAlone<Array<{ hits: number; seconds_left: number }>>(
-      `INSERT INTO rate_limits AS r (key, window_started_at, hits) VALUES ($1, now(), 1)
-       ON CONFLICT (key) DO UPDATE SET
-         window_started_at = CASE WHEN r.window_started_at <= now() - make_interval(secs => $2) THEN now() ELSE r.window_started_at END,
-         hits = CASE WHEN r.window_started_at <= now() - make_interval(secs => $2) THEN 1 ELSE r.hits + 1 END
-       RETURNING hits, extract(epoch FROM r.window_started_at + make_interval(secs => $2) - now())::float8 AS seconds_left`,
-      [key, windowSeconds],
-    );
-    return { isAllowed: row.hits <= limit, retryAfterSeconds: Math.max(1, Math.ceil(row.seconds_left)), isFirstRefusal: row.hits === limit + 1 };
+    const { hits, secondsLeft } = await this.counters.hit(key, windowSeconds);
+    return { isAllowed: hits <= limit, retryAfterSeconds: Math.max(1, Math.ceil(secondsLeft)), isFirstRefusal: hits === limit + 1 };
   }
 }

@@ -32,7 +32,7 @@ import { RecordWrapEntity } from './entities/record-wrap.entity.js';
 import { RecordEntity } from './entities/record.entity.js';
 import { UploadEntity } from './entities/upload.entity.js';
 import { segmentObjectKey, segmentObjectKeys } from './object-keys.js';
-import { decodeCursor, encodeCursor } from './record-cursor.js';
+import { decodeCursor, encodeCursor } from '../common/page-cursor.js';
 import { RecordDenials } from './record-denials.js';
 
 const DEFAULT_PAGE = 50;

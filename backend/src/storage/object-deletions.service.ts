@@ -1,13 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ANONYMOUS, Db } from '../db/db.service.js';
+import { ObjectDeletionsRepository, type QueuedObject } from './object-deletions.repository.js';
 import { StorageService } from './storage.service.js';
 
-const BATCH = 100;
+export type { QueuedObject };
 
-export interface QueuedObject {
-  recordId: string;
-  objectKey: string;
-}
+const BATCH = 100;
 
 /**
  * Removes objects only once the deletion that made them unneeded has
@@ -23,18 +21,14 @@ export class ObjectDeletions {
 
   constructor(
     private readonly db: Db,
+    private readonly deletions: ObjectDeletionsRepository,
     private readonly storage: StorageService,
   ) {}
 
   /** Queues objects of `ownerId` in the current transaction (under the owner's RLS context). */
   async queue(ownerId: string, objects: QueuedObject[]): Promise<void> {
     if (objects.length === 0) return;
-    await this.db.manager().query(
-      `INSERT INTO object_deletions (object_key, owner_id, record_id)
-       SELECT o.object_key, $1, o.record_id FROM unnest($2::text[], $3::uuid[]) AS o (object_key, record_id)
-       ON CONFLICT (object_key) DO NOTHING`,
-      [ownerId, objects.map((object) => object.objectKey), objects.map((object) => object.recordId)],
-    );
+    await this.deletions.queue(ownerId, objects);
   }
 
   /**
@@ -46,7 +40,7 @@ export class ObjectDeletions {
     if (objectKeys.length === 0) return;
     try {
       await this.storage.remove(objectKeys);
-      await this.db.transaction(() => this.forget(objectKeys));
+      await this.db.transaction(() => this.deletions.forget(objectKeys));
     } catch (error) {
       this.logger.warn(`${objectKeys.length} object(s) stay queued for the sweep: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -56,25 +50,18 @@ export class ObjectDeletions {
   async drain(): Promise<number> {
     let removed = 0;
     for (;;) {
-      const due = await this.db.runAsJob('object-deletion', ANONYMOUS, () =>
-        this.db.manager().query<Array<{ object_key: string }>>('SELECT object_key FROM due_object_deletions($1)', [BATCH]),
-      );
-      const keys = due.map((row) => row.object_key);
+      const keys = await this.db.runAsJob('object-deletion', ANONYMOUS, () => this.deletions.due(BATCH));
       if (keys.length === 0) return removed;
       try {
         await this.storage.remove(keys);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        await this.db.runAsJob('object-deletion', ANONYMOUS, () => this.db.manager().query('SELECT note_object_deletion_failure($1, $2)', [keys, message]));
+        await this.db.runAsJob('object-deletion', ANONYMOUS, () => this.deletions.noteFailure(keys, message));
         throw error;
       }
-      await this.db.runAsJob('object-deletion', ANONYMOUS, () => this.forget(keys));
+      await this.db.runAsJob('object-deletion', ANONYMOUS, () => this.deletions.forget(keys));
       removed += keys.length;
       if (keys.length < BATCH) return removed;
     }
-  }
-
-  private async forget(objectKeys: string[]): Promise<void> {
-    await this.db.manager().query('SELECT forget_object_deletions($1)', [objectKeys]);
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ANONYMOUS, Db } from '../db/db.service.js';
+import { ObjectDeletionsRepository } from './object-deletions.repository.js';
 import { StorageService, type StoredObject } from './storage.service.js';
 
 /** Object keys are `records/<recordId>/<segment>` (records/object-keys.ts). */
@@ -30,6 +31,7 @@ export class OrphanReconciler {
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly db: Db,
+    private readonly deletions: ObjectDeletionsRepository,
     private readonly storage: StorageService,
   ) {
     this.minimumAgeMs = config.records.uploadUrlSeconds * 1000;
@@ -56,10 +58,7 @@ export class OrphanReconciler {
     const old = objects.filter((object) => now.getTime() - object.lastModified.getTime() > this.minimumAgeMs);
     const ids = [...new Set(old.map((object) => KEY.exec(object.key)?.[1]).filter((id): id is string => id !== undefined))];
     if (ids.length === 0) return [];
-    const known = await this.db.runAsJob('reconciliation', ANONYMOUS, () =>
-      this.db.manager().query<Array<{ id: string }>>('SELECT id FROM known_object_owners($1::uuid[]) AS id', [ids]),
-    );
-    const owned = new Set(known.map((row) => row.id));
+    const owned = await this.db.runAsJob('reconciliation', ANONYMOUS, () => this.deletions.knownOwners(ids));
     // Keys of another shape under records/ were not written by this API: they are left alone.
     return old.filter((object) => {
       const id = KEY.exec(object.key)?.[1];

@@ -1,28 +1,30 @@
 import { Injectable } from '@nestjs/common';
 import type { ClinicianStanding, Me, PublicKeyResponse, UpdateMeRequest } from '@phr/shared-types';
-import { standingOf } from '../clinicians/clinician-standing.js';
-import { ClinicianEntity } from '../clinicians/clinician.entity.js';
+import { toStanding } from '../clinicians/clinician-standing.js';
+import { CliniciansRepository } from '../clinicians/clinicians.repository.js';
 import { nameSkeleton, normaliseName } from '../clinicians/name-check.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ApiError } from '../common/api-error.js';
-import { Db } from '../db/db.service.js';
-import { PublicKeyEntity } from './public-key.entity.js';
-import { UserEntity } from './user.entity.js';
+import { PublicKeysRepository } from './public-keys.repository.js';
+import { UsersRepository, type UserDetails, type UserRow } from './users.repository.js';
 
 @Injectable()
 export class UsersService {
   constructor(
-    private readonly db: Db,
+    private readonly users: UsersRepository,
+    private readonly publicKeys: PublicKeysRepository,
+    private readonly clinicians: CliniciansRepository,
     private readonly audit: AuditService,
   ) {}
 
   /** The signed-in user; RLS shows a user only their own row. */
   async me(userId: string): Promise<Me> {
-    const user = await this.db.manager().getRepository(UserEntity).findOneBy({ id: userId });
-    const key = await this.db.manager().getRepository(PublicKeyEntity).findOneBy({ userId });
+    const user = await this.users.find(userId);
+    const key = await this.publicKeys.find(userId);
     if (!user || !key) throw ApiError.unauthenticated('This account no longer exists');
-    return toMe(user, key.fingerprint, await standingOf(this.db, userId));
+    const standing = await this.clinicians.standing(userId);
+    return toMe(user, key.fingerprint, standing ? toStanding(standing) : null);
   }
 
   /**
@@ -30,7 +32,7 @@ export class UsersService {
    * fields that changed, never their values: the trail outlives an erasure.
    */
   async updateMe(caller: AuthUser, request: UpdateMeRequest): Promise<Me> {
-    const changes: Partial<Pick<UserEntity, 'displayName' | 'specialty'>> = {};
+    const changes: UserDetails = {};
     if (request.displayName !== undefined) changes.displayName = caller.role === 'doctor' ? await this.renameClinician(caller, request.displayName) : request.displayName.trim();
     if (request.specialty !== undefined) {
       if (caller.role !== 'doctor') throw ApiError.validation([{ field: 'specialty', message: 'specialty can be set only on a doctor’s account' }]);
@@ -41,7 +43,7 @@ export class UsersService {
       const allowed = caller.role === 'doctor' ? 'displayName or specialty' : 'displayName';
       throw ApiError.validation([{ field: 'body', message: `body must contain ${allowed}` }]);
     }
-    await this.db.manager().getRepository(UserEntity).update({ id: caller.userId }, changes);
+    await this.users.updateDetails(caller.userId, changes);
     await this.audit.allow({ subjectId: caller.userId, action: 'account.update', reason: `changed ${fields.join(', ')}` });
     return this.me(caller.userId);
   }
@@ -53,17 +55,16 @@ export class UsersService {
    */
   private async renameClinician(caller: AuthUser, displayName: string): Promise<string> {
     const name = normaliseName(displayName);
-    const clinicians = this.db.manager().getRepository(ClinicianEntity);
-    const clinician = await clinicians.findOneBy({ userId: caller.userId });
-    if (clinician?.status !== 'pending') {
+    const standing = await this.clinicians.standing(caller.userId);
+    if (standing?.status !== 'pending') {
       throw ApiError.validation([{ field: 'displayName', message: 'an operator vouched for this name: it can be changed only while the account waits for approval' }]);
     }
-    await clinicians.update({ userId: caller.userId }, { nameSkeleton: nameSkeleton(name) });
+    await this.clinicians.updateNameSkeleton(caller.userId, nameSkeleton(name));
     return name;
   }
 
   async publicKey(userId: string): Promise<PublicKeyResponse> {
-    const key = await this.db.manager().getRepository(PublicKeyEntity).findOneBy({ userId });
+    const key = await this.publicKeys.find(userId);
     if (!key) throw ApiError.notFound('No such user');
     // Who fetched whose key (to wrap file keys for it) stands in the key owner's trail.
     await this.audit.allow({ subjectId: key.userId, action: 'key.read' });
@@ -71,7 +72,7 @@ export class UsersService {
   }
 }
 
-export function toMe(user: UserEntity, fingerprint: string, clinician: ClinicianStanding | null): Me {
+export function toMe(user: UserRow, fingerprint: string, clinician: ClinicianStanding | null): Me {
   return {
     id: user.id,
     email: user.email,

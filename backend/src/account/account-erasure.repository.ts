@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import type { ConsentStatus } from '@phr/shared-types';
+import { Db } from '../db/db.service.js';
+
+/** A stored object's record: its id and layout name its segments' object keys (records/object-keys.ts). */
+export interface StoredRecordLayout {
+  recordId: string;
+  size: number;
+  chunkBytes: number;
+}
+
+/** A consent the erased account is a party to, as stored. */
+export interface ErasedConsent {
+  id: string;
+  patientId: string;
+  doctorId: string;
+  status: ConsentStatus;
+  expiresAt: Date | null;
+}
+
+/**
+ * What an erasure takes with it, read before the `users` row goes (the rest
+ * goes by cascade, migration 1764560000000): the account's records and
+ * uploads (their objects must be removed), its folders and its consents.
+ * Read under the caller's RLS context; ownership is filtered explicitly,
+ * since a doctor also sees the records their consents cover, which are not
+ * theirs.
+ */
+@Injectable()
+export class AccountErasureRepository {
+  constructor(private readonly db: Db) {}
+
+  async ownedRecords(ownerId: string): Promise<StoredRecordLayout[]> {
+    const rows = await this.db.manager().query<Array<{ id: string; size: string; chunk_bytes: number }>>('SELECT id, size, chunk_bytes FROM records WHERE owner_id = $1', [ownerId]);
+    return rows.map((row) => ({ recordId: row.id, size: Number(row.size), chunkBytes: row.chunk_bytes }));
+  }
+
+  async ownedUploads(ownerId: string): Promise<StoredRecordLayout[]> {
+    const rows = await this.db
+      .manager()
+      .query<Array<{ record_id: string; size: string; chunk_bytes: number }>>('SELECT record_id, size, chunk_bytes FROM uploads WHERE owner_id = $1', [ownerId]);
+    return rows.map((row) => ({ recordId: row.record_id, size: Number(row.size), chunkBytes: row.chunk_bytes }));
+  }
+
+  async ownedFolderCount(ownerId: string): Promise<number> {
+    const [row] = await this.db.manager().query<Array<{ count: string }>>('SELECT count(*) AS count FROM folders WHERE owner_id = $1', [ownerId]);
+    return Number(row.count);
+  }
+
+  /** Consents naming the account as patient or as doctor. */
+  async consentsOf(userId: string): Promise<ErasedConsent[]> {
+    const rows = await this.db
+      .manager()
+      .query<Array<{ id: string; patient_id: string; doctor_id: string; status: ConsentStatus; expires_at: Date | null }>>(
+        'SELECT id, patient_id, doctor_id, status, expires_at FROM consents WHERE patient_id = $1 OR doctor_id = $1',
+        [userId],
+      );
+    return rows.map((row) => ({ id: row.id, patientId: row.patient_id, doctorId: row.doctor_id, status: row.status, expiresAt: row.expires_at }));
+  }
+}

@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import type { Role } from '@phr/shared-types';
+import { Db } from '../db/db.service.js';
+import { UserEntity } from './user.entity.js';
+
+/** An account as `users` holds it. */
+export interface UserRow {
+  id: string;
+  /** Stored lower-cased and trimmed. */
+  email: string;
+  displayName: string;
+  role: Role;
+  /** Doctors only: shown to patients who search for them. */
+  specialty: string | null;
+  createdAt: Date;
+}
+
+/** The details an account may correct itself (GDPR Art. 16). */
+export type UserDetails = Partial<Pick<UserRow, 'displayName' | 'specialty'>>;
+
+/**
+ * The SQL of `users`, through TypeORM's repository of UserEntity. Runs in the
+ * caller's transaction: RLS shows an account its own row (an operator also
+ * doctors' rows) and lets it delete its own (erasure).
+ */
+@Injectable()
+export class UsersRepository {
+  constructor(private readonly db: Db) {}
+
+  async find(userId: string): Promise<UserRow | null> {
+    return await this.users().findOneBy({ id: userId });
+  }
+
+  /** An account the caller's context must be able to see (its own): throws otherwise. */
+  async get(userId: string): Promise<UserRow> {
+    return await this.users().findOneByOrFail({ id: userId });
+  }
+
+  async insert(user: Omit<UserRow, 'createdAt'>): Promise<void> {
+    await this.users().insert(user);
+  }
+
+  async updateDetails(userId: string, details: UserDetails): Promise<void> {
+    await this.users().update({ id: userId }, details);
+  }
+
+  /** Deletes the account's row (its other rows go by cascade); false when there was none to delete. */
+  async delete(userId: string): Promise<boolean> {
+    const deleted = await this.users().delete({ id: userId });
+    return deleted.affected === 1;
+  }
+
+  private users() {
+    return this.db.manager().getRepository(UserEntity);
+  }
+}
