@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { FieldError, RotateKeyPairRequest, RotateKeyPairResult } from '@phr/shared-types';
 import { AuditService } from '../audit/audit.service.js';
-import type { AuthUser } from '../auth/auth-user.js';
+import type { AuthUser } from '../identity/auth-user.js';
 import { AuthService } from '../auth/auth.service.js';
-import { CredentialEntity } from '../auth/entities/credential.entity.js';
-import { checkRsaPublicKey, checkSealedBlob, fingerprintOf } from '../auth/key-material.js';
+import { CredentialEntity } from '../auth/credentials/credential.entity.js';
+import { checkRsaPublicKey, checkSealedBlob, fingerprintOf } from '../identity/key-material.js';
 import { ApiError } from '../common/api-error.js';
 import { Db } from '../db/db.service.js';
 import { KeyDirectory } from '../key-directory/key-directory.service.js';

@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { ObjectDeletions } from './object-deletions.service.js';
-import { OrphanReconciler } from './orphan-reconciler.js';
+import { OrphanReconciler } from '../jobs/orphan-reconciler.js';
 import { StorageService } from './storage.service.js';
 
 @Global()
