@@ -12,7 +12,7 @@ import {
   type RecordDetail,
   type RecordPage,
 } from '@phr/shared-types';
-import { ConsentSweeper } from '../src/consents/consent-sweeper.js';
+import { ConsentSweeper } from '../src/jobs/consent-sweeper.js';
 import { auditRowsOf } from './support/audit.js';
 import { registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
 import { commit, commitRequest, presign, putSegments, recordPath, segmentBodies, uploadRecord } from './support/records.js';

@@ -20,7 +20,7 @@ import {
   type SignedTreeHead,
 } from '@phr/shared-types';
 import { verifyBindingProof, verifyConsistency, verifyTreeHead } from '../../frontend/src/crypto/key-directory.js';
-import { fingerprintOf } from '../src/auth/key-material.js';
+import { fingerprintOf } from '../src/identity/key-material.js';
 import { auditRowsOf } from './support/audit.js';
 import { randomKey, registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
 import { HttpClient } from './support/http.js';

@@ -10,7 +10,7 @@ import {
   type SessionList,
   type SessionResponse,
 } from '@phr/shared-types';
-import { ProofOfWork } from '../src/auth/proof-of-work.service.js';
+import { ProofOfWork } from '../src/auth/sign-in/proof-of-work.service.js';
 import { auditRowsOf, auditTrailOf } from './support/audit.js';
 import { randomKey, registerUser, sealedBlob, uniqueEmail, type RegisteredUser } from './support/factories.js';
 import { HttpClient, type HttpResponse } from './support/http.js';

@@ -4,7 +4,7 @@ import { REFRESH_COOKIE_NAME, ROUTES, type ErrorResponse, type RefreshResponse, 
 import { auditRowsOf, auditTrailOf } from './support/audit.js';
 import { insertAuditor, registerUser, type RegisteredUser } from './support/factories.js';
 import { HttpClient } from './support/http.js';
-import { TOKEN_CLOCK_SKEW_SECONDS } from '../src/auth/access-token-claims.js';
+import { TOKEN_CLOCK_SKEW_SECONDS } from '../src/identity/access-token-claims.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
 import { forgeToken, sessionIdOf, sessionTokenFor } from './support/tokens.js';
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { AccountErasureReceipt, EraseAccountRequest } from '@phr/shared-types';
 import { AuditService } from '../audit/audit.service.js';
 import { AuthService } from '../auth/auth.service.js';
-import type { AuthUser } from '../auth/auth-user.js';
+import type { AuthUser } from '../identity/auth-user.js';
 import { ApiError } from '../common/api-error.js';
 import { effectiveStatus } from '../consents/consent.entity.js';
 import { Db } from '../db/db.service.js';

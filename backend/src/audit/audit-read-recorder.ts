@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { AuditAction, AuditQuery } from '@phr/shared-types';
-import type { AuthUser } from '../auth/auth-user.js';
+import type { AuthUser } from '../identity/auth-user.js';
 import { AttemptOwners } from './attempt-owners.js';
 import { AuditService } from './audit.service.js';
 

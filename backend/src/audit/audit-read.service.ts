@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AUDIT_GENESIS_HASH, ERROR_CODES, type AuditAction, type AuditEvent, type AuditHead, type AuditPage, type AuditQuery } from '@phr/shared-types';
-import type { AuthUser } from '../auth/auth-user.js';
+import type { AuthUser } from '../identity/auth-user.js';
 import { ApiError } from '../common/api-error.js';
 import { decodeCursorMembers, encodeCursorMembers, isIssuedTime, isSequenceNumber, isUuid } from '../common/page-cursor.js';
 import { AttemptOwners } from './attempt-owners.js';

@@ -12,21 +12,21 @@ import {
 } from '@phr/shared-types';
 import { ApiErrors, ApiProofOfWorkRequired, REFRESH_COOKIE_SECURITY } from '../common/swagger.js';
 import { RateLimited } from '../rate-limit/rate-limited.decorator.js';
-import type { AuthUser } from './auth-user.js';
+import type { AuthUser } from '../identity/auth-user.js';
 import { AuthService, type SessionResult } from './auth.service.js';
-import { DeviceCookie } from './device-cookie.js';
-import { CurrentUser, Public, Roles } from './decorators.js';
-import { LoginDto } from './dto/login.dto.js';
-import { ChangePasswordDto, RecoveryKeysDto, RecoveryKeysResponseDto, RecoveryResetDto } from './dto/password.dto.js';
-import { PreloginRequestDto, PreloginResponseDto } from './dto/prelogin.dto.js';
-import { ProofOfWorkChallengeDto, ProofOfWorkRequestDto } from './dto/proof-of-work.dto.js';
-import { RegisterInvitedDto, RegisterDto, RegistrationStartedDto, StartRegistrationDto } from './dto/register.dto.js';
-import { RegistrationService } from './registration.service.js';
-import { SameOriginGuard } from './guards/same-origin.guard.js';
-import { SecondFactorChallengeDto, WebAuthnLoginDto } from './dto/security-key.dto.js';
-import { RefreshResponseDto, SessionResponseDto } from './dto/session.dto.js';
-import { RefreshCookie } from './refresh-cookie.js';
-import { SessionService } from './session.service.js';
+import { DeviceCookie } from './sign-in/device-cookie.js';
+import { CurrentUser, Public, Roles } from '../identity/decorators.js';
+import { LoginDto } from './sign-in/dto/login.dto.js';
+import { ChangePasswordDto, RecoveryKeysDto, RecoveryKeysResponseDto, RecoveryResetDto } from './credentials/dto/password.dto.js';
+import { PreloginRequestDto, PreloginResponseDto } from './sign-in/dto/prelogin.dto.js';
+import { ProofOfWorkChallengeDto, ProofOfWorkRequestDto } from './sign-in/dto/proof-of-work.dto.js';
+import { RegisterInvitedDto, RegisterDto, RegistrationStartedDto, StartRegistrationDto } from './registration/dto/register.dto.js';
+import { RegistrationService } from './registration/registration.service.js';
+import { SameOriginGuard } from './sessions/same-origin.guard.js';
+import { SecondFactorChallengeDto, WebAuthnLoginDto } from './second-factors/dto/security-key.dto.js';
+import { RefreshResponseDto, SessionResponseDto } from './sessions/dto/session.dto.js';
+import { RefreshCookie } from './sessions/refresh-cookie.js';
+import { SessionService } from './sessions/session.service.js';
 
 type CookieRequest = FastifyRequest & { cookies: Record<string, string | undefined> };
 

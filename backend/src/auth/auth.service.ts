@@ -26,7 +26,7 @@ import {
   type WebAuthnLoginRequest,
 } from '@phr/shared-types';
 import { AuditService } from '../audit/audit.service.js';
-import { invitationHash, invitationRef } from '../cli/invitations.js';
+import { invitationHash, invitationRef } from '../identity/invitation-codes.js';
 import { standingOf } from '../clinicians/clinician-standing.js';
 import { ClinicianEntity } from '../clinicians/clinician.entity.js';
 import { nameSkeleton, normaliseName } from '../clinicians/name-check.js';
@@ -38,17 +38,17 @@ import { KeyGenerations } from '../key-rotation/key-generations.js';
 import { PublicKeyEntity } from '../users/public-key.entity.js';
 import { UserEntity } from '../users/user.entity.js';
 import { toMe } from '../users/users.service.js';
-import { findAccountByEmail, normalizeEmail } from './accounts.js';
-import type { AuthUser } from './auth-user.js';
-import { CredentialEntity } from './entities/credential.entity.js';
-import { checkRsaPublicKey, checkSealedBlob, fingerprintOf } from './key-material.js';
-import { KnownDevices, type RememberedDevice } from './known-devices.service.js';
-import { LoginThrottle, type Demand, type ThrottleKeys } from './login-throttle.service.js';
-import { PasswordHasher } from './password-hasher.js';
-import { ProofOfWork } from './proof-of-work.service.js';
-import { RegistrationService } from './registration.service.js';
-import { SessionService, type IssuedSession } from './session.service.js';
-import { SecurityKeyRefusal, WebAuthn } from './webauthn.service.js';
+import { findAccountByEmail, normalizeEmail } from '../identity/accounts.js';
+import type { AuthUser } from '../identity/auth-user.js';
+import { CredentialEntity } from './credentials/credential.entity.js';
+import { checkRsaPublicKey, checkSealedBlob, fingerprintOf } from '../identity/key-material.js';
+import { KnownDevices, type RememberedDevice } from './sign-in/known-devices.service.js';
+import { LoginThrottle, type Demand, type ThrottleKeys } from './sign-in/login-throttle.service.js';
+import { PasswordHasher } from './credentials/password-hasher.js';
+import { ProofOfWork } from './sign-in/proof-of-work.service.js';
+import { RegistrationService } from './registration/registration.service.js';
+import { SessionService, type IssuedSession } from './sessions/session.service.js';
+import { SecurityKeyRefusal, WebAuthn } from './second-factors/webauthn.service.js';
 
 /** What the controller needs: the body, the refresh token and the device token for the cookies. */
 export interface SessionResult {

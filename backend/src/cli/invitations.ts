@@ -7,30 +7,14 @@
  * made as for everyone else (POST /auth/register-invited). Clinicians are
  * invited by operators in the API instead (POST /clinicians/invitations).
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { DISPLAY_NAME_MAX_LENGTH } from '@phr/shared-types';
 import { plainTextProblem } from '../common/plain-text.js';
-
-export const INVITATION_HOURS = 72;
-export const INVITATION_CODE_BYTES = 32;
+import { INVITATION_HOURS, invitationHash, newInvitationCode } from '../identity/invitation-codes.js';
 
 /** Roles the command line invites; clinicians are invited by an operator through the API. */
 export type StaffRole = 'auditor' | 'operator';
-
-export function invitationHash(code: string): string {
-  return createHash('sha256').update(code, 'utf8').digest('hex');
-}
-
-/** How audit rows name an invitation: the start of its hash (never the code, never the person). */
-export function invitationRef(hash: string): string {
-  return hash.slice(0, 16);
-}
-
-export function newInvitationCode(): string {
-  return randomBytes(INVITATION_CODE_BYTES).toString('base64url');
-}
 
 export async function createStaffInvitation(ownerUrl: string, role: StaffRole, email: string, displayName: string): Promise<{ code: string; expiresAt: Date }> {
   const normalized = email.trim().toLowerCase();

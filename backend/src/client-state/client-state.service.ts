@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CLIENT_STATE_MAX_BYTES, ERROR_CODES, type ClientState, type ClientStateVersion, type PutClientStateRequest } from '@phr/shared-types';
 import { AuditService } from '../audit/audit.service.js';
-import type { AuthUser } from '../auth/auth-user.js';
+import type { AuthUser } from '../identity/auth-user.js';
 import { ApiError } from '../common/api-error.js';
 import { ClientStateRepository } from './client-state.repository.js';
 

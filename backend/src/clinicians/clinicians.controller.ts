@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { ClinicianInvitationSent, ClinicianList, ClinicianSummary } from '@phr/shared-types';
-import type { AuthUser } from '../auth/auth-user.js';
-import { CurrentUser, Roles } from '../auth/decorators.js';
+import type { AuthUser } from '../identity/auth-user.js';
+import { CurrentUser, Roles } from '../identity/decorators.js';
 import { uuidParam } from '../common/ids.js';
 import { ApiErrors } from '../common/swagger.js';
 import { CliniciansService } from './clinicians.service.js';

@@ -11,9 +11,9 @@ import {
   type LookAlike,
 } from '@phr/shared-types';
 import { AuditService } from '../audit/audit.service.js';
-import { findAccountByEmail, normalizeEmail } from '../auth/accounts.js';
-import type { AuthUser } from '../auth/auth-user.js';
-import { INVITATION_HOURS, invitationHash, invitationRef, newInvitationCode } from '../cli/invitations.js';
+import { findAccountByEmail, normalizeEmail } from '../identity/accounts.js';
+import type { AuthUser } from '../identity/auth-user.js';
+import { INVITATION_HOURS, invitationHash, invitationRef, newInvitationCode } from '../identity/invitation-codes.js';
 import { ApiError } from '../common/api-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { decodeCursor, encodeCursor } from '../common/page-cursor.js';

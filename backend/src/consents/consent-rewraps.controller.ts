@@ -3,8 +3,8 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import type { RewrapConsentResult } from '@phr/shared-types';
 import { MAX_REWRAPS_PER_REQUEST } from '@phr/shared-types';
 import { AttemptTargets } from '../audit/attempt-targets.decorator.js';
-import type { AuthUser } from '../auth/auth-user.js';
-import { CurrentUser, Roles } from '../auth/decorators.js';
+import type { AuthUser } from '../identity/auth-user.js';
+import { CurrentUser, Roles } from '../identity/decorators.js';
 import { uuidParam } from '../common/ids.js';
 import { ApiErrors } from '../common/swagger.js';
 import { ConsentRewraps } from './consent-rewraps.service.js';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ERROR_CODES, type RewrapConsentRequest, type RewrapConsentResult } from '@phr/shared-types';
 import { AttemptOwners } from '../audit/attempt-owners.js';
 import { AuditService } from '../audit/audit.service.js';
-import type { AuthUser } from '../auth/auth-user.js';
+import type { AuthUser } from '../identity/auth-user.js';
 import { ApiError } from '../common/api-error.js';
 import { Db } from '../db/db.service.js';
 import { PublicKeyEntity } from '../users/public-key.entity.js';

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Consent, ConsentList, DoctorList } from '@phr/shared-types';
-import type { AuthUser } from '../auth/auth-user.js';
-import { CurrentUser, Roles } from '../auth/decorators.js';
+import type { AuthUser } from '../identity/auth-user.js';
+import { CurrentUser, Roles } from '../identity/decorators.js';
 import { BodyLimit } from '../common/body-limit.js';
 import { uuidParam } from '../common/ids.js';
 import { AttemptTargets } from '../audit/attempt-targets.decorator.js';

@@ -4,7 +4,7 @@ import { In } from 'typeorm';
 import { ERROR_CODES, type Consent, type ConsentList, type ConsentStatus, type CreateConsentRequest, type DoctorList } from '@phr/shared-types';
 import { AttemptOwners } from '../audit/attempt-owners.js';
 import { AuditService } from '../audit/audit.service.js';
-import type { AuthUser } from '../auth/auth-user.js';
+import type { AuthUser } from '../identity/auth-user.js';
 import { ApiError } from '../common/api-error.js';
 import { ClinicianEntity } from '../clinicians/clinician.entity.js';
 import { nameSkeleton } from '../clinicians/name-check.js';

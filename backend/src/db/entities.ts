@@ -1,8 +1,8 @@
-import { CredentialEntity } from '../auth/entities/credential.entity.js';
-import { KnownDeviceEntity } from '../auth/entities/known-device.entity.js';
-import { LoginThrottleEntity } from '../auth/entities/login-throttle.entity.js';
-import { RefreshTokenEntity } from '../auth/entities/refresh-token.entity.js';
-import { SecurityKeyEntity } from '../auth/entities/security-key.entity.js';
+import { CredentialEntity } from '../auth/credentials/credential.entity.js';
+import { KnownDeviceEntity } from '../auth/sign-in/known-device.entity.js';
+import { LoginThrottleEntity } from '../auth/sign-in/login-throttle.entity.js';
+import { RefreshTokenEntity } from '../auth/sessions/refresh-token.entity.js';
+import { SecurityKeyEntity } from '../auth/second-factors/security-key.entity.js';
 import { PublicKeyEntity } from '../users/public-key.entity.js';
 import { UserEntity } from '../users/user.entity.js';
 import { ClinicianEntity } from '../clinicians/clinician.entity.js';

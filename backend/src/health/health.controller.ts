@@ -2,7 +2,7 @@ import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { DependencyState, HealthResponse, LivenessResponse } from '@phr/shared-types';
-import { Public } from '../auth/decorators.js';
+import { Public } from '../identity/decorators.js';
 import type { Exact } from '../common/exact.js';
 import { Db } from '../db/db.service.js';
 import { OwnTransactions } from '../db/transaction.interceptor.js';

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { KEY_LOG_MAX_LEAVES_PER_PAGE, type ConsistencyProof, type KeyBindingProof, type KeyLogFrontier, type KeyLogLeaves, type SignedTreeHead } from '@phr/shared-types';
-import { Roles } from '../auth/decorators.js';
+import { Roles } from '../identity/decorators.js';
 import { uuidParam } from '../common/ids.js';
 import { ApiErrors } from '../common/swagger.js';
 import {

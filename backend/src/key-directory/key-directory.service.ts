@@ -11,7 +11,7 @@ import {
   type SignedTreeHead,
 } from '@phr/shared-types';
 import { AuditService } from '../audit/audit.service.js';
-import { fingerprintOf } from '../auth/key-material.js';
+import { fingerprintOf } from '../identity/key-material.js';
 import { ApiError } from '../common/api-error.js';
 import { ConfigError } from '../config/app-config.js';
 import { ANONYMOUS, Db } from '../db/db.service.js';

@@ -1,8 +1,8 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { RotateKeyPairResult } from '@phr/shared-types';
-import type { AuthUser } from '../auth/auth-user.js';
-import { CurrentUser, Roles } from '../auth/decorators.js';
+import type { AuthUser } from '../identity/auth-user.js';
+import { CurrentUser, Roles } from '../identity/decorators.js';
 import { ApiErrors } from '../common/swagger.js';
 import { RotateKeyPairDto, RotateKeyPairResultDto } from './dto/rotate-key-pair.dto.js';
 import { KeyPairService } from './key-pair.service.js';

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { FieldError, RotateKeyPairRequest, RotateKeyPairResult } from '@phr/shared-types';
 import { AuditService } from '../audit/audit.service.js';
-import type { AuthUser } from '../auth/auth-user.js';
+import type { AuthUser } from '../identity/auth-user.js';
 import { AuthService } from '../auth/auth.service.js';
-import { checkRsaPublicKey, checkSealedBlob, fingerprintOf } from '../auth/key-material.js';
+import { checkRsaPublicKey, checkSealedBlob, fingerprintOf } from '../identity/key-material.js';
 import { ApiError } from '../common/api-error.js';
 import { KeyDirectory } from '../key-directory/key-directory.service.js';
 import { KeyGenerations } from '../key-rotation/key-generations.js';

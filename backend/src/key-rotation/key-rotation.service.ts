@@ -13,10 +13,10 @@ import {
 } from '@phr/shared-types';
 import { AuditService } from '../audit/audit.service.js';
 import { AuthService } from '../auth/auth.service.js';
-import type { AuthUser } from '../auth/auth-user.js';
-import { checkSealedBlob } from '../auth/key-material.js';
-import { PasswordHasher } from '../auth/password-hasher.js';
-import { SessionService } from '../auth/session.service.js';
+import type { AuthUser } from '../identity/auth-user.js';
+import { checkSealedBlob } from '../identity/key-material.js';
+import { PasswordHasher } from '../auth/credentials/password-hasher.js';
+import { SessionService } from '../auth/sessions/session.service.js';
 import { ClientStateRepository } from '../client-state/client-state.repository.js';
 import { ApiError } from '../common/api-error.js';
 import { KeyRotationRepository, type KeyGenerationRow } from './key-rotation.repository.js';

@@ -4,7 +4,7 @@ import { KeyRotationRepository } from '../key-rotation/key-rotation.repository.j
 import { RecordDenials } from './record-denials.js';
 import { RecordsController } from './records.controller.js';
 import { RecordsService } from './records.service.js';
-import { UploadSweeper } from './upload-sweeper.js';
+import { UploadSweeper } from '../jobs/upload-sweeper.js';
 
 @Module({ controllers: [RecordsController], providers: [RecordsService, RecordDenials, UploadSweeper, KeyGenerations, KeyRotationRepository], exports: [UploadSweeper, RecordDenials] })
 export class RecordsModule {}

@@ -17,8 +17,8 @@ import {
 } from '@phr/shared-types';
 import { AttemptOwners } from '../audit/attempt-owners.js';
 import { AuditService } from '../audit/audit.service.js';
-import { checkSealedBlob } from '../auth/key-material.js';
-import type { AuthUser } from '../auth/auth-user.js';
+import { checkSealedBlob } from '../identity/key-material.js';
+import type { AuthUser } from '../identity/auth-user.js';
 import { ApiError } from '../common/api-error.js';
 import { DependencyUnavailable } from '../common/dependency-unavailable.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';

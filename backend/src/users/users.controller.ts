@@ -1,11 +1,11 @@
 import { Body, Controller, Get, Param, Patch } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Me, PublicKeyResponse } from '@phr/shared-types';
-import type { AuthUser } from '../auth/auth-user.js';
-import { CurrentUser, Roles } from '../auth/decorators.js';
+import type { AuthUser } from '../identity/auth-user.js';
+import { CurrentUser, Roles } from '../identity/decorators.js';
 import { ApiErrors } from '../common/swagger.js';
 import { uuidParam } from '../common/ids.js';
-import { MeDto } from '../auth/dto/session.dto.js';
+import { MeDto } from '../auth/sessions/dto/session.dto.js';
 import { PublicKeyResponseDto } from './public-key.dto.js';
 import { UpdateMeDto } from './update-me.dto.js';
 import { UsersService } from './users.service.js';

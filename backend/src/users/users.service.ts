@@ -3,7 +3,7 @@ import type { ClinicianStanding, Me, PublicKeyResponse, UpdateMeRequest } from '
 import { toStanding } from '../clinicians/clinician-standing.js';
 import { CliniciansRepository } from '../clinicians/clinicians.repository.js';
 import { nameSkeleton, normaliseName } from '../clinicians/name-check.js';
-import type { AuthUser } from '../auth/auth-user.js';
+import type { AuthUser } from '../identity/auth-user.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ApiError } from '../common/api-error.js';
 import { PublicKeysRepository } from './public-keys.repository.js';

@@ -5,7 +5,7 @@ import { leadingZeroBits, proofOfWorkMessage, PROOF_OF_WORK_NONCE_PATTERN } from
 import { CryptoError } from './errors.js';
 import { solveProofOfWork, type ProofOfWorkProgress } from './proof-of-work.js';
 
-/** How the API checks an answer (backend/src/auth/proof-of-work.service.ts). */
+/** How the API checks an answer (backend/src/auth/sign-in/proof-of-work.service.ts). */
 const bitsOf = (challenge: string, nonce: string) => leadingZeroBits(createHash('sha256').update(proofOfWorkMessage(challenge, nonce), 'ascii').digest());
 
 /** The reference search, written plainly: nonces 0, 1, 2, … until one is enough. */

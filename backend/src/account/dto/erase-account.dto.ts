@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { ACCOUNT_ERASURE_CONFIRMATION, ERASURE_REASON_MAX_LENGTH, type AccountErasureReceipt, type EraseAccountRequest } from '@phr/shared-types';
-import { IsAuthKey } from '../../auth/dto/validators.js';
+import { IsAuthKey } from '../../identity/validators.js';
 import type { Exact } from '../../common/exact.js';
 import { IsPlainText } from '../../common/plain-text.js';
 

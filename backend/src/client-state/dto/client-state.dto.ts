@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 import { CLIENT_STATE_MAX_BYTES, type ClientState, type ClientStateVersion, type PutClientStateRequest } from '@phr/shared-types';
-import { base64UrlLength } from '../../auth/dto/validators.js';
+import { base64UrlLength } from '../../identity/validators.js';
 import type { Exact } from '../../common/exact.js';
 
 /** The largest sealed blob in base64url characters. */

@@ -20,7 +20,7 @@ import {
   type LookAlike,
   type NameCheck,
 } from '@phr/shared-types';
-import { IsAccountEmail } from '../../auth/dto/validators.js';
+import { IsAccountEmail } from '../../identity/validators.js';
 import type { Exact } from '../../common/exact.js';
 import { PageQueryDto } from '../../common/page-query.dto.js';
 import { IsPlainText } from '../../common/plain-text.js';

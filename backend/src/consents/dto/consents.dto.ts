@@ -22,8 +22,8 @@ import {
   type RewrapConsentResult,
   type UpdateConsentRequest,
 } from '@phr/shared-types';
-import { base64UrlLength, IsBase64Url } from '../../auth/dto/validators.js';
-import { KEY_FIELDS } from '../../auth/dto/protocol-descriptions.js';
+import { base64UrlLength, IsBase64Url } from '../../identity/validators.js';
+import { KEY_FIELDS } from '../../identity/protocol-descriptions.js';
 import type { Exact } from '../../common/exact.js';
 import { IsId } from '../../common/ids.js';
 import { IsPlainText } from '../../common/plain-text.js';

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { Folder, FolderList, FolderRequest } from '@phr/shared-types';
-import { KEY_FIELDS } from '../../auth/dto/protocol-descriptions.js';
-import { IsBase64Url } from '../../auth/dto/validators.js';
+import { KEY_FIELDS } from '../../identity/protocol-descriptions.js';
+import { IsBase64Url } from '../../identity/validators.js';
 import type { Exact } from '../../common/exact.js';
 
 export class FolderRequestDto implements FolderRequest {

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { RotateKeyPairRequest, RotateKeyPairResult } from '@phr/shared-types';
-import { KEY_FIELDS } from '../../auth/dto/protocol-descriptions.js';
-import { IsAuthKey, IsPublicKey, IsSealedKey } from '../../auth/dto/validators.js';
+import { KEY_FIELDS } from '../../identity/protocol-descriptions.js';
+import { IsAuthKey, IsPublicKey, IsSealedKey } from '../../identity/validators.js';
 import type { Exact } from '../../common/exact.js';
 import { LoggedKeyBindingDto } from '../../key-directory/dto/key-directory.dto.js';
 

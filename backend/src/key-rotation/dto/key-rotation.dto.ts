@@ -15,9 +15,9 @@ import {
   type RotationCount,
   type StartKeyRotationRequest,
 } from '@phr/shared-types';
-import { RecoveryMaterialDto } from '../../auth/dto/register.dto.js';
-import { KEY_FIELDS } from '../../auth/dto/protocol-descriptions.js';
-import { IsAuthKey, IsBase64Url, IsSealedKey } from '../../auth/dto/validators.js';
+import { RecoveryMaterialDto } from '../../auth/registration/dto/register.dto.js';
+import { KEY_FIELDS } from '../../identity/protocol-descriptions.js';
+import { IsAuthKey, IsBase64Url, IsSealedKey } from '../../identity/validators.js';
 import { PutClientStateDto } from '../../client-state/dto/client-state.dto.js';
 import { CLIENT_STATE_BODY_LIMIT_BYTES } from '../../client-state/dto/client-state.dto.js';
 import type { Exact } from '../../common/exact.js';

@@ -13,11 +13,11 @@ import {
   type RecordSummary,
   type SegmentUrl,
 } from '@phr/shared-types';
-import { IsBase64Url, IsSealedKey } from '../../auth/dto/validators.js';
+import { IsBase64Url, IsSealedKey } from '../../identity/validators.js';
 import type { Exact } from '../../common/exact.js';
 import { IsId } from '../../common/ids.js';
 import { PageQueryDto } from '../../common/page-query.dto.js';
-import { KEY_FIELDS } from '../../auth/dto/protocol-descriptions.js';
+import { KEY_FIELDS } from '../../identity/protocol-descriptions.js';
 import { IsDoctorWrap } from '../../consents/dto/consents.dto.js';
 
 export class PresignUploadDto implements PresignUploadRequest {

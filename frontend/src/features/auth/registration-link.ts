@@ -1,5 +1,5 @@
 /**
- * The link of a registration mail (backend auth/registration-mails.ts):
+ * The link of a registration mail (backend auth/registration/registration-mails.ts):
  * /register#token=…&email=…&role=…. The fragment never reaches a server, so
  * the token is in no access log and no Referer.
  */

@@ -1,0 +1,84 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { AUDIT_SYSTEM_SUBJECT, REGISTRATION_TOKEN_BYTES, type RegistrationStarted, type StartRegistrationRequest } from '@phr/shared-types';
+import { AuditService } from '../../audit/audit.service.js';
+import { ApiError } from '../../common/api-error.js';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
+import { Db } from '../../db/db.service.js';
+import { MailOutbox } from '../../mail/mail-outbox.js';
+import { RateLimiter } from '../../rate-limit/rate-limiter.service.js';
+import { findAccountByEmail, normalizeEmail } from '../../identity/accounts.js';
+import { accountExistsMail, registrationLink, registrationLinkMail } from './registration-mails.js';
+
+/**
+ * The first step of a registration: proof that the person owns the email
+ * (docs/protocol.md, "Registration"). Whether or not the address has an
+ * account, the request does the same work in the same order (one look-up,
+ * one token stored, one mail queued) and gets the same answer; only the mail
+ * differs, and only the address's owner reads it. So the API no longer tells
+ * who has an account, as prelogin's plausible answers promise (DESIGN 4.1).
+ */
+@Injectable()
+export class RegistrationService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly db: Db,
+    private readonly outbox: MailOutbox,
+    private readonly limiter: RateLimiter,
+    private readonly audit: AuditService,
+  ) {}
+
+  async start(request: StartRegistrationRequest): Promise<RegistrationStarted> {
+    const email = normalizeEmail(request.email);
+    await this.limitMailsTo(email);
+    const linkSeconds = this.config.registrationLinkSeconds;
+    const account = await findAccountByEmail(this.db, email);
+    // A token is stored for a taken address too, and never sent: the same work either way.
+    const token = randomBytes(REGISTRATION_TOKEN_BYTES).toString('base64url');
+    await this.db
+      .manager()
+      .query('INSERT INTO registration_tokens (token_hash, email, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))', [
+        registrationTokenHash(token),
+        email,
+        linkSeconds,
+      ]);
+    const origin = this.config.portalOrigin;
+    const mail = account
+      ? accountExistsMail(origin, email)
+      : registrationLinkMail(origin, email, registrationLink(origin, token, email, request.role ?? 'patient'), linkSeconds);
+    await this.outbox.queue(mail);
+    return { linkExpiresInSeconds: linkSeconds };
+  }
+
+  /**
+   * Uses up a registration token made for `email`, in the request's
+   * transaction: if the account is not made, the rollback leaves it unused.
+   * Of two requests with one token, the second waits for the first and then
+   * finds it used. False when unknown, used, expired or for another email.
+   */
+  async claim(token: string, email: string): Promise<boolean> {
+    const [row] = await this.db
+      .manager()
+      .query<Array<{ claimed: boolean }>>('SELECT claim_registration_token($1, $2) AS claimed', [registrationTokenHash(token), email]);
+    return row?.claimed === true;
+  }
+
+  /**
+   * Mails to one address are limited (RATE_LIMIT_REGISTRATION_MAILS), on top
+   * of the per-client limit, so the route cannot flood a mailbox. The same for
+   * every address, with or without an account.
+   */
+  private async limitMailsTo(email: string): Promise<void> {
+    const verdict = await this.limiter.hit('registrationMail', `email:${email}`);
+    if (verdict.isAllowed) return;
+    if (verdict.isFirstRefusal) {
+      const { limit, windowSeconds } = this.config.rateLimits.registrationMail;
+      this.audit.deny({ subjectId: AUDIT_SYSTEM_SUBJECT, action: 'route.rate-limit', reason: `registrationMail limit of ${limit} mails per ${windowSeconds} s reached for one address` });
+    }
+    throw ApiError.tooManyRequests(verdict.retryAfterSeconds);
+  }
+}
+
+export function registrationTokenHash(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}

@@ -1,0 +1,171 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { IsNull } from 'typeorm';
+import { ERROR_CODES, type Role } from '@phr/shared-types';
+import { AuditService } from '../../audit/audit.service.js';
+import { ApiError } from '../../common/api-error.js';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
+import { Db } from '../../db/db.service.js';
+import type { AuthUser } from '../../identity/auth-user.js';
+import { RefreshTokenEntity } from './refresh-token.entity.js';
+import { TokenService } from './token.service.js';
+
+export interface IssuedSession {
+  /** The refresh token family: the session's id in GET /sessions. */
+  familyId: string;
+  accessToken: string;
+  expiresIn: number;
+  /** Goes only into the httpOnly cookie. */
+  refreshToken: string;
+  refreshExpiresAt: Date;
+}
+
+/**
+ * Sessions (DESIGN 8): a short access token and a refresh token that is
+ * stored hashed, rotated on every use, and whose reuse revokes its family.
+ */
+@Injectable()
+export class SessionService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly db: Db,
+    private readonly tokens: TokenService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /**
+   * Starts a new family (sign-in) or continues one (rotation). The token expires
+   * no later than the family's absolute limit, and the access token names the
+   * family (`sid`), so ending the family ends it too.
+   */
+  async issue(user: AuthUser, family: { id: string; startedAt: Date } = { id: randomUUID(), startedAt: new Date() }): Promise<IssuedSession> {
+    const refreshToken = randomBytes(32).toString('base64url');
+    const refreshExpiresAt = new Date(
+      Math.min(Date.now() + this.config.refreshTokenSeconds * 1000, family.startedAt.getTime() + this.config.session.maxSeconds * 1000),
+    );
+    const { ip, userAgent } = this.db.meta();
+    await this.repository().insert({
+      id: randomUUID(),
+      familyId: family.id,
+      familyStartedAt: family.startedAt,
+      userId: user.userId,
+      tokenHash: hashToken(refreshToken),
+      expiresAt: refreshExpiresAt,
+      ip,
+      userAgent,
+    });
+    return {
+      familyId: family.id,
+      accessToken: this.tokens.signAccessToken({ userId: user.userId, role: user.role, sessionId: family.id }),
+      expiresIn: this.tokens.lifetimeSeconds,
+      refreshToken,
+      refreshExpiresAt,
+    };
+  }
+
+  /** Exchanges a refresh token for a new pair; a token seen before revokes its whole family. */
+  async rotate(refreshToken: string | undefined): Promise<IssuedSession> {
+    const found = await this.findActive(refreshToken);
+    if (found.token.usedAt || found.token.revokedAt) {
+      if (found.token.usedAt && !found.token.revokedAt) this.revokeFamilyAfterReuse(found.token);
+      throw new ApiError(401, ERROR_CODES.refreshReused, 'This session has ended; sign in again');
+    }
+    this.refuseBeyondLimits(found.token);
+    if (found.token.expiresAt.getTime() <= Date.now()) throw ApiError.unauthenticated('This session has expired; sign in again');
+    await this.repository().update({ id: found.token.id }, { usedAt: new Date() });
+    await this.audit.allow({ subjectId: found.user.userId, action: 'session.refresh' });
+    return this.issue(found.user, { id: found.token.familyId, startedAt: found.token.familyStartedAt });
+  }
+
+  /**
+   * ASVS 3.3.2: a family that went longer than the idle limit without a
+   * refresh, or began longer ago than the absolute limit, is ended and the
+   * refusal audited; the portal then asks for the password.
+   */
+  private refuseBeyondLimits(token: RefreshTokenEntity): void {
+    const now = Date.now();
+    const { idleSeconds, maxSeconds } = this.config.session;
+    let reason: string | null = null;
+    if (now - token.familyStartedAt.getTime() >= maxSeconds * 1000) reason = `signed in more than ${maxSeconds} s ago`;
+    else if (now - token.createdAt.getTime() >= idleSeconds * 1000) reason = `no refresh for more than ${idleSeconds} s`;
+    if (!reason) return;
+    this.audit.deny({ subjectId: token.userId, action: 'session.timeout', reason });
+    this.db.deferWrite(async (manager) => {
+      await manager.getRepository(RefreshTokenEntity).update({ familyId: token.familyId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    });
+    throw ApiError.unauthenticated('This session has timed out; sign in again');
+  }
+
+  /** Ends the family of this refresh token (sign-out). Unknown, used or ended tokens end nothing. */
+  async end(refreshToken: string | undefined): Promise<AuthUser | null> {
+    const found = await this.findActive(refreshToken).catch(() => null);
+    if (!found || found.token.usedAt || found.token.revokedAt) return null;
+    await this.revokeFamily(found.token.familyId);
+    return found.user;
+  }
+
+  /** Ends every session of the current user except, optionally, the one presenting `keepToken`. */
+  async endAllSessions(userId: string, keepToken?: string): Promise<void> {
+    const keep = keepToken ? await this.repository().findOneBy({ tokenHash: hashToken(keepToken), userId }) : null;
+    await this.repository()
+      .createQueryBuilder()
+      .update()
+      .set({ revokedAt: () => 'now()' })
+      .where('user_id = :userId AND revoked_at IS NULL', { userId })
+      .andWhere(keep ? 'family_id <> :familyId' : 'true', { familyId: keep?.familyId })
+      .execute();
+  }
+
+  /**
+   * Ends every session of the user except the family `keepFamilyId`: the
+   * caller's own, as its access token names it (routes outside /api/auth do
+   * not receive the refresh cookie).
+   */
+  async endOtherSessions(userId: string, keepFamilyId: string | undefined): Promise<void> {
+    await this.repository()
+      .createQueryBuilder()
+      .update()
+      .set({ revokedAt: () => 'now()' })
+      .where('user_id = :userId AND revoked_at IS NULL', { userId })
+      .andWhere(keepFamilyId ? 'family_id <> :familyId' : 'true', { familyId: keepFamilyId })
+      .execute();
+  }
+
+  private async findActive(refreshToken: string | undefined): Promise<{ token: RefreshTokenEntity; user: AuthUser }> {
+    if (!refreshToken || !/^[A-Za-z0-9_-]{43}$/.test(refreshToken)) throw ApiError.unauthenticated('No valid session');
+    const tokenHash = hashToken(refreshToken);
+    const [owner] = await this.db.manager().query<Array<{
+      user_id: string;
+      role: Role;
+    }>>('SELECT user_id, role FROM auth_account_by_refresh_token($1)', [tokenHash]);
+    if (!owner) throw ApiError.unauthenticated('No valid session');
+    const user: AuthUser = { userId: owner.user_id, role: owner.role };
+    await this.db.becomeActor(user);
+    // Row lock: two refreshes with one token are serialised, and the second sees it used.
+    const token = await this.repository()
+      .createQueryBuilder('t')
+      .setLock('pessimistic_write')
+      .where('t.token_hash = :tokenHash', { tokenHash })
+      .getOneOrFail();
+    return { token, user };
+  }
+
+  private revokeFamilyAfterReuse(token: RefreshTokenEntity): void {
+    this.audit.deny({ subjectId: token.userId, action: 'session.refresh-reuse', reason: 'refresh token used twice; family revoked' });
+    this.db.deferWrite(async (manager) => {
+      await manager.getRepository(RefreshTokenEntity).update({ familyId: token.familyId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    });
+  }
+
+  private async revokeFamily(familyId: string): Promise<void> {
+    await this.repository().update({ familyId, revokedAt: IsNull() }, { revokedAt: new Date() });
+  }
+
+  private repository() {
+    return this.db.manager().getRepository(RefreshTokenEntity);
+  }
+}
+
+function hashToken(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}

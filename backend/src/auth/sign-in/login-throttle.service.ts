@@ -1,0 +1,152 @@
+import { createHmac } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
+import { Db } from '../../db/db.service.js';
+import { LoginThrottleEntity } from './login-throttle.entity.js';
+
+/** Counters untouched for this long start again from zero. */
+const FAILURE_WINDOW_MS = 24 * 3600 * 1000;
+
+/** Who is trying: a known device of the account, or else the address it comes from. */
+export type ThrottleClient = { deviceId: string } | { ip: string | null };
+
+/** The two counters an attempt touches, both HMACs: no email, IP or device id is stored. */
+export interface ThrottleKeys {
+  /** Failures on the account from anywhere. */
+  account: string;
+  /** Failures on the account from this client. */
+  client: string;
+  isKnownDevice: boolean;
+}
+
+/** What an attempt must bring before its secret is checked. */
+export interface Demand {
+  /** Leading zero bits of the proof of work; 0 when none is needed. */
+  bits: number;
+  accountFailures: number;
+  clientFailures: number;
+}
+
+/**
+ * Failed sign-ins (docs/architecture.md "Sessions", ASVS 5.0 6.1.1). Nobody is
+ * locked out: past LOGIN_FREE_FAILURES on an account, a client the account
+ * does not know must bring a proof of work, one bit harder for each further
+ * failure up to LOGIN_POW_MAX_BITS, which a browser solves in seconds. A known
+ * device answers only for its own failures, so what others do from elsewhere
+ * (or from behind the same address) never reaches it. Counters live in
+ * PostgreSQL, shared by every API instance.
+ */
+@Injectable()
+export class LoginThrottle {
+  private readonly limits: AppConfig['loginThrottle'];
+  private readonly hmacKey: Buffer;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly db: Db,
+  ) {
+    this.limits = config.loginThrottle;
+    this.hmacKey = config.preloginSecret;
+  }
+
+  /** Keys for a purpose ('login', 'recovery'). */
+  keysFor(purpose: string, email: string, client: ThrottleClient): ThrottleKeys {
+    const clientId = 'deviceId' in client ? `device:${client.deviceId}` : `ip:${client.ip ?? 'unknown'}`;
+    return {
+      account: `${purpose}:acct:${this.digest(email)}`,
+      client: `${purpose}:client:${this.digest(`${email}\n${clientId}`)}`,
+      isKnownDevice: 'deviceId' in client,
+    };
+  }
+
+  /**
+   * The proof of work this attempt needs: from the client's own failures, and,
+   * unless it is a known device, from the account's.
+   */
+  async demand(keys: ThrottleKeys): Promise<Demand> {
+    const accountFailures = await this.failuresOf(keys.account);
+    const clientFailures = await this.failuresOf(keys.client);
+    const pressure = Math.max(clientFailures, keys.isKnownDevice ? 0 : accountFailures);
+    const excess = pressure - this.limits.freeFailures;
+    const bits = excess < 0 ? 0 : Math.min(this.limits.minBits + excess, this.limits.maxBits);
+    return { bits, accountFailures, clientFailures };
+  }
+
+  async recordFailure(keys: ThrottleKeys): Promise<void> {
+    await this.bump(keys.account);
+    await this.bump(keys.client);
+  }
+
+  /** A secret proven from this client: its own count starts again. The account's does not, so an attacker who knows the password cannot reset it. */
+  async recordSuccess(keys: ThrottleKeys): Promise<void> {
+    await this.db.manager().getRepository(LoginThrottleEntity).delete({ key: keys.client });
+  }
+
+  /** Re-authentication (a grave step in a signed-in session) is counted per session. */
+  reauthKey(userId: string, sessionId: string | undefined): string {
+    return `reauth:session:${this.digest(`${userId}\n${sessionId ?? 'no session'}`)}`;
+  }
+
+  /** Seconds this session must wait before its next re-authentication, or 0. */
+  async reauthWaitSeconds(key: string): Promise<number> {
+    const row = await this.db.manager().getRepository(LoginThrottleEntity).findOneBy({ key });
+    return row?.lockedUntil ? Math.max(0, (row.lockedUntil.getTime() - Date.now()) / 1000) : 0;
+  }
+
+  /** Counts a wrong password in re-authentication; returns the wait it starts, if any. */
+  async recordReauthFailure(key: string): Promise<number | null> {
+    const failures = await this.bump(key);
+    const excess = failures - this.limits.freeFailures;
+    if (excess < 0) return null;
+    const seconds = Math.min(this.limits.reauthDelaySeconds * 2 ** excess, this.limits.reauthMaxDelaySeconds);
+    await this.db.manager().query(`UPDATE login_throttle SET locked_until = now() + make_interval(secs => $2) WHERE key = $1`, [key, seconds]);
+    return seconds;
+  }
+
+  async recordReauthSuccess(key: string): Promise<void> {
+    await this.db.manager().getRepository(LoginThrottleEntity).delete({ key });
+  }
+
+  /**
+   * Deletes counters that no longer count (retention, ASVS 8.3.8): untouched
+   * for a whole failure window, so the next failure would start from zero, and
+   * with no wait still running. Returns how many went.
+   */
+  async purgeStale(now: Date = new Date()): Promise<number> {
+    const result = await this.db
+      .manager()
+      .createQueryBuilder()
+      .delete()
+      .from(LoginThrottleEntity)
+      .where('updated_at < :windowStart AND (locked_until IS NULL OR locked_until < :now)', { windowStart: new Date(now.getTime() - FAILURE_WINDOW_MS), now })
+      .execute();
+    return result.affected ?? 0;
+  }
+
+  private async failuresOf(key: string): Promise<number> {
+    const [row] = await this.db
+      .manager()
+      .query<Array<{ failures: number }>>(`SELECT failures FROM login_throttle WHERE key = $1 AND updated_at >= now() - make_interval(secs => $2)`, [
+        key,
+        FAILURE_WINDOW_MS / 1000,
+      ]);
+    return row?.failures ?? 0;
+  }
+
+  /** Adds a failure; returns the count in the current window. */
+  private async bump(key: string): Promise<number> {
+    const [row] = await this.db.manager().query<Array<{ failures: number }>>(
+      `INSERT INTO login_throttle AS t (key, failures, updated_at) VALUES ($1, 1, now())
+       ON CONFLICT (key) DO UPDATE SET
+         failures = CASE WHEN t.updated_at < now() - make_interval(secs => $2) THEN 1 ELSE t.failures + 1 END,
+         updated_at = now()
+       RETURNING failures`,
+      [key, FAILURE_WINDOW_MS / 1000],
+    );
+    return row.failures;
+  }
+
+  private digest(value: string): string {
+    return createHmac('sha256', this.hmacKey).update(value).digest('base64url');
+  }
+}

@@ -1,0 +1,66 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { ANONYMOUS, Db } from '../db/db.service.js';
+import { KnownDevices } from '../auth/sign-in/known-devices.service.js';
+import { LoginThrottle } from '../auth/sign-in/login-throttle.service.js';
+import { ProofOfWork } from '../auth/sign-in/proof-of-work.service.js';
+
+export interface SessionSweepResult {
+  refreshTokens: number;
+  throttleCounters: number;
+  knownDevices: number;
+  spentChallenges: number;
+  rateLimitCounters: number;
+  auditorInvitations: number;
+  registrationTokens: number;
+}
+
+/**
+ * Retention of sign-in data (ASVS 8.3.8): refresh tokens that expired or were
+ * revoked, and auditor invitations and registration tokens used or expired, go once
+ * ENDED_SESSION_RETENTION_SECONDS have passed (kept that long to look into an
+ * incident); sign-in failure counters, known devices past KNOWN_DEVICE_SECONDS,
+ * spent proof-of-work challenges and request-rate counters go once they no
+ * longer count. The audit trail keeps what happened in every session.
+ */
+@Injectable()
+export class SessionSweeper {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly db: Db,
+    private readonly throttle: LoginThrottle,
+    private readonly devices: KnownDevices,
+    private readonly proofOfWork: ProofOfWork,
+  ) {}
+
+  async sweep(now: Date = new Date()): Promise<SessionSweepResult> {
+    const before = new Date(now.getTime() - this.config.endedSessionRetentionSeconds * 1000);
+    return await this.db.runAsJob('retention', ANONYMOUS, async () => {
+      const purge = async (fn: string) => {
+        const [row] = await this.db.manager().query<Array<{ count: string }>>(`SELECT ${fn}($1) AS count`, [before]);
+        return Number(row.count);
+      };
+      return {
+        refreshTokens: await purge('purge_ended_refresh_tokens'),
+        throttleCounters: await this.throttle.purgeStale(now),
+        knownDevices: await this.devices.purgeExpired(now),
+        spentChallenges: await this.proofOfWork.purgeExpired(now),
+        rateLimitCounters: await this.purgeEndedRateWindows(now),
+        auditorInvitations: await purge('purge_spent_auditor_invitations'),
+        registrationTokens: await purge('purge_spent_registration_tokens'),
+      };
+    });
+  }
+
+  /** Rate-limit counters whose window ended longer ago than the longest window (rate-limiter.service.ts). */
+  private async purgeEndedRateWindows(now: Date): Promise<number> {
+    const longestWindowSeconds = Math.max(...Object.values(this.config.rateLimits).map((limit) => limit.windowSeconds));
+    const [row] = await this.db
+      .manager()
+      .query<Array<{ count: string }>>(
+        `WITH gone AS (DELETE FROM rate_limits WHERE window_started_at < $1::timestamptz - make_interval(secs => $2) RETURNING 1) SELECT count(*) AS count FROM gone`,
+        [now, longestWindowSeconds],
+      );
+    return Number(row.count);
+  }
+}
