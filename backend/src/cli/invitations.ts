@@ -12,6 +12,7 @@ import pg from 'pg';
 import { DISPLAY_NAME_MAX_LENGTH } from '@phr/shared-types';
 import { plainTextProblem } from '../common/plain-text.js';
 import { INVITATION_HOURS, invitationHash, newInvitationCode } from '../identity/invitation-codes.js';
+import { StaffInvitationsRepository } from './staff-invitations.repository.js';
 
 /** Roles the command line invites; clinicians are invited by an operator through the API. */
 export type StaffRole = 'auditor' | 'operator';
@@ -26,13 +27,7 @@ export async function createStaffInvitation(ownerUrl: string, role: StaffRole, e
   const client = new pg.Client({ connectionString: ownerUrl });
   await client.connect();
   try {
-    await client.query('INSERT INTO auditor_invitations (token_hash, email, display_name, expires_at, role) VALUES ($1, $2, $3, $4, $5)', [
-      invitationHash(code),
-      normalized,
-      displayName.trim(),
-      expiresAt,
-      role,
-    ]);
+    await new StaffInvitationsRepository(client).insert({ tokenHash: invitationHash(code), email: normalized, displayName: displayName.trim(), expiresAt, role });
   } finally {
     await client.end();
   }
