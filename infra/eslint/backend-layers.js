@@ -23,8 +23,9 @@ export const BACKEND_LAYERS = [
   // Signing in, sessions, registration, second factors; the account key's generations and rotation
   // (sign-in hands out the key to seal under, a rotation re-proves the password and ends sessions).
   ['auth', 'key-rotation'],
-  // Features over patients' data, and key-pair rotation (which re-proves the password).
-  ['key-pair', 'consents', 'folders', 'records'],
+  // Features over patients' data and the one record-access decision over them (access/), and
+  // key-pair rotation (which re-proves the password).
+  ['key-pair', 'consents', 'folders', 'records', 'access'],
   // Whole-account steps over every feature (erasure), the browser's security reports, readiness.
   ['account', 'security-events', 'health'],
   // Scheduled work over every module's tables.
