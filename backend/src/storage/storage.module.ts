@@ -7,6 +7,7 @@ import { StorageService } from './storage.service.js';
 @Global()
 @Module({
   providers: [StorageService, ObjectDeletions, ObjectDeletionsRepository, OrphanReconciler],
-  exports: [StorageService, ObjectDeletions, OrphanReconciler],
+  // The repository too: the orphan reconciliation (jobs/) asks it which records still own objects.
+  exports: [StorageService, ObjectDeletions, ObjectDeletionsRepository, OrphanReconciler],
 })
 export class StorageModule {}
