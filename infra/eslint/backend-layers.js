@@ -8,10 +8,11 @@
 export const BACKEND_LAYERS = [
   // Shared plumbing with no feature knowledge.
   ['common', 'config'],
+  // Who the caller is, as every module sees it: AuthUser, decorators, validators, key-material
+  // checks, token claims. Pure code: the request transaction (db/) names its caller with it.
+  ['identity'],
   // The one door to PostgreSQL (Db, the RLS actor, deferred writes) and the migrations.
   ['db'],
-  // Who the caller is, as every module sees it: AuthUser, decorators, validators, key-material checks, the global guards.
-  ['identity'],
   // Cross-cutting services every feature uses: the audit trail, outgoing mail, the object store, request counters.
   ['audit', 'mail', 'storage', 'rate-limit'],
   // The key directory and the client's own sealed state.
@@ -92,11 +93,11 @@ export const KNOWN_VIOLATIONS = {
     'backend/src/auth/auth.module.ts -> backend/src/jobs/session-sweeper.ts',
     'backend/src/consents/consents.module.ts -> backend/src/jobs/consent-sweeper.ts',
     'backend/src/consents/consents.module.ts -> backend/src/jobs/sweep-scheduler.ts',
-    'backend/src/db/transaction.interceptor.ts -> backend/src/identity/accounts.ts',
-    'backend/src/db/transaction.interceptor.ts -> backend/src/identity/auth-user.ts',
+    'backend/src/identity/accounts.ts -> backend/src/db/db.service.ts',
     'backend/src/identity/guards/roles.guard.ts -> backend/src/audit/attempt-owners.ts',
     'backend/src/identity/guards/roles.guard.ts -> backend/src/audit/attempt-targets.decorator.ts',
     'backend/src/identity/guards/roles.guard.ts -> backend/src/audit/audit.service.ts',
+    'backend/src/identity/guards/roles.guard.ts -> backend/src/db/db.service.ts',
     'backend/src/identity/jwt.strategy.ts -> backend/src/auth/sessions/token.service.ts',
     'backend/src/rate-limit/rate-limit.guard.ts -> backend/src/auth/sessions/token.service.ts',
     'backend/src/records/records.module.ts -> backend/src/jobs/upload-sweeper.ts',
