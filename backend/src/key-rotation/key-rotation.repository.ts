@@ -73,12 +73,6 @@ export class KeyRotationRepository {
       ]);
   }
 
-  /** The fingerprint of the account's current public key (read under the credentials lock that start holds). */
-  async currentKeyFingerprint(userId: string): Promise<string | null> {
-    const rows = await this.db.manager().query<Array<{ fingerprint: string }>>('SELECT fingerprint FROM public_keys WHERE user_id = $1', [userId]);
-    return rows[0]?.fingerprint ?? null;
-  }
-
   async countBatch(userId: string): Promise<void> {
     await this.db.manager().query('UPDATE account_key_rotations SET batches = batches + 1 WHERE user_id = $1', [userId]);
   }

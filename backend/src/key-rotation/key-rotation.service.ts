@@ -19,6 +19,7 @@ import { PasswordHasher } from '../auth/credentials/password-hasher.js';
 import { SessionService } from '../auth/sessions/session.service.js';
 import { ClientStateRepository } from '../client-state/client-state.repository.js';
 import { ApiError } from '../common/api-error.js';
+import { PublicKeysRepository } from '../users/public-keys.repository.js';
 import { KeyRotationRepository, type KeyGenerationRow } from './key-rotation.repository.js';
 
 type Rotation = NonNullable<KeyGenerationRow['rotation']>;
@@ -35,6 +36,7 @@ type Rotation = NonNullable<KeyGenerationRow['rotation']>;
 export class KeyRotationService {
   constructor(
     private readonly rotations: KeyRotationRepository,
+    private readonly publicKeys: PublicKeysRepository,
     private readonly auth: AuthService,
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionService,
@@ -53,7 +55,7 @@ export class KeyRotationService {
     await this.auth.proveCurrentPassword(user, request.currentAuthKey, action);
     if (row.rotation) this.refuse(user, action, `a rotation to generation ${row.rotation.generation} is already under way: resume it`);
     // A key-pair rotation takes this lock too (shared), so the key read here is the one in force when the rotation starts.
-    const current = await this.rotations.currentKeyFingerprint(user.userId);
+    const current = (await this.publicKeys.find(user.userId))?.fingerprint ?? null;
     if (current !== request.fingerprint) {
       const reason = `the private key sent belongs to key ${request.fingerprint}, not to the account's current key ${current ?? '(none)'}: sign in again to use the current key pair`;
       this.audit.deny({ subjectId: user.userId, action, reason });
