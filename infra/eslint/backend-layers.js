@@ -91,6 +91,7 @@ export const KNOWN_VIOLATIONS = {
   ],
   'no-upward-imports': [
     'backend/src/auth/auth.module.ts -> backend/src/jobs/session-sweeper.ts',
+    'backend/src/common/request-meta.ts -> backend/src/db/request-context.ts',
     'backend/src/consents/consents.module.ts -> backend/src/jobs/consent-sweeper.ts',
     'backend/src/consents/consents.module.ts -> backend/src/jobs/sweep-scheduler.ts',
     'backend/src/identity/accounts.ts -> backend/src/db/db.service.ts',

@@ -6,7 +6,6 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { EntityManager, QueryRunner } from 'typeorm';
-import type { RequestMeta } from '../common/request-meta.js';
 import type { Role } from '@phr/shared-types';
 
 /** Who the database should believe is asking. `userId` null: not signed in (yet). */
@@ -27,7 +26,12 @@ export interface AuditActor {
   role: Role | 'system' | null;
 }
 
-export type { RequestMeta };
+/** Facts about the HTTP request that the audit trail records. */
+export interface RequestMeta {
+  requestId: string;
+  ip: string | null;
+  userAgent: string | null;
+}
 
 /** Work that must survive the request's rollback, such as the audit row of a denial. */
 export interface DeferredWrite {
