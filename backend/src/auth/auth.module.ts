@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { PassportModule } from '@nestjs/passport';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { DeviceCookie } from './sign-in/device-cookie.js';
@@ -8,7 +7,7 @@ import { KnownDevices } from './sign-in/known-devices.service.js';
 import { ProofOfWork } from './sign-in/proof-of-work.service.js';
 import { JwtAuthGuard } from '../identity/guards/jwt-auth.guard.js';
 import { RolesGuard } from '../identity/guards/roles.guard.js';
-import { JwtStrategy } from '../identity/jwt.strategy.js';
+import { AccessTokens } from '../identity/access-tokens.js';
 import { LoginThrottle } from './sign-in/login-throttle.service.js';
 import { RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
 import { RateLimiter } from '../rate-limit/rate-limiter.service.js';
@@ -28,14 +27,14 @@ import { KeyGenerations } from '../key-rotation/key-generations.js';
 import { KeyRotationRepository } from '../key-rotation/key-rotation.repository.js';
 
 @Module({
-  imports: [PassportModule, MailModule],
+  imports: [MailModule],
   controllers: [AuthController, SessionsController, SecurityKeysController],
   providers: [
     AuthService,
     RegistrationService,
     SessionService,
     TokenService,
-    JwtStrategy,
+    AccessTokens,
     LoginThrottle,
     PasswordHasher,
     RefreshCookie,
