@@ -6,7 +6,7 @@ import { DeviceCookie } from './sign-in/device-cookie.js';
 import { KnownDevices } from './sign-in/known-devices.service.js';
 import { ProofOfWork } from './sign-in/proof-of-work.service.js';
 import { JwtAuthGuard } from '../identity/guards/jwt-auth.guard.js';
-import { RolesGuard } from '../identity/guards/roles.guard.js';
+import { RolesGuard } from './guards/roles.guard.js';
 import { AccessTokens } from '../identity/access-tokens.js';
 import { LoginThrottle } from './sign-in/login-throttle.service.js';
 import { RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
@@ -15,7 +15,6 @@ import { ActiveSessionsService } from './sessions/active-sessions.service.js';
 import { PasswordHasher } from './credentials/password-hasher.js';
 import { RefreshCookie } from './sessions/refresh-cookie.js';
 import { SessionService } from './sessions/session.service.js';
-import { SessionSweeper } from '../jobs/session-sweeper.js';
 import { SessionsController } from './sessions/sessions.controller.js';
 import { TokenService } from './sessions/token.service.js';
 import { SecurityKeysController } from './second-factors/security-keys.controller.js';
@@ -41,7 +40,6 @@ import { KeyRotationRepository } from '../key-rotation/key-rotation.repository.j
     DeviceCookie,
     KnownDevices,
     ProofOfWork,
-    SessionSweeper,
     ActiveSessionsService,
     RateLimiter,
     WebAuthn,
@@ -54,6 +52,6 @@ import { KeyRotationRepository } from '../key-rotation/key-rotation.repository.j
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
-  exports: [TokenService, AuthService, RefreshCookie, SessionSweeper, SessionService, PasswordHasher, KeyGenerations],
+  exports: [TokenService, AuthService, RefreshCookie, SessionService, PasswordHasher, KeyGenerations, KnownDevices, LoginThrottle, ProofOfWork],
 })
 export class AuthModule {}

@@ -7,7 +7,8 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { Db } from '../../db/db.service.js';
 import { MailOutbox } from '../../mail/mail-outbox.js';
 import { RateLimiter } from '../../rate-limit/rate-limiter.service.js';
-import { findAccountByEmail, normalizeEmail } from '../../identity/accounts.js';
+import { normalizeEmail } from '../../identity/email.js';
+import { findAccountByEmail } from '../accounts.repository.js';
 import { accountExistsMail, registrationLink, registrationLinkMail } from './registration-mails.js';
 
 /**

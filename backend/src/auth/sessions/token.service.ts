@@ -17,7 +17,7 @@ export class TokenService {
     this.lifetimeSeconds = config.jwt.accessTokenSeconds;
   }
 
-  /** Every access token names its session (`sid`): ending the session ends the token (accounts.ts). */
+  /** Every access token names its session (`sid`): ending the session ends the token (db/account-liveness.ts). */
   signAccessToken(user: AuthUser & { sessionId: string }): string {
     return jwt.sign({ role: user.role, sid: user.sessionId }, this.accessTokens.key, {
       algorithm: JWT_ALGORITHM,
