@@ -32,6 +32,7 @@ import { ClinicianEntity } from '../clinicians/clinician.entity.js';
 import { nameSkeleton, normaliseName } from '../clinicians/name-check.js';
 import { ApiError } from '../common/api-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { isUniqueViolation } from '../db/database-errors.js';
 import { ANONYMOUS, Db } from '../db/db.service.js';
 import { KeyDirectory } from '../key-directory/key-directory.service.js';
 import { KeyGenerations } from '../key-rotation/key-generations.js';
@@ -234,7 +235,7 @@ export class AuthService {
       .insert({ id: user.userId, email, displayName: displayName.trim(), role: user.role, specialty: specialty?.trim() || null })
       .catch((error: unknown) => {
         // Two registrations of one email at once: the unique index decides.
-        if ((error as { driverError?: { code?: string } }).driverError?.code === '23505') throw ApiError.validation([emailTaken]);
+        if (isUniqueViolation(error)) throw ApiError.validation([emailTaken]);
         throw error;
       });
     await this.credentials().insert({

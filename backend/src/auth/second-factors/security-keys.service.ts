@@ -4,6 +4,7 @@ import { ERROR_CODES, type AddSecurityKeyRequest, type SecurityKey, type Securit
 import { AttemptOwners } from '../../audit/attempt-owners.js';
 import { AuditService } from '../../audit/audit.service.js';
 import { ApiError } from '../../common/api-error.js';
+import { isUniqueViolation } from '../../db/database-errors.js';
 import { Db } from '../../db/db.service.js';
 import { UserEntity } from '../../users/user.entity.js';
 import type { AuthUser } from '../../identity/auth-user.js';
@@ -46,7 +47,7 @@ export class SecurityKeysService {
       .insert(key)
       .catch((error: unknown) => {
         // The credential id is unique across accounts: an authenticator enrolled once is not enrolled again.
-        if ((error as { driverError?: { code?: string } }).driverError?.code === '23505') {
+        if (isUniqueViolation(error)) {
           throw new ApiError(409, ERROR_CODES.conflict, 'This security key is already enrolled');
         }
         throw error;
