@@ -1,7 +1,13 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AuthController } from './auth.controller.js';
-import { AuthService } from './auth.service.js';
+import { CredentialChanges } from './credentials/credential-changes.service.js';
+import { CredentialsRepository } from './credentials/credentials.repository.js';
+import { Reauthentication } from './credentials/reauthentication.service.js';
+import { InvitationClaimsRepository } from './registration/invitation-claims.repository.js';
+import { SignUpService } from './registration/sign-up.service.js';
+import { SessionStarter } from './sessions/session-starter.js';
+import { SignInService } from './sign-in/sign-in.service.js';
 import { DeviceCookie } from './sign-in/device-cookie.js';
 import { KnownDevices } from './sign-in/known-devices.service.js';
 import { ProofOfWork } from './sign-in/proof-of-work.service.js';
@@ -29,7 +35,13 @@ import { KeyRotationRepository } from '../key-rotation/key-rotation.repository.j
   imports: [MailModule],
   controllers: [AuthController, SessionsController, SecurityKeysController],
   providers: [
-    AuthService,
+    SignInService,
+    SignUpService,
+    CredentialChanges,
+    Reauthentication,
+    SessionStarter,
+    CredentialsRepository,
+    InvitationClaimsRepository,
     RegistrationService,
     SessionService,
     TokenService,
@@ -52,6 +64,6 @@ import { KeyRotationRepository } from '../key-rotation/key-rotation.repository.j
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
-  exports: [TokenService, AuthService, RefreshCookie, SessionService, PasswordHasher, KeyGenerations, KnownDevices, LoginThrottle, ProofOfWork],
+  exports: [TokenService, Reauthentication, RefreshCookie, SessionService, PasswordHasher, KeyGenerations, KnownDevices, LoginThrottle, ProofOfWork],
 })
 export class AuthModule {}

@@ -8,7 +8,7 @@ import { isUniqueViolation } from '../../db/database-errors.js';
 import { Db } from '../../db/db.service.js';
 import { UserEntity } from '../../users/user.entity.js';
 import type { AuthUser } from '../../identity/auth-user.js';
-import { AuthService } from '../auth.service.js';
+import { Reauthentication } from '../credentials/reauthentication.service.js';
 import { SecurityKeyEntity } from './security-key.entity.js';
 import { SecurityKeyRefusal, WebAuthn } from './webauthn.service.js';
 
@@ -22,7 +22,7 @@ export class SecurityKeysService {
   constructor(
     private readonly db: Db,
     private readonly webauthn: WebAuthn,
-    private readonly auth: AuthService,
+    private readonly auth: Reauthentication,
     private readonly audit: AuditService,
     private readonly owners: AttemptOwners,
   ) {}
