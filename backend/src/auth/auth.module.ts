@@ -8,6 +8,13 @@ import { InvitationClaimsRepository } from './registration/invitation-claims.rep
 import { SignUpService } from './registration/sign-up.service.js';
 import { SessionStarter } from './sessions/session-starter.js';
 import { SignInService } from './sign-in/sign-in.service.js';
+import { SecurityKeysRepository } from './second-factors/security-keys.repository.js';
+import { WebAuthnChallengesRepository } from './second-factors/webauthn-challenges.repository.js';
+import { KnownDevicesRepository } from './sign-in/known-devices.repository.js';
+import { LoginThrottleRepository } from './sign-in/login-throttle.repository.js';
+import { ProofOfWorkSpentRepository } from './sign-in/proof-of-work-spent.repository.js';
+import { RefreshTokensRepository } from './sessions/refresh-tokens.repository.js';
+import { RegistrationTokensRepository } from './registration/registration-tokens.repository.js';
 import { DeviceCookie } from './sign-in/device-cookie.js';
 import { KnownDevices } from './sign-in/known-devices.service.js';
 import { ProofOfWork } from './sign-in/proof-of-work.service.js';
@@ -42,6 +49,13 @@ import { KeyRotationRepository } from '../key-rotation/key-rotation.repository.j
     SessionStarter,
     CredentialsRepository,
     InvitationClaimsRepository,
+    RefreshTokensRepository,
+    KnownDevicesRepository,
+    LoginThrottleRepository,
+    ProofOfWorkSpentRepository,
+    RegistrationTokensRepository,
+    SecurityKeysRepository,
+    WebAuthnChallengesRepository,
     RegistrationService,
     SessionService,
     TokenService,
