@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { assertAccountExists } from './account-liveness.js';
 import type { AuthUser } from '../identity/auth-user.js';
-import { requestMetaOf } from '../common/request-meta.js';
+import { requestMetaOf } from './request-meta.js';
 import { ANONYMOUS, Db } from './db.service.js';
 import { requestScopeStorage } from './request-context.js';
 

@@ -7,7 +7,7 @@ import { AccessTokens } from '../identity/access-tokens.js';
 import type { AuthUser } from '../identity/auth-user.js';
 import { ApiError } from '../common/api-error.js';
 import { DependencyUnavailable } from '../common/dependency-unavailable.js';
-import { requestMetaOf } from '../common/request-meta.js';
+import { requestMetaOf } from '../db/request-meta.js';
 import { APP_CONFIG, type AppConfig, type RateLimitName } from '../config/app-config.js';
 import { ANONYMOUS, Db } from '../db/db.service.js';
 import { RATE_LIMITS } from './rate-limited.decorator.js';
