@@ -78,6 +78,6 @@ import { KeyRotationRepository } from '../key-rotation/key-rotation.repository.j
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
-  exports: [TokenService, Reauthentication, RefreshCookie, SessionService, PasswordHasher, KeyGenerations, KnownDevices, LoginThrottle, ProofOfWork],
+  exports: [TokenService, Reauthentication, RefreshCookie, SessionService, PasswordHasher, KeyGenerations, KnownDevices, LoginThrottle, ProofOfWork, CredentialsRepository, RefreshTokensRepository, RegistrationTokensRepository],
 })
 export class AuthModule {}

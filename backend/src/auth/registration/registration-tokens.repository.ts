@@ -17,4 +17,10 @@ export class RegistrationTokensRepository {
     const [row] = await this.db.manager().query<Array<{ claimed: boolean }>>('SELECT claim_registration_token($1, $2) AS claimed', [tokenHash, email]);
     return row?.claimed === true;
   }
+
+  /** Tokens used or expired before `before` go (a definer function); returns how many. */
+  async purgeSpent(before: Date): Promise<number> {
+    const [row] = await this.db.manager().query<Array<{ count: string }>>('SELECT purge_spent_registration_tokens($1) AS count', [before]);
+    return Number(row.count);
+  }
 }

@@ -75,6 +75,12 @@ export class RefreshTokensRepository {
     );
   }
 
+  /** Tokens used, revoked or expired before `before` go (a definer function: the sweep runs with no user); returns how many. */
+  async purgeEnded(before: Date): Promise<number> {
+    const [row] = await this.db.manager().query<Array<{ count: string }>>('SELECT purge_ended_refresh_tokens($1) AS count', [before]);
+    return Number(row.count);
+  }
+
   private table() {
     return this.db.manager().getRepository(RefreshTokenEntity);
   }
