@@ -9,7 +9,7 @@ import { applyRouteBodyLimits } from './common/body-limit.js';
 import { routerErrorHandler } from './common/error.filter.js';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
-import { SWAGGER_PATH, setupSwagger } from './swagger.js';
+import { SWAGGER_PATH, setupSwagger } from './common/swagger.js';
 
 /**
  * Headers on every answer of the API. JSON needs no sources at all; Swagger UI

@@ -12,6 +12,7 @@ import { CliniciansModule } from './clinicians/clinicians.module.js';
 import { ConsentsModule } from './consents/consents.module.js';
 import { FoldersModule } from './folders/folders.module.js';
 import { HealthController } from './health/health.controller.js';
+import { JobsModule } from './jobs/jobs.module.js';
 import { KeyRotationModule } from './key-rotation/key-rotation.module.js';
 import { KeyDirectoryModule } from './key-directory/key-directory.module.js';
 import { KeyPairModule } from './key-pair/key-pair.module.js';
@@ -27,7 +28,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [DbModule, AuditModule, StorageModule, RateLimitModule, AuthModule, UsersModule, RecordsModule, FoldersModule, ConsentsModule, CliniciansModule, AccountModule, ClientStateModule, KeyRotationModule, KeyDirectoryModule, KeyPairModule, SecurityEventsModule],
+      imports: [DbModule, AuditModule, StorageModule, RateLimitModule, AuthModule, UsersModule, RecordsModule, FoldersModule, ConsentsModule, CliniciansModule, AccountModule, ClientStateModule, KeyRotationModule, KeyDirectoryModule, KeyPairModule, SecurityEventsModule, JobsModule],
       controllers: [HealthController],
       providers: [
         { provide: APP_CONFIG, useValue: config },

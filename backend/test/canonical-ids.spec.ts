@@ -15,7 +15,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { API_PREFIX, DOCTOR_WRAP_BYTES, firstBrokenAuditRow, ROUTES, type AuditEvent, type AuditHead, type AuditPage, type Consent, type Folder, type RouteName } from '@phr/shared-types';
-import { buildOpenApiDocument } from '../src/swagger.js';
+import { buildOpenApiDocument } from '../src/common/swagger.js';
 import { auditRowsOf, type AuditRow } from './support/audit.js';
 import { firstBrokenRow, sha256Hex } from './support/audit-chain.js';
 import { decideOnClinician, insertAuditor, operatorOf, registerUnverifiedDoctor, registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';

@@ -13,7 +13,7 @@ import type { LoggerService } from '@nestjs/common';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import fc from 'fast-check';
 import { API_PREFIX, DOCTOR_WRAP_BYTES, KDF_ALGORITHM, KDF_MIN_ITERATIONS, ROUTES, type ErrorResponse, type Role, type RouteName } from '@phr/shared-types';
-import { buildOpenApiDocument } from '../src/swagger.js';
+import { buildOpenApiDocument } from '../src/common/swagger.js';
 import { insertAuditor, registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
 import { planFor, planProblems, POLLUTION_MARKER, requestFor, type FuzzRequest, type RoutePlan } from './support/fuzz.js';
 import { uploadRecord } from './support/records.js';

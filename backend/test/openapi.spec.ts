@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { API_PREFIX, ROUTES } from '@phr/shared-types';
-import { buildOpenApiDocument } from '../src/swagger.js';
+import { buildOpenApiDocument } from '../src/common/swagger.js';
 import { HttpClient } from './support/http.js';
 import { ROUTE_ACCESS } from './support/route-access.js';
 import { startTestApp, type TestApp } from './support/test-app.js';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AccountErasureReceipt, EraseAccountRequest } from '@phr/shared-types';
 import { AuditService } from '../audit/audit.service.js';
-import { AuthService } from '../auth/auth.service.js';
+import { Reauthentication } from '../auth/credentials/reauthentication.service.js';
 import type { AuthUser } from '../identity/auth-user.js';
 import { ApiError } from '../common/api-error.js';
 import { effectiveStatus } from '../consents/consent.entity.js';
@@ -38,7 +38,7 @@ export class AccountErasureService {
     private readonly db: Db,
     private readonly scope: AccountErasureRepository,
     private readonly users: UsersRepository,
-    private readonly auth: AuthService,
+    private readonly auth: Reauthentication,
     private readonly deletions: ObjectDeletions,
     private readonly audit: AuditService,
     private readonly keyDirectory: KeyDirectory,

@@ -13,7 +13,10 @@ import {
 import { ApiErrors, ApiProofOfWorkRequired, REFRESH_COOKIE_SECURITY } from '../common/swagger.js';
 import { RateLimited } from '../rate-limit/rate-limited.decorator.js';
 import type { AuthUser } from '../identity/auth-user.js';
-import { AuthService, type SessionResult } from './auth.service.js';
+import { CredentialChanges } from './credentials/credential-changes.service.js';
+import { SignUpService } from './registration/sign-up.service.js';
+import type { SessionResult } from './sessions/session-starter.js';
+import { SignInService } from './sign-in/sign-in.service.js';
 import { DeviceCookie } from './sign-in/device-cookie.js';
 import { CurrentUser, Public, Roles } from '../identity/decorators.js';
 import { LoginDto } from './sign-in/dto/login.dto.js';
@@ -34,7 +37,9 @@ type CookieRequest = FastifyRequest & { cookies: Record<string, string | undefin
 @Controller('auth')
 export class AuthController {
   constructor(
-    private readonly auth: AuthService,
+    private readonly signIn: SignInService,
+    private readonly signUp: SignUpService,
+    private readonly credentialChanges: CredentialChanges,
     private readonly sessions: SessionService,
     private readonly refreshCookie: RefreshCookie,
     private readonly deviceCookie: DeviceCookie,
@@ -54,7 +59,7 @@ export class AuthController {
   @ApiOkResponse({ type: PreloginResponseDto })
   @ApiErrors(400)
   prelogin(@Body() body: PreloginRequestDto): Promise<PreloginResponse> {
-    return this.auth.prelogin(body.email);
+    return this.signIn.prelogin(body.email);
   }
 
   @Public()
@@ -68,7 +73,7 @@ export class AuthController {
   @ApiOkResponse({ type: ProofOfWorkChallengeDto, description: 'Always a challenge; with difficulty 0 nothing needs to be solved or sent' })
   @ApiErrors(400)
   proofOfWork(@Body() body: ProofOfWorkRequestDto, @Req() request: CookieRequest): Promise<ProofOfWorkChallenge> {
-    return this.auth.proofOfWorkChallenge(body, this.deviceCookie.read(request));
+    return this.signIn.proofOfWorkChallenge(body, this.deviceCookie.read(request));
   }
 
   @Public()
@@ -95,7 +100,7 @@ export class AuthController {
   @ApiOkResponse({ type: SessionResponseDto, description: 'Signed in; the refresh token and the device token are set as httpOnly cookies' })
   @ApiErrors(400, 413)
   async register(@Body() body: RegisterDto, @Req() request: CookieRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionResponse> {
-    const result = await this.auth.register(body, this.deviceCookie.read(request));
+    const result = await this.signUp.register(body, this.deviceCookie.read(request));
     this.setSessionCookies(reply, result);
     return result.body;
   }
@@ -111,7 +116,7 @@ export class AuthController {
   @ApiOkResponse({ type: SessionResponseDto, description: 'Signed in; the refresh token and the device token are set as httpOnly cookies' })
   @ApiErrors(400, 413)
   async registerInvited(@Body() body: RegisterInvitedDto, @Req() request: CookieRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionResponse> {
-    const result = await this.auth.registerInvited(body, this.deviceCookie.read(request));
+    const result = await this.signUp.registerInvited(body, this.deviceCookie.read(request));
     this.setSessionCookies(reply, result);
     return result.body;
   }
@@ -133,7 +138,7 @@ export class AuthController {
   @ApiErrors(400, 401)
   @ApiProofOfWorkRequired()
   async login(@Body() body: LoginDto, @Req() request: CookieRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<LoginResponse> {
-    const result = await this.auth.login(body, this.deviceCookie.read(request));
+    const result = await this.signIn.login(body, this.deviceCookie.read(request));
     if (result.session) this.setSessionCookies(reply, result);
     return result.body;
   }
@@ -145,7 +150,7 @@ export class AuthController {
   @ApiOkResponse({ type: SessionResponseDto, description: 'The refresh token and the device token are set as httpOnly cookies' })
   @ApiErrors(400, 401)
   async loginWithSecurityKey(@Body() body: WebAuthnLoginDto, @Req() request: CookieRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionResponse> {
-    const result = await this.auth.loginWithSecurityKey(body, this.deviceCookie.read(request));
+    const result = await this.signIn.loginWithSecurityKey(body, this.deviceCookie.read(request));
     this.setSessionCookies(reply, result);
     return result.body;
   }
@@ -173,7 +178,7 @@ export class AuthController {
   @ApiNoContentResponse()
   @ApiErrors(403)
   async logout(@Req() request: CookieRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
-    await this.auth.logout(this.refreshCookie.read(request));
+    await this.signIn.logout(this.refreshCookie.read(request));
     this.refreshCookie.clear(reply);
   }
 
@@ -190,7 +195,7 @@ export class AuthController {
   @ApiNoContentResponse()
   @ApiErrors(400, 401, 403, 429)
   changePassword(@CurrentUser() user: AuthUser, @Body() body: ChangePasswordDto, @Req() request: CookieRequest): Promise<void> {
-    return this.auth.changePassword(user, body, this.refreshCookie.read(request), this.deviceCookie.read(request));
+    return this.credentialChanges.changePassword(user, body, this.refreshCookie.read(request), this.deviceCookie.read(request));
   }
 
   @Public()
@@ -205,7 +210,7 @@ export class AuthController {
   @ApiErrors(400, 401)
   @ApiProofOfWorkRequired()
   async recoveryKeys(@Body() body: RecoveryKeysDto, @Req() request: CookieRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<RecoveryKeysResponse> {
-    const result = await this.auth.recoveryKeys(body, this.deviceCookie.read(request));
+    const result = await this.credentialChanges.recoveryKeys(body, this.deviceCookie.read(request));
     this.deviceCookie.set(reply, result.device);
     return result.body;
   }
@@ -222,7 +227,7 @@ export class AuthController {
   @ApiErrors(400, 401)
   @ApiProofOfWorkRequired()
   async recoveryReset(@Body() body: RecoveryResetDto, @Req() request: CookieRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionResponse> {
-    const result = await this.auth.recoveryReset(body, this.deviceCookie.read(request));
+    const result = await this.credentialChanges.recoveryReset(body, this.deviceCookie.read(request));
     this.setSessionCookies(reply, result);
     return result.body;
   }

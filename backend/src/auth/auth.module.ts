@@ -1,14 +1,26 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { PassportModule } from '@nestjs/passport';
 import { AuthController } from './auth.controller.js';
-import { AuthService } from './auth.service.js';
+import { CredentialChanges } from './credentials/credential-changes.service.js';
+import { CredentialsRepository } from './credentials/credentials.repository.js';
+import { Reauthentication } from './credentials/reauthentication.service.js';
+import { InvitationClaimsRepository } from './registration/invitation-claims.repository.js';
+import { SignUpService } from './registration/sign-up.service.js';
+import { SessionStarter } from './sessions/session-starter.js';
+import { SignInService } from './sign-in/sign-in.service.js';
+import { SecurityKeysRepository } from './second-factors/security-keys.repository.js';
+import { WebAuthnChallengesRepository } from './second-factors/webauthn-challenges.repository.js';
+import { KnownDevicesRepository } from './sign-in/known-devices.repository.js';
+import { LoginThrottleRepository } from './sign-in/login-throttle.repository.js';
+import { ProofOfWorkSpentRepository } from './sign-in/proof-of-work-spent.repository.js';
+import { RefreshTokensRepository } from './sessions/refresh-tokens.repository.js';
+import { RegistrationTokensRepository } from './registration/registration-tokens.repository.js';
 import { DeviceCookie } from './sign-in/device-cookie.js';
 import { KnownDevices } from './sign-in/known-devices.service.js';
 import { ProofOfWork } from './sign-in/proof-of-work.service.js';
 import { JwtAuthGuard } from '../identity/guards/jwt-auth.guard.js';
-import { RolesGuard } from '../identity/guards/roles.guard.js';
-import { JwtStrategy } from '../identity/jwt.strategy.js';
+import { RolesGuard } from './guards/roles.guard.js';
+import { AccessTokens } from '../identity/access-tokens.js';
 import { LoginThrottle } from './sign-in/login-throttle.service.js';
 import { RateLimitGuard } from '../rate-limit/rate-limit.guard.js';
 import { RateLimiter } from '../rate-limit/rate-limiter.service.js';
@@ -16,7 +28,6 @@ import { ActiveSessionsService } from './sessions/active-sessions.service.js';
 import { PasswordHasher } from './credentials/password-hasher.js';
 import { RefreshCookie } from './sessions/refresh-cookie.js';
 import { SessionService } from './sessions/session.service.js';
-import { SessionSweeper } from '../jobs/session-sweeper.js';
 import { SessionsController } from './sessions/sessions.controller.js';
 import { TokenService } from './sessions/token.service.js';
 import { SecurityKeysController } from './second-factors/security-keys.controller.js';
@@ -28,21 +39,33 @@ import { KeyGenerations } from '../key-rotation/key-generations.js';
 import { KeyRotationRepository } from '../key-rotation/key-rotation.repository.js';
 
 @Module({
-  imports: [PassportModule, MailModule],
+  imports: [MailModule],
   controllers: [AuthController, SessionsController, SecurityKeysController],
   providers: [
-    AuthService,
+    SignInService,
+    SignUpService,
+    CredentialChanges,
+    Reauthentication,
+    SessionStarter,
+    CredentialsRepository,
+    InvitationClaimsRepository,
+    RefreshTokensRepository,
+    KnownDevicesRepository,
+    LoginThrottleRepository,
+    ProofOfWorkSpentRepository,
+    RegistrationTokensRepository,
+    SecurityKeysRepository,
+    WebAuthnChallengesRepository,
     RegistrationService,
     SessionService,
     TokenService,
-    JwtStrategy,
+    AccessTokens,
     LoginThrottle,
     PasswordHasher,
     RefreshCookie,
     DeviceCookie,
     KnownDevices,
     ProofOfWork,
-    SessionSweeper,
     ActiveSessionsService,
     RateLimiter,
     WebAuthn,
@@ -55,6 +78,6 @@ import { KeyRotationRepository } from '../key-rotation/key-rotation.repository.j
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
-  exports: [TokenService, AuthService, RefreshCookie, SessionSweeper, SessionService, PasswordHasher, KeyGenerations],
+  exports: [TokenService, Reauthentication, RefreshCookie, SessionService, PasswordHasher, KeyGenerations, KnownDevices, LoginThrottle, ProofOfWork, CredentialsRepository, RefreshTokensRepository, RegistrationTokensRepository],
 })
 export class AuthModule {}

@@ -11,7 +11,8 @@ import {
   type LookAlike,
 } from '@phr/shared-types';
 import { AuditService } from '../audit/audit.service.js';
-import { findAccountByEmail, normalizeEmail } from '../identity/accounts.js';
+import { findAccountByEmail } from '../auth/accounts.repository.js';
+import { normalizeEmail } from '../identity/email.js';
 import type { AuthUser } from '../identity/auth-user.js';
 import { INVITATION_HOURS, invitationHash, invitationRef, newInvitationCode } from '../identity/invitation-codes.js';
 import { ApiError } from '../common/api-error.js';

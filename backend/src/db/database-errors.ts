@@ -74,3 +74,8 @@ export function databaseUnavailableReason(error: unknown): string | null {
   if (code) return code;
   return isConnectionSpoiled(error) ? 'connection lost or timed out' : null;
 }
+
+/** The insert hit a unique index (23505): the callers turn it into their own 400 or 409. */
+export function isUniqueViolation(error: unknown): boolean {
+  return codesOf(error).includes('23505');
+}

@@ -2,9 +2,9 @@ import { Injectable, SetMetadata, type CallHandler, type ExecutionContext, type 
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
-import { assertAccountExists } from '../identity/accounts.js';
+import { assertAccountExists } from './account-liveness.js';
 import type { AuthUser } from '../identity/auth-user.js';
-import { requestMetaOf } from '../common/request-meta.js';
+import { requestMetaOf } from './request-meta.js';
 import { ANONYMOUS, Db } from './db.service.js';
 import { requestScopeStorage } from './request-context.js';
 

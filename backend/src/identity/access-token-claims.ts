@@ -11,9 +11,9 @@ export const TOKEN_CLOCK_SKEW_SECONDS = 5;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
- * The claims rules of an access token (DESIGN 8), in one place for every
- * reader of a token: the JWT guard (jwt.strategy.ts) and the rate-limit guard
- * (TokenService.verifiedUser). The signature, algorithm, key id, issuer and
+ * The claims rules of an access token (DESIGN 8), in one place: AccessTokens
+ * (access-tokens.ts) applies them once per request, for the rate-limit guard
+ * and the JWT guard alike. The signature, algorithm, key id, issuer and
  * audience are checked before this by jsonwebtoken. Every claim the API issues
  * is required, so a token signed with the right key but made some other way
  * does not pass: `sub` a user id, `role` a known role, `sid` the session

@@ -1,4 +1,5 @@
 import { createHash, createPublicKey } from 'node:crypto';
+import { ApiError } from '../common/api-error.js';
 import { AES_GCM_IV_BYTES, PROTOCOL_VERSION, RSA_MIN_MODULUS_BITS, type FieldError } from '@phr/shared-types';
 
 /** A sealed blob: version byte, IV, then at least the 16-byte GCM tag. */
@@ -37,4 +38,10 @@ export function fingerprintOf(spkiBase64Url: string): string {
 /** Constant-length byte decoding of a fixed-size base64url value. */
 export function byteLengthOf(value: string): number {
   return Buffer.from(value, 'base64url').length;
+}
+
+/** Refuses the request with a 400 naming every field whose key material cannot be right. */
+export function assertKeyMaterial(checks: Array<FieldError | null>): void {
+  const problems = checks.filter((problem): problem is FieldError => problem !== null);
+  if (problems.length) throw ApiError.validation(problems);
 }

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ANONYMOUS, Db } from '../db/db.service.js';
+import { RegistrationTokensRepository } from '../auth/registration/registration-tokens.repository.js';
+import { RefreshTokensRepository } from '../auth/sessions/refresh-tokens.repository.js';
 import { KnownDevices } from '../auth/sign-in/known-devices.service.js';
 import { LoginThrottle } from '../auth/sign-in/login-throttle.service.js';
 import { ProofOfWork } from '../auth/sign-in/proof-of-work.service.js';
@@ -31,6 +33,8 @@ export class SessionSweeper {
     private readonly throttle: LoginThrottle,
     private readonly devices: KnownDevices,
     private readonly proofOfWork: ProofOfWork,
+    private readonly refreshTokens: RefreshTokensRepository,
+    private readonly registrationTokens: RegistrationTokensRepository,
   ) {}
 
   async sweep(now: Date = new Date()): Promise<SessionSweepResult> {
@@ -41,13 +45,13 @@ export class SessionSweeper {
         return Number(row.count);
       };
       return {
-        refreshTokens: await purge('purge_ended_refresh_tokens'),
+        refreshTokens: await this.refreshTokens.purgeEnded(before),
         throttleCounters: await this.throttle.purgeStale(now),
         knownDevices: await this.devices.purgeExpired(now),
         spentChallenges: await this.proofOfWork.purgeExpired(now),
         rateLimitCounters: await this.purgeEndedRateWindows(now),
         auditorInvitations: await purge('purge_spent_auditor_invitations'),
-        registrationTokens: await purge('purge_spent_registration_tokens'),
+        registrationTokens: await this.registrationTokens.purgeSpent(before),
       };
     });
   }

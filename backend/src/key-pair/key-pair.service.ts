@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { FieldError, RotateKeyPairRequest, RotateKeyPairResult } from '@phr/shared-types';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuthUser } from '../identity/auth-user.js';
-import { AuthService } from '../auth/auth.service.js';
+import { Reauthentication } from '../auth/credentials/reauthentication.service.js';
 import { checkRsaPublicKey, checkSealedBlob, fingerprintOf } from '../identity/key-material.js';
 import { ApiError } from '../common/api-error.js';
 import { KeyDirectory } from '../key-directory/key-directory.service.js';
@@ -23,7 +23,7 @@ export class KeyPairService {
   constructor(
     private readonly publicKeys: PublicKeysRepository,
     private readonly keyPairs: KeyPairRepository,
-    private readonly auth: AuthService,
+    private readonly auth: Reauthentication,
     private readonly keyDirectory: KeyDirectory,
     private readonly audit: AuditService,
     private readonly keyGenerations: KeyGenerations,

@@ -12,7 +12,7 @@ import {
   type StartKeyRotationRequest,
 } from '@phr/shared-types';
 import { AuditService } from '../audit/audit.service.js';
-import { AuthService } from '../auth/auth.service.js';
+import { Reauthentication } from '../auth/credentials/reauthentication.service.js';
 import type { AuthUser } from '../identity/auth-user.js';
 import { checkSealedBlob } from '../identity/key-material.js';
 import { PasswordHasher } from '../auth/credentials/password-hasher.js';
@@ -37,7 +37,7 @@ export class KeyRotationService {
   constructor(
     private readonly rotations: KeyRotationRepository,
     private readonly publicKeys: PublicKeysRepository,
-    private readonly auth: AuthService,
+    private readonly auth: Reauthentication,
     private readonly hasher: PasswordHasher,
     private readonly sessions: SessionService,
     private readonly clientStates: ClientStateRepository,

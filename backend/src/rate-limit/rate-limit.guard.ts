@@ -3,11 +3,11 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AUDIT_SYSTEM_SUBJECT } from '@phr/shared-types';
 import { AuditService } from '../audit/audit.service.js';
+import { AccessTokens } from '../identity/access-tokens.js';
 import type { AuthUser } from '../identity/auth-user.js';
-import { TokenService } from '../auth/sessions/token.service.js';
 import { ApiError } from '../common/api-error.js';
 import { DependencyUnavailable } from '../common/dependency-unavailable.js';
-import { requestMetaOf } from '../common/request-meta.js';
+import { requestMetaOf } from '../db/request-meta.js';
 import { APP_CONFIG, type AppConfig, type RateLimitName } from '../config/app-config.js';
 import { ANONYMOUS, Db } from '../db/db.service.js';
 import { RATE_LIMITS } from './rate-limited.decorator.js';
@@ -26,14 +26,14 @@ export class RateLimitGuard implements CanActivate {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly reflector: Reflector,
     private readonly limiter: RateLimiter,
-    private readonly tokens: TokenService,
+    private readonly tokens: AccessTokens,
     private readonly db: Db,
     private readonly audit: AuditService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const user = this.tokens.verifiedUser(bearerTokenOf(request));
+    const user = this.tokens.userOf(request);
     const client = user ? `user:${user.userId}` : `ip:${request.ip}`;
     const stricter = this.reflector.getAllAndOverride<RateLimitName[] | undefined>(RATE_LIMITS, [context.getHandler(), context.getClass()]) ?? [];
     for (const name of ['general' as const, ...stricter]) {
@@ -63,9 +63,4 @@ export class RateLimitGuard implements CanActivate {
       }),
     );
   }
-}
-
-function bearerTokenOf(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  return typeof header === 'string' && /^Bearer /i.test(header) ? header.slice(7).trim() : undefined;
 }

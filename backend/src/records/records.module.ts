@@ -4,7 +4,6 @@ import { KeyRotationRepository } from '../key-rotation/key-rotation.repository.j
 import { RecordDenials } from './record-denials.js';
 import { RecordsController } from './records.controller.js';
 import { RecordsService } from './records.service.js';
-import { UploadSweeper } from '../jobs/upload-sweeper.js';
 
-@Module({ controllers: [RecordsController], providers: [RecordsService, RecordDenials, UploadSweeper, KeyGenerations, KeyRotationRepository], exports: [UploadSweeper, RecordDenials] })
+@Module({ controllers: [RecordsController], providers: [RecordsService, RecordDenials, KeyGenerations, KeyRotationRepository], exports: [RecordDenials] })
 export class RecordsModule {}

@@ -7,7 +7,9 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { Db } from '../../db/db.service.js';
 import { MailOutbox } from '../../mail/mail-outbox.js';
 import { RateLimiter } from '../../rate-limit/rate-limiter.service.js';
-import { findAccountByEmail, normalizeEmail } from '../../identity/accounts.js';
+import { normalizeEmail } from '../../identity/email.js';
+import { findAccountByEmail } from '../accounts.repository.js';
+import { RegistrationTokensRepository } from './registration-tokens.repository.js';
 import { accountExistsMail, registrationLink, registrationLinkMail } from './registration-mails.js';
 
 /**
@@ -23,6 +25,7 @@ export class RegistrationService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly db: Db,
+    private readonly tokens: RegistrationTokensRepository,
     private readonly outbox: MailOutbox,
     private readonly limiter: RateLimiter,
     private readonly audit: AuditService,
@@ -35,13 +38,7 @@ export class RegistrationService {
     const account = await findAccountByEmail(this.db, email);
     // A token is stored for a taken address too, and never sent: the same work either way.
     const token = randomBytes(REGISTRATION_TOKEN_BYTES).toString('base64url');
-    await this.db
-      .manager()
-      .query('INSERT INTO registration_tokens (token_hash, email, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))', [
-        registrationTokenHash(token),
-        email,
-        linkSeconds,
-      ]);
+    await this.tokens.insert(registrationTokenHash(token), email, linkSeconds);
     const origin = this.config.portalOrigin;
     const mail = account
       ? accountExistsMail(origin, email)
@@ -57,10 +54,7 @@ export class RegistrationService {
    * finds it used. False when unknown, used, expired or for another email.
    */
   async claim(token: string, email: string): Promise<boolean> {
-    const [row] = await this.db
-      .manager()
-      .query<Array<{ claimed: boolean }>>('SELECT claim_registration_token($1, $2) AS claimed', [registrationTokenHash(token), email]);
-    return row?.claimed === true;
+    return this.tokens.claim(registrationTokenHash(token), email);
   }
 
   /**

@@ -4,11 +4,13 @@ import { ERROR_CODES, type AddSecurityKeyRequest, type SecurityKey, type Securit
 import { AttemptOwners } from '../../audit/attempt-owners.js';
 import { AuditService } from '../../audit/audit.service.js';
 import { ApiError } from '../../common/api-error.js';
+import { isUniqueViolation } from '../../db/database-errors.js';
 import { Db } from '../../db/db.service.js';
 import { UserEntity } from '../../users/user.entity.js';
 import type { AuthUser } from '../../identity/auth-user.js';
-import { AuthService } from '../auth.service.js';
-import { SecurityKeyEntity } from './security-key.entity.js';
+import { Reauthentication } from '../credentials/reauthentication.service.js';
+import type { SecurityKeyEntity } from './security-key.entity.js';
+import { SecurityKeysRepository } from './security-keys.repository.js';
 import { SecurityKeyRefusal, WebAuthn } from './webauthn.service.js';
 
 /**
@@ -20,8 +22,9 @@ import { SecurityKeyRefusal, WebAuthn } from './webauthn.service.js';
 export class SecurityKeysService {
   constructor(
     private readonly db: Db,
+    private readonly securityKeys: SecurityKeysRepository,
     private readonly webauthn: WebAuthn,
-    private readonly auth: AuthService,
+    private readonly auth: Reauthentication,
     private readonly audit: AuditService,
     private readonly owners: AttemptOwners,
   ) {}
@@ -42,27 +45,27 @@ export class SecurityKeysService {
       throw ApiError.validation([{ field: 'credential', message: 'credential does not answer this enrolment’s challenge for this portal' }]);
     });
     const key = { id: randomUUID(), userId: user.userId, name: challenge.keyName, ...enrolled };
-    await this.securityKeys()
+    await this.securityKeys
       .insert(key)
       .catch((error: unknown) => {
         // The credential id is unique across accounts: an authenticator enrolled once is not enrolled again.
-        if ((error as { driverError?: { code?: string } }).driverError?.code === '23505') {
+        if (isUniqueViolation(error)) {
           throw new ApiError(409, ERROR_CODES.conflict, 'This security key is already enrolled');
         }
         throw error;
       });
     await this.audit.allow({ subjectId: user.userId, action: 'account.security-key-add', reason: `security key ${key.id}` });
-    return toSecurityKey(await this.securityKeys().findOneByOrFail({ id: key.id }));
+    return toSecurityKey(await this.securityKeys.getById(key.id));
   }
 
   async list(user: AuthUser): Promise<SecurityKeyList> {
-    const keys = await this.securityKeys().find({ where: { userId: user.userId }, order: { createdAt: 'ASC' } });
+    const keys = await this.securityKeys.listOf(user.userId);
     return { keys: keys.map(toSecurityKey) };
   }
 
   /** Someone else's key is not found (RLS), exactly like a key that does not exist; the password is asked only for one's own. */
   async remove(user: AuthUser, keyId: string, currentAuthKey: string): Promise<void> {
-    const key = await this.securityKeys().findOneBy({ id: keyId });
+    const key = await this.securityKeys.findById(keyId);
     if (!key) {
       // Another account's key: the attempt belongs in that account's trail.
       const owner = await this.owners.ownerOf('securityKey', keyId);
@@ -71,13 +74,10 @@ export class SecurityKeysService {
       throw ApiError.notFound('No such security key');
     }
     await this.auth.proveCurrentPassword(user, currentAuthKey, 'account.security-key-remove');
-    await this.securityKeys().delete({ id: key.id });
+    await this.securityKeys.delete(key.id);
     await this.audit.allow({ subjectId: user.userId, action: 'account.security-key-remove', reason: `security key ${key.id}` });
   }
 
-  private securityKeys() {
-    return this.db.manager().getRepository(SecurityKeyEntity);
-  }
 }
 
 function toSecurityKey(key: SecurityKeyEntity): SecurityKey {

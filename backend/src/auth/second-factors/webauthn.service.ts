@@ -13,7 +13,9 @@ import {
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { Db } from '../../db/db.service.js';
 import type { AuthUser } from '../../identity/auth-user.js';
-import { SecurityKeyEntity } from './security-key.entity.js';
+import type { SecurityKeyEntity } from './security-key.entity.js';
+import { SecurityKeysRepository } from './security-keys.repository.js';
+import { WebAuthnChallengesRepository } from './webauthn-challenges.repository.js';
 
 type ChallengePurpose = 'enrol' | 'sign-in';
 
@@ -55,6 +57,8 @@ export class WebAuthn {
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly db: Db,
+    private readonly securityKeys: SecurityKeysRepository,
+    private readonly challenges: WebAuthnChallengesRepository,
   ) {
     this.origin = config.portalOrigin;
     this.rpId = new URL(config.portalOrigin).hostname;
@@ -93,10 +97,7 @@ export class WebAuthn {
 
   /** Whose sign-in a challenge token belongs to, before anyone is signed in (a definer function: id and role only). */
   async ownerOfSignInChallenge(challengeToken: string): Promise<AuthUser | null> {
-    const [row] = await this.db
-      .manager()
-      .query<Array<{ user_id: string; role: AuthUser['role'] }>>('SELECT user_id, role FROM auth_account_by_webauthn_challenge($1)', [hashOf(challengeToken)]);
-    return row ? { userId: row.user_id, role: row.role } : null;
+    return this.challenges.ownerOf(hashOf(challengeToken));
   }
 
   /**
@@ -106,15 +107,9 @@ export class WebAuthn {
    */
   async consumeChallenge(challengeToken: string, purpose: ChallengePurpose): Promise<ConsumedChallenge | null> {
     const tokenHash = hashOf(challengeToken);
-    const [rows] = await this.db.manager().query<[Array<{ challenge: string; key_name: string | null; is_live: boolean }>, number]>(
-      `DELETE FROM webauthn_challenges WHERE token_hash = $1 AND purpose = $2 RETURNING challenge, key_name, expires_at > now() AS is_live`,
-      [tokenHash, purpose],
-    );
-    const [row] = rows;
+    const row = await this.challenges.take(tokenHash, purpose);
     if (!row) return null;
-    this.db.deferWrite(async (manager) => {
-      await manager.query('DELETE FROM webauthn_challenges WHERE token_hash = $1', [tokenHash]);
-    });
+    this.db.deferWrite((manager) => this.challenges.delete(tokenHash, manager));
     return { challenge: row.challenge, keyName: row.key_name, isLive: row.is_live };
   }
 
@@ -144,7 +139,7 @@ export class WebAuthn {
    */
   async verifyAssertion(challenge: ConsumedChallenge, credential: AssertionCredential): Promise<SecurityKeyEntity> {
     if (!challenge.isLive) throw new SecurityKeyRefusal('challenge expired');
-    const key = await this.securityKeys().findOneBy({ credentialId: credential.id });
+    const key = await this.securityKeys.findByCredentialId(credential.id);
     if (!key) throw new SecurityKeyRefusal('not a security key of this account');
     const verification = await verifyAuthenticationResponse({
       response: credential,
@@ -157,30 +152,20 @@ export class WebAuthn {
       throw new SecurityKeyRefusal(`assertion refused: ${messageOf(error)}`);
     });
     if (!verification.verified) throw new SecurityKeyRefusal('assertion not verified');
-    await this.securityKeys().update({ id: key.id }, { signCount: verification.authenticationInfo.newCounter, lastUsedAt: new Date() });
+    await this.securityKeys.recordUse(key.id, verification.authenticationInfo.newCounter);
     return key;
   }
 
   private async issueChallenge(userId: string, purpose: ChallengePurpose, keyName: string | null): Promise<{ challengeToken: string; challenge: string }> {
     const challengeToken = randomBytes(32).toString('base64url');
     const challenge = randomBytes(32).toString('base64url');
-    const manager = this.db.manager();
-    // Housekeeping: a user's unanswered challenges go once they have expired.
-    await manager.query('DELETE FROM webauthn_challenges WHERE user_id = $1 AND expires_at <= now()', [userId]);
-    await manager.query(
-      `INSERT INTO webauthn_challenges (token_hash, user_id, purpose, challenge, key_name, expires_at)
-       VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))`,
-      [hashOf(challengeToken), userId, purpose, challenge, keyName, WEBAUTHN_CHALLENGE_SECONDS],
-    );
+    // Housekeeping in the same step: a user's unanswered challenges go once they have expired.
+    await this.challenges.insert(hashOf(challengeToken), userId, purpose, challenge, keyName, WEBAUTHN_CHALLENGE_SECONDS);
     return { challengeToken, challenge };
   }
 
   private keysOf(userId: string): Promise<SecurityKeyEntity[]> {
-    return this.securityKeys().find({ where: { userId }, order: { createdAt: 'ASC' } });
-  }
-
-  private securityKeys() {
-    return this.db.manager().getRepository(SecurityKeyEntity);
+    return this.securityKeys.listOf(userId);
   }
 }
 

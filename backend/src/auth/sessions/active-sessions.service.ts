@@ -1,21 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { IsNull } from 'typeorm';
 import type { ActiveSession, SessionList } from '@phr/shared-types';
 import { AuditService } from '../../audit/audit.service.js';
 import { ApiError } from '../../common/api-error.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
-import { Db } from '../../db/db.service.js';
 import type { AuthUser } from '../../identity/auth-user.js';
-import { RefreshTokenEntity } from './refresh-token.entity.js';
+import { RefreshTokensRepository, type ActiveFamilyRow } from './refresh-tokens.repository.js';
 import { KnownDevices } from '../sign-in/known-devices.service.js';
-
-interface ActiveFamilyRow {
-  family_id: string;
-  family_started_at: Date;
-  created_at: Date;
-  ip: string | null;
-  user_agent: string | null;
-}
 
 /**
  * The user's signed-in browsers (ASVS 3.3.4): each is a refresh token family
@@ -27,19 +17,13 @@ interface ActiveFamilyRow {
 export class ActiveSessionsService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly db: Db,
+    private readonly refreshTokens: RefreshTokensRepository,
     private readonly audit: AuditService,
     private readonly devices: KnownDevices,
   ) {}
 
   async list(user: AuthUser): Promise<SessionList> {
-    const rows = await this.db.manager().query<ActiveFamilyRow[]>(
-      `SELECT family_id, family_started_at, created_at, ip, user_agent FROM refresh_tokens
-        WHERE user_id = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()
-          AND created_at > now() - make_interval(secs => $2) AND family_started_at > now() - make_interval(secs => $3)
-        ORDER BY created_at DESC`,
-      [user.userId, this.config.session.idleSeconds, this.config.session.maxSeconds],
-    );
+    const rows = await this.refreshTokens.listActive(user.userId, this.config.session.idleSeconds, this.config.session.maxSeconds);
     await this.audit.allow({ subjectId: user.userId, action: 'session.list' });
     return { items: rows.map((row) => toActiveSession(row, user.sessionId)) };
   }
@@ -51,11 +35,7 @@ export class ActiveSessionsService {
    * not leave it a way around the proof of work.
    */
   async revoke(user: AuthUser, sessionId: string): Promise<void> {
-    const result = await this.db
-      .manager()
-      .getRepository(RefreshTokenEntity)
-      .update({ familyId: sessionId, userId: user.userId, revokedAt: IsNull() }, { revokedAt: new Date() });
-    if (!result.affected) {
+    if (!(await this.refreshTokens.revokeFamilyOf(user.userId, sessionId))) {
       this.audit.deny({ subjectId: user.userId, action: 'session.revoke', reason: 'no such active session' });
       throw ApiError.notFound('No such session');
     }

@@ -1,13 +1,13 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { IsNull } from 'typeorm';
-import { ERROR_CODES, type Role } from '@phr/shared-types';
+import { ERROR_CODES } from '@phr/shared-types';
 import { AuditService } from '../../audit/audit.service.js';
 import { ApiError } from '../../common/api-error.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { Db } from '../../db/db.service.js';
 import type { AuthUser } from '../../identity/auth-user.js';
-import { RefreshTokenEntity } from './refresh-token.entity.js';
+import type { RefreshTokenEntity } from './refresh-token.entity.js';
+import { RefreshTokensRepository } from './refresh-tokens.repository.js';
 import { TokenService } from './token.service.js';
 
 export interface IssuedSession {
@@ -31,6 +31,7 @@ export class SessionService {
     private readonly db: Db,
     private readonly tokens: TokenService,
     private readonly audit: AuditService,
+    private readonly refreshTokens: RefreshTokensRepository,
   ) {}
 
   /**
@@ -44,7 +45,7 @@ export class SessionService {
       Math.min(Date.now() + this.config.refreshTokenSeconds * 1000, family.startedAt.getTime() + this.config.session.maxSeconds * 1000),
     );
     const { ip, userAgent } = this.db.meta();
-    await this.repository().insert({
+    await this.refreshTokens.insert({
       id: randomUUID(),
       familyId: family.id,
       familyStartedAt: family.startedAt,
@@ -72,7 +73,7 @@ export class SessionService {
     }
     this.refuseBeyondLimits(found.token);
     if (found.token.expiresAt.getTime() <= Date.now()) throw ApiError.unauthenticated('This session has expired; sign in again');
-    await this.repository().update({ id: found.token.id }, { usedAt: new Date() });
+    await this.refreshTokens.markUsed(found.token.id);
     await this.audit.allow({ subjectId: found.user.userId, action: 'session.refresh' });
     return this.issue(found.user, { id: found.token.familyId, startedAt: found.token.familyStartedAt });
   }
@@ -90,9 +91,7 @@ export class SessionService {
     else if (now - token.createdAt.getTime() >= idleSeconds * 1000) reason = `no refresh for more than ${idleSeconds} s`;
     if (!reason) return;
     this.audit.deny({ subjectId: token.userId, action: 'session.timeout', reason });
-    this.db.deferWrite(async (manager) => {
-      await manager.getRepository(RefreshTokenEntity).update({ familyId: token.familyId, revokedAt: IsNull() }, { revokedAt: new Date() });
-    });
+    this.db.deferWrite((manager) => this.refreshTokens.revokeFamily(token.familyId, manager));
     throw ApiError.unauthenticated('This session has timed out; sign in again');
   }
 
@@ -100,20 +99,14 @@ export class SessionService {
   async end(refreshToken: string | undefined): Promise<AuthUser | null> {
     const found = await this.findActive(refreshToken).catch(() => null);
     if (!found || found.token.usedAt || found.token.revokedAt) return null;
-    await this.revokeFamily(found.token.familyId);
+    await this.refreshTokens.revokeFamily(found.token.familyId);
     return found.user;
   }
 
   /** Ends every session of the current user except, optionally, the one presenting `keepToken`. */
   async endAllSessions(userId: string, keepToken?: string): Promise<void> {
-    const keep = keepToken ? await this.repository().findOneBy({ tokenHash: hashToken(keepToken), userId }) : null;
-    await this.repository()
-      .createQueryBuilder()
-      .update()
-      .set({ revokedAt: () => 'now()' })
-      .where('user_id = :userId AND revoked_at IS NULL', { userId })
-      .andWhere(keep ? 'family_id <> :familyId' : 'true', { familyId: keep?.familyId })
-      .execute();
+    const keep = keepToken ? await this.refreshTokens.findOfUser(hashToken(keepToken), userId) : null;
+    await this.refreshTokens.revokeAllBut(userId, keep?.familyId);
   }
 
   /**
@@ -122,48 +115,24 @@ export class SessionService {
    * not receive the refresh cookie).
    */
   async endOtherSessions(userId: string, keepFamilyId: string | undefined): Promise<void> {
-    await this.repository()
-      .createQueryBuilder()
-      .update()
-      .set({ revokedAt: () => 'now()' })
-      .where('user_id = :userId AND revoked_at IS NULL', { userId })
-      .andWhere(keepFamilyId ? 'family_id <> :familyId' : 'true', { familyId: keepFamilyId })
-      .execute();
+    await this.refreshTokens.revokeAllBut(userId, keepFamilyId);
   }
 
   private async findActive(refreshToken: string | undefined): Promise<{ token: RefreshTokenEntity; user: AuthUser }> {
     if (!refreshToken || !/^[A-Za-z0-9_-]{43}$/.test(refreshToken)) throw ApiError.unauthenticated('No valid session');
     const tokenHash = hashToken(refreshToken);
-    const [owner] = await this.db.manager().query<Array<{
-      user_id: string;
-      role: Role;
-    }>>('SELECT user_id, role FROM auth_account_by_refresh_token($1)', [tokenHash]);
-    if (!owner) throw ApiError.unauthenticated('No valid session');
-    const user: AuthUser = { userId: owner.user_id, role: owner.role };
+    const user = await this.refreshTokens.ownerOf(tokenHash);
+    if (!user) throw ApiError.unauthenticated('No valid session');
     await this.db.becomeActor(user);
-    // Row lock: two refreshes with one token are serialised, and the second sees it used.
-    const token = await this.repository()
-      .createQueryBuilder('t')
-      .setLock('pessimistic_write')
-      .where('t.token_hash = :tokenHash', { tokenHash })
-      .getOneOrFail();
+    const token = await this.refreshTokens.lockByHash(tokenHash);
     return { token, user };
   }
 
   private revokeFamilyAfterReuse(token: RefreshTokenEntity): void {
     this.audit.deny({ subjectId: token.userId, action: 'session.refresh-reuse', reason: 'refresh token used twice; family revoked' });
-    this.db.deferWrite(async (manager) => {
-      await manager.getRepository(RefreshTokenEntity).update({ familyId: token.familyId, revokedAt: IsNull() }, { revokedAt: new Date() });
-    });
+    this.db.deferWrite((manager) => this.refreshTokens.revokeFamily(token.familyId, manager));
   }
 
-  private async revokeFamily(familyId: string): Promise<void> {
-    await this.repository().update({ familyId, revokedAt: IsNull() }, { revokedAt: new Date() });
-  }
-
-  private repository() {
-    return this.db.manager().getRepository(RefreshTokenEntity);
-  }
 }
 
 function hashToken(token: string): Buffer {

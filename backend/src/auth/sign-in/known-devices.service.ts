@@ -1,8 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
-import { Db } from '../../db/db.service.js';
-import { KnownDeviceEntity } from './known-device.entity.js';
+import { KnownDevicesRepository } from './known-devices.repository.js';
 
 /** The device cookie after a sign-in: its value and until when the device stays known. */
 export interface RememberedDevice {
@@ -23,7 +22,7 @@ export class KnownDevices {
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
-    private readonly db: Db,
+    private readonly devices: KnownDevicesRepository,
   ) {
     this.lifetimeSeconds = config.loginThrottle.knownDeviceSeconds;
   }
@@ -32,7 +31,7 @@ export class KnownDevices {
   async recognise(userId: string, token: string | undefined): Promise<string | null> {
     if (!isWellFormed(token)) return null;
     const tokenHash = hashOf(userId, token);
-    const row = await this.repository().findOneBy({ userId, tokenHash });
+    const row = await this.devices.find(userId, tokenHash);
     if (!row || row.expiresAt.getTime() <= Date.now()) return null;
     return tokenHash.toString('base64url');
   }
@@ -45,34 +44,24 @@ export class KnownDevices {
   async remember(userId: string, token: string | undefined, familyId: string | null): Promise<RememberedDevice> {
     const deviceToken = isWellFormed(token) ? token : randomBytes(32).toString('base64url');
     const expiresAt = new Date(Date.now() + this.lifetimeSeconds * 1000);
-    await this.db.manager().query(
-      `INSERT INTO known_devices (user_id, token_hash, family_id, expires_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (user_id, token_hash) DO UPDATE SET
-         family_id = COALESCE(EXCLUDED.family_id, known_devices.family_id), last_sign_in_at = now(), expires_at = EXCLUDED.expires_at`,
-      [userId, hashOf(userId, deviceToken), familyId, expiresAt],
-    );
+    await this.devices.upsert(userId, hashOf(userId, deviceToken), familyId, expiresAt);
     return { token: deviceToken, expiresAt };
   }
 
   /** A password change or a recovery: every other browser must prove itself again. */
   async forgetAllBut(userId: string, keepToken: string | undefined): Promise<void> {
     const keep = isWellFormed(keepToken) ? hashOf(userId, keepToken) : Buffer.alloc(32);
-    await this.db.manager().query('DELETE FROM known_devices WHERE user_id = $1 AND token_hash <> $2', [userId, keep]);
+    await this.devices.deleteAllBut(userId, keep);
   }
 
   /** The account holder ended a session from the list: the browser that started it is no longer trusted either. */
   async forgetSession(userId: string, familyId: string): Promise<void> {
-    await this.repository().delete({ userId, familyId });
+    await this.devices.deleteOfSession(userId, familyId);
   }
 
   /** Retention (ASVS 8.3.8): devices not seen for KNOWN_DEVICE_SECONDS go. The caller runs with no user: RLS hides every row, so a definer function deletes. */
   async purgeExpired(now: Date = new Date()): Promise<number> {
-    const [row] = await this.db.manager().query<Array<{ count: string }>>('SELECT purge_expired_known_devices($1) AS count', [now]);
-    return Number(row.count);
-  }
-
-  private repository() {
-    return this.db.manager().getRepository(KnownDeviceEntity);
+    return this.devices.purgeExpired(now);
   }
 }
 

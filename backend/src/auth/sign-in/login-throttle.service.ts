@@ -1,8 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
-import { Db } from '../../db/db.service.js';
-import { LoginThrottleEntity } from './login-throttle.entity.js';
+import { LoginThrottleRepository } from './login-throttle.repository.js';
 
 /** Counters untouched for this long start again from zero. */
 const FAILURE_WINDOW_MS = 24 * 3600 * 1000;
@@ -43,7 +42,7 @@ export class LoginThrottle {
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
-    private readonly db: Db,
+    private readonly counters: LoginThrottleRepository,
   ) {
     this.limits = config.loginThrottle;
     this.hmacKey = config.preloginSecret;
@@ -79,7 +78,7 @@ export class LoginThrottle {
 
   /** A secret proven from this client: its own count starts again. The account's does not, so an attacker who knows the password cannot reset it. */
   async recordSuccess(keys: ThrottleKeys): Promise<void> {
-    await this.db.manager().getRepository(LoginThrottleEntity).delete({ key: keys.client });
+    await this.counters.delete(keys.client);
   }
 
   /** Re-authentication (a grave step in a signed-in session) is counted per session. */
@@ -89,8 +88,8 @@ export class LoginThrottle {
 
   /** Seconds this session must wait before its next re-authentication, or 0. */
   async reauthWaitSeconds(key: string): Promise<number> {
-    const row = await this.db.manager().getRepository(LoginThrottleEntity).findOneBy({ key });
-    return row?.lockedUntil ? Math.max(0, (row.lockedUntil.getTime() - Date.now()) / 1000) : 0;
+    const lockedUntil = await this.counters.lockedUntil(key);
+    return lockedUntil ? Math.max(0, (lockedUntil.getTime() - Date.now()) / 1000) : 0;
   }
 
   /** Counts a wrong password in re-authentication; returns the wait it starts, if any. */
@@ -99,12 +98,12 @@ export class LoginThrottle {
     const excess = failures - this.limits.freeFailures;
     if (excess < 0) return null;
     const seconds = Math.min(this.limits.reauthDelaySeconds * 2 ** excess, this.limits.reauthMaxDelaySeconds);
-    await this.db.manager().query(`UPDATE login_throttle SET locked_until = now() + make_interval(secs => $2) WHERE key = $1`, [key, seconds]);
+    await this.counters.lockFor(key, seconds);
     return seconds;
   }
 
   async recordReauthSuccess(key: string): Promise<void> {
-    await this.db.manager().getRepository(LoginThrottleEntity).delete({ key });
+    await this.counters.delete(key);
   }
 
   /**
@@ -113,37 +112,16 @@ export class LoginThrottle {
    * with no wait still running. Returns how many went.
    */
   async purgeStale(now: Date = new Date()): Promise<number> {
-    const result = await this.db
-      .manager()
-      .createQueryBuilder()
-      .delete()
-      .from(LoginThrottleEntity)
-      .where('updated_at < :windowStart AND (locked_until IS NULL OR locked_until < :now)', { windowStart: new Date(now.getTime() - FAILURE_WINDOW_MS), now })
-      .execute();
-    return result.affected ?? 0;
+    return this.counters.purgeStale(new Date(now.getTime() - FAILURE_WINDOW_MS), now);
   }
 
-  private async failuresOf(key: string): Promise<number> {
-    const [row] = await this.db
-      .manager()
-      .query<Array<{ failures: number }>>(`SELECT failures FROM login_throttle WHERE key = $1 AND updated_at >= now() - make_interval(secs => $2)`, [
-        key,
-        FAILURE_WINDOW_MS / 1000,
-      ]);
-    return row?.failures ?? 0;
+  private failuresOf(key: string): Promise<number> {
+    return this.counters.failuresWithin(key, FAILURE_WINDOW_MS / 1000);
   }
 
   /** Adds a failure; returns the count in the current window. */
-  private async bump(key: string): Promise<number> {
-    const [row] = await this.db.manager().query<Array<{ failures: number }>>(
-      `INSERT INTO login_throttle AS t (key, failures, updated_at) VALUES ($1, 1, now())
-       ON CONFLICT (key) DO UPDATE SET
-         failures = CASE WHEN t.updated_at < now() - make_interval(secs => $2) THEN 1 ELSE t.failures + 1 END,
-         updated_at = now()
-       RETURNING failures`,
-      [key, FAILURE_WINDOW_MS / 1000],
-    );
-    return row.failures;
+  private bump(key: string): Promise<number> {
+    return this.counters.bump(key, FAILURE_WINDOW_MS / 1000);
   }
 
   private digest(value: string): string {

@@ -10,7 +10,7 @@ import {
   type ProofOfWorkSolution,
 } from '@phr/shared-types';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
-import { Db } from '../../db/db.service.js';
+import { ProofOfWorkSpentRepository } from './proof-of-work-spent.repository.js';
 
 /**
  * The challenge, before base64url (55 bytes, 74 characters):
@@ -43,7 +43,7 @@ export class ProofOfWork {
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
-    private readonly db: Db,
+    private readonly spent: ProofOfWorkSpentRepository,
   ) {
     this.key = createHmac('sha256', config.preloginSecret).update('phr/v1/proof-of-work').digest();
     this.lifetimeSeconds = config.loginThrottle.challengeSeconds;
@@ -88,19 +88,12 @@ export class ProofOfWork {
     const digest = createHash('sha256').update(proofOfWorkMessage(solution.challenge, solution.nonce), 'ascii').digest();
     const shown = leadingZeroBits(digest);
     if (shown < needed) return `too little work (${shown} of ${needed} bits)`;
-    const spent = await this.db.queryAlone<Array<unknown>>(
-      `INSERT INTO proof_of_work_spent (challenge_id, expires_at) VALUES ($1, to_timestamp($2)) ON CONFLICT DO NOTHING RETURNING 1`,
-      [payload.subarray(7 + TAG_BYTES, PAYLOAD_BYTES), expiresAt],
-    );
-    return spent.length === 1 ? null : 'already used';
+    return (await this.spent.spend(payload.subarray(7 + TAG_BYTES, PAYLOAD_BYTES), expiresAt)) ? null : 'already used';
   }
 
   /** Spent challenges past their expiry can no longer be presented: the sweep deletes them. */
   async purgeExpired(now: Date = new Date()): Promise<number> {
-    const [row] = await this.db
-      .manager()
-      .query<Array<{ count: string }>>(`WITH gone AS (DELETE FROM proof_of_work_spent WHERE expires_at < $1 RETURNING 1) SELECT count(*) AS count FROM gone`, [now]);
-    return Number(row.count);
+    return this.spent.purgeExpired(now);
   }
 
   private emailTag(email: string): Buffer {

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { RequestMeta } from '../db/request-context.js';
+import type { RequestMeta } from './request-context.js';
 
 const MAX_USER_AGENT = 512;
 

@@ -1,25 +1,7 @@
 import type { Role } from '@phr/shared-types';
 import { ApiError } from '../common/api-error.js';
-import type { Db } from '../db/db.service.js';
-import type { AuthUser } from './auth-user.js';
-
-/** Emails are compared trimmed and lower-cased. */
-export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
-}
-
-/**
- * Finds an account by email before the caller is known. Runs through a
- * SECURITY DEFINER function that returns only the id and role; everything
- * else is read afterwards under that account's RLS context.
- */
-export async function findAccountByEmail(db: Db, email: string): Promise<AuthUser | null> {
-  const [row] = await db.manager().query<Array<{
-    user_id: string;
-    role: Role;
-  }>>('SELECT user_id, role FROM auth_account_by_email($1)', [email]);
-  return row ? { userId: row.user_id, role: row.role } : null;
-}
+import type { AuthUser } from '../identity/auth-user.js';
+import type { Db } from './db.service.js';
 
 /**
  * A signed access token is valid for up to 15 minutes; an account erased (or

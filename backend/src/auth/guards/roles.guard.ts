@@ -6,11 +6,11 @@ import { AttemptOwners, type TargetKind } from '../../audit/attempt-owners.js';
 import { ATTEMPT_TARGETS, type AttemptTargetMap } from '../../audit/attempt-targets.decorator.js';
 import { AuditService } from '../../audit/audit.service.js';
 import { ApiError } from '../../common/api-error.js';
-import { requestMetaOf } from '../../common/request-meta.js';
+import { requestMetaOf } from '../../db/request-meta.js';
 import { Db } from '../../db/db.service.js';
-import { assertAccountExists } from '../accounts.js';
-import type { AuthUser } from '../auth-user.js';
-import { IS_PUBLIC, ROLES } from '../decorators.js';
+import { assertAccountExists } from '../../db/account-liveness.js';
+import type { AuthUser } from '../../identity/auth-user.js';
+import { IS_PUBLIC, ROLES } from '../../identity/decorators.js';
 
 /**
  * Global guard (RBAC): a signed-in caller passes only if the route names the

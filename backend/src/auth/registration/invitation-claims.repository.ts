@@ -1,0 +1,35 @@
+import { Injectable } from '@nestjs/common';
+import type { Role } from '@phr/shared-types';
+import { Db } from '../../db/db.service.js';
+
+/** A row of claim_invitation(): what the operator's invitation says of the account it makes. */
+export interface ClaimedInvitation {
+  role: Role;
+  display_name: string;
+  specialty: string | null;
+  licence: string | null;
+  organisation: string | null;
+  invited_by: string | null;
+  invited_by_name: string | null;
+}
+
+/**
+ * Redeeming an invitation (`auditor_invitations`), through the SECURITY
+ * DEFINER functions that are the application role's only way to it.
+ */
+@Injectable()
+export class InvitationClaimsRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Claims the unused, unexpired invitation of this hash made for this email, or null. */
+  async claim(hash: string, email: string): Promise<ClaimedInvitation | null> {
+    const [claimed] = await this.db.manager().query<ClaimedInvitation[]>('SELECT * FROM claim_invitation($1, $2)', [hash, email]);
+    return claimed ?? null;
+  }
+
+  /** Enrols the account just made from a claimed clinician invitation, approved by the inviting operator. */
+  async enrolInvitedClinician(hash: string, nameSkeleton: string): Promise<boolean> {
+    const [enrolled] = await this.db.manager().query<Array<{ enrolled: boolean | null }>>('SELECT enrol_invited_clinician($1, $2) AS enrolled', [hash, nameSkeleton]);
+    return enrolled?.enrolled === true;
+  }
+}

@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import { IsNull, type EntityManager } from 'typeorm';
+import type { Role } from '@phr/shared-types';
+import { Db } from '../../db/db.service.js';
+import type { AuthUser } from '../../identity/auth-user.js';
+import { RefreshTokenEntity } from './refresh-token.entity.js';
+
+/** A live family as the sessions list shows it. */
+export interface ActiveFamilyRow {
+  family_id: string;
+  family_started_at: Date;
+  created_at: Date;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+/** The `refresh_tokens` table (RLS: the account itself); a row is one token of a family (a signed-in browser). */
+@Injectable()
+export class RefreshTokensRepository {
+  constructor(private readonly db: Db) {}
+
+  async insert(token: Pick<RefreshTokenEntity, 'id' | 'familyId' | 'familyStartedAt' | 'userId' | 'tokenHash' | 'expiresAt' | 'ip' | 'userAgent'>): Promise<void> {
+    await this.table().insert(token);
+  }
+
+  /** The account a token hash belongs to, before the caller is known (a SECURITY DEFINER function). */
+  async ownerOf(tokenHash: Buffer): Promise<AuthUser | null> {
+    const [owner] = await this.db.manager().query<Array<{ user_id: string; role: Role }>>('SELECT user_id, role FROM auth_account_by_refresh_token($1)', [tokenHash]);
+    return owner ? { userId: owner.user_id, role: owner.role } : null;
+  }
+
+  /** The token row, locked: two refreshes with one token are serialised, and the second sees it used. */
+  lockByHash(tokenHash: Buffer): Promise<RefreshTokenEntity> {
+    return this.table().createQueryBuilder('t').setLock('pessimistic_write').where('t.token_hash = :tokenHash', { tokenHash }).getOneOrFail();
+  }
+
+  findOfUser(tokenHash: Buffer, userId: string): Promise<RefreshTokenEntity | null> {
+    return this.table().findOneBy({ tokenHash, userId });
+  }
+
+  async markUsed(id: string): Promise<void> {
+    await this.table().update({ id }, { usedAt: new Date() });
+  }
+
+  /** Revokes the family's live tokens; `manager` for a deferred write after a rollback (Db.deferWrite). */
+  async revokeFamily(familyId: string, manager: EntityManager = this.db.manager()): Promise<void> {
+    await manager.getRepository(RefreshTokenEntity).update({ familyId, revokedAt: IsNull() }, { revokedAt: new Date() });
+  }
+
+  /** Revokes one live family of this user; false when there was none. */
+  async revokeFamilyOf(userId: string, familyId: string): Promise<boolean> {
+    const result = await this.table().update({ familyId, userId, revokedAt: IsNull() }, { revokedAt: new Date() });
+    return Boolean(result.affected);
+  }
+
+  /** Revokes every live family of the user, but the one named. */
+  async revokeAllBut(userId: string, keepFamilyId: string | undefined): Promise<void> {
+    await this.table()
+      .createQueryBuilder()
+      .update()
+      .set({ revokedAt: () => 'now()' })
+      .where('user_id = :userId AND revoked_at IS NULL', { userId })
+      .andWhere(keepFamilyId ? 'family_id <> :familyId' : 'true', { familyId: keepFamilyId })
+      .execute();
+  }
+
+  /** The user's families whose newest token is unused, unrevoked, unexpired and within the session limits, newest first. */
+  listActive(userId: string, idleSeconds: number, maxSeconds: number): Promise<ActiveFamilyRow[]> {
+    return this.db.manager().query<ActiveFamilyRow[]>(
+      `SELECT family_id, family_started_at, created_at, ip, user_agent FROM refresh_tokens
+        WHERE user_id = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+          AND created_at > now() - make_interval(secs => $2) AND family_started_at > now() - make_interval(secs => $3)
+        ORDER BY created_at DESC`,
+      [userId, idleSeconds, maxSeconds],
+    );
+  }
+
+  /** Tokens used, revoked or expired before `before` go (a definer function: the sweep runs with no user); returns how many. */
+  async purgeEnded(before: Date): Promise<number> {
+    const [row] = await this.db.manager().query<Array<{ count: string }>>('SELECT purge_ended_refresh_tokens($1) AS count', [before]);
+    return Number(row.count);
+  }
+
+  private table() {
+    return this.db.manager().getRepository(RefreshTokenEntity);
+  }
+}

@@ -1,0 +1,69 @@
+import { Injectable } from '@nestjs/common';
+import type { AuditAction, SessionResponse } from '@phr/shared-types';
+import { AuditService } from '../../audit/audit.service.js';
+import { standingOf } from '../../clinicians/clinician-standing.js';
+import { Db } from '../../db/db.service.js';
+import type { AuthUser } from '../../identity/auth-user.js';
+import { KeyGenerations } from '../../key-rotation/key-generations.js';
+import { PublicKeyEntity } from '../../users/public-key.entity.js';
+import { UserEntity } from '../../users/user.entity.js';
+import { toMe } from '../../users/users.service.js';
+import { CredentialsRepository } from '../credentials/credentials.repository.js';
+import { kdfOf } from '../credentials/kdf.js';
+import { KnownDevices, type RememberedDevice } from '../sign-in/known-devices.service.js';
+import { SessionService, type IssuedSession } from './session.service.js';
+
+/** The device cookie a request brought, if any (docs/architecture.md "Sessions"). */
+export type DeviceToken = string | undefined;
+
+/** What the controller needs: the body, the refresh token and the device token for the cookies. */
+export interface SessionResult {
+  body: SessionResponse;
+  session: IssuedSession;
+  device: RememberedDevice;
+}
+
+/** The end of every proven sign-in (password, security key, registration, recovery): a session and the account's keys. */
+@Injectable()
+export class SessionStarter {
+  constructor(
+    private readonly db: Db,
+    private readonly sessions: SessionService,
+    private readonly devices: KnownDevices,
+    private readonly audit: AuditService,
+    private readonly credentials: CredentialsRepository,
+    private readonly keyGenerations: KeyGenerations,
+  ) {}
+
+  /**
+   * A session for an account whose secret was proven from this browser, which
+   * thereby becomes (or stays) one of its known devices. A sign-in's audit row
+   * says whether the device was known.
+   */
+  async start(user: AuthUser, reason: AuditAction, deviceToken: DeviceToken, isKnownDevice: boolean): Promise<SessionResult> {
+    const session = await this.sessions.issue(user);
+    const device = await this.devices.remember(user.userId, deviceToken, session.familyId);
+    if (reason === 'session.login') await this.audit.allow({ subjectId: user.userId, action: 'session.login', reason: isKnownDevice ? 'known device' : 'new device' });
+    const manager = this.db.manager();
+    const account = await manager.getRepository(UserEntity).findOneByOrFail({ id: user.userId });
+    const credential = await this.credentials.getByUser(user.userId);
+    const publicKey = await manager.getRepository(PublicKeyEntity).findOneByOrFail({ userId: user.userId });
+    return {
+      session,
+      device,
+      body: {
+        accessToken: session.accessToken,
+        expiresIn: session.expiresIn,
+        user: toMe(account, publicKey.fingerprint, await standingOf(this.db, user.userId)),
+        keys: {
+          kdf: kdfOf(credential),
+          wrappedAccountKey: credential.wrappedAccountKey,
+          wrappedPrivateKey: credential.wrappedPrivateKey,
+          publicKey: publicKey.publicKey,
+          fingerprint: publicKey.fingerprint,
+          ...(await this.keyGenerations.keysOf(user.userId)),
+        },
+      },
+    };
+  }
+}

@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { FastifyRequest } from 'fastify';
+import { ROUTES, type DoctorList, type ErrorResponse } from '@phr/shared-types';
+import { TOKEN_CLOCK_SKEW_SECONDS } from '../src/identity/access-token-claims.js';
+import { AccessTokens } from '../src/identity/access-tokens.js';
+import { registerUser, type RegisteredUser } from './support/factories.js';
+import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
+import { badTokens, forgeToken, sessionIdOf } from './support/tokens.js';
+
+/**
+ * One rule for a bearer token, applied once per request (access-tokens.ts):
+ * the rate-limit guard, which keys a request by its user, and the JWT guard,
+ * which admits it, read the same verdict.
+ */
+describe('access tokens: one verification per request, one rule for every route', () => {
+  let api: TestApp;
+  let patient: RegisteredUser;
+
+  beforeAll(async () => {
+    api = await startTestApp();
+    patient = await registerUser(api);
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  const me = (token: string) => patient.client.get<ErrorResponse>(ROUTES.me.path, { token });
+  /** A route with a stricter rate limit of its own (doctorSearch) besides the general one. */
+  const searchDoctors = (token: string) => patient.client.get<DoctorList | ErrorResponse>(`${ROUTES.searchDoctors.path}?q=${encodeURIComponent('zz')}`, { token });
+  const flawed = () => ({
+    ...badTokens(TEST_JWT_SECRET, patient.userId, sessionIdOf(patient.token)),
+    [`a token issued ${TOKEN_CLOCK_SKEW_SECONDS + 30} s ahead of the clock`]: forgeToken(TEST_JWT_SECRET, {
+      userId: patient.userId,
+      sessionId: sessionIdOf(patient.token),
+      issuedInSeconds: TOKEN_CLOCK_SKEW_SECONDS + 30,
+    }),
+    'a token whose sub is not a user id': forgeToken(TEST_JWT_SECRET, { userId: 'someone', sessionId: sessionIdOf(patient.token) }),
+    'a token whose sid is not a session id': forgeToken(TEST_JWT_SECRET, { userId: patient.userId, sessionId: 'session' }),
+  });
+
+  it('admits the token the API issued on a plain route and on a rate-limited one', async () => {
+    expect((await me(patient.token)).status).toBe(200);
+    expect((await searchDoctors(patient.token)).status).toBe(200);
+  });
+
+  it('refuses every flawed token with the same 401 on a plain route and on a rate-limited route', async () => {
+    for (const [flaw, token] of Object.entries(flawed())) {
+      const [plain, limited] = [await me(token), await searchDoctors(token)];
+      expect({ flaw, status: plain.status, code: plain.body.code }).toEqual({ flaw, status: 401, code: 'UNAUTHENTICATED' });
+      expect({ flaw, status: limited.status, code: (limited.body as ErrorResponse).code }).toEqual({ flaw, status: 401, code: 'UNAUTHENTICATED' });
+    }
+  });
+
+  it('reads the bearer scheme in any case, as before', async () => {
+    const response = await patient.client.get(ROUTES.me.path, { headers: { authorization: `bearer ${patient.token}` } });
+    expect(response.status).toBe(200);
+  });
+
+  it('verifies a request’s token once and answers the same for that request, and verifies each new request afresh', () => {
+    const tokens = new AccessTokens(api.config);
+    const requestWith = (token: string) => ({ headers: { authorization: `Bearer ${token}` } }) as unknown as FastifyRequest;
+    const request = requestWith(patient.token);
+    const first = tokens.userOf(request);
+    expect(first).toEqual({ userId: patient.userId, role: 'patient', sessionId: sessionIdOf(patient.token) });
+    request.headers.authorization = 'Bearer not.a.jwt';
+    expect(tokens.userOf(request)).toBe(first);
+    expect(tokens.userOf(requestWith('not.a.jwt'))).toBeNull();
+    expect(tokens.userOf({ headers: {} } as unknown as FastifyRequest)).toBeNull();
+  });
+});
