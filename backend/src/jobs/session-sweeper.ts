@@ -6,6 +6,7 @@ import { RefreshTokensRepository } from '../auth/sessions/refresh-tokens.reposit
 import { KnownDevices } from '../auth/sign-in/known-devices.service.js';
 import { LoginThrottle } from '../auth/sign-in/login-throttle.service.js';
 import { ProofOfWork } from '../auth/sign-in/proof-of-work.service.js';
+import { RateLimitsRepository } from '../rate-limit/rate-limits.repository.js';
 
 export interface SessionSweepResult {
   refreshTokens: number;
@@ -35,6 +36,7 @@ export class SessionSweeper {
     private readonly proofOfWork: ProofOfWork,
     private readonly refreshTokens: RefreshTokensRepository,
     private readonly registrationTokens: RegistrationTokensRepository,
+    private readonly rateLimits: RateLimitsRepository,
   ) {}
 
   async sweep(now: Date = new Date()): Promise<SessionSweepResult> {
@@ -57,14 +59,8 @@ export class SessionSweeper {
   }
 
   /** Rate-limit counters whose window ended longer ago than the longest window (rate-limiter.service.ts). */
-  private async purgeEndedRateWindows(now: Date): Promise<number> {
+  private purgeEndedRateWindows(now: Date): Promise<number> {
     const longestWindowSeconds = Math.max(...Object.values(this.config.rateLimits).map((limit) => limit.windowSeconds));
-    const [row] = await this.db
-      .manager()
-      .query<Array<{ count: string }>>(
-        `WITH gone AS (DELETE FROM rate_limits WHERE window_started_at < $1::timestamptz - make_interval(secs => $2) RETURNING 1) SELECT count(*) AS count FROM gone`,
-        [now, longestWindowSeconds],
-      );
-    return Number(row.count);
+    return this.rateLimits.deleteStartedBefore(now, longestWindowSeconds);
   }
 }
