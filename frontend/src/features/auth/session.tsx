@@ -60,8 +60,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const end = useCallback(
     async (reason?: string) => {
-      await api.logout().catch(() => undefined);
-      await vault.lock().catch(() => undefined);
+      // The server's logout and the worker's lock run side by side: neither waits for the other, and
+      // the screen changes once both are done (the next sign-in cannot race the old session's logout).
+      await Promise.allSettled([api.logout(), vault.lock()]);
       client.setAccessToken(null);
       setUser(null);
       setPendingRecoveryCode(null);
