@@ -46,28 +46,16 @@ export const BACKEND_LAYERS = [
 /** @type {{ 'data-access-in-repositories': string[], 'no-foreign-entities-or-dtos': string[], 'no-upward-imports': string[] }} */
 export const KNOWN_VIOLATIONS = {
   'data-access-in-repositories': [
-    'backend/src/auth/registration/sign-up.service.ts',
-    'backend/src/auth/sessions/session-starter.ts',
-    'backend/src/auth/sign-in/sign-in.service.ts',
-    'backend/src/auth/second-factors/security-keys.service.ts',
     'backend/src/consents/consent-rewraps.service.ts',
     'backend/src/consents/consents.service.ts',
     'backend/src/folders/folders.service.ts',
     'backend/src/jobs/consent-sweeper.ts',
-    'backend/src/jobs/session-sweeper.ts',
     'backend/src/jobs/upload-sweeper.ts',
     'backend/src/records/record-denials.ts',
     'backend/src/records/records.service.ts',
   ],
   'no-foreign-entities-or-dtos': [
-    'backend/src/auth/registration/sign-up.service.ts -> backend/src/clinicians/clinician.entity.ts',
-    'backend/src/auth/registration/sign-up.service.ts -> backend/src/users/public-key.entity.ts',
-    'backend/src/auth/registration/sign-up.service.ts -> backend/src/users/user.entity.ts',
-    'backend/src/auth/sessions/session-starter.ts -> backend/src/users/public-key.entity.ts',
-    'backend/src/auth/sessions/session-starter.ts -> backend/src/users/user.entity.ts',
-    'backend/src/auth/sign-in/sign-in.service.ts -> backend/src/users/user.entity.ts',
     'backend/src/account/account-erasure.service.ts -> backend/src/consents/consent.entity.ts',
-    'backend/src/auth/second-factors/security-keys.service.ts -> backend/src/users/user.entity.ts',
     'backend/src/auth/sessions/dto/session.dto.ts -> backend/src/clinicians/dto/clinicians.dto.ts',
     'backend/src/auth/sessions/dto/session.dto.ts -> backend/src/key-rotation/dto/key-rotation.dto.ts',
     'backend/src/consents/consent-rewraps.service.ts -> backend/src/users/public-key.entity.ts',
@@ -87,7 +75,6 @@ export const KNOWN_VIOLATIONS = {
     'backend/src/users/users.controller.ts -> backend/src/auth/sessions/dto/session.dto.ts',
   ],
   'no-upward-imports': [
-    'backend/src/clinicians/clinicians.service.ts -> backend/src/auth/accounts.repository.ts',
     'backend/src/users/users.controller.ts -> backend/src/auth/sessions/dto/session.dto.ts',
   ],
 };

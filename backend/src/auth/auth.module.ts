@@ -34,12 +34,14 @@ import { SecurityKeysController } from './second-factors/security-keys.controlle
 import { SecurityKeysService } from './second-factors/security-keys.service.js';
 import { WebAuthn } from './second-factors/webauthn.service.js';
 import { MailModule } from '../mail/mail.module.js';
+import { CliniciansModule } from '../clinicians/clinicians.module.js';
+import { UsersModule } from '../users/users.module.js';
 import { RegistrationService } from './registration/registration.service.js';
 import { KeyGenerations } from '../key-rotation/key-generations.js';
 import { KeyRotationRepository } from '../key-rotation/key-rotation.repository.js';
 
 @Module({
-  imports: [MailModule],
+  imports: [MailModule, UsersModule, CliniciansModule],
   controllers: [AuthController, SessionsController, SecurityKeysController],
   providers: [
     SignInService,
@@ -78,6 +80,6 @@ import { KeyRotationRepository } from '../key-rotation/key-rotation.repository.j
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
-  exports: [TokenService, Reauthentication, RefreshCookie, SessionService, PasswordHasher, KeyGenerations, KnownDevices, LoginThrottle, ProofOfWork, CredentialsRepository, RefreshTokensRepository, RegistrationTokensRepository],
+  exports: [TokenService, Reauthentication, RefreshCookie, SessionService, PasswordHasher, KeyGenerations, KnownDevices, LoginThrottle, ProofOfWork, CredentialsRepository, RefreshTokensRepository, RegistrationTokensRepository, InvitationClaimsRepository],
 })
 export class AuthModule {}

@@ -1,13 +1,9 @@
 import type { ClinicianStanding } from '@phr/shared-types';
-import type { Db } from '../db/db.service.js';
-import { CliniciansRepository, type StandingRow } from './clinicians.repository.js';
+import type { CliniciansRepository, StandingRow } from './clinicians.repository.js';
 
-/**
- * A doctor's own standing (RLS shows a doctor only their own row); null for an account that is no doctor.
- * For callers outside this module's injection (sign-in and registration); inside it, CliniciansRepository.standing.
- */
-export async function standingOf(db: Db, userId: string): Promise<ClinicianStanding | null> {
-  const row = await new CliniciansRepository(db).standing(userId);
+/** A doctor's own standing (RLS shows a doctor only their own row); null for an account that is no doctor. */
+export async function standingOf(clinicians: CliniciansRepository, userId: string): Promise<ClinicianStanding | null> {
+  const row = await clinicians.standing(userId);
   return row ? toStanding(row) : null;
 }
 

@@ -188,6 +188,16 @@ export class CliniciansRepository {
     return row?.invited === true;
   }
 
+  /**
+   * Whether an account has this email, whoever the caller is (an invitation
+   * for it would make a second): through auth_account_by_email, the definer
+   * function sign-in finds accounts with (users/users.repository.ts).
+   */
+  async isEmailTaken(email: string): Promise<boolean> {
+    const [row] = await this.db.manager().query<Array<{ taken: boolean }>>('SELECT EXISTS (SELECT 1 FROM auth_account_by_email($1)) AS taken', [email]);
+    return row?.taken === true;
+  }
+
   /** An account's display name (an operator's own, to sign a decision or an invitation with). */
   async displayNameOf(userId: string): Promise<string | null> {
     const [row] = await this.db.manager().query<Array<{ display_name: string }>>('SELECT display_name FROM users WHERE id = $1', [userId]);

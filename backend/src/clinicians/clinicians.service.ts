@@ -11,14 +11,12 @@ import {
   type LookAlike,
 } from '@phr/shared-types';
 import { AuditService } from '../audit/audit.service.js';
-import { findAccountByEmail } from '../auth/accounts.repository.js';
 import { normalizeEmail } from '../identity/email.js';
 import type { AuthUser } from '../identity/auth-user.js';
 import { INVITATION_HOURS, invitationHash, invitationRef, newInvitationCode } from '../identity/invitation-codes.js';
 import { ApiError } from '../common/api-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { decodeCursor, encodeCursor } from '../common/page-cursor.js';
-import { Db } from '../db/db.service.js';
 import { MailOutbox } from '../mail/mail-outbox.js';
 import { clinicianInvitationMail, doctorStandingMail, invitationLink } from './clinician-mails.js';
 import { CliniciansRepository, type ClinicianRow } from './clinicians.repository.js';
@@ -47,7 +45,6 @@ export type Decision = keyof typeof DECISIONS;
 export class CliniciansService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly db: Db,
     private readonly clinicians: CliniciansRepository,
     private readonly audit: AuditService,
     private readonly outbox: MailOutbox,
@@ -76,7 +73,7 @@ export class CliniciansService {
     const displayName = normaliseName(request.displayName);
     await this.lockName(displayName);
     await this.assertNameAcceptable(operator, displayName, null, 'clinician.invite');
-    if (await findAccountByEmail(this.db, email)) {
+    if (await this.clinicians.isEmailTaken(email)) {
       this.audit.deny({ subjectId: operator.userId, action: 'clinician.invite', reason: 'the email already has an account' });
       throw new ApiError(409, ERROR_CODES.conflict, 'This email already has an account: a clinician who registered waits in the queue for approval', [
         { field: 'email', message: 'already has an account' },

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ANONYMOUS, Db } from '../db/db.service.js';
+import { InvitationClaimsRepository } from '../auth/registration/invitation-claims.repository.js';
 import { RegistrationTokensRepository } from '../auth/registration/registration-tokens.repository.js';
 import { RefreshTokensRepository } from '../auth/sessions/refresh-tokens.repository.js';
 import { KnownDevices } from '../auth/sign-in/known-devices.service.js';
@@ -36,23 +37,20 @@ export class SessionSweeper {
     private readonly proofOfWork: ProofOfWork,
     private readonly refreshTokens: RefreshTokensRepository,
     private readonly registrationTokens: RegistrationTokensRepository,
+    private readonly invitations: InvitationClaimsRepository,
     private readonly rateLimits: RateLimitsRepository,
   ) {}
 
   async sweep(now: Date = new Date()): Promise<SessionSweepResult> {
     const before = new Date(now.getTime() - this.config.endedSessionRetentionSeconds * 1000);
     return await this.db.runAsJob('retention', ANONYMOUS, async () => {
-      const purge = async (fn: string) => {
-        const [row] = await this.db.manager().query<Array<{ count: string }>>(`SELECT ${fn}($1) AS count`, [before]);
-        return Number(row.count);
-      };
       return {
         refreshTokens: await this.refreshTokens.purgeEnded(before),
         throttleCounters: await this.throttle.purgeStale(now),
         knownDevices: await this.devices.purgeExpired(now),
         spentChallenges: await this.proofOfWork.purgeExpired(now),
         rateLimitCounters: await this.purgeEndedRateWindows(now),
-        auditorInvitations: await purge('purge_spent_auditor_invitations'),
+        auditorInvitations: await this.invitations.purgeSpent(before),
         registrationTokens: await this.registrationTokens.purgeSpent(before),
       };
     });

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Role } from '@phr/shared-types';
 import { Db } from '../db/db.service.js';
+import type { AuthUser } from '../identity/auth-user.js';
 import { UserEntity } from './user.entity.js';
 
 /** An account as `users` holds it. */
@@ -26,6 +27,17 @@ export type UserDetails = Partial<Pick<UserRow, 'displayName' | 'specialty'>>;
 @Injectable()
 export class UsersRepository {
   constructor(private readonly db: Db) {}
+
+  /**
+   * The account an email names, before the caller is known: through the
+   * SECURITY DEFINER function auth_account_by_email, which returns only the
+   * id and role; everything else is read afterwards under that account's RLS
+   * context.
+   */
+  async findAccountByEmail(email: string): Promise<AuthUser | null> {
+    const [row] = await this.db.manager().query<Array<{ user_id: string; role: Role }>>('SELECT user_id, role FROM auth_account_by_email($1)', [email]);
+    return row ? { userId: row.user_id, role: row.role } : null;
+  }
 
   async find(userId: string): Promise<UserRow | null> {
     return await this.users().findOneBy({ id: userId });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ClinicianStanding, Me, PublicKeyResponse, UpdateMeRequest } from '@phr/shared-types';
-import { toStanding } from '../clinicians/clinician-standing.js';
+import { standingOf } from '../clinicians/clinician-standing.js';
 import { CliniciansRepository } from '../clinicians/clinicians.repository.js';
 import { nameSkeleton, normaliseName } from '../clinicians/name-check.js';
 import type { AuthUser } from '../identity/auth-user.js';
@@ -23,8 +23,7 @@ export class UsersService {
     const user = await this.users.find(userId);
     const key = await this.publicKeys.find(userId);
     if (!user || !key) throw ApiError.unauthenticated('This account no longer exists');
-    const standing = await this.clinicians.standing(userId);
-    return toMe(user, key.fingerprint, standing ? toStanding(standing) : null);
+    return toMe(user, key.fingerprint, await standingOf(this.clinicians, userId));
   }
 
   /**

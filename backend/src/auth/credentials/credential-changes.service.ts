@@ -54,7 +54,7 @@ export class CredentialChanges {
   }
 
   async recoveryKeys(request: RecoveryKeysRequest, deviceToken: DeviceToken): Promise<RecoveryKeysResult> {
-    const user = await this.signIn.verifySecret('recovery', 'account.recovery-keys', request, 'recoveryAuthHash', request.recoveryAuthKey, deviceToken);
+    const user = await this.signIn.verifyRecoveryCode('account.recovery-keys', request, deviceToken);
     const credential = await this.credentials.getByUser(user.userId);
     await this.audit.allow({ subjectId: user.userId, action: 'account.recovery-keys' });
     // The recovery code proves the account as fully as password and key: the reset that follows needs no second proof of work.
@@ -64,7 +64,7 @@ export class CredentialChanges {
 
   /** A new password from the recovery code; the code is replaced, every session ends, every other browser is forgotten. */
   async recoveryReset(request: RecoveryResetRequest, deviceToken: DeviceToken): Promise<SessionResult> {
-    const user = await this.signIn.verifySecret('recovery', 'account.recovery', request, 'recoveryAuthHash', request.recoveryAuthKey, deviceToken);
+    const user = await this.signIn.verifyRecoveryCode('account.recovery', request, deviceToken);
     assertKeyMaterial([
       checkSealedBlob('newWrappedAccountKey', request.newWrappedAccountKey),
       checkSealedBlob('newRecovery.recoveryWrappedAccountKey', request.newRecovery.recoveryWrappedAccountKey),

@@ -14,8 +14,9 @@ export interface ClaimedInvitation {
 }
 
 /**
- * Redeeming an invitation (`auditor_invitations`), through the SECURITY
- * DEFINER functions that are the application role's only way to it.
+ * Redeeming an invitation (`auditor_invitations`) and purging spent ones,
+ * through the SECURITY DEFINER functions that are the application role's only
+ * way to it (a clinician's enrolment from its invitation is clinicians/'s SQL).
  */
 @Injectable()
 export class InvitationClaimsRepository {
@@ -27,9 +28,9 @@ export class InvitationClaimsRepository {
     return claimed ?? null;
   }
 
-  /** Enrols the account just made from a claimed clinician invitation, approved by the inviting operator. */
-  async enrolInvitedClinician(hash: string, nameSkeleton: string): Promise<boolean> {
-    const [enrolled] = await this.db.manager().query<Array<{ enrolled: boolean | null }>>('SELECT enrol_invited_clinician($1, $2) AS enrolled', [hash, nameSkeleton]);
-    return enrolled?.enrolled === true;
+  /** Deletes the invitations used or expired before this instant (retention); how many went. */
+  async purgeSpent(before: Date): Promise<number> {
+    const [row] = await this.db.manager().query<Array<{ count: string }>>('SELECT purge_spent_auditor_invitations($1) AS count', [before]);
+    return Number(row.count);
   }
 }

@@ -4,11 +4,10 @@ import { AUDIT_SYSTEM_SUBJECT, REGISTRATION_TOKEN_BYTES, type RegistrationStarte
 import { AuditService } from '../../audit/audit.service.js';
 import { ApiError } from '../../common/api-error.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
-import { Db } from '../../db/db.service.js';
 import { MailOutbox } from '../../mail/mail-outbox.js';
 import { RateLimiter } from '../../rate-limit/rate-limiter.service.js';
 import { normalizeEmail } from '../../identity/email.js';
-import { findAccountByEmail } from '../accounts.repository.js';
+import { UsersRepository } from '../../users/users.repository.js';
 import { RegistrationTokensRepository } from './registration-tokens.repository.js';
 import { accountExistsMail, registrationLink, registrationLinkMail } from './registration-mails.js';
 
@@ -24,7 +23,7 @@ import { accountExistsMail, registrationLink, registrationLinkMail } from './reg
 export class RegistrationService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly db: Db,
+    private readonly users: UsersRepository,
     private readonly tokens: RegistrationTokensRepository,
     private readonly outbox: MailOutbox,
     private readonly limiter: RateLimiter,
@@ -35,7 +34,7 @@ export class RegistrationService {
     const email = normalizeEmail(request.email);
     await this.limitMailsTo(email);
     const linkSeconds = this.config.registrationLinkSeconds;
-    const account = await findAccountByEmail(this.db, email);
+    const account = await this.users.findAccountByEmail(email);
     // A token is stored for a taken address too, and never sent: the same work either way.
     const token = randomBytes(REGISTRATION_TOKEN_BYTES).toString('base64url');
     await this.tokens.insert(registrationTokenHash(token), email, linkSeconds);

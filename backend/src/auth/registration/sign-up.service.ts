@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { FieldError, RegisterInvitedRequest, RegisterRequest, Role } from '@phr/shared-types';
 import { AuditService } from '../../audit/audit.service.js';
 import { standingOf } from '../../clinicians/clinician-standing.js';
-import { ClinicianEntity } from '../../clinicians/clinician.entity.js';
+import { CliniciansRepository } from '../../clinicians/clinicians.repository.js';
 import { nameSkeleton, normaliseName } from '../../clinicians/name-check.js';
 import { ApiError } from '../../common/api-error.js';
 import { isUniqueViolation } from '../../db/database-errors.js';
@@ -13,9 +13,8 @@ import { normalizeEmail } from '../../identity/email.js';
 import { invitationHash, invitationRef } from '../../identity/invitation-codes.js';
 import { assertKeyMaterial, checkRsaPublicKey, checkSealedBlob, fingerprintOf } from '../../identity/key-material.js';
 import { KeyDirectory } from '../../key-directory/key-directory.service.js';
-import { PublicKeyEntity } from '../../users/public-key.entity.js';
-import { UserEntity } from '../../users/user.entity.js';
-import { findAccountByEmail } from '../accounts.repository.js';
+import { PublicKeysRepository } from '../../users/public-keys.repository.js';
+import { UsersRepository } from '../../users/users.repository.js';
 import { CredentialsRepository } from '../credentials/credentials.repository.js';
 import { PasswordHasher } from '../credentials/password-hasher.js';
 import { SessionStarter, type DeviceToken, type SessionResult } from '../sessions/session-starter.js';
@@ -29,6 +28,9 @@ export class SignUpService {
     private readonly db: Db,
     private readonly registration: RegistrationService,
     private readonly invitations: InvitationClaimsRepository,
+    private readonly users: UsersRepository,
+    private readonly publicKeys: PublicKeysRepository,
+    private readonly clinicians: CliniciansRepository,
     private readonly credentials: CredentialsRepository,
     private readonly hasher: PasswordHasher,
     private readonly keyDirectory: KeyDirectory,
@@ -54,10 +56,10 @@ export class SignUpService {
     if (isDoctor) {
       // docs/protocol.md "Clinicians": a doctor's own registration waits for an operator.
       const clinician = { userId: result.body.user.id, licence: (request.licence as string).trim(), organisation: (request.organisation as string).trim() };
-      await this.db.manager().getRepository(ClinicianEntity).insert({ ...clinician, status: 'pending', origin: 'request', nameSkeleton: nameSkeleton(displayName), requestedAt: new Date() });
+      await this.clinicians.insertRequest({ ...clinician, nameSkeleton: nameSkeleton(displayName), requestedAt: new Date() });
       // The trail outlives an erasure and holds no names or numbers of the person (docs/erasure.md).
       await this.audit.allow({ subjectId: clinician.userId, action: 'clinician.request', reason: 'licence and organisation given; waits for an operator' });
-      result.body.user.clinician = await standingOf(this.db, clinician.userId);
+      result.body.user.clinician = await standingOf(this.clinicians, clinician.userId);
     }
     return result;
   }
@@ -83,7 +85,7 @@ export class SignUpService {
     }, deviceToken);
     if (claimed.role === 'doctor') {
       const userId = result.body.user.id;
-      if (!(await this.invitations.enrolInvitedClinician(hash, nameSkeleton(claimed.display_name)))) {
+      if (!(await this.clinicians.enrolInvited(hash, nameSkeleton(claimed.display_name)))) {
         throw new Error('The claimed clinician invitation did not enrol the new account');
       }
       await this.audit.allow({
@@ -91,7 +93,7 @@ export class SignUpService {
         action: 'clinician.invite',
         reason: `invitation ${invitationRef(hash)}, approved by operator ${claimed.invited_by ?? 'no longer on record'}`,
       });
-      result.body.user.clinician = await standingOf(this.db, userId);
+      result.body.user.clinician = await standingOf(this.clinicians, userId);
     }
     return result;
   }
@@ -106,16 +108,14 @@ export class SignUpService {
     emailTaken: FieldError,
     deviceToken: DeviceToken,
   ): Promise<SessionResult> {
-    if (await findAccountByEmail(this.db, email)) throw ApiError.validation([emailTaken]);
+    if (await this.users.findAccountByEmail(email)) throw ApiError.validation([emailTaken]);
     const user: AuthUser = { userId: randomUUID(), role };
     await this.db.becomeActor(user);
     const [authHash, recoveryAuthHash] = await Promise.all([
       this.hasher.hash(request.authKey),
       this.hasher.hash(request.recovery.recoveryAuthKey),
     ]);
-    const manager = this.db.manager();
-    await manager
-      .getRepository(UserEntity)
+    await this.users
       .insert({ id: user.userId, email, displayName: displayName.trim(), role: user.role, specialty: specialty?.trim() || null })
       .catch((error: unknown) => {
         // Two registrations of one email at once: the unique index decides.
@@ -132,7 +132,7 @@ export class SignUpService {
       recoveryAuthHash,
       recoveryWrappedAccountKey: request.recovery.recoveryWrappedAccountKey,
     });
-    await manager.getRepository(PublicKeyEntity).insert({
+    await this.publicKeys.insert({
       userId: user.userId,
       publicKey: request.keys.publicKey,
       fingerprint: fingerprintOf(request.keys.publicKey),

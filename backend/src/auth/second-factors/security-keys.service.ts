@@ -5,8 +5,7 @@ import { AttemptOwners } from '../../audit/attempt-owners.js';
 import { AuditService } from '../../audit/audit.service.js';
 import { ApiError } from '../../common/api-error.js';
 import { isUniqueViolation } from '../../db/database-errors.js';
-import { Db } from '../../db/db.service.js';
-import { UserEntity } from '../../users/user.entity.js';
+import { UsersRepository } from '../../users/users.repository.js';
 import type { AuthUser } from '../../identity/auth-user.js';
 import { Reauthentication } from '../credentials/reauthentication.service.js';
 import type { SecurityKeyEntity } from './security-key.entity.js';
@@ -21,7 +20,7 @@ import { SecurityKeyRefusal, WebAuthn } from './webauthn.service.js';
 @Injectable()
 export class SecurityKeysService {
   constructor(
-    private readonly db: Db,
+    private readonly users: UsersRepository,
     private readonly securityKeys: SecurityKeysRepository,
     private readonly webauthn: WebAuthn,
     private readonly auth: Reauthentication,
@@ -30,7 +29,7 @@ export class SecurityKeysService {
   ) {}
 
   async enrolmentOptions(user: AuthUser, name: string): Promise<SecurityKeyEnrolment> {
-    const account = await this.db.manager().getRepository(UserEntity).findOneByOrFail({ id: user.userId });
+    const account = await this.users.get(user.userId);
     return this.webauthn.enrolmentChallenge(user, name.trim(), { email: account.email, displayName: account.displayName });
   }
 
@@ -77,7 +76,6 @@ export class SecurityKeysService {
     await this.securityKeys.delete(key.id);
     await this.audit.allow({ subjectId: user.userId, action: 'account.security-key-remove', reason: `security key ${key.id}` });
   }
-
 }
 
 function toSecurityKey(key: SecurityKeyEntity): SecurityKey {

@@ -2,11 +2,11 @@ import { Injectable } from '@nestjs/common';
 import type { AuditAction, SessionResponse } from '@phr/shared-types';
 import { AuditService } from '../../audit/audit.service.js';
 import { standingOf } from '../../clinicians/clinician-standing.js';
-import { Db } from '../../db/db.service.js';
+import { CliniciansRepository } from '../../clinicians/clinicians.repository.js';
 import type { AuthUser } from '../../identity/auth-user.js';
 import { KeyGenerations } from '../../key-rotation/key-generations.js';
-import { PublicKeyEntity } from '../../users/public-key.entity.js';
-import { UserEntity } from '../../users/user.entity.js';
+import { PublicKeysRepository } from '../../users/public-keys.repository.js';
+import { UsersRepository } from '../../users/users.repository.js';
 import { toMe } from '../../users/users.service.js';
 import { CredentialsRepository } from '../credentials/credentials.repository.js';
 import { kdfOf } from '../credentials/kdf.js';
@@ -27,7 +27,9 @@ export interface SessionResult {
 @Injectable()
 export class SessionStarter {
   constructor(
-    private readonly db: Db,
+    private readonly users: UsersRepository,
+    private readonly publicKeys: PublicKeysRepository,
+    private readonly clinicians: CliniciansRepository,
     private readonly sessions: SessionService,
     private readonly devices: KnownDevices,
     private readonly audit: AuditService,
@@ -44,17 +46,16 @@ export class SessionStarter {
     const session = await this.sessions.issue(user);
     const device = await this.devices.remember(user.userId, deviceToken, session.familyId);
     if (reason === 'session.login') await this.audit.allow({ subjectId: user.userId, action: 'session.login', reason: isKnownDevice ? 'known device' : 'new device' });
-    const manager = this.db.manager();
-    const account = await manager.getRepository(UserEntity).findOneByOrFail({ id: user.userId });
+    const account = await this.users.get(user.userId);
     const credential = await this.credentials.getByUser(user.userId);
-    const publicKey = await manager.getRepository(PublicKeyEntity).findOneByOrFail({ userId: user.userId });
+    const publicKey = await this.publicKeys.get(user.userId);
     return {
       session,
       device,
       body: {
         accessToken: session.accessToken,
         expiresIn: session.expiresIn,
-        user: toMe(account, publicKey.fingerprint, await standingOf(this.db, user.userId)),
+        user: toMe(account, publicKey.fingerprint, await standingOf(this.clinicians, user.userId)),
         keys: {
           kdf: kdfOf(credential),
           wrappedAccountKey: credential.wrappedAccountKey,

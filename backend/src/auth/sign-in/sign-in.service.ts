@@ -21,8 +21,7 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { ANONYMOUS, Db } from '../../db/db.service.js';
 import type { AuthUser } from '../../identity/auth-user.js';
 import { normalizeEmail } from '../../identity/email.js';
-import { UserEntity } from '../../users/user.entity.js';
-import { findAccountByEmail } from '../accounts.repository.js';
+import { UsersRepository } from '../../users/users.repository.js';
 import { CredentialsRepository } from '../credentials/credentials.repository.js';
 import { kdfOf } from '../credentials/kdf.js';
 import { PasswordHasher } from '../credentials/password-hasher.js';
@@ -59,6 +58,7 @@ export class SignInService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly db: Db,
+    private readonly users: UsersRepository,
     private readonly credentials: CredentialsRepository,
     private readonly hasher: PasswordHasher,
     private readonly throttle: LoginThrottle,
@@ -77,7 +77,7 @@ export class SignInService {
    */
   async prelogin(rawEmail: string): Promise<PreloginResponse> {
     const email = normalizeEmail(rawEmail);
-    const account = await findAccountByEmail(this.db, email);
+    const account = await this.users.findAccountByEmail(email);
     if (account) {
       await this.db.becomeActor(account);
       const credential = await this.credentials.findByUser(account.userId);
@@ -150,21 +150,14 @@ export class SignInService {
   }
 
   /**
-   * A secret other than the password step's (the recovery code) checked under
-   * the same throttle, and this client's count cleared once it is proven. A
-   * recovery code is itself a high-entropy second secret (DESIGN 4.2): it signs
-   * in without the security key, so a lost key does not lock the account
-   * holder out, and the key can then be removed from the account page.
+   * The recovery code, checked under the same throttle as the password step,
+   * and this client's count cleared once it is proven. A recovery code is
+   * itself a high-entropy second secret (DESIGN 4.2): it signs in without the
+   * security key, so a lost key does not lock the account holder out, and the
+   * key can then be removed from the account page.
    */
-  async verifySecret(
-    purpose: ProofOfWorkPurpose,
-    action: AuditAction,
-    request: SecretRequest,
-    field: SecretField,
-    presented: string,
-    deviceToken: DeviceToken,
-  ): Promise<AuthUser> {
-    const { user, keys } = await this.checkSecret(purpose, action, request, field, presented, deviceToken);
+  async verifyRecoveryCode(action: AuditAction, request: SecretRequest & { recoveryAuthKey: string }, deviceToken: DeviceToken): Promise<AuthUser> {
+    const { user, keys } = await this.checkSecret('recovery', action, request, 'recoveryAuthHash', request.recoveryAuthKey, deviceToken);
     await this.throttle.recordSuccess(keys);
     return user;
   }
@@ -172,7 +165,7 @@ export class SignInService {
   /** The account an email names (if any) and the throttle's keys for this client: a known device of that account, or else the IP. */
   private async attemptOn(purpose: ProofOfWorkPurpose, rawEmail: string, deviceToken: DeviceToken): Promise<Attempt> {
     const email = normalizeEmail(rawEmail);
-    const account = await findAccountByEmail(this.db, email);
+    const account = await this.users.findAccountByEmail(email);
     let deviceId: string | null = null;
     if (account) {
       await this.db.becomeActor(account);
@@ -225,7 +218,7 @@ export class SignInService {
   }
 
   private async emailOf(userId: string): Promise<string> {
-    return (await this.db.manager().getRepository(UserEntity).findOneByOrFail({ id: userId })).email;
+    return (await this.users.get(userId)).email;
   }
 }
 
