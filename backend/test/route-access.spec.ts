@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DOCTOR_WRAP_BYTES, ROLES, ROUTES, type Consent, type Folder, type Role, type RouteName, type SessionList } from '@phr/shared-types';
-import { CLIENT_STATE_BODY_LIMIT_BYTES } from '../src/client-state/dto/client-state.dto.js';
+import { CLIENT_STATE_BODY_LIMIT_BYTES } from '../src/contract/client-state.dto.js';
 import { CONSENT_BODY_LIMIT_BYTES } from '../src/consents/dto/consents.dto.js';
 import { KEY_ROTATION_BATCH_BODY_LIMIT_BYTES, KEY_ROTATION_FINISH_BODY_LIMIT_BYTES } from '../src/key-rotation/dto/key-rotation.dto.js';
 import { insertAuditor, registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';

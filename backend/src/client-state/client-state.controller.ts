@@ -6,7 +6,8 @@ import { CurrentUser, Roles } from '../identity/decorators.js';
 import { BodyLimit } from '../common/body-limit.js';
 import { ApiErrors } from '../common/swagger.js';
 import { ClientStateService } from './client-state.service.js';
-import { CLIENT_STATE_BODY_LIMIT_BYTES, ClientStateDto, ClientStateVersionDto, PutClientStateDto } from './dto/client-state.dto.js';
+import { CLIENT_STATE_BODY_LIMIT_BYTES, PutClientStateDto } from '../contract/client-state.dto.js';
+import { ClientStateDto, ClientStateVersionDto } from './dto/client-state.dto.js';
 
 @ApiTags('users')
 @ApiBearerAuth()

@@ -5,7 +5,7 @@ import type { AuthUser } from '../identity/auth-user.js';
 import { CurrentUser, Roles } from '../identity/decorators.js';
 import { ApiErrors } from '../common/swagger.js';
 import { uuidParam } from '../common/ids.js';
-import { MeDto } from '../auth/sessions/dto/session.dto.js';
+import { MeDto } from '../contract/me.dto.js';
 import { PublicKeyResponseDto } from './public-key.dto.js';
 import { UpdateMeDto } from './update-me.dto.js';
 import { UsersService } from './users.service.js';

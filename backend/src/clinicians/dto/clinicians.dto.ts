@@ -12,7 +12,6 @@ import {
   type ClinicianList,
   type ClinicianOrigin,
   type ClinicianReasonRequest,
-  type ClinicianStanding,
   type ClinicianStatus,
   type ClinicianSummary,
   type InviteClinicianRequest,
@@ -24,16 +23,6 @@ import { IsAccountEmail } from '../../identity/validators.js';
 import type { Exact } from '../../common/exact.js';
 import { PageQueryDto } from '../../common/page-query.dto.js';
 import { IsPlainText } from '../../common/plain-text.js';
-
-export class ClinicianStandingDto implements ClinicianStanding {
-  @ApiProperty({ enum: CLINICIAN_STATUSES }) status: ClinicianStatus;
-  @ApiProperty() licence: string;
-  @ApiProperty() organisation: string;
-  @ApiProperty({ type: String, nullable: true, description: 'The approving operator (display name); null until approved' }) verifiedBy: string | null;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true }) verifiedAt: string | null;
-  @ApiProperty({ type: String, nullable: true, description: 'The operator’s reason for a refusal or a suspension' }) reason: string | null;
-}
-true satisfies Exact<ClinicianStandingDto, ClinicianStanding>;
 
 export class LookAlikeDto implements LookAlike {
   @ApiProperty({ format: 'uuid' }) id: string;

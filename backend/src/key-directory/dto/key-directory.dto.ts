@@ -4,7 +4,6 @@ import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import {
   KEY_LOG_MAX_LEAVES_PER_PAGE,
-  ROLES,
   type ConsistencyProof,
   type ConsistencyQuery,
   type KeyBindingProof,
@@ -13,18 +12,13 @@ import {
   type KeyLogFrontierQuery,
   type KeyLogLeaves,
   type KeyLogLeavesQuery,
-  type LoggedKeyBinding,
-  type Role,
   type SignedTreeHead,
 } from '@phr/shared-types';
 import type { Exact } from '../../common/exact.js';
+import { LoggedKeyBindingDto } from '../../contract/key-binding.dto.js';
 
-/** Example values: the tree of 7 leaves of docs/test-vectors/key-directory.json (whose public keys are placeholders). */
+/** Example values: the tree of 7 leaves of docs/test-vectors/key-directory.json (its last leaf: contract/key-binding.dto.ts). */
 const EXAMPLE = {
-  userId: 'd4e5f6a7-b8c9-4d0e-9f1a-2b3c4d5e6f7a',
-  publicKey: 'U1BLSSBvZiBkb2N0b3IgQmFyYmFyYQ',
-  fingerprint: '0de3bb37aac7e3412482b2c8fb6b2fbec680f5d0f2903543c3a9dbe8e764c19d',
-  boundAt: '2026-03-04T17:45:30.250Z',
   rootHash: 'YwV4fAIuvZ5DFAA8ieKoaT214PeNK7h6qXnF4F-ggiU',
   issuedAt: '2026-03-04T17:45:30.250Z',
   signature: 'ny6Mkq52C8Yi-iAemzewsVfLRTT3foLpl--eRhsXYgEomMDXTiDZSwFWcWrMdcP-g_4qCGfmWBDsNiYJLvV-cQ',
@@ -64,18 +58,6 @@ export class SignedTreeHeadDto implements SignedTreeHead {
   @ApiProperty({ example: EXAMPLE.keyId, description: 'SHA-256 of the log key’s SPKI, lower-case hex' }) keyId: string;
 }
 true satisfies Exact<SignedTreeHeadDto, SignedTreeHead>;
-
-export class LoggedKeyBindingDto implements LoggedKeyBinding {
-  @ApiProperty({ example: 6, description: 'Position in the log, from 0' }) leafIndex: number;
-  @ApiProperty({ format: 'uuid', example: EXAMPLE.userId, description: 'Lower case' }) userId: string;
-  @ApiProperty({ enum: ROLES, example: 'doctor' }) role: Role;
-  @ApiProperty({ type: String, nullable: true, example: EXAMPLE.publicKey, description: 'RSA-OAEP public key, SPKI DER, base64url; null once the account is erased' })
-  publicKey: string | null;
-  @ApiProperty({ type: String, nullable: true, example: EXAMPLE.fingerprint, description: 'SHA-256 of the SPKI, lower-case hex; null once the account is erased' })
-  fingerprint: string | null;
-  @ApiProperty({ format: 'date-time', example: EXAMPLE.boundAt, description: 'When the binding was logged (UTC, milliseconds)' }) boundAt: string;
-}
-true satisfies Exact<LoggedKeyBindingDto, LoggedKeyBinding>;
 
 export class KeyBindingProofDto implements KeyBindingProof {
   @ApiProperty({ type: LoggedKeyBindingDto }) binding: LoggedKeyBindingDto;

@@ -3,7 +3,7 @@ import type { RotateKeyPairRequest, RotateKeyPairResult } from '@phr/shared-type
 import { KEY_FIELDS } from '../../identity/protocol-descriptions.js';
 import { IsAuthKey, IsPublicKey, IsSealedKey } from '../../identity/validators.js';
 import type { Exact } from '../../common/exact.js';
-import { LoggedKeyBindingDto } from '../../key-directory/dto/key-directory.dto.js';
+import { LoggedKeyBindingDto } from '../../contract/key-binding.dto.js';
 
 export class RotateKeyPairDto implements RotateKeyPairRequest {
   @IsAuthKey(`The current password's auth key (re-authentication: a new key pair is a grave step): ${KEY_FIELDS.authKey}`)

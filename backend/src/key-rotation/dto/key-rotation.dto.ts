@@ -9,18 +9,16 @@ import {
   type KeyRotationFinished,
   type KeyRotationState,
   type KeyRotationUnderWay,
-  type PendingKeyRotation,
   type RotatedFolderName,
   type RotatedOwnerWrap,
   type RotationCount,
   type StartKeyRotationRequest,
 } from '@phr/shared-types';
-import { RecoveryMaterialDto } from '../../auth/registration/dto/register.dto.js';
 import { KEY_FIELDS } from '../../identity/protocol-descriptions.js';
 import { IsAuthKey, IsBase64Url, IsSealedKey } from '../../identity/validators.js';
-import { PutClientStateDto } from '../../client-state/dto/client-state.dto.js';
-import { CLIENT_STATE_BODY_LIMIT_BYTES } from '../../client-state/dto/client-state.dto.js';
 import type { Exact } from '../../common/exact.js';
+import { CLIENT_STATE_BODY_LIMIT_BYTES, PutClientStateDto } from '../../contract/client-state.dto.js';
+import { RecoveryMaterialDto } from '../../contract/key-material.dto.js';
 import { IsId } from '../../common/ids.js';
 
 /** A full batch (25 folder names of 2 048 characters) fits with room to spare; a larger body is a 413 before parsing. */
@@ -140,10 +138,3 @@ export class KeyRotationFinishedDto implements KeyRotationFinished {
   @ApiProperty({ description: 'The generation now in force' }) keyGeneration: number;
 }
 true satisfies Exact<KeyRotationFinishedDto, KeyRotationFinished>;
-
-export class PendingKeyRotationDto implements PendingKeyRotation {
-  @ApiProperty() generation: number;
-  @ApiProperty({ description: `The new account key under the same KEK as wrappedAccountKey. ${KEY_FIELDS.wrappedAccountKey}` }) wrappedAccountKey: string;
-  @ApiProperty({ description: `The private key under the new account key. ${KEY_FIELDS.wrappedPrivateKey}` }) wrappedPrivateKey: string;
-}
-true satisfies Exact<PendingKeyRotationDto, PendingKeyRotation>;

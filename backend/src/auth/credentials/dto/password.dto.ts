@@ -11,7 +11,7 @@ import type { Exact } from '../../../common/exact.js';
 import { KdfParamsDto } from './kdf-params.dto.js';
 import { KEY_FIELDS } from '../../../identity/protocol-descriptions.js';
 import { IsProofOfWork, ProofOfWorkSolutionDto } from '../../sign-in/dto/proof-of-work.dto.js';
-import { RecoveryMaterialDto } from '../../registration/dto/register.dto.js';
+import { RecoveryMaterialDto } from '../../../contract/key-material.dto.js';
 import { IsAccountEmail, IsAuthKey, IsSealedKey } from '../../../identity/validators.js';
 
 /** What a new password brings: its auth key, its KDF parameters, and the account key wrapped under its KEK. */

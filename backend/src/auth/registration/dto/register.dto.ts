@@ -10,7 +10,6 @@ import {
   SPECIALTY_MAX_LENGTH,
   SELF_REGISTERING_ROLES,
   type AccountKeyMaterial,
-  type RecoveryMaterial,
   type RegisterInvitedRequest,
   type RegisterRequest,
   type RegistrationStarted,
@@ -19,6 +18,7 @@ import {
 } from '@phr/shared-types';
 import type { Exact } from '../../../common/exact.js';
 import { IsPlainText } from '../../../common/plain-text.js';
+import { RecoveryMaterialDto } from '../../../contract/key-material.dto.js';
 import { KdfParamsDto } from '../../credentials/dto/kdf-params.dto.js';
 import { KEY_FIELDS } from '../../../identity/protocol-descriptions.js';
 import { base64UrlLength, IsAccountEmail, IsAuthKey, IsBase64Url, IsPublicKey, IsSealedKey } from '../../../identity/validators.js';
@@ -34,15 +34,6 @@ export class AccountKeyMaterialDto implements AccountKeyMaterial {
   wrappedPrivateKey: string;
 }
 true satisfies Exact<AccountKeyMaterialDto, AccountKeyMaterial>;
-
-export class RecoveryMaterialDto implements RecoveryMaterial {
-  @IsAuthKey(KEY_FIELDS.recoveryAuthKey)
-  recoveryAuthKey: string;
-
-  @IsSealedKey(KEY_FIELDS.recoveryWrappedAccountKey)
-  recoveryWrappedAccountKey: string;
-}
-true satisfies Exact<RecoveryMaterialDto, RecoveryMaterial>;
 
 export class StartRegistrationDto implements StartRegistrationRequest {
   @IsAccountEmail()

@@ -1,22 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ClinicianStandingDto } from '../../../clinicians/dto/clinicians.dto.js';
-import { PendingKeyRotationDto } from '../../../key-rotation/dto/key-rotation.dto.js';
-import { ROLES, type Me, type MyKeys, type RefreshResponse, type Role, type SessionResponse } from '@phr/shared-types';
+import type { MyKeys, RefreshResponse, SessionResponse } from '@phr/shared-types';
 import type { Exact } from '../../../common/exact.js';
+import { PendingKeyRotationDto } from '../../../contract/key-material.dto.js';
+import { MeDto } from '../../../contract/me.dto.js';
 import { KdfParamsDto } from '../../credentials/dto/kdf-params.dto.js';
-
-export class MeDto implements Me {
-  @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty() email: string;
-  @ApiProperty() displayName: string;
-  @ApiProperty({ enum: ROLES }) role: Role;
-  @ApiProperty({ type: String, nullable: true, description: "A doctor's specialty; null for other roles or when none was given" }) specialty: string | null;
-  @ApiProperty({ description: 'SHA-256 of the public key (SPKI), lowercase hex' }) fingerprint: string;
-  @ApiProperty({ format: 'date-time' }) createdAt: string;
-  @ApiProperty({ type: ClinicianStandingDto, nullable: true, description: 'A doctor’s standing with the operators (docs/protocol.md "Clinicians"); null for other roles' })
-  clinician: ClinicianStandingDto | null;
-}
-true satisfies Exact<MeDto, Me>;
 
 export class MyKeysDto implements MyKeys {
   @ApiProperty({ type: KdfParamsDto }) kdf: KdfParamsDto;
