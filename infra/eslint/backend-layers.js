@@ -27,12 +27,18 @@ export const BACKEND_LAYERS = [
   ['clinicians'],
   // Accounts and their public keys.
   ['users'],
-  // Signing in, sessions, registration, second factors; the account key's generations and rotation
-  // (sign-in hands out the key to seal under, a rotation re-proves the password and ends sessions).
-  ['auth', 'key-rotation'],
-  // Features over patients' data and the one record-access decision over them (access/), and
-  // key-pair rotation (which re-proves the password).
-  ['key-pair', 'consents', 'folders', 'records', 'access'],
+  // The account key's generations: what sign-in, records and folders ask before sealing under it.
+  ['key-generations'],
+  // Patients' data and the one rule over it: the tables of records, wraps, uploads, folders and
+  // consents (their repositories), and RecordAccess, which alone decides who may read or change a
+  // record and audits the decision with the consent that allowed it.
+  ['access'],
+  // Signing in, sessions, registration, second factors.
+  ['auth'],
+  // The account key's rotation and key-pair rotation (both re-prove the password through auth/).
+  ['key-rotation', 'key-pair'],
+  // The features over patients' data: their routes and rules, over access/.
+  ['consents', 'folders', 'records'],
   // Whole-account steps over every feature (erasure), the browser's security reports, readiness.
   ['account', 'security-events', 'health'],
   // Scheduled work over every module's tables.

@@ -37,11 +37,10 @@ import { MailModule } from '../mail/mail.module.js';
 import { CliniciansModule } from '../clinicians/clinicians.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { RegistrationService } from './registration/registration.service.js';
-import { KeyGenerations } from '../key-rotation/key-generations.js';
-import { KeyRotationRepository } from '../key-rotation/key-rotation.repository.js';
+import { KeyGenerationsModule } from '../key-generations/key-generations.module.js';
 
 @Module({
-  imports: [MailModule, UsersModule, CliniciansModule],
+  imports: [MailModule, UsersModule, CliniciansModule, KeyGenerationsModule],
   controllers: [AuthController, SessionsController, SecurityKeysController],
   providers: [
     SignInService,
@@ -72,14 +71,12 @@ import { KeyRotationRepository } from '../key-rotation/key-rotation.repository.j
     RateLimiter,
     WebAuthn,
     SecurityKeysService,
-    KeyGenerations,
-    KeyRotationRepository,
     // Order matters: the rate limit first (it counts even requests that fail
     // authentication), then authentication, then the role check. Deny by default.
     { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
-  exports: [TokenService, Reauthentication, RefreshCookie, SessionService, PasswordHasher, KeyGenerations, KnownDevices, LoginThrottle, ProofOfWork, CredentialsRepository, RefreshTokensRepository, RegistrationTokensRepository, InvitationClaimsRepository],
+  exports: [TokenService, Reauthentication, RefreshCookie, SessionService, PasswordHasher, KnownDevices, LoginThrottle, ProofOfWork, CredentialsRepository, RefreshTokensRepository, RegistrationTokensRepository, InvitationClaimsRepository],
 })
 export class AuthModule {}

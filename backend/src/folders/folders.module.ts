@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { KeyGenerations } from '../key-rotation/key-generations.js';
-import { KeyRotationRepository } from '../key-rotation/key-rotation.repository.js';
+import { KeyGenerations } from '../key-generations/key-generations.js';
+import { KeyRotationRepository } from '../key-generations/key-rotation.repository.js';
 import { FoldersController } from './folders.controller.js';
 import { FoldersService } from './folders.service.js';
 

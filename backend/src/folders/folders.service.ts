@@ -6,7 +6,7 @@ import type { AuthUser } from '../identity/auth-user.js';
 import { checkSealedBlob } from '../identity/key-material.js';
 import { ApiError } from '../common/api-error.js';
 import { Db } from '../db/db.service.js';
-import { KeyGenerations } from '../key-rotation/key-generations.js';
+import { KeyGenerations } from '../key-generations/key-generations.js';
 import { RecordEntity } from '../records/entities/record.entity.js';
 import { FolderEntity } from './folder.entity.js';
 

@@ -6,7 +6,7 @@ import { Reauthentication } from '../auth/credentials/reauthentication.service.j
 import { checkRsaPublicKey, checkSealedBlob, fingerprintOf } from '../identity/key-material.js';
 import { ApiError } from '../common/api-error.js';
 import { KeyDirectory } from '../key-directory/key-directory.service.js';
-import { KeyGenerations } from '../key-rotation/key-generations.js';
+import { KeyGenerations } from '../key-generations/key-generations.js';
 import { PublicKeysRepository } from '../users/public-keys.repository.js';
 import { KeyPairRepository } from './key-pair.repository.js';
 

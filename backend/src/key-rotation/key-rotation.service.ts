@@ -20,7 +20,7 @@ import { SessionService } from '../auth/sessions/session.service.js';
 import { ClientStateRepository } from '../client-state/client-state.repository.js';
 import { ApiError } from '../common/api-error.js';
 import { PublicKeysRepository } from '../users/public-keys.repository.js';
-import { KeyRotationRepository, type KeyGenerationRow } from './key-rotation.repository.js';
+import { KeyRotationRepository, type KeyGenerationRow } from '../key-generations/key-rotation.repository.js';
 
 type Rotation = NonNullable<KeyGenerationRow['rotation']>;
 

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { KeyGenerations } from '../key-rotation/key-generations.js';
-import { KeyRotationRepository } from '../key-rotation/key-rotation.repository.js';
+import { KeyGenerations } from '../key-generations/key-generations.js';
+import { KeyRotationRepository } from '../key-generations/key-rotation.repository.js';
 import { RecordDenials } from './record-denials.js';
 import { RecordsController } from './records.controller.js';
 import { RecordsService } from './records.service.js';

@@ -24,7 +24,7 @@ import { DependencyUnavailable } from '../common/dependency-unavailable.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { Db } from '../db/db.service.js';
 import { FolderEntity } from '../folders/folder.entity.js';
-import { KeyGenerations } from '../key-rotation/key-generations.js';
+import { KeyGenerations } from '../key-generations/key-generations.js';
 import { ObjectDeletions } from '../storage/object-deletions.service.js';
 import { StorageService } from '../storage/storage.service.js';
 import { PublicKeyEntity } from '../users/public-key.entity.js';

@@ -4,7 +4,7 @@ import { AuditService } from '../../audit/audit.service.js';
 import { ApiError } from '../../common/api-error.js';
 import type { AuthUser } from '../../identity/auth-user.js';
 import { assertKeyMaterial, checkSealedBlob } from '../../identity/key-material.js';
-import { KeyGenerations } from '../../key-rotation/key-generations.js';
+import { KeyGenerations } from '../../key-generations/key-generations.js';
 import { SessionService } from '../sessions/session.service.js';
 import { SessionStarter, type DeviceToken, type SessionResult } from '../sessions/session-starter.js';
 import { KnownDevices, type RememberedDevice } from '../sign-in/known-devices.service.js';

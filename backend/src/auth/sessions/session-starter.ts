@@ -4,7 +4,7 @@ import { AuditService } from '../../audit/audit.service.js';
 import { standingOf } from '../../clinicians/clinician-standing.js';
 import { CliniciansRepository } from '../../clinicians/clinicians.repository.js';
 import type { AuthUser } from '../../identity/auth-user.js';
-import { KeyGenerations } from '../../key-rotation/key-generations.js';
+import { KeyGenerations } from '../../key-generations/key-generations.js';
 import { PublicKeysRepository } from '../../users/public-keys.repository.js';
 import { UsersRepository } from '../../users/users.repository.js';
 import { toMe } from '../../users/users.service.js';
