@@ -1,4 +1,4 @@
-/** The auth area of the API, typed by the contract. */
+/** The auth area of the API (sign-in, registration, recovery, the account, its sessions, security keys and key rotation), typed by the contract, and its query keys. */
 import {
   ROUTES,
   type AddSecurityKeyRequest,
@@ -53,3 +53,17 @@ export function authApi(client: ApiClient) {
 }
 
 export type AuthApi = ReturnType<typeof authApi>;
+
+/** Query keys of the signed-in account; every key starts with `all`. */
+export const accountKeys = {
+  all: ['account'] as const,
+  /** GET /me, read again for a doctor's standing (features/clinicians/clinician-standing.ts). */
+  standing: () => [...accountKeys.all, 'standing'] as const,
+  sessions: () => [...accountKeys.all, 'sessions'] as const,
+  securityKeys: () => [...accountKeys.all, 'security-keys'] as const,
+  keyRotation: () => [...accountKeys.all, 'key-rotation'] as const,
+  /** Whether this browser's vault holds a new account key of a rotation under way. */
+  keyRotationInVault: () => [...accountKeys.keyRotation(), 'vault'] as const,
+  /** The fingerprint of the own key pair, computed in the vault. */
+  ownFingerprint: () => [...accountKeys.all, 'own-fingerprint'] as const,
+};

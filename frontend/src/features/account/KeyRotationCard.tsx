@@ -1,5 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { accountKeys } from '../../api/auth.js';
+import { invalidateAfter } from '../../api/invalidate.js';
 import { ApiError, describeError } from '../../api/api-error.js';
 import { VaultError } from '../../crypto/vault.js';
 import { Alert } from '../../ui/Alert.js';
@@ -25,8 +27,8 @@ export function KeyRotationCard() {
   const [password, setPassword] = useState('');
   const [phase, setPhase] = useState<Phase>({ kind: 'idle' });
   const isRunning = useRef(false);
-  const state = useQuery({ queryKey: ['key-rotation', user?.id], enabled: user !== null, queryFn: () => api.keyRotation() });
-  const holdsNewKey = useQuery({ queryKey: ['key-rotation-vault', user?.id], enabled: user !== null, queryFn: () => vault.isRotatingKey() });
+  const state = useQuery({ queryKey: accountKeys.keyRotation(), enabled: user !== null, queryFn: () => api.keyRotation() });
+  const holdsNewKey = useQuery({ queryKey: accountKeys.keyRotationInVault(), enabled: user !== null, queryFn: () => vault.isRotatingKey() });
 
   const run = useCallback(
     async (work: (deps: RotationDeps) => Promise<string>) => {
@@ -43,8 +45,7 @@ export function KeyRotationCard() {
         setPhase({ kind: 'failed', message: rotationError(error) });
       } finally {
         isRunning.current = false;
-        await queryClient.invalidateQueries({ queryKey: ['key-rotation'] });
-        await queryClient.invalidateQueries({ queryKey: ['key-rotation-vault'] });
+        await invalidateAfter(queryClient, 'accountKeyRotated');
       }
     },
     [api, trust, vault, user, raise, queryClient],
