@@ -248,7 +248,7 @@ describe('records in the portal (Chromium)', () => {
     await page.getByRole('heading', { name: 'Your account' }).waitFor();
     await openRecordsPage(page);
     await page.getByText('No records here yet.').waitFor();
-    await page.getByRole('button', { name: 'All records' }).waitFor();
+    await page.getByRole('button', { name: 'All records', exact: true }).waitFor();
     await expect(page.evaluate(() => (window as unknown as { previousNamesSeen: string[] }).previousNamesSeen)).resolves.toEqual([]);
   });
 });
