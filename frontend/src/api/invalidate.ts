@@ -9,7 +9,10 @@ import { accountKeys } from './auth.js';
 import { clinicianKeys } from './clinicians.js';
 import { consentKeys } from './consents.js';
 import { folderKeys } from './folders.js';
+import { keyRotationKeys } from './key-rotation.js';
 import { recordKeys } from './records.js';
+import { securityKeyKeys } from './security-keys.js';
+import { sessionKeys } from './sessions.js';
 
 export const STALE_AFTER = {
   /** A new record lands in its folder's list and in the scope of any share that covers it. */
@@ -25,12 +28,12 @@ export const STALE_AFTER = {
   /** The share's status, the doctor's access and the trail change together. */
   consentRevoked: [consentKeys.all, recordKeys.all, auditKeys.all],
   consentRewrapped: [consentKeys.all, auditKeys.all],
-  sessionEnded: [accountKeys.sessions(), auditKeys.all],
-  securityKeysChanged: [accountKeys.securityKeys(), auditKeys.all],
+  sessionEnded: [sessionKeys.all, auditKeys.all],
+  securityKeysChanged: [securityKeyKeys.all, auditKeys.all],
   /** Shares' wraps go stale for a new key pair (consents' staleWraps), and its fingerprint changes. */
   keyPairRotated: [accountKeys.ownFingerprint(), consentKeys.all, auditKeys.all],
   /** Each step of an account-key rotation reseals wraps and folder names. */
-  accountKeyRotated: [accountKeys.keyRotation(), folderKeys.all, recordKeys.all, auditKeys.all],
+  accountKeyRotated: [keyRotationKeys.all, folderKeys.all, recordKeys.all, auditKeys.all],
   clinicianDecided: [clinicianKeys.all, auditKeys.all],
   clinicianInvited: [clinicianKeys.all, auditKeys.all],
   accountDetailsChanged: [accountKeys.all, auditKeys.all],

@@ -6,8 +6,11 @@ import { clinicianKeys } from './clinicians.js';
 import { consentKeys } from './consents.js';
 import { doctorKeys } from './doctors.js';
 import { folderKeys } from './folders.js';
+import { keyRotationKeys } from './key-rotation.js';
 import { invalidateAfter, STALE_AFTER, type Change } from './invalidate.js';
 import { recordKeys } from './records.js';
+import { securityKeyKeys } from './security-keys.js';
+import { sessionKeys } from './sessions.js';
 
 const RECORD_ID = '0b6c3a56-8f6e-4d7a-9a51-3f5b0e1c2d40';
 const FOLDER_ID = '5a0e2f1c-7d3b-4c9e-8f61-2b4a6d8c0e13';
@@ -31,10 +34,10 @@ const KEYS_BY_AREA: Record<string, { all: QueryKey; keys: QueryKey[] }> = {
   consents: { all: consentKeys.all, keys: [consentKeys.lists(), consentKeys.list(null), consentKeys.list('active'), consentKeys.detail(RECORD_ID)] },
   doctors: { all: doctorKeys.all, keys: [doctorKeys.search('ca'), doctorKeys.provenKey(DOCTOR_ID, 'rotation'), doctorKeys.provenKey(null, null)] },
   audit: { all: auditKeys.all, keys: [auditKeys.trail({ action: 'record.read' }, 2), auditKeys.chain()] },
-  account: {
-    all: accountKeys.all,
-    keys: [accountKeys.standing(), accountKeys.sessions(), accountKeys.securityKeys(), accountKeys.keyRotation(), accountKeys.keyRotationInVault(), accountKeys.ownFingerprint()],
-  },
+  account: { all: accountKeys.all, keys: [accountKeys.standing(), accountKeys.ownFingerprint()] },
+  sessions: { all: sessionKeys.all, keys: [sessionKeys.list()] },
+  'security keys': { all: securityKeyKeys.all, keys: [securityKeyKeys.list()] },
+  'key rotation': { all: keyRotationKeys.all, keys: [keyRotationKeys.state(), keyRotationKeys.inVault()] },
   clinicians: { all: clinicianKeys.all, keys: [clinicianKeys.list('pending'), clinicianKeys.list('approved')] },
 };
 

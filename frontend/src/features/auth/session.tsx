@@ -13,7 +13,10 @@ import { createApiClient } from '../../api/client.js';
 import { consentsApi, type ConsentsApi } from '../../api/consents.js';
 import { doctorsApi, type DoctorsApi } from '../../api/doctors.js';
 import { foldersApi, type FoldersApi } from '../../api/folders.js';
+import { keyRotationApi, type KeyRotationApi } from '../../api/key-rotation.js';
 import { recordsApi, type RecordsApi } from '../../api/records.js';
+import { securityKeysApi, type SecurityKeysApi } from '../../api/security-keys.js';
+import { sessionsApi, type SessionsApi } from '../../api/sessions.js';
 import { trustApi, type TrustApi } from '../../api/trust.js';
 import { createVault, type VaultHandle } from '../../crypto/vault.js';
 import { securityEventsSincePreviousSignIn, type SecuritySummary } from '../account/security-events.js';
@@ -26,6 +29,10 @@ const ACTIVITY_EVENTS = ['pointerdown', 'keydown', 'wheel', 'touchstart'] as con
 interface SessionContextValue {
   user: Me | null;
   api: AuthApi;
+  /** The account's signed-in browsers. */
+  sessions: SessionsApi;
+  securityKeys: SecurityKeysApi;
+  keyRotation: KeyRotationApi;
   records: RecordsApi;
   folders: FoldersApi;
   /** A patient's shares, a doctor's received ones. */
@@ -64,6 +71,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const endRef = useRef<(notice?: string) => Promise<void>>(async () => undefined);
   const client = useMemo(() => createApiClient(() => void endRef.current('Your session has ended. Please sign in again.')), []);
   const api = useMemo(() => authApi(client), [client]);
+  const sessions = useMemo(() => sessionsApi(client), [client]);
+  const securityKeys = useMemo(() => securityKeysApi(client), [client]);
+  const keyRotation = useMemo(() => keyRotationApi(client), [client]);
   const records = useMemo(() => recordsApi(client), [client]);
   const folders = useMemo(() => foldersApi(client), [client]);
   const consents = useMemo(() => consentsApi(client), [client]);
@@ -121,6 +131,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     () => ({
       user,
       api,
+      sessions,
+      securityKeys,
+      keyRotation,
       records,
       folders,
       consents,
@@ -139,7 +152,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       recoveryCodeStored: () => setPendingRecoveryCode(null),
       userChanged: setUser,
     }),
-    [user, api, records, folders, consents, doctors, audit, clinicians, trust, vault, pendingRecoveryCode, notice, securityNotice, start, end, loadSecurityNotice],
+    [user, api, sessions, securityKeys, keyRotation, records, folders, consents, doctors, audit, clinicians, trust, vault, pendingRecoveryCode, notice, securityNotice, start, end, loadSecurityNotice],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
