@@ -113,6 +113,27 @@ export default tseslint.config(
     },
   },
   {
+    // The portal's query keys come from the factories of its API modules (frontend/src/api/*.ts:
+    // recordKeys, folderKeys, consentKeys, …), whose keys nest under each area's `all`, so an
+    // invalidation reaches every query it means to, and what a change makes stale is listed once
+    // (api/invalidate.ts). A key written in place is a key no invalidation knows of.
+    files: ['frontend/src/**/*.ts', 'frontend/src/**/*.tsx'],
+    ignores: ['frontend/src/api/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "Property[key.name='queryKey']:not([value.type='CallExpression']):not([value.type='MemberExpression'])",
+          message: 'Take the query key from its area\'s factory in frontend/src/api (e.g. recordKeys.list(filter), consentKeys.all); after a change, call invalidateAfter(queryClient, change).',
+        },
+        {
+          selector: "CallExpression[callee.property.name=/^(getQueryData|setQueryData|setQueriesData|getQueriesData)$/] > ArrayExpression",
+          message: 'Take the query key from its area\'s factory in frontend/src/api (e.g. recordKeys.detail(recordId)).',
+        },
+      ],
+    },
+  },
+  {
     // The `npm start` orchestrator, local PostgreSQL and the local mail catcher keep their
     // data under the one data folder the operator chose at start (DATA_DIR / .data), or a
     // test's temporary folder; paths are built from it and the server's own file names.

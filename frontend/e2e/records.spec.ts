@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { RECORD_CHUNK_BYTES, RECORD_CHUNKS_PER_SEGMENT } from '@phr/shared-types';
 import { openBrowser, type BrowserSession } from './support/browser.js';
 import { dumpDatabase, objectKeys, readObject, withDatabase, writeObject } from './support/operator.js';
-import { confirmRecoveryCode, newPerson, register, signIn, type Person } from './support/portal.js';
+import { confirmRecoveryCode, fillSignIn, newPerson, register, signIn, signOut, type Person } from './support/portal.js';
 import { downloadRecord, markedFile, openRecordsPage, pngFile, sha256, titleOf, uploadFiles, uploadRow, type TestFile } from './support/records.js';
 import { attributeOf, textOf } from './support/eventually.js';
 
@@ -215,5 +215,40 @@ describe('records in the portal (Chromium)', () => {
     await page.getByTestId('record-row').filter({ hasText: titleOf(scan) }).waitFor({ state: 'detached' });
     await expect(objectKeys(`records/${recordId}/`)).resolves.toEqual([]);
     await page.getByRole('button', { name: `Open ${titleOf(labResult)}` }).waitFor();
+  });
+
+  it('shows the next person at this browser nothing of the previous one’s records after a sign-out, not even for a moment', async () => {
+    const other = newPerson('patient');
+    const elsewhere = await openBrowser();
+    try {
+      await confirmRecoveryCode(elsewhere.page, await register(elsewhere.page, other));
+    } finally {
+      await elsewhere.close();
+    }
+    const { page } = browser;
+    await openRecordsPage(page);
+    await page.getByRole('button', { name: `Open ${titleOf(labResult)}` }).waitFor();
+    await page.getByRole('button', { name: folderName }).waitFor();
+
+    await signOut(page);
+    // From here on, every change to the page is checked for the first patient's names (decrypted in their session).
+    await page.evaluate((names) => {
+      const seen: string[] = [];
+      (window as unknown as { previousNamesSeen: string[] }).previousNamesSeen = seen;
+      const look = () => {
+        const text = document.body.textContent ?? '';
+        for (const name of names) if (text.includes(name) && !seen.includes(name)) seen.push(name);
+      };
+      look();
+      new MutationObserver(look).observe(document.body, { subtree: true, childList: true, characterData: true });
+    }, [titleOf(labResult), folderName]);
+
+    // The same page, no reload: only the sign-out stands between the two people.
+    await fillSignIn(page, other.email, other.password);
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    await openRecordsPage(page);
+    await page.getByText('No records here yet.').waitFor();
+    await page.getByRole('button', { name: 'All records', exact: true }).waitFor();
+    await expect(page.evaluate(() => (window as unknown as { previousNamesSeen: string[] }).previousNamesSeen)).resolves.toEqual([]);
   });
 });

@@ -1,12 +1,12 @@
-/** The auth area of the API, typed by the contract. */
+/**
+ * The auth area of the API (sign-in, registration, recovery, the account's credentials and
+ * details), typed by the contract, and the account's query keys. Sessions, security keys and the
+ * account-key rotation have modules of their own.
+ */
 import {
   ROUTES,
-  type AddSecurityKeyRequest,
   type ChangePasswordRequest,
   type EraseAccountRequest,
-  type FinishKeyRotationRequest,
-  type KeyRotationBatchRequest,
-  type StartKeyRotationRequest,
   type LoginRequest,
   type Me,
   type ProofOfWorkRequest,
@@ -38,18 +38,17 @@ export function authApi(client: ApiClient) {
     recoveryReset: (body: RecoveryResetRequest) => client.call(ROUTES.recoveryReset, { body }),
     me: (): Promise<Me> => client.call(ROUTES.me),
     updateMe: (body: UpdateMeRequest): Promise<Me> => client.call(ROUTES.updateMe, { body }),
-    sessions: () => client.call(ROUTES.listSessions),
-    endSession: (id: string) => client.call(ROUTES.revokeSession, { params: { id } }),
     eraseAccount: (body: EraseAccountRequest) => client.call(ROUTES.eraseAccount, { body }),
-    securityKeys: () => client.call(ROUTES.listSecurityKeys),
-    securityKeyOptions: (name: string) => client.call(ROUTES.securityKeyOptions, { body: { name } }),
-    addSecurityKey: (body: AddSecurityKeyRequest) => client.call(ROUTES.addSecurityKey, { body }),
-    removeSecurityKey: (id: string, currentAuthKey: string) => client.call(ROUTES.removeSecurityKey, { params: { id }, body: { currentAuthKey } }),
-    keyRotation: () => client.call(ROUTES.keyRotation),
-    startKeyRotation: (body: StartKeyRotationRequest) => client.call(ROUTES.startKeyRotation, { body }),
-    keyRotationBatch: (body: KeyRotationBatchRequest) => client.call(ROUTES.keyRotationBatch, { body }),
-    finishKeyRotation: (body: FinishKeyRotationRequest) => client.call(ROUTES.finishKeyRotation, { body }),
   };
 }
 
 export type AuthApi = ReturnType<typeof authApi>;
+
+/** Query keys of the signed-in account; every key starts with `all`. */
+export const accountKeys = {
+  all: ['account'] as const,
+  /** GET /me, read again for a doctor's standing (features/clinicians/clinician-standing.ts). */
+  standing: () => [...accountKeys.all, 'standing'] as const,
+  /** The fingerprint of the own key pair, computed in the vault. */
+  ownFingerprint: () => [...accountKeys.all, 'own-fingerprint'] as const,
+};

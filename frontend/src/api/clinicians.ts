@@ -1,5 +1,5 @@
-/** The clinicians area of the API (operators only), typed by the contract. */
-import { ROUTES, type InviteClinicianRequest, type ListCliniciansQuery } from '@phr/shared-types';
+/** The clinicians area of the API (operators only), typed by the contract, and its query keys. */
+import { ROUTES, type ClinicianStatus, type InviteClinicianRequest, type ListCliniciansQuery } from '@phr/shared-types';
 import type { ApiClient } from './client.js';
 
 export function cliniciansApi(client: ApiClient) {
@@ -14,3 +14,9 @@ export function cliniciansApi(client: ApiClient) {
 }
 
 export type CliniciansApi = ReturnType<typeof cliniciansApi>;
+
+/** Query keys of the clinicians area; every key starts with `all`. */
+export const clinicianKeys = {
+  all: ['clinicians'] as const,
+  list: (status: ClinicianStatus) => [...clinicianKeys.all, 'list', status] as const,
+};

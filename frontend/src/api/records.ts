@@ -1,6 +1,8 @@
-/** The records and folders areas of the API, typed by the contract. */
-import { ROUTES, type AuditExportQuery, type AuditQuery, type CommitRecordRequest, type CreateConsentRequest, type ListConsentsQuery, type ListRecordsQuery, type PresignUploadRequest, type RewrapConsentRequest } from '@phr/shared-types';
+/** The records area of the API (upload, list, read, delete), typed by the contract, and its query keys. */
+import { ROUTES, type CommitRecordRequest, type ListRecordsQuery, type PresignUploadRequest } from '@phr/shared-types';
 import type { ApiClient } from './client.js';
+import type { ConsentsApi } from './consents.js';
+import type { DoctorsApi } from './doctors.js';
 
 export function recordsApi(client: ApiClient) {
   return {
@@ -9,21 +11,35 @@ export function recordsApi(client: ApiClient) {
     list: (query: ListRecordsQuery) => client.call(ROUTES.listRecords, { query }),
     get: (id: string) => client.call(ROUTES.getRecord, { params: { id } }),
     remove: (id: string) => client.call(ROUTES.deleteRecord, { params: { id } }),
-    folders: () => client.call(ROUTES.listFolders),
-    /** `keyGeneration`: the account key that sealed the name (the vault's keyGeneration; docs/protocol.md "Account-key rotation"). */
-    createFolder: (name: string, keyGeneration?: number) => client.call(ROUTES.createFolder, { body: { name, keyGeneration } }),
-    renameFolder: (id: string, name: string, keyGeneration?: number) => client.call(ROUTES.renameFolder, { params: { id }, body: { name, keyGeneration } }),
-    removeFolder: (id: string) => client.call(ROUTES.deleteFolder, { params: { id } }),
-    searchDoctors: (q: string) => client.call(ROUTES.searchDoctors, { query: { q } }),
-    publicKey: (id: string) => client.call(ROUTES.publicKey, { params: { id } }),
-    consents: (query: ListConsentsQuery = {}) => client.call(ROUTES.listConsents, { query }),
-    grant: (body: CreateConsentRequest) => client.call(ROUTES.createConsent, { body }),
-    revoke: (id: string) => client.call(ROUTES.updateConsent, { params: { id }, body: { status: 'revoked' } }),
-    rewrap: (id: string, body: RewrapConsentRequest) => client.call(ROUTES.rewrapConsent, { params: { id }, body }),
-    audit: (query: AuditQuery) => client.call(ROUTES.listAudit, { query }),
-    auditHead: () => client.call(ROUTES.auditHead),
-    exportAudit: (query: AuditExportQuery) => client.call(ROUTES.exportAudit, { query }),
   };
 }
 
 export type RecordsApi = ReturnType<typeof recordsApi>;
+
+/** Which records a list shows: a patient's folder (or all of theirs), or one patient's records shared with a doctor. */
+export interface RecordListFilter {
+  folderId?: string;
+  ownerId?: string;
+}
+
+/**
+ * Query keys of the records area. Every key starts with `all`, so invalidating `all`
+ * refreshes every list, detail and share scope. Keys carry no user id: the cache is
+ * cleared at every end of a session (features/auth/session.tsx).
+ */
+export const recordKeys = {
+  all: ['records'] as const,
+  lists: () => [...recordKeys.all, 'list'] as const,
+  list: (filter: RecordListFilter) => [...recordKeys.lists(), { folderId: filter.folderId ?? null, ownerId: filter.ownerId ?? null }] as const,
+  details: () => [...recordKeys.all, 'detail'] as const,
+  detail: (recordId: string) => [...recordKeys.details(), recordId] as const,
+  /** The records a share would wrap: one record, a folder's, or all the patient's. */
+  shareScope: (scope: string, targetId: string | null) => [...recordKeys.all, 'share-scope', scope, targetId] as const,
+};
+
+/**
+ * What the upload path (features/records/upload-record.ts) calls while it still finds the
+ * doctors a new upload must be wrapped for itself: the records area, the active consents and
+ * the keys the server serves. Goes once the presign answer names those doctors (issue 13).
+ */
+export type UploadCalls = RecordsApi & { consents: ConsentsApi['list']; publicKey: DoctorsApi['publicKey'] };

@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { Navigate } from 'react-router-dom';
 import type { ClinicianStanding } from '@phr/shared-types';
+import { accountKeys } from '../../api/auth.js';
 import { formatFingerprint } from '../../crypto/fingerprint.js';
 import { Card } from '../../ui/Layout.js';
 import { useSession } from '../auth/session.js';
@@ -23,7 +24,7 @@ function standingText(standing: ClinicianStanding): string {
 export function AccountPage() {
   const { user, vault } = useSession();
   // DESIGN 4.5: from the key this browser proved against its private key at sign-in, never the server's `fingerprint` field.
-  const fingerprint = useQuery({ queryKey: ['own-fingerprint', user?.id], enabled: user !== null, queryFn: () => vault.ownFingerprint() });
+  const fingerprint = useQuery({ queryKey: accountKeys.ownFingerprint(), enabled: user !== null, queryFn: () => vault.ownFingerprint() });
   if (!user) return <Navigate to="/login" replace />;
   // Auditors and operators hold no records: nothing for an account-key rotation to re-seal; their accounts end with the operator's step.
   const isStaff = user.role === 'auditor' || user.role === 'operator';

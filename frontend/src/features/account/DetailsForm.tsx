@@ -1,7 +1,8 @@
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { DISPLAY_NAME_MAX_LENGTH, SPECIALTY_MAX_LENGTH, type Me, type UpdateMeRequest } from '@phr/shared-types';
 import { ApiError, describeError } from '../../api/api-error.js';
+import { invalidateAfter } from '../../api/invalidate.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
 import { Card } from '../../ui/Layout.js';
@@ -11,16 +12,18 @@ import { useSession } from '../auth/session.js';
 /** Correct one's own name, and a doctor's specialty (GDPR Art. 16). The email is the sign-in identifier and stays as it is. */
 export function DetailsForm() {
   const { api, user, userChanged } = useSession();
+  const queryClient = useQueryClient();
   const [displayName, setDisplayName] = useState(user?.displayName ?? '');
   const [specialty, setSpecialty] = useState(user?.specialty ?? '');
   const isDoctor = user?.role === 'doctor';
 
   const save = useMutation({
     mutationFn: () => api.updateMe(changesFrom(user, displayName, isDoctor ? specialty : null)),
-    onSuccess: (updated) => {
+    onSuccess: async (updated) => {
       setDisplayName(updated.displayName);
       setSpecialty(updated.specialty ?? '');
       userChanged(updated);
+      await invalidateAfter(queryClient, 'accountDetailsChanged');
     },
   });
 

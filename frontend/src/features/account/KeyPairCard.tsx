@@ -6,6 +6,7 @@
  */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
+import { invalidateAfter } from '../../api/invalidate.js';
 import { ApiError, describeError } from '../../api/api-error.js';
 import { formatFingerprint } from '../../crypto/fingerprint.js';
 import { Alert } from '../../ui/Alert.js';
@@ -31,7 +32,7 @@ export function KeyPairCard() {
     },
     onSuccess: async () => {
       setPassword('');
-      await queryClient.invalidateQueries({ queryKey: ['own-fingerprint'] });
+      await invalidateAfter(queryClient, 'keyPairRotated');
     },
   });
 

@@ -1,5 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { keyRotationKeys } from '../../api/key-rotation.js';
+import { invalidateAfter } from '../../api/invalidate.js';
 import { ApiError, describeError } from '../../api/api-error.js';
 import { VaultError } from '../../crypto/vault.js';
 import { Alert } from '../../ui/Alert.js';
@@ -19,21 +21,21 @@ type Phase = { kind: 'idle' } | { kind: 'running'; progress: RotationProgress | 
  * rotation is under way (after a reload, or on another sign-in).
  */
 export function KeyRotationCard() {
-  const { api, trust, vault, user } = useSession();
+  const { keyRotation, trust, vault, user } = useSession();
   const { raise } = useTrust();
   const queryClient = useQueryClient();
   const [password, setPassword] = useState('');
   const [phase, setPhase] = useState<Phase>({ kind: 'idle' });
   const isRunning = useRef(false);
-  const state = useQuery({ queryKey: ['key-rotation', user?.id], enabled: user !== null, queryFn: () => api.keyRotation() });
-  const holdsNewKey = useQuery({ queryKey: ['key-rotation-vault', user?.id], enabled: user !== null, queryFn: () => vault.isRotatingKey() });
+  const state = useQuery({ queryKey: keyRotationKeys.state(), enabled: user !== null, queryFn: () => keyRotation.state() });
+  const holdsNewKey = useQuery({ queryKey: keyRotationKeys.inVault(), enabled: user !== null, queryFn: () => vault.isRotatingKey() });
 
   const run = useCallback(
     async (work: (deps: RotationDeps) => Promise<string>) => {
       if (!user || isRunning.current) return;
       isRunning.current = true;
       setPhase({ kind: 'running', progress: null });
-      const deps: RotationDeps = { api, trust, vault, userId: user.id, onProgress: (progress) => setPhase({ kind: 'running', progress }) };
+      const deps: RotationDeps = { keyRotation, trust, vault, userId: user.id, onProgress: (progress) => setPhase({ kind: 'running', progress }) };
       try {
         const recoveryCode = await work(deps);
         setPassword('');
@@ -43,11 +45,10 @@ export function KeyRotationCard() {
         setPhase({ kind: 'failed', message: rotationError(error) });
       } finally {
         isRunning.current = false;
-        await queryClient.invalidateQueries({ queryKey: ['key-rotation'] });
-        await queryClient.invalidateQueries({ queryKey: ['key-rotation-vault'] });
+        await invalidateAfter(queryClient, 'accountKeyRotated');
       }
     },
-    [api, trust, vault, user, raise, queryClient],
+    [keyRotation, trust, vault, user, raise, queryClient],
   );
 
   const isUnderWay = state.data?.rotation != null;

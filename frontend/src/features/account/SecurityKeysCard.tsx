@@ -7,6 +7,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { SECURITY_KEY_NAME_MAX_LENGTH, type SecurityKey } from '@phr/shared-types';
 import { ApiError, describeError } from '../../api/api-error.js';
+import { invalidateAfter } from '../../api/invalidate.js';
+import { securityKeyKeys } from '../../api/security-keys.js';
 import { VaultError } from '../../crypto/vault.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
@@ -17,19 +19,17 @@ import { enrolSecurityKey, removeSecurityKey } from '../auth/account-flows.js';
 import { useSession } from '../auth/session.js';
 import { SecurityKeyUnavailable, isWebAuthnAvailable } from '../auth/webauthn.js';
 
-const SECURITY_KEYS_KEY = ['security-keys'];
-
 export function SecurityKeysCard() {
-  const { api } = useSession();
+  const { securityKeys } = useSession();
   const queryClient = useQueryClient();
-  const keys = useQuery({ queryKey: SECURITY_KEYS_KEY, queryFn: () => api.securityKeys() });
+  const keys = useQuery({ queryKey: securityKeyKeys.list(), queryFn: () => securityKeys.list() });
   const [name, setName] = useState('');
   const [removing, setRemoving] = useState<SecurityKey | null>(null);
 
   const add = useMutation({
-    mutationFn: () => enrolSecurityKey(api, name.trim()),
+    mutationFn: () => enrolSecurityKey(securityKeys, name.trim()),
     onSuccess: () => setName(''),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: SECURITY_KEYS_KEY }),
+    onSettled: () => invalidateAfter(queryClient, 'securityKeysChanged'),
   });
 
   const submit = (event: FormEvent) => {
@@ -96,13 +96,13 @@ export function SecurityKeysCard() {
 }
 
 function RemoveSecurityKeyForm({ securityKey, onDone }: { securityKey: SecurityKey; onDone(): void }) {
-  const { api, vault } = useSession();
+  const { securityKeys, vault } = useSession();
   const queryClient = useQueryClient();
   const [password, setPassword] = useState('');
   const remove = useMutation({
-    mutationFn: () => removeSecurityKey(api, vault, securityKey.id, password),
+    mutationFn: () => removeSecurityKey(securityKeys, vault, securityKey.id, password),
     onSuccess: async () => {
-      await queryClient.invalidateQueries({ queryKey: SECURITY_KEYS_KEY });
+      await invalidateAfter(queryClient, 'securityKeysChanged');
       onDone();
     },
   });

@@ -2,20 +2,20 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { ActiveSession } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
+import { invalidateAfter } from '../../api/invalidate.js';
+import { sessionKeys } from '../../api/sessions.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
 import { Card } from '../../ui/Layout.js';
 import { useSession } from '../auth/session.js';
 
-const SESSIONS_KEY = ['sessions'];
-
 export function SessionsCard() {
-  const { api } = useSession();
+  const { sessions: sessionsApi } = useSession();
   const queryClient = useQueryClient();
-  const sessions = useQuery({ queryKey: SESSIONS_KEY, queryFn: () => api.sessions() });
+  const sessions = useQuery({ queryKey: sessionKeys.list(), queryFn: () => sessionsApi.list() });
   const end = useMutation({
-    mutationFn: (id: string) => api.endSession(id),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: SESSIONS_KEY }),
+    mutationFn: (id: string) => sessionsApi.end(id),
+    onSettled: () => invalidateAfter(queryClient, 'sessionEnded'),
   });
 
   return (

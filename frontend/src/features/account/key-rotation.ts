@@ -6,7 +6,7 @@
  */
 import { KEY_ROTATION_BATCH_MAX, type KeyRotationState } from '@phr/shared-types';
 import { ApiError } from '../../api/api-error.js';
-import type { AuthApi } from '../../api/auth.js';
+import type { KeyRotationApi } from '../../api/key-rotation.js';
 import type { TrustApi } from '../../api/trust.js';
 import type { VaultHandle } from '../../crypto/vault.js';
 import { TrustFailure } from '../trust/trust-failure.js';
@@ -20,7 +20,7 @@ export interface RotationProgress {
 }
 
 export interface RotationDeps {
-  api: AuthApi;
+  keyRotation: KeyRotationApi;
   trust: TrustApi;
   vault: VaultHandle;
   userId: string;
@@ -37,7 +37,7 @@ export function progressOf(state: KeyRotationState): RotationProgress | null {
 /** Starts a rotation: the password is asked again, the vault makes the new key, the server keeps it beside the old one. */
 export async function startRotation(deps: RotationDeps, password: string): Promise<string> {
   const request = await deps.vault.startKeyRotation(password);
-  const state = await deps.api.startKeyRotation(request);
+  const state = await deps.keyRotation.start(request);
   if (!state.rotation) throw new Error('The server did not start the rotation');
   await deps.vault.beginKeyRotation(state.rotation.generation);
   return resumeRotation(deps);
@@ -51,7 +51,7 @@ export async function startRotation(deps: RotationDeps, password: string): Promi
  */
 export async function resumeRotation(deps: RotationDeps): Promise<string> {
   for (;;) {
-    const state = await deps.api.keyRotation();
+    const state = await deps.keyRotation.state();
     const rotation = state.rotation;
     if (!rotation) throw new Error('No key rotation is under way');
     deps.onProgress(progressOf(state) as RotationProgress);
@@ -63,7 +63,7 @@ export async function resumeRotation(deps: RotationDeps): Promise<string> {
       const rows = batch.unreadable.map((row) => (row.kind === 'ownerWrap' ? `record ${row.recordId}` : `folder ${row.folderId}`)).join(', ');
       throw new TrustFailure('key-rotation-unreadable', `During the key rotation, ${rows} opened under neither your old nor your new account key. The rotation stopped.`);
     }
-    await deps.api.keyRotationBatch({ generation: rotation.generation, ownerWraps: batch.ownerWraps, folders: batch.folders });
+    await deps.keyRotation.batch({ generation: rotation.generation, ownerWraps: batch.ownerWraps, folders: batch.folders });
   }
   const { recovery, recoveryCode, generation } = await deps.vault.keyRotationRecovery();
   // The client state is written by this page's own checks too (compare-and-set): when one wrote between the read and the finish, read again.
@@ -74,7 +74,7 @@ export async function resumeRotation(deps: RotationDeps): Promise<string> {
         ? undefined
         : { expectedVersion: stored.version, sealed: await deps.vault.resealClientState(deps.userId, await deps.vault.openClientState(deps.userId, stored.sealed)) };
     try {
-      await deps.api.finishKeyRotation({ generation, recovery, clientState });
+      await deps.keyRotation.finish({ generation, recovery, clientState });
       break;
     } catch (error) {
       const isStateMoved = error instanceof ApiError && error.status === 409 && /client state/.test(error.message);

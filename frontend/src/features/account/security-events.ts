@@ -4,7 +4,7 @@
  * e-mail or push channel, so the portal tells the user at the next sign-in.
  */
 import type { AuditAction, AuditOutcome, IsoDateTime, Me } from '@phr/shared-types';
-import type { RecordsApi } from '../../api/records.js';
+import type { AuditApi } from '../../api/audit.js';
 
 interface SecurityEventKind {
   action: AuditAction;
@@ -43,13 +43,13 @@ export interface SecuritySummary {
  * Counts the security events between the previous sign-in and this one. Runs
  * right after sign-in, with the new access token.
  */
-export async function securityEventsSincePreviousSignIn(records: RecordsApi, user: Pick<Me, 'id' | 'createdAt'>): Promise<SecuritySummary> {
-  const signIns = await records.audit({ subjectId: user.id, action: 'session.login', outcome: 'allow', limit: 2 });
+export async function securityEventsSincePreviousSignIn(audit: AuditApi, user: Pick<Me, 'id' | 'createdAt'>): Promise<SecuritySummary> {
+  const signIns = await audit.list({ subjectId: user.id, action: 'session.login', outcome: 'allow', limit: 2 });
   const [current, previous] = signIns.items;
   const range = { subjectId: user.id, from: previous?.occurredAt ?? user.createdAt, to: current?.occurredAt };
   const counts = await Promise.all(
     SECURITY_EVENT_KINDS.map(async (kind) => {
-      const page = await records.audit({ ...range, action: kind.action, outcome: kind.outcome, limit: PER_KIND_LIMIT });
+      const page = await audit.list({ ...range, action: kind.action, outcome: kind.outcome, limit: PER_KIND_LIMIT });
       return { kind, count: page.items.length, hasMore: page.nextCursor !== null };
     }),
   );

@@ -6,6 +6,7 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { AUDIT_ACTIONS, type AuditAction, type AuditEvent, type AuditExportFormat, type AuditOutcome, type AuditQuery } from '@phr/shared-types';
+import { auditKeys } from '../../api/audit.js';
 import { describeError } from '../../api/api-error.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
@@ -34,18 +35,18 @@ function toQuery(filters: Filters): AuditQuery {
 }
 
 export function AuditPage() {
-  const { user, records } = useSession();
+  const { user, audit } = useSession();
   const [filters, setFilters] = useState<Filters>({ action: '', outcome: '', from: '', to: '', actorId: '' });
   const query = toQuery(filters);
   const [pages, setPages] = useState(1);
   const trail = useQuery({
-    queryKey: ['audit', query, pages],
+    queryKey: auditKeys.trail(query, pages),
     queryFn: async () => {
       const rows: AuditEvent[] = [];
       let cursor: string | undefined;
       let more = false;
       for (let page = 0; page < pages; page++) {
-        const result = await records.audit({ ...query, cursor, limit: 50 });
+        const result = await audit.list({ ...query, cursor, limit: 50 });
         rows.push(...result.items);
         cursor = result.nextCursor ?? undefined;
         more = cursor !== undefined;
@@ -56,9 +57,9 @@ export function AuditPage() {
   });
   const { judgeTrail } = useTrust();
   const chain = useQuery({
-    queryKey: ['audit-chain', user?.id],
+    queryKey: auditKeys.chain(),
     queryFn: async () => {
-      const trail = await fetchVerifiedTrail(records, user?.id ?? '');
+      const trail = await fetchVerifiedTrail(audit, user?.id ?? '');
       // Also against the head this account's browsers verified before: a rewrite with recomputed hashes holds from genesis, not from there.
       const verdict = await judgeTrail(trail.events, trail.head);
       return verdict.isIntact ? { count: trail.events.length, broken: null, problem: null } : { count: trail.events.length, broken: verdict.firstBadSeq, problem: verdict.problem };
@@ -66,7 +67,7 @@ export function AuditPage() {
   });
   const exporting = useMutation({
     mutationFn: async (format: AuditExportFormat) => {
-      const body = await records.exportAudit({ ...query, format });
+      const body = await audit.export({ ...query, format });
       const text = typeof body === 'string' ? body : JSON.stringify(body, null, 2);
       saveFile(new Blob([text], { type: format === 'csv' ? 'text/csv' : 'application/json' }), `audit-trail.${format}`);
     },

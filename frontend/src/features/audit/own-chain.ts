@@ -4,7 +4,7 @@
  * are read only extend the chain that is checked.
  */
 import { firstBrokenAuditRow, type AuditEvent, type AuditHead } from '@phr/shared-types';
-import type { RecordsApi } from '../../api/records.js';
+import type { AuditApi } from '../../api/audit.js';
 import { sha256HexOfText } from '../../crypto/sha256.js';
 
 export interface VerifiedTrail {
@@ -18,12 +18,12 @@ export interface VerifiedTrail {
 /** The largest page GET /audit serves. */
 const PAGE_LIMIT = 200;
 
-export async function fetchVerifiedTrail(records: RecordsApi, subjectId: string): Promise<VerifiedTrail> {
-  const head = await records.auditHead();
+export async function fetchVerifiedTrail(audit: AuditApi, subjectId: string): Promise<VerifiedTrail> {
+  const head = await audit.head();
   const events: AuditEvent[] = [];
   let cursor: string | undefined;
   do {
-    const page = await records.audit({ cursor, limit: PAGE_LIMIT });
+    const page = await audit.list({ cursor, limit: PAGE_LIMIT });
     events.push(...page.items.filter((row) => row.subjectId === subjectId));
     cursor = page.nextCursor ?? undefined;
   } while (cursor);

@@ -17,6 +17,7 @@ import {
 } from '@phr/shared-types';
 import { ApiError } from '../../api/api-error.js';
 import type { AuthApi } from '../../api/auth.js';
+import type { SecurityKeysApi } from '../../api/security-keys.js';
 import type { TrustApi } from '../../api/trust.js';
 import { VaultError, type VaultHandle } from '../../crypto/vault.js';
 import { createSecurityKeyCredential, getSecurityKeyAssertion } from './webauthn.js';
@@ -187,15 +188,15 @@ async function openKeys(api: AuthApi, trust: TrustApi, vault: VaultHandle, sessi
 }
 
 /** Enrols the authenticator the browser offers as a security key named `name`. */
-export async function enrolSecurityKey(api: AuthApi, name: string): Promise<SecurityKey> {
-  const { challengeToken, options } = await api.securityKeyOptions(name);
+export async function enrolSecurityKey(securityKeys: SecurityKeysApi, name: string): Promise<SecurityKey> {
+  const { challengeToken, options } = await securityKeys.options(name);
   const credential = await createSecurityKeyCredential(options);
-  return api.addSecurityKey({ challengeToken, credential });
+  return securityKeys.add({ challengeToken, credential });
 }
 
 /** Removing a key is a grave step: the password proves it is the account holder. */
-export async function removeSecurityKey(api: AuthApi, vault: VaultHandle, keyId: string, password: string): Promise<void> {
-  await api.removeSecurityKey(keyId, await vault.currentAuthKey(password));
+export async function removeSecurityKey(securityKeys: SecurityKeysApi, vault: VaultHandle, keyId: string, password: string): Promise<void> {
+  await securityKeys.remove(keyId, await vault.currentAuthKey(password));
 }
 
 export async function changePassword(api: AuthApi, vault: VaultHandle, currentPassword: string, newPassword: string): Promise<void> {

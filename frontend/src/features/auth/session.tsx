@@ -3,12 +3,20 @@
  * memory), the crypto vault, and the idle lock. A reload starts from nothing:
  * the keys lived only in the previous page's worker (DESIGN 4.4).
  */
+import { useQueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { Me } from '@phr/shared-types';
+import { auditApi, type AuditApi } from '../../api/audit.js';
 import { authApi, type AuthApi } from '../../api/auth.js';
 import { cliniciansApi, type CliniciansApi } from '../../api/clinicians.js';
 import { createApiClient } from '../../api/client.js';
+import { consentsApi, type ConsentsApi } from '../../api/consents.js';
+import { doctorsApi, type DoctorsApi } from '../../api/doctors.js';
+import { foldersApi, type FoldersApi } from '../../api/folders.js';
+import { keyRotationApi, type KeyRotationApi } from '../../api/key-rotation.js';
 import { recordsApi, type RecordsApi } from '../../api/records.js';
+import { securityKeysApi, type SecurityKeysApi } from '../../api/security-keys.js';
+import { sessionsApi, type SessionsApi } from '../../api/sessions.js';
 import { trustApi, type TrustApi } from '../../api/trust.js';
 import { createVault, type VaultHandle } from '../../crypto/vault.js';
 import { securityEventsSincePreviousSignIn, type SecuritySummary } from '../account/security-events.js';
@@ -21,7 +29,17 @@ const ACTIVITY_EVENTS = ['pointerdown', 'keydown', 'wheel', 'touchstart'] as con
 interface SessionContextValue {
   user: Me | null;
   api: AuthApi;
+  /** The account's signed-in browsers. */
+  sessions: SessionsApi;
+  securityKeys: SecurityKeysApi;
+  keyRotation: KeyRotationApi;
   records: RecordsApi;
+  folders: FoldersApi;
+  /** A patient's shares, a doctor's received ones. */
+  consents: ConsentsApi;
+  /** The doctor search and the keys the server serves for doctors. */
+  doctors: DoctorsApi;
+  audit: AuditApi;
   /** The operators' clinician queue and decisions. */
   clinicians: CliniciansApi;
   /** Security-event reports (and what the browser keeps to check the server). */
@@ -53,7 +71,14 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const endRef = useRef<(notice?: string) => Promise<void>>(async () => undefined);
   const client = useMemo(() => createApiClient(() => void endRef.current('Your session has ended. Please sign in again.')), []);
   const api = useMemo(() => authApi(client), [client]);
+  const sessions = useMemo(() => sessionsApi(client), [client]);
+  const securityKeys = useMemo(() => securityKeysApi(client), [client]);
+  const keyRotation = useMemo(() => keyRotationApi(client), [client]);
   const records = useMemo(() => recordsApi(client), [client]);
+  const folders = useMemo(() => foldersApi(client), [client]);
+  const consents = useMemo(() => consentsApi(client), [client]);
+  const doctors = useMemo(() => doctorsApi(client), [client]);
+  const audit = useMemo(() => auditApi(client), [client]);
   const clinicians = useMemo(() => cliniciansApi(client), [client]);
   const trust = useMemo(() => trustApi(client), [client]);
   const vault = pageVault();
@@ -87,10 +112,18 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const loadSecurityNotice = useCallback(
     (signedInUser: Me) => {
       // Without the trail there is nothing to tell; the sign-in itself stands.
-      securityEventsSincePreviousSignIn(records, signedInUser).then(setSecurityNotice, () => setSecurityNotice(null));
+      securityEventsSincePreviousSignIn(audit, signedInUser).then(setSecurityNotice, () => setSecurityNotice(null));
     },
-    [records],
+    [audit],
   );
+
+  // However a session ends (the button, the idle lock, a refused refresh, an erased account), what its queries
+  // hold, decrypted names included, goes with it: the next person at this browser starts from an empty cache.
+  // An effect, so it runs once the signed-in pages have unmounted and no observer of theirs can fill it again.
+  const queryClient = useQueryClient();
+  useEffect(() => {
+    if (user === null) queryClient.clear();
+  }, [user, queryClient]);
 
   useIdleLock(user !== null, () => void end('You were signed out after 15 minutes without activity. Your keys were cleared from this browser.'));
 
@@ -98,7 +131,14 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     () => ({
       user,
       api,
+      sessions,
+      securityKeys,
+      keyRotation,
       records,
+      folders,
+      consents,
+      doctors,
+      audit,
       clinicians,
       trust,
       vault,
@@ -112,7 +152,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       recoveryCodeStored: () => setPendingRecoveryCode(null),
       userChanged: setUser,
     }),
-    [user, api, records, clinicians, trust, vault, pendingRecoveryCode, notice, securityNotice, start, end, loadSecurityNotice],
+    [user, api, sessions, securityKeys, keyRotation, records, folders, consents, doctors, audit, clinicians, trust, vault, pendingRecoveryCode, notice, securityNotice, start, end, loadSecurityNotice],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

@@ -6,6 +6,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { CLINICIAN_REASON_MAX_LENGTH, type ClinicianSummary } from '@phr/shared-types';
+import { invalidateAfter } from '../../api/invalidate.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
 import { useSession } from '../auth/session.js';
@@ -32,11 +33,11 @@ export function ClinicianCard({ clinician, onDecided }: { clinician: ClinicianSu
       setAsking(null);
       setReason('');
       onDecided(`${DONE[decision]} ${name}.`);
-      await queryClient.invalidateQueries({ queryKey: ['clinicians'] });
+      await invalidateAfter(queryClient, 'clinicianDecided');
     },
     onError: async () => {
       // Where they stand may have changed under this page (another operator): show it as it is now.
-      await queryClient.invalidateQueries({ queryKey: ['clinicians'] });
+      await invalidateAfter(queryClient, 'clinicianDecided');
     },
   });
 

@@ -7,6 +7,7 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { CLINICIAN_STATUSES, type ClinicianStatus } from '@phr/shared-types';
+import { clinicianKeys } from '../../api/clinicians.js';
 import { describeError } from '../../api/api-error.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
@@ -22,7 +23,7 @@ export function CliniciansPage() {
   const [status, setStatus] = useState<ClinicianStatus>('pending');
   const [notice, setNotice] = useState<string | null>(null);
   const list = useInfiniteQuery({
-    queryKey: ['clinicians', status],
+    queryKey: clinicianKeys.list(status),
     initialPageParam: undefined as string | undefined,
     queryFn: ({ pageParam }) => clinicians.list({ status, cursor: pageParam, limit: PAGE_SIZE }),
     getNextPageParam: (page) => page.nextCursor ?? undefined,

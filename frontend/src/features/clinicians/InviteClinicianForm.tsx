@@ -3,10 +3,11 @@
  * mails them a one-time link (/register#invitation=…); the account is approved
  * from the start, with these details.
  */
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { DISPLAY_NAME_MAX_LENGTH, LICENCE_MAX_LENGTH, ORGANISATION_MAX_LENGTH, SPECIALTY_MAX_LENGTH, type InviteClinicianRequest } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
+import { invalidateAfter } from '../../api/invalidate.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
 import { TextField } from '../../ui/TextField.js';
@@ -16,6 +17,7 @@ const EMPTY_FORM: InviteClinicianRequest = { email: '', displayName: '', licence
 
 export function InviteClinicianForm() {
   const { clinicians } = useSession();
+  const queryClient = useQueryClient();
   const [form, setForm] = useState<InviteClinicianRequest>(EMPTY_FORM);
   const set = (change: Partial<InviteClinicianRequest>) => setForm({ ...form, ...change });
   const invite = useMutation({
@@ -27,7 +29,10 @@ export function InviteClinicianForm() {
         organisation: form.organisation.trim(),
         specialty: form.specialty?.trim() || undefined,
       }),
-    onSuccess: () => setForm(EMPTY_FORM),
+    onSuccess: async () => {
+      setForm(EMPTY_FORM);
+      await invalidateAfter(queryClient, 'clinicianInvited');
+    },
   });
   const canSend = [form.email, form.displayName, form.licence, form.organisation].every((value) => value.trim());
 

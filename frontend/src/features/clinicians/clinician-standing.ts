@@ -9,9 +9,8 @@ import { useEffect } from 'react';
 import { useLocation } from 'react-router-dom';
 import { ERROR_CODES, type ClinicianStanding } from '@phr/shared-types';
 import { ApiError } from '../../api/api-error.js';
+import { accountKeys } from '../../api/auth.js';
 import { useSession } from '../auth/session.js';
-
-export const STANDING_QUERY_KEY = ['me', 'standing'] as const;
 
 /** True for the answers that mean the doctor's standing changed under them. */
 export function isStandingRefusal(error: unknown): boolean {
@@ -23,7 +22,7 @@ export function useFreshStanding(): ClinicianStanding | null {
   const { user, api, userChanged } = useSession();
   const { pathname } = useLocation();
   const isDoctor = user?.role === 'doctor';
-  const me = useQuery({ queryKey: [...STANDING_QUERY_KEY, user?.id], enabled: isDoctor, queryFn: () => api.me() });
+  const me = useQuery({ queryKey: accountKeys.standing(), enabled: isDoctor, queryFn: () => api.me() });
   const { refetch } = me;
   useEffect(() => {
     if (isDoctor) void refetch({ cancelRefetch: false });

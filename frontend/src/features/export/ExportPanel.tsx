@@ -29,7 +29,7 @@ function failedLabel(record: FailedRecord): string {
 }
 
 export function ExportPanel() {
-  const { user, records, vault } = useSession();
+  const { user, records, folders, consents, audit, vault } = useSession();
   const [state, setState] = useState<ExportState>({ kind: 'idle' });
   const running = useRef<AbortController | null>(null);
   useEffect(() => () => running.current?.abort(), []);
@@ -40,7 +40,7 @@ export function ExportPanel() {
     running.current = controller;
     setState({ kind: 'running', progress: { phase: 'listing', done: 0, total: 0 } });
     try {
-      const result = await buildExport({ user, records, vault }, (progress) => setState({ kind: 'running', progress }), controller.signal);
+      const result = await buildExport({ user, records, folders, consents, audit, vault }, (progress) => setState({ kind: 'running', progress }), controller.signal);
       if (controller.signal.aborted) return;
       saveFile(result.archive, result.fileName);
       setState({ kind: 'saved', fileName: result.fileName, exported: result.manifest.records.length - result.failed.length, failed: result.failed });

@@ -17,6 +17,9 @@ import {
   type RecordSummary,
 } from '@phr/shared-types';
 import { ApiError, describeError } from '../../api/api-error.js';
+import type { AuditApi } from '../../api/audit.js';
+import type { ConsentsApi } from '../../api/consents.js';
+import type { FoldersApi } from '../../api/folders.js';
 import type { RecordsApi } from '../../api/records.js';
 import { VaultError, type VaultHandle } from '../../crypto/vault.js';
 import { fetchVerifiedTrail } from '../audit/own-chain.js';
@@ -42,6 +45,9 @@ export interface ExportResult {
 export interface ExportContext {
   user: Me;
   records: RecordsApi;
+  folders: FoldersApi;
+  consents: ConsentsApi;
+  audit: AuditApi;
   vault: VaultHandle;
 }
 
@@ -110,17 +116,17 @@ function exportFileName(now: Date): string {
 }
 
 export async function buildExport(context: ExportContext, onProgress: (progress: ExportProgress) => void, signal: AbortSignal): Promise<ExportResult> {
-  const { user, records, vault } = context;
+  const { user, records, folders: foldersApi, consents: consentsApi, audit, vault } = context;
   onProgress({ phase: 'listing', done: 0, total: 0 });
   const summaries = await unlessCancelled(allRecordsIn(records, undefined), signal);
   const archiveBytes = summaries.reduce((sum, record) => sum + record.size + ENTRY_OVERHEAD_BYTES + 2 * 1024, MANIFEST_RESERVE_BYTES);
   if (archiveBytes > MAX_ARCHIVE_BYTES) throw new ExportTooLarge(archiveBytes);
   const folders = await unlessCancelled(
-    records.folders().then((list) => vault.openFolderNames(user.id, list.items)),
+    foldersApi.list().then((list) => vault.openFolderNames(user.id, list.items)),
     signal,
   );
   const folderNames = new Map(folders.map((folder) => [folder.id, folder.name]));
-  const consents = await unlessCancelled(records.consents(), signal);
+  const consents = await unlessCancelled(consentsApi.list(), signal);
 
   const layout = new ArchiveLayout(folders);
   const archive = new ZipArchive();
@@ -145,7 +151,7 @@ export async function buildExport(context: ExportContext, onProgress: (progress:
   onProgress({ phase: 'audit', done: total, total });
 
   // Last, so the trail includes the reads this export made.
-  const trail = await unlessCancelled(fetchVerifiedTrail(records, user.id), signal);
+  const trail = await unlessCancelled(fetchVerifiedTrail(audit, user.id), signal);
   const now = new Date();
   const manifest: ExportManifest = {
     format: EXPORT_MANIFEST_FORMAT,

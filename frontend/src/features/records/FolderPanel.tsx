@@ -2,6 +2,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { describeError } from '../../api/api-error.js';
+import { invalidateAfter } from '../../api/invalidate.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
 import { useSession } from '../auth/session.js';
@@ -10,40 +11,39 @@ import { useFolders, type NamedFolder } from './useRecordQueries.js';
 const MAX_NAME = 80;
 
 export function FolderPanel({ selected, onSelect }: { selected: string | undefined; onSelect(folderId: string | undefined): void }) {
-  const { user, records, vault } = useSession();
+  const { user, folders: foldersApi, vault } = useSession();
   const queryClient = useQueryClient();
   const folders = useFolders();
   const [newName, setNewName] = useState('');
   const [renaming, setRenaming] = useState<NamedFolder | null>(null);
-  const refresh = () => queryClient.invalidateQueries({ queryKey: ['folders'] });
 
   const create = useMutation({
     mutationFn: async (name: string) => {
       // During an account-key rotation the vault seals under the new key, and the API must hear which.
       const keyGeneration = await vault.keyGeneration();
-      return records.createFolder(await vault.sealFolderName(user?.id ?? '', name), keyGeneration);
+      return foldersApi.create(await vault.sealFolderName(user?.id ?? '', name), keyGeneration);
     },
     onSuccess: async (folder) => {
       setNewName('');
-      await refresh();
+      await invalidateAfter(queryClient, 'folderCreated');
       onSelect(folder.id);
     },
   });
   const rename = useMutation({
     mutationFn: async ({ id, name }: NamedFolder) => {
       const keyGeneration = await vault.keyGeneration();
-      return records.renameFolder(id, await vault.sealFolderName(user?.id ?? '', name), keyGeneration);
+      return foldersApi.rename(id, await vault.sealFolderName(user?.id ?? '', name), keyGeneration);
     },
     onSuccess: async () => {
       setRenaming(null);
-      await refresh();
+      await invalidateAfter(queryClient, 'folderRenamed');
     },
   });
   const remove = useMutation({
-    mutationFn: (id: string) => records.removeFolder(id),
+    mutationFn: (id: string) => foldersApi.remove(id),
     onSuccess: async () => {
       onSelect(undefined);
-      await refresh();
+      await invalidateAfter(queryClient, 'folderDeleted');
     },
   });
 

@@ -2,6 +2,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { describeError } from '../../api/api-error.js';
+import { invalidateAfter } from '../../api/invalidate.js';
 import type { DecryptedRecord } from '../../crypto/record-vault.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
@@ -41,7 +42,7 @@ export function RecordList({ folderId, ownerId, canChange, onShare, title = 'Rec
     mutationFn: (recordId: string) => records.remove(recordId),
     onSuccess: async () => {
       setConfirming(null);
-      await queryClient.invalidateQueries({ queryKey: ['records'] });
+      await invalidateAfter(queryClient, 'recordDeleted');
     },
   });
 

@@ -6,7 +6,7 @@
  */
 import type { PresignUploadResponse, RecordSummary } from '@phr/shared-types';
 import { ApiError, describeError } from '../../api/api-error.js';
-import type { RecordsApi } from '../../api/records.js';
+import type { UploadCalls as RecordsApi } from '../../api/records.js';
 import type { RecordMetadata } from '../../crypto/record-keys.js';
 import type { DoctorKey, SegmentEvent } from '../../crypto/record-vault.js';
 import type { VaultHandle } from '../../crypto/vault.js';

@@ -1,7 +1,8 @@
 /** Records and folders of the signed-in patient, with their sealed parts opened in the crypto worker. */
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import type { RecordSummary } from '@phr/shared-types';
-import type { RecordsApi } from '../../api/records.js';
+import { folderKeys } from '../../api/folders.js';
+import { recordKeys, type RecordListFilter, type RecordsApi } from '../../api/records.js';
 import type { OpenedMetadata } from '../../crypto/record-vault.js';
 import { useSession } from '../auth/session.js';
 
@@ -18,27 +19,23 @@ export interface NamedFolder {
 }
 
 export function useFolders() {
-  const { user, records, vault } = useSession();
+  const { user, folders: foldersApi, vault } = useSession();
   return useQuery({
-    queryKey: ['folders', user?.id],
+    queryKey: folderKeys.list(),
     enabled: user !== null,
     queryFn: async (): Promise<NamedFolder[]> => {
-      const folders = await records.folders();
+      const folders = await foldersApi.list();
       return vault.openFolderNames(user?.id ?? '', folders.items);
     },
   });
 }
 
-/** Which records a list shows: a patient's folder (or all of theirs), or one patient's records shared with a doctor. */
-export interface RecordFilter {
-  folderId?: string;
-  ownerId?: string;
-}
+export type RecordFilter = RecordListFilter;
 
 export function useRecordList({ folderId, ownerId }: RecordFilter) {
   const { user, records, vault } = useSession();
   return useInfiniteQuery({
-    queryKey: ['records', user?.id, folderId ?? 'all', ownerId ?? 'any'],
+    queryKey: recordKeys.list({ folderId, ownerId }),
     enabled: user !== null,
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last: { nextCursor: string | null }) => last.nextCursor ?? undefined,

@@ -2,6 +2,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useRef, useState } from 'react';
 import type { RecordCategory, RecordMetadata } from '@phr/shared-types';
+import { invalidateAfter } from '../../api/invalidate.js';
 import { isMediaType } from '../../crypto/record-metadata.js';
 import { useSession } from '../auth/session.js';
 import { useTrust } from '../trust/TrustProvider.js';
@@ -25,7 +26,7 @@ export interface UploadChoices {
 }
 
 export function useUploads() {
-  const { user, records, vault } = useSession();
+  const { user, records, consents, doctors, vault } = useSession();
   const { proveContactKey } = useTrust();
   const queryClient = useQueryClient();
   const [items, setItems] = useState<UploadItem[]>([]);
@@ -66,13 +67,13 @@ export function useUploads() {
               ownerId: user.id,
               folderId: choices.folderId,
               metadata: metadataFor(file, choices),
-              records,
+              records: { ...records, consents: consents.list, publicKey: doctors.publicKey },
               vault,
               proveDoctorKey: (doctor, served) => proveContactKey(doctor.id, doctor.name, [{ where: 'the key the server serves for new uploads', publicKey: served }]),
               signal: controller.signal,
               onProgress: (next) => update(key, { progress: next }),
             });
-            await queryClient.invalidateQueries({ queryKey: ['records'] });
+            await invalidateAfter(queryClient, 'recordUploaded');
           } catch (error) {
             const cancelled = error instanceof UploadCancelled;
             setItems((current) =>
@@ -87,7 +88,7 @@ export function useUploads() {
       }
       pump();
     },
-    [user, records, vault, proveContactKey, queryClient, update, pump],
+    [user, records, consents, doctors, vault, proveContactKey, queryClient, update, pump],
   );
 
   const cancel = useCallback(

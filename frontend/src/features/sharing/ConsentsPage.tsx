@@ -3,6 +3,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { Consent, ConsentStatus } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
+import { consentKeys } from '../../api/consents.js';
+import { invalidateAfter } from '../../api/invalidate.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
 import { TableHead } from '../../ui/TableHead.js';
@@ -17,16 +19,16 @@ export function untilText(consent: Pick<Consent, 'expiresAt'>): string {
 }
 
 export function ConsentsPage() {
-  const { records } = useSession();
+  const { consents } = useSession();
   const queryClient = useQueryClient();
   const [status, setStatus] = useState<ConsentStatus | ''>('');
   const [confirming, setConfirming] = useState<string | null>(null);
-  const list = useQuery({ queryKey: ['consents', status], queryFn: () => records.consents(status ? { status } : {}) });
+  const list = useQuery({ queryKey: consentKeys.list(status || null), queryFn: () => consents.list(status ? { status } : {}) });
   const revoke = useMutation({
-    mutationFn: (id: string) => records.revoke(id),
+    mutationFn: (id: string) => consents.revoke(id),
     onSuccess: async () => {
       setConfirming(null);
-      await queryClient.invalidateQueries({ queryKey: ['consents'] });
+      await invalidateAfter(queryClient, 'consentRevoked');
     },
   });
 

@@ -10,6 +10,9 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { Consent } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
+import { consentKeys } from '../../api/consents.js';
+import { doctorKeys } from '../../api/doctors.js';
+import { invalidateAfter } from '../../api/invalidate.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
 import { useSession } from '../auth/session.js';
@@ -18,8 +21,8 @@ import { ContactCheck } from './ShareDialog.js';
 import { rewrapConsent } from './rewrap-consent.js';
 
 export function KeyChanges() {
-  const { records } = useSession();
-  const consents = useQuery({ queryKey: ['consents', 'active'], queryFn: () => records.consents({ status: 'active' }) });
+  const { consents: consentsApi } = useSession();
+  const consents = useQuery({ queryKey: consentKeys.list('active'), queryFn: () => consentsApi.list({ status: 'active' }) });
   const changed = (consents.data?.items ?? []).filter((consent) => consent.staleWraps > 0);
   if (changed.length === 0) return null;
   return (
@@ -32,13 +35,13 @@ export function KeyChanges() {
 }
 
 function KeyChange({ consent }: { consent: Consent }) {
-  const { user, records, vault } = useSession();
+  const { user, records, consents, vault } = useSession();
   const { proveKey, clientState } = useTrust();
   const queryClient = useQueryClient();
   const [isChecking, setIsChecking] = useState(false);
   const name = consent.doctorName;
   const proven = useQuery({
-    queryKey: ['proven-key', consent.doctorId, 'rotation'],
+    queryKey: doctorKeys.provenKey(consent.doctorId, 'rotation'),
     enabled: isChecking,
     retry: false,
     staleTime: Infinity,
@@ -49,10 +52,10 @@ function KeyChange({ consent }: { consent: Consent }) {
   const reshare = useMutation({
     mutationFn: () => {
       if (!user || !proven.data || !isCompared) throw new Error('Compare the new numbers first');
-      return rewrapConsent(records, vault, user.id, consent, proven.data);
+      return rewrapConsent(records, consents, vault, user.id, consent, proven.data);
     },
     onSuccess: async () => {
-      await queryClient.invalidateQueries({ queryKey: ['consents'] });
+      await invalidateAfter(queryClient, 'consentRewrapped');
     },
   });
   const count = `${consent.staleWraps} record${consent.staleWraps === 1 ? '' : 's'}`;

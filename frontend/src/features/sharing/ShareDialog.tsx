@@ -9,6 +9,9 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { ConsentScope, DoctorSummary } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
+import { doctorKeys } from '../../api/doctors.js';
+import { invalidateAfter } from '../../api/invalidate.js';
+import { recordKeys } from '../../api/records.js';
 import { formatFingerprint } from '../../crypto/fingerprint.js';
 import type { VerifiedBinding } from '../../crypto/trust-vault.js';
 import { Alert } from '../../ui/Alert.js';
@@ -28,7 +31,7 @@ export interface ShareTarget {
 }
 
 export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(): void }) {
-  const { user, records, vault } = useSession();
+  const { user, records, consents, doctors, vault } = useSession();
   const queryClient = useQueryClient();
   const [query, setQuery] = useState('');
   const [doctor, setDoctor] = useState<DoctorSummary | null>(null);
@@ -39,14 +42,14 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
   useEffect(() => searchField.current?.focus(), []);
 
   const found = useQuery({
-    queryKey: ['doctors', query.trim()],
+    queryKey: doctorKeys.search(query.trim()),
     enabled: query.trim().length >= 2,
-    queryFn: () => records.searchDoctors(query.trim()),
+    queryFn: () => doctors.search(query.trim()),
   });
   const { proveKey, clientState } = useTrust();
   // The doctor's key, proven in the key directory; its fingerprint is computed in the vault from that key.
   const proven = useQuery({
-    queryKey: ['proven-key', doctor?.id, doctor?.publicKey],
+    queryKey: doctorKeys.provenKey(doctor?.id ?? null, doctor?.publicKey ?? null),
     enabled: doctor !== null,
     retry: false,
     staleTime: Infinity,
@@ -58,7 +61,7 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
   const contact = doctor ? clientState?.contacts[doctor.id] : undefined;
   const isContactVerified = proven.data !== undefined && contact?.fingerprint === proven.data.fingerprint;
   const inScope = useQuery({
-    queryKey: ['share-scope', target.scope, target.recordId ?? target.folderId ?? 'all'],
+    queryKey: recordKeys.shareScope(target.scope, target.recordId ?? target.folderId ?? null),
     queryFn: async () => {
       const all = await allRecordsIn(records, target.scope === 'folder' ? target.folderId : undefined);
       return target.scope === 'record' ? all.filter((record) => record.id === target.recordId) : all;
@@ -69,7 +72,7 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
     mutationFn: async () => {
       if (!doctor || !inScope.data || !user || !proven.data || !isContactVerified) throw new Error('Choose a doctor and compare the numbers first');
       const { fingerprint, wraps } = await vault.wrapForDoctor(user.id, inScope.data, { id: doctor.id, publicKey: proven.data.publicKey });
-      return records.grant({
+      return consents.grant({
         doctorId: doctor.id,
         scope: target.scope,
         recordId: target.recordId,
@@ -82,7 +85,7 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
     },
     onSuccess: async (consent) => {
       setDone(`Shared ${target.label} with ${consent.doctorName}.`);
-      await queryClient.invalidateQueries({ queryKey: ['consents'] });
+      await invalidateAfter(queryClient, 'consentGranted');
     },
   });
 

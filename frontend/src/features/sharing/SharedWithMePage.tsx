@@ -2,14 +2,15 @@
 import { useQuery } from '@tanstack/react-query';
 import type { Consent } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
+import { consentKeys } from '../../api/consents.js';
 import { Alert } from '../../ui/Alert.js';
 import { useSession } from '../auth/session.js';
 import { RecordList } from '../records/RecordList.js';
 import { scopeText, untilText } from './ConsentsPage.js';
 
 export function SharedWithMePage() {
-  const { records } = useSession();
-  const received = useQuery({ queryKey: ['consents', 'active'], queryFn: () => records.consents({ status: 'active' }) });
+  const { consents } = useSession();
+  const received = useQuery({ queryKey: consentKeys.list('active'), queryFn: () => consents.list({ status: 'active' }) });
   const byPatient = new Map<string, Consent[]>();
   for (const consent of received.data?.items ?? []) byPatient.set(consent.patientId, [...(byPatient.get(consent.patientId) ?? []), consent]);
 

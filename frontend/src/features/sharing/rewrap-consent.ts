@@ -5,6 +5,7 @@
  * compared by the patient), and sent in batches the API takes.
  */
 import { MAX_REWRAPS_PER_REQUEST, type Consent } from '@phr/shared-types';
+import type { ConsentsApi } from '../../api/consents.js';
 import type { RecordsApi } from '../../api/records.js';
 import type { VerifiedBinding } from '../../crypto/trust-vault.js';
 import type { VaultHandle } from '../../crypto/vault.js';
@@ -16,7 +17,7 @@ export interface RewrapOutcome {
   staleWraps: number;
 }
 
-export async function rewrapConsent(records: RecordsApi, vault: VaultHandle, patientId: string, consent: Consent, doctorKey: VerifiedBinding): Promise<RewrapOutcome> {
+export async function rewrapConsent(records: RecordsApi, consents: ConsentsApi, vault: VaultHandle, patientId: string, consent: Consent, doctorKey: VerifiedBinding): Promise<RewrapOutcome> {
   const listed = await allRecordsIn(records, consent.scope === 'folder' ? (consent.folderId ?? undefined) : undefined);
   const inScope = consent.scope === 'record' ? listed.filter((record) => record.id === consent.recordId) : listed;
   const outcome: RewrapOutcome = { replaced: 0, staleWraps: consent.staleWraps };
@@ -24,7 +25,7 @@ export async function rewrapConsent(records: RecordsApi, vault: VaultHandle, pat
     const batch = inScope.slice(start, start + MAX_REWRAPS_PER_REQUEST);
     // The vault wraps only for the key proven in the key directory this session (requireVerifiedKey).
     const { fingerprint, wraps } = await vault.wrapForDoctor(patientId, batch, { id: consent.doctorId, publicKey: doctorKey.publicKey });
-    const answer = await records.rewrap(consent.id, { fingerprint, wraps });
+    const answer = await consents.rewrap(consent.id, { fingerprint, wraps });
     outcome.replaced += answer.replaced;
     outcome.staleWraps = answer.staleWraps;
   }

@@ -55,7 +55,7 @@ interface TrustContextValue {
 const TrustContext = createContext<TrustContextValue | null>(null);
 
 export function TrustProvider({ children }: { children: ReactNode }) {
-  const { user, trust, records, vault } = useSession();
+  const { user, trust, audit, vault } = useSession();
   const [alerts, setAlerts] = useState<TrustAlert[]>([]);
   const [clientState, setClientState] = useState<ClientStateDocument | null>(null);
   const [isChecked, setIsChecked] = useState(false);
@@ -86,10 +86,10 @@ export function TrustProvider({ children }: { children: ReactNode }) {
     checkedFor.current = userId;
     const sessionStore = new ClientStateStore(trust, vault, userId, setClientState);
     store.current = sessionStore;
-    void runSignInChecks({ trust, records, vault, store: sessionStore, userId, raise })
+    void runSignInChecks({ trust, audit, vault, store: sessionStore, userId, raise })
       .catch(() => undefined)
       .finally(() => setIsChecked(true));
-  }, [userId, trust, records, vault, raise]);
+  }, [userId, trust, audit, vault, raise]);
 
   const requireStore = useCallback((): ClientStateStore => {
     if (!store.current) throw new Error('Not signed in');

@@ -7,7 +7,7 @@
  * genesis; it cannot show one that holds from the kept head.
  */
 import { AUDIT_GENESIS_HASH, auditHashInput, firstBrokenAuditRow, type AuditEvent, type AuditHead } from '@phr/shared-types';
-import type { RecordsApi } from '../../api/records.js';
+import type { AuditApi } from '../../api/audit.js';
 import type { AuditCheckpoint } from '../../crypto/client-state.js';
 import { sha256HexOfText } from '../../crypto/sha256.js';
 
@@ -81,11 +81,11 @@ async function sharpen(verdict: TrailVerdict, rows: readonly AuditEvent[]): Prom
 const PAGE_LIMIT = 200;
 
 /** The account's rows newest first, down to `downTo` (or all of them); other subjects' rows (a doctor's reads) are left out. */
-async function ownRows(records: RecordsApi, userId: string, downTo: number): Promise<AuditEvent[]> {
+async function ownRows(audit: AuditApi, userId: string, downTo: number): Promise<AuditEvent[]> {
   const rows: AuditEvent[] = [];
   let cursor: string | undefined;
   do {
-    const page = await records.audit({ cursor, limit: PAGE_LIMIT });
+    const page = await audit.list({ cursor, limit: PAGE_LIMIT });
     const own = page.items.filter((row) => row.subjectId === userId);
     rows.push(...own);
     if (own.some((row) => row.seq <= downTo)) break;
@@ -99,13 +99,13 @@ async function ownRows(records: RecordsApi, userId: string, downTo: number): Pro
  * judges them. When the kept entry does not match, reads the whole trail to
  * name the first bad entry as closely as it can.
  */
-export async function checkTrailSinceCheckpoint(records: RecordsApi, userId: string, checkpoint: AuditCheckpoint | null): Promise<TrailVerdict> {
-  const head = await records.auditHead();
+export async function checkTrailSinceCheckpoint(audit: AuditApi, userId: string, checkpoint: AuditCheckpoint | null): Promise<TrailVerdict> {
+  const head = await audit.head();
   const downTo = checkpoint ? checkpoint.sequence : 1;
-  const rows = await ownRows(records, userId, downTo);
+  const rows = await ownRows(audit, userId, downTo);
   const verdict = await judgeTrail(rows, head, checkpoint);
   if (verdict.isIntact || !checkpoint || verdict.firstBadSeq !== checkpoint.sequence) return verdict;
-  return sharpen(verdict, await ownRows(records, userId, 0));
+  return sharpen(verdict, await ownRows(audit, userId, 0));
 }
 
 /**

@@ -7,7 +7,7 @@
  * Each failure becomes a red alert and a security event; what held is kept.
  */
 import { ApiError } from '../../api/api-error.js';
-import type { RecordsApi } from '../../api/records.js';
+import type { AuditApi } from '../../api/audit.js';
 import type { TrustApi } from '../../api/trust.js';
 import { emptyClientState, type ClientStateDocument } from '../../crypto/client-state.js';
 import { formatFingerprint } from '../../crypto/fingerprint.js';
@@ -21,7 +21,7 @@ import { asTrustFailure, TrustFailure } from './trust-failure.js';
 
 export interface SignInCheckContext {
   trust: TrustApi;
-  records: RecordsApi;
+  audit: AuditApi;
   vault: VaultHandle;
   store: ClientStateStore;
   userId: string;
@@ -91,7 +91,7 @@ export async function runSignInChecks(context: SignInCheckContext): Promise<void
     if (!own.isOwnKey) throw ownBindingMismatch(own, 'is what it shows now');
   });
   await check(context, async () => {
-    const verdict = await checkTrailSinceCheckpoint(context.records, userId, kept.audit);
+    const verdict = await checkTrailSinceCheckpoint(context.audit, userId, kept.audit);
     if (!verdict.isIntact) throw auditFailure(verdict.firstBadSeq, verdict.problem);
     await store.update(keepAuditHead(verdict.head));
   });

@@ -1,0 +1,23 @@
+/** The consents area of the API (a patient's shares, a doctor's received ones), typed by the contract, and its query keys. */
+import { ROUTES, type ConsentStatus, type CreateConsentRequest, type ListConsentsQuery, type RewrapConsentRequest } from '@phr/shared-types';
+import type { ApiClient } from './client.js';
+
+export function consentsApi(client: ApiClient) {
+  return {
+    list: (query: ListConsentsQuery = {}) => client.call(ROUTES.listConsents, { query }),
+    grant: (body: CreateConsentRequest) => client.call(ROUTES.createConsent, { body }),
+    revoke: (id: string) => client.call(ROUTES.updateConsent, { params: { id }, body: { status: 'revoked' } }),
+    rewrap: (id: string, body: RewrapConsentRequest) => client.call(ROUTES.rewrapConsent, { params: { id }, body }),
+  };
+}
+
+export type ConsentsApi = ReturnType<typeof consentsApi>;
+
+/** Query keys of the consents area; every key starts with `all`. */
+export const consentKeys = {
+  all: ['consents'] as const,
+  lists: () => [...consentKeys.all, 'list'] as const,
+  /** `null`: every status. */
+  list: (status: ConsentStatus | null) => [...consentKeys.lists(), status] as const,
+  detail: (consentId: string) => [...consentKeys.all, 'detail', consentId] as const,
+};
