@@ -1,9 +1,16 @@
 import { Module } from '@nestjs/common';
+import { AccessModule } from '../access/access.module.js';
 import { KeyGenerations } from '../key-rotation/key-generations.js';
 import { KeyRotationRepository } from '../key-rotation/key-rotation.repository.js';
-import { RecordDenials } from './record-denials.js';
 import { RecordsController } from './records.controller.js';
+import { RecordsRepository } from './records.repository.js';
 import { RecordsService } from './records.service.js';
+import { UploadsRepository } from './uploads.repository.js';
 
-@Module({ controllers: [RecordsController], providers: [RecordsService, RecordDenials, KeyGenerations, KeyRotationRepository], exports: [RecordDenials] })
+@Module({
+  imports: [AccessModule],
+  controllers: [RecordsController],
+  providers: [RecordsService, RecordsRepository, UploadsRepository, KeyGenerations, KeyRotationRepository],
+  exports: [RecordsRepository, UploadsRepository],
+})
 export class RecordsModule {}
