@@ -59,6 +59,8 @@ export class RecordsService {
     if (request.size > this.limits.maxBytes) {
       throw new ApiError(413, ERROR_CODES.recordTooLarge, `The file is larger than the limit of ${formatBytes(this.limits.maxBytes)}`);
     }
+    // Before anything is reserved: a refused folder leaves no upload behind.
+    if (request.folderId) await this.assertOwnFolder(user, request.folderId, request.recordId, 'record.upload');
     const expiresAt = new Date(Date.now() + this.limits.uploadUrlSeconds * 1000);
     let upload: UploadRow;
     if (request.recordId) {
@@ -73,7 +75,6 @@ export class RecordsService {
       upload = { recordId: randomUUID(), ownerId: user.userId, size: request.size, chunkBytes: RECORD_CHUNK_BYTES, expiresAt };
       await this.uploads.insert(upload);
     }
-    if (request.folderId) await this.assertOwnFolder(user, request.folderId, upload.recordId, 'record.upload');
     const coveringDoctors = await this.access.coveringDoctors(user, request.folderId ?? null);
     await this.audit.allow({ subjectId: user.userId, action: 'record.upload', recordId: upload.recordId });
     const segments: SegmentUrl[] = recordLayout(upload.size, upload.chunkBytes).segments.map((segment) => ({
@@ -139,7 +140,7 @@ export class RecordsService {
   }
 
   /** A folder named for a new record must be the caller's; another patient's is an attempt filed in their trail (400 either way). */
-  private async assertOwnFolder(user: Pick<AuthUser, 'userId'>, folderId: string, recordId: string, action: 'record.upload' | 'record.create'): Promise<void> {
+  private async assertOwnFolder(user: Pick<AuthUser, 'userId'>, folderId: string, recordId: string | undefined, action: 'record.upload' | 'record.create'): Promise<void> {
     const owner = await this.owners.ownerOf('folder', folderId);
     if (owner === user.userId) return;
     if (owner !== null) this.audit.deny({ subjectId: owner, action, recordId, reason: `folder ${folderId.toLowerCase()} is not the caller's` });
