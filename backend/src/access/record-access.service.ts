@@ -77,9 +77,13 @@ export class RecordAccess {
    * The doctors a new record of this patient in this folder (none: null) must
    * be wrapped for: every doctor of a consent in force whose scope takes the
    * folder in, whatever the doctor's standing (RLS keeps a doctor who is not
-   * approved from reading). With each one's current public key, which the
-   * browser proves in the key directory before it wraps.
+   * approved from reading).
    */
+  async coveringDoctorIds(user: AuthUser, folderId: string | null): Promise<Set<string>> {
+    return new Set((await this.records.coveringDoctors(user.userId, folderId)).map((doctor) => doctor.doctorId));
+  }
+
+  /** coveringDoctorIds with each doctor's name and current public key, for the presign answer. */
   async coveringDoctors(user: AuthUser, folderId: string | null): Promise<CoveringDoctor[]> {
     const doctors = await this.records.coveringDoctors(user.userId, folderId);
     const keys = await Promise.all(doctors.map((doctor) => this.publicKeys.find(doctor.doctorId)));

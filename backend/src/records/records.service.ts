@@ -218,7 +218,7 @@ export class RecordsService {
    * silently loses access to new records. Wraps for anyone else are refused.
    */
   private async checkDoctorWraps(user: AuthUser, request: CommitRecordRequest): Promise<CommitDoctorWrap[]> {
-    const required = new Set((await this.access.coveringDoctors(user, request.folderId ?? null)).map((doctor) => doctor.id));
+    const required = await this.access.coveringDoctorIds(user, request.folderId ?? null);
     const given = request.doctorWraps ?? [];
     const givenIds = new Set(given.map((wrap) => wrap.doctorId));
     const unexpected = given.filter((wrap) => !required.has(wrap.doctorId)).map((wrap) => wrap.doctorId);
