@@ -65,7 +65,7 @@ describe('every action on a patient’s data leaves exactly the expected audit r
       ['folder.list', 'allow', P, 'patient', null, null, '1 folder(s)'],
       ['consent.grant', 'allow', P, 'patient', recordId, C, null],
       ['record.list', 'allow', D, 'doctor', null, null, '1 record(s)'],
-      ['record.read', 'allow', D, 'doctor', recordId, null, 'consented doctor'],
+      ['record.read', 'allow', D, 'doctor', recordId, C, 'consented doctor'], // with the consent that allowed it (issue 13)
       ['consent.list', 'allow', D, 'doctor', null, null, '1 consent(s)'],
       ['consent.list', 'allow', P, 'patient', null, null, '1 consent(s)'],
       ['consent.revoke', 'allow', P, 'patient', null, C, null],

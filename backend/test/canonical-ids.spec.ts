@@ -206,6 +206,9 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
     // Body ids.
     { route: 'presignUpload', field: 'body:recordId', call: (w, c) => ({ method: 'POST', path: ROUTES.presignUpload.path, token: w.owner.token, body: { size: 100, recordId: c(w.uploadId) } }) },
     { route: 'presignUpload', field: 'body:recordId', as: 'a stranger', call: (w, c) => ({ method: 'POST', path: ROUTES.presignUpload.path, token: w.stranger.token, body: { size: 100, recordId: c(w.uploadId) } }) },
+    // A renewal into the shared folder: the answer names the doctor of the folder's consent.
+    { route: 'presignUpload', field: 'body:folderId', call: (w, c) => ({ method: 'POST', path: ROUTES.presignUpload.path, token: w.owner.token, body: { size: 100, recordId: w.uploadId, folderId: c(w.folderId) } }) },
+    { route: 'presignUpload', field: 'body:folderId', as: 'a stranger', call: (w, c) => ({ method: 'POST', path: ROUTES.presignUpload.path, token: w.stranger.token, body: { size: 100, folderId: c(w.folderId) } }) },
     { route: 'commitRecord', field: 'body:recordId', call: (w, c) => ({ method: 'POST', path: ROUTES.commitRecord.path, token: w.owner.token, body: commitRequest(c(w.uploadId)) }) },
     { route: 'commitRecord', field: 'body:recordId', as: 'a stranger', call: (w, c) => ({ method: 'POST', path: ROUTES.commitRecord.path, token: w.stranger.token, body: commitRequest(c(w.uploadId)) }) },
     {

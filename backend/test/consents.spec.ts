@@ -243,10 +243,11 @@ describe('consents: patients grant and revoke, doctors read (DESIGN 5, 6)', () =
       expect((await wrapsOf(drHouse)).map((row) => row.record_id)).not.toContain(summary.id);
       expect(await api.adminQuery('SELECT status FROM consents WHERE id = $1', [granted.body.id])).toEqual([{ status: 'expired' }]);
       const rows = (await auditRowsOf(api, hal.userId)).filter((row) => row.consent_id === granted.body.id);
-      expect(rows.map((row) => `${row.action}:${row.outcome}`)).toEqual(['consent.grant:allow', 'consent.expire:allow']);
+      // The doctor's read happened under this consent, and its row says so (issue 13).
+      expect(rows.map((row) => `${row.action}:${row.outcome}`)).toEqual(['consent.grant:allow', 'record.read:allow', 'consent.expire:allow']);
       // The sweep is a job: the trail names it as `system`, not as the patient who never acted.
-      expect(rows.map((row) => [row.actor_id, row.actor_role])).toEqual([[hal.userId, 'patient'], [null, 'system']]);
-      expect(rows[1].request_id).toBe('job:consent-expiry');
+      expect(rows.map((row) => [row.actor_id, row.actor_role])).toEqual([[hal.userId, 'patient'], [drHouse.userId, 'doctor'], [null, 'system']]);
+      expect(rows[2].request_id).toBe('job:consent-expiry');
       expect(await api.app.get(ConsentSweeper).sweep()).not.toContain(granted.body.id);
     });
 

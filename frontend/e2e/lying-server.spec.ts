@@ -231,7 +231,7 @@ describe('a lying server is caught in the browser (issue 12)', () => {
     await confirmDoctorKey(dialog, null, { isFirstShare: true });
     await share(dialog, doctor);
 
-    liar.tell(...swapKey(doctor.id, attacker, ['public-key route']));
+    liar.tell(...swapKey(doctor.id, attacker, ['public-key route', 'presign answer']));
     const file = newFile();
     await page.locator('input[type=file]').setInputFiles([file]);
     await uploadRow(page, file).and(page.locator('[data-phase=failed]')).waitFor({ timeout: 60_000 });

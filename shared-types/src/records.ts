@@ -106,12 +106,23 @@ export interface PresignUploadRequest {
   size: number;
   /** Renew the URLs of an upload not yet committed (after they expired). */
   recordId?: Uuid;
+  /** The folder the record will be committed into, when it matters for which doctors must get a wrap. */
+  folderId?: Uuid;
+}
+/** A doctor whose consent in force covers a new record: the commit must carry a wrap for them (DESIGN 5). */
+export interface CoveringDoctor {
+  id: Uuid;
+  displayName: string;
+  /** The doctor's current public key as the server holds it: the browser proves it in the key directory before it wraps. */
+  publicKey: string;
 }
 export interface PresignUploadResponse {
   recordId: Uuid;
   chunkBytes: number;
   segments: SegmentUrl[];
   expiresAt: IsoDateTime;
+  /** The doctors the new record must be wrapped for (into the folder named in the request, or none). */
+  coveringDoctors: CoveringDoctor[];
 }
 
 /** POST /records: commit an uploaded record. */

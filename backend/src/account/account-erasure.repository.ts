@@ -16,6 +16,8 @@ export interface ErasedConsent {
   doctorId: string;
   status: ConsentStatus;
   expiresAt: Date | null;
+  /** consent_in_force(): active and not past its expiry (migration consent-rule). */
+  inForce: boolean;
 }
 
 /**
@@ -51,10 +53,10 @@ export class AccountErasureRepository {
   async consentsOf(userId: string): Promise<ErasedConsent[]> {
     const rows = await this.db
       .manager()
-      .query<Array<{ id: string; patient_id: string; doctor_id: string; status: ConsentStatus; expires_at: Date | null }>>(
-        'SELECT id, patient_id, doctor_id, status, expires_at FROM consents WHERE patient_id = $1 OR doctor_id = $1',
+      .query<Array<{ id: string; patient_id: string; doctor_id: string; status: ConsentStatus; expires_at: Date | null; in_force: boolean }>>(
+        'SELECT c.id, c.patient_id, c.doctor_id, c.status, c.expires_at, consent_in_force(c) AS in_force FROM consents c WHERE c.patient_id = $1 OR c.doctor_id = $1',
         [userId],
       );
-    return rows.map((row) => ({ id: row.id, patientId: row.patient_id, doctorId: row.doctor_id, status: row.status, expiresAt: row.expires_at }));
+    return rows.map((row) => ({ id: row.id, patientId: row.patient_id, doctorId: row.doctor_id, status: row.status, expiresAt: row.expires_at, inForce: row.in_force }));
   }
 }

@@ -4,7 +4,6 @@ import { AuditService } from '../audit/audit.service.js';
 import { Reauthentication } from '../auth/credentials/reauthentication.service.js';
 import type { AuthUser } from '../identity/auth-user.js';
 import { ApiError } from '../common/api-error.js';
-import { effectiveStatus } from '../consents/consent.entity.js';
 import { Db } from '../db/db.service.js';
 import { KeyDirectory } from '../key-directory/key-directory.service.js';
 import { segmentObjectKeys } from '../records/object-keys.js';
@@ -93,7 +92,7 @@ export class AccountErasureService {
    * account); each patient's own trail says so, since the patient did not act.
    */
   private async endConsentsNamingDoctor(user: AuthUser, consents: ErasedConsent[]): Promise<void> {
-    const inEffect = consents.filter((consent) => consent.doctorId === user.userId && effectiveStatus(consent) === 'active');
+    const inEffect = consents.filter((consent) => consent.doctorId === user.userId && consent.inForce);
     for (const consent of inEffect) {
       await this.audit.allow({ subjectId: consent.patientId, action: 'consent.revoke', consentId: consent.id, reason: 'the doctor erased their account' });
     }

@@ -27,7 +27,7 @@ export class ConsentEntity {
   @Column({ type: 'timestamptz', name: 'expires_at', nullable: true })
   expiresAt: Date | null;
 
-  /** As stored; `effectiveStatus` turns an active consent past its expiry into expired. */
+  /** As stored; an active consent past its expiry is shown expired (ConsentsRepository, consent_in_force()). */
   @Column({ type: 'text' })
   status: ConsentStatus;
 
@@ -36,9 +36,4 @@ export class ConsentEntity {
 
   @Column({ type: 'timestamptz', name: 'revoked_at', nullable: true })
   revokedAt: Date | null;
-}
-
-export function effectiveStatus(consent: Pick<ConsentEntity, 'status' | 'expiresAt'>, now = new Date()): ConsentStatus {
-  if (consent.status === 'active' && consent.expiresAt && consent.expiresAt <= now) return 'expired';
-  return consent.status;
 }

@@ -66,8 +66,8 @@ export class ConsentsController {
   @ApiOperation({ summary: 'Revoke a consent: in one transaction it ends and the doctor’s wraps in its scope go' })
   @ApiOkResponse({ type: ConsentDto })
   @ApiErrors(400, 401, 403, 404, 409)
-  // The body names the one change allowed; validation refuses anything else.
-  revoke(@CurrentUser() user: AuthUser, @Param('id', uuidParam()) consentId: string, @Body() _body: UpdateConsentDto): Promise<Consent> {
-    return this.consents.revoke(user, consentId);
+  // The body names the change (today only status "revoked"); validation refuses anything else with a 400 naming the field.
+  update(@CurrentUser() user: AuthUser, @Param('id', uuidParam()) consentId: string, @Body() body: UpdateConsentDto): Promise<Consent> {
+    return this.consents.update(user, consentId, body);
   }
 }

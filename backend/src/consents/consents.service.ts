@@ -1,22 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { In } from 'typeorm';
-import { ERROR_CODES, type Consent, type ConsentList, type ConsentStatus, type CreateConsentRequest, type DoctorList } from '@phr/shared-types';
+import { ERROR_CODES, type Consent, type ConsentList, type ConsentStatus, type CreateConsentRequest, type DoctorList, type UpdateConsentRequest } from '@phr/shared-types';
 import { AttemptOwners } from '../audit/attempt-owners.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuthUser } from '../identity/auth-user.js';
 import { ApiError } from '../common/api-error.js';
-import { ClinicianEntity } from '../clinicians/clinician.entity.js';
+import { RecordAccess } from '../access/record-access.service.js';
+import { CliniciansRepository } from '../clinicians/clinicians.repository.js';
 import { nameSkeleton } from '../clinicians/name-check.js';
 import { Db } from '../db/db.service.js';
-import { FolderEntity } from '../folders/folder.entity.js';
-import { RecordDenials } from '../records/record-denials.js';
-import { RecordEntity } from '../records/entities/record.entity.js';
-import { PublicKeyEntity } from '../users/public-key.entity.js';
-import { UserEntity } from '../users/user.entity.js';
-import { effectiveStatus, ConsentEntity } from './consent.entity.js';
-import { scopeCondition } from './consent-scope.js';
-import { staleWrapCount } from './consent-rewraps.service.js';
+import { RecordsRepository } from '../records/records.repository.js';
+import { PublicKeysRepository } from '../users/public-keys.repository.js';
+import { UsersRepository } from '../users/users.repository.js';
+import { ConsentsRepository, type ConsentRow } from './consents.repository.js';
 
 const SEARCH_LIMIT = 20;
 
@@ -26,8 +22,13 @@ export class ConsentsService {
   constructor(
     private readonly db: Db,
     private readonly audit: AuditService,
-    private readonly denials: RecordDenials,
+    private readonly access: RecordAccess,
     private readonly owners: AttemptOwners,
+    private readonly consents: ConsentsRepository,
+    private readonly records: RecordsRepository,
+    private readonly users: UsersRepository,
+    private readonly publicKeys: PublicKeysRepository,
+    private readonly clinicians: CliniciansRepository,
   ) {}
 
   /**
@@ -37,17 +38,7 @@ export class ConsentsService {
    */
   async searchDoctors(query: string): Promise<DoctorList> {
     const escape = (text: string) => text.replace(/[\\%_]/g, (character) => `\\${character}`);
-    const rows = await this.db.manager().query<Array<{
-      id: string;
-      display_name: string;
-      specialty: string | null;
-      public_key: string;
-      fingerprint: string;
-      organisation: string;
-      verified_by: string;
-      verified_at: Date;
-      looks_like_another: boolean;
-    }>>('SELECT * FROM search_doctors($1, $2, $3)', [escape(query.trim()), escape(nameSkeleton(query)), SEARCH_LIMIT]);
+    const rows = await this.consents.searchDoctors(escape(query.trim()), escape(nameSkeleton(query)), SEARCH_LIMIT);
     return {
       items: rows.map((row) => ({
         id: row.id,
@@ -72,19 +63,15 @@ export class ConsentsService {
     if (request.expiresAt && Date.parse(request.expiresAt) <= Date.now()) {
       throw ApiError.validation([{ field: 'expiresAt', message: 'expiresAt must be in the future' }]);
     }
-    const manager = this.db.manager();
     // Only a clinician an operator approved (and has not suspended) receives a share (docs/protocol.md "Clinicians").
-    const [{ verified }] = await manager.query<Array<{ verified: boolean }>>('SELECT is_verified_clinician($1) AS verified', [request.doctorId]);
-    if (!verified) throw ApiError.validation([{ field: 'doctorId', message: 'doctorId names no verified clinician' }]);
-    if (request.scope === 'record' && !(await manager.getRepository(RecordEntity).existsBy({ id: request.recordId }))) {
-      return this.denials.notFound(request.recordId as string, 'consent.grant');
-    }
-    if (request.scope === 'folder' && !(await manager.getRepository(FolderEntity).existsBy({ id: request.folderId }))) {
+    if (!(await this.consents.isVerifiedClinician(request.doctorId))) throw ApiError.validation([{ field: 'doctorId', message: 'doctorId names no verified clinician' }]);
+    if (request.scope === 'record') await this.access.requireOwned(user, request.recordId as string, 'consent.grant');
+    if (request.scope === 'folder' && (await this.owners.ownerOf('folder', request.folderId as string)) !== user.userId) {
       await this.fileForeignFolder(user, request.folderId as string);
       throw ApiError.validation([{ field: 'folderId', message: 'folderId names no folder of yours' }]);
     }
 
-    const consent = manager.getRepository(ConsentEntity).create({
+    const consent: ConsentRow = {
       id: randomUUID(),
       patientId: user.userId,
       doctorId: request.doctorId,
@@ -96,32 +83,19 @@ export class ConsentsService {
       status: 'active',
       createdAt: new Date(),
       revokedAt: null,
-    });
-    const inScope = await this.recordsInScope(user.userId, consent);
-    assertWrapsMatch(inScope, request.wraps.map((wrap) => wrap.recordId));
+    };
+    // Inserted first so that its scope is asked of the database (consent_scope_includes); a refusal below rolls it back.
+    await this.consents.insert(consent);
+    assertWrapsMatch(await this.records.idsInConsentScope(consent.id), request.wraps.map((wrap) => wrap.recordId));
     if (request.fingerprint !== undefined) await this.assertCurrentKey(user, request.doctorId, request.fingerprint);
-
-    await manager.getRepository(ConsentEntity).insert(consent);
-    // One statement for every wrap (a consent over "all" may carry thousands).
-    await manager.query(
-      // Without a fingerprint the database stamps the doctor's current key (record_wraps_stamp_key).
-      `INSERT INTO record_wraps (record_id, recipient_id, owner_id, wrap, key_fingerprint)
-       SELECT w.record_id, $3, $4, w.wrap, $5 FROM unnest($1::uuid[], $2::text[]) AS w (record_id, wrap)
-       ON CONFLICT (record_id, recipient_id) DO UPDATE SET wrap = EXCLUDED.wrap, key_fingerprint = EXCLUDED.key_fingerprint`,
-      [request.wraps.map((wrap) => wrap.recordId), request.wraps.map((wrap) => wrap.wrap), consent.doctorId, user.userId, request.fingerprint ?? null],
-    );
+    await this.records.putDoctorWraps(consent.doctorId, user.userId, request.wraps, request.fingerprint ?? null);
     await this.audit.allow({ subjectId: user.userId, action: 'consent.grant', consentId: consent.id, recordId: consent.recordId ?? undefined });
     return (await this.present([consent]))[0];
   }
 
   async list(user: AuthUser, status: ConsentStatus | undefined): Promise<ConsentList> {
-    const column = user.role === 'doctor' ? 'doctorId' : 'patientId';
-    const consents = await this.db
-      .manager()
-      .getRepository(ConsentEntity)
-      .find({ where: { [column]: user.userId }, order: { createdAt: 'DESC', id: 'DESC' } });
-    const now = new Date();
-    const shown = consents.filter((consent) => status === undefined || effectiveStatus(consent, now) === status);
+    const consents = await this.consents.listFor(user.role === 'doctor' ? 'doctor_id' : 'patient_id', user.userId);
+    const shown = consents.filter((consent) => status === undefined || consent.status === status);
     // Reading consents is audited in the trail of each patient they concern.
     const patients = new Set(user.role === 'doctor' ? shown.map((consent) => consent.patientId) : [user.userId]);
     if (patients.size === 0) patients.add(user.userId);
@@ -131,10 +105,15 @@ export class ConsentsService {
     return { items: await this.present(shown) };
   }
 
-  /** Revokes in one transaction: the consent, and the doctor's wraps no other active consent covers. */
+  /** PATCH /consents/:id: does what the body says (today one change: `status: "revoked"`). */
+  async update(user: AuthUser, consentId: string, request: UpdateConsentRequest): Promise<Consent> {
+    if (request.status !== 'revoked') throw ApiError.validation([{ field: 'status', message: 'status must be "revoked"' }]);
+    return this.revoke(user, consentId);
+  }
+
+  /** Revokes in one transaction: the consent, and the doctor's wraps no other consent in force covers. */
   async revoke(user: AuthUser, consentId: string): Promise<Consent> {
-    const repository = this.db.manager().getRepository(ConsentEntity);
-    const consent = await repository.findOneBy({ id: consentId, patientId: user.userId });
+    const consent = await this.consents.findOfPatient(consentId, user.userId);
     if (!consent) {
       // Another patient's consent: the attempt belongs in that patient's trail.
       const patient = await this.owners.ownerOf('consent', consentId);
@@ -142,45 +121,31 @@ export class ConsentsService {
       this.audit.deny({ subjectId: isForeign ? patient : user.userId, action: 'consent.revoke', reason: isForeign ? 'not the patient of this consent' : 'no such consent', consentId });
       throw ApiError.notFound('No such consent');
     }
-    if (effectiveStatus(consent) !== 'active') {
-      throw new ApiError(409, ERROR_CODES.consentNotActive, `This consent is already ${effectiveStatus(consent)}`);
+    if (consent.status !== 'active') {
+      throw new ApiError(409, ERROR_CODES.consentNotActive, `This consent is already ${consent.status}`);
     }
-    consent.status = 'revoked';
-    consent.revokedAt = new Date();
-    await repository.update({ id: consent.id }, { status: consent.status, revokedAt: consent.revokedAt });
-    await this.removeUncoveredWraps(consent);
+    const revokedAt = new Date();
+    await this.consents.markRevoked(consent.id, revokedAt);
+    await this.records.removeUncoveredWraps(consent.id);
     await this.audit.allow({ subjectId: user.userId, action: 'consent.revoke', consentId: consent.id });
-    return (await this.present([consent]))[0];
+    return (await this.present([{ ...consent, status: 'revoked', revokedAt }]))[0];
   }
 
-  /**
-   * Deletes the doctor's wraps of records in this consent's scope unless
-   * another active consent still covers them. Runs as the patient.
-   */
-  async removeUncoveredWraps(consent: ConsentEntity): Promise<void> {
-    const scope = scopeCondition(consent, 3);
-    await this.db.manager().query(
-      `DELETE FROM record_wraps w USING records r
-       WHERE w.record_id = r.id AND w.recipient_id = $1 AND r.owner_id = $2 AND (${scope.sql})
-         AND NOT consent_covers($1, $2, r.id, r.folder_id)`,
-      [consent.doctorId, consent.patientId, ...scope.params],
-    );
+  /** Ends a consent past its expiry (the sweep, as the patient): marked expired, the doctor's wraps no other consent covers removed. */
+  async expire(consentId: string): Promise<boolean> {
+    const consent = await this.consents.findActive(consentId);
+    if (!consent) return false;
+    await this.consents.markExpired(consentId);
+    await this.records.removeUncoveredWraps(consentId);
+    return true;
   }
 
   /** Wraps made for a key the doctor has replaced since the patient looked it up are refused (docs/protocol.md "Key-pair rotation"). */
   private async assertCurrentKey(user: AuthUser, doctorId: string, fingerprint: string): Promise<void> {
-    const key = await this.db.manager().getRepository(PublicKeyEntity).findOneBy({ userId: doctorId });
+    const key = await this.publicKeys.find(doctorId);
     if (key?.fingerprint === fingerprint) return;
     this.audit.deny({ subjectId: user.userId, action: 'consent.grant', reason: `wraps made for key ${fingerprint}, not the doctor's current key` });
     throw new ApiError(409, ERROR_CODES.keyChanged, 'The wraps were made for another key than the doctor’s current one: prove the doctor’s key in the key directory again');
-  }
-
-  private async recordsInScope(patientId: string, consent: ConsentEntity): Promise<string[]> {
-    const scope = scopeCondition(consent, 2);
-    const rows = await this.db.manager().query<Array<{
-      id: string;
-    }>>(`SELECT r.id FROM records r WHERE r.owner_id = $1 AND (${scope.sql})`, [patientId, ...scope.params]);
-    return rows.map((row) => row.id);
   }
 
   /** A grant over another patient's folder is an attempt on that patient's data: filed in their trail. */
@@ -202,18 +167,13 @@ export class ConsentsService {
   }
 
   /** Consents as the API shows them, with the names of both parties. */
-  private async present(consents: ConsentEntity[]): Promise<Consent[]> {
-    const manager = this.db.manager();
-    const names = new Map<string, string>();
-    const me = await manager.getRepository(UserEntity).findOneBy({ id: this.db.actor().userId as string });
+  private async present(consents: ConsentRow[]): Promise<Consent[]> {
+    const names = await this.consents.partyNames();
+    const me = await this.users.find(this.db.actor().userId as string);
     if (me) names.set(me.id, me.displayName);
-    for (const row of await manager.query<Array<{ id: string; display_name: string }>>('SELECT id, display_name FROM consent_party_names()')) {
-      names.set(row.id, row.display_name);
-    }
-    const staleWraps = await Promise.all(consents.map((consent) => staleWrapCount(this.db, consent)));
-    const doctorIds = [...new Set(consents.map((consent) => consent.doctorId))];
+    const staleWraps = await Promise.all(consents.map((consent) => (consent.status === 'active' ? this.records.staleWrapCount(consent.id) : Promise.resolve(0))));
     // RLS shows a doctor their own standing, and a patient that of their consents' doctors.
-    const standings = new Map((await manager.getRepository(ClinicianEntity).findBy({ userId: In(doctorIds) })).map((row) => [row.userId, row.status]));
+    const standings = await this.clinicians.statusesOf([...new Set(consents.map((consent) => consent.doctorId))]);
     return consents.map((consent, index) => ({
       id: consent.id,
       patientId: consent.patientId,
@@ -225,7 +185,7 @@ export class ConsentsService {
       folderId: consent.folderId,
       purpose: consent.purpose,
       expiresAt: consent.expiresAt?.toISOString() ?? null,
-      status: effectiveStatus(consent),
+      status: consent.status,
       createdAt: consent.createdAt.toISOString(),
       revokedAt: consent.revokedAt?.toISOString() ?? null,
       staleWraps: staleWraps[index],

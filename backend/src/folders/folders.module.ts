@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
-import { KeyGenerations } from '../key-generations/key-generations.js';
-import { KeyRotationRepository } from '../key-generations/key-rotation.repository.js';
+import { KeyGenerationsModule } from '../key-generations/key-generations.module.js';
+import { RecordsModule } from '../records/records.module.js';
 import { FoldersController } from './folders.controller.js';
+import { FoldersRepository } from './folders.repository.js';
 import { FoldersService } from './folders.service.js';
 
-@Module({ controllers: [FoldersController], providers: [FoldersService, KeyGenerations, KeyRotationRepository] })
+@Module({ imports: [RecordsModule, KeyGenerationsModule], controllers: [FoldersController], providers: [FoldersService, FoldersRepository] })
 export class FoldersModule {}

@@ -5,31 +5,31 @@ import { AuditService } from '../audit/audit.service.js';
 import type { AuthUser } from '../identity/auth-user.js';
 import { checkSealedBlob } from '../identity/key-material.js';
 import { ApiError } from '../common/api-error.js';
-import { Db } from '../db/db.service.js';
 import { KeyGenerations } from '../key-generations/key-generations.js';
-import { RecordEntity } from '../records/entities/record.entity.js';
-import { FolderEntity } from './folder.entity.js';
+import { RecordsRepository } from '../records/records.repository.js';
+import { FoldersRepository, type FolderRow } from './folders.repository.js';
 
 /** Folders group a patient's records; their names are sealed under the patient's account key. */
 @Injectable()
 export class FoldersService {
   constructor(
-    private readonly db: Db,
     private readonly audit: AuditService,
     private readonly keyGenerations: KeyGenerations,
+    private readonly folders: FoldersRepository,
+    private readonly records: RecordsRepository,
   ) {}
 
   async create(user: AuthUser, name: string, keyGeneration?: number): Promise<Folder> {
     assertSealedName(name);
     const generation = await this.keyGenerations.sealingGeneration(user.userId, keyGeneration);
-    const folder = this.repository().create({ id: randomUUID(), ownerId: user.userId, name, keyGeneration: generation, createdAt: new Date() });
-    await this.repository().insert(folder);
+    const folder: FolderRow = { id: randomUUID(), ownerId: user.userId, name, keyGeneration: generation, createdAt: new Date() };
+    await this.folders.insert(folder);
     await this.audit.allow({ subjectId: user.userId, action: 'folder.create', reason: folder.id });
     return toFolder(folder);
   }
 
   async list(user: AuthUser): Promise<FolderList> {
-    const folders = await this.repository().find({ order: { createdAt: 'ASC', id: 'ASC' } });
+    const folders = await this.folders.list();
     await this.audit.allow({ subjectId: user.userId, action: 'folder.list', reason: `${folders.length} folder(s)` });
     return { items: folders.map(toFolder) };
   }
@@ -40,7 +40,7 @@ export class FoldersService {
     const folder = await this.findOwn(user, folderId, 'folder.rename');
     folder.name = name;
     folder.keyGeneration = generation;
-    await this.repository().save(folder);
+    await this.folders.rename(folder.id, name, generation);
     await this.audit.allow({ subjectId: user.userId, action: 'folder.rename', reason: folder.id });
     return toFolder(folder);
   }
@@ -48,23 +48,20 @@ export class FoldersService {
   /** Only an empty folder can go: records are never deleted as a side effect. */
   async delete(user: AuthUser, folderId: string): Promise<void> {
     const folder = await this.findOwn(user, folderId, 'folder.delete');
-    if (await this.db.manager().getRepository(RecordEntity).existsBy({ folderId: folder.id })) {
+    if (await this.records.hasRecordsIn(folder.id)) {
       throw new ApiError(409, ERROR_CODES.folderNotEmpty, 'The folder still holds records; move or delete them first');
     }
-    await this.repository().delete({ id: folder.id });
+    await this.folders.delete(folder.id);
     await this.audit.allow({ subjectId: user.userId, action: 'folder.delete', reason: folder.id });
   }
 
-  private async findOwn(user: AuthUser, folderId: string, action: 'folder.rename' | 'folder.delete'): Promise<FolderEntity> {
-    const folder = await this.repository().findOneBy({ id: folderId });
+  private async findOwn(user: AuthUser, folderId: string, action: 'folder.rename' | 'folder.delete'): Promise<FolderRow> {
+    const folder = await this.folders.find(folderId);
     if (folder) return folder;
     this.audit.deny({ subjectId: user.userId, action, reason: `no such folder ${folderId}` });
     throw ApiError.notFound('No such folder');
   }
 
-  private repository() {
-    return this.db.manager().getRepository(FolderEntity);
-  }
 }
 
 function assertSealedName(name: string): void {
@@ -72,6 +69,6 @@ function assertSealedName(name: string): void {
   if (problem) throw ApiError.validation([problem]);
 }
 
-function toFolder(folder: FolderEntity): Folder {
+function toFolder(folder: FolderRow): Folder {
   return { id: folder.id, name: folder.name, createdAt: folder.createdAt.toISOString() };
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import { ANONYMOUS, Db } from '../db/db.service.js';
-import { ConsentEntity } from '../consents/consent.entity.js';
+import { ConsentsRepository } from '../consents/consents.repository.js';
 import { ConsentsService } from '../consents/consents.service.js';
 
 const BATCH = 100;
@@ -17,23 +17,19 @@ export class ConsentSweeper {
   constructor(
     private readonly db: Db,
     private readonly consents: ConsentsService,
+    private readonly consentRows: ConsentsRepository,
     private readonly audit: AuditService,
   ) {}
 
   /** Returns the ids of the consents it ended. */
   async sweep(): Promise<string[]> {
     const expired = await this.db.runAsJob('consent-expiry', ANONYMOUS, async () => {
-      return await this.db.manager().query<Array<{ id: string; patient_id: string }>>('SELECT id, patient_id FROM expired_consents($1)', [BATCH]);
+      return await this.consentRows.expiredBatch(BATCH);
     });
-    for (const { id, patient_id: patientId } of expired) {
+    for (const { id, patientId } of expired) {
       // RLS as the patient (the job changes only that patient's rows); the trail names the job.
       await this.db.runAsJob('consent-expiry', { userId: patientId, role: 'patient' }, async () => {
-        const repository = this.db.manager().getRepository(ConsentEntity);
-        const consent = await repository.findOneBy({ id, status: 'active' });
-        if (!consent) return;
-        await repository.update({ id }, { status: 'expired' });
-        consent.status = 'expired';
-        await this.consents.removeUncoveredWraps(consent);
+        if (!(await this.consents.expire(id))) return;
         await this.audit.allow({ subjectId: patientId, action: 'consent.expire', consentId: id, reason: 'expiry passed; wraps removed' });
       });
     }

@@ -17,6 +17,8 @@ import {
   RecordSummaryDto,
 } from './dto/records.dto.js';
 import { RecordsService } from './records.service.js';
+import { ReadableRecordOf, RequireOwnedRecord, RequireReadableRecord } from '../access/consent.guard.js';
+import type { ReadableRecord } from '../access/record-access.service.js';
 
 @ApiTags('records')
 @ApiBearerAuth()
@@ -25,7 +27,7 @@ export class RecordsController {
   constructor(private readonly records: RecordsService) {}
 
   @Post('presign')
-  @AttemptTargets({ record: 'body:recordId' })
+  @AttemptTargets({ record: 'body:recordId', folder: 'body:folderId' })
   @HttpCode(200)
   @Roles('patient')
   @ApiOperation({ summary: 'Reserve a record id and get pre-signed PUT URLs, one per segment (minutes long)' })
@@ -58,17 +60,20 @@ export class RecordsController {
   @Get(':id')
   @AttemptTargets({ record: 'param:id' })
   @Roles('patient', 'doctor')
+  @RequireReadableRecord()
   @ApiOperation({ summary: 'One record: sealed metadata, the caller’s wrap, pre-signed GET URLs (about a minute)' })
   @ApiOkResponse({ type: RecordDetailDto })
   @ApiErrors(400, 401, 403, 404)
-  read(@CurrentUser() user: AuthUser, @Param('id', uuidParam()) recordId: string): Promise<RecordDetail> {
-    return this.records.read(user, recordId);
+  read(@Param('id', uuidParam()) recordId: string, @ReadableRecordOf() readable: ReadableRecord | null): RecordDetail {
+    if (readable?.record.id !== recordId) throw new Error('GET /records/:id ran without ConsentGuard’s decision');
+    return this.records.read(readable);
   }
 
   @Delete(':id')
   @AttemptTargets({ record: 'param:id' })
   @HttpCode(204)
   @Roles('patient')
+  @RequireOwnedRecord('record.delete')
   @OwnTransactions()
   @ApiOperation({ summary: 'Delete a record: objects, wraps and metadata go; the audit trail stays' })
   @ApiNoContentResponse()

@@ -1,9 +1,15 @@
 import { Module } from '@nestjs/common';
-import { KeyGenerations } from '../key-generations/key-generations.js';
-import { KeyRotationRepository } from '../key-generations/key-rotation.repository.js';
-import { RecordDenials } from './record-denials.js';
+import { AccessModule } from '../access/access.module.js';
+import { KeyGenerationsModule } from '../key-generations/key-generations.module.js';
 import { RecordsController } from './records.controller.js';
+import { RecordsRepository } from './records.repository.js';
 import { RecordsService } from './records.service.js';
+import { UploadsRepository } from './uploads.repository.js';
 
-@Module({ controllers: [RecordsController], providers: [RecordsService, RecordDenials, KeyGenerations, KeyRotationRepository], exports: [RecordDenials] })
+@Module({
+  imports: [AccessModule, KeyGenerationsModule],
+  controllers: [RecordsController],
+  providers: [RecordsService, RecordsRepository, UploadsRepository],
+  exports: [RecordsRepository, UploadsRepository],
+})
 export class RecordsModule {}

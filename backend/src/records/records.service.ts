@@ -23,22 +23,16 @@ import { ApiError } from '../common/api-error.js';
 import { DependencyUnavailable } from '../common/dependency-unavailable.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { Db } from '../db/db.service.js';
-import { FolderEntity } from '../folders/folder.entity.js';
 import { KeyGenerations } from '../key-generations/key-generations.js';
 import { ObjectDeletions } from '../storage/object-deletions.service.js';
 import { StorageService } from '../storage/storage.service.js';
-import { PublicKeyEntity } from '../users/public-key.entity.js';
-import { RecordWrapEntity } from './entities/record-wrap.entity.js';
-import { RecordEntity } from './entities/record.entity.js';
-import { UploadEntity } from './entities/upload.entity.js';
+import { RecordAccess, type ReadableRecord } from '../access/record-access.service.js';
 import { segmentObjectKey, segmentObjectKeys } from './object-keys.js';
 import { decodeCursor, encodeCursor } from '../common/page-cursor.js';
-import { RecordDenials } from './record-denials.js';
+import { RecordsRepository, type RecordRow } from './records.repository.js';
+import { UploadsRepository, type UploadRow } from './uploads.repository.js';
 
 const DEFAULT_PAGE = 50;
-
-/** A wrap of alias `w` that opens with its recipient's current key: the owner's (no key named), or a doctor's for the doctor's current key. */
-const CURRENT_KEY_WRAP = '(w.key_fingerprint IS NULL OR w.key_fingerprint = (SELECT k.fingerprint FROM public_keys k WHERE k.user_id = w.recipient_id))';
 
 /** Records (DESIGN 4.3, 5): the API holds sealed metadata and wraps; objects hold ciphertext. */
 @Injectable()
@@ -51,9 +45,11 @@ export class RecordsService {
     private readonly storage: StorageService,
     private readonly deletions: ObjectDeletions,
     private readonly audit: AuditService,
-    private readonly denials: RecordDenials,
+    private readonly access: RecordAccess,
     private readonly owners: AttemptOwners,
     private readonly keyGenerations: KeyGenerations,
+    private readonly records: RecordsRepository,
+    private readonly uploads: UploadsRepository,
   ) {
     this.limits = config.records;
   }
@@ -63,28 +59,30 @@ export class RecordsService {
     if (request.size > this.limits.maxBytes) {
       throw new ApiError(413, ERROR_CODES.recordTooLarge, `The file is larger than the limit of ${formatBytes(this.limits.maxBytes)}`);
     }
+    // Before anything is reserved: a refused folder leaves no upload behind.
+    if (request.folderId) await this.assertOwnFolder(user, request.folderId, request.recordId, 'record.upload');
     const expiresAt = new Date(Date.now() + this.limits.uploadUrlSeconds * 1000);
-    const uploads = this.db.manager().getRepository(UploadEntity);
-    let upload: UploadEntity;
+    let upload: UploadRow;
     if (request.recordId) {
-      const pending = await uploads.findOneBy({ recordId: request.recordId });
-      if (!pending) return this.denials.notFound(request.recordId, 'record.upload');
+      const pending = await this.uploads.find(request.recordId);
+      if (!pending) return this.access.notFound(request.recordId, 'record.upload');
       if (pending.size !== request.size) {
         throw ApiError.validation([{ field: 'size', message: `size must stay ${pending.size}, the size this upload was started with` }]);
       }
-      pending.expiresAt = expiresAt;
-      upload = await uploads.save(pending);
+      await this.uploads.renew(pending.recordId, expiresAt);
+      upload = { ...pending, expiresAt };
     } else {
-      upload = uploads.create({ recordId: randomUUID(), ownerId: user.userId, size: request.size, chunkBytes: RECORD_CHUNK_BYTES, expiresAt });
-      await uploads.insert(upload);
+      upload = { recordId: randomUUID(), ownerId: user.userId, size: request.size, chunkBytes: RECORD_CHUNK_BYTES, expiresAt };
+      await this.uploads.insert(upload);
     }
+    const coveringDoctors = await this.access.coveringDoctors(user, request.folderId ?? null);
     await this.audit.allow({ subjectId: user.userId, action: 'record.upload', recordId: upload.recordId });
     const segments: SegmentUrl[] = recordLayout(upload.size, upload.chunkBytes).segments.map((segment) => ({
       index: segment.index,
       byteLength: segment.byteLength,
       ...this.storage.presignPut(segmentObjectKey(upload.recordId, segment.index), this.limits.uploadUrlSeconds, segment.byteLength),
     }));
-    return { recordId: upload.recordId, chunkBytes: upload.chunkBytes, segments, expiresAt: expiresAt.toISOString() };
+    return { recordId: upload.recordId, chunkBytes: upload.chunkBytes, segments, expiresAt: expiresAt.toISOString(), coveringDoctors };
   }
 
   /**
@@ -111,8 +109,7 @@ export class RecordsService {
       const current = await this.committableUpload(request);
       const keyGeneration = await this.keyGenerations.sealingGeneration(user.userId, request.keyGeneration);
       const doctorWraps = await this.checkDoctorWraps(user, request);
-      const manager = this.db.manager();
-      const record = manager.getRepository(RecordEntity).create({
+      const record: RecordRow = {
         id: current.recordId,
         ownerId: user.userId,
         folderId: request.folderId ?? null,
@@ -120,63 +117,46 @@ export class RecordsService {
         chunkBytes: current.chunkBytes,
         metadata: request.metadata,
         createdAt: new Date(),
-      });
-      await manager
-        .getRepository(RecordEntity)
-        .insert(record)
-        .catch((error: unknown) => {
-          if ((error as { driverError?: { code?: string } }).driverError?.code === '23505') {
-            throw new ApiError(409, ERROR_CODES.alreadyCommitted, 'This upload is already committed');
-          }
-          throw error;
-        });
-      await manager.getRepository(RecordWrapEntity).insert([
-        { recordId: record.id, recipientId: user.userId, ownerId: user.userId, wrap: request.ownerWrap, keyGeneration },
-        ...doctorWraps.map((wrap) => ({ recordId: record.id, recipientId: wrap.doctorId, ownerId: user.userId, wrap: wrap.wrap, keyGeneration: null })),
+      };
+      await this.records.insertWithWraps(record, [
+        { recipientId: user.userId, wrap: request.ownerWrap, keyGeneration },
+        ...doctorWraps.map((wrap) => ({ recipientId: wrap.doctorId, wrap: wrap.wrap, keyGeneration: null })),
       ]);
-      await manager.getRepository(UploadEntity).delete({ recordId: current.recordId });
+      await this.uploads.delete(current.recordId);
       await this.audit.allow({ subjectId: user.userId, action: 'record.create', recordId: record.id });
       return toSummary(record, request.ownerWrap);
     });
   }
 
   /** The caller's pending upload for this commit, or the refusal: already committed (409), unknown (404), bad folder (400). */
-  private async committableUpload(request: CommitRecordRequest): Promise<UploadEntity> {
-    const manager = this.db.manager();
-    if (await manager.getRepository(RecordEntity).existsBy({ id: request.recordId })) {
+  private async committableUpload(request: CommitRecordRequest): Promise<UploadRow> {
+    if (await this.records.exists(request.recordId)) {
       throw new ApiError(409, ERROR_CODES.alreadyCommitted, 'This upload is already committed');
     }
-    const upload = await manager.getRepository(UploadEntity).findOneBy({ recordId: request.recordId });
-    if (!upload) return this.denials.notFound(request.recordId, 'record.create');
-    if (request.folderId && !(await manager.getRepository(FolderEntity).existsBy({ id: request.folderId }))) {
-      const owner = await this.owners.ownerOf('folder', request.folderId);
-      if (owner !== null && owner !== upload.ownerId) {
-        this.audit.deny({ subjectId: owner, action: 'record.create', recordId: upload.recordId, reason: `folder ${request.folderId.toLowerCase()} is not the caller's` });
-      }
-      throw ApiError.validation([{ field: 'folderId', message: 'folderId names no folder of yours' }]);
-    }
+    const upload = await this.uploads.find(request.recordId);
+    if (!upload) return this.access.notFound(request.recordId, 'record.create');
+    if (request.folderId) await this.assertOwnFolder({ userId: upload.ownerId }, request.folderId, upload.recordId, 'record.create');
     return upload;
+  }
+
+  /** A folder named for a new record must be the caller's; another patient's is an attempt filed in their trail (400 either way). */
+  private async assertOwnFolder(user: Pick<AuthUser, 'userId'>, folderId: string, recordId: string | undefined, action: 'record.upload' | 'record.create'): Promise<void> {
+    const owner = await this.owners.ownerOf('folder', folderId);
+    if (owner === user.userId) return;
+    if (owner !== null) this.audit.deny({ subjectId: owner, action, recordId, reason: `folder ${folderId.toLowerCase()} is not the caller's` });
+    throw ApiError.validation([{ field: 'folderId', message: 'folderId names no folder of yours' }]);
   }
 
   async list(user: AuthUser, query: ListRecordsQuery): Promise<RecordPage> {
     const limit = query.limit ?? DEFAULT_PAGE;
-    const builder = this.db
-      .manager()
-      .getRepository(RecordEntity)
-      .createQueryBuilder('r')
-      // A doctor's wrap made for a replaced key cannot open: it is not listed (GET /records/:id says why).
-      .innerJoinAndMapOne('r.wrap', RecordWrapEntity, 'w', `w.record_id = r.id AND w.recipient_id = :me AND ${CURRENT_KEY_WRAP}`, { me: user.userId })
-      .orderBy('r.created_at', 'DESC')
-      .addOrderBy('r.id', 'DESC')
-      .limit(limit + 1);
-    if (query.folderId) builder.andWhere('r.folder_id = :folderId', { folderId: query.folderId });
-    if (query.ownerId) builder.andWhere('r.owner_id = :ownerId', { ownerId: query.ownerId });
-    if (query.cursor) {
-      const cursor = decodeCursor(query.cursor);
-      builder.andWhere('(r.created_at, r.id) < (:createdAt, :id)', cursor);
-    }
-    const rows = (await builder.getMany()) as Array<RecordEntity & { wrap: RecordWrapEntity }>;
-    if (rows.length === 0 && user.role === 'doctor') await this.denials.assertVerifiedClinician(ROUTES.listRecords);
+    const rows = await this.records.listWrapped({
+      recipientId: user.userId,
+      limit,
+      folderId: query.folderId,
+      ownerId: query.ownerId,
+      before: query.cursor ? decodeCursor(query.cursor) : undefined,
+    });
+    if (rows.length === 0 && user.role === 'doctor') await this.access.assertVerifiedClinician(ROUTES.listRecords);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     // A listing hands out sealed metadata and wraps: one row in each listed patient's trail.
@@ -193,23 +173,17 @@ export class RecordsService {
       await this.audit.allow({ subjectId: ownerId, action: 'record.list', reason: `${listed} record(s)` });
     }
     return {
-      items: page.map((row) => toSummary(row, row.wrap.wrap)),
+      items: page.map((row) => toSummary(row, row.wrap)),
       nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null,
     };
   }
 
-  /** The caller's wrap, the sealed metadata and GET URLs of about a minute (DESIGN 5). */
-  async read(user: AuthUser, recordId: string): Promise<RecordDetail> {
-    const manager = this.db.manager();
-    const record = await manager.getRepository(RecordEntity).findOneBy({ id: recordId });
-    const wrap = record ? await manager.getRepository(RecordWrapEntity).findOneBy({ recordId, recipientId: user.userId }) : null;
-    if (!record || !wrap) return this.denials.notFound(recordId, 'record.read');
-    if (wrap.keyFingerprint !== null && !(await this.isCurrentKey(user.userId, wrap.keyFingerprint))) {
-      this.audit.deny({ subjectId: record.ownerId, action: 'record.read', recordId, reason: `wrap made for the replaced key ${wrap.keyFingerprint}` });
-      throw new ApiError(409, ERROR_CODES.wrapStale, 'This record was shared with a key you have since replaced: the patient must share it again for your new key');
-    }
-    // A doctor gets here only through RLS (an active consent covers the record) and with a wrap of their own.
-    await this.audit.allow({ subjectId: record.ownerId, action: 'record.read', recordId, reason: user.role === 'doctor' ? 'consented doctor' : undefined });
+  /**
+   * The caller's wrap, the sealed metadata and GET URLs of about a minute
+   * (DESIGN 5), for a read ConsentGuard allowed (RecordAccess.requireReadable
+   * decided and audited it).
+   */
+  read({ record, wrap }: ReadableRecord): RecordDetail {
     const expiresAt = new Date(Date.now() + this.limits.downloadUrlSeconds * 1000);
     const segments: SegmentUrl[] = recordLayout(record.size, record.chunkBytes).segments.map((segment) => ({
       index: segment.index,
@@ -217,12 +191,6 @@ export class RecordsService {
       ...this.storage.presignGet(segmentObjectKey(record.id, segment.index), this.limits.downloadUrlSeconds),
     }));
     return { ...toSummary(record, wrap.wrap), segments, expiresAt: expiresAt.toISOString() };
-  }
-
-  /** Whether a doctor wrap's key is the recipient's current one (docs/protocol.md "Key-pair rotation"). */
-  private async isCurrentKey(recipientId: string, keyFingerprint: string): Promise<boolean> {
-    const key = await this.db.manager().getRepository(PublicKeyEntity).findOneBy({ userId: recipientId });
-    return key?.fingerprint === keyFingerprint;
   }
 
   /**
@@ -233,11 +201,10 @@ export class RecordsService {
    */
   async delete(user: AuthUser, recordId: string): Promise<void> {
     const objectKeys = await this.db.transaction(async () => {
-      const manager = this.db.manager();
-      const record = await manager.getRepository(RecordEntity).findOneBy({ id: recordId });
-      if (!record) return this.denials.notFound(recordId, 'record.delete');
+      // ConsentGuard checked ownership already; asked again in this transaction (another delete may have come first).
+      const record = await this.access.requireOwned(user, recordId, 'record.delete');
       const keys = segmentObjectKeys(record.id, record.size, record.chunkBytes);
-      await manager.getRepository(RecordEntity).delete({ id: recordId });
+      await this.records.delete(recordId);
       await this.deletions.queue(user.userId, keys.map((objectKey) => ({ recordId: record.id, objectKey })));
       await this.audit.allow({ subjectId: user.userId, action: 'record.delete', recordId });
       return keys;
@@ -251,13 +218,7 @@ export class RecordsService {
    * silently loses access to new records. Wraps for anyone else are refused.
    */
   private async checkDoctorWraps(user: AuthUser, request: CommitRecordRequest): Promise<CommitDoctorWrap[]> {
-    const rows = await this.db.manager().query<Array<{ doctor_id: string }>>(
-      `SELECT DISTINCT doctor_id FROM consents
-       WHERE patient_id = $1 AND status = 'active' AND (expires_at IS NULL OR expires_at > now())
-         AND (scope = 'all' OR (scope = 'folder' AND folder_id = $2))`,
-      [user.userId, request.folderId ?? null],
-    );
-    const required = new Set(rows.map((row) => row.doctor_id));
+    const required = await this.access.coveringDoctorIds(user, request.folderId ?? null);
     const given = request.doctorWraps ?? [];
     const givenIds = new Set(given.map((wrap) => wrap.doctorId));
     const unexpected = given.filter((wrap) => !required.has(wrap.doctorId)).map((wrap) => wrap.doctorId);
@@ -274,7 +235,7 @@ export class RecordsService {
     return given;
   }
 
-  private async assertStored(upload: UploadEntity): Promise<void> {
+  private async assertStored(upload: UploadRow): Promise<void> {
     for (const segment of recordLayout(upload.size, upload.chunkBytes).segments) {
       const stored = await this.storage.sizeOf(segmentObjectKey(upload.recordId, segment.index));
       if (stored !== segment.byteLength) {
@@ -285,7 +246,7 @@ export class RecordsService {
   }
 }
 
-function toSummary(record: RecordEntity, wrap: string): RecordSummary {
+function toSummary(record: RecordRow, wrap: string): RecordSummary {
   return {
     id: record.id,
     ownerId: record.ownerId,

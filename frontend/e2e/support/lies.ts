@@ -17,6 +17,7 @@ import {
   type KeyLogLeaves,
   type MyKeys,
   type PreloginResponse,
+  type PresignUploadResponse,
   type PublicKeyResponse,
   type SessionResponse,
   type SignedTreeHead,
@@ -36,7 +37,7 @@ export function attackerKey(): AttackerKey {
 }
 
 /** Where the API shows an account's public key. */
-export type KeyPlace = 'public-key route' | 'doctor search' | 'key directory';
+export type KeyPlace = 'public-key route' | 'doctor search' | 'key directory' | 'presign answer';
 
 /**
  * The account's key swapped for the attacker's where named. In the key
@@ -60,6 +61,17 @@ export function swapKey(userId: string, key: AttackerKey, places: KeyPlace[]): L
       tell: ({ body }) => {
         const list = body as DoctorList;
         return { ...list, items: list.items.map((item) => (item.id === userId ? { ...item, ...key } : item)) };
+      },
+    });
+  }
+  if (places.includes('presign answer')) {
+    // The doctors a new upload must be wrapped for come with the keys the server holds for them.
+    lies.push({
+      method: 'POST',
+      path: /^\/records\/presign$/,
+      tell: ({ body }) => {
+        const answer = body as PresignUploadResponse;
+        return { ...answer, coveringDoctors: answer.coveringDoctors.map((doctor) => (doctor.id === userId ? { ...doctor, publicKey: key.publicKey } : doctor)) };
       },
     });
   }

@@ -1,8 +1,6 @@
 /** The records area of the API (upload, list, read, delete), typed by the contract, and its query keys. */
 import { ROUTES, type CommitRecordRequest, type ListRecordsQuery, type PresignUploadRequest } from '@phr/shared-types';
 import type { ApiClient } from './client.js';
-import type { ConsentsApi } from './consents.js';
-import type { DoctorsApi } from './doctors.js';
 
 export function recordsApi(client: ApiClient) {
   return {
@@ -36,10 +34,3 @@ export const recordKeys = {
   /** The records a share would wrap: one record, a folder's, or all the patient's. */
   shareScope: (scope: string, targetId: string | null) => [...recordKeys.all, 'share-scope', scope, targetId] as const,
 };
-
-/**
- * What the upload path (features/records/upload-record.ts) calls while it still finds the
- * doctors a new upload must be wrapped for itself: the records area, the active consents and
- * the keys the server serves. Goes once the presign answer names those doctors (issue 13).
- */
-export type UploadCalls = RecordsApi & { consents: ConsentsApi['list']; publicKey: DoctorsApi['publicKey'] };

@@ -6,7 +6,6 @@ import {
   type ClinicianStatus,
   CONSENT_SCOPES,
   CONSENT_STATUSES,
-  DOCTOR_WRAP_BYTES,
   MAX_REWRAPS_PER_REQUEST,
   type Consent,
   type ConsentList,
@@ -22,7 +21,7 @@ import {
   type RewrapConsentResult,
   type UpdateConsentRequest,
 } from '@phr/shared-types';
-import { base64UrlLength, IsBase64Url } from '../../identity/validators.js';
+import { IsDoctorWrap } from '../../contract/doctor-wrap.js';
 import { KEY_FIELDS } from '../../identity/protocol-descriptions.js';
 import type { Exact } from '../../common/exact.js';
 import { IsId } from '../../common/ids.js';
@@ -38,9 +37,6 @@ export const MAX_WRAPS_PER_CONSENT = 10_000;
  * (64 KiB by default) would stop at about 114.
  */
 export const CONSENT_BODY_LIMIT_BYTES = MAX_WRAPS_PER_CONSENT * 640 + 64 * 1024;
-
-export const IsDoctorWrap = (description: string): PropertyDecorator =>
-  IsBase64Url(base64UrlLength(DOCTOR_WRAP_BYTES), base64UrlLength(DOCTOR_WRAP_BYTES), description);
 
 export class DoctorWrapDto implements DoctorWrap {
   @ApiProperty({ format: 'uuid' })

@@ -5,6 +5,7 @@ import {
   MAX_METADATA_CHARS,
   type CommitDoctorWrap,
   type CommitRecordRequest,
+  type CoveringDoctor,
   type ListRecordsQuery,
   type PresignUploadRequest,
   type PresignUploadResponse,
@@ -18,7 +19,7 @@ import type { Exact } from '../../common/exact.js';
 import { IsId } from '../../common/ids.js';
 import { PageQueryDto } from '../../common/page-query.dto.js';
 import { KEY_FIELDS } from '../../identity/protocol-descriptions.js';
-import { IsDoctorWrap } from '../../consents/dto/consents.dto.js';
+import { IsDoctorWrap } from '../../contract/doctor-wrap.js';
 
 export class PresignUploadDto implements PresignUploadRequest {
   @ApiProperty({ type: Number, minimum: 0, description: 'Plaintext bytes of the file' })
@@ -31,8 +32,20 @@ export class PresignUploadDto implements PresignUploadRequest {
   @IsOptional()
   @IsId('4')
   recordId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'The folder the record will be committed into: coveringDoctors then takes consents over that folder in' })
+  @IsOptional()
+  @IsId('4')
+  folderId?: string;
 }
 true satisfies Exact<PresignUploadDto, PresignUploadRequest>;
+
+export class CoveringDoctorDto implements CoveringDoctor {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() displayName: string;
+  @ApiProperty({ description: 'The doctor’s current public key (SPKI, base64url) as the server holds it: prove it in the key directory before wrapping for it' }) publicKey: string;
+}
+true satisfies Exact<CoveringDoctorDto, CoveringDoctor>;
 
 export class SegmentUrlDto implements SegmentUrl {
   @ApiProperty() index: number;
@@ -53,6 +66,8 @@ export class PresignUploadResponseDto implements PresignUploadResponse {
   @ApiProperty({ description: 'Plaintext bytes per chunk of the record stream (the header repeats it); each sealed chunk is 16 bytes longer' }) chunkBytes: number;
   @ApiProperty({ type: [SegmentUrlDto] }) segments: SegmentUrlDto[];
   @ApiProperty({ format: 'date-time' }) expiresAt: string;
+  @ApiProperty({ type: [CoveringDoctorDto], description: 'Doctors whose consent in force covers the new record (into the folder named, or none): the commit must carry a wrap for each' })
+  coveringDoctors: CoveringDoctorDto[];
 }
 true satisfies Exact<PresignUploadResponseDto, PresignUploadResponse>;
 

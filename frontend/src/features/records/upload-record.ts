@@ -4,9 +4,9 @@
  * pre-signed URL, retried on lost connections and with renewed URLs when they
  * expired; then commit the sealed metadata and the owner's wrap.
  */
-import type { PresignUploadResponse, RecordSummary } from '@phr/shared-types';
+import type { CoveringDoctor, PresignUploadResponse, RecordSummary } from '@phr/shared-types';
 import { ApiError, describeError } from '../../api/api-error.js';
-import type { UploadCalls as RecordsApi } from '../../api/records.js';
+import type { RecordsApi } from '../../api/records.js';
 import type { RecordMetadata } from '../../crypto/record-keys.js';
 import type { DoctorKey, SegmentEvent } from '../../crypto/record-vault.js';
 import type { VaultHandle } from '../../crypto/vault.js';
@@ -62,7 +62,7 @@ export async function uploadRecord(request: UploadRequest): Promise<RecordSummar
   const parallelism = request.parallelism ?? 3;
   const attempts = request.attempts ?? 4;
   throwIfCancelled(signal);
-  let upload: PresignUploadResponse = await records.presign({ size: file.size });
+  let upload: PresignUploadResponse = await records.presign({ size: file.size, folderId: request.folderId });
   const recordId = upload.recordId;
   // Cancelling stops the worker's PUTs at once and forgets the file key.
   const stop = () => void vault.cancelRecord(recordId).catch(() => undefined);
@@ -80,7 +80,7 @@ export async function uploadRecord(request: UploadRequest): Promise<RecordSummar
     // One renewal at a time, shared by every segment whose URL expired.
     let renewing: Promise<PresignUploadResponse> | null = null;
     const renew = () => {
-      renewing ??= records.presign({ size: file.size, recordId }).finally(() => (renewing = null));
+      renewing ??= records.presign({ size: file.size, recordId, folderId: request.folderId }).finally(() => (renewing = null));
       return renewing;
     };
 
@@ -125,7 +125,7 @@ export async function uploadRecord(request: UploadRequest): Promise<RecordSummar
 
     progress.phase = 'saving';
     report();
-    const sealed = await vault.finishRecord(recordId, request.ownerId, request.metadata, await doctorsCovering(request));
+    const sealed = await vault.finishRecord(recordId, request.ownerId, request.metadata, await provenDoctorKeys(request, upload.coveringDoctors));
     const summary = await commitPatiently(() => records.commit({ recordId, folderId: request.folderId, ...sealed }), signal);
     progress.phase = 'done';
     report();
@@ -140,21 +140,14 @@ export async function uploadRecord(request: UploadRequest): Promise<RecordSummar
 }
 
 /**
- * DESIGN 5: doctors whose active consent covers where the record goes (its
- * folder, or everything) get a wrap at commit; the API refuses a commit
- * without. Each doctor's key is proven first (DESIGN 4.5).
+ * DESIGN 5: doctors whose consent in force covers where the record goes get a
+ * wrap at commit; the API refuses a commit without, and names them in the
+ * presign answer (`coveringDoctors`, the rule is the server's). Each doctor's
+ * key is proven in the key directory first (DESIGN 4.5): a doctor the server
+ * names with a key the directory does not hold gets no wrap, the upload stops.
  */
-async function doctorsCovering(request: UploadRequest): Promise<DoctorKey[]> {
-  const { items } = await request.records.consents({ status: 'active' });
-  const covering = new Map(
-    items.filter((consent) => consent.scope === 'all' || (consent.scope === 'folder' && consent.folderId === request.folderId)).map((consent) => [consent.doctorId, consent.doctorName]),
-  );
-  return Promise.all(
-    [...covering].map(async ([id, name]) => {
-      const served = (await request.records.publicKey(id)).publicKey;
-      return { id, publicKey: await request.proveDoctorKey({ id, name }, served) };
-    }),
-  );
+async function provenDoctorKeys(request: UploadRequest, doctors: CoveringDoctor[]): Promise<DoctorKey[]> {
+  return Promise.all(doctors.map(async (doctor) => ({ id: doctor.id, publicKey: await request.proveDoctorKey({ id: doctor.id, name: doctor.displayName }, doctor.publicKey) })));
 }
 
 /** Attempts at a commit the API answers 503 (database or store briefly unavailable); the sealed file is kept meanwhile. */

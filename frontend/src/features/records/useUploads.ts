@@ -26,7 +26,7 @@ export interface UploadChoices {
 }
 
 export function useUploads() {
-  const { user, records, consents, doctors, vault } = useSession();
+  const { user, records, vault } = useSession();
   const { proveContactKey } = useTrust();
   const queryClient = useQueryClient();
   const [items, setItems] = useState<UploadItem[]>([]);
@@ -67,7 +67,7 @@ export function useUploads() {
               ownerId: user.id,
               folderId: choices.folderId,
               metadata: metadataFor(file, choices),
-              records: { ...records, consents: consents.list, publicKey: doctors.publicKey },
+              records,
               vault,
               proveDoctorKey: (doctor, served) => proveContactKey(doctor.id, doctor.name, [{ where: 'the key the server serves for new uploads', publicKey: served }]),
               signal: controller.signal,
@@ -88,7 +88,7 @@ export function useUploads() {
       }
       pump();
     },
-    [user, records, consents, doctors, vault, proveContactKey, queryClient, update, pump],
+    [user, records, vault, proveContactKey, queryClient, update, pump],
   );
 
   const cancel = useCallback(

@@ -1,0 +1,137 @@
+import { Injectable } from '@nestjs/common';
+import { API_PREFIX, ERROR_CODES, ROUTES, type AuditAction } from '@phr/shared-types';
+import { AuditService } from '../audit/audit.service.js';
+import { CliniciansRepository } from '../clinicians/clinicians.repository.js';
+import { ApiError } from '../common/api-error.js';
+import { Db } from '../db/db.service.js';
+import type { AuthUser } from '../identity/auth-user.js';
+import { PublicKeysRepository } from '../users/public-keys.repository.js';
+import { RecordAccessRepository, type AccessRecordRow, type AccessWrapRow } from './record-access.repository.js';
+
+/** A read that was allowed: the record, the caller's wrap, and the consent it happens under (a doctor's read). */
+export interface ReadableRecord {
+  record: AccessRecordRow;
+  wrap: AccessWrapRow;
+  consentId: string | null;
+}
+
+/** A doctor a new upload must be wrapped for, with their current public key as the directory should prove it. */
+export interface CoveringDoctor {
+  id: string;
+  displayName: string;
+  publicKey: string;
+}
+
+/**
+ * The one record-access policy (DESIGN 5, 6; issue 13): who may read or own a
+ * record, and which doctors a new record must be shared with. It decides,
+ * audits the decision (a doctor's read with the id of the narrowest consent in
+ * force that covers it), and refuses with the same 404 as for a record that
+ * does not exist, its deny row in the owner's trail (or, when there is no such
+ * record, the caller's own). The rule itself is SQL (consent_covers() in RLS,
+ * covering_consent(), covering_doctors()); ConsentGuard applies this policy to
+ * every route that takes a record id.
+ */
+@Injectable()
+export class RecordAccess {
+  constructor(
+    private readonly db: Db,
+    private readonly records: RecordAccessRepository,
+    private readonly audit: AuditService,
+    private readonly clinicians: CliniciansRepository,
+    private readonly publicKeys: PublicKeysRepository,
+  ) {}
+
+  /**
+   * The owner's or a consented doctor's read. A doctor reads only under a
+   * consent in force (RLS shows nothing else) and with a wrap of their own made
+   * for their current key (else 409 WRAP_STALE). Audits the allowed read.
+   */
+  async requireReadable(user: AuthUser, recordId: string): Promise<ReadableRecord> {
+    const record = await this.records.findRecord(recordId);
+    const wrap = record ? await this.records.findWrap(recordId, user.userId) : null;
+    const consentId = record && wrap && record.ownerId !== user.userId ? await this.records.coveringConsent(user.userId, record) : null;
+    if (!record || !wrap || (record.ownerId !== user.userId && consentId === null)) return this.notFound(recordId, 'record.read');
+    if (wrap.keyFingerprint !== null && (await this.publicKeys.find(user.userId))?.fingerprint !== wrap.keyFingerprint) {
+      this.audit.deny({ subjectId: record.ownerId, action: 'record.read', recordId, reason: `wrap made for the replaced key ${wrap.keyFingerprint}` });
+      throw new ApiError(409, ERROR_CODES.wrapStale, 'This record was shared with a key you have since replaced: the patient must share it again for your new key');
+    }
+    await this.audit.allow({
+      subjectId: record.ownerId,
+      action: 'record.read',
+      recordId,
+      consentId: consentId ?? undefined,
+      reason: consentId ? 'consented doctor' : undefined,
+    });
+    return { record, wrap, consentId };
+  }
+
+  /** The caller's own record, or the 404 with its deny row for `action`. */
+  async requireOwned(user: AuthUser, recordId: string, action: AuditAction): Promise<AccessRecordRow> {
+    const record = await this.records.findRecord(recordId);
+    if (!record || record.ownerId !== user.userId) return this.notFound(recordId, action);
+    return record;
+  }
+
+  /**
+   * The doctors a new record of this patient in this folder (none: null) must
+   * be wrapped for: every doctor of a consent in force whose scope takes the
+   * folder in, whatever the doctor's standing (RLS keeps a doctor who is not
+   * approved from reading).
+   */
+  async coveringDoctorIds(user: AuthUser, folderId: string | null): Promise<Set<string>> {
+    return new Set((await this.records.coveringDoctors(user.userId, folderId)).map((doctor) => doctor.doctorId));
+  }
+
+  /** coveringDoctorIds with each doctor's name and current public key, for the presign answer. */
+  async coveringDoctors(user: AuthUser, folderId: string | null): Promise<CoveringDoctor[]> {
+    const doctors = await this.records.coveringDoctors(user.userId, folderId);
+    const keys = await Promise.all(doctors.map((doctor) => this.publicKeys.find(doctor.doctorId)));
+    return doctors.flatMap((doctor, index) => {
+      const key = keys[index];
+      return key ? [{ id: doctor.doctorId, displayName: doctor.displayName, publicKey: key.publicKey }] : [];
+    });
+  }
+
+  /**
+   * DESIGN 6: a record the caller may not see gets the same 404 as one that
+   * does not exist; the attempt is audited in the owner's trail (or, when
+   * there is no such record, in the caller's own). A doctor whose approval
+   * does not stand is told so first (403, see assertVerifiedClinician).
+   */
+  async notFound(recordId: string, action: AuditAction): Promise<never> {
+    const owner = await this.records.ownerOf(recordId);
+    const { userId, role } = this.db.actor();
+    const caller = userId as string;
+    if (role === 'doctor' && action === 'record.read') await this.assertVerifiedClinician(ROUTES.getRecord, owner !== null && owner !== caller ? { owner, recordId } : undefined);
+    this.audit.deny({
+      subjectId: owner ?? caller,
+      action,
+      recordId,
+      reason: owner === null ? 'no such record' : owner === caller ? 'not available' : role === 'doctor' ? 'no active consent and wrap' : 'not the owner',
+    });
+    throw ApiError.notFound('No such record');
+  }
+
+  /**
+   * docs/protocol.md "Clinicians": a doctor whose approval does not stand sees no record (the
+   * RLS policy on records asks for an approved clinician), so a doctor's read that found
+   * nothing asks why, and one who is pending, refused or suspended is told so: 403
+   * CLINICIAN_NOT_VERIFIED, audited in the trail of the patient whose record was asked for
+   * (else the doctor's own). Asked only when a read found nothing: reads that succeed pay no
+   * extra statement, and a suspension still counts from the next request.
+   */
+  async assertVerifiedClinician(route: { method: string; path: string }, target?: { owner: string; recordId: string }): Promise<void> {
+    const caller = this.db.actor().userId as string;
+    const status = (await this.clinicians.statusOf(caller)) ?? 'pending';
+    if (status === 'approved') return;
+    this.audit.deny({
+      subjectId: target?.owner ?? caller,
+      action: 'route.access',
+      recordId: target?.recordId,
+      reason: `clinician ${status}: no operator's approval stands; ${route.method} ${API_PREFIX}${route.path}`,
+    });
+    const why = status === 'suspended' ? 'is suspended by the operators' : status === 'refused' ? 'was refused by the operators' : 'awaits an operator’s approval';
+    throw new ApiError(403, ERROR_CODES.clinicianNotVerified, `Your clinician account ${why}: you cannot read shared records`);
+  }
+}

@@ -1,0 +1,134 @@
+import { Injectable } from '@nestjs/common';
+import type { ConsentScope, ConsentStatus } from '@phr/shared-types';
+import { Db } from '../db/db.service.js';
+
+/** A consent as `consents` holds it, with the status it has now (consent_in_force(): an active consent past its expiry is expired). */
+export interface ConsentRow {
+  id: string;
+  patientId: string;
+  doctorId: string;
+  scope: ConsentScope;
+  recordId: string | null;
+  folderId: string | null;
+  purpose: string | null;
+  expiresAt: Date | null;
+  status: ConsentStatus;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+export type NewConsent = Omit<ConsentRow, 'status' | 'revokedAt'>;
+
+/** An approved clinician as a patient's search finds them (search_doctors()). */
+export interface DoctorSearchRow {
+  id: string;
+  display_name: string;
+  specialty: string | null;
+  public_key: string;
+  fingerprint: string;
+  organisation: string;
+  verified_by: string;
+  verified_at: Date;
+  looks_like_another: boolean;
+}
+
+interface ConsentSqlRow {
+  id: string;
+  patient_id: string;
+  doctor_id: string;
+  scope: ConsentScope;
+  record_id: string | null;
+  folder_id: string | null;
+  purpose: string | null;
+  expires_at: Date | null;
+  status: ConsentStatus;
+  in_force: boolean;
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+const COLUMNS = `c.id, c.patient_id, c.doctor_id, c.scope, c.record_id, c.folder_id, c.purpose, c.expires_at, c.status,
+  consent_in_force(c) AS in_force, c.created_at, c.revoked_at`;
+
+/**
+ * The SQL of `consents` (RLS: a patient sees the consents they granted, a
+ * doctor those naming them). Whether a consent is in force is
+ * consent_in_force() (migration consent-rule), never re-derived here.
+ */
+@Injectable()
+export class ConsentsRepository {
+  constructor(private readonly db: Db) {}
+
+  /** The caller's consents as patient or doctor, newest first. */
+  async listFor(column: 'patient_id' | 'doctor_id', userId: string): Promise<ConsentRow[]> {
+    const rows = await this.db.manager().query<ConsentSqlRow[]>(`SELECT ${COLUMNS} FROM consents c WHERE c.${column} = $1 ORDER BY c.created_at DESC, c.id DESC`, [userId]);
+    return rows.map(toRow);
+  }
+
+  /** The patient's consent, or null (another patient's is not visible). */
+  async findOfPatient(consentId: string, patientId: string): Promise<ConsentRow | null> {
+    const [row] = await this.db.manager().query<ConsentSqlRow[]>(`SELECT ${COLUMNS} FROM consents c WHERE c.id = $1 AND c.patient_id = $2`, [consentId, patientId]);
+    return row ? toRow(row) : null;
+  }
+
+  /** Consents still marked active that are no longer in force: the sweep's batch (expired_consents()). */
+  async expiredBatch(limit: number): Promise<Array<{ id: string; patientId: string }>> {
+    const rows = await this.db.manager().query<Array<{ id: string; patient_id: string }>>('SELECT id, patient_id FROM expired_consents($1)', [limit]);
+    return rows.map((row) => ({ id: row.id, patientId: row.patient_id }));
+  }
+
+  /** A consent still marked active, by id. */
+  async findActive(consentId: string): Promise<ConsentRow | null> {
+    const [row] = await this.db.manager().query<ConsentSqlRow[]>(`SELECT ${COLUMNS} FROM consents c WHERE c.id = $1 AND c.status = 'active'`, [consentId]);
+    return row ? toRow(row) : null;
+  }
+
+  async insert(consent: NewConsent): Promise<void> {
+    await this.db.manager().query(
+      `INSERT INTO consents (id, patient_id, doctor_id, scope, record_id, folder_id, purpose, expires_at, status, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9)`,
+      [consent.id, consent.patientId, consent.doctorId, consent.scope, consent.recordId, consent.folderId, consent.purpose, consent.expiresAt, consent.createdAt],
+    );
+  }
+
+  async markRevoked(consentId: string, revokedAt: Date): Promise<void> {
+    await this.db.manager().query(`UPDATE consents SET status = 'revoked', revoked_at = $2 WHERE id = $1`, [consentId, revokedAt]);
+  }
+
+  async markExpired(consentId: string): Promise<void> {
+    await this.db.manager().query(`UPDATE consents SET status = 'expired' WHERE id = $1`, [consentId]);
+  }
+
+  /** Whether an operator approved this clinician and the approval stands (is_verified_clinician()). */
+  async isVerifiedClinician(doctorId: string): Promise<boolean> {
+    const [row] = await this.db.manager().query<Array<{ verified: boolean }>>('SELECT is_verified_clinician($1) AS verified', [doctorId]);
+    return row?.verified ?? false;
+  }
+
+  /** Approved clinicians matching a name, email or name skeleton (search_doctors(); the patterns are escaped by the caller). */
+  async searchDoctors(pattern: string, skeleton: string, limit: number): Promise<DoctorSearchRow[]> {
+    return await this.db.manager().query<DoctorSearchRow[]>('SELECT * FROM search_doctors($1, $2, $3)', [pattern, skeleton, limit]);
+  }
+
+  /** The display names of the other parties of the caller's consents (consent_party_names()). */
+  async partyNames(): Promise<Map<string, string>> {
+    const rows = await this.db.manager().query<Array<{ id: string; display_name: string }>>('SELECT id, display_name FROM consent_party_names()');
+    return new Map(rows.map((row) => [row.id, row.display_name]));
+  }
+}
+
+function toRow(row: ConsentSqlRow): ConsentRow {
+  return {
+    id: row.id,
+    patientId: row.patient_id,
+    doctorId: row.doctor_id,
+    scope: row.scope,
+    recordId: row.record_id,
+    folderId: row.folder_id,
+    purpose: row.purpose,
+    expiresAt: row.expires_at,
+    status: row.status === 'active' && !row.in_force ? 'expired' : row.status,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+  };
+}
