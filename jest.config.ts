@@ -36,6 +36,7 @@ const common: Partial<Config> = {
   extensionsToTreatAsEsm: ['.ts', '.tsx'],
   moduleNameMapper: {
     '^@phr/shared-types$': '<rootDir>/shared-types/src/index.ts',
+    '^@phr/api-client$': '<rootDir>/api-client/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',
@@ -65,6 +66,7 @@ const config: Config = {
   testTimeout: 120_000,
   projects: [
     { ...common, displayName: 'crypto', testMatch: ['<rootDir>/frontend/src/**/*.spec.ts'] },
+    { ...common, displayName: 'api-client', testMatch: ['<rootDir>/api-client/test/**/*.spec.ts'] },
     { ...common, displayName: 'infra', testMatch: ['<rootDir>/infra/test/**/*.spec.ts'], testPathIgnorePatterns: ['/node_modules/', '<rootDir>/infra/test/rgw/'] },
     {
       ...common,
