@@ -37,6 +37,9 @@ const common: Partial<Config> = {
   moduleNameMapper: {
     '^@phr/shared-types$': '<rootDir>/shared-types/src/index.ts',
     '^@phr/api-client$': '<rootDir>/api-client/src/index.ts',
+    // The workspaces' exports maps (package.json), for the TypeScript sources Jest runs.
+    '^@phr/backend/test-support/(.*)\\.js$': '<rootDir>/backend/test/support/$1',
+    '^@phr/infra/local/(.*)\\.js$': '<rootDir>/infra/local/$1',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',
