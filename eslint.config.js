@@ -21,7 +21,7 @@ const NODE_GLOBALS = {
 };
 
 /** Test and tooling code: it runs on this machine against data the test itself made. */
-const TEST_FILES = ['**/*.spec.ts', 'frontend/src/crypto/vectors/**', 'backend/test/**', 'frontend/e2e/**', 'infra/test/**', 'infra/bench/**', 'infra/scan/**'];
+const TEST_FILES = ['**/*.spec.ts', 'frontend/src/crypto/vectors/**', 'backend/test/**', 'api-client/test/**', 'frontend/e2e/**', 'infra/test/**', 'infra/bench/**', 'infra/scan/**'];
 
 export default tseslint.config(
   {

@@ -36,6 +36,10 @@ const common: Partial<Config> = {
   extensionsToTreatAsEsm: ['.ts', '.tsx'],
   moduleNameMapper: {
     '^@phr/shared-types$': '<rootDir>/shared-types/src/index.ts',
+    '^@phr/api-client$': '<rootDir>/api-client/src/index.ts',
+    // The workspaces' exports maps (package.json), for the TypeScript sources Jest runs.
+    '^@phr/backend/test-support/(.*)\\.js$': '<rootDir>/backend/test/support/$1',
+    '^@phr/infra/local/(.*)\\.js$': '<rootDir>/infra/local/$1',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',
@@ -65,6 +69,7 @@ const config: Config = {
   testTimeout: 120_000,
   projects: [
     { ...common, displayName: 'crypto', testMatch: ['<rootDir>/frontend/src/**/*.spec.ts'] },
+    { ...common, displayName: 'api-client', testMatch: ['<rootDir>/api-client/test/**/*.spec.ts'] },
     { ...common, displayName: 'infra', testMatch: ['<rootDir>/infra/test/**/*.spec.ts'], testPathIgnorePatterns: ['/node_modules/', '<rootDir>/infra/test/rgw/'] },
     {
       ...common,

@@ -40,7 +40,12 @@ export default defineConfig(({ command, isPreview }) => ({
   plugins: [react(), portalSecurityHeaders(objectStoreOrigin)],
   // The dev server injects styles at run time; they carry a per-page nonce (portal-csp.ts).
   html: command === 'serve' ? { cspNonce: CSP_NONCE_PLACEHOLDER } : {},
-  resolve: { alias: { '@phr/shared-types': path.resolve(here, '../shared-types/src/index.ts') } },
+  resolve: {
+    alias: {
+      '@phr/shared-types': path.resolve(here, '../shared-types/src/index.ts'),
+      '@phr/api-client': path.resolve(here, '../api-client/src/index.ts'),
+    },
+  },
   // WebCrypto needs a secure context: localhost qualifies, a LAN address over http does not.
   server: { host: '127.0.0.1', port, strictPort: true, proxy },
   preview: { host: '127.0.0.1', port, strictPort: true, proxy },

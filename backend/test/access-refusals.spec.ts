@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ROUTES, type ErrorResponse } from '@phr/shared-types';
+import { ROUTES } from '@phr/shared-types';
 import { auditRowsOf } from './support/audit.js';
 import { registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
-import { HttpClient } from './support/http.js';
+import { testClient } from './support/http.js';
 import { CapturingLogger } from './support/logs.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
 import { badTokens, forgeToken, sessionIdOf } from './support/tokens.js';
@@ -24,7 +24,7 @@ describe('refusals by the token and role guards are recorded (ASVS 7.2.2)', () =
   const countAuditRows = async () => Number((await api.adminQuery<{ count: string }>('SELECT count(*) FROM audit_events'))[0].count);
 
   it('audits a 403 of the role guard in the caller’s own trail: deny, the role and the route, with IP, user agent and request id', async () => {
-    const response = await doctor.client.post<ErrorResponse>(ROUTES.createFolder.path, {
+    const response = await doctor.client.send(ROUTES.createFolder, {
       token: doctor.token,
       body: { name: sealedBlob(20) },
       headers: { 'user-agent': 'role-test-agent' },
@@ -39,23 +39,23 @@ describe('refusals by the token and role guards are recorded (ASVS 7.2.2)', () =
       reason: 'role doctor may not use POST /api/folders',
       ip: '127.0.0.1',
       user_agent: 'role-test-agent',
-      request_id: response.body.requestId,
+      request_id: response.error?.requestId,
     });
-    expect(logger.refusalsOf(response.body.requestId)).toEqual([
+    expect(logger.refusalsOf(response.error?.requestId ?? null)).toEqual([
       expect.objectContaining({ route: '/api/folders', status: 403, code: 'FORBIDDEN', reason: 'Your role may not use this route' }),
     ]);
   });
 
   it('logs a 401 of the token guard (no one to attribute it to) and writes no audit row', async () => {
     const before = await countAuditRows();
-    const anonymous = new HttpClient(api.baseUrl);
+    const anonymous = testClient(api.baseUrl);
     const tokens = Object.values(badTokens(TEST_JWT_SECRET, doctor.userId, sessionIdOf(doctor.token)));
-    const responses = [await anonymous.get<ErrorResponse>(ROUTES.listRecords.path)];
-    for (const token of tokens) responses.push(await anonymous.get<ErrorResponse>(ROUTES.listRecords.path, { token }));
+    const responses = [await anonymous.send(ROUTES.listRecords)];
+    for (const token of tokens) responses.push(await anonymous.send(ROUTES.listRecords, { token }));
     for (const response of responses) {
       expect(response.status).toBe(401);
-      expect(logger.refusalsOf(response.body.requestId)).toEqual([
-        { event: 'request.refused', requestId: response.body.requestId, method: 'GET', route: '/api/records', status: 401, code: 'UNAUTHENTICATED', reason: 'A valid access token is required' },
+      expect(logger.refusalsOf(response.error?.requestId ?? null)).toEqual([
+        { event: 'request.refused', requestId: response.error?.requestId, method: 'GET', route: '/api/records', status: 401, code: 'UNAUTHENTICATED', reason: 'A valid access token is required' },
       ]);
     }
     expect(await countAuditRows()).toBe(before);
@@ -66,7 +66,7 @@ describe('refusals by the token and role guards are recorded (ASVS 7.2.2)', () =
   it('answers a valid token of an account that is gone with 401 at the role guard too, and starts no trail for it', async () => {
     const ghostId = randomUUID();
     const ghost = forgeToken(TEST_JWT_SECRET, { userId: ghostId, role: 'doctor' });
-    const response = await new HttpClient(api.baseUrl).post<ErrorResponse>(ROUTES.createFolder.path, { token: ghost, body: { name: sealedBlob(20) } });
+    const response = await testClient(api.baseUrl).send(ROUTES.createFolder, { token: ghost, body: { name: sealedBlob(20) } });
     expect(response.status).toBe(401);
     expect(await auditRowsOf(api, ghostId)).toEqual([]);
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { FastifyRequest } from 'fastify';
-import { ROUTES, type DoctorList, type ErrorResponse } from '@phr/shared-types';
+import { ROUTES } from '@phr/shared-types';
 import { TOKEN_CLOCK_SKEW_SECONDS } from '../src/identity/access-token-claims.js';
 import { AccessTokens } from '../src/identity/access-tokens.js';
 import { registerUser, type RegisteredUser } from './support/factories.js';
@@ -24,9 +24,9 @@ describe('access tokens: one verification per request, one rule for every route'
     await api?.close();
   });
 
-  const me = (token: string) => patient.client.get<ErrorResponse>(ROUTES.me.path, { token });
+  const me = (token: string) => patient.client.send(ROUTES.me, { token });
   /** A route with a stricter rate limit of its own (doctorSearch) besides the general one. */
-  const searchDoctors = (token: string) => patient.client.get<DoctorList | ErrorResponse>(`${ROUTES.searchDoctors.path}?q=${encodeURIComponent('zz')}`, { token });
+  const searchDoctors = (token: string) => patient.client.send(ROUTES.searchDoctors, { query: { q: 'zz' }, token });
   const flawed = () => ({
     ...badTokens(TEST_JWT_SECRET, patient.userId, sessionIdOf(patient.token)),
     [`a token issued ${TOKEN_CLOCK_SKEW_SECONDS + 30} s ahead of the clock`]: forgeToken(TEST_JWT_SECRET, {
@@ -46,13 +46,13 @@ describe('access tokens: one verification per request, one rule for every route'
   it('refuses every flawed token with the same 401 on a plain route and on a rate-limited route', async () => {
     for (const [flaw, token] of Object.entries(flawed())) {
       const [plain, limited] = [await me(token), await searchDoctors(token)];
-      expect({ flaw, status: plain.status, code: plain.body.code }).toEqual({ flaw, status: 401, code: 'UNAUTHENTICATED' });
-      expect({ flaw, status: limited.status, code: (limited.body as ErrorResponse).code }).toEqual({ flaw, status: 401, code: 'UNAUTHENTICATED' });
+      expect({ flaw, status: plain.status, code: plain.error?.code }).toEqual({ flaw, status: 401, code: 'UNAUTHENTICATED' });
+      expect({ flaw, status: limited.status, code: limited.error?.code }).toEqual({ flaw, status: 401, code: 'UNAUTHENTICATED' });
     }
   });
 
   it('reads the bearer scheme in any case, as before', async () => {
-    const response = await patient.client.get(ROUTES.me.path, { headers: { authorization: `bearer ${patient.token}` } });
+    const response = await patient.client.send(ROUTES.me, { headers: { authorization: `bearer ${patient.token}` } });
     expect(response.status).toBe(200);
   });
 

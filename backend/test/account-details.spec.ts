@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DISPLAY_NAME_MAX_LENGTH, ERROR_CODES, ROUTES, type DoctorList, type ErrorResponse, type Me } from '@phr/shared-types';
+import { DISPLAY_NAME_MAX_LENGTH, ERROR_CODES, ROUTES, type ErrorResponse } from '@phr/shared-types';
 import { auditRowsOf, auditTrailOf } from './support/audit.js';
 import { decideOnClinician, insertAuditor, registerUnverifiedDoctor, registerUser, type RegisteredUser } from './support/factories.js';
-import { HttpClient } from './support/http.js';
+import { testClient, type TestClient } from './support/http.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { sessionTokenFor } from './support/tokens.js';
 
@@ -17,10 +17,10 @@ describe('account details: correcting one’s own name and specialty (GDPR Art. 
     await api?.close();
   });
 
-  const patch = (user: { client: HttpClient; token: string | undefined }, body: unknown) =>
-    user.client.request<Me & ErrorResponse>(ROUTES.updateMe.method, ROUTES.updateMe.path, { token: user.token, body });
-  const me = async (user: RegisteredUser) => (await user.client.get<Me>(ROUTES.me.path, { token: user.token })).body;
-  const fieldsOf = (body: ErrorResponse) => body.fields?.map((problem) => problem.field).sort();
+  const patch = (user: { client: TestClient; token: string | undefined }, body: unknown) =>
+    user.client.unchecked().send(ROUTES.updateMe, { token: user.token, body });
+  const me = async (user: RegisteredUser) => (await user.client.send(ROUTES.me, { token: user.token })).body;
+  const fieldsOf = (body: ErrorResponse | null) => body?.fields?.map((problem) => problem.field).sort();
 
   it('changes a patient’s name (trimmed), answers with the updated account, lists it on GET /me and audits it in their own trail', async () => {
     const patient = await registerUser(api, 'patient', { displayName: 'Ada Byron' });
@@ -45,7 +45,7 @@ describe('account details: correcting one’s own name and specialty (GDPR Art. 
     expect(await me(doctor)).toEqual(response.body);
     await decideOnClinician(api, doctor.userId, 'approve');
 
-    const search = await patient.client.get<DoctorList>(`${ROUTES.searchDoctors.path}?q=${encodeURIComponent('Harleen')}`, { token: patient.token });
+    const search = await patient.client.send(ROUTES.searchDoctors, { query: { q: 'Harleen' }, token: patient.token });
     expect(search.status).toBe(200);
     expect(search.body.items.filter((item) => item.id === doctor.userId).map(({ displayName, specialty }) => ({ displayName, specialty }))).toEqual([
       { displayName: 'Dr. Harleen Quinzel', specialty: 'Forensic psychiatry' },
@@ -56,7 +56,7 @@ describe('account details: correcting one’s own name and specialty (GDPR Art. 
 
   it('lets an auditor correct their name too', async () => {
     const auditorId = await insertAuditor(api.adminQuery);
-    const auditor = { client: new HttpClient(api.baseUrl), token: await sessionTokenFor(api, auditorId, 'auditor') };
+    const auditor = { client: testClient(api.baseUrl), token: await sessionTokenFor(api, auditorId, 'auditor') };
     const response = await patch(auditor, { displayName: 'Grace Hopper' });
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ id: auditorId, role: 'auditor', displayName: 'Grace Hopper', specialty: null });
@@ -67,7 +67,7 @@ describe('account details: correcting one’s own name and specialty (GDPR Art. 
     const patient = await registerUser(api, 'patient', { displayName: 'Untouched Name' });
     const response = await patch({ client: patient.client, token: undefined }, { displayName: 'Someone Else' });
     expect(response.status).toBe(401);
-    expect(response.body.code).toBe(ERROR_CODES.unauthenticated);
+    expect(response.error?.code).toBe(ERROR_CODES.unauthenticated);
     expect((await me(patient)).displayName).toBe('Untouched Name');
   });
 
@@ -83,8 +83,8 @@ describe('account details: correcting one’s own name and specialty (GDPR Art. 
     const patient = await registerUser(api, 'patient', { displayName: 'Kept Name' });
     const response = await patch(patient, body);
     expect(response.status).toBe(400);
-    expect(response.body.code).toBe(ERROR_CODES.validation);
-    expect(fieldsOf(response.body)).toEqual([field]);
+    expect(response.error?.code).toBe(ERROR_CODES.validation);
+    expect(fieldsOf(response.error)).toEqual([field]);
     expect((await me(patient)).displayName).toBe('Kept Name');
     expect(await auditTrailOf(api, patient.userId)).toEqual(['account.register:allow']);
   });
@@ -93,7 +93,7 @@ describe('account details: correcting one’s own name and specialty (GDPR Art. 
     const patient = await registerUser(api, 'patient', { displayName: 'Plain Patient' });
     const response = await patch(patient, { displayName: 'Dr. Fake', specialty: 'Surgery' });
     expect(response.status).toBe(400);
-    expect(fieldsOf(response.body)).toEqual(['specialty']);
+    expect(fieldsOf(response.error)).toEqual(['specialty']);
     expect(await me(patient)).toMatchObject({ displayName: 'Plain Patient', specialty: null });
     const [stored] = await api.adminQuery<{ specialty: string | null }>('SELECT specialty FROM users WHERE id = $1', [patient.userId]);
     expect(stored?.specialty).toBeNull();
@@ -103,7 +103,7 @@ describe('account details: correcting one’s own name and specialty (GDPR Art. 
     const patient = await registerUser(api, 'patient', { displayName: 'Mass Assigned' });
     const response = await patch(patient, { displayName: 'New Name', email: 'other@example.org', role: 'auditor', id: patient.userId });
     expect(response.status).toBe(400);
-    expect(fieldsOf(response.body)).toEqual(['email', 'id', 'role']);
+    expect(fieldsOf(response.error)).toEqual(['email', 'id', 'role']);
     expect(await me(patient)).toMatchObject({ displayName: 'Mass Assigned', email: patient.request.email, role: 'patient' });
   });
 

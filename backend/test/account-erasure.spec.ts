@@ -11,12 +11,8 @@ import {
   REFRESH_COOKIE_NAME,
   ROUTES,
   type AccountErasureReceipt,
-  type ConsentList,
   type CreateConsentRequest,
   type EraseAccountRequest,
-  type ErrorResponse,
-  type RecordPage,
-  type SessionResponse,
 } from '@phr/shared-types';
 import { segmentObjectKeys } from '../src/records/object-keys.js';
 import { ObjectDeletions } from '../src/storage/object-deletions.service.js';
@@ -24,8 +20,8 @@ import { StorageService } from '../src/storage/storage.service.js';
 import { auditRowsOf } from './support/audit.js';
 import { firstBrokenRow } from './support/audit-chain.js';
 import { insertAuditor, randomKey, registerUser, sealedBlob, verifiedRegistration, type RegisteredUser } from './support/factories.js';
-import { HttpClient } from './support/http.js';
-import { presign, putSegments, recordPath, segmentBodies, uploadRecord } from './support/records.js';
+import { testClient, type TestClient } from './support/http.js';
+import { presign, putSegments, segmentBodies, uploadRecord } from './support/records.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { sessionTokenFor } from './support/tokens.js';
 
@@ -59,22 +55,21 @@ describe('account erasure (GDPR Art. 17): data, keys and sessions go, the audit 
     await api?.close();
   });
 
-  const erase = (user: { client: HttpClient; token: string }, body: unknown) =>
-    user.client.post<AccountErasureReceipt & ErrorResponse>(ROUTES.eraseAccount.path, { token: user.token, body });
+  const erase = (user: { client: TestClient; token: string }, body: EraseAccountRequest) => user.client.send(ROUTES.eraseAccount, { token: user.token, body });
   const proofOf = (user: RegisteredUser, reason?: string): EraseAccountRequest => ({
     currentAuthKey: user.request.authKey,
     confirmation: ACCOUNT_ERASURE_CONFIRMATION,
     ...(reason === undefined ? {} : { reason }),
   });
   const grant = (patient: RegisteredUser, body: CreateConsentRequest) =>
-    patient.client.post<{ id: string }>(ROUTES.createConsent.path, { token: patient.token, body });
-  const listRecords = (user: RegisteredUser) => user.client.get<RecordPage>(ROUTES.listRecords.path, { token: user.token });
+    patient.client.send(ROUTES.createConsent, { token: patient.token, body });
+  const listRecords = (user: RegisteredUser) => user.client.send(ROUTES.listRecords, { token: user.token });
   const storedObjects = async (keys: string[]) => (await Promise.all(keys.map((key) => storage.sizeOf(key)))).filter((size) => size !== null).length;
 
   /** A patient with a folder, two records (one of two segments), an upload in progress and a consent for Dr House. */
   async function patientWithData(): Promise<PatientData> {
     const user = await registerUser(api);
-    const folderId = (await user.client.post<{ id: string }>(ROUTES.createFolder.path, { token: user.token, body: { name: sealedBlob(20) } })).body.id;
+    const folderId = (await user.client.send(ROUTES.createFolder, { token: user.token, body: { name: sealedBlob(20) } })).body.id;
     const small = (await uploadRecord(user, 1000, folderId)).summary;
     const large = (await uploadRecord(user, TWO_SEGMENTS)).summary;
     const upload = await presign(user, 2000);
@@ -134,7 +129,7 @@ describe('account erasure (GDPR Art. 17): data, keys and sessions go, the audit 
     async function expectNothingErased(): Promise<void> {
       expect(await rowsNaming(alice.user.userId)).toEqual(namedBefore);
       expect(await storedObjects(alice.objectKeys)).toBe(alice.objectKeys.length);
-      const me = await alice.user.client.get(ROUTES.me.path, { token: alice.user.token });
+      const me = await alice.user.client.send(ROUTES.me, { token: alice.user.token });
       expect(me.status).toBe(200);
     }
 
@@ -145,17 +140,17 @@ describe('account erasure (GDPR Art. 17): data, keys and sessions go, the audit 
     });
 
     it('refuses a caller without a token with 401', async () => {
-      const response = await new HttpClient(api.baseUrl).post<ErrorResponse>(ROUTES.eraseAccount.path, { body: proofOf(alice.user) });
+      const response = await testClient(api.baseUrl).send(ROUTES.eraseAccount, { body: proofOf(alice.user) });
       expect(response.status).toBe(401);
       await expectNothingErased();
     });
 
     it('refuses an auditor with 403: auditors are staff accounts the operator retires', async () => {
       const auditorId = await insertAuditor(api.adminQuery);
-      const auditor = { client: new HttpClient(api.baseUrl), token: await sessionTokenFor(api, auditorId, 'auditor') };
+      const auditor = { client: testClient(api.baseUrl), token: await sessionTokenFor(api, auditorId, 'auditor') };
       const response = await erase(auditor, { currentAuthKey: randomKey(), confirmation: ACCOUNT_ERASURE_CONFIRMATION });
       expect(response.status).toBe(403);
-      expect(response.body.code).toBe(ERROR_CODES.forbidden);
+      expect(response.error?.code).toBe(ERROR_CODES.forbidden);
       expect(await api.adminQuery('SELECT 1 FROM users WHERE id = $1', [auditorId])).toHaveLength(1);
     });
 
@@ -170,17 +165,18 @@ describe('account erasure (GDPR Art. 17): data, keys and sessions go, the audit 
       ['a reason that is not text', { reason: 42 }, 'reason'],
       ['an unknown field', { keepRecords: true }, 'keepRecords'],
     ])('answers %s with 400 naming the field', async (_case, change, field) => {
-      const response = await erase(alice.user, { ...proofOf(alice.user), ...change });
+      // Bodies the contract forbids, on purpose.
+      const response = await alice.user.client.unchecked().send(ROUTES.eraseAccount, { token: alice.user.token, body: { ...proofOf(alice.user), ...change } });
       expect(response.status).toBe(400);
-      expect(response.body.code).toBe(ERROR_CODES.validation);
-      expect(response.body.fields?.map((problem) => problem.field)).toContain(field);
+      expect(response.error?.code).toBe(ERROR_CODES.validation);
+      expect(response.error?.fields?.map((problem) => problem.field)).toContain(field);
       await expectNothingErased();
     });
 
     it('refuses a wrong password with 403, records the denial in the trail, and erases nothing', async () => {
       const response = await erase(alice.user, { ...proofOf(alice.user), currentAuthKey: randomKey() });
       expect(response.status).toBe(403);
-      expect(response.body.code).toBe(ERROR_CODES.invalidCredentials);
+      expect(response.error?.code).toBe(ERROR_CODES.invalidCredentials);
       const last = (await auditRowsOf(api, alice.user.userId)).at(-1);
       expect(last).toMatchObject({ action: 'account.erase', outcome: 'deny', reason: 'current password is wrong', actor_id: alice.user.userId });
       await expectNothingErased();
@@ -221,7 +217,7 @@ describe('account erasure (GDPR Art. 17): data, keys and sessions go, the audit 
       alice = await patientWithData();
       bob = await patientWithData();
       // Dr House has read one of Alice's records: that history belongs to her trail and stays.
-      expect((await drHouse.client.get(recordPath(alice.recordIds[0]), { token: drHouse.token })).status).toBe(200);
+      expect((await drHouse.client.send(ROUTES.getRecord, { params: { id: alice.recordIds[0] }, token: drHouse.token })).status).toBe(200);
       trailBefore = (await auditRowsOf(api, alice.user.userId)).length;
       refreshCookie = alice.user.client.cookies.get(REFRESH_COOKIE_NAME) ?? '';
       expect(refreshCookie).not.toBe('');
@@ -281,39 +277,39 @@ describe('account erasure (GDPR Art. 17): data, keys and sessions go, the audit 
     it('lets an auditor still read the erased account’s trail', async () => {
       const auditorId = await insertAuditor(api.adminQuery);
       const token = await sessionTokenFor(api, auditorId, 'auditor');
-      const trail = await new HttpClient(api.baseUrl).get<{ items: Array<{ action: string }> }>(`${ROUTES.listAudit.path}?subjectId=${alice.user.userId}&action=account.erase`, { token });
+      const trail = await testClient(api.baseUrl).send(ROUTES.listAudit, { query: { subjectId: alice.user.userId, action: 'account.erase' }, token });
       expect(trail.status).toBe(200);
       expect(trail.body.items.map((event) => event.action)).toEqual(['account.erase']);
     });
 
     it('stops the old access token at once (401), and the refresh token too', async () => {
-      for (const path of [ROUTES.me.path, ROUTES.listRecords.path, ROUTES.listFolders.path, ROUTES.listAudit.path]) {
-        const response = await alice.user.client.get<ErrorResponse>(path, { token: alice.user.token });
-        expect([path, response.status]).toEqual([path, 401]);
+      for (const route of [ROUTES.me, ROUTES.listRecords, ROUTES.listFolders, ROUTES.listAudit]) {
+        const response = await alice.user.client.send(route, { token: alice.user.token });
+        expect([route.path, response.status]).toEqual([route.path, 401]);
       }
-      const presigned = await alice.user.client.post<ErrorResponse>(ROUTES.presignUpload.path, { token: alice.user.token, body: { size: 10 } });
+      const presigned = await alice.user.client.send(ROUTES.presignUpload, { token: alice.user.token, body: { size: 10 } });
       expect(presigned.status).toBe(401);
       const again = await erase(alice.user, proofOf(alice.user));
       expect(again.status).toBe(401);
-      const stolenCookie = new HttpClient(api.baseUrl);
+      const stolenCookie = testClient(api.baseUrl);
       stolenCookie.cookies.set(REFRESH_COOKIE_NAME, refreshCookie);
-      expect((await stolenCookie.post(ROUTES.refresh.path)).status).toBe(401);
+      expect((await stolenCookie.send(ROUTES.refresh)).status).toBe(401);
     });
 
     it('refuses sign-in with the old password', async () => {
-      const response = await new HttpClient(api.baseUrl).post<ErrorResponse>(ROUTES.login.path, {
+      const response = await testClient(api.baseUrl).send(ROUTES.login, {
         body: { email: alice.user.request.email, authKey: alice.user.request.authKey },
       });
       expect(response.status).toBe(401);
-      expect(response.body.code).toBe(ERROR_CODES.invalidCredentials);
+      expect(response.error?.code).toBe(ERROR_CODES.invalidCredentials);
     });
 
     it('lets the same email register again, as a new, empty account', async () => {
-      const client = new HttpClient(api.baseUrl);
-      const response = await client.post<SessionResponse>(ROUTES.register.path, { body: await verifiedRegistration(api, { email: alice.user.request.email }) });
+      const client = testClient(api.baseUrl);
+      const response = await client.send(ROUTES.register, { body: await verifiedRegistration(api, { email: alice.user.request.email }) });
       expect(response.status).toBe(201);
       expect(response.body.user.id).not.toBe(alice.user.userId);
-      const records = await client.get<RecordPage>(ROUTES.listRecords.path, { token: response.body.accessToken });
+      const records = await client.send(ROUTES.listRecords, { token: response.body.accessToken });
       expect(records.body.items).toEqual([]);
       // A trail of its own, from the start; the old one stays under the old id.
       expect((await auditRowsOf(api, response.body.user.id)).map((row) => `${row.seq}:${row.action}`)).toEqual(['1:account.register', '2:record.list']);
@@ -329,11 +325,11 @@ describe('account erasure (GDPR Art. 17): data, keys and sessions go, the audit 
     });
 
     it('takes the records away from the doctor the patient had consented to', async () => {
-      const read = await drHouse.client.get<ErrorResponse>(recordPath(alice.recordIds[0]), { token: drHouse.token });
+      const read = await drHouse.client.send(ROUTES.getRecord, { params: { id: alice.recordIds[0] }, token: drHouse.token });
       expect(read.status).toBe(404);
       const listed = await listRecords(drHouse);
       expect(listed.body.items.map((item) => item.ownerId)).not.toContain(alice.user.userId);
-      const consents = await drHouse.client.get<ConsentList>(ROUTES.listConsents.path, { token: drHouse.token });
+      const consents = await drHouse.client.send(ROUTES.listConsents, { token: drHouse.token });
       expect(consents.body.items.map((consent) => consent.id)).not.toContain(alice.consentId);
       expect(consents.body.items.map((consent) => consent.id)).toContain(bob.consentId);
     });
@@ -356,12 +352,12 @@ describe('account erasure (GDPR Art. 17): data, keys and sessions go, the audit 
 
     it('loses their keys, wraps and sessions, and their token stops working', async () => {
       expect(await rowsNaming(drWho.userId)).toEqual([]);
-      const response = await drWho.client.get(ROUTES.listRecords.path, { token: drWho.token });
+      const response = await drWho.client.send(ROUTES.listRecords, { token: drWho.token });
       expect(response.status).toBe(401);
     });
 
     it('ends the consents that named them, and says so in the patient’s own trail', async () => {
-      const consents = await carol.user.client.get<ConsentList>(ROUTES.listConsents.path, { token: carol.user.token });
+      const consents = await carol.user.client.send(ROUTES.listConsents, { token: carol.user.token });
       expect(consents.body.items.map((consent) => consent.id)).toEqual([carol.consentId]);
       const ended = (await auditRowsOf(api, carol.user.userId)).filter((row) => row.consent_id === consentId);
       expect(ended.map((row) => [row.action, row.outcome, row.actor_id, row.reason])).toEqual([

@@ -13,18 +13,15 @@ import {
   KEY_ROTATION_BATCH_MAX,
   PROTOCOL_VERSION,
   ROUTES,
-  type ClientState,
-  type ErrorResponse,
   type Folder,
   type KeyRotationFinished,
   type KeyRotationState,
-  type RecordPage,
   type RecordSummary,
   type SessionResponse,
 } from '@phr/shared-types';
 import { auditRowsOf } from './support/audit.js';
-import { insertAuditor, randomKey, registerUser, type RegisteredUser } from './support/factories.js';
-import { HttpClient, type HttpResponse } from './support/http.js';
+import { insertAuditor, randomKey, registerUser, signedIn, type RegisteredUser } from './support/factories.js';
+import { testClient, type TestClient, type RouteResult } from './support/http.js';
 import { commit, presign, putSegments, segmentBodies } from './support/records.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
 import { forgeToken, otherSecret, sessionTokenFor } from './support/tokens.js';
@@ -84,7 +81,7 @@ async function registerKeyedPatient(api: TestApp): Promise<KeyedPatient> {
   return { ...user, kek, accountKey, pkcs8, fileKeys: new Map() };
 }
 
-async function uploadSealed(user: KeyedPatient, sealingKey: Buffer, options: { folderId?: string; keyGeneration?: number } = {}): Promise<HttpResponse<RecordSummary & ErrorResponse>> {
+async function uploadSealed(user: KeyedPatient, sealingKey: Buffer, options: { folderId?: string; keyGeneration?: number } = {}): Promise<RouteResult<RecordSummary>> {
   const upload = await presign(user, 50);
   await putSegments(upload, segmentBodies(50));
   const fileKey = randomBytes(32);
@@ -95,23 +92,24 @@ async function uploadSealed(user: KeyedPatient, sealingKey: Buffer, options: { f
     metadata: seal(fileKey, Buffer.from(JSON.stringify({ v: 1, name: 'x.txt' })), `phr/v1/metadata|${upload.recordId}`),
     ownerWrap: seal(sealingKey, fileKey, ownerWrapAad(upload.recordId, user.userId)),
     keyGeneration: options.keyGeneration,
-  }) as Promise<HttpResponse<RecordSummary & ErrorResponse>>;
+  });
 }
 
-function createFolder(user: RegisteredUser, sealingKey: Buffer, name: string, keyGeneration?: number): Promise<HttpResponse<Folder & ErrorResponse>> {
-  return user.client.post<Folder & ErrorResponse>(ROUTES.createFolder.path, { token: user.token, body: { name: seal(sealingKey, Buffer.from(name), folderNameAad(user.userId)), keyGeneration } });
+function createFolder(user: RegisteredUser, sealingKey: Buffer, name: string, keyGeneration?: number): Promise<RouteResult<Folder>> {
+  return user.client.send(ROUTES.createFolder, { token: user.token, body: { name: seal(sealingKey, Buffer.from(name), folderNameAad(user.userId)), keyGeneration } });
 }
 
 // --- the routes --------------------------------------------------------------------------------
 
-type Answer<T> = Promise<HttpResponse<T & ErrorResponse>>;
-const rotationState = (user: RegisteredUser, token = user.token): Answer<KeyRotationState> => user.client.get(ROUTES.keyRotation.path, { token });
+type Answer<T> = Promise<RouteResult<T>>;
+// The rotation's bodies are sent malformed too in this file, so these three go unchecked; their answers stay typed.
+const rotationState = (user: RegisteredUser, token = user.token): Answer<KeyRotationState> => user.client.send(ROUTES.keyRotation, { token });
 const startRotation = (user: RegisteredUser, body: unknown, token = user.token): Answer<KeyRotationState> =>
-  user.client.post(ROUTES.startKeyRotation.path, { token, body });
+  user.client.unchecked().send(ROUTES.startKeyRotation, { token, body });
 const sendBatch = (user: RegisteredUser, body: unknown, token = user.token): Answer<KeyRotationState> =>
-  user.client.request('PUT', ROUTES.keyRotationBatch.path, { token, body });
+  user.client.unchecked().send(ROUTES.keyRotationBatch, { token, body });
 const finishRotation = (user: RegisteredUser, body: unknown, token = user.token): Answer<KeyRotationFinished> =>
-  user.client.post(ROUTES.finishKeyRotation.path, { token, body });
+  user.client.unchecked().send(ROUTES.finishKeyRotation, { token, body });
 
 /** The browser's start: a new account key under the same KEK, the same private key under it. */
 function startRequest(user: KeyedPatient, newKey: Buffer) {
@@ -143,11 +141,11 @@ function resealed(user: KeyedPatient, oldKey: Buffer, newKey: Buffer, next: NonN
   return { ownerWraps, folders };
 }
 
-async function signIn(api: TestApp, user: RegisteredUser): Promise<{ client: HttpClient; session: SessionResponse }> {
-  const client = new HttpClient(api.baseUrl);
-  const response = await client.post<SessionResponse>(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } });
+async function signIn(api: TestApp, user: RegisteredUser): Promise<{ client: TestClient; session: SessionResponse }> {
+  const client = testClient(api.baseUrl);
+  const response = await client.send(ROUTES.login, { body: { email: user.request.email, authKey: user.request.authKey } });
   expect(response.status).toBe(200);
-  return { client, session: response.body };
+  return { client, session: signedIn(response.body) };
 }
 
 async function rotationTrail(api: TestApp, userId: string): Promise<string[]> {
@@ -173,7 +171,7 @@ describe('account-key rotation: re-sealed in batches, resumable, and the old key
     const lab = await createFolder(alice, oldKey, 'Lab results');
     await createFolder(alice, oldKey, 'Scans');
     for (const folderId of [lab.body.id, undefined, undefined]) expect((await uploadSealed(alice, oldKey, { folderId })).status).toBe(201);
-    const state = await alice.client.request<{ version: number }>('PUT', ROUTES.putClientState.path, {
+    const state = await alice.client.send(ROUTES.putClientState, {
       token: alice.token,
       body: { expectedVersion: 0, sealed: seal(oldKey, Buffer.from('{"v":1}'), clientStateAad(alice.userId)) },
     });
@@ -223,14 +221,14 @@ describe('account-key rotation: re-sealed in batches, resumable, and the old key
     expect((await uploadSealed(alice, newKey, { keyGeneration: 2 })).status).toBe(201);
     expect((await createFolder(alice, oldKey, 'Old')).status).toBe(409);
     expect((await createFolder(alice, newKey, 'Letters', 2)).status).toBe(201);
-    const passwordChange = await alice.client.post<ErrorResponse>(ROUTES.changePassword.path, {
+    const passwordChange = await alice.client.send(ROUTES.changePassword, {
       token: alice.token,
       body: { currentAuthKey: alice.request.authKey, newAuthKey: randomKey(), newKdf: alice.request.kdf, newWrappedAccountKey: seal(randomBytes(32), oldKey, 'x') },
     });
     expect(passwordChange.status).toBe(409);
     expect(passwordChange.body).toMatchObject({ code: ERROR_CODES.keyRotation });
     // The recovery code opens only the old key: a recovery waits for the finish too, and changes nothing.
-    const recoveryReset = await new HttpClient(api.baseUrl).post<ErrorResponse>(ROUTES.recoveryReset.path, {
+    const recoveryReset = await testClient(api.baseUrl).send(ROUTES.recoveryReset, {
       body: {
         email: alice.request.email,
         recoveryAuthKey: alice.request.recovery.recoveryAuthKey,
@@ -240,7 +238,7 @@ describe('account-key rotation: re-sealed in batches, resumable, and the old key
         newRecovery: { recoveryAuthKey: randomKey(), recoveryWrappedAccountKey: seal(randomBytes(32), oldKey, RECOVERY_AAD) },
       },
     });
-    expect([recoveryReset.status, recoveryReset.body.code]).toEqual([409, ERROR_CODES.keyRotation]);
+    expect([recoveryReset.status, recoveryReset.error?.code]).toEqual([409, ERROR_CODES.keyRotation]);
 
     // The rest, then the finish: a new recovery code and the client state re-sealed on the version read.
     const rest = (await rotationState(alice)).body.rotation!;
@@ -254,13 +252,13 @@ describe('account-key rotation: re-sealed in batches, resumable, and the old key
     const recovery = { recoveryAuthKey: randomKey(), recoveryWrappedAccountKey: seal(recoveryKek, newKey, RECOVERY_AAD) };
     const withoutState = await finishRotation(alice, { generation: 2, recovery });
     expect(withoutState.status).toBe(409);
-    expect(withoutState.body.message).toContain('client state (version 1) must be re-sealed');
-    const stored = (await alice.client.get<ClientState>(ROUTES.clientState.path, { token: alice.token })).body;
+    expect(withoutState.error?.message).toContain('client state (version 1) must be re-sealed');
+    const stored = (await alice.client.send(ROUTES.clientState, { token: alice.token })).body;
     const document = open(oldKey, stored.sealed ?? '', clientStateAad(alice.userId));
     expect(document).not.toBeNull();
     const clientState = { expectedVersion: stored.version, sealed: seal(newKey, document!, clientStateAad(alice.userId)) };
     // As a browser sends it: the refresh cookie (path /api/auth) does not reach this route, only the access token.
-    const finished = await new HttpClient(api.baseUrl).post<KeyRotationFinished>(ROUTES.finishKeyRotation.path, { token: alice.token, body: { generation: 2, recovery, clientState } });
+    const finished = await testClient(api.baseUrl).send(ROUTES.finishKeyRotation, { token: alice.token, body: { generation: 2, recovery, clientState } });
     expect(finished.status).toBe(200);
     expect(finished.body).toEqual({ keyGeneration: 2 });
     expect((await rotationState(alice)).body).toEqual({ keyGeneration: 2, rotation: null });
@@ -274,13 +272,13 @@ describe('account-key rotation: re-sealed in batches, resumable, and the old key
     expect(open(recoveryKek, credential.recovery_wrapped_account_key, RECOVERY_AAD)).toEqual(newKey);
     expect(open(newKey, credential.wrapped_private_key, PRIVATE_KEY_AAD)).toEqual(alice.pkcs8);
     expect(open(oldKey, credential.wrapped_private_key, PRIVATE_KEY_AAD)).toBeNull();
-    const records = (await alice.client.get<RecordPage>(ROUTES.listRecords.path, { token: alice.token })).body.items;
+    const records = (await alice.client.send(ROUTES.listRecords, { token: alice.token })).body.items;
     expect(records).toHaveLength(4);
     for (const record of records) {
       expect(open(newKey, record.wrap, ownerWrapAad(record.id, alice.userId))).toEqual(alice.fileKeys.get(record.id));
       expect(open(oldKey, record.wrap, ownerWrapAad(record.id, alice.userId))).toBeNull();
     }
-    const folders = (await alice.client.get<{ items: Folder[] }>(ROUTES.listFolders.path, { token: alice.token })).body.items;
+    const folders = (await alice.client.send(ROUTES.listFolders, { token: alice.token })).body.items;
     expect(folders.map((folder) => open(newKey, folder.name, folderNameAad(alice.userId))?.toString()).sort()).toEqual(['Lab results', 'Letters', 'Scans']);
     expect(folders.every((folder) => open(oldKey, folder.name, folderNameAad(alice.userId)) === null)).toBe(true);
     const [clientRow] = await api.adminQuery<{ sealed: string }>('SELECT sealed FROM client_states WHERE user_id = $1', [alice.userId]);
@@ -288,15 +286,15 @@ describe('account-key rotation: re-sealed in batches, resumable, and the old key
     expect(open(oldKey, clientRow.sealed, clientStateAad(alice.userId))).toBeNull();
 
     // The old recovery code stops working; the new one proves itself and gets the wrap of the new key.
-    const recoveryKeys = (recoveryAuthKey: string) => new HttpClient(api.baseUrl).post<{ recoveryWrappedAccountKey: string }>(ROUTES.recoveryKeys.path, { body: { email: alice.request.email, recoveryAuthKey } });
+    const recoveryKeys = (recoveryAuthKey: string) => testClient(api.baseUrl).send(ROUTES.recoveryKeys, { body: { email: alice.request.email, recoveryAuthKey } });
     expect((await recoveryKeys(alice.request.recovery.recoveryAuthKey)).status).toBe(401);
     const newRecovery = await recoveryKeys(recovery.recoveryAuthKey);
     expect(open(recoveryKek, newRecovery.body.recoveryWrappedAccountKey, RECOVERY_AAD)).toEqual(newKey);
 
     // The other sessions ended, the one that finished goes on; a new sign-in gets the new generation and no rotation.
-    expect((await other.client.post(ROUTES.refresh.path)).status).toBe(401);
-    expect((await during.client.post(ROUTES.refresh.path)).status).toBe(401);
-    expect((await alice.client.post(ROUTES.refresh.path)).status).toBe(200);
+    expect((await other.client.send(ROUTES.refresh)).status).toBe(401);
+    expect((await during.client.send(ROUTES.refresh)).status).toBe(401);
+    expect((await alice.client.send(ROUTES.refresh)).status).toBe(200);
     const after = await signIn(api, alice);
     expect(after.session.keys.keyGeneration).toBe(2);
     expect(after.session.keys.rotation).toBeUndefined();
@@ -333,7 +331,7 @@ describe('account-key rotation: re-sealed in batches, resumable, and the old key
     ]) {
       const response = await sendBatch(bob, body);
       expect(response.status).toBe(404);
-      expect(response.body.code).toBe(ERROR_CODES.notFound);
+      expect(response.error?.code).toBe(ERROR_CODES.notFound);
     }
     const [wrapRow] = await api.adminQuery<{ wrap: string; key_generation: number }>('SELECT wrap, key_generation FROM record_wraps WHERE record_id = $1', [record.id]);
     expect(wrapRow).toEqual({ wrap: record.wrap, key_generation: 1 });
@@ -347,38 +345,39 @@ describe('account-key rotation: re-sealed in batches, resumable, and the old key
 
   it('refuses no token, a forged token and an auditor; malformed input is a 400 naming the field, a large batch a 413', async () => {
     const carol = await registerKeyedPatient(api);
-    const anonymous = new HttpClient(api.baseUrl);
-    for (const [method, path] of [
-      ['GET', ROUTES.keyRotation.path],
-      ['POST', ROUTES.startKeyRotation.path],
-      ['PUT', ROUTES.keyRotationBatch.path],
-      ['POST', ROUTES.finishKeyRotation.path],
-    ] as const) {
-      expect((await anonymous.request(method, path, { body: method === 'GET' ? undefined : {} })).status).toBe(401);
+    const anonymous = testClient(api.baseUrl);
+    for (const route of [
+      ROUTES.keyRotation,
+      ROUTES.startKeyRotation,
+      ROUTES.keyRotationBatch,
+      ROUTES.finishKeyRotation,
+    ]) {
+      const method = route.method;
+      expect((await anonymous.unchecked().send(route, { body: method === 'GET' ? undefined : {} })).status).toBe(401);
       const forged = forgeToken(TEST_JWT_SECRET, { userId: carol.userId, secret: otherSecret() });
-      expect((await anonymous.request(method, path, { token: forged, body: method === 'GET' ? undefined : {} })).status).toBe(401);
+      expect((await anonymous.unchecked().send(route, { token: forged, body: method === 'GET' ? undefined : {} })).status).toBe(401);
       const auditorId = await insertAuditor(api.adminQuery);
       const auditorToken = await sessionTokenFor(api, auditorId, 'auditor');
-      expect((await anonymous.request(method, path, { token: auditorToken, body: method === 'GET' ? undefined : {} })).status).toBe(403);
+      expect((await anonymous.unchecked().send(route, { token: auditorToken, body: method === 'GET' ? undefined : {} })).status).toBe(403);
     }
 
     const newKey = randomBytes(32);
     const badStart = await startRotation(carol, { ...startRequest(carol, newKey), wrappedPrivateKey: 'not base64url!' });
     expect(badStart.status).toBe(400);
-    expect(badStart.body.fields?.map((field) => field.field)).toEqual(['wrappedPrivateKey']);
+    expect(badStart.error?.fields?.map((field) => field.field)).toEqual(['wrappedPrivateKey']);
     const wrongVersion = await startRotation(carol, { ...startRequest(carol, newKey), wrappedAccountKey: Buffer.concat([Buffer.from([9]), randomBytes(60)]).toString('base64url') });
     expect(wrongVersion.status).toBe(400);
-    expect(wrongVersion.body.fields?.map((field) => field.field)).toEqual(['wrappedAccountKey']);
+    expect(wrongVersion.error?.fields?.map((field) => field.field)).toEqual(['wrappedAccountKey']);
     for (const fingerprint of [undefined, 'ABC', 'a'.repeat(63)]) {
       const badFingerprint = await startRotation(carol, { ...startRequest(carol, newKey), fingerprint });
       expect(badFingerprint.status).toBe(400);
-      expect(badFingerprint.body.fields?.map((field) => field.field)).toEqual(['fingerprint']);
+      expect(badFingerprint.error?.fields?.map((field) => field.field)).toEqual(['fingerprint']);
     }
     // A browser that still holds a key pair the account has replaced (another device rotated it) would re-seal the old private key.
     const before = (await auditRowsOf(api, carol.userId)).length;
     const stalePair = await startRotation(carol, { ...startRequest(carol, newKey), fingerprint: 'ab'.repeat(32) });
     expect(stalePair.status).toBe(409);
-    expect(stalePair.body.code).toBe('KEY_CHANGED');
+    expect(stalePair.error?.code).toBe('KEY_CHANGED');
     expect((await rotationState(carol)).body).toEqual({ keyGeneration: 1, rotation: null });
     expect((await auditRowsOf(api, carol.userId)).slice(before)).toEqual([
       expect.objectContaining({ action: 'account.key-rotation-start', outcome: 'deny', reason: expect.stringMatching(/not to the account's current key/) as unknown }),
@@ -397,15 +396,15 @@ describe('account-key rotation: re-sealed in batches, resumable, and the old key
     ];
     for (const [body, field] of cases) {
       const response = await sendBatch(carol, body);
-      expect([response.status, response.body.fields?.map((entry) => entry.field)]).toEqual([400, [field]]);
+      expect([response.status, response.error?.fields?.map((entry) => entry.field)]).toEqual([400, [field]]);
     }
     const oversized = await sendBatch(carol, { generation: 2, ownerWraps: Array.from({ length: KEY_ROTATION_BATCH_MAX + 1 }, () => ({ recordId: record.id, wrap })), folders: [] });
     expect(oversized.status).toBe(413);
-    expect(oversized.body.code).toBe(ERROR_CODES.payloadTooLarge);
+    expect(oversized.error?.code).toBe(ERROR_CODES.payloadTooLarge);
     const wrongGeneration = await sendBatch(carol, { generation: 3, ownerWraps: [{ recordId: record.id, wrap }], folders: [] });
-    expect([wrongGeneration.status, wrongGeneration.body.code]).toEqual([409, ERROR_CODES.keyRotation]);
+    expect([wrongGeneration.status, wrongGeneration.error?.code]).toEqual([409, ERROR_CODES.keyRotation]);
     const badFinish = await finishRotation(carol, { generation: 2, recovery: { recoveryAuthKey: 'x' } });
     expect(badFinish.status).toBe(400);
-    expect(badFinish.body.fields?.map((field) => field.field).sort()).toEqual(['recovery.recoveryAuthKey', 'recovery.recoveryWrappedAccountKey']);
+    expect(badFinish.error?.fields?.map((field) => field.field).sort()).toEqual(['recovery.recoveryAuthKey', 'recovery.recoveryWrappedAccountKey']);
   });
 });

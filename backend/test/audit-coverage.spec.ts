@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DOCTOR_WRAP_BYTES, ROUTES, type Consent } from '@phr/shared-types';
+import { DOCTOR_WRAP_BYTES, ROUTES } from '@phr/shared-types';
 import { auditRowsOf } from './support/audit.js';
 import { firstBrokenRow } from './support/audit-chain.js';
 import { registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
-import { commit, commitRequest, presign, putSegments, recordPath, segmentBodies } from './support/records.js';
+import { commit, commitRequest, presign, putSegments, segmentBodies } from './support/records.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 describe('every action on a patient’s data leaves exactly the expected audit rows (DESIGN 7)', () => {
@@ -33,22 +33,22 @@ describe('every action on a patient’s data leaves exactly the expected audit r
     await putSegments(upload, segmentBodies(10));
     const recordId = upload.recordId;
     expect((await commit(patient, commitRequest(recordId))).status).toBe(201);
-    await patient.client.get(ROUTES.listRecords.path, as(patient));
-    await patient.client.get(recordPath(recordId), as(patient));
-    await stranger.client.get(recordPath(recordId), as(stranger));
-    const folder = await patient.client.post<{ id: string }>(ROUTES.createFolder.path, { ...as(patient), body: { name: sealedBlob(20) } });
-    await patient.client.get(ROUTES.listFolders.path, as(patient));
-    await patient.client.get(ROUTES.publicKey.path.replace(':id', doctor.userId), as(patient));
+    await patient.client.send(ROUTES.listRecords, as(patient));
+    await patient.client.send(ROUTES.getRecord, { params: { id: recordId }, ...as(patient) });
+    await stranger.client.send(ROUTES.getRecord, { params: { id: recordId }, ...as(stranger) });
+    const folder = await patient.client.send(ROUTES.createFolder, { ...as(patient), body: { name: sealedBlob(20) } });
+    await patient.client.send(ROUTES.listFolders, as(patient));
+    await patient.client.send(ROUTES.publicKey, { params: { id: doctor.userId }, ...as(patient) });
     const wraps = [{ recordId, wrap: randomBytes(DOCTOR_WRAP_BYTES).toString('base64url') }];
-    const consent = await patient.client.post<Consent>(ROUTES.createConsent.path, { ...as(patient), body: { doctorId: doctor.userId, scope: 'record', recordId, wraps } });
-    await doctor.client.get(`${ROUTES.listRecords.path}?ownerId=${patient.userId}`, as(doctor));
-    await doctor.client.get(recordPath(recordId), as(doctor));
-    await doctor.client.get(ROUTES.listConsents.path, as(doctor));
-    await patient.client.get(`${ROUTES.listConsents.path}?status=active`, as(patient));
-    await patient.client.request('PATCH', ROUTES.updateConsent.path.replace(':id', consent.body.id), { ...as(patient), body: { status: 'revoked' } });
-    await doctor.client.get(recordPath(recordId), as(doctor));
-    await doctor.client.get(`${ROUTES.listRecords.path}?ownerId=${patient.userId}`, as(doctor));
-    await patient.client.request('DELETE', recordPath(recordId), as(patient));
+    const consent = await patient.client.send(ROUTES.createConsent, { ...as(patient), body: { doctorId: doctor.userId, scope: 'record', recordId, wraps } });
+    await doctor.client.send(ROUTES.listRecords, { query: { ownerId: patient.userId }, ...as(doctor) });
+    await doctor.client.send(ROUTES.getRecord, { params: { id: recordId }, ...as(doctor) });
+    await doctor.client.send(ROUTES.listConsents, as(doctor));
+    await patient.client.send(ROUTES.listConsents, { query: { status: 'active' }, ...as(patient) });
+    await patient.client.send(ROUTES.updateConsent, { params: { id: consent.body.id }, ...as(patient), body: { status: 'revoked' } });
+    await doctor.client.send(ROUTES.getRecord, { params: { id: recordId }, ...as(doctor) });
+    await doctor.client.send(ROUTES.listRecords, { query: { ownerId: patient.userId }, ...as(doctor) });
+    await patient.client.send(ROUTES.deleteRecord, { params: { id: recordId }, ...as(patient) });
 
     const rows = (await auditRowsOf(api, patient.userId)).slice(before);
     const P = patient.userId;

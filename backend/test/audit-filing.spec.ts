@@ -8,11 +8,11 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DOCTOR_WRAP_BYTES, ROUTES, type Consent, type Folder } from '@phr/shared-types';
+import { DOCTOR_WRAP_BYTES, ROUTES } from '@phr/shared-types';
 import { auditRowsOf, type AuditRow } from './support/audit.js';
 import { insertAuditor, registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
-import { HttpClient } from './support/http.js';
-import { commit, commitRequest, presign, putSegments, recordPath, segmentBodies, uploadRecord } from './support/records.js';
+import { testClient } from './support/http.js';
+import { commit, commitRequest, presign, putSegments, segmentBodies, uploadRecord } from './support/records.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { sessionTokenFor } from './support/tokens.js';
 import { enrolSecurityKey, SoftAuthenticator } from './support/webauthn.js';
@@ -40,8 +40,8 @@ describe('attempts on a patient’s data are filed in that patient’s trail, wi
     await putSegments(pending, segmentBodies(100));
     uploadId = pending.recordId;
     const wraps = [{ recordId, wrap: randomBytes(DOCTOR_WRAP_BYTES).toString('base64url') }];
-    consentId = (await alice.client.post<Consent>(ROUTES.createConsent.path, { token: alice.token, body: { doctorId: doctor.userId, scope: 'record', recordId, wraps } })).body.id;
-    folderId = (await alice.client.post<Folder>(ROUTES.createFolder.path, { token: alice.token, body: { name: sealedBlob(20) } })).body.id;
+    consentId = (await alice.client.send(ROUTES.createConsent, { token: alice.token, body: { doctorId: doctor.userId, scope: 'record', recordId, wraps } })).body.id;
+    folderId = (await alice.client.send(ROUTES.createFolder, { token: alice.token, body: { name: sealedBlob(20) } })).body.id;
     keyId = (await enrolSecurityKey(alice, new SoftAuthenticator())).id;
   });
   afterAll(async () => {
@@ -54,16 +54,16 @@ describe('attempts on a patient’s data are filed in that patient’s trail, wi
     expect((await call()).status).toBe(status);
     return (await auditRowsOf(api, subjectId)).slice(before);
   }
-  const as = (token: string) => ({ client: new HttpClient(api.baseUrl), token });
+  const as = (token: string) => ({ client: testClient(api.baseUrl), token });
 
   it.each([
-    ['a doctor’s DELETE of the record', () => doctor.client.request('DELETE', recordPath(recordId), { token: doctor.token }), 'record'],
-    ['an auditor’s read of the record', () => as(auditorToken).client.get(recordPath(recordId), { token: auditorToken }), 'record'],
-    ['a doctor’s presign naming the upload', () => doctor.client.post(ROUTES.presignUpload.path, { token: doctor.token, body: { size: 100, recordId: uploadId } }), 'upload'],
+    ['a doctor’s DELETE of the record', () => doctor.client.send(ROUTES.deleteRecord, { params: { id: recordId }, token: doctor.token }), 'record'],
+    ['an auditor’s read of the record', () => as(auditorToken).client.send(ROUTES.getRecord, { params: { id: recordId }, token: auditorToken }), 'record'],
+    ['a doctor’s presign naming the upload', () => doctor.client.send(ROUTES.presignUpload, { token: doctor.token, body: { size: 100, recordId: uploadId } }), 'upload'],
     ['a doctor’s commit naming the upload', () => commit(doctor, commitRequest(uploadId)), 'upload'],
-    ['a doctor’s grant naming the record', () => doctor.client.post(ROUTES.createConsent.path, { token: doctor.token, body: { doctorId: doctor.userId, scope: 'record', recordId, wraps: [] } }), 'record'],
-    ['a doctor’s PATCH of the consent', () => doctor.client.request('PATCH', ROUTES.updateConsent.path.replace(':id', consentId), { token: doctor.token, body: { status: 'revoked' } }), 'consent'],
-    ['an auditor’s PATCH of the consent, with the id in upper case', () => as(auditorToken).client.request('PATCH', ROUTES.updateConsent.path.replace(':id', consentId.toUpperCase()), { token: auditorToken, body: { status: 'revoked' } }), 'consent'],
+    ['a doctor’s grant naming the record', () => doctor.client.send(ROUTES.createConsent, { token: doctor.token, body: { doctorId: doctor.userId, scope: 'record', recordId, wraps: [] } }), 'record'],
+    ['a doctor’s PATCH of the consent', () => doctor.client.send(ROUTES.updateConsent, { params: { id: consentId }, token: doctor.token, body: { status: 'revoked' } }), 'consent'],
+    ['an auditor’s PATCH of the consent, with the id in upper case', () => as(auditorToken).client.send(ROUTES.updateConsent, { params: { id: consentId.toUpperCase() }, token: auditorToken, body: { status: 'revoked' } }), 'consent'],
   ] as const)('files %s (a role refusal, 403) in the patient’s trail', async (_case, call, target) => {
     const rows = await addedTo(alice.userId, call, 403);
     expect(rows).toHaveLength(1);
@@ -74,29 +74,28 @@ describe('attempts on a patient’s data are filed in that patient’s trail, wi
   });
 
   it('files another patient’s revoke of the consent in the patient’s trail, with its id', async () => {
-    const rows = await addedTo(alice.userId, () => bob.client.request('PATCH', ROUTES.updateConsent.path.replace(':id', consentId), { token: bob.token, body: { status: 'revoked' } }), 404);
+    const rows = await addedTo(alice.userId, () => bob.client.send(ROUTES.updateConsent, { params: { id: consentId }, token: bob.token, body: { status: 'revoked' } }), 404);
     expect(rows).toMatchObject([{ action: 'consent.revoke', outcome: 'deny', consent_id: consentId, actor_id: bob.userId, reason: 'not the patient of this consent' }]);
   });
 
   it.each([
-    ['the trail', () => bob.client.get(`${ROUTES.listAudit.path}?subjectId=${alice.userId}`, { token: bob.token }), 'audit.read'],
-    ['an export', () => bob.client.get(`${ROUTES.exportAudit.path}?format=json&subjectId=${alice.userId}`, { token: bob.token }), 'audit.export'],
-    ['the chain head', () => bob.client.get(`${ROUTES.auditHead.path}?subjectId=${alice.userId}`, { token: bob.token }), 'audit.head'],
+    ['the trail', () => bob.client.send(ROUTES.listAudit, { query: { subjectId: alice.userId }, token: bob.token }), 'audit.read'],
+    ['an export', () => bob.client.send(ROUTES.exportAudit, { query: { format: 'json', subjectId: alice.userId }, token: bob.token }), 'audit.export'],
+    ['the chain head', () => bob.client.send(ROUTES.auditHead, { query: { subjectId: alice.userId }, token: bob.token }), 'audit.head'],
   ] as const)('files another patient’s read of %s in the patient’s trail (403)', async (_case, call, action) => {
     const rows = await addedTo(alice.userId, call, 403);
     expect(rows).toMatchObject([{ action, outcome: 'deny', actor_id: bob.userId }]);
   });
 
   it('files the removal of another account’s security key in that account’s trail, and the key stays', async () => {
-    const path = ROUTES.removeSecurityKey.path.replace(':id', keyId);
-    const rows = await addedTo(alice.userId, () => bob.client.post(path, { token: bob.token, body: { currentAuthKey: bob.request.authKey } }), 404);
+    const rows = await addedTo(alice.userId, () => bob.client.send(ROUTES.removeSecurityKey, { params: { id: keyId }, token: bob.token, body: { currentAuthKey: bob.request.authKey } }), 404);
     expect(rows).toMatchObject([{ action: 'account.security-key-remove', outcome: 'deny', actor_id: bob.userId, reason: `security key ${keyId}: of another account` }]);
     expect(await api.adminQuery('SELECT 1 FROM security_keys WHERE id = $1', [keyId])).toHaveLength(1);
   });
 
   it('files a grant over another patient’s folder in that patient’s trail (400)', async () => {
-    const body = { doctorId: doctor.userId, scope: 'folder', folderId, wraps: [] };
-    const rows = await addedTo(alice.userId, () => bob.client.post(ROUTES.createConsent.path, { token: bob.token, body }), 400);
+    const body = { doctorId: doctor.userId, scope: 'folder' as const, folderId, wraps: [] };
+    const rows = await addedTo(alice.userId, () => bob.client.send(ROUTES.createConsent, { token: bob.token, body }), 400);
     expect(rows).toMatchObject([{ action: 'consent.grant', outcome: 'deny', actor_id: bob.userId, reason: `folder ${folderId} is not the caller's` }]);
   });
 
@@ -108,7 +107,7 @@ describe('attempts on a patient’s data are filed in that patient’s trail, wi
   });
 
   it('keeps a role refusal that names nothing of anyone’s in the caller’s own trail', async () => {
-    const rows = await addedTo(doctor.userId, () => doctor.client.request('DELETE', recordPath(randomUUID()), { token: doctor.token }), 403);
+    const rows = await addedTo(doctor.userId, () => doctor.client.send(ROUTES.deleteRecord, { params: { id: randomUUID() }, token: doctor.token }), 403);
     expect(rows).toMatchObject([{ action: 'route.access', outcome: 'deny', record_id: null }]);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ROUTES, type Consent, type ConsentList, type ErrorResponse } from '@phr/shared-types';
+import { ROUTES } from '@phr/shared-types';
 import { auditRowsOf } from './support/audit.js';
 import { firstBrokenRow } from './support/audit-chain.js';
 import { registerUser, type RegisteredUser } from './support/factories.js';
@@ -37,14 +37,14 @@ describe('audit rows of many patients in one transaction never deadlock (DESIGN 
   });
 
   async function grantAll(patient: RegisteredUser, doctor: RegisteredUser): Promise<void> {
-    const response = await patient.client.post<Consent & ErrorResponse>(ROUTES.createConsent.path, {
+    const response = await patient.client.send(ROUTES.createConsent, {
       token: patient.token,
       body: { doctorId: doctor.userId, scope: 'all', wraps: [] },
     });
     if (response.status !== 201) throw new Error(`grant failed: ${response.status} ${response.text}`);
   }
 
-  const listConsents = (doctor: RegisteredUser) => doctor.client.get<ConsentList & ErrorResponse>(ROUTES.listConsents.path, { token: doctor.token });
+  const listConsents = (doctor: RegisteredUser) => doctor.client.send(ROUTES.listConsents, { token: doctor.token });
 
   it('answers every one of many simultaneous listings by two doctors over the same patients in opposite orders', async () => {
     const adamsOrder = (await listConsents(drAdams)).body.items.map((consent) => consent.patientId);

@@ -1,12 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DOCTOR_WRAP_BYTES, firstBrokenAuditRow, ROUTES, type AuditEvent, type AuditHead, type AuditPage, type ErrorResponse } from '@phr/shared-types';
+import { DOCTOR_WRAP_BYTES, firstBrokenAuditRow, ROUTES, type AuditEvent, type AuditHeadQuery, type AuditQuery } from '@phr/shared-types';
 import { auditRowsOf } from './support/audit.js';
 import { firstBrokenRow, sha256Hex } from './support/audit-chain.js';
 import { insertAuditor, registerUser, type RegisteredUser } from './support/factories.js';
 import { startApiProcess } from './support/api-process.js';
-import { HttpClient } from './support/http.js';
-import { recordPath, uploadRecord } from './support/records.js';
+import { testClient, type TestClient } from './support/http.js';
+import { uploadRecord } from './support/records.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { sessionTokenFor } from './support/tokens.js';
 
@@ -40,7 +40,7 @@ describe('reading the audit trail (DESIGN 7)', () => {
   let alice: RegisteredUser;
   let bob: RegisteredUser;
   let doctor: RegisteredUser;
-  let auditor: { client: HttpClient; token: string; userId: string };
+  let auditor: { client: TestClient; token: string; userId: string };
   let sharedRecord: string;
   let privateRecord: string;
 
@@ -50,29 +50,28 @@ describe('reading the audit trail (DESIGN 7)', () => {
     bob = await registerUser(api);
     doctor = await registerUser(api, 'doctor');
     const auditorId = await insertAuditor(api.adminQuery);
-    auditor = { client: new HttpClient(api.baseUrl), token: await sessionTokenFor(api, auditorId, 'auditor'), userId: auditorId };
+    auditor = { client: testClient(api.baseUrl), token: await sessionTokenFor(api, auditorId, 'auditor'), userId: auditorId };
     sharedRecord = (await uploadRecord(alice)).summary.id;
     privateRecord = (await uploadRecord(alice)).summary.id;
-    await alice.client.post(ROUTES.createConsent.path, {
+    await alice.client.send(ROUTES.createConsent, {
       token: alice.token,
       body: { doctorId: doctor.userId, scope: 'record', recordId: sharedRecord, wraps: [{ recordId: sharedRecord, wrap: randomBytes(DOCTOR_WRAP_BYTES).toString('base64url') }] },
     });
-    await doctor.client.get(recordPath(sharedRecord), { token: doctor.token });
-    await doctor.client.get(recordPath(privateRecord), { token: doctor.token, headers: { 'user-agent': SEMICOLON_FORMULA } });
-    await bob.client.get(recordPath(privateRecord), { token: bob.token, headers: { 'user-agent': '=HYPERLINK("http://evil.example")' } });
+    await doctor.client.send(ROUTES.getRecord, { params: { id: sharedRecord }, token: doctor.token });
+    await doctor.client.send(ROUTES.getRecord, { params: { id: privateRecord }, token: doctor.token, headers: { 'user-agent': SEMICOLON_FORMULA } });
+    await bob.client.send(ROUTES.getRecord, { params: { id: privateRecord }, token: bob.token, headers: { 'user-agent': '=HYPERLINK("http://evil.example")' } });
   });
   afterAll(async () => {
     await api?.close();
   });
 
-  const audit = (user: { client: HttpClient; token: string }, query = '') => user.client.get<AuditPage & ErrorResponse>(`${ROUTES.listAudit.path}${query}`, { token: user.token });
-  const head = (user: { client: HttpClient; token: string }, query = '') => user.client.get<AuditHead & ErrorResponse>(`${ROUTES.auditHead.path}${query}`, { token: user.token });
-  async function everything(user: { client: HttpClient; token: string }, query = ''): Promise<AuditEvent[]> {
+  const audit = (user: { client: TestClient; token: string }, query: AuditQuery = {}) => user.client.send(ROUTES.listAudit, { query, token: user.token });
+  const head = (user: { client: TestClient; token: string }, query: AuditHeadQuery = {}) => user.client.send(ROUTES.auditHead, { query, token: user.token });
+  async function everything(user: { client: TestClient; token: string }, query: AuditQuery = {}): Promise<AuditEvent[]> {
     const rows: AuditEvent[] = [];
     let cursor: string | null = null;
     do {
-      const separator = query ? '&' : '?';
-      const page: Awaited<ReturnType<typeof audit>> = await audit(user, `${query}${cursor ? `${separator}cursor=${cursor}` : ''}`);
+      const page: Awaited<ReturnType<typeof audit>> = await audit(user, { ...query, cursor: cursor ?? undefined });
       expect(page.status).toBe(200);
       rows.push(...page.body.items);
       cursor = page.body.nextCursor;
@@ -81,7 +80,7 @@ describe('reading the audit trail (DESIGN 7)', () => {
   }
 
   it('gives a patient their whole trail, newest first, which verifies against the chain head', async () => {
-    const rows = await everything(alice, '?limit=3');
+    const rows = await everything(alice, { limit: 3 });
     expect(rows.every((row) => row.subjectId === alice.userId)).toBe(true);
     const times = rows.map((row) => row.occurredAt);
     expect([...times].sort().reverse()).toEqual(times);
@@ -93,24 +92,24 @@ describe('reading the audit trail (DESIGN 7)', () => {
   });
 
   it('shows the patient who read their records and who was refused, with role, reason, IP and user agent', async () => {
-    const reads = await everything(alice, `?action=record.read&recordId=${privateRecord}`);
+    const reads = await everything(alice, { action: 'record.read', recordId: privateRecord });
     expect(reads.map((row) => [row.actorId, row.actorRole, row.outcome, row.reason])).toEqual([
       [bob.userId, 'patient', 'deny', 'not the owner'],
       [doctor.userId, 'doctor', 'deny', 'no active consent and wrap'],
     ]);
     expect(reads[0]).toMatchObject({ ip: '127.0.0.1', userAgent: '=HYPERLINK("http://evil.example")', requestId: expect.any(String) });
-    const denied = await everything(alice, '?outcome=deny');
+    const denied = await everything(alice, { outcome: 'deny' });
     expect(denied.length).toBeGreaterThanOrEqual(2);
     expect(denied.every((row) => row.outcome === 'deny')).toBe(true);
-    expect(await everything(alice, `?actorId=${doctor.userId}&action=record.read&outcome=allow`)).toHaveLength(1);
+    expect(await everything(alice, { actorId: doctor.userId, action: 'record.read', outcome: 'allow' })).toHaveLength(1);
   });
 
   it('filters by date range', async () => {
     const all = await everything(alice);
     const newest = all[0].occurredAt;
-    expect(await everything(alice, `?from=${encodeURIComponent(newest)}`)).toEqual(all.filter((row) => row.occurredAt >= newest));
-    expect((await everything(alice, `?to=${encodeURIComponent(newest)}`)).every((row) => row.occurredAt < newest)).toBe(true);
-    expect(await everything(alice, `?from=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).toEqual([]);
+    expect(await everything(alice, { from: newest })).toEqual(all.filter((row) => row.occurredAt >= newest));
+    expect((await everything(alice, { to: newest })).every((row) => row.occurredAt < newest)).toBe(true);
+    expect(await everything(alice, { from: new Date(Date.now() + 60_000).toISOString() })).toEqual([]);
   });
 
   it('gives a doctor their own access history and nothing else of the patient’s trail', async () => {
@@ -120,28 +119,28 @@ describe('reading the audit trail (DESIGN 7)', () => {
   });
 
   it('keeps a patient out of another patient’s trail and chain head (403), and shows them none of its rows', async () => {
-    expect((await audit(bob, `?subjectId=${alice.userId}`)).status).toBe(403);
-    expect((await head(bob, `?subjectId=${alice.userId}`)).status).toBe(403);
+    expect((await audit(bob, { subjectId: alice.userId })).status).toBe(403);
+    expect((await head(bob, { subjectId: alice.userId })).status).toBe(403);
     const bobs = await everything(bob);
     expect(bobs.every((row) => row.subjectId === bob.userId)).toBe(true);
   });
 
   it('gives an auditor every subject’s rows and any chain head', async () => {
-    const aliceRows = await everything(auditor, `?subjectId=${alice.userId}`);
+    const aliceRows = await everything(auditor, { subjectId: alice.userId });
     expect(aliceRows).toEqual(await everything(alice));
-    const page = await audit(auditor, '?limit=200');
+    const page = await audit(auditor, { limit: 200 });
     expect(new Set(page.body.items.map((row) => row.subjectId)).size).toBeGreaterThanOrEqual(3);
-    expect((await head(auditor, `?subjectId=${alice.userId}`)).body).toEqual((await head(alice)).body);
-    expect((await head(auditor, `?subjectId=${randomUUID()}`)).body).toMatchObject({ seq: 0, hash: '0'.repeat(64) });
+    expect((await head(auditor, { subjectId: alice.userId })).body).toEqual((await head(alice)).body);
+    expect((await head(auditor, { subjectId: randomUUID() })).body).toMatchObject({ seq: 0, hash: '0'.repeat(64) });
   });
 
   it('exports the filtered rows as JSON and as CSV, with formulas neutralised', async () => {
-    const json = await alice.client.get<AuditEvent[]>(`${ROUTES.exportAudit.path}?format=json&action=record.read`, { token: alice.token });
+    const json = await alice.client.send(ROUTES.exportAudit, { query: { format: 'json', action: 'record.read' }, token: alice.token });
     expect(json.status).toBe(200);
     expect(json.headers.get('content-disposition')).toMatch(/^attachment; filename="audit-\d{4}-\d{2}-\d{2}\.json"$/);
-    expect(json.body).toEqual(await everything(alice, '?action=record.read'));
+    expect(json.body).toEqual(await everything(alice, { action: 'record.read' }));
 
-    const csv = await alice.client.get<string>(`${ROUTES.exportAudit.path}?format=csv&action=record.read`, { token: alice.token });
+    const csv = await alice.client.send(ROUTES.exportAudit, { query: { format: 'csv', action: 'record.read' }, token: alice.token });
     expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     const lines = csv.text.trimEnd().split('\r\n');
     expect(lines[0]).toBe('"occurredAt","subjectId","seq","actorId","actorRole","action","outcome","reason","recordId","consentId","ip","userAgent","requestId","prevHash","hash"');
@@ -151,7 +150,7 @@ describe('reading the audit trail (DESIGN 7)', () => {
   });
 
   it('quotes every CSV cell, so a spreadsheet whose list separator is ";" finds no formula either', async () => {
-    const csv = await alice.client.get<string>(`${ROUTES.exportAudit.path}?format=csv&action=record.read`, { token: alice.token });
+    const csv = await alice.client.send(ROUTES.exportAudit, { query: { format: 'csv', action: 'record.read' }, token: alice.token });
     const lines = csv.text.trimEnd().split('\r\n');
     for (const separator of [',', ';']) {
       const cells = lines.flatMap((line) => spreadsheetCells(line, separator));
@@ -166,9 +165,9 @@ describe('reading the audit trail (DESIGN 7)', () => {
     try {
       const before = (await auditRowsOf(api, alice.userId)).length;
       const requests = Array.from({ length: 40 }, (_, i) => {
-        const client = new HttpClient(i % 2 === 0 ? api.baseUrl : second.baseUrl);
+        const client = testClient(i % 2 === 0 ? api.baseUrl : second.baseUrl);
         // Alternating allowed reads (written in the request's transaction) and denied ones (written after its rollback).
-        return client.get(recordPath(privateRecord), { token: i % 4 < 2 ? alice.token : bob.token });
+        return client.send(ROUTES.getRecord, { params: { id: privateRecord }, token: i % 4 < 2 ? alice.token : bob.token });
       });
       const statuses = (await Promise.all(requests)).map((response) => response.status);
       expect(statuses.filter((status) => status === 200)).toHaveLength(20);
@@ -189,16 +188,18 @@ describe('reading the audit trail (DESIGN 7)', () => {
     ['?limit=500', 'limit'],
     ['?cursor=bm9wZQ', 'cursor'],
   ])('answers %s with 400 naming the field', async (query, field) => {
-    const response = await audit(alice, query);
+    // Queries the contract forbids, sent as written.
+    const response = await alice.client.unchecked().send(ROUTES.listAudit, { query: Object.fromEntries(new URLSearchParams(query)), token: alice.token });
     expect(response.status).toBe(400);
-    expect(response.body.fields?.map((problem) => problem.field)).toContain(field);
+    expect(response.error?.fields?.map((problem) => problem.field)).toContain(field);
   });
 
   it('answers an export without a format, or another one, with 400', async () => {
     for (const query of ['', '?format=xml']) {
-      const response = await alice.client.get<ErrorResponse>(`${ROUTES.exportAudit.path}${query}`, { token: alice.token });
+      // Formats the contract forbids (none, or one it does not know), sent as written.
+      const response = await alice.client.unchecked().send(ROUTES.exportAudit, { query: Object.fromEntries(new URLSearchParams(query)), token: alice.token });
       expect(response.status).toBe(400);
-      expect(response.body.fields?.[0].field).toBe('format');
+      expect(response.error?.fields?.[0].field).toBe('format');
     }
   });
 });

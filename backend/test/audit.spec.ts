@@ -4,16 +4,16 @@ import { REFRESH_COOKIE_NAME, ROUTES } from '@phr/shared-types';
 import { auditRowsOf, auditTrailOf } from './support/audit.js';
 import { firstBrokenRow } from './support/audit-chain.js';
 import { randomKey, registerUser, sealedBlob } from './support/factories.js';
-import { HttpClient } from './support/http.js';
+import { testClient, type TestClient } from './support/http.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 describe('audit trail of accounts and sessions (DESIGN 7)', () => {
   let api: TestApp;
-  let http: HttpClient;
+  let http: TestClient;
 
   beforeAll(async () => {
     api = await startTestApp();
-    http = new HttpClient(api.baseUrl);
+    http = testClient(api.baseUrl);
   });
   afterAll(async () => {
     await api?.close();
@@ -21,16 +21,16 @@ describe('audit trail of accounts and sessions (DESIGN 7)', () => {
 
   it('records each step of an account’s life, with actor, IP, user agent and request id', async () => {
     const user = await registerUser(api);
-    await http.post(ROUTES.login.path, { body: { email: user.request.email, authKey: randomKey() }, headers: { 'user-agent': 'audit-test/1.0' } });
-    const login = await http.post(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } });
-    await user.client.post(ROUTES.refresh.path);
+    await http.send(ROUTES.login, { body: { email: user.request.email, authKey: randomKey() }, headers: { 'user-agent': 'audit-test/1.0' } });
+    const login = await http.send(ROUTES.login, { body: { email: user.request.email, authKey: user.request.authKey } });
+    await user.client.send(ROUTES.refresh);
     const newAuthKey = randomKey();
-    await user.client.post(ROUTES.changePassword.path, {
+    await user.client.send(ROUTES.changePassword, {
       token: user.token,
       body: { currentAuthKey: user.request.authKey, newAuthKey, newKdf: user.request.kdf, newWrappedAccountKey: sealedBlob() },
     });
-    await http.post(ROUTES.recoveryKeys.path, { body: { email: user.request.email, recoveryAuthKey: user.request.recovery.recoveryAuthKey } });
-    await http.post(ROUTES.recoveryReset.path, {
+    await http.send(ROUTES.recoveryKeys, { body: { email: user.request.email, recoveryAuthKey: user.request.recovery.recoveryAuthKey } });
+    await http.send(ROUTES.recoveryReset, {
       body: {
         email: user.request.email,
         recoveryAuthKey: user.request.recovery.recoveryAuthKey,
@@ -40,7 +40,7 @@ describe('audit trail of accounts and sessions (DESIGN 7)', () => {
         newRecovery: { recoveryAuthKey: randomKey(), recoveryWrappedAccountKey: sealedBlob() },
       },
     });
-    await user.client.post(ROUTES.logout.path);
+    await user.client.send(ROUTES.logout);
 
     expect(await auditTrailOf(api, user.userId)).toEqual([
       'account.register:allow',
@@ -61,12 +61,12 @@ describe('audit trail of accounts and sessions (DESIGN 7)', () => {
   it('records a sign-out and the reuse of a refresh token', async () => {
     const user = await registerUser(api);
     const old = user.client.cookies.get(REFRESH_COOKIE_NAME) as string;
-    await user.client.post(ROUTES.refresh.path);
-    const thief = new HttpClient(api.baseUrl);
+    await user.client.send(ROUTES.refresh);
+    const thief = testClient(api.baseUrl);
     thief.cookies.set(REFRESH_COOKIE_NAME, old);
-    await thief.post(ROUTES.refresh.path);
+    await thief.send(ROUTES.refresh);
     const other = await registerUser(api);
-    await other.client.post(ROUTES.logout.path);
+    await other.client.send(ROUTES.logout);
 
     expect(await auditTrailOf(api, user.userId)).toEqual(['account.register:allow', 'session.refresh:allow', 'session.refresh-reuse:deny']);
     expect(await auditTrailOf(api, other.userId)).toEqual(['account.register:allow', 'session.logout:allow']);
@@ -74,7 +74,7 @@ describe('audit trail of accounts and sessions (DESIGN 7)', () => {
 
   it('chains each subject’s rows by hash, and the chain verifies', async () => {
     const user = await registerUser(api);
-    for (let i = 0; i < 3; i++) await http.post(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } });
+    for (let i = 0; i < 3; i++) await http.send(ROUTES.login, { body: { email: user.request.email, authKey: user.request.authKey } });
     const rows = await auditRowsOf(api, user.userId);
     expect(rows).toHaveLength(4);
     expect(await firstBrokenRow(rows)).toBeNull();
@@ -84,7 +84,7 @@ describe('audit trail of accounts and sessions (DESIGN 7)', () => {
     const user = await registerUser(api);
     const attempts = 12;
     await Promise.all(
-      Array.from({ length: attempts }, () => http.post(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } })),
+      Array.from({ length: attempts }, () => http.send(ROUTES.login, { body: { email: user.request.email, authKey: user.request.authKey } })),
     );
     const rows = await auditRowsOf(api, user.userId);
     expect(rows).toHaveLength(attempts + 1);
@@ -134,7 +134,7 @@ describe('audit trail of accounts and sessions (DESIGN 7)', () => {
 
     it('detects a row changed by someone who disabled the trigger, at that row', async () => {
       const user = await registerUser(api);
-      for (let i = 0; i < 3; i++) await http.post(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } });
+      for (let i = 0; i < 3; i++) await http.send(ROUTES.login, { body: { email: user.request.email, authKey: user.request.authKey } });
       await api.adminQuery('ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only');
       try {
         await api.adminQuery(`UPDATE audit_events SET outcome = 'deny' WHERE subject_id = $1 AND seq = 3`, [user.userId]);

@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ROUTES, type AuditPage, type ErrorResponse, type RegisterInvitedRequest, type SessionResponse } from '@phr/shared-types';
+import { ROUTES, type RegisterInvitedRequest } from '@phr/shared-types';
 import { registration, registerUser, type RegisteredUser } from './support/factories.js';
-import { HttpClient } from './support/http.js';
-import { recordPath, uploadRecord } from './support/records.js';
+import { testClient } from './support/http.js';
+import { uploadRecord } from './support/records.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const run = promisify(execFile);
@@ -44,35 +44,35 @@ describe('auditor accounts: made by the operator’s create-auditor step, never 
   it('creates an auditor who reads every trail and nothing else', async () => {
     const email = `auditor-${Date.now()}@hospital.example`;
     const code = await createAuditor(email, 'Security team');
-    const client = new HttpClient(api.baseUrl);
-    const created = await client.post<SessionResponse>(ROUTES.registerInvited.path, { body: auditorRequest(email, code) });
+    const client = testClient(api.baseUrl);
+    const created = await client.send(ROUTES.registerInvited, { body: auditorRequest(email, code) });
     expect(created.status).toBe(201);
     expect(created.body.user).toMatchObject({ email, displayName: 'Security team', role: 'auditor' });
     const token = created.body.accessToken;
 
-    const trail = await client.get<AuditPage>(`${ROUTES.listAudit.path}?subjectId=${patient.userId}`, { token });
+    const trail = await client.send(ROUTES.listAudit, { query: { subjectId: patient.userId }, token });
     expect(trail.status).toBe(200);
     expect(trail.body.items.map((row) => row.action)).toContain('record.create');
-    expect((await client.get(recordPath(recordId), { token })).status).toBe(403);
-    expect((await client.get(ROUTES.listRecords.path, { token })).status).toBe(403);
-    expect((await client.get(ROUTES.publicKey.path.replace(':id', patient.userId), { token })).status).toBe(403);
+    expect((await client.send(ROUTES.getRecord, { params: { id: recordId }, token })).status).toBe(403);
+    expect((await client.send(ROUTES.listRecords, { token })).status).toBe(403);
+    expect((await client.send(ROUTES.publicKey, { params: { id: patient.userId }, token })).status).toBe(403);
     expect(await api.adminQuery('SELECT used_at IS NOT NULL AS used FROM auditor_invitations WHERE email = $1', [email])).toEqual([{ used: true }]);
   });
 
   it('refuses an invitation used twice, for another email, or made up; and self-registration as auditor', async () => {
     const email = `auditor2-${Date.now()}@hospital.example`;
     const code = await createAuditor(email, 'Second auditor');
-    const client = new HttpClient(api.baseUrl);
-    const wrongEmail = await client.post<ErrorResponse>(ROUTES.registerInvited.path, { body: auditorRequest(`x-${email}`, code) });
+    const client = testClient(api.baseUrl);
+    const wrongEmail = await client.send(ROUTES.registerInvited, { body: auditorRequest(`x-${email}`, code) });
     expect(wrongEmail.status).toBe(400);
-    expect(wrongEmail.body.fields?.[0].field).toBe('invitation');
-    expect((await client.post(ROUTES.registerInvited.path, { body: auditorRequest(email, code) })).status).toBe(201);
-    expect((await client.post(ROUTES.registerInvited.path, { body: auditorRequest(email, code) })).status).toBe(400);
-    expect((await client.post(ROUTES.registerInvited.path, { body: auditorRequest(email, 'A'.repeat(43)) })).status).toBe(400);
+    expect(wrongEmail.error?.fields?.[0].field).toBe('invitation');
+    expect((await client.send(ROUTES.registerInvited, { body: auditorRequest(email, code) })).status).toBe(201);
+    expect((await client.send(ROUTES.registerInvited, { body: auditorRequest(email, code) })).status).toBe(400);
+    expect((await client.send(ROUTES.registerInvited, { body: auditorRequest(email, 'A'.repeat(43)) })).status).toBe(400);
 
-    const selfMade = await client.post<ErrorResponse>(ROUTES.register.path, { body: { ...registration(), role: 'auditor' } });
+    const selfMade = await client.unchecked().send(ROUTES.register, { body: { ...registration(), role: 'auditor' } });
     expect(selfMade.status).toBe(400);
-    expect(selfMade.body.fields?.map((problem) => problem.field)).toContain('role');
+    expect(selfMade.error?.fields?.map((problem) => problem.field)).toContain('role');
   });
 
   it('refuses an expired invitation, makes no account and leaves the invitation unused', async () => {
@@ -81,18 +81,18 @@ describe('auditor accounts: made by the operator’s create-auditor step, never 
     const [lifetime] = await api.adminQuery(`SELECT expires_at BETWEEN now() + interval '71 hours' AND now() + interval '72 hours' AS "isAboutThreeDays" FROM auditor_invitations WHERE email = $1`, [email]);
     expect(lifetime).toEqual({ isAboutThreeDays: true });
     await api.adminQuery(`UPDATE auditor_invitations SET expires_at = now() - interval '1 second' WHERE email = $1`, [email]);
-    const response = await new HttpClient(api.baseUrl).post<ErrorResponse>(ROUTES.registerInvited.path, { body: auditorRequest(email, code) });
+    const response = await testClient(api.baseUrl).send(ROUTES.registerInvited, { body: auditorRequest(email, code) });
     expect(response.status).toBe(400);
-    expect(response.body.fields).toEqual([{ field: 'invitation', message: 'This invitation is unknown, used, expired or for another email' }]);
+    expect(response.error?.fields).toEqual([{ field: 'invitation', message: 'This invitation is unknown, used, expired or for another email' }]);
     expect(await api.adminQuery('SELECT 1 FROM users WHERE email = $1', [email])).toEqual([]);
     expect(await api.adminQuery('SELECT used_at FROM auditor_invitations WHERE email = $1', [email])).toEqual([{ used_at: null }]);
   });
 
   it('keeps the invitation unused when the account cannot be made (email taken), with a 400 naming the invitation', async () => {
     const code = await createAuditor(patient.request.email, 'Taken');
-    const response = await new HttpClient(api.baseUrl).post<ErrorResponse>(ROUTES.registerInvited.path, { body: auditorRequest(patient.request.email, code) });
+    const response = await testClient(api.baseUrl).send(ROUTES.registerInvited, { body: auditorRequest(patient.request.email, code) });
     expect(response.status).toBe(400);
-    expect(response.body.fields).toEqual([{ field: 'invitation', message: expect.stringContaining('its email already has an account') }]);
+    expect(response.error?.fields).toEqual([{ field: 'invitation', message: expect.stringContaining('its email already has an account') }]);
     expect(await api.adminQuery('SELECT used_at FROM auditor_invitations WHERE email = $1', [patient.request.email])).toEqual([{ used_at: null }]);
   });
 

@@ -3,24 +3,20 @@ import {
   PRIVACY_NOTICE_VERSION,
   REFRESH_COOKIE_NAME,
   ROUTES,
-  type ErrorResponse,
-  type PreloginResponse,
-  type RecoveryKeysResponse,
-  type RefreshResponse,
-  type SessionResponse,
+  type PreloginRequest,
 } from '@phr/shared-types';
 import { auditRowsOf } from './support/audit.js';
-import { randomKey, registerUser, registration, sealedBlob, uniqueEmail, verifiedRegistration } from './support/factories.js';
-import { HttpClient } from './support/http.js';
+import { randomKey, registerUser, registration, sealedBlob, signedIn, uniqueEmail, verifiedRegistration } from './support/factories.js';
+import { testClient, type TestClient } from './support/http.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 describe('accounts and sessions', () => {
   let api: TestApp;
-  let http: HttpClient;
+  let http: TestClient;
 
   beforeAll(async () => {
     api = await startTestApp();
-    http = new HttpClient(api.baseUrl);
+    http = testClient(api.baseUrl);
   });
   afterAll(async () => {
     await api?.close();
@@ -28,9 +24,9 @@ describe('accounts and sessions', () => {
 
   describe('registration', () => {
     it('creates a patient, signs them in and returns their key blobs', async () => {
-      const client = new HttpClient(api.baseUrl);
+      const client = testClient(api.baseUrl);
       const request = await verifiedRegistration(api);
-      const response = await client.post<SessionResponse>(ROUTES.register.path, { body: request });
+      const response = await client.send(ROUTES.register, { body: request });
       expect(response.status).toBe(201);
       expect(response.body.user).toMatchObject({ email: request.email, role: 'patient', displayName: request.displayName });
       expect(response.body.keys).toEqual({
@@ -71,11 +67,12 @@ describe('accounts and sessions', () => {
     });
 
     it('refuses to let anyone register as an auditor', async () => {
-      const response = await http.post<ErrorResponse>(ROUTES.register.path, {
+      // A role the contract's type does not allow, on purpose.
+      const response = await http.unchecked().send(ROUTES.register, {
         body: { ...registration(), role: 'auditor' },
       });
       expect(response.status).toBe(400);
-      expect(response.body.fields?.map((f) => f.field)).toEqual(['role']);
+      expect(response.error?.fields?.map((f) => f.field)).toEqual(['role']);
     });
 
     it.each([
@@ -88,10 +85,10 @@ describe('accounts and sessions', () => {
       ['a non-base64url wrapped key', { ...registration(), keys: { ...registration().keys, wrappedAccountKey: 'a+b/c='.repeat(10) } }, 'keys.wrappedAccountKey'],
       ['an empty display name', registration({ displayName: '' }), 'displayName'],
     ])('names the field in a 400 for %s', async (_case, body, field) => {
-      const response = await http.post<ErrorResponse>(ROUTES.register.path, { body });
+      const response = await http.send(ROUTES.register, { body });
       expect(response.status).toBe(400);
-      expect(response.body.code).toBe('VALIDATION_FAILED');
-      expect(response.body.fields?.map((f) => f.field)).toContain(field);
+      expect(response.error?.code).toBe('VALIDATION_FAILED');
+      expect(response.error?.fields?.map((f) => f.field)).toContain(field);
     });
 
     it.each([
@@ -99,9 +96,9 @@ describe('accounts and sessions', () => {
       ['false', { ...registration(), privacyNoticeVersion: false }],
       ['an older version', registration({ privacyNoticeVersion: '2020-01-01' })],
     ])('refuses a registration whose privacy notice acceptance is %s with a 400 naming the field, and creates no account', async (_case, body) => {
-      const response = await http.post<ErrorResponse>(ROUTES.register.path, { body });
+      const response = await http.unchecked().send(ROUTES.register, { body });
       expect(response.status).toBe(400);
-      expect(response.body.fields).toEqual([{ field: 'privacyNoticeVersion', message: expect.stringContaining('privacy notice must be read and accepted') }]);
+      expect(response.error?.fields).toEqual([{ field: 'privacyNoticeVersion', message: expect.stringContaining('privacy notice must be read and accepted') }]);
       expect(await api.adminQuery('SELECT 1 FROM users WHERE email = $1', [body.email])).toHaveLength(0);
     });
 
@@ -118,9 +115,9 @@ describe('accounts and sessions', () => {
       blob[0] = 9;
       const body = registration();
       body.keys.wrappedPrivateKey = blob.toString('base64url');
-      const response = await http.post<ErrorResponse>(ROUTES.register.path, { body });
+      const response = await http.send(ROUTES.register, { body });
       expect(response.status).toBe(400);
-      expect(response.body.fields).toEqual([{ field: 'keys.wrappedPrivateKey', message: expect.stringContaining('protocol version') }]);
+      expect(response.error?.fields).toEqual([{ field: 'keys.wrappedPrivateKey', message: expect.stringContaining('protocol version') }]);
     });
 
     it('refuses an RSA public key shorter than 3072 bits', async () => {
@@ -128,13 +125,13 @@ describe('accounts and sessions', () => {
       const small = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64url');
       const body = registration();
       body.keys.publicKey = small;
-      const response = await http.post<ErrorResponse>(ROUTES.register.path, { body });
+      const response = await http.send(ROUTES.register, { body });
       expect(response.status).toBe(400);
-      expect(response.body.fields?.[0]).toMatchObject({ field: 'keys.publicKey' });
+      expect(response.error?.fields?.[0]).toMatchObject({ field: 'keys.publicKey' });
     });
 
     it('answers malformed JSON with a 400 that leaks nothing', async () => {
-      const response = await http.post<ErrorResponse>(ROUTES.register.path, { rawBody: '{"email": ' });
+      const response = await http.unchecked().send(ROUTES.register, { rawBody: '{"email": ' });
       expect(response.status).toBe(400);
       expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED', fields: [{ field: 'body' }] });
       expect(response.text).not.toMatch(/at \w+ \(|node_modules|SyntaxError/);
@@ -143,15 +140,15 @@ describe('accounts and sessions', () => {
     it('refuses a body over the size limit with 413 and stores nothing', async () => {
       const body = registration({ displayName: 'x'.repeat(100) });
       const padded = { ...body, keys: { ...body.keys, wrappedPrivateKey: 'A'.repeat(api.config.bodyLimitBytes) } };
-      const response = await http.post<ErrorResponse>(ROUTES.register.path, { body: padded });
+      const response = await http.send(ROUTES.register, { body: padded });
       expect(response.status).toBe(413);
-      expect(response.body.code).toBe('PAYLOAD_TOO_LARGE');
+      expect(response.error?.code).toBe('PAYLOAD_TOO_LARGE');
       expect(await api.adminQuery('SELECT 1 FROM users WHERE email = $1', [body.email])).toHaveLength(0);
     });
   });
 
   describe('prelogin', () => {
-    const prelogin = (body: unknown) => http.post<PreloginResponse & ErrorResponse>(ROUTES.prelogin.path, { body });
+    const prelogin = (body: PreloginRequest) => http.send(ROUTES.prelogin, { body });
 
     it("returns an account's own KDF parameters", async () => {
       const user = await registerUser(api);
@@ -174,15 +171,17 @@ describe('accounts and sessions', () => {
 
     it('names the email field when it is missing or malformed', async () => {
       for (const body of [{}, { email: 'nope' }, { email: 'a@b.org', extra: 1 }]) {
-        const response = await prelogin(body);
+        // Bodies the contract forbids, on purpose.
+        const response = await http.unchecked().send(ROUTES.prelogin, { body });
         expect(response.status).toBe(400);
-        expect(response.body.fields?.[0]?.field).toMatch(/email|extra/);
+        expect(response.error?.fields?.[0]?.field).toMatch(/email|extra/);
       }
     });
 
     it('takes the email only in the body: the old GET form with the email in the query string is gone (ASVS 8.3.1)', async () => {
       const user = await registerUser(api);
-      const asQuery = await http.get<ErrorResponse>(`${ROUTES.prelogin.path}?email=${encodeURIComponent(user.request.email)}`);
+      // The wrong method on purpose: a GET of the prelogin route, the email in the query.
+      const asQuery = await http.unchecked().request('GET', ROUTES.prelogin.path, { query: { email: user.request.email } });
       expect(asQuery.status).toBe(404);
       expect(asQuery.text).not.toContain('kdf');
       expect((await prelogin({ email: user.request.email })).body.kdf).toEqual(user.request.kdf);
@@ -192,12 +191,12 @@ describe('accounts and sessions', () => {
   describe('login', () => {
     it('signs in with the auth key and sets the refresh token in an httpOnly, Secure-capable, SameSite=Strict cookie', async () => {
       const user = await registerUser(api);
-      const client = new HttpClient(api.baseUrl);
-      const response = await client.post<SessionResponse>(ROUTES.login.path, {
+      const client = testClient(api.baseUrl);
+      const response = await client.send(ROUTES.login, {
         body: { email: user.request.email, authKey: user.request.authKey },
       });
       expect(response.status).toBe(200);
-      expect(response.body.user.id).toBe(user.userId);
+      expect(signedIn(response.body).user.id).toBe(user.userId);
       const cookie = response.headers.getSetCookie().find((c) => c.startsWith(`${REFRESH_COOKIE_NAME}=`));
       expect(cookie).toMatch(/HttpOnly/i);
       expect(cookie).toMatch(/SameSite=Strict/i);
@@ -207,8 +206,8 @@ describe('accounts and sessions', () => {
 
     it('gives a wrong auth key and an unknown email the same 401', async () => {
       const user = await registerUser(api);
-      const wrongKey = await http.post<ErrorResponse>(ROUTES.login.path, { body: { email: user.request.email, authKey: randomKey() } });
-      const unknown = await http.post<ErrorResponse>(ROUTES.login.path, { body: { email: uniqueEmail(), authKey: randomKey() } });
+      const wrongKey = await http.send(ROUTES.login, { body: { email: user.request.email, authKey: randomKey() } });
+      const unknown = await http.send(ROUTES.login, { body: { email: uniqueEmail(), authKey: randomKey() } });
       expect(wrongKey.status).toBe(401);
       expect(unknown.status).toBe(401);
       expect({ ...wrongKey.body, requestId: '' }).toEqual({ ...unknown.body, requestId: '' });
@@ -227,45 +226,45 @@ describe('accounts and sessions', () => {
     it('rotates the refresh token on every use', async () => {
       const user = await registerUser(api);
       const first = user.client.cookies.get(REFRESH_COOKIE_NAME);
-      const response = await user.client.post<RefreshResponse>(ROUTES.refresh.path);
+      const response = await user.client.send(ROUTES.refresh);
       expect(response.status).toBe(200);
       expect(response.body.accessToken).toEqual(expect.any(String));
       const second = user.client.cookies.get(REFRESH_COOKIE_NAME);
       expect(second).toBeDefined();
       expect(second).not.toBe(first);
-      const me = await http.get(ROUTES.me.path, { token: response.body.accessToken });
+      const me = await http.send(ROUTES.me, { token: response.body.accessToken });
       expect(me.status).toBe(200);
     });
 
     it('revokes the whole family when an old refresh token is used again', async () => {
       const user = await registerUser(api);
       const stolen = user.client.cookies.get(REFRESH_COOKIE_NAME) as string;
-      expect((await user.client.post(ROUTES.refresh.path)).status).toBe(200);
+      expect((await user.client.send(ROUTES.refresh)).status).toBe(200);
 
-      const attacker = new HttpClient(api.baseUrl);
+      const attacker = testClient(api.baseUrl);
       attacker.cookies.set(REFRESH_COOKIE_NAME, stolen);
-      const reuse = await attacker.post<ErrorResponse>(ROUTES.refresh.path);
+      const reuse = await attacker.send(ROUTES.refresh);
       expect(reuse.status).toBe(401);
-      expect(reuse.body.code).toBe('REFRESH_TOKEN_REUSED');
+      expect(reuse.error?.code).toBe('REFRESH_TOKEN_REUSED');
 
       // The legitimate holder's newer token is now dead too.
-      const legitimate = await user.client.post<ErrorResponse>(ROUTES.refresh.path);
+      const legitimate = await user.client.send(ROUTES.refresh);
       expect(legitimate.status).toBe(401);
       const live = await api.adminQuery('SELECT 1 FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL', [user.userId]);
       expect(live).toHaveLength(0);
     });
 
     it('refuses a missing or made-up refresh token', async () => {
-      expect((await new HttpClient(api.baseUrl).post(ROUTES.refresh.path)).status).toBe(401);
-      const client = new HttpClient(api.baseUrl);
+      expect((await testClient(api.baseUrl).send(ROUTES.refresh)).status).toBe(401);
+      const client = testClient(api.baseUrl);
       client.cookies.set(REFRESH_COOKIE_NAME, randomKey());
-      expect((await client.post(ROUTES.refresh.path)).status).toBe(401);
+      expect((await client.send(ROUTES.refresh)).status).toBe(401);
     });
 
     it('refuses an expired refresh token', async () => {
       const user = await registerUser(api);
       await api.adminQuery(`UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE user_id = $1`, [user.userId]);
-      expect((await user.client.post(ROUTES.refresh.path)).status).toBe(401);
+      expect((await user.client.send(ROUTES.refresh)).status).toBe(401);
     });
   });
 
@@ -273,16 +272,16 @@ describe('accounts and sessions', () => {
     it('ends the session: the refresh token no longer works and the cookie is cleared', async () => {
       const user = await registerUser(api);
       const token = user.client.cookies.get(REFRESH_COOKIE_NAME) as string;
-      const response = await user.client.post(ROUTES.logout.path);
+      const response = await user.client.send(ROUTES.logout);
       expect(response.status).toBe(204);
       expect(user.client.cookies.has(REFRESH_COOKIE_NAME)).toBe(false);
-      const replay = new HttpClient(api.baseUrl);
+      const replay = testClient(api.baseUrl);
       replay.cookies.set(REFRESH_COOKIE_NAME, token);
-      expect((await replay.post(ROUTES.refresh.path)).status).toBe(401);
+      expect((await replay.send(ROUTES.refresh)).status).toBe(401);
     });
 
     it('answers 204 without a session too', async () => {
-      expect((await new HttpClient(api.baseUrl).post(ROUTES.logout.path)).status).toBe(204);
+      expect((await testClient(api.baseUrl).send(ROUTES.logout)).status).toBe(204);
     });
   });
 
@@ -292,17 +291,17 @@ describe('accounts and sessions', () => {
       const newAuthKey = randomKey();
       const newWrappedAccountKey = sealedBlob();
       const newKdf = { ...user.request.kdf, salt: randomKey(16) };
-      const change = await user.client.post(ROUTES.changePassword.path, {
+      const change = await user.client.send(ROUTES.changePassword, {
         token: user.token,
         body: { currentAuthKey: user.request.authKey, newAuthKey, newKdf, newWrappedAccountKey },
       });
       expect(change.status).toBe(204);
 
-      const old = await http.post(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } });
+      const old = await http.send(ROUTES.login, { body: { email: user.request.email, authKey: user.request.authKey } });
       expect(old.status).toBe(401);
-      const fresh = await http.post<SessionResponse>(ROUTES.login.path, { body: { email: user.request.email, authKey: newAuthKey } });
+      const fresh = await http.send(ROUTES.login, { body: { email: user.request.email, authKey: newAuthKey } });
       expect(fresh.status).toBe(200);
-      expect(fresh.body.keys).toMatchObject({
+      expect(signedIn(fresh.body).keys).toMatchObject({
         kdf: newKdf,
         wrappedAccountKey: newWrappedAccountKey,
         wrappedPrivateKey: user.request.keys.wrappedPrivateKey,
@@ -312,26 +311,26 @@ describe('accounts and sessions', () => {
 
     it('ends the other sessions but keeps the one that changed the password', async () => {
       const user = await registerUser(api);
-      const elsewhere = new HttpClient(api.baseUrl);
-      await elsewhere.post(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } });
-      const change = await user.client.post(ROUTES.changePassword.path, {
+      const elsewhere = testClient(api.baseUrl);
+      await elsewhere.send(ROUTES.login, { body: { email: user.request.email, authKey: user.request.authKey } });
+      const change = await user.client.send(ROUTES.changePassword, {
         token: user.token,
         body: { currentAuthKey: user.request.authKey, newAuthKey: randomKey(), newKdf: user.request.kdf, newWrappedAccountKey: sealedBlob() },
       });
       expect(change.status).toBe(204);
-      expect((await elsewhere.post(ROUTES.refresh.path)).status).toBe(401);
-      expect((await user.client.post(ROUTES.refresh.path)).status).toBe(200);
+      expect((await elsewhere.send(ROUTES.refresh)).status).toBe(401);
+      expect((await user.client.send(ROUTES.refresh)).status).toBe(200);
     });
 
     it('refuses a wrong current password with 403 and changes nothing', async () => {
       const user = await registerUser(api);
-      const response = await user.client.post<ErrorResponse>(ROUTES.changePassword.path, {
+      const response = await user.client.send(ROUTES.changePassword, {
         token: user.token,
         body: { currentAuthKey: randomKey(), newAuthKey: randomKey(), newKdf: user.request.kdf, newWrappedAccountKey: sealedBlob() },
       });
       expect(response.status).toBe(403);
-      expect(response.body.code).toBe('INVALID_CREDENTIALS');
-      const login = await http.post(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } });
+      expect(response.error?.code).toBe('INVALID_CREDENTIALS');
+      const login = await http.send(ROUTES.login, { body: { email: user.request.email, authKey: user.request.authKey } });
       expect(login.status).toBe(200);
     });
   });
@@ -339,12 +338,12 @@ describe('accounts and sessions', () => {
   describe('recovery with the recovery code', () => {
     it('hands the recovery wrap only to the holder of the recovery code', async () => {
       const user = await registerUser(api);
-      const good = await http.post<RecoveryKeysResponse>(ROUTES.recoveryKeys.path, {
+      const good = await http.send(ROUTES.recoveryKeys, {
         body: { email: user.request.email, recoveryAuthKey: user.request.recovery.recoveryAuthKey },
       });
       expect(good.status).toBe(200);
       expect(good.body).toEqual({ recoveryWrappedAccountKey: user.request.recovery.recoveryWrappedAccountKey });
-      const bad = await http.post(ROUTES.recoveryKeys.path, { body: { email: user.request.email, recoveryAuthKey: randomKey() } });
+      const bad = await http.send(ROUTES.recoveryKeys, { body: { email: user.request.email, recoveryAuthKey: randomKey() } });
       expect(bad.status).toBe(401);
     });
 
@@ -352,8 +351,8 @@ describe('accounts and sessions', () => {
       const user = await registerUser(api);
       const newAuthKey = randomKey();
       const newRecovery = { recoveryAuthKey: randomKey(), recoveryWrappedAccountKey: sealedBlob() };
-      const client = new HttpClient(api.baseUrl);
-      const reset = await client.post<SessionResponse>(ROUTES.recoveryReset.path, {
+      const client = testClient(api.baseUrl);
+      const reset = await client.send(ROUTES.recoveryReset, {
         body: {
           email: user.request.email,
           recoveryAuthKey: user.request.recovery.recoveryAuthKey,
@@ -367,13 +366,13 @@ describe('accounts and sessions', () => {
       expect(reset.body.keys.publicKey).toBe(user.request.keys.publicKey);
       expect(reset.body.keys.wrappedPrivateKey).toBe(user.request.keys.wrappedPrivateKey);
 
-      const oldCode = await http.post(ROUTES.recoveryKeys.path, { body: { email: user.request.email, recoveryAuthKey: user.request.recovery.recoveryAuthKey } });
+      const oldCode = await http.send(ROUTES.recoveryKeys, { body: { email: user.request.email, recoveryAuthKey: user.request.recovery.recoveryAuthKey } });
       expect(oldCode.status).toBe(401);
-      const newCode = await http.post(ROUTES.recoveryKeys.path, { body: { email: user.request.email, recoveryAuthKey: newRecovery.recoveryAuthKey } });
+      const newCode = await http.send(ROUTES.recoveryKeys, { body: { email: user.request.email, recoveryAuthKey: newRecovery.recoveryAuthKey } });
       expect(newCode.status).toBe(200);
-      expect((await http.post(ROUTES.login.path, { body: { email: user.request.email, authKey: newAuthKey } })).status).toBe(200);
+      expect((await http.send(ROUTES.login, { body: { email: user.request.email, authKey: newAuthKey } })).status).toBe(200);
       // Sessions from before the recovery are over.
-      expect((await user.client.post(ROUTES.refresh.path)).status).toBe(401);
+      expect((await user.client.send(ROUTES.refresh)).status).toBe(401);
     });
   });
 
@@ -381,7 +380,7 @@ describe('accounts and sessions', () => {
     it("lets a signed-in user read another user's public key and fingerprint", async () => {
       const doctor = await registerUser(api, 'doctor');
       const patient = await registerUser(api);
-      const response = await http.get(ROUTES.publicKey.path.replace(':id', doctor.userId), { token: patient.token });
+      const response = await http.send(ROUTES.publicKey, { params: { id: doctor.userId }, token: patient.token });
       expect(response.status).toBe(200);
       expect(response.body).toEqual({
         userId: doctor.userId,
@@ -393,11 +392,11 @@ describe('accounts and sessions', () => {
 
     it('answers 404 for an unknown user and 400 for a malformed id', async () => {
       const patient = await registerUser(api);
-      const unknown = await http.get(ROUTES.publicKey.path.replace(':id', '7d3f1c8e-4a2b-4c1d-9e8f-0a1b2c3d4e5f'), { token: patient.token });
+      const unknown = await http.send(ROUTES.publicKey, { params: { id: '7d3f1c8e-4a2b-4c1d-9e8f-0a1b2c3d4e5f' }, token: patient.token });
       expect(unknown.status).toBe(404);
-      const malformed = await http.get<ErrorResponse>(ROUTES.publicKey.path.replace(':id', 'not-a-uuid'), { token: patient.token });
+      const malformed = await http.send(ROUTES.publicKey, { params: { id: 'not-a-uuid' }, token: patient.token });
       expect(malformed.status).toBe(400);
-      expect(malformed.body.fields).toEqual([{ field: 'id', message: 'id must be a UUID' }]);
+      expect(malformed.error?.fields).toEqual([{ field: 'id', message: 'id must be a UUID' }]);
     });
   });
 
@@ -406,9 +405,9 @@ describe('accounts and sessions', () => {
       const user = await registerUser(api);
       const bodies = [
         JSON.stringify(user.session),
-        (await http.get(ROUTES.me.path, { token: user.token })).text,
-        (await user.client.post(ROUTES.refresh.path)).text,
-        (await http.post(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } })).text,
+        (await http.send(ROUTES.me, { token: user.token })).text,
+        (await user.client.send(ROUTES.refresh)).text,
+        (await http.send(ROUTES.login, { body: { email: user.request.email, authKey: user.request.authKey } })).text,
       ].join('\n');
       expect(bodies).not.toContain(user.request.authKey);
       expect(bodies).not.toContain(user.request.recovery.recoveryAuthKey);

@@ -14,12 +14,13 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { API_PREFIX, DOCTOR_WRAP_BYTES, firstBrokenAuditRow, ROUTES, type AuditEvent, type AuditHead, type AuditPage, type Consent, type Folder, type RouteName } from '@phr/shared-types';
+import { API_PREFIX, DOCTOR_WRAP_BYTES, firstBrokenAuditRow, ROUTES, type AuditEvent, type AuditPage, type AuditQuery, type CreateConsentRequest, type RouteName } from '@phr/shared-types';
 import { buildOpenApiDocument } from '../src/common/swagger.js';
 import { auditRowsOf, type AuditRow } from './support/audit.js';
 import { firstBrokenRow, sha256Hex } from './support/audit-chain.js';
 import { decideOnClinician, insertAuditor, operatorOf, registerUnverifiedDoctor, registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
-import { HttpClient, type HttpResponse } from './support/http.js';
+import { testClient, type TestClient, type RouteResult } from './support/http.js';
+import type { AnyRoute, SendArgs } from '@phr/api-client';
 import { commitRequest, presign, putSegments, segmentBodies, uploadRecord } from './support/records.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { sessionIdOf, sessionTokenFor } from './support/tokens.js';
@@ -55,11 +56,11 @@ interface World {
 /** The standing a case needs its world's clinician in. */
 type ClinicianNeed = 'pending' | 'approved' | 'suspended';
 
-interface Call {
-  method: string;
-  path: string;
-  token: string;
-  body?: unknown;
+/** One call of a case, typed by its route; made by `sendOf`. */
+type Call = (client: TestClient) => Promise<RouteResult<unknown>>;
+
+function sendOf<R extends AnyRoute>(route: R, ...args: SendArgs<R>): Call {
+  return (client) => client.send(route, ...args);
 }
 
 interface IdCase {
@@ -73,11 +74,10 @@ interface IdCase {
 }
 
 const wrap = () => randomBytes(DOCTOR_WRAP_BYTES).toString('base64url');
-const pathOf = (name: RouteName, id: string) => ROUTES[name].path.replace(':id', id);
 
 describe('ids in upper case are the same ids: same answers, same audit rows, unbroken chains', () => {
   let api: TestApp;
-  let http: HttpClient;
+  let http: TestClient;
   let document: OpenAPIObject;
   let doctor: RegisteredUser;
   let stranger: RegisteredUser;
@@ -87,7 +87,7 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
 
   beforeAll(async () => {
     api = await startTestApp();
-    http = new HttpClient(api.baseUrl);
+    http = testClient(api.baseUrl);
     document = buildOpenApiDocument(api.app);
     doctor = await registerUser(api, 'doctor');
     stranger = await registerUser(api);
@@ -101,11 +101,11 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
 
   async function newWorld(needs: { securityKey?: boolean; keyRotation?: boolean; clinician?: ClinicianNeed } = {}): Promise<World> {
     const owner = await registerUser(api);
-    const folder = await owner.client.post<Folder>(ROUTES.createFolder.path, { token: owner.token, body: { name: sealedBlob(20) } });
+    const folder = await owner.client.send(ROUTES.createFolder, { token: owner.token, body: { name: sealedBlob(20) } });
     const recordId = (await uploadRecord(owner, 100)).summary.id;
     const unsharedRecordId = (await uploadRecord(owner, 100, folder.body.id)).summary.id;
-    const grant = async (body: object) => {
-      const response = await owner.client.post<Consent>(ROUTES.createConsent.path, { token: owner.token, body: { doctorId: doctor.userId, ...body } });
+    const grant = async (body: Omit<CreateConsentRequest, 'doctorId'>) => {
+      const response = await owner.client.send(ROUTES.createConsent, { token: owner.token, body: { doctorId: doctor.userId, ...body } });
       if (response.status !== 201) throw new Error(`consent failed: ${response.status} ${response.text}`);
       return response.body.id;
     };
@@ -117,7 +117,7 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
     if (needs.keyRotation) {
       const fingerprint = createHash('sha256').update(Buffer.from(owner.request.keys.publicKey, 'base64url')).digest('hex');
       const body = { currentAuthKey: owner.request.authKey, wrappedAccountKey: sealedBlob(), wrappedPrivateKey: sealedBlob(1800), fingerprint };
-      const started = await owner.client.post(ROUTES.startKeyRotation.path, { token: owner.token, body });
+      const started = await owner.client.send(ROUTES.startKeyRotation, { token: owner.token, body });
       if (started.status !== 201) throw new Error(`key rotation failed: ${started.status} ${started.text}`);
     }
     let clinicianId: string = randomUUID();
@@ -145,135 +145,136 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
 
   const CASES: IdCase[] = [
     // Path ids.
-    { route: 'getRecord', field: 'path:id', call: (w, c) => ({ method: 'GET', path: pathOf('getRecord', c(w.recordId)), token: w.owner.token }) },
-    { route: 'getRecord', field: 'path:id', as: 'the consented doctor', call: (w, c) => ({ method: 'GET', path: pathOf('getRecord', c(w.recordId)), token: doctor.token }) },
-    { route: 'getRecord', field: 'path:id', as: 'a stranger', call: (w, c) => ({ method: 'GET', path: pathOf('getRecord', c(w.recordId)), token: w.stranger.token }) },
-    { route: 'getRecord', field: 'path:id', as: 'an auditor', call: (w, c) => ({ method: 'GET', path: pathOf('getRecord', c(w.recordId)), token: auditorToken }) },
-    { route: 'deleteRecord', field: 'path:id', call: (w, c) => ({ method: 'DELETE', path: pathOf('deleteRecord', c(w.recordId)), token: w.owner.token }) },
-    { route: 'deleteRecord', field: 'path:id', as: 'a stranger', call: (w, c) => ({ method: 'DELETE', path: pathOf('deleteRecord', c(w.recordId)), token: w.stranger.token }) },
-    { route: 'renameFolder', field: 'path:id', call: (w, c) => ({ method: 'PATCH', path: pathOf('renameFolder', c(w.folderId)), token: w.owner.token, body: { name: sealedBlob(20) } }) },
-    { route: 'deleteFolder', field: 'path:id', call: (w, c) => ({ method: 'DELETE', path: pathOf('deleteFolder', c(w.folderId)), token: w.owner.token }) },
-    { route: 'updateConsent', field: 'path:id', call: (w, c) => ({ method: 'PATCH', path: pathOf('updateConsent', c(w.consentId)), token: w.owner.token, body: { status: 'revoked' } }) },
-    { route: 'updateConsent', field: 'path:id', as: 'a stranger', call: (w, c) => ({ method: 'PATCH', path: pathOf('updateConsent', c(w.consentId)), token: w.stranger.token, body: { status: 'revoked' } }) },
+    { route: 'getRecord', field: 'path:id', call: (w, c) => sendOf(ROUTES.getRecord, { params: { id: c(w.recordId) }, token: w.owner.token }) },
+    { route: 'getRecord', field: 'path:id', as: 'the consented doctor', call: (w, c) => sendOf(ROUTES.getRecord, { params: { id: c(w.recordId) }, token: doctor.token }) },
+    { route: 'getRecord', field: 'path:id', as: 'a stranger', call: (w, c) => sendOf(ROUTES.getRecord, { params: { id: c(w.recordId) }, token: w.stranger.token }) },
+    { route: 'getRecord', field: 'path:id', as: 'an auditor', call: (w, c) => sendOf(ROUTES.getRecord, { params: { id: c(w.recordId) }, token: auditorToken }) },
+    { route: 'deleteRecord', field: 'path:id', call: (w, c) => sendOf(ROUTES.deleteRecord, { params: { id: c(w.recordId) }, token: w.owner.token }) },
+    { route: 'deleteRecord', field: 'path:id', as: 'a stranger', call: (w, c) => sendOf(ROUTES.deleteRecord, { params: { id: c(w.recordId) }, token: w.stranger.token }) },
+    { route: 'renameFolder', field: 'path:id', call: (w, c) => sendOf(ROUTES.renameFolder, { params: { id: c(w.folderId) }, token: w.owner.token, body: { name: sealedBlob(20) } }) },
+    { route: 'deleteFolder', field: 'path:id', call: (w, c) => sendOf(ROUTES.deleteFolder, { params: { id: c(w.folderId) }, token: w.owner.token }) },
+    { route: 'updateConsent', field: 'path:id', call: (w, c) => sendOf(ROUTES.updateConsent, { params: { id: c(w.consentId) }, token: w.owner.token, body: { status: 'revoked' } }) },
+    { route: 'updateConsent', field: 'path:id', as: 'a stranger', call: (w, c) => sendOf(ROUTES.updateConsent, { params: { id: c(w.consentId) }, token: w.stranger.token, body: { status: 'revoked' } }) },
     // A re-wrap for the doctor's current key (the doctor has not rotated here: a current wrap may be re-made too).
-    { route: 'rewrapConsent', field: 'path:id', call: (w, c) => ({ method: 'PUT', path: pathOf('rewrapConsent', c(w.consentId)), token: w.owner.token, body: rewrapBody(w.recordId) }) },
-    { route: 'rewrapConsent', field: 'path:id', as: 'a stranger', call: (w, c) => ({ method: 'PUT', path: pathOf('rewrapConsent', c(w.consentId)), token: w.stranger.token, body: rewrapBody(w.recordId) }) },
-    { route: 'revokeSession', field: 'path:id', call: (w, c) => ({ method: 'DELETE', path: pathOf('revokeSession', c(w.sessionId)), token: w.owner.token }) },
-    { route: 'publicKey', field: 'path:id', call: (w, c) => ({ method: 'GET', path: pathOf('publicKey', c(w.owner.userId)), token: doctor.token }) },
-    { route: 'keyBinding', field: 'path:id', call: (w, c) => ({ method: 'GET', path: pathOf('keyBinding', c(w.owner.userId)), token: doctor.token }) },
+    { route: 'rewrapConsent', field: 'path:id', call: (w, c) => sendOf(ROUTES.rewrapConsent, { params: { id: c(w.consentId) }, token: w.owner.token, body: rewrapBody(w.recordId) }) },
+    { route: 'rewrapConsent', field: 'path:id', as: 'a stranger', call: (w, c) => sendOf(ROUTES.rewrapConsent, { params: { id: c(w.consentId) }, token: w.stranger.token, body: rewrapBody(w.recordId) }) },
+    { route: 'revokeSession', field: 'path:id', call: (w, c) => sendOf(ROUTES.revokeSession, { params: { id: c(w.sessionId) }, token: w.owner.token }) },
+    { route: 'publicKey', field: 'path:id', call: (w, c) => sendOf(ROUTES.publicKey, { params: { id: c(w.owner.userId) }, token: doctor.token }) },
+    { route: 'keyBinding', field: 'path:id', call: (w, c) => sendOf(ROUTES.keyBinding, { params: { id: c(w.owner.userId) }, token: doctor.token }) },
     {
       route: 'removeSecurityKey',
       field: 'path:id',
-      call: (w, c) => ({ method: 'POST', path: pathOf('removeSecurityKey', c(w.securityKeyId)), token: w.owner.token, body: { currentAuthKey: w.owner.request.authKey } }),
+      call: (w, c) => sendOf(ROUTES.removeSecurityKey, { params: { id: c(w.securityKeyId) }, token: w.owner.token, body: { currentAuthKey: w.owner.request.authKey } }),
     },
     {
       route: 'removeSecurityKey',
       field: 'path:id',
       as: 'a stranger',
-      call: (w, c) => ({ method: 'POST', path: pathOf('removeSecurityKey', c(w.securityKeyId)), token: w.stranger.token, body: { currentAuthKey: w.stranger.request.authKey } }),
+      call: (w, c) => sendOf(ROUTES.removeSecurityKey, { params: { id: c(w.securityKeyId) }, token: w.stranger.token, body: { currentAuthKey: w.stranger.request.authKey } }),
     },
     // Decisions on a clinician, by the operator.
-    { route: 'approveClinician', field: 'path:id', clinician: 'pending', call: (w, c) => ({ method: 'POST', path: pathOf('approveClinician', c(w.clinicianId)), token: operator.token }) },
+    { route: 'approveClinician', field: 'path:id', clinician: 'pending', call: (w, c) => sendOf(ROUTES.approveClinician, { params: { id: c(w.clinicianId) }, token: operator.token }) },
     {
       route: 'refuseClinician',
       field: 'path:id',
       clinician: 'pending',
-      call: (w, c) => ({ method: 'POST', path: pathOf('refuseClinician', c(w.clinicianId)), token: operator.token, body: { reason: 'no such licence' } }),
+      call: (w, c) => sendOf(ROUTES.refuseClinician, { params: { id: c(w.clinicianId) }, token: operator.token, body: { reason: 'no such licence' } }),
     },
     {
       route: 'suspendClinician',
       field: 'path:id',
       clinician: 'approved',
-      call: (w, c) => ({ method: 'POST', path: pathOf('suspendClinician', c(w.clinicianId)), token: operator.token, body: { reason: 'under review' } }),
+      call: (w, c) => sendOf(ROUTES.suspendClinician, { params: { id: c(w.clinicianId) }, token: operator.token, body: { reason: 'under review' } }),
     },
-    { route: 'reinstateClinician', field: 'path:id', clinician: 'suspended', call: (w, c) => ({ method: 'POST', path: pathOf('reinstateClinician', c(w.clinicianId)), token: operator.token }) },
+    { route: 'reinstateClinician', field: 'path:id', clinician: 'suspended', call: (w, c) => sendOf(ROUTES.reinstateClinician, { params: { id: c(w.clinicianId) }, token: operator.token }) },
     // Query ids.
-    { route: 'listRecords', field: 'query:folderId', call: (w, c) => ({ method: 'GET', path: `${ROUTES.listRecords.path}?folderId=${c(w.folderId)}`, token: w.owner.token }) },
-    { route: 'listRecords', field: 'query:ownerId', call: (w, c) => ({ method: 'GET', path: `${ROUTES.listRecords.path}?ownerId=${c(w.owner.userId)}`, token: w.owner.token }) },
-    { route: 'listRecords', field: 'query:ownerId', as: 'the consented doctor', call: (w, c) => ({ method: 'GET', path: `${ROUTES.listRecords.path}?ownerId=${c(w.owner.userId)}`, token: doctor.token }) },
+    { route: 'listRecords', field: 'query:folderId', call: (w, c) => sendOf(ROUTES.listRecords, { query: { folderId: c(w.folderId) }, token: w.owner.token }) },
+    { route: 'listRecords', field: 'query:ownerId', call: (w, c) => sendOf(ROUTES.listRecords, { query: { ownerId: c(w.owner.userId) }, token: w.owner.token }) },
+    { route: 'listRecords', field: 'query:ownerId', as: 'the consented doctor', call: (w, c) => sendOf(ROUTES.listRecords, { query: { ownerId: c(w.owner.userId) }, token: doctor.token }) },
     ...(['listAudit', 'exportAudit'] as const).flatMap((route): IdCase[] => {
-      const base = route === 'exportAudit' ? `${ROUTES.exportAudit.path}?format=csv&` : `${ROUTES.listAudit.path}?`;
+      const auditCall = (name: typeof route, query: AuditQuery, token: string): Call =>
+        name === 'exportAudit' ? sendOf(ROUTES.exportAudit, { query: { format: 'csv', ...query }, token }) : sendOf(ROUTES.listAudit, { query, token });
       return [
-        { route, field: 'query:subjectId', as: 'an auditor', call: (w, c) => ({ method: 'GET', path: `${base}subjectId=${c(w.owner.userId)}`, token: auditorToken }) },
-        { route, field: 'query:subjectId', call: (w, c) => ({ method: 'GET', path: `${base}subjectId=${c(w.owner.userId)}`, token: w.owner.token }) },
-        { route, field: 'query:subjectId', as: 'a stranger', call: (w, c) => ({ method: 'GET', path: `${base}subjectId=${c(w.owner.userId)}`, token: w.stranger.token }) },
-        { route, field: 'query:actorId', call: (w, c) => ({ method: 'GET', path: `${base}actorId=${c(w.owner.userId)}`, token: w.owner.token }) },
-        { route, field: 'query:recordId', call: (w, c) => ({ method: 'GET', path: `${base}recordId=${c(w.recordId)}`, token: w.owner.token }) },
+        { route, field: 'query:subjectId', as: 'an auditor', call: (w, c) => auditCall(route, { subjectId: c(w.owner.userId) }, auditorToken) },
+        { route, field: 'query:subjectId', call: (w, c) => auditCall(route, { subjectId: c(w.owner.userId) }, w.owner.token) },
+        { route, field: 'query:subjectId', as: 'a stranger', call: (w, c) => auditCall(route, { subjectId: c(w.owner.userId) }, w.stranger.token) },
+        { route, field: 'query:actorId', call: (w, c) => auditCall(route, { actorId: c(w.owner.userId) }, w.owner.token) },
+        { route, field: 'query:recordId', call: (w, c) => auditCall(route, { recordId: c(w.recordId) }, w.owner.token) },
       ];
     }),
-    { route: 'auditHead', field: 'query:subjectId', as: 'an auditor', call: (w, c) => ({ method: 'GET', path: `${ROUTES.auditHead.path}?subjectId=${c(w.owner.userId)}`, token: auditorToken }) },
-    { route: 'auditHead', field: 'query:subjectId', call: (w, c) => ({ method: 'GET', path: `${ROUTES.auditHead.path}?subjectId=${c(w.owner.userId)}`, token: w.owner.token }) },
+    { route: 'auditHead', field: 'query:subjectId', as: 'an auditor', call: (w, c) => sendOf(ROUTES.auditHead, { query: { subjectId: c(w.owner.userId) }, token: auditorToken }) },
+    { route: 'auditHead', field: 'query:subjectId', call: (w, c) => sendOf(ROUTES.auditHead, { query: { subjectId: c(w.owner.userId) }, token: w.owner.token }) },
     // Body ids.
-    { route: 'presignUpload', field: 'body:recordId', call: (w, c) => ({ method: 'POST', path: ROUTES.presignUpload.path, token: w.owner.token, body: { size: 100, recordId: c(w.uploadId) } }) },
-    { route: 'presignUpload', field: 'body:recordId', as: 'a stranger', call: (w, c) => ({ method: 'POST', path: ROUTES.presignUpload.path, token: w.stranger.token, body: { size: 100, recordId: c(w.uploadId) } }) },
+    { route: 'presignUpload', field: 'body:recordId', call: (w, c) => sendOf(ROUTES.presignUpload, { token: w.owner.token, body: { size: 100, recordId: c(w.uploadId) } }) },
+    { route: 'presignUpload', field: 'body:recordId', as: 'a stranger', call: (w, c) => sendOf(ROUTES.presignUpload, { token: w.stranger.token, body: { size: 100, recordId: c(w.uploadId) } }) },
     // A renewal into the shared folder: the answer names the doctor of the folder's consent.
-    { route: 'presignUpload', field: 'body:folderId', call: (w, c) => ({ method: 'POST', path: ROUTES.presignUpload.path, token: w.owner.token, body: { size: 100, recordId: w.uploadId, folderId: c(w.folderId) } }) },
-    { route: 'presignUpload', field: 'body:folderId', as: 'a stranger', call: (w, c) => ({ method: 'POST', path: ROUTES.presignUpload.path, token: w.stranger.token, body: { size: 100, folderId: c(w.folderId) } }) },
-    { route: 'commitRecord', field: 'body:recordId', call: (w, c) => ({ method: 'POST', path: ROUTES.commitRecord.path, token: w.owner.token, body: commitRequest(c(w.uploadId)) }) },
-    { route: 'commitRecord', field: 'body:recordId', as: 'a stranger', call: (w, c) => ({ method: 'POST', path: ROUTES.commitRecord.path, token: w.stranger.token, body: commitRequest(c(w.uploadId)) }) },
+    { route: 'presignUpload', field: 'body:folderId', call: (w, c) => sendOf(ROUTES.presignUpload, { token: w.owner.token, body: { size: 100, recordId: w.uploadId, folderId: c(w.folderId) } }) },
+    { route: 'presignUpload', field: 'body:folderId', as: 'a stranger', call: (w, c) => sendOf(ROUTES.presignUpload, { token: w.stranger.token, body: { size: 100, folderId: c(w.folderId) } }) },
+    { route: 'commitRecord', field: 'body:recordId', call: (w, c) => sendOf(ROUTES.commitRecord, { token: w.owner.token, body: commitRequest(c(w.uploadId)) }) },
+    { route: 'commitRecord', field: 'body:recordId', as: 'a stranger', call: (w, c) => sendOf(ROUTES.commitRecord, { token: w.stranger.token, body: commitRequest(c(w.uploadId)) }) },
     {
       route: 'commitRecord',
       field: 'body:folderId',
-      call: (w, c) => ({ method: 'POST', path: ROUTES.commitRecord.path, token: w.owner.token, body: { ...commitRequest(w.uploadId, c(w.folderId)), doctorWraps: [{ doctorId: doctor.userId, wrap: wrap() }] } }),
+      call: (w, c) => sendOf(ROUTES.commitRecord, { token: w.owner.token, body: { ...commitRequest(w.uploadId, c(w.folderId)), doctorWraps: [{ doctorId: doctor.userId, wrap: wrap() }] } }),
     },
     {
       route: 'commitRecord',
       field: 'body:folderId',
       as: 'a stranger',
-      call: (w, c) => ({ method: 'POST', path: ROUTES.commitRecord.path, token: w.stranger.token, body: commitRequest(randomUUID(), c(w.folderId)) }),
+      call: (w, c) => sendOf(ROUTES.commitRecord, { token: w.stranger.token, body: commitRequest(randomUUID(), c(w.folderId)) }),
     },
     {
       route: 'commitRecord',
       field: 'body:doctorWraps[].doctorId',
-      call: (w, c) => ({ method: 'POST', path: ROUTES.commitRecord.path, token: w.owner.token, body: { ...commitRequest(w.uploadId, w.folderId), doctorWraps: [{ doctorId: c(doctor.userId), wrap: wrap() }] } }),
+      call: (w, c) => sendOf(ROUTES.commitRecord, { token: w.owner.token, body: { ...commitRequest(w.uploadId, w.folderId), doctorWraps: [{ doctorId: c(doctor.userId), wrap: wrap() }] } }),
     },
     {
       route: 'createConsent',
       field: 'body:doctorId',
-      call: (w, c) => ({ method: 'POST', path: ROUTES.createConsent.path, token: w.owner.token, body: { doctorId: c(doctor.userId), scope: 'record', recordId: w.recordId, wraps: [{ recordId: w.recordId, wrap: wrap() }] } }),
+      call: (w, c) => sendOf(ROUTES.createConsent, { token: w.owner.token, body: { doctorId: c(doctor.userId), scope: 'record', recordId: w.recordId, wraps: [{ recordId: w.recordId, wrap: wrap() }] } }),
     },
     {
       route: 'createConsent',
       field: 'body:recordId',
-      call: (w, c) => ({ method: 'POST', path: ROUTES.createConsent.path, token: w.owner.token, body: { doctorId: doctor.userId, scope: 'record', recordId: c(w.recordId), wraps: [{ recordId: w.recordId, wrap: wrap() }] } }),
+      call: (w, c) => sendOf(ROUTES.createConsent, { token: w.owner.token, body: { doctorId: doctor.userId, scope: 'record', recordId: c(w.recordId), wraps: [{ recordId: w.recordId, wrap: wrap() }] } }),
     },
     {
       route: 'createConsent',
       field: 'body:recordId',
       as: 'a stranger',
-      call: (w, c) => ({ method: 'POST', path: ROUTES.createConsent.path, token: w.stranger.token, body: { doctorId: doctor.userId, scope: 'record', recordId: c(w.recordId), wraps: [{ recordId: c(w.recordId), wrap: wrap() }] } }),
+      call: (w, c) => sendOf(ROUTES.createConsent, { token: w.stranger.token, body: { doctorId: doctor.userId, scope: 'record', recordId: c(w.recordId), wraps: [{ recordId: c(w.recordId), wrap: wrap() }] } }),
     },
     {
       route: 'createConsent',
       field: 'body:folderId',
-      call: (w, c) => ({ method: 'POST', path: ROUTES.createConsent.path, token: w.owner.token, body: { doctorId: doctor.userId, scope: 'folder', folderId: c(w.folderId), wraps: [{ recordId: w.unsharedRecordId, wrap: wrap() }] } }),
+      call: (w, c) => sendOf(ROUTES.createConsent, { token: w.owner.token, body: { doctorId: doctor.userId, scope: 'folder', folderId: c(w.folderId), wraps: [{ recordId: w.unsharedRecordId, wrap: wrap() }] } }),
     },
     {
       route: 'createConsent',
       field: 'body:folderId',
       as: 'a stranger',
-      call: (w, c) => ({ method: 'POST', path: ROUTES.createConsent.path, token: w.stranger.token, body: { doctorId: doctor.userId, scope: 'folder', folderId: c(w.folderId), wraps: [] } }),
+      call: (w, c) => sendOf(ROUTES.createConsent, { token: w.stranger.token, body: { doctorId: doctor.userId, scope: 'folder', folderId: c(w.folderId), wraps: [] } }),
     },
     {
       route: 'createConsent',
       field: 'body:wraps[].recordId',
-      call: (w, c) => ({ method: 'POST', path: ROUTES.createConsent.path, token: w.owner.token, body: { doctorId: doctor.userId, scope: 'record', recordId: w.recordId, wraps: [{ recordId: c(w.recordId), wrap: wrap() }] } }),
+      call: (w, c) => sendOf(ROUTES.createConsent, { token: w.owner.token, body: { doctorId: doctor.userId, scope: 'record', recordId: w.recordId, wraps: [{ recordId: c(w.recordId), wrap: wrap() }] } }),
     },
     // A rotation under way (newWorld starts one): the owner re-seals a row named in upper case.
     {
       route: 'keyRotationBatch',
       field: 'body:ownerWraps[].recordId',
-      call: (w, c) => ({ method: 'PUT', path: ROUTES.keyRotationBatch.path, token: w.owner.token, body: { generation: 2, ownerWraps: [{ recordId: c(w.recordId), wrap: sealedBlob() }], folders: [] } }),
+      call: (w, c) => sendOf(ROUTES.keyRotationBatch, { token: w.owner.token, body: { generation: 2, ownerWraps: [{ recordId: c(w.recordId), wrap: sealedBlob() }], folders: [] } }),
     },
     {
       route: 'keyRotationBatch',
       field: 'body:folders[].folderId',
-      call: (w, c) => ({ method: 'PUT', path: ROUTES.keyRotationBatch.path, token: w.owner.token, body: { generation: 2, ownerWraps: [], folders: [{ folderId: c(w.folderId), name: sealedBlob(20) }] } }),
+      call: (w, c) => sendOf(ROUTES.keyRotationBatch, { token: w.owner.token, body: { generation: 2, ownerWraps: [], folders: [{ folderId: c(w.folderId), name: sealedBlob(20) }] } }),
     },
     {
       route: 'rewrapConsent',
       field: 'body:wraps[].recordId',
-      call: (w, c) => ({ method: 'PUT', path: pathOf('rewrapConsent', w.consentId), token: w.owner.token, body: rewrapBody(c(w.recordId)) }),
+      call: (w, c) => sendOf(ROUTES.rewrapConsent, { params: { id: w.consentId }, token: w.owner.token, body: rewrapBody(c(w.recordId)) }),
     },
   ];
   const rewrapBody = (recordId: string) => ({ fingerprint: createHash('sha256').update(Buffer.from(doctor.request.keys.publicKey, 'base64url')).digest('hex'), wraps: [{ recordId, wrap: wrap() }] });
@@ -293,8 +294,7 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
         const world = await newWorld({ securityKey: idCase.route === 'removeSecurityKey', keyRotation: idCase.route === 'keyRotationBatch', clinician: idCase.clinician });
         const subjects = [world.owner.userId, world.stranger.userId, doctor.userId, auditorId, operator.userId, ...(idCase.clinician ? [world.clinicianId] : [])];
         const before = await Promise.all(subjects.map(async (subject) => (await auditRowsOf(api, subject)).length));
-        const call = idCase.call(world, cased);
-        const response = await http.request(call.method, call.path, { token: call.token, body: call.body });
+        const response = await idCase.call(world, cased)(http);
         const added = (await Promise.all(subjects.map(async (subject, i) => (await auditRowsOf(api, subject)).slice(before[i])))).flat();
         const names = namesOf(world, { doctor: doctor.userId, auditor: auditorId, operator: operator.userId });
         return { world, subjects, answer: normalized(answerOf(response), names), audit: normalized(added.map(auditFacts), names) };
@@ -320,12 +320,12 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
   async function firstBrokenSeenBy(owner: RegisteredUser): Promise<number | null> {
     // A session of its own: some cases end the one the owner registered with.
     const token = await sessionTokenFor(api, owner.userId, 'patient');
-    const head = await owner.client.get<AuditHead>(ROUTES.auditHead.path, { token });
+    const head = await owner.client.send(ROUTES.auditHead, { token });
     expect(head.status).toBe(200);
     const events: AuditEvent[] = [];
     let cursor: string | null = null;
     do {
-      const page: HttpResponse<AuditPage> = await owner.client.get<AuditPage>(`${ROUTES.listAudit.path}?limit=200${cursor ? `&cursor=${cursor}` : ''}`, { token });
+      const page: RouteResult<AuditPage> = await owner.client.send(ROUTES.listAudit, { query: { limit: 200, cursor: cursor ?? undefined }, token });
       expect(page.status).toBe(200);
       events.push(...page.body.items.filter((row) => row.subjectId === owner.userId));
       cursor = page.body.nextCursor;
@@ -384,7 +384,7 @@ function uuidPaths(document: OpenAPIObject, schema: Schema, seen = new Set<strin
   return paths;
 }
 
-function answerOf(response: HttpResponse): { status: number; body: unknown } {
+function answerOf(response: RouteResult<unknown>): { status: number; body: unknown } {
   return { status: response.status, body: response.body };
 }
 

@@ -7,9 +7,9 @@
  * dates URLs by it, and refuses to start, naming the problem, past 15 minutes.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ROUTES, type RecordDetail } from '@phr/shared-types';
+import { ROUTES } from '@phr/shared-types';
 import { registerUser, type RegisteredUser } from './support/factories.js';
-import { recordPath, uploadRecord } from './support/records.js';
+import { uploadRecord } from './support/records.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 describe('an API whose clock is off the object store’s', () => {
@@ -27,7 +27,7 @@ describe('an API whose clock is off the object store’s', () => {
 
     it('dates its URLs by the store’s clock: uploads and one-minute downloads work', async () => {
       const { summary, bodies } = await uploadRecord(patient, 5000);
-      const detail = await patient.client.get<RecordDetail>(recordPath(summary.id), { token: patient.token });
+      const detail = await patient.client.send(ROUTES.getRecord, { params: { id: summary.id }, token: patient.token });
       expect(detail.status).toBe(200);
       const amzDate = new URL(detail.body.segments[0].url).searchParams.get('X-Amz-Date') ?? '';
       const signedAt = Date.parse(amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
@@ -35,7 +35,7 @@ describe('an API whose clock is off the object store’s', () => {
       const download = await fetch(detail.body.segments[0].url);
       expect(download.status).toBe(200);
       expect(Buffer.from(await download.arrayBuffer()).equals(bodies[0])).toBe(true);
-      expect((await patient.client.get(ROUTES.health.path)).status).toBe(200);
+      expect((await patient.client.send(ROUTES.health)).status).toBe(200);
     });
   });
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
-import { keyLogPublicKeyOf, newKeyLogSigningKey } from '../../infra/local/local-secrets.js';
+import { keyLogPublicKeyOf, newKeyLogSigningKey } from '@phr/infra/local/local-secrets.js';
 import { loadConfig } from '../src/config/app-config.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

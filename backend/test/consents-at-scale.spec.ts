@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DOCTOR_WRAP_BYTES, ROUTES, type Consent, type ErrorResponse, type RecordPage } from '@phr/shared-types';
+import { DOCTOR_WRAP_BYTES, ROUTES } from '@phr/shared-types';
 import { CONSENT_BODY_LIMIT_BYTES, MAX_WRAPS_PER_CONSENT } from '../src/consents/dto/consents.dto.js';
 import { registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -42,17 +42,17 @@ describe('sharing all of a patient’s records works at the allowed maximum (DES
   });
 
   const grantAll = (wraps: Array<{ recordId: string; wrap: string }>) =>
-    patient.client.post<Consent & ErrorResponse>(ROUTES.createConsent.path, { token: patient.token, body: { doctorId: doctor.userId, scope: 'all', wraps } });
+    patient.client.send(ROUTES.createConsent, { token: patient.token, body: { doctorId: doctor.userId, scope: 'all', wraps } });
 
   it('refuses more wraps than a consent may carry with 400 naming wraps, not 413', async () => {
     const tooMany = [...recordIds, recordIds[0]].map((recordId) => ({ recordId, wrap: doctorWrap() }));
     const response = await grantAll(tooMany);
     expect(response.status).toBe(400);
-    expect(response.body.fields?.map((field) => field.field)).toContain('wraps');
+    expect(response.error?.fields?.map((field) => field.field)).toContain('wraps');
   });
 
   it('refuses a body over the route’s own limit with 413', async () => {
-    const response = await patient.client.post<ErrorResponse>(ROUTES.createConsent.path, {
+    const response = await patient.client.unchecked().send(ROUTES.createConsent, {
       token: patient.token,
       body: { doctorId: doctor.userId, scope: 'all', wraps: [], padding: 'x'.repeat(CONSENT_BODY_LIMIT_BYTES) },
     });
@@ -65,7 +65,7 @@ describe('sharing all of a patient’s records works at the allowed maximum (DES
     expect(response.status).toBe(201);
     const [{ count }] = await api.adminQuery<{ count: string }>('SELECT count(*) FROM record_wraps WHERE recipient_id = $1', [doctor.userId]);
     expect(Number(count)).toBe(MAX_WRAPS_PER_CONSENT);
-    const page = await doctor.client.get<RecordPage>(`${ROUTES.listRecords.path}?limit=5`, { token: doctor.token });
+    const page = await doctor.client.send(ROUTES.listRecords, { query: { limit: 5 }, token: doctor.token });
     expect(page.status).toBe(200);
     expect(page.body.items).toHaveLength(5);
   });

@@ -4,18 +4,14 @@ import {
   DOCTOR_WRAP_BYTES,
   ERROR_CODES,
   ROUTES,
-  type Consent,
-  type ConsentList,
   type CreateConsentRequest,
-  type DoctorList,
   type ErrorResponse,
-  type RecordDetail,
-  type RecordPage,
+  type ListConsentsQuery,
 } from '@phr/shared-types';
 import { ConsentSweeper } from '../src/jobs/consent-sweeper.js';
 import { auditRowsOf } from './support/audit.js';
 import { registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
-import { commit, commitRequest, presign, putSegments, recordPath, segmentBodies, uploadRecord } from './support/records.js';
+import { commit, commitRequest, presign, putSegments, segmentBodies, uploadRecord } from './support/records.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 /** Shaped like RSA-OAEP-3072 output; the API cannot open wraps, the browser suite makes real ones. */
@@ -39,23 +35,22 @@ describe('consents: patients grant and revoke, doctors read (DESIGN 5, 6)', () =
     await api?.close();
   });
 
-  const grant = (patient: RegisteredUser, body: Partial<CreateConsentRequest>) =>
-    patient.client.post<Consent & ErrorResponse>(ROUTES.createConsent.path, { token: patient.token, body });
-  const consentPath = (id: string) => ROUTES.updateConsent.path.replace(':id', id);
-  const revoke = (user: RegisteredUser, id: string, body: unknown = { status: 'revoked' }) =>
-    user.client.request<Consent & ErrorResponse>('PATCH', consentPath(id), { token: user.token, body });
-  const read = (user: RegisteredUser, recordId: string) => user.client.get<RecordDetail & ErrorResponse>(recordPath(recordId), { token: user.token });
-  const listRecords = (user: RegisteredUser) => user.client.get<RecordPage>(ROUTES.listRecords.path, { token: user.token });
-  const consents = (user: RegisteredUser, query = '') => user.client.get<ConsentList>(`${ROUTES.listConsents.path}${query}`, { token: user.token });
+  const grant = (patient: RegisteredUser, body: CreateConsentRequest) => patient.client.send(ROUTES.createConsent, { token: patient.token, body });
+  /** A grant whose body the contract forbids, on purpose. */
+  const grantUnchecked = (patient: RegisteredUser, body: unknown) => patient.client.unchecked().send(ROUTES.createConsent, { token: patient.token, body });
+  const revoke = (user: RegisteredUser, id: string) => user.client.send(ROUTES.updateConsent, { params: { id }, token: user.token, body: { status: 'revoked' } });
+  const read = (user: RegisteredUser, recordId: string) => user.client.send(ROUTES.getRecord, { params: { id: recordId }, token: user.token });
+  const listRecords = (user: RegisteredUser) => user.client.send(ROUTES.listRecords, { token: user.token });
+  const consents = (user: RegisteredUser, query: ListConsentsQuery = {}) => user.client.send(ROUTES.listConsents, { token: user.token, query });
   const createFolder = async (user: RegisteredUser) =>
-    (await user.client.post<{ id: string }>(ROUTES.createFolder.path, { token: user.token, body: { name: sealedBlob(20) } })).body.id;
+    (await user.client.send(ROUTES.createFolder, { token: user.token, body: { name: sealedBlob(20) } })).body.id;
   const wrapsOf = (doctor: RegisteredUser) => api.adminQuery<{ record_id: string }>('SELECT record_id FROM record_wraps WHERE recipient_id = $1', [doctor.userId]);
   const denials = async (patient: RegisteredUser, recordId: string) =>
     (await auditRowsOf(api, patient.userId)).filter((row) => row.record_id === recordId && row.outcome === 'deny').map((row) => [row.action, row.actor_id, row.reason]);
 
   describe('finding a doctor', () => {
     it('finds doctors by a fragment of name or email, with specialty, public key and fingerprint, and never a patient', async () => {
-      const byName = await alice.client.get<DoctorList>(`${ROUTES.searchDoctors.path}?q=house`, { token: alice.token });
+      const byName = await alice.client.send(ROUTES.searchDoctors, { query: { q: 'house' }, token: alice.token });
       expect(byName.status).toBe(200);
       expect(byName.body.items).toEqual([
         {
@@ -70,21 +65,22 @@ describe('consents: patients grant and revoke, doctors read (DESIGN 5, 6)', () =
           looksLikeAnother: false,
         },
       ]);
-      const byEmail = await alice.client.get<DoctorList>(`${ROUTES.searchDoctors.path}?q=${drWho.request.email.slice(0, 14)}`, { token: alice.token });
+      const byEmail = await alice.client.send(ROUTES.searchDoctors, { query: { q: drWho.request.email.slice(0, 14) }, token: alice.token });
       expect(byEmail.body.items.map((doctor) => doctor.id)).toEqual([drWho.userId]);
-      const patients = await alice.client.get<DoctorList>(`${ROUTES.searchDoctors.path}?q=${eve.request.email.slice(0, 14)}`, { token: alice.token });
+      const patients = await alice.client.send(ROUTES.searchDoctors, { query: { q: eve.request.email.slice(0, 14) }, token: alice.token });
       expect(patients.body.items).toEqual([]);
     });
 
     it('treats % and _ as letters, not wildcards', async () => {
-      const response = await alice.client.get<DoctorList>(`${ROUTES.searchDoctors.path}?q=${encodeURIComponent('%%')}`, { token: alice.token });
+      const response = await alice.client.send(ROUTES.searchDoctors, { query: { q: '%%' }, token: alice.token });
       expect(response.body.items).toEqual([]);
     });
 
     it.each([['q=a'], [''], [`q=${'x'.repeat(101)}`]])('answers ?%s with 400 naming q', async (query) => {
-      const response = await alice.client.get<ErrorResponse>(`${ROUTES.searchDoctors.path}?${query}`, { token: alice.token });
+      // Queries the contract forbids, sent as written.
+      const response = await alice.client.unchecked().send(ROUTES.searchDoctors, { token: alice.token, query: Object.fromEntries(new URLSearchParams(query)) });
       expect(response.status).toBe(400);
-      expect(response.body.fields?.[0].field).toBe('q');
+      expect(response.error?.fields?.[0].field).toBe('q');
     });
   });
 
@@ -120,7 +116,7 @@ describe('consents: patients grant and revoke, doctors read (DESIGN 5, 6)', () =
       expect(granted.status).toBe(201);
       for (const id of inside) expect((await read(drWho, id)).status).toBe(200);
       expect((await read(drWho, outside)).status).toBe(404);
-      const listed = await drWho.client.get<RecordPage>(`${ROUTES.listRecords.path}?ownerId=${carol.userId}`, { token: drWho.token });
+      const listed = await drWho.client.send(ROUTES.listRecords, { query: { ownerId: carol.userId }, token: drWho.token });
       expect(listed.body.items.map((item) => item.id).sort()).toEqual([...inside].sort());
     });
 
@@ -160,7 +156,7 @@ describe('consents: patients grant and revoke, doctors read (DESIGN 5, 6)', () =
       ['the same record wrapped twice', () => ({ scope: 'folder', folderId, wraps: [{ recordId: inFolder, wrap: doctorWrap() }, { recordId: inFolder, wrap: doctorWrap() }] })],
     ] as const)('refuses %s with 400 WRAPS_MISMATCH', async (_case, body) => {
       const before = await consentCount();
-      const response = await grant(alice, { doctorId: drWho.userId, ...(body() as Partial<CreateConsentRequest>) });
+      const response = await grantUnchecked(alice, { doctorId: drWho.userId, ...body() });
       expect(response.status).toBe(400);
       expect(response.body).toMatchObject({ code: ERROR_CODES.wrapsMismatch, fields: [{ field: 'wraps' }] });
       expect(await consentCount()).toBe(before);
@@ -187,9 +183,9 @@ describe('consents: patients grant and revoke, doctors read (DESIGN 5, 6)', () =
       ['a purpose too long', () => ({ doctorId: drWho.userId, scope: 'record', recordId: inFolder, purpose: 'x'.repeat(201), wraps: [] }), 'purpose'],
     ] as const)('answers %s with 400 naming the field', async (_case, body, field) => {
       const before = await consentCount();
-      const response = await grant(alice, body() as Partial<CreateConsentRequest>);
+      const response = await grantUnchecked(alice, body());
       expect(response.status).toBe(400);
-      expect(response.body.fields?.map((problem) => problem.field)).toContain(field);
+      expect(response.error?.fields?.map((problem) => problem.field)).toContain(field);
       expect(await consentCount()).toBe(before);
     });
   });
@@ -206,14 +202,14 @@ describe('consents: patients grant and revoke, doctors read (DESIGN 5, 6)', () =
       expect(revoked.body).toMatchObject({ status: 'revoked', revokedAt: expect.any(String) });
       expect((await read(drWho, summary.id)).status).toBe(404);
       expect((await wrapsOf(drWho)).map((row) => row.record_id)).not.toContain(summary.id);
-      expect((await drWho.client.get<RecordPage>(`${ROUTES.listRecords.path}?ownerId=${frank.userId}`, { token: drWho.token })).body.items).toEqual([]);
+      expect((await drWho.client.send(ROUTES.listRecords, { query: { ownerId: frank.userId }, token: drWho.token })).body.items).toEqual([]);
       expect(await denials(frank, summary.id)).toEqual([['record.read', drWho.userId, 'no active consent and wrap']]);
-      expect((await consents(frank, '?status=revoked')).body.items.map((consent) => consent.id)).toEqual([granted.body.id]);
-      expect((await consents(frank, '?status=active')).body.items).toEqual([]);
+      expect((await consents(frank, { status: 'revoked' })).body.items.map((consent) => consent.id)).toEqual([granted.body.id]);
+      expect((await consents(frank, { status: 'active' })).body.items).toEqual([]);
 
       const again = await revoke(frank, granted.body.id);
       expect(again.status).toBe(409);
-      expect(again.body.code).toBe(ERROR_CODES.consentNotActive);
+      expect(again.error?.code).toBe(ERROR_CODES.consentNotActive);
     });
 
     it('keeps a wrap another active consent still covers', async () => {
@@ -236,7 +232,7 @@ describe('consents: patients grant and revoke, doctors read (DESIGN 5, 6)', () =
 
       await api.adminQuery(`UPDATE consents SET expires_at = now() - interval '1 second' WHERE id = $1`, [granted.body.id]);
       expect((await read(drHouse, summary.id)).status).toBe(404);
-      expect((await consents(hal, '?status=expired')).body.items.map((consent) => consent.id)).toEqual([granted.body.id]);
+      expect((await consents(hal, { status: 'expired' })).body.items.map((consent) => consent.id)).toEqual([granted.body.id]);
       expect((await wrapsOf(drHouse)).map((row) => row.record_id)).toContain(summary.id);
 
       expect(await api.app.get(ConsentSweeper).sweep()).toContain(granted.body.id);
@@ -276,14 +272,16 @@ describe('consents: patients grant and revoke, doctors read (DESIGN 5, 6)', () =
       ['a status other than revoked', { status: 'active' }, 'status'],
       ['no status', {}, 'status'],
     ])('answers a revoke with %s with 400', async (_case, body, field) => {
-      const response = await revoke(alice, randomUUID(), body);
+      // Bodies the contract forbids, on purpose.
+      const response = await alice.client.unchecked().send(ROUTES.updateConsent, { params: { id: randomUUID() }, token: alice.token, body });
       expect(response.status).toBe(400);
-      expect(response.body.fields?.[0].field).toBe(field);
+      expect(response.error?.fields?.[0].field).toBe(field);
     });
 
     it('answers a consent id that is no UUID with 400, and ?status=other with 400', async () => {
       expect((await revoke(alice, 'consent-1')).status).toBe(400);
-      expect((await alice.client.get(`${ROUTES.listConsents.path}?status=paused`, { token: alice.token })).status).toBe(400);
+      // A status the contract does not know, on purpose.
+      expect((await alice.client.unchecked().send(ROUTES.listConsents, { query: { status: 'paused' }, token: alice.token })).status).toBe(400);
     });
   });
 
@@ -295,12 +293,12 @@ describe('consents: patients grant and revoke, doctors read (DESIGN 5, 6)', () =
       const granted = await grant(kim, { doctorId: drWho.userId, scope: 'folder', folderId, wraps: [{ recordId: summary.id, wrap: doctorWrap() }] });
       const token = drWho.token;
       const attempts = [
-        drWho.client.request('DELETE', recordPath(summary.id), { token }),
-        drWho.client.request('DELETE', ROUTES.deleteFolder.path.replace(':id', folderId), { token }),
-        drWho.client.request('PATCH', ROUTES.renameFolder.path.replace(':id', folderId), { token, body: { name: sealedBlob(20) } }),
-        drWho.client.post(ROUTES.presignUpload.path, { token, body: { size: 10 } }),
-        drWho.client.post(ROUTES.commitRecord.path, { token, body: commitRequest(summary.id, folderId) }),
-        drWho.client.post(ROUTES.createConsent.path, { token, body: { doctorId: drWho.userId, scope: 'all', wraps: [] } }),
+        drWho.client.send(ROUTES.deleteRecord, { params: { id: summary.id }, token }),
+        drWho.client.send(ROUTES.deleteFolder, { params: { id: folderId }, token }),
+        drWho.client.send(ROUTES.renameFolder, { params: { id: folderId }, token, body: { name: sealedBlob(20) } }),
+        drWho.client.send(ROUTES.presignUpload, { token, body: { size: 10 } }),
+        drWho.client.send(ROUTES.commitRecord, { token, body: commitRequest(summary.id, folderId) }),
+        drWho.client.send(ROUTES.createConsent, { token, body: { doctorId: drWho.userId, scope: 'all', wraps: [] } }),
         revoke(drWho, granted.body.id),
       ];
       for (const response of await Promise.all(attempts)) expect(response.status).toBe(403);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { API_PREFIX, ROUTES, type ErrorResponse, type FolderList } from '@phr/shared-types';
+import { API_PREFIX, ROUTES, type ErrorResponse } from '@phr/shared-types';
 import { registerUser, sealedBlob, verifiedRegistration, type RegisteredUser } from './support/factories.js';
-import { HttpClient } from './support/http.js';
+import { testClient } from './support/http.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 /** ASVS 13.1.5 / 13.2.5: every body the API takes is JSON; anything else is refused before a route runs. */
@@ -27,7 +27,7 @@ describe('request content types', () => {
     return { status: response.status, body: (await response.json()) as ErrorResponse };
   }
 
-  const folderCount = async () => (await patient.client.get<FolderList>(ROUTES.listFolders.path, { token: patient.token })).body.items.length;
+  const folderCount = async () => (await patient.client.send(ROUTES.listFolders, { token: patient.token })).body.items.length;
   const accountsNamed = async (email: string) => (await api.adminQuery('SELECT 1 FROM users WHERE email = $1', [email])).length;
 
   const wrongTypes: Array<[string, string | null]> = [
@@ -61,8 +61,8 @@ describe('request content types', () => {
   });
 
   it('answers a JSON route called with no body and no content type with a 400 naming the body', async () => {
-    const response = await new HttpClient(api.baseUrl).post<ErrorResponse>(ROUTES.createFolder.path, { token: patient.token });
+    const response = await testClient(api.baseUrl).unchecked().send(ROUTES.createFolder, { token: patient.token });
     expect(response.status).toBe(400);
-    expect(response.body.fields?.map((problem) => problem.field)).toEqual(['body']);
+    expect(response.error?.fields?.map((problem) => problem.field)).toEqual(['body']);
   });
 });

@@ -101,22 +101,22 @@ describe('database defense: repositories under another user’s context read and
     strangers['no user at all'] = { userId: null, role: null };
     // Alice has a row in every per-user table: a folder, two records, an upload in
     // progress, a consent (with its doctor wrap), a session, her audit trail.
-    const folder = await alice.client.post<{ id: string }>(ROUTES.createFolder.path, { token: alice.token, body: { name: sealedBlob(20) } });
+    const folder = await alice.client.send(ROUTES.createFolder, { token: alice.token, body: { name: sealedBlob(20) } });
     const shared = await uploadRecord(alice, 10, folder.body.id);
     const unshared = await uploadRecord(alice, 10);
     await presign(alice, 10);
     const wraps = [{ recordId: shared.summary.id, wrap: randomBytes(DOCTOR_WRAP_BYTES).toString('base64url') }];
-    const consent = await alice.client.post(ROUTES.createConsent.path, {
+    const consent = await alice.client.send(ROUTES.createConsent, {
       token: alice.token,
       body: { doctorId: consentedDoctor.userId, scope: 'record', recordId: shared.summary.id, wraps },
     });
     if (consent.status !== 201) throw new Error(`consent failed: ${consent.status} ${consent.text}`);
     // A security key, and a second enrolment left open (its challenge waits in webauthn_challenges).
     await enrolSecurityKey(alice, new SoftAuthenticator());
-    const pending = await alice.client.post(ROUTES.securityKeyOptions.path, { token: alice.token, body: { name: 'Spare key' } });
+    const pending = await alice.client.send(ROUTES.securityKeyOptions, { token: alice.token, body: { name: 'Spare key' } });
     if (pending.status !== 200) throw new Error(`enrolment options failed: ${pending.status} ${pending.text}`);
     // Her sealed client state (registration gave her a binding in the key directory).
-    const state = await alice.client.request('PUT', ROUTES.putClientState.path, { token: alice.token, body: { expectedVersion: 0, sealed: sealedBlob(64) } });
+    const state = await alice.client.send(ROUTES.putClientState, { token: alice.token, body: { expectedVersion: 0, sealed: sealedBlob(64) } });
     if (state.status !== 200) throw new Error(`client state failed: ${state.status} ${state.text}`);
     recordIds = { shared: shared.summary.id, private: unshared.summary.id };
     // A deleted record whose objects the store has not confirmed removed yet waits in the deletion queue.
@@ -127,7 +127,7 @@ describe('database defense: repositories under another user’s context read and
       deleted.summary.id,
     ]);
     // Last (writes under the old key are refused from here on): an account-key rotation under way (its row in account_key_rotations; docs/protocol.md "Account-key rotation").
-    const rotation = await alice.client.post(ROUTES.startKeyRotation.path, {
+    const rotation = await alice.client.send(ROUTES.startKeyRotation, {
       token: alice.token,
       body: {
         currentAuthKey: alice.request.authKey,

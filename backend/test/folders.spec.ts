@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ERROR_CODES, ROUTES, type ErrorResponse, type Folder, type FolderList } from '@phr/shared-types';
+import { ERROR_CODES, ROUTES, type Folder } from '@phr/shared-types';
 import { auditTrailOf } from './support/audit.js';
 import { registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
-import { recordPath, uploadRecord } from './support/records.js';
+import { uploadRecord } from './support/records.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 describe('folders: names sealed under the account key, only empty ones deleted', () => {
@@ -20,16 +20,14 @@ describe('folders: names sealed under the account key, only empty ones deleted',
     await api?.close();
   });
 
-  const folderPath = (id: string) => ROUTES.renameFolder.path.replace(':id', id);
   async function createFolder(user: RegisteredUser, name = sealedBlob(24)): Promise<Folder> {
-    const response = await user.client.post<Folder>(ROUTES.createFolder.path, { token: user.token, body: { name } });
+    const response = await user.client.send(ROUTES.createFolder, { token: user.token, body: { name } });
     expect(response.status).toBe(201);
     return response.body;
   }
-  const rename = (user: RegisteredUser, id: string, name: unknown) =>
-    user.client.request<Folder & ErrorResponse>('PATCH', folderPath(id), { token: user.token, body: { name } });
-  const remove = (user: RegisteredUser, id: string) => user.client.request<ErrorResponse>('DELETE', folderPath(id), { token: user.token });
-  const list = (user: RegisteredUser) => user.client.get<FolderList>(ROUTES.listFolders.path, { token: user.token });
+  const rename = (user: RegisteredUser, id: string, name: string) => user.client.send(ROUTES.renameFolder, { params: { id }, token: user.token, body: { name } });
+  const remove = (user: RegisteredUser, id: string) => user.client.send(ROUTES.deleteFolder, { params: { id }, token: user.token });
+  const list = (user: RegisteredUser) => user.client.send(ROUTES.listFolders, { token: user.token });
 
   it('creates, lists, renames and deletes a folder, storing only the sealed name', async () => {
     const name = sealedBlob(24);
@@ -62,7 +60,7 @@ describe('folders: names sealed under the account key, only empty ones deleted',
     expect(refused.body).toMatchObject({ code: ERROR_CODES.folderNotEmpty });
     expect((await list(alice)).body.items.map((item) => item.id)).toContain(folder.id);
 
-    expect((await alice.client.request('DELETE', recordPath(summary.id), { token: alice.token })).status).toBe(204);
+    expect((await alice.client.send(ROUTES.deleteRecord, { params: { id: summary.id }, token: alice.token })).status).toBe(204);
     expect((await remove(alice, folder.id)).status).toBe(204);
   });
 
@@ -92,17 +90,18 @@ describe('folders: names sealed under the account key, only empty ones deleted',
     ['no name', undefined],
   ])('answers %s with 400 naming the field, on create and on rename', async (_case, name) => {
     const folder = await createFolder(alice);
-    const created = await alice.client.post<ErrorResponse>(ROUTES.createFolder.path, { token: alice.token, body: { name } });
-    const renamed = await rename(alice, folder.id, name);
+    // Names the contract forbids, on purpose.
+    const created = await alice.client.unchecked().send(ROUTES.createFolder, { token: alice.token, body: { name } });
+    const renamed = await alice.client.unchecked().send(ROUTES.renameFolder, { params: { id: folder.id }, token: alice.token, body: { name } });
     for (const response of [created, renamed]) {
       expect(response.status).toBe(400);
-      expect(response.body.fields?.map((problem) => problem.field)).toContain('name');
+      expect(response.error?.fields?.map((problem) => problem.field)).toContain('name');
     }
   });
 
   it('answers a folder id that is no UUID with 400', async () => {
     const response = await remove(alice, 'folder-1');
     expect(response.status).toBe(400);
-    expect(response.body.fields?.[0].field).toBe('id');
+    expect(response.error?.fields?.[0].field).toBe('id');
   });
 });

@@ -11,22 +11,14 @@ import {
   DOCTOR_WRAP_BYTES,
   ROUTES,
   keyLogLeafJson,
-  type ClientState,
-  type ClientStateVersion,
-  type Consent,
-  type ConsistencyProof,
-  type ErrorResponse,
-  type KeyBindingProof,
-  type KeyLogFrontier,
-  type KeyLogLeaves,
   type RegisterInvitedRequest,
-  type SessionResponse,
   type SignedTreeHead,
+  type PutClientStateRequest,
 } from '@phr/shared-types';
 import { verifyBindingProof, verifyConsistency, verifyInclusion, verifyLeafRange, verifyTreeHead } from '../../frontend/src/crypto/key-directory.js';
-import { newKeyLogSigningKey } from '../../infra/local/local-secrets.js';
-import { provisionDatabase, withClient, withDatabase } from '../../infra/local/postgres.js';
-import { dropDatabase, TEST_APP_PASSWORD, TEST_OWNER_PASSWORD } from '../../infra/local/test-database.js';
+import { newKeyLogSigningKey } from '@phr/infra/local/local-secrets.js';
+import { provisionDatabase, withClient, withDatabase } from '@phr/infra/local/postgres.js';
+import { dropDatabase, TEST_APP_PASSWORD, TEST_OWNER_PASSWORD } from '@phr/infra/local/test-database.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { MIGRATIONS } from '../src/db/migrations/index.js';
 import { KeyDirectory1765300000000 } from '../src/db/migrations/1765300000000-key-directory.js';
@@ -34,7 +26,7 @@ import { EMPTY_TREE_ROOT, rootHash } from '../src/key-directory/merkle-tree.js';
 import { signTreeHead } from '../src/key-directory/tree-head.js';
 import { auditRowsOf } from './support/audit.js';
 import { operatorOf, registration, registerUser, rsaPublicKey, sealedBlob, verifiedRegistration, type RegisteredUser } from './support/factories.js';
-import { HttpClient, type HttpResponse } from './support/http.js';
+import { testClient, type AnyRoute, type TestClient, type RouteResult } from './support/http.js';
 import { MemoryLog } from './support/key-directory-vectors.js';
 import { uploadRecord } from './support/records.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
@@ -45,21 +37,20 @@ const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** A signed-in caller: what every route here needs. */
 interface Caller {
-  client: HttpClient;
+  client: TestClient;
   token: string;
 }
 
-const call = <T>(caller: Caller, route: string) => caller.client.get<T & ErrorResponse>(route, { token: caller.token });
-const headOf = (caller: Caller) => call<SignedTreeHead>(caller, ROUTES.keyDirectoryHead.path);
-const bindingPath = (userId: string, treeSize?: number | string) =>
-  `${ROUTES.keyBinding.path.replace(':id', userId)}${treeSize === undefined ? '' : `?treeSize=${treeSize}`}`;
-const bindingOf = (caller: Caller, userId: string, treeSize?: number | string) => call<KeyBindingProof>(caller, bindingPath(userId, treeSize));
+/** Sizes are sent as text too (malformed on purpose), so these queries go unchecked; the answers stay typed by their routes. */
+const headOf = (caller: Caller) => caller.client.send(ROUTES.keyDirectoryHead, { token: caller.token });
+const bindingOf = (caller: Caller, userId: string, treeSize?: number | string) =>
+  caller.client.unchecked().send(ROUTES.keyBinding, { params: { id: userId }, query: { treeSize }, token: caller.token });
 const consistencyOf = (caller: Caller, from: number | string, to: number | string) =>
-  call<ConsistencyProof>(caller, `${ROUTES.keyLogConsistency.path}?from=${from}&to=${to}`);
-const leavesOf = (caller: Caller, start: number | string, end: number | string) => call<KeyLogLeaves>(caller, `${ROUTES.keyLogLeaves.path}?start=${start}&end=${end}`);
-const frontierOf = (caller: Caller, treeSize: number | string) => call<KeyLogFrontier>(caller, `${ROUTES.keyLogFrontier.path}?treeSize=${treeSize}`);
+  caller.client.unchecked().send(ROUTES.keyLogConsistency, { query: { from, to }, token: caller.token });
+const leavesOf = (caller: Caller, start: number | string, end: number | string) => caller.client.unchecked().send(ROUTES.keyLogLeaves, { query: { start, end }, token: caller.token });
+const frontierOf = (caller: Caller, treeSize: number | string) => caller.client.unchecked().send(ROUTES.keyLogFrontier, { query: { treeSize }, token: caller.token });
 
-function ok<T>(response: HttpResponse<T>): T {
+function ok<T>(response: RouteResult<T>): T {
   if (response.status !== 200) throw new Error(`expected 200, got ${response.status} ${response.text}`);
   return response.body;
 }
@@ -165,7 +156,7 @@ describe('the key directory (DESIGN 4.5): every key binding in a signed, append-
       });
       const { registrationToken: _token, role: _role, displayName: _name, specialty: _specialty, ...keys } = registration({ email });
       const body: RegisterInvitedRequest = { ...keys, invitation: stdout.split('\n')[1]?.trim() ?? '' };
-      const created = await new HttpClient(api.baseUrl).post<SessionResponse>(ROUTES.registerInvited.path, { body });
+      const created = await testClient(api.baseUrl).send(ROUTES.registerInvited, { body });
       expect(created.status).toBe(201);
       const answer = ok(await bindingOf(patient, created.body.user.id));
       expect(answer.binding).toMatchObject({ userId: created.body.user.id, role: 'auditor', publicKey: body.keys.publicKey });
@@ -175,7 +166,7 @@ describe('the key directory (DESIGN 4.5): every key binding in a signed, append-
     it('logs an erasure as a binding to no key, after the account’s earlier one, and proves both', async () => {
       const leaving = await registerUser(api, 'doctor');
       const registered = ok(await bindingOf(patient, leaving.userId));
-      const erased = await leaving.client.post(ROUTES.eraseAccount.path, {
+      const erased = await leaving.client.send(ROUTES.eraseAccount, {
         token: leaving.token,
         body: { currentAuthKey: leaving.request.authKey, confirmation: ACCOUNT_ERASURE_CONFIRMATION },
       });
@@ -224,7 +215,7 @@ describe('the key directory (DESIGN 4.5): every key binding in a signed, append-
       const before = ok(await headOf(patient));
       // The operator holds the log's lock: every registration stops at its append, all at once.
       const answers = await whileLocked(api, 'SELECT size FROM key_log_tree FOR UPDATE', [], requests.length, () =>
-        Promise.all(requests.map((body) => new HttpClient(api.baseUrl).post<SessionResponse>(ROUTES.register.path, { body }))),
+        Promise.all(requests.map((body) => testClient(api.baseUrl).send(ROUTES.register, { body }))),
       );
       expect(answers.map((answer) => answer.status)).toEqual(requests.map(() => 201));
       const after = ok(await headOf(patient));
@@ -244,7 +235,7 @@ describe('the key directory (DESIGN 4.5): every key binding in a signed, append-
       const doctor = await registerUser(api, 'doctor');
       const carer = await registerUser(api);
       const recordId = (await uploadRecord(carer)).summary.id;
-      const consent = await carer.client.post<Consent>(ROUTES.createConsent.path, {
+      const consent = await carer.client.send(ROUTES.createConsent, {
         token: carer.token,
         body: { doctorId: doctor.userId, scope: 'record', recordId, wraps: [{ recordId, wrap: randomBytes(DOCTOR_WRAP_BYTES).toString('base64url') }] },
       });
@@ -253,12 +244,12 @@ describe('the key directory (DESIGN 4.5): every key binding in a signed, append-
       // The doctor's erasure appends to the log, then at its commit writes the revocation into the patient's
       // trail, whose head the operator holds; the registration behind it waits for the log lock.
       const [erased, registered] = await whileLocked(api, 'SELECT 1 FROM audit_chain_heads WHERE subject_id = $1 FOR UPDATE', [carer.userId], 2, async () => {
-        const erasure = doctor.client.post(ROUTES.eraseAccount.path, {
+        const erasure = doctor.client.send(ROUTES.eraseAccount, {
           token: doctor.token,
           body: { currentAuthKey: doctor.request.authKey, confirmation: ACCOUNT_ERASURE_CONFIRMATION },
         });
         await waitFor(async () => (await apiLockWaiters(api)) >= 1, 'the erasure waiting for the patient’s chain head');
-        return Promise.all([erasure, new HttpClient(api.baseUrl).post<SessionResponse>(ROUTES.register.path, { body: newcomer })]);
+        return Promise.all([erasure, testClient(api.baseUrl).send(ROUTES.register, { body: newcomer })]);
       });
       expect([erased.status, registered.status]).toEqual([200, 201]);
       const erasedLeaf = ok(await bindingOf(patient, doctor.userId)).binding;
@@ -316,7 +307,7 @@ describe('the key directory (DESIGN 4.5): every key binding in a signed, append-
       expect(await verifyTreeHead(atItsTree.treeHead, logKey)).toBe(true);
       const before = await bindingOf(patient, user.userId, index);
       expect(before.status).toBe(404);
-      expect(before.body.code).toBe('NOT_FOUND');
+      expect(before.error?.code).toBe('NOT_FOUND');
     });
 
     it('files each binding look-up in the key owner’s trail, as a key read', async () => {
@@ -336,65 +327,81 @@ describe('the key directory (DESIGN 4.5): every key binding in a signed, append-
   });
 
   describe('refusals', () => {
-    const routes = () => [
-      ROUTES.keyDirectoryHead.path,
-      bindingPath(patient.userId),
-      `${ROUTES.keyLogConsistency.path}?from=1&to=1`,
-      `${ROUTES.keyLogLeaves.path}?start=0&end=1`,
-      `${ROUTES.keyLogFrontier.path}?treeSize=1`,
-      ROUTES.clientState.path,
+    /** A GET of a key-directory route, its query as written (sizes as text and repeated names on purpose). */
+    interface Probe {
+      route: AnyRoute;
+      params?: Record<string, string>;
+      query?: Record<string, unknown>;
+    }
+    const binding = (userId: string, treeSize?: number | string): Probe => ({ route: ROUTES.keyBinding, params: { id: userId }, query: { treeSize } });
+    const consistency = (query: Record<string, unknown>): Probe => ({ route: ROUTES.keyLogConsistency, query });
+    const leaves = (query: Record<string, unknown>): Probe => ({ route: ROUTES.keyLogLeaves, query });
+    const frontier = (query: Record<string, unknown>): Probe => ({ route: ROUTES.keyLogFrontier, query });
+    /** `{self}` in a probe's id stands for the patient's, known only once the file's accounts exist. */
+    const sendProbe = (client: TestClient, probe: Probe, token?: string) =>
+      client.unchecked().send(probe.route, { params: probe.params && { id: probe.params.id.replace('{self}', patient.userId) }, query: probe.query, token });
+    const named = (probe: Probe) => `${probe.route.path} ${JSON.stringify(probe.query ?? {})}`;
+    const routes = (): Probe[] => [
+      { route: ROUTES.keyDirectoryHead },
+      binding(patient.userId),
+      consistency({ from: 1, to: 1 }),
+      leaves({ start: 0, end: 1 }),
+      frontier({ treeSize: 1 }),
+      { route: ROUTES.clientState },
     ];
 
     it('refuses every route without a token, and with any forged or broken one, with 401', async () => {
-      const anonymous = new HttpClient(api.baseUrl);
-      for (const route of routes()) {
-        expect({ route, status: (await anonymous.get(route)).status }).toEqual({ route, status: 401 });
+      const anonymous = testClient(api.baseUrl);
+      for (const probe of routes()) {
+        const route = named(probe);
+        expect({ route, status: (await sendProbe(anonymous, probe)).status }).toEqual({ route, status: 401 });
         for (const [kind, token] of Object.entries(badTokens(TEST_JWT_SECRET, patient.userId, sessionIdOf(patient.token)))) {
-          expect({ route, kind, status: (await anonymous.get(route, { token })).status }).toEqual({ route, kind, status: 401 });
+          expect({ route, kind, status: (await sendProbe(anonymous, probe, token)).status }).toEqual({ route, kind, status: 401 });
         }
       }
-      const put = await anonymous.request('PUT', ROUTES.putClientState.path, { body: { expectedVersion: 0, sealed: sealedBlob() } });
+      const put = await anonymous.send(ROUTES.putClientState, { body: { expectedVersion: 0, sealed: sealedBlob() } });
       expect(put.status).toBe(401);
     });
 
     it.each([
-      ['a tree size that is not a number', 'treeSize', bindingPath('{self}', 'seven')],
-      ['an empty tree size', 'treeSize', bindingPath('{self}', '')],
-      ['a tree size in exponent form', 'treeSize', bindingPath('{self}', '1e3')],
-      ['a negative tree size', 'treeSize', bindingPath('{self}', '-1')],
-      ['a tree size of 0 (no account is in the empty tree)', 'treeSize', bindingPath('{self}', '0')],
-      ['a fractional tree size', 'treeSize', bindingPath('{self}', '1.5')],
-      ['an account id that is no UUID', 'id', bindingPath('not-a-uuid')],
-      ['a consistency proof without from', 'from', `${ROUTES.keyLogConsistency.path}?to=3`],
-      ['a consistency proof without to', 'to', `${ROUTES.keyLogConsistency.path}?from=1`],
-      ['a consistency proof from a negative size', 'from', `${ROUTES.keyLogConsistency.path}?from=-2&to=3`],
-      ['a consistency proof from a larger size to a smaller', 'from', `${ROUTES.keyLogConsistency.path}?from=3&to=2`],
-      ['two from parameters', 'from', `${ROUTES.keyLogConsistency.path}?from=1&from=2&to=3`],
-      ['leaves without start', 'start', `${ROUTES.keyLogLeaves.path}?end=3`],
-      ['leaves ending where they start', 'end', `${ROUTES.keyLogLeaves.path}?start=3&end=3`],
-      ['more leaves than a page', 'end', `${ROUTES.keyLogLeaves.path}?start=0&end=${KEY_LOG_MAX_LEAVES_PER_PAGE + 1}`],
-      ['a query parameter the route does not take', 'limit', `${ROUTES.keyLogLeaves.path}?start=0&end=1&limit=3`],
-      ['a frontier without a tree size', 'treeSize', ROUTES.keyLogFrontier.path],
-      ['a frontier of a negative size', 'treeSize', `${ROUTES.keyLogFrontier.path}?treeSize=-1`],
-      ['a frontier of a size that is not a number', 'treeSize', `${ROUTES.keyLogFrontier.path}?treeSize=3x`],
-    ])('answers %s with 400 naming %s', async (_what, field, route) => {
-      const response = await call<unknown>(patient, route.replace('{self}', patient.userId));
+      ['a tree size that is not a number', 'treeSize', binding('{self}', 'seven')],
+      ['an empty tree size', 'treeSize', binding('{self}', '')],
+      ['a tree size in exponent form', 'treeSize', binding('{self}', '1e3')],
+      ['a negative tree size', 'treeSize', binding('{self}', '-1')],
+      ['a tree size of 0 (no account is in the empty tree)', 'treeSize', binding('{self}', '0')],
+      ['a fractional tree size', 'treeSize', binding('{self}', '1.5')],
+      ['an account id that is no UUID', 'id', binding('not-a-uuid')],
+      ['a consistency proof without from', 'from', consistency({ to: 3 })],
+      ['a consistency proof without to', 'to', consistency({ from: 1 })],
+      ['a consistency proof from a negative size', 'from', consistency({ from: -2, to: 3 })],
+      ['a consistency proof from a larger size to a smaller', 'from', consistency({ from: 3, to: 2 })],
+      ['two from parameters', 'from', consistency({ from: [1, 2], to: 3 })],
+      ['leaves without start', 'start', leaves({ end: 3 })],
+      ['leaves ending where they start', 'end', leaves({ start: 3, end: 3 })],
+      ['more leaves than a page', 'end', leaves({ start: 0, end: KEY_LOG_MAX_LEAVES_PER_PAGE + 1 })],
+      ['a query parameter the route does not take', 'limit', leaves({ start: 0, end: 1, limit: 3 })],
+      ['a frontier without a tree size', 'treeSize', frontier({})],
+      ['a frontier of a negative size', 'treeSize', frontier({ treeSize: -1 })],
+      ['a frontier of a size that is not a number', 'treeSize', frontier({ treeSize: '3x' })],
+    ])('answers %s with 400 naming %s', async (_what, field, probe) => {
+      const response = await sendProbe(patient.client, probe, patient.token);
       expect(response.status).toBe(400);
-      expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED' });
-      expect(response.body.fields?.map((error) => error.field)).toContain(field);
+      expect(response.error).toMatchObject({ code: 'VALIDATION_FAILED' });
+      expect(response.error?.fields?.map((error) => error.field)).toContain(field);
     });
 
     it('answers an unknown account and sizes the log never had with 404', async () => {
       const head = ok(await headOf(patient));
-      for (const route of [
-        bindingPath(randomUUID()),
-        bindingPath(patient.userId, head.treeSize + 1000),
-        `${ROUTES.keyLogConsistency.path}?from=1&to=${head.treeSize + 1000}`,
-        `${ROUTES.keyLogConsistency.path}?from=${head.treeSize + 1}&to=${head.treeSize + 1000}`,
-        `${ROUTES.keyLogFrontier.path}?treeSize=${head.treeSize + 1000}`,
+      for (const probe of [
+        binding(randomUUID()),
+        binding(patient.userId, head.treeSize + 1000),
+        consistency({ from: 1, to: head.treeSize + 1000 }),
+        consistency({ from: head.treeSize + 1, to: head.treeSize + 1000 }),
+        frontier({ treeSize: head.treeSize + 1000 }),
       ]) {
-        const response = await call<unknown>(patient, route);
-        expect({ route, status: response.status, code: response.body.code }).toEqual({ route, status: 404, code: 'NOT_FOUND' });
+        const route = named(probe);
+        const response = await sendProbe(patient.client, probe, patient.token);
+        expect({ route, status: response.status, code: response.error?.code }).toEqual({ route, status: 404, code: 'NOT_FOUND' });
       }
       const beyond = ok(await leavesOf(patient, head.treeSize + 5, head.treeSize + 10));
       expect(beyond).toEqual({ start: head.treeSize + 5, end: head.treeSize + 5, items: [] });
@@ -415,9 +422,8 @@ describe('client state: the browser’s sealed memory across devices, written co
     await api?.close();
   });
 
-  const read = (user: Caller) => call<ClientState>(user, ROUTES.clientState.path);
-  const write = (user: Caller, body: unknown) =>
-    user.client.request<ClientStateVersion & ErrorResponse>('PUT', ROUTES.putClientState.path, { token: user.token, body });
+  const read = (user: Caller) => user.client.send(ROUTES.clientState, { token: user.token });
+  const write = (user: Caller, body: PutClientStateRequest) => user.client.send(ROUTES.putClientState, { token: user.token, body });
 
   it('starts at version 0 with nothing, and each write on the current version moves it on by one', async () => {
     expect(ok(await read(alice))).toEqual({ version: 0, sealed: null });
@@ -438,7 +444,7 @@ describe('client state: the browser’s sealed memory across devices, written co
     const before = ok(await read(alice));
     for (const expectedVersion of [0, before.version - 1, before.version + 1]) {
       const response = await write(alice, { expectedVersion, sealed: sealedBlob() });
-      expect({ expectedVersion, status: response.status, code: response.body.code }).toEqual({ expectedVersion, status: 409, code: 'CONFLICT' });
+      expect({ expectedVersion, status: response.status, code: response.error?.code }).toEqual({ expectedVersion, status: 409, code: 'CONFLICT' });
     }
     expect(ok(await read(alice))).toEqual(before);
   });
@@ -463,7 +469,7 @@ describe('client state: the browser’s sealed memory across devices, written co
     const { version } = ok(await read(bob));
     const tooBig = await write(bob, { expectedVersion: version, sealed: randomBytes(CLIENT_STATE_MAX_BYTES + 1).toString('base64url') });
     expect(tooBig.status).toBe(413);
-    expect(tooBig.body.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(tooBig.error?.code).toBe('PAYLOAD_TOO_LARGE');
     const farTooBig = await write(bob, { expectedVersion: version, sealed: randomBytes(4 * CLIENT_STATE_MAX_BYTES).toString('base64url') });
     expect(farTooBig.status).toBe(413);
     const atLimit = randomBytes(CLIENT_STATE_MAX_BYTES).toString('base64url');
@@ -481,9 +487,10 @@ describe('client state: the browser’s sealed memory across devices, written co
     ['a version as a string', 'expectedVersion', { expectedVersion: '1', sealed: 'AAAA' }],
     ['a field the contract does not have', 'version', { expectedVersion: 0, sealed: 'AAAA', version: 9 }],
   ])('answers %s with 400 naming %s', async (_what, field, body) => {
-    const response = await write(alice, body);
+    // Bodies the contract forbids, on purpose.
+    const response = await alice.client.unchecked().send(ROUTES.putClientState, { token: alice.token, body });
     expect(response.status).toBe(400);
-    expect(response.body.fields?.map((error) => error.field)).toContain(field);
+    expect(response.error?.fields?.map((error) => error.field)).toContain(field);
   });
 });
 

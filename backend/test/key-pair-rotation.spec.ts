@@ -6,25 +6,14 @@ import {
   ERROR_CODES,
   MAX_REWRAPS_PER_REQUEST,
   ROUTES,
-  type Consent,
-  type ConsentList,
-  type ConsistencyProof,
-  type ErrorResponse,
-  type KeyBindingProof,
-  type RecordDetail,
-  type RecordPage,
-  type RewrapConsentResult,
   type RotateKeyPairRequest,
-  type RotateKeyPairResult,
-  type SessionResponse,
-  type SignedTreeHead,
 } from '@phr/shared-types';
 import { verifyBindingProof, verifyConsistency, verifyTreeHead } from '../../frontend/src/crypto/key-directory.js';
 import { fingerprintOf } from '../src/identity/key-material.js';
 import { auditRowsOf } from './support/audit.js';
-import { randomKey, registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
-import { HttpClient } from './support/http.js';
-import { recordPath, uploadRecord } from './support/records.js';
+import { randomKey, registerUser, sealedBlob, signedIn, type RegisteredUser } from './support/factories.js';
+import { testClient } from './support/http.js';
+import { uploadRecord } from './support/records.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
 import { badTokens, sessionIdOf } from './support/tokens.js';
 
@@ -77,19 +66,19 @@ describe('key-pair rotation (docs/protocol.md "Key-pair rotation")', () => {
   });
 
   const rotate = (user: RegisteredUser, body: Partial<RotateKeyPairRequest>, token = user.token) =>
-    user.client.post<RotateKeyPairResult & ErrorResponse>(ROUTES.rotateKeyPair.path, { token, body });
+    user.client.unchecked().send(ROUTES.rotateKeyPair, { token, body });
   const newKeyPair = (user: RegisteredUser): RotateKeyPairRequest => ({ currentAuthKey: user.request.authKey, publicKey: nextPublicKey, wrappedPrivateKey: sealedBlob(1800) });
-  const head = async (user: RegisteredUser) => (await user.client.get<SignedTreeHead>(ROUTES.keyDirectoryHead.path, { token: user.token })).body;
+  const head = async (user: RegisteredUser) => (await user.client.send(ROUTES.keyDirectoryHead, { token: user.token })).body;
   const bindingOf = async (user: RegisteredUser, userId: string) =>
-    (await user.client.get<KeyBindingProof>(ROUTES.keyBinding.path.replace(':id', userId), { token: user.token })).body;
+    (await user.client.send(ROUTES.keyBinding, { params: { id: userId }, token: user.token })).body;
   const signIn = async (user: RegisteredUser) => {
-    const client = new HttpClient(api.baseUrl);
-    const response = await client.post<SessionResponse>(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } });
+    const client = testClient(api.baseUrl);
+    const response = await client.send(ROUTES.login, { body: { email: user.request.email, authKey: user.request.authKey } });
     expect(response.status).toBe(200);
-    return response.body;
+    return signedIn(response.body);
   };
   const grantAll = async (patient: RegisteredUser, doctor: RegisteredUser, recordIds: string[]) => {
-    const response = await patient.client.post<Consent>(ROUTES.createConsent.path, {
+    const response = await patient.client.send(ROUTES.createConsent, {
       token: patient.token,
       body: { doctorId: doctor.userId, scope: 'all', wraps: recordIds.map((recordId) => ({ recordId, wrap: doctorWrap() })) },
     });
@@ -97,11 +86,11 @@ describe('key-pair rotation (docs/protocol.md "Key-pair rotation")', () => {
     return response.body;
   };
   const rewrap = (user: RegisteredUser, consentId: string, body: unknown, token = user.token) =>
-    user.client.request<RewrapConsentResult & ErrorResponse>('PUT', ROUTES.rewrapConsent.path.replace(':id', consentId), { token, body });
-  const consentsOf = async (user: RegisteredUser) => (await user.client.get<ConsentList>(ROUTES.listConsents.path, { token: user.token })).body.items;
-  const read = (user: RegisteredUser, recordId: string) => user.client.get<RecordDetail & ErrorResponse>(recordPath(recordId), { token: user.token });
+    user.client.unchecked().send(ROUTES.rewrapConsent, { params: { id: consentId }, token, body });
+  const consentsOf = async (user: RegisteredUser) => (await user.client.send(ROUTES.listConsents, { token: user.token })).body.items;
+  const read = (user: RegisteredUser, recordId: string) => user.client.send(ROUTES.getRecord, { params: { id: recordId }, token: user.token });
   const listed = async (user: RegisteredUser, ownerId: string) =>
-    (await user.client.get<RecordPage>(`${ROUTES.listRecords.path}?ownerId=${ownerId}`, { token: user.token })).body.items.map((item) => item.id).sort();
+    (await user.client.send(ROUTES.listRecords, { query: { ownerId }, token: user.token })).body.items.map((item) => item.id).sort();
   const keyOfWraps = (doctor: RegisteredUser) =>
     api.adminQuery<{ record_id: string; key_fingerprint: string; wrap: string }>('SELECT record_id, key_fingerprint, wrap FROM record_wraps WHERE recipient_id = $1', [doctor.userId]);
 
@@ -119,7 +108,7 @@ describe('key-pair rotation (docs/protocol.md "Key-pair rotation")', () => {
       // The directory proves the new binding as the latest of the doctor, in a head that extends the one seen before.
       const after = await head(doctor);
       expect(await verifyTreeHead(after, api.config.keyLog.publicKey)).toBe(true);
-      const consistency = (await doctor.client.get<ConsistencyProof>(`${ROUTES.keyLogConsistency.path}?from=${before.treeSize}&to=${after.treeSize}`, { token: doctor.token })).body;
+      const consistency = (await doctor.client.send(ROUTES.keyLogConsistency, { query: { from: before.treeSize, to: after.treeSize }, token: doctor.token })).body;
       expect(await verifyConsistency(before, after, consistency.proof)).toBe(true);
       const proof = await bindingOf(doctor, doctor.userId);
       expect(proof.binding).toEqual(response.body.binding);
@@ -130,7 +119,7 @@ describe('key-pair rotation (docs/protocol.md "Key-pair rotation")', () => {
       // Sign-in now serves the new key and the new sealed private key; every other place serves the same key.
       const session = await signIn(doctor);
       expect(session.keys).toMatchObject({ publicKey: request.publicKey, wrappedPrivateKey: request.wrappedPrivateKey, fingerprint: response.body.fingerprint });
-      const served = await doctor.client.get<{ publicKey: string }>(ROUTES.publicKey.path.replace(':id', doctor.userId), { token: doctor.token });
+      const served = await doctor.client.send(ROUTES.publicKey, { params: { id: doctor.userId }, token: doctor.token });
       expect(served.body.publicKey).toBe(request.publicKey);
       const rows = (await auditRowsOf(api, doctor.userId)).filter((row) => row.action === 'key.rotate');
       expect(rows.map((row) => [row.outcome, row.actor_id, row.reason])).toEqual([
@@ -165,7 +154,7 @@ describe('key-pair rotation (docs/protocol.md "Key-pair rotation")', () => {
       const before = await head(doctor);
       const response = await rotate(doctor, { ...newKeyPair(doctor), currentAuthKey: randomKey() });
       expect(response.status).toBe(403);
-      expect(response.body.code).toBe(ERROR_CODES.invalidCredentials);
+      expect(response.error?.code).toBe(ERROR_CODES.invalidCredentials);
       expect((await head(doctor)).treeSize).toBe(before.treeSize);
       expect((await signIn(doctor)).keys.publicKey).toBe(doctor.request.keys.publicKey);
       const rows = (await auditRowsOf(api, doctor.userId)).filter((row) => row.action === 'key.rotate');
@@ -183,14 +172,14 @@ describe('key-pair rotation (docs/protocol.md "Key-pair rotation")', () => {
       const doctor = await registerUser(api, 'doctor');
       const response = await rotate(doctor, { ...newKeyPair(doctor), ...change });
       expect(response.status).toBe(400);
-      expect(response.body.fields?.map((problem) => problem.field).join(' ')).toContain(field === 'body' ? 'unexpected' : field);
+      expect(response.error?.fields?.map((problem) => problem.field).join(' ')).toContain(field === 'body' ? 'unexpected' : field);
       expect((await signIn(doctor)).keys.publicKey).toBe(doctor.request.keys.publicKey);
     });
 
     it('refuses a key-pair rotation while an account-key rotation is under way (409 KEY_ROTATION, audited): its finish would put back the private key it re-sealed', async () => {
       const patient = await registerUser(api);
       const fingerprint = createHash('sha256').update(Buffer.from(patient.request.keys.publicKey, 'base64url')).digest('hex');
-      const started = await patient.client.post(ROUTES.startKeyRotation.path, {
+      const started = await patient.client.send(ROUTES.startKeyRotation, {
         token: patient.token,
         body: { currentAuthKey: patient.request.authKey, wrappedAccountKey: sealedBlob(), wrappedPrivateKey: sealedBlob(1800), fingerprint },
       });
@@ -198,7 +187,7 @@ describe('key-pair rotation (docs/protocol.md "Key-pair rotation")', () => {
       const before = await head(patient);
       const response = await rotate(patient, newKeyPair(patient));
       expect(response.status).toBe(409);
-      expect(response.body.code).toBe(ERROR_CODES.keyRotation);
+      expect(response.error?.code).toBe(ERROR_CODES.keyRotation);
       expect((await head(patient)).treeSize).toBe(before.treeSize);
       expect((await signIn(patient)).keys.publicKey).toBe(patient.request.keys.publicKey);
       const rows = (await auditRowsOf(api, patient.userId)).filter((row) => row.action === 'key.rotate');
@@ -209,12 +198,12 @@ describe('key-pair rotation (docs/protocol.md "Key-pair rotation")', () => {
       const doctor = await registerUser(api, 'doctor');
       const response = await rotate(doctor, { ...newKeyPair(doctor), publicKey: doctor.request.keys.publicKey });
       expect(response.status).toBe(400);
-      expect(response.body.fields?.[0].field).toBe('publicKey');
+      expect(response.error?.fields?.[0].field).toBe('publicKey');
     });
 
     it('refuses no token and every forged or broken token with 401', async () => {
       const doctor = await registerUser(api, 'doctor');
-      expect((await doctor.client.post(ROUTES.rotateKeyPair.path, { body: newKeyPair(doctor) })).status).toBe(401);
+      expect((await doctor.client.send(ROUTES.rotateKeyPair, { body: newKeyPair(doctor) })).status).toBe(401);
       for (const [kind, token] of Object.entries(badTokens(TEST_JWT_SECRET, doctor.userId, sessionIdOf(doctor.token)))) {
         expect([kind, (await rotate(doctor, newKeyPair(doctor), token)).status]).toEqual([kind, 401]);
       }
@@ -227,10 +216,10 @@ describe('key-pair rotation (docs/protocol.md "Key-pair rotation")', () => {
     async function sharedThenRotated() {
       const patient = await registerUser(api);
       const doctor = await registerUser(api, 'doctor');
-      const folderId = (await patient.client.post<{ id: string }>(ROUTES.createFolder.path, { token: patient.token, body: { name: sealedBlob(20) } })).body.id;
+      const folderId = (await patient.client.send(ROUTES.createFolder, { token: patient.token, body: { name: sealedBlob(20) } })).body.id;
       const shared = [(await uploadRecord(patient, 1000, folderId)).summary.id, (await uploadRecord(patient, 1000, folderId)).summary.id].sort();
       const outside = (await uploadRecord(patient)).summary.id;
-      const granted = await patient.client.post<Consent>(ROUTES.createConsent.path, {
+      const granted = await patient.client.send(ROUTES.createConsent, {
         token: patient.token,
         body: { doctorId: doctor.userId, scope: 'folder', folderId, wraps: shared.map((recordId) => ({ recordId, wrap: doctorWrap() })) },
       });
@@ -247,7 +236,7 @@ describe('key-pair rotation (docs/protocol.md "Key-pair rotation")', () => {
       const { patient, doctor, shared, oldFingerprint } = await sharedThenRotated();
       const response = await read(doctor, shared[0]);
       expect(response.status).toBe(409);
-      expect(response.body.code).toBe(ERROR_CODES.wrapStale);
+      expect(response.error?.code).toBe(ERROR_CODES.wrapStale);
       expect(response.body).not.toHaveProperty('wrap');
       const denied = (await auditRowsOf(api, patient.userId)).filter((row) => row.action === 'record.read' && row.outcome === 'deny');
       expect(denied.map((row) => [row.actor_id, row.record_id, row.reason])).toEqual([[doctor.userId, shared[0], `wrap made for the replaced key ${oldFingerprint}`]]);
@@ -291,7 +280,7 @@ describe('key-pair rotation (docs/protocol.md "Key-pair rotation")', () => {
       for (const fingerprint of [oldFingerprint, 'b'.repeat(64)]) {
         const response = await rewrap(patient, consent.id, { fingerprint, wraps: [{ recordId: shared[0], wrap: doctorWrap() }] });
         expect(response.status).toBe(409);
-        expect(response.body.code).toBe(ERROR_CODES.keyChanged);
+        expect(response.error?.code).toBe(ERROR_CODES.keyChanged);
       }
       expect((await keyOfWraps(doctor)).map((row) => row.key_fingerprint)).toEqual([oldFingerprint, oldFingerprint]);
       const rows = (await auditRowsOf(api, patient.userId)).filter((row) => row.action === 'consent.rewrap');
@@ -325,7 +314,7 @@ describe('key-pair rotation (docs/protocol.md "Key-pair rotation")', () => {
       expect(filed.map((row) => [row.outcome, row.actor_id, row.consent_id, row.reason])).toEqual([['deny', stranger.userId, consent.id, 'not the patient of this consent']]);
 
       expect((await rewrap(doctor, consent.id, body)).status).toBe(403);
-      expect((await patient.client.request('PUT', ROUTES.rewrapConsent.path.replace(':id', consent.id), { body })).status).toBe(401);
+      expect((await patient.client.send(ROUTES.rewrapConsent, { params: { id: consent.id }, body })).status).toBe(401);
       for (const [kind, token] of Object.entries(badTokens(TEST_JWT_SECRET, patient.userId, sessionIdOf(patient.token)))) {
         expect([kind, (await rewrap(patient, consent.id, body, token)).status]).toEqual([kind, 401]);
       }
@@ -344,38 +333,38 @@ describe('key-pair rotation (docs/protocol.md "Key-pair rotation")', () => {
       const { patient, consent, newFingerprint } = await sharedThenRotated();
       const response = await rewrap(patient, consent.id, { fingerprint: newFingerprint, wraps: [{ recordId: randomUUID(), wrap: doctorWrap() }], ...change });
       expect(response.status).toBe(400);
-      expect(response.body.fields?.map((problem) => problem.field)).toContain(field);
+      expect(response.error?.fields?.map((problem) => problem.field)).toContain(field);
     });
 
     it('refuses a malformed consent id with 400 naming it', async () => {
       const { patient, newFingerprint } = await sharedThenRotated();
       const response = await rewrap(patient, 'not-a-uuid', { fingerprint: newFingerprint, wraps: [{ recordId: randomUUID(), wrap: doctorWrap() }] });
       expect(response.status).toBe(400);
-      expect(response.body.fields?.[0].field).toBe('id');
+      expect(response.error?.fields?.[0].field).toBe('id');
     });
 
     it('refuses re-wraps for a revoked consent with 409 CONSENT_NOT_ACTIVE', async () => {
       const { patient, consent, shared, newFingerprint } = await sharedThenRotated();
-      expect((await patient.client.request('PATCH', ROUTES.updateConsent.path.replace(':id', consent.id), { token: patient.token, body: { status: 'revoked' } })).status).toBe(200);
+      expect((await patient.client.send(ROUTES.updateConsent, { params: { id: consent.id }, token: patient.token, body: { status: 'revoked' } })).status).toBe(200);
       const response = await rewrap(patient, consent.id, { fingerprint: newFingerprint, wraps: [{ recordId: shared[0], wrap: doctorWrap() }] });
       expect(response.status).toBe(409);
-      expect(response.body.code).toBe(ERROR_CODES.consentNotActive);
+      expect(response.error?.code).toBe(ERROR_CODES.consentNotActive);
     });
 
     it('refuses a grant whose wraps name the doctor’s replaced key (a rotation between look-up and grant) with 409 KEY_CHANGED, and writes nothing; takes the current key', async () => {
       const { doctor, oldFingerprint, newFingerprint } = await sharedThenRotated();
       const patient = await registerUser(api);
       const record = (await uploadRecord(patient)).summary.id;
-      const body = (fingerprint: string) => ({ doctorId: doctor.userId, scope: 'record', recordId: record, wraps: [{ recordId: record, wrap: doctorWrap() }], fingerprint });
-      const refused = await patient.client.post<Consent & ErrorResponse>(ROUTES.createConsent.path, { token: patient.token, body: body(oldFingerprint) });
+      const body = (fingerprint: string) => ({ doctorId: doctor.userId, scope: 'record' as const, recordId: record, wraps: [{ recordId: record, wrap: doctorWrap() }], fingerprint });
+      const refused = await patient.client.send(ROUTES.createConsent, { token: patient.token, body: body(oldFingerprint) });
       expect(refused.status).toBe(409);
-      expect(refused.body.code).toBe(ERROR_CODES.keyChanged);
+      expect(refused.error?.code).toBe(ERROR_CODES.keyChanged);
       expect(await consentsOf(patient)).toEqual([]);
       expect((await keyOfWraps(doctor)).filter((row) => row.record_id === record)).toEqual([]);
       const denied = (await auditRowsOf(api, patient.userId)).filter((row) => row.action === 'consent.grant');
       expect(denied.map((row) => [row.outcome, row.reason])).toEqual([['deny', `wraps made for key ${oldFingerprint}, not the doctor's current key`]]);
 
-      const granted = await patient.client.post<Consent>(ROUTES.createConsent.path, { token: patient.token, body: body(newFingerprint) });
+      const granted = await patient.client.send(ROUTES.createConsent, { token: patient.token, body: body(newFingerprint) });
       expect(granted.status).toBe(201);
       expect((await keyOfWraps(doctor)).filter((row) => row.record_id === record).map((row) => row.key_fingerprint)).toEqual([newFingerprint]);
       expect((await read(doctor, record)).status).toBe(200);

@@ -3,17 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   AUDIT_SYSTEM_SUBJECT,
   ROUTES,
-  type ErrorResponse,
   type LoginResponse,
   type ProofOfWorkSolution,
   type SecondFactorChallenge,
-  type SessionList,
   type SessionResponse,
 } from '@phr/shared-types';
 import { ProofOfWork } from '../src/auth/sign-in/proof-of-work.service.js';
 import { auditRowsOf, auditTrailOf } from './support/audit.js';
 import { randomKey, registerUser, sealedBlob, uniqueEmail, type RegisteredUser } from './support/factories.js';
-import { HttpClient, type HttpResponse } from './support/http.js';
+import { testClient, type TestClient, type RouteResult } from './support/http.js';
 import { challengeFor, nonceShortOf, proofFor, solve } from './support/proof-of-work.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { SoftAuthenticator, enrolSecurityKey } from './support/webauthn.js';
@@ -47,13 +45,13 @@ describe('failed sign-ins slow guessing down and never lock the owner out (ASVS 
     await api?.close();
   });
 
-  const client = () => new HttpClient(api.baseUrl);
+  const client = () => testClient(api.baseUrl);
 
-  const login = (http: HttpClient, email: string, authKey: string, ip: string, proofOfWork?: ProofOfWorkSolution) =>
-    http.post<LoginResponse & ErrorResponse>(ROUTES.login.path, { body: { email, authKey, proofOfWork }, headers: from(ip) });
+  const login = (http: TestClient, email: string, authKey: string, ip: string, proofOfWork?: ProofOfWorkSolution) =>
+    http.send(ROUTES.login, { body: { email, authKey, proofOfWork }, headers: from(ip) });
 
   /** What the portal does: ask what work is due, do it, then send the key with the proof. */
-  async function signInWithWork(http: HttpClient, email: string, authKey: string, ip: string): Promise<HttpResponse<LoginResponse & ErrorResponse>> {
+  async function signInWithWork(http: TestClient, email: string, authKey: string, ip: string): Promise<RouteResult<LoginResponse>> {
     return login(http, email, authKey, ip, await proofFor(http, email, 'login', from(ip)));
   }
 
@@ -64,9 +62,9 @@ describe('failed sign-ins slow guessing down and never lock the owner out (ASVS 
     return statuses;
   }
 
-  const expectProofRequired = (response: HttpResponse<ErrorResponse>) => {
+  const expectProofRequired = (response: RouteResult<unknown>) => {
     expect(response.status).toBe(429);
-    expect(response.body.code).toBe('PROOF_OF_WORK_REQUIRED');
+    expect(response.error?.code).toBe('PROOF_OF_WORK_REQUIRED');
     expect(response.headers.get('retry-after')).toBe('0');
   };
 
@@ -122,10 +120,10 @@ describe('failed sign-ins slow guessing down and never lock the owner out (ASVS 
       const authenticator = new SoftAuthenticator();
       await enrolSecurityKey(owner, authenticator);
       await attack(email, 10);
-      const finish = async (http: HttpClient, answer: HttpResponse<LoginResponse & ErrorResponse>) => {
+      const finish = async (http: TestClient, answer: RouteResult<LoginResponse>) => {
         expect(answer.status).toBe(200);
         const challenge = answer.body as SecondFactorChallenge;
-        return http.post<SessionResponse>(ROUTES.loginWebAuthn.path, {
+        return http.send(ROUTES.loginWebAuthn, {
           body: { challengeToken: challenge.challengeToken, credential: authenticator.get(challenge.options) },
         });
       };
@@ -143,7 +141,7 @@ describe('failed sign-ins slow guessing down and never lock the owner out (ASVS 
       for (let attempt = 0; attempt < 4; attempt++) {
         const thief = client();
         const challenge = (await signInWithWork(thief, email, owner.request.authKey, freshIp())).body as SecondFactorChallenge;
-        const refused = await thief.post(ROUTES.loginWebAuthn.path, {
+        const refused = await thief.send(ROUTES.loginWebAuthn, {
           body: { challengeToken: challenge.challengeToken, credential: authenticator.get(challenge.options, { signWith: notTheKey }) },
         });
         expect(refused.status).toBe(401);
@@ -263,7 +261,7 @@ describe('failed sign-ins slow guessing down and never lock the owner out (ASVS 
           const challenge = await challengeFor(client(), email, 'login', from(ip));
           const proof = challenge.difficulty > 0 ? solve(challenge.challenge, challenge.difficulty) : undefined;
           const answer = await login(client(), email, randomKey(), ip, proof);
-          seen.push(`${challenge.difficulty}:${answer.status}:${answer.body.code}`);
+          seen.push(`${challenge.difficulty}:${answer.status}:${answer.error?.code}`);
         }
         return seen;
       };
@@ -284,8 +282,8 @@ describe('failed sign-ins slow guessing down and never lock the owner out (ASVS 
   });
 
   describe('recovery codes', () => {
-    const recoveryKeys = (http: HttpClient, user: RegisteredUser, recoveryAuthKey: string, ip: string, proofOfWork?: ProofOfWorkSolution) =>
-      http.post<ErrorResponse>(ROUTES.recoveryKeys.path, { body: { email: user.request.email, recoveryAuthKey, proofOfWork }, headers: from(ip) });
+    const recoveryKeys = (http: TestClient, user: RegisteredUser, recoveryAuthKey: string, ip: string, proofOfWork?: ProofOfWorkSolution) =>
+      http.send(ROUTES.recoveryKeys, { body: { email: user.request.email, recoveryAuthKey, proofOfWork }, headers: from(ip) });
 
     it('guards the recovery code the same way: guessing needs work, and the owner recovers from a new device with one proof', async () => {
       const owner = await registerUser(api);
@@ -304,7 +302,7 @@ describe('failed sign-ins slow guessing down and never lock the owner out (ASVS 
       expect((await recoveryKeys(phone, owner, owner.request.recovery.recoveryAuthKey, ip, proof)).status).toBe(200);
       // The code proved the account from this phone: the reset that follows needs no second proof.
       expect((await challengeFor(phone, email, 'recovery', from(ip))).difficulty).toBe(0);
-      const reset = await phone.post<SessionResponse>(ROUTES.recoveryReset.path, {
+      const reset = await phone.send(ROUTES.recoveryReset, {
         headers: from(ip),
         body: {
           email,
@@ -323,8 +321,8 @@ describe('failed sign-ins slow guessing down and never lock the owner out (ASVS 
   });
 
   describe('known devices', () => {
-    const sessionIdOf = async (session: SessionResponse, http: HttpClient) =>
-      (await http.get<SessionList>(ROUTES.listSessions.path, { token: session.accessToken })).body.items.find((item) => item.isCurrent)?.id;
+    const sessionIdOf = async (session: SessionResponse, http: TestClient) =>
+      (await http.send(ROUTES.listSessions, { token: session.accessToken })).body.items.find((item) => item.isCurrent)?.id;
 
     it('forgets the device of a session ended from the list, and every other device when the password changes', async () => {
       const owner = await registerUser(api);
@@ -333,14 +331,14 @@ describe('failed sign-ins slow guessing down and never lock the owner out (ASVS 
       const tabletSession = (await login(tablet, email, owner.request.authKey, freshIp())).body as SessionResponse;
       expect((await login(laptop, email, owner.request.authKey, freshIp())).status).toBe(200);
       await attack(email, 10);
-      const owed = async (http: HttpClient) => (await challengeFor(http, email, 'login', from(freshIp()))).difficulty;
+      const owed = async (http: TestClient) => (await challengeFor(http, email, 'login', from(freshIp()))).difficulty;
       expect([await owed(owner.client), await owed(tablet), await owed(laptop)]).toEqual([0, 0, 0]);
 
       const tabletSessionId = await sessionIdOf(tabletSession, tablet);
-      expect((await owner.client.request('DELETE', ROUTES.revokeSession.path.replace(':id', tabletSessionId ?? ''), { token: owner.token })).status).toBe(204);
+      expect((await owner.client.send(ROUTES.revokeSession, { params: { id: tabletSessionId ?? '' }, token: owner.token })).status).toBe(204);
       expect([await owed(owner.client), await owed(tablet), await owed(laptop)]).toEqual([0, MAX_BITS, 0]);
 
-      const change = await owner.client.post(ROUTES.changePassword.path, {
+      const change = await owner.client.send(ROUTES.changePassword, {
         token: owner.token,
         body: { currentAuthKey: owner.request.authKey, newAuthKey: randomKey(), newKdf: owner.request.kdf, newWrappedAccountKey: sealedBlob() },
       });
@@ -360,8 +358,8 @@ describe('failed sign-ins slow guessing down and never lock the owner out (ASVS 
   });
 
   describe('re-authentication for a grave step', () => {
-    const changePassword = (session: { client: HttpClient; token: string }, currentAuthKey: string, user: RegisteredUser) =>
-      session.client.post<ErrorResponse>(ROUTES.changePassword.path, {
+    const changePassword = (session: { client: TestClient; token: string }, currentAuthKey: string, user: RegisteredUser) =>
+      session.client.send(ROUTES.changePassword, {
         token: session.token,
         body: { currentAuthKey, newAuthKey: randomKey(), newKdf: user.request.kdf, newWrappedAccountKey: sealedBlob() },
       });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { API_PREFIX, ROUTES } from '@phr/shared-types';
 import { randomKey, registerUser, type RegisteredUser } from './support/factories.js';
-import { HttpClient } from './support/http.js';
+import { testClient } from './support/http.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const PORTAL_ORIGIN = 'https://portal.example';
@@ -54,7 +54,7 @@ describe('which origins and which proxies the API believes', () => {
   describe('X-Forwarded-For', () => {
     /** A failed sign-in (audited in the account's trail), sent with a forged client address. */
     async function auditedIpOf(app: TestApp, user: RegisteredUser): Promise<string | null> {
-      const response = await new HttpClient(app.baseUrl).post(ROUTES.login.path, {
+      const response = await testClient(app.baseUrl).send(ROUTES.login, {
         body: { email: user.request.email, authKey: randomKey() },
         headers: { 'x-forwarded-for': '203.0.113.7' },
       });

@@ -12,16 +12,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ERROR_CODES, ROUTES, type ErrorResponse, type HealthResponse, type RecordPage } from '@phr/shared-types';
-import { newKeyLogSigningKey } from '../../infra/local/local-secrets.js';
-import { freePort } from '../../infra/local/ports.js';
-import { provisionDatabase, startEmbeddedPostgres, type RunningPostgres } from '../../infra/local/postgres.js';
+import { ERROR_CODES, ROUTES, type ErrorResponse } from '@phr/shared-types';
+import { newKeyLogSigningKey } from '@phr/infra/local/local-secrets.js';
+import { freePort } from '@phr/infra/local/ports.js';
+import { provisionDatabase, startEmbeddedPostgres, type RunningPostgres } from '@phr/infra/local/postgres.js';
 import { createApp } from '../src/app.factory.js';
 import { loadConfig } from '../src/config/app-config.js';
 import { runMigrations } from '../src/db/migrate.js';
 import { auditRowsOf } from './support/audit.js';
 import { registerUser, type RegisteredUser } from './support/factories.js';
-import { HttpClient } from './support/http.js';
+import { testClient } from './support/http.js';
 import { freezeProcessTree, thawProcessTree } from './support/process-tree.js';
 import { commit, commitRequest, presign, putSegments, segmentBodies } from './support/records.js';
 import { startStoreProcess, type StoreProcess } from './support/store-process.js';
@@ -58,8 +58,8 @@ describe('a frozen, stopped or restarted object store', () => {
     await store?.close();
   });
 
-  const health = () => new HttpClient(api.baseUrl).get<HealthResponse>(ROUTES.health.path);
-  const listRecords = () => patient.client.get<RecordPage & ErrorResponse>(ROUTES.listRecords.path, { token: patient.token });
+  const health = () => testClient(api.baseUrl).send(ROUTES.health);
+  const listRecords = () => patient.client.send(ROUTES.listRecords, { token: patient.token });
 
   /** Uploads whose objects are in the store, ready to commit. */
   async function uploadsReadyToCommit(count: number): Promise<string[]> {
@@ -79,7 +79,7 @@ describe('a frozen, stopped or restarted object store', () => {
       const commits = ids.map((recordId) => commit(patient, commitRequest(recordId)));
       // While eight commits wait on the store, requests that need only the database are answered.
       for (let i = 0; i < 5; i++) expect((await listRecords()).status).toBe(200);
-      expect((await new HttpClient(api.baseUrl).get(ROUTES.liveness.path)).status).toBe(200);
+      expect((await testClient(api.baseUrl).send(ROUTES.liveness)).status).toBe(200);
       const readiness = await health();
       expect(readiness.status).toBe(503);
       expect(readiness.body).toEqual({ status: 'unavailable', database: 'up', objectStore: 'down' });
@@ -183,8 +183,8 @@ describe('a frozen, stopped or restarted PostgreSQL', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  const listRecords = () => patient.client.get<RecordPage & ErrorResponse>(ROUTES.listRecords.path, { token: patient.token });
-  const health = () => new HttpClient(baseUrl).get<HealthResponse>(ROUTES.health.path);
+  const listRecords = () => patient.client.send(ROUTES.listRecords, { token: patient.token });
+  const health = () => testClient(baseUrl).send(ROUTES.health);
 
   it('answers 503 with Retry-After, never silence, while PostgreSQL is frozen, and serves again when it thaws', async () => {
     expect((await listRecords()).status).toBe(200);
@@ -194,12 +194,12 @@ describe('a frozen, stopped or restarted PostgreSQL', () => {
       const answers = await Promise.all(Array.from({ length: 6 }, () => listRecords()));
       for (const answer of answers) {
         expect(answer.status).toBe(503);
-        expect(answer.body.code).toBe(ERROR_CODES.serviceUnavailable);
-        expect(answer.body.message).toMatch(/database/i);
+        expect(answer.error?.code).toBe(ERROR_CODES.serviceUnavailable);
+        expect(answer.error?.message).toMatch(/database/i);
         expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
       }
       expect((await health()).body).toEqual({ status: 'unavailable', database: 'down', objectStore: 'up' });
-      expect((await new HttpClient(baseUrl).get(ROUTES.liveness.path)).status).toBe(200);
+      expect((await testClient(baseUrl).send(ROUTES.liveness)).status).toBe(200);
     } finally {
       thawProcessTree(pid);
     }
@@ -243,15 +243,15 @@ describe('a lock held too long', () => {
       // Holds the patient's audit chain head, which every audited request of theirs must lock.
       await operator.query('BEGIN');
       await operator.query('SELECT * FROM audit_chain_heads WHERE subject_id = $1 FOR UPDATE', [patient.userId]);
-      const answer = await patient.client.get<ErrorResponse>(ROUTES.listRecords.path, { token: patient.token });
+      const answer = await patient.client.send(ROUTES.listRecords, { token: patient.token });
       expect(answer.status).toBe(503);
-      expect(answer.body.code).toBe(ERROR_CODES.serviceUnavailable);
+      expect(answer.error?.code).toBe(ERROR_CODES.serviceUnavailable);
       expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
       await operator.query('ROLLBACK');
     } finally {
       await operator.end();
     }
-    expect((await patient.client.get(ROUTES.listRecords.path, { token: patient.token })).status).toBe(200);
+    expect((await patient.client.send(ROUTES.listRecords, { token: patient.token })).status).toBe(200);
   });
 
   it('files the attempt of a request that failed after its audit row was queued, as a denial that says why, and answers 503', async () => {
@@ -263,9 +263,9 @@ describe('a lock held too long', () => {
       // A sign-in queues its session.login row, then reads the account's public key: that read waits on this lock.
       await operator.query('BEGIN');
       await operator.query('LOCK TABLE public_keys IN ACCESS EXCLUSIVE MODE');
-      const answer = await patient.client.post<ErrorResponse>(ROUTES.login.path, { body: { email: patient.request.email, authKey: patient.request.authKey } });
+      const answer = await patient.client.send(ROUTES.login, { body: { email: patient.request.email, authKey: patient.request.authKey } });
       expect(answer.status).toBe(503);
-      expect(answer.body.code).toBe(ERROR_CODES.serviceUnavailable);
+      expect(answer.error?.code).toBe(ERROR_CODES.serviceUnavailable);
       await operator.query('ROLLBACK');
     } finally {
       await operator.end();

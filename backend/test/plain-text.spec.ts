@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ACCOUNT_ERASURE_CONFIRMATION, ROUTES, type DoctorList, type ErrorResponse, type SessionResponse } from '@phr/shared-types';
+import { ACCOUNT_ERASURE_CONFIRMATION, ROUTES } from '@phr/shared-types';
 import { decideOnClinician, randomKey, registerUser, registration, verifiedRegistration, type RegisteredUser } from './support/factories.js';
-import { HttpClient, type HttpResponse } from './support/http.js';
+import { testClient, type RouteResult } from './support/http.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 /** Text no name, purpose, reason or search may hold, each of which once reached the database or a patient's screen. */
@@ -39,25 +39,25 @@ describe('free text the API stores in clear: one line, no control or bidi charac
     await api?.close();
   });
 
-  const fieldsOf = (response: HttpResponse<ErrorResponse>) => response.body.fields?.map((problem) => problem.field);
-  const expectRefused = (response: HttpResponse<ErrorResponse>, field: string) =>
+  const fieldsOf = (response: RouteResult<unknown>) => response.error?.fields?.map((problem) => problem.field);
+  const expectRefused = (response: RouteResult<unknown>, field: string) =>
     expect({ status: response.status, fields: fieldsOf(response) }).toEqual({ status: 400, fields: [field] });
 
   describe.each(REFUSED)('refuses %s', (_case, text) => {
     it('in the display name at registration, and makes no account', async () => {
       const request = registration({ displayName: text });
-      expectRefused(await new HttpClient(api.baseUrl).post<ErrorResponse>(ROUTES.register.path, { body: request }), 'displayName');
+      expectRefused(await testClient(api.baseUrl).send(ROUTES.register, { body: request }), 'displayName');
       expect(await api.adminQuery('SELECT 1 FROM users WHERE email = $1', [request.email])).toEqual([]);
     });
 
     it('in a doctor’s specialty at registration', async () => {
       const request = registration({ specialty: text }, 'doctor');
-      expectRefused(await new HttpClient(api.baseUrl).post<ErrorResponse>(ROUTES.register.path, { body: request }), 'specialty');
+      expectRefused(await testClient(api.baseUrl).send(ROUTES.register, { body: request }), 'specialty');
     });
 
     it('in the display name and specialty of PATCH /me, and changes nothing', async () => {
       for (const field of ['displayName', 'specialty']) {
-        const response = await doctor.client.request<ErrorResponse>(ROUTES.updateMe.method, ROUTES.updateMe.path, { token: doctor.token, body: { [field]: text } });
+        const response = await doctor.client.send(ROUTES.updateMe, { token: doctor.token, body: { [field]: text } });
         expectRefused(response, field);
       }
       const [row] = await api.adminQuery('SELECT display_name, specialty FROM users WHERE id = $1', [doctor.userId]);
@@ -65,12 +65,12 @@ describe('free text the API stores in clear: one line, no control or bidi charac
     });
 
     it('in a security key’s name', async () => {
-      const response = await patient.client.post<ErrorResponse>(ROUTES.securityKeyOptions.path, { token: patient.token, body: { name: text } });
+      const response = await patient.client.send(ROUTES.securityKeyOptions, { token: patient.token, body: { name: text } });
       expectRefused(response, 'name');
     });
 
     it('in a consent’s purpose', async () => {
-      const response = await patient.client.post<ErrorResponse>(ROUTES.createConsent.path, {
+      const response = await patient.client.send(ROUTES.createConsent, {
         token: patient.token,
         body: { doctorId: doctor.userId, scope: 'all', purpose: text, wraps: [] },
       });
@@ -78,7 +78,7 @@ describe('free text the API stores in clear: one line, no control or bidi charac
     });
 
     it('in the reason of an erasure, and erases nothing', async () => {
-      const response = await patient.client.post<ErrorResponse>(ROUTES.eraseAccount.path, {
+      const response = await patient.client.send(ROUTES.eraseAccount, {
         token: patient.token,
         body: { currentAuthKey: randomKey(), confirmation: ACCOUNT_ERASURE_CONFIRMATION, reason: text },
       });
@@ -87,20 +87,20 @@ describe('free text the API stores in clear: one line, no control or bidi charac
     });
 
     it('in the doctor search q', async () => {
-      const response = await patient.client.get<ErrorResponse>(`${ROUTES.searchDoctors.path}?q=${encodeURIComponent(text)}`, { token: patient.token });
+      const response = await patient.client.send(ROUTES.searchDoctors, { query: { q: text }, token: patient.token });
       expectRefused(response, 'q');
     });
   });
 
   it.each(ACCEPTED)('accepts the name %s at registration and in PATCH /me, and patients find the doctor by it', async (name) => {
-    const client = new HttpClient(api.baseUrl);
-    const created = await client.post<SessionResponse>(ROUTES.register.path, { body: await verifiedRegistration(api, { displayName: name, specialty: name }, 'doctor') });
+    const client = testClient(api.baseUrl);
+    const created = await client.send(ROUTES.register, { body: await verifiedRegistration(api, { displayName: name, specialty: name }, 'doctor') });
     expect(created.status).toBe(201);
     expect(created.body.user).toMatchObject({ displayName: name, specialty: name });
-    const renamed = await client.request<ErrorResponse>(ROUTES.updateMe.method, ROUTES.updateMe.path, { token: created.body.accessToken, body: { displayName: `${name} 2` } });
+    const renamed = await client.send(ROUTES.updateMe, { token: created.body.accessToken, body: { displayName: `${name} 2` } });
     expect(renamed.status).toBe(200);
     await decideOnClinician(api, created.body.user.id, 'approve');
-    const found = await patient.client.get<DoctorList>(`${ROUTES.searchDoctors.path}?q=${encodeURIComponent(`${name} 2`)}`, { token: patient.token });
+    const found = await patient.client.send(ROUTES.searchDoctors, { query: { q: `${name} 2` }, token: patient.token });
     expect(found.body.items.map((item) => item.id)).toContain(created.body.user.id);
   });
 });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { AUDIT_SYSTEM_SUBJECT, ROUTES, type ErrorResponse } from '@phr/shared-types';
+import { AUDIT_SYSTEM_SUBJECT, ROUTES } from '@phr/shared-types';
 import { startApiProcess, type ApiProcess } from './support/api-process.js';
 import { auditRowsOf } from './support/audit.js';
 import { registerUser, uniqueEmail, verifiedRegistration, type RegisteredUser } from './support/factories.js';
-import { HttpClient } from './support/http.js';
+import { testClient } from './support/http.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
 import { forgeToken, otherSecret, sessionIdOf } from './support/tokens.js';
 
@@ -37,7 +37,7 @@ describe('request rate limits (ASVS 8.1.4)', () => {
 
   /** Every test starts with fresh counters, as if a window had just begun for everyone. */
   const resetCounters = () => api.adminQuery('DELETE FROM rate_limits');
-  const me = (user: RegisteredUser) => user.client.get<ErrorResponse>(ROUTES.me.path, { token: user.token });
+  const me = (user: RegisteredUser) => user.client.send(ROUTES.me, { token: user.token });
   const rateLimitRows = async (subjectId: string) => (await auditRowsOf(api, subjectId)).filter((row) => row.action === 'route.rate-limit');
 
   it('answers a signed-in user over the general limit with 429 and Retry-After; another user is unaffected; the refusal is audited once', async () => {
@@ -45,14 +45,14 @@ describe('request rate limits (ASVS 8.1.4)', () => {
     for (let i = 0; i < GENERAL; i++) expect((await me(patient)).status).toBe(200);
     const refused = await me(patient);
     expect(refused.status).toBe(429);
-    expect(refused.body.code).toBe('TOO_MANY_REQUESTS');
+    expect(refused.error?.code).toBe('TOO_MANY_REQUESTS');
     const retryAfter = Number(refused.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(WINDOW_SECONDS);
     expect((await me(patient)).status).toBe(429);
 
     expect((await me(other)).status).toBe(200);
-    expect((await new HttpClient(api.baseUrl).get(ROUTES.health.path)).status).toBe(200);
+    expect((await testClient(api.baseUrl).send(ROUTES.health)).status).toBe(200);
 
     const rows = await rateLimitRows(patient.userId);
     expect(rows).toHaveLength(1);
@@ -70,7 +70,7 @@ describe('request rate limits (ASVS 8.1.4)', () => {
   it('counts clients without a valid token per IP, including bad tokens, and audits them in the system trail', async () => {
     await resetCounters();
     const before = (await rateLimitRows(AUDIT_SYSTEM_SUBJECT)).length;
-    const anonymous = new HttpClient(api.baseUrl);
+    const anonymous = testClient(api.baseUrl);
     // Each names the patient's live session; the same claims rules as the JWT guard refuse all but the first for its key.
     const sessionId = sessionIdOf(patient.token);
     const flawed = [
@@ -79,9 +79,9 @@ describe('request rate limits (ASVS 8.1.4)', () => {
       forgeToken(TEST_JWT_SECRET, { userId: patient.userId, sessionId, expiresInSeconds: null }),
       forgeToken(TEST_JWT_SECRET, { userId: patient.userId, sessionId, issuedInSeconds: 60 }),
     ];
-    for (let i = 0; i < GENERAL - flawed.length; i++) expect((await anonymous.post(ROUTES.prelogin.path, { body: { email: uniqueEmail() } })).status).toBe(200);
-    for (const token of flawed) expect((await anonymous.get(ROUTES.me.path, { token })).status).toBe(401);
-    const refused = await anonymous.post<ErrorResponse>(ROUTES.prelogin.path, { body: { email: uniqueEmail() } });
+    for (let i = 0; i < GENERAL - flawed.length; i++) expect((await anonymous.send(ROUTES.prelogin, { body: { email: uniqueEmail() } })).status).toBe(200);
+    for (const token of flawed) expect((await anonymous.send(ROUTES.me, { token })).status).toBe(401);
+    const refused = await anonymous.send(ROUTES.prelogin, { body: { email: uniqueEmail() } });
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
     // The signed-in user behind the same IP has a count of their own.
@@ -96,17 +96,17 @@ describe('request rate limits (ASVS 8.1.4)', () => {
     // Three starts and one completion use up the limit of four; the next completion is refused though its link is good.
     const [first, second] = [await verifiedRegistration(api), await verifiedRegistration(api)];
     await verifiedRegistration(api);
-    expect((await new HttpClient(api.baseUrl).post(ROUTES.register.path, { body: first })).status).toBe(201);
-    const refused = await new HttpClient(api.baseUrl).post<ErrorResponse>(ROUTES.register.path, { body: second });
+    expect((await testClient(api.baseUrl).send(ROUTES.register, { body: first })).status).toBe(201);
+    const refused = await testClient(api.baseUrl).send(ROUTES.register, { body: second });
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(WINDOW_SECONDS);
     expect(await api.adminQuery('SELECT 1 FROM users WHERE email = $1', [second.email])).toHaveLength(0);
     // Below the general limit, other anonymous requests still go through.
-    expect((await new HttpClient(api.baseUrl).post(ROUTES.prelogin.path, { body: { email: uniqueEmail() } })).status).toBe(200);
+    expect((await testClient(api.baseUrl).send(ROUTES.prelogin, { body: { email: uniqueEmail() } })).status).toBe(200);
   });
 
   it('limits registration mails per address, the same for an address with an account as for a new one, and audits the first refusal', async () => {
-    const start = (email: string) => new HttpClient(api.baseUrl).post<ErrorResponse>(ROUTES.startRegistration.path, { body: { email } });
+    const start = (email: string) => testClient(api.baseUrl).send(ROUTES.startRegistration, { body: { email } });
     const answers: Record<string, number[]> = {};
     for (const [kind, email] of [['new', uniqueEmail('flooded')], ['taken', other.request.email]] as const) {
       await resetCounters();
@@ -125,7 +125,7 @@ describe('request rate limits (ASVS 8.1.4)', () => {
 
   it('limits doctor searches more strictly, per patient', async () => {
     await resetCounters();
-    const search = (user: RegisteredUser) => user.client.get<ErrorResponse>(`${ROUTES.searchDoctors.path}?q=dr`, { token: user.token });
+    const search = (user: RegisteredUser) => user.client.send(ROUTES.searchDoctors, { query: { q: 'dr' }, token: user.token });
     for (let i = 0; i < DOCTOR_SEARCHES; i++) expect((await search(patient)).status).toBe(200);
     const refused = await search(patient);
     expect(refused.status).toBe(429);
@@ -146,12 +146,12 @@ describe('request rate limits (ASVS 8.1.4)', () => {
 
     it('counts a client’s requests to both instances together', async () => {
       await resetCounters();
-      const viaSecond = new HttpClient(second.baseUrl);
+      const viaSecond = testClient(second.baseUrl);
       for (let i = 0; i < GENERAL; i++) {
         const target = i % 2 === 0 ? patient.client : viaSecond;
-        expect((await target.get(ROUTES.me.path, { token: patient.token })).status).toBe(200);
+        expect((await target.send(ROUTES.me, { token: patient.token })).status).toBe(200);
       }
-      expect((await viaSecond.get(ROUTES.me.path, { token: patient.token })).status).toBe(429);
+      expect((await viaSecond.send(ROUTES.me, { token: patient.token })).status).toBe(429);
       expect((await me(patient)).status).toBe(429);
     });
   });

@@ -7,14 +7,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import pg from 'pg';
-import { ROUTES, type RecordDetail, type RecordPage } from '@phr/shared-types';
+import { ROUTES } from '@phr/shared-types';
 import { segmentObjectKeys } from '../src/records/object-keys.js';
 import { ObjectDeletions } from '../src/storage/object-deletions.service.js';
 import { StorageService } from '../src/storage/storage.service.js';
 import { startApiProcess } from './support/api-process.js';
 import { registerUser, type RegisteredUser } from './support/factories.js';
-import { HttpClient } from './support/http.js';
-import { recordPath, uploadRecord, type UploadedRecord } from './support/records.js';
+import { testClient } from './support/http.js';
+import { uploadRecord, type UploadedRecord } from './support/records.js';
 import { startStoreProcess, type StoreProcess } from './support/store-process.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -36,7 +36,7 @@ describe('deleting a record never leaves a listed record without its content', (
   });
 
   const listed = async (): Promise<string[]> =>
-    (await patient.client.get<RecordPage>(ROUTES.listRecords.path, { token: patient.token })).body.items.map((item) => item.id);
+    (await patient.client.send(ROUTES.listRecords, { token: patient.token })).body.items.map((item) => item.id);
   const keysOf = (record: UploadedRecord) => segmentObjectKeys(record.summary.id, record.summary.size, record.summary.chunkBytes);
   const storedObjects = async (record: UploadedRecord) => {
     const storage = api.app.get(StorageService);
@@ -45,12 +45,12 @@ describe('deleting a record never leaves a listed record without its content', (
   const queued = async (record: UploadedRecord) =>
     (await api.adminQuery('SELECT object_key FROM object_deletions WHERE record_id = $1', [record.summary.id])).length;
   const deleteThrough = (baseUrl: string, recordId: string) =>
-    new HttpClient(baseUrl).request('DELETE', recordPath(recordId), { token: patient.token });
+    testClient(baseUrl).send(ROUTES.deleteRecord, { params: { id: recordId }, token: patient.token });
 
   /** Listed, and every segment downloads with exactly the bytes that were uploaded. */
   async function expectWhole(record: UploadedRecord): Promise<void> {
     expect(await listed()).toContain(record.summary.id);
-    const detail = await patient.client.get<RecordDetail>(recordPath(record.summary.id), { token: patient.token });
+    const detail = await patient.client.send(ROUTES.getRecord, { params: { id: record.summary.id }, token: patient.token });
     expect(detail.status).toBe(200);
     for (const segment of detail.body.segments) {
       const download = await fetch(segment.url);
@@ -122,7 +122,7 @@ describe('deleting a record never leaves a listed record without its content', (
       await second.kill();
     }
     expect(await listed()).not.toContain(record.summary.id);
-    expect((await patient.client.get(recordPath(record.summary.id), { token: patient.token })).status).toBe(404);
+    expect((await patient.client.send(ROUTES.getRecord, { params: { id: record.summary.id }, token: patient.token })).status).toBe(404);
     expect(await storedObjects(record)).toBe(keysOf(record).length);
     expect(await queued(record)).toBe(keysOf(record).length);
 

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as Minio from 'minio';
-import { ERROR_CODES, RECORD_CHUNK_BYTES, RECORD_CHUNKS_PER_SEGMENT, ROUTES, recordLayout, type ErrorResponse, type RecordDetail, type RecordPage } from '@phr/shared-types';
+import { ERROR_CODES, RECORD_CHUNK_BYTES, RECORD_CHUNKS_PER_SEGMENT, ROUTES, recordLayout, type ListRecordsQuery, type RecordPage } from '@phr/shared-types';
 import { UploadSweeper } from '../src/jobs/upload-sweeper.js';
 import { OrphanReconciler } from '../src/jobs/orphan-reconciler.js';
 import { StorageService } from '../src/storage/storage.service.js';
 import { segmentObjectKey } from '../src/records/object-keys.js';
 import { auditRowsOf, auditTrailOf } from './support/audit.js';
 import { registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
-import { commit, commitRequest, presign, putObject, putSegment, putSegments, recordPath, segmentBodies, uploadRecord } from './support/records.js';
+import { commit, commitRequest, presign, putObject, putSegment, putSegments, segmentBodies, uploadRecord } from './support/records.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import type { RouteResult } from './support/http.js';
 
 describe('records: upload, list, read, delete (DESIGN 5)', () => {
   let api: TestApp;
@@ -26,13 +27,13 @@ describe('records: upload, list, read, delete (DESIGN 5)', () => {
   });
 
   function getRecord(user: RegisteredUser, recordId: string) {
-    return user.client.get<RecordDetail>(recordPath(recordId), { token: user.token });
+    return user.client.send(ROUTES.getRecord, { params: { id: recordId }, token: user.token });
   }
   function deleteRecord(user: RegisteredUser, recordId: string) {
-    return user.client.request<ErrorResponse>('DELETE', recordPath(recordId), { token: user.token });
+    return user.client.send(ROUTES.deleteRecord, { params: { id: recordId }, token: user.token });
   }
-  function listRecords(user: RegisteredUser, query = '') {
-    return user.client.get<RecordPage>(`${ROUTES.listRecords.path}${query}`, { token: user.token });
+  function listRecords(user: RegisteredUser, query: ListRecordsQuery = {}) {
+    return user.client.send(ROUTES.listRecords, { token: user.token, query });
   }
   function storedSize(recordId: string, segment = 0) {
     return api.app.get(StorageService).sizeOf(segmentObjectKey(recordId, segment));
@@ -170,14 +171,14 @@ describe('records: upload, list, read, delete (DESIGN 5)', () => {
 
     it('refuses a file over the configured maximum before any upload, saying what the limit is', async () => {
       const before = await api.adminQuery('SELECT count(*)::int AS n FROM uploads');
-      const response = await alice.client.post<ErrorResponse>(ROUTES.presignUpload.path, { token: alice.token, body: { size: api.config.records.maxBytes + 1 } });
+      const response = await alice.client.send(ROUTES.presignUpload, { token: alice.token, body: { size: api.config.records.maxBytes + 1 } });
       expect(response.status).toBe(413);
       expect(response.body).toMatchObject({ code: ERROR_CODES.recordTooLarge, message: 'The file is larger than the limit of 5 GiB' });
       expect(await api.adminQuery('SELECT count(*)::int AS n FROM uploads')).toEqual(before);
     });
 
     it('refuses a commit into a folder of another patient', async () => {
-      const folder = await bob.client.post<{ id: string }>(ROUTES.createFolder.path, { token: bob.token, body: { name: sealedBlob(20) } });
+      const folder = await bob.client.send(ROUTES.createFolder, { token: bob.token, body: { name: sealedBlob(20) } });
       const upload = await presign(alice, 10);
       await putSegments(upload, segmentBodies(10));
       const response = await commit(alice, commitRequest(upload.recordId, folder.body.id));
@@ -194,9 +195,10 @@ describe('records: upload, list, read, delete (DESIGN 5)', () => {
       ['a record id that is no UUID', { size: 1, recordId: 'abc' }, 'recordId'],
       ['an unknown field', { size: 1, objectKey: 'records/x/0' }, 'objectKey'],
     ])('answers a presign with %s with 400 naming the field', async (_case, body, field) => {
-      const response = await alice.client.post<ErrorResponse>(ROUTES.presignUpload.path, { token: alice.token, body });
+      // Bodies the contract forbids, on purpose.
+      const response = await alice.client.unchecked().send(ROUTES.presignUpload, { token: alice.token, body });
       expect(response.status).toBe(400);
-      expect(response.body.fields?.map((problem) => problem.field)).toContain(field);
+      expect(response.error?.fields?.map((problem) => problem.field)).toContain(field);
     });
 
     it.each([
@@ -207,7 +209,8 @@ describe('records: upload, list, read, delete (DESIGN 5)', () => {
     ])('answers a commit with %s with 400 naming the field', async (_case, override, field) => {
       const upload = await presign(alice, 10);
       await putSegments(upload, segmentBodies(10));
-      const response = await commit(alice, { ...commitRequest(upload.recordId), ...override });
+      // Bodies the contract forbids, on purpose.
+      const response = await alice.client.unchecked().send(ROUTES.commitRecord, { token: alice.token, body: { ...commitRequest(upload.recordId), ...override } });
       expect(response.status).toBe(400);
       expect(response.body).toMatchObject({ fields: expect.arrayContaining([expect.objectContaining({ field })]) });
       expect(await recordRows(upload.recordId)).toHaveLength(0);
@@ -217,9 +220,9 @@ describe('records: upload, list, read, delete (DESIGN 5)', () => {
       ['GET', 'not-a-uuid'],
       ['DELETE', 'not-a-uuid'],
     ])('answers %s /records/%s with 400', async (method, id) => {
-      const response = await alice.client.request<ErrorResponse>(method, recordPath(id), { token: alice.token });
+      const response = await alice.client.send(method === 'GET' ? ROUTES.getRecord : ROUTES.deleteRecord, { params: { id }, token: alice.token });
       expect(response.status).toBe(400);
-      expect(response.body.fields?.[0].field).toBe('id');
+      expect(response.error?.fields?.[0].field).toBe('id');
     });
 
     it('rejects a PUT whose URL was tampered with (the store checks the signature)', async () => {
@@ -256,7 +259,7 @@ describe('records: upload, list, read, delete (DESIGN 5)', () => {
     it('does not let Bob renew or commit Alice’s pending upload', async () => {
       const upload = await presign(alice, 10);
       await putSegments(upload, segmentBodies(10));
-      const renewed = await bob.client.post<ErrorResponse>(ROUTES.presignUpload.path, { token: bob.token, body: { size: 10, recordId: upload.recordId } });
+      const renewed = await bob.client.send(ROUTES.presignUpload, { token: bob.token, body: { size: 10, recordId: upload.recordId } });
       expect(renewed.status).toBe(404);
       const committed = await commit(bob, commitRequest(upload.recordId));
       expect(committed.status).toBe(404);
@@ -279,7 +282,7 @@ describe('records: upload, list, read, delete (DESIGN 5)', () => {
   describe('listing', () => {
     it('pages newest first with a cursor and filters by folder', async () => {
       const carol = await registerUser(api);
-      const folder = await carol.client.post<{ id: string }>(ROUTES.createFolder.path, { token: carol.token, body: { name: sealedBlob(20) } });
+      const folder = await carol.client.send(ROUTES.createFolder, { token: carol.token, body: { name: sealedBlob(20) } });
       const summaries = [];
       for (let i = 0; i < 5; i++) summaries.push((await uploadRecord(carol, 10, i % 2 === 0 ? folder.body.id : undefined)).summary);
       // Newest first; records made in the same millisecond in id order, descending.
@@ -292,8 +295,7 @@ describe('records: upload, list, read, delete (DESIGN 5)', () => {
       let cursor: string | null = null;
       let pages = 0;
       do {
-        const query: string = `?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-        const page = await listRecords(carol, query);
+        const page: RouteResult<RecordPage> = await listRecords(carol, { limit: 2, cursor: cursor ?? undefined });
         expect(page.status).toBe(200);
         expect(page.body.items.length).toBeLessThanOrEqual(2);
         seen.push(...page.body.items.map((item) => item.id));
@@ -303,7 +305,7 @@ describe('records: upload, list, read, delete (DESIGN 5)', () => {
       expect(pages).toBe(3);
       expect(seen).toEqual(ids);
 
-      const inFolder = await listRecords(carol, `?folderId=${folder.body.id}`);
+      const inFolder = await listRecords(carol, { folderId: folder.body.id });
       expect(inFolderIds).toHaveLength(3);
       expect(inFolder.body.items.map((item) => item.id)).toEqual(inFolderIds);
     });
@@ -316,9 +318,10 @@ describe('records: upload, list, read, delete (DESIGN 5)', () => {
       ['cursor=%%%', 'cursor'],
       ['cursor=bm90LWEtY3Vyc29y', 'cursor'],
     ])('answers ?%s with 400 naming the field', async (query, field) => {
-      const response = await alice.client.get<ErrorResponse>(`${ROUTES.listRecords.path}?${query}`, { token: alice.token });
+      // Query values the contract forbids, sent as written.
+      const response = await alice.client.unchecked().send(ROUTES.listRecords, { token: alice.token, query: Object.fromEntries(new URLSearchParams(query)) });
       expect(response.status).toBe(400);
-      expect(response.body.fields?.map((problem) => problem.field)).toContain(field);
+      expect(response.error?.fields?.map((problem) => problem.field)).toContain(field);
     });
   });
 
@@ -410,9 +413,9 @@ describe('records: upload, list, read, delete (DESIGN 5)', () => {
 
     it('refuses to renew with another size (the layout would not match)', async () => {
       const upload = await presign(dana, 10);
-      const response = await dana.client.post<ErrorResponse>(ROUTES.presignUpload.path, { token: dana.token, body: { size: 11, recordId: upload.recordId } });
+      const response = await dana.client.send(ROUTES.presignUpload, { token: dana.token, body: { size: 11, recordId: upload.recordId } });
       expect(response.status).toBe(400);
-      expect(response.body.fields).toEqual([{ field: 'size', message: 'size must stay 10, the size this upload was started with' }]);
+      expect(response.error?.fields).toEqual([{ field: 'size', message: 'size must stay 10, the size this upload was started with' }]);
     });
   });
 });

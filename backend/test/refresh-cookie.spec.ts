@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEVICE_COOKIE_NAME, HOST_DEVICE_COOKIE_NAME, HOST_REFRESH_COOKIE_NAME, REFRESH_COOKIE_NAME, ROUTES } from '@phr/shared-types';
 import { registerUser } from './support/factories.js';
-import { HttpClient } from './support/http.js';
+import { testClient } from './support/http.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 /** The attributes of one Set-Cookie header, names lower-cased (`secure: ''` for a flag). */
@@ -36,9 +36,9 @@ describe('the refresh cookie', () => {
 
   it('is __Host-phr_refresh with Secure, HttpOnly, SameSite=Strict, Path=/ and no Domain where COOKIE_SECURE is on', async () => {
     const user = await registerUser(secure);
-    const login = await new HttpClient(secure.baseUrl).post(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } });
+    const login = await testClient(secure.baseUrl).send(ROUTES.login, { body: { email: user.request.email, authKey: user.request.authKey } });
     expect(login.status).toBe(200);
-    for (const cookie of [refreshCookieOf(login.headers), refreshCookieOf((await user.client.post(ROUTES.refresh.path)).headers)]) {
+    for (const cookie of [refreshCookieOf(login.headers), refreshCookieOf((await user.client.send(ROUTES.refresh)).headers)]) {
       expect(cookie.name).toBe(HOST_REFRESH_COOKIE_NAME);
       expect(cookie.attributes).toMatchObject({ secure: '', httponly: '', samesite: 'Strict', path: '/' });
       expect(cookie.attributes).not.toHaveProperty('domain');
@@ -49,11 +49,11 @@ describe('the refresh cookie', () => {
     const user = await registerUser(secure);
     const token = user.client.cookies.get(HOST_REFRESH_COOKIE_NAME) as string;
     // A cookie planted without the prefix (from a sibling subdomain, say) is not the session.
-    const planted = new HttpClient(secure.baseUrl);
+    const planted = testClient(secure.baseUrl);
     planted.cookies.set(REFRESH_COOKIE_NAME, token);
-    expect((await planted.post(ROUTES.refresh.path)).status).toBe(401);
+    expect((await planted.send(ROUTES.refresh)).status).toBe(401);
 
-    const logout = await user.client.post(ROUTES.logout.path);
+    const logout = await user.client.send(ROUTES.logout);
     expect(logout.status).toBe(204);
     const cleared = refreshCookieOf(logout.headers);
     expect(cleared.name).toBe(HOST_REFRESH_COOKIE_NAME);
@@ -63,30 +63,30 @@ describe('the refresh cookie', () => {
 
   it('sets the device cookie of a sign-in as __Host-phr_device, Secure, HttpOnly, SameSite=Strict, Path=/, for months; a sign-out leaves it', async () => {
     const user = await registerUser(secure);
-    const browser = new HttpClient(secure.baseUrl);
-    const login = await browser.post(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } });
+    const browser = testClient(secure.baseUrl);
+    const login = await browser.send(ROUTES.login, { body: { email: user.request.email, authKey: user.request.authKey } });
     const device = deviceCookieOf(login.headers);
     expect(device?.name).toBe(HOST_DEVICE_COOKIE_NAME);
     expect(device?.attributes).toMatchObject({ secure: '', httponly: '', samesite: 'Strict', path: '/' });
     expect(device?.attributes).not.toHaveProperty('domain');
     expect(new Date(device?.attributes.expires ?? 0).getTime()).toBeGreaterThan(Date.now() + 150 * 24 * 3600 * 1000);
     // The same browser keeps its token at the next sign-in, and a sign-out does not clear it: the device stays known.
-    const again = await browser.post(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } });
+    const again = await browser.send(ROUTES.login, { body: { email: user.request.email, authKey: user.request.authKey } });
     expect(deviceCookieOf(again.headers)?.name).toBe(HOST_DEVICE_COOKIE_NAME);
     expect(browser.cookies.get(HOST_DEVICE_COOKIE_NAME)).toBe(login.headers.getSetCookie().find((c) => c.startsWith(HOST_DEVICE_COOKIE_NAME))?.split(';')[0].split('=')[1]);
-    expect(deviceCookieOf((await browser.post(ROUTES.logout.path)).headers)).toBeUndefined();
+    expect(deviceCookieOf((await browser.send(ROUTES.logout)).headers)).toBeUndefined();
     expect(browser.cookies.has(HOST_DEVICE_COOKIE_NAME)).toBe(true);
   });
 
   it('keeps phr_refresh scoped to /api/auth, without Secure, where COOKIE_SECURE=false (plain-http development)', async () => {
     const user = await registerUser(insecure);
-    const login = await new HttpClient(insecure.baseUrl).post(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } });
+    const login = await testClient(insecure.baseUrl).send(ROUTES.login, { body: { email: user.request.email, authKey: user.request.authKey } });
     const cookie = refreshCookieOf(login.headers);
     expect(cookie.name).toBe(REFRESH_COOKIE_NAME);
     expect(cookie.attributes).toMatchObject({ httponly: '', samesite: 'Strict', path: '/api/auth' });
     expect(cookie.attributes).not.toHaveProperty('secure');
     expect(deviceCookieOf(login.headers)).toMatchObject({ name: DEVICE_COOKIE_NAME, attributes: { httponly: '', samesite: 'Strict', path: '/api/auth' } });
     expect(deviceCookieOf(login.headers)?.attributes).not.toHaveProperty('secure');
-    expect((await user.client.post(ROUTES.refresh.path)).status).toBe(200);
+    expect((await user.client.send(ROUTES.refresh)).status).toBe(200);
   });
 });

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ROUTES, type ErrorResponse, type RegisterRequest, type RegistrationStarted, type SessionResponse } from '@phr/shared-types';
-import { startMailCatcher } from '../../infra/local/mail/mail-catcher.js';
-import { linkIn, registrationTokenIn } from '../../infra/local/mail/mailbox.js';
+import { ROUTES, type RegisterRequest } from '@phr/shared-types';
+import { startMailCatcher } from '@phr/infra/local/mail/mail-catcher.js';
+import { linkIn, registrationTokenIn } from '@phr/infra/local/mail/mailbox.js';
 import { startApiProcess } from './support/api-process.js';
 import { randomKey, registerUser, registration, registrationTokenFor, uniqueEmail, verifiedRegistration, type RegisteredUser } from './support/factories.js';
-import { HttpClient, TEST_PORTAL_ORIGIN, type HttpResponse } from './support/http.js';
+import { testClient, TEST_PORTAL_ORIGIN, type RouteResult } from './support/http.js';
 import { statementsOfRequest } from './support/sql-statements.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -24,7 +24,7 @@ async function eventually(check: () => Promise<boolean>): Promise<void> {
 }
 
 /** What a client can see of an answer, less what differs on every request. */
-function visible(response: HttpResponse<unknown>): unknown {
+function visible(response: RouteResult<unknown>): unknown {
   const headers = [...response.headers.keys()].filter((name) => !['date', 'x-request-id', 'content-length'].includes(name)).sort();
   return { status: response.status, headers, contentType: response.headers.get('content-type'), body: response.body };
 }
@@ -46,8 +46,8 @@ describe('registration by email: it does not tell who has an account', () => {
     await api?.close();
   });
 
-  const start = (body: unknown) => new HttpClient(api.baseUrl).post<RegistrationStarted & ErrorResponse>(ROUTES.startRegistration.path, { body });
-  const complete = (body: RegisterRequest) => new HttpClient(api.baseUrl).post<SessionResponse & ErrorResponse>(ROUTES.register.path, { body });
+  const start = (body: unknown) => testClient(api.baseUrl).unchecked().send(ROUTES.startRegistration, { body });
+  const complete = (body: RegisterRequest) => testClient(api.baseUrl).send(ROUTES.register, { body });
   const accountsWith = async (email: string) => (await api.adminQuery('SELECT id FROM users WHERE email = $1', [email.toLowerCase()])).length;
 
   it('mails a new address a link to the portal’s registration page, whose token finishes the registration', async () => {
@@ -110,14 +110,14 @@ describe('registration by email: it does not tell who has an account', () => {
     expect((await complete(request)).status).toBe(201);
     const reused = await complete({ ...request, email: request.email, authKey: randomKey() });
     expect(reused.status).toBe(400);
-    expect(reused.body.fields).toEqual([TOKEN_REFUSED]);
+    expect(reused.error?.fields).toEqual([TOKEN_REFUSED]);
   });
 
   it('lets one of two completions with the same token win; the other gets the same 400', async () => {
     const request = await verifiedRegistration(api);
     const answers = await Promise.all([complete(request), complete({ ...request, authKey: randomKey() })]);
     expect(answers.map((answer) => answer.status).sort()).toEqual([201, 400]);
-    expect(answers.find((answer) => answer.status === 400)?.body.fields).toEqual([TOKEN_REFUSED]);
+    expect(answers.find((answer) => answer.status === 400)?.error?.fields).toEqual([TOKEN_REFUSED]);
     expect(await accountsWith(request.email)).toBe(1);
   });
 
@@ -127,7 +127,7 @@ describe('registration by email: it does not tell who has an account', () => {
     await api.adminQuery(`UPDATE registration_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, [hash]);
     const response = await complete(request);
     expect(response.status).toBe(400);
-    expect(response.body.fields).toEqual([TOKEN_REFUSED]);
+    expect(response.error?.fields).toEqual([TOKEN_REFUSED]);
     expect(await accountsWith(request.email)).toBe(0);
     expect(await api.adminQuery('SELECT used_at FROM registration_tokens WHERE token_hash = $1', [hash])).toEqual([{ used_at: null }]);
   });
@@ -137,17 +137,17 @@ describe('registration by email: it does not tell who has an account', () => {
     const other = uniqueEmail('other');
     const misused = await complete({ ...request, email: other });
     expect(misused.status).toBe(400);
-    expect(misused.body.fields).toEqual([TOKEN_REFUSED]);
+    expect(misused.error?.fields).toEqual([TOKEN_REFUSED]);
     expect(await accountsWith(other)).toBe(0);
     expect((await complete(request)).status).toBe(201);
   });
 
   it('refuses a made-up token, and one from a start that key material later failed keeps working', async () => {
-    expect((await complete(registration())).body.fields).toEqual([TOKEN_REFUSED]);
+    expect((await complete(registration())).error?.fields).toEqual([TOKEN_REFUSED]);
     const request = await verifiedRegistration(api);
     const broken = await complete({ ...request, keys: { ...request.keys, publicKey: randomKey(300) } });
     expect(broken.status).toBe(400);
-    expect(broken.body.fields?.[0]?.field).toBe('keys.publicKey');
+    expect(broken.error?.fields?.[0]?.field).toBe('keys.publicKey');
     expect((await complete(request)).status).toBe(201);
   });
 
@@ -169,14 +169,14 @@ describe('registration by email: it does not tell who has an account', () => {
   ])('names the field in a 400 for a start with %s', async (_case, body, field) => {
     const response = await start(body);
     expect(response.status).toBe(400);
-    expect(response.body.fields?.map((problem) => problem.field)).toContain(field);
+    expect(response.error?.fields?.map((problem) => problem.field)).toContain(field);
   });
 
   it('names registrationToken in a 400 when it is missing or malformed', async () => {
     for (const registrationToken of [undefined, 'short', 'a+b/'.repeat(11)]) {
       const response = await complete({ ...registration(), registrationToken } as RegisterRequest);
       expect(response.status).toBe(400);
-      expect(response.body.fields?.map((problem) => problem.field)).toEqual(['registrationToken']);
+      expect(response.error?.fields?.map((problem) => problem.field)).toEqual(['registrationToken']);
     }
   });
 });
@@ -198,7 +198,7 @@ describe('registration mails: the answer never waits on SMTP, and a restart lose
     const second = await startApiProcess(api, { MAIL_RETRY_SECONDS: '1' });
     const email = uniqueEmail('later');
     try {
-      const started = await new HttpClient(second.baseUrl).post(ROUTES.startRegistration.path, { body: { email } });
+      const started = await testClient(second.baseUrl).send(ROUTES.startRegistration, { body: { email } });
       expect(started.status).toBe(202);
       await eventually(async () => (await api.adminQuery('SELECT 1 FROM mail_outbox WHERE recipient = $1 AND last_error IS NOT NULL', [email])).length > 0);
     } finally {

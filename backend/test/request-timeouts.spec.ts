@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { API_PREFIX, ROUTES } from '@phr/shared-types';
-import { HttpClient } from './support/http.js';
+import { testClient } from './support/http.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 /** The API under test gives a client one second to send a whole request. */
@@ -73,7 +73,7 @@ describe('request timeouts: a client that stops sending cannot hold a connection
   });
 
   it('still serves a client that sends its request whole', async () => {
-    const response = await new HttpClient(api.baseUrl).get(ROUTES.health.path);
+    const response = await testClient(api.baseUrl).send(ROUTES.health);
     expect(response.status).toBe(200);
   });
 });

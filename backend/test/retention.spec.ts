@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ROUTES, type ErrorResponse, type RegisterInvitedRequest } from '@phr/shared-types';
+import { ROUTES, type RegisterInvitedRequest } from '@phr/shared-types';
 import { createStaffInvitation } from '../src/cli/invitations.js';
 import { randomKey, registration, registerUser, sealedBlob, uniqueEmail, type RegisteredUser } from './support/factories.js';
-import { HttpClient } from './support/http.js';
+import { testClient } from './support/http.js';
 import { challengeFor } from './support/proof-of-work.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -35,30 +35,30 @@ describe('retention: the sweep deletes ended sessions, stale sign-in and request
 
   it('deletes refresh tokens expired or revoked longer ago than the grace period, and keeps the rest working', async () => {
     const loggedOutLongAgo = await registerUser(api);
-    expect((await loggedOutLongAgo.client.post(ROUTES.logout.path)).status).toBe(204);
+    expect((await loggedOutLongAgo.client.send(ROUTES.logout)).status).toBe(204);
     await ageTokens(loggedOutLongAgo, 'revoked_at', RETENTION_SECONDS + 3600);
     const expiredLongAgo = await registerUser(api);
     await ageTokens(expiredLongAgo, 'expires_at', RETENTION_SECONDS + 3600);
 
     const loggedOutRecently = await registerUser(api);
-    await loggedOutRecently.client.post(ROUTES.logout.path);
+    await loggedOutRecently.client.send(ROUTES.logout);
     await ageTokens(loggedOutRecently, 'revoked_at', RETENTION_SECONDS - 3600);
     const expiredRecently = await registerUser(api);
     await ageTokens(expiredRecently, 'expires_at', RETENTION_SECONDS - 3600);
     // A rotated token that has not expired stays: presenting it again is how reuse is caught.
     const active = await registerUser(api);
-    const stolen = new HttpClient(api.baseUrl);
+    const stolen = testClient(api.baseUrl);
     for (const [name, value] of active.client.cookies) stolen.cookies.set(name, value);
-    expect((await active.client.post(ROUTES.refresh.path)).status).toBe(200);
+    expect((await active.client.send(ROUTES.refresh)).status).toBe(200);
 
     await eventually(async () => (await tokensOf(loggedOutLongAgo)).length === 0 && (await tokensOf(expiredLongAgo)).length === 0, 'old tokens are swept');
     expect(await tokensOf(loggedOutRecently)).toEqual([expect.objectContaining({ revoked: true })]);
     expect(await tokensOf(expiredRecently)).toHaveLength(1);
     expect((await tokensOf(active)).map((token) => token.used).sort()).toEqual([false, true]);
 
-    const replay = await stolen.post<ErrorResponse>(ROUTES.refresh.path);
+    const replay = await stolen.send(ROUTES.refresh);
     expect(replay.status).toBe(401);
-    expect(replay.body.code).toBe('REFRESH_TOKEN_REUSED');
+    expect(replay.error?.code).toBe('REFRESH_TOKEN_REUSED');
     expect((await tokensOf(active)).every((token) => token.revoked)).toBe(true);
   });
 
@@ -67,14 +67,14 @@ describe('retention: the sweep deletes ended sessions, stale sign-in and request
     const keys = async () => (await api.adminQuery<{ key: string }>('SELECT key FROM login_throttle ORDER BY key')).map((row) => row.key);
     const before = new Set(await keys());
     const added = async () => (await keys()).filter((key) => !before.has(key));
-    const fail = (ip: string) => new HttpClient(api.baseUrl).post(ROUTES.login.path, { body: { email: user.request.email, authKey: randomKey() }, headers: { 'x-forwarded-for': ip } });
+    const fail = (ip: string) => testClient(api.baseUrl).send(ROUTES.login, { body: { email: user.request.email, authKey: randomKey() }, headers: { 'x-forwarded-for': ip } });
     await fail('198.51.100.1');
     const [accountKey, firstClientKey] = [...(await added())].sort((a, b) => (a.includes(':acct:') ? -1 : b.includes(':acct:') ? 1 : 0));
     expect(accountKey).toMatch(/^login:acct:/);
     expect(firstClientKey).toMatch(/^login:client:/);
     // Three wrong current passwords in this session start a wait for it.
     for (let attempt = 0; attempt < 3; attempt++) {
-      const refused = await user.client.post(ROUTES.changePassword.path, {
+      const refused = await user.client.send(ROUTES.changePassword, {
         token: user.token,
         body: { currentAuthKey: randomKey(), newAuthKey: randomKey(), newKdf: user.request.kdf, newWrappedAccountKey: sealedBlob() },
       });
@@ -90,7 +90,7 @@ describe('retention: the sweep deletes ended sessions, stale sign-in and request
 
     await eventually(async () => !(await keys()).includes(firstClientKey), 'the stale counter is swept');
     expect(await added()).toEqual([accountKey, recentClientKey, waitKey].sort());
-    const held = await user.client.post<ErrorResponse>(ROUTES.changePassword.path, {
+    const held = await user.client.send(ROUTES.changePassword, {
       token: user.token,
       body: { currentAuthKey: user.request.authKey, newAuthKey: randomKey(), newKdf: user.request.kdf, newWrappedAccountKey: sealedBlob() },
     });
@@ -105,9 +105,9 @@ describe('retention: the sweep deletes ended sessions, stale sign-in and request
 
     // A proof that was sent is spent (here with no work due, so any nonce holds).
     const spend = async (user: RegisteredUser) => {
-      const http = new HttpClient(api.baseUrl);
+      const http = testClient(api.baseUrl);
       const { challenge } = await challengeFor(http, user.request.email, 'login');
-      expect((await http.post(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey, proofOfWork: { challenge, nonce: '0' } } })).status).toBe(200);
+      expect((await http.send(ROUTES.login, { body: { email: user.request.email, authKey: user.request.authKey, proofOfWork: { challenge, nonce: '0' } } })).status).toBe(200);
     };
     const spent = async () => (await api.adminQuery<{ id: string }>(`SELECT encode(challenge_id, 'hex') AS id FROM proof_of_work_spent`)).map((row) => row.id);
     const before = new Set(await spent());
@@ -128,7 +128,7 @@ describe('retention: the sweep deletes ended sessions, stale sign-in and request
   it('deletes request-rate counters whose window ended, and keeps the current ones', async () => {
     await api.adminQuery('DELETE FROM rate_limits');
     const user = await registerUser(api);
-    await user.client.get(ROUTES.me.path, { token: user.token });
+    await user.client.send(ROUTES.me, { token: user.token });
     const counters = async () => (await api.adminQuery<{ key: string }>('SELECT key FROM rate_limits ORDER BY key')).map((row) => row.key);
     const [stale, ...current] = await counters();
     expect(stale).toBeDefined();
@@ -146,7 +146,7 @@ describe('retention: the sweep deletes ended sessions, stale sign-in and request
     const redeem = (invitation: { email: string; code: string }) => {
       const { registrationToken: _token, role: _role, displayName: _name, specialty: _specialty, ...keys } = registration({ email: invitation.email });
       const body: RegisterInvitedRequest = { ...keys, invitation: invitation.code };
-      return new HttpClient(api.baseUrl).post(ROUTES.registerInvited.path, { body });
+      return testClient(api.baseUrl).send(ROUTES.registerInvited, { body });
     };
     const usedLongAgo = await invite();
     expect((await redeem(usedLongAgo)).status).toBe(201);

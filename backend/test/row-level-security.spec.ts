@@ -34,11 +34,11 @@ describe('row-level security: the application role sees only the caller’s rows
     doctor = await registerUser(api, 'doctor');
     otherDoctor = await registerUser(api, 'doctor');
     for (const user of [alice, bob]) {
-      const folder = await user.client.post<{ id: string }>(ROUTES.createFolder.path, { token: user.token, body: { name: sealedBlob(20) } });
+      const folder = await user.client.send(ROUTES.createFolder, { token: user.token, body: { name: sealedBlob(20) } });
       const { summary } = await uploadRecord(user, 10, folder.body.id);
       await presign(user, 10);
       const wraps = [{ recordId: summary.id, wrap: randomBytes(DOCTOR_WRAP_BYTES).toString('base64url') }];
-      await user.client.post(ROUTES.createConsent.path, { token: user.token, body: { doctorId: doctor.userId, scope: 'all', wraps } });
+      await user.client.send(ROUTES.createConsent, { token: user.token, body: { doctorId: doctor.userId, scope: 'all', wraps } });
     }
     appRole = new pg.Client({ connectionString: api.database.appUrl });
     await appRole.connect();

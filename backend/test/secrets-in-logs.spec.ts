@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { REFRESH_COOKIE_NAME, ROUTES } from '@phr/shared-types';
 import { DATA_SOURCE } from '../src/db/db.service.js';
 import { randomKey, registerUser, sealedBlob } from './support/factories.js';
-import { HttpClient } from './support/http.js';
+import { testClient } from './support/http.js';
 import { CapturingLogger } from './support/logs.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -19,18 +19,18 @@ describe('nothing secret reaches the logs', () => {
   });
 
   it('logs no auth key, recovery key, token or cookie, even when requests fail inside the server', async () => {
-    const http = new HttpClient(api.baseUrl);
+    const http = testClient(api.baseUrl);
     const user = await registerUser(api);
     const newAuthKey = randomKey();
-    await http.post(ROUTES.login.path, { body: { email: user.request.email, authKey: randomKey() } });
-    await user.client.post(ROUTES.refresh.path);
-    await user.client.post(ROUTES.changePassword.path, {
+    await http.send(ROUTES.login, { body: { email: user.request.email, authKey: randomKey() } });
+    await user.client.send(ROUTES.refresh);
+    await user.client.send(ROUTES.changePassword, {
       token: user.token,
       body: { currentAuthKey: user.request.authKey, newAuthKey, newKdf: user.request.kdf, newWrappedAccountKey: sealedBlob() },
     });
     // Break the database under the running API: these requests fail with 500 and are logged.
     await api.app.get<DataSource>(DATA_SOURCE).destroy();
-    const failed = await http.post(ROUTES.login.path, { body: { email: user.request.email, authKey: newAuthKey } });
+    const failed = await http.send(ROUTES.login, { body: { email: user.request.email, authKey: newAuthKey } });
     expect(failed.status).toBe(500);
     expect(failed.body).toEqual({ statusCode: 500, code: 'INTERNAL_ERROR', message: 'Internal error', requestId: expect.any(String) });
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ERROR_CODES, ROUTES, SECURITY_EVENT_DETAIL_MAX_LENGTH, type ErrorResponse } from '@phr/shared-types';
+import { ERROR_CODES, ROUTES, SECURITY_EVENT_DETAIL_MAX_LENGTH } from '@phr/shared-types';
 import { auditRowsOf, auditTrailOf } from './support/audit.js';
 import { insertAuditor, registerUser } from './support/factories.js';
-import { HttpClient } from './support/http.js';
+import { testClient, type TestClient } from './support/http.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { sessionTokenFor } from './support/tokens.js';
 
@@ -21,8 +21,8 @@ describe('security events reported by the browser', () => {
     await api?.close();
   });
 
-  const report = (caller: { client: HttpClient; token: string | undefined }, body: unknown) =>
-    caller.client.request<ErrorResponse>(ROUTES.reportSecurityEvent.method, ROUTES.reportSecurityEvent.path, { token: caller.token, body });
+  const report = (caller: { client: TestClient; token: string | undefined }, body: unknown) =>
+    caller.client.unchecked().send(ROUTES.reportSecurityEvent, { token: caller.token, body });
 
   it('files a patient’s report as a denial in their own trail, with the kind and the detail as the reason', async () => {
     const patient = await registerUser(api, 'patient');
@@ -40,7 +40,7 @@ describe('security events reported by the browser', () => {
     expect(await auditTrailOf(api, doctor.userId)).toContain('security.client-report:deny');
 
     const auditorId = await insertAuditor(api.adminQuery);
-    const auditor = { client: new HttpClient(api.baseUrl), token: await sessionTokenFor(api, auditorId, 'auditor') };
+    const auditor = { client: testClient(api.baseUrl), token: await sessionTokenFor(api, auditorId, 'auditor') };
     expect((await report(auditor, { kind: 'audit-trail-broken', detail: 'entry 3 does not hash to what it says' })).status).toBe(204);
     expect(await auditTrailOf(api, auditorId)).toEqual(['security.client-report:deny']);
   });
@@ -56,14 +56,14 @@ describe('security events reported by the browser', () => {
     const patient = await registerUser(api, 'patient');
     const response = await report(patient, body);
     expect(response.status).toBe(400);
-    expect(response.body.code).toBe(ERROR_CODES.validation);
-    expect(response.body.fields?.map((problem) => problem.field)).toContain(field);
+    expect(response.error?.code).toBe(ERROR_CODES.validation);
+    expect(response.error?.fields?.map((problem) => problem.field)).toContain(field);
     expect(await auditTrailOf(api, patient.userId)).toEqual(['account.register:allow']);
   });
 
   it('answers 401 without a token', async () => {
-    const response = await report({ client: new HttpClient(api.baseUrl), token: undefined }, { kind: 'own-key-mismatch', detail: 'x' });
+    const response = await report({ client: testClient(api.baseUrl), token: undefined }, { kind: 'own-key-mismatch', detail: 'x' });
     expect(response.status).toBe(401);
-    expect(response.body.code).toBe(ERROR_CODES.unauthenticated);
+    expect(response.error?.code).toBe(ERROR_CODES.unauthenticated);
   });
 });

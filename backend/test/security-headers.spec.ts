@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ROUTES } from '@phr/shared-types';
 import { registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
-import { HttpClient } from './support/http.js';
+import { testClient } from './support/http.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 describe('security headers on every answer of the API', () => {
@@ -30,7 +30,7 @@ describe('security headers on every answer of the API', () => {
     ['a JSON answer', ROUTES.health.path],
     ['an error answer', '/no-such-route'],
   ])('sends them on %s, with a CSP that allows nothing', async (_case, path) => {
-    const response = await new HttpClient(api.baseUrl).get(path);
+    const response = await testClient(api.baseUrl).unchecked().request('GET', path);
     expect(pick(response.headers)).toEqual(common);
     expect(response.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
     expect(response.headers.get('strict-transport-security')).toBeNull();
@@ -54,21 +54,21 @@ describe('security headers on every answer of the API', () => {
 
     /** A success, a created row, an error from a route and one from the router. */
     const answers = () => [
-      new HttpClient(api.baseUrl).get(ROUTES.health.path),
-      patient.client.get(ROUTES.me.path, { token: patient.token }),
-      patient.client.post(ROUTES.createFolder.path, { token: patient.token, body: { name: sealedBlob(20) } }),
-      patient.client.get(ROUTES.listRecords.path, { token: patient.token }),
-      patient.client.get(ROUTES.me.path),
-      patient.client.post(ROUTES.createFolder.path, { token: patient.token, body: { name: 7 } }),
-      new HttpClient(api.baseUrl).get('/no-such-route'),
-      new HttpClient(api.baseUrl).get('/records/%E0%A4%A'),
+      testClient(api.baseUrl).send(ROUTES.health),
+      patient.client.send(ROUTES.me, { token: patient.token }),
+      patient.client.send(ROUTES.createFolder, { token: patient.token, body: { name: sealedBlob(20) } }),
+      patient.client.send(ROUTES.listRecords, { token: patient.token }),
+      patient.client.send(ROUTES.me),
+      patient.client.unchecked().send(ROUTES.createFolder, { token: patient.token, body: { name: 7 } }),
+      testClient(api.baseUrl).unchecked().request('GET', '/no-such-route'),
+      testClient(api.baseUrl).unchecked().request('GET', '/records/%E0%A4%A'),
     ];
 
     it('names no server software or version, in headers or in the health answer', async () => {
       for (const response of await Promise.all(answers())) {
         expect({ server: response.headers.get('server'), poweredBy: response.headers.get('x-powered-by') }).toEqual({ server: null, poweredBy: null });
       }
-      const health = await new HttpClient(api.baseUrl).get(ROUTES.health.path);
+      const health = await testClient(api.baseUrl).send(ROUTES.health);
       expect(health.body).toEqual({ status: 'ok', database: 'up', objectStore: 'up' });
     });
 
@@ -83,10 +83,10 @@ describe('security headers on every answer of the API', () => {
     });
 
     it('keeps the audit export’s own file name, and Swagger UI a page', async () => {
-      const csv = await patient.client.get(`${ROUTES.exportAudit.path}?format=csv`, { token: patient.token });
+      const csv = await patient.client.send(ROUTES.exportAudit, { query: { format: 'csv' }, token: patient.token });
       expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
       expect(csv.headers.get('content-disposition')).toMatch(/^attachment; filename="audit-\d{4}-\d{2}-\d{2}\.csv"$/);
-      const json = await patient.client.get(`${ROUTES.exportAudit.path}?format=json`, { token: patient.token });
+      const json = await patient.client.send(ROUTES.exportAudit, { query: { format: 'json' }, token: patient.token });
       expect(json.headers.get('content-disposition')).toMatch(/^attachment; filename="audit-\d{4}-\d{2}-\d{2}\.json"$/);
       const docs = await fetch(`${api.baseUrl}/api/docs`);
       expect(docs.headers.get('content-type')).toMatch(/^text\/html/);
@@ -95,7 +95,7 @@ describe('security headers on every answer of the API', () => {
   });
 
   it('adds HSTS where the API is served over TLS', async () => {
-    const response = await new HttpClient(tls.baseUrl).get(ROUTES.health.path);
+    const response = await testClient(tls.baseUrl).send(ROUTES.health);
     expect(response.headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains');
   });
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DOCTOR_WRAP_BYTES, ROUTES, type AuditEvent, type AuditPage, type Consent, type Folder } from '@phr/shared-types';
+import { DOCTOR_WRAP_BYTES, ROUTES, type AuditEvent } from '@phr/shared-types';
 import { registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
 import { uploadRecord } from './support/records.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -22,9 +22,9 @@ describe('values the server makes', () => {
     api = await startTestApp();
     startedAt = Date.now();
     [patient, doctor] = await Promise.all([registerUser(api), registerUser(api, 'doctor')]);
-    const folder = await patient.client.post<Folder>(ROUTES.createFolder.path, { token: patient.token, body: { name: sealedBlob(20) } });
+    const folder = await patient.client.send(ROUTES.createFolder, { token: patient.token, body: { name: sealedBlob(20) } });
     const record = await uploadRecord(patient, 100, folder.body.id);
-    const consent = await patient.client.post<Consent>(ROUTES.createConsent.path, {
+    const consent = await patient.client.send(ROUTES.createConsent, {
       token: patient.token,
       body: { doctorId: doctor.userId, scope: 'folder', folderId: folder.body.id, wraps: [{ recordId: record.summary.id, wrap: randomBytes(DOCTOR_WRAP_BYTES).toString('base64url') }] },
     });
@@ -50,9 +50,9 @@ describe('values the server makes', () => {
 
   /** ASVS 7.3.4. */
   it('gives audit times in ISO 8601 UTC, from a clock that agrees with ours', async () => {
-    const page = await patient.client.get<AuditPage>(ROUTES.listAudit.path, { token: patient.token });
-    const exported = await patient.client.get<AuditEvent[]>(`${ROUTES.exportAudit.path}?format=json`, { token: patient.token });
-    const times = [...page.body.items, ...exported.body].map((event) => event.occurredAt);
+    const page = await patient.client.send(ROUTES.listAudit, { token: patient.token });
+    const exported = await patient.client.send(ROUTES.exportAudit, { query: { format: 'json' }, token: patient.token });
+    const times = [...page.body.items, ...(exported.body as unknown as AuditEvent[])].map((event) => event.occurredAt);
     expect(times.length).toBeGreaterThan(4);
     for (const time of times) {
       expect(time).toMatch(ISO_UTC);

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import * as Minio from 'minio';
-import { verifySignedRequest } from '../../infra/local/object-store/sigv4.js';
+import { verifySignedRequest } from '@phr/infra/local/object-store/sigv4.js';
 import { SigV4Presigner } from '../src/storage/sigv4-presigner.js';
 
 const credentials = { accessKey: 'AKIDEXAMPLE', secretKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', region: 'eu-central-1' };

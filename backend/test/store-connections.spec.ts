@@ -8,9 +8,9 @@
  * the `api` project (embedded store) and the `rgw` project (the gateway).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ROUTES, type HealthResponse } from '@phr/shared-types';
+import { ROUTES } from '@phr/shared-types';
 import { StorageService } from '../src/storage/storage.service.js';
-import { HttpClient } from './support/http.js';
+import { testClient } from './support/http.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const ROUNDS = 20;
@@ -27,12 +27,12 @@ describe('connections to the object store', () => {
 
   it(`stay usable after the clock check: ${ROUNDS} checks, each followed by a readiness check that reaches the store`, async () => {
     const storage = api.app.get(StorageService);
-    const client = new HttpClient(api.baseUrl);
+    const client = testClient(api.baseUrl);
     const outcomes: string[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       // What the check's 10-minute timer runs.
       await storage.checkClock();
-      const health = await client.get<HealthResponse>(ROUTES.health.path);
+      const health = await client.send(ROUTES.health);
       outcomes.push(health.status === 200 ? 'ready' : `${health.status} ${JSON.stringify(health.body)}`);
     }
     expect(outcomes).toEqual(Array.from({ length: ROUNDS }, () => 'ready'));

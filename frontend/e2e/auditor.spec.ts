@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
-import { registerUser } from '../../backend/test/support/factories.js';
+import { registerUser } from '@phr/backend/test-support/factories.js';
 import { openBrowser, portalUrl, type BrowserSession } from './support/browser.js';
 import { stackApi } from './support/clinicians.js';
 import { confirmRecoveryCode, newPerson, readRecoveryCode } from './support/portal.js';

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ERROR_CODES, RECORD_CHUNK_BYTES, ROUTES, type ErrorResponse } from '@phr/shared-types';
 import type { Locator, Page } from 'playwright-core';
-import { linkIn } from '../../infra/local/mail/mailbox.js';
+import { linkIn } from '@phr/infra/local/mail/mailbox.js';
 import { openBrowser, portalUrl, type BrowserSession } from './support/browser.js';
 import { apiClient, clinicianByEmail, clinicianEntry, newOperator, openClinicians, redeemInvitation, registerOperator, type Operator } from './support/clinicians.js';
 import { countOf, textOf, valueOf } from './support/eventually.js';
@@ -245,11 +245,11 @@ describe('who may be a doctor (Chromium: an operator, a patient, doctors)', () =
       await countOf(page.getByRole('heading', { name: 'Clinicians' }), 0);
 
       const token = await tokenOf(page, () => page.getByRole('link', { name: 'Audit trail' }).or(page.getByRole('link', { name: 'Access history' })).click());
-      const listed = await apiClient().get(ROUTES.listClinicians.path, { token });
+      const listed = await apiClient().send(ROUTES.listClinicians, { token });
       expect(listed.status).toBe(403);
       const approved = await clinicianByEmail(doctor.email, 'approved');
       if (!approved) throw new Error(`${doctor.email} is not listed as approved`);
-      const suspended = await apiClient().post(ROUTES.suspendClinician.path.replace(':id', approved.id), { token, body: { reason: 'not an operator' } });
+      const suspended = await apiClient().send(ROUTES.suspendClinician, { params: { id: approved.id }, token, body: { reason: 'not an operator' } });
       expect(suspended.status).toBe(403);
     }
     // And operators see no records or sharing pages.

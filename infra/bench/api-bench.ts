@@ -10,9 +10,10 @@
 import { randomBytes } from 'node:crypto';
 import Fastify from 'fastify';
 import pg from 'pg';
-import { DOCTOR_WRAP_BYTES, ROUTES } from '@phr/shared-types';
-import { registerUser } from '../../backend/test/support/factories.js';
-import { recordPath, uploadRecord } from '../../backend/test/support/records.js';
+import { API_PREFIX, DOCTOR_WRAP_BYTES, ROUTES } from '@phr/shared-types';
+import { createRouteClient, pathOf } from '@phr/api-client';
+import { registerUser } from '@phr/backend/test-support/factories.js';
+import { uploadRecord } from '@phr/backend/test-support/records.js';
 import { withDatabase } from '../local/postgres.js';
 import { stackMailbox, type RunningStack } from '../local/stack.js';
 
@@ -49,7 +50,7 @@ export async function doctorReadBench(stack: RunningStack, database: string): Pr
   const doctor = await registerUser(api, 'doctor');
   const { summary } = await uploadRecord(patient);
   const wraps = [{ recordId: summary.id, wrap: randomBytes(DOCTOR_WRAP_BYTES).toString('base64url') }];
-  const granted = await patient.client.post(ROUTES.createConsent.path, { token: patient.token, body: { doctorId: doctor.userId, scope: 'record', recordId: summary.id, wraps } });
+  const granted = await patient.client.send(ROUTES.createConsent, { token: patient.token, body: { doctorId: doctor.userId, scope: 'record', recordId: summary.id, wraps } });
   if (granted.status !== 201) throw new Error(`consent failed: ${granted.status} ${granted.text}`);
 
   // The baseline: the same database, one primary-key SELECT, no checks at all.
@@ -59,7 +60,7 @@ export async function doctorReadBench(stack: RunningStack, database: string): Pr
   const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
   try {
     const baseline = await requestsPerSecond(`${bareUrl}/records/${summary.id}`, {}, 200);
-    const api = await requestsPerSecond(`${stack.apiUrl}/api${recordPath(summary.id)}`, { authorization: `Bearer ${doctor.token}` }, 200);
+    const api = await requestsPerSecond(`${stack.apiUrl}${API_PREFIX}${pathOf(ROUTES.getRecord, { id: summary.id })}`, { authorization: `Bearer ${doctor.token}` }, 200);
     return [
       {
         measure: `Doctor's GET /records/:id (${CONCURRENCY} concurrent callers, ${SECONDS} s each)`,
@@ -92,12 +93,7 @@ export async function registrationStartBench(stack: RunningStack): Promise<ApiBe
   const owners = [await registerUser(api), await registerUser(api), await registerUser(api)];
   const timed = async (email: string) => {
     const began = performance.now();
-    const response = await fetch(`${stack.apiUrl}/api${ROUTES.startRegistration.path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email }),
-    });
-    await response.arrayBuffer();
+    const response = await createRouteClient({ baseUrl: stack.apiUrl }).send(ROUTES.startRegistration, { body: { email } });
     if (response.status !== 202) throw new Error(`registration start answered ${response.status}`);
     return performance.now() - began;
   };

@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { RECORD_CHUNK_BYTES, RECORD_CHUNKS_PER_SEGMENT, ROUTES, type PresignUploadResponse } from '@phr/shared-types';
-import { registerUser } from '../../backend/test/support/factories.js';
+import { registerUser } from '@phr/backend/test-support/factories.js';
 import { doctorReadBench, registrationStartBench } from './api-bench.js';
 import { linkIn } from '../local/mail/mailbox.js';
 import { stackMailbox, type RunningStack } from '../local/stack.js';
@@ -141,7 +141,7 @@ async function uploadRatio(page: Page, stack: RunningStack, workDir: string): Pr
   const plain: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     encrypted.push(await portalUpload(page, await copyName(file, `bench-256-${round}.bin`)));
-    const presigned = await plainUser.client.post<PresignUploadResponse>(ROUTES.presignUpload.path, { token: plainUser.token, body: { size: UPLOAD_BYTES } });
+    const presigned = await plainUser.client.send(ROUTES.presignUpload, { token: plainUser.token, body: { size: UPLOAD_BYTES } });
     plain.push(await plainUpload(page, file, presigned.body));
   }
   const e = median(encrypted);

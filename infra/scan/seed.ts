@@ -4,9 +4,9 @@
  * opens key blobs or ciphertext, so the shaped stand-ins of the API tests serve
  * (backend/test/support); the real protocol is the crypto and browser suites'.
  */
-import { ROUTES, DOCTOR_WRAP_BYTES, type Folder } from '@phr/shared-types';
-import { randomKey, registerUser, sealedBlob, type RegisteredUser, type RegistrationApi } from '../../backend/test/support/factories.js';
-import { uploadRecord } from '../../backend/test/support/records.js';
+import { ROUTES, DOCTOR_WRAP_BYTES } from '@phr/shared-types';
+import { randomKey, registerUser, sealedBlob, type RegisteredUser, type RegistrationApi } from '@phr/backend/test-support/factories.js';
+import { uploadRecord } from '@phr/backend/test-support/records.js';
 
 export interface ScanSeed {
   patient: RegisteredUser;
@@ -20,11 +20,11 @@ export async function seedScanData(api: RegistrationApi): Promise<ScanSeed> {
   const patient = await registerUser(api, 'patient');
   const doctor = await registerUser(api, 'doctor');
 
-  const folder = await patient.client.post<Folder>(ROUTES.createFolder.path, { token: patient.token, body: { name: sealedBlob(24) } });
+  const folder = await patient.client.send(ROUTES.createFolder, { token: patient.token, body: { name: sealedBlob(24) } });
   if (folder.status !== 201) throw new Error(`folder creation failed: ${folder.status} ${folder.text}`);
   const { summary } = await uploadRecord(patient, 2000, folder.body.id);
 
-  const consent = await patient.client.post<{ id: string }>(ROUTES.createConsent.path, {
+  const consent = await patient.client.send(ROUTES.createConsent, {
     token: patient.token,
     body: {
       doctorId: doctor.userId,

@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { REPO_ROOT } from '../local/stack.js';
-import { randomKey, sealedBlob } from '../../backend/test/support/factories.js';
+import { randomKey, sealedBlob } from '@phr/backend/test-support/factories.js';
 import type { ScanSeed } from './seed.js';
 
 export interface OpenApiSchema {

@@ -4,9 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ROUTES, type SessionResponse } from '@phr/shared-types';
+import { createRouteClient } from '@phr/api-client';
+import { ROUTES } from '@phr/shared-types';
 import { Client } from 'minio';
-import { registration, uniqueEmail } from '../../backend/test/support/factories.js';
+import { registration, signedIn, uniqueEmail } from '@phr/backend/test-support/factories.js';
 import type { LocalSecrets } from '../local/local-secrets.js';
 import { freePort, isListening } from '../local/ports.js';
 import { readRunRecord, startTimeOf, type RunRecord } from '../local/run-record.js';
@@ -144,16 +145,15 @@ describe('npm start: the whole product on embedded defaults', () => {
     expect(await portal.text()).toContain('<div id="root">');
     expect((await fetch(`http://127.0.0.1:${ports.api}/api/docs`)).status).toBe(200);
     // Through the portal's origin, as the browser calls it; the registration link shows up in the terminal.
-    const post = (route: string, body: unknown) =>
-      fetch(`http://127.0.0.1:${ports.portal}/api${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const throughPortal = createRouteClient({ baseUrl: `http://127.0.0.1:${ports.portal}` });
     const email = uniqueEmail('local');
-    expect((await post(ROUTES.startRegistration.path, { email })).status).toBe(202);
+    expect((await throughPortal.send(ROUTES.startRegistration, { body: { email } })).status).toBe(202);
     const printed = await outputMatching(first, /Mail to (\S+): "Finish creating your health records account"\n\s+Open: (\S+)/);
     expect(printed[1]).toBe(email);
     const link = new URL(printed[2]);
     expect(`${link.origin}${link.pathname}`).toBe(`http://localhost:${ports.portal}/register`);
     const account = registration({ email, registrationToken: new URLSearchParams(link.hash.slice(1)).get('token') ?? '' });
-    expect((await post(ROUTES.register.path, account)).status).toBe(201);
+    expect((await throughPortal.send(ROUTES.register, { body: account })).status).toBe(201);
     // The mail is kept in the data folder too.
     expect((await readdir(path.join(dataDir, 'mail'))).filter((name) => name.endsWith('.eml'))).toHaveLength(1);
     // Nobody could approve a doctor on a fresh start: the terminal shows an operator invitation until an operator exists.
@@ -161,9 +161,9 @@ describe('npm start: the whole product on embedded defaults', () => {
     expect(invited).not.toBeNull();
     const invitation = new URLSearchParams(new URL(invited?.[1] ?? 'http://x').hash.slice(1));
     const { registrationToken: _token, role: _role, displayName: _name, licence: _licence, organisation: _organisation, ...material } = registration({ email: invitation.get('email') ?? '' });
-    const operator = await post(ROUTES.registerInvited.path, { ...material, invitation: invitation.get('invitation') });
+    const operator = await throughPortal.send(ROUTES.registerInvited, { body: { ...material, invitation: invitation.get('invitation') ?? '' } });
     expect(operator.status).toBe(201);
-    expect(((await operator.json()) as SessionResponse).user.role).toBe('operator');
+    expect(operator.body.user.role).toBe('operator');
     const unsigned = await fetch(`http://127.0.0.1:${ports.s3}/phr-records/anything`);
     expect(unsigned.status).toBe(403);
     // The generated service secrets are readable by their owner only (ASVS 2.10.3).
@@ -178,13 +178,9 @@ describe('npm start: the whole product on embedded defaults', () => {
     const second = await npmStart(env);
     expect(second.output()).toContain('Database schema is up to date');
     expect(second.output()).not.toContain('Operator:');
-    const login = await fetch(`http://127.0.0.1:${ports.api}/api${ROUTES.login.path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: account.email, authKey: account.authKey }),
-    });
+    const login = await createRouteClient({ baseUrl: `http://127.0.0.1:${ports.api}` }).send(ROUTES.login, { body: { email: account.email, authKey: account.authKey } });
     expect(login.status).toBe(200);
-    expect(((await login.json()) as SessionResponse).user.email).toBe(account.email);
+    expect(signedIn(login.body).user.email).toBe(account.email);
     pressCtrlC(second);
     expect(await second.exited).toBe(0);
     expect(second.output()).toContain('Stopped.');

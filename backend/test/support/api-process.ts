@@ -4,8 +4,8 @@
  * of what several API processes do to shared state.
  */
 import { randomBytes } from 'node:crypto';
-import { freePort } from '../../../infra/local/ports.js';
-import { startChild, stopChild, waitForHttp } from '../../../infra/local/processes.js';
+import { freePort } from '@phr/infra/local/ports.js';
+import { startChild, stopChild, waitForHttp } from '@phr/infra/local/processes.js';
 import { COMPILED_API_DIR, REPO_ROOT } from './compile-api.js';
 import { TEST_JWT_SECRET, UNTHROTTLED_RATE_LIMITS, type TestApp } from './test-app.js';
 

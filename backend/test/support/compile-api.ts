@@ -4,7 +4,7 @@
  * setup loads it through tsx, which has no decorator metadata.
  */
 import path from 'node:path';
-import { run } from '../../../infra/local/processes.js';
+import { run } from '@phr/infra/local/processes.js';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 /** An output folder of its own: `npm start` (the infra suite) rewrites backend/dist while tests run. */

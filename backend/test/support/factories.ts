@@ -14,13 +14,15 @@ import {
   PROTOCOL_VERSION,
   REGISTRATION_TOKEN_BYTES,
   ROUTES,
+  isSecondFactorChallenge,
+  type LoginResponse,
   type RegisterRequest,
   type SelfRegisteringRole,
   type SessionResponse,
 } from '@phr/shared-types';
-import { registrationTokenIn, type Mailbox } from '../../../infra/local/mail/mailbox.js';
+import { registrationTokenIn, type Mailbox } from '@phr/infra/local/mail/mailbox.js';
 import { createStaffInvitation, type StaffRole } from '../../src/cli/invitations.js';
-import { HttpClient } from './http.js';
+import { testClient, type TestClient } from './http.js';
 
 /**
  * What registering needs of an API: its address, the mailbox its mails land in, and the owner
@@ -79,7 +81,7 @@ export interface RegisteredUser {
   request: RegisterRequest;
   session: SessionResponse;
   /** The browser-like client that registered: it holds the refresh cookie. */
-  client: HttpClient;
+  client: TestClient;
   token: string;
   userId: string;
 }
@@ -89,7 +91,7 @@ export interface RegisteredUser {
  * mail it sends, waiting for that mail to arrive.
  */
 export async function registrationTokenFor(api: RegistrationApi, email: string, role: SelfRegisteringRole = 'patient'): Promise<string> {
-  const started = await new HttpClient(api.baseUrl).post(ROUTES.startRegistration.path, { body: { email, role } });
+  const started = await testClient(api.baseUrl).send(ROUTES.startRegistration, { body: { email, role } });
   if (started.status !== 202) throw new Error(`registration start failed: ${started.status} ${started.text}`);
   const mail = await api.mail.next(email);
   const token = registrationTokenIn(mail);
@@ -123,9 +125,9 @@ export function registerUnverifiedDoctor(api: RegistrationApi, overrides: Partia
 }
 
 async function registerAccount(api: RegistrationApi, role: SelfRegisteringRole, overrides: Partial<RegisterRequest>): Promise<RegisteredUser> {
-  const client = new HttpClient(api.baseUrl);
+  const client = testClient(api.baseUrl);
   const request = await verifiedRegistration(api, overrides, role);
-  const response = await client.post<SessionResponse>(ROUTES.register.path, { body: request });
+  const response = await client.send(ROUTES.register, { body: request });
   if (response.status !== 201) throw new Error(`register failed: ${response.status} ${response.text}`);
   return { request, session: response.body, client, token: response.body.accessToken, userId: response.body.user.id };
 }
@@ -136,8 +138,8 @@ export async function registerStaff(api: RegistrationApi, role: StaffRole, displ
   const { code } = await createStaffInvitation(api.ownerUrl, role, email, displayName);
   const { registrationToken: _token, role: _role, displayName: _name, ...material } = registration({ email });
   const request = { ...material, invitation: code };
-  const client = new HttpClient(api.baseUrl);
-  const response = await client.post<SessionResponse>(ROUTES.registerInvited.path, { body: request });
+  const client = testClient(api.baseUrl);
+  const response = await client.send(ROUTES.registerInvited, { body: request });
   if (response.status !== 201) throw new Error(`register-invited failed: ${response.status} ${response.text}`);
   return { request: registration({ email }), session: response.body, client, token: response.body.accessToken, userId: response.body.user.id };
 }
@@ -157,16 +159,20 @@ export function operatorOf(api: RegistrationApi): Promise<RegisteredUser> {
 /** An operator's decision on a clinician, through the API; fails unless it is taken. */
 export async function decideOnClinician(api: RegistrationApi, clinicianId: string, decision: 'approve' | 'refuse' | 'suspend' | 'reinstate', reason = 'decided by the test'): Promise<void> {
   const operator = await operatorOf(api);
-  const route = { approve: ROUTES.approveClinician, refuse: ROUTES.refuseClinician, suspend: ROUTES.suspendClinician, reinstate: ROUTES.reinstateClinician }[decision];
-  const path = route.path.replace(':id', clinicianId);
-  const body = decision === 'refuse' || decision === 'suspend' ? { reason } : undefined;
-  let response = await operator.client.post(path, { token: operator.token, body });
+  const params = { id: clinicianId };
+  const send = () => {
+    const token = operator.token;
+    if (decision === 'refuse') return operator.client.send(ROUTES.refuseClinician, { params, token, body: { reason } });
+    if (decision === 'suspend') return operator.client.send(ROUTES.suspendClinician, { params, token, body: { reason } });
+    return operator.client.send(decision === 'approve' ? ROUTES.approveClinician : ROUTES.reinstateClinician, { params, token });
+  };
+  let response = await send();
   if (response.status === 401) {
     // The operator's access token outlived its minutes in a long test file: refresh it, as the portal does.
-    const refreshed = await operator.client.post<{ accessToken: string }>(ROUTES.refresh.path);
+    const refreshed = await operator.client.send(ROUTES.refresh);
     if (refreshed.status !== 200) throw new Error(`operator refresh failed: ${refreshed.status} ${refreshed.text}`);
     operator.token = refreshed.body.accessToken;
-    response = await operator.client.post(path, { token: operator.token, body });
+    response = await send();
   }
   if (response.status !== 200) throw new Error(`${decision} clinician failed: ${response.status} ${response.text}`);
 }
@@ -181,4 +187,10 @@ export async function insertAuditor(adminQuery: (sql: string, params?: unknown[]
   await adminQuery(`INSERT INTO users (id, email, display_name, role) VALUES ($1, $2, $3, $4)`, [userId, uniqueEmail(role), role === 'auditor' ? 'Auditor' : 'Operator', role]);
   await adminQuery(`INSERT INTO public_keys (user_id, public_key, fingerprint) VALUES ($1, $2, 'ff')`, [userId, rsaPublicKey()]);
   return userId;
+}
+
+/** The session of a sign-in that asks no second factor (the answer of ROUTES.login); fails on a second-factor challenge. */
+export function signedIn(answer: LoginResponse): SessionResponse {
+  if (isSecondFactorChallenge(answer)) throw new Error('The sign-in asks for a second factor');
+  return answer;
 }

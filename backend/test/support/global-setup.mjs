@@ -10,7 +10,7 @@ import { tsImport } from 'tsx/esm/api';
 export default async function globalSetup() {
   const { compileApi } = await tsImport('./compile-api.ts', import.meta.url);
   await compileApi();
-  const { startTestServer, createTemplate } = await tsImport('../../../infra/local/test-database.ts', import.meta.url);
+  const { startTestServer, createTemplate } = await tsImport('@phr/infra/local/test-database.ts', import.meta.url);
   const { runMigrations } = await tsImport('../../src/db/migrate.ts', import.meta.url);
   const server = await startTestServer();
   globalThis.phrTestServer = server;

@@ -13,7 +13,7 @@ import {
   type ProofOfWorkPurpose,
   type ProofOfWorkSolution,
 } from '@phr/shared-types';
-import type { HttpClient } from './http.js';
+import type { TestClient } from './http.js';
 
 export function bitsOf(challenge: string, nonce: string): number {
   return leadingZeroBits(createHash('sha256').update(proofOfWorkMessage(challenge, nonce), 'ascii').digest());
@@ -33,14 +33,14 @@ export function nonceShortOf(challenge: string, bits: number): ProofOfWorkSoluti
   }
 }
 
-export async function challengeFor(http: HttpClient, email: string, purpose: ProofOfWorkPurpose, headers: Record<string, string> = {}): Promise<ProofOfWorkChallenge> {
-  const response = await http.post<ProofOfWorkChallenge>(ROUTES.proofOfWork.path, { body: { email, purpose }, headers });
+export async function challengeFor(http: TestClient, email: string, purpose: ProofOfWorkPurpose, headers: Record<string, string> = {}): Promise<ProofOfWorkChallenge> {
+  const response = await http.send(ROUTES.proofOfWork, { body: { email, purpose }, headers });
   if (response.status !== 200) throw new Error(`proof-of-work challenge failed: ${response.status} ${response.text}`);
   return response.body;
 }
 
 /** Asks for a challenge and solves it, as the portal does; undefined when none is needed. */
-export async function proofFor(http: HttpClient, email: string, purpose: ProofOfWorkPurpose, headers: Record<string, string> = {}): Promise<ProofOfWorkSolution | undefined> {
+export async function proofFor(http: TestClient, email: string, purpose: ProofOfWorkPurpose, headers: Record<string, string> = {}): Promise<ProofOfWorkSolution | undefined> {
   const challenge = await challengeFor(http, email, purpose, headers);
   return challenge.difficulty === 0 ? undefined : solve(challenge.challenge, challenge.difficulty);
 }

@@ -6,15 +6,15 @@
 import { randomBytes } from 'node:crypto';
 import { ROUTES, recordLayout, type CommitRecordRequest, type PresignUploadResponse, type RecordSummary, type SegmentUrl } from '@phr/shared-types';
 import { sealedBlob } from './factories.js';
-import type { HttpClient, HttpResponse } from './http.js';
+import type { TestClient, RouteResult } from './http.js';
 
 export interface Uploader {
-  client: HttpClient;
+  client: TestClient;
   token: string;
 }
 
 export async function presign(user: Uploader, size: number, recordId?: string): Promise<PresignUploadResponse> {
-  const response = await user.client.post<PresignUploadResponse>(ROUTES.presignUpload.path, { token: user.token, body: { size, recordId } });
+  const response = await user.client.send(ROUTES.presignUpload, { token: user.token, body: { size, recordId } });
   if (response.status !== 200) throw new Error(`presign failed: ${response.status} ${response.text}`);
   return response.body;
 }
@@ -42,8 +42,8 @@ export async function putSegments(upload: PresignUploadResponse, bodies: Buffer[
   }
 }
 
-export function commit(user: Uploader, request: Partial<CommitRecordRequest>): Promise<HttpResponse<RecordSummary>> {
-  return user.client.post<RecordSummary>(ROUTES.commitRecord.path, { token: user.token, body: request });
+export function commit(user: Uploader, request: CommitRecordRequest): Promise<RouteResult<RecordSummary>> {
+  return user.client.send(ROUTES.commitRecord, { token: user.token, body: request });
 }
 
 export function commitRequest(recordId: string, folderId?: string): CommitRecordRequest {
@@ -63,8 +63,4 @@ export async function uploadRecord(user: Uploader, size = 1000, folderId?: strin
   const response = await commit(user, commitRequest(upload.recordId, folderId));
   if (response.status !== 201) throw new Error(`commit failed: ${response.status} ${response.text}`);
   return { summary: response.body, bodies };
-}
-
-export function recordPath(recordId: string): string {
-  return ROUTES.getRecord.path.replace(':id', recordId);
 }

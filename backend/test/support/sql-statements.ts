@@ -1,7 +1,7 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import { DATA_SOURCE, STATEMENT_DATA_SOURCE } from '../../src/db/db.service.js';
 import { requestContextStorage, requestScopeStorage } from '../../src/db/request-context.js';
-import type { HttpResponse } from './http.js';
+import type { RouteResult } from './http.js';
 import type { TestApp } from './test-app.js';
 
 interface Seen {
@@ -22,7 +22,7 @@ interface Seen {
  * statement alone); a group belongs to the request whose id its transaction
  * carries, so the mail sender or a job running meanwhile does not count.
  */
-export async function statementsOfRequest(api: TestApp, send: () => Promise<HttpResponse<unknown>>): Promise<string[]> {
+export async function statementsOfRequest(api: TestApp, send: () => Promise<RouteResult<unknown>>): Promise<string[]> {
   const seen: Seen[] = [];
   const restore = [DATA_SOURCE, STATEMENT_DATA_SOURCE].map((token) => listenTo(api.app.get<DataSource>(token), seen));
   let requestId: string | null;

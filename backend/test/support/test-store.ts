@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'minio';
-import { startObjectStore, type RunningObjectStore } from '../../../infra/local/object-store/index.js';
+import { startObjectStore, type RunningObjectStore } from '@phr/infra/local/object-store/index.js';
 import { prepareBucket, removeBucket } from '../../src/storage/bucket-setup.js';
 
 export interface TestStore {

@@ -8,17 +8,15 @@ import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } fr
 import {
   ROUTES,
   type AssertionCredential,
-  type LoginResponse,
   type RegistrationCredential,
   type SecondFactorChallenge,
   type SecurityKey,
   type SecurityKeyCreationOptions,
-  type SecurityKeyEnrolment,
   type SecurityKeyRequestOptions,
   type SessionResponse,
 } from '@phr/shared-types';
 import type { RegisteredUser } from './factories.js';
-import { HttpClient, TEST_PORTAL_ORIGIN, type HttpResponse } from './http.js';
+import { testClient, type TestClient, TEST_PORTAL_ORIGIN, type RouteResult } from './http.js';
 
 type Cbor = number | string | Buffer | Cbor[] | Map<number | string, Cbor>;
 
@@ -150,9 +148,9 @@ function clientData(type: string, challenge: string, origin: string): string {
 
 /** Enrols a new credential of `authenticator` as a security key of `user`, through the API. */
 export async function enrolSecurityKey(user: RegisteredUser, authenticator: SoftAuthenticator, name = 'Test key'): Promise<SecurityKey> {
-  const enrolment = await user.client.post<SecurityKeyEnrolment>(ROUTES.securityKeyOptions.path, { token: user.token, body: { name } });
+  const enrolment = await user.client.send(ROUTES.securityKeyOptions, { token: user.token, body: { name } });
   if (enrolment.status !== 200) throw new Error(`enrolment options failed: ${enrolment.status} ${enrolment.text}`);
-  const added = await user.client.post<SecurityKey>(ROUTES.addSecurityKey.path, {
+  const added = await user.client.send(ROUTES.addSecurityKey, {
     token: user.token,
     body: { challengeToken: enrolment.body.challengeToken, credential: authenticator.create(enrolment.body.options) },
   });
@@ -161,17 +159,17 @@ export async function enrolSecurityKey(user: RegisteredUser, authenticator: Soft
 }
 
 /** The password step of a sign-in for an account with a security key: its challenge. */
-export async function passwordStep(http: HttpClient, user: RegisteredUser): Promise<SecondFactorChallenge> {
-  const response = await http.post<LoginResponse>(ROUTES.login.path, { body: { email: user.request.email, authKey: user.request.authKey } });
+export async function passwordStep(http: TestClient, user: RegisteredUser): Promise<SecondFactorChallenge> {
+  const response = await http.send(ROUTES.login, { body: { email: user.request.email, authKey: user.request.authKey } });
   if (response.status !== 200 || !('secondFactor' in response.body)) throw new Error(`expected a second-factor challenge: ${response.status} ${response.text}`);
   return response.body;
 }
 
 /** Both steps, the second one answered by `authenticator`. */
-export async function signInWithSecurityKey(baseUrl: string, user: RegisteredUser, authenticator: SoftAuthenticator): Promise<HttpResponse<SessionResponse>> {
-  const http = new HttpClient(baseUrl);
+export async function signInWithSecurityKey(baseUrl: string, user: RegisteredUser, authenticator: SoftAuthenticator): Promise<RouteResult<SessionResponse>> {
+  const http = testClient(baseUrl);
   const challenge = await passwordStep(http, user);
-  return http.post<SessionResponse>(ROUTES.loginWebAuthn.path, {
+  return http.send(ROUTES.loginWebAuthn, {
     body: { challengeToken: challenge.challengeToken, credential: authenticator.get(challenge.options) },
   });
 }

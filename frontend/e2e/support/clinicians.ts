@@ -8,8 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { ROUTES, type ClinicianList, type ClinicianStatus, type ClinicianSummary } from '@phr/shared-types';
 import type { Locator, Page } from 'playwright-core';
 import { createStaffInvitation } from '../../../backend/src/cli/invitations.js';
-import { registerStaff, type RegistrationApi } from '../../../backend/test/support/factories.js';
-import { HttpClient, type HttpResponse } from '../../../backend/test/support/http.js';
+import { registerStaff, type RegistrationApi } from '@phr/backend/test-support/factories.js';
+import { testClient, type TestClient, type RouteResult } from '@phr/backend/test-support/http.js';
 import { portalUrl } from './browser.js';
 import { attributeOf } from './eventually.js';
 import { confirmRecoveryCode, readRecoveryCode, stackMailbox, type Person } from './portal.js';
@@ -27,8 +27,8 @@ function requiredEnv(name: string): string {
 }
 
 /** A client of the stack's API as the portal's page would call it (same Origin). */
-export function apiClient(): HttpClient {
-  return new HttpClient(requiredEnv('E2E_API_URL'), new URL(portalUrl('/')).origin);
+export function apiClient(): TestClient {
+  return testClient(requiredEnv('E2E_API_URL'), new URL(portalUrl('/')).origin);
 }
 
 /** The one-time code of an operator's (or an auditor's) invitation, as the operator's step makes it. */
@@ -79,8 +79,7 @@ export async function clinicianByEmail(email: string, status: ClinicianStatus, t
   const bearer = token ?? (await operatorToken());
   let cursor: string | null = null;
   do {
-    const query = new URLSearchParams({ status, limit: '50', ...(cursor ? { cursor } : {}) });
-    const response: HttpResponse<ClinicianList> = await apiClient().get<ClinicianList>(`${ROUTES.listClinicians.path}?${query.toString()}`, { token: bearer });
+    const response: RouteResult<ClinicianList> = await apiClient().send(ROUTES.listClinicians, { query: { status, limit: 50, cursor: cursor ?? undefined }, token: bearer });
     if (response.status !== 200) throw new Error(`GET /clinicians failed: ${response.status} ${response.text}`);
     const found = response.body.items.find((item) => item.email === email.toLowerCase());
     if (found) return found;
@@ -97,7 +96,7 @@ export async function approveDoctor(doctor: Person): Promise<ClinicianSummary> {
   const token = await operatorToken();
   const waiting = await clinicianByEmail(doctor.email, 'pending', token);
   if (!waiting) throw new Error(`${doctor.email} is not waiting for an operator's approval`);
-  const response = await apiClient().post<ClinicianSummary>(ROUTES.approveClinician.path.replace(':id', waiting.id), { token });
+  const response = await apiClient().send(ROUTES.approveClinician, { params: { id: waiting.id }, token });
   if (response.status !== 200 && response.status !== 201) throw new Error(`approve ${doctor.email} failed: ${response.status} ${response.text}`);
   return response.body;
 }

@@ -10,11 +10,11 @@ import { tsImport } from 'tsx/esm/api';
 const E2E_RECORD_MAX_BYTES = 80 * 1024 * 1024;
 
 export default async function globalSetup() {
-  const { startTestServer } = await tsImport('../../../infra/local/test-database.ts', import.meta.url);
-  const { freePort } = await tsImport('../../../infra/local/ports.ts', import.meta.url);
-  const { startStack } = await tsImport('../../../infra/local/stack.ts', import.meta.url);
-  const { withDatabase } = await tsImport('../../../infra/local/postgres.ts', import.meta.url);
-  const { loadOrCreateSecrets } = await tsImport('../../../infra/local/local-secrets.ts', import.meta.url);
+  const { startTestServer } = await tsImport('@phr/infra/local/test-database.ts', import.meta.url);
+  const { freePort } = await tsImport('@phr/infra/local/ports.ts', import.meta.url);
+  const { startStack } = await tsImport('@phr/infra/local/stack.ts', import.meta.url);
+  const { withDatabase } = await tsImport('@phr/infra/local/postgres.ts', import.meta.url);
+  const { loadOrCreateSecrets } = await tsImport('@phr/infra/local/local-secrets.ts', import.meta.url);
 
   const server = await startTestServer();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'phr-e2e-'));

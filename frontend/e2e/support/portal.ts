@@ -1,7 +1,7 @@
 /** Steps a person takes in the portal, written once for every browser test. */
 import { ROUTES, type AuditPage } from '@phr/shared-types';
 import type { Page } from 'playwright-core';
-import { linkIn, Mailbox } from '../../../infra/local/mail/mailbox.js';
+import { linkIn, Mailbox } from '@phr/infra/local/mail/mailbox.js';
 import { SECURITY_EVENT_KINDS } from '../../src/features/account/security-events.js';
 import { portalUrl } from './browser.js';
 import { disabledState, textOf } from './eventually.js';

@@ -3,7 +3,8 @@
  * memory only; the refresh token is an httpOnly cookie the page cannot read.
  * A 401 triggers one shared refresh, then the call is tried once more.
  */
-import { API_PREFIX, ROUTES, type BodyOf, type ErrorResponse, type ParamsOf, type QueryOf, type RefreshResponse, type ResponseOf, type RouteDef } from '@phr/shared-types';
+import { createRouteClient, type RouteResult, type SendOptions } from '@phr/api-client';
+import { ROUTES, type BodyOf, type ErrorResponse, type ParamsOf, type QueryOf, type ResponseOf, type RouteDef } from '@phr/shared-types';
 import { ApiError } from './api-error.js';
 
 type AnyRoute = RouteDef<unknown, unknown, unknown, unknown>;
@@ -22,34 +23,24 @@ export interface ApiClient {
 }
 
 export function createApiClient(onSessionLost: () => void): ApiClient {
+  // The page's own origin: the browser keeps the refresh cookie and sends Origin itself.
+  const routes = createRouteClient({ baseUrl: '', credentials: 'same-origin' });
   let accessToken: string | null = null;
   let refreshing: Promise<boolean> | null = null;
 
-  async function send<R extends AnyRoute>(route: R, options: CallOptions<R>): Promise<Response> {
-    let path = route.path;
-    for (const [name, value] of Object.entries<string>(options.params ?? {})) {
-      path = path.replace(`:${name}`, encodeURIComponent(value));
-    }
-    const defined = Object.entries((options.query ?? {}) as Record<string, string | number | undefined>).filter(([, value]) => value !== undefined);
-    const query = new URLSearchParams(defined.map(([name, value]) => [name, String(value)])).toString();
-    const headers: Record<string, string> = {};
-    const token = options.accessToken ?? accessToken;
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
-    return fetch(`${API_PREFIX}${path}${query ? `?${query}` : ''}`, {
-      method: route.method,
-      headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      credentials: 'same-origin',
-    });
+  function send<R extends AnyRoute>(route: R, options: CallOptions<R>): Promise<RouteResult<ResponseOf<R>>> {
+    const { accessToken: callToken, ...request } = options;
+    const token = callToken ?? accessToken ?? undefined;
+    // CallOptions leaves params and body optional for every route; the route table's types hold at each caller of `call`.
+    return routes.send(route, ...([{ ...request, token }] as [SendOptions<R>]));
   }
 
   /** One refresh at a time, shared by every call that saw a 401. */
   function refresh(): Promise<boolean> {
     refreshing ??= (async () => {
       const response = await send(ROUTES.refresh, {});
-      if (!response.ok) return false;
-      accessToken = ((await response.json()) as RefreshResponse).accessToken;
+      if (!isSuccess(response)) return false;
+      accessToken = response.body.accessToken;
       return true;
     })().finally(() => (refreshing = null));
     return refreshing;
@@ -62,23 +53,20 @@ export function createApiClient(onSessionLost: () => void): ApiClient {
       if (await refresh()) response = await send(route, options);
       else onSessionLost();
     }
-    if (!response.ok) throw await toApiError(response);
-    if (response.status === 204) return undefined as ResponseOf<R>;
-    // JSON answers are parsed; files (a CSV export) come back as text.
-    if (!(response.headers.get('content-type') ?? '').includes('application/json')) return (await response.text()) as ResponseOf<R>;
-    return (await response.json()) as ResponseOf<R>;
+    if (!isSuccess(response)) throw toApiError(response);
+    // JSON answers come parsed, files (a CSV export) as text, an empty answer (204) as undefined.
+    return response.body;
   }
 
   return { call, setAccessToken: (token) => (accessToken = token) };
 }
 
-async function toApiError(response: Response): Promise<ApiError> {
-  let body: ErrorResponse;
-  try {
-    body = (await response.json()) as ErrorResponse;
-  } catch {
-    body = { statusCode: response.status, code: 'INTERNAL_ERROR', message: response.statusText || 'Request failed', requestId: '' };
-  }
+function isSuccess(response: RouteResult<unknown>): boolean {
+  return response.status >= 200 && response.status < 300;
+}
+
+function toApiError(response: RouteResult<unknown>): ApiError {
+  const body: ErrorResponse = response.error ?? { statusCode: response.status, code: 'INTERNAL_ERROR', message: 'Request failed', requestId: '' };
   const retryAfter = Number(response.headers.get('retry-after'));
   return new ApiError(response.status, body, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null);
 }

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import type { KeyBindingProof, KeyLogFrontier, LoggedKeyBinding, SignedTreeHead } from '@phr/shared-types';
 import { consistencyProof, frontierHashes, inclusionProof, rootHash } from '../../../backend/src/key-directory/merkle-tree.js';
 import { signTreeHead } from '../../../backend/src/key-directory/tree-head.js';
-import { MemoryLog, VECTORS_FILE, type KeyDirectoryVectors } from '../../../backend/test/support/key-directory-vectors.js';
+import { MemoryLog, VECTORS_FILE, type KeyDirectoryVectors } from '@phr/backend/test-support/key-directory-vectors.js';
 import { fromBase64Url, toBase64Url, toHex } from './encoding.js';
 import { importLogKey, leafBytes, leafHash, verifyBindingProof, verifyConsistency, verifyInclusion, verifyLeafRange, verifyTreeHead, type TreeRoot } from './key-directory.js';
 
