@@ -2,9 +2,22 @@ import { Module } from '@nestjs/common';
 import { CliniciansModule } from '../clinicians/clinicians.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { ConsentGuard } from './consent.guard.js';
-import { RecordAccessRepository } from './record-access.repository.js';
+import { ConsentsRepository } from './consents.repository.js';
+import { FoldersRepository } from './folders.repository.js';
+import { RecordsRepository } from './records.repository.js';
+import { UploadsRepository } from './uploads.repository.js';
 import { RecordAccess } from './record-access.service.js';
 
-/** The one record-access policy and its guard; records/, consents/ and folders/ import it, it imports none of them. */
-@Module({ imports: [CliniciansModule, UsersModule], providers: [RecordAccess, RecordAccessRepository, ConsentGuard], exports: [RecordAccess, ConsentGuard] })
+/**
+ * Patients' data and the one rule over it: the tables of records, wraps,
+ * uploads, consents and folders (their repositories, the only SQL on them),
+ * RecordAccess (who may read or own a record, which doctors a new one must be
+ * wrapped for) and ConsentGuard. records/, consents/, folders/, account/ and
+ * jobs/ import it; it imports none of them.
+ */
+@Module({
+  imports: [CliniciansModule, UsersModule],
+  providers: [RecordAccess, ConsentGuard, RecordsRepository, UploadsRepository, ConsentsRepository, FoldersRepository],
+  exports: [RecordAccess, ConsentGuard, RecordsRepository, UploadsRepository, ConsentsRepository, FoldersRepository],
+})
 export class AccessModule {}

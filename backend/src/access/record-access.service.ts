@@ -6,12 +6,13 @@ import { ApiError } from '../common/api-error.js';
 import { Db } from '../db/db.service.js';
 import type { AuthUser } from '../identity/auth-user.js';
 import { PublicKeysRepository } from '../users/public-keys.repository.js';
-import { RecordAccessRepository, type AccessRecordRow, type AccessWrapRow } from './record-access.repository.js';
+import { ConsentsRepository } from './consents.repository.js';
+import { RecordsRepository, type RecordRow, type WrapRow } from './records.repository.js';
 
 /** A read that was allowed: the record, the caller's wrap, and the consent it happens under (a doctor's read). */
 export interface ReadableRecord {
-  record: AccessRecordRow;
-  wrap: AccessWrapRow;
+  record: RecordRow;
+  wrap: WrapRow;
   consentId: string | null;
 }
 
@@ -36,7 +37,8 @@ export interface CoveringDoctor {
 export class RecordAccess {
   constructor(
     private readonly db: Db,
-    private readonly records: RecordAccessRepository,
+    private readonly records: RecordsRepository,
+    private readonly consents: ConsentsRepository,
     private readonly audit: AuditService,
     private readonly clinicians: CliniciansRepository,
     private readonly publicKeys: PublicKeysRepository,
@@ -48,9 +50,9 @@ export class RecordAccess {
    * for their current key (else 409 WRAP_STALE). Audits the allowed read.
    */
   async requireReadable(user: AuthUser, recordId: string): Promise<ReadableRecord> {
-    const record = await this.records.findRecord(recordId);
+    const record = await this.records.find(recordId);
     const wrap = record ? await this.records.findWrap(recordId, user.userId) : null;
-    const consentId = record && wrap && record.ownerId !== user.userId ? await this.records.coveringConsent(user.userId, record) : null;
+    const consentId = record && wrap && record.ownerId !== user.userId ? await this.consents.coveringConsent(user.userId, record) : null;
     if (!record || !wrap || (record.ownerId !== user.userId && consentId === null)) return this.notFound(recordId, 'record.read');
     if (wrap.keyFingerprint !== null && (await this.publicKeys.find(user.userId))?.fingerprint !== wrap.keyFingerprint) {
       this.audit.deny({ subjectId: record.ownerId, action: 'record.read', recordId, reason: `wrap made for the replaced key ${wrap.keyFingerprint}` });
@@ -67,8 +69,8 @@ export class RecordAccess {
   }
 
   /** The caller's own record, or the 404 with its deny row for `action`. */
-  async requireOwned(user: AuthUser, recordId: string, action: AuditAction): Promise<AccessRecordRow> {
-    const record = await this.records.findRecord(recordId);
+  async requireOwned(user: AuthUser, recordId: string, action: AuditAction): Promise<RecordRow> {
+    const record = await this.records.find(recordId);
     if (!record || record.ownerId !== user.userId) return this.notFound(recordId, action);
     return record;
   }
@@ -80,12 +82,12 @@ export class RecordAccess {
    * approved from reading).
    */
   async coveringDoctorIds(user: AuthUser, folderId: string | null): Promise<Set<string>> {
-    return new Set((await this.records.coveringDoctors(user.userId, folderId)).map((doctor) => doctor.doctorId));
+    return new Set((await this.consents.coveringDoctors(user.userId, folderId)).map((doctor) => doctor.doctorId));
   }
 
   /** coveringDoctorIds with each doctor's name and current public key, for the presign answer. */
   async coveringDoctors(user: AuthUser, folderId: string | null): Promise<CoveringDoctor[]> {
-    const doctors = await this.records.coveringDoctors(user.userId, folderId);
+    const doctors = await this.consents.coveringDoctors(user.userId, folderId);
     const keys = await Promise.all(doctors.map((doctor) => this.publicKeys.find(doctor.doctorId)));
     return doctors.flatMap((doctor, index) => {
       const key = keys[index];

@@ -9,7 +9,10 @@ import { KeyDirectory } from '../key-directory/key-directory.service.js';
 import { segmentObjectKeys } from '../records/object-keys.js';
 import { ObjectDeletions } from '../storage/object-deletions.service.js';
 import { UsersRepository } from '../users/users.repository.js';
-import { AccountErasureRepository, type ErasedConsent, type StoredRecordLayout } from './account-erasure.repository.js';
+import { ConsentsRepository, type ErasedConsent } from '../access/consents.repository.js';
+import { FoldersRepository } from '../access/folders.repository.js';
+import { RecordsRepository, type StoredRecordLayout } from '../access/records.repository.js';
+import { UploadsRepository } from '../access/uploads.repository.js';
 
 /** What goes with an account: its rows (by cascade) and the objects the rows name. */
 interface ErasureScope {
@@ -35,7 +38,10 @@ interface ErasureScope {
 export class AccountErasureService {
   constructor(
     private readonly db: Db,
-    private readonly scope: AccountErasureRepository,
+    private readonly records: RecordsRepository,
+    private readonly uploads: UploadsRepository,
+    private readonly folders: FoldersRepository,
+    private readonly consents: ConsentsRepository,
     private readonly users: UsersRepository,
     private readonly auth: Reauthentication,
     private readonly deletions: ObjectDeletions,
@@ -80,10 +86,10 @@ export class AccountErasureService {
 
   private async scopeOf(user: AuthUser): Promise<ErasureScope> {
     return {
-      records: await this.scope.ownedRecords(user.userId),
-      uploads: await this.scope.ownedUploads(user.userId),
-      folders: await this.scope.ownedFolderCount(user.userId),
-      consents: await this.scope.consentsOf(user.userId),
+      records: await this.records.layoutsOwnedBy(user.userId),
+      uploads: await this.uploads.layoutsOwnedBy(user.userId),
+      folders: await this.folders.countOwnedBy(user.userId),
+      consents: await this.consents.partyTo(user.userId),
     };
   }
 

@@ -4,9 +4,9 @@ import { AttemptOwners } from '../audit/attempt-owners.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuthUser } from '../identity/auth-user.js';
 import { ApiError } from '../common/api-error.js';
-import { RecordsRepository } from '../records/records.repository.js';
+import { RecordsRepository } from '../access/records.repository.js';
 import { PublicKeysRepository } from '../users/public-keys.repository.js';
-import { ConsentsRepository, type ConsentRow } from './consents.repository.js';
+import { ConsentsRepository, type ConsentRow } from '../access/consents.repository.js';
 
 /**
  * After a doctor replaced their key pair (docs/protocol.md "Key-pair

@@ -9,10 +9,10 @@ import { RecordAccess } from '../access/record-access.service.js';
 import { CliniciansRepository } from '../clinicians/clinicians.repository.js';
 import { nameSkeleton } from '../clinicians/name-check.js';
 import { Db } from '../db/db.service.js';
-import { RecordsRepository } from '../records/records.repository.js';
+import { RecordsRepository } from '../access/records.repository.js';
 import { PublicKeysRepository } from '../users/public-keys.repository.js';
 import { UsersRepository } from '../users/users.repository.js';
-import { ConsentsRepository, type ConsentRow } from './consents.repository.js';
+import { ConsentsRepository, type ConsentRow } from '../access/consents.repository.js';
 
 const SEARCH_LIMIT = 20;
 

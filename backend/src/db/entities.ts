@@ -6,11 +6,11 @@ import { SecurityKeyEntity } from '../auth/second-factors/security-key.entity.js
 import { PublicKeyEntity } from '../users/public-key.entity.js';
 import { UserEntity } from '../users/user.entity.js';
 import { ClinicianEntity } from '../clinicians/clinician.entity.js';
-import { ConsentEntity } from '../consents/consent.entity.js';
-import { FolderEntity } from '../folders/folder.entity.js';
-import { RecordWrapEntity } from '../records/entities/record-wrap.entity.js';
-import { RecordEntity } from '../records/entities/record.entity.js';
-import { UploadEntity } from '../records/entities/upload.entity.js';
+import { ConsentEntity } from '../access/entities/consent.entity.js';
+import { FolderEntity } from '../access/entities/folder.entity.js';
+import { RecordWrapEntity } from '../access/entities/record-wrap.entity.js';
+import { RecordEntity } from '../access/entities/record.entity.js';
+import { UploadEntity } from '../access/entities/upload.entity.js';
 
 export const ENTITIES = [
   UserEntity,

@@ -6,8 +6,8 @@ import type { AuthUser } from '../identity/auth-user.js';
 import { checkSealedBlob } from '../identity/key-material.js';
 import { ApiError } from '../common/api-error.js';
 import { KeyGenerations } from '../key-generations/key-generations.js';
-import { RecordsRepository } from '../records/records.repository.js';
-import { FoldersRepository, type FolderRow } from './folders.repository.js';
+import { RecordsRepository } from '../access/records.repository.js';
+import { FoldersRepository, type FolderRow } from '../access/folders.repository.js';
 
 /** Folders group a patient's records; their names are sealed under the patient's account key. */
 @Injectable()

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import { ANONYMOUS, Db } from '../db/db.service.js';
-import { ConsentsRepository } from '../consents/consents.repository.js';
+import { ConsentsRepository } from '../access/consents.repository.js';
 import { ConsentsService } from '../consents/consents.service.js';
 
 const BATCH = 100;

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
+import { AccessModule } from '../access/access.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { ConsentsModule } from '../consents/consents.module.js';
-import { RecordsModule } from '../records/records.module.js';
 import { ConsentSweeper } from './consent-sweeper.js';
 import { OrphanReconciler } from './orphan-reconciler.js';
 import { SessionSweeper } from './session-sweeper.js';
@@ -14,7 +14,7 @@ import { UploadSweeper } from './upload-sweeper.js';
  * store, run by SweepScheduler (tests call each job directly).
  */
 @Module({
-  imports: [AuthModule, ConsentsModule, RecordsModule],
+  imports: [AuthModule, AccessModule, ConsentsModule],
   providers: [SweepScheduler, UploadSweeper, ConsentSweeper, SessionSweeper, OrphanReconciler],
 })
 export class JobsModule {}

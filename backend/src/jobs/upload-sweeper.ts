@@ -4,7 +4,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ANONYMOUS, Db } from '../db/db.service.js';
 import { ObjectDeletions } from '../storage/object-deletions.service.js';
 import { segmentObjectKeys } from '../records/object-keys.js';
-import { UploadsRepository } from '../records/uploads.repository.js';
+import { UploadsRepository } from '../access/uploads.repository.js';
 
 const BATCH = 100;
 

@@ -29,8 +29,8 @@ import { StorageService } from '../storage/storage.service.js';
 import { RecordAccess, type ReadableRecord } from '../access/record-access.service.js';
 import { segmentObjectKey, segmentObjectKeys } from './object-keys.js';
 import { decodeCursor, encodeCursor } from '../common/page-cursor.js';
-import { RecordsRepository, type RecordRow } from './records.repository.js';
-import { UploadsRepository, type UploadRow } from './uploads.repository.js';
+import { RecordsRepository, type RecordRow } from '../access/records.repository.js';
+import { UploadsRepository, type UploadRow } from '../access/uploads.repository.js';
 
 const DEFAULT_PAGE = 50;
 

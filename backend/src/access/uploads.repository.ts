@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '../db/db.service.js';
 import { UploadEntity } from './entities/upload.entity.js';
+import type { StoredRecordLayout } from './records.repository.js';
 
 /** An upload reserved by presign and not yet committed, as `uploads` holds it. */
 export interface UploadRow {
@@ -47,5 +48,13 @@ export class UploadsRepository {
 
   private uploads() {
     return this.db.manager().getRepository(UploadEntity);
+  }
+
+  /** An erasure's pending uploads (their objects must go too). */
+  async layoutsOwnedBy(ownerId: string): Promise<StoredRecordLayout[]> {
+    const rows = await this.db
+      .manager()
+      .query<Array<{ record_id: string; size: string; chunk_bytes: number }>>('SELECT record_id, size, chunk_bytes FROM uploads WHERE owner_id = $1', [ownerId]);
+    return rows.map((row) => ({ recordId: row.record_id, size: Number(row.size), chunkBytes: row.chunk_bytes }));
   }
 }

@@ -17,6 +17,23 @@ export interface ConsentRow {
   revokedAt: Date | null;
 }
 
+/** A consent the erased account is a party to, as stored. */
+export interface ErasedConsent {
+  id: string;
+  patientId: string;
+  doctorId: string;
+  status: ConsentStatus;
+  expiresAt: Date | null;
+  /** consent_in_force(): active and not past its expiry (migration consent-rule). */
+  inForce: boolean;
+}
+
+/** A doctor a new upload must be wrapped for, with the name the patient knows them by. */
+export interface CoveringDoctorRow {
+  doctorId: string;
+  displayName: string;
+}
+
 export type NewConsent = Omit<ConsentRow, 'status' | 'revokedAt'>;
 
 /** An approved clinician as a patient's search finds them (search_doctors()). */
@@ -114,6 +131,35 @@ export class ConsentsRepository {
   async partyNames(): Promise<Map<string, string>> {
     const rows = await this.db.manager().query<Array<{ id: string; display_name: string }>>('SELECT id, display_name FROM consent_party_names()');
     return new Map(rows.map((row) => [row.id, row.display_name]));
+  }
+
+  /** The narrowest consent in force that lets this doctor read this record (covering_consent()), or null. */
+  async coveringConsent(doctorId: string, record: { id: string; ownerId: string; folderId: string | null }): Promise<string | null> {
+    const [row] = await this.db
+      .manager()
+      .query<Array<{ id: string | null }>>('SELECT covering_consent($1, $2, $3, $4) AS id', [doctorId, record.ownerId, record.id, record.folderId]);
+    return row?.id ?? null;
+  }
+
+  /** The doctors whose consent in force covers a new record of this patient in this folder (covering_doctors()). */
+  async coveringDoctors(ownerId: string, folderId: string | null): Promise<CoveringDoctorRow[]> {
+    const rows = await this.db.manager().query<Array<{ doctor_id: string; display_name: string | null }>>(
+      `SELECT d.doctor_id, n.display_name FROM covering_doctors($1, $2) d
+       LEFT JOIN consent_party_names() n ON n.id = d.doctor_id ORDER BY d.doctor_id`,
+      [ownerId, folderId],
+    );
+    return rows.map((row) => ({ doctorId: row.doctor_id, displayName: row.display_name ?? '' }));
+  }
+
+  /** Consents naming the account as patient or as doctor. */
+  async partyTo(userId: string): Promise<ErasedConsent[]> {
+    const rows = await this.db
+      .manager()
+      .query<Array<{ id: string; patient_id: string; doctor_id: string; status: ConsentStatus; expires_at: Date | null; in_force: boolean }>>(
+        'SELECT c.id, c.patient_id, c.doctor_id, c.status, c.expires_at, consent_in_force(c) AS in_force FROM consents c WHERE c.patient_id = $1 OR c.doctor_id = $1',
+        [userId],
+      );
+    return rows.map((row) => ({ id: row.id, patientId: row.patient_id, doctorId: row.doctor_id, status: row.status, expiresAt: row.expires_at, inForce: row.in_force }));
   }
 }
 

@@ -16,6 +16,20 @@ export interface RecordRow {
   createdAt: Date;
 }
 
+/** A recipient's wrap of a record's file key (table `record_wraps`). */
+export interface WrapRow {
+  wrap: string;
+  /** The doctor key the wrap was made for; null for the owner's own wrap. */
+  keyFingerprint: string | null;
+}
+
+/** A stored object's record: its id and layout name its segments' object keys (records/object-keys.ts). */
+export interface StoredRecordLayout {
+  recordId: string;
+  size: number;
+  chunkBytes: number;
+}
+
 /** A listed record with the caller's wrap of it. */
 export type WrappedRecordRow = RecordRow & { wrap: string };
 
@@ -31,13 +45,42 @@ export interface RecordListFilter {
 const CURRENT_KEY_WRAP = '(w.key_fingerprint IS NULL OR w.key_fingerprint = (SELECT k.fingerprint FROM public_keys k WHERE k.user_id = w.recipient_id))';
 
 /**
- * The SQL of `records` and `record_wraps` as the records module writes and
- * lists them. Under RLS a patient sees their own records, a doctor those a
- * consent in force covers (access/ decides single reads).
+ * The SQL of `records` and `record_wraps`: the reads of the access decision
+ * (RecordAccess), commits, listings, deletions, and the doctor wraps a consent
+ * adds, re-makes or leaves behind. Under RLS a patient sees their own records,
+ * a doctor those a consent in force covers (policy records_consented_doctor).
  */
 @Injectable()
 export class RecordsRepository {
   constructor(private readonly db: Db) {}
+
+  /** One record as the caller's RLS context sees it (a doctor: only under a consent in force), or null. */
+  async find(recordId: string): Promise<RecordRow | null> {
+    const [row] = await this.db.manager().query<Array<{
+      id: string;
+      owner_id: string;
+      folder_id: string | null;
+      size: string;
+      chunk_bytes: number;
+      metadata: string;
+      created_at: Date;
+    }>>('SELECT id, owner_id, folder_id, size, chunk_bytes, metadata, created_at FROM records WHERE id = $1', [recordId]);
+    if (!row) return null;
+    return { id: row.id, ownerId: row.owner_id, folderId: row.folder_id, size: Number(row.size), chunkBytes: row.chunk_bytes, metadata: row.metadata, createdAt: row.created_at };
+  }
+
+  async findWrap(recordId: string, recipientId: string): Promise<WrapRow | null> {
+    const [row] = await this.db
+      .manager()
+      .query<Array<{ wrap: string; key_fingerprint: string | null }>>('SELECT wrap, key_fingerprint FROM record_wraps WHERE record_id = $1 AND recipient_id = $2', [recordId, recipientId]);
+    return row ? { wrap: row.wrap, keyFingerprint: row.key_fingerprint } : null;
+  }
+
+  /** The owner of a record whatever the caller may see (record_owner() looks past RLS), or null. */
+  async ownerOf(recordId: string): Promise<string | null> {
+    const [row] = await this.db.manager().query<Array<{ owner: string | null }>>('SELECT record_owner($1) AS owner', [recordId]);
+    return row?.owner ?? null;
+  }
 
   async exists(recordId: string): Promise<boolean> {
     return await this.records().existsBy({ id: recordId });
@@ -130,6 +173,12 @@ export class RecordsRepository {
 
   private records() {
     return this.db.manager().getRepository(RecordEntity);
+  }
+
+  /** An erasure's records (docs/erasure.md): read by owner, since a doctor also sees the records a consent covers. */
+  async layoutsOwnedBy(ownerId: string): Promise<StoredRecordLayout[]> {
+    const rows = await this.db.manager().query<Array<{ id: string; size: string; chunk_bytes: number }>>('SELECT id, size, chunk_bytes FROM records WHERE owner_id = $1', [ownerId]);
+    return rows.map((row) => ({ recordId: row.id, size: Number(row.size), chunkBytes: row.chunk_bytes }));
   }
 }
 

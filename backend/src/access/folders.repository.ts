@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '../db/db.service.js';
-import { FolderEntity } from './folder.entity.js';
+import { FolderEntity } from './entities/folder.entity.js';
 
 /** A folder as `folders` holds it: its name sealed under the patient's account key. */
 export interface FolderRow {
@@ -38,5 +38,10 @@ export class FoldersRepository {
 
   private folders() {
     return this.db.manager().getRepository(FolderEntity);
+  }
+
+  async countOwnedBy(ownerId: string): Promise<number> {
+    const [row] = await this.db.manager().query<Array<{ count: string }>>('SELECT count(*) AS count FROM folders WHERE owner_id = $1', [ownerId]);
+    return Number(row.count);
   }
 }
