@@ -29,8 +29,9 @@ export const BACKEND_LAYERS = [
   ['users'],
   // The account key's generations: what sign-in, records and folders ask before sealing under it.
   ['key-generations'],
-  // The one record-access decision (access/: RecordAccess, ConsentGuard and the SQL they ask),
-  // below the features it guards, so records/, consents/ and folders/ import it and it none of them.
+  // Patients' data and the one rule over it (access/: the tables of records, wraps, uploads,
+  // consents and folders with their repositories, RecordAccess, ConsentGuard), below the features
+  // it serves, so records/, consents/ and folders/ import it and it none of them.
   ['access'],
   // Signing in, sessions, registration, second factors.
   ['auth'],
