@@ -38,6 +38,8 @@ interface Row {
   value: string;
   baseline: string;
   ratio: string;
+  /** The issue's aim for this ratio, when it has one (for example "≥ 0.8×"). */
+  goal?: string;
 }
 
 /** `npm run bench -- crypto upload` runs only those parts (memory, upload, crypto, api); no argument runs all. */
@@ -328,10 +330,12 @@ function median(values: number[]): number {
   return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 }
 
+/** One line per ratio with its baseline (what a reader compares between runs), then the same as a Markdown table for docs/benchmarks.md. */
 function printTable(rows: Row[]): void {
+  console.log(`\nBenchmark, ${new Date().toISOString()}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, load average ${os.loadavg()[0].toFixed(2)}\n`);
+  for (const row of rows) console.log(`ratio ${row.ratio}${row.goal ? ` (goal ${row.goal})` : ''} | ${row.measure} | ${row.value} | baseline ${row.baseline}`);
   const lines = ['| Measure | This product | Baseline (same run) | Ratio |', '|---|---|---|---|', ...rows.map((row) => `| ${row.measure} | ${row.value} | ${row.baseline} | ${row.ratio} |`)];
-  console.log(`\nRecords benchmark, ${new Date().toISOString()}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), Node ${process.version}\n`);
-  console.log(lines.join('\n'));
+  console.log(`\n${lines.join('\n')}`);
 }
 
 function log(line: string): void {
