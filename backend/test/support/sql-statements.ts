@@ -52,7 +52,7 @@ function listenTo(dataSource: DataSource, seen: Seen[]): () => void {
   logger.logQuery = (query, parameters, queryRunner) => {
     seen.push({
       sql: query,
-      parameters,
+      parameters: Array.isArray(parameters) ? parameters : undefined,
       runner: queryRunner,
       contextRequestId: requestContextStorage.getStore()?.meta.requestId,
       scopeRequestId: requestScopeStorage.getStore()?.meta.requestId,
