@@ -138,6 +138,8 @@ export class RecordsRepository {
   async listSharedWrapped(filter: RecordListFilter): Promise<WrappedRecordRow[]> {
     const params: unknown[] = [filter.recipientId];
     const conditions = listConditions(filter, params);
+    const consents = ['c.doctor_id = $1', 'consent_in_force(c)'];
+    if (filter.ownerId) consents.push(`c.patient_id = $${params.push(filter.ownerId)}`);
     const scope = (condition: string) => `(${pageOf([condition, ...conditions].join(' AND '))} LIMIT ${filter.limit + 1})`;
     const rows = await this.db.manager().query<WrappedSqlRow[]>(
       `SELECT DISTINCT ON (p.created_at, p.id) p.* FROM consents c
@@ -146,7 +148,7 @@ export class RecordsRepository {
          UNION ALL ${scope(`c.scope = 'folder' AND r.folder_id = c.folder_id AND r.owner_id = c.patient_id`)}
          UNION ALL ${scope(`c.scope = 'record' AND r.id = c.record_id AND r.owner_id = c.patient_id`)}
        ) p
-       WHERE c.doctor_id = $1 AND consent_in_force(c)
+       WHERE ${consents.join(' AND ')}
        ORDER BY p.created_at DESC, p.id DESC LIMIT ${filter.limit + 1}`,
       params,
     );
