@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DOCTOR_WRAP_BYTES, ROUTES } from '@phr/shared-types';
+import { DOCTOR_WRAP_BYTES, ERROR_CODES, ROUTES } from '@phr/shared-types';
 import { CONSENT_BODY_LIMIT_BYTES, MAX_WRAPS_PER_CONSENT } from '../src/consents/dto/consents.dto.js';
 import { registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
@@ -57,6 +57,8 @@ describe('sharing all of a patient’s records works at the allowed maximum (DES
       body: { doctorId: doctor.userId, scope: 'all', wraps: [], padding: 'x'.repeat(CONSENT_BODY_LIMIT_BYTES) },
     });
     expect(response.status).toBe(413);
+    expect(response.error?.code).toBe(ERROR_CODES.payloadTooLarge);
+    expect(response.error?.message).toMatch(/too large|limit/i);
   });
 
   it(`shares all ${MAX_WRAPS_PER_CONSENT} records in one grant with the default body limit, and the doctor lists them`, async () => {
@@ -65,8 +67,20 @@ describe('sharing all of a patient’s records works at the allowed maximum (DES
     expect(response.status).toBe(201);
     const [{ count }] = await api.adminQuery<{ count: string }>('SELECT count(*) FROM record_wraps WHERE recipient_id = $1', [doctor.userId]);
     expect(Number(count)).toBe(MAX_WRAPS_PER_CONSENT);
-    const page = await doctor.client.send(ROUTES.listRecords, { query: { limit: 5 }, token: doctor.token });
+    const page = await doctor.client.send(ROUTES.listRecords, { query: { limit: 5, ownerId: patient.userId }, token: doctor.token });
     expect(page.status).toBe(200);
-    expect(page.body.items).toHaveLength(5);
+    expect(page.body.items.map((item) => item.id)).toEqual(recordIds.slice(0, 5));
+    expect(page.body.nextCursor).not.toBeNull();
+  });
+
+  it(`revokes that consent over ${MAX_WRAPS_PER_CONSENT} records: every wrap of the doctor goes and the doctor lists nothing`, async () => {
+    const [consent] = (await patient.client.send(ROUTES.listConsents, { token: patient.token, query: { status: 'active' } })).body.items;
+    const revoked = await patient.client.send(ROUTES.updateConsent, { token: patient.token, params: { id: consent.id }, body: { status: 'revoked' } });
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.status).toBe('revoked');
+    const [{ count }] = await api.adminQuery<{ count: string }>('SELECT count(*) FROM record_wraps WHERE recipient_id = $1', [doctor.userId]);
+    expect(Number(count)).toBe(0);
+    const page = await doctor.client.send(ROUTES.listRecords, { query: { limit: 5, ownerId: patient.userId }, token: doctor.token });
+    expect(page.body.items).toEqual([]);
   });
 });

@@ -45,6 +45,16 @@ export interface RecordListFilter {
 const CURRENT_KEY_WRAP = '(w.key_fingerprint IS NULL OR w.key_fingerprint = (SELECT k.fingerprint FROM public_keys k WHERE k.user_id = w.recipient_id))';
 
 /**
+ * The records of consent `c`'s scope, read through the index of that scope: the owner's
+ * records, one folder's, or the one record. consent_scope_includes() stays the rule; this only
+ * keeps a folder's grant from reading every record of the patient.
+ */
+const SCOPE_RECORDS = `(
+  SELECT r.id, r.folder_id FROM records r WHERE c.scope = 'all' AND r.owner_id = c.patient_id
+  UNION ALL SELECT r.id, r.folder_id FROM records r WHERE c.scope = 'folder' AND r.folder_id = c.folder_id AND r.owner_id = c.patient_id
+  UNION ALL SELECT r.id, r.folder_id FROM records r WHERE c.scope = 'record' AND r.id = c.record_id AND r.owner_id = c.patient_id)`;
+
+/**
  * The SQL of `records` and `record_wraps`: the reads of the access decision
  * (RecordAccess), commits, listings, deletions, and the doctor wraps a consent
  * adds, re-makes or leaves behind. Under RLS a patient sees their own records,
@@ -105,19 +115,44 @@ export class RecordsRepository {
     await manager.getRepository(RecordWrapEntity).insert(wraps.map((wrap) => ({ recordId: record.id, ownerId: record.ownerId, ...wrap })));
   }
 
-  /** Records the recipient holds a wrap for that opens with their current key, newest first (one more than `limit`, to know whether a page follows). */
-  async listWrapped(filter: RecordListFilter): Promise<WrappedRecordRow[]> {
-    const builder = this.records()
-      .createQueryBuilder('r')
-      .innerJoinAndMapOne('r.wrap', RecordWrapEntity, 'w', `w.record_id = r.id AND w.recipient_id = :me AND ${CURRENT_KEY_WRAP}`, { me: filter.recipientId })
-      .orderBy('r.created_at', 'DESC')
-      .addOrderBy('r.id', 'DESC')
-      .limit(filter.limit + 1);
-    if (filter.folderId) builder.andWhere('r.folder_id = :folderId', { folderId: filter.folderId });
-    if (filter.ownerId) builder.andWhere('r.owner_id = :ownerId', { ownerId: filter.ownerId });
-    if (filter.before) builder.andWhere('(r.created_at, r.id) < (:createdAt, :id)', filter.before);
-    const rows = (await builder.getMany()) as Array<RecordEntity & { wrap: RecordWrapEntity }>;
-    return rows.map((row) => ({ ...toRow(row), wrap: row.wrap.wrap }));
+  /**
+   * The caller's own records that hold their wrap, newest first (one more than `limit`, to know
+   * whether a page follows). The explicit owner condition lets the statement walk
+   * records_owner_listing (or records_folder_listing) in order and stop after the page; RLS
+   * still admits only the owner's rows (records_owner).
+   */
+  async listOwnWrapped(filter: RecordListFilter): Promise<WrappedRecordRow[]> {
+    const params: unknown[] = [filter.recipientId];
+    const where = ['r.owner_id = $1', ...listConditions(filter, params)];
+    const rows = await this.db.manager().query<WrappedSqlRow[]>(`${pageOf(where.join(' AND '))} LIMIT ${filter.limit + 1}`, params);
+    return rows.map(toWrappedRow);
+  }
+
+  /**
+   * Records shared with the caller (a doctor) that hold a wrap for their current key, newest
+   * first (one more than `limit`). Driven by the caller's consents in force: for each, one page
+   * of its scope in listing order (the owner's records, a folder's, or the one record), so the
+   * cost is the page times the consents, never every record shared. RLS
+   * (records_consented_doctor) still decides each row; the scope here only chooses the index.
+   */
+  async listSharedWrapped(filter: RecordListFilter): Promise<WrappedRecordRow[]> {
+    const params: unknown[] = [filter.recipientId];
+    const conditions = listConditions(filter, params);
+    const consents = ['c.doctor_id = $1', 'consent_in_force(c)'];
+    if (filter.ownerId) consents.push(`c.patient_id = $${params.push(filter.ownerId)}`);
+    const scope = (condition: string) => `(${pageOf([condition, ...conditions].join(' AND '))} LIMIT ${filter.limit + 1})`;
+    const rows = await this.db.manager().query<WrappedSqlRow[]>(
+      `SELECT DISTINCT ON (p.created_at, p.id) p.* FROM consents c
+       CROSS JOIN LATERAL (
+         ${scope(`c.scope = 'all' AND r.owner_id = c.patient_id`)}
+         UNION ALL ${scope(`c.scope = 'folder' AND r.folder_id = c.folder_id AND r.owner_id = c.patient_id`)}
+         UNION ALL ${scope(`c.scope = 'record' AND r.id = c.record_id AND r.owner_id = c.patient_id`)}
+       ) p
+       WHERE ${consents.join(' AND ')}
+       ORDER BY p.created_at DESC, p.id DESC LIMIT ${filter.limit + 1}`,
+      params,
+    );
+    return rows.map(toWrappedRow);
   }
 
   async delete(recordId: string): Promise<void> {
@@ -127,7 +162,7 @@ export class RecordsRepository {
   /** The patient's records a consent's scope takes in (consent_scope_includes()), of `among` when given. */
   async idsInConsentScope(consentId: string, among?: readonly string[]): Promise<string[]> {
     const rows = await this.db.manager().query<Array<{ id: string }>>(
-      `SELECT r.id FROM consents c JOIN records r ON r.owner_id = c.patient_id
+      `SELECT r.id FROM consents c CROSS JOIN LATERAL ${SCOPE_RECORDS} r
        WHERE c.id = $1 AND consent_scope_includes(c, r.id, r.folder_id) AND ($2::uuid[] IS NULL OR r.id = ANY($2::uuid[]))`,
       [consentId, among ?? null],
     );
@@ -148,12 +183,20 @@ export class RecordsRepository {
     );
   }
 
-  /** Deletes the consent's doctor's wraps of records in its scope that no consent in force covers any more (consent_covers()). */
+  /**
+   * Deletes the consent's doctor's wraps of records in its scope that no consent in force covers
+   * any more, in one set-based statement: an anti-join against the patient's other consents for
+   * that doctor (consent_in_force, consent_scope_includes), no function call per record. Run as
+   * the patient, who sees every consent they granted.
+   */
   async removeUncoveredWraps(consentId: string): Promise<void> {
     await this.db.manager().query(
       `DELETE FROM record_wraps w USING consents c, records r
-       WHERE c.id = $1 AND w.record_id = r.id AND w.recipient_id = c.doctor_id AND r.owner_id = c.patient_id
-         AND consent_scope_includes(c, r.id, r.folder_id) AND NOT consent_covers(c.doctor_id, c.patient_id, r.id, r.folder_id)`,
+       WHERE c.id = $1 AND w.record_id = r.id AND w.recipient_id = c.doctor_id AND w.owner_id = c.patient_id AND r.owner_id = c.patient_id
+         AND consent_scope_includes(c, r.id, r.folder_id)
+         AND NOT EXISTS (
+           SELECT 1 FROM consents o
+           WHERE o.doctor_id = c.doctor_id AND o.patient_id = c.patient_id AND consent_in_force(o) AND consent_scope_includes(o, r.id, r.folder_id))`,
       [consentId],
     );
   }
@@ -182,6 +225,51 @@ export class RecordsRepository {
   }
 }
 
-function toRow(entity: RecordEntity): RecordRow {
-  return { id: entity.id, ownerId: entity.ownerId, folderId: entity.folderId, size: entity.size, chunkBytes: entity.chunkBytes, metadata: entity.metadata, createdAt: entity.createdAt };
+interface WrappedSqlRow {
+  id: string;
+  owner_id: string;
+  folder_id: string | null;
+  size: string;
+  chunk_bytes: number;
+  metadata: string;
+  created_at: Date;
+  wrap: string;
+}
+
+/** The listing's filters after the caller's id ($1); their values are appended to `params`. */
+function listConditions(filter: RecordListFilter, params: unknown[]): string[] {
+  const conditions: string[] = [];
+  const bind = (value: unknown) => `$${params.push(value)}`;
+  if (filter.ownerId) conditions.push(`r.owner_id = ${bind(filter.ownerId)}`);
+  if (filter.folderId) conditions.push(`r.folder_id = ${bind(filter.folderId)}`);
+  if (filter.before) conditions.push(`(r.created_at, r.id) < (${bind(filter.before.createdAt)}::timestamptz, ${bind(filter.before.id)}::uuid)`);
+  return conditions;
+}
+
+/**
+ * Records matching `where` in listing order with the caller's ($1) wrap that opens with their
+ * current key, rows without one left out. The wrap is a scalar subquery, not a join: joined,
+ * the planner multiplied the selectivities of both tables' RLS policies, expected a handful of
+ * rows, and sorted every matching record instead of walking the listing index for one page.
+ */
+function pageOf(where: string): string {
+  return `SELECT * FROM (
+    SELECT r.id, r.owner_id, r.folder_id, r.size, r.chunk_bytes, r.metadata, r.created_at,
+      (SELECT w.wrap FROM record_wraps w WHERE w.record_id = r.id AND w.recipient_id = $1 AND ${CURRENT_KEY_WRAP}) AS wrap
+    FROM records r WHERE ${where}
+    ORDER BY r.created_at DESC, r.id DESC
+  ) listed WHERE listed.wrap IS NOT NULL`;
+}
+
+function toWrappedRow(row: WrappedSqlRow): WrappedRecordRow {
+  return {
+    id: row.id,
+    ownerId: row.owner_id,
+    folderId: row.folder_id,
+    size: Number(row.size),
+    chunkBytes: row.chunk_bytes,
+    metadata: row.metadata,
+    createdAt: row.created_at,
+    wrap: row.wrap,
+  };
 }

@@ -149,13 +149,9 @@ export class RecordsService {
 
   async list(user: AuthUser, query: ListRecordsQuery): Promise<RecordPage> {
     const limit = query.limit ?? DEFAULT_PAGE;
-    const rows = await this.records.listWrapped({
-      recipientId: user.userId,
-      limit,
-      folderId: query.folderId,
-      ownerId: query.ownerId,
-      before: query.cursor ? decodeCursor(query.cursor) : undefined,
-    });
+    const filter = { recipientId: user.userId, limit, folderId: query.folderId, ownerId: query.ownerId, before: query.cursor ? decodeCursor(query.cursor) : undefined };
+    // A patient lists their own records, a doctor those shared with them: each statement reads one page (issue 14).
+    const rows = user.role === 'doctor' ? await this.records.listSharedWrapped(filter) : await this.records.listOwnWrapped(filter);
     if (rows.length === 0 && user.role === 'doctor') await this.access.assertVerifiedClinician(ROUTES.listRecords);
     const page = rows.slice(0, limit);
     const last = page.at(-1);

@@ -6,6 +6,7 @@ import type { TestApp } from './test-app.js';
 
 interface Seen {
   sql: string;
+  parameters: unknown[] | undefined;
   runner: QueryRunner | undefined;
   /** The request whose transaction ran it, when it ran inside one. */
   contextRequestId: string | undefined;
@@ -23,6 +24,11 @@ interface Seen {
  * carries, so the mail sender or a job running meanwhile does not count.
  */
 export async function statementsOfRequest(api: TestApp, send: () => Promise<RouteResult<unknown>>): Promise<string[]> {
+  return (await sentStatements(api, send)).map((statement) => statement.sql.replace(/\s+/g, ' ').trim());
+}
+
+/** The statements one request sent, with their parameters, to run them again (as the same caller, in a transaction rolled back). */
+export async function sentStatements(api: TestApp, send: () => Promise<RouteResult<unknown>>): Promise<Array<{ sql: string; parameters: unknown[] }>> {
   const seen: Seen[] = [];
   const restore = [DATA_SOURCE, STATEMENT_DATA_SOURCE].map((token) => listenTo(api.app.get<DataSource>(token), seen));
   let requestId: string | null;
@@ -37,7 +43,7 @@ export async function statementsOfRequest(api: TestApp, send: () => Promise<Rout
     if (entry.contextRequestId) owner.set(entry.runner, entry.contextRequestId);
   }
   const belongs = (entry: Seen) => (owner.get(entry.runner) ?? entry.scopeRequestId) === requestId;
-  return seen.filter(belongs).map((entry) => entry.sql.replace(/\s+/g, ' ').trim());
+  return seen.filter(belongs).map((entry) => ({ sql: entry.sql, parameters: entry.parameters ?? [] }));
 }
 
 function listenTo(dataSource: DataSource, seen: Seen[]): () => void {
@@ -46,6 +52,7 @@ function listenTo(dataSource: DataSource, seen: Seen[]): () => void {
   logger.logQuery = (query, parameters, queryRunner) => {
     seen.push({
       sql: query,
+      parameters: Array.isArray(parameters) ? parameters : undefined,
       runner: queryRunner,
       contextRequestId: requestContextStorage.getStore()?.meta.requestId,
       scopeRequestId: requestScopeStorage.getStore()?.meta.requestId,

@@ -1,0 +1,161 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DOCTOR_WRAP_BYTES, ROUTES } from '@phr/shared-types';
+import { registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
+import { sentStatements } from './support/sql-statements.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+const SMALL = 10;
+const LARGE = 400;
+const PAGE = 5;
+
+interface Replayed {
+  /** Calls of each user-defined function while the statements ran (pg_stat_xact_user_functions). */
+  calls: Map<string, number>;
+  /** The most rows any one scan of `records` returned (EXPLAIN ANALYZE). */
+  recordsRead: number;
+}
+
+/**
+ * Issue 14: a listing reads one page and a revocation the rows it deletes,
+ * with no function call per record (consent_covers() once per row made a
+ * doctor's list 22x slower from 10 to 10k records). The statements the API
+ * sends are caught and run again as the same caller in a transaction rolled
+ * back, counting user-function calls (track_functions) and the rows each scan
+ * of `records` returned, for a patient with few records and one with many.
+ */
+describe('listings and revocations cost the page or the rows touched, with no function call per record (issue 14)', () => {
+  let api: TestApp;
+  let doctor: RegisteredUser;
+  let small: RegisteredUser;
+  let large: RegisteredUser;
+  let smallToRevoke: RegisteredUser;
+  let largeToRevoke: RegisteredUser;
+
+  beforeAll(async () => {
+    api = await startTestApp();
+    doctor = await registerUser(api, 'doctor');
+    small = await registerUser(api);
+    large = await registerUser(api);
+    smallToRevoke = await registerUser(api);
+    largeToRevoke = await registerUser(api);
+    const someoneElse = await registerUser(api);
+    await addRecords(someoneElse, LARGE);
+    await addRecords(small, SMALL);
+    await addRecords(large, LARGE);
+    await addRecords(smallToRevoke, SMALL);
+    await addRecords(largeToRevoke, LARGE);
+    await api.adminQuery('ANALYZE records, record_wraps, consents');
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  /** Records as an operator would restore them (the API only sees their ciphertext), each with its owner's wrap. */
+  async function addRecords(owner: RegisteredUser, count: number): Promise<void> {
+    await api.adminQuery(
+      `WITH made AS (
+         INSERT INTO records (id, owner_id, size, chunk_bytes, metadata, created_at)
+         SELECT gen_random_uuid(), $1, 1000, 262144, $2, now() - make_interval(secs => n) FROM generate_series(1, $3) AS n RETURNING id)
+       INSERT INTO record_wraps (record_id, recipient_id, owner_id, wrap, key_generation) SELECT id, $1, $1, $4, 1 FROM made`,
+      [owner.userId, sealedBlob(64), count, sealedBlob()],
+    );
+  }
+
+  async function shareAll(patient: RegisteredUser): Promise<string> {
+    const rows = await api.adminQuery<{ id: string }>('SELECT id FROM records WHERE owner_id = $1', [patient.userId]);
+    const wraps = rows.map((row) => ({ recordId: row.id, wrap: randomBytes(DOCTOR_WRAP_BYTES).toString('base64url') }));
+    const granted = await patient.client.send(ROUTES.createConsent, { token: patient.token, body: { doctorId: doctor.userId, scope: 'all', wraps } });
+    expect(granted.status).toBe(201);
+    return granted.body.id;
+  }
+
+  /** Runs the statements as `caller` in one transaction, rolled back; `swap` replaces parameters (another consent's id). */
+  async function replay(caller: RegisteredUser, role: 'patient' | 'doctor', statements: Array<{ sql: string; parameters: unknown[] }>, swap = new Map<unknown, unknown>()): Promise<Replayed> {
+    let recordsRead = 0;
+    await api.adminQuery('BEGIN');
+    try {
+      await api.adminQuery(`SET LOCAL track_functions = 'all'`);
+      await api.adminQuery('SET LOCAL ROLE phr_app');
+      await api.adminQuery(`SELECT set_config('app.user_id', $1, true), set_config('app.role', $2, true)`, [caller.userId, role]);
+      for (const statement of statements) {
+        const parameters = statement.parameters.map((value) => (swap.has(value) ? swap.get(value) : value));
+        const [{ 'QUERY PLAN': plan }] = await api.adminQuery<{ 'QUERY PLAN': unknown }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${statement.sql}`, parameters);
+        recordsRead = Math.max(recordsRead, mostRowsFromRecords(plan));
+      }
+      const rows = await api.adminQuery<{ funcname: string; calls: string }>('SELECT funcname, calls FROM pg_stat_xact_user_functions');
+      return { calls: new Map(rows.map((row) => [row.funcname, Number(row.calls)])), recordsRead };
+    } finally {
+      await api.adminQuery('ROLLBACK');
+    }
+  }
+
+  const listStatements = async (caller: RegisteredUser, query: { ownerId?: string }) =>
+    (await sentStatements(api, () => caller.client.send(ROUTES.listRecords, { token: caller.token, query: { ...query, limit: PAGE } }))).filter((statement) =>
+      /\bFROM records r\b/.test(statement.sql),
+    );
+
+  it(`reads one page of a patient's own records, whether they hold ${SMALL} or ${LARGE}`, async () => {
+    const few = await replay(small, 'patient', await listStatements(small, {}));
+    const many = await replay(large, 'patient', await listStatements(large, {}));
+    expect(many.recordsRead).toBeLessThanOrEqual(PAGE + 1);
+    expectNoCallPerRow(few, PAGE);
+    expectNoCallPerRow(many, PAGE);
+  });
+
+  it(`reads one page of a patient's records shared with a doctor, whether they hold ${SMALL} or ${LARGE}, with no function call per row`, async () => {
+    await shareAll(small);
+    await shareAll(large);
+    const few = await replay(doctor, 'doctor', await listStatements(doctor, { ownerId: small.userId }));
+    const many = await replay(doctor, 'doctor', await listStatements(doctor, { ownerId: large.userId }));
+    expect(many.recordsRead).toBeLessThanOrEqual(PAGE + 1);
+    expectNoCallPerRow(few, PAGE);
+    expectNoCallPerRow(many, PAGE);
+    // Across every patient who shared (two): a page per consent, not every record shared.
+    const all = await replay(doctor, 'doctor', await listStatements(doctor, {}));
+    expect(all.recordsRead).toBeLessThanOrEqual(2 * (PAGE + 1));
+    expectNoCallPerRow(all, PAGE);
+  });
+
+  it(`revokes a consent over ${SMALL} or ${LARGE} records with no function call per record`, async () => {
+    const revokeStatements = async (patient: RegisteredUser) => {
+      const consentId = await shareAll(patient);
+      const statements = await sentStatements(api, () => patient.client.send(ROUTES.updateConsent, { token: patient.token, params: { id: consentId }, body: { status: 'revoked' } }));
+      // Run again against a consent in force (granted anew), so that the deletion has every wrap to delete.
+      const again = await shareAll(patient);
+      const writes = statements.filter((statement) => /^\s*(UPDATE consents|DELETE FROM record_wraps)/.test(statement.sql));
+      expect(writes).toHaveLength(2);
+      return replay(patient, 'patient', writes, new Map([[consentId, again]]));
+    };
+    const few = await revokeStatements(smallToRevoke);
+    const many = await revokeStatements(largeToRevoke);
+    expectNoCallPerRow(few, SMALL);
+    expectNoCallPerRow(many, SMALL);
+  });
+});
+
+/**
+ * No function is called once per row: each is called fewer times than the rows the statements
+ * return or delete (an InitPlan runs once per statement; the clinician's standing, for instance).
+ * consent_covers() is not called at all.
+ */
+function expectNoCallPerRow(replayed: Replayed, rows: number): void {
+  expect(replayed.calls.has('consent_covers')).toBe(false);
+  expect(Object.fromEntries([...replayed.calls].filter(([, calls]) => calls >= rows))).toEqual({});
+}
+
+/** The largest "Actual Rows" of a scan of `records` in an EXPLAIN (ANALYZE, FORMAT JSON) plan, over all its loops. */
+function mostRowsFromRecords(plan: unknown): number {
+  let most = 0;
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (node === null || typeof node !== 'object') return;
+    const fields = node as Record<string, unknown>;
+    if (fields['Relation Name'] === 'records' && typeof fields['Actual Rows'] === 'number') {
+      most = Math.max(most, fields['Actual Rows'] * Number(fields['Actual Loops'] ?? 1));
+    }
+    Object.values(fields).forEach(visit);
+  };
+  visit(plan);
+  return most;
+}
