@@ -24,6 +24,8 @@ const UPLOAD_ROUNDS = 3;
 const CRYPTO_ROUNDS = 5;
 /** How often the memory row keeps a sample to show its course (the peak is sampled every 100 ms). */
 const MEMORY_SAMPLE_SECONDS = 2;
+/** Samples shown in the memory rows (evenly spaced; the peak is over all of them). */
+const COURSE_POINTS = 16;
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** The bench's own Chromium, with a profile directory no other browser has, so its processes can be told apart. */
@@ -282,7 +284,8 @@ export async function memoryOfLargeUpload(bench: BenchBrowser, workDir: string):
   const file = await randomFile(workDir, 'bench-1g.bin', MEMORY_FILE_BYTES);
   const before = await bench.memory();
   let peak = before;
-  const samples: ProcessMemory[] = [];
+  const samples: Array<ProcessMemory & { seconds: number }> = [];
+  const started = performance.now();
   let sampling = true;
   const sampler = (async () => {
     let nextSample = performance.now();
@@ -290,7 +293,7 @@ export async function memoryOfLargeUpload(bench: BenchBrowser, workDir: string):
       const now = await bench.memory();
       peak = { renderer: Math.max(peak.renderer, now.renderer), browser: Math.max(peak.browser, now.browser) };
       if (performance.now() >= nextSample) {
-        samples.push(now);
+        samples.push({ ...now, seconds: (performance.now() - started) / 1000 });
         nextSample += MEMORY_SAMPLE_SECONDS * 1000;
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -300,17 +303,19 @@ export async function memoryOfLargeUpload(bench: BenchBrowser, workDir: string):
   sampling = false;
   await sampler;
   const mib = (bytes: number) => (bytes / MiB).toFixed(0);
-  const course = (pick: (memory: ProcessMemory) => number) => samples.map((sample) => mib(pick(sample))).join(', ');
+  // At most COURSE_POINTS samples, evenly spaced over the upload, with the time each was taken.
+  const shown = samples.filter((_, i) => samples.length <= COURSE_POINTS || i % Math.ceil(samples.length / COURSE_POINTS) === 0 || i === samples.length - 1);
+  const course = (pick: (memory: ProcessMemory) => number) => shown.map((sample) => `${sample.seconds.toFixed(0)} s ${mib(pick(sample))}`).join(', ');
   return [
     {
       measure: 'Renderer memory, 1 GiB encrypt-and-upload (resident, this browser’s renderers)',
-      value: `${mib(peak.renderer)} MiB peak over ${seconds.toFixed(1)} s; every ${MEMORY_SAMPLE_SECONDS} s: ${course((memory) => memory.renderer)}`,
+      value: `${mib(peak.renderer)} MiB peak over ${seconds.toFixed(1)} s; at: ${course((memory) => memory.renderer)}`,
       baseline: `${mib(before.renderer)} MiB before`,
       ratio: `+${mib(peak.renderer - before.renderer)} MiB = ${((peak.renderer - before.renderer) / MEMORY_FILE_BYTES).toFixed(3)}× the file`,
     },
     {
       measure: 'Browser process memory, same upload (holds Blob data)',
-      value: `${mib(peak.browser)} MiB peak; every ${MEMORY_SAMPLE_SECONDS} s: ${course((memory) => memory.browser)}`,
+      value: `${mib(peak.browser)} MiB peak; at: ${course((memory) => memory.browser)}`,
       baseline: `${mib(before.browser)} MiB before`,
       ratio: `+${mib(peak.browser - before.browser)} MiB`,
     },
