@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { RECORD_HEADER_BYTES, RECORD_TAG_BYTES, recordLayout } from '@phr/shared-types';
 import { concatBytes } from './encoding.js';
@@ -52,6 +53,29 @@ describe('the record stream (STREAM construction, DESIGN 4.3)', () => {
       expect(await decrypt(key, stream)).toEqual(plaintext);
     },
   );
+
+  it('round-trips segments of many reads with more chunks than are sealed at once, each segment as the layout promised', async () => {
+    const { key } = await newFileKey();
+    const chunkBytes = 256 * 1024;
+    const plaintext = randomBytes(50 * chunkBytes + 7);
+    const file = new Blob([plaintext]);
+    const layout = recordLayout(plaintext.length, chunkBytes, 40);
+    const segments: Uint8Array<ArrayBuffer>[] = [];
+    for (const segment of layout.segments) {
+      const blob = await encryptSegment(key, RECORD_ID, file, layout, segment, chunkBytes);
+      expect(blob.size).toBe(segment.byteLength);
+      segments.push(new Uint8Array(await blob.arrayBuffer()));
+    }
+    // Buffer's equals: Jest's deep equality walks 12 MiB one element at a time.
+    expect(Buffer.from(await decrypt(key, concatBytes(...segments), [chunkBytes * 3 + 5])).equals(plaintext)).toBe(true);
+  });
+
+  it('refuses a file shorter than the layout it was begun with (it changed while being encrypted)', async () => {
+    const { key } = await newFileKey();
+    const layout = recordLayout(CHUNK * 2 + 1, CHUNK, PER_SEGMENT);
+    const shorter = new Blob([new Uint8Array(CHUNK + 1)]);
+    await expect(encryptSegment(key, RECORD_ID, shorter, layout, layout.segments[0], CHUNK)).rejects.toMatchObject({ code: 'RECORD_CORRUPT' });
+  });
 
   it('round-trips any content fed in pieces of any size', async () => {
     const { key } = await newFileKey();

@@ -94,67 +94,67 @@ export class BlobBuilder {
   }
 }
 
-/** Plaintext read from the file per step; the chunks in it are sealed concurrently. */
-const READ_BYTES = 8 * 1024 * 1024;
+/** Plaintext read from the file per slice: a few megabytes, so reads are few and large (docs/benchmarks.md). */
+const READ_BYTES = 4 * 1024 * 1024;
+/** Slices being read ahead of the one being sealed, so the file is read while earlier chunks are sealed. */
+const READS_AHEAD = 2;
+/** AES-GCM calls in flight at once: WebCrypto works off the calling thread, and a full queue keeps it busy (docs/benchmarks.md). */
+const SEALS_IN_FLIGHT = 16;
 
-/**
- * Reads a Blob through its stream into one reused buffer, handing out pieces
- * of `size` bytes (the last may be shorter): as fast here as the best
- * slice().arrayBuffer() size and with a single buffer (docs/benchmarks.md).
- * Not the BYOB reader: in Chromium 156 a second BYOB stream of the same file
- * stalls after a few megabytes, so the default reader's pieces are copied.
- */
-async function* readInPieces(blob: Blob, size: number): AsyncGenerator<Uint8Array<ArrayBuffer>> {
-  const reader = blob.stream().getReader();
-  const buffer = new Uint8Array(Math.min(size, Math.max(1, blob.size)));
-  let filled = 0;
-  for (let read = await reader.read(); !read.done; read = await reader.read()) {
-    let bytes: Uint8Array = read.value;
-    while (bytes.byteLength > 0) {
-      const take = Math.min(bytes.byteLength, buffer.byteLength - filled);
-      buffer.set(bytes.subarray(0, take), filled);
-      filled += take;
-      bytes = bytes.subarray(take);
-      if (filled === buffer.byteLength) {
-        yield buffer;
-        filled = 0;
-      }
-    }
-  }
-  if (filled > 0) yield buffer.subarray(0, filled);
+/** A promise whose rejection is reported where it is awaited, not as unhandled if it fails before that. */
+function awaitedLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
 
 /**
- * Encrypts one segment of a file: reads it a few megabytes at a time, seals
- * those chunks concurrently (WebCrypto copies its input at the call and works
- * off the calling thread, so the read buffer is reused at once), and returns
- * the sealed segment as a Blob. Memory stays at about two reads' worth.
+ * Seals one segment of a file as a pipeline: the file is read in slices of a
+ * few megabytes, a couple of slices ahead, each slice's chunks are sealed in
+ * place (WebCrypto copies its input at the call, so no read buffer is copied
+ * or reused), with a fixed number of AES-GCM calls in flight, and the sealed
+ * chunks are returned in order as they came out of WebCrypto, ready to be the
+ * parts of the PUT's body without another copy. Memory: the segment's sealed
+ * chunks plus a few slices.
  */
-export async function encryptSegment(key: CryptoKey, recordId: string, file: Blob, layout: RecordLayout, segment: SegmentLayout, chunkBytes: number): Promise<Blob> {
+export async function sealSegment(key: CryptoKey, recordId: string, file: Blob, layout: RecordLayout, segment: SegmentLayout, chunkBytes: number): Promise<ArrayBuffer[]> {
   const header = streamHeader(chunkBytes);
   const aad = chunkAad(recordId, header);
-  const sealed = new BlobBuilder();
-  if (segment.index === 0) sealed.append(header);
   const start = segment.firstChunk * chunkBytes;
-  const plaintext = file.slice(start, Math.min(start + segment.chunkCount * chunkBytes, file.size));
-  let index = segment.firstChunk;
-  const sealOne = (bytes: Uint8Array<ArrayBuffer>) => {
-    const sealing = sealChunk(key, aad, index, index === layout.chunkCount - 1, bytes);
-    index++;
-    return sealing;
+  // The plaintext the layout promised for this segment; a file that no longer has it changed.
+  const end = start + segment.byteLength - segment.chunkCount * RECORD_TAG_BYTES - (segment.index === 0 ? RECORD_HEADER_BYTES : 0);
+  const chunksPerRead = Math.max(1, Math.floor(READ_BYTES / chunkBytes));
+  const readCount = Math.ceil(segment.chunkCount / chunksPerRead);
+  const reads: Promise<ArrayBuffer>[] = [];
+  const readAhead = (upTo: number) => {
+    for (let next = reads.length; next < Math.min(upTo, readCount); next++) {
+      const from = start + next * chunksPerRead * chunkBytes;
+      reads.push(awaitedLater(file.slice(from, Math.min(from + chunksPerRead * chunkBytes, end)).arrayBuffer()));
+    }
   };
-  let pending: Promise<Uint8Array<ArrayBuffer>[]> = Promise.resolve([]);
-  for await (const piece of readInPieces(plaintext, Math.max(chunkBytes, READ_BYTES - (READ_BYTES % chunkBytes)))) {
-    const sealing: Promise<Uint8Array<ArrayBuffer>>[] = [];
-    for (let offset = 0; offset < piece.byteLength; offset += chunkBytes) sealing.push(sealOne(piece.subarray(offset, offset + chunkBytes)));
-    for (const chunk of await pending) sealed.append(chunk);
-    pending = Promise.all(sealing);
+  const sealed: ArrayBuffer[] = new Array<ArrayBuffer>(segment.chunkCount);
+  const sealing: Promise<void>[] = [];
+  for (let read = 0; read < readCount; read++) {
+    readAhead(read + 1 + READS_AHEAD);
+    const slice = await reads[read];
+    reads[read] = Promise.resolve(new ArrayBuffer(0));
+    const firstInRead = read * chunksPerRead;
+    const chunksInRead = Math.min(chunksPerRead, segment.chunkCount - firstInRead);
+    if (slice.byteLength !== Math.min(chunksInRead * chunkBytes, end - start - firstInRead * chunkBytes)) throw new CryptoError('RECORD_CORRUPT', 'The file changed while it was being encrypted');
+    for (let offset = 0, inSegment = firstInRead; inSegment < firstInRead + chunksInRead; offset += chunkBytes, inSegment++) {
+      if (inSegment >= SEALS_IN_FLIGHT) await sealing[inSegment - SEALS_IN_FLIGHT];
+      const index = segment.firstChunk + inSegment;
+      const plaintext = new Uint8Array(slice, offset, Math.min(chunkBytes, slice.byteLength - offset));
+      // An empty file still has one (empty) chunk, so its end is authenticated.
+      sealing.push(awaitedLater(sealChunk(key, aad, index, index === layout.chunkCount - 1, plaintext).then((bytes) => void (sealed[inSegment] = bytes.buffer))));
+    }
   }
-  for (const chunk of await pending) sealed.append(chunk);
-  // An empty file still has one (empty) chunk, so its end is authenticated.
-  if (index === segment.firstChunk && segment.chunkCount === 1) sealed.append(await sealOne(new Uint8Array(0)));
-  if (index !== segment.firstChunk + segment.chunkCount) throw new CryptoError('RECORD_CORRUPT', 'The file changed while it was being encrypted');
-  return sealed.finish();
+  await Promise.all(sealing);
+  return segment.index === 0 ? [header.buffer, ...sealed] : sealed;
+}
+
+/** One sealed segment as a Blob (the tests' and test vectors' view of `sealSegment`). */
+export async function encryptSegment(key: CryptoKey, recordId: string, file: Blob, layout: RecordLayout, segment: SegmentLayout, chunkBytes: number): Promise<Blob> {
+  return new Blob(await sealSegment(key, recordId, file, layout, segment, chunkBytes));
 }
 
 /**

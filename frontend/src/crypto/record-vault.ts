@@ -22,7 +22,7 @@ import {
   wrapForOwner,
   type RecordMetadata,
 } from './record-keys.js';
-import { BlobBuilder, encryptSegment, RecordDecryptor } from './record-stream.js';
+import { BlobBuilder, encryptSegment, RecordDecryptor, sealSegment } from './record-stream.js';
 import { Sha256 } from './sha256.js';
 
 /** A file being encrypted for upload: its key lives only until the record is committed or cancelled. */
@@ -40,6 +40,8 @@ export interface RecordVaultState {
   /** `retiringAccountKey`: during an account-key rotation, the old key, which still opens rows not yet re-sealed. */
   keys: { accountKey: CryptoKey; privateKey: CryptoKey; publicKey: CryptoKey; retiringAccountKey?: CryptoKey } | null;
   pendingRecords: Map<string, PendingRecord>;
+  /** The segment being sealed: one at a time in the worker (see `uploadSegment`). */
+  sealing: Promise<unknown>;
 }
 
 /** Progress of one segment: its sealed size once encrypted, then bytes the store received. */
@@ -147,16 +149,20 @@ export const recordVaultMethods = {
   /**
    * Encrypts one segment and PUTs it to its pre-signed URL from here, the
    * worker: the sealed bytes never cross to the page, and the worker's own
-   * garbage collection frees them (DESIGN 5; docs/benchmarks.md).
+   * garbage collection frees them (DESIGN 5; docs/benchmarks.md). Segments are
+   * sealed one at a time (one segment's chunks already keep WebCrypto busy),
+   * so the next segment is sealed while earlier ones are being sent, and the
+   * worker holds at most one segment of sealed chunks.
    */
   async uploadSegment(state: RecordVaultState, recordId: string, segmentIndex: number, target: SegmentTarget, onEvent?: (event: SegmentEvent) => void): Promise<SegmentUploadResult> {
     const record = pending(state, recordId);
     const segment = record.layout.segments[segmentIndex];
     if (!segment) throw new CryptoError('NO_SUCH_SEGMENT', `The record has no segment ${segmentIndex}`);
-    const sealed = await encryptSegment(record.key, recordId, record.file, record.layout, segment, record.chunkBytes);
-    pending(state, recordId);
-    onEvent?.({ kind: 'encrypted', bytes: sealed.size });
-    return { status: await put(record.requests, target, sealed, (bytes) => onEvent?.({ kind: 'sent', bytes })) };
+    const sealing = state.sealing.then(() => sealedBody(state, recordId, record, segment));
+    state.sealing = sealing.catch(() => undefined);
+    const body = await sealing;
+    onEvent?.({ kind: 'encrypted', bytes: body.size });
+    return { status: await put(record.requests, target, body, (bytes) => onEvent?.({ kind: 'sent', bytes })) };
   },
 
   /** Seals the metadata and wraps the file key for the owner; the key leaves the worker's memory. */
@@ -269,6 +275,14 @@ export const recordVaultMethods = {
     );
   },
 };
+
+/** A segment's sealed chunks as one Blob, the PUT's body; refused if the upload was cancelled meanwhile. */
+async function sealedBody(state: RecordVaultState, recordId: string, record: PendingRecord, segment: RecordLayout['segments'][number]): Promise<Blob> {
+  pending(state, recordId);
+  const body = new Blob(await sealSegment(record.key, recordId, record.file, record.layout, segment, record.chunkBytes));
+  pending(state, recordId);
+  return body;
+}
 
 /** PUT with upload progress (fetch reports none for request bodies), with the headers the URL was signed with. */
 function put(requests: Set<XMLHttpRequest>, target: SegmentTarget, body: Blob, onSent: (bytes: number) => void): Promise<number> {

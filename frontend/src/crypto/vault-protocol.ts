@@ -62,6 +62,8 @@ export interface VaultState {
   pendingAccount: WrappedAccount | null;
   /** Files being encrypted for upload, by record id, with their file keys. */
   pendingRecords: Map<string, PendingRecord>;
+  /** The segment being sealed for upload (segments are sealed one at a time). */
+  sealing: Promise<unknown>;
   policy: KdfPolicy;
   iterations: number;
   /** The key directory's log key (SPKI, base64url) this build trusts, and its import. */
@@ -85,6 +87,7 @@ export function newVaultState(options: { policy?: KdfPolicy; iterations?: number
     pendingKek: null,
     pendingAccount: null,
     pendingRecords: new Map(),
+    sealing: Promise.resolve(),
     policy: options.policy ?? BROWSER_KDF_POLICY,
     iterations: options.iterations ?? KDF_MIN_ITERATIONS,
     logPublicKey: options.logPublicKey ?? '',

@@ -1,0 +1,331 @@
+/**
+ * The browser's side of `npm run bench` (issue 14): the record stream against
+ * the raw AES-GCM limit of the same page, the portal's encrypt-and-upload
+ * against a plain upload of the same bytes, and the renderer's memory while a
+ * 1 GiB file is encrypted and uploaded. Memory counts only the processes of
+ * the bench's own browser: the process tree under the Chromium started with
+ * the bench's own profile directory (other Chromiums on the machine are not
+ * counted).
+ */
+import { randomBytes } from 'node:crypto';
+import { link, mkdtemp, open, readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { RECORD_CHUNK_BYTES, RECORD_CHUNKS_PER_SEGMENT, ROUTES, type PresignUploadResponse } from '@phr/shared-types';
+import { registerUser } from '@phr/backend/test-support/factories.js';
+import type { ApiBenchRow } from './api-bench.js';
+import { stackMailbox, type RunningStack } from '../local/stack.js';
+
+const MiB = 1024 * 1024;
+const UPLOAD_BYTES = 256 * MiB;
+const MEMORY_FILE_BYTES = 1024 * MiB;
+const CRYPTO_BUFFER_BYTES = 64 * MiB;
+const UPLOAD_ROUNDS = 3;
+const CRYPTO_ROUNDS = 5;
+/** How often the memory row keeps a sample to show its course (the peak is sampled every 100 ms). */
+const MEMORY_SAMPLE_SECONDS = 2;
+/** Samples shown in the memory rows (evenly spaced; the peak is over all of them). */
+const COURSE_POINTS = 16;
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** The bench's own Chromium, with a profile directory no other browser has, so its processes can be told apart. */
+export interface BenchBrowser {
+  context: BrowserContext;
+  page: Page;
+  /** Resident memory of this browser's processes only. */
+  memory(): Promise<ProcessMemory>;
+  close(): Promise<void>;
+}
+
+export interface ProcessMemory {
+  /** The renderer processes (the page and its crypto worker), summed. */
+  renderer: number;
+  /** The browser process (it holds Blob data). */
+  browser: number;
+}
+
+export async function launchBenchBrowser(workDir: string): Promise<BenchBrowser> {
+  const profile = await mkdtemp(path.join(workDir, 'bench-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM_PATH, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(600_000);
+  // tsx keeps function names with a helper the page does not have; the functions passed to evaluate() need it.
+  await page.addInitScript({ content: 'globalThis.__name = (fn) => fn;' });
+  const browserPid = await pidWithArgument(`--user-data-dir=${profile}`);
+  return { context, page, memory: () => treeMemory(browserPid), close: () => context.close() };
+}
+
+/** The browser process: the one started with `argument` that is not a child process type (renderer, zygote, …). */
+async function pidWithArgument(argument: string): Promise<number> {
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const args = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    if (args.includes(argument) && !args.some((arg) => arg.startsWith('--type='))) return Number(pid);
+  }
+  throw new Error(`No browser process was started with ${argument}`);
+}
+
+/** Resident memory of `root` (the browser process) and of its renderers, found by walking the parent links in /proc (Linux). */
+async function treeMemory(root: number): Promise<ProcessMemory> {
+  const parents = new Map<number, number>();
+  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(pid)) continue;
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    // Fields after the command name, which is in parentheses and may hold spaces: state, ppid, …
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid) parents.set(Number(pid), ppid);
+  }
+  const isOurs = (pid: number): boolean => {
+    for (let at: number | undefined = pid; at !== undefined; at = parents.get(at)) if (at === root) return true;
+    return false;
+  };
+  let renderer = 0;
+  let browser = 0;
+  for (const pid of parents.keys()) {
+    if (!isOurs(pid)) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+    const rss = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+    if (cmdline.includes('--type=renderer')) renderer += rss;
+    else if (pid === root) browser += rss;
+  }
+  return { renderer, browser };
+}
+
+/** A file of random bytes on disk: the browser reads it from there, as it would a patient's file. */
+async function randomFile(dir: string, name: string, bytes: number): Promise<string> {
+  const file = path.join(dir, name);
+  const handle = await open(file, 'w');
+  for (let written = 0; written < bytes; written += 16 * MiB) await handle.write(randomBytes(Math.min(16 * MiB, bytes - written)));
+  await handle.close();
+  return file;
+}
+
+/** Through the portal's own upload: encrypt in the worker, PUT sealed segments, commit. Seconds. */
+async function portalUpload(bench: BenchBrowser, file: string): Promise<number> {
+  const { page } = bench;
+  const name = path.basename(file);
+  const started = performance.now();
+  await page.locator('input[type=file]').setInputFiles(file);
+  const row = page.getByTestId('upload-row').filter({ hasText: name });
+  await row.and(page.locator('[data-phase=done], [data-phase=failed]')).waitFor({ timeout: 900_000 });
+  if ((await row.getAttribute('data-phase')) === 'failed') throw new Error(`Upload of ${name} failed: ${await row.textContent()}`);
+  return (performance.now() - started) / 1000;
+}
+
+/** Encrypt-and-upload of 256 MiB through the portal against a plain upload of the same bytes, same store, same parallelism; rounds interleaved. */
+export async function uploadRatio(bench: BenchBrowser, stack: RunningStack, workDir: string): Promise<ApiBenchRow[]> {
+  log('Encrypt-and-upload against plain upload of 256 MiB…');
+  const file = await randomFile(workDir, 'bench-256.bin', UPLOAD_BYTES);
+  // The plain upload's URLs come from the same API for a user of its own (no keys are needed to PUT bytes).
+  const plainUser = await registerUser({ baseUrl: stack.apiUrl, mail: stackMailbox(stack), ownerUrl: stack.databaseOwnerUrl });
+  const encrypted: number[] = [];
+  const plain: number[] = [];
+  for (let round = 0; round < UPLOAD_ROUNDS; round++) {
+    encrypted.push(await portalUpload(bench, await linkedName(file, `bench-256-${round}.bin`)));
+    const presigned = await plainUser.client.send(ROUTES.presignUpload, { token: plainUser.token, body: { size: UPLOAD_BYTES } });
+    plain.push(await plainUpload(bench.page, file, presigned.body));
+    log(`  round ${round + 1}: encrypted ${encrypted[round].toFixed(2)} s, plain ${plain[round].toFixed(2)} s`);
+  }
+  const e = median(encrypted);
+  const p = median(plain);
+  return [
+    {
+      measure: `Encrypt-and-upload 256 MiB against a plain upload (s, median of ${UPLOAD_ROUNDS} interleaved)`,
+      value: `${e.toFixed(2)} s encrypted (${(UPLOAD_BYTES / MiB / e).toFixed(0)} MiB/s)`,
+      baseline: `${p.toFixed(2)} s plain (${(UPLOAD_BYTES / MiB / p).toFixed(0)} MiB/s)`,
+      ratio: `${(e / p).toFixed(2)}× the time`,
+    },
+  ];
+}
+
+/** Playwright names an uploaded file by its path: a hard link gives each round its own name. */
+async function linkedName(file: string, name: string): Promise<string> {
+  const target = path.join(path.dirname(file), name);
+  await link(file, target);
+  return target;
+}
+
+/** The same file's bytes PUT as they are, in the same segments, three at a time, from the page. Seconds. */
+async function plainUpload(page: Page, file: string, presigned: PresignUploadResponse): Promise<number> {
+  await page.evaluate(() => {
+    const input = document.createElement('input');
+    input.type = 'file';
+    input.id = 'bench-plain';
+    input.hidden = true;
+    document.body.append(input);
+  });
+  await page.locator('#bench-plain').setInputFiles(file);
+  return page.evaluate(
+    async ({ segments, segmentBytes }) => {
+      const input = document.getElementById('bench-plain') as HTMLInputElement;
+      const chosen = (input.files as FileList)[0];
+      const started = performance.now();
+      // Each URL takes exactly its segment's sealed size (Content-Length is signed): the plain bytes
+      // from the segment's start, the last one padded with zeros (a few bytes per chunk).
+      const queue = segments.map((segment, index) => {
+        const bytes = chosen.slice(index * segmentBytes, index * segmentBytes + segment.byteLength);
+        return { ...segment, body: new Blob([bytes, new Uint8Array(segment.byteLength - bytes.size)]) };
+      });
+      const worker = async () => {
+        for (let next = queue.shift(); next; next = queue.shift()) {
+          const response = await fetch(next.url, { method: 'PUT', body: next.body, headers: next.headers });
+          if (!response.ok) throw new Error(`PUT ${response.status}`);
+        }
+      };
+      await Promise.all([worker(), worker(), worker()]);
+      input.remove();
+      return (performance.now() - started) / 1000;
+    },
+    { segments: presigned.segments.map(({ url, headers, byteLength }) => ({ url, headers: headers ?? {}, byteLength })), segmentBytes: RECORD_CHUNK_BYTES * RECORD_CHUNKS_PER_SEGMENT },
+  );
+}
+
+/**
+ * The record stream (`encryptSegment`: read a 64 MiB Blob, seal it in 256 KiB
+ * chunks, the sealed Blob) against the raw AES-GCM limit in the same page:
+ * 256 KiB calls on a buffer already in memory, 16 and 32 in flight (the faster
+ * is the limit). Rounds interleaved, medians.
+ */
+export async function encryptionThroughput(page: Page): Promise<ApiBenchRow[]> {
+  log('Record stream against the raw AES-GCM limit…');
+  const figures = await page.evaluate(
+    async ({ bytes, rounds }) => {
+      // The portal's own module, served by the dev server exactly as the app loads it.
+      const modulePath = '/src/crypto/record-stream.ts';
+      // eslint-disable-next-line no-unsanitized/method -- a constant path; a variable only keeps TypeScript from resolving it
+      const stream = (await import(/* @vite-ignore */ modulePath)) as typeof import('../../frontend/src/crypto/record-stream.js');
+      const buffer = new Uint8Array(bytes);
+      for (let offset = 0; offset < bytes; offset += 65_536) crypto.getRandomValues(buffer.subarray(offset, offset + 65_536));
+      const file = new Blob([buffer]);
+      const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt']);
+      const iv = new Uint8Array(12);
+      const seconds = async (work: () => Promise<unknown>) => {
+        const started = performance.now();
+        await work();
+        return (performance.now() - started) / 1000;
+      };
+      /** Raw AES-GCM over the buffer in `size`-byte calls, `inFlight` at once. */
+      const raw = (size: number, inFlight: number) => async () => {
+        let next = 0;
+        const caller = async () => {
+          for (let offset = next; offset < bytes; offset = next) {
+            next += size;
+            await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, buffer.subarray(offset, offset + size));
+          }
+        };
+        await Promise.all(Array.from({ length: inFlight }, caller));
+      };
+      const chunkBytes = 256 * 1024;
+      const chunkCount = bytes / chunkBytes;
+      const layout = { chunkCount, ciphertextBytes: 0, segments: [{ index: 0, byteLength: 16 + bytes + chunkCount * 16, firstChunk: 0, chunkCount }] };
+      const runs: Record<string, number[]> = { raw16: [], raw32: [], stream: [], read: [], build: [] };
+      const sealed: ArrayBuffer[] = [];
+      for (let offset = 0; offset < bytes; offset += chunkBytes) sealed.push(buffer.slice(offset, offset + chunkBytes).buffer);
+      for (let round = 0; round < rounds; round++) {
+        runs.raw16.push(await seconds(raw(chunkBytes, 16)));
+        runs.stream.push(await seconds(() => stream.encryptSegment(key, crypto.randomUUID(), file, layout, layout.segments[0], chunkBytes)));
+        runs.raw32.push(await seconds(raw(chunkBytes, 32)));
+        // What the stream does besides AES-GCM: read the Blob in 4 MiB slices, and make the sealed chunks one Blob.
+        runs.read.push(await seconds(async () => {
+          for (let offset = 0; offset < bytes; offset += 4 * 1024 * 1024) await file.slice(offset, offset + 4 * 1024 * 1024).arrayBuffer();
+        }));
+        runs.build.push(await seconds(async () => new Blob(sealed)));
+      }
+      const byChunk: Array<[number, number]> = [];
+      for (const size of [64 * 1024, 256 * 1024, 1024 * 1024, 4 * 1024 * 1024]) byChunk.push([size, await seconds(raw(size, 16))]);
+      const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+      const mibPerSecond = (s: number) => bytes / 1024 / 1024 / s;
+      return {
+        raw16: mibPerSecond(median(runs.raw16)),
+        raw32: mibPerSecond(median(runs.raw32)),
+        stream: mibPerSecond(median(runs.stream)),
+        read: mibPerSecond(median(runs.read)),
+        build: mibPerSecond(median(runs.build)),
+        byChunk: byChunk.map(([size, s]) => [size, mibPerSecond(s)] as [number, number]),
+      };
+    },
+    { bytes: CRYPTO_BUFFER_BYTES, rounds: CRYPTO_ROUNDS },
+  );
+  const limit = Math.max(figures.raw16, figures.raw32);
+  const limitText = `${limit.toFixed(0)} MiB/s raw AES-GCM, 256 KiB calls, ${figures.raw16 >= figures.raw32 ? 16 : 32} in flight (16: ${figures.raw16.toFixed(0)}, 32: ${figures.raw32.toFixed(0)})`;
+  const best = Math.max(...figures.byChunk.map(([, speed]) => speed));
+  return [
+    {
+      measure: `Record stream, 64 MiB in the page (MiB/s, median of ${CRYPTO_ROUNDS} interleaved)`,
+      value: `${figures.stream.toFixed(0)} MiB/s encryptSegment (read from a Blob, 256 KiB chunks, sealed into a Blob)`,
+      baseline: limitText,
+      ratio: `${(figures.stream / limit).toFixed(2)}× the limit`,
+    },
+    {
+      measure: 'Read 64 MiB from a Blob in 4 MiB slices (part of the stream)',
+      value: `${figures.read.toFixed(0)} MiB/s`,
+      baseline: `${limit.toFixed(0)} MiB/s raw AES-GCM limit`,
+      ratio: `${(figures.read / limit).toFixed(2)}×`,
+    },
+    {
+      measure: 'One Blob from 256 sealed 256 KiB chunks (part of the stream)',
+      value: `${figures.build.toFixed(0)} MiB/s`,
+      baseline: `${limit.toFixed(0)} MiB/s raw AES-GCM limit`,
+      ratio: `${(figures.build / limit).toFixed(2)}×`,
+    },
+    ...figures.byChunk.map(([size, speed]) => ({
+      measure: `Raw AES-GCM in ${size / 1024} KiB calls, 16 in flight`,
+      value: `${speed.toFixed(0)} MiB/s`,
+      baseline: `${best.toFixed(0)} MiB/s best chunk size`,
+      ratio: `${(speed / best).toFixed(2)}×`,
+    })),
+  ];
+}
+
+/** The renderers' resident memory while the portal encrypts and uploads a 1 GiB file: the peak, and samples over time to show its course. */
+export async function memoryOfLargeUpload(bench: BenchBrowser, workDir: string): Promise<ApiBenchRow[]> {
+  log('Renderer memory while a 1 GiB file is encrypted and uploaded…');
+  const file = await randomFile(workDir, 'bench-1g.bin', MEMORY_FILE_BYTES);
+  const before = await bench.memory();
+  let peak = before;
+  const samples: Array<ProcessMemory & { seconds: number }> = [];
+  const started = performance.now();
+  let sampling = true;
+  const sampler = (async () => {
+    let nextSample = performance.now();
+    while (sampling) {
+      const now = await bench.memory();
+      peak = { renderer: Math.max(peak.renderer, now.renderer), browser: Math.max(peak.browser, now.browser) };
+      if (performance.now() >= nextSample) {
+        samples.push({ ...now, seconds: (performance.now() - started) / 1000 });
+        nextSample += MEMORY_SAMPLE_SECONDS * 1000;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  const seconds = await portalUpload(bench, file);
+  sampling = false;
+  await sampler;
+  const mib = (bytes: number) => (bytes / MiB).toFixed(0);
+  // At most COURSE_POINTS samples, evenly spaced over the upload, with the time each was taken.
+  const shown = samples.filter((_, i) => samples.length <= COURSE_POINTS || i % Math.ceil(samples.length / COURSE_POINTS) === 0 || i === samples.length - 1);
+  const course = (pick: (memory: ProcessMemory) => number) => shown.map((sample) => `${sample.seconds.toFixed(0)} s ${mib(pick(sample))}`).join(', ');
+  return [
+    {
+      measure: 'Renderer memory, 1 GiB encrypt-and-upload (resident, this browser’s renderers)',
+      value: `${mib(peak.renderer)} MiB peak over ${seconds.toFixed(1)} s; at: ${course((memory) => memory.renderer)}`,
+      baseline: `${mib(before.renderer)} MiB before`,
+      ratio: `+${mib(peak.renderer - before.renderer)} MiB = ${((peak.renderer - before.renderer) / MEMORY_FILE_BYTES).toFixed(3)}× the file`,
+    },
+    {
+      measure: 'Browser process memory, same upload (holds Blob data)',
+      value: `${mib(peak.browser)} MiB peak; at: ${course((memory) => memory.browser)}`,
+      baseline: `${mib(before.browser)} MiB before`,
+      ratio: `+${mib(peak.browser - before.browser)} MiB`,
+    },
+  ];
+}
+
+function median(values: number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+}
+
+function log(line: string): void {
+  console.error(line);
+}
