@@ -9,8 +9,9 @@
  *     AES-GCM call on the same 64 MiB buffer, and raw AES-GCM per chunk size
  *     (the measurement behind RECORD_CHUNK_BYTES).
  *  3. The renderer's peak memory while a 1 GiB file is encrypted and uploaded.
- *  4. A doctor's GET /records/:id against a bare Fastify primary-key SELECT (api-bench.ts).
- *  5. Registration starts for an address with an account against a new one (api-bench.ts).
+ *  4. Registration starts for an address with an account against a new one (api-bench.ts).
+ *  5. `reads`: a doctor's GET /records/:id against a bare Fastify + pg route doing the same
+ *     necessary work in a process of its own (read-bench.ts, issue 14).
  *
  * Figures are printed as a Markdown table; docs/benchmarks.md holds a run's.
  */
@@ -21,7 +22,8 @@ import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { RECORD_CHUNK_BYTES, RECORD_CHUNKS_PER_SEGMENT, ROUTES, type PresignUploadResponse } from '@phr/shared-types';
 import { registerUser } from '@phr/backend/test-support/factories.js';
-import { doctorReadBench, registrationStartBench } from './api-bench.js';
+import { registrationStartBench } from './api-bench.js';
+import { readBench } from './read-bench.js';
 import { linkIn } from '../local/mail/mailbox.js';
 import { stackMailbox, type RunningStack } from '../local/stack.js';
 import { startThrowawayStack } from '../local/throwaway-stack.js';
@@ -40,16 +42,16 @@ interface Row {
   ratio: string;
 }
 
-/** `npm run bench -- crypto upload` runs only those parts (memory, upload, crypto, api); no argument runs all. */
+/** `npm run bench -- crypto upload` runs only those parts (memory, upload, crypto, api, reads); no argument runs all. */
 const parts = process.argv.slice(2);
-const wanted = (part: 'memory' | 'upload' | 'crypto' | 'api') => parts.length === 0 || parts.includes(part);
+const wanted = (part: 'memory' | 'upload' | 'crypto' | 'api' | 'reads') => parts.length === 0 || parts.includes(part);
 
 async function main(): Promise<void> {
   log('Starting the product (database, object store, API, portal)…');
   // The API bench sends thousands of requests a second as one doctor, and hundreds of registration starts: no rate limit in the way.
   const unlimited = { RATE_LIMIT_REQUESTS: '10000000', RATE_LIMIT_REGISTRATIONS: '10000000', RATE_LIMIT_REGISTRATION_MAILS: '10000000' };
   const product = await startThrowawayStack('bench', { env: unlimited, build: true });
-  const { stack, workDir, database } = product;
+  const { stack, workDir } = product;
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
   try {
     const page = await browser.newPage();
@@ -63,10 +65,12 @@ async function main(): Promise<void> {
     if (wanted('upload')) rows.push(...(await uploadRatio(page, stack, workDir)));
     if (wanted('crypto')) rows.push(...(await encryptionThroughput(page)));
     if (wanted('api')) {
-      log('Doctor reads through the API against a bare Fastify route…');
-      rows.push(...(await doctorReadBench(stack, database)));
       log('Registration starts for taken and new addresses…');
       rows.push(...(await registrationStartBench(stack)));
+    }
+    if (wanted('reads')) {
+      log('Doctor reads through the API against a bare Fastify + pg route doing the same work…');
+      rows.push(...(await readBench(stack, workDir)));
     }
     printTable(rows);
   } finally {
