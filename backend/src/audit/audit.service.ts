@@ -28,12 +28,12 @@ const QUEUE = Symbol('audit rows of this transaction');
  * fails. A denial is recorded after the request's rollback, in a transaction
  * of its own.
  *
- * Rows are queued while the work runs and written together just before COMMIT:
- * the chain heads of all their subjects are locked in one statement, in the
- * order of the subject ids, so two transactions that append to the same
- * patients (two doctors listing overlapping patients) queue behind each other
- * and never deadlock, and a head stays locked only for the last round trips of
- * a transaction. A transaction that fails for a reason of the server (not a
+ * Rows are queued while the work runs and written together just before COMMIT,
+ * in one statement (audit_append): the chain heads of all their subjects are
+ * locked in the order of the subject ids, so two transactions that append to
+ * the same patients (two doctors listing overlapping patients) queue behind
+ * each other and never deadlock, and a head stays locked only for that
+ * statement and the COMMIT. A transaction that fails for a reason of the server (not a
  * refusal the API decided) files its rows as denials "not completed", so no
  * attempt goes unrecorded.
  */
