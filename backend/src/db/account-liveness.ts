@@ -1,3 +1,4 @@
+import { escapeLiteral } from 'pg';
 import type { QueryRunner } from 'typeorm';
 import type { Role } from '@phr/shared-types';
 import { ApiError } from '../common/api-error.js';
@@ -22,17 +23,37 @@ export async function assertAccountExists(db: Db, user: AuthUser): Promise<void>
 }
 
 /**
- * The first statement of a transaction (issue 14: one round trip, not two): sets the RLS
- * context to `actor` and, when `caller` is given, checks as assertAccountExists does that its
- * account and session are still live (app_start_request, migration 1765730000000).
+ * Opens a transaction under `actor` in one round trip (issue 14): TypeORM's startTransaction
+ * sends START TRANSACTION on its own, so for that one call the message also carries
+ * app_start_request (migration 1765730000000), which sets the RLS context and, when `caller` is
+ * given, refuses unless its account and session are still live, as assertAccountExists checks.
+ * Several statements in one message is PostgreSQL's simple query protocol, which takes no
+ * parameters: the values go as literals, quoted by node-postgres (and they are ids the token's
+ * claims rules checked, and a role from a fixed list).
  */
-export async function startAs(queryRunner: QueryRunner, actor: Actor, caller: AuthUser | null): Promise<void> {
-  const rows: LivenessRow[] = await queryRunner.manager.query('SELECT account_role, is_session_live FROM app_start_request($1, $2, $3)', [
-    actor.userId,
-    actor.role,
-    caller?.sessionId ?? null,
-  ]);
-  if (caller) assertLive(rows[0], caller);
+export async function beginAs(queryRunner: QueryRunner, actor: Actor, caller: AuthUser | null): Promise<void> {
+  const start = `SELECT app_start_request(${literal(actor.userId)}, ${literal(actor.role)}, ${literal(caller?.sessionId ?? null)})`;
+  const query = queryRunner.query.bind(queryRunner);
+  queryRunner.query = ((sql: string, ...rest: unknown[]) => query(sql === 'START TRANSACTION' ? `START TRANSACTION; ${start}` : sql, ...(rest as []))) as QueryRunner['query'];
+  try {
+    await queryRunner.startTransaction();
+  } catch (error) {
+    const refusal = (error as { driverError?: { code?: string; message?: string } }).driverError;
+    if (caller && refusal?.code === INVALID_AUTHORIZATION) {
+      throw ApiError.unauthenticated(refusal.message === 'session' ? SESSION_ENDED : ACCOUNT_GONE);
+    }
+    throw error;
+  } finally {
+    queryRunner.query = query;
+  }
+}
+
+const INVALID_AUTHORIZATION = '28000';
+const ACCOUNT_GONE = 'This account no longer exists';
+const SESSION_ENDED = 'This session has ended; sign in again';
+
+function literal(value: string | null): string {
+  return value === null ? 'NULL' : escapeLiteral(value);
 }
 
 interface LivenessRow {
@@ -41,6 +62,6 @@ interface LivenessRow {
 }
 
 function assertLive(row: LivenessRow | undefined, user: AuthUser): void {
-  if (row?.account_role !== user.role) throw ApiError.unauthenticated('This account no longer exists');
-  if (!row.is_session_live) throw ApiError.unauthenticated('This session has ended; sign in again');
+  if (row?.account_role !== user.role) throw ApiError.unauthenticated(ACCOUNT_GONE);
+  if (!row.is_session_live) throw ApiError.unauthenticated(SESSION_ENDED);
 }

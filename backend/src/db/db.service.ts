@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { DependencyUnavailable } from '../common/dependency-unavailable.js';
 import type { AuthUser } from '../identity/auth-user.js';
-import { startAs } from './account-liveness.js';
+import { beginAs } from './account-liveness.js';
 import { databaseUnavailableReason, isConnectionSpoiled, isTransactionConflict } from './database-errors.js';
 import {
   ANONYMOUS,
@@ -227,8 +227,7 @@ export class Db {
     try {
       let result: T;
       try {
-        await queryRunner.startTransaction();
-        await startAs(queryRunner, actor, options.caller ?? null);
+        await beginAs(queryRunner, actor, options.caller ?? null);
         result = await requestContextStorage.run(context, async () => {
           const value = await work();
           for (const hook of context.beforeCommit.splice(0)) await hook();

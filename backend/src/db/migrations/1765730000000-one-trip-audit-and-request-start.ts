@@ -16,10 +16,11 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * checks every insert and moves the head.
  *
  * `app_start_request` sets the caller's RLS context (app.user_id, app.role)
- * and, given the caller's session, answers whether the account still exists with
- * that role and the session is still live (db/account-liveness.ts), in one
- * statement. It runs as the caller (SECURITY INVOKER): the checks see only what
- * RLS shows the caller's own context.
+ * and, given the caller's session, refuses (SQLSTATE 28000, message `account`
+ * or `session`) unless the account still exists with that role and the
+ * session is still live (db/account-liveness.ts). It runs as the caller
+ * (SECURITY INVOKER): the checks see only what RLS shows the caller's own
+ * context. It is sent in the same message as START TRANSACTION.
  */
 export class OneTripAuditAndRequestStart1765730000000 implements MigrationInterface {
   name = 'OneTripAuditAndRequestStart1765730000000';
@@ -56,17 +57,25 @@ export class OneTripAuditAndRequestStart1765730000000 implements MigrationInterf
       REVOKE ALL ON FUNCTION audit_append(uuid[], text[], text[], timestamptz, uuid[], text[], text[], text[], text[], uuid[], uuid[], text[], text[], text[]) FROM PUBLIC;
       GRANT EXECUTE ON FUNCTION audit_append(uuid[], text[], text[], timestamptz, uuid[], text[], text[], text[], text[], uuid[], uuid[], text[], text[], text[]) TO phr_app;
 
-      CREATE FUNCTION app_start_request(p_user uuid, p_role text, p_session uuid)
-        RETURNS TABLE (account_role text, is_session_live boolean)
+      CREATE FUNCTION app_start_request(p_user uuid, p_role text, p_session uuid) RETURNS void
         LANGUAGE plpgsql SECURITY INVOKER SET search_path = public AS $$
+        DECLARE
+          account_role text;
+          is_session_live boolean;
         BEGIN
           PERFORM set_config('app.user_id', coalesce(p_user::text, ''), true), set_config('app.role', coalesce(p_role, ''), true);
           IF p_user IS NULL OR p_session IS NULL THEN
             RETURN;
           END IF;
-          RETURN QUERY SELECT u.role::text,
-              EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.family_id = p_session AND t.revoked_at IS NULL)
+          SELECT u.role::text, EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.family_id = p_session AND t.revoked_at IS NULL)
+            INTO account_role, is_session_live
             FROM users u WHERE u.id = app_user_id();
+          IF account_role IS DISTINCT FROM p_role THEN
+            RAISE EXCEPTION 'account' USING ERRCODE = 'invalid_authorization_specification';
+          END IF;
+          IF NOT is_session_live THEN
+            RAISE EXCEPTION 'session' USING ERRCODE = 'invalid_authorization_specification';
+          END IF;
         END $$;
       REVOKE ALL ON FUNCTION app_start_request(uuid, text, uuid) FROM PUBLIC;
       GRANT EXECUTE ON FUNCTION app_start_request(uuid, text, uuid) TO phr_app;
