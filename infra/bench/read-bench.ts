@@ -8,8 +8,9 @@
  * with the doctor by a consent over that record, all made through the API
  * (test-support factories). Loads (load.ts, closed loop in a worker thread):
  * 16 and 64 connections, reads spread over every patient and reads of one
- * patient's record only; product and baseline alternate, REPETITIONS times,
- * medians reported. Afterwards the audit rows are counted against the requests
+ * patient's record only; product and baseline alternate, REPETITIONS times;
+ * medians of the rates, and ratios as the median of each repetition's pair
+ * (run back to back, so drifting load on a shared machine hits both alike). Afterwards the audit rows are counted against the requests
  * answered and every touched chain is verified (shared-types
  * firstBrokenAuditRow).
  */
@@ -28,8 +29,8 @@ import { loadOrCreateSecrets } from '../local/local-secrets.js';
 import { stackMailbox, type RunningStack } from '../local/stack.js';
 
 const PATIENTS = 200;
-const SECONDS = 5;
-const REPETITIONS = 3;
+const SECONDS = 4;
+const REPETITIONS = 5;
 const CONNECTIONS = [16, 64] as const;
 /** The API's pool (DATABASE_POOL_SIZE's default); the baseline gets a pool of the same size. */
 const POOL_SIZE = 10;
@@ -84,6 +85,11 @@ export async function readBench(stack: RunningStack, workDir: string): Promise<A
       const results = runs.get(key) ?? [];
       return { perSecond: median(results.map((r) => r.perSecond)), p50Ms: median(results.map((r) => r.p50Ms)), p99Ms: median(results.map((r) => r.p99Ms)) };
     };
+    // Each repetition's two runs ran back to back: the median of their ratios follows a machine whose load drifts better than the ratio of medians.
+    const pairedRatio = (key: string, baselineKey: string) => {
+      const [values, baselines] = [runs.get(key) ?? [], runs.get(baselineKey) ?? []];
+      return median(values.map((result, index) => result.perSecond / baselines[index].perSecond));
+    };
     const check = await checkTrail(owner, doctor.userId, targets, productRequests, baselineRequests);
     const rows: ApiBenchRow[] = [];
     for (const connections of CONNECTIONS) {
@@ -94,7 +100,7 @@ export async function readBench(stack: RunningStack, workDir: string): Promise<A
           measure: `Doctor's GET /records/:id, ${spread === 'spread' ? `${PATIENTS} patients` : 'one patient'}, ${connections} connections (${SECONDS} s × ${REPETITIONS}, medians)`,
           value: `${describe(product)}`,
           baseline: `${describe(bare)} bare Fastify + pg, same work`,
-          ratio: `${(product.perSecond / bare.perSecond).toFixed(2)}× the throughput`,
+          ratio: `${pairedRatio(`product/${connections}/${spread}`, `baseline/${connections}/${spread}`).toFixed(2)}× the throughput`,
         });
       }
     }
@@ -105,7 +111,7 @@ export async function readBench(stack: RunningStack, workDir: string): Promise<A
         measure: `One patient's record read by ${connections} connections, against reads spread over ${PATIENTS} patients (product)`,
         value: `${one.perSecond.toFixed(0)} req/s`,
         baseline: `${spread.perSecond.toFixed(0)} req/s spread`,
-        ratio: `${(one.perSecond / spread.perSecond).toFixed(2)}× the throughput`,
+        ratio: `${pairedRatio(`product/${connections}/one`, `product/${connections}/spread`).toFixed(2)}× the throughput`,
       });
     }
     const at64 = figures('product/64/spread');
