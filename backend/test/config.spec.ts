@@ -64,6 +64,12 @@ describe('configuration is validated once, and a bad value names its variable', 
     });
   });
 
+  it('syncs rate-limit counters between instances every 200 ms by default, configurable', () => {
+    expect(loadConfig(VALID).rateLimitSyncMilliseconds).toBe(200);
+    expect(loadConfig({ ...VALID, RATE_LIMIT_SYNC_MS: '1000' }).rateLimitSyncMilliseconds).toBe(1000);
+    expect(() => loadConfig({ ...VALID, RATE_LIMIT_SYNC_MS: '0' })).toThrow(/RATE_LIMIT_SYNC_MS must be between 10 and/);
+  });
+
   it('demands a proof of work after 5 failures, from 16 bits up to 22, and takes other numbers from the environment (ASVS 5.0 6.1.1)', () => {
     expect(loadConfig(VALID).loginThrottle).toEqual({
       freeFailures: 5,

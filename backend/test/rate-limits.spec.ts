@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AUDIT_SYSTEM_SUBJECT, ROUTES } from '@phr/shared-types';
 import { startApiProcess, type ApiProcess } from './support/api-process.js';
@@ -6,6 +7,7 @@ import { registerUser, uniqueEmail, verifiedRegistration, type RegisteredUser } 
 import { testClient } from './support/http.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
 import { forgeToken, otherSecret, sessionIdOf } from './support/tokens.js';
+import { RateLimiter } from '../src/rate-limit/rate-limiter.service.js';
 
 const GENERAL = 6;
 const REGISTRATIONS = 4;
@@ -21,6 +23,14 @@ const LIMITS = {
   RATE_LIMIT_DOCTOR_SEARCHES: String(DOCTOR_SEARCHES),
 };
 
+async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 describe('request rate limits (ASVS 8.1.4)', () => {
   let api: TestApp;
   let patient: RegisteredUser;
@@ -35,8 +45,17 @@ describe('request rate limits (ASVS 8.1.4)', () => {
     await api?.close();
   });
 
-  /** Every test starts with fresh counters, as if a window had just begun for everyone. */
-  const resetCounters = () => api.adminQuery('DELETE FROM rate_limits');
+  /**
+   * Counts are kept in memory and synced in batches (rate-limiter.service.ts):
+   * `sync` does now what the instance does every RATE_LIMIT_SYNC_MS.
+   */
+  const sync = () => api.app.get(RateLimiter).sync();
+  /** Every test starts with fresh counters, as if a window had just begun for everyone (at this instance and in the table). */
+  const resetCounters = async () => {
+    await sync();
+    await api.adminQuery('DELETE FROM rate_limits');
+    await sync();
+  };
   const me = (user: RegisteredUser) => user.client.send(ROUTES.me, { token: user.token });
   const rateLimitRows = async (subjectId: string) => (await auditRowsOf(api, subjectId)).filter((row) => row.action === 'route.rate-limit');
 
@@ -63,7 +82,9 @@ describe('request rate limits (ASVS 8.1.4)', () => {
     await resetCounters();
     for (let i = 0; i < GENERAL; i++) await me(patient);
     expect((await me(patient)).status).toBe(429);
+    await sync();
     await api.adminQuery(`UPDATE rate_limits SET window_started_at = now() - make_interval(secs => $1)`, [WINDOW_SECONDS + 1]);
+    await sync();
     expect((await me(patient)).status).toBe(200);
   });
 
@@ -144,15 +165,43 @@ describe('request rate limits (ASVS 8.1.4)', () => {
       await second?.stop();
     });
 
-    it('counts a client’s requests to both instances together', async () => {
+    /** The shared row of a user's general counter, as the limiter keys it. */
+    const sharedHits = async (user: RegisteredUser) => {
+      const key = `general:${createHmac('sha256', api.config.preloginSecret).update(`user:${user.userId}`).digest('base64url')}`;
+      const [row] = await api.adminQuery<{ hits: number }>('SELECT hits FROM rate_limits WHERE key = $1', [key]);
+      return row?.hits ?? 0;
+    };
+
+    it('refuses at the second instance a client who used up the limit at the first, with Retry-After, and audits it', async () => {
       await resetCounters();
       const viaSecond = testClient(second.baseUrl);
-      for (let i = 0; i < GENERAL; i++) {
-        const target = i % 2 === 0 ? patient.client : viaSecond;
-        expect((await target.send(ROUTES.me, { token: patient.token })).status).toBe(200);
-      }
-      expect((await viaSecond.send(ROUTES.me, { token: patient.token })).status).toBe(429);
+      const before = (await rateLimitRows(patient.userId)).length;
+      for (let i = 0; i < GENERAL; i++) expect((await me(patient)).status).toBe(200);
+      await sync();
+      expect(await sharedHits(patient)).toBe(GENERAL);
+      // The second instance has not seen this client in this window: it reads the shared count first.
+      const refused = await viaSecond.send(ROUTES.me, { token: patient.token });
+      expect(refused.status).toBe(429);
+      const retryAfter = Number(refused.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect(retryAfter).toBeLessThanOrEqual(WINDOW_SECONDS);
       expect((await me(patient)).status).toBe(429);
+      const rows = await rateLimitRows(patient.userId);
+      expect(rows.length).toBeGreaterThan(before);
+      expect(rows.at(-1)).toMatchObject({ outcome: 'deny', actor_id: patient.userId });
+    });
+
+    it('counts a client’s requests to both instances together: hits at the second reach the first at its next sync', async () => {
+      await resetCounters();
+      const viaSecond = testClient(second.baseUrl);
+      // The first instance holds this client's counter before the second takes the rest of the limit.
+      expect((await me(other)).status).toBe(200);
+      for (let i = 1; i < GENERAL; i++) expect((await viaSecond.send(ROUTES.me, { token: other.token })).status).toBe(200);
+      await eventually(async () => (await sharedHits(other)) === GENERAL, 'both instances synced their hits');
+      await sync();
+      const refused = await me(other);
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
     });
   });
 });

@@ -130,6 +130,8 @@ describe('retention: the sweep deletes ended sessions, stale sign-in and request
     const user = await registerUser(api);
     await user.client.send(ROUTES.me, { token: user.token });
     const counters = async () => (await api.adminQuery<{ key: string }>('SELECT key FROM rate_limits ORDER BY key')).map((row) => row.key);
+    // Counted in memory, synced in batches (rate-limiter.service.ts).
+    await eventually(async () => (await counters()).length > 0, 'the counters are synced');
     const [stale, ...current] = await counters();
     expect(stale).toBeDefined();
     await api.adminQuery(`UPDATE rate_limits SET window_started_at = now() - interval '2 days' WHERE key = $1`, [stale]);

@@ -1,20 +1,12 @@
 /**
- * The cost of the API's checks on a doctor's read (issue 5): GET /records/:id
- * (JWT, roles, consent through RLS, wrap, audit row in the same transaction,
- * pre-signed URL) against a bare Fastify route doing one primary-key SELECT
- * on the same database, both driven by the same client loop in the same run.
- * And POST /auth/register/start for an address with an account against one
+ * POST /auth/register/start for an address with an account against one
  * without: the answer must not tell them apart, in content (a test) or in time
  * (measured here, never asserted in a test).
  */
 import { randomBytes } from 'node:crypto';
-import Fastify from 'fastify';
-import pg from 'pg';
-import { API_PREFIX, DOCTOR_WRAP_BYTES, ROUTES } from '@phr/shared-types';
-import { createRouteClient, pathOf } from '@phr/api-client';
+import { ROUTES } from '@phr/shared-types';
+import { createRouteClient } from '@phr/api-client';
 import { registerUser } from '@phr/backend/test-support/factories.js';
-import { uploadRecord } from '@phr/backend/test-support/records.js';
-import { withDatabase } from '../local/postgres.js';
 import { stackMailbox, type RunningStack } from '../local/stack.js';
 
 export interface ApiBenchRow {
@@ -22,57 +14,6 @@ export interface ApiBenchRow {
   value: string;
   baseline: string;
   ratio: string;
-}
-
-const SECONDS = 10;
-const CONCURRENCY = 16;
-
-/** Requests per second a fixed number of concurrent callers get from `url` over `SECONDS`. */
-async function requestsPerSecond(url: string, headers: Record<string, string>, expectStatus: number): Promise<number> {
-  const end = Date.now() + SECONDS * 1000;
-  let done = 0;
-  const caller = async () => {
-    while (Date.now() < end) {
-      const response = await fetch(url, { headers });
-      await response.arrayBuffer();
-      if (response.status !== expectStatus) throw new Error(`${url} answered ${response.status}`);
-      done++;
-    }
-  };
-  const started = Date.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, caller));
-  return done / ((Date.now() - started) / 1000);
-}
-
-export async function doctorReadBench(stack: RunningStack, database: string): Promise<ApiBenchRow[]> {
-  const api = { baseUrl: stack.apiUrl, mail: stackMailbox(stack), ownerUrl: stack.databaseOwnerUrl };
-  const patient = await registerUser(api);
-  const doctor = await registerUser(api, 'doctor');
-  const { summary } = await uploadRecord(patient);
-  const wraps = [{ recordId: summary.id, wrap: randomBytes(DOCTOR_WRAP_BYTES).toString('base64url') }];
-  const granted = await patient.client.send(ROUTES.createConsent, { token: patient.token, body: { doctorId: doctor.userId, scope: 'record', recordId: summary.id, wraps } });
-  if (granted.status !== 201) throw new Error(`consent failed: ${granted.status} ${granted.text}`);
-
-  // The baseline: the same database, one primary-key SELECT, no checks at all.
-  const pool = new pg.Pool({ connectionString: withDatabase(stack.databaseAdminUrl, database), max: 10 });
-  const bare = Fastify();
-  bare.get<{ Params: { id: string } }>('/records/:id', async (request) => (await pool.query('SELECT * FROM records WHERE id = $1', [request.params.id])).rows[0]);
-  const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
-  try {
-    const baseline = await requestsPerSecond(`${bareUrl}/records/${summary.id}`, {}, 200);
-    const api = await requestsPerSecond(`${stack.apiUrl}${API_PREFIX}${pathOf(ROUTES.getRecord, { id: summary.id })}`, { authorization: `Bearer ${doctor.token}` }, 200);
-    return [
-      {
-        measure: `Doctor's GET /records/:id (${CONCURRENCY} concurrent callers, ${SECONDS} s each)`,
-        value: `${api.toFixed(0)} req/s (JWT, roles, consent via RLS, wrap, audit row, pre-signed URL)`,
-        baseline: `${baseline.toFixed(0)} req/s bare Fastify, one primary-key SELECT`,
-        ratio: `${(api / baseline).toFixed(2)}× the throughput`,
-      },
-    ];
-  } finally {
-    await bare.close();
-    await pool.end();
-  }
 }
 
 const REGISTRATION_PAIRS = 200;

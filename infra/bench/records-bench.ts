@@ -10,8 +10,9 @@
  *     chunk size (the measurement behind RECORD_CHUNK_BYTES) (stream-bench.ts).
  *  3. The renderer's memory, peak and course, while a 1 GiB file is encrypted
  *     and uploaded, counting only the bench's own browser (stream-bench.ts).
- *  4. A doctor's GET /records/:id against a bare Fastify primary-key SELECT (api-bench.ts).
- *  5. Registration starts for an address with an account against a new one (api-bench.ts).
+ *  4. Registration starts for an address with an account against a new one (api-bench.ts).
+ *  5. `reads`: a doctor's GET /records/:id against a bare Fastify + pg route doing the same
+ *     necessary work in a process of its own (read-bench.ts).
  *  6. Listings at 10 and 10,000 records, and sharing and revoking 10,000 records (lists-bench.ts).
  *
  * Figures are printed as a Markdown table; docs/benchmarks.md holds a run's.
@@ -19,8 +20,9 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Page } from 'playwright-core';
-import { doctorReadBench, registrationStartBench } from './api-bench.js';
+import { registrationStartBench } from './api-bench.js';
 import { listsBench } from './lists-bench.js';
+import { readBench } from './read-bench.js';
 import { encryptionThroughput, launchBenchBrowser, memoryOfLargeUpload, uploadRatio } from './stream-bench.js';
 import { linkIn } from '../local/mail/mailbox.js';
 import { stackMailbox, type RunningStack } from '../local/stack.js';
@@ -35,7 +37,7 @@ interface Row {
 
 /** `npm run bench -- crypto upload` runs only those parts (memory, upload, crypto, api); no argument runs all. */
 const parts = process.argv.slice(2);
-const wanted = (part: 'memory' | 'upload' | 'crypto' | 'api' | 'lists') => parts.length === 0 || parts.includes(part);
+const wanted = (part: 'memory' | 'upload' | 'crypto' | 'api' | 'reads' | 'lists') => parts.length === 0 || parts.includes(part);
 
 async function main(): Promise<void> {
   log('Starting the product (database, object store, API, portal)…');
@@ -53,10 +55,12 @@ async function main(): Promise<void> {
     if (wanted('upload')) rows.push(...(await uploadRatio(bench, stack, workDir)));
     if (wanted('crypto')) rows.push(...(await encryptionThroughput(page)));
     if (wanted('api')) {
-      log('Doctor reads through the API against a bare Fastify route…');
-      rows.push(...(await doctorReadBench(stack, database)));
       log('Registration starts for taken and new addresses…');
       rows.push(...(await registrationStartBench(stack)));
+    }
+    if (wanted('reads')) {
+      log('Doctor reads through the API against a bare Fastify + pg route doing the same work…');
+      rows.push(...(await readBench(stack, workDir)));
     }
     if (wanted('lists')) {
       log('Listings and sharing at 10 and at 10,000 records…');

@@ -1,10 +1,9 @@
-import { applyDecorators, createParamDecorator, Injectable, SetMetadata, UseGuards, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, Injectable, SetMetadata, UseInterceptors, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
+import type { Observable } from 'rxjs';
 import type { AuditAction } from '@phr/shared-types';
-import { assertAccountExists } from '../db/account-liveness.js';
 import { Db } from '../db/db.service.js';
-import { requestMetaOf } from '../db/request-meta.js';
 import type { AuthUser } from '../identity/auth-user.js';
 import { RecordAccess, type ReadableRecord } from './record-access.service.js';
 
@@ -17,41 +16,46 @@ type RecordAccessNeed = { need: 'readable' } | { need: 'owned'; action: AuditAct
 type GuardedRequest = FastifyRequest & { user?: AuthUser; params?: Record<string, string>; readableRecord?: ReadableRecord };
 
 /**
- * The consent guard (DESIGN 6; issue 13): a route that takes a record id as
- * `:id` runs only after RecordAccess allowed the caller, as RBAC is applied by
- * RolesGuard. Guards run before the request's transaction, so the decision
- * (and its audit row, allowed or denied) gets a transaction of its own under
- * the caller's RLS context. A malformed id is left to the route's pipe (400).
+ * The consent guard (DESIGN 6; issues 13, 14): a route that takes a record id
+ * as `:id` runs only after RecordAccess allowed the caller, as RBAC is applied
+ * by RolesGuard. It runs after the guards, as the route's interceptor inside
+ * the request's transaction (TransactionInterceptor), so the decision, its
+ * audit row and the handler's work commit together, in one transaction per
+ * request; a refusal rolls the request back and its deny row is written after
+ * (Db.deferWrite). On a route that opens its own transactions
+ * (@OwnTransactions) it decides in a short transaction of its own. A malformed
+ * id is left to the route's pipe (400).
  */
 @Injectable()
-export class ConsentGuard implements CanActivate {
+export class ConsentGuard implements NestInterceptor {
   constructor(
     private readonly reflector: Reflector,
     private readonly db: Db,
     private readonly access: RecordAccess,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  async intercept(context: ExecutionContext, next: CallHandler<unknown>): Promise<Observable<unknown>> {
     const rule = this.reflector.get<RecordAccessNeed | undefined>(RECORD_ACCESS, context.getHandler());
     const request = context.switchToHttp().getRequest<GuardedRequest>();
     const user = request.user;
     const recordId = request.params?.id;
-    if (!rule || !user || typeof recordId !== 'string' || !UUID.test(recordId)) return true;
+    if (!rule || !user || typeof recordId !== 'string' || !UUID.test(recordId)) return next.handle();
     const id = recordId.toLowerCase();
-    await this.db.run({ userId: user.userId, role: user.role }, requestMetaOf(request), async () => {
-      await assertAccountExists(this.db, user);
+    const decide = async () => {
       if (rule.need === 'readable') request.readableRecord = await this.access.requireReadable(user, id);
       else await this.access.requireOwned(user, id, rule.action);
-    });
-    return true;
+    };
+    if (this.db.isInTransaction()) await decide();
+    else await this.db.transaction(decide);
+    return next.handle();
   }
 }
 
 /** The route's `:id` must name a record the caller may read (its owner, or a doctor under a consent in force). */
-export const RequireReadableRecord = (): MethodDecorator => applyDecorators(SetMetadata(RECORD_ACCESS, { need: 'readable' }), UseGuards(ConsentGuard));
+export const RequireReadableRecord = (): MethodDecorator => applyDecorators(SetMetadata(RECORD_ACCESS, { need: 'readable' }), UseInterceptors(ConsentGuard));
 
 /** The route's `:id` must name a record of the caller's own; a refusal is audited as `action`. */
-export const RequireOwnedRecord = (action: AuditAction): MethodDecorator => applyDecorators(SetMetadata(RECORD_ACCESS, { need: 'owned', action }), UseGuards(ConsentGuard));
+export const RequireOwnedRecord = (action: AuditAction): MethodDecorator => applyDecorators(SetMetadata(RECORD_ACCESS, { need: 'owned', action }), UseInterceptors(ConsentGuard));
 
 /**
  * The decision ConsentGuard took for a @RequireReadableRecord() route; null

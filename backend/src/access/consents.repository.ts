@@ -32,6 +32,8 @@ export interface ErasedConsent {
 export interface CoveringDoctorRow {
   doctorId: string;
   displayName: string;
+  /** The doctor's current public key; null when the doctor has none. */
+  publicKey: string | null;
 }
 
 export type NewConsent = Omit<ConsentRow, 'status' | 'revokedAt'>;
@@ -141,15 +143,17 @@ export class ConsentsRepository {
     return row?.id ?? null;
   }
 
-  /** The doctors whose consent in force covers a new record of this patient in this folder (covering_doctors()). */
+  /** The doctors whose consent in force covers a new record of this patient in this folder (covering_doctors()), with their current public keys, in one statement. */
   async coveringDoctors(ownerId: string, folderId: string | null): Promise<CoveringDoctorRow[]> {
-    const rows = await this.db.manager().query<Array<{ doctor_id: string; display_name: string | null }>>(
-      `SELECT d.doctor_id, n.display_name FROM covering_doctors($1, $2) d
-       LEFT JOIN consent_party_names() n ON n.id = d.doctor_id ORDER BY d.doctor_id`,
+    const rows = await this.db.manager().query<Array<{ doctor_id: string; display_name: string | null; public_key: string | null }>>(
+      `SELECT d.doctor_id, n.display_name, k.public_key FROM covering_doctors($1, $2) d
+       LEFT JOIN consent_party_names() n ON n.id = d.doctor_id
+       LEFT JOIN public_keys k ON k.user_id = d.doctor_id ORDER BY d.doctor_id`,
       [ownerId, folderId],
     );
-    return rows.map((row) => ({ doctorId: row.doctor_id, displayName: row.display_name ?? '' }));
+    return rows.map((row) => ({ doctorId: row.doctor_id, displayName: row.display_name ?? '', publicKey: row.public_key }));
   }
+
 
   /** Consents naming the account as patient or as doctor. */
   async partyTo(userId: string): Promise<ErasedConsent[]> {

@@ -5,7 +5,6 @@ import { CliniciansRepository } from '../clinicians/clinicians.repository.js';
 import { ApiError } from '../common/api-error.js';
 import { Db } from '../db/db.service.js';
 import type { AuthUser } from '../identity/auth-user.js';
-import { PublicKeysRepository } from '../users/public-keys.repository.js';
 import { ConsentsRepository } from './consents.repository.js';
 import { RecordsRepository, type RecordRow, type WrapRow } from './records.repository.js';
 
@@ -41,7 +40,6 @@ export class RecordAccess {
     private readonly consents: ConsentsRepository,
     private readonly audit: AuditService,
     private readonly clinicians: CliniciansRepository,
-    private readonly publicKeys: PublicKeysRepository,
   ) {}
 
   /**
@@ -50,11 +48,10 @@ export class RecordAccess {
    * for their current key (else 409 WRAP_STALE). Audits the allowed read.
    */
   async requireReadable(user: AuthUser, recordId: string): Promise<ReadableRecord> {
-    const record = await this.records.find(recordId);
-    const wrap = record ? await this.records.findWrap(recordId, user.userId) : null;
-    const consentId = record && wrap && record.ownerId !== user.userId ? await this.consents.coveringConsent(user.userId, record) : null;
-    if (!record || !wrap || (record.ownerId !== user.userId && consentId === null)) return this.notFound(recordId, 'record.read');
-    if (wrap.keyFingerprint !== null && (await this.publicKeys.find(user.userId))?.fingerprint !== wrap.keyFingerprint) {
+    const found = await this.records.findReadable(recordId, user.userId);
+    if (!found || (found.record.ownerId !== user.userId && found.consentId === null)) return this.notFound(recordId, 'record.read');
+    const { record, wrap, consentId } = found;
+    if (!found.isWrapCurrent) {
       this.audit.deny({ subjectId: record.ownerId, action: 'record.read', recordId, reason: `wrap made for the replaced key ${wrap.keyFingerprint}` });
       throw new ApiError(409, ERROR_CODES.wrapStale, 'This record was shared with a key you have since replaced: the patient must share it again for your new key');
     }
@@ -88,12 +85,9 @@ export class RecordAccess {
   /** coveringDoctorIds with each doctor's name and current public key, for the presign answer. */
   async coveringDoctors(user: AuthUser, folderId: string | null): Promise<CoveringDoctor[]> {
     const doctors = await this.consents.coveringDoctors(user.userId, folderId);
-    const keys = await Promise.all(doctors.map((doctor) => this.publicKeys.find(doctor.doctorId)));
-    return doctors.flatMap((doctor, index) => {
-      const key = keys[index];
-      return key ? [{ id: doctor.doctorId, displayName: doctor.displayName, publicKey: key.publicKey }] : [];
-    });
+    return doctors.flatMap(({ doctorId, displayName, publicKey }) => (publicKey === null ? [] : [{ id: doctorId, displayName, publicKey }]));
   }
+
 
   /**
    * DESIGN 6: a record the caller may not see gets the same 404 as one that

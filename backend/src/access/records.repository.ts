@@ -23,6 +23,14 @@ export interface WrapRow {
   keyFingerprint: string | null;
 }
 
+/** A record with the reader's wrap, the consent the read is under, and whether the wrap opens with the reader's current key. */
+export interface ReadableRecordRow {
+  record: RecordRow;
+  wrap: WrapRow;
+  consentId: string | null;
+  isWrapCurrent: boolean;
+}
+
 /** A stored object's record: its id and layout name its segments' object keys (records/object-keys.ts). */
 export interface StoredRecordLayout {
   recordId: string;
@@ -79,11 +87,40 @@ export class RecordsRepository {
     return { id: row.id, ownerId: row.owner_id, folderId: row.folder_id, size: Number(row.size), chunkBytes: row.chunk_bytes, metadata: row.metadata, createdAt: row.created_at };
   }
 
-  async findWrap(recordId: string, recipientId: string): Promise<WrapRow | null> {
-    const [row] = await this.db
-      .manager()
-      .query<Array<{ wrap: string; key_fingerprint: string | null }>>('SELECT wrap, key_fingerprint FROM record_wraps WHERE record_id = $1 AND recipient_id = $2', [recordId, recipientId]);
-    return row ? { wrap: row.wrap, keyFingerprint: row.key_fingerprint } : null;
+  /**
+   * A read's whole decision in one statement (issue 14): the record as the caller's RLS context
+   * sees it, the caller's wrap of it, the narrowest consent in force it is read under (a
+   * doctor's read of another's record: covering_consent()), and whether the wrap opens with the
+   * caller's current key. Null when the caller sees no such record or holds no wrap of it.
+   */
+  async findReadable(recordId: string, readerId: string): Promise<ReadableRecordRow | null> {
+    const [row] = await this.db.manager().query<Array<{
+      id: string;
+      owner_id: string;
+      folder_id: string | null;
+      size: string;
+      chunk_bytes: number;
+      metadata: string;
+      created_at: Date;
+      wrap: string;
+      key_fingerprint: string | null;
+      consent_id: string | null;
+      is_wrap_current: boolean;
+    }>>(
+      `SELECT r.id, r.owner_id, r.folder_id, r.size, r.chunk_bytes, r.metadata, r.created_at, w.wrap, w.key_fingerprint,
+         CASE WHEN r.owner_id = $2 THEN NULL ELSE covering_consent($2, r.owner_id, r.id, r.folder_id) END AS consent_id,
+         (w.key_fingerprint IS NULL OR w.key_fingerprint = (SELECT k.fingerprint FROM public_keys k WHERE k.user_id = $2)) AS is_wrap_current
+       FROM records r JOIN record_wraps w ON w.record_id = r.id AND w.recipient_id = $2
+       WHERE r.id = $1`,
+      [recordId, readerId],
+    );
+    if (!row) return null;
+    return {
+      record: { id: row.id, ownerId: row.owner_id, folderId: row.folder_id, size: Number(row.size), chunkBytes: row.chunk_bytes, metadata: row.metadata, createdAt: row.created_at },
+      wrap: { wrap: row.wrap, keyFingerprint: row.key_fingerprint },
+      consentId: row.consent_id,
+      isWrapCurrent: row.is_wrap_current,
+    };
   }
 
   /** The owner of a record whatever the caller may see (record_owner() looks past RLS), or null. */

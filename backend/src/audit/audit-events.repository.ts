@@ -9,6 +9,16 @@ export interface ChainHead {
   hash: string;
 }
 
+/**
+ * A row to append, before its chain position is known: its fields (all but seq and
+ * occurredAt, which the batch shares) and its canonical text (canonicalAuditRow) split around
+ * the seq, which the database fills in.
+ */
+export type ChainedRow = Omit<AuditEvent, 'seq' | 'occurredAt' | 'prevHash' | 'hash'> & {
+  canonicalBeforeSeq: string;
+  canonicalAfterSeq: string;
+};
+
 /** Which rows of audit_events a read selects; every member given narrows it. */
 export interface AuditRowFilter {
   /** Rows of this subject's trail only. */
@@ -38,37 +48,32 @@ export interface AuditRowFilter {
 export class AuditEventsRepository {
   constructor(private readonly db: Db) {}
 
-  /** Locks the heads of these subjects in one statement, in subject order (audit_chain_heads_for), starting a chain where none is. */
-  async lockHeads(subjectIds: readonly string[]): Promise<Map<string, ChainHead>> {
-    const heads = await this.db
-      .manager()
-      .query<Array<{ subject_id: string; seq: string; hash: string }>>('SELECT subject_id, seq, hash FROM audit_chain_heads_for($1::uuid[])', [subjectIds]);
-    return new Map(heads.map((head) => [head.subject_id, { seq: Number(head.seq), hash: head.hash }]));
-  }
-
-  /** Appends rows whose seq and hashes continue the heads just locked. No RETURNING: the caller's RLS context may not be allowed to read the rows it appends. */
-  async append(events: readonly AuditEvent[]): Promise<void> {
+  /**
+   * Appends rows to their subjects' chains in one statement (audit_append, migration
+   * 1765730000000): the heads of all their subjects are locked in subject order, and each row,
+   * in the order given, takes the next seq of its subject and is hashed by the database over its
+   * canonical text, which the caller gives as the parts before and after the seq. No RETURNING:
+   * the caller's RLS context may not be allowed to read the rows it appends.
+   */
+  async appendChained(occurredAt: string, rows: readonly ChainedRow[]): Promise<void> {
     await this.db.manager().query(
-      `INSERT INTO audit_events (subject_id, seq, occurred_at, actor_id, actor_role, action, outcome, reason,
-         record_id, consent_id, ip, user_agent, request_id, prev_hash, hash)
-       SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::timestamptz[], $4::uuid[], $5::text[], $6::text[], $7::text[],
-         $8::text[], $9::uuid[], $10::uuid[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])`,
+      `SELECT audit_append($1::uuid[], $2::text[], $3::text[], $4::timestamptz, $5::uuid[], $6::text[], $7::text[], $8::text[],
+         $9::text[], $10::uuid[], $11::uuid[], $12::text[], $13::text[], $14::text[])`,
       [
-        events.map((e) => e.subjectId),
-        events.map((e) => e.seq),
-        events.map((e) => e.occurredAt),
-        events.map((e) => e.actorId),
-        events.map((e) => e.actorRole),
-        events.map((e) => e.action),
-        events.map((e) => e.outcome),
-        events.map((e) => e.reason),
-        events.map((e) => e.recordId),
-        events.map((e) => e.consentId),
-        events.map((e) => e.ip),
-        events.map((e) => e.userAgent),
-        events.map((e) => e.requestId),
-        events.map((e) => e.prevHash),
-        events.map((e) => e.hash),
+        rows.map((r) => r.subjectId),
+        rows.map((r) => r.canonicalBeforeSeq),
+        rows.map((r) => r.canonicalAfterSeq),
+        occurredAt,
+        rows.map((r) => r.actorId),
+        rows.map((r) => r.actorRole),
+        rows.map((r) => r.action),
+        rows.map((r) => r.outcome),
+        rows.map((r) => r.reason),
+        rows.map((r) => r.recordId),
+        rows.map((r) => r.consentId),
+        rows.map((r) => r.ip),
+        rows.map((r) => r.userAgent),
+        rows.map((r) => r.requestId),
       ],
     );
   }

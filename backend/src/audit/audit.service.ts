@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { HttpException, Injectable } from '@nestjs/common';
-import { auditHashInput, type AuditAction, type AuditEvent, type AuditOutcome } from '@phr/shared-types';
+import { canonicalAuditRow, type AuditAction, type AuditEvent, type AuditOutcome } from '@phr/shared-types';
 import { Db } from '../db/db.service.js';
 import type { AuditActor, RequestMeta } from '../db/request-context.js';
-import { AuditEventsRepository } from './audit-events.repository.js';
+import { AuditEventsRepository, type ChainedRow } from './audit-events.repository.js';
 
 export interface AuditEntry {
   subjectId: string;
@@ -29,12 +28,12 @@ const QUEUE = Symbol('audit rows of this transaction');
  * fails. A denial is recorded after the request's rollback, in a transaction
  * of its own.
  *
- * Rows are queued while the work runs and written together just before COMMIT:
- * the chain heads of all their subjects are locked in one statement, in the
- * order of the subject ids, so two transactions that append to the same
- * patients (two doctors listing overlapping patients) queue behind each other
- * and never deadlock, and a head stays locked only for the last round trips of
- * a transaction. A transaction that fails for a reason of the server (not a
+ * Rows are queued while the work runs and written together just before COMMIT,
+ * in one statement (audit_append): the chain heads of all their subjects are
+ * locked in the order of the subject ids, so two transactions that append to
+ * the same patients (two doctors listing overlapping patients) queue behind
+ * each other and never deadlock, and a head stays locked only for that
+ * statement and the COMMIT. A transaction that fails for a reason of the server (not a
  * refusal the API decided) files its rows as denials "not completed", so no
  * attempt goes unrecorded.
  */
@@ -105,37 +104,47 @@ export class AuditService {
     });
   }
 
+  /**
+   * One statement (audit_append) locks the heads of every subject in subject order, numbers
+   * the rows, hashes them and moves the heads; it runs just before COMMIT, so a head is held for
+   * that statement and the commit only. The canonical text is built here, by the same
+   * canonicalAuditRow the portal verifies with, and split around the seq, which only the
+   * locked head can tell.
+   */
   private async write(rows: QueuedEntry[]): Promise<void> {
     if (rows.length === 0) return;
-    const subjects = [...new Set(rows.map((row) => row.entry.subjectId))].sort();
-    // One statement locks every head this transaction appends to, in subject order.
-    const chain = await this.events.lockHeads(subjects);
     const occurredAt = new Date().toISOString();
-    const events = rows.map(({ entry, actor, meta }) => {
-      const head = chain.get(entry.subjectId);
-      if (!head) throw new Error(`No chain head for ${entry.subjectId}`);
-      const row: Omit<AuditEvent, 'hash' | 'prevHash'> = {
-        subjectId: entry.subjectId,
-        seq: head.seq + 1,
-        occurredAt,
-        actorId: actor.userId?.toLowerCase() ?? null,
-        actorRole: actor.role,
-        action: entry.action,
-        outcome: entry.outcome,
-        reason: entry.reason ?? null,
-        recordId: entry.recordId ?? null,
-        consentId: entry.consentId ?? null,
-        ip: meta.ip,
-        userAgent: meta.userAgent,
-        requestId: meta.requestId,
-      };
-      const hash = createHash('sha256').update(auditHashInput(head.hash, row), 'utf8').digest('hex');
-      const event = { ...row, prevHash: head.hash, hash };
-      chain.set(entry.subjectId, { seq: row.seq, hash });
-      return event;
-    });
-    await this.events.append(events);
+    await this.events.appendChained(occurredAt, rows.map(({ entry, actor, meta }) => chainedRow(entry, actor, meta, occurredAt)));
   }
+}
+
+/** The seq that stands in the canonical text while it is split; any number that JSON writes as itself. */
+const SEQ_PLACEHOLDER = 0;
+
+/** A queued entry as audit_append takes it: its fields and its canonical text before and after the seq. */
+export function chainedRow(entry: AuditEntry, actor: AuditActor, meta: RequestMeta, occurredAt: string): ChainedRow {
+  const row: Omit<AuditEvent, 'hash' | 'prevHash'> = {
+    subjectId: entry.subjectId,
+    seq: SEQ_PLACEHOLDER,
+    occurredAt,
+    actorId: actor.userId?.toLowerCase() ?? null,
+    actorRole: actor.role,
+    action: entry.action,
+    outcome: entry.outcome,
+    reason: entry.reason ?? null,
+    recordId: entry.recordId ?? null,
+    consentId: entry.consentId ?? null,
+    ip: meta.ip,
+    userAgent: meta.userAgent,
+    requestId: meta.requestId,
+  };
+  const canonical = canonicalAuditRow(row);
+  // canonicalAuditRow is a JSON array whose first two elements are the version and the subject.
+  const beforeSeq = JSON.stringify([1, row.subjectId]).slice(0, -1);
+  const seqText = `,${SEQ_PLACEHOLDER},`;
+  if (!canonical.startsWith(beforeSeq + seqText)) throw new Error('canonicalAuditRow no longer starts with the version, subject and seq');
+  const { seq: _seq, occurredAt: _occurredAt, ...fields } = row;
+  return { ...fields, canonicalBeforeSeq: beforeSeq, canonicalAfterSeq: canonical.slice(beforeSeq.length + seqText.length) };
 }
 
 /**

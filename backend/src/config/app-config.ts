@@ -92,6 +92,12 @@ export interface AppConfig {
    * registration and doctor search also count towards their own, stricter limit.
    */
   rateLimits: Record<RateLimitName, RateLimit>;
+  /**
+   * How often each instance sends the hits it counted to the shared table and
+   * reads back the others' (rate-limiter.service.ts): an instance sees the
+   * others' hits up to about this late.
+   */
+  rateLimitSyncMilliseconds: number;
   /** Outgoing mail (backend/src/mail): registration links and warnings. */
   mail: {
     /** smtp:// (STARTTLS when the server offers it; `?requireTLS=true` insists) or smtps:// (TLS from the first byte); user and password in the URL. */
@@ -386,6 +392,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       registrationMail: rateLimit(env, 'RATE_LIMIT_REGISTRATION_MAILS', 3, 'RATE_LIMIT_REGISTRATION_MAIL_WINDOW_SECONDS', 3600),
       doctorSearch: rateLimit(env, 'RATE_LIMIT_DOCTOR_SEARCHES', 60, 'RATE_LIMIT_DOCTOR_SEARCH_WINDOW_SECONDS', 60),
     },
+    rateLimitSyncMilliseconds: integer(env, 'RATE_LIMIT_SYNC_MS', 200, 10, 10_000),
     mail: { smtpUrl: smtpUrl(env), from: mailFrom(env), retrySeconds: integer(env, 'MAIL_RETRY_SECONDS', 30, 1, 3600) },
     registrationLinkSeconds: integer(env, 'REGISTRATION_LINK_SECONDS', 3600, 60, 7 * 86_400),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),

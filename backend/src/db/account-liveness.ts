@@ -1,7 +1,10 @@
+import { escapeLiteral } from 'pg';
+import type { QueryRunner } from 'typeorm';
 import type { Role } from '@phr/shared-types';
 import { ApiError } from '../common/api-error.js';
 import type { AuthUser } from '../identity/auth-user.js';
 import type { Db } from './db.service.js';
+import type { Actor } from './request-context.js';
 
 /**
  * A signed access token is valid for up to 15 minutes; an account erased (or
@@ -11,11 +14,54 @@ import type { Db } from './db.service.js';
  * context, which shows a user only their own rows.
  */
 export async function assertAccountExists(db: Db, user: AuthUser): Promise<void> {
-  const [row] = await db.manager().query<Array<{ role: Role; is_session_live: boolean }>>(
-    `SELECT role, EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NULL) AS is_session_live
+  const [row] = await db.manager().query<LivenessRow[]>(
+    `SELECT role AS account_role, EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NULL) AS is_session_live
        FROM users WHERE id = app_user_id()`,
     [user.sessionId ?? null],
   );
-  if (row?.role !== user.role) throw ApiError.unauthenticated('This account no longer exists');
-  if (!row.is_session_live) throw ApiError.unauthenticated('This session has ended; sign in again');
+  assertLive(row, user);
+}
+
+/**
+ * Opens a transaction under `actor` in one round trip (issue 14): TypeORM's startTransaction
+ * sends START TRANSACTION on its own, so for that one call the message also carries
+ * app_start_request (migration 1765730000000), which sets the RLS context and, when `caller` is
+ * given, refuses unless its account and session are still live, as assertAccountExists checks.
+ * Several statements in one message is PostgreSQL's simple query protocol, which takes no
+ * parameters: the values go as literals, quoted by node-postgres (and they are ids the token's
+ * claims rules checked, and a role from a fixed list).
+ */
+export async function beginAs(queryRunner: QueryRunner, actor: Actor, caller: AuthUser | null): Promise<void> {
+  const start = `SELECT app_start_request(${literal(actor.userId)}, ${literal(actor.role)}, ${literal(caller?.sessionId ?? null)})`;
+  const query = queryRunner.query.bind(queryRunner);
+  queryRunner.query = ((sql: string, ...rest: unknown[]) => query(sql === 'START TRANSACTION' ? `START TRANSACTION; ${start}` : sql, ...(rest as []))) as QueryRunner['query'];
+  try {
+    await queryRunner.startTransaction();
+  } catch (error) {
+    const refusal = (error as { driverError?: { code?: string; message?: string } }).driverError;
+    if (caller && refusal?.code === INVALID_AUTHORIZATION) {
+      throw ApiError.unauthenticated(refusal.message === 'session' ? SESSION_ENDED : ACCOUNT_GONE);
+    }
+    throw error;
+  } finally {
+    queryRunner.query = query;
+  }
+}
+
+const INVALID_AUTHORIZATION = '28000';
+const ACCOUNT_GONE = 'This account no longer exists';
+const SESSION_ENDED = 'This session has ended; sign in again';
+
+function literal(value: string | null): string {
+  return value === null ? 'NULL' : escapeLiteral(value);
+}
+
+interface LivenessRow {
+  account_role: Role;
+  is_session_live: boolean;
+}
+
+function assertLive(row: LivenessRow | undefined, user: AuthUser): void {
+  if (row?.account_role !== user.role) throw ApiError.unauthenticated(ACCOUNT_GONE);
+  if (!row.is_session_live) throw ApiError.unauthenticated(SESSION_ENDED);
 }

@@ -2,6 +2,8 @@ import { randomInt } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { DependencyUnavailable } from '../common/dependency-unavailable.js';
+import type { AuthUser } from '../identity/auth-user.js';
+import { beginAs } from './account-liveness.js';
 import { databaseUnavailableReason, isConnectionSpoiled, isTransactionConflict } from './database-errors.js';
 import {
   ANONYMOUS,
@@ -36,6 +38,8 @@ const RETRY_AFTER_CONFLICT_SECONDS = 1;
 
 interface RunOptions {
   auditActor?: AuditActor;
+  /** A signed-in caller whose account and session must still be live (checked in the transaction's first statement). */
+  caller?: AuthUser;
 }
 
 /** A conflict the next attempt may not have; carries the original error. */
@@ -134,6 +138,11 @@ export class Db {
     }
   }
 
+  /** Whether the caller runs inside a transaction of Db.run (a request's, a job's, one of Db.transaction). */
+  isInTransaction(): boolean {
+    return requestContextStorage.getStore() !== undefined;
+  }
+
   /** The entity manager of the current transaction. */
   manager(): EntityManager {
     return this.context().queryRunner.manager;
@@ -218,8 +227,7 @@ export class Db {
     try {
       let result: T;
       try {
-        await queryRunner.startTransaction();
-        await applyActor(queryRunner, actor);
+        await beginAs(queryRunner, actor, options.caller ?? null);
         result = await requestContextStorage.run(context, async () => {
           const value = await work();
           for (const hook of context.beforeCommit.splice(0)) await hook();

@@ -2,7 +2,6 @@ import { Injectable, SetMetadata, type CallHandler, type ExecutionContext, type 
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
-import { assertAccountExists } from './account-liveness.js';
 import type { AuthUser } from '../identity/auth-user.js';
 import { requestMetaOf } from './request-meta.js';
 import { ANONYMOUS, Db } from './db.service.js';
@@ -40,16 +39,13 @@ export class TransactionInterceptor implements NestInterceptor {
     if (this.reflector.get<boolean | undefined>(OWN_TRANSACTIONS, context.getHandler())) {
       return from(
         requestScopeStorage.run({ actor, meta }, async () => {
-          if (user) await this.db.run(actor, meta, () => assertAccountExists(this.db, user));
+          if (user) await this.db.run(actor, meta, () => Promise.resolve(), { caller: user });
           return lastValueFrom(next.handle(), { defaultValue: undefined });
         }),
       );
     }
     return from(
-      this.db.run(actor, meta, async () => {
-        if (user) await assertAccountExists(this.db, user);
-        return lastValueFrom(next.handle(), { defaultValue: undefined });
-      }),
+      this.db.run(actor, meta, () => lastValueFrom(next.handle(), { defaultValue: undefined }), { caller: user }),
     );
   }
 }

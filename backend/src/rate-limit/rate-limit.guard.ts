@@ -6,7 +6,6 @@ import { AuditService } from '../audit/audit.service.js';
 import { AccessTokens } from '../identity/access-tokens.js';
 import type { AuthUser } from '../identity/auth-user.js';
 import { ApiError } from '../common/api-error.js';
-import { DependencyUnavailable } from '../common/dependency-unavailable.js';
 import { requestMetaOf } from '../db/request-meta.js';
 import { APP_CONFIG, type AppConfig, type RateLimitName } from '../config/app-config.js';
 import { ANONYMOUS, Db } from '../db/db.service.js';
@@ -18,7 +17,9 @@ import { RateLimiter } from './rate-limiter.service.js';
  * the general limit of its client (the user of a valid access token, else the
  * IP), and some routes against a stricter one too. Over a limit the answer is
  * 429 with Retry-After; every refusal is logged (refusal-log.ts) and the first
- * of each window is audited, so a flood leaves one row per client to alert on.
+ * of each window at each instance is audited, so a flood leaves one row per
+ * client and instance to alert on. The JWT is verified once per request:
+ * AccessTokens keeps its answer for the JWT guard that runs next.
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
@@ -37,13 +38,9 @@ export class RateLimitGuard implements CanActivate {
     const client = user ? `user:${user.userId}` : `ip:${request.ip}`;
     const stricter = this.reflector.getAllAndOverride<RateLimitName[] | undefined>(RATE_LIMITS, [context.getHandler(), context.getClass()]) ?? [];
     for (const name of ['general' as const, ...stricter]) {
-      const verdict = await this.limiter.hit(name, client).catch((error: unknown) => {
-        // Counters live in the database. While it is down every route that needs it answers 503
-        // anyway; the rest (readiness, liveness) must still say so instead of failing here.
-        if (error instanceof DependencyUnavailable) return null;
-        throw error;
-      });
-      if (verdict === null) return true;
+      // Counted in memory and synced in batches (rate-limiter.service.ts): no statement of its own
+      // here, and a database outage does not stop the counting (readiness still answers).
+      const verdict = await this.limiter.hit(name, client);
       if (verdict.isAllowed) continue;
       if (verdict.isFirstRefusal) await this.auditRefusal(request, user, name);
       throw ApiError.tooManyRequests(verdict.retryAfterSeconds);
