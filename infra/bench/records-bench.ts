@@ -11,6 +11,7 @@
  *  3. The renderer's peak memory while a 1 GiB file is encrypted and uploaded.
  *  4. A doctor's GET /records/:id against a bare Fastify primary-key SELECT (api-bench.ts).
  *  5. Registration starts for an address with an account against a new one (api-bench.ts).
+ *  6. Sign-ins against the product's argon2id verification alone (sign-in-bench.ts).
  *
  * Figures are printed as a Markdown table; docs/benchmarks.md holds a run's.
  */
@@ -22,6 +23,7 @@ import { chromium, type Page } from 'playwright-core';
 import { RECORD_CHUNK_BYTES, RECORD_CHUNKS_PER_SEGMENT, ROUTES, type PresignUploadResponse } from '@phr/shared-types';
 import { registerUser } from '@phr/backend/test-support/factories.js';
 import { doctorReadBench, registrationStartBench } from './api-bench.js';
+import { signInBench } from './sign-in-bench.js';
 import { linkIn } from '../local/mail/mailbox.js';
 import { stackMailbox, type RunningStack } from '../local/stack.js';
 import { startThrowawayStack } from '../local/throwaway-stack.js';
@@ -40,9 +42,11 @@ interface Row {
   ratio: string;
 }
 
-/** `npm run bench -- crypto upload` runs only those parts (memory, upload, crypto, api); no argument runs all. */
+/** `npm run bench -- crypto upload` runs only those parts (memory, upload, crypto, api, signin); no argument runs all. */
 const parts = process.argv.slice(2);
-const wanted = (part: 'memory' | 'upload' | 'crypto' | 'api') => parts.length === 0 || parts.includes(part);
+type Part = 'memory' | 'upload' | 'crypto' | 'api' | 'signin';
+const wanted = (part: Part) => parts.length === 0 || parts.includes(part);
+const BROWSER_PARTS: readonly Part[] = ['memory', 'upload', 'crypto'];
 
 async function main(): Promise<void> {
   log('Starting the product (database, object store, API, portal)…');
@@ -50,27 +54,33 @@ async function main(): Promise<void> {
   const unlimited = { RATE_LIMIT_REQUESTS: '10000000', RATE_LIMIT_REGISTRATIONS: '10000000', RATE_LIMIT_REGISTRATION_MAILS: '10000000' };
   const product = await startThrowawayStack('bench', { env: unlimited, build: true });
   const { stack, workDir, database } = product;
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+  const browser = BROWSER_PARTS.some(wanted) ? await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: ['--no-sandbox', '--disable-gpu'] }) : null;
   try {
-    const page = await browser.newPage();
-    page.setDefaultTimeout(600_000);
-    // tsx keeps function names with a helper the page does not have; the functions passed to evaluate() need it.
-    await page.addInitScript({ content: 'globalThis.__name = (fn) => fn;' });
-    await registerPatient(page, stack);
-    // The memory figure first, on a page that has done nothing else yet.
     const rows: Row[] = [];
-    if (wanted('memory')) rows.push(...(await memoryOfLargeUpload(page, workDir)));
-    if (wanted('upload')) rows.push(...(await uploadRatio(page, stack, workDir)));
-    if (wanted('crypto')) rows.push(...(await encryptionThroughput(page)));
+    if (browser) {
+      const page = await browser.newPage();
+      page.setDefaultTimeout(600_000);
+      // tsx keeps function names with a helper the page does not have; the functions passed to evaluate() need it.
+      await page.addInitScript({ content: 'globalThis.__name = (fn) => fn;' });
+      await registerPatient(page, stack);
+      // The memory figure first, on a page that has done nothing else yet.
+      if (wanted('memory')) rows.push(...(await memoryOfLargeUpload(page, workDir)));
+      if (wanted('upload')) rows.push(...(await uploadRatio(page, stack, workDir)));
+      if (wanted('crypto')) rows.push(...(await encryptionThroughput(page)));
+    }
     if (wanted('api')) {
       log('Doctor reads through the API against a bare Fastify route…');
       rows.push(...(await doctorReadBench(stack, database)));
       log('Registration starts for taken and new addresses…');
       rows.push(...(await registrationStartBench(stack)));
     }
+    if (wanted('signin')) {
+      log('Sign-ins against argon2id verification alone…');
+      rows.push(...(await signInBench(stack)));
+    }
     printTable(rows);
   } finally {
-    await browser.close();
+    await browser?.close();
     await product.stop();
   }
 }

@@ -28,6 +28,17 @@ export class LoginThrottleRepository {
     return row.failures;
   }
 
+  /** Adds a failure to two counters (an attempt's account and client) in one statement. */
+  async bumpBoth(first: string, second: string, windowSeconds: number): Promise<void> {
+    await this.db.manager().query(
+      `INSERT INTO login_throttle AS t (key, failures, updated_at) VALUES ($1, 1, now()), ($2, 1, now())
+       ON CONFLICT (key) DO UPDATE SET
+         failures = CASE WHEN t.updated_at < now() - make_interval(secs => $3) THEN 1 ELSE t.failures + 1 END,
+         updated_at = now()`,
+      [first, second, windowSeconds],
+    );
+  }
+
   async lockedUntil(key: string): Promise<Date | null> {
     return (await this.table().findOneBy({ key }))?.lockedUntil ?? null;
   }
