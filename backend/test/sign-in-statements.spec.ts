@@ -36,7 +36,7 @@ describe('sign-in: its statements', () => {
       expect(statements.length).toBeLessThanOrEqual(MAX_STATEMENTS_OF_A_SIGN_IN);
       expect(statements.filter((sql) => sql === 'START TRANSACTION')).toHaveLength(1);
       expect(statements.at(-1)).toBe('COMMIT');
-      expect(statements.some((sql) => sql.startsWith('INSERT INTO "refresh_tokens"'))).toBe(true);
+      expect(statements.some((sql) => sql.startsWith('INSERT INTO refresh_tokens'))).toBe(true);
       expect(statements.some((sql) => sql.startsWith('INSERT INTO audit_events'))).toBe(true);
     }
     expect(again).toEqual(first);

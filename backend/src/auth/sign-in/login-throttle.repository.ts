@@ -7,14 +7,6 @@ import { LoginThrottleEntity } from './login-throttle.entity.js';
 export class LoginThrottleRepository {
   constructor(private readonly db: Db) {}
 
-  /** The key's failures, counted only if it was touched within the window. */
-  async failuresWithin(key: string, windowSeconds: number): Promise<number> {
-    const [row] = await this.db
-      .manager()
-      .query<Array<{ failures: number }>>(`SELECT failures FROM login_throttle WHERE key = $1 AND updated_at >= now() - make_interval(secs => $2)`, [key, windowSeconds]);
-    return row?.failures ?? 0;
-  }
-
   /** Adds a failure (starting again from one after a quiet window); returns the count. */
   async bump(key: string, windowSeconds: number): Promise<number> {
     const [row] = await this.db.manager().query<Array<{ failures: number }>>(

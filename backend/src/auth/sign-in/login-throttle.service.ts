@@ -59,14 +59,11 @@ export class LoginThrottle {
   }
 
   /**
-   * The proof of work this attempt needs: from the client's own failures, and,
-   * unless it is a known device, from the account's.
+   * The proof of work an attempt needs, from counts already read
+   * (SignInFactsRepository reads them with the rest of an attempt's facts):
+   * from the client's own failures, and, unless it is a known device, from the
+   * account's.
    */
-  async demand(keys: ThrottleKeys): Promise<Demand> {
-    return this.demandOf(keys, { accountFailures: await this.failuresOf(keys.account), clientFailures: await this.failuresOf(keys.client) });
-  }
-
-  /** The same demand from counts already read (SignInFactsRepository reads them with the rest of an attempt's facts). */
   demandOf(keys: ThrottleKeys, counts: { accountFailures: number; clientFailures: number }): Demand {
     const { accountFailures, clientFailures } = counts;
     const pressure = Math.max(clientFailures, keys.isKnownDevice ? 0 : accountFailures);
@@ -120,10 +117,6 @@ export class LoginThrottle {
    */
   async purgeStale(now: Date = new Date()): Promise<number> {
     return this.counters.purgeStale(new Date(now.getTime() - FAILURE_WINDOW_MS), now);
-  }
-
-  private failuresOf(key: string): Promise<number> {
-    return this.counters.failuresWithin(key, FAILURE_WINDOW_MS / 1000);
   }
 
   /** Adds a failure; returns the count in the current window. */
