@@ -7,6 +7,8 @@ import { Reauthentication } from './credentials/reauthentication.service.js';
 import { InvitationClaimsRepository } from './registration/invitation-claims.repository.js';
 import { SignUpService } from './registration/sign-up.service.js';
 import { SessionStarter } from './sessions/session-starter.js';
+import { SessionBodiesRepository } from './sessions/session-bodies.repository.js';
+import { SignInFactsRepository } from './sign-in/sign-in-facts.repository.js';
 import { SignInService } from './sign-in/sign-in.service.js';
 import { SecurityKeysRepository } from './second-factors/security-keys.repository.js';
 import { WebAuthnChallengesRepository } from './second-factors/webauthn-challenges.repository.js';
@@ -48,6 +50,8 @@ import { KeyGenerationsModule } from '../key-generations/key-generations.module.
     CredentialChanges,
     Reauthentication,
     SessionStarter,
+    SessionBodiesRepository,
+    SignInFactsRepository,
     CredentialsRepository,
     InvitationClaimsRepository,
     RefreshTokensRepository,

@@ -19,8 +19,20 @@ export interface ActiveFamilyRow {
 export class RefreshTokensRepository {
   constructor(private readonly db: Db) {}
 
+  /** Plain SQL, not the entity's insert builder: every sign-in and refresh runs it (issue 14). */
   async insert(token: Pick<RefreshTokenEntity, 'id' | 'familyId' | 'familyStartedAt' | 'userId' | 'tokenHash' | 'expiresAt' | 'ip' | 'userAgent'>): Promise<void> {
-    await this.table().insert(token);
+    await this.db
+      .manager()
+      .query(`INSERT INTO refresh_tokens (id, family_id, family_started_at, user_id, token_hash, expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
+        token.id,
+        token.familyId,
+        token.familyStartedAt,
+        token.userId,
+        token.tokenHash,
+        token.expiresAt,
+        token.ip,
+        token.userAgent,
+      ]);
   }
 
   /** The account a token hash belongs to, before the caller is known (a SECURITY DEFINER function). */

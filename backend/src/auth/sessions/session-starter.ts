@@ -1,16 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import type { AuditAction, SessionResponse } from '@phr/shared-types';
 import { AuditService } from '../../audit/audit.service.js';
-import { standingOf } from '../../clinicians/clinician-standing.js';
-import { CliniciansRepository } from '../../clinicians/clinicians.repository.js';
+import { toStanding } from '../../clinicians/clinician-standing.js';
 import type { AuthUser } from '../../identity/auth-user.js';
 import { KeyGenerations } from '../../key-generations/key-generations.js';
-import { PublicKeysRepository } from '../../users/public-keys.repository.js';
-import { UsersRepository } from '../../users/users.repository.js';
 import { toMe } from '../../users/users.service.js';
-import { CredentialsRepository } from '../credentials/credentials.repository.js';
 import { kdfOf } from '../credentials/kdf.js';
 import { KnownDevices, type RememberedDevice } from '../sign-in/known-devices.service.js';
+import { SessionBodiesRepository } from './session-bodies.repository.js';
 import { SessionService, type IssuedSession } from './session.service.js';
 
 /** The device cookie a request brought, if any (docs/architecture.md "Sessions"). */
@@ -27,13 +24,10 @@ export interface SessionResult {
 @Injectable()
 export class SessionStarter {
   constructor(
-    private readonly users: UsersRepository,
-    private readonly publicKeys: PublicKeysRepository,
-    private readonly clinicians: CliniciansRepository,
+    private readonly bodies: SessionBodiesRepository,
     private readonly sessions: SessionService,
     private readonly devices: KnownDevices,
     private readonly audit: AuditService,
-    private readonly credentials: CredentialsRepository,
     private readonly keyGenerations: KeyGenerations,
   ) {}
 
@@ -46,22 +40,20 @@ export class SessionStarter {
     const session = await this.sessions.issue(user);
     const device = await this.devices.remember(user.userId, deviceToken, session.familyId);
     if (reason === 'session.login') await this.audit.allow({ subjectId: user.userId, action: 'session.login', reason: isKnownDevice ? 'known device' : 'new device' });
-    const account = await this.users.get(user.userId);
-    const credential = await this.credentials.getByUser(user.userId);
-    const publicKey = await this.publicKeys.get(user.userId);
+    const account = await this.bodies.get(user.userId);
     return {
       session,
       device,
       body: {
         accessToken: session.accessToken,
         expiresIn: session.expiresIn,
-        user: toMe(account, publicKey.fingerprint, await standingOf(this.clinicians, user.userId)),
+        user: toMe(account.user, account.fingerprint, account.standing ? toStanding(account.standing) : null),
         keys: {
-          kdf: kdfOf(credential),
-          wrappedAccountKey: credential.wrappedAccountKey,
-          wrappedPrivateKey: credential.wrappedPrivateKey,
-          publicKey: publicKey.publicKey,
-          fingerprint: publicKey.fingerprint,
+          kdf: kdfOf(account),
+          wrappedAccountKey: account.wrappedAccountKey,
+          wrappedPrivateKey: account.wrappedPrivateKey,
+          publicKey: account.publicKey,
+          fingerprint: account.fingerprint,
           ...(await this.keyGenerations.keysOf(user.userId)),
         },
       },

@@ -29,11 +29,25 @@ export class KnownDevices {
 
   /** The device's id (for the throttle's counters) when this cookie marks a known device of the account, else null. Runs as that account. */
   async recognise(userId: string, token: string | undefined): Promise<string | null> {
-    if (!isWellFormed(token)) return null;
-    const tokenHash = hashOf(userId, token);
+    const tokenHash = this.tokenHashOf(userId, token);
+    if (!tokenHash) return null;
     const row = await this.devices.find(userId, tokenHash);
-    if (!row || row.expiresAt.getTime() <= Date.now()) return null;
+    return row && this.isLive(row.expiresAt) ? this.deviceIdOf(tokenHash) : null;
+  }
+
+  /** What an account's row holds for this cookie (SHA-256 of account id and token), or null for a missing or malformed cookie. */
+  tokenHashOf(userId: string, token: string | undefined): Buffer | null {
+    return isWellFormed(token) ? hashOf(userId, token) : null;
+  }
+
+  /** The id the throttle counts a known device's failures under. */
+  deviceIdOf(tokenHash: Buffer): string {
     return tokenHash.toString('base64url');
+  }
+
+  /** Whether a device row with this expiry still makes the browser known. */
+  isLive(expiresAt: Date | null): boolean {
+    return expiresAt !== null && expiresAt.getTime() > Date.now();
   }
 
   /**

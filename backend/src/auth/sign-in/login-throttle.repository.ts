@@ -7,14 +7,6 @@ import { LoginThrottleEntity } from './login-throttle.entity.js';
 export class LoginThrottleRepository {
   constructor(private readonly db: Db) {}
 
-  /** The key's failures, counted only if it was touched within the window. */
-  async failuresWithin(key: string, windowSeconds: number): Promise<number> {
-    const [row] = await this.db
-      .manager()
-      .query<Array<{ failures: number }>>(`SELECT failures FROM login_throttle WHERE key = $1 AND updated_at >= now() - make_interval(secs => $2)`, [key, windowSeconds]);
-    return row?.failures ?? 0;
-  }
-
   /** Adds a failure (starting again from one after a quiet window); returns the count. */
   async bump(key: string, windowSeconds: number): Promise<number> {
     const [row] = await this.db.manager().query<Array<{ failures: number }>>(
@@ -26,6 +18,17 @@ export class LoginThrottleRepository {
       [key, windowSeconds],
     );
     return row.failures;
+  }
+
+  /** Adds a failure to two counters (an attempt's account and client) in one statement. */
+  async bumpBoth(first: string, second: string, windowSeconds: number): Promise<void> {
+    await this.db.manager().query(
+      `INSERT INTO login_throttle AS t (key, failures, updated_at) VALUES ($1, 1, now()), ($2, 1, now())
+       ON CONFLICT (key) DO UPDATE SET
+         failures = CASE WHEN t.updated_at < now() - make_interval(secs => $3) THEN 1 ELSE t.failures + 1 END,
+         updated_at = now()`,
+      [first, second, windowSeconds],
+    );
   }
 
   async lockedUntil(key: string): Promise<Date | null> {

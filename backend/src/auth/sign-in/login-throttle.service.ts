@@ -59,21 +59,25 @@ export class LoginThrottle {
   }
 
   /**
-   * The proof of work this attempt needs: from the client's own failures, and,
-   * unless it is a known device, from the account's.
+   * The proof of work an attempt needs, from counts already read
+   * (SignInFactsRepository reads them with the rest of an attempt's facts):
+   * from the client's own failures, and, unless it is a known device, from the
+   * account's.
    */
-  async demand(keys: ThrottleKeys): Promise<Demand> {
-    const accountFailures = await this.failuresOf(keys.account);
-    const clientFailures = await this.failuresOf(keys.client);
+  demandOf(keys: ThrottleKeys, counts: { accountFailures: number; clientFailures: number }): Demand {
+    const { accountFailures, clientFailures } = counts;
     const pressure = Math.max(clientFailures, keys.isKnownDevice ? 0 : accountFailures);
     const excess = pressure - this.limits.freeFailures;
     const bits = excess < 0 ? 0 : Math.min(this.limits.minBits + excess, this.limits.maxBits);
     return { bits, accountFailures, clientFailures };
   }
 
+  /** Seconds within which failures count (a counter untouched for longer starts again). */
+  readonly failureWindowSeconds = FAILURE_WINDOW_MS / 1000;
+
+  /** Counts a failure on the account and on this client, in one statement. */
   async recordFailure(keys: ThrottleKeys): Promise<void> {
-    await this.bump(keys.account);
-    await this.bump(keys.client);
+    await this.counters.bumpBoth(keys.account, keys.client, FAILURE_WINDOW_MS / 1000);
   }
 
   /** A secret proven from this client: its own count starts again. The account's does not, so an attacker who knows the password cannot reset it. */
@@ -113,10 +117,6 @@ export class LoginThrottle {
    */
   async purgeStale(now: Date = new Date()): Promise<number> {
     return this.counters.purgeStale(new Date(now.getTime() - FAILURE_WINDOW_MS), now);
-  }
-
-  private failuresOf(key: string): Promise<number> {
-    return this.counters.failuresWithin(key, FAILURE_WINDOW_MS / 1000);
   }
 
   /** Adds a failure; returns the count in the current window. */

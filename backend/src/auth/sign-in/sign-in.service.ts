@@ -31,6 +31,7 @@ import { SessionStarter, type DeviceToken, type SessionResult } from '../session
 import { KnownDevices } from './known-devices.service.js';
 import { LoginThrottle, type Demand, type ThrottleKeys } from './login-throttle.service.js';
 import { ProofOfWork } from './proof-of-work.service.js';
+import { SignInFactsRepository, type SecretColumn } from './sign-in-facts.repository.js';
 
 /** A sign-in: a session, or (the account has a security key) the key's challenge and no session yet. */
 export type LoginResult = SessionResult | { body: SecondFactorChallenge; session?: undefined; device?: undefined };
@@ -41,15 +42,19 @@ export interface SecretRequest {
   proofOfWork?: ProofOfWorkSolution;
 }
 
-type SecretField = 'authHash' | 'recoveryAuthHash';
+type SecretField = Exclude<SecretColumn, null>;
 
-/** Who an attempt is on and where it comes from, before any secret is checked. */
+/** Who an attempt is on and where it comes from, and what it must bring, before any secret is checked. */
 interface Attempt {
   email: string;
   account: AuthUser | null;
   /** The account's trail, or the system trail for an unknown email. */
   subjectId: string;
   keys: ThrottleKeys;
+  demand: Demand;
+  /** The stored hash of the secret asked for; null for an unknown account (the hasher then checks a decoy). */
+  storedHash: string | null;
+  hasSecurityKey: boolean;
 }
 
 /** Signing in and out (DESIGN 4.1, 8): KDF parameters, proofs of work, the password and security-key steps. */
@@ -68,6 +73,7 @@ export class SignInService {
     private readonly sessions: SessionService,
     private readonly sessionStarter: SessionStarter,
     private readonly audit: AuditService,
+    private readonly facts: SignInFactsRepository,
   ) {}
 
   /**
@@ -94,8 +100,8 @@ export class SignInService {
    * answered like known ones, so the answer does not tell who has an account.
    */
   async proofOfWorkChallenge(request: ProofOfWorkRequest, deviceToken: DeviceToken): Promise<ProofOfWorkChallenge> {
-    const attempt = await this.attemptOn(request.purpose, request.email, deviceToken);
-    const demand = await this.throttle.demand(attempt.keys);
+    const attempt = await this.attemptOn(request.purpose, request.email, deviceToken, null);
+    const { demand } = attempt;
     await this.db.becomeActor(ANONYMOUS);
     if (demand.bits > 0) this.audit.deny({ subjectId: attempt.subjectId, action: 'session.proof-of-work', reason: describeDemand(request.purpose, demand) });
     return this.proofOfWork.issue(attempt.email, request.purpose, demand.bits);
@@ -108,10 +114,10 @@ export class SignInService {
    * password cannot reset it by signing in again between guesses.
    */
   async login(request: LoginRequest, deviceToken: DeviceToken): Promise<LoginResult> {
-    const { user, keys } = await this.checkSecret('login', 'session.login', request, 'authHash', request.authKey, deviceToken);
-    const secondFactor = await this.webauthn.signInChallenge(user.userId);
+    const { user, keys, demand, hasSecurityKey } = await this.checkSecret('login', 'session.login', request, 'authHash', request.authKey, deviceToken);
+    const secondFactor = hasSecurityKey ? await this.webauthn.signInChallenge(user.userId) : null;
     if (secondFactor) return { body: secondFactor };
-    await this.throttle.recordSuccess(keys);
+    await this.clearClientFailures(keys, demand);
     return this.sessionStarter.start(user, 'session.login', deviceToken, keys.isKnownDevice);
   }
 
@@ -157,22 +163,49 @@ export class SignInService {
    * key can then be removed from the account page.
    */
   async verifyRecoveryCode(action: AuditAction, request: SecretRequest & { recoveryAuthKey: string }, deviceToken: DeviceToken): Promise<AuthUser> {
-    const { user, keys } = await this.checkSecret('recovery', action, request, 'recoveryAuthHash', request.recoveryAuthKey, deviceToken);
-    await this.throttle.recordSuccess(keys);
+    const { user, keys, demand } = await this.checkSecret('recovery', action, request, 'recoveryAuthHash', request.recoveryAuthKey, deviceToken);
+    await this.clearClientFailures(keys, demand);
     return user;
   }
 
-  /** The account an email names (if any) and the throttle's keys for this client: a known device of that account, or else the IP. */
-  private async attemptOn(purpose: ProofOfWorkPurpose, rawEmail: string, deviceToken: DeviceToken): Promise<Attempt> {
+  /**
+   * The account an email names (if any), the throttle's keys for this client
+   * (a known device of that account, or else the IP), what it must bring, and
+   * the stored secret: one statement after the account lookup
+   * (SignInFactsRepository), the same one for an unknown email.
+   */
+  private async attemptOn(purpose: ProofOfWorkPurpose, rawEmail: string, deviceToken: DeviceToken, secret: SecretColumn): Promise<Attempt> {
     const email = normalizeEmail(rawEmail);
     const account = await this.users.findAccountByEmail(email);
-    let deviceId: string | null = null;
-    if (account) {
-      await this.db.becomeActor(account);
-      deviceId = await this.devices.recognise(account.userId, deviceToken);
-    }
-    const keys = this.throttle.keysFor(purpose, email, deviceId ? { deviceId } : { ip: this.db.meta().ip });
-    return { email, account, subjectId: account?.userId ?? AUDIT_SYSTEM_SUBJECT, keys };
+    if (account) await this.db.becomeActor(account);
+    const deviceTokenHash = account ? this.devices.tokenHashOf(account.userId, deviceToken) : null;
+    const deviceKeys = deviceTokenHash ? this.throttle.keysFor(purpose, email, { deviceId: this.devices.deviceIdOf(deviceTokenHash) }) : null;
+    const ipKeys = this.throttle.keysFor(purpose, email, { ip: this.db.meta().ip });
+    const facts = await this.facts.read({
+      userId: account?.userId ?? null,
+      secret,
+      deviceTokenHash,
+      accountKey: ipKeys.account,
+      deviceClientKey: deviceKeys?.client ?? null,
+      ipClientKey: ipKeys.client,
+      failureWindowSeconds: this.throttle.failureWindowSeconds,
+    });
+    const keys = deviceKeys && this.devices.isLive(facts.deviceExpiresAt) ? deviceKeys : ipKeys;
+    const clientFailures = keys === ipKeys ? facts.ipClientFailures : facts.deviceClientFailures;
+    return {
+      email,
+      account,
+      subjectId: account?.userId ?? AUDIT_SYSTEM_SUBJECT,
+      keys,
+      demand: this.throttle.demandOf(keys, { accountFailures: facts.accountFailures, clientFailures }),
+      storedHash: account ? facts.storedHash : null,
+      hasSecurityKey: facts.hasSecurityKey,
+    };
+  }
+
+  /** A secret proven from this client: its own failures start again (nothing to delete when it had none in the window). */
+  private async clearClientFailures(keys: ThrottleKeys, demand: Demand): Promise<void> {
+    if (demand.clientFailures > 0) await this.throttle.recordSuccess(keys);
   }
 
   /**
@@ -191,9 +224,8 @@ export class SignInService {
     field: SecretField,
     presented: string,
     deviceToken: DeviceToken,
-  ): Promise<{ user: AuthUser; keys: ThrottleKeys }> {
-    const { email, account, subjectId, keys } = await this.attemptOn(purpose, request.email, deviceToken);
-    const demand = await this.throttle.demand(keys);
+  ): Promise<{ user: AuthUser; keys: ThrottleKeys; demand: Demand; hasSecurityKey: boolean }> {
+    const { email, account, subjectId, keys, demand, storedHash, hasSecurityKey } = await this.attemptOn(purpose, request.email, deviceToken, field);
     if (demand.bits > 0 || request.proofOfWork) {
       const refusal = await this.proofOfWork.refusal(request.proofOfWork, { email, purpose, bits: demand.bits });
       if (refusal) {
@@ -202,14 +234,13 @@ export class SignInService {
         throw ApiError.proofOfWorkRequired();
       }
     }
-    const storedHash = account ? ((await this.credentials.findByUser(account.userId))?.[field] ?? null) : null;
     const isValid = await this.hasher.verify(storedHash, presented);
     if (!account || !isValid) {
       await this.db.becomeActor(ANONYMOUS);
       this.recordFailure(keys, subjectId, action, account ? 'wrong credentials' : 'unknown account');
       throw new ApiError(401, ERROR_CODES.invalidCredentials, 'Email or password is incorrect');
     }
-    return { user: account, keys };
+    return { user: account, keys, demand, hasSecurityKey };
   }
 
   private recordFailure(keys: ThrottleKeys, subjectId: string, action: AuditAction, reason: string): void {

@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ROUTES } from '@phr/shared-types';
+import { registerUser, type RegisteredUser } from './support/factories.js';
+import { testClient } from './support/http.js';
+import { statementsOfRequest } from './support/sql-statements.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+/**
+ * What a sign-in costs the database, counted through the real API (issue 14):
+ * the time is compared in `npm run bench -- signin`, never asserted here; the
+ * statement counts are, so that a change that adds round trips fails.
+ */
+const MAX_STATEMENTS_OF_A_SIGN_IN = 12;
+const MAX_STATEMENTS_OF_A_REFUSED_SIGN_IN = 14;
+
+describe('sign-in: its statements', () => {
+  let api: TestApp;
+  let user: RegisteredUser;
+
+  beforeAll(async () => {
+    api = await startTestApp();
+    user = await registerUser(api);
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  const login = (client = testClient(api.baseUrl), authKey = user.request.authKey, email = user.request.email) => client.send(ROUTES.login, { body: { email, authKey } });
+
+  it(`signs in with at most ${MAX_STATEMENTS_OF_A_SIGN_IN} statements in one transaction, from a new browser and from a known device`, async () => {
+    const browser = testClient(api.baseUrl);
+    const first = await statementsOfRequest(api, () => login(browser));
+    // The browser now holds the device cookie of the first sign-in.
+    const again = await statementsOfRequest(api, () => login(browser));
+    for (const statements of [first, again]) {
+      expect(statements.length).toBeLessThanOrEqual(MAX_STATEMENTS_OF_A_SIGN_IN);
+      expect(statements.filter((sql) => sql === 'START TRANSACTION')).toHaveLength(1);
+      expect(statements.at(-1)).toBe('COMMIT');
+      expect(statements.some((sql) => sql.startsWith('INSERT INTO refresh_tokens'))).toBe(true);
+      expect(statements.some((sql) => sql.startsWith('INSERT INTO audit_events'))).toBe(true);
+    }
+    expect(again).toEqual(first);
+  });
+
+  it(`refuses a wrong secret and an unknown email with at most ${MAX_STATEMENTS_OF_A_REFUSED_SIGN_IN} statements each, counting the failure and auditing it`, async () => {
+    const wrong = await statementsOfRequest(api, () => login(undefined, 'A'.repeat(43)));
+    const unknown = await statementsOfRequest(api, () => login(undefined, 'A'.repeat(43), 'nobody-here@example.org'));
+    for (const statements of [wrong, unknown]) {
+      expect(statements.length).toBeLessThanOrEqual(MAX_STATEMENTS_OF_A_REFUSED_SIGN_IN);
+      expect(statements.some((sql) => sql.startsWith('INSERT INTO login_throttle'))).toBe(true);
+      expect(statements.some((sql) => sql.startsWith('INSERT INTO audit_events'))).toBe(true);
+    }
+  });
+});
