@@ -27,9 +27,11 @@ export class AuditReadService {
   ) {}
 
   async page(user: AuthUser, query: AuditQuery): Promise<AuditPage> {
+    if (query.afterSeq !== undefined) assertWholeChain(query);
     await this.refuseOtherTrail(user, query.subjectId, 'audit.read');
     await this.reads.record(user, 'audit.read', query);
     const limit = query.limit ?? DEFAULT_PAGE;
+    if (query.afterSeq !== undefined) return this.chainPage(user, query.subjectId, query.cursor ? decodeChainCursor(query.cursor) : query.afterSeq, limit);
     const rows = await this.select(user, query, limit + 1);
     const page = rows.slice(0, limit);
     const last = page.at(-1);
@@ -48,6 +50,15 @@ export class AuditReadService {
       throw new ApiError(413, ERROR_CODES.payloadTooLarge, `More than ${MAX_EXPORT_ROWS} rows match; export a shorter date range`);
     }
     return rows.map(auditRowToEvent);
+  }
+
+  /** One chain's rows after a seq, oldest first: what a client that verified the chain up to that row still needs. */
+  private async chainPage(user: AuthUser, subjectId: string | undefined, afterSeq: number, limit: number): Promise<AuditPage> {
+    const subject = user.role === 'auditor' ? (subjectId ?? user.userId) : user.userId;
+    const rows = await this.events.selectChain(subject, afterSeq, limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return { items: page.map(auditRowToEvent), nextCursor: rows.length > limit && last ? encodeCursorMembers([Number(last.seq)]) : null };
   }
 
   async head(user: AuthUser, subjectId: string | undefined): Promise<AuditHead> {
@@ -91,6 +102,19 @@ export class AuditReadService {
     }
     return this.events.select(filter, limit);
   }
+}
+
+/** Filters that would leave gaps in a chain read with afterSeq. */
+const NOT_WITH_AFTER_SEQ = ['actorId', 'action', 'outcome', 'recordId', 'from', 'to'] as const;
+
+function assertWholeChain(query: AuditQuery): void {
+  const given = NOT_WITH_AFTER_SEQ.filter((name) => query[name] !== undefined);
+  if (given.length) throw ApiError.validation(given.map((field) => ({ field, message: `${field} cannot be combined with afterSeq, which reads a whole chain` })));
+}
+
+/** The cursor of a chain read: the seq of the page's last row. */
+function decodeChainCursor(cursor: string): number {
+  return decodeCursorMembers(cursor, ([seq]) => (isSequenceNumber(seq) ? seq : null));
 }
 
 /** The page cursor of the trail: (occurred_at, subject_id, seq) of the page's last row. */
