@@ -11,6 +11,7 @@
  *  3. The renderer's peak memory while a 1 GiB file is encrypted and uploaded.
  *  4. A doctor's GET /records/:id against a bare Fastify primary-key SELECT (api-bench.ts).
  *  5. Registration starts for an address with an account against a new one (api-bench.ts).
+ *  6. Audit reading at scale on seeded trails, against the same SQL on bare pg (audit-bench.ts).
  *
  * Figures are printed as a Markdown table; docs/benchmarks.md holds a run's.
  */
@@ -22,6 +23,7 @@ import { chromium, type Page } from 'playwright-core';
 import { RECORD_CHUNK_BYTES, RECORD_CHUNKS_PER_SEGMENT, ROUTES, type PresignUploadResponse } from '@phr/shared-types';
 import { registerUser } from '@phr/backend/test-support/factories.js';
 import { doctorReadBench, registrationStartBench } from './api-bench.js';
+import { auditReadBench } from './audit-bench.js';
 import { linkIn } from '../local/mail/mailbox.js';
 import { stackMailbox, type RunningStack } from '../local/stack.js';
 import { startThrowawayStack } from '../local/throwaway-stack.js';
@@ -40,9 +42,9 @@ interface Row {
   ratio: string;
 }
 
-/** `npm run bench -- crypto upload` runs only those parts (memory, upload, crypto, api); no argument runs all. */
+/** `npm run bench -- crypto upload` runs only those parts (memory, upload, crypto, api, audit); no argument runs all. */
 const parts = process.argv.slice(2);
-const wanted = (part: 'memory' | 'upload' | 'crypto' | 'api') => parts.length === 0 || parts.includes(part);
+const wanted = (part: 'memory' | 'upload' | 'crypto' | 'api' | 'audit') => parts.length === 0 || parts.includes(part);
 
 async function main(): Promise<void> {
   log('Starting the product (database, object store, API, portal)…');
@@ -67,6 +69,10 @@ async function main(): Promise<void> {
       rows.push(...(await doctorReadBench(stack, database)));
       log('Registration starts for taken and new addresses…');
       rows.push(...(await registrationStartBench(stack)));
+    }
+    if (wanted('audit')) {
+      log('Audit reading at scale: seeded trails, GET /audit against its own SQL on bare pg…');
+      rows.push(...(await auditReadBench(stack, database)));
     }
     printTable(rows);
   } finally {
