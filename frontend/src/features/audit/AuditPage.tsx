@@ -62,7 +62,7 @@ export function AuditPage() {
   const isWholeTrail = Object.values(query).every((value) => value === undefined);
   // The rows shown must be the chain's too: one older than the kept head was not fetched again by the check.
   const shown = useQuery({
-    queryKey: auditKeys.shownRows(query, pages),
+    queryKey: auditKeys.shownRows(query, pages, [trail.dataUpdatedAt, chain.dataUpdatedAt]),
     enabled: trail.data !== undefined && chain.data !== undefined,
     queryFn: async () => {
       const verdict = await judgeShownRows(trail.data?.rows ?? [], user?.id ?? '', chain.data?.rows ?? [], isWholeTrail);
