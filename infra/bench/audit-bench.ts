@@ -28,7 +28,7 @@ import type { RunningStack } from '../local/stack.js';
 const PATIENT_ROWS = Number(process.env.AUDIT_BENCH_PATIENT_ROWS ?? 1_000_000);
 const TOTAL_ROWS = Number(process.env.AUDIT_BENCH_TOTAL_ROWS ?? 3_000_000);
 const OTHER_PATIENTS = 20;
-const SECONDS = 3;
+const SECONDS = 2;
 const ROUNDS = 3;
 const BASELINE_RUNS = 300;
 const PAGE = 50;

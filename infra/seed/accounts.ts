@@ -26,15 +26,18 @@ export function sealedBlob(plaintextBytes: number): string {
   return Buffer.concat([Buffer.from([PROTOCOL_VERSION]), randomBytes(AES_GCM_IV_BYTES), randomBytes(plaintextBytes + 16)]).toString('base64url');
 }
 
-let sharedKey: Promise<{ publicKey: string; authHash: string }> | undefined;
+let sharedPublicKey: string | undefined;
+const authHashes = new Map<string, Promise<string>>();
 
-/** One RSA-3072 key and one argon2id hash for every seeded account: each costs a few hundred milliseconds to make. */
-function sharedMaterial(authKey: string): Promise<{ publicKey: string; authHash: string }> {
-  sharedKey ??= new PasswordHasher().hash(authKey).then((authHash) => ({
-    publicKey: generateKeyPairSync('rsa', { modulusLength: 3072 }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64url'),
-    authHash,
-  }));
-  return sharedKey;
+/** One RSA-3072 key, and one argon2id hash per auth key, for every seeded account: each costs a few hundred milliseconds to make. */
+async function sharedMaterial(authKey: string): Promise<{ publicKey: string; authHash: string }> {
+  sharedPublicKey ??= generateKeyPairSync('rsa', { modulusLength: 3072 }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64url');
+  let authHash = authHashes.get(authKey);
+  if (!authHash) {
+    authHash = new PasswordHasher().hash(authKey);
+    authHashes.set(authKey, authHash);
+  }
+  return { publicKey: sharedPublicKey, authHash: await authHash };
 }
 
 /** Makes `count` accounts of a role in the client's transaction; `tag` keeps emails unique across seeds. */
