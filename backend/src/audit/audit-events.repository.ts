@@ -87,7 +87,7 @@ export class AuditEventsRepository {
 
   /**
    * Rows the filter selects, newest first, at most `limit`. Each shape has an index that ends in the
-   * page order (migration 1765730000000), so a page is one range scan that stops after `limit` rows.
+   * page order (migration 1765740000000), so a page is one range scan that stops after `limit` rows.
    * A doctor's rows (their own trail, or rows they acted in elsewhere) are two such scans merged.
    */
   async select(filter: AuditRowFilter, limit: number): Promise<AuditDbRow[]> {

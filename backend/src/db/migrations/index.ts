@@ -17,7 +17,7 @@ import { AccountKeyRotation1765400000000 } from './1765400000000-account-key-rot
 import { KeyPairRotation1765410000000 } from './1765410000000-key-pair-rotation.js';
 import { Clinicians1765500000000 } from './1765500000000-clinicians.js';
 import { ConsentRule1765600000000 } from './1765600000000-consent-rule.js';
-import { AuditReadIndexes1765730000000 } from './1765730000000-audit-read-indexes.js';
+import { AuditReadIndexes1765740000000 } from './1765740000000-audit-read-indexes.js';
 
 /** Every migration, in order. Listed explicitly: no file globbing in an ESM build. */
-export const MIGRATIONS = [AccountsAndAudit1764000000000, Records1764100000000, Consents1764200000000, AuditReading1764300000000, AuditorInvitations1764400000000, AccountErasure1764560000000, Retention1764600000000, SessionLimits1764730000000, SecurityKeys1764910000000, KnownDevices1765000000000, AuditLockOrder1765100000000, ObjectDeletions1765110000000, AttemptOwners1765120000000, RegistrationByEmail1765200000000, KeyDirectory1765300000000, AccountKeyRotation1765400000000, KeyPairRotation1765410000000, Clinicians1765500000000, ConsentRule1765600000000, AuditReadIndexes1765730000000];
+export const MIGRATIONS = [AccountsAndAudit1764000000000, Records1764100000000, Consents1764200000000, AuditReading1764300000000, AuditorInvitations1764400000000, AccountErasure1764560000000, Retention1764600000000, SessionLimits1764730000000, SecurityKeys1764910000000, KnownDevices1765000000000, AuditLockOrder1765100000000, ObjectDeletions1765110000000, AttemptOwners1765120000000, RegistrationByEmail1765200000000, KeyDirectory1765300000000, AccountKeyRotation1765400000000, KeyPairRotation1765410000000, Clinicians1765500000000, ConsentRule1765600000000, AuditReadIndexes1765740000000];

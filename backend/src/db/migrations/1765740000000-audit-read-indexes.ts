@@ -17,8 +17,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * The two indexes of the first migrations (occurred_at) and (actor_id,
  * occurred_at) are replaced by ones that carry the whole sort key.
  */
-export class AuditReadIndexes1765730000000 implements MigrationInterface {
-  name = 'AuditReadIndexes1765730000000';
+export class AuditReadIndexes1765740000000 implements MigrationInterface {
+  name = 'AuditReadIndexes1765740000000';
 
   async up(db: QueryRunner): Promise<void> {
     await db.query(`
