@@ -118,6 +118,37 @@ describe('reading the audit trail (DESIGN 7)', () => {
     expect(rows.filter((row) => row.subjectId !== doctor.userId).every((row) => row.actorId === doctor.userId)).toBe(true);
   });
 
+  it('gives a doctor’s own actions and own trail with filters and pages that agree with the unpaged rows', async () => {
+    const all = await everything(doctor, { limit: 200 });
+    expect(await everything(doctor, { limit: 1 })).toEqual(all);
+    expect(await everything(doctor, { actorId: doctor.userId, limit: 1 })).toEqual(all.filter((row) => row.actorId === doctor.userId));
+    expect(await everything(doctor, { outcome: 'deny', limit: 1 })).toEqual(all.filter((row) => row.outcome === 'deny'));
+  });
+
+  it('reads one chain after a seq in chain order (afterSeq), paged, as the portal does from the head it verified', async () => {
+    const chain = [...(await everything(alice))].sort((a, b) => a.seq - b.seq);
+    const after = async (user: { client: TestClient; token: string }, afterSeq: number, query: AuditQuery = {}): Promise<AuditEvent[]> => {
+      const rows: AuditEvent[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await audit(user, { ...query, afterSeq, cursor, limit: 2 });
+        expect(page.status).toBe(200);
+        rows.push(...page.body.items);
+        cursor = page.body.nextCursor ?? undefined;
+      } while (cursor);
+      return rows;
+    };
+    expect(await after(alice, 0)).toEqual(chain);
+    expect(await after(alice, 3)).toEqual(chain.slice(3));
+    expect(await after(alice, chain.length)).toEqual([]);
+    // An auditor names the chain; the auditor's look is itself a row of it, after those read.
+    expect((await after(auditor, 1, { subjectId: alice.userId })).slice(0, chain.length - 1)).toEqual(chain.slice(1));
+    expect((await audit(bob, { afterSeq: 0, subjectId: alice.userId })).status).toBe(403);
+    const mixed = await audit(alice, { afterSeq: 0, outcome: 'deny' });
+    expect(mixed.status).toBe(400);
+    expect((await audit(alice, { afterSeq: -1 })).status).toBe(400);
+  });
+
   it('keeps a patient out of another patient’s trail and chain head (403), and shows them none of its rows', async () => {
     expect((await audit(bob, { subjectId: alice.userId })).status).toBe(403);
     expect((await head(bob, { subjectId: alice.userId })).status).toBe(403);

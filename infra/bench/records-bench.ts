@@ -15,6 +15,7 @@
  *     necessary work in a process of its own (read-bench.ts).
  *  6. `signin`: sign-ins against the product's argon2id verification alone (sign-in-bench.ts).
  *  7. `lists`: listings at 10 and 10,000 records, and sharing and revoking 10,000 records (lists-bench.ts).
+ *  8. `audit`: audit reading at scale on seeded trails, against the same SQL on bare pg (audit-bench.ts).
  *
  * Figures are printed one line per ratio, then as a Markdown table; docs/benchmarks.md holds a run's.
  */
@@ -22,6 +23,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import type { Page } from 'playwright-core';
 import { registrationStartBench } from './api-bench.js';
+import { auditReadBench } from './audit-bench.js';
 import { listsBench } from './lists-bench.js';
 import { readBench } from './read-bench.js';
 import { signInBench } from './sign-in-bench.js';
@@ -40,7 +42,7 @@ interface Row {
 }
 
 /** `npm run bench -- reads signin` runs only those parts; no argument runs all. */
-const PARTS = ['memory', 'upload', 'crypto', 'api', 'reads', 'signin', 'lists'] as const;
+const PARTS = ['memory', 'upload', 'crypto', 'api', 'reads', 'signin', 'lists', 'audit'] as const;
 type Part = (typeof PARTS)[number];
 const parts = process.argv.slice(2);
 for (const part of parts) if (!(PARTS as readonly string[]).includes(part)) throw new Error(`Unknown bench part "${part}"; the parts are ${PARTS.join(', ')}`);
@@ -78,6 +80,10 @@ async function main(): Promise<void> {
     if (wanted('lists')) {
       log('Listings and sharing at 10 and at 10,000 records…');
       rows.push(...(await listsBench(stack, database)));
+    }
+    if (wanted('audit')) {
+      log('Audit reading at scale: seeded trails, GET /audit against its own SQL on bare pg…');
+      rows.push(...(await auditReadBench(stack, database)));
     }
     printTable(rows);
   } finally {

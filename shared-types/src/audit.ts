@@ -137,7 +137,12 @@ export function auditHashInput(prevHash: string, row: Omit<AuditEvent, 'hash' | 
   return `${prevHash}\n${canonicalAuditRow(row)}`;
 }
 
-/** GET /audit and GET /audit/export: filters, newest first. */
+/**
+ * GET /audit and GET /audit/export: filters, newest first. With `afterSeq`, GET /audit
+ * reads one chain instead (the caller's own, or an auditor's `subjectId`): its rows after
+ * that seq, oldest first, so a client that verified the chain up to a row fetches only
+ * what came after it; no other filter may be given then.
+ */
 export interface AuditQuery {
   /** Auditors only: one subject's trail. */
   subjectId?: Uuid;
@@ -148,6 +153,8 @@ export interface AuditQuery {
   /** Inclusive lower and exclusive upper bound on occurredAt. */
   from?: IsoDateTime;
   to?: IsoDateTime;
+  /** Rows with a greater seq, in chain order (seq ascending); see above. */
+  afterSeq?: number;
   cursor?: string;
   limit?: number;
 }
@@ -158,7 +165,7 @@ export interface AuditPage {
 
 export const AUDIT_EXPORT_FORMATS = ['csv', 'json'] as const;
 export type AuditExportFormat = (typeof AUDIT_EXPORT_FORMATS)[number];
-export interface AuditExportQuery extends Omit<AuditQuery, 'cursor' | 'limit'> {
+export interface AuditExportQuery extends Omit<AuditQuery, 'afterSeq' | 'cursor' | 'limit'> {
   format: AuditExportFormat;
 }
 

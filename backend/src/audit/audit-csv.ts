@@ -13,8 +13,21 @@ const COLUMNS: Array<keyof AuditEvent> = [
  * carriage return) is also prefixed with an apostrophe.
  */
 export function auditCsv(rows: AuditEvent[]): string {
-  const line = (cells: string[]): string => cells.map(quoted).join(',');
-  return [line(COLUMNS), ...rows.map((row) => line(COLUMNS.map((column) => text(row[column]))))].join('\r\n') + '\r\n';
+  return auditCsvHeader() + auditCsvLines(rows);
+}
+
+/** The header line, for a CSV written in parts. */
+export function auditCsvHeader(): string {
+  return line(COLUMNS) + '\r\n';
+}
+
+/** The lines of these rows, each ended by CRLF. */
+export function auditCsvLines(rows: AuditEvent[]): string {
+  return rows.map((row) => line(COLUMNS.map((column) => text(row[column]))) + '\r\n').join('');
+}
+
+function line(cells: string[]): string {
+  return cells.map(quoted).join(',');
 }
 
 function text(value: AuditEvent[keyof AuditEvent]): string {

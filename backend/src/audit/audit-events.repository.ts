@@ -90,32 +90,58 @@ export class AuditEventsRepository {
     return row?.exists === true;
   }
 
-  /** Rows the filter selects, newest first, at most `limit`. */
+  /**
+   * Rows the filter selects, newest first, at most `limit`. Each shape has an index that ends in the
+   * page order (migration 1765740000000), so a page is one range scan that stops after `limit` rows.
+   * A doctor's rows (their own trail, or rows they acted in elsewhere) are two such scans merged.
+   */
   async select(filter: AuditRowFilter, limit: number): Promise<AuditDbRow[]> {
-    const where: string[] = [];
     const params: unknown[] = [];
-    const add = (sql: string, value: unknown) => {
+    const bind = (value: unknown) => {
       params.push(value);
-      where.push(sql.replace('?', `$${params.length}`));
+      return `$${params.length}`;
     };
-    if (filter.subjectId !== undefined) add('subject_id = ?', filter.subjectId);
+    const order = 'ORDER BY occurred_at DESC, subject_id DESC, seq DESC';
     if (filter.subjectOrActorId !== undefined) {
-      params.push(filter.subjectOrActorId);
-      where.push(`(subject_id = $${params.length} OR actor_id = $${params.length})`);
+      const own = pageConditions({ ...filter, subjectId: filter.subjectOrActorId }, bind);
+      const self = bind(filter.subjectOrActorId);
+      const acted = pageConditions({ ...filter, actorId: filter.actorId ?? filter.subjectOrActorId }, bind);
+      if (filter.actorId !== undefined) acted.push(`actor_id = ${self}`);
+      const max = bind(limit);
+      return await this.db.manager().query<AuditDbRow[]>(
+        `SELECT * FROM ((SELECT * FROM audit_events WHERE ${own.join(' AND ')} ${order} LIMIT ${max})
+           UNION ALL (SELECT * FROM audit_events WHERE ${[...acted, `subject_id <> ${self}`].join(' AND ')} ${order} LIMIT ${max})) AS rows
+         ${order} LIMIT ${max}`,
+        params,
+      );
     }
-    if (filter.actorId) add('actor_id = ?', filter.actorId);
-    if (filter.action) add('action = ?', filter.action);
-    if (filter.outcome) add('outcome = ?', filter.outcome);
-    if (filter.recordId) add('record_id = ?', filter.recordId);
-    if (filter.from) add('occurred_at >= ?', filter.from);
-    if (filter.to) add('occurred_at < ?', filter.to);
-    if (filter.before) {
-      params.push(filter.before.occurredAt, filter.before.subjectId, filter.before.seq);
-      where.push(`(occurred_at, subject_id, seq) < ($${params.length - 2}, $${params.length - 1}, $${params.length})`);
-    }
-    params.push(limit);
-    const sql = `SELECT * FROM audit_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-                 ORDER BY occurred_at DESC, subject_id DESC, seq DESC LIMIT $${params.length}`;
-    return await this.db.manager().query<AuditDbRow[]>(sql, params);
+    const where = pageConditions(filter, bind);
+    const max = bind(limit);
+    return await this.db.manager().query<AuditDbRow[]>(`SELECT * FROM audit_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ${order} LIMIT ${max}`, params);
   }
+
+  /** One subject's rows after `afterSeq`, in chain order, at most `limit` (the primary key's order). */
+  async selectChain(subjectId: string, afterSeq: number, limit: number): Promise<AuditDbRow[]> {
+    return await this.db
+      .manager()
+      .query<AuditDbRow[]>('SELECT * FROM audit_events WHERE subject_id = $1 AND seq > $2 ORDER BY seq LIMIT $3', [subjectId, afterSeq, limit]);
+  }
+}
+
+/** The WHERE conditions of a filter (without subjectOrActorId), binding each value once. */
+function pageConditions(filter: AuditRowFilter, bind: (value: unknown) => string): string[] {
+  const where: string[] = [];
+  if (filter.subjectId !== undefined) where.push(`subject_id = ${bind(filter.subjectId)}`);
+  if (filter.actorId) where.push(`actor_id = ${bind(filter.actorId)}`);
+  if (filter.action) where.push(`action = ${bind(filter.action)}`);
+  if (filter.outcome) where.push(`outcome = ${bind(filter.outcome)}`);
+  if (filter.recordId) where.push(`record_id = ${bind(filter.recordId)}`);
+  if (filter.from) where.push(`occurred_at >= ${bind(filter.from)}`);
+  if (filter.to) where.push(`occurred_at < ${bind(filter.to)}`);
+  if (filter.before) {
+    const time = bind(filter.before.occurredAt);
+    // The row comparison is the cursor; the time bound alone lets indexes that lead with other columns start at the cursor.
+    where.push(`occurred_at <= ${time}`, `(occurred_at, subject_id, seq) < (${time}, ${bind(filter.before.subjectId)}, ${bind(filter.before.seq)})`);
+  }
+  return where;
 }

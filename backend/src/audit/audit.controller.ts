@@ -1,12 +1,14 @@
+import { Readable } from 'node:stream';
 import { Controller, Get, Header, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import type { AuditHead, AuditPage } from '@phr/shared-types';
+import type { AuditEvent, AuditHead, AuditPage } from '@phr/shared-types';
 import type { AuthUser } from '../identity/auth-user.js';
 import { CurrentUser, Roles } from '../identity/decorators.js';
+import { OwnTransactions } from '../db/transaction.interceptor.js';
 import { ApiErrors } from '../common/swagger.js';
 import { AuditReadService } from './audit-read.service.js';
-import { auditCsv } from './audit-csv.js';
+import { auditCsvHeader, auditCsvLines } from './audit-csv.js';
 import { AuditExportQueryDto, AuditHeadDto, AuditHeadQueryDto, AuditPageDto, AuditQueryDto } from './dto/audit-query.dto.js';
 
 @ApiTags('audit')
@@ -26,17 +28,18 @@ export class AuditController {
 
   @Get('export')
   @Roles('patient', 'doctor', 'auditor', 'operator')
+  @OwnTransactions()
   @Header('cache-control', 'no-store')
-  @ApiOperation({ summary: 'The filtered rows as one CSV or JSON file' })
+  @ApiOperation({ summary: 'The filtered rows as one CSV or JSON file, streamed' })
   @ApiProduces('text/csv', 'application/json')
-  @ApiErrors(400, 401, 403, 413)
-  async export(@CurrentUser() user: AuthUser, @Query() query: AuditExportQueryDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+  @ApiErrors(400, 401, 403)
+  async export(@CurrentUser() user: AuthUser, @Query() query: AuditExportQueryDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<Readable> {
     const { format, ...filters } = query;
-    const rows = await this.audit.all(user, filters);
+    const batches = await this.audit.exportBatches(user, filters);
     const stamp = new Date().toISOString().slice(0, 10);
     reply.header('content-disposition', `attachment; filename="audit-${stamp}.${format}"`);
     reply.header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
-    return format === 'csv' ? auditCsv(rows) : JSON.stringify(rows, null, 2);
+    return Readable.from(format === 'csv' ? csvText(batches) : jsonText(batches));
   }
 
   @Get('head')
@@ -47,4 +50,20 @@ export class AuditController {
   head(@CurrentUser() user: AuthUser, @Query() query: AuditHeadQueryDto): Promise<AuditHead> {
     return this.audit.head(user, query.subjectId);
   }
+}
+
+async function* csvText(batches: AsyncIterable<AuditEvent[]>): AsyncGenerator<string> {
+  yield auditCsvHeader();
+  for await (const rows of batches) yield auditCsvLines(rows);
+}
+
+/** The same text as JSON.stringify(rows, null, 2), one batch at a time. */
+async function* jsonText(batches: AsyncIterable<AuditEvent[]>): AsyncGenerator<string> {
+  let isFirst = true;
+  for await (const rows of batches) {
+    const items = rows.map((row) => `  ${JSON.stringify(row, null, 2).replace(/\n/g, '\n  ')}`).join(',\n');
+    yield `${isFirst ? '[\n' : ',\n'}${items}`;
+    isFirst = false;
+  }
+  yield isFirst ? '[]' : '\n]';
 }

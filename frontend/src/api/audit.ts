@@ -21,4 +21,6 @@ export const auditKeys = {
   trail: (query: AuditQuery, pages: number) => [...auditKeys.all, 'trail', query, pages] as const,
   /** The own trail's hash chain, verified in the browser. */
   chain: () => [...auditKeys.all, 'chain'] as const,
+  /** The own rows a page of the trail shows, judged against the chain verified; `fetchedAt` of both, so a refetch judges again. */
+  shownRows: (query: AuditQuery, pages: number, fetchedAt: readonly number[]) => [...auditKeys.all, 'chain', 'shown', query, pages, ...fetchedAt] as const,
 };

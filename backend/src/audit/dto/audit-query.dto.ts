@@ -56,6 +56,14 @@ class AuditFiltersDto {
 }
 
 export class AuditQueryDto extends AuditFiltersDto implements AuditQuery {
+  @ApiPropertyOptional({ minimum: 0, description: 'One chain’s rows after this seq, oldest first (no other filter then)' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  afterSeq?: number;
+
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
   @IsOptional()
   @MaxLength(300)

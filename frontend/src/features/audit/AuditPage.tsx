@@ -13,8 +13,9 @@ import { Button } from '../../ui/Button.js';
 import { TableHead } from '../../ui/TableHead.js';
 import { useSession } from '../auth/session.js';
 import { saveFile } from '../records/open-record.js';
+import { judgeShownRows } from '../trust/audit-checkpoint.js';
+import { auditFailure } from '../trust/sign-in-checks.js';
 import { useTrust } from '../trust/TrustProvider.js';
-import { fetchVerifiedTrail } from './own-chain.js';
 
 interface Filters {
   action: AuditAction | '';
@@ -55,16 +56,21 @@ export function AuditPage() {
       return { rows, more };
     },
   });
-  const { judgeTrail } = useTrust();
-  const chain = useQuery({
-    queryKey: auditKeys.chain(),
+  const { checkOwnChain, raise } = useTrust();
+  // From the head this account's browsers verified before (sealed client state): only the rows since are fetched.
+  const chain = useQuery({ queryKey: auditKeys.chain(), queryFn: checkOwnChain });
+  const isWholeTrail = Object.values(query).every((value) => value === undefined);
+  // The rows shown must be the chain's too: one older than the kept head was not fetched again by the check.
+  const shown = useQuery({
+    queryKey: auditKeys.shownRows(query, pages, [trail.dataUpdatedAt, chain.dataUpdatedAt]),
+    enabled: trail.data !== undefined && chain.data !== undefined,
     queryFn: async () => {
-      const trail = await fetchVerifiedTrail(audit, user?.id ?? '');
-      // Also against the head this account's browsers verified before: a rewrite with recomputed hashes holds from genesis, not from there.
-      const verdict = await judgeTrail(trail.events, trail.head);
-      return verdict.isIntact ? { count: trail.events.length, broken: null, problem: null } : { count: trail.events.length, broken: verdict.firstBadSeq, problem: verdict.problem };
+      const verdict = await judgeShownRows(trail.data?.rows ?? [], user?.id ?? '', chain.data?.rows ?? [], isWholeTrail);
+      if (verdict && !verdict.isIntact) raise(auditFailure(verdict.firstBadSeq, verdict.problem));
+      return verdict;
     },
   });
+  const chainVerdict = chain.data && shown.data !== undefined ? (chain.data.verdict.isIntact && shown.data ? shown.data : chain.data.verdict) : undefined;
   const exporting = useMutation({
     mutationFn: async (format: AuditExportFormat) => {
       const body = await audit.export({ ...query, format });
@@ -80,14 +86,14 @@ export function AuditPage() {
   return (
     <section className="card wide stack" aria-labelledby="audit-title">
       <h1 id="audit-title">{user?.role === 'doctor' ? 'Your access history' : 'Audit trail'}</h1>
-      {chain.data ? (
-        chain.data.broken === null ? (
+      {chain.data && chainVerdict ? (
+        chainVerdict.isIntact ? (
           <p className="badge badge-ok" data-testid="chain-status">
-            Chain verified in this browser: {chain.data.count} entries, unbroken
+            Chain verified in this browser: {chain.data.head.seq} entries, unbroken
           </p>
         ) : (
           <p className="badge badge-bad" data-testid="chain-status" role="alert">
-            Chain broken at entry {chain.data.broken}: {chain.data.problem}
+            Chain broken at entry {chainVerdict.firstBadSeq}: {chainVerdict.problem}
           </p>
         )
       ) : (

@@ -9,7 +9,7 @@ import type { AuditEvent, AuditHead } from '@phr/shared-types';
 import type { ClientStateDocument } from '../../crypto/client-state.js';
 import type { VerifiedBinding } from '../../crypto/trust-vault.js';
 import { useSession } from '../auth/session.js';
-import { judgeWholeTrail, type TrailVerdict } from './audit-checkpoint.js';
+import { checkChainSinceCheckpoint, judgeWholeTrail, type ChainCheck, type TrailVerdict } from './audit-checkpoint.js';
 import { ClientStateStore, keepAuditHead, keepTreeHead, KeptStateConflict, rememberContact } from './client-state-store.js';
 import { acceptLatestTreeHead, proveBinding, requireSameKey } from './key-directory-checks.js';
 import { proveOwnKey } from './own-key-check.js';
@@ -46,6 +46,8 @@ interface TrustContextValue {
   rememberContact(doctorId: string, fingerprint: string): Promise<void>;
   /** Judges a trail fetched whole against the kept head; keeps the new head when it holds, raises when not. */
   judgeTrail(rows: AuditEvent[], head: AuditHead): Promise<TrailVerdict>;
+  /** Verifies the own chain from the kept head to the server's (only the rows since); keeps the new head when it holds, raises when not. */
+  checkOwnChain(): Promise<ChainCheck>;
   /** A check made elsewhere (the key rotation) failed: the red alert, and its report to the trail. */
   raise(failure: TrustFailure): void;
   /** Self-monitoring after a key-pair rotation: the directory's latest binding for this account is the vault's new key (raises when not); answers its leaf index. */
@@ -152,13 +154,22 @@ export function TrustProvider({ children }: { children: ReactNode }) {
         else await reported(() => sessionStore.update(keepAuditHead(verdict.head)));
         return verdict;
       },
+      checkOwnChain: async () => {
+        const sessionStore = requireStore();
+        if (userId === null) throw new Error('Not signed in');
+        const check = await checkChainSinceCheckpoint(audit, userId, sessionStore.current.audit);
+        const { verdict } = check;
+        if (!verdict.isIntact) raise(auditFailure(verdict.firstBadSeq, verdict.problem));
+        else await reported(() => sessionStore.update(keepAuditHead(verdict.head)));
+        return check;
+      },
       proveOwnKey: () =>
         reported(() => {
           if (userId === null) throw new Error('Not signed in');
           return proveOwnKey(trust, vault, requireStore(), userId);
         }),
     }),
-    [alerts, isChecked, clientState, proveKey, proveContactKey, reported, requireStore, raise, trust, vault, userId],
+    [alerts, isChecked, clientState, proveKey, proveContactKey, reported, requireStore, raise, trust, vault, userId, audit],
   );
   return <TrustContext.Provider value={value}>{children}</TrustContext.Provider>;
 }

@@ -80,32 +80,70 @@ async function sharpen(verdict: TrailVerdict, rows: readonly AuditEvent[]): Prom
 /** The largest page GET /audit serves. */
 const PAGE_LIMIT = 200;
 
-/** The account's rows newest first, down to `downTo` (or all of them); other subjects' rows (a doctor's reads) are left out. */
-async function ownRows(audit: AuditApi, userId: string, downTo: number): Promise<AuditEvent[]> {
+/**
+ * The account's own chain after `afterSeq`, oldest first, up to `toSeq` (GET /audit?afterSeq=,
+ * which reads the caller's own chain in seq order): the rows a visit has not verified yet.
+ */
+async function chainRowsAfter(audit: AuditApi, userId: string, afterSeq: number, toSeq: number): Promise<AuditEvent[]> {
   const rows: AuditEvent[] = [];
   let cursor: string | undefined;
-  do {
-    const page = await audit.list({ cursor, limit: PAGE_LIMIT });
-    const own = page.items.filter((row) => row.subjectId === userId);
-    rows.push(...own);
-    if (own.some((row) => row.seq <= downTo)) break;
+  while (afterSeq < toSeq) {
+    const page = await audit.list({ afterSeq, cursor, limit: PAGE_LIMIT });
+    rows.push(...page.items.filter((row) => row.subjectId === userId));
     cursor = page.nextCursor ?? undefined;
-  } while (cursor);
+    if (!cursor || (rows.at(-1)?.seq ?? 0) >= toSeq) break;
+  }
   return rows;
 }
 
+export interface ChainCheck {
+  verdict: TrailVerdict;
+  head: AuditHead;
+  /** The rows this check fetched and verified (or judged), oldest first: the kept entry and those after it. */
+  rows: AuditEvent[];
+}
+
 /**
- * At a visit: fetches the head, then only the rows since the checkpoint, and
- * judges them. When the kept entry does not match, reads the whole trail to
- * name the first bad entry as closely as it can.
+ * At a visit: fetches the head, then only the kept entry and the rows after
+ * it, and judges them: the kept entry must be the one verified before (a
+ * rewrite at or before it, with hashes recomputed, changes it), the rows after
+ * it must continue it up to the head. A visit costs the rows added since the
+ * last one. When the kept entry does not match, reads the whole chain to name
+ * the first bad entry as closely as it can. A checkpoint rolled back (an
+ * older client state) only means more rows to verify.
  */
-export async function checkTrailSinceCheckpoint(audit: AuditApi, userId: string, checkpoint: AuditCheckpoint | null): Promise<TrailVerdict> {
+export async function checkChainSinceCheckpoint(audit: AuditApi, userId: string, checkpoint: AuditCheckpoint | null): Promise<ChainCheck> {
   const head = await audit.head();
-  const downTo = checkpoint ? checkpoint.sequence : 1;
-  const rows = await ownRows(audit, userId, downTo);
+  const rows = await chainRowsAfter(audit, userId, checkpoint && checkpoint.sequence > 0 ? checkpoint.sequence - 1 : 0, head.seq);
   const verdict = await judgeTrail(rows, head, checkpoint);
-  if (verdict.isIntact || !checkpoint || verdict.firstBadSeq !== checkpoint.sequence) return verdict;
-  return sharpen(verdict, await ownRows(audit, userId, 0));
+  if (verdict.isIntact || !checkpoint || verdict.firstBadSeq !== checkpoint.sequence) return { verdict, head, rows };
+  return { verdict: await sharpen(verdict, await chainRowsAfter(audit, userId, 0, head.seq)), head, rows };
+}
+
+export async function checkTrailSinceCheckpoint(audit: AuditApi, userId: string, checkpoint: AuditCheckpoint | null): Promise<TrailVerdict> {
+  return (await checkChainSinceCheckpoint(audit, userId, checkpoint)).verdict;
+}
+
+/**
+ * The account's own rows a page of the trail shows (newest first, any filter): each must hash to
+ * what it says and be the row verified, when this visit verified it; consecutive ones must link;
+ * and with no filter, none may be missing between them. So an entry older than the kept one,
+ * which the visit did not fetch again, is not shown changed while the chain reads as verified.
+ */
+export async function judgeShownRows(shown: readonly AuditEvent[], userId: string, verified: readonly AuditEvent[], isWholeTrail: boolean): Promise<TrailVerdict | null> {
+  const known = new Map(verified.map((row) => [row.seq, row.hash]));
+  const own = shown.filter((row) => row.subjectId === userId).sort((a, b) => a.seq - b.seq);
+  for (const [index, row] of own.entries()) {
+    const { hash, prevHash, ...fields } = row;
+    const before = own[index - 1];
+    if (isWholeTrail && before && row.seq > before.seq + 1) return { isIntact: false, firstBadSeq: before.seq + 1, problem: `entry ${before.seq + 1} is missing` };
+    const isLinked = row.seq === 1 ? prevHash === AUDIT_GENESIS_HASH : !before || before.seq !== row.seq - 1 || before.hash === prevHash;
+    const isKnown = !known.has(row.seq) || known.get(row.seq) === hash;
+    if (!isLinked || !isKnown || (await sha256HexOfText(auditHashInput(prevHash, fields))) !== hash) {
+      return { isIntact: false, firstBadSeq: row.seq, problem: `entry ${row.seq} does not continue the chain before it: it was changed` };
+    }
+  }
+  return null;
 }
 
 /**

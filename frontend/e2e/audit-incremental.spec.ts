@@ -1,0 +1,123 @@
+/**
+ * Issue 14: the portal verifies the account's audit chain from the head it
+ * kept (sealed client state), fetching only the kept entry and the rows after
+ * it (GET /audit?afterSeq=), not the whole trail at every visit; and a server
+ * that rewrites an entry the browser verified before is still caught.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type { AuditPage } from '@phr/shared-types';
+import type { Page } from 'playwright-core';
+import { openBrowser, type BrowserSession } from './support/browser.js';
+import { textOf } from './support/eventually.js';
+import { rewriteAuditEntry } from './support/lies.js';
+import { LyingServer } from './support/lying-server.js';
+import { withDatabase } from './support/operator.js';
+import { confirmRecoveryCode, newPerson, register, signIn, type Person } from './support/portal.js';
+
+const STEPS_TIMEOUT_MS = 240_000;
+
+/** The seqs of the chain rows (GET /audit?afterSeq=) one page fetched, request by request. */
+interface ChainReads {
+  requests: number;
+  seqs: number[];
+}
+
+describe('the portal verifies its audit chain incrementally (issue 14)', () => {
+  let liar: LyingServer;
+  const browsers: BrowserSession[] = [];
+
+  beforeAll(async () => {
+    liar = await LyingServer.start();
+  });
+  afterEach(async () => {
+    liar.beHonest();
+    await Promise.all(browsers.splice(0).map((browser) => browser.close()));
+  });
+  afterAll(async () => {
+    await liar?.close();
+  });
+
+  /** A fresh Chromium through the lying server, recording the chain rows it fetches. */
+  async function newPage(): Promise<{ page: Page; reads: ChainReads }> {
+    const browser = await openBrowser({ proxyUrl: liar.proxyUrl });
+    browsers.push(browser);
+    const reads: ChainReads = { requests: 0, seqs: [] };
+    browser.page.on('response', (response) => {
+      const url = new URL(response.url());
+      if (!url.pathname.endsWith('/api/audit') || !url.searchParams.has('afterSeq')) return;
+      reads.requests++;
+      void response
+        .json()
+        .then((body: AuditPage) => reads.seqs.push(...body.items.map((row) => row.seq)))
+        .catch(() => undefined);
+    });
+    return { page: browser.page, reads };
+  }
+
+  const checksDone = (page: Page) => textOf(page.getByTestId('trust-status'), 'This browser checked your key, the key directory and your audit trail.');
+  const headOf = (userId: string) =>
+    withDatabase(async (db) => Number((await db.query<{ seq: string }>('SELECT seq FROM audit_chain_heads WHERE subject_id = $1', [userId])).rows[0]?.seq ?? 0));
+  const idOf = (email: string) => withDatabase(async (db) => (await db.query<{ id: string }>('SELECT id FROM users WHERE email = $1', [email])).rows[0].id);
+
+  async function signInAgain(person: Person): Promise<{ page: Page; reads: ChainReads }> {
+    const fresh = await newPage();
+    await signIn(fresh.page, person.email, person.password);
+    await checksDone(fresh.page);
+    return fresh;
+  }
+
+  async function openAuditPage(page: Page): Promise<void> {
+    await page.getByRole('link', { name: 'Audit trail' }).click();
+    await textOf(page.getByTestId('chain-status'), /^Chain (verified|broken)/);
+  }
+
+  it('fetches only the rows after the head it verified before, at sign-in and on the audit page', async () => {
+    const person = newPerson('patient');
+    const first = await newPage();
+    await confirmRecoveryCode(first.page, await register(first.page, person));
+    await checksDone(first.page);
+    const userId = await idOf(person.email);
+    // The first check of a new account reads its chain from entry 1.
+    expect(first.reads.seqs).toContain(1);
+    // A few more sign-ins grow the trail; each verifies from the head the one before kept.
+    for (let visit = 0; visit < 3; visit++) await signInAgain(person);
+
+    const trailBefore = await headOf(userId);
+    const later = await signInAgain(person);
+    const signInSeqs = [...later.reads.seqs];
+    // Only the kept entry and those after it: never the start of the trail.
+    expect(Math.min(...signInSeqs)).toBeGreaterThan(1);
+    expect(signInSeqs.length).toBeLessThan(trailBefore);
+
+    later.reads.seqs.length = 0;
+    await openAuditPage(later.page);
+    await textOf(later.page.getByTestId('chain-status'), /^Chain verified in this browser: \d+ entries, unbroken$/);
+    // The audit page starts where the sign-in check stopped: the rows since, and the kept one.
+    expect(Math.min(...later.reads.seqs)).toBeGreaterThanOrEqual(Math.max(...signInSeqs) - 1);
+    expect(later.reads.seqs.length).toBeLessThan(trailBefore / 2);
+    expect(await headOf(userId)).toBeGreaterThan(trailBefore);
+  }, STEPS_TIMEOUT_MS);
+
+  it('catches an entry it verified before that the server rewrote, with or without recomputed hashes', async () => {
+    const person = newPerson('patient');
+    const first = await newPage();
+    await confirmRecoveryCode(first.page, await register(first.page, person));
+    await checksDone(first.page);
+    const userId = await idOf(person.email);
+    await openAuditPage(first.page);
+    await textOf(first.page.getByTestId('chain-status'), /^Chain verified in this browser/);
+
+    // Entry 2 lies below the head kept: the next check fetches only what came after it.
+    liar.tell(...rewriteAuditEntry(userId, 2, { recomputeHashes: false }));
+    const naive = await signInAgain(person);
+    await openAuditPage(naive.page);
+    await textOf(naive.page.getByTestId('chain-status'), 'Chain broken at entry 2: entry 2 does not continue the chain before it: it was changed');
+
+    liar.beHonest();
+    liar.tell(...rewriteAuditEntry(userId, 2, { recomputeHashes: true }));
+    const careful = await newPage();
+    await signIn(careful.page, person.email, person.password);
+    await openAuditPage(careful.page);
+    await textOf(careful.page.getByTestId('chain-status'), /^Chain broken at entry \d+: entry \d+ is not the entry this browser verified before/);
+  }, STEPS_TIMEOUT_MS);
+});
