@@ -67,4 +67,23 @@ describe('access tokens: one verification per request, one rule for every route'
     expect(tokens.userOf(requestWith('not.a.jwt'))).toBeNull();
     expect(tokens.userOf({ headers: {} } as unknown as FastifyRequest)).toBeNull();
   });
+
+  it('remembers a verified token by its exact text but applies the clock on every request: once expired it is refused', async () => {
+    const tokens = new AccessTokens(api.config);
+    const requestWith = (token: string) => ({ headers: { authorization: `Bearer ${token}` } }) as unknown as FastifyRequest;
+    const shortLived = forgeToken(TEST_JWT_SECRET, { userId: patient.userId, sessionId: sessionIdOf(patient.token), expiresInSeconds: 2 });
+    const user = { userId: patient.userId, role: 'patient', sessionId: sessionIdOf(patient.token) };
+    expect(tokens.userOf(requestWith(shortLived))).toEqual(user);
+    expect(tokens.userOf(requestWith(shortLived))).toEqual(user);
+    // The same claims signed with another key, and the remembered token with one character in its signature changed.
+    const otherKey = forgeToken(TEST_JWT_SECRET, { userId: patient.userId, sessionId: sessionIdOf(patient.token), secret: Buffer.alloc(32, 7).toString('base64') });
+    const at = shortLived.length - 10;
+    const tampered = `${shortLived.slice(0, at)}${shortLived[at] === 'Q' ? 'g' : 'Q'}${shortLived.slice(at + 1)}`;
+    expect(tokens.userOf(requestWith(otherKey))).toBeNull();
+    expect(tokens.userOf(requestWith(tampered))).toBeNull();
+    const expiresAt = (JSON.parse(Buffer.from(shortLived.split('.')[1], 'base64url').toString()) as { exp: number }).exp;
+    await new Promise((resolve) => setTimeout(resolve, expiresAt * 1000 - Date.now() + 50));
+    expect(tokens.userOf(requestWith(shortLived))).toBeNull();
+    expect((await me(shortLived)).status).toBe(401);
+  });
 });

@@ -24,6 +24,21 @@ describe('pre-signed URLs (AWS Signature V4, query-string form)', () => {
     expect(Object.fromEntries(ours.searchParams)).toEqual(Object.fromEntries(theirs.searchParams));
   });
 
+  it('signs each URL for its own time, lifetime and method when several are made in a row', async () => {
+    const minio = new Minio.Client({ endPoint: endpoint.hostname, port: 9000, useSSL: false, ...credentials, pathStyle: true });
+    const key = 'records/4f1c2a6e-8d7b-4c3e-9f00-1a2b3c4d5e6f/1';
+    const later = new Date(now.getTime() + 1000);
+    const nextDay = new Date(now.getTime() + 86_400_000);
+    for (const [seconds, at] of [[60, now], [120, now], [120, later], [60, nextDay], [60, now]] as const) {
+      const theirs = new URL(await minio.presignedUrl('GET', 'phr-records', key, seconds, {}, at));
+      const ours = new URL(presigner.presign({ method: 'GET', objectKey: key, expiresSeconds: seconds, now: at }));
+      expect(Object.fromEntries(ours.searchParams)).toEqual(Object.fromEntries(theirs.searchParams));
+    }
+    const put = new URL(presigner.presign({ method: 'PUT', objectKey: key, expiresSeconds: 60, now }));
+    const get = new URL(presigner.presign({ method: 'GET', objectKey: key, expiresSeconds: 60, now }));
+    expect(put.searchParams.get('X-Amz-Signature')).not.toBe(get.searchParams.get('X-Amz-Signature'));
+  });
+
   it('signs Content-Length and If-None-Match into a PUT, which the store’s verifier accepts only as signed', () => {
     const url = new URL(presigner.presign({ method: 'PUT', objectKey: 'records/a/0', expiresSeconds: 900, headers: { 'If-None-Match': '*', 'Content-Length': '5032' }, now }));
     expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;host;if-none-match');
