@@ -74,17 +74,8 @@ export class RecordsRepository {
 
   /** One record as the caller's RLS context sees it (a doctor: only under a consent in force), or null. */
   async find(recordId: string): Promise<RecordRow | null> {
-    const [row] = await this.db.manager().query<Array<{
-      id: string;
-      owner_id: string;
-      folder_id: string | null;
-      size: string;
-      chunk_bytes: number;
-      metadata: string;
-      created_at: Date;
-    }>>('SELECT id, owner_id, folder_id, size, chunk_bytes, metadata, created_at FROM records WHERE id = $1', [recordId]);
-    if (!row) return null;
-    return { id: row.id, ownerId: row.owner_id, folderId: row.folder_id, size: Number(row.size), chunkBytes: row.chunk_bytes, metadata: row.metadata, createdAt: row.created_at };
+    const [row] = await this.db.manager().query<RecordSqlRow[]>('SELECT id, owner_id, folder_id, size, chunk_bytes, metadata, created_at FROM records WHERE id = $1', [recordId]);
+    return row ? toRecordRow(row) : null;
   }
 
   /**
@@ -94,19 +85,7 @@ export class RecordsRepository {
    * caller's current key. Null when the caller sees no such record or holds no wrap of it.
    */
   async findReadable(recordId: string, readerId: string): Promise<ReadableRecordRow | null> {
-    const [row] = await this.db.manager().query<Array<{
-      id: string;
-      owner_id: string;
-      folder_id: string | null;
-      size: string;
-      chunk_bytes: number;
-      metadata: string;
-      created_at: Date;
-      wrap: string;
-      key_fingerprint: string | null;
-      consent_id: string | null;
-      is_wrap_current: boolean;
-    }>>(
+    const [row] = await this.db.manager().query<Array<RecordSqlRow & { wrap: string; key_fingerprint: string | null; consent_id: string | null; is_wrap_current: boolean }>>(
       `SELECT r.id, r.owner_id, r.folder_id, r.size, r.chunk_bytes, r.metadata, r.created_at, w.wrap, w.key_fingerprint,
          CASE WHEN r.owner_id = $2 THEN NULL ELSE covering_consent($2, r.owner_id, r.id, r.folder_id) END AS consent_id,
          (w.key_fingerprint IS NULL OR w.key_fingerprint = (SELECT k.fingerprint FROM public_keys k WHERE k.user_id = $2)) AS is_wrap_current
@@ -116,7 +95,7 @@ export class RecordsRepository {
     );
     if (!row) return null;
     return {
-      record: { id: row.id, ownerId: row.owner_id, folderId: row.folder_id, size: Number(row.size), chunkBytes: row.chunk_bytes, metadata: row.metadata, createdAt: row.created_at },
+      record: toRecordRow(row),
       wrap: { wrap: row.wrap, keyFingerprint: row.key_fingerprint },
       consentId: row.consent_id,
       isWrapCurrent: row.is_wrap_current,
@@ -262,7 +241,8 @@ export class RecordsRepository {
   }
 }
 
-interface WrappedSqlRow {
+/** A row of `records` as PostgreSQL returns it. */
+interface RecordSqlRow {
   id: string;
   owner_id: string;
   folder_id: string | null;
@@ -270,8 +250,9 @@ interface WrappedSqlRow {
   chunk_bytes: number;
   metadata: string;
   created_at: Date;
-  wrap: string;
 }
+
+type WrappedSqlRow = RecordSqlRow & { wrap: string };
 
 /** The listing's filters after the caller's id ($1); their values are appended to `params`. */
 function listConditions(filter: RecordListFilter, params: unknown[]): string[] {
@@ -298,15 +279,10 @@ function pageOf(where: string): string {
   ) listed WHERE listed.wrap IS NOT NULL`;
 }
 
+function toRecordRow(row: RecordSqlRow): RecordRow {
+  return { id: row.id, ownerId: row.owner_id, folderId: row.folder_id, size: Number(row.size), chunkBytes: row.chunk_bytes, metadata: row.metadata, createdAt: row.created_at };
+}
+
 function toWrappedRow(row: WrappedSqlRow): WrappedRecordRow {
-  return {
-    id: row.id,
-    ownerId: row.owner_id,
-    folderId: row.folder_id,
-    size: Number(row.size),
-    chunkBytes: row.chunk_bytes,
-    metadata: row.metadata,
-    createdAt: row.created_at,
-    wrap: row.wrap,
-  };
+  return { ...toRecordRow(row), wrap: row.wrap };
 }
