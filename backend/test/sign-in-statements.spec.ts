@@ -35,11 +35,11 @@ describe('sign-in: its statements', () => {
     for (const statements of [first, again]) {
       expect(statements.length).toBeLessThanOrEqual(MAX_STATEMENTS_OF_A_SIGN_IN);
       expect(statements.filter((sql) => sql.startsWith('START TRANSACTION'))).toHaveLength(1);
-      expect(statements.at(-1)).toBe('COMMIT');
+      // The audit rows go in COMMIT's own message (Db.atCommit).
+      expect(statements.at(-1)).toMatch(/^SELECT audit_append\(.*\); COMMIT$/);
       expect(statements.some((sql) => sql.startsWith('INSERT INTO refresh_tokens'))).toBe(true);
-      expect(statements.some((sql) => sql.startsWith('SELECT audit_append('))).toBe(true);
     }
-    expect(again).toEqual(first);
+    expect(again.map(withoutLiterals)).toEqual(first.map(withoutLiterals));
   });
 
   it(`refuses a wrong secret and an unknown email with at most ${MAX_STATEMENTS_OF_A_REFUSED_SIGN_IN} statements each, counting the failure and auditing it`, async () => {
@@ -52,3 +52,8 @@ describe('sign-in: its statements', () => {
     }
   });
 });
+
+/** A statement with its quoted values masked: the audit rows' literals differ from one request to the next. */
+function withoutLiterals(sql: string): string {
+  return sql.replace(/ ?E?'(?:[^']|'')*'/g, '?');
+}

@@ -194,7 +194,7 @@ async function checkTrail(owner: pg.Pool, doctorId: string, targets: ReadTarget[
 }
 
 /** Starts read-baseline.ts in a process of its own and waits for its URL. */
-async function startBaseline(ownerUrl: string, jwtSecretHex: string): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startBaseline(ownerUrl: string, jwtSecretHex: string): Promise<{ url: string; stop(): Promise<void> }> {
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'read-baseline.ts');
   const env = { ...process.env, READ_BASELINE: JSON.stringify({ databaseUrl: ownerUrl, poolSize: POOL_SIZE, jwtSecretHex, jwtKeyId: 'k1' }) };
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script], { env, stdio: ['ignore', 'pipe', 'inherit'] });

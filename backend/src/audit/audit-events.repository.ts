@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AuditEvent } from '@phr/shared-types';
 import { Db } from '../db/db.service.js';
+import { sqlLiteral } from '../db/account-liveness.js';
 import type { AuditDbRow } from './audit-row.js';
 
 /** The chain head of one subject as audit_chain_heads holds it. */
@@ -56,26 +57,21 @@ export class AuditEventsRepository {
    * the caller's RLS context may not be allowed to read the rows it appends.
    */
   async appendChained(occurredAt: string, rows: readonly ChainedRow[]): Promise<void> {
-    await this.db.manager().query(
-      `SELECT audit_append($1::uuid[], $2::text[], $3::text[], $4::timestamptz, $5::uuid[], $6::text[], $7::text[], $8::text[],
-         $9::text[], $10::uuid[], $11::uuid[], $12::text[], $13::text[], $14::text[])`,
-      [
-        rows.map((r) => r.subjectId),
-        rows.map((r) => r.canonicalBeforeSeq),
-        rows.map((r) => r.canonicalAfterSeq),
-        occurredAt,
-        rows.map((r) => r.actorId),
-        rows.map((r) => r.actorRole),
-        rows.map((r) => r.action),
-        rows.map((r) => r.outcome),
-        rows.map((r) => r.reason),
-        rows.map((r) => r.recordId),
-        rows.map((r) => r.consentId),
-        rows.map((r) => r.ip),
-        rows.map((r) => r.userAgent),
-        rows.map((r) => r.requestId),
-      ],
-    );
+    await this.db.manager().query(AUDIT_APPEND_SQL, appendParameters(occurredAt, rows));
+  }
+
+  /**
+   * The same audit_append as appendChained as one complete statement, its values as literals,
+   * for the message that also carries the transaction's COMMIT (Db.atCommit). The canonical
+   * texts travel as literals exactly as they would as parameters (node-postgres quoting), so
+   * the hashes are the same (audit-append.spec.ts).
+   */
+  appendChainedStatement(occurredAt: string, rows: readonly ChainedRow[]): string {
+    const values = appendParameters(occurredAt, rows).map((value, index) => {
+      const type = AUDIT_APPEND_TYPES[index];
+      return Array.isArray(value) ? `ARRAY[${value.map((element: string | null) => sqlLiteral(element)).join(', ')}]::${type}` : `${sqlLiteral(value)}::${type}`;
+    });
+    return `SELECT audit_append(${values.join(', ')})`;
   }
 
   /** The subject's head, as far as the caller may read it (RLS); null before the first row. */
@@ -144,4 +140,28 @@ function pageConditions(filter: AuditRowFilter, bind: (value: unknown) => string
     where.push(`occurred_at <= ${time}`, `(occurred_at, subject_id, seq) < (${time}, ${bind(filter.before.subjectId)}, ${bind(filter.before.seq)})`);
   }
   return where;
+}
+
+/** audit_append's argument types (migration 1765730000000), in its order. */
+const AUDIT_APPEND_TYPES = ['uuid[]', 'text[]', 'text[]', 'timestamptz', 'uuid[]', 'text[]', 'text[]', 'text[]', 'text[]', 'uuid[]', 'uuid[]', 'text[]', 'text[]', 'text[]'] as const;
+const AUDIT_APPEND_SQL = `SELECT audit_append(${AUDIT_APPEND_TYPES.map((type, index) => `$${index + 1}::${type}`).join(', ')})`;
+
+/** audit_append's arguments for `rows`, in its order. */
+function appendParameters(occurredAt: string, rows: readonly ChainedRow[]): [string[], string[], string[], string, ...Array<Array<string | null>>] {
+  return [
+    rows.map((r) => r.subjectId),
+    rows.map((r) => r.canonicalBeforeSeq),
+    rows.map((r) => r.canonicalAfterSeq),
+    occurredAt,
+    rows.map((r) => r.actorId),
+    rows.map((r) => r.actorRole),
+    rows.map((r) => r.action),
+    rows.map((r) => r.outcome),
+    rows.map((r) => r.reason),
+    rows.map((r) => r.recordId),
+    rows.map((r) => r.consentId),
+    rows.map((r) => r.ip),
+    rows.map((r) => r.userAgent),
+    rows.map((r) => r.requestId),
+  ];
 }

@@ -77,7 +77,7 @@ export class AuditService {
   private queue(entry: AuditEntry): void {
     const queued = this.db.local(QUEUE, () => {
       const rows: QueuedEntry[] = [];
-      this.db.beforeCommit(() => this.write(rows.splice(0)));
+      this.db.atCommit(() => this.appendStatement(rows.splice(0)));
       this.db.onFailure((error) => this.fileUnfinished(rows.splice(0), error));
       return rows;
     });
@@ -115,6 +115,13 @@ export class AuditService {
     if (rows.length === 0) return;
     const occurredAt = new Date().toISOString();
     await this.events.appendChained(occurredAt, rows.map(({ entry, actor, meta }) => chainedRow(entry, actor, meta, occurredAt)));
+  }
+
+  /** The same audit_append for the rows queued by the transaction, sent in its COMMIT's message (Db.atCommit); null for none. */
+  private appendStatement(rows: QueuedEntry[]): string | null {
+    if (rows.length === 0) return null;
+    const occurredAt = new Date().toISOString();
+    return this.events.appendChainedStatement(occurredAt, rows.map(({ entry, actor, meta }) => chainedRow(entry, actor, meta, occurredAt)));
   }
 }
 

@@ -32,17 +32,43 @@ export async function assertAccountExists(db: Db, user: AuthUser): Promise<void>
  * claims rules checked, and a role from a fixed list).
  */
 export async function beginAs(queryRunner: QueryRunner, actor: Actor, caller: AuthUser | null): Promise<void> {
-  const start = `SELECT app_start_request(${literal(actor.userId)}, ${literal(actor.role)}, ${literal(caller?.sessionId ?? null)})`;
-  const query = queryRunner.query.bind(queryRunner);
-  queryRunner.query = ((sql: string, ...rest: unknown[]) => query(sql === 'START TRANSACTION' ? `START TRANSACTION; ${start}` : sql, ...(rest as []))) as QueryRunner['query'];
+  const start = `SELECT app_start_request(${sqlLiteral(actor.userId)}, ${sqlLiteral(actor.role)}, ${sqlLiteral(caller?.sessionId ?? null)})`;
   try {
-    await queryRunner.startTransaction();
+    await inOneMessage(queryRunner, 'START TRANSACTION', `START TRANSACTION; ${start}`, () => queryRunner.startTransaction());
   } catch (error) {
     const refusal = (error as { driverError?: { code?: string; message?: string } }).driverError;
     if (caller && refusal?.code === INVALID_AUTHORIZATION) {
       throw ApiError.unauthenticated(refusal.message === 'session' ? SESSION_ENDED : ACCOUNT_GONE);
     }
     throw error;
+  }
+}
+
+/**
+ * Commits the transaction with `statements` (each complete, values as literals) in the same
+ * message as COMMIT (issue 14: the audit rows of a request, one round trip fewer). A statement
+ * that fails leaves the transaction aborted and the COMMIT unsent, as if sent alone; the
+ * caller rolls back.
+ */
+export async function commitWith(queryRunner: QueryRunner, statements: readonly string[]): Promise<void> {
+  if (statements.length === 0) {
+    await queryRunner.commitTransaction();
+    return;
+  }
+  await inOneMessage(queryRunner, 'COMMIT', `${statements.join('; ')}; COMMIT`, () => queryRunner.commitTransaction());
+}
+
+/**
+ * Runs TypeORM's `step` (startTransaction, commitTransaction), which sends `command` alone
+ * and keeps the runner's transaction state, with `command` replaced by `message`: several
+ * statements in one simple-protocol message, one round trip. The runner's query is restored
+ * afterwards whatever happens.
+ */
+async function inOneMessage(queryRunner: QueryRunner, command: string, message: string, step: () => Promise<void>): Promise<void> {
+  const query = queryRunner.query.bind(queryRunner);
+  queryRunner.query = ((sql: string, ...rest: unknown[]) => query(sql === command ? message : sql, ...(rest as []))) as QueryRunner['query'];
+  try {
+    await step();
   } finally {
     queryRunner.query = query;
   }
@@ -52,7 +78,8 @@ const INVALID_AUTHORIZATION = '28000';
 const ACCOUNT_GONE = 'This account no longer exists';
 const SESSION_ENDED = 'This session has ended; sign in again';
 
-function literal(value: string | null): string {
+/** A value as an SQL literal (node-postgres quoting), for statements sent in one message with others. */
+export function sqlLiteral(value: string | null): string {
   return value === null ? 'NULL' : escapeLiteral(value);
 }
 

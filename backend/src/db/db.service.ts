@@ -4,7 +4,8 @@ import { QueryFailedError, QueryResult, type DataSource, type EntityManager, typ
 import type { PoolClient } from 'pg';
 import { DependencyUnavailable } from '../common/dependency-unavailable.js';
 import type { AuthUser } from '../identity/auth-user.js';
-import { beginAs } from './account-liveness.js';
+import { beginAs, commitWith } from './account-liveness.js';
+import { preparedNameOf } from './prepared-statements.js';
 import { databaseUnavailableReason, isConnectionSpoiled, isTransactionConflict } from './database-errors.js';
 import {
   ANONYMOUS,
@@ -179,9 +180,12 @@ export class Db {
     context.deferredWrites.push({ actor: { ...context.actor }, write });
   }
 
-  /** Runs `hook` inside the current transaction after its work, just before COMMIT. */
-  beforeCommit(hook: () => Promise<void>): void {
-    this.context().beforeCommit.push(hook);
+  /**
+   * Sends the statement `build` makes after the transaction's work in the same message as its
+   * COMMIT (simple query protocol: complete statements, values as literals; null sends nothing).
+   */
+  atCommit(build: () => string | null): void {
+    this.context().atCommit.push(build);
   }
 
   /**
@@ -230,12 +234,8 @@ export class Db {
       let result: T;
       try {
         await beginAs(queryRunner, actor, options.caller ?? null);
-        result = await requestContextStorage.run(context, async () => {
-          const value = await work();
-          for (const hook of context.beforeCommit.splice(0)) await hook();
-          return value;
-        });
-        await queryRunner.commitTransaction();
+        result = await requestContextStorage.run(context, work);
+        await commitWith(queryRunner, commitStatements(context));
         for (const callback of context.afterCommit.splice(0)) callback();
       } catch (error) {
         if (isConnectionSpoiled(error)) spoiledBy = error;
@@ -274,9 +274,8 @@ export class Db {
           deferredContext.actor = actor;
           await write(queryRunner.manager);
         }
-        for (const hook of deferredContext.beforeCommit.splice(0)) await hook();
       });
-      await queryRunner.commitTransaction();
+      await commitWith(queryRunner, commitStatements(deferredContext));
       for (const callback of deferredContext.afterCommit.splice(0)) callback();
     } catch (error) {
       if (queryRunner.isTransactionActive) await queryRunner.rollbackTransaction().catch(() => undefined);
@@ -296,11 +295,19 @@ function newContext(queryRunner: QueryRunner, actor: Actor, auditActor: AuditAct
     auditActor,
     meta,
     deferredWrites: [],
-    beforeCommit: [],
+    atCommit: [],
     afterCommit: [],
     onFailure: [],
     locals: new Map(),
   };
+}
+
+/** The statements the transaction's atCommit builders make, in order (each builder runs once). */
+function commitStatements(context: RequestContext): string[] {
+  return context.atCommit.splice(0).flatMap((build) => {
+    const statement = build();
+    return statement === null ? [] : [statement];
+  });
 }
 
 /**
@@ -308,7 +315,8 @@ function newContext(queryRunner: QueryRunner, actor: Actor, auditActor: AuditAct
  * query awaits its connect and subscriber broadcasts around every statement, a few percent of
  * a read's CPU). Same log calls, same answer as PostgresQueryRunner.query (rows; [rows, count]
  * for UPDATE and DELETE; nothing for several statements), same QueryFailedError around the
- * driver's error; anything else (a released runner, named parameters, a structured result) goes
+ * driver's error; a text registered by preparedStatement() goes as a named prepared statement
+ * (prepared-statements.ts); anything else (a released runner, named parameters, a structured result) goes
  * the usual way. Only for a data source without subscribers or slow-query log (Db.mayQueryDirectly).
  */
 function queryDirectly(queryRunner: QueryRunner, logger: QueryLogger): void {
@@ -320,7 +328,8 @@ function queryDirectly(queryRunner: QueryRunner, logger: QueryLogger): void {
     logger.logQuery(sql, parameters, queryRunner);
     let raw: unknown;
     try {
-      raw = await connection.query(sql, parameters);
+      const name = parameters && parameters.length > 0 ? preparedNameOf(sql) : undefined;
+      raw = await (name ? connection.query({ name, text: sql, values: parameters }) : connection.query(sql, parameters));
     } catch (error) {
       logger.logQueryError(error as Error, sql, parameters, queryRunner);
       throw new QueryFailedError(sql, parameters, error as Error);

@@ -47,8 +47,11 @@ export interface RequestContext {
   auditActor: AuditActor | null;
   meta: RequestMeta;
   deferredWrites: DeferredWrite[];
-  /** Run in order inside the transaction, after the work and before COMMIT (audit rows, in one global lock order). */
-  beforeCommit: Array<() => Promise<void>>;
+  /**
+   * Build, after the work, statements sent in COMMIT's own message (audit rows, in one global
+   * lock order); a builder with nothing to send answers null.
+   */
+  atCommit: Array<() => string | null>;
   /** Callbacks to run once the transaction has committed (never after a rollback). */
   afterCommit: Array<() => void>;
   /** Run when the attempt fails for good, before the deferred writes (to file what did not happen). */
