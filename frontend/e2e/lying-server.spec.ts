@@ -16,6 +16,7 @@ import { openBrowser, portalUrl, type BrowserSession } from './support/browser.j
 import { approveDoctor } from './support/clinicians.js';
 import { attributeOf, countOf, disabledState, textOf } from './support/eventually.js';
 import {
+  addCoveringDoctor,
   attackerKey,
   bindFalseKey,
   bindFalseKeyForAWhile,
@@ -238,6 +239,24 @@ describe('a lying server is caught in the browser (issue 12)', () => {
     await textOf(uploadRow(page, file), 'is not the key the key directory holds for them');
 
     expect(await sharesWith(doctor.id)).toEqual({ consents: 1, wraps: 0 });
+    const committed = await withDatabase(async (db) => (await db.query('SELECT 1 FROM records WHERE owner_id = $1', [patient.id])).rowCount);
+    expect(committed).toBe(0);
+  }, STEPS_TIMEOUT_MS);
+
+  it('a doctor the patient never shared with, named by the server among those a new upload must be wrapped for, gets nothing: the upload stops and says why', async () => {
+    const doctor = await newAccount('doctor');
+    const patient = await newAccount('patient');
+    const page = patient.page;
+    await openRecordsPage(page);
+    // The doctor's real key, which proves in the key directory: only the patient's own contacts tell this doctor was never chosen.
+    const publicKey = await withDatabase(async (db) => (await db.query<{ public_key: string }>('SELECT public_key FROM public_keys WHERE user_id = $1', [doctor.id])).rows[0].public_key);
+    liar.tell(...addCoveringDoctor({ id: doctor.id, displayName: doctor.person.displayName, publicKey }));
+    const file = newFile();
+    await page.locator('input[type=file]').setInputFiles([file]);
+    await uploadRow(page, file).and(page.locator('[data-phase=failed]')).waitFor({ timeout: 60_000 });
+    await textOf(uploadRow(page, file), `you have not shared with ${doctor.person.displayName} from this account; nothing was shared`);
+
+    expect(await sharesWith(doctor.id)).toEqual({ consents: 0, wraps: 0 });
     const committed = await withDatabase(async (db) => (await db.query('SELECT 1 FROM records WHERE owner_id = $1', [patient.id])).rowCount);
     expect(committed).toBe(0);
   }, STEPS_TIMEOUT_MS);

@@ -88,6 +88,24 @@ export function swapKey(userId: string, key: AttackerKey, places: KeyPlace[]): L
   return lies;
 }
 
+/**
+ * A doctor the patient never shared with named among the doctors a new upload must be wrapped
+ * for, with the doctor's real key (it proves in the key directory): a server that wants a copy
+ * of every new file for a doctor of its choosing.
+ */
+export function addCoveringDoctor(doctor: { id: string; displayName: string; publicKey: string }): Lie[] {
+  return [
+    {
+      method: 'POST',
+      path: /^\/records\/presign$/,
+      tell: ({ body }) => {
+        const answer = body as PresignUploadResponse;
+        return { ...answer, coveringDoctors: [...answer.coveringDoctors, doctor] };
+      },
+    },
+  ];
+}
+
 /** Every leaf of the real log up to `treeSize`, read with the browser's credentials. */
 async function realLeaves(exchange: Exchange, treeSize: number): Promise<KeyLogLeaves['items']> {
   const items: KeyLogLeaves['items'] = [];

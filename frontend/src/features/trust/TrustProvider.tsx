@@ -38,8 +38,10 @@ interface TrustContextValue {
   proveKey(userId: string, name: string, served: ServedKey[]): Promise<VerifiedBinding>;
   /**
    * proveKey, and the proven key must be the one the patient compared (their
-   * sealed contact), if they did: used where no one reads numbers aloud (a
-   * new upload into a shared folder). Answers the key to wrap for.
+   * sealed contact): used where no one reads numbers aloud (a new upload into
+   * a shared folder). A doctor who is not a contact was never shared with
+   * (every share compares the numbers first), so the server naming one is
+   * refused (NotAContact). Answers the key to wrap for.
    */
   proveContactKey(doctorId: string, name: string, served: ServedKey[]): Promise<string>;
   /** The patient compared a doctor's numbers and they matched. */
@@ -52,6 +54,14 @@ interface TrustContextValue {
   raise(failure: TrustFailure): void;
   /** Self-monitoring after a key-pair rotation: the directory's latest binding for this account is the vault's new key (raises when not); answers its leaf index. */
   proveOwnKey(): Promise<number>;
+}
+
+/** The server named a doctor the patient never verified (so never shared with) as one a new file must be wrapped for. */
+export class NotAContact extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotAContact';
+  }
 }
 
 const TrustContext = createContext<TrustContextValue | null>(null);
@@ -125,8 +135,12 @@ export function TrustProvider({ children }: { children: ReactNode }) {
   const proveContactKey = useCallback(
     async (doctorId: string, name: string, served: ServedKey[]) => {
       const verified = await proveKey(doctorId, name, served);
-      const contact = requireStore().current.contacts[doctorId];
-      if (contact && contact.fingerprint !== verified.fingerprint) {
+      const contact = requireStore().current.contacts[doctorId.toLowerCase()];
+      // Every share starts by comparing the doctor's numbers, which makes them a contact: a doctor who is not one was never shared with from this account, whatever the server says.
+      if (!contact) {
+        throw new NotAContact(`The server asked to give ${name} a copy of this file, but you have not shared with ${name} from this account; nothing was shared. Open Share with ${name} if you mean to.`);
+      }
+      if (contact.fingerprint !== verified.fingerprint) {
         throw new Error(
           `The key of ${name} changed since you verified it on ${new Date(contact.verifiedAt).toLocaleDateString()}; nothing was shared with the new key. Open Share with ${name} to compare the new numbers.`,
         );
