@@ -106,18 +106,22 @@ function awaitedLater<T>(promise: Promise<T>): Promise<T> {
 }
 
 /**
- * Reads a Blob in whole buffers through a BYOB reader of its stream: the
- * bytes land in the caller's buffer (docs/benchmarks.md: several times the
- * rate of `slice().arrayBuffer()` in Chromium), and two buffers take turns,
- * so one is filled while the other is being sealed.
+ * Reads a Blob through its stream into whole buffers of a fixed size (the
+ * stream's own pieces are smaller, and chunk boundaries fall anywhere in
+ * them). Two buffers take turns, so one fills while the other is sealed.
+ * Reading the stream runs several times faster than `slice().arrayBuffer()`
+ * in Chromium; the default reader is used because a BYOB reader stalled,
+ * now and then, while earlier segments were being PUT (docs/benchmarks.md).
  */
 class BufferedBlobReader {
-  private readonly reader: ReadableStreamBYOBReader;
+  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
   private spare: ArrayBuffer;
   private filling: Promise<Uint8Array<ArrayBuffer>>;
+  /** What the stream gave beyond the last buffer's end. */
+  private leftover: Uint8Array | null = null;
 
   constructor(blob: Blob, private readonly bufferBytes: number) {
-    this.reader = blob.stream().getReader({ mode: 'byob' });
+    this.reader = blob.stream().getReader();
     this.spare = new ArrayBuffer(bufferBytes);
     this.filling = awaitedLater(this.fill(new ArrayBuffer(bufferBytes)));
   }
@@ -139,13 +143,20 @@ class BufferedBlobReader {
   }
 
   private async fill(buffer: ArrayBuffer): Promise<Uint8Array<ArrayBuffer>> {
+    const target = new Uint8Array(buffer);
     let filled = 0;
     while (filled < this.bufferBytes) {
-      const { value, done } = await this.reader.read(new Uint8Array(buffer, filled, this.bufferBytes - filled));
-      // A BYOB read hands the buffer back (transferred) in `value`, even when the stream is done.
-      if (value) buffer = value.buffer;
-      if (done) break;
-      filled += value.byteLength;
+      let piece = this.leftover;
+      this.leftover = null;
+      if (!piece) {
+        const { value, done } = await this.reader.read();
+        if (done) break;
+        piece = value;
+      }
+      const taken = Math.min(piece.byteLength, this.bufferBytes - filled);
+      target.set(taken === piece.byteLength ? piece : piece.subarray(0, taken), filled);
+      filled += taken;
+      if (taken < piece.byteLength) this.leftover = piece.subarray(taken);
     }
     return new Uint8Array(buffer, 0, filled);
   }
@@ -155,13 +166,14 @@ class BufferedBlobReader {
  * Seals one segment of a file as a pipeline: the file is read in buffers of
  * a few megabytes through its stream (the next buffer fills while this one's
  * chunks are handed to WebCrypto, which copies its input at the call, so the
- * buffer is free again at once), a fixed number of AES-GCM calls are in
- * flight, and each buffer's sealed chunks become a Blob as soon as they are
- * out, which moves them out of the worker's heap (the browser keeps Blob data)
- * while later chunks are sealed. The result is the segment's body, in order.
- * Memory: two read buffers and the sealed chunks of a few buffers.
+ * buffer is free again at once), with a fixed number of AES-GCM calls in
+ * flight, and the sealed chunks are returned in order as they came out of
+ * WebCrypto, ready to be the parts of the PUT's body without another copy.
+ * One Blob of the whole segment costs less than a Blob per read made while
+ * sealing (docs/benchmarks.md). Memory: the segment's sealed chunks and two
+ * read buffers.
  */
-export async function sealSegment(key: CryptoKey, recordId: string, file: Blob, layout: RecordLayout, segment: SegmentLayout, chunkBytes: number): Promise<Blob> {
+export async function sealSegment(key: CryptoKey, recordId: string, file: Blob, layout: RecordLayout, segment: SegmentLayout, chunkBytes: number): Promise<ArrayBuffer[]> {
   const header = streamHeader(chunkBytes);
   const aad = chunkAad(recordId, header);
   const start = segment.firstChunk * chunkBytes;
@@ -169,34 +181,33 @@ export async function sealSegment(key: CryptoKey, recordId: string, file: Blob, 
   const end = start + segment.byteLength - segment.chunkCount * RECORD_TAG_BYTES - (segment.index === 0 ? RECORD_HEADER_BYTES : 0);
   const chunksPerRead = Math.max(1, Math.floor(READ_BYTES / chunkBytes));
   const reader = new BufferedBlobReader(file.slice(start, end), chunksPerRead * chunkBytes);
-  const sealing: Promise<unknown>[] = [];
-  const pieces: Promise<Blob>[] = [];
+  const sealed: ArrayBuffer[] = new Array<ArrayBuffer>(segment.chunkCount);
+  const sealing: Promise<void>[] = [];
   try {
     for (let firstInRead = 0; firstInRead < segment.chunkCount; firstInRead += chunksPerRead) {
       const chunksInRead = Math.min(chunksPerRead, segment.chunkCount - firstInRead);
       const plaintext = await reader.next();
       if (plaintext.byteLength !== Math.min(chunksInRead * chunkBytes, end - start - firstInRead * chunkBytes)) throw new CryptoError('RECORD_CORRUPT', 'The file changed while it was being encrypted');
-      const sealed: Promise<Uint8Array<ArrayBuffer>>[] = [];
       for (let offset = 0, inSegment = firstInRead; inSegment < firstInRead + chunksInRead; offset += chunkBytes, inSegment++) {
         if (inSegment >= SEALS_IN_FLIGHT) await sealing[inSegment - SEALS_IN_FLIGHT];
         const index = segment.firstChunk + inSegment;
+        const chunk = plaintext.subarray(offset, Math.min(offset + chunkBytes, plaintext.byteLength));
         // An empty file still has one (empty) chunk, so its end is authenticated.
-        const chunk = awaitedLater(sealChunk(key, aad, index, index === layout.chunkCount - 1, plaintext.subarray(offset, Math.min(offset + chunkBytes, plaintext.byteLength))));
-        sealed.push(chunk);
-        sealing.push(chunk);
+        sealing.push(awaitedLater(sealChunk(key, aad, index, index === layout.chunkCount - 1, chunk).then((bytes) => void (sealed[inSegment] = bytes.buffer))));
       }
       reader.release(plaintext);
-      pieces.push(awaitedLater(Promise.all(sealed).then((chunks) => new Blob(chunks))));
     }
-    const body = await Promise.all(pieces);
-    return new Blob(segment.index === 0 ? [header, ...body] : body);
+    await Promise.all(sealing);
   } finally {
     await reader.cancel();
   }
+  return segment.index === 0 ? [header.buffer, ...sealed] : sealed;
 }
 
-/** One sealed segment as a Blob, ready to be a PUT's body (the name the tests and test vectors use). */
-export const encryptSegment = sealSegment;
+/** One sealed segment as a Blob (the tests' and test vectors' view of `sealSegment`). */
+export async function encryptSegment(key: CryptoKey, recordId: string, file: Blob, layout: RecordLayout, segment: SegmentLayout, chunkBytes: number): Promise<Blob> {
+  return new Blob(await sealSegment(key, recordId, file, layout, segment, chunkBytes));
+}
 
 /**
  * Decrypts a record stream fed in pieces of any size, holding at most one

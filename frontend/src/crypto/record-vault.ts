@@ -279,7 +279,7 @@ export const recordVaultMethods = {
 /** A segment's sealed chunks as one Blob, the PUT's body; refused if the upload was cancelled meanwhile. */
 async function sealedBody(state: RecordVaultState, recordId: string, record: PendingRecord, segment: RecordLayout['segments'][number]): Promise<Blob> {
   pending(state, recordId);
-  const body = await sealSegment(record.key, recordId, record.file, record.layout, segment, record.chunkBytes);
+  const body = new Blob(await sealSegment(record.key, recordId, record.file, record.layout, segment, record.chunkBytes));
   pending(state, recordId);
   return body;
 }
