@@ -94,10 +94,8 @@ export class BlobBuilder {
   }
 }
 
-/** Plaintext read from the file per slice: a few megabytes, so reads are few and large (docs/benchmarks.md). */
+/** Plaintext read from the file at a time: a whole number of chunks, a few megabytes (docs/benchmarks.md). */
 const READ_BYTES = 4 * 1024 * 1024;
-/** Slices being read ahead of the one being sealed, so the file is read while earlier chunks are sealed. */
-const READS_AHEAD = 2;
 /** AES-GCM calls in flight at once: WebCrypto works off the calling thread, and a full queue keeps it busy (docs/benchmarks.md). */
 const SEALS_IN_FLIGHT = 16;
 
@@ -108,13 +106,72 @@ function awaitedLater<T>(promise: Promise<T>): Promise<T> {
 }
 
 /**
- * Seals one segment of a file as a pipeline: the file is read in slices of a
- * few megabytes, a couple of slices ahead, each slice's chunks are sealed in
- * place (WebCrypto copies its input at the call, so no read buffer is copied
- * or reused), with a fixed number of AES-GCM calls in flight, and the sealed
- * chunks are returned in order as they came out of WebCrypto, ready to be the
- * parts of the PUT's body without another copy. Memory: the segment's sealed
- * chunks plus a few slices.
+ * Reads a Blob through its stream into whole buffers of a fixed size (the
+ * stream's own pieces are smaller, and chunk boundaries fall anywhere in
+ * them). Two buffers take turns, so one fills while the other is sealed.
+ * Reading the stream runs several times faster than `slice().arrayBuffer()`
+ * in Chromium; the default reader is used because a BYOB reader stalled,
+ * now and then, while earlier segments were being PUT (docs/benchmarks.md).
+ */
+class BufferedBlobReader {
+  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
+  private spare: ArrayBuffer;
+  private filling: Promise<Uint8Array<ArrayBuffer>>;
+  /** What the stream gave beyond the last buffer's end. */
+  private leftover: Uint8Array | null = null;
+
+  constructor(blob: Blob, private readonly bufferBytes: number) {
+    this.reader = blob.stream().getReader();
+    this.spare = new ArrayBuffer(bufferBytes);
+    this.filling = awaitedLater(this.fill(new ArrayBuffer(bufferBytes)));
+  }
+
+  /** The next buffer's bytes: full, or shorter only at the end of the Blob. Hand it back with `release`. */
+  async next(): Promise<Uint8Array<ArrayBuffer>> {
+    const bytes = await this.filling;
+    this.filling = awaitedLater(this.fill(this.spare));
+    return bytes;
+  }
+
+  /** The buffer `next` returned may be filled again (WebCrypto copied what it needed at the call). */
+  release(bytes: Uint8Array<ArrayBuffer>): void {
+    this.spare = bytes.buffer;
+  }
+
+  async cancel(): Promise<void> {
+    await this.reader.cancel().catch(() => undefined);
+  }
+
+  private async fill(buffer: ArrayBuffer): Promise<Uint8Array<ArrayBuffer>> {
+    const target = new Uint8Array(buffer);
+    let filled = 0;
+    while (filled < this.bufferBytes) {
+      let piece = this.leftover;
+      this.leftover = null;
+      if (!piece) {
+        const { value, done } = await this.reader.read();
+        if (done) break;
+        piece = value;
+      }
+      const taken = Math.min(piece.byteLength, this.bufferBytes - filled);
+      target.set(taken === piece.byteLength ? piece : piece.subarray(0, taken), filled);
+      filled += taken;
+      if (taken < piece.byteLength) this.leftover = piece.subarray(taken);
+    }
+    return new Uint8Array(buffer, 0, filled);
+  }
+}
+
+/**
+ * Seals one segment of a file as a pipeline: the file is read in buffers of
+ * a few megabytes through its stream (the next buffer fills while this one's
+ * chunks are handed to WebCrypto, which copies its input at the call, so the
+ * buffer is free again at once), with a fixed number of AES-GCM calls in
+ * flight, and the sealed chunks are returned in order as they came out of
+ * WebCrypto, ready to be the parts of the PUT's body without another copy.
+ * One Blob of the whole segment costs less than a Blob per read made while
+ * sealing (docs/benchmarks.md). Memory: the segment's sealed chunks and two
+ * read buffers.
  */
 export async function sealSegment(key: CryptoKey, recordId: string, file: Blob, layout: RecordLayout, segment: SegmentLayout, chunkBytes: number): Promise<ArrayBuffer[]> {
   const header = streamHeader(chunkBytes);
@@ -123,32 +180,27 @@ export async function sealSegment(key: CryptoKey, recordId: string, file: Blob, 
   // The plaintext the layout promised for this segment; a file that no longer has it changed.
   const end = start + segment.byteLength - segment.chunkCount * RECORD_TAG_BYTES - (segment.index === 0 ? RECORD_HEADER_BYTES : 0);
   const chunksPerRead = Math.max(1, Math.floor(READ_BYTES / chunkBytes));
-  const readCount = Math.ceil(segment.chunkCount / chunksPerRead);
-  const reads: Promise<ArrayBuffer>[] = [];
-  const readAhead = (upTo: number) => {
-    for (let next = reads.length; next < Math.min(upTo, readCount); next++) {
-      const from = start + next * chunksPerRead * chunkBytes;
-      reads.push(awaitedLater(file.slice(from, Math.min(from + chunksPerRead * chunkBytes, end)).arrayBuffer()));
-    }
-  };
+  const reader = new BufferedBlobReader(file.slice(start, end), chunksPerRead * chunkBytes);
   const sealed: ArrayBuffer[] = new Array<ArrayBuffer>(segment.chunkCount);
   const sealing: Promise<void>[] = [];
-  for (let read = 0; read < readCount; read++) {
-    readAhead(read + 1 + READS_AHEAD);
-    const slice = await reads[read];
-    reads[read] = Promise.resolve(new ArrayBuffer(0));
-    const firstInRead = read * chunksPerRead;
-    const chunksInRead = Math.min(chunksPerRead, segment.chunkCount - firstInRead);
-    if (slice.byteLength !== Math.min(chunksInRead * chunkBytes, end - start - firstInRead * chunkBytes)) throw new CryptoError('RECORD_CORRUPT', 'The file changed while it was being encrypted');
-    for (let offset = 0, inSegment = firstInRead; inSegment < firstInRead + chunksInRead; offset += chunkBytes, inSegment++) {
-      if (inSegment >= SEALS_IN_FLIGHT) await sealing[inSegment - SEALS_IN_FLIGHT];
-      const index = segment.firstChunk + inSegment;
-      const plaintext = new Uint8Array(slice, offset, Math.min(chunkBytes, slice.byteLength - offset));
-      // An empty file still has one (empty) chunk, so its end is authenticated.
-      sealing.push(awaitedLater(sealChunk(key, aad, index, index === layout.chunkCount - 1, plaintext).then((bytes) => void (sealed[inSegment] = bytes.buffer))));
+  try {
+    for (let firstInRead = 0; firstInRead < segment.chunkCount; firstInRead += chunksPerRead) {
+      const chunksInRead = Math.min(chunksPerRead, segment.chunkCount - firstInRead);
+      const plaintext = await reader.next();
+      if (plaintext.byteLength !== Math.min(chunksInRead * chunkBytes, end - start - firstInRead * chunkBytes)) throw new CryptoError('RECORD_CORRUPT', 'The file changed while it was being encrypted');
+      for (let offset = 0, inSegment = firstInRead; inSegment < firstInRead + chunksInRead; offset += chunkBytes, inSegment++) {
+        if (inSegment >= SEALS_IN_FLIGHT) await sealing[inSegment - SEALS_IN_FLIGHT];
+        const index = segment.firstChunk + inSegment;
+        const chunk = plaintext.subarray(offset, Math.min(offset + chunkBytes, plaintext.byteLength));
+        // An empty file still has one (empty) chunk, so its end is authenticated.
+        sealing.push(awaitedLater(sealChunk(key, aad, index, index === layout.chunkCount - 1, chunk).then((bytes) => void (sealed[inSegment] = bytes.buffer))));
+      }
+      reader.release(plaintext);
     }
+    await Promise.all(sealing);
+  } finally {
+    await reader.cancel();
   }
-  await Promise.all(sealing);
   return segment.index === 0 ? [header.buffer, ...sealed] : sealed;
 }
 
