@@ -85,9 +85,10 @@ describe('deleting a record never leaves a listed record without its content', (
     operator.on('error', () => undefined);
     await operator.connect();
     try {
-      // The patient's chain head is held, so the deletion stops at its last step before COMMIT.
+      // The record's row is held, so the deletion stops inside its transaction, before it sends COMMIT
+      // (its audit rows travel with the COMMIT, so a lock on the chain head would hold a COMMIT already sent).
       await operator.query('BEGIN');
-      await operator.query('SELECT 1 FROM audit_chain_heads WHERE subject_id = $1 FOR UPDATE', [patient.userId]);
+      await operator.query('SELECT 1 FROM records WHERE id = $1 FOR UPDATE', [record.summary.id]);
       const pending = deleteThrough(second.baseUrl, record.summary.id).catch(() => null);
       await waitFor(async () => {
         const waiting = await api.adminQuery(

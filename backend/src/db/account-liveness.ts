@@ -23,25 +23,35 @@ export async function assertAccountExists(db: Db, user: AuthUser): Promise<void>
 }
 
 /**
- * Opens a transaction under `actor` in one round trip (issue 14): TypeORM's startTransaction
- * sends START TRANSACTION on its own, so for that one call the message also carries
- * app_start_request (migration 1765730000000), which sets the RLS context and, when `caller` is
- * given, refuses unless its account and session are still live, as assertAccountExists checks.
- * Several statements in one message is PostgreSQL's simple query protocol, which takes no
- * parameters: the values go as literals, quoted by node-postgres (and they are ids the token's
- * claims rules checked, and a role from a fixed list).
+ * Opens a transaction under `actor` (issue 14): TypeORM's startTransaction sends START
+ * TRANSACTION on its own, so for that one call the message also carries app_start_request
+ * (migration 1765730000000), which sets the RLS context and, when `caller` is given, refuses
+ * unless its account and session are still live, as assertAccountExists checks. Several
+ * statements in one message is PostgreSQL's simple query protocol, which takes no parameters:
+ * the values go as literals, quoted by node-postgres (ids the token's claims rules checked, and
+ * a role from a fixed list).
+ *
+ * With `isPipelined` (node-postgres pipeline mode, statements sent straight to the connection)
+ * it answers as soon as the message is on its way, so the work's first statement follows in the
+ * same round trip; PostgreSQL runs them in order, and if the start fails the statements behind
+ * it fail too (the transaction is aborted). `started` settles with the start's own answer: the
+ * caller awaits it before it commits, and prefers its error to any other.
  */
-export async function beginAs(queryRunner: QueryRunner, actor: Actor, caller: AuthUser | null): Promise<void> {
+export async function beginAs(queryRunner: QueryRunner, actor: Actor, caller: AuthUser | null, isPipelined: boolean): Promise<{ started: Promise<void> }> {
   const start = `SELECT app_start_request(${sqlLiteral(actor.userId)}, ${sqlLiteral(actor.role)}, ${sqlLiteral(caller?.sessionId ?? null)})`;
-  try {
-    await inOneMessage(queryRunner, 'START TRANSACTION', `START TRANSACTION; ${start}`, () => queryRunner.startTransaction());
-  } catch (error) {
+  let markSent = (): void => undefined;
+  const sent = new Promise<void>((resolve) => (markSent = resolve));
+  const started = inOneMessage(queryRunner, 'START TRANSACTION', `START TRANSACTION; ${start}`, () => queryRunner.startTransaction(), markSent).catch((error: unknown) => {
     const refusal = (error as { driverError?: { code?: string; message?: string } }).driverError;
     if (caller && refusal?.code === INVALID_AUTHORIZATION) {
       throw ApiError.unauthenticated(refusal.message === 'session' ? SESSION_ENDED : ACCOUNT_GONE);
     }
     throw error;
-  }
+  });
+  // Handled where it is awaited; this keeps a failure that the work's own error comes first from counting as unhandled meanwhile.
+  started.catch(() => undefined);
+  await (isPipelined ? Promise.race([sent, started]) : started);
+  return { started };
 }
 
 /**
@@ -61,12 +71,18 @@ export async function commitWith(queryRunner: QueryRunner, statements: readonly 
 /**
  * Runs TypeORM's `step` (startTransaction, commitTransaction), which sends `command` alone
  * and keeps the runner's transaction state, with `command` replaced by `message`: several
- * statements in one simple-protocol message, one round trip. The runner's query is restored
- * afterwards whatever happens.
+ * statements in one simple-protocol message, one round trip; `onSent` is called once the
+ * message has been handed to the connection. The runner's query is restored afterwards
+ * whatever happens.
  */
-async function inOneMessage(queryRunner: QueryRunner, command: string, message: string, step: () => Promise<void>): Promise<void> {
+async function inOneMessage(queryRunner: QueryRunner, command: string, message: string, step: () => Promise<void>, onSent = (): void => undefined): Promise<void> {
   const query = queryRunner.query.bind(queryRunner);
-  queryRunner.query = ((sql: string, ...rest: unknown[]) => query(sql === command ? message : sql, ...(rest as []))) as QueryRunner['query'];
+  queryRunner.query = ((sql: string, ...rest: unknown[]) => {
+    if (sql !== command) return query(sql, ...(rest as []));
+    const answer = query(message, ...(rest as []));
+    onSent();
+    return answer;
+  }) as QueryRunner['query'];
   try {
     await step();
   } finally {

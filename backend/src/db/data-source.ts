@@ -27,6 +27,8 @@ export function createDataSource(config: AppConfig, poolSize = config.database.p
       query_timeout: database.queryTimeoutMs,
       // A transaction left open by a request that died is ended by the server.
       idle_in_transaction_session_timeout: Math.max(database.queryTimeoutMs * 2, 30_000),
+      // Statements go out without waiting for the answers before (node-postgres pipeline mode): a request's first statement travels with its START TRANSACTION (Db.attempt, beginAs).
+      pipeline: true,
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
     },

@@ -227,17 +227,23 @@ export class Db {
       await queryRunner.release().catch(() => undefined);
       throw asUnavailable(error) ?? error;
     }
-    if (this.mayQueryDirectly()) queryDirectly(queryRunner, this.dataSource.logger);
+    const isDirect = this.mayQueryDirectly();
+    if (isDirect) queryDirectly(queryRunner, this.dataSource.logger);
     const context = newContext(queryRunner, actor, options.auditActor ?? null, meta);
     let spoiledBy: unknown = null;
+    let started: Promise<void> = Promise.resolve();
     try {
       let result: T;
       try {
-        await beginAs(queryRunner, actor, options.caller ?? null);
+        // Pipelined: the work's first statement goes out behind the start, in the same round trip.
+        ({ started } = await beginAs(queryRunner, actor, options.caller ?? null, isDirect && isPipelined(queryRunner)));
         result = await requestContextStorage.run(context, work);
+        await started;
         await commitWith(queryRunner, commitStatements(context));
         for (const callback of context.afterCommit.splice(0)) callback();
-      } catch (error) {
+      } catch (thrown: unknown) {
+        // A start that failed fails the statements pipelined behind it too: its own error is the one to answer.
+        const error: unknown = (await started.then(() => null, (startError: unknown) => startError)) ?? thrown;
         if (isConnectionSpoiled(error)) spoiledBy = error;
         if (queryRunner.isTransactionActive && !spoiledBy) await queryRunner.rollbackTransaction().catch((rollbackError: unknown) => (spoiledBy = rollbackError));
         if (mayRetry && isTransactionConflict(error)) throw new RetryableConflict(error);
@@ -300,6 +306,11 @@ function newContext(queryRunner: QueryRunner, actor: Actor, auditActor: AuditAct
     onFailure: [],
     locals: new Map(),
   };
+}
+
+/** Whether the runner's pg connection sends statements without waiting for the answers before (node-postgres pipeline mode: data-source.ts). */
+function isPipelined(queryRunner: QueryRunner): boolean {
+  return (queryRunner as QueryRunner & { databaseConnection?: { pipeline?: boolean } }).databaseConnection?.pipeline === true;
 }
 
 /** The statements the transaction's atCommit builders make, in order (each builder runs once). */
