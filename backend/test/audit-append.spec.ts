@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
 import { auditHashInput, DOCTOR_WRAP_BYTES, ROUTES, type AuditEvent } from '@phr/shared-types';
 import { AuditEventsRepository } from '../src/audit/audit-events.repository.js';
 import { auditRowToEvent } from '../src/audit/audit-row.js';
@@ -135,7 +136,7 @@ describe('a doctor’s read of a shared record (issue 14)', () => {
 
   const read = (id = recordId) => doctor.client.send(ROUTES.getRecord, { token: doctor.token, params: { id } });
 
-  it('sends PostgreSQL three messages, one round trip fewer than the bare baseline: begin as the caller, decide, audit with the commit', async () => {
+  it('sends PostgreSQL three messages: begin as the caller, decide, audit with the commit', async () => {
     let status = 0;
     const statements = await statementsOfRequest(api, async () => {
       const answer = await read();
@@ -149,6 +150,31 @@ describe('a doctor’s read of a shared record (issue 14)', () => {
       `SELECT audit_append(ARRAY['${patient.userId.slice(0, 17)}`,
     ]);
     expect(statements[2]).toMatch(/\); COMMIT$/);
+  });
+
+  it('takes two round trips: the read goes out behind the start before the start is answered, then the audit rows with the COMMIT', async () => {
+    const events: string[] = [];
+    const send = pg.Client.prototype.query;
+    // The read's statements as the API's connections send them, and when each answer came, in order.
+    pg.Client.prototype.query = function (this: pg.Client, ...args: Parameters<typeof send>) {
+      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text;
+      const label = text.startsWith('START') ? 'start' : text.startsWith('SELECT r.id') ? 'read' : text.startsWith('SELECT audit_append') ? 'audit+commit' : null;
+      // The rate limiter's sync runs on its own pool now and then: not the read's.
+      if (label === null) return send.apply(this, args);
+      events.push(`send ${label}`);
+      const answer = send.apply(this, args) as unknown as Promise<unknown>;
+      void answer.then(
+        () => events.push(`answer ${label}`),
+        () => events.push(`error ${label}`),
+      );
+      return answer;
+    } as typeof send;
+    try {
+      expect((await read()).status).toBe(200);
+    } finally {
+      pg.Client.prototype.query = send;
+    }
+    expect(events).toEqual(['send start', 'send read', 'answer start', 'answer read', 'send audit+commit', 'answer audit+commit']);
   });
 
   it('leaves one row per read and a chain that verifies when 16 reads of one patient run at once', async () => {
