@@ -142,7 +142,9 @@ async function startAll(options: StackOptions, stops: Array<() => Promise<void>>
   // The log key of this data folder, kept like the other secrets: a log is signed by one key for its whole life.
   const keyLogPublicKey = keyLogPublicKeyOf(secrets.keyLogSigningKey);
   const apiUrl = `http://127.0.0.1:${options.apiPort}`;
-  const api = startChild('api', process.execPath, ['backend/dist/main.js'], {
+  // PHR_API_NODE_ARGS: extra Node options for the API process only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (docs/benchmarks.md "Profiling").
+  const apiNodeArgs = env.PHR_API_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+  const api = startChild('api', process.execPath, [...apiNodeArgs, 'backend/dist/main.js'], {
     cwd: REPO_ROOT,
     log,
     ownProcessGroup: options.ownProcessGroups,
