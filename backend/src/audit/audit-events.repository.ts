@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AuditEvent } from '@phr/shared-types';
 import { Db } from '../db/db.service.js';
+import { prepared } from '../db/prepared-statements.js';
 import type { AuditDbRow } from './audit-row.js';
 
 /** The chain head of one subject as audit_chain_heads holds it. */
@@ -57,8 +58,8 @@ export class AuditEventsRepository {
    */
   async appendChained(occurredAt: string, rows: readonly ChainedRow[]): Promise<void> {
     await this.db.manager().query(
-      `SELECT audit_append($1::uuid[], $2::text[], $3::text[], $4::timestamptz, $5::uuid[], $6::text[], $7::text[], $8::text[],
-         $9::text[], $10::uuid[], $11::uuid[], $12::text[], $13::text[], $14::text[])`,
+      prepared(`SELECT audit_append($1::uuid[], $2::text[], $3::text[], $4::timestamptz, $5::uuid[], $6::text[], $7::text[], $8::text[],
+         $9::text[], $10::uuid[], $11::uuid[], $12::text[], $13::text[], $14::text[])`),
       [
         rows.map((r) => r.subjectId),
         rows.map((r) => r.canonicalBeforeSeq),

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Role } from '@phr/shared-types';
 import type { StandingRow } from '../../clinicians/clinicians.repository.js';
 import { Db } from '../../db/db.service.js';
+import { prepared } from '../../db/prepared-statements.js';
 import type { UserRow } from '../../users/users.repository.js';
 
 /** What a new session's answer tells the browser about its account, read at once. */
@@ -50,7 +51,7 @@ export class SessionBodiesRepository {
         reason: string | null;
       }>
     >(
-      `SELECT u.id, u.email, u.display_name, u.role, u.specialty, u.created_at,
+      prepared(`SELECT u.id, u.email, u.display_name, u.role, u.specialty, u.created_at,
               c.kdf_iterations, c.kdf_salt, c.wrapped_account_key, c.wrapped_private_key,
               p.public_key, p.fingerprint,
               cl.status, cl.licence, cl.organisation, cl.verified_by_name, cl.verified_at, cl.reason
@@ -58,7 +59,7 @@ export class SessionBodiesRepository {
        JOIN credentials c ON c.user_id = u.id
        JOIN public_keys p ON p.user_id = u.id
        LEFT JOIN clinicians cl ON cl.user_id = u.id
-       WHERE u.id = $1`,
+       WHERE u.id = $1`),
       [userId],
     );
     if (!row) throw new Error(`No account, credential or public key for ${userId}`);
