@@ -3,7 +3,11 @@
  * the functions with the most self time, the packages (node_modules folder, or the
  * product's own code, or native/GC) by self time, and the call tree's heaviest paths
  * by total time, down to `--depth` levels. Usage:
- *   node --import tsx infra/bench/profile/summarize-cpu-profile.ts <file> [--top 40] [--depth 14] [--min 1]
+ *   node --import tsx infra/bench/profile/summarize-cpu-profile.ts <file> [--top 40] [--depth 14] [--min 1] [--drop writev,writeBuffer]
+ *
+ * V8 samples wall time: a thread preempted inside a syscall (on a loaded machine, a socket write
+ * that wakes PostgreSQL) counts as busy there. `--drop` leaves out the samples whose leaf is one
+ * of the named functions, as an approximation of time on the CPU.
  */
 import { readFileSync } from 'node:fs';
 
@@ -33,11 +37,17 @@ const option = (name: string, fallback: number) => {
 const file = args[0];
 const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+const dropAt = args.indexOf('--drop');
+const dropped = new Set(dropAt >= 0 ? args[dropAt + 1].split(',') : []);
 const selfMicros = new Map<number, number>();
-for (let i = 0; i < profile.samples.length; i++) selfMicros.set(profile.samples[i], (selfMicros.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0));
+for (let i = 0; i < profile.samples.length; i++) {
+  if (dropped.has(byId.get(profile.samples[i])?.callFrame.functionName ?? '')) continue;
+  selfMicros.set(profile.samples[i], (selfMicros.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0));
+}
 const totalMicros = profile.endTime - profile.startTime;
 const idle = [...byId.values()].filter((node) => node.callFrame.functionName === '(idle)').reduce((sum, node) => sum + (selfMicros.get(node.id) ?? 0), 0);
-const busy = totalMicros - idle;
+const droppedMicros = profile.samples.reduce((sum, id, i) => sum + (dropped.has(byId.get(id)?.callFrame.functionName ?? '') ? (profile.timeDeltas[i] ?? 0) : 0), 0);
+const busy = totalMicros - idle - droppedMicros;
 
 const label = (frame: CallFrame) => `${frame.functionName || '(anonymous)'} ${shortUrl(frame.url)}:${frame.lineNumber + 1}`;
 function shortUrl(url: string): string {
@@ -60,7 +70,7 @@ function packageOf(frame: CallFrame): string {
 const ms = (micros: number) => (micros / 1000).toFixed(0).padStart(7);
 const pct = (micros: number) => ((100 * micros) / busy).toFixed(1).padStart(5) + '%';
 
-console.log(`${file}: ${ms(totalMicros)} ms sampled, ${ms(busy)} ms busy (not idle)`);
+console.log(`${file}: ${ms(totalMicros)} ms sampled, ${ms(busy)} ms busy (not idle${dropped.size ? `, ${ms(droppedMicros)} ms in ${[...dropped].join(', ')} left out` : ''})`);
 
 const selfByLabel = new Map<string, number>();
 const selfByPackage = new Map<string, number>();
