@@ -41,7 +41,13 @@ process.env.DATABASE_URL = postgres.adminUrl;
 const started = Date.now();
 const product = await startThrowawayStack('profile', {
   build: process.env.PHR_PROFILE_BUILD !== '0',
-  env: { RATE_LIMIT_REQUESTS: '10000000', RATE_LIMIT_REGISTRATIONS: '10000000', RATE_LIMIT_REGISTRATION_MAILS: '10000000', PHR_API_NODE_ARGS: `--perf-basic-prof --import ${preload}` },
+  env: {
+    RATE_LIMIT_REQUESTS: '10000000',
+    RATE_LIMIT_REGISTRATIONS: '10000000',
+    RATE_LIMIT_REGISTRATION_MAILS: '10000000',
+    // --perf-basic-prof also turns V8's log on, which would land in the working folder.
+    PHR_API_NODE_ARGS: `--perf-basic-prof --logfile=/dev/null --no-logfile-per-isolate --import ${preload}`,
+  },
 });
 const { stack } = product;
 try {
