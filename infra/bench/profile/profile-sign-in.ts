@@ -45,8 +45,8 @@ const product = await startThrowawayStack('profile', {
     RATE_LIMIT_REQUESTS: '10000000',
     RATE_LIMIT_REGISTRATIONS: '10000000',
     RATE_LIMIT_REGISTRATION_MAILS: '10000000',
-    // --perf-basic-prof also turns V8's log on, which would land in the working folder.
-    PHR_API_NODE_ARGS: `--perf-basic-prof --logfile=/dev/null --no-logfile-per-isolate --import ${preload}`,
+    // --perf-basic-prof also turns V8's log on, which would land in the working folder (and /dev/null means stdout).
+    PHR_API_NODE_ARGS: `--perf-basic-prof --logfile=${path.join(os.tmpdir(), 'phr-api-v8.log')} --no-logfile-per-isolate --import ${preload}`,
   },
 });
 const { stack } = product;
