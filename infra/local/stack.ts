@@ -142,7 +142,9 @@ async function startAll(options: StackOptions, stops: Array<() => Promise<void>>
   // The log key of this data folder, kept like the other secrets: a log is signed by one key for its whole life.
   const keyLogPublicKey = keyLogPublicKeyOf(secrets.keyLogSigningKey);
   const apiUrl = `http://127.0.0.1:${options.apiPort}`;
-  const api = startChild('api', process.execPath, [...nodeArgsOfApi(env), 'backend/dist/main.js'], {
+  // PHR_API_NODE_ARGS: extra Node options for the API process only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (docs/benchmarks.md "Profiling").
+  const apiNodeArgs = env.PHR_API_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+  const api = startChild('api', process.execPath, [...apiNodeArgs, 'backend/dist/main.js'], {
     cwd: REPO_ROOT,
     log,
     ownProcessGroup: options.ownProcessGroups,
@@ -309,15 +311,6 @@ const API_TUNABLES = [
   'RATE_LIMIT_DOCTOR_SEARCHES',
   'RATE_LIMIT_DOCTOR_SEARCH_WINDOW_SECONDS',
 ] as const;
-
-/**
- * Node options for the API process from PHR_API_NODE_ARGS, split on spaces: a
- * profiling run starts the product as the bench does, with for example
- * `--cpu-prof --cpu-prof-dir=/tmp/prof` (docs/benchmarks.md, "Profiling").
- */
-function nodeArgsOfApi(env: NodeJS.ProcessEnv): string[] {
-  return (env.PHR_API_NODE_ARGS ?? '').split(' ').filter((arg) => arg.length > 0);
-}
 
 function pick(env: NodeJS.ProcessEnv, names: readonly string[]): Record<string, string> {
   return Object.fromEntries(names.flatMap((name) => (env[name] === undefined ? [] : [[name, env[name]]])));

@@ -4,7 +4,7 @@ import { ApiError } from '../common/api-error.js';
 import { Db } from '../db/db.service.js';
 import { RecordWrapEntity } from './entities/record-wrap.entity.js';
 import { RecordEntity } from './entities/record.entity.js';
-import { preparedStatement } from '../db/prepared-statements.js';
+import { prepared } from '../db/prepared-statements.js';
 
 /** A committed record as `records` holds it. */
 export interface RecordRow {
@@ -70,8 +70,7 @@ const SCOPE_RECORDS = `(
  * a doctor those a consent in force covers (policy records_consented_doctor).
  */
 /** A reader's record with their wrap and the consent that covers it (a named prepared statement: the hot read path). */
-const FIND_READABLE_SQL = preparedStatement(
-  'records.findReadable',
+const FIND_READABLE_SQL = prepared(
   `SELECT r.id, r.owner_id, r.folder_id, r.size, r.chunk_bytes, r.metadata, r.created_at, w.wrap, w.key_fingerprint,
          CASE WHEN r.owner_id = $2 THEN NULL ELSE covering_consent($2, r.owner_id, r.id, r.folder_id) END AS consent_id,
          (w.key_fingerprint IS NULL OR w.key_fingerprint = (SELECT k.fingerprint FROM public_keys k WHERE k.user_id = $2)) AS is_wrap_current

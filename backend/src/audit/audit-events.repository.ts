@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { AuditEvent } from '@phr/shared-types';
 import { Db } from '../db/db.service.js';
 import { sqlLiteral } from '../db/account-liveness.js';
+import { prepared } from '../db/prepared-statements.js';
 import type { AuditDbRow } from './audit-row.js';
 
 /** The chain head of one subject as audit_chain_heads holds it. */
@@ -144,7 +145,7 @@ function pageConditions(filter: AuditRowFilter, bind: (value: unknown) => string
 
 /** audit_append's argument types (migration 1765730000000), in its order. */
 const AUDIT_APPEND_TYPES = ['uuid[]', 'text[]', 'text[]', 'timestamptz', 'uuid[]', 'text[]', 'text[]', 'text[]', 'text[]', 'uuid[]', 'uuid[]', 'text[]', 'text[]', 'text[]'] as const;
-const AUDIT_APPEND_SQL = `SELECT audit_append(${AUDIT_APPEND_TYPES.map((type, index) => `$${index + 1}::${type}`).join(', ')})`;
+const AUDIT_APPEND_SQL = prepared(`SELECT audit_append(${AUDIT_APPEND_TYPES.map((type, index) => `$${index + 1}::${type}`).join(', ')})`);
 
 /** audit_append's arguments for `rows`, in its order. */
 function appendParameters(occurredAt: string, rows: readonly ChainedRow[]): [string[], string[], string[], string, ...Array<Array<string | null>>] {

@@ -5,7 +5,7 @@ import type { PoolClient } from 'pg';
 import { DependencyUnavailable } from '../common/dependency-unavailable.js';
 import type { AuthUser } from '../identity/auth-user.js';
 import { beginAs, commitWith } from './account-liveness.js';
-import { preparedNameOf } from './prepared-statements.js';
+import { preparedNameOf, prepared } from './prepared-statements.js';
 import { databaseUnavailableReason, isConnectionSpoiled, isTransactionConflict } from './database-errors.js';
 import {
   ANONYMOUS,
@@ -326,9 +326,9 @@ function commitStatements(context: RequestContext): string[] {
  * query awaits its connect and subscriber broadcasts around every statement, a few percent of
  * a read's CPU). Same log calls, same answer as PostgresQueryRunner.query (rows; [rows, count]
  * for UPDATE and DELETE; nothing for several statements), same QueryFailedError around the
- * driver's error; a text registered by preparedStatement() goes as a named prepared statement
- * (prepared-statements.ts); anything else (a released runner, named parameters, a structured result) goes
- * the usual way. Only for a data source without subscribers or slow-query log (Db.mayQueryDirectly).
+ * driver's error; anything else (a released runner, named parameters, a structured result) goes
+ * the usual way. A statement marked with `prepared` (prepared-statements.ts) goes as a named
+ * prepared statement. Only for a data source without subscribers or slow-query log (Db.mayQueryDirectly).
  */
 function queryDirectly(queryRunner: QueryRunner, logger: QueryLogger): void {
   const runner = queryRunner as QueryRunner & { databaseConnection?: PoolClient };
@@ -338,8 +338,8 @@ function queryDirectly(queryRunner: QueryRunner, logger: QueryLogger): void {
     if (useStructuredResult || runner.isReleased || !connection || (parameters !== undefined && !Array.isArray(parameters))) return usual(sql, parameters, useStructuredResult);
     logger.logQuery(sql, parameters, queryRunner);
     let raw: unknown;
+    const name = parameters?.length ? preparedNameOf(sql) : undefined;
     try {
-      const name = parameters && parameters.length > 0 ? preparedNameOf(sql) : undefined;
       raw = await (name ? connection.query({ name, text: sql, values: parameters }) : connection.query(sql, parameters));
     } catch (error) {
       logger.logQueryError(error as Error, sql, parameters, queryRunner);
@@ -352,8 +352,10 @@ function queryDirectly(queryRunner: QueryRunner, logger: QueryLogger): void {
   }) as QueryRunner['query'];
 }
 
+const SET_ACTOR = prepared(`SELECT set_config('app.user_id', $1, true), set_config('app.role', $2, true)`);
+
 async function applyActor(queryRunner: QueryRunner, actor: Actor): Promise<void> {
-  await queryRunner.query(`SELECT set_config('app.user_id', $1, true), set_config('app.role', $2, true)`, [
+  await queryRunner.query(SET_ACTOR, [
     actor.userId ?? '',
     actor.role ?? '',
   ]);

@@ -1,28 +1,28 @@
-/**
- * Statements sent as named prepared statements (issue 14). PostgreSQL plans an
- * unnamed statement at every execution; under RLS a doctor's record read spent
- * longer in planning (~0.6 ms: the policies and the functions they inline)
- * than in execution (~0.4 ms). A named statement is parsed once per pooled
- * connection, and after five executions PostgreSQL keeps a generic plan when
- * it costs no more than the custom ones (the RLS context comes from
- * current_setting() at execution, so a cached plan serves every caller).
- *
- * Only fixed texts of the hottest paths are registered: each costs a little
- * memory in every server connection for the connection's life. A migration
- * that changes a table they read invalidates their plans (PostgreSQL re-plans
- * them); the pool's connections carry no other state across requests.
- */
-const namesByText = new Map<string, string>();
+import { createHash } from 'node:crypto';
 
-/** Registers `text` under `name` (unique) and returns the text unchanged, for a repository's constant. */
-export function preparedStatement(name: string, text: string): string {
-  const taken = [...namesByText].find(([, taker]) => taker === name);
-  if (taken && taken[0] !== text) throw new Error(`Two prepared statements are named ${name}`);
-  namesByText.set(text, name);
-  return text;
+/**
+ * Statements sent as named prepared statements (issue 14): PostgreSQL parses,
+ * rewrites (RLS policies included) and plans an unnamed statement again every
+ * time; a named one is parsed once per pooled connection, and after five runs
+ * PostgreSQL keeps a generic plan when it costs no more than the custom ones.
+ * The session-bodies read alone spent ~1.6 ms planning per sign-in
+ * (pg_stat_statements under `infra/bench/profile/profile-sign-in.ts`).
+ *
+ * Opt-in, per SQL text: only for statements whose best plan does not depend on
+ * the values (lookups by key, inserts, function calls). A statement with
+ * optional filters (`$1 IS NULL OR …`) stays unnamed, so that each run is
+ * planned for its own values. The text must be a constant: each distinct text
+ * is one prepared statement on every connection that runs it.
+ */
+const names = new Map<string, string>();
+
+/** Marks `sql` to be sent as a named prepared statement, and returns it unchanged. */
+export function prepared(sql: string): string {
+  if (!names.has(sql)) names.set(sql, `phr_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`);
+  return sql;
 }
 
-/** The name `text` is prepared under, or undefined for a statement sent unnamed. */
-export function preparedNameOf(text: string): string | undefined {
-  return namesByText.get(text);
+/** The statement name of `sql`, when it was marked with `prepared`. */
+export function preparedNameOf(sql: string): string | undefined {
+  return names.get(sql);
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ERROR_CODES, type PendingKeyRotation } from '@phr/shared-types';
+import { ERROR_CODES } from '@phr/shared-types';
 import { ApiError } from '../common/api-error.js';
 import { KeyRotationRepository } from './key-rotation.repository.js';
 
@@ -8,7 +8,8 @@ import { KeyRotationRepository } from './key-rotation.repository.js';
  * "Account-key rotation"): the key in force, or the new one while a rotation
  * is under way, so that nothing written during a rotation is left under the
  * key it retires. Used by every route that stores something sealed under the
- * account key, and by sign-in, which hands out the new key's wraps.
+ * account key. Sign-in reads the generation and the new key's wraps with the
+ * account's other keys, under the same lock (SessionBodiesRepository).
  */
 @Injectable()
 export class KeyGenerations {
@@ -34,15 +35,6 @@ export class KeyGenerations {
         ? `The account key is being rotated: seal under the new key and send keyGeneration ${row.rotation.generation}`
         : `keyGeneration ${given} is not the account key in force (generation ${row.keyGeneration})`,
     );
-  }
-
-  /** The generation in force and, during a rotation, the new key's wraps (MyKeys at sign-in). */
-  async keysOf(userId: string): Promise<{ keyGeneration: number; rotation?: PendingKeyRotation }> {
-    const row = await this.rotations.lock(userId, 'share');
-    if (!row) throw ApiError.unauthenticated('This account no longer exists');
-    if (!row.rotation) return { keyGeneration: row.keyGeneration };
-    const { generation, wrappedAccountKey, wrappedPrivateKey } = row.rotation;
-    return { keyGeneration: row.keyGeneration, rotation: { generation, wrappedAccountKey, wrappedPrivateKey } };
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { KEY_ROTATION_NEXT_ROWS, type PendingKeyRotation, type RotatedFolderName, type RotatedOwnerWrap, type RotationCount } from '@phr/shared-types';
 import { Db } from '../db/db.service.js';
+import { prepared } from '../db/prepared-statements.js';
 
 /** The generation in force and the rotation under way, if any. */
 export interface KeyGenerationRow {
@@ -42,10 +43,10 @@ export class KeyRotationRepository {
       batches: number | null;
       started_at: Date | null;
     }>>(
-      `SELECT c.key_generation, r.generation, r.wrapped_account_key, r.wrapped_private_key, r.batches, r.started_at
+      prepared(`SELECT c.key_generation, r.generation, r.wrapped_account_key, r.wrapped_private_key, r.batches, r.started_at
          FROM credentials c LEFT JOIN account_key_rotations r ON r.user_id = c.user_id
         WHERE c.user_id = $1
-        FOR ${mode === 'share' ? 'SHARE' : 'UPDATE'} OF c`,
+        FOR ${mode === 'share' ? 'SHARE' : 'UPDATE'} OF c`),
       [userId],
     );
     if (!row) return null;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Role } from '@phr/shared-types';
 import { Db } from '../db/db.service.js';
+import { prepared } from '../db/prepared-statements.js';
 import type { AuthUser } from '../identity/auth-user.js';
 import { UserEntity } from './user.entity.js';
 
@@ -35,7 +36,7 @@ export class UsersRepository {
    * context.
    */
   async findAccountByEmail(email: string): Promise<AuthUser | null> {
-    const [row] = await this.db.manager().query<Array<{ user_id: string; role: Role }>>('SELECT user_id, role FROM auth_account_by_email($1)', [email]);
+    const [row] = await this.db.manager().query<Array<{ user_id: string; role: Role }>>(prepared('SELECT user_id, role FROM auth_account_by_email($1)'), [email]);
     return row ? { userId: row.user_id, role: row.role } : null;
   }
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { IsNull, type EntityManager } from 'typeorm';
 import type { Role } from '@phr/shared-types';
 import { Db } from '../../db/db.service.js';
+import { prepared } from '../../db/prepared-statements.js';
 import type { AuthUser } from '../../identity/auth-user.js';
 import { RefreshTokenEntity } from './refresh-token.entity.js';
 
@@ -23,7 +24,7 @@ export class RefreshTokensRepository {
   async insert(token: Pick<RefreshTokenEntity, 'id' | 'familyId' | 'familyStartedAt' | 'userId' | 'tokenHash' | 'expiresAt' | 'ip' | 'userAgent'>): Promise<void> {
     await this.db
       .manager()
-      .query(`INSERT INTO refresh_tokens (id, family_id, family_started_at, user_id, token_hash, expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
+      .query(prepared(`INSERT INTO refresh_tokens (id, family_id, family_started_at, user_id, token_hash, expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`), [
         token.id,
         token.familyId,
         token.familyStartedAt,

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { Role } from '@phr/shared-types';
+import type { PendingKeyRotation, Role } from '@phr/shared-types';
 import type { StandingRow } from '../../clinicians/clinicians.repository.js';
 import { Db } from '../../db/db.service.js';
+import { prepared } from '../../db/prepared-statements.js';
 import type { UserRow } from '../../users/users.repository.js';
 
 /** What a new session's answer tells the browser about its account, read at once. */
@@ -15,13 +16,20 @@ export interface SessionBodyRow {
   fingerprint: string;
   /** The doctor's own standing (RLS shows a doctor only their own row); null for an account that is no doctor. */
   standing: StandingRow | null;
+  /** The account key in force, and the new key's wraps while a rotation is under way (docs/protocol.md "Account-key rotation"). */
+  keyGeneration: number;
+  rotation: PendingKeyRotation | null;
 }
 
 /**
- * The account's row, its credential's key material, its public key and its
- * clinician standing in one statement (issue 14: one round trip instead of
- * four at every sign-in). Reads `users`, `credentials`, `public_keys` and
- * `clinicians` under RLS as the account; their writes stay in their modules.
+ * The account's row, its credential's key material, its public key, its
+ * clinician standing and its key generation in one statement (issue 14: one
+ * round trip instead of five at every sign-in). Reads `users`, `credentials`,
+ * `public_keys`, `clinicians` and `account_key_rotations` under RLS as the
+ * account; their writes stay in their modules. The credentials row stays
+ * locked (shared) until the transaction ends, as KeyGenerations locks it: no
+ * rotation starts or finishes between this read and the commit, so the keys a
+ * sign-in hands out are still the ones in force.
  */
 @Injectable()
 export class SessionBodiesRepository {
@@ -48,17 +56,25 @@ export class SessionBodiesRepository {
         verified_by_name: string | null;
         verified_at: Date | null;
         reason: string | null;
+        key_generation: number;
+        rotation_generation: number | null;
+        rotation_wrapped_account_key: string | null;
+        rotation_wrapped_private_key: string | null;
       }>
     >(
-      `SELECT u.id, u.email, u.display_name, u.role, u.specialty, u.created_at,
+      prepared(`SELECT u.id, u.email, u.display_name, u.role, u.specialty, u.created_at,
               c.kdf_iterations, c.kdf_salt, c.wrapped_account_key, c.wrapped_private_key,
               p.public_key, p.fingerprint,
-              cl.status, cl.licence, cl.organisation, cl.verified_by_name, cl.verified_at, cl.reason
+              cl.status, cl.licence, cl.organisation, cl.verified_by_name, cl.verified_at, cl.reason,
+              c.key_generation, r.generation AS rotation_generation,
+              r.wrapped_account_key AS rotation_wrapped_account_key, r.wrapped_private_key AS rotation_wrapped_private_key
        FROM users u
        JOIN credentials c ON c.user_id = u.id
        JOIN public_keys p ON p.user_id = u.id
        LEFT JOIN clinicians cl ON cl.user_id = u.id
-       WHERE u.id = $1`,
+       LEFT JOIN account_key_rotations r ON r.user_id = u.id
+       WHERE u.id = $1
+       FOR SHARE OF c`),
       [userId],
     );
     if (!row) throw new Error(`No account, credential or public key for ${userId}`);
@@ -75,6 +91,11 @@ export class SessionBodiesRepository {
       publicKey: row.public_key,
       fingerprint: row.fingerprint,
       standing,
+      keyGeneration: row.key_generation,
+      rotation:
+        row.rotation_generation === null
+          ? null
+          : { generation: row.rotation_generation, wrappedAccountKey: row.rotation_wrapped_account_key as string, wrappedPrivateKey: row.rotation_wrapped_private_key as string },
     };
   }
 }

@@ -3,7 +3,6 @@ import type { AuditAction, SessionResponse } from '@phr/shared-types';
 import { AuditService } from '../../audit/audit.service.js';
 import { toStanding } from '../../clinicians/clinician-standing.js';
 import type { AuthUser } from '../../identity/auth-user.js';
-import { KeyGenerations } from '../../key-generations/key-generations.js';
 import { toMe } from '../../users/users.service.js';
 import { kdfOf } from '../credentials/kdf.js';
 import { KnownDevices, type RememberedDevice } from '../sign-in/known-devices.service.js';
@@ -28,7 +27,6 @@ export class SessionStarter {
     private readonly sessions: SessionService,
     private readonly devices: KnownDevices,
     private readonly audit: AuditService,
-    private readonly keyGenerations: KeyGenerations,
   ) {}
 
   /**
@@ -54,7 +52,8 @@ export class SessionStarter {
           wrappedPrivateKey: account.wrappedPrivateKey,
           publicKey: account.publicKey,
           fingerprint: account.fingerprint,
-          ...(await this.keyGenerations.keysOf(user.userId)),
+          keyGeneration: account.keyGeneration,
+          ...(account.rotation ? { rotation: account.rotation } : {}),
         },
       },
     };

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '../../db/db.service.js';
+import { prepared } from '../../db/prepared-statements.js';
 import { KnownDeviceEntity } from './known-device.entity.js';
 
 /** The `known_devices` table (RLS: the account itself; rows are SHA-256 of the account id and the device token). */
@@ -14,9 +15,9 @@ export class KnownDevicesRepository {
   /** Inserts the device or renews it (a later sign-in keeps the session it first started unless it names one). */
   async upsert(userId: string, tokenHash: Buffer, familyId: string | null, expiresAt: Date): Promise<void> {
     await this.db.manager().query(
-      `INSERT INTO known_devices (user_id, token_hash, family_id, expires_at) VALUES ($1, $2, $3, $4)
+      prepared(`INSERT INTO known_devices (user_id, token_hash, family_id, expires_at) VALUES ($1, $2, $3, $4)
        ON CONFLICT (user_id, token_hash) DO UPDATE SET
-         family_id = COALESCE(EXCLUDED.family_id, known_devices.family_id), last_sign_in_at = now(), expires_at = EXCLUDED.expires_at`,
+         family_id = COALESCE(EXCLUDED.family_id, known_devices.family_id), last_sign_in_at = now(), expires_at = EXCLUDED.expires_at`),
       [userId, tokenHash, familyId, expiresAt],
     );
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '../../db/db.service.js';
+import { prepared } from '../../db/prepared-statements.js';
 import { LoginThrottleEntity } from './login-throttle.entity.js';
 
 /** The `login_throttle` table: failure counters keyed by HMACs (no per-user data, no RLS). */
@@ -10,11 +11,11 @@ export class LoginThrottleRepository {
   /** Adds a failure (starting again from one after a quiet window); returns the count. */
   async bump(key: string, windowSeconds: number): Promise<number> {
     const [row] = await this.db.manager().query<Array<{ failures: number }>>(
-      `INSERT INTO login_throttle AS t (key, failures, updated_at) VALUES ($1, 1, now())
+      prepared(`INSERT INTO login_throttle AS t (key, failures, updated_at) VALUES ($1, 1, now())
        ON CONFLICT (key) DO UPDATE SET
          failures = CASE WHEN t.updated_at < now() - make_interval(secs => $2) THEN 1 ELSE t.failures + 1 END,
          updated_at = now()
-       RETURNING failures`,
+       RETURNING failures`),
       [key, windowSeconds],
     );
     return row.failures;
@@ -23,10 +24,10 @@ export class LoginThrottleRepository {
   /** Adds a failure to two counters (an attempt's account and client) in one statement. */
   async bumpBoth(first: string, second: string, windowSeconds: number): Promise<void> {
     await this.db.manager().query(
-      `INSERT INTO login_throttle AS t (key, failures, updated_at) VALUES ($1, 1, now()), ($2, 1, now())
+      prepared(`INSERT INTO login_throttle AS t (key, failures, updated_at) VALUES ($1, 1, now()), ($2, 1, now())
        ON CONFLICT (key) DO UPDATE SET
          failures = CASE WHEN t.updated_at < now() - make_interval(secs => $3) THEN 1 ELSE t.failures + 1 END,
-         updated_at = now()`,
+         updated_at = now()`),
       [first, second, windowSeconds],
     );
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '../../db/db.service.js';
+import { prepared } from '../../db/prepared-statements.js';
 
 /** Which stored secret an attempt is checked against; null when none is (a proof-of-work request). */
 export type SecretColumn = 'authHash' | 'recoveryAuthHash' | null;
@@ -49,14 +50,14 @@ export class SignInFactsRepository {
         ip_client_failures: number;
       }>
     >(
-      `SELECT
+      prepared(`SELECT
          (SELECT CASE $2::text WHEN 'authHash' THEN c.auth_hash WHEN 'recoveryAuthHash' THEN c.recovery_auth_hash END
             FROM credentials c WHERE c.user_id = $1::uuid) AS stored_hash,
          EXISTS (SELECT 1 FROM security_keys k WHERE k.user_id = $1::uuid) AS has_security_key,
          (SELECT d.expires_at FROM known_devices d WHERE d.user_id = $1::uuid AND d.token_hash = $3::bytea) AS device_expires_at,
          COALESCE((SELECT t.failures FROM login_throttle t WHERE t.key = $4 AND t.updated_at >= now() - make_interval(secs => $7)), 0) AS account_failures,
          COALESCE((SELECT t.failures FROM login_throttle t WHERE t.key = $5 AND t.updated_at >= now() - make_interval(secs => $7)), 0) AS device_client_failures,
-         COALESCE((SELECT t.failures FROM login_throttle t WHERE t.key = $6 AND t.updated_at >= now() - make_interval(secs => $7)), 0) AS ip_client_failures`,
+         COALESCE((SELECT t.failures FROM login_throttle t WHERE t.key = $6 AND t.updated_at >= now() - make_interval(secs => $7)), 0) AS ip_client_failures`),
       [query.userId, query.secret, query.deviceTokenHash, query.accountKey, query.deviceClientKey, query.ipClientKey, query.failureWindowSeconds],
     );
     return {
