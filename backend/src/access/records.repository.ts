@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { ERROR_CODES } from '@phr/shared-types';
 import { ApiError } from '../common/api-error.js';
 import { Db } from '../db/db.service.js';
+import { prepared } from '../db/prepared-statements.js';
 import { RecordWrapEntity } from './entities/record-wrap.entity.js';
 import { RecordEntity } from './entities/record.entity.js';
-import { prepared } from '../db/prepared-statements.js';
 
 /** A committed record as `records` holds it. */
 export interface RecordRow {
@@ -63,12 +63,6 @@ const SCOPE_RECORDS = `(
   UNION ALL SELECT r.id, r.folder_id FROM records r WHERE c.scope = 'folder' AND r.folder_id = c.folder_id AND r.owner_id = c.patient_id
   UNION ALL SELECT r.id, r.folder_id FROM records r WHERE c.scope = 'record' AND r.id = c.record_id AND r.owner_id = c.patient_id)`;
 
-/**
- * The SQL of `records` and `record_wraps`: the reads of the access decision
- * (RecordAccess), commits, listings, deletions, and the doctor wraps a consent
- * adds, re-makes or leaves behind. Under RLS a patient sees their own records,
- * a doctor those a consent in force covers (policy records_consented_doctor).
- */
 /** A reader's record with their wrap and the consent that covers it (a named prepared statement: the hot read path). */
 const FIND_READABLE_SQL = prepared(
   `SELECT r.id, r.owner_id, r.folder_id, r.size, r.chunk_bytes, r.metadata, r.created_at, w.wrap, w.key_fingerprint,
@@ -78,6 +72,12 @@ const FIND_READABLE_SQL = prepared(
        WHERE r.id = $1`,
 );
 
+/**
+ * The SQL of `records` and `record_wraps`: the reads of the access decision
+ * (RecordAccess), commits, listings, deletions, and the doctor wraps a consent
+ * adds, re-makes or leaves behind. Under RLS a patient sees their own records,
+ * a doctor those a consent in force covers (policy records_consented_doctor).
+ */
 @Injectable()
 export class RecordsRepository {
   constructor(private readonly db: Db) {}

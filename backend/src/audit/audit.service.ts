@@ -114,15 +114,19 @@ export class AuditService {
   private async write(rows: QueuedEntry[]): Promise<void> {
     if (rows.length === 0) return;
     const occurredAt = new Date().toISOString();
-    await this.events.appendChained(occurredAt, rows.map(({ entry, actor, meta }) => chainedRow(entry, actor, meta, occurredAt)));
+    await this.events.appendChained(occurredAt, chainedRows(rows, occurredAt));
   }
 
   /** The same audit_append for the rows queued by the transaction, sent in its COMMIT's message (Db.atCommit); null for none. */
   private appendStatement(rows: QueuedEntry[]): string | null {
     if (rows.length === 0) return null;
     const occurredAt = new Date().toISOString();
-    return this.events.appendChainedStatement(occurredAt, rows.map(({ entry, actor, meta }) => chainedRow(entry, actor, meta, occurredAt)));
+    return this.events.appendChainedStatement(occurredAt, chainedRows(rows, occurredAt));
   }
+}
+
+function chainedRows(rows: readonly QueuedEntry[], occurredAt: string): ChainedRow[] {
+  return rows.map(({ entry, actor, meta }) => chainedRow(entry, actor, meta, occurredAt));
 }
 
 /** The seq that stands in the canonical text while it is split; any number that JSON writes as itself. */

@@ -41,7 +41,7 @@ interface TrustContextValue {
    * sealed contact): used where no one reads numbers aloud (a new upload into
    * a shared folder). A doctor who is not a contact was never shared with
    * (every share compares the numbers first), so the server naming one is
-   * refused (NotAContact). Answers the key to wrap for.
+   * refused, as a changed key is. Answers the key to wrap for.
    */
   proveContactKey(doctorId: string, name: string, served: ServedKey[]): Promise<string>;
   /** The patient compared a doctor's numbers and they matched. */
@@ -54,14 +54,6 @@ interface TrustContextValue {
   raise(failure: TrustFailure): void;
   /** Self-monitoring after a key-pair rotation: the directory's latest binding for this account is the vault's new key (raises when not); answers its leaf index. */
   proveOwnKey(): Promise<number>;
-}
-
-/** The server named a doctor the patient never verified (so never shared with) as one a new file must be wrapped for. */
-export class NotAContact extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'NotAContact';
-  }
 }
 
 const TrustContext = createContext<TrustContextValue | null>(null);
@@ -138,7 +130,7 @@ export function TrustProvider({ children }: { children: ReactNode }) {
       const contact = requireStore().current.contacts[doctorId.toLowerCase()];
       // Every share starts by comparing the doctor's numbers, which makes them a contact: a doctor who is not one was never shared with from this account, whatever the server says.
       if (!contact) {
-        throw new NotAContact(`The server asked to give ${name} a copy of this file, but you have not shared with ${name} from this account; nothing was shared. Open Share with ${name} if you mean to.`);
+        throw new Error(`The server asked to give ${name} a copy of this file, but you have not shared with ${name} from this account; nothing was shared. Open Share with ${name} if you mean to.`);
       }
       if (contact.fingerprint !== verified.fingerprint) {
         throw new Error(
