@@ -11,7 +11,7 @@
  * Needs Linux (/proc, ss). Not a benchmark: CPU per read is the figure to compare; rates
  * vary with the machine's other load.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -34,6 +34,7 @@ const SECONDS = Number(process.argv[2] ?? 5);
 const CONNECTIONS = Number(process.argv[3] ?? 16);
 const ROUNDS = Number(process.argv[4] ?? 3);
 const PATIENTS = 40;
+const PERF = process.env.PHR_PROFILE_PERF === '1';
 const preload = fileURLToPath(new URL('./cpu-profile-preload.mjs', import.meta.url));
 
 const postgresDir = await mkdtemp(path.join(os.tmpdir(), 'phr-profile-pg-'));
@@ -73,6 +74,7 @@ try {
   await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
   const perRead = { product: [] as Record<string, number>[], baseline: [] as Record<string, number>[] };
   const results = { product: [] as LoadResult[], baseline: [] as LoadResult[] };
+  const perfFiles = new Map<string, string>();
   for (let round = 0; round < ROUNDS; round++) {
     for (const name of round % 2 ? (['baseline', 'product'] as const) : (['product', 'baseline'] as const)) {
       const side = sides[name];
@@ -83,7 +85,10 @@ try {
       }
       const groups = () => ({ server: sumTicks(ticksOf([side.pid])), postgres: ticksOf([postgresPid, ...childrenOf(postgresPid)]), load: sumTicks(ticksOf([process.pid])) });
       const before = groups();
+      // PHR_PROFILE_PERF=1: on-CPU samples of PostgreSQL's processes during each side's last run.
+      const perf = PERF && round >= ROUNDS - 2 ? recordPerf([postgresPid, ...childrenOf(postgresPid)], `${name}-postgres`) : null;
       const result = await measureLoad({ url: '', requests: side.requests, connections: CONNECTIONS, seconds: SECONDS, expectStatus: 200 });
+      if (perf) perfFiles.set(name, await perf);
       const after = groups();
       // PostgreSQL's server processes are counted by pid on both sides, so a connection opened during the load counts in full.
       const postgresTicks = [...after.postgres].reduce((acc, [pid, ticks]) => acc + ticks - (before.postgres.get(pid) ?? 0), 0);
@@ -91,6 +96,10 @@ try {
       results[name].push(result);
       console.log(`${name.padEnd(8)} ${result.perSecond.toFixed(0)} req/s, p50 ${result.p50Ms.toFixed(1)} ms; CPU per read: server ${perRead[name].at(-1)?.server.toFixed(2)} ms, PostgreSQL ${perRead[name].at(-1)?.postgres.toFixed(2)} ms, load ${perRead[name].at(-1)?.load.toFixed(2)} ms; load average ${os.loadavg()[0].toFixed(2)}`);
     }
+  }
+  for (const [name, file] of perfFiles) {
+    console.log(`\n${name}'s PostgreSQL on the CPU (perf report -i ${file}): share of samples by function`);
+    console.log(execFileSync('perf', ['report', '-i', file, '--no-children', '--sort', 'sym', '--stdio', '--percent-limit', '1'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().split('\n').filter((line) => /%/.test(line)).slice(0, 30).join('\n'));
   }
   for (const name of ['product', 'baseline'] as const) {
     const of = (key: string) => median(perRead[name].map((figures) => figures[key])).toFixed(2);
@@ -116,3 +125,13 @@ const profile = readdirSync(os.tmpdir())
   .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
 console.log(`API profile: ${profile ?? 'none written'}`);
 if (profile) execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./summarize-cpu-profile.ts', import.meta.url)), profile, '--drop', 'writev,writeBuffer'], { stdio: 'inherit' });
+
+/** `perf record` of the given processes for the run's length; resolves with the data file. */
+function recordPerf(pids: number[], label: string): Promise<string> {
+  const file = path.join(os.tmpdir(), `phr-profile-${process.pid}-${label}.perf.data`);
+  const perf = spawn('perf', ['record', '-F', '999', '-o', file, '-p', pids.join(','), '--', 'sleep', String(SECONDS - 1)], { stdio: 'ignore' });
+  return new Promise((resolve, reject) => {
+    perf.once('error', reject);
+    perf.once('exit', () => resolve(file));
+  });
+}
