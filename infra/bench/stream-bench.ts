@@ -34,6 +34,8 @@ export interface BenchBrowser {
   page: Page;
   /** Resident memory of this browser's processes only. */
   memory(): Promise<ProcessMemory>;
+  /** A new page at the portal, for a part that must not inherit the heap of another part's work (the caller closes it). */
+  freshPage(): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -47,12 +49,20 @@ export interface ProcessMemory {
 export async function launchBenchBrowser(workDir: string): Promise<BenchBrowser> {
   const profile = await mkdtemp(path.join(workDir, 'bench-chromium-'));
   const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM_PATH, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
-  const page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(600_000);
-  // tsx keeps function names with a helper the page does not have; the functions passed to evaluate() need it.
-  await page.addInitScript({ content: 'globalThis.__name = (fn) => fn;' });
+  const prepare = async (page: Page) => {
+    page.setDefaultTimeout(600_000);
+    // tsx keeps function names with a helper the page does not have; the functions passed to evaluate() need it.
+    await page.addInitScript({ content: 'globalThis.__name = (fn) => fn;' });
+    return page;
+  };
+  const page = await prepare(context.pages()[0] ?? (await context.newPage()));
   const browserPid = await pidWithArgument(`--user-data-dir=${profile}`);
-  return { context, page, memory: () => treeMemory(browserPid), close: () => context.close() };
+  const freshPage = async () => {
+    const fresh = await prepare(await context.newPage());
+    await fresh.goto(page.url());
+    return fresh;
+  };
+  return { context, page, memory: () => treeMemory(browserPid), freshPage, close: () => context.close() };
 }
 
 /** The browser process: the one started with `argument` that is not a child process type (renderer, zygote, …). */
