@@ -113,12 +113,12 @@ function ratioRow(measure: string, value: number, baseline: number, valueLabel: 
 }
 
 /** Other patients, as accounts that only hold records (no sign-in), each sharing everything with the doctor. */
-async function seedOthers(admin: pg.Pool, doctorId: string): Promise<void> {
+export async function seedOthers(admin: pg.Pool, doctorId: string, patients = OTHER_PATIENTS): Promise<void> {
   const tag = randomBytes(4).toString('hex');
   const { rows } = await admin.query<{ id: string }>(
     `INSERT INTO users (id, email, display_name, role) SELECT gen_random_uuid(), 'bench-other-' || $1 || '-' || n || '@example.test', 'Other ' || n, 'patient'
      FROM generate_series(1, $2) AS n RETURNING id`,
-    [tag, OTHER_PATIENTS],
+    [tag, patients],
   );
   for (const { id } of rows) {
     await addRecords(admin, id, RECORDS_PER_OTHER);
@@ -131,7 +131,7 @@ async function seedOthers(admin: pg.Pool, doctorId: string): Promise<void> {
   }
 }
 
-async function addRecords(admin: pg.Pool, ownerId: string, count: number): Promise<void> {
+export async function addRecords(admin: pg.Pool, ownerId: string, count: number): Promise<void> {
   await admin.query(
     `WITH made AS (
        INSERT INTO records (id, owner_id, size, chunk_bytes, metadata, created_at)
@@ -146,7 +146,7 @@ async function doctorWraps(admin: pg.Pool, ownerId: string): Promise<Array<{ rec
   return rows.map((row) => ({ recordId: row.id, wrap: randomBytes(DOCTOR_WRAP_BYTES).toString('base64url') }));
 }
 
-async function grantAll(admin: pg.Pool, patient: RegisteredUser, doctor: RegisteredUser): Promise<void> {
+export async function grantAll(admin: pg.Pool, patient: RegisteredUser, doctor: RegisteredUser): Promise<void> {
   const granted = await patient.client.send(ROUTES.createConsent, { token: patient.token, body: { doctorId: doctor.userId, scope: 'all', wraps: await doctorWraps(admin, patient.userId) } });
   if (granted.status !== 201) throw new Error(`grant answered ${granted.status}: ${granted.text}`);
 }
