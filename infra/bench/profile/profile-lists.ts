@@ -11,7 +11,7 @@
  * Needs Linux (/proc, ss). Not a benchmark: figures vary with the machine's other load.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +21,7 @@ import { API_PREFIX, ROUTES } from '@phr/shared-types';
 import { pathOf } from '@phr/api-client';
 import { registerUser } from '@phr/backend/test-support/factories.js';
 import { measureLoad } from '../load.js';
+import { childrenOf, listenerPid, msPerOperation, sumTicks, ticksOf } from './proc.js';
 import { addRecords, grantAll, seedOthers } from '../lists-bench.js';
 import { freePort } from '../../local/ports.js';
 import { startEmbeddedPostgres } from '../../local/postgres.js';
@@ -34,7 +35,6 @@ const RECORDS = Number(process.argv[5] ?? 10_000);
 const OTHER_PATIENTS = 4;
 const PAGE = 50;
 const preload = fileURLToPath(new URL('./cpu-profile-preload.mjs', import.meta.url));
-const TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 
 const postgresDir = await mkdtemp(path.join(os.tmpdir(), 'phr-profile-pg-'));
 const postgres = await startEmbeddedPostgres({
@@ -83,13 +83,13 @@ try {
     await measureLoad({ ...load, connections: CONNECTIONS, seconds: 3, expectStatus: 200 });
     await admin.query('SELECT pg_stat_statements_reset(), pg_stat_reset()');
     process.kill(apiPid, 'SIGWINCH');
-    const before = { api: cpuOf([apiPid]), postgres: ticksOf([postgresPid, ...childrenOf(postgresPid)]), bench: cpuOf([process.pid]) };
+    const before = { api: sumTicks(ticksOf([apiPid])), postgres: ticksOf([postgresPid, ...childrenOf(postgresPid)]), bench: sumTicks(ticksOf([process.pid])) };
     const result = await measureLoad({ ...load, connections: CONNECTIONS, seconds: SECONDS, expectStatus: 200 });
     const ended = Date.now();
     const afterPostgres = ticksOf([postgresPid, ...childrenOf(postgresPid)]);
-    const after = { api: cpuOf([apiPid]), bench: cpuOf([process.pid]) };
+    const after = { api: sumTicks(ticksOf([apiPid])), bench: sumTicks(ticksOf([process.pid])) };
     const postgresTicks = [...afterPostgres].reduce((acc, [pid, ticks]) => acc + ticks - (before.postgres.get(pid) ?? 0), 0);
-    const perRequest = (ticks: number) => ((1000 * ticks) / TICKS / result.requests).toFixed(2);
+    const perRequest = (ticks: number) => msPerOperation(ticks, result.requests).toFixed(2);
     console.log(`\n== ${who}: ${result.requests} first pages in ${SECONDS} s, ${CONNECTIONS} connections: ${result.perSecond.toFixed(0)}/s, p50 ${result.p50Ms.toFixed(1)} ms, p95 ${result.p95Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms; load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     console.log(`CPU per request: API ${perRequest(after.api - before.api)} ms, PostgreSQL ${perRequest(postgresTicks)} ms, load generator ${perRequest(after.bench - before.bench)} ms`);
     const statements = await admin.query<{ calls: string; ms_per_request: string; plan_ms: string; exec_ms: string; query: string }>(
@@ -127,37 +127,4 @@ async function profileWrittenSince(since: number): Promise<string> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return '';
-}
-
-function listenerPid(port: number): number {
-  const line = execFileSync('ss', ['-ltnpH', `sport = :${port}`]).toString();
-  const match = line.match(/pid=(\d+)/);
-  if (!match) throw new Error(`no process listens on ${port}`);
-  return Number(match[1]);
-}
-
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-/** utime + stime (clock ticks) of each process, its threads included; exited ones are left out. */
-function ticksOf(pids: number[]): Map<number, number> {
-  const ticks = new Map<number, number>();
-  for (const pid of pids) {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      ticks.set(pid, Number(fields[11]) + Number(fields[12]));
-    } catch {
-      // gone
-    }
-  }
-  return ticks;
-}
-
-function cpuOf(pids: number[]): number {
-  return [...ticksOf(pids).values()].reduce((acc, value) => acc + value, 0);
 }
