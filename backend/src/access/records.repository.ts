@@ -42,16 +42,13 @@ export interface StoredRecordLayout {
 /** A listed record with the caller's wrap of it. */
 export type WrappedRecordRow = RecordRow & { wrap: string };
 
-/** A listing's filters; the caller, whose wrap each row carries, is the transaction's RLS context (app_user_id()). */
 export interface RecordListFilter {
+  recipientId: string;
   limit: number;
   folderId?: string;
   ownerId?: string;
   before?: { createdAt: string; id: string };
 }
-
-/** The page size of a listing that names no limit (the portal's). */
-export const DEFAULT_RECORD_PAGE = 50;
 
 /** A wrap of alias `w` that opens with its recipient's current key: the owner's (no key named), or a doctor's for the doctor's current key. */
 const CURRENT_KEY_WRAP = '(w.key_fingerprint IS NULL OR w.key_fingerprint = (SELECT k.fingerprint FROM public_keys k WHERE k.user_id = w.recipient_id))';
@@ -147,11 +144,9 @@ export class RecordsRepository {
    * still admits only the owner's rows (records_owner).
    */
   async listOwnWrapped(filter: RecordListFilter): Promise<WrappedRecordRow[]> {
-    const params: unknown[] = [];
-    const where = ['r.owner_id = app_user_id()'];
-    if (filter.ownerId) where.push(`r.owner_id = $${params.push(filter.ownerId)}`);
-    where.push(...listConditions(filter, params));
-    const rows = await this.db.manager().query<WrappedSqlRow[]>(listingStatement(`${pageOf(where.join(' AND '))} LIMIT ${filter.limit + 1}`, filter), params);
+    const params: unknown[] = [filter.recipientId];
+    const where = ['r.owner_id = $1', ...listConditions(filter, params)];
+    const rows = await this.db.manager().query<WrappedSqlRow[]>(`${pageOf(where.join(' AND '))} LIMIT ${filter.limit + 1}`, params);
     return rows.map(toWrappedRow);
   }
 
@@ -161,24 +156,26 @@ export class RecordsRepository {
    * of its scope in listing order (the owner's records, a folder's, or the one record), so the
    * cost is the page times the consents, never every record shared. RLS
    * (records_consented_doctor) still decides each row; the scope here only chooses the index.
-   * One patient's records (`ownerId`) are asked of their consents only: each scope already
-   * holds the records to the consent's patient.
+   * One patient's page (`ownerId`) names the patient in each scope too, which the consent
+   * already implies: it gives the planner that patient's own number of records (pageOf).
    */
   async listSharedWrapped(filter: RecordListFilter): Promise<WrappedRecordRow[]> {
-    const params: unknown[] = [];
-    const consents = ['c.doctor_id = app_user_id()', 'consent_in_force(c)'];
-    if (filter.ownerId) consents.push(`c.patient_id = $${params.push(filter.ownerId)}`);
+    const params: unknown[] = [filter.recipientId];
     const conditions = listConditions(filter, params);
+    const consents = ['c.doctor_id = $1', 'consent_in_force(c)'];
+    if (filter.ownerId) consents.push(`c.patient_id = $${params.push(filter.ownerId)}`);
     const scope = (condition: string) => `(${pageOf([condition, ...conditions].join(' AND '))} LIMIT ${filter.limit + 1})`;
-    const sql = `SELECT DISTINCT ON (p.created_at, p.id) p.* FROM consents c
+    const rows = await this.db.manager().query<WrappedSqlRow[]>(
+      `SELECT DISTINCT ON (p.created_at, p.id) p.* FROM consents c
        CROSS JOIN LATERAL (
          ${scope(`c.scope = 'all' AND r.owner_id = c.patient_id`)}
          UNION ALL ${scope(`c.scope = 'folder' AND r.folder_id = c.folder_id AND r.owner_id = c.patient_id`)}
          UNION ALL ${scope(`c.scope = 'record' AND r.id = c.record_id AND r.owner_id = c.patient_id`)}
        ) p
        WHERE ${consents.join(' AND ')}
-       ORDER BY p.created_at DESC, p.id DESC LIMIT ${filter.limit + 1}`;
-    const rows = await this.db.manager().query<WrappedSqlRow[]>(listingStatement(sql, filter), params);
+       ORDER BY p.created_at DESC, p.id DESC LIMIT ${filter.limit + 1}`,
+      params,
+    );
     return rows.map(toWrappedRow);
   }
 
@@ -265,45 +262,34 @@ interface RecordSqlRow {
 
 type WrappedSqlRow = RecordSqlRow & { wrap: string };
 
-/** The listing's folder and cursor conditions; their values are appended to `params`. */
+/** The listing's filters after the caller's id ($1); their values are appended to `params`. */
 function listConditions(filter: RecordListFilter, params: unknown[]): string[] {
   const conditions: string[] = [];
   const bind = (value: unknown) => `$${params.push(value)}`;
+  if (filter.ownerId) conditions.push(`r.owner_id = ${bind(filter.ownerId)}`);
   if (filter.folderId) conditions.push(`r.folder_id = ${bind(filter.folderId)}`);
   if (filter.before) conditions.push(`(r.created_at, r.id) < (${bind(filter.before.createdAt)}::timestamptz, ${bind(filter.before.id)}::uuid)`);
   return conditions;
 }
 
 /**
- * A listing's SQL as it is sent (issue 14): a named prepared statement (prepared-statements.ts)
- * when it reads a page of the default size with no folder filter, else unnamed. Planning the
- * listing under RLS cost PostgreSQL more than running it (~0.9 ms for a patient's page, ~2.4 ms
- * for a doctor's, against ~0.5 ms to run). Named, a page with no values at all (a first page)
- * is planned once per connection, the others get PostgreSQL's generic plan after five runs;
- * whatever the values, the best plan walks a listing index in order and stops after the page.
- * A folder's page stays unnamed: whether records_folder_listing or the owner's index is better
- * depends on the folder. So does a page of another size: the limit is part of the text (as a
- * parameter the generic plan would expect a tenth of the rows), and a named statement per size
- * would be up to a hundred more per connection; the default size (the portal's) is six texts.
- */
-function listingStatement(sql: string, filter: RecordListFilter): string {
-  return filter.limit === DEFAULT_RECORD_PAGE && !filter.folderId ? prepared(sql) : sql;
-}
-
-/**
- * Records matching `where` in listing order with the caller's wrap that opens with their
- * current key, rows without one left out. The caller is app_user_id() (the RLS context), not a
- * parameter, so that a first page has no values at all (listingStatement). The wrap is a
- * scalar subquery, not a join: joined, the planner multiplied the selectivities of both tables'
- * RLS policies, expected a handful of rows, and sorted every matching record instead of walking
- * the listing index for one page. OFFSET 0 keeps the ordered rows a subquery of their own: else
- * the planner pulls it up and runs the wrap's subquery twice per row, once for the filter on
- * it and once for the column.
+ * Records matching `where` in listing order with the caller's ($1) wrap that opens with their
+ * current key, rows without one left out. The wrap is a scalar subquery, not a join: joined,
+ * the planner multiplied the selectivities of both tables' RLS policies, expected a handful of
+ * rows, and sorted every matching record instead of walking the listing index for one page.
+ * OFFSET 0 keeps the ordered rows a subquery of their own: pulled up, the wrap's subquery ran
+ * twice per row, once for the filter on it and once for the column (issue 14: a patient's page
+ * ran in half the time, and planned in less).
+ *
+ * Each listing is planned for its own values (an unnamed statement, not prepared-statements.ts):
+ * the owner's number of records decides between walking the listing index and sorting a few
+ * rows. A generic plan cached per connection was tried (issue 14): made for a patient of ten
+ * records, it sorted all of a patient of 10,000's records and took over 100 ms a page.
  */
 function pageOf(where: string): string {
   return `SELECT * FROM (
     SELECT r.id, r.owner_id, r.folder_id, r.size, r.chunk_bytes, r.metadata, r.created_at,
-      (SELECT w.wrap FROM record_wraps w WHERE w.record_id = r.id AND w.recipient_id = app_user_id() AND ${CURRENT_KEY_WRAP}) AS wrap
+      (SELECT w.wrap FROM record_wraps w WHERE w.record_id = r.id AND w.recipient_id = $1 AND ${CURRENT_KEY_WRAP}) AS wrap
     FROM records r WHERE ${where}
     ORDER BY r.created_at DESC, r.id DESC OFFSET 0
   ) listed WHERE listed.wrap IS NOT NULL`;

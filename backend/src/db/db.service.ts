@@ -338,7 +338,7 @@ function queryDirectly(queryRunner: QueryRunner, logger: QueryLogger): void {
     if (useStructuredResult || runner.isReleased || !connection || (parameters !== undefined && !Array.isArray(parameters))) return usual(sql, parameters, useStructuredResult);
     logger.logQuery(sql, parameters, queryRunner);
     let raw: unknown;
-    const name = preparedNameOf(sql);
+    const name = parameters?.length ? preparedNameOf(sql) : undefined;
     try {
       raw = await (name ? connection.query({ name, text: sql, values: parameters }) : connection.query(sql, parameters));
     } catch (error) {

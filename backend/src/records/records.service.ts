@@ -29,8 +29,10 @@ import { StorageService } from '../storage/storage.service.js';
 import { RecordAccess, type ReadableRecord } from '../access/record-access.service.js';
 import { segmentObjectKey, segmentObjectKeys } from './object-keys.js';
 import { decodeCursor, encodeCursor } from '../common/page-cursor.js';
-import { DEFAULT_RECORD_PAGE, RecordsRepository, type RecordRow } from '../access/records.repository.js';
+import { RecordsRepository, type RecordRow } from '../access/records.repository.js';
 import { UploadsRepository, type UploadRow } from '../access/uploads.repository.js';
+
+const DEFAULT_PAGE = 50;
 
 /** Records (DESIGN 4.3, 5): the API holds sealed metadata and wraps; objects hold ciphertext. */
 @Injectable()
@@ -146,8 +148,8 @@ export class RecordsService {
   }
 
   async list(user: AuthUser, query: ListRecordsQuery): Promise<RecordPage> {
-    const limit = query.limit ?? DEFAULT_RECORD_PAGE;
-    const filter = { limit, folderId: query.folderId, ownerId: query.ownerId, before: query.cursor ? decodeCursor(query.cursor) : undefined };
+    const limit = query.limit ?? DEFAULT_PAGE;
+    const filter = { recipientId: user.userId, limit, folderId: query.folderId, ownerId: query.ownerId, before: query.cursor ? decodeCursor(query.cursor) : undefined };
     // A patient lists their own records, a doctor those shared with them: each statement reads one page (issue 14).
     const rows = user.role === 'doctor' ? await this.records.listSharedWrapped(filter) : await this.records.listOwnWrapped(filter);
     if (rows.length === 0 && user.role === 'doctor') await this.access.assertVerifiedClinician(ROUTES.listRecords);
