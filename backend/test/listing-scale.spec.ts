@@ -14,6 +14,8 @@ interface Replayed {
   calls: Map<string, number>;
   /** The most rows any one scan of `records` returned (EXPLAIN ANALYZE). */
   recordsRead: number;
+  /** How many times the statements looked up a wrap (the loops of every scan of `record_wraps`). */
+  wrapLookups: number;
 }
 
 /**
@@ -73,6 +75,7 @@ describe('listings and revocations cost the page or the rows touched, with no fu
   /** Runs the statements as `caller` in one transaction, rolled back; `swap` replaces parameters (another consent's id). */
   async function replay(caller: RegisteredUser, role: 'patient' | 'doctor', statements: Array<{ sql: string; parameters: unknown[] }>, swap = new Map<unknown, unknown>()): Promise<Replayed> {
     let recordsRead = 0;
+    let wrapLookups = 0;
     await api.adminQuery('BEGIN');
     try {
       await api.adminQuery(`SET LOCAL track_functions = 'all'`);
@@ -82,9 +85,10 @@ describe('listings and revocations cost the page or the rows touched, with no fu
         const parameters = statement.parameters.map((value) => (swap.has(value) ? swap.get(value) : value));
         const [{ 'QUERY PLAN': plan }] = await api.adminQuery<{ 'QUERY PLAN': unknown }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${statement.sql}`, parameters);
         recordsRead = Math.max(recordsRead, mostRowsFromRecords(plan));
+        wrapLookups += loopsOver(plan, 'record_wraps');
       }
       const rows = await api.adminQuery<{ funcname: string; calls: string }>('SELECT funcname, calls FROM pg_stat_xact_user_functions');
-      return { calls: new Map(rows.map((row) => [row.funcname, Number(row.calls)])), recordsRead };
+      return { calls: new Map(rows.map((row) => [row.funcname, Number(row.calls)])), recordsRead, wrapLookups };
     } finally {
       await api.adminQuery('ROLLBACK');
     }
@@ -99,6 +103,8 @@ describe('listings and revocations cost the page or the rows touched, with no fu
     const few = await replay(small, 'patient', await listStatements(small, {}));
     const many = await replay(large, 'patient', await listStatements(large, {}));
     expect(many.recordsRead).toBeLessThanOrEqual(PAGE + 1);
+    // The caller's wrap is looked up once per listed row, not once for the filter and again for the column.
+    expect(many.wrapLookups).toBeLessThanOrEqual(PAGE + 1);
     expectNoCallPerRow(few, PAGE);
     expectNoCallPerRow(many, PAGE);
   });
@@ -109,6 +115,7 @@ describe('listings and revocations cost the page or the rows touched, with no fu
     const few = await replay(doctor, 'doctor', await listStatements(doctor, { ownerId: small.userId }));
     const many = await replay(doctor, 'doctor', await listStatements(doctor, { ownerId: large.userId }));
     expect(many.recordsRead).toBeLessThanOrEqual(PAGE + 1);
+    expect(many.wrapLookups).toBeLessThanOrEqual(PAGE + 1);
     expectNoCallPerRow(few, PAGE);
     expectNoCallPerRow(many, PAGE);
     // Across every patient who shared (two): a page per consent, not every record shared.
@@ -142,6 +149,20 @@ describe('listings and revocations cost the page or the rows touched, with no fu
 function expectNoCallPerRow(replayed: Replayed, rows: number): void {
   expect(replayed.calls.has('consent_covers')).toBe(false);
   expect(Object.fromEntries([...replayed.calls].filter(([, calls]) => calls >= rows))).toEqual({});
+}
+
+/** The loops of every scan of `relation` in an EXPLAIN (ANALYZE, FORMAT JSON) plan, added up. */
+function loopsOver(plan: unknown, relation: string): number {
+  let loops = 0;
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (node === null || typeof node !== 'object') return;
+    const fields = node as Record<string, unknown>;
+    if (fields['Relation Name'] === relation) loops += Number(fields['Actual Loops'] ?? 0);
+    Object.values(fields).forEach(visit);
+  };
+  visit(plan);
+  return loops;
 }
 
 /** The largest "Actual Rows" of a scan of `records` in an EXPLAIN (ANALYZE, FORMAT JSON) plan, over all its loops. */

@@ -14,6 +14,8 @@ export interface ApiBenchRow {
   value: string;
   baseline: string;
   ratio: string;
+  /** The aim for this row, when it has one (printed beside the ratio). */
+  goal?: string;
 }
 
 const REGISTRATION_PAIRS = 200;

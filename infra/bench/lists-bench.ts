@@ -2,9 +2,12 @@
  * Listings and sharing at scale (issue 14), `npm run bench -- lists`:
  *
  *  - first page (50) of a patient's own list and of a doctor's list of one
- *    patient, p95 under a closed-loop load, for a patient with 10 records
- *    against one with 10,000, in a database that also holds other patients'
- *    records (all shared with the same doctor). The ratio 10k/10 should be ~1.
+ *    patient, p95 in a closed loop, for a patient with 10 records against one
+ *    with 10,000, in a database that also holds other patients' records (all
+ *    shared with the same doctor). The ratio 10k/10 should be ~1. Measured
+ *    with one connection (what one person sees, as the audit part measures its
+ *    pages) and with four at once (requests of the same patient queue for the
+ *    API's thread, the machine's two cores and the patient's chain head).
  *  - the same first page as one direct SQL statement (superuser, no RLS, an
  *    explicit owner condition): the floor the API's figure sits on.
  *  - granting one consent over all of 10,000 records (10,000 wraps in one
@@ -28,7 +31,11 @@ const OTHER_PATIENTS = 20;
 const RECORDS_PER_OTHER = 5_000;
 const PAGE = 50;
 const REPETITIONS = 3;
-const LOAD = { connections: 4, seconds: 3 };
+/** A closed loop of this many connections for this long, per page measured. */
+const LOADS = [
+  { connections: 1, seconds: 3 },
+  { connections: 4, seconds: 3 },
+] as const;
 const SHARE_SMALL = 100;
 const SHARE_LARGE = 10_000;
 
@@ -52,24 +59,37 @@ export async function listsBench(stack: RunningStack, database: string): Promise
     await admin.query('ANALYZE records, record_wraps, consents');
 
     const rows: ApiBenchRow[] = [];
-    log('First pages under load, 10 against 10,000 records…');
+    log('First pages in a closed loop of 1 and of 4 connections, 10 against 10,000 records…');
     const listUrl = (ownerId?: string) => `${stack.apiUrl}${API_PREFIX}${pathOf(ROUTES.listRecords)}?limit=${PAGE}${ownerId ? `&ownerId=${ownerId}` : ''}`;
-    const p95 = { patient10: [] as number[], patient10k: [] as number[], doctor10: [] as number[], doctor10k: [] as number[] };
+    const pages = {
+      patient10: { url: listUrl(), headers: bearer(few) },
+      patient10k: { url: listUrl(), headers: bearer(many) },
+      doctor10: { url: listUrl(few.userId), headers: bearer(doctor) },
+      doctor10k: { url: listUrl(many.userId), headers: bearer(doctor) },
+    };
+    const p95 = LOADS.map(() => ({ patient10: [] as number[], patient10k: [] as number[], doctor10: [] as number[], doctor10k: [] as number[] }));
+    // A second of each page first, unmeasured: the API's JIT, and the prepared statements of the pool's connections.
+    for (const page of Object.values(pages)) await measureLoad({ ...page, connections: 4, seconds: 1, expectStatus: 200 });
     for (let round = 0; round < REPETITIONS; round++) {
-      p95.patient10.push((await measureLoad({ url: listUrl(), headers: bearer(few), ...LOAD, expectStatus: 200 })).p95Ms);
-      p95.patient10k.push((await measureLoad({ url: listUrl(), headers: bearer(many), ...LOAD, expectStatus: 200 })).p95Ms);
-      p95.doctor10.push((await measureLoad({ url: listUrl(few.userId), headers: bearer(doctor), ...LOAD, expectStatus: 200 })).p95Ms);
-      p95.doctor10k.push((await measureLoad({ url: listUrl(many.userId), headers: bearer(doctor), ...LOAD, expectStatus: 200 })).p95Ms);
+      for (const [index, load] of LOADS.entries()) {
+        for (const page of ['patient10', 'patient10k', 'doctor10', 'doctor10k'] as const) {
+          p95[index][page].push((await measureLoad({ ...pages[page], ...load, expectStatus: 200 })).p95Ms);
+        }
+      }
     }
-    const load = `${LOAD.connections} connections, ${LOAD.seconds} s, median of ${REPETITIONS}`;
-    rows.push(ratioRow(`Patient's first page (${PAGE}) p95, ${load}`, median(p95.patient10k), median(p95.patient10), '10,000 records', '10 records'));
-    rows.push(ratioRow(`Doctor's first page (${PAGE}) of one patient p95, ${load}`, median(p95.doctor10k), median(p95.doctor10), '10,000 records', '10 records'));
+    for (const [index, load] of LOADS.entries()) {
+      const how = `${load.connections === 1 ? '1 connection' : `${load.connections} connections`}, ${load.seconds} s, median of ${REPETITIONS}`;
+      const figures = p95[index];
+      rows.push(ratioRow(`Patient's first page (${PAGE}) p95, ${how}`, median(figures.patient10k), median(figures.patient10), '10,000 records', '10 records', undefined, GOAL));
+      rows.push(ratioRow(`Doctor's first page (${PAGE}) of one patient p95, ${how}`, median(figures.doctor10k), median(figures.doctor10), '10,000 records', '10 records', undefined, GOAL));
+    }
+    const patient10k = median(p95[0].patient10k);
     const sql = await directFirstPage(admin, many.userId);
     rows.push({
-      measure: `Patient's first page (${PAGE}), 10,000 records: API p95 against the direct SQL (superuser, no RLS, owner condition) p95`,
-      value: `${median(p95.patient10k).toFixed(1)} ms`,
+      measure: `Patient's first page (${PAGE}), 10,000 records: API p95 (1 connection) against the direct SQL (superuser, no RLS, owner condition) p95`,
+      value: `${patient10k.toFixed(1)} ms`,
       baseline: `${sql.toFixed(2)} ms`,
-      ratio: `${(median(p95.patient10k) / sql).toFixed(1)}×`,
+      ratio: `${(patient10k / sql).toFixed(1)}×`,
     });
 
     log('Sharing all records in one consent and revoking it, 100 against 10,000 records…');
@@ -102,23 +122,27 @@ function bearer(user: RegisteredUser): Record<string, string> {
   return { authorization: `Bearer ${user.token}` };
 }
 
-function ratioRow(measure: string, value: number, baseline: number, valueLabel: string, baselineLabel: string, rowsRatio?: number): ApiBenchRow {
+/** Issue 14's aim for a first page at 10,000 records. */
+const GOAL = 'p95 < 20 ms at 10,000 records';
+
+function ratioRow(measure: string, value: number, baseline: number, valueLabel: string, baselineLabel: string, rowsRatio?: number, goal?: string): ApiBenchRow {
   const ratio = value / baseline;
   return {
     measure,
     value: `${value.toFixed(1)} ms (${valueLabel})`,
     baseline: `${baseline.toFixed(1)} ms (${baselineLabel})`,
     ratio: rowsRatio ? `${ratio.toFixed(1)}× for ${rowsRatio}× the rows` : `${ratio.toFixed(2)}×`,
+    goal,
   };
 }
 
 /** Other patients, as accounts that only hold records (no sign-in), each sharing everything with the doctor. */
-async function seedOthers(admin: pg.Pool, doctorId: string): Promise<void> {
+export async function seedOthers(admin: pg.Pool, doctorId: string, patients = OTHER_PATIENTS): Promise<void> {
   const tag = randomBytes(4).toString('hex');
   const { rows } = await admin.query<{ id: string }>(
     `INSERT INTO users (id, email, display_name, role) SELECT gen_random_uuid(), 'bench-other-' || $1 || '-' || n || '@example.test', 'Other ' || n, 'patient'
      FROM generate_series(1, $2) AS n RETURNING id`,
-    [tag, OTHER_PATIENTS],
+    [tag, patients],
   );
   for (const { id } of rows) {
     await addRecords(admin, id, RECORDS_PER_OTHER);
@@ -131,7 +155,7 @@ async function seedOthers(admin: pg.Pool, doctorId: string): Promise<void> {
   }
 }
 
-async function addRecords(admin: pg.Pool, ownerId: string, count: number): Promise<void> {
+export async function addRecords(admin: pg.Pool, ownerId: string, count: number): Promise<void> {
   await admin.query(
     `WITH made AS (
        INSERT INTO records (id, owner_id, size, chunk_bytes, metadata, created_at)
@@ -146,7 +170,7 @@ async function doctorWraps(admin: pg.Pool, ownerId: string): Promise<Array<{ rec
   return rows.map((row) => ({ recordId: row.id, wrap: randomBytes(DOCTOR_WRAP_BYTES).toString('base64url') }));
 }
 
-async function grantAll(admin: pg.Pool, patient: RegisteredUser, doctor: RegisteredUser): Promise<void> {
+export async function grantAll(admin: pg.Pool, patient: RegisteredUser, doctor: RegisteredUser): Promise<void> {
   const granted = await patient.client.send(ROUTES.createConsent, { token: patient.token, body: { doctorId: doctor.userId, scope: 'all', wraps: await doctorWraps(admin, patient.userId) } });
   if (granted.status !== 201) throw new Error(`grant answered ${granted.status}: ${granted.text}`);
 }

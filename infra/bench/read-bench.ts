@@ -36,7 +36,7 @@ const CONNECTIONS = [16, 64] as const;
 const POOL_SIZE = 10;
 const SETUP_CONCURRENCY = 4;
 
-interface ReadTarget {
+export interface ReadTarget {
   patientId: string;
   recordId: string;
 }
@@ -139,7 +139,7 @@ function describe(figures: Figures): string {
 }
 
 /** A new patient with one record, shared with `doctor` by a consent over that record. */
-async function sharedRecord(api: Parameters<typeof registerUser>[0], doctor: RegisteredUser): Promise<ReadTarget> {
+export async function sharedRecord(api: Parameters<typeof registerUser>[0], doctor: RegisteredUser): Promise<ReadTarget> {
   const patient = await registerUser(api);
   const { summary } = await uploadRecord(patient);
   const wraps = [{ recordId: summary.id, wrap: randomBytes(DOCTOR_WRAP_BYTES).toString('base64url') }];

@@ -26,4 +26,5 @@ COPY --from=build /app/backend/dist backend/dist
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --retries=5 CMD node -e "fetch('http://127.0.0.1:3000/api/health').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
-CMD ["node", "backend/dist/main.js"]
+# --max-semi-space-size: as API_NODE_OPTIONS in infra/local/stack.ts.
+CMD ["node", "--max-semi-space-size=32", "backend/dist/main.js"]

@@ -34,13 +34,17 @@ export interface PendingRecord {
   chunkBytes: number;
   /** Segment PUTs in flight, so a cancel can stop them. */
   requests: Set<XMLHttpRequest>;
+  /** The segment after the last one asked for, sealed before it is asked for (see `uploadSegment`). */
+  ahead: { index: number; body: Promise<Blob> } | null;
+  /** The first segment neither asked for nor sealed ahead. */
+  nextUnasked: number;
 }
 
 export interface RecordVaultState {
   /** `retiringAccountKey`: during an account-key rotation, the old key, which still opens rows not yet re-sealed. */
   keys: { accountKey: CryptoKey; privateKey: CryptoKey; publicKey: CryptoKey; retiringAccountKey?: CryptoKey } | null;
   pendingRecords: Map<string, PendingRecord>;
-  /** The segment being sealed: one at a time in the worker (see `uploadSegment`). */
+  /** The last segment queued for sealing: one is sealed at a time in the worker (see `uploadSegment`). */
   sealing: Promise<unknown>;
 }
 
@@ -134,7 +138,7 @@ export const recordVaultMethods = {
     if (chunkBytes !== RECORD_CHUNK_BYTES) throw new CryptoError('UNSUPPORTED_CHUNK', `The API asked for ${chunkBytes}-byte chunks; this portal writes ${RECORD_CHUNK_BYTES}`);
     const { key, raw } = await newFileKey();
     const layout = recordLayout(file.size, chunkBytes);
-    state.pendingRecords.set(recordId, { file, key, rawKey: raw, layout, chunkBytes, requests: new Set() });
+    state.pendingRecords.set(recordId, { file, key, rawKey: raw, layout, chunkBytes, requests: new Set(), ahead: null, nextUnasked: 0 });
     return layout;
   },
 
@@ -150,17 +154,18 @@ export const recordVaultMethods = {
    * Encrypts one segment and PUTs it to its pre-signed URL from here, the
    * worker: the sealed bytes never cross to the page, and the worker's own
    * garbage collection frees them (DESIGN 5; docs/benchmarks.md). Segments are
-   * sealed one at a time (one segment's chunks already keep WebCrypto busy),
-   * so the next segment is sealed while earlier ones are being sent, and the
-   * worker holds at most one segment of sealed chunks.
+   * sealed one at a time, in the order asked (AES-GCM runs on this thread), and
+   * the segment after the last one asked for is sealed as soon as the worker
+   * is free, before the page asks for it: its sealing does not wait for a PUT
+   * to end and free a place for it. So the worker holds at most one segment of
+   * sealed chunks, and the browser one sealed segment beyond those being sent.
    */
   async uploadSegment(state: RecordVaultState, recordId: string, segmentIndex: number, target: SegmentTarget, onEvent?: (event: SegmentEvent) => void): Promise<SegmentUploadResult> {
     const record = pending(state, recordId);
-    const segment = record.layout.segments[segmentIndex];
-    if (!segment) throw new CryptoError('NO_SUCH_SEGMENT', `The record has no segment ${segmentIndex}`);
-    const sealing = state.sealing.then(() => sealedBody(state, recordId, record, segment));
-    state.sealing = sealing.catch(() => undefined);
-    const body = await sealing;
+    if (!record.layout.segments[segmentIndex]) throw new CryptoError('NO_SUCH_SEGMENT', `The record has no segment ${segmentIndex}`);
+    record.nextUnasked = Math.max(record.nextUnasked, segmentIndex + 1);
+    const body = await sealedSegment(state, recordId, record, segmentIndex);
+    sealAhead(state, recordId, record);
     onEvent?.({ kind: 'encrypted', bytes: body.size });
     return { status: await put(record.requests, target, body, (bytes) => onEvent?.({ kind: 'sent', bytes })) };
   },
@@ -275,6 +280,33 @@ export const recordVaultMethods = {
     );
   },
 };
+
+/** The segment's body: the one sealed ahead if it is this one (taken, so a retry seals again), else sealed now, after those queued. */
+function sealedSegment(state: RecordVaultState, recordId: string, record: PendingRecord, segmentIndex: number): Promise<Blob> {
+  if (record.ahead?.index === segmentIndex) {
+    const { body } = record.ahead;
+    record.ahead = null;
+    return body;
+  }
+  return queueSealing(state, recordId, record, segmentIndex);
+}
+
+/** Queues the first segment not yet asked for, unless one sealed ahead is still waiting to be asked for. */
+function sealAhead(state: RecordVaultState, recordId: string, record: PendingRecord): void {
+  if (record.ahead || record.nextUnasked >= record.layout.segments.length) return;
+  const index = record.nextUnasked++;
+  const body = queueSealing(state, recordId, record, index);
+  // Reported where it is asked for; a cancelled upload never asks.
+  body.catch(() => undefined);
+  record.ahead = { index, body };
+}
+
+function queueSealing(state: RecordVaultState, recordId: string, record: PendingRecord, segmentIndex: number): Promise<Blob> {
+  const segment = record.layout.segments[segmentIndex];
+  const body = state.sealing.then(() => sealedBody(state, recordId, record, segment));
+  state.sealing = body.catch(() => undefined);
+  return body;
+}
 
 /** A segment's sealed chunks as one Blob, the PUT's body; refused if the upload was cancelled meanwhile. */
 async function sealedBody(state: RecordVaultState, recordId: string, record: PendingRecord, segment: RecordLayout['segments'][number]): Promise<Blob> {

@@ -1,0 +1,130 @@
+/**
+ * Where a first page of GET /records goes (issue 14): starts the product as the bench does, with
+ * the API under cpu-profile-preload.mjs and PostgreSQL with pg_stat_statements, seeds as the
+ * lists bench does (other patients' records shared with one doctor, a patient of RECORDS records
+ * shared with the doctor too), then loads the patient's own first page and the doctor's first
+ * page of that patient in turn, CONNECTIONS callers for SECONDS each, and prints for each the CPU
+ * per request of the API, PostgreSQL and this process (from /proc), PostgreSQL's statements per
+ * request (planning and execution apart), and the API's V8 profile summary of that load
+ * (summarize-cpu-profile.ts). Usage:
+ *   node --import tsx infra/bench/profile/profile-lists.ts [seconds] [connections] [patient,doctor] [records]
+ * Needs Linux (/proc, ss). Not a benchmark: figures vary with the machine's other load.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { API_PREFIX, ROUTES } from '@phr/shared-types';
+import { pathOf } from '@phr/api-client';
+import { registerUser } from '@phr/backend/test-support/factories.js';
+import { measureLoad } from '../load.js';
+import { childrenOf, listenerPid, msPerOperation, sumTicks, ticksOf } from './proc.js';
+import { addRecords, grantAll, seedOthers } from '../lists-bench.js';
+import { freePort } from '../../local/ports.js';
+import { startEmbeddedPostgres } from '../../local/postgres.js';
+import { stackMailbox } from '../../local/stack.js';
+import { startThrowawayStack } from '../../local/throwaway-stack.js';
+
+const SECONDS = Number(process.argv[2] ?? 10);
+const CONNECTIONS = Number(process.argv[3] ?? 4);
+const WHO = (process.argv[4] ?? 'patient,doctor').split(',') as Array<'patient' | 'doctor'>;
+const RECORDS = Number(process.argv[5] ?? 10_000);
+const OTHER_PATIENTS = 4;
+const PAGE = 50;
+const preload = fileURLToPath(new URL('./cpu-profile-preload.mjs', import.meta.url));
+
+const postgresDir = await mkdtemp(path.join(os.tmpdir(), 'phr-profile-pg-'));
+const postgres = await startEmbeddedPostgres({
+  dataDir: postgresDir,
+  port: await freePort(),
+  password: 'profile',
+  postgresFlags: ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'track_functions=all', '-c', 'pg_stat_statements.track=all', '-c', 'pg_stat_statements.track_planning=on'],
+});
+process.env.DATABASE_URL = postgres.adminUrl;
+const product = await startThrowawayStack('profile', {
+  build: process.env.PHR_PROFILE_BUILD !== '0',
+  env: {
+    RATE_LIMIT_REQUESTS: '10000000',
+    RATE_LIMIT_REGISTRATIONS: '10000000',
+    RATE_LIMIT_REGISTRATION_MAILS: '10000000',
+    PHR_API_NODE_ARGS: `--import ${preload}`,
+  },
+});
+const { stack, database } = product;
+const profiles: Array<{ who: string; file: string }> = [];
+try {
+  const api = { baseUrl: stack.apiUrl, mail: stackMailbox(stack), ownerUrl: stack.databaseOwnerUrl };
+  const owner = new pg.Pool({ connectionString: stack.databaseAdminUrl.replace(/\/[^/]*$/, `/${database}`), max: 2 });
+  const doctor = await registerUser(api, 'doctor');
+  const patient = await registerUser(api);
+  console.log(`Seeding ${OTHER_PATIENTS} other patients × 5,000 records shared with the doctor, and a patient of ${RECORDS} records…`);
+  await seedOthers(owner, doctor.userId, OTHER_PATIENTS);
+  await addRecords(owner, patient.userId, RECORDS);
+  await grantAll(owner, patient, doctor);
+  await owner.query('ANALYZE records, record_wraps, consents');
+  await owner.end();
+
+  const listUrl = (ownerId?: string) => `${stack.apiUrl}${API_PREFIX}${pathOf(ROUTES.listRecords)}?limit=${PAGE}${ownerId ? `&ownerId=${ownerId}` : ''}`;
+  const loads = {
+    patient: { url: listUrl(), headers: { authorization: `Bearer ${patient.token}` } },
+    doctor: { url: listUrl(patient.userId), headers: { authorization: `Bearer ${doctor.token}` } },
+  };
+  const apiPid = listenerPid(Number(new URL(stack.apiUrl).port));
+  const postgresPid = listenerPid(Number(new URL(stack.databaseAdminUrl).port));
+  const admin = new pg.Client({ connectionString: stack.databaseOwnerUrl.replace(/\/\/[^@]+@/, `//postgres:profile@`) });
+  admin.on('error', () => undefined);
+  await admin.connect();
+  await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  for (const who of WHO) {
+    const load = loads[who];
+    await measureLoad({ ...load, connections: CONNECTIONS, seconds: 3, expectStatus: 200 });
+    await admin.query('SELECT pg_stat_statements_reset(), pg_stat_reset()');
+    process.kill(apiPid, 'SIGWINCH');
+    const before = { api: sumTicks(ticksOf([apiPid])), postgres: ticksOf([postgresPid, ...childrenOf(postgresPid)]), bench: sumTicks(ticksOf([process.pid])) };
+    const result = await measureLoad({ ...load, connections: CONNECTIONS, seconds: SECONDS, expectStatus: 200 });
+    const ended = Date.now();
+    const afterPostgres = ticksOf([postgresPid, ...childrenOf(postgresPid)]);
+    const after = { api: sumTicks(ticksOf([apiPid])), bench: sumTicks(ticksOf([process.pid])) };
+    const postgresTicks = [...afterPostgres].reduce((acc, [pid, ticks]) => acc + ticks - (before.postgres.get(pid) ?? 0), 0);
+    const perRequest = (ticks: number) => msPerOperation(ticks, result.requests).toFixed(2);
+    console.log(`\n== ${who}: ${result.requests} first pages in ${SECONDS} s, ${CONNECTIONS} connections: ${result.perSecond.toFixed(0)}/s, p50 ${result.p50Ms.toFixed(1)} ms, p95 ${result.p95Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms; load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    console.log(`CPU per request: API ${perRequest(after.api - before.api)} ms, PostgreSQL ${perRequest(postgresTicks)} ms, load generator ${perRequest(after.bench - before.bench)} ms`);
+    const statements = await admin.query<{ calls: string; ms_per_request: string; plan_ms: string; exec_ms: string; query: string }>(
+      `SELECT calls, round((total_plan_time + total_exec_time)::numeric / $1, 3) AS ms_per_request, round(total_plan_time::numeric / calls, 3) AS plan_ms,
+              round(total_exec_time::numeric / calls, 3) AS exec_ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 120) AS query
+         FROM pg_stat_statements WHERE calls >= $1 / 2 AND toplevel ORDER BY total_plan_time + total_exec_time DESC LIMIT 15`,
+      [result.requests],
+    );
+    console.log('PostgreSQL statements (top level): calls, ms per request, plan ms and execution ms per call');
+    for (const row of statements.rows) console.log(`${row.calls.padStart(6)} ${row.ms_per_request.padStart(7)} ${row.plan_ms.padStart(7)} ${row.exec_ms.padStart(7)}  ${row.query}`);
+    // SIGWINCH again writes this load's profile (and starts one more, written when the API stops).
+    process.kill(apiPid, 'SIGWINCH');
+    profiles.push({ who, file: await profileWrittenSince(ended) });
+  }
+  await admin.end();
+} finally {
+  await product.stop();
+  await postgres.stop();
+  await rm(postgresDir, { recursive: true, force: true });
+}
+for (const { who, file } of profiles) {
+  console.log(`\n== API profile, ${who}: ${file}`);
+  if (file) execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./summarize-cpu-profile.ts', import.meta.url)), file, '--top', '45', '--depth', '18'], { stdio: 'inherit' });
+}
+
+/** The profile the API wrote (cpu-profile-preload.mjs) since `since`, once it is there. */
+async function profileWrittenSince(since: number): Promise<string> {
+  for (let tries = 0; tries < 50; tries++) {
+    const file = readdirSync(os.tmpdir())
+      .filter((name) => name.startsWith('phr-api-') && name.endsWith('.cpuprofile'))
+      .map((name) => path.join(os.tmpdir(), name))
+      .filter((candidate) => statSync(candidate).mtimeMs >= since)
+      .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+    if (file) return file;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return '';
+}
