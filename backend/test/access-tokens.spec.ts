@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { FastifyRequest } from 'fastify';
+import jwt from 'jsonwebtoken';
 import { ROUTES } from '@phr/shared-types';
 import { TOKEN_CLOCK_SKEW_SECONDS } from '../src/identity/access-token-claims.js';
-import { AccessTokens } from '../src/identity/access-tokens.js';
+import { TokenService } from '../src/auth/sessions/token.service.js';
+import { AccessTokens, JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER } from '../src/identity/access-tokens.js';
 import { registerUser, type RegisteredUser } from './support/factories.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
 import { badTokens, forgeToken, sessionIdOf } from './support/tokens.js';
@@ -54,6 +56,25 @@ describe('access tokens: one verification per request, one rule for every route'
   it('reads the bearer scheme in any case, as before', async () => {
     const response = await patient.client.send(ROUTES.me, { headers: { authorization: `bearer ${patient.token}` } });
     expect(response.status).toBe(200);
+  });
+
+  it('signs a token byte for byte as jsonwebtoken signs the same claims, and verifies what it signs', () => {
+    const tokens = new AccessTokens(api.config);
+    const signer = new TokenService(api.config, tokens);
+    const user = { userId: patient.userId, role: 'patient' as const, sessionId: sessionIdOf(patient.token) };
+    const token = signer.signAccessToken(user);
+    const { iat, jti } = jwt.decode(token) as jwt.JwtPayload;
+    const byLibrary = jwt.sign({ role: user.role, sid: user.sessionId, iat }, tokens.key, {
+      algorithm: JWT_ALGORITHM,
+      keyid: tokens.keyId,
+      subject: user.userId,
+      issuer: JWT_ISSUER,
+      audience: JWT_AUDIENCE,
+      expiresIn: signer.lifetimeSeconds,
+      jwtid: jti,
+    });
+    expect(token).toBe(byLibrary);
+    expect(tokens.userOf({ headers: { authorization: `Bearer ${token}` } } as unknown as FastifyRequest)).toEqual(user);
   });
 
   it('verifies a request’s token once and answers the same for that request, and verifies each new request afresh', () => {

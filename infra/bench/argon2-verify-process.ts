@@ -3,7 +3,7 @@
  * own as the API is: the product's PasswordHasher (its library, @node-rs/argon2,
  * and its argon2id parameters) verifying a right secret, `connections`
  * verifications in flight at a time (closed loop), for `seconds`. The parent
- * sends { connections, seconds } and gets { perSecond } back; the libuv thread
+ * sends { connections, seconds } and gets { perSecond, verifications } back; the libuv thread
  * pool (where argon2 runs) has the size the parent gives it in
  * UV_THREADPOOL_SIZE, the API's.
  */
@@ -19,7 +19,7 @@ const hasher = new PasswordHasher();
 const secret = randomBytes(32).toString('base64url');
 const stored = hasher.hash(secret);
 
-async function verifiesPerSecond({ connections, seconds }: Job): Promise<number> {
+async function verifiesPerSecond({ connections, seconds }: Job): Promise<{ perSecond: number; verifications: number }> {
   const storedHash = await stored;
   const end = performance.now() + seconds * 1000;
   let done = 0;
@@ -31,12 +31,12 @@ async function verifiesPerSecond({ connections, seconds }: Job): Promise<number>
   };
   const started = performance.now();
   await Promise.all(Array.from({ length: connections }, caller));
-  return done / ((performance.now() - started) / 1000);
+  return { perSecond: done / ((performance.now() - started) / 1000), verifications: done };
 }
 
 process.on('message', (job: Job) => {
   verifiesPerSecond(job).then(
-    (perSecond) => process.send?.({ perSecond }),
+    (answer) => process.send?.(answer),
     (error: unknown) => process.send?.({ error: String(error) }),
   );
 });

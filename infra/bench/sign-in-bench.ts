@@ -8,6 +8,12 @@
  * rows give the medians and their ratio. A sign-in can be no faster than its
  * verification, so the ratio says how much the rest (HTTP, throttle, session,
  * audit row, commit) costs on top.
+ *
+ * On Linux a second row per concurrency gives the CPU each side spent per operation (/proc):
+ * per sign-in the API's (its main thread apart), PostgreSQL's server processes of the stack's
+ * database and the load generator's thread; per verification the baseline process's. On two
+ * busy cores throughput is CPU, so their quotient is the ratio the CPU allows, a figure that
+ * hardly moves with what else runs on the machine, while rates do.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +21,7 @@ import { API_PREFIX, ROUTES } from '@phr/shared-types';
 import { pathOf } from '@phr/api-client';
 import { registerUser } from '@phr/backend/test-support/factories.js';
 import { measureLoad, median } from './load.js';
+import { backendsOf, cpuMsOf, cpuReading, listenerPid } from './process-cpu.js';
 import { stackMailbox, type RunningStack } from '../local/stack.js';
 import type { ApiBenchRow } from './api-bench.js';
 
@@ -26,12 +33,21 @@ const SECONDS = 5;
 /** The API's libuv thread pool (argon2 runs there): the stack starts the API without UV_THREADPOOL_SIZE, so Node's default. */
 const THREAD_POOL_SIZE = '4';
 
+/** CPU per operation of one run, in ms; null where /proc cannot tell. */
+interface CpuPerSignIn {
+  api: number;
+  apiMainThread: number;
+  postgres: number;
+  load: number;
+}
+
 export async function signInBench(stack: RunningStack): Promise<ApiBenchRow[]> {
   const api = { baseUrl: stack.apiUrl, mail: stackMailbox(stack), ownerUrl: stack.databaseOwnerUrl };
   const accounts = [];
   for (let i = 0; i < ACCOUNTS; i++) accounts.push(await registerUser(api));
   const url = `${stack.apiUrl}${API_PREFIX}${pathOf(ROUTES.login, {})}`;
   const requests = accounts.map((account) => ({ url, method: 'POST' as const, body: { email: account.request.email, authKey: account.request.authKey } }));
+  const cpu = productCpu(stack);
   const baseline = await startBaseline();
   try {
     const rows: ApiBenchRow[] = [];
@@ -39,13 +55,24 @@ export async function signInBench(stack: RunningStack): Promise<ApiBenchRow[]> {
       const signIns: number[] = [];
       const verifies: number[] = [];
       const p99s: number[] = [];
+      const signInCpu: CpuPerSignIn[] = [];
+      const verifyCpu: number[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         const product = async () => {
-          const result = await measureLoad({ url, requests, connections, seconds: SECONDS, expectStatus: 200 });
+          const before = cpu.read();
+          const result = await measureLoad({ url, requests, connections, seconds: SECONDS, expectStatus: 200, lean: true });
           signIns.push(result.perSecond);
           p99s.push(result.p99Ms);
+          const spent = cpu.since(before, result.loadCpuMs);
+          if (spent) signInCpu.push(perOperation(spent, result.requests));
         };
-        const alone = async () => verifies.push(await baseline.run(connections, SECONDS));
+        const alone = async () => {
+          const before = cpuMsOf(baseline.pid);
+          const { perSecond, verifications } = await baseline.run(connections, SECONDS);
+          verifies.push(perSecond);
+          const after = cpuMsOf(baseline.pid);
+          if (before !== null && after !== null) verifyCpu.push((after - before) / verifications);
+        };
         for (const step of round % 2 ? [alone, product] : [product, alone]) await step();
       }
       const [value, base] = [median(signIns), median(verifies)];
@@ -55,6 +82,7 @@ export async function signInBench(stack: RunningStack): Promise<ApiBenchRow[]> {
         baseline: `${base.toFixed(0)} argon2id verifications/s alone (PasswordHasher, own process, UV_THREADPOOL_SIZE=${THREAD_POOL_SIZE})`,
         ratio: `${(value / base).toFixed(2)}× the throughput`,
       });
+      if (signInCpu.length === ROUNDS && verifyCpu.length === ROUNDS) rows.push(cpuRow(connections, signInCpu, median(verifyCpu)));
     }
     return rows;
   } finally {
@@ -62,8 +90,42 @@ export async function signInBench(stack: RunningStack): Promise<ApiBenchRow[]> {
   }
 }
 
+function cpuRow(connections: number, runs: CpuPerSignIn[], verification: number): ApiBenchRow {
+  const of = (part: keyof CpuPerSignIn) => median(runs.map((run) => run[part]));
+  const total = median(runs.map((run) => run.api + run.postgres + run.load));
+  return {
+    measure: `CPU per sign-in, ${connections} callers (/proc, medians of the same runs)`,
+    value: `${total.toFixed(2)} ms: API ${of('api').toFixed(2)} (main thread ${of('apiMainThread').toFixed(2)}), PostgreSQL ${of('postgres').toFixed(2)}, load generator ${of('load').toFixed(2)}`,
+    baseline: `${verification.toFixed(2)} ms per argon2id verification alone`,
+    ratio: `${(verification / total).toFixed(2)}× allowed by the CPU`,
+  };
+}
+
+function perOperation(spent: CpuPerSignIn, operations: number): CpuPerSignIn {
+  return { api: spent.api / operations, apiMainThread: spent.apiMainThread / operations, postgres: spent.postgres / operations, load: spent.load / operations };
+}
+
+/** Readings of the API process, its main thread and PostgreSQL's processes serving the stack's database. */
+function productCpu(stack: RunningStack) {
+  const apiPid = listenerPid(Number(new URL(stack.apiUrl).port));
+  const postmasterPid = listenerPid(Number(new URL(stack.databaseAdminUrl).port));
+  const database = new URL(stack.databaseOwnerUrl).pathname.slice(1);
+  const postgres = cpuReading(() => (postmasterPid === null ? [] : backendsOf(postmasterPid, database)));
+  const read = () => ({ api: apiPid === null ? null : cpuMsOf(apiPid), apiMainThread: apiPid === null ? null : cpuMsOf(apiPid, apiPid), postgres: postgres.read() });
+  return {
+    read,
+    since(before: ReturnType<typeof read>, loadCpuMs: number | null): CpuPerSignIn | null {
+      const now = read();
+      const postgresMs = postgres.since(before.postgres);
+      if (before.api === null || now.api === null || before.apiMainThread === null || now.apiMainThread === null || postgresMs === null || loadCpuMs === null) return null;
+      return { api: now.api - before.api, apiMainThread: now.apiMainThread - before.apiMainThread, postgres: postgresMs, load: loadCpuMs };
+    },
+  };
+}
+
 interface Baseline {
-  run(connections: number, seconds: number): Promise<number>;
+  pid: number;
+  run(connections: number, seconds: number): Promise<{ perSecond: number; verifications: number }>;
   stop(): void;
 }
 
@@ -73,18 +135,19 @@ async function startBaseline(): Promise<Baseline> {
     env: { ...process.env, UV_THREADPOOL_SIZE: THREAD_POOL_SIZE },
   });
   const next = () =>
-    new Promise<{ ready?: boolean; perSecond?: number; error?: string }>((resolve, reject) => {
-      child.once('message', (message) => resolve(message as { perSecond?: number; error?: string }));
+    new Promise<{ ready?: boolean; perSecond?: number; verifications?: number; error?: string }>((resolve, reject) => {
+      child.once('message', (message) => resolve(message as { perSecond?: number; verifications?: number; error?: string }));
       child.once('exit', (code) => reject(new Error(`the argon2 baseline process exited with ${code}`)));
     });
   await next();
   return {
+    pid: child.pid ?? -1,
     async run(connections, seconds) {
       const answer = next();
       child.send({ connections, seconds });
-      const { perSecond, error } = await answer;
-      if (error || perSecond === undefined) throw new Error(`the argon2 baseline failed: ${error}`);
-      return perSecond;
+      const { perSecond, verifications, error } = await answer;
+      if (error || perSecond === undefined || verifications === undefined) throw new Error(`the argon2 baseline failed: ${error}`);
+      return { perSecond, verifications };
     },
     stop: () => child.kill(),
   };

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
-import { IsEmail, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { IsEmail, IsString, Length, Matches, MaxLength, isEmail, isString, length, matches, maxLength } from 'class-validator';
 import { AUTH_KEY_BYTES, MAX_PUBLIC_KEY_CHARS, MAX_WRAPPED_KEY_CHARS } from '@phr/shared-types';
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
@@ -17,18 +17,30 @@ export function IsBase64Url(minChars: number, maxChars: number, description: str
   );
 }
 
+/** What IsBase64Url accepts, with the same class-validator functions (for ValidatedQuicklyBy, common/validation.ts). */
+export const isBase64Url = (value: unknown, minChars: number, maxChars: number): boolean =>
+  isString(value) && length(value, minChars, maxChars) && matches(value, BASE64URL);
+
 export const IsAuthKey = (description: string): PropertyDecorator =>
   IsBase64Url(base64UrlLength(AUTH_KEY_BYTES), base64UrlLength(AUTH_KEY_BYTES), description);
+
+/** What IsAuthKey accepts. */
+export const isAuthKey = (value: unknown): boolean => isBase64Url(value, base64UrlLength(AUTH_KEY_BYTES), base64UrlLength(AUTH_KEY_BYTES));
 
 export const IsSealedKey = (description: string): PropertyDecorator => IsBase64Url(40, MAX_WRAPPED_KEY_CHARS, description);
 
 export const IsPublicKey = (description: string): PropertyDecorator => IsBase64Url(200, MAX_PUBLIC_KEY_CHARS, description);
 
+const MAX_EMAIL_CHARS = 254;
+
 export function IsAccountEmail(): PropertyDecorator {
   return applyDecorators(
-    ApiProperty({ type: String, format: 'email', maxLength: 254, example: 'ada@example.org' }),
+    ApiProperty({ type: String, format: 'email', maxLength: MAX_EMAIL_CHARS, example: 'ada@example.org' }),
     IsString(),
-    MaxLength(254),
+    MaxLength(MAX_EMAIL_CHARS),
     IsEmail({}, { message: '$property must be an email address' }),
   );
 }
+
+/** What IsAccountEmail accepts, with the same class-validator functions (for ValidatedQuicklyBy). */
+export const isAccountEmail = (value: unknown): boolean => isString(value) && maxLength(value, MAX_EMAIL_CHARS) && isEmail(value, {});

@@ -40,6 +40,24 @@ export class UsersRepository {
     return row ? { userId: row.user_id, role: row.role } : null;
   }
 
+  /**
+   * The account an email names, as findAccountByEmail finds it, with the transaction's RLS
+   * context switched to that account by the same statement (set_config as Db.becomeActor sends
+   * it, in the select list; issue 14: a sign-in's lookup and switch in one round trip). An
+   * unknown email finds no row and leaves the context as it was.
+   */
+  async findAccountByEmailAsActor(email: string): Promise<AuthUser | null> {
+    const [row] = await this.db.manager().query<Array<{ user_id: string; role: Role }>>(
+      prepared(`SELECT a.user_id, a.role, set_config('app.user_id', a.user_id::text, true) AS rls_user_id, set_config('app.role', a.role, true) AS rls_role
+       FROM auth_account_by_email($1) a`),
+      [email],
+    );
+    if (!row) return null;
+    const account: AuthUser = { userId: row.user_id, role: row.role };
+    this.db.adoptActor(account);
+    return account;
+  }
+
   async find(userId: string): Promise<UserRow | null> {
     return await this.users().findOneBy({ id: userId });
   }

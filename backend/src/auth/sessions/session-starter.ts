@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { AuditAction, SessionResponse } from '@phr/shared-types';
 import { AuditService } from '../../audit/audit.service.js';
@@ -33,12 +34,21 @@ export class SessionStarter {
    * A session for an account whose secret was proven from this browser, which
    * thereby becomes (or stays) one of its known devices. A sign-in's audit row
    * says whether the device was known.
+   *
+   * The session's family is chosen here, so that its three statements (the
+   * refresh token, the known device that names the family, the account's data)
+   * go out together and take one round trip (node-postgres pipeline mode,
+   * issue 14); PostgreSQL runs them in that order, and if one fails the
+   * transaction is aborted and the others fail with it.
    */
   async start(user: AuthUser, reason: AuditAction, deviceToken: DeviceToken, isKnownDevice: boolean): Promise<SessionResult> {
-    const session = await this.sessions.issue(user);
-    const device = await this.devices.remember(user.userId, deviceToken, session.familyId);
+    const family = { id: randomUUID(), startedAt: new Date() };
     if (reason === 'session.login') await this.audit.allow({ subjectId: user.userId, action: 'session.login', reason: isKnownDevice ? 'known device' : 'new device' });
-    const account = await this.bodies.get(user.userId);
+    const [session, device, account] = await Promise.all([
+      this.sessions.issue(user, family),
+      this.devices.remember(user.userId, deviceToken, family.id),
+      this.bodies.get(user.userId),
+    ]);
     return {
       session,
       device,

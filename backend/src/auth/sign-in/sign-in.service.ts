@@ -83,9 +83,8 @@ export class SignInService {
    */
   async prelogin(rawEmail: string): Promise<PreloginResponse> {
     const email = normalizeEmail(rawEmail);
-    const account = await this.users.findAccountByEmail(email);
+    const account = await this.users.findAccountByEmailAsActor(email);
     if (account) {
-      await this.db.becomeActor(account);
       const credential = await this.credentials.findByUser(account.userId);
       if (credential) return { kdf: kdfOf(credential) };
     }
@@ -176,8 +175,7 @@ export class SignInService {
    */
   private async attemptOn(purpose: ProofOfWorkPurpose, rawEmail: string, deviceToken: DeviceToken, secret: SecretColumn): Promise<Attempt> {
     const email = normalizeEmail(rawEmail);
-    const account = await this.users.findAccountByEmail(email);
-    if (account) await this.db.becomeActor(account);
+    const account = await this.users.findAccountByEmailAsActor(email);
     const deviceTokenHash = account ? this.devices.tokenHashOf(account.userId, deviceToken) : null;
     const deviceKeys = deviceTokenHash ? this.throttle.keysFor(purpose, email, { deviceId: this.devices.deviceIdOf(deviceTokenHash) }) : null;
     const ipKeys = this.throttle.keysFor(purpose, email, { ip: this.db.meta().ip });
