@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /** Clock ticks per second of /proc's times (USER_HZ), 100 on Linux. */
-const TICKS_PER_SECOND = 100;
+export const TICKS_PER_SECOND = 100;
 
 /** user + system CPU of a process (all its threads) or, with `tid`, of one of its threads, in ms; null when gone or not Linux. */
 export function cpuMsOf(pid: number, tid?: number): number | null {
@@ -63,4 +63,62 @@ export function cpuReading(pids: () => number[]): { read(): Map<number, number>;
       return spent;
     },
   };
+}
+
+// Clock ticks, for the profiling scripts (infra/bench/profile), which sum groups of processes.
+
+/** listenerPid for the profiling scripts, which cannot go on without it. */
+export function requireListenerPid(port: number): number {
+  const pid = listenerPid(port);
+  if (pid === null) throw new Error(`no process listens on ${port}`);
+  return pid;
+}
+
+export function titleOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+  } catch {
+    return '(gone)';
+  }
+}
+
+export function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** utime + stime (clock ticks) of each process, its threads included; exited ones are left out. */
+export function ticksOf(pids: number[]): Map<number, number> {
+  const ticks = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks.set(pid, Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // gone
+    }
+  }
+  return ticks;
+}
+
+export function minorFaultsOf(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[7]);
+}
+
+export function sumTicks(ticks: Map<number, number>): number {
+  return [...ticks.values()].reduce((acc, value) => acc + value, 0);
+}
+
+/** Milliseconds of CPU per operation from a difference in clock ticks. */
+export function msPerOperation(ticks: number, operations: number): number {
+  return (1000 * ticks) / TICKS_PER_SECOND / operations;
+}
+
+/** utime + stime (clock ticks) of a process's main thread. */
+export function threadTicksOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return Number(fields[11]) + Number(fields[12]);
 }

@@ -10,23 +10,16 @@
  *   node --import tsx infra/bench/profile/profile-lists.ts [seconds] [connections] [patient,doctor] [records]
  * Needs Linux (/proc, ss). Not a benchmark: figures vary with the machine's other load.
  */
-import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { API_PREFIX, ROUTES } from '@phr/shared-types';
 import { pathOf } from '@phr/api-client';
 import { registerUser } from '@phr/backend/test-support/factories.js';
 import { measureLoad } from '../load.js';
-import { childrenOf, listenerPid, msPerOperation, sumTicks, ticksOf } from './proc.js';
+import { childrenOf, msPerOperation, requireListenerPid, sumTicks, ticksOf } from '../process-cpu.js';
+import { apiProfilesSince, startProfiledProduct, summarizeProfile } from './profiled-stack.js';
 import { addRecords, grantAll, seedOthers } from '../lists-bench.js';
-import { freePort } from '../../local/ports.js';
-import { startEmbeddedPostgres } from '../../local/postgres.js';
 import { stackMailbox } from '../../local/stack.js';
-import { startThrowawayStack } from '../../local/throwaway-stack.js';
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const CONNECTIONS = Number(process.argv[3] ?? 4);
@@ -34,25 +27,8 @@ const WHO = (process.argv[4] ?? 'patient,doctor').split(',') as Array<'patient' 
 const RECORDS = Number(process.argv[5] ?? 10_000);
 const OTHER_PATIENTS = 4;
 const PAGE = 50;
-const preload = fileURLToPath(new URL('./cpu-profile-preload.mjs', import.meta.url));
-
-const postgresDir = await mkdtemp(path.join(os.tmpdir(), 'phr-profile-pg-'));
-const postgres = await startEmbeddedPostgres({
-  dataDir: postgresDir,
-  port: await freePort(),
-  password: 'profile',
-  postgresFlags: ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'track_functions=all', '-c', 'pg_stat_statements.track=all', '-c', 'pg_stat_statements.track_planning=on'],
-});
-process.env.DATABASE_URL = postgres.adminUrl;
-const product = await startThrowawayStack('profile', {
-  build: process.env.PHR_PROFILE_BUILD !== '0',
-  env: {
-    RATE_LIMIT_REQUESTS: '10000000',
-    RATE_LIMIT_REGISTRATIONS: '10000000',
-    RATE_LIMIT_REGISTRATION_MAILS: '10000000',
-    PHR_API_NODE_ARGS: `--import ${preload}`,
-  },
-});
+const profiled = await startProfiledProduct();
+const { product } = profiled;
 const { stack, database } = product;
 const profiles: Array<{ who: string; file: string }> = [];
 try {
@@ -72,8 +48,8 @@ try {
     patient: { url: listUrl(), headers: { authorization: `Bearer ${patient.token}` } },
     doctor: { url: listUrl(patient.userId), headers: { authorization: `Bearer ${doctor.token}` } },
   };
-  const apiPid = listenerPid(Number(new URL(stack.apiUrl).port));
-  const postgresPid = listenerPid(Number(new URL(stack.databaseAdminUrl).port));
+  const apiPid = requireListenerPid(Number(new URL(stack.apiUrl).port));
+  const postgresPid = requireListenerPid(Number(new URL(stack.databaseAdminUrl).port));
   const admin = new pg.Client({ connectionString: stack.databaseOwnerUrl.replace(/\/\/[^@]+@/, `//postgres:profile@`) });
   admin.on('error', () => undefined);
   await admin.connect();
@@ -106,23 +82,17 @@ try {
   }
   await admin.end();
 } finally {
-  await product.stop();
-  await postgres.stop();
-  await rm(postgresDir, { recursive: true, force: true });
+  await profiled.stop();
 }
 for (const { who, file } of profiles) {
   console.log(`\n== API profile, ${who}: ${file}`);
-  if (file) execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./summarize-cpu-profile.ts', import.meta.url)), file, '--top', '45', '--depth', '18'], { stdio: 'inherit' });
+  if (file) summarizeProfile(file, ['--top', '45', '--depth', '18']);
 }
 
 /** The profile the API wrote (cpu-profile-preload.mjs) since `since`, once it is there. */
 async function profileWrittenSince(since: number): Promise<string> {
   for (let tries = 0; tries < 50; tries++) {
-    const file = readdirSync(os.tmpdir())
-      .filter((name) => name.startsWith('phr-api-') && name.endsWith('.cpuprofile'))
-      .map((name) => path.join(os.tmpdir(), name))
-      .filter((candidate) => statSync(candidate).mtimeMs >= since)
-      .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+    const file = apiProfilesSince(since).at(-1);
     if (file) return file;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -12,44 +12,26 @@
  * vary with the machine's other load.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { API_PREFIX, ROUTES } from '@phr/shared-types';
 import { pathOf } from '@phr/api-client';
 import { registerUser } from '@phr/backend/test-support/factories.js';
 import { measureLoad, median, type LoadResult } from '../load.js';
 import { sharedRecord, startBaseline, type ReadTarget } from '../read-bench.js';
-import { freePort } from '../../local/ports.js';
 import { loadOrCreateSecrets } from '../../local/local-secrets.js';
-import { startEmbeddedPostgres } from '../../local/postgres.js';
 import { stackMailbox } from '../../local/stack.js';
-import { startThrowawayStack } from '../../local/throwaway-stack.js';
-import { childrenOf, listenerPid, msPerOperation, sumTicks, ticksOf } from './proc.js';
+import { childrenOf, msPerOperation, requireListenerPid, sumTicks, ticksOf } from '../process-cpu.js';
+import { apiProfilesSince, startProfiledProduct, summarizeProfile } from './profiled-stack.js';
 
 const SECONDS = Number(process.argv[2] ?? 5);
 const CONNECTIONS = Number(process.argv[3] ?? 16);
 const ROUNDS = Number(process.argv[4] ?? 3);
 const PATIENTS = 40;
 const PERF = process.env.PHR_PROFILE_PERF === '1';
-const preload = fileURLToPath(new URL('./cpu-profile-preload.mjs', import.meta.url));
-
-const postgresDir = await mkdtemp(path.join(os.tmpdir(), 'phr-profile-pg-'));
-const postgres = await startEmbeddedPostgres({
-  dataDir: postgresDir,
-  port: await freePort(),
-  password: 'profile',
-  postgresFlags: ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=all', '-c', 'pg_stat_statements.track_planning=on'],
-});
-process.env.DATABASE_URL = postgres.adminUrl;
-const started = Date.now();
-const product = await startThrowawayStack('profile', {
-  build: process.env.PHR_PROFILE_BUILD !== '0',
-  env: { RATE_LIMIT_REQUESTS: '10000000', RATE_LIMIT_REGISTRATIONS: '10000000', RATE_LIMIT_REGISTRATION_MAILS: '10000000', PHR_API_NODE_ARGS: `--import ${preload} ${process.env.PHR_PROFILE_NODE_ARGS ?? ''}` },
-});
+const profiled = await startProfiledProduct(process.env.PHR_PROFILE_NODE_ARGS ?? '');
+const { product } = profiled;
 const { stack, workDir } = product;
 let baseline: Awaited<ReturnType<typeof startBaseline>> | null = null;
 try {
@@ -62,12 +44,12 @@ try {
   const headers = { authorization: `Bearer ${doctor.token}` };
   const requestsOf = (base: string) => targets.map((target) => ({ url: `${base}${pathOf(ROUTES.getRecord, { id: target.recordId })}`, headers }));
   const sides = {
-    product: { requests: requestsOf(`${stack.apiUrl}${API_PREFIX}`), pid: listenerPid(Number(new URL(stack.apiUrl).port)) },
-    baseline: { requests: requestsOf(baseline.url), pid: listenerPid(Number(new URL(baseline.url).port)) },
+    product: { requests: requestsOf(`${stack.apiUrl}${API_PREFIX}`), pid: requireListenerPid(Number(new URL(stack.apiUrl).port)) },
+    baseline: { requests: requestsOf(baseline.url), pid: requireListenerPid(Number(new URL(baseline.url).port)) },
   };
   for (const side of Object.values(sides)) await measureLoad({ url: '', requests: side.requests, connections: CONNECTIONS, seconds: 2, expectStatus: 200 });
 
-  const postgresPid = listenerPid(Number(new URL(stack.databaseAdminUrl).port));
+  const postgresPid = requireListenerPid(Number(new URL(stack.databaseAdminUrl).port));
   const admin = new pg.Client({ connectionString: stack.databaseOwnerUrl.replace(/\/\/[^@]+@/, '//postgres:profile@') });
   admin.on('error', () => undefined);
   await admin.connect();
@@ -114,17 +96,11 @@ try {
   await admin.end();
 } finally {
   await baseline?.stop();
-  await product.stop();
-  await postgres.stop();
-  await rm(postgresDir, { recursive: true, force: true });
+  await profiled.stop();
 }
-const profile = readdirSync(os.tmpdir())
-  .filter((name) => name.startsWith('phr-api-') && name.endsWith('.cpuprofile'))
-  .map((name) => path.join(os.tmpdir(), name))
-  .filter((file) => statSync(file).mtimeMs >= started)
-  .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+const profile = apiProfilesSince(profiled.startedAt).at(-1);
 console.log(`API profile: ${profile ?? 'none written'}`);
-if (profile) execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./summarize-cpu-profile.ts', import.meta.url)), profile, '--drop', 'writev,writeBuffer'], { stdio: 'inherit' });
+if (profile) summarizeProfile(profile, ['--drop', 'writev,writeBuffer']);
 
 /** `perf record` of the given processes for the run's length; resolves with the data file. */
 function recordPerf(pids: number[], label: string): Promise<string> {
