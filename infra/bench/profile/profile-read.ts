@@ -30,6 +30,8 @@ const CONNECTIONS = Number(process.argv[3] ?? 16);
 const ROUNDS = Number(process.argv[4] ?? 3);
 const PATIENTS = 40;
 const PERF = process.env.PHR_PROFILE_PERF === '1';
+/** The bench's lean load (load.ts); PHR_PROFILE_LEAN=0: node:http's client. */
+const LEAN = process.env.PHR_PROFILE_LEAN !== '0';
 const profiled = await startProfiledProduct(process.env.PHR_PROFILE_NODE_ARGS ?? '');
 const { product } = profiled;
 const { stack, workDir } = product;
@@ -47,7 +49,7 @@ try {
     product: { requests: requestsOf(`${stack.apiUrl}${API_PREFIX}`), pid: requireListenerPid(Number(new URL(stack.apiUrl).port)) },
     baseline: { requests: requestsOf(baseline.url), pid: requireListenerPid(Number(new URL(baseline.url).port)) },
   };
-  for (const side of Object.values(sides)) await measureLoad({ url: '', requests: side.requests, connections: CONNECTIONS, seconds: 2, expectStatus: 200 });
+  for (const side of Object.values(sides)) await measureLoad({ url: '', requests: side.requests, connections: CONNECTIONS, seconds: 2, expectStatus: 200, lean: LEAN });
 
   const postgresPid = requireListenerPid(Number(new URL(stack.databaseAdminUrl).port));
   const admin = new pg.Client({ connectionString: stack.databaseOwnerUrl.replace(/\/\/[^@]+@/, '//postgres:profile@') });
@@ -69,7 +71,7 @@ try {
       const before = groups();
       // PHR_PROFILE_PERF=1: on-CPU samples of PostgreSQL's processes during each side's last run.
       const perf = PERF && round >= ROUNDS - 2 ? recordPerf([postgresPid, ...childrenOf(postgresPid)], `${name}-postgres`) : null;
-      const result = await measureLoad({ url: '', requests: side.requests, connections: CONNECTIONS, seconds: SECONDS, expectStatus: 200 });
+      const result = await measureLoad({ url: '', requests: side.requests, connections: CONNECTIONS, seconds: SECONDS, expectStatus: 200, lean: LEAN });
       if (perf) perfFiles.set(name, await perf);
       const after = groups();
       // PostgreSQL's server processes are counted by pid on both sides, so a connection opened during the load counts in full.
