@@ -32,12 +32,17 @@ export function startChild(name: string, command: string, args: string[], option
   return { name, process: child, exited, ownProcessGroup: options.ownProcessGroup ?? false };
 }
 
-/** Asks a child to stop (SIGTERM), and kills it if it has not gone after `graceMs`. */
-export async function stopChild(child: Child, graceMs = 5000): Promise<void> {
+/**
+ * Asks a child to stop (SIGTERM), and kills it if it has not gone after `graceMs`. A child in a
+ * process group of its own gets both signals as a group, unless `askLeaderOnly`: then SIGTERM
+ * goes to the child alone, as `docker compose stop` signals a container's first process, and
+ * the child stops the rest in its own order (the group is killed only after the grace).
+ */
+export async function stopChild(child: Child, graceMs = 5000, options: { askLeaderOnly?: boolean } = {}): Promise<void> {
   if (child.process.exitCode !== null || child.process.signalCode !== null) return;
   const signal = (name: NodeJS.Signals) => {
     const pid = child.process.pid;
-    if (child.ownProcessGroup && pid !== undefined) {
+    if (child.ownProcessGroup && pid !== undefined && !(options.askLeaderOnly && name === 'SIGTERM')) {
       try {
         process.kill(-pid, name);
       } catch {

@@ -48,7 +48,7 @@ export interface RunningRgw {
   bindBase: number;
   /** How the entrypoint ended (null while it runs). */
   exitCode(): number | null;
-  /** Stops every daemon (SIGTERM, as Compose stops a container) and removes the folder unless kept or reused. Safe to call twice. */
+  /** Stops every daemon (SIGTERM to the entrypoint, as Compose stops a container) and removes the folder unless kept or reused. Safe to call twice. */
   stop(): Promise<void>;
 }
 
@@ -97,7 +97,9 @@ export async function startRgw(options: RgwOptions = {}): Promise<RunningRgw> {
   });
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
-    stopping ??= stopChild(child, 30_000).then(() => (options.reuse || options.keep ? undefined : rm(dataDir, { recursive: true, force: true })));
+    // SIGTERM to the entrypoint alone, as Compose sends it: the entrypoint stops the gateway first and the monitor last.
+    // Signalled as a group, the monitor went with the rest and the gateway could wait out the grace for it.
+    stopping ??= stopChild(child, 30_000, { askLeaderOnly: true }).then(() => (options.reuse || options.keep ? undefined : rm(dataDir, { recursive: true, force: true })));
     return stopping;
   };
   let timer: NodeJS.Timeout | undefined;
