@@ -17,7 +17,7 @@ import { pathOf } from '@phr/api-client';
 import { registerUser } from '@phr/backend/test-support/factories.js';
 import { measureLoad } from '../load.js';
 import { childrenOf, msPerOperation, requireListenerPid, sumTicks, ticksOf } from '../process-cpu.js';
-import { apiProfilesSince, startProfiledProduct, summarizeProfile } from './profiled-stack.js';
+import { apiProfilesSince, printTopStatements, startProfiledProduct, summarizeProfile } from './profiled-stack.js';
 import { addRecords, grantAll, seedOthers } from '../lists-bench.js';
 import { stackMailbox } from '../../local/stack.js';
 
@@ -68,14 +68,7 @@ try {
     const perRequest = (ticks: number) => msPerOperation(ticks, result.requests).toFixed(2);
     console.log(`\n== ${who}: ${result.requests} first pages in ${SECONDS} s, ${CONNECTIONS} connections: ${result.perSecond.toFixed(0)}/s, p50 ${result.p50Ms.toFixed(1)} ms, p95 ${result.p95Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms; load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     console.log(`CPU per request: API ${perRequest(after.api - before.api)} ms, PostgreSQL ${perRequest(postgresTicks)} ms, load generator ${perRequest(after.bench - before.bench)} ms`);
-    const statements = await admin.query<{ calls: string; ms_per_request: string; plan_ms: string; exec_ms: string; query: string }>(
-      `SELECT calls, round((total_plan_time + total_exec_time)::numeric / $1, 3) AS ms_per_request, round(total_plan_time::numeric / calls, 3) AS plan_ms,
-              round(total_exec_time::numeric / calls, 3) AS exec_ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 120) AS query
-         FROM pg_stat_statements WHERE calls >= $1 / 2 AND toplevel ORDER BY total_plan_time + total_exec_time DESC LIMIT 15`,
-      [result.requests],
-    );
-    console.log('PostgreSQL statements (top level): calls, ms per request, plan ms and execution ms per call');
-    for (const row of statements.rows) console.log(`${row.calls.padStart(6)} ${row.ms_per_request.padStart(7)} ${row.plan_ms.padStart(7)} ${row.exec_ms.padStart(7)}  ${row.query}`);
+    await printTopStatements(admin, result.requests, 'request', 15);
     // SIGWINCH again writes this load's profile (and starts one more, written when the API stops).
     process.kill(apiPid, 'SIGWINCH');
     profiles.push({ who, file: await profileWrittenSince(ended) });

@@ -17,7 +17,7 @@ import { registerUser } from '@phr/backend/test-support/factories.js';
 import { measureLoad } from '../load.js';
 import { stackMailbox } from '../../local/stack.js';
 import { childrenOf, minorFaultsOf, requireListenerPid, sumTicks, threadTicksOf, ticksOf, titleOf, TICKS_PER_SECOND } from '../process-cpu.js';
-import { apiProfilesSince, startProfiledProduct, summarizeProfile } from './profiled-stack.js';
+import { apiProfilesSince, printTopStatements, startProfiledProduct, summarizeProfile } from './profiled-stack.js';
 
 const SECONDS = Number(process.argv[2] ?? 15);
 const CONNECTIONS = Number(process.argv[3] ?? 16);
@@ -69,14 +69,8 @@ try {
     byTitle.set(title, (byTitle.get(title) ?? 0) + ticks - (before.postgres.get(pid) ?? 0));
   }
   for (const [title, ticks] of [...byTitle].sort((a, b) => b[1] - a[1])) console.log(`  PostgreSQL ${((1000 * ticks) / TICKS_PER_SECOND / result.requests).toFixed(2)} ms: ${title}`);
-  const statements = await admin.query<{ calls: string; ms_per_sign_in: string; plan_ms: string; exec_ms: string; query: string }>(
-    `SELECT calls, round((total_plan_time + total_exec_time)::numeric / $1, 3) AS ms_per_sign_in, round(total_plan_time::numeric / calls, 3) AS plan_ms,
-            round(total_exec_time::numeric / calls, 3) AS exec_ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) AS query
-       FROM pg_stat_statements WHERE calls >= $1 / 2 AND toplevel ORDER BY total_plan_time + total_exec_time DESC LIMIT 25`,
-    [result.requests],
-  );
-  console.log('\nPostgreSQL statements (pg_stat_statements, top level): calls, ms per sign-in, plan ms and execution ms per call');
-  for (const row of statements.rows) console.log(`${row.calls.padStart(6)} ${row.ms_per_sign_in.padStart(7)} ${row.plan_ms.padStart(7)} ${row.exec_ms.padStart(7)}  ${row.query}`);
+  console.log('');
+  await printTopStatements(admin, result.requests, 'sign-in', 25);
   const nested = await admin.query<{ calls: string; exec_ms: string; query: string }>(
     `SELECT calls, round(total_exec_time::numeric / calls, 3) AS exec_ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) AS query
        FROM pg_stat_statements WHERE NOT toplevel AND calls >= $1 / 2 ORDER BY total_exec_time DESC LIMIT 15`,

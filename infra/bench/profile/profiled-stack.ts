@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type pg from 'pg';
 import { freePort } from '../../local/ports.js';
 import { startEmbeddedPostgres } from '../../local/postgres.js';
 import { startThrowawayStack, type ThrowawayStack } from '../../local/throwaway-stack.js';
@@ -75,4 +76,16 @@ export function apiProfilesSince(since: number): string[] {
 /** Prints summarize-cpu-profile.ts's summary of `file` with its options. */
 export function summarizeProfile(file: string, options: string[] = []): void {
   execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./summarize-cpu-profile.ts', import.meta.url)), file, ...options], { stdio: 'inherit' });
+}
+
+/** PostgreSQL's top-level statements by time (pg_stat_statements), per `operation` (e.g. "sign-in") of `operations` done. */
+export async function printTopStatements(admin: pg.Client, operations: number, operation: string, limit: number): Promise<void> {
+  const { rows } = await admin.query<{ calls: string; ms_per_operation: string; plan_ms: string; exec_ms: string; query: string }>(
+    `SELECT calls, round((total_plan_time + total_exec_time)::numeric / $1, 3) AS ms_per_operation, round(total_plan_time::numeric / calls, 3) AS plan_ms,
+            round(total_exec_time::numeric / calls, 3) AS exec_ms, left(regexp_replace(query, '\\s+', ' ', 'g'), 120) AS query
+       FROM pg_stat_statements WHERE calls >= $1 / 2 AND toplevel ORDER BY total_plan_time + total_exec_time DESC LIMIT $2`,
+    [operations, limit],
+  );
+  console.log(`PostgreSQL statements (pg_stat_statements, top level): calls, ms per ${operation}, plan ms and execution ms per call`);
+  for (const row of rows) console.log(`${row.calls.padStart(6)} ${row.ms_per_operation.padStart(7)} ${row.plan_ms.padStart(7)} ${row.exec_ms.padStart(7)}  ${row.query}`);
 }
