@@ -1,7 +1,11 @@
-import type { ReactNode } from 'react';
-import { Link } from 'react-router-dom';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { Link, NavigationType, useLocation, useNavigationType } from 'react-router-dom';
 
 export function Layout({ nav, children }: { nav?: ReactNode; children: ReactNode }) {
+  const [isMenuOpen, setMenuOpen] = useState(false);
+  const { pathname } = useLocation();
+  useEffect(() => setMenuOpen(false), [pathname]);
+  useFocusHeadingOnNavigation(pathname);
   return (
     <>
       <a className="skip-link" href="#main">
@@ -11,19 +15,52 @@ export function Layout({ nav, children }: { nav?: ReactNode; children: ReactNode
         <Link to="/" className="brand">
           Health Records
         </Link>
-        <nav aria-label="Main">{nav}</nav>
+        {nav ? (
+          <button type="button" className="menu-button" aria-expanded={isMenuOpen} aria-controls="main-nav" onClick={() => setMenuOpen(!isMenuOpen)}>
+            Menu
+          </button>
+        ) : null}
+        <nav id="main-nav" aria-label="Main" className={isMenuOpen ? 'main-nav is-open' : 'main-nav'}>
+          {nav}
+        </nav>
       </header>
-      <main id="main" className="app-main">
+      <main id="main" className="app-main" tabIndex={-1}>
         {children}
       </main>
     </>
   );
 }
 
+/**
+ * After a route change, focus goes to the new page's heading, as a screen
+ * reader user expects of a page load; the main region takes it when a page has
+ * no h1. Not on the first load, nor on the redirects it makes (`<Navigate
+ * replace>` from "/" to the sign-in page): there the browser's focus stands.
+ */
+function useFocusHeadingOnNavigation(pathname: string) {
+  const navigationType = useNavigationType();
+  const isMounted = useRef(false);
+  const hasNavigated = useRef(false);
+  useEffect(() => {
+    if (!isMounted.current) {
+      isMounted.current = true;
+      return;
+    }
+    if (navigationType !== NavigationType.Replace) hasNavigated.current = true;
+    if (!hasNavigated.current) return;
+    const main = document.getElementById('main');
+    const heading = main?.querySelector<HTMLElement>('h1');
+    if (heading && !heading.hasAttribute('tabindex')) heading.tabIndex = -1;
+    (heading ?? main)?.focus({ preventScroll: false });
+  }, [pathname, navigationType]);
+}
+
 export function Card({ title, children }: { title: string; children: ReactNode }) {
   return (
     <section className="card" aria-labelledby={`${title.replace(/\W+/g, '-')}-title`}>
-      <h1 id={`${title.replace(/\W+/g, '-')}-title`}>{title}</h1>
+      <h1 id={`${title.replace(/\W+/g, '-')}-title`} tabIndex={-1}>
+        {title}
+      </h1>
       {children}
     </section>
   );

@@ -32,7 +32,7 @@ export function CliniciansPage() {
 
   return (
     <section className="card wide stack" aria-labelledby="clinicians-title">
-      <h1 id="clinicians-title">Clinicians</h1>
+      <h1 id="clinicians-title" tabIndex={-1}>Clinicians</h1>
       <p className="muted">
         Patients find and share with approved clinicians only. Check each request’s licence or registration number with the organisation before you
         approve it.

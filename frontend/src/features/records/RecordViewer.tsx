@@ -2,6 +2,7 @@
 import { useEffect, useMemo, useRef } from 'react';
 import type { DecryptedRecord } from '../../crypto/record-vault.js';
 import { Button } from '../../ui/Button.js';
+import { Dialog } from '../../ui/Dialog.js';
 import { saveFile } from './open-record.js';
 
 export function RecordViewer({ record, onClose }: { record: DecryptedRecord; onClose(): void }) {
@@ -12,28 +13,21 @@ export function RecordViewer({ record, onClose }: { record: DecryptedRecord; onC
   const { title, fileName, mimeType } = record.metadata;
 
   return (
-    <div
-      className="viewer-backdrop"
-      onKeyDown={(event) => {
-        if (event.key === 'Escape') onClose();
-      }}
-    >
-      <div className="viewer" role="dialog" aria-modal="true" aria-label={title}>
-        <div className="row viewer-bar">
-          <h2>{title}</h2>
-          <Button type="button" variant="secondary" onClick={() => saveFile(record.file, fileName)}>
-            Download
-          </Button>
-          <Button type="button" ref={closeButton} onClick={onClose}>
-            Close
-          </Button>
-        </div>
-        {mimeType === 'application/pdf' ? (
-          <iframe className="viewer-frame" title={`${title} (PDF)`} src={url} />
-        ) : (
-          <img className="viewer-image" alt={title} src={url} data-testid="record-preview" />
-        )}
+    <Dialog label={title} onClose={onClose} className="viewer">
+      <div className="row viewer-bar">
+        <h2>{title}</h2>
+        <Button type="button" variant="secondary" onClick={() => saveFile(record.file, fileName)}>
+          Download
+        </Button>
+        <Button type="button" ref={closeButton} onClick={onClose}>
+          Close
+        </Button>
       </div>
-    </div>
+      {mimeType === 'application/pdf' ? (
+        <iframe className="viewer-frame" title={`${title} (PDF)`} src={url} />
+      ) : (
+        <img className="viewer-image" alt={title} src={url} data-testid="record-preview" />
+      )}
+    </Dialog>
   );
 }

@@ -15,7 +15,7 @@ export function RecordsPage() {
   return (
     <div className="records-page">
       <div className="row">
-        <h1>Your records</h1>
+        <h1 tabIndex={-1}>Your records</h1>
         <Button
           type="button"
           variant="secondary"

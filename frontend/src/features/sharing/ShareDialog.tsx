@@ -16,6 +16,7 @@ import { formatFingerprint } from '../../crypto/fingerprint.js';
 import type { VerifiedBinding } from '../../crypto/trust-vault.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
+import { Dialog } from '../../ui/Dialog.js';
 import { useSession } from '../auth/session.js';
 import { verifiedText } from '../clinicians/clinician-standing.js';
 import { allRecordsIn } from '../records/useRecordQueries.js';
@@ -96,55 +97,53 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
   const count = inScope.data?.length;
 
   return (
-    <div className="viewer-backdrop" onKeyDown={(event) => event.key === 'Escape' && onClose()}>
-      <div className="viewer share-dialog" role="dialog" aria-modal="true" aria-label="Share with a doctor">
-        <h2>Share {target.label}</h2>
-        {done ? (
-          <>
-            <Alert tone="success">{done}</Alert>
-            <Button type="button" onClick={onClose}>
-              Close
-            </Button>
-          </>
-        ) : (
-          <form onSubmit={submit} className="stack">
-            <label htmlFor="doctor-search">Find a doctor (name or email)</label>
-            <input id="doctor-search" ref={searchField} value={query} onChange={(event) => setQuery(event.target.value)} autoComplete="off" />
-            {found.data && found.data.items.length === 0 ? <p className="muted">No doctor matches.</p> : null}
-            <ul className="doctor-list" aria-label="Doctors found">
-              {found.data?.items.map((item) => (
-                <DoctorOption key={item.id} doctor={item} isChosen={doctor?.id === item.id} onChoose={() => setDoctor(item)} />
-              ))}
-            </ul>
-            {doctor && proven.isPending ? <p className="muted">Verifying the key of {doctor.displayName} in the key directory…</p> : null}
-            {doctor && proven.error ? (
-              <div data-testid="key-warning">
-                <Alert tone="error">
-                  The key the server gave for {doctor.displayName} failed verification, so nothing can be shared with it: {describeError(proven.error)}
-                </Alert>
-              </div>
-            ) : null}
-            {doctor && proven.data && clientState === null ? <p className="muted">Reading the doctors you verified…</p> : null}
-            {doctor?.looksLikeAnother ? <Alert tone="error">{lookAlikeWarning(doctor)}</Alert> : null}
-            {doctor && proven.data && clientState !== null ? <ContactCheck doctor={doctor} proven={proven.data} contact={contact} /> : null}
-            <label htmlFor="share-until">Until (optional)</label>
-            <input id="share-until" type="date" min={today()} value={until} onChange={(event) => setUntil(event.target.value)} />
-            <label htmlFor="share-purpose">Purpose (optional)</label>
-            <input id="share-purpose" maxLength={200} value={purpose} onChange={(event) => setPurpose(event.target.value)} />
-            <p data-testid="share-count">{count === undefined ? 'Counting records…' : `This shares ${count} record${count === 1 ? '' : 's'}${target.scope === 'record' ? '' : ', and new ones you add here while the consent lasts'}.`}</p>
-            {share.error ? <Alert tone="error">{describeError(share.error)}</Alert> : null}
-            <div className="row">
-              <Button type="submit" isBusy={share.isPending} disabled={!doctor || !isContactVerified || count === undefined}>
-                Share
-              </Button>
-              <Button type="button" variant="secondary" onClick={onClose}>
-                Cancel
-              </Button>
+    <Dialog label="Share with a doctor" onClose={onClose} className="share-dialog">
+      <h2>Share {target.label}</h2>
+      {done ? (
+        <>
+          <Alert tone="success">{done}</Alert>
+          <Button type="button" onClick={onClose}>
+            Close
+          </Button>
+        </>
+      ) : (
+        <form onSubmit={submit} className="stack">
+          <label htmlFor="doctor-search">Find a doctor (name or email)</label>
+          <input id="doctor-search" ref={searchField} value={query} onChange={(event) => setQuery(event.target.value)} autoComplete="off" />
+          {found.data && found.data.items.length === 0 ? <p className="muted">No doctor matches.</p> : null}
+          <ul className="doctor-list" aria-label="Doctors found">
+            {found.data?.items.map((item) => (
+              <DoctorOption key={item.id} doctor={item} isChosen={doctor?.id === item.id} onChoose={() => setDoctor(item)} />
+            ))}
+          </ul>
+          {doctor && proven.isPending ? <p className="muted">Verifying the key of {doctor.displayName} in the key directory…</p> : null}
+          {doctor && proven.error ? (
+            <div data-testid="key-warning">
+              <Alert tone="error">
+                The key the server gave for {doctor.displayName} failed verification, so nothing can be shared with it: {describeError(proven.error)}
+              </Alert>
             </div>
-          </form>
-        )}
-      </div>
-    </div>
+          ) : null}
+          {doctor && proven.data && clientState === null ? <p className="muted">Reading the doctors you verified…</p> : null}
+          {doctor?.looksLikeAnother ? <Alert tone="error">{lookAlikeWarning(doctor)}</Alert> : null}
+          {doctor && proven.data && clientState !== null ? <ContactCheck doctor={doctor} proven={proven.data} contact={contact} /> : null}
+          <label htmlFor="share-until">Until (optional)</label>
+          <input id="share-until" type="date" min={today()} value={until} onChange={(event) => setUntil(event.target.value)} />
+          <label htmlFor="share-purpose">Purpose (optional)</label>
+          <input id="share-purpose" maxLength={200} value={purpose} onChange={(event) => setPurpose(event.target.value)} />
+          <p data-testid="share-count">{count === undefined ? 'Counting records…' : `This shares ${count} record${count === 1 ? '' : 's'}${target.scope === 'record' ? '' : ', and new ones you add here while the consent lasts'}.`}</p>
+          {share.error ? <Alert tone="error">{describeError(share.error)}</Alert> : null}
+          <div className="row">
+            <Button type="submit" isBusy={share.isPending} disabled={!doctor || !isContactVerified || count === undefined}>
+              Share
+            </Button>
+            <Button type="button" variant="secondary" onClick={onClose}>
+              Cancel
+            </Button>
+          </div>
+        </form>
+      )}
+    </Dialog>
   );
 }
 

@@ -16,7 +16,7 @@ export function SharedWithMePage() {
 
   return (
     <div className="records-page">
-      <h1>Shared with me</h1>
+      <h1 tabIndex={-1}>Shared with me</h1>
       {received.error ? <Alert tone="error">{describeError(received.error)}</Alert> : null}
       {received.data && byPatient.size === 0 ? <p className="muted">No patient shares records with you at the moment.</p> : null}
       {[...byPatient.entries()].map(([patientId, consents]) => (
