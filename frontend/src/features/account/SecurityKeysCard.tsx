@@ -52,7 +52,9 @@ export function SecurityKeysCard() {
               <th>Name</th>
               <th>Added</th>
               <th>Last used</th>
-              <th />
+              <th>
+                <span className="visually-hidden">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>

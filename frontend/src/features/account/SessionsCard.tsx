@@ -33,7 +33,9 @@ export function SessionsCard() {
               <th>IP address</th>
               <th>Signed in</th>
               <th>Last active</th>
-              <th />
+              <th>
+                <span className="visually-hidden">Actions</span>
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -58,8 +60,9 @@ function SessionRow({ session, isEnding, onEnd }: { session: ActiveSession; isEn
       <td>{new Date(session.createdAt).toLocaleString()}</td>
       <td>{new Date(session.lastUsedAt).toLocaleString()}</td>
       <td>
-        <Button type="button" variant="secondary" isBusy={isEnding} onClick={onEnd} aria-label={session.isCurrent ? 'End this session' : 'End session'}>
-          End session
+        {/* The visible words are the name (WCAG 2.5.3): "End this session" on this browser's own row. */}
+        <Button type="button" variant="secondary" isBusy={isEnding} onClick={onEnd}>
+          {session.isCurrent ? 'End this session' : 'End session'}
         </Button>
       </td>
     </tr>

@@ -1,6 +1,6 @@
 /** The records of a folder (or all), newest first: title, date, size, category; open and delete. */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import { describeError } from '../../api/api-error.js';
 import { invalidateAfter } from '../../api/invalidate.js';
 import type { DecryptedRecord } from '../../crypto/record-vault.js';
@@ -27,6 +27,8 @@ export function RecordList({ folderId, ownerId, canChange, onShare, title = 'Rec
   const [viewing, setViewing] = useState<DecryptedRecord | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  // A doctor's page lists one of these per patient: each heading needs an id of its own.
+  const titleId = useId();
 
   const open = useMutation({
     mutationFn: (recordId: string) => openRecord(records, vault, recordId, user?.id ?? ''),
@@ -48,8 +50,8 @@ export function RecordList({ folderId, ownerId, canChange, onShare, title = 'Rec
 
   const rows = list.data?.pages.flatMap((page) => page.items) ?? [];
   return (
-    <section aria-labelledby="records-title">
-      <h2 id="records-title">{title}</h2>
+    <section aria-labelledby={titleId}>
+      <h2 id={titleId}>{title}</h2>
       {list.isPending ? <p className="muted">Loading and decrypting your records…</p> : null}
       {list.error ? <Alert tone="error">{describeError(list.error)}</Alert> : null}
       {open.error ? <Alert tone="error">{describeError(open.error)}</Alert> : null}
@@ -119,9 +121,9 @@ function RecordRow({ row, isOpening, isConfirming, isDeleting, canChange, onShar
   return (
     <tr data-testid="record-row">
       <td>{title}</td>
-      <td>{date}</td>
-      <td>{formatBytes(summary.size)}</td>
-      <td>{CATEGORY_LABELS[category]}</td>
+      <td data-label="Date">{date}</td>
+      <td data-label="Size">{formatBytes(summary.size)}</td>
+      <td data-label="Category">{CATEGORY_LABELS[category]}</td>
       <td className="row">
         {isConfirming ? (
           <>
