@@ -3,8 +3,9 @@ import { Link, NavigationType, useLocation, useNavigationType } from 'react-rout
 
 export function Layout({ nav, children }: { nav?: ReactNode; children: ReactNode }) {
   const [isMenuOpen, setMenuOpen] = useState(false);
-  const { pathname } = useLocation();
-  useEffect(() => setMenuOpen(false), [pathname]);
+  const { pathname, key } = useLocation();
+  // Any navigation closes the menu, a link to the page already shown included (a new location key, the same path).
+  useEffect(() => setMenuOpen(false), [key]);
   useFocusHeadingOnNavigation(pathname);
   return (
     <>

@@ -61,8 +61,8 @@ export function SecurityKeysCard() {
             {keys.data.keys.map((key) => (
               <tr key={key.id} data-security-key-id={key.id}>
                 <td>{key.name}</td>
-                <td>{new Date(key.createdAt).toLocaleString()}</td>
-                <td>{key.lastUsedAt ? new Date(key.lastUsedAt).toLocaleString() : 'Never'}</td>
+                <td data-label="Added">{new Date(key.createdAt).toLocaleString()}</td>
+                <td data-label="Last used">{key.lastUsedAt ? new Date(key.lastUsedAt).toLocaleString() : 'Never'}</td>
                 <td>
                   <Button type="button" variant="secondary" onClick={() => setRemoving(key)} aria-label={`Remove ${key.name}`}>
                     Remove

@@ -56,9 +56,9 @@ function SessionRow({ session, isEnding, onEnd }: { session: ActiveSession; isEn
         {session.userAgent ?? 'Unknown browser'}
         {session.isCurrent ? <strong> (this browser)</strong> : null}
       </td>
-      <td>{session.ip ?? '—'}</td>
-      <td>{new Date(session.createdAt).toLocaleString()}</td>
-      <td>{new Date(session.lastUsedAt).toLocaleString()}</td>
+      <td data-label="IP address">{session.ip ?? '—'}</td>
+      <td data-label="Signed in">{new Date(session.createdAt).toLocaleString()}</td>
+      <td data-label="Last active">{new Date(session.lastUsedAt).toLocaleString()}</td>
       <td>
         {/* The visible words are the name (WCAG 2.5.3): "End this session" on this browser's own row. */}
         <Button type="button" variant="secondary" isBusy={isEnding} onClick={onEnd}>

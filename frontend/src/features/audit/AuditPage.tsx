@@ -85,7 +85,7 @@ export function AuditPage() {
 
   return (
     <section className="card wide stack" aria-labelledby="audit-title">
-      <h1 id="audit-title">{user?.role === 'doctor' ? 'Your access history' : 'Audit trail'}</h1>
+      <h1 id="audit-title" tabIndex={-1}>{user?.role === 'doctor' ? 'Your access history' : 'Audit trail'}</h1>
       {chain.data && chainVerdict ? (
         chainVerdict.isIntact ? (
           <p className="badge badge-ok" data-testid="chain-status">
@@ -147,8 +147,8 @@ export function AuditPage() {
           <tbody>
             {trail.data.rows.map((row) => (
               <tr key={`${row.subjectId}-${row.seq}`} className={row.outcome === 'deny' ? 'denied' : undefined} data-testid="audit-row">
-                <td>{new Date(row.occurredAt).toLocaleString()}</td>
-                <td>
+                <td data-label="When">{new Date(row.occurredAt).toLocaleString()}</td>
+                <td data-label="Who">
                   {row.actorRole === 'system' ? (
                     'Scheduled job'
                   ) : (
@@ -157,14 +157,14 @@ export function AuditPage() {
                     </>
                   )}
                 </td>
-                <td>{row.action}</td>
-                <td>{row.recordId?.slice(0, 8) ?? ''}</td>
-                <td>
+                <td data-label="Action">{row.action}</td>
+                <td data-label="Record">{row.recordId?.slice(0, 8) ?? ''}</td>
+                <td data-label="Outcome">
                   <strong>{row.outcome === 'deny' ? 'Denied' : 'Allowed'}</strong>
                   {row.reason ? <span className="muted"> · {row.reason}</span> : null}
                 </td>
-                <td>{row.ip ?? ''}</td>
-                <td className="user-agent">{row.userAgent ?? ''}</td>
+                <td data-label="IP">{row.ip ?? ''}</td>
+                <td className="user-agent" data-label="User agent">{row.userAgent ?? ''}</td>
               </tr>
             ))}
           </tbody>

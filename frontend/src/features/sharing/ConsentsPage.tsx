@@ -34,7 +34,7 @@ export function ConsentsPage() {
 
   return (
     <section className="card wide" aria-labelledby="consents-title">
-      <h1 id="consents-title">Who can see your records</h1>
+      <h1 id="consents-title" tabIndex={-1}>Who can see your records</h1>
       <label>
         Show
         <select value={status} onChange={(event) => setStatus(event.target.value as ConsentStatus | '')}>
@@ -54,12 +54,12 @@ export function ConsentsPage() {
             {list.data.items.map((consent) => (
               <tr key={consent.id} data-testid="consent-row">
                 <td>{consent.doctorName}</td>
-                <td>
+                <td data-label="Shares">
                   {scopeText(consent)}
                   {consent.purpose ? <span className="muted"> · {consent.purpose}</span> : null}
                 </td>
-                <td>{untilText(consent)}</td>
-                <td>
+                <td data-label="Until">{untilText(consent)}</td>
+                <td data-label="Status">
                   <span className="capitalize">{consent.status}</span>
                   {consent.doctorStatus !== 'approved' ? (
                     <p className="badge badge-bad" data-testid="doctor-standing">

@@ -1,0 +1,181 @@
+/**
+ * Phones (issue 15): at 360×740 and 390×844 no page scrolls sideways
+ * (document.documentElement.scrollWidth <= innerWidth), the header's nav sits
+ * behind a menu button, records are cards, and the share dialog fits the
+ * screen with its Share button reachable and working. A patient, a doctor and
+ * an operator, each in a browser of their own, plus one signed out.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { RECORD_CHUNK_BYTES } from '@phr/shared-types';
+import type { Page } from 'playwright-core';
+import { expectNoAxeViolations } from './support/axe.js';
+import { openBrowser, portalUrl, type BrowserSession } from './support/browser.js';
+import { approveDoctor, newOperator, registerOperator } from './support/clinicians.js';
+import { attributeOf, textOf } from './support/eventually.js';
+import { confirmRecoveryCode, newPerson, register, type Person } from './support/portal.js';
+import { markedFile, titleOf, uploadFiles } from './support/records.js';
+import { chooseDoctor, confirmDoctorKey } from './support/sharing.js';
+
+const REGISTRATIONS_TIMEOUT_MS = 300_000;
+const PHONES = [
+  { width: 360, height: 740 },
+  { width: 390, height: 844 },
+];
+
+/** Fails naming the widest elements when the page is wider than the window. */
+async function expectNoHorizontalScroll(page: Page, where: string): Promise<void> {
+  const { scrollWidth, innerWidth, overflowing } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+    overflowing: [...document.querySelectorAll('body *')]
+      .filter((element) => element.getBoundingClientRect().right > window.innerWidth + 0.5)
+      .slice(0, 5)
+      .map((element) => `${element.tagName.toLowerCase()}.${element.className} (${Math.round(element.getBoundingClientRect().right)} px)`),
+  }));
+  if (scrollWidth > innerWidth) throw new Error(`${where} is ${scrollWidth} px wide in a ${innerWidth} px window; past the edge: ${overflowing.join(', ')}`);
+}
+
+/** The header's nav on a phone: the menu button opens it, the link is followed, the menu closes again. */
+async function goByMenu(page: Page, link: string, heading: string): Promise<void> {
+  const menu = page.getByRole('button', { name: 'Menu' });
+  await attributeOf(menu, 'aria-expanded', 'false');
+  // The button names what it opens; closed, the nav is hidden from everyone (and from getByRole).
+  const controlled = page.locator(`#${await menu.getAttribute('aria-controls')}`);
+  expect(await controlled.evaluate((element) => `${element.tagName} ${element.getAttribute('aria-label')}`)).toBe('NAV Main');
+  await menu.click();
+  await attributeOf(menu, 'aria-expanded', 'true');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link, exact: true }).click();
+  await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
+  await attributeOf(menu, 'aria-expanded', 'false');
+}
+
+/** Every part of the element is inside the window. */
+async function expectInsideWindow(page: Page, locator: ReturnType<Page['locator']>, what: string): Promise<void> {
+  const box = await locator.boundingBox();
+  const size = page.viewportSize();
+  if (!box || !size) throw new Error(`${what} is not shown`);
+  const isInside = box.x >= 0 && box.y >= 0 && box.x + box.width <= size.width + 0.5 && box.y + box.height <= size.height + 0.5;
+  if (!isInside) throw new Error(`${what} (${JSON.stringify(box)}) is not inside the ${size.width}×${size.height} window`);
+}
+
+describe('phones: 360 and 390 px wide (Chromium)', () => {
+  let visitor: BrowserSession;
+  let patientBrowser: BrowserSession;
+  let doctorBrowser: BrowserSession;
+  let operatorBrowser: BrowserSession;
+  let patient: Person;
+  let doctor: Person;
+  let doctorFingerprint: string;
+  const tag = randomBytes(4).toString('hex');
+  // A long name without spaces: the kind of title that pushed tables past the edge.
+  const labResult = markedFile(`haematology-full-blood-count-with-differential-${tag}.dat`, RECORD_CHUNK_BYTES + 3, `PHONE-MARKER-${tag}`);
+
+  beforeAll(async () => {
+    [visitor, patientBrowser, doctorBrowser, operatorBrowser] = await Promise.all([openBrowser(), openBrowser(), openBrowser(), openBrowser()]);
+    patient = newPerson('patient');
+    doctor = newPerson('doctor');
+    await Promise.all([
+      register(patientBrowser.page, patient).then((code) => confirmRecoveryCode(patientBrowser.page, code)),
+      register(doctorBrowser.page, doctor).then((code) => confirmRecoveryCode(doctorBrowser.page, code)),
+      registerOperator(operatorBrowser.page, newOperator()),
+    ]);
+    await approveDoctor(doctor);
+    doctorFingerprint = await textOf(doctorBrowser.page.getByTestId('fingerprint'), /^(\d{5} ){7}\d{5}$/);
+    await patientBrowser.page.getByRole('link', { name: 'Records', exact: true }).click();
+    await uploadFiles(patientBrowser.page, [labResult]);
+  }, REGISTRATIONS_TIMEOUT_MS);
+  afterAll(async () => {
+    await Promise.all([visitor?.close(), patientBrowser?.close(), doctorBrowser?.close(), operatorBrowser?.close()]);
+  });
+
+  describe.each(PHONES)('$width×$height', (viewport) => {
+    beforeAll(async () => {
+      await Promise.all([visitor, patientBrowser, doctorBrowser, operatorBrowser].map((browser) => browser.page.setViewportSize(viewport)));
+    });
+
+    it('the signed-out pages fit', async () => {
+      const { page } = visitor;
+      for (const [path, heading] of [
+        ['/login', 'Sign in'],
+        ['/register', 'Create your account'],
+        ['/recover', 'Recover your account'],
+      ] as const) {
+        await page.goto(portalUrl(path));
+        await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
+        await expectNoHorizontalScroll(page, path);
+      }
+    });
+
+    it('a patient’s header collapses behind a menu with Account and Sign out in reach, and every page fits', async () => {
+      const { page } = patientBrowser;
+      await goByMenu(page, 'Account', 'Your account');
+      await expectNoHorizontalScroll(page, 'the account page');
+      const nav = page.getByRole('navigation', { name: 'Main' });
+      expect(await page.locator('#main-nav').isVisible()).toBe(false);
+      await page.getByRole('button', { name: 'Menu' }).click();
+      await expectInsideWindow(page, nav.getByRole('link', { name: 'Account' }), 'the Account link');
+      await expectInsideWindow(page, nav.getByRole('button', { name: 'Sign out' }), 'the Sign out button');
+      await expectNoHorizontalScroll(page, 'the account page, menu open');
+      await expectNoAxeViolations(page, { state: `account page at ${viewport.width} px, menu open` });
+      await page.getByRole('button', { name: 'Menu' }).click();
+      await attributeOf(page.getByRole('button', { name: 'Menu' }), 'aria-expanded', 'false');
+
+      await goByMenu(page, 'Records', 'Your records');
+      const row = page.getByTestId('record-row').filter({ hasText: titleOf(labResult) });
+      await row.waitFor();
+      await expectNoHorizontalScroll(page, 'the records page');
+      // Records as cards: each row a block as wide as the list, its actions inside the window.
+      expect(await row.evaluate((element) => getComputedStyle(element).display)).toBe('block');
+      const deleteButton = row.getByRole('button', { name: `Delete ${titleOf(labResult)}` });
+      await deleteButton.scrollIntoViewIfNeeded();
+      await expectInsideWindow(page, deleteButton, 'the Delete button of a record');
+
+      await goByMenu(page, 'Consents', 'Who can see your records');
+      await expectNoHorizontalScroll(page, 'the consents page');
+      await goByMenu(page, 'Audit trail', 'Audit trail');
+      await page.getByTestId('audit-row').first().waitFor();
+      await expectNoHorizontalScroll(page, 'the audit trail');
+      await goByMenu(page, 'Records', 'Your records');
+    });
+
+    it('the share dialog fits the window, scrolls inside, and its Share button is reached and works', async () => {
+      const { page } = patientBrowser;
+      // One record at the first width, all records at the next: two consents, each a first share of its scope.
+      const isFirstWidth = viewport.width === PHONES[0].width;
+      await page.getByRole('button', { name: isFirstWidth ? `Share ${titleOf(labResult)}` : 'Share all records' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Share with a doctor' });
+      await chooseDoctor(dialog, doctor);
+      await confirmDoctorKey(dialog, doctorFingerprint, { isFirstShare: isFirstWidth });
+      await expectInsideWindow(page, dialog, 'the share dialog');
+      await expectNoAxeViolations(page, { state: `share dialog at ${viewport.width} px` });
+      await expectNoHorizontalScroll(page, 'the records page with the share dialog open');
+      const share = dialog.getByRole('button', { name: 'Share', exact: true });
+      await share.scrollIntoViewIfNeeded();
+      await expectInsideWindow(page, share, 'the Share button');
+      await share.click();
+      await dialog.getByText(`with ${doctor.displayName}.`).waitFor();
+      await dialog.getByRole('button', { name: 'Close' }).click();
+      await dialog.waitFor({ state: 'detached' });
+    });
+
+    it('a doctor’s and an operator’s pages fit', async () => {
+      const doctorPage = doctorBrowser.page;
+      await goByMenu(doctorPage, 'Account', 'Your account');
+      await expectNoHorizontalScroll(doctorPage, 'the doctor’s account page');
+      await goByMenu(doctorPage, 'Shared with me', 'Shared with me');
+      await doctorPage.getByRole('button', { name: `Open ${titleOf(labResult)}` }).waitFor();
+      await expectNoHorizontalScroll(doctorPage, 'shared with me');
+      await goByMenu(doctorPage, 'Access history', 'Your access history');
+      await doctorPage.getByTestId('audit-row').first().waitFor();
+      await expectNoHorizontalScroll(doctorPage, 'the access history');
+
+      const operatorPage = operatorBrowser.page;
+      await goByMenu(operatorPage, 'Account', 'Your account');
+      await goByMenu(operatorPage, 'Clinicians', 'Clinicians');
+      await operatorPage.getByRole('group', { name: 'Show clinicians' }).getByRole('button', { name: 'Approved', exact: true }).click();
+      await operatorPage.getByRole('article', { name: doctor.displayName, exact: true }).waitFor();
+      await expectNoHorizontalScroll(operatorPage, 'the clinicians page');
+    });
+  });
+});
