@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import { openBrowser, portalUrl, type BrowserSession } from './support/browser.js';
 import { approveDoctor } from './support/clinicians.js';
 import { textOf } from './support/eventually.js';
-import { focusStop, isFocused, tabTo } from './support/keyboard.js';
+import { everyTabStop, focusStop, isFocused, tabTo } from './support/keyboard.js';
 import { confirmRecoveryCode, newPerson, register, signOut, type Person } from './support/portal.js';
 import { pngFile, titleOf, uploadRow } from './support/records.js';
 
@@ -120,6 +120,22 @@ describe('keyboard only: sign in, upload, share, revoke (Chromium)', () => {
     await page.keyboard.press('Enter');
     await dialog.waitFor({ state: 'detached' });
     await expectFocused(page, opener);
+  });
+
+  it('every stop on the account, records, consents and audit pages shows a focus ring', async () => {
+    const page = patientBrowser.page;
+    const pages: [link: string, heading: string, loaded: () => ReturnType<Page['locator']>][] = [
+      ['Account', 'Your account', () => page.getByTestId('fingerprint')],
+      ['Records', 'Your records', () => page.getByRole('button', { name: `Open ${titleOf(scan)}` })],
+      ['Consents', 'Who can see your records', () => page.getByTestId('consent-row').first()],
+      ['Audit trail', 'Audit trail', () => page.getByTestId('audit-row').first()],
+    ];
+    for (const [link, heading, loaded] of pages) {
+      await followNavLink(page, link, heading);
+      await loaded().waitFor();
+      const stops = await everyTabStop(page);
+      expect(stops.length).toBeGreaterThan(5);
+    }
   });
 
   it('revokes: from the consents page, confirmed with Enter', async () => {

@@ -18,6 +18,8 @@ export interface FocusStop {
 export function focusStop(page: Page): Promise<FocusStop> {
   return page.evaluate(() => {
     const active = document.activeElement ?? document.body;
+    // Past the last stop, focus leaves the page for the browser's own controls: nothing in the page has it.
+    if (active === document.body) return { describe: 'body', outline: 'none' };
     // A visually hidden input (the "Choose files" one) shows its ring on the label around it.
     const ringHolder = active instanceof HTMLInputElement && active.getBoundingClientRect().width <= 1 ? (active.closest('label') ?? active) : active;
     const style = getComputedStyle(ringHolder);
@@ -44,8 +46,31 @@ export async function tabTo(page: Page, target: Locator, options: { backwards?: 
     await page.keyboard.press(options.backwards ? 'Shift+Tab' : 'Tab');
     const { describe, outline } = await focusStop(page);
     seen.push(describe);
-    if (outline === 'none' && describe !== 'body ""') throw new Error(`${describe} has focus but shows no focus ring`);
+    if (outline === 'none' && describe !== 'body') throw new Error(`${describe} has focus but shows no focus ring`);
     if (await isFocused(target)) return;
   }
   throw new Error(`${String(target)} never took focus in ${MAX_TAB_STOPS} presses of ${options.backwards ? 'Shift+Tab' : 'Tab'}; focus went: ${seen.join(' → ')}`);
+}
+
+/**
+ * Tabs through every stop of the page once round, from the skip link (the
+ * first stop of every page) back to it, and fails at the first stop without a
+ * focus ring; returns the stops.
+ */
+export async function everyTabStop(page: Page): Promise<string[]> {
+  const isOnSkipLink = () => page.evaluate(() => document.activeElement?.classList.contains('skip-link') ?? false);
+  for (let stop = 0; !(await isOnSkipLink()); stop += 1) {
+    if (stop > 4 * MAX_TAB_STOPS) throw new Error('Tab never reached the skip link');
+    await page.keyboard.press('Tab');
+  }
+  const seen = [(await focusStop(page)).describe];
+  for (let stop = 0; stop < 4 * MAX_TAB_STOPS; stop += 1) {
+    await page.keyboard.press('Tab');
+    if (await isOnSkipLink()) return seen;
+    const { describe, outline } = await focusStop(page);
+    if (describe === 'body') continue;
+    if (outline === 'none') throw new Error(`${describe} has focus but shows no focus ring (after ${seen.join(' → ')})`);
+    seen.push(describe);
+  }
+  throw new Error(`Tab never came back round to the skip link; focus went: ${seen.join(' → ')}`);
 }
