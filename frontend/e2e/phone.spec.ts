@@ -118,8 +118,11 @@ describe('phones: 360 and 390 px wide (Chromium)', () => {
       await expectInsideWindow(page, nav.getByRole('button', { name: 'Sign out' }), 'the Sign out button');
       await expectNoHorizontalScroll(page, 'the account page, menu open');
       await expectNoAxeViolations(page, { state: `account page at ${viewport.width} px, menu open` });
-      await page.getByRole('button', { name: 'Menu' }).click();
+      // Escape inside the open menu closes it and gives focus back to its button.
+      await nav.getByRole('link', { name: 'Account' }).focus();
+      await page.keyboard.press('Escape');
       await attributeOf(page.getByRole('button', { name: 'Menu' }), 'aria-expanded', 'false');
+      expect(await page.getByRole('button', { name: 'Menu' }).evaluate((element) => element === document.activeElement)).toBe(true);
 
       await goByMenu(page, 'Records', 'Your records');
       const row = page.getByTestId('record-row').filter({ hasText: titleOf(labResult) });

@@ -3,6 +3,7 @@ import { Link, NavigationType, useLocation, useNavigationType } from 'react-rout
 
 export function Layout({ nav, children }: { nav?: ReactNode; children: ReactNode }) {
   const [isMenuOpen, setMenuOpen] = useState(false);
+  const menuButton = useRef<HTMLButtonElement>(null);
   const { pathname, key } = useLocation();
   // Any navigation closes the menu, a link to the page already shown included (a new location key, the same path).
   useEffect(() => setMenuOpen(false), [key]);
@@ -17,11 +18,21 @@ export function Layout({ nav, children }: { nav?: ReactNode; children: ReactNode
           Health Records
         </Link>
         {nav ? (
-          <button type="button" className="menu-button" aria-expanded={isMenuOpen} aria-controls="main-nav" onClick={() => setMenuOpen(!isMenuOpen)}>
+          <button type="button" ref={menuButton} className="menu-button" aria-expanded={isMenuOpen} aria-controls="main-nav" onClick={() => setMenuOpen(!isMenuOpen)}>
             Menu
           </button>
         ) : null}
-        <nav id="main-nav" aria-label="Main" className={isMenuOpen ? 'main-nav is-open' : 'main-nav'}>
+        <nav
+          id="main-nav"
+          aria-label="Main"
+          className={isMenuOpen ? 'main-nav is-open' : 'main-nav'}
+          onKeyDown={(event) => {
+            // Escape closes an open menu and hands focus back to its button.
+            if (event.key !== 'Escape' || !isMenuOpen) return;
+            setMenuOpen(false);
+            menuButton.current?.focus();
+          }}
+        >
           {nav}
         </nav>
       </header>
