@@ -89,4 +89,17 @@ describe('the OpenAPI document and the shared contract agree', () => {
     expect(json.status).toBe(200);
     expect(operationsOf(json.body as OpenAPIObject).sort()).toEqual(operationsOf(document).sort());
   });
+
+  it('serves the page’s own stylesheet and script from the API (its CSP allows nothing inline)', async () => {
+    const page = await (await fetch(`${api.baseUrl}/api/docs`)).text();
+    expect(page).toContain("href='/api/docs/workbench.css'");
+    expect(page).toContain("src='/api/docs/workbench.js'");
+    const css = await fetch(`${api.baseUrl}/api/docs/workbench.css`);
+    expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8');
+    expect(await css.text()).toContain('body > svg:first-of-type');
+    const script = await fetch(`${api.baseUrl}/api/docs/workbench.js`);
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    const init = await (await fetch(`${api.baseUrl}/api/docs/swagger-ui-init.js`)).text();
+    expect(init).toMatch(/"persistAuthorization": true/);
+  });
 });

@@ -3,6 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ApiProperty, ApiPropertyOptional, ApiResponse, DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { HOST_REFRESH_COOKIE_NAME, REFRESH_COOKIE_NAME, type ErrorResponse, type FieldError } from '@phr/shared-types';
 import type { Exact } from './exact.js';
+import { WORKBENCH_SCRIPT, WORKBENCH_STYLESHEET, serveWorkbenchAssets } from './swagger-workbench.js';
 
 class FieldErrorDto implements FieldError {
   @ApiProperty({ example: 'email' }) field: string;
@@ -88,10 +89,21 @@ function withRateLimitAnswers(document: OpenAPIObject): OpenAPIObject {
   return document;
 }
 
-/** Swagger UI for the security team at /api/docs, the JSON at /api/docs/json. */
+/**
+ * Swagger UI for the security team at /api/docs, the JSON at /api/docs/json (swagger-workbench.ts
+ * for the page's own style and script). The authorization is kept in the page's localStorage
+ * (the API's origin, under the page's 'self'-only CSP) so a reload keeps it; the token it holds is
+ * short-lived, and an auditor's API token read-only and revocable (docs/protocol.md "API tokens").
+ * The base layout leaves out the top bar, whose free URL box would load other documents.
+ * Deep links are off: they put a link inside each operation's button (axe: nested-interactive).
+ */
 export function setupSwagger(app: NestFastifyApplication): void {
+  serveWorkbenchAssets(app, SWAGGER_PATH);
   SwaggerModule.setup(SWAGGER_PATH, app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: `${SWAGGER_PATH}/json`,
-    swaggerOptions: { persistAuthorization: false },
+    customSiteTitle: 'Patient-held health records API',
+    customCssUrl: `/${SWAGGER_PATH}/${WORKBENCH_STYLESHEET}`,
+    customJs: `/${SWAGGER_PATH}/${WORKBENCH_SCRIPT}`,
+    swaggerOptions: { persistAuthorization: true, deepLinking: false, layout: 'BaseLayout', displayRequestDuration: true },
   });
 }
