@@ -54,6 +54,10 @@ export const WORKBENCH_JS = `(function () {
       about.setAttribute('role', 'region');
       about.setAttribute('aria-label', 'About this API');
     }
+    // The examples of an answer (one per error code) are chosen from an unlabelled list.
+    root.querySelectorAll('select.examples-select-element:not([aria-label])').forEach(function (select) {
+      select.setAttribute('aria-label', 'Example');
+    });
     // A box that scrolls must take the keyboard's focus to be scrolled without a mouse.
     root.querySelectorAll('.curl, .microlight').forEach(function (box) {
       if (!box.hasAttribute('tabindex')) box.setAttribute('tabindex', '0');
