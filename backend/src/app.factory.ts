@@ -3,6 +3,7 @@ import fastifyCookie from '@fastify/cookie';
 import type { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyRequest } from 'fastify';
 import { API_PREFIX } from '@phr/shared-types';
 import { AppModule } from './app.module.js';
 import { applyRouteBodyLimits } from './common/body-limit.js';
@@ -19,8 +20,19 @@ import { SWAGGER_PATH, setupSwagger } from './common/swagger.js';
  */
 export const API_DISPOSITION = 'attachment; filename="api.json"';
 
-export function securityHeaders(url: string, overTls: boolean): Array<[string, string]> {
-  const docs = url.startsWith(`/${SWAGGER_PATH}`);
+/**
+ * A request a page's script made with fetch() or XMLHttpRequest, as the browser itself says
+ * (Fetch Metadata: `Sec-Fetch-Dest: empty`, a mode other than navigate). Swagger UI's "Try it
+ * out" is one; its answer may be shown as JSON. A page load, a frame, an <object>, or a client
+ * that sends no fetch metadata (an old browser, curl) is not, and still gets the attachment.
+ * Scripts cannot set Sec-Fetch-* headers, so a page cannot claim a navigation is a fetch.
+ */
+export function isScriptFetch(headers: FastifyRequest['headers']): boolean {
+  return headers['sec-fetch-dest'] === 'empty' && typeof headers['sec-fetch-mode'] === 'string' && headers['sec-fetch-mode'] !== 'navigate';
+}
+
+export function securityHeaders(request: Pick<FastifyRequest, 'url' | 'headers'>, overTls: boolean): Array<[string, string]> {
+  const docs = request.url.startsWith(`/${SWAGGER_PATH}`);
   const headers: Array<[string, string]> = [
     ['Content-Security-Policy', docs ? "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'" : "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"],
     ['X-Content-Type-Options', 'nosniff'],
@@ -31,7 +43,7 @@ export function securityHeaders(url: string, overTls: boolean): Array<[string, s
     ['Cross-Origin-Resource-Policy', 'same-origin'],
   ];
   // A JSON answer opened as a page (a link, a sniffing client) is downloaded, never rendered.
-  if (!docs) headers.push(['Content-Disposition', API_DISPOSITION]);
+  if (!docs && !isScriptFetch(request.headers)) headers.push(['Content-Disposition', API_DISPOSITION]);
   if (overTls) headers.push(['Strict-Transport-Security', 'max-age=31536000; includeSubDomains']);
   return headers;
 }
@@ -75,7 +87,7 @@ export async function createApp(config: AppConfig, options: { logger?: LoggerSer
     ...timeoutOptions(config.timeouts),
     genReqId: () => randomUUID(),
     requestIdHeader: false,
-    frameworkErrors: routerErrorHandler((url) => securityHeaders(url, config.cookieSecure)),
+    frameworkErrors: routerErrorHandler((request) => securityHeaders(request, config.cookieSecure)),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: options.logger ?? ['error', 'warn', 'log'],
@@ -94,7 +106,7 @@ export async function createApp(config: AppConfig, options: { logger?: LoggerSer
     .addHook('onSend', async (request, reply) => {
       void reply.header('X-Request-Id', String(request.id));
       void reply.header('Cache-Control', 'no-store');
-      for (const [name, value] of securityHeaders(request.url, config.cookieSecure)) {
+      for (const [name, value] of securityHeaders(request, config.cookieSecure)) {
         // The audit export names its own file.
         if (name === 'Content-Disposition' && reply.hasHeader(name)) continue;
         void reply.header(name, value);

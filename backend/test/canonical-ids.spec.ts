@@ -159,6 +159,8 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
     { route: 'rewrapConsent', field: 'path:id', call: (w, c) => sendOf(ROUTES.rewrapConsent, { params: { id: c(w.consentId) }, token: w.owner.token, body: rewrapBody(w.recordId) }) },
     { route: 'rewrapConsent', field: 'path:id', as: 'a stranger', call: (w, c) => sendOf(ROUTES.rewrapConsent, { params: { id: c(w.consentId) }, token: w.stranger.token, body: rewrapBody(w.recordId) }) },
     { route: 'revokeSession', field: 'path:id', call: (w, c) => sendOf(ROUTES.revokeSession, { params: { id: c(w.sessionId) }, token: w.owner.token }) },
+    // An auditor naming a browser session as an API token: 404 and the same denial, whatever the case.
+    { route: 'revokeApiToken', field: 'path:id', as: 'an auditor', call: (w, c) => sendOf(ROUTES.revokeApiToken, { params: { id: c(w.sessionId) }, token: auditorToken }) },
     { route: 'publicKey', field: 'path:id', call: (w, c) => sendOf(ROUTES.publicKey, { params: { id: c(w.owner.userId) }, token: doctor.token }) },
     { route: 'keyBinding', field: 'path:id', call: (w, c) => sendOf(ROUTES.keyBinding, { params: { id: c(w.owner.userId) }, token: doctor.token }) },
     {

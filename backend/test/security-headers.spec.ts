@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ROUTES } from '@phr/shared-types';
+import { isScriptFetch } from '../src/app.factory.js';
 import { registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
 import { testClient } from './support/http.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+
+const API_ATTACHMENT = 'attachment; filename="api.json"';
 
 describe('security headers on every answer of the API', () => {
   let api: TestApp;
@@ -77,9 +80,52 @@ describe('security headers on every answer of the API', () => {
         expect({ status: response.status, type: response.headers.get('content-type'), disposition: response.headers.get('content-disposition') }).toEqual({
           status: response.status,
           type: 'application/json; charset=utf-8',
-          disposition: 'attachment; filename="api.json"',
+          disposition: API_ATTACHMENT,
         });
       }
+    });
+
+    /** The Fetch Metadata a browser sends: a page load, a frame, a script's fetch() (Swagger UI's "Try it out"). */
+    const navigation = { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document', 'sec-fetch-site': 'none' };
+    const frame = { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'iframe', 'sec-fetch-site': 'cross-site' };
+    const scriptFetch = { 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty', 'sec-fetch-site': 'same-origin' };
+
+    it.each([
+      ['a page load (navigate, document)', navigation],
+      ['a frame (navigate, iframe)', frame],
+      ['a request with no fetch metadata at all (curl, an old browser)', {}],
+      ['an <object> or <embed> (no-cors, object)', { 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'object' }],
+    ])('still makes every JSON answer an attachment for %s', async (_case, headers) => {
+      for (const response of [
+        await patient.client.send(ROUTES.me, { token: patient.token, headers }),
+        await patient.client.unchecked().send(ROUTES.me, { headers }),
+        await testClient(api.baseUrl).unchecked().request('GET', '/no-such-route', { headers }),
+      ]) {
+        expect({ status: response.status, disposition: response.headers.get('content-disposition') }).toEqual({ status: response.status, disposition: API_ATTACHMENT });
+      }
+    });
+
+    it('reads the mode too: a navigation with an empty destination is no script fetch (Node’s fetch cannot send one)', () => {
+      expect(isScriptFetch({ 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'empty' })).toBe(false);
+      expect(isScriptFetch({ 'sec-fetch-dest': 'empty' })).toBe(false);
+      expect(isScriptFetch({ 'sec-fetch-mode': 'same-origin', 'sec-fetch-dest': 'empty' })).toBe(true);
+    });
+
+    it('lets a page’s script read JSON inline (Sec-Fetch-Dest: empty): Swagger UI shows the body instead of "Download file"', async () => {
+      for (const response of [
+        await patient.client.send(ROUTES.me, { token: patient.token, headers: scriptFetch }),
+        await patient.client.unchecked().send(ROUTES.me, { headers: scriptFetch }),
+        await testClient(api.baseUrl).unchecked().request('GET', '/no-such-route', { headers: scriptFetch }),
+      ]) {
+        expect({ type: response.headers.get('content-type'), disposition: response.headers.get('content-disposition'), nosniff: response.headers.get('x-content-type-options') }).toEqual({
+          type: 'application/json; charset=utf-8',
+          disposition: null,
+          nosniff: 'nosniff',
+        });
+      }
+      // The audit export is a file whoever asks for it.
+      const csv = await patient.client.send(ROUTES.exportAudit, { query: { format: 'csv' }, token: patient.token, headers: scriptFetch });
+      expect(csv.headers.get('content-disposition')).toMatch(/^attachment; filename="audit-\d{4}-\d{2}-\d{2}\.csv"$/);
     });
 
     it('keeps the audit export’s own file name, and Swagger UI a page', async () => {

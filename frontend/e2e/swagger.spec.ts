@@ -1,5 +1,57 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { openBrowser, type BrowserSession } from './support/browser.js';
+import { registerStaff } from '@phr/backend/test-support/factories.js';
+import type { Page } from 'playwright-core';
+import { expectNoAxeViolations } from './support/axe.js';
+import { openBrowser, portalUrl, type BrowserSession } from './support/browser.js';
+import { stackApi } from './support/clinicians.js';
+import { countOf, textOf } from './support/eventually.js';
+import { confirmRecoveryCode, newPerson, readRecoveryCode } from './support/portal.js';
+
+const DOCS_TITLE = /Patient-held health records API/;
+
+/** Opens an operation of the document ("GET /api/me") and answers it with "Try it out", "Execute". */
+async function tryOut(page: Page, method: string, path: string) {
+  const operation = page.locator(`.opblock-${method.toLowerCase()}`).filter({ has: page.locator(`[data-path="${path}"]`) });
+  await operation.locator('.opblock-summary-control').click();
+  await operation.getByRole('button', { name: 'Try it out' }).click();
+  await operation.getByRole('button', { name: 'Execute' }).click();
+  return operation.locator('.live-responses-table tbody .response').first();
+}
+
+/** Swagger UI's "Authorize" with a bearer token. */
+async function authorize(page: Page, token: string): Promise<void> {
+  await page.getByRole('button', { name: 'Authorize' }).first().click();
+  await page.locator('#auth-bearer-value').fill(token);
+  await page.getByRole('button', { name: 'Apply credentials' }).first().click();
+  await page.locator('.auth-btn-wrapper .btn-done').first().click();
+}
+
+/** An auditor account made as the operator makes one (create-auditor), signed in to the portal in `page`. */
+async function signInNewAuditor(page: Page): Promise<void> {
+  const person = newPerson('patient');
+  const email = `auditor-${person.email}`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'backend/src/cli/create-auditor.ts', '--email', email, '--name', 'Hospital security'], {
+    cwd: path.resolve(import.meta.dirname, '../..'),
+    env: { PATH: process.env.PATH, DATABASE_MIGRATION_URL: process.env.E2E_DATABASE_URL },
+  });
+  await page.goto(portalUrl(`/register?invitation=${stdout.split('\n')[1].trim()}`));
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(person.password);
+  await page.getByLabel('Confirm password').fill(person.password);
+  await page.getByLabel('I have read the privacy notice').check();
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await confirmRecoveryCode(page, await readRecoveryCode(page));
+  await page.getByText('Hospital security (auditor)', { exact: true }).waitFor();
+}
+
+async function openDocs(page: Page): Promise<void> {
+  if (!page.url().includes('/api/docs')) await page.goto(`${process.env.E2E_API_URL}/api/docs`);
+  await page.getByRole('heading', { name: DOCS_TITLE }).waitFor();
+  await page.getByText('/api/records/{id}').first().waitFor();
+}
 
 describe('Swagger UI for the security team (Chromium)', () => {
   let browser: BrowserSession;
@@ -18,8 +70,77 @@ describe('Swagger UI for the security team (Chromium)', () => {
       if (/Content Security Policy/i.test(message.text()) && /inline script|script-src|Refused to (load|execute) the script/i.test(message.text())) blocked.push(message.text());
     });
     await page.goto(`${process.env.E2E_API_URL}/api/docs`);
-    await page.getByRole('heading', { name: /Patient-held health records API/ }).waitFor();
+    await page.getByRole('heading', { name: DOCS_TITLE }).waitFor();
     await page.getByText('/api/records/{id}').first().waitFor();
     expect(blocked).toEqual([]);
+  });
+
+  it('starts at the top of the page: no blank band above the first content', async () => {
+    const { page } = browser;
+    await page.goto(`${process.env.E2E_API_URL}/api/docs`);
+    await page.getByRole('heading', { name: DOCS_TITLE }).waitFor();
+    // The first thing shown is the document's title block; Nest's template puts only a hidden icon sprite before it.
+    const top = await page.locator('#swagger-ui .information-container').evaluate((element) => element.getBoundingClientRect().top);
+    expect(top).toBeLessThan(60);
+  });
+
+  it('has no axe violations', async () => {
+    const { page } = browser;
+    await page.goto(`${process.env.E2E_API_URL}/api/docs`);
+    await page.getByRole('heading', { name: DOCS_TITLE }).waitFor();
+    await page.getByText('/api/records/{id}').first().waitFor();
+    await expectNoAxeViolations(page, { state: 'Swagger UI, operations listed' });
+  });
+
+  it('shows a JSON answer of "Try it out" as JSON, and keeps the authorization across a reload', async () => {
+    const auditor = await registerStaff(stackApi(), 'auditor');
+    const { page } = browser;
+    await openDocs(page);
+    await authorize(page, auditor.token);
+
+    const answer = await tryOut(page, 'GET', '/api/me');
+    await textOf(answer.locator('.response-col_status'), '200');
+    await textOf(answer.locator('.response-col_description .highlight-code'), auditor.userId);
+    await countOf(answer.getByText('Download file'), 0);
+    await expectNoAxeViolations(page, { state: 'Swagger UI, GET /api/me tried out' });
+
+    await page.reload();
+    await openDocs(page);
+    const again = await tryOut(page, 'GET', '/api/me');
+    await textOf(again.locator('.response-col_status'), '200');
+    await textOf(again.locator('.response-col_description .highlight-code'), auditor.userId);
+  });
+
+  it('gives an auditor a read-only token on the portal’s "API access" page: Swagger UI reads with it, a write is 403, ending it refuses it at once', async () => {
+    const portal = await openBrowser();
+    const docs = await openBrowser();
+    try {
+      await signInNewAuditor(portal.page);
+      await portal.page.getByRole('link', { name: 'API access' }).click();
+      await portal.page.getByLabel('What is it for?').fill('Swagger UI in the e2e suite');
+      await portal.page.getByRole('button', { name: 'Issue a read-only token' }).click();
+      const token = await portal.page.getByLabel(/Your token \(shown once/).inputValue();
+      expect(token.split('.')).toHaveLength(3);
+      await portal.page.getByTestId('api-tokens').getByText('Swagger UI in the e2e suite').waitFor();
+      await expectNoAxeViolations(portal.page, { state: 'API access page, a token issued' });
+
+      await openDocs(docs.page);
+      await authorize(docs.page, token);
+      const me = await tryOut(docs.page, 'GET', '/api/me');
+      await textOf(me.locator('.response-col_status'), '200');
+      await textOf(me.locator('.response-col_description .highlight-code'), '"role": "auditor"');
+      const rename = await tryOut(docs.page, 'PATCH', '/api/me');
+      await textOf(rename.locator('.response-col_status'), '403');
+      await textOf(rename.locator('.response-col_description .highlight-code'), 'This API token is read-only');
+
+      await portal.page.getByRole('button', { name: 'End token for Swagger UI in the e2e suite' }).click();
+      await countOf(portal.page.getByText('Swagger UI in the e2e suite'), 0);
+      await docs.page.reload();
+      await openDocs(docs.page);
+      const after = await tryOut(docs.page, 'GET', '/api/me');
+      await textOf(after.locator('.response-col_status'), '401');
+    } finally {
+      await Promise.all([portal.close(), docs.close()]);
+    }
   });
 });

@@ -10,6 +10,7 @@ import { RecoveryCodePage } from './features/auth/RecoveryCodePage.js';
 import { RegisterPage } from './features/auth/RegisterPage.js';
 import { useSession } from './features/auth/session.js';
 import { RecordsPage } from './features/records/RecordsPage.js';
+import { ApiAccessPage } from './features/audit/ApiAccessPage.js';
 import { AuditPage } from './features/audit/AuditPage.js';
 import { ClinicianStandingNotice } from './features/clinicians/ClinicianStandingNotice.js';
 import { CliniciansPage } from './features/clinicians/CliniciansPage.js';
@@ -44,6 +45,7 @@ export function App() {
         <Route path="/consents" element={forRole('patient', <ConsentsPage />)} />
         <Route path="/shared" element={forRole('doctor', <SharedWithMePage />)} />
         <Route path="/clinicians" element={forRole('operator', <CliniciansPage />)} />
+        <Route path="/api-access" element={forRole('auditor', <ApiAccessPage />)} />
         <Route path="/audit" element={signedIn ? guardRecovery(pendingRecoveryCode, <AuditPage />) : <Navigate to="/login" replace />} />
         <Route path="*" element={<Navigate to={signedIn ? homeFor(user.role) : '/login'} replace />} />
       </Routes>
@@ -84,6 +86,11 @@ function SignedInNav() {
       <NavLink to="/audit" className="nav-link">
         {user?.role === 'doctor' ? 'Access history' : 'Audit trail'}
       </NavLink>
+      {user?.role === 'auditor' ? (
+        <NavLink to="/api-access" className="nav-link">
+          API access
+        </NavLink>
+      ) : null}
       <NavLink to="/account" className="nav-link">
         Account
       </NavLink>

@@ -15,6 +15,7 @@ import { closeSync, openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { REPO_ROOT, startStack, type RunningStack, type StackProcess } from './stack.js';
+import { localAuditorLines } from './local-auditor.js';
 import { localOperatorLine } from './local-operator.js';
 import {
   describeProcess,
@@ -112,7 +113,8 @@ Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.
   API:         ${stack.apiUrl}/api
   S3 store:    ${stack.s3Endpoint}
   Mail:        ${stack.mailDir ? `kept in ${stack.mailDir}; registration links are printed here` : 'sent through SMTP_URL'}
-${operatorLine ? `${operatorLine}\n` : ''}Press Ctrl-C to stop.`);
+${operatorLine ? `${operatorLine}\n` : ''}${localAuditorLines(stack.databaseOwnerUrl)}
+Press Ctrl-C to stop.`);
 }
 
 /**

@@ -164,6 +164,15 @@ describe('npm start: the whole product on embedded defaults', () => {
     const operator = await throughPortal.send(ROUTES.registerInvited, { body: { ...material, invitation: invitation.get('invitation') ?? '' } });
     expect(operator.status).toBe(201);
     expect(operator.body.user.role).toBe('operator');
+    // The security team's first step: the printed create-auditor command, pasted as it is, invites an auditor into this database.
+    const auditorCommand = /Auditor: .*\n\s+(DATABASE_MIGRATION_URL=\S+ npm run create-auditor -- .*)\n/.exec(first.output())?.[1];
+    expect(auditorCommand).toBeDefined();
+    const auditorInvitation = await promisify(execFile)('sh', ['-c', auditorCommand ?? 'false'], { cwd: REPO_ROOT, env: { PATH: process.env.PATH } });
+    expect(auditorInvitation.stdout).toMatch(/^Invitation \(auditor\) for auditor@example\.org, valid until /m);
+    const auditorCode = auditorInvitation.stdout.split('\n').find((line) => !line.startsWith('Invitation') && !line.startsWith('>') && line.trim().length > 20 && !line.includes(' '))?.trim() ?? '';
+    const { registrationToken: _t, role: _r, displayName: _n, licence: _l, organisation: _o, ...auditorMaterial } = registration({ email: 'auditor@example.org' });
+    const auditor = await throughPortal.send(ROUTES.registerInvited, { body: { ...auditorMaterial, invitation: auditorCode } });
+    expect({ status: auditor.status, role: auditor.status === 201 ? auditor.body.user.role : null }).toEqual({ status: 201, role: 'auditor' });
     const unsigned = await fetch(`http://127.0.0.1:${ports.s3}/phr-records/anything`);
     expect(unsigned.status).toBe(403);
     // The generated service secrets are readable by their owner only (ASVS 2.10.3).

@@ -32,6 +32,10 @@ export const AUDIT_ACTIONS = [
   'session.timeout',
   'session.list',
   'session.revoke',
+  // An auditor's read-only API token issued, listed or ended (docs/protocol.md "API tokens").
+  'session.api-token-issue',
+  'session.api-token-list',
+  'session.api-token-revoke',
   'record.upload',
   'record.create',
   'record.read',

@@ -234,3 +234,33 @@ export interface ActiveSession {
 export interface SessionList {
   items: ActiveSession[];
 }
+
+/** An auditor's live API token (docs/protocol.md "API tokens"); never its value after it was issued. */
+export interface ApiTokenSummary {
+  /** The token's session id; DELETE /api-tokens/:id ends it. */
+  id: Uuid;
+  /** What the auditor named it for. */
+  label: string;
+  createdAt: IsoDateTime;
+  expiresAt: IsoDateTime;
+}
+
+export const API_TOKEN_LABEL_MAX_LENGTH = 100;
+
+/** POST /api-tokens */
+export interface IssueApiTokenRequest {
+  /** What the token is for ("Swagger UI", "nightly export script"): one line, shown in the list. */
+  label: string;
+}
+
+/** POST /api-tokens: the token itself, shown once. */
+export interface ApiTokenIssued extends ApiTokenSummary {
+  /** A bearer token for GET and HEAD requests only (scope "read"). */
+  accessToken: string;
+  expiresIn: number;
+}
+
+/** GET /api-tokens: the caller's live API tokens, newest first. */
+export interface ApiTokenList {
+  items: ApiTokenSummary[];
+}

@@ -48,6 +48,14 @@ export const PASSWORD_MIN_SCORE = 3;
 
 /** DESIGN 8: access tokens live at most 15 minutes. */
 export const ACCESS_TOKEN_MAX_SECONDS = 900;
+
+/**
+ * An auditor's API token (docs/protocol.md "API tokens"): an access token with the scope
+ * API_TOKEN_SCOPE (GET and HEAD only) that lives this long, and cannot be refreshed.
+ */
+export const API_TOKEN_SECONDS = 3600;
+export const API_TOKEN_SCOPE = 'read';
+
 /**
  * The httpOnly cookie that carries the refresh token, wherever it is Secure (COOKIE_SECURE,
  * the default, also on http://localhost): `__Host-` makes the browser refuse it unless it is

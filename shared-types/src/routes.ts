@@ -4,6 +4,9 @@
  * from here; an API test checks this table against the OpenAPI document.
  */
 import type {
+  ApiTokenIssued,
+  ApiTokenList,
+  IssueApiTokenRequest,
   ChangePasswordRequest,
   LoginRequest,
   Me,
@@ -97,6 +100,9 @@ export const ROUTES = {
   updateMe: route<UpdateMeRequest, Me>('PATCH', '/me'),
   listSessions: route<NoBody, SessionList>('GET', '/sessions'),
   revokeSession: route<NoBody, void, { id: string }>('DELETE', '/sessions/:id'),
+  issueApiToken: route<IssueApiTokenRequest, ApiTokenIssued>('POST', '/api-tokens'),
+  listApiTokens: route<NoBody, ApiTokenList>('GET', '/api-tokens'),
+  revokeApiToken: route<NoBody, void, { id: string }>('DELETE', '/api-tokens/:id'),
   eraseAccount: route<EraseAccountRequest, AccountErasureReceipt>('POST', '/account/erase'),
   securityKeyOptions: route<SecurityKeyOptionsRequest, SecurityKeyEnrolment>('POST', '/account/security-keys/options'),
   addSecurityKey: route<AddSecurityKeyRequest, SecurityKey>('POST', '/account/security-keys'),

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { Controller, Get, Header, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { AuditEvent, AuditHead, AuditPage } from '@phr/shared-types';
 import type { AuthUser } from '../identity/auth-user.js';
@@ -9,10 +9,14 @@ import { OwnTransactions } from '../db/transaction.interceptor.js';
 import { ApiErrors } from '../common/swagger.js';
 import { AuditReadService } from './audit-read.service.js';
 import { auditCsvHeader, auditCsvLines } from './audit-csv.js';
-import { AuditExportQueryDto, AuditHeadDto, AuditHeadQueryDto, AuditPageDto, AuditQueryDto } from './dto/audit-query.dto.js';
+import { AuditEventDto, AuditExportQueryDto, AuditHeadDto, AuditHeadQueryDto, AuditPageDto, AuditQueryDto } from './dto/audit-query.dto.js';
+
+/** The CSV file begins with this header line (audit-csv.ts), then one quoted line per row. */
+const AUDIT_CSV_EXAMPLE = auditCsvHeader();
 
 @ApiTags('audit')
 @ApiBearerAuth()
+@ApiExtraModels(AuditEventDto)
 @Controller('audit')
 export class AuditController {
   constructor(private readonly audit: AuditReadService) {}
@@ -32,6 +36,14 @@ export class AuditController {
   @Header('cache-control', 'no-store')
   @ApiOperation({ summary: 'The filtered rows as one CSV or JSON file, streamed' })
   @ApiProduces('text/csv', 'application/json')
+  @ApiOkResponse({
+    description: 'The file, as an attachment named audit-<date>.csv or .json',
+    headers: { 'Content-Disposition': { description: 'attachment; filename="audit-YYYY-MM-DD.csv" (or .json)', schema: { type: 'string' } } },
+    content: {
+      'text/csv': { schema: { type: 'string', example: AUDIT_CSV_EXAMPLE } },
+      'application/json': { schema: { type: 'array', items: { $ref: getSchemaPath(AuditEventDto) } } },
+    },
+  })
   @ApiErrors(400, 401, 403)
   async export(@CurrentUser() user: AuthUser, @Query() query: AuditExportQueryDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<Readable> {
     const { format, ...filters } = query;

@@ -31,6 +31,8 @@ import { PasswordHasher } from './credentials/password-hasher.js';
 import { RefreshCookie } from './sessions/refresh-cookie.js';
 import { SessionService } from './sessions/session.service.js';
 import { SessionsController } from './sessions/sessions.controller.js';
+import { ApiTokensController } from './sessions/api-tokens.controller.js';
+import { ApiTokensService } from './sessions/api-tokens.service.js';
 import { TokenService } from './sessions/token.service.js';
 import { SecurityKeysController } from './second-factors/security-keys.controller.js';
 import { SecurityKeysService } from './second-factors/security-keys.service.js';
@@ -43,9 +45,10 @@ import { KeyGenerationsModule } from '../key-generations/key-generations.module.
 
 @Module({
   imports: [MailModule, UsersModule, CliniciansModule, KeyGenerationsModule],
-  controllers: [AuthController, SessionsController, SecurityKeysController],
+  controllers: [AuthController, SessionsController, ApiTokensController, SecurityKeysController],
   providers: [
     SignInService,
+    ApiTokensService,
     SignUpService,
     CredentialChanges,
     Reauthentication,

@@ -113,14 +113,14 @@ function describeError(exception: unknown): string {
  * percent-encoding, an over-long path segment); those answers get the same
  * shape and headers as every other error.
  */
-export function routerErrorHandler(headersFor: (url: string) => Array<[string, string]>) {
+export function routerErrorHandler(headersFor: (request: FastifyRequest) => Array<[string, string]>) {
   const filter = new ErrorFilter();
   return (error: Error, request: FastifyRequest, reply: FastifyReply): void => {
     const { body } = filter.describe(error, String(request.id));
     filter.logRefusal(request, body, error);
     void reply.header('X-Request-Id', String(request.id));
     void reply.header('Cache-Control', 'no-store');
-    for (const [name, value] of headersFor(request.url)) void reply.header(name, value);
+    for (const [name, value] of headersFor(request)) void reply.header(name, value);
     void reply.status(body.statusCode).send(body);
   };
 }

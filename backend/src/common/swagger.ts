@@ -1,8 +1,10 @@
 import { applyDecorators } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ApiProperty, ApiPropertyOptional, ApiResponse, DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { HOST_REFRESH_COOKIE_NAME, REFRESH_COOKIE_NAME, type ErrorResponse, type FieldError } from '@phr/shared-types';
+import { ERROR_CODES, HOST_REFRESH_COOKIE_NAME, REFRESH_COOKIE_NAME, type ErrorCode, type ErrorResponse, type FieldError } from '@phr/shared-types';
 import type { Exact } from './exact.js';
+import { OPERATION_DESCRIPTIONS } from './operation-descriptions.js';
+import { WORKBENCH_SCRIPT, WORKBENCH_STYLESHEET, serveWorkbenchAssets } from './swagger-workbench.js';
 
 class FieldErrorDto implements FieldError {
   @ApiProperty({ example: 'email' }) field: string;
@@ -71,27 +73,102 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
       REFRESH_COOKIE_SECURITY,
     )
     .build();
-  return withRateLimitAnswers(SwaggerModule.createDocument(app, config, { extraModels: [ErrorResponseDto] }));
+  return withErrorExamples(withDescriptions(withRateLimitAnswers(SwaggerModule.createDocument(app, config, { extraModels: [ErrorResponseDto] }))));
 }
 
-/** Every route counts against the rate limits (ASVS 8.1.4), so every route may answer 429. */
-function withRateLimitAnswers(document: OpenAPIObject): OpenAPIObject {
-  for (const item of Object.values(document.paths)) {
-    for (const operation of [item.get, item.post, item.put, item.patch, item.delete]) {
-      if (!operation || operation.responses['429']) continue;
-      operation.responses['429'] = {
-        description: 'Too many requests from this client; see Retry-After',
-        content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponseDto' } } },
-      };
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+
+type Operation = NonNullable<OpenAPIObject['paths'][string]['get']>;
+
+function operationsOf(document: OpenAPIObject): Operation[] {
+  return Object.values(document.paths).flatMap((item) => METHODS.map((method) => item[method]).filter((operation) => operation !== undefined));
+}
+
+/** Each operation's description (operation-descriptions.ts), before what its own decorator says. */
+function withDescriptions(document: OpenAPIObject): OpenAPIObject {
+  for (const operation of operationsOf(document)) {
+    const described = operation.operationId ? OPERATION_DESCRIPTIONS[operation.operationId] : undefined;
+    if (described) operation.description = operation.description ? `${described}\n\n${operation.description}` : described;
+  }
+  return document;
+}
+
+/**
+ * The codes each error status answers with (ERROR_CODES), first the usual one. The schema's own
+ * example is a 400; without these, Swagger UI showed that body under 401, 403 and 429 too.
+ */
+export const ERROR_EXAMPLES: Record<number, Array<{ code: ErrorCode; message: string }>> = {
+  400: [{ code: ERROR_CODES.validation, message: 'The request is not valid' }],
+  401: [{ code: ERROR_CODES.unauthenticated, message: 'A valid access token is required' }],
+  403: [{ code: ERROR_CODES.forbidden, message: 'Your role may not use this route' }],
+  404: [{ code: ERROR_CODES.notFound, message: 'Not found' }],
+  409: [{ code: ERROR_CODES.conflict, message: 'This conflicts with existing data' }],
+  413: [{ code: ERROR_CODES.payloadTooLarge, message: 'The request body is too large' }],
+  429: [
+    { code: ERROR_CODES.tooManyRequests, message: 'Too many requests; try again after Retry-After seconds' },
+    { code: ERROR_CODES.proofOfWorkRequired, message: 'Solve a proof of work from POST /api/auth/proof-of-work and send it with the next attempt' },
+  ],
+  503: [{ code: ERROR_CODES.serviceUnavailable, message: 'A service the API needs is unavailable; nothing was changed' }],
+};
+
+const EXAMPLE_REQUEST_ID = '5b7c0d2e-8f1a-4c3b-9d6e-2a4f8b1c7e90';
+
+/** Every error answer in the ErrorResponse shape gets examples of its own status and codes. */
+function withErrorExamples(document: OpenAPIObject): OpenAPIObject {
+  for (const operation of operationsOf(document)) {
+    for (const [status, response] of Object.entries(operation.responses)) {
+      const media = (response as { content?: Record<string, { schema?: { $ref?: string }; examples?: unknown }> }).content?.['application/json'];
+      const examples = ERROR_EXAMPLES[Number(status)];
+      if (!media || media.schema?.$ref !== '#/components/schemas/ErrorResponseDto' || !examples) continue;
+      // Only the sign-in and recovery routes ask for a proof of work.
+      const codes = examples.filter((example) => example.code !== ERROR_CODES.proofOfWorkRequired || /PROOF_OF_WORK_REQUIRED/.test(String((response as { description?: string }).description)));
+      media.examples = Object.fromEntries(
+        codes.map(({ code, message }) => [
+          code,
+          {
+            summary: `${status} ${code}`,
+            value: {
+              statusCode: Number(status),
+              code,
+              message,
+              requestId: EXAMPLE_REQUEST_ID,
+              ...(code === ERROR_CODES.validation ? { fields: [{ field: 'email', message: 'email must be an email address' }] } : {}),
+            },
+          },
+        ]),
+      );
     }
   }
   return document;
 }
 
-/** Swagger UI for the security team at /api/docs, the JSON at /api/docs/json. */
+/** Every route counts against the rate limits (ASVS 8.1.4), so every route may answer 429. */
+function withRateLimitAnswers(document: OpenAPIObject): OpenAPIObject {
+  for (const operation of operationsOf(document)) {
+    if (operation.responses['429']) continue;
+    operation.responses['429'] = {
+      description: 'Too many requests from this client; see Retry-After',
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponseDto' } } },
+    };
+  }
+  return document;
+}
+
+/**
+ * Swagger UI for the security team at /api/docs, the JSON at /api/docs/json (swagger-workbench.ts
+ * for the page's own style and script). The authorization is kept in the page's localStorage
+ * (the API's origin, under the page's 'self'-only CSP) so a reload keeps it; the token it holds is
+ * short-lived, and an auditor's API token read-only and revocable (docs/protocol.md "API tokens").
+ * The base layout leaves out the top bar, whose free URL box would load other documents.
+ * Deep links are off: they put a link inside each operation's button (axe: nested-interactive).
+ */
 export function setupSwagger(app: NestFastifyApplication): void {
+  serveWorkbenchAssets(app, SWAGGER_PATH);
   SwaggerModule.setup(SWAGGER_PATH, app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: `${SWAGGER_PATH}/json`,
-    swaggerOptions: { persistAuthorization: false },
+    customSiteTitle: 'Patient-held health records API',
+    customCssUrl: `/${SWAGGER_PATH}/${WORKBENCH_STYLESHEET}`,
+    customJs: `/${SWAGGER_PATH}/${WORKBENCH_SCRIPT}`,
+    swaggerOptions: { persistAuthorization: true, deepLinking: false, layout: 'BaseLayout', displayRequestDuration: true },
   });
 }

@@ -1,4 +1,4 @@
-import { ACCESS_TOKEN_MAX_SECONDS, ROLES, type Role } from '@phr/shared-types';
+import { ACCESS_TOKEN_MAX_SECONDS, API_TOKEN_SCOPE, API_TOKEN_SECONDS, ROLES, type Role } from '@phr/shared-types';
 import type { AuthUser } from './auth-user.js';
 
 /**
@@ -19,18 +19,22 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * does not pass: `sub` a user id, `role` a known role, `sid` the session
  * (refresh-token family) it belongs to, `iat` not in the future beyond
  * TOKEN_CLOCK_SKEW_SECONDS, `exp` after now and at most
- * ACCESS_TOKEN_MAX_SECONDS after `iat`.
+ * ACCESS_TOKEN_MAX_SECONDS after `iat`. An auditor's API token carries
+ * `scope: "read"` (docs/protocol.md "API tokens"): it may live API_TOKEN_SECONDS,
+ * is read-only (the roles guard), and no other scope is accepted.
  */
 export function userOfAccessToken(payload: unknown, nowSeconds: number = Math.floor(Date.now() / 1000)): AuthUser | null {
   if (typeof payload !== 'object' || payload === null) return null;
-  const { sub, role, sid, iat, exp } = payload as Record<string, unknown>;
+  const { sub, role, sid, iat, exp, scope } = payload as Record<string, unknown>;
   if (!isUuid(sub) || !isUuid(sid)) return null;
   if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) return null;
   if (!Number.isInteger(iat) || !Number.isInteger(exp)) return null;
+  if (scope !== undefined && scope !== API_TOKEN_SCOPE) return null;
+  const isReadOnly = scope === API_TOKEN_SCOPE;
   const [issuedAt, expiresAt] = [iat as number, exp as number];
   if (issuedAt > nowSeconds + TOKEN_CLOCK_SKEW_SECONDS) return null;
-  if (expiresAt <= nowSeconds || expiresAt - issuedAt > ACCESS_TOKEN_MAX_SECONDS) return null;
-  return { userId: sub, role: role as Role, sessionId: sid };
+  if (expiresAt <= nowSeconds || expiresAt - issuedAt > (isReadOnly ? API_TOKEN_SECONDS : ACCESS_TOKEN_MAX_SECONDS)) return null;
+  return isReadOnly ? { userId: sub, role: role as Role, sessionId: sid, isReadOnly } : { userId: sub, role: role as Role, sessionId: sid };
 }
 
 function isUuid(value: unknown): value is string {

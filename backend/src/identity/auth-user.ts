@@ -6,4 +6,6 @@ export interface AuthUser {
   role: Role;
   /** The refresh token family (signed-in browser) the access token belongs to; every access token names one (access-token-claims.ts). */
   sessionId?: string;
+  /** An auditor's API token (scope "read"): GET and HEAD only, refused elsewhere by the roles guard. */
+  isReadOnly?: boolean;
 }

@@ -27,6 +27,10 @@ export const ROUTE_ACCESS: Record<RouteName, Access> = {
   updateMe: ['patient', 'doctor', 'auditor', 'operator'],
   listSessions: ['patient', 'doctor', 'auditor', 'operator'],
   revokeSession: ['patient', 'doctor', 'auditor', 'operator'],
+  // The security team's read-only tokens for Swagger UI and scripts (docs/protocol.md "API tokens").
+  issueApiToken: ['auditor'],
+  listApiTokens: ['auditor'],
+  revokeApiToken: ['auditor'],
   // Auditors and operators are staff accounts the operator creates and retires (docs/erasure.md).
   eraseAccount: ['patient', 'doctor'],
   // Every account signs in, so every account may guard its sign-in with a security key.
@@ -116,6 +120,8 @@ export const STRANGER_CALLS: Partial<Record<RouteName, StrangerCall>> = {
   updateConsent: { names: 'consentId', body: () => ({ status: 'revoked' }), answer: 'not found' },
   rewrapConsent: { names: 'consentId', body: () => ({ fingerprint: 'a'.repeat(64), wraps: [{ recordId: randomUUID(), wrap: randomKey(384) }] }), answer: 'not found' },
   revokeSession: { names: 'sessionId', answer: 'not found' },
+  // API tokens are the auditors' only: a patient naming any session gets the role's 403.
+  revokeApiToken: { names: 'sessionId', answer: 'forbidden' },
   removeSecurityKey: { names: 'securityKeyId', body: () => ({ currentAuthKey: randomKey() }), answer: 'not found' },
   // Decisions on clinicians are the operators' only: a patient naming any account gets the role's 403.
   approveClinician: { names: 'userId', answer: 'forbidden' },

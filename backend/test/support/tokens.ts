@@ -19,6 +19,8 @@ interface ForgeOptions {
   issuedInSeconds?: number | null;
   issuer?: string;
   audience?: string;
+  /** The `scope` claim (an API token's "read"); left out by default. */
+  scope?: string;
 }
 
 /** Signs a token the way the API does, with any detail changed. */
@@ -30,6 +32,7 @@ export function forgeToken(secretBase64: string, options: ForgeOptions = {}): st
   const claims = {
     role: options.role ?? 'patient',
     ...(sessionId === null ? {} : { sid: sessionId }),
+    ...(options.scope === undefined ? {} : { scope: options.scope }),
     ...(issuedIn === null ? {} : { iat: Math.floor(Date.now() / 1000) + issuedIn }),
   };
   return jwt.sign(claims, key, {

@@ -16,3 +16,20 @@ export const sessionKeys = {
   all: ['sessions'] as const,
   list: () => [...sessionKeys.all, 'list'] as const,
 };
+
+/** An auditor's read-only API tokens for Swagger UI and scripts (docs/protocol.md "API tokens"). */
+export function apiTokensApi(client: ApiClient) {
+  return {
+    list: () => client.call(ROUTES.listApiTokens),
+    issue: (label: string) => client.call(ROUTES.issueApiToken, { body: { label } }),
+    end: (id: string) => client.call(ROUTES.revokeApiToken, { params: { id } }),
+  };
+}
+
+/** Query keys of the API tokens; every key starts with `all`. */
+export const apiTokenKeys = {
+  all: ['api-tokens'] as const,
+  list: () => [...apiTokenKeys.all, 'list'] as const,
+};
+
+export type ApiTokensApi = ReturnType<typeof apiTokensApi>;

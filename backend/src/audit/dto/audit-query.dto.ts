@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDateString, IsIn, IsInt, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
 import {
@@ -95,6 +95,16 @@ export class AuditHeadQueryDto implements AuditHeadQuery {
 }
 true satisfies Exact<AuditHeadQueryDto, AuditHeadQuery>;
 
+/** The recipe a client verifies a chain with (docs/protocol.md "Audit trail"), on the schema Swagger UI shows. */
+@ApiSchema({
+  description:
+    'One row of a subject’s hash-chained audit trail. Each subject’s rows form one chain, seq 1, 2, 3…: ' +
+    'row n carries prevHash = the hash of row n − 1 (64 zeros for row 1) and ' +
+    'hash = hex(SHA-256(utf8(prevHash + "\\n" + canonicalAuditRow(row)))), where canonicalAuditRow(row) is ' +
+    'JSON.stringify([1, subjectId, seq, occurredAt, actorId, actorRole, action, outcome, reason, recordId, consentId, ip, userAgent, requestId]) ' +
+    '(the leading 1 is the encoding version; null fields are JSON null). To verify: read the chain in order with GET /api/audit?afterSeq=0 ' +
+    '(pages via nextCursor), recompute each hash, check each prevHash equals the previous row’s hash, and that the last row equals GET /api/audit/head.',
+})
 export class AuditEventDto implements AuditEvent {
   @ApiProperty({ format: 'uuid' }) subjectId: string;
   @ApiProperty() seq: number;
@@ -109,8 +119,8 @@ export class AuditEventDto implements AuditEvent {
   @ApiProperty({ nullable: true, type: String }) ip: string | null;
   @ApiProperty({ nullable: true, type: String }) userAgent: string | null;
   @ApiProperty({ nullable: true, type: String }) requestId: string | null;
-  @ApiProperty() prevHash: string;
-  @ApiProperty() hash: string;
+  @ApiProperty({ description: 'The hash of the previous row of this subject’s chain (64 zeros for seq 1)', example: '0'.repeat(64) }) prevHash: string;
+  @ApiProperty({ description: 'hex(SHA-256(utf8(prevHash + "\\n" + canonicalAuditRow(row)))): see the schema description' }) hash: string;
 }
 true satisfies Exact<AuditEventDto, AuditEvent>;
 

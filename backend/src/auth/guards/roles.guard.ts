@@ -33,8 +33,14 @@ export class RolesGuard implements CanActivate {
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, targets) ?? [];
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthUser }>();
     const user = request.user;
-    if (user && roles.includes(user.role)) return true;
-    if (user) await this.auditRefusal(request, user, this.reflector.get<AttemptTargetMap | undefined>(ATTEMPT_TARGETS, context.getHandler()) ?? {});
+    const attemptTargets = () => this.reflector.get<AttemptTargetMap | undefined>(ATTEMPT_TARGETS, context.getHandler()) ?? {};
+    if (user && roles.includes(user.role)) {
+      // An API token reads (docs/protocol.md "API tokens"): any other method is refused, whatever the route.
+      if (!user.isReadOnly || READ_METHODS.has(request.method)) return true;
+      await this.auditRefusal(request, user, attemptTargets(), 'a read-only API token may not use');
+      throw new ApiError(403, ERROR_CODES.forbidden, 'This API token is read-only');
+    }
+    if (user) await this.auditRefusal(request, user, attemptTargets(), `role ${user.role} may not use`);
     throw new ApiError(403, ERROR_CODES.forbidden, 'Your role may not use this route');
   }
 
@@ -44,7 +50,7 @@ export class RolesGuard implements CanActivate {
    * trail of the target's owner, with the record or consent id; otherwise, or
    * when the id names nobody, in the caller's own.
    */
-  private async auditRefusal(request: FastifyRequest, user: AuthUser, targets: AttemptTargetMap): Promise<void> {
+  private async auditRefusal(request: FastifyRequest, user: AuthUser, targets: AttemptTargetMap, refusal: string): Promise<void> {
     const route = `${request.method} ${request.routeOptions?.url ?? 'unknown route'}`;
     await this.db.run({ userId: user.userId, role: user.role }, requestMetaOf(request), async () => {
       await assertAccountExists(this.db, user);
@@ -57,13 +63,15 @@ export class RolesGuard implements CanActivate {
         subjectId: owner ?? user.userId,
         action: 'route.access',
         outcome: 'deny',
-        reason: `role ${user.role} may not use ${route}${folder && isUuid(folder) ? `; folder ${folder.toLowerCase()}` : ''}`,
+        reason: `${refusal} ${route}${folder && isUuid(folder) ? `; folder ${folder.toLowerCase()}` : ''}`,
         recordId: owner && isUuid(ids.get('record')) ? ids.get('record') : undefined,
         consentId: owner && isUuid(ids.get('consent')) ? ids.get('consent') : undefined,
       });
     });
   }
 }
+
+const READ_METHODS = new Set(['GET', 'HEAD']);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

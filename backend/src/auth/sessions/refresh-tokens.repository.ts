@@ -36,6 +36,41 @@ export class RefreshTokensRepository {
       ]);
   }
 
+  /** An API token's session (kind 'api', docs/protocol.md "API tokens"); its refresh token hash is of a value nobody holds. */
+  async insertApiSession(token: Pick<RefreshTokenEntity, 'id' | 'familyId' | 'familyStartedAt' | 'userId' | 'tokenHash' | 'expiresAt' | 'ip' | 'userAgent'> & { label: string }): Promise<void> {
+    await this.db
+      .manager()
+      .query(`INSERT INTO refresh_tokens (id, family_id, family_started_at, created_at, user_id, token_hash, expires_at, ip, user_agent, kind, label) VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, 'api', $9)`, [
+        token.id,
+        token.familyId,
+        token.familyStartedAt,
+        token.userId,
+        token.tokenHash,
+        token.expiresAt,
+        token.ip,
+        token.userAgent,
+        token.label,
+      ]);
+  }
+
+  /** The user's API tokens not ended and not expired, newest first. */
+  listApiSessions(userId: string): Promise<Array<Pick<ActiveFamilyRow, 'family_id' | 'family_started_at'> & { label: string; expires_at: Date }>> {
+    return this.db.manager().query(
+      `SELECT family_id, family_started_at, label, expires_at FROM refresh_tokens
+        WHERE user_id = $1 AND kind = 'api' AND revoked_at IS NULL AND expires_at > now()
+        ORDER BY family_started_at DESC`,
+      [userId],
+    );
+  }
+
+  /** Ends one live API token of this user; false when there was none. */
+  async revokeApiSession(userId: string, familyId: string): Promise<boolean> {
+    const [, affected] = await this.db
+      .manager()
+      .query<[unknown, number]>(`UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND user_id = $2 AND kind = 'api' AND revoked_at IS NULL AND expires_at > now()`, [familyId, userId]);
+    return affected > 0;
+  }
+
   /** The account a token hash belongs to, before the caller is known (a SECURITY DEFINER function). */
   async ownerOf(tokenHash: Buffer): Promise<AuthUser | null> {
     const [owner] = await this.db.manager().query<Array<{ user_id: string; role: Role }>>('SELECT user_id, role FROM auth_account_by_refresh_token($1)', [tokenHash]);
@@ -81,7 +116,7 @@ export class RefreshTokensRepository {
   listActive(userId: string, idleSeconds: number, maxSeconds: number): Promise<ActiveFamilyRow[]> {
     return this.db.manager().query<ActiveFamilyRow[]>(
       `SELECT family_id, family_started_at, created_at, ip, user_agent FROM refresh_tokens
-        WHERE user_id = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+        WHERE user_id = $1 AND kind = 'browser' AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()
           AND created_at > now() - make_interval(secs => $2) AND family_started_at > now() - make_interval(secs => $3)
         ORDER BY created_at DESC`,
       [userId, idleSeconds, maxSeconds],

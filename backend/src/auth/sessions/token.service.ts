@@ -1,5 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { API_TOKEN_SCOPE, API_TOKEN_SECONDS } from '@phr/shared-types';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { AccessTokens, JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER } from '../../identity/access-tokens.js';
 import type { AuthUser } from '../../identity/auth-user.js';
@@ -27,12 +28,21 @@ export class TokenService {
 
   /** Every access token names its session (`sid`): ending the session ends the token (db/account-liveness.ts). */
   signAccessToken(user: AuthUser & { sessionId: string }): string {
-    const issuedAt = Math.floor(Date.now() / 1000);
+    return this.sign(user, this.lifetimeSeconds, {});
+  }
+
+  /** An auditor's read-only API token (docs/protocol.md "API tokens"): scope "read", API_TOKEN_SECONDS. */
+  signApiToken(user: AuthUser & { sessionId: string }, issuedAt: number): string {
+    return this.sign(user, API_TOKEN_SECONDS, { scope: API_TOKEN_SCOPE }, issuedAt);
+  }
+
+  private sign(user: AuthUser & { sessionId: string }, lifetimeSeconds: number, extra: { scope?: string }, issuedAt = Math.floor(Date.now() / 1000)): string {
     const claims = {
       role: user.role,
       sid: user.sessionId,
+      ...extra,
       iat: issuedAt,
-      exp: issuedAt + this.lifetimeSeconds,
+      exp: issuedAt + lifetimeSeconds,
       aud: JWT_AUDIENCE,
       iss: JWT_ISSUER,
       sub: user.userId,

@@ -16,7 +16,7 @@ import { foldersApi, type FoldersApi } from '../../api/folders.js';
 import { keyRotationApi, type KeyRotationApi } from '../../api/key-rotation.js';
 import { recordsApi, type RecordsApi } from '../../api/records.js';
 import { securityKeysApi, type SecurityKeysApi } from '../../api/security-keys.js';
-import { sessionsApi, type SessionsApi } from '../../api/sessions.js';
+import { apiTokensApi, sessionsApi, type ApiTokensApi, type SessionsApi } from '../../api/sessions.js';
 import { trustApi, type TrustApi } from '../../api/trust.js';
 import { createVault, type VaultHandle } from '../../crypto/vault.js';
 import { securityEventsSincePreviousSignIn, type SecuritySummary } from '../account/security-events.js';
@@ -31,6 +31,8 @@ interface SessionContextValue {
   api: AuthApi;
   /** The account's signed-in browsers. */
   sessions: SessionsApi;
+  /** An auditor's read-only API tokens. */
+  apiTokens: ApiTokensApi;
   securityKeys: SecurityKeysApi;
   keyRotation: KeyRotationApi;
   records: RecordsApi;
@@ -72,6 +74,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const client = useMemo(() => createApiClient(() => void endRef.current('Your session has ended. Please sign in again.')), []);
   const api = useMemo(() => authApi(client), [client]);
   const sessions = useMemo(() => sessionsApi(client), [client]);
+  const apiTokens = useMemo(() => apiTokensApi(client), [client]);
   const securityKeys = useMemo(() => securityKeysApi(client), [client]);
   const keyRotation = useMemo(() => keyRotationApi(client), [client]);
   const records = useMemo(() => recordsApi(client), [client]);
@@ -132,6 +135,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       user,
       api,
       sessions,
+      apiTokens,
       securityKeys,
       keyRotation,
       records,
@@ -152,7 +156,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       recoveryCodeStored: () => setPendingRecoveryCode(null),
       userChanged: setUser,
     }),
-    [user, api, sessions, securityKeys, keyRotation, records, folders, consents, doctors, audit, clinicians, trust, vault, pendingRecoveryCode, notice, securityNotice, start, end, loadSecurityNotice],
+    [user, api, sessions, apiTokens, securityKeys, keyRotation, records, folders, consents, doctors, audit, clinicians, trust, vault, pendingRecoveryCode, notice, securityNotice, start, end, loadSecurityNotice],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

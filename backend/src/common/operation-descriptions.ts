@@ -1,0 +1,65 @@
+/**
+ * What each operation of the API does, for Swagger UI's readers (issue 15): who may call it,
+ * what it changes, what it audits. Kept in one table beside the document's other additions
+ * (swagger.ts) rather than in each controller's decorators; the openapi suite fails when an
+ * operation has no description, or when this table names an operation that no longer exists.
+ * An operation whose @ApiOperation already says more keeps that text, and this one comes first.
+ */
+const ALL = 'Who: any signed-in account (patient, doctor, auditor, operator).';
+const OWNERS = 'Who: patient, doctor (the accounts whose keys seal something).';
+const PUBLIC = 'Who: public (no token).';
+
+export const OPERATION_DESCRIPTIONS: Record<string, string> = {
+  HealthController_live: `${PUBLIC} 200 while the process serves requests; checks no dependency, for a process supervisor.`,
+  HealthController_ready: `${PUBLIC} 200 when PostgreSQL and the object store answer, 503 naming the one that does not (for a load balancer). Names no version.`,
+  AuditController_page: `${ALL} One page of the audit trail, newest first, with a cursor for the next. A patient reads their own trail, a doctor theirs and the rows they acted in, an auditor every trail (subjectId narrows it). With afterSeq, one chain in chain order for verifying it (see the AuditEventDto schema for the hash recipe). An auditor's read of another subject's trail is itself audited (audit.read).`,
+  AuditController_export: `${ALL} Every row the filters select, streamed as one file: CSV (header line, every cell quoted, formulas neutralised) or the JSON array of AuditEventDto. Same visibility as GET /api/audit; audited as audit.export. A JSON file without its closing ] was cut short.`,
+  AuditController_head: `${ALL} The last seq and hash of a chain (0 and 64 zeros for an empty one): verify the rows you fetched end there. Auditors may name any subjectId; anyone else only their own.`,
+  AuthController_prelogin: `${PUBLIC} The password KDF parameters (salt, iterations) for an email, from which the browser derives the auth key and the key-encryption key; an unknown email gets plausible parameters, so the answer does not tell whether an account exists.`,
+  AuthController_proofOfWork: `${PUBLIC} A proof-of-work challenge for a sign-in or recovery attempt from a client the account does not know, after repeated failures; difficulty 0 when none is due. Replaces lockouts (docs/protocol.md "Proof of work").`,
+  AuthController_startRegistration: `${PUBLIC} Sends a registration link to the address (always 202, whether or not it is already registered, so the answer reveals nothing).`,
+  AuthController_register: `${PUBLIC} Creates a patient or a doctor account from the link's token and the key material made in the browser (wrapped account key, RSA-OAEP key pair, recovery wrap); a doctor then waits for an operator's approval. Starts a session; audited as account.register.`,
+  AuthController_registerInvited: `${PUBLIC} Creates an auditor or operator account by redeeming a one-time invitation made by create-auditor / create-operator (or an operator's clinician invitation). Starts a session; audited as account.register.`,
+  AuthController_login: `${PUBLIC} Sign-in with the auth key derived from the password (never the password). Answers the session (access token, keys wrapped under the password) or, for an account with a security key, the WebAuthn challenge; sets the httpOnly refresh cookie. Failures are audited and slowed down by proof of work, never by a lockout.`,
+  AuthController_loginWithSecurityKey: `${PUBLIC} Second step of a sign-in with a security key: the signed assertion for the challenge of POST /api/auth/login. Audited as session.security-key.`,
+  AuthController_refresh: `${PUBLIC} (the refresh cookie, from the portal's origin only). Rotates the refresh token and answers a new access token; a refresh token used twice ends its whole session (session.refresh-reuse).`,
+  AuthController_logout: `${PUBLIC} (the refresh cookie, from the portal's origin only). Ends this browser's session; its access tokens stop working at once.`,
+  AuthController_changePassword: `${ALL} From the portal's origin. Proves the current auth key, replaces the credential and the wrapped account key, and ends every other session. Audited as account.password-change.`,
+  AuthController_recoveryKeys: `${PUBLIC} Proves the recovery code (its derived auth key) and answers the account key wrapped under the recovery key, so the browser can set a new password. Failures are audited and slowed down by proof of work.`,
+  AuthController_recoveryReset: `${PUBLIC} Sets a new password with the recovery code proven again, and a new recovery wrap; ends every session and starts a new one. Audited as account.recovery.`,
+  SessionsController_list: `${ALL} The caller's signed-in browsers (not API tokens): when each began and was last used, from where, which one is asking. No token values. Audited as session.list.`,
+  SessionsController_revoke: `${ALL} Ends one of the caller's browser sessions; its access tokens are refused from their next request. Another account's session and an unknown id are both 404. Audited as session.revoke.`,
+  ApiTokensController_issue: 'Who: auditor. Issues a read-only API token for Swagger UI or a script: one hour, GET and HEAD only (anything else is 403), cannot be refreshed, shown once. It is a session of its own: DELETE /api/api-tokens/{id} ends it at once. Every read made with it is audited as the route audits it; issuing is audited as session.api-token-issue. Not for patients or doctors: their data is read through the portal, which decrypts it.',
+  ApiTokensController_list: 'Who: auditor. The caller’s API tokens that are neither ended nor expired, newest first: label, issue and expiry times, never the token. Audited as session.api-token-list.',
+  ApiTokensController_revoke: 'Who: auditor (signed in through the portal: an API token cannot end itself, it is read-only). Ends one of the caller’s API tokens; it is refused from its next request. Another auditor’s token and an unknown id are both 404. Audited as session.api-token-revoke.',
+  SecurityKeysController_options: `${ALL} Starts enrolling a WebAuthn security key as a second factor: the creation options (challenge, the account's existing keys to exclude).`,
+  SecurityKeysController_add: `${ALL} Finishes the enrolment with the credential the authenticator made; from then on signing in asks for a security key. Audited as account.security-key-add.`,
+  SecurityKeysController_list: `${ALL} The caller's security keys (name, when added, when last used); no key material.`,
+  SecurityKeysController_remove: `${ALL} Removes a security key, proven by the current password's auth key. Audited as account.security-key-remove.`,
+  UsersController_me: `${ALL} The signed-in account: id, email, role, display name, a doctor's specialty and standing, the public key's fingerprint.`,
+  UsersController_updateMe: `${ALL} Corrects the display name (and a doctor's specialty): GDPR Art. 16. Audited as account.update.`,
+  UsersController_publicKey: 'Who: patient, doctor. An account’s RSA-OAEP public key and fingerprint, to wrap a record key for it; check it against the key directory (GET /api/key-directory/bindings/{id}) before use. Audited as key.read.',
+  RecordsController_presign: 'Who: patient. Reserves a record id and answers pre-signed PUT URLs, one per encrypted segment, valid for minutes; the server never sees the plaintext. Audited as record.upload.',
+  RecordsController_commit: 'Who: patient. Commits an uploaded record once every segment is stored with the announced size: sealed metadata and the owner’s wrapped file key. Audited as record.create.',
+  RecordsController_list: 'Who: patient, doctor. The records the caller may read (a patient’s own; a doctor’s through active consents), newest first, with sealed metadata and the caller’s wraps. Audited as record.list.',
+  RecordsController_read: 'Who: patient, doctor (with an active consent covering it). One record: sealed metadata, the caller’s wrap and pre-signed GET URLs of its segments. Every attempt, allowed or refused, is audited (record.read) in the patient’s trail.',
+  RecordsController_delete: 'Who: patient (the owner). Deletes a record: objects, wraps and metadata go; the audit rows stay. Audited as record.delete.',
+  FoldersController_create: 'Who: patient. Creates a folder whose name is sealed in the browser. Audited as folder.create.',
+  FoldersController_list: 'Who: patient. The caller’s folders with their sealed names. Audited as folder.list.',
+  FoldersController_rename: 'Who: patient. Replaces a folder’s sealed name. Audited as folder.rename.',
+  FoldersController_delete: 'Who: patient. Deletes an empty folder (409 while records are in it). Audited as folder.delete.',
+  ConsentsController_searchDoctors: 'Who: patient. Approved doctors matching a fragment of name or email, with their key fingerprints, to share with.',
+  ConsentsController_list: 'Who: patient, doctor. The consents the caller granted (patient) or received (doctor), with status and scope. Audited as consent.list.',
+  ConsentsController_update: 'Who: patient (the grantor). Revokes a consent: it ends and the doctor’s wraps are deleted in one transaction; the doctor’s next read is refused. Audited as consent.revoke.',
+  CliniciansController_list: 'Who: operator. Clinicians by standing (pending: the approval queue, oldest first), with what the operator needs to decide. Audited as clinician.list.',
+  CliniciansController_invite: 'Who: operator. Invites a clinician: a one-time registration link goes to their mailbox; they arrive approved. Audited as clinician.invite.',
+  CliniciansController_approve: 'Who: operator. Approves a waiting (or refused) clinician: patients can now find and share with them. Audited as clinician.approve in the clinician’s trail.',
+  CliniciansController_refuse: 'Who: operator. Refuses a waiting clinician, with a reason shown to them. Audited as clinician.refuse.',
+  CliniciansController_suspend: 'Who: operator. Suspends an approved clinician, with a reason: their reads are refused from now on and their patients are told. Audited as clinician.suspend, in each affected patient’s trail too.',
+  CliniciansController_reinstate: 'Who: operator. Reinstates a suspended clinician; their consents work again. Audited as clinician.reinstate.',
+  AccountController_erase: 'Who: patient, doctor. Erases the signed-in account (GDPR Art. 17), proven by the password’s auth key: records, objects, wraps, consents and keys go; the audit trail keeps pseudonymous rows (docs/erasure.md). Answers a receipt.',
+  ClientStateController_read: `${ALL} The account's client state, sealed in the browser (the server cannot read it), and its version for PUT /api/me/client-state.`,
+  KeyRotationController_state: `${OWNERS} The account-key generation in force and the rotation under way, if any, with what remains to re-seal.`,
+  KeyDirectoryController_leaves: `${ALL} Leaves [start, end) of the key directory's log, at most 1000 per call, for a monitor that rebuilds the tree and checks every binding.`,
+  SecurityEventsController_report: `${ALL} Reports a check the browser made that failed (a key binding, a key-directory head, the audit chain); lands in the caller's own trail as security.client-report.`,
+};
