@@ -4,16 +4,17 @@ import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
 import { Card } from '../../ui/Layout.js';
 import { TextField } from '../../ui/TextField.js';
+import { homeFor } from './home.js';
 import { useSession } from './session.js';
 
 /** Shown once after registration or recovery: the only copy of the recovery code. */
 export function RecoveryCodePage() {
-  const { pendingRecoveryCode: code, recoveryCodeStored } = useSession();
+  const { pendingRecoveryCode: code, recoveryCodeStored, user } = useSession();
   const navigate = useNavigate();
   const [isStored, setIsStored] = useState(false);
   const [lastGroup, setLastGroup] = useState('');
   const [copied, setCopied] = useState(false);
-  if (!code) return <Navigate to="/account" replace />;
+  if (!code) return <Navigate to={user ? homeFor(user.role) : '/login'} replace />;
 
   const expected = code.split('-').at(-1) ?? '';
   const isConfirmed = isStored && lastGroup.trim().toUpperCase() === expected;
@@ -50,7 +51,7 @@ export function RecoveryCodePage() {
         disabled={!isConfirmed}
         onClick={() => {
           recoveryCodeStored();
-          void navigate('/account');
+          void navigate(user ? homeFor(user.role) : '/login');
         }}
       >
         Continue
