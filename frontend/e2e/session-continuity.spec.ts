@@ -148,10 +148,17 @@ describe('one session per browser: reloads, new tabs and the lock keep it behind
     }
   });
 
-  it('signs out for good: the session ends on the server and the browser forgets the account', async () => {
+  it('signs out for good: the session ends on the server, the browser forgets the account, and its other tabs sign out too', async () => {
     const { page } = browser;
+    const other = await browser.context.newPage();
+    await other.goto(portalUrl('/records'));
+    await unlock(other, patient.email, patient.password);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await other.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await other.getByText('You signed out in another tab.').waitFor();
+    await countOf(other.getByRole('heading', { name: 'Your records' }), 0);
+    await other.close();
     await page.reload();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await countOf(page.getByRole('heading', { name: 'Unlock' }), 0);

@@ -5,7 +5,7 @@
  * lock screen that asks only for the password. Nothing secret (DESIGN 4.4): the
  * keys stay in the worker of the page that unlocked them, and die with it.
  */
-const STORAGE_KEY = 'phr.session';
+export const REMEMBERED_SESSION_KEY = 'phr.session';
 
 interface RememberedSession {
   email: string;
@@ -13,7 +13,7 @@ interface RememberedSession {
 
 export function rememberedEmail(): string | null {
   try {
-    const stored = JSON.parse(window.localStorage.getItem(STORAGE_KEY) ?? 'null') as Partial<RememberedSession> | null;
+    const stored = JSON.parse(window.localStorage.getItem(REMEMBERED_SESSION_KEY) ?? 'null') as Partial<RememberedSession> | null;
     return typeof stored?.email === 'string' && stored.email !== '' ? stored.email : null;
   } catch {
     return null;
@@ -22,7 +22,7 @@ export function rememberedEmail(): string | null {
 
 export function rememberSession(email: string): void {
   try {
-    window.localStorage.setItem(STORAGE_KEY, JSON.stringify({ email } satisfies RememberedSession));
+    window.localStorage.setItem(REMEMBERED_SESSION_KEY, JSON.stringify({ email } satisfies RememberedSession));
   } catch {
     // Storage refused (a private window's quota): the next reload asks for the email too.
   }
@@ -30,7 +30,7 @@ export function rememberSession(email: string): void {
 
 export function forgetSession(): void {
   try {
-    window.localStorage.removeItem(STORAGE_KEY);
+    window.localStorage.removeItem(REMEMBERED_SESSION_KEY);
   } catch {
     // Nothing was stored.
   }

@@ -24,7 +24,7 @@ import { trustApi, type TrustApi } from '../../api/trust.js';
 import { createVault, type VaultHandle } from '../../crypto/vault.js';
 import { securityEventsSincePreviousSignIn, type SecuritySummary } from '../account/security-events.js';
 import type { SignedIn } from './account-flows.js';
-import { forgetSession, rememberedEmail, rememberSession } from './remembered-session.js';
+import { forgetSession, rememberedEmail, rememberSession, REMEMBERED_SESSION_KEY } from './remembered-session.js';
 
 /** DESIGN 4.4: keys are dropped after this long without input. */
 export const IDLE_LOCK_MS = 15 * 60 * 1000;
@@ -150,6 +150,20 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     if (user === null) queryClient.clear();
   }, [user, queryClient]);
+
+  // Signed out in another tab: this one drops its keys too, and forgets the account, as that tab did.
+  useEffect(() => {
+    const onStorage = (event: StorageEvent) => {
+      if (event.key !== REMEMBERED_SESSION_KEY || rememberedEmail() !== null) return;
+      void vault.lock().catch(() => undefined);
+      client.setAccessToken(null);
+      setLockedEmail(null);
+      setUser(null);
+      setNotice('You signed out in another tab.');
+    };
+    window.addEventListener('storage', onStorage);
+    return () => window.removeEventListener('storage', onStorage);
+  }, [client, vault]);
 
   useIdleLock(user !== null, () => void lock('Locked after 15 minutes without activity. Your keys were cleared from this page; your password unlocks it again.'));
 
