@@ -73,6 +73,12 @@ describe('one session per browser: reloads, new tabs and the lock keep it behind
       await unlock(tab, patient.email, patient.password);
       await tab.getByRole('heading', { name: 'Your account' }).waitFor();
       await countOf(sessionRows(tab), 1);
+      // The account page is in sections, each a link away.
+      const sections = tab.getByRole('navigation', { name: 'Account sections' }).getByRole('link');
+      await countOf(sections, 4);
+      expect(await sections.allTextContents()).toEqual(['Profile', 'Password, security keys and sessions', 'Encryption keys', 'Your data']);
+      await sections.filter({ hasText: 'Encryption keys' }).click();
+      expect(new URL(tab.url()).hash).toBe('#keys');
     } finally {
       await tab.close();
     }

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { Navigate } from 'react-router-dom';
-import type { ClinicianStanding, Role } from '@phr/shared-types';
+import type { ClinicianStanding } from '@phr/shared-types';
 import { accountKeys } from '../../api/auth.js';
 import { formatFingerprint } from '../../crypto/fingerprint.js';
 import { Card } from '../../ui/Layout.js';
@@ -28,7 +28,7 @@ export function AccountPage() {
   if (!user) return <Navigate to="/login" replace />;
   // Auditors and operators hold no records: nothing for an account-key rotation to re-seal; their accounts end with the operator's step.
   const isStaff = user.role === 'auditor' || user.role === 'operator';
-  const sections = accountSections(user.role, isStaff);
+  const sections = accountSections(isStaff);
   return (
     <>
       <nav className="section-nav" aria-label="Account sections">
@@ -88,12 +88,15 @@ export function AccountPage() {
   );
 }
 
-/** The page's parts, for its section links: who you are, how you sign in, your keys, your data. */
-function accountSections(role: Role, isStaff: boolean): Array<{ id: string; label: string }> {
+/**
+ * The page's parts, for its section links: who you are, how you sign in, your keys, your data.
+ * No label says "account": the main navigation's Account link keeps its name to itself.
+ */
+function accountSections(isStaff: boolean): Array<{ id: string; label: string }> {
   return [
     { id: 'profile', label: 'Profile' },
     { id: 'security', label: 'Password, security keys and sessions' },
     { id: 'keys', label: 'Encryption keys' },
-    ...(isStaff ? [] : [{ id: 'data', label: role === 'patient' ? 'Your data' : 'Delete account' }]),
+    ...(isStaff ? [] : [{ id: 'data', label: 'Your data' }]),
   ];
 }
