@@ -5,6 +5,7 @@ import { RateLimiter } from '../src/rate-limit/rate-limiter.service.js';
 import { randomKey, registration, registerUser, sealedBlob, uniqueEmail, type RegisteredUser } from './support/factories.js';
 import { testClient } from './support/http.js';
 import { challengeFor } from './support/proof-of-work.js';
+import { ageRefreshUse } from './support/tokens.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const DAY_SECONDS = 24 * 3600;
@@ -57,6 +58,7 @@ describe('retention: the sweep deletes ended sessions, stale sign-in and request
     expect(await tokensOf(expiredRecently)).toHaveLength(1);
     expect((await tokensOf(active)).map((token) => token.used).sort()).toEqual([false, true]);
 
+    await ageRefreshUse(api, active.userId);
     const replay = await stolen.send(ROUTES.refresh);
     expect(replay.status).toBe(401);
     expect(replay.error?.code).toBe('REFRESH_TOKEN_REUSED');

@@ -14,6 +14,11 @@ import { startTestApp, type TestApp } from './support/test-app.js';
 const MAX_STATEMENTS_OF_A_SIGN_IN = 7;
 const ROUND_TRIPS_OF_A_SIGN_IN = 4;
 const MAX_STATEMENTS_OF_A_REFUSED_SIGN_IN = 14;
+/**
+ * A sign-in in a browser that still holds a session ends that session first (SessionService.endReplaced:
+ * the token's owner, the RLS switch to it, the token row, the family's revocation, the switch back).
+ */
+const MAX_STATEMENTS_OF_A_REPLACING_SIGN_IN = MAX_STATEMENTS_OF_A_SIGN_IN + 5;
 
 describe('sign-in: its statements', () => {
   let api: TestApp;
@@ -32,7 +37,8 @@ describe('sign-in: its statements', () => {
   it(`signs in with at most ${MAX_STATEMENTS_OF_A_SIGN_IN} statements in one transaction, from a new browser and from a known device`, async () => {
     const browser = testClient(api.baseUrl);
     const first = await statementsOfRequest(api, () => login(browser));
-    // The browser now holds the device cookie of the first sign-in.
+    // Signed out, the browser still holds the device cookie of the first sign-in.
+    expect((await browser.send(ROUTES.logout)).status).toBe(204);
     const again = await statementsOfRequest(api, () => login(browser));
     for (const statements of [first, again]) {
       expect(statements.length).toBeLessThanOrEqual(MAX_STATEMENTS_OF_A_SIGN_IN);
@@ -42,6 +48,15 @@ describe('sign-in: its statements', () => {
       expect(statements.some((sql) => sql.startsWith('INSERT INTO refresh_tokens'))).toBe(true);
     }
     expect(again.map(withoutLiterals)).toEqual(first.map(withoutLiterals));
+  });
+
+  it(`signs in with at most ${MAX_STATEMENTS_OF_A_REPLACING_SIGN_IN} statements where the browser still holds a session, which ends`, async () => {
+    const browser = testClient(api.baseUrl);
+    expect((await login(browser)).status).toBe(200);
+    const replacing = await statementsOfRequest(api, () => login(browser));
+    expect(replacing.length).toBeLessThanOrEqual(MAX_STATEMENTS_OF_A_REPLACING_SIGN_IN);
+    expect(replacing.filter((sql) => sql.startsWith('START TRANSACTION'))).toHaveLength(1);
+    expect(replacing.filter((sql) => sql.startsWith('UPDATE "refresh_tokens"') || sql.startsWith('UPDATE refresh_tokens'))).toHaveLength(1);
   });
 
   it(`signs in with ${ROUND_TRIPS_OF_A_SIGN_IN} round trips: the lookup behind the start, the facts, then the session's three statements at once, then the audit row with the COMMIT`, async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openBrowser, type BrowserSession } from './support/browser.js';
 import { withDatabase } from './support/operator.js';
-import { confirmRecoveryCode, newPerson, register, signIn, type Person } from './support/portal.js';
+import { confirmRecoveryCode, newPerson, type Person, register, unlock } from './support/portal.js';
 import { countOf, textOf, valueOf } from './support/eventually.js';
 
 describe('your details in the portal: correcting one’s name (Chromium, GDPR Art. 16)', () => {
@@ -34,9 +34,9 @@ describe('your details in the portal: correcting one’s name (Chromium, GDPR Ar
     await details.getByText('Your details were saved.').waitFor();
     await textOf(facts, corrected);
 
-    // A reload drops the keys and the session (DESIGN 4.4): sign in again and the API's name is the corrected one.
+    // A reload drops the keys (DESIGN 4.4), not the session: unlocked again, the page reads the API's name, the corrected one.
     await page.reload();
-    await signIn(page, patient.email, patient.password);
+    await unlock(page, patient.email, patient.password);
     await textOf(facts, corrected);
     await expect(facts.textContent()).resolves.not.toContain(patient.displayName);
     await valueOf(details.getByLabel('Name', { exact: true }), corrected);

@@ -4,7 +4,7 @@ import { ACCOUNT_ERASURE_CONFIRMATION, RECORD_CHUNK_BYTES } from '@phr/shared-ty
 import { openBrowser, type BrowserSession } from './support/browser.js';
 import { approveDoctor } from './support/clinicians.js';
 import { objectKeys, withDatabase } from './support/operator.js';
-import { confirmRecoveryCode, fillSignIn, newPerson, register, signIn, type Person } from './support/portal.js';
+import { confirmRecoveryCode, fillSignIn, newPerson, register, type Person, unlock } from './support/portal.js';
 import { markedFile, openRecordsPage, uploadFiles } from './support/records.js';
 import { openSharedWithMe, shareRecordWith } from './support/sharing.js';
 import { disabledState, textOf } from './support/eventually.js';
@@ -109,8 +109,9 @@ describe('erasing one’s account in the portal (Chromium)', () => {
 
   it('takes the record away from the doctor', async () => {
     const page = doctorBrowser.page;
-    // Signing in afresh reads everything from the server again.
-    await signIn(page, doctor.email, doctor.password);
+    // A new page load, unlocked, reads everything from the server again.
+    await page.reload();
+    await unlock(page, doctor.email, doctor.password);
     await openSharedWithMe(page);
     await page.getByText('No patient shares records with you at the moment.').waitFor();
   });

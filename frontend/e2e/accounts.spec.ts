@@ -20,6 +20,8 @@ import {
   stackMailbox,
   startRegistration,
   type Person,
+  openAccountPage,
+  unlock,
 } from './support/portal.js';
 import { attributeOf, checkedState, countOf, disabledState, textOf, valueOf } from './support/eventually.js';
 
@@ -62,8 +64,11 @@ describe('accounts in the portal (Chromium)', () => {
       cookies: document.cookie,
     }));
     expect({ session: stored.session, cookies: stored.cookies }).toEqual({ session: 0, cookies: '' });
+    // The email of the session the lock screen unlocks (docs/protocol.md "Lock, reload and new tabs"), and nothing else of it.
+    const { 'phr.session': remembered, ...heads } = stored.local;
+    expect(JSON.parse(remembered ?? 'null')).toEqual({ email: patient.email });
     // At most the heads this browser verified (docs/protocol.md "Client state", rollback): sizes and hashes, no key, no token, no name.
-    for (const [key, value] of Object.entries(stored.local)) {
+    for (const [key, value] of Object.entries(heads)) {
       expect(key).toMatch(/^phr\.kept-heads\.[0-9a-f-]{36}$/);
       const heads = JSON.parse(value ?? 'null') as Record<string, unknown>;
       expect(Object.keys(heads).sort()).toEqual(['audit', 'keyLog']);
@@ -92,12 +97,17 @@ describe('accounts in the portal (Chromium)', () => {
     await textOf(page.getByRole('alert'), 'Email or password is incorrect');
     await page.getByLabel('Password').fill(patient.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    // A patient lands on their records.
+    await page.getByRole('heading', { name: 'Your records' }).waitFor();
   });
 
-  it('drops the keys on reload: the portal asks to sign in again', async () => {
+  it('drops the keys on reload, not the session: the lock screen asks only for the password; another account signs it out', async () => {
     const { page } = browser;
     await page.reload();
+    await page.getByRole('heading', { name: 'Unlock' }).waitFor();
+    await textOf(page.getByTestId('locked-email'), patient.email);
+    await countOf(page.getByLabel('Email'), 0);
+    await page.getByRole('button', { name: 'Use another account' }).click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   });
 
@@ -257,7 +267,7 @@ describe('accounts in the portal (Chromium)', () => {
     await page.getByLabel('Email').fill(patient.email);
     await pastePassword(page, 'Password', patient.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    await openAccountPage(page);
     await attributeOf(page.getByLabel('Current password'), 'autocomplete', 'current-password');
     await attributeOf(page.getByLabel('New password', { exact: true }), 'autocomplete', 'new-password');
     await attributeOf(page.getByLabel('Confirm new password'), 'autocomplete', 'new-password');
@@ -346,7 +356,7 @@ describe('accounts in the portal (Chromium)', () => {
     await expect(notice.textContent()).resolves.not.toContain('failed sign-in');
   });
 
-  it('signs out and clears the keys after 15 minutes without input, and not before', async () => {
+  it('locks and clears the keys after 15 minutes without input, and not before; the password unlocks it', async () => {
     const idleBrowser = await openBrowser();
     try {
       const { page } = idleBrowser;
@@ -357,20 +367,24 @@ describe('accounts in the portal (Chromium)', () => {
       // Input restarts the count: another 14 minutes later the session is still there.
       await page.clock.fastForward('14:00');
       await page.getByRole('heading', { name: 'Your account' }).waitFor();
+      const logouts = async () => {
+        const { rows } = await withDatabase((client) =>
+          client.query<{ count: string }>("SELECT count(*) AS count FROM audit_events a JOIN users u ON u.id = a.subject_id WHERE u.email = $1 AND a.action = 'session.logout'", [
+            patient.email,
+          ]),
+        );
+        return Number(rows[0].count);
+      };
+      const logoutsBefore = await logouts();
       await page.clock.fastForward('15:01');
-      await page.getByText('You were signed out after 15 minutes without activity. Your keys were cleared from this browser.').waitFor();
+      await page.getByText('Locked after 15 minutes without activity. Your keys were cleared from this page; your password unlocks it again.').waitFor();
       await countOf(page.getByRole('button', { name: 'Sign out' }), 0);
-      // The server ended the session too: its last session row is the logout (the sign-in's key-directory
-      // checks file key.read rows of their own, in any order with it), and the page cannot get back in.
-      const { rows } = await withDatabase((client) =>
-        client.query<{ action: string }>(
-          "SELECT a.action FROM audit_events a JOIN users u ON u.id = a.subject_id WHERE u.email = $1 AND a.action LIKE 'session.%' ORDER BY a.seq DESC LIMIT 1",
-          [patient.email],
-        ),
-      );
-      expect(rows[0].action).toBe('session.logout');
+      // The keys are gone, not the session (docs/protocol.md "Lock, reload and new tabs"): no sign-out was
+      // recorded, a new page load finds the lock screen, and only the password opens it.
+      expect(await logouts()).toBe(logoutsBefore);
       await page.goto(portalUrl('/account'));
-      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+      await unlock(page, patient.email, patient.password);
+      await page.getByRole('heading', { name: 'Your account' }).waitFor();
     } finally {
       await idleBrowser.close();
     }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openBrowser, type BrowserSession } from './support/browser.js';
 import { textOf } from './support/eventually.js';
 import { withDatabase } from './support/operator.js';
-import { confirmRecoveryCode, newPerson, register, signIn, type Person } from './support/portal.js';
+import { confirmRecoveryCode, newPerson, openAccountPage, type Person, register, unlock } from './support/portal.js';
 import { downloadRecord, markedFile, openRecordsPage, sha256, uploadFiles, type TestFile } from './support/records.js';
 
 const BATCH_ROUTE = '**/me/account-key/rotation/batch';
@@ -40,11 +40,11 @@ describe('account-key rotation in the portal (Chromium, issue 12)', () => {
     });
   }
 
-  async function reloadAndSignIn(): Promise<void> {
+  async function reloadAndUnlock(): Promise<void> {
     const { page } = browser;
     await page.reload();
-    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-    await signIn(page, patient.email, patient.password);
+    await unlock(page, patient.email, patient.password);
+    await openAccountPage(page);
   }
 
   async function expectEveryRecordOpens(): Promise<void> {
@@ -76,7 +76,7 @@ describe('account-key rotation in the portal (Chromium, issue 12)', () => {
 
     // A reload and a new sign-in: the card resumes by itself, the batch goes through, the finish is still cut off.
     await page.unroute(BATCH_ROUTE);
-    await reloadAndSignIn();
+    await reloadAndUnlock();
     await textOf(rotationCard(), /The rotation stopped; nothing is lost/);
     expect(await generations()).toEqual({ account: 1, rotating: 1, ownerWraps: [2, 2], folders: [2] });
     // Halfway (every wrap under the new key, the old key still in force for the password): every record opens.
@@ -84,7 +84,7 @@ describe('account-key rotation in the portal (Chromium, issue 12)', () => {
 
     // Another reload and sign-in with the finish let through: the rotation finishes by itself and shows the new code once.
     await page.unroute(FINISH_ROUTE);
-    await reloadAndSignIn();
+    await reloadAndUnlock();
     const code = await textOf(rotationCard().getByTestId('key-rotation-recovery-code'), /^[0-9A-Z]{4}(-[0-9A-Z]{4}){7}$/);
     expect(code).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){7}$/);
     expect(await generations()).toEqual({ account: 2, rotating: 0, ownerWraps: [2, 2], folders: [2] });
@@ -92,7 +92,7 @@ describe('account-key rotation in the portal (Chromium, issue 12)', () => {
     await expectEveryRecordOpens();
 
     // With the new key alone (a fresh sign-in), every record and the folder still open.
-    await reloadAndSignIn();
+    await reloadAndUnlock();
     await expectEveryRecordOpens();
 
     // The audit page shows every step.

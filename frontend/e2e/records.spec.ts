@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { RECORD_CHUNK_BYTES, RECORD_CHUNKS_PER_SEGMENT } from '@phr/shared-types';
 import { openBrowser, type BrowserSession } from './support/browser.js';
 import { dumpDatabase, objectKeys, readObject, withDatabase, writeObject } from './support/operator.js';
-import { confirmRecoveryCode, fillSignIn, newPerson, register, signIn, signOut, type Person } from './support/portal.js';
+import { confirmRecoveryCode, fillSignIn, newPerson, type Person, register, signOut, unlock } from './support/portal.js';
 import { downloadRecord, markedFile, openRecordsPage, pngFile, sha256, titleOf, uploadFiles, uploadRow, type TestFile } from './support/records.js';
 import { attributeOf, textOf } from './support/eventually.js';
 
@@ -53,9 +53,9 @@ describe('records in the portal (Chromium)', () => {
     await textOf(row, /Lab result/);
     await textOf(row, /3\.0 MB/);
 
+    // A reload drops the keys, not the session: the lock screen asks for the password, and the page opens where it was.
     await page.reload();
-    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-    await signIn(page, patient.email, patient.password);
+    await unlock(page, patient.email, patient.password);
     await openRecordsPage(page);
     await page.getByRole('button', { name: folderName }).click();
     const downloaded = await downloadRecord(page, labResult);
@@ -245,7 +245,7 @@ describe('records in the portal (Chromium)', () => {
 
     // The same page, no reload: only the sign-out stands between the two people.
     await fillSignIn(page, other.email, other.password);
-    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    await page.getByRole('heading', { name: 'Your records' }).waitFor();
     await openRecordsPage(page);
     await page.getByText('No records here yet.').waitFor();
     await page.getByRole('button', { name: 'All records', exact: true }).waitFor();

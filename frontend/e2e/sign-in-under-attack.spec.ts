@@ -69,7 +69,7 @@ describe('signing in while someone keeps failing with the email (ASVS 5.0 6.1.1,
     const first = watchExchange(page, 'login');
     await fillSignIn(page, owner.email, owner.password);
     // The work takes seconds (more on a busy machine): wait for its end, not for a time.
-    await page.getByRole('heading', { name: 'Your account' }).waitFor({ timeout: WORK_MS });
+    await page.getByRole('heading', { name: 'Your records' }).waitFor({ timeout: WORK_MS });
     await expect(first.difficulty).resolves.toBe(MAX_BITS);
     await expect(first.proof).resolves.toEqual({ challenge: expect.any(String), nonce: expect.stringMatching(/^\d{1,16}$/) });
     const shown = await deviceChecks();
@@ -84,7 +84,7 @@ describe('signing in while someone keeps failing with the email (ASVS 5.0 6.1.1,
       const quietChecks = await watchDeviceCheck(browser);
       const again = watchExchange(browser, 'login');
       await fillSignIn(browser, owner.email, owner.password);
-      await browser.getByRole('heading', { name: 'Your account' }).waitFor();
+      await browser.getByRole('heading', { name: 'Your records' }).waitFor();
       await expect(again.difficulty).resolves.toBe(0);
       await expect(again.proof).resolves.toBeUndefined();
       await expect(quietChecks()).resolves.toEqual([]);

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openBrowser, type BrowserSession } from './support/browser.js';
 import { withDatabase } from './support/operator.js';
-import { confirmRecoveryCode, fillSignIn, newPerson, register, signIn, signOut, type Person } from './support/portal.js';
+import { confirmRecoveryCode, fillSignIn, newPerson, type Person, register, signIn, signOut, unlock } from './support/portal.js';
 import { downloadRecord, openRecordsPage, pngFile, sha256, titleOf, uploadFiles, type TestFile } from './support/records.js';
 import { attributeOf, countOf, textOf } from './support/eventually.js';
 
@@ -63,7 +63,7 @@ describe('Unicode names and passwords in the portal (Chromium)', () => {
     await uploadFiles(page, [image, drawing]);
 
     await page.reload();
-    await signIn(page, patient.email, LONG_PASSWORD);
+    await unlock(page, patient.email, LONG_PASSWORD);
     await openRecordsPage(page);
     await page.getByRole('button', { name: FOLDER_NAME }).click();
     await page.getByRole('button', { name: `Open ${titleOf(image)}` }).click();

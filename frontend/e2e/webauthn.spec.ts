@@ -54,7 +54,7 @@ describe('security keys in the portal: Chromium’s virtual authenticator (ASVS 
     const { page } = browser;
     await signOut(page);
     await fillSignIn(page, patient.email, patient.password);
-    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    await page.getByRole('heading', { name: 'Your records' }).waitFor();
     const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
     expect(credentials[0].signCount).toBeGreaterThan(0);
     const [row] = await withDatabase((client) =>
@@ -73,7 +73,7 @@ describe('security keys in the portal: Chromium’s virtual authenticator (ASVS 
       .waitForRequest((request) => request.url().endsWith(ROUTES.login.path) && request.method() === 'POST')
       .then((request) => (request.postDataJSON() as { proofOfWork?: unknown }).proofOfWork);
     await fillSignIn(page, patient.email, patient.password);
-    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+    await page.getByRole('heading', { name: 'Your records' }).waitFor();
     await expect(proofSent).resolves.toBeUndefined();
   });
 
@@ -87,7 +87,7 @@ describe('security keys in the portal: Chromium’s virtual authenticator (ASVS 
     await page.getByText('Use your security key to finish signing in').waitFor();
     // Nobody answers and the person gives up. (However long they waited, the server holds no
     // session until the key's answer arrives: the database is checked below.)
-    await page.getByRole('heading', { name: 'Your account' }).waitFor({ state: 'hidden' });
+    await page.getByRole('heading', { name: 'Your records' }).waitFor({ state: 'hidden' });
     await page.getByRole('button', { name: 'Cancel' }).click();
     await page.getByText('Your security key did not answer, so you are not signed in.').waitFor();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();

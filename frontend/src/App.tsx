@@ -1,9 +1,10 @@
 import type { ReactElement } from 'react';
 import type { Role } from '@phr/shared-types';
-import { Navigate, NavLink, Route, Routes, useNavigate } from 'react-router-dom';
+import { Navigate, NavLink, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
 import { AccountPage } from './features/account/AccountPage.js';
 import { SecurityNotice } from './features/account/SecurityNotice.js';
 import { homeFor } from './features/auth/home.js';
+import { LockScreen } from './features/auth/LockScreen.js';
 import { LoginPage } from './features/auth/LoginPage.js';
 import { RecoverPage } from './features/auth/RecoverPage.js';
 import { RecoveryCodePage } from './features/auth/RecoveryCodePage.js';
@@ -22,8 +23,17 @@ import { Button } from './ui/Button.js';
 import { Layout } from './ui/Layout.js';
 
 export function App() {
-  const { user, pendingRecoveryCode } = useSession();
+  const { user, pendingRecoveryCode, lockedEmail } = useSession();
+  const { pathname } = useLocation();
   const signedIn = user !== null;
+  // A reload or a new tab of a browser that holds a session: the page waits, where it is, for the password.
+  if (!signedIn && lockedEmail && !OPEN_WHILE_LOCKED.includes(pathname)) {
+    return (
+      <Layout nav={null}>
+        <LockScreen email={lockedEmail} />
+      </Layout>
+    );
+  }
   /** A page for one role; others go to their account page. */
   const forRole = (role: Role, page: ReactElement): ReactElement => {
     if (!signedIn) return <Navigate to="/login" replace />;
@@ -53,13 +63,16 @@ export function App() {
   );
 }
 
+/** Pages a locked browser still opens: recovery (a forgotten password) and registration. */
+const OPEN_WHILE_LOCKED = ['/recover', '/register'];
+
 /** Nothing else opens until a fresh recovery code has been confirmed. */
 function guardRecovery(pendingRecoveryCode: string | null, page: ReactElement): ReactElement {
   return pendingRecoveryCode ? <Navigate to="/recovery-code" replace /> : page;
 }
 
 function SignedInNav() {
-  const { user, end } = useSession();
+  const { user, end, lock } = useSession();
   const navigate = useNavigate();
   return (
     <div className="nav-items">
@@ -97,6 +110,9 @@ function SignedInNav() {
       <span className="muted">
         {user?.displayName} ({user?.role})
       </span>
+      <Button type="button" variant="secondary" onClick={() => void lock()}>
+        Lock
+      </Button>
       <Button
         type="button"
         variant="secondary"

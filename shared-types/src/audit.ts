@@ -28,6 +28,10 @@ export const AUDIT_ACTIONS = [
   'session.refresh',
   'session.refresh-reuse',
   'session.logout',
+  // A locked browser unlocked with the password: its session (refresh token family) goes on (docs/protocol.md "Lock, reload and new tabs").
+  'session.unlock',
+  // A sign-in in a browser that still held a session ended that session (one session per browser).
+  'session.replace',
   // A refresh refused because the session was idle too long or reached its maximum age (ASVS 3.3.2).
   'session.timeout',
   'session.list',

@@ -92,6 +92,7 @@ export const ROUTES = {
   loginWebAuthn: route<WebAuthnLoginRequest, SessionResponse>('POST', '/auth/login/webauthn'),
   refresh: route<NoBody, RefreshResponse>('POST', '/auth/refresh'),
   logout: route<NoBody, void>('POST', '/auth/logout'),
+  unlock: route<LoginRequest, SessionResponse>('POST', '/auth/unlock'),
   changePassword: route<ChangePasswordRequest, void>('POST', '/auth/password'),
   recoveryKeys: route<RecoveryKeysRequest, RecoveryKeysResponse>('POST', '/auth/recovery/keys'),
   recoveryReset: route<RecoveryResetRequest, SessionResponse>('POST', '/auth/recovery/reset'),

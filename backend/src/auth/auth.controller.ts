@@ -100,7 +100,7 @@ export class AuthController {
   @ApiOkResponse({ type: SessionResponseDto, description: 'Signed in; the refresh token and the device token are set as httpOnly cookies' })
   @ApiErrors(400, 413)
   async register(@Body() body: RegisterDto, @Req() request: CookieRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionResponse> {
-    const result = await this.signUp.register(body, this.deviceCookie.read(request));
+    const result = await this.signUp.register(body, this.deviceCookie.read(request), this.refreshCookie.read(request));
     this.setSessionCookies(reply, result);
     return result.body;
   }
@@ -116,7 +116,7 @@ export class AuthController {
   @ApiOkResponse({ type: SessionResponseDto, description: 'Signed in; the refresh token and the device token are set as httpOnly cookies' })
   @ApiErrors(400, 413)
   async registerInvited(@Body() body: RegisterInvitedDto, @Req() request: CookieRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionResponse> {
-    const result = await this.signUp.registerInvited(body, this.deviceCookie.read(request));
+    const result = await this.signUp.registerInvited(body, this.deviceCookie.read(request), this.refreshCookie.read(request));
     this.setSessionCookies(reply, result);
     return result.body;
   }
@@ -138,7 +138,7 @@ export class AuthController {
   @ApiErrors(400, 401)
   @ApiProofOfWorkRequired()
   async login(@Body() body: LoginDto, @Req() request: CookieRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<LoginResponse> {
-    const result = await this.signIn.login(body, this.deviceCookie.read(request));
+    const result = await this.signIn.login(body, this.deviceCookie.read(request), this.refreshCookie.read(request));
     if (result.session) this.setSessionCookies(reply, result);
     return result.body;
   }
@@ -150,7 +150,7 @@ export class AuthController {
   @ApiOkResponse({ type: SessionResponseDto, description: 'The refresh token and the device token are set as httpOnly cookies' })
   @ApiErrors(400, 401)
   async loginWithSecurityKey(@Body() body: WebAuthnLoginDto, @Req() request: CookieRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionResponse> {
-    const result = await this.signIn.loginWithSecurityKey(body, this.deviceCookie.read(request));
+    const result = await this.signIn.loginWithSecurityKey(body, this.deviceCookie.read(request), this.refreshCookie.read(request));
     this.setSessionCookies(reply, result);
     return result.body;
   }
@@ -167,6 +167,26 @@ export class AuthController {
     const session = await this.sessions.rotate(this.refreshCookie.read(request));
     this.refreshCookie.set(reply, session);
     return { accessToken: session.accessToken, expiresIn: session.expiresIn };
+  }
+
+  @Public()
+  @Post('unlock')
+  @HttpCode(200)
+  @UseGuards(SameOriginGuard)
+  @ApiCookieAuth(REFRESH_COOKIE_SECURITY)
+  @ApiOperation({
+    summary:
+      'Unlock a locked browser (after a reload, in a new tab, after the idle lock): the auth key from the password, as at sign-in, and this browser’s refresh cookie, ' +
+      'which must belong to that account. The session goes on (its refresh token is rotated, no new session, no second factor) and the answer carries the account’s keys. ' +
+      'Failures count as failed sign-ins (throttle, proof of work). Only from the portal’s Origin (docs/protocol.md "Lock, reload and new tabs")',
+  })
+  @ApiOkResponse({ type: SessionResponseDto, description: 'The rotated refresh token is set as an httpOnly cookie' })
+  @ApiErrors(400, 401, 403)
+  @ApiProofOfWorkRequired()
+  async unlock(@Body() body: LoginDto, @Req() request: CookieRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionResponse> {
+    const result = await this.signIn.unlock(body, this.deviceCookie.read(request), this.refreshCookie.read(request));
+    this.refreshCookie.set(reply, result.session);
+    return result.body;
   }
 
   @Public()
@@ -227,7 +247,7 @@ export class AuthController {
   @ApiErrors(400, 401)
   @ApiProofOfWorkRequired()
   async recoveryReset(@Body() body: RecoveryResetDto, @Req() request: CookieRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionResponse> {
-    const result = await this.credentialChanges.recoveryReset(body, this.deviceCookie.read(request));
+    const result = await this.credentialChanges.recoveryReset(body, this.deviceCookie.read(request), this.refreshCookie.read(request));
     this.setSessionCookies(reply, result);
     return result.body;
   }

@@ -19,6 +19,7 @@ export const ROUTE_ACCESS: Record<RouteName, Access> = {
   login: 'public',
   loginWebAuthn: 'public',
   refresh: 'public',
+  unlock: 'public',
   logout: 'public',
   recoveryKeys: 'public',
   recoveryReset: 'public',

@@ -2,6 +2,7 @@
 import { createSecretKey, randomBytes, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Role } from '@phr/shared-types';
+import { REFRESH_REUSE_GRACE_SECONDS } from '../../src/auth/sessions/session.service.js';
 import { TEST_JWT_SECRET, type TestApp } from './test-app.js';
 
 interface ForgeOptions {
@@ -98,4 +99,13 @@ export function badTokens(secretBase64: string, userId: string, sessionId: strin
     'a token that lives longer than 15 minutes': forgeToken(secretBase64, { userId, sessionId, expiresInSeconds: 3600 }),
     'a malformed token': 'not.a.jwt',
   };
+}
+
+/**
+ * Moves every use of the user's refresh tokens back past the window in which a just-rotated
+ * token is still accepted (another tab's refresh: SessionService.rotate), as if that much time
+ * had passed: a replay after it is reuse.
+ */
+export async function ageRefreshUse(api: Pick<TestApp, 'adminQuery'>, userId: string, seconds = REFRESH_REUSE_GRACE_SECONDS + 1): Promise<void> {
+  await api.adminQuery('UPDATE refresh_tokens SET used_at = used_at - make_interval(secs => $2) WHERE user_id = $1 AND used_at IS NOT NULL', [userId, seconds]);
 }

@@ -102,7 +102,10 @@ export async function securityCountsAfterSignIn(page: Page): Promise<number[]> {
   return Promise.all(responses.map(async (response) => ((await response.json()) as AuditPage).items.length));
 }
 
-/** Confirms the recovery code screen: the box, then the last group typed back. */
+/**
+ * Confirms the recovery code screen: the box, then the last group typed back. The person lands on
+ * their home page (a patient on Records); the test goes on from the account page.
+ */
 export async function confirmRecoveryCode(page: Page, code: string): Promise<void> {
   const continueButton = page.getByRole('button', { name: 'Continue' });
   await disabledState(continueButton, true);
@@ -110,13 +113,33 @@ export async function confirmRecoveryCode(page: Page, code: string): Promise<voi
   await disabledState(continueButton, true);
   await page.getByLabel('Type the last group of the code to confirm').fill(code.split('-').at(-1) ?? '');
   await continueButton.click();
-  await page.getByRole('heading', { name: 'Your account' }).waitFor();
+  await openAccountPage(page);
 }
 
+/** Signs in from the sign-in page, then opens the account page, where most tests go on (a patient lands on Records). */
 export async function signIn(page: Page, email: string, password: string): Promise<void> {
   await page.goto(portalUrl('/login'));
   await fillSignIn(page, email, password);
+  await openAccountPage(page);
+}
+
+/** Once signed in: the account page, through the navigation. */
+export async function openAccountPage(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  await page.getByRole('link', { name: 'Account', exact: true }).click();
   await page.getByRole('heading', { name: 'Your account' }).waitFor();
+}
+
+/**
+ * The lock screen of a browser that holds a session (after a reload, in a new tab, after the
+ * lock): it shows the account's email and asks only for the password. Resolves once unlocked.
+ */
+export async function unlock(page: Page, email: string, password: string): Promise<void> {
+  await page.getByRole('heading', { name: 'Unlock' }).waitFor();
+  await textOf(page.getByTestId('locked-email'), email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
 
 export async function fillSignIn(page: Page, email: string, password: string): Promise<void> {

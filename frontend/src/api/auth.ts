@@ -32,6 +32,8 @@ export function authApi(client: ApiClient) {
     login: (body: LoginRequest) => client.call(ROUTES.login, { body }),
     loginWithSecurityKey: (body: WebAuthnLoginRequest) => client.call(ROUTES.loginWebAuthn, { body }),
     logout: () => client.call(ROUTES.logout),
+    /** A locked browser's session continued with the password (docs/protocol.md "Lock, reload and new tabs"). */
+    unlock: (body: LoginRequest) => client.call(ROUTES.unlock, { body }),
     changePassword: (body: ChangePasswordRequest) => client.call(ROUTES.changePassword, { body }),
     rotateKeyPair: (body: RotateKeyPairRequest) => client.call(ROUTES.rotateKeyPair, { body }),
     recoveryKeys: (body: RecoveryKeysRequest) => client.call(ROUTES.recoveryKeys, { body }),

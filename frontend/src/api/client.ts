@@ -2,6 +2,9 @@
  * The typed client over the contract's route table. The access token lives in
  * memory only; the refresh token is an httpOnly cookie the page cannot read.
  * A 401 triggers one shared refresh, then the call is tried once more.
+ * Calls that rotate the refresh cookie run one at a time across the tabs of
+ * this browser (Web Locks), so two tabs never present the same token at once
+ * (docs/protocol.md "Lock, reload and new tabs"; the API also tolerates it).
  */
 import { createRouteClient, type RouteResult, type SendOptions } from '@phr/api-client';
 import { ROUTES, type BodyOf, type ErrorResponse, type ParamsOf, type QueryOf, type ResponseOf, type RouteDef } from '@phr/shared-types';
@@ -32,7 +35,8 @@ export function createApiClient(onSessionLost: () => void): ApiClient {
     const { accessToken: callToken, ...request } = options;
     const token = callToken ?? accessToken ?? undefined;
     // CallOptions leaves params and body optional for every route; the route table's types hold at each caller of `call`.
-    return routes.send(route, ...([{ ...request, token }] as [SendOptions<R>]));
+    const sendNow = () => routes.send(route, ...([{ ...request, token }] as [SendOptions<R>]));
+    return ROTATING_ROUTES.has(route) ? withRefreshCookie(sendNow) : sendNow();
   }
 
   /** One refresh at a time, shared by every call that saw a 401. */
@@ -59,6 +63,22 @@ export function createApiClient(onSessionLost: () => void): ApiClient {
   }
 
   return { call, setAccessToken: (token) => (accessToken = token) };
+}
+
+/** The routes whose answer replaces the refresh cookie the request brought. */
+const ROTATING_ROUTES: ReadonlySet<AnyRoute> = new Set<AnyRoute>([ROUTES.refresh, ROUTES.unlock]);
+
+/** The Web Lock every tab of this origin takes to present the refresh cookie. */
+const REFRESH_LOCK = 'phr-refresh-cookie';
+
+/**
+ * Runs `work` while no other tab of this browser presents the refresh cookie: the
+ * next tab then sends the cookie this one's answer set. Without Web Locks (older
+ * browsers) the API's short grace for a just-rotated token keeps both tabs in.
+ */
+function withRefreshCookie<T>(work: () => Promise<T>): Promise<T> {
+  if (typeof navigator === 'undefined' || !('locks' in navigator)) return work();
+  return navigator.locks.request(REFRESH_LOCK, work);
 }
 
 function isSuccess(response: RouteResult<unknown>): boolean {

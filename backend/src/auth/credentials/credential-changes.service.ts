@@ -6,7 +6,7 @@ import type { AuthUser } from '../../identity/auth-user.js';
 import { assertKeyMaterial, checkSealedBlob } from '../../identity/key-material.js';
 import { KeyGenerations } from '../../key-generations/key-generations.js';
 import { SessionService } from '../sessions/session.service.js';
-import { SessionStarter, type DeviceToken, type SessionResult } from '../sessions/session-starter.js';
+import { SessionStarter, type DeviceToken, type RefreshToken, type SessionResult } from '../sessions/session-starter.js';
 import { KnownDevices, type RememberedDevice } from '../sign-in/known-devices.service.js';
 import { SignInService } from '../sign-in/sign-in.service.js';
 import { CredentialsRepository } from './credentials.repository.js';
@@ -63,7 +63,7 @@ export class CredentialChanges {
   }
 
   /** A new password from the recovery code; the code is replaced, every session ends, every other browser is forgotten. */
-  async recoveryReset(request: RecoveryResetRequest, deviceToken: DeviceToken): Promise<SessionResult> {
+  async recoveryReset(request: RecoveryResetRequest, deviceToken: DeviceToken, replacing: RefreshToken): Promise<SessionResult> {
     const user = await this.signIn.verifyRecoveryCode('account.recovery', request, deviceToken);
     assertKeyMaterial([
       checkSealedBlob('newWrappedAccountKey', request.newWrappedAccountKey),
@@ -85,7 +85,7 @@ export class CredentialChanges {
     await this.sessions.endAllSessions(user.userId);
     await this.devices.forgetAllBut(user.userId, deviceToken);
     await this.audit.allow({ subjectId: user.userId, action: 'account.recovery' });
-    return this.sessionStarter.start(user, 'account.recovery', deviceToken, false);
+    return this.sessionStarter.start(user, 'account.recovery', deviceToken, false, replacing);
   }
 
   /** docs/protocol.md "Account-key rotation": a password change or recovery waits for a rotation to finish (audited 409). */

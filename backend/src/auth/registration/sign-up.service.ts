@@ -17,7 +17,7 @@ import { PublicKeysRepository } from '../../users/public-keys.repository.js';
 import { UsersRepository } from '../../users/users.repository.js';
 import { CredentialsRepository } from '../credentials/credentials.repository.js';
 import { PasswordHasher } from '../credentials/password-hasher.js';
-import { SessionStarter, type DeviceToken, type SessionResult } from '../sessions/session-starter.js';
+import { SessionStarter, type DeviceToken, type RefreshToken, type SessionResult } from '../sessions/session-starter.js';
 import { InvitationClaimsRepository } from './invitation-claims.repository.js';
 import { RegistrationService } from './registration.service.js';
 
@@ -44,7 +44,7 @@ export class SignUpService {
    * made for another email, and an email that has an account by now, get the
    * same 400: the answer tells nothing the mail did not.
    */
-  async register(request: RegisterRequest, deviceToken: DeviceToken): Promise<SessionResult> {
+  async register(request: RegisterRequest, deviceToken: DeviceToken, replacing: RefreshToken): Promise<SessionResult> {
     assertAccountKeyMaterial(request);
     assertClinicianFields(request);
     const email = normalizeEmail(request.email);
@@ -52,7 +52,7 @@ export class SignUpService {
     const isDoctor = request.role === 'doctor';
     const displayName = isDoctor ? normaliseName(request.displayName) : request.displayName;
     // If the account cannot be made, the transaction rolls back and the token stays unused.
-    const result = await this.createAccount(request, email, request.role, displayName, isDoctor ? request.specialty : undefined, REGISTRATION_TOKEN_REFUSED, deviceToken);
+    const result = await this.createAccount(request, email, request.role, displayName, isDoctor ? request.specialty : undefined, REGISTRATION_TOKEN_REFUSED, deviceToken, replacing);
     if (isDoctor) {
       // docs/protocol.md "Clinicians": a doctor's own registration waits for an operator.
       const clinician = { userId: result.body.user.id, licence: (request.licence as string).trim(), organisation: (request.organisation as string).trim() };
@@ -70,7 +70,7 @@ export class SignUpService {
    * (POST /clinicians/invitations), approved from the start by that operator.
    * The invitation proves the email too, and names the role.
    */
-  async registerInvited(request: RegisterInvitedRequest, deviceToken: DeviceToken): Promise<SessionResult> {
+  async registerInvited(request: RegisterInvitedRequest, deviceToken: DeviceToken, replacing: RefreshToken): Promise<SessionResult> {
     assertAccountKeyMaterial(request);
     const email = normalizeEmail(request.email);
     const hash = invitationHash(request.invitation);
@@ -82,7 +82,7 @@ export class SignUpService {
     const result = await this.createAccount(request, email, claimed.role, claimed.display_name, claimed.specialty ?? undefined, {
       field: 'invitation',
       message: 'This invitation cannot be redeemed: its email already has an account; ask the operator for another',
-    }, deviceToken);
+    }, deviceToken, replacing);
     if (claimed.role === 'doctor') {
       const userId = result.body.user.id;
       if (!(await this.clinicians.enrolInvited(hash, nameSkeleton(claimed.display_name)))) {
@@ -106,7 +106,7 @@ export class SignUpService {
     displayName: string,
     specialty: string | undefined,
     emailTaken: FieldError,
-    deviceToken: DeviceToken,
+    deviceToken: DeviceToken, replacing: RefreshToken,
   ): Promise<SessionResult> {
     if (await this.users.findAccountByEmail(email)) throw ApiError.validation([emailTaken]);
     const user: AuthUser = { userId: randomUUID(), role };
@@ -141,7 +141,7 @@ export class SignUpService {
     await this.keyDirectory.bind({ userId: user.userId, role: user.role, publicKey: request.keys.publicKey });
     // Demonstrable consent (GDPR Art. 7(1)): which notice was accepted, when, from where, in the hash-chained trail.
     await this.audit.allow({ subjectId: user.userId, action: 'account.register', reason: `privacy notice ${request.privacyNoticeVersion} accepted` });
-    return this.sessionStarter.start(user, 'account.register', deviceToken, false);
+    return this.sessionStarter.start(user, 'account.register', deviceToken, false, replacing);
   }
 }
 

@@ -112,12 +112,18 @@ export class RefreshTokensRepository {
       .execute();
   }
 
-  /** The user's families whose newest token is unused, unrevoked, unexpired and within the session limits, newest first. */
+  /**
+   * The user's families with an unused, unrevoked, unexpired token within the session limits,
+   * once each (two tabs refreshing at once leave a family two such tokens: SessionService.rotate),
+   * as of its newest one; newest first.
+   */
   listActive(userId: string, idleSeconds: number, maxSeconds: number): Promise<ActiveFamilyRow[]> {
     return this.db.manager().query<ActiveFamilyRow[]>(
-      `SELECT family_id, family_started_at, created_at, ip, user_agent FROM refresh_tokens
-        WHERE user_id = $1 AND kind = 'browser' AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()
-          AND created_at > now() - make_interval(secs => $2) AND family_started_at > now() - make_interval(secs => $3)
+      `SELECT * FROM (
+         SELECT DISTINCT ON (family_id) family_id, family_started_at, created_at, ip, user_agent FROM refresh_tokens
+          WHERE user_id = $1 AND kind = 'browser' AND used_at IS NULL AND revoked_at IS NULL AND expires_at > now()
+            AND created_at > now() - make_interval(secs => $2) AND family_started_at > now() - make_interval(secs => $3)
+          ORDER BY family_id, created_at DESC) AS families
         ORDER BY created_at DESC`,
       [userId, idleSeconds, maxSeconds],
     );

@@ -10,6 +10,13 @@ import type { RefreshTokenEntity } from './refresh-token.entity.js';
 import { RefreshTokensRepository } from './refresh-tokens.repository.js';
 import { TokenService } from './token.service.js';
 
+/**
+ * How long a just-rotated refresh token is still accepted (docs/protocol.md "Lock, reload and
+ * new tabs"): two tabs share one cookie, and when both refresh at once the second brings the
+ * token the first has just rotated. Within this window that is not counted as reuse.
+ */
+export const REFRESH_REUSE_GRACE_SECONDS = 30;
+
 export interface IssuedSession {
   /** The refresh token family: the session's id in GET /sessions. */
   familyId: string;
@@ -64,18 +71,47 @@ export class SessionService {
     };
   }
 
-  /** Exchanges a refresh token for a new pair; a token seen before revokes its whole family. */
-  async rotate(refreshToken: string | undefined): Promise<IssuedSession> {
+  /**
+   * Exchanges a refresh token for a new pair; a token seen before revokes its whole family,
+   * unless it was used less than REFRESH_REUSE_GRACE_SECONDS ago (two tabs of one browser
+   * refreshing at once: docs/protocol.md "Lock, reload and new tabs"). Then it gets a token of
+   * its own in the same family, and is still a used token: after the window, reuse ends the
+   * family. With `expectedUserId`, a token of another account is refused and nothing changes.
+   */
+  async rotate(refreshToken: string | undefined, expectedUserId?: string): Promise<IssuedSession> {
     const found = await this.findActive(refreshToken);
-    if (found.token.usedAt || found.token.revokedAt) {
+    if (expectedUserId !== undefined && found.user.userId !== expectedUserId) throw ApiError.unauthenticated('This browser’s session belongs to another account');
+    const isConcurrent = found.token.usedAt !== null && Date.now() - found.token.usedAt.getTime() < REFRESH_REUSE_GRACE_SECONDS * 1000;
+    if (found.token.revokedAt || (found.token.usedAt && !isConcurrent)) {
       if (found.token.usedAt && !found.token.revokedAt) this.revokeFamilyAfterReuse(found.token);
       throw new ApiError(401, ERROR_CODES.refreshReused, 'This session has ended; sign in again');
     }
     this.refuseBeyondLimits(found.token);
     if (found.token.expiresAt.getTime() <= Date.now()) throw ApiError.unauthenticated('This session has expired; sign in again');
-    await this.refreshTokens.markUsed(found.token.id);
-    await this.audit.allow({ subjectId: found.user.userId, action: 'session.refresh' });
+    if (isConcurrent) {
+      await this.audit.allow({ subjectId: found.user.userId, action: 'session.refresh', reason: 'a refresh of the same token moments ago (another tab)' });
+    } else {
+      await this.refreshTokens.markUsed(found.token.id);
+      await this.audit.allow({ subjectId: found.user.userId, action: 'session.refresh' });
+    }
     return this.issue(found.user, { id: found.token.familyId, startedAt: found.token.familyStartedAt });
+  }
+
+  /**
+   * A new sign-in in a browser that still holds a session (after a reload, at a lock screen,
+   * as another account): the session it held ends, so a browser has one session in the list.
+   * Runs as the old token's owner (RLS); the caller then acts as the account signing in again.
+   * An unknown, malformed or ended token ends nothing.
+   */
+  async endReplaced(refreshToken: string | undefined): Promise<void> {
+    if (!refreshToken) return;
+    const found = await this.findActive(refreshToken).catch((error: unknown) => {
+      if (error instanceof ApiError) return null;
+      throw error;
+    });
+    if (!found || found.token.revokedAt) return;
+    await this.refreshTokens.revokeFamily(found.token.familyId);
+    await this.audit.allow({ subjectId: found.user.userId, action: 'session.replace' });
   }
 
   /**

@@ -27,7 +27,7 @@ import { kdfOf } from '../credentials/kdf.js';
 import { PasswordHasher } from '../credentials/password-hasher.js';
 import { SecurityKeyRefusal, WebAuthn } from '../second-factors/webauthn.service.js';
 import { SessionService } from '../sessions/session.service.js';
-import { SessionStarter, type DeviceToken, type SessionResult } from '../sessions/session-starter.js';
+import { SessionStarter, type DeviceToken, type RefreshToken, type ResumedSession, type SessionResult } from '../sessions/session-starter.js';
 import { KnownDevices } from './known-devices.service.js';
 import { LoginThrottle, type Demand, type ThrottleKeys } from './login-throttle.service.js';
 import { ProofOfWork } from './proof-of-work.service.js';
@@ -112,12 +112,12 @@ export class SignInService {
    * count is cleared only once the key has answered: an attacker who has the
    * password cannot reset it by signing in again between guesses.
    */
-  async login(request: LoginRequest, deviceToken: DeviceToken): Promise<LoginResult> {
+  async login(request: LoginRequest, deviceToken: DeviceToken, replacing: RefreshToken): Promise<LoginResult> {
     const { user, keys, demand, hasSecurityKey } = await this.checkSecret('login', 'session.login', request, 'authHash', request.authKey, deviceToken);
     const secondFactor = hasSecurityKey ? await this.webauthn.signInChallenge(user.userId) : null;
     if (secondFactor) return { body: secondFactor };
     await this.clearClientFailures(keys, demand);
-    return this.sessionStarter.start(user, 'session.login', deviceToken, keys.isKnownDevice);
+    return this.sessionStarter.start(user, 'session.login', deviceToken, keys.isKnownDevice, replacing);
   }
 
   /**
@@ -128,7 +128,7 @@ export class SignInService {
    * challenge token itself came with the right password and any proof of work
    * that was due).
    */
-  async loginWithSecurityKey(request: WebAuthnLoginRequest, deviceToken: DeviceToken): Promise<SessionResult> {
+  async loginWithSecurityKey(request: WebAuthnLoginRequest, deviceToken: DeviceToken, replacing: RefreshToken): Promise<SessionResult> {
     const user = await this.webauthn.ownerOfSignInChallenge(request.challengeToken);
     if (!user) throw new ApiError(401, ERROR_CODES.invalidCredentials, 'This sign-in has expired or was already used; sign in again');
     await this.db.becomeActor(user);
@@ -145,7 +145,22 @@ export class SignInService {
     }
     await this.throttle.recordSuccess(keys);
     await this.audit.allow({ subjectId: user.userId, action: 'session.security-key' });
-    return this.sessionStarter.start(user, 'session.login', deviceToken, keys.isKnownDevice);
+    return this.sessionStarter.start(user, 'session.login', deviceToken, keys.isKnownDevice, replacing);
+  }
+
+  /**
+   * A locked browser unlocked (docs/protocol.md "Lock, reload and new tabs"): the password is
+   * proven as at sign-in (the same throttle, proof of work and audit of failures), and the
+   * browser's refresh token, which must be this account's, is rotated within its family. No new
+   * session, so no second factor: the family began with it. The answer carries the account's
+   * keys again, as a sign-in's does; the password itself never reaches the server.
+   */
+  async unlock(request: LoginRequest, deviceToken: DeviceToken, refreshToken: RefreshToken): Promise<ResumedSession> {
+    const { user, keys, demand } = await this.checkSecret('login', 'session.unlock', request, 'authHash', request.authKey, deviceToken);
+    const session = await this.sessions.rotate(refreshToken, user.userId);
+    await this.clearClientFailures(keys, demand);
+    await this.audit.allow({ subjectId: user.userId, action: 'session.unlock', reason: keys.isKnownDevice ? 'known device' : 'new device' });
+    return this.sessionStarter.resume(user, session);
   }
 
   /** Ends the session of this refresh token; audited when it named a session. */

@@ -10,6 +10,7 @@ import { TextField } from '../../ui/TextField.js';
 import { recoverAccount } from './account-flows.js';
 import { DeviceCheck } from './DeviceCheck.js';
 import { NewPasswordFields, useNewPassword, type NewPassword } from './NewPasswordFields.js';
+import type { RecoveryCodeState } from './RecoveryCodePage.js';
 import { useSession } from './session.js';
 
 export function RecoverPage() {
@@ -28,7 +29,7 @@ export function RecoverPage() {
     },
     onSuccess: ({ recoveryCode: newCode, ...session }) => {
       start(session, newCode);
-      void navigate('/recovery-code');
+      void navigate('/recovery-code', { state: { isAfterRecovery: true } satisfies RecoveryCodeState });
     },
   });
 

@@ -157,6 +157,35 @@ export async function signIn(
   return signedIn(session);
 }
 
+/**
+ * Unlocks this browser's session after a reload, in a new tab or after the lock
+ * (docs/protocol.md "Lock, reload and new tabs"): the password derives the auth
+ * key as at sign-in, and the API continues the session of the refresh cookie,
+ * rotating it, with the account's keys, which the vault opens as at sign-in. No
+ * new session, no security key: the session began with it.
+ */
+export async function unlockSession(
+  api: AuthApi,
+  trust: TrustApi,
+  vault: VaultHandle,
+  email: string,
+  password: string,
+  onStep: (step: SignInStep, seconds?: number) => void = () => undefined,
+): Promise<SignedIn> {
+  onStep('password');
+  const { kdf } = await api.prelogin(email);
+  const authKey = await vault.deriveLogin(password, kdf);
+  const session = await withProofOfWork(
+    api,
+    vault,
+    { email, purpose: 'login' },
+    (seconds) => (seconds === null ? onStep('password') : onStep('proof-of-work', seconds)),
+    (proofOfWork) => api.unlock({ email, authKey, proofOfWork }),
+  );
+  await openKeys(api, trust, vault, session);
+  return signedIn(session);
+}
+
 /** A sign-in the browser refused after the server let it in: what the server answered did not hold. */
 export class SignInRefused extends Error {
   constructor(message: string) {

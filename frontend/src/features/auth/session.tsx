@@ -1,7 +1,10 @@
 /**
  * The signed-in state of the portal: who is signed in, the access token (in
- * memory), the crypto vault, and the idle lock. A reload starts from nothing:
- * the keys lived only in the previous page's worker (DESIGN 4.4).
+ * memory), the crypto vault, and the lock. A reload or a new tab starts without
+ * keys (they lived only in the previous page's worker, DESIGN 4.4) but not
+ * without the session: the refresh cookie survives, the browser remembers the
+ * email, and the page is locked until the password unlocks it
+ * (docs/protocol.md "Lock, reload and new tabs").
  */
 import { useQueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
@@ -21,6 +24,7 @@ import { trustApi, type TrustApi } from '../../api/trust.js';
 import { createVault, type VaultHandle } from '../../crypto/vault.js';
 import { securityEventsSincePreviousSignIn, type SecuritySummary } from '../account/security-events.js';
 import type { SignedIn } from './account-flows.js';
+import { forgetSession, rememberedEmail, rememberSession, REMEMBERED_SESSION_KEY } from './remembered-session.js';
 
 /** DESIGN 4.4: keys are dropped after this long without input. */
 export const IDLE_LOCK_MS = 15 * 60 * 1000;
@@ -49,8 +53,10 @@ interface SessionContextValue {
   vault: VaultHandle;
   /** A recovery code to show once before anything else. */
   pendingRecoveryCode: string | null;
-  /** Why the last session ended, for the sign-in page. */
+  /** Why the last session ended or locked, for the sign-in page and the lock screen. */
   notice: string | null;
+  /** The account whose session this browser holds while no page of it has the keys: the lock screen's email. */
+  lockedEmail: string | null;
   /** Security events since the previous sign-in, shown once after a sign-in (ASVS 2.2.3). */
   securityNotice: SecuritySummary | null;
   start(session: SignedIn, recoveryCode?: string): void;
@@ -60,7 +66,10 @@ interface SessionContextValue {
   userChanged(updated: Me): void;
   dismissSecurityNotice(): void;
   recoveryCodeStored(): void;
+  /** Signs out: the session ends on the server and the browser forgets the account. */
   end(notice?: string): Promise<void>;
+  /** Locks this page: the keys and the access token go, the session stays for the password to unlock. */
+  lock(notice?: string): Promise<void>;
 }
 
 const SessionContext = createContext<SessionContextValue | null>(null);
@@ -69,6 +78,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<Me | null>(null);
   const [pendingRecoveryCode, setPendingRecoveryCode] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [lockedEmail, setLockedEmail] = useState<string | null>(rememberedEmail);
   const [securityNotice, setSecurityNotice] = useState<SecuritySummary | null>(null);
   const endRef = useRef<(notice?: string) => Promise<void>>(async () => undefined);
   const client = useMemo(() => createApiClient(() => void endRef.current('Your session has ended. Please sign in again.')), []);
@@ -92,6 +102,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       // the screen changes once both are done (the next sign-in cannot race the old session's logout).
       await Promise.allSettled([api.logout(), vault.lock()]);
       client.setAccessToken(null);
+      forgetSession();
+      setLockedEmail(null);
       setUser(null);
       setPendingRecoveryCode(null);
       setSecurityNotice(null);
@@ -101,9 +113,23 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   );
   endRef.current = end;
 
+  const lock = useCallback(
+    async (reason?: string) => {
+      await vault.lock().catch(() => undefined);
+      client.setAccessToken(null);
+      setLockedEmail(rememberedEmail() ?? user?.email ?? null);
+      setUser(null);
+      setSecurityNotice(null);
+      setNotice(reason ?? null);
+    },
+    [client, vault, user],
+  );
+
   const start = useCallback(
     (session: SignedIn, recoveryCode?: string) => {
       client.setAccessToken(session.accessToken);
+      rememberSession(session.user.email);
+      setLockedEmail(null);
       setUser(session.user);
       setPendingRecoveryCode(recoveryCode ?? null);
       setNotice(null);
@@ -128,7 +154,21 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     if (user === null) queryClient.clear();
   }, [user, queryClient]);
 
-  useIdleLock(user !== null, () => void end('You were signed out after 15 minutes without activity. Your keys were cleared from this browser.'));
+  // Signed out in another tab: this one drops its keys too, and forgets the account, as that tab did.
+  useEffect(() => {
+    const onStorage = (event: StorageEvent) => {
+      if (event.key !== REMEMBERED_SESSION_KEY || rememberedEmail() !== null) return;
+      void vault.lock().catch(() => undefined);
+      client.setAccessToken(null);
+      setLockedEmail(null);
+      setUser(null);
+      setNotice('You signed out in another tab.');
+    };
+    window.addEventListener('storage', onStorage);
+    return () => window.removeEventListener('storage', onStorage);
+  }, [client, vault]);
+
+  useIdleLock(user !== null, () => void lock('Locked after 15 minutes without activity. Your keys were cleared from this page; your password unlocks it again.'));
 
   const value = useMemo<SessionContextValue>(
     () => ({
@@ -148,15 +188,17 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       vault,
       pendingRecoveryCode,
       notice,
+      lockedEmail,
       securityNotice,
       start,
       end,
+      lock,
       loadSecurityNotice,
       dismissSecurityNotice: () => setSecurityNotice(null),
       recoveryCodeStored: () => setPendingRecoveryCode(null),
       userChanged: setUser,
     }),
-    [user, api, sessions, apiTokens, securityKeys, keyRotation, records, folders, consents, doctors, audit, clinicians, trust, vault, pendingRecoveryCode, notice, securityNotice, start, end, loadSecurityNotice],
+    [user, api, sessions, apiTokens, securityKeys, keyRotation, records, folders, consents, doctors, audit, clinicians, trust, vault, pendingRecoveryCode, notice, lockedEmail, securityNotice, start, end, lock, loadSecurityNotice],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
