@@ -5,8 +5,6 @@ import {
   AUDIT_ACTIONS,
   AUDIT_EXPORT_FORMATS,
   type AuditAction,
-  type AuditActorRole,
-  type AuditEvent,
   type AuditExportFormat,
   type AuditExportQuery,
   type AuditHead,
@@ -17,6 +15,7 @@ import {
 } from '@phr/shared-types';
 import type { Exact } from '../../common/exact.js';
 import { IsId } from '../../common/ids.js';
+import { AuditEventDto } from '../../contract/audit-event.dto.js';
 
 class AuditFiltersDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'Auditors only: one subject’s trail' })
@@ -95,24 +94,6 @@ export class AuditHeadQueryDto implements AuditHeadQuery {
 }
 true satisfies Exact<AuditHeadQueryDto, AuditHeadQuery>;
 
-export class AuditEventDto implements AuditEvent {
-  @ApiProperty({ format: 'uuid' }) subjectId: string;
-  @ApiProperty() seq: number;
-  @ApiProperty({ format: 'date-time' }) occurredAt: string;
-  @ApiProperty({ format: 'uuid', nullable: true, type: String }) actorId: string | null;
-  @ApiProperty({ nullable: true, enum: ['patient', 'doctor', 'auditor', 'system'], description: '`system` for a scheduled job, which acts for no user' }) actorRole: AuditActorRole | null;
-  @ApiProperty({ enum: AUDIT_ACTIONS }) action: AuditAction;
-  @ApiProperty({ enum: ['allow', 'deny'] }) outcome: AuditOutcome;
-  @ApiProperty({ nullable: true, type: String }) reason: string | null;
-  @ApiProperty({ format: 'uuid', nullable: true, type: String }) recordId: string | null;
-  @ApiProperty({ format: 'uuid', nullable: true, type: String }) consentId: string | null;
-  @ApiProperty({ nullable: true, type: String }) ip: string | null;
-  @ApiProperty({ nullable: true, type: String }) userAgent: string | null;
-  @ApiProperty({ nullable: true, type: String }) requestId: string | null;
-  @ApiProperty() prevHash: string;
-  @ApiProperty() hash: string;
-}
-true satisfies Exact<AuditEventDto, AuditEvent>;
 
 export class AuditPageDto implements AuditPage {
   @ApiProperty({ type: [AuditEventDto] }) items: AuditEventDto[];
