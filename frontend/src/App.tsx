@@ -13,6 +13,8 @@ import { RecordsPage } from './features/records/RecordsPage.js';
 import { AuditPage } from './features/audit/AuditPage.js';
 import { ClinicianStandingNotice } from './features/clinicians/ClinicianStandingNotice.js';
 import { CliniciansPage } from './features/clinicians/CliniciansPage.js';
+import { NotificationsLink } from './features/notifications/NotificationsLink.js';
+import { NotificationsPage } from './features/notifications/NotificationsPage.js';
 import { ConsentsPage } from './features/sharing/ConsentsPage.js';
 import { KeyChanges } from './features/sharing/KeyChanges.js';
 import { SharedWithMePage } from './features/sharing/SharedWithMePage.js';
@@ -44,6 +46,7 @@ export function App() {
         <Route path="/consents" element={forRole('patient', <ConsentsPage />)} />
         <Route path="/shared" element={forRole('doctor', <SharedWithMePage />)} />
         <Route path="/clinicians" element={forRole('operator', <CliniciansPage />)} />
+        <Route path="/notifications" element={signedIn ? guardRecovery(pendingRecoveryCode, user.role === 'patient' || user.role === 'doctor' ? <NotificationsPage /> : <Navigate to="/account" replace />) : <Navigate to="/login" replace />} />
         <Route path="/audit" element={signedIn ? guardRecovery(pendingRecoveryCode, <AuditPage />) : <Navigate to="/login" replace />} />
         <Route path="*" element={<Navigate to={signedIn ? homeFor(user.role) : '/login'} replace />} />
       </Routes>
@@ -84,6 +87,7 @@ function SignedInNav() {
       <NavLink to="/audit" className="nav-link">
         {user?.role === 'doctor' ? 'Access history' : 'Audit trail'}
       </NavLink>
+      {user?.role === 'patient' || user?.role === 'doctor' ? <NotificationsLink /> : null}
       <NavLink to="/account" className="nav-link">
         Account
       </NavLink>
