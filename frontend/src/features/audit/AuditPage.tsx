@@ -215,7 +215,7 @@ export function AuditPage() {
                 <td>{new Date(row.occurredAt).toLocaleString()}</td>
                 {isAuditor ? <td data-testid="audit-subject">{subjectName(row, people)}</td> : null}
                 <td data-testid="audit-sentence">
-                  {describeEvent(row, { actor: actorName(row, user, people), record: recordName(row.recordId, titleOf) })}
+                  {describeEvent(row, { actor: actorName(row, user, people), record: recordName(row.recordId, titleOf, user?.role === 'patient') })}
                   {row.actorRole && row.actorRole !== 'system' && row.actorId !== user?.id ? <span className="muted"> ({row.actorRole})</span> : null}
                 </td>
                 <td>

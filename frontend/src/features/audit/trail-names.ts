@@ -30,10 +30,13 @@ export function personName(person: Pick<AuditPerson, 'displayName' | 'role'>): s
   return person.role === 'doctor' && !/^dr\.?\s/i.test(person.displayName) ? `Dr ${person.displayName}` : person.displayName;
 }
 
-/** Which record, in words: its decrypted title, or what can be said without it. */
-export function recordName(recordId: string | null, titles: ReadonlyMap<string, string>): string {
+/**
+ * Which record, in words: its decrypted title, or what can be said without it (the owner holds
+ * every title it still has, so a record it cannot name is gone; others hold none).
+ */
+export function recordName(recordId: string | null, titles: ReadonlyMap<string, string>, isOwner: boolean): string {
   if (!recordId) return 'records';
-  return titles.get(recordId) ?? 'a record no longer here';
+  return titles.get(recordId) ?? (isOwner ? 'a record no longer here' : 'a record');
 }
 
 /** The people of a trail: the subject's (default the caller's own), or, with `ids`, those the caller may know. */

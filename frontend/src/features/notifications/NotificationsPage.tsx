@@ -58,7 +58,7 @@ export function NotificationsPage() {
           {items.map(({ event, isUnread, kind }) => (
             <li key={event.seq} data-testid="notification" data-kind={kind} className={isUnread ? 'unread' : undefined}>
               {isUnread ? <strong className="badge">New</strong> : null}{' '}
-              {describeEvent(event, { actor: actorName(event, user, people.data ?? new Map()), record: recordName(event.recordId, titleOf) })}
+              {describeEvent(event, { actor: actorName(event, user, people.data ?? new Map()), record: recordName(event.recordId, titleOf, user?.role === 'patient') })}
               <span className="muted"> · {new Date(event.occurredAt).toLocaleString()}</span>
             </li>
           ))}
