@@ -82,6 +82,7 @@ describe('a trail a patient can read, and notifications (Chromium, two browsers)
     await textOf(page.getByTestId('unread-badge'), '2', { exact: true });
     await page.getByRole('link', { name: /^Notifications/ }).click();
     await textOf(page.getByTestId('unread-count'), '2 unread', { exact: true });
+    await textOf(page.getByTestId('notifications-verified'), 'Checked against your audit trail, verified in this browser', { exact: true });
     const access = page.getByTestId('notification').filter({ hasText: `${doctor.displayName} opened ${titleOf(xray)}` });
     await textOf(access, /^New /);
     await page.getByTestId('notification').filter({ hasText: `You shared ${titleOf(xray)}` }).waitFor();

@@ -40,4 +40,6 @@ export const auditKeys = {
   notifications: () => [...auditKeys.all, 'notifications'] as const,
   unreadNotifications: () => [...auditKeys.all, 'notifications', 'unread'] as const,
   notificationSettings: () => [...auditKeys.all, 'notifications', 'settings'] as const,
+  /** The notifications shown, judged against the chain verified; `fetchedAt` of both, so a refetch judges again. */
+  shownNotifications: (fetchedAt: readonly number[]) => [...auditKeys.all, 'notifications', 'shown', ...fetchedAt] as const,
 };

@@ -44,6 +44,7 @@ const KEYS_BY_AREA: Record<string, { all: QueryKey; keys: QueryKey[] }> = {
       auditKeys.notifications(),
       auditKeys.unreadNotifications(),
       auditKeys.notificationSettings(),
+      auditKeys.shownNotifications([1, 2]),
     ],
   },
   account: { all: accountKeys.all, keys: [accountKeys.standing(), accountKeys.ownFingerprint()] },

@@ -46,12 +46,13 @@ export class Notifications1765810000000 implements MigrationInterface {
       REVOKE ALL ON notification_mail_due FROM PUBLIC;
 
       -- DO UPDATE (not NOTHING) takes the row's lock: a job holding it finishes first, so a
-      -- row it could not see is never taken as mailed.
+      -- row it could not see is never taken as mailed. WHERE false locks without writing a row
+      -- version (many notifiable rows of one subject in one transaction, as the seed writes them).
       CREATE FUNCTION audit_events_mark_notification_due() RETURNS trigger
         LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
         BEGIN
           INSERT INTO notification_mail_due (subject_id) VALUES (NEW.subject_id)
-            ON CONFLICT (subject_id) DO UPDATE SET first_at = notification_mail_due.first_at;
+            ON CONFLICT (subject_id) DO UPDATE SET first_at = notification_mail_due.first_at WHERE false;
           RETURN NULL;
         END $$;
       CREATE TRIGGER audit_events_notification_due AFTER INSERT ON audit_events

@@ -1,7 +1,8 @@
 /**
  * Notifications (docs/protocol.md "Notifications"): rows of the account's own trail that
  * someone else's access, a refusal or a share put there, in the same plain words as the audit
- * page, with the unread ones marked; and which kinds the account wants, in the portal and by mail.
+ * page, with the unread ones marked, each checked against the chain this browser verified as a
+ * row of the audit page is; and which kinds the account wants, in the portal and by mail.
  */
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
@@ -13,6 +14,9 @@ import { Button } from '../../ui/Button.js';
 import { useSession } from '../auth/session.js';
 import { describeEvent } from '../audit/action-wording.js';
 import { actorName, recordName, useRecordTitles, useTrailPeople } from '../audit/trail-names.js';
+import { judgeShownRows } from '../trust/audit-checkpoint.js';
+import { auditFailure } from '../trust/sign-in-checks.js';
+import { useTrust } from '../trust/TrustProvider.js';
 
 const KIND_LABELS: Record<NotificationKind, string> = {
   access: 'Someone else opened one of my records',
@@ -35,6 +39,23 @@ export function NotificationsPage() {
   const titleOf = new Map((titles.data ?? []).map((record) => [record.id, record.title]));
   const items = list.data?.pages.flatMap((page) => page.items) ?? [];
   const newestSeq = items[0]?.event.seq;
+  // The rows shown are the trail's own: each must hash and link as the chain verified in this browser says.
+  const { checkOwnChain, raise } = useTrust();
+  const chain = useQuery({ queryKey: auditKeys.chain(), queryFn: checkOwnChain });
+  const shown = useQuery({
+    queryKey: auditKeys.shownNotifications([list.dataUpdatedAt, chain.dataUpdatedAt]),
+    enabled: list.data !== undefined && chain.data !== undefined,
+    queryFn: async () => {
+      const verdict = await judgeShownRows(
+        items.map((item) => item.event),
+        user?.id ?? '',
+        chain.data?.rows ?? [],
+        false,
+      );
+      if (verdict && !verdict.isIntact) raise(auditFailure(verdict.firstBadSeq, verdict.problem));
+      return verdict ?? { isIntact: true as const };
+    },
+  });
   const markRead = useMutation({
     mutationFn: (upToSeq: number) => audit.markNotificationsRead(upToSeq),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: auditKeys.notifications() }),
@@ -51,6 +72,17 @@ export function NotificationsPage() {
           <Button type="button" variant="secondary" isBusy={markRead.isPending} onClick={() => markRead.mutate(newestSeq)}>
             Mark all as read
           </Button>
+        ) : null}
+        {shown.data && chain.data ? (
+          shown.data.isIntact && chain.data.verdict.isIntact ? (
+            <p className="badge badge-ok" data-testid="notifications-verified">
+              Checked against your audit trail, verified in this browser
+            </p>
+          ) : (
+            <p className="badge badge-bad" role="alert" data-testid="notifications-verified">
+              These notifications do not match your verified audit trail
+            </p>
+          )
         ) : null}
         {list.error ? <Alert tone="error">{describeError(list.error)}</Alert> : null}
         {list.data && items.length === 0 ? <p className="muted">No notifications yet.</p> : null}
