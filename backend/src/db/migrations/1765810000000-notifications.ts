@@ -48,16 +48,27 @@ export class Notifications1765810000000 implements MigrationInterface {
       -- DO UPDATE (not NOTHING) takes the row's lock: a job holding it finishes first, so a
       -- row it could not see is never taken as mailed. WHERE false locks without writing a row
       -- version (many notifiable rows of one subject in one transaction, as the seed writes them).
+      -- A subject with no account (the unknown sign-in's, an erased one) is not marked.
       CREATE FUNCTION audit_events_mark_notification_due() RETURNS trigger
         LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
         BEGIN
-          INSERT INTO notification_mail_due (subject_id) VALUES (NEW.subject_id)
+          INSERT INTO notification_mail_due (subject_id) SELECT NEW.subject_id WHERE EXISTS (SELECT 1 FROM users WHERE id = NEW.subject_id)
             ON CONFLICT (subject_id) DO UPDATE SET first_at = notification_mail_due.first_at WHERE false;
           RETURN NULL;
         END $$;
       CREATE TRIGGER audit_events_notification_due AFTER INSERT ON audit_events
         FOR EACH ROW WHEN (${NOTIFIABLE_SQL.replace(/\b(outcome|actor_id|subject_id|action)\b/g, 'NEW.$1')})
         EXECUTE FUNCTION audit_events_mark_notification_due();
+
+      -- An erased account leaves no mark naming it (GDPR Art. 17: only the trail keeps its id).
+      CREATE FUNCTION users_forget_notification_due() RETURNS trigger
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
+        BEGIN
+          DELETE FROM notification_mail_due WHERE subject_id = OLD.id;
+          RETURN NULL;
+        END $$;
+      CREATE TRIGGER users_forget_notification_due AFTER DELETE ON users
+        FOR EACH ROW EXECUTE FUNCTION users_forget_notification_due();
 
       CREATE FUNCTION notification_mails_due(p_gap_seconds integer, p_limit integer) RETURNS TABLE (user_id uuid, email text)
         LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
@@ -111,7 +122,7 @@ export class Notifications1765810000000 implements MigrationInterface {
                    OR EXISTS (SELECT 1 FROM audit_events e WHERE e.subject_id = p_subject AND e.actor_id = u.id)) END
            ORDER BY u.display_name, u.id $$;
 
-      REVOKE ALL ON FUNCTION audit_events_mark_notification_due(), notification_mails_due(integer, integer), audit_people(uuid, uuid[]) FROM PUBLIC;
+      REVOKE ALL ON FUNCTION audit_events_mark_notification_due(), users_forget_notification_due(), notification_mails_due(integer, integer), audit_people(uuid, uuid[]) FROM PUBLIC;
       GRANT EXECUTE ON FUNCTION notification_mails_due(integer, integer), audit_people(uuid, uuid[]) TO phr_app;
     `);
   }
@@ -119,7 +130,8 @@ export class Notifications1765810000000 implements MigrationInterface {
   async down(db: QueryRunner): Promise<void> {
     await db.query(`
       DROP TRIGGER IF EXISTS audit_events_notification_due ON audit_events;
-      DROP FUNCTION IF EXISTS audit_events_mark_notification_due(), notification_mails_due(integer, integer), audit_people(uuid, uuid[]);
+      DROP TRIGGER IF EXISTS users_forget_notification_due ON users;
+      DROP FUNCTION IF EXISTS audit_events_mark_notification_due(), users_forget_notification_due(), notification_mails_due(integer, integer), audit_people(uuid, uuid[]);
       DROP TABLE IF EXISTS notification_mail_due, notification_settings;
       DROP INDEX IF EXISTS audit_events_notifications;
     `);
