@@ -49,6 +49,7 @@ const PER_USER_TABLES: Record<string, string> = {
   client_states: 'user_id',
   key_log_leaves: 'user_id',
   account_key_rotations: 'user_id',
+  notification_settings: 'user_id',
 };
 
 /** Per-user tables whose rows belong to doctors, not patients (docs/protocol.md "Clinicians"): tested below with a doctor of their own. */
@@ -118,6 +119,9 @@ describe('database defense: repositories under another user’s context read and
     // Her sealed client state (registration gave her a binding in the key directory).
     const state = await alice.client.send(ROUTES.putClientState, { token: alice.token, body: { expectedVersion: 0, sealed: sealedBlob(64) } });
     if (state.status !== 200) throw new Error(`client state failed: ${state.status} ${state.text}`);
+    // Her notification settings.
+    const settings = await alice.client.send(ROUTES.updateNotificationSettings, { token: alice.token, body: { portalOptOut: ['sharing'], emailOptOut: [] } });
+    if (settings.status !== 200) throw new Error(`notification settings failed: ${settings.status} ${settings.text}`);
     recordIds = { shared: shared.summary.id, private: unshared.summary.id };
     // A deleted record whose objects the store has not confirmed removed yet waits in the deletion queue.
     const deleted = await uploadRecord(alice, 10);

@@ -45,7 +45,10 @@ describe('an auditor account, from the operator’s command to the audit page (C
     // An auditor sees other accounts' rows: a patient who registers now shows up.
     const patient = await registerUser(stackApi());
     await page.getByLabel('Action').selectOption('account.register');
-    await page.getByTestId('audit-row').filter({ hasText: patient.userId.slice(0, 8) }).waitFor();
+    // Ids are technical details, shown on request; the whose-trail column names the account.
+    await page.getByLabel('Show technical details').check();
+    const row = page.getByTestId('audit-row').filter({ hasText: patient.userId });
+    await textOf(row.getByTestId('audit-subject'), patient.request.displayName, { exact: true });
     await countOf(page.getByRole('link', { name: 'Records', exact: true }), 0);
   });
 });

@@ -97,6 +97,8 @@ describe('account-key rotation in the portal (Chromium, issue 12)', () => {
 
     // The audit page shows every step.
     await page.getByRole('link', { name: 'Audit trail' }).click();
+    // The action codes are technical details, shown on request.
+    await page.getByLabel('Show technical details').check();
     for (const action of ['account.key-rotation-start', 'account.key-rotation-batch', 'account.key-rotation-finish']) {
       await page.getByTestId('audit-row').filter({ hasText: action }).filter({ hasText: 'Allowed' }).first().waitFor();
     }

@@ -113,9 +113,11 @@ describe('sharing with a doctor (Chromium, two browsers)', () => {
     await page.getByRole('heading', { name: 'Audit trail' }).waitFor();
     await textOf(page.getByTestId('chain-status'), /^Chain verified in this browser: \d+ entries, unbroken$/);
     await page.getByLabel('Outcome').selectOption('deny');
+    await page.getByLabel('Show technical details').check();
     const denied = page.getByTestId('audit-row').filter({ hasText: 'record.read' });
     await denied.first().waitFor();
-    await textOf(denied.first(), /\(doctor\).*record\.read.*Denied · no active consent and wrap/);
+    await textOf(denied.first(), /tried to open .* \(refused\) \(doctor\)Denied · no active consent and wrap.*record\.read/);
+    await textOf(denied.first(), `${doctor.displayName} tried to open`);
     const outcomes = await page.getByTestId('audit-row').evaluateAll((rows: Element[]) => rows.map((row) => row.className));
     expect(outcomes.length).toBeGreaterThan(0);
     expect(outcomes.every((name) => name === 'denied')).toBe(true);
@@ -123,6 +125,6 @@ describe('sharing with a doctor (Chromium, two browsers)', () => {
     const doctorPage = doctorBrowser.page;
     await doctorPage.getByRole('link', { name: 'Access history' }).click();
     await doctorPage.getByRole('heading', { name: 'Your access history' }).waitFor();
-    await doctorPage.getByTestId('audit-row').filter({ hasText: 'Allowed' }).filter({ hasText: 'record.read' }).first().waitFor();
+    await doctorPage.getByTestId('audit-row').filter({ hasText: 'Allowed' }).filter({ hasText: 'You opened a record' }).first().waitFor();
   });
 });

@@ -15,6 +15,8 @@ import { ApiAccessPage } from './features/audit/ApiAccessPage.js';
 import { AuditPage } from './features/audit/AuditPage.js';
 import { ClinicianStandingNotice } from './features/clinicians/ClinicianStandingNotice.js';
 import { CliniciansPage } from './features/clinicians/CliniciansPage.js';
+import { NotificationsLink } from './features/notifications/NotificationsLink.js';
+import { NotificationsPage } from './features/notifications/NotificationsPage.js';
 import { ConsentsPage } from './features/sharing/ConsentsPage.js';
 import { KeyChanges } from './features/sharing/KeyChanges.js';
 import { SharedWithMePage } from './features/sharing/SharedWithMePage.js';
@@ -56,6 +58,7 @@ export function App() {
         <Route path="/shared" element={forRole('doctor', <SharedWithMePage />)} />
         <Route path="/clinicians" element={forRole('operator', <CliniciansPage />)} />
         <Route path="/api-access" element={forRole('auditor', <ApiAccessPage />)} />
+        <Route path="/notifications" element={signedIn ? guardRecovery(pendingRecoveryCode, user.role === 'patient' || user.role === 'doctor' ? <NotificationsPage /> : <Navigate to="/account" replace />) : <Navigate to="/login" replace />} />
         <Route path="/audit" element={signedIn ? guardRecovery(pendingRecoveryCode, <AuditPage />) : <Navigate to="/login" replace />} />
         <Route path="*" element={<Navigate to={signedIn ? homeFor(user.role) : '/login'} replace />} />
       </Routes>
@@ -104,6 +107,7 @@ function SignedInNav() {
           API access
         </NavLink>
       ) : null}
+      {user?.role === 'patient' || user?.role === 'doctor' ? <NotificationsLink /> : null}
       <NavLink to="/account" className="nav-link">
         Account
       </NavLink>

@@ -39,8 +39,9 @@ export const BACKEND_LAYERS = [
   ['key-rotation', 'key-pair'],
   // The features over patients' data: their routes and rules, each table in its owner's repository.
   ['consents', 'folders', 'records'],
-  // Whole-account steps over every feature (erasure), the browser's security reports, readiness.
-  ['account', 'security-events', 'health'],
+  // Whole-account steps over every feature (erasure), the browser's security reports, readiness,
+  // and notifications (read from the trail, mailed through the outbox).
+  ['account', 'security-events', 'health', 'notifications'],
   // Scheduled work over every module's tables.
   ['jobs'],
   // Entry points: the operator's command line and the application's wiring.

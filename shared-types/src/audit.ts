@@ -203,3 +203,49 @@ export async function firstBrokenAuditRow(rows: AuditEvent[], sha256Hex: (text: 
   }
   return null;
 }
+
+/**
+ * GET /audit/people: the display names of the people in a trail, so the portal can say who
+ * acted instead of showing ids. Without `ids`: the trail's subject and everyone who acted in
+ * it (a patient, a doctor: their own trail; an auditor: `subjectId`'s, or their own). With
+ * `ids` (comma-separated, at most AUDIT_PEOPLE_MAX_IDS): only those of them the caller may
+ * know: an auditor any account, anyone else themselves and the people who acted in their own
+ * trail. An erased account has no name and is left out. The names are for display only: the
+ * browser trusts no key or decision to them.
+ */
+export interface AuditPeopleQuery {
+  subjectId?: Uuid;
+  ids?: string;
+}
+export const AUDIT_PEOPLE_MAX_IDS = 100;
+export interface AuditPerson {
+  id: Uuid;
+  displayName: string;
+  role: Role;
+}
+export interface AuditPeople {
+  people: AuditPerson[];
+}
+
+/** How far back GET /audit/access-summary looks. */
+export const ACCESS_SUMMARY_DAYS = 30;
+
+/** One person other than the patient who opened (or tried to open) the patient's records. */
+export interface AccessSummaryEntry {
+  actorId: Uuid;
+  /** Null for an account that has since been erased. */
+  displayName: string | null;
+  role: AuditActorRole | null;
+  /** Records opened (record.read allowed) and how many different ones. */
+  reads: number;
+  records: number;
+  /** Attempts refused (record.read denied). */
+  denied: number;
+  lastAt: IsoDateTime;
+}
+
+/** GET /audit/access-summary (patients): who else opened their records in the last ACCESS_SUMMARY_DAYS days, most recent first. */
+export interface AccessSummary {
+  since: IsoDateTime;
+  people: AccessSummaryEntry[];
+}

@@ -15,4 +15,5 @@ export * from './key-pair.js';
 export * from './client-state.js';
 export * from './key-rotation.js';
 export * from './security-events.js';
+export * from './notifications.js';
 export * from './routes.js';

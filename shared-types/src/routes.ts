@@ -28,7 +28,8 @@ import type {
 import type { Consent, ConsentList, CreateConsentRequest, DoctorList, DoctorSearchQuery, ListConsentsQuery, RewrapConsentRequest, RewrapConsentResult, UpdateConsentRequest } from './consents.js';
 import type { ClinicianInvitationSent, ClinicianList, ClinicianReasonRequest, ClinicianSummary, InviteClinicianRequest, ListCliniciansQuery } from './clinicians.js';
 import type { RotateKeyPairRequest, RotateKeyPairResult } from './key-pair.js';
-import type { AuditExportQuery, AuditHead, AuditHeadQuery, AuditPage, AuditQuery } from './audit.js';
+import type { AccessSummary, AuditExportQuery, AuditHead, AuditHeadQuery, AuditPage, AuditPeople, AuditPeopleQuery, AuditQuery } from './audit.js';
+import type { MarkNotificationsReadRequest, NotificationPage, NotificationQuery, NotificationSettings, UnreadNotifications } from './notifications.js';
 import type { AccountErasureReceipt, EraseAccountRequest } from './erasure.js';
 import type { HealthResponse, LivenessResponse } from './health.js';
 import type { ClientState, ClientStateVersion, PutClientStateRequest } from './client-state.js';
@@ -151,6 +152,13 @@ export const ROUTES = {
   listAudit: route<NoBody, AuditPage, Record<string, never>, AuditQuery>('GET', '/audit'),
   exportAudit: route<NoBody, string, Record<string, never>, AuditExportQuery>('GET', '/audit/export'),
   auditHead: route<NoBody, AuditHead, Record<string, never>, AuditHeadQuery>('GET', '/audit/head'),
+  auditPeople: route<NoBody, AuditPeople, Record<string, never>, AuditPeopleQuery>('GET', '/audit/people'),
+  accessSummary: route<NoBody, AccessSummary>('GET', '/audit/access-summary'),
+  listNotifications: route<NoBody, NotificationPage, Record<string, never>, NotificationQuery>('GET', '/notifications'),
+  unreadNotifications: route<NoBody, UnreadNotifications>('GET', '/notifications/unread'),
+  markNotificationsRead: route<MarkNotificationsReadRequest, void>('POST', '/notifications/read'),
+  notificationSettings: route<NoBody, NotificationSettings>('GET', '/notifications/settings'),
+  updateNotificationSettings: route<NotificationSettings, NotificationSettings>('PUT', '/notifications/settings'),
   reportSecurityEvent: route<ReportSecurityEventRequest, void>('POST', '/security-events'),
 } as const;
 

@@ -94,7 +94,7 @@ export class AuditReadService {
    * refused (403) and filed in that subject's trail (or the caller's own, when
    * the id names no trail).
    */
-  private async refuseOtherTrail(user: AuthUser, subjectId: string | undefined, action: Extract<AuditAction, `audit.${string}`>): Promise<void> {
+  async refuseOtherTrail(user: AuthUser, subjectId: string | undefined, action: Extract<AuditAction, `audit.${string}`>): Promise<void> {
     if (user.role === 'auditor' || subjectId === undefined || subjectId.toLowerCase() === user.userId) return;
     const subject = (await this.owners.hasTrail(subjectId)) ? subjectId : user.userId;
     this.audit.deny({ subjectId: subject, action, reason: `role ${user.role} may not read the trail of ${subjectId.toLowerCase()}` });

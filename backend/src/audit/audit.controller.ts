@@ -2,14 +2,17 @@ import { Readable } from 'node:stream';
 import { Controller, Get, Header, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import type { AuditEvent, AuditHead, AuditPage } from '@phr/shared-types';
+import type { AccessSummary, AuditEvent, AuditHead, AuditPage, AuditPeople } from '@phr/shared-types';
 import type { AuthUser } from '../identity/auth-user.js';
 import { CurrentUser, Roles } from '../identity/decorators.js';
 import { OwnTransactions } from '../db/transaction.interceptor.js';
 import { ApiErrors } from '../common/swagger.js';
+import { AuditPeopleService } from './audit-people.service.js';
 import { AuditReadService } from './audit-read.service.js';
 import { auditCsvHeader, auditCsvLines } from './audit-csv.js';
-import { AuditEventDto, AuditExportQueryDto, AuditHeadDto, AuditHeadQueryDto, AuditPageDto, AuditQueryDto } from './dto/audit-query.dto.js';
+import { AccessSummaryDto, AuditPeopleDto, AuditPeopleQueryDto } from './dto/audit-people.dto.js';
+import { AuditExportQueryDto, AuditHeadDto, AuditHeadQueryDto, AuditPageDto, AuditQueryDto } from './dto/audit-query.dto.js';
+import { AuditEventDto } from '../contract/audit-event.dto.js';
 
 /** The CSV file begins with this header line (audit-csv.ts), then one quoted line per row. */
 const AUDIT_CSV_EXAMPLE = auditCsvHeader();
@@ -19,7 +22,10 @@ const AUDIT_CSV_EXAMPLE = auditCsvHeader();
 @ApiExtraModels(AuditEventDto)
 @Controller('audit')
 export class AuditController {
-  constructor(private readonly audit: AuditReadService) {}
+  constructor(
+    private readonly audit: AuditReadService,
+    private readonly people: AuditPeopleService,
+  ) {}
 
   @Get()
   @Roles('patient', 'doctor', 'auditor', 'operator')
@@ -61,6 +67,27 @@ export class AuditController {
   @ApiErrors(400, 401, 403)
   head(@CurrentUser() user: AuthUser, @Query() query: AuditHeadQueryDto): Promise<AuditHead> {
     return this.audit.head(user, query.subjectId);
+  }
+
+  @Get('people')
+  @Roles('patient', 'doctor', 'auditor', 'operator')
+  @ApiOperation({
+    summary: 'Display names of the people in a trail: its subject and everyone who acted in it, or those of `ids` the caller may know',
+    description: 'For display only. An auditor may name any subject or account; anyone else gets their own trail’s people.',
+  })
+  @ApiOkResponse({ type: AuditPeopleDto })
+  @ApiErrors(400, 401, 403)
+  trailPeople(@CurrentUser() user: AuthUser, @Query() query: AuditPeopleQueryDto): Promise<AuditPeople> {
+    return this.people.people(user, query);
+  }
+
+  @Get('access-summary')
+  @Roles('patient')
+  @ApiOperation({ summary: 'Who else opened, or tried to open, the patient’s records in the last 30 days, most recent first' })
+  @ApiOkResponse({ type: AccessSummaryDto })
+  @ApiErrors(401, 403)
+  accessSummary(@CurrentUser() user: AuthUser): Promise<AccessSummary> {
+    return this.people.accessSummary(user);
   }
 }
 

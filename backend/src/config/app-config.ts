@@ -107,6 +107,11 @@ export interface AppConfig {
     /** The sender looks for due mail this often, and waits this long before the first retry of a failed mail (doubling up to an hour). */
     retrySeconds: number;
   };
+  /** Notification mails (backend/src/notifications): how often the job looks, and at most one mail per account per gap. */
+  notifications: {
+    mailIntervalSeconds: number;
+    mailGapSeconds: number;
+  };
   /** How long the link of a registration mail can be used. */
   registrationLinkSeconds: number;
   bodyLimitBytes: number;
@@ -394,6 +399,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     rateLimitSyncMilliseconds: integer(env, 'RATE_LIMIT_SYNC_MS', 200, 10, 10_000),
     mail: { smtpUrl: smtpUrl(env), from: mailFrom(env), retrySeconds: integer(env, 'MAIL_RETRY_SECONDS', 30, 1, 3600) },
+    notifications: {
+      mailIntervalSeconds: integer(env, 'NOTIFICATION_MAIL_INTERVAL_SECONDS', 60, 0, 86_400),
+      mailGapSeconds: integer(env, 'NOTIFICATION_MAIL_GAP_SECONDS', 3600, 0, 7 * 86_400),
+    },
     registrationLinkSeconds: integer(env, 'REGISTRATION_LINK_SECONDS', 3600, 60, 7 * 86_400),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
     timeouts: {

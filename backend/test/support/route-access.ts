@@ -76,6 +76,15 @@ export const ROUTE_ACCESS: Record<RouteName, Access> = {
   keyLogFrontier: ['patient', 'doctor', 'auditor', 'operator'],
   // Every account's browser checks its own key and trail; a report lands only in the caller's own trail.
   reportSecurityEvent: ['patient', 'doctor', 'auditor', 'operator'],
+  auditPeople: ['patient', 'doctor', 'auditor', 'operator'],
+  // Who else opened a patient's records: the patient's own summary.
+  accessSummary: ['patient'],
+  // Notifications come from the account's own trail: the people whose data it is, and doctors.
+  listNotifications: ['patient', 'doctor'],
+  unreadNotifications: ['patient', 'doctor'],
+  markNotificationsRead: ['patient', 'doctor'],
+  notificationSettings: ['patient', 'doctor'],
+  updateNotificationSettings: ['patient', 'doctor'],
   // Who may be a doctor is the operators' business only (docs/protocol.md "Clinicians").
   listClinicians: ['operator'],
   inviteClinician: ['operator'],

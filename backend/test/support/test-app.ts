@@ -83,6 +83,8 @@ export async function startTestApp(env: Record<string, string> = {}, logger: Log
     // Each app signs its key directory with a log key of its own (api.config.keyLog.publicKey verifies it).
     KEY_LOG_SIGNING_KEY: newKeyLogSigningKey(),
     ...UNTHROTTLED_RATE_LIMITS,
+    // Notification mails only when a test runs the job (NotificationMailer.run): the mails other tests wait for are links.
+    NOTIFICATION_MAIL_INTERVAL_SECONDS: '0',
     ...env,
   });
   // PHR_TEST_LOG=1 shows the API's errors and warnings while a test runs (to find the cause of a 500).

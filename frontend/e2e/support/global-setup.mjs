@@ -37,6 +37,8 @@ export default async function globalSetup() {
       RATE_LIMIT_REQUESTS: '10000000',
       RATE_LIMIT_REGISTRATIONS: '10000000',
       RATE_LIMIT_REGISTRATION_MAILS: '10000000',
+      // The mails tests wait for are links; notification mails are proven by the API suite (notifications.spec.ts).
+      NOTIFICATION_MAIL_INTERVAL_SECONDS: '0',
     },
     build: true,
     log: (line) => logs.push(line),

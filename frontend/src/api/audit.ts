@@ -1,5 +1,8 @@
-/** The audit area of the API (the trail, its head, its export), typed by the contract, and its query keys. */
-import { ROUTES, type AuditExportQuery, type AuditQuery } from '@phr/shared-types';
+/**
+ * The audit area of the API (the trail, its head, its export, the names of its people, and the
+ * notifications derived from it), typed by the contract, and its query keys.
+ */
+import { ROUTES, type AuditExportQuery, type AuditPeopleQuery, type AuditQuery, type NotificationQuery, type NotificationSettings } from '@phr/shared-types';
 import type { ApiClient } from './client.js';
 
 export function auditApi(client: ApiClient) {
@@ -7,6 +10,13 @@ export function auditApi(client: ApiClient) {
     list: (query: AuditQuery) => client.call(ROUTES.listAudit, { query }),
     head: () => client.call(ROUTES.auditHead),
     export: (query: AuditExportQuery) => client.call(ROUTES.exportAudit, { query }),
+    people: (query: AuditPeopleQuery) => client.call(ROUTES.auditPeople, { query }),
+    accessSummary: () => client.call(ROUTES.accessSummary),
+    notifications: (query: NotificationQuery) => client.call(ROUTES.listNotifications, { query }),
+    unreadNotifications: () => client.call(ROUTES.unreadNotifications),
+    markNotificationsRead: (upToSeq: number) => client.call(ROUTES.markNotificationsRead, { body: { upToSeq } }),
+    notificationSettings: () => client.call(ROUTES.notificationSettings),
+    updateNotificationSettings: (settings: NotificationSettings) => client.call(ROUTES.updateNotificationSettings, { body: settings }),
   };
 }
 
@@ -23,4 +33,13 @@ export const auditKeys = {
   chain: () => [...auditKeys.all, 'chain'] as const,
   /** The own rows a page of the trail shows, judged against the chain verified; `fetchedAt` of both, so a refetch judges again. */
   shownRows: (query: AuditQuery, pages: number, fetchedAt: readonly number[]) => [...auditKeys.all, 'chain', 'shown', query, pages, ...fetchedAt] as const,
+  /** Names of the people of a trail (a subject's, or the ids asked for). */
+  people: (query: AuditPeopleQuery) => [...auditKeys.all, 'people', query] as const,
+  accessSummary: () => [...auditKeys.all, 'access-summary'] as const,
+  /** Under `all`: every change that writes to the trail can add one. */
+  notifications: () => [...auditKeys.all, 'notifications'] as const,
+  unreadNotifications: () => [...auditKeys.all, 'notifications', 'unread'] as const,
+  notificationSettings: () => [...auditKeys.all, 'notifications', 'settings'] as const,
+  /** The notifications shown, judged against the chain verified; `fetchedAt` of both, so a refetch judges again. */
+  shownNotifications: (fetchedAt: readonly number[]) => [...auditKeys.all, 'notifications', 'shown', ...fetchedAt] as const,
 };

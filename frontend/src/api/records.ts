@@ -33,4 +33,6 @@ export const recordKeys = {
   detail: (recordId: string) => [...recordKeys.details(), recordId] as const,
   /** The records a share would wrap: one record, a folder's, or all the patient's. */
   shareScope: (scope: string, targetId: string | null) => [...recordKeys.all, 'share-scope', scope, targetId] as const,
+  /** Every record's title, decrypted in the browser, for the names in the trail. */
+  titles: () => [...recordKeys.all, 'titles'] as const,
 };

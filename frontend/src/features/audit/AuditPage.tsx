@@ -1,11 +1,12 @@
 /**
- * The audit trail in the portal (DESIGN 7): who did what to which record,
- * allowed or denied, with filters and export; the patient's own chain is
- * recomputed here, in the browser, and checked against the chain head.
+ * The audit trail in the portal (DESIGN 7): who did what to which record, in plain words
+ * (people by name, records by the titles decrypted here, devices by a friendly name), allowed
+ * or denied, with filters from lists and export; the technical columns behind a toggle. The
+ * patient's own chain is recomputed here, in the browser, and checked against the chain head.
  */
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { AUDIT_ACTIONS, type AuditAction, type AuditEvent, type AuditExportFormat, type AuditOutcome, type AuditQuery } from '@phr/shared-types';
+import { AUDIT_ACTIONS, AUDIT_SYSTEM_SUBJECT, type AuditAction, type AuditEvent, type AuditPerson, type AuditExportFormat, type AuditOutcome, type AuditQuery } from '@phr/shared-types';
 import { auditKeys } from '../../api/audit.js';
 import { describeError } from '../../api/api-error.js';
 import { Alert } from '../../ui/Alert.js';
@@ -16,6 +17,9 @@ import { saveFile } from '../records/open-record.js';
 import { judgeShownRows } from '../trust/audit-checkpoint.js';
 import { auditFailure } from '../trust/sign-in-checks.js';
 import { useTrust } from '../trust/TrustProvider.js';
+import { actionLabel, describeEvent } from './action-wording.js';
+import { deviceName } from './device-name.js';
+import { actorName, personName, recordName, useRecordTitles, useTrailPeople } from './trail-names.js';
 
 interface Filters {
   action: AuditAction | '';
@@ -23,13 +27,18 @@ interface Filters {
   from: string;
   to: string;
   actorId: string;
+  recordId: string;
+  /** Auditors: whose trail. */
+  subjectId: string;
 }
 
 function toQuery(filters: Filters): AuditQuery {
   return {
     action: filters.action || undefined,
     outcome: filters.outcome || undefined,
-    actorId: filters.actorId.trim() || undefined,
+    actorId: filters.actorId || undefined,
+    recordId: filters.recordId || undefined,
+    subjectId: filters.subjectId || undefined,
     from: filters.from ? new Date(`${filters.from}T00:00:00`).toISOString() : undefined,
     to: filters.to ? new Date(`${filters.to}T23:59:59.999`).toISOString() : undefined,
   };
@@ -37,7 +46,9 @@ function toQuery(filters: Filters): AuditQuery {
 
 export function AuditPage() {
   const { user, audit } = useSession();
-  const [filters, setFilters] = useState<Filters>({ action: '', outcome: '', from: '', to: '', actorId: '' });
+  const [filters, setFilters] = useState<Filters>({ action: '', outcome: '', from: '', to: '', actorId: '', recordId: '', subjectId: '' });
+  const [isShowingDetails, setShowingDetails] = useState(false);
+  const isAuditor = user?.role === 'auditor';
   const query = toQuery(filters);
   const [pages, setPages] = useState(1);
   const trail = useQuery({
@@ -56,6 +67,12 @@ export function AuditPage() {
       return { rows, more };
     },
   });
+  // Names: the people of the trail shown (an auditor's all-trails view: those on the page), record titles decrypted here.
+  const trailPeople = useTrailPeople(filters.subjectId || undefined);
+  const pagePeople = useTrailPeople(undefined, isAuditor ? (trail.data?.rows ?? []).flatMap((row) => [row.subjectId, ...(row.actorId ? [row.actorId] : [])]) : []);
+  const people = new Map([...(trailPeople.data ?? []), ...(pagePeople.data ?? [])]);
+  const titles = useRecordTitles();
+  const titleOf = new Map((titles.data ?? []).map((record) => [record.id, record.title]));
   const { checkOwnChain, raise } = useTrust();
   // From the head this account's browsers verified before (sealed client state): only the rows since are fetched.
   const chain = useQuery({ queryKey: auditKeys.chain(), queryFn: checkOwnChain });
@@ -100,12 +117,51 @@ export function AuditPage() {
         <p className="muted">Verifying the chain…</p>
       )}
       <div className="row filters">
+        {isAuditor ? (
+          <label>
+            Whose trail
+            <select value={filters.subjectId} onChange={(event) => set({ subjectId: event.target.value, actorId: '' })}>
+              <option value="">Everyone’s</option>
+              {[...people.values()].map((person) => (
+                <option key={person.id} value={person.id}>
+                  {personName(person)} ({person.role})
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
+        <label>
+          Person
+          <select value={filters.actorId} onChange={(event) => set({ actorId: event.target.value })}>
+            <option value="">Anyone</option>
+            {[...(trailPeople.data?.values() ?? [])].map((person) => (
+              <option key={person.id} value={person.id}>
+                {person.id === user?.id ? 'You' : personName(person)}
+              </option>
+            ))}
+          </select>
+        </label>
+        {user?.role === 'patient' ? (
+          <label>
+            Record
+            <select value={filters.recordId} onChange={(event) => set({ recordId: event.target.value })}>
+              <option value="">Any</option>
+              {(titles.data ?? []).map((record) => (
+                <option key={record.id} value={record.id}>
+                  {record.title}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
         <label>
           Action
           <select value={filters.action} onChange={(event) => set({ action: event.target.value as AuditAction | '' })}>
             <option value="">Any</option>
             {AUDIT_ACTIONS.map((action) => (
-              <option key={action}>{action}</option>
+              <option key={action} value={action}>
+                {actionLabel(action)}
+              </option>
             ))}
           </select>
         </label>
@@ -125,11 +181,11 @@ export function AuditPage() {
           To
           <input type="date" value={filters.to} onChange={(event) => set({ to: event.target.value })} />
         </label>
-        <label>
-          Actor id
-          <input value={filters.actorId} onChange={(event) => set({ actorId: event.target.value })} placeholder="any" />
-        </label>
       </div>
+      <label className="checkbox">
+        <input type="checkbox" checked={isShowingDetails} onChange={(event) => setShowingDetails(event.target.checked)} />
+        Show technical details
+      </label>
       <div className="row">
         <Button type="button" variant="secondary" isBusy={exporting.isPending && exporting.variables === 'csv'} onClick={() => exporting.mutate('csv')}>
           Export CSV
@@ -143,28 +199,45 @@ export function AuditPage() {
       {trail.data && trail.data.rows.length === 0 ? <p className="muted">No entries match.</p> : null}
       {trail.data && trail.data.rows.length > 0 ? (
         <table className="record-table audit-table">
-          <TableHead columns={['When', 'Who', 'Action', 'Record', 'Outcome', 'IP', 'User agent']} actions={false} />
+          <TableHead
+            columns={[
+              'When',
+              ...(isAuditor ? ['Whose trail'] : []),
+              'What happened',
+              'Outcome',
+              ...(isShowingDetails ? ['Device', 'IP', 'Action code', 'Entry', 'Actor id', 'Record id', 'Request id'] : []),
+            ]}
+            actions={false}
+          />
           <tbody>
             {trail.data.rows.map((row) => (
               <tr key={`${row.subjectId}-${row.seq}`} className={row.outcome === 'deny' ? 'denied' : undefined} data-testid="audit-row">
                 <td data-label="When">{new Date(row.occurredAt).toLocaleString()}</td>
-                <td data-label="Who">
-                  {row.actorRole === 'system' ? (
-                    'Scheduled job'
-                  ) : (
-                    <>
-                      {row.actorId === user?.id ? 'You' : (row.actorId?.slice(0, 8) ?? 'unknown')} {row.actorRole ? <span className="muted">({row.actorRole})</span> : null}
-                    </>
-                  )}
+                {isAuditor ? <td data-label="Whose trail" data-testid="audit-subject">{subjectName(row, people)}</td> : null}
+                <td data-label="What happened" data-testid="audit-sentence">
+                  {describeEvent(row, { actor: actorName(row, user, people), record: recordName(row.recordId, titleOf, user?.role === 'patient') })}
+                  {row.actorRole && row.actorRole !== 'system' && row.actorId !== user?.id ? <span className="muted"> ({row.actorRole})</span> : null}
                 </td>
-                <td data-label="Action">{row.action}</td>
-                <td data-label="Record">{row.recordId?.slice(0, 8) ?? ''}</td>
                 <td data-label="Outcome">
                   <strong>{row.outcome === 'deny' ? 'Denied' : 'Allowed'}</strong>
                   {row.reason ? <span className="muted"> · {row.reason}</span> : null}
                 </td>
-                <td data-label="IP">{row.ip ?? ''}</td>
-                <td className="user-agent" data-label="User agent">{row.userAgent ?? ''}</td>
+                {isShowingDetails ? (
+                  <>
+                    <td data-label="Device">{deviceName(row.userAgent)}</td>
+                    <td data-label="IP">{row.ip ?? ''}</td>
+                    <td data-label="Action code">
+                      <code>{row.action}</code>
+                    </td>
+                    <td data-label="Entry">#{row.seq}</td>
+                    <td data-label="Actor id" className="user-agent">{row.actorId ?? ''}</td>
+                    <td data-label="Record id" className="user-agent">{row.recordId ?? ''}</td>
+                    <td data-label="Request id" className="user-agent">
+                      {row.requestId ?? ''}
+                      {row.userAgent ? <div className="muted">{row.userAgent}</div> : null}
+                    </td>
+                  </>
+                ) : null}
               </tr>
             ))}
           </tbody>
@@ -177,4 +250,11 @@ export function AuditPage() {
       ) : null}
     </section>
   );
+}
+
+/** Whose trail a row is in, for auditors: the account's name, or what is left of it. */
+function subjectName(row: AuditEvent, people: ReadonlyMap<string, AuditPerson>): string {
+  if (row.subjectId === AUDIT_SYSTEM_SUBJECT) return 'No account (unknown sign-in names)';
+  const person = people.get(row.subjectId);
+  return person ? personName(person) : 'An account no longer registered';
 }

@@ -4,6 +4,7 @@ import { ShareDialog, type ShareTarget } from '../sharing/ShareDialog.js';
 import { FolderPanel } from './FolderPanel.js';
 import { RecordList } from './RecordList.js';
 import { UploadPanel } from './UploadPanel.js';
+import { WhoAccessedSummary } from './WhoAccessedSummary.js';
 import { useFolders } from './useRecordQueries.js';
 
 /** A patient's records: folders, uploads, the list and sharing. Everything sealed is opened in the crypto worker. */
@@ -37,6 +38,7 @@ export function RecordsPage() {
               setSharing({ scope: 'record', recordId: row.summary.id, label: `the record “${'metadata' in row.opened ? row.opened.metadata.title : ''}”` })
             }
           />
+          <WhoAccessedSummary />
         </div>
       </div>
       {sharing ? <ShareDialog target={sharing} onClose={() => setSharing(null)} /> : null}

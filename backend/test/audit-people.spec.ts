@@ -1,0 +1,154 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import { DOCTOR_WRAP_BYTES, ERROR_CODES, ROUTES, type RouteName } from '@phr/shared-types';
+import { NOTIFIABLE_SQL, NOTIFICATION_KIND_SQL } from '../src/notifications/notifiable.js';
+import { auditRowsOf } from './support/audit.js';
+import { insertAuditor, registerUser, type RegisteredUser } from './support/factories.js';
+import { testClient } from './support/http.js';
+import { uploadRecord } from './support/records.js';
+import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
+import { badTokens, sessionIdOf, sessionTokenFor } from './support/tokens.js';
+
+/**
+ * Names in the trail (docs/protocol.md "Names in the trail"): GET /audit/people gives the
+ * display names of the people of a trail, only to those who may read it; GET
+ * /audit/access-summary tells a patient who else opened their records in the last 30 days.
+ */
+describe('people in the trail and who accessed my records', () => {
+  let api: TestApp;
+  let patient: RegisteredUser;
+  let doctor: RegisteredUser;
+  let otherDoctor: RegisteredUser;
+  let stranger: RegisteredUser;
+  let recordIds: string[];
+
+  beforeAll(async () => {
+    api = await startTestApp();
+    patient = await registerUser(api, 'patient', { displayName: 'Ada Patient' });
+    doctor = await registerUser(api, 'doctor', { displayName: 'Sam Okafor' });
+    otherDoctor = await registerUser(api, 'doctor', { displayName: 'Lee Unshared' });
+    stranger = await registerUser(api, 'patient', { displayName: 'Nosy Stranger' });
+    recordIds = [(await uploadRecord(patient)).summary.id, (await uploadRecord(patient)).summary.id];
+    const wraps = recordIds.map((recordId) => ({ recordId, wrap: randomBytes(DOCTOR_WRAP_BYTES).toString('base64url') }));
+    const consent = await patient.client.send(ROUTES.createConsent, { token: patient.token, body: { doctorId: doctor.userId, scope: 'all', wraps } });
+    expect(consent.status).toBe(201);
+    for (const id of [...recordIds, recordIds[0]]) expect((await doctor.client.send(ROUTES.getRecord, { params: { id }, token: doctor.token })).status).toBe(200);
+    expect((await stranger.client.send(ROUTES.getRecord, { params: { id: recordIds[1] }, token: stranger.token })).status).toBe(404);
+    expect((await patient.client.send(ROUTES.getRecord, { params: { id: recordIds[0] }, token: patient.token })).status).toBe(200);
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  const people = (user: RegisteredUser, query: Record<string, string> = {}) => user.client.unchecked().send(ROUTES.auditPeople, { token: user.token, query });
+  const names = (body: unknown) => (body as { people: Array<{ displayName: string }> }).people.map((person) => person.displayName);
+
+  it('names a patient, and everyone who acted in their trail, to the patient', async () => {
+    const response = await people(patient);
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({
+      people: [
+        { id: patient.userId, displayName: 'Ada Patient', role: 'patient' },
+        { id: stranger.userId, displayName: 'Nosy Stranger', role: 'patient' },
+        { id: doctor.userId, displayName: 'Sam Okafor', role: 'doctor' },
+      ],
+    });
+  });
+
+  it('names only those of `ids` who acted in the caller’s own trail', async () => {
+    const response = await people(patient, { ids: [doctor.userId, otherDoctor.userId, randomUUID()].join(',') });
+    expect(names(response.body)).toEqual(['Sam Okafor']);
+    // An account the patient never met stays unnamed, even asked for by id.
+    expect(names((await people(stranger, { ids: doctor.userId })).body)).toEqual([]);
+  });
+
+  it('names any account to an auditor, and files the auditor’s read in the trail it named', async () => {
+    const auditorId = await insertAuditor(api.adminQuery);
+    const token = await sessionTokenFor(api, auditorId, 'auditor');
+    const client = testClient(api.baseUrl);
+    const one = await client.send(ROUTES.auditPeople, { token, query: { subjectId: patient.userId } });
+    // The auditor's own read is in the trail before the names are read: the auditor is named too.
+    expect(one.body.people.map((person) => person.displayName)).toEqual(['Ada Patient', 'Auditor', 'Nosy Stranger', 'Sam Okafor']);
+    const byIds = await client.send(ROUTES.auditPeople, { token, query: { ids: `${otherDoctor.userId},${stranger.userId.toUpperCase()}` } });
+    expect(byIds.body.people.map((person) => person.displayName)).toEqual(['Lee Unshared', 'Nosy Stranger']);
+    const rows = await auditRowsOf(api, patient.userId);
+    expect(rows.at(-1)).toMatchObject({ action: 'audit.read', actor_id: auditorId, outcome: 'allow', reason: 'one trail' });
+  });
+
+  it('refuses a patient naming another subject’s trail with a 403 filed in that trail', async () => {
+    const response = await people(stranger, { subjectId: patient.userId });
+    expect(response.status).toBe(403);
+    const rows = await auditRowsOf(api, patient.userId);
+    expect(rows.at(-1)).toMatchObject({ action: 'audit.read', actor_id: stranger.userId, outcome: 'deny' });
+  });
+
+  it('sums up who else opened the patient’s records in the last 30 days, leaving the patient out', async () => {
+    const response = await patient.client.send(ROUTES.accessSummary, { token: patient.token });
+    expect(response.status).toBe(200);
+    expect(Date.now() - Date.parse(response.body.since)).toBeGreaterThanOrEqual(30 * 86_400_000 - 60_000);
+    expect(response.body.people.map(({ lastAt: _lastAt, ...entry }) => entry)).toEqual([
+      { actorId: stranger.userId, displayName: 'Nosy Stranger', role: 'patient', reads: 0, records: 0, denied: 1 },
+      { actorId: doctor.userId, displayName: 'Sam Okafor', role: 'doctor', reads: 3, records: 2, denied: 0 },
+    ]);
+    // Another patient's summary holds none of it.
+    expect((await stranger.client.send(ROUTES.accessSummary, { token: stranger.token })).body.people).toEqual([]);
+  });
+
+  describe('refusals', () => {
+    const routes: RouteName[] = ['auditPeople', 'accessSummary'];
+
+    it.each(routes)('%s answers 401 without a token and with forged tokens', async (name) => {
+      const client = testClient(api.baseUrl);
+      expect((await client.unchecked().send(ROUTES[name], {})).status).toBe(401);
+      for (const [what, token] of Object.entries(badTokens(TEST_JWT_SECRET, patient.userId, sessionIdOf(patient.token)))) {
+        expect([what, (await client.unchecked().send(ROUTES[name], { token })).status]).toEqual([what, 401]);
+      }
+    });
+
+    it('accessSummary answers 403 to a doctor and an auditor', async () => {
+      expect((await doctor.client.send(ROUTES.accessSummary, { token: doctor.token })).status).toBe(403);
+      const auditorId = await insertAuditor(api.adminQuery);
+      const response = await testClient(api.baseUrl).send(ROUTES.accessSummary, { token: await sessionTokenFor(api, auditorId, 'auditor') });
+      expect(response.status).toBe(403);
+      expect(response.error?.code).toBe(ERROR_CODES.forbidden);
+    });
+
+    it.each([
+      ['an id that is none', { ids: 'not-an-id' }, 'ids'],
+      ['a trailing comma', { ids: `${randomUUID()},` }, 'ids'],
+      ['101 ids', { ids: Array.from({ length: 101 }, () => randomUUID()).join(',') }, 'ids'],
+      ['a subject that is no id', { subjectId: 'nobody' }, 'subjectId'],
+      ['a filter it does not know', { name: 'Sam' }, 'name'],
+    ])('auditPeople refuses %s with a 400 naming the field', async (_what, query, field) => {
+      const response = await people(patient, query);
+      expect(response.status).toBe(400);
+      expect(response.error?.fields?.map((problem) => problem.field)).toContain(field);
+    });
+  });
+
+  it('reads notifications and the unread count through the partial index, and actors by skipping through theirs', async () => {
+    const client = new pg.Client({ connectionString: api.database.adminUrl });
+    await client.connect();
+    try {
+      // Off, a plan that cannot use an index still scans the table: only a usable index avoids it.
+      await client.query('SET enable_seqscan = off');
+      const plan = async (sql: string, params: unknown[]) => JSON.stringify((await client.query(`EXPLAIN (FORMAT JSON) ${sql}`, params)).rows);
+      const list = await plan(
+        `SELECT *, ${NOTIFICATION_KIND_SQL} AS kind FROM audit_events WHERE subject_id = $1 AND ${NOTIFIABLE_SQL} AND ${NOTIFICATION_KIND_SQL} <> ALL ($2::text[]) AND ($3::bigint IS NULL OR seq < $3) ORDER BY seq DESC LIMIT $4`,
+        [patient.userId, [], null, 20],
+      );
+      expect(list).toContain('audit_events_notifications');
+      const count = await plan(
+        `SELECT count(*) FROM (SELECT 1 FROM audit_events WHERE subject_id = $1 AND ${NOTIFIABLE_SQL} AND ${NOTIFICATION_KIND_SQL} <> ALL ($2::text[]) AND seq > $3 ORDER BY seq DESC LIMIT $4) AS unread`,
+        [patient.userId, [], 0, 100],
+      );
+      expect(count).toContain('audit_events_notifications');
+      const actors = await plan('SELECT actor_id FROM audit_events WHERE subject_id = $1 AND actor_id > $2 ORDER BY actor_id LIMIT 1', [patient.userId, randomUUID()]);
+      expect(actors).toContain('audit_events_subject_actor');
+      expect(list + count + actors).not.toContain('Seq Scan');
+    } finally {
+      await client.end();
+    }
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * Every audit action in plain words, once: the audit page, the notifications and the access
+ * summary all say what happened with these. A new code in AUDIT_ACTIONS fails to compile here
+ * (and action-wording.spec.ts checks every code has both forms).
+ */
+import type { AuditAction, AuditEvent } from '@phr/shared-types';
+
+/** What an entry is about, already in words: who acted and which record. */
+export interface EventParts {
+  actor: string;
+  record: string;
+}
+
+/** [what was done, what was tried] for one action: "opened X" and "open X". */
+type Wording = readonly [done: (record: string) => string, tried: (record: string) => string];
+
+const plain = (done: string, tried: string): Wording => [() => done, () => tried];
+
+export const ACTION_WORDING: Record<AuditAction, Wording> = {
+  'account.register': plain('created the account', 'create the account'),
+  'account.password-change': plain('changed the password', 'change the password'),
+  'account.recovery-keys': plain('made a new recovery code', 'make a new recovery code'),
+  'account.recovery': plain('recovered the account with the recovery code', 'recover the account with a recovery code'),
+  'account.erase': plain('erased the account', 'erase the account'),
+  'account.update': plain('changed the account’s details or settings', 'change the account’s details'),
+  'account.client-state': plain('saved this browser’s sealed settings', 'save the sealed settings'),
+  'account.security-key-add': plain('added a security key', 'add a security key'),
+  'account.security-key-remove': plain('removed a security key', 'remove a security key'),
+  'account.key-rotation-start': plain('started replacing the account key', 'start replacing the account key'),
+  'account.key-rotation-batch': plain('re-sealed keys under the new account key', 're-seal keys under the new account key'),
+  'account.key-rotation-finish': plain('finished replacing the account key', 'finish replacing the account key'),
+  'session.login': plain('signed in', 'sign in'),
+  'session.lockout': plain('was held back from signing in after wrong passwords', 'sign in, and was held back after wrong passwords'),
+  'session.proof-of-work': plain('was asked for a proof of work before signing in', 'sign in without a proof of work'),
+  'session.security-key': plain('used a security key to sign in', 'sign in with a security key'),
+  'session.refresh': plain('stayed signed in', 'stay signed in'),
+  'session.refresh-reuse': plain('reused an old sign-in (all its sessions were ended)', 'reuse an old sign-in'),
+  'session.logout': plain('signed out', 'sign out'),
+  'session.timeout': plain('was signed out after a time limit', 'stay signed in past the time limit'),
+  'session.list': plain('looked at the signed-in browsers', 'look at the signed-in browsers'),
+  'session.revoke': plain('signed a browser out', 'sign a browser out'),
+  'record.upload': [(record) => `started uploading ${record}`, (record) => `upload ${record}`],
+  'record.create': [(record) => `saved ${record}`, (record) => `save ${record}`],
+  'record.read': [(record) => `opened ${record}`, (record) => `open ${record}`],
+  'record.list': plain('listed the records', 'list the records'),
+  'record.delete': [(record) => `deleted ${record}`, (record) => `delete ${record}`],
+  'record.upload-expired': [(record) => `cleared an unfinished upload (${record})`, (record) => `clear an unfinished upload (${record})`],
+  'folder.create': plain('created a folder', 'create a folder'),
+  'folder.rename': plain('renamed a folder', 'rename a folder'),
+  'folder.delete': plain('deleted a folder', 'delete a folder'),
+  'folder.list': plain('listed the folders', 'list the folders'),
+  'key.read': plain('fetched a public key', 'fetch a public key'),
+  'key.rotate': plain('replaced the account’s key pair', 'replace the key pair'),
+  'consent.grant': [(record) => `shared ${record}`, (record) => `share ${record}`],
+  'consent.revoke': [(record) => `stopped sharing ${record}`, (record) => `stop sharing ${record}`],
+  'consent.list': plain('looked at the shares', 'look at the shares'),
+  'consent.expire': [(record) => `ended a share of ${record} that ran out`, (record) => `end a share of ${record}`],
+  'consent.rewrap': plain('renewed a share for the doctor’s new key', 'renew a share for a new key'),
+  'clinician.invite': plain('was invited as a clinician', 'invite a clinician'),
+  'clinician.request': plain('asked to be approved as a clinician', 'ask to be approved as a clinician'),
+  'clinician.approve': plain('approved a clinician', 'approve a clinician'),
+  'clinician.refuse': plain('refused a clinician', 'refuse a clinician'),
+  'clinician.suspend': plain('suspended a clinician', 'suspend a clinician'),
+  'clinician.reinstate': plain('reinstated a clinician', 'reinstate a clinician'),
+  'clinician.list': plain('looked at the clinicians', 'look at the clinicians'),
+  'audit.read': plain('read the audit trail', 'read the audit trail'),
+  'audit.export': plain('exported the audit trail', 'export the audit trail'),
+  'audit.head': plain('checked the audit trail’s latest entry', 'check the audit trail'),
+  'route.access': plain('opened a page their role may not use', 'open a page their role may not use'),
+  'security.client-report': plain('reported a failed security check in the browser', 'report a security check'),
+  'route.rate-limit': plain('sent too many requests and was slowed down', 'send more requests than allowed'),
+};
+
+/** One sentence for an entry: "Dr Sam Okafor opened chest-xray.pdf", "Nosy Stranger tried to open chest-xray.pdf (refused)". */
+export function describeEvent(event: Pick<AuditEvent, 'action' | 'outcome'>, parts: EventParts): string {
+  const [done, tried] = ACTION_WORDING[event.action];
+  return event.outcome === 'deny' ? `${parts.actor} tried to ${tried(parts.record)} (refused)` : `${parts.actor} ${done(parts.record)}`;
+}
+
+/** The action alone, for filter lists: "Opened a record". */
+export function actionLabel(action: AuditAction): string {
+  const text = ACTION_WORDING[action][0]('a record');
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

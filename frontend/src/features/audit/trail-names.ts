@@ -1,0 +1,66 @@
+/**
+ * Names for the trail, all shown and none trusted: people's display names come from the
+ * server (GET /audit/people) and are used for display only; record titles are decrypted here,
+ * in the browser, with the record keys the patient already holds (the server cannot read them).
+ */
+import { useQuery } from '@tanstack/react-query';
+import type { AuditEvent, AuditPerson, Me } from '@phr/shared-types';
+import { auditKeys } from '../../api/audit.js';
+import { recordKeys } from '../../api/records.js';
+import { useSession } from '../auth/session.js';
+import { allRecordsIn } from '../records/useRecordQueries.js';
+
+export interface TitledRecord {
+  id: string;
+  title: string;
+}
+
+/** Who acted, in words: "You", "Dr Sam Okafor", "The system", "Someone not signed in". */
+export function actorName(event: Pick<AuditEvent, 'actorId' | 'actorRole'>, user: Pick<Me, 'id'> | null, people: ReadonlyMap<string, AuditPerson>): string {
+  if (event.actorRole === 'system') return 'The system';
+  if (!event.actorId) return 'Someone not signed in';
+  if (event.actorId === user?.id) return 'You';
+  const person = people.get(event.actorId);
+  if (!person) return event.actorRole === 'doctor' ? 'A doctor no longer registered' : 'An account no longer registered';
+  return personName(person);
+}
+
+/** A person's name as the portal shows it; doctors with their title. */
+export function personName(person: Pick<AuditPerson, 'displayName' | 'role'>): string {
+  return person.role === 'doctor' && !/^dr\.?\s/i.test(person.displayName) ? `Dr ${person.displayName}` : person.displayName;
+}
+
+/**
+ * Which record, in words: its decrypted title, or what can be said without it (the owner holds
+ * every title it still has, so a record it cannot name is gone; others hold none).
+ */
+export function recordName(recordId: string | null, titles: ReadonlyMap<string, string>, isOwner: boolean): string {
+  if (!recordId) return 'records';
+  return titles.get(recordId) ?? (isOwner ? 'a record no longer here' : 'a record');
+}
+
+/** The people of a trail: the subject's (default the caller's own), or, with `ids`, those the caller may know. */
+export function useTrailPeople(subjectId: string | undefined, ids?: readonly string[]) {
+  const { user, audit } = useSession();
+  const idList = ids ? [...new Set(ids)].sort().slice(0, 100).join(',') : undefined;
+  const query = idList !== undefined ? { ids: idList } : { subjectId };
+  return useQuery({
+    queryKey: auditKeys.people(query),
+    enabled: user !== null && idList !== '',
+    queryFn: async () => new Map((await audit.people(query)).people.map((person) => [person.id, person])),
+  });
+}
+
+/** The patient's own records with their titles, decrypted in the crypto worker (none for other roles). */
+export function useRecordTitles() {
+  const { user, records, vault } = useSession();
+  return useQuery({
+    queryKey: recordKeys.titles(),
+    enabled: user?.role === 'patient',
+    queryFn: async (): Promise<TitledRecord[]> => {
+      const all = await allRecordsIn(records, undefined);
+      const opened = await vault.openRecordMetadata(all, user?.id ?? '');
+      return opened.map((entry) => ({ id: entry.id, title: 'metadata' in entry ? entry.metadata.title : 'a record that cannot be opened' }));
+    },
+  });
+}
