@@ -17,8 +17,7 @@ import { signedIn } from '@phr/backend/test-support/factories.js';
 import { testClient } from '@phr/backend/test-support/http.js';
 import { AuditEventsRepository, type AuditRowFilter } from '../../backend/src/audit/audit-events.repository.js';
 import type { Db } from '../../backend/src/db/db.service.js';
-import type { AuditApi } from '../../frontend/src/api/audit.js';
-import { checkChainSinceCheckpoint } from '../../frontend/src/features/trust/audit-checkpoint.js';
+import { checkChainSinceCheckpoint, type ChainReader } from '../../frontend/src/features/trust/audit-checkpoint.js';
 import { seed, type SeedResult } from '../seed/seed.js';
 import { measureLoad, median, percentile } from './load.js';
 import type { ApiBenchRow } from './api-bench.js';
@@ -113,8 +112,8 @@ function decodeBefore(cursor: string): AuditRowFilter['before'] {
   return { occurredAt, subjectId, seq };
 }
 
-/** The portal's AuditApi over fetch, for its chain check run in Node. */
-function auditApiOver(stack: RunningStack, token: string, counter: { requests: number; rows: number }): AuditApi {
+/** What the portal's chain check reads, over fetch, for running it in Node. */
+function auditApiOver(stack: RunningStack, token: string, counter: { requests: number; rows: number }): ChainReader {
   const get = async <T>(path: string): Promise<T> => {
     counter.requests++;
     const response = await fetch(`${stack.apiUrl}${API_PREFIX}${path}`, { headers: { authorization: `Bearer ${token}` } });
@@ -128,7 +127,6 @@ function auditApiOver(stack: RunningStack, token: string, counter: { requests: n
       return page;
     },
     head: () => get<AuditHead>(ROUTES.auditHead.path),
-    export: () => Promise.reject(new Error('not used')),
   };
 }
 

@@ -8,6 +8,9 @@
  */
 import { AUDIT_GENESIS_HASH, auditHashInput, firstBrokenAuditRow, type AuditEvent, type AuditHead } from '@phr/shared-types';
 import type { AuditApi } from '../../api/audit.js';
+
+/** What the chain check reads: pages in chain order and the head. */
+export type ChainReader = Pick<AuditApi, 'list' | 'head'>;
 import type { AuditCheckpoint } from '../../crypto/client-state.js';
 import { sha256HexOfText } from '../../crypto/sha256.js';
 
@@ -84,7 +87,7 @@ const PAGE_LIMIT = 200;
  * The account's own chain after `afterSeq`, oldest first, up to `toSeq` (GET /audit?afterSeq=,
  * which reads the caller's own chain in seq order): the rows a visit has not verified yet.
  */
-async function chainRowsAfter(audit: AuditApi, userId: string, afterSeq: number, toSeq: number): Promise<AuditEvent[]> {
+async function chainRowsAfter(audit: ChainReader, userId: string, afterSeq: number, toSeq: number): Promise<AuditEvent[]> {
   const rows: AuditEvent[] = [];
   let cursor: string | undefined;
   while (afterSeq < toSeq) {
@@ -112,7 +115,7 @@ export interface ChainCheck {
  * the first bad entry as closely as it can. A checkpoint rolled back (an
  * older client state) only means more rows to verify.
  */
-export async function checkChainSinceCheckpoint(audit: AuditApi, userId: string, checkpoint: AuditCheckpoint | null): Promise<ChainCheck> {
+export async function checkChainSinceCheckpoint(audit: ChainReader, userId: string, checkpoint: AuditCheckpoint | null): Promise<ChainCheck> {
   const head = await audit.head();
   const rows = await chainRowsAfter(audit, userId, checkpoint && checkpoint.sequence > 0 ? checkpoint.sequence - 1 : 0, head.seq);
   const verdict = await judgeTrail(rows, head, checkpoint);
@@ -120,7 +123,7 @@ export async function checkChainSinceCheckpoint(audit: AuditApi, userId: string,
   return { verdict: await sharpen(verdict, await chainRowsAfter(audit, userId, 0, head.seq)), head, rows };
 }
 
-export async function checkTrailSinceCheckpoint(audit: AuditApi, userId: string, checkpoint: AuditCheckpoint | null): Promise<TrailVerdict> {
+export async function checkTrailSinceCheckpoint(audit: ChainReader, userId: string, checkpoint: AuditCheckpoint | null): Promise<TrailVerdict> {
   return (await checkChainSinceCheckpoint(audit, userId, checkpoint)).verdict;
 }
 
