@@ -48,6 +48,10 @@ export const ERROR_CODES = {
   uploadIncomplete: 'UPLOAD_INCOMPLETE',
   alreadyCommitted: 'ALREADY_COMMITTED',
   folderNotEmpty: 'FOLDER_NOT_EMPTY',
+  /** The record is in the trash: restore it before changing it (or, to trash it, it already is). */
+  recordInTrash: 'RECORD_IN_TRASH',
+  /** A restore of a record that is not in the trash. */
+  recordNotInTrash: 'RECORD_NOT_IN_TRASH',
   wrapsMismatch: 'WRAPS_MISMATCH',
   doctorWrapMissing: 'DOCTOR_WRAP_MISSING',
   consentNotActive: 'CONSENT_NOT_ACTIVE',
