@@ -219,6 +219,15 @@ export const recordVaultMethods = {
     return { fingerprint, wraps };
   },
 
+  /**
+   * Re-seals the owner's record metadata under the record's file key (a new IV, the same AAD):
+   * rename, re-date, re-categorise (docs/protocol.md "Organising records"). Only the owner's
+   * wrap opens the key here; the server receives the sealed document and learns nothing of it.
+   */
+  async resealMetadata(state: RecordVaultState, record: Pick<RecordSummary, 'id' | 'ownerId' | 'wrap'>, metadata: RecordMetadata): Promise<string> {
+    return sealMetadata(await fileKeyOf(state, record, record.ownerId), record.id, metadata);
+  },
+
   /** The fingerprint of a public key, computed here rather than taken from the server. */
   async fingerprintOf(_state: RecordVaultState, publicKey: string): Promise<string> {
     return fingerprintHex(fromBase64Url(publicKey));

@@ -26,7 +26,7 @@ export function UploadPanel({ folderId }: { folderId: string | undefined }) {
   return (
     <section className="upload-panel" aria-labelledby="upload-title">
       <h2 id="upload-title">Add records</h2>
-      <div className="row">
+      <div className="row" data-testid="upload-choices">
         <label>
           Category
           <select value={category} onChange={(event) => setCategory(event.target.value as RecordCategory)}>
@@ -70,7 +70,7 @@ export function UploadPanel({ folderId }: { folderId: string | undefined }) {
       {uploads.items.length > 0 ? (
         <ul className="upload-list" aria-label="Uploads">
           {uploads.items.map((item) => (
-            <UploadRow key={item.key} item={item} onCancel={() => uploads.cancel(item.key)} />
+            <UploadRow key={item.key} item={item} onCancel={() => uploads.cancel(item.key)} onCategory={(category) => uploads.setCategory(item.key, category)} />
           ))}
         </ul>
       ) : null}
@@ -83,14 +83,26 @@ export function UploadPanel({ folderId }: { folderId: string | undefined }) {
   );
 }
 
-function UploadRow({ item, onCancel }: { item: UploadItem; onCancel(): void }) {
+function UploadRow({ item, onCancel, onCategory }: { item: UploadItem; onCancel(): void; onCategory(category: RecordCategory): void }) {
   const { phase } = item.progress;
   const active = !['done', 'failed', 'cancelled'].includes(phase);
+  // The category is sealed with the metadata, after the bytes are stored: until then it can still change.
+  const isCategoryOpen = active && phase !== 'saving';
   return (
     <li className="upload-row" data-testid="upload-row" data-phase={phase}>
       <div className="row">
         <strong>{item.fileName}</strong>
         <span className="muted">{formatBytes(item.size)}</span>
+        <label>
+          Category of {item.fileName}
+          <select value={item.category} disabled={!isCategoryOpen} onChange={(event) => onCategory(event.target.value as RecordCategory)}>
+            {RECORD_CATEGORIES.map((code) => (
+              <option key={code} value={code}>
+                {CATEGORY_LABELS[code]}
+              </option>
+            ))}
+          </select>
+        </label>
         <span data-testid="upload-status">{statusText(item.progress)}</span>
         {active ? (
           <Button type="button" variant="secondary" onClick={onCancel} aria-label={`Cancel upload of ${item.fileName}`}>

@@ -26,7 +26,8 @@ export interface UploadRequest {
   file: File;
   ownerId: string;
   folderId?: string;
-  metadata: RecordMetadata;
+  /** Read when the record is sealed, after its bytes are stored: a category chosen meanwhile still counts. */
+  metadata(): RecordMetadata;
   records: RecordsApi;
   vault: VaultHandle;
   /**
@@ -125,7 +126,7 @@ export async function uploadRecord(request: UploadRequest): Promise<RecordSummar
 
     progress.phase = 'saving';
     report();
-    const sealed = await vault.finishRecord(recordId, request.ownerId, request.metadata, await provenDoctorKeys(request, upload.coveringDoctors));
+    const sealed = await vault.finishRecord(recordId, request.ownerId, request.metadata(), await provenDoctorKeys(request, upload.coveringDoctors));
     const summary = await commitPatiently(() => records.commit({ recordId, folderId: request.folderId, ...sealed }), signal);
     progress.phase = 'done';
     report();

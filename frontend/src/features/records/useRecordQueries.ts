@@ -32,15 +32,15 @@ export function useFolders() {
 
 export type RecordFilter = RecordListFilter;
 
-export function useRecordList({ folderId, ownerId }: RecordFilter) {
+export function useRecordList({ folderId, ownerId, view }: RecordFilter) {
   const { user, records, vault } = useSession();
   return useInfiniteQuery({
-    queryKey: recordKeys.list({ folderId, ownerId }),
+    queryKey: recordKeys.list({ folderId, ownerId, view }),
     enabled: user !== null,
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last: { nextCursor: string | null }) => last.nextCursor ?? undefined,
     queryFn: async ({ pageParam }) => {
-      const page = await records.list({ folderId, ownerId, cursor: pageParam, limit: PAGE_SIZE });
+      const page = await records.list({ folderId, ownerId, view, cursor: pageParam, limit: PAGE_SIZE });
       const opened = await vault.openRecordMetadata(page.items, user?.id ?? '');
       return { items: page.items.map((summary, i): ListedRecord => ({ summary, opened: opened[i] })), nextCursor: page.nextCursor };
     },

@@ -17,6 +17,8 @@ export interface UploadItem {
   size: number;
   progress: UploadProgress;
   error: string | null;
+  /** This file's category: the panel's choice when it was added, changeable until the upload is sealed. */
+  category: RecordCategory;
 }
 
 export interface UploadChoices {
@@ -34,6 +36,8 @@ export function useUploads() {
   const queue = useRef<Array<() => Promise<void>>>([]);
   const running = useRef(0);
   const nextKey = useRef(1);
+  /** Each upload's category as last chosen, read when its metadata is sealed. */
+  const categories = useRef(new Map<number, RecordCategory>());
 
   const update = useCallback((key: number, change: Partial<UploadItem>) => {
     setItems((current) => current.map((item) => (item.key === key ? { ...item, ...change } : item)));
@@ -58,7 +62,8 @@ export function useUploads() {
         const controller = new AbortController();
         controllers.current.set(key, controller);
         const progress: UploadProgress = { phase: 'queued', encryptedBytes: 0, uploadedBytes: 0, totalBytes: file.size };
-        setItems((current) => [...current, { key, fileName: file.name, size: file.size, progress, error: null }]);
+        categories.current.set(key, choices.category);
+        setItems((current) => [...current, { key, fileName: file.name, size: file.size, progress, error: null, category: choices.category }]);
         queue.current.push(async () => {
           if (controller.signal.aborted) return;
           try {
@@ -66,7 +71,7 @@ export function useUploads() {
               file,
               ownerId: user.id,
               folderId: choices.folderId,
-              metadata: metadataFor(file, choices),
+              metadata: () => metadataFor(file, { ...choices, category: categories.current.get(key) ?? choices.category }),
               records,
               vault,
               proveDoctorKey: (doctor, served) => proveContactKey(doctor.id, doctor.name, [{ where: 'the key the server serves for new uploads', publicKey: served }]),
@@ -99,11 +104,19 @@ export function useUploads() {
     [],
   );
 
+  const setCategory = useCallback(
+    (key: number, category: RecordCategory) => {
+      categories.current.set(key, category);
+      update(key, { category });
+    },
+    [update],
+  );
+
   const clearFinished = useCallback(() => {
     setItems((current) => current.filter((item) => !['done', 'failed', 'cancelled'].includes(item.progress.phase)));
   }, []);
 
-  return { items, add, cancel, clearFinished };
+  return { items, add, cancel, setCategory, clearFinished };
 }
 
 function metadataFor(file: File, choices: UploadChoices): RecordMetadata {
