@@ -71,7 +71,7 @@ export class RecordsController {
   @RequireReadableRecord()
   @ApiOperation({ summary: 'One record: sealed metadata, the caller’s wrap, pre-signed GET URLs (about a minute)' })
   @ApiOkResponse({ type: RecordDetailDto })
-  @ApiErrors(400, 401, 403, 404)
+  @ApiErrors(400, 401, 403, 404, 410)
   read(@Param('id', uuidParam()) recordId: string, @ReadableRecordOf() readable: ReadableRecord | null): RecordDetail {
     if (readable?.record.id !== recordId) throw new Error('GET /records/:id ran without ConsentGuard’s decision');
     return this.records.read(readable);

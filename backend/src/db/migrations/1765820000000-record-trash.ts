@@ -9,6 +9,12 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * its owner's to see: the doctors' policy leaves it out, so a consent covering
  * it lists and reads nothing until it is restored (the wraps stay, so a restore
  * needs no browser).
+ *
+ * ended_consent_for(): a doctor's read that found nothing asks whether a
+ * consent of theirs that covered the record has ended, to say so instead of
+ * "No such record" (docs/protocol.md "Reads after a consent ended"). It looks
+ * past RLS at the record's folder, so it answers only for the caller
+ * (app_user_id()), and only about their own consents.
  */
 export class RecordTrash1765820000000 implements MigrationInterface {
   name = 'RecordTrash1765820000000';
@@ -32,11 +38,24 @@ export class RecordTrash1765820000000 implements MigrationInterface {
         $$ SELECT id, owner_id, size, chunk_bytes FROM records WHERE trashed_at < p_before ORDER BY trashed_at LIMIT p_limit $$;
       REVOKE ALL ON FUNCTION trashed_records_due(timestamptz, integer) FROM PUBLIC;
       GRANT EXECUTE ON FUNCTION trashed_records_due(timestamptz, integer) TO phr_app;
+
+      CREATE FUNCTION ended_consent_for(p_record uuid)
+        RETURNS TABLE (consent_id uuid, patient_id uuid, reason text, ended_at timestamptz)
+        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS
+        $$ SELECT c.id, c.patient_id,
+                  CASE WHEN c.status = 'revoked' THEN 'revoked' ELSE 'expired' END,
+                  CASE WHEN c.status = 'revoked' THEN c.revoked_at ELSE c.expires_at END
+           FROM consents c JOIN records r ON r.id = p_record AND r.owner_id = c.patient_id
+           WHERE c.doctor_id = app_user_id() AND NOT consent_in_force(c) AND consent_scope_includes(c, r.id, r.folder_id)
+           ORDER BY 4 DESC NULLS LAST LIMIT 1 $$;
+      REVOKE ALL ON FUNCTION ended_consent_for(uuid) FROM PUBLIC;
+      GRANT EXECUTE ON FUNCTION ended_consent_for(uuid) TO phr_app;
     `);
   }
 
   async down(db: QueryRunner): Promise<void> {
     await db.query(`
+      DROP FUNCTION IF EXISTS ended_consent_for(uuid);
       DROP FUNCTION IF EXISTS trashed_records_due(timestamptz, integer);
       DROP POLICY IF EXISTS records_consented_doctor ON records;
       CREATE POLICY records_consented_doctor ON records FOR SELECT

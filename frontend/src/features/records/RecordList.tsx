@@ -5,8 +5,8 @@
  */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import type { RecordListView } from '@phr/shared-types';
-import { describeError } from '../../api/api-error.js';
+import { ERROR_CODES, type RecordListView } from '@phr/shared-types';
+import { ApiError, describeError } from '../../api/api-error.js';
 import { invalidateAfter } from '../../api/invalidate.js';
 import type { DecryptedRecord } from '../../crypto/record-vault.js';
 import { Alert } from '../../ui/Alert.js';
@@ -25,13 +25,15 @@ interface RecordListProps extends RecordFilter {
   /** The patient's own list: edit, move, trash and share. A doctor's list only opens. */
   canChange: boolean;
   onShare?(record: ListedRecord): void;
+  /** A doctor's open refused because the patient's consent ended (410): said above the list, which then refreshes. */
+  onAccessEnded?(message: string): void;
   title?: string;
 }
 
 /** What a row is showing below it, if anything. */
 type Panel = { recordId: string; kind: 'edit' | 'move' | 'confirm-delete' } | null;
 
-export function RecordList({ folderId, ownerId, view = 'active', canChange, onShare, title = 'Records' }: RecordListProps) {
+export function RecordList({ folderId, ownerId, view = 'active', canChange, onShare, onAccessEnded, title = 'Records' }: RecordListProps) {
   const { user, records, vault } = useSession();
   const queryClient = useQueryClient();
   const list = useRecordList({ folderId, ownerId, view });
@@ -55,6 +57,11 @@ export function RecordList({ folderId, ownerId, view = 'active', canChange, onSh
         saveFile(record.file, record.metadata.fileName);
         setNotice(`Decrypted and saved ${record.metadata.fileName}`);
       }
+    },
+    onError: async (error) => {
+      if (!(error instanceof ApiError) || error.code !== ERROR_CODES.accessEnded) return;
+      onAccessEnded?.(describeError(error));
+      await invalidateAfter(queryClient, 'consentRevoked');
     },
   });
   const trash = useMutation({

@@ -32,11 +32,18 @@ export function useFolders() {
 
 export type RecordFilter = RecordListFilter;
 
+/** How often a doctor's view of shared records asks again: a patient may revoke or share at any time. */
+export const SHARED_REFRESH_MS = 30_000;
+
 export function useRecordList({ folderId, ownerId, view }: RecordFilter) {
   const { user, records, vault } = useSession();
+  // A doctor's view of a patient's records (ownerId) follows the patient's changes by itself.
+  const isShared = ownerId !== undefined;
   return useInfiniteQuery({
     queryKey: recordKeys.list({ folderId, ownerId, view }),
     enabled: user !== null,
+    refetchOnWindowFocus: isShared ? 'always' : true,
+    refetchInterval: isShared ? SHARED_REFRESH_MS : false,
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last: { nextCursor: string | null }) => last.nextCursor ?? undefined,
     queryFn: async ({ pageParam }) => {
