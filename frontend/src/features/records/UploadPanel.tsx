@@ -70,7 +70,7 @@ export function UploadPanel({ folderId }: { folderId: string | undefined }) {
       {uploads.items.length > 0 ? (
         <ul className="upload-list" aria-label="Uploads">
           {uploads.items.map((item) => (
-            <UploadRow key={item.key} item={item} onCancel={() => uploads.cancel(item.key)} onCategory={(category) => uploads.setCategory(item.key, category)} />
+            <UploadRow key={item.key} item={item} onCancel={() => uploads.cancel(item.key)} onRetry={() => uploads.retry(item.key)} onCategory={(category) => uploads.setCategory(item.key, category)} />
           ))}
         </ul>
       ) : null}
@@ -83,7 +83,7 @@ export function UploadPanel({ folderId }: { folderId: string | undefined }) {
   );
 }
 
-function UploadRow({ item, onCancel, onCategory }: { item: UploadItem; onCancel(): void; onCategory(category: RecordCategory): void }) {
+function UploadRow({ item, onCancel, onRetry, onCategory }: { item: UploadItem; onCancel(): void; onRetry(): void; onCategory(category: RecordCategory): void }) {
   const { phase } = item.progress;
   const active = !['done', 'failed', 'cancelled'].includes(phase);
   // The category is sealed with the metadata, after the bytes are stored: until then it can still change.
@@ -109,6 +109,11 @@ function UploadRow({ item, onCancel, onCategory }: { item: UploadItem; onCancel(
             Cancel
           </Button>
         ) : null}
+        {phase === 'failed' ? (
+          <Button type="button" variant="secondary" onClick={onRetry} aria-label={`Retry upload of ${item.fileName}`}>
+            Retry
+          </Button>
+        ) : null}
       </div>
       <progress aria-label={`Upload of ${item.fileName}`} max={1} value={fraction(item.progress)} />
       {item.error ? <Alert tone="error">{item.error}</Alert> : null}
@@ -130,6 +135,7 @@ function statusText(progress: UploadProgress): string {
       return 'Waiting';
     case 'encrypting':
     case 'uploading':
+      if (progress.retry) return `The connection failed: retrying ${progress.retry.attempt} of ${progress.retry.of}`;
       return `Encrypted ${percent(progress.encryptedBytes)} · uploaded ${percent(progress.uploadedBytes)}`;
     case 'saving':
       return 'Saving';
