@@ -69,7 +69,7 @@ describe('every action on a patient’s data leaves exactly the expected audit r
       ['consent.list', 'allow', D, 'doctor', null, null, '1 consent(s)'],
       ['consent.list', 'allow', P, 'patient', null, null, '1 consent(s)'],
       ['consent.revoke', 'allow', P, 'patient', null, C, null],
-      ['record.read', 'deny', D, 'doctor', recordId, null, 'no active consent and wrap'],
+      ['record.read', 'deny', D, 'doctor', recordId, C, 'consent revoked'],
       ['record.delete', 'allow', P, 'patient', recordId, null, null],
     ]);
     const fromThisTest = rows.filter((row) => row.action !== 'record.upload' && row.action !== 'record.create');

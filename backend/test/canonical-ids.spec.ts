@@ -143,6 +143,9 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
     };
   }
 
+  /** Bodies sent the same in both spellings of a case, so that the answers can be compared. */
+  const FIXED_METADATA = sealedBlob(60);
+  const FIXED_WRAP = wrap();
   const CASES: IdCase[] = [
     // Path ids.
     { route: 'getRecord', field: 'path:id', call: (w, c) => sendOf(ROUTES.getRecord, { params: { id: c(w.recordId) }, token: w.owner.token }) },
@@ -151,6 +154,25 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
     { route: 'getRecord', field: 'path:id', as: 'an auditor', call: (w, c) => sendOf(ROUTES.getRecord, { params: { id: c(w.recordId) }, token: auditorToken }) },
     { route: 'deleteRecord', field: 'path:id', call: (w, c) => sendOf(ROUTES.deleteRecord, { params: { id: c(w.recordId) }, token: w.owner.token }) },
     { route: 'deleteRecord', field: 'path:id', as: 'a stranger', call: (w, c) => sendOf(ROUTES.deleteRecord, { params: { id: c(w.recordId) }, token: w.stranger.token }) },
+    { route: 'trashRecord', field: 'path:id', call: (w, c) => sendOf(ROUTES.trashRecord, { params: { id: c(w.recordId) }, token: w.owner.token }) },
+    { route: 'trashRecord', field: 'path:id', as: 'a stranger', call: (w, c) => sendOf(ROUTES.trashRecord, { params: { id: c(w.recordId) }, token: w.stranger.token }) },
+    { route: 'restoreRecord', field: 'path:id', call: (w, c) => sendOf(ROUTES.restoreRecord, { params: { id: c(w.recordId) }, token: w.owner.token }) },
+    {
+      route: 'updateRecordMetadata',
+      field: 'path:id',
+      call: (w, c) => sendOf(ROUTES.updateRecordMetadata, { params: { id: c(w.recordId) }, token: w.owner.token, body: { metadata: FIXED_METADATA } }),
+    },
+    { route: 'moveRecordPreview', field: 'path:id', call: (w, c) => sendOf(ROUTES.moveRecordPreview, { params: { id: c(w.recordId) }, token: w.owner.token, query: { folderId: w.folderId } }) },
+    { route: 'moveRecordPreview', field: 'query:folderId', call: (w, c) => sendOf(ROUTES.moveRecordPreview, { params: { id: w.recordId }, token: w.owner.token, query: { folderId: c(w.folderId) } }) },
+    { route: 'moveRecord', field: 'path:id', call: (w, c) => sendOf(ROUTES.moveRecord, { params: { id: c(w.recordId) }, token: w.owner.token, body: { folderId: w.folderId } }) },
+    { route: 'moveRecord', field: 'body:folderId', call: (w, c) => sendOf(ROUTES.moveRecord, { params: { id: w.recordId }, token: w.owner.token, body: { folderId: c(w.folderId) } }) },
+    {
+      route: 'moveRecord',
+      field: 'body:doctorWraps[].doctorId',
+      // The doctor holds a wrap already (a consent over the record): a second one is refused, naming the doctor.
+      call: (w, c) =>
+        sendOf(ROUTES.moveRecord, { params: { id: w.recordId }, token: w.owner.token, body: { folderId: w.folderId, doctorWraps: [{ doctorId: c(doctor.userId), wrap: FIXED_WRAP }] } }),
+    },
     { route: 'renameFolder', field: 'path:id', call: (w, c) => sendOf(ROUTES.renameFolder, { params: { id: c(w.folderId) }, token: w.owner.token, body: { name: sealedBlob(20) } }) },
     { route: 'deleteFolder', field: 'path:id', call: (w, c) => sendOf(ROUTES.deleteFolder, { params: { id: c(w.folderId) }, token: w.owner.token }) },
     { route: 'updateConsent', field: 'path:id', call: (w, c) => sendOf(ROUTES.updateConsent, { params: { id: c(w.consentId) }, token: w.owner.token, body: { status: 'revoked' } }) },

@@ -191,7 +191,7 @@ describe('consents: patients grant and revoke, doctors read (DESIGN 5, 6)', () =
   });
 
   describe('revoking and expiry', () => {
-    it('revokes in one step: the doctor’s next read is a 404 with a deny row, the wraps are gone, the list is empty', async () => {
+    it('revokes in one step: the doctor’s next read is a 410 saying who withdrew access and when, with a deny row; the wraps are gone, the list is empty', async () => {
       const frank = await registerUser(api);
       const { summary } = await uploadRecord(frank);
       const granted = await grant(frank, { doctorId: drWho.userId, scope: 'record', recordId: summary.id, wraps: [{ recordId: summary.id, wrap: doctorWrap() }] });
@@ -200,10 +200,20 @@ describe('consents: patients grant and revoke, doctors read (DESIGN 5, 6)', () =
       const revoked = await revoke(frank, granted.body.id);
       expect(revoked.status).toBe(200);
       expect(revoked.body).toMatchObject({ status: 'revoked', revokedAt: expect.any(String) });
-      expect((await read(drWho, summary.id)).status).toBe(404);
+      const refused = await read(drWho, summary.id);
+      expect(refused.status).toBe(410);
+      expect(refused.body).toMatchObject({
+        code: ERROR_CODES.accessEnded,
+        message: `${frank.request.displayName} withdrew access on ${(revoked.body.revokedAt ?? '').slice(0, 10)}`,
+        accessEnded: { reason: 'revoked', patientName: frank.request.displayName, endedAt: revoked.body.revokedAt },
+      });
       expect((await wrapsOf(drWho)).map((row) => row.record_id)).not.toContain(summary.id);
       expect((await drWho.client.send(ROUTES.listRecords, { query: { ownerId: frank.userId }, token: drWho.token })).body.items).toEqual([]);
-      expect(await denials(frank, summary.id)).toEqual([['record.read', drWho.userId, 'no active consent and wrap']]);
+      expect(await denials(frank, summary.id)).toEqual([['record.read', drWho.userId, 'consent revoked']]);
+      // Only the doctor the consent was granted to is told: another doctor gets the usual 404.
+      const stranger = await read(drHouse, summary.id);
+      expect(stranger.status).toBe(404);
+      expect(stranger.body).not.toHaveProperty('accessEnded');
       expect((await consents(frank, { status: 'revoked' })).body.items.map((consent) => consent.id)).toEqual([granted.body.id]);
       expect((await consents(frank, { status: 'active' })).body.items).toEqual([]);
 
@@ -230,8 +240,11 @@ describe('consents: patients grant and revoke, doctors read (DESIGN 5, 6)', () =
       expect(granted.body.expiresAt).toBe(expiresAt);
       expect((await read(drHouse, summary.id)).status).toBe(200);
 
-      await api.adminQuery(`UPDATE consents SET expires_at = now() - interval '1 second' WHERE id = $1`, [granted.body.id]);
-      expect((await read(drHouse, summary.id)).status).toBe(404);
+      const ended = await api.adminQuery<{ expires_at: Date }>(`UPDATE consents SET expires_at = now() - interval '1 second' WHERE id = $1 RETURNING expires_at`, [granted.body.id]);
+      const refused = await read(drHouse, summary.id);
+      expect(refused.status).toBe(410);
+      expect(refused.error?.accessEnded).toEqual({ reason: 'expired', patientName: hal.request.displayName, endedAt: ended[0].expires_at.toISOString() });
+      expect(refused.error?.message).toBe(`${hal.request.displayName} gave access that expired on ${ended[0].expires_at.toISOString().slice(0, 10)}`);
       expect((await consents(hal, { status: 'expired' })).body.items.map((consent) => consent.id)).toEqual([granted.body.id]);
       expect((await wrapsOf(drHouse)).map((row) => row.record_id)).toContain(summary.id);
 
@@ -240,10 +253,11 @@ describe('consents: patients grant and revoke, doctors read (DESIGN 5, 6)', () =
       expect(await api.adminQuery('SELECT status FROM consents WHERE id = $1', [granted.body.id])).toEqual([{ status: 'expired' }]);
       const rows = (await auditRowsOf(api, hal.userId)).filter((row) => row.consent_id === granted.body.id);
       // The doctor's read happened under this consent, and its row says so (issue 13).
-      expect(rows.map((row) => `${row.action}:${row.outcome}`)).toEqual(['consent.grant:allow', 'record.read:allow', 'consent.expire:allow']);
+      // The refused read names the consent that ended.
+      expect(rows.map((row) => `${row.action}:${row.outcome}`)).toEqual(['consent.grant:allow', 'record.read:allow', 'record.read:deny', 'consent.expire:allow']);
       // The sweep is a job: the trail names it as `system`, not as the patient who never acted.
-      expect(rows.map((row) => [row.actor_id, row.actor_role])).toEqual([[hal.userId, 'patient'], [drHouse.userId, 'doctor'], [null, 'system']]);
-      expect(rows[2].request_id).toBe('job:consent-expiry');
+      expect(rows.map((row) => [row.actor_id, row.actor_role])).toEqual([[hal.userId, 'patient'], [drHouse.userId, 'doctor'], [drHouse.userId, 'doctor'], [null, 'system']]);
+      expect(rows[3].request_id).toBe('job:consent-expiry');
       expect(await api.app.get(ConsentSweeper).sweep()).not.toContain(granted.body.id);
     });
 

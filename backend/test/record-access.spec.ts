@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DOCTOR_WRAP_BYTES, ROUTES, type Consent, type CreateConsentRequest } from '@phr/shared-types';
+import { DOCTOR_WRAP_BYTES, ERROR_CODES, ROUTES, type Consent, type CreateConsentRequest } from '@phr/shared-types';
 import { ConsentSweeper } from '../src/jobs/consent-sweeper.js';
 import { auditRowsOf } from './support/audit.js';
 import { registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
@@ -79,28 +79,34 @@ describe('record access: one policy, audited with the consent that allowed it', 
       expect((await rowsOf(patient, summary.id, 'record.read')).map((row) => row.consent)).toEqual([folder.id, single.id, folder.id, all.id]);
     });
 
-    it('under a revoked consent: 404, as for a record that does not exist, with a deny row in the patient’s trail', async () => {
+    it('under a revoked consent: 410 ACCESS_ENDED to the doctor it was granted to (they read it once), with a deny row naming the consent', async () => {
       const patient = await registerUser(api);
       const { summary } = await uploadRecord(patient);
       const consent = await grant(patient, { doctorId: drHouse.userId, scope: 'record', recordId: summary.id, wraps: [{ recordId: summary.id, wrap: doctorWrap() }] });
       expect((await patchConsent(patient, consent.id, { status: 'revoked' })).status).toBe(200);
       const response = await read(drHouse, summary.id);
-      expect(response.status).toBe(404);
-      expect(response.error?.message).toBe('No such record');
+      expect(response.status).toBe(410);
+      expect(response.error?.code).toBe(ERROR_CODES.accessEnded);
+      expect(response.error?.accessEnded).toMatchObject({ reason: 'revoked', patientName: patient.request.displayName });
+      // Any other id, and any other doctor, still learn nothing.
       expect((await read(drHouse, randomUUID())).error?.message).toBe('No such record');
-      expect(await rowsOf(patient, summary.id, 'record.read')).toEqual([{ outcome: 'deny', actor: drHouse.userId, consent: null, reason: 'no active consent and wrap' }]);
+      expect((await read(drWho, summary.id)).error?.message).toBe('No such record');
+      expect(await rowsOf(patient, summary.id, 'record.read')).toEqual([
+        { outcome: 'deny', actor: drHouse.userId, consent: consent.id, reason: 'consent revoked' },
+        { outcome: 'deny', actor: drWho.userId, consent: null, reason: 'no active consent and wrap' },
+      ]);
     });
 
-    it('under an expired consent: 404 with a deny row, before and after the sweep marks it expired', async () => {
+    it('under an expired consent: 410 ACCESS_ENDED with the expiry, before and after the sweep marks it expired', async () => {
       const patient = await registerUser(api);
       const { summary } = await uploadRecord(patient);
       const consent = await grant(patient, { doctorId: drHouse.userId, scope: 'all', wraps: [{ recordId: summary.id, wrap: doctorWrap() }] });
       expect((await read(drHouse, summary.id)).status).toBe(200);
       await api.adminQuery(`UPDATE consents SET expires_at = now() - interval '1 second' WHERE id = $1`, [consent.id]);
-      expect((await read(drHouse, summary.id)).status).toBe(404);
+      expect((await read(drHouse, summary.id)).error?.accessEnded?.reason).toBe('expired');
       await api.app.get(ConsentSweeper).sweep();
-      expect((await read(drHouse, summary.id)).status).toBe(404);
-      expect((await rowsOf(patient, summary.id, 'record.read')).map((row) => `${row.outcome}:${row.consent ?? '-'}`)).toEqual([`allow:${consent.id}`, 'deny:-', 'deny:-']);
+      expect((await read(drHouse, summary.id)).error?.accessEnded?.reason).toBe('expired');
+      expect((await rowsOf(patient, summary.id, 'record.read')).map((row) => `${row.outcome}:${row.consent ?? '-'}`)).toEqual([`allow:${consent.id}`, `deny:${consent.id}`, `deny:${consent.id}`]);
     });
   });
 

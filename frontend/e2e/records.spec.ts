@@ -202,18 +202,22 @@ describe('records in the portal (Chromium)', () => {
     expect(puts).toBe(0);
   });
 
-  it('deletes a record only after confirmation, and its objects with it', async () => {
+  it('moves a record to the trash, and from there deletes it only after confirmation, and its objects with it', async () => {
     const { page } = browser;
     const recordId = await recordIdOf(scan);
-    await page.getByRole('button', { name: `Delete ${titleOf(scan)}` }).click();
+    await page.getByRole('button', { name: `Move ${titleOf(scan)} to the trash` }).click();
+    await page.getByTestId('record-row').filter({ hasText: titleOf(scan) }).waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Trash', exact: true }).click();
+    await page.getByRole('button', { name: `Delete ${titleOf(scan)} now` }).click();
     await page.getByRole('button', { name: 'Keep' }).click();
     await expect(objectKeys(`records/${recordId}/`)).resolves.toHaveLength(1);
 
-    await page.getByRole('button', { name: `Delete ${titleOf(scan)}` }).click();
+    await page.getByRole('button', { name: `Delete ${titleOf(scan)} now` }).click();
     await page.getByText(`Delete “${titleOf(scan)}” for good?`).waitFor();
     await page.getByRole('button', { name: 'Yes, delete' }).click();
-    await page.getByTestId('record-row').filter({ hasText: titleOf(scan) }).waitFor({ state: 'detached' });
+    await page.getByText('The trash is empty.').waitFor();
     await expect(objectKeys(`records/${recordId}/`)).resolves.toEqual([]);
+    await page.getByRole('button', { name: 'Back to records' }).click();
     await page.getByRole('button', { name: `Open ${titleOf(labResult)}` }).waitFor();
   });
 

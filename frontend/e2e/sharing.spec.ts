@@ -98,13 +98,28 @@ describe('sharing with a doctor (Chromium, two browsers)', () => {
     await recordConsent.getByRole('cell', { name: 'revoked', exact: true }).waitFor();
 
     const doctorPage = doctorBrowser.page;
-    // The doctor's page still lists the record from before; opening it now fails.
+    // The doctor's page still lists the record from before; opening it now says who ended the access and when.
     await doctorPage.getByRole('button', { name: `Open ${titleOf(labResult)}` }).click();
-    await textOf(doctorPage.getByRole('alert').filter({ hasText: 'No such record' }), 'No such record', { exact: true });
-    await openSharedWithMe(doctorPage);
-    // The list is fetched again on the way back; the revoked record drops out of it, the other stays.
+    const today = await doctorPage.evaluate(() => new Date().toLocaleDateString());
+    await textOf(doctorPage.getByRole('alert').filter({ hasText: 'withdrew access' }), `${patient.displayName} withdrew access on ${today}`, { exact: true });
+    // The list is fetched again by itself: the revoked record drops out of it, the other stays.
     await doctorPage.getByRole('button', { name: `Open ${titleOf(labResult)}` }).waitFor({ state: 'detached' });
     await doctorPage.getByRole('button', { name: `Open ${titleOf(lateFile)}` }).waitFor();
+    await textOf(doctorPage.getByTestId('shared-patient'), 'New');
+  });
+
+  it('follows a revocation made while the doctor looks elsewhere: back on the tab, the patient’s records are gone without a reload', async () => {
+    const page = patientBrowser.page;
+    const doctorPage = doctorBrowser.page;
+    await doctorPage.getByRole('button', { name: `Open ${titleOf(lateFile)}` }).waitFor();
+    await textOf(doctorPage.getByTestId('shared-patient'), /shared on /);
+    const folderConsent = page.getByTestId('consent-row').filter({ hasText: 'One folder' });
+    await folderConsent.getByRole('button', { name: `Revoke ${doctor.displayName}` }).click();
+    await folderConsent.getByRole('button', { name: 'Yes, revoke' }).click();
+    await folderConsent.getByRole('cell', { name: 'revoked', exact: true }).waitFor();
+    // The doctor comes back to the tab (the event a browser sends, which bubbles to window): the portal asks again (it also asks every 30 s).
+    await doctorPage.evaluate(() => document.dispatchEvent(new Event('visibilitychange', { bubbles: true })));
+    await doctorPage.getByText('No patient shares records with you at the moment.').waitFor();
   });
 
   it('shows the doctor’s denied attempt in the patient’s audit trail, filtered by outcome, on a chain verified in the browser', async () => {
@@ -116,7 +131,7 @@ describe('sharing with a doctor (Chromium, two browsers)', () => {
     await page.getByLabel('Show technical details').check();
     const denied = page.getByTestId('audit-row').filter({ hasText: 'record.read' });
     await denied.first().waitFor();
-    await textOf(denied.first(), /tried to open .* \(refused\) \(doctor\)Denied · no active consent and wrap.*record\.read/);
+    await textOf(denied.first(), /tried to open .* \(refused\) \(doctor\)Denied · consent revoked.*record\.read/);
     await textOf(denied.first(), `${doctor.displayName} tried to open`);
     const outcomes = await page.getByTestId('audit-row').evaluateAll((rows: Element[]) => rows.map((row) => row.className));
     expect(outcomes.length).toBeGreaterThan(0);

@@ -46,6 +46,13 @@ export const AUDIT_ACTIONS = [
   'record.list',
   'record.delete',
   'record.upload-expired',
+  // The owner moved a record to the trash, or back out of it; after TRASH_RETENTION_DAYS the sweep deletes it (`record.purge`, actor system).
+  'record.trash',
+  'record.restore',
+  'record.purge',
+  // The owner re-sealed a record's metadata (rename, category, date, notes), or moved it to another folder (the reason names both folders and the doctors whose wraps were added or removed).
+  'record.update',
+  'record.move',
   'folder.create',
   'folder.rename',
   'folder.delete',

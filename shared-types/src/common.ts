@@ -29,6 +29,19 @@ export interface ErrorResponse {
   message: string;
   requestId: string;
   fields?: FieldError[];
+  /** With 410 ACCESS_ENDED: whose consent ended, how and when (only to the doctor it was granted to). */
+  accessEnded?: AccessEnded;
+}
+
+/**
+ * Why a doctor can no longer open a record they could once read: the patient
+ * withdrew the consent (`revoked`) or it ran out (`expired`), with the patient's
+ * display name and the moment it ended (docs/protocol.md "Reads after a consent ended").
+ */
+export interface AccessEnded {
+  reason: 'revoked' | 'expired';
+  patientName: string;
+  endedAt: IsoDateTime;
 }
 
 /** Stable error codes. */
@@ -48,6 +61,12 @@ export const ERROR_CODES = {
   uploadIncomplete: 'UPLOAD_INCOMPLETE',
   alreadyCommitted: 'ALREADY_COMMITTED',
   folderNotEmpty: 'FOLDER_NOT_EMPTY',
+  /** The record is in the trash: restore it before changing it (or, to trash it, it already is). */
+  recordInTrash: 'RECORD_IN_TRASH',
+  /** A restore of a record that is not in the trash. */
+  recordNotInTrash: 'RECORD_NOT_IN_TRASH',
+  /** A doctor's read of a record whose consent was revoked or expired (410, with `accessEnded`). */
+  accessEnded: 'ACCESS_ENDED',
   wrapsMismatch: 'WRAPS_MISMATCH',
   doctorWrapMissing: 'DOCTOR_WRAP_MISSING',
   consentNotActive: 'CONSENT_NOT_ACTIVE',

@@ -149,11 +149,22 @@ export interface RecordSummary {
   metadata: Base64Url;
   /** The caller's wrap of the file key. */
   wrap: Base64Url;
+  /** When the owner moved the record to the trash (their own trash listing only); null for a record in use. */
+  trashedAt: IsoDateTime | null;
 }
 
-/** GET /records?folderId=&cursor=&limit= */
+/** Which of the owner's records a listing shows: those in use (the default) or those in the trash. */
+export const RECORD_LIST_VIEWS = ['active', 'trash'] as const;
+export type RecordListView = (typeof RECORD_LIST_VIEWS)[number];
+
+/** Days a record stays in the trash, restorable, before its ciphertext is deleted (docs/protocol.md "Trash"). */
+export const TRASH_RETENTION_DAYS = 30;
+
+/** GET /records?folderId=&view=&cursor=&limit= */
 export interface ListRecordsQuery {
   folderId?: Uuid;
+  /** The owner's trash (`trash`) or the records in use (`active`, the default); a doctor never sees the trash. */
+  view?: RecordListView;
   /** A doctor's view of one patient's shared records. */
   ownerId?: Uuid;
   cursor?: string;
@@ -168,6 +179,37 @@ export interface RecordPage {
 export interface RecordDetail extends RecordSummary {
   segments: SegmentUrl[];
   expiresAt: IsoDateTime;
+}
+
+/**
+ * PUT /records/:id/metadata: the record metadata document re-sealed in the browser under the
+ * same file key (a new IV; AAD "phr/v1/metadata|<recordId>"): rename, category, date, notes.
+ * The server never sees the fields.
+ */
+export interface UpdateRecordMetadataRequest {
+  metadata: Base64Url;
+}
+
+/**
+ * PUT /records/:id/folder: move a record into another folder of the owner's, or out of every
+ * folder (null). The doctors whose consent in force covers the record in its new place and who
+ * hold no wrap of it yet must be given one (the browser wraps, as at upload: DESIGN 5); the
+ * server removes the wraps no consent in force covers after the move.
+ */
+export interface MoveRecordRequest {
+  folderId: Uuid | null;
+  doctorWraps?: CommitDoctorWrap[];
+}
+
+/** GET /records/:id/move-check?folderId=: the doctors a move into that folder (or none) would add a wrap for, and those who would lose it. */
+export interface MoveRecordQuery {
+  folderId?: Uuid;
+}
+export interface MoveRecordPreview {
+  /** Doctors a consent in force covers the record for in the destination, who hold no wrap yet: the move must carry a wrap for each. */
+  coveringDoctors: CoveringDoctor[];
+  /** Doctors who read the record now and whose access ends with the move (their wraps are removed). */
+  losingDoctors: Array<{ id: Uuid; displayName: string }>;
 }
 
 export interface Folder {

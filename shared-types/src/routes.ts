@@ -53,11 +53,15 @@ import type {
   FolderList,
   FolderRequest,
   ListRecordsQuery,
+  MoveRecordPreview,
+  MoveRecordQuery,
+  MoveRecordRequest,
   PresignUploadRequest,
   PresignUploadResponse,
   RecordDetail,
   RecordPage,
   RecordSummary,
+  UpdateRecordMetadataRequest,
 } from './records.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -130,6 +134,11 @@ export const ROUTES = {
   listRecords: route<NoBody, RecordPage, Record<string, never>, ListRecordsQuery>('GET', '/records'),
   getRecord: route<NoBody, RecordDetail, { id: string }>('GET', '/records/:id'),
   deleteRecord: route<NoBody, void, { id: string }>('DELETE', '/records/:id'),
+  trashRecord: route<NoBody, RecordSummary, { id: string }>('POST', '/records/:id/trash'),
+  restoreRecord: route<NoBody, RecordSummary, { id: string }>('POST', '/records/:id/restore'),
+  updateRecordMetadata: route<UpdateRecordMetadataRequest, RecordSummary, { id: string }>('PUT', '/records/:id/metadata'),
+  moveRecordPreview: route<NoBody, MoveRecordPreview, { id: string }, MoveRecordQuery>('GET', '/records/:id/move-check'),
+  moveRecord: route<MoveRecordRequest, RecordSummary, { id: string }>('PUT', '/records/:id/folder'),
 
   createFolder: route<FolderRequest, Folder>('POST', '/folders'),
   listFolders: route<NoBody, FolderList>('GET', '/folders'),

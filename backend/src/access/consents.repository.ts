@@ -155,6 +155,23 @@ export class ConsentsRepository {
   }
 
 
+  /**
+   * The caller's (a doctor's) most recently ended consent that covered the record, with the
+   * patient's display name, or null: ended_consent_for() looks past RLS at the record's folder,
+   * for the caller's own consents only.
+   */
+  async endedConsentFor(recordId: string): Promise<EndedConsentRow | null> {
+    const [row] = await this.db
+      .manager()
+      .query<Array<{ consent_id: string; patient_id: string; reason: 'revoked' | 'expired'; ended_at: Date | null; display_name: string | null }>>(
+        `SELECT e.consent_id, e.patient_id, e.reason, e.ended_at, n.display_name FROM ended_consent_for($1) e
+         LEFT JOIN consent_party_names() n ON n.id = e.patient_id`,
+        [recordId],
+      );
+    if (!row?.ended_at) return null;
+    return { consentId: row.consent_id, patientId: row.patient_id, reason: row.reason, endedAt: row.ended_at, patientName: row.display_name ?? '' };
+  }
+
   /** Consents naming the account as patient or as doctor. */
   async partyTo(userId: string): Promise<ErasedConsent[]> {
     const rows = await this.db
@@ -181,4 +198,13 @@ function toRow(row: ConsentSqlRow): ConsentRow {
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
   };
+}
+
+/** A doctor's consent that covered a record and ended (ConsentsRepository.endedConsentFor). */
+export interface EndedConsentRow {
+  consentId: string;
+  patientId: string;
+  reason: 'revoked' | 'expired';
+  endedAt: Date;
+  patientName: string;
 }

@@ -100,6 +100,7 @@ export class RecordAccess {
     const { userId, role } = this.db.actor();
     const caller = userId as string;
     if (role === 'doctor' && action === 'record.read') await this.assertVerifiedClinician(ROUTES.getRecord, owner !== null && owner !== caller ? { owner, recordId } : undefined);
+    if (role === 'doctor' && action === 'record.read' && owner !== null && owner !== caller) await this.assertConsentNotEnded(recordId, owner);
     this.audit.deny({
       subjectId: owner ?? caller,
       action,
@@ -107,6 +108,20 @@ export class RecordAccess {
       reason: owner === null ? 'no such record' : owner === caller ? 'not available' : role === 'doctor' ? 'no active consent and wrap' : 'not the owner',
     });
     throw ApiError.notFound('No such record');
+  }
+
+  /**
+   * docs/protocol.md "Reads after a consent ended": a doctor whose consent covering this record
+   * was revoked or expired is told so (410 ACCESS_ENDED, with the patient's name and the date),
+   * not "No such record": they could read it once, so its existence is no secret to them. The
+   * refusal is filed in the patient's trail naming the consent. A doctor who never had such a
+   * consent gets the usual 404.
+   */
+  private async assertConsentNotEnded(recordId: string, owner: string): Promise<void> {
+    const ended = await this.consents.endedConsentFor(recordId);
+    if (!ended || ended.patientId !== owner) return;
+    this.audit.deny({ subjectId: owner, action: 'record.read', recordId, consentId: ended.consentId, reason: `consent ${ended.reason}` });
+    throw ApiError.accessEnded({ reason: ended.reason, patientName: ended.patientName, endedAt: ended.endedAt.toISOString() });
   }
 
   /**

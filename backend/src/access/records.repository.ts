@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { IsNull } from 'typeorm';
 import { ERROR_CODES } from '@phr/shared-types';
 import { ApiError } from '../common/api-error.js';
 import { Db } from '../db/db.service.js';
@@ -15,6 +16,8 @@ export interface RecordRow {
   chunkBytes: number;
   metadata: string;
   createdAt: Date;
+  /** When the owner moved it to the trash; null while in use. */
+  trashedAt: Date | null;
 }
 
 /** A recipient's wrap of a record's file key (table `record_wraps`). */
@@ -47,7 +50,14 @@ export interface RecordListFilter {
   limit: number;
   folderId?: string;
   ownerId?: string;
+  /** The owner's listing: their trash instead of the records in use. */
+  isTrash?: boolean;
   before?: { createdAt: string; id: string };
+}
+
+/** A record in the trash past its retention, for the sweep (trashed_records_due()). */
+export interface DueTrashedRecord extends StoredRecordLayout {
+  ownerId: string;
 }
 
 /** A wrap of alias `w` that opens with its recipient's current key: the owner's (no key named), or a doctor's for the doctor's current key. */
@@ -65,7 +75,7 @@ const SCOPE_RECORDS = `(
 
 /** A reader's record with their wrap and the consent that covers it (a named prepared statement: the hot read path). */
 const FIND_READABLE_SQL = prepared(
-  `SELECT r.id, r.owner_id, r.folder_id, r.size, r.chunk_bytes, r.metadata, r.created_at, w.wrap, w.key_fingerprint,
+  `SELECT r.id, r.owner_id, r.folder_id, r.size, r.chunk_bytes, r.metadata, r.created_at, r.trashed_at, w.wrap, w.key_fingerprint,
          CASE WHEN r.owner_id = $2 THEN NULL ELSE covering_consent($2, r.owner_id, r.id, r.folder_id) END AS consent_id,
          (w.key_fingerprint IS NULL OR w.key_fingerprint = (SELECT k.fingerprint FROM public_keys k WHERE k.user_id = $2)) AS is_wrap_current
        FROM records r JOIN record_wraps w ON w.record_id = r.id AND w.recipient_id = $2
@@ -84,7 +94,7 @@ export class RecordsRepository {
 
   /** One record as the caller's RLS context sees it (a doctor: only under a consent in force), or null. */
   async find(recordId: string): Promise<RecordRow | null> {
-    const [row] = await this.db.manager().query<RecordSqlRow[]>('SELECT id, owner_id, folder_id, size, chunk_bytes, metadata, created_at FROM records WHERE id = $1', [recordId]);
+    const [row] = await this.db.manager().query<RecordSqlRow[]>('SELECT id, owner_id, folder_id, size, chunk_bytes, metadata, created_at, trashed_at FROM records WHERE id = $1', [recordId]);
     return row ? toRecordRow(row) : null;
   }
 
@@ -118,8 +128,81 @@ export class RecordsRepository {
     return await this.records().existsBy({ id: recordId });
   }
 
+  /** Whether the folder holds records in use (records in the trash do not keep a folder). */
   async hasRecordsIn(folderId: string): Promise<boolean> {
-    return await this.records().existsBy({ folderId });
+    return await this.records().existsBy({ folderId, trashedAt: IsNull() });
+  }
+
+  /** A folder about to be deleted lets go of the records in its trash: restored, they come back outside any folder. */
+  async releaseTrashedFrom(folderId: string): Promise<void> {
+    await this.db.manager().query('UPDATE records SET folder_id = NULL WHERE folder_id = $1 AND trashed_at IS NOT NULL', [folderId]);
+  }
+
+  /** Moves the record to the trash (a time) or back out of it (null). */
+  async setTrashedAt(recordId: string, trashedAt: Date | null): Promise<void> {
+    await this.records().update({ id: recordId }, { trashedAt });
+  }
+
+  async updateMetadata(recordId: string, metadata: string): Promise<void> {
+    await this.records().update({ id: recordId }, { metadata });
+  }
+
+  async setFolder(recordId: string, folderId: string | null): Promise<void> {
+    await this.records().update({ id: recordId }, { folderId });
+  }
+
+  /** The doctors (not the owner) who hold a wrap of the record, whatever key it was made for. */
+  async doctorWrapHolders(recordId: string): Promise<Set<string>> {
+    const rows = await this.db.manager().query<Array<{ recipient_id: string }>>(
+      'SELECT w.recipient_id FROM record_wraps w WHERE w.record_id = $1 AND w.recipient_id <> w.owner_id',
+      [recordId],
+    );
+    return new Set(rows.map((row) => row.recipient_id));
+  }
+
+  /**
+   * The doctors holding a wrap of the record that no consent in force would cover were the
+   * record in `folderId` (null: in no folder): those a move there takes access from. Run as the
+   * patient, who sees every consent they granted.
+   */
+  async uncoveredWrapHolders(recordId: string, folderId: string | null): Promise<Array<{ id: string; displayName: string }>> {
+    const rows = await this.db.manager().query<Array<{ recipient_id: string; display_name: string | null }>>(
+      `SELECT w.recipient_id, n.display_name FROM record_wraps w
+       JOIN records r ON r.id = w.record_id
+       LEFT JOIN consent_party_names() n ON n.id = w.recipient_id
+       WHERE w.record_id = $1 AND w.recipient_id <> r.owner_id
+         AND NOT EXISTS (
+           SELECT 1 FROM consents o
+           WHERE o.doctor_id = w.recipient_id AND o.patient_id = r.owner_id AND consent_in_force(o) AND consent_scope_includes(o, r.id, $2::uuid))
+       ORDER BY w.recipient_id`,
+      [recordId, folderId],
+    );
+    return rows.map((row) => ({ id: row.recipient_id, displayName: row.display_name ?? '' }));
+  }
+
+  /** Deletes the doctors' wraps of the record that no consent in force covers where it now is; returns whose went. */
+  async removeUncoveredRecordWraps(recordId: string): Promise<string[]> {
+    const rows = await this.db.manager().query<Array<{ recipient_id: string }>>(
+      `WITH gone AS (
+         DELETE FROM record_wraps w USING records r
+         WHERE w.record_id = $1 AND r.id = w.record_id AND w.recipient_id <> r.owner_id
+           AND NOT EXISTS (
+             SELECT 1 FROM consents o
+             WHERE o.doctor_id = w.recipient_id AND o.patient_id = r.owner_id AND consent_in_force(o) AND consent_scope_includes(o, r.id, r.folder_id))
+         RETURNING w.recipient_id)
+       SELECT recipient_id FROM gone`,
+      [recordId],
+    );
+    return rows.map((row) => row.recipient_id).sort();
+  }
+
+  /** Records in the trash since before `before`, oldest first, across patients (the sweep: trashed_records_due()). */
+  async trashedDue(before: Date, limit: number): Promise<DueTrashedRecord[]> {
+    const rows = await this.db.manager().query<Array<{ record_id: string; owner_id: string; size: string; chunk_bytes: number }>>(
+      'SELECT record_id, owner_id, size, chunk_bytes FROM trashed_records_due($1, $2)',
+      [before, limit],
+    );
+    return rows.map((row) => ({ recordId: row.record_id, ownerId: row.owner_id, size: Number(row.size), chunkBytes: row.chunk_bytes }));
   }
 
   /** Inserts a record and its wraps; a second commit of one id is a 409. */
@@ -145,7 +228,7 @@ export class RecordsRepository {
    */
   async listOwnWrapped(filter: RecordListFilter): Promise<WrappedRecordRow[]> {
     const params: unknown[] = [filter.recipientId];
-    const where = ['r.owner_id = $1', ...listConditions(filter, params)];
+    const where = ['r.owner_id = $1', filter.isTrash ? 'r.trashed_at IS NOT NULL' : 'r.trashed_at IS NULL', ...listConditions(filter, params)];
     const rows = await this.db.manager().query<WrappedSqlRow[]>(`${pageOf(where.join(' AND '))} LIMIT ${filter.limit + 1}`, params);
     return rows.map(toWrappedRow);
   }
@@ -258,6 +341,7 @@ interface RecordSqlRow {
   chunk_bytes: number;
   metadata: string;
   created_at: Date;
+  trashed_at: Date | null;
 }
 
 type WrappedSqlRow = RecordSqlRow & { wrap: string };
@@ -288,7 +372,7 @@ function listConditions(filter: RecordListFilter, params: unknown[]): string[] {
  */
 function pageOf(where: string): string {
   return `SELECT * FROM (
-    SELECT r.id, r.owner_id, r.folder_id, r.size, r.chunk_bytes, r.metadata, r.created_at,
+    SELECT r.id, r.owner_id, r.folder_id, r.size, r.chunk_bytes, r.metadata, r.created_at, r.trashed_at,
       (SELECT w.wrap FROM record_wraps w WHERE w.record_id = r.id AND w.recipient_id = $1 AND ${CURRENT_KEY_WRAP}) AS wrap
     FROM records r WHERE ${where}
     ORDER BY r.created_at DESC, r.id DESC OFFSET 0
@@ -296,7 +380,7 @@ function pageOf(where: string): string {
 }
 
 function toRecordRow(row: RecordSqlRow): RecordRow {
-  return { id: row.id, ownerId: row.owner_id, folderId: row.folder_id, size: Number(row.size), chunkBytes: row.chunk_bytes, metadata: row.metadata, createdAt: row.created_at };
+  return { id: row.id, ownerId: row.owner_id, folderId: row.folder_id, size: Number(row.size), chunkBytes: row.chunk_bytes, metadata: row.metadata, createdAt: row.created_at, trashedAt: row.trashed_at };
 }
 
 function toWrappedRow(row: WrappedSqlRow): WrappedRecordRow {

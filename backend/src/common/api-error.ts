@@ -1,8 +1,11 @@
 import { HttpException } from '@nestjs/common';
-import { ERROR_CODES, type ErrorCode, type FieldError } from '@phr/shared-types';
+import { ERROR_CODES, type AccessEnded, type ErrorCode, type FieldError } from '@phr/shared-types';
 
 /** An HTTP error with a stable code; the one filter turns it into an ErrorResponse. */
 export class ApiError extends HttpException {
+  /** Set only by ApiError.accessEnded: the ended consent the answer describes. */
+  accessEnded?: AccessEnded;
+
   constructor(
     status: number,
     readonly code: ErrorCode,
@@ -16,6 +19,14 @@ export class ApiError extends HttpException {
   static validation(fields: FieldError[]): ApiError {
     const message = `Invalid request: ${fields.map((f) => f.field).join(', ')}`;
     return new ApiError(400, ERROR_CODES.validation, message, fields);
+  }
+
+  /** A doctor's read of a record their consent no longer covers (docs/protocol.md "Reads after a consent ended"). */
+  static accessEnded(ended: AccessEnded): ApiError {
+    const how = ended.reason === 'revoked' ? 'withdrew access' : 'gave access that expired';
+    const error = new ApiError(410, ERROR_CODES.accessEnded, `${ended.patientName} ${how} on ${ended.endedAt.slice(0, 10)}`);
+    error.accessEnded = ended;
+    return error;
   }
 
   static notFound(what = 'Not found'): ApiError {

@@ -60,6 +60,7 @@ export class ErrorFilter implements ExceptionFilter {
     if (exception instanceof ApiError) {
       const body: ErrorResponse = { statusCode: exception.getStatus(), code: exception.code, message: exception.message, requestId };
       if (exception.fields) body.fields = exception.fields;
+      if (exception.accessEnded) body.accessEnded = exception.accessEnded;
       return { body, headers: exception.headers ?? {} };
     }
     // Nest wraps Fastify's own errors (body parsing, size limits) and keeps them as the cause.

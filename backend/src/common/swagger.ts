@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ApiProperty, ApiPropertyOptional, ApiResponse, DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { ERROR_CODES, HOST_REFRESH_COOKIE_NAME, REFRESH_COOKIE_NAME, type ErrorCode, type ErrorResponse, type FieldError } from '@phr/shared-types';
+import { ERROR_CODES, HOST_REFRESH_COOKIE_NAME, REFRESH_COOKIE_NAME, type AccessEnded, type ErrorCode, type ErrorResponse, type FieldError } from '@phr/shared-types';
 import type { Exact } from './exact.js';
 import { OPERATION_DESCRIPTIONS } from './operation-descriptions.js';
 import { WORKBENCH_SCRIPT, WORKBENCH_STYLESHEET, serveWorkbenchAssets } from './swagger-workbench.js';
@@ -14,12 +14,20 @@ class FieldErrorDto implements FieldError {
 /** The OpenAPI security scheme of the refresh cookie (routes that read it name this scheme). */
 export const REFRESH_COOKIE_SECURITY = 'refreshCookie';
 
+export class AccessEndedDto implements AccessEnded {
+  @ApiProperty({ enum: ['revoked', 'expired'] }) reason: 'revoked' | 'expired';
+  @ApiProperty() patientName: string;
+  @ApiProperty({ format: 'date-time' }) endedAt: string;
+}
+true satisfies Exact<AccessEndedDto, AccessEnded>;
+
 export class ErrorResponseDto implements ErrorResponse {
   @ApiProperty({ example: 400 }) statusCode: number;
   @ApiProperty({ example: 'VALIDATION_FAILED' }) code: string;
   @ApiProperty() message: string;
   @ApiProperty({ description: 'Quote it when reporting a problem' }) requestId: string;
   @ApiPropertyOptional({ type: [FieldErrorDto] }) fields?: FieldErrorDto[];
+  @ApiPropertyOptional({ type: AccessEndedDto, description: 'With 410 ACCESS_ENDED: the consent that ended, how and when' }) accessEnded?: AccessEndedDto;
 }
 true satisfies Exact<ErrorResponseDto, ErrorResponse>;
 
@@ -29,6 +37,7 @@ const DESCRIPTIONS: Record<number, string> = {
   403: 'The role may not do this',
   404: 'Not found (also for things the caller may not know exist)',
   409: 'Conflicts with existing data',
+  410: 'ACCESS_ENDED: a doctor’s consent covering this record was revoked or expired (accessEnded says whose, how and when)',
   413: 'Request body too large',
   429: 'Too many attempts; see Retry-After',
   503: 'The database or the object store is unavailable; nothing was changed; see Retry-After',

@@ -5,7 +5,7 @@
  */
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { accessSync, constants } from 'node:fs';
-import { ACCESS_TOKEN_MAX_SECONDS, KDF_MAX_ITERATIONS, KDF_MIN_ITERATIONS } from '@phr/shared-types';
+import { ACCESS_TOKEN_MAX_SECONDS, KDF_MAX_ITERATIONS, KDF_MIN_ITERATIONS, TRASH_RETENTION_DAYS } from '@phr/shared-types';
 
 export interface AppConfig {
   host: string;
@@ -136,6 +136,8 @@ export interface AppConfig {
     sweepIntervalSeconds: number;
     /** How often the store is listed against the database to remove objects no row owns; 0 turns it off. */
     reconcileIntervalSeconds: number;
+    /** How long a record stays in the trash, restorable, before the sweep deletes it (TRASH_RETENTION_DAYS). */
+    trashRetentionSeconds: number;
   };
 }
 
@@ -417,6 +419,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       uploadGraceSeconds: integer(env, 'UPLOAD_GRACE_SECONDS', 3600, 0, 7 * 86_400),
       sweepIntervalSeconds: integer(env, 'SWEEP_INTERVAL_SECONDS', 300, 0, 86_400),
       reconcileIntervalSeconds: integer(env, 'RECONCILE_INTERVAL_SECONDS', 6 * 3600, 0, 30 * 86_400),
+      trashRetentionSeconds: integer(env, 'TRASH_RETENTION_SECONDS', TRASH_RETENTION_DAYS * 86_400, 1, 365 * 86_400),
     },
   };
 }

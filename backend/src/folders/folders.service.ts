@@ -45,12 +45,16 @@ export class FoldersService {
     return toFolder(folder);
   }
 
-  /** Only an empty folder can go: records are never deleted as a side effect. */
+  /**
+   * Only a folder without records in use can go: records are never deleted as a side effect.
+   * Records of it in the trash stay there, outside any folder once restored.
+   */
   async delete(user: AuthUser, folderId: string): Promise<void> {
     const folder = await this.findOwn(user, folderId, 'folder.delete');
     if (await this.records.hasRecordsIn(folder.id)) {
-      throw new ApiError(409, ERROR_CODES.folderNotEmpty, 'The folder still holds records; move or delete them first');
+      throw new ApiError(409, ERROR_CODES.folderNotEmpty, 'The folder still holds records; move them to another folder or to the trash first');
     }
+    await this.records.releaseTrashedFrom(folder.id);
     await this.folders.delete(folder.id);
     await this.audit.allow({ subjectId: user.userId, action: 'folder.delete', reason: folder.id });
   }

@@ -5,6 +5,7 @@ import { UploadSweeper } from './upload-sweeper.js';
 import { ObjectDeletions } from '../storage/object-deletions.service.js';
 import { OrphanReconciler } from './orphan-reconciler.js';
 import { ConsentSweeper } from './consent-sweeper.js';
+import { TrashSweeper } from './trash-sweeper.js';
 
 /**
  * Runs the sweeps every SWEEP_INTERVAL_SECONDS, and the reconciliation of the
@@ -25,6 +26,7 @@ export class SweepScheduler implements OnApplicationBootstrap, BeforeApplication
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly uploads: UploadSweeper,
     private readonly consents: ConsentSweeper,
+    private readonly trash: TrashSweeper,
     private readonly sessions: SessionSweeper,
     private readonly objectDeletions: ObjectDeletions,
     private readonly reconciler: OrphanReconciler,
@@ -64,6 +66,7 @@ export class SweepScheduler implements OnApplicationBootstrap, BeforeApplication
     for (const [name, sweep] of [
       ['uploads', () => this.uploads.sweep()],
       ['consents', () => this.consents.sweep()],
+      ['trash', () => this.trash.sweep()],
       ['sessions', () => this.sessions.sweep()],
       // Objects whose deletion committed but whose removal did not finish (a crash, a store that was down).
       ['object deletions', () => this.objectDeletions.drain()],

@@ -28,6 +28,7 @@ import { ObjectDeletions } from '../storage/object-deletions.service.js';
 import { StorageService } from '../storage/storage.service.js';
 import { RecordAccess, type ReadableRecord } from '../access/record-access.service.js';
 import { segmentObjectKey, segmentObjectKeys } from './object-keys.js';
+import { checkDoctorWrapsCover } from './doctor-wraps.js';
 import { decodeCursor, encodeCursor } from '../common/page-cursor.js';
 import { RecordsRepository, type RecordRow } from '../access/records.repository.js';
 import { UploadsRepository, type UploadRow } from '../access/uploads.repository.js';
@@ -117,6 +118,7 @@ export class RecordsService {
         chunkBytes: current.chunkBytes,
         metadata: request.metadata,
         createdAt: new Date(),
+        trashedAt: null,
       };
       await this.records.insertWithWraps(record, [
         { recipientId: user.userId, wrap: request.ownerWrap, keyGeneration },
@@ -139,8 +141,8 @@ export class RecordsService {
     return upload;
   }
 
-  /** A folder named for a new record must be the caller's; another patient's is an attempt filed in their trail (400 either way). */
-  private async assertOwnFolder(user: Pick<AuthUser, 'userId'>, folderId: string, recordId: string | undefined, action: 'record.upload' | 'record.create'): Promise<void> {
+  /** A folder named for a record must be the caller's; another patient's is an attempt filed in their trail (400 either way). */
+  async assertOwnFolder(user: Pick<AuthUser, 'userId'>, folderId: string, recordId: string | undefined, action: 'record.upload' | 'record.create' | 'record.move'): Promise<void> {
     const owner = await this.owners.ownerOf('folder', folderId);
     if (owner === user.userId) return;
     if (owner !== null) this.audit.deny({ subjectId: owner, action, recordId, reason: `folder ${folderId.toLowerCase()} is not the caller's` });
@@ -149,7 +151,14 @@ export class RecordsService {
 
   async list(user: AuthUser, query: ListRecordsQuery): Promise<RecordPage> {
     const limit = query.limit ?? DEFAULT_PAGE;
-    const filter = { recipientId: user.userId, limit, folderId: query.folderId, ownerId: query.ownerId, before: query.cursor ? decodeCursor(query.cursor) : undefined };
+    const filter = {
+      recipientId: user.userId,
+      limit,
+      folderId: query.folderId,
+      ownerId: query.ownerId,
+      isTrash: query.view === 'trash',
+      before: query.cursor ? decodeCursor(query.cursor) : undefined,
+    };
     // A patient lists their own records, a doctor those shared with them: each statement reads one page (issue 14).
     const rows = user.role === 'doctor' ? await this.records.listSharedWrapped(filter) : await this.records.listOwnWrapped(filter);
     if (rows.length === 0 && user.role === 'doctor') await this.access.assertVerifiedClinician(ROUTES.listRecords);
@@ -215,20 +224,7 @@ export class RecordsService {
    */
   private async checkDoctorWraps(user: AuthUser, request: CommitRecordRequest): Promise<CommitDoctorWrap[]> {
     const required = await this.access.coveringDoctorIds(user, request.folderId ?? null);
-    const given = request.doctorWraps ?? [];
-    const givenIds = new Set(given.map((wrap) => wrap.doctorId));
-    const unexpected = given.filter((wrap) => !required.has(wrap.doctorId)).map((wrap) => wrap.doctorId);
-    if (givenIds.size !== given.length || unexpected.length) {
-      const message = unexpected.length ? `no active consent covering this record for doctor(s) ${unexpected.join(', ')}` : 'a doctor is wrapped twice';
-      throw ApiError.validation([{ field: 'doctorWraps', message }]);
-    }
-    const missing = [...required].filter((doctorId) => !givenIds.has(doctorId));
-    if (missing.length) {
-      throw new ApiError(409, ERROR_CODES.doctorWrapMissing, `An active consent covers this record: add a wrap for doctor(s) ${missing.join(', ')}`, [
-        { field: 'doctorWraps', message: `missing for ${missing.join(', ')}` },
-      ]);
-    }
-    return given;
+    return checkDoctorWrapsCover(required, request.doctorWraps ?? []);
   }
 
   private async assertStored(upload: UploadRow): Promise<void> {
@@ -242,7 +238,7 @@ export class RecordsService {
   }
 }
 
-function toSummary(record: RecordRow, wrap: string): RecordSummary {
+export function toSummary(record: RecordRow, wrap: string): RecordSummary {
   return {
     id: record.id,
     ownerId: record.ownerId,
@@ -252,6 +248,7 @@ function toSummary(record: RecordRow, wrap: string): RecordSummary {
     createdAt: record.createdAt.toISOString(),
     metadata: record.metadata,
     wrap,
+    trashedAt: record.trashedAt?.toISOString() ?? null,
   };
 }
 

@@ -18,6 +18,10 @@ export const STALE_AFTER = {
   /** A new record lands in its folder's list and in the scope of any share that covers it. */
   recordUploaded: [recordKeys.all, consentKeys.all, auditKeys.all],
   /** A deleted record leaves its lists and the shares that covered it. */
+  /** To the trash or back: the record leaves one list for the other, and the shares that covered it. */
+  recordTrashed: [recordKeys.all, consentKeys.all, auditKeys.all],
+  /** Renamed, re-dated, re-categorised, or moved to another folder (a move can end a doctor's access). */
+  recordChanged: [recordKeys.all, consentKeys.all, auditKeys.all],
   recordDeleted: [recordKeys.all, consentKeys.all, auditKeys.all],
   folderCreated: [folderKeys.all, auditKeys.all],
   /** Lists and share dialogs show folder names. */

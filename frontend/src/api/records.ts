@@ -1,5 +1,5 @@
 /** The records area of the API (upload, list, read, delete), typed by the contract, and its query keys. */
-import { ROUTES, type CommitRecordRequest, type ListRecordsQuery, type PresignUploadRequest } from '@phr/shared-types';
+import { ROUTES, type CommitRecordRequest, type ListRecordsQuery, type MoveRecordRequest, type PresignUploadRequest, type RecordListView } from '@phr/shared-types';
 import type { ApiClient } from './client.js';
 
 export function recordsApi(client: ApiClient) {
@@ -9,6 +9,11 @@ export function recordsApi(client: ApiClient) {
     list: (query: ListRecordsQuery) => client.call(ROUTES.listRecords, { query }),
     get: (id: string) => client.call(ROUTES.getRecord, { params: { id } }),
     remove: (id: string) => client.call(ROUTES.deleteRecord, { params: { id } }),
+    trash: (id: string) => client.call(ROUTES.trashRecord, { params: { id } }),
+    restore: (id: string) => client.call(ROUTES.restoreRecord, { params: { id } }),
+    updateMetadata: (id: string, metadata: string) => client.call(ROUTES.updateRecordMetadata, { params: { id }, body: { metadata } }),
+    movePreview: (id: string, folderId: string | null) => client.call(ROUTES.moveRecordPreview, { params: { id }, query: folderId ? { folderId } : {} }),
+    move: (id: string, body: MoveRecordRequest) => client.call(ROUTES.moveRecord, { params: { id }, body }),
   };
 }
 
@@ -18,6 +23,8 @@ export type RecordsApi = ReturnType<typeof recordsApi>;
 export interface RecordListFilter {
   folderId?: string;
   ownerId?: string;
+  /** The patient's trash instead of the records in use. */
+  view?: RecordListView;
 }
 
 /**
@@ -28,11 +35,13 @@ export interface RecordListFilter {
 export const recordKeys = {
   all: ['records'] as const,
   lists: () => [...recordKeys.all, 'list'] as const,
-  list: (filter: RecordListFilter) => [...recordKeys.lists(), { folderId: filter.folderId ?? null, ownerId: filter.ownerId ?? null }] as const,
+  list: (filter: RecordListFilter) => [...recordKeys.lists(), { folderId: filter.folderId ?? null, ownerId: filter.ownerId ?? null, view: filter.view ?? 'active' }] as const,
   details: () => [...recordKeys.all, 'detail'] as const,
   detail: (recordId: string) => [...recordKeys.details(), recordId] as const,
   /** The records a share would wrap: one record, a folder's, or all the patient's. */
   shareScope: (scope: string, targetId: string | null) => [...recordKeys.all, 'share-scope', scope, targetId] as const,
   /** Every record's title, decrypted in the browser, for the names in the trail. */
   titles: () => [...recordKeys.all, 'titles'] as const,
+  /** What moving a record into a folder (null: none) would change for the doctors it is shared with. */
+  moveCheck: (recordId: string, folderId: string | null) => [...recordKeys.all, 'move-check', recordId, folderId] as const,
 };

@@ -219,6 +219,15 @@ export const recordVaultMethods = {
     return { fingerprint, wraps };
   },
 
+  /**
+   * Re-seals the owner's record metadata under the record's file key (a new IV, the same AAD):
+   * rename, re-date, re-categorise (docs/protocol.md "Organising records"). Only the owner's
+   * wrap opens the key here; the server receives the sealed document and learns nothing of it.
+   */
+  async resealMetadata(state: RecordVaultState, record: Pick<RecordSummary, 'id' | 'ownerId' | 'wrap'>, metadata: RecordMetadata): Promise<string> {
+    return sealMetadata(await fileKeyOf(state, record, record.ownerId), record.id, metadata);
+  },
+
   /** The fingerprint of a public key, computed here rather than taken from the server. */
   async fingerprintOf(_state: RecordVaultState, publicKey: string): Promise<string> {
     return fingerprintHex(fromBase64Url(publicKey));
@@ -254,12 +263,20 @@ export const recordVaultMethods = {
       plaintext.append(chunk);
     };
     for (const segment of [...record.segments].sort((a, b) => a.index - b.index)) {
-      const response = await fetch(segment.url).catch(() => null);
-      if (response?.status === 403) throw new CryptoError('DOWNLOAD_EXPIRED', 'The download link expired');
-      if (!response?.ok || !response.body) throw new CryptoError('DOWNLOAD_FAILED', `The encrypted file could not be downloaded (${response?.status ?? 'network error'})`);
-      const reader = response.body.getReader();
-      for (let read = await reader.read(); !read.done; read = await reader.read()) {
-        for (const chunk of await decryptor.push(read.value)) append(chunk);
+      // A store that stops answering would leave Open spinning for ever: no byte for DOWNLOAD_STALL_MS ends the download.
+      const watchdog = new StallWatchdog(DOWNLOAD_STALL_MS);
+      try {
+        const response = await fetch(segment.url, { signal: watchdog.signal }).catch(() => null);
+        watchdog.throwIfStalled();
+        if (response?.status === 403) throw new CryptoError('DOWNLOAD_EXPIRED', 'The download link expired');
+        if (!response?.ok || !response.body) throw new CryptoError('DOWNLOAD_FAILED', `The encrypted file could not be downloaded (${response?.status ?? 'network error'})`);
+        const reader = response.body.getReader();
+        for (let read = await reader.read().catch(watchdog.rethrow); !read.done; read = await reader.read().catch(watchdog.rethrow)) {
+          watchdog.reset();
+          for (const chunk of await decryptor.push(read.value)) append(chunk);
+        }
+      } finally {
+        watchdog.stop();
       }
     }
     append(await decryptor.finish());
@@ -330,4 +347,41 @@ function put(requests: Set<XMLHttpRequest>, target: SegmentTarget, body: Blob, o
     xhr.onabort = () => reject(new CryptoError('UPLOAD_CANCELLED', 'The upload was cancelled'));
     xhr.send(body);
   });
+}
+
+/** Seconds without a byte from the store after which a download is given up (Open then says so). */
+export const DOWNLOAD_STALL_MS = 20_000;
+
+/** Aborts a download that received nothing for `ms`; reset on every byte received. */
+class StallWatchdog {
+  private readonly controller = new AbortController();
+  private timer: ReturnType<typeof setTimeout>;
+  readonly signal = this.controller.signal;
+
+  constructor(private readonly ms: number) {
+    this.timer = setTimeout(() => this.controller.abort(), ms);
+  }
+
+  reset(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.controller.abort(), this.ms);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  throwIfStalled(): void {
+    if (this.signal.aborted) throw stalled();
+  }
+
+  /** For a read that failed: a stall says so, anything else is a failed download. */
+  readonly rethrow = (): never => {
+    if (this.signal.aborted) throw stalled();
+    throw new CryptoError('DOWNLOAD_FAILED', 'The encrypted file could not be downloaded (the connection was lost)');
+  };
+}
+
+function stalled(): CryptoError {
+  return new CryptoError('DOWNLOAD_STALLED', `The storage service stopped answering for ${DOWNLOAD_STALL_MS / 1000} seconds; nothing was opened. Try again.`);
 }

@@ -25,4 +25,8 @@ export class RecordEntity {
 
   @Column({ type: 'timestamptz', name: 'created_at', default: () => 'now()' })
   createdAt: Date;
+
+  /** When the owner moved it to the trash; null while in use (migration 1765820000000). */
+  @Column({ type: 'timestamptz', name: 'trashed_at', nullable: true })
+  trashedAt: Date | null;
 }

@@ -1,8 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsOptional, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
 import {
   MAX_METADATA_CHARS,
+  RECORD_LIST_VIEWS,
+  type MoveRecordPreview,
+  type MoveRecordQuery,
+  type MoveRecordRequest,
+  type RecordListView,
+  type UpdateRecordMetadataRequest,
   type CommitDoctorWrap,
   type CommitRecordRequest,
   type CoveringDoctor,
@@ -123,6 +129,8 @@ export class RecordSummaryDto implements RecordSummary {
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ description: KEY_FIELDS.metadata }) metadata: string;
   @ApiProperty({ description: `The caller's wrap of the file key: the owner's (${KEY_FIELDS.ownerWrap}) or a doctor's (${KEY_FIELDS.doctorWrap})` }) wrap: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'When the owner moved the record to the trash; null for a record in use (a doctor never sees one in the trash)' })
+  trashedAt: string | null;
 }
 true satisfies Exact<RecordSummaryDto, RecordSummary>;
 
@@ -148,5 +156,53 @@ export class ListRecordsQueryDto extends PageQueryDto implements ListRecordsQuer
   @IsOptional()
   @IsId('4')
   ownerId?: string;
+
+  @ApiPropertyOptional({ enum: RECORD_LIST_VIEWS, default: 'active', description: 'The owner’s records in use, or those in the trash (restorable until deleted by the sweep); a doctor lists nothing in the trash' })
+  @IsOptional()
+  @IsIn(RECORD_LIST_VIEWS)
+  view?: RecordListView;
 }
 true satisfies Exact<ListRecordsQueryDto, ListRecordsQuery>;
+
+export class UpdateRecordMetadataDto implements UpdateRecordMetadataRequest {
+  @IsBase64Url(40, MAX_METADATA_CHARS, KEY_FIELDS.metadata)
+  metadata: string;
+}
+true satisfies Exact<UpdateRecordMetadataDto, UpdateRecordMetadataRequest>;
+
+export class MoveRecordDto implements MoveRecordRequest {
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'A folder of the caller’s, or null for no folder' })
+  @ValidateIf((_object, value) => value !== null)
+  @IsId('4')
+  folderId: string | null;
+
+  @ApiPropertyOptional({ type: [CommitDoctorWrapDto], description: 'A wrap for each doctor whose consent in force covers the record in the destination and who holds none yet (GET /records/:id/move-check)' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => CommitDoctorWrapDto)
+  doctorWraps?: CommitDoctorWrapDto[];
+}
+true satisfies Exact<MoveRecordDto, MoveRecordRequest>;
+
+export class MoveRecordQueryDto implements MoveRecordQuery {
+  @ApiPropertyOptional({ format: 'uuid', description: 'The destination folder; absent: no folder' })
+  @IsOptional()
+  @IsId('4')
+  folderId?: string;
+}
+true satisfies Exact<MoveRecordQueryDto, MoveRecordQuery>;
+
+export class LosingDoctorDto {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() displayName: string;
+}
+
+export class MoveRecordPreviewDto implements MoveRecordPreview {
+  @ApiProperty({ type: [CoveringDoctorDto], description: 'Doctors whose consent in force covers the record in the destination and who hold no wrap: the move must carry a wrap for each' })
+  coveringDoctors: CoveringDoctorDto[];
+  @ApiProperty({ type: [LosingDoctorDto], description: 'Doctors who can read the record now and whose wraps the move removes (no consent in force covers it in the destination)' })
+  losingDoctors: LosingDoctorDto[];
+}
+true satisfies Exact<MoveRecordPreviewDto, MoveRecordPreview>;

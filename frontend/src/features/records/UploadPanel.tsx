@@ -26,7 +26,7 @@ export function UploadPanel({ folderId }: { folderId: string | undefined }) {
   return (
     <section className="upload-panel" aria-labelledby="upload-title">
       <h2 id="upload-title">Add records</h2>
-      <div className="row">
+      <div className="row" data-testid="upload-choices">
         <label>
           Category
           <select value={category} onChange={(event) => setCategory(event.target.value as RecordCategory)}>
@@ -70,7 +70,7 @@ export function UploadPanel({ folderId }: { folderId: string | undefined }) {
       {uploads.items.length > 0 ? (
         <ul className="upload-list" aria-label="Uploads">
           {uploads.items.map((item) => (
-            <UploadRow key={item.key} item={item} onCancel={() => uploads.cancel(item.key)} />
+            <UploadRow key={item.key} item={item} onCancel={() => uploads.cancel(item.key)} onRetry={() => uploads.retry(item.key)} onCategory={(category) => uploads.setCategory(item.key, category)} />
           ))}
         </ul>
       ) : null}
@@ -83,18 +83,35 @@ export function UploadPanel({ folderId }: { folderId: string | undefined }) {
   );
 }
 
-function UploadRow({ item, onCancel }: { item: UploadItem; onCancel(): void }) {
+function UploadRow({ item, onCancel, onRetry, onCategory }: { item: UploadItem; onCancel(): void; onRetry(): void; onCategory(category: RecordCategory): void }) {
   const { phase } = item.progress;
   const active = !['done', 'failed', 'cancelled'].includes(phase);
+  // The category is sealed with the metadata, after the bytes are stored: until then it can still change.
+  const isCategoryOpen = active && phase !== 'saving';
   return (
     <li className="upload-row" data-testid="upload-row" data-phase={phase}>
       <div className="row">
         <strong>{item.fileName}</strong>
         <span className="muted">{formatBytes(item.size)}</span>
+        <label>
+          Category of {item.fileName}
+          <select value={item.category} disabled={!isCategoryOpen} onChange={(event) => onCategory(event.target.value as RecordCategory)}>
+            {RECORD_CATEGORIES.map((code) => (
+              <option key={code} value={code}>
+                {CATEGORY_LABELS[code]}
+              </option>
+            ))}
+          </select>
+        </label>
         <span data-testid="upload-status">{statusText(item.progress)}</span>
         {active ? (
           <Button type="button" variant="secondary" onClick={onCancel} aria-label={`Cancel upload of ${item.fileName}`}>
             Cancel
+          </Button>
+        ) : null}
+        {phase === 'failed' ? (
+          <Button type="button" variant="secondary" onClick={onRetry} aria-label={`Retry upload of ${item.fileName}`}>
+            Retry
           </Button>
         ) : null}
       </div>
@@ -118,6 +135,7 @@ function statusText(progress: UploadProgress): string {
       return 'Waiting';
     case 'encrypting':
     case 'uploading':
+      if (progress.retry) return `The connection failed: retrying ${progress.retry.attempt} of ${progress.retry.of}`;
       return `Encrypted ${percent(progress.encryptedBytes)} · uploaded ${percent(progress.uploadedBytes)}`;
     case 'saving':
       return 'Saving';

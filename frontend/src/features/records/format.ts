@@ -1,4 +1,4 @@
-import type { RecordCategory } from '@phr/shared-types';
+import { TRASH_RETENTION_DAYS, type RecordCategory } from '@phr/shared-types';
 
 /** Sizes and dates as the records page shows them. */
 export function formatBytes(bytes: number): string {
@@ -26,3 +26,9 @@ export const CATEGORY_LABELS: Readonly<Record<RecordCategory, string>> = {
   vaccination: 'Vaccination',
   other: 'Other',
 };
+
+/** The day a record in the trash is deleted for good (TRASH_RETENTION_DAYS after it went there; the server's setting may differ). */
+export function trashEndsOn(trashedAt: string | null): string {
+  if (!trashedAt) return '';
+  return new Date(new Date(trashedAt).getTime() + TRASH_RETENTION_DAYS * 86_400_000).toLocaleDateString();
+}

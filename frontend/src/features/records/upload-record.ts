@@ -20,13 +20,16 @@ export interface UploadProgress {
   /** Ciphertext bytes the store has received so far. */
   uploadedBytes: number;
   totalBytes: number;
+  /** While a failed PUT waits to be tried again: which attempt comes next, of how many. */
+  retry?: { attempt: number; of: number };
 }
 
 export interface UploadRequest {
   file: File;
   ownerId: string;
   folderId?: string;
-  metadata: RecordMetadata;
+  /** Read when the record is sealed, after its bytes are stored: a category chosen meanwhile still counts. */
+  metadata(): RecordMetadata;
   records: RecordsApi;
   vault: VaultHandle;
   /**
@@ -102,10 +105,19 @@ export async function uploadRecord(request: UploadRequest): Promise<RecordSummar
         if (!target) throw new Error(`The API gave no URL for segment ${index}`);
         const { status } = await vault.uploadSegment(recordId, index, { url: target.url, headers: target.headers }, track(index));
         // 412: the store already holds this segment (an earlier attempt got through but its answer was lost).
-        if ((status >= 200 && status < 300) || status === 412) return;
+        if ((status >= 200 && status < 300) || status === 412) {
+          if (progress.retry) {
+            progress.retry = undefined;
+            report();
+          }
+          return;
+        }
         sentBySegment.set(index, 0);
         const failure = new PutFailed(status);
         if (attempt >= attempts || (status !== 0 && status !== 403 && status < 500)) throw failure;
+        // Said while it waits, so that a slow retry is never silence.
+        progress.retry = { attempt: attempt + 1, of: attempts };
+        report();
         if (status === 403) upload = await renew();
         else await delay(500 * 2 ** (attempt - 1), signal);
       }
@@ -125,7 +137,7 @@ export async function uploadRecord(request: UploadRequest): Promise<RecordSummar
 
     progress.phase = 'saving';
     report();
-    const sealed = await vault.finishRecord(recordId, request.ownerId, request.metadata, await provenDoctorKeys(request, upload.coveringDoctors));
+    const sealed = await vault.finishRecord(recordId, request.ownerId, request.metadata(), await provenDoctorKeys(request, upload.coveringDoctors));
     const summary = await commitPatiently(() => records.commit({ recordId, folderId: request.folderId, ...sealed }), signal);
     progress.phase = 'done';
     report();

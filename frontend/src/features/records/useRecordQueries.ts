@@ -32,15 +32,22 @@ export function useFolders() {
 
 export type RecordFilter = RecordListFilter;
 
-export function useRecordList({ folderId, ownerId }: RecordFilter) {
+/** How often a doctor's view of shared records asks again: a patient may revoke or share at any time. */
+export const SHARED_REFRESH_MS = 30_000;
+
+export function useRecordList({ folderId, ownerId, view }: RecordFilter) {
   const { user, records, vault } = useSession();
+  // A doctor's view of a patient's records (ownerId) follows the patient's changes by itself.
+  const isShared = ownerId !== undefined;
   return useInfiniteQuery({
-    queryKey: recordKeys.list({ folderId, ownerId }),
+    queryKey: recordKeys.list({ folderId, ownerId, view }),
     enabled: user !== null,
+    refetchOnWindowFocus: isShared ? 'always' : true,
+    refetchInterval: isShared ? SHARED_REFRESH_MS : false,
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last: { nextCursor: string | null }) => last.nextCursor ?? undefined,
     queryFn: async ({ pageParam }) => {
-      const page = await records.list({ folderId, ownerId, cursor: pageParam, limit: PAGE_SIZE });
+      const page = await records.list({ folderId, ownerId, view, cursor: pageParam, limit: PAGE_SIZE });
       const opened = await vault.openRecordMetadata(page.items, user?.id ?? '');
       return { items: page.items.map((summary, i): ListedRecord => ({ summary, opened: opened[i] })), nextCursor: page.nextCursor };
     },

@@ -17,6 +17,8 @@ export interface UploadItem {
   size: number;
   progress: UploadProgress;
   error: string | null;
+  /** This file's category: the panel's choice when it was added, changeable until the upload is sealed. */
+  category: RecordCategory;
 }
 
 export interface UploadChoices {
@@ -34,6 +36,10 @@ export function useUploads() {
   const queue = useRef<Array<() => Promise<void>>>([]);
   const running = useRef(0);
   const nextKey = useRef(1);
+  /** Each upload's category as last chosen, read when its metadata is sealed. */
+  const categories = useRef(new Map<number, RecordCategory>());
+  /** The file and choices of each upload not yet done, so that a failed one can be tried again. */
+  const sources = useRef(new Map<number, { file: File; choices: UploadChoices }>());
 
   const update = useCallback((key: number, change: Partial<UploadItem>) => {
     setItems((current) => current.map((item) => (item.key === key ? { ...item, ...change } : item)));
@@ -50,45 +56,71 @@ export function useUploads() {
     }
   }, []);
 
+  /** Queues the upload of an item's file; its row shows the progress. A failed upload keeps its file here, for Retry. */
+  const start = useCallback(
+    (key: number, file: File, choices: UploadChoices) => {
+      if (!user) return;
+      const controller = new AbortController();
+      controllers.current.set(key, controller);
+      sources.current.set(key, { file, choices });
+      queue.current.push(async () => {
+        if (controller.signal.aborted) return;
+        try {
+          await uploadRecord({
+            file,
+            ownerId: user.id,
+            folderId: choices.folderId,
+            metadata: () => metadataFor(file, { ...choices, category: categories.current.get(key) ?? choices.category }),
+            records,
+            vault,
+            proveDoctorKey: (doctor, served) => proveContactKey(doctor.id, doctor.name, [{ where: 'the key the server serves for new uploads', publicKey: served }]),
+            signal: controller.signal,
+            onProgress: (next) => update(key, { progress: next }),
+          });
+          sources.current.delete(key);
+          await invalidateAfter(queryClient, 'recordUploaded');
+        } catch (error) {
+          const cancelled = error instanceof UploadCancelled;
+          if (cancelled) sources.current.delete(key);
+          setItems((current) =>
+            current.map((item) =>
+              item.key === key ? { ...item, error: cancelled ? null : describeUploadError(error), progress: { ...item.progress, retry: undefined, phase: cancelled ? 'cancelled' : 'failed' } } : item,
+            ),
+          );
+        } finally {
+          controllers.current.delete(key);
+        }
+      });
+      pump();
+    },
+    [user, records, vault, proveContactKey, queryClient, update, pump],
+  );
+
   const add = useCallback(
     (files: File[], choices: UploadChoices) => {
       if (!user) return;
       for (const file of files) {
         const key = nextKey.current++;
-        const controller = new AbortController();
-        controllers.current.set(key, controller);
         const progress: UploadProgress = { phase: 'queued', encryptedBytes: 0, uploadedBytes: 0, totalBytes: file.size };
-        setItems((current) => [...current, { key, fileName: file.name, size: file.size, progress, error: null }]);
-        queue.current.push(async () => {
-          if (controller.signal.aborted) return;
-          try {
-            await uploadRecord({
-              file,
-              ownerId: user.id,
-              folderId: choices.folderId,
-              metadata: metadataFor(file, choices),
-              records,
-              vault,
-              proveDoctorKey: (doctor, served) => proveContactKey(doctor.id, doctor.name, [{ where: 'the key the server serves for new uploads', publicKey: served }]),
-              signal: controller.signal,
-              onProgress: (next) => update(key, { progress: next }),
-            });
-            await invalidateAfter(queryClient, 'recordUploaded');
-          } catch (error) {
-            const cancelled = error instanceof UploadCancelled;
-            setItems((current) =>
-              current.map((item) =>
-                item.key === key ? { ...item, error: cancelled ? null : describeUploadError(error), progress: { ...item.progress, phase: cancelled ? 'cancelled' : 'failed' } } : item,
-              ),
-            );
-          } finally {
-            controllers.current.delete(key);
-          }
-        });
+        categories.current.set(key, choices.category);
+        setItems((current) => [...current, { key, fileName: file.name, size: file.size, progress, error: null, category: choices.category }]);
+        start(key, file, choices);
       }
-      pump();
     },
-    [user, records, vault, proveContactKey, queryClient, update, pump],
+    [user, start],
+  );
+
+  /** Uploads a failed item's file again, from the start (the failed attempt's upload is swept by the server). */
+  const retry = useCallback(
+    (key: number) => {
+      const source = sources.current.get(key);
+      if (!source) return;
+      setItems((current) =>
+        current.map((item) => (item.key === key ? { ...item, error: null, progress: { phase: 'queued', encryptedBytes: 0, uploadedBytes: 0, totalBytes: source.file.size } } : item)),
+      );
+      start(key, source.file, source.choices);
+    },
+    [start],
   );
 
   const cancel = useCallback(
@@ -99,11 +131,25 @@ export function useUploads() {
     [],
   );
 
+  const setCategory = useCallback(
+    (key: number, category: RecordCategory) => {
+      categories.current.set(key, category);
+      update(key, { category });
+    },
+    [update],
+  );
+
   const clearFinished = useCallback(() => {
-    setItems((current) => current.filter((item) => !['done', 'failed', 'cancelled'].includes(item.progress.phase)));
+    setItems((current) =>
+      current.filter((item) => {
+        const isFinished = ['done', 'failed', 'cancelled'].includes(item.progress.phase);
+        if (isFinished) sources.current.delete(item.key);
+        return !isFinished;
+      }),
+    );
   }, []);
 
-  return { items, add, cancel, clearFinished };
+  return { items, add, cancel, retry, setCategory, clearFinished };
 }
 
 function metadataFor(file: File, choices: UploadChoices): RecordMetadata {
