@@ -99,6 +99,7 @@ describe('the OpenAPI document and the shared contract agree', () => {
       '403': [ERROR_CODES.forbidden],
       '404': [ERROR_CODES.notFound],
       '409': [ERROR_CODES.conflict],
+      '410': [ERROR_CODES.accessEnded],
       '413': [ERROR_CODES.payloadTooLarge],
       '429': [ERROR_CODES.tooManyRequests, ERROR_CODES.proofOfWorkRequired],
       '503': [ERROR_CODES.serviceUnavailable],

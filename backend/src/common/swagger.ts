@@ -112,6 +112,7 @@ export const ERROR_EXAMPLES: Record<number, Array<{ code: ErrorCode; message: st
   403: [{ code: ERROR_CODES.forbidden, message: 'Your role may not use this route' }],
   404: [{ code: ERROR_CODES.notFound, message: 'Not found' }],
   409: [{ code: ERROR_CODES.conflict, message: 'This conflicts with existing data' }],
+  410: [{ code: ERROR_CODES.accessEnded, message: 'Maria Lopez withdrew access on 2026-12-01' }],
   413: [{ code: ERROR_CODES.payloadTooLarge, message: 'The request body is too large' }],
   429: [
     { code: ERROR_CODES.tooManyRequests, message: 'Too many requests; try again after Retry-After seconds' },
@@ -142,6 +143,7 @@ function withErrorExamples(document: OpenAPIObject): OpenAPIObject {
               message,
               requestId: EXAMPLE_REQUEST_ID,
               ...(code === ERROR_CODES.validation ? { fields: [{ field: 'email', message: 'email must be an email address' }] } : {}),
+              ...(code === ERROR_CODES.accessEnded ? { accessEnded: { reason: 'revoked', patientName: 'Maria Lopez', endedAt: '2026-12-01T09:30:00.000Z' } } : {}),
             },
           },
         ]),

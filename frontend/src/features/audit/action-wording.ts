@@ -51,7 +51,7 @@ export const ACTION_WORDING: Record<AuditAction, Wording> = {
   'record.delete': [(record) => `deleted ${record}`, (record) => `delete ${record}`],
   'record.trash': [(record) => `moved ${record} to the trash`, (record) => `move ${record} to the trash`],
   'record.restore': [(record) => `restored ${record} from the trash`, (record) => `restore ${record} from the trash`],
-  'record.purge': [(record) => `deleted ${record} for good after 30 days in the trash`, (record) => `delete ${record} from the trash`],
+  'record.purge': [(record) => `deleted ${record} for good after its time in the trash`, (record) => `delete ${record} from the trash`],
   'record.update': [(record) => `changed the title, date or category of ${record}`, (record) => `change the details of ${record}`],
   'record.move': [(record) => `moved ${record} to another folder`, (record) => `move ${record} to another folder`],
   'record.upload-expired': [(record) => `cleared an unfinished upload (${record})`, (record) => `clear an unfinished upload (${record})`],
