@@ -57,7 +57,7 @@ describe('keyboard only: sign in, upload, share, revoke (Chromium)', () => {
     if (!holds) throw new Error(`${String(locator)} does not have focus; ${(await focusStop(page)).describe} has`);
   }
 
-  it('signs in: Tab to the fields, type, Enter; focus moves to the account page’s heading', async () => {
+  it('signs in: Tab to the fields, type, Enter; a patient lands on Records, focus on its heading', async () => {
     const page = patientBrowser.page;
     await page.goto(portalUrl('/login'));
     await tabTo(page, page.getByLabel('Email'));
@@ -65,14 +65,15 @@ describe('keyboard only: sign in, upload, share, revoke (Chromium)', () => {
     await tabTo(page, page.getByLabel('Password', { exact: true }));
     await page.keyboard.type(patient.password);
     await page.keyboard.press('Enter');
-    const heading = page.getByRole('heading', { name: 'Your account', level: 1 });
+    const heading = page.getByRole('heading', { name: 'Your records', level: 1 });
     await heading.waitFor({ timeout: 60_000 });
     await expectFocused(page, heading);
   });
 
   it('uploads: “Choose files” takes focus with a ring, Space opens the file chooser', async () => {
     const page = patientBrowser.page;
-    await followNavLink(page, 'Records', 'Your records');
+    // Signing in landed here.
+    await page.getByRole('heading', { name: 'Your records', level: 1 }).waitFor();
     const fileInput = page.locator('input[type=file]');
     await tabTo(page, fileInput);
     const ring = await focusStop(page);
@@ -81,6 +82,19 @@ describe('keyboard only: sign in, upload, share, revoke (Chromium)', () => {
     await chooser.setFiles([scan]);
     await uploadRow(page, scan).and(page.locator('[data-phase=done]')).waitFor({ timeout: 60_000 });
     await page.getByRole('button', { name: `Open ${titleOf(scan)}` }).waitFor();
+  });
+
+  it('opens a record with Enter; Escape closes the viewer and focus returns to its Open button', async () => {
+    const page = patientBrowser.page;
+    const opener = page.getByRole('button', { name: `Open ${titleOf(scan)}` });
+    await tabTo(page, opener);
+    await page.keyboard.press('Enter');
+    const viewer = page.getByRole('dialog', { name: titleOf(scan) });
+    await viewer.getByTestId('record-preview').waitFor({ timeout: 60_000 });
+    await expectFocused(page, viewer.getByRole('button', { name: 'Close' }));
+    await page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'detached' });
+    await expectFocused(page, opener);
   });
 
   it('shares: the dialog keeps focus inside, Escape closes it and focus returns to its opener; then a share made with keys alone', async () => {

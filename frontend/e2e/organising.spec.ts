@@ -103,6 +103,8 @@ describe('organising records in the portal (Chromium)', () => {
     const { page } = browser;
     await page.getByLabel('New folder').fill(folderName);
     await page.getByRole('button', { name: 'Add folder' }).click();
+    // The new folder is chosen once it is made: only then back to all records.
+    await page.getByRole('button', { name: folderName, exact: true }).and(page.locator('[aria-current=true]')).waitFor();
     await page.getByRole('button', { name: 'All records', exact: true }).click();
     await page.getByRole('button', { name: `Move ${titleOf(letter)}`, exact: true }).click();
     await page.getByLabel(`Move “${titleOf(letter)}” to`).selectOption(folderName);
@@ -121,7 +123,7 @@ describe('organising records in the portal (Chromium)', () => {
   it('moves a record to the trash and restores it', async () => {
     const { page } = browser;
     await page.getByRole('button', { name: 'All records', exact: true }).click();
-    await page.getByRole('button', { name: `Move ${titleOf(prescription)} to the trash` }).click();
+    await page.getByRole('button', { name: `Delete ${titleOf(prescription)}`, exact: true }).click();
     await page.getByText(`Moved “${titleOf(prescription)}” to the trash: you can restore it until`).waitFor();
     await rowOf(titleOf(prescription)).waitFor({ state: 'detached' });
 

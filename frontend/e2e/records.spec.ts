@@ -205,7 +205,7 @@ describe('records in the portal (Chromium)', () => {
   it('moves a record to the trash, and from there deletes it only after confirmation, and its objects with it', async () => {
     const { page } = browser;
     const recordId = await recordIdOf(scan);
-    await page.getByRole('button', { name: `Move ${titleOf(scan)} to the trash` }).click();
+    await page.getByRole('button', { name: `Delete ${titleOf(scan)}`, exact: true }).click();
     await page.getByTestId('record-row').filter({ hasText: titleOf(scan) }).waitFor({ state: 'detached' });
     await page.getByRole('button', { name: 'Trash', exact: true }).click();
     await page.getByRole('button', { name: `Delete ${titleOf(scan)} now` }).click();

@@ -13,17 +13,24 @@ interface DialogProps {
   label: string;
   onClose(): void;
   className?: string;
+  /**
+   * Where focus goes when the dialog closes if nothing had focus when it opened (a button that
+   * disables itself while it works, such as a record's Open, has lost focus by then).
+   */
+  returnFocusTo?: HTMLElement | null;
   children: ReactNode;
 }
 
 const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), iframe, [tabindex]:not([tabindex="-1"])';
 
-export function Dialog({ label, onClose, className, children }: DialogProps) {
+export function Dialog({ label, onClose, className, returnFocusTo = null, children }: DialogProps) {
   const dialog = useRef<HTMLDialogElement>(null);
+  const fallback = useRef(returnFocusTo);
   // A layout effect runs before the children's effects, so a child that focuses its own first field does so inside the open dialog.
   useLayoutEffect(() => {
     const element = dialog.current;
-    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    const focused = document.activeElement instanceof HTMLElement && document.activeElement !== document.body ? document.activeElement : null;
+    const opener = focused ?? fallback.current;
     element?.showModal();
     return () => {
       // Still modal here, the page behind is inert and refuses focus: close first.

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { Link, NavigationType, useLocation, useNavigationType } from 'react-router-dom';
+import { OfflineBanner } from './OfflineBanner.js';
 
 export function Layout({ nav, children }: { nav?: ReactNode; children: ReactNode }) {
   const [isMenuOpen, setMenuOpen] = useState(false);
@@ -37,6 +38,7 @@ export function Layout({ nav, children }: { nav?: ReactNode; children: ReactNode
         </nav>
       </header>
       <main id="main" className="app-main" tabIndex={-1}>
+        <OfflineBanner />
         {children}
       </main>
     </>

@@ -4,7 +4,7 @@
  * owner opens, shares, edits, moves and trashes; from the trash, restores or deletes now.
  */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { ERROR_CODES, type RecordListView } from '@phr/shared-types';
 import { ApiError, describeError } from '../../api/api-error.js';
 import { invalidateAfter } from '../../api/invalidate.js';
@@ -38,6 +38,8 @@ export function RecordList({ folderId, ownerId, view = 'active', canChange, onSh
   const queryClient = useQueryClient();
   const list = useRecordList({ folderId, ownerId, view });
   const [viewing, setViewing] = useState<DecryptedRecord | null>(null);
+  // The Open button that opened the viewer: it disables itself while the record decrypts, so the viewer gives focus back to it by name.
+  const openedFrom = useRef<HTMLElement | null>(null);
   const [panel, setPanel] = useState<Panel>(null);
   const [notice, setNotice] = useState<string | null>(null);
   // A doctor's page lists one of these per patient: each heading needs an id of its own.
@@ -137,6 +139,7 @@ export function RecordList({ folderId, ownerId, view = 'active', canChange, onSh
                 canChange={canChange}
                 onShare={onShare ? () => onShare(row) : undefined}
                 onOpen={() => {
+                  openedFrom.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
                   setNotice(null);
                   open.mutate(row.summary.id);
                 }}
@@ -158,7 +161,7 @@ export function RecordList({ folderId, ownerId, view = 'active', canChange, onSh
           Show more
         </Button>
       ) : null}
-      {viewing ? <RecordViewer record={viewing} onClose={() => setViewing(null)} /> : null}
+      {viewing ? <RecordViewer record={viewing} onClose={() => setViewing(null)} returnFocusTo={openedFrom.current} /> : null}
     </section>
   );
 }
@@ -236,7 +239,7 @@ function RecordRow({ row, view, panel, isOpening, isBusy, isDeleting, canChange,
                   <Button type="button" variant="secondary" onClick={() => onPanel(panel === 'move' ? null : 'move')} aria-label={`Move ${title}`}>
                     Move
                   </Button>
-                  <Button type="button" variant="secondary" isBusy={isBusy} onClick={onTrash} aria-label={`Move ${title} to the trash`}>
+                  <Button type="button" variant="secondary" isBusy={isBusy} onClick={onTrash} aria-label={`Delete ${title}`}>
                     Delete
                   </Button>
                 </>

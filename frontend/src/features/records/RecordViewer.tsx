@@ -5,7 +5,7 @@ import { Button } from '../../ui/Button.js';
 import { Dialog } from '../../ui/Dialog.js';
 import { saveFile } from './open-record.js';
 
-export function RecordViewer({ record, onClose }: { record: DecryptedRecord; onClose(): void }) {
+export function RecordViewer({ record, onClose, returnFocusTo }: { record: DecryptedRecord; onClose(): void; returnFocusTo?: HTMLElement | null }) {
   const url = useMemo(() => URL.createObjectURL(record.file), [record.file]);
   const closeButton = useRef<HTMLButtonElement>(null);
   useEffect(() => () => URL.revokeObjectURL(url), [url]);
@@ -13,7 +13,7 @@ export function RecordViewer({ record, onClose }: { record: DecryptedRecord; onC
   const { title, fileName, mimeType } = record.metadata;
 
   return (
-    <Dialog label={title} onClose={onClose} className="viewer">
+    <Dialog label={title} onClose={onClose} className="viewer" returnFocusTo={returnFocusTo}>
       <div className="row viewer-bar">
         <h2>{title}</h2>
         <Button type="button" variant="secondary" onClick={() => saveFile(record.file, fileName)}>

@@ -1,7 +1,6 @@
 import { useState } from 'react';
 import { TRASH_RETENTION_DAYS } from '@phr/shared-types';
 import { Button } from '../../ui/Button.js';
-import { OfflineBanner } from '../../ui/OfflineBanner.js';
 import { ShareDialog, type ShareTarget } from '../sharing/ShareDialog.js';
 import { FolderPanel } from './FolderPanel.js';
 import { RecordList } from './RecordList.js';
@@ -18,7 +17,6 @@ export function RecordsPage() {
   const folderName = folders.data?.find((folder) => folder.id === folderId)?.name;
   return (
     <div className="records-page">
-      <OfflineBanner />
       <div className="row">
         <h1 tabIndex={-1}>Your records</h1>
         {isTrash ? null : (

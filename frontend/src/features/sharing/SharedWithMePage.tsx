@@ -10,7 +10,6 @@ import type { Consent } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
 import { consentKeys } from '../../api/consents.js';
 import { Alert } from '../../ui/Alert.js';
-import { OfflineBanner } from '../../ui/OfflineBanner.js';
 import { useSession } from '../auth/session.js';
 import { RecordList } from '../records/RecordList.js';
 import { SHARED_REFRESH_MS } from '../records/useRecordQueries.js';
@@ -30,7 +29,6 @@ export function SharedWithMePage() {
 
   return (
     <div className="records-page">
-      <OfflineBanner />
       <h1 tabIndex={-1}>Shared with me</h1>
       {received.error ? <Alert tone="error">{describeError(received.error)}</Alert> : null}
       {ended ? <Alert tone="error">{ended}</Alert> : null}
