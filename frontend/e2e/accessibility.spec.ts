@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { RECORD_CHUNK_BYTES } from '@phr/shared-types';
 import { expectNoAxeViolations } from './support/axe.js';
 import { openBrowser, portalUrl, type BrowserSession } from './support/browser.js';
-import { approveDoctor, newOperator, openClinicians, redeemInvitation, registerOperator, staffInvitation, type Operator } from './support/clinicians.js';
+import { approveDoctor, listedClinician, newOperator, openClinicians, redeemInvitation, registerOperator, staffInvitation, type Operator } from './support/clinicians.js';
 import { textOf } from './support/eventually.js';
 import { confirmRecoveryCode, fillSignIn, newPerson, openRegistrationForm, register, startRegistration, type Person } from './support/portal.js';
 import { markedFile, openRecordsPage, pngFile, titleOf, uploadFiles } from './support/records.js';
@@ -195,7 +195,7 @@ describe('no axe violations on any page or state (Chromium)', () => {
         await expectNoAxeViolations(page, { state: `clinicians page, ${status}` });
       }
       await openClinicians(page, 'Approved');
-      await page.getByRole('article', { name: doctor.displayName, exact: true }).waitFor();
+      await listedClinician(page, doctor.displayName);
       await expectNoAxeViolations(page, { state: 'clinicians page, an approved doctor listed' });
     });
   });

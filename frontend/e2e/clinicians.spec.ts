@@ -10,7 +10,7 @@ import { ERROR_CODES, RECORD_CHUNK_BYTES, ROUTES, type ErrorResponse } from '@ph
 import type { Locator, Page } from 'playwright-core';
 import { linkIn } from '@phr/infra/local/mail/mailbox.js';
 import { openBrowser, portalUrl, type BrowserSession } from './support/browser.js';
-import { apiClient, clinicianByEmail, clinicianEntry, newOperator, openClinicians, redeemInvitation, registerOperator, type Operator } from './support/clinicians.js';
+import { apiClient, clinicianByEmail, listedClinician, newOperator, openClinicians, redeemInvitation, registerOperator, type Operator } from './support/clinicians.js';
 import { countOf, textOf, valueOf } from './support/eventually.js';
 import { confirmRecoveryCode, newPerson, register, stackMailbox, type Person } from './support/portal.js';
 import { downloadRecord, markedFile, openRecordsPage, sha256, titleOf, uploadFiles } from './support/records.js';
@@ -87,7 +87,7 @@ describe('who may be a doctor (Chromium: an operator, a patient, doctors)', () =
     // The operator's queue: the request, with what the doctor gave; approved.
     const operatorPage = operatorBrowser.page;
     await openClinicians(operatorPage, 'Waiting');
-    const entry = clinicianEntry(operatorPage, doctor.displayName);
+    const entry = await listedClinician(operatorPage, doctor.displayName);
     await textOf(entry, `${doctor.email}`);
     await textOf(entry, `${doctor.licence}`);
     await textOf(entry, `${doctor.organisation}`);
@@ -96,7 +96,7 @@ describe('who may be a doctor (Chromium: an operator, a patient, doctors)', () =
     await entry.getByRole('button', { name: `Approve ${doctor.displayName}` }).click();
     await textOf(operatorPage.getByRole('status').filter({ hasText: 'Approved' }), `Approved ${doctor.displayName}.`, { exact: true });
     await openClinicians(operatorPage, 'Approved');
-    await textOf(clinicianEntry(operatorPage, doctor.displayName).getByTestId('clinician-status'), `Approved · by ${operator.displayName}`);
+    await textOf((await listedClinician(operatorPage, doctor.displayName)).getByTestId('clinician-status'), `Approved · by ${operator.displayName}`);
 
     // The doctor's portal says so on the next page, without signing in again.
     await doctorPage.getByRole('link', { name: 'Shared with me' }).click();
@@ -125,7 +125,7 @@ describe('who may be a doctor (Chromium: an operator, a patient, doctors)', () =
     const operatorPage = operatorBrowser.page;
     const reason = `Licence lapsed ${tag}`;
     await openClinicians(operatorPage, 'Approved');
-    const entry = clinicianEntry(operatorPage, doctor.displayName);
+    const entry = await listedClinician(operatorPage, doctor.displayName);
     await entry.getByRole('button', { name: `Suspend ${doctor.displayName}` }).click();
     await entry.getByLabel(`Why do you suspend ${doctor.displayName}? (shown to them)`).fill(reason);
     await entry.getByRole('button', { name: 'Confirm suspension' }).click();
@@ -147,7 +147,7 @@ describe('who may be a doctor (Chromium: an operator, a patient, doctors)', () =
     await textOf(consent.getByTestId('doctor-standing'), 'Suspended by the operator: cannot read your records', { exact: true });
 
     await openClinicians(operatorPage, 'Suspended');
-    const suspended = clinicianEntry(operatorPage, doctor.displayName);
+    const suspended = await listedClinician(operatorPage, doctor.displayName);
     await textOf(suspended.getByTestId('clinician-status'), `reason: ${reason}`);
     await suspended.getByRole('button', { name: `Reinstate ${doctor.displayName}` }).click();
     await textOf(operatorPage.getByRole('status').filter({ hasText: 'Reinstated' }), `Reinstated ${doctor.displayName}.`, { exact: true });
@@ -172,7 +172,7 @@ describe('who may be a doctor (Chromium: an operator, a patient, doctors)', () =
 
       const operatorPage = operatorBrowser.page;
       await openClinicians(operatorPage, 'Waiting');
-      const entry = clinicianEntry(operatorPage, lookAlike.displayName);
+      const entry = await listedClinician(operatorPage, lookAlike.displayName);
       await textOf(entry.getByTestId('name-check'), 'Mixed scripts: the name mixes letters of more than one alphabet');
       await textOf(entry.getByTestId('name-check'), `Looks like ${doctor.displayName} (${doctor.organisation}), a verified clinician.`);
       await entry.getByRole('button', { name: `Approve ${lookAlike.displayName}` }).click();
@@ -186,7 +186,7 @@ describe('who may be a doctor (Chromium: an operator, a patient, doctors)', () =
       await entry.getByRole('button', { name: 'Confirm refusal' }).click();
       await textOf(operatorPage.getByRole('status').filter({ hasText: 'Refused' }), `Refused ${lookAlike.displayName}.`, { exact: true });
       await openClinicians(operatorPage, 'Refused');
-      await clinicianEntry(operatorPage, lookAlike.displayName).waitFor();
+      await listedClinician(operatorPage, lookAlike.displayName);
       await lookAlikeBrowser.page.getByRole('link', { name: 'Shared with me' }).click();
       await textOf(lookAlikeBrowser.page.getByTestId('clinician-standing'), `An operator refused to verify your account: patients cannot find you or share with you. Reason given: ${reason}`);
     } finally {

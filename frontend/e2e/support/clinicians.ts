@@ -11,7 +11,7 @@ import { createStaffInvitation } from '../../../backend/src/cli/invitations.js';
 import { registerStaff, type RegistrationApi } from '@phr/backend/test-support/factories.js';
 import { testClient, type TestClient, type RouteResult } from '@phr/backend/test-support/http.js';
 import { portalUrl } from './browser.js';
-import { attributeOf } from './eventually.js';
+import { attributeOf, eventuallyAsync } from './eventually.js';
 import { confirmRecoveryCode, readRecoveryCode, stackMailbox, type Person } from './portal.js';
 
 export interface Operator {
@@ -133,4 +133,23 @@ export async function openClinicians(page: Page, status: 'Waiting' | 'Approved' 
 /** The clinician's entry on the operator's page. */
 export function clinicianEntry(page: Page, displayName: string): Locator {
   return page.getByRole('article', { name: displayName, exact: true });
+}
+
+/**
+ * The clinician's entry on the operator's open list, pressing "Show more" until it is listed:
+ * each list shows 20 at a time, oldest request first, and the suite's shared database holds
+ * many clinicians by the time a late spec looks for its own.
+ */
+export async function listedClinician(page: Page, displayName: string): Promise<Locator> {
+  const entry = clinicianEntry(page, displayName);
+  const more = page.getByRole('button', { name: 'Show more', exact: true });
+  const items = page.locator('ul.clinician-list > li');
+  for (;;) {
+    await page.getByText('Loading…').waitFor({ state: 'detached' });
+    if ((await entry.count()) > 0) return entry;
+    if ((await more.count()) === 0) throw new Error(`${displayName} is not on the list, and it has no more pages`);
+    const shown = await items.count();
+    await more.click();
+    await eventuallyAsync(`more than ${shown} clinicians listed`, async () => (await items.count()) > shown);
+  }
 }

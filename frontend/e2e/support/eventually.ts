@@ -12,6 +12,11 @@ export async function eventually(what: string, condition: () => boolean): Promis
   await until(what, () => Promise.resolve(condition()), (holds) => holds);
 }
 
+/** Waits until `condition` resolves true (a count of what the page shows, read again each time). */
+export async function eventuallyAsync(what: string, condition: () => Promise<boolean>): Promise<void> {
+  await until(what, condition, (holds) => holds);
+}
+
 /** Matches like Jest's: a string is a substring (or the whole text with `exact`), a RegExp is tested. */
 type Expected = string | RegExp;
 
