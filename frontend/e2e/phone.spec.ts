@@ -8,57 +8,16 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { RECORD_CHUNK_BYTES } from '@phr/shared-types';
-import type { Page } from 'playwright-core';
 import { expectNoAxeViolations } from './support/axe.js';
 import { openBrowser, portalUrl, type BrowserSession } from './support/browser.js';
 import { approveDoctor, listedClinician, newOperator, registerOperator } from './support/clinicians.js';
 import { attributeOf, textOf } from './support/eventually.js';
+import { expectInsideWindow, expectNoHorizontalScroll, goByMenu, PHONES } from './support/phone.js';
 import { confirmRecoveryCode, newPerson, register, type Person } from './support/portal.js';
 import { markedFile, titleOf, uploadFiles } from './support/records.js';
 import { chooseDoctor, confirmDoctorKey } from './support/sharing.js';
 
 const REGISTRATIONS_TIMEOUT_MS = 300_000;
-const PHONES = [
-  { width: 360, height: 740 },
-  { width: 390, height: 844 },
-];
-
-/** Fails naming the widest elements when the page is wider than the window. */
-async function expectNoHorizontalScroll(page: Page, where: string): Promise<void> {
-  const { scrollWidth, innerWidth, overflowing } = await page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth,
-    innerWidth: window.innerWidth,
-    overflowing: [...document.querySelectorAll('body *')]
-      .filter((element) => element.getBoundingClientRect().right > window.innerWidth + 0.5)
-      .slice(0, 5)
-      .map((element) => `${element.tagName.toLowerCase()}.${element.className} (${Math.round(element.getBoundingClientRect().right)} px)`),
-  }));
-  if (scrollWidth > innerWidth) throw new Error(`${where} is ${scrollWidth} px wide in a ${innerWidth} px window; past the edge: ${overflowing.join(', ')}`);
-}
-
-/** The header's nav on a phone: the menu button opens it, the link is followed, the menu closes again. */
-async function goByMenu(page: Page, link: string, heading: string): Promise<void> {
-  const menu = page.getByRole('button', { name: 'Menu' });
-  await attributeOf(menu, 'aria-expanded', 'false');
-  // The button names what it opens; closed, the nav is hidden from everyone (and from getByRole).
-  const controlled = page.locator(`#${await menu.getAttribute('aria-controls')}`);
-  expect(await controlled.evaluate((element) => `${element.tagName} ${element.getAttribute('aria-label')}`)).toBe('NAV Main');
-  await menu.click();
-  await attributeOf(menu, 'aria-expanded', 'true');
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: link, exact: true }).click();
-  await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
-  await attributeOf(menu, 'aria-expanded', 'false');
-}
-
-/** Every part of the element is inside the window. */
-async function expectInsideWindow(page: Page, locator: ReturnType<Page['locator']>, what: string): Promise<void> {
-  const box = await locator.boundingBox();
-  const size = page.viewportSize();
-  if (!box || !size) throw new Error(`${what} is not shown`);
-  const isInside = box.x >= 0 && box.y >= 0 && box.x + box.width <= size.width + 0.5 && box.y + box.height <= size.height + 0.5;
-  if (!isInside) throw new Error(`${what} (${JSON.stringify(box)}) is not inside the ${size.width}×${size.height} window`);
-}
-
 describe('phones: 360 and 390 px wide (Chromium)', () => {
   let visitor: BrowserSession;
   let patientBrowser: BrowserSession;

@@ -27,6 +27,10 @@ export function Layout({ nav, children }: { nav?: ReactNode; children: ReactNode
           id="main-nav"
           aria-label="Main"
           className={isMenuOpen ? 'main-nav is-open' : 'main-nav'}
+          onClick={(event) => {
+            // Whatever the menu's link or button does (a page, Lock, Sign out), the menu has done its part.
+            if (event.target instanceof Element && event.target.closest('a, button')) setMenuOpen(false);
+          }}
           onKeyDown={(event) => {
             // Escape closes an open menu and hands focus back to its button.
             if (event.key !== 'Escape' || !isMenuOpen) return;
