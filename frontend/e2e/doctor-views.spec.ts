@@ -25,7 +25,8 @@ describe('a doctor’s views after the patient’s changes (Chromium, two browse
   let doctor: Person;
   let doctorFingerprint: string;
   const tag = randomBytes(4).toString('hex');
-  const folderName = `Cardiology ${tag} – Zürich`;
+  const firstName = `Cardiology ${tag} – Zürich`;
+  const folderName = `Heart ${tag}`;
   const inFolder = markedFile(`ecg-${tag}.dat`, 3_000, `ECG-${tag}`);
   const moved = markedFile(`holter-${tag}.dat`, 4_000, `HOLTER-${tag}`);
   const expiring = markedFile(`stress-test-${tag}.dat`, 2_000, `STRESS-${tag}`);
@@ -60,21 +61,29 @@ describe('a doctor’s views after the patient’s changes (Chromium, two browse
   /** Changes the stored folder label as a server (or anyone with the database) could. */
   const setFolderLabel = (sql: string) => withDatabase((client) => client.query(`UPDATE consents SET ${sql} WHERE doctor_id = (SELECT id FROM users WHERE email = $1) AND scope = 'folder'`, [doctor.email]));
 
-  it('shows the shared folder’s name on the doctor’s Shared with me; a changed label says it could not be decrypted, none says "Shared folder"', async () => {
+  it('shows the shared folder’s name on the doctor’s Shared with me, and its new name after a rename; a changed label says it could not be decrypted, none says "Shared folder"', async () => {
     const page = patientBrowser.page;
     await openRecordsPage(page);
-    await page.getByLabel('New folder').fill(folderName);
+    await page.getByLabel('New folder').fill(firstName);
     await page.getByRole('button', { name: 'Add folder' }).click();
-    await page.getByRole('button', { name: folderName, exact: true }).and(page.locator('[aria-current=true]')).waitFor();
+    await page.getByRole('button', { name: firstName, exact: true }).and(page.locator('[aria-current=true]')).waitFor();
     await uploadFiles(page, [inFolder]);
     await share(page, () => page.getByRole('button', { name: 'Share this folder' }).click(), { isFirstShare: true });
 
     const doctorPage = doctorBrowser.page;
     await openSharedWithMe(doctorPage);
-    await textOf(doctorPage.getByTestId('shared-folder-name'), `Folder “${folderName}”`, { exact: true });
+    await textOf(doctorPage.getByTestId('shared-folder-name'), `Folder “${firstName}”`, { exact: true });
     await doctorPage.getByRole('button', { name: `Open ${titleOf(inFolder)}` }).waitFor();
     const stored = await withDatabase((client) => client.query<{ name: string }>('SELECT folder_label_name AS name FROM consents WHERE folder_label_name IS NOT NULL'));
     expect(stored.rows.map((row) => row.name).join()).not.toContain(tag);
+
+    // A rename seals the new name for the doctor in the same action.
+    await page.getByRole('button', { name: 'Rename folder' }).click();
+    await page.getByLabel('New folder name').fill(folderName);
+    await page.getByRole('button', { name: 'Save name' }).click();
+    await page.getByRole('button', { name: folderName, exact: true }).waitFor();
+    await backToTab(doctorPage);
+    await textOf(doctorPage.getByTestId('shared-folder-name'), `Folder “${folderName}”`, { exact: true });
 
     // One character of the wrap changed: the label no longer opens, and the page says so.
     await setFolderLabel(`folder_label_wrap = (CASE WHEN left(folder_label_wrap, 1) = 'A' THEN 'B' ELSE 'A' END) || substr(folder_label_wrap, 2)`);
