@@ -44,6 +44,21 @@ export interface DoctorWrap {
   wrap: Base64Url;
 }
 
+/**
+ * A folder's name sealed for the doctor of a folder-scoped consent (docs/protocol.md "Consents",
+ * "Folder labels"): a fresh AES-256-GCM key seals the UTF-8 name, that key is wrapped with the
+ * doctor's RSA-OAEP public key. The server stores it and learns only its length.
+ */
+export interface SealedFolderLabel {
+  /** RSA-OAEP(doctorPublicKey, labelKey), label "phr/v1/folder-label-key|<folderId>|<doctorId>|<fingerprint>": DOCTOR_WRAP_BYTES bytes. */
+  wrap: Base64Url;
+  /** The sealed blob of the UTF-8 name under labelKey, AAD "phr/v1/folder-label|<folderId>|<doctorId>": 40 to MAX_FOLDER_LABEL_NAME_CHARS characters. */
+  name: Base64Url;
+}
+
+/** The longest sealed name of a folder label, in base64url characters (as a sealed folder name). */
+export const MAX_FOLDER_LABEL_NAME_CHARS = 2048;
+
 /** POST /consents */
 export interface CreateConsentRequest {
   doctorId: Uuid;
@@ -61,6 +76,8 @@ export interface CreateConsentRequest {
    * recorded for a key they were not made for (docs/protocol.md "Key-pair rotation").
    */
   fingerprint?: string;
+  /** With scope "folder" only: the folder's name sealed for the doctor. Optional (older portals send none). */
+  folderLabel?: SealedFolderLabel;
 }
 
 export interface Consent {
@@ -73,6 +90,8 @@ export interface Consent {
   recordId: Uuid | null;
   folderId: Uuid | null;
   purpose: string | null;
+  /** A folder-scoped consent's folder name sealed for the doctor, or null (none was sent). Only the doctor's private key opens it. */
+  folderLabel: SealedFolderLabel | null;
   expiresAt: IsoDateTime | null;
   status: ConsentStatus;
   createdAt: IsoDateTime;
@@ -107,6 +126,8 @@ export interface RewrapConsentRequest {
   fingerprint: string;
   /** One to MAX_REWRAPS_PER_REQUEST wraps, each of a record in the consent's scope, each record once. */
   wraps: DoctorWrap[];
+  /** A folder-scoped consent's folder label sealed again for the doctor's current key; replaces the stored one. */
+  folderLabel?: SealedFolderLabel;
 }
 export interface RewrapConsentResult {
   replaced: number;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { ConsentScope, ConsentStatus } from '@phr/shared-types';
+import type { ConsentScope, ConsentStatus, SealedFolderLabel } from '@phr/shared-types';
 import { Db } from '../db/db.service.js';
 
 /** A consent as `consents` holds it, with the status it has now (consent_in_force(): an active consent past its expiry is expired). */
@@ -11,6 +11,8 @@ export interface ConsentRow {
   recordId: string | null;
   folderId: string | null;
   purpose: string | null;
+  /** The folder's name sealed for the doctor (docs/protocol.md "Folder labels"), or null. */
+  folderLabel: SealedFolderLabel | null;
   expiresAt: Date | null;
   status: ConsentStatus;
   createdAt: Date;
@@ -59,6 +61,8 @@ interface ConsentSqlRow {
   record_id: string | null;
   folder_id: string | null;
   purpose: string | null;
+  folder_label_wrap: string | null;
+  folder_label_name: string | null;
   expires_at: Date | null;
   status: ConsentStatus;
   in_force: boolean;
@@ -66,7 +70,7 @@ interface ConsentSqlRow {
   revoked_at: Date | null;
 }
 
-const COLUMNS = `c.id, c.patient_id, c.doctor_id, c.scope, c.record_id, c.folder_id, c.purpose, c.expires_at, c.status,
+const COLUMNS = `c.id, c.patient_id, c.doctor_id, c.scope, c.record_id, c.folder_id, c.purpose, c.folder_label_wrap, c.folder_label_name, c.expires_at, c.status,
   consent_in_force(c) AS in_force, c.created_at, c.revoked_at`;
 
 /**
@@ -104,10 +108,27 @@ export class ConsentsRepository {
 
   async insert(consent: NewConsent): Promise<void> {
     await this.db.manager().query(
-      `INSERT INTO consents (id, patient_id, doctor_id, scope, record_id, folder_id, purpose, expires_at, status, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9)`,
-      [consent.id, consent.patientId, consent.doctorId, consent.scope, consent.recordId, consent.folderId, consent.purpose, consent.expiresAt, consent.createdAt],
+      `INSERT INTO consents (id, patient_id, doctor_id, scope, record_id, folder_id, purpose, folder_label_wrap, folder_label_name, expires_at, status, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'active', $11)`,
+      [
+        consent.id,
+        consent.patientId,
+        consent.doctorId,
+        consent.scope,
+        consent.recordId,
+        consent.folderId,
+        consent.purpose,
+        consent.folderLabel?.wrap ?? null,
+        consent.folderLabel?.name ?? null,
+        consent.expiresAt,
+        consent.createdAt,
+      ],
     );
+  }
+
+  /** Replaces a consent's folder label (the patient's browser sealed it again for the doctor's current key). */
+  async setFolderLabel(consentId: string, label: SealedFolderLabel): Promise<void> {
+    await this.db.manager().query('UPDATE consents SET folder_label_wrap = $2, folder_label_name = $3 WHERE id = $1', [consentId, label.wrap, label.name]);
   }
 
   async markRevoked(consentId: string, revokedAt: Date): Promise<void> {
@@ -193,6 +214,7 @@ function toRow(row: ConsentSqlRow): ConsentRow {
     recordId: row.record_id,
     folderId: row.folder_id,
     purpose: row.purpose,
+    folderLabel: row.folder_label_wrap !== null && row.folder_label_name !== null ? { wrap: row.folder_label_wrap, name: row.folder_label_name } : null,
     expiresAt: row.expires_at,
     status: row.status === 'active' && !row.in_force ? 'expired' : row.status,
     createdAt: row.created_at,

@@ -26,6 +26,9 @@ export class ConsentRewraps {
   ) {}
 
   async rewrap(user: AuthUser, consentId: string, request: RewrapConsentRequest): Promise<RewrapConsentResult> {
+    if (request.wraps.length === 0 && request.folderLabel === undefined) {
+      throw ApiError.validation([{ field: 'wraps', message: 'wraps must name at least one record (or folderLabel be sent)' }]);
+    }
     const consent = await this.consents.findOfPatient(consentId, user.userId);
     if (!consent) {
       const patient = await this.owners.ownerOf('consent', consentId);
@@ -43,16 +46,20 @@ export class ConsentRewraps {
       this.audit.deny({ subjectId: user.userId, action: 'consent.rewrap', consentId, reason: `wraps made for key ${request.fingerprint}, not the doctor's current key` });
       throw new ApiError(409, ERROR_CODES.keyChanged, 'The wraps were made for another key than the doctor’s current one: prove the doctor’s key in the key directory again');
     }
+    if (request.folderLabel !== undefined && consent.scope !== 'folder') {
+      throw ApiError.validation([{ field: 'folderLabel', message: 'folderLabel is allowed for a consent of scope "folder" only' }]);
+    }
     await this.assertInScope(consent, request, consentId);
 
     const recordIds = request.wraps.map((wrap) => wrap.recordId);
-    await this.records.putDoctorWraps(consent.doctorId, user.userId, request.wraps, request.fingerprint);
+    if (recordIds.length > 0) await this.records.putDoctorWraps(consent.doctorId, user.userId, request.wraps, request.fingerprint);
+    if (request.folderLabel !== undefined) await this.consents.setFolderLabel(consent.id, { wrap: request.folderLabel.wrap, name: request.folderLabel.name });
     const staleWraps = await this.records.staleWrapCount(consent.id);
     await this.audit.allow({
       subjectId: user.userId,
       action: 'consent.rewrap',
       consentId,
-      reason: `${recordIds.length} wrap(s) re-made for key ${request.fingerprint}; ${staleWraps} still for a replaced key`,
+      reason: `${recordIds.length} wrap(s) re-made for key ${request.fingerprint}${request.folderLabel ? ', folder label re-sealed' : ''}; ${staleWraps} still for a replaced key`,
     });
     return { replaced: recordIds.length, staleWraps };
   }

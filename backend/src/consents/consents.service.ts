@@ -79,6 +79,7 @@ export class ConsentsService {
       recordId: request.recordId ?? null,
       folderId: request.folderId ?? null,
       purpose: request.purpose?.trim() ?? null,
+      folderLabel: request.folderLabel ? { wrap: request.folderLabel.wrap, name: request.folderLabel.name } : null,
       expiresAt: request.expiresAt ? new Date(request.expiresAt) : null,
       status: 'active',
       createdAt: new Date(),
@@ -163,6 +164,9 @@ export class ConsentsService {
     if ((request.scope === 'folder') !== (request.folderId !== undefined)) {
       problems.push({ field: 'folderId', message: 'folderId is required with scope "folder" and only then' });
     }
+    if (request.folderLabel !== undefined && request.scope !== 'folder') {
+      problems.push({ field: 'folderLabel', message: 'folderLabel is allowed with scope "folder" only' });
+    }
     if (problems.length) throw ApiError.validation(problems);
   }
 
@@ -184,6 +188,7 @@ export class ConsentsService {
       recordId: consent.recordId,
       folderId: consent.folderId,
       purpose: consent.purpose,
+      folderLabel: consent.folderLabel,
       expiresAt: consent.expiresAt?.toISOString() ?? null,
       status: consent.status,
       createdAt: consent.createdAt.toISOString(),

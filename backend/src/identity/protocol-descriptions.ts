@@ -18,4 +18,6 @@ export const KEY_FIELDS = {
   metadata: `${SEALED}: the record metadata document (UTF-8 JSON, docs/protocol.md "Record metadata") under the file key, AAD "phr/v1/metadata|<recordId>"`,
   folderName: `${SEALED}: the folder name (UTF-8) under the account key, AAD "phr/v1/folder-name|<ownerId>"`,
   doctorWrap: 'RSA-OAEP-SHA256(doctor public key, 32-byte file key) with label "phr/v1/doctor-wrap|<recordId>|<doctorId>|<fingerprint>", 384 bytes, base64url',
+  folderLabelWrap: 'RSA-OAEP-SHA256(doctor public key, 32-byte label key) with label "phr/v1/folder-label-key|<folderId>|<doctorId>|<fingerprint>", 384 bytes, base64url',
+  folderLabelName: `${SEALED}: the folder name (UTF-8) under the label key, AAD "phr/v1/folder-label|<folderId>|<doctorId>"`,
 } as const;

@@ -20,4 +20,6 @@ export const consentKeys = {
   /** `null`: every status. */
   list: (status: ConsentStatus | null) => [...consentKeys.lists(), status] as const,
   detail: (consentId: string) => [...consentKeys.all, 'detail', consentId] as const,
+  /** A doctor's opened folder labels, keyed by each consent and its label's version (docs/protocol.md "Folder labels"). */
+  folderLabels: (labelKeys: string[]) => [...consentKeys.all, 'folder-labels', ...labelKeys] as const,
 };

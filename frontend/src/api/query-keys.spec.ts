@@ -32,7 +32,7 @@ const KEYS_BY_AREA: Record<string, { all: QueryKey; keys: QueryKey[] }> = {
     ],
   },
   folders: { all: folderKeys.all, keys: [folderKeys.list(), folderKeys.detail(FOLDER_ID)] },
-  consents: { all: consentKeys.all, keys: [consentKeys.lists(), consentKeys.list(null), consentKeys.list('active'), consentKeys.detail(RECORD_ID)] },
+  consents: { all: consentKeys.all, keys: [consentKeys.lists(), consentKeys.list(null), consentKeys.list('active'), consentKeys.detail(RECORD_ID), consentKeys.folderLabels([RECORD_ID])] },
   doctors: { all: doctorKeys.all, keys: [doctorKeys.search('ca'), doctorKeys.provenKey(DOCTOR_ID, 'rotation'), doctorKeys.provenKey(null, null)] },
   audit: {
     all: auditKeys.all,

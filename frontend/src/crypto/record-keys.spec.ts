@@ -1,7 +1,20 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { RECORD_CATEGORIES } from '@phr/shared-types';
-import { newFileKey, openFolderName, openMetadata, sealFolderName, sealMetadata, unwrapForOwner, wrapForOwner, type RecordMetadata } from './record-keys.js';
+import { toBase64Url } from './encoding.js';
+import {
+  importDoctorKey,
+  newFileKey,
+  openFolderLabel,
+  openFolderName,
+  openMetadata,
+  sealFolderLabel,
+  sealFolderName,
+  sealMetadata,
+  unwrapForOwner,
+  wrapForOwner,
+  type RecordMetadata,
+} from './record-keys.js';
 
 const accountKey = () => crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
 const RECORD = '5b4c3f0e-6c1d-4f3e-9a2b-1c0d9e8f7a6b';
@@ -50,5 +63,25 @@ describe('record keys (DESIGN 4.3)', () => {
     const sealed = await sealFolderName(key, OWNER, 'Cardiology 2026');
     expect(sealed).not.toContain('Cardiology');
     expect(await openFolderName(key, OWNER, sealed)).toBe('Cardiology 2026');
+  });
+
+  it('seals a folder label for a doctor: it opens only with that doctor’s private key, for that folder, doctor and key, and a changed byte fails', async () => {
+    const pair = await crypto.subtle.generateKey({ name: 'RSA-OAEP', modulusLength: 3072, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['encrypt', 'decrypt']);
+    const other = await crypto.subtle.generateKey({ name: 'RSA-OAEP', modulusLength: 3072, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['encrypt', 'decrypt']);
+    const doctorKey = await importDoctorKey(new Uint8Array(await crypto.subtle.exportKey('spki', pair.publicKey)));
+    const fingerprint = 'ab'.repeat(32);
+    const label = await sealFolderLabel(doctorKey, 'Kardiologie – Zürich', RECORD, OWNER, fingerprint);
+    expect(label.wrap).toHaveLength(512);
+    expect(label.name).not.toContain('Kardiologie');
+    expect(await openFolderLabel(pair.privateKey, label, RECORD, OWNER, fingerprint)).toBe('Kardiologie – Zürich');
+    await expect(openFolderLabel(other.privateKey, label, RECORD, OWNER, fingerprint)).rejects.toThrow();
+    await expect(openFolderLabel(pair.privateKey, label, OWNER, OWNER, fingerprint)).rejects.toThrow();
+    await expect(openFolderLabel(pair.privateKey, label, RECORD, RECORD, fingerprint)).rejects.toThrow();
+    await expect(openFolderLabel(pair.privateKey, label, RECORD, OWNER, 'cd'.repeat(32))).rejects.toThrow();
+    const name = Buffer.from(label.name, 'base64url');
+    name[name.length - 1] ^= 1;
+    await expect(openFolderLabel(pair.privateKey, { ...label, name: toBase64Url(new Uint8Array(name)) }, RECORD, OWNER, fingerprint)).rejects.toMatchObject({ code: 'DECRYPT_FAILED' });
+    const swapped = await sealFolderLabel(doctorKey, 'Other', RECORD, OWNER, fingerprint);
+    await expect(openFolderLabel(pair.privateKey, { wrap: label.wrap, name: swapped.name }, RECORD, OWNER, fingerprint)).rejects.toMatchObject({ code: 'DECRYPT_FAILED' });
   });
 });

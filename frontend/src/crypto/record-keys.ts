@@ -3,7 +3,7 @@
  * document sealed under it, and the owner's wrap of it under the account key
  * with the record id and owner id as authenticated data.
  */
-import type { RecordMetadata } from '@phr/shared-types';
+import type { RecordMetadata, SealedFolderLabel } from '@phr/shared-types';
 import { fromBase64Url, randomBytes, toBase64Url } from './encoding.js';
 import { decodeRecordMetadata, encodeRecordMetadata } from './record-metadata.js';
 import { open, seal } from './sealed.js';
@@ -71,15 +71,48 @@ export function importDoctorKey(spki: Uint8Array<ArrayBuffer>): Promise<CryptoKe
   return crypto.subtle.importKey('spki', spki, RSA_OAEP, false, ['encrypt']);
 }
 
-export async function wrapForDoctor(doctorKey: CryptoKey, rawFileKey: Uint8Array<ArrayBuffer>, recordId: string, doctorId: string, fingerprint: string): Promise<string> {
-  const label = new TextEncoder().encode(doctorWrapLabel(recordId, doctorId, fingerprint));
-  return toBase64Url(new Uint8Array(await crypto.subtle.encrypt({ ...RSA_OAEP, label }, doctorKey, rawFileKey)));
+export function wrapForDoctor(doctorKey: CryptoKey, rawFileKey: Uint8Array<ArrayBuffer>, recordId: string, doctorId: string, fingerprint: string): Promise<string> {
+  return rsaWrap(doctorKey, rawFileKey, doctorWrapLabel(recordId, doctorId, fingerprint));
 }
 
 /** Opens a doctor's wrap with the doctor's private key into a non-extractable file key. */
-export async function unwrapForDoctor(privateKey: CryptoKey, wrap: string, recordId: string, doctorId: string, fingerprint: string): Promise<CryptoKey> {
-  const label = new TextEncoder().encode(doctorWrapLabel(recordId, doctorId, fingerprint));
-  const raw = new Uint8Array(await crypto.subtle.decrypt({ ...RSA_OAEP, label }, privateKey, fromBase64Url(wrap)));
+export function unwrapForDoctor(privateKey: CryptoKey, wrap: string, recordId: string, doctorId: string, fingerprint: string): Promise<CryptoKey> {
+  return rsaUnwrap(privateKey, wrap, doctorWrapLabel(recordId, doctorId, fingerprint));
+}
+
+/** docs/protocol.md "Folder labels": the label key's RSA-OAEP label names the folder, the doctor and the doctor's key. */
+export const folderLabelKeyLabel = (folderId: string, doctorId: string, fingerprint: string) => `phr/v1/folder-label-key|${folderId}|${doctorId}|${fingerprint}`;
+const folderLabelAad = (folderId: string, doctorId: string) => `phr/v1/folder-label|${folderId}|${doctorId}`;
+
+/**
+ * A folder's name sealed for a doctor: a fresh AES-256-GCM key seals the UTF-8 name, and that
+ * key is wrapped with the doctor's RSA-OAEP key, as a record's file key is.
+ */
+export async function sealFolderLabel(doctorKey: CryptoKey, name: string, folderId: string, doctorId: string, fingerprint: string): Promise<SealedFolderLabel> {
+  const labelKey = await newFileKey();
+  try {
+    return {
+      wrap: await rsaWrap(doctorKey, labelKey.raw, folderLabelKeyLabel(folderId, doctorId, fingerprint)),
+      name: await seal(labelKey.key, new TextEncoder().encode(name), folderLabelAad(folderId, doctorId)),
+    };
+  } finally {
+    labelKey.raw.fill(0);
+  }
+}
+
+/** Opens a folder label with the doctor's private key; fails (CryptoError or DOMException) when it was changed or made for another key. */
+export async function openFolderLabel(privateKey: CryptoKey, label: SealedFolderLabel, folderId: string, doctorId: string, fingerprint: string): Promise<string> {
+  const labelKey = await rsaUnwrap(privateKey, label.wrap, folderLabelKeyLabel(folderId, doctorId, fingerprint));
+  return new TextDecoder('utf-8', { fatal: true }).decode(await open(labelKey, label.name, folderLabelAad(folderId, doctorId)));
+}
+
+async function rsaWrap(publicKey: CryptoKey, rawKey: Uint8Array<ArrayBuffer>, label: string): Promise<string> {
+  return toBase64Url(new Uint8Array(await crypto.subtle.encrypt({ ...RSA_OAEP, label: new TextEncoder().encode(label) }, publicKey, rawKey)));
+}
+
+/** An RSA-OAEP wrap opened into a non-extractable AES-GCM key; the raw bytes are zeroed. */
+async function rsaUnwrap(privateKey: CryptoKey, wrap: string, label: string): Promise<CryptoKey> {
+  const raw = new Uint8Array(await crypto.subtle.decrypt({ ...RSA_OAEP, label: new TextEncoder().encode(label) }, privateKey, fromBase64Url(wrap)));
   try {
     return await importFileKey(raw);
   } finally {

@@ -3,7 +3,7 @@
  * unwrapped here, inside the worker; the page gets sealed segments, sealed
  * metadata, wraps and, when it opens a record, the plaintext as a Blob.
  */
-import { RECORD_CHUNK_BYTES, recordLayout, type Folder, type RecordLayout, type RecordSummary, type SegmentUrl } from '@phr/shared-types';
+import { RECORD_CHUNK_BYTES, recordLayout, type Consent, type Folder, type RecordLayout, type RecordSummary, type SealedFolderLabel, type SegmentUrl } from '@phr/shared-types';
 import { CryptoError } from './errors.js';
 import { openUnderAccountKeys } from './key-rotation.js';
 import { fromBase64Url } from './encoding.js';
@@ -11,9 +11,11 @@ import { fingerprintHex } from './fingerprint.js';
 import {
   importDoctorKey,
   newFileKey,
+  openFolderLabel,
   openFolderName,
   openMetadata,
   openOwnerWrap,
+  sealFolderLabel,
   sealFolderName,
   sealMetadata,
   unwrapForDoctor,
@@ -78,6 +80,12 @@ export interface DoctorWraps {
   /** Computed here from the key that was used, for the patient to compare aloud with the doctor. */
   fingerprint: string;
   wraps: Array<{ recordId: string; wrap: string }>;
+}
+
+/** A consent's folder name opened by its doctor, or null when it could not be opened (changed, or sealed for another key). */
+export interface OpenedFolderLabel {
+  consentId: string;
+  name: string | null;
 }
 
 /** Metadata of a listed record, or why it could not be opened. */
@@ -285,6 +293,27 @@ export const recordVaultMethods = {
 
   async sealFolderName(state: RecordVaultState, ownerId: string, name: string): Promise<string> {
     return sealFolderName(accountKey(state), ownerId, name);
+  },
+
+  /** A folder's name sealed for a doctor (docs/protocol.md "Folder labels"), with a fresh key wrapped for the doctor's key. */
+  async sealFolderLabel(_state: RecordVaultState, folderId: string, name: string, doctor: DoctorKey): Promise<SealedFolderLabel> {
+    const spki = fromBase64Url(doctor.publicKey);
+    return sealFolderLabel(await importDoctorKey(spki), name, folderId, doctor.id, await fingerprintHex(spki));
+  },
+
+  /** Opens the folder labels of a doctor's consents with the doctor's private key; one that cannot be opened is null, never thrown. */
+  async openFolderLabels(state: RecordVaultState, viewerId: string, consents: Array<Pick<Consent, 'id' | 'folderId' | 'folderLabel'>>): Promise<OpenedFolderLabel[]> {
+    const { privateKey, publicKey } = keys(state);
+    const fingerprint = await fingerprintHex(new Uint8Array(await crypto.subtle.exportKey('spki', publicKey)));
+    return Promise.all(
+      consents.map(async (consent) => ({
+        consentId: consent.id,
+        name:
+          consent.folderLabel && consent.folderId
+            ? await openFolderLabel(privateKey, consent.folderLabel, consent.folderId, viewerId, fingerprint).catch(() => null)
+            : null,
+      })),
+    );
   },
 
   async openFolderNames(state: RecordVaultState, ownerId: string, folders: Folder[]): Promise<Array<{ id: string; name: string }>> {

@@ -11,6 +11,7 @@ import {
   type MyKeys,
   type RecordSummary,
   type RecoveryMaterial,
+  type SealedFolderLabel,
   type SignedTreeHead,
   type StartKeyRotationRequest,
 } from '@phr/shared-types';
@@ -325,6 +326,12 @@ export const vaultMethods = {
   async wrapForDoctor(state: VaultState, ownerId: string, records: Array<Pick<RecordSummary, 'id' | 'wrap'>>, doctor: DoctorKey): Promise<DoctorWraps> {
     await requireVerifiedKey(state, doctor);
     return recordVaultMethods.wrapForDoctor(state, ownerId, records, doctor);
+  },
+
+  /** Seals a folder's name for a doctor: only for the key proven in the key directory this session (DESIGN 4.5). */
+  async sealFolderLabel(state: VaultState, folderId: string, name: string, doctor: DoctorKey): Promise<SealedFolderLabel> {
+    await requireVerifiedKey(state, doctor);
+    return recordVaultMethods.sealFolderLabel(state, folderId, name, doctor);
   },
 
   /** Finishes an upload; the doctors whose consent covers it get a wrap only for keys proven in the key directory. */

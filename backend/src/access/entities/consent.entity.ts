@@ -24,6 +24,14 @@ export class ConsentEntity {
   @Column({ type: 'text', nullable: true })
   purpose: string | null;
 
+  /** The folder's name sealed for the doctor (docs/protocol.md "Folder labels"): the RSA-OAEP wrap of the label key. */
+  @Column({ type: 'text', name: 'folder_label_wrap', nullable: true })
+  folderLabelWrap: string | null;
+
+  /** …and the name sealed under that key. */
+  @Column({ type: 'text', name: 'folder_label_name', nullable: true })
+  folderLabelName: string | null;
+
   @Column({ type: 'timestamptz', name: 'expires_at', nullable: true })
   expiresAt: Date | null;
 

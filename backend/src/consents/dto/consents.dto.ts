@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsDateString, IsIn, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsDateString, IsIn, IsObject, IsOptional, IsString, Matches, ValidateNested } from 'class-validator';
 import {
   CLINICIAN_STATUSES,
   type ClinicianStatus,
@@ -19,13 +19,17 @@ import {
   type ListConsentsQuery,
   type RewrapConsentRequest,
   type RewrapConsentResult,
+  type SealedFolderLabel,
   type UpdateConsentRequest,
+  DOCTOR_WRAP_BYTES,
+  MAX_FOLDER_LABEL_NAME_CHARS,
 } from '@phr/shared-types';
 import { IsDoctorWrap } from '../../contract/doctor-wrap.js';
 import { KEY_FIELDS } from '../../identity/protocol-descriptions.js';
 import type { Exact } from '../../common/exact.js';
 import { IsId } from '../../common/ids.js';
 import { IsPlainText } from '../../common/plain-text.js';
+import { base64UrlLength, IsBase64Url } from '../../identity/validators.js';
 
 /** Records one consent may cover in one request. */
 export const MAX_WRAPS_PER_CONSENT = 10_000;
@@ -47,6 +51,22 @@ export class DoctorWrapDto implements DoctorWrap {
   wrap: string;
 }
 true satisfies Exact<DoctorWrapDto, DoctorWrap>;
+
+/** A folder's name sealed for the doctor (docs/protocol.md "Folder labels"): the server checks its shape and size only. */
+export class SealedFolderLabelDto implements SealedFolderLabel {
+  @IsBase64Url(base64UrlLength(DOCTOR_WRAP_BYTES), base64UrlLength(DOCTOR_WRAP_BYTES), KEY_FIELDS.folderLabelWrap)
+  wrap: string;
+
+  @IsBase64Url(40, MAX_FOLDER_LABEL_NAME_CHARS, KEY_FIELDS.folderLabelName)
+  name: string;
+}
+true satisfies Exact<SealedFolderLabelDto, SealedFolderLabel>;
+
+/** An optional nested folder label, checked field by field (400 naming folderLabel.wrap or folderLabel.name). */
+const IsOptionalFolderLabel = (description: string): PropertyDecorator => {
+  const decorators = [ApiPropertyOptional({ type: SealedFolderLabelDto, description }), IsOptional(), IsObject(), ValidateNested(), Type(() => SealedFolderLabelDto)];
+  return (target, property) => decorators.forEach((decorate) => decorate(target, property));
+};
 
 export class CreateConsentDto implements CreateConsentRequest {
   @ApiProperty({ format: 'uuid' })
@@ -89,6 +109,9 @@ export class CreateConsentDto implements CreateConsentRequest {
   @IsString()
   @Matches(/^[0-9a-f]{64}$/, { message: 'fingerprint must be 64 lower-case hex digits' })
   fingerprint?: string;
+
+  @IsOptionalFolderLabel('With scope "folder" only: the folder’s name sealed for the doctor (docs/protocol.md "Folder labels"); the server never sees the name')
+  folderLabel?: SealedFolderLabelDto;
 }
 true satisfies Exact<CreateConsentDto, CreateConsentRequest>;
 
@@ -117,6 +140,8 @@ export class ConsentDto implements Consent {
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) recordId: string | null;
   @ApiProperty({ format: 'uuid', nullable: true, type: String }) folderId: string | null;
   @ApiProperty({ nullable: true, type: String }) purpose: string | null;
+  @ApiProperty({ nullable: true, type: SealedFolderLabelDto, description: 'A folder-scoped consent’s folder name sealed for the doctor, or null; only the doctor’s private key opens it' })
+  folderLabel: SealedFolderLabelDto | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) expiresAt: string | null;
   @ApiProperty({ enum: CONSENT_STATUSES }) status: ConsentStatus;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
@@ -134,13 +159,15 @@ export class RewrapConsentDto implements RewrapConsentRequest {
   @Matches(/^[0-9a-f]{64}$/, { message: 'fingerprint must be 64 lower-case hex digits' })
   fingerprint: string;
 
-  @ApiProperty({ type: [DoctorWrapDto], description: `1 to ${MAX_REWRAPS_PER_REQUEST} wraps, each of a record in the consent’s scope, each record once` })
+  @ApiProperty({ type: [DoctorWrapDto], description: `1 to ${MAX_REWRAPS_PER_REQUEST} wraps, each of a record in the consent’s scope, each record once; none only with folderLabel` })
   @IsArray()
-  @ArrayMinSize(1)
   @ArrayMaxSize(MAX_REWRAPS_PER_REQUEST)
   @ValidateNested({ each: true })
   @Type(() => DoctorWrapDto)
   wraps: DoctorWrapDto[];
+
+  @IsOptionalFolderLabel('A folder-scoped consent’s folder label sealed again for the doctor’s current key (`fingerprint`); replaces the stored one')
+  folderLabel?: SealedFolderLabelDto;
 }
 true satisfies Exact<RewrapConsentDto, RewrapConsentRequest>;
 

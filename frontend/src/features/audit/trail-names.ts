@@ -1,7 +1,8 @@
 /**
  * Names for the trail, all shown and none trusted: people's display names come from the
  * server (GET /audit/people) and are used for display only; record titles are decrypted here,
- * in the browser, with the record keys the patient already holds (the server cannot read them).
+ * in the browser, with the record keys the patient holds, or a doctor's wraps of the records
+ * still shared with them (the server cannot read them).
  */
 import { useQuery } from '@tanstack/react-query';
 import type { AuditEvent, AuditPerson, Me } from '@phr/shared-types';
@@ -51,16 +52,23 @@ export function useTrailPeople(subjectId: string | undefined, ids?: readonly str
   });
 }
 
-/** The patient's own records with their titles, decrypted in the crypto worker (none for other roles). */
+/**
+ * Records with their titles, decrypted in the crypto worker: a patient's own, or the records
+ * still shared with a doctor (opened with the doctor's wraps; one whose wrap no longer opens is
+ * left out, so it reads "a record"). None for other roles.
+ */
 export function useRecordTitles() {
   const { user, records, vault } = useSession();
+  const isPatient = user?.role === 'patient';
   return useQuery({
     queryKey: recordKeys.titles(),
-    enabled: user?.role === 'patient',
+    enabled: isPatient || user?.role === 'doctor',
     queryFn: async (): Promise<TitledRecord[]> => {
       const all = await allRecordsIn(records, undefined);
       const opened = await vault.openRecordMetadata(all, user?.id ?? '');
-      return opened.map((entry) => ({ id: entry.id, title: 'metadata' in entry ? entry.metadata.title : 'a record that cannot be opened' }));
+      return opened.flatMap((entry) =>
+        'metadata' in entry ? [{ id: entry.id, title: entry.metadata.title }] : isPatient ? [{ id: entry.id, title: 'a record that cannot be opened' }] : [],
+      );
     },
   });
 }

@@ -6,16 +6,20 @@ import { invalidateAfter } from '../../api/invalidate.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
 import { useSession } from '../auth/session.js';
+import { resealFolderLabels } from '../sharing/reseal-folder-labels.js';
+import { useTrust } from '../trust/TrustProvider.js';
 import { useFolders, type NamedFolder } from './useRecordQueries.js';
 
 const MAX_NAME = 80;
 
 export function FolderPanel({ selected, onSelect }: { selected: string | undefined; onSelect(folderId: string | undefined): void }) {
-  const { user, folders: foldersApi, vault } = useSession();
+  const { user, folders: foldersApi, consents, vault } = useSession();
+  const { proveContactKey } = useTrust();
   const queryClient = useQueryClient();
   const folders = useFolders();
   const [newName, setNewName] = useState('');
   const [renaming, setRenaming] = useState<NamedFolder | null>(null);
+  const [staleLabels, setStaleLabels] = useState<string[]>([]);
 
   const create = useMutation({
     mutationFn: async (name: string) => {
@@ -32,10 +36,13 @@ export function FolderPanel({ selected, onSelect }: { selected: string | undefin
   const rename = useMutation({
     mutationFn: async ({ id, name }: NamedFolder) => {
       const keyGeneration = await vault.keyGeneration();
-      return foldersApi.rename(id, await vault.sealFolderName(user?.id ?? '', name), keyGeneration);
+      await foldersApi.rename(id, await vault.sealFolderName(user?.id ?? '', name), keyGeneration);
+      // The doctors this folder is shared with see its name through their own sealed copy: sealed again for each.
+      return resealFolderLabels(consents, vault, proveContactKey, id, name);
     },
-    onSuccess: async () => {
+    onSuccess: async (missed) => {
       setRenaming(null);
+      setStaleLabels(missed);
       await invalidateAfter(queryClient, 'folderRenamed');
     },
   });
@@ -107,6 +114,7 @@ export function FolderPanel({ selected, onSelect }: { selected: string | undefin
         </Button>
       </form>
       {error ? <Alert tone="error">{describeError(error)}</Alert> : null}
+      {staleLabels.length > 0 ? <Alert tone="info">Renamed. These doctors still see the folder’s old name: {staleLabels.join('; ')}</Alert> : null}
     </aside>
   );
 }

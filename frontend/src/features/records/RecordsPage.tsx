@@ -24,7 +24,7 @@ export function RecordsPage() {
             type="button"
             variant="secondary"
             onClick={() =>
-              setSharing(folderId ? { scope: 'folder', folderId, label: `the folder “${folderName ?? ''}”` } : { scope: 'all', label: 'all your records' })
+              setSharing(folderId ? { scope: 'folder', folderId, folderName, label: `the folder “${folderName ?? ''}”` } : { scope: 'all', label: 'all your records' })
             }
           >
             {folderId ? 'Share this folder' : 'Share all records'}

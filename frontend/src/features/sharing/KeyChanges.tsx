@@ -35,7 +35,7 @@ export function KeyChanges() {
 }
 
 function KeyChange({ consent }: { consent: Consent }) {
-  const { user, records, consents, vault } = useSession();
+  const { user, records, consents, folders, vault } = useSession();
   const { proveKey, clientState } = useTrust();
   const queryClient = useQueryClient();
   const [isChecking, setIsChecking] = useState(false);
@@ -52,7 +52,7 @@ function KeyChange({ consent }: { consent: Consent }) {
   const reshare = useMutation({
     mutationFn: () => {
       if (!user || !proven.data || !isCompared) throw new Error('Compare the new numbers first');
-      return rewrapConsent(records, consents, vault, user.id, consent, proven.data);
+      return rewrapConsent({ records, consents, folders }, vault, user.id, consent, proven.data);
     },
     onSuccess: async () => {
       await invalidateAfter(queryClient, 'consentRewrapped');

@@ -29,6 +29,8 @@ export interface ShareTarget {
   folderId?: string;
   /** What is shared, in words: "the record “Blood panel”", "the folder “Cardiology”", "all your records". */
   label: string;
+  /** With scope "folder": the folder's name, sealed for the doctor with the consent (docs/protocol.md "Folder labels"). */
+  folderName?: string;
 }
 
 export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(): void }) {
@@ -72,7 +74,9 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
   const share = useMutation({
     mutationFn: async () => {
       if (!doctor || !inScope.data || !user || !proven.data || !isContactVerified) throw new Error('Choose a doctor and compare the numbers first');
-      const { fingerprint, wraps } = await vault.wrapForDoctor(user.id, inScope.data, { id: doctor.id, publicKey: proven.data.publicKey });
+      const doctorKey = { id: doctor.id, publicKey: proven.data.publicKey };
+      const { fingerprint, wraps } = await vault.wrapForDoctor(user.id, inScope.data, doctorKey);
+      const folderLabel = target.scope === 'folder' && target.folderId && target.folderName !== undefined ? await vault.sealFolderLabel(target.folderId, target.folderName, doctorKey) : undefined;
       return consents.grant({
         doctorId: doctor.id,
         scope: target.scope,
@@ -82,6 +86,7 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
         purpose: purpose.trim() || undefined,
         wraps,
         fingerprint,
+        folderLabel,
       });
     },
     onSuccess: async (consent) => {

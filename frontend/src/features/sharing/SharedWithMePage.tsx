@@ -1,8 +1,9 @@
 /**
  * A doctor's view: active consents received, grouped by patient (their name, when each share was
  * made, "New" for a share of the last week), with the records each covers. Read-only; it asks
- * again on focus and every SHARED_REFRESH_MS, so a revocation shows without a reload. Folder
- * names are sealed under the patient's account key, so a folder share says "One folder" only.
+ * again on focus and every SHARED_REFRESH_MS, so a revocation shows without a reload. A folder
+ * share shows the folder's name from its folder label (docs/protocol.md "Folder labels"), opened
+ * here with the doctor's private key; "Shared folder" for a consent made without one.
  */
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -23,6 +24,7 @@ export function SharedWithMePage() {
     refetchOnWindowFocus: 'always',
     refetchInterval: SHARED_REFRESH_MS,
   });
+  const labels = useFolderLabels(received.data?.items ?? []);
   const [ended, setEnded] = useState<string | null>(null);
   const byPatient = new Map<string, Consent[]>();
   for (const consent of received.data?.items ?? []) byPatient.set(consent.patientId, [...(byPatient.get(consent.patientId) ?? []), consent]);
@@ -39,7 +41,7 @@ export function SharedWithMePage() {
           <ul>
             {consents.map((consent) => (
               <li key={consent.id}>
-                {isNew(consent) ? <span className="badge badge-ok">New</span> : null} {scopeText(consent)} · shared on {new Date(consent.createdAt).toLocaleDateString()} ·{' '}
+                {isNew(consent) ? <span className="badge badge-ok">New</span> : null} {consent.scope === 'folder' ? <FolderName consent={consent} opened={labels} /> : scopeText(consent)} · shared on {new Date(consent.createdAt).toLocaleDateString()} ·{' '}
                 {untilText(consent)}
                 {consent.purpose ? ` · ${consent.purpose}` : ''}
                 {consent.staleWraps > 0 ? (
@@ -56,6 +58,26 @@ export function SharedWithMePage() {
       ))}
     </div>
   );
+}
+
+/** The folder labels of the listed consents, opened in the vault: consent id to name, or null when one could not be opened. */
+function useFolderLabels(received: Consent[]): Map<string, string | null> | undefined {
+  const { user, vault } = useSession();
+  const labelled = received.filter((consent) => consent.folderLabel !== null);
+  const opened = useQuery({
+    queryKey: consentKeys.folderLabels(labelled.map((consent) => `${consent.id}:${consent.folderLabel?.wrap.slice(0, 16) ?? ''}`)),
+    enabled: user !== null && labelled.length > 0,
+    queryFn: async () => new Map((await vault.openFolderLabels(user?.id ?? '', labelled)).map((label) => [label.consentId, label.name])),
+  });
+  return opened.data;
+}
+
+/** The shared folder's name in words: opened, not openable (changed, or sealed for a key the doctor replaced), or never sent. */
+function FolderName({ consent, opened }: { consent: Consent; opened: Map<string, string | null> | undefined }) {
+  if (consent.folderLabel === null) return <>Shared folder</>;
+  if (opened === undefined) return <>Folder …</>;
+  const name = opened.get(consent.id);
+  return name ? <span data-testid="shared-folder-name">Folder “{name}”</span> : <span data-testid="shared-folder-name">Folder (name could not be decrypted)</span>;
 }
 
 /** A share made in the last week: shown with a "New" badge. */
