@@ -88,7 +88,8 @@ describe('sharing with a doctor (Chromium, two browsers)', () => {
     const page = patientBrowser.page;
     await page.getByRole('link', { name: 'Consents' }).click();
     await page.getByRole('heading', { name: 'Who can see your records' }).waitFor();
-    const recordConsent = page.getByTestId('consent-row').filter({ hasText: 'One record' });
+    // The patient's own browser names what each consent shares (the record's title, the folder's name).
+    const recordConsent = page.getByTestId('consent-row').filter({ has: page.getByTestId('consent-scope').getByText(`“${titleOf(labResult)}”`, { exact: true }) });
     await recordConsent.getByRole('button', { name: `Revoke ${doctor.displayName}` }).click();
     await textOf(recordConsent, 'Copies they already downloaded cannot be recalled');
     await recordConsent.getByRole('button', { name: 'Yes, revoke' }).click();
@@ -113,7 +114,7 @@ describe('sharing with a doctor (Chromium, two browsers)', () => {
     const doctorPage = doctorBrowser.page;
     await doctorPage.getByRole('button', { name: `Open ${titleOf(lateFile)}` }).waitFor();
     await textOf(doctorPage.getByTestId('shared-patient'), /shared on /);
-    const folderConsent = page.getByTestId('consent-row').filter({ hasText: 'One folder' });
+    const folderConsent = page.getByTestId('consent-row').filter({ has: page.getByTestId('consent-scope').getByText(`The folder “${folderName}”`, { exact: true }) });
     await folderConsent.getByRole('button', { name: `Revoke ${doctor.displayName}` }).click();
     await folderConsent.getByRole('button', { name: 'Yes, revoke' }).click();
     await folderConsent.getByRole('cell', { name: 'revoked', exact: true }).waitFor();

@@ -9,6 +9,8 @@ import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
 import { TableHead } from '../../ui/TableHead.js';
 import { useSession } from '../auth/session.js';
+import { useRecordTitles } from '../audit/trail-names.js';
+import { useFolders } from '../records/useRecordQueries.js';
 
 export function scopeText(consent: Pick<Consent, 'scope'>): string {
   return consent.scope === 'all' ? 'All records' : consent.scope === 'folder' ? 'One folder' : 'One record';
@@ -18,8 +20,22 @@ export function untilText(consent: Pick<Consent, 'expiresAt'>): string {
   return consent.expiresAt ? new Date(consent.expiresAt).toLocaleDateString() : 'Until revoked';
 }
 
+/**
+ * What a consent shares, named for the patient who granted it: the folder's and the record's
+ * names are opened in this browser (the server holds them sealed), the scope's word until then.
+ */
+function sharedText(consent: Consent, folderNames: Map<string, string>, recordTitles: Map<string, string>): string {
+  const name = consent.folderId ? folderNames.get(consent.folderId) : consent.recordId ? recordTitles.get(consent.recordId) : undefined;
+  if (!name) return scopeText(consent);
+  return consent.scope === 'folder' ? `The folder “${name}”` : `“${name}”`;
+}
+
 export function ConsentsPage() {
   const { consents } = useSession();
+  const folders = useFolders();
+  const titles = useRecordTitles();
+  const folderNames = new Map((folders.data ?? []).map((folder) => [folder.id, folder.name]));
+  const recordTitles = new Map((titles.data ?? []).map((record) => [record.id, record.title]));
   const queryClient = useQueryClient();
   const [status, setStatus] = useState<ConsentStatus | ''>('');
   const [confirming, setConfirming] = useState<string | null>(null);
@@ -55,7 +71,7 @@ export function ConsentsPage() {
               <tr key={consent.id} data-testid="consent-row">
                 <td>{consent.doctorName}</td>
                 <td data-label="Shares">
-                  {scopeText(consent)}
+                  <span data-testid="consent-scope">{sharedText(consent, folderNames, recordTitles)}</span>
                   {consent.purpose ? <span className="muted"> · {consent.purpose}</span> : null}
                 </td>
                 <td data-label="Until">{untilText(consent)}</td>
