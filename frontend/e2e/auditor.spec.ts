@@ -1,14 +1,10 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
 import { registerUser } from '@phr/backend/test-support/factories.js';
 import { openBrowser, portalUrl, type BrowserSession } from './support/browser.js';
-import { stackApi } from './support/clinicians.js';
-import { confirmRecoveryCode, newPerson, readRecoveryCode } from './support/portal.js';
+import { createAuditorCommand, redeemInvitation, stackApi } from './support/clinicians.js';
+import { newPerson } from './support/portal.js';
 import { countOf, textOf } from './support/eventually.js';
 
-const run = promisify(execFile);
 
 describe('an auditor account, from the operator’s command to the audit page (Chromium)', () => {
   let browser: BrowserSession;
@@ -22,22 +18,13 @@ describe('an auditor account, from the operator’s command to the audit page (C
   it('redeems the invitation printed by create-auditor and reads the audit trail', async () => {
     const person = newPerson('patient');
     const email = `auditor-${person.email}`;
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'backend/src/cli/create-auditor.ts', '--email', email, '--name', 'Hospital security'], {
-      cwd: path.resolve(import.meta.dirname, '../..'),
-      env: { PATH: process.env.PATH, DATABASE_MIGRATION_URL: process.env.E2E_DATABASE_URL },
-    });
-    const code = stdout.split('\n')[1].trim();
+    const code = await createAuditorCommand(email, 'Hospital security');
 
     const { page } = browser;
     await page.goto(portalUrl(`/register?invitation=${code}`));
     await page.getByRole('heading', { name: 'Accept your invitation' }).waitFor();
     await countOf(page.getByRole('radio'), 0);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password', { exact: true }).fill(person.password);
-    await page.getByLabel('Confirm password').fill(person.password);
-    await page.getByLabel('I have read the privacy notice').check();
-    await page.getByRole('button', { name: 'Create account' }).click();
-    await confirmRecoveryCode(page, await readRecoveryCode(page));
+    await redeemInvitation(page, { email, password: person.password });
     await page.getByText('Hospital security (auditor)', { exact: true }).waitFor();
 
     await page.getByRole('link', { name: 'Audit trail' }).click();

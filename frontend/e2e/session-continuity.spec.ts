@@ -2,19 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page, Route } from 'playwright-core';
 import { openBrowser, portalUrl, type BrowserSession } from './support/browser.js';
 import { countOf, textOf } from './support/eventually.js';
-import { withDatabase } from './support/operator.js';
+import { openFamilies, withDatabase } from './support/operator.js';
 import { confirmRecoveryCode, fillSignIn, newPerson, openAccountPage, register, unlock, type Person } from './support/portal.js';
-
-/** The person's refresh token families that have not ended, as the database says. */
-async function openFamilies(person: Person): Promise<number> {
-  const { rows } = await withDatabase((client) =>
-    client.query<{ count: string }>(
-      'SELECT count(DISTINCT family_id) AS count FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE u.email = $1 AND t.revoked_at IS NULL',
-      [person.email],
-    ),
-  );
-  return Number(rows[0].count);
-}
 
 async function sessionAudit(person: Person): Promise<Array<{ action: string; reason: string | null }>> {
   const { rows } = await withDatabase((client) =>

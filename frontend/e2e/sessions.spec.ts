@@ -1,19 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openBrowser, type BrowserSession } from './support/browser.js';
-import { withDatabase } from './support/operator.js';
+import { openFamilies, withDatabase } from './support/operator.js';
 import { confirmRecoveryCode, newPerson, register, signIn, type Person } from './support/portal.js';
 import { countOf, textOf } from './support/eventually.js';
-
-/** How many of the person's refresh token families are still open, as the database says. */
-async function openFamilies(person: Person): Promise<number> {
-  const { rows } = await withDatabase((client) =>
-    client.query<{ count: string }>(
-      'SELECT count(DISTINCT family_id) AS count FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE u.email = $1 AND t.revoked_at IS NULL',
-      [person.email],
-    ),
-  );
-  return Number(rows[0].count);
-}
 
 async function auditActions(person: Person): Promise<string[]> {
   const { rows } = await withDatabase((client) =>

@@ -1,14 +1,11 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { registerStaff } from '@phr/backend/test-support/factories.js';
 import type { Page } from 'playwright-core';
 import { expectNoAxeViolations } from './support/axe.js';
 import { openBrowser, portalUrl, type BrowserSession } from './support/browser.js';
-import { stackApi } from './support/clinicians.js';
+import { createAuditorCommand, redeemInvitation, stackApi } from './support/clinicians.js';
 import { countOf, textOf } from './support/eventually.js';
-import { confirmRecoveryCode, newPerson, readRecoveryCode } from './support/portal.js';
+import { newPerson } from './support/portal.js';
 
 const DOCS_TITLE = /Patient-held health records API/;
 
@@ -33,17 +30,8 @@ async function authorize(page: Page, token: string): Promise<void> {
 async function signInNewAuditor(page: Page): Promise<void> {
   const person = newPerson('patient');
   const email = `auditor-${person.email}`;
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'backend/src/cli/create-auditor.ts', '--email', email, '--name', 'Hospital security'], {
-    cwd: path.resolve(import.meta.dirname, '../..'),
-    env: { PATH: process.env.PATH, DATABASE_MIGRATION_URL: process.env.E2E_DATABASE_URL },
-  });
-  await page.goto(portalUrl(`/register?invitation=${stdout.split('\n')[1].trim()}`));
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(person.password);
-  await page.getByLabel('Confirm password').fill(person.password);
-  await page.getByLabel('I have read the privacy notice').check();
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await confirmRecoveryCode(page, await readRecoveryCode(page));
+  await page.goto(portalUrl(`/register?invitation=${await createAuditorCommand(email, 'Hospital security')}`));
+  await redeemInvitation(page, { email, password: person.password });
   await page.getByText('Hospital security (auditor)', { exact: true }).waitFor();
 }
 

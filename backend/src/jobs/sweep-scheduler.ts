@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { PeriodicTask } from '../common/periodic-task.js';
 import { SessionSweeper } from './session-sweeper.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { UploadSweeper } from './upload-sweeper.js';
@@ -15,12 +16,15 @@ import { TrashSweeper } from './trash-sweeper.js';
 @Injectable()
 export class SweepScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Sweeps');
-  private timer: NodeJS.Timeout | null = null;
-  /** The sweep under way, if any: shutdown waits for it before the database pool closes. */
-  private running: Promise<void> | null = null;
-  private reconcileTimer: NodeJS.Timeout | null = null;
-  /** The reconciliation under way, if any: shutdown waits for it too. */
-  private reconciling: Promise<void> | null = null;
+  /** The sweeps; each one that fails is logged by itself and the others still run. */
+  private readonly sweeps = new PeriodicTask(
+    () => this.runAll(),
+    (error) => this.logger.error(`Sweeps failed: ${error instanceof Error ? error.message : String(error)}`),
+  );
+  private readonly reconciliation = new PeriodicTask(
+    () => this.reconciler.reconcile(),
+    (error) => this.logger.error(`Reconciliation failed: ${error instanceof Error ? error.message : String(error)}`),
+  );
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -33,33 +37,13 @@ export class SweepScheduler implements OnApplicationBootstrap, BeforeApplication
   ) {}
 
   onApplicationBootstrap(): void {
-    const seconds = this.config.records.sweepIntervalSeconds;
-    if (seconds > 0) {
-      this.timer = setInterval(() => {
-        // A sweep slower than the interval is not started twice.
-        this.running ??= this.runAll().finally(() => (this.running = null));
-      }, seconds * 1000);
-      this.timer.unref();
-    }
-    const reconcileSeconds = this.config.records.reconcileIntervalSeconds;
-    if (reconcileSeconds > 0) {
-      this.reconcileTimer = setInterval(() => {
-        this.reconciling ??= this.reconciler
-          .reconcile()
-          .then(() => undefined, (error: unknown) => this.logger.error(`Reconciliation failed: ${error instanceof Error ? error.message : String(error)}`))
-          .finally(() => (this.reconciling = null));
-      }, reconcileSeconds * 1000);
-      this.reconcileTimer.unref();
-    }
+    this.sweeps.start(this.config.records.sweepIntervalSeconds);
+    this.reconciliation.start(this.config.records.reconcileIntervalSeconds);
   }
 
-  /** Runs before every module's onApplicationShutdown, so before DbModule closes the pool. */
+  /** Runs before every module's onApplicationShutdown, so before DbModule closes the pool: a run under way finishes first. */
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    if (this.reconcileTimer) clearInterval(this.reconcileTimer);
-    this.timer = null;
-    this.reconcileTimer = null;
-    await Promise.all([this.running, this.reconciling]);
+    await Promise.all([this.sweeps.stop(), this.reconciliation.stop()]);
   }
 
   private async runAll(): Promise<void> {

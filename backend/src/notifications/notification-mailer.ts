@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { PeriodicTask } from '../common/periodic-task.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ANONYMOUS, Db } from '../db/db.service.js';
 import { MailOutbox } from '../mail/mail-outbox.js';
@@ -18,8 +19,10 @@ const BATCH = 50;
 @Injectable()
 export class NotificationMailer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Notifications');
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<number> | null = null;
+  private readonly task = new PeriodicTask(
+    () => this.queueDue(),
+    (error) => this.logger.error(`Notification mails failed: ${error instanceof Error ? error.message : String(error)}`),
+  );
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -29,24 +32,16 @@ export class NotificationMailer implements OnApplicationBootstrap, BeforeApplica
   ) {}
 
   onApplicationBootstrap(): void {
-    const seconds = this.config.notifications.mailIntervalSeconds;
-    if (seconds === 0) return;
-    this.timer = setInterval(() => {
-      void this.run().catch((error: unknown) => this.logger.error(`Notification mails failed: ${error instanceof Error ? error.message : String(error)}`));
-    }, seconds * 1000);
-    this.timer.unref();
+    this.task.start(this.config.notifications.mailIntervalSeconds);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running?.catch(() => undefined);
+    await this.task.stop();
   }
 
   /** Queues the mails due now; returns how many. A call while one runs waits for it. */
   run(): Promise<number> {
-    this.running ??= this.queueDue().finally(() => (this.running = null));
-    return this.running;
+    return this.task.run();
   }
 
   private async queueDue(): Promise<number> {

@@ -4,7 +4,10 @@
  * called with the stack database's owner URL), doctors approved by one, and
  * the operator's Clinicians page in the portal.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { ROUTES, type ClinicianList, type ClinicianStatus, type ClinicianSummary } from '@phr/shared-types';
 import type { Locator, Page } from 'playwright-core';
 import { createStaffInvitation } from '../../../backend/src/cli/invitations.js';
@@ -99,6 +102,15 @@ export async function approveDoctor(doctor: Person): Promise<ClinicianSummary> {
   const response = await apiClient().send(ROUTES.approveClinician, { params: { id: waiting.id }, token });
   if (response.status !== 200 && response.status !== 201) throw new Error(`approve ${doctor.email} failed: ${response.status} ${response.text}`);
   return response.body;
+}
+
+/** Runs `create-auditor` as an operator does, against the stack's database; returns the invitation code it prints (its second line). */
+export async function createAuditorCommand(email: string, displayName: string): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'backend/src/cli/create-auditor.ts', '--email', email, '--name', displayName], {
+    cwd: path.resolve(import.meta.dirname, '../../..'),
+    env: { PATH: process.env.PATH, DATABASE_MIGRATION_URL: process.env.E2E_DATABASE_URL },
+  });
+  return stdout.split('\n')[1].trim();
 }
 
 /** An operator redeems the invitation of the operator's step in the portal (the link it prints: /register?invitation=…). */

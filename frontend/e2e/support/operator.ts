@@ -71,3 +71,14 @@ export async function withDatabase<T>(work: (client: pg.Client) => Promise<T>): 
     await client.end();
   }
 }
+
+/** How many of the account's refresh token families (signed-in browsers) have not ended, as the database says. */
+export async function openFamilies(account: { email: string }): Promise<number> {
+  const { rows } = await withDatabase((client) =>
+    client.query<{ count: string }>(
+      'SELECT count(DISTINCT family_id) AS count FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE u.email = $1 AND t.revoked_at IS NULL',
+      [account.email],
+    ),
+  );
+  return Number(rows[0].count);
+}

@@ -15,42 +15,48 @@ export interface ActiveFamilyRow {
   user_agent: string | null;
 }
 
+type NewRefreshToken = Pick<RefreshTokenEntity, 'id' | 'familyId' | 'familyStartedAt' | 'userId' | 'tokenHash' | 'expiresAt' | 'ip' | 'userAgent'>;
+
+/**
+ * The one INSERT of both kinds of session, plain SQL and a named prepared
+ * statement, not the entity's insert builder: every sign-in and refresh runs
+ * it (issue 14). `created_at` is the database's now() unless given (an API
+ * token's is its family's start).
+ */
+const INSERT_TOKEN = prepared(
+  `INSERT INTO refresh_tokens (id, family_id, family_started_at, created_at, user_id, token_hash, expires_at, ip, user_agent, kind, label)
+   VALUES ($1, $2, $3, COALESCE($4::timestamptz, now()), $5, $6, $7, $8, $9, $10, $11)`,
+);
+
+function insertParameters(token: NewRefreshToken, session: { kind: 'browser' | 'api'; label: string | null; createdAt: Date | null }): unknown[] {
+  return [
+    token.id,
+    token.familyId,
+    token.familyStartedAt,
+    session.createdAt,
+    token.userId,
+    token.tokenHash,
+    token.expiresAt,
+    token.ip,
+    token.userAgent,
+    session.kind,
+    session.label,
+  ];
+}
+
 /** The `refresh_tokens` table (RLS: the account itself); a row is one token of a family (a signed-in browser). */
 @Injectable()
 export class RefreshTokensRepository {
   constructor(private readonly db: Db) {}
 
-  /** Plain SQL, not the entity's insert builder: every sign-in and refresh runs it (issue 14). */
-  async insert(token: Pick<RefreshTokenEntity, 'id' | 'familyId' | 'familyStartedAt' | 'userId' | 'tokenHash' | 'expiresAt' | 'ip' | 'userAgent'>): Promise<void> {
-    await this.db
-      .manager()
-      .query(prepared(`INSERT INTO refresh_tokens (id, family_id, family_started_at, user_id, token_hash, expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`), [
-        token.id,
-        token.familyId,
-        token.familyStartedAt,
-        token.userId,
-        token.tokenHash,
-        token.expiresAt,
-        token.ip,
-        token.userAgent,
-      ]);
+  /** A browser's token, at sign-in and at each refresh. */
+  async insert(token: NewRefreshToken): Promise<void> {
+    await this.db.manager().query(INSERT_TOKEN, insertParameters(token, { kind: 'browser', label: null, createdAt: null }));
   }
 
   /** An API token's session (kind 'api', docs/protocol.md "API tokens"); its refresh token hash is of a value nobody holds. */
-  async insertApiSession(token: Pick<RefreshTokenEntity, 'id' | 'familyId' | 'familyStartedAt' | 'userId' | 'tokenHash' | 'expiresAt' | 'ip' | 'userAgent'> & { label: string }): Promise<void> {
-    await this.db
-      .manager()
-      .query(`INSERT INTO refresh_tokens (id, family_id, family_started_at, created_at, user_id, token_hash, expires_at, ip, user_agent, kind, label) VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, 'api', $9)`, [
-        token.id,
-        token.familyId,
-        token.familyStartedAt,
-        token.userId,
-        token.tokenHash,
-        token.expiresAt,
-        token.ip,
-        token.userAgent,
-        token.label,
-      ]);
+  async insertApiSession(token: NewRefreshToken & { label: string }): Promise<void> {
+    await this.db.manager().query(INSERT_TOKEN, insertParameters(token, { kind: 'api', label: token.label, createdAt: token.familyStartedAt }));
   }
 
   /** The user's API tokens not ended and not expired, newest first. */

@@ -12,12 +12,19 @@ import { securityKeyKeys } from '../../api/security-keys.js';
 import { VaultError } from '../../crypto/vault.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
+import { ItemTable, type ItemColumn } from '../../ui/ItemTable.js';
 import { Card } from '../../ui/Layout.js';
 import { PasswordField } from '../../ui/PasswordField.js';
 import { TextField } from '../../ui/TextField.js';
 import { enrolSecurityKey, removeSecurityKey } from '../auth/account-flows.js';
 import { useSession } from '../auth/session.js';
 import { SecurityKeyUnavailable, isWebAuthnAvailable } from '../auth/webauthn.js';
+
+const KEY_COLUMNS: Array<ItemColumn<SecurityKey>> = [
+  { header: 'Name', cell: (key) => key.name },
+  { header: 'Added', isLabelledOnPhone: true, cell: (key) => new Date(key.createdAt).toLocaleString() },
+  { header: 'Last used', isLabelledOnPhone: true, cell: (key) => (key.lastUsedAt ? new Date(key.lastUsedAt).toLocaleString() : 'Never') },
+];
 
 export function SecurityKeysCard() {
   const { securityKeys } = useSession();
@@ -46,32 +53,17 @@ export function SecurityKeysCard() {
       {keys.isError ? <Alert tone="error">{describeError(keys.error)}</Alert> : null}
       {keys.data && keys.data.keys.length === 0 ? <p>No security key yet: signing in needs only your password.</p> : null}
       {keys.data && keys.data.keys.length > 0 ? (
-        <table className="record-table" data-testid="security-keys">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Added</th>
-              <th>Last used</th>
-              <th>
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {keys.data.keys.map((key) => (
-              <tr key={key.id} data-security-key-id={key.id}>
-                <td>{key.name}</td>
-                <td data-label="Added">{new Date(key.createdAt).toLocaleString()}</td>
-                <td data-label="Last used">{key.lastUsedAt ? new Date(key.lastUsedAt).toLocaleString() : 'Never'}</td>
-                <td>
-                  <Button type="button" variant="secondary" onClick={() => setRemoving(key)} aria-label={`Remove ${key.name}`}>
-                    Remove
-                  </Button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ItemTable
+          testId="security-keys"
+          rowIdAttribute="data-security-key-id"
+          columns={KEY_COLUMNS}
+          items={keys.data.keys}
+          action={(key) => (
+            <Button type="button" variant="secondary" onClick={() => setRemoving(key)} aria-label={`Remove ${key.name}`}>
+              Remove
+            </Button>
+          )}
+        />
       ) : null}
       {removing ? <RemoveSecurityKeyForm key={removing.id} securityKey={removing} onDone={() => setRemoving(null)} /> : null}
       {isWebAuthnAvailable() ? (

@@ -6,8 +6,25 @@ import { invalidateAfter } from '../../api/invalidate.js';
 import { sessionKeys } from '../../api/sessions.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
+import { ItemTable, type ItemColumn } from '../../ui/ItemTable.js';
 import { Card } from '../../ui/Layout.js';
 import { useSession } from '../auth/session.js';
+
+const SESSION_COLUMNS: Array<ItemColumn<ActiveSession>> = [
+  {
+    header: 'Browser',
+    className: 'user-agent',
+    cell: (session) => (
+      <>
+        {session.userAgent ?? 'Unknown browser'}
+        {session.isCurrent ? <strong> (this browser)</strong> : null}
+      </>
+    ),
+  },
+  { header: 'IP address', isLabelledOnPhone: true, cell: (session) => session.ip ?? '—' },
+  { header: 'Signed in', isLabelledOnPhone: true, cell: (session) => new Date(session.createdAt).toLocaleString() },
+  { header: 'Last active', isLabelledOnPhone: true, cell: (session) => new Date(session.lastUsedAt).toLocaleString() },
+];
 
 export function SessionsCard() {
   const { sessions: sessionsApi } = useSession();
@@ -26,45 +43,19 @@ export function SessionsCard() {
       {sessions.isError ? <Alert tone="error">{describeError(sessions.error)}</Alert> : null}
       {end.isError ? <Alert tone="error">{describeError(end.error)}</Alert> : null}
       {sessions.data ? (
-        <table className="record-table" data-testid="sessions">
-          <thead>
-            <tr>
-              <th>Browser</th>
-              <th>IP address</th>
-              <th>Signed in</th>
-              <th>Last active</th>
-              <th>
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {sessions.data.items.map((session) => (
-              <SessionRow key={session.id} session={session} isEnding={end.isPending && end.variables === session.id} onEnd={() => end.mutate(session.id)} />
-            ))}
-          </tbody>
-        </table>
+        <ItemTable
+          testId="sessions"
+          rowIdAttribute="data-session-id"
+          columns={SESSION_COLUMNS}
+          items={sessions.data.items}
+          action={(session) => (
+            // The visible words are the name (WCAG 2.5.3): "End this session" on this browser's own row.
+            <Button type="button" variant="secondary" isBusy={end.isPending && end.variables === session.id} onClick={() => end.mutate(session.id)}>
+              {session.isCurrent ? 'End this session' : 'End session'}
+            </Button>
+          )}
+        />
       ) : null}
     </Card>
-  );
-}
-
-function SessionRow({ session, isEnding, onEnd }: { session: ActiveSession; isEnding: boolean; onEnd(): void }) {
-  return (
-    <tr data-session-id={session.id}>
-      <td className="user-agent">
-        {session.userAgent ?? 'Unknown browser'}
-        {session.isCurrent ? <strong> (this browser)</strong> : null}
-      </td>
-      <td data-label="IP address">{session.ip ?? '—'}</td>
-      <td data-label="Signed in">{new Date(session.createdAt).toLocaleString()}</td>
-      <td data-label="Last active">{new Date(session.lastUsedAt).toLocaleString()}</td>
-      <td>
-        {/* The visible words are the name (WCAG 2.5.3): "End this session" on this browser's own row. */}
-        <Button type="button" variant="secondary" isBusy={isEnding} onClick={onEnd}>
-          {session.isCurrent ? 'End this session' : 'End session'}
-        </Button>
-      </td>
-    </tr>
   );
 }

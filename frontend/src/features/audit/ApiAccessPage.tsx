@@ -9,12 +9,19 @@ import { describeError } from '../../api/api-error.js';
 import { apiTokenKeys } from '../../api/sessions.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
+import { ItemTable, type ItemColumn } from '../../ui/ItemTable.js';
 import { Card } from '../../ui/Layout.js';
 import { TextField } from '../../ui/TextField.js';
 import { useSession } from '../auth/session.js';
 
 /** Swagger UI, through the portal's proxy of /api (the API's own origin in production). */
 const SWAGGER_URL = '/api/docs';
+
+const TOKEN_COLUMNS: Array<ItemColumn<ApiTokenSummary>> = [
+  { header: 'For', cell: (token) => token.label },
+  { header: 'Issued', cell: (token) => new Date(token.createdAt).toLocaleString() },
+  { header: 'Expires', cell: (token) => new Date(token.expiresAt).toLocaleString() },
+];
 
 export function ApiAccessPage() {
   const { apiTokens } = useSession();
@@ -59,23 +66,23 @@ export function ApiAccessPage() {
         {end.isError ? <Alert tone="error">{describeError(end.error)}</Alert> : null}
         {tokens.data && tokens.data.items.length === 0 ? <p className="muted">None: every token you issued has ended or expired.</p> : null}
         {tokens.data && tokens.data.items.length > 0 ? (
-          <table className="record-table" data-testid="api-tokens">
-            <thead>
-              <tr>
-                <th>For</th>
-                <th>Issued</th>
-                <th>Expires</th>
-                <th>
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {tokens.data.items.map((token) => (
-                <TokenRow key={token.id} token={token} isEnding={end.isPending && end.variables === token.id} onEnd={() => end.mutate(token.id)} />
-              ))}
-            </tbody>
-          </table>
+          <ItemTable
+            testId="api-tokens"
+            rowIdAttribute="data-api-token-id"
+            columns={TOKEN_COLUMNS}
+            items={tokens.data.items}
+            action={(token) => (
+              <Button
+                type="button"
+                variant="secondary"
+                isBusy={end.isPending && end.variables === token.id}
+                onClick={() => end.mutate(token.id)}
+                aria-label={`End token for ${token.label}`}
+              >
+                End token
+              </Button>
+            )}
+          />
         ) : null}
       </Card>
     </>
@@ -99,20 +106,5 @@ function IssuedToken({ token }: { token: ApiTokenIssued }) {
         {isCopied ? 'Copied' : 'Copy token'}
       </Button>
     </div>
-  );
-}
-
-function TokenRow({ token, isEnding, onEnd }: { token: ApiTokenSummary; isEnding: boolean; onEnd(): void }) {
-  return (
-    <tr data-api-token-id={token.id}>
-      <td>{token.label}</td>
-      <td>{new Date(token.createdAt).toLocaleString()}</td>
-      <td>{new Date(token.expiresAt).toLocaleString()}</td>
-      <td>
-        <Button type="button" variant="secondary" isBusy={isEnding} onClick={onEnd} aria-label={`End token for ${token.label}`}>
-          End token
-        </Button>
-      </td>
-    </tr>
   );
 }

@@ -8,6 +8,7 @@ import {
   ERROR_CODES,
   isSecondFactorChallenge,
   type AccountErasureReceipt,
+  type LoginRequest,
   type Me,
   type ProofOfWorkPurpose,
   type ProofOfWorkSolution,
@@ -120,6 +121,34 @@ async function withProofOfWork<T>(
   }
 }
 
+/** Reports how far a sign-in or an unlock has come. */
+type OnSignInStep = (step: SignInStep, seconds?: number) => void;
+
+/**
+ * The password step shared by sign-in and unlock: the account's KDF settings
+ * (prelogin), the auth key derived from the password in the vault, and the
+ * proof of work the API asks for, sent together by `send`.
+ */
+async function sendPassword<T>(
+  api: AuthApi,
+  vault: VaultHandle,
+  email: string,
+  password: string,
+  onStep: OnSignInStep,
+  send: (request: LoginRequest) => Promise<T>,
+): Promise<T> {
+  onStep('password');
+  const { kdf } = await api.prelogin(email);
+  const authKey = await vault.deriveLogin(password, kdf);
+  return withProofOfWork(
+    api,
+    vault,
+    { email, purpose: 'login' },
+    (seconds) => (seconds === null ? onStep('password') : onStep('proof-of-work', seconds)),
+    (proofOfWork) => send({ email, authKey, proofOfWork }),
+  );
+}
+
 /**
  * The password, then (for an account with a security key) the key's
  * assertion: the API issues no session before both (ASVS 2.3.2). After
@@ -132,19 +161,10 @@ export async function signIn(
   vault: VaultHandle,
   email: string,
   password: string,
-  onStep: (step: SignInStep, seconds?: number) => void = () => undefined,
+  onStep: OnSignInStep = () => undefined,
   signal?: AbortSignal,
 ): Promise<SignedIn> {
-  onStep('password');
-  const { kdf } = await api.prelogin(email);
-  const authKey = await vault.deriveLogin(password, kdf);
-  const answer = await withProofOfWork(
-    api,
-    vault,
-    { email, purpose: 'login' },
-    (seconds) => (seconds === null ? onStep('password') : onStep('proof-of-work', seconds)),
-    (proofOfWork) => api.login({ email, authKey, proofOfWork }),
-  );
+  const answer = await sendPassword(api, vault, email, password, onStep, (request) => api.login(request));
   let session: SessionResponse;
   if (isSecondFactorChallenge(answer)) {
     onStep('security-key');
@@ -170,18 +190,9 @@ export async function unlockSession(
   vault: VaultHandle,
   email: string,
   password: string,
-  onStep: (step: SignInStep, seconds?: number) => void = () => undefined,
+  onStep: OnSignInStep = () => undefined,
 ): Promise<SignedIn> {
-  onStep('password');
-  const { kdf } = await api.prelogin(email);
-  const authKey = await vault.deriveLogin(password, kdf);
-  const session = await withProofOfWork(
-    api,
-    vault,
-    { email, purpose: 'login' },
-    (seconds) => (seconds === null ? onStep('password') : onStep('proof-of-work', seconds)),
-    (proofOfWork) => api.unlock({ email, authKey, proofOfWork }),
-  );
+  const session = await sendPassword(api, vault, email, password, onStep, (request) => api.unlock(request));
   await openKeys(api, trust, vault, session);
   return signedIn(session);
 }

@@ -11,6 +11,7 @@ import { clinicianKeys } from '../../api/clinicians.js';
 import { describeError } from '../../api/api-error.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
+import { ShowMore } from '../../ui/ShowMore.js';
 import { useSession } from '../auth/session.js';
 import { ClinicianCard } from './ClinicianCard.js';
 import { STATUS_LABELS } from './decision-errors.js';
@@ -64,11 +65,7 @@ export function CliniciansPage() {
           </li>
         ))}
       </ul>
-      {list.hasNextPage ? (
-        <Button type="button" variant="secondary" isBusy={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
-          Show more
-        </Button>
-      ) : null}
+      <ShowMore list={list} />
       <InviteClinicianForm />
     </section>
   );

@@ -11,6 +11,7 @@ import { auditKeys } from '../../api/audit.js';
 import { describeError } from '../../api/api-error.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
+import { ShowMore } from '../../ui/ShowMore.js';
 import { useSession } from '../auth/session.js';
 import { describeEvent } from '../audit/action-wording.js';
 import { actorName, recordName, useRecordTitles, useTrailPeople } from '../audit/trail-names.js';
@@ -95,11 +96,7 @@ export function NotificationsPage() {
             </li>
           ))}
         </ul>
-        {list.hasNextPage ? (
-          <Button type="button" variant="secondary" isBusy={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
-            Show more
-          </Button>
-        ) : null}
+        <ShowMore list={list} />
       </section>
       <NotificationSettingsCard />
     </div>

@@ -1,13 +1,14 @@
 /** Rename, re-date, re-categorise a record: the metadata is re-sealed in the crypto worker and only the sealed document is sent. */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { RECORD_CATEGORIES, RECORD_METADATA_LIMITS, type RecordCategory, type RecordMetadata, type RecordSummary } from '@phr/shared-types';
+import { RECORD_METADATA_LIMITS, type RecordCategory, type RecordMetadata, type RecordSummary } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
 import { invalidateAfter } from '../../api/invalidate.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
 import { useSession } from '../auth/session.js';
-import { CATEGORY_LABELS, today } from './format.js';
+import { CategorySelect } from './CategorySelect.js';
+import { today } from './format.js';
 
 interface RecordEditFormProps {
   summary: RecordSummary;
@@ -47,16 +48,7 @@ export function RecordEditForm({ summary, metadata, onDone }: RecordEditFormProp
           Date of the record
           <input type="date" value={date} max={today()} onChange={(event) => setDate(event.target.value)} />
         </label>
-        <label>
-          Category
-          <select value={category} onChange={(event) => setCategory(event.target.value as RecordCategory)}>
-            {RECORD_CATEGORIES.map((code) => (
-              <option key={code} value={code}>
-                {CATEGORY_LABELS[code]}
-              </option>
-            ))}
-          </select>
-        </label>
+        <CategorySelect label="Category" value={category} onChange={setCategory} />
       </div>
       <label>
         Notes

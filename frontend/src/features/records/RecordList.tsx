@@ -11,6 +11,7 @@ import { invalidateAfter } from '../../api/invalidate.js';
 import type { DecryptedRecord } from '../../crypto/record-vault.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
+import { ShowMore } from '../../ui/ShowMore.js';
 import { TableHead } from '../../ui/TableHead.js';
 import { useSession } from '../auth/session.js';
 import { CATEGORY_LABELS, formatBytes, trashEndsOn } from './format.js';
@@ -156,11 +157,7 @@ export function RecordList({ folderId, ownerId, view = 'active', canChange, onSh
           </tbody>
         </table>
       ) : null}
-      {list.hasNextPage && !isOrdering ? (
-        <Button type="button" variant="secondary" isBusy={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
-          Show more
-        </Button>
-      ) : null}
+      {isOrdering ? null : <ShowMore list={list} />}
       {viewing ? <RecordViewer record={viewing} onClose={() => setViewing(null)} returnFocusTo={openedFrom.current} /> : null}
     </section>
   );

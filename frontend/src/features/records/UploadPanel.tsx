@@ -2,8 +2,9 @@
 import { useState, type DragEvent } from 'react';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
-import { RECORD_CATEGORIES, type RecordCategory } from '@phr/shared-types';
-import { CATEGORY_LABELS, formatBytes, today } from './format.js';
+import type { RecordCategory } from '@phr/shared-types';
+import { CategorySelect } from './CategorySelect.js';
+import { formatBytes, today } from './format.js';
 import type { UploadProgress } from './upload-record.js';
 import { useUploads, type UploadItem } from './useUploads.js';
 
@@ -27,16 +28,7 @@ export function UploadPanel({ folderId }: { folderId: string | undefined }) {
     <section className="upload-panel" aria-labelledby="upload-title">
       <h2 id="upload-title">Add records</h2>
       <div className="row" data-testid="upload-choices">
-        <label>
-          Category
-          <select value={category} onChange={(event) => setCategory(event.target.value as RecordCategory)}>
-            {RECORD_CATEGORIES.map((code) => (
-              <option key={code} value={code}>
-                {CATEGORY_LABELS[code]}
-              </option>
-            ))}
-          </select>
-        </label>
+        <CategorySelect label="Category" value={category} onChange={setCategory} />
         <label>
           Date of the record
           <input type="date" value={date} max={today()} onChange={(event) => setDate(event.target.value)} />
@@ -93,16 +85,7 @@ function UploadRow({ item, onCancel, onRetry, onCategory }: { item: UploadItem; 
       <div className="row">
         <strong>{item.fileName}</strong>
         <span className="muted">{formatBytes(item.size)}</span>
-        <label>
-          Category of {item.fileName}
-          <select value={item.category} disabled={!isCategoryOpen} onChange={(event) => onCategory(event.target.value as RecordCategory)}>
-            {RECORD_CATEGORIES.map((code) => (
-              <option key={code} value={code}>
-                {CATEGORY_LABELS[code]}
-              </option>
-            ))}
-          </select>
-        </label>
+        <CategorySelect label={`Category of ${item.fileName}`} value={item.category} disabled={!isCategoryOpen} onChange={onCategory} />
         <span data-testid="upload-status">{statusText(item.progress)}</span>
         {active ? (
           <Button type="button" variant="secondary" onClick={onCancel} aria-label={`Cancel upload of ${item.fileName}`}>
