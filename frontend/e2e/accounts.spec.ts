@@ -20,7 +20,7 @@ import {
   stackMailbox,
   startRegistration,
   type Person,
-  openAccountPage,
+  openAccountSection,
   unlock,
 } from './support/portal.js';
 import { attributeOf, checkedState, countOf, disabledState, textOf, valueOf } from './support/eventually.js';
@@ -114,6 +114,7 @@ describe('accounts in the portal (Chromium)', () => {
   it('changes the password; then only the new one signs in', async () => {
     const { page } = browser;
     await signIn(page, patient.email, patient.password);
+    await openAccountSection(page, 'security');
     const newPassword = `${patient.password} renewed`;
     await page.getByLabel('Current password').fill(patient.password);
     await page.getByLabel('New password', { exact: true }).fill(newPassword);
@@ -267,7 +268,7 @@ describe('accounts in the portal (Chromium)', () => {
     await page.getByLabel('Email').fill(patient.email);
     await pastePassword(page, 'Password', patient.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await openAccountPage(page);
+    await openAccountSection(page, 'security');
     await attributeOf(page.getByLabel('Current password'), 'autocomplete', 'current-password');
     await attributeOf(page.getByLabel('New password', { exact: true }), 'autocomplete', 'new-password');
     await attributeOf(page.getByLabel('Confirm new password'), 'autocomplete', 'new-password');
@@ -312,6 +313,7 @@ describe('accounts in the portal (Chromium)', () => {
     await checkToggle('New password');
     await checkToggle('Confirm new password');
     await signIn(page, patient.email, patient.password);
+    await openAccountSection(page, 'security');
     await checkToggle('Current password');
     await checkToggle('New password');
     await checkToggle('Confirm new password');
@@ -345,6 +347,7 @@ describe('accounts in the portal (Chromium)', () => {
 
     // A changed password is told at the next sign-in (from any browser: it comes from the trail).
     const newPassword = `${person.password} changed`;
+    await openAccountSection(page, 'security');
     await page.getByLabel('Current password').fill(person.password);
     await page.getByLabel('New password', { exact: true }).fill(newPassword);
     await page.getByLabel('Confirm new password').fill(newPassword);
