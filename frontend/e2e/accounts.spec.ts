@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { ROUTES } from '@phr/shared-types';
 import type { Page } from 'playwright-core';
+import { expectNoAxeViolations } from './support/axe.js';
 import { openBrowser, portalUrl, type BrowserSession } from './support/browser.js';
 import { withDatabase } from './support/operator.js';
 import { SECURITY_EVENT_KINDS } from '../src/features/account/security-events.js';
@@ -335,6 +336,7 @@ describe('accounts in the portal (Chromium)', () => {
     const notice = page.getByTestId('security-notice');
     await textOf(notice, '2 failed sign-in attempts on your account');
     await textOf(notice, 'If this was not you, change your password');
+    await expectNoAxeViolations(page, { state: 'security notice after sign-in' });
     await notice.getByRole('button', { name: 'Dismiss' }).click();
     await notice.waitFor({ state: 'detached' });
 

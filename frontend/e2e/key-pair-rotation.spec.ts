@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { RECORD_CHUNK_BYTES } from '@phr/shared-types';
 import type { Locator, Page } from 'playwright-core';
+import { expectNoAxeViolations } from './support/axe.js';
 import { openBrowser, type BrowserSession } from './support/browser.js';
 import { approveDoctor } from './support/clinicians.js';
 import { countOf, textOf } from './support/eventually.js';
@@ -120,12 +121,19 @@ describe('key-pair rotation in the portal (issue 12)', () => {
     await openSharedWithMe(doctor.page);
     await textOf(doctor.page.getByTestId('stale-wraps'), /^1 record was shared with your previous key/);
     await countOf(doctor.page.getByRole('button', { name: `Open ${titleOf(file)}` }), 0);
+    await expectNoAxeViolations(doctor.page, { state: 'shared with me, wraps for the previous key' });
 
     const patientPage = await signInAgain(patient);
+    // The patient's consents while the doctor's wraps are for the old key: the key-changes notice above the page.
+    await patientPage.getByRole('link', { name: 'Consents', exact: true }).click();
+    await patientPage.getByTestId('consent-row').filter({ hasText: doctor.person.displayName }).waitFor();
+    await patientPage.getByTestId('key-change').filter({ hasText: `${doctor.person.displayName} has a new key` }).waitFor();
+    await expectNoAxeViolations(patientPage, { state: 'consents with stale wraps, key-changes notice' });
     const notice = await checkNewKey(patientPage, doctor);
     // The sealed contact holds the old numbers: the blocking warning, the new numbers to compare, no re-share yet.
     await notice.getByTestId('key-changed').waitFor();
     await textOf(notice.getByTestId('doctor-fingerprint'), newFingerprint, { exact: true });
+    await expectNoAxeViolations(patientPage, { state: 'key-changes notice, new numbers to compare' });
     await countOf(notice.getByRole('button', { name: /^Share the 1 record again/ }), 0);
     await notice.getByRole('button', { name: 'I compared the numbers' }).click();
     await textOf(notice.getByTestId('contact-status'), /^Verified on \d/);
@@ -154,6 +162,7 @@ describe('key-pair rotation in the portal (issue 12)', () => {
     await patientPage.locator('[data-testid="trust-alert"][data-kind="key-binding-invalid"]').waitFor();
     await countOf(notice.getByRole('button', { name: 'I compared the numbers' }), 0);
     await countOf(notice.getByRole('button', { name: /^Share the 1 record again/ }), 0);
+    await expectNoAxeViolations(patientPage, { state: 'key-changes notice, the new key failed verification' });
     expect(await doctorWraps(doctor.id)).toEqual(stale);
     expect(await rewrapRows(patient.id)).toBe(0);
   }, STEPS_TIMEOUT_MS);
