@@ -43,9 +43,9 @@ export async function startRegistration(page: Page, person: Person): Promise<voi
   await page.getByRole('heading', { name: 'Check your inbox' }).waitFor();
 }
 
-/** The link of the next registration mail to `email`, as the person would click it. */
+/** The link of the next registration mail to `email`, as the person would click it (by subject: an erased account's address may still hold its notification mails). */
 export async function registrationLinkFor(email: string): Promise<string> {
-  const mail = await stackMailbox().next(email);
+  const mail = await stackMailbox().next(email, { subject: 'Finish creating your health records account' });
   const link = linkIn(mail);
   if (!link) throw new Error(`The mail to ${email} has no link: "${mail.subject}"`);
   return link;
