@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { DOCTOR_WRAP_BYTES, ERROR_CODES, ROUTES, type RouteName } from '@phr/shared-types';
+import { AUDIT_ACCOUNTS_PAGE_DEFAULT, AUDIT_ACCOUNTS_PAGE_MAX, DOCTOR_WRAP_BYTES, ERROR_CODES, ROUTES, type RouteName } from '@phr/shared-types';
 import { NOTIFIABLE_SQL, NOTIFICATION_KIND_SQL } from '../src/notifications/notifiable.js';
 import { auditRowsOf } from './support/audit.js';
-import { insertAuditor, registerUser, type RegisteredUser } from './support/factories.js';
+import { insertAuditor, operatorOf, registerUser, type RegisteredUser } from './support/factories.js';
 import { testClient } from './support/http.js';
 import { uploadRecord } from './support/records.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
@@ -76,6 +76,54 @@ describe('people in the trail and who accessed my records', () => {
     expect(rows.at(-1)).toMatchObject({ action: 'audit.read', actor_id: auditorId, outcome: 'allow', reason: 'one trail' });
   });
 
+  it('lists every account to an auditor, a page at a time in id order, and files each page in the auditor’s own trail', async () => {
+    const auditorId = await insertAuditor(api.adminQuery);
+    const token = await sessionTokenFor(api, auditorId, 'auditor');
+    const client = testClient(api.baseUrl);
+    const seen: Array<{ id: string; displayName: string; role: string }> = [];
+    let after: string | undefined;
+    let pages = 0;
+    for (;;) {
+      const page = await client.send(ROUTES.auditAccounts, { token, query: { limit: 2, ...(after ? { after } : {}) } });
+      expect(page.status).toBe(200);
+      expect(page.body.accounts.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.accounts);
+      pages += 1;
+      if (page.body.nextAfter === null) break;
+      expect(page.body.nextAfter).toBe(page.body.accounts.at(-1)?.id);
+      after = page.body.nextAfter;
+    }
+    const rows = await api.adminQuery<{ id: string; display_name: string; role: string }>('SELECT id, display_name, role FROM users ORDER BY id');
+    expect(seen).toEqual(rows.map((row) => ({ id: row.id, displayName: row.display_name, role: row.role })));
+    expect(seen).toEqual(expect.arrayContaining([{ id: otherDoctor.userId, displayName: 'Lee Unshared', role: 'doctor' }, { id: auditorId, displayName: 'Auditor', role: 'auditor' }]));
+    const filed = (await auditRowsOf(api, auditorId)).filter((row) => row.action === 'audit.read');
+    expect(filed).toHaveLength(pages);
+    expect(filed.every((row) => row.actor_id === auditorId && row.outcome === 'allow' && row.reason === 'the list of accounts')).toBe(true);
+    // The default page and the last one: past the greatest id, nothing and no next page.
+    expect((await client.send(ROUTES.auditAccounts, { token })).body.accounts.length).toBe(Math.min(rows.length, AUDIT_ACCOUNTS_PAGE_DEFAULT));
+    expect((await client.send(ROUTES.auditAccounts, { token, query: { after: 'ffffffff-ffff-4fff-bfff-ffffffffffff' } })).body).toEqual({ accounts: [], nextAfter: null });
+  });
+
+  it('lists no account to anyone else: a 403 for patients, doctors and operators, and the function answers no row', async () => {
+    const operator = await operatorOf(api);
+    for (const user of [patient, doctor, operator]) {
+      const response = await user.client.send(ROUTES.auditAccounts, { token: user.token });
+      expect(response.status).toBe(403);
+      expect(response.error?.code).toBe(ERROR_CODES.forbidden);
+    }
+    // Under the guard, the definer function decides again: as the application role with a patient's context, no row.
+    const client = new pg.Client({ connectionString: api.database.appUrl });
+    await client.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`SELECT set_config('app.user_id', $1, true), set_config('app.role', 'patient', true)`, [patient.userId]);
+      expect((await client.query('SELECT * FROM audit_accounts(NULL, 100)')).rows).toEqual([]);
+      await client.query('ROLLBACK');
+    } finally {
+      await client.end();
+    }
+  });
+
   it('refuses a patient naming another subject’s trail with a 403 filed in that trail', async () => {
     const response = await people(stranger, { subjectId: patient.userId });
     expect(response.status).toBe(403);
@@ -96,7 +144,7 @@ describe('people in the trail and who accessed my records', () => {
   });
 
   describe('refusals', () => {
-    const routes: RouteName[] = ['auditPeople', 'accessSummary'];
+    const routes: RouteName[] = ['auditPeople', 'auditAccounts', 'accessSummary'];
 
     it.each(routes)('%s answers 401 without a token and with forged tokens', async (name) => {
       const client = testClient(api.baseUrl);
@@ -122,6 +170,20 @@ describe('people in the trail and who accessed my records', () => {
       ['a filter it does not know', { name: 'Sam' }, 'name'],
     ])('auditPeople refuses %s with a 400 naming the field', async (_what, query, field) => {
       const response = await people(patient, query);
+      expect(response.status).toBe(400);
+      expect(response.error?.fields?.map((problem) => problem.field)).toContain(field);
+    });
+
+    it.each([
+      ['an after that is no id', { after: 'Sam Okafor' }, 'after'],
+      ['a limit of 0', { limit: '0' }, 'limit'],
+      ['a limit over the page size', { limit: String(AUDIT_ACCOUNTS_PAGE_MAX + 1) }, 'limit'],
+      ['a limit that is no number', { limit: 'all' }, 'limit'],
+      ['a search term it does not take', { q: 'Sam' }, 'q'],
+    ])('auditAccounts refuses %s with a 400 naming the field', async (_what, query, field) => {
+      const auditorId = await insertAuditor(api.adminQuery);
+      const token = await sessionTokenFor(api, auditorId, 'auditor');
+      const response = await testClient(api.baseUrl).unchecked().send(ROUTES.auditAccounts, { token, query });
       expect(response.status).toBe(400);
       expect(response.error?.fields?.map((problem) => problem.field)).toContain(field);
     });

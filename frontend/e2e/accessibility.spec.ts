@@ -12,7 +12,7 @@ import { expectNoAxeViolations } from './support/axe.js';
 import { openBrowser, portalUrl, type BrowserSession } from './support/browser.js';
 import { approveDoctor, listedClinician, newOperator, openClinicians, redeemInvitation, registerOperator, staffInvitation, type Operator } from './support/clinicians.js';
 import { textOf } from './support/eventually.js';
-import { confirmRecoveryCode, fillSignIn, newPerson, openRegistrationForm, register, startRegistration, type Person } from './support/portal.js';
+import { confirmRecoveryCode, fillSignIn, newPerson, openAccountSection, openRegistrationForm, register, startRegistration, type Person } from './support/portal.js';
 import { markedFile, openRecordsPage, pngFile, titleOf, uploadFiles } from './support/records.js';
 import { chooseDoctor, confirmDoctorKey, openSharedWithMe } from './support/sharing.js';
 
@@ -88,13 +88,20 @@ describe('no axe violations on any page or state (Chromium)', () => {
   });
 
   describe('a patient', () => {
-    it('the recovery code page, then the account page', async () => {
+    it('the recovery code page, then the account pages', async () => {
       const { page } = patientBrowser;
       const code = await register(page, patient);
       await expectNoAxeViolations(page, { state: 'recovery code page' });
       await confirmRecoveryCode(page, code);
       await page.getByTestId('fingerprint').waitFor();
       await expectNoAxeViolations(page, { state: 'patient account page' });
+      await openAccountSection(page, 'security');
+      await page.getByTestId('sessions').locator('tbody tr').first().waitFor();
+      await expectNoAxeViolations(page, { state: 'patient account security page' });
+      for (const section of ['keys', 'data'] as const) {
+        await openAccountSection(page, section);
+        await expectNoAxeViolations(page, { state: `patient account ${section} page` });
+      }
     }, REGISTRATIONS_TIMEOUT_MS);
 
     it('the records page: empty, uploading, with records, a folder, an image open', async () => {
@@ -208,6 +215,10 @@ describe('no axe violations on any page or state (Chromium)', () => {
       await page.goto(portalUrl(`/register?invitation=${encodeURIComponent(code)}`));
       await redeemInvitation(page, auditor);
       await expectNoAxeViolations(page, { state: 'auditor account page' });
+      for (const section of ['security', 'keys'] as const) {
+        await openAccountSection(page, section);
+        await expectNoAxeViolations(page, { state: `auditor account ${section} page` });
+      }
       await page.getByRole('link', { name: 'Audit trail' }).click();
       await textOf(page.getByTestId('chain-status'), /^Chain verified in this browser/);
       await page.getByTestId('audit-row').first().waitFor();

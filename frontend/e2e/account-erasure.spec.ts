@@ -4,7 +4,7 @@ import { ACCOUNT_ERASURE_CONFIRMATION, RECORD_CHUNK_BYTES } from '@phr/shared-ty
 import { openBrowser, type BrowserSession } from './support/browser.js';
 import { approveDoctor } from './support/clinicians.js';
 import { objectKeys, withDatabase } from './support/operator.js';
-import { confirmRecoveryCode, fillSignIn, newPerson, register, type Person, unlock } from './support/portal.js';
+import { confirmRecoveryCode, fillSignIn, newPerson, openAccountSection, register, type Person, unlock } from './support/portal.js';
 import { markedFile, openRecordsPage, uploadFiles } from './support/records.js';
 import { openSharedWithMe, shareRecordWith } from './support/sharing.js';
 import { disabledState, textOf } from './support/eventually.js';
@@ -74,7 +74,7 @@ describe('erasing one’s account in the portal (Chromium)', () => {
 
   it('explains what goes and what stays, and refuses a wrong password without deleting anything', async () => {
     const page = patientBrowser.page;
-    await page.getByRole('link', { name: 'Account' }).click();
+    await openAccountSection(page, 'data');
     const section = page.getByRole('region', { name: 'Delete account' });
     await textOf(section, 'The audit trail of your account stays');
     const submit = section.getByRole('button', { name: 'Delete my account' });

@@ -7,6 +7,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import type { AuditPage } from '@phr/shared-types';
 import type { Page } from 'playwright-core';
+import { expectNoAxeViolations } from './support/axe.js';
 import { openBrowser, type BrowserSession } from './support/browser.js';
 import { textOf } from './support/eventually.js';
 import { rewriteAuditEntry } from './support/lies.js';
@@ -126,6 +127,7 @@ describe('the portal verifies its audit chain incrementally (issue 14)', () => {
     const naive = await signInAgain(person);
     await openAuditPage(naive.page);
     await textOf(naive.page.getByTestId('chain-status'), 'Chain broken at entry 2: entry 2 does not continue the chain before it: it was changed');
+    await expectNoAxeViolations(naive.page, { state: 'audit trail, chain broken' });
 
     liar.beHonest();
     liar.tell(...rewriteAuditEntry(userId, 2, { recomputeHashes: true }));

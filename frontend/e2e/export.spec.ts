@@ -7,7 +7,7 @@ import type { Page, Request } from 'playwright-core';
 import { openBrowser, type BrowserSession } from './support/browser.js';
 import { approveDoctor } from './support/clinicians.js';
 import { objectKeys, readObject, withDatabase, writeObject } from './support/operator.js';
-import { confirmRecoveryCode, newPerson, register, type Person } from './support/portal.js';
+import { confirmRecoveryCode, newPerson, openAccountSection, register, type Person } from './support/portal.js';
 import { markedFile, openRecordsPage, sha256, titleOf, type TestFile } from './support/records.js';
 import { attributeOf, disabledState, eventually, textOf } from './support/eventually.js';
 import { chooseDoctor, confirmDoctorKey } from './support/sharing.js';
@@ -68,7 +68,7 @@ describe('downloading all my data (GDPR export, Chromium)', () => {
   }
 
   async function openExport(page: Page): Promise<void> {
-    await page.getByRole('link', { name: 'Account' }).click();
+    await openAccountSection(page, 'data');
     await page.getByRole('heading', { name: 'Download my data' }).waitFor();
   }
 

@@ -11,13 +11,14 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { RECORD_CHUNK_BYTES } from '@phr/shared-types';
 import type { Locator, Page } from 'playwright-core';
+import { expectNoAxeViolations } from './support/axe.js';
 import { openBrowser, type BrowserSession } from './support/browser.js';
 import { approveDoctor } from './support/clinicians.js';
 import { countOf, textOf } from './support/eventually.js';
 import { attackerKey, swapKey } from './support/lies.js';
 import { LyingServer } from './support/lying-server.js';
 import { withDatabase } from './support/operator.js';
-import { confirmRecoveryCode, newPerson, register, signIn, type Person } from './support/portal.js';
+import { confirmRecoveryCode, newPerson, openAccountSection, register, signIn, type Person } from './support/portal.js';
 import { downloadRecord, markedFile, openRecordsPage, sha256, titleOf, uploadFiles, type TestFile } from './support/records.js';
 import { openSharedWithMe, shareRecordWith } from './support/sharing.js';
 
@@ -81,7 +82,7 @@ describe('key-pair rotation in the portal (issue 12)', () => {
   const rewrapRows = (patientId: string) =>
     withDatabase(async (db) => (await db.query<{ outcome: string }>(`SELECT outcome FROM audit_events WHERE subject_id = $1 AND action = 'consent.rewrap'`, [patientId])).rows.length);
 
-  /** A patient shares one record with a doctor (numbers compared), then the doctor makes a new key pair on the account page. */
+  /** A patient shares one record with a doctor (numbers compared), then the doctor makes a new key pair on the account's keys page. */
   async function sharedThenRotated() {
     const doctor = await newAccount('doctor');
     const oldFingerprint = await ownFingerprint(doctor.page);
@@ -91,13 +92,15 @@ describe('key-pair rotation in the portal (issue 12)', () => {
     await uploadFiles(patient.page, [file]);
     await shareRecordWith(patient.page, file, doctor.person, oldFingerprint);
 
+    await openAccountSection(doctor.page, 'keys');
     const card = doctor.page.getByRole('region', { name: 'Replace your key pair' });
     await card.getByLabel('Password to confirm the new key pair').fill(doctor.person.password);
     await card.getByRole('button', { name: 'Make a new key pair' }).click();
     const rotated = await textOf(card.getByTestId('key-rotated'), /New fingerprint: (\d{5} ){7}\d{5}\./, { timeoutMs: 60_000 });
     const newFingerprint = (/((\d{5} ){7}\d{5})/.exec(rotated) as RegExpExecArray)[1];
     expect(newFingerprint).not.toBe(oldFingerprint);
-    // The account page shows the new key's fingerprint, computed from the key the vault now holds.
+    // The profile shows the new key's fingerprint, computed from the key the vault now holds.
+    await doctor.page.getByRole('navigation', { name: 'Account sections' }).getByRole('link', { name: 'Profile', exact: true }).click();
     await textOf(doctor.page.getByTestId('fingerprint'), newFingerprint, { exact: true });
     // Self-monitoring accepted the account's own new binding: no alert.
     await countOf(doctor.page.getByTestId('trust-alert'), 0);
@@ -118,12 +121,19 @@ describe('key-pair rotation in the portal (issue 12)', () => {
     await openSharedWithMe(doctor.page);
     await textOf(doctor.page.getByTestId('stale-wraps'), /^1 record was shared with your previous key/);
     await countOf(doctor.page.getByRole('button', { name: `Open ${titleOf(file)}` }), 0);
+    await expectNoAxeViolations(doctor.page, { state: 'shared with me, wraps for the previous key' });
 
     const patientPage = await signInAgain(patient);
+    // The patient's consents while the doctor's wraps are for the old key: the key-changes notice above the page.
+    await patientPage.getByRole('link', { name: 'Consents', exact: true }).click();
+    await patientPage.getByTestId('consent-row').filter({ hasText: doctor.person.displayName }).waitFor();
+    await patientPage.getByTestId('key-change').filter({ hasText: `${doctor.person.displayName} has a new key` }).waitFor();
+    await expectNoAxeViolations(patientPage, { state: 'consents with stale wraps, key-changes notice' });
     const notice = await checkNewKey(patientPage, doctor);
     // The sealed contact holds the old numbers: the blocking warning, the new numbers to compare, no re-share yet.
     await notice.getByTestId('key-changed').waitFor();
     await textOf(notice.getByTestId('doctor-fingerprint'), newFingerprint, { exact: true });
+    await expectNoAxeViolations(patientPage, { state: 'key-changes notice, new numbers to compare' });
     await countOf(notice.getByRole('button', { name: /^Share the 1 record again/ }), 0);
     await notice.getByRole('button', { name: 'I compared the numbers' }).click();
     await textOf(notice.getByTestId('contact-status'), /^Verified on \d/);
@@ -152,6 +162,7 @@ describe('key-pair rotation in the portal (issue 12)', () => {
     await patientPage.locator('[data-testid="trust-alert"][data-kind="key-binding-invalid"]').waitFor();
     await countOf(notice.getByRole('button', { name: 'I compared the numbers' }), 0);
     await countOf(notice.getByRole('button', { name: /^Share the 1 record again/ }), 0);
+    await expectNoAxeViolations(patientPage, { state: 'key-changes notice, the new key failed verification' });
     expect(await doctorWraps(doctor.id)).toEqual(stale);
     expect(await rewrapRows(patient.id)).toBe(0);
   }, STEPS_TIMEOUT_MS);

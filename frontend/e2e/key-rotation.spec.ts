@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openBrowser, type BrowserSession } from './support/browser.js';
 import { textOf } from './support/eventually.js';
 import { withDatabase } from './support/operator.js';
-import { confirmRecoveryCode, newPerson, openAccountPage, type Person, register, unlock } from './support/portal.js';
+import { confirmRecoveryCode, newPerson, openAccountSection, type Person, register, unlock } from './support/portal.js';
 import { downloadRecord, markedFile, openRecordsPage, sha256, uploadFiles, type TestFile } from './support/records.js';
 
 const BATCH_ROUTE = '**/me/account-key/rotation/batch';
@@ -44,7 +44,7 @@ describe('account-key rotation in the portal (Chromium, issue 12)', () => {
     const { page } = browser;
     await page.reload();
     await unlock(page, patient.email, patient.password);
-    await openAccountPage(page);
+    await openAccountSection(page, 'keys');
   }
 
   async function expectEveryRecordOpens(): Promise<void> {
@@ -68,7 +68,7 @@ describe('account-key rotation in the portal (Chromium, issue 12)', () => {
     // First the batch is cut off: the rotation has started, nothing is re-sealed yet.
     await page.route(BATCH_ROUTE, (route) => route.abort());
     await page.route(FINISH_ROUTE, (route) => route.abort());
-    await page.getByRole('link', { name: 'Account', exact: true }).click();
+    await openAccountSection(page, 'keys');
     await rotationCard().getByLabel('Password for the key rotation').fill(patient.password);
     await rotationCard().getByRole('button', { name: 'Rotate account key' }).click();
     await textOf(rotationCard(), /The rotation stopped; nothing is lost/);

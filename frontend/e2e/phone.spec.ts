@@ -13,7 +13,7 @@ import { openBrowser, portalUrl, type BrowserSession } from './support/browser.j
 import { approveDoctor, listedClinician, newOperator, registerOperator } from './support/clinicians.js';
 import { attributeOf, textOf } from './support/eventually.js';
 import { expectInsideWindow, expectNoHorizontalScroll, goByMenu, PHONES } from './support/phone.js';
-import { confirmRecoveryCode, newPerson, register, type Person } from './support/portal.js';
+import { ACCOUNT_SECTIONS, confirmRecoveryCode, newPerson, register, type Person } from './support/portal.js';
 import { markedFile, titleOf, uploadFiles } from './support/records.js';
 import { chooseDoctor, confirmDoctorKey } from './support/sharing.js';
 
@@ -70,6 +70,18 @@ describe('phones: 360 and 390 px wide (Chromium)', () => {
       const { page } = patientBrowser;
       await goByMenu(page, 'Account', 'Your account');
       await expectNoHorizontalScroll(page, 'the account page');
+      // The account's own pages: their links wrap inside the window, and each page fits.
+      const sections = page.getByRole('navigation', { name: 'Account sections' });
+      for (const section of Object.values(ACCOUNT_SECTIONS)) {
+        const link = sections.getByRole('link', { name: section.link, exact: true });
+        await expectInsideWindow(page, link, `the ${section.link} link`);
+        await link.click();
+        await page.getByRole('heading', { name: section.heading, exact: true }).waitFor();
+        await attributeOf(link, 'aria-current', 'page');
+        await expectNoHorizontalScroll(page, section.path);
+      }
+      await sections.getByRole('link', { name: 'Profile', exact: true }).click();
+      await page.getByRole('heading', { name: 'Your account' }).waitFor();
       const nav = page.getByRole('navigation', { name: 'Main' });
       expect(await page.locator('#main-nav').isVisible()).toBe(false);
       await page.getByRole('button', { name: 'Menu' }).click();

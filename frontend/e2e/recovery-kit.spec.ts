@@ -4,7 +4,7 @@ import type { CDPSession, Page } from 'playwright-core';
 import { openBrowser, type BrowserSession } from './support/browser.js';
 import { countOf, disabledState, textOf } from './support/eventually.js';
 import { withDatabase } from './support/operator.js';
-import { newPerson, openAccountPage, readRecoveryCode, register, signOut, type Person } from './support/portal.js';
+import { newPerson, openAccountSection, readRecoveryCode, register, signOut, type Person } from './support/portal.js';
 
 async function securityKeysOf(person: Person): Promise<number> {
   const { rows } = await withDatabase((client) =>
@@ -76,7 +76,7 @@ describe('the recovery kit, and security keys after a recovery (Chromium)', () =
 
   it('after a recovery, asks whether to keep the security key; keeping it leaves it enrolled', async () => {
     const { page } = browser;
-    await openAccountPage(page);
+    await openAccountSection(page, 'security');
     await page.getByLabel('Name of the new key').fill('Blue key');
     await page.getByRole('button', { name: 'Add security key' }).click();
     await page.getByText('The security key “Blue key” was added.').waitFor();

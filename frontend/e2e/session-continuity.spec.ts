@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page, Route } from 'playwright-core';
 import { openBrowser, portalUrl, type BrowserSession } from './support/browser.js';
-import { countOf, textOf } from './support/eventually.js';
+import { attributeOf, countOf, eventuallyAsync, textOf } from './support/eventually.js';
+import { isFocused } from './support/keyboard.js';
 import { openFamilies, withDatabase } from './support/operator.js';
-import { confirmRecoveryCode, fillSignIn, newPerson, openAccountPage, register, unlock, type Person } from './support/portal.js';
+import { confirmRecoveryCode, fillSignIn, newPerson, openAccountSection, register, unlock, type Person } from './support/portal.js';
 
 async function sessionAudit(person: Person): Promise<Array<{ action: string; reason: string | null }>> {
   const { rows } = await withDatabase((client) =>
@@ -55,19 +56,30 @@ describe('one session per browser: reloads, new tabs and the lock keep it behind
     expect(actions).toContain('session.unlock');
   });
 
-  it('asks a new tab of the same browser for the password too, with the email shown', async () => {
+  it('asks a new tab of the same browser for the password too, with the email shown; an old section link opens its page', async () => {
     const tab = await browser.context.newPage();
     try {
-      await tab.goto(portalUrl('/account'));
+      // A link from before the account was split into pages (/account#keys) lands on the keys page.
+      await tab.goto(portalUrl('/account#keys'));
       await unlock(tab, patient.email, patient.password);
-      await tab.getByRole('heading', { name: 'Your account' }).waitFor();
-      await countOf(sessionRows(tab), 1);
-      // The account page is in sections, each a link away.
+      await tab.getByRole('heading', { name: 'Replace your key pair' }).waitFor();
+      expect(new URL(tab.url()).pathname).toBe('/account/keys');
+      // The account is a page per part, each a link away, the current one marked.
       const sections = tab.getByRole('navigation', { name: 'Account sections' }).getByRole('link');
       await countOf(sections, 4);
       expect(await sections.allTextContents()).toEqual(['Profile', 'Password, security keys and sessions', 'Encryption keys', 'Your data']);
-      await sections.filter({ hasText: 'Encryption keys' }).click();
-      expect(new URL(tab.url()).hash).toBe('#keys');
+      await attributeOf(sections.filter({ hasText: 'Encryption keys' }), 'aria-current', 'page');
+      await attributeOf(sections.filter({ hasText: 'Profile' }), 'aria-current', null);
+      await sections.filter({ hasText: 'Password, security keys and sessions' }).click();
+      // As after any navigation, focus goes to the new page's heading.
+      const heading = tab.getByRole('heading', { name: 'Change password', exact: true });
+      await eventuallyAsync('focus on the security page’s heading', () => isFocused(heading));
+      expect(new URL(tab.url()).pathname).toBe('/account/security');
+      await attributeOf(sections.filter({ hasText: 'Encryption keys' }), 'aria-current', null);
+      await countOf(sessionRows(tab), 1);
+      // Nothing of the other pages is on this one.
+      await countOf(tab.getByRole('heading', { name: 'Replace your key pair' }), 0);
+      await countOf(tab.getByRole('heading', { name: 'Your account' }), 0);
     } finally {
       await tab.close();
     }
@@ -90,7 +102,7 @@ describe('one session per browser: reloads, new tabs and the lock keep it behind
     await page.getByRole('heading', { name: 'Your records' }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/records');
 
-    await openAccountPage(page);
+    await openAccountSection(page, 'security');
     await sessionRows(page).first().waitFor();
     await countOf(sessionRows(page), 1);
     await countOf(sessionRows(page).filter({ hasText: '(this browser)' }), 1);
@@ -124,10 +136,9 @@ describe('one session per browser: reloads, new tabs and the lock keep it behind
       };
       await Promise.all([refuseOnce(page), refuseOnce(second)]);
       for (const tab of [page, second]) await tab.getByRole('link', { name: 'Records', exact: true }).click();
-      await Promise.all([page, second].map((tab) => tab.getByRole('link', { name: 'Account', exact: true }).click()));
+      await Promise.all([page, second].map((tab) => openAccountSection(tab, 'security')));
 
       for (const tab of [page, second]) {
-        await tab.getByRole('heading', { name: 'Your account' }).waitFor();
         await sessionRows(tab).first().waitFor();
         await countOf(sessionRows(tab), 1);
         await countOf(tab.getByRole('heading', { name: /^(Unlock|Sign in)$/ }), 0);

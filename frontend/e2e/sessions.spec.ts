@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { openBrowser, type BrowserSession } from './support/browser.js';
 import { openFamilies, withDatabase } from './support/operator.js';
-import { confirmRecoveryCode, newPerson, register, signIn, type Person } from './support/portal.js';
+import { confirmRecoveryCode, newPerson, openAccountSection, register, signIn, type Person } from './support/portal.js';
 import { countOf, textOf } from './support/eventually.js';
 
 async function auditActions(person: Person): Promise<string[]> {
@@ -27,6 +27,7 @@ describe('sessions in the portal: one browser signs another out (Chromium, ASVS 
   it('lists both signed-in browsers on the account page, marking this one', async () => {
     await confirmRecoveryCode(phone.page, await register(phone.page, patient));
     await signIn(laptop.page, patient.email, patient.password);
+    await openAccountSection(laptop.page, 'security');
     const rows = laptop.page.getByTestId('sessions').locator('tbody tr');
     await rows.nth(1).waitFor();
     await countOf(rows, 2);
@@ -46,13 +47,13 @@ describe('sessions in the portal: one browser signs another out (Chromium, ASVS 
     const refreshesBefore = (await auditActions(patient)).filter((action) => action === 'session.refresh').length;
     const listed = page.waitForResponse((response) => response.url().endsWith('/api/sessions') && response.status() === 200);
     await page.getByRole('link', { name: 'Records', exact: true }).click();
-    await page.getByRole('link', { name: 'Account', exact: true }).click();
+    await page.getByRole('heading', { name: 'Your records' }).waitFor();
+    await openAccountSection(page, 'security');
     await listed;
     await countOf(page.getByTestId('sessions').locator('tbody tr'), 2);
     await page.unroute('**/api/sessions');
     expect(corrupted).toBe(1);
     expect((await auditActions(patient)).filter((action) => action === 'session.refresh').length).toBe(refreshesBefore + 1);
-    await page.getByRole('heading', { name: 'Your account' }).waitFor();
   });
 
   it('ends the other browser’s session: its next request fails to refresh and it lands on sign-in', async () => {
@@ -70,7 +71,7 @@ describe('sessions in the portal: one browser signs another out (Chromium, ASVS 
     // The laptop, which ended it, is still signed in.
     await laptop.page.getByRole('link', { name: 'Records', exact: true }).click();
     await laptop.page.getByRole('heading', { name: 'Your records' }).waitFor();
-    await laptop.page.getByRole('link', { name: 'Account', exact: true }).click();
+    await openAccountSection(laptop.page, 'security');
     await laptop.page.getByTestId('sessions').locator('tbody tr').first().waitFor();
     await countOf(laptop.page.getByTestId('sessions').locator('tbody tr'), 1);
     await countOf(laptop.page.getByRole('heading', { name: 'Sign in' }), 0);

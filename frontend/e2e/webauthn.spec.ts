@@ -4,7 +4,7 @@ import type { CDPSession } from 'playwright-core';
 import { attack } from './support/attacker.js';
 import { openBrowser, portalUrl, type BrowserSession } from './support/browser.js';
 import { withDatabase } from './support/operator.js';
-import { confirmRecoveryCode, fillSignIn, newPerson, register, signOut, type Person } from './support/portal.js';
+import { confirmRecoveryCode, fillSignIn, newPerson, openAccountSection, register, signOut, type Person } from './support/portal.js';
 
 /** The person's security keys and open sessions, as the database says. */
 async function accountState(person: Person): Promise<{ keys: number; openSessions: number }> {
@@ -41,6 +41,7 @@ describe('security keys in the portal: Chromium’s virtual authenticator (ASVS 
   it('enrols a security key on the account page', async () => {
     const { page } = browser;
     await confirmRecoveryCode(page, await register(page, patient));
+    await openAccountSection(page, 'security');
     await page.getByLabel('Name of the new key').fill('Blue key');
     await page.getByRole('button', { name: 'Add security key' }).click();
     await page.getByText('The security key “Blue key” was added.').waitFor();

@@ -52,7 +52,7 @@ export function App() {
         <Route path="/register" element={<RegisterPage />} />
         <Route path="/recover" element={<RecoverPage />} />
         <Route path="/recovery-code" element={signedIn ? <RecoveryCodePage /> : <Navigate to="/login" replace />} />
-        <Route path="/account" element={signedIn ? guardRecovery(pendingRecoveryCode, <AccountPage />) : <Navigate to="/login" replace />} />
+        <Route path="/account/*" element={signedIn ? guardRecovery(pendingRecoveryCode, <AccountPage />) : <Navigate to="/login" replace />} />
         <Route path="/records" element={forRole('patient', <RecordsPage />)} />
         <Route path="/consents" element={forRole('patient', <ConsentsPage />)} />
         <Route path="/shared" element={forRole('doctor', <SharedWithMePage />)} />

@@ -234,6 +234,24 @@ export interface AuditPeople {
   people: AuditPerson[];
 }
 
+/**
+ * GET /audit/accounts (auditors only): every account, a page at a time in id order, for the
+ * "whose trail" filter; the portal sorts and filters the pages it fetched by name in the
+ * browser. `after` is the previous page's `nextAfter` (an account id: no name or email goes
+ * into the URL). Each page is filed as an `audit.read` in the auditor's own trail.
+ */
+export interface AuditAccountsQuery {
+  after?: Uuid;
+  limit?: number;
+}
+export const AUDIT_ACCOUNTS_PAGE_DEFAULT = 100;
+export const AUDIT_ACCOUNTS_PAGE_MAX = 200;
+export interface AuditAccounts {
+  accounts: AuditPerson[];
+  /** The `after` of the next page (the last id of a full page), or null when the page came back shorter than `limit`: the end. */
+  nextAfter: Uuid | null;
+}
+
 /** How far back GET /audit/access-summary looks. */
 export const ACCESS_SUMMARY_DAYS = 30;
 

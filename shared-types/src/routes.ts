@@ -28,7 +28,7 @@ import type {
 import type { Consent, ConsentList, CreateConsentRequest, DoctorList, DoctorSearchQuery, ListConsentsQuery, RewrapConsentRequest, RewrapConsentResult, UpdateConsentRequest } from './consents.js';
 import type { ClinicianInvitationSent, ClinicianList, ClinicianReasonRequest, ClinicianSummary, InviteClinicianRequest, ListCliniciansQuery } from './clinicians.js';
 import type { RotateKeyPairRequest, RotateKeyPairResult } from './key-pair.js';
-import type { AccessSummary, AuditExportQuery, AuditHead, AuditHeadQuery, AuditPage, AuditPeople, AuditPeopleQuery, AuditQuery } from './audit.js';
+import type { AccessSummary, AuditAccounts, AuditAccountsQuery, AuditExportQuery, AuditHead, AuditHeadQuery, AuditPage, AuditPeople, AuditPeopleQuery, AuditQuery } from './audit.js';
 import type { MarkNotificationsReadRequest, NotificationPage, NotificationQuery, NotificationSettings, UnreadNotifications } from './notifications.js';
 import type { AccountErasureReceipt, EraseAccountRequest } from './erasure.js';
 import type { HealthResponse, LivenessResponse } from './health.js';
@@ -162,6 +162,7 @@ export const ROUTES = {
   exportAudit: route<NoBody, string, Record<string, never>, AuditExportQuery>('GET', '/audit/export'),
   auditHead: route<NoBody, AuditHead, Record<string, never>, AuditHeadQuery>('GET', '/audit/head'),
   auditPeople: route<NoBody, AuditPeople, Record<string, never>, AuditPeopleQuery>('GET', '/audit/people'),
+  auditAccounts: route<NoBody, AuditAccounts, Record<string, never>, AuditAccountsQuery>('GET', '/audit/accounts'),
   accessSummary: route<NoBody, AccessSummary>('GET', '/audit/access-summary'),
   listNotifications: route<NoBody, NotificationPage, Record<string, never>, NotificationQuery>('GET', '/notifications'),
   unreadNotifications: route<NoBody, UnreadNotifications>('GET', '/notifications/unread'),

@@ -29,6 +29,11 @@ const SUMMARY_PEOPLE = 100;
 export class AuditPeopleRepository {
   constructor(private readonly db: Db) {}
 
+  /** Auditors: a page of every account, in id order after `after` (migration 1765850000000); nobody else gets a row. */
+  async accounts(after: string | null, limit: number): Promise<PersonRow[]> {
+    return await this.db.manager().query<PersonRow[]>('SELECT id, display_name, role FROM audit_accounts($1::uuid, $2)', [after, limit]);
+  }
+
   /** The subject and the actors of its trail (ids null), or those of `ids` the caller may know. */
   async people(subjectId: string, ids: string[] | null): Promise<PersonRow[]> {
     return await this.db.manager().query<PersonRow[]>('SELECT id, display_name, role FROM audit_people($1, $2::uuid[])', [subjectId, ids]);

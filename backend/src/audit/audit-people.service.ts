@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ACCESS_SUMMARY_DAYS, type AccessSummary, type AuditActorRole, type AuditPeople, type AuditPeopleQuery } from '@phr/shared-types';
+import { ACCESS_SUMMARY_DAYS, AUDIT_ACCOUNTS_PAGE_DEFAULT, type AccessSummary, type AuditAccounts, type AuditAccountsQuery, type AuditActorRole, type AuditPeople, type AuditPeopleQuery } from '@phr/shared-types';
 import type { AuthUser } from '../identity/auth-user.js';
 import { AuditPeopleRepository } from './audit-people.repository.js';
 import { AuditReadRecorder } from './audit-read-recorder.js';
@@ -26,6 +26,17 @@ export class AuditPeopleService {
     const ids = query.ids === undefined ? null : [...new Set(query.ids.split(',').map((id) => id.toLowerCase()))];
     const rows = await this.repository.people(subjectId, ids);
     return { people: rows.map((row) => ({ id: row.id, displayName: row.display_name, role: row.role })) };
+  }
+
+  /** An auditor's page of every account, for "whose trail" (the route admits auditors only; the function checks it again). */
+  async accounts(user: AuthUser, query: AuditAccountsQuery): Promise<AuditAccounts> {
+    await this.reads.recordAccountList(user);
+    const limit = query.limit ?? AUDIT_ACCOUNTS_PAGE_DEFAULT;
+    const rows = await this.repository.accounts(query.after?.toLowerCase() ?? null, limit);
+    return {
+      accounts: rows.map((row) => ({ id: row.id, displayName: row.display_name, role: row.role })),
+      nextAfter: rows.length === limit ? rows[rows.length - 1].id : null,
+    };
   }
 
   async accessSummary(user: AuthUser): Promise<AccessSummary> {

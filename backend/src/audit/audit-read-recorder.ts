@@ -27,6 +27,11 @@ export class AuditReadRecorder {
     private readonly audit: AuditService,
   ) {}
 
+  /** An auditor's page of the list of accounts (GET /audit/accounts): a row in their own trail. */
+  async recordAccountList(user: AuthUser): Promise<void> {
+    await this.audit.allowNow({ subjectId: user.userId, action: 'audit.read', reason: 'the list of accounts' });
+  }
+
   async record(user: AuthUser, action: Extract<AuditAction, `audit.${string}`>, query: AuditQuery): Promise<void> {
     if (user.role !== 'auditor' || query.subjectId === user.userId) return;
     const filters = NAMED_FILTERS.filter((name) => query[name] !== undefined).map((name) => `${name}=${String(query[name])}`);

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { Controller, Get, Header, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import type { AccessSummary, AuditEvent, AuditHead, AuditPage, AuditPeople } from '@phr/shared-types';
+import type { AccessSummary, AuditAccounts, AuditEvent, AuditHead, AuditPage, AuditPeople } from '@phr/shared-types';
 import type { AuthUser } from '../identity/auth-user.js';
 import { CurrentUser, Roles } from '../identity/decorators.js';
 import { OwnTransactions } from '../db/transaction.interceptor.js';
@@ -10,7 +10,7 @@ import { ApiErrors } from '../common/swagger.js';
 import { AuditPeopleService } from './audit-people.service.js';
 import { AuditReadService } from './audit-read.service.js';
 import { auditCsvHeader, auditCsvLines } from './audit-csv.js';
-import { AccessSummaryDto, AuditPeopleDto, AuditPeopleQueryDto } from './dto/audit-people.dto.js';
+import { AccessSummaryDto, AuditAccountsDto, AuditAccountsQueryDto, AuditPeopleDto, AuditPeopleQueryDto } from './dto/audit-people.dto.js';
 import { AuditExportQueryDto, AuditHeadDto, AuditHeadQueryDto, AuditPageDto, AuditQueryDto } from './dto/audit-query.dto.js';
 import { AuditEventDto } from '../contract/audit-event.dto.js';
 
@@ -79,6 +79,15 @@ export class AuditController {
   @ApiErrors(400, 401, 403)
   trailPeople(@CurrentUser() user: AuthUser, @Query() query: AuditPeopleQueryDto): Promise<AuditPeople> {
     return this.people.people(user, query);
+  }
+
+  @Get('accounts')
+  @Roles('auditor')
+  @ApiOperation({ summary: 'Every account, a page at a time, for choosing whose trail to read (auditors)' })
+  @ApiOkResponse({ type: AuditAccountsDto })
+  @ApiErrors(400, 401, 403)
+  accounts(@CurrentUser() user: AuthUser, @Query() query: AuditAccountsQueryDto): Promise<AuditAccounts> {
+    return this.people.accounts(user, query);
   }
 
   @Get('access-summary')

@@ -82,6 +82,7 @@ export const ROUTE_ACCESS: Record<RouteName, Access> = {
   // Every account's browser checks its own key and trail; a report lands only in the caller's own trail.
   reportSecurityEvent: ['patient', 'doctor', 'auditor', 'operator'],
   auditPeople: ['patient', 'doctor', 'auditor', 'operator'],
+  auditAccounts: ['auditor'],
   // Who else opened a patient's records: the patient's own summary.
   accessSummary: ['patient'],
   // Notifications come from the account's own trail: the people whose data it is, and doctors.

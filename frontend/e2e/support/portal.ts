@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 import { linkIn, Mailbox } from '@phr/infra/local/mail/mailbox.js';
 import { SECURITY_EVENT_KINDS } from '../../src/features/account/security-events.js';
 import { portalUrl } from './browser.js';
-import { disabledState, textOf } from './eventually.js';
+import { attributeOf, disabledState, textOf } from './eventually.js';
 
 export interface Person {
   email: string;
@@ -43,9 +43,9 @@ export async function startRegistration(page: Page, person: Person): Promise<voi
   await page.getByRole('heading', { name: 'Check your inbox' }).waitFor();
 }
 
-/** The link of the next registration mail to `email`, as the person would click it. */
+/** The link of the next registration mail to `email`, as the person would click it (by subject: an erased account's address may still hold its notification mails). */
 export async function registrationLinkFor(email: string): Promise<string> {
-  const mail = await stackMailbox().next(email);
+  const mail = await stackMailbox().next(email, { subject: 'Finish creating your health records account' });
   const link = linkIn(mail);
   if (!link) throw new Error(`The mail to ${email} has no link: "${mail.subject}"`);
   return link;
@@ -128,6 +128,23 @@ export async function openAccountPage(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
   await page.getByRole('link', { name: 'Account', exact: true }).click();
   await page.getByRole('heading', { name: 'Your account' }).waitFor();
+}
+
+/** The account's pages besides the profile, by their link in the account's own navigation, and a card each shows first. */
+export const ACCOUNT_SECTIONS = {
+  security: { link: 'Password, security keys and sessions', heading: 'Change password', path: '/account/security' },
+  keys: { link: 'Encryption keys', heading: 'Replace your key pair', path: '/account/keys' },
+  data: { link: 'Your data', heading: 'Delete account', path: '/account/data' },
+} as const;
+
+/** Once signed in: one of the account's pages (/account/security, /account/keys, /account/data), through both navigations. */
+export async function openAccountSection(page: Page, section: keyof typeof ACCOUNT_SECTIONS): Promise<void> {
+  const { link, heading } = ACCOUNT_SECTIONS[section];
+  await openAccountPage(page);
+  const sectionLink = page.getByRole('navigation', { name: 'Account sections' }).getByRole('link', { name: link, exact: true });
+  await sectionLink.click();
+  await attributeOf(sectionLink, 'aria-current', 'page');
+  await page.getByRole('heading', { name: heading, exact: true }).waitFor();
 }
 
 /**

@@ -2,7 +2,7 @@
  * The audit area of the API (the trail, its head, its export, the names of its people, and the
  * notifications derived from it), typed by the contract, and its query keys.
  */
-import { ROUTES, type AuditExportQuery, type AuditPeopleQuery, type AuditQuery, type NotificationQuery, type NotificationSettings } from '@phr/shared-types';
+import { ROUTES, type AuditAccountsQuery, type AuditExportQuery, type AuditPeopleQuery, type AuditQuery, type NotificationQuery, type NotificationSettings } from '@phr/shared-types';
 import type { ApiClient } from './client.js';
 
 export function auditApi(client: ApiClient) {
@@ -11,6 +11,7 @@ export function auditApi(client: ApiClient) {
     head: () => client.call(ROUTES.auditHead),
     export: (query: AuditExportQuery) => client.call(ROUTES.exportAudit, { query }),
     people: (query: AuditPeopleQuery) => client.call(ROUTES.auditPeople, { query }),
+    accounts: (query: AuditAccountsQuery) => client.call(ROUTES.auditAccounts, { query }),
     accessSummary: () => client.call(ROUTES.accessSummary),
     notifications: (query: NotificationQuery) => client.call(ROUTES.listNotifications, { query }),
     unreadNotifications: () => client.call(ROUTES.unreadNotifications),
@@ -35,6 +36,8 @@ export const auditKeys = {
   shownRows: (query: AuditQuery, pages: number, fetchedAt: readonly number[]) => [...auditKeys.all, 'chain', 'shown', query, pages, ...fetchedAt] as const,
   /** Names of the people of a trail (a subject's, or the ids asked for). */
   people: (query: AuditPeopleQuery) => [...auditKeys.all, 'people', query] as const,
+  /** Auditors: every account, the pages fetched so far (for "whose trail"). */
+  accounts: () => [...auditKeys.all, 'accounts'] as const,
   accessSummary: () => [...auditKeys.all, 'access-summary'] as const,
   /** Under `all`: every change that writes to the trail can add one. */
   notifications: () => [...auditKeys.all, 'notifications'] as const,

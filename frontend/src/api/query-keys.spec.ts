@@ -40,6 +40,7 @@ const KEYS_BY_AREA: Record<string, { all: QueryKey; keys: QueryKey[] }> = {
       auditKeys.trail({ action: 'record.read' }, 2),
       auditKeys.chain(),
       auditKeys.people({}),
+      auditKeys.accounts(),
       auditKeys.accessSummary(),
       auditKeys.notifications(),
       auditKeys.unreadNotifications(),

@@ -65,10 +65,11 @@ export class Mailbox {
   }
 
   /**
-   * The oldest mail to `address` that this mailbox has not handed out yet,
-   * waiting for it to arrive if need be (up to `timeoutMs`, then an error).
+   * The oldest mail to `address` that this mailbox has not handed out yet (with
+   * `subject`, the oldest with that subject: other mails to the address stay for
+   * later), waiting for it to arrive if need be (up to `timeoutMs`, then an error).
    */
-  async next(address: string, timeoutMs = 30_000): Promise<ReceivedMail> {
+  async next(address: string, { timeoutMs = 30_000, subject }: { timeoutMs?: number; subject?: string } = {}): Promise<ReceivedMail> {
     await mkdir(this.dir, { recursive: true });
     let hasChanged: boolean;
     let wake: (() => void) | null = null;
@@ -80,14 +81,14 @@ export class Mailbox {
     try {
       for (;;) {
         hasChanged = false;
-        const found = (await this.to(address)).find((mail) => !this.taken.has(mail.file));
+        const found = (await this.to(address)).find((mail) => !this.taken.has(mail.file) && (subject === undefined || mail.subject === subject));
         if (found) {
           this.taken.add(found.file);
           return found;
         }
         if (hasChanged) continue;
         const left = deadline - Date.now();
-        if (left <= 0) throw new Error(`No mail to ${address} arrived in ${this.dir} within ${timeoutMs} ms`);
+        if (left <= 0) throw new Error(`No mail to ${address}${subject === undefined ? '' : ` with the subject “${subject}”`} arrived in ${this.dir} within ${timeoutMs} ms`);
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, left);
           wake = () => {

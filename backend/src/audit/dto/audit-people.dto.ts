@@ -1,7 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, isUUID, ValidateBy } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, isUUID, Max, Min, ValidateBy } from 'class-validator';
 import {
+  AUDIT_ACCOUNTS_PAGE_DEFAULT,
+  AUDIT_ACCOUNTS_PAGE_MAX,
   AUDIT_PEOPLE_MAX_IDS,
+  type AuditAccounts,
+  type AuditAccountsQuery,
   type AccessSummary,
   type AccessSummaryEntry,
   type AuditActorRole,
@@ -48,6 +53,28 @@ export class AuditPeopleDto implements AuditPeople {
   @ApiProperty({ type: [AuditPersonDto] }) people: AuditPersonDto[];
 }
 true satisfies Exact<AuditPeopleDto, AuditPeople>;
+
+export class AuditAccountsQueryDto implements AuditAccountsQuery {
+  @ApiPropertyOptional({ format: 'uuid', description: 'nextAfter of the previous page: the accounts after this id' })
+  @IsOptional()
+  @IsId('all')
+  after?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: AUDIT_ACCOUNTS_PAGE_MAX, default: AUDIT_ACCOUNTS_PAGE_DEFAULT })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(AUDIT_ACCOUNTS_PAGE_MAX)
+  limit?: number;
+}
+true satisfies Exact<AuditAccountsQueryDto, AuditAccountsQuery>;
+
+export class AuditAccountsDto implements AuditAccounts {
+  @ApiProperty({ type: [AuditPersonDto] }) accounts: AuditPersonDto[];
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'The after of the next page (the last id of a full page); null once a page comes back shorter than limit' }) nextAfter: string | null;
+}
+true satisfies Exact<AuditAccountsDto, AuditAccounts>;
 
 export class AccessSummaryEntryDto implements AccessSummaryEntry {
   @ApiProperty({ format: 'uuid' }) actorId: string;

@@ -21,9 +21,10 @@ import { ListingScale1765720000000 } from './1765720000000-listing-scale.js';
 import { OneTripAuditAndRequestStart1765730000000 } from './1765730000000-one-trip-audit-and-request-start.js';
 import { AuditReadIndexes1765740000000 } from './1765740000000-audit-read-indexes.js';
 import { ApiTokens1765830000000 } from './1765830000000-api-tokens.js';
+import { AuditAccounts1765850000000 } from './1765850000000-audit-accounts.js';
 import { Notifications1765810000000 } from './1765810000000-notifications.js';
 import { RecordTrash1765820000000 } from './1765820000000-record-trash.js';
 import { ConsentFolderLabels1765840000000 } from './1765840000000-consent-folder-labels.js';
 
 /** Every migration, in order. Listed explicitly: no file globbing in an ESM build. */
-export const MIGRATIONS = [AccountsAndAudit1764000000000, Records1764100000000, Consents1764200000000, AuditReading1764300000000, AuditorInvitations1764400000000, AccountErasure1764560000000, Retention1764600000000, SessionLimits1764730000000, SecurityKeys1764910000000, KnownDevices1765000000000, AuditLockOrder1765100000000, ObjectDeletions1765110000000, AttemptOwners1765120000000, RegistrationByEmail1765200000000, KeyDirectory1765300000000, AccountKeyRotation1765400000000, KeyPairRotation1765410000000, Clinicians1765500000000, ConsentRule1765600000000, ListingScale1765720000000, OneTripAuditAndRequestStart1765730000000, AuditReadIndexes1765740000000, Notifications1765810000000, RecordTrash1765820000000, ApiTokens1765830000000, ConsentFolderLabels1765840000000];
+export const MIGRATIONS = [AccountsAndAudit1764000000000, Records1764100000000, Consents1764200000000, AuditReading1764300000000, AuditorInvitations1764400000000, AccountErasure1764560000000, Retention1764600000000, SessionLimits1764730000000, SecurityKeys1764910000000, KnownDevices1765000000000, AuditLockOrder1765100000000, ObjectDeletions1765110000000, AttemptOwners1765120000000, RegistrationByEmail1765200000000, KeyDirectory1765300000000, AccountKeyRotation1765400000000, KeyPairRotation1765410000000, Clinicians1765500000000, ConsentRule1765600000000, ListingScale1765720000000, OneTripAuditAndRequestStart1765730000000, AuditReadIndexes1765740000000, Notifications1765810000000, RecordTrash1765820000000, ApiTokens1765830000000, ConsentFolderLabels1765840000000, AuditAccounts1765850000000];

@@ -20,6 +20,7 @@ import { useTrust } from '../trust/TrustProvider.js';
 import { actionLabel, describeEvent } from './action-wording.js';
 import { deviceName } from './device-name.js';
 import { actorName, personName, recordName, useRecordTitles, useTrailPeople } from './trail-names.js';
+import { WhoseTrailFilter } from './WhoseTrailFilter.js';
 
 interface Filters {
   action: AuditAction | '';
@@ -117,19 +118,7 @@ export function AuditPage() {
         <p className="muted">Verifying the chain…</p>
       )}
       <div className="row filters">
-        {isAuditor ? (
-          <label>
-            Whose trail
-            <select value={filters.subjectId} onChange={(event) => set({ subjectId: event.target.value, actorId: '' })}>
-              <option value="">Everyone’s</option>
-              {[...people.values()].map((person) => (
-                <option key={person.id} value={person.id}>
-                  {personName(person)} ({person.role})
-                </option>
-              ))}
-            </select>
-          </label>
-        ) : null}
+        {isAuditor ? <WhoseTrailFilter subjectId={filters.subjectId} onChange={(subjectId) => set({ subjectId, actorId: '' })} /> : null}
         <label>
           Person
           <select value={filters.actorId} onChange={(event) => set({ actorId: event.target.value })}>
