@@ -7,13 +7,12 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
-import { openBrowser, type BrowserSession } from './support/browser.js';
-import { approveDoctor } from './support/clinicians.js';
+import { type BrowserSession } from './support/browser.js';
 import { eventuallyAsync, textOf } from './support/eventually.js';
 import { withDatabase } from './support/operator.js';
-import { confirmRecoveryCode, newPerson, register, type Person } from './support/portal.js';
+import { type Person } from './support/portal.js';
 import { downloadRecord, markedFile, openRecordsPage, sha256, titleOf, uploadFiles } from './support/records.js';
-import { chooseDoctor, confirmDoctorKey, openSharedWithMe } from './support/sharing.js';
+import { chooseDoctor, confirmDoctorKey, openSharedWithMe, patientAndApprovedDoctor } from './support/sharing.js';
 
 /** How long the expiring consent lasts from its creation: long enough for the doctor's list to show it. */
 const EXPIRY_MS = 10_000;
@@ -32,13 +31,7 @@ describe('a doctor’s views after the patient’s changes (Chromium, two browse
   const expiring = markedFile(`stress-test-${tag}.dat`, 2_000, `STRESS-${tag}`);
 
   beforeAll(async () => {
-    [patientBrowser, doctorBrowser] = await Promise.all([openBrowser(), openBrowser()]);
-    patient = newPerson('patient');
-    doctor = newPerson('doctor');
-    await confirmRecoveryCode(doctorBrowser.page, await register(doctorBrowser.page, doctor));
-    await approveDoctor(doctor);
-    doctorFingerprint = await textOf(doctorBrowser.page.getByTestId('fingerprint'), /^(\d{5} ){7}\d{5}$/);
-    await confirmRecoveryCode(patientBrowser.page, await register(patientBrowser.page, patient));
+    ({ patientBrowser, doctorBrowser, patient, doctor, doctorFingerprint } = await patientAndApprovedDoctor());
   });
   afterAll(async () => {
     await Promise.all([patientBrowser?.close(), doctorBrowser?.close()]);

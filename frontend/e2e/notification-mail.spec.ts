@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { openBrowser, type BrowserSession } from './support/browser.js';
-import { approveDoctor } from './support/clinicians.js';
-import { checkedState, eventuallyAsync, textOf } from './support/eventually.js';
+import { type BrowserSession } from './support/browser.js';
+import { checkedState, eventuallyAsync } from './support/eventually.js';
 import { withDatabase } from './support/operator.js';
-import { confirmRecoveryCode, newPerson, register, stackMailbox, type Person } from './support/portal.js';
+import { stackMailbox, type Person } from './support/portal.js';
 import { downloadRecord, markedFile, openRecordsPage, uploadFiles } from './support/records.js';
-import { openSharedWithMe, shareRecordWith } from './support/sharing.js';
+import { openSharedWithMe, patientAndApprovedDoctor, shareRecordWith } from './support/sharing.js';
 
 const NOTIFICATION_SUBJECT = 'Something happened in your health records account';
 
@@ -43,13 +42,7 @@ describe('notification mails: a kind opted out of in the portal sends none (Chro
   const scan = markedFile(`knee-scan-${randomBytes(4).toString('hex')}.pdf`, 2000, 'KNEE');
 
   beforeAll(async () => {
-    [patientBrowser, doctorBrowser] = await Promise.all([openBrowser(), openBrowser()]);
-    patient = newPerson('patient');
-    doctor = newPerson('doctor');
-    await confirmRecoveryCode(doctorBrowser.page, await register(doctorBrowser.page, doctor));
-    await approveDoctor(doctor);
-    doctorFingerprint = await textOf(doctorBrowser.page.getByTestId('fingerprint'), /^(\d{5} ){7}\d{5}$/);
-    await confirmRecoveryCode(patientBrowser.page, await register(patientBrowser.page, patient));
+    ({ patientBrowser, doctorBrowser, patient, doctor, doctorFingerprint } = await patientAndApprovedDoctor());
   });
   afterAll(async () => {
     await Promise.all([patientBrowser?.close(), doctorBrowser?.close()]);

@@ -2,12 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { RECORD_CHUNK_BYTES } from '@phr/shared-types';
 import type { Page } from 'playwright-core';
-import { openBrowser, type BrowserSession } from './support/browser.js';
-import { approveDoctor } from './support/clinicians.js';
-import { confirmRecoveryCode, newPerson, register, type Person } from './support/portal.js';
+import { type BrowserSession } from './support/browser.js';
+import { type Person } from './support/portal.js';
 import { downloadRecord, markedFile, openRecordsPage, sha256, titleOf, uploadFiles } from './support/records.js';
 import { attributeOf, countOf, textOf } from './support/eventually.js';
-import { chooseDoctor, confirmDoctorKey } from './support/sharing.js';
+import { chooseDoctor, confirmDoctorKey, patientAndApprovedDoctor } from './support/sharing.js';
 
 describe('sharing with a doctor (Chromium, two browsers)', () => {
   let patientBrowser: BrowserSession;
@@ -22,13 +21,7 @@ describe('sharing with a doctor (Chromium, two browsers)', () => {
   const folderName = `For Dr ${tag}`;
 
   beforeAll(async () => {
-    [patientBrowser, doctorBrowser] = await Promise.all([openBrowser(), openBrowser()]);
-    patient = newPerson('patient');
-    doctor = newPerson('doctor');
-    await confirmRecoveryCode(doctorBrowser.page, await register(doctorBrowser.page, doctor));
-    await approveDoctor(doctor);
-    doctorFingerprint = await textOf(doctorBrowser.page.getByTestId('fingerprint'), /^(\d{5} ){7}\d{5}$/);
-    await confirmRecoveryCode(patientBrowser.page, await register(patientBrowser.page, patient));
+    ({ patientBrowser, doctorBrowser, patient, doctor, doctorFingerprint } = await patientAndApprovedDoctor());
   });
   afterAll(async () => {
     await Promise.all([patientBrowser?.close(), doctorBrowser?.close()]);

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, it } from '@jest/globals';
-import { openBrowser, type BrowserSession } from './support/browser.js';
-import { approveDoctor } from './support/clinicians.js';
+import { type BrowserSession } from './support/browser.js';
 import { checkedState, countOf, textOf } from './support/eventually.js';
-import { confirmRecoveryCode, newPerson, register, type Person } from './support/portal.js';
+import { type Person } from './support/portal.js';
 import { downloadRecord, markedFile, openRecordsPage, titleOf, uploadFiles } from './support/records.js';
-import { openSharedWithMe, shareRecordWith } from './support/sharing.js';
+import { openSharedWithMe, patientAndApprovedDoctor, shareRecordWith } from './support/sharing.js';
 
 /**
  * A trail a patient can read (issue 15): a doctor's read in plain words with the doctor's name
@@ -16,7 +15,6 @@ import { openSharedWithMe, shareRecordWith } from './support/sharing.js';
 describe('a trail a patient can read, and notifications (Chromium, two browsers)', () => {
   let patientBrowser: BrowserSession;
   let doctorBrowser: BrowserSession;
-  let patient: Person;
   let doctor: Person;
   let doctorFingerprint: string;
   const tag = randomBytes(4).toString('hex');
@@ -24,13 +22,7 @@ describe('a trail a patient can read, and notifications (Chromium, two browsers)
   const other = markedFile(`blood-test-${tag}.pdf`, 2000, `BLOOD-${tag}`);
 
   beforeAll(async () => {
-    [patientBrowser, doctorBrowser] = await Promise.all([openBrowser(), openBrowser()]);
-    patient = newPerson('patient');
-    doctor = newPerson('doctor');
-    await confirmRecoveryCode(doctorBrowser.page, await register(doctorBrowser.page, doctor));
-    await approveDoctor(doctor);
-    doctorFingerprint = await textOf(doctorBrowser.page.getByTestId('fingerprint'), /^(\d{5} ){7}\d{5}$/);
-    await confirmRecoveryCode(patientBrowser.page, await register(patientBrowser.page, patient));
+    ({ patientBrowser, doctorBrowser, doctor, doctorFingerprint } = await patientAndApprovedDoctor());
     const page = patientBrowser.page;
     await openRecordsPage(page);
     await uploadFiles(page, [xray, other]);

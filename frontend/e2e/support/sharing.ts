@@ -1,8 +1,31 @@
 /** Sharing steps in the portal: the patient's share dialog and the doctor's "Shared with me" page. */
 import type { Locator, Page } from 'playwright-core';
-import type { Person } from './portal.js';
+import { openBrowser, type BrowserSession } from './browser.js';
+import { approveDoctor } from './clinicians.js';
+import { confirmRecoveryCode, newPerson, register, type Person } from './portal.js';
 import { titleOf, type TestFile } from './records.js';
 import { textOf } from './eventually.js';
+
+export interface PatientAndDoctor {
+  patientBrowser: BrowserSession;
+  doctorBrowser: BrowserSession;
+  patient: Person;
+  doctor: Person;
+  /** The doctor's numbers as the doctor's own account page shows them, for the patient to compare. */
+  doctorFingerprint: string;
+}
+
+/** A patient and a doctor an operator approved, each registered in a browser of their own. */
+export async function patientAndApprovedDoctor(): Promise<PatientAndDoctor> {
+  const [patientBrowser, doctorBrowser] = await Promise.all([openBrowser(), openBrowser()]);
+  const patient = newPerson('patient');
+  const doctor = newPerson('doctor');
+  await confirmRecoveryCode(doctorBrowser.page, await register(doctorBrowser.page, doctor));
+  await approveDoctor(doctor);
+  const doctorFingerprint = await textOf(doctorBrowser.page.getByTestId('fingerprint'), /^(\d{5} ){7}\d{5}$/);
+  await confirmRecoveryCode(patientBrowser.page, await register(patientBrowser.page, patient));
+  return { patientBrowser, doctorBrowser, patient, doctor, doctorFingerprint };
+}
 
 /**
  * The doctor's key in the share dialog, as a patient checks it: the numbers
