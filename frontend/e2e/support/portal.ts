@@ -113,6 +113,10 @@ export async function confirmRecoveryCode(page: Page, code: string): Promise<voi
   await disabledState(continueButton, true);
   await page.getByLabel('Type the last group of the code to confirm').fill(code.split('-').at(-1) ?? '');
   await continueButton.click();
+  // Off the code's page first: its header shows Sign out too, and after a recovery the page asks
+  // for the account's security keys before it leaves (at once when there are none); a click on
+  // Account before the portal has left is overtaken by its navigation to the home page.
+  await page.waitForURL((url) => url.pathname !== '/recovery-code');
   await openAccountPage(page);
 }
 
