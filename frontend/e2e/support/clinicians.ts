@@ -156,12 +156,15 @@ export async function listedClinician(page: Page, displayName: string): Promise<
   const entry = clinicianEntry(page, displayName);
   const more = page.getByRole('button', { name: 'Show more', exact: true });
   const items = page.locator('ul.clinician-list > li');
+  const isListed = async () => (await entry.count()) > 0;
+  // A list shown from the page's cache is fetched again in the background: wait for the entry, or
+  // for a page of more to ask for, rather than judging the list as first drawn.
+  const canShowMore = async () => (await more.count()) > 0 && (await more.isEnabled({ timeout: 1_000 }).catch(() => false));
   for (;;) {
-    await page.getByText('Loading…').waitFor({ state: 'detached' });
-    if ((await entry.count()) > 0) return entry;
-    if ((await more.count()) === 0) throw new Error(`${displayName} is not on the list, and it has no more pages`);
+    await eventuallyAsync(`${displayName} on the list, or more of it to show`, async () => (await isListed()) || (await canShowMore()));
+    if (await isListed()) return entry;
     const shown = await items.count();
     await more.click();
-    await eventuallyAsync(`more than ${shown} clinicians listed`, async () => (await items.count()) > shown);
+    await eventuallyAsync(`more than ${shown} clinicians listed`, async () => (await isListed()) || (await items.count()) > shown);
   }
 }
