@@ -9,7 +9,7 @@ import { openBrowser, type BrowserSession } from './support/browser.js';
 import { withDatabase } from './support/operator.js';
 import { confirmRecoveryCode, newPerson, register, type Person } from './support/portal.js';
 import { markedFile, openRecordsPage, titleOf, uploadFiles, uploadRow } from './support/records.js';
-import { countOf, textOf } from './support/eventually.js';
+import { countOf, eventually, textOf } from './support/eventually.js';
 
 describe('organising records in the portal (Chromium)', () => {
   let browser: BrowserSession;
@@ -43,16 +43,22 @@ describe('organising records in the portal (Chromium)', () => {
     // The upload of the letter waits at its first request until its own category is chosen.
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));
-    await page.route('**/api/v1/records/presign', async (route) => {
+    await page.route('**/api/records/presign', async (route) => {
       await held;
       await route.continue();
     });
     await page.getByTestId('upload-choices').getByLabel('Category').selectOption('Imaging');
+    const presigns: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().endsWith('/api/records/presign')) presigns.push(request.url());
+    });
     await page.locator('input[type=file]').setInputFiles([letter, xray]);
+    // The hold is in place: the first upload's request is waiting on it.
+    await eventually('an upload waiting at its presign request', () => presigns.length > 0);
     await uploadRow(page, letter).getByLabel(`Category of ${letter.name}`).selectOption('Letter');
     release();
     for (const file of [letter, xray]) await uploadRow(page, file).and(page.locator('[data-phase=done]')).waitFor({ timeout: 60_000 });
-    await page.unroute('**/api/v1/records/presign');
+    await page.unroute('**/api/records/presign');
     await textOf(rowOf(titleOf(letter)), /Letter/);
     await textOf(rowOf(titleOf(xray)), /Imaging/);
   });
