@@ -97,7 +97,9 @@ export function RecordList({ folderId, ownerId, view = 'active', canChange, onSh
     query,
     sort,
   );
-  const failure = list.error ?? open.error ?? trash.error ?? restore.error ?? remove.error;
+  // An ended consent is told once, by the page that lists the patient's consents (onAccessEnded).
+  const openFailure = onAccessEnded && open.error instanceof ApiError && open.error.code === ERROR_CODES.accessEnded ? null : open.error;
+  const failure = list.error ?? openFailure ?? trash.error ?? restore.error ?? remove.error;
   return (
     <section aria-labelledby={titleId}>
       <h2 id={titleId}>{title}</h2>
