@@ -74,6 +74,9 @@ interface SessionContextValue {
 
 const SessionContext = createContext<SessionContextValue | null>(null);
 
+const SESSION_ENDED = 'Your session has ended. Please sign in again.';
+const SIGNED_OUT_ELSEWHERE = 'You signed out in another tab.';
+
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<Me | null>(null);
   const [pendingRecoveryCode, setPendingRecoveryCode] = useState<string | null>(null);
@@ -81,7 +84,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [lockedEmail, setLockedEmail] = useState<string | null>(rememberedEmail);
   const [securityNotice, setSecurityNotice] = useState<SecuritySummary | null>(null);
   const endRef = useRef<(notice?: string) => Promise<void>>(async () => undefined);
-  const client = useMemo(() => createApiClient(() => void endRef.current('Your session has ended. Please sign in again.')), []);
+  const client = useMemo(() => createApiClient(() => void endRef.current(SESSION_ENDED)), []);
   const api = useMemo(() => authApi(client), [client]);
   const sessions = useMemo(() => sessionsApi(client), [client]);
   const apiTokens = useMemo(() => apiTokensApi(client), [client]);
@@ -107,7 +110,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       setUser(null);
       setPendingRecoveryCode(null);
       setSecurityNotice(null);
-      setNotice(reason ?? null);
+      // A request of this tab refused because another tab signed out says why in that tab's words, whichever came first.
+      setNotice((current) => (current === SIGNED_OUT_ELSEWHERE && reason === SESSION_ENDED ? current : (reason ?? null)));
     },
     [api, client, vault],
   );
@@ -162,7 +166,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       client.setAccessToken(null);
       setLockedEmail(null);
       setUser(null);
-      setNotice('You signed out in another tab.');
+      setNotice(SIGNED_OUT_ELSEWHERE);
     };
     window.addEventListener('storage', onStorage);
     return () => window.removeEventListener('storage', onStorage);
