@@ -44,7 +44,10 @@ export async function openBrowser(options: BrowserOptions = {}): Promise<Browser
     args: [...CHROMIUM_ARGS, ...proxyArgs],
     viewport: { width: 1280, height: 900 },
   });
-  context.setDefaultTimeout(20_000);
+  // Ceilings, not waits: on a starved machine (two shared cores, several suites) a first load of the
+  // portal's bundles in a fresh profile has taken over 20 s; a condition that holds returns at once.
+  context.setDefaultTimeout(30_000);
+  context.setDefaultNavigationTimeout(45_000);
   const page = context.pages()[0] ?? (await context.newPage());
   return {
     context,

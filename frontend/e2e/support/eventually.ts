@@ -20,7 +20,7 @@ export async function eventuallyAsync(what: string, condition: () => Promise<boo
 /** Matches like Jest's: a string is a substring (or the whole text with `exact`), a RegExp is tested. */
 type Expected = string | RegExp;
 
-const CEILING_MS = 20_000;
+const CEILING_MS = 30_000;
 
 async function until<T>(what: string, read: () => Promise<T>, holds: (value: T) => boolean, ceilingMs = CEILING_MS): Promise<T> {
   const deadline = Date.now() + ceilingMs;
