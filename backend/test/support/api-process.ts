@@ -48,7 +48,8 @@ export async function startApiProcess(api: TestApp, env: Record<string, string> 
     },
   });
   const baseUrl = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${baseUrl}/api/health`, 60_000, child).catch((error: unknown) => {
+  // A ceiling for a loaded machine (a start has taken over a minute at a load average of 20), not a wait.
+  await waitForHttp(`${baseUrl}/api/health`, 100_000, child).catch((error: unknown) => {
     throw new Error(`The second API did not start: ${String(error)}\n${lines.join('\n')}`);
   });
   return {
