@@ -64,9 +64,10 @@ const config: Config = {
   /**
    * A test's time limit catches a hang, never a slow machine: every wait inside a test is for a
    * condition. A browser test registers through the real KDF and RSA key generation, which took
-   * 30+ s per test on two cores with a load average of 17 (a fresh clone's CI next to other work).
+   * 30+ s per test on two cores with a load average of 17 (a fresh clone's CI next to other work),
+   * and a browser suite's beforeAll (two accounts, an approval, uploads and a share) over 120 s at 21.
    */
-  testTimeout: 120_000,
+  testTimeout: 180_000,
   projects: [
     { ...common, displayName: 'crypto', testMatch: ['<rootDir>/frontend/src/**/*.spec.ts'] },
     { ...common, displayName: 'api-client', testMatch: ['<rootDir>/api-client/test/**/*.spec.ts'] },
