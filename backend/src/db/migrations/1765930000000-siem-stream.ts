@@ -6,16 +6,19 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *
  * - A trigger marks the subject of every new row in `siem_due`, in the transaction that appends
  *   the row: nothing committed goes unmarked, nothing rolled back is marked. One mark per subject,
- *   however many rows (ON CONFLICT … WHERE false: no new row version, only the row lock).
+ *   however many rows: ON CONFLICT DO NOTHING, one index probe and no write once the mark is there
+ *   (the notification trigger's DO UPDATE … WHERE false locks the mark, a write per row; here the
+ *   shipper locks the chain heads instead, which every writer holds anyway).
  * - `siem_cursor` keeps, per subject, the seq shipped up to. A subject's rows become visible in
  *   seq order (its chain head is locked from the seq's choice to the COMMIT), so a cursor on seq
  *   never skips a row that commits late. Across subjects there is no commit order to follow
  *   (occurred_at is not one, and making one would serialise every audit write): the stream is
  *   ordered per chain, subjects in the order their marks were made.
  * - `siem_pending` returns the next rows to ship, `siem_shipped` moves the cursors and removes
- *   the marks of subjects shipped up to their head: it locks the marks first (waiting for a
- *   writer whose trigger holds one), then compares with the heads in a later statement, which
- *   sees that writer's row; a writer that comes after waits for the lock and marks again.
+ *   the marks of subjects shipped up to their head: it locks their chain heads first, skipping
+ *   those a writer holds (their marks stay, their rows go in the next batch), then compares the
+ *   heads with the cursors in a later statement; a writer that comes after waits for the head,
+ *   appends, and its trigger marks the subject again.
  * - `siem_progress`, one row: what was shipped last and the last error, for the status route.
  * - Existing trails are marked here, so a SIEM switched on later receives every row from seq 1.
  *
@@ -57,8 +60,7 @@ export class SiemStream1765930000000 implements MigrationInterface {
       CREATE FUNCTION audit_events_mark_siem_due() RETURNS trigger
         LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
         BEGIN
-          INSERT INTO siem_due (subject_id) VALUES (NEW.subject_id)
-            ON CONFLICT (subject_id) DO UPDATE SET first_at = siem_due.first_at WHERE false;
+          INSERT INTO siem_due (subject_id) VALUES (NEW.subject_id) ON CONFLICT (subject_id) DO NOTHING;
           RETURN NULL;
         END $$;
       CREATE TRIGGER audit_events_siem_due AFTER INSERT ON audit_events
@@ -77,7 +79,7 @@ export class SiemStream1765930000000 implements MigrationInterface {
           LIMIT p_limit $$;
 
       -- p_subjects, p_seqs: each subject shipped and its last seq shipped, in shipping order.
-      -- Marks held by a writer now are skipped (kept): its row ships in the next batch.
+      -- Chains a writer holds now keep their marks: their new rows ship in the next batch.
       CREATE FUNCTION siem_shipped(p_subjects uuid[], p_seqs bigint[], p_rows integer) RETURNS void
         LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
         DECLARE
@@ -86,9 +88,10 @@ export class SiemStream1765930000000 implements MigrationInterface {
           INSERT INTO siem_cursor AS c (subject_id, shipped_seq)
             SELECT * FROM unnest(p_subjects, p_seqs)
             ON CONFLICT (subject_id) DO UPDATE SET shipped_seq = GREATEST(c.shipped_seq, excluded.shipped_seq);
-          SELECT array_agg(m.subject_id) INTO locked FROM
-            (SELECT subject_id FROM siem_due WHERE subject_id = ANY (p_subjects) ORDER BY subject_id FOR UPDATE SKIP LOCKED) AS m;
-          -- A statement after the locks: its snapshot sees every row whose writer held one of them.
+          SELECT array_agg(h.subject_id) INTO locked FROM
+            (SELECT subject_id FROM audit_chain_heads WHERE subject_id = ANY (p_subjects) ORDER BY subject_id FOR SHARE SKIP LOCKED) AS h;
+          -- A statement after the locks: its snapshot sees every row of those chains (a writer holds
+          -- the head from the seq's choice to its COMMIT, and one that comes now waits for ours).
           DELETE FROM siem_due d USING siem_cursor c
            WHERE d.subject_id = ANY (locked) AND c.subject_id = d.subject_id
              AND NOT EXISTS (SELECT 1 FROM audit_chain_heads h WHERE h.subject_id = d.subject_id AND h.seq > c.shipped_seq);
