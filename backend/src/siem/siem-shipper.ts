@@ -76,7 +76,8 @@ export class SiemShipper implements OnApplicationBootstrap, BeforeApplicationShu
       await this.run();
       this.failures = 0;
       this.schedule(intervalMs);
-    } catch (error) {
+    } catch {
+      // shipBatch logged it and noted it for the status route.
       this.failures++;
       this.schedule(Math.min(maxBackoffMs, intervalMs * 2 ** Math.min(this.failures, 30)));
     }

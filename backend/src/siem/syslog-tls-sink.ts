@@ -26,7 +26,7 @@ export class SyslogTlsSink implements SiemSink {
     const socket = await this.connected();
     const frames = Buffer.concat(rows.map((row) => octetCountedFrame(syslogMessage(row, this.header))));
     try {
-      await this.withTimeout('write', (done) => socket.write(frames, (error) => done(error ?? undefined)));
+      await this.withTimeout('write', (done) => socket.write(frames, (error: unknown) => done(error instanceof Error ? error : undefined)));
     } catch (error) {
       socket.destroy();
       throw error;
@@ -69,7 +69,7 @@ export class SyslogTlsSink implements SiemSink {
     try {
       await this.withTimeout('connect', (done) => {
         socket.once('secureConnect', () => done());
-        socket.once('error', (error) => done(error));
+        socket.once('error', (error: Error) => done(error));
       });
     } catch (error) {
       socket.destroy();
