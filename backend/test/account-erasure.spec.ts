@@ -90,14 +90,15 @@ describe('account erasure (GDPR Art. 17): data, keys and sessions go, the audit 
 
   /**
    * Rows anywhere in the schema that name this account: every uuid column of
-   * every table, so a table added later is covered too. The audit trail and
-   * the key directory (an append-only log whose old leaves cannot go without
-   * breaking every proof: docs/erasure.md) are the places that must keep them.
+   * every table, so a table added later is covered too. The audit trail (with
+   * the SIEM stream's place in it) and the key directory (an append-only log
+   * whose old leaves cannot go without breaking every proof: docs/erasure.md)
+   * are the places that must keep them.
    */
   async function rowsNaming(userId: string): Promise<string[]> {
     const columns = await api.adminQuery<{ table_name: string; column_name: string }>(
       `SELECT table_name, column_name FROM information_schema.columns
-       WHERE table_schema = 'public' AND data_type = 'uuid' AND table_name NOT IN ('audit_events', 'audit_chain_heads', 'key_log_leaves')`,
+       WHERE table_schema = 'public' AND data_type = 'uuid' AND table_name NOT IN ('audit_events', 'audit_chain_heads', 'siem_due', 'siem_cursor', 'siem_progress', 'key_log_leaves')`,
     );
     const found: string[] = [];
     for (const { table_name: table, column_name: column } of columns) {

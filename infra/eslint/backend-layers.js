@@ -40,8 +40,9 @@ export const BACKEND_LAYERS = [
   // The features over patients' data: their routes and rules, each table in its owner's repository.
   ['consents', 'folders', 'records'],
   // Whole-account steps over every feature (erasure), the browser's security reports, readiness,
-  // and notifications (read from the trail, mailed through the outbox).
-  ['account', 'security-events', 'health', 'notifications'],
+  // notifications (read from the trail, mailed through the outbox), and the SIEM stream (the
+  // trail shipped to the security team's syslog receiver or file).
+  ['account', 'security-events', 'health', 'notifications', 'siem'],
   // Scheduled work over every module's tables.
   ['jobs'],
   // Entry points: the operator's command line and the application's wiring.

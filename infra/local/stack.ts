@@ -320,6 +320,20 @@ const API_TUNABLES = [
   'REGISTRATION_LINK_SECONDS',
   'RATE_LIMIT_DOCTOR_SEARCHES',
   'RATE_LIMIT_DOCTOR_SEARCH_WINDOW_SECONDS',
+  // Streaming the audit trail to a SIEM (docs/running.md "Streaming audit events to a SIEM").
+  'SIEM_MODE',
+  'SIEM_SYSLOG_HOST',
+  'SIEM_SYSLOG_PORT',
+  'SIEM_SYSLOG_CA_FILE',
+  'SIEM_SYSLOG_CERT_FILE',
+  'SIEM_SYSLOG_KEY_FILE',
+  'SIEM_SYSLOG_APP_NAME',
+  'SIEM_SYSLOG_HOSTNAME',
+  'SIEM_SYSLOG_TIMEOUT_MS',
+  'SIEM_NDJSON_FILE',
+  'SIEM_INTERVAL_MS',
+  'SIEM_BATCH_SIZE',
+  'SIEM_MAX_BACKOFF_MS',
 ] as const;
 
 function pick(env: NodeJS.ProcessEnv, names: readonly string[]): Record<string, string> {

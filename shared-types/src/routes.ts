@@ -37,6 +37,7 @@ import type { FinishKeyRotationRequest, KeyRotationBatchRequest, KeyRotationFini
 import type { ConsistencyProof, ConsistencyQuery, KeyBindingProof, KeyBindingQuery, KeyLogFrontier, KeyLogFrontierQuery, KeyLogLeaves, KeyLogLeavesQuery, SignedTreeHead } from './key-directory.js';
 import type { ProofOfWorkChallenge, ProofOfWorkRequest } from './proof-of-work.js';
 import type { ReportSecurityEventRequest } from './security-events.js';
+import type { SiemStatus } from './siem.js';
 import type {
   AddSecurityKeyRequest,
   LoginResponse,
@@ -170,6 +171,7 @@ export const ROUTES = {
   notificationSettings: route<NoBody, NotificationSettings>('GET', '/notifications/settings'),
   updateNotificationSettings: route<NotificationSettings, NotificationSettings>('PUT', '/notifications/settings'),
   reportSecurityEvent: route<ReportSecurityEventRequest, void>('POST', '/security-events'),
+  siemStatus: route<NoBody, SiemStatus>('GET', '/siem/status'),
 } as const;
 
 export type RouteName = keyof typeof ROUTES;

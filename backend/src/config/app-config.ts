@@ -4,8 +4,10 @@
  * start-up with a message that names the variable.
  */
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { accessSync, constants } from 'node:fs';
-import { ACCESS_TOKEN_MAX_SECONDS, KDF_MAX_ITERATIONS, KDF_MIN_ITERATIONS, TRASH_RETENTION_DAYS } from '@phr/shared-types';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { hostname as machineHostname } from 'node:os';
+import path from 'node:path';
+import { ACCESS_TOKEN_MAX_SECONDS, KDF_MAX_ITERATIONS, KDF_MIN_ITERATIONS, SIEM_MODES, TRASH_RETENTION_DAYS, type SiemMode } from '@phr/shared-types';
 
 export interface AppConfig {
   host: string;
@@ -112,6 +114,8 @@ export interface AppConfig {
     mailIntervalSeconds: number;
     mailGapSeconds: number;
   };
+  /** Streaming the audit trail to a SIEM (backend/src/siem, docs/running.md "Streaming audit events to a SIEM"). */
+  siem: SiemConfig;
   /** How long the link of a registration mail can be used. */
   registrationLinkSeconds: number;
   bodyLimitBytes: number;
@@ -139,6 +143,40 @@ export interface AppConfig {
     /** How long a record stays in the trash, restorable, before the sweep deletes it (TRASH_RETENTION_DAYS). */
     trashRetentionSeconds: number;
   };
+}
+
+/** Where audit rows are streamed: nowhere (the default), a syslog receiver over TLS, or an append-only NDJSON file. */
+export type SiemConfig = { mode: 'off' } | (SiemShipping & (SiemSyslogTls | SiemNdjson));
+
+export interface SiemShipping {
+  /** The shipper looks for new audit rows this often. */
+  intervalMs: number;
+  /** Rows per batch (one transaction, one write to the destination). */
+  batchSize: number;
+  /** After a failure the shipper waits intervalMs, doubling with each further failure, up to this. */
+  maxBackoffMs: number;
+}
+
+export interface SiemSyslogTls {
+  mode: 'syslog-tls';
+  host: string;
+  port: number;
+  /** PEM of the CA that signed the receiver's certificate: the only CA trusted. */
+  ca: Buffer;
+  /** Client certificate and key (PEM), when the receiver asks for one. */
+  clientCert: Buffer | null;
+  clientKey: Buffer | null;
+  /** RFC 5424 APP-NAME and HOSTNAME of every message. */
+  appName: string;
+  hostname: string;
+  /** A connection or a write that takes longer fails (and is retried). */
+  timeoutMs: number;
+}
+
+export interface SiemNdjson {
+  mode: 'ndjson';
+  /** Absolute path of the file; opened for appending only. */
+  file: string;
 }
 
 export interface RateLimit {
@@ -298,6 +336,80 @@ function mailFrom(env: Env): string {
   return value;
 }
 
+/** A readable PEM file: its bytes. */
+function pemFile(env: Env, name: string, value: string): Buffer {
+  let bytes: Buffer;
+  try {
+    // eslint-disable-next-line security/detect-non-literal-fs-filename -- a file the operator's setting names, read once at start
+    bytes = readFileSync(value);
+  } catch (error) {
+    throw new ConfigError(name, `${value} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  if (!bytes.toString('latin1').includes('-----BEGIN ')) throw new ConfigError(name, `${value} is not a PEM file`);
+  return bytes;
+}
+
+/** RFC 5424 6.2.4/6.2.5: printable US-ASCII, no space, at most `max` characters. */
+function syslogHeaderField(env: Env, name: string, fallback: string, max: number): string {
+  const value = optional(env, name, fallback);
+  if (!/^[\x21-\x7e]+$/.test(value) || value.length > max) {
+    throw new ConfigError(name, `must be 1-${max} printable ASCII characters without spaces (RFC 5424), got "${value}"`);
+  }
+  return value;
+}
+
+
+/**
+ * SIEM_MODE=off (default) | syslog-tls | ndjson. A variable of a mode that is not chosen is
+ * refused, so that a half-made configuration does not pass for a working one.
+ */
+function siem(env: Env): SiemConfig {
+  const mode = optional(env, 'SIEM_MODE', 'off') as SiemMode;
+  if (!SIEM_MODES.includes(mode)) throw new ConfigError('SIEM_MODE', `must be one of ${SIEM_MODES.join(', ')}, got "${mode}"`);
+  const syslogNames = ['SIEM_SYSLOG_HOST', 'SIEM_SYSLOG_PORT', 'SIEM_SYSLOG_CA_FILE', 'SIEM_SYSLOG_CERT_FILE', 'SIEM_SYSLOG_KEY_FILE', 'SIEM_SYSLOG_APP_NAME', 'SIEM_SYSLOG_HOSTNAME', 'SIEM_SYSLOG_TIMEOUT_MS'];
+  const ndjsonNames = ['SIEM_NDJSON_FILE'];
+  const foreign = mode === 'syslog-tls' ? ndjsonNames : mode === 'ndjson' ? syslogNames : [...syslogNames, ...ndjsonNames, 'SIEM_INTERVAL_MS', 'SIEM_BATCH_SIZE', 'SIEM_MAX_BACKOFF_MS'];
+  for (const name of foreign) {
+    if (env[name] !== undefined && env[name]?.trim() !== '') throw new ConfigError(name, `is set but SIEM_MODE is ${mode}`);
+  }
+  if (mode === 'off') return { mode: 'off' };
+  const intervalMs = integer(env, 'SIEM_INTERVAL_MS', 1_000, 10, 3_600_000);
+  const shipping: SiemShipping = {
+    intervalMs,
+    batchSize: integer(env, 'SIEM_BATCH_SIZE', 500, 1, 10_000),
+    maxBackoffMs: integer(env, 'SIEM_MAX_BACKOFF_MS', 60_000, intervalMs, 3_600_000),
+  };
+  if (mode === 'ndjson') {
+    const file = required(env, 'SIEM_NDJSON_FILE');
+    if (!path.isAbsolute(file)) throw new ConfigError('SIEM_NDJSON_FILE', `must be an absolute path, got "${file}"`);
+    try {
+      accessSync(path.dirname(file), constants.W_OK);
+    } catch (error) {
+      throw new ConfigError('SIEM_NDJSON_FILE', `cannot be created: its folder ${path.dirname(file)} is not writable (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+    return { ...shipping, mode, file };
+  }
+  const host = required(env, 'SIEM_SYSLOG_HOST');
+  if (!/^[A-Za-z0-9.:[\]-]+$/.test(host)) throw new ConfigError('SIEM_SYSLOG_HOST', `must be a host name or an IP address, got "${host}"`);
+  const certFile = optional(env, 'SIEM_SYSLOG_CERT_FILE', '');
+  const keyFile = optional(env, 'SIEM_SYSLOG_KEY_FILE', '');
+  if ((certFile === '') !== (keyFile === '')) {
+    throw new ConfigError(certFile === '' ? 'SIEM_SYSLOG_CERT_FILE' : 'SIEM_SYSLOG_KEY_FILE', 'must be set together with ' + (certFile === '' ? 'SIEM_SYSLOG_KEY_FILE' : 'SIEM_SYSLOG_CERT_FILE') + ' (a client certificate and its key)');
+  }
+  return {
+    ...shipping,
+    mode,
+    host,
+    port: integer(env, 'SIEM_SYSLOG_PORT', 6514, 1, 65535),
+    appName: syslogHeaderField(env, 'SIEM_SYSLOG_APP_NAME', 'phr-api', 48),
+    hostname: syslogHeaderField(env, 'SIEM_SYSLOG_HOSTNAME', machineHostname() || '-', 255),
+    timeoutMs: integer(env, 'SIEM_SYSLOG_TIMEOUT_MS', 10_000, 100, 20_000),
+    ca: pemFile(env, 'SIEM_SYSLOG_CA_FILE', required(env, 'SIEM_SYSLOG_CA_FILE')),
+    clientCert: certFile === '' ? null : pemFile(env, 'SIEM_SYSLOG_CERT_FILE', certFile),
+    clientKey: keyFile === '' ? null : pemFile(env, 'SIEM_SYSLOG_KEY_FILE', keyFile),
+  };
+}
+
 function rateLimit(env: Env, limitName: string, limit: number, windowName: string, windowSeconds: number): RateLimit {
   return { limit: integer(env, limitName, limit, 1, 10_000_000), windowSeconds: integer(env, windowName, windowSeconds, 1, 86_400) };
 }
@@ -405,6 +517,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       mailIntervalSeconds: integer(env, 'NOTIFICATION_MAIL_INTERVAL_SECONDS', 60, 0, 86_400),
       mailGapSeconds: integer(env, 'NOTIFICATION_MAIL_GAP_SECONDS', 3600, 0, 7 * 86_400),
     },
+    siem: siem(env),
     registrationLinkSeconds: integer(env, 'REGISTRATION_LINK_SECONDS', 3600, 60, 7 * 86_400),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 64 * 1024, 1024, 16 * 1024 * 1024),
     timeouts: {

@@ -98,6 +98,7 @@ export const ROUTE_ACCESS: Record<RouteName, Access> = {
   refuseClinician: ['operator'],
   suspendClinician: ['operator'],
   reinstateClinician: ['operator'],
+  siemStatus: ['operator'],
 };
 
 /** The rows of one patient that a stranger might name by id. */
