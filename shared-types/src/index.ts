@@ -16,4 +16,5 @@ export * from './client-state.js';
 export * from './key-rotation.js';
 export * from './security-events.js';
 export * from './notifications.js';
+export * from './trusted-contacts.js';
 export * from './routes.js';

@@ -9,6 +9,7 @@ import {
   type MoveRecordRequest,
   type RecordListView,
   type UpdateRecordMetadataRequest,
+  type CommitContactWrap,
   type CommitDoctorWrap,
   type CommitRecordRequest,
   type CoveringDoctor,
@@ -74,6 +75,8 @@ export class PresignUploadResponseDto implements PresignUploadResponse {
   @ApiProperty({ format: 'date-time' }) expiresAt: string;
   @ApiProperty({ type: [CoveringDoctorDto], description: 'Doctors whose consent in force covers the new record (into the folder named, or none): the commit must carry a wrap for each' })
   coveringDoctors: CoveringDoctorDto[];
+  @ApiProperty({ type: [CoveringDoctorDto], description: 'Trusted contacts whose scope takes the new record in (docs/protocol.md "Trusted contacts"): the commit must carry a wrap for each, for the key given' })
+  coveringContacts: CoveringDoctorDto[];
 }
 true satisfies Exact<PresignUploadResponseDto, PresignUploadResponse>;
 
@@ -86,6 +89,16 @@ export class CommitDoctorWrapDto implements CommitDoctorWrap {
   wrap: string;
 }
 true satisfies Exact<CommitDoctorWrapDto, CommitDoctorWrap>;
+
+export class CommitContactWrapDto implements CommitContactWrap {
+  @ApiProperty({ format: 'uuid' })
+  @IsId('4')
+  contactId: string;
+
+  @IsDoctorWrap(KEY_FIELDS.doctorWrap)
+  wrap: string;
+}
+true satisfies Exact<CommitContactWrapDto, CommitContactWrap>;
 
 export class CommitRecordDto implements CommitRecordRequest {
   @ApiProperty({ format: 'uuid' })
@@ -110,6 +123,14 @@ export class CommitRecordDto implements CommitRecordRequest {
   @ValidateNested({ each: true })
   @Type(() => CommitDoctorWrapDto)
   doctorWraps?: CommitDoctorWrapDto[];
+
+  @ApiPropertyOptional({ type: [CommitContactWrapDto], description: 'A wrap for each trusted contact whose scope takes the record in (presign’s coveringContacts)' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => CommitContactWrapDto)
+  contactWraps?: CommitContactWrapDto[];
 
   @ApiPropertyOptional({ type: Number, minimum: 1, description: 'The account-key generation that sealed ownerWrap (MyKeys.keyGeneration, or the rotation’s while one is under way); absent: the generation in force. A write under the wrong key is a 409 KEY_ROTATION' })
   @IsOptional()
