@@ -120,11 +120,11 @@ export class TrustedContacts1765900000000 implements MigrationInterface {
         LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS
         $$ SELECT c.contact_id FROM trusted_contacts c WHERE c.patient_id = p_patient ORDER BY c.contact_id $$;
 
-      -- The names of the other party of the caller's trusted contacts.
+      -- The names and key fingerprints of the caller and of the other parties of the caller's trusted contacts.
       CREATE FUNCTION contact_party_names() RETURNS TABLE (id uuid, display_name text, fingerprint text)
         LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS
         $$ SELECT u.id, u.display_name, k.fingerprint FROM users u LEFT JOIN public_keys k ON k.user_id = u.id
-            WHERE u.id IN (SELECT c.contact_id FROM trusted_contacts c WHERE c.patient_id = app_user_id()
+            WHERE u.id = app_user_id() OR u.id IN (SELECT c.contact_id FROM trusted_contacts c WHERE c.patient_id = app_user_id()
                            UNION SELECT c.patient_id FROM trusted_contacts c WHERE c.contact_id = app_user_id()) $$;
 
       -- The contacts a new record of this patient in this folder must be wrapped for. Run as the patient.
