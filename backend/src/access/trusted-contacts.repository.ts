@@ -133,11 +133,15 @@ export class TrustedContactsRepository {
     await this.db.manager().query('DELETE FROM trusted_contacts WHERE id = $1', [id]);
   }
 
-  /** The patient's records a trusted contact's scope takes in (everything, or one folder; trash included, as for consents). */
+  /** The patient's records a trusted contact's scope takes in: everything, or one folder; never the trash (what the portal lists). */
   async idsInScope(patientId: string, scope: TrustedContactScope, folderId: string | null): Promise<string[]> {
     const rows = await this.db
       .manager()
-      .query<Array<{ id: string }>>(`SELECT r.id FROM records r WHERE r.owner_id = $1 AND ($2 = 'all' OR r.folder_id = $3) ORDER BY r.id`, [patientId, scope, folderId]);
+      .query<Array<{ id: string }>>(`SELECT r.id FROM records r WHERE r.owner_id = $1 AND r.trashed_at IS NULL AND ($2 = 'all' OR r.folder_id = $3) ORDER BY r.id`, [
+        patientId,
+        scope,
+        folderId,
+      ]);
     return rows.map((row) => row.id);
   }
 

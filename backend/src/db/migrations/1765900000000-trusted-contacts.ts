@@ -92,7 +92,7 @@ export class TrustedContacts1765900000000 implements MigrationInterface {
 
       -- The records behind a contact's released wraps (records' RLS shows a patient only their own):
       -- only while contact_wrap_released() holds for the caller, and only records still in the contact's scope
-      -- (a record moved out of the contact's folder is not handed out).
+      -- and not in the trash (a record moved out of the contact's folder, or trashed, is not handed out).
       CREATE FUNCTION contact_released_records(p_trusted_contact uuid, p_record uuid) RETURNS TABLE (
         id uuid, owner_id uuid, folder_id uuid, size bigint, chunk_bytes integer, metadata text, created_at timestamptz, trashed_at timestamptz, wrap text)
         LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS
@@ -100,7 +100,7 @@ export class TrustedContacts1765900000000 implements MigrationInterface {
              FROM contact_wraps w JOIN records r ON r.id = w.record_id JOIN trusted_contacts c ON c.id = w.trusted_contact_id
             WHERE w.trusted_contact_id = p_trusted_contact AND w.contact_id = app_user_id()
               AND contact_wrap_released(w.trusted_contact_id) AND (p_record IS NULL OR w.record_id = p_record)
-              AND (c.scope = 'all' OR r.folder_id = c.folder_id)
+              AND r.trashed_at IS NULL AND (c.scope = 'all' OR r.folder_id = c.folder_id)
             ORDER BY r.created_at DESC, r.id DESC $$;
 
       -- A patient account a patient may name, found by its exact (normalised) email, with its key.
