@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DOCTOR_WRAP_BYTES, ROLES, ROUTES, type Role, type RouteName } from '@phr/shared-types';
 import { CLIENT_STATE_BODY_LIMIT_BYTES } from '../src/contract/client-state.dto.js';
 import { CONSENT_BODY_LIMIT_BYTES } from '../src/consents/dto/consents.dto.js';
+import { CONTACT_BODY_LIMIT_BYTES } from '../src/trusted-contacts/dto/trusted-contacts.dto.js';
 import { KEY_ROTATION_BATCH_BODY_LIMIT_BYTES, KEY_ROTATION_FINISH_BODY_LIMIT_BYTES } from '../src/key-rotation/dto/key-rotation.dto.js';
 import { fingerprintOf, insertAuditor, registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
 import { idParams, testClient, type TestClient } from './support/http.js';
@@ -51,8 +52,8 @@ describe('route access: every route, every role, every kind of bad token', () =>
   /** Routes that take more than BODY_LIMIT_BYTES by design (@BodyLimit). */
   const BODY_LIMITS: Partial<Record<RouteName, number>> = {
     createConsent: CONSENT_BODY_LIMIT_BYTES,
-    nameTrustedContact: CONSENT_BODY_LIMIT_BYTES,
-    rewrapTrustedContact: CONSENT_BODY_LIMIT_BYTES,
+    nameTrustedContact: CONTACT_BODY_LIMIT_BYTES,
+    rewrapTrustedContact: CONTACT_BODY_LIMIT_BYTES,
     putClientState: CLIENT_STATE_BODY_LIMIT_BYTES,
     keyRotationBatch: KEY_ROTATION_BATCH_BODY_LIMIT_BYTES,
     finishKeyRotation: KEY_ROTATION_FINISH_BODY_LIMIT_BYTES,

@@ -7,9 +7,9 @@ import { ApiErrors } from '../common/swagger.js';
 import type { AuthUser } from '../identity/auth-user.js';
 import { CurrentUser, Roles } from '../identity/decorators.js';
 import { RateLimited } from '../rate-limit/rate-limited.decorator.js';
-import { CONSENT_BODY_LIMIT_BYTES } from '../consents/dto/consents.dto.js';
-import { RecordDetailDto, RecordPageDto } from '../records/dto/records.dto.js';
+import { RecordDetailDto, RecordPageDto } from '../contract/record-summary.dto.js';
 import {
+  CONTACT_BODY_LIMIT_BYTES,
   ContactCandidateDto,
   ContactCandidateQueryDto,
   NameTrustedContactDto,
@@ -39,7 +39,7 @@ export class TrustedContactsController {
 
   @Post()
   @Roles('patient')
-  @BodyLimit(CONSENT_BODY_LIMIT_BYTES)
+  @BodyLimit(CONTACT_BODY_LIMIT_BYTES)
   @ApiOperation({ summary: 'Name a trusted contact: scope, wait, and the contact’s wraps of every file key in scope' })
   @ApiCreatedResponse({ type: TrustedContactDto })
   @ApiErrors(400, 401, 403, 409, 413)
@@ -77,7 +77,7 @@ export class TrustedContactsController {
 
   @Put(':id/wraps')
   @Roles('patient')
-  @BodyLimit(CONSENT_BODY_LIMIT_BYTES)
+  @BodyLimit(CONTACT_BODY_LIMIT_BYTES)
   @ApiOperation({ summary: 'Re-make every wrap of a trusted contact for the contact’s current key (the patient)' })
   @ApiOkResponse({ type: TrustedContactDto })
   @ApiErrors(400, 401, 403, 404, 409, 413)

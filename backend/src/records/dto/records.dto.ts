@@ -16,10 +16,6 @@ import {
   type ListRecordsQuery,
   type PresignUploadRequest,
   type PresignUploadResponse,
-  type RecordDetail,
-  type RecordPage,
-  type RecordSummary,
-  type SegmentUrl,
 } from '@phr/shared-types';
 import { IsBase64Url, IsSealedKey } from '../../identity/validators.js';
 import type { Exact } from '../../common/exact.js';
@@ -27,6 +23,9 @@ import { IsId } from '../../common/ids.js';
 import { PageQueryDto } from '../../common/page-query.dto.js';
 import { KEY_FIELDS } from '../../identity/protocol-descriptions.js';
 import { IsDoctorWrap } from '../../contract/doctor-wrap.js';
+import { RecordDetailDto, RecordPageDto, RecordSummaryDto, SegmentUrlDto } from '../../contract/record-summary.dto.js';
+
+export { RecordDetailDto, RecordPageDto, RecordSummaryDto, SegmentUrlDto };
 
 export class PresignUploadDto implements PresignUploadRequest {
   @ApiProperty({ type: Number, minimum: 0, description: 'Plaintext bytes of the file' })
@@ -53,20 +52,6 @@ export class CoveringDoctorDto implements CoveringDoctor {
   @ApiProperty({ description: 'The doctor’s current public key (SPKI, base64url) as the server holds it: prove it in the key directory before wrapping for it' }) publicKey: string;
 }
 true satisfies Exact<CoveringDoctorDto, CoveringDoctor>;
-
-export class SegmentUrlDto implements SegmentUrl {
-  @ApiProperty() index: number;
-  @ApiProperty({ description: 'Pre-signed URL (AWS Signature V4, query-string form)' }) url: string;
-  @ApiProperty({ description: 'Ciphertext bytes this segment object must hold; a PUT sends exactly this many (Content-Length is signed)' }) byteLength: number;
-  @ApiPropertyOptional({
-    type: 'object',
-    additionalProperties: { type: 'string' },
-    example: { 'If-None-Match': '*' },
-    description: 'Headers to send exactly as given (they are signed). Upload URLs carry If-None-Match: * (a stored segment is never replaced; 412 means it is already there).',
-  })
-  headers?: Record<string, string>;
-}
-true satisfies Exact<SegmentUrlDto, SegmentUrl>;
 
 export class PresignUploadResponseDto implements PresignUploadResponse {
   @ApiProperty({ format: 'uuid' }) recordId: string;
@@ -140,32 +125,6 @@ export class CommitRecordDto implements CommitRecordRequest {
   keyGeneration?: number;
 }
 true satisfies Exact<CommitRecordDto, CommitRecordRequest>;
-
-export class RecordSummaryDto implements RecordSummary {
-  @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ format: 'uuid' }) ownerId: string;
-  @ApiProperty({ format: 'uuid', nullable: true, type: String }) folderId: string | null;
-  @ApiProperty({ description: 'Plaintext bytes, as given to POST /records/presign' }) size: number;
-  @ApiProperty({ description: 'Plaintext bytes per chunk of the record stream' }) chunkBytes: number;
-  @ApiProperty({ format: 'date-time' }) createdAt: string;
-  @ApiProperty({ description: KEY_FIELDS.metadata }) metadata: string;
-  @ApiProperty({ description: `The caller's wrap of the file key: the owner's (${KEY_FIELDS.ownerWrap}) or a doctor's (${KEY_FIELDS.doctorWrap})` }) wrap: string;
-  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'When the owner moved the record to the trash; null for a record in use (a doctor never sees one in the trash)' })
-  trashedAt: string | null;
-}
-true satisfies Exact<RecordSummaryDto, RecordSummary>;
-
-export class RecordDetailDto extends RecordSummaryDto implements RecordDetail {
-  @ApiProperty({ type: [SegmentUrlDto] }) segments: SegmentUrlDto[];
-  @ApiProperty({ format: 'date-time' }) expiresAt: string;
-}
-true satisfies Exact<RecordDetailDto, RecordDetail>;
-
-export class RecordPageDto implements RecordPage {
-  @ApiProperty({ type: [RecordSummaryDto] }) items: RecordSummaryDto[];
-  @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
-}
-true satisfies Exact<RecordPageDto, RecordPage>;
 
 export class ListRecordsQueryDto extends PageQueryDto implements ListRecordsQuery {
   @ApiPropertyOptional({ format: 'uuid' })

@@ -7,6 +7,7 @@ import {
   TRUSTED_CONTACT_SCOPES,
   TRUSTED_CONTACT_STATUSES,
   type ContactCandidate,
+  type DoctorWrap,
   type ContactCandidateQuery,
   type NameTrustedContactRequest,
   type RewrapTrustedContactRequest,
@@ -19,10 +20,25 @@ import {
 import type { Exact } from '../../common/exact.js';
 import { IsId } from '../../common/ids.js';
 import { IsAccountEmail } from '../../identity/validators.js';
-import { DoctorWrapDto, MAX_WRAPS_PER_CONSENT } from '../../consents/dto/consents.dto.js';
+import { IsDoctorWrap } from '../../contract/doctor-wrap.js';
+import { KEY_FIELDS } from '../../identity/protocol-descriptions.js';
 
 /** Wraps one naming may carry: as many as one consent (every record of a patient). */
-export const MAX_WRAPS_PER_CONTACT = MAX_WRAPS_PER_CONSENT;
+export const MAX_WRAPS_PER_CONTACT = 10_000;
+
+/** The body of POST /trusted-contacts at its largest, sized as POST /consents' (about 575 bytes of JSON per wrap). */
+export const CONTACT_BODY_LIMIT_BYTES = MAX_WRAPS_PER_CONTACT * 640 + 64 * 1024;
+
+/** One record's file key wrapped for the contact's key (RSA-OAEP, the recipient wrap of DESIGN 4.3). */
+export class ContactWrapDto implements DoctorWrap {
+  @ApiProperty({ format: 'uuid' })
+  @IsId('4')
+  recordId: string;
+
+  @IsDoctorWrap(KEY_FIELDS.doctorWrap)
+  wrap: string;
+}
+true satisfies Exact<ContactWrapDto, DoctorWrap>;
 
 const FINGERPRINT_DESCRIPTION = 'Fingerprint (SHA-256 of the SPKI, lower-case hex) of the contact key the wraps were made for: must be the contact’s current key (else 409 KEY_CHANGED)';
 
@@ -42,7 +58,7 @@ const IsFingerprint = (): PropertyDecorator => {
 };
 
 const IsContactWraps = (description: string): PropertyDecorator => {
-  const decorators = [ApiProperty({ type: [DoctorWrapDto], description }), IsArray(), ArrayMaxSize(MAX_WRAPS_PER_CONTACT), ValidateNested({ each: true }), Type(() => DoctorWrapDto)];
+  const decorators = [ApiProperty({ type: [ContactWrapDto], description }), IsArray(), ArrayMaxSize(MAX_WRAPS_PER_CONTACT), ValidateNested({ each: true }), Type(() => ContactWrapDto)];
   return (target, property) => decorators.forEach((decorate) => decorate(target, property));
 };
 
@@ -81,7 +97,7 @@ export class NameTrustedContactDto implements NameTrustedContactRequest {
   fingerprint: string;
 
   @IsContactWraps('One RSA-OAEP wrap for every record in scope, for the contact’s key, no more')
-  wraps: DoctorWrapDto[];
+  wraps: ContactWrapDto[];
 }
 true satisfies Exact<NameTrustedContactDto, NameTrustedContactRequest>;
 
@@ -96,7 +112,7 @@ export class RewrapTrustedContactDto implements RewrapTrustedContactRequest {
   fingerprint: string;
 
   @IsContactWraps('Every record in scope, each once, wrapped again for the contact’s current key')
-  wraps: DoctorWrapDto[];
+  wraps: ContactWrapDto[];
 }
 true satisfies Exact<RewrapTrustedContactDto, RewrapTrustedContactRequest>;
 
