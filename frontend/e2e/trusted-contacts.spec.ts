@@ -8,9 +8,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
+import { expectNoAxeViolations } from './support/axe.js';
 import { openBrowser, type BrowserSession } from './support/browser.js';
 import { textOf } from './support/eventually.js';
 import { withDatabase } from './support/operator.js';
+import { expectNoHorizontalScroll, goByMenu, PHONES } from './support/phone.js';
 import { confirmRecoveryCode, newPerson, openAccountPage, register, stackMailbox, type Person } from './support/portal.js';
 import { downloadRecord, markedFile, openRecordsPage, sha256, uploadFiles } from './support/records.js';
 
@@ -77,7 +79,7 @@ describe('trusted contacts (Chromium, a patient and a contact in two browsers)',
 
     const page = patientBrowser.page;
     await page.getByRole('link', { name: /^Notifications/ }).click();
-    await textOf(page.getByTestId('notification').first(), new RegExp(`${contact.displayName} asked for access as a trusted contact`));
+    await textOf(page.getByTestId('notification').first(), `${contact.displayName} asked for access as a trusted contact`);
     const mail = await stackMailbox().next(patient.email, { subject: NOTIFICATION_SUBJECT });
     expect(mail.text.toLowerCase()).not.toContain(contact.displayName.toLowerCase());
 
@@ -87,7 +89,7 @@ describe('trusted contacts (Chromium, a patient and a contact in two browsers)',
     await textOf(myContact(page).getByTestId('contact-status'), /You refused the last request on /);
 
     await revisit(contactBrowser.page);
-    await textOf(namedMe(contactBrowser.page).getByTestId('request-status'), new RegExp(`${patient.displayName} refused your last request on `));
+    await textOf(namedMe(contactBrowser.page).getByTestId('request-status'), `${patient.displayName} refused your last request on `);
     expect(await namedMe(contactBrowser.page).getByRole('button', { name: /^Open / }).count()).toBe(0);
   });
 
@@ -103,7 +105,7 @@ describe('trusted contacts (Chromium, a patient and a contact in two browsers)',
     await revisit(page);
     await textOf(namedMe(page).getByTestId('request-status'), 'You can read these records (read-only).');
     const listed = namedMe(page).getByTestId('released-record');
-    await textOf(listed, new RegExp(`^advance-directive-${tag}`));
+    expect(await textOf(listed, `advance-directive-${tag}`)).toMatch(/^advance-directive-/);
     // Read-only: nothing there changes, shares or deletes a record.
     expect(await namedMe(page).getByRole('button', { name: /Delete|Share|Move|Trash/ }).count()).toBe(0);
     const saved = await downloadRecord(page, letter);
@@ -112,5 +114,14 @@ describe('trusted contacts (Chromium, a patient and a contact in two browsers)',
 
     await revisit(patientBrowser.page);
     await textOf(myContact(patientBrowser.page).getByTestId('contact-status'), /^Has access since /);
+  });
+
+  it('fits a phone and passes axe, for the contact (released records) and for the patient (contacts, naming form)', async () => {
+    for (const [who, { page }] of [['the contact', contactBrowser], ['the patient', patientBrowser]] as const) {
+      await page.setViewportSize(PHONES[0]);
+      await goByMenu(page, 'Trusted contacts', 'Trusted contacts');
+      await expectNoHorizontalScroll(page, `the trusted contacts page of ${who}`);
+      await expectNoAxeViolations(page, { state: `trusted contacts page of ${who}, on a phone` });
+    }
   });
 });
