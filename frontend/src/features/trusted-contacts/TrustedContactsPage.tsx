@@ -33,6 +33,7 @@ export function TrustedContactsPage() {
           time before. You are told at once when someone asks.
         </p>
         {list.error ? <Alert tone="error">{describeError(list.error)}</Alert> : null}
+        <h2>Your trusted contacts</h2>
         {list.data && mine.length === 0 ? <p className="muted">You have named no trusted contact.</p> : null}
         <ul className="stack" aria-label="Your trusted contacts">
           {mine.map((contact) => (
