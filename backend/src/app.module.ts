@@ -22,6 +22,7 @@ import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { RecordsModule } from './records/records.module.js';
 import { SecurityEventsModule } from './security-events/security-events.module.js';
 import { StorageModule } from './storage/storage.module.js';
+import { TrustedContactsModule } from './trusted-contacts/trusted-contacts.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
@@ -30,7 +31,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [DbModule, AuditModule, StorageModule, RateLimitModule, AuthModule, UsersModule, RecordsModule, FoldersModule, ConsentsModule, CliniciansModule, AccountModule, ClientStateModule, KeyRotationModule, KeyDirectoryModule, KeyPairModule, SecurityEventsModule, NotificationsModule, SiemModule, JobsModule],
+      imports: [DbModule, AuditModule, StorageModule, RateLimitModule, AuthModule, UsersModule, RecordsModule, FoldersModule, ConsentsModule, CliniciansModule, AccountModule, ClientStateModule, KeyRotationModule, KeyDirectoryModule, KeyPairModule, SecurityEventsModule, NotificationsModule, TrustedContactsModule, SiemModule, JobsModule],
       controllers: [HealthController],
       providers: [
         { provide: APP_CONFIG, useValue: config },

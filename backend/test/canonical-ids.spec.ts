@@ -18,7 +18,7 @@ import { API_PREFIX, DOCTOR_WRAP_BYTES, firstBrokenAuditRow, ROUTES, type AuditE
 import { buildOpenApiDocument } from '../src/common/swagger.js';
 import { auditRowsOf, type AuditRow } from './support/audit.js';
 import { firstBrokenRow, sha256Hex } from './support/audit-chain.js';
-import { decideOnClinician, insertAuditor, operatorOf, registerUnverifiedDoctor, registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
+import { decideOnClinician, fingerprintOf, insertAuditor, operatorOf, registerUnverifiedDoctor, registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
 import { testClient, type TestClient, type RouteResult } from './support/http.js';
 import type { AnyRoute, SendArgs } from '@phr/api-client';
 import { commitRequest, presign, putSegments, segmentBodies, uploadRecord } from './support/records.js';
@@ -51,6 +51,9 @@ interface World {
   clinicianId: string;
   /** Its name, in lower case so that answers name it as they name ids; one per world, or names would look alike. */
   clinicianName: string;
+  /** The owner's trusted contact over `folderId`, released (the stranger and a random id unless the case needs one). */
+  contact: RegisteredUser;
+  trustedContactId: string;
 }
 
 /** The standing a case needs its world's clinician in. */
@@ -99,7 +102,7 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
     await api?.close();
   });
 
-  async function newWorld(needs: { securityKey?: boolean; keyRotation?: boolean; clinician?: ClinicianNeed } = {}): Promise<World> {
+  async function newWorld(needs: { securityKey?: boolean; keyRotation?: boolean; clinician?: ClinicianNeed; contact?: boolean } = {}): Promise<World> {
     const owner = await registerUser(api);
     const folder = await owner.client.send(ROUTES.createFolder, { token: owner.token, body: { name: sealedBlob(20) } });
     const recordId = (await uploadRecord(owner, 100)).summary.id;
@@ -127,7 +130,22 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
       if (needs.clinician !== 'pending') await decideOnClinician(api, clinicianId, 'approve');
       if (needs.clinician === 'suspended') await decideOnClinician(api, clinicianId, 'suspend');
     }
+    let contact = stranger;
+    let trustedContactId: string = randomUUID();
+    if (needs.contact) {
+      contact = await registerUser(api);
+      const named = await owner.client.send(ROUTES.nameTrustedContact, {
+        token: owner.token,
+        body: { contactId: contact.userId, scope: 'folder', folderId: folder.body.id, waitDays: 3, fingerprint: fingerprintOf(contact), wraps: [{ recordId: unsharedRecordId, wrap: wrap() }] },
+      });
+      if (named.status !== 201) throw new Error(`naming a trusted contact failed: ${named.status} ${named.text}`);
+      trustedContactId = named.body.id;
+      await contact.client.send(ROUTES.requestContactAccess, { params: { id: trustedContactId }, token: contact.token });
+      await api.adminQuery(`UPDATE trusted_contacts SET requested_at = requested_at - interval '4 days' WHERE id = $1`, [trustedContactId]);
+    }
     return {
+      contact,
+      trustedContactId,
       clinicianId,
       clinicianName,
       owner,
@@ -306,6 +324,56 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
       call: (w, c) => sendOf(ROUTES.rewrapConsent, { params: { id: w.consentId }, token: w.owner.token, body: rewrapBody(c(w.recordId)) }),
     },
   ];
+  const trustedContactCases: IdCase[] = [
+    { route: 'updateTrustedContact', field: 'path:id', call: (w, c) => sendOf(ROUTES.updateTrustedContact, { params: { id: c(w.trustedContactId) }, token: w.owner.token, body: { waitDays: 5 } }) },
+    { route: 'updateTrustedContact', field: 'path:id', as: 'the contact', call: (w, c) => sendOf(ROUTES.updateTrustedContact, { params: { id: c(w.trustedContactId) }, token: w.contact.token, body: { waitDays: 5 } }) },
+    { route: 'removeTrustedContact', field: 'path:id', call: (w, c) => sendOf(ROUTES.removeTrustedContact, { params: { id: c(w.trustedContactId) }, token: w.owner.token }) },
+    { route: 'rewrapTrustedContact', field: 'path:id', call: (w, c) => sendOf(ROUTES.rewrapTrustedContact, { params: { id: c(w.trustedContactId) }, token: w.owner.token, body: contactRewrapBody(w, w.unsharedRecordId) }) },
+    { route: 'rewrapTrustedContact', field: 'body:wraps[].recordId', call: (w, c) => sendOf(ROUTES.rewrapTrustedContact, { params: { id: w.trustedContactId }, token: w.owner.token, body: contactRewrapBody(w, c(w.unsharedRecordId)) }) },
+    { route: 'requestContactAccess', field: 'path:id', call: (w, c) => sendOf(ROUTES.requestContactAccess, { params: { id: c(w.trustedContactId) }, token: w.contact.token }) },
+    { route: 'refuseContactAccess', field: 'path:id', call: (w, c) => sendOf(ROUTES.refuseContactAccess, { params: { id: c(w.trustedContactId) }, token: w.owner.token }) },
+    { route: 'listContactRecords', field: 'path:id', call: (w, c) => sendOf(ROUTES.listContactRecords, { params: { id: c(w.trustedContactId) }, token: w.contact.token }) },
+    { route: 'getContactRecord', field: 'path:id', call: (w, c) => sendOf(ROUTES.getContactRecord, { params: { id: c(w.trustedContactId), recordId: w.unsharedRecordId }, token: w.contact.token }) },
+    { route: 'getContactRecord', field: 'path:recordId', call: (w, c) => sendOf(ROUTES.getContactRecord, { params: { id: w.trustedContactId, recordId: c(w.unsharedRecordId) }, token: w.contact.token }) },
+    { route: 'getContactRecord', field: 'path:recordId', as: 'a stranger', call: (w, c) => sendOf(ROUTES.getContactRecord, { params: { id: w.trustedContactId, recordId: c(w.unsharedRecordId) }, token: w.stranger.token }) },
+    {
+      route: 'nameTrustedContact',
+      field: 'body:contactId',
+      call: (w, c) => sendOf(ROUTES.nameTrustedContact, { token: w.owner.token, body: { contactId: c(w.stranger.userId), scope: 'all', waitDays: 2, fingerprint: fingerprintOf(w.stranger), wraps: allWraps(w) } }),
+    },
+    {
+      route: 'nameTrustedContact',
+      field: 'body:folderId',
+      call: (w, c) =>
+        sendOf(ROUTES.nameTrustedContact, {
+          token: w.owner.token,
+          body: { contactId: w.stranger.userId, scope: 'folder', folderId: c(w.folderId), waitDays: 2, fingerprint: fingerprintOf(w.stranger), wraps: [{ recordId: w.unsharedRecordId, wrap: FIXED_WRAP }] },
+        }),
+    },
+    {
+      route: 'nameTrustedContact',
+      field: 'body:wraps[].recordId',
+      call: (w, c) =>
+        sendOf(ROUTES.nameTrustedContact, {
+          token: w.owner.token,
+          body: { contactId: w.stranger.userId, scope: 'folder', folderId: w.folderId, waitDays: 2, fingerprint: fingerprintOf(w.stranger), wraps: [{ recordId: c(w.unsharedRecordId), wrap: FIXED_WRAP }] },
+        }),
+    },
+    {
+      route: 'commitRecord',
+      field: 'body:contactWraps[].contactId',
+      call: (w, c) =>
+        sendOf(ROUTES.commitRecord, {
+          token: w.owner.token,
+          body: { ...commitRequest(w.uploadId, w.folderId), doctorWraps: [{ doctorId: doctor.userId, wrap: FIXED_WRAP }], contactWraps: [{ contactId: c(w.contact.userId), wrap: FIXED_WRAP }] },
+        }),
+    },
+  ];
+  CASES.push(...trustedContactCases);
+  /** Every trusted-contact case but a naming runs in a world with a released contact over the folder. */
+  const needsContact = (idCase: IdCase) => trustedContactCases.includes(idCase) && idCase.route !== 'nameTrustedContact';
+  const contactRewrapBody = (w: World, recordId: string) => ({ fingerprint: fingerprintOf(w.contact), wraps: [{ recordId, wrap: FIXED_WRAP }] });
+  const allWraps = (w: World) => [w.recordId, w.unsharedRecordId].sort().map((recordId) => ({ recordId, wrap: FIXED_WRAP }));
   const rewrapBody = (recordId: string) => ({ fingerprint: createHash('sha256').update(Buffer.from(doctor.request.keys.publicKey, 'base64url')).digest('hex'), wraps: [{ recordId, wrap: wrap() }] });
 
   it('has a case for every route and every request field of the contract that holds an id', () => {
@@ -320,8 +388,8 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
     '%s: upper case answers and audits as lower case does',
     async (_name, idCase) => {
       const run = async (cased: Casing) => {
-        const world = await newWorld({ securityKey: idCase.route === 'removeSecurityKey', keyRotation: idCase.route === 'keyRotationBatch', clinician: idCase.clinician });
-        const subjects = [world.owner.userId, world.stranger.userId, doctor.userId, auditorId, operator.userId, ...(idCase.clinician ? [world.clinicianId] : [])];
+        const world = await newWorld({ securityKey: idCase.route === 'removeSecurityKey', keyRotation: idCase.route === 'keyRotationBatch', clinician: idCase.clinician, contact: needsContact(idCase) });
+        const subjects = [world.owner.userId, world.stranger.userId, doctor.userId, auditorId, operator.userId, ...(idCase.clinician ? [world.clinicianId] : []), ...(world.contact === world.stranger ? [] : [world.contact.userId])];
         const before = await Promise.all(subjects.map(async (subject) => (await auditRowsOf(api, subject)).length));
         const response = await idCase.call(world, cased)(http);
         const added = (await Promise.all(subjects.map(async (subject, i) => (await auditRowsOf(api, subject)).slice(before[i])))).flat();
@@ -432,8 +500,8 @@ function auditFacts(row: AuditRow): Record<string, unknown> {
 }
 
 function namesOf(world: World, shared: Record<string, string>): Array<[string, string]> {
-  const { owner, stranger, ...rows } = world;
-  return [...Object.entries({ ...rows, ownerId: owner.userId, strangerId: stranger.userId, ...shared })];
+  const { owner, stranger, contact, ...rows } = world;
+  return [...Object.entries({ ...rows, ownerId: owner.userId, strangerId: stranger.userId, contactUserId: contact.userId, ...shared })];
 }
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;

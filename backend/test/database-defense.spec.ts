@@ -20,7 +20,7 @@ import type { DataSource, EntityMetadata, ObjectLiteral, Repository } from 'type
 type Row = Record<string, unknown>;
 import { DOCTOR_WRAP_BYTES, ROUTES } from '@phr/shared-types';
 import { DATA_SOURCE, Db, type Actor } from '../src/db/db.service.js';
-import { insertAuditor, registerUnverifiedDoctor, registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
+import { fingerprintOf, insertAuditor, registerUnverifiedDoctor, registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
 import { presign, uploadRecord } from './support/records.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { SoftAuthenticator, enrolSecurityKey } from './support/webauthn.js';
@@ -50,6 +50,8 @@ const PER_USER_TABLES: Record<string, string> = {
   key_log_leaves: 'user_id',
   account_key_rotations: 'user_id',
   notification_settings: 'user_id',
+  trusted_contacts: 'patient_id',
+  contact_wraps: 'patient_id',
 };
 
 /** Per-user tables whose rows belong to doctors, not patients (docs/protocol.md "Clinicians"): tested below with a doctor of their own. */
@@ -112,6 +114,13 @@ describe('database defense: repositories under another user’s context read and
       body: { doctorId: consentedDoctor.userId, scope: 'record', recordId: shared.summary.id, wraps },
     });
     if (consent.status !== 201) throw new Error(`consent failed: ${consent.status} ${consent.text}`);
+    // A trusted contact over the folder, with its wrap (a third patient: neither a stranger nor Alice).
+    const carol = await registerUser(api, 'patient');
+    const named = await alice.client.send(ROUTES.nameTrustedContact, {
+      token: alice.token,
+      body: { contactId: carol.userId, scope: 'folder', folderId: folder.body.id, waitDays: 1, fingerprint: fingerprintOf(carol), wraps },
+    });
+    if (named.status !== 201) throw new Error(`naming a trusted contact failed: ${named.status} ${named.text}`);
     // A security key, and a second enrolment left open (its challenge waits in webauthn_challenges).
     await enrolSecurityKey(alice, new SoftAuthenticator());
     const pending = await alice.client.send(ROUTES.securityKeyOptions, { token: alice.token, body: { name: 'Spare key' } });

@@ -3,8 +3,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { DOCTOR_WRAP_BYTES, ROLES, ROUTES, type Role, type RouteName } from '@phr/shared-types';
 import { CLIENT_STATE_BODY_LIMIT_BYTES } from '../src/contract/client-state.dto.js';
 import { CONSENT_BODY_LIMIT_BYTES } from '../src/consents/dto/consents.dto.js';
+import { CONTACT_BODY_LIMIT_BYTES } from '../src/trusted-contacts/dto/trusted-contacts.dto.js';
 import { KEY_ROTATION_BATCH_BODY_LIMIT_BYTES, KEY_ROTATION_FINISH_BODY_LIMIT_BYTES } from '../src/key-rotation/dto/key-rotation.dto.js';
-import { insertAuditor, registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
+import { fingerprintOf, insertAuditor, registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
 import { idParams, testClient, type TestClient } from './support/http.js';
 import { uploadRecord } from './support/records.js';
 import { ROUTE_ACCESS, STRANGER_CALLS, type OwnedIds } from './support/route-access.js';
@@ -51,6 +52,8 @@ describe('route access: every route, every role, every kind of bad token', () =>
   /** Routes that take more than BODY_LIMIT_BYTES by design (@BodyLimit). */
   const BODY_LIMITS: Partial<Record<RouteName, number>> = {
     createConsent: CONSENT_BODY_LIMIT_BYTES,
+    nameTrustedContact: CONTACT_BODY_LIMIT_BYTES,
+    rewrapTrustedContact: CONTACT_BODY_LIMIT_BYTES,
     putClientState: CLIENT_STATE_BODY_LIMIT_BYTES,
     keyRotationBatch: KEY_ROTATION_BATCH_BODY_LIMIT_BYTES,
     finishKeyRotation: KEY_ROTATION_FINISH_BODY_LIMIT_BYTES,
@@ -112,7 +115,21 @@ describe('route access: every route, every role, every kind of bad token', () =>
       const sessions = await owner.client.send(ROUTES.listSessions, { token: owner.token });
       if (sessions.status !== 200) throw new Error(`session list failed: ${sessions.status} ${sessions.text}`);
       const securityKey = await enrolSecurityKey(owner, new SoftAuthenticator());
-      Object.assign(ids, { userId: owner.userId, recordId, folderId: folder.body.id, consentId: consent.body.id, sessionId: sessions.body.items[0].id, securityKeyId: securityKey.id });
+      const contact = await registerUser(api);
+      const named = await owner.client.send(ROUTES.nameTrustedContact, {
+        token: owner.token,
+        body: { contactId: contact.userId, scope: 'folder', folderId: folder.body.id, waitDays: 3, fingerprint: fingerprintOf(contact), wraps: [{ recordId, wrap: randomBytes(DOCTOR_WRAP_BYTES).toString('base64url') }] },
+      });
+      if (named.status !== 201) throw new Error(`naming a trusted contact failed: ${named.status} ${named.text}`);
+      Object.assign(ids, {
+        userId: owner.userId,
+        recordId,
+        folderId: folder.body.id,
+        consentId: consent.body.id,
+        sessionId: sessions.body.items[0].id,
+        securityKeyId: securityKey.id,
+        trustedContactId: named.body.id,
+      });
     });
 
     /** What the owner sees of the rows a stranger named: must not change. */
@@ -122,6 +139,7 @@ describe('route access: every route, every role, every kind of bad token', () =>
       consents: (await owner.client.send(ROUTES.listConsents, { token: owner.token })).body,
       sessions: (await owner.client.send(ROUTES.listSessions, { token: owner.token })).body,
       securityKeys: (await owner.client.send(ROUTES.listSecurityKeys, { token: owner.token })).body,
+      trustedContacts: (await owner.client.send(ROUTES.listTrustedContacts, { token: owner.token })).body,
     });
 
     it('has a stranger case for every route that takes an id in its path', () => {
@@ -132,7 +150,7 @@ describe('route access: every route, every role, every kind of bad token', () =>
       const route = ROUTES[name];
       const expected = STRANGER_CALLS[name];
       if (!expected) throw new Error(`${name} takes an id in its path but has no entry in STRANGER_CALLS (backend/test/support/route-access.ts)`);
-      const callWith = (id: string) => http.unchecked().send(route, { params: { id }, token: stranger.token, body: expected.body?.() });
+      const callWith = (id: string) => http.unchecked().send(route, { params: { id, ...expected.params?.() }, token: stranger.token, body: expected.body?.() });
       const before = await ownerView();
       const answer = await callWith(ids[expected.names]);
       if (expected.answer === 'allowed') {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { DOCTOR_WRAP_BYTES, ROUTES } from '@phr/shared-types';
-import { registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
+import { fingerprintOf, registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
 import { presign, uploadRecord } from './support/records.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -17,6 +17,8 @@ const PER_USER_TABLES = {
   records: 'owner_id',
   record_wraps: 'owner_id',
   consents: 'patient_id',
+  trusted_contacts: 'patient_id',
+  contact_wraps: 'patient_id',
 } as const;
 
 describe('row-level security: the application role sees only the caller’s rows (DESIGN 6)', () => {
@@ -33,12 +35,16 @@ describe('row-level security: the application role sees only the caller’s rows
     bob = await registerUser(api);
     doctor = await registerUser(api, 'doctor');
     otherDoctor = await registerUser(api, 'doctor');
+    // A third patient both name as trusted contact (a party to each row, so neither Alice nor Bob is).
+    const carol = await registerUser(api);
     for (const user of [alice, bob]) {
       const folder = await user.client.send(ROUTES.createFolder, { token: user.token, body: { name: sealedBlob(20) } });
       const { summary } = await uploadRecord(user, 10, folder.body.id);
       await presign(user, 10);
       const wraps = [{ recordId: summary.id, wrap: randomBytes(DOCTOR_WRAP_BYTES).toString('base64url') }];
       await user.client.send(ROUTES.createConsent, { token: user.token, body: { doctorId: doctor.userId, scope: 'all', wraps } });
+      const named = await user.client.send(ROUTES.nameTrustedContact, { token: user.token, body: { contactId: carol.userId, scope: 'all', waitDays: 1, fingerprint: fingerprintOf(carol), wraps } });
+      if (named.status !== 201) throw new Error(`naming a trusted contact failed: ${named.status} ${named.text}`);
     }
     appRole = new pg.Client({ connectionString: api.database.appUrl });
     await appRole.connect();

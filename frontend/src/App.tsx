@@ -18,6 +18,7 @@ import { CliniciansPage } from './features/clinicians/CliniciansPage.js';
 import { NotificationsLink } from './features/notifications/NotificationsLink.js';
 import { NotificationsPage } from './features/notifications/NotificationsPage.js';
 import { ConsentsPage } from './features/sharing/ConsentsPage.js';
+import { TrustedContactsPage } from './features/trusted-contacts/TrustedContactsPage.js';
 import { KeyChanges } from './features/sharing/KeyChanges.js';
 import { SharedWithMePage } from './features/sharing/SharedWithMePage.js';
 import { TrustAlerts } from './features/trust/TrustAlerts.js';
@@ -55,6 +56,7 @@ export function App() {
         <Route path="/account/*" element={signedIn ? guardRecovery(pendingRecoveryCode, <AccountPage />) : <Navigate to="/login" replace />} />
         <Route path="/records" element={forRole('patient', <RecordsPage />)} />
         <Route path="/consents" element={forRole('patient', <ConsentsPage />)} />
+        <Route path="/trusted-contacts" element={forRole('patient', <TrustedContactsPage />)} />
         <Route path="/shared" element={forRole('doctor', <SharedWithMePage />)} />
         <Route path="/clinicians" element={forRole('operator', <CliniciansPage />)} />
         <Route path="/api-access" element={forRole('auditor', <ApiAccessPage />)} />
@@ -86,6 +88,9 @@ function SignedInNav() {
           </NavLink>
           <NavLink to="/consents" className="nav-link">
             Consents
+          </NavLink>
+          <NavLink to="/trusted-contacts" className="nav-link">
+            Trusted contacts
           </NavLink>
         </>
       ) : null}

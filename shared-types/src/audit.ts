@@ -66,6 +66,18 @@ export const AUDIT_ACTIONS = [
   'consent.expire',
   // The patient's browser re-made a doctor's wraps for the doctor's new key (PUT /consents/:id/wraps).
   'consent.rewrap',
+  // Trusted contacts (docs/protocol.md "Trusted contacts"), all in the patient's trail: a contact
+  // named, removed, its wait changed, its wraps re-made; a contact's request (a notification), the
+  // patient's refusal, the first hand-out of the wraps after the wait; a listing; a look-up by email.
+  'contact.named',
+  'contact.removed',
+  'contact.changed',
+  'contact.rewrap',
+  'contact.requested',
+  'contact.refused',
+  'contact.released',
+  'contact.list',
+  'contact.lookup',
   // Who may be a doctor (docs/protocol.md "Clinicians"). In the clinician's trail: invited (at
   // registration, naming the inviting operator), requested (a doctor's own registration), and each
   // operator decision. A suspension and a reinstatement stand in each affected patient's trail too.

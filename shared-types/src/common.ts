@@ -69,6 +69,8 @@ export const ERROR_CODES = {
   accessEnded: 'ACCESS_ENDED',
   wrapsMismatch: 'WRAPS_MISMATCH',
   doctorWrapMissing: 'DOCTOR_WRAP_MISSING',
+  contactWrapMissing: 'CONTACT_WRAP_MISSING',
+  contactNotReleased: 'CONTACT_NOT_RELEASED',
   consentNotActive: 'CONSENT_NOT_ACTIVE',
   /** An account-key rotation is under way (or not, or another generation): a write sealed under the wrong key is refused. */
   keyRotation: 'KEY_ROTATION',

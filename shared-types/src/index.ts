@@ -17,4 +17,5 @@ export * from './key-rotation.js';
 export * from './security-events.js';
 export * from './notifications.js';
 export * from './siem.js';
+export * from './trusted-contacts.js';
 export * from './routes.js';

@@ -12,7 +12,7 @@ export const NOTIFICATION_KINDS = [
   'access',
   // An attempt on the account's data was refused (any denial by someone else or by no one known).
   'denied',
-  // A share was made or ran out (consent.grant, consent.expire).
+  // A share was made or ran out (consent.grant, consent.expire), or a trusted contact asked for access (contact.requested).
   'sharing',
 ] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];

@@ -1,6 +1,7 @@
 /** Encrypted records (DESIGN 4.3, 5). */
 import type { Base64Url, IsoDateTime, Uuid } from './common.js';
 import type { CommitDoctorWrap } from './consents.js';
+import type { CommitContactWrap, CoveringContact } from './trusted-contacts.js';
 
 /** Plaintext bytes per sealed chunk (measured: Chromium's AES-GCM is fastest at <= 512 KiB, see docs/benchmarks.md). */
 export const RECORD_CHUNK_BYTES = 256 * 1024;
@@ -123,6 +124,8 @@ export interface PresignUploadResponse {
   expiresAt: IsoDateTime;
   /** The doctors the new record must be wrapped for (into the folder named in the request, or none). */
   coveringDoctors: CoveringDoctor[];
+  /** The trusted contacts whose scope takes the new record in (docs/protocol.md "Trusted contacts"): the commit must carry a wrap for each. */
+  coveringContacts: CoveringContact[];
 }
 
 /** POST /records: commit an uploaded record. */
@@ -135,6 +138,8 @@ export interface CommitRecordRequest {
   ownerWrap: Base64Url;
   /** A wrap for each doctor whose active consent covers the folder (or everything). */
   doctorWraps?: CommitDoctorWrap[];
+  /** A wrap for each trusted contact whose scope takes the record in (presign's coveringContacts), for the contact's key. */
+  contactWraps?: CommitContactWrap[];
   /** The generation of the account key that sealed ownerWrap (MyKeys.keyGeneration, or the rotation's while one is under way); absent means the generation in force. */
   keyGeneration?: number;
 }

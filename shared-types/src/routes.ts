@@ -29,6 +29,15 @@ import type { Consent, ConsentList, CreateConsentRequest, DoctorList, DoctorSear
 import type { ClinicianInvitationSent, ClinicianList, ClinicianReasonRequest, ClinicianSummary, InviteClinicianRequest, ListCliniciansQuery } from './clinicians.js';
 import type { RotateKeyPairRequest, RotateKeyPairResult } from './key-pair.js';
 import type { AccessSummary, AuditAccounts, AuditAccountsQuery, AuditExportQuery, AuditHead, AuditHeadQuery, AuditPage, AuditPeople, AuditPeopleQuery, AuditQuery } from './audit.js';
+import type {
+  ContactCandidate,
+  ContactCandidateQuery,
+  NameTrustedContactRequest,
+  RewrapTrustedContactRequest,
+  TrustedContact,
+  TrustedContactList,
+  UpdateTrustedContactRequest,
+} from './trusted-contacts.js';
 import type { MarkNotificationsReadRequest, NotificationPage, NotificationQuery, NotificationSettings, UnreadNotifications } from './notifications.js';
 import type { AccountErasureReceipt, EraseAccountRequest } from './erasure.js';
 import type { HealthResponse, LivenessResponse } from './health.js';
@@ -151,6 +160,17 @@ export const ROUTES = {
   listConsents: route<NoBody, ConsentList, Record<string, never>, ListConsentsQuery>('GET', '/consents'),
   updateConsent: route<UpdateConsentRequest, Consent, { id: string }>('PATCH', '/consents/:id'),
   rewrapConsent: route<RewrapConsentRequest, RewrapConsentResult, { id: string }>('PUT', '/consents/:id/wraps'),
+
+  findContactCandidate: route<NoBody, ContactCandidate, Record<string, never>, ContactCandidateQuery>('GET', '/trusted-contacts/candidates'),
+  nameTrustedContact: route<NameTrustedContactRequest, TrustedContact>('POST', '/trusted-contacts'),
+  listTrustedContacts: route<NoBody, TrustedContactList>('GET', '/trusted-contacts'),
+  updateTrustedContact: route<UpdateTrustedContactRequest, TrustedContact, { id: string }>('PATCH', '/trusted-contacts/:id'),
+  removeTrustedContact: route<NoBody, void, { id: string }>('DELETE', '/trusted-contacts/:id'),
+  rewrapTrustedContact: route<RewrapTrustedContactRequest, TrustedContact, { id: string }>('PUT', '/trusted-contacts/:id/wraps'),
+  requestContactAccess: route<NoBody, TrustedContact, { id: string }>('POST', '/trusted-contacts/:id/request'),
+  refuseContactAccess: route<NoBody, TrustedContact, { id: string }>('POST', '/trusted-contacts/:id/refuse'),
+  listContactRecords: route<NoBody, RecordPage, { id: string }>('GET', '/trusted-contacts/:id/records'),
+  getContactRecord: route<NoBody, RecordDetail, { id: string; recordId: string }>('GET', '/trusted-contacts/:id/records/:recordId'),
 
   listClinicians: route<NoBody, ClinicianList, Record<string, never>, ListCliniciansQuery>('GET', '/clinicians'),
   inviteClinician: route<InviteClinicianRequest, ClinicianInvitationSent>('POST', '/clinicians/invitations'),

@@ -7,17 +7,18 @@ import { FoldersRepository } from './folders.repository.js';
 import { RecordsRepository } from './records.repository.js';
 import { UploadsRepository } from './uploads.repository.js';
 import { RecordAccess } from './record-access.service.js';
+import { TrustedContactsRepository } from './trusted-contacts.repository.js';
 
 /**
  * Patients' data and the one rule over it: the tables of records, wraps,
- * uploads, consents and folders (their repositories, the only SQL on them),
+ * uploads, consents, folders and trusted contacts (their repositories, the only SQL on them),
  * RecordAccess (who may read or own a record, which doctors a new one must be
  * wrapped for) and ConsentGuard. records/, consents/, folders/, account/ and
  * jobs/ import it; it imports none of them.
  */
 @Module({
   imports: [CliniciansModule, UsersModule],
-  providers: [RecordAccess, ConsentGuard, RecordsRepository, UploadsRepository, ConsentsRepository, FoldersRepository],
-  exports: [RecordAccess, ConsentGuard, RecordsRepository, UploadsRepository, ConsentsRepository, FoldersRepository],
+  providers: [RecordAccess, ConsentGuard, RecordsRepository, UploadsRepository, ConsentsRepository, FoldersRepository, TrustedContactsRepository],
+  exports: [RecordAccess, ConsentGuard, RecordsRepository, UploadsRepository, ConsentsRepository, FoldersRepository, TrustedContactsRepository],
 })
 export class AccessModule {}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '../db/db.service.js';
 
-export type TargetKind = 'record' | 'consent' | 'folder' | 'securityKey';
+export type TargetKind = 'record' | 'consent' | 'folder' | 'securityKey' | 'trustedContact';
 
 /** The definer function that names the owner of each kind of target (migration 1765120000000). */
 const OWNER_FUNCTION: Record<TargetKind, string> = {
@@ -9,6 +9,7 @@ const OWNER_FUNCTION: Record<TargetKind, string> = {
   consent: 'consent_patient',
   folder: 'folder_owner',
   securityKey: 'security_key_owner',
+  trustedContact: 'trusted_contact_patient',
 };
 
 /**

@@ -6,7 +6,7 @@ export type TargetSource = `param:${string}` | `body:${string}`;
 
 export const ATTEMPT_TARGETS = 'phr:attemptTargets';
 
-export type AttemptTargetMap = Partial<Record<Exclude<TargetKind, 'securityKey'>, TargetSource>>;
+export type AttemptTargetMap = Partial<Record<Exclude<TargetKind, 'securityKey' | 'trustedContact'>, TargetSource>>;
 
 /**
  * Names the patient data a route acts on, so that an attempt refused before

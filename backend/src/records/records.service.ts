@@ -32,6 +32,7 @@ import { checkDoctorWrapsCover } from './doctor-wraps.js';
 import { decodeCursor, encodeCursor } from '../common/page-cursor.js';
 import { RecordsRepository, type RecordRow } from '../access/records.repository.js';
 import { UploadsRepository, type UploadRow } from '../access/uploads.repository.js';
+import { TrustedContactsRepository } from '../access/trusted-contacts.repository.js';
 
 const DEFAULT_PAGE = 50;
 
@@ -51,6 +52,7 @@ export class RecordsService {
     private readonly keyGenerations: KeyGenerations,
     private readonly records: RecordsRepository,
     private readonly uploads: UploadsRepository,
+    private readonly contacts: TrustedContactsRepository,
   ) {
     this.limits = config.records;
   }
@@ -77,13 +79,16 @@ export class RecordsService {
       await this.uploads.insert(upload);
     }
     const coveringDoctors = await this.access.coveringDoctors(user, request.folderId ?? null);
+    const coveringContacts = (await this.contacts.coveringContacts(user.userId, request.folderId ?? null)).flatMap((contact) =>
+      contact.publicKey === null ? [] : [{ id: contact.contactId, displayName: contact.displayName, publicKey: contact.publicKey }],
+    );
     await this.audit.allow({ subjectId: user.userId, action: 'record.upload', recordId: upload.recordId });
     const segments: SegmentUrl[] = recordLayout(upload.size, upload.chunkBytes).segments.map((segment) => ({
       index: segment.index,
       byteLength: segment.byteLength,
       ...this.storage.presignPut(segmentObjectKey(upload.recordId, segment.index), this.limits.uploadUrlSeconds, segment.byteLength),
     }));
-    return { recordId: upload.recordId, chunkBytes: upload.chunkBytes, segments, expiresAt: expiresAt.toISOString(), coveringDoctors };
+    return { recordId: upload.recordId, chunkBytes: upload.chunkBytes, segments, expiresAt: expiresAt.toISOString(), coveringDoctors, coveringContacts };
   }
 
   /**
@@ -110,6 +115,7 @@ export class RecordsService {
       const current = await this.committableUpload(request);
       const keyGeneration = await this.keyGenerations.sealingGeneration(user.userId, request.keyGeneration);
       const doctorWraps = await this.checkDoctorWraps(user, request);
+      const contactWraps = await this.checkContactWraps(user, request);
       const record: RecordRow = {
         id: current.recordId,
         ownerId: user.userId,
@@ -124,6 +130,7 @@ export class RecordsService {
         { recipientId: user.userId, wrap: request.ownerWrap, keyGeneration },
         ...doctorWraps.map((wrap) => ({ recipientId: wrap.doctorId, wrap: wrap.wrap, keyGeneration: null })),
       ]);
+      for (const { contact, wrap } of contactWraps) await this.contacts.insertWraps(contact, [{ recordId: record.id, wrap }]);
       await this.uploads.delete(current.recordId);
       await this.audit.allow({ subjectId: user.userId, action: 'record.create', recordId: record.id });
       return toSummary(record, request.ownerWrap);
@@ -225,6 +232,33 @@ export class RecordsService {
   private async checkDoctorWraps(user: AuthUser, request: CommitRecordRequest): Promise<CommitDoctorWrap[]> {
     const required = await this.access.coveringDoctorIds(user, request.folderId ?? null);
     return checkDoctorWrapsCover(required, request.doctorWraps ?? []);
+  }
+
+  /**
+   * docs/protocol.md "Trusted contacts": a record committed into a trusted contact's scope carries
+   * a wrap for that contact (presign's coveringContacts), so a contact released later reads it too.
+   * A wrap for anyone else is a 400, a missing one a 409 CONTACT_WRAP_MISSING.
+   */
+  private async checkContactWraps(user: AuthUser, request: CommitRecordRequest): Promise<Array<{ contact: { id: string; patientId: string; contactId: string }; wrap: string }>> {
+    const covering = await this.contacts.coveringContacts(user.userId, request.folderId ?? null);
+    const given = request.contactWraps ?? [];
+    const byContact = new Map(covering.map((contact) => [contact.contactId, contact]));
+    const givenIds = new Set(given.map((wrap) => wrap.contactId));
+    const unexpected = given.filter((wrap) => !byContact.has(wrap.contactId)).map((wrap) => wrap.contactId);
+    if (givenIds.size !== given.length || unexpected.length) {
+      const message = unexpected.length ? `no trusted contact whose scope takes this record in: ${unexpected.join(', ')}` : 'a contact is wrapped twice';
+      throw ApiError.validation([{ field: 'contactWraps', message }]);
+    }
+    const missing = covering.filter((contact) => !givenIds.has(contact.contactId)).map((contact) => contact.contactId);
+    if (missing.length) {
+      throw new ApiError(409, ERROR_CODES.contactWrapMissing, `A trusted contact's scope takes this record in: add a wrap for contact(s) ${missing.join(', ')}`, [
+        { field: 'contactWraps', message: `missing for ${missing.join(', ')}` },
+      ]);
+    }
+    return given.map((wrap) => {
+      const contact = byContact.get(wrap.contactId) as (typeof covering)[number];
+      return { contact: { id: contact.trustedContactId, patientId: user.userId, contactId: contact.contactId }, wrap: wrap.wrap };
+    });
   }
 
   private async assertStored(upload: UploadRow): Promise<void> {

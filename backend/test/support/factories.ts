@@ -5,7 +5,7 @@
  * as people make them: start the registration, take the link's token from the
  * mail the API sent (a real SMTP server keeps it), then register.
  */
-import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import {
   AES_GCM_IV_BYTES,
   KDF_ALGORITHM,
@@ -193,4 +193,9 @@ export async function insertAuditor(adminQuery: (sql: string, params?: unknown[]
 export function signedIn(answer: LoginResponse): SessionResponse {
   if (isSecondFactorChallenge(answer)) throw new Error('The sign-in asks for a second factor');
   return answer;
+}
+
+/** The fingerprint the server stores for a registered user's public key: SHA-256 of the SPKI bytes, lower-case hex (DESIGN 4.5). */
+export function fingerprintOf(user: Pick<RegisteredUser, 'request'>): string {
+  return createHash('sha256').update(Buffer.from(user.request.keys.publicKey, 'base64url')).digest('hex');
 }

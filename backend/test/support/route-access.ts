@@ -91,6 +91,17 @@ export const ROUTE_ACCESS: Record<RouteName, Access> = {
   markNotificationsRead: ['patient', 'doctor'],
   notificationSettings: ['patient', 'doctor'],
   updateNotificationSettings: ['patient', 'doctor'],
+  // Trusted contacts are patient accounts on both sides (docs/protocol.md "Trusted contacts").
+  findContactCandidate: ['patient'],
+  nameTrustedContact: ['patient'],
+  listTrustedContacts: ['patient'],
+  updateTrustedContact: ['patient'],
+  removeTrustedContact: ['patient'],
+  rewrapTrustedContact: ['patient'],
+  requestContactAccess: ['patient'],
+  refuseContactAccess: ['patient'],
+  listContactRecords: ['patient'],
+  getContactRecord: ['patient'],
   // Who may be a doctor is the operators' business only (docs/protocol.md "Clinicians").
   listClinicians: ['operator'],
   inviteClinician: ['operator'],
@@ -111,6 +122,8 @@ export interface OwnedIds {
   sessionId: string;
   /** One of the owner's enrolled security keys. */
   securityKeyId: string;
+  /** A trusted contact the owner named. */
+  trustedContactId: string;
 }
 
 /** A call a stranger patient makes with the owner's real id, and the answer it must get. */
@@ -119,6 +132,8 @@ export interface StrangerCall {
   body?: () => unknown;
   /** 'not found': the same 404 as an id that names nothing, so the call tells nothing; 'forbidden': the role may not use the route at all. */
   answer: 'not found' | 'allowed' | 'forbidden';
+  /** Path parameters besides `id` (a record id under a trusted contact). */
+  params?: () => Record<string, string>;
 }
 
 /**
@@ -145,6 +160,13 @@ export const STRANGER_CALLS: Partial<Record<RouteName, StrangerCall>> = {
   // API tokens are the auditors' only: a patient naming any session gets the role's 403.
   revokeApiToken: { names: 'sessionId', answer: 'forbidden' },
   removeSecurityKey: { names: 'securityKeyId', body: () => ({ currentAuthKey: randomKey() }), answer: 'not found' },
+  updateTrustedContact: { names: 'trustedContactId', body: () => ({ waitDays: 2 }), answer: 'not found' },
+  removeTrustedContact: { names: 'trustedContactId', answer: 'not found' },
+  rewrapTrustedContact: { names: 'trustedContactId', body: () => ({ fingerprint: 'a'.repeat(64), wraps: [] }), answer: 'not found' },
+  requestContactAccess: { names: 'trustedContactId', answer: 'not found' },
+  refuseContactAccess: { names: 'trustedContactId', answer: 'not found' },
+  listContactRecords: { names: 'trustedContactId', answer: 'not found' },
+  getContactRecord: { names: 'trustedContactId', params: () => ({ recordId: randomUUID() }), answer: 'not found' },
   // Decisions on clinicians are the operators' only: a patient naming any account gets the role's 403.
   approveClinician: { names: 'userId', answer: 'forbidden' },
   refuseClinician: { names: 'userId', body: () => ({ reason: 'stranger' }), answer: 'forbidden' },

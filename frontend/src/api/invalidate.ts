@@ -13,10 +13,11 @@ import { keyRotationKeys } from './key-rotation.js';
 import { recordKeys } from './records.js';
 import { securityKeyKeys } from './security-keys.js';
 import { sessionKeys } from './sessions.js';
+import { trustedContactKeys } from './trusted-contacts.js';
 
 export const STALE_AFTER = {
   /** A new record lands in its folder's list and in the scope of any share that covers it. */
-  recordUploaded: [recordKeys.all, consentKeys.all, auditKeys.all],
+  recordUploaded: [recordKeys.all, consentKeys.all, trustedContactKeys.all, auditKeys.all],
   /** A deleted record leaves its lists and the shares that covered it. */
   /** To the trash or back: the record leaves one list for the other, and the shares that covered it. */
   recordTrashed: [recordKeys.all, consentKeys.all, auditKeys.all],
@@ -32,6 +33,8 @@ export const STALE_AFTER = {
   /** The share's status, the doctor's access and the trail change together. */
   consentRevoked: [consentKeys.all, recordKeys.all, auditKeys.all],
   consentRewrapped: [consentKeys.all, auditKeys.all],
+  /** A trusted contact named, changed, removed, re-wrapped; a request or a refusal (docs/protocol.md "Trusted contacts"). */
+  trustedContactChanged: [trustedContactKeys.all, auditKeys.all],
   sessionEnded: [sessionKeys.all, auditKeys.all],
   securityKeysChanged: [securityKeyKeys.all, auditKeys.all],
   /** Shares' wraps go stale for a new key pair (consents' staleWraps), and its fingerprint changes. */

@@ -11,6 +11,7 @@ import { invalidateAfter, STALE_AFTER, type Change } from './invalidate.js';
 import { recordKeys } from './records.js';
 import { securityKeyKeys } from './security-keys.js';
 import { sessionKeys } from './sessions.js';
+import { trustedContactKeys } from './trusted-contacts.js';
 
 const RECORD_ID = '0b6c3a56-8f6e-4d7a-9a51-3f5b0e1c2d40';
 const FOLDER_ID = '5a0e2f1c-7d3b-4c9e-8f61-2b4a6d8c0e13';
@@ -53,6 +54,10 @@ const KEYS_BY_AREA: Record<string, { all: QueryKey; keys: QueryKey[] }> = {
   'security keys': { all: securityKeyKeys.all, keys: [securityKeyKeys.list()] },
   'key rotation': { all: keyRotationKeys.all, keys: [keyRotationKeys.state(), keyRotationKeys.inVault()] },
   clinicians: { all: clinicianKeys.all, keys: [clinicianKeys.list('pending'), clinicianKeys.list('approved')] },
+  'trusted contacts': {
+    all: trustedContactKeys.all,
+    keys: [trustedContactKeys.list(), trustedContactKeys.candidate('ada@example.org'), trustedContactKeys.provenKey(DOCTOR_ID, 'key'), trustedContactKeys.released(RECORD_ID)],
+  },
 };
 
 const EVERY_KEY = Object.values(KEYS_BY_AREA).flatMap(({ keys }) => keys);

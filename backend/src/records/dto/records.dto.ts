@@ -9,16 +9,13 @@ import {
   type MoveRecordRequest,
   type RecordListView,
   type UpdateRecordMetadataRequest,
+  type CommitContactWrap,
   type CommitDoctorWrap,
   type CommitRecordRequest,
   type CoveringDoctor,
   type ListRecordsQuery,
   type PresignUploadRequest,
   type PresignUploadResponse,
-  type RecordDetail,
-  type RecordPage,
-  type RecordSummary,
-  type SegmentUrl,
 } from '@phr/shared-types';
 import { IsBase64Url, IsSealedKey } from '../../identity/validators.js';
 import type { Exact } from '../../common/exact.js';
@@ -26,6 +23,9 @@ import { IsId } from '../../common/ids.js';
 import { PageQueryDto } from '../../common/page-query.dto.js';
 import { KEY_FIELDS } from '../../identity/protocol-descriptions.js';
 import { IsDoctorWrap } from '../../contract/doctor-wrap.js';
+import { RecordDetailDto, RecordPageDto, RecordSummaryDto, SegmentUrlDto } from '../../contract/record-summary.dto.js';
+
+export { RecordDetailDto, RecordPageDto, RecordSummaryDto, SegmentUrlDto };
 
 export class PresignUploadDto implements PresignUploadRequest {
   @ApiProperty({ type: Number, minimum: 0, description: 'Plaintext bytes of the file' })
@@ -53,20 +53,6 @@ export class CoveringDoctorDto implements CoveringDoctor {
 }
 true satisfies Exact<CoveringDoctorDto, CoveringDoctor>;
 
-export class SegmentUrlDto implements SegmentUrl {
-  @ApiProperty() index: number;
-  @ApiProperty({ description: 'Pre-signed URL (AWS Signature V4, query-string form)' }) url: string;
-  @ApiProperty({ description: 'Ciphertext bytes this segment object must hold; a PUT sends exactly this many (Content-Length is signed)' }) byteLength: number;
-  @ApiPropertyOptional({
-    type: 'object',
-    additionalProperties: { type: 'string' },
-    example: { 'If-None-Match': '*' },
-    description: 'Headers to send exactly as given (they are signed). Upload URLs carry If-None-Match: * (a stored segment is never replaced; 412 means it is already there).',
-  })
-  headers?: Record<string, string>;
-}
-true satisfies Exact<SegmentUrlDto, SegmentUrl>;
-
 export class PresignUploadResponseDto implements PresignUploadResponse {
   @ApiProperty({ format: 'uuid' }) recordId: string;
   @ApiProperty({ description: 'Plaintext bytes per chunk of the record stream (the header repeats it); each sealed chunk is 16 bytes longer' }) chunkBytes: number;
@@ -74,6 +60,8 @@ export class PresignUploadResponseDto implements PresignUploadResponse {
   @ApiProperty({ format: 'date-time' }) expiresAt: string;
   @ApiProperty({ type: [CoveringDoctorDto], description: 'Doctors whose consent in force covers the new record (into the folder named, or none): the commit must carry a wrap for each' })
   coveringDoctors: CoveringDoctorDto[];
+  @ApiProperty({ type: [CoveringDoctorDto], description: 'Trusted contacts whose scope takes the new record in (docs/protocol.md "Trusted contacts"): the commit must carry a wrap for each, for the key given' })
+  coveringContacts: CoveringDoctorDto[];
 }
 true satisfies Exact<PresignUploadResponseDto, PresignUploadResponse>;
 
@@ -86,6 +74,16 @@ export class CommitDoctorWrapDto implements CommitDoctorWrap {
   wrap: string;
 }
 true satisfies Exact<CommitDoctorWrapDto, CommitDoctorWrap>;
+
+export class CommitContactWrapDto implements CommitContactWrap {
+  @ApiProperty({ format: 'uuid' })
+  @IsId('4')
+  contactId: string;
+
+  @IsDoctorWrap(KEY_FIELDS.doctorWrap)
+  wrap: string;
+}
+true satisfies Exact<CommitContactWrapDto, CommitContactWrap>;
 
 export class CommitRecordDto implements CommitRecordRequest {
   @ApiProperty({ format: 'uuid' })
@@ -111,6 +109,14 @@ export class CommitRecordDto implements CommitRecordRequest {
   @Type(() => CommitDoctorWrapDto)
   doctorWraps?: CommitDoctorWrapDto[];
 
+  @ApiPropertyOptional({ type: [CommitContactWrapDto], description: 'A wrap for each trusted contact whose scope takes the record in (presign’s coveringContacts)' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => CommitContactWrapDto)
+  contactWraps?: CommitContactWrapDto[];
+
   @ApiPropertyOptional({ type: Number, minimum: 1, description: 'The account-key generation that sealed ownerWrap (MyKeys.keyGeneration, or the rotation’s while one is under way); absent: the generation in force. A write under the wrong key is a 409 KEY_ROTATION' })
   @IsOptional()
   @IsInt()
@@ -119,32 +125,6 @@ export class CommitRecordDto implements CommitRecordRequest {
   keyGeneration?: number;
 }
 true satisfies Exact<CommitRecordDto, CommitRecordRequest>;
-
-export class RecordSummaryDto implements RecordSummary {
-  @ApiProperty({ format: 'uuid' }) id: string;
-  @ApiProperty({ format: 'uuid' }) ownerId: string;
-  @ApiProperty({ format: 'uuid', nullable: true, type: String }) folderId: string | null;
-  @ApiProperty({ description: 'Plaintext bytes, as given to POST /records/presign' }) size: number;
-  @ApiProperty({ description: 'Plaintext bytes per chunk of the record stream' }) chunkBytes: number;
-  @ApiProperty({ format: 'date-time' }) createdAt: string;
-  @ApiProperty({ description: KEY_FIELDS.metadata }) metadata: string;
-  @ApiProperty({ description: `The caller's wrap of the file key: the owner's (${KEY_FIELDS.ownerWrap}) or a doctor's (${KEY_FIELDS.doctorWrap})` }) wrap: string;
-  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'When the owner moved the record to the trash; null for a record in use (a doctor never sees one in the trash)' })
-  trashedAt: string | null;
-}
-true satisfies Exact<RecordSummaryDto, RecordSummary>;
-
-export class RecordDetailDto extends RecordSummaryDto implements RecordDetail {
-  @ApiProperty({ type: [SegmentUrlDto] }) segments: SegmentUrlDto[];
-  @ApiProperty({ format: 'date-time' }) expiresAt: string;
-}
-true satisfies Exact<RecordDetailDto, RecordDetail>;
-
-export class RecordPageDto implements RecordPage {
-  @ApiProperty({ type: [RecordSummaryDto] }) items: RecordSummaryDto[];
-  @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
-}
-true satisfies Exact<RecordPageDto, RecordPage>;
 
 export class ListRecordsQueryDto extends PageQueryDto implements ListRecordsQuery {
   @ApiPropertyOptional({ format: 'uuid' })

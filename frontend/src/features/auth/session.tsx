@@ -14,6 +14,7 @@ import { authApi, type AuthApi } from '../../api/auth.js';
 import { cliniciansApi, type CliniciansApi } from '../../api/clinicians.js';
 import { createApiClient } from '../../api/client.js';
 import { consentsApi, type ConsentsApi } from '../../api/consents.js';
+import { trustedContactsApi, type TrustedContactsApi } from '../../api/trusted-contacts.js';
 import { doctorsApi, type DoctorsApi } from '../../api/doctors.js';
 import { foldersApi, type FoldersApi } from '../../api/folders.js';
 import { keyRotationApi, type KeyRotationApi } from '../../api/key-rotation.js';
@@ -45,6 +46,8 @@ interface SessionContextValue {
   consents: ConsentsApi;
   /** The doctor search and the keys the server serves for doctors. */
   doctors: DoctorsApi;
+  /** A patient's trusted contacts, and the patients who named the caller (docs/protocol.md "Trusted contacts"). */
+  trustedContacts: TrustedContactsApi;
   audit: AuditApi;
   /** The operators' clinician queue and decisions. */
   clinicians: CliniciansApi;
@@ -94,6 +97,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const folders = useMemo(() => foldersApi(client), [client]);
   const consents = useMemo(() => consentsApi(client), [client]);
   const doctors = useMemo(() => doctorsApi(client), [client]);
+  const trustedContacts = useMemo(() => trustedContactsApi(client), [client]);
   const audit = useMemo(() => auditApi(client), [client]);
   const clinicians = useMemo(() => cliniciansApi(client), [client]);
   const trust = useMemo(() => trustApi(client), [client]);
@@ -186,6 +190,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       folders,
       consents,
       doctors,
+      trustedContacts,
       audit,
       clinicians,
       trust,
@@ -202,7 +207,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       recoveryCodeStored: () => setPendingRecoveryCode(null),
       userChanged: setUser,
     }),
-    [user, api, sessions, apiTokens, securityKeys, keyRotation, records, folders, consents, doctors, audit, clinicians, trust, vault, pendingRecoveryCode, notice, lockedEmail, securityNotice, start, end, lock, loadSecurityNotice],
+    [user, api, sessions, apiTokens, securityKeys, keyRotation, records, folders, consents, doctors, trustedContacts, audit, clinicians, trust, vault, pendingRecoveryCode, notice, lockedEmail, securityNotice, start, end, lock, loadSecurityNotice],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

@@ -137,8 +137,14 @@ export async function uploadRecord(request: UploadRequest): Promise<RecordSummar
 
     progress.phase = 'saving';
     report();
-    const sealed = await vault.finishRecord(recordId, request.ownerId, request.metadata(), await provenDoctorKeys(request, upload.coveringDoctors));
-    const summary = await commitPatiently(() => records.commit({ recordId, folderId: request.folderId, ...sealed }), signal);
+    // Trusted contacts (docs/protocol.md "Trusted contacts") get the same recipient wrap as doctors, proven and compared the same way.
+    const contacts = await provenDoctorKeys(request, upload.coveringContacts);
+    const sealed = await vault.finishRecord(recordId, request.ownerId, request.metadata(), [...(await provenDoctorKeys(request, upload.coveringDoctors)), ...contacts]);
+    const contactIds = new Set(contacts.map((contact) => contact.id));
+    const doctorWraps = sealed.doctorWraps.filter((wrap) => !contactIds.has(wrap.doctorId));
+    const contactWraps = sealed.doctorWraps.filter((wrap) => contactIds.has(wrap.doctorId)).map((wrap) => ({ contactId: wrap.doctorId, wrap: wrap.wrap }));
+    const body = { recordId, folderId: request.folderId, ...sealed, doctorWraps, ...(contactWraps.length > 0 ? { contactWraps } : {}) };
+    const summary = await commitPatiently(() => records.commit(body), signal);
     progress.phase = 'done';
     report();
     return summary;
