@@ -16,4 +16,5 @@ export * from './client-state.js';
 export * from './key-rotation.js';
 export * from './security-events.js';
 export * from './notifications.js';
+export * from './emergency.js';
 export * from './routes.js';

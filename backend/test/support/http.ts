@@ -20,5 +20,5 @@ export function testClient(baseUrl: string, origin: string | null = TEST_PORTAL_
 
 /** The path parameters of a route picked from the table by name in a loop: `{ id }` when its path has `:id`, none otherwise. */
 export function idParams(route: AnyRoute, id: string): Record<string, string> {
-  return route.path.includes(':id') ? { id } : {};
+  return Object.fromEntries([...route.path.matchAll(/:(\w+)/g)].map((match) => [match[1], id]));
 }
