@@ -49,7 +49,8 @@ export interface OpenRecordRow {
   wrap: string;
 }
 
-const BREAK_COLUMNS = `b.*, (SELECT count(*)::int FROM emergency_releases r WHERE r.break_id = b.id) AS shares_released`;
+/** The count comes from a definer function: RLS shows a holder only their own release, an auditor none. */
+const BREAK_COLUMNS = `b.*, emergency_release_count(b.id) AS shares_released`;
 
 /** The SQL of `emergency_breaks` and `emergency_releases`, and of the definer functions that open a break-glass. */
 @Injectable()
@@ -135,10 +136,10 @@ export class EmergencyBreaksRepository {
     return await this.db.manager().query<OpenRecordRow[]>('SELECT * FROM emergency_open_records($1, $2)', [breakId, recordId]);
   }
 
-  /** The patient's breaks of earlier keys not yet ended: ended now (the re-key). */
+  /** The patient’s breaks of earlier keys still in their time box: ended now (the re-key). */
   async endBefore(patientId: string, generation: number): Promise<string[]> {
     const rows = await this.db.manager().query<Array<{ id: string }>>(
-      'UPDATE emergency_breaks SET ended_at = now() WHERE patient_id = $1 AND generation < $2 AND ended_at IS NULL RETURNING id',
+      'WITH ended AS (UPDATE emergency_breaks SET ended_at = now() WHERE patient_id = $1 AND generation < $2 AND ended_at IS NULL AND expires_at > now() RETURNING id) SELECT id FROM ended',
       [patientId, generation],
     );
     return rows.map((row) => row.id);

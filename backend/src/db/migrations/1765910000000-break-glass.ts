@@ -165,12 +165,15 @@ export class BreakGlass1765910000000 implements MigrationInterface {
         LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS
         $$ SELECT h.holder_id FROM emergency_holders h
             WHERE h.patient_id = p_patient AND EXISTS (SELECT 1 FROM emergency_breaks b WHERE b.patient_id = p_patient AND b.clinician_id = app_user_id()) $$;
+      CREATE FUNCTION emergency_release_count(p_break uuid) RETURNS integer
+        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS
+        $$ SELECT count(*)::int FROM emergency_releases WHERE break_id = p_break $$;
       CREATE FUNCTION emergency_break_patient(p_break uuid) RETURNS uuid
         LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS
         $$ SELECT patient_id FROM emergency_breaks WHERE id = p_break $$;
 
-      REVOKE ALL ON FUNCTION emergency_holders_of(uuid), emergency_break_patient(uuid) FROM PUBLIC;
-      GRANT EXECUTE ON FUNCTION emergency_holders_of(uuid), emergency_break_patient(uuid) TO phr_app;
+      REVOKE ALL ON FUNCTION emergency_holders_of(uuid), emergency_release_count(uuid), emergency_break_patient(uuid) FROM PUBLIC;
+      GRANT EXECUTE ON FUNCTION emergency_holders_of(uuid), emergency_release_count(uuid), emergency_break_patient(uuid) TO phr_app;
       REVOKE ALL ON FUNCTION emergency_holder_candidate(text), emergency_patient_setup(text), emergency_break_is_open(uuid),
         emergency_open_key(uuid), emergency_open_records(uuid, uuid), emergency_people(uuid[]) FROM PUBLIC;
       GRANT EXECUTE ON FUNCTION emergency_holder_candidate(text), emergency_patient_setup(text), emergency_break_is_open(uuid),
@@ -181,7 +184,7 @@ export class BreakGlass1765910000000 implements MigrationInterface {
 
   async down(db: QueryRunner): Promise<void> {
     await db.query(`
-      DROP FUNCTION IF EXISTS emergency_holders_of(uuid), emergency_break_patient(uuid), emergency_people(uuid[]), emergency_open_records(uuid, uuid), emergency_open_key(uuid),
+      DROP FUNCTION IF EXISTS emergency_holders_of(uuid), emergency_release_count(uuid), emergency_break_patient(uuid), emergency_people(uuid[]), emergency_open_records(uuid, uuid), emergency_open_key(uuid),
         emergency_break_is_open(uuid), emergency_patient_setup(text), emergency_holder_candidate(text);
       DROP TABLE IF EXISTS emergency_releases, emergency_breaks, emergency_wraps, emergency_holders, emergency_setups;
     `);
