@@ -13,7 +13,7 @@ import { fingerprintOf } from '../src/identity/key-material.js';
 import { auditRowsOf, type AuditRow } from './support/audit.js';
 import { registerStaff, registerUnverifiedDoctor, registerUser, rsaPublicKey, sealedBlob, type RegisteredUser } from './support/factories.js';
 import { testClient } from './support/http.js';
-import { uploadRecord } from './support/records.js';
+import { commit, commitRequest, presign, putSegments, segmentBodies, uploadRecord } from './support/records.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
 import { badTokens, sessionIdOf } from './support/tokens.js';
 
@@ -59,6 +59,7 @@ describe('break-glass: a clinician reads a patient’s emergency records in a ti
     folderId,
     publicKey: rsaPublicKey(),
     sealedPrivateKey: sealedBlob(1800),
+    keyCheck: sealedBlob(32),
     threshold: 2,
     holders: [
       { holderId: bob.userId, fingerprint: accountFingerprint(), share: rsaBlob() },
@@ -150,6 +151,34 @@ describe('break-glass: a clinician reads a patient’s emergency records in a ti
       expect(rows.map(summary)).toEqual([
         { action: 'emergency.configured', outcome: 'allow', actor: alice.userId, reason: `scope folder ${folderId}; 2 of 2 holder(s); 24 h; key ${accountFingerprint()}; generation 1`, record: null },
       ]);
+    });
+  });
+
+  describe('new uploads where break-glass reaches', () => {
+    it('names the emergency key at presign and refuses a commit without its wrap (409 EMERGENCY_WRAP_MISSING)', async () => {
+      const upload = await presign(alice, 500, undefined);
+      expect(upload.emergencyKey).toBeNull();
+      await putSegments(upload, segmentBodies(500));
+      const into = await alice.client.send(ROUTES.presignUpload, { token: alice.token, body: { size: 500, folderId } });
+      expect(into.body.emergencyKey).toEqual({ publicKey: rsaPublicKey(), keyCheck: expect.any(String) });
+      await putSegments(into.body, segmentBodies(500));
+      const without = await commit(alice, commitRequest(into.body.recordId, folderId));
+      expect([without.status, without.error?.code, without.error?.fields?.[0].field]).toEqual([409, ERROR_CODES.emergencyWrapMissing, 'emergencyWrap']);
+      const misplaced = await commit(alice, { ...commitRequest(upload.recordId), emergencyWrap: rsaBlob() });
+      expect([misplaced.status, misplaced.error?.fields?.[0].field]).toEqual([400, 'emergencyWrap']);
+      const withWrap = await commit(alice, { ...commitRequest(into.body.recordId, folderId), emergencyWrap: rsaBlob() });
+      expect(withWrap.status).toBe(201);
+      inFolder.push(into.body.recordId);
+      expect(await api.adminQuery('SELECT record_id FROM emergency_wraps WHERE record_id = $1', [into.body.recordId])).toHaveLength(1);
+      expect((await alice.client.send(ROUTES.emergencySetup, { token: alice.token })).body.needsRekey).toBe(false);
+    });
+
+    it('asks for a re-key when a record moved into scope has no emergency wrap', async () => {
+      const moved = (await uploadRecord(alice)).summary.id;
+      await alice.client.send(ROUTES.moveRecord, { token: alice.token, params: { id: moved }, body: { folderId } });
+      expect((await alice.client.send(ROUTES.emergencySetup, { token: alice.token })).body.needsRekey).toBe(true);
+      await alice.client.send(ROUTES.moveRecord, { token: alice.token, params: { id: moved }, body: { folderId: null } });
+      expect((await alice.client.send(ROUTES.emergencySetup, { token: alice.token })).body.needsRekey).toBe(false);
     });
   });
 

@@ -88,6 +88,8 @@ export const ERROR_CODES = {
   emergencyEnded: 'EMERGENCY_ENDED',
   /** Fewer than k holders have released their share yet. */
   emergencyWaiting: 'EMERGENCY_WAITING',
+  /** Break-glass reaches where this record goes: the commit must carry its emergency wrap. */
+  emergencyWrapMissing: 'EMERGENCY_WRAP_MISSING',
   /** This holder already released their share for this break-glass. */
   emergencyShareReleased: 'EMERGENCY_SHARE_RELEASED',
   serviceUnavailable: 'SERVICE_UNAVAILABLE',

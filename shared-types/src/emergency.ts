@@ -57,6 +57,8 @@ export interface ConfigureEmergencyRequest {
   publicKey?: Base64Url;
   /** The emergency private key (PKCS#8) sealed under the emergency secret: a sealed blob. */
   sealedPrivateKey?: Base64Url;
+  /** The emergency key's fingerprint sealed under the patient's account key, AAD "phr/v1/emergency-key-check|<patientId>": the uploads' check. */
+  keyCheck?: Base64Url;
   /** k: how many holders' shares open the emergency secret (1 to the number of holders). */
   threshold?: number;
   holders?: EmergencyHolderShare[];

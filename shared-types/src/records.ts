@@ -123,6 +123,13 @@ export interface PresignUploadResponse {
   expiresAt: IsoDateTime;
   /** The doctors the new record must be wrapped for (into the folder named in the request, or none). */
   coveringDoctors: CoveringDoctor[];
+  /**
+   * The patient's break-glass key when the record goes where break-glass reaches (docs/protocol.md
+   * "Break-glass"): the commit must carry `emergencyWrap`. `keyCheck` is the key's fingerprint
+   * sealed under the patient's account key at setup: the browser opens it and compares, so a
+   * server cannot slip in a key of its own.
+   */
+  emergencyKey: { publicKey: Base64Url; keyCheck: Base64Url } | null;
 }
 
 /** POST /records: commit an uploaded record. */
@@ -135,6 +142,8 @@ export interface CommitRecordRequest {
   ownerWrap: Base64Url;
   /** A wrap for each doctor whose active consent covers the folder (or everything). */
   doctorWraps?: CommitDoctorWrap[];
+  /** When break-glass reaches where the record goes: RSA-OAEP(emergencyPublicKey, fileKey), label "phr/v1/emergency-wrap|<recordId>|<patientId>|<emergencyFingerprint>". */
+  emergencyWrap?: Base64Url;
   /** The generation of the account key that sealed ownerWrap (MyKeys.keyGeneration, or the rotation's while one is under way); absent means the generation in force. */
   keyGeneration?: number;
 }

@@ -54,6 +54,7 @@ export class EmergencySetupService {
         public_key: publicKey,
         fingerprint: fingerprintOf(publicKey),
         sealed_private_key: request.sealedPrivateKey as string,
+        key_check: request.keyCheck as string,
         threshold: request.threshold as number,
         hours: request.hours ?? EMERGENCY_DEFAULT_HOURS,
       },
@@ -70,10 +71,10 @@ export class EmergencySetupService {
   }
 
   private async turnOff(user: AuthUser, request: ConfigureEmergencyRequest): Promise<EmergencySetup> {
-    const extra = (['folderId', 'publicKey', 'sealedPrivateKey', 'threshold', 'holders', 'wraps'] as const).filter((field) => request[field] !== undefined);
+    const extra = (['folderId', 'publicKey', 'sealedPrivateKey', 'keyCheck', 'threshold', 'holders', 'wraps'] as const).filter((field) => request[field] !== undefined);
     if (extra.length) throw ApiError.validation(extra.map((field) => ({ field, message: `${field} is not allowed with scope "off"` })));
     const row = await this.setups.replace(
-      { patient_id: user.userId, scope: 'off', folder_id: null, public_key: null, fingerprint: null, sealed_private_key: null, threshold: null, hours: request.hours ?? EMERGENCY_DEFAULT_HOURS },
+      { patient_id: user.userId, scope: 'off', folder_id: null, public_key: null, fingerprint: null, sealed_private_key: null, key_check: null, threshold: null, hours: request.hours ?? EMERGENCY_DEFAULT_HOURS },
       [],
       [],
     );
@@ -101,6 +102,11 @@ export class EmergencySetupService {
       const problem = checkSealedBlob('sealedPrivateKey', request.sealedPrivateKey);
       if (problem) problems.push(problem);
     }
+    if (request.keyCheck === undefined) problems.push({ field: 'keyCheck', message: 'keyCheck is required unless scope is "off"' });
+    else {
+      const problem = checkSealedBlob('keyCheck', request.keyCheck);
+      if (problem) problems.push(problem);
+    }
     if (holderCount === 0) problems.push({ field: 'holders', message: 'holders must name at least one holder unless scope is "off"' });
     if (request.threshold === undefined || request.threshold > holderCount) problems.push({ field: 'threshold', message: 'threshold must be between 1 and the number of holders' });
     if ((request.scope === 'folder') !== (request.folderId !== undefined)) problems.push({ field: 'folderId', message: 'folderId is required with scope "folder" and only then' });
@@ -120,6 +126,12 @@ export class EmergencySetupService {
     }
   }
 
+  /** A record moved into scope after the setup has no emergency wrap: the browser re-keys to cover it. */
+  private async hasUnwrappedRecords(row: EmergencySetupRow): Promise<boolean> {
+    const wrapped = new Set(await this.setups.wrappedRecordIds(row.patient_id));
+    return (await this.setups.recordIdsInScope(row.patient_id, row.scope, row.folder_id)).some((recordId) => !wrapped.has(recordId));
+  }
+
   private async present(patientId: string, row: EmergencySetupRow | null): Promise<EmergencySetup> {
     if (!row) return { scope: 'off', folderId: null, publicKey: null, fingerprint: null, threshold: null, hours: EMERGENCY_DEFAULT_HOURS, holders: [], generation: 0, needsRekey: false, updatedAt: null };
     const holders = await this.setups.holdersOf(patientId);
@@ -136,7 +148,7 @@ export class EmergencySetupService {
         return { holderId: holder.holder_id, displayName: person?.display_name ?? '', role: (person?.role ?? 'patient') as 'patient', fingerprint: holder.fingerprint };
       }),
       generation: row.generation,
-      needsRekey: row.scope !== 'off' && (await this.breaks.isKeyUsed(patientId, row.generation)),
+      needsRekey: row.scope !== 'off' && ((await this.breaks.isKeyUsed(patientId, row.generation)) || (await this.hasUnwrappedRecords(row))),
       updatedAt: row.updated_at.toISOString(),
     };
   }

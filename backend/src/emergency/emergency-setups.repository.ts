@@ -10,6 +10,7 @@ export interface EmergencySetupRow {
   public_key: string | null;
   fingerprint: string | null;
   sealed_private_key: string | null;
+  key_check: string | null;
   threshold: number | null;
   hours: number;
   generation: number;
@@ -46,13 +47,13 @@ export class EmergencySetupsRepository {
   async replace(setup: Omit<EmergencySetupRow, 'generation' | 'updated_at'>, holders: EmergencyHolderRow[], wraps: Array<{ recordId: string; wrap: string }>): Promise<EmergencySetupRow> {
     const manager = this.db.manager();
     const [row] = await manager.query<EmergencySetupRow[]>(
-      `INSERT INTO emergency_setups (patient_id, scope, folder_id, public_key, fingerprint, sealed_private_key, threshold, hours)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+      `INSERT INTO emergency_setups (patient_id, scope, folder_id, public_key, fingerprint, sealed_private_key, key_check, threshold, hours)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (patient_id) DO UPDATE SET scope = excluded.scope, folder_id = excluded.folder_id, public_key = excluded.public_key,
-         fingerprint = excluded.fingerprint, sealed_private_key = excluded.sealed_private_key, threshold = excluded.threshold,
+         fingerprint = excluded.fingerprint, sealed_private_key = excluded.sealed_private_key, key_check = excluded.key_check, threshold = excluded.threshold,
          hours = excluded.hours, generation = emergency_setups.generation + 1, updated_at = now()
        RETURNING *`,
-      [setup.patient_id, setup.scope, setup.folder_id, setup.public_key, setup.fingerprint, setup.sealed_private_key, setup.threshold, setup.hours],
+      [setup.patient_id, setup.scope, setup.folder_id, setup.public_key, setup.fingerprint, setup.sealed_private_key, setup.key_check, setup.threshold, setup.hours],
     );
     await manager.query('DELETE FROM emergency_holders WHERE patient_id = $1', [setup.patient_id]);
     await manager.query('DELETE FROM emergency_wraps WHERE patient_id = $1', [setup.patient_id]);
@@ -90,6 +91,15 @@ export class EmergencySetupsRepository {
   async wrappedRecordIds(patientId: string): Promise<string[]> {
     const rows = await this.db.manager().query<Array<{ record_id: string }>>('SELECT record_id FROM emergency_wraps WHERE patient_id = $1', [patientId]);
     return rows.map((row) => row.record_id);
+  }
+
+  /** The emergency key a new record of the patient in this folder (none: null) must be wrapped for, if break-glass reaches there. */
+  async keyForFolder(patientId: string, folderId: string | null): Promise<{ public_key: string; key_check: string } | null> {
+    const [row] = await this.db.manager().query<Array<{ public_key: string; key_check: string }>>(
+      `SELECT public_key, key_check FROM emergency_setups WHERE patient_id = $1 AND (scope = 'all' OR (scope = 'folder' AND folder_id = $2))`,
+      [patientId, folderId],
+    );
+    return row ?? null;
   }
 
   async addWrap(patientId: string, recordId: string, wrap: string): Promise<void> {

@@ -32,6 +32,7 @@ import { checkDoctorWrapsCover } from './doctor-wraps.js';
 import { decodeCursor, encodeCursor } from '../common/page-cursor.js';
 import { RecordsRepository, type RecordRow } from '../access/records.repository.js';
 import { UploadsRepository, type UploadRow } from '../access/uploads.repository.js';
+import { EmergencySetupsRepository } from '../emergency/emergency-setups.repository.js';
 
 const DEFAULT_PAGE = 50;
 
@@ -51,6 +52,7 @@ export class RecordsService {
     private readonly keyGenerations: KeyGenerations,
     private readonly records: RecordsRepository,
     private readonly uploads: UploadsRepository,
+    private readonly emergency: EmergencySetupsRepository,
   ) {
     this.limits = config.records;
   }
@@ -77,13 +79,15 @@ export class RecordsService {
       await this.uploads.insert(upload);
     }
     const coveringDoctors = await this.access.coveringDoctors(user, request.folderId ?? null);
+    const emergency = await this.emergency.keyForFolder(user.userId, request.folderId ?? null);
     await this.audit.allow({ subjectId: user.userId, action: 'record.upload', recordId: upload.recordId });
     const segments: SegmentUrl[] = recordLayout(upload.size, upload.chunkBytes).segments.map((segment) => ({
       index: segment.index,
       byteLength: segment.byteLength,
       ...this.storage.presignPut(segmentObjectKey(upload.recordId, segment.index), this.limits.uploadUrlSeconds, segment.byteLength),
     }));
-    return { recordId: upload.recordId, chunkBytes: upload.chunkBytes, segments, expiresAt: expiresAt.toISOString(), coveringDoctors };
+    const emergencyKey = emergency ? { publicKey: emergency.public_key, keyCheck: emergency.key_check } : null;
+    return { recordId: upload.recordId, chunkBytes: upload.chunkBytes, segments, expiresAt: expiresAt.toISOString(), coveringDoctors, emergencyKey };
   }
 
   /**
@@ -110,6 +114,7 @@ export class RecordsService {
       const current = await this.committableUpload(request);
       const keyGeneration = await this.keyGenerations.sealingGeneration(user.userId, request.keyGeneration);
       const doctorWraps = await this.checkDoctorWraps(user, request);
+      const emergencyWrap = await this.checkEmergencyWrap(user, request);
       const record: RecordRow = {
         id: current.recordId,
         ownerId: user.userId,
@@ -124,6 +129,7 @@ export class RecordsService {
         { recipientId: user.userId, wrap: request.ownerWrap, keyGeneration },
         ...doctorWraps.map((wrap) => ({ recipientId: wrap.doctorId, wrap: wrap.wrap, keyGeneration: null })),
       ]);
+      if (emergencyWrap !== null) await this.emergency.addWrap(user.userId, record.id, emergencyWrap);
       await this.uploads.delete(current.recordId);
       await this.audit.allow({ subjectId: user.userId, action: 'record.create', recordId: record.id });
       return toSummary(record, request.ownerWrap);
@@ -225,6 +231,20 @@ export class RecordsService {
   private async checkDoctorWraps(user: AuthUser, request: CommitRecordRequest): Promise<CommitDoctorWrap[]> {
     const required = await this.access.coveringDoctorIds(user, request.folderId ?? null);
     return checkDoctorWrapsCover(required, request.doctorWraps ?? []);
+  }
+
+  /**
+   * docs/protocol.md "Break-glass": a record committed where the patient's break-glass reaches
+   * carries the emergency wrap of its file key (409 EMERGENCY_WRAP_MISSING without); one
+   * elsewhere carries none (400).
+   */
+  private async checkEmergencyWrap(user: AuthUser, request: CommitRecordRequest): Promise<string | null> {
+    const key = await this.emergency.keyForFolder(user.userId, request.folderId ?? null);
+    if (key && request.emergencyWrap === undefined) {
+      throw new ApiError(409, ERROR_CODES.emergencyWrapMissing, 'Break-glass reaches where this record goes: add its emergency wrap', [{ field: 'emergencyWrap', message: 'missing' }]);
+    }
+    if (!key && request.emergencyWrap !== undefined) throw ApiError.validation([{ field: 'emergencyWrap', message: 'break-glass does not reach where this record goes' }]);
+    return request.emergencyWrap ?? null;
   }
 
   private async assertStored(upload: UploadRow): Promise<void> {

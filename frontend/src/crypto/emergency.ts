@@ -12,6 +12,7 @@ import type { EmergencyHolderShare } from '@phr/shared-types';
 import { fromBase64Url, randomBytes, toBase64Url, utf8 } from './encoding.js';
 import { fingerprintHex } from './fingerprint.js';
 import { importFileKey } from './record-keys.js';
+import { CryptoError } from './errors.js';
 import { open, seal } from './sealed.js';
 
 const RSA_OAEP = { name: 'RSA-OAEP', hash: 'SHA-256' } as const;
@@ -68,6 +69,24 @@ export async function createEmergencyKey(patientId: string, holders: EmergencyHo
 
 export function importEmergencyPublicKey(spki: string): Promise<CryptoKey> {
   return crypto.subtle.importKey('spki', fromBase64Url(spki), RSA_OAEP, false, ['encrypt']);
+}
+
+const keyCheckAad = (patientId: string) => `phr/v1/emergency-key-check|${patientId}`;
+
+/** The emergency key's fingerprint sealed under the patient's account key: what the patient's uploads check the server's key against. */
+export function sealKeyCheck(accountKey: CryptoKey, patientId: string, fingerprint: string): Promise<string> {
+  return seal(accountKey, utf8(fingerprint), keyCheckAad(patientId));
+}
+
+/**
+ * The emergency key the server named for an upload, imported only when its fingerprint is the
+ * one the patient's browser sealed at setup (a key the server made itself fails here).
+ */
+export async function checkedEmergencyKey(accountKey: CryptoKey, patientId: string, emergency: { publicKey: string; keyCheck: string }): Promise<{ key: CryptoKey; fingerprint: string }> {
+  const fingerprint = await fingerprintHex(fromBase64Url(emergency.publicKey));
+  const sealed = new TextDecoder().decode(await open(accountKey, emergency.keyCheck, keyCheckAad(patientId)));
+  if (sealed !== fingerprint) throw new CryptoError('KEY_NOT_VERIFIED', 'The server named an emergency key this browser did not make');
+  return { key: await importEmergencyPublicKey(emergency.publicKey), fingerprint };
 }
 
 /** A file key wrapped for the emergency key; the label names the record, the patient and the key. */

@@ -29,11 +29,12 @@ export class BreakGlass1765910000000 implements MigrationInterface {
         public_key text,
         fingerprint text,
         sealed_private_key text,
+        key_check text,
         threshold integer CHECK (threshold >= 1),
         hours integer NOT NULL DEFAULT 24 CHECK (hours BETWEEN 1 AND 72),
         generation integer NOT NULL DEFAULT 1,
         updated_at timestamptz NOT NULL DEFAULT now(),
-        CHECK ((scope = 'off') = (public_key IS NULL) AND (public_key IS NULL) = (sealed_private_key IS NULL) AND (public_key IS NULL) = (threshold IS NULL))
+        CHECK ((scope = 'off') = (public_key IS NULL) AND (public_key IS NULL) = (sealed_private_key IS NULL) AND (public_key IS NULL) = (key_check IS NULL) AND (public_key IS NULL) = (threshold IS NULL))
       );
       CREATE TABLE emergency_holders (
         patient_id uuid NOT NULL REFERENCES emergency_setups (patient_id) ON DELETE CASCADE,

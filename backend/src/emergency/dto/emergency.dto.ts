@@ -97,6 +97,11 @@ export class ConfigureEmergencyDto implements ConfigureEmergencyRequest {
   @IsSealedKey('The emergency private key sealed under the emergency secret')
   sealedPrivateKey?: string;
 
+  @ApiPropertyOptional({ description: 'The emergency key’s fingerprint sealed under the patient’s account key (AAD "phr/v1/emergency-key-check|<patientId>"); required unless scope is "off"' })
+  @IsOptional()
+  @IsSealedKey('The emergency key’s fingerprint sealed under the account key')
+  keyCheck?: string;
+
   @ApiPropertyOptional({ minimum: 1, maximum: EMERGENCY_MAX_HOLDERS, description: 'k: shares needed; at most the number of holders' })
   @IsOptional()
   @IsInt()

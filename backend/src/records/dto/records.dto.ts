@@ -67,6 +67,11 @@ export class SegmentUrlDto implements SegmentUrl {
 }
 true satisfies Exact<SegmentUrlDto, SegmentUrl>;
 
+export class EmergencyKeyForUploadDto {
+  @ApiProperty({ description: 'SPKI, base64url' }) publicKey: string;
+  @ApiProperty({ description: 'The key’s fingerprint sealed under the patient’s account key, AAD "phr/v1/emergency-key-check|<patientId>"' }) keyCheck: string;
+}
+
 export class PresignUploadResponseDto implements PresignUploadResponse {
   @ApiProperty({ format: 'uuid' }) recordId: string;
   @ApiProperty({ description: 'Plaintext bytes per chunk of the record stream (the header repeats it); each sealed chunk is 16 bytes longer' }) chunkBytes: number;
@@ -74,6 +79,8 @@ export class PresignUploadResponseDto implements PresignUploadResponse {
   @ApiProperty({ format: 'date-time' }) expiresAt: string;
   @ApiProperty({ type: [CoveringDoctorDto], description: 'Doctors whose consent in force covers the new record (into the folder named, or none): the commit must carry a wrap for each' })
   coveringDoctors: CoveringDoctorDto[];
+  @ApiProperty({ type: EmergencyKeyForUploadDto, nullable: true, description: 'The patient’s break-glass key when break-glass reaches where the record goes: open keyCheck with the account key, compare the fingerprint of publicKey, and send emergencyWrap' })
+  emergencyKey: EmergencyKeyForUploadDto | null;
 }
 true satisfies Exact<PresignUploadResponseDto, PresignUploadResponse>;
 
@@ -110,6 +117,11 @@ export class CommitRecordDto implements CommitRecordRequest {
   @ValidateNested({ each: true })
   @Type(() => CommitDoctorWrapDto)
   doctorWraps?: CommitDoctorWrapDto[];
+
+  @ApiPropertyOptional({ description: 'When break-glass reaches where the record goes (the presign answer’s emergencyKey): RSA-OAEP(emergency public key, file key), label "phr/v1/emergency-wrap|<recordId>|<patientId>|<emergencyFingerprint>", 384 bytes, base64url' })
+  @IsOptional()
+  @IsDoctorWrap('The file key wrapped for the patient’s emergency key')
+  emergencyWrap?: string;
 
   @ApiPropertyOptional({ type: Number, minimum: 1, description: 'The account-key generation that sealed ownerWrap (MyKeys.keyGeneration, or the rotation’s while one is under way); absent: the generation in force. A write under the wrong key is a 409 KEY_ROTATION' })
   @IsOptional()

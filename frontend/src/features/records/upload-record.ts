@@ -137,7 +137,7 @@ export async function uploadRecord(request: UploadRequest): Promise<RecordSummar
 
     progress.phase = 'saving';
     report();
-    const sealed = await vault.finishRecord(recordId, request.ownerId, request.metadata(), await provenDoctorKeys(request, upload.coveringDoctors));
+    const sealed = await vault.finishRecord(recordId, request.ownerId, request.metadata(), await provenDoctorKeys(request, upload.coveringDoctors), upload.emergencyKey);
     const summary = await commitPatiently(() => records.commit({ recordId, folderId: request.folderId, ...sealed }), signal);
     progress.phase = 'done';
     report();
