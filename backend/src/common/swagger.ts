@@ -111,16 +111,8 @@ export const ERROR_EXAMPLES: Record<number, Array<{ code: ErrorCode; message: st
   401: [{ code: ERROR_CODES.unauthenticated, message: 'A valid access token is required' }],
   403: [{ code: ERROR_CODES.forbidden, message: 'Your role may not use this route' }],
   404: [{ code: ERROR_CODES.notFound, message: 'Not found' }],
-  409: [
-    { code: ERROR_CODES.conflict, message: 'This conflicts with existing data' },
-    { code: ERROR_CODES.emergencyOff, message: 'This patient has not allowed clinicians to break the glass' },
-    { code: ERROR_CODES.emergencyWaiting, message: 'Waiting for 1 more share(s)' },
-    { code: ERROR_CODES.emergencyShareReleased, message: 'You have released your share for this break-glass already' },
-  ],
-  410: [
-    { code: ERROR_CODES.accessEnded, message: 'Maria Lopez withdrew access on 2026-12-01' },
-    { code: ERROR_CODES.emergencyEnded, message: 'This break-glass ended at 2026-12-02T10:00:00.000Z' },
-  ],
+  409: [{ code: ERROR_CODES.conflict, message: 'This conflicts with existing data' }],
+  410: [{ code: ERROR_CODES.accessEnded, message: 'Maria Lopez withdrew access on 2026-12-01' }],
   413: [{ code: ERROR_CODES.payloadTooLarge, message: 'The request body is too large' }],
   429: [
     { code: ERROR_CODES.tooManyRequests, message: 'Too many requests; try again after Retry-After seconds' },
