@@ -17,7 +17,7 @@ import { commit, commitRequest, presign, putSegments, segmentBodies, uploadRecor
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
 import { badTokens, sessionIdOf } from './support/tokens.js';
 
-/** Shaped like RSA-OAEP-3072 output; the API cannot open shares or wraps (break-glass-server-blind.spec.ts makes real ones). */
+/** Shaped like RSA-OAEP-3072 output; the API cannot open shares or wraps (browser-crypto/break-glass-server-blind.spec.ts makes real ones). */
 const rsaBlob = () => randomBytes(DOCTOR_WRAP_BYTES).toString('base64url');
 /** Every test account registers with the same public key (factories.rsaPublicKey). */
 const accountFingerprint = () => fingerprintOf(rsaPublicKey());
@@ -70,7 +70,7 @@ describe('break-glass: a clinician reads a patient’s emergency records in a ti
   });
   const configure = (user: RegisteredUser, body: unknown) => user.client.unchecked().send(ROUTES.configureEmergency, { token: user.token, body: body as ConfigureEmergencyRequest });
   const breakGlass = (user: RegisteredUser, body: object) =>
-    user.client.unchecked().send(ROUTES.breakGlass, { token: user.token, body: body as BreakGlassRequest });
+    user.client.unchecked().send(ROUTES.breakGlass, { token: user.token, body });
   const reason = (patient: RegisteredUser): BreakGlassRequest => ({ patientEmail: patient.request.email, reasonCode: 'ETREAT', reasonText: 'Unconscious in A&E, allergies needed' });
   const access = (user: RegisteredUser, id: string) => user.client.unchecked().send(ROUTES.emergencyAccess, { token: user.token, params: { id } });
   const readRecord = (user: RegisteredUser, id: string, recordId: string) => user.client.unchecked().send(ROUTES.emergencyRecord, { token: user.token, params: { id, recordId } });
@@ -234,7 +234,7 @@ describe('break-glass: a clinician reads a patient’s emergency records in a ti
       const patientRows = await rowsAddedBy(alice.userId, async () => {
         const response = await breakGlass(drEr, reason(alice));
         expect(response.status).toBe(201);
-        broken = response.body as EmergencyBreak;
+        broken = response.body;
       });
       expect(broken).toMatchObject({ patientId: alice.userId, patientName: 'Alice Patient', clinicianId: drEr.userId, clinicianName: 'Dr Emergency', reasonCode: 'ETREAT', scope: 'folder', threshold: 2, sharesReleased: 0, state: 'waiting' });
       expect(Date.parse(broken.expiresAt) - Date.parse(broken.createdAt)).toBeGreaterThan(23.9 * 3600_000);

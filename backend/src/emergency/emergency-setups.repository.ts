@@ -93,19 +93,6 @@ export class EmergencySetupsRepository {
     return rows.map((row) => row.record_id);
   }
 
-  /** The emergency key a new record of the patient in this folder (none: null) must be wrapped for, if break-glass reaches there. */
-  async keyForFolder(patientId: string, folderId: string | null): Promise<{ public_key: string; key_check: string } | null> {
-    const [row] = await this.db.manager().query<Array<{ public_key: string; key_check: string }>>(
-      `SELECT public_key, key_check FROM emergency_setups WHERE patient_id = $1 AND (scope = 'all' OR (scope = 'folder' AND folder_id = $2))`,
-      [patientId, folderId],
-    );
-    return row ?? null;
-  }
-
-  async addWrap(patientId: string, recordId: string, wrap: string): Promise<void> {
-    await this.db.manager().query('INSERT INTO emergency_wraps (record_id, patient_id, wrap) VALUES ($1, $2, $3)', [recordId, patientId, wrap]);
-  }
-
   async candidate(email: string): Promise<HolderCandidateRow[]> {
     return await this.db.manager().query<HolderCandidateRow[]>('SELECT * FROM emergency_holder_candidate($1)', [email]);
   }

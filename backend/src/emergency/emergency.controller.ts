@@ -7,7 +7,6 @@ import { uuidParam } from '../common/ids.js';
 import { ApiErrors } from '../common/swagger.js';
 import type { AuthUser } from '../identity/auth-user.js';
 import { CurrentUser, Roles } from '../identity/decorators.js';
-import { RecordDetailDto } from '../records/dto/records.dto.js';
 import { BreakGlassService } from './break-glass.service.js';
 import {
   BreakGlassDto,
@@ -18,6 +17,7 @@ import {
   EmergencyBreakListDto,
   EmergencyHolderCandidatesDto,
   EmergencyHolderQueryDto,
+  EmergencyRecordDetailDto,
   EmergencyReviewQueryDto,
   EmergencySetupDto,
   EmergencyShareRequestsDto,
@@ -95,7 +95,7 @@ export class EmergencyController {
   @Get('breaks/:id/records/:recordId')
   @Roles('doctor')
   @ApiOperation({ summary: 'Read one record under an open break-glass: the emergency wrap, sealed metadata and GET URLs (record.read, reason "break-glass")' })
-  @ApiOkResponse({ type: RecordDetailDto })
+  @ApiOkResponse({ type: EmergencyRecordDetailDto })
   @ApiErrors(400, 401, 403, 404, 409, 410)
   readRecord(@CurrentUser() user: AuthUser, @Param('id', uuidParam()) breakId: string, @Param('recordId', uuidParam()) recordId: string): Promise<RecordDetail> {
     return this.breakGlass.readRecord(user, breakId, recordId);

@@ -12,6 +12,5 @@ import { EmergencySetupsRepository } from './emergency-setups.repository.js';
   imports: [CliniciansModule, UsersModule],
   controllers: [EmergencyController],
   providers: [EmergencySetupService, BreakGlassService, EmergencySetupsRepository, EmergencyBreaksRepository],
-  exports: [EmergencySetupsRepository],
 })
 export class EmergencyModule {}

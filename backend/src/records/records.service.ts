@@ -32,7 +32,7 @@ import { checkDoctorWrapsCover } from './doctor-wraps.js';
 import { decodeCursor, encodeCursor } from '../common/page-cursor.js';
 import { RecordsRepository, type RecordRow } from '../access/records.repository.js';
 import { UploadsRepository, type UploadRow } from '../access/uploads.repository.js';
-import { EmergencySetupsRepository } from '../emergency/emergency-setups.repository.js';
+import { EmergencyWrapsRepository } from '../access/emergency-wraps.repository.js';
 
 const DEFAULT_PAGE = 50;
 
@@ -52,7 +52,7 @@ export class RecordsService {
     private readonly keyGenerations: KeyGenerations,
     private readonly records: RecordsRepository,
     private readonly uploads: UploadsRepository,
-    private readonly emergency: EmergencySetupsRepository,
+    private readonly emergency: EmergencyWrapsRepository,
   ) {
     this.limits = config.records;
   }

@@ -31,7 +31,9 @@ import {
   type EmergencyShareRequest,
   type EmergencyShareRequests,
   type EmergencyWrap,
+  type RecordDetail,
   type ReleaseEmergencyShareRequest,
+  type SegmentUrl,
   type ReviewEmergencyRequest,
   type Role,
 } from '@phr/shared-types';
@@ -263,6 +265,30 @@ export class EmergencyAccessDto implements EmergencyAccess {
   @ApiProperty({ type: [EmergencyRecordDto], description: 'Once open: the records in scope' }) records: EmergencyRecordDto[];
 }
 true satisfies Exact<EmergencyAccessDto, EmergencyAccess>;
+
+class EmergencySegmentUrlDto implements SegmentUrl {
+  @ApiProperty() index: number;
+  @ApiProperty({ description: 'Pre-signed GET URL (AWS Signature V4, query-string form), about a minute long' }) url: string;
+  @ApiProperty() byteLength: number;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } }) headers?: Record<string, string>;
+}
+true satisfies Exact<EmergencySegmentUrlDto, SegmentUrl>;
+
+/** A record read under break-glass: RecordDetail, its `wrap` being the emergency wrap (records/'s DTO is that module's own). */
+export class EmergencyRecordDetailDto implements RecordDetail {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) ownerId: string;
+  @ApiProperty({ format: 'uuid', nullable: true, type: String }) folderId: string | null;
+  @ApiProperty() size: number;
+  @ApiProperty() chunkBytes: number;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ description: 'Sealed metadata (under the file key)' }) metadata: string;
+  @ApiProperty({ description: EMERGENCY_WRAP }) wrap: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'Always null: break-glass shows no record in the trash' }) trashedAt: string | null;
+  @ApiProperty({ type: [EmergencySegmentUrlDto] }) segments: EmergencySegmentUrlDto[];
+  @ApiProperty({ format: 'date-time' }) expiresAt: string;
+}
+true satisfies Exact<EmergencyRecordDetailDto, RecordDetail>;
 
 export class EmergencyReviewQueryDto implements EmergencyReviewQuery {
   @ApiPropertyOptional({ enum: ['pending', 'reviewed'] })

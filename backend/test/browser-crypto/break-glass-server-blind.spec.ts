@@ -11,15 +11,15 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Client } from 'minio';
 import { combine } from 'shamir-secret-sharing';
 import { RECORD_CHUNK_BYTES, ROUTES, recordLayout, type RecordMetadata } from '@phr/shared-types';
-import { createEmergencyKey, emergencyKeyAad, emergencyShareLabel, releaseShare, sealKeyCheck, wrapForEmergency, type NewEmergencyKey } from '../../frontend/src/crypto/emergency.js';
-import { fromBase64Url } from '../../frontend/src/crypto/encoding.js';
-import { fingerprintHex } from '../../frontend/src/crypto/fingerprint.js';
-import { importFileKey, newFileKey, sealMetadata, wrapForOwner } from '../../frontend/src/crypto/record-keys.js';
-import { encryptSegment } from '../../frontend/src/crypto/record-stream.js';
-import { open } from '../../frontend/src/crypto/sealed.js';
-import { registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
-import { putSegment } from './support/records.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { createEmergencyKey, emergencyKeyAad, emergencyShareLabel, releaseShare, sealKeyCheck, wrapForEmergency, type NewEmergencyKey } from '../../../frontend/src/crypto/emergency.js';
+import { fromBase64Url } from '../../../frontend/src/crypto/encoding.js';
+import { fingerprintHex } from '../../../frontend/src/crypto/fingerprint.js';
+import { importFileKey, newFileKey, sealMetadata, wrapForOwner } from '../../../frontend/src/crypto/record-keys.js';
+import { encryptSegment } from '../../../frontend/src/crypto/record-stream.js';
+import { open } from '../../../frontend/src/crypto/sealed.js';
+import { registerUser, sealedBlob, type RegisteredUser } from '../support/factories.js';
+import { putSegment } from '../support/records.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const RSA = { name: 'RSA-OAEP', hash: 'SHA-256' } as const;
 const PLAINTEXT = 'Emergency folder: penicillin allergy (anaphylaxis 2019); warfarin 5 mg daily; type 1 diabetes. '.repeat(40);
@@ -153,7 +153,8 @@ describe('the server alone cannot decrypt an emergency folder (issue 16)', () =>
     const { s3 } = api.config;
     const client = new Client({ endPoint: s3.endpoint.hostname, port: Number(s3.endpoint.port), useSSL: s3.endpoint.protocol === 'https:', accessKey: s3.accessKey, secretKey: s3.secretKey, region: s3.region });
     const names: string[] = [];
-    for await (const item of client.listObjectsV2(s3.bucket, '', true)) if (item.name) names.push(item.name);
+    const listing = client.listObjectsV2(s3.bucket, '', true) as AsyncIterable<{ name?: string }>;
+    for await (const item of listing) if (item.name) names.push(item.name);
     const bodies: Buffer[] = [];
     for (const name of names) {
       const chunks: Buffer[] = [];
