@@ -6,6 +6,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { ErrorFilter } from './common/error.filter.js';
 import { APP_CONFIG, type AppConfig } from './config/app-config.js';
 import { DbModule } from './db/db.module.js';
+import { EmergencyModule } from './emergency/emergency.module.js';
 import { TransactionInterceptor } from './db/transaction.interceptor.js';
 import { ClientStateModule } from './client-state/client-state.module.js';
 import { CliniciansModule } from './clinicians/clinicians.module.js';
@@ -31,7 +32,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [DbModule, AuditModule, StorageModule, RateLimitModule, AuthModule, UsersModule, RecordsModule, FoldersModule, ConsentsModule, CliniciansModule, AccountModule, ClientStateModule, KeyRotationModule, KeyDirectoryModule, KeyPairModule, SecurityEventsModule, NotificationsModule, TrustedContactsModule, SiemModule, JobsModule],
+      imports: [DbModule, AuditModule, StorageModule, RateLimitModule, AuthModule, UsersModule, RecordsModule, FoldersModule, ConsentsModule, CliniciansModule, AccountModule, ClientStateModule, KeyRotationModule, KeyDirectoryModule, KeyPairModule, SecurityEventsModule, NotificationsModule, TrustedContactsModule, EmergencyModule, SiemModule, JobsModule],
       controllers: [HealthController],
       providers: [
         { provide: APP_CONFIG, useValue: config },

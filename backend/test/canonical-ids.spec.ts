@@ -164,7 +164,29 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
   /** Bodies sent the same in both spellings of a case, so that the answers can be compared. */
   const FIXED_METADATA = sealedBlob(60);
   const FIXED_WRAP = wrap();
+  /** A break-glass setup over the world's folder, held by the shared doctor, with one of its ids cased. */
+  const FIXED_SEALED = sealedBlob(1800);
+  const FIXED_KEY_CHECK = sealedBlob(64);
+  const emergencySetup = (w: World, c: Casing, cased: 'folder' | 'holder' | 'wrap') => ({
+    scope: 'folder' as const,
+    folderId: cased === 'folder' ? c(w.folderId) : w.folderId,
+    publicKey: doctor.request.keys.publicKey,
+    sealedPrivateKey: FIXED_SEALED,
+    keyCheck: FIXED_KEY_CHECK,
+    threshold: 1,
+    holders: [{ holderId: cased === 'holder' ? c(doctor.userId) : doctor.userId, fingerprint: createHash('sha256').update(Buffer.from(doctor.request.keys.publicKey, 'base64url')).digest('hex'), share: FIXED_WRAP }],
+    wraps: [{ recordId: cased === 'wrap' ? c(w.unsharedRecordId) : w.unsharedRecordId, wrap: FIXED_WRAP }],
+  });
   const CASES: IdCase[] = [
+    // Break-glass: the setup's ids in its body; a break's id in the path (an id that names no break answers the same 404 or 403 in either case).
+    { route: 'configureEmergency', field: 'body:folderId', call: (w, c) => sendOf(ROUTES.configureEmergency, { token: w.owner.token, body: emergencySetup(w, c, 'folder') }) },
+    { route: 'configureEmergency', field: 'body:holders[].holderId', call: (w, c) => sendOf(ROUTES.configureEmergency, { token: w.owner.token, body: emergencySetup(w, c, 'holder') }) },
+    { route: 'configureEmergency', field: 'body:wraps[].recordId', call: (w, c) => sendOf(ROUTES.configureEmergency, { token: w.owner.token, body: emergencySetup(w, c, 'wrap') }) },
+    { route: 'emergencyAccess', field: 'path:id', call: (w, c) => sendOf(ROUTES.emergencyAccess, { params: { id: c(w.consentId) }, token: doctor.token }) },
+    { route: 'emergencyRecord', field: 'path:id', call: (w, c) => sendOf(ROUTES.emergencyRecord, { params: { id: c(w.consentId), recordId: w.recordId }, token: doctor.token }) },
+    { route: 'emergencyRecord', field: 'path:recordId', call: (w, c) => sendOf(ROUTES.emergencyRecord, { params: { id: w.consentId, recordId: c(w.recordId) }, token: doctor.token }) },
+    { route: 'releaseEmergencyShare', field: 'path:id', call: (w, c) => sendOf(ROUTES.releaseEmergencyShare, { params: { id: c(w.consentId) }, token: w.owner.token, body: { fingerprint: 'a'.repeat(64), share: FIXED_WRAP } }) },
+    { route: 'reviewEmergency', field: 'path:id', call: (w, c) => sendOf(ROUTES.reviewEmergency, { params: { id: c(w.consentId) }, token: auditorToken, body: { outcome: 'justified', note: 'checked' } }) },
     // Path ids.
     { route: 'getRecord', field: 'path:id', call: (w, c) => sendOf(ROUTES.getRecord, { params: { id: c(w.recordId) }, token: w.owner.token }) },
     { route: 'getRecord', field: 'path:id', as: 'the consented doctor', call: (w, c) => sendOf(ROUTES.getRecord, { params: { id: c(w.recordId) }, token: doctor.token }) },

@@ -4,6 +4,7 @@ import { DOCTOR_WRAP_BYTES, ROLES, ROUTES, type Role, type RouteName } from '@ph
 import { CLIENT_STATE_BODY_LIMIT_BYTES } from '../src/contract/client-state.dto.js';
 import { CONSENT_BODY_LIMIT_BYTES } from '../src/consents/dto/consents.dto.js';
 import { CONTACT_BODY_LIMIT_BYTES } from '../src/trusted-contacts/dto/trusted-contacts.dto.js';
+import { EMERGENCY_BODY_LIMIT_BYTES } from '../src/emergency/dto/emergency.dto.js';
 import { KEY_ROTATION_BATCH_BODY_LIMIT_BYTES, KEY_ROTATION_FINISH_BODY_LIMIT_BYTES } from '../src/key-rotation/dto/key-rotation.dto.js';
 import { fingerprintOf, insertAuditor, registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
 import { idParams, testClient, type TestClient } from './support/http.js';
@@ -57,6 +58,7 @@ describe('route access: every route, every role, every kind of bad token', () =>
     putClientState: CLIENT_STATE_BODY_LIMIT_BYTES,
     keyRotationBatch: KEY_ROTATION_BATCH_BODY_LIMIT_BYTES,
     finishKeyRotation: KEY_ROTATION_FINISH_BODY_LIMIT_BYTES,
+    configureEmergency: EMERGENCY_BODY_LIMIT_BYTES,
   };
 
   describe.each(routesWithBody)('%s refuses bad bodies before doing anything', (name) => {
@@ -150,7 +152,7 @@ describe('route access: every route, every role, every kind of bad token', () =>
       const route = ROUTES[name];
       const expected = STRANGER_CALLS[name];
       if (!expected) throw new Error(`${name} takes an id in its path but has no entry in STRANGER_CALLS (backend/test/support/route-access.ts)`);
-      const callWith = (id: string) => http.unchecked().send(route, { params: { id, ...expected.params?.() }, token: stranger.token, body: expected.body?.() });
+      const callWith = (id: string) => http.unchecked().send(route, { params: { ...idParams(route, id), ...expected.params?.() }, token: stranger.token, body: expected.body?.() });
       const before = await ownerView();
       const answer = await callWith(ids[expected.names]);
       if (expected.answer === 'allowed') {

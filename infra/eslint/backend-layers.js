@@ -38,7 +38,8 @@ export const BACKEND_LAYERS = [
   // The account key's rotation and key-pair rotation (both re-prove the password through auth/).
   ['key-rotation', 'key-pair'],
   // The features over patients' data: their routes and rules, each table in its owner's repository.
-  ['consents', 'folders', 'records', 'trusted-contacts'],
+  // Break-glass (emergency/) reads records as the records feature does (object keys), beside it.
+  ['consents', 'folders', 'records', 'trusted-contacts', 'emergency'],
   // Whole-account steps over every feature (erasure), the browser's security reports, readiness,
   // notifications (read from the trail, mailed through the outbox), and the SIEM stream (the
   // trail shipped to the security team's syslog receiver or file).

@@ -89,6 +89,15 @@ export const AUDIT_ACTIONS = [
   'clinician.suspend',
   'clinician.reinstate',
   'clinician.list',
+  // Break-glass (docs/protocol.md "Break-glass"): the patient's setup (or its end), a clinician's
+  // break with its reason (in the patient's trail and each holder's), a holder's share released to
+  // that clinician, the time box ended (re-key or past it), and an auditor's review of it.
+  'emergency.configured',
+  'emergency.broken',
+  'emergency.share-released',
+  'emergency.ended',
+  'emergency.reviewed',
+  'emergency.list',
   // Reading the trail itself: an auditor's reads of trails other than their own (DESIGN 7).
   'audit.read',
   'audit.export',

@@ -84,6 +84,16 @@ export const ERROR_CODES = {
   nameConfusable: 'NAME_CONFUSABLE',
   /** An operator's decision that does not apply to the clinician's standing (approve an approved one, reinstate one not suspended). */
   clinicianState: 'CLINICIAN_STATE',
+  /** The patient has not allowed break-glass (or not over this record). */
+  emergencyOff: 'EMERGENCY_OFF',
+  /** The break-glass time box is over, or the patient re-keyed (410). */
+  emergencyEnded: 'EMERGENCY_ENDED',
+  /** Fewer than k holders have released their share yet. */
+  emergencyWaiting: 'EMERGENCY_WAITING',
+  /** Break-glass reaches where this record goes: the commit must carry its emergency wrap. */
+  emergencyWrapMissing: 'EMERGENCY_WRAP_MISSING',
+  /** This holder already released their share for this break-glass. */
+  emergencyShareReleased: 'EMERGENCY_SHARE_RELEASED',
   serviceUnavailable: 'SERVICE_UNAVAILABLE',
   internal: 'INTERNAL_ERROR',
 } as const;

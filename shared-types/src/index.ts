@@ -18,4 +18,5 @@ export * from './security-events.js';
 export * from './notifications.js';
 export * from './siem.js';
 export * from './trusted-contacts.js';
+export * from './emergency.js';
 export * from './routes.js';

@@ -126,6 +126,13 @@ export interface PresignUploadResponse {
   coveringDoctors: CoveringDoctor[];
   /** The trusted contacts whose scope takes the new record in (docs/protocol.md "Trusted contacts"): the commit must carry a wrap for each. */
   coveringContacts: CoveringContact[];
+  /**
+   * The patient's break-glass key when the record goes where break-glass reaches (docs/protocol.md
+   * "Break-glass"): the commit must carry `emergencyWrap`. `keyCheck` is the key's fingerprint
+   * sealed under the patient's account key at setup: the browser opens it and compares, so a
+   * server cannot slip in a key of its own.
+   */
+  emergencyKey: { publicKey: Base64Url; keyCheck: Base64Url } | null;
 }
 
 /** POST /records: commit an uploaded record. */
@@ -140,6 +147,8 @@ export interface CommitRecordRequest {
   doctorWraps?: CommitDoctorWrap[];
   /** A wrap for each trusted contact whose scope takes the record in (presign's coveringContacts), for the contact's key. */
   contactWraps?: CommitContactWrap[];
+  /** When break-glass reaches where the record goes: RSA-OAEP(emergencyPublicKey, fileKey), label "phr/v1/emergency-wrap|<recordId>|<patientId>|<emergencyFingerprint>". */
+  emergencyWrap?: Base64Url;
   /** The generation of the account key that sealed ownerWrap (MyKeys.keyGeneration, or the rotation's while one is under way); absent means the generation in force. */
   keyGeneration?: number;
 }

@@ -73,6 +73,20 @@ import type {
   RecordSummary,
   UpdateRecordMetadataRequest,
 } from './records.js';
+import type {
+  BreakGlassRequest,
+  ConfigureEmergencyRequest,
+  EmergencyAccess,
+  EmergencyBreak,
+  EmergencyBreakList,
+  EmergencyHolderCandidates,
+  EmergencyHolderQuery,
+  EmergencyReviewQuery,
+  EmergencySetup,
+  EmergencyShareRequests,
+  ReleaseEmergencyShareRequest,
+  ReviewEmergencyRequest,
+} from './emergency.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -190,6 +204,17 @@ export const ROUTES = {
   markNotificationsRead: route<MarkNotificationsReadRequest, void>('POST', '/notifications/read'),
   notificationSettings: route<NoBody, NotificationSettings>('GET', '/notifications/settings'),
   updateNotificationSettings: route<NotificationSettings, NotificationSettings>('PUT', '/notifications/settings'),
+  emergencySetup: route<NoBody, EmergencySetup>('GET', '/emergency/setup'),
+  configureEmergency: route<ConfigureEmergencyRequest, EmergencySetup>('PUT', '/emergency/setup'),
+  emergencyHolderCandidates: route<NoBody, EmergencyHolderCandidates, Record<string, never>, EmergencyHolderQuery>('GET', '/emergency/holder-candidates'),
+  breakGlass: route<BreakGlassRequest, EmergencyBreak>('POST', '/emergency/breaks'),
+  listEmergencyBreaks: route<NoBody, EmergencyBreakList>('GET', '/emergency/breaks'),
+  emergencyAccess: route<NoBody, EmergencyAccess, { id: string }>('GET', '/emergency/breaks/:id'),
+  emergencyRecord: route<NoBody, RecordDetail, { id: string; recordId: string }>('GET', '/emergency/breaks/:id/records/:recordId'),
+  emergencyShareRequests: route<NoBody, EmergencyShareRequests>('GET', '/emergency/requests'),
+  releaseEmergencyShare: route<ReleaseEmergencyShareRequest, EmergencyBreak, { id: string }>('POST', '/emergency/breaks/:id/shares'),
+  emergencyReviews: route<NoBody, EmergencyBreakList, Record<string, never>, EmergencyReviewQuery>('GET', '/emergency/reviews'),
+  reviewEmergency: route<ReviewEmergencyRequest, EmergencyBreak, { id: string }>('POST', '/emergency/breaks/:id/review'),
   reportSecurityEvent: route<ReportSecurityEventRequest, void>('POST', '/security-events'),
   siemStatus: route<NoBody, SiemStatus>('GET', '/siem/status'),
 } as const;

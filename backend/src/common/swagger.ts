@@ -37,7 +37,7 @@ const DESCRIPTIONS: Record<number, string> = {
   403: 'The role may not do this',
   404: 'Not found (also for things the caller may not know exist)',
   409: 'Conflicts with existing data',
-  410: 'ACCESS_ENDED: a doctor’s consent covering this record was revoked or expired (accessEnded says whose, how and when)',
+  410: 'ACCESS_ENDED: a doctor’s consent covering this record was revoked or expired (accessEnded says whose, how and when); EMERGENCY_ENDED: a break-glass past its time box',
   413: 'Request body too large',
   429: 'Too many attempts; see Retry-After',
   503: 'The database or the object store is unavailable; nothing was changed; see Retry-After',

@@ -33,6 +33,7 @@ import { decodeCursor, encodeCursor } from '../common/page-cursor.js';
 import { RecordsRepository, type RecordRow } from '../access/records.repository.js';
 import { UploadsRepository, type UploadRow } from '../access/uploads.repository.js';
 import { TrustedContactsRepository } from '../access/trusted-contacts.repository.js';
+import { EmergencyWrapsRepository } from '../access/emergency-wraps.repository.js';
 
 const DEFAULT_PAGE = 50;
 
@@ -53,6 +54,7 @@ export class RecordsService {
     private readonly records: RecordsRepository,
     private readonly uploads: UploadsRepository,
     private readonly contacts: TrustedContactsRepository,
+    private readonly emergency: EmergencyWrapsRepository,
   ) {
     this.limits = config.records;
   }
@@ -82,13 +84,15 @@ export class RecordsService {
     const coveringContacts = (await this.contacts.coveringContacts(user.userId, request.folderId ?? null)).flatMap((contact) =>
       contact.publicKey === null ? [] : [{ id: contact.contactId, displayName: contact.displayName, publicKey: contact.publicKey }],
     );
+    const emergency = await this.emergency.keyForFolder(user.userId, request.folderId ?? null);
     await this.audit.allow({ subjectId: user.userId, action: 'record.upload', recordId: upload.recordId });
     const segments: SegmentUrl[] = recordLayout(upload.size, upload.chunkBytes).segments.map((segment) => ({
       index: segment.index,
       byteLength: segment.byteLength,
       ...this.storage.presignPut(segmentObjectKey(upload.recordId, segment.index), this.limits.uploadUrlSeconds, segment.byteLength),
     }));
-    return { recordId: upload.recordId, chunkBytes: upload.chunkBytes, segments, expiresAt: expiresAt.toISOString(), coveringDoctors, coveringContacts };
+    const emergencyKey = emergency ? { publicKey: emergency.public_key, keyCheck: emergency.key_check } : null;
+    return { recordId: upload.recordId, chunkBytes: upload.chunkBytes, segments, expiresAt: expiresAt.toISOString(), coveringDoctors, coveringContacts, emergencyKey };
   }
 
   /**
@@ -116,6 +120,7 @@ export class RecordsService {
       const keyGeneration = await this.keyGenerations.sealingGeneration(user.userId, request.keyGeneration);
       const doctorWraps = await this.checkDoctorWraps(user, request);
       const contactWraps = await this.checkContactWraps(user, request);
+      const emergencyWrap = await this.checkEmergencyWrap(user, request);
       const record: RecordRow = {
         id: current.recordId,
         ownerId: user.userId,
@@ -131,6 +136,7 @@ export class RecordsService {
         ...doctorWraps.map((wrap) => ({ recipientId: wrap.doctorId, wrap: wrap.wrap, keyGeneration: null })),
       ]);
       for (const { contact, wrap } of contactWraps) await this.contacts.insertWraps(contact, [{ recordId: record.id, wrap }]);
+      if (emergencyWrap !== null) await this.emergency.addWrap(user.userId, record.id, emergencyWrap);
       await this.uploads.delete(current.recordId);
       await this.audit.allow({ subjectId: user.userId, action: 'record.create', recordId: record.id });
       return toSummary(record, request.ownerWrap);
@@ -259,6 +265,20 @@ export class RecordsService {
       const contact = byContact.get(wrap.contactId) as (typeof covering)[number];
       return { contact: { id: contact.trustedContactId, patientId: user.userId, contactId: contact.contactId }, wrap: wrap.wrap };
     });
+  }
+
+  /**
+   * docs/protocol.md "Break-glass": a record committed where the patient's break-glass reaches
+   * carries the emergency wrap of its file key (409 EMERGENCY_WRAP_MISSING without); one
+   * elsewhere carries none (400).
+   */
+  private async checkEmergencyWrap(user: AuthUser, request: CommitRecordRequest): Promise<string | null> {
+    const key = await this.emergency.keyForFolder(user.userId, request.folderId ?? null);
+    if (key && request.emergencyWrap === undefined) {
+      throw new ApiError(409, ERROR_CODES.emergencyWrapMissing, 'Break-glass reaches where this record goes: add its emergency wrap', [{ field: 'emergencyWrap', message: 'missing' }]);
+    }
+    if (!key && request.emergencyWrap !== undefined) throw ApiError.validation([{ field: 'emergencyWrap', message: 'break-glass does not reach where this record goes' }]);
+    return request.emergencyWrap ?? null;
   }
 
   private async assertStored(upload: UploadRow): Promise<void> {

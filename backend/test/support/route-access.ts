@@ -110,6 +110,18 @@ export const ROUTE_ACCESS: Record<RouteName, Access> = {
   suspendClinician: ['operator'],
   reinstateClinician: ['operator'],
   siemStatus: ['operator'],
+  // Break-glass (docs/protocol.md "Break-glass"): patients set it up, approved clinicians break it, holders (patients or doctors) release shares, auditors review.
+  emergencySetup: ['patient'],
+  configureEmergency: ['patient'],
+  emergencyHolderCandidates: ['patient'],
+  breakGlass: ['doctor'],
+  listEmergencyBreaks: ['patient', 'doctor'],
+  emergencyAccess: ['doctor'],
+  emergencyRecord: ['doctor'],
+  emergencyShareRequests: ['patient', 'doctor'],
+  releaseEmergencyShare: ['patient', 'doctor'],
+  emergencyReviews: ['auditor'],
+  reviewEmergency: ['auditor'],
 };
 
 /** The rows of one patient that a stranger might name by id. */
@@ -172,4 +184,9 @@ export const STRANGER_CALLS: Partial<Record<RouteName, StrangerCall>> = {
   refuseClinician: { names: 'userId', body: () => ({ reason: 'stranger' }), answer: 'forbidden' },
   suspendClinician: { names: 'userId', body: () => ({ reason: 'stranger' }), answer: 'forbidden' },
   reinstateClinician: { names: 'userId', answer: 'forbidden' },
+  // A break-glass is a clinician's (read) or an auditor's (review); a patient naming any id gets the role's 403, and a release by a non-holder the 404.
+  emergencyAccess: { names: 'recordId', answer: 'forbidden' },
+  emergencyRecord: { names: 'recordId', answer: 'forbidden' },
+  releaseEmergencyShare: { names: 'recordId', body: () => ({ fingerprint: 'a'.repeat(64), share: randomKey(384) }), answer: 'not found' },
+  reviewEmergency: { names: 'recordId', body: () => ({ outcome: 'justified', note: 'stranger' }), answer: 'forbidden' },
 };

@@ -24,8 +24,12 @@ import {
   wrapForOwner,
   type RecordMetadata,
 } from './record-keys.js';
+import { checkedEmergencyKey, wrapForEmergency } from './emergency.js';
 import { BlobBuilder, encryptSegment, RecordDecryptor, sealSegment } from './record-stream.js';
 import { Sha256 } from './sha256.js';
+
+/** The presign answer's emergency key (PresignUploadResponse.emergencyKey). */
+export type EmergencyKeyForUpload = { publicKey: string; keyCheck: string };
 
 /** A file being encrypted for upload: its key lives only until the record is committed or cancelled. */
 export interface PendingRecord {
@@ -68,6 +72,8 @@ export interface SealedRecord {
   metadata: string;
   ownerWrap: string;
   doctorWraps: Array<{ doctorId: string; wrap: string }>;
+  /** When break-glass reaches where the record goes (docs/protocol.md "Break-glass"). */
+  emergencyWrap?: string;
 }
 
 /** A doctor to wrap file keys for: the public key as the API returned it. */
@@ -179,9 +185,10 @@ export const recordVaultMethods = {
   },
 
   /** Seals the metadata and wraps the file key for the owner; the key leaves the worker's memory. */
-  async finishRecord(state: RecordVaultState, recordId: string, ownerId: string, metadata: RecordMetadata, doctors: DoctorKey[] = []): Promise<SealedRecord> {
+  async finishRecord(state: RecordVaultState, recordId: string, ownerId: string, metadata: RecordMetadata, doctors: DoctorKey[] = [], emergency: EmergencyKeyForUpload | null = null): Promise<SealedRecord> {
     const record = pending(state, recordId);
-    const sealed = {
+    const checked = emergency ? await checkedEmergencyKey(accountKey(state), ownerId, emergency) : null;
+    const sealed: SealedRecord = {
       metadata: await sealMetadata(record.key, recordId, metadata),
       ownerWrap: await wrapForOwner(accountKey(state), record.rawKey, recordId, ownerId),
       doctorWraps: await Promise.all(
@@ -192,6 +199,7 @@ export const recordVaultMethods = {
         }),
       ),
     };
+    if (checked) sealed.emergencyWrap = await wrapForEmergency(checked.key, record.rawKey, recordId, ownerId, checked.fingerprint);
     record.rawKey.fill(0);
     state.pendingRecords.delete(recordId);
     return sealed;

@@ -35,7 +35,7 @@ import { newRotationKey, openRotationKey, resealRows, type ResealedBatch, type R
 import { accountKeyAad, BROWSER_KDF_POLICY, derivePasswordKeys, type KdfPolicy } from './kdf.js';
 import { open } from './sealed.js';
 import { solveProofOfWork, type ProofOfWorkProgress } from './proof-of-work.js';
-import { recordVaultMethods, type DoctorKey, type DoctorWraps, type PendingRecord, type SealedRecord } from './record-vault.js';
+import { recordVaultMethods, type DoctorKey, type DoctorWraps, type EmergencyKeyForUpload, type PendingRecord, type SealedRecord } from './record-vault.js';
 import type { RecordMetadata } from './record-keys.js';
 import { requireVerifiedKey, trustVaultMethods, type VerifiedBinding } from './trust-vault.js';
 import type { LogKey } from './key-directory.js';
@@ -335,10 +335,17 @@ export const vaultMethods = {
   },
 
   /** Finishes an upload; the doctors whose consent covers it get a wrap only for keys proven in the key directory. */
-  async finishRecord(state: VaultState, recordId: string, ownerId: string, metadata: RecordMetadata, doctors: DoctorKey[] = []): Promise<SealedRecord & { keyGeneration: number }> {
+  async finishRecord(
+    state: VaultState,
+    recordId: string,
+    ownerId: string,
+    metadata: RecordMetadata,
+    doctors: DoctorKey[] = [],
+    emergency: EmergencyKeyForUpload | null = null,
+  ): Promise<SealedRecord & { keyGeneration: number }> {
     for (const doctor of doctors) await requireVerifiedKey(state, doctor);
     const keyGeneration = state.keyGeneration;
-    return { ...(await recordVaultMethods.finishRecord(state, recordId, ownerId, metadata, doctors)), keyGeneration };
+    return { ...(await recordVaultMethods.finishRecord(state, recordId, ownerId, metadata, doctors, emergency)), keyGeneration };
   },
 };
 

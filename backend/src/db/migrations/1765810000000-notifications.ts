@@ -146,3 +146,19 @@ export function notificationMailsDueFunction(): string {
           END LOOP;
         END $$;`;
 }
+
+/**
+ * The notifiable rows as notifiable.ts says today: the partial index, the trigger's condition and
+ * the mail job repeat its text (migration 1765810000000), so they are made again from it.
+ */
+export async function remakeNotifiable(db: QueryRunner): Promise<void> {
+  await db.query(`
+    DROP INDEX IF EXISTS audit_events_notifications;
+    CREATE INDEX audit_events_notifications ON audit_events (subject_id, seq DESC) WHERE ${NOTIFIABLE_SQL};
+    DROP TRIGGER IF EXISTS audit_events_notification_due ON audit_events;
+    CREATE TRIGGER audit_events_notification_due AFTER INSERT ON audit_events
+      FOR EACH ROW WHEN (${NOTIFIABLE_SQL.replace(/\b(outcome|actor_id|subject_id|action)\b/g, 'NEW.$1')})
+      EXECUTE FUNCTION audit_events_mark_notification_due();
+    ${notificationMailsDueFunction()}
+  `);
+}

@@ -1,6 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { NOTIFIABLE_SQL } from '../../notifications/notifiable.js';
-import { notificationMailsDueFunction } from './1765810000000-notifications.js';
+import { remakeNotifiable } from './1765810000000-notifications.js';
 
 /**
  * Trusted contacts (issue 16, docs/protocol.md "Trusted contacts"):
@@ -158,18 +157,3 @@ export class TrustedContacts1765900000000 implements MigrationInterface {
   }
 }
 
-/**
- * The notifiable rows as notifiable.ts says today: the partial index, the trigger's condition and
- * the mail job repeat its text (migration 1765810000000), so they are made again from it.
- */
-async function remakeNotifiable(db: QueryRunner): Promise<void> {
-  await db.query(`
-    DROP INDEX IF EXISTS audit_events_notifications;
-    CREATE INDEX audit_events_notifications ON audit_events (subject_id, seq DESC) WHERE ${NOTIFIABLE_SQL};
-    DROP TRIGGER IF EXISTS audit_events_notification_due ON audit_events;
-    CREATE TRIGGER audit_events_notification_due AFTER INSERT ON audit_events
-      FOR EACH ROW WHEN (${NOTIFIABLE_SQL.replace(/\b(outcome|actor_id|subject_id|action)\b/g, 'NEW.$1')})
-      EXECUTE FUNCTION audit_events_mark_notification_due();
-    ${notificationMailsDueFunction()}
-  `);
-}

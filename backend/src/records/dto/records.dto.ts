@@ -53,6 +53,11 @@ export class CoveringDoctorDto implements CoveringDoctor {
 }
 true satisfies Exact<CoveringDoctorDto, CoveringDoctor>;
 
+export class EmergencyKeyForUploadDto {
+  @ApiProperty({ description: 'SPKI, base64url' }) publicKey: string;
+  @ApiProperty({ description: 'The key’s fingerprint sealed under the patient’s account key, AAD "phr/v1/emergency-key-check|<patientId>"' }) keyCheck: string;
+}
+
 export class PresignUploadResponseDto implements PresignUploadResponse {
   @ApiProperty({ format: 'uuid' }) recordId: string;
   @ApiProperty({ description: 'Plaintext bytes per chunk of the record stream (the header repeats it); each sealed chunk is 16 bytes longer' }) chunkBytes: number;
@@ -62,6 +67,8 @@ export class PresignUploadResponseDto implements PresignUploadResponse {
   coveringDoctors: CoveringDoctorDto[];
   @ApiProperty({ type: [CoveringDoctorDto], description: 'Trusted contacts whose scope takes the new record in (docs/protocol.md "Trusted contacts"): the commit must carry a wrap for each, for the key given' })
   coveringContacts: CoveringDoctorDto[];
+  @ApiProperty({ type: EmergencyKeyForUploadDto, nullable: true, description: 'The patient’s break-glass key when break-glass reaches where the record goes: open keyCheck with the account key, compare the fingerprint of publicKey, and send emergencyWrap' })
+  emergencyKey: EmergencyKeyForUploadDto | null;
 }
 true satisfies Exact<PresignUploadResponseDto, PresignUploadResponse>;
 
@@ -116,6 +123,10 @@ export class CommitRecordDto implements CommitRecordRequest {
   @ValidateNested({ each: true })
   @Type(() => CommitContactWrapDto)
   contactWraps?: CommitContactWrapDto[];
+  @ApiPropertyOptional({ description: 'When break-glass reaches where the record goes (the presign answer’s emergencyKey): RSA-OAEP(emergency public key, file key), label "phr/v1/emergency-wrap|<recordId>|<patientId>|<emergencyFingerprint>", 384 bytes, base64url' })
+  @IsOptional()
+  @IsDoctorWrap('The file key wrapped for the patient’s emergency key')
+  emergencyWrap?: string;
 
   @ApiPropertyOptional({ type: Number, minimum: 1, description: 'The account-key generation that sealed ownerWrap (MyKeys.keyGeneration, or the rotation’s while one is under way); absent: the generation in force. A write under the wrong key is a 409 KEY_ROTATION' })
   @IsOptional()

@@ -139,7 +139,7 @@ export async function uploadRecord(request: UploadRequest): Promise<RecordSummar
     report();
     // Trusted contacts (docs/protocol.md "Trusted contacts") get the same recipient wrap as doctors, proven and compared the same way.
     const contacts = await provenDoctorKeys(request, upload.coveringContacts);
-    const sealed = await vault.finishRecord(recordId, request.ownerId, request.metadata(), [...(await provenDoctorKeys(request, upload.coveringDoctors)), ...contacts]);
+    const sealed = await vault.finishRecord(recordId, request.ownerId, request.metadata(), [...(await provenDoctorKeys(request, upload.coveringDoctors)), ...contacts], upload.emergencyKey);
     const contactIds = new Set(contacts.map((contact) => contact.id));
     const doctorWraps = sealed.doctorWraps.filter((wrap) => !contactIds.has(wrap.doctorId));
     const contactWraps = sealed.doctorWraps.filter((wrap) => contactIds.has(wrap.doctorId)).map((wrap) => ({ contactId: wrap.doctorId, wrap: wrap.wrap }));
