@@ -11,7 +11,7 @@ import {
 } from '@phr/shared-types';
 import { fingerprintOf } from '../src/identity/key-material.js';
 import { auditRowsOf, type AuditRow } from './support/audit.js';
-import { registerStaff, registerUnverifiedDoctor, registerUser, rsaPublicKey, sealedBlob, type RegisteredUser } from './support/factories.js';
+import { fingerprintOf as userFingerprint, registerStaff, registerUnverifiedDoctor, registerUser, rsaPublicKey, sealedBlob, type RegisteredUser } from './support/factories.js';
 import { testClient } from './support/http.js';
 import { commit, commitRequest, presign, putSegments, segmentBodies, uploadRecord } from './support/records.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
@@ -230,7 +230,15 @@ describe('break-glass: a clinician reads a patient’s emergency records in a ti
       }
     });
 
-    it('breaks the glass: waiting for k shares, the patient and both holders told at once', async () => {
+    it('breaks the glass: waiting for k shares, the patient, both holders and the patient’s trusted contact told at once', async () => {
+      // A trusted contact of Alice's (over an empty folder of its own: no wraps to make), to be told too.
+      const carol = await registerUser(api, 'patient', { displayName: 'Carol Contact' });
+      const emptyFolder = (await alice.client.send(ROUTES.createFolder, { token: alice.token, body: { name: sealedBlob(20) } })).body.id;
+      const contact = await alice.client.send(ROUTES.nameTrustedContact, {
+        token: alice.token,
+        body: { contactId: carol.userId, scope: 'folder', folderId: emptyFolder, waitDays: 7, fingerprint: userFingerprint(carol), wraps: [] },
+      });
+      expect(contact.status).toBe(201);
       const patientRows = await rowsAddedBy(alice.userId, async () => {
         const response = await breakGlass(drEr, reason(alice));
         expect(response.status).toBe(201);
@@ -240,7 +248,10 @@ describe('break-glass: a clinician reads a patient’s emergency records in a ti
       expect(Date.parse(broken.expiresAt) - Date.parse(broken.createdAt)).toBeGreaterThan(23.9 * 3600_000);
       const told = { action: 'emergency.broken', outcome: 'allow', actor: drEr.userId, reason: `break ${broken.id} of ${alice.userId}: ETREAT: Unconscious in A&E, allergies needed`, record: null };
       expect(patientRows.map(summary)).toEqual([told]);
-      for (const holder of [bob, drHolder]) expect((await auditRowsOf(api, holder.userId)).map(summary)).toContainEqual(told);
+      for (const person of [bob, drHolder, carol]) expect((await auditRowsOf(api, person.userId)).map(summary)).toContainEqual(told);
+      expect((await carol.client.send(ROUTES.listNotifications, { token: carol.token })).body.items[0]).toMatchObject({ kind: 'access', event: { action: 'emergency.broken' } });
+      // Someone who is neither holder nor contact hears nothing.
+      expect((await auditRowsOf(api, eve.userId)).map(summary)).not.toContainEqual(told);
       const notifications = await alice.client.send(ROUTES.listNotifications, { token: alice.token });
       expect(notifications.body.items[0]).toMatchObject({ kind: 'access', isUnread: true, event: { action: 'emergency.broken', actorId: drEr.userId } });
       expect((await alice.client.send(ROUTES.emergencySetup, { token: alice.token })).body.needsRekey).toBe(true);

@@ -1,3 +1,4 @@
+import { TrustedContactsRepository } from '../access/trusted-contacts.repository.js';
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
@@ -45,6 +46,7 @@ export class BreakGlassService {
     private readonly clinicians: CliniciansRepository,
     private readonly publicKeys: PublicKeysRepository,
     private readonly storage: StorageService,
+    private readonly contacts: TrustedContactsRepository,
   ) {
     this.downloadUrlSeconds = config.records.downloadUrlSeconds;
   }
@@ -77,13 +79,14 @@ export class BreakGlassService {
   }
 
   /**
-   * The one place the people told of a break-glass are gathered: the patient and every holder
-   * of a share, each by a notifiable `emergency.broken` row in their own trail (portal and mail
-   * follow from it). The patient's trusted contacts join here once that feature is merged.
+   * The one place the people told of a break-glass are gathered: the patient, every holder of a
+   * share and every trusted contact the patient named (docs/protocol.md "Trusted contacts"), each
+   * by a notifiable `emergency.broken` row in their own trail (portal and mail follow from it).
    */
   async notifyBreakGlass(breakId: string, patientId: string, reason: string): Promise<void> {
     const recipients = new Set<string>([patientId]);
     for (const holder of await this.breaks.holdersOfPatient(patientId)) recipients.add(holder);
+    for (const contact of await this.contacts.activeContactIds(patientId)) recipients.add(contact);
     for (const subjectId of recipients) {
       await this.audit.allow({ subjectId, action: 'emergency.broken', reason: `break ${breakId} of ${patientId}: ${reason}` });
     }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AccessModule } from '../access/access.module.js';
 import { CliniciansModule } from '../clinicians/clinicians.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { BreakGlassService } from './break-glass.service.js';
@@ -9,7 +10,7 @@ import { EmergencySetupsRepository } from './emergency-setups.repository.js';
 
 /** Break-glass for clinicians (issue 16): the patient's setup, the clinicians' breaks, the holders' shares, the auditors' reviews. */
 @Module({
-  imports: [CliniciansModule, UsersModule],
+  imports: [AccessModule, CliniciansModule, UsersModule],
   controllers: [EmergencyController],
   providers: [EmergencySetupService, BreakGlassService, EmergencySetupsRepository, EmergencyBreaksRepository],
 })
