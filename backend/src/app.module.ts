@@ -17,6 +17,7 @@ import { KeyRotationModule } from './key-rotation/key-rotation.module.js';
 import { KeyDirectoryModule } from './key-directory/key-directory.module.js';
 import { KeyPairModule } from './key-pair/key-pair.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
+import { FhirModule } from './fhir/fhir.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { RecordsModule } from './records/records.module.js';
 import { SecurityEventsModule } from './security-events/security-events.module.js';
@@ -29,7 +30,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [DbModule, AuditModule, StorageModule, RateLimitModule, AuthModule, UsersModule, RecordsModule, FoldersModule, ConsentsModule, CliniciansModule, AccountModule, ClientStateModule, KeyRotationModule, KeyDirectoryModule, KeyPairModule, SecurityEventsModule, NotificationsModule, JobsModule],
+      imports: [DbModule, AuditModule, StorageModule, RateLimitModule, AuthModule, UsersModule, RecordsModule, FoldersModule, ConsentsModule, CliniciansModule, AccountModule, ClientStateModule, KeyRotationModule, KeyDirectoryModule, KeyPairModule, SecurityEventsModule, NotificationsModule, FhirModule, JobsModule],
       controllers: [HealthController],
       providers: [
         { provide: APP_CONFIG, useValue: config },

@@ -42,6 +42,8 @@ export const BACKEND_LAYERS = [
   // Whole-account steps over every feature (erasure), the browser's security reports, readiness,
   // and notifications (read from the trail, mailed through the outbox).
   ['account', 'security-events', 'health', 'notifications'],
+  // Standard exports of the trail and of consents (FHIR R4), read from audit/ and access/.
+  ['fhir'],
   // Scheduled work over every module's tables.
   ['jobs'],
   // Entry points: the operator's command line and the application's wiring.

@@ -16,4 +16,6 @@ export * from './client-state.js';
 export * from './key-rotation.js';
 export * from './security-events.js';
 export * from './notifications.js';
+export * from './disclosures.js';
+export * from './fhir.js';
 export * from './routes.js';

@@ -29,6 +29,8 @@ import type { Consent, ConsentList, CreateConsentRequest, DoctorList, DoctorSear
 import type { ClinicianInvitationSent, ClinicianList, ClinicianReasonRequest, ClinicianSummary, InviteClinicianRequest, ListCliniciansQuery } from './clinicians.js';
 import type { RotateKeyPairRequest, RotateKeyPairResult } from './key-pair.js';
 import type { AccessSummary, AuditAccounts, AuditAccountsQuery, AuditExportQuery, AuditHead, AuditHeadQuery, AuditPage, AuditPeople, AuditPeopleQuery, AuditQuery } from './audit.js';
+import type { AccessReportPage, AccessReportQuery } from './disclosures.js';
+import type { FhirAuditEvent, FhirBundle, FhirConsent, FhirSearchQuery } from './fhir.js';
 import type { MarkNotificationsReadRequest, NotificationPage, NotificationQuery, NotificationSettings, UnreadNotifications } from './notifications.js';
 import type { AccountErasureReceipt, EraseAccountRequest } from './erasure.js';
 import type { HealthResponse, LivenessResponse } from './health.js';
@@ -164,6 +166,9 @@ export const ROUTES = {
   auditPeople: route<NoBody, AuditPeople, Record<string, never>, AuditPeopleQuery>('GET', '/audit/people'),
   auditAccounts: route<NoBody, AuditAccounts, Record<string, never>, AuditAccountsQuery>('GET', '/audit/accounts'),
   accessSummary: route<NoBody, AccessSummary>('GET', '/audit/access-summary'),
+  accessReport: route<NoBody, AccessReportPage, Record<string, never>, AccessReportQuery>('GET', '/audit/access-report'),
+  fhirAuditEvents: route<NoBody, FhirBundle<FhirAuditEvent>, Record<string, never>, FhirSearchQuery>('GET', '/fhir/AuditEvent'),
+  fhirConsents: route<NoBody, FhirBundle<FhirConsent>, Record<string, never>, FhirSearchQuery>('GET', '/fhir/Consent'),
   listNotifications: route<NoBody, NotificationPage, Record<string, never>, NotificationQuery>('GET', '/notifications'),
   unreadNotifications: route<NoBody, UnreadNotifications>('GET', '/notifications/unread'),
   markNotificationsRead: route<MarkNotificationsReadRequest, void>('POST', '/notifications/read'),
