@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FHIR_CONTENT_TYPE, type FhirAuditEvent, type FhirBundle, type FhirConsent } from '@phr/shared-types';
 import { ApiErrors } from '../common/swagger.js';
 import type { AuthUser } from '../identity/auth-user.js';
@@ -31,7 +31,6 @@ export class FhirController {
   @Header('content-type', `${FHIR_CONTENT_TYPE}; charset=utf-8`)
   @Header('cache-control', 'no-store')
   @ApiOperation({ summary: 'The caller’s trail (an auditor: any `patient`’s) as FHIR R4 AuditEvent resources (IHE BALP), in chain order, a Bundle per page' })
-  @ApiProduces(FHIR_CONTENT_TYPE)
   @ApiOkResponse({ content: { [FHIR_CONTENT_TYPE]: { schema: BUNDLE_SCHEMA } } })
   @ApiErrors(400, 401, 403)
   auditEvents(@CurrentUser() user: AuthUser, @Query() query: FhirSearchQueryDto): Promise<FhirBundle<FhirAuditEvent>> {
@@ -43,7 +42,6 @@ export class FhirController {
   @Header('content-type', `${FHIR_CONTENT_TYPE}; charset=utf-8`)
   @Header('cache-control', 'no-store')
   @ApiOperation({ summary: 'The caller’s consents (a doctor: those naming them; an auditor: any `patient`’s) as FHIR R4 Consent resources, a Bundle per page' })
-  @ApiProduces(FHIR_CONTENT_TYPE)
   @ApiOkResponse({ content: { [FHIR_CONTENT_TYPE]: { schema: BUNDLE_SCHEMA } } })
   @ApiErrors(400, 401, 403)
   consents(@CurrentUser() user: AuthUser, @Query() query: FhirSearchQueryDto): Promise<FhirBundle<FhirConsent>> {
