@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PDFArray, PDFDocument, PDFRawStream, decodePDFRawStream, type PDFPage } from 'pdf-lib';
 import type { Page } from 'playwright-core';
+import { BALP_PATIENT_READ_PROFILE, type FhirAuditEvent, type FhirConsent } from '@phr/shared-types';
 import { type BrowserSession } from './support/browser.js';
 import { countOf, textOf } from './support/eventually.js';
 import { type Person } from './support/portal.js';
@@ -79,6 +80,21 @@ describe('the access report as CSV and PDF (Chromium, two browsers)', () => {
     expect(text).toContain(titleOf(xray));
     expect(text).toContain('consent');
     expect(text).toContain(`${doctor.displayName} (doctor): 1 access to 1 record`);
+  });
+
+  it('downloads the trail and the consents as FHIR R4 bundles: the doctor’s read as IHE BALP PatientRead, the consent naming the doctor', async () => {
+    const page = patientBrowser.page;
+    const save = async (button: string) => {
+      const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByRole('button', { name: button }).click()]);
+      return JSON.parse(await readFile(await download.path(), 'utf8')) as { resourceType: string; type: string; entry: Array<{ resource: Record<string, unknown> }> };
+    };
+    const events = await save('Download FHIR AuditEvents');
+    expect([events.resourceType, events.type]).toEqual(['Bundle', 'collection']);
+    const reads = events.entry.map((entry) => entry.resource as unknown as FhirAuditEvent).filter((event) => event.meta?.profile?.includes(BALP_PATIENT_READ_PROFILE));
+    expect(reads.map((event) => [event.agent[0].who?.display, event.purposeOfEvent?.[0].coding?.[0].code])).toContainEqual([doctor.displayName, 'TREAT']);
+    const consents = await save('Download FHIR Consents');
+    const [consent] = consents.entry.map((entry) => entry.resource as unknown as FhirConsent);
+    expect([consents.entry.length, consent.status, consent.provision?.actor?.[0].reference.display]).toEqual([1, 'active', doctor.displayName]);
   });
 
   it('files each report made in the patient’s trail', async () => {

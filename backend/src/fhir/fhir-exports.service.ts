@@ -67,7 +67,9 @@ export class FhirExportsService {
     const rows = await this.consentRows(user, subject, after, limit + 1);
     const page = rows.slice(0, limit);
     const people = await this.namesOf(subject, [...new Set(page.flatMap((consent) => [consent.patientId, consent.doctorId]))]);
-    for (const [id, displayName] of await this.consents.partyNames()) if (!people.has(id)) people.set(id, { displayName, role: id === subject ? 'patient' : 'doctor' });
+    // The other parties of the caller's own consents: a patient's doctors, a doctor's patients.
+    const otherRole = user.role === 'doctor' ? 'patient' : 'doctor';
+    for (const [id, displayName] of await this.consents.partyNames()) if (!people.has(id)) people.set(id, { displayName, role: otherRole });
     const last = page.at(-1);
     const next = rows.length > limit && last ? encodeCursorMembers([last.createdAt.toISOString(), last.id]) : null;
     return this.bundle('Consent', query, next, page.map((consent) => consentResource(consent, people)));
