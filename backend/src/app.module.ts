@@ -19,6 +19,7 @@ import { KeyDirectoryModule } from './key-directory/key-directory.module.js';
 import { KeyPairModule } from './key-pair/key-pair.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { SiemModule } from './siem/siem.module.js';
+import { FhirModule } from './fhir/fhir.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { RecordsModule } from './records/records.module.js';
 import { SecurityEventsModule } from './security-events/security-events.module.js';
@@ -32,7 +33,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [DbModule, AuditModule, StorageModule, RateLimitModule, AuthModule, UsersModule, RecordsModule, FoldersModule, ConsentsModule, CliniciansModule, AccountModule, ClientStateModule, KeyRotationModule, KeyDirectoryModule, KeyPairModule, SecurityEventsModule, NotificationsModule, TrustedContactsModule, EmergencyModule, SiemModule, JobsModule],
+      imports: [DbModule, AuditModule, StorageModule, RateLimitModule, AuthModule, UsersModule, RecordsModule, FoldersModule, ConsentsModule, CliniciansModule, AccountModule, ClientStateModule, KeyRotationModule, KeyDirectoryModule, KeyPairModule, SecurityEventsModule, NotificationsModule, TrustedContactsModule, EmergencyModule, SiemModule, FhirModule, JobsModule],
       controllers: [HealthController],
       providers: [
         { provide: APP_CONFIG, useValue: config },

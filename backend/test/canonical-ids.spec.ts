@@ -273,6 +273,11 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
     { route: 'auditPeople', field: 'query:subjectId', as: 'an auditor', call: (w, c) => sendOf(ROUTES.auditPeople, { query: { subjectId: c(w.owner.userId) }, token: auditorToken }) },
     { route: 'auditPeople', field: 'query:subjectId', call: (w, c) => sendOf(ROUTES.auditPeople, { query: { subjectId: c(w.owner.userId) }, token: w.owner.token }) },
     { route: 'auditPeople', field: 'query:subjectId', as: 'a stranger', call: (w, c) => sendOf(ROUTES.auditPeople, { query: { subjectId: c(w.owner.userId) }, token: w.stranger.token }) },
+    { route: 'fhirAuditEvents', field: 'query:patient', as: 'an auditor', call: (w, c) => sendOf(ROUTES.fhirAuditEvents, { query: { patient: c(w.owner.userId) }, token: auditorToken }) },
+    { route: 'fhirAuditEvents', field: 'query:patient', call: (w, c) => sendOf(ROUTES.fhirAuditEvents, { query: { patient: c(w.owner.userId) }, token: w.owner.token }) },
+    { route: 'fhirAuditEvents', field: 'query:patient', as: 'a stranger', call: (w, c) => sendOf(ROUTES.fhirAuditEvents, { query: { patient: c(w.owner.userId) }, token: w.stranger.token }) },
+    { route: 'fhirConsents', field: 'query:patient', as: 'an auditor', call: (w, c) => sendOf(ROUTES.fhirConsents, { query: { patient: c(w.owner.userId) }, token: auditorToken }) },
+    { route: 'fhirConsents', field: 'query:patient', call: (w, c) => sendOf(ROUTES.fhirConsents, { query: { patient: c(w.owner.userId) }, token: w.owner.token }) },
     // Body ids.
     { route: 'presignUpload', field: 'body:recordId', call: (w, c) => sendOf(ROUTES.presignUpload, { token: w.owner.token, body: { size: 100, recordId: c(w.uploadId) } }) },
     { route: 'presignUpload', field: 'body:recordId', as: 'a stranger', call: (w, c) => sendOf(ROUTES.presignUpload, { token: w.stranger.token, body: { size: 100, recordId: c(w.uploadId) } }) },

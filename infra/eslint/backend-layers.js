@@ -44,6 +44,8 @@ export const BACKEND_LAYERS = [
   // notifications (read from the trail, mailed through the outbox), and the SIEM stream (the
   // trail shipped to the security team's syslog receiver or file).
   ['account', 'security-events', 'health', 'notifications', 'siem'],
+  // Standard exports of the trail and of consents (FHIR R4), read from audit/ and access/.
+  ['fhir'],
   // Scheduled work over every module's tables.
   ['jobs'],
   // Entry points: the operator's command line and the application's wiring.

@@ -102,6 +102,8 @@ export const AUDIT_ACTIONS = [
   'audit.read',
   'audit.export',
   'audit.head',
+  // A patient's access report (accounting of disclosures) asked for: the reason names the period (GET /audit/access-report, first page).
+  'audit.access-report',
   // A signed-in caller whose role the route does not admit (the role guard's 403).
   'route.access',
   // A check the browser made failed (POST /security-events): a key, a key-directory head or the trail itself did not hold.

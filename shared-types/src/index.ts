@@ -19,4 +19,6 @@ export * from './notifications.js';
 export * from './siem.js';
 export * from './trusted-contacts.js';
 export * from './emergency.js';
+export * from './disclosures.js';
+export * from './fhir.js';
 export * from './routes.js';

@@ -38,6 +38,8 @@ import type {
   TrustedContactList,
   UpdateTrustedContactRequest,
 } from './trusted-contacts.js';
+import type { AccessReportPage, AccessReportQuery } from './disclosures.js';
+import type { FhirAuditEvent, FhirBundle, FhirConsent, FhirSearchQuery } from './fhir.js';
 import type { MarkNotificationsReadRequest, NotificationPage, NotificationQuery, NotificationSettings, UnreadNotifications } from './notifications.js';
 import type { AccountErasureReceipt, EraseAccountRequest } from './erasure.js';
 import type { HealthResponse, LivenessResponse } from './health.js';
@@ -199,6 +201,9 @@ export const ROUTES = {
   auditPeople: route<NoBody, AuditPeople, Record<string, never>, AuditPeopleQuery>('GET', '/audit/people'),
   auditAccounts: route<NoBody, AuditAccounts, Record<string, never>, AuditAccountsQuery>('GET', '/audit/accounts'),
   accessSummary: route<NoBody, AccessSummary>('GET', '/audit/access-summary'),
+  accessReport: route<NoBody, AccessReportPage, Record<string, never>, AccessReportQuery>('GET', '/audit/access-report'),
+  fhirAuditEvents: route<NoBody, FhirBundle<FhirAuditEvent>, Record<string, never>, FhirSearchQuery>('GET', '/fhir/AuditEvent'),
+  fhirConsents: route<NoBody, FhirBundle<FhirConsent>, Record<string, never>, FhirSearchQuery>('GET', '/fhir/Consent'),
   listNotifications: route<NoBody, NotificationPage, Record<string, never>, NotificationQuery>('GET', '/notifications'),
   unreadNotifications: route<NoBody, UnreadNotifications>('GET', '/notifications/unread'),
   markNotificationsRead: route<MarkNotificationsReadRequest, void>('POST', '/notifications/read'),

@@ -38,6 +38,12 @@ export interface CoveringDoctorRow {
   publicKey: string | null;
 }
 
+/** The keyset of a page of consents: the last one's creation time and id. */
+export interface ConsentKey {
+  createdAt: string;
+  id: string;
+}
+
 export type NewConsent = Omit<ConsentRow, 'status' | 'revokedAt'>;
 
 /** An approved clinician as a patient's search finds them (search_doctors()). */
@@ -85,6 +91,27 @@ export class ConsentsRepository {
   /** The caller's consents as patient or doctor, newest first. */
   async listFor(column: 'patient_id' | 'doctor_id', userId: string): Promise<ConsentRow[]> {
     const rows = await this.db.manager().query<ConsentSqlRow[]>(`SELECT ${COLUMNS} FROM consents c WHERE c.${column} = $1 ORDER BY c.created_at DESC, c.id DESC`, [userId]);
+    return rows.map(toRow);
+  }
+
+  /**
+   * A page of the caller's consents as patient or doctor, oldest first, after the keyset
+   * (created_at, id) of the previous page's last one (the FHIR Consent export).
+   */
+  async pageFor(column: 'patient_id' | 'doctor_id', userId: string, after: ConsentKey | null, limit: number): Promise<ConsentRow[]> {
+    const rows = await this.db.manager().query<ConsentSqlRow[]>(
+      `SELECT ${COLUMNS} FROM consents c WHERE c.${column} = $1 AND ($2::timestamptz IS NULL OR (c.created_at, c.id) > ($2::timestamptz, $3::uuid))
+        ORDER BY c.created_at, c.id LIMIT $4`,
+      [userId, after?.createdAt ?? null, after?.id ?? null, limit],
+    );
+    return rows.map(toRow);
+  }
+
+  /** An auditor's page of one patient's consents, as pageFor (audit_consents(), migration 1765920000000: no folder labels; nobody else gets a row). */
+  async auditorPage(patientId: string, after: ConsentKey | null, limit: number): Promise<ConsentRow[]> {
+    const rows = await this.db
+      .manager()
+      .query<ConsentSqlRow[]>('SELECT *, NULL AS folder_label_wrap, NULL AS folder_label_name FROM audit_consents($1, $2, $3, $4)', [patientId, after?.createdAt ?? null, after?.id ?? null, limit]);
     return rows.map(toRow);
   }
 

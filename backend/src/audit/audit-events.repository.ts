@@ -117,6 +117,25 @@ export class AuditEventsRepository {
     return await this.db.manager().query<AuditDbRow[]>(`SELECT * FROM audit_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ${order} LIMIT ${max}`, params);
   }
 
+  /**
+   * The accounting of disclosures (docs/protocol.md "Access report"): the subject's allowed
+   * `record.read` rows whose actor is someone else, with occurred_at in [from, to), oldest
+   * first, after the keyset `after` (occurred_at, seq). The indexes of migration 1765740000000
+   * that end in (occurred_at, seq) serve it as one range scan read backwards that stops after
+   * `limit` rows, skipping only the subject's own reads and refusals; no index was added
+   * (disclosures.spec.ts checks the plan among 200 000 rows).
+   */
+  async selectDisclosures(subjectId: string, from: string, to: string, after: { occurredAt: string; seq: number } | null, limit: number): Promise<AuditDbRow[]> {
+    // The cursor's time is a lower bound the index starts at; the row comparison skips the rows up to the cursor at that time (seq >= 1, so -1 skips none).
+    return await this.db.manager().query<AuditDbRow[]>(
+      `SELECT * FROM audit_events
+        WHERE subject_id = $1 AND action = 'record.read' AND outcome = 'allow' AND actor_id IS NOT NULL AND actor_id <> $1
+          AND occurred_at >= $2 AND occurred_at < $3 AND (occurred_at, seq) > ($2::timestamptz, $4::bigint)
+        ORDER BY occurred_at, seq LIMIT $5`,
+      [subjectId, after?.occurredAt ?? from, to, after?.seq ?? -1, limit],
+    );
+  }
+
   /** One subject's rows after `afterSeq`, in chain order, at most `limit` (the primary key's order). */
   async selectChain(subjectId: string, afterSeq: number, limit: number): Promise<AuditDbRow[]> {
     return await this.db

@@ -2,12 +2,14 @@ import { Readable } from 'node:stream';
 import { Controller, Get, Header, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import type { AccessSummary, AuditAccounts, AuditEvent, AuditHead, AuditPage, AuditPeople } from '@phr/shared-types';
+import type { AccessReportPage, AccessSummary, AuditAccounts, AuditEvent, AuditHead, AuditPage, AuditPeople } from '@phr/shared-types';
 import type { AuthUser } from '../identity/auth-user.js';
 import { CurrentUser, Roles } from '../identity/decorators.js';
 import { OwnTransactions } from '../db/transaction.interceptor.js';
 import { ApiErrors } from '../common/swagger.js';
+import { AccessReportService } from './access-report.service.js';
 import { AuditPeopleService } from './audit-people.service.js';
+import { AccessReportPageDto, AccessReportQueryDto } from './dto/access-report.dto.js';
 import { AuditReadService } from './audit-read.service.js';
 import { auditCsvHeader, auditCsvLines } from './audit-csv.js';
 import { AccessSummaryDto, AuditAccountsDto, AuditAccountsQueryDto, AuditPeopleDto, AuditPeopleQueryDto } from './dto/audit-people.dto.js';
@@ -25,6 +27,7 @@ export class AuditController {
   constructor(
     private readonly audit: AuditReadService,
     private readonly people: AuditPeopleService,
+    private readonly accessReports: AccessReportService,
   ) {}
 
   @Get()
@@ -97,6 +100,16 @@ export class AuditController {
   @ApiErrors(401, 403)
   accessSummary(@CurrentUser() user: AuthUser): Promise<AccessSummary> {
     return this.people.accessSummary(user);
+  }
+
+  @Get('access-report')
+  @Roles('patient')
+  @Header('cache-control', 'no-store')
+  @ApiOperation({ summary: 'The accounting of disclosures: who else opened the patient’s records in a period (at most six years), oldest first, a page at a time' })
+  @ApiOkResponse({ type: AccessReportPageDto })
+  @ApiErrors(400, 401, 403)
+  accessReport(@CurrentUser() user: AuthUser, @Query() query: AccessReportQueryDto): Promise<AccessReportPage> {
+    return this.accessReports.page(user, query);
   }
 }
 

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { AccessReportService } from './access-report.service.js';
 import { AttemptOwners } from './attempt-owners.js';
 import { AttemptOwnersRepository } from './attempt-owners.repository.js';
 import { AuditEventsRepository } from './audit-events.repository.js';
@@ -10,5 +11,5 @@ import { AuditController } from './audit.controller.js';
 import { AuditService } from './audit.service.js';
 
 @Global()
-@Module({ controllers: [AuditController], providers: [AuditService, AuditReadService, AuditReadRecorder, AttemptOwners, AuditEventsRepository, AttemptOwnersRepository, AuditPeopleService, AuditPeopleRepository], exports: [AuditService, AttemptOwners] })
+@Module({ controllers: [AuditController], providers: [AuditService, AuditReadService, AuditReadRecorder, AttemptOwners, AuditEventsRepository, AttemptOwnersRepository, AuditPeopleService, AuditPeopleRepository, AccessReportService], exports: [AuditService, AttemptOwners, AuditEventsRepository, AuditPeopleRepository, AuditReadService] })
 export class AuditModule {}

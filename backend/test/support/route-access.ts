@@ -85,6 +85,10 @@ export const ROUTE_ACCESS: Record<RouteName, Access> = {
   auditAccounts: ['auditor'],
   // Who else opened a patient's records: the patient's own summary.
   accessSummary: ['patient'],
+  // The accounting of disclosures is the patient's own; the FHIR exports are every account's own trail (an auditor's: any).
+  accessReport: ['patient'],
+  fhirAuditEvents: ['patient', 'doctor', 'auditor', 'operator'],
+  fhirConsents: ['patient', 'doctor', 'auditor', 'operator'],
   // Notifications come from the account's own trail: the people whose data it is, and doctors.
   listNotifications: ['patient', 'doctor'],
   unreadNotifications: ['patient', 'doctor'],

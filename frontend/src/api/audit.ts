@@ -2,7 +2,7 @@
  * The audit area of the API (the trail, its head, its export, the names of its people, and the
  * notifications derived from it), typed by the contract, and its query keys.
  */
-import { ROUTES, type AuditAccountsQuery, type AuditExportQuery, type AuditPeopleQuery, type AuditQuery, type NotificationQuery, type NotificationSettings } from '@phr/shared-types';
+import { ROUTES, type AccessReportQuery, type FhirSearchQuery, type AuditAccountsQuery, type AuditExportQuery, type AuditPeopleQuery, type AuditQuery, type NotificationQuery, type NotificationSettings } from '@phr/shared-types';
 import type { ApiClient } from './client.js';
 
 export function auditApi(client: ApiClient) {
@@ -13,6 +13,9 @@ export function auditApi(client: ApiClient) {
     people: (query: AuditPeopleQuery) => client.call(ROUTES.auditPeople, { query }),
     accounts: (query: AuditAccountsQuery) => client.call(ROUTES.auditAccounts, { query }),
     accessSummary: () => client.call(ROUTES.accessSummary),
+    accessReport: (query: AccessReportQuery) => client.call(ROUTES.accessReport, { query }),
+    fhirAuditEvents: (query: FhirSearchQuery) => client.call(ROUTES.fhirAuditEvents, { query }),
+    fhirConsents: (query: FhirSearchQuery) => client.call(ROUTES.fhirConsents, { query }),
     notifications: (query: NotificationQuery) => client.call(ROUTES.listNotifications, { query }),
     unreadNotifications: () => client.call(ROUTES.unreadNotifications),
     markNotificationsRead: (upToSeq: number) => client.call(ROUTES.markNotificationsRead, { body: { upToSeq } }),

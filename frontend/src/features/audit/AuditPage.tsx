@@ -21,6 +21,8 @@ import { actionLabel, describeEvent } from './action-wording.js';
 import { deviceName } from './device-name.js';
 import { actorName, personName, recordName, useRecordTitles, useTrailPeople } from './trail-names.js';
 import { WhoseTrailFilter } from './WhoseTrailFilter.js';
+import { AccessReportPanel } from './AccessReportPanel.js';
+import { FhirExportButtons } from './FhirExportButtons.js';
 
 interface Filters {
   action: AuditAction | '';
@@ -182,7 +184,9 @@ export function AuditPage() {
         <Button type="button" variant="secondary" isBusy={exporting.isPending && exporting.variables === 'json'} onClick={() => exporting.mutate('json')}>
           Export JSON
         </Button>
+        <FhirExportButtons patient={isAuditor ? filters.subjectId || undefined : undefined} />
       </div>
+      {user?.role === 'patient' ? <AccessReportPanel /> : null}
       {trail.error ? <Alert tone="error">{describeError(trail.error)}</Alert> : null}
       {exporting.error ? <Alert tone="error">{describeError(exporting.error)}</Alert> : null}
       {trail.data && trail.data.rows.length === 0 ? <p className="muted">No entries match.</p> : null}

@@ -91,6 +91,7 @@ export const ACTION_WORDING: Record<AuditAction, Wording> = {
   'audit.read': plain('read the audit trail', 'read the audit trail'),
   'audit.export': plain('exported the audit trail', 'export the audit trail'),
   'audit.head': plain('checked the audit trail’s latest entry', 'check the audit trail'),
+  'audit.access-report': plain('made an access report of who opened the records', 'make an access report'),
   'route.access': plain('opened a page their role may not use', 'open a page their role may not use'),
   'security.client-report': plain('reported a failed security check in the browser', 'report a security check'),
   'route.rate-limit': plain('sent too many requests and was slowed down', 'send more requests than allowed'),
