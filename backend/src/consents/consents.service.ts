@@ -13,6 +13,7 @@ import { RecordsRepository } from '../access/records.repository.js';
 import { PublicKeysRepository } from '../users/public-keys.repository.js';
 import { UsersRepository } from '../users/users.repository.js';
 import { ConsentsRepository, type ConsentRow } from '../access/consents.repository.js';
+import { assertWrapsMatch } from '../access/wraps-match.js';
 
 const SEARCH_LIMIT = 20;
 
@@ -196,22 +197,5 @@ export class ConsentsService {
       staleWraps: staleWraps[index],
       doctorStatus: standings.get(consent.doctorId) ?? 'pending',
     }));
-  }
-}
-
-/** The wraps must name every record in scope once, and nothing else. */
-function assertWrapsMatch(inScope: string[], wrapped: string[]): void {
-  const scope = new Set(inScope);
-  const given = new Set(wrapped);
-  const problems: string[] = [];
-  if (given.size !== wrapped.length) problems.push('a record is wrapped twice');
-  const missing = inScope.filter((id) => !given.has(id));
-  const extra = wrapped.filter((id) => !scope.has(id));
-  if (missing.length) problems.push(`no wrap for ${missing.length} record(s) in scope: ${missing.join(', ')}`);
-  if (extra.length) problems.push(`${extra.length} wrap(s) for records outside the scope or not yours: ${extra.join(', ')}`);
-  if (problems.length) {
-    throw new ApiError(400, ERROR_CODES.wrapsMismatch, `The wraps do not match the records in scope: ${problems.join('; ')}`, [
-      { field: 'wraps', message: problems.join('; ') },
-    ]);
   }
 }

@@ -8,6 +8,7 @@ import { checkRsaPublicKey, checkSealedBlob, fingerprintOf } from '../identity/k
 import { PublicKeysRepository } from '../users/public-keys.repository.js';
 import { EmergencyBreaksRepository } from './emergency-breaks.repository.js';
 import { EmergencySetupsRepository, type EmergencySetupRow } from './emergency-setups.repository.js';
+import { assertWrapsMatch } from '../access/wraps-match.js';
 
 /**
  * The patient's side of break-glass (docs/protocol.md "Break-glass"): the setup is replaced as
@@ -151,20 +152,5 @@ export class EmergencySetupService {
       needsRekey: row.scope !== 'off' && ((await this.breaks.isKeyUsed(patientId, row.generation)) || (await this.hasUnwrappedRecords(row))),
       updatedAt: row.updated_at.toISOString(),
     };
-  }
-}
-
-/** The wraps must name every record in scope once, and nothing else (as a consent's). */
-function assertWrapsMatch(inScope: string[], wrapped: string[]): void {
-  const scope = new Set(inScope);
-  const given = new Set(wrapped);
-  const problems: string[] = [];
-  if (given.size !== wrapped.length) problems.push('a record is wrapped twice');
-  const missing = inScope.filter((id) => !given.has(id));
-  const extra = wrapped.filter((id) => !scope.has(id));
-  if (missing.length) problems.push(`no wrap for ${missing.length} record(s) in scope: ${missing.join(', ')}`);
-  if (extra.length) problems.push(`${extra.length} wrap(s) for records outside the scope or not yours: ${extra.join(', ')}`);
-  if (problems.length) {
-    throw new ApiError(400, ERROR_CODES.wrapsMismatch, `The wraps do not match the records in scope: ${problems.join('; ')}`, [{ field: 'wraps', message: problems.join('; ') }]);
   }
 }

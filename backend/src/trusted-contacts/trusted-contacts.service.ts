@@ -4,7 +4,6 @@ import {
   ERROR_CODES,
   recordLayout,
   type ContactCandidate,
-  type DoctorWrap,
   type NameTrustedContactRequest,
   type RecordDetail,
   type RecordPage,
@@ -24,6 +23,7 @@ import { toSummary } from '../records/records.service.js';
 import { segmentObjectKey } from '../records/object-keys.js';
 import { StorageService } from '../storage/storage.service.js';
 import { TrustedContactsRepository, type TrustedContactRow } from '../access/trusted-contacts.repository.js';
+import { assertWrapsMatch } from '../access/wraps-match.js';
 
 /** The reason every allowed read by a trusted contact carries (shared with break-glass and consents). */
 export const TRUSTED_CONTACT_READ_REASON = 'trusted contact';
@@ -89,7 +89,7 @@ export class TrustedContactsService {
       createdAt: new Date(),
       isReleased: false,
     };
-    assertWrapsMatch(await this.contacts.idsInScope(user.userId, contact.scope, contact.folderId), request.wraps);
+    assertWrapsMatch(await this.contacts.idsInScope(user.userId, contact.scope, contact.folderId), request.wraps.map((wrap) => wrap.recordId));
     await this.contacts.insert(contact);
     await this.contacts.insertWraps(contact, request.wraps);
     await this.audit.allow({ subjectId: user.userId, action: 'contact.named', reason: `contact ${contact.contactId}, ${describe(contact)}` });
@@ -126,7 +126,7 @@ export class TrustedContactsService {
     const contact = await this.requireAsPatient(user, id, 'contact.rewrap');
     const parties = await this.contacts.partyNames();
     this.assertCurrentKey(user, parties.get(contact.contactId)?.fingerprint ?? null, request.fingerprint, 'contact.rewrap');
-    assertWrapsMatch(await this.contacts.idsInScope(user.userId, contact.scope, contact.folderId), request.wraps);
+    assertWrapsMatch(await this.contacts.idsInScope(user.userId, contact.scope, contact.folderId), request.wraps.map((wrap) => wrap.recordId));
     await this.contacts.replaceWraps(contact, request.wraps, request.fingerprint);
     await this.audit.allow({ subjectId: user.userId, action: 'contact.rewrap', reason: `contact ${contact.contactId}, ${request.wraps.length} wrap(s) for key ${request.fingerprint}` });
     return this.presentOne(id);
@@ -258,19 +258,4 @@ function releasesAt(contact: Pick<TrustedContactRow, 'requestedAt' | 'waitDays'>
 
 function describe(contact: Pick<TrustedContactRow, 'scope' | 'folderId' | 'waitDays'>): string {
   return `${contact.scope === 'all' ? 'all records' : `folder ${contact.folderId}`}, wait ${contact.waitDays} day(s)`;
-}
-
-/** The wraps must name every record in scope once, and nothing else (as a consent's, DESIGN 5). */
-function assertWrapsMatch(inScope: string[], wraps: readonly DoctorWrap[]): void {
-  const scope = new Set(inScope);
-  const given = new Set(wraps.map((wrap) => wrap.recordId));
-  const problems: string[] = [];
-  if (given.size !== wraps.length) problems.push('a record is wrapped twice');
-  const missing = inScope.filter((id) => !given.has(id));
-  const extra = [...given].filter((id) => !scope.has(id));
-  if (missing.length) problems.push(`no wrap for ${missing.length} record(s) in scope: ${missing.join(', ')}`);
-  if (extra.length) problems.push(`${extra.length} wrap(s) for records outside the scope or not yours: ${extra.join(', ')}`);
-  if (problems.length) {
-    throw new ApiError(400, ERROR_CODES.wrapsMismatch, `The wraps do not match the records in scope: ${problems.join('; ')}`, [{ field: 'wraps', message: problems.join('; ') }]);
-  }
 }
