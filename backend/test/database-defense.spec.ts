@@ -20,7 +20,7 @@ import type { DataSource, EntityMetadata, ObjectLiteral, Repository } from 'type
 type Row = Record<string, unknown>;
 import { DOCTOR_WRAP_BYTES, ROUTES } from '@phr/shared-types';
 import { DATA_SOURCE, Db, type Actor } from '../src/db/db.service.js';
-import { fingerprintOf, insertAuditor, registerUnverifiedDoctor, registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
+import { fingerprintOf, insertAuditor, registerUnverifiedDoctor, registerUser, rsaPublicKey, sealedBlob, type RegisteredUser } from './support/factories.js';
 import { presign, uploadRecord } from './support/records.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { SoftAuthenticator, enrolSecurityKey } from './support/webauthn.js';
@@ -52,6 +52,13 @@ const PER_USER_TABLES: Record<string, string> = {
   notification_settings: 'user_id',
   trusted_contacts: 'patient_id',
   contact_wraps: 'patient_id',
+  // Break-glass (docs/protocol.md "Break-glass"): her setup, its holders and wraps, a break over her,
+  // and the share she released as the holder for another patient (a release belongs to its holder).
+  emergency_setups: 'patient_id',
+  emergency_holders: 'patient_id',
+  emergency_wraps: 'patient_id',
+  emergency_breaks: 'patient_id',
+  emergency_releases: 'holder_id',
 };
 
 /** Per-user tables whose rows belong to doctors, not patients (docs/protocol.md "Clinicians"): tested below with a doctor of their own. */
@@ -79,6 +86,8 @@ const SHARED_BY_DESIGN: Record<string, readonly Actor['role'][]> = {
   // The auditor reads every trail (metadata only) and verifies chains.
   audit_events: ['auditor'],
   audit_chain_heads: ['auditor'],
+  // The auditors' review queue of break-glass (docs/protocol.md "Break-glass").
+  emergency_breaks: ['auditor'],
 };
 
 describe('database defense: repositories under another user’s context read and change nothing (DESIGN 6)', () => {
@@ -121,6 +130,42 @@ describe('database defense: repositories under another user’s context read and
       body: { contactId: carol.userId, scope: 'folder', folderId: folder.body.id, waitDays: 1, fingerprint: fingerprintOf(carol), wraps },
     });
     if (named.status !== 201) throw new Error(`naming a trusted contact failed: ${named.status} ${named.text}`);
+    // Break-glass: her setup over the folder with a holder of her own (k = 1), a break over her by the
+    // consented doctor, and a share she released as the holder of a fourth patient's setup.
+    const [dave, erin] = [await registerUser(api, 'patient'), await registerUser(api, 'patient')];
+    const emergencyShare = () => randomBytes(DOCTOR_WRAP_BYTES).toString('base64url');
+    const setUp = async (patient: RegisteredUser, holder: RegisteredUser, scope: { scope: 'folder'; folderId: string } | { scope: 'all' }, recordWraps: typeof wraps) => {
+      const response = await patient.client.send(ROUTES.configureEmergency, {
+        token: patient.token,
+        body: {
+          ...scope,
+          publicKey: rsaPublicKey(),
+          sealedPrivateKey: sealedBlob(1800),
+          keyCheck: sealedBlob(32),
+          threshold: 1,
+          holders: [{ holderId: holder.userId, fingerprint: fingerprintOf(holder), share: emergencyShare() }],
+          wraps: recordWraps,
+        },
+      });
+      if (response.status !== 200) throw new Error(`break-glass setup failed: ${response.status} ${response.text}`);
+    };
+    await setUp(alice, dave, { scope: 'folder', folderId: folder.body.id }, wraps);
+    await setUp(erin, alice, { scope: 'all' }, []);
+    const breakOver = async (patient: RegisteredUser) => {
+      const response = await consentedDoctor.client.send(ROUTES.breakGlass, {
+        token: consentedDoctor.token,
+        body: { patientEmail: patient.request.email, reasonCode: 'ETREAT', reasonText: 'Unconscious, allergies needed' },
+      });
+      if (response.status !== 201) throw new Error(`break-glass failed: ${response.status} ${response.text}`);
+      return response.body.id;
+    };
+    await breakOver(alice);
+    const released = await alice.client.send(ROUTES.releaseEmergencyShare, {
+      token: alice.token,
+      params: { id: await breakOver(erin) },
+      body: { fingerprint: fingerprintOf(consentedDoctor), share: emergencyShare() },
+    });
+    if (released.status !== 200) throw new Error(`releasing a share failed: ${released.status} ${released.text}`);
     // A security key, and a second enrolment left open (its challenge waits in webauthn_challenges).
     await enrolSecurityKey(alice, new SoftAuthenticator());
     const pending = await alice.client.send(ROUTES.securityKeyOptions, { token: alice.token, body: { name: 'Spare key' } });
