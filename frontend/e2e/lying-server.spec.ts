@@ -38,7 +38,7 @@ import { markedFile, openRecordsPage, titleOf, uploadFiles, uploadRow, type Test
 import { chooseDoctor, confirmDoctorKey } from './support/sharing.js';
 
 /** Each test registers and signs in several times in fresh browsers: minutes on a busy machine, not seconds. */
-const STEPS_TIMEOUT_MS = 180_000;
+const STEPS_TIMEOUT_MS = 300_000;
 
 interface Account {
   person: Person;
