@@ -34,6 +34,8 @@ interface ChosenHolder {
 export function EmergencyPage() {
   const { emergency } = useSession();
   const setup = useQuery({ queryKey: emergencyKeys.setup(), queryFn: () => emergency.setup() });
+  // Kept here: a save makes a new generation, and the form starts again from it.
+  const [saved, setSaved] = useState<string | null>(null);
   return (
     <div className="stack">
       <section className="card wide stack" aria-labelledby="emergency-title">
@@ -45,7 +47,12 @@ export function EmergencyPage() {
           shares of your emergency key. You and they are told at once, and an auditor reviews every break.
         </p>
         {setup.error ? <Alert tone="error">{describeError(setup.error)}</Alert> : null}
-        {setup.data ? <SetupForm key={`${setup.data.generation}-${setup.data.needsRekey}`} setup={setup.data} /> : <p className="muted">Loading your settings…</p>}
+        {saved ? <Alert tone="success">{saved}</Alert> : null}
+        {setup.data ? (
+          <SetupForm key={`${setup.data.generation}-${setup.data.needsRekey}`} setup={setup.data} onSaved={setSaved} />
+        ) : (
+          <p className="muted">Loading your settings…</p>
+        )}
       </section>
       <BreaksOfMine />
       <HolderRequests />
@@ -53,7 +60,7 @@ export function EmergencyPage() {
   );
 }
 
-function SetupForm({ setup }: { setup: EmergencySetup }) {
+function SetupForm({ setup, onSaved }: { setup: EmergencySetup; onSaved(message: string | null): void }) {
   const { user, emergency, folders, records, vault } = useSession();
   const { proveKey, clientState } = useTrust();
   const queryClient = useQueryClient();
@@ -62,7 +69,6 @@ function SetupForm({ setup }: { setup: EmergencySetup }) {
   const [hours, setHours] = useState(String(setup.hours || EMERGENCY_DEFAULT_HOURS));
   const [threshold, setThreshold] = useState(String(setup.threshold ?? 1));
   const [holders, setHolders] = useState<ChosenHolder[]>([]);
-  const [saved, setSaved] = useState<string | null>(null);
   const folderList = useQuery({
     queryKey: emergencyKeys.folderNames(),
     queryFn: async () => vault.openFolderNames(user?.id ?? '', (await folders.list()).items),
@@ -102,19 +108,28 @@ function SetupForm({ setup }: { setup: EmergencySetup }) {
       return emergency.configure({ scope: settings.scope, folderId: settings.scope === 'folder' ? settings.folderId : undefined, hours: settings.hours, ...keyMaterial });
     },
     onSuccess: async (answer) => {
-      setSaved(answer.scope === 'off' ? 'Emergency access is off.' : `Saved: a new emergency key, ${answer.threshold} of ${answer.holders.length} holders needed.`);
+      onSaved(answer.scope === 'off' ? 'Emergency access is off.' : `Saved: a new emergency key, ${answer.threshold} of ${answer.holders.length} holders needed.`);
       await queryClient.invalidateQueries({ queryKey: emergencyKeys.all });
       await queryClient.invalidateQueries({ queryKey: auditKeys.all });
     },
   });
 
-  // A re-key the API asks for is made on this visit, with the settings in force.
-  const rekeyStarted = useRef(false);
-  const canRekey = setup.needsRekey && setup.scope !== 'off' && kept.data !== undefined;
-  const rekey = () =>
+  const verifiedHolder = (holder: ChosenHolder) => clientState?.contacts[holder.id]?.fingerprint === holder.proven.fingerprint;
+  const allVerified = holders.every(verifiedHolder);
+
+  // A re-key the API asks for is made on this visit, with the settings in force and the holders compared before,
+  // but not while a clinician's break is running: a new key ends it (the button still does, if the patient means to).
+  const breaks = useQuery({ queryKey: emergencyKeys.breaks(), queryFn: () => emergency.breaks() });
+  const isBreakRunning = breaks.data?.items.some((item) => item.state !== 'ended') ?? true;
+  const keptVerified = kept.data !== undefined && clientState !== null && kept.data.every(verifiedHolder);
+  const canRekey = setup.needsRekey && setup.scope !== 'off' && keptVerified;
+  const rekey = () => {
+    onSaved(null);
     save.mutate({ scope: setup.scope, folderId: setup.folderId ?? '', hours: setup.hours, threshold: setup.threshold ?? 1, holders: kept.data ?? [] });
+  };
+  const rekeyStarted = useRef(false);
   useEffect(() => {
-    if (canRekey && !rekeyStarted.current) {
+    if (canRekey && !isBreakRunning && !rekeyStarted.current) {
       rekeyStarted.current = true;
       rekey();
     }
@@ -122,12 +137,9 @@ function SetupForm({ setup }: { setup: EmergencySetup }) {
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    setSaved(null);
+    onSaved(null);
     save.mutate({ scope, folderId, hours: Number(hours), threshold: Number(threshold), holders });
   };
-  const verifiedHolder = (holder: ChosenHolder) => clientState?.contacts[holder.id]?.fingerprint === holder.proven.fingerprint;
-  const allVerified = holders.every(verifiedHolder);
-
   return (
     <form onSubmit={submit} className="stack" aria-label="Emergency access settings">
       <p data-testid="emergency-status">
@@ -138,8 +150,14 @@ function SetupForm({ setup }: { setup: EmergencySetup }) {
       {setup.needsRekey ? (
         <div data-testid="rekey-needed">
           <Alert tone="info">
-            Re-key needed: a clinician has used your emergency key, or a record in scope has no emergency copy. A new key is made{' '}
-            {save.isPending ? 'now…' : 'when you save.'}
+            Re-key needed: a clinician has used your emergency key, or a record in scope has no emergency copy.{' '}
+            {save.isPending
+              ? 'A new key is being made…'
+              : isBreakRunning
+                ? 'A new key is made once the emergency access under way has ended (a new key now would end it).'
+                : keptVerified
+                  ? 'A new key is made now.'
+                  : 'Compare the numbers of your holders again, then save.'}
           </Alert>
           <Button type="button" variant="secondary" isBusy={save.isPending} disabled={!canRekey} onClick={rekey}>
             Make a new emergency key now
@@ -217,7 +235,6 @@ function SetupForm({ setup }: { setup: EmergencySetup }) {
         </>
       ) : null}
       {save.error ? <Alert tone="error">{describeError(save.error)}</Alert> : null}
-      {saved ? <Alert tone="success">{saved}</Alert> : null}
       <div className="row">
         <Button type="submit" isBusy={save.isPending} disabled={scope !== 'off' && (holders.length === 0 || !allVerified)}>
           Save emergency access
