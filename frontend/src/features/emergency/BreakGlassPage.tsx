@@ -25,7 +25,7 @@ export function BreakGlassPage() {
   const [chosen, setChosen] = useState<string | null>(null);
   const current = breaks.data?.items.find((item) => item.id === chosen) ?? null;
   return (
-    <div className="stack">
+    <div className="stack emergency-page">
       <section className="card wide stack" aria-labelledby="break-glass-title">
         <h1 id="break-glass-title" tabIndex={-1}>
           Break the glass

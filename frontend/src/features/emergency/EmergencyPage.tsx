@@ -37,7 +37,7 @@ export function EmergencyPage() {
   // Kept here: a save makes a new generation, and the form starts again from it.
   const [saved, setSaved] = useState<string | null>(null);
   return (
-    <div className="stack">
+    <div className="stack emergency-page">
       <section className="card wide stack" aria-labelledby="emergency-title">
         <h1 id="emergency-title" tabIndex={-1}>
           Emergency access

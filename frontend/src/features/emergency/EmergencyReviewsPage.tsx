@@ -20,7 +20,7 @@ export function EmergencyReviewsPage() {
   const [status, setStatus] = useState<'pending' | 'reviewed'>('pending');
   const reviews = useQuery({ queryKey: emergencyKeys.reviews(status), queryFn: () => emergency.reviews(status) });
   return (
-    <section className="card wide stack" aria-labelledby="reviews-title">
+    <section className="card wide stack emergency-page" aria-labelledby="reviews-title">
       <h1 id="reviews-title" tabIndex={-1}>
         Emergency access reviews
       </h1>

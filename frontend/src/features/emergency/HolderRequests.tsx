@@ -20,22 +20,34 @@ export function HolderRequests() {
   const { emergency } = useSession();
   const requests = useQuery({ queryKey: emergencyKeys.requests(), queryFn: () => emergency.requests(), refetchInterval: 15_000 });
   const [declined, setDeclined] = useState<string[]>([]);
+  // A released request leaves the API's list; what was done stays said here.
+  const [released, setReleased] = useState<string[]>([]);
   const items = (requests.data?.items ?? []).filter((item) => !declined.includes(item.breakGlass.id));
   return (
     <section aria-labelledby="holder-requests-heading" className="card stack">
       <h2 id="holder-requests-heading">Emergency requests for your share</h2>
       {requests.error ? <Alert tone="error">{describeError(requests.error)}</Alert> : null}
+      {released.map((message) => (
+        <Alert key={message} tone="success">
+          {message}
+        </Alert>
+      ))}
       {requests.data && items.length === 0 ? <p className="muted">No clinician is waiting for your share.</p> : null}
       <ul className="stack plain-list" aria-label="Requests for your share">
         {items.map((item) => (
-          <ShareRequest key={item.breakGlass.id} request={item} onDecline={() => setDeclined((ids) => [...ids, item.breakGlass.id])} />
+          <ShareRequest
+            key={item.breakGlass.id}
+            request={item}
+            onDecline={() => setDeclined((ids) => [...ids, item.breakGlass.id])}
+            onReleased={(message) => setReleased((messages) => [...messages, message])}
+          />
         ))}
       </ul>
     </section>
   );
 }
 
-function ShareRequest({ request, onDecline }: { request: EmergencyShareRequest; onDecline(): void }) {
+function ShareRequest({ request, onDecline, onReleased }: { request: EmergencyShareRequest; onDecline(): void; onReleased(message: string): void }) {
   const { emergency, vault } = useSession();
   const { proveKey } = useTrust();
   const queryClient = useQueryClient();
@@ -49,6 +61,7 @@ function ShareRequest({ request, onDecline }: { request: EmergencyShareRequest; 
   const release = useMutation({
     mutationFn: async () => emergency.release(breakGlass.id, await vault.releaseEmergencyShare(request)),
     onSuccess: async () => {
+      onReleased(`Your share was released to ${breakGlass.clinicianName} for the records of ${breakGlass.patientName}.`);
       await queryClient.invalidateQueries({ queryKey: emergencyKeys.all });
       await queryClient.invalidateQueries({ queryKey: auditKeys.all });
     },
@@ -91,9 +104,7 @@ function ShareRequest({ request, onDecline }: { request: EmergencyShareRequest; 
         </>
       ) : null}
       {release.error ? <Alert tone="error">{describeError(release.error)}</Alert> : null}
-      {release.isSuccess ? (
-        <Alert tone="success">Your share was released to {breakGlass.clinicianName}.</Alert>
-      ) : (
+      {release.isSuccess ? null : (
         <div className="row">
           <Button type="button" isBusy={release.isPending} disabled={!proven.data} onClick={() => release.mutate()}>
             Release my share to {breakGlass.clinicianName}
