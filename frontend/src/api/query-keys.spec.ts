@@ -5,6 +5,7 @@ import { accountKeys } from './auth.js';
 import { clinicianKeys } from './clinicians.js';
 import { consentKeys } from './consents.js';
 import { doctorKeys } from './doctors.js';
+import { emergencyKeys } from './emergency.js';
 import { folderKeys } from './folders.js';
 import { keyRotationKeys } from './key-rotation.js';
 import { invalidateAfter, STALE_AFTER, type Change } from './invalidate.js';
@@ -53,6 +54,20 @@ const KEYS_BY_AREA: Record<string, { all: QueryKey; keys: QueryKey[] }> = {
   'security keys': { all: securityKeyKeys.all, keys: [securityKeyKeys.list()] },
   'key rotation': { all: keyRotationKeys.all, keys: [keyRotationKeys.state(), keyRotationKeys.inVault()] },
   clinicians: { all: clinicianKeys.all, keys: [clinicianKeys.list('pending'), clinicianKeys.list('approved')] },
+  emergency: {
+    all: emergencyKeys.all,
+    keys: [
+      emergencyKeys.setup(),
+      emergencyKeys.keptHolders(2),
+      emergencyKeys.folderNames(),
+      emergencyKeys.breaks(),
+      emergencyKeys.access(RECORD_ID),
+      emergencyKeys.opened(RECORD_ID, 1),
+      emergencyKeys.requests(),
+      emergencyKeys.clinicianKey(DOCTOR_ID, 'key'),
+      emergencyKeys.reviews('pending'),
+    ],
+  },
 };
 
 const EVERY_KEY = Object.values(KEYS_BY_AREA).flatMap(({ keys }) => keys);
