@@ -117,6 +117,7 @@ describe('break-glass: a patient’s emergency folder opened by a clinician with
     const request = page.getByTestId('share-request').filter({ hasText: clinician.displayName });
     await textOf(request.getByTestId('request-reason'), `Emergency treatment (ETREAT): ${REASON_TEXT}`, { exact: true });
     await textOf(request.getByTestId('clinician-fingerprint'), /^(\d{5} ){7}\d{5}$/);
+    await expectNoAxeViolations(page);
     await request.getByRole('button', { name: `Release my share to ${clinician.displayName}` }).click();
     await page.getByRole('status').filter({ hasText: `Your share was released to ${clinician.displayName} for the records of ${patient.displayName}.` }).waitFor();
     await request.waitFor({ state: 'detached' });
@@ -128,6 +129,7 @@ describe('break-glass: a patient’s emergency folder opened by a clinician with
     const downloaded = await downloadRecord(clinicianPage, allergies);
     expect(downloaded.name).toBe(allergies.name);
     expect(sha256(downloaded.bytes)).toBe(sha256(allergies.buffer));
+    await expectNoAxeViolations(clinicianPage);
     // The read is the patient's: a record.read by the clinician, reason "break-glass".
     const reads = await withDatabase((client) =>
       client.query<{ count: string }>(
@@ -179,6 +181,8 @@ describe('break-glass: a patient’s emergency folder opened by a clinician with
       await page.getByRole('link', { name: 'Emergency reviews' }).click();
       await page.getByRole('heading', { name: 'Emergency access reviews', level: 1 }).waitFor();
       const item = page.getByTestId('review-item').filter({ hasText: REASON_TEXT });
+      await item.waitFor();
+      await expectNoAxeViolations(page);
       await item.getByRole('radio', { name: 'Justified', exact: true }).check();
       await item.getByLabel('Note').fill('Seen in the emergency room log');
       await item.getByRole('button', { name: 'Record the review' }).click();
