@@ -211,7 +211,7 @@ function SetupForm({ setup, onSaved }: { setup: EmergencySetup; onSaved(message:
                   <p>
                     <strong>{holder.displayName}</strong> ({holder.role === 'doctor' ? 'clinician' : 'trusted person'})
                   </p>
-                  {clientState ? <ContactCheck doctor={holder} proven={holder.proven} contact={clientState.contacts[holder.id]} /> : null}
+                  {clientState ? <ContactCheck doctor={holder} proven={holder.proven} contact={clientState.contacts[holder.id]} purpose="emergency" /> : null}
                   <Button type="button" variant="secondary" onClick={() => setHolders((list) => list.filter((item) => item.id !== holder.id))}>
                     Remove {holder.displayName}
                   </Button>
