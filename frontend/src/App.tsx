@@ -15,6 +15,9 @@ import { ApiAccessPage } from './features/audit/ApiAccessPage.js';
 import { AuditPage } from './features/audit/AuditPage.js';
 import { ClinicianStandingNotice } from './features/clinicians/ClinicianStandingNotice.js';
 import { CliniciansPage } from './features/clinicians/CliniciansPage.js';
+import { BreakGlassPage } from './features/emergency/BreakGlassPage.js';
+import { EmergencyPage } from './features/emergency/EmergencyPage.js';
+import { EmergencyReviewsPage } from './features/emergency/EmergencyReviewsPage.js';
 import { NotificationsLink } from './features/notifications/NotificationsLink.js';
 import { NotificationsPage } from './features/notifications/NotificationsPage.js';
 import { ConsentsPage } from './features/sharing/ConsentsPage.js';
@@ -58,6 +61,9 @@ export function App() {
         <Route path="/consents" element={forRole('patient', <ConsentsPage />)} />
         <Route path="/trusted-contacts" element={forRole('patient', <TrustedContactsPage />)} />
         <Route path="/shared" element={forRole('doctor', <SharedWithMePage />)} />
+        <Route path="/emergency" element={forRole('patient', <EmergencyPage />)} />
+        <Route path="/break-glass" element={forRole('doctor', <BreakGlassPage />)} />
+        <Route path="/emergency-reviews" element={forRole('auditor', <EmergencyReviewsPage />)} />
         <Route path="/clinicians" element={forRole('operator', <CliniciansPage />)} />
         <Route path="/api-access" element={forRole('auditor', <ApiAccessPage />)} />
         <Route path="/notifications" element={signedIn ? guardRecovery(pendingRecoveryCode, user.role === 'patient' || user.role === 'doctor' ? <NotificationsPage /> : <Navigate to="/account" replace />) : <Navigate to="/login" replace />} />
@@ -92,12 +98,20 @@ function SignedInNav() {
           <NavLink to="/trusted-contacts" className="nav-link">
             Trusted contacts
           </NavLink>
+          <NavLink to="/emergency" className="nav-link">
+            Emergency access
+          </NavLink>
         </>
       ) : null}
       {user?.role === 'doctor' ? (
-        <NavLink to="/shared" className="nav-link">
-          Shared with me
-        </NavLink>
+        <>
+          <NavLink to="/shared" className="nav-link">
+            Shared with me
+          </NavLink>
+          <NavLink to="/break-glass" className="nav-link">
+            Break the glass
+          </NavLink>
+        </>
       ) : null}
       {user?.role === 'operator' ? (
         <NavLink to="/clinicians" className="nav-link">
@@ -108,9 +122,14 @@ function SignedInNav() {
         {user?.role === 'doctor' ? 'Access history' : 'Audit trail'}
       </NavLink>
       {user?.role === 'auditor' ? (
-        <NavLink to="/api-access" className="nav-link">
-          API access
-        </NavLink>
+        <>
+          <NavLink to="/api-access" className="nav-link">
+            API access
+          </NavLink>
+          <NavLink to="/emergency-reviews" className="nav-link">
+            Emergency reviews
+          </NavLink>
+        </>
       ) : null}
       {user?.role === 'patient' || user?.role === 'doctor' ? <NotificationsLink /> : null}
       <NavLink to="/account" className="nav-link">

@@ -5,6 +5,7 @@ import { accountKeys } from './auth.js';
 import { clinicianKeys } from './clinicians.js';
 import { consentKeys } from './consents.js';
 import { doctorKeys } from './doctors.js';
+import { emergencyKeys } from './emergency.js';
 import { folderKeys } from './folders.js';
 import { keyRotationKeys } from './key-rotation.js';
 import { invalidateAfter, STALE_AFTER, type Change } from './invalidate.js';
@@ -57,6 +58,20 @@ const KEYS_BY_AREA: Record<string, { all: QueryKey; keys: QueryKey[] }> = {
   'trusted contacts': {
     all: trustedContactKeys.all,
     keys: [trustedContactKeys.list(), trustedContactKeys.candidate('ada@example.org'), trustedContactKeys.provenKey(DOCTOR_ID, 'key'), trustedContactKeys.released(RECORD_ID)],
+  },
+  emergency: {
+    all: emergencyKeys.all,
+    keys: [
+      emergencyKeys.setup(),
+      emergencyKeys.keptHolders(2),
+      emergencyKeys.folderNames(),
+      emergencyKeys.breaks(),
+      emergencyKeys.access(RECORD_ID),
+      emergencyKeys.opened(RECORD_ID, 1),
+      emergencyKeys.requests(),
+      emergencyKeys.clinicianKey(DOCTOR_ID, 'key'),
+      emergencyKeys.reviews('pending'),
+    ],
   },
 };
 

@@ -29,7 +29,8 @@ export type CryptoErrorCode =
   | 'METADATA_INVALID'
   | 'WRONG_PASSWORD'
   | 'NO_KEY_ROTATION'
-  | 'ROTATION_KEY_MISMATCH';
+  | 'ROTATION_KEY_MISMATCH'
+  | 'EMERGENCY_KEY_CLOSED';
 
 
 export class CryptoError extends Error {

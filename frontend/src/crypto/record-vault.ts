@@ -269,34 +269,7 @@ export const recordVaultMethods = {
    * reordering fails with RECORD_CORRUPT; nothing of a damaged file is returned.
    */
   async decryptRecord(state: RecordVaultState, record: RecordToOpen, viewerId: string, options: DecryptOptions = {}): Promise<DecryptedRecord> {
-    const key = await fileKeyOf(state, record, viewerId);
-    const metadata = await openMetadata(key, record.id, record.metadata);
-    const decryptor = new RecordDecryptor(key, record.id);
-    const digest = options.withDigest ? new Sha256() : null;
-    const plaintext = new BlobBuilder(metadata.mimeType || 'application/octet-stream');
-    const append = (chunk: Uint8Array<ArrayBuffer>) => {
-      digest?.update(chunk);
-      plaintext.append(chunk);
-    };
-    for (const segment of [...record.segments].sort((a, b) => a.index - b.index)) {
-      // A store that stops answering would leave Open spinning for ever: no byte for DOWNLOAD_STALL_MS ends the download.
-      const watchdog = new StallWatchdog(DOWNLOAD_STALL_MS);
-      try {
-        const response = await fetch(segment.url, { signal: watchdog.signal }).catch(() => null);
-        watchdog.throwIfStalled();
-        if (response?.status === 403) throw new CryptoError('DOWNLOAD_EXPIRED', 'The download link expired');
-        if (!response?.ok || !response.body) throw new CryptoError('DOWNLOAD_FAILED', `The encrypted file could not be downloaded (${response?.status ?? 'network error'})`);
-        const reader = response.body.getReader();
-        for (let read = await reader.read().catch(watchdog.rethrow); !read.done; read = await reader.read().catch(watchdog.rethrow)) {
-          watchdog.reset();
-          for (const chunk of await decryptor.push(read.value)) append(chunk);
-        }
-      } finally {
-        watchdog.stop();
-      }
-    }
-    append(await decryptor.finish());
-    return { metadata, file: plaintext.finish(), ...(digest ? { sha256: digest.digestHex() } : {}) };
+    return decryptWithKey(await fileKeyOf(state, record, viewerId), record, options);
   },
 
   async sealFolderName(state: RecordVaultState, ownerId: string, name: string): Promise<string> {
@@ -334,6 +307,40 @@ export const recordVaultMethods = {
     );
   },
 };
+
+/**
+ * Downloads a record's segments and decrypts them with its file key as a stream (decryptRecord,
+ * and a clinician's break-glass read with a key the emergency key unwrapped).
+ */
+export async function decryptWithKey(key: CryptoKey, record: RecordToOpen, options: DecryptOptions = {}): Promise<DecryptedRecord> {
+  const metadata = await openMetadata(key, record.id, record.metadata);
+  const decryptor = new RecordDecryptor(key, record.id);
+  const digest = options.withDigest ? new Sha256() : null;
+  const plaintext = new BlobBuilder(metadata.mimeType || 'application/octet-stream');
+  const append = (chunk: Uint8Array<ArrayBuffer>) => {
+    digest?.update(chunk);
+    plaintext.append(chunk);
+  };
+  for (const segment of [...record.segments].sort((a, b) => a.index - b.index)) {
+    // A store that stops answering would leave Open spinning for ever: no byte for DOWNLOAD_STALL_MS ends the download.
+    const watchdog = new StallWatchdog(DOWNLOAD_STALL_MS);
+    try {
+      const response = await fetch(segment.url, { signal: watchdog.signal }).catch(() => null);
+      watchdog.throwIfStalled();
+      if (response?.status === 403) throw new CryptoError('DOWNLOAD_EXPIRED', 'The download link expired');
+      if (!response?.ok || !response.body) throw new CryptoError('DOWNLOAD_FAILED', `The encrypted file could not be downloaded (${response?.status ?? 'network error'})`);
+      const reader = response.body.getReader();
+      for (let read = await reader.read().catch(watchdog.rethrow); !read.done; read = await reader.read().catch(watchdog.rethrow)) {
+        watchdog.reset();
+        for (const chunk of await decryptor.push(read.value)) append(chunk);
+      }
+    } finally {
+      watchdog.stop();
+    }
+  }
+  append(await decryptor.finish());
+  return { metadata, file: plaintext.finish(), ...(digest ? { sha256: digest.digestHex() } : {}) };
+}
 
 /** The segment's body: the one sealed ahead if it is this one (taken, so a retry seals again), else sealed now, after those queued. */
 function sealedSegment(state: RecordVaultState, recordId: string, record: PendingRecord, segmentIndex: number): Promise<Blob> {

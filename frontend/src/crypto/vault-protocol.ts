@@ -37,6 +37,7 @@ import { open } from './sealed.js';
 import { solveProofOfWork, type ProofOfWorkProgress } from './proof-of-work.js';
 import { recordVaultMethods, type DoctorKey, type DoctorWraps, type EmergencyKeyForUpload, type PendingRecord, type SealedRecord } from './record-vault.js';
 import type { RecordMetadata } from './record-keys.js';
+import { emergencyVaultMethods, type OpenedEmergencyKey } from './emergency-vault.js';
 import { requireVerifiedKey, trustVaultMethods, type VerifiedBinding } from './trust-vault.js';
 import type { LogKey } from './key-directory.js';
 
@@ -76,6 +77,8 @@ export interface VaultState {
   verifiedKeys: Map<string, VerifiedBinding>;
   /** A key-pair rotation the server has not confirmed yet. */
   pendingKeyPair: NewKeyPair | null;
+  /** Emergency private keys a clinician opened, by break (docs/protocol.md "Break-glass"). */
+  emergencyKeys: Map<string, OpenedEmergencyKey>;
 }
 
 export function newVaultState(options: { policy?: KdfPolicy; iterations?: number; logPublicKey?: string } = {}): VaultState {
@@ -96,6 +99,7 @@ export function newVaultState(options: { policy?: KdfPolicy; iterations?: number
     verifiedHead: null,
     verifiedKeys: new Map(),
     pendingKeyPair: null,
+    emergencyKeys: new Map(),
   };
 }
 
@@ -307,6 +311,7 @@ export const vaultMethods = {
     state.pendingRecords.clear();
     state.verifiedHead = null;
     state.verifiedKeys.clear();
+    state.emergencyKeys.clear();
   },
 
   /** The fingerprint of the account's own key, computed from the key proven against the private key at sign-in. */
@@ -321,6 +326,7 @@ export const vaultMethods = {
 
   ...recordVaultMethods,
   ...trustVaultMethods,
+  ...emergencyVaultMethods,
 
   /** Wraps file keys for a doctor: only for the key proven in the key directory this session (DESIGN 4.5). */
   async wrapForDoctor(state: VaultState, ownerId: string, records: Array<Pick<RecordSummary, 'id' | 'wrap'>>, doctor: DoctorKey): Promise<DoctorWraps> {
@@ -392,7 +398,7 @@ export interface VaultEvent {
  * the proof of work, yield to the event loop between slices of hashing, so a
  * lock() is not held up by it).
  */
-export const CONCURRENT_METHODS: ReadonlySet<string> = new Set<VaultMethodName>(['uploadSegment', 'cancelRecord', 'decryptRecord', 'solveProofOfWork']);
+export const CONCURRENT_METHODS: ReadonlySet<string> = new Set<VaultMethodName>(['uploadSegment', 'cancelRecord', 'decryptRecord', 'decryptEmergencyRecord', 'solveProofOfWork']);
 
 /** Runs one request against the state. Errors come back as a code and a message only. */
 export async function handleVaultRequest(state: VaultState, request: VaultRequest, emit?: (event: VaultEvent) => void): Promise<VaultResponse> {

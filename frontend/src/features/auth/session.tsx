@@ -15,6 +15,7 @@ import { cliniciansApi, type CliniciansApi } from '../../api/clinicians.js';
 import { createApiClient } from '../../api/client.js';
 import { consentsApi, type ConsentsApi } from '../../api/consents.js';
 import { trustedContactsApi, type TrustedContactsApi } from '../../api/trusted-contacts.js';
+import { emergencyApi, type EmergencyApi } from '../../api/emergency.js';
 import { doctorsApi, type DoctorsApi } from '../../api/doctors.js';
 import { foldersApi, type FoldersApi } from '../../api/folders.js';
 import { keyRotationApi, type KeyRotationApi } from '../../api/key-rotation.js';
@@ -51,6 +52,8 @@ interface SessionContextValue {
   audit: AuditApi;
   /** The operators' clinician queue and decisions. */
   clinicians: CliniciansApi;
+  /** Break-glass: the patient's setup, holders' releases, clinicians' breaks, auditors' reviews. */
+  emergency: EmergencyApi;
   /** Security-event reports (and what the browser keeps to check the server). */
   trust: TrustApi;
   vault: VaultHandle;
@@ -100,6 +103,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const trustedContacts = useMemo(() => trustedContactsApi(client), [client]);
   const audit = useMemo(() => auditApi(client), [client]);
   const clinicians = useMemo(() => cliniciansApi(client), [client]);
+  const emergency = useMemo(() => emergencyApi(client), [client]);
   const trust = useMemo(() => trustApi(client), [client]);
   const vault = pageVault();
 
@@ -193,6 +197,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       trustedContacts,
       audit,
       clinicians,
+      emergency,
       trust,
       vault,
       pendingRecoveryCode,
@@ -207,7 +212,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       recoveryCodeStored: () => setPendingRecoveryCode(null),
       userChanged: setUser,
     }),
-    [user, api, sessions, apiTokens, securityKeys, keyRotation, records, folders, consents, doctors, trustedContacts, audit, clinicians, trust, vault, pendingRecoveryCode, notice, lockedEmail, securityNotice, start, end, lock, loadSecurityNotice],
+    [user, api, sessions, apiTokens, securityKeys, keyRotation, records, folders, consents, doctors, trustedContacts, audit, clinicians, emergency, trust, vault, pendingRecoveryCode, notice, lockedEmail, securityNotice, start, end, lock, loadSecurityNotice],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

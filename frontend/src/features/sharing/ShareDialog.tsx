@@ -188,7 +188,18 @@ function lookAlikeWarning(doctor: Pick<DoctorSummary, 'displayName' | 'organisat
  * of it: verified before, changed since (blocking until compared again), or
  * never compared (the explicit step before the first share).
  */
-export function ContactCheck({ doctor, proven, contact }: { doctor: Pick<DoctorSummary, 'id' | 'displayName'>; proven: VerifiedBinding; contact: { fingerprint: string; verifiedAt: string } | undefined }) {
+export function ContactCheck({
+  doctor,
+  proven,
+  contact,
+  purpose = 'share',
+}: {
+  doctor: Pick<DoctorSummary, 'id' | 'displayName'>;
+  proven: VerifiedBinding;
+  contact: { fingerprint: string; verifiedAt: string } | undefined;
+  /** `emergency`: a holder of the patient's emergency key (features/emergency), who may be a patient too. */
+  purpose?: 'share' | 'emergency';
+}) {
   const { rememberContact } = useTrust();
   const compared = useMutation({ mutationFn: () => rememberContact(doctor.id, proven.fingerprint) });
   const isVerified = contact?.fingerprint === proven.fingerprint;
@@ -213,8 +224,9 @@ export function ContactCheck({ doctor, proven, contact }: { doctor: Pick<DoctorS
             </div>
           ) : null}
           <p className="muted">
-            Read these numbers aloud with {doctor.displayName} (in person or on the phone). Only if they match the ones on the doctor’s account page can
-            only that doctor open what you share.
+            {purpose === 'share'
+              ? `Read these numbers aloud with ${doctor.displayName} (in person or on the phone). Only if they match the ones on the doctor’s account page can only that doctor open what you share.`
+              : `Read these numbers aloud with ${doctor.displayName} (in person or on the phone). Only if they match the ones on their account page can only they open the share of your emergency key you give them.`}
           </p>
           {compared.error ? <Alert tone="error">{describeError(compared.error)}</Alert> : null}
           <Button type="button" variant="secondary" isBusy={compared.isPending} onClick={() => compared.mutate()}>
