@@ -6,20 +6,11 @@ import type { RecordMetadata } from './record-keys.js';
 import type { DecryptedRecord, OpenedMetadata, SealedRecord } from './record-vault.js';
 import { TestKeyLog } from './testing/key-log.js';
 import { proveKey } from './testing/proven-keys.js';
-import { handleVaultRequest, newVaultState, type VaultResponse, type VaultState } from './vault-protocol.js';
+import { newVaultState, type VaultState } from './vault-protocol.js';
+import { FAST, call, result } from './testing/vault-calls.js';
 
-const FAST = { iterations: 1000, policy: { minIterations: 1 } };
-let nextId = 1;
 
-function call(state: VaultState, method: string, ...params: unknown[]): Promise<VaultResponse> {
-  return handleVaultRequest(state, { id: nextId++, method, params });
-}
 
-async function result<T>(state: VaultState, method: string, ...params: unknown[]): Promise<T> {
-  const response = await call(state, method, ...params);
-  if (!response.ok) throw new Error(`${method} failed: ${response.error.code}: ${response.error.message}`);
-  return response.result as T;
-}
 
 interface Person {
   id: string;

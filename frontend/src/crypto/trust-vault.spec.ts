@@ -9,20 +9,11 @@ import type { SealedRecord } from './record-vault.js';
 import { TestKeyLog } from './testing/key-log.js';
 import { bindingFor } from './testing/proven-keys.js';
 import type { OwnBindingCheck, VerifiedBinding } from './trust-vault.js';
-import { handleVaultRequest, newVaultState, type CreatedAccount, type VaultResponse, type VaultState } from './vault-protocol.js';
+import { newVaultState, type CreatedAccount, type VaultState } from './vault-protocol.js';
+import { FAST, call, result } from './testing/vault-calls.js';
 
-const FAST = { iterations: 1000, policy: { minIterations: 1 } };
-let nextId = 1;
 
-function call(state: VaultState, method: string, ...params: unknown[]): Promise<VaultResponse> {
-  return handleVaultRequest(state, { id: nextId++, method, params });
-}
 
-async function result<T>(state: VaultState, method: string, ...params: unknown[]): Promise<T> {
-  const response = await call(state, method, ...params);
-  if (!response.ok) throw new Error(`${method} failed: ${response.error.code}: ${response.error.message}`);
-  return response.result as T;
-}
 
 const refusal = (code: string) => ({ ok: false, error: { code, message: expect.any(String) } });
 const flipped = (base64Url: string) => {
