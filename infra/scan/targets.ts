@@ -63,12 +63,20 @@ export function apiStartUrls(document: OpenApiDocument, apiUrl: string, seed: Sc
   return urls;
 }
 
+/** A well-formed id no row has. */
+const UNSEEDED_ID = '00000000-0000-4000-8000-000000000000';
+
 function pathValue(template: string, parameter: OpenApiParameter, seed: ScanSeed): string {
   if (template.startsWith('/api/users/')) return seed.doctor.userId;
   if (template.startsWith('/api/key-directory/bindings/')) return seed.doctor.userId;
   if (template.startsWith('/api/records/')) return seed.recordId;
   if (template.startsWith('/api/folders/')) return seed.folderId;
   if (template.startsWith('/api/consents/')) return seed.consentId;
+  // The seed names no trusted contact and breaks no glass: these routes are attacked on their refusal path
+  // (a well-formed id the caller has no row for), with the seeded record where a record is named.
+  if (template.startsWith('/api/trusted-contacts/') || template.startsWith('/api/emergency/breaks/')) {
+    return parameter.name === 'recordId' ? seed.recordId : UNSEEDED_ID;
+  }
   throw new Error(`No seeded value for the path parameter ${parameter.name} of ${template}; add one in infra/scan/targets.ts`);
 }
 
