@@ -90,6 +90,14 @@ describe('row-level security: the application role sees only the caller’s rows
     expect(await asContext(doctor.userId, 'patient', 'SELECT * FROM records')).toHaveLength(0);
   });
 
+  it('tells whom a patient trusts to that patient only, not to another patient or a doctor who broke no glass on them', async () => {
+    const sql = 'SELECT contact_id FROM patient_trusted_contact_ids($1)';
+    expect(await asContext(alice.userId, 'patient', sql, [alice.userId])).toHaveLength(1);
+    expect(await asContext(bob.userId, 'patient', sql, [alice.userId])).toHaveLength(0);
+    expect(await asContext(doctor.userId, 'doctor', sql, [alice.userId])).toHaveLength(0);
+    expect(await asContext(null, null, sql, [alice.userId])).toHaveLength(0);
+  });
+
   it("cannot change another user's rows or create rows in their name", async () => {
     await appRole.query('BEGIN');
     try {

@@ -72,8 +72,9 @@ export class TrustedContactsRepository {
   constructor(private readonly db: Db) {}
 
   /**
-   * The accounts a patient named as trusted contacts, whoever asks (patient_trusted_contact_ids()
-   * is a definer function): for the break-glass feature, whose actor is a clinician, to tell them.
+   * The accounts a patient named as trusted contacts, for the break-glass feature, whose actor is a
+   * clinician, to tell them: patient_trusted_contact_ids() is a definer function that answers the
+   * patient and a clinician who has broken the glass on them, and nobody else.
    */
   async activeContactIds(patientId: string): Promise<string[]> {
     const rows = await this.db.manager().query<Array<{ contact_id: string }>>('SELECT contact_id FROM patient_trusted_contact_ids($1)', [patientId]);

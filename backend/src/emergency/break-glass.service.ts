@@ -74,7 +74,7 @@ export class BreakGlassService {
       expires_at: new Date(Date.now() + patient.hours * 3600_000),
     };
     await this.breaks.insert(row);
-    await this.notifyBreakGlass(row.id, patient.patient_id, `${row.reason_code}: ${row.reason_text}`);
+    await this.notifyBreakGlass(row.id, patient.patient_id, row.reason_code, row.reason_text);
     return this.presentOne(await this.breaks.find(row.id));
   }
 
@@ -82,13 +82,18 @@ export class BreakGlassService {
    * The one place the people told of a break-glass are gathered: the patient, every holder of a
    * share and every trusted contact the patient named (docs/protocol.md "Trusted contacts"), each
    * by a notifiable `emergency.broken` row in their own trail (portal and mail follow from it).
+   * The clinician's own words are about the patient's health: they go into the patient's row only.
+   * The others' rows carry the reason code; a holder reads the words on the share request it answers
+   * (GET /emergency/requests), and neither they nor the SIEM get them from an audit row.
    */
-  async notifyBreakGlass(breakId: string, patientId: string, reason: string): Promise<void> {
-    const recipients = new Set<string>([patientId]);
-    for (const holder of await this.breaks.holdersOfPatient(patientId)) recipients.add(holder);
-    for (const contact of await this.contacts.activeContactIds(patientId)) recipients.add(contact);
-    for (const subjectId of recipients) {
-      await this.audit.allow({ subjectId, action: 'emergency.broken', reason: `break ${breakId} of ${patientId}: ${reason}` });
+  async notifyBreakGlass(breakId: string, patientId: string, reasonCode: string, reasonText: string): Promise<void> {
+    await this.audit.allow({ subjectId: patientId, action: 'emergency.broken', reason: `break ${breakId} of ${patientId}: ${reasonCode}: ${reasonText}` });
+    const others = new Set<string>();
+    for (const holder of await this.breaks.holdersOfPatient(patientId)) others.add(holder);
+    for (const contact of await this.contacts.activeContactIds(patientId)) others.add(contact);
+    others.delete(patientId);
+    for (const subjectId of others) {
+      await this.audit.allow({ subjectId, action: 'emergency.broken', reason: `break ${breakId} of ${patientId}: ${reasonCode}` });
     }
   }
 
