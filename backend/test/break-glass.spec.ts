@@ -10,6 +10,7 @@ import {
   type EmergencyBreak,
 } from '@phr/shared-types';
 import { fingerprintOf } from '../src/identity/key-material.js';
+import { NotificationMailer } from '../src/notifications/notification-mailer.js';
 import { auditRowsOf, type AuditRow } from './support/audit.js';
 import { fingerprintOf as userFingerprint, registerStaff, registerUnverifiedDoctor, registerUser, rsaPublicKey, sealedBlob, type RegisteredUser } from './support/factories.js';
 import { testClient } from './support/http.js';
@@ -239,6 +240,10 @@ describe('break-glass: a clinician reads a patient’s emergency records in a ti
         body: { contactId: carol.userId, scope: 'folder', folderId: emptyFolder, waitDays: 7, fingerprint: userFingerprint(carol), wraps: [] },
       });
       expect(contact.status).toBe(201);
+      // Alice opted out of access notices in both channels: a break-glass is told all the same.
+      const optOut = await alice.client.send(ROUTES.updateNotificationSettings, { token: alice.token, body: { portalOptOut: ['access'], emailOptOut: ['access'] } });
+      expect(optOut.status).toBe(200);
+      await api.adminQuery('DELETE FROM notification_mail_due WHERE subject_id = $1', [alice.userId]);
       const patientRows = await rowsAddedBy(alice.userId, async () => {
         const response = await breakGlass(drEr, reason(alice));
         expect(response.status).toBe(201);
@@ -260,6 +265,10 @@ describe('break-glass: a clinician reads a patient’s emergency records in a ti
       expect((await auditRowsOf(api, eve.userId)).map(summary)).not.toContainEqual(toldOthers);
       const notifications = await alice.client.send(ROUTES.listNotifications, { token: alice.token });
       expect(notifications.body.items[0]).toMatchObject({ kind: 'access', isUnread: true, event: { action: 'emergency.broken', actorId: drEr.userId } });
+      expect((await alice.client.send(ROUTES.unreadNotifications, { token: alice.token })).body.count).toBeGreaterThanOrEqual(1);
+      await api.adminQuery('UPDATE notification_settings SET last_emailed_at = NULL WHERE user_id = $1', [alice.userId]);
+      expect(await api.app.get(NotificationMailer).run()).toBeGreaterThanOrEqual(1);
+      expect((await api.mail.next(alice.request.email, { subject: 'Something happened in your health records account' })).text).not.toContain('Unconscious');
       expect((await alice.client.send(ROUTES.emergencySetup, { token: alice.token })).body.needsRekey).toBe(true);
     });
 

@@ -12,3 +12,13 @@ export const NOTIFIABLE_SQL = `((outcome = 'deny' AND actor_id IS DISTINCT FROM 
 
 /** The NotificationKind of a notifiable row. */
 export const NOTIFICATION_KIND_SQL = `(CASE WHEN outcome = 'deny' THEN 'denied' WHEN action IN ('record.read', 'emergency.broken') THEN 'access' ELSE 'sharing' END)`;
+
+/**
+ * Whether a notifiable row reaches its subject, given the kinds opted out of (an SQL text[]
+ * expression): every kind can be opted out of except a break-glass, which is always shown and
+ * mailed (docs/protocol.md "Notifications"): someone opening a patient's records in an emergency
+ * is what the patient, holders and contacts must hear of, whatever they chose for ordinary reads.
+ */
+export function wantedSql(optedOut: string): string {
+  return `(${NOTIFICATION_KIND_SQL} <> ALL (${optedOut}) OR action = 'emergency.broken')`;
+}

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { NotificationKind } from '@phr/shared-types';
 import { Db } from '../db/db.service.js';
 import type { AuditDbRow } from '../audit/audit-row.js';
-import { NOTIFIABLE_SQL, NOTIFICATION_KIND_SQL } from './notifiable.js';
+import { NOTIFIABLE_SQL, NOTIFICATION_KIND_SQL, wantedSql } from './notifiable.js';
 
 export interface SettingsRow {
   read_seq: string;
@@ -26,11 +26,11 @@ export class NotificationsRepository {
     return row ?? null;
   }
 
-  /** Newest first, below `beforeSeq` when given, leaving out the kinds opted out of. */
+  /** Newest first, below `beforeSeq` when given, leaving out the kinds opted out of (wantedSql). */
   async page(userId: string, optedOut: readonly NotificationKind[], beforeSeq: number | null, limit: number): Promise<NotificationDbRow[]> {
     return await this.db.manager().query<NotificationDbRow[]>(
       `SELECT *, ${NOTIFICATION_KIND_SQL} AS kind FROM audit_events
-        WHERE subject_id = $1 AND ${NOTIFIABLE_SQL} AND ${NOTIFICATION_KIND_SQL} <> ALL ($2::text[]) AND ($3::bigint IS NULL OR seq < $3)
+        WHERE subject_id = $1 AND ${NOTIFIABLE_SQL} AND ${wantedSql('$2::text[]')} AND ($3::bigint IS NULL OR seq < $3)
         ORDER BY seq DESC LIMIT $4`,
       [userId, optedOut, beforeSeq, limit],
     );
@@ -40,7 +40,7 @@ export class NotificationsRepository {
   async countAfter(userId: string, optedOut: readonly NotificationKind[], readSeq: number, cap: number): Promise<number> {
     const [row] = await this.db.manager().query<Array<{ count: string }>>(
       `SELECT count(*) AS count FROM (SELECT 1 FROM audit_events
-          WHERE subject_id = $1 AND ${NOTIFIABLE_SQL} AND ${NOTIFICATION_KIND_SQL} <> ALL ($2::text[]) AND seq > $3
+          WHERE subject_id = $1 AND ${NOTIFIABLE_SQL} AND ${wantedSql('$2::text[]')} AND seq > $3
           ORDER BY seq DESC LIMIT $4) AS unread`,
       [userId, optedOut, readSeq, cap],
     );

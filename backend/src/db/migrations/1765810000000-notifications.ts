@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { NOTIFIABLE_SQL, NOTIFICATION_KIND_SQL } from '../../notifications/notifiable.js';
+import { NOTIFIABLE_SQL, wantedSql } from '../../notifications/notifiable.js';
 
 /**
  * Notifications and names in the trail (issue 15, docs/protocol.md "Notifications"):
@@ -129,7 +129,7 @@ export function notificationMailsDueFunction(): string {
           LOOP
             DELETE FROM notification_mail_due WHERE subject_id = due.subject_id;
             CONTINUE WHEN due.email IS NULL;
-            SELECT max(e.seq), coalesce(bool_or(${NOTIFICATION_KIND_SQL.replace(/\b(outcome|action)\b/g, 'e.$1')} <> ALL (due.opt_out)), false)
+            SELECT max(e.seq), coalesce(bool_or(${wantedSql('due.opt_out').replace(/\b(outcome|action)\b/g, 'e.$1')}), false)
               INTO latest, is_wanted
               FROM audit_events e
              WHERE e.subject_id = due.subject_id AND e.seq > due.emailed_seq AND ${NOTIFIABLE_SQL};

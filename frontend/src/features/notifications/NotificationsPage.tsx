@@ -124,6 +124,7 @@ function NotificationSettingsCard() {
     <section className="card wide stack" aria-labelledby="notification-settings-title">
       <h2 id="notification-settings-title">What to tell me</h2>
       <p className="muted">Mails never say what happened, only that something did: sign in to see.</p>
+      <p className="muted">An emergency access (a clinician breaking the glass) is always shown and mailed, whatever you choose here.</p>
       <table className="record-table">
         <thead>
           <tr>
