@@ -5,20 +5,11 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { keyLogPublicKeyOf, newKeyLogSigningKey } from '@phr/infra/local/local-secrets.js';
 import { loadConfig } from '../src/config/app-config.js';
+import { validConfigEnv } from './support/config-env.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-const VALID = {
-  DATABASE_URL: 'postgres://phr_app:pw@127.0.0.1:5432/phr',
-  S3_ENDPOINT: 'http://127.0.0.1:9000',
-  S3_ACCESS_KEY: 'access',
-  S3_SECRET_KEY: 'secret',
-  JWT_SECRET: Buffer.alloc(32, 7).toString('base64'),
-  PRELOGIN_SECRET: Buffer.alloc(32, 9).toString('hex'),
-  SMTP_URL: 'smtp://mail.example.org:587',
-  MAIL_FROM: 'Health Records <no-reply@example.org>',
-  KEY_LOG_SIGNING_KEY: newKeyLogSigningKey(),
-};
+const VALID = validConfigEnv();
 
 /** Private keys that are not an ECDSA P-256 log key, PKCS#8 DER, base64url. */
 const pkcs8Of = (key: ReturnType<typeof generateKeyPairSync>['privateKey']) => key.export({ type: 'pkcs8', format: 'der' }).toString('base64url');

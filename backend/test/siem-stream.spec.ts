@@ -15,6 +15,7 @@ import { auditHashInput, ROUTES, type AuditEvent, type SiemStatus } from '@phr/s
 import { createApp } from '../src/app.factory.js';
 import { auditRowToEvent, type AuditDbRow } from '../src/audit/audit-row.js';
 import { loadConfig, type AppConfig } from '../src/config/app-config.js';
+import { validConfigEnv } from './support/config-env.js';
 import { escapeParamValue } from '../src/siem/siem-messages.js';
 import { operatorOf, registerStaff, registerUser, type RegisteredUser } from './support/factories.js';
 import { startSyslogReceiver, type SyslogReceiver } from './support/syslog-receiver.js';
@@ -288,22 +289,8 @@ describe('the SIEM stream to an NDJSON file', () => {
 });
 
 describe('SIEM configuration', () => {
-  const BASE = {
-    DATABASE_URL: 'postgres://phr_app:pw@127.0.0.1:5432/phr',
-    S3_ENDPOINT: 'http://127.0.0.1:9000',
-    S3_ACCESS_KEY: 'access',
-    S3_SECRET_KEY: 'secret',
-    JWT_SECRET: Buffer.alloc(32, 7).toString('base64'),
-    PRELOGIN_SECRET: Buffer.alloc(32, 9).toString('hex'),
-    SMTP_URL: 'smtp://mail.example.org:587',
-    MAIL_FROM: 'Health Records <no-reply@example.org>',
-  };
-  let keyLog: string;
-  beforeAll(async () => {
-    const { newKeyLogSigningKey } = await import('@phr/infra/local/local-secrets.js');
-    keyLog = newKeyLogSigningKey();
-  });
-  const load = (env: Record<string, string>) => loadConfig({ ...BASE, KEY_LOG_SIGNING_KEY: keyLog, ...env });
+  const BASE = validConfigEnv();
+  const load = (env: Record<string, string>) => loadConfig({ ...BASE, ...env });
 
   it('is off by default', () => {
     expect(load({}).siem).toEqual({ mode: 'off' });

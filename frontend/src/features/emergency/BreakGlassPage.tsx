@@ -17,7 +17,7 @@ import { Button } from '../../ui/Button.js';
 import { useSession } from '../auth/session.js';
 import { saveFile } from '../records/open-record.js';
 import { HolderRequests } from './HolderRequests.js';
-import { breakStateText, REASON_LABELS, when } from './emergency-words.js';
+import { breakStateText, REASON_LABELS, reasonWords, when } from './emergency-words.js';
 
 export function BreakGlassPage() {
   const { emergency } = useSession();
@@ -167,7 +167,7 @@ function BreakView({ breakGlass }: { breakGlass: EmergencyBreak }) {
     <section className="card wide stack" aria-labelledby="break-view-heading" data-testid="break-view">
       <h2 id="break-view-heading">Emergency access to the records of {shown.patientName}</h2>
       <p className="muted">
-        {REASON_LABELS[shown.reasonCode]} ({shown.reasonCode}): {shown.reasonText}
+        {reasonWords(shown)}
       </p>
       {ended ? (
         <div data-testid="break-ended">

@@ -11,7 +11,8 @@ import { emergencyKeys } from '../../api/emergency.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
 import { useSession } from '../auth/session.js';
-import { breakStateText, REASON_LABELS, when } from './emergency-words.js';
+import { ClinicianAndReason } from './ClinicianAndReason.js';
+import { breakStateText, when } from './emergency-words.js';
 
 const OUTCOME_WORDS: Record<EmergencyReviewOutcome, string> = { justified: 'Justified', 'not-justified': 'Not justified' };
 
@@ -66,15 +67,7 @@ function ReviewItem({ breakGlass }: { breakGlass: EmergencyBreak }) {
         {breakGlass.clinicianName} opened the records of {breakGlass.patientName}
       </h2>
       <dl className="details">
-        <dt>Clinician</dt>
-        <dd>
-          {breakGlass.clinicianName}
-          {breakGlass.clinicianOrganisation ? ` · ${breakGlass.clinicianOrganisation}` : ''}
-        </dd>
-        <dt>Reason</dt>
-        <dd>
-          {REASON_LABELS[breakGlass.reasonCode]} ({breakGlass.reasonCode}): {breakGlass.reasonText}
-        </dd>
+        <ClinicianAndReason breakGlass={breakGlass} />
         <dt>When</dt>
         <dd>{when(breakGlass.createdAt)}</dd>
         <dt>State</dt>

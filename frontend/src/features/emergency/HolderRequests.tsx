@@ -14,7 +14,8 @@ import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
 import { useSession } from '../auth/session.js';
 import { useTrust } from '../trust/TrustProvider.js';
-import { REASON_LABELS, when } from './emergency-words.js';
+import { ClinicianAndReason } from './ClinicianAndReason.js';
+import { when } from './emergency-words.js';
 
 export function HolderRequests() {
   const { emergency } = useSession();
@@ -73,15 +74,7 @@ function ShareRequest({ request, onDecline, onReleased }: { request: EmergencySh
         {breakGlass.clinicianName} asks for emergency access to the records of {breakGlass.patientName}
       </h3>
       <dl className="details">
-        <dt>Clinician</dt>
-        <dd>
-          {breakGlass.clinicianName}
-          {breakGlass.clinicianOrganisation ? ` · ${breakGlass.clinicianOrganisation}` : ''}
-        </dd>
-        <dt>Reason</dt>
-        <dd data-testid="request-reason">
-          {REASON_LABELS[breakGlass.reasonCode]} ({breakGlass.reasonCode}): {breakGlass.reasonText}
-        </dd>
+        <ClinicianAndReason breakGlass={breakGlass} reasonTestId="request-reason" />
         <dt>Asked</dt>
         <dd>{when(breakGlass.createdAt)}</dd>
         <dt>Shares</dt>

@@ -8,6 +8,16 @@ export const REASON_LABELS: Record<EmergencyReasonCode, string> = {
   PATRQT: 'Patient requested',
 };
 
+/** A break's reason in words: the code's label, the code, and the clinician's own words. */
+export function reasonWords(breakGlass: Pick<EmergencyBreak, 'reasonCode' | 'reasonText'>): string {
+  return `${REASON_LABELS[breakGlass.reasonCode]} (${breakGlass.reasonCode}): ${breakGlass.reasonText}`;
+}
+
+/** The clinician of a break, with their organisation when they gave one. */
+export function clinicianWords(breakGlass: Pick<EmergencyBreak, 'clinicianName' | 'clinicianOrganisation'>): string {
+  return breakGlass.clinicianOrganisation ? `${breakGlass.clinicianName} · ${breakGlass.clinicianOrganisation}` : breakGlass.clinicianName;
+}
+
 export function when(iso: string): string {
   return new Date(iso).toLocaleString();
 }
