@@ -91,6 +91,7 @@ export function badTokens(secretBase64: string, userId: string, sessionId: strin
     'a token with an unknown key id': forgeToken(secretBase64, { userId, sessionId, keyId: 'k2' }),
     'a token signed with another algorithm (HS512)': forgeToken(secretBase64, { userId, sessionId, algorithm: 'HS512' }),
     'a token from another issuer': forgeToken(secretBase64, { userId, sessionId, issuer: 'someone-else' }),
+    'a token for another audience': forgeToken(secretBase64, { userId, sessionId, audience: 'someone-else' }),
     'a token with an unknown role': forgeToken(secretBase64, { userId, sessionId, role: 'admin' }),
     'a token without exp': forgeToken(secretBase64, { userId, sessionId, expiresInSeconds: null }),
     'a token without sid': forgeToken(secretBase64, { userId, sessionId: null }),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { PASSWORD_MIN_LENGTH, PASSWORD_MIN_SCORE } from '@phr/shared-types';
-import { assessPassword } from './password-strength.js';
+import { assessPassword, PASSWORD_CONTEXT_WORDS } from './password-strength.js';
 
 // The portal's password rules (ASVS 2.1.1, 2.1.7): the server never sees the password, so these are the only check.
 describe('password strength', () => {
@@ -32,6 +32,12 @@ describe('password strength', () => {
     expect((await assessPassword(email)).isAcceptable).toBe(true);
     expect((await assessPassword(email, [email, 'Avery Morgan'])).isAcceptable).toBe(false);
     expect((await assessPassword('Avery Morgan 1', [email, 'Avery Morgan'])).isAcceptable).toBe(false);
+  });
+
+  it.each(['HealthRecords1', 'healthrecords2026'])('refuses the product’s own words in %s, which would score well on their own', async (password) => {
+    expect((await assessPassword(password, [], [])).isAcceptable).toBe(true);
+    expect((await assessPassword(password)).isAcceptable).toBe(false);
+    expect(PASSWORD_CONTEXT_WORDS).toContain('healthrecords');
   });
 
   it('accepts a strong passphrase', async () => {

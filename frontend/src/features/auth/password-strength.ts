@@ -29,9 +29,33 @@ function loadChecker(): Promise<Checker> {
   return checker;
 }
 
-export async function assessPassword(password: string, userInputs: string[] = []): Promise<PasswordAssessment> {
+/**
+ * Words of this product and its setting (ASVS 5.0 6.1.2, 6.2.11): anyone who knows where a
+ * password is used tries them first, so zxcvbn counts them as it counts the person's own email
+ * and name, and a password made of them scores low. docs/security/asvs.md (6.1.2) lists them.
+ */
+export const PASSWORD_CONTEXT_WORDS: readonly string[] = [
+  'health',
+  'records',
+  'healthrecords',
+  'patient',
+  'doctor',
+  'clinician',
+  'auditor',
+  'operator',
+  'hospital',
+  'clinic',
+  'medical',
+  'portal',
+  'phr',
+  'recovery',
+  'emergency',
+  'consent',
+];
+
+export async function assessPassword(password: string, userInputs: string[] = [], contextWords: readonly string[] = PASSWORD_CONTEXT_WORDS): Promise<PasswordAssessment> {
   const check = await loadChecker();
-  const result = check(password, userInputs.filter(Boolean));
+  const result = check(password, [...userInputs.filter(Boolean), ...contextWords]);
   const problems: string[] = [];
   if (password.length < PASSWORD_MIN_LENGTH) problems.push(`Use at least ${PASSWORD_MIN_LENGTH} characters.`);
   if (result.score < PASSWORD_MIN_SCORE) {
