@@ -45,7 +45,7 @@ describe('security keys: an optional WebAuthn second factor (ASVS 2.3.2)', () =>
         user: { name: user.request.email },
         attestation: 'none',
         excludeCredentials: [],
-        pubKeyCredParams: [{ type: 'public-key', alg: -7 }, { type: 'public-key', alg: -257 }],
+        pubKeyCredParams: [{ type: 'public-key', alg: -7 }, { type: 'public-key', alg: -8 }],
       });
       const authenticator = new SoftAuthenticator();
       const added = await user.client.send(ROUTES.addSecurityKey, {
@@ -91,6 +91,18 @@ describe('security keys: an optional WebAuthn second factor (ASVS 2.3.2)', () =>
       }
       expect(await keysOf(user)).toEqual([]);
       expect((await auditTrailOf(api, user.userId)).filter((entry) => entry === 'account.security-key-add:deny')).toHaveLength(3);
+    });
+
+    it('refuses an RS256 key (RSASSA-PKCS#1 v1.5, ASVS 5.0 11.6.1) with 400 naming the credential, and stores nothing', async () => {
+      const user = await registerUser(api);
+      const options = await user.client.send(ROUTES.securityKeyOptions, { token: user.token, body: { name: 'Platform key' } });
+      const response = await user.client.send(ROUTES.addSecurityKey, {
+        token: user.token,
+        body: { challengeToken: options.body.challengeToken, credential: new SoftAuthenticator().create(options.body.options, { rs256: true }) },
+      });
+      expect(response.status).toBe(400);
+      expect(response.error?.fields).toEqual([expect.objectContaining({ field: 'credential' })]);
+      expect(await keysOf(user)).toEqual([]);
     });
 
     it('spends an enrolment challenge once, refused or not, and never accepts another account’s', async () => {

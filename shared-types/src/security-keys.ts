@@ -12,8 +12,11 @@ export const SECURITY_KEY_NAME_MAX_LENGTH = 64;
 /** How long a challenge may be answered; each is used once. */
 export const WEBAUTHN_CHALLENGE_SECONDS = 120;
 
-/** COSE algorithms accepted: ES256 (every FIDO2 key), then RS256 (some platform authenticators). */
-export const WEBAUTHN_ALGORITHMS = [-7, -257] as const;
+/**
+ * COSE algorithms accepted: ES256 (every FIDO2 key) and EdDSA (Ed25519). Not RS256: it is
+ * RSASSA-PKCS#1 v1.5, which ASVS 5.0 Appendix C disallows, usually over RSA-2048 (112 bits).
+ */
+export const WEBAUTHN_ALGORITHMS = [-7, -8] as const;
 
 export type AuthenticatorTransport = 'usb' | 'nfc' | 'ble' | 'internal' | 'hybrid';
 export const AUTHENTICATOR_TRANSPORTS: readonly AuthenticatorTransport[] = ['usb', 'nfc', 'ble', 'internal', 'hybrid'];

@@ -61,6 +61,8 @@ export interface Bend {
   signCount?: number;
   /** Sign with another credential's key than the one named. */
   signWith?: KeyObject;
+  /** Make an RS256 credential (RSASSA-PKCS#1 v1.5, RSA-2048), as some platform authenticators do, instead of ES256. */
+  rs256?: boolean;
 }
 
 export class SoftAuthenticator {
@@ -69,15 +71,22 @@ export class SoftAuthenticator {
   /** navigator.credentials.create() */
   create(options: SecurityKeyCreationOptions, bend: Bend = {}): RegistrationCredential {
     const credentialId = randomBytes(32);
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const { privateKey, publicKey } = bend.rs256 ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const jwk = publicKey.export({ format: 'jwk' });
-    const coseKey = new Map<number, Cbor>([
-      [1, 2], // kty: EC2
-      [3, -7], // alg: ES256
-      [-1, 1], // crv: P-256
-      [-2, Buffer.from(jwk.x as string, 'base64url')],
-      [-3, Buffer.from(jwk.y as string, 'base64url')],
-    ]);
+    const coseKey = bend.rs256
+      ? new Map<number, Cbor>([
+          [1, 3], // kty: RSA
+          [3, -257], // alg: RS256
+          [-1, Buffer.from(jwk.n as string, 'base64url')],
+          [-2, Buffer.from(jwk.e as string, 'base64url')],
+        ])
+      : new Map<number, Cbor>([
+          [1, 2], // kty: EC2
+          [3, -7], // alg: ES256
+          [-1, 1], // crv: P-256
+          [-2, Buffer.from(jwk.x as string, 'base64url')],
+          [-3, Buffer.from(jwk.y as string, 'base64url')],
+        ]);
     const signCount = bend.signCount ?? 0;
     const idLength = Buffer.alloc(2);
     idLength.writeUInt16BE(credentialId.length);
