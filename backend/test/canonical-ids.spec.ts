@@ -251,6 +251,7 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
       call: (w, c) => sendOf(ROUTES.suspendClinician, { params: { id: c(w.clinicianId) }, token: operator.token, body: { reason: 'under review' } }),
     },
     { route: 'reinstateClinician', field: 'path:id', clinician: 'suspended', call: (w, c) => sendOf(ROUTES.reinstateClinician, { params: { id: c(w.clinicianId) }, token: operator.token }) },
+    { route: 'endClinicianSessions', field: 'path:id', clinician: 'approved', call: (w, c) => sendOf(ROUTES.endClinicianSessions, { params: { id: c(w.clinicianId) }, token: operator.token }) },
     // Query ids.
     { route: 'listRecords', field: 'query:folderId', call: (w, c) => sendOf(ROUTES.listRecords, { query: { folderId: c(w.folderId) }, token: w.owner.token }) },
     { route: 'listRecords', field: 'query:ownerId', call: (w, c) => sendOf(ROUTES.listRecords, { query: { ownerId: c(w.owner.userId) }, token: w.owner.token }) },

@@ -327,6 +327,53 @@ describe('clinicians: who may be a doctor', () => {
     });
   });
 
+  describe('ending a clinician’s sessions', () => {
+    const endSessions = (id: string, token = operator.token) => operator.client.unchecked().send(ROUTES.endClinicianSessions, { params: { id }, token });
+
+    it('ends every session of the clinician: their access token and refresh cookie get 401, their browsers are forgotten, audited with the operator', async () => {
+      const doctor = await registerUser(api, 'doctor', { displayName: 'Dr. Stolen Laptop' });
+      expect((await me(doctor)).status).toBe(200);
+      expect(await api.adminQuery('SELECT 1 FROM known_devices WHERE user_id = $1', [doctor.userId])).not.toEqual([]);
+      expect((await endSessions(doctor.userId)).status).toBe(204);
+      expect((await doctor.client.unchecked().send(ROUTES.me, { token: doctor.token })).status).toBe(401);
+      expect((await doctor.client.unchecked().send(ROUTES.refresh)).status).toBe(401);
+      expect(await api.adminQuery('SELECT 1 FROM known_devices WHERE user_id = $1', [doctor.userId])).toEqual([]);
+      const [{ ended }] = await api.adminQuery<{ ended: string }>(
+        "SELECT substring(reason from '^every session \\((\\d+) live\\)') AS ended FROM audit_events WHERE subject_id = $1 AND action = 'session.revoke'",
+        [doctor.userId],
+      );
+      expect(Number(ended)).toBeGreaterThanOrEqual(1);
+      expect(await rowsOf(doctor.userId, 'session.revoke')).toEqual([
+        { outcome: 'allow', actor: operator.userId, reason: `every session (${ended} live), by operator ${operator.userId}`, record: null },
+      ]);
+      // Their standing is unchanged, and the operator's own session goes on.
+      expect((await me(operator)).status).toBe(200);
+      expect((await queue('approved')).body.items.find((item) => item.id === doctor.userId)?.status).toBe('approved');
+      // The clinician signs in again as before.
+      const again = await testClient(api.baseUrl).send(ROUTES.login, { body: { email: doctor.request.email, authKey: doctor.request.authKey } });
+      expect(again.status).toBe(200);
+    });
+
+    it('ends no session of a patient or an auditor (404, in the operator’s trail), and refuses every role but operators (403), no or a forged token (401), a malformed id (400)', async () => {
+      const auditor = await registerStaff(api, 'auditor');
+      const doctor = await registerUser(api, 'doctor');
+      for (const other of [patient, auditor]) {
+        expect((await endSessions(other.userId)).status).toBe(404);
+        expect((await me(other)).status).toBe(200);
+      }
+      expect((await rowsOf(operator.userId, 'session.revoke')).filter((row) => row.outcome === 'deny').map((row) => row.reason)).toEqual(
+        expect.arrayContaining([`no clinician ${patient.userId}`, `no clinician ${auditor.userId}`]),
+      );
+      for (const caller of [patient, doctor, auditor]) expect((await endSessions(doctor.userId, caller.token)).status).toBe(403);
+      expect((await me(doctor)).status).toBe(200);
+      expect((await testClient(api.baseUrl).unchecked().send(ROUTES.endClinicianSessions, { params: { id: doctor.userId } })).status).toBe(401);
+      expect((await endSessions(doctor.userId, forgeToken(randomBytes(32).toString('base64'), { userId: operator.userId, role: 'operator' }))).status).toBe(401);
+      expect((await endSessions('not-a-uuid')).status).toBe(400);
+      expect((await endSessions(randomUUID())).status).toBe(404);
+      expect((await me(doctor)).status).toBe(200);
+    });
+  });
+
   describe('only operators', () => {
     it('refuses every clinician route to a patient, a doctor and an auditor with 403, audited, and changes nothing', async () => {
       const doctor = await registerUnverifiedDoctor(api);

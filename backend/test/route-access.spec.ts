@@ -22,6 +22,8 @@ describe('route access: every route, every role, every kind of bad token', () =>
   const tokens = {} as Record<Role, string>;
   const userIds = {} as Record<Role, string>;
   let someUserId: string;
+  /** A clinician of its own for the operator's call that ends a clinician's sessions: the doctor's token above must live on. */
+  let sessionsToEndId: string;
 
   beforeAll(async () => {
     api = await startTestApp();
@@ -34,6 +36,7 @@ describe('route access: every route, every role, every kind of bad token', () =>
     userIds.operator = await insertAuditor(api.adminQuery, 'operator');
     for (const role of ROLES) tokens[role] = await sessionTokenFor(api, userIds[role], role);
     someUserId = doctor.userId;
+    sessionsToEndId = (await registerUser(api, 'doctor')).userId;
   });
   afterAll(async () => {
     await api?.close();
@@ -42,7 +45,7 @@ describe('route access: every route, every role, every kind of bad token', () =>
   /** Every route of the table in turn, with an empty body: unchecked, as no one route's types apply. */
   const call = (name: RouteName, token?: string) => {
     const route = ROUTES[name];
-    return http.unchecked().send(route, { params: idParams(route, someUserId), token, body: route.method === 'GET' ? undefined : {} });
+    return http.unchecked().send(route, { params: idParams(route, name === 'endClinicianSessions' ? sessionsToEndId : someUserId), token, body: route.method === 'GET' ? undefined : {} });
   };
 
   it('has an access entry for every route of the contract', () => {

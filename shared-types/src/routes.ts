@@ -194,6 +194,7 @@ export const ROUTES = {
   refuseClinician: route<ClinicianReasonRequest, ClinicianSummary, { id: string }>('POST', '/clinicians/:id/refuse'),
   suspendClinician: route<ClinicianReasonRequest, ClinicianSummary, { id: string }>('POST', '/clinicians/:id/suspend'),
   reinstateClinician: route<NoBody, ClinicianSummary, { id: string }>('POST', '/clinicians/:id/reinstate'),
+  endClinicianSessions: route<NoBody, NoBody, { id: string }>('POST', '/clinicians/:id/end-sessions'),
 
   listAudit: route<NoBody, AuditPage, Record<string, never>, AuditQuery>('GET', '/audit'),
   exportAudit: route<NoBody, string, Record<string, never>, AuditExportQuery>('GET', '/audit/export'),

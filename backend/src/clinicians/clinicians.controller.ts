@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { ClinicianInvitationSent, ClinicianList, ClinicianSummary } from '@phr/shared-types';
 import type { AuthUser } from '../identity/auth-user.js';
 import { CurrentUser, Roles } from '../identity/decorators.js';
@@ -70,6 +70,15 @@ export class CliniciansController {
   @ApiErrors(400, 401, 403, 404, 409)
   suspend(@CurrentUser() user: AuthUser, @Param('id', uuidParam()) id: string, @Body() body: ClinicianReasonDto): Promise<ClinicianSummary> {
     return this.clinicians.decide(user, id, 'suspend', body.reason);
+  }
+
+  @Post(':id/end-sessions')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'End every session of a clinician (an account that may be in the wrong hands): their next request is 401, and they must sign in again' })
+  @ApiNoContentResponse()
+  @ApiErrors(400, 401, 403, 404)
+  async endSessions(@CurrentUser() user: AuthUser, @Param('id', uuidParam()) id: string): Promise<void> {
+    await this.clinicians.endSessions(user, id);
   }
 
   @Post(':id/reinstate')

@@ -160,6 +160,16 @@ export class CliniciansRepository {
       .query(`UPDATE clinicians SET status = $2, decided_at = $3, decided_by = $4, decided_by_name = $5, reason = $6${verified} WHERE user_id = $1`, params);
   }
 
+  /**
+   * Ends every session of a clinician and forgets their browsers (end_clinician_sessions(), a
+   * definer function that answers operators only): the live sessions ended, or null when the
+   * caller is no operator or the account no clinician.
+   */
+  async endSessions(clinicianId: string): Promise<number | null> {
+    const [row] = await this.db.manager().query<Array<{ ended: number | null }>>('SELECT end_clinician_sessions($1) AS ended', [clinicianId]);
+    return row?.ended ?? null;
+  }
+
   /** Approved clinicians whose names have one of these skeletons, by name. */
   async approvedWithSkeletons(skeletons: readonly string[]): Promise<LookAlikeRow[]> {
     return await this.db.manager().query<LookAlikeRow[]>(

@@ -128,6 +128,19 @@ export class CliniciansService {
   }
 
   /**
+   * Ends every session of a clinician, whatever their standing (ASVS 5.0 7.4.2, 7.4.5): their
+   * refresh cookies and access tokens stop at the next request, and their browsers are no longer
+   * known devices (a sign-in from them owes a proof of work again). For an account that may be in
+   * the wrong hands; a suspension alone leaves the doctor signed in to read why.
+   */
+  async endSessions(operator: AuthUser, clinicianId: string): Promise<void> {
+    await this.locked(operator, clinicianId, 'session.revoke');
+    const ended = await this.clinicians.endSessions(clinicianId);
+    if (ended === null) throw new Error('end_clinician_sessions() refused an operator over a clinician it had just found');
+    await this.audit.allow({ subjectId: clinicianId, action: 'session.revoke', reason: `every session (${ended} live), by operator ${operator.userId}` });
+  }
+
+  /**
    * The patients of the doctor's active consents: a row in each one's trail,
    * and a mail that says only that something changed.
    */

@@ -88,6 +88,7 @@ export const OPERATION_DESCRIPTIONS: Record<string, string> = {
   CliniciansController_invite: 'Who: operator. Invites a clinician: a one-time registration link goes to their mailbox; they arrive approved. Audited as clinician.invite.',
   CliniciansController_approve: 'Who: operator. Approves a waiting (or refused) clinician: patients can now find and share with them. Audited as clinician.approve in the clinician’s trail.',
   CliniciansController_refuse: 'Who: operator. Refuses a waiting clinician, with a reason shown to them. Audited as clinician.refuse.',
+  CliniciansController_endSessions: 'Who: operator. Ends every session of a clinician (approved, pending, refused or suspended): their refresh cookies and access tokens are refused from their next request, and the browsers they signed in from owe a proof of work again. Audited as session.revoke in the clinician’s trail, naming the operator.',
   CliniciansController_suspend: 'Who: operator. Suspends an approved clinician, with a reason: their reads are refused from now on and their patients are told. Audited as clinician.suspend, in each affected patient’s trail too.',
   CliniciansController_reinstate: 'Who: operator. Reinstates a suspended clinician; their consents work again. Audited as clinician.reinstate.',
   AccountController_erase: 'Who: patient, doctor. Erases the signed-in account (GDPR Art. 17), proven by the password’s auth key: records, objects, wraps, consents and keys go; the audit trail keeps pseudonymous rows (docs/erasure.md). Answers a receipt.',

@@ -113,6 +113,7 @@ export const ROUTE_ACCESS: Record<RouteName, Access> = {
   refuseClinician: ['operator'],
   suspendClinician: ['operator'],
   reinstateClinician: ['operator'],
+  endClinicianSessions: ['operator'],
   siemStatus: ['operator'],
   // Break-glass (docs/protocol.md "Break-glass"): patients set it up, approved clinicians break it, holders (patients or doctors) release shares, auditors review.
   emergencySetup: ['patient'],
@@ -188,6 +189,7 @@ export const STRANGER_CALLS: Partial<Record<RouteName, StrangerCall>> = {
   refuseClinician: { names: 'userId', body: () => ({ reason: 'stranger' }), answer: 'forbidden' },
   suspendClinician: { names: 'userId', body: () => ({ reason: 'stranger' }), answer: 'forbidden' },
   reinstateClinician: { names: 'userId', answer: 'forbidden' },
+  endClinicianSessions: { names: 'userId', answer: 'forbidden' },
   // A break-glass is a clinician's (read) or an auditor's (review); a patient naming any id gets the role's 403, and a release by a non-holder the 404.
   emergencyAccess: { names: 'recordId', answer: 'forbidden' },
   emergencyRecord: { names: 'recordId', answer: 'forbidden' },
