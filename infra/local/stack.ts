@@ -114,7 +114,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     });
   };
   try {
-    return await startAll(options, stops, stop, watch);
+    return await startAll(options, stops, stop, watch, () => isStopping);
   } catch (error) {
     await stop();
     throw error;
@@ -123,7 +123,13 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 
 type Watch = (part: StackProcess, exited: Promise<string>) => Promise<void>;
 
-async function startAll(options: StackOptions, stops: Array<() => Promise<void>>, stop: () => Promise<void>, watch: Watch): Promise<RunningStack> {
+async function startAll(
+  options: StackOptions,
+  stops: Array<() => Promise<void>>,
+  stop: () => Promise<void>,
+  watch: Watch,
+  isStopping: () => boolean,
+): Promise<RunningStack> {
   const { env, log } = options;
   // Before anything starts: several instances need Caddy.
   if ((options.apiInstances ?? 1) > 1) assertCaddyInstalled(options.apiInstances ?? 1);
@@ -192,7 +198,7 @@ async function startAll(options: StackOptions, stops: Array<() => Promise<void>>
     ...(instanceCount > 1 ? { TRUST_PROXY: 'true' } : {}),
     ...pick(env, API_TUNABLES),
   };
-  const apiInstances = await startApiInstances(options, instanceCount, apiEnv, stops, watch);
+  const apiInstances = await startApiInstances(options, instanceCount, apiEnv, stops, watch, isStopping);
 
   const portal = startChild('portal', process.execPath, [path.join(REPO_ROOT, 'node_modules/vite/bin/vite.js'), '--strictPort'], {
     cwd: path.join(REPO_ROOT, 'frontend'),
@@ -237,7 +243,14 @@ export function stackMailbox(stack: RunningStack): Mailbox {
  * `apiPort` in front. With several, an instance that dies is only logged while another runs
  * (Caddy leaves it out); the last one's death, or Caddy's, stops the stack as any part's does.
  */
-async function startApiInstances(options: StackOptions, count: number, apiEnv: NodeJS.ProcessEnv, stops: Array<() => Promise<void>>, watch: Watch): Promise<ApiInstance[]> {
+async function startApiInstances(
+  options: StackOptions,
+  count: number,
+  apiEnv: NodeJS.ProcessEnv,
+  stops: Array<() => Promise<void>>,
+  watch: Watch,
+  isStopping: () => boolean,
+): Promise<ApiInstance[]> {
   const { env, log } = options;
   // PHR_API_NODE_ARGS: extra Node options for the API process only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (docs/benchmarks.md "Profiling").
   const apiNodeArgs = env.PHR_API_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
@@ -261,7 +274,7 @@ async function startApiInstances(options: StackOptions, count: number, apiEnv: N
               part,
               exited.then(async (how) => {
                 running -= 1;
-                if (running > 0) {
+                if (running > 0 && !isStopping()) {
                   log(`${part.name} (pid ${part.pid}) ${how}; Caddy sends its requests to the ${running} instance(s) left.`);
                   // Not a part's end for the caller while another instance serves.
                   return new Promise<string>(() => undefined);
