@@ -15,5 +15,6 @@ RUN VITE_KEY_LOG_PUBLIC_KEY="$VITE_KEY_LOG_PUBLIC_KEY" npm run build -w frontend
 
 FROM caddy:2.11.4-alpine@sha256:6aeddd44c3078b0f9a35206472a11420648a79c184603ef95957d0a20044cb2b
 COPY infra/docker/Caddyfile /etc/caddy/Caddyfile
+COPY infra/docker/api-load-balancing.caddy /etc/caddy/api-load-balancing.caddy
 COPY --from=build /app/frontend/dist /srv
 EXPOSE 8443 9443

@@ -1,7 +1,7 @@
 /**
  * The whole product on one machine: PostgreSQL, a signature-checking S3
  * store, an SMTP server that keeps mail in the data folder, migrations, the
- * API and the portal. Used by `npm start` and by the browser tests. Anything
+ * API (one process, or several behind Caddy: `apiInstances`) and the portal. Used by `npm start` and by the browser tests. Anything
  * given in the environment (DATABASE_URL, S3_*, SMTP_URL) is used instead of
  * the embedded part.
  */
@@ -12,7 +12,8 @@ import { keyLogPublicKeyOf, loadOrCreateSecrets } from './local-secrets.js';
 import { startMailCatcher } from './mail/mail-catcher.js';
 import { linkIn, Mailbox } from './mail/mailbox.js';
 import { startObjectStore, type RunningObjectStore } from './object-store/index.js';
-import { isListening, portInUse } from './ports.js';
+import { assertCaddyInstalled, startLoadBalancer } from './load-balancer.js';
+import { freePort, isListening, portInUse } from './ports.js';
 import { provisionDatabase, startEmbeddedPostgres, type RunningPostgres } from './postgres.js';
 import { run, startChild, stopChild, waitForHttp, type Child } from './processes.js';
 
@@ -30,7 +31,14 @@ export const API_NODE_OPTIONS = ['--max-semi-space-size=32'];
 export interface StackOptions {
   /** Everything the stack keeps: database files, objects, generated secrets. */
   dataDir: string;
+  /** Where the API answers: the API itself, or with several instances their load balancer (Caddy). */
   apiPort: number;
+  /**
+   * How many API processes (default 1). With more than one, each listens on a free loopback port
+   * and Caddy listens on `apiPort` in front of them (load-balancer.ts): an instance that dies is
+   * left out, and the stack goes on while one is left.
+   */
+  apiInstances?: number;
   portalPort: number;
   postgresPort: number;
   s3Port: number;
@@ -56,7 +64,8 @@ export interface StackOptions {
 }
 
 export interface StackProcess {
-  name: 'PostgreSQL' | 'API' | 'portal';
+  /** 'API' for a single instance; 'API 1', 'API 2'… and 'Caddy' with several. */
+  name: string;
   pid: number;
   stopSignal: NodeJS.Signals;
   /** Runs in a process group of its own (signal the group). */
@@ -66,6 +75,8 @@ export interface StackProcess {
 export interface RunningStack {
   portalUrl: string;
   apiUrl: string;
+  /** Each API process, addressed directly (one, at apiUrl, without several instances). */
+  apiInstances: ApiInstance[];
   swaggerUrl: string;
   s3Endpoint: string;
   /** Administrative PostgreSQL URL of the server the stack uses. */
@@ -83,6 +94,12 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
+export interface ApiInstance {
+  name: string;
+  url: string;
+  pid: number;
+}
+
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const stops: Array<() => Promise<void>> = [];
   let isStopping = false;
@@ -97,7 +114,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     });
   };
   try {
-    return await startAll(options, stops, stop, watch);
+    return await startAll(options, stops, stop, watch, () => isStopping);
   } catch (error) {
     await stop();
     throw error;
@@ -106,8 +123,16 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 
 type Watch = (part: StackProcess, exited: Promise<string>) => Promise<void>;
 
-async function startAll(options: StackOptions, stops: Array<() => Promise<void>>, stop: () => Promise<void>, watch: Watch): Promise<RunningStack> {
+async function startAll(
+  options: StackOptions,
+  stops: Array<() => Promise<void>>,
+  stop: () => Promise<void>,
+  watch: Watch,
+  isStopping: () => boolean,
+): Promise<RunningStack> {
   const { env, log } = options;
+  // Before anything starts: several instances need Caddy.
+  if ((options.apiInstances ?? 1) > 1) assertCaddyInstalled(options.apiInstances ?? 1);
   const secrets = await loadOrCreateSecrets(options.dataDir);
   for (const [name, port, setting] of [['API', options.apiPort, 'PHR_API_PORT'], ['portal', options.portalPort, 'PHR_PORTAL_PORT']] as const) {
     if (await isListening(port)) throw portInUse(port, name, setting);
@@ -150,37 +175,30 @@ async function startAll(options: StackOptions, stops: Array<() => Promise<void>>
   // The log key of this data folder, kept like the other secrets: a log is signed by one key for its whole life.
   const keyLogPublicKey = keyLogPublicKeyOf(secrets.keyLogSigningKey);
   const apiUrl = `http://127.0.0.1:${options.apiPort}`;
-  // PHR_API_NODE_ARGS: extra Node options for the API process only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (docs/benchmarks.md "Profiling").
-  const apiNodeArgs = env.PHR_API_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
-  const api = startChild('api', process.execPath, [...API_NODE_OPTIONS, ...apiNodeArgs, 'backend/dist/main.js'], {
-    cwd: REPO_ROOT,
-    log,
-    ownProcessGroup: options.ownProcessGroups,
-    env: {
-      PATH: env.PATH,
-      HOST: '127.0.0.1',
-      PORT: String(options.apiPort),
-      DATABASE_URL: appUrl,
-      S3_ENDPOINT: s3.endpoint,
-      S3_PUBLIC_ENDPOINT: s3.publicEndpoint,
-      S3_ACCESS_KEY: s3.accessKey,
-      S3_SECRET_KEY: s3.secretKey,
-      S3_BUCKET: s3.bucket,
-      S3_REGION: s3.region,
-      JWT_SECRET: secrets.jwtSecret,
-      PRELOGIN_SECRET: secrets.preloginSecret,
-      KEY_LOG_SIGNING_KEY: secrets.keyLogSigningKey,
-      KEY_LOG_PUBLIC_KEY: keyLogPublicKey,
-      PORTAL_ORIGIN: portalOrigin,
-      COOKIE_SECURE: 'true',
-      SMTP_URL: mail.smtpUrl,
-      MAIL_FROM: mail.from,
-      ...pick(env, API_TUNABLES),
-    },
-  });
-  stops.push(() => stopChild(api));
-  await watchChild(api, 'API', watch);
-  await waitForHttp(`${apiUrl}/api/health`, 60_000, api);
+  const instanceCount = options.apiInstances ?? 1;
+  const apiEnv: NodeJS.ProcessEnv = {
+    PATH: env.PATH,
+    HOST: '127.0.0.1',
+    DATABASE_URL: appUrl,
+    S3_ENDPOINT: s3.endpoint,
+    S3_PUBLIC_ENDPOINT: s3.publicEndpoint,
+    S3_ACCESS_KEY: s3.accessKey,
+    S3_SECRET_KEY: s3.secretKey,
+    S3_BUCKET: s3.bucket,
+    S3_REGION: s3.region,
+    JWT_SECRET: secrets.jwtSecret,
+    PRELOGIN_SECRET: secrets.preloginSecret,
+    KEY_LOG_SIGNING_KEY: secrets.keyLogSigningKey,
+    KEY_LOG_PUBLIC_KEY: keyLogPublicKey,
+    PORTAL_ORIGIN: portalOrigin,
+    COOKIE_SECURE: 'true',
+    SMTP_URL: mail.smtpUrl,
+    MAIL_FROM: mail.from,
+    // Behind Caddy, the client's address is the X-Forwarded-For Caddy sets (it replaces any the client sent).
+    ...(instanceCount > 1 ? { TRUST_PROXY: 'true' } : {}),
+    ...pick(env, API_TUNABLES),
+  };
+  const apiInstances = await startApiInstances(options, instanceCount, apiEnv, stops, watch, isStopping);
 
   const portal = startChild('portal', process.execPath, [path.join(REPO_ROOT, 'node_modules/vite/bin/vite.js'), '--strictPort'], {
     cwd: path.join(REPO_ROOT, 'frontend'),
@@ -203,6 +221,7 @@ async function startAll(options: StackOptions, stops: Array<() => Promise<void>>
   return {
     portalUrl,
     apiUrl,
+    apiInstances,
     swaggerUrl: `${apiUrl}/api/docs`,
     s3Endpoint: s3.endpoint,
     databaseAdminUrl: adminUrl,
@@ -219,7 +238,72 @@ export function stackMailbox(stack: RunningStack): Mailbox {
   return new Mailbox(stack.mailDir);
 }
 
-function watchChild(child: Child, name: 'API' | 'portal', watch: Watch): Promise<void> {
+/**
+ * The API: one process on `apiPort`, or `count` processes on free loopback ports with Caddy on
+ * `apiPort` in front. With several, an instance that dies is only logged while another runs
+ * (Caddy leaves it out); the last one's death, or Caddy's, stops the stack as any part's does.
+ */
+async function startApiInstances(
+  options: StackOptions,
+  count: number,
+  apiEnv: NodeJS.ProcessEnv,
+  stops: Array<() => Promise<void>>,
+  watch: Watch,
+  isStopping: () => boolean,
+): Promise<ApiInstance[]> {
+  const { env, log } = options;
+  // PHR_API_NODE_ARGS: extra Node options for the API process only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (docs/benchmarks.md "Profiling").
+  const apiNodeArgs = env.PHR_API_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+  const instances: ApiInstance[] = [];
+  let running = count;
+  for (let index = 1; index <= count; index++) {
+    const name = count === 1 ? 'API' : `API ${index}`;
+    const port = count === 1 ? options.apiPort : await freePort();
+    const api = startChild(count === 1 ? 'api' : `api-${index}`, process.execPath, [...API_NODE_OPTIONS, ...apiNodeArgs, 'backend/dist/main.js'], {
+      cwd: REPO_ROOT,
+      log,
+      ownProcessGroup: options.ownProcessGroups,
+      env: { ...apiEnv, PORT: String(port) },
+    });
+    stops.push(() => stopChild(api));
+    const partWatch: Watch =
+      count === 1
+        ? watch
+        : (part, exited) =>
+            watch(
+              part,
+              exited.then(async (how) => {
+                running -= 1;
+                if (running > 0 && !isStopping()) {
+                  log(`${part.name} (pid ${part.pid}) ${how}; Caddy sends its requests to the ${running} instance(s) left.`);
+                  // Not a part's end for the caller while another instance serves.
+                  return new Promise<string>(() => undefined);
+                }
+                return how;
+              }),
+            );
+    await watchChild(api, name, partWatch);
+    const url = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${url}/api/health`, 60_000, api);
+    instances.push({ name, url, pid: api.process.pid ?? 0 });
+  }
+  if (count === 1) return instances;
+
+  const caddy = await startLoadBalancer({
+    repoRoot: REPO_ROOT,
+    dir: path.join(options.dataDir, 'caddy'),
+    port: options.apiPort,
+    upstreams: instances.map((instance) => new URL(instance.url).host),
+    log,
+    ownProcessGroup: options.ownProcessGroups,
+  });
+  stops.push(() => stopChild(caddy));
+  await watchChild(caddy, 'Caddy', watch);
+  log(`API: ${count} instances (${instances.map((instance) => new URL(instance.url).host).join(', ')}) behind Caddy on 127.0.0.1:${options.apiPort}`);
+  return instances;
+}
+
+function watchChild(child: Child, name: string, watch: Watch): Promise<void> {
   const exited = child.exited.then(() => {
     const { exitCode, signalCode } = child.process;
     return signalCode ? `was killed (${signalCode})` : `exited with code ${exitCode}`;

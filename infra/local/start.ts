@@ -5,6 +5,10 @@
  * PHR_DATA_DIR (./.data). DATABASE_URL (an administrative login), S3_* and
  * SMTP_URL (with MAIL_FROM) replace the embedded parts.
  *
+ * `npm start -- --instances N`: N API processes on free loopback ports, with
+ * Caddy (Debian's `caddy`) on PHR_API_PORT balancing them (load-balancer.ts;
+ * docs/running.md "Several API instances").
+ *
  * No part outlives it: the parts it starts are written down in the data folder
  * (run-record.ts); a watchdog stops them if this process dies without doing so
  * (watchdog.ts); if one part exits, the others are stopped; and a start finds
@@ -16,6 +20,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { REPO_ROOT, startStack, type RunningStack, type StackProcess } from './stack.js';
 import { localAuditorLines } from './local-auditor.js';
+import { assertCaddyInstalled, instancesOption } from './load-balancer.js';
 import { localOperatorLine } from './local-operator.js';
 import {
   describeProcess,
@@ -46,6 +51,8 @@ for (const event of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit'] as
 
 async function main(): Promise<void> {
   const started = Date.now();
+  const apiInstances = instancesOption(process.argv.slice(2));
+  if (apiInstances > 1) assertCaddyInstalled(apiInstances);
   const dataDir = path.resolve(REPO_ROOT, process.env.PHR_DATA_DIR ?? '.data');
   // eslint-disable-next-line security/detect-non-literal-fs-filename -- the operator's data folder
   await mkdir(dataDir, { recursive: true });
@@ -80,6 +87,7 @@ async function main(): Promise<void> {
     stack = await startStack({
       dataDir,
       apiPort: port('PHR_API_PORT', 3000),
+      apiInstances,
       portalPort: port('PHR_PORTAL_PORT', 5173),
       postgresPort: port('PHR_POSTGRES_PORT', 54329),
       s3Port: port('PHR_S3_PORT', 9000),
@@ -110,7 +118,7 @@ async function main(): Promise<void> {
 Ready in ${((Date.now() - started) / 1000).toFixed(1)} s.
   Portal:      ${stack.portalUrl}
   Swagger UI:  ${stack.swaggerUrl}
-  API:         ${stack.apiUrl}/api
+  API:         ${stack.apiUrl}/api${apiInstances > 1 ? ` (Caddy, balancing ${apiInstances} instances: ${stack.apiInstances.map((instance) => new URL(instance.url).host).join(', ')})` : ''}
   S3 store:    ${stack.s3Endpoint}
   Mail:        ${stack.mailDir ? `kept in ${stack.mailDir}; registration links are printed here` : 'sent through SMTP_URL'}
 ${operatorLine ? `${operatorLine}\n` : ''}${localAuditorLines(stack.databaseOwnerUrl)}

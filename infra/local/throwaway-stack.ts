@@ -20,7 +20,7 @@ export interface ThrowawayStack {
   stop(): Promise<void>;
 }
 
-export async function startThrowawayStack(label: string, options: { env?: Record<string, string>; build: boolean }): Promise<ThrowawayStack> {
+export async function startThrowawayStack(label: string, options: { env?: Record<string, string>; build: boolean; apiInstances?: number }): Promise<ThrowawayStack> {
   const workDir = await mkdtemp(path.join(os.tmpdir(), `phr-${label}-`));
   const server = await startTestServer();
   const database = `phr_${label}_${randomBytes(4).toString('hex')}`;
@@ -34,6 +34,7 @@ export async function startThrowawayStack(label: string, options: { env?: Record
     stack = await startStack({
       dataDir: path.join(workDir, 'data'),
       apiPort: await freePort(),
+      apiInstances: options.apiInstances,
       portalPort: await freePort(),
       postgresPort: await freePort(),
       s3Port: await freePort(),

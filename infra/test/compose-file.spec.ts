@@ -5,6 +5,10 @@
  * volumes, health checks and files refer to each other. What was and was not run for Compose:
  * infra/docker/README.md.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 
 import {
@@ -18,6 +22,7 @@ import {
   pulledImages,
   readCompose,
   readRepoFile,
+  REPO_ROOT,
   repoFileExists,
 } from './support/compose-file.js';
 
@@ -91,3 +96,101 @@ describe('docker-compose.yml: services, volumes and files refer to each other', 
     expect(Object.keys(compose.volumes ?? {}).filter((name) => /minio/i.test(name))).toEqual([]);
   });
 });
+
+/**
+ * Several API instances (issue 17): api-1, api-2 and api-3 behind Caddy, which balances them,
+ * checks their health and retries only what is safe to send twice. Docker does not run here:
+ * the Caddyfile is checked as Caddy reads it (Debian's `caddy adapt` and `caddy validate`, with
+ * the environment Compose gives the web service).
+ */
+describe('docker-compose.yml: several API instances behind Caddy', () => {
+  const apiNames = Object.keys(compose.services).filter((name) => /^api-\d+$/.test(name));
+  const web = compose.services.web;
+  const webEnvironment: Record<string, string> = Array.isArray(web.environment)
+    ? Object.fromEntries(web.environment.map((line): [string, string] => [line.split('=')[0], line.slice(line.indexOf('=') + 1)]))
+    : (web.environment ?? {});
+
+  /** The JSON Caddy makes of a Caddyfile, with the given environment (placeholders {$NAME}). */
+  function adapted(caddyfile: string, environment: Record<string, string>): CaddyConfig {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'phr-caddy-adapt-'));
+    try {
+      const env = { PATH: process.env.PATH, HOME: home, XDG_DATA_HOME: path.join(home, 'data'), XDG_CONFIG_HOME: path.join(home, 'config'), ...environment };
+      const adaptation = spawnSync('caddy', ['adapt', '--config', path.join(REPO_ROOT, caddyfile), '--adapter', 'caddyfile'], { env, encoding: 'utf8' });
+      if (adaptation.status !== 0) throw new Error(`caddy adapt ${caddyfile} failed (is Debian's caddy installed?): ${adaptation.error?.message ?? adaptation.stderr}`);
+      // validate provisions every module (matchers, health checkers, the transport) as `caddy run` would.
+      const validation = spawnSync('caddy', ['validate', '--config', path.join(REPO_ROOT, caddyfile), '--adapter', 'caddyfile'], { env, encoding: 'utf8' });
+      if (validation.status !== 0) throw new Error(`caddy validate ${caddyfile} failed: ${validation.stderr}`);
+      return JSON.parse(adaptation.stdout) as CaddyConfig;
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  }
+
+  it('runs three identical API instances, each restarted when it dies and health-checked by its image', () => {
+    expect(apiNames).toEqual(['api-1', 'api-2', 'api-3']);
+    expect(compose.services.api).toBeUndefined();
+    for (const name of apiNames) {
+      expect(compose.services[name]).toEqual(compose.services['api-1']);
+      expect({ name, image: compose.services[name].image, restart: compose.services[name].restart, healthy: hasHealthcheck(compose, name) }).toEqual({
+        name,
+        image: 'phr-api',
+        restart: 'unless-stopped',
+        healthy: true,
+      });
+    }
+  });
+
+  it('points Caddy at every instance and starts it once each is healthy', () => {
+    expect(String(webEnvironment.PHR_API_UPSTREAM).split(/\s+/)).toEqual(apiNames.map((name) => `${name}:3000`));
+    expect(dependencies(web).filter((dependency) => dependency.name.startsWith('api'))).toEqual(apiNames.map((name) => ({ name, condition: 'service_healthy' })));
+  });
+
+  it('copies every file the Caddyfile imports into the web image, next to it', () => {
+    const imports = [...readRepoFile('infra/docker/Caddyfile').matchAll(/^\s*import\s+(\S+\.caddy)\s*$/gm)].map((match) => match[1]);
+    expect(imports).toEqual(['api-load-balancing.caddy']);
+    for (const file of imports) expect(readRepoFile('infra/docker/web.Dockerfile')).toContain(`COPY infra/docker/${file} /etc/caddy/${file}`);
+  });
+
+  const cases: Array<[string, string, Record<string, string>, string[]]> = [
+    ['Compose (infra/docker/Caddyfile)', 'infra/docker/Caddyfile', { ...webEnvironment, PHR_PORTAL_ROOT: os.tmpdir() }, ['api-1:3000', 'api-2:3000', 'api-3:3000']],
+    [
+      'npm start -- --instances 3 (infra/local/load-balancer.Caddyfile)',
+      'infra/local/load-balancer.Caddyfile',
+      { PHR_LB_PORT: '18080', PHR_API_UPSTREAM: '127.0.0.1:3001 127.0.0.1:3002 127.0.0.1:3003' },
+      ['127.0.0.1:3001', '127.0.0.1:3002', '127.0.0.1:3003'],
+    ],
+  ];
+  it.each(cases)('%s: balances the instances, checks their health actively and passively, and retries reads only', (_name, caddyfile, environment, upstreams) => {
+    const proxies = reverseProxies(adapted(caddyfile, environment)).filter((proxy) => proxy.upstreams.some((upstream) => upstreams.includes(upstream.dial)));
+    expect(proxies).toHaveLength(1);
+    const [api] = proxies;
+    expect(api.upstreams.map((upstream) => upstream.dial)).toEqual(upstreams);
+    expect(['round_robin', 'least_conn']).toContain(api.load_balancing?.selection_policy?.policy);
+    expect(api.load_balancing?.retries).toBeGreaterThan(0);
+    expect(api.load_balancing?.try_duration).toBeGreaterThan(0);
+    // Sent requests are retried only if they are reads: never a POST, PATCH, PUT or DELETE that the dead instance may have committed.
+    expect(api.load_balancing?.retry_match?.flatMap((matcher) => matcher.method ?? []).sort()).toEqual(['GET', 'HEAD', 'OPTIONS']);
+    expect(api.health_checks?.active).toMatchObject({ uri: '/api/health', expect_status: 2 });
+    expect(api.health_checks?.active?.interval).toBeGreaterThan(0);
+    expect(api.health_checks?.passive?.fail_duration).toBeGreaterThan(0);
+    // Idle connections end on Caddy's side before the API's keep-alive (72 s) ends them.
+    expect(api.transport?.keep_alive?.idle_timeout).toBeLessThan(72_000_000_000);
+  });
+});
+
+interface ReverseProxy {
+  handler: 'reverse_proxy';
+  upstreams: Array<{ dial: string }>;
+  load_balancing?: { selection_policy?: { policy?: string }; retries?: number; try_duration?: number; retry_match?: Array<{ method?: string[] }> };
+  health_checks?: { active?: { uri?: string; expect_status?: number; interval?: number }; passive?: { fail_duration?: number } };
+  transport?: { keep_alive?: { idle_timeout?: number } };
+}
+type CaddyConfig = Record<string, unknown>;
+
+/** Every reverse_proxy handler anywhere in Caddy's JSON (routes nest in subroutes). */
+function reverseProxies(node: unknown): ReverseProxy[] {
+  if (Array.isArray(node)) return node.flatMap(reverseProxies);
+  if (typeof node !== 'object' || node === null) return [];
+  const own = (node as { handler?: string }).handler === 'reverse_proxy' ? [node as ReverseProxy] : [];
+  return [...own, ...Object.values(node).flatMap(reverseProxies)];
+}

@@ -24,6 +24,8 @@ export interface ComposeService {
   healthcheck?: { test?: string[] | string; disable?: boolean };
   entrypoint?: string[] | string;
   command?: string[] | string;
+  environment?: Record<string, string> | string[];
+  restart?: string;
 }
 
 export interface ComposeFile {
