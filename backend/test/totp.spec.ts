@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Secret, TOTP } from 'otpauth';
-import { ERROR_CODES, ROUTES, TOTP_SECRET_BYTES, type RefreshResponse, type SessionResponse, type TotpEnrolment } from '@phr/shared-types';
+import { ERROR_CODES, ROUTES, TOTP_SECRET_BYTES, type TotpEnrolment } from '@phr/shared-types';
 import { auditRowsOf, auditTrailOf } from './support/audit.js';
 import { randomKey, registerStaff, registerUser, type RegisteredUser } from './support/factories.js';
 import { testClient, type TestClient } from './support/http.js';
@@ -147,7 +147,7 @@ describe('authenticator apps (TOTP, RFC 6238) as a second factor (ASVS 6.3.2)', 
       if (!('challengeToken' in first.body)) throw new Error('no challenge');
       const second = await sendCode(http, first.body.challengeToken, codeAt(app, 30));
       expect(second.status).toBe(200);
-      expect((second.body as SessionResponse).user.id).toBe(user.userId);
+      expect((second.body).user.id).toBe(user.userId);
       expect(await auditTrailOf(api, user.userId)).toEqual(expect.arrayContaining(['session.totp:allow']));
       expect((await user.client.send(ROUTES.totpStatus, { token: user.token })).body.lastUsedAt).not.toBeNull();
     });
@@ -273,7 +273,7 @@ describe('a second factor required of doctors and auditors (REQUIRE_SECOND_FACTO
     const full = await doctor.client.send(ROUTES.refresh);
     expect(full.status).toBe(200);
     expect(full.body).not.toHaveProperty('mustEnrolSecondFactor');
-    expect((await doctor.client.send(ROUTES.me, { token: (full.body as RefreshResponse).accessToken })).status).toBe(200);
+    expect((await doctor.client.send(ROUTES.me, { token: (full.body).accessToken })).status).toBe(200);
     // From now on, the doctor's sign-in asks for the code.
     const http = testClient(api.baseUrl);
     const login = await sendCode(http, await passwordStep(http, doctor), codeAt(app, 30));

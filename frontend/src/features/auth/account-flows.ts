@@ -21,11 +21,13 @@ import type { AuthApi } from '../../api/auth.js';
 import type { SecurityKeysApi } from '../../api/security-keys.js';
 import type { TrustApi } from '../../api/trust.js';
 import { VaultError, type VaultHandle } from '../../crypto/vault.js';
-import { createSecurityKeyCredential, getSecurityKeyAssertion } from './webauthn.js';
+import { createSecurityKeyCredential, getSecurityKeyAssertion, isWebAuthnAvailable } from './webauthn.js';
 
 export interface SignedIn {
   user: Me;
   accessToken: string;
+  /** The role requires a second factor and the account has none: the session may only enrol one (docs/protocol.md "Second factors"). */
+  mustEnrolSecondFactor: boolean;
 }
 
 export interface Registration {
@@ -43,7 +45,7 @@ export interface Registration {
 }
 
 function signedIn(session: SessionResponse): SignedIn {
-  return { user: session.user, accessToken: session.accessToken };
+  return { user: session.user, accessToken: session.accessToken, mustEnrolSecondFactor: session.mustEnrolSecondFactor === true };
 }
 
 /**
@@ -82,7 +84,10 @@ export async function registerAccount(
 }
 
 /** How far a sign-in has come, for the page to say what it waits for. */
-export type SignInStep = 'password' | 'proof-of-work' | 'security-key';
+export type SignInStep = 'password' | 'proof-of-work' | 'security-key' | 'authenticator-code';
+
+/** Asks the person for the code their authenticator app shows now. */
+export type AskForCode = () => Promise<string>;
 
 /** While a proof of work runs: whole seconds it has taken so far; null once it is done. */
 export type OnProofOfWork = (seconds: number | null) => void;
@@ -150,8 +155,11 @@ async function sendPassword<T>(
 }
 
 /**
- * The password, then (for an account with a security key) the key's
- * assertion: the API issues no session before both (ASVS 2.3.2). After
+ * The password, then (for an account with a second factor) the security
+ * key's assertion or the authenticator app's code: the API issues no session
+ * before both (ASVS 2.3.2, 6.3.2). The code is asked for when the account has
+ * only an app, or this browser cannot use security keys; it goes in the body
+ * of POST /auth/login/totp, never in a URL. After
  * repeated failures on the account, a browser that has not signed in before
  * first does the proof of work the API asks for.
  */
@@ -163,10 +171,15 @@ export async function signIn(
   password: string,
   onStep: OnSignInStep = () => undefined,
   signal?: AbortSignal,
+  askForCode: AskForCode = () => Promise.reject(new Error('This sign-in needs a code from an authenticator app')),
 ): Promise<SignedIn> {
   const answer = await sendPassword(api, vault, email, password, onStep, (request) => api.login(request));
   let session: SessionResponse;
-  if (isSecondFactorChallenge(answer)) {
+  if (isSecondFactorChallenge(answer) && (answer.secondFactor === 'totp' || (answer.acceptsTotp && !isWebAuthnAvailable()))) {
+    onStep('authenticator-code');
+    const code = await askForCode();
+    session = await api.loginWithTotp({ challengeToken: answer.challengeToken, code });
+  } else if (isSecondFactorChallenge(answer)) {
     onStep('security-key');
     const credential = await getSecurityKeyAssertion(answer.options, signal);
     session = await api.loginWithSecurityKey({ challengeToken: answer.challengeToken, credential });

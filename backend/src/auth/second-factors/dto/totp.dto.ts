@@ -4,7 +4,8 @@ import { TOTP_DIGITS, type RemoveTotpRequest, type TotpCodeRequest, type TotpEnr
 import type { Exact } from '../../../common/exact.js';
 import { IsAuthKey, IsBase64Url, base64UrlLength } from '../../../identity/validators.js';
 
-const CODE = new RegExp(`^[0-9]{${TOTP_DIGITS}}$`);
+/** TOTP_DIGITS (6) digits. */
+const CODE = /^[0-9]{6}$/;
 
 /** The digits an authenticator app shows; never in a URL (docs/protocol.md "Second factors"). */
 const IsTotpCode = (): PropertyDecorator => {
