@@ -8,9 +8,6 @@ import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.
 import { forgeToken, sessionIdOf } from './support/tokens.js';
 import { SoftAuthenticator, enrolSecurityKey } from './support/webauthn.js';
 
-/** Code attempts out of reach, except where a test shows the limit. */
-const UNLIMITED_CODES = { RATE_LIMIT_SECOND_FACTOR_ATTEMPTS: '100000' };
-
 /** The authenticator app of a test: the same library, fed the secret the enrolment showed. */
 function appFor(enrolment: TotpEnrolment): TOTP {
   return new TOTP({ secret: Secret.fromBase32(enrolment.secret), algorithm: 'SHA1', digits: 6, period: 30 });
@@ -57,7 +54,7 @@ describe('authenticator apps (TOTP, RFC 6238) as a second factor (ASVS 6.3.2)', 
   let api: TestApp;
 
   beforeAll(async () => {
-    api = await startTestApp(UNLIMITED_CODES);
+    api = await startTestApp();
   });
   afterAll(async () => {
     await api?.close();
@@ -91,6 +88,19 @@ describe('authenticator apps (TOTP, RFC 6238) as a second factor (ASVS 6.3.2)', 
       expect(row.sealed_secret.length).toBeGreaterThan(TOTP_SECRET_BYTES);
       expect(row.sealed_secret.includes(Buffer.from(app.secret.bytes))).toBe(false);
       expect(row.sealed_secret.toString('latin1')).not.toContain(enrolment.secret);
+    });
+
+    it('binds the sealed secret to its account: copied into another account’s row it does not open, and the code is refused (401, not a server error)', async () => {
+      const owner = await registerUser(api);
+      const other = await registerUser(api);
+      const ownerApp = await activate(owner);
+      await activate(other);
+      await api.adminQuery('UPDATE totp_factors SET sealed_secret = (SELECT sealed_secret FROM totp_factors WHERE user_id = $1) WHERE user_id = $2', [owner.userId, other.userId]);
+      const http = testClient(api.baseUrl);
+      const refused = await sendCode(http, await passwordStep(http, other), codeAt(ownerApp, 30));
+      expect(refused.status).toBe(401);
+      const reasons = (await auditRowsOf(api, other.userId)).filter((row) => row.action === 'session.totp').map((row) => row.reason);
+      expect(reasons).toEqual([expect.stringMatching(/^the sealed secret does not open/)]);
     });
 
     it('refuses a wrong code with 400 naming code, keeps the app inactive, and audits the refusal', async () => {
@@ -244,7 +254,7 @@ describe('a second factor required of doctors and auditors (REQUIRE_SECOND_FACTO
   let api: TestApp;
 
   beforeAll(async () => {
-    api = await startTestApp({ ...UNLIMITED_CODES, REQUIRE_SECOND_FACTOR_ROLES: 'doctor,auditor' });
+    api = await startTestApp({ REQUIRE_SECOND_FACTOR_ROLES: 'doctor,auditor' });
   });
   afterAll(async () => {
     await api?.close();

@@ -86,9 +86,20 @@ export class TotpService {
 
   /** Checks the code, then records its step as used: a code of that step, or an earlier one, is refused from then on. */
   private async accept(user: AuthUser, factor: TotpFactorRow, code: string, isConfirmed: boolean): Promise<string | null> {
-    const check = checkCode(this.secrets.open(user.userId, factor.sealedSecret), code);
+    const secret = this.openSecret(user, factor);
+    if (!secret) return 'the sealed secret does not open with this server’s key (TOTP_SECRET_KEY changed?)';
+    const check = checkCode(secret, code);
     if (check.refusal !== undefined) return check.refusal;
     const isFirstUse = await this.factors.acceptStep(user.userId, check.step, isConfirmed);
     return isFirstUse ? null : 'code of a time step already used (replay)';
+  }
+
+  /** A secret sealed under another key (or damaged) is a refused code, not a server error: its owner falls back on the recovery code. */
+  private openSecret(user: AuthUser, factor: TotpFactorRow): Buffer | null {
+    try {
+      return this.secrets.open(user.userId, factor.sealedSecret);
+    } catch {
+      return null;
+    }
   }
 }
