@@ -72,7 +72,7 @@ export function LoginPage() {
         {login.isPending && step === 'proof-of-work' ? <DeviceCheck seconds={checkSeconds} /> : null}
         {login.isPending && step === 'security-key' ? (
           <Alert tone="info">
-            Use your security key to finish signing in: insert or touch it now.{' '}
+            Use your security key to finish signing in: insert or touch it now. With an authenticator app as well, Cancel asks for its code instead.{' '}
             <Button type="button" variant="secondary" onClick={() => cancelKey.current?.abort()}>
               Cancel
             </Button>

@@ -21,7 +21,7 @@ import type { AuthApi } from '../../api/auth.js';
 import type { SecurityKeysApi } from '../../api/security-keys.js';
 import type { TrustApi } from '../../api/trust.js';
 import { VaultError, type VaultHandle } from '../../crypto/vault.js';
-import { createSecurityKeyCredential, getSecurityKeyAssertion, isWebAuthnAvailable } from './webauthn.js';
+import { createSecurityKeyCredential, getSecurityKeyAssertion, isWebAuthnAvailable, SecurityKeyUnavailable } from './webauthn.js';
 
 export interface SignedIn {
   user: Me;
@@ -158,8 +158,9 @@ async function sendPassword<T>(
  * The password, then (for an account with a second factor) the security
  * key's assertion or the authenticator app's code: the API issues no session
  * before both (ASVS 2.3.2, 6.3.2). The code is asked for when the account has
- * only an app, or this browser cannot use security keys; it goes in the body
- * of POST /auth/login/totp, never in a URL. After
+ * only an app, when this browser cannot use security keys, or when the person
+ * cancels the key's prompt and the account has an app too; it goes in the
+ * body of POST /auth/login/totp, never in a URL. After
  * repeated failures on the account, a browser that has not signed in before
  * first does the proof of work the API asks for.
  */
@@ -175,16 +176,25 @@ export async function signIn(
 ): Promise<SignedIn> {
   const answer = await sendPassword(api, vault, email, password, onStep, (request) => api.login(request));
   let session: SessionResponse;
-  if (isSecondFactorChallenge(answer) && (answer.secondFactor === 'totp' || (answer.acceptsTotp && !isWebAuthnAvailable()))) {
-    onStep('authenticator-code');
-    const code = await askForCode();
-    session = await api.loginWithTotp({ challengeToken: answer.challengeToken, code });
-  } else if (isSecondFactorChallenge(answer)) {
-    onStep('security-key');
-    const credential = await getSecurityKeyAssertion(answer.options, signal);
-    session = await api.loginWithSecurityKey({ challengeToken: answer.challengeToken, credential });
-  } else {
+  if (!isSecondFactorChallenge(answer)) {
     session = answer;
+  } else {
+    const withCode = async () => {
+      onStep('authenticator-code');
+      const code = await askForCode();
+      return api.loginWithTotp({ challengeToken: answer.challengeToken, code });
+    };
+    if (answer.secondFactor === 'totp' || (answer.acceptsTotp && !isWebAuthnAvailable())) {
+      session = await withCode();
+    } else {
+      onStep('security-key');
+      // With an app as well, a key that does not answer (or a prompt cancelled) leads to the code instead.
+      const credential = await getSecurityKeyAssertion(answer.options, signal).catch((error: unknown) => {
+        if (answer.acceptsTotp && error instanceof SecurityKeyUnavailable) return null;
+        throw error;
+      });
+      session = credential ? await api.loginWithSecurityKey({ challengeToken: answer.challengeToken, credential }) : await withCode();
+    }
   }
   await openKeys(api, trust, vault, session);
   return signedIn(session);
