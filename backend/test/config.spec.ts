@@ -37,6 +37,7 @@ describe('configuration is validated once, and a bad value names its variable', 
       registration: { limit: 20, windowSeconds: 3600 },
       registrationMail: { limit: 3, windowSeconds: 3600 },
       doctorSearch: { limit: 60, windowSeconds: 60 },
+      secondFactor: { limit: 10, windowSeconds: 300 },
     });
     const tuned = loadConfig({
       ...VALID,
@@ -46,13 +47,27 @@ describe('configuration is validated once, and a bad value names its variable', 
       RATE_LIMIT_REGISTRATION_MAILS: '1',
       RATE_LIMIT_REGISTRATION_MAIL_WINDOW_SECONDS: '86400',
       RATE_LIMIT_DOCTOR_SEARCH_WINDOW_SECONDS: '30',
+      RATE_LIMIT_SECOND_FACTOR_ATTEMPTS: '4',
     });
     expect(tuned.rateLimits).toEqual({
       general: { limit: 5, windowSeconds: 10 },
       registration: { limit: 2, windowSeconds: 3600 },
       registrationMail: { limit: 1, windowSeconds: 86_400 },
       doctorSearch: { limit: 60, windowSeconds: 30 },
+      secondFactor: { limit: 4, windowSeconds: 300 },
     });
+  });
+
+  it('requires a second factor of no role unless REQUIRE_SECOND_FACTOR_ROLES names some, and seals TOTP secrets under TOTP_SECRET_KEY or a key derived from PRELOGIN_SECRET', () => {
+    const plain = loadConfig(VALID).secondFactors;
+    expect(plain.requiredRoles).toEqual([]);
+    expect(plain.totpSecretKey).toHaveLength(32);
+    expect(plain.totpSecretKey.equals(loadConfig(VALID).preloginSecret)).toBe(false);
+    expect(loadConfig({ ...VALID, REQUIRE_SECOND_FACTOR_ROLES: ' doctor, auditor ,doctor' }).secondFactors.requiredRoles).toEqual(['doctor', 'auditor']);
+    expect(() => loadConfig({ ...VALID, REQUIRE_SECOND_FACTOR_ROLES: 'doctor,admin' })).toThrow(/REQUIRE_SECOND_FACTOR_ROLES must list roles among patient, doctor, auditor, operator, got "admin"/);
+    const own = Buffer.alloc(32, 7);
+    expect(loadConfig({ ...VALID, TOTP_SECRET_KEY: own.toString('base64') }).secondFactors.totpSecretKey.equals(own)).toBe(true);
+    expect(() => loadConfig({ ...VALID, TOTP_SECRET_KEY: 'short' })).toThrow(/TOTP_SECRET_KEY must hold at least 32 random bytes/);
   });
 
   it('syncs rate-limit counters between instances every 200 ms by default, configurable', () => {

@@ -37,6 +37,7 @@ const PER_USER_TABLES: Record<string, string> = {
   refresh_tokens: 'user_id',
   security_keys: 'user_id',
   webauthn_challenges: 'user_id',
+  totp_factors: 'user_id',
   known_devices: 'user_id',
   folders: 'owner_id',
   uploads: 'owner_id',
@@ -170,6 +171,9 @@ describe('database defense: repositories under another user’s context read and
     await enrolSecurityKey(alice, new SoftAuthenticator());
     const pending = await alice.client.send(ROUTES.securityKeyOptions, { token: alice.token, body: { name: 'Spare key' } });
     if (pending.status !== 200) throw new Error(`enrolment options failed: ${pending.status} ${pending.text}`);
+    // An authenticator app, pending (its sealed secret waits in totp_factors).
+    const totp = await alice.client.send(ROUTES.enrolTotp, { token: alice.token });
+    if (totp.status !== 201) throw new Error(`authenticator app enrolment failed: ${totp.status} ${totp.text}`);
     // Her sealed client state (registration gave her a binding in the key directory).
     const state = await alice.client.send(ROUTES.putClientState, { token: alice.token, body: { expectedVersion: 0, sealed: sealedBlob(64) } });
     if (state.status !== 200) throw new Error(`client state failed: ${state.status} ${state.text}`);

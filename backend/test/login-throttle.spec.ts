@@ -5,7 +5,7 @@ import {
   ROUTES,
   type LoginResponse,
   type ProofOfWorkSolution,
-  type SecondFactorChallenge,
+  type SecurityKeyChallenge,
   type SessionResponse,
 } from '@phr/shared-types';
 import { ProofOfWork } from '../src/auth/sign-in/proof-of-work.service.js';
@@ -122,7 +122,7 @@ describe('failed sign-ins slow guessing down and never lock the owner out (ASVS 
       await attack(email, 10);
       const finish = async (http: TestClient, answer: RouteResult<LoginResponse>) => {
         expect(answer.status).toBe(200);
-        const challenge = answer.body as SecondFactorChallenge;
+        const challenge = answer.body as SecurityKeyChallenge;
         return http.send(ROUTES.loginWebAuthn, {
           body: { challengeToken: challenge.challengeToken, credential: authenticator.get(challenge.options) },
         });
@@ -140,7 +140,7 @@ describe('failed sign-ins slow guessing down and never lock the owner out (ASVS 
       const notTheKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
       for (let attempt = 0; attempt < 4; attempt++) {
         const thief = client();
-        const challenge = (await signInWithWork(thief, email, owner.request.authKey, freshIp())).body as SecondFactorChallenge;
+        const challenge = (await signInWithWork(thief, email, owner.request.authKey, freshIp())).body as SecurityKeyChallenge;
         const refused = await thief.send(ROUTES.loginWebAuthn, {
           body: { challengeToken: challenge.challengeToken, credential: authenticator.get(challenge.options, { signWith: notTheKey }) },
         });

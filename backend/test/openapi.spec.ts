@@ -96,7 +96,7 @@ describe('the OpenAPI document and the shared contract agree', () => {
     const codesOf: Record<string, string[]> = {
       '400': [ERROR_CODES.validation],
       '401': [ERROR_CODES.unauthenticated],
-      '403': [ERROR_CODES.forbidden],
+      '403': [ERROR_CODES.forbidden, ERROR_CODES.secondFactorRequired],
       '404': [ERROR_CODES.notFound],
       '409': [ERROR_CODES.conflict],
       '410': [ERROR_CODES.accessEnded],

@@ -9,6 +9,7 @@ import { LoginPage } from './features/auth/LoginPage.js';
 import { RecoverPage } from './features/auth/RecoverPage.js';
 import { RecoveryCodePage } from './features/auth/RecoveryCodePage.js';
 import { RegisterPage } from './features/auth/RegisterPage.js';
+import { SecondFactorRequiredPage } from './features/auth/SecondFactorRequiredPage.js';
 import { useSession } from './features/auth/session.js';
 import { RecordsPage } from './features/records/RecordsPage.js';
 import { ApiAccessPage } from './features/audit/ApiAccessPage.js';
@@ -29,7 +30,7 @@ import { Button } from './ui/Button.js';
 import { Layout } from './ui/Layout.js';
 
 export function App() {
-  const { user, pendingRecoveryCode, lockedEmail } = useSession();
+  const { user, pendingRecoveryCode, lockedEmail, mustEnrolSecondFactor } = useSession();
   const { pathname } = useLocation();
   const signedIn = user !== null;
   // A reload or a new tab of a browser that holds a session: the page waits, where it is, for the password.
@@ -37,6 +38,14 @@ export function App() {
     return (
       <Layout nav={null}>
         <LockScreen email={lockedEmail} />
+      </Layout>
+    );
+  }
+  // A role that requires a second factor, signed in without one: only its enrolment opens (the API refuses the rest).
+  if (signedIn && mustEnrolSecondFactor && !pendingRecoveryCode) {
+    return (
+      <Layout nav={<SignOutOnly />}>
+        <SecondFactorRequiredPage />
       </Layout>
     );
   }
@@ -80,6 +89,24 @@ const OPEN_WHILE_LOCKED = ['/recover', '/register'];
 /** Nothing else opens until a fresh recovery code has been confirmed. */
 function guardRecovery(pendingRecoveryCode: string | null, page: ReactElement): ReactElement {
   return pendingRecoveryCode ? <Navigate to="/recovery-code" replace /> : page;
+}
+
+function SignOutOnly() {
+  const { end } = useSession();
+  const navigate = useNavigate();
+  return (
+    <div className="nav-items">
+      <Button
+        type="button"
+        variant="secondary"
+        onClick={() => {
+          void end().then(() => navigate('/login'));
+        }}
+      >
+        Sign out
+      </Button>
+    </div>
+  );
 }
 
 function SignedInNav() {

@@ -404,6 +404,11 @@ const API_TUNABLES = [
   'REGISTRATION_LINK_SECONDS',
   'RATE_LIMIT_DOCTOR_SEARCHES',
   'RATE_LIMIT_DOCTOR_SEARCH_WINDOW_SECONDS',
+  'RATE_LIMIT_SECOND_FACTOR_ATTEMPTS',
+  'RATE_LIMIT_SECOND_FACTOR_WINDOW_SECONDS',
+  // Second factors (docs/running.md "Second factors").
+  'REQUIRE_SECOND_FACTOR_ROLES',
+  'TOTP_SECRET_KEY',
   // Streaming the audit trail to a SIEM (docs/running.md "Streaming audit events to a SIEM").
   'SIEM_MODE',
   'SIEM_SYSLOG_HOST',

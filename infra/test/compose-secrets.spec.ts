@@ -11,7 +11,7 @@ const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 /** Names that hold a credential: passwords, secrets, signing keys, and the object store's root access key. */
 const SECRET_NAME = /PASSWORD|SECRET|SIGNING_KEY|ACCESS_KEY/;
 /** The credentials of the deployment today: a new one must be added here, and is then guarded too. */
-const KNOWN_SECRETS = ['JWT_SECRET', 'KEY_LOG_SIGNING_KEY', 'PHR_APP_PASSWORD', 'PHR_OWNER_PASSWORD', 'POSTGRES_PASSWORD', 'PRELOGIN_SECRET', 'S3_ACCESS_KEY', 'S3_SECRET_KEY'];
+const KNOWN_SECRETS = ['JWT_SECRET', 'KEY_LOG_SIGNING_KEY', 'PHR_APP_PASSWORD', 'PHR_OWNER_PASSWORD', 'POSTGRES_PASSWORD', 'PRELOGIN_SECRET', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'TOTP_SECRET_KEY'];
 
 /** `.env.example` as Compose reads it: NAME=value lines, comments and blanks left out. */
 function envExample(): Map<string, string> {

@@ -22,7 +22,7 @@ const SOURCE = /\.(ts|tsx|js|mjs|cjs)$/;
  * A cryptographic call: Node's crypto or TLS modules, WebCrypto, the crypto libraries the
  * product depends on, and SQL's sha256()/digest() in migrations.
  */
-const CRYPTOGRAPHY = /node:crypto|from 'crypto'|\bsubtle\b|getRandomValues|@node-rs\/argon2|@simplewebauthn\/server|shamir-secret-sharing|from 'jsonwebtoken'|node:tls|\bsha256\(|\bdigest\(|pgcrypto/;
+const CRYPTOGRAPHY = /node:crypto|from 'crypto'|\bsubtle\b|getRandomValues|@node-rs\/argon2|@simplewebauthn\/server|from 'otpauth'|shamir-secret-sharing|from 'jsonwebtoken'|node:tls|\bsha256\(|\bdigest\(|pgcrypto/;
 
 function sourcesUnder(relative: string): string[] {
   const absolute = path.join(ROOT, relative);

@@ -14,6 +14,10 @@ export const AUDIT_ACTIONS = [
   // A security key (WebAuthn second factor, ASVS 2.3.2) enrolled or removed.
   'account.security-key-add',
   'account.security-key-remove',
+  // An authenticator app (TOTP second factor, ASVS 6.3.2): a secret issued, confirmed with a code (or a wrong code refused), removed.
+  'account.totp-enrol',
+  'account.totp-confirm',
+  'account.totp-remove',
   // Account-key rotation (docs/protocol.md "Account-key rotation"): started, each batch of re-sealed rows, finished; refusals as denials.
   'account.key-rotation-start',
   'account.key-rotation-batch',
@@ -25,6 +29,8 @@ export const AUDIT_ACTIONS = [
   'session.proof-of-work',
   // The security key step of a sign-in: its assertion accepted or refused.
   'session.security-key',
+  // The authenticator-app step of a sign-in: its code accepted or refused (wrong, replayed, expired).
+  'session.totp',
   'session.refresh',
   'session.refresh-reuse',
   'session.logout',

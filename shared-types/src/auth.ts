@@ -163,12 +163,20 @@ export interface SessionResponse {
   expiresIn: number;
   user: Me;
   keys: MyKeys;
+  /**
+   * Present (true) when the account's role requires a second factor and it has none: the access
+   * token may then only enrol one (SECOND_FACTOR_ENROLMENT_SCOPE); after the enrolment, a refresh
+   * gives a full token.
+   */
+  mustEnrolSecondFactor?: true;
 }
 
 /** POST /auth/refresh (refresh token in the cookie, rotated on every use). */
 export interface RefreshResponse {
   accessToken: string;
   expiresIn: number;
+  /** As in SessionResponse: still no second factor on an account whose role requires one. */
+  mustEnrolSecondFactor?: true;
 }
 
 /** POST /auth/password: the account key is re-wrapped under the new KEK and nothing else changes (DESIGN 4.2). */

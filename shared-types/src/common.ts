@@ -94,6 +94,8 @@ export const ERROR_CODES = {
   emergencyWrapMissing: 'EMERGENCY_WRAP_MISSING',
   /** This holder already released their share for this break-glass. */
   emergencyShareReleased: 'EMERGENCY_SHARE_RELEASED',
+  /** A session of a role that requires a second factor, signed in without one: it may only enrol one (403). */
+  secondFactorRequired: 'SECOND_FACTOR_REQUIRED',
   serviceUnavailable: 'SERVICE_UNAVAILABLE',
   internal: 'INTERNAL_ERROR',
 } as const;

@@ -9,6 +9,7 @@ export * from './clinicians.js';
 export * from './erasure.js';
 export * from './export.js';
 export * from './security-keys.js';
+export * from './totp.js';
 export * from './proof-of-work.js';
 export * from './key-directory.js';
 export * from './key-pair.js';

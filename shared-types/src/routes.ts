@@ -59,6 +59,7 @@ import type {
   SecurityKeyList,
   WebAuthnLoginRequest,
 } from './security-keys.js';
+import type { RemoveTotpRequest, TotpCodeRequest, TotpEnrolment, TotpLoginRequest, TotpStatus } from './totp.js';
 import type {
   CommitRecordRequest,
   Folder,
@@ -121,6 +122,7 @@ export const ROUTES = {
   proofOfWork: route<ProofOfWorkRequest, ProofOfWorkChallenge>('POST', '/auth/proof-of-work'),
   login: route<LoginRequest, LoginResponse>('POST', '/auth/login'),
   loginWebAuthn: route<WebAuthnLoginRequest, SessionResponse>('POST', '/auth/login/webauthn'),
+  loginTotp: route<TotpLoginRequest, SessionResponse>('POST', '/auth/login/totp'),
   refresh: route<NoBody, RefreshResponse>('POST', '/auth/refresh'),
   logout: route<NoBody, void>('POST', '/auth/logout'),
   unlock: route<LoginRequest, SessionResponse>('POST', '/auth/unlock'),
@@ -140,6 +142,10 @@ export const ROUTES = {
   addSecurityKey: route<AddSecurityKeyRequest, SecurityKey>('POST', '/account/security-keys'),
   listSecurityKeys: route<NoBody, SecurityKeyList>('GET', '/account/security-keys'),
   removeSecurityKey: route<RemoveSecurityKeyRequest, void, { id: string }>('POST', '/account/security-keys/:id/remove'),
+  enrolTotp: route<NoBody, TotpEnrolment>('POST', '/account/totp'),
+  confirmTotp: route<TotpCodeRequest, TotpStatus>('POST', '/account/totp/confirm'),
+  totpStatus: route<NoBody, TotpStatus>('GET', '/account/totp'),
+  removeTotp: route<RemoveTotpRequest, void>('POST', '/account/totp/remove'),
   publicKey: route<NoBody, PublicKeyResponse, { id: string }>('GET', '/users/:id/public-key'),
   clientState: route<NoBody, ClientState>('GET', '/me/client-state'),
   putClientState: route<PutClientStateRequest, ClientStateVersion>('PUT', '/me/client-state'),

@@ -103,14 +103,26 @@ export interface RemoveSecurityKeyRequest {
   currentAuthKey: Base64Url;
 }
 
-/** POST /auth/login for an account with a security key: the password was right, the key must answer next. */
-export interface SecondFactorChallenge {
+/**
+ * POST /auth/login for an account with a second factor: the password was right, a factor must
+ * answer next. With a security key, its challenge (and `acceptsTotp` when an authenticator app is
+ * enrolled too: the same token then also goes to POST /auth/login/totp); with only an app, the token.
+ */
+export type SecondFactorChallenge = SecurityKeyChallenge | TotpChallenge;
+
+export interface SecurityKeyChallenge {
   secondFactor: 'webauthn';
   challengeToken: string;
   options: SecurityKeyRequestOptions;
+  acceptsTotp: boolean;
 }
 
-/** POST /auth/login: a session, or (with a security key enrolled) the key's challenge. */
+export interface TotpChallenge {
+  secondFactor: 'totp';
+  challengeToken: string;
+}
+
+/** POST /auth/login: a session, or (with a second factor enrolled) its challenge. */
 export type LoginResponse = SessionResponse | SecondFactorChallenge;
 
 /** POST /auth/login/webauthn */

@@ -26,7 +26,8 @@ import { ProofOfWorkChallengeDto, ProofOfWorkRequestDto } from './sign-in/dto/pr
 import { RegisterInvitedDto, RegisterDto, RegistrationStartedDto, StartRegistrationDto } from './registration/dto/register.dto.js';
 import { RegistrationService } from './registration/registration.service.js';
 import { SameOriginGuard } from './sessions/same-origin.guard.js';
-import { SecondFactorChallengeDto, WebAuthnLoginDto } from './second-factors/dto/security-key.dto.js';
+import { SecurityKeyChallengeDto, TotpChallengeDto, WebAuthnLoginDto } from './second-factors/dto/security-key.dto.js';
+import { TotpLoginDto } from './second-factors/dto/totp.dto.js';
 import { RefreshResponseDto, SessionResponseDto } from './sessions/dto/session.dto.js';
 import { RefreshCookie } from './sessions/refresh-cookie.js';
 import { SessionService } from './sessions/session.service.js';
@@ -126,14 +127,15 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({
     summary:
-      'Sign in with the auth key derived from the password; an account with a security key gets its challenge instead of a session. ' +
+      'Sign in with the auth key derived from the password; an account with a second factor (security key, authenticator app) gets its challenge instead of a session. ' +
       'After repeated failures on the account, a client that is not a known device must send a proofOfWork (else 429 PROOF_OF_WORK_REQUIRED); the right key is never refused otherwise',
   })
-  @ApiExtraModels(SecondFactorChallengeDto)
+  @ApiExtraModels(SecurityKeyChallengeDto, TotpChallengeDto)
   @ApiOkResponse({
     description:
-      'A session (the refresh token and the device token are set as httpOnly cookies), or, for an account with a security key, the challenge for POST /auth/login/webauthn and no session',
-    schema: { oneOf: [{ $ref: getSchemaPath(SessionResponseDto) }, { $ref: getSchemaPath(SecondFactorChallengeDto) }] },
+      'A session (the refresh token and the device token are set as httpOnly cookies), or, for an account with a second factor, its challenge for ' +
+      'POST /auth/login/webauthn or POST /auth/login/totp and no session',
+    schema: { oneOf: [{ $ref: getSchemaPath(SessionResponseDto) }, { $ref: getSchemaPath(SecurityKeyChallengeDto) }, { $ref: getSchemaPath(TotpChallengeDto) }] },
   })
   @ApiErrors(400, 401)
   @ApiProofOfWorkRequired()
@@ -156,6 +158,23 @@ export class AuthController {
   }
 
   @Public()
+  @Post('login/totp')
+  @HttpCode(200)
+  @RateLimited('secondFactor')
+  @ApiOperation({
+    summary:
+      'Second step of a sign-in with an authenticator app: the challenge token POST /auth/login gave and the code the app shows now (in the body, never the URL). ' +
+      'A wrong, expired or already used code ends this sign-in (start again with the password) and counts as a failed sign-in',
+  })
+  @ApiOkResponse({ type: SessionResponseDto, description: 'The refresh token and the device token are set as httpOnly cookies' })
+  @ApiErrors(400, 401, 429)
+  async loginWithTotp(@Body() body: TotpLoginDto, @Req() request: CookieRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionResponse> {
+    const result = await this.signIn.loginWithTotp(body, this.deviceCookie.read(request), this.refreshCookie.read(request));
+    this.setSessionCookies(reply, result);
+    return result.body;
+  }
+
+  @Public()
   @Post('refresh')
   @HttpCode(200)
   @UseGuards(SameOriginGuard)
@@ -166,7 +185,7 @@ export class AuthController {
   async refresh(@Req() request: CookieRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<RefreshResponse> {
     const session = await this.sessions.rotate(this.refreshCookie.read(request));
     this.refreshCookie.set(reply, session);
-    return { accessToken: session.accessToken, expiresIn: session.expiresIn };
+    return { accessToken: session.accessToken, expiresIn: session.expiresIn, ...(session.mustEnrolSecondFactor ? { mustEnrolSecondFactor: true as const } : {}) };
   }
 
   @Public()

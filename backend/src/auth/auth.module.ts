@@ -37,6 +37,11 @@ import { TokenService } from './sessions/token.service.js';
 import { SecurityKeysController } from './second-factors/security-keys.controller.js';
 import { SecurityKeysService } from './second-factors/security-keys.service.js';
 import { WebAuthn } from './second-factors/webauthn.service.js';
+import { SecondFactorPolicy } from './second-factors/second-factor-policy.js';
+import { TotpController } from './second-factors/totp.controller.js';
+import { TotpFactorsRepository } from './second-factors/totp-factors.repository.js';
+import { TotpSecrets } from './second-factors/totp-secrets.js';
+import { TotpService } from './second-factors/totp.service.js';
 import { MailModule } from '../mail/mail.module.js';
 import { CliniciansModule } from '../clinicians/clinicians.module.js';
 import { UsersModule } from '../users/users.module.js';
@@ -45,7 +50,7 @@ import { KeyGenerationsModule } from '../key-generations/key-generations.module.
 
 @Module({
   imports: [MailModule, UsersModule, CliniciansModule, KeyGenerationsModule],
-  controllers: [AuthController, SessionsController, ApiTokensController, SecurityKeysController],
+  controllers: [AuthController, SessionsController, ApiTokensController, SecurityKeysController, TotpController],
   providers: [
     SignInService,
     ApiTokensService,
@@ -78,6 +83,10 @@ import { KeyGenerationsModule } from '../key-generations/key-generations.module.
     RateLimiter,
     WebAuthn,
     SecurityKeysService,
+    TotpFactorsRepository,
+    TotpSecrets,
+    TotpService,
+    SecondFactorPolicy,
     // Order matters: the rate limit first (it counts even requests that fail
     // authentication), then authentication, then the role check. Deny by default.
     { provide: APP_GUARD, useClass: RateLimitGuard },

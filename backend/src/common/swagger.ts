@@ -109,7 +109,10 @@ function withDescriptions(document: OpenAPIObject): OpenAPIObject {
 export const ERROR_EXAMPLES: Record<number, Array<{ code: ErrorCode; message: string }>> = {
   400: [{ code: ERROR_CODES.validation, message: 'The request is not valid' }],
   401: [{ code: ERROR_CODES.unauthenticated, message: 'A valid access token is required' }],
-  403: [{ code: ERROR_CODES.forbidden, message: 'Your role may not use this route' }],
+  403: [
+    { code: ERROR_CODES.forbidden, message: 'Your role may not use this route' },
+    { code: ERROR_CODES.secondFactorRequired, message: 'Your role requires a second factor: enrol an authenticator app or a security key first' },
+  ],
   404: [{ code: ERROR_CODES.notFound, message: 'Not found' }],
   409: [{ code: ERROR_CODES.conflict, message: 'This conflicts with existing data' }],
   410: [{ code: ERROR_CODES.accessEnded, message: 'Maria Lopez withdrew access on 2026-12-01' }],

@@ -3,11 +3,11 @@
  * and handed to every module as one typed object. A bad or missing value stops
  * start-up with a message that names the variable.
  */
-import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, hkdfSync, type KeyObject } from 'node:crypto';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { hostname as machineHostname } from 'node:os';
 import path from 'node:path';
-import { ACCESS_TOKEN_MAX_SECONDS, KDF_MAX_ITERATIONS, KDF_MIN_ITERATIONS, SIEM_MODES, TRASH_RETENTION_DAYS, type SiemMode } from '@phr/shared-types';
+import { ACCESS_TOKEN_MAX_SECONDS, KDF_MAX_ITERATIONS, KDF_MIN_ITERATIONS, ROLES, SIEM_MODES, TRASH_RETENTION_DAYS, type Role, type SiemMode } from '@phr/shared-types';
 
 export interface AppConfig {
   host: string;
@@ -69,6 +69,16 @@ export interface AppConfig {
   /** Secret behind the plausible KDF parameters returned for unknown emails (DESIGN 4.1). */
   preloginSecret: Buffer;
   kdfIterations: number;
+  /** Second factors (docs/protocol.md "Second factors", ASVS 6.3.2). */
+  secondFactors: {
+    /**
+     * Roles that must have a second factor (REQUIRE_SECOND_FACTOR_ROLES): without one, a
+     * sign-in gets a session that may only enrol one. Empty: a second factor is optional.
+     */
+    requiredRoles: readonly Role[];
+    /** AES-256-GCM key that seals TOTP secrets at rest (TOTP_SECRET_KEY, else derived from PRELOGIN_SECRET). */
+    totpSecretKey: Buffer;
+  };
   /**
    * Failed sign-ins and recovery-code guesses (docs/architecture.md "Sessions"): nobody is
    * locked out; a client the account does not know must show proof of work instead.
@@ -91,7 +101,7 @@ export interface AppConfig {
   /**
    * Request rates per client (ASVS 8.1.4): per user when the access token is
    * valid, per IP otherwise. Every route counts towards `general`;
-   * registration and doctor search also count towards their own, stricter limit.
+   * registration, doctor search and authenticator-app codes also count towards their own, stricter limit.
    */
   rateLimits: Record<RateLimitName, RateLimit>;
   /**
@@ -186,7 +196,8 @@ export interface RateLimit {
 }
 
 /** `registrationMail` counts per email address, not per client: how many registration mails one address may be sent. */
-export type RateLimitName = 'general' | 'registration' | 'registrationMail' | 'doctorSearch';
+/** `secondFactor`: authenticator-app codes tried (enrolment confirmations and sign-in steps), per client. */
+export type RateLimitName = 'general' | 'registration' | 'registrationMail' | 'doctorSearch' | 'secondFactor';
 
 export class ConfigError extends Error {
   constructor(readonly variable: string, problem: string) {
@@ -410,6 +421,26 @@ function siem(env: Env): SiemConfig {
   };
 }
 
+/** REQUIRE_SECOND_FACTOR_ROLES: a comma-separated list of roles, e.g. `doctor,auditor`; empty for none. */
+function requiredSecondFactorRoles(env: Env): Role[] {
+  const names = optional(env, 'REQUIRE_SECOND_FACTOR_ROLES', '').split(',').map((name) => name.trim()).filter(Boolean);
+  for (const name of names) {
+    if (!(ROLES as readonly string[]).includes(name)) throw new ConfigError('REQUIRE_SECOND_FACTOR_ROLES', `must list roles among ${ROLES.join(', ')}, got "${name}"`);
+  }
+  return [...new Set(names as Role[])];
+}
+
+/**
+ * The key that seals TOTP secrets: TOTP_SECRET_KEY (32+ random bytes) when set; otherwise a key
+ * derived from PRELOGIN_SECRET with HKDF-SHA256, a separate key for a separate purpose. Set
+ * TOTP_SECRET_KEY before ever rotating PRELOGIN_SECRET: a new key cannot open the sealed secrets
+ * (docs/running.md "Second factors").
+ */
+function totpSecretKey(env: Env, preloginSecret: Buffer): Buffer {
+  if (optional(env, 'TOTP_SECRET_KEY', '') !== '') return secret(env, 'TOTP_SECRET_KEY').subarray(0, 32);
+  return Buffer.from(hkdfSync('sha256', preloginSecret, Buffer.alloc(0), 'phr totp secret sealing', 32));
+}
+
 function rateLimit(env: Env, limitName: string, limit: number, windowName: string, windowSeconds: number): RateLimit {
   return { limit: integer(env, limitName, limit, 1, 10_000_000), windowSeconds: integer(env, windowName, windowSeconds, 1, 86_400) };
 }
@@ -475,6 +506,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const keyId = optional(env, 'JWT_KEY_ID', 'k1');
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(keyId)) throw new ConfigError('JWT_KEY_ID', 'must be 1-64 characters of A-Z a-z 0-9 . _ -');
   const bucket = optional(env, 'S3_BUCKET', 'phr-records');
+  const preloginSecret = secret(env, 'PRELOGIN_SECRET');
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new ConfigError('S3_BUCKET', 'is not a valid bucket name');
 
   return {
@@ -502,7 +534,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     session: sessionLimits(env),
     endedSessionRetentionSeconds: integer(env, 'ENDED_SESSION_RETENTION_SECONDS', 7 * 24 * 3600, 0, 365 * 24 * 3600),
     cookieSecure: boolean(env, 'COOKIE_SECURE', true),
-    preloginSecret: secret(env, 'PRELOGIN_SECRET'),
+    preloginSecret,
+    secondFactors: { requiredRoles: requiredSecondFactorRoles(env), totpSecretKey: totpSecretKey(env, preloginSecret) },
     kdfIterations: integer(env, 'KDF_ITERATIONS', KDF_MIN_ITERATIONS, KDF_MIN_ITERATIONS, KDF_MAX_ITERATIONS),
     loginThrottle: loginThrottle(env),
     rateLimits: {
@@ -510,6 +543,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       registration: rateLimit(env, 'RATE_LIMIT_REGISTRATIONS', 20, 'RATE_LIMIT_REGISTRATION_WINDOW_SECONDS', 3600),
       registrationMail: rateLimit(env, 'RATE_LIMIT_REGISTRATION_MAILS', 3, 'RATE_LIMIT_REGISTRATION_MAIL_WINDOW_SECONDS', 3600),
       doctorSearch: rateLimit(env, 'RATE_LIMIT_DOCTOR_SEARCHES', 60, 'RATE_LIMIT_DOCTOR_SEARCH_WINDOW_SECONDS', 60),
+      secondFactor: rateLimit(env, 'RATE_LIMIT_SECOND_FACTOR_ATTEMPTS', 10, 'RATE_LIMIT_SECOND_FACTOR_WINDOW_SECONDS', 300),
     },
     rateLimitSyncMilliseconds: integer(env, 'RATE_LIMIT_SYNC_MS', 200, 10, 10_000),
     mail: { smtpUrl: smtpUrl(env), from: mailFrom(env), retrySeconds: integer(env, 'MAIL_RETRY_SECONDS', 30, 1, 3600) },

@@ -8,7 +8,7 @@ import type { OpenAPIObject, ParameterObject, ReferenceObject, SchemaObject } fr
 import { API_PREFIX, ROUTES, type HttpMethod, type RouteName } from '@phr/shared-types';
 
 /** Routes that take no JSON body: they read only the refresh cookie. */
-export const ROUTES_WITHOUT_BODY: readonly RouteName[] = ['refresh', 'logout', 'approveClinician', 'reinstateClinician', 'endClinicianSessions', 'trashRecord', 'restoreRecord', 'requestContactAccess', 'refuseContactAccess'];
+export const ROUTES_WITHOUT_BODY: readonly RouteName[] = ['refresh', 'logout', 'enrolTotp', 'approveClinician', 'reinstateClinician', 'endClinicianSessions', 'trashRecord', 'restoreRecord', 'requestContactAccess', 'refuseContactAccess'];
 
 /** A marker key the hostile bodies and queries try to plant on Object.prototype. */
 export const POLLUTION_MARKER = 'fuzzPolluted';

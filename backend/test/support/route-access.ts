@@ -18,6 +18,7 @@ export const ROUTE_ACCESS: Record<RouteName, Access> = {
   proofOfWork: 'public',
   login: 'public',
   loginWebAuthn: 'public',
+  loginTotp: 'public',
   refresh: 'public',
   unlock: 'public',
   logout: 'public',
@@ -39,6 +40,11 @@ export const ROUTE_ACCESS: Record<RouteName, Access> = {
   addSecurityKey: ['patient', 'doctor', 'auditor', 'operator'],
   listSecurityKeys: ['patient', 'doctor', 'auditor', 'operator'],
   removeSecurityKey: ['patient', 'doctor', 'auditor', 'operator'],
+  // So may every account use an authenticator app instead (ASVS 6.3.2).
+  enrolTotp: ['patient', 'doctor', 'auditor', 'operator'],
+  confirmTotp: ['patient', 'doctor', 'auditor', 'operator'],
+  totpStatus: ['patient', 'doctor', 'auditor', 'operator'],
+  removeTotp: ['patient', 'doctor', 'auditor', 'operator'],
   // Auditors read metadata only, operators vouch for clinicians: neither has business with keys (DESIGN 1).
   publicKey: ['patient', 'doctor'],
   // Records and folders belong to patients; doctors only read, through consents.

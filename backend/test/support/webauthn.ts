@@ -9,7 +9,7 @@ import {
   ROUTES,
   type AssertionCredential,
   type RegistrationCredential,
-  type SecondFactorChallenge,
+  type SecurityKeyChallenge,
   type SecurityKey,
   type SecurityKeyCreationOptions,
   type SecurityKeyRequestOptions,
@@ -168,9 +168,9 @@ export async function enrolSecurityKey(user: RegisteredUser, authenticator: Soft
 }
 
 /** The password step of a sign-in for an account with a security key: its challenge. */
-export async function passwordStep(http: TestClient, user: RegisteredUser): Promise<SecondFactorChallenge> {
+export async function passwordStep(http: TestClient, user: RegisteredUser): Promise<SecurityKeyChallenge> {
   const response = await http.send(ROUTES.login, { body: { email: user.request.email, authKey: user.request.authKey } });
-  if (response.status !== 200 || !('secondFactor' in response.body)) throw new Error(`expected a second-factor challenge: ${response.status} ${response.text}`);
+  if (response.status !== 200 || !('options' in response.body)) throw new Error(`expected a second-factor challenge: ${response.status} ${response.text}`);
   return response.body;
 }
 

@@ -52,6 +52,10 @@ export default async function globalSetup() {
   process.env.E2E_API_URL = stack.apiUrl;
   process.env.E2E_RECORD_MAX_BYTES = String(E2E_RECORD_MAX_BYTES);
   process.env.E2E_DATABASE_URL = withDatabase(server.adminUrl, database);
+  // For a spec that starts a stack of its own with other settings (second-factor.spec.ts): the server, and this
+  // stack's data folder, whose secrets (the database roles' passwords among them) a second stack must share.
+  process.env.E2E_POSTGRES_ADMIN_URL = server.adminUrl;
+  process.env.E2E_DATA_DIR = dataDir;
   // Registration mails, as the stack's SMTP server keeps them: the browser tests follow their links.
   process.env.E2E_MAIL_DIR = stack.mailDir;
   // The public half of the stack's key-directory log key, as the portal was built with it.

@@ -16,6 +16,7 @@ import {
   type RegisterRequest,
   type RotateKeyPairRequest,
   type StartRegistrationRequest,
+  type TotpLoginRequest,
   type UpdateMeRequest,
   type WebAuthnLoginRequest,
 } from '@phr/shared-types';
@@ -31,6 +32,10 @@ export function authApi(client: ApiClient) {
     registerInvited: (body: RegisterInvitedRequest) => client.call(ROUTES.registerInvited, { body }),
     login: (body: LoginRequest) => client.call(ROUTES.login, { body }),
     loginWithSecurityKey: (body: WebAuthnLoginRequest) => client.call(ROUTES.loginWebAuthn, { body }),
+    /** The authenticator app's code, in the body (never the URL). */
+    loginWithTotp: (body: TotpLoginRequest) => client.call(ROUTES.loginTotp, { body }),
+    /** A new access token for this session: after a second factor is enrolled, a full one (docs/protocol.md "Second factors"). */
+    refresh: () => client.call(ROUTES.refresh),
     logout: () => client.call(ROUTES.logout),
     /** A locked browser's session continued with the password (docs/protocol.md "Lock, reload and new tabs"). */
     unlock: (body: LoginRequest) => client.call(ROUTES.unlock, { body }),

@@ -12,6 +12,7 @@ import { folderKeys } from './folders.js';
 import { keyRotationKeys } from './key-rotation.js';
 import { recordKeys } from './records.js';
 import { securityKeyKeys } from './security-keys.js';
+import { totpKeys } from './totp.js';
 import { sessionKeys } from './sessions.js';
 import { trustedContactKeys } from './trusted-contacts.js';
 
@@ -37,6 +38,7 @@ export const STALE_AFTER = {
   trustedContactChanged: [trustedContactKeys.all, auditKeys.all],
   sessionEnded: [sessionKeys.all, auditKeys.all],
   securityKeysChanged: [securityKeyKeys.all, auditKeys.all],
+  totpChanged: [totpKeys.all, auditKeys.all],
   /** Shares' wraps go stale for a new key pair (consents' staleWraps), and its fingerprint changes. */
   keyPairRotated: [accountKeys.ownFingerprint(), consentKeys.all, auditKeys.all],
   /** Each step of an account-key rotation reseals wraps and folder names. */

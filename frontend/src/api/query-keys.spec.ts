@@ -12,6 +12,7 @@ import { invalidateAfter, STALE_AFTER, type Change } from './invalidate.js';
 import { recordKeys } from './records.js';
 import { securityKeyKeys } from './security-keys.js';
 import { sessionKeys } from './sessions.js';
+import { totpKeys } from './totp.js';
 import { trustedContactKeys } from './trusted-contacts.js';
 
 const RECORD_ID = '0b6c3a56-8f6e-4d7a-9a51-3f5b0e1c2d40';
@@ -53,6 +54,7 @@ const KEYS_BY_AREA: Record<string, { all: QueryKey; keys: QueryKey[] }> = {
   account: { all: accountKeys.all, keys: [accountKeys.standing(), accountKeys.ownFingerprint()] },
   sessions: { all: sessionKeys.all, keys: [sessionKeys.list()] },
   'security keys': { all: securityKeyKeys.all, keys: [securityKeyKeys.list()] },
+  'authenticator app': { all: totpKeys.all, keys: [totpKeys.status()] },
   'key rotation': { all: keyRotationKeys.all, keys: [keyRotationKeys.state(), keyRotationKeys.inVault()] },
   clinicians: { all: clinicianKeys.all, keys: [clinicianKeys.list('pending'), clinicianKeys.list('approved')] },
   'trusted contacts': {

@@ -10,11 +10,12 @@ import { requestMetaOf } from '../../db/request-meta.js';
 import { Db } from '../../db/db.service.js';
 import { assertAccountExists } from '../../db/account-liveness.js';
 import type { AuthUser } from '../../identity/auth-user.js';
-import { IS_PUBLIC, ROLES } from '../../identity/decorators.js';
+import { FOR_SECOND_FACTOR_ENROLMENT, IS_PUBLIC, ROLES } from '../../identity/decorators.js';
 
 /**
  * Global guard (RBAC): a signed-in caller passes only if the route names the
  * caller's role. A route that names no roles admits nobody: deny by default.
+ * A session that must first enrol a second factor passes only enrolment routes.
  * A refusal is audited in the caller's own trail (ASVS 7.2.2); guards run
  * before the request's transaction, so the row gets a transaction of its own.
  */
@@ -35,6 +36,11 @@ export class RolesGuard implements CanActivate {
     const user = request.user;
     const attemptTargets = () => this.reflector.get<AttemptTargetMap | undefined>(ATTEMPT_TARGETS, context.getHandler()) ?? {};
     if (user && roles.includes(user.role)) {
+      // A session that must first enrol a second factor (docs/protocol.md "Second factors", ASVS 6.3.2).
+      if (user.mustEnrolSecondFactor && !this.reflector.getAllAndOverride<boolean>(FOR_SECOND_FACTOR_ENROLMENT, targets)) {
+        await this.auditRefusal(request, user, attemptTargets(), 'a session without the second factor its role requires may not use');
+        throw new ApiError(403, ERROR_CODES.secondFactorRequired, 'Your role requires a second factor: enrol an authenticator app or a security key first');
+      }
       // An API token reads (docs/protocol.md "API tokens"): any other method is refused, whatever the route.
       if (!user.isReadOnly || READ_METHODS.has(request.method)) return true;
       await this.auditRefusal(request, user, attemptTargets(), 'a read-only API token may not use');

@@ -4,7 +4,7 @@ import type { SecurityKey, SecurityKeyEnrolment, SecurityKeyList } from '@phr/sh
 import { uuidParam } from '../../common/ids.js';
 import { ApiErrors } from '../../common/swagger.js';
 import type { AuthUser } from '../../identity/auth-user.js';
-import { CurrentUser, Roles } from '../../identity/decorators.js';
+import { CurrentUser, ForSecondFactorEnrolment, Roles } from '../../identity/decorators.js';
 import { AddSecurityKeyDto, RemoveSecurityKeyDto, SecurityKeyDto, SecurityKeyEnrolmentDto, SecurityKeyListDto, SecurityKeyOptionsDto } from './dto/security-key.dto.js';
 import { SecurityKeysService } from './security-keys.service.js';
 
@@ -16,6 +16,7 @@ export class SecurityKeysController {
   constructor(private readonly securityKeys: SecurityKeysService) {}
 
   @Post('options')
+  @ForSecondFactorEnrolment()
   @HttpCode(200)
   @ApiOperation({ summary: 'Start enrolling a security key (WebAuthn): its name, then options for navigator.credentials.create()' })
   @ApiOkResponse({ type: SecurityKeyEnrolmentDto })
@@ -25,6 +26,7 @@ export class SecurityKeysController {
   }
 
   @Post()
+  @ForSecondFactorEnrolment()
   @ApiOperation({ summary: 'Finish the enrolment with the new credential; from then on, signing in asks for a security key' })
   @ApiCreatedResponse({ type: SecurityKeyDto })
   @ApiErrors(400, 401, 403, 409)
@@ -33,6 +35,7 @@ export class SecurityKeysController {
   }
 
   @Get()
+  @ForSecondFactorEnrolment()
   @ApiOperation({ summary: 'The caller’s security keys' })
   @ApiOkResponse({ type: SecurityKeyListDto })
   @ApiErrors(401, 403)

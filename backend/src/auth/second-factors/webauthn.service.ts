@@ -83,15 +83,22 @@ export class WebAuthn {
     };
   }
 
-  /** The second step of a sign-in, or null for an account without a security key (it signs in with the password alone). */
-  async signInChallenge(userId: string): Promise<SecondFactorChallenge | null> {
+  /**
+   * The second step of a sign-in, or null for an account without a second factor (it signs in
+   * with the password alone). The token is single use whichever factor answers it: the security
+   * key's assertion (POST /auth/login/webauthn) or, with `acceptsTotp`, an authenticator app's
+   * code (POST /auth/login/totp).
+   */
+  async signInChallenge(userId: string, acceptsTotp: boolean): Promise<SecondFactorChallenge | null> {
     const keys = await this.keysOf(userId);
-    if (keys.length === 0) return null;
+    if (keys.length === 0 && !acceptsTotp) return null;
     const { challengeToken, challenge } = await this.issueChallenge(userId, 'sign-in', null);
+    if (keys.length === 0) return { secondFactor: 'totp', challengeToken };
     return {
       secondFactor: 'webauthn',
       challengeToken,
       options: { challenge, rpId: this.rpId, timeout: TIMEOUT_MS, allowCredentials: keys.map(descriptorOf), userVerification: 'preferred' },
+      acceptsTotp,
     };
   }
 

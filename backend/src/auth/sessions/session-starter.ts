@@ -76,6 +76,7 @@ function bodyOf(session: IssuedSession, account: SessionBodyRow): SessionRespons
     accessToken: session.accessToken,
     expiresIn: session.expiresIn,
     user: toMe(account.user, account.fingerprint, account.standing ? toStanding(account.standing) : null),
+    ...(session.mustEnrolSecondFactor ? { mustEnrolSecondFactor: true as const } : {}),
     keys: {
       kdf: kdfOf(account),
       wrappedAccountKey: account.wrappedAccountKey,

@@ -6,6 +6,7 @@ import { ApiError } from '../../common/api-error.js';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { Db } from '../../db/db.service.js';
 import type { AuthUser } from '../../identity/auth-user.js';
+import { SecondFactorPolicy } from '../second-factors/second-factor-policy.js';
 import type { RefreshTokenEntity } from './refresh-token.entity.js';
 import { RefreshTokensRepository } from './refresh-tokens.repository.js';
 import { TokenService } from './token.service.js';
@@ -25,6 +26,8 @@ export interface IssuedSession {
   /** Goes only into the httpOnly cookie. */
   refreshToken: string;
   refreshExpiresAt: Date;
+  /** The access token may only enrol a second factor (SecondFactorPolicy). */
+  mustEnrolSecondFactor: boolean;
 }
 
 /**
@@ -39,12 +42,15 @@ export class SessionService {
     private readonly tokens: TokenService,
     private readonly audit: AuditService,
     private readonly refreshTokens: RefreshTokensRepository,
+    private readonly secondFactorPolicy: SecondFactorPolicy,
   ) {}
 
   /**
    * Starts a new family (sign-in) or continues one (rotation). The token expires
    * no later than the family's absolute limit, and the access token names the
-   * family (`sid`), so ending the family ends it too.
+   * family (`sid`), so ending the family ends it too. An account whose role
+   * requires a second factor and has none gets an access token that may only
+   * enrol one (SecondFactorPolicy).
    */
   async issue(user: AuthUser, family: { id: string; startedAt: Date } = { id: randomUUID(), startedAt: new Date() }): Promise<IssuedSession> {
     const refreshToken = randomBytes(32).toString('base64url');
@@ -52,6 +58,7 @@ export class SessionService {
       Math.min(Date.now() + this.config.refreshTokenSeconds * 1000, family.startedAt.getTime() + this.config.session.maxSeconds * 1000),
     );
     const { ip, userAgent } = this.db.meta();
+    const mustEnrolSecondFactor = await this.secondFactorPolicy.mustEnrol(user);
     await this.refreshTokens.insert({
       id: randomUUID(),
       familyId: family.id,
@@ -64,10 +71,11 @@ export class SessionService {
     });
     return {
       familyId: family.id,
-      accessToken: this.tokens.signAccessToken({ userId: user.userId, role: user.role, sessionId: family.id }),
+      accessToken: this.tokens.signAccessToken({ userId: user.userId, role: user.role, sessionId: family.id, mustEnrolSecondFactor }),
       expiresIn: this.tokens.lifetimeSeconds,
       refreshToken,
       refreshExpiresAt,
+      mustEnrolSecondFactor,
     };
   }
 

@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { API_TOKEN_SCOPE, API_TOKEN_SECONDS } from '@phr/shared-types';
+import { API_TOKEN_SCOPE, API_TOKEN_SECONDS, SECOND_FACTOR_ENROLMENT_SCOPE } from '@phr/shared-types';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { AccessTokens, JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER } from '../../identity/access-tokens.js';
 import type { AuthUser } from '../../identity/auth-user.js';
@@ -28,7 +28,7 @@ export class TokenService {
 
   /** Every access token names its session (`sid`): ending the session ends the token (db/account-liveness.ts). */
   signAccessToken(user: AuthUser & { sessionId: string }): string {
-    return this.sign(user, this.lifetimeSeconds, {});
+    return this.sign(user, this.lifetimeSeconds, user.mustEnrolSecondFactor ? { scope: SECOND_FACTOR_ENROLMENT_SCOPE } : {});
   }
 
   /** An auditor's read-only API token (docs/protocol.md "API tokens"): scope "read", API_TOKEN_SECONDS. */

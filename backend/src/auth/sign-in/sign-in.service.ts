@@ -13,6 +13,7 @@ import {
   type ProofOfWorkRequest,
   type ProofOfWorkSolution,
   type SecondFactorChallenge,
+  type TotpLoginRequest,
   type WebAuthnLoginRequest,
 } from '@phr/shared-types';
 import { AuditService } from '../../audit/audit.service.js';
@@ -25,7 +26,8 @@ import { UsersRepository } from '../../users/users.repository.js';
 import { CredentialsRepository } from '../credentials/credentials.repository.js';
 import { kdfOf } from '../credentials/kdf.js';
 import { PasswordHasher } from '../credentials/password-hasher.js';
-import { SecurityKeyRefusal, WebAuthn } from '../second-factors/webauthn.service.js';
+import { TotpService } from '../second-factors/totp.service.js';
+import { SecurityKeyRefusal, WebAuthn, type ConsumedChallenge } from '../second-factors/webauthn.service.js';
 import { SessionService } from '../sessions/session.service.js';
 import { SessionStarter, type DeviceToken, type RefreshToken, type ResumedSession, type SessionResult } from '../sessions/session-starter.js';
 import { KnownDevices } from './known-devices.service.js';
@@ -33,7 +35,7 @@ import { LoginThrottle, type Demand, type ThrottleKeys } from './login-throttle.
 import { ProofOfWork } from './proof-of-work.service.js';
 import { SignInFactsRepository, type SecretColumn } from './sign-in-facts.repository.js';
 
-/** A sign-in: a session, or (the account has a security key) the key's challenge and no session yet. */
+/** A sign-in: a session, or (the account has a second factor) its challenge and no session yet. */
 export type LoginResult = SessionResult | { body: SecondFactorChallenge; session?: undefined; device?: undefined };
 
 /** The email and the proof of work that a secret arrives with. */
@@ -55,6 +57,7 @@ interface Attempt {
   /** The stored hash of the secret asked for; null for an unknown account (the hasher then checks a decoy). */
   storedHash: string | null;
   hasSecurityKey: boolean;
+  hasTotp: boolean;
 }
 
 /** Signing in and out (DESIGN 4.1, 8): KDF parameters, proofs of work, the password and security-key steps. */
@@ -70,6 +73,7 @@ export class SignInService {
     private readonly proofOfWork: ProofOfWork,
     private readonly devices: KnownDevices,
     private readonly webauthn: WebAuthn,
+    private readonly totp: TotpService,
     private readonly sessions: SessionService,
     private readonly sessionStarter: SessionStarter,
     private readonly audit: AuditService,
@@ -107,14 +111,15 @@ export class SignInService {
   }
 
   /**
-   * The password step. An account with a security key gets the key's
-   * challenge instead of a session (ASVS 2.3.2), and this client's failure
-   * count is cleared only once the key has answered: an attacker who has the
-   * password cannot reset it by signing in again between guesses.
+   * The password step. An account with a second factor (a security key, an
+   * authenticator app) gets its challenge instead of a session (ASVS 2.3.2,
+   * 6.3.2), and this client's failure count is cleared only once the factor
+   * has answered: an attacker who has the password cannot reset it by signing
+   * in again between guesses.
    */
   async login(request: LoginRequest, deviceToken: DeviceToken, replacing: RefreshToken): Promise<LoginResult> {
-    const { user, keys, demand, hasSecurityKey } = await this.checkSecret('login', 'session.login', request, 'authHash', request.authKey, deviceToken);
-    const secondFactor = hasSecurityKey ? await this.webauthn.signInChallenge(user.userId) : null;
+    const { user, keys, demand, hasSecurityKey, hasTotp } = await this.checkSecret('login', 'session.login', request, 'authHash', request.authKey, deviceToken);
+    const secondFactor = hasSecurityKey || hasTotp ? await this.webauthn.signInChallenge(user.userId, hasTotp) : null;
     if (secondFactor) return { body: secondFactor };
     await this.clearClientFailures(keys, demand);
     return this.sessionStarter.start(user, 'session.login', deviceToken, keys.isKnownDevice, replacing);
@@ -129,13 +134,7 @@ export class SignInService {
    * that was due).
    */
   async loginWithSecurityKey(request: WebAuthnLoginRequest, deviceToken: DeviceToken, replacing: RefreshToken): Promise<SessionResult> {
-    const user = await this.webauthn.ownerOfSignInChallenge(request.challengeToken);
-    if (!user) throw new ApiError(401, ERROR_CODES.invalidCredentials, 'This sign-in has expired or was already used; sign in again');
-    await this.db.becomeActor(user);
-    const deviceId = await this.devices.recognise(user.userId, deviceToken);
-    const keys = this.throttle.keysFor('login', await this.emailOf(user.userId), deviceId ? { deviceId } : { ip: this.db.meta().ip });
-    const challenge = await this.webauthn.consumeChallenge(request.challengeToken, 'sign-in');
-    if (!challenge) throw new ApiError(401, ERROR_CODES.invalidCredentials, 'This sign-in has expired or was already used; sign in again');
+    const { user, keys, challenge } = await this.takeSignInChallenge(request.challengeToken, deviceToken);
     try {
       await this.webauthn.verifyAssertion(challenge, request.credential);
     } catch (error) {
@@ -146,6 +145,37 @@ export class SignInService {
     await this.throttle.recordSuccess(keys);
     await this.audit.allow({ subjectId: user.userId, action: 'session.security-key' });
     return this.sessionStarter.start(user, 'session.login', deviceToken, keys.isKnownDevice, replacing);
+  }
+
+  /**
+   * The authenticator-app step: a code of the account's app for the current
+   * time step (or one either side), not of a step used before, answering the
+   * (single-use, two-minute) challenge of this sign-in. A refused one counts
+   * as a failed sign-in under the same throttle and is audited, and the
+   * challenge is gone: the next try starts again with the password.
+   */
+  async loginWithTotp(request: TotpLoginRequest, deviceToken: DeviceToken, replacing: RefreshToken): Promise<SessionResult> {
+    const { user, keys, challenge } = await this.takeSignInChallenge(request.challengeToken, deviceToken);
+    const refusal = challenge.isLive ? await this.totp.acceptSignInCode(user, request.code) : 'challenge expired';
+    if (refusal) {
+      this.recordFailure(keys, user.userId, 'session.totp', refusal);
+      throw new ApiError(401, ERROR_CODES.invalidCredentials, 'The code did not confirm this sign-in; sign in again');
+    }
+    await this.throttle.recordSuccess(keys);
+    await this.audit.allow({ subjectId: user.userId, action: 'session.totp' });
+    return this.sessionStarter.start(user, 'session.login', deviceToken, keys.isKnownDevice, replacing);
+  }
+
+  /** The account a sign-in's second step is for, its throttle keys, and the challenge, taken out of the store (single use). */
+  private async takeSignInChallenge(challengeToken: string, deviceToken: DeviceToken): Promise<{ user: AuthUser; keys: ThrottleKeys; challenge: ConsumedChallenge }> {
+    const user = await this.webauthn.ownerOfSignInChallenge(challengeToken);
+    if (!user) throw new ApiError(401, ERROR_CODES.invalidCredentials, 'This sign-in has expired or was already used; sign in again');
+    await this.db.becomeActor(user);
+    const deviceId = await this.devices.recognise(user.userId, deviceToken);
+    const keys = this.throttle.keysFor('login', await this.emailOf(user.userId), deviceId ? { deviceId } : { ip: this.db.meta().ip });
+    const challenge = await this.webauthn.consumeChallenge(challengeToken, 'sign-in');
+    if (!challenge) throw new ApiError(401, ERROR_CODES.invalidCredentials, 'This sign-in has expired or was already used; sign in again');
+    return { user, keys, challenge };
   }
 
   /**
@@ -213,6 +243,7 @@ export class SignInService {
       demand: this.throttle.demandOf(keys, { accountFailures: facts.accountFailures, clientFailures }),
       storedHash: account ? facts.storedHash : null,
       hasSecurityKey: facts.hasSecurityKey,
+      hasTotp: facts.hasTotp,
     };
   }
 
@@ -237,8 +268,8 @@ export class SignInService {
     field: SecretField,
     presented: string,
     deviceToken: DeviceToken,
-  ): Promise<{ user: AuthUser; keys: ThrottleKeys; demand: Demand; hasSecurityKey: boolean }> {
-    const { email, account, subjectId, keys, demand, storedHash, hasSecurityKey } = await this.attemptOn(purpose, request.email, deviceToken, field);
+  ): Promise<{ user: AuthUser; keys: ThrottleKeys; demand: Demand; hasSecurityKey: boolean; hasTotp: boolean }> {
+    const { email, account, subjectId, keys, demand, storedHash, hasSecurityKey, hasTotp } = await this.attemptOn(purpose, request.email, deviceToken, field);
     if (demand.bits > 0 || request.proofOfWork) {
       const refusal = await this.proofOfWork.refusal(request.proofOfWork, { email, purpose, bits: demand.bits });
       if (refusal) {
@@ -253,7 +284,7 @@ export class SignInService {
       this.recordFailure(keys, subjectId, action, account ? 'wrong credentials' : 'unknown account');
       throw new ApiError(401, ERROR_CODES.invalidCredentials, 'Email or password is incorrect');
     }
-    return { user: account, keys, demand, hasSecurityKey };
+    return { user: account, keys, demand, hasSecurityKey, hasTotp };
   }
 
   private recordFailure(keys: ThrottleKeys, subjectId: string, action: AuditAction, reason: string): void {

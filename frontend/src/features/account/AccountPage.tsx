@@ -10,6 +10,7 @@ import { KeyPairCard } from './KeyPairCard.js';
 import { ProfileCard } from './ProfileCard.js';
 import { SecurityKeysCard } from './SecurityKeysCard.js';
 import { SessionsCard } from './SessionsCard.js';
+import { TotpCard } from './TotpCard.js';
 
 /**
  * The account, as a page per part (issue 15: no 3,300 px page): who you are at /account, how you
@@ -53,6 +54,7 @@ function SecurityPage() {
   return (
     <>
       <ChangePasswordForm />
+      <TotpCard />
       <SecurityKeysCard />
       <SessionsCard />
     </>

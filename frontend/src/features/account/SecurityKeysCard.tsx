@@ -26,7 +26,8 @@ const KEY_COLUMNS: Array<ItemColumn<SecurityKey>> = [
   { header: 'Last used', isLabelledOnPhone: true, cell: (key) => (key.lastUsedAt ? new Date(key.lastUsedAt).toLocaleString() : 'Never') },
 ];
 
-export function SecurityKeysCard() {
+/** `onEnrolled`: after a key is added (the forced enrolment of a second factor lifts the session's restriction). */
+export function SecurityKeysCard({ onEnrolled }: { onEnrolled?: () => Promise<void> | void } = {}) {
   const { securityKeys } = useSession();
   const queryClient = useQueryClient();
   const keys = useQuery({ queryKey: securityKeyKeys.list(), queryFn: () => securityKeys.list() });
@@ -35,7 +36,10 @@ export function SecurityKeysCard() {
 
   const add = useMutation({
     mutationFn: () => enrolSecurityKey(securityKeys, name.trim()),
-    onSuccess: () => setName(''),
+    onSuccess: async () => {
+      setName('');
+      await onEnrolled?.();
+    },
     onSettled: () => invalidateAfter(queryClient, 'securityKeysChanged'),
   });
 

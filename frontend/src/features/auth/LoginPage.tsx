@@ -23,6 +23,14 @@ export function LoginPage() {
   const [step, setStep] = useState<SignInStep>('password');
   const [checkSeconds, setCheckSeconds] = useState(0);
   const cancelKey = useRef<AbortController | null>(null);
+  const [code, setCode] = useState('');
+  // The sign-in waits on this while the authenticator-app step asks for the code.
+  const giveCode = useRef<((code: string) => void) | null>(null);
+  const askForCode = () =>
+    new Promise<string>((resolve) => {
+      setCode('');
+      giveCode.current = resolve;
+    });
 
   const onStep = (next: SignInStep, seconds?: number) => {
     setStep(next);
@@ -32,11 +40,12 @@ export function LoginPage() {
   const login = useMutation({
     mutationFn: () => {
       cancelKey.current = new AbortController();
-      return signIn(api, trust, vault, email, password, onStep, cancelKey.current.signal);
+      return signIn(api, trust, vault, email, password, onStep, cancelKey.current.signal, askForCode);
     },
     onSuccess: (session) => {
       start(session);
-      loadSecurityNotice(session.user);
+      // A session that may only enrol a second factor reads no trail yet (App shows the enrolment).
+      if (!session.mustEnrolSecondFactor) loadSecurityNotice(session.user);
       void navigate(homeFor(session.user.role));
     },
   });
@@ -45,6 +54,13 @@ export function LoginPage() {
     event.preventDefault();
     login.mutate();
   };
+
+  const submitCode = (event: FormEvent) => {
+    event.preventDefault();
+    giveCode.current?.(code.trim());
+    giveCode.current = null;
+  };
+  const isAskingForCode = login.isPending && step === 'authenticator-code';
 
   return (
     <Card title="Sign in">
@@ -56,7 +72,7 @@ export function LoginPage() {
         {login.isPending && step === 'proof-of-work' ? <DeviceCheck seconds={checkSeconds} /> : null}
         {login.isPending && step === 'security-key' ? (
           <Alert tone="info">
-            Use your security key to finish signing in: insert or touch it now.{' '}
+            Use your security key to finish signing in: insert or touch it now. With an authenticator app as well, Cancel asks for its code instead.{' '}
             <Button type="button" variant="secondary" onClick={() => cancelKey.current?.abort()}>
               Cancel
             </Button>
@@ -66,6 +82,26 @@ export function LoginPage() {
           {login.isPending ? BUSY_LABELS[step] : 'Sign in'}
         </Button>
       </form>
+      {isAskingForCode ? (
+        // Posted by script in the body of POST /auth/login/totp: never a URL, never a query string.
+        <form method="post" onSubmit={submitCode} aria-label="Authenticator app code">
+          <TextField
+            label="Code from your authenticator app"
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            pattern="[0-9]{6}"
+            maxLength={6}
+            required
+            autoFocus
+            value={code}
+            onChange={(event) => setCode(event.target.value.replace(/\D/g, ''))}
+            hint="The 6 digits the app shows for this account now."
+          />
+          <Button type="submit" disabled={code.length !== 6}>
+            Confirm code
+          </Button>
+        </form>
+      ) : null}
       <p>
         <Link to="/recover">Forgot your password?</Link> · <Link to="/register">Create an account</Link>
       </p>
@@ -77,13 +113,16 @@ const BUSY_LABELS: Record<SignInStep, string> = {
   password: 'Unlocking your keys…',
   'proof-of-work': 'Checking this device…',
   'security-key': 'Waiting for your security key…',
+  'authenticator-code': 'Waiting for the code…',
 };
 
 function loginError(error: unknown, step: SignInStep): string {
   if (error instanceof VaultError && error.code === 'WEAK_KDF_PARAMETERS') return WEAK_KDF_MESSAGE;
   if (error instanceof SecurityKeyUnavailable) return 'Your security key did not answer, so you are not signed in. Sign in again to retry.';
   if (error instanceof ApiError && error.code === 'INVALID_CREDENTIALS') {
-    return step === 'security-key' ? 'Your security key did not confirm the sign-in. Sign in again to retry.' : 'Email or password is incorrect.';
+    if (step === 'security-key') return 'Your security key did not confirm the sign-in. Sign in again to retry.';
+    if (step === 'authenticator-code') return 'That code did not confirm the sign-in (a code is accepted once, while it is shown). Sign in again with the next code.';
+    return 'Email or password is incorrect.';
   }
   return describeError(error);
 }

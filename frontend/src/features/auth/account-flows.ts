@@ -21,11 +21,13 @@ import type { AuthApi } from '../../api/auth.js';
 import type { SecurityKeysApi } from '../../api/security-keys.js';
 import type { TrustApi } from '../../api/trust.js';
 import { VaultError, type VaultHandle } from '../../crypto/vault.js';
-import { createSecurityKeyCredential, getSecurityKeyAssertion } from './webauthn.js';
+import { createSecurityKeyCredential, getSecurityKeyAssertion, isWebAuthnAvailable, SecurityKeyUnavailable } from './webauthn.js';
 
 export interface SignedIn {
   user: Me;
   accessToken: string;
+  /** The role requires a second factor and the account has none: the session may only enrol one (docs/protocol.md "Second factors"). */
+  mustEnrolSecondFactor: boolean;
 }
 
 export interface Registration {
@@ -43,7 +45,7 @@ export interface Registration {
 }
 
 function signedIn(session: SessionResponse): SignedIn {
-  return { user: session.user, accessToken: session.accessToken };
+  return { user: session.user, accessToken: session.accessToken, mustEnrolSecondFactor: session.mustEnrolSecondFactor === true };
 }
 
 /**
@@ -82,7 +84,10 @@ export async function registerAccount(
 }
 
 /** How far a sign-in has come, for the page to say what it waits for. */
-export type SignInStep = 'password' | 'proof-of-work' | 'security-key';
+export type SignInStep = 'password' | 'proof-of-work' | 'security-key' | 'authenticator-code';
+
+/** Asks the person for the code their authenticator app shows now. */
+export type AskForCode = () => Promise<string>;
 
 /** While a proof of work runs: whole seconds it has taken so far; null once it is done. */
 export type OnProofOfWork = (seconds: number | null) => void;
@@ -150,8 +155,12 @@ async function sendPassword<T>(
 }
 
 /**
- * The password, then (for an account with a security key) the key's
- * assertion: the API issues no session before both (ASVS 2.3.2). After
+ * The password, then (for an account with a second factor) the security
+ * key's assertion or the authenticator app's code: the API issues no session
+ * before both (ASVS 2.3.2, 6.3.2). The code is asked for when the account has
+ * only an app, when this browser cannot use security keys, or when the person
+ * cancels the key's prompt and the account has an app too; it goes in the
+ * body of POST /auth/login/totp, never in a URL. After
  * repeated failures on the account, a browser that has not signed in before
  * first does the proof of work the API asks for.
  */
@@ -163,15 +172,29 @@ export async function signIn(
   password: string,
   onStep: OnSignInStep = () => undefined,
   signal?: AbortSignal,
+  askForCode: AskForCode = () => Promise.reject(new Error('This sign-in needs a code from an authenticator app')),
 ): Promise<SignedIn> {
   const answer = await sendPassword(api, vault, email, password, onStep, (request) => api.login(request));
   let session: SessionResponse;
-  if (isSecondFactorChallenge(answer)) {
-    onStep('security-key');
-    const credential = await getSecurityKeyAssertion(answer.options, signal);
-    session = await api.loginWithSecurityKey({ challengeToken: answer.challengeToken, credential });
-  } else {
+  if (!isSecondFactorChallenge(answer)) {
     session = answer;
+  } else {
+    const withCode = async () => {
+      onStep('authenticator-code');
+      const code = await askForCode();
+      return api.loginWithTotp({ challengeToken: answer.challengeToken, code });
+    };
+    if (answer.secondFactor === 'totp' || (answer.acceptsTotp && !isWebAuthnAvailable())) {
+      session = await withCode();
+    } else {
+      onStep('security-key');
+      // With an app as well, a key that does not answer (or a prompt cancelled) leads to the code instead.
+      const credential = await getSecurityKeyAssertion(answer.options, signal).catch((error: unknown) => {
+        if (answer.acceptsTotp && error instanceof SecurityKeyUnavailable) return null;
+        throw error;
+      });
+      session = credential ? await api.loginWithSecurityKey({ challengeToken: answer.challengeToken, credential }) : await withCode();
+    }
   }
   await openKeys(api, trust, vault, session);
   return signedIn(session);

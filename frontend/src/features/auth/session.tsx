@@ -21,6 +21,7 @@ import { foldersApi, type FoldersApi } from '../../api/folders.js';
 import { keyRotationApi, type KeyRotationApi } from '../../api/key-rotation.js';
 import { recordsApi, type RecordsApi } from '../../api/records.js';
 import { securityKeysApi, type SecurityKeysApi } from '../../api/security-keys.js';
+import { totpApi, type TotpApi } from '../../api/totp.js';
 import { apiTokensApi, sessionsApi, type ApiTokensApi, type SessionsApi } from '../../api/sessions.js';
 import { trustApi, type TrustApi } from '../../api/trust.js';
 import { createVault, type VaultHandle } from '../../crypto/vault.js';
@@ -40,6 +41,8 @@ interface SessionContextValue {
   /** An auditor's read-only API tokens. */
   apiTokens: ApiTokensApi;
   securityKeys: SecurityKeysApi;
+  /** The authenticator app (TOTP). */
+  totp: TotpApi;
   keyRotation: KeyRotationApi;
   records: RecordsApi;
   folders: FoldersApi;
@@ -65,6 +68,10 @@ interface SessionContextValue {
   lockedEmail: string | null;
   /** Security events since the previous sign-in, shown once after a sign-in (ASVS 2.2.3). */
   securityNotice: SecuritySummary | null;
+  /** The role requires a second factor and the account has none: the portal shows only its enrolment (docs/protocol.md "Second factors"). */
+  mustEnrolSecondFactor: boolean;
+  /** A second factor was just enrolled: a refresh gives this session a full access token. */
+  secondFactorEnrolled(): Promise<void>;
   start(session: SignedIn, recoveryCode?: string): void;
   /** After a sign-in with the password: reads the trail for what happened since the previous one. */
   loadSecurityNotice(signedInUser: Me): void;
@@ -89,12 +96,14 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [notice, setNotice] = useState<string | null>(null);
   const [lockedEmail, setLockedEmail] = useState<string | null>(rememberedEmail);
   const [securityNotice, setSecurityNotice] = useState<SecuritySummary | null>(null);
+  const [mustEnrolSecondFactor, setMustEnrolSecondFactor] = useState(false);
   const endRef = useRef<(notice?: string) => Promise<void>>(async () => undefined);
   const client = useMemo(() => createApiClient(() => void endRef.current(SESSION_ENDED)), []);
   const api = useMemo(() => authApi(client), [client]);
   const sessions = useMemo(() => sessionsApi(client), [client]);
   const apiTokens = useMemo(() => apiTokensApi(client), [client]);
   const securityKeys = useMemo(() => securityKeysApi(client), [client]);
+  const totp = useMemo(() => totpApi(client), [client]);
   const keyRotation = useMemo(() => keyRotationApi(client), [client]);
   const records = useMemo(() => recordsApi(client), [client]);
   const folders = useMemo(() => foldersApi(client), [client]);
@@ -118,6 +127,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       setUser(null);
       setPendingRecoveryCode(null);
       setSecurityNotice(null);
+      setMustEnrolSecondFactor(false);
       // A request of this tab refused because another tab signed out says why in that tab's words, whichever came first.
       setNotice((current) => (current === SIGNED_OUT_ELSEWHERE && reason === SESSION_ENDED ? current : (reason ?? null)));
     },
@@ -146,9 +156,16 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       setPendingRecoveryCode(recoveryCode ?? null);
       setNotice(null);
       setSecurityNotice(null);
+      setMustEnrolSecondFactor(session.mustEnrolSecondFactor);
     },
     [client],
   );
+
+  const secondFactorEnrolled = useCallback(async () => {
+    const refreshed = await api.refresh();
+    client.setAccessToken(refreshed.accessToken);
+    setMustEnrolSecondFactor(refreshed.mustEnrolSecondFactor === true);
+  }, [api, client]);
 
   const loadSecurityNotice = useCallback(
     (signedInUser: Me) => {
@@ -189,6 +206,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       sessions,
       apiTokens,
       securityKeys,
+      totp,
       keyRotation,
       records,
       folders,
@@ -204,6 +222,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       notice,
       lockedEmail,
       securityNotice,
+      mustEnrolSecondFactor,
+      secondFactorEnrolled,
       start,
       end,
       lock,
@@ -212,7 +232,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       recoveryCodeStored: () => setPendingRecoveryCode(null),
       userChanged: setUser,
     }),
-    [user, api, sessions, apiTokens, securityKeys, keyRotation, records, folders, consents, doctors, trustedContacts, audit, clinicians, emergency, trust, vault, pendingRecoveryCode, notice, lockedEmail, securityNotice, start, end, lock, loadSecurityNotice],
+    [user, api, sessions, apiTokens, securityKeys, totp, keyRotation, records, folders, consents, doctors, trustedContacts, audit, clinicians, emergency, trust, vault, pendingRecoveryCode, notice, lockedEmail, securityNotice, mustEnrolSecondFactor, secondFactorEnrolled, start, end, lock, loadSecurityNotice],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

@@ -9,13 +9,14 @@ import {
   type AuthenticatorTransport,
   type RegistrationCredential,
   type RemoveSecurityKeyRequest,
-  type SecondFactorChallenge,
   type SecurityKey,
+  type SecurityKeyChallenge,
   type SecurityKeyCreationOptions,
   type SecurityKeyEnrolment,
   type SecurityKeyList,
   type SecurityKeyOptionsRequest,
   type SecurityKeyRequestOptions,
+  type TotpChallenge,
   type WebAuthnLoginRequest,
 } from '@phr/shared-types';
 import type { Exact } from '../../../common/exact.js';
@@ -146,13 +147,21 @@ export class SecurityKeyEnrolmentDto implements SecurityKeyEnrolment {
 }
 true satisfies Exact<SecurityKeyEnrolmentDto, SecurityKeyEnrolment>;
 
-export class SecondFactorChallengeDto implements SecondFactorChallenge {
+export class SecurityKeyChallengeDto implements SecurityKeyChallenge {
   @ApiProperty({ enum: ['webauthn'] }) secondFactor: 'webauthn';
-  @ApiProperty({ description: 'Send it back with the assertion to POST /auth/login/webauthn; single use, 2 minutes' }) challengeToken: string;
+  @ApiProperty({ description: 'Send it back with the assertion to POST /auth/login/webauthn (or, with acceptsTotp, with a code to POST /auth/login/totp); single use, 2 minutes' })
+  challengeToken: string;
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'PublicKeyCredentialRequestOptions, binary fields base64url' })
   options: SecurityKeyRequestOptions;
+  @ApiProperty({ description: 'The account has an authenticator app too: its code may answer instead' }) acceptsTotp: boolean;
 }
-true satisfies Exact<SecondFactorChallengeDto, SecondFactorChallenge>;
+true satisfies Exact<SecurityKeyChallengeDto, SecurityKeyChallenge>;
+
+export class TotpChallengeDto implements TotpChallenge {
+  @ApiProperty({ enum: ['totp'] }) secondFactor: 'totp';
+  @ApiProperty({ description: 'Send it back with the code to POST /auth/login/totp; single use, 2 minutes' }) challengeToken: string;
+}
+true satisfies Exact<TotpChallengeDto, TotpChallenge>;
 
 /** For the OpenAPI document: POST /auth/login answers one of these. */
-export const LOGIN_RESPONSE_TYPES = [SessionResponseDto, SecondFactorChallengeDto] as const;
+export const LOGIN_RESPONSE_TYPES = [SessionResponseDto, SecurityKeyChallengeDto, TotpChallengeDto] as const;

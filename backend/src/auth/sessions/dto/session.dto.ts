@@ -22,11 +22,15 @@ export class SessionResponseDto implements SessionResponse {
   @ApiProperty() expiresIn: number;
   @ApiProperty({ type: MeDto }) user: MeDto;
   @ApiProperty({ type: MyKeysDto }) keys: MyKeysDto;
+  @ApiPropertyOptional({ enum: [true], description: 'Present when the role requires a second factor and the account has none: the token may only enrol one (docs/protocol.md "Second factors")' })
+  mustEnrolSecondFactor?: true;
 }
 true satisfies Exact<SessionResponseDto, SessionResponse>;
 
 export class RefreshResponseDto implements RefreshResponse {
   @ApiProperty() accessToken: string;
   @ApiProperty() expiresIn: number;
+  @ApiPropertyOptional({ enum: [true], description: 'As in the sign-in answer: still no second factor on an account whose role requires one' })
+  mustEnrolSecondFactor?: true;
 }
 true satisfies Exact<RefreshResponseDto, RefreshResponse>;
