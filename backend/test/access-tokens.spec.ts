@@ -28,7 +28,7 @@ describe('access tokens: one verification per request, one rule for every route'
 
   const me = (token: string) => patient.client.send(ROUTES.me, { token });
   /** A route with a stricter rate limit of its own (doctorSearch) besides the general one. */
-  const searchDoctors = (token: string) => patient.client.send(ROUTES.searchDoctors, { query: { q: 'zz' }, token });
+  const searchDoctors = (token: string) => patient.client.send(ROUTES.searchDoctors, { body: { q: 'zz' }, token });
   const flawed = () => ({
     ...badTokens(TEST_JWT_SECRET, patient.userId, sessionIdOf(patient.token)),
     [`a token issued ${TOKEN_CLOCK_SKEW_SECONDS + 30} s ahead of the clock`]: forgeToken(TEST_JWT_SECRET, {
