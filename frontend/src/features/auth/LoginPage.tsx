@@ -1,5 +1,5 @@
 import { useMutation } from '@tanstack/react-query';
-import { useRef, useState, type FormEvent } from 'react';
+import { useRef, useState, type SubmitEvent } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import { KDF_MIN_ITERATIONS } from '@phr/shared-types';
 import { ApiError, describeError } from '../../api/api-error.js';
@@ -41,7 +41,7 @@ export function LoginPage() {
     },
   });
 
-  const submit = (event: FormEvent) => {
+  const submit = (event: SubmitEvent) => {
     event.preventDefault();
     login.mutate();
   };
