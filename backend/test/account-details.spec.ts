@@ -45,7 +45,7 @@ describe('account details: correcting one’s own name and specialty (GDPR Art. 
     expect(await me(doctor)).toEqual(response.body);
     await decideOnClinician(api, doctor.userId, 'approve');
 
-    const search = await patient.client.send(ROUTES.searchDoctors, { query: { q: 'Harleen' }, token: patient.token });
+    const search = await patient.client.send(ROUTES.searchDoctors, { body: { q: 'Harleen' }, token: patient.token });
     expect(search.status).toBe(200);
     expect(search.body.items.filter((item) => item.id === doctor.userId).map(({ displayName, specialty }) => ({ displayName, specialty }))).toEqual([
       { displayName: 'Dr. Harleen Quinzel', specialty: 'Forensic psychiatry' },

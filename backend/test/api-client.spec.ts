@@ -33,10 +33,10 @@ describe('the route client', () => {
     });
 
     it('sends a query value with & and = as one value', async () => {
-      const response = await client.send(ROUTES.searchDoctors, { query: { q: 'Dr&limit=1' }, token: user.token });
-      expect(response.status).toBe(200);
-      expect(response.error).toBeNull();
-      expect(Array.isArray(response.body.items)).toBe(true);
+      // Split, it would be a well-formed email and an unknown `limit`; whole, it is one malformed email.
+      const response = await client.send(ROUTES.findContactCandidate, { query: { email: 'someone@example.org&limit=1' }, token: user.token });
+      expect(response.status).toBe(400);
+      expect(response.error?.fields?.map((field) => field.field)).toEqual(['email']);
     });
   });
 

@@ -100,7 +100,7 @@ describe('people in the trail and who accessed my records', () => {
     expect(filed).toHaveLength(pages);
     expect(filed.every((row) => row.actor_id === auditorId && row.outcome === 'allow' && row.reason === 'the list of accounts')).toBe(true);
     // The default page and the last one: past the greatest id, nothing and no next page.
-    expect((await client.send(ROUTES.auditAccounts, { token })).body.accounts.length).toBe(Math.min(rows.length, AUDIT_ACCOUNTS_PAGE_DEFAULT));
+    expect((await client.send(ROUTES.auditAccounts, { token })).body.accounts).toHaveLength(Math.min(rows.length, AUDIT_ACCOUNTS_PAGE_DEFAULT));
     expect((await client.send(ROUTES.auditAccounts, { token, query: { after: 'ffffffff-ffff-4fff-bfff-ffffffffffff' } })).body).toEqual({ accounts: [], nextAfter: null });
   });
 

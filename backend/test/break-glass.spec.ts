@@ -157,7 +157,7 @@ describe('break-glass: a clinician reads a patient’s emergency records in a ti
 
   describe('new uploads where break-glass reaches', () => {
     it('names the emergency key at presign and refuses a commit without its wrap (409 EMERGENCY_WRAP_MISSING)', async () => {
-      const upload = await presign(alice, 500, undefined);
+      const upload = await presign(alice, 500);
       expect(upload.emergencyKey).toBeNull();
       await putSegments(upload, segmentBodies(500));
       const into = await alice.client.send(ROUTES.presignUpload, { token: alice.token, body: { size: 500, folderId } });

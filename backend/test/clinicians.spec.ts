@@ -32,7 +32,7 @@ describe('clinicians: who may be a doctor', () => {
     await api?.close();
   });
 
-  const search = (q: string) => patient.client.send(ROUTES.searchDoctors, { query: { q: q }, token: patient.token });
+  const search = (q: string) => patient.client.send(ROUTES.searchDoctors, { body: { q: q }, token: patient.token });
   const me = (user: RegisteredUser) => user.client.send(ROUTES.me, { token: user.token });
   const queue = (status: ListCliniciansQuery['status'] = 'pending', token = operator.token) => operator.client.send(ROUTES.listClinicians, { query: { status, limit: 100 }, token });
   /** Unchecked: one helper for four routes, and a refusal without its reason is one of the cases. */
@@ -405,7 +405,7 @@ describe('clinicians: who may be a doctor', () => {
       // A status the contract does not know, on purpose.
       expect((await operator.client.unchecked().send(ROUTES.listClinicians, { query: { status: 'nonsense' }, token: operator.token })).status).toBe(400);
       expect((await operator.client.send(ROUTES.listRecords, { token: operator.token })).status).toBe(403);
-      expect((await operator.client.send(ROUTES.searchDoctors, { query: { q: 'dr' }, token: operator.token })).status).toBe(403);
+      expect((await operator.client.send(ROUTES.searchDoctors, { body: { q: 'dr' }, token: operator.token })).status).toBe(403);
     });
   });
 

@@ -10,9 +10,10 @@ import {
 } from '@phr/shared-types';
 import { ConsentSweeper } from '../src/jobs/consent-sweeper.js';
 import { auditRowsOf } from './support/audit.js';
-import { registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
+import { insertAuditor, registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
 import { commit, commitRequest, presign, putSegments, segmentBodies, uploadRecord } from './support/records.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { forgeToken, sessionIdOf, sessionTokenFor } from './support/tokens.js';
 
 /** Shaped like RSA-OAEP-3072 output; the API cannot open wraps, the browser suite makes real ones. */
 const doctorWrap = () => randomBytes(DOCTOR_WRAP_BYTES).toString('base64url');
@@ -50,7 +51,7 @@ describe('consents: patients grant and revoke, doctors read (DESIGN 5, 6)', () =
 
   describe('finding a doctor', () => {
     it('finds doctors by a fragment of name or email, with specialty, public key and fingerprint, and never a patient', async () => {
-      const byName = await alice.client.send(ROUTES.searchDoctors, { query: { q: 'house' }, token: alice.token });
+      const byName = await alice.client.send(ROUTES.searchDoctors, { body: { q: 'house' }, token: alice.token });
       expect(byName.status).toBe(200);
       expect(byName.body.items).toEqual([
         {
@@ -65,22 +66,67 @@ describe('consents: patients grant and revoke, doctors read (DESIGN 5, 6)', () =
           looksLikeAnother: false,
         },
       ]);
-      const byEmail = await alice.client.send(ROUTES.searchDoctors, { query: { q: drWho.request.email.slice(0, 14) }, token: alice.token });
+      const byEmail = await alice.client.send(ROUTES.searchDoctors, { body: { q: drWho.request.email.slice(0, 14) }, token: alice.token });
       expect(byEmail.body.items.map((doctor) => doctor.id)).toEqual([drWho.userId]);
-      const patients = await alice.client.send(ROUTES.searchDoctors, { query: { q: eve.request.email.slice(0, 14) }, token: alice.token });
+      const patients = await alice.client.send(ROUTES.searchDoctors, { body: { q: eve.request.email.slice(0, 14) }, token: alice.token });
       expect(patients.body.items).toEqual([]);
     });
 
     it('treats % and _ as letters, not wildcards', async () => {
-      const response = await alice.client.send(ROUTES.searchDoctors, { query: { q: '%%' }, token: alice.token });
+      const response = await alice.client.send(ROUTES.searchDoctors, { body: { q: '%%' }, token: alice.token });
       expect(response.body.items).toEqual([]);
     });
 
-    it.each([['q=a'], [''], [`q=${'x'.repeat(101)}`]])('answers ?%s with 400 naming q', async (query) => {
-      // Queries the contract forbids, sent as written.
-      const response = await alice.client.unchecked().send(ROUTES.searchDoctors, { token: alice.token, query: Object.fromEntries(new URLSearchParams(query)) });
+    it.each<[string, unknown]>([
+      ['a one-letter fragment', { q: 'a' }],
+      ['no fragment', {}],
+      ['a fragment over 100 characters', { q: 'x'.repeat(101) }],
+      ['a fragment that is no string', { q: 42 }],
+      ['a fragment of two lines', { q: 'house\nwho' }],
+    ])('answers a body with %s with 400 naming q', async (_case, body) => {
+      // Bodies the contract forbids, sent as written.
+      const response = await alice.client.unchecked().send(ROUTES.searchDoctors, { token: alice.token, body });
       expect(response.status).toBe(400);
       expect(response.error?.fields?.[0].field).toBe('q');
+    });
+
+    it('answers a body that is no JSON object with 400, and a field it does not know with 400 naming it', async () => {
+      const broken = await alice.client.unchecked().send(ROUTES.searchDoctors, { token: alice.token, rawBody: '{"q": "hou' });
+      expect({ status: broken.status, field: broken.error?.fields?.[0].field }).toEqual({ status: 400, field: 'body' });
+      const widened = await alice.client.unchecked().send(ROUTES.searchDoctors, { token: alice.token, body: { q: 'house', limit: 1000 } });
+      expect({ status: widened.status, field: widened.error?.fields?.[0].field }).toEqual({ status: 400, field: 'limit' });
+    });
+
+    it('refuses a doctor, an auditor and an operator with 403, audited in the caller’s trail with the route', async () => {
+      const auditorId = await insertAuditor(api.adminQuery);
+      const operatorId = await insertAuditor(api.adminQuery, 'operator');
+      const callers = [
+        { role: 'doctor', userId: drHouse.userId, token: drHouse.token },
+        { role: 'auditor', userId: auditorId, token: await sessionTokenFor(api, auditorId, 'auditor') },
+        { role: 'operator', userId: operatorId, token: await sessionTokenFor(api, operatorId, 'operator') },
+      ] as const;
+      for (const caller of callers) {
+        const response = await alice.client.send(ROUTES.searchDoctors, { token: caller.token, body: { q: 'house' } });
+        expect({ role: caller.role, status: response.status, code: response.error?.code }).toEqual({ role: caller.role, status: 403, code: ERROR_CODES.forbidden });
+        const refusal = (await auditRowsOf(api, caller.userId)).at(-1);
+        expect(refusal).toMatchObject({ action: 'route.access', outcome: 'deny', reason: `role ${caller.role} may not use POST /api/doctors/search` });
+      }
+    });
+
+    it('refuses a call without a token, or with a forged one, with 401', async () => {
+      const forged = forgeToken(randomBytes(32).toString('base64'), { userId: alice.userId, sessionId: sessionIdOf(alice.token) });
+      for (const token of [undefined, forged]) {
+        const response = await alice.client.send(ROUTES.searchDoctors, { token, body: { q: 'house' } });
+        expect({ isForged: token !== undefined, status: response.status, code: response.error?.code }).toEqual({ isForged: token !== undefined, status: 401, code: ERROR_CODES.unauthenticated });
+      }
+    });
+
+    it('has no GET form: a fragment in the query string finds nothing and is not served (404)', async () => {
+      for (const path of ['/api/doctors?q=house', '/api/doctors/search?q=house']) {
+        const response = await fetch(`${api.baseUrl}${path}`, { headers: { authorization: `Bearer ${alice.token}` } });
+        expect({ path, status: response.status }).toEqual({ path, status: 404 });
+        expect(await response.text()).not.toContain('Gregory House');
+      }
     });
   });
 

@@ -274,7 +274,7 @@ describe('access report and FHIR exports', () => {
       expect(result.valid).toBe(true);
       const bundle = response.body;
       expect(bundle.type).toBe('searchset');
-      expect(bundle.entry.length).toBe((await auditRowsOf(api, patient.userId)).length);
+      expect(bundle.entry).toHaveLength((await auditRowsOf(api, patient.userId)).length);
     });
 
     it('maps a doctor’s read to IHE BALP PatientRead: rest/read, the doctor as requestor, client, server, observer, patient and record, purpose TREAT', async () => {

@@ -87,7 +87,7 @@ describe('free text the API stores in clear: one line, no control or bidi charac
     });
 
     it('in the doctor search q', async () => {
-      const response = await patient.client.send(ROUTES.searchDoctors, { query: { q: text }, token: patient.token });
+      const response = await patient.client.send(ROUTES.searchDoctors, { body: { q: text }, token: patient.token });
       expectRefused(response, 'q');
     });
   });
@@ -100,7 +100,7 @@ describe('free text the API stores in clear: one line, no control or bidi charac
     const renamed = await client.send(ROUTES.updateMe, { token: created.body.accessToken, body: { displayName: `${name} 2` } });
     expect(renamed.status).toBe(200);
     await decideOnClinician(api, created.body.user.id, 'approve');
-    const found = await patient.client.send(ROUTES.searchDoctors, { query: { q: `${name} 2` }, token: patient.token });
+    const found = await patient.client.send(ROUTES.searchDoctors, { body: { q: `${name} 2` }, token: patient.token });
     expect(found.body.items.map((item) => item.id)).toContain(created.body.user.id);
   });
 });

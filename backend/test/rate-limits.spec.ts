@@ -146,7 +146,7 @@ describe('request rate limits (ASVS 8.1.4)', () => {
 
   it('limits doctor searches more strictly, per patient', async () => {
     await resetCounters();
-    const search = (user: RegisteredUser) => user.client.send(ROUTES.searchDoctors, { query: { q: 'dr' }, token: user.token });
+    const search = (user: RegisteredUser) => user.client.send(ROUTES.searchDoctors, { body: { q: 'dr' }, token: user.token });
     for (let i = 0; i < DOCTOR_SEARCHES; i++) expect((await search(patient)).status).toBe(200);
     const refused = await search(patient);
     expect(refused.status).toBe(429);

@@ -60,7 +60,7 @@ describe('records in the portal (Chromium)', () => {
     await page.getByRole('button', { name: folderName }).click();
     const downloaded = await downloadRecord(page, labResult);
     expect(downloaded.name).toBe(labResult.name);
-    expect(downloaded.bytes.length).toBe(labResult.buffer.length);
+    expect(downloaded.bytes).toHaveLength(labResult.buffer.length);
     expect(sha256(downloaded.bytes)).toBe(sha256(labResult.buffer));
   });
 

@@ -53,7 +53,7 @@ describe('sessions in the portal: one browser signs another out (Chromium, ASVS 
     await countOf(page.getByTestId('sessions').locator('tbody tr'), 2);
     await page.unroute('**/api/sessions');
     expect(corrupted).toBe(1);
-    expect((await auditActions(patient)).filter((action) => action === 'session.refresh').length).toBe(refreshesBefore + 1);
+    expect((await auditActions(patient)).filter((action) => action === 'session.refresh')).toHaveLength(refreshesBefore + 1);
   });
 
   it('ends the other browser’s session: its next request fails to refresh and it lands on sign-in', async () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { RECORD_CHUNK_BYTES } from '@phr/shared-types';
-import type { Page } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { type BrowserSession } from './support/browser.js';
 import { type Person } from './support/portal.js';
 import { downloadRecord, markedFile, openRecordsPage, sha256, titleOf, uploadFiles } from './support/records.js';
@@ -61,6 +61,38 @@ describe('sharing with a doctor (Chromium, two browsers)', () => {
     const downloaded = await downloadRecord(doctorPage, labResult);
     expect(downloaded.name).toBe(labResult.name);
     expect(sha256(downloaded.bytes)).toBe(sha256(labResult.buffer));
+  });
+
+  it('sends what the patient types to find a doctor in a request body, never in a URL (ASVS 5.0 V14)', async () => {
+    const page = patientBrowser.page;
+    const emailFragment = doctor.email.slice(0, doctor.email.indexOf('@') + 4);
+    const nameFragment = doctor.displayName.slice(4);
+    const sent: Array<{ method: string; url: string; body: string | null }> = [];
+    const onRequest = (request: Request) => sent.push({ method: request.method(), url: request.url(), body: request.postData() });
+    page.context().on('request', onRequest);
+    try {
+      await page.getByRole('button', { name: `Share ${titleOf(labResult)}` }).click();
+      const dialog = page.getByRole('dialog', { name: 'Share with a doctor' });
+      for (const fragment of [emailFragment, nameFragment]) {
+        await dialog.getByLabel('Find a doctor (name or email)').fill(fragment);
+        await dialog.getByRole('radio', { name: doctor.displayName }).waitFor();
+      }
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await dialog.waitFor({ state: 'detached' });
+    } finally {
+      page.context().off('request', onRequest);
+    }
+    const searches = sent.filter((request) => new URL(request.url).pathname === '/api/doctors/search');
+    expect(searches.map((request): [string, unknown] => [request.method, JSON.parse(request.body ?? 'null')])).toEqual(
+      expect.arrayContaining([
+        ['POST', { q: emailFragment }],
+        ['POST', { q: nameFragment }],
+      ]),
+    );
+    for (const fragment of [emailFragment, nameFragment]) {
+      const spellings = [fragment, encodeURIComponent(fragment), new URLSearchParams({ q: fragment }).toString().slice(2)];
+      expect(sent.filter((request) => spellings.some((spelling) => request.url.includes(spelling))).map((request) => request.url)).toEqual([]);
+    }
   });
 
   it('a folder share covers a file uploaded after the grant', async () => {

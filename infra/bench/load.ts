@@ -21,7 +21,7 @@ export interface LoadSpec {
   /** A JSON body sent with every request. */
   body?: unknown;
   /** Several request shapes taken in turn (round robin), overriding url/headers/body. */
-  requests?: Array<{ url: string; method?: LoadSpec['method']; headers?: Record<string, string>; body?: unknown }>;
+  requests?: Array<{ url: string; method?: NonNullable<LoadSpec['method']>; headers?: Record<string, string>; body?: unknown }>;
   connections: number;
   seconds: number;
   /** Every answer must carry this status; any other fails the run. */

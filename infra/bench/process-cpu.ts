@@ -22,7 +22,7 @@ export function cpuMsOf(pid: number, tid?: number): number | null {
 /** The pid of the process listening on a local TCP port (`ss`), or null. */
 export function listenerPid(port: number): number | null {
   try {
-    const match = execFileSync('ss', ['-ltnpH', `sport = :${port}`]).toString().match(/pid=(\d+)/);
+    const match = /pid=(\d+)/.exec(execFileSync('ss', ['-ltnpH', `sport = :${port}`]).toString());
     return match ? Number(match[1]) : null;
   } catch {
     return null;

@@ -88,7 +88,6 @@ function queryValue(parameter: OpenApiParameter, seed: ScanSeed): string {
   if (schema.format === 'date-time') return new Date(Date.UTC(2024, 0, 1)).toISOString();
   if (schema.format === 'email') return seed.patient.request.email;
   if (schema.type === 'number' || schema.type === 'integer') return String(typeof schema.default === 'number' ? schema.default : (schema.minimum ?? 1));
-  if (parameter.name === 'q') return 'Dr';
   return typeof schema.example === 'string' ? schema.example : 'scan';
 }
 
@@ -110,6 +109,9 @@ export function bodyValue(field: string, schema: OpenApiSchema, seed: ScanSeed):
       return randomKey();
     case 'doctorId':
       return seed.doctor.userId;
+    case 'q':
+      // The doctor search's fragment (POST /api/doctors/search): one that finds the seeded doctor.
+      return 'Dr';
     case 'size':
       return '2000';
     case 'name':

@@ -32,8 +32,8 @@ function composeReferences(): Reference[] {
     .split('\n')
     .filter((line) => !line.trimStart().startsWith('#'))
     .join('\n');
-  const braced = [...text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)([^}]*)\}/g)].map((match) => ({ name: match[1], modifier: match[2] }));
-  const bare = [...text.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)/g)].map((match) => ({ name: match[1], modifier: '' }));
+  const braced = [...text.matchAll(/\$\{([A-Za-z_]\w*)([^}]*)\}/g)].map((match) => ({ name: match[1], modifier: match[2] }));
+  const bare = [...text.matchAll(/\$([A-Za-z_]\w*)/g)].map((match) => ({ name: match[1], modifier: '' }));
   return [...braced, ...bare];
 }
 
@@ -63,7 +63,7 @@ describe('Compose secrets', () => {
       expect(uses.length).toBeGreaterThan(0);
       // `:?` refuses unset and empty; `?` alone would accept an empty value.
       expect(uses.some((reference) => reference.modifier.startsWith(':?'))).toBe(true);
-      for (const reference of uses) expect({ name, modifier: reference.modifier }).toEqual({ name, modifier: expect.stringMatching(/^(|:\?.+)$/) });
+      for (const reference of uses) expect({ name, modifier: reference.modifier }).toEqual({ name, modifier: expect.stringMatching(/^(:\?.+)?$/) });
     },
   );
 });

@@ -25,6 +25,9 @@ describe('eslint security rules', () => {
     ['a child process started from a variable', "import { exec } from 'node:child_process';\nexport function run(command: string): void {\n  exec(command);\n}\n", 'backend/src/main.ts', 'security/detect-child-process'],
     ['innerHTML from data in the portal', 'export function show(element: HTMLElement, html: string): void {\n  element.innerHTML = html;\n}\n', 'frontend/src/main.tsx', 'no-unsanitized/property'],
     ['insertAdjacentHTML from data in the portal', "export function show(element: HTMLElement, html: string): void {\n  element.insertAdjacentHTML('beforeend', html);\n}\n", 'frontend/src/main.tsx', 'no-unsanitized/method'],
+    // eslint-plugin-sonarjs: the unanchored bearer pattern it found in access-tokens.ts (~1 s of CPU for a 16 KB header), and a weak hash.
+    ['a regular expression that backtracks super-linearly on request input', 'export function scheme(header: string): string | undefined {\n  return /(\\S+)\\s+(\\S+)/.exec(header)?.[1];\n}\n', 'backend/src/main.ts', 'sonarjs/super-linear-regex'],
+    ['MD5 for anything', "import { createHash } from 'node:crypto';\nexport const digest = (text: string): string => createHash('md5').update(text).digest('hex');\n", 'backend/src/main.ts', 'sonarjs/hashing'],
     ['a promise nobody awaits', 'async function save(): Promise<void> {}\nexport function go(): void {\n  save();\n}\n', 'frontend/src/main.tsx', '@typescript-eslint/no-floating-promises'],
   ])('refuses %s', async (_name, code, file, rule) => {
     expect(await rulesBroken(code, file)).toContain(rule);

@@ -113,7 +113,7 @@ describe('the extraction', () => {
   });
 
   it('sees a changed query, and not a re-indented one', () => {
-    const changed = repositorySql('things.repository.ts', source.replace('WHERE id = $1', 'WHERE id = $1 OR true'));
+    const changed = repositorySql('things.repository.ts', source.replace('WHERE id = $1', () => 'WHERE id = $1 OR true'));
     const reindented = repositorySql('things.repository.ts', source.replace('\n            FROM things', '\n FROM things'));
     const original = repositorySql('things.repository.ts', source);
     expect(changed).not.toEqual(original);

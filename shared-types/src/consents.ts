@@ -12,8 +12,11 @@ export type ConsentStatus = (typeof CONSENT_STATUSES)[number];
 /** Bytes of an RSA-OAEP (3072-bit) wrap of a file key. */
 export const DOCTOR_WRAP_BYTES = 384;
 
-/** GET /doctors?q= */
-export interface DoctorSearchQuery {
+/**
+ * POST /doctors/search: the fragment travels in the body, never in the URL,
+ * where it would land in access logs, proxies and history (ASVS 5.0 V14).
+ */
+export interface DoctorSearchRequest {
   q: string;
 }
 export interface DoctorSummary {

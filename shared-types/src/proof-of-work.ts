@@ -14,7 +14,7 @@ export const PROOF_OF_WORK_PURPOSES = ['login', 'recovery'] as const;
 export type ProofOfWorkPurpose = (typeof PROOF_OF_WORK_PURPOSES)[number];
 
 /** A nonce is 1 to 16 decimal digits (below 2^53, so any JavaScript number counts it exactly). */
-export const PROOF_OF_WORK_NONCE_PATTERN = /^[0-9]{1,16}$/;
+export const PROOF_OF_WORK_NONCE_PATTERN = /^\d{1,16}$/;
 
 /** The challenge is opaque base64url text; the API issues it at this length and accepts no other. */
 export const PROOF_OF_WORK_CHALLENGE_CHARS = 74;

@@ -76,7 +76,7 @@ export const OPERATION_DESCRIPTIONS: Record<string, string> = {
   FoldersController_list: 'Who: patient. The caller’s folders with their sealed names. Audited as folder.list.',
   FoldersController_rename: 'Who: patient. Replaces a folder’s sealed name. Audited as folder.rename.',
   FoldersController_delete: 'Who: patient. Deletes an empty folder (409 while records are in it). Audited as folder.delete.',
-  ConsentsController_searchDoctors: 'Who: patient. Approved doctors matching a fragment of name or email, with their key fingerprints, to share with.',
+  ConsentsController_searchDoctors: 'Who: patient. Approved doctors matching a fragment of name or email, with their key fingerprints, to share with. The fragment goes in the JSON body `{ q }`, never in the URL (ASVS 5.0 V14); rate-limited per patient.',
   ConsentsController_list: 'Who: patient, doctor. The consents the caller granted (patient) or received (doctor), with status and scope. Audited as consent.list.',
   ConsentsController_update: 'Who: patient (the grantor). Revokes a consent: it ends and the doctor’s wraps are deleted in one transaction; the doctor’s next read is refused. Audited as consent.revoke.',
   TrustedContactsController_findCandidate: 'Who: patient. The patient account an exact email names (never a partial match, never a doctor or staff account), with its public key and fingerprint: prove the key in the key directory and compare the fingerprint with the person before naming them. Audited as contact.lookup (allow or deny) in the caller’s trail; rate-limited as the doctor search.',

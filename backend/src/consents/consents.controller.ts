@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Consent, ConsentList, DoctorList } from '@phr/shared-types';
 import type { AuthUser } from '../identity/auth-user.js';
@@ -16,7 +16,7 @@ import {
   ConsentListDto,
   CreateConsentDto,
   DoctorListDto,
-  DoctorSearchQueryDto,
+  DoctorSearchRequestDto,
   ListConsentsQueryDto,
   UpdateConsentDto,
 } from './dto/consents.dto.js';
@@ -27,14 +27,16 @@ import {
 export class ConsentsController {
   constructor(private readonly consents: ConsentsService) {}
 
-  @Get('doctors')
+  // A POST that only reads: the fragment (often part of an email) goes in the body, never in the URL (ASVS 5.0 V14).
+  @Post('doctors/search')
+  @HttpCode(200)
   @Roles('patient')
   @RateLimited('doctorSearch')
-  @ApiOperation({ summary: 'Find doctors by a fragment of name or email: id, name, specialty, public key and fingerprint' })
+  @ApiOperation({ summary: 'Find doctors by a fragment of name or email, sent in the body: id, name, specialty, public key and fingerprint' })
   @ApiOkResponse({ type: DoctorListDto })
   @ApiErrors(400, 401, 403)
-  searchDoctors(@Query() query: DoctorSearchQueryDto): Promise<DoctorList> {
-    return this.consents.searchDoctors(query.q);
+  searchDoctors(@Body() body: DoctorSearchRequestDto): Promise<DoctorList> {
+    return this.consents.searchDoctors(body.q);
   }
 
   @Post('consents')

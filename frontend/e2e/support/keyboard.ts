@@ -59,6 +59,7 @@ export async function tabTo(page: Page, target: Locator, options: { backwards?: 
  */
 export async function everyTabStop(page: Page): Promise<string[]> {
   const isOnSkipLink = () => page.evaluate(() => document.activeElement?.classList.contains('skip-link') ?? false);
+  // eslint-disable-next-line sonarjs/misplaced-loop-counter -- loops until focus is on the skip link; `stop` only bounds the number of presses
   for (let stop = 0; !(await isOnSkipLink()); stop += 1) {
     if (stop > 4 * MAX_TAB_STOPS) throw new Error('Tab never reached the skip link');
     await page.keyboard.press('Tab');

@@ -56,8 +56,8 @@ export function swapKey(userId: string, key: AttackerKey, places: KeyPlace[]): L
   }
   if (places.includes('doctor search')) {
     lies.push({
-      method: 'GET',
-      path: /^\/doctors$/,
+      method: 'POST',
+      path: /^\/doctors\/search$/,
       tell: ({ body }) => {
         const list = body as DoctorList;
         return { ...list, items: list.items.map((item) => (item.id === userId ? { ...item, ...key } : item)) };

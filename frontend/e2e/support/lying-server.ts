@@ -139,7 +139,7 @@ export class LyingServer {
     });
     let status = answer.statusCode ?? 502;
     for (const lie of lies) {
-      const match = path.match(lie.path) as RegExpMatchArray;
+      const match = lie.path.exec(path) as RegExpMatchArray;
       body = await lie.tell(exchange(body), match);
       status = lie.status ?? status;
     }

@@ -1,10 +1,10 @@
-/** The doctors a patient can share with: the search and the key the server serves, typed by the contract, and their query keys. */
+/** The doctors a patient can share with: the search (the typed fragment in the body, never the URL) and the key the server serves, typed by the contract, and their query keys. */
 import { ROUTES } from '@phr/shared-types';
 import type { ApiClient } from './client.js';
 
 export function doctorsApi(client: ApiClient) {
   return {
-    search: (q: string) => client.call(ROUTES.searchDoctors, { query: { q } }),
+    search: (q: string) => client.call(ROUTES.searchDoctors, { body: { q } }),
     publicKey: (id: string) => client.call(ROUTES.publicKey, { params: { id } }),
   };
 }

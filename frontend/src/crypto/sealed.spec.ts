@@ -13,7 +13,7 @@ describe('sealed blobs', () => {
     const a = fromBase64Url(await seal(key, Uint8Array.of(1, 2, 3), 'aad'));
     const b = fromBase64Url(await seal(key, Uint8Array.of(1, 2, 3), 'aad'));
     expect(a[0]).toBe(PROTOCOL_VERSION);
-    expect(a.length).toBe(1 + 12 + 3 + 16);
+    expect(a).toHaveLength(1 + 12 + 3 + 16);
     expect(toBase64Url(a)).not.toBe(toBase64Url(b));
   });
 

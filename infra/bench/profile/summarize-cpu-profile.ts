@@ -64,7 +64,7 @@ function packageOf(frame: CallFrame): string {
     const rest = frame.url.slice(modules + 'node_modules/'.length).split('/');
     return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
   }
-  const backend = frame.url.match(/backend\/(?:dist|src)\/([^/]+)/);
+  const backend = /backend\/(?:dist|src)\/([^/]+)/.exec(frame.url);
   return backend ? `backend/${backend[1]}` : frame.url;
 }
 const ms = (micros: number) => (micros / 1000).toFixed(0).padStart(7);

@@ -48,6 +48,7 @@ declare module 's3rver/lib/models/account.js' {
   class AWSAccount {
     constructor(accountId: number, displayName: string);
     createKeyPair(accessKeyId: string, secretAccessKey: string): void;
+    // eslint-disable-next-line sonarjs/public-static-readonly -- declares s3rver's own mutable registry as the library has it
     static registry: Map<string, AWSAccount>;
   }
 

@@ -13,7 +13,7 @@ import {
   type ConsentStatus,
   type CreateConsentRequest,
   type DoctorList,
-  type DoctorSearchQuery,
+  type DoctorSearchRequest,
   type DoctorSummary,
   type DoctorWrap,
   type ListConsentsQuery,
@@ -182,12 +182,12 @@ export class ConsentListDto implements ConsentList {
 }
 true satisfies Exact<ConsentListDto, ConsentList>;
 
-export class DoctorSearchQueryDto implements DoctorSearchQuery {
+export class DoctorSearchRequestDto implements DoctorSearchRequest {
   @ApiProperty({ minLength: 2, maxLength: 100, description: 'A fragment of the name or email; one line, no control characters' })
   @IsPlainText(2, 100)
   q: string;
 }
-true satisfies Exact<DoctorSearchQueryDto, DoctorSearchQuery>;
+true satisfies Exact<DoctorSearchRequestDto, DoctorSearchRequest>;
 
 export class DoctorSummaryDto implements DoctorSummary {
   @ApiProperty({ format: 'uuid' }) id: string;

@@ -108,7 +108,11 @@ async function streamCase(name: string, fileKey: CryptoKey, recordId: string, pl
     vector.plaintext = hex(plaintext);
     vector.segments = segments.map(hex);
     const stream = new Uint8Array(segments.reduce((sum, part) => sum + part.length, 0));
-    segments.reduce((offset, part) => (stream.set(part, offset), offset + part.length), 0);
+    let streamOffset = 0;
+    for (const part of segments) {
+      stream.set(part, streamOffset);
+      streamOffset += part.length;
+    }
     const chunks: ChunkVector[] = [];
     for (let index = 0, offset = header.length; index < layout.chunkCount; index++) {
       const isLast = index === layout.chunkCount - 1;

@@ -1,5 +1,5 @@
 import { useMutation } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 import { ApiError, describeError } from '../../api/api-error.js';
 import { VaultError } from '../../crypto/vault.js';
 import { Alert } from '../../ui/Alert.js';
@@ -24,7 +24,7 @@ export function ChangePasswordForm() {
     },
   });
 
-  const submit = (event: FormEvent) => {
+  const submit = (event: SubmitEvent) => {
     event.preventDefault();
     if (isReady && current) change.mutate();
   };

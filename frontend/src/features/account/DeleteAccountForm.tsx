@@ -1,5 +1,5 @@
 import { useMutation } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { ACCOUNT_ERASURE_CONFIRMATION, ERASURE_REASON_MAX_LENGTH } from '@phr/shared-types';
 import { ApiError, describeError } from '../../api/api-error.js';
@@ -31,7 +31,7 @@ export function DeleteAccountForm() {
     },
   });
 
-  const submit = (event: FormEvent) => {
+  const submit = (event: SubmitEvent) => {
     event.preventDefault();
     if (password && isConfirmed) erase.mutate();
   };

@@ -1,5 +1,5 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 import { DISPLAY_NAME_MAX_LENGTH, SPECIALTY_MAX_LENGTH, type Me, type UpdateMeRequest } from '@phr/shared-types';
 import { ApiError, describeError } from '../../api/api-error.js';
 import { invalidateAfter } from '../../api/invalidate.js';
@@ -30,7 +30,7 @@ export function DetailsForm() {
   const changes = changesFrom(user, displayName, isDoctor ? specialty : null);
   const canSave = Object.keys(changes).length > 0 && displayName.trim() !== '';
 
-  const submit = (event: FormEvent) => {
+  const submit = (event: SubmitEvent) => {
     event.preventDefault();
     if (canSave) save.mutate();
   };

@@ -5,7 +5,7 @@
  * shows the new key as the account's latest binding (self-monitoring).
  */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 import { invalidateAfter } from '../../api/invalidate.js';
 import { ApiError, describeError } from '../../api/api-error.js';
 import { formatFingerprint } from '../../crypto/fingerprint.js';
@@ -36,7 +36,7 @@ export function KeyPairCard() {
     },
   });
 
-  const submit = (event: FormEvent) => {
+  const submit = (event: SubmitEvent) => {
     event.preventDefault();
     if (password) rotate.mutate();
   };

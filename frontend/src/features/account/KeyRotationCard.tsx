@@ -1,5 +1,5 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type SubmitEvent } from 'react';
 import { keyRotationKeys } from '../../api/key-rotation.js';
 import { invalidateAfter } from '../../api/invalidate.js';
 import { ApiError, describeError } from '../../api/api-error.js';
@@ -57,7 +57,7 @@ export function KeyRotationCard() {
     if (isUnderWay && holdsNewKey.data === true && phase.kind === 'idle') void run(resumeRotation);
   }, [isUnderWay, holdsNewKey.data, phase.kind, run]);
 
-  const submit = (event: FormEvent) => {
+  const submit = (event: SubmitEvent) => {
     event.preventDefault();
     if (password) void run((deps) => startRotation(deps, password));
   };

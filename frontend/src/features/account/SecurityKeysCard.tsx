@@ -4,7 +4,7 @@
  * password, like the other grave steps on this page.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 import { SECURITY_KEY_NAME_MAX_LENGTH, type SecurityKey } from '@phr/shared-types';
 import { ApiError, describeError } from '../../api/api-error.js';
 import { invalidateAfter } from '../../api/invalidate.js';
@@ -43,7 +43,7 @@ export function SecurityKeysCard({ onEnrolled }: { onEnrolled?: () => Promise<vo
     onSettled: () => invalidateAfter(queryClient, 'securityKeysChanged'),
   });
 
-  const submit = (event: FormEvent) => {
+  const submit = (event: SubmitEvent) => {
     event.preventDefault();
     if (name.trim()) add.mutate();
   };
@@ -105,7 +105,7 @@ function RemoveSecurityKeyForm({ securityKey, onDone }: { securityKey: SecurityK
     },
   });
 
-  const submit = (event: FormEvent) => {
+  const submit = (event: SubmitEvent) => {
     event.preventDefault();
     if (password) remove.mutate();
   };

@@ -5,7 +5,7 @@
  * code confirms it. Removing it needs the password, like a security key.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 import type { TotpEnrolment } from '@phr/shared-types';
 import { ApiError, describeError } from '../../api/api-error.js';
 import { invalidateAfter } from '../../api/invalidate.js';
@@ -70,7 +70,7 @@ function ConfirmTotpForm({ enrolment, onConfirmed }: { enrolment: TotpEnrolment;
   const [code, setCode] = useState('');
   const confirm = useMutation({ mutationFn: () => totp.confirm(code), onSuccess: onConfirmed });
 
-  const submit = (event: FormEvent) => {
+  const submit = (event: SubmitEvent) => {
     event.preventDefault();
     if (code.length === 6) confirm.mutate();
   };
@@ -114,7 +114,7 @@ function RemoveTotpForm() {
     onSuccess: () => invalidateAfter(queryClient, 'totpChanged'),
   });
 
-  const submit = (event: FormEvent) => {
+  const submit = (event: SubmitEvent) => {
     event.preventDefault();
     if (password) remove.mutate();
   };

@@ -2,7 +2,7 @@
  * The security team's way into Swagger UI and scripts (issue 15; docs/protocol.md "API tokens"):
  * an auditor issues a read-only token that lives an hour, copies it once, and can end it here.
  */
-import { useState, type FormEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { API_TOKEN_LABEL_MAX_LENGTH, API_TOKEN_SECONDS, type ApiTokenIssued, type ApiTokenSummary } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
@@ -40,7 +40,7 @@ export function ApiAccessPage() {
     onSettled: () => queryClient.invalidateQueries({ queryKey: apiTokenKeys.all }),
   });
 
-  function submit(event: FormEvent) {
+  function submit(event: SubmitEvent) {
     event.preventDefault();
     issue.mutate(label.trim());
   }

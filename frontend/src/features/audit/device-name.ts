@@ -7,6 +7,7 @@ const BROWSERS: ReadonlyArray<readonly [RegExp, string]> = [
   [/OPR\//, 'Opera'],
   [/Firefox\//, 'Firefox'],
   [/Chrom(e|ium)\//, 'Chrome'],
+  // eslint-disable-next-line sonarjs/super-linear-regex -- user agents are stored cut to 512 characters (backend db/request-meta.ts), so the backtracking stays small
   [/Version\/[\d.]+.*Safari\//, 'Safari'],
   [/curl\//i, 'curl'],
   [/node|undici|axios|python|okhttp|go-http/i, 'a program'],

@@ -1,5 +1,5 @@
 import { useMutation } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 import { Link } from 'react-router-dom';
 import { ApiError, describeError } from '../../api/api-error.js';
 import { Alert } from '../../ui/Alert.js';
@@ -37,7 +37,7 @@ export function LockScreen({ email }: { email: string }) {
     },
   });
 
-  const submit = (event: FormEvent) => {
+  const submit = (event: SubmitEvent) => {
     event.preventDefault();
     unlock.mutate();
   };

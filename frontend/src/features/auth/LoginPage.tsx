@@ -1,5 +1,5 @@
 import { useMutation } from '@tanstack/react-query';
-import { useRef, useState, type FormEvent } from 'react';
+import { useRef, useState, type SubmitEvent } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import { KDF_MIN_ITERATIONS } from '@phr/shared-types';
 import { ApiError, describeError } from '../../api/api-error.js';
@@ -50,12 +50,12 @@ export function LoginPage() {
     },
   });
 
-  const submit = (event: FormEvent) => {
+  const submit = (event: SubmitEvent) => {
     event.preventDefault();
     login.mutate();
   };
 
-  const submitCode = (event: FormEvent) => {
+  const submitCode = (event: SubmitEvent) => {
     event.preventDefault();
     giveCode.current?.(code.trim());
     giveCode.current = null;

@@ -1,5 +1,5 @@
 import { useMutation } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import { ApiError, describeError } from '../../api/api-error.js';
 import { VaultError } from '../../crypto/vault.js';
@@ -33,7 +33,7 @@ export function RecoverPage() {
     },
   });
 
-  const submit = (event: FormEvent) => {
+  const submit = (event: SubmitEvent) => {
     event.preventDefault();
     if (isReady) recover.mutate();
   };

@@ -1,5 +1,5 @@
 import { useMutation } from '@tanstack/react-query';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState, type SubmitEvent } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router-dom';
 import { LICENCE_MAX_LENGTH, ORGANISATION_MAX_LENGTH, PRIVACY_NOTICE_VERSION, type SelfRegisteringRole } from '@phr/shared-types';
 import { ApiError, describeError } from '../../api/api-error.js';
@@ -86,7 +86,7 @@ function AccountForm({ proof, onStartAgain }: { proof: Proof; onStartAgain?: () 
     },
   });
 
-  const submit = (event: FormEvent) => {
+  const submit = (event: SubmitEvent) => {
     event.preventDefault();
     if (canSubmit) register.mutate();
   };

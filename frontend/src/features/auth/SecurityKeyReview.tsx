@@ -6,7 +6,7 @@
  * should stay. Removal needs the (new) password, as on the account page.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState, type SubmitEvent } from 'react';
 import { ApiError, describeError } from '../../api/api-error.js';
 import { invalidateAfter } from '../../api/invalidate.js';
 import { securityKeyKeys } from '../../api/security-keys.js';
@@ -38,7 +38,7 @@ export function SecurityKeyReview({ onDone }: { onDone: () => void }) {
     onSettled: () => invalidateAfter(queryClient, 'securityKeysChanged'),
   });
 
-  const submit = (event: FormEvent) => {
+  const submit = (event: SubmitEvent) => {
     event.preventDefault();
     if (password) remove.mutate();
   };

@@ -1,5 +1,5 @@
 import { useMutation } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 import { Link } from 'react-router-dom';
 import type { SelfRegisteringRole } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
@@ -22,7 +22,7 @@ export function StartRegistration() {
   const [role, setRole] = useState<SelfRegisteringRole>('patient');
   const start = useMutation({ mutationFn: () => api.startRegistration({ email: email.trim(), role }) });
 
-  const submit = (event: FormEvent) => {
+  const submit = (event: SubmitEvent) => {
     event.preventDefault();
     if (email.trim()) start.mutate();
   };

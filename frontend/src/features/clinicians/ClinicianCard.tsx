@@ -4,7 +4,7 @@
  * and a suspension ask for a reason, which the clinician is shown.
  */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 import { CLINICIAN_REASON_MAX_LENGTH, type ClinicianSummary } from '@phr/shared-types';
 import { invalidateAfter } from '../../api/invalidate.js';
 import { Alert } from '../../ui/Alert.js';
@@ -41,7 +41,7 @@ export function ClinicianCard({ clinician, onDecided }: { clinician: ClinicianSu
     },
   });
 
-  const confirmWithReason = (event: FormEvent) => {
+  const confirmWithReason = (event: SubmitEvent) => {
     event.preventDefault();
     if (asking && reason.trim()) decide.mutate(asking);
   };

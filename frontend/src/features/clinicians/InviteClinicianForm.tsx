@@ -4,7 +4,7 @@
  * from the start, with these details.
  */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 import { DISPLAY_NAME_MAX_LENGTH, LICENCE_MAX_LENGTH, ORGANISATION_MAX_LENGTH, SPECIALTY_MAX_LENGTH, type InviteClinicianRequest } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
 import { invalidateAfter } from '../../api/invalidate.js';
@@ -36,7 +36,7 @@ export function InviteClinicianForm() {
   });
   const canSend = [form.email, form.displayName, form.licence, form.organisation].every((value) => value.trim());
 
-  const submit = (event: FormEvent) => {
+  const submit = (event: SubmitEvent) => {
     event.preventDefault();
     if (canSend) invite.mutate();
   };

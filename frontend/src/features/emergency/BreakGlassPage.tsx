@@ -7,7 +7,7 @@
  * requests are listed below.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 import { EMERGENCY_REASON_CODES, EMERGENCY_REASON_TEXT_MAX_CHARS, EMERGENCY_REASON_TEXT_MIN_CHARS, type EmergencyBreak, type EmergencyReasonCode } from '@phr/shared-types';
 import { ApiError, describeError } from '../../api/api-error.js';
 import { emergencyKeys } from '../../api/emergency.js';
@@ -77,7 +77,7 @@ function BreakForm({ onBroken }: { onBroken(id: string): void }) {
       onBroken(answer.id);
     },
   });
-  const submit = (event: FormEvent) => {
+  const submit = (event: SubmitEvent) => {
     event.preventDefault();
     broken.mutate();
   };

@@ -7,7 +7,7 @@
  * Patients may also hold others' shares: their pending requests are listed below.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type SubmitEvent } from 'react';
 import { EMERGENCY_DEFAULT_HOURS, EMERGENCY_MAX_HOLDERS, EMERGENCY_MAX_HOURS, type EmergencyHolderCandidate, type EmergencyScope, type EmergencySetup } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
 import { auditKeys } from '../../api/audit.js';
@@ -135,7 +135,7 @@ function SetupForm({ setup, onSaved }: { setup: EmergencySetup; onSaved(message:
     }
   });
 
-  const submit = (event: FormEvent) => {
+  const submit = (event: SubmitEvent) => {
     event.preventDefault();
     onSaved(null);
     save.mutate({ scope, folderId, hours: Number(hours), threshold: Number(threshold), holders });

@@ -3,7 +3,7 @@
  * every break, not yet reviewed first, with the outcome form (justified or not, and a note).
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 import { EMERGENCY_REVIEW_NOTE_MAX_CHARS, type EmergencyBreak, type EmergencyReviewOutcome } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
 import { auditKeys } from '../../api/audit.js';
@@ -55,7 +55,7 @@ function ReviewItem({ breakGlass }: { breakGlass: EmergencyBreak }) {
       await queryClient.invalidateQueries({ queryKey: auditKeys.all });
     },
   });
-  const submit = (event: FormEvent) => {
+  const submit = (event: SubmitEvent) => {
     event.preventDefault();
     review.mutate();
   };

@@ -28,7 +28,7 @@ describe('the export’s ZIP writer', () => {
     const { files, entries } = await unzip(blob);
     expect(Object.keys(files)).toEqual(['records/Befund Röntgen.bin', 'records/empty.txt', 'manifest.json']);
     expect(Buffer.from(files['records/Befund Röntgen.bin']).equals(large)).toBe(true);
-    expect(files['records/empty.txt'].length).toBe(0);
+    expect(files['records/empty.txt']).toHaveLength(0);
     expect(strFromU8(files['manifest.json'])).toBe('{"ok":true}');
     expect(entries.map((entry) => entry.compression)).toEqual([0, 0, 0]);
   });

@@ -1,6 +1,6 @@
 /** Folders: "All records" and the patient's own, with add, rename and delete (only when empty). */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 import { describeError } from '../../api/api-error.js';
 import { invalidateAfter } from '../../api/invalidate.js';
 import { Alert } from '../../ui/Alert.js';
@@ -54,11 +54,11 @@ export function FolderPanel({ selected, onSelect }: { selected: string | undefin
     },
   });
 
-  const submitNew = (event: FormEvent) => {
+  const submitNew = (event: SubmitEvent) => {
     event.preventDefault();
     if (newName.trim()) create.mutate(newName.trim());
   };
-  const submitRename = (event: FormEvent) => {
+  const submitRename = (event: SubmitEvent) => {
     event.preventDefault();
     if (renaming?.name.trim()) rename.mutate({ id: renaming.id, name: renaming.name.trim() });
   };

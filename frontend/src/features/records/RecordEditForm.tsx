@@ -1,6 +1,6 @@
 /** Rename, re-date, re-categorise a record: the metadata is re-sealed in the crypto worker and only the sealed document is sent. */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 import { RECORD_METADATA_LIMITS, type RecordCategory, type RecordMetadata, type RecordSummary } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
 import { invalidateAfter } from '../../api/invalidate.js';
@@ -33,7 +33,7 @@ export function RecordEditForm({ summary, metadata, onDone }: RecordEditFormProp
       onDone();
     },
   });
-  const submit = (event: FormEvent) => {
+  const submit = (event: SubmitEvent) => {
     event.preventDefault();
     save.mutate();
   };

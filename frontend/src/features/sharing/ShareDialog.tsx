@@ -6,7 +6,7 @@
  * scope for that proven key and one call creates the consent.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type SubmitEvent } from 'react';
 import type { ConsentScope, DoctorSummary } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
 import { doctorKeys } from '../../api/doctors.js';
@@ -95,7 +95,7 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
     },
   });
 
-  const submit = (event: FormEvent) => {
+  const submit = (event: SubmitEvent) => {
     event.preventDefault();
     share.mutate();
   };

@@ -5,7 +5,7 @@
  * scope for that proven key before one call names the contact.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 import { TRUSTED_CONTACT_MAX_WAIT_DAYS, TRUSTED_CONTACT_MIN_WAIT_DAYS, type ContactCandidate } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
 import { invalidateAfter } from '../../api/invalidate.js';
@@ -72,7 +72,7 @@ export function NameContactForm({ namedIds }: { namedIds: ReadonlySet<string> })
       {done ? <Alert tone="success">{done}</Alert> : null}
       <form
         className="stack"
-        onSubmit={(event: FormEvent) => {
+        onSubmit={(event: SubmitEvent) => {
           event.preventDefault();
           find.mutate();
         }}
@@ -97,7 +97,7 @@ export function NameContactForm({ namedIds }: { namedIds: ReadonlySet<string> })
         <form
           className="stack"
           aria-label={`Name ${candidate.displayName}`}
-          onSubmit={(event: FormEvent) => {
+          onSubmit={(event: SubmitEvent) => {
             event.preventDefault();
             name.mutate();
           }}

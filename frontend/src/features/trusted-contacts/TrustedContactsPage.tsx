@@ -5,7 +5,7 @@
  * after the wait; everything is opened in this browser.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState, type SubmitEvent } from 'react';
 import { TRUSTED_CONTACT_MAX_WAIT_DAYS, TRUSTED_CONTACT_MIN_WAIT_DAYS, type TrustedContact } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
 import { invalidateAfter } from '../../api/invalidate.js';
@@ -98,7 +98,7 @@ function NamedContact({ contact }: { contact: TrustedContact }) {
       </div>
       <form
         className="row"
-        onSubmit={(event: FormEvent) => {
+        onSubmit={(event: SubmitEvent) => {
           event.preventDefault();
           change.mutate();
         }}

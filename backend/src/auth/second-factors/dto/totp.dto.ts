@@ -5,7 +5,7 @@ import type { Exact } from '../../../common/exact.js';
 import { IsAuthKey, IsBase64Url, base64UrlLength } from '../../../identity/validators.js';
 
 /** TOTP_DIGITS (6) digits. */
-const CODE = /^[0-9]{6}$/;
+const CODE = /^\d{6}$/;
 
 /** The digits an authenticator app shows; never in a URL (docs/protocol.md "Second factors"). */
 const IsTotpCode = (): PropertyDecorator => {
