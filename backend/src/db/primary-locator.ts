@@ -68,7 +68,7 @@ export function firstWritable(hosts: readonly DatabaseHost[], timeoutMs: number)
     for (const host of hosts) {
       isWritable(host, timeoutMs).then(
         (writable) => (writable ? resolve(host) : refusals.push(`${nameOf(host)} is read-only`)),
-        (error: unknown) => refusals.push(`${nameOf(host)}: ${error instanceof Error ? error.message : String(error)}`),
+        (error: unknown) => refusals.push(`${nameOf(host)}: ${messageOf(error)}`),
       ).finally(() => {
         if (refusals.length === hosts.length) reject(new NoWritablePrimary(`No writable database primary (${refusals.join('; ')})`));
       });
@@ -91,6 +91,12 @@ async function isWritable(host: DatabaseHost, timeoutMs: number): Promise<boolea
 async function isWritableConnection(client: pg.Client): Promise<boolean> {
   const { rows } = await client.query<{ transaction_read_only: string }>(READ_ONLY_CHECK);
   return rows[0]?.transaction_read_only === 'off';
+}
+
+/** An error's message, also for errors made in another realm (not `instanceof Error` here). */
+function messageOf(error: unknown): string {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(error);
 }
 
 function nameOf({ host, port }: DatabaseHost): string {
@@ -123,7 +129,7 @@ export function primaryClient(locator: PrimaryLocator): typeof pg.Client {
       try {
         await super.connect();
       } catch (error) {
-        locator.forget(primary, `refused a connection (${error instanceof Error ? error.message : String(error)})`);
+        locator.forget(primary, `refused a connection (${messageOf(error)})`);
         throw error;
       }
       // A connection that breaks later (the primary crashed or was demoted) sends the next one looking.
@@ -132,7 +138,7 @@ export function primaryClient(locator: PrimaryLocator): typeof pg.Client {
       try {
         writable = await isWritableConnection(this);
       } catch (error) {
-        locator.forget(primary, `failed a check (${error instanceof Error ? error.message : String(error)})`);
+        locator.forget(primary, `failed a check (${messageOf(error)})`);
         await this.end().catch(() => undefined);
         throw error;
       }
