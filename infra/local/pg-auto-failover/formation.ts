@@ -94,8 +94,23 @@ export async function startFormation(options: FormationOptions = {}): Promise<Ru
   };
   const autoctl = (args: string[]) => run(...command(args), dir, env);
 
+  // Each member runs in a process group of its own, which the end of this process does not reach:
+  // a test process that exits without stop() (a thrown error, a worker torn down) kills them.
+  const killLeftovers = () => {
+    for (const child of children.values()) {
+      if (child.process.exitCode === null && child.process.signalCode === null && child.process.pid !== undefined) {
+        try {
+          process.kill(-child.process.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+  };
+  process.once('exit', killLeftovers);
   const stop = async () => {
     await Promise.all([...children.values()].reverse().map((child) => stopChild(child, 10_000)));
+    process.off('exit', killLeftovers);
     await rm(dir, { recursive: true, force: true });
   };
 
