@@ -12,12 +12,15 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { ConsoleLogger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pg from 'pg';
+import type { QueryRunner } from 'typeorm';
 import { ROUTES } from '@phr/shared-types';
 import { newKeyLogSigningKey } from '@phr/infra/local/local-secrets.js';
 import { startFormation, type FormationNode, type RunningFormation } from '@phr/infra/local/pg-auto-failover/formation.js';
 import { APP_ROLE, OWNER_ROLE, provisionDatabase, withDatabase } from '@phr/infra/local/postgres.js';
 import { createApp } from '../src/app.factory.js';
+import { DependencyUnavailable } from '../src/common/dependency-unavailable.js';
 import { loadConfig } from '../src/config/app-config.js';
+import { ANONYMOUS, Db } from '../src/db/db.service.js';
 import { runMigrations } from '../src/db/migrate.js';
 import type { AuditRow } from './support/audit.js';
 import { firstBrokenRow } from './support/audit-chain.js';
@@ -190,5 +193,38 @@ describe('PostgreSQL with automatic failover (pg_auto_failover) under a running 
     // The same API process is ready again, on the promoted standby.
     expect((await formation.primary()).name).toBe(standby.name);
     expect((await testClient(baseUrl).send(ROUTES.health)).status).toBe(200);
+  });
+});
+
+describe('a connection lost between two statements of a transaction', () => {
+  let api: TestApp;
+
+  beforeAll(async () => {
+    api = await startTestApp();
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  // Seen under the failover above: TypeORM releases a query runner whose idle connection reports
+  // an error, and the transaction's next statement fails with an "already released" error of its own.
+  it.each([
+    ['its entity manager', (db: Db) => db.manager().query('SELECT 1')],
+    ['its query runner', (db: Db) => (db.manager().queryRunner as QueryRunner).query('SELECT 1')],
+  ])('is the database being unavailable (503 with Retry-After), not a bug (500), when the next statement goes through %s', async (_way, nextStatement) => {
+    const db = api.app.get(Db);
+    const failure = await db
+      .runAs(ANONYMOUS, async () => {
+        const [{ pid }] = await db.manager().query<Array<{ pid: number }>>('SELECT pg_backend_pid() AS pid');
+        await api.adminQuery('SELECT pg_terminate_backend($1)', [pid]);
+        await waitUntil('TypeORM releasing the broken connection', () => db.manager().queryRunner?.isReleased === true);
+        await nextStatement(db);
+      })
+      .then(
+        () => null,
+        (error: unknown) => error,
+      );
+    expect(failure).toBeInstanceOf(DependencyUnavailable);
+    expect((failure as DependencyUnavailable).message).toMatch(/database/i);
   });
 });

@@ -5,7 +5,7 @@
  * `code`, Node's socket errors as `code` too, and its own timeouts as plain
  * messages; TypeORM wraps query errors and keeps the original as `driverError`.
  */
-import { QueryRunnerAlreadyReleasedError } from 'typeorm';
+import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 
 /** SQLSTATEs of a transaction that lost a race and can simply run again. */
 const CONFLICT_STATES = new Set([
@@ -69,8 +69,9 @@ export function isTransactionConflict(error: unknown): boolean {
  */
 export function isConnectionSpoiled(error: unknown): boolean {
   // TypeORM releases a transaction's query runner when its connection fails between two statements
-  // (the server died: pg emits 'error'), and the next statement throws this instead of the cause.
-  if (error instanceof QueryRunnerAlreadyReleasedError) return true;
+  // (the server died: pg emits 'error'), and the next statement throws one of these instead of the
+  // cause (through the runner, or through its entity manager).
+  if (error instanceof QueryRunnerAlreadyReleasedError || error instanceof QueryRunnerProviderAlreadyReleasedError) return true;
   if (codesOf(error).some((code) => BROKEN_CONNECTION_CODES.has(code) || code.startsWith('08'))) return true;
   return messagesOf(error).some((text) => BROKEN_CONNECTION_MESSAGES.some((known) => text.includes(known)));
 }
