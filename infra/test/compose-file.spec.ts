@@ -222,8 +222,15 @@ describe('docker-compose.failover.yml: PostgreSQL with automatic failover, laid 
     }
   });
 
-  it('gives the API and the migration step both nodes, in the multi-host form the API reads', () => {
-    expect(overlay.services.api.environment?.DATABASE_URL).toMatch(/^postgres:\/\/phr_app:\$\{PHR_APP_PASSWORD\}@pg-node1:5432,pg-node2:5432\/phr\?target_session_attrs=read-write$/);
+  it('gives every API instance and the migration step both nodes, in the multi-host form the API reads', () => {
+    const instances = Object.keys(compose.services).filter((name) => /^api-\d+$/.test(name));
+    expect(instances.length).toBeGreaterThan(0);
+    for (const name of instances) {
+      expect({ name, url: overlay.services[name]?.environment?.DATABASE_URL }).toEqual({
+        name,
+        url: 'postgres://phr_app:${PHR_APP_PASSWORD}@pg-node1:5432,pg-node2:5432/phr?target_session_attrs=read-write',
+      });
+    }
     expect(overlay.services.migrate.environment?.DATABASE_MIGRATION_URL).toMatch(/@pg-node1:5432,pg-node2:5432\/phr\?/);
   });
 
