@@ -26,6 +26,21 @@ describe('configuration is validated once, and a bad value names its variable', 
     expect(config.timeouts).toEqual({ requestMs: 30_000, connectionMs: 60_000, keepAliveMs: 72_000 });
   });
 
+  it('reads a DATABASE_URL that lists the nodes of a failover formation (pg_autoctl show uri) as one URL per host', () => {
+    const single = loadConfig(VALID).database;
+    expect(single.url).toBe(VALID.DATABASE_URL);
+    expect(single.hosts).toEqual([{ host: '127.0.0.1', port: 5432, url: VALID.DATABASE_URL }]);
+
+    const formation = loadConfig({ ...VALID, DATABASE_URL: 'postgresql://phr_app:p%40ss@db1:6001,db2,[fd00::7]:6003/phr?target_session_attrs=read-write&sslmode=disable' }).database;
+    const rest = '/phr?target_session_attrs=read-write&sslmode=disable';
+    expect(formation.hosts).toEqual([
+      { host: 'db1', port: 6001, url: `postgresql://phr_app:p%40ss@db1:6001${rest}` },
+      { host: 'db2', port: 5432, url: `postgresql://phr_app:p%40ss@db2${rest}` },
+      { host: 'fd00::7', port: 6003, url: `postgresql://phr_app:p%40ss@[fd00::7]:6003${rest}` },
+    ]);
+    expect(formation.url).toBe(formation.hosts[0].url);
+  });
+
   it('limits sessions to 30 idle minutes and 12 hours by default, and takes other limits from the environment (ASVS 3.3.2)', () => {
     expect(loadConfig(VALID).session).toEqual({ idleSeconds: 1800, maxSeconds: 43_200 });
     expect(loadConfig({ ...VALID, SESSION_IDLE_SECONDS: '600', SESSION_MAX_SECONDS: '3600' }).session).toEqual({ idleSeconds: 600, maxSeconds: 3600 });
@@ -134,6 +149,11 @@ describe('configuration is validated once, and a bad value names its variable', 
     ['REGISTRATION_LINK_SECONDS', { REGISTRATION_LINK_SECONDS: '10' }, /REGISTRATION_LINK_SECONDS must be between 60 and 604800/],
     ['RATE_LIMIT_REGISTRATION_MAILS', { RATE_LIMIT_REGISTRATION_MAILS: 'lots' }, /RATE_LIMIT_REGISTRATION_MAILS must be a whole number/],
     ['DATABASE_URL', { DATABASE_URL: 'mysql://x' }, /DATABASE_URL must use postgres/],
+    ['DATABASE_URL', { DATABASE_URL: 'postgres://u:p@db1:5432,db2:5432/phr?target_session_attrs=any' }, /DATABASE_URL lists several hosts with target_session_attrs=any/],
+    ['DATABASE_URL', { DATABASE_URL: 'postgres://u:p@db1:5432,db1:5432/phr' }, /DATABASE_URL lists the same host twice/],
+    ['DATABASE_URL', { DATABASE_URL: 'postgres://u:p@db1,,db2/phr' }, /DATABASE_URL lists an empty host/],
+    ['DATABASE_URL', { DATABASE_URL: 'postgres://u:p@db1:5432,db2:99999/phr' }, /DATABASE_URL has an invalid port "99999"/],
+    ['DATABASE_URL', { DATABASE_URL: 'postgres://u:p@db1,db2/phr?sslmode=prefer' }, /DATABASE_URL sslmode must be one of/],
     ['S3_ENDPOINT', { S3_ENDPOINT: 'not a url' }, /S3_ENDPOINT must be a URL/],
     ['JWT_SECRET', { JWT_SECRET: 'short' }, /JWT_SECRET must hold at least 32 random bytes/],
     ['PRELOGIN_SECRET', { PRELOGIN_SECRET: undefined }, /PRELOGIN_SECRET is required/],

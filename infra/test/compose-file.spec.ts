@@ -21,6 +21,7 @@ import {
   pinningProblems,
   pulledImages,
   readCompose,
+  readComposeOverlay,
   readRepoFile,
   REPO_ROOT,
   repoFileExists,
@@ -194,3 +195,48 @@ function reverseProxies(node: unknown): ReverseProxy[] {
   const own = (node as { handler?: string }).handler === 'reverse_proxy' ? [node as ReverseProxy] : [];
   return [...own, ...Object.values(node).flatMap(reverseProxies)];
 }
+
+describe('docker-compose.failover.yml: PostgreSQL with automatic failover, laid over docker-compose.yml', () => {
+  const overlay = readComposeOverlay(readRepoFile('docker-compose.failover.yml'));
+  const added = Object.entries(overlay.services).filter(([name]) => !(name in compose.services));
+
+  it('adds a pg_auto_failover monitor and two nodes, built from a pinned base, and keeps the single server from starting', () => {
+    expect(added.map(([name]) => name)).toEqual(['pg-monitor', 'pg-node1', 'pg-node2']);
+    const images = pulledImages({ services: Object.fromEntries(added) });
+    expect(images.map((use) => use.where)).toEqual(['infra/docker/pg-auto-failover/Dockerfile (built by pg-monitor)']);
+    expect(images.flatMap((use) => pinningProblems(use.reference))).toEqual([]);
+    expect(overlay.services.postgres.profiles).toEqual(['single-postgres']);
+  });
+
+  it('leaves no service waiting for the single server, and waits only for services with health checks', () => {
+    const merged = { ...compose.services, ...Object.fromEntries(added) };
+    for (const [name, service] of Object.entries(merged)) {
+      // A dependency the overlay gives replaces the base file's (`!override`).
+      const dependsOn = dependencies(overlay.services[name]?.depends_on ? overlay.services[name] : service);
+      if (name === 'postgres') continue;
+      for (const dependency of dependsOn) {
+        expect({ service: name, dependsOn: dependency.name }).not.toEqual({ service: name, dependsOn: 'postgres' });
+        expect(dependency.name in merged).toBe(true);
+        if (dependency.condition === 'service_healthy') expect({ waitsFor: dependency.name, health: hasHealthcheck({ services: merged }, dependency.name) }).toEqual({ waitsFor: dependency.name, health: true });
+      }
+    }
+  });
+
+  it('gives every API instance and the migration step both nodes, in the multi-host form the API reads', () => {
+    const instances = Object.keys(compose.services).filter((name) => /^api-\d+$/.test(name));
+    expect(instances.length).toBeGreaterThan(0);
+    for (const name of instances) {
+      expect({ name, url: overlay.services[name]?.environment?.DATABASE_URL }).toEqual({
+        name,
+        url: 'postgres://phr_app:${PHR_APP_PASSWORD}@pg-node1:5432,pg-node2:5432/phr?target_session_attrs=read-write',
+      });
+    }
+    expect(overlay.services.migrate.environment?.DATABASE_MIGRATION_URL).toMatch(/@pg-node1:5432,pg-node2:5432\/phr\?/);
+  });
+
+  it('mounts only volumes it declares, and builds only files that exist', () => {
+    const mounted = new Set(added.flatMap(([, service]) => namedVolumes(service)));
+    expect([...mounted].sort()).toEqual(Object.keys(overlay.volumes ?? {}).sort());
+    expect(repoFileExists('infra/docker/pg-auto-failover/entrypoint.sh')).toBe(true);
+  });
+});

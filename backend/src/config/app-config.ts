@@ -8,6 +8,7 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import { hostname as machineHostname } from 'node:os';
 import path from 'node:path';
 import { ACCESS_TOKEN_MAX_SECONDS, KDF_MAX_ITERATIONS, KDF_MIN_ITERATIONS, ROLES, SIEM_MODES, TRASH_RETENTION_DAYS, type Role, type SiemMode } from '@phr/shared-types';
+import { databaseHostsOf, DatabaseUrlError, type DatabaseHost } from './database-url.js';
 
 export interface AppConfig {
   host: string;
@@ -17,8 +18,13 @@ export interface AppConfig {
   /** Origin of the portal; the only origin CORS admits. */
   portalOrigin: string;
   database: {
-    /** Connection of the application role (owns nothing, cannot bypass RLS). */
+    /** Connection of the application role (owns nothing, cannot bypass RLS), to the first host of DATABASE_URL. */
     url: string;
+    /**
+     * Every host DATABASE_URL lists. With more than one (a pg_auto_failover formation), the API
+     * connects to whichever is the writable primary now (db/primary-locator.ts).
+     */
+    hosts: DatabaseHost[];
     poolSize: number;
     /** Longest wait for a connection (from the pool, or a new one); then 503. */
     connectTimeoutMs: number;
@@ -477,6 +483,16 @@ function databaseTls(databaseUrl: URL): void {
   }
 }
 
+/** The hosts of DATABASE_URL: one, or the nodes of a failover formation (config/database-url.ts). */
+function databaseHostsFrom(env: Env): DatabaseHost[] {
+  try {
+    return databaseHostsOf(required(env, 'DATABASE_URL'));
+  } catch (error) {
+    if (error instanceof DatabaseUrlError) throw new ConfigError('DATABASE_URL', error.message);
+    throw error;
+  }
+}
+
 /**
  * Every wait on PostgreSQL ends (ASVS 16.5.x: fail safely): a frozen or
  * overloaded server costs a request at most about connect + query timeouts,
@@ -500,8 +516,9 @@ function databaseTimeouts(env: Env): Pick<AppConfig['database'], 'connectTimeout
 }
 
 export function loadConfig(env: Env = process.env): AppConfig {
-  const databaseUrl = required(env, 'DATABASE_URL');
-  databaseTls(url(env, 'DATABASE_URL', databaseUrl, ['postgres:', 'postgresql:']));
+  const databaseHosts = databaseHostsFrom(env);
+  // The hosts' URLs differ in the host alone: the first stands for all.
+  databaseTls(url(env, 'DATABASE_URL', databaseHosts[0].url, ['postgres:', 'postgresql:']));
   const s3Endpoint = url(env, 'S3_ENDPOINT', required(env, 'S3_ENDPOINT'), ['http:', 'https:']);
   const accessTokenSeconds = integer(env, 'ACCESS_TOKEN_SECONDS', ACCESS_TOKEN_MAX_SECONDS, 30, ACCESS_TOKEN_MAX_SECONDS);
   const keyId = optional(env, 'JWT_KEY_ID', 'k1');
@@ -516,7 +533,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     trustProxy: boolean(env, 'TRUST_PROXY', false),
     portalOrigin: url(env, 'PORTAL_ORIGIN', optional(env, 'PORTAL_ORIGIN', 'http://localhost:5173'), ['http:', 'https:']).origin,
     database: {
-      url: databaseUrl,
+      url: databaseHosts[0].url,
+      hosts: databaseHosts,
       poolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 200),
       ...databaseTimeouts(env),
     },

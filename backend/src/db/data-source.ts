@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { ENTITIES } from './entities.js';
+import { PrimaryLocator, primaryClient } from './primary-locator.js';
 
 const logger = new Logger('Db');
 
@@ -10,9 +11,10 @@ const logger = new Logger('Db');
  * here. Every wait has an end (app-config.ts, databaseTimeouts): the pool
  * gives up on a connection after `connectTimeoutMs`, PostgreSQL cancels
  * statements and lock waits, and the client stops waiting on a server that
- * does not answer at all. TCP keep-alive notices a peer that vanished.
+ * does not answer at all. TCP keep-alive notices a peer that vanished. With a `locator`
+ * (DATABASE_URL lists several hosts), each new connection goes to the current primary.
  */
-export function createDataSource(config: AppConfig, poolSize = config.database.poolSize, applicationName = 'phr-api'): DataSource {
+export function createDataSource(config: AppConfig, poolSize = config.database.poolSize, applicationName = 'phr-api', locator: PrimaryLocator | null = null): DataSource {
   const { database } = config;
   return new DataSource({
     type: 'postgres',
@@ -31,8 +33,16 @@ export function createDataSource(config: AppConfig, poolSize = config.database.p
       pipeline: true,
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
+      ...(locator ? { Client: primaryClient(locator) } : {}),
     },
     // An idle connection that breaks (server restarted or gone) is dropped by the pool; never a crash.
     poolErrorHandler: (error: Error) => logger.warn(`An idle database connection failed and was dropped: ${error.message}`),
   });
+}
+
+/** The locator both pools share when DATABASE_URL lists several hosts (a failover formation); null for one host. */
+export function primaryLocatorFor(config: AppConfig): PrimaryLocator | null {
+  const { hosts, connectTimeoutMs } = config.database;
+  if (hosts.length < 2) return null;
+  return new PrimaryLocator(hosts, { timeoutMs: connectTimeoutMs, notice: (message) => logger.warn(message) });
 }

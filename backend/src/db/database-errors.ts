@@ -5,6 +5,7 @@
  * `code`, Node's socket errors as `code` too, and its own timeouts as plain
  * messages; TypeORM wraps query errors and keeps the original as `driverError`.
  */
+import { QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 
 /** SQLSTATEs of a transaction that lost a race and can simply run again. */
 const CONFLICT_STATES = new Set([
@@ -27,6 +28,9 @@ const BROKEN_CONNECTION_CODES = new Set([
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now (starting up, recovering)
   '25P03', // idle_in_transaction_session_timeout
+  // read_only_sql_transaction: the server no longer takes writes (a primary demoted by a failover,
+  // db/primary-locator.ts); any transaction of the API may write (audit rows), so the connection is of no use.
+  '25006',
   'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',
@@ -64,6 +68,10 @@ export function isTransactionConflict(error: unknown): boolean {
  * broke, or a query timed out on our side and may still be running on it.
  */
 export function isConnectionSpoiled(error: unknown): boolean {
+  // TypeORM releases a transaction's query runner when its connection fails between two statements
+  // (the server died: pg emits 'error'), and the next statement throws one of these instead of the
+  // cause (through the runner, or through its entity manager).
+  if (error instanceof QueryRunnerAlreadyReleasedError || error instanceof QueryRunnerProviderAlreadyReleasedError) return true;
   if (codesOf(error).some((code) => BROKEN_CONNECTION_CODES.has(code) || code.startsWith('08'))) return true;
   return messagesOf(error).some((text) => BROKEN_CONNECTION_MESSAGES.some((known) => text.includes(known)));
 }

@@ -1,24 +1,34 @@
 import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { createDataSource } from './data-source.js';
+import { createDataSource, primaryLocatorFor } from './data-source.js';
 import { DATA_SOURCE, Db, STATEMENT_DATA_SOURCE } from './db.service.js';
+import type { PrimaryLocator } from './primary-locator.js';
+
+/** Where the pools' connections go when DATABASE_URL lists several hosts (null: one host). */
+const PRIMARY_LOCATOR = Symbol('PRIMARY_LOCATOR');
 
 @Global()
 @Module({
   providers: [
     {
-      provide: DATA_SOURCE,
+      provide: PRIMARY_LOCATOR,
       inject: [APP_CONFIG],
-      useFactory: async (config: AppConfig) => createDataSource(config).initialize(),
+      useFactory: (config: AppConfig) => primaryLocatorFor(config),
+    },
+    {
+      provide: DATA_SOURCE,
+      inject: [APP_CONFIG, PRIMARY_LOCATOR],
+      useFactory: async (config: AppConfig, locator: PrimaryLocator | null) => createDataSource(config, config.database.poolSize, 'phr-api', locator).initialize(),
     },
     {
       // Single statements outside any transaction (rate-limit counters, spent proofs of work) get
       // connections of their own: a request that holds a transaction's connection and then runs
       // one must never wait for the pool its own kind has exhausted.
       provide: STATEMENT_DATA_SOURCE,
-      inject: [APP_CONFIG],
-      useFactory: async (config: AppConfig) => createDataSource(config, statementPoolSize(config.database.poolSize), 'phr-api-statements').initialize(),
+      inject: [APP_CONFIG, PRIMARY_LOCATOR],
+      useFactory: async (config: AppConfig, locator: PrimaryLocator | null) =>
+        createDataSource(config, statementPoolSize(config.database.poolSize), 'phr-api-statements', locator).initialize(),
     },
     Db,
   ],

@@ -3,15 +3,22 @@
  * it connects as the application role, which owns nothing.
  *
  *   DATABASE_MIGRATION_URL=postgres://phr_owner:...@host/phr node backend/dist/db/migrate.js
+ *
+ * A URL that lists several hosts (a failover formation) migrates the one that is primary now.
  */
 import { DataSource } from 'typeorm';
+import { databaseHostsOf } from '../config/database-url.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { firstWritable } from './primary-locator.js';
+
+const PRIMARY_CHECK_TIMEOUT_MS = 10_000;
 
 /** `migrations`: all of them; a test may stop earlier, to prepare data a later migration must carry over. */
 export async function runMigrations(ownerUrl: string, migrations: typeof MIGRATIONS = MIGRATIONS): Promise<string[]> {
+  const hosts = databaseHostsOf(ownerUrl);
   const dataSource = new DataSource({
     type: 'postgres',
-    url: ownerUrl,
+    url: hosts.length > 1 ? (await firstWritable(hosts, PRIMARY_CHECK_TIMEOUT_MS)).url : ownerUrl,
     migrations,
     migrationsTableName: 'schema_migrations',
     migrationsTransactionMode: 'each',

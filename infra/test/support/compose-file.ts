@@ -33,6 +33,18 @@ export interface ComposeFile {
   volumes?: Record<string, unknown>;
 }
 
+/**
+ * A file laid over docker-compose.yml with `-f` (docker-compose.failover.yml): YAML merge keys
+ * (`<<: *anchor`) as Compose applies them, and Compose's `!override`/`!reset` tags read as the
+ * value they carry.
+ */
+export function readComposeOverlay(text: string): ComposeFile & { services: Record<string, ComposeService & { profiles?: string[]; environment?: Record<string, string> }> } {
+  const tags = ['!override', '!reset'].flatMap((tag) => (['map', 'seq'] as const).map((collection) => ({ tag, collection, resolve: (value: unknown) => value })));
+  const parsed = parse(text, { merge: true, customTags: tags }) as ReturnType<typeof readComposeOverlay> | null;
+  if (!parsed || typeof parsed.services !== 'object') throw new Error('the overlay has no services');
+  return parsed;
+}
+
 export function readCompose(text: string): ComposeFile {
   const parsed = parse(text) as ComposeFile | null;
   if (!parsed || typeof parsed.services !== 'object') throw new Error('docker-compose.yml has no services');
