@@ -4,7 +4,7 @@
  * (api-client/test/route-client.spec.ts holds the client's own compile-time checks).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ERROR_CODES, REFRESH_COOKIE_NAME, ROUTES } from '@phr/shared-types';
+import { ERROR_CODES, REFRESH_COOKIE_NAME, ROUTES, type AuditAction } from '@phr/shared-types';
 import { browserLikeClient, createRouteClient, type BrowserLikeClient } from '@phr/api-client';
 import { registerUser, type RegisteredUser } from './support/factories.js';
 import { TEST_PORTAL_ORIGIN } from './support/http.js';
@@ -33,10 +33,10 @@ describe('the route client', () => {
     });
 
     it('sends a query value with & and = as one value', async () => {
-      // Split, it would be a well-formed email and an unknown `limit`; whole, it is one malformed email.
-      const response = await client.send(ROUTES.findContactCandidate, { query: { email: 'someone@example.org&limit=1' }, token: user.token });
+      // Split, it would be a known action and a `limit`; whole, it is one unknown action.
+      const response = await client.send(ROUTES.listAudit, { query: { action: 'record.read&limit=1' as AuditAction }, token: user.token });
       expect(response.status).toBe(400);
-      expect(response.error?.fields?.map((field) => field.field)).toEqual(['email']);
+      expect(response.error?.fields?.map((field) => field.field)).toEqual(['action']);
     });
   });
 

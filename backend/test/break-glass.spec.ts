@@ -93,13 +93,21 @@ describe('break-glass: a clinician reads a patient’s emergency records in a ti
     });
 
     it('finds a holder by exact email, another patient or an approved clinician, never a pending one or oneself', async () => {
-      const find = async (email: string) => (await alice.client.send(ROUTES.emergencyHolderCandidates, { token: alice.token, query: { email } })).body.items.map((item) => item.id);
+      const find = async (email: string) => (await alice.client.send(ROUTES.emergencyHolderCandidates, { token: alice.token, body: { email } })).body.items.map((item) => item.id);
       expect(await find(bob.request.email.toUpperCase())).toEqual([bob.userId]);
-      const [clinician] = (await alice.client.send(ROUTES.emergencyHolderCandidates, { token: alice.token, query: { email: drHolder.request.email } })).body.items;
+      const [clinician] = (await alice.client.send(ROUTES.emergencyHolderCandidates, { token: alice.token, body: { email: drHolder.request.email } })).body.items;
       expect(clinician).toMatchObject({ id: drHolder.userId, role: 'doctor', publicKey: rsaPublicKey(), fingerprint: accountFingerprint(), organisation: 'St Mary’s Hospital' });
       expect(await find(drPending.request.email)).toEqual([]);
       expect(await find(alice.request.email)).toEqual([]);
       expect(await find('nobody@example.org')).toEqual([]);
+    });
+
+    it('has no GET form for the holder look-up: an email in the query string is not served (404; ASVS 5.0 14.2.1)', async () => {
+      const response = await fetch(`${api.baseUrl}/api/emergency/holder-candidates?email=${encodeURIComponent(bob.request.email)}`, { headers: { authorization: `Bearer ${alice.token}` } });
+      expect(response.status).toBe(404);
+      expect(await response.text()).not.toContain(bob.userId);
+      const malformed = await alice.client.unchecked().send(ROUTES.emergencyHolderCandidates, { token: alice.token, body: { email: 'not-an-address' } });
+      expect([malformed.status, malformed.error?.fields?.map((field) => field.field)]).toEqual([400, ['email']]);
     });
 
     it.each([

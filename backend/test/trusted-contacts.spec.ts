@@ -80,7 +80,7 @@ describe('trusted contacts: named by the patient, released only after a request 
   describe('naming a contact', () => {
     it('finds a patient account by its exact email, with its key and fingerprint, and files the look-up', async () => {
       const f = await family();
-      const found = await f.patient.client.send(ROUTES.findContactCandidate, { token: f.patient.token, query: { email: f.contact.request.email.toUpperCase() } });
+      const found = await f.patient.client.send(ROUTES.findContactCandidate, { token: f.patient.token, body: { email: f.contact.request.email.toUpperCase() } });
       expect(found.status).toBe(200);
       expect(found.body).toEqual({ id: f.contact.userId, displayName: f.contact.request.displayName, publicKey: f.contact.request.keys.publicKey, fingerprint: fingerprintOf(f.contact) });
       const rows = await auditRowsOf(api, f.patient.userId);
@@ -92,7 +92,7 @@ describe('trusted contacts: named by the patient, released only after a request 
       const doctor = await registerUser(api, 'doctor');
       for (const email of [doctor.request.email, 'nobody@example.org', f.patient.request.email]) {
         const before = (await auditRowsOf(api, f.patient.userId)).length;
-        const answer = await f.patient.client.unchecked().send(ROUTES.findContactCandidate, { token: f.patient.token, query: { email } });
+        const answer = await f.patient.client.unchecked().send(ROUTES.findContactCandidate, { token: f.patient.token, body: { email } });
         expect(answer.status).toBe(404);
         expect(facts(await rowsAfter(f.patient.userId, before))).toEqual([['contact.lookup', 'deny', f.patient.userId, 'no patient account with this email']]);
       }
@@ -100,9 +100,18 @@ describe('trusted contacts: named by the patient, released only after a request 
 
     it('answers a malformed email with 400 naming email', async () => {
       const f = await family();
-      const answer = await f.patient.client.unchecked().send(ROUTES.findContactCandidate, { token: f.patient.token, query: { email: 'not-an-address' } });
+      const answer = await f.patient.client.unchecked().send(ROUTES.findContactCandidate, { token: f.patient.token, body: { email: 'not-an-address' } });
       expect(answer.status).toBe(400);
       expect(answer.error?.fields?.map((field) => field.field)).toEqual(['email']);
+      const missing = await f.patient.client.unchecked().send(ROUTES.findContactCandidate, { token: f.patient.token, body: {} });
+      expect([missing.status, missing.error?.fields?.map((field) => field.field)]).toEqual([400, ['email']]);
+    });
+
+    it('has no GET form: an email in the query string is not served (404; ASVS 5.0 14.2.1)', async () => {
+      const f = await family();
+      const response = await fetch(`${api.baseUrl}/api/trusted-contacts/candidates?email=${encodeURIComponent(f.contact.request.email)}`, { headers: { authorization: `Bearer ${f.patient.token}` } });
+      expect(response.status).toBe(404);
+      expect(await response.text()).not.toContain(f.contact.userId);
     });
 
     it('names a contact with a wrap of every record in scope; both see it, in standby, and the patient’s trail says so', async () => {
@@ -470,14 +479,15 @@ describe('trusted contacts: named by the patient, released only after a request 
       expect(stored.map((row) => row.wrap)).toEqual(wraps.map((wrap) => wrap.wrap));
     });
 
-    it('TrustedContactsRepository.activeContactIds names a patient’s contacts to any caller (for break-glass notices)', async () => {
+    it('TrustedContactsRepository.activeContactIds names a patient’s contacts to the patient, and to no doctor who broke no glass on them', async () => {
       const f = await family();
       await named(f);
       const doctor = await registerUser(api, 'doctor');
-      const ids = await api.app.get(Db).run({ userId: doctor.userId, role: 'doctor' }, { requestId: randomUUID(), ip: null, userAgent: null }, () =>
-        api.app.get(TrustedContactsRepository).activeContactIds(f.patient.userId),
-      );
-      expect(ids).toEqual([f.contact.userId]);
+      const asCaller = (userId: string, role: 'patient' | 'doctor') =>
+        api.app.get(Db).run({ userId, role }, { requestId: randomUUID(), ip: null, userAgent: null }, () => api.app.get(TrustedContactsRepository).activeContactIds(f.patient.userId));
+      expect(await asCaller(f.patient.userId, 'patient')).toEqual([f.contact.userId]);
+      // A clinician who broke the glass on the patient is told (break-glass.spec "breaks the glass: … told at once"); anyone else learns nothing.
+      expect(await asCaller(doctor.userId, 'doctor')).toEqual([]);
     });
   });
 });

@@ -194,7 +194,7 @@ describe('several API instances behind Caddy', () => {
     const [first, , third] = instances;
     const searcher = patients[0];
     const search = (instance: ApiInstance) =>
-      testClient(instance.url).send(ROUTES.findContactCandidate, { token: searcher.token, query: { email: patients[1].user.request.email } });
+      testClient(instance.url).send(ROUTES.findContactCandidate, { token: searcher.token, body: { email: patients[1].user.request.email } });
     const sharedHits = async () => {
       const { rows } = await db.query<{ hits: number }>("SELECT hits FROM rate_limits WHERE key LIKE 'doctorSearch:%'");
       return rows.reduce((sum, row) => sum + Number(row.hits), 0);

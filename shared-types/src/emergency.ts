@@ -92,7 +92,7 @@ export interface EmergencySetup {
 }
 
 /** GET /emergency/holder-candidates?email=: an existing account that may hold a share. */
-export interface EmergencyHolderQuery {
+export interface EmergencyHolderRequest {
   email: string;
 }
 export interface EmergencyHolderCandidate {

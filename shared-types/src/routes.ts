@@ -31,7 +31,7 @@ import type { RotateKeyPairRequest, RotateKeyPairResult } from './key-pair.js';
 import type { AccessSummary, AuditAccounts, AuditAccountsQuery, AuditExportQuery, AuditHead, AuditHeadQuery, AuditPage, AuditPeople, AuditPeopleQuery, AuditQuery } from './audit.js';
 import type {
   ContactCandidate,
-  ContactCandidateQuery,
+  ContactCandidateRequest,
   NameTrustedContactRequest,
   RewrapTrustedContactRequest,
   TrustedContact,
@@ -83,7 +83,7 @@ import type {
   EmergencyBreak,
   EmergencyBreakList,
   EmergencyHolderCandidates,
-  EmergencyHolderQuery,
+  EmergencyHolderRequest,
   EmergencyReviewQuery,
   EmergencySetup,
   EmergencyShareRequests,
@@ -183,7 +183,7 @@ export const ROUTES = {
   updateConsent: route<UpdateConsentRequest, Consent, { id: string }>('PATCH', '/consents/:id'),
   rewrapConsent: route<RewrapConsentRequest, RewrapConsentResult, { id: string }>('PUT', '/consents/:id/wraps'),
 
-  findContactCandidate: route<NoBody, ContactCandidate, Record<string, never>, ContactCandidateQuery>('GET', '/trusted-contacts/candidates'),
+  findContactCandidate: route<ContactCandidateRequest, ContactCandidate>('POST', '/trusted-contacts/candidates'),
   nameTrustedContact: route<NameTrustedContactRequest, TrustedContact>('POST', '/trusted-contacts'),
   listTrustedContacts: route<NoBody, TrustedContactList>('GET', '/trusted-contacts'),
   updateTrustedContact: route<UpdateTrustedContactRequest, TrustedContact, { id: string }>('PATCH', '/trusted-contacts/:id'),
@@ -218,7 +218,7 @@ export const ROUTES = {
   updateNotificationSettings: route<NotificationSettings, NotificationSettings>('PUT', '/notifications/settings'),
   emergencySetup: route<NoBody, EmergencySetup>('GET', '/emergency/setup'),
   configureEmergency: route<ConfigureEmergencyRequest, EmergencySetup>('PUT', '/emergency/setup'),
-  emergencyHolderCandidates: route<NoBody, EmergencyHolderCandidates, Record<string, never>, EmergencyHolderQuery>('GET', '/emergency/holder-candidates'),
+  emergencyHolderCandidates: route<EmergencyHolderRequest, EmergencyHolderCandidates>('POST', '/emergency/holder-candidates'),
   breakGlass: route<BreakGlassRequest, EmergencyBreak>('POST', '/emergency/breaks'),
   listEmergencyBreaks: route<NoBody, EmergencyBreakList>('GET', '/emergency/breaks'),
   emergencyAccess: route<NoBody, EmergencyAccess, { id: string }>('GET', '/emergency/breaks/:id'),

@@ -24,7 +24,7 @@ export const TRUSTED_CONTACT_STATUSES = ['standby', 'waiting', 'released'] as co
 export type TrustedContactStatus = (typeof TRUSTED_CONTACT_STATUSES)[number];
 
 /** GET /trusted-contacts/candidates?email=: a patient account that may be named, with its key. */
-export interface ContactCandidateQuery {
+export interface ContactCandidateRequest {
   email: string;
 }
 export interface ContactCandidate {

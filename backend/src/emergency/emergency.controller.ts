@@ -16,7 +16,7 @@ import {
   EmergencyBreakDto,
   EmergencyBreakListDto,
   EmergencyHolderCandidatesDto,
-  EmergencyHolderQueryDto,
+  EmergencyHolderRequestDto,
   EmergencyRecordDetailDto,
   EmergencyReviewQueryDto,
   EmergencySetupDto,
@@ -56,13 +56,14 @@ export class EmergencyController {
     return this.setup.configure(user, body);
   }
 
-  @Get('holder-candidates')
+  @Post('holder-candidates')
+  @HttpCode(200)
   @Roles('patient')
-  @ApiOperation({ summary: 'An account that may hold a share, by its exact email: another patient or an approved clinician, with public key and fingerprint' })
+  @ApiOperation({ summary: 'An account that may hold a share, by its exact email (in the body, never in a URL): another patient or an approved clinician, with public key and fingerprint' })
   @ApiOkResponse({ type: EmergencyHolderCandidatesDto })
   @ApiErrors(400, 401, 403)
-  candidates(@CurrentUser() user: AuthUser, @Query() query: EmergencyHolderQueryDto): Promise<EmergencyHolderCandidates> {
-    return this.setup.candidates(user, query.email);
+  candidates(@CurrentUser() user: AuthUser, @Body() body: EmergencyHolderRequestDto): Promise<EmergencyHolderCandidates> {
+    return this.setup.candidates(user, body.email);
   }
 
   @Post('breaks')

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { ContactCandidate, RecordDetail, RecordPage, TrustedContact, TrustedContactList } from '@phr/shared-types';
 import { BodyLimit } from '../common/body-limit.js';
@@ -11,7 +11,7 @@ import { RecordDetailDto, RecordPageDto } from '../contract/record-summary.dto.j
 import {
   CONTACT_BODY_LIMIT_BYTES,
   ContactCandidateDto,
-  ContactCandidateQueryDto,
+  ContactCandidateRequestDto,
   NameTrustedContactDto,
   RewrapTrustedContactDto,
   TrustedContactDto,
@@ -27,14 +27,15 @@ import { TrustedContactsService } from './trusted-contacts.service.js';
 export class TrustedContactsController {
   constructor(private readonly contacts: TrustedContactsService) {}
 
-  @Get('candidates')
+  @Post('candidates')
+  @HttpCode(200)
   @Roles('patient')
   @RateLimited('doctorSearch')
-  @ApiOperation({ summary: 'Find the patient account an exact email names, with its public key and fingerprint, to name as a trusted contact' })
+  @ApiOperation({ summary: 'Find the patient account an exact email names, with its public key and fingerprint, to name as a trusted contact (the email in the body, never in a URL)' })
   @ApiOkResponse({ type: ContactCandidateDto })
   @ApiErrors(400, 401, 403, 404)
-  findCandidate(@CurrentUser() user: AuthUser, @Query() query: ContactCandidateQueryDto): Promise<ContactCandidate> {
-    return this.contacts.findCandidate(user, query.email);
+  findCandidate(@CurrentUser() user: AuthUser, @Body() body: ContactCandidateRequestDto): Promise<ContactCandidate> {
+    return this.contacts.findCandidate(user, body.email);
   }
 
   @Post()

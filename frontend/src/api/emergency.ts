@@ -6,7 +6,7 @@ export function emergencyApi(client: ApiClient) {
   return {
     setup: () => client.call(ROUTES.emergencySetup),
     configure: (body: ConfigureEmergencyRequest) => client.call(ROUTES.configureEmergency, { body }),
-    holderCandidates: (email: string) => client.call(ROUTES.emergencyHolderCandidates, { query: { email } }),
+    holderCandidates: (email: string) => client.call(ROUTES.emergencyHolderCandidates, { body: { email } }),
     breakGlass: (body: BreakGlassRequest) => client.call(ROUTES.breakGlass, { body }),
     breaks: () => client.call(ROUTES.listEmergencyBreaks),
     access: (id: string) => client.call(ROUTES.emergencyAccess, { params: { id } }),

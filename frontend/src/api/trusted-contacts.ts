@@ -4,7 +4,7 @@ import type { ApiClient } from './client.js';
 
 export function trustedContactsApi(client: ApiClient) {
   return {
-    findCandidate: (email: string) => client.call(ROUTES.findContactCandidate, { query: { email } }),
+    findCandidate: (email: string) => client.call(ROUTES.findContactCandidate, { body: { email } }),
     list: () => client.call(ROUTES.listTrustedContacts),
     name: (body: NameTrustedContactRequest) => client.call(ROUTES.nameTrustedContact, { body }),
     changeWait: (id: string, waitDays: number) => client.call(ROUTES.updateTrustedContact, { params: { id }, body: { waitDays } }),

@@ -21,7 +21,7 @@ import {
   type EmergencyHolder,
   type EmergencyHolderCandidate,
   type EmergencyHolderCandidates,
-  type EmergencyHolderQuery,
+  type EmergencyHolderRequest,
   type EmergencyHolderShare,
   type EmergencyReasonCode,
   type EmergencyReviewOutcome,
@@ -158,11 +158,11 @@ export class EmergencySetupDto implements EmergencySetup {
 }
 true satisfies Exact<EmergencySetupDto, EmergencySetup>;
 
-export class EmergencyHolderQueryDto implements EmergencyHolderQuery {
+export class EmergencyHolderRequestDto implements EmergencyHolderRequest {
   @IsAccountEmail()
   email: string;
 }
-true satisfies Exact<EmergencyHolderQueryDto, EmergencyHolderQuery>;
+true satisfies Exact<EmergencyHolderRequestDto, EmergencyHolderRequest>;
 
 export class EmergencyHolderCandidateDto implements EmergencyHolderCandidate {
   @ApiProperty({ format: 'uuid' }) id: string;

@@ -8,7 +8,7 @@ import {
   TRUSTED_CONTACT_STATUSES,
   type ContactCandidate,
   type DoctorWrap,
-  type ContactCandidateQuery,
+  type ContactCandidateRequest,
   type NameTrustedContactRequest,
   type RewrapTrustedContactRequest,
   type TrustedContact,
@@ -62,11 +62,11 @@ const IsContactWraps = (description: string): PropertyDecorator => {
   return (target, property) => decorators.forEach((decorate) => decorate(target, property));
 };
 
-export class ContactCandidateQueryDto implements ContactCandidateQuery {
+export class ContactCandidateRequestDto implements ContactCandidateRequest {
   @IsAccountEmail()
   email: string;
 }
-true satisfies Exact<ContactCandidateQueryDto, ContactCandidateQuery>;
+true satisfies Exact<ContactCandidateRequestDto, ContactCandidateRequest>;
 
 export class ContactCandidateDto implements ContactCandidate {
   @ApiProperty({ format: 'uuid' }) id: string;
