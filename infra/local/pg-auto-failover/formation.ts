@@ -203,6 +203,7 @@ function runsAsRoot(): boolean {
 }
 
 function postgresIds(): { uid: number; gid: number } {
+  // eslint-disable-next-line sonarjs/no-os-command-from-path -- coreutils' id on the test machine's own PATH, for the test formation's postgres user
   const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
   return { uid: id('-u'), gid: id('-g') };
 }
