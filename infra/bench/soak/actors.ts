@@ -49,6 +49,7 @@ const TOKEN_REFRESH_MS = 10 * 60_000;
 
 export class Person {
   private tokenAt = Date.now();
+  private refreshing: Promise<void> | null = null;
 
   private constructor(
     readonly api: SoakApi,
@@ -137,7 +138,18 @@ export class Person {
     this.api.ledger.attempt(subjectId, action, answer?.status ?? 'network');
   }
 
-  private async refresh(): Promise<void> {
+  /**
+   * One refresh at a time per person: two with the same refresh cookie would be taken for a
+   * stolen token's reuse, and the API would end the session (docs/protocol.md).
+   */
+  private refresh(): Promise<void> {
+    this.refreshing ??= this.refreshOnce().finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+
+  private async refreshOnce(): Promise<void> {
     const refreshed = await timed(this.api, 'POST /auth/refresh', [200], () => this.client.send(ROUTES.refresh));
     if (refreshed?.status === 200) {
       this.session = { ...this.session, accessToken: refreshed.body.accessToken };

@@ -69,15 +69,18 @@ export async function patientLoop(api: SoakApi, world: World, seat: { person: Pe
       }
     } else if (roll < 0.9) {
       await me.readAudit();
-    } else if (roll < 0.98) {
+    } else if (roll < 0.96) {
       await me.signIn();
-    } else {
+    } else if (roll < 0.965) {
       // The person leaves (their records stay); a new patient registers in their place.
       const newcomer = await Person.register(api, 'patient');
       if (newcomer) {
         world.patients.push(newcomer);
         seat.person = newcomer;
       }
+    } else {
+      // The portal's own start-up: who am I, my folders.
+      await me.send('GET /me', [200], ROUTES.me);
     }
     await pauseBetweenActions(api);
   }
