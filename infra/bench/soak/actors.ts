@@ -84,7 +84,8 @@ export class Person {
     const client = browserLikeClient(api.apiUrl, api.portalOrigin);
     const started = await timed(api, 'POST /auth/register/start', [202], () => client.send(ROUTES.startRegistration, { body: { email, role } }));
     if (started?.status !== 202) return null;
-    const token = registrationTokenIn(await api.mailbox.next(email));
+    // The mail leaves through the outbox: a fault can hold it back for a while.
+    const token = registrationTokenIn(await api.mailbox.next(email, { timeoutMs: 180_000 }));
     if (!token) throw new Error(`no registration link in the mail to ${email}`);
     const account = await createAccount(password);
     const body = {

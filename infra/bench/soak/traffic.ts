@@ -40,73 +40,93 @@ const DEFAULT_SIZES = [2_000, 5_000, 12_000, 40_000, 90_000, 250_000, 600_000, 1
 export async function patientLoop(api: SoakApi, world: World, seat: { person: Person }, options: TrafficOptions): Promise<void> {
   const sizes = options.sizes ?? DEFAULT_SIZES;
   while (!options.until()) {
-    const me = seat.person;
-    const mine = world.committed.filter((record) => record.ownerId === me.userId);
-    const roll = chance();
-    if (roll < 0.15 || mine.length === 0) {
-      const record = await me.upload(sizes[randomInt(sizes.length)]);
-      if (record) world.committed.push(record);
-    } else if (roll < 0.45) {
-      await me.listRecords();
-    } else if (roll < 0.65) {
-      const record = pick(mine);
-      const read = await me.read(record);
-      if (read?.status === 200 && read.sha256 !== record.sha256) api.stats.anomaly(`owner read of ${record.recordId} decrypted to other bytes`);
-    } else if (roll < 0.75 && world.doctors.length > 0) {
-      const record = pick(mine);
-      const doctor = pick(world.doctors);
-      if (!world.shares.some((share) => share.record.recordId === record.recordId && share.doctorId === doctor.userId && share.state !== 'revoked')) {
-        const consent = await me.share(record, doctor.userId);
-        if (consent) world.shares.push({ consentId: consent.id, record, doctorId: doctor.userId, state: 'active' });
-      }
-    } else if (roll < 0.8) {
-      const share = world.shares.find((candidate) => candidate.record.ownerId === me.userId && candidate.state === 'active');
-      if (share) {
-        share.state = 'revoking';
-        const revoked = await me.revoke(share.consentId);
-        // No answer: the revocation may or may not have committed; a doctor's read may get either answer from now on.
-        share.state = revoked === false ? 'active' : revoked ? 'revoked' : 'revoking';
-      }
-    } else if (roll < 0.9) {
-      await me.readAudit();
-    } else if (roll < 0.96) {
-      await me.signIn();
-    } else if (roll < 0.965) {
-      // The person leaves (their records stay); a new patient registers in their place.
-      const newcomer = await Person.register(api, 'patient');
-      if (newcomer) {
-        world.patients.push(newcomer);
-        seat.person = newcomer;
-      }
-    } else {
-      // The portal's own start-up: who am I, my folders.
-      await me.send('GET /me', [200], ROUTES.me);
-    }
+    await survive(api, () => patientStep(api, world, seat, sizes));
     await pauseBetweenActions(api);
+  }
+}
+
+async function patientStep(api: SoakApi, world: World, seat: { person: Person }, sizes: readonly number[]): Promise<void> {
+  const me = seat.person;
+  const mine = world.committed.filter((record) => record.ownerId === me.userId);
+  const roll = chance();
+  if (roll < 0.15 || mine.length === 0) {
+    const record = await me.upload(sizes[randomInt(sizes.length)]);
+    if (record) world.committed.push(record);
+  } else if (roll < 0.45) {
+    await me.listRecords();
+  } else if (roll < 0.65) {
+    const record = pick(mine);
+    const read = await me.read(record);
+    if (read?.status === 200 && read.sha256 !== record.sha256) api.stats.anomaly(`owner read of ${record.recordId} decrypted to other bytes`);
+  } else if (roll < 0.75 && world.doctors.length > 0) {
+    const record = pick(mine);
+    const doctor = pick(world.doctors);
+    if (!world.shares.some((share) => share.record.recordId === record.recordId && share.doctorId === doctor.userId && share.state !== 'revoked')) {
+      const consent = await me.share(record, doctor.userId);
+      if (consent) world.shares.push({ consentId: consent.id, record, doctorId: doctor.userId, state: 'active' });
+    }
+  } else if (roll < 0.8) {
+    const share = world.shares.find((candidate) => candidate.record.ownerId === me.userId && candidate.state === 'active');
+    if (share) {
+      share.state = 'revoking';
+      const revoked = await me.revoke(share.consentId);
+      // No answer: the revocation may or may not have committed; a doctor's read may get either answer from now on.
+      share.state = revoked === false ? 'active' : revoked ? 'revoked' : 'revoking';
+    }
+  } else if (roll < 0.9) {
+    await me.readAudit();
+  } else if (roll < 0.96) {
+    await me.signIn();
+  } else if (roll < 0.965) {
+    // The person leaves (their records stay); a new patient registers in their place.
+    const newcomer = await Person.register(api, 'patient');
+    if (newcomer) {
+      world.patients.push(newcomer);
+      seat.person = newcomer;
+    }
+  } else {
+    // The portal's own start-up: who am I, my folders.
+    await me.send('GET /me', [200], ROUTES.me);
   }
 }
 
 /** A doctor's loop: read and decrypt what a patient shared, list a patient's shared records, list consents. */
 export async function doctorLoop(api: SoakApi, world: World, doctor: Person, options: TrafficOptions): Promise<void> {
   while (!options.until()) {
-    const shares = world.shares.filter((share) => share.doctorId === doctor.userId);
-    const roll = chance();
-    if (shares.length > 0 && roll < 0.7) {
-      const { record } = pick(shares);
-      // A revocation may commit while the read is under way, and a record revoked once may be shared
-      // again: the answer is checked against the record's consents for this doctor before and after.
-      const before = coverage(shares, record.recordId);
-      const read = await doctor.read(record, [200, 410]);
-      const after = coverage(shares, record.recordId);
-      if (read?.status === 200 && before === 'ended' && after === 'ended') api.stats.anomaly(`doctor read record ${record.recordId} after its consent was revoked`);
-      if (read?.status === 410 && before === 'active' && after === 'active') api.stats.anomaly(`doctor refused record ${record.recordId} under an active consent`);
-      if (read?.status === 200 && read.sha256 !== record.sha256) api.stats.anomaly(`doctor read of ${record.recordId} decrypted to other bytes`);
-    } else if (shares.length > 0 && roll < 0.85) {
-      await doctor.listPatientRecords(pick(shares).record.ownerId);
-    } else {
-      await doctor.listConsents();
-    }
+    await survive(api, () => doctorStep(api, world, doctor));
     await pauseBetweenActions(api);
+  }
+}
+
+async function doctorStep(api: SoakApi, world: World, doctor: Person): Promise<void> {
+  const shares = world.shares.filter((share) => share.doctorId === doctor.userId);
+  const roll = chance();
+  if (shares.length > 0 && roll < 0.7) {
+    const { record } = pick(shares);
+    // A revocation may commit while the read is under way, and a record revoked once may be shared
+    // again: the answer is checked against the record's consents for this doctor before and after.
+    const before = coverage(shares, record.recordId);
+    const read = await doctor.read(record, [200, 410]);
+    const after = coverage(shares, record.recordId);
+    if (read?.status === 200 && before === 'ended' && after === 'ended') api.stats.anomaly(`doctor read record ${record.recordId} after its consent was revoked`);
+    if (read?.status === 410 && before === 'active' && after === 'active') api.stats.anomaly(`doctor refused record ${record.recordId} under an active consent`);
+    if (read?.status === 200 && read.sha256 !== record.sha256) api.stats.anomaly(`doctor read of ${record.recordId} decrypted to other bytes`);
+  } else if (shares.length > 0 && roll < 0.85) {
+    await doctor.listPatientRecords(pick(shares).record.ownerId);
+  } else {
+    await doctor.listConsents();
+  }
+}
+
+/**
+ * One step of a user, whatever it throws (a record that fails to decrypt, a registration mail
+ * that never came): noted as an anomaly, which fails the soak, and the user goes on.
+ */
+async function survive(api: SoakApi, step: () => Promise<void>): Promise<void> {
+  try {
+    await step();
+  } catch (error) {
+    api.stats.anomaly(`a user's step threw: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
@@ -137,7 +157,7 @@ export async function malformedLoop(api: SoakApi, sender: Person, options: Traff
     async (token: string) => timed(api, 'malformed: wrong field types', [400], () => client.send(ROUTES.presignUpload, { token, body: { size: 'twelve' } })),
   ];
   while (!options.until()) {
-    await pick(kinds)(await sender.currentToken());
+    await survive(api, async () => void (await pick(kinds)(await sender.currentToken())));
     await pauseBetweenActions(api);
   }
 }
