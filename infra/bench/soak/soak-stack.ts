@@ -15,12 +15,14 @@ import { runMigrations } from '../../../backend/src/db/migrate.js';
 import { keyLogPublicKeyOf, loadOrCreateSecrets, type LocalSecrets } from '../../local/local-secrets.js';
 import { startMailCatcher, type RunningMailCatcher } from '../../local/mail/mail-catcher.js';
 import { Mailbox } from '../../local/mail/mailbox.js';
-import { startObjectStore, type RunningObjectStore } from '../../local/object-store/index.js';
 import { freePort } from '../../local/ports.js';
 import { provisionDatabase } from '../../local/postgres.js';
 import { run, startChild, stopChild, waitForHttp, type Child } from '../../local/processes.js';
 import { API_NODE_OPTIONS, DEFAULT_BUCKET, REPO_ROOT } from '../../local/stack.js';
 import { dropDatabase, startTestServer, type TestServer } from '../../local/test-database.js';
+
+/** A stopped store that has not closed its connections by then is killed. */
+const STORE_STOP_GRACE_MS = 2_000;
 
 /** The API compiled for the soak, apart from backend/dist (which `npm start` rewrites). */
 const SOAK_API_DIR = 'backend/.soak-dist';
@@ -86,19 +88,36 @@ export async function startSoakStack(options: { build: boolean; log: (line: stri
       await run(process.execPath, [tsc, '-p', 'backend/tsconfig.build.json', '--outDir', SOAK_API_DIR], REPO_ROOT);
     }
     const storePort = await freePort();
-    const storeOptions = {
-      dataDir: path.join(dataDir, 'objects'),
-      port: storePort,
-      accessKey: secrets.s3AccessKey,
-      secretKey: secrets.s3SecretKey,
-      buckets: [{ name: DEFAULT_BUCKET, corsOrigins: ['*'] }],
-      log: options.log,
+    // The store runs in a process of its own (infra/local/object-store/serve.ts), so that the fault
+    // can stop it as an operator's store fails: its in-flight requests cut, nothing drained.
+    let store: Child | null = null;
+    const startStore = async () => {
+      let announce: () => void = () => undefined;
+      const listening = new Promise<void>((resolve) => (announce = resolve));
+      const child = startChild('store', process.execPath, ['--import', 'tsx', 'infra/local/object-store/serve.ts'], {
+        cwd: REPO_ROOT,
+        log: (line) => (line.includes('listening ') ? announce() : options.log(line)),
+        env: {
+          PATH: process.env.PATH,
+          STORE_PORT: String(storePort),
+          STORE_DATA_DIR: path.join(dataDir, 'objects'),
+          STORE_ACCESS_KEY: secrets.s3AccessKey,
+          STORE_SECRET_KEY: secrets.s3SecretKey,
+          STORE_BUCKET: DEFAULT_BUCKET,
+          STORE_CORS_ORIGINS: '*',
+        },
+      });
+      store = child;
+      const exited = child.exited.then((code) => new Error(`the store process exited (${code}) before it served`));
+      const failure = await Promise.race([listening.then(() => null), exited]);
+      if (failure) throw failure;
     };
-    let store: RunningObjectStore | null = await startObjectStore(storeOptions);
-    stops.push(async () => {
-      await store?.stop();
+    const stopStore = async () => {
+      if (store) await stopChild(store, STORE_STOP_GRACE_MS);
       store = null;
-    });
+    };
+    await startStore();
+    stops.push(stopStore);
     const mail: RunningMailCatcher = await startMailCatcher({ dir: path.join(dataDir, 'mail'), port: 0 });
     stops.push(() => mail.stop());
 
@@ -135,13 +154,8 @@ export async function startSoakStack(options: { build: boolean; log: (line: stri
         await startApi();
       },
       waitForApi: (timeoutMs = 120_000) => waitForHttp(`${apiUrl}/api/health`, timeoutMs),
-      stopStore: async () => {
-        await store?.stop();
-        store = null;
-      },
-      startStore: async () => {
-        store ??= await startObjectStore(storeOptions);
-      },
+      stopStore,
+      startStore,
       stop,
     };
   } catch (error) {

@@ -10,14 +10,15 @@
  * Sized for two cores: `--patients` (default 4) patient users, two doctors and
  * one user sending malformed requests, each a closed loop with a short think
  * time (traffic.ts). Options: --minutes / --seconds, --patients, --fault-every-seconds
- * (default 180), --report-seconds (default 60), --no-build (run the API the last soak compiled).
+ * (default 180), --faults (default api-kill,pg-terminate,api-pause,store-restart, in that order),
+ * --report-seconds (default 60), --no-build (run the API the last soak compiled).
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { Person, type SoakApi } from './actors.js';
 import { checkConsistency, type ConsistencyReport } from './consistency.js';
-import { FAULT_KINDS, injectFault } from './faults.js';
+import { FAULT_KINDS, injectFault, type FaultKind } from './faults.js';
 import { AuditLedger } from './ledger.js';
 import { sampleMemory } from './memory.js';
 import { startSoakStack, type SoakStack } from './soak-stack.js';
@@ -29,6 +30,8 @@ interface SoakOptions {
   patients: number;
   doctors: number;
   faultEverySeconds: number;
+  /** Injected in this order, round and round. */
+  faults: FaultKind[];
   reportSeconds: number;
   build: boolean;
 }
@@ -41,6 +44,7 @@ function optionsFromArgs(): SoakOptions {
       patients: { type: 'string', default: '4' },
       'fault-every-seconds': { type: 'string', default: '180' },
       'report-seconds': { type: 'string', default: '60' },
+      faults: { type: 'string', default: FAULT_KINDS.join(',') },
       'no-build': { type: 'boolean', default: false },
     },
   });
@@ -52,6 +56,10 @@ function optionsFromArgs(): SoakOptions {
     faultEverySeconds: Number(values['fault-every-seconds']),
     reportSeconds: Number(values['report-seconds']),
     build: !values['no-build'],
+    faults: values.faults.split(',').map((name) => {
+      if (!(FAULT_KINDS as readonly string[]).includes(name)) throw new Error(`--faults: "${name}" is none of ${FAULT_KINDS.join(', ')}`);
+      return name as FaultKind;
+    }),
   };
   for (const [name, value] of Object.entries(options)) if (typeof value === 'number' && !(value > 0)) throw new Error(`--${name} must be a positive number`);
   return options;
@@ -61,6 +69,13 @@ async function main(): Promise<number> {
   const options = optionsFromArgs();
   log(`Soak: ${options.seconds} s, ${options.patients} patients, ${options.doctors} doctors, a fault every ${options.faultEverySeconds} s; ${os.cpus().length} CPUs, load average ${loadAverage()}`);
   const stack = await startSoakStack({ build: options.build, log });
+  // Ctrl-C or a kill: the stack's processes, its database and its folder go too.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping the stack…`);
+      void stack.stop().finally(() => process.exit(130));
+    });
+  }
   const admin = new pg.Pool({ connectionString: stack.adminUrl, max: 1 });
   admin.on('error', () => undefined);
   try {
@@ -116,7 +131,7 @@ async function runFaultsAndReports(stack: SoakStack, admin: pg.Pool, stats: Soak
       nextSample = now + 10;
     }
     if (now >= nextFault) {
-      await injectFault(FAULT_KINDS[faultIndex++ % FAULT_KINDS.length], stack, stats, log);
+      await injectFault(options.faults[faultIndex++ % options.faults.length], stack, stats, log);
       nextFault = stats.elapsedSeconds() + options.faultEverySeconds;
     }
     if (now >= nextReport) {
