@@ -109,10 +109,11 @@ export class Person {
 
   /** Signs in again: the KDF parameters, the auth key derived from the password, then the keys opened with the KEK. */
   async signIn(): Promise<boolean> {
-    const prelogin = await this.send('POST /auth/prelogin', [200], ROUTES.prelogin, { body: { email: this.email } });
+    // Without a token, and never through send(): a refresh that failed signs in again, and must not wait for itself.
+    const prelogin = await timed(this.api, 'POST /auth/prelogin', [200], () => this.client.send(ROUTES.prelogin, { body: { email: this.email } }));
     if (prelogin?.status !== 200) return false;
     const { authKey, kek } = await derivePasswordKeys(this.password, prelogin.body.kdf);
-    const login = await this.send('POST /auth/login', [200], ROUTES.login, { body: { email: this.email, authKey } });
+    const login = await timed(this.api, 'POST /auth/login', [200], () => this.client.send(ROUTES.login, { body: { email: this.email, authKey } }));
     this.api.ledger.attempt(this.userId, 'session.login', login?.status ?? 'network');
     if (login?.status !== 200) return false;
     if (isSecondFactorChallenge(login.body)) throw new Error('the soak accounts have no second factor');
