@@ -4,43 +4,10 @@
  * where a proxy in front reads the lengths one way and the API another), and TRACE must not
  * echo a request back.
  */
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { API_PREFIX, ROUTES } from '@phr/shared-types';
+import { rawExchange } from './support/raw-socket.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
-
-/** Far above what a local answer takes, far below Jest's test timeout. */
-const CLOSED_WITHIN_MS = 15_000;
-
-interface Exchange {
-  /** Everything the server wrote before the socket closed. */
-  answer: string;
-  closedByServer: boolean;
-}
-
-/** Writes `raw` on a fresh connection and collects the answer until the server closes it (or the bound passes). */
-function exchange(baseUrl: string, raw: string): Promise<Exchange> {
-  const { hostname, port } = new URL(baseUrl);
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: hostname, port: Number(port) });
-    let answer = '';
-    const bound = setTimeout(() => {
-      socket.destroy();
-      resolve({ answer, closedByServer: false });
-    }, CLOSED_WITHIN_MS);
-    socket.setEncoding('utf8');
-    socket.on('connect', () => socket.write(raw));
-    socket.on('data', (chunk: string) => (answer += chunk));
-    socket.on('error', (error) => {
-      clearTimeout(bound);
-      reject(error);
-    });
-    socket.on('close', () => {
-      clearTimeout(bound);
-      resolve({ answer, closedByServer: true });
-    });
-  });
-}
 
 /** The status codes of every answer the server wrote, in order (an answer follows the previous body directly). */
 function statusesOf(answer: string): number[] {
@@ -62,7 +29,7 @@ describe('HTTP framing: no request smuggling, no TRACE', () => {
   });
 
   it('refuses a request with both Content-Length and Transfer-Encoding with 400, closes, and answers nothing smuggled after it', async () => {
-    const result = await exchange(
+    const result = await rawExchange(
       api.baseUrl,
       `POST ${PRELOGIN} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n${SMUGGLED}`,
     );
@@ -72,7 +39,7 @@ describe('HTTP framing: no request smuggling, no TRACE', () => {
 
   it('refuses two different Content-Length values with 400 and closes', async () => {
     const body = '{"email":"a@example.test"}';
-    const result = await exchange(
+    const result = await rawExchange(
       api.baseUrl,
       `POST ${PRELOGIN} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nContent-Length: 2\r\n\r\n${body}${SMUGGLED}`,
     );
@@ -81,13 +48,13 @@ describe('HTTP framing: no request smuggling, no TRACE', () => {
   });
 
   it('answers a well-framed request followed by another on the same connection, each once', async () => {
-    const result = await exchange(api.baseUrl, `GET ${LIVE} HTTP/1.1\r\nHost: localhost\r\n\r\n${SMUGGLED}`);
+    const result = await rawExchange(api.baseUrl, `GET ${LIVE} HTTP/1.1\r\nHost: localhost\r\n\r\n${SMUGGLED}`);
     expect(result.closedByServer).toBe(true);
     expect(statusesOf(result.answer)).toEqual([200, 200]);
   });
 
   it('answers TRACE with 404 and echoes nothing of the request', async () => {
-    const result = await exchange(api.baseUrl, `TRACE ${LIVE} HTTP/1.1\r\nHost: localhost\r\nX-Trace-Canary: c4n4ry-7f3a\r\nConnection: close\r\n\r\n`);
+    const result = await rawExchange(api.baseUrl, `TRACE ${LIVE} HTTP/1.1\r\nHost: localhost\r\nX-Trace-Canary: c4n4ry-7f3a\r\nConnection: close\r\n\r\n`);
     expect(statusesOf(result.answer)).toEqual([404]);
     expect(result.answer).not.toContain('c4n4ry-7f3a');
   });
