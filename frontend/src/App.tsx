@@ -91,27 +91,33 @@ function guardRecovery(pendingRecoveryCode: string | null, page: ReactElement): 
   return pendingRecoveryCode ? <Navigate to="/recovery-code" replace /> : page;
 }
 
-function SignOutOnly() {
+/** Ends the session and goes to the sign-in page. */
+function SignOutButton() {
   const { end } = useSession();
   const navigate = useNavigate();
   return (
+    <Button
+      type="button"
+      variant="secondary"
+      onClick={() => {
+        void end().then(() => navigate('/login'));
+      }}
+    >
+      Sign out
+    </Button>
+  );
+}
+
+function SignOutOnly() {
+  return (
     <div className="nav-items">
-      <Button
-        type="button"
-        variant="secondary"
-        onClick={() => {
-          void end().then(() => navigate('/login'));
-        }}
-      >
-        Sign out
-      </Button>
+      <SignOutButton />
     </div>
   );
 }
 
 function SignedInNav() {
-  const { user, end, lock } = useSession();
-  const navigate = useNavigate();
+  const { user, lock } = useSession();
   return (
     <div className="nav-items">
       {user?.role === 'patient' ? (
@@ -168,15 +174,7 @@ function SignedInNav() {
       <Button type="button" variant="secondary" onClick={() => void lock()}>
         Lock
       </Button>
-      <Button
-        type="button"
-        variant="secondary"
-        onClick={() => {
-          void end().then(() => navigate('/login'));
-        }}
-      >
-        Sign out
-      </Button>
+      <SignOutButton />
     </div>
   );
 }
