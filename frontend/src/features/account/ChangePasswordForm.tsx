@@ -1,7 +1,5 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState, type SubmitEvent } from 'react';
-import { ApiError, describeError } from '../../api/api-error.js';
-import { VaultError } from '../../crypto/vault.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
 import { Card } from '../../ui/Layout.js';
@@ -9,6 +7,7 @@ import { PasswordField } from '../../ui/PasswordField.js';
 import { changePassword } from '../auth/account-flows.js';
 import { NewPasswordFields, useNewPassword, type NewPassword } from '../auth/NewPasswordFields.js';
 import { useSession } from '../auth/session.js';
+import { currentPasswordError } from './current-password-error.js';
 
 export function ChangePasswordForm() {
   const { api, vault, user } = useSession();
@@ -35,7 +34,7 @@ export function ChangePasswordForm() {
       <form onSubmit={submit} noValidate>
         <PasswordField label="Current password" autoComplete="current-password" required value={current} onChange={(e) => setCurrent(e.target.value)} />
         <NewPasswordFields value={next} onChange={setNext} label="New password" userInputs={[user?.email ?? '', user?.displayName ?? '']} />
-        {change.isError ? <Alert tone="error">{changeError(change.error)}</Alert> : null}
+        {change.isError ? <Alert tone="error">{currentPasswordError(change.error)}</Alert> : null}
         {change.isSuccess ? <Alert tone="success">Your password was changed.</Alert> : null}
         <Button type="submit" isBusy={change.isPending} disabled={!isReady || !current}>
           Change password
@@ -43,10 +42,4 @@ export function ChangePasswordForm() {
       </form>
     </Card>
   );
-}
-
-function changeError(error: unknown): string {
-  const isWrongCurrent =
-    (error instanceof VaultError && error.code === 'DECRYPT_FAILED') || (error instanceof ApiError && error.code === 'INVALID_CREDENTIALS');
-  return isWrongCurrent ? 'The current password is not correct.' : describeError(error);
 }

@@ -9,7 +9,6 @@ import { SECURITY_KEY_NAME_MAX_LENGTH, type SecurityKey } from '@phr/shared-type
 import { ApiError, describeError } from '../../api/api-error.js';
 import { invalidateAfter } from '../../api/invalidate.js';
 import { securityKeyKeys } from '../../api/security-keys.js';
-import { VaultError } from '../../crypto/vault.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
 import { ItemTable, type ItemColumn } from '../../ui/ItemTable.js';
@@ -19,6 +18,7 @@ import { TextField } from '../../ui/TextField.js';
 import { enrolSecurityKey, removeSecurityKey } from '../auth/account-flows.js';
 import { useSession } from '../auth/session.js';
 import { SecurityKeyUnavailable, isWebAuthnAvailable } from '../auth/webauthn.js';
+import { currentPasswordError } from './current-password-error.js';
 
 const KEY_COLUMNS: Array<ItemColumn<SecurityKey>> = [
   { header: 'Name', cell: (key) => key.name },
@@ -119,7 +119,7 @@ function RemoveSecurityKeyForm({ securityKey, onDone }: { securityKey: SecurityK
         value={password}
         onChange={(event) => setPassword(event.target.value)}
       />
-      {remove.isError ? <Alert tone="error">{removeError(remove.error)}</Alert> : null}
+      {remove.isError ? <Alert tone="error">{currentPasswordError(remove.error)}</Alert> : null}
       <Button type="submit" variant="danger" isBusy={remove.isPending} disabled={!password}>
         Remove key
       </Button>{' '}
@@ -134,10 +134,4 @@ function enrolError(error: unknown): string {
   if (error instanceof SecurityKeyUnavailable) return 'The security key did not answer; nothing was added.';
   if (error instanceof ApiError && error.status === 409) return 'This security key is already added.';
   return describeError(error);
-}
-
-function removeError(error: unknown): string {
-  const isWrongPassword =
-    (error instanceof VaultError && error.code === 'DECRYPT_FAILED') || (error instanceof ApiError && error.code === 'INVALID_CREDENTIALS');
-  return isWrongPassword ? 'The current password is not correct.' : describeError(error);
 }

@@ -10,13 +10,13 @@ import type { TotpEnrolment } from '@phr/shared-types';
 import { ApiError, describeError } from '../../api/api-error.js';
 import { invalidateAfter } from '../../api/invalidate.js';
 import { totpKeys } from '../../api/totp.js';
-import { VaultError } from '../../crypto/vault.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
 import { Card } from '../../ui/Layout.js';
 import { PasswordField } from '../../ui/PasswordField.js';
 import { TextField } from '../../ui/TextField.js';
 import { useSession } from '../auth/session.js';
+import { currentPasswordError } from './current-password-error.js';
 
 export function TotpCard({ onEnrolled }: { onEnrolled?: () => Promise<void> | void }) {
   const { totp } = useSession();
@@ -128,7 +128,7 @@ function RemoveTotpForm() {
         value={password}
         onChange={(event) => setPassword(event.target.value)}
       />
-      {remove.isError ? <Alert tone="error">{removeError(remove.error)}</Alert> : null}
+      {remove.isError ? <Alert tone="error">{currentPasswordError(remove.error)}</Alert> : null}
       <Button type="submit" variant="danger" isBusy={remove.isPending} disabled={!password}>
         Remove authenticator app
       </Button>
@@ -144,10 +144,4 @@ function groupsOfFour(secret: string): string {
 function confirmError(error: unknown): string {
   if (error instanceof ApiError && error.status === 400) return 'That is not the code the app shows now. Check the app’s clock, wait for the next code and try again.';
   return describeError(error);
-}
-
-function removeError(error: unknown): string {
-  const isWrongPassword =
-    (error instanceof VaultError && error.code === 'DECRYPT_FAILED') || (error instanceof ApiError && error.code === 'INVALID_CREDENTIALS');
-  return isWrongPassword ? 'The current password is not correct.' : describeError(error);
 }
