@@ -31,6 +31,7 @@ export default tseslint.config(
       '**/node_modules/**',
       '**/dist/**',
       'backend/.test-dist/**',
+      'backend/.soak-dist/**',
       '**/coverage/**',
       '**/test-results/**',
       '**/.data/**',

@@ -61,7 +61,7 @@ function optionsFromArgs(): SoakOptions {
       return name as FaultKind;
     }),
   };
-  for (const [name, value] of Object.entries(options)) if (typeof value === 'number' && !(value > 0)) throw new Error(`--${name} must be a positive number`);
+  for (const [name, value] of Object.entries(options)) if (typeof value === 'number' && (Number.isNaN(value) || value <= 0)) throw new Error(`--${name} must be a positive number`);
   return options;
 }
 
