@@ -32,8 +32,8 @@ function copiesOfFinalStage(dockerfile: string): Copy[] {
     });
 }
 
-/** Package manifests (needed to install production dependencies) and the proxy's configuration. */
-const CONTEXT_FILES_ALLOWED = /^((\w[\w-]*\/)?package\.json|package-lock\.json|infra\/docker\/Caddyfile)$/;
+/** Package manifests (needed to install production dependencies) and the proxy's configuration (the Caddyfile and the load-balancing settings it imports). */
+const CONTEXT_FILES_ALLOWED = /^((\w[\w-]*\/)?package\.json|package-lock\.json|infra\/docker\/Caddyfile|infra\/docker\/api-load-balancing\.caddy)$/;
 
 describe('the images built for Compose', () => {
   it('keeps .git and .env out of every build context', () => {
