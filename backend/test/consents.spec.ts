@@ -345,6 +345,75 @@ describe('consents: patients grant and revoke, doctors read (DESIGN 5, 6)', () =
     });
   });
 
+  describe('listing in pages', () => {
+    /** Every page of the caller's consents with this query, and the cursors that led to them. */
+    const walk = async (user: RegisteredUser, query: ListConsentsQuery) => {
+      const pages: string[][] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await consents(user, { ...query, cursor });
+        expect(page.status).toBe(200);
+        pages.push(page.body.items.map((consent) => consent.id));
+        cursor = page.body.nextCursor ?? undefined;
+      } while (cursor);
+      return pages;
+    };
+
+    it('pages a patient’s consents newest first with no gap or repeat, and filters by the status they have now', async () => {
+      const kim = await registerUser(api);
+      const granted: string[] = [];
+      for (const doctor of [drHouse, drWho, drHouse, drWho, drHouse]) {
+        granted.push((await grant(kim, { doctorId: doctor.userId, scope: 'all', wraps: [] })).body.id);
+      }
+      expect((await revoke(kim, granted[1])).status).toBe(200);
+      await api.adminQuery(`UPDATE consents SET expires_at = now() - interval '1 second' WHERE id = $1`, [granted[3]]);
+
+      expect(await walk(kim, { limit: 2 })).toEqual([granted.slice(3).reverse(), granted.slice(1, 3).reverse(), [granted[0]]]);
+      expect(await walk(kim, { status: 'active', limit: 2 })).toEqual([[granted[4], granted[2]], [granted[0]]]);
+      expect(await walk(kim, { status: 'expired', limit: 2 })).toEqual([[granted[3]]]);
+      expect(await walk(kim, { status: 'revoked' })).toEqual([[granted[1]]]);
+      const firstPage = await consents(kim, { limit: 5 });
+      expect(firstPage.body.nextCursor).toBeNull();
+      expect(firstPage.body.items.map((consent) => [consent.doctorName, consent.patientName])).toEqual([
+        ['Gregory House', kim.request.displayName],
+        ['John Smith', kim.request.displayName],
+        ['Gregory House', kim.request.displayName],
+        ['John Smith', kim.request.displayName],
+        ['Gregory House', kim.request.displayName],
+      ]);
+    });
+
+    it('files a doctor’s consent.list only in the trails of the patients on the page', async () => {
+      const drPage = await registerUser(api, 'doctor', { displayName: 'Paige Turner' });
+      const patients = [await registerUser(api), await registerUser(api), await registerUser(api)];
+      for (const patient of patients) expect((await grant(patient, { doctorId: drPage.userId, scope: 'all', wraps: [] })).status).toBe(201);
+      const listRows = async (patient: RegisteredUser) => (await auditRowsOf(api, patient.userId)).filter((row) => row.action === 'consent.list' && row.actor_id === drPage.userId);
+
+      const first = await consents(drPage, { limit: 1 });
+      expect(first.body.items.map((consent) => consent.patientId)).toEqual([patients[2].userId]);
+      const second = await consents(drPage, { limit: 1, cursor: first.body.nextCursor ?? undefined });
+      expect(second.body.items.map((consent) => consent.patientId)).toEqual([patients[1].userId]);
+      expect(second.body.nextCursor).not.toBeNull();
+
+      expect((await listRows(patients[2])).map((row) => row.reason)).toEqual(['1 consent(s)']);
+      expect((await listRows(patients[1])).map((row) => row.reason)).toEqual(['1 consent(s)']);
+      expect(await listRows(patients[0])).toEqual([]);
+    });
+
+    it.each<[string, Record<string, unknown>, string]>([
+      ['a cursor this API did not issue', { cursor: Buffer.from('["yesterday","x"]').toString('base64url') }, 'cursor'],
+      ['a cursor that is no base64url', { cursor: 'not a cursor!' }, 'cursor'],
+      ['a limit of 0', { limit: 0 }, 'limit'],
+      ['a limit over 100', { limit: 101 }, 'limit'],
+      ['a limit that is no number', { limit: 'ten' }, 'limit'],
+    ])('answers %s with 400 naming the field', async (_case, query, field) => {
+      // Queries the contract forbids, on purpose.
+      const response = await alice.client.unchecked().send(ROUTES.listConsents, { query, token: alice.token });
+      expect(response.status).toBe(400);
+      expect(response.error?.fields?.map((problem) => problem.field)).toEqual([field]);
+    });
+  });
+
   describe('doctors are read-only', () => {
     it('refuses every write on a shared record, its folder and the patient’s consents with 403, and changes nothing', async () => {
       const kim = await registerUser(api);

@@ -6,9 +6,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { type BrowserSession } from './support/browser.js';
-import { eventuallyAsync, textOf } from './support/eventually.js';
+import { countOf, eventuallyAsync, textOf } from './support/eventually.js';
 import { withDatabase } from './support/operator.js';
 import { type Person } from './support/portal.js';
 import { downloadRecord, markedFile, openRecordsPage, sha256, titleOf, uploadFiles } from './support/records.js';
@@ -148,4 +148,51 @@ describe('a doctor’s views after the patient’s changes (Chromium, two browse
     await rows.filter({ hasText: 'You tried to open a record' }).first().waitFor();
     expect(await rows.filter({ hasText: titleOf(expiring) }).count()).toBe(0);
   });
+
+  it('long consent lists come a page at a time: the newest first, the rest on "Show more", on the doctor’s Shared with me and the patient’s Consents', async () => {
+    // 55 older consents over everything, as a patient who shared for years would have.
+    await withDatabase((client) =>
+      client.query(
+        `INSERT INTO consents (id, patient_id, doctor_id, scope, purpose, status, created_at)
+         SELECT gen_random_uuid(), p.id, d.id, 'all', 'Follow-up ' || g, 'active', now() - g * interval '1 day' FROM users p, users d, generate_series(1, 55) g
+          WHERE p.email = $1 AND d.email = $2`,
+        [patient.email, doctor.email],
+      ),
+    );
+    const counted = await withDatabase((client) =>
+      client.query<{ every: number; active: number }>(
+        'SELECT count(*)::int AS every, (count(*) FILTER (WHERE consent_in_force(c)))::int AS active FROM consents c WHERE c.doctor_id = (SELECT id FROM users WHERE email = $1)',
+        [doctor.email],
+      ),
+    );
+    const { every, active } = counted.rows[0];
+
+    const doctorPage = doctorBrowser.page;
+    await openSharedWithMe(doctorPage);
+    const shares = doctorPage.locator('[data-testid=shared-patient] > ul > li');
+    await countOf(shares, 20);
+    await showEverything(doctorPage, shares);
+    await countOf(shares, active);
+    await doctorPage.getByText('Follow-up 55').waitFor();
+
+    const page = patientBrowser.page;
+    await page.getByRole('link', { name: 'Consents' }).click();
+    await page.getByRole('heading', { name: 'Who can see your records' }).waitFor();
+    const consentRows = page.getByTestId('consent-row');
+    await countOf(consentRows, 50);
+    await showEverything(page, consentRows);
+    await countOf(consentRows, every);
+    await consentRows.filter({ hasText: 'Follow-up 55' }).waitFor();
+  });
+
+  /** Clicks "Show more" until the last page is in and the button is gone, each time waiting for the page's rows to show. */
+  async function showEverything(page: Page, rows: Locator): Promise<void> {
+    const more = page.getByRole('button', { name: 'Show more' });
+    await more.waitFor();
+    while ((await more.count()) > 0) {
+      const shown = await rows.count();
+      await more.click();
+      await eventuallyAsync('the next page to show', async () => (await rows.count()) > shown);
+    }
+  }
 });

@@ -112,12 +112,22 @@ export interface Consent {
   doctorStatus: ClinicianStatus;
 }
 
-/** GET /consents?status= */
+/**
+ * GET /consents?status=&cursor=&limit=: the caller's consents, newest first, one page at a time
+ * (docs/protocol.md "Consents"). Each page files one consent.list row in the trail of each
+ * patient on it, so what a request costs follows the page, never the whole list.
+ */
 export interface ListConsentsQuery {
   status?: ConsentStatus;
+  /** nextCursor of the previous page. */
+  cursor?: string;
+  /** 1 to 100; 50 when absent. */
+  limit?: number;
 }
-export interface ConsentList {
+export interface ConsentPage {
   items: Consent[];
+  /** The cursor of the next page, or null when this page is the last. */
+  nextCursor: string | null;
 }
 
 /** Wraps re-made in one request at most (PUT /consents/:id/wraps). */

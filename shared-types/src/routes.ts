@@ -25,7 +25,7 @@ import type {
   SessionResponse,
   UpdateMeRequest,
 } from './auth.js';
-import type { Consent, ConsentList, CreateConsentRequest, DoctorList, DoctorSearchRequest, ListConsentsQuery, RewrapConsentRequest, RewrapConsentResult, UpdateConsentRequest } from './consents.js';
+import type { Consent, ConsentPage, CreateConsentRequest, DoctorList, DoctorSearchRequest, ListConsentsQuery, RewrapConsentRequest, RewrapConsentResult, UpdateConsentRequest } from './consents.js';
 import type { ClinicianInvitationSent, ClinicianList, ClinicianReasonRequest, ClinicianSummary, InviteClinicianRequest, ListCliniciansQuery } from './clinicians.js';
 import type { RotateKeyPairRequest, RotateKeyPairResult } from './key-pair.js';
 import type { AccessSummary, AuditAccounts, AuditAccountsQuery, AuditExportQuery, AuditHead, AuditHeadQuery, AuditPage, AuditPeople, AuditPeopleQuery, AuditQuery } from './audit.js';
@@ -179,7 +179,7 @@ export const ROUTES = {
 
   searchDoctors: route<DoctorSearchRequest, DoctorList>('POST', '/doctors/search'),
   createConsent: route<CreateConsentRequest, Consent>('POST', '/consents'),
-  listConsents: route<NoBody, ConsentList, Record<string, never>, ListConsentsQuery>('GET', '/consents'),
+  listConsents: route<NoBody, ConsentPage, Record<string, never>, ListConsentsQuery>('GET', '/consents'),
   updateConsent: route<UpdateConsentRequest, Consent, { id: string }>('PATCH', '/consents/:id'),
   rewrapConsent: route<RewrapConsentRequest, RewrapConsentResult, { id: string }>('PUT', '/consents/:id/wraps'),
 

@@ -88,9 +88,19 @@ const COLUMNS = `c.id, c.patient_id, c.doctor_id, c.scope, c.record_id, c.folder
 export class ConsentsRepository {
   constructor(private readonly db: Db) {}
 
-  /** The caller's consents as patient or doctor, newest first. */
-  async listFor(column: 'patient_id' | 'doctor_id', userId: string): Promise<ConsentRow[]> {
-    const rows = await this.db.manager().query<ConsentSqlRow[]>(`SELECT ${COLUMNS} FROM consents c WHERE c.${column} = $1 ORDER BY c.created_at DESC, c.id DESC`, [userId]);
+  /**
+   * A page of the caller's consents as patient or doctor, newest first, before the keyset
+   * (created_at, id) of the previous page's last one, with the status they have now
+   * (consents_patient_newest and consents_doctor_newest, migration 1765970000000).
+   */
+  async pageNewestFor(column: 'patient_id' | 'doctor_id', userId: string, status: ConsentStatus | null, before: ConsentKey | null, limit: number): Promise<ConsentRow[]> {
+    const rows = await this.db.manager().query<ConsentSqlRow[]>(
+      `SELECT ${COLUMNS} FROM consents c
+        WHERE c.${column} = $1 AND ($2::timestamptz IS NULL OR (c.created_at, c.id) < ($2::timestamptz, $3::uuid))
+          AND ($4::text IS NULL OR (CASE WHEN c.status = 'active' AND NOT consent_in_force(c) THEN 'expired' ELSE c.status END) = $4::text)
+        ORDER BY c.created_at DESC, c.id DESC LIMIT $5`,
+      [userId, before?.createdAt ?? null, before?.id ?? null, status, limit],
+    );
     return rows.map(toRow);
   }
 
@@ -175,6 +185,13 @@ export class ConsentsRepository {
   /** Approved clinicians matching a name, email or name skeleton (search_doctors(); the patterns are escaped by the caller). */
   async searchDoctors(pattern: string, skeleton: string, limit: number): Promise<DoctorSearchRow[]> {
     return await this.db.manager().query<DoctorSearchRow[]>('SELECT * FROM search_doctors($1, $2, $3)', [pattern, skeleton, limit]);
+  }
+
+  /** The display names of these users that are the other party of one of the caller's consents (consent_party_names(uuid[])). */
+  async partyNamesOf(ids: readonly string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.manager().query<Array<{ id: string; display_name: string }>>('SELECT id, display_name FROM consent_party_names($1::uuid[])', [ids]);
+    return new Map(rows.map((row) => [row.id, row.display_name]));
   }
 
   /** The display names of the other parties of the caller's consents (consent_party_names()). */

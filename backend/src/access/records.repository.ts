@@ -310,15 +310,22 @@ export class RecordsRepository {
 
   /** The consent's doctor's wraps of records in its scope made for a key the doctor no longer has (docs/protocol.md "Key-pair rotation"). */
   async staleWrapCount(consentId: string): Promise<number> {
-    const [row] = await this.db.manager().query<Array<{ stale: number }>>(
-      `SELECT count(*)::int AS stale FROM consents c
+    return (await this.staleWrapCounts([consentId])).get(consentId) ?? 0;
+  }
+
+  /** staleWrapCount of each of these consents in one statement: a consent with none is absent from the map. */
+  async staleWrapCounts(consentIds: readonly string[]): Promise<Map<string, number>> {
+    if (consentIds.length === 0) return new Map();
+    const rows = await this.db.manager().query<Array<{ id: string; stale: number }>>(
+      `SELECT c.id, count(*)::int AS stale FROM consents c
        JOIN records r ON r.owner_id = c.patient_id AND consent_scope_includes(c, r.id, r.folder_id)
        JOIN record_wraps w ON w.record_id = r.id AND w.recipient_id = c.doctor_id
        LEFT JOIN public_keys k ON k.user_id = w.recipient_id
-       WHERE c.id = $1 AND w.key_fingerprint IS DISTINCT FROM k.fingerprint`,
-      [consentId],
+       WHERE c.id = ANY ($1::uuid[]) AND w.key_fingerprint IS DISTINCT FROM k.fingerprint
+       GROUP BY c.id`,
+      [consentIds],
     );
-    return row?.stale ?? 0;
+    return new Map(rows.map((row) => [row.id, row.stale]));
   }
 
   private records() {

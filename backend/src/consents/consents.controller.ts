@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Consent, ConsentList, DoctorList } from '@phr/shared-types';
+import type { Consent, ConsentPage, DoctorList } from '@phr/shared-types';
 import type { AuthUser } from '../identity/auth-user.js';
 import { CurrentUser, Roles } from '../identity/decorators.js';
 import { BodyLimit } from '../common/body-limit.js';
@@ -13,7 +13,7 @@ import {
   CONSENT_BODY_LIMIT_BYTES,
   MAX_WRAPS_PER_CONSENT,
   ConsentDto,
-  ConsentListDto,
+  ConsentPageDto,
   CreateConsentDto,
   DoctorListDto,
   DoctorSearchRequestDto,
@@ -55,11 +55,11 @@ export class ConsentsController {
 
   @Get('consents')
   @Roles('patient', 'doctor')
-  @ApiOperation({ summary: 'Consents the caller granted (patient) or received (doctor), newest first' })
-  @ApiOkResponse({ type: ConsentListDto })
+  @ApiOperation({ summary: 'A page of the consents the caller granted (patient) or received (doctor), newest first; nextCursor names the next' })
+  @ApiOkResponse({ type: ConsentPageDto })
   @ApiErrors(400, 401, 403)
-  list(@CurrentUser() user: AuthUser, @Query() query: ListConsentsQueryDto): Promise<ConsentList> {
-    return this.consents.list(user, query.status);
+  list(@CurrentUser() user: AuthUser, @Query() query: ListConsentsQueryDto): Promise<ConsentPage> {
+    return this.consents.list(user, query);
   }
 
   @Patch('consents/:id')

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { ERROR_CODES, type Consent, type ConsentList, type ConsentStatus, type CreateConsentRequest, type DoctorList, type UpdateConsentRequest } from '@phr/shared-types';
+import { ERROR_CODES, type Consent, type ConsentPage, type CreateConsentRequest, type DoctorList, type ListConsentsQuery, type UpdateConsentRequest } from '@phr/shared-types';
 import { AttemptOwners } from '../audit/attempt-owners.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { AuthUser } from '../identity/auth-user.js';
 import { ApiError } from '../common/api-error.js';
+import { decodeCursor, encodeCursor } from '../common/page-cursor.js';
 import { RecordAccess } from '../access/record-access.service.js';
 import { CliniciansRepository } from '../clinicians/clinicians.repository.js';
 import { nameSkeleton } from '../clinicians/name-check.js';
@@ -16,6 +17,7 @@ import { ConsentsRepository, type ConsentRow } from '../access/consents.reposito
 import { assertWrapsMatch } from '../access/wraps-match.js';
 
 const SEARCH_LIMIT = 20;
+const DEFAULT_PAGE = 50;
 
 /** Consents (DESIGN 5, 6): a patient grants and revokes; a doctor only reads. */
 @Injectable()
@@ -95,16 +97,26 @@ export class ConsentsService {
     return (await this.present([consent]))[0];
   }
 
-  async list(user: AuthUser, status: ConsentStatus | undefined): Promise<ConsentList> {
-    const consents = await this.consents.listFor(user.role === 'doctor' ? 'doctor_id' : 'patient_id', user.userId);
-    const shown = consents.filter((consent) => status === undefined || consent.status === status);
-    // Reading consents is audited in the trail of each patient they concern.
-    const patients = new Set(user.role === 'doctor' ? shown.map((consent) => consent.patientId) : [user.userId]);
+  /**
+   * One page of the caller's consents, newest first. Reading consents is audited in the trail of
+   * each patient on the page (a doctor's page may name several), so a request locks as many chain
+   * heads as the page has patients, never as many as the doctor has.
+   */
+  async list(user: AuthUser, query: ListConsentsQuery): Promise<ConsentPage> {
+    const limit = query.limit ?? DEFAULT_PAGE;
+    const before = query.cursor ? decodeCursor(query.cursor) : null;
+    const rows = await this.consents.pageNewestFor(user.role === 'doctor' ? 'doctor_id' : 'patient_id', user.userId, query.status ?? null, before, limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    const patients = new Set(user.role === 'doctor' ? page.map((consent) => consent.patientId) : [user.userId]);
     if (patients.size === 0) patients.add(user.userId);
     for (const patientId of patients) {
-      await this.audit.allow({ subjectId: patientId, action: 'consent.list', reason: `${shown.filter((c) => c.patientId === patientId).length} consent(s)` });
+      await this.audit.allow({ subjectId: patientId, action: 'consent.list', reason: `${page.filter((c) => c.patientId === patientId).length} consent(s)` });
     }
-    return { items: await this.present(shown) };
+    return {
+      items: await this.present(page),
+      nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null,
+    };
   }
 
   /** PATCH /consents/:id: does what the body says (today one change: `status: "revoked"`). */
@@ -171,15 +183,17 @@ export class ConsentsService {
     if (problems.length) throw ApiError.validation(problems);
   }
 
-  /** Consents as the API shows them, with the names of both parties. */
+  /** Consents as the API shows them, with the names of both parties: a few statements, whatever the number of consents. */
   private async present(consents: ConsentRow[]): Promise<Consent[]> {
-    const names = await this.consents.partyNames();
-    const me = await this.users.find(this.db.actor().userId as string);
+    const myId = this.db.actor().userId as string;
+    const others = new Set(consents.flatMap((consent) => [consent.patientId, consent.doctorId]).filter((id) => id !== myId));
+    const names = await this.consents.partyNamesOf([...others]);
+    const me = await this.users.find(myId);
     if (me) names.set(me.id, me.displayName);
-    const staleWraps = await Promise.all(consents.map((consent) => (consent.status === 'active' ? this.records.staleWrapCount(consent.id) : Promise.resolve(0))));
+    const staleWraps = await this.records.staleWrapCounts(consents.filter((consent) => consent.status === 'active').map((consent) => consent.id));
     // RLS shows a doctor their own standing, and a patient that of their consents' doctors.
     const standings = await this.clinicians.statusesOf([...new Set(consents.map((consent) => consent.doctorId))]);
-    return consents.map((consent, index) => ({
+    return consents.map((consent) => ({
       id: consent.id,
       patientId: consent.patientId,
       patientName: names.get(consent.patientId) ?? '',
@@ -194,7 +208,7 @@ export class ConsentsService {
       status: consent.status,
       createdAt: consent.createdAt.toISOString(),
       revokedAt: consent.revokedAt?.toISOString() ?? null,
-      staleWraps: staleWraps[index],
+      staleWraps: staleWraps.get(consent.id) ?? 0,
       doctorStatus: standings.get(consent.doctorId) ?? 'pending',
     }));
   }

@@ -256,8 +256,11 @@ export class Person {
     if (answer?.status !== 200 || answer.body.items.length > 0) this.audited('record.list', patientId, answer);
   }
 
+  /** The first page of the consents received, and the next one when there is one (a doctor scrolling down). */
   async listConsents(): Promise<void> {
-    await this.send('GET /consents', [200], ROUTES.listConsents);
+    const first = await this.send('GET /consents', [200], ROUTES.listConsents, { query: { limit: 20 } });
+    const cursor = first?.status === 200 ? first.body.nextCursor : null;
+    if (cursor) await this.send('GET /consents (next page)', [200], ROUTES.listConsents, { query: { limit: 20, cursor } });
   }
 }
 

@@ -8,7 +8,7 @@ import {
   CONSENT_STATUSES,
   MAX_REWRAPS_PER_REQUEST,
   type Consent,
-  type ConsentList,
+  type ConsentPage,
   type ConsentScope,
   type ConsentStatus,
   type CreateConsentRequest,
@@ -28,6 +28,7 @@ import { IsDoctorWrap } from '../../contract/doctor-wrap.js';
 import { KEY_FIELDS } from '../../identity/protocol-descriptions.js';
 import type { Exact } from '../../common/exact.js';
 import { IsId } from '../../common/ids.js';
+import { PageQueryDto } from '../../common/page-query.dto.js';
 import { IsPlainText } from '../../common/plain-text.js';
 import { base64UrlLength, IsBase64Url } from '../../identity/validators.js';
 
@@ -122,7 +123,7 @@ export class UpdateConsentDto implements UpdateConsentRequest {
 }
 true satisfies Exact<UpdateConsentDto, UpdateConsentRequest>;
 
-export class ListConsentsQueryDto implements ListConsentsQuery {
+export class ListConsentsQueryDto extends PageQueryDto implements ListConsentsQuery {
   @ApiPropertyOptional({ enum: CONSENT_STATUSES })
   @IsOptional()
   @IsIn(CONSENT_STATUSES)
@@ -177,10 +178,11 @@ export class RewrapConsentResultDto implements RewrapConsentResult {
 }
 true satisfies Exact<RewrapConsentResultDto, RewrapConsentResult>;
 
-export class ConsentListDto implements ConsentList {
+export class ConsentPageDto implements ConsentPage {
   @ApiProperty({ type: [ConsentDto] }) items: ConsentDto[];
+  @ApiProperty({ type: String, nullable: true, description: 'The cursor of the next page, or null when this page is the last' }) nextCursor: string | null;
 }
-true satisfies Exact<ConsentListDto, ConsentList>;
+true satisfies Exact<ConsentPageDto, ConsentPage>;
 
 export class DoctorSearchRequestDto implements DoctorSearchRequest {
   @ApiProperty({ minLength: 2, maxLength: 100, description: 'A fragment of the name or email; one line, no control characters' })

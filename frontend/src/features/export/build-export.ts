@@ -18,7 +18,7 @@ import {
 } from '@phr/shared-types';
 import { ApiError, describeError } from '../../api/api-error.js';
 import type { AuditApi } from '../../api/audit.js';
-import type { ConsentsApi } from '../../api/consents.js';
+import { allConsents, type ConsentsApi } from '../../api/consents.js';
 import type { FoldersApi } from '../../api/folders.js';
 import type { RecordsApi } from '../../api/records.js';
 import { VaultError, type VaultHandle } from '../../crypto/vault.js';
@@ -126,7 +126,7 @@ export async function buildExport(context: ExportContext, onProgress: (progress:
     signal,
   );
   const folderNames = new Map(folders.map((folder) => [folder.id, folder.name]));
-  const consents = await unlessCancelled(consentsApi.list(), signal);
+  const consents = await unlessCancelled(allConsents(consentsApi, undefined), signal);
 
   const layout = new ArchiveLayout(folders);
   const archive = new ZipArchive();
@@ -159,7 +159,7 @@ export async function buildExport(context: ExportContext, onProgress: (progress:
     exportedAt: now.toISOString(),
     account: { id: user.id, email: user.email, displayName: user.displayName, role: user.role },
     records: exported,
-    consents: consents.items,
+    consents,
     audit: { head: trail.head, events: trail.events, isChainVerified: trail.firstBrokenSeq === null, firstBrokenSeq: trail.firstBrokenSeq },
   };
   onProgress({ phase: 'archive', done: total, total });

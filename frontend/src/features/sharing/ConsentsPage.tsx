@@ -1,12 +1,13 @@
-/** The consents a patient granted: active, expired, revoked; revoke with confirmation. */
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+/** The consents a patient granted, newest first a page at a time: active, expired, revoked; revoke with confirmation. */
+import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import type { Consent, ConsentStatus } from '@phr/shared-types';
+import type { Consent, ConsentPage, ConsentStatus } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
 import { consentKeys } from '../../api/consents.js';
 import { invalidateAfter } from '../../api/invalidate.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
+import { ShowMore } from '../../ui/ShowMore.js';
 import { TableHead } from '../../ui/TableHead.js';
 import { useSession } from '../auth/session.js';
 import { useRecordTitles } from '../audit/trail-names.js';
@@ -39,7 +40,13 @@ export function ConsentsPage() {
   const queryClient = useQueryClient();
   const [status, setStatus] = useState<ConsentStatus | ''>('');
   const [confirming, setConfirming] = useState<string | null>(null);
-  const list = useQuery({ queryKey: consentKeys.list(status || null), queryFn: () => consents.list(status ? { status } : {}) });
+  const list = useInfiniteQuery({
+    queryKey: consentKeys.list(status || null),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (page: ConsentPage) => page.nextCursor ?? undefined,
+    queryFn: ({ pageParam }) => consents.list({ status: status || undefined, cursor: pageParam }),
+  });
+  const shown = list.data?.pages.flatMap((page) => page.items);
   const revoke = useMutation({
     mutationFn: (id: string) => consents.revoke(id),
     onSuccess: async () => {
@@ -62,12 +69,12 @@ export function ConsentsPage() {
       </label>
       {list.error ? <Alert tone="error">{describeError(list.error)}</Alert> : null}
       {revoke.error ? <Alert tone="error">{describeError(revoke.error)}</Alert> : null}
-      {list.data && list.data.items.length === 0 ? <p className="muted">No consents here.</p> : null}
-      {list.data && list.data.items.length > 0 ? (
+      {shown && shown.length === 0 ? <p className="muted">No consents here.</p> : null}
+      {shown && shown.length > 0 ? (
         <table className="record-table">
           <TableHead columns={['Doctor', 'Shares', 'Until', 'Status']} />
           <tbody>
-            {list.data.items.map((consent) => (
+            {shown.map((consent) => (
               <tr key={consent.id} data-testid="consent-row">
                 <td>{consent.doctorName}</td>
                 <td data-label="Shares">
@@ -110,6 +117,7 @@ export function ConsentsPage() {
           </tbody>
         </table>
       ) : null}
+      <ShowMore list={list} />
     </section>
   );
 }

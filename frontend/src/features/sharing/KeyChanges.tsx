@@ -10,7 +10,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { Consent } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
-import { consentKeys } from '../../api/consents.js';
+import { allConsents, consentKeys } from '../../api/consents.js';
 import { doctorKeys } from '../../api/doctors.js';
 import { invalidateAfter } from '../../api/invalidate.js';
 import { Alert } from '../../ui/Alert.js';
@@ -22,8 +22,8 @@ import { rewrapConsent } from './rewrap-consent.js';
 
 export function KeyChanges() {
   const { consents: consentsApi } = useSession();
-  const consents = useQuery({ queryKey: consentKeys.list('active'), queryFn: () => consentsApi.list({ status: 'active' }) });
-  const changed = (consents.data?.items ?? []).filter((consent) => consent.staleWraps > 0);
+  const consents = useQuery({ queryKey: consentKeys.every('active'), queryFn: () => allConsents(consentsApi, 'active') });
+  const changed = (consents.data ?? []).filter((consent) => consent.staleWraps > 0);
   if (changed.length === 0) return null;
   return (
     <section className="card wide stack" aria-label="Doctors with a new key" data-testid="key-changes">

@@ -1,16 +1,17 @@
 /**
- * A doctor's view: active consents received, grouped by patient (their name, when each share was
+ * A doctor's view: active consents received, newest first a page at a time, grouped by patient (their name, when each share was
  * made, "New" for a share of the last week), with the records each covers. Read-only; it asks
  * again on focus and every SHARED_REFRESH_MS, so a revocation shows without a reload. A folder
  * share shows the folder's name from its folder label (docs/protocol.md "Folder labels"), opened
  * here with the doctor's private key; "Shared folder" for a consent made without one.
  */
-import { useQuery } from '@tanstack/react-query';
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import type { Consent } from '@phr/shared-types';
+import type { Consent, ConsentPage } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
 import { consentKeys } from '../../api/consents.js';
 import { Alert } from '../../ui/Alert.js';
+import { ShowMore } from '../../ui/ShowMore.js';
 import { useSession } from '../auth/session.js';
 import { RecordList } from '../records/RecordList.js';
 import { SHARED_REFRESH_MS } from '../records/useRecordQueries.js';
@@ -18,16 +19,19 @@ import { scopeText, untilText } from './ConsentsPage.js';
 
 export function SharedWithMePage() {
   const { consents } = useSession();
-  const received = useQuery({
+  const received = useInfiniteQuery({
     queryKey: consentKeys.list('active'),
-    queryFn: () => consents.list({ status: 'active' }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (page: ConsentPage) => page.nextCursor ?? undefined,
+    queryFn: ({ pageParam }) => consents.list({ status: 'active', cursor: pageParam, limit: SHARES_PAGE }),
     refetchOnWindowFocus: 'always',
     refetchInterval: SHARED_REFRESH_MS,
   });
-  const labels = useFolderLabels(received.data?.items ?? []);
+  const shares = received.data?.pages.flatMap((page) => page.items) ?? [];
+  const labels = useFolderLabels(shares);
   const [ended, setEnded] = useState<string | null>(null);
   const byPatient = new Map<string, Consent[]>();
-  for (const consent of received.data?.items ?? []) byPatient.set(consent.patientId, [...(byPatient.get(consent.patientId) ?? []), consent]);
+  for (const consent of shares) byPatient.set(consent.patientId, [...(byPatient.get(consent.patientId) ?? []), consent]);
 
   return (
     <div className="records-page">
@@ -56,9 +60,13 @@ export function SharedWithMePage() {
           <RecordList ownerId={patientId} canChange={false} title={`Records of ${consents[0].patientName}`} onAccessEnded={setEnded} />
         </section>
       ))}
+      <ShowMore list={received} />
     </div>
   );
 }
+
+/** Shares asked for at a time: each patient on the page shows a list of their records, so a page stays short. */
+const SHARES_PAGE = 20;
 
 /** The folder labels of the listed consents, opened in the vault: consent id to name, or null when one could not be opened. */
 function useFolderLabels(received: Consent[]): Map<string, string | null> | undefined {

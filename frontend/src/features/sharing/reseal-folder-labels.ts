@@ -4,14 +4,14 @@
  * doctor's key is proven in the key directory and must be the one the patient compared (a
  * contact), as for any wrap; a doctor for whom that fails keeps the old label, and is named.
  */
-import type { ConsentsApi } from '../../api/consents.js';
+import { allConsents, type ConsentsApi } from '../../api/consents.js';
 import type { VaultHandle } from '../../crypto/vault.js';
 
 export type ProveContactKey = (doctorId: string, name: string, served: []) => Promise<string>;
 
 /** Re-seals the labels; answers the doctors (by name) who still see the old name, with why. */
 export async function resealFolderLabels(consents: ConsentsApi, vault: VaultHandle, proveContactKey: ProveContactKey, folderId: string, name: string): Promise<string[]> {
-  const shares = (await consents.list({ status: 'active' })).items.filter((consent) => consent.scope === 'folder' && consent.folderId === folderId);
+  const shares = (await allConsents(consents, 'active')).filter((consent) => consent.scope === 'folder' && consent.folderId === folderId);
   const missed: string[] = [];
   for (const consent of shares) {
     try {
