@@ -3,7 +3,9 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import jsQR from 'jsqr';
 import { Secret, TOTP } from 'otpauth';
+import type { Locator, Page } from 'playwright-core';
 import { freePort } from '@phr/infra/local/ports.js';
 import { startStack, type RunningStack } from '@phr/infra/local/stack.js';
 import { dropDatabase } from '@phr/infra/local/test-database.js';
@@ -12,6 +14,31 @@ import { disabledState, textOf } from './support/eventually.js';
 import { fillSignIn, newPerson, openAccountSection, register, signOut } from './support/portal.js';
 
 const STEP_MS = 30_000;
+
+/** Draws the SVG QR code on a canvas in the page at the size the page shows it, as a camera would see it, and decodes it with jsQR. */
+async function scanQrCode(page: Page, qrCode: Locator): Promise<string> {
+  const svg = await qrCode.evaluate((element) => new XMLSerializer().serializeToString(element));
+  const { width, pixels } = await page.evaluate(
+    async (markup) => {
+      const image = new Image();
+      image.src = URL.createObjectURL(new Blob([markup], { type: 'image/svg+xml' }));
+      await image.decode();
+      const side = image.naturalWidth;
+      const canvas = document.createElement('canvas');
+      canvas.width = side;
+      canvas.height = side;
+      const context = canvas.getContext('2d');
+      if (!context) throw new Error('no 2D canvas');
+      context.imageSmoothingEnabled = false;
+      context.drawImage(image, 0, 0, side, side);
+      return { width: side, pixels: Array.from(context.getImageData(0, 0, side, side).data) };
+    },
+    svg,
+  );
+  const decoded = jsQR(Uint8ClampedArray.from(pixels), width, width);
+  if (!decoded) throw new Error('the QR code on the page does not scan');
+  return decoded.data;
+}
 
 function requiredEnv(name: string): string {
   const value = process.env[name];
@@ -81,8 +108,12 @@ describe('a second factor required of doctors: the portal makes one enrol an aut
     await page.getByRole('heading', { name: 'Set up a second factor' }).waitFor();
     expect(await page.getByRole('link', { name: 'Account', exact: true }).count()).toBe(0);
     await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
-    const secret = (await textOf(page.getByTestId('totp-secret'), /^[A-Z2-7]{4}( [A-Z2-7]{1,4})+$/)).replace(/ /g, '');
-    const app = new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 });
+    const typed = (await textOf(page.getByTestId('totp-secret'), /^[A-Z2-7]{4}( [A-Z2-7]{1,4})+$/)).replace(/ /g, '');
+    // The app is set up as a phone would: by scanning the QR code on the screen.
+    const scanned = new URL(await scanQrCode(page, page.getByRole('img', { name: 'QR code of the authenticator key' })));
+    expect([scanned.protocol, scanned.host, scanned.searchParams.get('secret')]).toEqual(['otpauth:', 'totp', typed]);
+    expect(decodeURIComponent(scanned.pathname)).toContain(doctor.email);
+    const app = new TOTP({ secret: Secret.fromBase32(scanned.searchParams.get('secret') ?? ''), algorithm: 'SHA1', digits: 6, period: 30 });
     const confirmedAt = Date.now();
     const enrolmentCode = app.generate({ timestamp: confirmedAt });
     await page.getByLabel('Code the app shows now').fill(enrolmentCode);

@@ -1,7 +1,7 @@
 /**
  * The authenticator app (TOTP, RFC 6238; ASVS 6.3.2): a second factor beside
- * security keys. The server makes the secret; this card shows it as text and
- * as an otpauth:// link for the app, and it counts only once the app's current
+ * security keys. The server makes the secret; this card shows it as text, as a
+ * QR code and as an otpauth:// link for the app, and it counts only once the app's current
  * code confirms it. Removing it needs the password, like a security key.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -14,6 +14,7 @@ import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
 import { Card } from '../../ui/Layout.js';
 import { PasswordField } from '../../ui/PasswordField.js';
+import { QrCode } from '../../ui/QrCode.js';
 import { TextField } from '../../ui/TextField.js';
 import { useSession } from '../auth/session.js';
 import { currentPasswordError } from './current-password-error.js';
@@ -78,12 +79,19 @@ function ConfirmTotpForm({ enrolment, onConfirmed }: { enrolment: TotpEnrolment;
   return (
     <form method="post" onSubmit={submit} aria-label="Confirm the authenticator app">
       <p>
-        Add this account to your authenticator app: open the link on the phone that has the app, or type the key into the app by hand (time-based, 6 digits,
-        every 30 seconds).
+        Add this account to your authenticator app: scan the QR code with the app, open the link on the phone that has the app, or type the key into the app by
+        hand (time-based, 6 digits, every 30 seconds).
       </p>
-      <p>
-        <a href={enrolment.uri}>Open in an authenticator app</a>
-      </p>
+      {isSameSecret(enrolment) ? (
+        <>
+          <QrCode text={enrolment.uri} label="QR code of the authenticator key" testId="totp-qr" />
+          <p>
+            <a href={enrolment.uri}>Open in an authenticator app</a>
+          </p>
+        </>
+      ) : (
+        <Alert tone="error">The server’s link for the app does not carry the key shown below: type the key by hand.</Alert>
+      )}
       <p>
         Key: <code data-testid="totp-secret">{groupsOfFour(enrolment.secret)}</code>
       </p>
@@ -134,6 +142,28 @@ function RemoveTotpForm() {
       </Button>
     </form>
   );
+}
+
+/**
+ * The link (and so the QR code) holds the key shown as text, for a time-based code of 6 digits
+ * every 30 seconds: a server that sent one key to read and another to scan would leave the
+ * patient with an app that never matches what they wrote down.
+ */
+function isSameSecret(enrolment: TotpEnrolment): boolean {
+  try {
+    const uri = new URL(enrolment.uri);
+    const { searchParams } = uri;
+    return (
+      uri.protocol === 'otpauth:' &&
+      uri.host === 'totp' &&
+      searchParams.get('secret') === enrolment.secret &&
+      (searchParams.get('digits') ?? '6') === '6' &&
+      (searchParams.get('period') ?? '30') === '30' &&
+      (searchParams.get('algorithm') ?? 'SHA1') === 'SHA1'
+    );
+  } catch {
+    return false;
+  }
 }
 
 /** The base32 key in groups of four, easier to type. */
