@@ -9,37 +9,26 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { freePort, isListening } from '../local/ports.js';
+import { isListening } from '../local/ports.js';
 import { readRunRecord, startTimeOf, type RunRecord } from '../local/run-record.js';
 import { REPO_ROOT } from '../local/stack.js';
-
-/** Polls `condition` until it holds; the ceiling is generous because the machine may be busy. */
-async function waitFor(what: string, condition: () => Promise<boolean> | boolean, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { freeStartPorts, killRecordedParts, npmStartEnv, waitFor, type StartPorts } from './support/npm-start.js';
 
 describe('npm start -- --instances 3', () => {
   let dataDir: string;
-  let ports: { api: number; portal: number; postgres: number; s3: number; smtp: number };
+  let ports: StartPorts;
   let output = '';
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'phr-start-instances-'));
     // Readable by others, so PostgreSQL (run as the user postgres under root) can reach its data.
     await chmod(dataDir, 0o755);
-    ports = { api: await freePort(), portal: await freePort(), postgres: await freePort(), s3: await freePort(), smtp: await freePort() };
+    ports = await freeStartPorts();
   });
 
   afterAll(async () => {
     // Whatever a failed test left running: the recorded parts.
-    const record = await readRunRecord(dataDir);
-    for (const recorded of [record?.orchestrator, ...(record?.parts ?? [])]) {
-      if (recorded && startTimeOf(recorded.pid) === recorded.startTime) process.kill(recorded.isGroup ? -recorded.pid : recorded.pid, 'SIGKILL');
-    }
+    await killRecordedParts(dataDir);
     await rm(dataDir, { recursive: true, force: true });
   }, 30_000);
 
@@ -47,16 +36,7 @@ describe('npm start -- --instances 3', () => {
     // As package.json's start script runs it (`npm start -- --instances 3`), in a process group of its own as a terminal would.
     const started = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts', '--instances', '3'], {
       cwd: REPO_ROOT,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        PHR_DATA_DIR: dataDir,
-        PHR_API_PORT: String(ports.api),
-        PHR_PORTAL_PORT: String(ports.portal),
-        PHR_POSTGRES_PORT: String(ports.postgres),
-        PHR_S3_PORT: String(ports.s3),
-        PHR_SMTP_PORT: String(ports.smtp),
-      },
+      env: npmStartEnv(dataDir, ports),
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

@@ -9,9 +9,10 @@ import { ROUTES } from '@phr/shared-types';
 import { Client } from 'minio';
 import { registration, signedIn, uniqueEmail } from '@phr/backend/test-support/factories.js';
 import type { LocalSecrets } from '../local/local-secrets.js';
-import { freePort, isListening } from '../local/ports.js';
-import { readRunRecord, startTimeOf, type RunRecord } from '../local/run-record.js';
+import { isListening } from '../local/ports.js';
+import { readRunRecord, type RunRecord } from '../local/run-record.js';
 import { REPO_ROOT } from '../local/stack.js';
+import { freeStartPorts, killRecordedParts, npmStartEnv, waitFor, type StartPorts } from './support/npm-start.js';
 
 const run = promisify(execFile);
 
@@ -22,14 +23,6 @@ interface Started {
   exited: Promise<number | string | null>;
 }
 
-/** Polls `condition` until it holds; the ceiling is generous because the machine may be busy. */
-async function waitFor(what: string, condition: () => Promise<boolean> | boolean, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /**
  * `npm start`, exactly: the same script, no DATABASE_URL or S3_* (embedded defaults), in a
@@ -92,7 +85,7 @@ describe('npm start: the whole product on embedded defaults', () => {
   let dataDir: string;
   let objectsMount: string;
   let env: NodeJS.ProcessEnv;
-  let ports: { api: number; portal: number; postgres: number; s3: number; smtp: number };
+  let ports: StartPorts;
   const allPortsFree = async () => (await Promise.all(Object.values(ports).map((port) => isListening(port)))).every((listening) => !listening);
   /** Which ports are still taken, and by what (for the message of a failed wait). */
   const takenPorts = async (): Promise<string> => {
@@ -110,24 +103,12 @@ describe('npm start: the whole product on embedded defaults', () => {
     objectsMount = path.join(dataDir, 'objects');
     await mkdir(objectsMount);
     await run('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'phr-start-test-objects', objectsMount]);
-    ports = { api: await freePort(), portal: await freePort(), postgres: await freePort(), s3: await freePort(), smtp: await freePort() };
-    env = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      PHR_DATA_DIR: dataDir,
-      PHR_API_PORT: String(ports.api),
-      PHR_PORTAL_PORT: String(ports.portal),
-      PHR_POSTGRES_PORT: String(ports.postgres),
-      PHR_S3_PORT: String(ports.s3),
-      PHR_SMTP_PORT: String(ports.smtp),
-    };
+    ports = await freeStartPorts();
+    env = npmStartEnv(dataDir, ports);
   }, 10_000);
   afterAll(async () => {
     // Whatever a failed test left running on this folder: the recorded parts, then the mount.
-    const record = await readRunRecord(dataDir);
-    for (const recorded of [record?.orchestrator, ...(record?.parts ?? [])]) {
-      if (recorded && startTimeOf(recorded.pid) === recorded.startTime) process.kill(recorded.isGroup ? -recorded.pid : recorded.pid, 'SIGKILL');
-    }
+    await killRecordedParts(dataDir);
     await run('umount', [objectsMount]).catch(() => undefined);
     await rm(dataDir, { recursive: true, force: true });
   }, 30_000);
