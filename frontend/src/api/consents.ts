@@ -1,6 +1,7 @@
 /** The consents area of the API (a patient's shares, a doctor's received ones), typed by the contract, and its query keys. */
 import { ROUTES, type Consent, type ConsentStatus, type CreateConsentRequest, type ListConsentsQuery, type RewrapConsentRequest } from '@phr/shared-types';
 import type { ApiClient } from './client.js';
+import { everyPage } from './every-page.js';
 
 export function consentsApi(client: ApiClient) {
   return {
@@ -14,15 +15,8 @@ export function consentsApi(client: ApiClient) {
 export type ConsentsApi = ReturnType<typeof consentsApi>;
 
 /** Every consent of this status, page after page: for a browser action that must see them all (an export, a folder's re-sealed labels). */
-export async function allConsents(consents: ConsentsApi, status: ConsentStatus | undefined): Promise<Consent[]> {
-  const all: Consent[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await consents.list({ status, cursor, limit: 100 });
-    all.push(...page.items);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return all;
+export function allConsents(consents: ConsentsApi, status: ConsentStatus | undefined): Promise<Consent[]> {
+  return everyPage((cursor) => consents.list({ status, cursor, limit: 100 }));
 }
 
 /** Query keys of the consents area; every key starts with `all`. */

@@ -8,6 +8,7 @@
 import type { AccessReportEntry, AuditEvent } from '@phr/shared-types';
 import type { AuditApi } from '../../api/audit.js';
 import { fetchVerifiedTrail } from './own-chain.js';
+import { everyPage } from '../../api/every-page.js';
 
 export interface AccessReportRow extends AccessReportEntry {
   /** The decrypted title, or null for a record that no longer exists (or can no longer be opened). */
@@ -17,13 +18,7 @@ export interface AccessReportRow extends AccessReportEntry {
 export class UnverifiedReportError extends Error {}
 
 export async function fetchAccessReportRows(audit: AuditApi, patientId: string, from: string, to: string, titles: ReadonlyMap<string, string>): Promise<AccessReportRow[]> {
-  const entries: AccessReportEntry[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await audit.accessReport({ from, to, cursor, limit: 500 });
-    entries.push(...page.items);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
+  const entries = await everyPage((cursor) => audit.accessReport({ from, to, cursor, limit: 500 }));
   const trail = await fetchVerifiedTrail(audit, patientId);
   if (trail.firstBrokenSeq !== null) throw new UnverifiedReportError(`Your audit trail does not verify (entry ${trail.firstBrokenSeq}): no report was made`);
   const bySeq = new Map(trail.events.map((row) => [row.seq, row]));

@@ -6,6 +6,7 @@
 import { firstBrokenAuditRow, type AuditEvent, type AuditHead } from '@phr/shared-types';
 import type { AuditApi } from '../../api/audit.js';
 import { sha256HexOfText } from '../../crypto/sha256.js';
+import { everyPage } from '../../api/every-page.js';
 
 export interface VerifiedTrail {
   head: AuditHead;
@@ -20,13 +21,7 @@ const PAGE_LIMIT = 200;
 
 export async function fetchVerifiedTrail(audit: AuditApi, subjectId: string): Promise<VerifiedTrail> {
   const head = await audit.head();
-  const events: AuditEvent[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await audit.list({ cursor, limit: PAGE_LIMIT });
-    events.push(...page.items.filter((row) => row.subjectId === subjectId));
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
+  const events = (await everyPage((cursor) => audit.list({ cursor, limit: PAGE_LIMIT }))).filter((row) => row.subjectId === subjectId);
   events.sort((a, b) => a.seq - b.seq);
   const broken = await firstBrokenAuditRow(events, sha256HexOfText);
   const reachesHead = head.seq === 0 || events[head.seq - 1]?.hash === head.hash;

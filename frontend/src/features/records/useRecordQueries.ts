@@ -5,6 +5,7 @@ import { folderKeys } from '../../api/folders.js';
 import { recordKeys, type RecordListFilter, type RecordsApi } from '../../api/records.js';
 import type { OpenedMetadata } from '../../crypto/record-vault.js';
 import { useSession } from '../auth/session.js';
+import { everyPage } from '../../api/every-page.js';
 
 const PAGE_SIZE = 25;
 
@@ -55,13 +56,6 @@ export function useRecordList({ folderId, ownerId, view }: RecordFilter) {
 }
 
 /** Every record of the patient in a scope, all pages: what a share must wrap. */
-export async function allRecordsIn(records: RecordsApi, folderId: string | undefined): Promise<RecordSummary[]> {
-  const all: RecordSummary[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await records.list({ folderId, cursor, limit: 100 });
-    all.push(...page.items);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return all;
+export function allRecordsIn(records: RecordsApi, folderId: string | undefined): Promise<RecordSummary[]> {
+  return everyPage((cursor) => records.list({ folderId, cursor, limit: 100 }));
 }
