@@ -217,6 +217,8 @@ describe('downloading all my data (GDPR export, Chromium)', () => {
       await openExport(page);
       await page.getByRole('button', { name: 'Download my data' }).click();
       await page.getByTestId('export-progress').getByText(/Decrypting record 1 of 4/).waitFor();
+      // The progress line comes before the record's URL is asked for: cancel once the store is surely being read.
+      await eventually('the export to ask the store for a record', () => heldRequests > 0);
       await page.getByRole('button', { name: 'Cancel export' }).click();
       await textOf(page.getByRole('status').filter({ hasText: 'Export cancelled' }), 'Export cancelled. Nothing was saved.', { exact: true });
       const heldAtCancel = heldRequests;
