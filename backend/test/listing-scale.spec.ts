@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DOCTOR_WRAP_BYTES, ROUTES } from '@phr/shared-types';
+import { DOCTOR_WRAP_BYTES, ROUTES, type ConsentPage } from '@phr/shared-types';
 import { registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
+import type { RouteResult } from './support/http.js';
 import { sentStatements } from './support/sql-statements.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -16,6 +17,8 @@ interface Replayed {
   recordsRead: number;
   /** How many times the statements looked up a wrap (the loops of every scan of `record_wraps`). */
   wrapLookups: number;
+  /** The rows every scan of `record_wraps` returned, over all its loops, added up. */
+  wrapRowsRead: number;
 }
 
 /**
@@ -76,6 +79,7 @@ describe('listings and revocations cost the page or the rows touched, with no fu
   async function replay(caller: RegisteredUser, role: 'patient' | 'doctor', statements: Array<{ sql: string; parameters: unknown[] }>, swap = new Map<unknown, unknown>()): Promise<Replayed> {
     let recordsRead = 0;
     let wrapLookups = 0;
+    let wrapRowsRead = 0;
     await api.adminQuery('BEGIN');
     try {
       await api.adminQuery(`SET LOCAL track_functions = 'all'`);
@@ -86,9 +90,10 @@ describe('listings and revocations cost the page or the rows touched, with no fu
         const [{ 'QUERY PLAN': plan }] = await api.adminQuery<{ 'QUERY PLAN': unknown }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${statement.sql}`, parameters);
         recordsRead = Math.max(recordsRead, mostRowsFromRecords(plan));
         wrapLookups += loopsOver(plan, 'record_wraps');
+        wrapRowsRead += rowsFrom(plan, 'record_wraps');
       }
       const rows = await api.adminQuery<{ funcname: string; calls: string }>('SELECT funcname, calls FROM pg_stat_xact_user_functions');
-      return { calls: new Map(rows.map((row) => [row.funcname, Number(row.calls)])), recordsRead, wrapLookups };
+      return { calls: new Map(rows.map((row) => [row.funcname, Number(row.calls)])), recordsRead, wrapLookups, wrapRowsRead };
     } finally {
       await api.adminQuery('ROLLBACK');
     }
@@ -139,6 +144,39 @@ describe('listings and revocations cost the page or the rows touched, with no fu
     expectNoCallPerRow(few, SMALL);
     expectNoCallPerRow(many, SMALL);
   });
+
+  it(`counts the stale wraps on a doctor's page of consents from the stale wraps alone, whether a patient holds ${SMALL} or ${LARGE} records`, async () => {
+    const fewRecords = await registerUser(api);
+    const manyRecords = await registerUser(api);
+    await addRecords(fewRecords, SMALL);
+    await addRecords(manyRecords, LARGE);
+    const fewConsent = await shareAll(fewRecords);
+    const manyConsent = await shareAll(manyRecords);
+    // Three of the doctor's wraps of the larger patient's records made for keys the doctor had before: one fingerprint sorts before the current one, two after.
+    const [{ fingerprint }] = await api.adminQuery<{ fingerprint: string }>('SELECT fingerprint FROM public_keys WHERE user_id = $1', [doctor.userId]);
+    expect(fingerprint > '0'.repeat(64) && fingerprint < 'f'.repeat(64)).toBe(true);
+    await api.adminQuery(
+      `UPDATE record_wraps w SET key_fingerprint = CASE WHEN s.n = 1 THEN $3 ELSE $4 END
+       FROM (SELECT record_id, row_number() OVER (ORDER BY record_id) AS n FROM record_wraps WHERE recipient_id = $1 AND owner_id = $2 ORDER BY record_id LIMIT 3) s
+       WHERE w.record_id = s.record_id AND w.recipient_id = $1`,
+      [doctor.userId, manyRecords.userId, '0'.repeat(64), 'f'.repeat(64)],
+    );
+    await api.adminQuery('ANALYZE records, record_wraps, consents');
+
+    let page: RouteResult<ConsentPage> | undefined;
+    const statements = await sentStatements(api, async () => (page = await doctor.client.send(ROUTES.listConsents, { token: doctor.token })));
+    const staleOf = (consentId: string) => page?.body.items.find((consent) => consent.id === consentId)?.staleWraps;
+    expect(staleOf(manyConsent)).toBe(3);
+    expect(staleOf(fewConsent)).toBe(0);
+
+    const counting = statements.filter((statement) => /\bAS stale\b/.test(statement.sql) && /\brecord_wraps\b/.test(statement.sql));
+    expect(counting).toHaveLength(1);
+    const replayed = await replay(doctor, 'doctor', counting);
+    // Every patient on the page holds ${SMALL} or ${LARGE} records shared in full; only the three stale wraps and their records are read.
+    expect(replayed.recordsRead).toBeLessThanOrEqual(3);
+    expect(replayed.wrapRowsRead).toBeLessThanOrEqual(3);
+    expectNoCallPerRow(replayed, SMALL);
+  });
 });
 
 /**
@@ -179,4 +217,18 @@ function mostRowsFromRecords(plan: unknown): number {
   };
   visit(plan);
   return most;
+}
+
+/** The rows every scan of `relation` returned in an EXPLAIN (ANALYZE, FORMAT JSON) plan, over all its loops, added up. */
+function rowsFrom(plan: unknown, relation: string): number {
+  let rows = 0;
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (node === null || typeof node !== 'object') return;
+    const fields = node as Record<string, unknown>;
+    if (fields['Relation Name'] === relation && typeof fields['Actual Rows'] === 'number') rows += fields['Actual Rows'] * Number(fields['Actual Loops'] ?? 1);
+    Object.values(fields).forEach(visit);
+  };
+  visit(plan);
+  return rows;
 }

@@ -313,15 +313,24 @@ export class RecordsRepository {
     return (await this.staleWrapCounts([consentId])).get(consentId) ?? 0;
   }
 
-  /** staleWrapCount of each of these consents in one statement: a consent with none is absent from the map. */
+  /**
+   * staleWrapCount of each of these consents in one statement: a consent with none is absent from the map.
+   * Read from the stale wraps alone: the doctor's wraps of the patient whose fingerprint sorts before or after the doctor's current
+   * one are two range scans of record_wraps_recipient_owner_key, so a page costs the stale wraps, not the patients' records.
+   * A doctor with no key now (erased) has every wrap stale: '' sorts before every fingerprint.
+   */
   async staleWrapCounts(consentIds: readonly string[]): Promise<Map<string, number>> {
     if (consentIds.length === 0) return new Map();
     const rows = await this.db.manager().query<Array<{ id: string; stale: number }>>(
       `SELECT c.id, count(*)::int AS stale FROM consents c
-       JOIN records r ON r.owner_id = c.patient_id AND consent_scope_includes(c, r.id, r.folder_id)
-       JOIN record_wraps w ON w.record_id = r.id AND w.recipient_id = c.doctor_id
-       LEFT JOIN public_keys k ON k.user_id = w.recipient_id
-       WHERE c.id = ANY ($1::uuid[]) AND w.key_fingerprint IS DISTINCT FROM k.fingerprint
+       CROSS JOIN LATERAL (SELECT coalesce((SELECT k.fingerprint FROM public_keys k WHERE k.user_id = c.doctor_id), '') AS fingerprint) now_key
+       CROSS JOIN LATERAL (
+         SELECT w.record_id FROM record_wraps w WHERE w.recipient_id = c.doctor_id AND w.owner_id = c.patient_id AND w.key_fingerprint < now_key.fingerprint
+         UNION ALL
+         SELECT w.record_id FROM record_wraps w WHERE w.recipient_id = c.doctor_id AND w.owner_id = c.patient_id AND w.key_fingerprint > now_key.fingerprint
+       ) stale
+       JOIN records r ON r.id = stale.record_id AND r.owner_id = c.patient_id AND consent_scope_includes(c, r.id, r.folder_id)
+       WHERE c.id = ANY ($1::uuid[])
        GROUP BY c.id`,
       [consentIds],
     );
