@@ -400,6 +400,18 @@ describe('consents: patients grant and revoke, doctors read (DESIGN 5, 6)', () =
       expect(await listRows(patients[0])).toEqual([]);
     });
 
+    it('pages consents written with microseconds (a restore, now() in SQL) with no gap or repeat', async () => {
+      const noor = await registerUser(api);
+      // Four consents in one millisecond, microseconds apart, as an operator's script would write them.
+      const rows = await api.adminQuery<{ id: string }>(
+        `INSERT INTO consents (id, patient_id, doctor_id, scope, purpose, status, created_at)
+         SELECT gen_random_uuid(), $1, $2, 'all', 'Ongoing care', 'active', timestamptz '2026-06-01 12:00:00.123Z' + make_interval(secs => n / 1e6)
+         FROM generate_series(100, 400, 100) AS n RETURNING id`,
+        [noor.userId, drHouse.userId],
+      );
+      expect((await walk(noor, { limit: 1 })).flat()).toEqual(rows.map((row) => row.id).sort().reverse());
+    });
+
     it.each<[string, Record<string, unknown>, string]>([
       ['a cursor this API did not issue', { cursor: Buffer.from('["yesterday","x"]').toString('base64url') }, 'cursor'],
       ['a cursor that is no base64url', { cursor: 'not a cursor!' }, 'cursor'],

@@ -310,6 +310,28 @@ describe('records: upload, list, read, delete (DESIGN 5)', () => {
       expect(inFolder.body.items.map((item) => item.id)).toEqual(inFolderIds);
     });
 
+    it('pages records written with microseconds (a restore, now() in SQL) with no gap or repeat: the times are stored to the millisecond the cursor carries', async () => {
+      const dana = await registerUser(api);
+      // Four records in one millisecond, microseconds apart, as an operator's script would write them.
+      const rows = await api.adminQuery<{ id: string }>(
+        `WITH made AS (
+           INSERT INTO records (id, owner_id, size, chunk_bytes, metadata, created_at)
+           SELECT gen_random_uuid(), $1, 1000, 262144, $2, timestamptz '2026-06-01 12:00:00.123Z' + make_interval(secs => n / 1e6) FROM generate_series(100, 400, 100) AS n
+           RETURNING id)
+         INSERT INTO record_wraps (record_id, recipient_id, owner_id, wrap, key_generation) SELECT id, $1, $1, $3, 1 FROM made RETURNING record_id AS id`,
+        [dana.userId, sealedBlob(64), sealedBlob()],
+      );
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page: RouteResult<RecordPage> = await listRecords(dana, { limit: 1, cursor });
+        expect(page.status).toBe(200);
+        seen.push(...page.body.items.map((item) => item.id));
+        cursor = page.body.nextCursor ?? undefined;
+      } while (cursor);
+      expect(seen).toEqual(rows.map((row) => row.id).sort().reverse());
+    });
+
     it.each([
       ['limit=0', 'limit'],
       ['limit=101', 'limit'],
