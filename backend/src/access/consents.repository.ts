@@ -194,12 +194,6 @@ export class ConsentsRepository {
     return new Map(rows.map((row) => [row.id, row.display_name]));
   }
 
-  /** The display names of the other parties of the caller's consents (consent_party_names()). */
-  async partyNames(): Promise<Map<string, string>> {
-    const rows = await this.db.manager().query<Array<{ id: string; display_name: string }>>('SELECT id, display_name FROM consent_party_names()');
-    return new Map(rows.map((row) => [row.id, row.display_name]));
-  }
-
   /** The narrowest consent in force that lets this doctor read this record (covering_consent()), or null. */
   async coveringConsent(doctorId: string, record: { id: string; ownerId: string; folderId: string | null }): Promise<string | null> {
     const [row] = await this.db
@@ -212,7 +206,7 @@ export class ConsentsRepository {
   async coveringDoctors(ownerId: string, folderId: string | null): Promise<CoveringDoctorRow[]> {
     const rows = await this.db.manager().query<Array<{ doctor_id: string; display_name: string | null; public_key: string | null }>>(
       `SELECT d.doctor_id, n.display_name, k.public_key FROM covering_doctors($1, $2) d
-       LEFT JOIN consent_party_names() n ON n.id = d.doctor_id
+       LEFT JOIN LATERAL consent_party_names(ARRAY[d.doctor_id]) n ON true
        LEFT JOIN public_keys k ON k.user_id = d.doctor_id ORDER BY d.doctor_id`,
       [ownerId, folderId],
     );
@@ -230,7 +224,7 @@ export class ConsentsRepository {
       .manager()
       .query<Array<{ consent_id: string; patient_id: string; reason: 'revoked' | 'expired'; ended_at: Date | null; display_name: string | null }>>(
         `SELECT e.consent_id, e.patient_id, e.reason, e.ended_at, n.display_name FROM ended_consent_for($1) e
-         LEFT JOIN consent_party_names() n ON n.id = e.patient_id`,
+         LEFT JOIN LATERAL consent_party_names(ARRAY[e.patient_id]) n ON true`,
         [recordId],
       );
     if (!row?.ended_at) return null;

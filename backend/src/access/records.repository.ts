@@ -169,7 +169,7 @@ export class RecordsRepository {
     const rows = await this.db.manager().query<Array<{ recipient_id: string; display_name: string | null }>>(
       `SELECT w.recipient_id, n.display_name FROM record_wraps w
        JOIN records r ON r.id = w.record_id
-       LEFT JOIN consent_party_names() n ON n.id = w.recipient_id
+       LEFT JOIN LATERAL consent_party_names(ARRAY[w.recipient_id]) n ON true
        WHERE w.record_id = $1 AND w.recipient_id <> r.owner_id
          AND NOT EXISTS (
            SELECT 1 FROM consents o

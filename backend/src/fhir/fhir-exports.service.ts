@@ -66,10 +66,12 @@ export class FhirExportsService {
     const limit = query._count ?? FHIR_PAGE_DEFAULT;
     const rows = await this.consentRows(user, subject, after, limit + 1);
     const page = rows.slice(0, limit);
-    const people = await this.namesOf(subject, [...new Set(page.flatMap((consent) => [consent.patientId, consent.doctorId]))]);
-    // The other parties of the caller's own consents: a patient's doctors, a doctor's patients.
+    const parties = [...new Set(page.flatMap((consent) => [consent.patientId, consent.doctorId]))];
+    const people = await this.namesOf(subject, parties);
+    // The other parties of the caller's own consents on this page (a patient's doctors, a doctor's patients), not of all of them.
     const otherRole = user.role === 'doctor' ? 'patient' : 'doctor';
-    for (const [id, displayName] of await this.consents.partyNames()) if (!people.has(id)) people.set(id, { displayName, role: otherRole });
+    const unnamed = parties.filter((id) => !people.has(id));
+    for (const [id, displayName] of await this.consents.partyNamesOf(unnamed)) people.set(id, { displayName, role: otherRole });
     const last = page.at(-1);
     const next = rows.length > limit && last ? encodeCursorMembers([last.createdAt.toISOString(), last.id]) : null;
     return this.bundle('Consent', query, next, page.map((consent) => consentResource(consent, people)));
