@@ -189,46 +189,28 @@ function expectNoCallPerRow(replayed: Replayed, rows: number): void {
   expect(Object.fromEntries([...replayed.calls].filter(([, calls]) => calls >= rows))).toEqual({});
 }
 
-/** The loops of every scan of `relation` in an EXPLAIN (ANALYZE, FORMAT JSON) plan, added up. */
-function loopsOver(plan: unknown, relation: string): number {
-  let loops = 0;
+/** Each scan of `relation` in an EXPLAIN (ANALYZE, FORMAT JSON) plan: its loops, and the rows it returned over all of them. */
+function scansOf(plan: unknown, relation: string): Array<{ loops: number; rows: number }> {
+  const scans: Array<{ loops: number; rows: number }> = [];
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) return node.forEach(visit);
     if (node === null || typeof node !== 'object') return;
     const fields = node as Record<string, unknown>;
-    if (fields['Relation Name'] === relation) loops += Number(fields['Actual Loops'] ?? 0);
-    Object.values(fields).forEach(visit);
-  };
-  visit(plan);
-  return loops;
-}
-
-/** The largest "Actual Rows" of a scan of `records` in an EXPLAIN (ANALYZE, FORMAT JSON) plan, over all its loops. */
-function mostRowsFromRecords(plan: unknown): number {
-  let most = 0;
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(visit);
-    if (node === null || typeof node !== 'object') return;
-    const fields = node as Record<string, unknown>;
-    if (fields['Relation Name'] === 'records' && typeof fields['Actual Rows'] === 'number') {
-      most = Math.max(most, fields['Actual Rows'] * Number(fields['Actual Loops'] ?? 1));
+    if (fields['Relation Name'] === relation) {
+      const loops = Number(fields['Actual Loops'] ?? 0);
+      scans.push({ loops, rows: Number(fields['Actual Rows'] ?? 0) * loops });
     }
     Object.values(fields).forEach(visit);
   };
   visit(plan);
-  return most;
+  return scans;
 }
 
-/** The rows every scan of `relation` returned in an EXPLAIN (ANALYZE, FORMAT JSON) plan, over all its loops, added up. */
-function rowsFrom(plan: unknown, relation: string): number {
-  let rows = 0;
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(visit);
-    if (node === null || typeof node !== 'object') return;
-    const fields = node as Record<string, unknown>;
-    if (fields['Relation Name'] === relation && typeof fields['Actual Rows'] === 'number') rows += fields['Actual Rows'] * Number(fields['Actual Loops'] ?? 1);
-    Object.values(fields).forEach(visit);
-  };
-  visit(plan);
-  return rows;
-}
+/** The loops of every scan of `relation`, added up. */
+const loopsOver = (plan: unknown, relation: string) => scansOf(plan, relation).reduce((sum, scan) => sum + scan.loops, 0);
+
+/** The rows every scan of `relation` returned, added up. */
+const rowsFrom = (plan: unknown, relation: string) => scansOf(plan, relation).reduce((sum, scan) => sum + scan.rows, 0);
+
+/** The most rows one scan of `records` returned, over all its loops. */
+const mostRowsFromRecords = (plan: unknown) => Math.max(0, ...scansOf(plan, 'records').map((scan) => scan.rows));
