@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { AUDIT_SYSTEM_SUBJECT, ROUTES } from '@phr/shared-types';
 import { startApiProcess, type ApiProcess } from './support/api-process.js';
 import { auditRowsOf } from './support/audit.js';
@@ -8,6 +8,7 @@ import { testClient } from './support/http.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
 import { forgeToken, otherSecret, sessionIdOf } from './support/tokens.js';
 import { RateLimiter } from '../src/rate-limit/rate-limiter.service.js';
+import { RateLimitsRepository } from '../src/rate-limit/rate-limits.repository.js';
 
 const GENERAL = 6;
 const REGISTRATIONS = 4;
@@ -142,6 +143,47 @@ describe('request rate limits (ASVS 8.1.4)', () => {
     expect(answers).toEqual({ new: [202, 202, 429], taken: [202, 202, 429] });
     // The owner gets the two warnings that were sent, no more: the refused start queued nothing.
     for (let i = 0; i < REGISTRATION_MAILS; i++) expect((await api.mail.next(other.request.email)).subject).toBe('Someone tried to register with your email address');
+  });
+
+  it('counts a registration start once when a sync that holds the address’s earlier start is under way as it reads the shared count', async () => {
+    // CI at 2fba942 refused the second of two starts: a sync had put the first into the shared count while the second read it,
+    // and the second still counted the first as a hit of this instance's too.
+    await resetCounters();
+    const store = api.app.get(RateLimitsRepository);
+    const limiter = api.app.get(RateLimiter);
+    const realSync = store.sync.bind(store);
+    const realHit = limiter.hit.bind(limiter);
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let isFirstStartSynced = false;
+    let mailHits = 0;
+    // Every sync sends its statement and then waits, so that the second start is counted between the commit and the sync's end.
+    const heldSync = jest.spyOn(store, 'sync').mockImplementation(async (unsynced, windows) => {
+      const result = await realSync(unsynced, windows);
+      if (unsynced.some((entry) => entry.hits > 0)) isFirstStartSynced = true;
+      await released;
+      return result;
+    });
+    // The sync goes on once the second start has taken its place among this instance's hits (hit() does that before it awaits anything).
+    const countedHit = jest.spyOn(limiter, 'hit').mockImplementation((name, client) => {
+      const verdict = realHit(name, client);
+      if (name === 'registrationMail' && ++mailHits === 2) release();
+      return verdict;
+    });
+    try {
+      const email = uniqueEmail('synced');
+      const start = () => testClient(api.baseUrl).send(ROUTES.startRegistration, { body: { email } });
+      expect((await start()).status).toBe(202);
+      void limiter.sync();
+      await eventually(async () => isFirstStartSynced, 'the first start is in the shared count');
+      expect((await start()).status).toBe(202);
+      expect(mailHits).toBe(2);
+      expect((await start()).status).toBe(429);
+    } finally {
+      release();
+      countedHit.mockRestore();
+      heldSync.mockRestore();
+    }
   });
 
   it('limits doctor searches more strictly, per patient', async () => {

@@ -28,6 +28,8 @@ interface Counter {
   shared: number;
   /** Hits counted here since the last sync. */
   unsynced: number;
+  /** Hits handed to the shared table by syncs so far (only grows): what a hit's place must give up when a sync took the hits before it. */
+  synced: number;
   hasRefused: boolean;
   /** The first read of the shared count, while it is under way. */
   loading: Promise<void> | null;
@@ -91,13 +93,15 @@ export class RateLimiter implements OnApplicationBootstrap, OnApplicationShutdow
       counter = this.open(key, windowSeconds);
       this.counters.set(key, counter);
     } else if (READ_ON_EVERY_HIT.has(name) && !counter.loading && !this.isStoreDown) {
-      this.load(key, counter);
+      this.load(key, counter, this.lastSync);
     }
     counter.unsynced += 1;
-    // This hit's place among the hits here since the last sync; a sync never takes a counter whose first read is under way.
+    // This hit's place among the hits here since the last sync. A sync never takes a counter whose read is under way, but one
+    // already sending when the read began may take the hits before this one into the shared count meanwhile: they count once.
     const place = counter.unsynced;
+    const syncedBefore = counter.synced;
     if (counter.loading) await counter.loading;
-    const hits = counter.shared + place;
+    const hits = counter.shared + place - (counter.synced - syncedBefore);
     const isAllowed = hits <= limit;
     const isFirstRefusal = !isAllowed && !counter.hasRefused;
     if (!isAllowed) counter.hasRefused = true;
@@ -138,6 +142,7 @@ export class RateLimiter implements OnApplicationBootstrap, OnApplicationShutdow
       const byKey = new Map(counts.map((count) => [count.key, count]));
       for (const { key, counter, hits } of batch) {
         counter.unsynced -= hits;
+        counter.synced += hits;
         this.adopt(counter, byKey.get(key) ?? null);
       }
     } finally {
@@ -147,16 +152,19 @@ export class RateLimiter implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** A new window for `key` here, starting now unless the shared table holds a current one. */
   private open(key: string, windowSeconds: number): Counter {
-    const counter: Counter = { windowSeconds, startedAt: this.now(), shared: 0, unsynced: 0, hasRefused: false, loading: null };
+    const counter: Counter = { windowSeconds, startedAt: this.now(), shared: 0, unsynced: 0, synced: 0, hasRefused: false, loading: null };
     // While the database is down, count here from zero rather than wait for it on every new client.
     if (!this.isStoreDown) this.load(key, counter);
     return counter;
   }
 
-  /** Reads the key's shared count into the counter (one SELECT, no commit); a sync leaves the counter alone meanwhile. */
-  private load(key: string, counter: Counter): void {
-    counter.loading = this.store
-      .read(key)
+  /**
+   * Reads the key's shared count into the counter (one SELECT, no commit); a sync leaves the counter alone meanwhile.
+   * A counter a sync may hold already reads after `syncing` ends, so that an older count never replaces what that sync adopted.
+   */
+  private load(key: string, counter: Counter, syncing: Promise<void> = Promise.resolve()): void {
+    counter.loading = syncing
+      .then(() => this.store.read(key))
       .then(({ count, now }) => {
         this.noteStoreClock(now);
         if (count && count.windowStartedAt.getTime() + counter.windowSeconds * 1000 > now.getTime()) this.adopt(counter, count);

@@ -8,8 +8,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * a default) held microseconds: a row a few microseconds after the cursor's last row but in the
  * same millisecond compared as newer than the cursor and was left out of every later page.
  * timestamptz(3) rounds every value to the millisecond as it is stored, so a cursor names its
- * row exactly. The product always wrote JavaScript dates, already whole milliseconds: no stored
- * value changes.
+ * row exactly. What the API wrote from JavaScript dates is whole milliseconds already and does
+ * not change; what SQL wrote with now() (the clinicians backfill of 1765500000000, the operator's
+ * clinician function, a restore) is rounded, which moves a row by less than a millisecond and
+ * leaves ties to the id, as the listings already order them.
  */
 export class MillisecondPageKeys1765990000000 implements MigrationInterface {
   name = 'MillisecondPageKeys1765990000000';
