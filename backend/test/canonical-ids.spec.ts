@@ -256,6 +256,8 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
     { route: 'listRecords', field: 'query:folderId', call: (w, c) => sendOf(ROUTES.listRecords, { query: { folderId: c(w.folderId) }, token: w.owner.token }) },
     { route: 'listRecords', field: 'query:ownerId', call: (w, c) => sendOf(ROUTES.listRecords, { query: { ownerId: c(w.owner.userId) }, token: w.owner.token }) },
     { route: 'listRecords', field: 'query:ownerId', as: 'the consented doctor', call: (w, c) => sendOf(ROUTES.listRecords, { query: { ownerId: c(w.owner.userId) }, token: doctor.token }) },
+    { route: 'listRecords', field: 'query:ids', call: (w, c) => sendOf(ROUTES.listRecords, { query: { ids: c(w.recordId) }, token: w.owner.token }) },
+    { route: 'listRecords', field: 'query:ids', as: 'the consented doctor', call: (w, c) => sendOf(ROUTES.listRecords, { query: { ids: c(w.recordId) }, token: doctor.token }) },
     ...(['listAudit', 'exportAudit'] as const).flatMap((route): IdCase[] => {
       const auditCall = (name: typeof route, query: AuditQuery, token: string): Call =>
         name === 'exportAudit' ? sendOf(ROUTES.exportAudit, { query: { format: 'csv', ...query }, token }) : sendOf(ROUTES.listAudit, { query, token });
@@ -274,6 +276,7 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
     { route: 'auditPeople', field: 'query:subjectId', as: 'an auditor', call: (w, c) => sendOf(ROUTES.auditPeople, { query: { subjectId: c(w.owner.userId) }, token: auditorToken }) },
     { route: 'auditPeople', field: 'query:subjectId', call: (w, c) => sendOf(ROUTES.auditPeople, { query: { subjectId: c(w.owner.userId) }, token: w.owner.token }) },
     { route: 'auditPeople', field: 'query:subjectId', as: 'a stranger', call: (w, c) => sendOf(ROUTES.auditPeople, { query: { subjectId: c(w.owner.userId) }, token: w.stranger.token }) },
+    { route: 'auditPeople', field: 'query:ids', call: (w, c) => sendOf(ROUTES.auditPeople, { query: { ids: c(w.owner.userId) }, token: w.owner.token }) },
     { route: 'fhirAuditEvents', field: 'query:patient', as: 'an auditor', call: (w, c) => sendOf(ROUTES.fhirAuditEvents, { query: { patient: c(w.owner.userId) }, token: auditorToken }) },
     { route: 'fhirAuditEvents', field: 'query:patient', call: (w, c) => sendOf(ROUTES.fhirAuditEvents, { query: { patient: c(w.owner.userId) }, token: w.owner.token }) },
     { route: 'fhirAuditEvents', field: 'query:patient', as: 'a stranger', call: (w, c) => sendOf(ROUTES.fhirAuditEvents, { query: { patient: c(w.owner.userId) }, token: w.stranger.token }) },
@@ -478,8 +481,9 @@ function idFieldsOf(document: OpenAPIObject, name: RouteName): string[] {
   const operation = document.paths[`${API_PREFIX}${route.path.replace(/:(\w+)/g, '{$1}')}`]?.[route.method.toLowerCase() as 'get'];
   if (!operation) throw new Error(`${name} is not in the OpenAPI document`);
   const fields: string[] = [];
-  for (const parameter of (operation.parameters ?? []) as Array<{ in: string; name: string; schema?: { format?: string } }>) {
-    if (parameter.in === 'path' || parameter.schema?.format === 'uuid') fields.push(`${parameter.in}:${parameter.name}`);
+  for (const parameter of (operation.parameters ?? []) as Array<{ in: string; name: string; schema?: { format?: string; items?: { format?: string } } }>) {
+    // An id, or a list of them (`ids=a,b`).
+    if (parameter.in === 'path' || parameter.schema?.format === 'uuid' || parameter.schema?.items?.format === 'uuid') fields.push(`${parameter.in}:${parameter.name}`);
   }
   const body = (operation.requestBody as { content?: Record<string, { schema?: Schema }> } | undefined)?.content?.['application/json']?.schema;
   if (body) fields.push(...uuidPaths(document, body).map((path) => `body:${path}`));

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DOCTOR_WRAP_BYTES, ROUTES, type ConsentPage } from '@phr/shared-types';
+import { DOCTOR_WRAP_BYTES, ROUTES, type ConsentPage, type RecordPage } from '@phr/shared-types';
 import { registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
 import type { RouteResult } from './support/http.js';
 import { sentStatements } from './support/sql-statements.js';
@@ -19,6 +19,8 @@ interface Replayed {
   wrapLookups: number;
   /** The rows every scan of `record_wraps` returned, over all its loops, added up. */
   wrapRowsRead: number;
+  /** How many times the statements scanned `records` (the loops of every scan of it). */
+  recordScans: number;
 }
 
 /**
@@ -80,6 +82,7 @@ describe('listings and revocations cost the page or the rows touched, with no fu
     let recordsRead = 0;
     let wrapLookups = 0;
     let wrapRowsRead = 0;
+    let recordScans = 0;
     await api.adminQuery('BEGIN');
     try {
       await api.adminQuery(`SET LOCAL track_functions = 'all'`);
@@ -91,9 +94,10 @@ describe('listings and revocations cost the page or the rows touched, with no fu
         recordsRead = Math.max(recordsRead, mostRowsFromRecords(plan));
         wrapLookups += loopsOver(plan, 'record_wraps');
         wrapRowsRead += rowsFrom(plan, 'record_wraps');
+        recordScans += loopsOver(plan, 'records');
       }
       const rows = await api.adminQuery<{ funcname: string; calls: string }>('SELECT funcname, calls FROM pg_stat_xact_user_functions');
-      return { calls: new Map(rows.map((row) => [row.funcname, Number(row.calls)])), recordsRead, wrapLookups, wrapRowsRead };
+      return { calls: new Map(rows.map((row) => [row.funcname, Number(row.calls)])), recordsRead, wrapLookups, wrapRowsRead, recordScans };
     } finally {
       await api.adminQuery('ROLLBACK');
     }
@@ -127,6 +131,34 @@ describe('listings and revocations cost the page or the rows touched, with no fu
     const all = await replay(doctor, 'doctor', await listStatements(doctor, {}));
     expect(all.recordsRead).toBeLessThanOrEqual(2 * (PAGE + 1));
     expectNoCallPerRow(all, PAGE);
+  });
+
+  it(`looks a page's records up by id, reading those alone, for the owner of ${LARGE} records and for a doctor they are shared with (another patient's left out)`, async () => {
+    const patient = await registerUser(api);
+    const unshared = await registerUser(api);
+    await addRecords(patient, LARGE);
+    await addRecords(unshared, SMALL);
+    await shareAll(patient);
+    await api.adminQuery('ANALYZE records, record_wraps, consents');
+    // The oldest records: a walk of the listing's index from the newest would read every record first.
+    const oldest = async (owner: RegisteredUser, count: number) =>
+      (await api.adminQuery<{ id: string }>('SELECT id FROM records WHERE owner_id = $1 ORDER BY created_at, id LIMIT $2', [owner.userId, count])).map((row) => row.id);
+    const shared = (await oldest(patient, PAGE)).reverse();
+    const ids = [...(await oldest(unshared, 2)), ...shared].join(',');
+
+    for (const [caller, role] of [[patient, 'patient'], [doctor, 'doctor']] as const) {
+      let page: RouteResult<RecordPage> | undefined;
+      const statements = (await sentStatements(api, async () => (page = await caller.client.send(ROUTES.listRecords, { token: caller.token, query: { ids, limit: 100 } })))).filter((statement) =>
+        /\bFROM records r\b/.test(statement.sql),
+      );
+      expect(page?.body.items.map((item) => item.id)).toEqual(shared);
+      const replayed = await replay(caller, role, statements);
+      expect(replayed.recordsRead).toBeLessThanOrEqual(PAGE + 2);
+      expect(replayed.wrapLookups).toBeLessThanOrEqual(PAGE + 2);
+      // One scan of the records, by their ids.
+      expect(replayed.recordScans).toBe(1);
+      expectNoCallPerRow(replayed, PAGE);
+    }
   });
 
   it(`revokes a consent over ${SMALL} or ${LARGE} records with no function call per record`, async () => {

@@ -332,7 +332,30 @@ describe('records: upload, list, read, delete (DESIGN 5)', () => {
       expect(seen).toEqual(rows.map((row) => row.id).sort().reverse());
     });
 
+    it('looks records up by id: the caller’s own among those asked, newest first, an id in capitals the same, another patient’s and an unknown one left out', async () => {
+      const erin = await registerUser(api);
+      const frank = await registerUser(api);
+      const own = [];
+      for (let i = 0; i < 3; i++) own.push((await uploadRecord(erin)).summary);
+      const { summary: franks } = await uploadRecord(frank);
+      const [first, second, third] = own;
+      const page = await listRecords(erin, { ids: [first.id, third.id.toUpperCase(), franks.id, randomUUID()].join(',') });
+      expect(page.status).toBe(200);
+      expect(page.body.items.map((item) => item.id)).toEqual([third.id, first.id]);
+      expect(page.body.items.every((item) => item.ownerId === erin.userId && item.wrap.length > 0)).toBe(true);
+      expect(page.body.nextCursor).toBeNull();
+      expect(page.body.items.map((item) => item.id)).not.toContain(second.id);
+      // A look-up is a listing in the owner's trail; nothing of it reaches Frank's, and Frank's own look-up finds his record.
+      expect((await auditTrailOf(api, erin.userId)).at(-1)).toBe('record.list:allow');
+      expect(await auditTrailOf(api, frank.userId)).not.toContain('record.list:allow');
+      expect((await listRecords(frank, { ids: franks.id })).body.items.map((item) => item.id)).toEqual([franks.id]);
+    });
+
     it.each([
+      ['ids=x', 'ids'],
+      ['ids=', 'ids'],
+      [`ids=${randomUUID()},,${randomUUID()}`, 'ids'],
+      [`ids=${Array.from({ length: 101 }, () => randomUUID()).join(',')}`, 'ids'],
       ['limit=0', 'limit'],
       ['limit=101', 'limit'],
       ['limit=abc', 'limit'],

@@ -18,9 +18,12 @@ async function tryOut(page: Page, method: string, path: string) {
   return operation.locator('.live-responses-table tbody .response').first();
 }
 
-/** Swagger UI's "Authorize" with a bearer token. */
+/** Swagger UI's "Authorize" with a bearer token, after a "Logout" of the one it kept (it persists it). */
 async function authorize(page: Page, token: string): Promise<void> {
   await page.getByRole('button', { name: 'Authorize' }).first().click();
+  const logout = page.locator('.auth-container').getByRole('button', { name: 'Remove authorization' });
+  await page.locator('#auth-bearer-value').or(logout).first().waitFor();
+  if ((await logout.count()) > 0) await logout.first().click();
   await page.locator('#auth-bearer-value').fill(token);
   await page.getByRole('button', { name: 'Apply credentials' }).first().click();
   await page.locator('.auth-btn-wrapper .btn-done').first().click();
@@ -97,6 +100,28 @@ describe('Swagger UI for the security team (Chromium)', () => {
     const again = await tryOut(page, 'GET', '/api/me');
     await textOf(again.locator('.response-col_status'), '200');
     await textOf(again.locator('.response-col_description .highlight-code'), auditor.userId);
+  });
+
+  it('sends a list of ids as one comma-separated value, as the API takes it (GET /api/audit/people?ids=)', async () => {
+    const auditor = await registerStaff(stackApi(), 'auditor');
+    const other = await registerStaff(stackApi(), 'auditor');
+    const { page } = browser;
+    await openDocs(page);
+    await authorize(page, auditor.token);
+    const operation = page.locator('.opblock-get').filter({ has: page.locator('[data-path="/api/audit/people"]') });
+    await operation.locator('.opblock-summary-control').click();
+    await operation.getByRole('button', { name: 'Try it out' }).click();
+    const ids = operation.locator('tr[data-param-name="ids"]');
+    for (const id of [auditor.userId, other.userId]) {
+      await ids.getByRole('button', { name: /Add .*item/ }).click();
+      await ids.locator('input').last().fill(id);
+    }
+    await operation.getByRole('button', { name: 'Execute' }).click();
+    const answer = operation.locator('.live-responses-table tbody .response').first();
+    await textOf(answer.locator('.response-col_status'), '200');
+    const url = await textOf(operation.locator('.request-url'), 'ids=');
+    expect(decodeURIComponent(url)).toContain(`ids=${auditor.userId},${other.userId}`);
+    await textOf(answer.locator('.response-col_description .highlight-code'), other.userId);
   });
 
   it('gives an auditor a read-only token on the portal’s "API access" page: Swagger UI reads with it, a write is 403, ending it refuses it at once', async () => {

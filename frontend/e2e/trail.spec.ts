@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Request } from 'playwright-core';
 import { type BrowserSession } from './support/browser.js';
 import { checkedState, countOf, textOf } from './support/eventually.js';
 import { type Person } from './support/portal.js';
@@ -36,10 +37,20 @@ describe('a trail a patient can read, and notifications (Chromium, two browsers)
 
   it('says who opened which record in plain words, filters by person and record from lists, and keeps the technical columns behind a toggle', async () => {
     const page = patientBrowser.page;
+    // The titles are looked up by the ids the rows name (GET /records?ids=), never by listing every record.
+    const listings: URL[] = [];
+    const onRequest = (request: Request) => {
+      const url = new URL(request.url());
+      if (request.method() === 'GET' && url.pathname.endsWith('/records')) listings.push(url);
+    };
+    page.on('request', onRequest);
     await page.getByRole('link', { name: 'Audit trail' }).click();
     await textOf(page.getByTestId('chain-status'), /^Chain verified in this browser/);
     const sentence = `${doctor.displayName} opened ${titleOf(xray)}`;
     await page.getByTestId('audit-sentence').filter({ hasText: sentence }).first().waitFor();
+    page.off('request', onRequest);
+    expect(listings.length).toBeGreaterThan(0);
+    expect(listings.map((url) => url.searchParams.get('ids')?.split(',').length ?? 'every record')).toEqual(listings.map(() => 2));
     // No ids and no codes until asked for.
     await countOf(page.getByRole('columnheader', { name: 'Action code' }), 0);
     await countOf(page.getByTestId('audit-row').filter({ hasText: 'record.read' }), 0);

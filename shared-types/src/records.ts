@@ -174,9 +174,17 @@ export type RecordListView = (typeof RECORD_LIST_VIEWS)[number];
 /** Days a record stays in the trash, restorable, before its ciphertext is deleted (docs/protocol.md "Trash"). */
 export const TRASH_RETENTION_DAYS = 30;
 
-/** GET /records?folderId=&view=&cursor=&limit= */
+/** At most this many ids in one look-up of records by id (GET /records?ids=). */
+export const RECORD_LOOKUP_MAX_IDS = 100;
+
+/** GET /records?folderId=&view=&ownerId=&ids=&cursor=&limit= */
 export interface ListRecordsQuery {
   folderId?: Uuid;
+  /**
+   * Only these records (comma-separated ids, at most RECORD_LOOKUP_MAX_IDS): those of them the
+   * caller can list, in listing order. The portal names the records on a page this way.
+   */
+  ids?: string;
   /** The owner's trash (`trash`) or the records in use (`active`, the default); a doctor never sees the trash. */
   view?: RecordListView;
   /** A doctor's view of one patient's shared records. */

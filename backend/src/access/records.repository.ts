@@ -52,6 +52,8 @@ export interface RecordListFilter {
   ownerId?: string;
   /** The owner's listing: their trash instead of the records in use. */
   isTrash?: boolean;
+  /** Only these records (a look-up by id: listWrappedByIds). */
+  ids?: string[];
   before?: { createdAt: string; id: string };
 }
 
@@ -259,6 +261,21 @@ export class RecordsRepository {
        ORDER BY p.created_at DESC, p.id DESC LIMIT ${filter.limit + 1}`,
       params,
     );
+    return rows.map(toWrappedRow);
+  }
+
+  /**
+   * The records among `filter.ids` the caller can list, with their wrap, newest first: a look-up
+   * by id (the portal's titles of the records on a page), read through the primary key, so it
+   * costs the ids asked for whatever the caller holds. RLS decides each row as for the listings
+   * (a patient's own records; a doctor's covered by a consent in force, none in the trash), and
+   * a patient's look-up names the owner as their listing does.
+   */
+  async listWrappedByIds(filter: RecordListFilter & { ids: string[] }, isOwner: boolean): Promise<WrappedRecordRow[]> {
+    const params: unknown[] = [filter.recipientId, filter.ids];
+    const where = ['r.id = ANY($2::uuid[])', filter.isTrash ? 'r.trashed_at IS NOT NULL' : 'r.trashed_at IS NULL', ...listConditions(filter, params)];
+    if (isOwner) where.push('r.owner_id = $1');
+    const rows = await this.db.manager().query<WrappedSqlRow[]>(`${pageOf(where.join(' AND '))} LIMIT ${filter.limit + 1}`, params);
     return rows.map(toWrappedRow);
   }
 

@@ -2,11 +2,11 @@ import { Readable } from 'node:stream';
 import { Controller, Get, Header, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import type { AccessReportPage, AccessSummary, AuditAccounts, AuditEvent, AuditHead, AuditPage, AuditPeople } from '@phr/shared-types';
+import { AUDIT_PEOPLE_MAX_IDS, type AccessReportPage, type AccessSummary, type AuditAccounts, type AuditEvent, type AuditHead, type AuditPage, type AuditPeople } from '@phr/shared-types';
 import type { AuthUser } from '../identity/auth-user.js';
 import { CurrentUser, Roles } from '../identity/decorators.js';
 import { OwnTransactions } from '../db/transaction.interceptor.js';
-import { ApiErrors } from '../common/swagger.js';
+import { ApiErrors, ApiIdListQuery } from '../common/swagger.js';
 import { AccessReportService } from './access-report.service.js';
 import { AuditPeopleService } from './audit-people.service.js';
 import { AccessReportPageDto, AccessReportQueryDto } from './dto/access-report.dto.js';
@@ -79,6 +79,7 @@ export class AuditController {
     description: 'For display only. An auditor may name any subject or account; anyone else gets their own trail’s people.',
   })
   @ApiOkResponse({ type: AuditPeopleDto })
+  @ApiIdListQuery('ids', AUDIT_PEOPLE_MAX_IDS, `Only these accounts, those of them the caller may know (at most ${AUDIT_PEOPLE_MAX_IDS})`)
   @ApiErrors(400, 401, 403)
   trailPeople(@CurrentUser() user: AuthUser, @Query() query: AuditPeopleQueryDto): Promise<AuditPeople> {
     return this.people.people(user, query);

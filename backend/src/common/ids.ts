@@ -11,7 +11,7 @@
  */
 import { applyDecorators, ParseUUIDPipe, type ArgumentMetadata } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsUUID } from 'class-validator';
+import { isUUID, IsUUID, ValidateBy } from 'class-validator';
 import { ApiError } from './api-error.js';
 
 /** The canonical form of an id: lower case. Anything else is left for validation to refuse. */
@@ -24,6 +24,20 @@ export function IsId(version: '4' | 'all' = '4'): PropertyDecorator {
   return applyDecorators(
     Transform(({ value }) => canonicalId(value)),
     IsUUID(version),
+  );
+}
+
+/** A query field of one to `max` ids of `version`, comma-separated (`ids=a,b`), each lower-cased. */
+export function IsIdList(max: number, noun: string, version: '4' | 'all' = 'all'): PropertyDecorator {
+  return applyDecorators(
+    Transform(({ value }) => canonicalId(value)),
+    ValidateBy({
+      name: 'isIdList',
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && value.split(',').length <= max && value.split(',').every((id) => isUUID(id, version)),
+        defaultMessage: () => `ids must be up to ${max} ${noun} ids separated by commas`,
+      },
+    }),
   );
 }
 

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ApiProperty, ApiPropertyOptional, ApiResponse, DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiQuery, ApiResponse, DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { ERROR_CODES, HOST_REFRESH_COOKIE_NAME, REFRESH_COOKIE_NAME, type AccessEnded, type ErrorCode, type ErrorResponse, type FieldError } from '@phr/shared-types';
 import type { Exact } from './exact.js';
 import { OPERATION_DESCRIPTIONS } from './operation-descriptions.js';
@@ -10,6 +10,14 @@ class FieldErrorDto implements FieldError {
   @ApiProperty({ example: 'email' }) field: string;
   @ApiProperty({ example: 'email must be an email address' }) message: string;
 }
+
+/**
+ * An optional query parameter of comma-separated ids (`ids=a,b`, validated by `IsIdList`): an
+ * array of UUIDs in form style, not exploded, which a DTO property cannot describe, so Swagger UI
+ * takes one id per line and sends them joined.
+ */
+export const ApiIdListQuery = (name: string, max: number, description: string) =>
+  ApiQuery({ name, required: false, style: 'form', explode: false, schema: { type: 'array', items: { type: 'string', format: 'uuid' }, maxItems: max }, description });
 
 /** The OpenAPI security scheme of the refresh cookie (routes that read it name this scheme). */
 export const REFRESH_COOKIE_SECURITY = 'refreshCookie';

@@ -1,11 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { MoveRecordPreview, PresignUploadResponse, RecordDetail, RecordPage, RecordSummary } from '@phr/shared-types';
+import { RECORD_LOOKUP_MAX_IDS, type MoveRecordPreview, type PresignUploadResponse, type RecordDetail, type RecordPage, type RecordSummary } from '@phr/shared-types';
 import type { AuthUser } from '../identity/auth-user.js';
 import { CurrentUser, Roles } from '../identity/decorators.js';
 import { uuidParam } from '../common/ids.js';
 import { AttemptTargets } from '../audit/attempt-targets.decorator.js';
-import { ApiErrors } from '../common/swagger.js';
+import { ApiErrors, ApiIdListQuery } from '../common/swagger.js';
 import { OwnTransactions } from '../db/transaction.interceptor.js';
 import {
   CommitRecordDto,
@@ -60,6 +60,7 @@ export class RecordsController {
   @Roles('patient', 'doctor')
   @ApiOperation({ summary: 'Records readable by the caller, newest first, with sealed metadata and the caller’s wrap' })
   @ApiOkResponse({ type: RecordPageDto })
+  @ApiIdListQuery('ids', RECORD_LOOKUP_MAX_IDS, `Only these records, those of them the caller can list (at most ${RECORD_LOOKUP_MAX_IDS}); read by id, so the cost follows the ids, not the records held`)
   @ApiErrors(400, 401, 403)
   list(@CurrentUser() user: AuthUser, @Query() query: ListRecordsQueryDto): Promise<RecordPage> {
     return this.records.list(user, query);

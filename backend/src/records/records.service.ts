@@ -172,8 +172,13 @@ export class RecordsService {
       isTrash: query.view === 'trash',
       before: query.cursor ? decodeCursor(query.cursor) : undefined,
     };
-    // A patient lists their own records, a doctor those shared with them: each statement reads one page (issue 14).
-    const rows = user.role === 'doctor' ? await this.records.listSharedWrapped(filter) : await this.records.listOwnWrapped(filter);
+    // A patient lists their own records, a doctor those shared with them: each statement reads one page (issue 14), a look-up the ids asked for.
+    const ids = query.ids?.split(',');
+    const rows = ids
+      ? await this.records.listWrappedByIds({ ...filter, ids }, user.role === 'patient')
+      : user.role === 'doctor'
+        ? await this.records.listSharedWrapped(filter)
+        : await this.records.listOwnWrapped(filter);
     if (rows.length === 0 && user.role === 'doctor') await this.access.assertVerifiedClinician(ROUTES.listRecords);
     const page = rows.slice(0, limit);
     const last = page.at(-1);

@@ -31,7 +31,7 @@ const KEYS_BY_AREA: Record<string, { all: QueryKey; keys: QueryKey[] }> = {
       recordKeys.details(),
       recordKeys.detail(RECORD_ID),
       recordKeys.shareScope('folder', FOLDER_ID),
-      recordKeys.titles(),
+      recordKeys.titles([RECORD_ID]),
     ],
   },
   folders: { all: folderKeys.all, keys: [folderKeys.list(), folderKeys.detail(FOLDER_ID)] },

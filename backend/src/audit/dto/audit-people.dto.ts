@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, isUUID, Max, Min, ValidateBy } from 'class-validator';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import {
   AUDIT_ACCOUNTS_PAGE_DEFAULT,
   AUDIT_ACCOUNTS_PAGE_MAX,
@@ -16,18 +16,7 @@ import {
   type Role,
 } from '@phr/shared-types';
 import type { Exact } from '../../common/exact.js';
-import { IsId } from '../../common/ids.js';
-
-/** One to `max` account ids, comma-separated. */
-function IsIdList(max: number): PropertyDecorator {
-  return ValidateBy({
-    name: 'isIdList',
-    validator: {
-      validate: (value: unknown) => typeof value === 'string' && value.split(',').length <= max && value.split(',').every((id) => isUUID(id, 'all')),
-      defaultMessage: () => `ids must be up to ${max} account ids separated by commas`,
-    },
-  });
-}
+import { IsId, IsIdList } from '../../common/ids.js';
 
 export class AuditPeopleQueryDto implements AuditPeopleQuery {
   @ApiPropertyOptional({ format: 'uuid', description: 'Auditors: whose trail; others get their own' })
@@ -35,9 +24,9 @@ export class AuditPeopleQueryDto implements AuditPeopleQuery {
   @IsId('all')
   subjectId?: string;
 
-  @ApiPropertyOptional({ description: `Only these accounts (comma-separated ids, at most ${AUDIT_PEOPLE_MAX_IDS})` })
+  /** Documented on the route (ApiIdListQuery): a comma-separated list, which a DTO property cannot describe. */
   @IsOptional()
-  @IsIdList(AUDIT_PEOPLE_MAX_IDS)
+  @IsIdList(AUDIT_PEOPLE_MAX_IDS, 'account')
   ids?: string;
 }
 true satisfies Exact<AuditPeopleQueryDto, AuditPeopleQuery>;

@@ -4,6 +4,7 @@ import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, Max, Min, ValidateIf, V
 import {
   MAX_METADATA_CHARS,
   RECORD_LIST_VIEWS,
+  RECORD_LOOKUP_MAX_IDS,
   type MoveRecordPreview,
   type MoveRecordQuery,
   type MoveRecordRequest,
@@ -19,7 +20,7 @@ import {
 } from '@phr/shared-types';
 import { IsBase64Url, IsSealedKey } from '../../identity/validators.js';
 import type { Exact } from '../../common/exact.js';
-import { IsId } from '../../common/ids.js';
+import { IsId, IsIdList } from '../../common/ids.js';
 import { PageQueryDto } from '../../common/page-query.dto.js';
 import { KEY_FIELDS } from '../../identity/protocol-descriptions.js';
 import { IsDoctorWrap } from '../../contract/doctor-wrap.js';
@@ -152,6 +153,11 @@ export class ListRecordsQueryDto extends PageQueryDto implements ListRecordsQuer
   @IsOptional()
   @IsIn(RECORD_LIST_VIEWS)
   view?: RecordListView;
+
+  /** Documented on the route (ApiIdListQuery): a comma-separated list, which a DTO property cannot describe. */
+  @IsOptional()
+  @IsIdList(RECORD_LOOKUP_MAX_IDS, 'record', '4')
+  ids?: string;
 }
 true satisfies Exact<ListRecordsQueryDto, ListRecordsQuery>;
 

@@ -14,7 +14,7 @@ import { saveFile } from '../records/open-record.js';
 import { accessReportCsv } from './access-report-csv.js';
 import { accessReportPdf } from './access-report-pdf.js';
 import { fetchAccessReportRows } from './access-report-rows.js';
-import { useRecordTitles } from './trail-names.js';
+import { recordTitlesOf } from './record-titles.js';
 
 type ReportFormat = 'csv' | 'pdf';
 
@@ -33,8 +33,7 @@ function periodOf(fromDay: string, toDay: string): { from: string; to: string } 
 }
 
 export function AccessReportPanel() {
-  const { user, audit } = useSession();
-  const titles = useRecordTitles();
+  const { user, audit, records, vault } = useSession();
   const [fromDay, setFromDay] = useState(dayInput(1));
   const [toDay, setToDay] = useState(dayInput(0));
   const period = fromDay && toDay ? periodOf(fromDay, toDay) : null;
@@ -43,8 +42,7 @@ export function AccessReportPanel() {
   const making = useMutation({
     mutationFn: async (format: ReportFormat) => {
       if (!period || !user) return;
-      const titleOf = new Map((titles.data ?? (await titles.refetch()).data ?? []).map((record) => [record.id, record.title]));
-      const rows = await fetchAccessReportRows(audit, user.id, period.from, period.to, titleOf);
+      const rows = await fetchAccessReportRows(audit, user.id, period.from, period.to, (ids) => recordTitlesOf({ records, vault }, user, ids));
       const name = `access-report-${fromDay}-${toDay}.${format}`;
       if (format === 'csv') {
         saveFile(new Blob([accessReportCsv(rows)], { type: 'text/csv' }), name);

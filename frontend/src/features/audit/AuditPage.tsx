@@ -5,7 +5,7 @@
  * patient's own chain is recomputed here, in the browser, and checked against the chain head.
  */
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { AUDIT_ACTIONS, AUDIT_SYSTEM_SUBJECT, type AuditAction, type AuditEvent, type AuditPerson, type AuditExportFormat, type AuditOutcome, type AuditQuery } from '@phr/shared-types';
 import { auditKeys } from '../../api/audit.js';
 import { describeError } from '../../api/api-error.js';
@@ -74,8 +74,14 @@ export function AuditPage() {
   const trailPeople = useTrailPeople(filters.subjectId || undefined);
   const pagePeople = useTrailPeople(undefined, isAuditor ? (trail.data?.rows ?? []).flatMap((row) => [row.subjectId, ...(row.actorId ? [row.actorId] : [])]) : []);
   const people = new Map([...(trailPeople.data ?? []), ...(pagePeople.data ?? [])]);
-  const titles = useRecordTitles();
-  const titleOf = new Map((titles.data ?? []).map((record) => [record.id, record.title]));
+  // The records the rows shown on this visit named (the Record filter offers them), looked up by id, not every record held.
+  const [namedRecords, setNamedRecords] = useState<readonly string[]>([]);
+  useEffect(() => {
+    const named = new Set([...(trail.data?.rows ?? []).flatMap((row) => (row.recordId ? [row.recordId] : [])), ...(filters.recordId ? [filters.recordId] : [])]);
+    setNamedRecords((known) => ([...named].every((id) => known.includes(id)) ? known : [...new Set([...known, ...named])]));
+  }, [trail.data, filters.recordId]);
+  const titles = useRecordTitles(namedRecords);
+  const titleOf = titles.data ?? new Map<string, string>();
   const { checkOwnChain, raise } = useTrust();
   // From the head this account's browsers verified before (sealed client state): only the rows since are fetched.
   const chain = useQuery({ queryKey: auditKeys.chain(), queryFn: checkOwnChain });
@@ -137,9 +143,9 @@ export function AuditPage() {
             Record
             <select value={filters.recordId} onChange={(event) => set({ recordId: event.target.value })}>
               <option value="">Any</option>
-              {(titles.data ?? []).map((record) => (
-                <option key={record.id} value={record.id}>
-                  {record.title}
+              {[...titleOf].map(([id, title]) => (
+                <option key={id} value={id}>
+                  {title}
                 </option>
               ))}
             </select>

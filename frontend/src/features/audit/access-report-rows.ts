@@ -2,8 +2,9 @@
  * The rows of the access report (docs/protocol.md "Access report"): every page the server gives
  * for the period, each checked against the patient's own chain verified here from genesis to
  * its head (DESIGN 7): a row the chain does not hold, with that seq and hash, as that read by
- * that person of that record at that time, stops the report. Titles come from the records
- * decrypted in this browser; a record no longer there is named as deleted.
+ * that person of that record at that time, stops the report. Titles come from the records the
+ * report names, looked up by id and decrypted in this browser; a record no longer there is named
+ * as deleted.
  */
 import type { AccessReportEntry, AuditEvent } from '@phr/shared-types';
 import type { AuditApi } from '../../api/audit.js';
@@ -17,7 +18,13 @@ export interface AccessReportRow extends AccessReportEntry {
 
 export class UnverifiedReportError extends Error {}
 
-export async function fetchAccessReportRows(audit: AuditApi, patientId: string, from: string, to: string, titles: ReadonlyMap<string, string>): Promise<AccessReportRow[]> {
+export async function fetchAccessReportRows(
+  audit: AuditApi,
+  patientId: string,
+  from: string,
+  to: string,
+  titlesOf: (recordIds: readonly string[]) => Promise<ReadonlyMap<string, string>>,
+): Promise<AccessReportRow[]> {
   const entries = await everyPage((cursor) => audit.accessReport({ from, to, cursor, limit: 500 }));
   const trail = await fetchVerifiedTrail(audit, patientId);
   if (trail.firstBrokenSeq !== null) throw new UnverifiedReportError(`Your audit trail does not verify (entry ${trail.firstBrokenSeq}): no report was made`);
@@ -25,6 +32,7 @@ export async function fetchAccessReportRows(audit: AuditApi, patientId: string, 
   for (const entry of entries) {
     if (!isSameRead(entry, bySeq.get(entry.seq))) throw new UnverifiedReportError(`The server's entry ${entry.seq} is not in your verified trail: no report was made`);
   }
+  const titles = await titlesOf(entries.map((entry) => entry.recordId));
   return entries.map((entry) => ({ ...entry, recordTitle: titles.get(entry.recordId) ?? null }));
 }
 

@@ -9,12 +9,7 @@ import type { AuditEvent, AuditPerson, Me } from '@phr/shared-types';
 import { auditKeys } from '../../api/audit.js';
 import { recordKeys } from '../../api/records.js';
 import { useSession } from '../auth/session.js';
-import { allRecordsIn } from '../records/useRecordQueries.js';
-
-export interface TitledRecord {
-  id: string;
-  title: string;
-}
+import { recordTitlesOf } from './record-titles.js';
 
 /** Who acted, in words: "You", "Dr Sam Okafor", "The system", "Someone not signed in". */
 export function actorName(event: Pick<AuditEvent, 'actorId' | 'actorRole'>, user: Pick<Me, 'id'> | null, people: ReadonlyMap<string, AuditPerson>): string {
@@ -52,23 +47,15 @@ export function useTrailPeople(subjectId: string | undefined, ids?: readonly str
   });
 }
 
-/**
- * Records with their titles, decrypted in the crypto worker: a patient's own, or the records
- * still shared with a doctor (opened with the doctor's wraps; one whose wrap no longer opens is
- * left out, so it reads "a record"). None for other roles.
- */
-export function useRecordTitles() {
+/** The titles of the records among `ids` (those a page names), for a patient or a doctor; none for other roles. */
+export function useRecordTitles(ids: readonly string[]) {
   const { user, records, vault } = useSession();
-  const isPatient = user?.role === 'patient';
+  const wanted = [...new Set(ids)].sort();
   return useQuery({
-    queryKey: recordKeys.titles(),
-    enabled: isPatient || user?.role === 'doctor',
-    queryFn: async (): Promise<TitledRecord[]> => {
-      const all = await allRecordsIn(records, undefined);
-      const opened = await vault.openRecordMetadata(all, user?.id ?? '');
-      return opened.flatMap((entry) =>
-        'metadata' in entry ? [{ id: entry.id, title: entry.metadata.title }] : isPatient ? [{ id: entry.id, title: 'a record that cannot be opened' }] : [],
-      );
-    },
+    queryKey: recordKeys.titles(wanted),
+    enabled: user !== null && (user.role === 'patient' || user.role === 'doctor') && wanted.length > 0,
+    // The titles already known stay shown while a page that names more records is looked up.
+    placeholderData: (previous) => previous,
+    queryFn: () => recordTitlesOf({ records, vault }, user ?? { id: '', role: 'patient' }, wanted),
   });
 }

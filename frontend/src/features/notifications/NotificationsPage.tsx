@@ -36,9 +36,9 @@ export function NotificationsPage() {
   });
   const unread = useQuery({ queryKey: auditKeys.unreadNotifications(), queryFn: () => audit.unreadNotifications() });
   const people = useTrailPeople(undefined);
-  const titles = useRecordTitles();
-  const titleOf = new Map((titles.data ?? []).map((record) => [record.id, record.title]));
   const items = list.data?.pages.flatMap((page) => page.items) ?? [];
+  const titles = useRecordTitles(items.flatMap((item) => (item.event.recordId ? [item.event.recordId] : [])));
+  const titleOf = titles.data ?? new Map<string, string>();
   const newestSeq = items[0]?.event.seq;
   // The rows shown are the trail's own: each must hash and link as the chain verified in this browser says.
   const { checkOwnChain, raise } = useTrust();

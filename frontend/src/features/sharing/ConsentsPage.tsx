@@ -25,7 +25,7 @@ export function untilText(consent: Pick<Consent, 'expiresAt'>): string {
  * What a consent shares, named for the patient who granted it: the folder's and the record's
  * names are opened in this browser (the server holds them sealed), the scope's word until then.
  */
-function sharedText(consent: Consent, folderNames: Map<string, string>, recordTitles: Map<string, string>): string {
+function sharedText(consent: Consent, folderNames: ReadonlyMap<string, string>, recordTitles: ReadonlyMap<string, string>): string {
   const name = consent.folderId ? folderNames.get(consent.folderId) : consent.recordId ? recordTitles.get(consent.recordId) : undefined;
   if (!name) return scopeText(consent);
   return consent.scope === 'folder' ? `The folder “${name}”` : `“${name}”`;
@@ -34,9 +34,7 @@ function sharedText(consent: Consent, folderNames: Map<string, string>, recordTi
 export function ConsentsPage() {
   const { consents } = useSession();
   const folders = useFolders();
-  const titles = useRecordTitles();
   const folderNames = new Map((folders.data ?? []).map((folder) => [folder.id, folder.name]));
-  const recordTitles = new Map((titles.data ?? []).map((record) => [record.id, record.title]));
   const queryClient = useQueryClient();
   const [status, setStatus] = useState<ConsentStatus | ''>('');
   const [confirming, setConfirming] = useState<string | null>(null);
@@ -47,6 +45,8 @@ export function ConsentsPage() {
     queryFn: ({ pageParam }) => consents.list({ status: status || undefined, cursor: pageParam }),
   });
   const shown = list.data?.pages.flatMap((page) => page.items);
+  const titles = useRecordTitles((shown ?? []).flatMap((consent) => (consent.recordId ? [consent.recordId] : [])));
+  const recordTitles = titles.data ?? new Map<string, string>();
   const revoke = useMutation({
     mutationFn: (id: string) => consents.revoke(id),
     onSuccess: async () => {
