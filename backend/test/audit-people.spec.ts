@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { AUDIT_ACCOUNTS_PAGE_DEFAULT, AUDIT_ACCOUNTS_PAGE_MAX, DOCTOR_WRAP_BYTES, ERROR_CODES, ROUTES, type RouteName } from '@phr/shared-types';
+import { AUDIT_ACCOUNTS_PAGE_DEFAULT, AUDIT_ACCOUNTS_PAGE_MAX, AUDIT_ACCOUNTS_SEARCH_MAX_CHARS, DOCTOR_WRAP_BYTES, ERROR_CODES, ROUTES, type RouteName } from '@phr/shared-types';
 import { NOTIFIABLE_SQL, NOTIFICATION_KIND_SQL } from '../src/notifications/notifiable.js';
 import { auditRowsOf } from './support/audit.js';
-import { insertAuditor, operatorOf, registerUser, type RegisteredUser } from './support/factories.js';
+import { insertAuditor, operatorOf, registerStaff, registerUser, type RegisteredUser } from './support/factories.js';
 import { testClient } from './support/http.js';
 import { uploadRecord } from './support/records.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
@@ -104,12 +104,60 @@ describe('people in the trail and who accessed my records', () => {
     expect((await client.send(ROUTES.auditAccounts, { token, query: { after: 'ffffffff-ffff-4fff-bfff-ffffffffffff' } })).body).toEqual({ accounts: [], nextAfter: null });
   });
 
+  it('finds accounts by the words of their shown name or role, any case and order, a page at a time past the first page of accounts, with the words in the body', async () => {
+    const tag = randomBytes(4).toString('hex');
+    const wanted = [await registerUser(api, 'doctor', { displayName: `Rare ${tag} Okafor` }), await registerUser(api, 'patient', { displayName: `rare ${tag.toUpperCase()} Person` })];
+    await registerUser(api, 'patient', { displayName: `Other ${tag}` });
+    await registerUser(api, 'patient', { displayName: `Rare 100% ${tag}_x` });
+    const auditorId = await insertAuditor(api.adminQuery);
+    const token = await sessionTokenFor(api, auditorId, 'auditor');
+    const client = testClient(api.baseUrl);
+    const search = (q: string, extra: { after?: string; limit?: number } = {}) => client.send(ROUTES.searchAuditAccounts, { token, body: { q, ...extra } });
+
+    const found = await search(`${tag.toUpperCase()}   RARE`);
+    expect(found.status).toBe(200);
+    expect(found.body.accounts.map((account) => account.displayName).sort()).toEqual([`Rare ${tag} Okafor`, `Rare 100% ${tag}_x`, `rare ${tag.toUpperCase()} Person`].sort());
+    expect(found.body.accounts.map((account) => account.id)).toEqual(found.body.accounts.map((account) => account.id).sort());
+    expect(found.body.nextAfter).toBeNull();
+    // The name as the portal shows it: "Dr" before a doctor's; and the role.
+    expect((await search(`dr okafor ${tag}`)).body.accounts.map((account) => account.id)).toEqual([wanted[0].userId]);
+    expect((await search(`${tag} rare patient person`)).body.accounts.map((account) => account.id)).toEqual([wanted[1].userId]);
+    // LIKE's characters are taken as written.
+    expect((await search(`${tag} 100%`)).body.accounts.map((account) => account.displayName)).toEqual([`Rare 100% ${tag}_x`]);
+    expect((await search(`${tag}%`)).body.accounts).toEqual([]);
+    expect((await search(`${tag}_`)).body.accounts.map((account) => account.displayName)).toEqual([`Rare 100% ${tag}_x`]);
+    // A page at a time in id order.
+    const first = await search(`rare ${tag}`, { limit: 2 });
+    expect(first.body.accounts).toHaveLength(2);
+    expect(first.body.nextAfter).toBe(first.body.accounts[1].id);
+    const second = await search(`rare ${tag}`, { limit: 2, after: first.body.nextAfter ?? undefined });
+    expect({ count: second.body.accounts.length, nextAfter: second.body.nextAfter }).toEqual({ count: 1, nextAfter: null });
+    expect([...first.body.accounts, ...second.body.accounts].map((account) => account.id)).toEqual(found.body.accounts.map((account) => account.id));
+    // Each search is filed as a read of the list of accounts in the auditor's own trail.
+    const filed = (await auditRowsOf(api, auditorId)).filter((row) => row.action === 'audit.read');
+    expect(filed.every((row) => row.reason === 'the list of accounts')).toBe(true);
+    expect(filed).toHaveLength(8);
+  });
+
+  it('lets a read-only API token search accounts (a POST that only reads), and still refuses it a write', async () => {
+    const auditor = await registerStaff(api, 'auditor');
+    const issued = await auditor.client.send(ROUTES.issueApiToken, { token: auditor.token, body: { label: 'search' } });
+    const client = testClient(api.baseUrl);
+    const found = await client.send(ROUTES.searchAuditAccounts, { token: issued.body.accessToken, body: { q: 'Sam Okafor' } });
+    expect(found.status).toBe(200);
+    expect(found.body.accounts.map((account) => account.id)).toContain(doctor.userId);
+    const write = await client.unchecked().send(ROUTES.issueApiToken, { token: issued.body.accessToken, body: { label: 'another' } });
+    expect(write.status).toBe(403);
+  });
+
   it('lists no account to anyone else: a 403 for patients, doctors and operators, and the function answers no row', async () => {
     const operator = await operatorOf(api);
     for (const user of [patient, doctor, operator]) {
       const response = await user.client.send(ROUTES.auditAccounts, { token: user.token });
       expect(response.status).toBe(403);
       expect(response.error?.code).toBe(ERROR_CODES.forbidden);
+      const search = await user.client.send(ROUTES.searchAuditAccounts, { token: user.token, body: { q: 'Okafor' } });
+      expect(search.status).toBe(403);
     }
     // Under the guard, the definer function decides again: as the application role with a patient's context, no row.
     const client = new pg.Client({ connectionString: api.database.appUrl });
@@ -118,6 +166,7 @@ describe('people in the trail and who accessed my records', () => {
       await client.query('BEGIN');
       await client.query(`SELECT set_config('app.user_id', $1, true), set_config('app.role', 'patient', true)`, [patient.userId]);
       expect((await client.query('SELECT * FROM audit_accounts(NULL, 100)')).rows).toEqual([]);
+      expect((await client.query(`SELECT * FROM audit_accounts_matching(ARRAY['%'], NULL, 100)`)).rows).toEqual([]);
       await client.query('ROLLBACK');
     } finally {
       await client.end();
@@ -144,7 +193,7 @@ describe('people in the trail and who accessed my records', () => {
   });
 
   describe('refusals', () => {
-    const routes: RouteName[] = ['auditPeople', 'auditAccounts', 'accessSummary'];
+    const routes: RouteName[] = ['auditPeople', 'auditAccounts', 'searchAuditAccounts', 'accessSummary'];
 
     it.each(routes)('%s answers 401 without a token and with forged tokens', async (name) => {
       const client = testClient(api.baseUrl);
@@ -184,6 +233,22 @@ describe('people in the trail and who accessed my records', () => {
       const auditorId = await insertAuditor(api.adminQuery);
       const token = await sessionTokenFor(api, auditorId, 'auditor');
       const response = await testClient(api.baseUrl).unchecked().send(ROUTES.auditAccounts, { token, query });
+      expect(response.status).toBe(400);
+      expect(response.error?.fields?.map((problem) => problem.field)).toContain(field);
+    });
+
+    it.each([
+      ['no q', {}, 'q'],
+      ['a q of spaces', { q: '   ' }, 'q'],
+      ['a q that is no text', { q: 42 }, 'q'],
+      [`a q over ${AUDIT_ACCOUNTS_SEARCH_MAX_CHARS} characters`, { q: 'x'.repeat(AUDIT_ACCOUNTS_SEARCH_MAX_CHARS + 1) }, 'q'],
+      ['an after that is no id', { q: 'Sam', after: 'Sam Okafor' }, 'after'],
+      ['a limit over the page size', { q: 'Sam', limit: AUDIT_ACCOUNTS_PAGE_MAX + 1 }, 'limit'],
+      ['a field it does not know', { q: 'Sam', email: 'sam@example.org' }, 'email'],
+    ])('searchAuditAccounts refuses %s with a 400 naming the field', async (_what, body, field) => {
+      const auditorId = await insertAuditor(api.adminQuery);
+      const token = await sessionTokenFor(api, auditorId, 'auditor');
+      const response = await testClient(api.baseUrl).unchecked().send(ROUTES.searchAuditAccounts, { token, body });
       expect(response.status).toBe(400);
       expect(response.error?.fields?.map((problem) => problem.field)).toContain(field);
     });

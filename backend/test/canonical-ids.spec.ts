@@ -273,6 +273,7 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
     { route: 'auditHead', field: 'query:subjectId', call: (w, c) => sendOf(ROUTES.auditHead, { query: { subjectId: c(w.owner.userId) }, token: w.owner.token }) },
     // Past the greatest id whatever the case: the same empty page (a page after a world's own id would list the other world's accounts).
     { route: 'auditAccounts', field: 'query:after', as: 'an auditor', call: (_w, c) => sendOf(ROUTES.auditAccounts, { query: { after: c('ffffffff-ffff-4fff-bfff-ffffffffffff') }, token: auditorToken }) },
+    { route: 'searchAuditAccounts', field: 'body:after', as: 'an auditor', call: (_w, c) => sendOf(ROUTES.searchAuditAccounts, { body: { q: 'patient', after: c('ffffffff-ffff-4fff-bfff-ffffffffffff') }, token: auditorToken }) },
     { route: 'auditPeople', field: 'query:subjectId', as: 'an auditor', call: (w, c) => sendOf(ROUTES.auditPeople, { query: { subjectId: c(w.owner.userId) }, token: auditorToken }) },
     { route: 'auditPeople', field: 'query:subjectId', call: (w, c) => sendOf(ROUTES.auditPeople, { query: { subjectId: c(w.owner.userId) }, token: w.owner.token }) },
     { route: 'auditPeople', field: 'query:subjectId', as: 'a stranger', call: (w, c) => sendOf(ROUTES.auditPeople, { query: { subjectId: c(w.owner.userId) }, token: w.stranger.token }) },

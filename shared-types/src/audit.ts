@@ -281,6 +281,16 @@ export interface AuditAccounts {
   nextAfter: Uuid | null;
 }
 
+/**
+ * POST /audit/accounts/search (auditors only): the accounts whose name as the portal shows it
+ * ("Dr " before a doctor's) or role holds every word of `q`, in any letter case, a page at a
+ * time in id order as GET /audit/accounts. `q` goes in the body, never in a URL (ASVS 5.0 V14).
+ */
+export interface AuditAccountsSearchRequest extends AuditAccountsQuery {
+  q: string;
+}
+export const AUDIT_ACCOUNTS_SEARCH_MAX_CHARS = 100;
+
 /** How far back GET /audit/access-summary looks. */
 export const ACCESS_SUMMARY_DAYS = 30;
 

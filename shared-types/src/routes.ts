@@ -28,7 +28,7 @@ import type {
 import type { Consent, ConsentPage, CreateConsentRequest, DoctorList, DoctorSearchRequest, ListConsentsQuery, RewrapConsentRequest, RewrapConsentResult, UpdateConsentRequest } from './consents.js';
 import type { ClinicianInvitationSent, ClinicianList, ClinicianReasonRequest, ClinicianSummary, InviteClinicianRequest, ListCliniciansQuery } from './clinicians.js';
 import type { RotateKeyPairRequest, RotateKeyPairResult } from './key-pair.js';
-import type { AccessSummary, AuditAccounts, AuditAccountsQuery, AuditExportQuery, AuditHead, AuditHeadQuery, AuditPage, AuditPeople, AuditPeopleQuery, AuditQuery } from './audit.js';
+import type { AccessSummary, AuditAccounts, AuditAccountsQuery, AuditAccountsSearchRequest, AuditExportQuery, AuditHead, AuditHeadQuery, AuditPage, AuditPeople, AuditPeopleQuery, AuditQuery } from './audit.js';
 import type {
   ContactCandidate,
   ContactCandidateRequest,
@@ -207,6 +207,7 @@ export const ROUTES = {
   auditHead: route<NoBody, AuditHead, Record<string, never>, AuditHeadQuery>('GET', '/audit/head'),
   auditPeople: route<NoBody, AuditPeople, Record<string, never>, AuditPeopleQuery>('GET', '/audit/people'),
   auditAccounts: route<NoBody, AuditAccounts, Record<string, never>, AuditAccountsQuery>('GET', '/audit/accounts'),
+  searchAuditAccounts: route<AuditAccountsSearchRequest, AuditAccounts>('POST', '/audit/accounts/search'),
   accessSummary: route<NoBody, AccessSummary>('GET', '/audit/access-summary'),
   accessReport: route<NoBody, AccessReportPage, Record<string, never>, AccessReportQuery>('GET', '/audit/access-report'),
   fhirAuditEvents: route<NoBody, FhirBundle<FhirAuditEvent>, Record<string, never>, FhirSearchQuery>('GET', '/fhir/AuditEvent'),

@@ -34,6 +34,11 @@ export class AuditPeopleRepository {
     return await this.db.manager().query<PersonRow[]>('SELECT id, display_name, role FROM audit_accounts($1::uuid, $2)', [after, limit]);
   }
 
+  /** An auditor's page of the accounts matching every LIKE pattern (audit_accounts_matching). */
+  async accountsMatching(patterns: string[], after: string | null, limit: number): Promise<PersonRow[]> {
+    return await this.db.manager().query<PersonRow[]>('SELECT id, display_name, role FROM audit_accounts_matching($1::text[], $2::uuid, $3)', [patterns, after, limit]);
+  }
+
   /** The subject and the actors of its trail (ids null), or those of `ids` the caller may know. */
   async people(subjectId: string, ids: string[] | null): Promise<PersonRow[]> {
     return await this.db.manager().query<PersonRow[]>('SELECT id, display_name, role FROM audit_people($1, $2::uuid[])', [subjectId, ids]);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { ACCESS_SUMMARY_DAYS, AUDIT_ACCOUNTS_PAGE_DEFAULT, type AccessSummary, type AuditAccounts, type AuditAccountsQuery, type AuditActorRole, type AuditPeople, type AuditPeopleQuery } from '@phr/shared-types';
+import { ACCESS_SUMMARY_DAYS, AUDIT_ACCOUNTS_PAGE_DEFAULT, type AccessSummary, type AuditAccounts, type AuditAccountsQuery, type AuditAccountsSearchRequest, type AuditActorRole, type AuditPeople, type AuditPeopleQuery } from '@phr/shared-types';
 import type { AuthUser } from '../identity/auth-user.js';
-import { AuditPeopleRepository } from './audit-people.repository.js';
+import { AuditPeopleRepository, type PersonRow } from './audit-people.repository.js';
 import { AuditReadRecorder } from './audit-read-recorder.js';
 import { AuditReadService } from './audit-read.service.js';
 
@@ -32,11 +32,19 @@ export class AuditPeopleService {
   async accounts(user: AuthUser, query: AuditAccountsQuery): Promise<AuditAccounts> {
     await this.reads.recordAccountList(user);
     const limit = query.limit ?? AUDIT_ACCOUNTS_PAGE_DEFAULT;
-    const rows = await this.repository.accounts(query.after?.toLowerCase() ?? null, limit);
-    return {
-      accounts: rows.map((row) => ({ id: row.id, displayName: row.display_name, role: row.role })),
-      nextAfter: rows.length === limit ? rows[rows.length - 1].id : null,
-    };
+    return accountPage(await this.repository.accounts(query.after?.toLowerCase() ?? null, limit), limit);
+  }
+
+  /** An auditor's page of the accounts whose shown name or role holds every word of `q`, any case (each word's LIKE characters taken literally). */
+  async searchAccounts(user: AuthUser, request: AuditAccountsSearchRequest): Promise<AuditAccounts> {
+    await this.reads.recordAccountList(user);
+    const limit = request.limit ?? AUDIT_ACCOUNTS_PAGE_DEFAULT;
+    const patterns = request.q
+      .toLowerCase()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((word) => `%${word.replace(/[\\%_]/g, (character) => `\\${character}`)}%`);
+    return accountPage(await this.repository.accountsMatching(patterns, request.after?.toLowerCase() ?? null, limit), limit);
   }
 
   async accessSummary(user: AuthUser): Promise<AccessSummary> {
@@ -56,4 +64,12 @@ export class AuditPeopleService {
       })),
     };
   }
+}
+
+/** A page of accounts; a full one names the next page's `after`. */
+function accountPage(rows: PersonRow[], limit: number): AuditAccounts {
+  return {
+    accounts: rows.map((row) => ({ id: row.id, displayName: row.display_name, role: row.role })),
+    nextAfter: rows.length === limit ? rows[rows.length - 1].id : null,
+  };
 }

@@ -1,10 +1,10 @@
 import { Readable } from 'node:stream';
-import { Controller, Get, Header, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiExtraModels, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AUDIT_PEOPLE_MAX_IDS, type AccessReportPage, type AccessSummary, type AuditAccounts, type AuditEvent, type AuditHead, type AuditPage, type AuditPeople } from '@phr/shared-types';
 import type { AuthUser } from '../identity/auth-user.js';
-import { CurrentUser, Roles } from '../identity/decorators.js';
+import { CurrentUser, ReadsOnly, Roles } from '../identity/decorators.js';
 import { OwnTransactions } from '../db/transaction.interceptor.js';
 import { ApiErrors, ApiIdListQuery } from '../common/swagger.js';
 import { AccessReportService } from './access-report.service.js';
@@ -12,7 +12,7 @@ import { AuditPeopleService } from './audit-people.service.js';
 import { AccessReportPageDto, AccessReportQueryDto } from './dto/access-report.dto.js';
 import { AuditReadService } from './audit-read.service.js';
 import { auditCsvHeader, auditCsvLines } from './audit-csv.js';
-import { AccessSummaryDto, AuditAccountsDto, AuditAccountsQueryDto, AuditPeopleDto, AuditPeopleQueryDto } from './dto/audit-people.dto.js';
+import { AccessSummaryDto, AuditAccountsDto, AuditAccountsQueryDto, AuditAccountsSearchDto, AuditPeopleDto, AuditPeopleQueryDto } from './dto/audit-people.dto.js';
 import { AuditExportQueryDto, AuditHeadDto, AuditHeadQueryDto, AuditPageDto, AuditQueryDto } from './dto/audit-query.dto.js';
 import { AuditEventDto } from '../contract/audit-event.dto.js';
 
@@ -92,6 +92,17 @@ export class AuditController {
   @ApiErrors(400, 401, 403)
   accounts(@CurrentUser() user: AuthUser, @Query() query: AuditAccountsQueryDto): Promise<AuditAccounts> {
     return this.people.accounts(user, query);
+  }
+
+  @Post('accounts/search')
+  @HttpCode(200)
+  @Roles('auditor')
+  @ReadsOnly()
+  @ApiOperation({ summary: 'The accounts whose name or role holds every word of q, a page at a time, for choosing whose trail to read (auditors); q in the body, never in a URL' })
+  @ApiOkResponse({ type: AuditAccountsDto })
+  @ApiErrors(400, 401, 403)
+  searchAccounts(@CurrentUser() user: AuthUser, @Body() body: AuditAccountsSearchDto): Promise<AuditAccounts> {
+    return this.people.searchAccounts(user, body);
   }
 
   @Get('access-summary')

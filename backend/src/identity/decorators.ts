@@ -6,6 +6,7 @@ import type { AuthUser } from './auth-user.js';
 export const IS_PUBLIC = 'phr:isPublic';
 export const ROLES = 'phr:roles';
 export const FOR_SECOND_FACTOR_ENROLMENT = 'phr:forSecondFactorEnrolment';
+export const READS_ONLY = 'phr:readsOnly';
 
 /** The route needs no access token. Every other route is refused unless it names its roles. */
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(IS_PUBLIC, true);
@@ -19,6 +20,12 @@ export const Roles = (...roles: Role[]): MethodDecorator & ClassDecorator => Set
  * needs to show them. Every other route refuses such a session (RolesGuard).
  */
 export const ForSecondFactorEnrolment = (): MethodDecorator & ClassDecorator => SetMetadata(FOR_SECOND_FACTOR_ENROLMENT, true);
+
+/**
+ * A POST that only reads (a search whose words go in the body, never in a URL): a read-only API
+ * token may use it as it uses a GET. It must change nothing but its own audit row.
+ */
+export const ReadsOnly = (): MethodDecorator => SetMetadata(READS_ONLY, true);
 
 export const CurrentUser = createParamDecorator((_data: unknown, context: ExecutionContext): AuthUser => {
   const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthUser }>();

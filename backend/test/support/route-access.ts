@@ -89,6 +89,7 @@ export const ROUTE_ACCESS: Record<RouteName, Access> = {
   reportSecurityEvent: ['patient', 'doctor', 'auditor', 'operator'],
   auditPeople: ['patient', 'doctor', 'auditor', 'operator'],
   auditAccounts: ['auditor'],
+  searchAuditAccounts: ['auditor'],
   // Who else opened a patient's records: the patient's own summary.
   accessSummary: ['patient'],
   // The accounting of disclosures is the patient's own; the FHIR exports are every account's own trail (an auditor's: any).

@@ -2,7 +2,7 @@
  * The audit area of the API (the trail, its head, its export, the names of its people, and the
  * notifications derived from it), typed by the contract, and its query keys.
  */
-import { ROUTES, type AccessReportQuery, type FhirSearchQuery, type AuditAccountsQuery, type AuditExportQuery, type AuditPeopleQuery, type AuditQuery, type NotificationQuery, type NotificationSettings } from '@phr/shared-types';
+import { ROUTES, type AccessReportQuery, type FhirSearchQuery, type AuditAccountsQuery, type AuditAccountsSearchRequest, type AuditExportQuery, type AuditPeopleQuery, type AuditQuery, type NotificationQuery, type NotificationSettings } from '@phr/shared-types';
 import type { ApiClient } from './client.js';
 
 export function auditApi(client: ApiClient) {
@@ -12,6 +12,7 @@ export function auditApi(client: ApiClient) {
     export: (query: AuditExportQuery) => client.call(ROUTES.exportAudit, { query }),
     people: (query: AuditPeopleQuery) => client.call(ROUTES.auditPeople, { query }),
     accounts: (query: AuditAccountsQuery) => client.call(ROUTES.auditAccounts, { query }),
+    searchAccounts: (body: AuditAccountsSearchRequest) => client.call(ROUTES.searchAuditAccounts, { body }),
     accessSummary: () => client.call(ROUTES.accessSummary),
     accessReport: (query: AccessReportQuery) => client.call(ROUTES.accessReport, { query }),
     fhirAuditEvents: (query: FhirSearchQuery) => client.call(ROUTES.fhirAuditEvents, { query }),
@@ -40,7 +41,8 @@ export const auditKeys = {
   /** Names of the people of a trail (a subject's, or the ids asked for). */
   people: (query: AuditPeopleQuery) => [...auditKeys.all, 'people', query] as const,
   /** Auditors: every account, the pages fetched so far (for "whose trail"). */
-  accounts: () => [...auditKeys.all, 'accounts'] as const,
+  /** An auditor's pages of accounts, or of those a search found: its words stay in this key, in memory, and go to the server in a body. */
+  accounts: (words?: string) => (words ? ([...auditKeys.all, 'accounts', 'search', words] as const) : ([...auditKeys.all, 'accounts'] as const)),
   accessSummary: () => [...auditKeys.all, 'access-summary'] as const,
   /** Under `all`: every change that writes to the trail can add one. */
   notifications: () => [...auditKeys.all, 'notifications'] as const,

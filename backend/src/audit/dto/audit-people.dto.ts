@@ -1,12 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import {
   AUDIT_ACCOUNTS_PAGE_DEFAULT,
   AUDIT_ACCOUNTS_PAGE_MAX,
+  AUDIT_ACCOUNTS_SEARCH_MAX_CHARS,
   AUDIT_PEOPLE_MAX_IDS,
   type AuditAccounts,
   type AuditAccountsQuery,
+  type AuditAccountsSearchRequest,
   type AccessSummary,
   type AccessSummaryEntry,
   type AuditActorRole,
@@ -58,6 +60,15 @@ export class AuditAccountsQueryDto implements AuditAccountsQuery {
   limit?: number;
 }
 true satisfies Exact<AuditAccountsQueryDto, AuditAccountsQuery>;
+
+export class AuditAccountsSearchDto extends AuditAccountsQueryDto implements AuditAccountsSearchRequest {
+  @ApiProperty({ maxLength: AUDIT_ACCOUNTS_SEARCH_MAX_CHARS, example: 'okafor doctor', description: 'Words the account’s name as the portal shows it ("Dr " before a doctor’s) or its role must all hold, in any letter case' })
+  @IsString()
+  @MaxLength(AUDIT_ACCOUNTS_SEARCH_MAX_CHARS)
+  @Matches(/\S/, { message: 'q must hold a word' })
+  q: string;
+}
+true satisfies Exact<AuditAccountsSearchDto, AuditAccountsSearchRequest>;
 
 export class AuditAccountsDto implements AuditAccounts {
   @ApiProperty({ type: [AuditPersonDto] }) accounts: AuditPersonDto[];

@@ -10,7 +10,7 @@ import { requestMetaOf } from '../../db/request-meta.js';
 import { Db } from '../../db/db.service.js';
 import { assertAccountExists } from '../../db/account-liveness.js';
 import type { AuthUser } from '../../identity/auth-user.js';
-import { FOR_SECOND_FACTOR_ENROLMENT, IS_PUBLIC, ROLES } from '../../identity/decorators.js';
+import { FOR_SECOND_FACTOR_ENROLMENT, IS_PUBLIC, READS_ONLY, ROLES } from '../../identity/decorators.js';
 
 /**
  * Global guard (RBAC): a signed-in caller passes only if the route names the
@@ -41,8 +41,8 @@ export class RolesGuard implements CanActivate {
         await this.auditRefusal(request, user, attemptTargets(), 'a session without the second factor its role requires may not use');
         throw new ApiError(403, ERROR_CODES.secondFactorRequired, 'Your role requires a second factor: enrol an authenticator app or a security key first');
       }
-      // An API token reads (docs/protocol.md "API tokens"): any other method is refused, whatever the route.
-      if (!user.isReadOnly || READ_METHODS.has(request.method)) return true;
+      // An API token reads (docs/protocol.md "API tokens"): any other method is refused, whatever the route, but a POST that only reads (@ReadsOnly).
+      if (!user.isReadOnly || READ_METHODS.has(request.method) || this.reflector.get<boolean>(READS_ONLY, context.getHandler())) return true;
       await this.auditRefusal(request, user, attemptTargets(), 'a read-only API token may not use');
       throw new ApiError(403, ERROR_CODES.forbidden, 'This API token is read-only');
     }

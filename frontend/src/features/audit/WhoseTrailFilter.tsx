@@ -1,12 +1,13 @@
 /**
  * An auditor's "whose trail" filter (issue 15): any account, not only those on the page of the
- * trail shown. The accounts come a page at a time from GET /audit/accounts (in id order, so no
- * name goes into a URL); the search box filters the pages fetched, here in the browser, and
- * "Show more accounts" fetches the next page.
+ * trail shown. Without words, the accounts come a page at a time from GET /audit/accounts, in
+ * id order; with words, the server finds them (POST /audit/accounts/search: the words go in the
+ * body, never in a URL), so an account is found wherever it sits in the id order. "Show more
+ * accounts" fetches the next page of either.
  */
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { useId, useState } from 'react';
-import { AUDIT_ACCOUNTS_PAGE_MAX, type AuditPerson } from '@phr/shared-types';
+import { useEffect, useId, useState } from 'react';
+import { AUDIT_ACCOUNTS_PAGE_MAX, AUDIT_ACCOUNTS_SEARCH_MAX_CHARS, type AuditPerson } from '@phr/shared-types';
 import { auditKeys } from '../../api/audit.js';
 import { describeError } from '../../api/api-error.js';
 import { Alert } from '../../ui/Alert.js';
@@ -14,24 +15,33 @@ import { Button } from '../../ui/Button.js';
 import { useSession } from '../auth/session.js';
 import { personName } from './trail-names.js';
 
+/** How long typing must pause before the words are searched for. */
+const SEARCH_PAUSE_MS = 250;
+
 export function WhoseTrailFilter({ subjectId, onChange }: { subjectId: string; onChange(subjectId: string): void }) {
   const { audit } = useSession();
   const [search, setSearch] = useState('');
+  const [words, setWords] = useState('');
+  useEffect(() => {
+    const timer = setTimeout(() => setWords(search.trim().toLowerCase().split(/\s+/).filter(Boolean).join(' ')), SEARCH_PAUSE_MS);
+    return () => clearTimeout(timer);
+  }, [search]);
   const countId = useId();
   const accounts = useInfiniteQuery({
-    queryKey: auditKeys.accounts(),
+    queryKey: auditKeys.accounts(words || undefined),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last: { nextAfter: string | null }) => last.nextAfter ?? undefined,
-    queryFn: ({ pageParam }) => audit.accounts({ after: pageParam, limit: AUDIT_ACCOUNTS_PAGE_MAX }),
+    queryFn: ({ pageParam }) =>
+      words ? audit.searchAccounts({ q: words, after: pageParam, limit: AUDIT_ACCOUNTS_PAGE_MAX }) : audit.accounts({ after: pageParam, limit: AUDIT_ACCOUNTS_PAGE_MAX }),
   });
   const loaded = (accounts.data?.pages ?? []).flatMap((page) => page.accounts);
-  const shown = matching(loaded, search, subjectId);
+  const shown = matching(loaded, words, subjectId);
   return (
     <fieldset className="whose-trail">
       <legend>Whose trail</legend>
       <label>
         Find an account
-        <input type="search" value={search} aria-describedby={countId} onChange={(event) => setSearch(event.target.value)} />
+        <input type="search" value={search} maxLength={AUDIT_ACCOUNTS_SEARCH_MAX_CHARS} aria-describedby={countId} onChange={(event) => setSearch(event.target.value)} />
       </label>
       <label>
         Account
@@ -45,7 +55,7 @@ export function WhoseTrailFilter({ subjectId, onChange }: { subjectId: string; o
         </select>
       </label>
       <p className="muted" id={countId} data-testid="accounts-count">
-        {accounts.isPending ? 'Loading accounts…' : `${shown.length} of ${loaded.length} accounts loaded${accounts.hasNextPage ? '; more to load' : ''}`}
+        {accounts.isPending ? 'Loading accounts…' : `${shown.length} ${words ? 'found' : `of ${loaded.length} accounts loaded`}${accounts.hasNextPage ? '; more to load' : ''}`}
       </p>
       {accounts.hasNextPage ? (
         <Button type="button" variant="secondary" isBusy={accounts.isFetchingNextPage} onClick={() => void accounts.fetchNextPage()}>
