@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Request } from 'playwright-core';
 import { type BrowserSession } from './support/browser.js';
-import { checkedState, countOf, textOf } from './support/eventually.js';
+import { checkedState, countOf, eventuallyAsync, textOf } from './support/eventually.js';
 import { type Person } from './support/portal.js';
 import { downloadRecord, markedFile, openRecordsPage, titleOf, uploadFiles } from './support/records.js';
 import { openSharedWithMe, patientAndApprovedDoctor, shareRecordWith } from './support/sharing.js';
@@ -20,7 +20,7 @@ describe('a trail a patient can read, and notifications (Chromium, two browsers)
   let doctorFingerprint: string;
   const tag = randomBytes(4).toString('hex');
   const xray = markedFile(`chest-xray-${tag}.pdf`, 3000, `XRAY-${tag}`);
-  const other = markedFile(`blood-test-${tag}.pdf`, 2000, `BLOOD-${tag}`);
+  const other = markedFile(`lab-results-${tag}.pdf`, 2000, `LAB-${tag}`);
 
   beforeAll(async () => {
     ({ patientBrowser, doctorBrowser, doctor, doctorFingerprint } = await patientAndApprovedDoctor());
@@ -60,6 +60,11 @@ describe('a trail a patient can read, and notifications (Chromium, two browsers)
     await page.getByTestId('audit-sentence').filter({ hasText: sentence }).first().waitFor();
 
     await page.getByRole('combobox', { name: /^Person/ }).selectOption({ label: 'Anyone' });
+    // The Record filter offers the records the rows named, in the order of their titles (uploaded
+    // the other way round, and their ids are random).
+    const recordOptions = page.getByRole('combobox', { name: /^Record/ }).locator('option');
+    const byTitle = JSON.stringify(['Any', titleOf(xray), titleOf(other)]);
+    await eventuallyAsync(`the Record filter offers ${byTitle}`, async () => JSON.stringify(await recordOptions.allTextContents()) === byTitle);
     await page.getByRole('combobox', { name: /^Record/ }).selectOption({ label: titleOf(other) });
     await page.getByTestId('audit-sentence').filter({ hasText: `You saved ${titleOf(other)}` }).waitFor();
     await countOf(page.getByTestId('audit-sentence').filter({ hasText: titleOf(xray) }), 0);

@@ -143,7 +143,7 @@ export function AuditPage() {
             Record
             <select value={filters.recordId} onChange={(event) => set({ recordId: event.target.value })}>
               <option value="">Any</option>
-              {[...titleOf].map(([id, title]) => (
+              {[...titleOf].sort(([, a], [, b]) => a.localeCompare(b)).map(([id, title]) => (
                 <option key={id} value={id}>
                   {title}
                 </option>
