@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { PDFArray, PDFDocument, PDFRawStream, decodePDFRawStream, type PDFPage } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, decodePDFRawStream, type PDFPage } from 'pdf-lib';
 import type { Page } from 'playwright-core';
 import { BALP_PATIENT_READ_PROFILE, type FhirAuditEvent, type FhirConsent } from '@phr/shared-types';
 import { type BrowserSession } from './support/browser.js';
@@ -23,7 +23,8 @@ describe('the access report as CSV and PDF (Chromium, two browsers)', () => {
   let readBefore: number;
   let readAfter: number;
   const tag = randomBytes(4).toString('hex');
-  const xray = markedFile(`knee-xray-${tag}.pdf`, 3000, `KNEE-${tag}`);
+  // A title beyond Latin-1 (Polish, Cyrillic, Greek), short enough for its column: the PDF prints it as typed.
+  const xray = markedFile(`Łódź-Київ-Ωμ-${tag}.pdf`, 3000, `KNEE-${tag}`);
 
   beforeAll(async () => {
     let doctorFingerprint: string;
@@ -112,13 +113,33 @@ function parseCsvLine(line: string): string[] {
   return cells;
 }
 
-/** The text a page draws: its content streams decoded, each hex string shown (pdf-lib writes `<hex> Tj`) as WinAnsi (Latin-1 here). */
+/**
+ * The text a page draws: its content streams decoded, and each string pdf-lib shows (`<hex> Tj`)
+ * read in the font chosen before it (`/Name size Tf`): two-byte glyph ids through an embedded
+ * font's ToUnicode map, or bytes as WinAnsi (Latin-1 here) for a standard font.
+ */
 function pageText(page: PDFPage): string {
+  const streamText = (stream: PDFRawStream) => Buffer.from(decodePDFRawStream(stream).decode()).toString('latin1');
+  const decoders = new Map<string, (hex: string) => string>();
+  const fonts = page.node.normalizedEntries().Font;
+  for (const [name, ref] of fonts.entries()) {
+    const toUnicode = page.doc.context.lookup(ref, PDFDict).lookup(PDFName.of('ToUnicode'));
+    if (!(toUnicode instanceof PDFRawStream)) {
+      decoders.set(name.toString(), (hex) => Buffer.from(hex, 'hex').toString('latin1'));
+      continue;
+    }
+    const glyphs = new Map([...streamText(toUnicode).matchAll(/<([0-9A-Fa-f]{4})> <([0-9A-Fa-f]+)>/g)].map(([, id, utf16]) => [id.toLowerCase(), Buffer.from(utf16, 'hex').swap16().toString('utf16le')]));
+    decoders.set(name.toString(), (hex) => (hex.match(/.{4}/g) ?? []).map((id) => glyphs.get(id.toLowerCase()) ?? '\uFFFD').join(''));
+  }
   const contents = page.node.Contents();
   const streams = contents instanceof PDFArray ? contents.asArray().map((ref) => page.doc.context.lookup(ref)) : [contents];
-  return streams
-    .filter((stream): stream is PDFRawStream => stream instanceof PDFRawStream)
-    .map((stream) => Buffer.from(decodePDFRawStream(stream).decode()).toString('latin1'))
-    .flatMap((content) => [...content.matchAll(/<([0-9A-Fa-f]*)> Tj/g)].map((match) => Buffer.from(match[1], 'hex').toString('latin1')))
-    .join('\n');
+  const shown: string[] = [];
+  for (const content of streams.filter((stream): stream is PDFRawStream => stream instanceof PDFRawStream).map(streamText)) {
+    let font = '';
+    for (const [, chosen, hex] of content.matchAll(/(\/\S+) [\d.]+ Tf|<([0-9A-Fa-f]*)> Tj/g)) {
+      if (chosen) font = chosen;
+      else shown.push((decoders.get(font) ?? (() => '\uFFFD'))(hex));
+    }
+  }
+  return shown.join('\n');
 }

@@ -1,8 +1,11 @@
 /**
  * The access report as PDF (docs/protocol.md "Access report"), made here with pdf-lib: the
  * patient's name, the period, when it was made, one line per access and the totals per person.
- * The standard Helvetica font encodes WinAnsi only: any other character is written as "?" (the
- * CSV keeps the exact text).
+ * Text that people wrote (names, record titles, reasons) and the dates are drawn in DejaVu Sans
+ * (pdf-font.ts), so Latin, Greek and Cyrillic letters print as typed; a character the font
+ * lacks, a control character, and the right-to-left scripts (pdf-lib lays text out left to
+ * right, so they would print backwards) print as "?". The CSV keeps the exact text. The report's
+ * own headings are in Helvetica Bold, which encodes WinAnsi only.
  */
 import { PDFDocument, StandardFonts, rgb, type PDFFont } from 'pdf-lib';
 import type { AccessReportRow } from './access-report-rows.js';
@@ -27,16 +30,44 @@ export function winAnsiText(text: string): string {
   return text.replace(/[‘’]/g, "'").replace(/[“”]/g, '"').replace(/[–—]/g, '-').replace(/[^\x20-\x7E\xA0-\xFF]/g, '?');
 }
 
+/** Hebrew, Arabic, Syriac, Thaana, N'Ko, Samaritan, Mandaic and their presentation forms. */
+const RIGHT_TO_LEFT = /[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]/u;
+/** Line and paragraph separators and bidirectional controls (C0 and C1 controls are told by their code). */
+const FORMAT_CONTROL = /[\u2028\u2029\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+
+function isControl(code: number): boolean {
+  return code < 0x20 || (code >= 0x7f && code < 0xa0);
+}
+
+/**
+ * The text as `characters` (the code points a font draws) can print it: composed first (NFC),
+ * so that a letter typed with a combining accent becomes the one glyph; any other character,
+ * controls and right-to-left letters "?".
+ */
+export function printableText(text: string, characters: ReadonlySet<number>): string {
+  let printable = '';
+  for (const character of text.normalize('NFC')) {
+    const code = character.codePointAt(0) ?? 0;
+    const isDrawn = characters.has(code) && !isControl(code) && !RIGHT_TO_LEFT.test(character) && !FORMAT_CONTROL.test(character);
+    printable += isDrawn ? character : '?';
+  }
+  return printable;
+}
+
 export async function accessReportPdf(heading: AccessReportHeading, rows: readonly AccessReportRow[]): Promise<Uint8Array> {
   const document = await PDFDocument.create();
-  document.setTitle(winAnsiText(`Access report: ${heading.patientName}`));
+  // The title is metadata (UTF-16 in the PDF): the name as typed.
+  document.setTitle(`Access report: ${heading.patientName}`);
   document.setCreationDate(new Date(heading.generatedAt));
-  const font = await document.embedFont(StandardFonts.Helvetica);
+  const { embedReportFont } = await import('./pdf-font.js');
+  const font = await embedReportFont(document);
+  const drawn = new Set(font.getCharacterSet());
   const bold = await document.embedFont(StandardFonts.HelveticaBold);
   let page = document.addPage(A4);
   let y = A4[1] - MARGIN;
   const write = (text: string, x: number, width: number, chosen: PDFFont = font, size = SIZE) => {
-    page.drawText(fitted(winAnsiText(text), chosen, size, width), { x, y, size, font: chosen, color: rgb(0, 0, 0) });
+    const printable = chosen === bold ? winAnsiText(text) : printableText(text, drawn);
+    page.drawText(fitted(printable, chosen, size, width), { x, y, size, font: chosen, color: rgb(0, 0, 0) });
   };
   const nextLine = (height = LINE) => {
     y -= height;
@@ -76,8 +107,9 @@ export async function accessReportPdf(heading: AccessReportHeading, rows: readon
 /** The text cut, with an ellipsis mark, to fit the width. */
 function fitted(text: string, font: PDFFont, size: number, width: number): string {
   if (font.widthOfTextAtSize(text, size) <= width) return text;
-  let cut = text;
-  while (cut.length > 1 && font.widthOfTextAtSize(`${cut}...`, size) > width) cut = cut.slice(0, -1);
-  return `${cut}...`;
+  // By code point, so a character outside the Basic Multilingual Plane is never cut in half.
+  const characters = Array.from(text);
+  while (characters.length > 1 && font.widthOfTextAtSize(`${characters.join('')}...`, size) > width) characters.pop();
+  return `${characters.join('')}...`;
 }
 
