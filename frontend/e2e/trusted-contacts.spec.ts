@@ -10,10 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import { expectNoAxeViolations } from './support/axe.js';
 import { openBrowser, type BrowserSession } from './support/browser.js';
-import { textOf } from './support/eventually.js';
+import { countOf, textOf } from './support/eventually.js';
 import { withDatabase } from './support/operator.js';
 import { expectNoHorizontalScroll, goByMenu, PHONES } from './support/phone.js';
-import { confirmRecoveryCode, newPerson, openAccountPage, register, stackMailbox, type Person } from './support/portal.js';
+import { confirmRecoveryCode, newPerson, openAccountPage, openAccountSection, register, stackMailbox, type Person } from './support/portal.js';
 import { downloadRecord, markedFile, openRecordsPage, sha256, uploadFiles } from './support/records.js';
 
 const NOTIFICATION_SUBJECT = 'Something happened in your health records account';
@@ -114,6 +114,53 @@ describe('trusted contacts (Chromium, a patient and a contact in two browsers)',
 
     await revisit(patientBrowser.page);
     await textOf(myContact(patientBrowser.page).getByTestId('contact-status'), /^Has access since /);
+  });
+
+  it('after the contact makes a new key pair, the patient compares the new numbers and renews the access; the contact opens the record with the new key', async () => {
+    const contactRow = async () =>
+      (
+        await withDatabase((client) =>
+          client.query<{ key_fingerprint: string; wraps: string; renewals: string }>(
+            `SELECT c.key_fingerprint, (SELECT count(*) FROM contact_wraps w WHERE w.trusted_contact_id = c.id) AS wraps,
+                    (SELECT count(*) FROM audit_events a WHERE a.subject_id = c.patient_id AND a.action = 'contact.rewrap' AND a.outcome = 'allow') AS renewals
+               FROM trusted_contacts c JOIN users u ON u.id = c.contact_id WHERE u.email = $1`,
+            [contact.email],
+          ),
+        )
+      ).rows[0];
+    const before = await contactRow();
+    expect([before.wraps, before.renewals]).toEqual(['1', '0']);
+    const contactPage = contactBrowser.page;
+    await openAccountSection(contactPage, 'keys');
+    const card = contactPage.getByRole('region', { name: 'Replace your key pair' });
+    await card.getByLabel('Password to confirm the new key pair').fill(contact.password);
+    await card.getByRole('button', { name: 'Make a new key pair' }).click();
+    const rotated = await textOf(card.getByTestId('key-rotated'), /New fingerprint: (\d{5} ){7}\d{5}\./, { timeoutMs: 60_000 });
+    const newFingerprint = (/((\d{5} ){7}\d{5})/.exec(rotated) as RegExpExecArray)[1];
+    expect(newFingerprint).not.toBe(contactFingerprint);
+
+    const page = patientBrowser.page;
+    await revisit(page);
+    const renewal = myContact(page).getByTestId('contact-renewal');
+    await textOf(renewal, `${contact.displayName} has a new key.`);
+    await renewal.getByRole('button', { name: `Check the new key of ${contact.displayName}` }).click();
+    // The sealed contact holds the old numbers: the blocking warning and the new numbers; nothing to renew yet.
+    await renewal.getByTestId('key-changed').waitFor();
+    await textOf(renewal.getByTestId('doctor-fingerprint'), newFingerprint, { exact: true });
+    await countOf(renewal.getByRole('button', { name: /^Renew the access/ }), 0);
+    await expectNoAxeViolations(page, { state: 'trusted contact with a new key, numbers to compare' });
+    await renewal.getByRole('button', { name: 'I compared the numbers' }).click();
+    await textOf(renewal.getByTestId('contact-status'), /^Verified on \d/);
+    await renewal.getByRole('button', { name: `Renew the access of ${contact.displayName}` }).click();
+    await countOf(myContact(page).getByTestId('contact-renewal'), 0);
+    // The contact's wraps are now for another key, the one record still wrapped, and the renewal is in the patient's trail.
+    const after = await contactRow();
+    expect([after.key_fingerprint === before.key_fingerprint, after.wraps, after.renewals]).toEqual([false, '1', '1']);
+
+    await revisit(contactPage);
+    await textOf(namedMe(contactPage).getByTestId('request-status'), 'You can read these records (read-only).');
+    const saved = await downloadRecord(contactPage, letter);
+    expect(sha256(saved.bytes)).toBe(sha256(letter.buffer));
   });
 
   it('fits a phone and passes axe, for the contact (released records) and for the patient (contacts, naming form)', async () => {

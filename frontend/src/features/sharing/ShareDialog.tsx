@@ -197,8 +197,11 @@ export function ContactCheck({
   doctor: Pick<DoctorSummary, 'id' | 'displayName'>;
   proven: VerifiedBinding;
   contact: { fingerprint: string; verifiedAt: string } | undefined;
-  /** `emergency`: a holder of the patient's emergency key (features/emergency), who may be a patient too. */
-  purpose?: 'share' | 'emergency';
+  /**
+   * `emergency`: a holder of the patient's emergency key (features/emergency), who may be a patient too;
+   * `contact`: a trusted contact (features/trusted-contacts), who may be a patient too.
+   */
+  purpose?: 'share' | 'emergency' | 'contact';
 }) {
   const { rememberContact } = useTrust();
   const compared = useMutation({ mutationFn: () => rememberContact(doctor.id, proven.fingerprint) });
@@ -224,9 +227,13 @@ export function ContactCheck({
             </div>
           ) : null}
           <p className="muted">
-            {purpose === 'share'
-              ? `Read these numbers aloud with ${doctor.displayName} (in person or on the phone). Only if they match the ones on the doctor’s account page can only that doctor open what you share.`
-              : `Read these numbers aloud with ${doctor.displayName} (in person or on the phone). Only if they match the ones on their account page can only they open the share of your emergency key you give them.`}
+            {
+              {
+                share: `Read these numbers aloud with ${doctor.displayName} (in person or on the phone). Only if they match the ones on the doctor’s account page can only that doctor open what you share.`,
+                emergency: `Read these numbers aloud with ${doctor.displayName} (in person or on the phone). Only if they match the ones on their account page can only they open the share of your emergency key you give them.`,
+                contact: `Read these numbers aloud with ${doctor.displayName} (in person or on the phone). Only if they match the ones on their account page can only they open your records.`,
+              }[purpose]
+            }
           </p>
           {compared.error ? <Alert tone="error">{describeError(compared.error)}</Alert> : null}
           <Button type="button" variant="secondary" isBusy={compared.isPending} onClick={() => compared.mutate()}>

@@ -16,6 +16,7 @@ import { useSession } from '../auth/session.js';
 import { useFolders } from '../records/useRecordQueries.js';
 import { NameContactForm } from './NameContactForm.js';
 import { ReleasedRecords } from './ReleasedRecords.js';
+import { RenewContact } from './RenewContact.js';
 
 export function TrustedContactsPage() {
   const { user, trustedContacts } = useSession();
@@ -82,9 +83,7 @@ function NamedContact({ contact }: { contact: TrustedContact }) {
         {contact.status === 'released' ? `Has access since ${day(contact.releasesAt)}.` : null}
         {contact.refusedAt && contact.status === 'standby' ? ` You refused the last request on ${day(contact.refusedAt)}.` : null}
       </p>
-      {contact.isWrapStale ? (
-        <Alert tone="info">{contact.contactName} has a new key: remove them and name them again after comparing the new numbers, or they cannot open your records.</Alert>
-      ) : null}
+      {contact.isWrapStale ? <RenewContact contact={contact} /> : null}
       {error ? <Alert tone="error">{describeError(error)}</Alert> : null}
       <div className="row">
         {contact.status !== 'standby' ? (
