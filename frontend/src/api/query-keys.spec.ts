@@ -31,6 +31,7 @@ const KEYS_BY_AREA: Record<string, { all: QueryKey; keys: QueryKey[] }> = {
       recordKeys.details(),
       recordKeys.detail(RECORD_ID),
       recordKeys.shareScope('folder', FOLDER_ID),
+      recordKeys.allTitles(),
       recordKeys.titles([RECORD_ID]),
     ],
   },

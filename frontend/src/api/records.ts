@@ -40,8 +40,10 @@ export const recordKeys = {
   detail: (recordId: string) => [...recordKeys.details(), recordId] as const,
   /** The records a share would wrap: one record, a folder's, or all the patient's. */
   shareScope: (scope: string, targetId: string | null) => [...recordKeys.all, 'share-scope', scope, targetId] as const,
+  /** Every look-up of titles (each kept under the sorted ids it was for). */
+  allTitles: () => [...recordKeys.all, 'titles'] as const,
   /** The titles of the records named on a page (sorted ids), decrypted in the browser. */
-  titles: (ids: readonly string[]) => [...recordKeys.all, 'titles', ids] as const,
+  titles: (ids: readonly string[]) => [...recordKeys.allTitles(), ids] as const,
   /** What moving a record into a folder (null: none) would change for the doctors it is shared with. */
   moveCheck: (recordId: string, folderId: string | null) => [...recordKeys.all, 'move-check', recordId, folderId] as const,
 };

@@ -42,6 +42,20 @@ describe('record titles looked up by id', () => {
     expect(titles.get(named[0])).toBe(`title of ${named[0]}`);
   });
 
+  it('takes the titles already known as they are and asks only for the other ids', async () => {
+    const named = ids(130);
+    const { source, lookups } = sources(named);
+    const known = new Map(named.slice(0, 120).map((id) => [id, `known title of ${id}`]));
+    const titles = await recordTitlesOf(source, { id: randomUUID(), role: 'patient' }, named, known);
+    expect(lookups).toEqual([[...named.slice(120)].sort()]);
+    expect(titles.size).toBe(130);
+    expect([titles.get(named[0]), titles.get(named[125])]).toEqual([`known title of ${named[0]}`, `title of ${named[125]}`]);
+    // Known titles of records this page does not name stay out.
+    const other = randomUUID();
+    expect((await recordTitlesOf(source, { id: randomUUID(), role: 'patient' }, named.slice(0, 2), new Map([[other, 'elsewhere'], ...known]))).has(other)).toBe(false);
+    expect(lookups).toHaveLength(1);
+  });
+
   it('leaves out a record the server adds unasked, and asks nothing for no ids', async () => {
     const named = ids(3);
     const unasked = randomUUID();

@@ -15,11 +15,21 @@ export interface TitleSources {
  * page's records costs that page, not every record held (issue 14). A record the server answers
  * without being asked is left out; one whose wrap does not open is, for a doctor, left out too
  * (it reads "a record"); each title is sealed with its record's id, so none can stand in for
- * another.
+ * another. Titles in `known` (looked up earlier and not changed since) are taken as they are,
+ * and only the other ids are asked for, so a page that grows asks for its new records only.
  */
-export async function recordTitlesOf({ records, vault }: TitleSources, viewer: Pick<Me, 'id' | 'role'>, ids: readonly string[]): Promise<Map<string, string>> {
-  const wanted = [...new Set(ids)].sort();
+export async function recordTitlesOf(
+  { records, vault }: TitleSources,
+  viewer: Pick<Me, 'id' | 'role'>,
+  ids: readonly string[],
+  known: ReadonlyMap<string, string> = new Map(),
+): Promise<Map<string, string>> {
   const titles = new Map<string, string>();
+  const wanted = [...new Set(ids)].sort().filter((id) => {
+    const title = known.get(id);
+    if (title !== undefined) titles.set(id, title);
+    return title === undefined;
+  });
   for (let start = 0; start < wanted.length; start += RECORD_LOOKUP_MAX_IDS) {
     const batch = wanted.slice(start, start + RECORD_LOOKUP_MAX_IDS);
     const asked = new Set(batch);

@@ -4,7 +4,7 @@
  * in the browser, with the record keys the patient holds, or a doctor's wraps of the records
  * still shared with them (the server cannot read them).
  */
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import type { AuditEvent, AuditPerson, Me } from '@phr/shared-types';
 import { auditKeys } from '../../api/audit.js';
 import { recordKeys } from '../../api/records.js';
@@ -50,12 +50,32 @@ export function useTrailPeople(subjectId: string | undefined, ids?: readonly str
 /** The titles of the records among `ids` (those a page names), for a patient or a doctor; none for other roles. */
 export function useRecordTitles(ids: readonly string[]) {
   const { user, records, vault } = useSession();
+  const queryClient = useQueryClient();
   const wanted = [...new Set(ids)].sort();
   return useQuery({
     queryKey: recordKeys.titles(wanted),
     enabled: user !== null && (user.role === 'patient' || user.role === 'doctor') && wanted.length > 0,
+    staleTime: TITLES_FRESH_MS,
     // The titles already known stay shown while a page that names more records is looked up.
     placeholderData: (previous) => previous,
-    queryFn: () => recordTitlesOf({ records, vault }, user ?? { id: '', role: 'patient' }, wanted),
+    queryFn: () => recordTitlesOf({ records, vault }, user ?? { id: '', role: 'patient' }, wanted, freshTitles(queryClient)),
   });
+}
+
+/** How long a looked-up title is used again without asking (a rename in another browser shows after this at most). */
+const TITLES_FRESH_MS = 60_000;
+
+/**
+ * The titles that earlier look-ups found within TITLES_FRESH_MS and that no change has made stale
+ * since (a change to records, shares or folders invalidates every look-up: api/invalidate.ts), so
+ * a page that grows asks for its new records only.
+ */
+function freshTitles(queryClient: QueryClient): Map<string, string> {
+  const known = new Map<string, string>();
+  for (const query of queryClient.getQueryCache().findAll({ queryKey: recordKeys.allTitles() })) {
+    const titles = query.state.data;
+    if (query.isStaleByTime(TITLES_FRESH_MS) || !(titles instanceof Map)) continue;
+    for (const [id, title] of titles as Map<string, string>) known.set(id, title);
+  }
+  return known;
 }
