@@ -7,17 +7,14 @@
  * records in scope again for the new key.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
 import type { Consent } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
 import { allConsents, consentKeys } from '../../api/consents.js';
-import { doctorKeys } from '../../api/doctors.js';
 import { invalidateAfter } from '../../api/invalidate.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
 import { useSession } from '../auth/session.js';
-import { useTrust } from '../trust/TrustProvider.js';
-import { ContactCheck } from './ShareDialog.js';
+import { NewKeyCheck, useNewKeyCheck } from './NewKeyCheck.js';
 import { rewrapConsent } from './rewrap-consent.js';
 
 export function KeyChanges() {
@@ -36,23 +33,14 @@ export function KeyChanges() {
 
 function KeyChange({ consent }: { consent: Consent }) {
   const { user, records, consents, folders, vault } = useSession();
-  const { proveKey, clientState } = useTrust();
   const queryClient = useQueryClient();
-  const [isChecking, setIsChecking] = useState(false);
   const name = consent.doctorName;
-  const proven = useQuery({
-    queryKey: doctorKeys.provenKey(consent.doctorId, 'rotation'),
-    enabled: isChecking,
-    retry: false,
-    staleTime: Infinity,
-    queryFn: () => proveKey(consent.doctorId, name, []),
-  });
-  const contact = clientState?.contacts[consent.doctorId];
-  const isCompared = proven.data !== undefined && contact?.fingerprint === proven.data.fingerprint;
+  const check = useNewKeyCheck('doctor', { id: consent.doctorId, displayName: name });
+  const proven = check.proven.data;
   const reshare = useMutation({
     mutationFn: () => {
-      if (!user || !proven.data || !isCompared) throw new Error('Compare the new numbers first');
-      return rewrapConsent({ records, consents, folders }, vault, user.id, consent, proven.data);
+      if (!user || !proven || !check.isCompared) throw new Error('Compare the new numbers first');
+      return rewrapConsent({ records, consents, folders }, vault, user.id, consent, proven);
     },
     onSuccess: async () => {
       await invalidateAfter(queryClient, 'consentRewrapped');
@@ -67,22 +55,9 @@ function KeyChange({ consent }: { consent: Consent }) {
         {name} replaced their key pair. The {count} you share with them cannot be opened by them until you share again for the new key. First make sure the
         new key is really theirs.
       </p>
-      {!isChecking ? (
-        <Button type="button" onClick={() => setIsChecking(true)}>
-          Check the new key of {name}
-        </Button>
-      ) : null}
-      {isChecking && proven.isPending ? <p className="muted">Verifying the key of {name} in the key directory…</p> : null}
-      {proven.error ? (
-        <div data-testid="key-warning">
-          <Alert tone="error">The key the server gave for {name} failed verification, so nothing is shared with it: {describeError(proven.error)}</Alert>
-        </div>
-      ) : null}
-      {proven.data && clientState !== null ? (
-        <ContactCheck doctor={{ id: consent.doctorId, displayName: name }} proven={proven.data} contact={contact} />
-      ) : null}
+      <NewKeyCheck state={check} />
       {reshare.error ? <Alert tone="error">{describeError(reshare.error)}</Alert> : null}
-      {isCompared ? (
+      {check.isCompared ? (
         <Button type="button" isBusy={reshare.isPending} onClick={() => reshare.mutate()}>
           Share the {count} again with {name}
         </Button>
