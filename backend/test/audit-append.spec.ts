@@ -94,6 +94,25 @@ describe('audit rows appended in one statement (DESIGN 7, issue 14)', () => {
     expect(await firstBrokenRow(secondRows)).toBeNull();
   });
 
+  it('starts a new subject’s chain once when its first rows are appended one at a time, at once', async () => {
+    // One subject per call: the head is locked directly, or made by audit_chain_heads_for when it does not exist yet (migration 1766010000000).
+    const subjectId = randomUUID();
+    const appendOne = (reason: string) => {
+      const occurredAt = new Date().toISOString();
+      const row = chainedRow({ subjectId, action: 'record.list', outcome: 'allow', reason }, { userId: null, role: 'system' }, { requestId: reason, ip: null, userAgent: null }, occurredAt);
+      return db.runAs({ userId: null, role: null }, () => events.appendChained(occurredAt, [row]));
+    };
+    const reasons = Array.from({ length: 8 }, (_, index) => `first-${index}`);
+    await Promise.all(reasons.map(appendOne));
+    await appendOne('later');
+    const rows = await auditRowsOf(api, subjectId);
+    expect(rows.map((row) => Number(row.seq))).toEqual(Array.from({ length: 9 }, (_, index) => index + 1));
+    expect(rows.map((row) => row.reason).sort()).toEqual([...reasons, 'later'].sort());
+    expect(rows.at(-1)?.reason).toBe('later');
+    expect(rows[0].prev_hash).toBe('0'.repeat(64));
+    expect(await firstBrokenRow(rows)).toBeNull();
+  });
+
   it('refuses canonical text that is not the row’s own subject', async () => {
     const occurredAt = new Date().toISOString();
     const row = chainedRow({ subjectId: randomUUID(), action: 'record.list', outcome: 'allow' }, { userId: null, role: 'system' }, { requestId: 'x', ip: null, userAgent: null }, occurredAt);
