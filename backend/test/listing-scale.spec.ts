@@ -21,6 +21,8 @@ interface Replayed {
   wrapRowsRead: number;
   /** How many times the statements scanned `records` (the loops of every scan of it). */
   recordScans: number;
+  /** The rows every scan of `consents` read, returned or filtered out, over all its loops, added up. */
+  consentsExamined: number;
 }
 
 /**
@@ -83,6 +85,7 @@ describe('listings and revocations cost the page or the rows touched, with no fu
     let wrapLookups = 0;
     let wrapRowsRead = 0;
     let recordScans = 0;
+    let consentsExamined = 0;
     await api.adminQuery('BEGIN');
     try {
       await api.adminQuery(`SET LOCAL track_functions = 'all'`);
@@ -95,9 +98,10 @@ describe('listings and revocations cost the page or the rows touched, with no fu
         wrapLookups += loopsOver(plan, 'record_wraps');
         wrapRowsRead += rowsFrom(plan, 'record_wraps');
         recordScans += loopsOver(plan, 'records');
+        consentsExamined += scansOf(plan, 'consents').reduce((sum, scan) => sum + scan.examined, 0);
       }
       const rows = await api.adminQuery<{ funcname: string; calls: string }>('SELECT funcname, calls FROM pg_stat_xact_user_functions');
-      return { calls: new Map(rows.map((row) => [row.funcname, Number(row.calls)])), recordsRead, wrapLookups, wrapRowsRead, recordScans };
+      return { calls: new Map(rows.map((row) => [row.funcname, Number(row.calls)])), recordsRead, wrapLookups, wrapRowsRead, recordScans, consentsExamined };
     } finally {
       await api.adminQuery('ROLLBACK');
     }
@@ -209,6 +213,46 @@ describe('listings and revocations cost the page or the rows touched, with no fu
     expect(replayed.wrapRowsRead).toBeLessThanOrEqual(3);
     expectNoCallPerRow(replayed, SMALL);
   });
+
+  it(`reads a page of one status of a doctor's or a patient's consents from that status alone, past ${LARGE} newer consents of another`, async () => {
+    const busyDoctor = await registerUser(api, 'doctor');
+    const patient = await registerUser(api);
+    const insertConsents = (count: number, status: string, ageSeconds: number, expiresAt: string | null) =>
+      api.adminQuery(
+        `INSERT INTO consents (id, patient_id, doctor_id, scope, status, expires_at, created_at, revoked_at)
+         SELECT gen_random_uuid(), $1, $2, 'all', $3, $4::timestamptz, now() - make_interval(secs => $5 + n), CASE WHEN $3 = 'revoked' THEN now() END FROM generate_series(1, $6) AS n`,
+        [patient.userId, busyDoctor.userId, status, expiresAt, ageSeconds, count],
+      );
+    // Oldest first: two active past their expiry (not yet swept), two expired, three active; then many revoked, newer than all of them.
+    await insertConsents(2, 'active', 3000, '2020-01-01T00:00:00Z');
+    await insertConsents(2, 'expired', 2000, '2020-01-01T00:00:00Z');
+    await insertConsents(3, 'active', 1000, null);
+    await insertConsents(LARGE, 'revoked', 0, null);
+    await api.adminQuery('ANALYZE consents');
+
+    for (const [caller, role] of [
+      [busyDoctor, 'doctor'],
+      [patient, 'patient'],
+    ] as const) {
+      for (const [status, expected] of [
+        ['active', 3],
+        ['expired', 4],
+        ['revoked', PAGE],
+      ] as const) {
+        let page: RouteResult<ConsentPage> | undefined;
+        const statements = await sentStatements(api, async () => (page = await caller.client.send(ROUTES.listConsents, { token: caller.token, query: { status, limit: PAGE } })));
+        expect(page?.status).toBe(200);
+        expect(page?.body.items.map((consent) => consent.status)).toEqual(Array.from({ length: expected }, () => status));
+        const createdAt = page?.body.items.map((consent) => consent.createdAt) ?? [];
+        expect(createdAt).toEqual([...createdAt].sort().reverse());
+        const paging = statements.filter((statement) => /\bFROM consents c\b/.test(statement.sql) && /ORDER BY c\.created_at DESC/.test(statement.sql));
+        expect(paging).toHaveLength(1);
+        const { consentsExamined } = await replay(caller, role, paging);
+        // The page (and the one row past it that tells whether there is another), not the revoked ones in between.
+        expect(consentsExamined).toBeLessThanOrEqual(2 * (PAGE + 1));
+      }
+    }
+  });
 });
 
 /**
@@ -221,16 +265,18 @@ function expectNoCallPerRow(replayed: Replayed, rows: number): void {
   expect(Object.fromEntries([...replayed.calls].filter(([, calls]) => calls >= rows))).toEqual({});
 }
 
-/** Each scan of `relation` in an EXPLAIN (ANALYZE, FORMAT JSON) plan: its loops, and the rows it returned over all of them. */
-function scansOf(plan: unknown, relation: string): Array<{ loops: number; rows: number }> {
-  const scans: Array<{ loops: number; rows: number }> = [];
+/** Each scan of `relation` in an EXPLAIN (ANALYZE, FORMAT JSON) plan: its loops, the rows it returned over all of them, and those with the rows its filter removed. */
+function scansOf(plan: unknown, relation: string): Array<{ loops: number; rows: number; examined: number }> {
+  const scans: Array<{ loops: number; rows: number; examined: number }> = [];
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) return node.forEach(visit);
     if (node === null || typeof node !== 'object') return;
     const fields = node as Record<string, unknown>;
     if (fields['Relation Name'] === relation) {
       const loops = Number(fields['Actual Loops'] ?? 0);
-      scans.push({ loops, rows: Number(fields['Actual Rows'] ?? 0) * loops });
+      // PostgreSQL 18 shows a scan's rows per loop to two decimals: their product with the loops is a count again once rounded.
+      const rows = Math.round(Number(fields['Actual Rows'] ?? 0) * loops);
+      scans.push({ loops, rows, examined: rows + Math.round(Number(fields['Rows Removed by Filter'] ?? 0) * loops) });
     }
     Object.values(fields).forEach(visit);
   };

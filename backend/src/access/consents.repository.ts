@@ -90,17 +90,29 @@ export class ConsentsRepository {
 
   /**
    * A page of the caller's consents as patient or doctor, newest first, before the keyset
-   * (created_at, id) of the previous page's last one, with the status they have now
-   * (consents_patient_newest and consents_doctor_newest, migration 1765970000000).
+   * (created_at, id) of the previous page's last one, with the status they have now. Each shape
+   * is one range scan of an index that ends in the page order, stopping after `limit` rows
+   * (migrations 1765970000000 and 1766020000000): all statuses from (party, created_at, id); one
+   * stored status from (party, status, created_at, id). "Active" leaves out the active consents
+   * past their expiry that the sweep has not marked yet, and "expired" adds them, from the
+   * expiry index of active consents (few: the sweep marks them within minutes).
    */
   async pageNewestFor(column: 'patient_id' | 'doctor_id', userId: string, status: ConsentStatus | null, before: ConsentKey | null, limit: number): Promise<ConsentRow[]> {
-    const rows = await this.db.manager().query<ConsentSqlRow[]>(
+    const page = (condition: string) =>
       `SELECT ${COLUMNS} FROM consents c
-        WHERE c.${column} = $1 AND ($2::timestamptz IS NULL OR (c.created_at, c.id) < ($2::timestamptz, $3::uuid))
-          AND ($4::text IS NULL OR (CASE WHEN c.status = 'active' AND NOT consent_in_force(c) THEN 'expired' ELSE c.status END) = $4::text)
-        ORDER BY c.created_at DESC, c.id DESC LIMIT $5`,
-      [userId, before?.createdAt ?? null, before?.id ?? null, status, limit],
-    );
+        WHERE c.${column} = $1 AND ($2::timestamptz IS NULL OR (c.created_at, c.id) < ($2::timestamptz, $3::uuid))${condition}
+        ORDER BY c.created_at DESC, c.id DESC LIMIT $4`;
+    const parameters: unknown[] = [userId, before?.createdAt ?? null, before?.id ?? null, limit];
+    let sql: string;
+    if (status === null) sql = page('');
+    else if (status === 'expired') {
+      sql = `SELECT * FROM ((${page(` AND c.status = 'expired'`)}) UNION ALL (${page(` AND c.status = 'active' AND c.expires_at <= now()`)})) c
+        ORDER BY c.created_at DESC, c.id DESC LIMIT $4`;
+    } else {
+      sql = page(` AND c.status = $5${status === 'active' ? ' AND consent_in_force(c)' : ''}`);
+      parameters.push(status);
+    }
+    const rows = await this.db.manager().query<ConsentSqlRow[]>(sql, parameters);
     return rows.map(toRow);
   }
 
