@@ -1,12 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { AUDIT_ACCOUNTS_PAGE_DEFAULT, AUDIT_ACCOUNTS_PAGE_MAX, AUDIT_ACCOUNTS_SEARCH_MAX_CHARS, DOCTOR_WRAP_BYTES, ERROR_CODES, ROUTES, type RouteName } from '@phr/shared-types';
+import { AUDIT_ACCOUNTS_PAGE_DEFAULT, AUDIT_ACCOUNTS_PAGE_MAX, AUDIT_ACCOUNTS_SEARCH_MAX_CHARS, DOCTOR_WRAP_BYTES, ERROR_CODES, ROUTES, type AuditAccounts, type RouteName } from '@phr/shared-types';
 import { NOTIFIABLE_SQL, NOTIFICATION_KIND_SQL } from '../src/notifications/notifiable.js';
 import { auditRowsOf } from './support/audit.js';
 import { insertAuditor, operatorOf, registerStaff, registerUser, type RegisteredUser } from './support/factories.js';
-import { testClient } from './support/http.js';
+import { testClient, type RouteResult } from './support/http.js';
 import { uploadRecord } from './support/records.js';
+import { sentStatements } from './support/sql-statements.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
 import { badTokens, sessionIdOf, sessionTokenFor } from './support/tokens.js';
 
@@ -137,6 +138,50 @@ describe('people in the trail and who accessed my records', () => {
     const filed = (await auditRowsOf(api, auditorId)).filter((row) => row.action === 'audit.read');
     expect(filed.every((row) => row.reason === 'the list of accounts')).toBe(true);
     expect(filed).toHaveLength(8);
+  });
+
+  it('finds an account by a word few hold without reading the other accounts, and still pages a common word in id order', async () => {
+    const tag = randomBytes(5).toString('hex');
+    await api.adminQuery(
+      `INSERT INTO users (id, email, display_name, role)
+       SELECT gen_random_uuid(), 'many-' || $1 || '-' || n || '@example.test', 'Common Person ' || n, CASE WHEN n % 3 = 0 THEN 'doctor' ELSE 'patient' END FROM generate_series(1, 3000) AS n`,
+      [tag],
+    );
+    const wanted = await registerUser(api, 'doctor', { displayName: `Zebulon ${tag}` });
+    await api.adminQuery('ANALYZE users');
+    const auditorId = await insertAuditor(api.adminQuery);
+    const token = await sessionTokenFor(api, auditorId, 'auditor');
+    const client = testClient(api.baseUrl);
+
+    let found: RouteResult<AuditAccounts> | undefined;
+    const statements = await sentStatements(api, async () => (found = await client.send(ROUTES.searchAuditAccounts, { token, body: { q: `DR ${tag.toUpperCase()}` } })));
+    expect(found?.body.accounts.map((account) => account.id)).toEqual([wanted.userId]);
+    const searching = statements.filter((statement) => /\baudit_accounts_matching\b/.test(statement.sql));
+    expect(searching).toHaveLength(1);
+    // The same statement as the same auditor: the rows of `users` it read, from the table's counters for the transaction.
+    const admin = new pg.Client({ connectionString: api.database.adminUrl });
+    await admin.connect();
+    try {
+      await admin.query('BEGIN');
+      await admin.query('SET LOCAL ROLE phr_app');
+      await admin.query(`SELECT set_config('app.user_id', $1, true), set_config('app.role', 'auditor', true)`, [auditorId]);
+      expect((await admin.query(searching[0].sql, searching[0].parameters)).rows.map((row: { id: string }) => row.id)).toEqual([wanted.userId]);
+      const { rows } = await admin.query<{ read: string }>(`SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) AS read FROM pg_stat_xact_user_tables WHERE relname = 'users'`);
+      // The one account, not the 3,000 others (a walk in id order read them all).
+      expect(Number(rows[0].read)).toBeLessThanOrEqual(3);
+    } finally {
+      await admin.query('ROLLBACK').catch(() => undefined);
+      await admin.end();
+    }
+
+    // A word most accounts hold fills its pages from the accounts in id order.
+    const common = await client.send(ROUTES.searchAuditAccounts, { token, body: { q: 'common person', limit: 20 } });
+    expect(common.body.accounts).toHaveLength(20);
+    const ids = common.body.accounts.map((account) => account.id);
+    expect(ids).toEqual([...ids].sort());
+    const next = await client.send(ROUTES.searchAuditAccounts, { token, body: { q: 'common person', limit: 20, after: common.body.nextAfter ?? undefined } });
+    expect(next.body.accounts).toHaveLength(20);
+    expect(next.body.accounts[0].id > ids[19]).toBe(true);
   });
 
   it('lets a read-only API token search accounts (a POST that only reads), and still refuses it a write', async () => {
