@@ -51,7 +51,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     persistent: true,
     // initdb and postgres refuse to run as root; the package then runs them as the OS user postgres.
     createPostgresUser: runsAsRoot,
-    initdbFlags: ['--encoding=UTF8'],
+    // PostgreSQL's own Unicode locale (17+), the same on every machine: with the environment's, a
+    // machine without LANG got the C locale, whose lower() leaves 'É' and 'Ł' as they are (the
+    // auditors' account search). Set only when the data folder is made.
+    initdbFlags: ['--encoding=UTF8', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'],
     postgresFlags: options.postgresFlags ?? [],
     onLog: (message) => options.log?.(message.trim()),
     onError: (error) => options.log?.(`[error] ${String(error)}`),
