@@ -184,6 +184,18 @@ describe('people in the trail and who accessed my records', () => {
     expect(next.body.accounts[0].id > ids[19]).toBe(true);
   });
 
+  it('matches letters beyond ASCII in any case, lower-casing the words as the names are (İ, É, Ł, Σ)', async () => {
+    const tag = randomBytes(4).toString('hex');
+    const wanted = await registerUser(api, 'patient', { displayName: `İlker Émile Łukasz Σοφία ${tag}` });
+    const auditorId = await insertAuditor(api.adminQuery);
+    const token = await sessionTokenFor(api, auditorId, 'auditor');
+    const client = testClient(api.baseUrl);
+    for (const q of [`İLKER ${tag}`, `ilker ${tag}`, `İlker ÉMILE ${tag}`, `émile łukasz ${tag}`, `ŁUKASZ ΣΟΦΊΑ ${tag}`, `σοφία ${tag}`]) {
+      const found = await client.send(ROUTES.searchAuditAccounts, { token, body: { q } });
+      expect({ q, ids: found.body.accounts.map((account) => account.id) }).toEqual({ q, ids: [wanted.userId] });
+    }
+  });
+
   it('lets a read-only API token search accounts (a POST that only reads), and still refuses it a write', async () => {
     const auditor = await registerStaff(api, 'auditor');
     const issued = await auditor.client.send(ROUTES.issueApiToken, { token: auditor.token, body: { label: 'search' } });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as Minio from 'minio';
+import pg from 'pg';
 import { ERROR_CODES, RECORD_CHUNK_BYTES, RECORD_CHUNKS_PER_SEGMENT, ROUTES, recordLayout, type ListRecordsQuery, type RecordPage } from '@phr/shared-types';
 import { UploadSweeper } from '../src/jobs/upload-sweeper.js';
 import { OrphanReconciler } from '../src/jobs/orphan-reconciler.js';
@@ -48,6 +49,36 @@ describe('records: upload, list, read, delete (DESIGN 5)', () => {
   }
 
   describe('the whole round', () => {
+    it('looks up the covering doctors, trusted contacts and emergency key of an upload in one round trip', async () => {
+      const events: string[] = [];
+      const send = pg.Client.prototype.query;
+      const transactions = new Set<pg.Client>();
+      // What the presign's connection sends, named by the lookup it is, and when each answer comes, in order.
+      pg.Client.prototype.query = function (this: pg.Client, ...args: Parameters<typeof send>) {
+        const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text;
+        if (text.startsWith('START TRANSACTION')) transactions.add(this);
+        if (!transactions.has(this)) return send.apply(this, args);
+        const lookup = [/covering_doctors\(/, /covering_contacts\(/, /FROM emergency_setups/].findIndex((pattern) => pattern.test(text));
+        events.push(lookup === -1 ? 'send' : `lookup ${lookup}`);
+        const answer = send.apply(this, args) as unknown as Promise<unknown>;
+        void answer.then(
+          () => events.push('answer'),
+          () => events.push('error'),
+        );
+        return answer;
+      } as typeof send;
+      try {
+        await presign(alice, 1000);
+      } finally {
+        pg.Client.prototype.query = send;
+      }
+      expect(events).not.toContain('error');
+      const first = events.indexOf('lookup 0');
+      expect(events.slice(first, first + 3).sort()).toEqual(['lookup 0', 'lookup 1', 'lookup 2']);
+      // Start with the upload's row, the three lookups, the audit row with the COMMIT.
+      expect(events.filter((event, i) => event !== 'answer' && events[i - 1] === 'answer')).toHaveLength(2);
+    });
+
     it('presigns, stores, commits, lists, reads the same bytes back and deletes, leaving the audit rows', async () => {
       const upload = await presign(alice, 5000);
       expect(upload.chunkBytes).toBe(RECORD_CHUNK_BYTES);

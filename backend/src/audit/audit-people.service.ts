@@ -39,8 +39,8 @@ export class AuditPeopleService {
   async searchAccounts(user: AuthUser, request: AuditAccountsSearchRequest): Promise<AuditAccounts> {
     await this.reads.recordAccountList(user);
     const limit = request.limit ?? AUDIT_ACCOUNTS_PAGE_DEFAULT;
+    // Lower-cased by audit_accounts_matching, with the same lower() as the names.
     const patterns = request.q
-      .toLowerCase()
       .split(/\s+/)
       .filter(Boolean)
       .map((word) => `%${word.replace(/[\\%_]/g, (character) => `\\${character}`)}%`);

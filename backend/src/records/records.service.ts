@@ -80,11 +80,15 @@ export class RecordsService {
       upload = { recordId: randomUUID(), ownerId: user.userId, size: request.size, chunkBytes: RECORD_CHUNK_BYTES, expiresAt };
       await this.uploads.insert(upload);
     }
-    const coveringDoctors = await this.access.coveringDoctors(user, request.folderId ?? null);
-    const coveringContacts = (await this.contacts.coveringContacts(user.userId, request.folderId ?? null)).flatMap((contact) =>
+    // Sent together, so they travel in one round trip (the connection pipelines; PostgreSQL runs them in order).
+    const [coveringDoctors, contacts, emergency] = await Promise.all([
+      this.access.coveringDoctors(user, request.folderId ?? null),
+      this.contacts.coveringContacts(user.userId, request.folderId ?? null),
+      this.emergency.keyForFolder(user.userId, request.folderId ?? null),
+    ]);
+    const coveringContacts = contacts.flatMap((contact) =>
       contact.publicKey === null ? [] : [{ id: contact.contactId, displayName: contact.displayName, publicKey: contact.publicKey }],
     );
-    const emergency = await this.emergency.keyForFolder(user.userId, request.folderId ?? null);
     await this.audit.allow({ subjectId: user.userId, action: 'record.upload', recordId: upload.recordId });
     const segments: SegmentUrl[] = recordLayout(upload.size, upload.chunkBytes).segments.map((segment) => ({
       index: segment.index,

@@ -8,12 +8,15 @@ const SHOWN_NAME = `lower(CASE WHEN u.role = 'doctor' THEN 'dr ' ELSE '' END || 
  * 1766000000000) walked `users` in id order until a page was full, so a word few accounts hold
  * read every account. A trigram index (pg_trgm, a trusted extension the database owner may
  * create) on the shown name now finds the accounts that may hold the search's longest word.
- * The index takes each new account at once (fastupdate off: no pending list for every search to
- * read through until a vacuum merges it; accounts are made rarely). The function plans each call for its words (plan_cache_mode = force_custom_plan): with a rare
- * word the planner takes the index and sorts the few accounts found by id; with a common one,
- * or a word of fewer than three characters (which has no trigram), it still walks the accounts
- * in id order, which then fills a page quickly. Answers are unchanged: every word must match,
- * in id order after `p_after`, to auditors only.
+ * The index takes each new account at once (fastupdate off: no pending list for every search
+ * to read through until a vacuum merges it; accounts are made rarely). The function plans each
+ * call for its words (plan_cache_mode = force_custom_plan): with a rare word the planner takes
+ * the index and sorts the few accounts found by id; with a common one, or a word of fewer than
+ * three characters (which has no trigram), it still walks the accounts in id order, which then
+ * fills a page quickly. The words are lower-cased here, by the lower() that lower-cases the
+ * names (the API used to send them lower-cased by JavaScript, which makes 'İ' two characters,
+ * 'i' and a combining dot, where PostgreSQL makes it 'i'). Otherwise answers are unchanged:
+ * every word must match, in id order after `p_after`, to auditors only.
  */
 export class AccountSearchTrigrams1766030000000 implements MigrationInterface {
   name = 'AccountSearchTrigrams1766030000000';
@@ -32,6 +35,8 @@ export class AccountSearchTrigrams1766030000000 implements MigrationInterface {
           IF app_role() IS DISTINCT FROM 'auditor' THEN
             RETURN;
           END IF;
+          -- Lower-cased by the same lower() as the names: JavaScript's toLowerCase() differs for some letters ('İ').
+          p_patterns := ARRAY(SELECT lower(pattern) FROM unnest(p_patterns) AS pattern);
           -- The longest word has the most trigrams: the index's best key. Every word is still checked.
           longest := coalesce((SELECT pattern FROM unnest(p_patterns) AS pattern ORDER BY length(pattern) DESC LIMIT 1), '%');
           RETURN QUERY
