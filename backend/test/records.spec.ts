@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as Minio from 'minio';
-import pg from 'pg';
 import { ERROR_CODES, RECORD_CHUNK_BYTES, RECORD_CHUNKS_PER_SEGMENT, ROUTES, recordLayout, type ListRecordsQuery, type RecordPage } from '@phr/shared-types';
 import { UploadSweeper } from '../src/jobs/upload-sweeper.js';
 import { OrphanReconciler } from '../src/jobs/orphan-reconciler.js';
@@ -10,6 +9,7 @@ import { segmentObjectKey } from '../src/records/object-keys.js';
 import { auditRowsOf, auditTrailOf } from './support/audit.js';
 import { registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
 import { commit, commitRequest, presign, putObject, putSegment, putSegments, segmentBodies, uploadRecord } from './support/records.js';
+import { roundTripsOf, transactionMessages } from './support/sql-statements.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import type { RouteResult } from './support/http.js';
 
@@ -50,33 +50,19 @@ describe('records: upload, list, read, delete (DESIGN 5)', () => {
 
   describe('the whole round', () => {
     it('looks up the covering doctors, trusted contacts and emergency key of an upload in one round trip', async () => {
-      const events: string[] = [];
-      const send = pg.Client.prototype.query;
-      const transactions = new Set<pg.Client>();
-      // What the presign's connection sends, named by the lookup it is, and when each answer comes, in order.
-      pg.Client.prototype.query = function (this: pg.Client, ...args: Parameters<typeof send>) {
-        const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text;
-        if (text.startsWith('START TRANSACTION')) transactions.add(this);
-        if (!transactions.has(this)) return send.apply(this, args);
-        const lookup = [/covering_doctors\(/, /covering_contacts\(/, /FROM emergency_setups/].findIndex((pattern) => pattern.test(text));
-        events.push(lookup === -1 ? 'send' : `lookup ${lookup}`);
-        const answer = send.apply(this, args) as unknown as Promise<unknown>;
-        void answer.then(
-          () => events.push('answer'),
-          () => events.push('error'),
-        );
-        return answer;
-      } as typeof send;
-      try {
-        await presign(alice, 1000);
-      } finally {
-        pg.Client.prototype.query = send;
-      }
+      const lookups = [/covering_doctors\(/, /covering_contacts\(/, /FROM emergency_setups/];
+      const events = await transactionMessages(
+        () => presign(alice, 1000),
+        (text) => {
+          const lookup = lookups.findIndex((pattern) => pattern.test(text));
+          return lookup === -1 ? null : `lookup ${lookup}`;
+        },
+      );
       expect(events).not.toContain('error');
       const first = events.indexOf('lookup 0');
       expect(events.slice(first, first + 3).sort()).toEqual(['lookup 0', 'lookup 1', 'lookup 2']);
       // Start with the upload's row, the three lookups, the audit row with the COMMIT.
-      expect(events.filter((event, i) => event !== 'answer' && events[i - 1] === 'answer')).toHaveLength(2);
+      expect(roundTripsOf(events)).toBe(3);
     });
 
     it('presigns, stores, commits, lists, reads the same bytes back and deletes, leaving the audit rows', async () => {

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import pg from 'pg';
 import { ROUTES } from '@phr/shared-types';
 import { registerUser, type RegisteredUser } from './support/factories.js';
 import { testClient } from './support/http.js';
-import { statementsOfRequest } from './support/sql-statements.js';
+import { roundTripsOf, statementsOfRequest, transactionMessages } from './support/sql-statements.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 /**
@@ -60,32 +59,10 @@ describe('sign-in: its statements', () => {
   });
 
   it(`signs in with ${ROUND_TRIPS_OF_A_SIGN_IN} round trips: the lookup behind the start, the facts, then the session's three statements at once, then the audit row with the COMMIT`, async () => {
-    const events: string[] = [];
-    const send = pg.Client.prototype.query;
-    const transactions = new Set<pg.Client>();
-    // The statements as the sign-in's connection sends them, and when each answer came, in order.
-    pg.Client.prototype.query = function (this: pg.Client, ...args: Parameters<typeof send>) {
-      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text;
-      if (text.startsWith('START TRANSACTION')) transactions.add(this);
-      // The rate limiter's sync runs on its own pool now and then, outside any transaction: not the sign-in's.
-      if (!transactions.has(this)) return send.apply(this, args);
-      events.push('send');
-      const answer = send.apply(this, args) as unknown as Promise<unknown>;
-      void answer.then(
-        () => events.push('answer'),
-        () => events.push('error'),
-      );
-      return answer;
-    } as typeof send;
-    try {
-      expect((await login()).status).toBe(200);
-    } finally {
-      pg.Client.prototype.query = send;
-    }
+    // The rate limiter's sync runs on its own pool now and then, outside any transaction: not the sign-in's.
+    const events = await transactionMessages(async () => expect((await login()).status).toBe(200));
     expect(events).not.toContain('error');
-    // A round trip: statements sent one after the other before the next answer comes.
-    const roundTrips = events.filter((event, i) => event === 'send' && events[i - 1] !== 'send');
-    expect(roundTrips).toHaveLength(ROUND_TRIPS_OF_A_SIGN_IN);
+    expect(roundTripsOf(events)).toBe(ROUND_TRIPS_OF_A_SIGN_IN);
   });
 
   it(`refuses a wrong secret and an unknown email with at most ${MAX_STATEMENTS_OF_A_REFUSED_SIGN_IN} statements each, counting the failure and auditing it`, async () => {

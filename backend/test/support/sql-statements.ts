@@ -1,3 +1,4 @@
+import pg from 'pg';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { DATA_SOURCE, STATEMENT_DATA_SOURCE } from '../../src/db/db.service.js';
 import { requestContextStorage, requestScopeStorage } from '../../src/db/request-context.js';
@@ -62,4 +63,39 @@ function listenTo(dataSource: DataSource, seen: Seen[]): () => void {
   return () => {
     logger.logQuery = original;
   };
+}
+
+/**
+ * What the transactions opened while `work` runs send to PostgreSQL, and when each answer comes,
+ * in order: each statement as `label(text)` ('send' when it gives null), each answer as 'answer'
+ * or 'error'. Statements outside a transaction (the rate limiter's sync on its own pool) are left out.
+ */
+export async function transactionMessages(work: () => Promise<unknown>, label: (text: string) => string | null = () => null): Promise<string[]> {
+  const events: string[] = [];
+  const send = pg.Client.prototype.query;
+  const transactions = new Set<pg.Client>();
+  pg.Client.prototype.query = function (this: pg.Client, ...args: Parameters<typeof send>) {
+    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text;
+    if (text.startsWith('START TRANSACTION')) transactions.add(this);
+    if (!transactions.has(this)) return send.apply(this, args);
+    events.push(label(text) ?? 'send');
+    const answer = send.apply(this, args) as unknown as Promise<unknown>;
+    void answer.then(
+      () => events.push('answer'),
+      () => events.push('error'),
+    );
+    return answer;
+  } as typeof send;
+  try {
+    await work();
+  } finally {
+    pg.Client.prototype.query = send;
+  }
+  return events;
+}
+
+/** The round trips of `transactionMessages`: runs of statements sent one after the other before an answer comes. */
+export function roundTripsOf(events: string[]): number {
+  const isAnswer = (event: string | undefined) => event === 'answer' || event === 'error';
+  return events.filter((event, i) => !isAnswer(event) && (i === 0 || isAnswer(events[i - 1]))).length;
 }
