@@ -1,6 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import pg from 'pg';
 import { auditHashInput, DOCTOR_WRAP_BYTES, ROUTES, type AuditEvent } from '@phr/shared-types';
 import { AuditEventsRepository } from '../src/audit/audit-events.repository.js';
 import { auditRowToEvent } from '../src/audit/audit-row.js';
@@ -11,7 +10,7 @@ import { auditRowsOf } from './support/audit.js';
 import { firstBrokenRow } from './support/audit-chain.js';
 import { registerUser, type RegisteredUser } from './support/factories.js';
 import { uploadRecord } from './support/records.js';
-import { statementsOfRequest } from './support/sql-statements.js';
+import { statementsOfRequest, transactionMessages } from './support/sql-statements.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 const sha256Hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
@@ -172,28 +171,10 @@ describe('a doctor’s read of a shared record (issue 14)', () => {
   });
 
   it('takes two round trips: the read goes out behind the start before the start is answered, then the audit rows with the COMMIT', async () => {
-    const events: string[] = [];
-    const send = pg.Client.prototype.query;
     // The read's statements as the API's connections send them, and when each answer came, in order.
-    pg.Client.prototype.query = function (this: pg.Client, ...args: Parameters<typeof send>) {
-      const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text;
-      const label = text.startsWith('START') ? 'start' : text.startsWith('SELECT r.id') ? 'read' : text.startsWith('SELECT audit_append') ? 'audit+commit' : null;
-      // The rate limiter's sync runs on its own pool now and then: not the read's.
-      if (label === null) return send.apply(this, args);
-      events.push(`send ${label}`);
-      const answer = send.apply(this, args) as unknown as Promise<unknown>;
-      void answer.then(
-        () => events.push(`answer ${label}`),
-        () => events.push(`error ${label}`),
-      );
-      return answer;
-    } as typeof send;
-    try {
-      expect((await read()).status).toBe(200);
-    } finally {
-      pg.Client.prototype.query = send;
-    }
-    expect(events).toEqual(['send start', 'send read', 'answer start', 'answer read', 'send audit+commit', 'answer audit+commit']);
+    const label = (text: string) => (text.startsWith('START') ? 'send start' : text.startsWith('SELECT r.id') ? 'send read' : text.startsWith('SELECT audit_append') ? 'send audit+commit' : null);
+    const events = await transactionMessages(async () => expect((await read()).status).toBe(200), label);
+    expect(events).toEqual(['send start', 'send read', 'answer', 'answer', 'send audit+commit', 'answer']);
   });
 
   it('leaves one row per read and a chain that verifies when 16 reads of one patient run at once', async () => {

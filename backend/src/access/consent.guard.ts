@@ -1,9 +1,9 @@
-import { applyDecorators, createParamDecorator, Injectable, SetMetadata, UseInterceptors, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, Injectable, SetMetadata, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import type { Observable } from 'rxjs';
 import type { AuditAction } from '@phr/shared-types';
 import { Db } from '../db/db.service.js';
+import { CheckInTransaction, type RouteCheck } from '../db/transaction.interceptor.js';
 import type { AuthUser } from '../identity/auth-user.js';
 import { RecordAccess, type ReadableRecord } from './record-access.service.js';
 
@@ -18,8 +18,8 @@ type GuardedRequest = FastifyRequest & { user?: AuthUser; params?: Record<string
 /**
  * The consent guard (DESIGN 6; issues 13, 14): a route that takes a record id
  * as `:id` runs only after RecordAccess allowed the caller, as RBAC is applied
- * by RolesGuard. It runs after the guards, as the route's interceptor inside
- * the request's transaction (TransactionInterceptor), so the decision, its
+ * by RolesGuard. It runs after the guards, as the route's check inside
+ * the request's transaction (TransactionInterceptor's RouteCheck), so the decision, its
  * audit row and the handler's work commit together, in one transaction per
  * request; a refusal rolls the request back and its deny row is written after
  * (Db.deferWrite). On a route that opens its own transactions
@@ -27,19 +27,19 @@ type GuardedRequest = FastifyRequest & { user?: AuthUser; params?: Record<string
  * id is left to the route's pipe (400).
  */
 @Injectable()
-export class ConsentGuard implements NestInterceptor {
+export class ConsentGuard implements RouteCheck {
   constructor(
     private readonly reflector: Reflector,
     private readonly db: Db,
     private readonly access: RecordAccess,
   ) {}
 
-  async intercept(context: ExecutionContext, next: CallHandler<unknown>): Promise<Observable<unknown>> {
+  async check(context: ExecutionContext): Promise<void> {
     const rule = this.reflector.get<RecordAccessNeed | undefined>(RECORD_ACCESS, context.getHandler());
     const request = context.switchToHttp().getRequest<GuardedRequest>();
     const user = request.user;
     const recordId = request.params?.id;
-    if (!rule || !user || typeof recordId !== 'string' || !UUID.test(recordId)) return next.handle();
+    if (!rule || !user || typeof recordId !== 'string' || !UUID.test(recordId)) return;
     const id = recordId.toLowerCase();
     const decide = async () => {
       if (rule.need === 'readable') request.readableRecord = await this.access.requireReadable(user, id);
@@ -47,15 +47,14 @@ export class ConsentGuard implements NestInterceptor {
     };
     if (this.db.isInTransaction()) await decide();
     else await this.db.transaction(decide);
-    return next.handle();
   }
 }
 
 /** The route's `:id` must name a record the caller may read (its owner, or a doctor under a consent in force). */
-export const RequireReadableRecord = (): MethodDecorator => applyDecorators(SetMetadata(RECORD_ACCESS, { need: 'readable' }), UseInterceptors(ConsentGuard));
+export const RequireReadableRecord = (): MethodDecorator => applyDecorators(SetMetadata(RECORD_ACCESS, { need: 'readable' }), CheckInTransaction(ConsentGuard));
 
 /** The route's `:id` must name a record of the caller's own; a refusal is audited as `action`. */
-export const RequireOwnedRecord = (action: AuditAction): MethodDecorator => applyDecorators(SetMetadata(RECORD_ACCESS, { need: 'owned', action }), UseInterceptors(ConsentGuard));
+export const RequireOwnedRecord = (action: AuditAction): MethodDecorator => applyDecorators(SetMetadata(RECORD_ACCESS, { need: 'owned', action }), CheckInTransaction(ConsentGuard));
 
 /**
  * The decision ConsentGuard took for a @RequireReadableRecord() route; null

@@ -24,8 +24,8 @@ export async function assertAccountExists(db: Db, user: AuthUser): Promise<void>
 }
 
 /**
- * Opens a transaction under `actor` (issue 14): TypeORM's startTransaction sends START
- * TRANSACTION on its own, so for that one call the message also carries app_start_request
+ * Opens a transaction under `actor` (issue 14): its START TRANSACTION (TypeORM's
+ * startTransaction's, or the same message and state changes without it: isPlainStart) also carries app_start_request
  * (migration 1765730000000), which sets the RLS context and, when `caller` is given, refuses
  * unless its account and session are still live, as assertAccountExists checks. Several
  * statements in one message is PostgreSQL's simple query protocol, which takes no parameters:
@@ -41,12 +41,15 @@ export async function assertAccountExists(db: Db, user: AuthUser): Promise<void>
  * a first statement the work sends without waiting on anything else goes out in the same write
  * as the start, and wakes PostgreSQL once instead of twice (a doctor's read, a listing).
  */
-export async function beginAs(queryRunner: QueryRunner, actor: Actor, caller: AuthUser | null, isPipelined: boolean): Promise<{ started: Promise<void> }> {
+export async function beginAs(queryRunner: QueryRunner, actor: Actor, caller: AuthUser | null, mode: RunnerMode): Promise<{ started: Promise<void> }> {
   const start = `SELECT app_start_request(${sqlLiteral(actor.userId)}, ${sqlLiteral(actor.role)}, ${sqlLiteral(caller?.sessionId ?? null)})`;
+  const { isPipelined } = mode;
   if (isPipelined) corkUntilNextTick(queryRunner);
   let markSent = (): void => undefined;
   const sent = new Promise<void>((resolve) => (markSent = resolve));
-  const started = inOneMessage(queryRunner, 'START TRANSACTION', `START TRANSACTION; ${start}`, () => queryRunner.startTransaction(), markSent).catch((error: unknown) => {
+  const message = `START TRANSACTION; ${start}`;
+  const starting = isPlainStart(queryRunner, mode) ? startDirectly(queryRunner, message, markSent) : inOneMessage(queryRunner, 'START TRANSACTION', message, () => queryRunner.startTransaction(), markSent);
+  const started = starting.catch((error: unknown) => {
     const refusal = (error as { driverError?: { code?: string; message?: string } }).driverError;
     if (caller && refusal?.code === INVALID_AUTHORIZATION) {
       throw ApiError.unauthenticated(refusal.message === 'session' ? SESSION_ENDED : ACCOUNT_GONE);
@@ -73,12 +76,55 @@ function corkUntilNextTick(queryRunner: QueryRunner): void {
  * that fails leaves the transaction aborted and the COMMIT unsent, as if sent alone; the
  * caller rolls back.
  */
-export async function commitWith(queryRunner: QueryRunner, statements: readonly string[]): Promise<void> {
-  if (statements.length === 0) {
-    await queryRunner.commitTransaction();
-    return;
-  }
-  await inOneMessage(queryRunner, 'COMMIT', `${statements.join('; ')}; COMMIT`, () => queryRunner.commitTransaction());
+export async function commitWith(queryRunner: QueryRunner, statements: readonly string[], mode: Pick<RunnerMode, 'isDirect'>): Promise<void> {
+  const message = statements.length === 0 ? 'COMMIT' : `${statements.join('; ')}; COMMIT`;
+  if (isPlainCommit(queryRunner, mode)) await commitDirectly(queryRunner, message);
+  else if (statements.length === 0) await queryRunner.commitTransaction();
+  else await inOneMessage(queryRunner, 'COMMIT', message, () => queryRunner.commitTransaction());
+}
+
+/** How Db runs its runner: straight to its pg connection (no subscribers: Db.mayQueryDirectly), and pipelined. */
+export interface RunnerMode {
+  isDirect: boolean;
+  isPipelined: boolean;
+}
+
+/** TypeORM's transaction state of a runner (BaseQueryRunner: `transactionDepth` is protected). */
+type TransactionState = { isTransactionActive: boolean; transactionDepth: number };
+
+/**
+ * Whether a transaction may start without TypeORM's startTransaction (issue 14): on a runner
+ * that queries directly (no subscribers to tell), outside any transaction, with no isolation
+ * level to set. startTransaction would send the same message and make the same state changes,
+ * around two broadcasts to subscribers, each a few promises and microtask turns per request.
+ */
+function isPlainStart(queryRunner: QueryRunner, { isDirect }: Pick<RunnerMode, 'isDirect'>): boolean {
+  const state = queryRunner as unknown as TransactionState;
+  return isDirect && !state.isTransactionActive && state.transactionDepth === 0 && !queryRunner.dataSource.options.isolationLevel;
+}
+
+/** The same for a commit: an outermost transaction (no savepoint to release). */
+function isPlainCommit(queryRunner: QueryRunner, { isDirect }: Pick<RunnerMode, 'isDirect'>): boolean {
+  const state = queryRunner as unknown as TransactionState;
+  return isDirect && state.isTransactionActive && state.transactionDepth === 1;
+}
+
+/** startTransaction's state changes, in its order, around `message`. */
+async function startDirectly(queryRunner: QueryRunner, message: string, onSent: () => void): Promise<void> {
+  const state = queryRunner as unknown as TransactionState;
+  state.isTransactionActive = true;
+  const answer = queryRunner.query(message);
+  onSent();
+  await answer;
+  state.transactionDepth += 1;
+}
+
+/** commitTransaction's state changes, in its order, around `message`. */
+async function commitDirectly(queryRunner: QueryRunner, message: string): Promise<void> {
+  const state = queryRunner as unknown as TransactionState;
+  await queryRunner.query(message);
+  state.isTransactionActive = false;
+  state.transactionDepth -= 1;
 }
 
 /**

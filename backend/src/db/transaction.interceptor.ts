@@ -1,5 +1,5 @@
-import { Injectable, SetMetadata, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { Injectable, SetMetadata, type CallHandler, type ExecutionContext, type NestInterceptor, type Type } from '@nestjs/common';
+import { ModuleRef, Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import type { AuthUser } from '../identity/auth-user.js';
@@ -8,6 +8,7 @@ import { ANONYMOUS, Db } from './db.service.js';
 import { requestScopeStorage } from './request-context.js';
 
 const OWN_TRANSACTIONS = 'phr:ownTransactions';
+const ROUTE_CHECK = 'phr:routeCheck';
 
 /**
  * The handler opens its own transactions (`Db.transaction`) instead of running
@@ -17,18 +18,36 @@ const OWN_TRANSACTIONS = 'phr:ownTransactions';
 export const OwnTransactions = (): MethodDecorator => SetMetadata(OWN_TRANSACTIONS, true);
 
 /**
+ * A decision a route needs after every guard and before its handler, in the request's
+ * transaction (ConsentGuard): it throws to refuse. On an @OwnTransactions() route it runs
+ * outside any transaction, and opens its own if it needs one.
+ */
+export interface RouteCheck {
+  check(context: ExecutionContext): Promise<void>;
+}
+
+/** Runs the provider `check` (registered in some module) as the route's RouteCheck. */
+export const CheckInTransaction = (check: Type<RouteCheck>): MethodDecorator => SetMetadata(ROUTE_CHECK, check);
+
+/**
  * Runs every route handler in one database transaction with the caller's id
  * and role set for Row-Level Security (DESIGN 6). Guards have already run,
  * so `request.user` is the verified caller or absent on public routes; the
  * caller's account must still exist (an erased account's tokens stop at once).
+ * A route's RouteCheck (@CheckInTransaction) runs first in the same transaction:
+ * here rather than as an interceptor of its own, which would add a layer of
+ * Nest's observables to every such request (issue 14).
  * A handler marked @OwnTransactions() runs outside any transaction, with the
  * caller known to `Db.transaction`, after the same account check.
  */
 @Injectable()
 export class TransactionInterceptor implements NestInterceptor {
+  private readonly checks = new WeakMap<object, RouteCheck | null>();
+
   constructor(
     private readonly db: Db,
     private readonly reflector: Reflector,
+    private readonly modules: ModuleRef,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler<unknown>): Observable<unknown> {
@@ -36,16 +55,30 @@ export class TransactionInterceptor implements NestInterceptor {
     const actor = request.user ? { userId: request.user.userId, role: request.user.role } : ANONYMOUS;
     const user = request.user;
     const meta = requestMetaOf(request);
+    const check = this.checkOf(context);
+    const handle = async () => {
+      if (check) await check.check(context);
+      return lastValueFrom(next.handle(), { defaultValue: undefined });
+    };
     if (this.reflector.get<boolean | undefined>(OWN_TRANSACTIONS, context.getHandler())) {
       return from(
         requestScopeStorage.run({ actor, meta }, async () => {
           if (user) await this.db.run(actor, meta, () => Promise.resolve(), { caller: user });
-          return lastValueFrom(next.handle(), { defaultValue: undefined });
+          return handle();
         }),
       );
     }
-    return from(
-      this.db.run(actor, meta, () => lastValueFrom(next.handle(), { defaultValue: undefined }), { caller: user }),
-    );
+    return from(this.db.run(actor, meta, handle, { caller: user }));
+  }
+
+  /** The route's RouteCheck, looked up once per handler. */
+  private checkOf(context: ExecutionContext): RouteCheck | null {
+    const handler = context.getHandler();
+    const known = this.checks.get(handler);
+    if (known !== undefined) return known;
+    const type = this.reflector.get<Type<RouteCheck> | undefined>(ROUTE_CHECK, handler);
+    const check = type ? this.modules.get(type, { strict: false }) : null;
+    this.checks.set(handler, check);
+    return check;
   }
 }

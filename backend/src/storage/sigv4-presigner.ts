@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 
 /**
  * Pre-signed URLs in AWS Signature Version 4, query-string form (the S3 API
@@ -124,8 +124,9 @@ function hmac(key: string | Buffer, data: string): Buffer {
   return createHmac('sha256', key).update(data, 'utf8').digest();
 }
 
+/** One-shot hash (Node ≥ 20.12): no Hash object per URL. */
 function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return hash('sha256', text, 'hex');
 }
 
 /** RFC 3986 percent-encoding of everything but the unreserved characters, as SigV4 requires. */

@@ -79,6 +79,16 @@ export async function transactionMessages(work: () => Promise<unknown>, label: (
     if (text.startsWith('START TRANSACTION')) transactions.add(this);
     if (!transactions.has(this)) return send.apply(this, args);
     events.push(label(text) ?? 'send');
+    const [query] = args as unknown as [{ submit?: unknown; callback?: (error: unknown, result: unknown) => void }];
+    if (typeof query.submit === 'function' && query.callback) {
+      // A Query object (the API's prepared statements): its callback is the answer.
+      const callback = query.callback;
+      query.callback = (error, result) => {
+        events.push(error ? 'error' : 'answer');
+        callback(error, result);
+      };
+      return send.apply(this, args);
+    }
     const answer = send.apply(this, args) as unknown as Promise<unknown>;
     void answer.then(
       () => events.push('answer'),
