@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { QueryFailedError, QueryResult, type DataSource, type EntityManager, type Logger as QueryLogger, type QueryRunner } from 'typeorm';
+import { QueryFailedError, QueryResult, QueryRunnerProviderAlreadyReleasedError, type DataSource, type EntityManager, type Logger as QueryLogger, type QueryRunner } from 'typeorm';
 import pg, { type PoolClient } from 'pg';
 import { DependencyUnavailable } from '../common/dependency-unavailable.js';
 import type { AuthUser } from '../identity/auth-user.js';
@@ -339,8 +339,13 @@ function commitStatements(context: RequestContext): string[] {
  * driver's error; anything else (a released runner, named parameters, a structured result) goes
  * the usual way. A statement marked with `prepared` (prepared-statements.ts) goes as a named
  * prepared statement. Only for a data source without subscribers or slow-query log (Db.mayQueryDirectly).
+ * The runner's EntityManager's query (what repositories call: Db.manager().query) calls it
+ * straight too: EntityManager.query and DataSource.query are two async layers that, for a
+ * runner of their own, only refuse a released one, as this does.
  */
 function queryDirectly(queryRunner: QueryRunner, logger: QueryLogger): void {
+  queryRunner.manager.query = ((sql: string, parameters?: unknown[]) =>
+    queryRunner.isReleased ? Promise.reject(new QueryRunnerProviderAlreadyReleasedError()) : queryRunner.query(sql, parameters)) as EntityManager['query'];
   const runner = queryRunner as QueryRunner & { databaseConnection?: PoolClient };
   const usual = queryRunner.query.bind(queryRunner) as (sql: string, parameters?: unknown[], useStructuredResult?: boolean) => Promise<unknown>;
   queryRunner.query = (async (sql: string, parameters?: unknown[], useStructuredResult?: boolean) => {
