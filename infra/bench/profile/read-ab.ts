@@ -8,6 +8,8 @@
  * and the load thread, from /proc. Usage (Linux):
  *   node --import tsx infra/bench/profile/read-ab.ts <checkout A> <checkout B> [rounds] [seconds] [connections]
  * A checkout needs its dependencies installed and shared-types and api-client built.
+ * READ_AB_ENV_A / READ_AB_ENV_B (JSON objects) add settings to one side's API, to compare two
+ * settings of one checkout (e.g. '{"DATABASE_POOL_SIZE":"16"}').
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -38,11 +40,12 @@ interface Run {
 
 const sides: Array<{ name: string; product: ThrowawayStack; requests: Array<{ url: string; headers: Record<string, string> }>; apiPid: number; postgres: ReturnType<typeof cpuReading>; runs: Run[] }> = [];
 try {
-  for (const checkout of [checkoutA, checkoutB]) {
+  for (const [i, checkout] of [checkoutA, checkoutB].entries()) {
+    const extra = JSON.parse(process.env[i ? 'READ_AB_ENV_B' : 'READ_AB_ENV_A'] ?? '{}') as Record<string, string>;
     // Each checkout starts its own stack with its own code (its build, its migrations).
     // eslint-disable-next-line no-unsanitized/method -- a checkout folder the operator named on the command line
     const { startThrowawayStack } = (await import(path.join(checkout, 'infra/local/throwaway-stack.ts'))) as typeof import('../../local/throwaway-stack.js');
-    const product = await startThrowawayStack('readab', { env: UNLIMITED, build: true });
+    const product = await startThrowawayStack('readab', { env: { ...UNLIMITED, ...extra }, build: true });
     const { stack } = product;
     const api = { baseUrl: stack.apiUrl, mail: stackMailbox(stack), ownerUrl: stack.databaseOwnerUrl };
     const doctor = await registerUser(api, 'doctor');
