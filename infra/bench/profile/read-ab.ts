@@ -12,68 +12,42 @@
  * settings of one checkout (e.g. '{"DATABASE_POOL_SIZE":"16"}').
  */
 import os from 'node:os';
-import path from 'node:path';
 import { API_PREFIX, ROUTES } from '@phr/shared-types';
 import { pathOf } from '@phr/api-client';
 import { registerUser } from '@phr/backend/test-support/factories.js';
 import { measureLoad, median } from '../load.js';
-import { backendsOf, cpuMsOf, cpuReading, listenerPid } from '../process-cpu.js';
 import { sharedRecord } from '../read-bench.js';
-import { stackMailbox } from '../../local/stack.js';
-import type { ThrowawayStack } from '../../local/throwaway-stack.js';
+import { checkoutsOf, measureOn, startCheckoutStack, type CheckoutStack, type CpuPerRequest } from './checkout-stacks.js';
 
-const [checkoutA, checkoutB] = process.argv.slice(2, 4).map((folder) => path.resolve(folder));
-if (!checkoutA || !checkoutB) throw new Error('usage: read-ab.ts <checkout A> <checkout B> [rounds] [seconds] [connections]');
+const checkouts = checkoutsOf('read-ab.ts <checkout A> <checkout B> [rounds] [seconds] [connections]');
 const ROUNDS = Number(process.argv[4] ?? 8);
 const SECONDS = Number(process.argv[5] ?? 5);
 const CONNECTIONS = Number(process.argv[6] ?? 16);
 const PATIENTS = 40;
-const UNLIMITED = { RATE_LIMIT_REQUESTS: '10000000', RATE_LIMIT_REGISTRATIONS: '10000000', RATE_LIMIT_REGISTRATION_MAILS: '10000000' };
 
-interface Run {
-  rate: number;
-  api: number;
-  apiMainThread: number;
-  postgres: number;
-  load: number;
-}
+type Run = CpuPerRequest & { rate: number };
 
-const sides: Array<{ name: string; product: ThrowawayStack; requests: Array<{ url: string; headers: Record<string, string> }>; apiPid: number; postgres: ReturnType<typeof cpuReading>; runs: Run[] }> = [];
+const sides: Array<CheckoutStack & { requests: Array<{ url: string; headers: Record<string, string> }>; runs: Run[] }> = [];
 try {
-  for (const [i, checkout] of [checkoutA, checkoutB].entries()) {
+  for (const [i, checkout] of checkouts.entries()) {
     const extra = JSON.parse(process.env[i ? 'READ_AB_ENV_B' : 'READ_AB_ENV_A'] ?? '{}') as Record<string, string>;
-    // Each checkout starts its own stack with its own code (its build, its migrations).
-    // eslint-disable-next-line no-unsanitized/method -- a checkout folder the operator named on the command line
-    const { startThrowawayStack } = (await import(path.join(checkout, 'infra/local/throwaway-stack.ts'))) as typeof import('../../local/throwaway-stack.js');
-    const product = await startThrowawayStack('readab', { env: { ...UNLIMITED, ...extra }, build: true });
-    const { stack } = product;
-    const api = { baseUrl: stack.apiUrl, mail: stackMailbox(stack), ownerUrl: stack.databaseOwnerUrl };
-    const doctor = await registerUser(api, 'doctor');
-    const recordIds: string[] = [];
-    for (let i = 0; i < PATIENTS; i++) recordIds.push((await sharedRecord(api, doctor)).recordId);
-    const apiPid = listenerPid(Number(new URL(stack.apiUrl).port));
-    const postmasterPid = listenerPid(Number(new URL(stack.databaseAdminUrl).port));
-    if (apiPid === null || postmasterPid === null) throw new Error('no API or PostgreSQL process found (Linux with ss only)');
-    const database = new URL(stack.databaseOwnerUrl).pathname.slice(1);
+    const side = await startCheckoutStack(checkout, 'readab', extra);
+    // Pushed before its data is made, so that a failure below still stops its stack.
+    const requests: Array<{ url: string; headers: Record<string, string> }> = [];
+    sides.push({ ...side, requests, runs: [] });
+    const doctor = await registerUser(side.api, 'doctor');
     const headers = { authorization: `Bearer ${doctor.token}` };
-    sides.push({
-      name: checkout,
-      product,
-      requests: recordIds.map((id) => ({ url: `${stack.apiUrl}${API_PREFIX}${pathOf(ROUTES.getRecord, { id })}`, headers })),
-      apiPid,
-      postgres: cpuReading(() => backendsOf(postmasterPid, database)),
-      runs: [],
-    });
+    for (let p = 0; p < PATIENTS; p++) {
+      const { recordId } = await sharedRecord(side.api, doctor);
+      requests.push({ url: `${side.api.baseUrl}${API_PREFIX}${pathOf(ROUTES.getRecord, { id: recordId })}`, headers });
+    }
   }
-  for (const side of sides) await measureLoad({ url: '', requests: side.requests, connections: CONNECTIONS, seconds: 3, expectStatus: 200, lean: true });
+  const load = (side: (typeof sides)[number], seconds: number) => () => measureLoad({ url: '', requests: side.requests, connections: CONNECTIONS, seconds, expectStatus: 200, lean: true });
+  for (const side of sides) await load(side, 3)();
   for (let round = 0; round < ROUNDS; round++) {
     for (const side of round % 2 ? [...sides].reverse() : sides) {
-      const before = { api: cpuMsOf(side.apiPid), apiMainThread: cpuMsOf(side.apiPid, side.apiPid), postgres: side.postgres.read() };
-      const result = await measureLoad({ url: '', requests: side.requests, connections: CONNECTIONS, seconds: SECONDS, expectStatus: 200, lean: true });
-      const [api, apiMainThread, postgres] = [cpuMsOf(side.apiPid), cpuMsOf(side.apiPid, side.apiPid), side.postgres.since(before.postgres)];
-      if (api === null || apiMainThread === null || postgres === null || before.api === null || before.apiMainThread === null || result.loadCpuMs === null) throw new Error('/proc could not tell');
-      const n = result.requests;
-      side.runs.push({ rate: n / SECONDS, api: (api - before.api) / n, apiMainThread: (apiMainThread - before.apiMainThread) / n, postgres: postgres / n, load: result.loadCpuMs / n });
+      const { result, cpu } = await measureOn(side, load(side, SECONDS));
+      side.runs.push({ ...cpu, rate: result.requests / SECONDS });
     }
     const shown = sides.map(({ runs }) => `${runs[round].rate.toFixed(0)}/s, API ${runs[round].api.toFixed(3)} (main ${runs[round].apiMainThread.toFixed(3)}), PostgreSQL ${runs[round].postgres.toFixed(3)}`);
     console.log(`round ${round + 1}: A ${shown[0]} | B ${shown[1]}; load ${os.loadavg()[0].toFixed(1)}`);

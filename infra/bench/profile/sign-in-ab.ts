@@ -12,70 +12,41 @@
  */
 import { fork } from 'node:child_process';
 import os from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { API_PREFIX, ROUTES } from '@phr/shared-types';
 import { pathOf } from '@phr/api-client';
 import { registerUser } from '@phr/backend/test-support/factories.js';
 import { measureLoad, median } from '../load.js';
-import { backendsOf, cpuMsOf, cpuReading, listenerPid } from '../process-cpu.js';
-import { stackMailbox } from '../../local/stack.js';
-import type { ThrowawayStack } from '../../local/throwaway-stack.js';
+import { cpuMsOf } from '../process-cpu.js';
+import { checkoutsOf, measureOn, startCheckoutStack, type CheckoutStack, type CpuPerRequest } from './checkout-stacks.js';
 
-const [checkoutA, checkoutB] = process.argv.slice(2, 4).map((folder) => path.resolve(folder));
-if (!checkoutA || !checkoutB) throw new Error('usage: sign-in-ab.ts <checkout A> <checkout B> [rounds] [seconds] [callers]');
+const checkouts = checkoutsOf('sign-in-ab.ts <checkout A> <checkout B> [rounds] [seconds] [callers]');
 const ROUNDS = Number(process.argv[4] ?? 8);
 const SECONDS = Number(process.argv[5] ?? 6);
 const CALLERS = Number(process.argv[6] ?? 16);
 const ACCOUNTS = 24;
-const UNLIMITED = { RATE_LIMIT_REQUESTS: '10000000', RATE_LIMIT_REGISTRATIONS: '10000000', RATE_LIMIT_REGISTRATION_MAILS: '10000000' };
 
-interface Run {
-  api: number;
-  apiMainThread: number;
-  postgres: number;
-  load: number;
-}
-
-const sides: Array<{ name: string; product: ThrowawayStack; requests: Array<{ url: string; method: 'POST'; body: unknown }>; apiPid: number; postgres: ReturnType<typeof cpuReading>; runs: Run[] }> = [];
+const sides: Array<CheckoutStack & { requests: Array<{ url: string; method: 'POST'; body: unknown }>; runs: CpuPerRequest[] }> = [];
 const baseline = fork(fileURLToPath(new URL('../argon2-verify-process.ts', import.meta.url)), { execArgv: ['--import', 'tsx'], env: { ...process.env, UV_THREADPOOL_SIZE: '4' } });
 const answer = () => new Promise<{ verifications?: number }>((resolve) => baseline.once('message', resolve));
 const verifyCpu: number[] = [];
 try {
-  for (const checkout of [checkoutA, checkoutB]) {
-    // Each checkout starts its own stack with its own code (its build, its migrations).
-    // eslint-disable-next-line no-unsanitized/method -- a checkout folder the operator named on the command line
-    const { startThrowawayStack } = (await import(path.join(checkout, 'infra/local/throwaway-stack.ts'))) as typeof import('../../local/throwaway-stack.js');
-    const product = await startThrowawayStack('signinab', { env: UNLIMITED, build: true });
-    const { stack } = product;
-    const api = { baseUrl: stack.apiUrl, mail: stackMailbox(stack), ownerUrl: stack.databaseOwnerUrl };
-    const accounts = [];
-    for (let i = 0; i < ACCOUNTS; i++) accounts.push(await registerUser(api));
-    const url = `${stack.apiUrl}${API_PREFIX}${pathOf(ROUTES.login, {})}`;
-    const apiPid = listenerPid(Number(new URL(stack.apiUrl).port));
-    const postmasterPid = listenerPid(Number(new URL(stack.databaseAdminUrl).port));
-    if (apiPid === null || postmasterPid === null) throw new Error('no API or PostgreSQL process found (Linux with ss only)');
-    const database = new URL(stack.databaseOwnerUrl).pathname.slice(1);
-    sides.push({
-      name: checkout,
-      product,
-      requests: accounts.map((account) => ({ url, method: 'POST' as const, body: { email: account.request.email, authKey: account.request.authKey } })),
-      apiPid,
-      postgres: cpuReading(() => backendsOf(postmasterPid, database)),
-      runs: [],
-    });
+  for (const checkout of checkouts) {
+    const side = await startCheckoutStack(checkout, 'signinab', {});
+    // Pushed before its accounts are made, so that a failure below still stops its stack.
+    const requests: Array<{ url: string; method: 'POST'; body: unknown }> = [];
+    sides.push({ ...side, requests, runs: [] });
+    const url = `${side.api.baseUrl}${API_PREFIX}${pathOf(ROUTES.login, {})}`;
+    for (let i = 0; i < ACCOUNTS; i++) {
+      const account = await registerUser(side.api);
+      requests.push({ url, method: 'POST', body: { email: account.request.email, authKey: account.request.authKey } });
+    }
   }
   await answer();
-  for (const side of sides) await measureLoad({ url: '', requests: side.requests, connections: CALLERS, seconds: 3, expectStatus: 200, lean: true });
+  const load = (side: (typeof sides)[number], seconds: number) => () => measureLoad({ url: '', requests: side.requests, connections: CALLERS, seconds, expectStatus: 200, lean: true });
+  for (const side of sides) await load(side, 3)();
   for (let round = 0; round < ROUNDS; round++) {
-    for (const side of round % 2 ? [...sides].reverse() : sides) {
-      const before = { api: cpuMsOf(side.apiPid), apiMainThread: cpuMsOf(side.apiPid, side.apiPid), postgres: side.postgres.read() };
-      const result = await measureLoad({ url: '', requests: side.requests, connections: CALLERS, seconds: SECONDS, expectStatus: 200, lean: true });
-      const [api, apiMainThread, postgres] = [cpuMsOf(side.apiPid), cpuMsOf(side.apiPid, side.apiPid), side.postgres.since(before.postgres)];
-      if (api === null || apiMainThread === null || postgres === null || before.api === null || before.apiMainThread === null || result.loadCpuMs === null) throw new Error('/proc could not tell');
-      const n = result.requests;
-      side.runs.push({ api: (api - before.api) / n, apiMainThread: (apiMainThread - before.apiMainThread) / n, postgres: postgres / n, load: result.loadCpuMs / n });
-    }
+    for (const side of round % 2 ? [...sides].reverse() : sides) side.runs.push((await measureOn(side, load(side, SECONDS))).cpu);
     const before = cpuMsOf(baseline.pid ?? -1);
     const done = answer();
     baseline.send({ connections: CALLERS, seconds: SECONDS });
@@ -88,7 +59,7 @@ try {
   }
   const argon2 = median(verifyCpu);
   for (const [i, side] of sides.entries()) {
-    const of = (part: keyof Run) => median(side.runs.map((run) => run[part])).toFixed(2);
+    const of = (part: keyof CpuPerRequest) => median(side.runs.map((run) => run[part])).toFixed(2);
     const total = median(side.runs.map((run) => run.api + run.postgres + run.load));
     console.log(
       `${i ? 'B' : 'A'} ${side.name}: per sign-in API ${of('api')} ms (main thread ${of('apiMainThread')}), PostgreSQL ${of('postgres')}, load thread ${of('load')}; ` +
