@@ -172,9 +172,13 @@ describe('a doctor’s read of a shared record (issue 14)', () => {
 
   it('takes two round trips: the read goes out behind the start before the start is answered, then the audit rows with the COMMIT', async () => {
     // The read's statements as the API's connections send them, and when each answer came, in order.
-    const label = (text: string) => (text.startsWith('START') ? 'send start' : text.startsWith('SELECT r.id') ? 'send read' : text.startsWith('SELECT audit_append') ? 'send audit+commit' : null);
-    const events = await transactionMessages(async () => expect((await read()).status).toBe(200), label);
-    expect(events).toEqual(['send start', 'send read', 'answer', 'answer', 'send audit+commit', 'answer']);
+    const name = (text: string) => (text.startsWith('START') ? 'start' : text.startsWith('SELECT r.id') ? 'read' : text.startsWith('SELECT audit_append') ? 'audit+commit' : null);
+    const named = (event: string) => (text: string) => {
+      const statement = name(text);
+      return statement && `${event} ${statement}`;
+    };
+    const events = await transactionMessages(async () => expect((await read()).status).toBe(200), named('send'), named('answer'));
+    expect(events).toEqual(['send start', 'send read', 'answer start', 'answer read', 'send audit+commit', 'answer audit+commit']);
   });
 
   it('leaves one row per read and a chain that verifies when 16 reads of one patient run at once', async () => {

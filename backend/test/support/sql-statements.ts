@@ -67,39 +67,43 @@ function listenTo(dataSource: DataSource, seen: Seen[]): () => void {
 
 /**
  * What the transactions opened while `work` runs send to PostgreSQL, and when each answer comes,
- * in order: each statement as `label(text)` ('send' when it gives null), each answer as 'answer'
- * or 'error'. Statements outside a transaction (the rate limiter's sync on its own pool) are left out.
+ * in order: each statement as `label(text)` ('send' when it gives null), each answer as
+ * `answerLabel(text)` of its statement ('answer' when it gives null) or, failed, 'error'.
+ * An answer is noted when node-postgres hands it to its query's callback, in the order the
+ * answers arrive, whether the statement went as text or as a Query object. Statements outside a
+ * transaction (the rate limiter's sync on its own pool) are left out.
  */
-export async function transactionMessages(work: () => Promise<unknown>, label: (text: string) => string | null = () => null): Promise<string[]> {
+export async function transactionMessages(
+  work: () => Promise<unknown>,
+  label: (text: string) => string | null = () => null,
+  answerLabel: (text: string) => string | null = () => null,
+): Promise<string[]> {
   const events: string[] = [];
   const send = pg.Client.prototype.query;
-  const transactions = new Set<pg.Client>();
+  const submit = pg.Query.prototype.submit;
+  const transactions = new Set<pg.Connection>();
   pg.Client.prototype.query = function (this: pg.Client, ...args: Parameters<typeof send>) {
     const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text;
-    if (text.startsWith('START TRANSACTION')) transactions.add(this);
-    if (!transactions.has(this)) return send.apply(this, args);
-    events.push(label(text) ?? 'send');
-    const [query] = args as unknown as [{ submit?: unknown; callback?: (error: unknown, result: unknown) => void }];
-    if (typeof query.submit === 'function' && query.callback) {
-      // A Query object (the API's prepared statements): its callback is the answer.
-      const callback = query.callback;
-      query.callback = (error, result) => {
-        events.push(error ? 'error' : 'answer');
+    if (text.startsWith('START TRANSACTION')) transactions.add(this.connection);
+    if (transactions.has(this.connection)) events.push(label(text) ?? 'send');
+    return send.apply(this, args);
+  } as typeof send;
+  pg.Query.prototype.submit = function (this: pg.Query & { text: string; callback?: (error: unknown, result: unknown) => void }, connection: pg.Connection) {
+    const callback = this.callback;
+    if (transactions.has(connection) && callback) {
+      const answered = answerLabel(this.text) ?? 'answer';
+      this.callback = (error, result) => {
+        events.push(error ? 'error' : answered);
         callback(error, result);
       };
-      return send.apply(this, args);
     }
-    const answer = send.apply(this, args) as unknown as Promise<unknown>;
-    void answer.then(
-      () => events.push('answer'),
-      () => events.push('error'),
-    );
-    return answer;
-  } as typeof send;
+    return submit.call(this, connection);
+  };
   try {
     await work();
   } finally {
     pg.Client.prototype.query = send;
+    pg.Query.prototype.submit = submit;
   }
   return events;
 }
