@@ -157,11 +157,16 @@ describe('request rate limits (ASVS 8.1.4)', () => {
     const released = new Promise<void>((resolve) => (release = resolve));
     let isFirstStartSynced = false;
     let mailHits = 0;
-    // Every sync sends its statement and then waits, so that the second start is counted between the commit and the sync's end.
+    // The sync that carries the first start's mail hit sends its statement and then waits, so that the second start is counted
+    // between the commit and the sync's end. Other syncs (the instance's timer runs them too) go on: one held before the first
+    // start was counted would hold every sync queued behind it, the test's own too.
     const heldSync = jest.spyOn(store, 'sync').mockImplementation(async (unsynced, windows) => {
       const result = await realSync(unsynced, windows);
-      if (unsynced.some((entry) => entry.hits > 0)) isFirstStartSynced = true;
-      await released;
+      const carriesFirstStart = !isFirstStartSynced && unsynced.some((entry) => entry.key.startsWith('registrationMail:') && entry.hits > 0);
+      if (carriesFirstStart) {
+        isFirstStartSynced = true;
+        await released;
+      }
       return result;
     });
     // The sync goes on once the second start has taken its place among this instance's hits (hit() does that before it awaits anything).
