@@ -11,6 +11,7 @@ import { routerErrorHandler } from './common/error.filter.js';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { SWAGGER_PATH, setupSwagger } from './common/swagger.js';
+import { installPromiseInterceptors } from './db/promise-interceptors.js';
 
 /**
  * Headers on every answer of the API. JSON needs no sources at all; Swagger UI
@@ -81,6 +82,7 @@ function acceptJsonBodiesOnly(app: NestFastifyApplication, bodyLimit: number): v
 
 /** Builds the API exactly as it runs in production; tests use the same function. */
 export async function createApp(config: AppConfig, options: { logger?: LoggerService | false } = {}): Promise<NestFastifyApplication> {
+  installPromiseInterceptors();
   const adapter = new FastifyAdapter({
     trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimitBytes,

@@ -1,11 +1,12 @@
 import { Injectable, SetMetadata, type CallHandler, type ExecutionContext, type NestInterceptor, type Type } from '@nestjs/common';
 import { ModuleRef, Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { from, lastValueFrom, type Observable } from 'rxjs';
+import { from, isObservable, lastValueFrom, type Observable } from 'rxjs';
 import type { AuthUser } from '../identity/auth-user.js';
 import { requestMetaOf } from './request-meta.js';
 import { ANONYMOUS, Db } from './db.service.js';
 import { requestScopeStorage } from './request-context.js';
+import type { PromiseInterceptor } from './promise-interceptors.js';
 
 const OWN_TRANSACTIONS = 'phr:ownTransactions';
 const ROUTE_CHECK = 'phr:routeCheck';
@@ -41,7 +42,7 @@ export const CheckInTransaction = (check: Type<RouteCheck>): MethodDecorator => 
  * caller known to `Db.transaction`, after the same account check.
  */
 @Injectable()
-export class TransactionInterceptor implements NestInterceptor {
+export class TransactionInterceptor implements NestInterceptor, PromiseInterceptor {
   private readonly checks = new WeakMap<object, RouteCheck | null>();
 
   constructor(
@@ -51,24 +52,32 @@ export class TransactionInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler<unknown>): Observable<unknown> {
+    return from(this.interceptPromise(context, () => lastValueFrom(next.handle(), { defaultValue: undefined })));
+  }
+
+  /**
+   * The same, with the handler (its pipes first) as a promise: what Nest's interceptor chain
+   * calls when this is a route's only interceptor (promise-interceptors.ts), without a layer of
+   * observables per request.
+   */
+  interceptPromise(context: ExecutionContext, next: () => Promise<unknown>): Promise<unknown> {
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthUser }>();
-    const actor = request.user ? { userId: request.user.userId, role: request.user.role } : ANONYMOUS;
     const user = request.user;
+    const actor = user ? { userId: user.userId, role: user.role } : ANONYMOUS;
     const meta = requestMetaOf(request);
     const check = this.checkOf(context);
     const handle = async () => {
       if (check) await check.check(context);
-      return lastValueFrom(next.handle(), { defaultValue: undefined });
+      const result = await next();
+      return isObservable(result) ? lastValueFrom(result, { defaultValue: undefined }) : result;
     };
     if (this.reflector.get<boolean | undefined>(OWN_TRANSACTIONS, context.getHandler())) {
-      return from(
-        requestScopeStorage.run({ actor, meta }, async () => {
-          if (user) await this.db.run(actor, meta, () => Promise.resolve(), { caller: user });
-          return handle();
-        }),
-      );
+      return requestScopeStorage.run({ actor, meta }, async () => {
+        if (user) await this.db.run(actor, meta, () => Promise.resolve(), { caller: user });
+        return handle();
+      });
     }
-    return from(this.db.run(actor, meta, handle, { caller: user }));
+    return this.db.run(actor, meta, handle, { caller: user });
   }
 
   /** The route's RouteCheck, looked up once per handler. */
