@@ -6,6 +6,7 @@ import {
   Module,
   Param,
   ParseIntPipe,
+  Req,
   UseGuards,
   UseInterceptors,
   type CallHandler,
@@ -15,6 +16,7 @@ import {
   type PipeTransform,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { from, lastValueFrom, map, of, type Observable } from 'rxjs';
 import { installPromiseInterceptors, type PromiseInterceptor } from '../src/db/promise-interceptors.js';
@@ -25,6 +27,11 @@ import { installPromiseInterceptors, type PromiseInterceptor } from '../src/db/p
  * the interceptor, pipes, handler) and its answers; any other chain is Nest's own.
  */
 const steps: string[] = [];
+/** Errors Nest logged (an answer it could not send, say). */
+const loggedErrors: unknown[] = [];
+/** The slow route's handler waits for this; the test lets it go. */
+let finishSlow: () => void = () => undefined;
+let clientGone: Promise<void> = Promise.resolve();
 
 @Injectable()
 class NotingGuard implements CanActivate {
@@ -95,6 +102,15 @@ class ProbeController {
     return Promise.reject(new Error('the handler failed'));
   }
 
+  @Get('slow')
+  @UseInterceptors(WrappingInterceptor)
+  async slow(@Req() request: FastifyRequest): Promise<{ isDone: boolean }> {
+    steps.push('handler');
+    clientGone = new Promise((resolve) => request.raw.socket.once('close', () => resolve()));
+    await new Promise<void>((resolve) => (finishSlow = resolve));
+    return { isDone: true };
+  }
+
   @Get('two/:n')
   @UseInterceptors(WrappingInterceptor, TaggingInterceptor)
   two(@Param('n', ParseIntPipe) n: number): { n: number } {
@@ -112,7 +128,8 @@ describe('interceptors as promises', () => {
 
   beforeAll(async () => {
     installPromiseInterceptors();
-    app = await NestFactory.create<NestFastifyApplication>(ProbeModule, new FastifyAdapter(), { logger: false });
+    const logger = { log: () => undefined, warn: () => undefined, error: (error: unknown) => void loggedErrors.push(error) };
+    app = await NestFactory.create<NestFastifyApplication>(ProbeModule, new FastifyAdapter(), { logger });
     await app.listen(0, '127.0.0.1');
     baseUrl = await app.getUrl();
   });
@@ -143,6 +160,21 @@ describe('interceptors as promises', () => {
 
   it('sends what an Observable of the handler emits', async () => {
     expect(await get('/observable/3')).toEqual({ status: 200, body: { n: 3 } });
+  });
+
+  it('finishes the interceptor’s work for a client that went away, logs no error and goes on answering', async () => {
+    steps.length = 0;
+    loggedErrors.length = 0;
+    const aborted = new AbortController();
+    const answer = fetch(`${baseUrl}/slow`, { signal: aborted.signal }).catch((error: unknown) => error);
+    while (!steps.includes('handler')) await new Promise((resolve) => setImmediate(resolve));
+    aborted.abort();
+    await clientGone;
+    finishSlow();
+    while (!steps.includes('interceptor after')) await new Promise((resolve) => setImmediate(resolve));
+    expect(await answer).toMatchObject({ name: 'AbortError' });
+    expect(await get('/one/2')).toEqual({ status: 200, body: { n: 2 } });
+    expect(loggedErrors).toEqual([]);
   });
 
   it('leaves a chain of two interceptors to Nest, which runs both through rxjs', async () => {
