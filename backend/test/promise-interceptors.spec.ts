@@ -16,6 +16,7 @@ import {
   type PipeTransform,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { InterceptorsConsumer } from '@nestjs/core/interceptors/interceptors-consumer.js';
 import type { FastifyRequest } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { from, lastValueFrom, map, of, type Observable } from 'rxjs';
@@ -180,5 +181,13 @@ describe('interceptors as promises', () => {
   it('leaves a chain of two interceptors to Nest, which runs both through rxjs', async () => {
     expect(await get('/two/5')).toEqual({ status: 200, body: { n: 5, tagged: true } });
     expect(steps).toEqual(['guard', 'interceptor (rxjs)', 'second interceptor', 'handler', 'interceptor after']);
+  });
+
+  it('leaves no interceptors and a missing list to Nest, which calls the handler', async () => {
+    const consumer = new InterceptorsConsumer();
+    const intercept = (interceptors: NestInterceptor[] | undefined) =>
+      consumer.intercept(interceptors as NestInterceptor[], [], new ProbeController(), () => undefined, async () => 'handled');
+    expect(await intercept(undefined)).toBe('handled');
+    expect(await intercept([])).toBe('handled');
   });
 });

@@ -9,7 +9,7 @@ export interface PromiseInterceptor {
 type Intercept = InterceptorsConsumer['intercept'];
 
 function isPromiseInterceptor(interceptor: unknown): interceptor is PromiseInterceptor {
-  return typeof (interceptor as Partial<PromiseInterceptor>).interceptPromise === 'function';
+  return typeof (interceptor as Partial<PromiseInterceptor> | undefined)?.interceptPromise === 'function';
 }
 
 let isInstalled = false;
@@ -22,15 +22,16 @@ let isInstalled = false;
  * API's CPU per read, for a chain that is one promise here. The route then runs as Nest runs
  * a route without interceptors, which awaits what the chain returns; guards, pipes, the
  * handler and the exception filters run as before, in the same order. Any other chain
- * (several interceptors, or one without `interceptPromise`) goes through Nest's own code.
+ * (none, a missing list, several interceptors, or one without `interceptPromise`) goes through
+ * Nest's own code.
  */
 export function installPromiseInterceptors(): void {
   if (isInstalled) return;
   isInstalled = true;
   const intercept: Intercept = InterceptorsConsumer.prototype.intercept;
   InterceptorsConsumer.prototype.intercept = function (this: InterceptorsConsumer, interceptors, args, instance, callback, next, type) {
-    const [only] = interceptors;
-    if (interceptors.length !== 1 || !isPromiseInterceptor(only)) return intercept.call(this, interceptors, args, instance, callback, next, type);
+    const only = interceptors?.length === 1 ? interceptors[0] : undefined;
+    if (!isPromiseInterceptor(only)) return intercept.call(this, interceptors, args, instance, callback, next, type);
     const context = this.createContext(args, instance, callback);
     if (type) context.setType(type);
     return only.interceptPromise(context, next);
