@@ -65,6 +65,48 @@ export function cpuReading(pids: () => number[]): { read(): Map<number, number>;
   };
 }
 
+/** CPU per operation of one load against a server, in ms: the server's process (its main thread apart), PostgreSQL's processes serving its database, the load generator's thread. */
+export interface CpuPerOperation {
+  server: number;
+  serverMainThread: number;
+  postgres: number;
+  load: number;
+}
+
+/**
+ * Readings of a server process (and its main thread) and of PostgreSQL's server processes of
+ * `database`, around a load: `since(before, loadCpuMs, operations)` gives the CPU per operation,
+ * or null where /proc cannot tell (the process is gone, not Linux).
+ */
+export function serverCpu(serverPid: number | null, postmasterPid: number | null, database: string) {
+  const postgres = cpuReading(() => (postmasterPid === null ? [] : backendsOf(postmasterPid, database)));
+  const read = () => ({
+    server: serverPid === null ? null : cpuMsOf(serverPid),
+    serverMainThread: serverPid === null ? null : cpuMsOf(serverPid, serverPid),
+    postgres: postgres.read(),
+  });
+  return {
+    read,
+    since(before: ReturnType<typeof read>, loadCpuMs: number | null, operations: number): CpuPerOperation | null {
+      const now = read();
+      const postgresMs = postgres.since(before.postgres);
+      if (before.server === null || now.server === null || before.serverMainThread === null || now.serverMainThread === null) return null;
+      if (postgresMs === null || loadCpuMs === null || operations === 0) return null;
+      return {
+        server: (now.server - before.server) / operations,
+        serverMainThread: (now.serverMainThread - before.serverMainThread) / operations,
+        postgres: postgresMs / operations,
+        load: loadCpuMs / operations,
+      };
+    },
+  };
+}
+
+/** The CPU of all three parts of one operation. */
+export function totalCpu(cpu: CpuPerOperation): number {
+  return cpu.server + cpu.postgres + cpu.load;
+}
+
 // Clock ticks, for the profiling scripts (infra/bench/profile), which sum groups of processes.
 
 /** listenerPid for the profiling scripts, which cannot go on without it. */

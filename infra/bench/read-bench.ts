@@ -10,7 +10,11 @@
  * 16 and 64 connections, reads spread over every patient and reads of one
  * patient's record only; product and baseline alternate, REPETITIONS times;
  * medians of the rates, and ratios as the median of each repetition's pair
- * (run back to back, so drifting load on a shared machine hits both alike). Afterwards the audit rows are counted against the requests
+ * (run back to back, so drifting load on a shared machine hits both alike). On Linux the CPU
+ * each side spent per read (its server process, PostgreSQL's processes of the database, the load
+ * generator's thread) is read from /proc around every run: on two busy cores throughput is CPU,
+ * so the quotient of the totals is the ratio the CPU allows, which moves far less with the
+ * machine's other load than the rates do. Afterwards the audit rows are counted against the requests
  * answered and every touched chain is verified (shared-types
  * firstBrokenAuditRow).
  */
@@ -25,6 +29,7 @@ import { registerUser, type RegisteredUser } from '@phr/backend/test-support/fac
 import { uploadRecord } from '@phr/backend/test-support/records.js';
 import type { ApiBenchRow } from './api-bench.js';
 import { measureLoad, median, type LoadResult } from './load.js';
+import { listenerPid, serverCpu, totalCpu, type CpuPerOperation } from './process-cpu.js';
 import { loadOrCreateSecrets } from '../local/local-secrets.js';
 import { stackMailbox, type RunningStack } from '../local/stack.js';
 
@@ -62,6 +67,10 @@ export async function readBench(stack: RunningStack, workDir: string): Promise<A
     const urlsOf = (base: string, spread: Spread) =>
       (spread === 'spread' ? targets : targets.slice(0, 1)).map((target) => ({ url: `${base}${pathOf(ROUTES.getRecord, { id: target.recordId })}`, headers }));
     const runs = new Map<string, LoadResult[]>();
+    const database = new URL(stack.databaseOwnerUrl).pathname.slice(1);
+    const postmasterPid = listenerPid(Number(new URL(stack.databaseAdminUrl).port));
+    const cpuOf = { product: serverCpu(listenerPid(Number(new URL(stack.apiUrl).port)), postmasterPid, database), baseline: serverCpu(baseline.pid, postmasterPid, database) };
+    const cpuRuns = new Map<string, CpuPerOperation[]>();
     let productRequests = 0;
     let baselineRequests = 0;
     for (let repetition = 0; repetition < REPETITIONS; repetition++) {
@@ -72,11 +81,14 @@ export async function readBench(stack: RunningStack, workDir: string): Promise<A
           for (const kind of order) {
             const base = kind === 'product' ? `${stack.apiUrl}${API_PREFIX}` : baseline.url;
             // The lean load: node:http's client would spend more CPU on the product's larger answers (segment URLs, security headers), on the cores both servers share.
+            const before = cpuOf[kind].read();
             const result = await measureLoad({ url: '', requests: urlsOf(base, spread), connections, seconds: SECONDS, expectStatus: 200, lean: true });
+            const cpu = cpuOf[kind].since(before, result.loadCpuMs, result.requests);
             if (kind === 'product') productRequests += result.requests;
             else baselineRequests += result.requests;
             const key = `${kind}/${connections}/${spread}`;
             runs.set(key, [...(runs.get(key) ?? []), result]);
+            if (cpu) cpuRuns.set(key, [...(cpuRuns.get(key) ?? []), cpu]);
             log(`${key}: ${result.perSecond.toFixed(0)} req/s, p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms`);
           }
         }
@@ -115,6 +127,10 @@ export async function readBench(stack: RunningStack, workDir: string): Promise<A
         ratio: `${pairedRatio(`product/${connections}/one`, `product/${connections}/spread`).toFixed(2)}× the throughput`,
       });
     }
+    for (const connections of CONNECTIONS) {
+      const [product, bare] = [cpuRuns.get(`product/${connections}/spread`) ?? [], cpuRuns.get(`baseline/${connections}/spread`) ?? []];
+      if (product.length === REPETITIONS && bare.length === REPETITIONS) rows.push(cpuRow(connections, product, bare));
+    }
     const at64 = figures('product/64/spread');
     rows.push({
       measure: `p99 against p50, ${PATIENTS} patients, 64 connections (product)`,
@@ -133,6 +149,20 @@ export async function readBench(stack: RunningStack, workDir: string): Promise<A
     await owner.end();
     await baseline.stop();
   }
+}
+
+/** CPU per read of both sides at one load (medians of the runs), and the ratio it allows. */
+function cpuRow(connections: number, product: CpuPerOperation[], bare: CpuPerOperation[]): ApiBenchRow {
+  const describeCpu = (runs: CpuPerOperation[], server: string) => {
+    const of = (part: keyof CpuPerOperation) => median(runs.map((run) => run[part])).toFixed(2);
+    return `${median(runs.map(totalCpu)).toFixed(2)} ms: ${server} ${of('server')} (main thread ${of('serverMainThread')}), PostgreSQL ${of('postgres')}, load generator ${of('load')}`;
+  };
+  return {
+    measure: `CPU per read, ${PATIENTS} patients, ${connections} connections (/proc, medians of the same runs)`,
+    value: describeCpu(product, 'API'),
+    baseline: describeCpu(bare, 'bare route'),
+    ratio: `${(median(bare.map(totalCpu)) / median(product.map(totalCpu))).toFixed(2)}× allowed by the CPU`,
+  };
 }
 
 function describe(figures: Figures): string {
@@ -195,7 +225,7 @@ async function checkTrail(owner: pg.Pool, doctorId: string, targets: ReadTarget[
 }
 
 /** Starts read-baseline.ts in a process of its own and waits for its URL. */
-export async function startBaseline(ownerUrl: string, jwtSecretHex: string): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startBaseline(ownerUrl: string, jwtSecretHex: string): Promise<{ url: string; pid: number | null; stop(): Promise<void> }> {
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'read-baseline.ts');
   const env = { ...process.env, READ_BASELINE: JSON.stringify({ databaseUrl: ownerUrl, poolSize: POOL_SIZE, jwtSecretHex, jwtKeyId: 'k1' }) };
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script], { env, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -210,6 +240,7 @@ export async function startBaseline(ownerUrl: string, jwtSecretHex: string): Pro
   });
   return {
     url,
+    pid: child.pid ?? null,
     stop: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve());

@@ -21,7 +21,7 @@ import { API_PREFIX, ROUTES } from '@phr/shared-types';
 import { pathOf } from '@phr/api-client';
 import { registerUser } from '@phr/backend/test-support/factories.js';
 import { measureLoad, median } from './load.js';
-import { backendsOf, cpuMsOf, cpuReading, listenerPid } from './process-cpu.js';
+import { cpuMsOf, listenerPid, serverCpu, totalCpu, type CpuPerOperation } from './process-cpu.js';
 import { stackMailbox, type RunningStack } from '../local/stack.js';
 import type { ApiBenchRow } from './api-bench.js';
 
@@ -32,14 +32,6 @@ const SECONDS = 5;
 
 /** The API's libuv thread pool (argon2 runs there): the stack starts the API without UV_THREADPOOL_SIZE, so Node's default. */
 const THREAD_POOL_SIZE = '4';
-
-/** CPU per operation of one run, in ms; null where /proc cannot tell. */
-interface CpuPerSignIn {
-  api: number;
-  apiMainThread: number;
-  postgres: number;
-  load: number;
-}
 
 export async function signInBench(stack: RunningStack): Promise<ApiBenchRow[]> {
   const api = { baseUrl: stack.apiUrl, mail: stackMailbox(stack), ownerUrl: stack.databaseOwnerUrl };
@@ -55,7 +47,7 @@ export async function signInBench(stack: RunningStack): Promise<ApiBenchRow[]> {
       const signIns: number[] = [];
       const verifies: number[] = [];
       const p99s: number[] = [];
-      const signInCpu: CpuPerSignIn[] = [];
+      const signInCpu: CpuPerOperation[] = [];
       const verifyCpu: number[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         const product = async () => {
@@ -63,8 +55,8 @@ export async function signInBench(stack: RunningStack): Promise<ApiBenchRow[]> {
           const result = await measureLoad({ url, requests, connections, seconds: SECONDS, expectStatus: 200, lean: true });
           signIns.push(result.perSecond);
           p99s.push(result.p99Ms);
-          const spent = cpu.since(before, result.loadCpuMs);
-          if (spent) signInCpu.push(perOperation(spent, result.requests));
+          const spent = cpu.since(before, result.loadCpuMs, result.requests);
+          if (spent) signInCpu.push(spent);
         };
         const alone = async () => {
           const before = cpuMsOf(baseline.pid);
@@ -90,37 +82,21 @@ export async function signInBench(stack: RunningStack): Promise<ApiBenchRow[]> {
   }
 }
 
-function cpuRow(connections: number, runs: CpuPerSignIn[], verification: number): ApiBenchRow {
-  const of = (part: keyof CpuPerSignIn) => median(runs.map((run) => run[part]));
-  const total = median(runs.map((run) => run.api + run.postgres + run.load));
+function cpuRow(connections: number, runs: CpuPerOperation[], verification: number): ApiBenchRow {
+  const of = (part: keyof CpuPerOperation) => median(runs.map((run) => run[part]));
+  const total = median(runs.map(totalCpu));
   return {
     measure: `CPU per sign-in, ${connections} callers (/proc, medians of the same runs)`,
-    value: `${total.toFixed(2)} ms: API ${of('api').toFixed(2)} (main thread ${of('apiMainThread').toFixed(2)}), PostgreSQL ${of('postgres').toFixed(2)}, load generator ${of('load').toFixed(2)}`,
+    value: `${total.toFixed(2)} ms: API ${of('server').toFixed(2)} (main thread ${of('serverMainThread').toFixed(2)}), PostgreSQL ${of('postgres').toFixed(2)}, load generator ${of('load').toFixed(2)}`,
     baseline: `${verification.toFixed(2)} ms per argon2id verification alone`,
     ratio: `${(verification / total).toFixed(2)}× allowed by the CPU`,
   };
 }
 
-function perOperation(spent: CpuPerSignIn, operations: number): CpuPerSignIn {
-  return { api: spent.api / operations, apiMainThread: spent.apiMainThread / operations, postgres: spent.postgres / operations, load: spent.load / operations };
-}
-
-/** Readings of the API process, its main thread and PostgreSQL's processes serving the stack's database. */
+/** Readings of the API process and PostgreSQL's processes serving the stack's database. */
 function productCpu(stack: RunningStack) {
-  const apiPid = listenerPid(Number(new URL(stack.apiUrl).port));
-  const postmasterPid = listenerPid(Number(new URL(stack.databaseAdminUrl).port));
   const database = new URL(stack.databaseOwnerUrl).pathname.slice(1);
-  const postgres = cpuReading(() => (postmasterPid === null ? [] : backendsOf(postmasterPid, database)));
-  const read = () => ({ api: apiPid === null ? null : cpuMsOf(apiPid), apiMainThread: apiPid === null ? null : cpuMsOf(apiPid, apiPid), postgres: postgres.read() });
-  return {
-    read,
-    since(before: ReturnType<typeof read>, loadCpuMs: number | null): CpuPerSignIn | null {
-      const now = read();
-      const postgresMs = postgres.since(before.postgres);
-      if (before.api === null || now.api === null || before.apiMainThread === null || now.apiMainThread === null || postgresMs === null || loadCpuMs === null) return null;
-      return { api: now.api - before.api, apiMainThread: now.apiMainThread - before.apiMainThread, postgres: postgresMs, load: loadCpuMs };
-    },
-  };
+  return serverCpu(listenerPid(Number(new URL(stack.apiUrl).port)), listenerPid(Number(new URL(stack.databaseAdminUrl).port)), database);
 }
 
 interface Baseline {
