@@ -13,6 +13,7 @@
  */
 import pg from 'pg';
 import type { DatabaseHost } from '../config/database-url.js';
+import { answerConnect, type ConnectCallback } from './client-connect.js';
 
 /** `off` on a writable server; `on` on a standby and on a primary pg_auto_failover holds read-only. */
 const READ_ONLY_CHECK = 'SHOW transaction_read_only';
@@ -103,8 +104,6 @@ function nameOf({ host, port }: DatabaseHost): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-type ConnectCallback = ((error: Error) => void) | ((error: null, client: pg.Client) => void);
-
 /**
  * A node-postgres Client class (the pool's `Client` option) whose connections go to the
  * locator's primary and are checked to take writes before the pool hands them out.
@@ -114,12 +113,7 @@ export function primaryClient(locator: PrimaryLocator): typeof pg.Client {
     override connect(): Promise<pg.Client>;
     override connect(callback: ConnectCallback): void;
     override connect(callback?: ConnectCallback): Promise<pg.Client> | void {
-      const connected = this.connectToPrimary();
-      if (!callback) return connected;
-      connected.then(
-        (client) => (callback as (error: null, client: pg.Client) => void)(null, client),
-        (error: Error) => (callback as (error: Error) => void)(error),
-      );
+      return answerConnect(this.connectToPrimary(), callback);
     }
 
     private async connectToPrimary(): Promise<pg.Client> {
