@@ -25,7 +25,7 @@ import {
   type RecordMetadata,
 } from './record-keys.js';
 import { checkedEmergencyKey, wrapForEmergency } from './emergency.js';
-import { BlobBuilder, encryptSegment, RecordDecryptor, sealSegment } from './record-stream.js';
+import { BlobBuilder, encryptSegment, RecordDecryptor } from './record-stream.js';
 import { Sha256 } from './sha256.js';
 
 /** The presign answer's emergency key (PresignUploadResponse.emergencyKey). */
@@ -372,7 +372,7 @@ function queueSealing(state: RecordVaultState, recordId: string, record: Pending
 /** A segment's sealed chunks as one Blob, the PUT's body; refused if the upload was cancelled meanwhile. */
 async function sealedBody(state: RecordVaultState, recordId: string, record: PendingRecord, segment: RecordLayout['segments'][number]): Promise<Blob> {
   pending(state, recordId);
-  const body = new Blob(await sealSegment(record.key, recordId, record.file, record.layout, segment, record.chunkBytes));
+  const body = await encryptSegment(record.key, recordId, record.file, record.layout, segment, record.chunkBytes);
   pending(state, recordId);
   return body;
 }
