@@ -279,24 +279,14 @@ const measureStream = async ({ bytes, rounds, moduleUrl }: StreamMeasureArgs) =>
         }
       }
     };
-    // Turn about, so neither read always follows the AES-GCM runs (and the garbage collection they leave).
-    if (round % 2 === 0) {
-      runs.read.push(await seconds(byobRead));
-      runs.pieces.push(await seconds(piecesRead));
-    } else {
-      runs.pieces.push(await seconds(piecesRead));
-      runs.read.push(await seconds(byobRead));
-    }
-    // The stream's Blob, and the way it was made before (the Blob constructor), each until the browser holds it; turn about.
-    const fromStream = async () => ready(await stream.blobOfParts(sealed));
-    const fromConstructor = async () => ready(new Blob(sealed));
-    if (round % 2 === 0) {
-      runs.build.push(await seconds(fromStream));
-      runs.buildNew.push(await seconds(fromConstructor));
-    } else {
-      runs.buildNew.push(await seconds(fromConstructor));
-      runs.build.push(await seconds(fromStream));
-    }
+    /** Times two measures one after the other, taking turns at going first, so neither always follows the same work. */
+    const inTurn = async (...pair: Array<[times: number[], work: () => Promise<unknown>]>) => {
+      for (const [times, work] of round % 2 === 0 ? pair : pair.reverse()) times.push(await seconds(work));
+    };
+    // The two reads: neither always follows the AES-GCM runs (and the garbage collection they leave).
+    await inTurn([runs.read, byobRead], [runs.pieces, piecesRead]);
+    // The stream's Blob, and the way it was made before (the Blob constructor), each until the browser holds it.
+    await inTurn([runs.build, async () => ready(await stream.blobOfParts(sealed))], [runs.buildNew, async () => ready(new Blob(sealed))]);
   }
   const byChunk: Array<[number, number]> = [];
   for (const size of [64 * 1024, 256 * 1024, 1024 * 1024, 4 * 1024 * 1024]) byChunk.push([size, await seconds(raw(size, 16))]);
