@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
-import { warmingClient } from '../src/db/allocator-warm-up.js';
+import { ALLOCATOR_WARM_UP_SQL, warmUpAllocator } from '../src/db/allocator-warm-up.js';
 import { DATA_SOURCE, STATEMENT_DATA_SOURCE } from '../src/db/db.service.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -68,34 +68,58 @@ describe('the allocator warm-up of the API’s connections', () => {
     }
   });
 
-  it('closes a connection whose warm-up failed, and the pool answers the connect with that failure', async () => {
-    /** A connection left in a failed transaction right after the connect: the server refuses the warm-up, the connection stays open. */
-    class FailedTransaction extends pg.Client {
-      override connect(): Promise<pg.Client>;
-      override connect(callback: (error: Error | null) => void): void;
-      override connect(callback?: (error: Error | null) => void): Promise<pg.Client> | void {
-        const connected = super.connect().then(async () => {
-          await this.query('BEGIN');
-          await this.query('SELECT 1 / 0').catch(() => undefined);
-          return this;
-        });
-        if (!callback) return connected;
-        connected.then(() => callback(null), callback);
+  /** A pg.Pool as the API's data sources make one (data-source.ts): pipelined, the warm-up as its onConnect hook, a broken connection reported on its 'error' event. */
+  function poolOf(Client: typeof pg.Client, options: pg.PoolConfig = {}): { pool: pg.Pool; dropped: string[] } {
+    // @types/pg 8.23.1 declares the hook as returning void; pg-pool 3.14 awaits the promise it returns (data-source.ts passes it untyped, in `extra`).
+    const onConnect = warmUpAllocator as pg.PoolConfig['onConnect'];
+    const pool = new pg.Pool({ connectionString: api.config.database.url, Client, max: 1, pipeline: true, onConnect, ...options });
+    const dropped: string[] = [];
+    pool.on('error', (error) => dropped.push(error.message));
+    return { pool, dropped };
+  }
+
+  /** A pg.Client class whose warm-up statement is `replacement`, and which keeps a promise of each of its clients' end. */
+  function clientReplacingWarmUp(replacement: string): { Client: typeof pg.Client; ends: Array<Promise<void>> } {
+    const ends: Array<Promise<void>> = [];
+    class Replacing extends pg.Client {
+      constructor(config?: string | pg.ClientConfig) {
+        super(config);
+        ends.push(new Promise((resolve) => this.once('end', () => resolve())));
       }
     }
-    const Client = warmingClient(FailedTransaction);
-    const refusal = /current transaction is aborted/;
-    const pool = new pg.Pool({ connectionString: api.config.database.url, Client, max: 1 });
+    const query = Replacing.prototype.query as (this: pg.Client, ...args: unknown[]) => unknown;
+    Replacing.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      return query.call(this, ...(args[0] === ALLOCATOR_WARM_UP_SQL ? [replacement, ...args.slice(1)] : args));
+    } as typeof pg.Client.prototype.query;
+    return { Client: Replacing, ends };
+  }
+
+  it('has the pool close a connection whose warm-up failed, and answer the connect with that failure', async () => {
+    // Division by zero: the server refuses the statement and the connection stays open, unless the pool closes it.
+    const { Client, ends } = clientReplacingWarmUp('SELECT 1 / 0');
+    const { pool, dropped } = poolOf(Client);
     try {
-      await expect(pool.connect()).rejects.toThrow(refusal);
+      await expect(pool.connect()).rejects.toThrow(/division by zero/);
       expect(pool.totalCount).toBe(0);
+      expect(ends).toHaveLength(1);
+      await ends[0];
+      expect(dropped).toEqual([]);
     } finally {
       await pool.end();
     }
-    const direct = new Client({ connectionString: api.config.database.url });
-    const ended = new Promise<string>((resolve) => direct.once('end', () => resolve('ended')));
-    await expect(direct.connect()).rejects.toThrow(refusal);
-    // Closed by the failed warm-up itself: no caller holds it to close it.
-    expect(await ended).toBe('ended');
+  });
+
+  it('fails the connect of a warm-up that outlasts the query timeout, and nothing is left unhandled', async () => {
+    // Before the warm-up was the pool's hook, the pool's connect timeout destroyed such a connection
+    // while nothing listened for its errors, and the client's 'error' ended the process (CI, outages.spec).
+    const { Client, ends } = clientReplacingWarmUp('SELECT pg_sleep(30)');
+    const { pool } = poolOf(Client, { connectionTimeoutMillis: 300, query_timeout: 900 });
+    try {
+      await expect(pool.connect()).rejects.toThrow(/Query read timeout/);
+      expect(pool.totalCount).toBe(0);
+      await ends[0];
+    } finally {
+      await pool.end();
+    }
   });
 });

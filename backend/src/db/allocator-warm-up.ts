@@ -1,5 +1,4 @@
-import pg from 'pg';
-import { answerConnect, type ConnectCallback } from './client-connect.js';
+import type pg from 'pg';
 
 /**
  * What a new connection's PostgreSQL server process allocates in one piece, and frees, before
@@ -11,8 +10,9 @@ export const ALLOCATOR_WARM_UP_BYTES = 2 * 1024 * 1024;
 export const ALLOCATOR_WARM_UP_SQL = `SELECT length(repeat('x', ${ALLOCATOR_WARM_UP_BYTES})) AS warm_up_bytes`;
 
 /**
- * A node-postgres Client class (the pool's `Client` option) that, once connected, has the server
- * process allocate and free ALLOCATOR_WARM_UP_BYTES in one piece (issue 14).
+ * The pool's `onConnect` hook (pg-pool): once a new connection is up, and before the pool hands it
+ * out, its PostgreSQL server process allocates and frees ALLOCATOR_WARM_UP_BYTES in one piece
+ * (issue 14).
  *
  * Why: PostgreSQL's server processes allocate through the C library's malloc, and glibc gives
  * memory back to the system as soon as more than its trim threshold (128 KiB to start with) lies
@@ -25,25 +25,15 @@ export const ALLOCATOR_WARM_UP_SQL = `SELECT length(repeat('x', ${ALLOCATOR_WARM
  * size. After the warm-up the process keeps up to 4 MiB free at the top of its heap and reuses it.
  * Cost: one statement per new connection, and up to 4 MiB more resident per server process. A
  * server built on another C library (musl) only runs the statement.
+ *
+ * A hook rather than a Client subclass that warms up inside its connect: the pool listens for a
+ * connection's errors from the moment it is connected, so one that breaks during its warm-up (a
+ * server shutting down, the pool's connect timeout destroying its socket) is dropped and reported
+ * on the pool's 'error' event. Inside connect nothing listened yet, and the client's 'error' went
+ * unhandled and ended the process (seen in CI, outages.spec). A warm-up that fails makes the pool
+ * close the connection and answer the connect with that failure; its wait is bounded by the
+ * connection's query timeout, as any statement's.
  */
-export function warmingClient(Base: typeof pg.Client): typeof pg.Client {
-  return class WarmingClient extends Base {
-    override connect(): Promise<pg.Client>;
-    override connect(callback: ConnectCallback): void;
-    override connect(callback?: ConnectCallback): Promise<pg.Client> | void {
-      return answerConnect(this.connectAndWarmUp(), callback);
-    }
-
-    /** A connection whose warm-up failed is closed: the pool does not close one whose connect failed. */
-    private async connectAndWarmUp(): Promise<pg.Client> {
-      await super.connect();
-      try {
-        await this.query(ALLOCATOR_WARM_UP_SQL);
-      } catch (error) {
-        await this.end().catch(() => undefined);
-        throw error;
-      }
-      return this;
-    }
-  };
+export async function warmUpAllocator(client: pg.ClientBase): Promise<void> {
+  await client.query(ALLOCATOR_WARM_UP_SQL);
 }

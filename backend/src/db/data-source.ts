@@ -3,7 +3,7 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { ENTITIES } from './entities.js';
-import { warmingClient } from './allocator-warm-up.js';
+import { warmUpAllocator } from './allocator-warm-up.js';
 import { PrimaryLocator, primaryClient } from './primary-locator.js';
 
 const logger = new Logger('Db');
@@ -35,8 +35,9 @@ export function createDataSource(config: AppConfig, poolSize = config.database.p
       pipeline: true,
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
+      Client: locator ? primaryClient(locator) : pg.Client,
       // Each new connection's server process first raises its C library's heap trim threshold (allocator-warm-up.ts).
-      Client: warmingClient(locator ? primaryClient(locator) : pg.Client),
+      onConnect: warmUpAllocator,
     },
     // An idle connection that breaks (server restarted or gone) is dropped by the pool; never a crash.
     poolErrorHandler: (error: Error) => logger.warn(`An idle database connection failed and was dropped: ${error.message}`),
