@@ -39,8 +39,8 @@ export function createDataSource(config: AppConfig, poolSize = config.database.p
       // Each new connection's server process first raises its C library's heap trim threshold (allocator-warm-up.ts).
       onConnect: warmUpAllocator,
     },
-    // An idle connection that breaks (server restarted or gone) is dropped by the pool; never a crash.
-    poolErrorHandler: (error: Error) => logger.warn(`An idle database connection failed and was dropped: ${error.message}`),
+    // A connection that breaks while no request holds it (idle, or in its warm-up; server restarted or gone) is dropped by the pool; never a crash.
+    poolErrorHandler: (error: Error) => logger.warn(`A database connection not in use (idle or warming up) failed and was dropped: ${error.message}`),
   });
 }
 
