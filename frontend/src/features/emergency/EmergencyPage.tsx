@@ -119,8 +119,11 @@ function SetupForm({ setup, onSaved }: { setup: EmergencySetup; onSaved(message:
 
   // A re-key the API asks for is made on this visit, with the settings in force and the holders compared before,
   // but not while a clinician's break is running: a new key ends it (the button still does, if the patient means to).
+  // Only a list fetched since this form mounted, not being fetched again and not failed since, can say that none
+  // runs: the list kept from an earlier visit may be older than the break that made the API ask for this re-key.
   const breaks = useQuery({ queryKey: emergencyKeys.breaks(), queryFn: () => emergency.breaks() });
-  const isBreakRunning = breaks.data?.items.some((item) => item.state !== 'ended') ?? true;
+  const isBreakKnown = breaks.isSuccess && breaks.isFetchedAfterMount && !breaks.isFetching;
+  const isBreakRunning = !isBreakKnown || breaks.data.items.some((item) => item.state !== 'ended');
   const keptVerified = kept.data !== undefined && clientState !== null && kept.data.every(verifiedHolder);
   const canRekey = setup.needsRekey && setup.scope !== 'off' && keptVerified;
   const rekey = () => {
@@ -153,7 +156,9 @@ function SetupForm({ setup, onSaved }: { setup: EmergencySetup; onSaved(message:
             Re-key needed: a clinician has used your emergency key, or a record in scope has no emergency copy.{' '}
             {save.isPending
               ? 'A new key is being made…'
-              : isBreakRunning
+              : !isBreakKnown
+                ? 'Checking whether an emergency access is under way…'
+                : isBreakRunning
                 ? 'A new key is made once the emergency access under way has ended (a new key now would end it).'
                 : keptVerified
                   ? 'A new key is made now.'
