@@ -4,13 +4,14 @@
  * it (GET /audit?afterSeq=), not the whole trail at every visit; and a server
  * that rewrites an entry the browser verified before is still caught.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import type { AuditPage } from '@phr/shared-types';
+import { canonicalAuditRow, type AuditPage } from '@phr/shared-types';
 import type { Page } from 'playwright-core';
 import { expectNoAxeViolations } from './support/axe.js';
 import { openBrowser, type BrowserSession } from './support/browser.js';
 import { textOf } from './support/eventually.js';
-import { rewriteAuditEntry } from './support/lies.js';
+import { dropAuditEntry, rewriteAuditEntry } from './support/lies.js';
 import { LyingServer } from './support/lying-server.js';
 import { withDatabase } from './support/operator.js';
 import { confirmRecoveryCode, newPerson, register, signIn, type Person } from './support/portal.js';
@@ -85,6 +86,36 @@ describe('the portal verifies its audit chain incrementally (issue 14)', () => {
     return fresh;
   }
 
+  /**
+   * A sign-in row appended to the account's chain at `occurredAt`, as audit_append appends the API's:
+   * the canonical text around the seq, which the function fills in and hashes.
+   */
+  const appendAt = (userId: string, occurredAt: string) =>
+    withDatabase(async (db) => {
+      const row = {
+        subjectId: userId,
+        seq: 0,
+        occurredAt,
+        actorId: userId,
+        actorRole: 'patient' as const,
+        action: 'session.login' as const,
+        outcome: 'allow' as const,
+        reason: null,
+        recordId: null,
+        consentId: null,
+        ip: '127.0.0.1',
+        userAgent: 'audit-incremental.spec',
+        requestId: randomUUID(),
+      };
+      const beforeSeq = JSON.stringify([1, userId]).slice(0, -1);
+      const afterSeq = canonicalAuditRow(row).slice(`${beforeSeq},0,`.length);
+      await db.query(
+        `SELECT audit_append($1::uuid[], $2::text[], $3::text[], $4::timestamptz, $5::uuid[], $6::text[], $7::text[], $8::text[], $9::text[], $10::uuid[], $11::uuid[], $12::text[], $13::text[], $14::text[])`,
+        [[userId], [beforeSeq], [afterSeq], occurredAt, [userId], [row.actorRole], [row.action], [row.outcome], [null], [null], [null], [row.ip], [row.userAgent], [row.requestId]],
+      );
+    });
+  const trustAlerts = (page: Page) => page.getByTestId('trust-alert').evaluateAll((alerts) => alerts.map((alert) => `${alert.getAttribute('data-kind')}: ${alert.textContent}`));
+
   async function openAuditPage(page: Page): Promise<void> {
     await page.getByRole('link', { name: 'Audit trail' }).click();
     await textOf(page.getByTestId('chain-status'), /^Chain (verified|broken)/);
@@ -118,6 +149,42 @@ describe('the portal verifies its audit chain incrementally (issue 14)', () => {
     expect(Math.min(...later.reads.seqs)).toBeGreaterThanOrEqual(Math.max(...signInSeqs) - 1);
     expect(later.reads.seqs.length).toBeLessThan(trailBefore / 2);
     expect(await headOf(userId)).toBeGreaterThan(trailBefore);
+  }, STEPS_TIMEOUT_MS);
+
+  it('a page cut between rows appended in another order than their times is no alarm; a row the server leaves out there is', async () => {
+    const person = newPerson('patient');
+    const first = await newPage();
+    await confirmRecoveryCode(first.page, await register(first.page, person));
+    await checksDone(first.page);
+    const userId = await idOf(person.email);
+    // 60 rows an hour ahead (an API instance whose clock runs ahead), a second apart, except that
+    // the 12th was timed before the 10th and 11th: its request took its time first and appended last.
+    // The audit page's 50 rows, newest first, end with the 11th and the 10th; the 12th, between two
+    // rows shown, is on the next page.
+    const head = await headOf(userId);
+    const base = Date.now() + 3_600_000;
+    for (let index = 1; index <= 60; index++) await appendAt(userId, new Date(base + (index === 12 ? 9_500 : index * 1_000)).toISOString());
+    const shown = first.page.getByTestId('audit-row');
+    await openAuditPage(first.page);
+    await textOf(first.page.getByTestId('chain-status'), /^Chain verified in this browser: \d+ entries, unbroken$/);
+    expect(await shown.count()).toBe(50);
+    expect(await trustAlerts(first.page)).toEqual([]);
+    await first.close();
+
+    // A later visit did not verify those rows again: the one between is read from the chain.
+    const later = await signInAgain(person);
+    restart(later.reads);
+    await openAuditPage(later.page);
+    await textOf(later.page.getByTestId('chain-status'), /^Chain verified in this browser: \d+ entries, unbroken$/);
+    expect(later.reads.seqs).toContain(head + 12);
+    expect(await trustAlerts(later.page)).toEqual([]);
+    await later.close();
+
+    // A server that leaves the 11th out (it belongs on the first page) is caught.
+    liar.tell(...dropAuditEntry(userId, head + 11));
+    const lied = await signInAgain(person);
+    await openAuditPage(lied.page);
+    await textOf(lied.page.getByTestId('chain-status'), `Chain broken at entry ${head + 11}: entry ${head + 11} is missing`);
   }, STEPS_TIMEOUT_MS);
 
   it('catches an entry it verified before that the server rewrote, with or without recomputed hashes', async () => {

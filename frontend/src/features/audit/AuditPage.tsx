@@ -91,7 +91,7 @@ export function AuditPage() {
     queryKey: auditKeys.shownRows(query, pages, [trail.dataUpdatedAt, chain.dataUpdatedAt]),
     enabled: trail.data !== undefined && chain.data !== undefined,
     queryFn: async () => {
-      const verdict = await judgeShownRows(trail.data?.rows ?? [], user?.id ?? '', chain.data?.rows ?? [], isWholeTrail);
+      const verdict = await judgeShownRows(trail.data?.rows ?? [], user?.id ?? '', chain.data?.rows ?? [], isWholeTrail ? { isCut: trail.data?.more ?? false, chain: audit } : undefined);
       if (verdict && !verdict.isIntact) raise(auditFailure(verdict.firstBadSeq, verdict.problem));
       return verdict;
     },

@@ -51,7 +51,6 @@ export function NotificationsPage() {
         items.map((item) => item.event),
         user?.id ?? '',
         chain.data?.rows ?? [],
-        false,
       );
       if (verdict && !verdict.isIntact) raise(auditFailure(verdict.firstBadSeq, verdict.problem));
       return verdict ?? { isIntact: true as const };

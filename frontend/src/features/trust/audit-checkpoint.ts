@@ -127,26 +127,77 @@ export async function checkTrailSinceCheckpoint(audit: ChainReader, userId: stri
   return (await checkChainSinceCheckpoint(audit, userId, checkpoint)).verdict;
 }
 
+/** A page of the whole trail (no filter), to check that none of the account's own rows is missing from it. */
+export interface WholeTrailPage {
+  /** Whether the server says more rows follow (a next page): rows that sort after the last one shown are on it. */
+  isCut: boolean;
+  /** Where the rows a page leaves out between two of its own are read in chain order, to see where they sort. */
+  chain: ChainReader;
+}
+
 /**
  * The account's own rows a page of the trail shows (newest first, any filter): each must hash to
- * what it says and be the row verified, when this visit verified it; consecutive ones must link;
- * and with no filter, none may be missing between them. So an entry older than the kept one,
- * which the visit did not fetch again, is not shown changed while the chain reads as verified.
+ * what it says and be the row verified, when this visit verified it; consecutive ones must link.
+ * So an entry older than the kept one, which the visit did not fetch again, is not shown changed
+ * while the chain reads as verified. With no filter (`wholeTrail`), none may be missing between
+ * two shown: a page is ordered by time, and a row's time is taken before its transaction appends
+ * it to the chain, so two requests at once can append their rows in the other order; the rows
+ * between two shown are then read in chain order, must link them, and must sort after the
+ * page's last row, on a page still to come.
  */
-export async function judgeShownRows(shown: readonly AuditEvent[], userId: string, verified: readonly AuditEvent[], isWholeTrail: boolean): Promise<TrailVerdict | null> {
-  const known = new Map(verified.map((row) => [row.seq, row.hash]));
+export async function judgeShownRows(shown: readonly AuditEvent[], userId: string, verified: readonly AuditEvent[], wholeTrail?: WholeTrailPage): Promise<TrailVerdict | null> {
+  const known = new Map(verified.map((row) => [row.seq, row]));
   const own = shown.filter((row) => row.subjectId === userId).sort((a, b) => a.seq - b.seq);
+  const last = shown.at(-1);
   for (const [index, row] of own.entries()) {
     const { hash, prevHash, ...fields } = row;
     const before = own[index - 1];
-    if (isWholeTrail && before && row.seq > before.seq + 1) return { isIntact: false, firstBadSeq: before.seq + 1, problem: `entry ${before.seq + 1} is missing` };
+    if (wholeTrail && last && before && row.seq > before.seq + 1) {
+      const gap = await judgeGap(before, await rowsBetween(before, row, userId, known, wholeTrail.chain), row, (between) => wholeTrail.isCut && sortsAfter(between, last));
+      if (gap) return gap;
+    }
     const isLinked = row.seq === 1 ? prevHash === AUDIT_GENESIS_HASH : !before || before.seq !== row.seq - 1 || before.hash === prevHash;
-    const isKnown = !known.has(row.seq) || known.get(row.seq) === hash;
+    const isKnown = !known.has(row.seq) || known.get(row.seq)?.hash === hash;
     if (!isLinked || !isKnown || (await sha256HexOfText(auditHashInput(prevHash, fields))) !== hash) {
       return { isIntact: false, firstBadSeq: row.seq, problem: `entry ${row.seq} does not continue the chain before it: it was changed` };
     }
   }
   return null;
+}
+
+/** The own rows after `before` and before `after`: those this visit verified, or else read in chain order. */
+async function rowsBetween(before: AuditEvent, after: AuditEvent, userId: string, known: ReadonlyMap<number, AuditEvent>, chain: ChainReader): Promise<AuditEvent[]> {
+  const seqs = Array.from({ length: after.seq - before.seq - 1 }, (_, index) => before.seq + 1 + index);
+  const fromVisit = seqs.map((seq) => known.get(seq));
+  if (fromVisit.every((row) => row !== undefined)) return fromVisit;
+  return (await chainRowsAfter(chain, userId, before.seq, after.seq - 1)).filter((row) => row.seq > before.seq && row.seq < after.seq);
+}
+
+/**
+ * The rows between two shown must all be there, hash to what they say and link `before` to `after`,
+ * and each must belong to a later page (`isOnLaterPage`); null when they do.
+ */
+async function judgeGap(before: AuditEvent, between: readonly AuditEvent[], after: AuditEvent, isOnLaterPage: (row: AuditEvent) => boolean): Promise<TrailVerdict | null> {
+  let previous = before;
+  for (const row of between) {
+    const { hash, prevHash, ...fields } = row;
+    if (row.seq !== previous.seq + 1 || !isOnLaterPage(row)) return { isIntact: false, firstBadSeq: previous.seq + 1, problem: `entry ${previous.seq + 1} is missing` };
+    if (prevHash !== previous.hash || (await sha256HexOfText(auditHashInput(prevHash, fields))) !== hash) {
+      return { isIntact: false, firstBadSeq: row.seq, problem: `entry ${row.seq} does not continue the chain before it: it was changed` };
+    }
+    previous = row;
+  }
+  if (after.seq !== previous.seq + 1) return { isIntact: false, firstBadSeq: previous.seq + 1, problem: `entry ${previous.seq + 1} is missing` };
+  if (after.prevHash !== previous.hash) return { isIntact: false, firstBadSeq: after.seq, problem: `entry ${after.seq} does not continue the chain before it: it was changed` };
+  return null;
+}
+
+/** Whether `row` comes after `last` in a page's order (occurred_at, subject, seq, each descending). */
+function sortsAfter(row: AuditEvent, last: AuditEvent): boolean {
+  const time = Date.parse(row.occurredAt) - Date.parse(last.occurredAt);
+  if (time !== 0) return time < 0;
+  if (row.subjectId !== last.subjectId) return row.subjectId < last.subjectId;
+  return row.seq < last.seq;
 }
 
 /**
