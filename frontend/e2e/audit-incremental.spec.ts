@@ -116,17 +116,22 @@ describe('the portal verifies its audit chain incrementally (issue 14)', () => {
     });
   const trustAlerts = (page: Page) => page.getByTestId('trust-alert').evaluateAll((alerts) => alerts.map((alert) => `${alert.getAttribute('data-kind')}: ${alert.textContent}`));
 
+  /** A new patient, registered in a browser of its own, whose sign-in checks are done. */
+  async function registered(): Promise<{ person: Person; first: Awaited<ReturnType<typeof newPage>>; userId: string }> {
+    const person = newPerson('patient');
+    const first = await newPage();
+    await confirmRecoveryCode(first.page, await register(first.page, person));
+    await checksDone(first.page);
+    return { person, first, userId: await idOf(person.email) };
+  }
+
   async function openAuditPage(page: Page): Promise<void> {
     await page.getByRole('link', { name: 'Audit trail' }).click();
     await textOf(page.getByTestId('chain-status'), /^Chain (verified|broken)/);
   }
 
   it('fetches only the rows after the head it verified before, at sign-in and on the audit page', async () => {
-    const person = newPerson('patient');
-    const first = await newPage();
-    await confirmRecoveryCode(first.page, await register(first.page, person));
-    await checksDone(first.page);
-    const userId = await idOf(person.email);
+    const { person, first, userId } = await registered();
     // The first check of a new account reads its chain from entry 1.
     expect(first.reads.seqs).toContain(1);
     await first.close();
@@ -152,11 +157,7 @@ describe('the portal verifies its audit chain incrementally (issue 14)', () => {
   }, STEPS_TIMEOUT_MS);
 
   it('a page cut between rows appended in another order than their times is no alarm; a row the server leaves out there is', async () => {
-    const person = newPerson('patient');
-    const first = await newPage();
-    await confirmRecoveryCode(first.page, await register(first.page, person));
-    await checksDone(first.page);
-    const userId = await idOf(person.email);
+    const { person, first, userId } = await registered();
     // 60 rows an hour ahead (an API instance whose clock runs ahead), a second apart, except that
     // the 12th was timed before the 10th and 11th: its request took its time first and appended last.
     // The audit page's 50 rows, newest first, end with the 11th and the 10th; the 12th, between two
@@ -188,11 +189,7 @@ describe('the portal verifies its audit chain incrementally (issue 14)', () => {
   }, STEPS_TIMEOUT_MS);
 
   it('catches an entry it verified before that the server rewrote, with or without recomputed hashes', async () => {
-    const person = newPerson('patient');
-    const first = await newPage();
-    await confirmRecoveryCode(first.page, await register(first.page, person));
-    await checksDone(first.page);
-    const userId = await idOf(person.email);
+    const { person, first, userId } = await registered();
     await openAuditPage(first.page);
     await textOf(first.page.getByTestId('chain-status'), /^Chain verified in this browser/);
 
