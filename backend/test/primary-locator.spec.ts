@@ -40,7 +40,27 @@ interface Relay {
 
 const relays: Relay[] = [];
 
-async function startRelay(): Promise<Relay> {
+/** The server's first ReadyForQuery ('Z', length 5, idle): the end of a connection's start-up. */
+const READY_FOR_QUERY = Buffer.from([0x5a, 0, 0, 0, 5, 0x49]);
+
+/** An ErrorResponse FATAL 57P01, as PostgreSQL sends each session when it shuts down. */
+function adminShutdown(): Buffer {
+  const fields = Buffer.concat([
+    ...[`SFATAL`, `VFATAL`, `C57P01`, `Mterminating connection due to administrator command`].map((field) => Buffer.from(`${field}\0`)),
+    Buffer.from([0]),
+  ]);
+  const header = Buffer.alloc(5);
+  header.write('E', 0);
+  header.writeInt32BE(4 + fields.length, 1);
+  return Buffer.concat([header, fields]);
+}
+
+/**
+ * `afterStartup`: from its `fromConnection`th connection on, the relay sends `bytes` in the same
+ * write as the server's first ReadyForQuery, then closes the connection (a server that ends the
+ * session the moment its start-up is done).
+ */
+async function startRelay({ afterStartup }: { afterStartup?: { bytes: Buffer; fromConnection: number } } = {}): Promise<Relay> {
   const target = adminUrl();
   const sockets = new Set<net.Socket>();
   let connections = 0;
@@ -52,7 +72,19 @@ async function startRelay(): Promise<Relay> {
       socket.on('error', () => undefined);
       socket.on('close', () => sockets.delete(socket));
     }
-    client.pipe(upstream).pipe(client);
+    client.pipe(upstream);
+    if (!afterStartup || connections < afterStartup.fromConnection) {
+      upstream.pipe(client);
+      return;
+    }
+    let received = Buffer.alloc(0);
+    upstream.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const ready = received.indexOf(READY_FOR_QUERY);
+      if (ready < 0) return;
+      upstream.destroy();
+      client.end(Buffer.concat([received.subarray(0, ready + READY_FOR_QUERY.length), afterStartup.bytes]));
+    });
   });
   const port = await freePort();
   await new Promise<void>((resolve) => relay.listen(port, '127.0.0.1', resolve));
@@ -125,6 +157,21 @@ describe('finding the writable primary among the hosts of DATABASE_URL', () => {
     } finally {
       await pool.end();
     }
+  });
+
+  it('forgets a primary whose server ends the session in the same read as its start-up, and answers the connect with the failure', async () => {
+    // The FATAL arrives right behind ReadyForQuery: node-postgres has answered the connect and
+    // reports the error at once, before anything awaiting that connect has run.
+    // The locator's search (the first connection) finds the host writable; the client's is ended.
+    const ending = await startRelay({ afterStartup: { bytes: adminShutdown(), fromConnection: 2 } });
+    const hosts = databaseHostsOf(hostsUrl([ending.entry]));
+    const notices: string[] = [];
+    const locator = new PrimaryLocator(hosts, { timeoutMs: TIMEOUT_MS, notice: (message) => notices.push(message) });
+    expect(await locator.primary()).toBe(hosts[0]);
+    const Client = primaryClient(locator);
+    const client = new Client({ connectionString: hosts[0].url });
+    await expect(client.connect()).rejects.toThrow(/not queryable|Connection terminated|administrator command/);
+    expect(notices).toContainEqual(expect.stringContaining('dropped a connection (terminating connection due to administrator command)'));
   });
 
   it('forgets a primary that refuses a new connection, so that the connection after it looks again', async () => {

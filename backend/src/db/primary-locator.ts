@@ -120,14 +120,15 @@ export function primaryClient(locator: PrimaryLocator): typeof pg.Client {
       const primary = await locator.primary();
       this.host = primary.host;
       this.port = primary.port;
+      // A connection that breaks later (the primary crashed or was demoted) sends the next one looking. Listening
+      // before connecting: an error in the same read as the end of the start-up is emitted before `connect` returns here.
+      this.on('error', (error: Error) => locator.forget(primary, `dropped a connection (${error.message})`));
       try {
         await super.connect();
       } catch (error) {
         locator.forget(primary, `refused a connection (${messageOf(error)})`);
         throw error;
       }
-      // A connection that breaks later (the primary crashed or was demoted) sends the next one looking.
-      this.on('error', (error: Error) => locator.forget(primary, `dropped a connection (${error.message})`));
       let writable: boolean;
       try {
         writable = await isWritableConnection(this);
