@@ -202,9 +202,20 @@ describe('the portal verifies its audit chain incrementally (issue 14)', () => {
 
     liar.beHonest();
     liar.tell(...rewriteAuditEntry(userId, 2, { recomputeHashes: true }));
+    // The kept head is read at sign-in: here it is held back until the audit page has opened and asked
+    // for the trail. The page's check must wait for it, not verify from genesis meanwhile (seen in a full run).
     const careful = await newPage();
+    let releaseKept = () => {};
+    const keptHeld = new Promise<void>((resolve) => (releaseKept = resolve));
+    await careful.page.route('**/api/me/client-state', async (route) => {
+      if (route.request().method() === 'GET') await keptHeld;
+      await route.continue();
+    });
     await signIn(careful.page, person.email, person.password);
-    await openAuditPage(careful.page);
+    const trailAsked = careful.page.waitForRequest((request) => new URL(request.url()).pathname === '/api/audit' && !new URL(request.url()).searchParams.has('afterSeq'));
+    await careful.page.getByRole('link', { name: 'Audit trail' }).click();
+    await trailAsked;
+    releaseKept();
     await textOf(careful.page.getByTestId('chain-status'), /^Chain broken at entry \d+: entry \d+ is not the entry this browser verified before/);
   }, STEPS_TIMEOUT_MS);
 });

@@ -64,6 +64,7 @@ export function TrustProvider({ children }: { children: ReactNode }) {
   const [clientState, setClientState] = useState<ClientStateDocument | null>(null);
   const [isChecked, setIsChecked] = useState(false);
   const store = useRef<ClientStateStore | null>(null);
+  const signInChecks = useRef<Promise<void>>(Promise.resolve());
   const checkedFor = useRef<string | null>(null);
 
   const raise = useCallback(
@@ -90,14 +91,22 @@ export function TrustProvider({ children }: { children: ReactNode }) {
     checkedFor.current = userId;
     const sessionStore = new ClientStateStore(trust, vault, userId, setClientState);
     store.current = sessionStore;
-    void runSignInChecks({ trust, audit, vault, store: sessionStore, userId, raise })
+    signInChecks.current = runSignInChecks({ trust, audit, vault, store: sessionStore, userId, raise })
       .catch(() => undefined)
       .finally(() => setIsChecked(true));
   }, [userId, trust, audit, vault, raise]);
 
-  const requireStore = useCallback((): ClientStateStore => {
-    if (!store.current) throw new Error('Not signed in');
-    return store.current;
+  /**
+   * The session's store once it holds what was kept: after the sign-in checks (which read it), read
+   * again if they could not. A check started from the empty state before that read would accept
+   * whatever the server shows (a rewritten trail verified from genesis, any log head, no contacts).
+   */
+  const requireStore = useCallback(async (): Promise<ClientStateStore> => {
+    await signInChecks.current;
+    const sessionStore = store.current;
+    if (!sessionStore) throw new Error('Not signed in');
+    if (!sessionStore.isRead) await sessionStore.load();
+    return sessionStore;
   }, []);
 
   /** Raises and rethrows a failed check; other errors pass through. */
@@ -114,7 +123,7 @@ export function TrustProvider({ children }: { children: ReactNode }) {
   const proveKey = useCallback(
     (accountId: string, name: string, served: ServedKey[]) =>
       reported(async () => {
-        const sessionStore = requireStore();
+        const sessionStore = await requireStore();
         const { head, keep } = await acceptLatestTreeHead(trust, vault, sessionStore.current.keyLog);
         await sessionStore.update(keepTreeHead(keep));
         const verified = await proveBinding(trust, vault, accountId, head, name);
@@ -127,7 +136,7 @@ export function TrustProvider({ children }: { children: ReactNode }) {
   const proveContactKey = useCallback(
     async (doctorId: string, name: string, served: ServedKey[]) => {
       const verified = await proveKey(doctorId, name, served);
-      const contact = requireStore().current.contacts[doctorId.toLowerCase()];
+      const contact = (await requireStore()).current.contacts[doctorId.toLowerCase()];
       // Every share starts by comparing the doctor's numbers, which makes them a contact: a doctor who is not one was never shared with from this account, whatever the server says.
       if (!contact) {
         throw new Error(`The server asked to give ${name} a copy of this file, but you have not shared with ${name} from this account; nothing was shared. Open Share with ${name} if you mean to.`);
@@ -150,18 +159,18 @@ export function TrustProvider({ children }: { children: ReactNode }) {
       proveKey,
       proveContactKey,
       rememberContact: async (doctorId, fingerprint) => {
-        await requireStore().update(rememberContact(doctorId, fingerprint));
+        await (await requireStore()).update(rememberContact(doctorId, fingerprint));
       },
       raise,
       judgeTrail: async (rows, head) => {
-        const sessionStore = requireStore();
+        const sessionStore = await requireStore();
         const verdict = await judgeWholeTrail(rows, head, sessionStore.current.audit);
         if (!verdict.isIntact) raise(auditFailure(verdict.firstBadSeq, verdict.problem));
         else await reported(() => sessionStore.update(keepAuditHead(verdict.head)));
         return verdict;
       },
       checkOwnChain: async () => {
-        const sessionStore = requireStore();
+        const sessionStore = await requireStore();
         if (userId === null) throw new Error('Not signed in');
         const check = await checkChainSinceCheckpoint(audit, userId, sessionStore.current.audit);
         const { verdict } = check;
@@ -170,9 +179,9 @@ export function TrustProvider({ children }: { children: ReactNode }) {
         return check;
       },
       proveOwnKey: () =>
-        reported(() => {
+        reported(async () => {
           if (userId === null) throw new Error('Not signed in');
-          return proveOwnKey(trust, vault, requireStore(), userId);
+          return proveOwnKey(trust, vault, await requireStore(), userId);
         }),
     }),
     [alerts, isChecked, clientState, proveKey, proveContactKey, reported, requireStore, raise, trust, vault, userId, audit],

@@ -35,6 +35,8 @@ export class ClientStateStore {
   private writing: Promise<unknown> = Promise.resolve();
   /** The stored state did not open: nothing is written over it in this session (it stays as evidence). */
   private isUnusable = false;
+  /** Read once (or found unusable): until then `current` is an empty state, not what was kept, and no check may start from it. */
+  private hasRead = false;
 
   constructor(
     private readonly api: TrustApi,
@@ -53,12 +55,19 @@ export class ClientStateStore {
     const document = await this.vault.openClientState(this.userId, stored.sealed);
     this.version = stored.version;
     this.document = document;
+    this.hasRead = true;
     this.publish(document);
     return document;
   }
 
   markUnusable(): void {
     this.isUnusable = true;
+    this.hasRead = true;
+  }
+
+  /** Whether `current` is what was kept (read, or found unusable), not the empty state before the first read. */
+  get isRead(): boolean {
+    return this.hasRead;
   }
 
   /** Applies a change and writes it; without a usable stored state, the change lives in this page only. */
