@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { AUDIT_GENESIS_HASH, auditHashInput, type AuditEvent, type AuditQuery } from '@phr/shared-types';
 import { sha256HexOfText } from '../../crypto/sha256.js';
-import { judgeShownRows, type ChainReader } from './audit-checkpoint.js';
+import { checkChainSinceCheckpoint, judgeShownRows, type ChainReader } from './audit-checkpoint.js';
 
 const userId = randomUUID();
 const PAGE_SIZE = 50;
@@ -40,19 +40,28 @@ function firstPage(rows: readonly AuditEvent[]): { shown: AuditEvent[]; isCut: b
   return { shown: ordered.slice(0, PAGE_SIZE), isCut: ordered.length > PAGE_SIZE };
 }
 
-/** GET /audit?afterSeq= over `rows` (what a server holds, or chooses to show), recording what was asked. */
-function chainReader(rows: readonly AuditEvent[]): { chain: ChainReader; asked: number[] } {
+/**
+ * GET /audit?afterSeq= over `rows` (what a server holds, or chooses to show), in pages with a
+ * cursor, recording what was asked; the head is the last row's.
+ */
+function chainReader(rows: readonly AuditEvent[]): { chain: ChainReader; asked: number[]; limits: number[] } {
   const asked: number[] = [];
+  const limits: number[] = [];
   const chain: ChainReader = {
     list: async (query: AuditQuery) => {
       asked.push(query.afterSeq ?? -1);
-      return { items: rows.filter((row) => row.seq > (query.afterSeq ?? 0)).slice(0, query.limit ?? 200), nextCursor: null };
+      limits.push(query.limit ?? 50);
+      const from = query.cursor === undefined ? (query.afterSeq ?? 0) : Number(query.cursor);
+      const items = rows.filter((row) => row.seq > from).slice(0, query.limit ?? 50);
+      const isLast = items.length === 0 || items.at(-1) === rows.at(-1);
+      return { items, nextCursor: isLast ? null : String(items.at(-1)?.seq) };
     },
     head: async () => {
-      throw new Error('not asked');
+      const last = rows.at(-1);
+      return { subjectId: userId, seq: last?.seq ?? 0, hash: last?.hash ?? AUDIT_GENESIS_HASH };
     },
   };
-  return { chain, asked };
+  return { chain, asked, limits };
 }
 
 // 60 rows a second apart, except the 12th, timed before the 10th: its request took its time first
@@ -72,9 +81,11 @@ describe('judgeShownRows: the rows a page of the whole trail shows', () => {
   it('reads the row between from the chain when this visit did not verify it, and accepts it on a later page', async () => {
     const rows = await chainOf(60, inverted);
     const { shown, isCut } = firstPage(rows);
-    const { chain, asked } = chainReader(rows);
+    const { chain, asked, limits } = chainReader(rows);
     expect(await judgeShownRows(shown, userId, rows.slice(40), { isCut, chain })).toBeNull();
     expect(asked).toEqual([11]);
+    // One row is wanted, and one is asked for: a gap costs the server the rows in it, not a page.
+    expect(limits).toEqual([1]);
   });
 
   it('names the row between as missing when no page follows, or when it sorts before the page’s last row', async () => {
@@ -113,5 +124,21 @@ describe('judgeShownRows: the rows a page of the whole trail shows', () => {
     expect(await judgeShownRows(everyOther, userId, rows)).toBeNull();
     const tampered = everyOther.map((row) => (row.seq === 30 ? { ...row, reason: 'nothing to see here' } : row));
     expect(await judgeShownRows(tampered, userId, rows)).toEqual({ isIntact: false, firstBadSeq: 30, problem: 'entry 30 does not continue the chain before it: it was changed' });
+  });
+});
+
+describe('checkChainSinceCheckpoint: a visit reads what was added since the kept entry', () => {
+  it('asks for the rows from the kept entry to the head and no more, in pages of at most 200', async () => {
+    const rows = await chainOf(460, (seq) => seq * 1_000);
+    const kept = rows[454];
+    const { chain, limits } = chainReader(rows);
+    const check = await checkChainSinceCheckpoint(chain, userId, { sequence: kept.seq, hash: kept.hash });
+    expect(check.verdict).toEqual({ isIntact: true, head: { sequence: 460, hash: rows[459].hash } });
+    expect(check.rows.map((row) => row.seq)).toEqual([455, 456, 457, 458, 459, 460]);
+    expect(limits).toEqual([6]);
+
+    const fromStart = chainReader(rows);
+    expect((await checkChainSinceCheckpoint(fromStart.chain, userId, null)).verdict.isIntact).toBe(true);
+    expect(fromStart.limits).toEqual([200, 200, 60]);
   });
 });

@@ -85,13 +85,15 @@ const PAGE_LIMIT = 200;
 
 /**
  * The account's own chain after `afterSeq`, oldest first, up to `toSeq` (GET /audit?afterSeq=,
- * which reads the caller's own chain in seq order): the rows a visit has not verified yet.
+ * which reads the caller's own chain in seq order): the rows a visit has not verified yet. Each
+ * page asks for no more rows than are still wanted, so a one-row gap costs the server one row.
  */
 async function chainRowsAfter(audit: ChainReader, userId: string, afterSeq: number, toSeq: number): Promise<AuditEvent[]> {
   const rows: AuditEvent[] = [];
   let cursor: string | undefined;
   while (afterSeq < toSeq) {
-    const page = await audit.list({ afterSeq, cursor, limit: PAGE_LIMIT });
+    const readTo = rows.at(-1)?.seq ?? afterSeq;
+    const page = await audit.list({ afterSeq, cursor, limit: Math.min(PAGE_LIMIT, Math.max(1, toSeq - readTo)) });
     rows.push(...page.items.filter((row) => row.subjectId === userId));
     cursor = page.nextCursor ?? undefined;
     if (!cursor || (rows.at(-1)?.seq ?? 0) >= toSeq) break;
