@@ -96,12 +96,6 @@ export class BlobBuilder {
 
 /** Plaintext read from the file at a time: a whole number of chunks, a few megabytes (docs/benchmarks.md). */
 const READ_BYTES = 4 * 1024 * 1024;
-/**
- * AES-GCM calls issued before the oldest is awaited. Chromium runs AES-GCM on
- * the calling thread, inside the call (docs/benchmarks.md), so there this
- * changes nothing; a browser that works off the thread gets a full queue.
- */
-const SEALS_IN_FLIGHT = 16;
 /** A read of the file's stream still pending after this long is taken as stalled (docs/benchmarks.md). */
 const READ_STALL_MS = 5000;
 
@@ -204,17 +198,18 @@ class ReadAhead {
 }
 
 /**
- * Seals one segment of a file: the file is read in buffers of a few
- * megabytes through its stream, straight into two buffers that take turns
+ * Seals one segment of a file, read by read: the file is read in buffers of a
+ * few megabytes through its stream, straight into two buffers that take turns
  * (the next one fills while this one's chunks are handed to WebCrypto, which
- * copies its input at the call, so the buffer is free again at once), and the
- * sealed chunks are returned in order as they came out of WebCrypto, ready to
- * be the parts of the PUT's body without another copy. One Blob of the whole
- * segment costs less than a Blob per read made while sealing
- * (docs/benchmarks.md). Memory: the segment's sealed chunks and two read
- * buffers.
+ * copies its input at the call, so the buffer is free again at once), and each
+ * read's sealed chunks are yielded in order as they came out of WebCrypto,
+ * ready to be parts of the PUT's body without another copy. A read's chunks
+ * (16 of 256 KiB) are all handed to WebCrypto before the first is awaited:
+ * Chromium seals inside each call, on the calling thread (docs/benchmarks.md),
+ * and a browser that works off the thread gets a full queue. Memory: one
+ * read's sealed chunks and two read buffers.
  */
-export async function sealSegment(key: CryptoKey, recordId: string, file: Blob, layout: RecordLayout, segment: SegmentLayout, chunkBytes: number): Promise<ArrayBuffer[]> {
+async function* sealedReads(key: CryptoKey, recordId: string, file: Blob, layout: RecordLayout, segment: SegmentLayout, chunkBytes: number): AsyncGenerator<ArrayBuffer[]> {
   const header = streamHeader(chunkBytes);
   const aad = chunkAad(recordId, header);
   const start = segment.firstChunk * chunkBytes;
@@ -222,50 +217,43 @@ export async function sealSegment(key: CryptoKey, recordId: string, file: Blob, 
   const end = start + segment.byteLength - segment.chunkCount * RECORD_TAG_BYTES - (segment.index === 0 ? RECORD_HEADER_BYTES : 0);
   const chunksPerRead = Math.max(1, Math.floor(READ_BYTES / chunkBytes));
   const reader = new ReadAhead(file.slice(start, end), chunksPerRead * chunkBytes);
-  const sealed: ArrayBuffer[] = new Array<ArrayBuffer>(segment.chunkCount);
-  const sealing: Promise<void>[] = [];
   try {
+    if (segment.index === 0) yield [header.buffer];
     for (let firstInRead = 0; firstInRead < segment.chunkCount; firstInRead += chunksPerRead) {
       const chunksInRead = Math.min(chunksPerRead, segment.chunkCount - firstInRead);
       const plaintext = await reader.next();
       if (plaintext.byteLength !== Math.min(chunksInRead * chunkBytes, end - start - firstInRead * chunkBytes)) throw new CryptoError('RECORD_CORRUPT', 'The file changed while it was being encrypted');
+      const sealing: Promise<Uint8Array<ArrayBuffer>>[] = [];
       for (let offset = 0, inSegment = firstInRead; inSegment < firstInRead + chunksInRead; offset += chunkBytes, inSegment++) {
-        if (inSegment >= SEALS_IN_FLIGHT) await sealing[inSegment - SEALS_IN_FLIGHT];
         const index = segment.firstChunk + inSegment;
         const chunk = plaintext.subarray(offset, Math.min(offset + chunkBytes, plaintext.byteLength));
         // An empty file still has one (empty) chunk, so its end is authenticated.
-        sealing.push(awaitedLater(sealChunk(key, aad, index, index === layout.chunkCount - 1, chunk).then((bytes) => { sealed[inSegment] = bytes.buffer; })));
+        sealing.push(awaitedLater(sealChunk(key, aad, index, index === layout.chunkCount - 1, chunk)));
       }
       reader.release(plaintext);
+      yield (await Promise.all(sealing)).map((bytes) => bytes.buffer);
     }
-    await Promise.all(sealing);
   } finally {
     await reader.cancel();
   }
-  return segment.index === 0 ? [header.buffer, ...sealed] : sealed;
+}
+
+/** One segment's sealed chunks, in order, the header first in the first segment (the test vectors' and the bench's view of the stream). */
+export async function sealSegment(key: CryptoKey, recordId: string, file: Blob, layout: RecordLayout, segment: SegmentLayout, chunkBytes: number): Promise<ArrayBuffer[]> {
+  const sealed: ArrayBuffer[] = [];
+  for await (const parts of sealedReads(key, recordId, file, layout, segment, chunkBytes)) sealed.push(...parts);
+  return sealed;
 }
 
 /**
- * One Blob of byte arrays, in order, made by the browser from a stream of
- * them; it is ready (held by the browser process) when the promise resolves.
- * In Chromium this costs about two thirds of `new Blob(parts)`, which copies
- * the parts once more in the calling thread and then hands them over in the
- * background, where that work lands on whatever runs next: a 64 MiB segment
- * sealed and ready at 125–141 against 76–97 MiB/s (docs/benchmarks.md).
+ * One sealed segment as a Blob, the PUT's body: each read's sealed chunks
+ * become a Blob of their own as soon as they are out, so the browser takes
+ * them over while the next read is sealed, and the segment's Blob joins them.
  */
-export function blobOfParts(parts: ArrayBuffer[]): Promise<Blob> {
-  const stream = new ReadableStream<Uint8Array>({
-    start(controller) {
-      for (const part of parts) controller.enqueue(new Uint8Array(part));
-      controller.close();
-    },
-  });
-  return new Response(stream).blob();
-}
-
-/** One sealed segment as a Blob, the PUT's body (also the tests' and test vectors' view of `sealSegment`). */
 export async function encryptSegment(key: CryptoKey, recordId: string, file: Blob, layout: RecordLayout, segment: SegmentLayout, chunkBytes: number): Promise<Blob> {
-  return blobOfParts(await sealSegment(key, recordId, file, layout, segment, chunkBytes));
+  const pieces: Blob[] = [];
+  for await (const parts of sealedReads(key, recordId, file, layout, segment, chunkBytes)) pieces.push(new Blob(parts));
+  return new Blob(pieces);
 }
 
 /**
