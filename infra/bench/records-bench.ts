@@ -19,17 +19,13 @@
  *
  * Figures are printed one line per ratio, then as a Markdown table; docs/benchmarks.md holds a run's.
  */
-import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import type { Page } from 'playwright-core';
 import { registrationStartBench } from './api-bench.js';
 import { auditReadBench } from './audit-bench.js';
 import { listsBench } from './lists-bench.js';
 import { readBench } from './read-bench.js';
 import { signInBench } from './sign-in-bench.js';
-import { encryptionThroughput, launchBenchBrowser, memoryOfLargeUpload, uploadRatio } from './stream-bench.js';
-import { linkIn } from '../local/mail/mailbox.js';
-import { stackMailbox, type RunningStack } from '../local/stack.js';
+import { encryptionThroughput, launchBenchBrowser, memoryOfLargeUpload, registerPatient, uploadRatio } from './stream-bench.js';
 import { startThrowawayStack } from '../local/throwaway-stack.js';
 
 interface Row {
@@ -95,30 +91,6 @@ async function main(): Promise<void> {
     await bench?.close();
     await product.stop();
   }
-}
-
-/** As a person registers: the email, the link from the mail (the stack's SMTP server keeps it), then the form. */
-async function registerPatient(page: Page, stack: RunningStack): Promise<void> {
-  const tag = randomBytes(4).toString('hex');
-  const email = `bench-${tag}@example.org`;
-  const password = `bench lantern orbit ${tag} marsh`;
-  await page.goto(new URL('/register', stack.portalUrl).toString());
-  await page.getByRole('radio', { name: 'Patient' }).check();
-  await page.getByLabel('Email').fill(email);
-  await page.getByRole('button', { name: 'Email me a link' }).click();
-  await page.getByRole('heading', { name: 'Check your inbox' }).waitFor();
-  await page.goto(linkIn(await stackMailbox(stack).next(email)) ?? '');
-  await page.getByLabel('Full name').fill(`Bench ${tag}`);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByLabel('Confirm password').fill(password);
-  await page.getByLabel('I have read the privacy notice').check();
-  await page.getByRole('button', { name: 'Create account' }).click();
-  const code = (await page.getByTestId('recovery-code').textContent({ timeout: 60_000 })) ?? '';
-  await page.getByLabel('I have stored this code somewhere safe').check();
-  await page.getByLabel('Type the last group of the code to confirm').fill(code.split('-').at(-1) ?? '');
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByRole('link', { name: 'Records', exact: true }).click();
-  await page.getByRole('heading', { name: 'Your records' }).waitFor();
 }
 
 /** One line per ratio with its baseline (what a reader compares between runs), then the same as a Markdown table for docs/benchmarks.md. */

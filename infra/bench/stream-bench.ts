@@ -14,6 +14,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { RECORD_CHUNK_BYTES, RECORD_CHUNKS_PER_SEGMENT, ROUTES, type PresignUploadResponse } from '@phr/shared-types';
 import { registerUser } from '@phr/backend/test-support/factories.js';
 import type { ApiBenchRow } from './api-bench.js';
+import { linkIn } from '../local/mail/mailbox.js';
 import { stackMailbox, type RunningStack } from '../local/stack.js';
 
 const MiB = 1024 * 1024;
@@ -103,7 +104,7 @@ async function treeMemory(root: number): Promise<ProcessMemory> {
 }
 
 /** A file of random bytes on disk: the browser reads it from there, as it would a patient's file. */
-async function randomFile(dir: string, name: string, bytes: number): Promise<string> {
+export async function randomFile(dir: string, name: string, bytes: number): Promise<string> {
   const file = path.join(dir, name);
   const handle = await open(file, 'w');
   for (let written = 0; written < bytes; written += 16 * MiB) await handle.write(randomBytes(Math.min(16 * MiB, bytes - written)));
@@ -112,7 +113,7 @@ async function randomFile(dir: string, name: string, bytes: number): Promise<str
 }
 
 /** Through the portal's own upload: encrypt in the worker, PUT sealed segments, commit. Seconds. */
-async function portalUpload(bench: BenchBrowser, file: string): Promise<number> {
+export async function portalUpload(bench: BenchBrowser, file: string): Promise<number> {
   const { page } = bench;
   const name = path.basename(file);
   // Timed in the page, as the plain upload is: from the file input's change to the row's phase turning done or failed,
@@ -166,14 +167,14 @@ export async function uploadRatio(bench: BenchBrowser, stack: RunningStack, work
 }
 
 /** Playwright names an uploaded file by its path: a hard link gives each round its own name. */
-async function linkedName(file: string, name: string): Promise<string> {
+export async function linkedName(file: string, name: string): Promise<string> {
   const target = path.join(path.dirname(file), name);
   await link(file, target);
   return target;
 }
 
 /** The same file's bytes PUT as they are, in the same segments, three at a time, from the page. Seconds. */
-async function plainUpload(page: Page, file: string, presigned: PresignUploadResponse): Promise<number> {
+export async function plainUpload(page: Page, file: string, presigned: PresignUploadResponse): Promise<number> {
   await page.evaluate(() => {
     const input = document.createElement('input');
     input.type = 'file';
@@ -494,4 +495,28 @@ function median(values: number[]): number {
 
 function log(line: string): void {
   console.error(line);
+}
+
+/** As a person registers: the email, the link from the mail (the stack's SMTP server keeps it), then the form. */
+export async function registerPatient(page: Page, stack: RunningStack): Promise<void> {
+  const tag = randomBytes(4).toString('hex');
+  const email = `bench-${tag}@example.org`;
+  const password = `bench lantern orbit ${tag} marsh`;
+  await page.goto(new URL('/register', stack.portalUrl).toString());
+  await page.getByRole('radio', { name: 'Patient' }).check();
+  await page.getByLabel('Email').fill(email);
+  await page.getByRole('button', { name: 'Email me a link' }).click();
+  await page.getByRole('heading', { name: 'Check your inbox' }).waitFor();
+  await page.goto(linkIn(await stackMailbox(stack).next(email)) ?? '');
+  await page.getByLabel('Full name').fill(`Bench ${tag}`);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByLabel('Confirm password').fill(password);
+  await page.getByLabel('I have read the privacy notice').check();
+  await page.getByRole('button', { name: 'Create account' }).click();
+  const code = (await page.getByTestId('recovery-code').textContent({ timeout: 60_000 })) ?? '';
+  await page.getByLabel('I have stored this code somewhere safe').check();
+  await page.getByLabel('Type the last group of the code to confirm').fill(code.split('-').at(-1) ?? '');
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByRole('link', { name: 'Records', exact: true }).click();
+  await page.getByRole('heading', { name: 'Your records' }).waitFor();
 }
