@@ -196,6 +196,28 @@ describe('people in the trail and who accessed my records', () => {
     }
   });
 
+  it('matches a Greek word whatever its sigma: a final ς is a σ, in the names and in the words', async () => {
+    const tag = randomBytes(4).toString('hex');
+    // Lower-cased, 'ΟΔΥΣΣΈΑΣ' ends in σ (PostgreSQL's lower() maps Σ to σ wherever it stands) and 'Οδυσσέας' in ς.
+    const mixed = await registerUser(api, 'patient', { displayName: `Οδυσσέας ${tag}` });
+    const capitals = await registerUser(api, 'patient', { displayName: `ΝΙΚΟΛΑΟΣ ${tag}` });
+    const auditorId = await insertAuditor(api.adminQuery);
+    const token = await sessionTokenFor(api, auditorId, 'auditor');
+    const client = testClient(api.baseUrl);
+    const cases: Array<[string, string]> = [
+      [`ΟΔΥΣΣΈΑΣ ${tag}`, mixed.userId],
+      [`οδυσσέας ${tag}`, mixed.userId],
+      [`οδυσσέασ ${tag}`, mixed.userId],
+      [`νικολαος ${tag}`, capitals.userId],
+      [`Νικόλαος ${tag}`.normalize('NFD').replace(/\p{M}/gu, ''), capitals.userId],
+      [`ΝΙΚΟΛΑΟΣ ${tag}`, capitals.userId],
+    ];
+    for (const [q, id] of cases) {
+      const found = await client.send(ROUTES.searchAuditAccounts, { token, body: { q } });
+      expect({ q, ids: found.body.accounts.map((account) => account.id) }).toEqual({ q, ids: [id] });
+    }
+  });
+
   it('lets a read-only API token search accounts (a POST that only reads), and still refuses it a write', async () => {
     const auditor = await registerStaff(api, 'auditor');
     const issued = await auditor.client.send(ROUTES.issueApiToken, { token: auditor.token, body: { label: 'search' } });
