@@ -14,7 +14,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ROUTES } from '@phr/shared-types';
 import { registerUser } from '@phr/backend/test-support/factories.js';
-import { TICKS_PER_SECOND } from '../process-cpu.js';
+import { cpuMsOf } from '../process-cpu.js';
 import { launchBenchBrowser, linkedName, plainUpload, portalUpload, randomFile, registerPatient } from '../stream-bench.js';
 import { stackMailbox } from '../../local/stack.js';
 import { startThrowawayStack } from '../../local/throwaway-stack.js';
@@ -42,11 +42,9 @@ async function threadTimes(): Promise<Map<string, { group: string; ms: number }>
     // Chromium rewrites its children's argv into one string: split on spaces too.
     const kind = kindOf((await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split(/[\0 ]/));
     for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [] as string[])) {
-      const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
-      if (!stat) continue;
-      const thread = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+      const ms = cpuMsOf(Number(pid), Number(tid));
+      const thread = (await readFile(`/proc/${pid}/task/${tid}/comm`, 'utf8').catch(() => '')).trim();
+      if (ms === null) continue;
       times.set(`${pid}/${tid}`, { group: kind.startsWith('chromium') ? `${kind} [${thread}]` : kind, ms });
     }
   }
