@@ -24,7 +24,7 @@ import {
   openAccountSection,
   unlock,
 } from './support/portal.js';
-import { attributeOf, checkedState, countOf, disabledState, textOf, valueOf } from './support/eventually.js';
+import { attributeOf, checkedState, countOf, disabledState, eventually, textOf, valueOf } from './support/eventually.js';
 
 /** A real paste: the text goes to the clipboard, then Ctrl+V in the field, so a paste blocker would show. */
 async function pastePassword(page: Page, label: string, text: string): Promise<void> {
@@ -156,6 +156,46 @@ describe('accounts in the portal (Chromium)', () => {
     await page.getByLabel('Confirm new password').fill(`${recovered} again`);
     await page.getByRole('button', { name: 'Set new password' }).click();
     await textOf(page.getByRole('alert'), 'recovery code is incorrect');
+  });
+
+  it('checks a new password in a worker of its own, says so when that worker cannot load, and enables the form only on the verdict for what the field now reads', async () => {
+    const { page } = browser;
+    const workerScript = (url: URL) => url.pathname.includes('password-check-worker');
+    let workerLoads = 0;
+    await browser.context.route(workerScript, (route) => {
+      workerLoads += 1;
+      return route.abort();
+    });
+    await page.goto(portalUrl('/recover'));
+    // The worker starts with the form, before a key is typed: its dictionaries load while the rest is filled in.
+    await eventually('the password-check worker to be asked for', () => workerLoads > 0);
+    await page.getByLabel('Email').fill(patient.email);
+    await page.getByLabel('Recovery code').fill(recoveryCode);
+    const password = page.getByLabel('New password', { exact: true });
+    const confirmation = page.getByLabel('Confirm new password');
+    const verdict = page.getByTestId('password-strength');
+    const submit = page.getByRole('button', { name: 'Set new password' });
+    // Digits make zxcvbn match every l33t reading against its dictionaries again: seconds of work on a busy machine.
+    const strong = 'violet Lantern orbit 13345701 marsh';
+    await password.fill(strong);
+    await confirmation.fill(strong);
+    await textOf(verdict, 'The strength check could not run');
+    await disabledState(submit, true);
+
+    await browser.context.unroute(workerScript);
+    await password.fill(`${strong}!`);
+    await confirmation.fill(`${strong}!`);
+    await textOf(verdict, 'Very strong');
+    await disabledState(submit, false);
+    expect(page.workers().map((worker) => new URL(worker.url()).pathname)).toContainEqual(expect.stringMatching(/password-check-worker/));
+
+    // Typed over, key by key: the form waits for the verdict on what the field now reads.
+    await password.fill('');
+    await password.pressSequentially('password1234');
+    await confirmation.fill('password1234');
+    await textOf(verdict, /^Weak/);
+    await disabledState(submit, true);
+    await attributeOf(verdict, 'aria-busy', 'false');
   });
 
   it('registers in two steps: the email, “check your inbox”, the link from the mail, the password, and the person is signed in', async () => {

@@ -13,7 +13,7 @@ export function ChangePasswordForm() {
   const { api, vault, user } = useSession();
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState<NewPassword>({ password: '', confirmation: '' });
-  const { isReady } = useNewPassword(next, [user?.email ?? '', user?.displayName ?? '']);
+  const newPassword = useNewPassword(next, [user?.email ?? '', user?.displayName ?? '']);
 
   const change = useMutation({
     mutationFn: () => changePassword(api, vault, current, next.password),
@@ -25,7 +25,7 @@ export function ChangePasswordForm() {
 
   const submit = (event: SubmitEvent) => {
     event.preventDefault();
-    if (isReady && current) change.mutate();
+    if (newPassword.isReady && current) change.mutate();
   };
 
   return (
@@ -33,10 +33,10 @@ export function ChangePasswordForm() {
       <p className="muted">Your records stay as they are: only the wrapping of your account key changes. Other signed-in browsers are signed out.</p>
       <form onSubmit={submit} noValidate>
         <PasswordField label="Current password" autoComplete="current-password" required value={current} onChange={(e) => setCurrent(e.target.value)} />
-        <NewPasswordFields value={next} onChange={setNext} label="New password" userInputs={[user?.email ?? '', user?.displayName ?? '']} />
+        <NewPasswordFields value={next} onChange={setNext} check={newPassword} label="New password" />
         {change.isError ? <Alert tone="error">{currentPasswordError(change.error)}</Alert> : null}
         {change.isSuccess ? <Alert tone="success">Your password was changed.</Alert> : null}
-        <Button type="submit" isBusy={change.isPending} disabled={!isReady || !current}>
+        <Button type="submit" isBusy={change.isPending} disabled={!newPassword.isReady || !current}>
           Change password
         </Button>
       </form>

@@ -19,7 +19,7 @@ export function RecoverPage() {
   const [email, setEmail] = useState('');
   const [recoveryCode, setRecoveryCode] = useState('');
   const [password, setPassword] = useState<NewPassword>({ password: '', confirmation: '' });
-  const { isReady } = useNewPassword(password, [email]);
+  const newPassword = useNewPassword(password, [email]);
   const [checkSeconds, setCheckSeconds] = useState<number | null>(null);
 
   const recover = useMutation({
@@ -35,7 +35,7 @@ export function RecoverPage() {
 
   const submit = (event: SubmitEvent) => {
     event.preventDefault();
-    if (isReady) recover.mutate();
+    if (newPassword.isReady) recover.mutate();
   };
 
   return (
@@ -52,10 +52,10 @@ export function RecoverPage() {
           onChange={(e) => setRecoveryCode(e.target.value)}
           hint="32 letters and digits; dashes and case do not matter."
         />
-        <NewPasswordFields value={password} onChange={setPassword} label="New password" userInputs={[email]} />
+        <NewPasswordFields value={password} onChange={setPassword} check={newPassword} label="New password" />
         {recover.isError ? <Alert tone="error">{recoveryError(recover.error)}</Alert> : null}
         {recover.isPending && checkSeconds !== null ? <DeviceCheck seconds={checkSeconds} /> : null}
-        <Button type="submit" isBusy={recover.isPending} disabled={!isReady || !email || !recoveryCode}>
+        <Button type="submit" isBusy={recover.isPending} disabled={!newPassword.isReady || !email || !recoveryCode}>
           Set new password
         </Button>
       </form>

@@ -61,10 +61,10 @@ function AccountForm({ proof, onStartAgain }: { proof: Proof; onStartAgain?: () 
   const [organisation, setOrganisation] = useState('');
   const [password, setPassword] = useState<NewPassword>({ password: '', confirmation: '' });
   const [hasReadNotice, setHasReadNotice] = useState(false);
-  const { isReady } = useNewPassword(password, [email, displayName]);
+  const newPassword = useNewPassword(password, [email, displayName]);
   const isInvited = Boolean(proof.invitation);
   const hasDoctorDetails = role !== 'doctor' || (Boolean(licence.trim()) && Boolean(organisation.trim()));
-  const canSubmit = isReady && hasReadNotice && Boolean(email) && (isInvited || (Boolean(displayName.trim()) && hasDoctorDetails));
+  const canSubmit = newPassword.isReady && hasReadNotice && Boolean(email) && (isInvited || (Boolean(displayName.trim()) && hasDoctorDetails));
 
   const register = useMutation({
     mutationFn: () =>
@@ -128,7 +128,7 @@ function AccountForm({ proof, onStartAgain }: { proof: Proof; onStartAgain?: () 
             ) : null}
           </>
         )}
-        <NewPasswordFields value={password} onChange={setPassword} userInputs={[email, displayName]} />
+        <NewPasswordFields value={password} onChange={setPassword} check={newPassword} />
         <PrivacyNotice />
         <label className="checkbox">
           <input type="checkbox" checked={hasReadNotice} onChange={(event) => setHasReadNotice(event.target.checked)} />I have read the privacy notice

@@ -26,6 +26,10 @@ function loadChecker(): Promise<Checker> {
       return (password, userInputs) => factory.check(password, userInputs);
     },
   );
+  // A dictionary that did not load is asked for again at the next check, not failed forever.
+  checker.catch(() => {
+    checker = null;
+  });
   return checker;
 }
 
