@@ -51,9 +51,10 @@ export default defineConfig(({ command, isPreview }) => ({
   preview: { host: '127.0.0.1', port, strictPort: true, proxy },
   worker: { format: 'es' },
   // The dev server finds dependencies by crawling from index.html, which does not follow `new Worker(new URL(…))`:
-  // the password-check worker's zxcvbn would be found at its first request, the dependencies bundled again, and
-  // every open page told to reload if the bundle changed (a form being filled loses what was typed).
-  optimizeDeps: { include: ['@zxcvbn-ts/core', '@zxcvbn-ts/language-common', '@zxcvbn-ts/language-en'] },
+  // a worker's own dependency (zxcvbn, in the password-check worker) would be found at its first request, the
+  // dependencies bundled again, and every open page told to reload if the bundle changed (a form being filled loses
+  // what was typed). So the crawl starts from the workers too.
+  optimizeDeps: { entries: ['index.html', 'src/**/*worker.ts'] },
   // The zxcvbn dictionaries (~1.2 MB) are one lazy chunk, loaded only by the password forms.
   // No source maps in the build: the shipped portal should not hand out its sources' layout (ASVS 14.3.2).
   build: { target: 'es2022', sourcemap: false, chunkSizeWarningLimit: 1400 },
