@@ -98,6 +98,28 @@ describe('organising records: trash, restore, purge, metadata, moves', () => {
       expect(again.body.wrap).toBe(wrap);
     });
 
+    it('takes the records in the trash into a share made while they are there: their wraps are asked for, and a restore shows them with no new wrap', async () => {
+      const patient = await registerUser(api);
+      const folderId = await createFolder(patient);
+      const active = await uploadRecord(patient, 10, folderId);
+      const inTrash = await uploadRecord(patient, 10, folderId);
+      await trash(patient, inTrash.summary.id);
+      const share = (wraps: Array<{ recordId: string; wrap: string }>) =>
+        patient.client.send(ROUTES.createConsent, { token: patient.token, body: { doctorId: drWho.userId, scope: 'folder', folderId, wraps } });
+
+      const withoutTrash = await share([{ recordId: active.summary.id, wrap: doctorWrap() }]);
+      expect(withoutTrash.status).toBe(400);
+      expect(withoutTrash.error?.code).toBe(ERROR_CODES.wrapsMismatch);
+      const trashedWrap = doctorWrap();
+      expect((await share([{ recordId: active.summary.id, wrap: doctorWrap() }, { recordId: inTrash.summary.id, wrap: trashedWrap }])).status).toBe(201);
+      expect((await read(drWho, inTrash.summary.id)).status).toBe(404);
+
+      await restore(patient, inTrash.summary.id);
+      const restored = await read(drWho, inTrash.summary.id);
+      expect(restored.status).toBe(200);
+      expect(restored.body.wrap).toBe(trashedWrap);
+    });
+
     it('deletes a record that stayed in the trash past the retention: rows and objects go, the purge by system in the trail', async () => {
       const patient = await registerUser(api);
       const old = await uploadRecord(patient, 3000);

@@ -168,4 +168,31 @@ describe('sharing with a doctor (Chromium, two browsers)', () => {
     await doctorPage.getByRole('heading', { name: 'Your access history' }).waitFor();
     await doctorPage.getByTestId('audit-row').filter({ hasText: 'Allowed' }).filter({ hasText: 'You opened a record' }).first().waitFor();
   });
+
+  it('shares all records while one is in the trash: the share wraps that one too, and once it is restored the doctor opens it', async () => {
+    const page = patientBrowser.page;
+    const discarded = markedFile(`discarded-${tag}.dat`, RECORD_CHUNK_BYTES + 9, marker);
+    await openRecordsPage(page);
+    await page.getByRole('button', { name: 'All records', exact: true }).click();
+    await uploadFiles(page, [discarded]);
+    await page.getByRole('button', { name: `Delete ${titleOf(discarded)}`, exact: true }).click();
+    await page.getByText(`Moved “${titleOf(discarded)}” to the trash`).waitFor();
+    // The lab result and the late file are outside the trash; the API asks for the trashed record's wrap as well.
+    await shareWithDoctor(page, () => page.getByRole('button', { name: 'Share all records' }).click(), 'This shares 2 records (and 1 in the trash, if you restore it), and new ones', {
+      isFirstShare: false,
+    });
+
+    const doctorPage = doctorBrowser.page;
+    await openSharedWithMe(doctorPage);
+    await doctorPage.getByRole('button', { name: `Open ${titleOf(lateFile)}` }).waitFor();
+    await countOf(doctorPage.getByRole('button', { name: `Open ${titleOf(discarded)}` }), 0);
+
+    await page.getByRole('button', { name: 'Trash', exact: true }).click();
+    await page.getByRole('button', { name: `Restore ${titleOf(discarded)}` }).click();
+    await page.getByText('The trash is empty.').waitFor();
+    // Back on the doctor's tab the list is fetched again; the restored record opens with the wrap made at the share.
+    await doctorPage.evaluate(() => document.dispatchEvent(new Event('visibilitychange', { bubbles: true })));
+    const downloaded = await downloadRecord(doctorPage, discarded);
+    expect(sha256(downloaded.bytes)).toBe(sha256(discarded.buffer));
+  });
 });

@@ -55,7 +55,21 @@ export function useRecordList({ folderId, ownerId, view }: RecordFilter) {
   });
 }
 
-/** Every record of the patient in a scope, all pages: what a share must wrap. */
+/** Every record of the patient in a scope that is not in the trash, all pages (a trusted contact's or break-glass scope, the export). */
 export function allRecordsIn(records: RecordsApi, folderId: string | undefined): Promise<RecordSummary[]> {
   return everyPage((cursor) => records.list({ folderId, cursor, limit: 100 }));
+}
+
+/**
+ * Every record a consent over this scope covers, all pages: what a share must wrap. That takes
+ * the records in the trash as well (their `trashedAt` set): a consent keeps the doctor's wraps
+ * of a trashed record, so that restoring it needs no browser work (docs/protocol.md "Trash"),
+ * and the API refuses a share or a re-wrap that leaves one out.
+ */
+export async function recordsForConsent(records: RecordsApi, folderId: string | undefined): Promise<RecordSummary[]> {
+  const [active, trashed] = await Promise.all([
+    allRecordsIn(records, folderId),
+    everyPage((cursor) => records.list({ folderId, view: 'trash', cursor, limit: 100 })),
+  ]);
+  return [...active, ...trashed];
 }

@@ -7,7 +7,7 @@
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type SubmitEvent } from 'react';
-import type { ConsentScope, DoctorSummary } from '@phr/shared-types';
+import type { ConsentScope, DoctorSummary, RecordSummary } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
 import { doctorKeys } from '../../api/doctors.js';
 import { invalidateAfter } from '../../api/invalidate.js';
@@ -19,7 +19,7 @@ import { Button } from '../../ui/Button.js';
 import { Dialog } from '../../ui/Dialog.js';
 import { useSession } from '../auth/session.js';
 import { verifiedText } from '../clinicians/clinician-standing.js';
-import { allRecordsIn } from '../records/useRecordQueries.js';
+import { recordsForConsent } from '../records/useRecordQueries.js';
 import { today } from '../records/format.js';
 import { useTrust } from '../trust/TrustProvider.js';
 
@@ -66,7 +66,7 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
   const inScope = useQuery({
     queryKey: recordKeys.shareScope(target.scope, target.recordId ?? target.folderId ?? null),
     queryFn: async () => {
-      const all = await allRecordsIn(records, target.scope === 'folder' ? target.folderId : undefined);
+      const all = await recordsForConsent(records, target.scope === 'folder' ? target.folderId : undefined);
       return target.scope === 'record' ? all.filter((record) => record.id === target.recordId) : all;
     },
   });
@@ -99,7 +99,6 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
     event.preventDefault();
     share.mutate();
   };
-  const count = inScope.data?.length;
 
   return (
     <Dialog label="Share with a doctor" onClose={onClose} className="share-dialog">
@@ -136,10 +135,10 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
           <input id="share-until" type="date" min={today()} value={until} onChange={(event) => setUntil(event.target.value)} />
           <label htmlFor="share-purpose">Purpose (optional)</label>
           <input id="share-purpose" maxLength={200} value={purpose} onChange={(event) => setPurpose(event.target.value)} />
-          <p data-testid="share-count">{count === undefined ? 'Counting records…' : `This shares ${count} record${count === 1 ? '' : 's'}${target.scope === 'record' ? '' : ', and new ones you add here while the consent lasts'}.`}</p>
+          <p data-testid="share-count">{inScope.data === undefined ? 'Counting records…' : shareCount(inScope.data, target.scope)}</p>
           {share.error ? <Alert tone="error">{describeError(share.error)}</Alert> : null}
           <div className="row">
-            <Button type="submit" isBusy={share.isPending} disabled={!doctor || !isContactVerified || count === undefined}>
+            <Button type="submit" isBusy={share.isPending} disabled={!doctor || !isContactVerified || inScope.data === undefined}>
               Share
             </Button>
             <Button type="button" variant="secondary" onClick={onClose}>
@@ -243,4 +242,13 @@ export function ContactCheck({
       )}
     </div>
   );
+}
+
+/** What a share covers: the records it shares now, those in the trash it covers once restored, and what comes later. */
+function shareCount(records: readonly RecordSummary[], scope: ShareTarget['scope']): string {
+  const trashed = records.filter((record) => record.trashedAt !== null).length;
+  const active = records.length - trashed;
+  const shared = `This shares ${active} record${active === 1 ? '' : 's'}`;
+  const restored = trashed > 0 ? ` (and ${trashed} in the trash, if you restore ${trashed === 1 ? 'it' : 'them'})` : '';
+  return `${shared}${restored}${scope === 'record' ? '' : ', and new ones you add here while the consent lasts'}.`;
 }

@@ -1,6 +1,6 @@
 /**
  * The patient's side of a doctor's key-pair rotation (docs/protocol.md
- * "Key-pair rotation"): every record in the consent's scope is wrapped again,
+ * "Key-pair rotation"): every record in the consent's scope (the trash included) is wrapped again,
  * in the vault, for the doctor's new key (proven in the key directory and
  * compared by the patient), and sent in batches the API takes. A folder's
  * consent also gets its folder label sealed again for the new key, with the
@@ -12,7 +12,7 @@ import type { FoldersApi } from '../../api/folders.js';
 import type { RecordsApi } from '../../api/records.js';
 import type { VerifiedBinding } from '../../crypto/trust-vault.js';
 import type { VaultHandle } from '../../crypto/vault.js';
-import { allRecordsIn } from '../records/useRecordQueries.js';
+import { recordsForConsent } from '../records/useRecordQueries.js';
 
 export interface RewrapOutcome {
   replaced: number;
@@ -27,7 +27,7 @@ export interface RewrapApis {
 }
 
 export async function rewrapConsent(apis: RewrapApis, vault: VaultHandle, patientId: string, consent: Consent, doctorKey: VerifiedBinding): Promise<RewrapOutcome> {
-  const listed = await allRecordsIn(apis.records, consent.scope === 'folder' ? (consent.folderId ?? undefined) : undefined);
+  const listed = await recordsForConsent(apis.records, consent.scope === 'folder' ? (consent.folderId ?? undefined) : undefined);
   const inScope = consent.scope === 'record' ? listed.filter((record) => record.id === consent.recordId) : listed;
   const doctor = { id: consent.doctorId, publicKey: doctorKey.publicKey };
   // The vault seals and wraps only for the key proven in the key directory this session (requireVerifiedKey).
