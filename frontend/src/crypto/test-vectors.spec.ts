@@ -11,7 +11,18 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { HKDF_INFO_AUTH, HKDF_INFO_KEK, HKDF_INFO_RECOVERY_AUTH, HKDF_INFO_RECOVERY_KEK, PROTOCOL_VERSION, recordLayout } from '@phr/shared-types';
+import {
+  AUDIT_GENESIS_HASH,
+  canonicalAuditRow,
+  firstBrokenAuditRow,
+  HKDF_INFO_AUTH,
+  HKDF_INFO_KEK,
+  HKDF_INFO_RECOVERY_AUTH,
+  HKDF_INFO_RECOVERY_KEK,
+  PROTOCOL_VERSION,
+  recordLayout,
+  type AuditEvent,
+} from '@phr/shared-types';
 import { PRIVATE_KEY_AAD, unlockKeys } from './account.js';
 import { concatBytes, fromBase64Url, toHex, utf8 } from './encoding.js';
 import { fingerprintHex, formatFingerprint } from './fingerprint.js';
@@ -39,6 +50,7 @@ import {
   fromHex,
   patternBytes,
   VECTOR_FILES,
+  type AuditChainVectors,
   type KdfVectors,
   type MetadataVectors,
   type ProofOfWorkVectors,
@@ -311,5 +323,55 @@ describe('test vectors: proof of work (proof-of-work.json)', () => {
       expect(digest.toString('hex')).toBe(vector.digest);
       expect(BigInt(`0x${vector.digest}`) >> BigInt(256 - vector.difficulty)).toBe(0n);
     }
+  });
+});
+
+/** A JSON string as docs/protocol.md "Audit trail" spells out the canonical text's, without JSON.stringify. */
+function jsonStringAsDocumented(text: string): string {
+  const named: Record<number, string> = { 0x08: '\\b', 0x09: '\\t', 0x0a: '\\n', 0x0c: '\\f', 0x0d: '\\r', 0x22: '\\"', 0x5c: '\\\\' };
+  let written = '"';
+  // By code point: a pair of surrogates is one character, written as it is; one alone is escaped.
+  for (const character of text) {
+    const code = character.codePointAt(0) ?? 0;
+    const isLoneSurrogate = code >= 0xd800 && code <= 0xdfff;
+    written += named[code] ?? (code < 0x20 || isLoneSurrogate ? `\\u${code.toString(16).padStart(4, '0')}` : character);
+  }
+  return `${written}"`;
+}
+
+/** The canonical text of a row from the description alone: the version, then the fields in order, no whitespace. */
+function canonicalAsDocumented(row: Omit<AuditEvent, 'hash' | 'prevHash'>): string {
+  const strings = [row.occurredAt, row.actorId, row.actorRole, row.action, row.outcome, row.reason, row.recordId, row.consentId, row.ip, row.userAgent, row.requestId];
+  return `[1,${jsonStringAsDocumented(row.subjectId)},${row.seq},${strings.map((value) => (value === null ? 'null' : jsonStringAsDocumented(value))).join(',')}]`;
+}
+
+describe('test vectors: the audit chain (audit-chain.json)', () => {
+  let vectors: AuditChainVectors;
+  beforeAll(async () => {
+    vectors = await load<AuditChainVectors>(VECTOR_FILES.auditChain);
+  });
+  const sha256OfText = (text: string) => Promise.resolve(sha256Hex(Buffer.from(text, 'utf8')));
+
+  it('gives each row its canonical text and hash, by the shared code and by the description alone', () => {
+    let prevHash = AUDIT_GENESIS_HASH;
+    for (const { canonical, hash, prevHash: statedPrev, ...row } of vectors.rows) {
+      expect(statedPrev).toBe(prevHash);
+      expect(canonicalAuditRow(row)).toBe(canonical);
+      expect(canonicalAsDocumented(row)).toBe(canonical);
+      expect(sha256Hex(Buffer.from(`${prevHash}\n${canonical}`, 'utf8'))).toBe(hash);
+      prevHash = hash;
+    }
+  });
+
+  it('writes non-ASCII as it is and escapes only quotes, backslashes, controls and lone surrogates', () => {
+    expect(canonicalAsDocumented({ ...vectors.rows[0], reason: 'a\u2028b 🩺 \ud800 /' })).toBe(canonicalAuditRow({ ...vectors.rows[0], reason: 'a\u2028b 🩺 \ud800 /' }));
+    expect(vectors.rows[1].canonical).toContain('“Zoë” said \\"no\\" \\\\ then\\tleft\\nfor Αθήνα 🩺 \\u0001');
+  });
+
+  it('verifies as a chain, and a change of one character in a row breaks it there', async () => {
+    const rows = vectors.rows.map(({ canonical: _canonical, ...row }) => row);
+    expect(await firstBrokenAuditRow(rows, sha256OfText)).toBeNull();
+    expect(await firstBrokenAuditRow([rows[0], { ...rows[1], reason: rows[1].reason?.replace('Zoë', 'Zoe') ?? null }, rows[2]], sha256OfText)).toBe(2);
+    expect(await firstBrokenAuditRow([rows[0], rows[1], { ...rows[2], reason: null }], sha256OfText)).toBe(3);
   });
 });

@@ -6,13 +6,16 @@
  *
  * Inputs are fixed (bytes from SHA-256 of a label), so a second run writes the
  * same files except the two RSA key pairs and the doctor's wrap (RSA-OAEP is
- * randomised), which are made anew.
+ * randomised), which are made anew. File names after the command write only
+ * those files (`… generate.ts audit-chain.json`), leaving the others as they are.
  */
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  AUDIT_GENESIS_HASH,
+  canonicalAuditRow,
   HKDF_INFO_KEK,
   HKDF_INFO_RECOVERY_KEK,
   KDF_ALGORITHM,
@@ -21,6 +24,7 @@ import {
   RECORD_CHUNK_BYTES,
   RECORD_CHUNKS_PER_SEGMENT,
   recordLayout,
+  type AuditEvent,
   type KdfParams,
   type RecordMetadata,
 } from '@phr/shared-types';
@@ -279,6 +283,41 @@ async function main(): Promise<void> {
     cases: [{ challenge, difficulty: 12, nonce, digest: createHash('sha256').update(`${challenge}:${nonce}`, 'ascii').digest('hex') }],
   };
 
+  // The audit chain: three rows of one trail, with the text each hashes.
+  const subject = uuidFrom('audit-subject');
+  const auditRows: Array<Omit<AuditEvent, 'hash' | 'prevHash'>> = [
+    { subjectId: subject, seq: 1, occurredAt: '2026-01-02T03:04:05.678Z', actorId: subject, actorRole: 'patient', action: 'session.login', outcome: 'allow', reason: 'new device', recordId: null, consentId: null, ip: '203.0.113.7', userAgent: 'Mozilla/5.0 (X11; Linux x86_64)', requestId: 'req-0001' },
+    {
+      subjectId: subject,
+      seq: 2,
+      occurredAt: '2026-01-02T03:04:06.000Z',
+      actorId: uuidFrom('audit-doctor'),
+      actorRole: 'doctor',
+      action: 'record.read',
+      outcome: 'deny',
+      reason: 'consent revoked: “Zoë” said "no" \\ then\tleft\nfor Αθήνα 🩺 \u0001',
+      recordId: uuidFrom('audit-record'),
+      consentId: uuidFrom('audit-consent'),
+      ip: '2001:db8::1',
+      userAgent: 'Navigateur/1.0 (café; ünïcode) </script>',
+      requestId: 'req-0002',
+    },
+    { subjectId: subject, seq: 3, occurredAt: '2026-01-03T00:00:00.000Z', actorId: null, actorRole: 'system', action: 'record.purge', outcome: 'allow', reason: '', recordId: uuidFrom('audit-record'), consentId: null, ip: null, userAgent: null, requestId: null },
+  ];
+  let prevAuditHash = AUDIT_GENESIS_HASH;
+  const auditChain = auditRows.map((row) => {
+    const canonical = canonicalAuditRow(row);
+    const entry = { ...row, prevHash: prevAuditHash, hash: sha256Hex(utf8(`${prevAuditHash}\n${canonical}`)), canonical };
+    prevAuditHash = entry.hash;
+    return entry;
+  });
+  const auditFile = {
+    about: about(
+      'The audit chain: each row of a trail as GET /api/audit returns it (AuditEvent), its canonical text (the JSON array of docs/protocol.md "Audit trail", written as ECMAScript\'s JSON.stringify writes it) and hash = hex(SHA-256(UTF-8(prevHash ‖ "\\n" ‖ canonical))), prevHash of the first row 64 zeros. Row 2 holds typographic quotes, non-ASCII and a character outside the BMP (written as they are), a quote, a backslash, a tab, a line feed and U+0001 (escaped); row 3 nulls and an empty reason.',
+    ),
+    rows: auditChain,
+  };
+
   const files: Array<[string, unknown]> = [
     [VECTOR_FILES.kdf, kdfFile],
     [VECTOR_FILES.sealedBlob, sealedFile],
@@ -286,9 +325,12 @@ async function main(): Promise<void> {
     [VECTOR_FILES.metadata, metadataFile],
     [VECTOR_FILES.recordStream, streamFile],
     [VECTOR_FILES.proofOfWork, proofFile],
+    [VECTOR_FILES.auditChain, auditFile],
   ];
-  for (const [name, content] of files) await writeFile(path.join(OUT, name), `${JSON.stringify(content, null, 2)}\n`);
-  console.log(`Wrote ${files.length} files to ${OUT}`);
+  const only = process.argv.slice(2);
+  const written = files.filter(([name]) => only.length === 0 || only.includes(name));
+  for (const [name, content] of written) await writeFile(path.join(OUT, name), `${JSON.stringify(content, null, 2)}\n`);
+  console.log(`Wrote ${written.length} files to ${OUT}`);
 }
 
 await main();

@@ -6,7 +6,7 @@
  * Raw bytes are hex; values the API carries are base64url without padding,
  * as on the wire; text is UTF-8.
  */
-import type { KdfParams, RecordMetadata } from '@phr/shared-types';
+import type { AuditEvent, KdfParams, RecordMetadata } from '@phr/shared-types';
 
 export const VECTOR_FILES = {
   kdf: 'kdf.json',
@@ -15,6 +15,7 @@ export const VECTOR_FILES = {
   metadata: 'metadata.json',
   recordStream: 'record-stream.json',
   proofOfWork: 'proof-of-work.json',
+  auditChain: 'audit-chain.json',
 } as const;
 
 export interface PasswordVector {
@@ -142,6 +143,12 @@ export interface StreamVectors {
   cases: StreamVector[];
   /** recordLayout() with the portal's chunk and segment sizes. */
   layouts: Array<{ plaintextBytes: number; chunkCount: number; ciphertextBytes: number; segments: Array<{ index: number; byteLength: number; firstChunk: number; chunkCount: number }> }>;
+}
+
+export interface AuditChainVectors {
+  about: string;
+  /** Rows of one trail in chain order, each with the canonical text its hash covers. */
+  rows: Array<AuditEvent & { canonical: string }>;
 }
 
 export interface ProofOfWorkVectors {
