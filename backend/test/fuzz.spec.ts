@@ -218,8 +218,8 @@ describe('fuzzing counterexamples, fixed (issue 6)', () => {
     const ghost = forgeToken(TEST_JWT_SECRET, { userId: randomUUID(), role: 'patient' });
     const body = {
       currentAuthKey: 'A'.repeat(43),
-      newAuthKey: 'B'.repeat(43),
-      newKdf: { algorithm: KDF_ALGORITHM, iterations: KDF_MIN_ITERATIONS, salt: 'C'.repeat(22) },
+      newAuthKey: 'Q'.repeat(43),
+      newKdf: { algorithm: KDF_ALGORITHM, iterations: KDF_MIN_ITERATIONS, salt: 'w'.repeat(22) },
       newWrappedAccountKey: sealedBlob(),
     };
     const response = await patient.client.send(ROUTES.changePassword, { token: ghost, body });

@@ -1,8 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsInt, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { IsInt, IsString, Max, Min, MinLength } from 'class-validator';
 import { CLIENT_STATE_MAX_BYTES, type PutClientStateRequest } from '@phr/shared-types';
 import type { Exact } from '../common/exact.js';
-import { base64UrlLength } from '../identity/validators.js';
+import { base64UrlLength, IsCanonicalBase64Url } from '../identity/validators.js';
 
 /** The largest sealed blob in base64url characters. */
 export const CLIENT_STATE_MAX_CHARS = base64UrlLength(CLIENT_STATE_MAX_BYTES);
@@ -34,7 +34,7 @@ export class PutClientStateDto implements PutClientStateRequest {
   })
   @IsString()
   @MinLength(1)
-  @Matches(/^[A-Za-z0-9_-]+$/, { message: '$property must be base64url without padding' })
+  @IsCanonicalBase64Url()
   sealed: string;
 }
 true satisfies Exact<PutClientStateDto, PutClientStateRequest>;
