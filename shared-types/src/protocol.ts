@@ -22,8 +22,11 @@ export const HKDF_INFO_RECOVERY_KEK = 'phr/v1/recovery-kek';
 /** Bytes of the auth key the browser sends (never the password). */
 export const AUTH_KEY_BYTES = 32;
 
-/** DESIGN 4.2: RSA-OAEP with SHA-256, at least 3072 bits. */
-export const RSA_MIN_MODULUS_BITS = 3072;
+/**
+ * DESIGN 4.2: RSA-OAEP with SHA-256, 3072 bits, e = 65537: exactly, since every wrap made for a key
+ * is as long as its modulus and the API takes wraps of 384 bytes only (DOCTOR_WRAP_BYTES).
+ */
+export const RSA_MODULUS_BITS = 3072;
 
 /** AES-GCM nonce length used by every sealed blob. */
 export const AES_GCM_IV_BYTES = 12;

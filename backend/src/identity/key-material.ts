@@ -1,6 +1,6 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import { ApiError } from '../common/api-error.js';
-import { AES_GCM_IV_BYTES, PROTOCOL_VERSION, RSA_MIN_MODULUS_BITS, type FieldError } from '@phr/shared-types';
+import { AES_GCM_IV_BYTES, PROTOCOL_VERSION, RSA_MODULUS_BITS, type FieldError } from '@phr/shared-types';
 
 /** A sealed blob: version byte, IV, then at least the 16-byte GCM tag. */
 const MIN_SEALED_BYTES = 1 + AES_GCM_IV_BYTES + 16;
@@ -8,7 +8,7 @@ const MIN_SEALED_BYTES = 1 + AES_GCM_IV_BYTES + 16;
 /**
  * The server cannot open key blobs, but it refuses ones that cannot be
  * right: an unknown protocol version, a blob too short to hold a tag, a public
- * key that is not RSA of at least 3072 bits.
+ * key that is not RSA of 3072 bits with the exponent 65537.
  */
 export function checkSealedBlob(field: string, blob: string): FieldError | null {
   const bytes = Buffer.from(blob, 'base64url');
@@ -20,9 +20,9 @@ export function checkSealedBlob(field: string, blob: string): FieldError | null 
 export function checkRsaPublicKey(field: string, spkiBase64Url: string): FieldError | null {
   try {
     const key = createPublicKey({ key: Buffer.from(spkiBase64Url, 'base64url'), format: 'der', type: 'spki' });
-    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-    if (key.asymmetricKeyType !== 'rsa' || bits < RSA_MIN_MODULUS_BITS) {
-      return { field, message: `${field} must be an RSA key of at least ${RSA_MIN_MODULUS_BITS} bits` };
+    const details = key.asymmetricKeyDetails;
+    if (key.asymmetricKeyType !== 'rsa' || details?.modulusLength !== RSA_MODULUS_BITS || details.publicExponent !== 65537n) {
+      return { field, message: `${field} must be an RSA key of ${RSA_MODULUS_BITS} bits with the exponent 65537 (the wraps made for it are ${RSA_MODULUS_BITS / 8} bytes)` };
     }
     return null;
   } catch {

@@ -13,7 +13,7 @@ export const KEY_FIELDS = {
   wrappedAccountKey: `${SEALED}: the 32-byte account key under the KEK (HKDF-SHA256(masterKey, info "${HKDF_INFO_KEK}")), AAD "phr/v1/account-key|<kdf.algorithm>|<kdf.iterations>|<kdf.salt>"`,
   wrappedPrivateKey: `${SEALED}: the PKCS#8 private key under the account key, AAD "phr/v1/private-key"`,
   recoveryWrappedAccountKey: `${SEALED}: the account key under the recovery KEK (HKDF-SHA256(code bytes, info "${HKDF_INFO_RECOVERY_KEK}")), AAD "phr/v1/recovery-account-key"`,
-  publicKey: 'RSA-OAEP (SHA-256) public key, SPKI DER, base64url; modulus of at least 3072 bits',
+  publicKey: 'RSA-OAEP (SHA-256) public key, SPKI DER, base64url; a modulus of exactly 3072 bits and the exponent 65537',
   ownerWrap: `${SEALED}: the 32-byte file key under the account key, AAD "phr/v1/file-key|<recordId>|<ownerId>"`,
   metadata: `${SEALED}: the record metadata document (UTF-8 JSON, docs/protocol.md "Record metadata") under the file key, AAD "phr/v1/metadata|<recordId>"`,
   folderName: `${SEALED}: the folder name (UTF-8) under the account key, AAD "phr/v1/folder-name|<ownerId>"`,

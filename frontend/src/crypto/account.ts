@@ -5,7 +5,7 @@
  */
 import {
   KDF_MIN_ITERATIONS,
-  RSA_MIN_MODULUS_BITS,
+  RSA_MODULUS_BITS,
   type AccountKeyMaterial,
   type ChangePasswordRequest,
   type KdfParams,
@@ -51,7 +51,7 @@ export async function createAccount(password: string, options: AccountOptions = 
   const [{ authKey, kek }, keyPair] = await Promise.all([
     derivePasswordKeys(password, kdf, options.policy),
     crypto.subtle.generateKey(
-      { ...RSA_OAEP, modulusLength: RSA_MIN_MODULUS_BITS, publicExponent: new Uint8Array([1, 0, 1]) },
+      { ...RSA_OAEP, modulusLength: RSA_MODULUS_BITS, publicExponent: new Uint8Array([1, 0, 1]) },
       true,
       ['encrypt', 'decrypt', 'wrapKey', 'unwrapKey'],
     ),
@@ -135,7 +135,7 @@ export interface NewKeyPair {
 /** Key-pair rotation: a new RSA-OAEP pair, the private half sealed under the account key and kept only as a non-extractable key. */
 export async function newKeyPair(accountKey: CryptoKey): Promise<NewKeyPair> {
   const generated = await crypto.subtle.generateKey(
-    { ...RSA_OAEP, modulusLength: RSA_MIN_MODULUS_BITS, publicExponent: new Uint8Array([1, 0, 1]) },
+    { ...RSA_OAEP, modulusLength: RSA_MODULUS_BITS, publicExponent: new Uint8Array([1, 0, 1]) },
     true,
     ['encrypt', 'decrypt', 'wrapKey', 'unwrapKey'],
   );

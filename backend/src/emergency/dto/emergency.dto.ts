@@ -89,7 +89,7 @@ export class ConfigureEmergencyDto implements ConfigureEmergencyRequest {
   @IsId('4')
   folderId?: string;
 
-  @ApiPropertyOptional({ description: 'The emergency RSA-OAEP public key (SPKI, base64url, 3072 bits or more); required unless scope is "off"' })
+  @ApiPropertyOptional({ description: 'The emergency RSA-OAEP public key (SPKI, base64url, 3072 bits, e = 65537); required unless scope is "off"' })
   @IsOptional()
   @IsPublicKey('The emergency public key')
   publicKey?: string;
