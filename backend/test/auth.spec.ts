@@ -11,6 +11,10 @@ import { testClient, type TestClient } from './support/http.js';
 import { ageRefreshUse } from './support/tokens.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
+
+/** `value` lengthened with 'A's to a length of 4n + 1, which no whole number of bytes has in base64url. */
+const oneCharacterOver = (value: string) => value + 'A'.repeat(((1 - (value.length % 4)) + 4) % 4 || 4);
+
 describe('accounts and sessions', () => {
   let api: TestApp;
   let http: TestClient;
@@ -84,6 +88,10 @@ describe('accounts and sessions', () => {
       ['a salt of the wrong length', { ...registration(), kdf: { ...registration().kdf, salt: randomKey(8) } }, 'kdf.salt'],
       ['an unknown field inside keys', { ...registration(), keys: { ...registration().keys, privateKey: 'x' } }, 'keys.privateKey'],
       ['a non-base64url wrapped key', { ...registration(), keys: { ...registration().keys, wrappedAccountKey: 'a+b/c='.repeat(10) } }, 'keys.wrappedAccountKey'],
+      // Stray bits in the last character (B is 000001), or a length no bytes give: the portal refuses such a value, so the API must too.
+      ['a salt in a non-canonical spelling', { ...registration(), kdf: { ...registration().kdf, salt: `${registration().kdf.salt.slice(0, -1)}B` } }, 'kdf.salt'],
+      ['an auth key in a non-canonical spelling', registration({ authKey: `${randomKey(32).slice(0, -1)}B` }), 'authKey'],
+      ['a wrapped key one character over a whole number of bytes', { ...registration(), keys: { ...registration().keys, wrappedAccountKey: oneCharacterOver(registration().keys.wrappedAccountKey) } }, 'keys.wrappedAccountKey'],
       ['an empty display name', registration({ displayName: '' }), 'displayName'],
     ])('names the field in a 400 for %s', async (_case, body, field) => {
       const response = await http.send(ROUTES.register, { body });
@@ -121,14 +129,19 @@ describe('accounts and sessions', () => {
       expect(response.error?.fields).toEqual([{ field: 'keys.wrappedPrivateKey', message: expect.stringContaining('protocol version') }]);
     });
 
-    it('refuses an RSA public key shorter than 3072 bits', async () => {
+    it.each([
+      ['of 2048 bits', { modulusLength: 2048 }],
+      // No one could share with it: a wrap for it would be 512 bytes, and the API takes 384.
+      ['of 4096 bits', { modulusLength: 4096 }],
+      ['of 3072 bits with the exponent 3', { modulusLength: 3072, publicExponent: 3 }],
+    ])('refuses an RSA public key %s: keys are RSA-3072 with e = 65537', async (_case, shape) => {
       const { generateKeyPairSync } = await import('node:crypto');
-      const small = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64url');
+      const other = generateKeyPairSync('rsa', shape).publicKey.export({ type: 'spki', format: 'der' }).toString('base64url');
       const body = registration();
-      body.keys.publicKey = small;
+      body.keys.publicKey = other;
       const response = await http.send(ROUTES.register, { body });
       expect(response.status).toBe(400);
-      expect(response.error?.fields?.[0]).toMatchObject({ field: 'keys.publicKey' });
+      expect(response.error?.fields).toEqual([{ field: 'keys.publicKey', message: 'keys.publicKey must be an RSA key of 3072 bits with the exponent 65537 (the wraps made for it are 384 bytes)' }]);
     });
 
     it('answers malformed JSON with a 400 that leaks nothing', async () => {

@@ -2,6 +2,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { RequestMethod } from '@nestjs/common';
+import { HTTP_CODE_METADATA, METHOD_METADATA } from '@nestjs/common/constants.js';
+import { ModulesContainer } from '@nestjs/core';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { API_PREFIX, ERROR_CODES, ROUTES } from '@phr/shared-types';
 import { OPERATION_DESCRIPTIONS } from '../src/common/operation-descriptions.js';
@@ -131,6 +134,24 @@ describe('the OpenAPI document and the shared contract agree', () => {
     expect(schema.description).toContain('SHA-256');
     expect(schema.description).toContain('prevHash');
     expect(schema.description).toContain('JSON.stringify([1, subjectId, seq, occurredAt, actorId, actorRole, action, outcome, reason, recordId, consentId, ip, userAgent, requestId])');
+  });
+
+  it('documents for every operation the success status it answers with', () => {
+    const wrong: string[] = [];
+    for (const { metatype } of [...api.app.get(ModulesContainer, { strict: false }).values()].flatMap((module) => [...module.controllers.values()])) {
+      if (!metatype) continue;
+      const prototype = metatype.prototype as Record<string, unknown>;
+      for (const name of Object.getOwnPropertyNames(prototype)) {
+        const handler = prototype[name];
+        if (name === 'constructor' || typeof handler !== 'function') continue;
+        const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+        if (method === undefined) continue;
+        const answered = (Reflect.getMetadata(HTTP_CODE_METADATA, handler) as number | undefined) ?? (method === RequestMethod.POST ? 201 : 200);
+        const documented = Object.keys((Reflect.getMetadata('swagger/apiResponse', handler) as Record<string, unknown> | undefined) ?? {}).filter((status) => status.startsWith('2'));
+        if (documented.length !== 1 || Number(documented[0]) !== answered) wrong.push(`${metatype.name}.${name}: answers ${answered}, documents ${documented.join(', ') || 'none'}`);
+      }
+    }
+    expect(wrong).toEqual([]);
   });
 
   it('matches the committed openapi.json (regenerate with UPDATE_OPENAPI=1 npm test)', async () => {

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiCookieAuth, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiCookieAuth, ApiCreatedResponse, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   type LoginResponse,
@@ -98,7 +98,7 @@ export class AuthController {
       'Create a patient or doctor account from keys made in the browser, with the token of the registration link. ' +
       'A doctor names a licence and an organisation and waits for an operator’s approval before patients can find them (docs/protocol.md "Clinicians")',
   })
-  @ApiOkResponse({ type: SessionResponseDto, description: 'Signed in; the refresh token and the device token are set as httpOnly cookies' })
+  @ApiCreatedResponse({ type: SessionResponseDto, description: 'The account is made and signed in; the refresh token and the device token are set as httpOnly cookies' })
   @ApiErrors(400, 413)
   async register(@Body() body: RegisterDto, @Req() request: CookieRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionResponse> {
     const result = await this.signUp.register(body, this.deviceCookie.read(request), this.refreshCookie.read(request));
@@ -114,7 +114,7 @@ export class AuthController {
       'Create an account by redeeming a one-time invitation: an auditor’s or an operator’s (the operator’s create-auditor / create-operator step), ' +
       'or a clinician’s (POST /clinicians/invitations: approved from the start by the inviting operator). The invitation names the role and the name',
   })
-  @ApiOkResponse({ type: SessionResponseDto, description: 'Signed in; the refresh token and the device token are set as httpOnly cookies' })
+  @ApiCreatedResponse({ type: SessionResponseDto, description: 'The account is made and signed in; the refresh token and the device token are set as httpOnly cookies' })
   @ApiErrors(400, 413)
   async registerInvited(@Body() body: RegisterInvitedDto, @Req() request: CookieRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionResponse> {
     const result = await this.signUp.registerInvited(body, this.deviceCookie.read(request), this.refreshCookie.read(request));

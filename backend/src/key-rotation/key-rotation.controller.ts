@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Header, HttpCode, Post, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { KeyRotationFinished, KeyRotationState } from '@phr/shared-types';
 import type { AuthUser } from '../identity/auth-user.js';
 import { CurrentUser, Roles } from '../identity/decorators.js';
@@ -40,7 +40,7 @@ export class KeyRotationController {
     summary: 'Start rotating the account key: the new key under the password’s KEK and the private key under the new key, kept beside the old ones',
     description: '403 when the current password is wrong; 409 when a rotation is already under way (resume it).',
   })
-  @ApiOkResponse({ type: KeyRotationStateDto })
+  @ApiCreatedResponse({ type: KeyRotationStateDto })
   @ApiErrors(400, 401, 403, 409, 429)
   start(@CurrentUser() user: AuthUser, @Body() body: StartKeyRotationDto): Promise<KeyRotationState> {
     return this.rotations.start(user, body);
