@@ -88,10 +88,13 @@ describe('API tokens: an auditor’s short-lived, read-only token for Swagger UI
     expect(actions).toEqual(expect.arrayContaining(['session.api-token-list:allow', 'session.api-token-revoke:allow', 'session.api-token-revoke:deny']));
   });
 
-  it('is not one of the browser sessions (GET /sessions lists browsers only)', async () => {
+  it('is not one of the browser sessions (GET /sessions lists browsers only, DELETE /sessions/:id does not end it)', async () => {
     const issued = await issue();
     const sessions = await auditor.client.send(ROUTES.listSessions, { token: auditor.token });
     expect(sessions.body.items.map((item) => item.id)).not.toContain(issued.id);
+    const ended = await auditor.client.unchecked().send(ROUTES.revokeSession, { token: auditor.token, params: { id: issued.id } });
+    expect(ended.status).toBe(404);
+    expect((await testClient(api.baseUrl).send(ROUTES.listApiTokens, { token: issued.accessToken })).status).toBe(200);
   });
 
   it('refuses a request with no token, a forged one, and a token of another scope or lifetime (401)', async () => {

@@ -101,10 +101,12 @@ export class RefreshTokensRepository {
     await manager.getRepository(RefreshTokenEntity).update({ familyId, revokedAt: IsNull() }, { revokedAt: new Date() });
   }
 
-  /** Revokes one live family of this user; false when there was none. */
+  /** Revokes one live browser session (family) of this user; false when there was none. An API token's session is ended through its own route. */
   async revokeFamilyOf(userId: string, familyId: string): Promise<boolean> {
-    const result = await this.table().update({ familyId, userId, revokedAt: IsNull() }, { revokedAt: new Date() });
-    return Boolean(result.affected);
+    const [, affected] = await this.db
+      .manager()
+      .query<[unknown, number]>(`UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND user_id = $2 AND kind = 'browser' AND revoked_at IS NULL`, [familyId, userId]);
+    return affected > 0;
   }
 
   /** Revokes every live family of the user, but the one named. */
