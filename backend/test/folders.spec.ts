@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ERROR_CODES, ROUTES, type Folder } from '@phr/shared-types';
-import { auditTrailOf } from './support/audit.js';
-import { registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
+import { DOCTOR_WRAP_BYTES, ERROR_CODES, ROUTES, type Folder } from '@phr/shared-types';
+import { auditRowsOf, auditTrailOf } from './support/audit.js';
+import { fingerprintOf, registerUser, sealedBlob, type RegisteredUser } from './support/factories.js';
 import { uploadRecord } from './support/records.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
@@ -62,6 +62,39 @@ describe('folders: names sealed under the account key, only empty ones deleted',
 
     expect((await alice.client.send(ROUTES.deleteRecord, { params: { id: summary.id }, token: alice.token })).status).toBe(204);
     expect((await remove(alice, folder.id)).status).toBe(204);
+  });
+
+  it('ends the consents and the trusted contacts over a folder it deletes, in the trail, and drops the doctor’s wraps of its records in the trash', async () => {
+    const patient = await registerUser(api);
+    const doctor = await registerUser(api, 'doctor', { displayName: 'Folder Doctor' });
+    const contact = await registerUser(api);
+    const folder = await createFolder(patient);
+    const { summary } = await uploadRecord(patient, 10, folder.id);
+    const wrap = () => randomBytes(DOCTOR_WRAP_BYTES).toString('base64url');
+    const consent = await patient.client.send(ROUTES.createConsent, {
+      token: patient.token,
+      body: { doctorId: doctor.userId, scope: 'folder', folderId: folder.id, wraps: [{ recordId: summary.id, wrap: wrap() }] },
+    });
+    expect(consent.status).toBe(201);
+    const named = await patient.client.send(ROUTES.nameTrustedContact, {
+      token: patient.token,
+      body: { contactId: contact.userId, scope: 'folder', folderId: folder.id, waitDays: 7, fingerprint: fingerprintOf(contact), wraps: [{ recordId: summary.id, wrap: wrap() }] },
+    });
+    expect(named.status).toBe(201);
+    expect((await patient.client.send(ROUTES.trashRecord, { params: { id: summary.id }, token: patient.token })).status).toBe(200);
+    const before = (await auditRowsOf(api, patient.userId)).length;
+
+    expect((await remove(patient, folder.id)).status).toBe(204);
+    const reason = `its folder ${folder.id} was deleted`;
+    expect((await auditRowsOf(api, patient.userId)).slice(before).map((row) => [row.action, row.outcome, row.consent_id, row.reason])).toEqual([
+      ['consent.revoke', 'allow', consent.body.id, reason],
+      ['contact.removed', 'allow', null, `contact ${contact.userId}: ${reason}`],
+      ['folder.delete', 'allow', null, folder.id],
+    ]);
+    expect(await api.adminQuery('SELECT 1 FROM record_wraps WHERE record_id = $1 AND recipient_id = ANY($2::uuid[])', [summary.id, [doctor.userId, contact.userId]])).toEqual([]);
+    // Restored, the record is outside any folder, and no one it was shared with may read it.
+    expect((await patient.client.send(ROUTES.restoreRecord, { params: { id: summary.id }, token: patient.token })).body.folderId).toBeNull();
+    expect((await doctor.client.unchecked().send(ROUTES.getRecord, { params: { id: summary.id }, token: doctor.token })).status).toBe(404);
   });
 
   it('keeps each patient’s folders to themselves: another’s folder is 404 like none, and nothing changes', async () => {

@@ -180,6 +180,12 @@ export class ConsentsRepository {
     await this.db.manager().query('UPDATE consents SET folder_label_wrap = $2, folder_label_name = $3 WHERE id = $1', [consentId, label.wrap, label.name]);
   }
 
+  /** The consents still marked active over a folder (the caller's, under RLS): those its deletion ends. */
+  async activeIdsOfFolder(folderId: string): Promise<string[]> {
+    const rows = await this.db.manager().query<Array<{ id: string }>>(`SELECT id FROM consents WHERE folder_id = $1 AND status = 'active' ORDER BY id`, [folderId]);
+    return rows.map((row) => row.id);
+  }
+
   async markRevoked(consentId: string, revokedAt: Date): Promise<void> {
     await this.db.manager().query(`UPDATE consents SET status = 'revoked', revoked_at = $2 WHERE id = $1`, [consentId, revokedAt]);
   }

@@ -129,6 +129,12 @@ export class TrustedContactsRepository {
     return row?.first ?? false;
   }
 
+  /** The trusted contacts whose scope is this folder (the caller's, under RLS): the folder's deletion removes them. */
+  async ofFolder(folderId: string): Promise<Array<{ id: string; contactId: string }>> {
+    const rows = await this.db.manager().query<Array<{ id: string; contact_id: string }>>('SELECT id, contact_id FROM trusted_contacts WHERE folder_id = $1 ORDER BY id', [folderId]);
+    return rows.map((row) => ({ id: row.id, contactId: row.contact_id }));
+  }
+
   /** Deletes the trusted contact; its wraps go with it (ON DELETE CASCADE). */
   async delete(id: string): Promise<void> {
     await this.db.manager().query('DELETE FROM trusted_contacts WHERE id = $1', [id]);
