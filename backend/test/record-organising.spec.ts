@@ -151,6 +151,26 @@ describe('organising records: trash, restore, purge, metadata, moves', () => {
       expect(purge?.reason).toMatch(/^in the trash since .+; deleted$/);
     });
 
+    it('ends the consents over one record when it is deleted or purged, each in the trail with why, by whoever deleted it', async () => {
+      const patient = await registerUser(api);
+      const deleted = await uploadRecord(patient, 10);
+      const purgedRecord = await uploadRecord(patient, 10);
+      const shareOne = async (recordId: string) =>
+        (await patient.client.send(ROUTES.createConsent, { token: patient.token, body: { doctorId: drWho.userId, scope: 'record', recordId, wraps: [{ recordId, wrap: doctorWrap() }] } })).body.id;
+      const [deletedConsent, purgedConsent] = [await shareOne(deleted.summary.id), await shareOne(purgedRecord.summary.id)];
+
+      expect((await patient.client.send(ROUTES.deleteRecord, { params: { id: deleted.summary.id }, token: patient.token })).status).toBe(204);
+      await trash(patient, purgedRecord.summary.id);
+      await api.adminQuery(`UPDATE records SET trashed_at = now() - make_interval(secs => $2) WHERE id = $1`, [purgedRecord.summary.id, 31 * DAY_SECONDS]);
+      expect(await api.app.get(TrashSweeper).sweep()).toContain(purgedRecord.summary.id);
+
+      const revocations = (await auditRowsOf(api, patient.userId)).filter((row) => row.action === 'consent.revoke');
+      expect(revocations.map((row) => [row.consent_id, row.outcome, row.actor_id, row.reason])).toEqual([
+        [deletedConsent, 'allow', patient.userId, `its record ${deleted.summary.id} was deleted`],
+        [purgedConsent, 'allow', null, `its record ${purgedRecord.summary.id} was purged from the trash`],
+      ]);
+    });
+
     it('lets a folder go while records of it are in the trash: restored, they come back outside any folder', async () => {
       const folderId = await createFolder(alice);
       const { summary } = await uploadRecord(alice, 10, folderId);

@@ -8,6 +8,7 @@ import { FoldersRepository } from './folders.repository.js';
 import { RecordsRepository } from './records.repository.js';
 import { UploadsRepository } from './uploads.repository.js';
 import { RecordAccess } from './record-access.service.js';
+import { SharesEndedByDeletion } from './shares-ended-by-deletion.js';
 import { TrustedContactsRepository } from './trusted-contacts.repository.js';
 
 /**
@@ -20,7 +21,7 @@ import { TrustedContactsRepository } from './trusted-contacts.repository.js';
  */
 @Module({
   imports: [CliniciansModule, UsersModule],
-  providers: [RecordAccess, ConsentGuard, RecordsRepository, UploadsRepository, ConsentsRepository, FoldersRepository, TrustedContactsRepository, EmergencyWrapsRepository],
-  exports: [RecordAccess, ConsentGuard, RecordsRepository, UploadsRepository, ConsentsRepository, FoldersRepository, TrustedContactsRepository, EmergencyWrapsRepository],
+  providers: [RecordAccess, ConsentGuard, RecordsRepository, UploadsRepository, ConsentsRepository, FoldersRepository, TrustedContactsRepository, EmergencyWrapsRepository, SharesEndedByDeletion],
+  exports: [RecordAccess, ConsentGuard, RecordsRepository, UploadsRepository, ConsentsRepository, FoldersRepository, TrustedContactsRepository, EmergencyWrapsRepository, SharesEndedByDeletion],
 })
 export class AccessModule {}

@@ -180,9 +180,10 @@ export class ConsentsRepository {
     await this.db.manager().query('UPDATE consents SET folder_label_wrap = $2, folder_label_name = $3 WHERE id = $1', [consentId, label.wrap, label.name]);
   }
 
-  /** The consents still marked active over a folder (the caller's, under RLS): those its deletion ends. */
-  async activeIdsOfFolder(folderId: string): Promise<string[]> {
-    const rows = await this.db.manager().query<Array<{ id: string }>>(`SELECT id FROM consents WHERE folder_id = $1 AND status = 'active' ORDER BY id`, [folderId]);
+  /** The consents still marked active over one record or one folder (the caller's, under RLS): those its deletion ends. */
+  async activeIdsOf(scope: { recordId: string } | { folderId: string }): Promise<string[]> {
+    const [column, id] = 'recordId' in scope ? ['record_id', scope.recordId] : ['folder_id', scope.folderId];
+    const rows = await this.db.manager().query<Array<{ id: string }>>(`SELECT id FROM consents WHERE ${column} = $1 AND status = 'active' ORDER BY id`, [id]);
     return rows.map((row) => row.id);
   }
 

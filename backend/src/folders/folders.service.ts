@@ -6,10 +6,9 @@ import type { AuthUser } from '../identity/auth-user.js';
 import { checkSealedBlob } from '../identity/key-material.js';
 import { ApiError } from '../common/api-error.js';
 import { KeyGenerations } from '../key-generations/key-generations.js';
-import { ConsentsRepository } from '../access/consents.repository.js';
 import { RecordsRepository } from '../access/records.repository.js';
 import { FoldersRepository, type FolderRow } from '../access/folders.repository.js';
-import { TrustedContactsRepository } from '../access/trusted-contacts.repository.js';
+import { SharesEndedByDeletion } from '../access/shares-ended-by-deletion.js';
 
 /** Folders group a patient's records; their names are sealed under the patient's account key. */
 @Injectable()
@@ -19,8 +18,7 @@ export class FoldersService {
     private readonly keyGenerations: KeyGenerations,
     private readonly folders: FoldersRepository,
     private readonly records: RecordsRepository,
-    private readonly consents: ConsentsRepository,
-    private readonly contacts: TrustedContactsRepository,
+    private readonly sharesEnded: SharesEndedByDeletion,
   ) {}
 
   async create(user: AuthUser, name: string, keyGeneration?: number): Promise<Folder> {
@@ -58,29 +56,10 @@ export class FoldersService {
     if (await this.records.hasRecordsIn(folder.id)) {
       throw new ApiError(409, ERROR_CODES.folderNotEmpty, 'The folder still holds records; move them to another folder or to the trash first');
     }
-    await this.endSharesOf(user, folder.id);
+    await this.sharesEnded.ofFolder(user.userId, folder.id);
     await this.records.releaseTrashedFrom(folder.id);
     await this.folders.delete(folder.id);
     await this.audit.allow({ subjectId: user.userId, action: 'folder.delete', reason: folder.id });
-  }
-
-  /**
-   * The folder's consents and trusted contacts end with it (the database deletes their rows
-   * with the folder): each consent as a revocation ends one, in the trail and with the doctor's
-   * wraps of the folder's records in the trash that no other consent covers (before those
-   * records leave the folder), and each contact as a removal does. Without this a deletion
-   * ended them with no row in the trail and left the doctors' wraps behind.
-   */
-  private async endSharesOf(user: AuthUser, folderId: string): Promise<void> {
-    const reason = `its folder ${folderId} was deleted`;
-    for (const consentId of await this.consents.activeIdsOfFolder(folderId)) {
-      await this.consents.markRevoked(consentId, new Date());
-      await this.records.removeUncoveredWraps(consentId);
-      await this.audit.allow({ subjectId: user.userId, action: 'consent.revoke', consentId, reason });
-    }
-    for (const contact of await this.contacts.ofFolder(folderId)) {
-      await this.audit.allow({ subjectId: user.userId, action: 'contact.removed', reason: `contact ${contact.contactId}: ${reason}` });
-    }
   }
 
   private async findOwn(user: AuthUser, folderId: string, action: 'folder.rename' | 'folder.delete'): Promise<FolderRow> {

@@ -5,6 +5,7 @@ import { ANONYMOUS, Db } from '../db/db.service.js';
 import { ObjectDeletions } from '../storage/object-deletions.service.js';
 import { segmentObjectKeys } from '../records/object-keys.js';
 import { RecordsRepository } from '../access/records.repository.js';
+import { SharesEndedByDeletion } from '../access/shares-ended-by-deletion.js';
 
 const BATCH = 100;
 
@@ -24,6 +25,7 @@ export class TrashSweeper {
     private readonly deletions: ObjectDeletions,
     private readonly audit: AuditService,
     private readonly records: RecordsRepository,
+    private readonly sharesEnded: SharesEndedByDeletion,
   ) {}
 
   /** Purges what went to the trash before `now` minus the retention; returns the record ids purged. */
@@ -37,6 +39,7 @@ export class TrashSweeper {
         const record = await this.records.find(candidate.recordId);
         if (!record?.trashedAt || record.trashedAt >= before) return;
         const keys = segmentObjectKeys(record.id, record.size, record.chunkBytes);
+        await this.sharesEnded.ofRecord(record.ownerId, record.id, 'purged from the trash');
         await this.records.delete(record.id);
         await this.deletions.queue(record.ownerId, keys.map((objectKey) => ({ recordId: record.id, objectKey })));
         await this.audit.allow({ subjectId: record.ownerId, action: 'record.purge', recordId: record.id, reason: `in the trash since ${record.trashedAt.toISOString()}; deleted` });

@@ -34,6 +34,7 @@ import { RecordsRepository, type RecordRow } from '../access/records.repository.
 import { UploadsRepository, type UploadRow } from '../access/uploads.repository.js';
 import { TrustedContactsRepository } from '../access/trusted-contacts.repository.js';
 import { EmergencyWrapsRepository } from '../access/emergency-wraps.repository.js';
+import { SharesEndedByDeletion } from '../access/shares-ended-by-deletion.js';
 
 const DEFAULT_PAGE = 50;
 
@@ -55,6 +56,7 @@ export class RecordsService {
     private readonly uploads: UploadsRepository,
     private readonly contacts: TrustedContactsRepository,
     private readonly emergency: EmergencyWrapsRepository,
+    private readonly sharesEnded: SharesEndedByDeletion,
   ) {
     this.limits = config.records;
   }
@@ -231,6 +233,7 @@ export class RecordsService {
       // ConsentGuard checked ownership already; asked again in this transaction (another delete may have come first).
       const record = await this.access.requireOwned(user, recordId, 'record.delete');
       const keys = segmentObjectKeys(record.id, record.size, record.chunkBytes);
+      await this.sharesEnded.ofRecord(user.userId, record.id, 'deleted');
       await this.records.delete(recordId);
       await this.deletions.queue(user.userId, keys.map((objectKey) => ({ recordId: record.id, objectKey })));
       await this.audit.allow({ subjectId: user.userId, action: 'record.delete', recordId });
