@@ -9,6 +9,7 @@ import { createCipheriv, createDecipheriv, createHash, generateKeyPairSync, rand
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   AES_GCM_IV_BYTES,
+  DOCTOR_WRAP_BYTES,
   ERROR_CODES,
   KEY_ROTATION_BATCH_MAX,
   PROTOCOL_VERSION,
@@ -20,7 +21,7 @@ import {
   type SessionResponse,
 } from '@phr/shared-types';
 import { auditRowsOf } from './support/audit.js';
-import { insertAuditor, randomKey, registerUser, signedIn, type RegisteredUser } from './support/factories.js';
+import { fingerprintOf, insertAuditor, randomKey, registerUser, rsaPublicKey, sealedBlob, signedIn, type RegisteredUser } from './support/factories.js';
 import { testClient, type TestClient, type RouteResult } from './support/http.js';
 import { commit, presign, putSegments, segmentBodies } from './support/records.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
@@ -317,6 +318,40 @@ describe('account-key rotation: re-sealed in batches, resumable, and the old key
       'account.key-rotation-finish:deny:the client state (version 1) must be re-sealed under the new key and sent as clientState',
       'account.key-rotation-finish:allow:generation 2 in force: 4 owner wrap(s), 3 folder name(s) in 3 batch(es); new recovery code; other sessions ended',
     ]);
+  });
+
+  it('re-seals the break-glass key check at the finish: listed with the rotation, required, stored under the new key', async () => {
+    const carol = await registerKeyedPatient(api);
+    const holder = await registerUser(api);
+    const keyCheckAad = `phr/v1/emergency-key-check|${carol.userId}`;
+    const emergencyFingerprint = keyFingerprint(rsaPublicKey());
+    const keyCheck = seal(carol.accountKey, Buffer.from(emergencyFingerprint), keyCheckAad);
+    const setup = await carol.client.send(ROUTES.configureEmergency, {
+      token: carol.token,
+      body: {
+        scope: 'all',
+        publicKey: rsaPublicKey(),
+        sealedPrivateKey: sealedBlob(1800),
+        keyCheck,
+        threshold: 1,
+        holders: [{ holderId: holder.userId, fingerprint: fingerprintOf(holder), share: randomBytes(DOCTOR_WRAP_BYTES).toString('base64url') }],
+        wraps: [],
+      },
+    });
+    expect(setup.status).toBe(200);
+    const newKey = randomBytes(32);
+    const started = await startRotation(carol, startRequest(carol, newKey));
+    expect(started.body.rotation?.emergencyKeyCheck).toBe(keyCheck);
+    const recovery = { recoveryAuthKey: randomKey(), recoveryWrappedAccountKey: seal(randomBytes(32), newKey, RECOVERY_AAD) };
+
+    const without = await finishRotation(carol, { generation: 2, recovery });
+    expect(without.status).toBe(409);
+    expect(without.error?.message).toBe('The break-glass key check must be re-sealed under the new key and sent as emergencyKeyCheck');
+    const emergencyKeyCheck = seal(newKey, open(carol.accountKey, keyCheck, keyCheckAad) as Buffer, keyCheckAad);
+    expect((await finishRotation(carol, { generation: 2, recovery, emergencyKeyCheck })).status).toBe(200);
+    const [stored] = await api.adminQuery<{ key_check: string }>('SELECT key_check FROM emergency_setups WHERE patient_id = $1', [carol.userId]);
+    expect(open(newKey, stored.key_check, keyCheckAad)?.toString()).toBe(emergencyFingerprint);
+    expect(open(carol.accountKey, stored.key_check, keyCheckAad)).toBeNull();
   });
 
   it('keeps one account’s rotation to itself: another patient’s ids are a 404 and change nothing', async () => {

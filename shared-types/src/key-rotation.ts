@@ -60,6 +60,12 @@ export interface KeyRotationUnderWay {
   folders: RotationCount;
   /** The next rows still under the old key (at most KEY_ROTATION_NEXT_ROWS of each kind), oldest first. */
   next: { ownerWraps: RotatedOwnerWrap[]; folders: RotatedFolderName[] };
+  /**
+   * The break-glass key check as stored (the emergency key's fingerprint sealed under the account
+   * key, AAD "phr/v1/emergency-key-check|<patientId>"), to be re-sealed under the new key and sent
+   * with the finish; null when the account has none (docs/protocol.md "Break-glass").
+   */
+  emergencyKeyCheck: Base64Url | null;
 }
 
 /** GET /me/account-key/rotation (and the answer of start and batch). */
@@ -84,6 +90,8 @@ export interface FinishKeyRotationRequest {
   recovery: RecoveryMaterial;
   /** The client state re-sealed under the new key, on the version read; required when the account has one stored. */
   clientState?: PutClientStateRequest;
+  /** The break-glass key check re-sealed under the new key; required when the account has one stored (KeyRotationUnderWay.emergencyKeyCheck). */
+  emergencyKeyCheck?: Base64Url;
 }
 
 export interface KeyRotationFinished {

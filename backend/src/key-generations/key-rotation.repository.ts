@@ -154,6 +154,16 @@ export class KeyRotationRepository {
   }
 
   /** The finish: the new key's wraps and the new recovery take the old ones' place, and the rotation row goes. */
+  /** The break-glass key check, sealed under the account key (emergency_setups.key_check), or null when there is none. */
+  async emergencyKeyCheck(userId: string): Promise<string | null> {
+    const [row] = await this.db.manager().query<Array<{ key_check: string | null }>>('SELECT key_check FROM emergency_setups WHERE patient_id = $1', [userId]);
+    return row?.key_check ?? null;
+  }
+
+  async replaceEmergencyKeyCheck(userId: string, keyCheck: string): Promise<void> {
+    await this.db.manager().query('UPDATE emergency_setups SET key_check = $2 WHERE patient_id = $1', [userId, keyCheck]);
+  }
+
   async finish(userId: string, rotated: RotatedCredentials): Promise<void> {
     const manager = this.db.manager();
     await manager.query(

@@ -134,6 +134,7 @@ export class KeyRotationService {
       this.refuse(user, action, `${counts.ownerWraps.remaining} owner wrap(s) and ${counts.folders.remaining} folder name(s) are still under the old key: re-seal them first`);
     }
     await this.replaceClientState(user, request, action);
+    await this.replaceEmergencyKeyCheck(user, request, action);
     await this.rotations.finish(user.userId, {
       generation: rotation.generation,
       wrappedAccountKey: rotation.wrappedAccountKey,
@@ -162,6 +163,18 @@ export class KeyRotationService {
     if (version === null) this.refuse(user, action, `the client state is no longer at version ${sent.expectedVersion}: read it again and re-seal it`);
   }
 
+  /**
+   * The break-glass key check is sealed under the old key too: without the new key's copy the
+   * patient's uploads could not check the emergency key any more, and break-glass uploads would
+   * fail. One sent when none is stored (break-glass turned off meanwhile) replaces nothing.
+   */
+  private async replaceEmergencyKeyCheck(user: AuthUser, request: FinishKeyRotationRequest, action: AuditAction): Promise<void> {
+    const stored = await this.rotations.emergencyKeyCheck(user.userId);
+    if (stored === null) return;
+    if (!request.emergencyKeyCheck) this.refuse(user, action, 'the break-glass key check must be re-sealed under the new key and sent as emergencyKeyCheck');
+    await this.rotations.replaceEmergencyKeyCheck(user.userId, request.emergencyKeyCheck);
+  }
+
   private async lock(user: AuthUser, mode: 'share' | 'update'): Promise<KeyGenerationRow> {
     const row = await this.rotations.lock(user.userId, mode);
     // A token outlives an erased account by up to its 15 minutes.
@@ -186,7 +199,8 @@ export class KeyRotationService {
     const { generation, batches, startedAt } = row.rotation;
     const counts = await this.rotations.counts(user.userId, generation);
     const next = await this.rotations.nextRows(user.userId, generation);
-    return { keyGeneration: row.keyGeneration, rotation: { generation, startedAt: startedAt.toISOString(), batches, ...counts, next } };
+    const emergencyKeyCheck = await this.rotations.emergencyKeyCheck(user.userId);
+    return { keyGeneration: row.keyGeneration, rotation: { generation, startedAt: startedAt.toISOString(), batches, ...counts, next, emergencyKeyCheck } };
   }
 }
 

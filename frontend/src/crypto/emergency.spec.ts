@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { createEmergencyKey, checkedEmergencyKey, openEmergencyKey, releaseShare, sealKeyCheck, unwrapForEmergency, wrapForEmergency, type EmergencyHolderKey } from './emergency.js';
+import { createEmergencyKey, checkedEmergencyKey, openEmergencyKey, releaseShare, resealKeyCheck, sealKeyCheck, unwrapForEmergency, wrapForEmergency, type EmergencyHolderKey } from './emergency.js';
 import { randomBytes } from './encoding.js';
 import { fingerprintHex } from './fingerprint.js';
 import { importFileKey } from './record-keys.js';
@@ -55,7 +55,25 @@ describe('break-glass keys (docs/protocol.md "Break-glass")', () => {
     const mine = await createEmergencyKey(PATIENT, [holder.holder], 1);
     const theirs = await createEmergencyKey(PATIENT, [holder.holder], 1);
     const keyCheck = await sealKeyCheck(accountKey, PATIENT, mine.fingerprint);
-    await expect(checkedEmergencyKey(accountKey, PATIENT, { publicKey: mine.publicKey, keyCheck })).resolves.toMatchObject({ fingerprint: mine.fingerprint });
-    await expect(checkedEmergencyKey(accountKey, PATIENT, { publicKey: theirs.publicKey, keyCheck })).rejects.toMatchObject({ code: 'KEY_NOT_VERIFIED' });
+    await expect(checkedEmergencyKey({ accountKey }, PATIENT, { publicKey: mine.publicKey, keyCheck })).resolves.toMatchObject({ fingerprint: mine.fingerprint });
+    await expect(checkedEmergencyKey({ accountKey }, PATIENT, { publicKey: theirs.publicKey, keyCheck })).rejects.toMatchObject({ code: 'KEY_NOT_VERIFIED' });
+  });
+
+  it('checks the emergency key through an account-key rotation: under the retiring key during it, re-sealed for the new key at its finish', async () => {
+    const oldKey = await importFileKey(randomBytes(32));
+    const newKey = await importFileKey(randomBytes(32));
+    const holder = await person('aaaaaaaa-0000-4000-8000-000000000000');
+    const mine = await createEmergencyKey(PATIENT, [holder.holder], 1);
+    const keyCheck = await sealKeyCheck(oldKey, PATIENT, mine.fingerprint);
+    const emergency = { publicKey: mine.publicKey, keyCheck };
+    // During the rotation the new key is in force and the check is still under the old one.
+    await expect(checkedEmergencyKey({ accountKey: newKey, retiringAccountKey: oldKey }, PATIENT, emergency)).resolves.toMatchObject({ fingerprint: mine.fingerprint });
+    await expect(checkedEmergencyKey({ accountKey: newKey }, PATIENT, emergency)).rejects.toThrow();
+    // The finish sends it re-sealed: after it, the new key alone checks it, and a second re-seal leaves it as it is.
+    const resealed = await resealKeyCheck({ oldKey, newKey }, PATIENT, keyCheck);
+    await expect(checkedEmergencyKey({ accountKey: newKey }, PATIENT, { ...emergency, keyCheck: resealed })).resolves.toMatchObject({ fingerprint: mine.fingerprint });
+    expect(await resealKeyCheck({ oldKey, newKey }, PATIENT, resealed)).toBe(resealed);
+    const stranger = await importFileKey(randomBytes(32));
+    await expect(resealKeyCheck({ oldKey: stranger, newKey }, PATIENT, keyCheck)).rejects.toMatchObject({ code: 'KEY_NOT_VERIFIED' });
   });
 });

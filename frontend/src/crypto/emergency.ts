@@ -11,6 +11,7 @@ import { combine, split } from 'shamir-secret-sharing';
 import type { EmergencyHolderShare } from '@phr/shared-types';
 import { fromBase64Url, randomBytes, toBase64Url, utf8 } from './encoding.js';
 import { fingerprintHex } from './fingerprint.js';
+import { openUnderAccountKeys, reseal, type AccountKeys } from './key-rotation.js';
 import { importFileKey } from './record-keys.js';
 import { CryptoError } from './errors.js';
 import { open, seal } from './sealed.js';
@@ -80,13 +81,21 @@ export function sealKeyCheck(accountKey: CryptoKey, patientId: string, fingerpri
 
 /**
  * The emergency key the server named for an upload, imported only when its fingerprint is the
- * one the patient's browser sealed at setup (a key the server made itself fails here).
+ * one the patient's browser sealed at setup (a key the server made itself fails here). During an
+ * account-key rotation the check may still be under the retiring key.
  */
-export async function checkedEmergencyKey(accountKey: CryptoKey, patientId: string, emergency: { publicKey: string; keyCheck: string }): Promise<{ key: CryptoKey; fingerprint: string }> {
+export async function checkedEmergencyKey(keys: AccountKeys, patientId: string, emergency: { publicKey: string; keyCheck: string }): Promise<{ key: CryptoKey; fingerprint: string }> {
   const fingerprint = await fingerprintHex(fromBase64Url(emergency.publicKey));
-  const sealed = new TextDecoder().decode(await open(accountKey, emergency.keyCheck, keyCheckAad(patientId)));
+  const sealed = new TextDecoder().decode(await openUnderAccountKeys(keys, (key) => open(key, emergency.keyCheck, keyCheckAad(patientId))));
   if (sealed !== fingerprint) throw new CryptoError('KEY_NOT_VERIFIED', 'The server named an emergency key this browser did not make');
   return { key: await importEmergencyPublicKey(emergency.publicKey), fingerprint };
+}
+
+/** The key check for an account-key rotation's finish: opened with the old key (or found under the new one already) and sealed with the new. */
+export async function resealKeyCheck(keys: { oldKey: CryptoKey; newKey: CryptoKey }, patientId: string, sealed: string): Promise<string> {
+  const resealed = await reseal(keys, sealed, keyCheckAad(patientId));
+  if (resealed === null) throw new CryptoError('KEY_NOT_VERIFIED', 'The break-glass key check opens under neither your old nor your new account key');
+  return resealed;
 }
 
 /** A file key wrapped for the emergency key; the label names the record, the patient and the key. */

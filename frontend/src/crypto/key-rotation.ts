@@ -123,7 +123,8 @@ export async function resealRows(keys: { oldKey: CryptoKey; newKey: CryptoKey },
   return batch;
 }
 
-async function reseal(keys: { oldKey: CryptoKey; newKey: CryptoKey }, blob: string, aad: string): Promise<string | null> {
+/** A sealed blob opened with the old key and sealed with the new; as it is when it opens with the new key already; null when it opens with neither. */
+export async function reseal(keys: { oldKey: CryptoKey; newKey: CryptoKey }, blob: string, aad: string): Promise<string | null> {
   const plaintext = await open(keys.oldKey, blob, aad).catch(() => null);
   if (plaintext) {
     try {

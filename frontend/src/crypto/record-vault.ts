@@ -187,7 +187,7 @@ export const recordVaultMethods = {
   /** Seals the metadata and wraps the file key for the owner; the key leaves the worker's memory. */
   async finishRecord(state: RecordVaultState, recordId: string, ownerId: string, metadata: RecordMetadata, doctors: DoctorKey[] = [], emergency: EmergencyKeyForUpload | null = null): Promise<SealedRecord> {
     const record = pending(state, recordId);
-    const checked = emergency ? await checkedEmergencyKey(accountKey(state), ownerId, emergency) : null;
+    const checked = emergency ? await checkedEmergencyKey(keys(state), ownerId, emergency) : null;
     const sealed: SealedRecord = {
       metadata: await sealMetadata(record.key, recordId, metadata),
       ownerWrap: await wrapForOwner(accountKey(state), record.rawKey, recordId, ownerId),

@@ -38,6 +38,7 @@ import { solveProofOfWork, type ProofOfWorkProgress } from './proof-of-work.js';
 import { recordVaultMethods, type DoctorKey, type DoctorWraps, type EmergencyKeyForUpload, type PendingRecord, type SealedRecord } from './record-vault.js';
 import type { RecordMetadata } from './record-keys.js';
 import { emergencyVaultMethods, type OpenedEmergencyKey } from './emergency-vault.js';
+import { resealKeyCheck } from './emergency.js';
 import { requireVerifiedKey, trustVaultMethods, type VerifiedBinding } from './trust-vault.js';
 import type { LogKey } from './key-directory.js';
 
@@ -208,6 +209,12 @@ export const vaultMethods = {
   /** The client state for the finish: opened with either key (openClientState), sealed with the new one. */
   async resealClientState(state: VaultState, userId: string, document: ClientStateDocument): Promise<string> {
     return sealClientState(rotatingKeys(state).accountKey, userId, document);
+  },
+
+  /** The break-glass key check for the finish (KeyRotationUnderWay.emergencyKeyCheck): opened with the old key, sealed with the new. */
+  async resealEmergencyKeyCheck(state: VaultState, patientId: string, sealed: string): Promise<string> {
+    const keys = rotatingKeys(state);
+    return resealKeyCheck({ oldKey: keys.retiringAccountKey, newKey: keys.accountKey }, patientId, sealed);
   },
 
   /** The recovery material of the new key for the finish, and the new code to show once the server has finished. */

@@ -104,6 +104,11 @@ export class FinishKeyRotationDto implements FinishKeyRotationRequest {
   @ValidateNested()
   @Type(() => PutClientStateDto)
   clientState?: PutClientStateDto;
+
+  @ApiPropertyOptional({ type: String, description: 'The break-glass key check re-sealed under the new key (sealed blob, AAD "phr/v1/emergency-key-check|<patientId>"); required when the account has one (409 otherwise)' })
+  @IsOptional()
+  @IsSealedKey('The break-glass key check re-sealed under the new key')
+  emergencyKeyCheck?: string;
 }
 true satisfies Exact<FinishKeyRotationDto, FinishKeyRotationRequest>;
 
@@ -125,6 +130,8 @@ export class KeyRotationUnderWayDto implements KeyRotationUnderWay {
   @ApiProperty({ type: RotationCountDto }) ownerWraps: RotationCountDto;
   @ApiProperty({ type: RotationCountDto }) folders: RotationCountDto;
   @ApiProperty({ type: NextRowsDto, description: `The oldest rows still under the old key, at most ${KEY_ROTATION_NEXT_ROWS} of each kind` }) next: NextRowsDto;
+  @ApiProperty({ type: String, nullable: true, description: 'The break-glass key check as stored, to re-seal under the new key and send with the finish; null when the account has none' })
+  emergencyKeyCheck: string | null;
 }
 true satisfies Exact<KeyRotationUnderWayDto, KeyRotationUnderWay>;
 

@@ -50,10 +50,12 @@ export async function startRotation(deps: RotationDeps, password: string): Promi
  * stops the rotation with a TrustFailure (nothing is skipped in silence).
  */
 export async function resumeRotation(deps: RotationDeps): Promise<string> {
+  let storedKeyCheck: string | null;
   for (;;) {
     const state = await deps.keyRotation.state();
     const rotation = state.rotation;
     if (!rotation) throw new Error('No key rotation is under way');
+    storedKeyCheck = rotation.emergencyKeyCheck;
     deps.onProgress(progressOf(state) as RotationProgress);
     const ownerWraps = rotation.next.ownerWraps.slice(0, KEY_ROTATION_BATCH_MAX);
     const folders = rotation.next.folders.slice(0, KEY_ROTATION_BATCH_MAX - ownerWraps.length);
@@ -65,6 +67,7 @@ export async function resumeRotation(deps: RotationDeps): Promise<string> {
     }
     await deps.keyRotation.batch({ generation: rotation.generation, ownerWraps: batch.ownerWraps, folders: batch.folders });
   }
+  const emergencyKeyCheck = storedKeyCheck === null ? undefined : await resealedKeyCheck(deps, storedKeyCheck);
   const { recovery, recoveryCode, generation } = await deps.vault.keyRotationRecovery();
   // The client state is written by this page's own checks too (compare-and-set): when one wrote between the read and the finish, read again.
   for (let attempt = 1; ; attempt += 1) {
@@ -74,7 +77,7 @@ export async function resumeRotation(deps: RotationDeps): Promise<string> {
         ? undefined
         : { expectedVersion: stored.version, sealed: await deps.vault.resealClientState(deps.userId, await deps.vault.openClientState(deps.userId, stored.sealed)) };
     try {
-      await deps.keyRotation.finish({ generation, recovery, clientState });
+      await deps.keyRotation.finish({ generation, recovery, clientState, emergencyKeyCheck });
       break;
     } catch (error) {
       const isStateMoved = error instanceof ApiError && error.status === 409 && /client state/.test(error.message);
@@ -83,4 +86,13 @@ export async function resumeRotation(deps: RotationDeps): Promise<string> {
   }
   await deps.vault.confirmKeyRotation();
   return recoveryCode;
+}
+
+/** The break-glass key check re-sealed under the new key: uploads check the emergency key with it (docs/protocol.md "Break-glass"). */
+async function resealedKeyCheck(deps: RotationDeps, sealed: string): Promise<string> {
+  try {
+    return await deps.vault.resealEmergencyKeyCheck(deps.userId, sealed);
+  } catch {
+    throw new TrustFailure('key-rotation-unreadable', 'During the key rotation, your break-glass key check opened under neither your old nor your new account key. The rotation stopped.');
+  }
 }
