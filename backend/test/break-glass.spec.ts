@@ -245,7 +245,7 @@ describe('break-glass: a clinician reads a patient’s emergency records in a ti
       const emptyFolder = (await alice.client.send(ROUTES.createFolder, { token: alice.token, body: { name: sealedBlob(20) } })).body.id;
       const contact = await alice.client.send(ROUTES.nameTrustedContact, {
         token: alice.token,
-        body: { contactId: carol.userId, scope: 'folder', folderId: emptyFolder, waitDays: 7, fingerprint: userFingerprint(carol), wraps: [] },
+        body: { contactId: carol.userId, email: carol.request.email, scope: 'folder', folderId: emptyFolder, waitDays: 7, fingerprint: userFingerprint(carol), wraps: [] },
       });
       expect(contact.status).toBe(201);
       // Alice opted out of access notices in both channels: a break-glass is told all the same.

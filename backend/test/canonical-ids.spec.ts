@@ -136,7 +136,7 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
       contact = await registerUser(api);
       const named = await owner.client.send(ROUTES.nameTrustedContact, {
         token: owner.token,
-        body: { contactId: contact.userId, scope: 'folder', folderId: folder.body.id, waitDays: 3, fingerprint: fingerprintOf(contact), wraps: [{ recordId: unsharedRecordId, wrap: wrap() }] },
+        body: { contactId: contact.userId, email: contact.request.email, scope: 'folder', folderId: folder.body.id, waitDays: 3, fingerprint: fingerprintOf(contact), wraps: [{ recordId: unsharedRecordId, wrap: wrap() }] },
       });
       if (named.status !== 201) throw new Error(`naming a trusted contact failed: ${named.status} ${named.text}`);
       trustedContactId = named.body.id;
@@ -371,7 +371,7 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
     {
       route: 'nameTrustedContact',
       field: 'body:contactId',
-      call: (w, c) => sendOf(ROUTES.nameTrustedContact, { token: w.owner.token, body: { contactId: c(w.stranger.userId), scope: 'all', waitDays: 2, fingerprint: fingerprintOf(w.stranger), wraps: allWraps(w) } }),
+      call: (w, c) => sendOf(ROUTES.nameTrustedContact, { token: w.owner.token, body: { contactId: c(w.stranger.userId), email: w.stranger.request.email, scope: 'all', waitDays: 2, fingerprint: fingerprintOf(w.stranger), wraps: allWraps(w) } }),
     },
     {
       route: 'nameTrustedContact',
@@ -379,7 +379,7 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
       call: (w, c) =>
         sendOf(ROUTES.nameTrustedContact, {
           token: w.owner.token,
-          body: { contactId: w.stranger.userId, scope: 'folder', folderId: c(w.folderId), waitDays: 2, fingerprint: fingerprintOf(w.stranger), wraps: [{ recordId: w.unsharedRecordId, wrap: FIXED_WRAP }] },
+          body: { contactId: w.stranger.userId, email: w.stranger.request.email, scope: 'folder', folderId: c(w.folderId), waitDays: 2, fingerprint: fingerprintOf(w.stranger), wraps: [{ recordId: w.unsharedRecordId, wrap: FIXED_WRAP }] },
         }),
     },
     {
@@ -388,7 +388,7 @@ describe('ids in upper case are the same ids: same answers, same audit rows, unb
       call: (w, c) =>
         sendOf(ROUTES.nameTrustedContact, {
           token: w.owner.token,
-          body: { contactId: w.stranger.userId, scope: 'folder', folderId: w.folderId, waitDays: 2, fingerprint: fingerprintOf(w.stranger), wraps: [{ recordId: c(w.unsharedRecordId), wrap: FIXED_WRAP }] },
+          body: { contactId: w.stranger.userId, email: w.stranger.request.email, scope: 'folder', folderId: w.folderId, waitDays: 2, fingerprint: fingerprintOf(w.stranger), wraps: [{ recordId: c(w.unsharedRecordId), wrap: FIXED_WRAP }] },
         }),
     },
     {

@@ -128,7 +128,7 @@ describe('database defense: repositories under another user’s context read and
     const carol = await registerUser(api, 'patient');
     const named = await alice.client.send(ROUTES.nameTrustedContact, {
       token: alice.token,
-      body: { contactId: carol.userId, scope: 'folder', folderId: folder.body.id, waitDays: 1, fingerprint: fingerprintOf(carol), wraps },
+      body: { contactId: carol.userId, email: carol.request.email, scope: 'folder', folderId: folder.body.id, waitDays: 1, fingerprint: fingerprintOf(carol), wraps },
     });
     if (named.status !== 201) throw new Error(`naming a trusted contact failed: ${named.status} ${named.text}`);
     // Break-glass: her setup over the folder with a holder of her own (k = 1), a break over her by the

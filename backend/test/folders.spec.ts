@@ -78,7 +78,7 @@ describe('folders: names sealed under the account key, only empty ones deleted',
     expect(consent.status).toBe(201);
     const named = await patient.client.send(ROUTES.nameTrustedContact, {
       token: patient.token,
-      body: { contactId: contact.userId, scope: 'folder', folderId: folder.id, waitDays: 7, fingerprint: fingerprintOf(contact), wraps: [{ recordId: summary.id, wrap: wrap() }] },
+      body: { contactId: contact.userId, email: contact.request.email, scope: 'folder', folderId: folder.id, waitDays: 7, fingerprint: fingerprintOf(contact), wraps: [{ recordId: summary.id, wrap: wrap() }] },
     });
     expect(named.status).toBe(201);
     expect((await patient.client.send(ROUTES.trashRecord, { params: { id: summary.id }, token: patient.token })).status).toBe(200);

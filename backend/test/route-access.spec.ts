@@ -123,7 +123,7 @@ describe('route access: every route, every role, every kind of bad token', () =>
       const contact = await registerUser(api);
       const named = await owner.client.send(ROUTES.nameTrustedContact, {
         token: owner.token,
-        body: { contactId: contact.userId, scope: 'folder', folderId: folder.body.id, waitDays: 3, fingerprint: fingerprintOf(contact), wraps: [{ recordId, wrap: randomBytes(DOCTOR_WRAP_BYTES).toString('base64url') }] },
+        body: { contactId: contact.userId, email: contact.request.email, scope: 'folder', folderId: folder.body.id, waitDays: 3, fingerprint: fingerprintOf(contact), wraps: [{ recordId, wrap: randomBytes(DOCTOR_WRAP_BYTES).toString('base64url') }] },
       });
       if (named.status !== 201) throw new Error(`naming a trusted contact failed: ${named.status} ${named.text}`);
       Object.assign(ids, {

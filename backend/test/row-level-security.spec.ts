@@ -43,7 +43,7 @@ describe('row-level security: the application role sees only the caller’s rows
       await presign(user, 10);
       const wraps = [{ recordId: summary.id, wrap: randomBytes(DOCTOR_WRAP_BYTES).toString('base64url') }];
       await user.client.send(ROUTES.createConsent, { token: user.token, body: { doctorId: doctor.userId, scope: 'all', wraps } });
-      const named = await user.client.send(ROUTES.nameTrustedContact, { token: user.token, body: { contactId: carol.userId, scope: 'all', waitDays: 1, fingerprint: fingerprintOf(carol), wraps } });
+      const named = await user.client.send(ROUTES.nameTrustedContact, { token: user.token, body: { contactId: carol.userId, email: carol.request.email, scope: 'all', waitDays: 1, fingerprint: fingerprintOf(carol), wraps } });
       if (named.status !== 201) throw new Error(`naming a trusted contact failed: ${named.status} ${named.text}`);
     }
     appRole = new pg.Client({ connectionString: api.database.appUrl });

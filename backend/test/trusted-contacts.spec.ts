@@ -42,6 +42,7 @@ describe('trusted contacts: named by the patient, released only after a request 
 
   const nameBody = (f: Family, overrides: Partial<NameTrustedContactRequest> = {}): NameTrustedContactRequest => ({
     contactId: f.contact.userId,
+    email: f.contact.request.email,
     scope: 'all',
     waitDays: 7,
     fingerprint: fingerprintOf(f.contact),
@@ -156,6 +157,8 @@ describe('trusted contacts: named by the patient, released only after a request 
       ['a folder with scope all', { folderId: randomUUID() }, 'folderId'],
       ['a fingerprint in upper case', { fingerprint: 'A'.repeat(64) }, 'fingerprint'],
       ['a contact id that is not a UUID', { contactId: 'bob' }, 'contactId'],
+      ['no email', { email: undefined }, 'email'],
+      ['an email that is no address', { email: 'carol' }, 'email'],
       ['a wrap that is not base64url', { wraps: [{ recordId: randomUUID(), wrap: '!!' }] }, 'wraps.0.wrap'],
     ])('refuses %s with 400 naming %s, and names no one', async (_case, overrides, field) => {
       const f = await family();
@@ -176,14 +179,27 @@ describe('trusted contacts: named by the patient, released only after a request 
       expect(await api.adminQuery('SELECT 1 FROM trusted_contacts WHERE patient_id = $1', [f.patient.userId])).toEqual([]);
     });
 
-    it('refuses a doctor, the patient themself and an unknown account as contact (400 naming contactId)', async () => {
+    it('names no account by its id alone: a doctor, the patient themself, an unknown id, or an email of another account or of none is a 400 naming email, audited, and tells no name', async () => {
       const f = await family();
       const doctor = await registerUser(api, 'doctor');
-      for (const contactId of [doctor.userId, f.patient.userId, randomUUID()]) {
-        const answer = await name(f, { contactId });
+      const before = (await auditRowsOf(api, f.patient.userId)).length;
+      const attempts = [
+        { contactId: doctor.userId, email: doctor.request.email },
+        { contactId: f.patient.userId, email: f.patient.request.email },
+        { contactId: randomUUID(), email: f.contact.request.email },
+        // An account's id and fingerprint are public (the key directory): without its email they name no one.
+        { contactId: f.contact.userId, email: doctor.request.email },
+        { contactId: f.contact.userId, email: 'nobody-here@example.org' },
+      ];
+      for (const overrides of attempts) {
+        const answer = await name(f, overrides);
         expect(answer.status).toBe(400);
-        expect(answer.error?.fields).toEqual([{ field: 'contactId', message: 'contactId names no other patient account' }]);
+        expect(answer.error?.fields).toEqual([{ field: 'email', message: 'email and contactId do not name the same other patient account' }]);
+        expect(answer.text).not.toContain(f.contact.request.displayName);
       }
+      const rows = (await auditRowsOf(api, f.patient.userId)).slice(before).map((row) => `${row.action}:${row.outcome}:${row.reason}`);
+      expect(rows).toEqual(attempts.map(() => 'contact.named:deny:the email names no other patient account, or another one than contactId'));
+      expect(await list(f.patient)).toEqual([]);
     });
 
     it('refuses another patient’s folder (400 naming folderId)', async () => {

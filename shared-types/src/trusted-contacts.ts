@@ -43,6 +43,12 @@ export interface ContactCandidate {
  */
 export interface NameTrustedContactRequest {
   contactId: Uuid;
+  /**
+   * The contact's email, as it found them (POST /trusted-contacts/candidates): it must name the
+   * account `contactId` names, so that only someone who knows the address can name an account
+   * and learn its name (ids alone are public, in the key directory).
+   */
+  email: string;
   scope: TrustedContactScope;
   /** With scope "folder" only. */
   folderId?: Uuid;

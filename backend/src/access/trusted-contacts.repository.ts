@@ -204,14 +204,6 @@ export class TrustedContactsRepository {
     return row ? { id: row.id, displayName: row.display_name, publicKey: row.public_key, fingerprint: row.fingerprint } : null;
   }
 
-  /** A patient account by id, as contact_candidate() would find it (a contact named by id). */
-  async candidateById(contactId: string): Promise<ContactCandidateRow | null> {
-    const [row] = await this.db
-      .manager()
-      .query<Array<{ id: string; display_name: string; public_key: string; fingerprint: string }>>('SELECT * FROM contact_candidate_by_id($1)', [contactId]);
-    return row ? { id: row.id, displayName: row.display_name, publicKey: row.public_key, fingerprint: row.fingerprint } : null;
-  }
-
   /** Names and current fingerprints of the other parties of the caller's trusted contacts. */
   async partyNames(): Promise<Map<string, ContactPartyRow>> {
     const rows = await this.db.manager().query<Array<{ id: string; display_name: string; fingerprint: string | null }>>('SELECT id, display_name, fingerprint FROM contact_party_names()');

@@ -40,6 +40,7 @@ export class TrustedContactsController {
 
   @Post()
   @Roles('patient')
+  @RateLimited('doctorSearch')
   @BodyLimit(CONTACT_BODY_LIMIT_BYTES)
   @ApiOperation({ summary: 'Name a trusted contact: scope, wait, and the contact’s wraps of every file key in scope' })
   @ApiCreatedResponse({ type: TrustedContactDto })

@@ -66,8 +66,12 @@ export class TrustedContactsService {
     if ((request.scope === 'folder') !== (request.folderId !== undefined)) {
       throw ApiError.validation([{ field: 'folderId', message: 'folderId is required with scope "folder" and only then' }]);
     }
-    const candidate = await this.contacts.candidateById(request.contactId);
-    if (!candidate) throw ApiError.validation([{ field: 'contactId', message: 'contactId names no other patient account' }]);
+    // By the email, as the look-up finds a contact: an account's id alone is public (the key directory), its name is not.
+    const candidate = await this.contacts.candidate(normalizeEmail(request.email));
+    if (!candidate || candidate.id !== request.contactId) {
+      this.audit.deny({ subjectId: user.userId, action: 'contact.named', reason: 'the email names no other patient account, or another one than contactId' });
+      throw ApiError.validation([{ field: 'email', message: 'email and contactId do not name the same other patient account' }]);
+    }
     if (request.scope === 'folder' && (await this.owners.ownerOf('folder', request.folderId as string)) !== user.userId) {
       throw ApiError.validation([{ field: 'folderId', message: 'folderId names no folder of yours' }]);
     }

@@ -81,6 +81,10 @@ export class NameTrustedContactDto implements NameTrustedContactRequest {
   @IsId('4')
   contactId: string;
 
+  @ApiProperty({ type: String, format: 'email', description: 'The email that found the contact (POST /trusted-contacts/candidates): it must name the account contactId names (400 naming email otherwise)' })
+  @IsAccountEmail()
+  email: string;
+
   @ApiProperty({ enum: TRUSTED_CONTACT_SCOPES })
   @IsIn(TRUSTED_CONTACT_SCOPES)
   scope: TrustedContactScope;

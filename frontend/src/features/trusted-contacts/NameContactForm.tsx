@@ -29,7 +29,7 @@ export function NameContactForm({ namedIds }: { namedIds: ReadonlySet<string> })
   const [done, setDone] = useState<string | null>(null);
 
   const find = useMutation({
-    mutationFn: () => trustedContacts.findCandidate(email.trim()),
+    mutationFn: (typed: string) => trustedContacts.findCandidate(typed),
     onMutate: () => {
       setCandidate(null);
       setDone(null);
@@ -56,7 +56,8 @@ export function NameContactForm({ namedIds }: { namedIds: ReadonlySet<string> })
       const folderId = scope === 'all' ? undefined : scope;
       const inScope = await allRecordsIn(records, folderId);
       const { fingerprint, wraps } = await vault.wrapForDoctor(user.id, inScope, { id: candidate.id, publicKey: proven.data.publicKey });
-      return trustedContacts.name({ contactId: candidate.id, scope: folderId ? 'folder' : 'all', folderId, waitDays: Number(wait), fingerprint, wraps });
+      // The email that found this candidate (the field may have been edited since): the API names no account by its id alone.
+      return trustedContacts.name({ contactId: candidate.id, email: find.variables ?? '', scope: folderId ? 'folder' : 'all', folderId, waitDays: Number(wait), fingerprint, wraps });
     },
     onSuccess: async (contact) => {
       setDone(`${contact.contactName} is now a trusted contact.`);
@@ -74,7 +75,7 @@ export function NameContactForm({ namedIds }: { namedIds: ReadonlySet<string> })
         className="stack"
         onSubmit={(event: SubmitEvent) => {
           event.preventDefault();
-          find.mutate();
+          find.mutate(email.trim());
         }}
       >
         <label htmlFor="contact-email">Their email (they need an account here)</label>
