@@ -12,7 +12,7 @@ import {
 import { fingerprintOf } from '../src/identity/key-material.js';
 import { NotificationMailer } from '../src/notifications/notification-mailer.js';
 import { auditRowsOf, type AuditRow } from './support/audit.js';
-import { fingerprintOf as userFingerprint, registerStaff, registerUnverifiedDoctor, registerUser, rsaPublicKey, sealedBlob, type RegisteredUser } from './support/factories.js';
+import { decideOnClinician, fingerprintOf as userFingerprint, registerStaff, registerUnverifiedDoctor, registerUser, rsaPublicKey, sealedBlob, type RegisteredUser } from './support/factories.js';
 import { testClient } from './support/http.js';
 import { commit, commitRequest, presign, putSegments, segmentBodies, uploadRecord } from './support/records.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
@@ -332,6 +332,14 @@ describe('break-glass: a clinician reads a patient’s emergency records in a ti
         ['emergency.share-released', 'deny', bob.userId],
       ]);
       expect((await bob.client.send(ROUTES.emergencyShareRequests, { token: bob.token })).body.items).toEqual([]);
+      // A doctor holds a share as a clinician: suspended, they release none; reinstated, they do.
+      await decideOnClinician(api, drHolder.userId, 'suspend');
+      const suspended = await rowsAddedBy(alice.userId, async () => {
+        const refused = await release(drHolder, broken.id, { fingerprint: accountFingerprint(), share: rsaBlob() });
+        expect([refused.status, refused.error?.code]).toEqual([403, ERROR_CODES.clinicianNotVerified]);
+      });
+      expect(suspended.map((row) => [row.action, row.outcome, row.reason])).toEqual([['emergency.share-released', 'deny', `break ${broken.id}: holder is a clinician suspended`]]);
+      await decideOnClinician(api, drHolder.userId, 'reinstate');
       const second = await release(drHolder, broken.id, { fingerprint: accountFingerprint(), share: rsaBlob() });
       expect(second.body.state).toBe('open');
 
@@ -358,6 +366,17 @@ describe('break-glass: a clinician reads a patient’s emergency records in a ti
         { action: 'record.read', outcome: 'allow', actor: drEr.userId, reason: 'break-glass', record: inFolder[0] },
         { action: 'record.read', outcome: 'deny', actor: drEr.userId, reason: `break-glass ${broken.id}: not in scope`, record: outside },
       ]);
+    });
+
+    it('refuses the clinician who broke the glass once their approval is withdrawn (403, filed in the patient’s trail), and reads again once reinstated', async () => {
+      await decideOnClinician(api, drEr.userId, 'suspend');
+      const rows = await rowsAddedBy(alice.userId, async () => {
+        const read = await readRecord(drEr, broken.id, inFolder[0]);
+        expect([read.status, read.error?.code]).toEqual([403, ERROR_CODES.clinicianNotVerified]);
+      });
+      expect(rows.map(summary)).toEqual([{ action: 'record.read', outcome: 'deny', actor: drEr.userId, reason: "clinician suspended: no operator's approval stands", record: inFolder[0] }]);
+      await decideOnClinician(api, drEr.userId, 'reinstate');
+      expect((await readRecord(drEr, broken.id, inFolder[0])).status).toBe(200);
     });
 
     it('refuses another clinician naming the break (404, filed in the patient’s trail), and malformed ids (400)', async () => {

@@ -140,6 +140,14 @@ export class BreakGlassService {
       this.audit.deny({ subjectId: found.patient_id, action: 'emergency.share-released', reason: `break ${breakId}: ended` });
       throw new ApiError(410, ERROR_CODES.emergencyEnded, 'This break-glass has ended');
     }
+    if (user.role === 'doctor') {
+      // A doctor holds a share as a clinician (docs/protocol.md "Break-glass"): one whose approval no longer stands releases none.
+      const status = (await this.clinicians.statusOf(user.userId)) ?? 'pending';
+      if (status !== 'approved') {
+        this.audit.deny({ subjectId: found.patient_id, action: 'emergency.share-released', reason: `break ${breakId}: holder is a clinician ${status}` });
+        throw new ApiError(403, ERROR_CODES.clinicianNotVerified, `Your clinician account is ${status}: you cannot release a share`);
+      }
+    }
     if (await this.breaks.hasReleased(breakId, user.userId)) {
       this.audit.deny({ subjectId: found.patient_id, action: 'emergency.share-released', reason: `break ${breakId}: released already` });
       throw new ApiError(409, ERROR_CODES.emergencyShareReleased, 'You have released your share for this break-glass already');
@@ -223,9 +231,11 @@ export class BreakGlassService {
 
   /** The caller's own break, in its time box; else 404 (not theirs) or 410 (ended), each filed in the patient's trail. */
   private async ownBreak(user: AuthUser, breakId: string, action: 'record.read' | 'emergency.list', recordId?: string): Promise<EmergencyBreakRow> {
-    await this.assertApprovedClinician(user, action, recordId);
     const found = await this.breaks.find(breakId);
-    if (!found || found.clinician_id !== user.userId) {
+    const isOwn = found !== null && found.clinician_id === user.userId;
+    // Under the caller's own break, a refusal for their standing belongs in the patient's trail, as a refused ordinary read does.
+    await this.assertApprovedClinician(user, action, recordId, isOwn ? found.patient_id : undefined);
+    if (!found || !isOwn) {
       const patient = await this.breaks.patientOf(breakId);
       this.audit.deny({ subjectId: patient ?? user.userId, action, recordId, reason: patient ? `break-glass ${breakId}: not the caller's` : `no such break ${breakId}` });
       throw ApiError.notFound('No such break-glass');
@@ -238,10 +248,10 @@ export class BreakGlassService {
   }
 
   /** docs/protocol.md "Clinicians": only a doctor whose approval stands breaks the glass or reads under it (403 CLINICIAN_NOT_VERIFIED). */
-  private async assertApprovedClinician(user: AuthUser, action: 'emergency.broken' | 'record.read' | 'emergency.list', recordId?: string): Promise<void> {
+  private async assertApprovedClinician(user: AuthUser, action: 'emergency.broken' | 'record.read' | 'emergency.list', recordId?: string, patientId?: string): Promise<void> {
     const status = (await this.clinicians.statusOf(user.userId)) ?? 'pending';
     if (status === 'approved') return;
-    this.audit.deny({ subjectId: user.userId, action, recordId, reason: `clinician ${status}: no operator's approval stands` });
+    this.audit.deny({ subjectId: patientId ?? user.userId, action, recordId, reason: `clinician ${status}: no operator's approval stands` });
     throw new ApiError(403, ERROR_CODES.clinicianNotVerified, `Your clinician account is ${status}: you cannot break the glass`);
   }
 
