@@ -274,6 +274,22 @@ describe('clinicians: who may be a doctor', () => {
     });
   });
 
+  describe('look-alikes through a suspension', () => {
+    it('refuses to reinstate a clinician whose name now looks like one approved while they were suspended (409, audited)', async () => {
+      const first = await registerUser(api, 'doctor', { displayName: 'Dr. Imogen Brightwater' });
+      expect((await decide('suspendClinician', first.userId, { reason: 'licence under review' })).status).toBe(200);
+      // Approved while the first is suspended, so no approved name stood in its way.
+      const second = await registerUnverifiedDoctor(api, { displayName: 'Dr. Irnogen Brightwater' });
+      expect((await decide('approveClinician', second.userId)).status).toBe(200);
+      const before = (await auditRowsOf(api, first.userId)).length;
+      const reinstated = await decide('reinstateClinician', first.userId);
+      expect([reinstated.status, reinstated.error?.code]).toEqual([409, ERROR_CODES.nameConfusable]);
+      const rows = (await auditRowsOf(api, first.userId)).slice(before);
+      expect(rows.map((row) => [row.action, row.outcome])).toEqual([['clinician.reinstate', 'deny']]);
+      expect(rows[0].reason).toContain(second.userId);
+    });
+  });
+
   describe('suspension', () => {
     it('cuts the doctor’s reads at once (audited in the patient’s trail), tells the patient, and reinstating restores them', async () => {
       const doctor = await registerUser(api, 'doctor', { displayName: 'Dr. Sid Suspended' });

@@ -106,9 +106,10 @@ export class CliniciansService {
       this.audit.deny({ subjectId: clinicianId, action: rule.action, reason: `the clinician is ${current.status}` });
       throw new ApiError(409, ERROR_CODES.clinicianState, `This clinician is ${current.status}: ${decision} applies only to one ${rule.from.join(' or ')}`);
     }
-    if (decision === 'approve') {
+    if (decision === 'approve' || decision === 'reinstate') {
+      // A reinstatement makes the name approved again: a look-alike approved while this one was suspended would then stand beside it.
       await this.lockName(current.display_name);
-      await this.assertNameAcceptable(operator, current.display_name, clinicianId, 'clinician.approve');
+      await this.assertNameAcceptable(operator, current.display_name, clinicianId, decision === 'approve' ? 'clinician.approve' : 'clinician.reinstate');
     }
     const operatorName = await this.nameOf(operator);
     const now = new Date();
@@ -172,7 +173,7 @@ export class CliniciansService {
    * approved clinician's name that is not the same (TR39 skeletons): a
    * look-alike is refused with 409 NAME_CONFUSABLE, audited.
    */
-  private async assertNameAcceptable(operator: AuthUser, displayName: string, clinicianId: string | null, action: 'clinician.invite' | 'clinician.approve'): Promise<void> {
+  private async assertNameAcceptable(operator: AuthUser, displayName: string, clinicianId: string | null, action: 'clinician.invite' | 'clinician.approve' | 'clinician.reinstate'): Promise<void> {
     const subjectId = clinicianId ?? operator.userId;
     if (isMixedScript(displayName)) {
       this.audit.deny({ subjectId, action, reason: 'the name mixes letters of several scripts' });
