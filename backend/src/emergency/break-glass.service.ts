@@ -84,7 +84,8 @@ export class BreakGlassService {
    * by a notifiable `emergency.broken` row in their own trail (portal and mail follow from it).
    * The clinician's own words are about the patient's health: they go into the patient's row only.
    * The others' rows carry the reason code; a holder reads the words on the share request it answers
-   * (GET /emergency/requests), and neither they nor the SIEM get them from an audit row.
+   * (GET /emergency/requests), never from an audit row. The SIEM streams every row, the patient's
+   * too, so it does get the words (docs/running.md "What is sent").
    */
   async notifyBreakGlass(breakId: string, patientId: string, reasonCode: string, reasonText: string): Promise<void> {
     await this.audit.allow({ subjectId: patientId, action: 'emergency.broken', reason: `break ${breakId} of ${patientId}: ${reasonCode}: ${reasonText}` });
