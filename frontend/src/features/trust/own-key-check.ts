@@ -20,8 +20,9 @@ export async function proveOwnKey(trust: TrustApi, vault: VaultHandle, store: Cl
     const foreign = await vault.checkOwnLeavesSince(kept, frontier, leaves, userId);
     if (foreign) throw ownBindingMismatch(foreign, 'was logged before your key change');
   }
-  await store.update(keepTreeHead(keep));
   const own = await vault.checkOwnBinding(await trust.binding(userId, { treeSize: head.treeSize }), userId);
   if (!own.isOwnKey) throw ownBindingMismatch(own, 'is what it shows after your key change');
+  // Kept only once the latest binding is the new key: a failed check is made again from the same kept head.
+  await store.update(keepTreeHead(keep));
   return own.leafIndex;
 }

@@ -79,7 +79,6 @@ export async function runSignInChecks(context: SignInCheckContext): Promise<void
       const foreign = await vault.checkOwnLeavesSince(since, frontier, leaves, userId);
       if (foreign) throw ownBindingMismatch(foreign, 'was shown to others for a while');
     }
-    await store.update(keepTreeHead(keep));
     const answer = await trust.binding(userId, { treeSize: head.treeSize }).catch((error: unknown) => {
       // Every account is bound at registration: a log without this one hides it from the account's own check.
       if (error instanceof ApiError && error.status === 404) {
@@ -89,6 +88,8 @@ export async function runSignInChecks(context: SignInCheckContext): Promise<void
     });
     const own = await vault.checkOwnBinding(answer, userId);
     if (!own.isOwnKey) throw ownBindingMismatch(own, 'is what it shows now');
+    // Kept only once every check passed: a failed one is made again, from the same kept head, at the next sign-in.
+    await store.update(keepTreeHead(keep));
   });
   await check(context, async () => {
     const verdict = await checkTrailSinceCheckpoint(context.audit, userId, kept.audit);
