@@ -140,6 +140,18 @@ describe('break-glass: a clinician reads a patient’s emergency records in a ti
       expect((await alice.client.send(ROUTES.emergencySetup, { token: alice.token })).body.scope).toBe('off');
     });
 
+    it('refuses a holder the look-up would not offer: an auditor, an operator, a pending or a suspended clinician (400 naming holders)', async () => {
+      const operator = await registerStaff(api, 'operator');
+      const drSuspended = await registerUser(api, 'doctor', { displayName: 'Dr Suspended' });
+      await decideOnClinician(api, drSuspended.userId, 'suspend');
+      for (const holder of [auditor, operator, drPending, drSuspended]) {
+        const response = await configure(alice, folderSetup({ holders: [{ holderId: holder.userId, fingerprint: userFingerprint(holder), share: rsaBlob() }], threshold: 1 }));
+        expect([holder.request.email, response.status, response.error?.fields?.map((problem) => problem.field)]).toEqual([holder.request.email, 400, ['holders']]);
+        expect(response.error?.fields?.[0].message).toContain(holder.userId);
+      }
+      expect((await alice.client.send(ROUTES.emergencySetup, { token: alice.token })).body.scope).toBe('off');
+    });
+
     it('refuses every role but the patient, and a request without a valid token', async () => {
       for (const user of [drEr, auditor]) expect((await configure(user, folderSetup())).status).toBe(403);
       expect((await drEr.client.unchecked().send(ROUTES.emergencySetup, { token: drEr.token })).status).toBe(403);

@@ -181,6 +181,49 @@ describe('listings and revocations cost the page or the rows touched, with no fu
     expectNoCallPerRow(many, SMALL);
   });
 
+  it(`deletes a record or a folder finding the consents over it by index, past ${LARGE} consents over others (no sequential scan)`, async () => {
+    const patient = await registerUser(api);
+    await addRecords(patient, 2);
+    const [first, second] = (await api.adminQuery<{ id: string }>('SELECT id FROM records WHERE owner_id = $1 ORDER BY id', [patient.userId])).map((row) => row.id);
+    const newFolder = async () => (await patient.client.send(ROUTES.createFolder, { token: patient.token, body: { name: sealedBlob(20) } })).body.id;
+    const [folderA, folderB] = [await newFolder(), await newFolder()];
+    await api.adminQuery(
+      `INSERT INTO consents (id, patient_id, doctor_id, scope, record_id, folder_id)
+       SELECT gen_random_uuid(), $1, $2, scope, record_id, folder_id FROM unnest($3::text[], $4::uuid[], $5::uuid[]) AS s(scope, record_id, folder_id)`,
+      [patient.userId, doctor.userId, ['record', 'record', 'folder', 'folder'], [first, second, null, null], [null, null, folderA, folderB]],
+    );
+    await api.adminQuery(
+      `INSERT INTO consents (id, patient_id, doctor_id, scope, record_id) SELECT gen_random_uuid(), owner_id, $1, 'record', id FROM records WHERE owner_id = $2`,
+      [doctor.userId, large.userId],
+    );
+    await api.adminQuery('ANALYZE consents');
+
+    /** Sequential scans of consents while the statements over consents and the deletion run again as the patient (its cascade included), rolled back. */
+    const sequentialScans = async (statements: Array<{ sql: string; parameters: unknown[] }>, swap: Map<unknown, unknown>): Promise<number> => {
+      await api.adminQuery('BEGIN');
+      try {
+        // The backend's counts not yet flushed (at most once a second, between transactions) show too: the difference counts.
+        const before = await seqScans();
+        await api.adminQuery('SET LOCAL ROLE phr_app');
+        await api.adminQuery(`SELECT set_config('app.user_id', $1, true), set_config('app.role', 'patient', true)`, [patient.userId]);
+        for (const statement of statements.filter((sent) => /\bconsents\b|^DELETE FROM "(records|folders)"/.test(sent.sql))) {
+          await api.adminQuery(statement.sql, statement.parameters.map((value) => (swap.has(value) ? swap.get(value) : value)));
+        }
+        await api.adminQuery('RESET ROLE');
+        return (await seqScans()) - before;
+      } finally {
+        await api.adminQuery('ROLLBACK');
+      }
+    };
+    const seqScans = async () => Number((await api.adminQuery<{ seq_scan: string }>(`SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = 'consents'`))[0].seq_scan);
+    const deleteRecord = await sentStatements(api, () => patient.client.send(ROUTES.deleteRecord, { token: patient.token, params: { id: first } }));
+    expect(await api.adminQuery('SELECT status FROM consents WHERE record_id = $1', [first])).toHaveLength(0);
+    expect(await sequentialScans(deleteRecord, new Map([[first, second]]))).toBe(0);
+    const deleteFolder = await sentStatements(api, () => patient.client.send(ROUTES.deleteFolder, { token: patient.token, params: { id: folderA } }));
+    expect(await api.adminQuery('SELECT status FROM consents WHERE folder_id = $1', [folderA])).toHaveLength(0);
+    expect(await sequentialScans(deleteFolder, new Map([[folderA, folderB]]))).toBe(0);
+  });
+
   it(`counts the stale wraps on a doctor's page of consents from the stale wraps alone, whether a patient holds ${SMALL} or ${LARGE} records`, async () => {
     const fewRecords = await registerUser(api);
     const manyRecords = await registerUser(api);

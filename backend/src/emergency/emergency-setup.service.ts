@@ -118,9 +118,13 @@ export class EmergencySetupService {
   private async assertHoldersCurrent(patientId: string, holders: NonNullable<ConfigureEmergencyRequest['holders']>): Promise<void> {
     if (new Set(holders.map((holder) => holder.holderId)).size !== holders.length) throw ApiError.validation([{ field: 'holders', message: 'a holder is named twice' }]);
     if (holders.some((holder) => holder.holderId === patientId)) throw ApiError.validation([{ field: 'holders', message: 'the patient cannot hold a share of their own emergency key' }]);
+    const allowed = await this.setups.holdersAllowed(holders.map((holder) => holder.holderId));
     for (const holder of holders) {
       const key = await this.publicKeys.find(holder.holderId);
       if (!key) throw ApiError.validation([{ field: 'holders', message: `holder ${holder.holderId} names no account` }]);
+      if (!allowed.has(holder.holderId)) {
+        throw ApiError.validation([{ field: 'holders', message: `holder ${holder.holderId} may not hold a share: only another patient or an approved clinician may` }]);
+      }
       if (key.fingerprint !== holder.fingerprint) {
         throw new ApiError(409, ERROR_CODES.keyChanged, `The share for ${holder.holderId} was made for another key than the holder’s current one: look the holder up again`);
       }

@@ -96,4 +96,10 @@ export class EmergencySetupsRepository {
   async candidate(email: string): Promise<HolderCandidateRow[]> {
     return await this.db.manager().query<HolderCandidateRow[]>('SELECT * FROM emergency_holder_candidate($1)', [email]);
   }
+
+  /** Of these ids, those that may hold a share: another patient or an approved clinician, as the look-up finds. */
+  async holdersAllowed(ids: string[]): Promise<Set<string>> {
+    const rows = await this.db.manager().query<Array<{ id: string }>>('SELECT id FROM emergency_holders_allowed($1::uuid[])', [ids]);
+    return new Set(rows.map((row) => row.id));
+  }
 }
