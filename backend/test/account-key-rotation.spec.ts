@@ -347,6 +347,12 @@ describe('account-key rotation: re-sealed in batches, resumable, and the old key
     const without = await finishRotation(carol, { generation: 2, recovery });
     expect(without.status).toBe(409);
     expect(without.error?.message).toBe('The break-glass key check must be re-sealed under the new key and sent as emergencyKeyCheck');
+    for (const malformed of ['short', `${keyCheck}=`, 'a'.repeat(4096)]) {
+      const refused = await finishRotation(carol, { generation: 2, recovery, emergencyKeyCheck: malformed });
+      expect([refused.status, refused.error?.fields?.map((problem) => problem.field)]).toEqual([400, ['emergencyKeyCheck']]);
+    }
+    const [unchanged] = await api.adminQuery<{ key_check: string }>('SELECT key_check FROM emergency_setups WHERE patient_id = $1', [carol.userId]);
+    expect(unchanged.key_check).toBe(keyCheck);
     const emergencyKeyCheck = seal(newKey, open(carol.accountKey, keyCheck, keyCheckAad) as Buffer, keyCheckAad);
     expect((await finishRotation(carol, { generation: 2, recovery, emergencyKeyCheck })).status).toBe(200);
     const [stored] = await api.adminQuery<{ key_check: string }>('SELECT key_check FROM emergency_setups WHERE patient_id = $1', [carol.userId]);

@@ -124,7 +124,11 @@ export class KeyRotationService {
    */
   async finish(user: AuthUser, request: FinishKeyRotationRequest): Promise<KeyRotationFinished> {
     const action = 'account.key-rotation-finish';
-    assertSealed([checkSealedBlob('recovery.recoveryWrappedAccountKey', request.recovery.recoveryWrappedAccountKey)]);
+    assertSealed([
+      checkSealedBlob('recovery.recoveryWrappedAccountKey', request.recovery.recoveryWrappedAccountKey),
+      // Checked as the setup checks keyCheck: one the portal could never open would stop every break-glass upload.
+      request.emergencyKeyCheck === undefined ? null : checkSealedBlob('emergencyKeyCheck', request.emergencyKeyCheck),
+    ]);
     if (request.clientState && Math.floor((request.clientState.sealed.length * 3) / 4) > CLIENT_STATE_MAX_BYTES) {
       throw new ApiError(413, ERROR_CODES.payloadTooLarge, `The sealed client state may hold at most ${CLIENT_STATE_MAX_BYTES} bytes`);
     }
