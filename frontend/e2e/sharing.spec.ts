@@ -27,16 +27,27 @@ describe('sharing with a doctor (Chromium, two browsers)', () => {
     await Promise.all([patientBrowser?.close(), doctorBrowser?.close()]);
   });
 
-  /** The share dialog: find the doctor, check the fingerprint against the doctor's own page, share. */
-  async function shareWithDoctor(page: Page, opener: () => Promise<void>, expectedCount: string, options: { isFirstShare: boolean }): Promise<void> {
+  /**
+   * The share dialog: find the doctor, check the fingerprint against the doctor's own page, share.
+   * Answers the record listings the portal asked for from opening the dialog until it showed the count.
+   */
+  async function shareWithDoctor(page: Page, opener: () => Promise<void>, expectedCount: string, options: { isFirstShare: boolean }): Promise<URL[]> {
+    const listings: URL[] = [];
+    const onRequest = (request: Request) => {
+      const url = new URL(request.url());
+      if (url.pathname === '/api/records') listings.push(url);
+    };
+    page.on('request', onRequest);
     await opener();
     const dialog = page.getByRole('dialog', { name: 'Share with a doctor' });
     await chooseDoctor(dialog, doctor);
     await confirmDoctorKey(dialog, doctorFingerprint, options);
     await textOf(dialog.getByTestId('share-count'), expectedCount);
+    page.off('request', onRequest);
     await dialog.getByRole('button', { name: 'Share', exact: true }).click();
     await dialog.getByText(`with ${doctor.displayName}.`).waitFor();
     await dialog.getByRole('button', { name: 'Close' }).click();
+    return listings;
   }
 
   async function openSharedWithMe(page: Page): Promise<void> {
@@ -49,7 +60,12 @@ describe('sharing with a doctor (Chromium, two browsers)', () => {
     const page = patientBrowser.page;
     await openRecordsPage(page);
     await uploadFiles(page, [labResult]);
-    await shareWithDoctor(page, () => page.getByRole('button', { name: `Share ${titleOf(labResult)}` }).click(), 'This shares 1 record', { isFirstShare: true });
+    const listings = await shareWithDoctor(page, () => page.getByRole('button', { name: `Share ${titleOf(labResult)}` }).click(), 'This shares 1 record', { isFirstShare: true });
+    // One record is looked up by its id, in use and in the trash, whatever else the patient holds (issue 14).
+    expect(listings.map((url) => [url.searchParams.get('ids')?.split(',').length, url.searchParams.get('view') ?? 'active']).sort()).toEqual([
+      [1, 'active'],
+      [1, 'trash'],
+    ]);
 
     const doctorPage = doctorBrowser.page;
     await openSharedWithMe(doctorPage);

@@ -19,7 +19,7 @@ import { Button } from '../../ui/Button.js';
 import { Dialog } from '../../ui/Dialog.js';
 import { useSession } from '../auth/session.js';
 import { verifiedText } from '../clinicians/clinician-standing.js';
-import { recordsForConsent } from '../records/useRecordQueries.js';
+import { consentScopeOf, recordsForConsent } from '../records/useRecordQueries.js';
 import { today } from '../records/format.js';
 import { useTrust } from '../trust/TrustProvider.js';
 
@@ -65,10 +65,7 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
   const isContactVerified = proven.data !== undefined && contact?.fingerprint === proven.data.fingerprint;
   const inScope = useQuery({
     queryKey: recordKeys.shareScope(target.scope, target.recordId ?? target.folderId ?? null),
-    queryFn: async () => {
-      const all = await recordsForConsent(records, target.scope === 'folder' ? target.folderId : undefined);
-      return target.scope === 'record' ? all.filter((record) => record.id === target.recordId) : all;
-    },
+    queryFn: () => recordsForConsent(records, consentScopeOf(target)),
   });
 
   const share = useMutation({

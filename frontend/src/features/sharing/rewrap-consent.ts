@@ -12,7 +12,7 @@ import type { FoldersApi } from '../../api/folders.js';
 import type { RecordsApi } from '../../api/records.js';
 import type { VerifiedBinding } from '../../crypto/trust-vault.js';
 import type { VaultHandle } from '../../crypto/vault.js';
-import { recordsForConsent } from '../records/useRecordQueries.js';
+import { consentScopeOf, recordsForConsent } from '../records/useRecordQueries.js';
 
 export interface RewrapOutcome {
   replaced: number;
@@ -27,8 +27,7 @@ export interface RewrapApis {
 }
 
 export async function rewrapConsent(apis: RewrapApis, vault: VaultHandle, patientId: string, consent: Consent, doctorKey: VerifiedBinding): Promise<RewrapOutcome> {
-  const listed = await recordsForConsent(apis.records, consent.scope === 'folder' ? (consent.folderId ?? undefined) : undefined);
-  const inScope = consent.scope === 'record' ? listed.filter((record) => record.id === consent.recordId) : listed;
+  const inScope = await recordsForConsent(apis.records, consentScopeOf(consent));
   const doctor = { id: consent.doctorId, publicKey: doctorKey.publicKey };
   // The vault seals and wraps only for the key proven in the key directory this session (requireVerifiedKey).
   let folderLabel = await folderLabelFor(apis.folders, vault, patientId, consent, doctor);
