@@ -381,6 +381,37 @@ describe('trusted contacts: named by the patient, released only after a request 
       expect(facts(await rowsAfter(f.patient.userId, before))).toEqual([['contact.changed', 'allow', f.patient.userId, `contact ${f.contact.userId}, wait 30 → 1 day(s)`]]);
       expect((await records(f.contact, contact.id)).status).toBe(200);
     });
+
+    it('a wait lengthened after a release ends it; the next release is filed again as contact.released', async () => {
+      const f = await family();
+      const contact = await named(f, { waitDays: 1 });
+      await request(f.contact, contact.id);
+      await passWait(contact.id, 2);
+      expect((await records(f.contact, contact.id)).status).toBe(200);
+      const lengthened = await f.patient.client.send(ROUTES.updateTrustedContact, { params: { id: contact.id }, token: f.patient.token, body: { waitDays: 30 } });
+      expect(lengthened.body).toMatchObject({ waitDays: 30, status: 'waiting' });
+      expect((await records(f.contact, contact.id)).error?.code).toBe(ERROR_CODES.contactNotReleased);
+      await passWait(contact.id, 30);
+      const before = (await auditRowsOf(api, f.patient.userId)).length;
+      expect((await records(f.contact, contact.id)).status).toBe(200);
+      expect(facts(await rowsAfter(f.patient.userId, before))).toEqual([
+        ['contact.released', 'allow', f.contact.userId, expect.stringMatching(/^requested .+, wait 30 day\(s\)$/)],
+        ['record.list', 'allow', f.contact.userId, '2 record(s), trusted contact'],
+      ]);
+    });
+
+    it('releases after the wait in hours, whatever the database session’s time zone, at the releasesAt the parties are shown', async () => {
+      // Across the start of summer time in New York (2026-03-08): two days are 48 hours, not 47.
+      const [{ at }] = await api.adminQuery<{ at: Date }>(
+        `SELECT set_config('timezone', 'America/New_York', false), contact_release_time('2026-03-07T17:00:00Z', 2) AS at`,
+      );
+      await api.adminQuery('RESET timezone');
+      expect(at.toISOString()).toBe('2026-03-09T17:00:00.000Z');
+      const f = await family();
+      const contact = await named(f, { waitDays: 2 });
+      const requested = (await request(f.contact, contact.id)).body;
+      expect(Date.parse(requested.releasesAt as string) - Date.parse(requested.requestedAt as string)).toBe(2 * 24 * 3600 * 1000);
+    });
   });
 
   describe('who may do what', () => {
@@ -476,12 +507,24 @@ describe('trusted contacts: named by the patient, released only after a request 
       expect(await api.adminQuery('SELECT wrap FROM contact_wraps WHERE record_id = $1', [upload.body.recordId])).toEqual([{ wrap }]);
     });
 
-    it('a contact’s new key leaves the wraps stale until the patient re-makes them for it', async () => {
+    it('a contact’s new key leaves the wraps stale until the patient re-makes them for it: none is handed out meanwhile (409 WRAP_STALE)', async () => {
       const f = await family();
       const contact = await named(f);
+      await request(f.contact, contact.id);
+      await passWait(contact.id);
       // The contact's key as the directory would hold it after a key-pair rotation (the rotation itself is key-pair-rotation.spec's).
       await api.adminQuery(`UPDATE public_keys SET fingerprint = $2 WHERE user_id = $1`, [f.contact.userId, 'b'.repeat(64)]);
       expect((await list(f.patient))[0].isWrapStale).toBe(true);
+      const beforeStale = (await auditRowsOf(api, f.patient.userId)).length;
+      const staleList = await records(f.contact, contact.id);
+      const staleRead = await record(f.contact, contact.id, f.filed.summary.id);
+      expect([staleList.status, staleList.error?.code, staleRead.status, staleRead.error?.code]).toEqual([409, ERROR_CODES.wrapStale, 409, ERROR_CODES.wrapStale]);
+      expect(JSON.stringify([staleList.body, staleRead.body])).not.toContain('"wrap"');
+      const staleReason = `trusted contact's wraps made for key ${fingerprintOf(f.contact)}, which the contact has replaced`;
+      expect(facts(await rowsAfter(f.patient.userId, beforeStale))).toEqual([
+        ['record.list', 'deny', f.contact.userId, staleReason],
+        ['record.read', 'deny', f.contact.userId, staleReason],
+      ]);
       const old = await f.patient.client.unchecked().send(ROUTES.rewrapTrustedContact, { params: { id: contact.id }, token: f.patient.token, body: { fingerprint: fingerprintOf(f.contact), wraps: nameBody(f).wraps } });
       expect(old.status).toBe(409);
       expect(old.error?.code).toBe(ERROR_CODES.keyChanged);
@@ -493,6 +536,7 @@ describe('trusted contacts: named by the patient, released only after a request 
       expect(facts(await rowsAfter(f.patient.userId, before))).toEqual([['contact.rewrap', 'allow', f.patient.userId, `contact ${f.contact.userId}, 2 wrap(s) for key ${'b'.repeat(64)}`]]);
       const stored = await api.adminQuery<{ wrap: string }>('SELECT wrap FROM contact_wraps WHERE trusted_contact_id = $1 ORDER BY record_id', [contact.id]);
       expect(stored.map((row) => row.wrap)).toEqual(wraps.map((wrap) => wrap.wrap));
+      expect((await records(f.contact, contact.id)).status).toBe(200);
     });
 
     it('TrustedContactsRepository.activeContactIds names a patient’s contacts to the patient, and to no doctor who broke no glass on them', async () => {

@@ -16,10 +16,12 @@ export interface TrustedContactRow {
   refusedAt: Date | null;
   releasedAt: Date | null;
   createdAt: Date;
+  /** When the wait since the request ends (contact_release_time()); null with no request under way. */
+  releasesAt: Date | null;
   isReleased: boolean;
 }
 
-export type NewTrustedContact = Omit<TrustedContactRow, 'requestedAt' | 'refusedAt' | 'releasedAt' | 'isReleased'>;
+export type NewTrustedContact = Omit<TrustedContactRow, 'requestedAt' | 'refusedAt' | 'releasedAt' | 'releasesAt' | 'isReleased'>;
 
 /** A patient account a patient may name, with its key (contact_candidate()). */
 export interface ContactCandidateRow {
@@ -55,11 +57,12 @@ interface TrustedContactSqlRow {
   refused_at: Date | null;
   released_at: Date | null;
   created_at: Date;
+  releases_at: Date | null;
   is_released: boolean;
 }
 
 const COLUMNS = `c.id, c.patient_id, c.contact_id, c.scope, c.folder_id, c.wait_days, c.key_fingerprint, c.requested_at, c.refused_at, c.released_at, c.created_at,
-  contact_released(c) AS is_released`;
+  contact_release_time(c.requested_at, c.wait_days) AS releases_at, contact_released(c) AS is_released`;
 
 /**
  * The SQL of `trusted_contacts` and `contact_wraps` (migration 1765900000000, docs/protocol.md
@@ -108,8 +111,14 @@ export class TrustedContactsRepository {
     return row?.found ?? false;
   }
 
+  /** A new wait; a release it ends (the new wait has not passed) is no longer marked, so the next one is filed again. */
   async setWait(id: string, waitDays: number): Promise<void> {
-    await this.db.manager().query('UPDATE trusted_contacts SET wait_days = $2 WHERE id = $1', [id, waitDays]);
+    await this.db.manager().query(
+      `UPDATE trusted_contacts SET wait_days = $2,
+         released_at = CASE WHEN requested_at IS NOT NULL AND contact_release_time(requested_at, $2) > now() THEN NULL ELSE released_at END
+       WHERE id = $1`,
+      [id, waitDays],
+    );
   }
 
   /** The patient's refusal: the request under way ends, and a release already taken ends with it. */
@@ -235,6 +244,7 @@ function toRow(row: TrustedContactSqlRow): TrustedContactRow {
     refusedAt: row.refused_at,
     releasedAt: row.released_at,
     createdAt: row.created_at,
+    releasesAt: row.releases_at,
     isReleased: row.is_released,
   };
 }

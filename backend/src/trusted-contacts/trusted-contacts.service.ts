@@ -28,8 +28,6 @@ import { assertWrapsMatch } from '../access/wraps-match.js';
 /** The reason every allowed read by a trusted contact carries (shared with break-glass and consents). */
 export const TRUSTED_CONTACT_READ_REASON = 'trusted contact';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
 /**
  * Trusted contacts (issue 16, docs/protocol.md "Trusted contacts"): the patient names, changes,
  * refuses and removes; the contact asks, and reads once the database says the wait passed.
@@ -91,6 +89,7 @@ export class TrustedContactsService {
       refusedAt: null,
       releasedAt: null,
       createdAt: new Date(),
+      releasesAt: null,
       isReleased: false,
     };
     assertWrapsMatch(await this.contacts.idsInScope(user.userId, contact.scope, contact.folderId), request.wraps.map((wrap) => wrap.recordId));
@@ -139,11 +138,12 @@ export class TrustedContactsService {
   /** The contact asks for access: the wait starts (a request already under way keeps its time); the patient is notified (contact.requested is notifiable). */
   async request(user: AuthUser, id: string): Promise<TrustedContact> {
     const contact = await this.requireAsContact(user, id, 'contact.requested');
-    const requestedAt = await this.contacts.request(id);
+    await this.contacts.request(id);
+    const requested = await this.presentOne(id);
     if (contact.requestedAt === null) {
-      await this.audit.allow({ subjectId: contact.patientId, action: 'contact.requested', reason: `wait ${contact.waitDays} day(s), until ${new Date((requestedAt as Date).getTime() + contact.waitDays * DAY_MS).toISOString()}` });
+      await this.audit.allow({ subjectId: contact.patientId, action: 'contact.requested', reason: `wait ${contact.waitDays} day(s), until ${requested.releasesAt}` });
     }
-    return this.presentOne(id);
+    return requested;
   }
 
   /** The patient refuses the request under way (at any time during the wait, or after a release: it ends). */
@@ -162,6 +162,7 @@ export class TrustedContactsService {
   async records(user: AuthUser, id: string): Promise<RecordPage> {
     const contact = await this.requireAsContact(user, id, 'record.list');
     if (!contact.isReleased) return this.notReleased(contact, 'record.list');
+    await this.assertWrapsCurrent(contact, 'record.list');
     const rows = await this.contacts.releasedRecords(id, null);
     await this.fileRelease(contact);
     await this.audit.allow({ subjectId: contact.patientId, action: 'record.list', reason: `${rows.length} record(s), ${TRUSTED_CONTACT_READ_REASON}` });
@@ -172,6 +173,7 @@ export class TrustedContactsService {
   async record(user: AuthUser, id: string, recordId: string): Promise<RecordDetail> {
     const contact = await this.requireAsContact(user, id, 'record.read', recordId);
     if (!contact.isReleased) return this.notReleased(contact, 'record.read', recordId);
+    await this.assertWrapsCurrent(contact, 'record.read', recordId);
     const [row] = await this.contacts.releasedRecords(id, recordId);
     if (!row) {
       this.audit.deny({ subjectId: contact.patientId, action: 'record.read', recordId, reason: 'not in the trusted contact’s scope' });
@@ -195,8 +197,20 @@ export class TrustedContactsService {
     }
   }
 
+  /**
+   * The contact's wraps are all made for one key (the patient re-makes them together): after the
+   * contact's key-pair rotation none opens, until the patient re-makes them. Said as for a doctor
+   * (409 WRAP_STALE), with nothing handed out.
+   */
+  private async assertWrapsCurrent(contact: TrustedContactRow, action: 'record.list' | 'record.read', recordId?: string): Promise<void> {
+    const current = (await this.contacts.partyNames()).get(contact.contactId)?.fingerprint ?? null;
+    if (current === contact.keyFingerprint) return;
+    this.audit.deny({ subjectId: contact.patientId, action, recordId, reason: `trusted contact's wraps made for key ${contact.keyFingerprint}, which the contact has replaced` });
+    throw new ApiError(409, ERROR_CODES.wrapStale, 'The records were wrapped for a key you have since replaced: the patient must re-make them for your new key');
+  }
+
   private notReleased(contact: TrustedContactRow, action: 'record.list' | 'record.read', recordId?: string): never {
-    const why = contact.requestedAt === null ? 'no request under way' : `the wait runs until ${releasesAt(contact)?.toISOString()}`;
+    const why = contact.requestedAt === null ? 'no request under way' : `the wait runs until ${contact.releasesAt?.toISOString()}`;
     this.audit.deny({ subjectId: contact.patientId, action, recordId, reason: `trusted contact not released: ${why}` });
     throw new ApiError(409, ERROR_CODES.contactNotReleased, `Nothing is released to you yet: ${why}`);
   }
@@ -248,16 +262,12 @@ export class TrustedContactsService {
       waitDays: row.waitDays,
       status: row.isReleased ? 'released' : row.requestedAt ? 'waiting' : 'standby',
       requestedAt: row.requestedAt?.toISOString() ?? null,
-      releasesAt: releasesAt(row)?.toISOString() ?? null,
+      releasesAt: row.releasesAt?.toISOString() ?? null,
       refusedAt: row.refusedAt?.toISOString() ?? null,
       createdAt: row.createdAt.toISOString(),
       isWrapStale: (parties.get(row.contactId)?.fingerprint ?? row.keyFingerprint) !== row.keyFingerprint,
     }));
   }
-}
-
-function releasesAt(contact: Pick<TrustedContactRow, 'requestedAt' | 'waitDays'>): Date | null {
-  return contact.requestedAt ? new Date(contact.requestedAt.getTime() + contact.waitDays * DAY_MS) : null;
 }
 
 function describe(contact: Pick<TrustedContactRow, 'scope' | 'folderId' | 'waitDays'>): string {
