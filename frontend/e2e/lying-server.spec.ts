@@ -303,6 +303,20 @@ describe('a lying server is caught in the browser (issue 12)', () => {
     expect(await reportsFiled(doctor.id, ['own-binding-mismatch'])).toEqual([expect.stringMatching(/^own-binding-mismatch: The server shows others a different key for you/)]);
   }, STEPS_TIMEOUT_MS);
 
+  it('a false key bound for the patient for a while, during the patient’s visit: proving a doctor’s key checks the patient’s own entries before it keeps the newer head', async () => {
+    const doctor = await newAccount('doctor');
+    const patient = await newAccount('patient');
+    const file = newFile();
+    await openRecordsPage(patient.page);
+    await uploadFiles(patient.page, [file]);
+    liar.tell(...bindFalseKeyForAWhile(patient.id, 'patient', attacker));
+    // Choosing the doctor proves the doctor's key in the latest head; keeping that head unchecked would leave the false entry behind every later check.
+    await openShare(patient.page, file, doctor);
+    await textOf(alertOf(patient.page, 'own-binding-mismatch'), 'The server shows others a different key for you');
+    await textOf(alertOf(patient.page, 'own-binding-mismatch'), formatFingerprint(attacker.fingerprint));
+    expect(await reportsFiled(patient.id, ['own-binding-mismatch'])).toEqual([expect.stringMatching(/^own-binding-mismatch: The server shows others a different key for you/)]);
+  }, STEPS_TIMEOUT_MS);
+
   it('entries left out of the key directory’s leaves since the kept head are caught, even when the latest binding holds', async () => {
     const doctor = await newAccount('doctor');
     // The log grows by one real binding; the server then hides it from the leaves it lists.
@@ -340,6 +354,38 @@ describe('a lying server is caught in the browser (issue 12)', () => {
     await textOf(alertOf(patient.page, 'client-state-invalid'), 'The server returned an older copy of what your browsers kept');
     await textOf(alertOf(patient.page, 'client-state-invalid'), /the key directory’s head of \d+ entries/);
     expect(await reportsFiled(patient.id, ['client-state-invalid'])).toContainEqual(expect.stringMatching(/^client-state-invalid: The server returned an older copy/));
+  }, STEPS_TIMEOUT_MS);
+
+  it('a sealed client state that does not open is reported, and the browser checks on from the heads it remembers: an older tree head is still refused', async () => {
+    const patient = await newAccount('patient');
+    const heads: SignedTreeHead[] = [];
+    liar.tell({ method: 'GET', path: /^\/key-directory\/head$/, tell: ({ body }) => (heads.push(body as SignedTreeHead), body) });
+    await signInAgain(patient);
+    liar.beHonest();
+    const older = heads[0];
+    // The log grows; the patient's own browser signs in again and remembers the newer head.
+    await newAccount('doctor');
+    await signOut(patient.page);
+    await signIn(patient.page, patient.person.email, patient.person.password);
+    await checksDone(patient.page);
+
+    // One character of the sealed state changed: AES-GCM refuses it, and the server hands back an older head as well.
+    liar.tell(
+      {
+        method: 'GET',
+        path: /^\/me\/client-state$/,
+        tell: ({ body }) => {
+          const state = body as { version: number; sealed: string };
+          const middle = Math.floor(state.sealed.length / 2);
+          return { ...state, sealed: `${state.sealed.slice(0, middle)}${state.sealed[middle] === 'A' ? 'B' : 'A'}${state.sealed.slice(middle + 1)}` };
+        },
+      },
+      serveTreeHead(older),
+    );
+    await signOut(patient.page);
+    await signIn(patient.page, patient.person.email, patient.person.password);
+    await textOf(alertOf(patient.page, 'client-state-invalid'), 'does not open: it was replaced or damaged');
+    await textOf(alertOf(patient.page, 'tree-head-inconsistent'), `The key directory showed a log of ${older.treeSize} entries, older than the`);
   }, STEPS_TIMEOUT_MS);
 
   it('an older tree head than the one kept, and a head whose signature does not hold, are refused at sign-in', async () => {

@@ -11,9 +11,9 @@ import type { VerifiedBinding } from '../../crypto/trust-vault.js';
 import { useSession } from '../auth/session.js';
 import { checkChainSinceCheckpoint, judgeWholeTrail, type ChainCheck, type TrailVerdict } from './audit-checkpoint.js';
 import { ClientStateStore, keepAuditHead, keepTreeHead, KeptStateConflict, rememberContact } from './client-state-store.js';
-import { acceptLatestTreeHead, proveBinding, requireSameKey } from './key-directory-checks.js';
+import { acceptLatestTreeHead, foreignOwnEntrySince, proveBinding, requireSameKey } from './key-directory-checks.js';
 import { proveOwnKey } from './own-key-check.js';
-import { auditFailure, runSignInChecks } from './sign-in-checks.js';
+import { auditFailure, ownBindingMismatch, runSignInChecks } from './sign-in-checks.js';
 import { TrustFailure } from './trust-failure.js';
 
 export interface TrustAlert {
@@ -125,12 +125,16 @@ export function TrustProvider({ children }: { children: ReactNode }) {
       reported(async () => {
         const sessionStore = await requireStore();
         const { head, keep } = await acceptLatestTreeHead(trust, vault, sessionStore.current.keyLog);
+        // The head is kept, so the next sign-in checks from it: the account's own entries up to it are checked first, as there.
+        if (userId === null) throw new Error('Not signed in');
+        const foreign = await foreignOwnEntrySince(trust, vault, userId, sessionStore.current.keyLog, head);
+        if (foreign) throw ownBindingMismatch(foreign, 'was shown to others for a while');
         await sessionStore.update(keepTreeHead(keep));
         const verified = await proveBinding(trust, vault, accountId, head, name);
         requireSameKey(verified, served, name);
         return verified;
       }),
-    [reported, requireStore, trust, vault],
+    [reported, requireStore, trust, vault, userId],
   );
 
   const proveContactKey = useCallback(

@@ -8,7 +8,7 @@ import { KEY_LOG_MAX_LEAVES_PER_PAGE, type ConsistencyProof, type KeyLogLeaves, 
 import { ApiError } from '../../api/api-error.js';
 import type { TrustApi } from '../../api/trust.js';
 import type { KeptTreeHead } from '../../crypto/client-state.js';
-import type { VerifiedBinding } from '../../crypto/trust-vault.js';
+import type { OwnBindingCheck, VerifiedBinding } from '../../crypto/trust-vault.js';
 import type { VaultHandle } from '../../crypto/vault.js';
 import { asTrustFailure, TrustFailure } from './trust-failure.js';
 
@@ -57,6 +57,18 @@ export async function leavesBetween(api: TrustApi, from: number, to: number): Pr
     items.push(...page.items);
   }
   return items;
+}
+
+/**
+ * Self-monitoring between the kept head and a newer one: the vault checks every entry logged
+ * since the kept head complete, and answers the first that binds `userId` (the signed-in
+ * account) to a key other than its own, or null. Nothing to check when the head is not newer.
+ * A head is kept only after this: an entry before the kept head is never checked again.
+ */
+export async function foreignOwnEntrySince(api: TrustApi, vault: VaultHandle, userId: string, kept: KeptTreeHead | null, head: { treeSize: number }): Promise<OwnBindingCheck | null> {
+  if (!kept || kept.treeSize >= head.treeSize) return null;
+  const [frontier, leaves] = await Promise.all([api.frontier({ treeSize: kept.treeSize }), leavesBetween(api, kept.treeSize, head.treeSize)]);
+  return vault.checkOwnLeavesSince(kept, frontier, leaves, userId);
 }
 
 /** Fetches an account's binding in the tree of `head` and has the vault prove it. */

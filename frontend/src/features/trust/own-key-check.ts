@@ -8,18 +8,15 @@
 import type { TrustApi } from '../../api/trust.js';
 import type { VaultHandle } from '../../crypto/vault.js';
 import { keepTreeHead, type ClientStateStore } from './client-state-store.js';
-import { acceptLatestTreeHead, leavesBetween } from './key-directory-checks.js';
+import { acceptLatestTreeHead, foreignOwnEntrySince } from './key-directory-checks.js';
 import { ownBindingMismatch } from './sign-in-checks.js';
 
 /** Answers the leaf index of the account's own latest binding; throws a TrustFailure when the directory shows another key for it. */
 export async function proveOwnKey(trust: TrustApi, vault: VaultHandle, store: ClientStateStore, userId: string): Promise<number> {
   const kept = store.current.keyLog;
   const { head, keep } = await acceptLatestTreeHead(trust, vault, kept);
-  if (kept && kept.treeSize < head.treeSize) {
-    const [frontier, leaves] = await Promise.all([trust.frontier({ treeSize: kept.treeSize }), leavesBetween(trust, kept.treeSize, head.treeSize)]);
-    const foreign = await vault.checkOwnLeavesSince(kept, frontier, leaves, userId);
-    if (foreign) throw ownBindingMismatch(foreign, 'was logged before your key change');
-  }
+  const foreign = await foreignOwnEntrySince(trust, vault, userId, kept, head);
+  if (foreign) throw ownBindingMismatch(foreign, 'was logged before your key change');
   const own = await vault.checkOwnBinding(await trust.binding(userId, { treeSize: head.treeSize }), userId);
   if (!own.isOwnKey) throw ownBindingMismatch(own, 'is what it shows after your key change');
   // Kept only once the latest binding is the new key: a failed check is made again from the same kept head.

@@ -16,7 +16,7 @@ import type { VaultHandle } from '../../crypto/vault.js';
 import { checkTrailSinceCheckpoint } from './audit-checkpoint.js';
 import { rememberedHeads, rollbackOf, withRememberedHeads } from './device-memory.js';
 import { keepAuditHead, keepTreeHead, KeptStateConflict, type ClientStateStore } from './client-state-store.js';
-import { acceptLatestTreeHead, leavesBetween } from './key-directory-checks.js';
+import { acceptLatestTreeHead, foreignOwnEntrySince } from './key-directory-checks.js';
 import { asTrustFailure, TrustFailure } from './trust-failure.js';
 
 export interface SignInCheckContext {
@@ -60,10 +60,11 @@ async function loadKept(context: SignInCheckContext): Promise<ClientStateDocumen
     context.raise(
       new TrustFailure(
         failure.kind,
-        `What this account’s browsers kept to check the server (the sealed client state) does not open: it was replaced or damaged. ${failure.message}. This browser checks the server from scratch in this session and keeps nothing.`,
+        `What this account’s browsers kept to check the server (the sealed client state) does not open: it was replaced or damaged. ${failure.message}. This browser checks the server from what it verified itself, and keeps nothing new on the server in this session.`,
       ),
     );
-    return emptyClientState();
+    // What this browser verified itself still holds: a server that damages the state must not take the checks back to nothing.
+    return withRememberedHeads(emptyClientState(), remembered);
   }
 }
 
@@ -73,12 +74,8 @@ export async function runSignInChecks(context: SignInCheckContext): Promise<void
   await check(context, async () => {
     const { head, keep } = await acceptLatestTreeHead(trust, vault, kept.keyLog);
     // Each entry logged since the head this account kept: one of them with another key for it is a lie told meanwhile, even if undone since.
-    if (kept.keyLog && kept.keyLog.treeSize < head.treeSize) {
-      const since = kept.keyLog;
-      const [frontier, leaves] = await Promise.all([trust.frontier({ treeSize: since.treeSize }), leavesBetween(trust, since.treeSize, head.treeSize)]);
-      const foreign = await vault.checkOwnLeavesSince(since, frontier, leaves, userId);
-      if (foreign) throw ownBindingMismatch(foreign, 'was shown to others for a while');
-    }
+    const foreign = await foreignOwnEntrySince(trust, vault, userId, kept.keyLog, head);
+    if (foreign) throw ownBindingMismatch(foreign, 'was shown to others for a while');
     const answer = await trust.binding(userId, { treeSize: head.treeSize }).catch((error: unknown) => {
       // Every account is bound at registration: a log without this one hides it from the account's own check.
       if (error instanceof ApiError && error.status === 404) {
