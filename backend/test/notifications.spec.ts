@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DOCTOR_WRAP_BYTES, ERROR_CODES, ROUTES, type NotificationKind, type RouteName } from '@phr/shared-types';
 import { NotificationMailer } from '../src/notifications/notification-mailer.js';
 import { auditRowsOf } from './support/audit.js';
-import { insertAuditor, registerUser, type RegisteredUser } from './support/factories.js';
+import { insertAuditor, registerStaff, registerUser, type RegisteredUser } from './support/factories.js';
 import { testClient } from './support/http.js';
 import { uploadRecord } from './support/records.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from './support/test-app.js';
@@ -143,6 +143,22 @@ describe('notifications from the account’s own trail', () => {
     expect(await api.adminQuery('SELECT last_emailed_at FROM notification_settings WHERE user_id = $1', [patient.userId])).toEqual([{ last_emailed_at: null }]);
 
     await stranger.client.send(ROUTES.getRecord, { params: { id: summary.id }, token: stranger.token });
+    expect(await mailer.run()).toBe(1);
+    expect((await api.mail.next(patient.request.email)).subject).toBe('Something happened in your health records account');
+  });
+
+  it('marks no auditor or operator for a mail (they have no notifications to see); their refused sign-ins stay in their trails', async () => {
+    const auditor = await registerStaff(api, 'auditor');
+    const operator = await registerStaff(api, 'operator');
+    const patient = await registerUser(api);
+    const accounts = [auditor, operator, patient];
+    for (const account of accounts) {
+      const refused = await testClient(api.baseUrl).unchecked().send(ROUTES.login, { body: { email: account.request.email, authKey: randomBytes(32).toString('base64url') } });
+      expect(refused.status).toBe(401);
+      expect((await auditRowsOf(api, account.userId)).filter((row) => row.outcome === 'deny' && row.actor_id === null)).toHaveLength(1);
+    }
+    const due = await api.adminQuery<{ subject_id: string }>('SELECT subject_id FROM notification_mail_due WHERE subject_id = ANY ($1::uuid[])', [accounts.map((account) => account.userId)]);
+    expect(due.map((row) => row.subject_id)).toEqual([patient.userId]);
     expect(await mailer.run()).toBe(1);
     expect((await api.mail.next(patient.request.email)).subject).toBe('Something happened in your health records account');
   });
