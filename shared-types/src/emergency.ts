@@ -91,7 +91,7 @@ export interface EmergencySetup {
   updatedAt: IsoDateTime | null;
 }
 
-/** GET /emergency/holder-candidates?email=: an existing account that may hold a share. */
+/** POST /emergency/holder-candidates { email } (in the body, never a URL): an existing account that may hold a share. */
 export interface EmergencyHolderRequest {
   email: string;
 }
