@@ -368,14 +368,21 @@ describe('trusted contacts: named by the patient, released only after a request 
       expect(facts(await rowsAfter(f.patient.userId, before))).toEqual([['contact.removed', 'allow', f.patient.userId, `contact ${f.contact.userId}`]]);
     });
 
-    it('a changed wait counts for the request under way', async () => {
+    /** A family whose contact asked `daysAgo` days ago, under a wait of `waitDays`. */
+    async function askedDaysAgo(waitDays: number, daysAgo: number): Promise<{ f: Family; contact: TrustedContact }> {
       const f = await family();
-      const contact = await named(f, { waitDays: 30 });
+      const contact = await named(f, { waitDays });
       await request(f.contact, contact.id);
-      await passWait(contact.id, 2);
+      await passWait(contact.id, daysAgo);
+      return { f, contact };
+    }
+    const changeWait = (f: Family, id: string, waitDays: number) => f.patient.client.send(ROUTES.updateTrustedContact, { params: { id }, token: f.patient.token, body: { waitDays } });
+
+    it('a changed wait counts for the request under way', async () => {
+      const { f, contact } = await askedDaysAgo(30, 2);
       expect((await records(f.contact, contact.id)).status).toBe(409);
       const before = (await auditRowsOf(api, f.patient.userId)).length;
-      const changed = await f.patient.client.send(ROUTES.updateTrustedContact, { params: { id: contact.id }, token: f.patient.token, body: { waitDays: 1 } });
+      const changed = await changeWait(f, contact.id, 1);
       expect(changed.status).toBe(200);
       expect(changed.body).toMatchObject({ waitDays: 1, status: 'released' });
       expect(facts(await rowsAfter(f.patient.userId, before))).toEqual([['contact.changed', 'allow', f.patient.userId, `contact ${f.contact.userId}, wait 30 → 1 day(s)`]]);
@@ -383,12 +390,9 @@ describe('trusted contacts: named by the patient, released only after a request 
     });
 
     it('a wait lengthened after a release ends it; the next release is filed again as contact.released', async () => {
-      const f = await family();
-      const contact = await named(f, { waitDays: 1 });
-      await request(f.contact, contact.id);
-      await passWait(contact.id, 2);
+      const { f, contact } = await askedDaysAgo(1, 2);
       expect((await records(f.contact, contact.id)).status).toBe(200);
-      const lengthened = await f.patient.client.send(ROUTES.updateTrustedContact, { params: { id: contact.id }, token: f.patient.token, body: { waitDays: 30 } });
+      const lengthened = await changeWait(f, contact.id, 30);
       expect(lengthened.body).toMatchObject({ waitDays: 30, status: 'waiting' });
       expect((await records(f.contact, contact.id)).error?.code).toBe(ERROR_CODES.contactNotReleased);
       await passWait(contact.id, 30);

@@ -356,19 +356,22 @@ describe('a lying server is caught in the browser (issue 12)', () => {
     expect(await reportsFiled(patient.id, ['client-state-invalid'])).toContainEqual(expect.stringMatching(/^client-state-invalid: The server returned an older copy/));
   }, STEPS_TIMEOUT_MS);
 
-  it('a sealed client state that does not open is reported, and the browser checks on from the heads it remembers: an older tree head is still refused', async () => {
+  /** A patient, and the key directory's head of their first sign-in: the log has grown since, and the patient's own browser signed in again and kept the newer head. */
+  async function patientPastAnOlderHead(): Promise<{ patient: Account; older: SignedTreeHead }> {
     const patient = await newAccount('patient');
     const heads: SignedTreeHead[] = [];
     liar.tell({ method: 'GET', path: /^\/key-directory\/head$/, tell: ({ body }) => (heads.push(body as SignedTreeHead), body) });
     await signInAgain(patient);
     liar.beHonest();
-    const older = heads[0];
-    // The log grows; the patient's own browser signs in again and remembers the newer head.
     await newAccount('doctor');
     await signOut(patient.page);
     await signIn(patient.page, patient.person.email, patient.person.password);
     await checksDone(patient.page);
+    return { patient, older: heads[0] };
+  }
 
+  it('a sealed client state that does not open is reported, and the browser checks on from the heads it remembers: an older tree head is still refused', async () => {
+    const { patient, older } = await patientPastAnOlderHead();
     // One character of the sealed state changed: AES-GCM refuses it, and the server hands back an older head as well.
     liar.tell(
       {
@@ -389,15 +392,7 @@ describe('a lying server is caught in the browser (issue 12)', () => {
   }, STEPS_TIMEOUT_MS);
 
   it('an older tree head than the one kept, and a head whose signature does not hold, are refused at sign-in', async () => {
-    const patient = await newAccount('patient');
-    const heads: SignedTreeHead[] = [];
-    liar.tell({ method: 'GET', path: /^\/key-directory\/head$/, tell: ({ body }) => (heads.push(body as SignedTreeHead), body) });
-    await signInAgain(patient);
-    liar.beHonest();
-    const older = heads[0];
-    // The log grows, and the patient's browser keeps the newer head.
-    await newAccount('doctor');
-    await signInAgain(patient);
+    const { patient, older } = await patientPastAnOlderHead();
 
     liar.tell(serveTreeHead(older));
     const rolledBack = await signInAgain(patient);
