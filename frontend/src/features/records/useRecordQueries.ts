@@ -1,6 +1,6 @@
 /** Records and folders of the signed-in patient, with their sealed parts opened in the crypto worker. */
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import type { ConsentScope, RecordSummary } from '@phr/shared-types';
+import type { RecordSummary } from '@phr/shared-types';
 import { folderKeys } from '../../api/folders.js';
 import { recordKeys, type RecordListFilter, type RecordsApi } from '../../api/records.js';
 import type { OpenedMetadata } from '../../crypto/record-vault.js';
@@ -58,35 +58,4 @@ export function useRecordList({ folderId, ownerId, view }: RecordFilter) {
 /** Every record of the patient in a scope that is not in the trash, all pages (a trusted contact's or break-glass scope, the export). */
 export function allRecordsIn(records: RecordsApi, folderId: string | undefined): Promise<RecordSummary[]> {
   return everyPage((cursor) => records.list({ folderId, cursor, limit: 100 }));
-}
-
-/** A consent's scope as the records it covers are found: one record, one folder, or everything. */
-export type ConsentScopeOf = { scope: 'record'; recordId: string } | { scope: 'folder'; folderId: string } | { scope: 'all' };
-
-/** A share's or a consent's scope fields as a ConsentScopeOf: the id its scope needs must be there. */
-export function consentScopeOf(target: { scope: ConsentScope; recordId?: string | null; folderId?: string | null }): ConsentScopeOf {
-  if (target.scope === 'record' && target.recordId) return { scope: 'record', recordId: target.recordId };
-  if (target.scope === 'folder' && target.folderId) return { scope: 'folder', folderId: target.folderId };
-  if (target.scope === 'all') return { scope: 'all' };
-  throw new Error(`A consent over ${target.scope === 'record' ? 'a record names no record' : 'a folder names no folder'}`);
-}
-
-/**
- * Every record a consent over this scope covers, all pages: what a share must wrap. That takes
- * the records in the trash as well (their `trashedAt` set): a consent keeps the doctor's wraps
- * of a trashed record, so that restoring it needs no browser work (docs/protocol.md "Trash"),
- * and the API refuses a share or a re-wrap that leaves one out. One record is looked up by its
- * id, in use and in the trash: two requests whatever the patient holds.
- */
-export async function recordsForConsent(records: RecordsApi, scope: ConsentScopeOf): Promise<RecordSummary[]> {
-  if (scope.scope === 'record') {
-    const [active, trashed] = await Promise.all([records.list({ ids: scope.recordId, limit: 1 }), records.list({ ids: scope.recordId, view: 'trash', limit: 1 })]);
-    return [...active.items, ...trashed.items];
-  }
-  const folderId = scope.scope === 'folder' ? scope.folderId : undefined;
-  const [active, trashed] = await Promise.all([
-    allRecordsIn(records, folderId),
-    everyPage((cursor) => records.list({ folderId, view: 'trash', cursor, limit: 100 })),
-  ]);
-  return [...active, ...trashed];
 }

@@ -19,7 +19,7 @@ import { Button } from '../../ui/Button.js';
 import { Dialog } from '../../ui/Dialog.js';
 import { useSession } from '../auth/session.js';
 import { verifiedText } from '../clinicians/clinician-standing.js';
-import { consentScopeOf, recordsForConsent } from '../records/useRecordQueries.js';
+import { consentScopeOf, recordsForConsent } from './records-for-consent.js';
 import { today } from '../records/format.js';
 import { useTrust } from '../trust/TrustProvider.js';
 

@@ -12,7 +12,7 @@ import type { FoldersApi } from '../../api/folders.js';
 import type { RecordsApi } from '../../api/records.js';
 import type { VerifiedBinding } from '../../crypto/trust-vault.js';
 import type { VaultHandle } from '../../crypto/vault.js';
-import { consentScopeOf, recordsForConsent } from '../records/useRecordQueries.js';
+import { consentScopeOf, recordsForConsent } from './records-for-consent.js';
 
 export interface RewrapOutcome {
   replaced: number;
