@@ -155,7 +155,7 @@ function printFinal(stats: SoakStats, world: World, consistency: ConsistencyRepo
   const out: string[] = [];
   out.push(`\nSoak, ${new Date().toISOString()}, ${trafficSeconds.toFixed(0)} s of traffic, ${options.patients} patient users + ${options.doctors} doctors + 1 malformed-request user`);
   out.push(`${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, load average at the end ${loadAverage()}`);
-  out.push(`Throughput: ${stats.totalRequests()} requests, ${(stats.totalRequests() / trafficSeconds).toFixed(1)}/s; ${world.committed.length} records committed, ${world.shares.length} shares, ${world.patients.length} patients registered`);
+  out.push(`Throughput: ${stats.totalRequests()} requests, ${(stats.totalRequests() / trafficSeconds).toFixed(1)}/s; ${world.committed.length} records committed, ${world.shares.filter((share) => share.state !== 'granting').length} shares, ${world.patients.length} patients registered`);
   out.push('\n| Route | Requests | p50 ms | p95 ms | p99 ms |', '|---|---|---|---|---|');
   for (const route of stats.routes()) out.push(`| ${route.route} | ${route.count} | ${route.p50Ms.toFixed(1)} | ${route.p95Ms.toFixed(1)} | ${route.p99Ms.toFixed(1)} |`);
   out.push('\n| Answers | Status | Count |', '|---|---|---|');

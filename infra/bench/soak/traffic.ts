@@ -15,8 +15,11 @@ export interface Share {
   consentId: string;
   record: CommittedRecord;
   doctorId: string;
-  /** `revoking` from the request until its answer (for good if none came): a doctor's read then may get either answer. */
-  state: 'active' | 'revoking' | 'revoked';
+  /**
+   * `granting` from the grant's request until its answer, and for good if none came (it may have
+   * committed); `revoking` likewise for a revocation: a doctor's read then may get either answer.
+   */
+  state: 'granting' | 'active' | 'revoking' | 'revoked';
 }
 
 /** What the users have made that others act on, and what the consistency check reads back. */
@@ -62,8 +65,11 @@ async function patientStep(api: SoakApi, world: World, seat: { person: Person },
     const record = pick(mine);
     const doctor = pick(world.doctors);
     if (!world.shares.some((share) => share.record.recordId === record.recordId && share.doctorId === doctor.userId && share.state !== 'revoked')) {
+      // Listed before the request: a doctor's read may see the consent commit before its answer comes back here.
+      const share: Share = { consentId: '', record, doctorId: doctor.userId, state: 'granting' };
+      world.shares.push(share);
       const consent = await me.share(record, doctor.userId);
-      if (consent) world.shares.push({ consentId: consent.id, record, doctorId: doctor.userId, state: 'active' });
+      if (consent) Object.assign(share, { consentId: consent.id, state: 'active' });
     }
   } else if (roll < 0.8) {
     const share = world.shares.find((candidate) => candidate.record.ownerId === me.userId && candidate.state === 'active');
@@ -99,15 +105,17 @@ export async function doctorLoop(api: SoakApi, world: World, doctor: Person, opt
 }
 
 async function doctorStep(api: SoakApi, world: World, doctor: Person): Promise<void> {
-  const shares = world.shares.filter((share) => share.doctorId === doctor.userId);
+  // Never a grant still awaited or never answered: the consent may not exist (a read would be a 404).
+  const shares = world.shares.filter((share) => share.doctorId === doctor.userId && share.state !== 'granting');
   const roll = chance();
   if (shares.length > 0 && roll < 0.7) {
     const { record } = pick(shares);
     // A revocation may commit while the read is under way, and a record revoked once may be shared
-    // again: the answer is checked against the record's consents for this doctor before and after.
-    const before = coverage(shares, record.recordId);
+    // again: the answer is checked against the record's consents for this doctor before and after,
+    // as they stand then (a grant begun since this step started included).
+    const before = coverage(world.shares, doctor.userId, record.recordId);
     const read = await doctor.read(record, [200, 410]);
-    const after = coverage(shares, record.recordId);
+    const after = coverage(world.shares, doctor.userId, record.recordId);
     if (read?.status === 200 && before === 'ended' && after === 'ended') api.stats.anomaly(`doctor read record ${record.recordId} after its consent was revoked`);
     if (read?.status === 410 && before === 'active' && after === 'active') api.stats.anomaly(`doctor refused record ${record.recordId} under an active consent`);
     if (read?.status === 200 && read.sha256 !== record.sha256) api.stats.anomaly(`doctor read of ${record.recordId} decrypted to other bytes`);
@@ -130,9 +138,9 @@ async function survive(api: SoakApi, step: () => Promise<void>): Promise<void> {
   }
 }
 
-/** Whether a doctor's consents over a record are in force: `active` if one is, `ended` if all were revoked, else `unsure` (a revocation's answer is awaited or was lost). */
-function coverage(shares: readonly Share[], recordId: string): 'active' | 'ended' | 'unsure' {
-  const states = shares.filter((share) => share.record.recordId === recordId).map((share) => share.state);
+/** Whether a doctor's consents over a record are in force: `active` if one is, `ended` if all were revoked, else `unsure` (a grant's or a revocation's answer is awaited or was lost). */
+function coverage(shares: readonly Share[], doctorId: string, recordId: string): 'active' | 'ended' | 'unsure' {
+  const states = shares.filter((share) => share.doctorId === doctorId && share.record.recordId === recordId).map((share) => share.state);
   if (states.includes('active')) return 'active';
   return states.every((state) => state === 'revoked') ? 'ended' : 'unsure';
 }
