@@ -73,7 +73,12 @@ export default tseslint.config(
       // Every random value (keys, IVs, ids, tokens, test data) comes from a CSPRNG:
       // crypto.getRandomValues / randomUUID / randomBytes, or fast-check's seeded generator
       // in tests (ASVS 6.3.1).
-      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'Use crypto.getRandomValues, crypto.randomUUID or crypto.randomBytes.' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Math', property: 'random', message: 'Use crypto.getRandomValues, crypto.randomUUID or crypto.randomBytes.' },
+        // A refetch of the portal must not hand back a fetch begun before the change (frontend/src/api/invalidate.ts).
+        { object: 'queryClient', property: 'invalidateQueries', message: 'Use invalidateAfter or refetchAfterChange (frontend/src/api/invalidate.ts).' },
+      ],
       // eslint-plugin-sonarjs (docs/security/testing-report.md, "Static analysis: eslint-plugin-sonarjs"):
       // Style rules whose rewrite of 52, 52 and 54 places would only reshape working code.
       'sonarjs/no-nested-conditional': 'off', // nested ternaries in JSX are this code base's way to render a state

@@ -129,8 +129,23 @@ describe('Swagger UI for the security team (Chromium)', () => {
     const docs = await openBrowser();
     try {
       await signInNewAuditor(portal.page);
+      // The page's first list is read before the token is issued and arrives after it, as on a
+      // busy server: the page must read the list again rather than keep that answer.
+      const issuing = portal.page.waitForResponse((response) => response.request().method() === 'POST' && response.url().endsWith('/api/api-tokens'));
+      let firstList = true;
+      let listRead: () => void = () => undefined;
+      const firstListRead = new Promise<void>((resolve) => (listRead = resolve));
+      await portal.page.route('**/api/api-tokens', async (route) => {
+        if (route.request().method() !== 'GET' || !firstList) return route.continue();
+        firstList = false;
+        const response = await route.fetch();
+        listRead();
+        await issuing;
+        await route.fulfill({ response });
+      });
       await portal.page.getByRole('link', { name: 'API access' }).click();
       await portal.page.getByLabel('What is it for?').fill('Swagger UI in the e2e suite');
+      await firstListRead;
       await portal.page.getByRole('button', { name: 'Issue a read-only token' }).click();
       const token = await portal.page.getByLabel(/Your token \(shown once/).inputValue();
       expect(token.split('.')).toHaveLength(3);

@@ -52,5 +52,18 @@ export type Change = keyof typeof STALE_AFTER;
 
 /** Marks stale (and refetches, where shown) every query the change touched. */
 export async function invalidateAfter(queryClient: QueryClient, change: Change): Promise<void> {
-  await Promise.all(STALE_AFTER[change].map((queryKey) => queryClient.invalidateQueries({ queryKey })));
+  await Promise.all(STALE_AFTER[change].map((queryKey) => refetchAfterChange(queryClient, queryKey)));
+}
+
+/**
+ * Marks stale, and refetches where shown, the queries under `queryKey`, so that what a page
+ * shows next was read after the change. A fetch still in flight may have been answered before
+ * the change; TanStack Query cancels such a fetch only when the query already holds data, and
+ * otherwise hands back its answer (a page opened just before the change kept showing the list
+ * without it: "None" under a token just issued). Cancelling first makes every refetch a new one.
+ */
+export async function refetchAfterChange(queryClient: QueryClient, queryKey: QueryKey): Promise<void> {
+  await queryClient.cancelQueries({ queryKey });
+  // eslint-disable-next-line no-restricted-properties -- the one call, after the cancel above
+  await queryClient.invalidateQueries({ queryKey });
 }

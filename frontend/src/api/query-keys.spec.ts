@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { QueryClient, type QueryKey } from '@tanstack/react-query';
+import { QueryClient, QueryObserver, type QueryKey } from '@tanstack/react-query';
 import { auditKeys } from './audit.js';
 import { accountKeys } from './auth.js';
 import { clinicianKeys } from './clinicians.js';
@@ -8,7 +8,7 @@ import { doctorKeys } from './doctors.js';
 import { emergencyKeys } from './emergency.js';
 import { folderKeys } from './folders.js';
 import { keyRotationKeys } from './key-rotation.js';
-import { invalidateAfter, STALE_AFTER, type Change } from './invalidate.js';
+import { invalidateAfter, refetchAfterChange, STALE_AFTER, type Change } from './invalidate.js';
 import { recordKeys } from './records.js';
 import { securityKeyKeys } from './security-keys.js';
 import { sessionKeys } from './sessions.js';
@@ -147,5 +147,34 @@ describe('what each change makes stale', () => {
 
   it.each(Object.keys(STALE_AFTER) as Change[])('%s is written to the trail, so the trail is read again', async (change) => {
     expect(await staleAfter(change)).toEqual(expect.arrayContaining([auditKeys.trail({ action: 'record.read' }, 2), auditKeys.chain()]));
+  });
+});
+
+describe('a refetch after a change', () => {
+  it('is a new fetch when the page’s first fetch, begun before the change, is still in flight', async () => {
+    const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+    let stored = ['issued before'];
+    let answerFirstFetch: (() => void) | undefined;
+    const fetches: string[][] = [];
+    // As the server answers: from the rows as they were when the request reached it.
+    const queryFn = (): Promise<string[]> => {
+      const seen = [...stored];
+      fetches.push(seen);
+      return fetches.length === 1 ? new Promise((resolve) => (answerFirstFetch = () => resolve(seen))) : Promise.resolve(seen);
+    };
+    const observer = new QueryObserver(client, { queryKey: sessionKeys.list(), queryFn });
+    const unsubscribe = observer.subscribe(() => undefined);
+    try {
+      expect(fetches).toEqual([['issued before']]);
+      stored = ['issued before', 'issued now'];
+      const refetched = refetchAfterChange(client, sessionKeys.all);
+      answerFirstFetch?.();
+      await refetched;
+      expect(client.getQueryData(sessionKeys.list())).toEqual(['issued before', 'issued now']);
+      expect(fetches).toHaveLength(2);
+    } finally {
+      unsubscribe();
+      client.clear();
+    }
   });
 });

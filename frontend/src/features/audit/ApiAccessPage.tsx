@@ -6,6 +6,7 @@ import { useState, type SubmitEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { API_TOKEN_LABEL_MAX_LENGTH, API_TOKEN_SECONDS, type ApiTokenIssued, type ApiTokenSummary } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
+import { refetchAfterChange } from '../../api/invalidate.js';
 import { apiTokenKeys } from '../../api/sessions.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
@@ -32,12 +33,12 @@ export function ApiAccessPage() {
   const issue = useMutation({
     mutationFn: (name: string) => apiTokens.issue(name),
     onSuccess: (token) => setIssued(token),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: apiTokenKeys.all }),
+    onSettled: () => refetchAfterChange(queryClient, apiTokenKeys.all),
   });
   const end = useMutation({
     mutationFn: (id: string) => apiTokens.end(id),
     onSuccess: (_answer, id) => setIssued((shown) => (shown?.id === id ? null : shown)),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: apiTokenKeys.all }),
+    onSettled: () => refetchAfterChange(queryClient, apiTokenKeys.all),
   });
 
   function submit(event: SubmitEvent) {

@@ -11,6 +11,7 @@ import { useState, type SubmitEvent } from 'react';
 import { EMERGENCY_REASON_CODES, EMERGENCY_REASON_TEXT_MAX_CHARS, EMERGENCY_REASON_TEXT_MIN_CHARS, type EmergencyBreak, type EmergencyReasonCode } from '@phr/shared-types';
 import { ApiError, describeError } from '../../api/api-error.js';
 import { emergencyKeys } from '../../api/emergency.js';
+import { refetchAfterChange } from '../../api/invalidate.js';
 import { VaultError } from '../../crypto/vault.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
@@ -73,7 +74,7 @@ function BreakForm({ onBroken }: { onBroken(id: string): void }) {
     onSuccess: async (answer) => {
       setEmail('');
       setReasonText('');
-      await queryClient.invalidateQueries({ queryKey: emergencyKeys.breaks() });
+      await refetchAfterChange(queryClient, emergencyKeys.breaks());
       onBroken(answer.id);
     },
   });
@@ -158,7 +159,7 @@ function BreakView({ breakGlass }: { breakGlass: EmergencyBreak }) {
       setOpenError(error);
       if (isEnded(error)) {
         await vault.closeEmergencyAccess(breakGlass.id);
-        await queryClient.invalidateQueries({ queryKey: emergencyKeys.all });
+        await refetchAfterChange(queryClient, emergencyKeys.all);
       }
     },
   });

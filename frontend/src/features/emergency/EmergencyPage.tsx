@@ -12,6 +12,7 @@ import { EMERGENCY_DEFAULT_HOURS, EMERGENCY_MAX_HOLDERS, EMERGENCY_MAX_HOURS, ty
 import { describeError } from '../../api/api-error.js';
 import { auditKeys } from '../../api/audit.js';
 import { emergencyKeys } from '../../api/emergency.js';
+import { refetchAfterChange } from '../../api/invalidate.js';
 import { formatFingerprint } from '../../crypto/fingerprint.js';
 import type { VerifiedBinding } from '../../crypto/trust-vault.js';
 import { Alert } from '../../ui/Alert.js';
@@ -109,8 +110,8 @@ function SetupForm({ setup, onSaved }: { setup: EmergencySetup; onSaved(message:
     },
     onSuccess: async (answer) => {
       onSaved(answer.scope === 'off' ? 'Emergency access is off.' : `Saved: a new emergency key, ${answer.threshold} of ${answer.holders.length} holders needed.`);
-      await queryClient.invalidateQueries({ queryKey: emergencyKeys.all });
-      await queryClient.invalidateQueries({ queryKey: auditKeys.all });
+      await refetchAfterChange(queryClient, emergencyKeys.all);
+      await refetchAfterChange(queryClient, auditKeys.all);
     },
   });
 

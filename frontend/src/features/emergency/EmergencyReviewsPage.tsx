@@ -8,6 +8,7 @@ import { EMERGENCY_REVIEW_NOTE_MAX_CHARS, type EmergencyBreak, type EmergencyRev
 import { describeError } from '../../api/api-error.js';
 import { auditKeys } from '../../api/audit.js';
 import { emergencyKeys } from '../../api/emergency.js';
+import { refetchAfterChange } from '../../api/invalidate.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
 import { useSession } from '../auth/session.js';
@@ -51,8 +52,8 @@ function ReviewItem({ breakGlass }: { breakGlass: EmergencyBreak }) {
   const review = useMutation({
     mutationFn: () => emergency.review(breakGlass.id, { outcome: outcome as EmergencyReviewOutcome, note: note.trim() }),
     onSuccess: async () => {
-      await queryClient.invalidateQueries({ queryKey: emergencyKeys.all });
-      await queryClient.invalidateQueries({ queryKey: auditKeys.all });
+      await refetchAfterChange(queryClient, emergencyKeys.all);
+      await refetchAfterChange(queryClient, auditKeys.all);
     },
   });
   const submit = (event: SubmitEvent) => {

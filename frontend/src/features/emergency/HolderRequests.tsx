@@ -9,6 +9,7 @@ import type { EmergencyShareRequest } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
 import { auditKeys } from '../../api/audit.js';
 import { emergencyKeys } from '../../api/emergency.js';
+import { refetchAfterChange } from '../../api/invalidate.js';
 import { formatFingerprint } from '../../crypto/fingerprint.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
@@ -63,8 +64,8 @@ function ShareRequest({ request, onDecline, onReleased }: { request: EmergencySh
     mutationFn: async () => emergency.release(breakGlass.id, await vault.releaseEmergencyShare(request)),
     onSuccess: async () => {
       onReleased(`Your share was released to ${breakGlass.clinicianName} for the records of ${breakGlass.patientName}.`);
-      await queryClient.invalidateQueries({ queryKey: emergencyKeys.all });
-      await queryClient.invalidateQueries({ queryKey: auditKeys.all });
+      await refetchAfterChange(queryClient, emergencyKeys.all);
+      await refetchAfterChange(queryClient, auditKeys.all);
     },
   });
   const headingId = `request-${breakGlass.id}`;

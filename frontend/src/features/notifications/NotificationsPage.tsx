@@ -9,6 +9,7 @@ import { useEffect, useState } from 'react';
 import { NOTIFICATION_KINDS, type NotificationKind, type NotificationSettings } from '@phr/shared-types';
 import { auditKeys } from '../../api/audit.js';
 import { describeError } from '../../api/api-error.js';
+import { refetchAfterChange } from '../../api/invalidate.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
 import { ShowMore } from '../../ui/ShowMore.js';
@@ -58,7 +59,7 @@ export function NotificationsPage() {
   });
   const markRead = useMutation({
     mutationFn: (upToSeq: number) => audit.markNotificationsRead(upToSeq),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: auditKeys.notifications() }),
+    onSuccess: () => refetchAfterChange(queryClient, auditKeys.notifications()),
   });
 
   return (
@@ -112,7 +113,7 @@ function NotificationSettingsCard() {
   }, [saved.data]);
   const save = useMutation({
     mutationFn: (settings: NotificationSettings) => audit.updateNotificationSettings(settings),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: auditKeys.notifications() }),
+    onSuccess: () => refetchAfterChange(queryClient, auditKeys.notifications()),
   });
   if (!draft) return null;
   const toggle = (channel: keyof NotificationSettings, kind: NotificationKind, isWanted: boolean) => {
