@@ -31,7 +31,7 @@ import {
   type AttackerKey,
   type KeyPlace,
 } from './support/lies.js';
-import { LyingServer } from './support/lying-server.js';
+import { LyingServer, type Lie } from './support/lying-server.js';
 import { withDatabase } from './support/operator.js';
 import { confirmRecoveryCode, fillSignIn, newPerson, register, signIn, signOut, type Person } from './support/portal.js';
 import { markedFile, openRecordsPage, titleOf, uploadFiles, uploadRow, type TestFile } from './support/records.js';
@@ -370,25 +370,46 @@ describe('a lying server is caught in the browser (issue 12)', () => {
     return { patient, older: heads[0] };
   }
 
+  /** One character of the sealed client state changed: AES-GCM refuses it. */
+  const damagedClientState = (): Lie => ({
+    method: 'GET',
+    path: /^\/me\/client-state$/,
+    tell: ({ body }) => {
+      const state = body as { version: number; sealed: string };
+      const middle = Math.floor(state.sealed.length / 2);
+      return { ...state, sealed: `${state.sealed.slice(0, middle)}${state.sealed[middle] === 'A' ? 'B' : 'A'}${state.sealed.slice(middle + 1)}` };
+    },
+  });
+
   it('a sealed client state that does not open is reported, and the browser checks on from the heads it remembers: an older tree head is still refused', async () => {
     const { patient, older } = await patientPastAnOlderHead();
-    // One character of the sealed state changed: AES-GCM refuses it, and the server hands back an older head as well.
-    liar.tell(
-      {
-        method: 'GET',
-        path: /^\/me\/client-state$/,
-        tell: ({ body }) => {
-          const state = body as { version: number; sealed: string };
-          const middle = Math.floor(state.sealed.length / 2);
-          return { ...state, sealed: `${state.sealed.slice(0, middle)}${state.sealed[middle] === 'A' ? 'B' : 'A'}${state.sealed.slice(middle + 1)}` };
-        },
-      },
-      serveTreeHead(older),
-    );
+    // The state does not open, and the server hands back an older head as well.
+    liar.tell(damagedClientState(), serveTreeHead(older));
     await signOut(patient.page);
     await signIn(patient.page, patient.person.email, patient.person.password);
     await textOf(alertOf(patient.page, 'client-state-invalid'), 'does not open: it was replaced or damaged');
     await textOf(alertOf(patient.page, 'tree-head-inconsistent'), `The key directory showed a log of ${older.treeSize} entries, older than the`);
+  }, STEPS_TIMEOUT_MS);
+
+  it('after a sealed client state that does not open and a key-directory check that could not run, proving a doctor’s key still checks the patient’s own entries since the heads this browser remembers', async () => {
+    const doctor = await newAccount('doctor');
+    const patient = await newAccount('patient');
+    const file = newFile();
+    await openRecordsPage(patient.page);
+    await uploadFiles(patient.page, [file]);
+    // The state does not open, and the key directory is out of service while the sign-in checks run, so they keep no head this visit.
+    liar.tell(damagedClientState(), { method: 'GET', path: /^\/key-directory\/head$/, status: 503, tell: () => ({ statusCode: 503, message: 'Service Unavailable' }) });
+    await signOut(patient.page);
+    await signIn(patient.page, patient.person.email, patient.person.password);
+    await textOf(alertOf(patient.page, 'client-state-invalid'), 'does not open: it was replaced or damaged');
+    await checksDone(patient.page);
+    // Then a false key for the patient for a while: only the share dialog's check of the patient's own entries since the remembered head can see it.
+    liar.beHonest();
+    liar.tell(...bindFalseKeyForAWhile(patient.id, 'patient', attacker));
+    await openRecordsPage(patient.page);
+    await openShare(patient.page, file, doctor);
+    await textOf(alertOf(patient.page, 'own-binding-mismatch'), 'The server shows others a different key for you');
+    await textOf(alertOf(patient.page, 'own-binding-mismatch'), formatFingerprint(attacker.fingerprint));
   }, STEPS_TIMEOUT_MS);
 
   it('an older tree head than the one kept, and a head whose signature does not hold, are refused at sign-in', async () => {

@@ -60,9 +60,15 @@ export class ClientStateStore {
     return document;
   }
 
-  markUnusable(): void {
+  /**
+   * The stored state did not open: the session goes on from `document` (the heads this browser
+   * remembers), so every later check starts from them, as the sign-in checks did, not from nothing.
+   */
+  markUnusable(document: ClientStateDocument): void {
     this.isUnusable = true;
     this.hasRead = true;
+    this.document = document;
+    this.publish(document);
   }
 
   /** Whether `current` is what was kept (read, or found unusable), not the empty state before the first read. */

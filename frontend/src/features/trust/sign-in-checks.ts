@@ -56,15 +56,16 @@ async function loadKept(context: SignInCheckContext): Promise<ClientStateDocumen
   } catch (error) {
     const failure = asTrustFailure(error);
     if (!(failure instanceof TrustFailure)) throw error;
-    context.store.markUnusable();
+    // What this browser verified itself still holds: a server that damages the state must not take the checks back to nothing.
+    const remembers = withRememberedHeads(emptyClientState(), remembered);
+    context.store.markUnusable(remembers);
     context.raise(
       new TrustFailure(
         failure.kind,
         `What this account’s browsers kept to check the server (the sealed client state) does not open: it was replaced or damaged. ${failure.message}. This browser checks the server from what it verified itself, and keeps nothing new on the server in this session.`,
       ),
     );
-    // What this browser verified itself still holds: a server that damages the state must not take the checks back to nothing.
-    return withRememberedHeads(emptyClientState(), remembered);
+    return remembers;
   }
 }
 
