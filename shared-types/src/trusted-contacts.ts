@@ -81,7 +81,7 @@ export interface TrustedContact {
   status: TrustedContactStatus;
   /** The contact's request under way, or null. */
   requestedAt: IsoDateTime | null;
-  /** requestedAt + waitDays: the wraps are released from then unless the patient refuses. */
+  /** requestedAt + 24 × waitDays hours (not calendar days): the wraps are released from then unless the patient refuses. */
   releasesAt: IsoDateTime | null;
   /** The patient's last refusal, or null. */
   refusedAt: IsoDateTime | null;

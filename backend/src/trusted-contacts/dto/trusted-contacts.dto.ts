@@ -132,7 +132,7 @@ export class TrustedContactDto implements TrustedContact {
   @ApiProperty({ enum: TRUSTED_CONTACT_STATUSES, description: 'standby: nothing asked; waiting: asked, the patient may refuse until releasesAt; released: the contact reads' })
   status: TrustedContactStatus;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) requestedAt: string | null;
-  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'requestedAt + waitDays' }) releasesAt: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String, description: 'requestedAt + 24 × waitDays hours: the wraps are released from then unless the patient refuses' }) releasesAt: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) refusedAt: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ description: 'The wraps were made for a key the contact has since replaced: the patient re-makes them (PUT /trusted-contacts/:id/wraps)' })
