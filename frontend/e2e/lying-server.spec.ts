@@ -13,6 +13,7 @@ import { RECORD_CHUNK_BYTES, type KeyLogLeaves, type SignedTreeHead } from '@phr
 import type { Locator, Page } from 'playwright-core';
 import { formatFingerprint } from '../src/crypto/fingerprint.js';
 import { openBrowser, portalUrl, type BrowserSession } from './support/browser.js';
+import { expectNoAxeViolations } from './support/axe.js';
 import { approveDoctor } from './support/clinicians.js';
 import { attributeOf, countOf, disabledState, textOf } from './support/eventually.js';
 import {
@@ -370,14 +371,17 @@ describe('a lying server is caught in the browser (issue 12)', () => {
     return { patient, older: heads[0] };
   }
 
-  /** One character of the sealed client state changed: AES-GCM refuses it. */
+  /** One character of a sealed client state changed: AES-GCM refuses it. */
+  const damaged = (sealed: string): string => {
+    const middle = Math.floor(sealed.length / 2);
+    return `${sealed.slice(0, middle)}${sealed[middle] === 'A' ? 'B' : 'A'}${sealed.slice(middle + 1)}`;
+  };
   const damagedClientState = (): Lie => ({
     method: 'GET',
     path: /^\/me\/client-state$/,
     tell: ({ body }) => {
       const state = body as { version: number; sealed: string };
-      const middle = Math.floor(state.sealed.length / 2);
-      return { ...state, sealed: `${state.sealed.slice(0, middle)}${state.sealed[middle] === 'A' ? 'B' : 'A'}${state.sealed.slice(middle + 1)}` };
+      return { ...state, sealed: damaged(state.sealed) };
     },
   });
 
@@ -410,6 +414,33 @@ describe('a lying server is caught in the browser (issue 12)', () => {
     await openShare(patient.page, file, doctor);
     await textOf(alertOf(patient.page, 'own-binding-mismatch'), 'The server shows others a different key for you');
     await textOf(alertOf(patient.page, 'own-binding-mismatch'), formatFingerprint(attacker.fingerprint));
+  }, STEPS_TIMEOUT_MS);
+
+  it('a stored client state that does not open stays until the account holder replaces it from the portal: the next sign-in opens the new copy', async () => {
+    const patient = await newAccount('patient');
+    const stateOf = () =>
+      withDatabase(async (db) => (await db.query<{ version: string; sealed: string }>('SELECT version, sealed FROM client_states WHERE user_id = $1', [patient.id])).rows[0]);
+    const { sealed } = await stateOf();
+    await withDatabase((db) => db.query('UPDATE client_states SET sealed = $2 WHERE user_id = $1', [patient.id, damaged(sealed)]));
+    const broken = await stateOf();
+    const signInAgainSeeing = async (alerts: number) => {
+      await signOut(patient.page);
+      await signIn(patient.page, patient.person.email, patient.person.password);
+      await checksDone(patient.page);
+      await countOf(patient.page.getByTestId('trust-alert'), alerts);
+    };
+    // Left alone, the copy is evidence: nothing is written over it, and it is reported again at the next sign-in.
+    await signInAgainSeeing(1);
+    await textOf(alertOf(patient.page, 'client-state-invalid'), 'does not open: it was replaced or damaged');
+    await signInAgainSeeing(1);
+    expect(await stateOf()).toEqual(broken);
+    await expectNoAxeViolations(patient.page, { state: 'a client state that does not open, with the way to replace it' });
+
+    await patient.page.getByTestId('replace-client-state').getByRole('button', { name: 'Keep a new copy from this browser' }).click();
+    await textOf(patient.page.getByRole('status').filter({ hasText: 'A new copy is kept' }), 'your next sign-in opens it');
+    expect(Number((await stateOf()).version)).toBe(Number(broken.version) + 1);
+    await signInAgainSeeing(0);
+    await countOf(patient.page.getByTestId('replace-client-state'), 0);
   }, STEPS_TIMEOUT_MS);
 
   it('an older tree head than the one kept, and a head whose signature does not hold, are refused at sign-in', async () => {

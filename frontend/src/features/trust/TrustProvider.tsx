@@ -54,6 +54,10 @@ interface TrustContextValue {
   raise(failure: TrustFailure): void;
   /** Self-monitoring after a key-pair rotation: the directory's latest binding for this account is the vault's new key (raises when not); answers its leaf index. */
   proveOwnKey(): Promise<number>;
+  /** The stored client state did not open this session, and whether the account holder replaced it since (replaceClientState). */
+  clientStateRepair: 'needed' | 'done' | null;
+  /** Replaces a stored client state that did not open with one sealed from this session's heads (ClientStateStore.replaceUnusable). */
+  replaceClientState(): Promise<void>;
 }
 
 const TrustContext = createContext<TrustContextValue | null>(null);
@@ -63,6 +67,7 @@ export function TrustProvider({ children }: { children: ReactNode }) {
   const [alerts, setAlerts] = useState<TrustAlert[]>([]);
   const [clientState, setClientState] = useState<ClientStateDocument | null>(null);
   const [isChecked, setIsChecked] = useState(false);
+  const [clientStateRepair, setClientStateRepair] = useState<TrustContextValue['clientStateRepair']>(null);
   const store = useRef<ClientStateStore | null>(null);
   const signInChecks = useRef<Promise<void>>(Promise.resolve());
   const checkedFor = useRef<string | null>(null);
@@ -84,6 +89,7 @@ export function TrustProvider({ children }: { children: ReactNode }) {
       setAlerts([]);
       setClientState(null);
       setIsChecked(false);
+      setClientStateRepair(null);
       return;
     }
     // Once per session (React may run an effect twice in development).
@@ -93,7 +99,10 @@ export function TrustProvider({ children }: { children: ReactNode }) {
     store.current = sessionStore;
     signInChecks.current = runSignInChecks({ trust, audit, vault, store: sessionStore, userId, raise })
       .catch(() => undefined)
-      .finally(() => setIsChecked(true));
+      .finally(() => {
+        if (sessionStore.isUnusableState) setClientStateRepair('needed');
+        setIsChecked(true);
+      });
   }, [userId, trust, audit, vault, raise]);
 
   /**
@@ -187,8 +196,13 @@ export function TrustProvider({ children }: { children: ReactNode }) {
           if (userId === null) throw new Error('Not signed in');
           return proveOwnKey(trust, vault, await requireStore(), userId);
         }),
+      clientStateRepair,
+      replaceClientState: async () => {
+        await (await requireStore()).replaceUnusable();
+        setClientStateRepair('done');
+      },
     }),
-    [alerts, isChecked, clientState, proveKey, proveContactKey, reported, requireStore, raise, trust, vault, userId, audit],
+    [alerts, isChecked, clientState, proveKey, proveContactKey, reported, requireStore, raise, trust, vault, userId, audit, clientStateRepair],
   );
   return <TrustContext.Provider value={value}>{children}</TrustContext.Provider>;
 }

@@ -30,6 +30,8 @@ export class KeptStateConflict extends Error {
 
 export class ClientStateStore {
   private version = 0;
+  /** The version of the last state read, whether or not it opened: a new copy replaces exactly that one (replaceUnusable). */
+  private versionRead = 0;
   private document: ClientStateDocument = emptyClientState();
   /** Writes queue behind each other: one compare-and-set at a time from this page. */
   private writing: Promise<unknown> = Promise.resolve();
@@ -52,6 +54,7 @@ export class ClientStateStore {
   /** Reads and opens the stored state; a blob that does not open throws the vault's CLIENT_STATE_INVALID. */
   async load(): Promise<ClientStateDocument> {
     const stored = await this.api.clientState();
+    this.versionRead = stored.version;
     const document = await this.vault.openClientState(this.userId, stored.sealed);
     this.version = stored.version;
     this.document = document;
@@ -69,6 +72,30 @@ export class ClientStateStore {
     this.hasRead = true;
     this.document = document;
     this.publish(document);
+  }
+
+  /** The stored state did not open, and nothing this session verifies is kept on the server. */
+  get isUnusableState(): boolean {
+    return this.isUnusable;
+  }
+
+  /**
+   * The account holder's way out of a stored state that does not open (which would otherwise
+   * raise its alert at every sign-in): a new copy sealed from what this session holds, the heads
+   * this browser remembers and what it verified since, with no contacts (their numbers are
+   * compared again at the next share). Compare-and-set on the version read, so it replaces that
+   * copy only; a 409 (another browser wrote meanwhile) leaves it to the next sign-in to read.
+   */
+  async replaceUnusable(): Promise<void> {
+    if (!this.isUnusable) return;
+    const sealed = await this.vault.sealClientState(this.userId, this.document);
+    const { version } = await this.api.putClientState({ expectedVersion: this.versionRead, sealed }).catch((error: unknown) => {
+      if (error instanceof ApiError && error.status === 409) throw new Error('Another of your browsers kept a new copy meanwhile: sign out and in again to read it.');
+      throw error;
+    });
+    this.version = version;
+    this.isUnusable = false;
+    this.publish(this.document);
   }
 
   /** Whether `current` is what was kept (read, or found unusable), not the empty state before the first read. */
