@@ -47,11 +47,19 @@ export interface ProcessMemory {
   browser: number;
 }
 
+/** A page action of a measure (a 1 GiB upload on a slow machine) may take minutes. */
+const MEASURE_STEP_MS = 600_000;
+/**
+ * A registration's page actions take seconds; one that waits longer fails the run saying which.
+ * A run once stopped at the registration with an idle CPU and would have waited ten minutes a step.
+ */
+const REGISTRATION_STEP_MS = 90_000;
+
 export async function launchBenchBrowser(workDir: string): Promise<BenchBrowser> {
   const profile = await mkdtemp(path.join(workDir, 'bench-chromium-'));
   const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM_PATH, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
   const prepare = async (page: Page) => {
-    page.setDefaultTimeout(600_000);
+    page.setDefaultTimeout(MEASURE_STEP_MS);
     // tsx keeps function names with a helper the page does not have; the functions passed to evaluate() need it.
     await page.addInitScript({ content: 'globalThis.__name = (fn) => fn;' });
     return page;
@@ -519,21 +527,40 @@ export async function registerPatient(page: Page, stack: RunningStack): Promise<
   const tag = randomBytes(4).toString('hex');
   const email = `bench-${tag}@example.org`;
   const password = `bench lantern orbit ${tag} marsh`;
-  await page.goto(new URL('/register', stack.portalUrl).toString());
-  await page.getByRole('radio', { name: 'Patient' }).check();
-  await page.getByLabel('Email').fill(email);
-  await page.getByRole('button', { name: 'Email me a link' }).click();
-  await page.getByRole('heading', { name: 'Check your inbox' }).waitFor();
-  await page.goto(linkIn(await stackMailbox(stack).next(email)) ?? '');
-  await page.getByLabel('Full name').fill(`Bench ${tag}`);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByLabel('Confirm password').fill(password);
-  await page.getByLabel('I have read the privacy notice').check();
-  await page.getByRole('button', { name: 'Create account' }).click();
-  const code = (await page.getByTestId('recovery-code').textContent({ timeout: 60_000 })) ?? '';
-  await page.getByLabel('I have stored this code somewhere safe').check();
-  await page.getByLabel('Type the last group of the code to confirm').fill(code.split('-').at(-1) ?? '');
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await page.getByRole('link', { name: 'Records', exact: true }).click();
-  await page.getByRole('heading', { name: 'Your records' }).waitFor();
+  const step = async (name: string, work: () => Promise<unknown>) => {
+    await work().catch((error: unknown) => {
+      throw new Error(`the bench's registration stopped at "${name}": ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    });
+  };
+  page.setDefaultTimeout(REGISTRATION_STEP_MS);
+  try {
+    await step('ask for the link', async () => {
+      await page.goto(new URL('/register', stack.portalUrl).toString());
+      await page.getByRole('radio', { name: 'Patient' }).check();
+      await page.getByLabel('Email').fill(email);
+      await page.getByRole('button', { name: 'Email me a link' }).click();
+      await page.getByRole('heading', { name: 'Check your inbox' }).waitFor();
+    });
+    await step('open the link from the mail', async () => page.goto(linkIn(await stackMailbox(stack).next(email)) ?? ''));
+    let code = '';
+    await step('create the account', async () => {
+      await page.getByLabel('Full name').fill(`Bench ${tag}`);
+      await page.getByLabel('Password', { exact: true }).fill(password);
+      await page.getByLabel('Confirm password').fill(password);
+      await page.getByLabel('I have read the privacy notice').check();
+      await page.getByRole('button', { name: 'Create account' }).click();
+      code = (await page.getByTestId('recovery-code').textContent()) ?? '';
+    });
+    await step('confirm the recovery code', async () => {
+      await page.getByLabel('I have stored this code somewhere safe').check();
+      await page.getByLabel('Type the last group of the code to confirm').fill(code.split('-').at(-1) ?? '');
+      await page.getByRole('button', { name: 'Continue' }).click();
+    });
+    await step('open the records page', async () => {
+      await page.getByRole('link', { name: 'Records', exact: true }).click();
+      await page.getByRole('heading', { name: 'Your records' }).waitFor();
+    });
+  } finally {
+    page.setDefaultTimeout(MEASURE_STEP_MS);
+  }
 }
