@@ -201,11 +201,7 @@ describe('a lying server is caught in the browser (issue 12)', () => {
     ['in every answer that shows it, the key directory’s included', ['public-key route', 'doctor search', 'key directory']],
     ['in the doctor search only', ['doctor search']],
   ])('a doctor’s key swapped %s: the share dialog blocks with a warning, and nothing is wrapped', async (_where, places) => {
-    const doctor = await newAccount('doctor');
-    const patient = await newAccount('patient');
-    const file = newFile();
-    await openRecordsPage(patient.page);
-    await uploadFiles(patient.page, [file]);
+    const { doctor, patient, file } = await patientWithOneRecord();
 
     liar.tell(...swapKey(doctor.id, attacker, places));
     const dialog = await openShare(patient.page, file, doctor);
@@ -284,8 +280,7 @@ describe('a lying server is caught in the browser (issue 12)', () => {
     expect(await sharesWith(doctor.id)).toEqual({ consents: 1, wraps: 1 });
 
     const doctorPage = await signInAgain(doctor);
-    await textOf(alertOf(doctorPage, 'own-binding-mismatch'), 'The server shows others a different key for you');
-    await textOf(alertOf(doctorPage, 'own-binding-mismatch'), formatFingerprint(attacker.fingerprint));
+    await falseKeyForYouShown(doctorPage);
     expect(await reportsFiled(doctor.id, ['own-binding-mismatch'])).toEqual([expect.stringMatching(/^own-binding-mismatch: The server shows others a different key for you/)]);
 
     liar.beHonest();
@@ -299,22 +294,32 @@ describe('a lying server is caught in the browser (issue 12)', () => {
     liar.tell(...bindFalseKeyForAWhile(doctor.id, 'doctor', attacker));
     // The doctor's latest binding is the real key again: only the entries since the kept head show the false one.
     const doctorPage = await signInAgain(doctor);
-    await textOf(alertOf(doctorPage, 'own-binding-mismatch'), 'The server shows others a different key for you');
-    await textOf(alertOf(doctorPage, 'own-binding-mismatch'), formatFingerprint(attacker.fingerprint));
+    await falseKeyForYouShown(doctorPage);
     expect(await reportsFiled(doctor.id, ['own-binding-mismatch'])).toEqual([expect.stringMatching(/^own-binding-mismatch: The server shows others a different key for you/)]);
   }, STEPS_TIMEOUT_MS);
 
-  it('a false key bound for the patient for a while, during the patient’s visit: proving a doctor’s key checks the patient’s own entries before it keeps the newer head', async () => {
+  /** The red alert that the server showed others another key for this account: the attacker's. */
+  async function falseKeyForYouShown(page: Page): Promise<void> {
+    await textOf(alertOf(page, 'own-binding-mismatch'), 'The server shows others a different key for you');
+    await textOf(alertOf(page, 'own-binding-mismatch'), formatFingerprint(attacker.fingerprint));
+  }
+
+  /** A doctor, and a patient with one record uploaded, on the records page. */
+  async function patientWithOneRecord(): Promise<{ doctor: Account; patient: Account; file: TestFile }> {
     const doctor = await newAccount('doctor');
     const patient = await newAccount('patient');
     const file = newFile();
     await openRecordsPage(patient.page);
     await uploadFiles(patient.page, [file]);
+    return { doctor, patient, file };
+  }
+
+  it('a false key bound for the patient for a while, during the patient’s visit: proving a doctor’s key checks the patient’s own entries before it keeps the newer head', async () => {
+    const { doctor, patient, file } = await patientWithOneRecord();
     liar.tell(...bindFalseKeyForAWhile(patient.id, 'patient', attacker));
     // Choosing the doctor proves the doctor's key in the latest head; keeping that head unchecked would leave the false entry behind every later check.
     await openShare(patient.page, file, doctor);
-    await textOf(alertOf(patient.page, 'own-binding-mismatch'), 'The server shows others a different key for you');
-    await textOf(alertOf(patient.page, 'own-binding-mismatch'), formatFingerprint(attacker.fingerprint));
+    await falseKeyForYouShown(patient.page);
     expect(await reportsFiled(patient.id, ['own-binding-mismatch'])).toEqual([expect.stringMatching(/^own-binding-mismatch: The server shows others a different key for you/)]);
   }, STEPS_TIMEOUT_MS);
 
@@ -396,11 +401,7 @@ describe('a lying server is caught in the browser (issue 12)', () => {
   }, STEPS_TIMEOUT_MS);
 
   it('after a sealed client state that does not open and a key-directory check that could not run, proving a doctor’s key still checks the patient’s own entries since the heads this browser remembers', async () => {
-    const doctor = await newAccount('doctor');
-    const patient = await newAccount('patient');
-    const file = newFile();
-    await openRecordsPage(patient.page);
-    await uploadFiles(patient.page, [file]);
+    const { doctor, patient, file } = await patientWithOneRecord();
     // The state does not open, and the key directory is out of service while the sign-in checks run, so they keep no head this visit.
     liar.tell(damagedClientState(), { method: 'GET', path: /^\/key-directory\/head$/, status: 503, tell: () => ({ statusCode: 503, message: 'Service Unavailable' }) });
     await signOut(patient.page);
@@ -412,8 +413,7 @@ describe('a lying server is caught in the browser (issue 12)', () => {
     liar.tell(...bindFalseKeyForAWhile(patient.id, 'patient', attacker));
     await openRecordsPage(patient.page);
     await openShare(patient.page, file, doctor);
-    await textOf(alertOf(patient.page, 'own-binding-mismatch'), 'The server shows others a different key for you');
-    await textOf(alertOf(patient.page, 'own-binding-mismatch'), formatFingerprint(attacker.fingerprint));
+    await falseKeyForYouShown(patient.page);
   }, STEPS_TIMEOUT_MS);
 
   it('a stored client state that does not open stays until the account holder replaces it from the portal: the next sign-in opens the new copy', async () => {
