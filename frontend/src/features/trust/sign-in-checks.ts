@@ -62,7 +62,7 @@ async function loadKept(context: SignInCheckContext): Promise<ClientStateDocumen
     context.raise(
       new TrustFailure(
         failure.kind,
-        `What this account’s browsers kept to check the server (the sealed client state) does not open: it was replaced or damaged. ${failure.message}. This browser checks the server from what it verified itself, and keeps nothing new on the server in this session.`,
+        `What this account’s browsers kept to check the server (the sealed client state) does not open: it was replaced or damaged. ${failure.message}. This browser checks the server from what it verified itself, and writes nothing over that copy unless you choose to keep a new one.`,
       ),
     );
     return remembers;
