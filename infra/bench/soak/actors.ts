@@ -215,10 +215,14 @@ export class Person {
     return Buffer.concat(parts);
   }
 
-  /** Shares one record with a doctor: the doctor's key from the API, the file key wrapped for it, a consent over that record. */
-  async share(record: CommittedRecord, doctorId: string): Promise<Consent | null> {
+  /**
+   * Shares one record with a doctor: the doctor's key from the API, the file key wrapped for it, a consent over that record.
+   * The consent; `false` when none was made (no grant sent, or the grant refused with a 4xx); null when the grant got
+   * no answer or a 5xx, so it may have committed.
+   */
+  async share(record: CommittedRecord, doctorId: string): Promise<Consent | false | null> {
     const key = await this.send('GET /users/:id/public-key', [200], ROUTES.publicKey, { params: { id: doctorId } });
-    if (key?.status !== 200) return null;
+    if (key?.status !== 200) return false;
     const doctorKey = await importDoctorKey(fromBase64Url(key.body.publicKey));
     const raw = await openOwnerWrap(this.keys.accountKey, record.ownerWrap, record.recordId, this.userId);
     const wrap = await wrapForDoctor(doctorKey, raw, record.recordId, doctorId, key.body.fingerprint);
@@ -226,13 +230,16 @@ export class Person {
     const body = { doctorId, scope: 'record' as const, recordId: record.recordId, wraps: [{ recordId: record.recordId, wrap }], fingerprint: key.body.fingerprint, purpose: 'Soak' };
     const granted = await this.send('POST /consents', [201], ROUTES.createConsent, { body });
     this.audited('consent.grant', this.userId, granted);
-    return granted?.status === 201 ? granted.body : null;
+    if (granted?.status === 201) return granted.body;
+    return granted && granted.status < 500 ? false : null;
   }
 
+  /** Whether the consent was revoked: `false` when refused with a 4xx, null when no answer or a 5xx came (it may have committed). */
   async revoke(consentId: string): Promise<boolean | null> {
     const revoked = await this.send('PATCH /consents/:id', [200], ROUTES.updateConsent, { params: { id: consentId }, body: { status: 'revoked' } });
     this.audited('consent.revoke', this.userId, revoked);
-    return revoked ? revoked.status === 200 : null;
+    if (revoked?.status === 200) return true;
+    return revoked && revoked.status < 500 ? false : null;
   }
 
   /** The owner's own listing: one row in their own trail, even when empty. */

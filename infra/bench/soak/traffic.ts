@@ -16,8 +16,8 @@ export interface Share {
   record: CommittedRecord;
   doctorId: string;
   /**
-   * `granting` from the grant's request until its answer, and for good if none came (it may have
-   * committed); `revoking` likewise for a revocation: a doctor's read then may get either answer.
+   * `granting` from the grant's request until its answer, and for good if none came or a 5xx did (it
+   * may have committed; a refusal with a 4xx takes the share out of the list); `revoking` likewise for a revocation: a doctor's read then may get either answer.
    */
   state: 'granting' | 'active' | 'revoking' | 'revoked';
 }
@@ -70,13 +70,15 @@ async function patientStep(api: SoakApi, world: World, seat: { person: Person },
       world.shares.push(share);
       const consent = await me.share(record, doctor.userId);
       if (consent) Object.assign(share, { consentId: consent.id, state: 'active' });
+      // Refused: no consent exists, and the pair may be shared again later.
+      else if (consent === false) world.shares.splice(world.shares.indexOf(share), 1);
     }
   } else if (roll < 0.8) {
     const share = world.shares.find((candidate) => candidate.record.ownerId === me.userId && candidate.state === 'active');
     if (share) {
       share.state = 'revoking';
       const revoked = await me.revoke(share.consentId);
-      // No answer: the revocation may or may not have committed; a doctor's read may get either answer from now on.
+      // No answer or a 5xx: the revocation may or may not have committed; a doctor's read may get either answer from now on.
       share.state = revoked === false ? 'active' : revoked ? 'revoked' : 'revoking';
     }
   } else if (roll < 0.9) {
