@@ -3,7 +3,8 @@
  * proxy that lies as a server could (support/lying-server.ts, support/lies.ts):
  * a doctor's key swapped, a log extended with a false key or forked (signed
  * with the real log key), an older tree head, an audit trail rewritten,
- * truncated or cut, weaker KDF parameters, the account's own key swapped.
+ * truncated or cut, weaker KDF parameters, the account's own key swapped, a
+ * record of another folder listed among a shared folder's.
  * Each lie is caught with a visible warning, and no file key is ever wrapped
  * for a key that failed (the API's database holds no consent or wrap for it).
  */
@@ -23,6 +24,7 @@ import {
   bindFalseKeyForAWhile,
   dropAuditEntry,
   forkLog,
+  listInFolder,
   lowerKdf,
   rewriteAuditEntry,
   serveTreeHead,
@@ -238,6 +240,48 @@ describe('a lying server is caught in the browser (issue 12)', () => {
     expect(await sharesWith(doctor.id)).toEqual({ consents: 1, wraps: 0 });
     const committed = await withDatabase(async (db) => (await db.query('SELECT 1 FROM records WHERE owner_id = $1', [patient.id])).rowCount);
     expect(committed).toBe(0);
+  }, STEPS_TIMEOUT_MS);
+
+  it('a record from outside a folder, listed by the server among the folder’s records for a share: refused when it states its own folder, named to the patient when it states the shared one', async () => {
+    const doctor = await newAccount('doctor');
+    const patient = await newAccount('patient');
+    const page = patient.page;
+    await openRecordsPage(page);
+    const [outside, inside] = [newFile(), newFile()];
+    await uploadFiles(page, [outside]);
+    await page.getByLabel('New folder').fill(`Dermatology ${tag}`);
+    await page.getByRole('button', { name: 'Add folder' }).click();
+    await attributeOf(page.getByRole('button', { name: `Dermatology ${tag}` }), 'aria-current', 'true');
+    await uploadFiles(page, [inside]);
+    const outsideId = await withDatabase(
+      async (db) => (await db.query<{ id: string }>('SELECT id FROM records WHERE owner_id = $1 AND folder_id IS NULL', [patient.id])).rows[0].id,
+    );
+
+    liar.tell(...listInFolder(outsideId, { statesFolder: false }));
+    await page.getByRole('button', { name: 'Share this folder' }).click();
+    let dialog = page.getByRole('dialog', { name: 'Share with a doctor' });
+    await chooseDoctor(dialog, doctor.person);
+    await confirmDoctorKey(dialog, null, { isFirstShare: true });
+    await textOf(dialog.getByRole('alert'), "The server listed a record of another folder among this folder's records, so nothing was wrapped");
+    await disabledState(dialog.getByRole('button', { name: 'Share', exact: true }), true);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+    // A liar that states the shared folder for it passes the browser's check: the patient sees the record among those the share wraps.
+    liar.beHonest();
+    liar.tell(...listInFolder(outsideId, { statesFolder: true }));
+    await page.getByRole('button', { name: 'Share this folder' }).click();
+    dialog = page.getByRole('dialog', { name: 'Share with a doctor' });
+    await textOf(dialog.getByTestId('share-count'), /^This shares 2 records/);
+    await dialog.getByText('Which records').click();
+    const listed = dialog.getByRole('list', { name: 'Records this shares' }).getByRole('listitem');
+    await countOf(listed, 2);
+    expect((await listed.allTextContents()).sort()).toEqual([titleOf(inside), titleOf(outside)].sort());
+    // The honest API behind the liar refuses the wraps: the record is not in the folder.
+    await chooseDoctor(dialog, doctor.person);
+    await textOf(dialog.getByTestId('contact-status'), /^Verified on \d/);
+    await dialog.getByRole('button', { name: 'Share', exact: true }).click();
+    await textOf(dialog.getByRole('alert'), 'The wraps do not match the records in scope');
+    expect(await sharesWith(doctor.id)).toEqual({ consents: 0, wraps: 0 });
   }, STEPS_TIMEOUT_MS);
 
   it('a doctor the patient never shared with, named by the server among those a new upload must be wrapped for, gets nothing: the upload stops and says why', async () => {

@@ -19,6 +19,7 @@ import {
   type PreloginResponse,
   type PresignUploadResponse,
   type PublicKeyResponse,
+  type RecordPage,
   type SessionResponse,
   type SignedTreeHead,
 } from '@phr/shared-types';
@@ -101,6 +102,27 @@ export function addCoveringDoctor(doctor: { id: string; displayName: string; pub
       tell: ({ body }) => {
         const answer = body as PresignUploadResponse;
         return { ...answer, coveringDoctors: [...answer.coveringDoctors, doctor] };
+      },
+    },
+  ];
+}
+
+/**
+ * A record of the patient's from outside a folder, added to the first page of that folder's
+ * records in use, so that a share of the folder would wrap its key for the doctor too: as the
+ * record stands (its own folder stated), or, as a consistent liar, stating the folder asked for.
+ */
+export function listInFolder(recordId: string, options: { statesFolder: boolean }): Lie[] {
+  return [
+    {
+      method: 'GET',
+      path: /^\/records$/,
+      tell: async ({ body, query, ask }) => {
+        const page = body as RecordPage;
+        const folderId = query.get('folderId');
+        if (!folderId || query.has('cursor') || query.get('view') === 'trash') return page;
+        const added = (await ask<RecordPage>(`/records?ids=${recordId}&limit=1`)).items.map((record) => (options.statesFolder ? { ...record, folderId } : record));
+        return { ...page, items: [...page.items, ...added] };
       },
     },
   ];

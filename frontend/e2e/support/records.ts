@@ -52,8 +52,7 @@ export async function openRecordsPage(page: Page): Promise<void> {
   await page.getByRole('heading', { name: 'Your records' }).waitFor();
 }
 
-/** Chooses files in the upload panel (the same handler as a drop) and waits until each is uploaded. */
-/** Chooses files (given as bytes, or as paths on disk for large ones) and waits until each is uploaded. */
+/** Chooses files in the upload panel (the same handler as a drop), as bytes or as paths on disk for large ones, and waits until each is uploaded. */
 export async function uploadFiles(page: Page, files: TestFile[] | string[], options: { category?: string } = {}): Promise<void> {
   if (options.category) await page.getByTestId('upload-choices').getByLabel('Category').selectOption(options.category);
   await page.locator('input[type=file]').setInputFiles(files);

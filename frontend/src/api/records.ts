@@ -40,6 +40,8 @@ export const recordKeys = {
   detail: (recordId: string) => [...recordKeys.details(), recordId] as const,
   /** The records a share would wrap: one record, a folder's, or all the patient's. */
   shareScope: (scope: string, targetId: string | null) => [...recordKeys.all, 'share-scope', scope, targetId] as const,
+  /** The titles of a share scope's records, as listed at `listedAt` (the scope's answer they belong to). */
+  shareTitles: (scope: string, targetId: string | null, listedAt: number) => [...recordKeys.shareScope(scope, targetId), 'titles', listedAt] as const,
   /** Every look-up of titles (each kept under the sorted ids it was for). */
   allTitles: () => [...recordKeys.all, 'titles'] as const,
   /** The titles of the records named on a page (sorted ids), decrypted in the browser. */

@@ -1,6 +1,6 @@
 /** Records and folders of the signed-in patient, with their sealed parts opened in the crypto worker. */
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import type { RecordSummary } from '@phr/shared-types';
+import type { RecordListView, RecordSummary } from '@phr/shared-types';
 import { folderKeys } from '../../api/folders.js';
 import { recordKeys, type RecordListFilter, type RecordsApi } from '../../api/records.js';
 import type { OpenedMetadata } from '../../crypto/record-vault.js';
@@ -55,7 +55,23 @@ export function useRecordList({ folderId, ownerId, view }: RecordFilter) {
   });
 }
 
-/** Every record of the patient in a scope that is not in the trash, all pages (a trusted contact's or break-glass scope, the export). */
-export function allRecordsIn(records: RecordsApi, folderId: string | undefined): Promise<RecordSummary[]> {
-  return everyPage((cursor) => records.list({ folderId, cursor, limit: 100 }));
+/**
+ * Every record of the patient in a scope, all pages: in use (a trusted contact's or break-glass
+ * scope, the export) or in the trash (a share's). What a share, a contact or the emergency setup
+ * wraps: a record the server lists in a folder while it states another folder for it is refused,
+ * so its key is not wrapped for whoever that folder is shared with (docs/threat-model.md T104).
+ */
+export async function allRecordsIn(records: Pick<RecordsApi, 'list'>, folderId: string | undefined, view?: RecordListView): Promise<RecordSummary[]> {
+  const items = await everyPage((cursor) => records.list({ folderId, view, cursor, limit: 100 }));
+  if (folderId !== undefined) assertAllInFolder(items, folderId);
+  return items;
+}
+
+function assertAllInFolder(items: readonly RecordSummary[], folderId: string): void {
+  const strays = items.filter((record) => record.folderId?.toLowerCase() !== folderId.toLowerCase()).length;
+  if (strays > 0) {
+    throw new Error(
+      `The server listed ${strays === 1 ? 'a record' : `${strays} records`} of another folder among this folder's records, so nothing was wrapped for anyone. Try again later, and tell your provider.`,
+    );
+  }
 }

@@ -132,7 +132,14 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
           <input id="share-until" type="date" min={today()} value={until} onChange={(event) => setUntil(event.target.value)} />
           <label htmlFor="share-purpose">Purpose (optional)</label>
           <input id="share-purpose" maxLength={200} value={purpose} onChange={(event) => setPurpose(event.target.value)} />
-          <p data-testid="share-count">{inScope.data === undefined ? 'Counting records…' : shareCount(inScope.data, target.scope)}</p>
+          {inScope.error ? (
+            <Alert tone="error">{describeError(inScope.error)}</Alert>
+          ) : (
+            <p data-testid="share-count">{inScope.data === undefined ? 'Counting records…' : shareCount(inScope.data, target.scope)}</p>
+          )}
+          {inScope.data && target.scope !== 'record' && inScope.data.length > 0 ? (
+            <RecordsInShare records={inScope.data} target={target} listedAt={inScope.dataUpdatedAt} />
+          ) : null}
           {share.error ? <Alert tone="error">{describeError(share.error)}</Alert> : null}
           <div className="row">
             <Button type="submit" isBusy={share.isPending} disabled={!doctor || !isContactVerified || inScope.data === undefined}>
@@ -145,6 +152,42 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
         </form>
       )}
     </Dialog>
+  );
+}
+
+/**
+ * The records a share of a folder or of everything wraps for the doctor, by the titles this
+ * browser opens. Which records are in a folder only the server says; here the patient sees each
+ * one before sharing (docs/threat-model.md T104). Opened when asked for: a large folder's titles
+ * cost a moment.
+ */
+function RecordsInShare({ records, target, listedAt }: { records: readonly RecordSummary[]; target: ShareTarget; listedAt: number }) {
+  const { user, vault } = useSession();
+  const [isOpen, setOpen] = useState(false);
+  const titles = useQuery({
+    queryKey: recordKeys.shareTitles(target.scope, target.folderId ?? null, listedAt),
+    enabled: isOpen && user !== null,
+    staleTime: Infinity,
+    queryFn: () => vault.openRecordMetadata([...records], user?.id ?? ''),
+  });
+  const trashed = new Set(records.filter((record) => record.trashedAt !== null).map((record) => record.id));
+  return (
+    <details className="share-records" onToggle={(event) => setOpen(event.currentTarget.open)}>
+      <summary>Which records</summary>
+      {titles.error ? <Alert tone="error">{describeError(titles.error)}</Alert> : null}
+      {titles.data ? (
+        <ul aria-label="Records this shares">
+          {titles.data.map((opened) => (
+            <li key={opened.id}>
+              {'metadata' in opened ? opened.metadata.title : <span className="muted">a record that cannot be opened</span>}
+              {trashed.has(opened.id) ? <span className="muted"> (in the trash)</span> : null}
+            </li>
+          ))}
+        </ul>
+      ) : titles.isFetching ? (
+        <p className="muted">Opening the titles…</p>
+      ) : null}
+    </details>
   );
 }
 

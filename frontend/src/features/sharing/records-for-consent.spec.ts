@@ -3,13 +3,17 @@ import { describe, expect, it } from '@jest/globals';
 import type { ListRecordsQuery, RecordPage, RecordSummary } from '@phr/shared-types';
 import { consentScopeOf, recordsForConsent } from './records-for-consent.js';
 
-/** A records API that answers a look-up by id with `answer(query)` and records every query it was sent. */
-function recordsApi(answer: (query: ListRecordsQuery) => string[]) {
+/**
+ * A records API that answers with the records `answer(query)` names, each in the folder asked
+ * for unless `folderOf` states another, and records every query it was sent.
+ */
+function recordsApi(answer: (query: ListRecordsQuery) => string[], folderOf: (id: string, query: ListRecordsQuery) => string | null = (_id, query) => query.folderId ?? null) {
   const queries: ListRecordsQuery[] = [];
   const api = {
     list: async (query: ListRecordsQuery): Promise<RecordPage> => {
       queries.push(query);
-      return { items: answer(query).map((id) => ({ id, trashedAt: query.view === 'trash' ? new Date().toISOString() : null }) as RecordSummary), nextCursor: null };
+      const items = answer(query).map((id) => ({ id, folderId: folderOf(id, query), trashedAt: query.view === 'trash' ? new Date().toISOString() : null }) as RecordSummary);
+      return { items, nextCursor: null };
     },
   };
   return { api, queries };
@@ -44,6 +48,24 @@ describe('the records a consent covers, as the browser finds them to wrap', () =
       [folderId, 'active'],
       [folderId, 'trash'],
     ]);
+  });
+
+  it('refuses a folder whose listing holds a record that states another folder, in use or in the trash: nothing to wrap', async () => {
+    const folderId = randomUUID();
+    const [inside, stray] = [randomUUID(), randomUUID()];
+    for (const [view, strayFolder] of [
+      ['active', null],
+      ['trash', randomUUID()],
+    ] as const) {
+      const { api } = recordsApi(
+        (query) => ((query.view ?? 'active') === view ? [inside, stray] : [inside]),
+        (id, query) => (id === stray ? strayFolder : (query.folderId ?? null)),
+      );
+      await expect(recordsForConsent(api, { scope: 'folder', folderId })).rejects.toThrow('listed a record of another folder among this folder');
+    }
+    // The same folder id written in capitals is the same folder.
+    const { api: upperCase } = recordsApi(() => [inside], () => folderId.toUpperCase());
+    expect(await recordsForConsent(upperCase, { scope: 'folder', folderId })).toHaveLength(2);
   });
 
   it('refuses a consent whose scope lacks the id it needs', () => {

@@ -1,7 +1,7 @@
 /** The records a consent covers, as the patient's browser finds them to wrap for the doctor. */
 import type { ConsentScope, RecordSummary } from '@phr/shared-types';
-import { everyPage } from '../../api/every-page.js';
 import type { RecordsApi } from '../../api/records.js';
+import { allRecordsIn } from '../records/useRecordQueries.js';
 
 /** A consent's scope as the records it covers are found: one record, one folder, or everything. */
 export type ConsentScopeOf = { scope: 'record'; recordId: string } | { scope: 'folder'; folderId: string } | { scope: 'all' };
@@ -21,6 +21,7 @@ export function consentScopeOf(target: { scope: ConsentScope; recordId?: string 
  * and the API refuses a share or a re-wrap that leaves one out. One record is looked up by its
  * id, in use and in the trash (two requests whatever the patient holds), and only that record
  * is taken from the answers: a server that adds another would have its key wrapped for the doctor.
+ * A folder's records must each state that folder (`allRecordsIn`); the share dialog names them all.
  */
 export async function recordsForConsent(records: Pick<RecordsApi, 'list'>, scope: ConsentScopeOf): Promise<RecordSummary[]> {
   if (scope.scope === 'record') {
@@ -28,9 +29,6 @@ export async function recordsForConsent(records: Pick<RecordsApi, 'list'>, scope
     return [...active.items, ...trashed.items].filter((record) => record.id === scope.recordId).slice(0, 1);
   }
   const folderId = scope.scope === 'folder' ? scope.folderId : undefined;
-  const [active, trashed] = await Promise.all([
-    everyPage((cursor) => records.list({ folderId, cursor, limit: 100 })),
-    everyPage((cursor) => records.list({ folderId, view: 'trash', cursor, limit: 100 })),
-  ]);
+  const [active, trashed] = await Promise.all([allRecordsIn(records, folderId), allRecordsIn(records, folderId, 'trash')]);
   return [...active, ...trashed];
 }
