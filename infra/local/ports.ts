@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
 
@@ -18,6 +19,46 @@ export async function freePort(): Promise<number> {
     if (handedOut.length > REMEMBERED_PORTS) handedOut.shift();
     return port;
   }
+}
+
+/**
+ * Two consecutive TCP ports, `port` and `port + 1`, that were free a moment ago on 127.0.0.1,
+ * for a server that binds a port and the next (Ceph's monitor: msgr2, then msgr1). They are
+ * taken below the kernel's ephemeral range: a port from `freePort` lies inside it, and its
+ * neighbour may be given meanwhile to any outgoing connection on the machine, which a busy test
+ * run makes by the thousand (the monitor then cannot bind it).
+ */
+export async function freePortPair(range: { lowest: number; highest: number } = belowEphemeralPorts()): Promise<number> {
+  const { lowest, highest } = range;
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const port = randomInt(lowest, highest);
+    if (handedOut.includes(port) || handedOut.includes(port + 1)) continue;
+    if (!(await canListen(port)) || !(await canListen(port + 1))) continue;
+    handedOut.push(port, port + 1);
+    handedOut.splice(0, Math.max(0, handedOut.length - REMEMBERED_PORTS));
+    return port;
+  }
+  throw new Error(`No two consecutive free ports between ${lowest} and ${highest}`);
+}
+
+/** Where `freePortPair` picks (its `highest` excluded): from 10000 to below the first port the kernel gives outgoing connections (Linux's ip_local_port_range; 32768 elsewhere). */
+export function belowEphemeralPorts(): { lowest: number; highest: number } {
+  let ephemeralStart = 32_768;
+  try {
+    ephemeralStart = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || ephemeralStart;
+  } catch {
+    // not Linux
+  }
+  return { lowest: 10_000, highest: Math.max(11_000, ephemeralStart - 1) };
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 function anyFreePort(): Promise<number> {

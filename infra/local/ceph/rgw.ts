@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../ports.js';
+import { freePort, freePortPair } from '../ports.js';
 import { startChild, stopChild, type Child } from '../processes.js';
 
 const ENTRYPOINT = path.resolve(import.meta.dirname, '../../docker/ceph/entrypoint.sh');
@@ -62,7 +62,8 @@ export async function startRgw(options: RgwOptions = {}): Promise<RunningRgw> {
   if (missing.length > 0) throw new Error(`Ceph is not installed (missing ${missing.join(', ')}): run infra/local/ceph/install-packages.sh as root`);
   const dataDir = options.reuse?.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'phr-ceph-')));
   const port = options.reuse?.port ?? (await freePort());
-  const monPort = options.reuse?.monPort ?? (await freePort());
+  // The monitor binds this port and the next.
+  const monPort = options.reuse?.monPort ?? (await freePortPair());
   const bindBase = options.reuse?.bindBase ?? (await freePortRange(BIND_PORT_SPAN));
   const accessKey = options.accessKey ?? `phr-test-${randomBytes(4).toString('hex')}`;
   const secretKey = options.secretKey ?? randomBytes(20).toString('hex');
