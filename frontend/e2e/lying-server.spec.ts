@@ -302,6 +302,50 @@ describe('a lying server is caught in the browser (issue 12)', () => {
     expect(committed).toBe(0);
   }, STEPS_TIMEOUT_MS);
 
+  it('a doctor whose folder share the patient revoked, named again by the server for a new upload into that folder, gets nothing: the upload stops and says why', async () => {
+    const doctor = await newAccount('doctor');
+    const patient = await newAccount('patient');
+    const page = patient.page;
+    const folderName = `Cardiology ${tag}`;
+    await openRecordsPage(page);
+    await page.getByLabel('New folder').fill(folderName);
+    await page.getByRole('button', { name: 'Add folder' }).click();
+    await attributeOf(page.getByRole('button', { name: folderName }), 'aria-current', 'true');
+    await page.getByRole('button', { name: 'Share this folder' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Share with a doctor' });
+    await chooseDoctor(dialog, doctor.person);
+    await confirmDoctorKey(dialog, null, { isFirstShare: true });
+    await share(dialog, doctor);
+    // While the share stands, a new file in the folder is wrapped for the doctor (the share kept in the sealed client state takes it in).
+    const [whileShared, afterRevoking] = [newFile(), newFile()];
+    await uploadFiles(page, [whileShared]);
+    expect(await sharesWith(doctor.id)).toEqual({ consents: 1, wraps: 1 });
+
+    await page.getByRole('link', { name: 'Consents' }).click();
+    const consent = page.getByTestId('consent-row').filter({ hasText: doctor.person.displayName });
+    await consent.getByRole('button', { name: `Revoke ${doctor.person.displayName}` }).click();
+    await consent.getByRole('button', { name: 'Yes, revoke' }).click();
+    await consent.getByRole('cell', { name: 'revoked', exact: true }).waitFor();
+
+    // The doctor stays a contact with the same key: only the shares the browser kept tell that none takes the folder in any more.
+    const publicKey = await withDatabase(async (db) => (await db.query<{ public_key: string }>('SELECT public_key FROM public_keys WHERE user_id = $1', [doctor.id])).rows[0].public_key);
+    liar.tell(...addCoveringDoctor({ id: doctor.id, displayName: doctor.person.displayName, publicKey }));
+    const commits: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && new URL(request.url()).pathname === '/api/records') commits.push(request.postData() ?? '');
+    });
+    await openRecordsPage(page);
+    await page.getByRole('button', { name: folderName }).click();
+    await attributeOf(page.getByRole('button', { name: folderName }), 'aria-current', 'true');
+    await page.locator('input[type=file]').setInputFiles([afterRevoking]);
+    await uploadRow(page, afterRevoking).and(page.locator('[data-phase=failed]')).waitFor({ timeout: 60_000 });
+    await textOf(uploadRow(page, afterRevoking), `none of your shares with ${doctor.person.displayName} in force takes it in (revoked, ended, or not shared from this account); nothing was shared`);
+    // Nothing for the doctor left the browser: no commit was sent at all.
+    expect(commits).toEqual([]);
+    const committed = await withDatabase(async (db) => (await db.query('SELECT 1 FROM records WHERE owner_id = $1', [patient.id])).rowCount);
+    expect(committed).toBe(1);
+  }, STEPS_TIMEOUT_MS);
+
   it('a log the server extends with a false key for a doctor (signed with the real log key): the patient’s contact blocks the share, the doctor’s next sign-in sees it, and the honest log no longer extends what the patient kept', async () => {
     const doctor = await newAccount('doctor');
     const doctorFingerprint = await ownFingerprint(doctor.page);

@@ -11,7 +11,10 @@ const ROOT = toBase64Url(new Uint8Array(32).fill(7));
 const full = (doctorId = randomUUID()): ClientStateDocument => ({
   v: 1,
   keyLog: { treeSize: 12, rootHash: ROOT },
-  contacts: { [doctorId]: { fingerprint: HEX, verifiedAt: '2026-03-01T10:00:00.000Z' } },
+  contacts: {
+    [doctorId]: { fingerprint: HEX, verifiedAt: '2026-03-01T10:00:00.000Z', shares: [{ consent: randomUUID(), folderId: randomUUID(), expiresAt: '2027-03-01T00:00:00.000Z' }, { consent: randomUUID(), folderId: null, expiresAt: null }] },
+    [randomUUID()]: { fingerprint: HEX, verifiedAt: '2026-03-01T10:00:00.000Z' },
+  },
   audit: { sequence: 40, hash: HEX },
 });
 
@@ -59,6 +62,10 @@ describe('the client state, sealed under the account key (docs/protocol.md "Clie
     ['a contact that is not an account id', { ...full(), contacts: { 'not-an-id': { fingerprint: HEX, verifiedAt: '2026-03-01T10:00:00.000Z' } } }],
     ['a contact without a date', { ...full(), contacts: { [randomUUID()]: { fingerprint: HEX, verifiedAt: 'yesterday' } } }],
     ['contacts as a list', { ...full(), contacts: [] }],
+    ['a contact’s shares not a list', { ...full(), contacts: { [randomUUID()]: { fingerprint: HEX, verifiedAt: '2026-03-01T10:00:00.000Z', shares: {} } } }],
+    ['a kept share whose consent is not an id', { ...full(), contacts: { [randomUUID()]: { fingerprint: HEX, verifiedAt: '2026-03-01T10:00:00.000Z', shares: [{ consent: 'x', folderId: null, expiresAt: null }] } } }],
+    ['a kept share without its end', { ...full(), contacts: { [randomUUID()]: { fingerprint: HEX, verifiedAt: '2026-03-01T10:00:00.000Z', shares: [{ consent: randomUUID(), folderId: null }] } } }],
+    ['a kept share with a field of its own', { ...full(), contacts: { [randomUUID()]: { fingerprint: HEX, verifiedAt: '2026-03-01T10:00:00.000Z', shares: [{ consent: randomUUID(), folderId: null, expiresAt: null, scope: 'all' }] } } }],
   ])('refuses a sealed document with %s', async (_what, document) => {
     expect(isClientStateDocument(document)).toBe(false);
     const sealed = await seal(accountKey, new TextEncoder().encode(JSON.stringify(document)), `phr/v1/client-state|${userId}`);

@@ -5,7 +5,8 @@
  *
  *   { "v": 1,
  *     "keyLog":   { "treeSize": n, "rootHash": b64url } | null,   last key-directory head verified
- *     "contacts": { "<doctor id>": { "fingerprint": hex, "verifiedAt": ISO 8601 } },
+ *     "contacts": { "<doctor id>": { "fingerprint": hex, "verifiedAt": ISO 8601,
+ *                                    "shares"?: [{ "consent": id, "folderId": id | null, "expiresAt": ISO 8601 | null }] } },
  *     "audit":    { "sequence": n, "hash": hex } | null }         last audit-chain head verified
  *
  * Sealed blob (docs/protocol.md "Sealed blobs") under the account key with
@@ -27,6 +28,22 @@ export interface VerifiedContact {
   fingerprint: string;
   /** When the patient confirmed the numbers matched. */
   verifiedAt: string;
+  /**
+   * The patient's shares with this doctor that take new records in (a folder, or everything),
+   * kept by the browser that granted them and dropped when revoked: a server that names the
+   * doctor for a new record outside them is refused. Absent for a contact kept before shares
+   * were (every covering share was then believed).
+   */
+  shares?: KeptShare[];
+}
+
+export interface KeptShare {
+  /** The consent's id, lower case. */
+  consent: string;
+  /** The folder shared, lower case; null: every record. */
+  folderId: string | null;
+  /** When the consent ends; null: until revoked. */
+  expiresAt: string | null;
 }
 
 export interface AuditCheckpoint {
@@ -85,10 +102,23 @@ export function isClientStateDocument(value: unknown): value is ClientStateDocum
     ([doctorId, contact]) =>
       UUID.test(doctorId) &&
       isRecord(contact) &&
-      hasOnly(contact, ['fingerprint', 'verifiedAt']) &&
+      hasOnly(contact, ['fingerprint', 'verifiedAt', 'shares']) &&
       typeof contact.fingerprint === 'string' &&
       HEX_64.test(contact.fingerprint) &&
-      typeof contact.verifiedAt === 'string' &&
-      !Number.isNaN(Date.parse(contact.verifiedAt)),
+      isDate(contact.verifiedAt) &&
+      (contact.shares === undefined || (Array.isArray(contact.shares) && contact.shares.every(isKeptShare))),
+  );
+}
+
+const isDate = (value: unknown): value is string => typeof value === 'string' && !Number.isNaN(Date.parse(value));
+
+function isKeptShare(value: unknown): value is KeptShare {
+  return (
+    isRecord(value) &&
+    hasOnly(value, ['consent', 'folderId', 'expiresAt']) &&
+    typeof value.consent === 'string' &&
+    UUID.test(value.consent) &&
+    (value.folderId === null || (typeof value.folderId === 'string' && UUID.test(value.folderId))) &&
+    (value.expiresAt === null || isDate(value.expiresAt))
   );
 }

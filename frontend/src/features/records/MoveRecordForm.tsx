@@ -46,7 +46,7 @@ export function MoveRecordForm({ summary, title, onDone, onCancel }: MoveRecordF
     mutationFn: async () => {
       const doctorWraps = [];
       for (const doctor of preview.data?.coveringDoctors ?? []) {
-        const publicKey = await proveContactKey(doctor.id, doctor.displayName, [{ where: 'the key the server serves for a moved record', publicKey: doctor.publicKey }]);
+        const publicKey = await proveContactKey(doctor.id, doctor.displayName, [{ where: 'the key the server serves for a moved record', publicKey: doctor.publicKey }], { folderId });
         const { wraps } = await vault.wrapForDoctor(user?.id ?? '', [summary], { id: doctor.id, publicKey });
         doctorWraps.push({ doctorId: doctor.id, wrap: wraps[0].wrap });
       }

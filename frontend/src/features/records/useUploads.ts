@@ -73,7 +73,8 @@ export function useUploads() {
             metadata: () => metadataFor(file, { ...choices, category: categories.current.get(key) ?? choices.category }),
             records,
             vault,
-            proveDoctorKey: (doctor, served) => proveContactKey(doctor.id, doctor.name, [{ where: 'the key the server serves for new uploads', publicKey: served }]),
+            proveDoctorKey: (doctor, served) =>
+              proveContactKey(doctor.id, doctor.name, [{ where: 'the key the server serves for new uploads', publicKey: served }], { folderId: choices.folderId ?? null }),
             signal: controller.signal,
             onProgress: (next) => update(key, { progress: next }),
           });

@@ -12,6 +12,7 @@ import { TableHead } from '../../ui/TableHead.js';
 import { useSession } from '../auth/session.js';
 import { useRecordTitles } from '../audit/trail-names.js';
 import { useFolders } from '../records/useRecordQueries.js';
+import { useTrust } from '../trust/TrustProvider.js';
 
 export function scopeText(consent: Pick<Consent, 'scope'>): string {
   return consent.scope === 'all' ? 'All records' : consent.scope === 'folder' ? 'One folder' : 'One record';
@@ -47,8 +48,13 @@ export function ConsentsPage() {
   const shown = list.data?.pages.flatMap((page) => page.items);
   const titles = useRecordTitles((shown ?? []).flatMap((consent) => (consent.recordId ? [consent.recordId] : [])));
   const recordTitles = titles.data ?? new Map<string, string>();
+  const { forgetShare } = useTrust();
   const revoke = useMutation({
-    mutationFn: (id: string) => consents.revoke(id),
+    // Forgotten first: from the patient's choice on, this browser gives the doctor no new record there, whatever the server says after.
+    mutationFn: async (consent: Consent) => {
+      await forgetShare(consent);
+      return consents.revoke(consent.id);
+    },
     onSuccess: async () => {
       setConfirming(null);
       await invalidateAfter(queryClient, 'consentRevoked');
@@ -98,7 +104,7 @@ export function ConsentsPage() {
                         recalled.
                       </span>
                       <div className="row">
-                        <Button type="button" variant="danger" isBusy={revoke.isPending} onClick={() => revoke.mutate(consent.id)}>
+                        <Button type="button" variant="danger" isBusy={revoke.isPending} onClick={() => revoke.mutate(consent)}>
                           Yes, revoke
                         </Button>
                         <Button type="button" variant="secondary" onClick={() => setConfirming(null)}>

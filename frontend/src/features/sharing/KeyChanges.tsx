@@ -14,6 +14,8 @@ import { invalidateAfter } from '../../api/invalidate.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
 import { useSession } from '../auth/session.js';
+import { keepsShare } from '../trust/client-state-store.js';
+import { useTrust } from '../trust/TrustProvider.js';
 import { NewKeyCheck, useNewKeyCheck } from './NewKeyCheck.js';
 import { rewrapConsent } from './rewrap-consent.js';
 
@@ -35,11 +37,17 @@ function KeyChange({ consent }: { consent: Consent }) {
   const { user, records, consents, folders, vault } = useSession();
   const queryClient = useQueryClient();
   const name = consent.doctorName;
+  const { clientState } = useTrust();
   const check = useNewKeyCheck('doctor', { id: consent.doctorId, displayName: name });
   const proven = check.proven.data;
   const reshare = useMutation({
     mutationFn: () => {
       if (!user || !proven || !check.isCompared) throw new Error('Compare the new numbers first');
+      const contact = clientState?.contacts[consent.doctorId.toLowerCase()];
+      // A share of a folder or of everything must be one this account's browsers kept: the server may list one the patient revoked.
+      if (consent.scope !== 'record' && contact && !keepsShare(contact, consent.id)) {
+        throw new Error(`This share with ${name} is not among the shares in force your browsers kept (revoked or ended); nothing was shared again.`);
+      }
       return rewrapConsent({ records, consents, folders }, vault, user.id, consent, proven);
     },
     onSuccess: async () => {

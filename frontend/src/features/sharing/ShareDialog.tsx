@@ -9,6 +9,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type SubmitEvent } from 'react';
 import type { ConsentScope, DoctorSummary, RecordSummary } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
+import { allConsents } from '../../api/consents.js';
 import { doctorKeys } from '../../api/doctors.js';
 import { invalidateAfter } from '../../api/invalidate.js';
 import { recordKeys } from '../../api/records.js';
@@ -49,7 +50,7 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
     enabled: query.trim().length >= 2,
     queryFn: () => doctors.search(query.trim()),
   });
-  const { proveKey, clientState } = useTrust();
+  const { proveKey, clientState, keepShare } = useTrust();
   // The doctor's key, proven in the key directory; its fingerprint is computed in the vault from that key.
   const proven = useQuery({
     queryKey: doctorKeys.provenKey(doctor?.id ?? null, doctor?.publicKey ?? null),
@@ -74,20 +75,28 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
       const doctorKey = { id: doctor.id, publicKey: proven.data.publicKey };
       const { fingerprint, wraps } = await vault.wrapForDoctor(user.id, inScope.data, doctorKey);
       const folderLabel = target.scope === 'folder' && target.folderId && target.folderName !== undefined ? await vault.sealFolderLabel(target.folderId, target.folderName, doctorKey) : undefined;
-      return consents.grant({
+      const expiresAt = until ? new Date(`${until}T23:59:59`).toISOString() : undefined;
+      const consent = await consents.grant({
         doctorId: doctor.id,
         scope: target.scope,
         recordId: target.recordId,
         folderId: target.folderId,
-        expiresAt: until ? new Date(`${until}T23:59:59`).toISOString() : undefined,
+        expiresAt,
         purpose: purpose.trim() || undefined,
         wraps,
         fingerprint,
         folderLabel,
       });
+      // Kept as asked for, not as answered: only the id is the server's.
+      const granted = { id: consent.id, doctorId: doctor.id, scope: target.scope, folderId: target.folderId ?? null, expiresAt: expiresAt ?? null };
+      const kept = await keepShare(granted, () => allConsents(consents, 'active')).then(
+        () => '',
+        (error: unknown) => ` This browser could not keep the share in your sealed list (${describeError(error)}): new records there are not given to ${doctor.displayName} until you share again.`,
+      );
+      return `Shared ${target.label} with ${consent.doctorName}.${kept}`;
     },
-    onSuccess: async (consent) => {
-      setDone(`Shared ${target.label} with ${consent.doctorName}.`);
+    onSuccess: async (message) => {
+      setDone(message);
       await invalidateAfter(queryClient, 'consentGranted');
     },
   });

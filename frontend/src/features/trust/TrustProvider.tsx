@@ -5,12 +5,12 @@
  * them. Every failure is reported as a security event.
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import type { AuditEvent, AuditHead } from '@phr/shared-types';
+import type { AuditEvent, AuditHead, Consent } from '@phr/shared-types';
 import type { ClientStateDocument } from '../../crypto/client-state.js';
 import type { VerifiedBinding } from '../../crypto/trust-vault.js';
 import { useSession } from '../auth/session.js';
 import { checkChainSinceCheckpoint, judgeWholeTrail, type ChainCheck, type TrailVerdict } from './audit-checkpoint.js';
-import { ClientStateStore, keepAuditHead, keepTreeHead, KeptStateConflict, rememberContact } from './client-state-store.js';
+import { ClientStateStore, forgetShare, type GrantedShare, keepAuditHead, keepShare, keepsShare, keepTreeHead, KeptStateConflict, keptShareOf, rememberContact, sharesTakeIn } from './client-state-store.js';
 import { acceptLatestTreeHead, foreignOwnEntrySince, proveBinding, requireSameKey } from './key-directory-checks.js';
 import { proveOwnKey } from './own-key-check.js';
 import { auditFailure, ownBindingMismatch, runSignInChecks } from './sign-in-checks.js';
@@ -41,11 +41,22 @@ interface TrustContextValue {
    * sealed contact): used where no one reads numbers aloud (a new upload into
    * a shared folder). A doctor who is not a contact was never shared with
    * (every share compares the numbers first), so the server naming one is
-   * refused, as a changed key is. Answers the key to wrap for.
+   * refused, as a changed key is; so is a contact whose shares kept by the
+   * patient's browsers do not give them `what` (a new record in a folder, or
+   * a consent's new label): revoked, ended or never granted. Answers the key
+   * to wrap for.
    */
-  proveContactKey(doctorId: string, name: string, served: ServedKey[]): Promise<string>;
+  proveContactKey(doctorId: string, name: string, served: ServedKey[], what: SharedThing): Promise<string>;
   /** The patient compared a doctor's numbers and they matched. */
   rememberContact(doctorId: string, fingerprint: string): Promise<void>;
+  /**
+   * A share just granted is kept with its contact when it takes new records in (a folder or
+   * everything): its id as the server answered, the rest as this browser asked for it. `inForce`
+   * lists the shares the server says are in force, read only for a contact kept before shares were.
+   */
+  keepShare(granted: GrantedShare, inForce: () => Promise<Consent[]>): Promise<void>;
+  /** A share just revoked is dropped from its contact. */
+  forgetShare(consent: Pick<Consent, 'id' | 'doctorId'>): Promise<void>;
   /** Judges a trail fetched whole against the kept head; keeps the new head when it holds, raises when not. */
   judgeTrail(rows: AuditEvent[], head: AuditHead): Promise<TrailVerdict>;
   /** Verifies the own chain from the kept head to the server's (only the rows since); keeps the new head when it holds, raises when not. */
@@ -59,6 +70,9 @@ interface TrustContextValue {
   /** Replaces a stored client state that did not open with one sealed from this session's heads (ClientStateStore.replaceUnusable). */
   replaceClientState(): Promise<void>;
 }
+
+/** What a doctor named by the server is to get: a new record in a folder (null: none), or something of a consent. */
+export type SharedThing = { folderId: string | null } | { consentId: string };
 
 const TrustContext = createContext<TrustContextValue | null>(null);
 
@@ -147,12 +161,17 @@ export function TrustProvider({ children }: { children: ReactNode }) {
   );
 
   const proveContactKey = useCallback(
-    async (doctorId: string, name: string, served: ServedKey[]) => {
+    async (doctorId: string, name: string, served: ServedKey[], what: SharedThing) => {
       const verified = await proveKey(doctorId, name, served);
       const contact = (await requireStore()).current.contacts[doctorId.toLowerCase()];
       // Every share starts by comparing the doctor's numbers, which makes them a contact: a doctor who is not one was never shared with from this account, whatever the server says.
       if (!contact) {
         throw new Error(`The server asked to give ${name} a copy of this file, but you have not shared with ${name} from this account; nothing was shared. Open Share with ${name} if you mean to.`);
+      }
+      if (!('folderId' in what ? sharesTakeIn(contact, what.folderId) : keepsShare(contact, what.consentId))) {
+        throw new Error(
+          `The server asked to give ${name} a copy, but none of your shares with ${name} in force takes it in (revoked, ended, or not shared from this account); nothing was shared. Open Share with ${name} if you mean to.`,
+        );
       }
       if (contact.fingerprint !== verified.fingerprint) {
         throw new Error(
@@ -173,6 +192,16 @@ export function TrustProvider({ children }: { children: ReactNode }) {
       proveContactKey,
       rememberContact: async (doctorId, fingerprint) => {
         await (await requireStore()).update(rememberContact(doctorId, fingerprint));
+      },
+      keepShare: async (consent, inForce) => {
+        const share = keptShareOf(consent);
+        if (!share) return;
+        const sessionStore = await requireStore();
+        const earlier = sessionStore.current.contacts[consent.doctorId.toLowerCase()]?.shares ? [] : (await inForce()).filter((other) => other.doctorId === consent.doctorId).flatMap((other) => keptShareOf(other) ?? []);
+        await sessionStore.update(keepShare(consent.doctorId, share, earlier));
+      },
+      forgetShare: async (consent) => {
+        await (await requireStore()).update(forgetShare(consent.doctorId, consent.id));
       },
       raise,
       judgeTrail: async (rows, head) => {

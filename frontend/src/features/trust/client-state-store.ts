@@ -6,9 +6,10 @@
  * every change is a function of the current document, and keeps what the
  * other device added.
  */
+import type { Consent } from '@phr/shared-types';
 import { ApiError } from '../../api/api-error.js';
 import type { TrustApi } from '../../api/trust.js';
-import { emptyClientState, type AuditCheckpoint, type ClientStateDocument, type KeptTreeHead } from '../../crypto/client-state.js';
+import { emptyClientState, type AuditCheckpoint, type ClientStateDocument, type KeptShare, type KeptTreeHead, type VerifiedContact } from '../../crypto/client-state.js';
 import type { VaultHandle } from '../../crypto/vault.js';
 import { rememberHeads } from './device-memory.js';
 
@@ -162,7 +163,73 @@ export function keepAuditHead(head: AuditCheckpoint): ClientStateChange {
   };
 }
 
-/** Records that the patient compared a doctor's numbers and they matched. */
+/** Records that the patient compared a doctor's numbers and they matched; the shares kept with them stay. */
 export function rememberContact(doctorId: string, fingerprint: string, verifiedAt = new Date().toISOString()): ClientStateChange {
-  return (current) => ({ ...current, contacts: { ...current.contacts, [doctorId.toLowerCase()]: { fingerprint, verifiedAt } } });
+  return (current) => {
+    const key = doctorId.toLowerCase();
+    const kept = current.contacts[key];
+    // A new contact has no share yet; one kept before shares were keeps its lack of a list (keepShare starts it).
+    const shares = kept ? kept.shares : [];
+    return withContact(current, key, shares ? { fingerprint, verifiedAt, shares } : { fingerprint, verifiedAt });
+  };
 }
+
+/**
+ * Keeps a share that takes new records in (a folder, or everything) with its contact, and drops
+ * the contact's shares that have ended. A contact kept before shares were kept starts its list
+ * from `earlier` (the shares with that doctor the server lists as in force, believed once, as
+ * every covering share was before), so the doctor keeps what those shares give.
+ */
+export function keepShare(doctorId: string, share: KeptShare, earlier: KeptShare[], now = new Date()): ClientStateChange {
+  return (current) => {
+    const key = doctorId.toLowerCase();
+    const contact = current.contacts[key];
+    if (!contact) throw new Error('The doctor is not among your contacts: compare the numbers before you share');
+    const kept = (contact.shares ?? earlier).filter((other) => other.consent !== share.consent && !hasEnded(other, now));
+    return withContact(current, key, { ...contact, shares: [...kept, share] });
+  };
+}
+
+/** Drops a revoked share from its contact (and the contact's shares that have ended). */
+export function forgetShare(doctorId: string, consentId: string, now = new Date()): ClientStateChange {
+  return (current) => {
+    const key = doctorId.toLowerCase();
+    const contact = current.contacts[key];
+    if (!contact?.shares) return current;
+    const consent = consentId.toLowerCase();
+    return withContact(current, key, { ...contact, shares: contact.shares.filter((share) => share.consent !== consent && !hasEnded(share, now)) });
+  };
+}
+
+/**
+ * Whether the patient's kept shares with this contact take a new record in `folderId` (null: no
+ * folder, which only a share of everything takes in). A contact kept before shares were answers
+ * yes: what the server says is all there is for it.
+ */
+export function sharesTakeIn(contact: VerifiedContact, folderId: string | null, now = new Date()): boolean {
+  if (!contact.shares) return true;
+  const folder = folderId?.toLowerCase() ?? null;
+  return contact.shares.some((share) => !hasEnded(share, now) && (share.folderId === null || share.folderId === folder));
+}
+
+/** Whether this share is among the contact's kept ones, in force (a contact kept before shares were: yes). */
+export function keepsShare(contact: VerifiedContact, consentId: string, now = new Date()): boolean {
+  if (!contact.shares) return true;
+  const consent = consentId.toLowerCase();
+  return contact.shares.some((share) => share.consent === consent && !hasEnded(share, now));
+}
+
+/** What a kept share is made of: a consent's id, doctor, scope, folder and end. */
+export type GrantedShare = Pick<Consent, 'id' | 'doctorId' | 'scope' | 'folderId' | 'expiresAt'>;
+
+/** A consent as a kept share, if it takes new records in (a folder or everything); a share of one record does not. */
+export function keptShareOf(consent: Omit<GrantedShare, 'doctorId'>): KeptShare | null {
+  if (consent.scope === 'record') return null;
+  const folderId = consent.scope === 'folder' ? (consent.folderId?.toLowerCase() ?? null) : null;
+  if (consent.scope === 'folder' && folderId === null) return null;
+  return { consent: consent.id.toLowerCase(), folderId, expiresAt: consent.expiresAt ?? null };
+}
+
+const hasEnded = (share: KeptShare, now: Date) => share.expiresAt !== null && Date.parse(share.expiresAt) <= now.getTime();
+
+const withContact = (current: ClientStateDocument, key: string, contact: VerifiedContact): ClientStateDocument => ({ ...current, contacts: { ...current.contacts, [key]: contact } });
