@@ -41,7 +41,7 @@ export async function freePortPair(range: { lowest: number; highest: number } = 
   throw new Error(`No two consecutive free ports between ${lowest} and ${highest}`);
 }
 
-/** Where `freePortPair` picks (its `highest` excluded): from 10000 to below the first port the kernel gives outgoing connections (Linux's ip_local_port_range; 32768 elsewhere). */
+/** Where `freePortPair` picks: the pair's first port from 10000 up to below `highest`, so its second is at most `highest`, the last port below the first the kernel gives outgoing connections (Linux's ip_local_port_range; 32768 elsewhere). */
 export function belowEphemeralPorts(): { lowest: number; highest: number } {
   let ephemeralStart = 32_768;
   try {
