@@ -16,7 +16,7 @@ import { formatFingerprint } from '../src/crypto/fingerprint.js';
 import { openBrowser, portalUrl, type BrowserSession } from './support/browser.js';
 import { expectNoAxeViolations } from './support/axe.js';
 import { approveDoctor } from './support/clinicians.js';
-import { attributeOf, countOf, disabledState, textOf } from './support/eventually.js';
+import { attributeOf, countOf, disabledState, eventuallyAsync, textOf } from './support/eventually.js';
 import {
   addCoveringDoctor,
   attackerKey,
@@ -303,10 +303,27 @@ describe('a lying server is caught in the browser (issue 12)', () => {
   }, STEPS_TIMEOUT_MS);
 
   it('a doctor whose folder share the patient revoked, named again by the server for a new upload into that folder, gets nothing: the upload stops and says why', async () => {
+    const { doctor, patient, folderName } = await folderSharedThenRevoked();
+    await uploadRefusedFor(doctor, patient, folderName);
+  }, STEPS_TIMEOUT_MS);
+
+  it('an older copy of the client state, from before a revocation, is caught by the browser that revoked, and keeps none of its shares: the revoked doctor, named again for an upload, gets nothing', async () => {
+    const { doctor, patient, folderName, beforeRevoking } = await folderSharedThenRevoked();
+    // The revoking browser kept the trail's head past the revocation: the copy from before it is older than what it verified.
+    liar.tell({ method: 'GET', path: /^\/me\/client-state$/, tell: ({ body }) => ({ ...(body as { version: number }), sealed: beforeRevoking.sealed }) });
+    await signOut(patient.page);
+    await signIn(patient.page, patient.person.email, patient.person.password);
+    await textOf(alertOf(patient.page, 'client-state-invalid'), /The server returned an older copy of what your browsers kept to check it: this browser had verified your audit trail’s entry \d+/);
+    await textOf(alertOf(patient.page, 'client-state-invalid'), 'keeps none of the shares that copy held');
+    await uploadRefusedFor(doctor, patient, folderName);
+  }, STEPS_TIMEOUT_MS);
+
+  /** A patient shares a folder with a doctor, a file uploaded meanwhile is wrapped for the doctor, then the patient revokes the share; with the sealed client state from before the revocation. */
+  async function folderSharedThenRevoked(): Promise<{ doctor: Account; patient: Account; folderName: string; beforeRevoking: { version: string; sealed: string } }> {
     const doctor = await newAccount('doctor');
     const patient = await newAccount('patient');
     const page = patient.page;
-    const folderName = `Cardiology ${tag}`;
+    const folderName = `Cardiology ${tag} ${++fileCount}`;
     await openRecordsPage(page);
     await page.getByLabel('New folder').fill(folderName);
     await page.getByRole('button', { name: 'Add folder' }).click();
@@ -317,16 +334,25 @@ describe('a lying server is caught in the browser (issue 12)', () => {
     await confirmDoctorKey(dialog, null, { isFirstShare: true });
     await share(dialog, doctor);
     // While the share stands, a new file in the folder is wrapped for the doctor (the share kept in the sealed client state takes it in).
-    const [whileShared, afterRevoking] = [newFile(), newFile()];
-    await uploadFiles(page, [whileShared]);
+    await uploadFiles(page, [newFile()]);
     expect(await sharesWith(doctor.id)).toEqual({ consents: 1, wraps: 1 });
+    const stateOf = () =>
+      withDatabase(async (db) => (await db.query<{ version: string; sealed: string }>('SELECT version, sealed FROM client_states WHERE user_id = $1', [patient.id])).rows[0]);
+    const beforeRevoking = await stateOf();
 
     await page.getByRole('link', { name: 'Consents' }).click();
     const consent = page.getByTestId('consent-row').filter({ hasText: doctor.person.displayName });
     await consent.getByRole('button', { name: `Revoke ${doctor.person.displayName}` }).click();
     await consent.getByRole('button', { name: 'Yes, revoke' }).click();
     await consent.getByRole('cell', { name: 'revoked', exact: true }).waitFor();
+    // Two writes: the share dropped before the revocation was sent, then the trail's head past it.
+    await eventuallyAsync('the client state written twice after the revocation', async () => Number((await stateOf()).version) >= Number(beforeRevoking.version) + 2);
+    return { doctor, patient, folderName, beforeRevoking };
+  }
 
+  /** The server names the doctor, with their real key, for a new upload into the folder: the upload stops, saying why, and nothing for the doctor leaves the browser. */
+  async function uploadRefusedFor(doctor: Account, patient: Account, folderName: string): Promise<void> {
+    const page = patient.page;
     // The doctor stays a contact with the same key: only the shares the browser kept tell that none takes the folder in any more.
     const publicKey = await withDatabase(async (db) => (await db.query<{ public_key: string }>('SELECT public_key FROM public_keys WHERE user_id = $1', [doctor.id])).rows[0].public_key);
     liar.tell(...addCoveringDoctor({ id: doctor.id, displayName: doctor.person.displayName, publicKey }));
@@ -337,14 +363,15 @@ describe('a lying server is caught in the browser (issue 12)', () => {
     await openRecordsPage(page);
     await page.getByRole('button', { name: folderName }).click();
     await attributeOf(page.getByRole('button', { name: folderName }), 'aria-current', 'true');
-    await page.locator('input[type=file]').setInputFiles([afterRevoking]);
-    await uploadRow(page, afterRevoking).and(page.locator('[data-phase=failed]')).waitFor({ timeout: 60_000 });
-    await textOf(uploadRow(page, afterRevoking), `none of your shares with ${doctor.person.displayName} in force takes it in (revoked, ended, or not shared from this account); nothing was shared`);
+    const file = newFile();
+    await page.locator('input[type=file]').setInputFiles([file]);
+    await uploadRow(page, file).and(page.locator('[data-phase=failed]')).waitFor({ timeout: 60_000 });
+    await textOf(uploadRow(page, file), `none of your shares with ${doctor.person.displayName} in force takes it in (revoked, ended, or not shared from this account); nothing was shared`);
     // Nothing for the doctor left the browser: no commit was sent at all.
     expect(commits).toEqual([]);
     const committed = await withDatabase(async (db) => (await db.query('SELECT 1 FROM records WHERE owner_id = $1', [patient.id])).rowCount);
     expect(committed).toBe(1);
-  }, STEPS_TIMEOUT_MS);
+  }
 
   it('a log the server extends with a false key for a doctor (signed with the real log key): the patient’s contact blocks the share, the doctor’s next sign-in sees it, and the honest log no longer extends what the patient kept', async () => {
     const doctor = await newAccount('doctor');

@@ -48,7 +48,7 @@ export function ConsentsPage() {
   const shown = list.data?.pages.flatMap((page) => page.items);
   const titles = useRecordTitles((shown ?? []).flatMap((consent) => (consent.recordId ? [consent.recordId] : [])));
   const recordTitles = titles.data ?? new Map<string, string>();
-  const { forgetShare } = useTrust();
+  const { forgetShare, checkOwnChain } = useTrust();
   const revoke = useMutation({
     // Forgotten first: from the patient's choice on, this browser gives the doctor no new record there, whatever the server says after.
     mutationFn: async (consent: Consent) => {
@@ -58,6 +58,8 @@ export function ConsentsPage() {
     onSuccess: async () => {
       setConfirming(null);
       await invalidateAfter(queryClient, 'consentRevoked');
+      // The trail's head past the revocation is kept, so an older copy of the kept shares (from before it) is caught as one.
+      await checkOwnChain().catch(() => undefined);
     },
   });
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { emptyClientState, isClientStateDocument, type ClientStateDocument, type KeptShare } from '../../crypto/client-state.js';
-import { forgetShare, keepShare, keepsShare, keptShareOf, rememberContact, sharesTakeIn } from './client-state-store.js';
+import { forgetShare, keepShare, keepsShare, keptShareOf, rememberContact, sharesTakeIn, withoutShares } from './client-state-store.js';
 
 const FINGERPRINT = 'ab'.repeat(32);
 const NOW = new Date('2026-12-07T12:00:00.000Z');
@@ -69,6 +69,18 @@ describe('the shares kept with a contact (docs/protocol.md "The portal\'s docume
     expect(sharesTakeIn(contactOf(after), null, NOW)).toBe(false);
     // Once the list exists, the server's list is not read again.
     expect(contactOf(keepShare(doctorId, share(null), [share(randomUUID())], NOW)(after)).shares).toHaveLength(3);
+  });
+
+  it('empties every contact’s shares from an older copy, the contacts kept before shares were included', () => {
+    const other = randomUUID();
+    const older: ClientStateDocument = {
+      ...keepShare(doctorId, share(null), [], NOW)(rememberContact(doctorId, FINGERPRINT)(emptyClientState())),
+    };
+    older.contacts[other] = { fingerprint: FINGERPRINT, verifiedAt: '2026-11-01T00:00:00.000Z' };
+    const emptied = withoutShares(older);
+    expect(Object.values(emptied.contacts).map((contact) => contact.shares)).toEqual([[], []]);
+    expect([doctorId, other].map((id) => sharesTakeIn(emptied.contacts[id], folder, NOW))).toEqual([false, false]);
+    expect(emptied.contacts[doctorId].fingerprint).toBe(FINGERPRINT);
   });
 
   it('keeps nothing for a doctor who is not a contact', () => {

@@ -99,6 +99,17 @@ export class ClientStateStore {
     this.publish(this.document);
   }
 
+  /**
+   * The stored state read this session is an older copy (device-memory.ts rollbackOf): the shares
+   * it keeps may include one revoked since, so none is kept from it (every contact's list is
+   * emptied, and written so at the next change): a doctor gets new records again once the
+   * patient shares with them again.
+   */
+  markRolledBack(): void {
+    this.document = withoutShares(this.document);
+    this.publish(this.document);
+  }
+
   /** Whether `current` is what was kept (read, or found unusable), not the empty state before the first read. */
   get isRead(): boolean {
     return this.hasRead;
@@ -228,6 +239,11 @@ export function keptShareOf(consent: Omit<GrantedShare, 'doctorId'>): KeptShare 
   const folderId = consent.scope === 'folder' ? (consent.folderId?.toLowerCase() ?? null) : null;
   if (consent.scope === 'folder' && folderId === null) return null;
   return { consent: consent.id.toLowerCase(), folderId, expiresAt: consent.expiresAt ?? null };
+}
+
+/** Every contact with an empty list of kept shares. */
+export function withoutShares(current: ClientStateDocument): ClientStateDocument {
+  return { ...current, contacts: Object.fromEntries(Object.entries(current.contacts).map(([key, contact]) => [key, { ...contact, shares: [] }])) };
 }
 
 const hasEnded = (share: KeptShare, now: Date) => share.expiresAt !== null && Date.parse(share.expiresAt) <= now.getTime();

@@ -45,10 +45,12 @@ async function loadKept(context: SignInCheckContext): Promise<ClientStateDocumen
     const stored = await context.store.load();
     const lost = rollbackOf(stored, remembered);
     if (lost) {
+      // An older copy may keep a share revoked since: its shares are dropped.
+      context.store.markRolledBack();
       context.raise(
         new TrustFailure(
           'client-state-invalid',
-          `The server returned an older copy of what your browsers kept to check it: this browser had verified ${lost}. This browser checks the server against what it verified itself.`,
+          `The server returned an older copy of what your browsers kept to check it: this browser had verified ${lost}. This browser checks the server against what it verified itself, and keeps none of the shares that copy held: new records go to a doctor again once you share with them again.`,
         ),
       );
     }
