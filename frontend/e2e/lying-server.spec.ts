@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { RECORD_CHUNK_BYTES, type KeyLogLeaves, type SignedTreeHead } from '@phr/shared-types';
+import { RECORD_CHUNK_BYTES, type KeyLogLeaves, type MoveRecordPreview, type SignedTreeHead } from '@phr/shared-types';
 import type { Locator, Page } from 'playwright-core';
 import { formatFingerprint } from '../src/crypto/fingerprint.js';
 import { openBrowser, portalUrl, type BrowserSession } from './support/browser.js';
@@ -316,6 +316,36 @@ describe('a lying server is caught in the browser (issue 12)', () => {
     await textOf(alertOf(patient.page, 'client-state-invalid'), /The server returned an older copy of what your browsers kept to check it: this browser had verified your audit trail’s entry \d+/);
     await textOf(alertOf(patient.page, 'client-state-invalid'), 'keeps none of the shares that copy held');
     await uploadRefusedFor(doctor, patient, folderName);
+  }, STEPS_TIMEOUT_MS);
+
+  it('a record moved into a folder whose share the patient revoked: the revoked doctor, named by the server in the move check, gets nothing and the record stays where it was', async () => {
+    const { doctor, patient, folderName } = await folderSharedThenRevoked();
+    const page = patient.page;
+    await openRecordsPage(page);
+    await page.getByRole('button', { name: 'All records', exact: true }).click();
+    const outside = newFile();
+    await uploadFiles(page, [outside]);
+    const publicKey = await withDatabase(async (db) => (await db.query<{ public_key: string }>('SELECT public_key FROM public_keys WHERE user_id = $1', [doctor.id])).rows[0].public_key);
+    liar.tell({
+      method: 'GET',
+      path: /^\/records\/[^/]+\/move-check$/,
+      tell: ({ body }) => {
+        const preview = body as MoveRecordPreview;
+        return { ...preview, coveringDoctors: [...preview.coveringDoctors, { id: doctor.id, displayName: doctor.person.displayName, publicKey }] };
+      },
+    });
+    const moves: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'PUT' && /^\/api\/records\/[^/]+\/folder$/.test(new URL(request.url()).pathname)) moves.push(request.postData() ?? '');
+    });
+    await page.getByRole('button', { name: `Move ${titleOf(outside)}`, exact: true }).click();
+    await page.getByLabel(`Move “${titleOf(outside)}” to`).selectOption(folderName);
+    await page.getByText(`${doctor.person.displayName} will be able to open this record`).waitFor();
+    await page.getByRole('button', { name: 'Move', exact: true }).click();
+    await textOf(page.getByRole('alert').filter({ hasText: 'nothing was shared' }), `none of your shares with ${doctor.person.displayName} in force takes it in`);
+    expect(moves).toEqual([]);
+    const inNoFolder = await withDatabase(async (db) => (await db.query('SELECT 1 FROM records WHERE owner_id = $1 AND folder_id IS NULL', [patient.id])).rowCount);
+    expect(inNoFolder).toBe(1);
   }, STEPS_TIMEOUT_MS);
 
   /** A patient shares a folder with a doctor, a file uploaded meanwhile is wrapped for the doctor, then the patient revokes the share; with the sealed client state from before the revocation. */
