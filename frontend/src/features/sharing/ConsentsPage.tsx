@@ -3,7 +3,7 @@ import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-q
 import { useState } from 'react';
 import type { Consent, ConsentPage, ConsentStatus } from '@phr/shared-types';
 import { describeError } from '../../api/api-error.js';
-import { consentKeys } from '../../api/consents.js';
+import { allConsents, consentKeys } from '../../api/consents.js';
 import { invalidateAfter } from '../../api/invalidate.js';
 import { Alert } from '../../ui/Alert.js';
 import { Button } from '../../ui/Button.js';
@@ -52,7 +52,7 @@ export function ConsentsPage() {
   const revoke = useMutation({
     // Forgotten first: from the patient's choice on, this browser gives the doctor no new record there, whatever the server says after.
     mutationFn: async (consent: Consent) => {
-      await forgetShare(consent);
+      await forgetShare(consent, () => allConsents(consents, 'active'));
       return consents.revoke(consent.id);
     },
     onSuccess: async () => {

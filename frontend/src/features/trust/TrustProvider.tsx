@@ -6,7 +6,7 @@
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { AuditEvent, AuditHead, Consent } from '@phr/shared-types';
-import type { ClientStateDocument } from '../../crypto/client-state.js';
+import type { ClientStateDocument, KeptShare } from '../../crypto/client-state.js';
 import type { VerifiedBinding } from '../../crypto/trust-vault.js';
 import { useSession } from '../auth/session.js';
 import { checkChainSinceCheckpoint, judgeWholeTrail, type ChainCheck, type TrailVerdict } from './audit-checkpoint.js';
@@ -55,8 +55,8 @@ interface TrustContextValue {
    * lists the shares the server says are in force, read only for a contact kept before shares were.
    */
   keepShare(granted: GrantedShare, inForce: () => Promise<Consent[]>): Promise<void>;
-  /** A share just revoked is dropped from its contact. */
-  forgetShare(consent: Pick<Consent, 'id' | 'doctorId'>): Promise<void>;
+  /** A share about to be revoked is dropped from its contact; `inForce` as for keepShare. */
+  forgetShare(consent: Pick<Consent, 'id' | 'doctorId'>, inForce: () => Promise<Consent[]>): Promise<void>;
   /** Judges a trail fetched whole against the kept head; keeps the new head when it holds, raises when not. */
   judgeTrail(rows: AuditEvent[], head: AuditHead): Promise<TrailVerdict>;
   /** Verifies the own chain from the kept head to the server's (only the rows since); keeps the new head when it holds, raises when not. */
@@ -197,11 +197,11 @@ export function TrustProvider({ children }: { children: ReactNode }) {
         const share = keptShareOf(consent);
         if (!share) return;
         const sessionStore = await requireStore();
-        const earlier = sessionStore.current.contacts[consent.doctorId.toLowerCase()]?.shares ? [] : (await inForce()).filter((other) => other.doctorId === consent.doctorId).flatMap((other) => keptShareOf(other) ?? []);
-        await sessionStore.update(keepShare(consent.doctorId, share, earlier));
+        await sessionStore.update(keepShare(consent.doctorId, share, await earlierShares(sessionStore, consent.doctorId, inForce)));
       },
-      forgetShare: async (consent) => {
-        await (await requireStore()).update(forgetShare(consent.doctorId, consent.id));
+      forgetShare: async (consent, inForce) => {
+        const sessionStore = await requireStore();
+        await sessionStore.update(forgetShare(consent.doctorId, consent.id, await earlierShares(sessionStore, consent.doctorId, inForce)));
       },
       raise,
       judgeTrail: async (rows, head) => {
@@ -234,6 +234,13 @@ export function TrustProvider({ children }: { children: ReactNode }) {
     [alerts, isChecked, clientState, proveKey, proveContactKey, reported, requireStore, raise, trust, vault, userId, audit, clientStateRepair],
   );
   return <TrustContext.Provider value={value}>{children}</TrustContext.Provider>;
+}
+
+/** For a contact kept before shares were: the shares with that doctor the server lists in force, as kept shares (read once, when its list starts); otherwise none. */
+async function earlierShares(store: ClientStateStore, doctorId: string, inForce: () => Promise<Consent[]>): Promise<KeptShare[]> {
+  const contact = store.current.contacts[doctorId.toLowerCase()];
+  if (!contact || contact.shares) return [];
+  return (await inForce()).filter((other) => other.doctorId.toLowerCase() === doctorId.toLowerCase()).flatMap((other) => keptShareOf(other) ?? []);
 }
 
 export function useTrust(): TrustContextValue {

@@ -49,19 +49,24 @@ describe('the shares kept with a contact (docs/protocol.md "The portal\'s docume
   it('forgets a revoked share, and only that one (ids in any case)', () => {
     const [first, second] = [share(folder), share(folder)];
     const document = keepShare(doctorId, second, [], NOW)(keepShare(doctorId, first, [], NOW)(rememberContact(doctorId, FINGERPRINT)(emptyClientState())));
-    const forgotten = forgetShare(doctorId.toUpperCase(), first.consent.toUpperCase(), NOW)(document);
+    const forgotten = forgetShare(doctorId.toUpperCase(), first.consent.toUpperCase(), [], NOW)(document);
     expect(contactOf(forgotten).shares).toEqual([second]);
     expect(keepsShare(contactOf(forgotten), first.consent, NOW)).toBe(false);
     expect(keepsShare(contactOf(forgotten), second.consent, NOW)).toBe(true);
     expect(sharesTakeIn(contactOf(forgotten), folder, NOW)).toBe(true);
-    expect(sharesTakeIn(contactOf(forgetShare(doctorId, second.consent, NOW)(forgotten)), folder, NOW)).toBe(false);
+    expect(sharesTakeIn(contactOf(forgetShare(doctorId, second.consent, [], NOW)(forgotten)), folder, NOW)).toBe(false);
   });
 
   it('believes every covering share for a contact kept before shares were, and starts its list from the shares in force when one is granted', () => {
     const before: ClientStateDocument = { ...emptyClientState(), contacts: { [doctorId]: { fingerprint: FINGERPRINT, verifiedAt: '2026-11-01T00:00:00.000Z' } } };
     expect(sharesTakeIn(contactOf(before), otherFolder, NOW)).toBe(true);
     expect(keepsShare(contactOf(before), randomUUID(), NOW)).toBe(true);
-    expect(forgetShare(doctorId, randomUUID(), NOW)(before)).toBe(before);
+    // A revocation starts the list too, from the shares in force without the revoked one.
+    const [revoked, stays] = [share(folder), share(otherFolder)];
+    const afterRevoking = forgetShare(doctorId, revoked.consent, [revoked, stays], NOW)(before);
+    expect(contactOf(afterRevoking).shares).toEqual([stays]);
+    expect(sharesTakeIn(contactOf(afterRevoking), folder, NOW)).toBe(false);
+    expect(forgetShare(randomUUID(), revoked.consent, [revoked], NOW)(before)).toBe(before);
     const earlier = share(otherFolder);
     const granted = share(folder);
     const after = keepShare(doctorId, granted, [earlier], NOW)(before);

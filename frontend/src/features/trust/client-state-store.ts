@@ -201,14 +201,18 @@ export function keepShare(doctorId: string, share: KeptShare, earlier: KeptShare
   };
 }
 
-/** Drops a revoked share from its contact (and the contact's shares that have ended). */
-export function forgetShare(doctorId: string, consentId: string, now = new Date()): ClientStateChange {
+/**
+ * Drops a revoked share from its contact (and the contact's shares that have ended). A contact
+ * kept before shares were starts its list from `earlier` (the shares with that doctor the server
+ * lists in force, believed once) without the revoked one, so the revocation holds for it too.
+ */
+export function forgetShare(doctorId: string, consentId: string, earlier: KeptShare[], now = new Date()): ClientStateChange {
   return (current) => {
     const key = doctorId.toLowerCase();
     const contact = current.contacts[key];
-    if (!contact?.shares) return current;
+    if (!contact) return current;
     const consent = consentId.toLowerCase();
-    return withContact(current, key, { ...contact, shares: contact.shares.filter((share) => share.consent !== consent && !hasEnded(share, now)) });
+    return withContact(current, key, { ...contact, shares: (contact.shares ?? earlier).filter((share) => share.consent !== consent && !hasEnded(share, now)) });
   };
 }
 
