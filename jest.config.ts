@@ -83,6 +83,8 @@ const config: Config = {
       ...common,
       displayName: 'browser',
       testMatch: ['<rootDir>/frontend/e2e/**/*.spec.ts'],
+      // Node's, and a failed test prints what its browsers saw (frontend/e2e/support/diagnostics.ts).
+      testEnvironment: '<rootDir>/frontend/e2e/support/environment.mjs',
       globalSetup: '<rootDir>/frontend/e2e/support/global-setup.mjs',
       globalTeardown: '<rootDir>/frontend/e2e/support/global-teardown.mjs',
     },

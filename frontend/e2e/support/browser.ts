@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { noteBrowserEvent } from './diagnostics.js';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -48,6 +49,7 @@ export async function openBrowser(options: BrowserOptions = {}): Promise<Browser
   // portal's bundles in a fresh profile has taken over 20 s; a condition that holds returns at once.
   context.setDefaultTimeout(30_000);
   context.setDefaultNavigationTimeout(45_000);
+  noteEvents(context, `browser ${++browsersOpened}`);
   const page = context.pages()[0] ?? (await context.newPage());
   return {
     context,
@@ -57,6 +59,35 @@ export async function openBrowser(options: BrowserOptions = {}): Promise<Browser
       await rm(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** Browsers this test file opened, to tell their events apart. */
+let browsersOpened = 0;
+
+/** What a failed test prints of this browser (support/diagnostics.ts): what went wrong in it, and where its pages went. */
+function noteEvents(context: BrowserContext, name: string): void {
+  const note = (text: string) => noteBrowserEvent(name, text);
+  const portal = process.env.E2E_PORTAL_URL;
+  const shown = (url: string) => (portal && url.startsWith(portal) ? url.slice(portal.length) : url);
+  const watch = (page: Page) => {
+    page.on('pageerror', (error) => note(`page error: ${error.message}`));
+    page.on('crash', () => note('page crashed'));
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) note(`at ${shown(frame.url())}`);
+    });
+  };
+  context.pages().forEach(watch);
+  context.on('page', watch);
+  context.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') note(`console ${message.type()}: ${message.text()}`);
+  });
+  context.on('requestfailed', (request) => note(`${request.method()} ${shown(request.url())} failed: ${request.failure()?.errorText ?? 'unknown'}`));
+  context.on('response', (response) => {
+    // The API's refusals are what many tests check; a portal file or an object-store request that fails is not.
+    const isApi = new URL(response.url()).pathname.startsWith('/api/');
+    if (response.status() >= 500 || (!isApi && response.status() >= 400)) note(`${response.request().method()} ${shown(response.url())} answered ${response.status()}`);
+  });
+  context.on('close', () => note('closed'));
 }
 
 export function portalUrl(pathname = '/'): string {

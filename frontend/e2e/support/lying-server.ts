@@ -7,11 +7,15 @@
  * the portal must do is catch each lie in the browser.
  *
  * Only the API's JSON answers under /api are rewritten; everything else (the
- * portal's modules, the object store, the dev server's websocket) passes as it
- * is. Every API request is recorded, so a test can say one was never made.
+ * portal's modules, the object store) passes as it is. Every API request is
+ * recorded, so a test can say one was never made. A websocket is not proxied
+ * (Chromium asks for it with CONNECT, which is refused): the dev server's
+ * hot-reload socket fails to connect, which the portal does not need, and no
+ * change to a source file reloads a page under a test.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { noteBrowserEvent } from './diagnostics.js';
 
 /** One answer of the API on its way to the browser. */
 export interface Exchange {
@@ -69,11 +73,12 @@ export class LyingServer {
     const liar = new LyingServer(server);
     server.on('request', (request: IncomingMessage, response: ServerResponse) => {
       liar.handle(request, response).catch((error: unknown) => {
+        const reason = error instanceof Error ? error.message : String(error);
+        noteBrowserEvent('lying server', `${request.method ?? 'GET'} ${request.url ?? ''} answered 502: ${reason}`);
         if (!response.headersSent) response.writeHead(502, { 'content-type': 'text/plain' });
-        response.end(`lying server: ${error instanceof Error ? error.message : String(error)}`);
+        response.end(`lying server: ${reason}`);
       });
     });
-    server.on('upgrade', (request: IncomingMessage, socket: net.Socket, head: Buffer) => tunnelUpgrade(request, socket, head));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return liar;
   }
@@ -112,12 +117,7 @@ export class LyingServer {
     if (isApi) this.requests.push(seen);
     const lies = isApi ? this.lies.filter((lie) => lie.method === request.method && lie.path.test(path)) : [];
 
-    const upstream = http.request(url, { method: request.method, headers: forwardedHeaders(request, lies.length > 0) });
-    request.pipe(upstream);
-    const answer = await new Promise<IncomingMessage>((resolve, reject) => {
-      upstream.on('response', resolve);
-      upstream.on('error', reject);
-    });
+    const answer = await forward(url, request, forwardedHeaders(request, lies.length > 0));
     const contentType = String(answer.headers['content-type'] ?? '');
     seen.status = answer.statusCode ?? 0;
     if (lies.length === 0 || !contentType.includes('application/json')) {
@@ -154,6 +154,32 @@ export class LyingServer {
   }
 }
 
+/**
+ * Sends the browser's request on, over a kept-alive connection when one is free. A request that
+ * carries no body is sent again once on a new connection if the one it was given had been closed
+ * by the server meanwhile (Node's advice for `reusedSocket`), as Chromium itself does: the dev
+ * server closes idle connections after 5 s, and a module answered 502 for that leaves a blank page.
+ */
+async function forward(url: URL, request: IncomingMessage, headers: http.OutgoingHttpHeaders): Promise<IncomingMessage> {
+  const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+  const send = (agent?: http.Agent) =>
+    new Promise<IncomingMessage>((resolve, reject) => {
+      const upstream = http.request(url, { method: request.method, headers, ...(agent ? { agent } : {}) });
+      upstream.on('response', resolve);
+      upstream.on('error', (error: NodeJS.ErrnoException) => reject(Object.assign(error, { reusedSocket: upstream.reusedSocket })));
+      if (hasBody) request.pipe(upstream);
+      else upstream.end();
+    });
+  try {
+    return await send();
+  } catch (error) {
+    const { reusedSocket, code } = error as NodeJS.ErrnoException & { reusedSocket: boolean };
+    if (hasBody || !reusedSocket || code !== 'ECONNRESET') throw error;
+    noteBrowserEvent('lying server', `${request.method ?? 'GET'} ${url.pathname} sent again: its kept-alive connection had been closed`);
+    return send(new http.Agent({ keepAlive: false }));
+  }
+}
+
 function stripHopByHop(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name)));
 }
@@ -164,26 +190,4 @@ async function askApi<T>(origin: string, request: IncomingMessage, pathAndQuery:
   const answer = await fetch(`${origin}${API_PREFIX}${pathAndQuery}`, { headers });
   if (!answer.ok) throw new Error(`GET ${pathAndQuery} answered ${answer.status}`);
   return (await answer.json()) as T;
-}
-
-/** The dev server's websocket (and any other upgrade): a raw tunnel to where it was going. */
-function tunnelUpgrade(request: IncomingMessage, socket: net.Socket, head: Buffer): void {
-  const url = new URL(request.url ?? '/', `http://${request.headers.host ?? 'localhost'}`);
-  const target = net.connect(Number(url.port || 80), url.hostname, () => {
-    const lines = [`${request.method ?? 'GET'} ${url.pathname}${url.search} HTTP/1.1`];
-    for (let i = 0; i < request.rawHeaders.length; i += 2) {
-      if (request.rawHeaders[i].toLowerCase().startsWith('proxy-')) continue;
-      lines.push(`${request.rawHeaders[i]}: ${request.rawHeaders[i + 1]}`);
-    }
-    target.write(`${lines.join('\r\n')}\r\n\r\n`);
-    if (head.length > 0) target.write(head);
-    target.pipe(socket);
-    socket.pipe(target);
-  });
-  const close = () => {
-    target.destroy();
-    socket.destroy();
-  };
-  target.on('error', close);
-  socket.on('error', close);
 }
