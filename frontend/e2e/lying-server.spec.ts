@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { RECORD_CHUNK_BYTES, type KeyLogLeaves, type MoveRecordPreview, type SignedTreeHead } from '@phr/shared-types';
+import { RECORD_CHUNK_BYTES, type ConsentPage, type KeyLogLeaves, type MoveRecordPreview, type SignedTreeHead } from '@phr/shared-types';
 import type { Locator, Page } from 'playwright-core';
 import { formatFingerprint } from '../src/crypto/fingerprint.js';
 import { openBrowser, portalUrl, type BrowserSession } from './support/browser.js';
@@ -36,7 +36,7 @@ import {
 } from './support/lies.js';
 import { LyingServer, type Lie } from './support/lying-server.js';
 import { withDatabase } from './support/operator.js';
-import { confirmRecoveryCode, fillSignIn, newPerson, register, signIn, signOut, type Person } from './support/portal.js';
+import { confirmRecoveryCode, fillSignIn, newPerson, register, replaceKeyPair, signIn, signOut, type Person } from './support/portal.js';
 import { markedFile, openRecordsPage, titleOf, uploadFiles, uploadRow, type TestFile } from './support/records.js';
 import { chooseDoctor, confirmDoctorKey } from './support/sharing.js';
 
@@ -346,6 +346,40 @@ describe('a lying server is caught in the browser (issue 12)', () => {
     expect(moves).toEqual([]);
     const inNoFolder = await withDatabase(async (db) => (await db.query('SELECT 1 FROM records WHERE owner_id = $1 AND folder_id IS NULL', [patient.id])).rowCount);
     expect(inNoFolder).toBe(1);
+  }, STEPS_TIMEOUT_MS);
+
+  it('a folder share the patient revoked, listed again by the server as in force once the doctor has a new key pair: the re-share stops, saying why, and nothing is wrapped for the new key', async () => {
+    const { doctor, patient } = await folderSharedThenRevoked();
+    const newFingerprint = await replaceKeyPair(doctor.page, doctor.person.password);
+    // The server lists the revoked share among those in force, with a record wrapped for the doctor's replaced key.
+    liar.tell({
+      method: 'GET',
+      path: /^\/consents$/,
+      tell: async ({ body, query, ask }) => {
+        if (query.get('status') !== 'active') return body;
+        const page = body as ConsentPage;
+        const revoked = (await ask<ConsentPage>('/consents?status=revoked')).items.filter((consent) => consent.doctorId === doctor.id);
+        return { ...page, items: [...page.items, ...revoked.map((consent) => ({ ...consent, status: 'active', revokedAt: null, staleWraps: 1 }))] };
+      },
+    });
+    const page = await signInAgain(patient);
+    const since = liar.requests.length;
+    const notice = page.getByTestId('key-change').filter({ hasText: `${doctor.person.displayName} has a new key` });
+    await notice.getByRole('button', { name: `Check the new key of ${doctor.person.displayName}` }).click();
+    // The new key proves in the key directory and the patient compares it: only the kept shares tell that this one ended.
+    await textOf(notice.getByTestId('doctor-fingerprint'), newFingerprint, { exact: true });
+    await notice.getByRole('button', { name: 'I compared the numbers' }).click();
+    await textOf(notice.getByTestId('contact-status'), /^Verified on \d/);
+    await notice.getByRole('button', { name: `Share the 1 record again with ${doctor.person.displayName}` }).click();
+    await textOf(
+      notice.getByRole('alert').filter({ hasText: 'nothing was shared again' }),
+      `This share with ${doctor.person.displayName} is not among the shares in force your browsers kept (revoked or ended); nothing was shared again.`,
+    );
+    expect(liar.requestsSince(since).filter((request) => /^\/consents\/[^/]+\/wraps$/.test(request.path))).toEqual([]);
+    const forNewKey = await withDatabase(
+      async (db) => (await db.query('SELECT 1 FROM record_wraps w JOIN public_keys k ON k.user_id = w.recipient_id AND k.fingerprint = w.key_fingerprint WHERE w.recipient_id = $1', [doctor.id])).rowCount,
+    );
+    expect(forNewKey).toBe(0);
   }, STEPS_TIMEOUT_MS);
 
   /** A patient shares a folder with a doctor, a file uploaded meanwhile is wrapped for the doctor, then the patient revokes the share; with the sealed client state from before the revocation. */

@@ -13,7 +13,7 @@ import { openBrowser, type BrowserSession } from './support/browser.js';
 import { countOf, textOf } from './support/eventually.js';
 import { withDatabase } from './support/operator.js';
 import { expectNoHorizontalScroll, goByMenu, PHONES } from './support/phone.js';
-import { confirmRecoveryCode, newPerson, openAccountPage, openAccountSection, register, stackMailbox, type Person } from './support/portal.js';
+import { confirmRecoveryCode, newPerson, openAccountPage, register, replaceKeyPair, stackMailbox, type Person } from './support/portal.js';
 import { downloadRecord, markedFile, openRecordsPage, sha256, uploadFiles } from './support/records.js';
 
 const NOTIFICATION_SUBJECT = 'Something happened in your health records account';
@@ -131,12 +131,7 @@ describe('trusted contacts (Chromium, a patient and a contact in two browsers)',
     const before = await contactRow();
     expect([before.wraps, before.renewals]).toEqual(['1', '0']);
     const contactPage = contactBrowser.page;
-    await openAccountSection(contactPage, 'keys');
-    const card = contactPage.getByRole('region', { name: 'Replace your key pair' });
-    await card.getByLabel('Password to confirm the new key pair').fill(contact.password);
-    await card.getByRole('button', { name: 'Make a new key pair' }).click();
-    const rotated = await textOf(card.getByTestId('key-rotated'), /New fingerprint: (\d{5} ){7}\d{5}\./, { timeoutMs: 60_000 });
-    const newFingerprint = (/((\d{5} ){7}\d{5})/.exec(rotated) as RegExpExecArray)[1];
+    const newFingerprint = await replaceKeyPair(contactPage, contact.password);
     expect(newFingerprint).not.toBe(contactFingerprint);
 
     const page = patientBrowser.page;

@@ -151,6 +151,16 @@ export async function openAccountSection(page: Page, section: keyof typeof ACCOU
   await page.getByRole('heading', { name: heading, exact: true }).waitFor();
 }
 
+/** Once signed in: a new key pair made on the account's keys page; resolves with the new key's fingerprint as the page shows it. */
+export async function replaceKeyPair(page: Page, password: string): Promise<string> {
+  await openAccountSection(page, 'keys');
+  const card = page.getByRole('region', { name: 'Replace your key pair' });
+  await card.getByLabel('Password to confirm the new key pair').fill(password);
+  await card.getByRole('button', { name: 'Make a new key pair' }).click();
+  const rotated = await textOf(card.getByTestId('key-rotated'), /New fingerprint: (\d{5} ){7}\d{5}\./, { timeoutMs: 60_000 });
+  return (/((\d{5} ){7}\d{5})/.exec(rotated) as RegExpExecArray)[1];
+}
+
 /**
  * The lock screen of a browser that holds a session (after a reload, in a new tab, after the
  * lock): it shows the account's email and asks only for the password. Resolves once unlocked.
