@@ -4,7 +4,7 @@ import { RECORD_CHUNK_BYTES } from '@phr/shared-types';
 import type { Page, Request } from 'playwright-core';
 import { type BrowserSession } from './support/browser.js';
 import { type Person } from './support/portal.js';
-import { downloadRecord, markedFile, openRecordsPage, sha256, titleOf, uploadFiles } from './support/records.js';
+import { downloadRecord, markedFile, openRecordsPage, sha256, titleOf, uploadFiles, uploadRow } from './support/records.js';
 import { attributeOf, countOf, textOf } from './support/eventually.js';
 import { chooseDoctor, confirmDoctorKey, patientAndApprovedDoctor } from './support/sharing.js';
 
@@ -123,6 +123,45 @@ describe('sharing with a doctor (Chromium, two browsers)', () => {
     await openSharedWithMe(doctorPage);
     const downloaded = await downloadRecord(doctorPage, lateFile);
     expect(sha256(downloaded.bytes)).toBe(sha256(lateFile.buffer));
+  });
+
+  it('a folder share this browser could not keep in its sealed list: the dialog says so beside the success, a file added there is not given to the doctor, and the share still revokes', async () => {
+    const page = patientBrowser.page;
+    const unkeptFolder = `Not kept ${tag}`;
+    await page.getByLabel('New folder').fill(unkeptFolder);
+    await page.getByRole('button', { name: 'Add folder' }).click();
+    await attributeOf(page.getByRole('button', { name: unkeptFolder }), 'aria-current', 'true');
+    await page.getByRole('button', { name: 'Share this folder' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Share with a doctor' });
+    await chooseDoctor(dialog, doctor);
+    await confirmDoctorKey(dialog, doctorFingerprint, { isFirstShare: false });
+    await textOf(dialog.getByTestId('share-count'), 'This shares 0 records');
+    // The grant goes through; the write of the sealed list that follows it does not reach the server.
+    const keepWrite = '**/api/me/client-state';
+    await page.route(keepWrite, (route) => (route.request().method() === 'PUT' ? route.abort('connectionfailed') : route.fallback()));
+    await dialog.getByRole('button', { name: 'Share', exact: true }).click();
+    await textOf(dialog.getByRole('status'), `Shared the folder “${unkeptFolder}” with ${doctor.displayName}.`, { exact: true });
+    await textOf(
+      dialog.getByRole('alert'),
+      `This browser could not keep the share in your sealed list (The service cannot be reached. Check your connection and try again.): new records there are not given to ${doctor.displayName} until you share again.`,
+      { exact: true },
+    );
+    await page.unroute(keepWrite);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+
+    // As the dialog said: the server names the doctor for a file added to the folder, and the browser gives them nothing.
+    const file = markedFile(`not-kept-${tag}.dat`, RECORD_CHUNK_BYTES + 13, marker);
+    await page.locator('input[type=file]').setInputFiles([file]);
+    await uploadRow(page, file).and(page.locator('[data-phase=failed]')).waitFor({ timeout: 60_000 });
+    await textOf(uploadRow(page, file), `none of your shares with ${doctor.displayName} in force takes it in`);
+
+    // The share the browser never kept is revoked like any other.
+    await page.getByRole('link', { name: 'Consents' }).click();
+    const unkept = page.getByTestId('consent-row').filter({ has: page.getByTestId('consent-scope').getByText(`The folder “${unkeptFolder}”`, { exact: true }) });
+    await unkept.getByRole('button', { name: `Revoke ${doctor.displayName}` }).click();
+    await unkept.getByRole('button', { name: 'Yes, revoke' }).click();
+    await unkept.getByRole('cell', { name: 'revoked', exact: true }).waitFor();
+    await openRecordsPage(page);
   });
 
   it('revokes the record share: the doctor’s next attempt fails and the record leaves the doctor’s list', async () => {

@@ -41,7 +41,7 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
   const [doctor, setDoctor] = useState<DoctorSummary | null>(null);
   const [until, setUntil] = useState('');
   const [purpose, setPurpose] = useState('');
-  const [done, setDone] = useState<string | null>(null);
+  const [done, setDone] = useState<{ shared: string; notKept: string | null } | null>(null);
   const searchField = useRef<HTMLInputElement>(null);
   useEffect(() => searchField.current?.focus(), []);
 
@@ -89,14 +89,14 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
       });
       // Kept as asked for, not as answered: only the id is the server's.
       const granted = { id: consent.id, doctorId: doctor.id, scope: target.scope, folderId: target.folderId ?? null, expiresAt: expiresAt ?? null };
-      const kept = await keepShare(granted, () => allConsents(consents, 'active')).then(
-        () => '',
-        (error: unknown) => ` This browser could not keep the share in your sealed list (${describeError(error)}): new records there are not given to ${doctor.displayName} until you share again.`,
+      const notKept = await keepShare(granted, () => allConsents(consents, 'active')).then(
+        () => null,
+        (error: unknown) => `This browser could not keep the share in your sealed list (${describeError(error)}): new records there are not given to ${doctor.displayName} until you share again.`,
       );
-      return `Shared ${target.label} with ${consent.doctorName}.${kept}`;
+      return { shared: `Shared ${target.label} with ${consent.doctorName}.`, notKept };
     },
-    onSuccess: async (message) => {
-      setDone(message);
+    onSuccess: async (outcome) => {
+      setDone(outcome);
       await invalidateAfter(queryClient, 'consentGranted');
     },
   });
@@ -111,7 +111,8 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
       <h2>Share {target.label}</h2>
       {done ? (
         <>
-          <Alert tone="success">{done}</Alert>
+          <Alert tone="success">{done.shared}</Alert>
+          {done.notKept ? <Alert tone="error">{done.notKept}</Alert> : null}
           <Button type="button" onClick={onClose}>
             Close
           </Button>
