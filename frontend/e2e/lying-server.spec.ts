@@ -373,7 +373,7 @@ describe('a lying server is caught in the browser (issue 12)', () => {
     await notice.getByRole('button', { name: `Share the 1 record again with ${doctor.person.displayName}` }).click();
     await textOf(
       notice.getByRole('alert').filter({ hasText: 'nothing was shared again' }),
-      `This share with ${doctor.person.displayName} is not among the shares in force your browsers kept (revoked or ended); nothing was shared again.`,
+      `This share with ${doctor.person.displayName} is not among the shares in force your browsers kept (revoked, ended, or not kept when it was granted); nothing was shared again. Share with ${doctor.person.displayName} again if you mean to.`,
     );
     expect(liar.requestsSince(since).filter((request) => /^\/consents\/[^/]+\/wraps$/.test(request.path))).toEqual([]);
     const forNewKey = await withDatabase(
@@ -430,7 +430,7 @@ describe('a lying server is caught in the browser (issue 12)', () => {
     const file = newFile();
     await page.locator('input[type=file]').setInputFiles([file]);
     await uploadRow(page, file).and(page.locator('[data-phase=failed]')).waitFor({ timeout: 60_000 });
-    await textOf(uploadRow(page, file), `none of your shares with ${doctor.person.displayName} in force takes it in (revoked, ended, or not shared from this account); nothing was shared`);
+    await textOf(uploadRow(page, file), `none of your shares with ${doctor.person.displayName} in force takes it in (revoked, ended, not shared from this account, or not kept when it was shared); nothing was shared`);
     // Nothing for the doctor left the browser: no commit was sent at all.
     expect(commits).toEqual([]);
     const committed = await withDatabase(async (db) => (await db.query('SELECT 1 FROM records WHERE owner_id = $1', [patient.id])).rowCount);

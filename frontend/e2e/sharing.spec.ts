@@ -153,7 +153,7 @@ describe('sharing with a doctor (Chromium, two browsers)', () => {
     const file = markedFile(`not-kept-${tag}.dat`, RECORD_CHUNK_BYTES + 13, marker);
     await page.locator('input[type=file]').setInputFiles([file]);
     await uploadRow(page, file).and(page.locator('[data-phase=failed]')).waitFor({ timeout: 60_000 });
-    await textOf(uploadRow(page, file), `none of your shares with ${doctor.displayName} in force takes it in`);
+    await textOf(uploadRow(page, file), `none of your shares with ${doctor.displayName} in force takes it in (revoked, ended, not shared from this account, or not kept when it was shared)`);
 
     // The share the browser never kept is revoked like any other.
     await page.getByRole('link', { name: 'Consents' }).click();

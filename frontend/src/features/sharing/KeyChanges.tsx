@@ -46,7 +46,7 @@ function KeyChange({ consent }: { consent: Consent }) {
       const contact = clientState?.contacts[consent.doctorId.toLowerCase()];
       // A share of a folder or of everything must be one this account's browsers kept: the server may list one the patient revoked.
       if (consent.scope !== 'record' && contact && !keepsShare(contact, consent.id)) {
-        throw new Error(`This share with ${name} is not among the shares in force your browsers kept (revoked or ended); nothing was shared again.`);
+        throw new Error(`This share with ${name} is not among the shares in force your browsers kept (revoked, ended, or not kept when it was granted); nothing was shared again. Share with ${name} again if you mean to.`);
       }
       return rewrapConsent({ records, consents, folders }, vault, user.id, consent, proven);
     },

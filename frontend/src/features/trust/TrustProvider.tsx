@@ -170,7 +170,7 @@ export function TrustProvider({ children }: { children: ReactNode }) {
       }
       if (!('folderId' in what ? sharesTakeIn(contact, what.folderId) : keepsShare(contact, what.consentId))) {
         throw new Error(
-          `The server asked to give ${name} a copy, but none of your shares with ${name} in force takes it in (revoked, ended, or not shared from this account); nothing was shared. Open Share with ${name} if you mean to.`,
+          `The server asked to give ${name} a copy, but none of your shares with ${name} in force takes it in (revoked, ended, not shared from this account, or not kept when it was shared); nothing was shared. Open Share with ${name} if you mean to.`,
         );
       }
       if (contact.fingerprint !== verified.fingerprint) {
