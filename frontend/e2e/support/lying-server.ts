@@ -157,8 +157,9 @@ export class LyingServer {
 /**
  * Sends the browser's request on, over a kept-alive connection when one is free. A request that
  * carries no body is sent again once on a new connection if the one it was given had been closed
- * by the server meanwhile (Node's advice for `reusedSocket`), as Chromium itself does: the dev
- * server closes idle connections after 5 s, and a module answered 502 for that leaves a blank page.
+ * by the server meanwhile (Node's advice for `reusedSocket`), as Chromium itself does. Node's agent
+ * stops reusing a connection a second before the server's advertised idle timeout, so this is
+ * rare; but a portal module answered 502 leaves a blank page, and the test fails far from why.
  */
 async function forward(url: URL, request: IncomingMessage, headers: http.OutgoingHttpHeaders): Promise<IncomingMessage> {
   const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
