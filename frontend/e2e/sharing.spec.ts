@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { RECORD_CHUNK_BYTES } from '@phr/shared-types';
-import type { Page, Request } from 'playwright-core';
+import type { Locator, Page, Request } from 'playwright-core';
 import { type BrowserSession } from './support/browser.js';
 import { type Person } from './support/portal.js';
 import { downloadRecord, markedFile, openRecordsPage, sha256, titleOf, uploadFiles, uploadRow } from './support/records.js';
@@ -125,28 +125,50 @@ describe('sharing with a doctor (Chromium, two browsers)', () => {
     expect(sha256(downloaded.bytes)).toBe(sha256(lateFile.buffer));
   });
 
-  it('a folder share this browser could not keep in its sealed list: the dialog says so beside the success, a file added there is not given to the doctor, and the share still revokes', async () => {
+  /**
+   * A new folder shared with the doctor while the write of the sealed list that follows the grant
+   * cannot reach the server (cut in the browser's network layer); the dialog stays open on its
+   * answer, with the cut lifted.
+   */
+  async function shareNewFolderNotKept(folder: string): Promise<Locator> {
     const page = patientBrowser.page;
-    const unkeptFolder = `Not kept ${tag}`;
-    await page.getByLabel('New folder').fill(unkeptFolder);
+    await openRecordsPage(page);
+    await page.getByLabel('New folder').fill(folder);
     await page.getByRole('button', { name: 'Add folder' }).click();
-    await attributeOf(page.getByRole('button', { name: unkeptFolder }), 'aria-current', 'true');
+    await attributeOf(page.getByRole('button', { name: folder }), 'aria-current', 'true');
     await page.getByRole('button', { name: 'Share this folder' }).click();
     const dialog = page.getByRole('dialog', { name: 'Share with a doctor' });
     await chooseDoctor(dialog, doctor);
     await confirmDoctorKey(dialog, doctorFingerprint, { isFirstShare: false });
     await textOf(dialog.getByTestId('share-count'), 'This shares 0 records');
-    // The grant goes through; the write of the sealed list that follows it does not reach the server.
     const keepWrite = '**/api/me/client-state';
     await page.route(keepWrite, (route) => (route.request().method() === 'PUT' ? route.abort('connectionfailed') : route.fallback()));
     await dialog.getByRole('button', { name: 'Share', exact: true }).click();
-    await textOf(dialog.getByRole('status'), `Shared the folder “${unkeptFolder}” with ${doctor.displayName}.`, { exact: true });
+    await textOf(dialog.getByRole('status'), `Shared the folder “${folder}” with ${doctor.displayName}.`, { exact: true });
     await textOf(
       dialog.getByRole('alert'),
-      `This browser could not keep the share in your sealed list (The service cannot be reached. Check your connection and try again.): new records there are not given to ${doctor.displayName} until you share again.`,
+      `This browser could not keep the share in your sealed list (The service cannot be reached. Check your connection and try again.): new records there are not given to ${doctor.displayName} until it is kept.`,
       { exact: true },
     );
     await page.unroute(keepWrite);
+    return dialog;
+  }
+
+  /** Revokes the share of a folder on the Consents page, then goes back to the records. */
+  async function revokeFolderShare(folder: string): Promise<void> {
+    const page = patientBrowser.page;
+    await page.getByRole('link', { name: 'Consents' }).click();
+    const consent = page.getByTestId('consent-row').filter({ has: page.getByTestId('consent-scope').getByText(`The folder “${folder}”`, { exact: true }) });
+    await consent.getByRole('button', { name: `Revoke ${doctor.displayName}` }).click();
+    await consent.getByRole('button', { name: 'Yes, revoke' }).click();
+    await consent.getByRole('cell', { name: 'revoked', exact: true }).waitFor();
+    await openRecordsPage(page);
+  }
+
+  it('a folder share this browser could not keep in its sealed list: the dialog says so beside the success, a file added there is not given to the doctor, and the share still revokes', async () => {
+    const page = patientBrowser.page;
+    const folder = `Not kept ${tag}`;
+    const dialog = await shareNewFolderNotKept(folder);
     await dialog.getByRole('button', { name: 'Close' }).click();
 
     // As the dialog said: the server names the doctor for a file added to the folder, and the browser gives them nothing.
@@ -154,14 +176,26 @@ describe('sharing with a doctor (Chromium, two browsers)', () => {
     await page.locator('input[type=file]').setInputFiles([file]);
     await uploadRow(page, file).and(page.locator('[data-phase=failed]')).waitFor({ timeout: 60_000 });
     await textOf(uploadRow(page, file), `none of your shares with ${doctor.displayName} in force takes it in (revoked, ended, not shared from this account, or not kept when it was shared)`);
-
     // The share the browser never kept is revoked like any other.
-    await page.getByRole('link', { name: 'Consents' }).click();
-    const unkept = page.getByTestId('consent-row').filter({ has: page.getByTestId('consent-scope').getByText(`The folder “${unkeptFolder}”`, { exact: true }) });
-    await unkept.getByRole('button', { name: `Revoke ${doctor.displayName}` }).click();
-    await unkept.getByRole('button', { name: 'Yes, revoke' }).click();
-    await unkept.getByRole('cell', { name: 'revoked', exact: true }).waitFor();
-    await openRecordsPage(page);
+    await revokeFolderShare(folder);
+  });
+
+  it('a folder share not kept at first is kept when the patient asks again in the dialog: a file added there is then given to the doctor', async () => {
+    const page = patientBrowser.page;
+    const folder = `Asked again ${tag}`;
+    const dialog = await shareNewFolderNotKept(folder);
+    await dialog.getByRole('button', { name: 'Keep the share' }).click();
+    await textOf(dialog.getByRole('status').filter({ hasText: /^Kept: / }), `Kept: new records there are given to ${doctor.displayName} as well.`, { exact: true });
+    await countOf(dialog.getByRole('alert'), 0);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+
+    const keptAgainFile = markedFile(`kept-again-${tag}.dat`, RECORD_CHUNK_BYTES + 17, marker);
+    await uploadFiles(page, [keptAgainFile]);
+    const doctorPage = doctorBrowser.page;
+    await openSharedWithMe(doctorPage);
+    const downloaded = await downloadRecord(doctorPage, keptAgainFile);
+    expect(sha256(downloaded.bytes)).toBe(sha256(keptAgainFile.buffer));
+    await revokeFolderShare(folder);
   });
 
   it('revokes the record share: the doctor’s next attempt fails and the record leaves the doctor’s list', async () => {
@@ -232,8 +266,8 @@ describe('sharing with a doctor (Chromium, two browsers)', () => {
     await uploadFiles(page, [discarded]);
     await page.getByRole('button', { name: `Delete ${titleOf(discarded)}`, exact: true }).click();
     await page.getByText(`Moved “${titleOf(discarded)}” to the trash`).waitFor();
-    // The lab result and the late file are outside the trash; the API asks for the trashed record's wrap as well.
-    await shareWithDoctor(page, () => page.getByRole('button', { name: 'Share all records' }).click(), 'This shares 2 records (and 1 in the trash, if you restore it), and new ones', {
+    // The lab result, the late file and the file kept again are outside the trash; the API asks for the trashed record's wrap as well.
+    await shareWithDoctor(page, () => page.getByRole('button', { name: 'Share all records' }).click(), 'This shares 3 records (and 1 in the trash, if you restore it), and new ones', {
       isFirstShare: false,
     });
 

@@ -22,6 +22,7 @@ import { useSession } from '../auth/session.js';
 import { verifiedText } from '../clinicians/clinician-standing.js';
 import { consentScopeOf, recordsForConsent } from './records-for-consent.js';
 import { today } from '../records/format.js';
+import type { GrantedShare } from '../trust/client-state-store.js';
 import { useTrust } from '../trust/TrustProvider.js';
 
 export interface ShareTarget {
@@ -34,6 +35,14 @@ export interface ShareTarget {
   folderName?: string;
 }
 
+/** A grant made in this dialog: what it says, and the share as asked for, with the error of keeping it, if any. */
+interface Granted {
+  shared: string;
+  doctorName: string;
+  granted: GrantedShare;
+  keepError: unknown;
+}
+
 export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(): void }) {
   const { user, records, consents, doctors, vault } = useSession();
   const queryClient = useQueryClient();
@@ -41,7 +50,7 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
   const [doctor, setDoctor] = useState<DoctorSummary | null>(null);
   const [until, setUntil] = useState('');
   const [purpose, setPurpose] = useState('');
-  const [done, setDone] = useState<{ shared: string; notKept: string | null } | null>(null);
+  const [done, setDone] = useState<Granted | null>(null);
   const searchField = useRef<HTMLInputElement>(null);
   useEffect(() => searchField.current?.focus(), []);
 
@@ -69,6 +78,13 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
     queryFn: () => recordsForConsent(records, consentScopeOf(target)),
   });
 
+  const keepGranted = (granted: GrantedShare) => keepShare(granted, () => allConsents(consents, 'active'));
+  // A share the browser could not keep (the server unreachable a moment, a write refused) is kept when asked again.
+  const keepAgain = useMutation({
+    mutationFn: (granted: GrantedShare) => keepGranted(granted),
+    onSuccess: () => setDone((current) => current && { ...current, keepError: null }),
+  });
+
   const share = useMutation({
     mutationFn: async () => {
       if (!doctor || !inScope.data || !user || !proven.data || !isContactVerified) throw new Error('Choose a doctor and compare the numbers first');
@@ -89,11 +105,11 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
       });
       // Kept as asked for, not as answered: only the id is the server's.
       const granted = { id: consent.id, doctorId: doctor.id, scope: target.scope, folderId: target.folderId ?? null, expiresAt: expiresAt ?? null };
-      const notKept = await keepShare(granted, () => allConsents(consents, 'active')).then(
+      const keepError = await keepGranted(granted).then(
         () => null,
-        (error: unknown) => `This browser could not keep the share in your sealed list (${describeError(error)}): new records there are not given to ${doctor.displayName} until you share again.`,
+        (error: unknown) => error,
       );
-      return { shared: `Shared ${target.label} with ${consent.doctorName}.`, notKept };
+      return { shared: `Shared ${target.label} with ${consent.doctorName}.`, doctorName: doctor.displayName, granted, keepError };
     },
     onSuccess: async (outcome) => {
       setDone(outcome);
@@ -112,7 +128,18 @@ export function ShareDialog({ target, onClose }: { target: ShareTarget; onClose(
       {done ? (
         <>
           <Alert tone="success">{done.shared}</Alert>
-          {done.notKept ? <Alert tone="error">{done.notKept}</Alert> : null}
+          {done.keepError ? (
+            <>
+              <Alert tone="error">
+                This browser could not keep the share in your sealed list ({describeError(keepAgain.error ?? done.keepError)}): new records there are not given to{' '}
+                {done.doctorName} until it is kept.
+              </Alert>
+              <Button type="button" variant="secondary" isBusy={keepAgain.isPending} onClick={() => keepAgain.mutate(done.granted)}>
+                Keep the share
+              </Button>
+            </>
+          ) : null}
+          {keepAgain.isSuccess ? <Alert tone="success">Kept: new records there are given to {done.doctorName} as well.</Alert> : null}
           <Button type="button" onClick={onClose}>
             Close
           </Button>
